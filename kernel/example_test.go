@@ -1,0 +1,41 @@
+package kernel_test
+
+import (
+	"fmt"
+
+	"github.com/simdcore/simdcore/kernel"
+)
+
+func Example() {
+	x := []float32{1, 2, 3}
+	y := []float32{4, 5, 6}
+	fmt.Println(kernel.Dot(x, y))
+
+	a := kernel.MatrixFrom(2, 3, []float32{1, 0, 0, 0, 1, 1})
+	dst := make([]float32, 2)
+	kernel.Gemv(dst, a, x)
+	fmt.Println(dst)
+
+	kernel.Axpy(2, x, y) // y += 2·x
+	fmt.Println(y)
+	// Output:
+	// 32
+	// [1 5]
+	// [6 9 12]
+}
+
+func ExampleArgmax() {
+	scores := []float32{-2, 3, 0, -1}
+	fmt.Println(kernel.Argmax(scores), kernel.Max(scores))
+	// Output: 1 3
+}
+
+func ExampleSetLevel() {
+	restore, err := kernel.SetLevel(kernel.Generic)
+	if err != nil {
+		panic(err)
+	}
+	defer restore()
+	fmt.Println(kernel.Active())
+	// Output: generic
+}

@@ -1,0 +1,134 @@
+package kernel
+
+// Gemv computes dst = a·x: dst[i] = Σ_j a[i,j]·x[j].
+//
+// len(x) must be a.Cols and len(dst) a.Rows; dst must not overlap x or a.
+// It panics otherwise, naming the sizes. Each dst[i] is a dot product,
+// accumulated (and so rounded) as Dot is.
+func Gemv(dst []float32, a Matrix, x []float32) {
+	checkGemv("Gemv", dst, a, x, a.Rows, a.Cols)
+	gemvChunks(dst, a, x, false)
+}
+
+// GemvAdd computes dst += a·x, so that an RNN step can add W_hh·h to a
+// precomputed W_hx·x + b without a temporary. Sizes and overlap rules are
+// Gemv's.
+func GemvAdd(dst []float32, a Matrix, x []float32) {
+	checkGemv("GemvAdd", dst, a, x, a.Rows, a.Cols)
+	gemvChunks(dst, a, x, true)
+}
+
+// GemvT computes dst = aᵀ·x: dst[j] = Σ_i a[i,j]·x[i], the product that
+// backpropagation through a layer needs.
+//
+// len(x) must be a.Rows and len(dst) a.Cols; dst must not overlap x or a.
+func GemvT(dst []float32, a Matrix, x []float32) {
+	checkGemv("GemvT", dst, a, x, a.Cols, a.Rows)
+	raceRead(a.span())
+	raceRead(x)
+	raceWrite(dst)
+	if a.Cols == 0 {
+		return
+	}
+	clear(dst)
+	// Feed whole rows in groups whose work stays under maxChunk elements,
+	// so one assembly call stays short.
+	rowsPer := max(1, maxChunk/max(1, a.Cols))
+	for r := 0; r < a.Rows; r += rowsPer {
+		sub := a.Slice(r, min(r+rowsPer, a.Rows), 0, a.Cols)
+		gemvT(dst, sub, x[r:r+sub.Rows])
+	}
+}
+
+func checkGemv(fn string, dst []float32, a Matrix, x []float32, wantDst, wantX int) {
+	mustValid(fn, "a", a)
+	if len(x) != wantX {
+		if fn == "GemvT" {
+			panicLen(fn, "x", len(x), "a.Rows", wantX)
+		}
+		panicLen(fn, "x", len(x), "a.Cols", wantX)
+	}
+	if len(dst) != wantDst {
+		if fn == "GemvT" {
+			panicLen(fn, "dst", len(dst), "a.Cols", wantDst)
+		}
+		panicLen(fn, "dst", len(dst), "a.Rows", wantDst)
+	}
+	if overlaps(dst, x) {
+		panicOverlap(fn, "dst", "x")
+	}
+	if overlaps(dst, a.span()) {
+		panicOverlap(fn, "dst", "a")
+	}
+}
+
+// gemvChunks runs the dispatched gemv over groups of rows small enough
+// that each assembly call stays short.
+func gemvChunks(dst []float32, a Matrix, x []float32, accumulate bool) {
+	raceRead(a.span())
+	raceRead(x)
+	raceWrite(dst)
+	if a.Rows == 0 {
+		return
+	}
+	if a.Cols == 0 {
+		if !accumulate {
+			clear(dst)
+		}
+		return
+	}
+	rowsPer := max(1, maxChunk/a.Cols)
+	for r := 0; r < a.Rows; r += rowsPer {
+		r1 := min(r+rowsPer, a.Rows)
+		gemv(dst[r:r1], a.Slice(r, r1, 0, a.Cols), x, accumulate)
+	}
+}
+
+// gemvGeneric is the portable Gemv and GemvAdd:
+//
+//	for i := range dst { s := Σ_j a[i,j]*x[j]; if accumulate { dst[i] += s } else { dst[i] = s } }
+//
+// It handles four rows at a time so each load of x feeds four products.
+func gemvGeneric(dst []float32, a Matrix, x []float32, accumulate bool) {
+	n := a.Cols
+	x = x[:n]
+	i := 0
+	for ; i+4 <= a.Rows; i += 4 {
+		r0 := a.Data[i*a.Stride:][:n]
+		r1 := a.Data[(i+1)*a.Stride:][:n]
+		r2 := a.Data[(i+2)*a.Stride:][:n]
+		r3 := a.Data[(i+3)*a.Stride:][:n]
+		var s0, s1, s2, s3 float32
+		for j, xv := range x {
+			s0 += r0[j] * xv
+			s1 += r1[j] * xv
+			s2 += r2[j] * xv
+			s3 += r3[j] * xv
+		}
+		if accumulate {
+			dst[i] += s0
+			dst[i+1] += s1
+			dst[i+2] += s2
+			dst[i+3] += s3
+		} else {
+			dst[i], dst[i+1], dst[i+2], dst[i+3] = s0, s1, s2, s3
+		}
+	}
+	for ; i < a.Rows; i++ {
+		s := dotGeneric(a.Data[i*a.Stride:][:n], x)
+		if accumulate {
+			dst[i] += s
+		} else {
+			dst[i] = s
+		}
+	}
+}
+
+// gemvTGeneric is the portable GemvT step; it adds to dst:
+//
+//	for i := 0; i < a.Rows; i++ { for j := range dst { dst[j] += a[i,j]*x[i] } }
+func gemvTGeneric(dst []float32, a Matrix, x []float32) {
+	for i := 0; i < a.Rows; i++ {
+		axpyGeneric(x[i], a.Data[i*a.Stride:][:a.Cols], dst)
+	}
+}
