@@ -1,0 +1,376 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/klauspost/cpuid/v2"
+	"github.com/simdcore/simdcore/kernel"
+)
+
+// benchCase is one kernel the bench command can time.
+type benchCase struct {
+	name  string
+	sizes []int // default sizes
+	short []int // sizes for the no-argument run
+	// setup prepares operands of size n and returns one call of the kernel.
+	setup func(n int) func()
+	// flops per call (0: report ns/element instead of GFLOP/s).
+	flops func(n int) float64
+	// elems per call, for ns/element.
+	elems func(n int) float64
+	// loads and stores in bytes per call and the working set in bytes,
+	// for the memory-bandwidth bound (nil: no bound is claimed).
+	traffic   func(n int) (load, store, set float64)
+	sizeLabel func(n int) string
+}
+
+func vec(n int, seed uint32) []float32 {
+	x := make([]float32, n)
+	s := seed*2654435761 + 1
+	for i := range x {
+		s = s*1664525 + 1013904223
+		x[i] = float32(int32(s)) / (1 << 31)
+	}
+	return x
+}
+
+func plain(n int) string    { return fmt.Sprintf("n=%d", n) }
+func square(n int) string   { return fmt.Sprintf("%dx%d", n, n) }
+func perElem(n int) float64 { return float64(n) }
+
+func benchCases() []benchCase {
+	return []benchCase{
+		{
+			name: "dot", sizes: []int{16, 256, 4096, 65536, 1 << 20}, short: []int{4096},
+			setup: func(n int) func() {
+				x, y := vec(n, 1), vec(n, 2)
+				return func() { sink32 += kernel.Dot(x, y) }
+			},
+			flops:     func(n int) float64 { return 2 * float64(n) },
+			elems:     perElem,
+			traffic:   func(n int) (float64, float64, float64) { return 8 * float64(n), 0, 8 * float64(n) },
+			sizeLabel: plain,
+		},
+		{
+			name: "sum", sizes: []int{256, 4096, 65536},
+			setup: func(n int) func() {
+				x := vec(n, 1)
+				return func() { sink32 += kernel.Sum(x) }
+			},
+			flops:     func(n int) float64 { return float64(n) },
+			elems:     perElem,
+			traffic:   func(n int) (float64, float64, float64) { return 4 * float64(n), 0, 4 * float64(n) },
+			sizeLabel: plain,
+		},
+		{
+			name: "max", sizes: []int{256, 4096, 65536},
+			setup: func(n int) func() {
+				x := vec(n, 1)
+				return func() { sink32 += kernel.Max(x) }
+			},
+			elems:     perElem,
+			traffic:   func(n int) (float64, float64, float64) { return 4 * float64(n), 0, 4 * float64(n) },
+			sizeLabel: plain,
+		},
+		{
+			name: "argmax", sizes: []int{256, 4096, 65536},
+			setup: func(n int) func() {
+				x := vec(n, 1)
+				return func() { sinkInt += kernel.Argmax(x) }
+			},
+			elems:     perElem,
+			traffic:   func(n int) (float64, float64, float64) { return 4 * float64(n), 0, 4 * float64(n) },
+			sizeLabel: plain,
+		},
+		{
+			name: "axpy", sizes: []int{16, 256, 4096, 65536, 1 << 20}, short: []int{4096},
+			setup: func(n int) func() {
+				x, y := vec(n, 1), vec(n, 2)
+				return func() { kernel.Axpy(1e-7, x, y) }
+			},
+			flops:     func(n int) float64 { return 2 * float64(n) },
+			elems:     perElem,
+			traffic:   func(n int) (float64, float64, float64) { return 8 * float64(n), 4 * float64(n), 8 * float64(n) },
+			sizeLabel: plain,
+		},
+		{
+			name: "scale", sizes: []int{256, 4096, 65536},
+			setup: func(n int) func() {
+				x := vec(n, 1)
+				return func() { kernel.Scale(1, x) }
+			},
+			elems:     perElem,
+			traffic:   func(n int) (float64, float64, float64) { return 4 * float64(n), 4 * float64(n), 4 * float64(n) },
+			sizeLabel: plain,
+		},
+		{
+			name: "add", sizes: []int{256, 4096, 65536},
+			setup: func(n int) func() {
+				a, b, d := vec(n, 1), vec(n, 2), make([]float32, n)
+				return func() { kernel.Add(d, a, b) }
+			},
+			elems:     perElem,
+			traffic:   func(n int) (float64, float64, float64) { return 8 * float64(n), 4 * float64(n), 12 * float64(n) },
+			sizeLabel: plain,
+		},
+		{
+			name: "mul", sizes: []int{256, 4096, 65536},
+			setup: func(n int) func() {
+				a, b, d := vec(n, 1), vec(n, 2), make([]float32, n)
+				return func() { kernel.Mul(d, a, b) }
+			},
+			elems:     perElem,
+			traffic:   func(n int) (float64, float64, float64) { return 8 * float64(n), 4 * float64(n), 12 * float64(n) },
+			sizeLabel: plain,
+		},
+		{
+			name: "gemv", sizes: []int{64, 256, 1024, 4096}, short: []int{256},
+			setup: func(n int) func() {
+				a := kernel.MatrixFrom(n, n, vec(n*n, 3))
+				x, d := vec(n, 4), make([]float32, n)
+				return func() { kernel.Gemv(d, a, x) }
+			},
+			flops:     func(n int) float64 { return 2 * float64(n) * float64(n) },
+			traffic:   func(n int) (float64, float64, float64) { m := 4 * float64(n) * float64(n); return m, 0, m },
+			sizeLabel: square,
+		},
+		{
+			name: "gemvt", sizes: []int{256, 1024},
+			setup: func(n int) func() {
+				a := kernel.MatrixFrom(n, n, vec(n*n, 3))
+				x, d := vec(n, 4), make([]float32, n)
+				return func() { kernel.GemvT(d, a, x) }
+			},
+			flops:     func(n int) float64 { return 2 * float64(n) * float64(n) },
+			traffic:   func(n int) (float64, float64, float64) { m := 4 * float64(n) * float64(n); return m, 0, m },
+			sizeLabel: square,
+		},
+	}
+}
+
+var (
+	sink32  float32
+	sinkInt int
+)
+
+// benchResult is one row of the table (and one object of -json output).
+type benchResult struct {
+	Kernel    string  `json:"kernel"`
+	Size      string  `json:"size"`
+	N         int     `json:"n"`
+	Level     string  `json:"level"`
+	NsPerOp   float64 `json:"ns_per_op"`
+	GFlops    float64 `json:"gflops,omitempty"`
+	NsPerElem float64 `json:"ns_per_elem,omitempty"`
+	Speedup   float64 `json:"speedup_vs_generic"`
+	OfBound   float64 `json:"fraction_of_bound,omitempty"`
+	ClockGHz  float64 `json:"clock_ghz,omitempty"`
+}
+
+func cmdBench(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("bench")
+	kernels := fs.String("kernel", "", "comma-separated kernels to time (default: all)")
+	sizes := fs.String("sizes", "", "comma-separated sizes (default: each kernel's own)")
+	asJSON := fs.Bool("json", false, "print JSON instead of a table")
+	minTime := fs.Duration("time", 100*time.Millisecond, "minimum time per measurement")
+	short := fs.Bool("short", false, "a quick run: a few kernels, one size each, the best level against generic")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *minTime <= 0 || *minTime > time.Minute {
+		return usageError{fmt.Sprintf("bench: -time %v out of range (0, 1m]", *minTime)}
+	}
+	all := benchCases()
+	var chosen []benchCase
+	if *kernels == "" {
+		for _, c := range all {
+			if !*short || c.short != nil {
+				chosen = append(chosen, c)
+			}
+		}
+	} else {
+		for _, name := range strings.Split(*kernels, ",") {
+			name = strings.ToLower(strings.TrimSpace(name))
+			i := slices.IndexFunc(all, func(c benchCase) bool { return c.name == name })
+			if i < 0 {
+				var names []string
+				for _, c := range all {
+					names = append(names, c.name)
+				}
+				return usageError{fmt.Sprintf("bench: unknown kernel %q (have %s)", name, strings.Join(names, ", "))}
+			}
+			chosen = append(chosen, all[i])
+		}
+	}
+	var userSizes []int
+	if *sizes != "" {
+		var err error
+		if userSizes, err = parseSizes(*sizes); err != nil {
+			return err
+		}
+	}
+	levels := kernel.Available()
+	if *short {
+		*minTime = 20 * time.Millisecond
+		if len(levels) > 2 {
+			levels = []kernel.Level{levels[0], levels[len(levels)-1]}
+		}
+	}
+	type job struct {
+		c benchCase
+		n int
+	}
+	var jobs []job
+	for _, c := range chosen {
+		ns := c.sizes
+		if *short {
+			ns = c.short
+		}
+		if userSizes != nil {
+			ns = userSizes
+		}
+		for _, n := range ns {
+			if c.sizeLabel(n) != "" && c.name[:3] == "gem" && n > 8192 {
+				return usageError{fmt.Sprintf("bench: %s size %d too large (max 8192)", c.name, n)}
+			}
+			jobs = append(jobs, job{c, n})
+		}
+	}
+	ghz := clockGHz()
+	var results []benchResult
+	total, done := len(jobs)*len(levels), 0
+	for _, j := range jobs {
+		op := j.c.setup(j.n)
+		var genericNs float64
+		for _, l := range levels {
+			done++
+			fmt.Fprintf(stderr, "\rbench [%d/%d] %s %s %s        ", done, total, j.c.name, j.c.sizeLabel(j.n), l)
+			restore, err := kernel.SetLevel(l)
+			if err != nil {
+				return err
+			}
+			ns := measure(op, *minTime)
+			restore()
+			if l == kernel.Generic {
+				genericNs = ns
+			}
+			r := benchResult{Kernel: j.c.name, Size: j.c.sizeLabel(j.n), N: j.n, Level: l.String(), NsPerOp: ns, Speedup: genericNs / ns, ClockGHz: ghz}
+			if j.c.flops != nil {
+				r.GFlops = j.c.flops(j.n) / ns
+			}
+			if j.c.elems != nil {
+				r.NsPerElem = ns / j.c.elems(j.n)
+			}
+			if j.c.traffic != nil && ghz > 0 {
+				ld, st, set := j.c.traffic(j.n)
+				var fl float64
+				if j.c.flops != nil {
+					fl = j.c.flops(j.n)
+				}
+				r.OfBound = boundNs(ld, st, set, fl, ghz) / ns
+			}
+			results = append(results, r)
+		}
+	}
+	fmt.Fprint(stderr, "\r\033[K")
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(results)
+	}
+	return printBench(stdout, results, ghz)
+}
+
+// measure returns the best ns/op of three batches that each last at
+// least minTime. The best, not the mean: interference only slows a run.
+func measure(op func(), minTime time.Duration) float64 {
+	op() // warm caches and page in operands
+	iters := 1
+	for {
+		t := time.Now()
+		for range iters {
+			op()
+		}
+		if el := time.Since(t); el >= minTime/4 || iters >= 1<<30 {
+			break
+		}
+		iters *= 2
+	}
+	best := math.Inf(1)
+	for range 3 {
+		t := time.Now()
+		for range iters {
+			op()
+		}
+		best = min(best, float64(time.Since(t).Nanoseconds())/float64(iters))
+	}
+	return best
+}
+
+// boundNs is the least time a call can take on a Zen 4-like core by the
+// memory model of DESIGN §6: L1 serves 64 B/cycle of loads and 32 B/cycle
+// of stores, L2 32 B/cycle, L3 about 97 GB/s, DRAM about 26 GB/s; and no
+// core does more than 32 FLOP/cycle (two 256-bit FMA pipes).
+func boundNs(load, store, set, flops, ghz float64) float64 {
+	l1, l2, l3 := float64(cpuid.CPU.Cache.L1D), float64(cpuid.CPU.Cache.L2), float64(cpuid.CPU.Cache.L3)
+	if l1 <= 0 {
+		l1 = 32 << 10
+	}
+	if l2 <= 0 {
+		l2 = 512 << 10
+	}
+	if l3 <= 0 {
+		l3 = 8 << 20
+	}
+	var memNs float64
+	switch {
+	case set <= l1:
+		memNs = max(load/64, store/32) / ghz
+	case set <= l2:
+		memNs = (load + store) / 32 / ghz
+	case set <= l3:
+		memNs = (load + store) / 97
+	default:
+		memNs = (load + store) / 26
+	}
+	return max(memNs, flops/32/ghz)
+}
+
+func printBench(w io.Writer, rs []benchResult, ghz float64) error {
+	if ghz > 0 {
+		fmt.Fprintf(w, "Kernel speeds (clock %.2f GHz; bound: memory/FMA model of a Zen 4 core, DESIGN §6)\n", ghz)
+	}
+	sort.SliceStable(rs, func(i, j int) bool { return false })
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "kernel\tsize\tlevel\tns/op\tGFLOP/s\tns/elem\tvs generic\tof bound\t")
+	for _, r := range rs {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%.1f×\t%s\t\n", r.Kernel, r.Size, r.Level, num(r.NsPerOp), opt(r.GFlops, "%.1f"), opt(r.NsPerElem, "%.3f"), r.Speedup, opt(100*r.OfBound, "%.0f%%"))
+	}
+	return tw.Flush()
+}
+
+func num(ns float64) string {
+	switch {
+	case ns >= 1e6:
+		return fmt.Sprintf("%.0f", ns)
+	case ns >= 100:
+		return fmt.Sprintf("%.0f", ns)
+	default:
+		return fmt.Sprintf("%.1f", ns)
+	}
+}
+
+func opt(v float64, f string) string {
+	if v == 0 || math.IsNaN(v) || math.IsInf(v, 0) {
+		return "-"
+	}
+	return fmt.Sprintf(f, v)
+}

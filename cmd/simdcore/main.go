@@ -1,0 +1,89 @@
+// Command simdcore reports what simdcore's kernels run on this machine,
+// measures them, and demonstrates the library.
+//
+// Usage:
+//
+//	simdcore              info, then a short kernel benchmark
+//	simdcore info         CPU, features, active level, implementation per kernel
+//	simdcore bench [-kernel dot,gemv] [-sizes 256,4096] [-json] [-time 200ms]
+//
+// Errors print one line to stderr and exit with status 2.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// usageError marks an error in how the command was called.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+const usage = `usage: simdcore [command] [flags]
+
+commands:
+  info     the CPU, its features, the active level and each kernel's implementation
+  bench    time the kernels at every level (flags: -kernel, -sizes, -json, -time)
+
+With no command: info, then a short benchmark.`
+
+// run executes one invocation and returns the exit status: 0 on success,
+// 2 on any error (reported as one line on stderr).
+func run(args []string, stdout, stderr io.Writer) (status int) {
+	defer func() {
+		// A bug must still end in one line and status 2, not a trace.
+		if r := recover(); r != nil {
+			fmt.Fprintf(stderr, "simdcore: internal error: %v\n", r)
+			status = 2
+		}
+	}()
+	err := dispatch(args, stdout, stderr)
+	if err == nil {
+		return 0
+	}
+	if errors.Is(err, errHelp) {
+		fmt.Fprintln(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "simdcore: %v\n", oneLine(err.Error()))
+	return 2
+}
+
+var errHelp = errors.New("help requested")
+
+func dispatch(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		if err := cmdInfo(nil, stdout); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout)
+		return cmdBench([]string{"-short"}, stdout, stderr)
+	}
+	switch args[0] {
+	case "info":
+		return cmdInfo(args[1:], stdout)
+	case "bench":
+		return cmdBench(args[1:], stdout, stderr)
+	case "help", "-h", "-help", "--help":
+		return errHelp
+	}
+	return usageError{fmt.Sprintf("unknown command %q (want info or bench; see simdcore help)", args[0])}
+}
+
+// oneLine folds a message onto one line.
+func oneLine(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c == '\n' || c == '\r' {
+			b[i] = ' '
+		}
+	}
+	return string(b)
+}
