@@ -1,0 +1,53 @@
+// Package attn is dot-product attention over simdcore's kernels: from one
+// query against a set of keys to multi-head attention with a KV cache, soft
+// and hard, with masks and gradients.
+//
+// # The computation
+//
+// A query q is compared with each key k_i by the dot product s_i = c·q·k_i,
+// where the effective scale c is Options.Scale (0 means 1/√d, see
+// Options.Unscaled) divided by Options.Temperature. Soft attention returns
+// Σ_i softmax(s)_i·v_i; hard attention returns the value v_j at
+// j = argmax_i s_i (the first maximum on ties).
+//
+// The worked example of the package tests: keys (1,2,3), (2,2,1), (0,1,−1)
+// and (0,2,−1), query (3,−1,−1). The unscaled scores are −2, 3, 0 and −1,
+// so hard attention picks index 1 and soft attention weighs the values by
+// softmax(−2, 3, 0, −1) ≈ (0.0063, 0.9304, 0.0463, 0.0170).
+//
+// # Entry points
+//
+//   - Scores, Soft and Hard: one query against the rows of a key matrix.
+//   - SelfAttention: a Tq×d block of queries against Tk keys, optionally
+//     causal. Long sequences are computed tile by tile with an online
+//     softmax (flash-attention style): the Tq×Tk score matrix is never
+//     held, the tiles above the causal diagonal are skipped, and the Q·Kᵀ
+//     and P·V tiles are matrix products (kernel.Gemm). Short sequences take
+//     a direct path.
+//   - MultiHead: H heads with the projections Wq, Wk, Wv, Wo and biases,
+//     laid out as torch.nn.MultiheadAttention's in_proj_weight,
+//     in_proj_bias, out_proj.weight and out_proj.bias. Forward runs a whole
+//     sequence (prefill); Decode runs one token against a KVCache and
+//     allocates nothing once the cache exists.
+//   - Gradients: SoftBackward (one query), SelfAttentionBackward and
+//     MultiHead.Backward (every projection and bias), HardBackward with a
+//     choice of estimator (zero, straight-through), and GumbelSoft for
+//     seeded Gumbel-softmax sampling.
+//
+// # Masks
+//
+// Options.KeyLimit, Options.Causal, and an explicit additive (−Inf) or
+// boolean mask combine. A query row whose keys are all masked produces a
+// zero output and zero weights, never NaN.
+//
+// # Errors
+//
+// Functions that return an error report inconsistent shapes with an error
+// wrapping ErrShape that names the sizes; invalid options wrap
+// ErrOptions. Scores, which returns nothing, panics with such an error.
+//
+// All data are float32 in row-major kernel.Matrix views (Stride ≥ Cols, so
+// a head can be a column window of a wider matrix). Package attn uses only
+// package kernel for its arithmetic, so it runs at whatever level
+// kernel.Active reports.
+package attn
