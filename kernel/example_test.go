@@ -39,3 +39,13 @@ func ExampleSetLevel() {
 	fmt.Println(kernel.Active())
 	// Output: generic
 }
+
+func ExampleGemm() {
+	a := kernel.MatrixFrom(2, 3, []float32{1, 2, 3, 4, 5, 6})
+	b := kernel.MatrixFrom(2, 3, []float32{1, 0, 1, 0, 1, 0})
+	c := kernel.NewMatrix(2, 2)
+	// c = a·bᵀ
+	kernel.Gemm(kernel.NoTrans, kernel.Trans, 1, a, b, 0, c)
+	fmt.Println(c.Row(0), c.Row(1))
+	// Output: [4 2] [10 5]
+}

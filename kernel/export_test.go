@@ -1,0 +1,16 @@
+package kernel
+
+// SetGemmBlocks overrides the cache blocks of the active level's Gemm
+// (0 keeps a size), so tests can cross every block boundary with small
+// matrices. mc and nc are rounded up to whole register tiles. It returns
+// a function that restores the computed blocks.
+func SetGemmBlocks(mc, kc, nc int) (restore func()) {
+	gemmBlockOverride = [3]int{mc, kc, nc}
+	return func() { gemmBlockOverride = [3]int{} }
+}
+
+// GemmTile returns the register tile (mr×nr) of the active level's Gemm.
+func GemmTile() (mr, nr int) {
+	c := currentGemmConfig()
+	return c.mr, c.nr
+}

@@ -1,0 +1,483 @@
+package kernel
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"unsafe"
+
+	"github.com/klauspost/cpuid/v2"
+)
+
+// Transpose says whether Gemm uses a matrix as it is or transposed.
+type Transpose bool
+
+const (
+	// NoTrans uses the matrix as stored: op(x) = x.
+	NoTrans Transpose = false
+	// Trans uses its transpose: op(x) = xᵀ.
+	Trans Transpose = true
+)
+
+// String returns "NoTrans" or "Trans".
+func (t Transpose) String() string {
+	if t {
+		return "Trans"
+	}
+	return "NoTrans"
+}
+
+// Gemm computes c = alpha·op(a)·op(b) + beta·c, where op(x) is x for
+// NoTrans and xᵀ for Trans: the single-precision BLAS sgemm on row-major
+// matrix views.
+//
+// op(a) must be m×k, op(b) k×n and c m×n; Gemm panics otherwise, giving
+// the shapes. c must not share any element with a or b (an overlap
+// panics too); a and b may overlap each other, or be the same matrix.
+// Strided views (Stride > Cols, sub-matrices made with Slice) work, and
+// the padding between rows is never read or written.
+//
+// As in BLAS, beta = 0 means that c is only written, so whatever it held
+// before (NaN included) does not matter, and alpha = 0 (or k = 0) means
+// that a and b are not read and c becomes beta·c.
+//
+// Each element of c is a sum of k products accumulated in float32 in an
+// order that depends on the level and the blocking, so results differ
+// between levels in the last bits; the error is bounded by about
+// (k+2)·ε·(|alpha|·Σ_p |a_ip·b_pj| + |beta·c_ij|).
+//
+// Large products are split across up to Threads() goroutines (see
+// SetThreads); small ones run on the calling goroutine. Steady-state calls
+// do not allocate: pack buffers are cached, and the helper goroutines are
+// started once and then reused.
+func Gemm(tA, tB Transpose, alpha float32, a, b Matrix, beta float32, c Matrix) {
+	mustValid("Gemm", "a", a)
+	mustValid("Gemm", "b", b)
+	mustValid("Gemm", "c", c)
+	am, ak := a.Rows, a.Cols
+	if tA {
+		am, ak = ak, am
+	}
+	bk, bn := b.Rows, b.Cols
+	if tB {
+		bk, bn = bn, bk
+	}
+	if ak != bk || c.Rows != am || c.Cols != bn {
+		panicGemmShape(tA, tB, a, b, c)
+	}
+	if matricesOverlap(c, a) {
+		panicOverlap("Gemm", "c", "a")
+	}
+	if matricesOverlap(c, b) {
+		panicOverlap("Gemm", "c", "b")
+	}
+	m, n, k := am, bn, ak
+	if m == 0 || n == 0 {
+		return
+	}
+	raceWrite(c.span())
+	if k == 0 || alpha == 0 {
+		if beta != 1 {
+			scaleMatrix(beta, c)
+		}
+		return
+	}
+	raceRead(a.span())
+	raceRead(b.span())
+	gemmRun(gemmOperands{tA: bool(tA), tB: bool(tB), alpha: alpha, beta: beta, a: a, b: b, c: c, m: m, n: n, k: k})
+}
+
+// panicGemmShape reports mismatched Gemm operands:
+// "kernel.Gemm: op(a) is 2×3 (a 2×3 NoTrans), op(b) is 4×5 (b 5×4 Trans), c is 2×5: want op(a) m×k, op(b) k×n, c m×n".
+//
+//go:noinline
+func panicGemmShape(tA, tB Transpose, a, b, c Matrix) {
+	am, ak := a.Rows, a.Cols
+	if tA {
+		am, ak = ak, am
+	}
+	bk, bn := b.Rows, b.Cols
+	if tB {
+		bk, bn = bn, bk
+	}
+	panic(fmt.Sprintf("kernel.Gemm: op(a) is %d×%d (a %d×%d %v), op(b) is %d×%d (b %d×%d %v), c is %d×%d: want op(a) m×k, op(b) k×n, c m×n",
+		am, ak, a.Rows, a.Cols, tA, bk, bn, b.Rows, b.Cols, tB, c.Rows, c.Cols))
+}
+
+// matricesOverlap reports whether two valid matrix views share an
+// element. Views that interleave (say, the left and right halves of one
+// matrix) do not overlap, though their spans do.
+func matricesOverlap(x, y Matrix) bool {
+	xs, ys := x.span(), y.span()
+	if !overlaps(xs, ys) {
+		return false
+	}
+	// The spans intersect. Row r of y covers the addresses
+	// [y0 + r·ys, y0 + r·ys + y.Cols) (in elements), increasing in r, so
+	// for each row of x only the last row of y that starts before the end
+	// of x's row can reach into it.
+	x0 := int(uintptr(unsafe.Pointer(unsafe.SliceData(xs))) / 4)
+	y0 := int(uintptr(unsafe.Pointer(unsafe.SliceData(ys))) / 4)
+	if uintptr(unsafe.Pointer(unsafe.SliceData(xs)))%4 != uintptr(unsafe.Pointer(unsafe.SliceData(ys)))%4 {
+		return true // misaligned views of the same memory: be conservative
+	}
+	for i := 0; i < x.Rows; i++ {
+		lo := x0 + i*x.Stride // x's row i is [lo, lo+x.Cols)
+		hi := lo + x.Cols
+		if hi <= y0 {
+			continue
+		}
+		r := (hi - 1 - y0) / y.Stride
+		if y.Rows == 1 {
+			r = 0
+		}
+		r = min(r, y.Rows-1)
+		if y0+r*y.Stride+y.Cols > lo {
+			return true
+		}
+	}
+	return false
+}
+
+// scaleMatrix sets c = beta·c, writing zeros (not reading c) for beta = 0.
+func scaleMatrix(beta float32, c Matrix) {
+	for i := 0; i < c.Rows; i++ {
+		row := c.Data[i*c.Stride:][:c.Cols]
+		if beta == 0 {
+			clear(row)
+			continue
+		}
+		for j := range row {
+			row[j] *= beta
+		}
+	}
+}
+
+// ---- threads ----
+
+var gemmThreadsSet atomic.Int64 // 0: use runtime.GOMAXPROCS(0)
+
+// SetThreads sets how many goroutines Gemm may split one large product
+// across. n ≤ 0 restores the default, runtime.GOMAXPROCS(0) at the time
+// of each call. Products too small to gain from it run on the calling
+// goroutine whatever the setting.
+func SetThreads(n int) {
+	if n < 0 {
+		n = 0
+	}
+	gemmThreadsSet.Store(int64(n))
+}
+
+// Threads returns how many goroutines Gemm may use, as set by SetThreads
+// (by default runtime.GOMAXPROCS(0)).
+func Threads() int {
+	if n := gemmThreadsSet.Load(); n > 0 {
+		return int(n)
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
+// gemmOperands is one (sub-)product c = alpha·op(a)·op(b) + beta·c, where
+// op(a) is m×k and op(b) k×n.
+type gemmOperands struct {
+	tA, tB      bool
+	alpha, beta float32
+	a, b, c     Matrix
+	m, n, k     int
+}
+
+// gemmMinFlopsPerThread is the least work (2·m·n·k flops) worth handing to
+// another goroutine: below it, waking a helper costs more than it saves.
+// Set by measurement (BENCHMARKS.md, Gemm).
+const gemmMinFlopsPerThread = 1 << 22
+
+// gemmTask is one worker's share of a threaded product.
+type gemmTask struct {
+	op   gemmOperands
+	cfg  gemmConfig
+	done *sync.WaitGroup
+}
+
+var (
+	gemmWorkMu   sync.Mutex
+	gemmWorkers  int           // helper goroutines started so far
+	gemmWorkChan chan gemmTask // where the helpers wait for work
+	gemmWGPool   = sync.Pool{New: func() any { return new(sync.WaitGroup) }}
+	gemmBufPool  = sync.Pool{New: func() any { return new(gemmBuffers) }}
+)
+
+// gemmWorker is a helper goroutine: it keeps its own pack buffers and
+// runs tasks until the program ends.
+func gemmWorker(work <-chan gemmTask) {
+	var bufs gemmBuffers
+	for t := range work {
+		gemmSerial(t.op, t.cfg, &bufs)
+		t.done.Done()
+	}
+}
+
+// ensureGemmWorkers starts helpers until there are at least n.
+func ensureGemmWorkers(n int) chan gemmTask {
+	gemmWorkMu.Lock()
+	defer gemmWorkMu.Unlock()
+	if gemmWorkChan == nil {
+		gemmWorkChan = make(chan gemmTask)
+	}
+	for gemmWorkers < n {
+		go gemmWorker(gemmWorkChan)
+		gemmWorkers++
+	}
+	return gemmWorkChan
+}
+
+// gemmRun picks the blocking for the active level, splits the product
+// across goroutines if it is large enough, and runs it.
+func gemmRun(op gemmOperands) {
+	cfg := currentGemmConfig()
+	if o := gemmBlockOverride; o != [3]int{} {
+		cfg = cfg.withBlocks(o[0], o[1], o[2])
+	}
+	flops := 2 * float64(op.m) * float64(op.n) * float64(op.k)
+	nt := min(Threads(), int(flops/gemmMinFlopsPerThread))
+	// Split the larger of m and n into whole register tiles.
+	splitN := op.n >= op.m
+	tile, extent := cfg.mr, op.m
+	if splitN {
+		tile, extent = cfg.nr, op.n
+	}
+	nt = min(nt, (extent+tile-1)/tile)
+	if nt <= 1 {
+		bufs := gemmBufPool.Get().(*gemmBuffers)
+		gemmSerial(op, cfg, bufs)
+		gemmBufPool.Put(bufs)
+		return
+	}
+	work := ensureGemmWorkers(nt - 1)
+	wg := gemmWGPool.Get().(*sync.WaitGroup)
+	tiles := (extent + tile - 1) / tile
+	var mine gemmOperands
+	for t := 0; t < nt; t++ {
+		lo := min(extent, tiles*t/nt*tile)
+		hi := min(extent, tiles*(t+1)/nt*tile)
+		part := op.slice(splitN, lo, hi)
+		if t == 0 {
+			mine = part
+			continue
+		}
+		wg.Add(1)
+		work <- gemmTask{op: part, cfg: cfg, done: wg}
+	}
+	bufs := gemmBufPool.Get().(*gemmBuffers)
+	gemmSerial(mine, cfg, bufs)
+	gemmBufPool.Put(bufs)
+	wg.Wait()
+	gemmWGPool.Put(wg)
+}
+
+// slice returns the part of op that computes columns [lo,hi) of c (if
+// cols) or rows [lo,hi).
+func (op gemmOperands) slice(cols bool, lo, hi int) gemmOperands {
+	s := op
+	if cols {
+		s.n = hi - lo
+		s.c = op.c.Slice(0, op.m, lo, hi)
+		if op.tB {
+			s.b = op.b.Slice(lo, hi, 0, op.k)
+		} else {
+			s.b = op.b.Slice(0, op.k, lo, hi)
+		}
+		return s
+	}
+	s.m = hi - lo
+	s.c = op.c.Slice(lo, hi, 0, op.n)
+	if op.tA {
+		s.a = op.a.Slice(0, op.k, lo, hi)
+	} else {
+		s.a = op.a.Slice(lo, hi, 0, op.k)
+	}
+	return s
+}
+
+// ---- blocking ----
+
+// gemmConfig is a level's register tile (mr×nr, the microkernel's shape)
+// and cache blocks: an mc×kc block of op(a) is packed to stay in L2, a
+// kc×nc panel of op(b) to stay in L3, and a kc×nr micro-panel of it in L1.
+type gemmConfig struct {
+	kernel     gemmKernelID
+	mr, nr     int
+	mc, kc, nc int
+}
+
+// Cache sizes in bytes, read with cpuid at start-up; where cpuid does not
+// know them, typical sizes of a current x86 or Arm core.
+var gemmL1, gemmL2, gemmL3 = cacheSizes()
+
+func cacheSizes() (l1, l2, l3 int) {
+	c := cpuid.CPU.Cache
+	l1, l2, l3 = c.L1D, c.L2, c.L3
+	if l1 <= 0 {
+		l1 = 32 << 10
+	}
+	if l2 <= 0 {
+		l2 = 512 << 10
+	}
+	if l3 <= 0 {
+		l3 = 8 << 20
+	}
+	return l1, l2, l3
+}
+
+// blockFor derives the cache blocks for an mr×nr microkernel from the
+// cache sizes, as BLIS's analytical model does: a kc×nr micro-panel of b
+// takes at most half of L1 (the other half streams a's micro-panels and
+// c), an mc×kc block of a half of L2, and a kc×nc panel of b a quarter of
+// L3 (which the cores share).
+func blockFor(id gemmKernelID, mr, nr int) gemmConfig {
+	kc := clampInt(gemmL1/2/(4*nr)/8*8, 64, 512)
+	mc := clampInt(gemmL2/2/(4*kc)/mr*mr, mr, 4096/mr*mr)
+	nc := clampInt(gemmL3/4/(4*kc)/nr*nr, nr, 8192/nr*nr)
+	return gemmConfig{kernel: id, mr: mr, nr: nr, mc: mc, kc: kc, nc: nc}
+}
+
+// gemmBlockOverride, when not zero, replaces mc, kc and nc (tests only).
+var gemmBlockOverride [3]int
+
+// withBlocks returns cfg with the non-zero sizes replaced, mc and nc
+// rounded up to whole tiles.
+func (cfg gemmConfig) withBlocks(mc, kc, nc int) gemmConfig {
+	if mc > 0 {
+		cfg.mc = roundUp(mc, cfg.mr)
+	}
+	if kc > 0 {
+		cfg.kc = kc
+	}
+	if nc > 0 {
+		cfg.nc = roundUp(nc, cfg.nr)
+	}
+	return cfg
+}
+
+func clampInt(x, lo, hi int) int { return max(lo, min(hi, x)) }
+
+// gemmBuffers are one goroutine's pack buffers, grown on demand and kept.
+type gemmBuffers struct {
+	a, b []float32
+}
+
+// grow returns buf with length n, reusing it if it is big enough. The
+// result starts on a 64-byte boundary.
+func growAligned(buf *[]float32, n int) []float32 {
+	if cap(*buf) < n+16 {
+		*buf = make([]float32, n+16)
+	}
+	s := (*buf)[:cap(*buf)]
+	off := int((64 - uintptr(unsafe.Pointer(unsafe.SliceData(s)))%64) % 64 / 4)
+	return s[off : off+n]
+}
+
+// gemmSerial computes op on the calling goroutine, GotoBLAS style:
+//
+//	for each kc×nc panel of op(b): pack it into micro-panels of nr columns
+//	  for each mc×kc block of op(a): pack it into micro-panels of mr rows
+//	    for each nr-wide micro-panel of b, each mr-tall micro-panel of a:
+//	      the microkernel updates an mr×nr tile of c (masked at the edges)
+//
+// The first kc step applies beta; the later ones accumulate (beta = 1).
+func gemmSerial(op gemmOperands, cfg gemmConfig, bufs *gemmBuffers) {
+	mr, nr := cfg.mr, cfg.nr
+	kc := min(cfg.kc, op.k)
+	mc := min(cfg.mc, roundUp(op.m, mr))
+	nc := min(cfg.nc, roundUp(op.n, nr))
+	ap := growAligned(&bufs.a, mc*kc)
+	bp := growAligned(&bufs.b, kc*nc)
+	c := op.c
+	for jc := 0; jc < op.n; jc += nc {
+		ncb := min(nc, op.n-jc)
+		for pc := 0; pc < op.k; pc += kc {
+			kcb := min(kc, op.k-pc)
+			beta := op.beta
+			if pc > 0 {
+				beta = 1
+			}
+			packB(bp, op.b, op.tB, pc, kcb, jc, ncb, nr)
+			for ic := 0; ic < op.m; ic += mc {
+				mcb := min(mc, op.m-ic)
+				packA(ap, op.a, op.tA, ic, mcb, pc, kcb, mr)
+				for jr := 0; jr < ncb; jr += nr {
+					nrb := min(nr, ncb-jr)
+					bpanel := bp[jr*kcb : (jr+nr)*kcb]
+					for ir := 0; ir < mcb; ir += mr {
+						mrb := min(mr, mcb-ir)
+						off := (ic+ir)*c.Stride + jc + jr
+						ctile := c.Data[off : off+(mrb-1)*c.Stride+nrb]
+						gemmMicro(cfg.kernel, kcb, ap[ir*kcb:(ir+mr)*kcb], bpanel, ctile, c.Stride, op.alpha, beta, mrb, nrb)
+					}
+				}
+			}
+		}
+	}
+}
+
+func roundUp(x, m int) int { return (x + m - 1) / m * m }
+
+// packA copies the block rows [i0,i0+mc) × columns [p0,p0+kc) of op(a)
+// into dst as micro-panels of mr rows: panel q holds rows i0+q·mr ...
+// column by column (dst[q·mr·kc + p·mr + i] = op(a)[i0+q·mr+i, p0+p]), and
+// the rows past the end of the block are zero.
+func packA(dst []float32, a Matrix, trans bool, i0, mc, p0, kc, mr int) {
+	for q := 0; q < mc; q += mr {
+		rows := min(mr, mc-q)
+		panel := dst[q*kc : (q+mr)*kc]
+		if !trans {
+			// op(a)[i, p] = a.Data[i·stride + p]: walk each row, scatter by mr.
+			for i := 0; i < rows; i++ {
+				src := a.Data[(i0+q+i)*a.Stride+p0:][:kc]
+				for p, v := range src {
+					panel[p*mr+i] = v
+				}
+			}
+		} else {
+			// op(a)[i, p] = a.Data[p·stride + i]: each column of op(a) is a
+			// contiguous run of a's row.
+			for p := 0; p < kc; p++ {
+				copy(panel[p*mr:p*mr+rows], a.Data[(p0+p)*a.Stride+i0+q:][:rows])
+			}
+		}
+		if rows < mr {
+			for p := 0; p < kc; p++ {
+				clear(panel[p*mr+rows : p*mr+mr])
+			}
+		}
+	}
+}
+
+// packB copies rows [p0,p0+kc) × columns [j0,j0+nc) of op(b) into dst as
+// micro-panels of nr columns: dst[q·kc + p·nr + j] = op(b)[p0+p, j0+q+j],
+// zero past the last column.
+func packB(dst []float32, b Matrix, trans bool, p0, kc, j0, nc, nr int) {
+	for q := 0; q < nc; q += nr {
+		cols := min(nr, nc-q)
+		panel := dst[q*kc : (q+nr)*kc]
+		if !trans {
+			// op(b)[p, j] = b.Data[p·stride + j]: rows copy straight in.
+			for p := 0; p < kc; p++ {
+				copy(panel[p*nr:p*nr+cols], b.Data[(p0+p)*b.Stride+j0+q:][:cols])
+			}
+		} else {
+			// op(b)[p, j] = b.Data[j·stride + p]: walk b's rows, scatter by nr.
+			for j := 0; j < cols; j++ {
+				src := b.Data[(j0+q+j)*b.Stride+p0:][:kc]
+				for p, v := range src {
+					panel[p*nr+j] = v
+				}
+			}
+		}
+		if cols < nr {
+			for p := 0; p < kc; p++ {
+				clear(panel[p*nr+cols : p*nr+nr])
+			}
+		}
+	}
+}
