@@ -1,0 +1,181 @@
+package rnn
+
+import (
+	"github.com/simdcore/simdcore/kernel"
+)
+
+// checkSeq validates one input sequence.
+func (n *Net) checkSeq(fn string, xs kernel.Matrix) error {
+	if !xs.Valid() {
+		return shapeErr("%s: malformed input matrix %d×%d stride %d len(data)=%d", fn, xs.Rows, xs.Cols, xs.Stride, len(xs.Data))
+	}
+	if xs.Cols != n.cfg.Input {
+		return shapeErr("%s: input is %d×%d, want T×%d (Config.Input=%d)", fn, xs.Rows, xs.Cols, n.cfg.Input, n.cfg.Input)
+	}
+	return nil
+}
+
+// cellForward runs one direction of one layer over B interleaved
+// sequences. x holds the layer input time-major (row t·B+b is step t of
+// sequence b) and out (same rows, Hidden columns, possibly a column
+// window of a wider matrix) receives h_t. The input projection of every
+// step is one Gemm into out, on top of the bias; each step then adds
+// W_hh·h_{t-1} in place and applies the activation in place.
+func (n *Net) cellForward(c *Cell, x, out kernel.Matrix, B int, reverse bool) {
+	fillRows(out, c.Bih, c.Bhh)
+	gemm(false, true, 1, x, c.Wih, 1, out)
+	T := out.Rows / B
+	H := n.cfg.Hidden
+	act := n.cfg.Activation
+	for s := 0; s < T; s++ {
+		t, tp := s, s-1
+		if reverse {
+			t, tp = T-1-s, T-s
+		}
+		if B == 1 {
+			z := out.Row(t)
+			if s > 0 {
+				kernel.GemvAdd(z, c.Whh, out.Row(tp))
+			}
+			activate(act, z)
+			continue
+		}
+		blk := out.Slice(t*B, (t+1)*B, 0, H)
+		if s > 0 {
+			gemm(false, true, 1, out.Slice(tp*B, (tp+1)*B, 0, H), c.Whh, 1, blk)
+		}
+		activateRows(act, blk)
+	}
+}
+
+// layers runs every recurrent layer over x (time-major, B sequences
+// interleaved). With keep it returns each layer's output; otherwise only
+// the last entry is meaningful and buffers are reused between layers.
+func (n *Net) layers(x kernel.Matrix, B int, keep bool) []kernel.Matrix {
+	c := n.cfg
+	dirs, H := c.Dirs(), c.Hidden
+	outs := make([]kernel.Matrix, c.Layers)
+	in := x
+	for l := 0; l < c.Layers; l++ {
+		var out kernel.Matrix
+		if !keep && l >= 2 {
+			out = outs[l-2] // two layers down is no longer read
+		} else {
+			out = kernel.NewMatrix(x.Rows, c.Width())
+		}
+		for d := 0; d < dirs; d++ {
+			n.cellForward(&n.Cells[l*dirs+d], in, out.Slice(0, x.Rows, d*H, (d+1)*H), B, d == 1)
+		}
+		outs[l] = out
+		in = out
+	}
+	return outs
+}
+
+// head computes the logits W_y·h + b_y for every row of top.
+func (n *Net) head(top kernel.Matrix) kernel.Matrix {
+	y := kernel.NewMatrix(top.Rows, n.cfg.Output)
+	fillRows(y, n.By, nil)
+	gemm(false, true, 1, top, n.Wy, 1, y)
+	return y
+}
+
+// lastVec returns the many-to-one summary of a top-layer output of T
+// rows: h_{T-1} of the forward direction, followed, when bidirectional,
+// by the reverse direction's final state, which is its row 0 (the state
+// after it has read the whole sequence backwards). This is what
+// torch.nn.RNN returns as h_n for the top layer.
+func (n *Net) lastVec(top kernel.Matrix) []float32 {
+	H := n.cfg.Hidden
+	v := make([]float32, n.cfg.Width())
+	copy(v[:H], top.Row(top.Rows - 1)[:H])
+	if n.cfg.Bidirectional {
+		copy(v[H:], top.Row(0)[H:])
+	}
+	return v
+}
+
+// Forward runs the network over one sequence, xs of T×Input, and returns
+// T×Output (the head's activated outputs), or the top layer's states
+// (T×Hidden, T×2·Hidden when bidirectional) when there is no head.
+// Many-to-many: row t of a unidirectional network depends on x_0..x_t
+// only. T = 0 gives an empty result.
+func (n *Net) Forward(xs kernel.Matrix) (kernel.Matrix, error) {
+	if err := n.checkSeq("Forward", xs); err != nil {
+		return kernel.Matrix{}, err
+	}
+	top := n.layers(xs, 1, false)[n.cfg.Layers-1]
+	if n.cfg.Output == 0 {
+		return top, nil
+	}
+	y := n.head(top)
+	activateRows(n.cfg.OutputActivation, y)
+	return y, nil
+}
+
+// Last runs the network over xs (T×Input, T ≥ 1) and returns the
+// many-to-one output: the head applied to the final state, of length
+// Output (or Width without a head). For a bidirectional network the
+// final state is the forward direction's last state concatenated with
+// the reverse direction's last state (the one at t = 0, after reading
+// the whole sequence), as torch.nn.RNN's h_n.
+func (n *Net) Last(xs kernel.Matrix) ([]float32, error) {
+	if err := n.checkSeq("Last", xs); err != nil {
+		return nil, err
+	}
+	if xs.Rows == 0 {
+		return nil, shapeErr("Last: empty sequence (T=0)")
+	}
+	v := n.lastVec(n.layers(xs, 1, false)[n.cfg.Layers-1])
+	if n.cfg.Output == 0 {
+		return v, nil
+	}
+	y := make([]float32, n.cfg.Output)
+	kernel.Gemv(y, n.Wy, v)
+	kernel.Add(y, y, n.By)
+	activate(n.cfg.OutputActivation, y)
+	return y, nil
+}
+
+// ForwardBatch runs B sequences of one length T (each T×Input) together
+// and returns their outputs as Forward would, one T×OutWidth matrix
+// each. Interleaving the sequences turns each step into one matrix
+// product W_hh·[h^1 … h^B], which is much faster than B separate
+// Forward calls for B ≳ 4.
+func (n *Net) ForwardBatch(xs []kernel.Matrix) ([]kernel.Matrix, error) {
+	B := len(xs)
+	if B == 0 {
+		return nil, nil
+	}
+	T := xs[0].Rows
+	for b, x := range xs {
+		if err := n.checkSeq("ForwardBatch", x); err != nil {
+			return nil, err
+		}
+		if x.Rows != T {
+			return nil, shapeErr("ForwardBatch: sequence %d has T=%d, sequence 0 has T=%d", b, x.Rows, T)
+		}
+	}
+	// Interleave: row t·B+b of x is step t of sequence b.
+	x := kernel.NewMatrix(T*B, n.cfg.Input)
+	for b, xb := range xs {
+		for t := 0; t < T; t++ {
+			copy(x.Row(t*B+b), xb.Row(t))
+		}
+	}
+	y := n.layers(x, B, false)[n.cfg.Layers-1]
+	if n.cfg.Output > 0 {
+		y = n.head(y)
+		activateRows(n.cfg.OutputActivation, y)
+	}
+	W := y.Cols
+	outs := make([]kernel.Matrix, B)
+	data := make([]float32, B*T*W)
+	for b := range outs {
+		outs[b] = kernel.MatrixFrom(T, W, data[b*T*W:(b+1)*T*W:(b+1)*T*W])
+		for t := 0; t < T; t++ {
+			copy(outs[b].Row(t), y.Row(t*B+b))
+		}
+	}
+	return outs, nil
+}

@@ -1,0 +1,319 @@
+// Package rnn implements Elman recurrent networks in every textbook
+// topology — many-to-one, causal many-to-many (streaming), bidirectional,
+// stacked — a language model over tokens, and training by
+// backpropagation through time.
+//
+// The model, with ψ the hidden activation, is
+//
+//	z_t = W_ih·x_t + b_ih + W_hh·h_{t-1} + b_hh,  h_t = ψ(z_t)
+//	o_t = W_y·h_t + b_y,                          ŷ_t = σ(o_t) or softmax(o_t)
+//
+// with h_{-1} = 0. The weights use torch.nn.RNN's names and shapes
+// (see Net.Params), so a checkpoint maps onto them one to one.
+//
+// Everything is float32 and built on package kernel: the input
+// projection of all time steps is one Gemm, each step is one GemvAdd
+// (batch 1) or Gemm (batch B) followed by the activation in place, and
+// the weight gradients of BPTT are summed over time by Gemm. A Net is
+// read-only during inference, so any number of goroutines may run
+// Forward or their own State on one shared Net.
+package rnn
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/simdcore/simdcore/kernel"
+)
+
+// ErrShape is wrapped by every error about mismatched sizes; the message
+// names the sizes involved.
+var ErrShape = errors.New("rnn: shape mismatch")
+
+// ErrConfig is wrapped by errors about an invalid Config.
+var ErrConfig = errors.New("rnn: invalid config")
+
+// ErrNotCausal is returned by State.Step on a bidirectional Net, which
+// needs the whole sequence and cannot stream.
+var ErrNotCausal = errors.New("rnn: bidirectional network cannot stream")
+
+func shapeErr(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrShape}, args...)...)
+}
+
+// Activation names an elementwise function. Hidden layers use Tanh,
+// Sigmoid or ReLU; the output head uses Identity, Sigmoid or Softmax.
+// The zero value means the default: Tanh for the hidden layers,
+// Identity for the output.
+type Activation int
+
+const (
+	Default Activation = iota
+	Tanh
+	Sigmoid
+	ReLU
+	Identity
+	Softmax
+)
+
+func (a Activation) String() string {
+	switch a {
+	case Default:
+		return "default"
+	case Tanh:
+		return "tanh"
+	case Sigmoid:
+		return "sigmoid"
+	case ReLU:
+		return "relu"
+	case Identity:
+		return "identity"
+	case Softmax:
+		return "softmax"
+	}
+	return fmt.Sprintf("Activation(%d)", int(a))
+}
+
+// Bias selects the bias layout of the recurrent layers.
+type Bias int
+
+const (
+	// BiasSingle is one bias vector b_h per layer and direction.
+	BiasSingle Bias = iota
+	// BiasPair is PyTorch's pair b_ih and b_hh (both added), so that
+	// torch.nn.RNN weights load without folding.
+	BiasPair
+	// BiasNone has no recurrent bias (torch.nn.RNN(bias=False)).
+	BiasNone
+)
+
+// Config describes a network.
+type Config struct {
+	Input  int // width of x_t
+	Hidden int // width of h_t per direction
+	Layers int // stacked layers; 0 means 1
+
+	// Bidirectional adds a second recurrence per layer that runs from the
+	// end of the sequence; the two states are concatenated (forward
+	// first), so a layer's output is 2·Hidden wide.
+	Bidirectional bool
+
+	Activation Activation // hidden ψ: Tanh (default), Sigmoid or ReLU
+
+	// Output is the width of the head W_y·h + b_y. 0 means no head:
+	// Forward returns the top layer's states, T×Hidden, or T×2·Hidden
+	// when bidirectional, as torch.nn.RNN does.
+	Output int
+	// OutputActivation is applied after the head: Identity (default),
+	// Sigmoid or Softmax.
+	OutputActivation Activation
+
+	Bias Bias // recurrent bias layout
+}
+
+func (c Config) normalized() (Config, error) {
+	if c.Layers == 0 {
+		c.Layers = 1
+	}
+	if c.Activation == Default {
+		c.Activation = Tanh
+	}
+	if c.OutputActivation == Default {
+		c.OutputActivation = Identity
+	}
+	switch {
+	case c.Input <= 0 || c.Hidden <= 0 || c.Layers < 0 || c.Output < 0:
+		return c, fmt.Errorf("%w: Input=%d Hidden=%d Layers=%d Output=%d: sizes must be positive (Output ≥ 0)",
+			ErrConfig, c.Input, c.Hidden, c.Layers, c.Output)
+	case c.Activation != Tanh && c.Activation != Sigmoid && c.Activation != ReLU:
+		return c, fmt.Errorf("%w: hidden activation %v (want tanh, sigmoid or relu)", ErrConfig, c.Activation)
+	case c.OutputActivation != Identity && c.OutputActivation != Sigmoid && c.OutputActivation != Softmax:
+		return c, fmt.Errorf("%w: output activation %v (want identity, sigmoid or softmax)", ErrConfig, c.OutputActivation)
+	case c.Bias < BiasSingle || c.Bias > BiasNone:
+		return c, fmt.Errorf("%w: bias layout %d", ErrConfig, int(c.Bias))
+	case c.Output == 0 && c.OutputActivation != Identity:
+		return c, fmt.Errorf("%w: output activation %v without a head (Output=0)", ErrConfig, c.OutputActivation)
+	}
+	return c, nil
+}
+
+// Dirs returns 2 for a bidirectional network, 1 otherwise.
+func (c Config) Dirs() int {
+	if c.Bidirectional {
+		return 2
+	}
+	return 1
+}
+
+// Width returns the width of a layer's output: Dirs·Hidden.
+func (c Config) Width() int { return c.Dirs() * c.Hidden }
+
+// OutWidth returns the width of Forward's rows: Output, or Width when
+// there is no head.
+func (c Config) OutWidth() int {
+	if c.Output > 0 {
+		return c.Output
+	}
+	return c.Width()
+}
+
+// Cell holds the weights of one direction of one layer, in torch.nn.RNN's
+// shapes: Wih is Hidden×in (in = Input for layer 0, Width above),
+// Whh is Hidden×Hidden.
+type Cell struct {
+	Wih kernel.Matrix // weight_ih_l{k}[_reverse]
+	Whh kernel.Matrix // weight_hh_l{k}[_reverse]
+	// Bih is bias_ih_l{k} with BiasPair, the single bias with
+	// BiasSingle, nil with BiasNone.
+	Bih []float32
+	// Bhh is bias_hh_l{k} with BiasPair, nil otherwise.
+	Bhh []float32
+}
+
+// Net is an Elman network. Its exported weights may be read and filled
+// by users and loaders; Params lists them by name. During inference a
+// Net is only read, so it may be shared between goroutines.
+type Net struct {
+	cfg Config
+	// Cells holds layer l, direction d (0 forward, 1 reverse) at
+	// index l·Dirs+d.
+	Cells []Cell
+	// Wy (Output×Width) and By (Output) are the head; empty when
+	// Output is 0.
+	Wy kernel.Matrix
+	By []float32
+}
+
+// New returns a network with weights drawn as PyTorch draws them:
+// every recurrent weight and bias from U(−1/√Hidden, 1/√Hidden), and
+// the head (like torch.nn.Linear) from U(−1/√Width, 1/√Width). The
+// same seed gives the same weights.
+func New(cfg Config, seed uint64) (*Net, error) {
+	n, err := newZero(cfg)
+	if err != nil {
+		return nil, err
+	}
+	r := rand.New(rand.NewPCG(seed, 0x726e6e))
+	k := 1 / math.Sqrt(float64(n.cfg.Hidden))
+	kh := 1 / math.Sqrt(float64(n.cfg.Width()))
+	for _, p := range n.Params() {
+		lim := k
+		if p.Name == "head.weight" || p.Name == "head.bias" {
+			lim = kh
+		}
+		for i := range p.Data {
+			p.Data[i] = float32((2*r.Float64() - 1) * lim)
+		}
+	}
+	return n, nil
+}
+
+// newZero returns a network of the given shape with all weights zero.
+func newZero(cfg Config) (*Net, error) {
+	c, err := cfg.normalized()
+	if err != nil {
+		return nil, err
+	}
+	n := &Net{cfg: c}
+	dirs := c.Dirs()
+	for l := 0; l < c.Layers; l++ {
+		in := c.Input
+		if l > 0 {
+			in = c.Width()
+		}
+		for d := 0; d < dirs; d++ {
+			cell := Cell{Wih: kernel.NewMatrix(c.Hidden, in), Whh: kernel.NewMatrix(c.Hidden, c.Hidden)}
+			if c.Bias != BiasNone {
+				cell.Bih = make([]float32, c.Hidden)
+			}
+			if c.Bias == BiasPair {
+				cell.Bhh = make([]float32, c.Hidden)
+			}
+			n.Cells = append(n.Cells, cell)
+		}
+	}
+	if c.Output > 0 {
+		n.Wy = kernel.NewMatrix(c.Output, c.Width())
+		n.By = make([]float32, c.Output)
+	}
+	return n, nil
+}
+
+// Config returns the network's configuration, with defaults filled in.
+func (n *Net) Config() Config { return n.cfg }
+
+// Cell returns the weights of one layer and direction.
+func (n *Net) Cell(layer int, reverse bool) *Cell {
+	i := layer * n.cfg.Dirs()
+	if reverse {
+		i++
+	}
+	return &n.Cells[i]
+}
+
+// NewGrad returns a zeroed Net of the same shape, to accumulate
+// gradients into: Backward adds ∂J/∂w to the weight of the same name.
+func (n *Net) NewGrad() *Net {
+	g, err := newZero(n.cfg)
+	if err != nil {
+		panic(err) // n.cfg was validated by New
+	}
+	return g
+}
+
+// Zero sets every weight to zero (used to reset a gradient).
+func (n *Net) Zero() {
+	for _, p := range n.Params() {
+		clear(p.Data)
+	}
+}
+
+// Clone returns a deep copy of the network.
+func (n *Net) Clone() *Net {
+	c := n.NewGrad()
+	src := n.Params()
+	for i, p := range c.Params() {
+		copy(p.Data, src[i].Data)
+	}
+	return c
+}
+
+// Param is one named weight tensor of a Net. Data aliases the Net's
+// storage (row-major, Rows×Cols; Cols is 1 for vectors).
+type Param struct {
+	Name       string
+	Rows, Cols int
+	Data       []float32
+}
+
+// Params lists every weight with torch.nn.RNN's names, in a fixed order:
+// for each layer k and direction ("" or "_reverse"): weight_ih_l{k},
+// weight_hh_l{k}, then bias_ih_l{k} and bias_hh_l{k} (BiasPair) or
+// bias_l{k} (BiasSingle); and last the head, head.weight and head.bias
+// (torch.nn.Linear's weight and bias).
+func (n *Net) Params() []Param {
+	var ps []Param
+	dirs := n.cfg.Dirs()
+	for i := range n.Cells {
+		c := &n.Cells[i]
+		suf := fmt.Sprintf("_l%d", i/dirs)
+		if i%dirs == 1 {
+			suf += "_reverse"
+		}
+		ps = append(ps,
+			Param{"weight_ih" + suf, c.Wih.Rows, c.Wih.Cols, c.Wih.Data},
+			Param{"weight_hh" + suf, c.Whh.Rows, c.Whh.Cols, c.Whh.Data})
+		switch n.cfg.Bias {
+		case BiasPair:
+			ps = append(ps, Param{"bias_ih" + suf, len(c.Bih), 1, c.Bih}, Param{"bias_hh" + suf, len(c.Bhh), 1, c.Bhh})
+		case BiasSingle:
+			ps = append(ps, Param{"bias" + suf, len(c.Bih), 1, c.Bih})
+		}
+	}
+	if n.cfg.Output > 0 {
+		ps = append(ps, Param{"head.weight", n.Wy.Rows, n.Wy.Cols, n.Wy.Data}, Param{"head.bias", len(n.By), 1, n.By})
+	}
+	return ps
+}
