@@ -1,0 +1,216 @@
+package neonasm
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// Known encodings, taken from the Arm Architecture Reference Manual's
+// examples and from GNU as (aarch64-linux-gnu-as) output.
+var known = []struct {
+	text string
+	word uint32
+}{
+	{"fadd v0.4s, v0.4s, v0.4s", 0x4e20d400},
+	{"fadd v1.4s, v2.4s, v3.4s", 0x4e23d441},
+	{"fmul v0.4s, v1.4s, v2.4s", 0x6e22dc20},
+	{"fmax v0.4s, v0.4s, v1.4s", 0x4e21f400},
+	{"fmin v0.4s, v0.4s, v1.4s", 0x4ea1f400},
+	{"fdiv v0.4s, v1.4s, v2.4s", 0x6e22fc20},
+	{"fcmgt v0.4s, v1.4s, v2.4s", 0x6ea2e420},
+	{"fcmeq v0.4s, v1.4s, v2.4s", 0x4e22e420},
+	{"fcvtzs v0.4s, v1.4s", 0x4ea1b820},
+	{"scvtf v0.4s, v1.4s", 0x4e21d820},
+	{"frintn v0.4s, v1.4s", 0x4e218820},
+	{"fmaxv s0, v1.4s", 0x6e30f820},
+	{"uminv s0, v1.4s", 0x6eb1a820},
+	{"faddp s0, v1.2s", 0x7e30d820},
+	{"shl v0.4s, v1.4s, #23", 0x4f375420},
+	{"fmla v0.4s, v1.4s, v2.s[0]", 0x4f821020},
+	{"fmla v0.4s, v1.4s, v2.s[3]", 0x4fa21820},
+	{"not v0.16b, v1.16b", 0x6e205820},
+	{"bit v0.16b, v1.16b, v2.16b", 0x6ea21c20},
+	{"cmhi v0.4s, v1.4s, v2.4s", 0x6ea23420},
+	{"fcmeq v0.4s, v1.4s, #0.0", 0x4ea0d820},
+}
+
+func TestKnown(t *testing.T) {
+	for _, k := range known {
+		got, err := Encode(k.text)
+		if err != nil {
+			t.Errorf("%s: %v", k.text, err)
+			continue
+		}
+		if got != k.word {
+			t.Errorf("%s: got %#08x want %#08x", k.text, got, k.word)
+		}
+	}
+	for _, bad := range []string{"fadd v0.4s, v1.4s", "frob v0.4s, v1.4s, v2.4s", "fadd v32.4s, v0.4s, v0.4s", "shl v0.4s, v1.4s, #32", "fmla v0.4s, v1.4s, v2.s[4]"} {
+		if _, err := Encode(bad); err == nil {
+			t.Errorf("%s: encoded, want an error", bad)
+		}
+	}
+}
+
+var wordLine = regexp.MustCompile(`^\s*WORD\s+\$(0x[0-9a-fA-F]+)\s*//\s*(.*?)\s*$`)
+
+// words returns every WORD line of the arm64 assembly files in asm/.
+func words(t *testing.T) (lines []string, vals []uint32, texts []string) {
+	t.Helper()
+	files, err := filepath.Glob("../../asm/*_arm64.s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc := bufio.NewScanner(bytes.NewReader(data))
+		for ln := 1; sc.Scan(); ln++ {
+			line := sc.Text()
+			if !strings.Contains(line, "WORD") {
+				continue
+			}
+			m := wordLine.FindStringSubmatch(line)
+			if m == nil {
+				t.Errorf("%s:%d: WORD without an instruction comment: %s", f, ln, line)
+				continue
+			}
+			v, err := strconv.ParseUint(m[1], 0, 32)
+			if err != nil {
+				t.Errorf("%s:%d: %v", f, ln, err)
+				continue
+			}
+			lines = append(lines, fmt.Sprintf("%s:%d", filepath.Base(f), ln))
+			vals = append(vals, uint32(v))
+			texts = append(texts, m[2])
+		}
+	}
+	return lines, vals, texts
+}
+
+// TestAsmWords checks that every WORD in the arm64 assembly encodes the
+// instruction its comment names.
+func TestAsmWords(t *testing.T) {
+	lines, vals, texts := words(t)
+	for i := range lines {
+		want, err := Encode(texts[i])
+		if err != nil {
+			t.Errorf("%s: %v", lines[i], err)
+			continue
+		}
+		if vals[i] != want {
+			t.Errorf("%s: WORD $%#08x but %q encodes as %#08x", lines[i], vals[i], texts[i], want)
+		}
+	}
+	t.Logf("%d WORD lines checked", len(lines))
+}
+
+// TestAgainstGNUAs assembles every WORD comment with GNU as, where
+// binutils-aarch64-linux-gnu is installed, and compares.
+func TestAgainstGNUAs(t *testing.T) {
+	as, err := exec.LookPath("aarch64-linux-gnu-as")
+	if err != nil {
+		t.Skip("aarch64-linux-gnu-as not installed")
+	}
+	objdump, err := exec.LookPath("aarch64-linux-gnu-objdump")
+	if err != nil {
+		t.Skip("aarch64-linux-gnu-objdump not installed")
+	}
+	lines, vals, texts := words(t)
+	for _, k := range known {
+		lines, vals, texts = append(lines, "known"), append(vals, k.word), append(texts, k.text)
+	}
+	// Every form the encoder supports, with distinct registers.
+	for _, s := range everyForm() {
+		w, err := Encode(s)
+		if err != nil {
+			t.Fatalf("%s: %v", s, err)
+		}
+		lines, vals, texts = append(lines, "form"), append(vals, w), append(texts, s)
+	}
+	dir := t.TempDir()
+	var src strings.Builder
+	for _, s := range texts {
+		src.WriteString(s + "\n")
+	}
+	if err := os.WriteFile(filepath.Join(dir, "w.s"), []byte(src.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(as, "-o", filepath.Join(dir, "w.o"), filepath.Join(dir, "w.s")).CombinedOutput(); err != nil {
+		t.Fatalf("as: %v\n%s", err, out)
+	}
+	out, err := exec.Command(objdump, "-d", filepath.Join(dir, "w.o")).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	insn := regexp.MustCompile(`^\s*[0-9a-f]+:\s+([0-9a-f]{8})\s`)
+	var got []uint32
+	for _, l := range strings.Split(string(out), "\n") {
+		if m := insn.FindStringSubmatch(l); m != nil {
+			v, _ := strconv.ParseUint(m[1], 16, 32)
+			got = append(got, uint32(v))
+		}
+	}
+	if len(got) != len(vals) {
+		t.Fatalf("objdump shows %d instructions, want %d", len(got), len(vals))
+	}
+	for i := range vals {
+		if got[i] != vals[i] {
+			t.Errorf("%s: WORD $%#08x but GNU as encodes %q as %#08x", lines[i], vals[i], texts[i], got[i])
+		}
+	}
+	t.Logf("%d encodings agree with GNU as", len(vals))
+}
+
+// everyForm returns one instruction of every form the tables hold.
+func everyForm() []string {
+	var out []string
+	for mn := range threeSameFP {
+		out = append(out, mn+" v1.4s, v12.4s, v23.4s")
+	}
+	for mn := range threeSameInt {
+		out = append(out, mn+" v31.4s, v2.4s, v17.4s")
+	}
+	for mn := range logical {
+		out = append(out, mn+" v5.16b, v30.16b, v9.16b")
+	}
+	for mn := range twoRegFP {
+		out = append(out, mn+" v7.4s, v28.4s")
+	}
+	for mn := range compareZero {
+		out = append(out, mn+" v3.4s, v19.4s, #0.0")
+	}
+	for mn, e := range twoRegInt {
+		out = append(out, fmt.Sprintf("%s v4.%s, v21.%s", mn, e.arrange, e.arrange))
+	}
+	for mn := range acrossLanes {
+		out = append(out, mn+" s6, v25.4s")
+	}
+	out = append(out, "faddp s9, v26.2s")
+	for mn, s := range shifts {
+		for _, n := range []int{1, 7, 23, 31} {
+			out = append(out, fmt.Sprintf("%s v8.4s, v27.4s, #%d", mn, n))
+		}
+		if s.right {
+			out = append(out, mn+" v8.4s, v27.4s, #32")
+		} else {
+			out = append(out, mn+" v8.4s, v27.4s, #0")
+		}
+	}
+	for mn := range byElement {
+		for i := 0; i < 4; i++ {
+			out = append(out, fmt.Sprintf("%s v10.4s, v29.4s, v%d.s[%d]", mn, 13+5*i, i))
+		}
+	}
+	return out
+}
