@@ -9,68 +9,9 @@ import (
 // This file holds the few elementwise and matrix helpers the layers use,
 // each a thin layer over package kernel.
 
-// gemm computes c = alpha·op(a)·op(b) + beta·c.
-// TODO(rnn): switch to kernel.Gemm when issue 5 lands.
+// gemm computes c = alpha·op(a)·op(b) + beta·c with kernel.Gemm.
 func gemm(tA, tB bool, alpha float32, a, b kernel.Matrix, beta float32, c kernel.Matrix) {
-	m, k := a.Rows, a.Cols
-	if tA {
-		m, k = k, m
-	}
-	n := b.Cols
-	if tB {
-		n = b.Rows
-	}
-	if beta != 1 {
-		for i := 0; i < c.Rows; i++ {
-			row := c.Row(i)
-			if beta == 0 {
-				clear(row)
-			} else {
-				kernel.Scale(beta, row)
-			}
-		}
-	}
-	if alpha == 0 {
-		return
-	}
-	switch {
-	case !tA && tB:
-		for i := 0; i < m; i++ {
-			cr, ar := c.Row(i), a.Row(i)
-			for j := 0; j < n; j++ {
-				cr[j] += alpha * kernel.Dot(ar, b.Row(j))
-			}
-		}
-	case !tA && !tB:
-		for i := 0; i < m; i++ {
-			cr, ar := c.Row(i), a.Row(i)
-			for p := 0; p < k; p++ {
-				if v := ar[p]; v != 0 {
-					kernel.Axpy(alpha*v, b.Row(p), cr)
-				}
-			}
-		}
-	case tA && !tB:
-		// c[i,j] += Σ_p a[p,i]·b[p,j]
-		for p := 0; p < k; p++ {
-			ar, br := a.Row(p), b.Row(p)
-			for i := 0; i < m; i++ {
-				if v := ar[i]; v != 0 {
-					kernel.Axpy(alpha*v, br, c.Row(i))
-				}
-			}
-		}
-	default:
-		for i := 0; i < m; i++ {
-			for j := 0; j < n; j++ {
-				var s float32
-				for p := 0; p < k; p++ {
-					s += a.At(p, i) * b.At(j, p)
-				}
-				c.Data[i*c.Stride+j] += alpha * s
-			}
-		}
-	}
+	kernel.Gemm(kernel.Transpose(tA), kernel.Transpose(tB), alpha, a, b, beta, c)
 }
 
 // activate applies the hidden or output activation to x in place.
