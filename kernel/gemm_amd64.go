@@ -2,12 +2,39 @@
 
 package kernel
 
-func init() { register("Gemm", Generic, "gemm_generic_4x4") }
+import "github.com/simdcore/simdcore/asm"
 
-var gemmConfigGeneric = blockFor(gemmGeneric4x4, 4, 4)
+func init() {
+	register("Gemm", Generic, "gemm_generic_4x4")
+	register("Gemm", AVX2, "gemm_avx2_6x16")
+	register("Gemm", AVX512, "gemm_avx512_14x32")
+}
 
-func currentGemmConfig() gemmConfig { return gemmConfigGeneric }
+var (
+	gemmConfigGeneric = blockFor(gemmGeneric4x4, 4, 4)
+	gemmConfigAVX2    = blockFor(gemmAVX2x6x16, 6, 16)
+	gemmConfigAVX512  = blockFor(gemmAVX512x14x32, 14, 32)
+)
 
+// currentGemmConfig returns the microkernel and blocking of the active level.
+func currentGemmConfig() gemmConfig {
+	switch active {
+	case AVX512:
+		return gemmConfigAVX512
+	case AVX2:
+		return gemmConfigAVX2
+	}
+	return gemmConfigGeneric
+}
+
+// gemmMicro runs microkernel id on one tile (see gemmKernelGeneric).
 func gemmMicro(id gemmKernelID, k int, a, b, c []float32, ldc int, alpha, beta float32, m, n int) {
-	gemmKernelGeneric(k, a, b, c, ldc, alpha, beta, m, n)
+	switch id {
+	case gemmAVX512x14x32:
+		asm.GemmKernel14x32AVX512(k, a, b, c, ldc, alpha, beta, m, n)
+	case gemmAVX2x6x16:
+		asm.GemmKernel6x16AVX2(k, a, b, c, ldc, alpha, beta, m, n)
+	default:
+		gemmKernelGeneric(k, a, b, c, ldc, alpha, beta, m, n)
+	}
 }

@@ -1,0 +1,38 @@
+//go:build !purego && !noasm
+
+package asm
+
+// GemmKernel14x32AVX512 is the AVX-512 Gemm microkernel: a 14×32 tile of
+// c from a packed 14-row micro-panel of a (a[p*14+i]) and a packed
+// 32-column micro-panel of b (b[p*32+j]), written to the first m ≤ 14
+// rows and n ≤ 32 columns of c (row stride ldc) through masks:
+//
+//	for i := 0; i < m; i++ {
+//		for j := 0; j < n; j++ {
+//			var s float32
+//			for p := 0; p < k; p++ { s += a[p*14+i] * b[p*32+j] }
+//			if beta == 0 { c[i*ldc+j] = alpha * s } else { c[i*ldc+j] = alpha*s + beta*c[i*ldc+j] }
+//		}
+//	}
+//
+// len(a) ≥ 14·k and len(b) ≥ 32·k; c must hold (m-1)·ldc+n elements.
+// It requires AVX512F.
+//
+//go:noescape
+func GemmKernel14x32AVX512(k int, a, b, c []float32, ldc int, alpha, beta float32, m, n int)
+
+// GemmKernel6x16AVX2 is the AVX2 Gemm microkernel: GemmKernel14x32AVX512
+// for a 6×16 tile (a[p*6+i], b[p*16+j], m ≤ 6, n ≤ 16):
+//
+//	for i := 0; i < m; i++ {
+//		for j := 0; j < n; j++ {
+//			var s float32
+//			for p := 0; p < k; p++ { s += a[p*6+i] * b[p*16+j] }
+//			if beta == 0 { c[i*ldc+j] = alpha * s } else { c[i*ldc+j] = alpha*s + beta*c[i*ldc+j] }
+//		}
+//	}
+//
+// It requires AVX2 and FMA3.
+//
+//go:noescape
+func GemmKernel6x16AVX2(k int, a, b, c []float32, ldc int, alpha, beta float32, m, n int)

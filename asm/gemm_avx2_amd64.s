@@ -1,0 +1,226 @@
+//go:build !purego && !noasm
+
+#include "textflag.h"
+
+// Gemm microkernel, 6×16 register tile, AVX2 + FMA3.
+// Requires: AVX, AVX2, FMA3 (the caller, package kernel, checks them).
+//
+// a is a packed micro-panel of op(a): 6 rows, k columns, stored column by
+// column (a[p·6+i]); b a packed micro-panel of op(b): k rows of 16
+// (b[p·16+j]). The 6×16 product s = a·b is accumulated in Y0..Y11 (two
+// ymm, 16 columns, per row), then row i < m of c gets alpha·s + beta·c in
+// its first n columns (beta = 0: alpha·s, c not read). Full tiles use
+// plain loads and stores; tiles with n < 16 use VMASKMOVPS, which neither
+// reads nor writes (nor faults on) the masked-off columns.
+
+#define A_PTR AX
+#define B_PTR BX
+#define K_CNT CX
+#define C_PTR DI
+#define LDC   R8
+#define M_CNT R9
+#define N_COL R10
+
+// Y12, Y13: the current row of b (16 columns); Y14, Y15: a broadcast
+// element of a, alternating between rows.
+#define B0 Y12
+#define B1 Y13
+
+// ROW multiplies element i of the current column of a (at byte offset off)
+// into row i's accumulators c0 (columns 0..7) and c1 (8..15).
+#define ROW(off, bc, c0, c1) VBROADCASTSS off(A_PTR), bc; VFMADD231PS B0, bc, c0; VFMADD231PS B1, bc, c1
+
+// KSTEP does one rank-1 update: column p of a (6 elements at aoff) times
+// row p of b (16 elements at boff) into the 12 accumulators.
+#define KSTEP(aoff, boff) \
+	VMOVUPS boff(B_PTR), B0; \
+	VMOVUPS boff+32(B_PTR), B1; \
+	ROW(aoff+0, Y14, Y0, Y1); \
+	ROW(aoff+4, Y15, Y2, Y3); \
+	ROW(aoff+8, Y14, Y4, Y5); \
+	ROW(aoff+12, Y15, Y6, Y7); \
+	ROW(aoff+16, Y14, Y8, Y9); \
+	ROW(aoff+20, Y15, Y10, Y11)
+
+// FULL_BETA writes alpha·(c0,c1) + beta·c to a whole 16-column row
+// (Y14 = alpha, Y15 = beta) and steps to the next row; it leaves once m
+// rows are written.
+#define FULL_BETA(c0, c1) \
+	VMULPS Y14, c0, c0; \
+	VMULPS Y14, c1, c1; \
+	VFMADD231PS (C_PTR), Y15, c0; \
+	VFMADD231PS 32(C_PTR), Y15, c1; \
+	VMOVUPS c0, (C_PTR); \
+	VMOVUPS c1, 32(C_PTR); \
+	ADDQ LDC, C_PTR; \
+	DECQ M_CNT; \
+	JZ   done
+
+// FULL_ZERO writes alpha·(c0,c1) to a whole row without reading c.
+#define FULL_ZERO(c0, c1) \
+	VMULPS Y14, c0, c0; \
+	VMULPS Y14, c1, c1; \
+	VMOVUPS c0, (C_PTR); \
+	VMOVUPS c1, 32(C_PTR); \
+	ADDQ LDC, C_PTR; \
+	DECQ M_CNT; \
+	JZ   done
+
+// MASK_BETA is FULL_BETA for n < 16 columns: Y12 and Y13 hold the column
+// masks, Y15 beta, and Y14 is reloaded with alpha for each row because it
+// also serves as the one free temporary.
+#define MASK_BETA(c0, c1) \
+	VBROADCASTSS alpha+88(FP), Y14; \
+	VMULPS Y14, c0, c0; \
+	VMULPS Y14, c1, c1; \
+	VMASKMOVPS (C_PTR), Y12, Y14; \
+	VFMADD231PS Y15, Y14, c0; \
+	VMASKMOVPS 32(C_PTR), Y13, Y14; \
+	VFMADD231PS Y15, Y14, c1; \
+	VMASKMOVPS c0, Y12, (C_PTR); \
+	VMASKMOVPS c1, Y13, 32(C_PTR); \
+	ADDQ LDC, C_PTR; \
+	DECQ M_CNT; \
+	JZ   done
+
+// MASK_ZERO is FULL_ZERO for n < 16 columns (Y14 = alpha).
+#define MASK_ZERO(c0, c1) \
+	VMULPS Y14, c0, c0; \
+	VMULPS Y14, c1, c1; \
+	VMASKMOVPS c0, Y12, (C_PTR); \
+	VMASKMOVPS c1, Y13, 32(C_PTR); \
+	ADDQ LDC, C_PTR; \
+	DECQ M_CNT; \
+	JZ   done
+
+// gemmMask16: 16 all-ones lanes then 16 zero lanes. The 16 lanes starting
+// at element 16-n are n ones followed by zeros: the masks for n columns.
+DATA gemmMask16<>+0(SB)/8, $0xffffffffffffffff
+DATA gemmMask16<>+8(SB)/8, $0xffffffffffffffff
+DATA gemmMask16<>+16(SB)/8, $0xffffffffffffffff
+DATA gemmMask16<>+24(SB)/8, $0xffffffffffffffff
+DATA gemmMask16<>+32(SB)/8, $0xffffffffffffffff
+DATA gemmMask16<>+40(SB)/8, $0xffffffffffffffff
+DATA gemmMask16<>+48(SB)/8, $0xffffffffffffffff
+DATA gemmMask16<>+56(SB)/8, $0xffffffffffffffff
+DATA gemmMask16<>+64(SB)/8, $0
+DATA gemmMask16<>+72(SB)/8, $0
+DATA gemmMask16<>+80(SB)/8, $0
+DATA gemmMask16<>+88(SB)/8, $0
+DATA gemmMask16<>+96(SB)/8, $0
+DATA gemmMask16<>+104(SB)/8, $0
+DATA gemmMask16<>+112(SB)/8, $0
+DATA gemmMask16<>+120(SB)/8, $0
+GLOBL gemmMask16<>(SB), RODATA|NOPTR, $128
+
+// func GemmKernel6x16AVX2(k int, a, b, c []float32, ldc int, alpha, beta float32, m, n int)
+TEXT ·GemmKernel6x16AVX2(SB), NOSPLIT, $0-112
+	MOVQ k+0(FP), K_CNT
+	MOVQ a_base+8(FP), A_PTR
+	MOVQ b_base+32(FP), B_PTR
+	MOVQ c_base+56(FP), C_PTR
+	MOVQ ldc+80(FP), LDC
+	SHLQ $2, LDC // row stride of c in bytes
+	MOVQ m+96(FP), M_CNT
+	MOVQ n+104(FP), N_COL
+
+	// Zero the 12 accumulators.
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+
+	// Main loop: four rank-1 updates (4 columns of a: 96 bytes; 4 rows
+	// of b: 256 bytes) per iteration.
+	CMPQ K_CNT, $4
+	JLT  tail
+
+loop4:
+	KSTEP(0, 0)
+	KSTEP(24, 64)
+	KSTEP(48, 128)
+	KSTEP(72, 192)
+	ADDQ $96, A_PTR
+	ADDQ $256, B_PTR
+	SUBQ $4, K_CNT
+	CMPQ K_CNT, $4
+	JGE  loop4
+
+tail:
+	// The last k mod 4 rank-1 updates, one at a time.
+	TESTQ K_CNT, K_CNT
+	JZ    store
+
+loop1:
+	KSTEP(0, 0)
+	ADDQ $24, A_PTR
+	ADDQ $64, B_PTR
+	DECQ K_CNT
+	JNZ  loop1
+
+store:
+	// beta = ±0 takes the paths that never read c.
+	VBROADCASTSS alpha+88(FP), Y14
+	VBROADCASTSS beta+92(FP), Y15
+	MOVL         beta+92(FP), DX
+	ANDL         $0x7fffffff, DX
+	CMPQ         N_COL, $16
+	JLT          masked
+	TESTL        DX, DX
+	JZ           fullzero
+
+	FULL_BETA(Y0, Y1)
+	FULL_BETA(Y2, Y3)
+	FULL_BETA(Y4, Y5)
+	FULL_BETA(Y6, Y7)
+	FULL_BETA(Y8, Y9)
+	FULL_BETA(Y10, Y11)
+	JMP done
+
+fullzero:
+	FULL_ZERO(Y0, Y1)
+	FULL_ZERO(Y2, Y3)
+	FULL_ZERO(Y4, Y5)
+	FULL_ZERO(Y6, Y7)
+	FULL_ZERO(Y8, Y9)
+	FULL_ZERO(Y10, Y11)
+	JMP done
+
+masked:
+	// Column masks for n < 16: Y12 = lanes 16-n.. of gemmMask16,
+	// Y13 = the next 8 lanes.
+	LEAQ    gemmMask16<>(SB), SI
+	MOVQ    $16, R11
+	SUBQ    N_COL, R11
+	VMOVUPS (SI)(R11*4), Y12
+	VMOVUPS 32(SI)(R11*4), Y13
+	TESTL   DX, DX
+	JZ      maskzero
+
+	MASK_BETA(Y0, Y1)
+	MASK_BETA(Y2, Y3)
+	MASK_BETA(Y4, Y5)
+	MASK_BETA(Y6, Y7)
+	MASK_BETA(Y8, Y9)
+	MASK_BETA(Y10, Y11)
+	JMP done
+
+maskzero:
+	MASK_ZERO(Y0, Y1)
+	MASK_ZERO(Y2, Y3)
+	MASK_ZERO(Y4, Y5)
+	MASK_ZERO(Y6, Y7)
+	MASK_ZERO(Y8, Y9)
+	MASK_ZERO(Y10, Y11)
+
+done:
+	VZEROUPPER
+	RET

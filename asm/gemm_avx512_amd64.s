@@ -1,0 +1,214 @@
+//go:build !purego && !noasm
+
+#include "textflag.h"
+
+// Gemm microkernel, 14×32 register tile, AVX-512.
+// Requires: AVX512F (zmm registers, opmask registers); the caller
+// (package kernel) checks AVX512F+DQ+BW+VL.
+//
+// a is a packed micro-panel of op(a): 14 rows, k columns, stored column
+// by column (a[p·14+i]); b a packed micro-panel of op(b): k rows of 32
+// (b[p·32+j]). The 14×32 product s = a·b is accumulated in Z0..Z27 (two
+// zmm, 32 columns, per row), then row i < m of c gets
+// alpha·s + beta·c in its first n columns (beta = 0: alpha·s, c not read),
+// through opmasks K1 (columns 0..15) and K2 (16..31), so neither loads nor
+// stores touch c past column n or row m.
+
+#define A_PTR AX
+#define B_PTR BX
+#define K_CNT CX
+#define C_PTR DI
+#define LDC   R8
+#define M_CNT R9
+#define N_COL R10
+
+// Z28, Z29: the current row of b (32 columns); Z30, Z31: a broadcast
+// element of a, alternating so consecutive rows do not share a register.
+#define B0 Z28
+#define B1 Z29
+
+// ROW multiplies element i of the current column of a (at byte offset off)
+// into row i's accumulators c0 (columns 0..15) and c1 (16..31).
+#define ROW(off, bc, c0, c1) VBROADCASTSS off(A_PTR), bc; VFMADD231PS B0, bc, c0; VFMADD231PS B1, bc, c1
+
+// KSTEP does one rank-1 update: column p of a (14 elements at aoff) times
+// row p of b (32 elements at boff) into all 28 accumulators.
+#define KSTEP(aoff, boff) \
+	VMOVUPS boff(B_PTR), B0; \
+	VMOVUPS boff+64(B_PTR), B1; \
+	ROW(aoff+0, Z30, Z0, Z1); \
+	ROW(aoff+4, Z31, Z2, Z3); \
+	ROW(aoff+8, Z30, Z4, Z5); \
+	ROW(aoff+12, Z31, Z6, Z7); \
+	ROW(aoff+16, Z30, Z8, Z9); \
+	ROW(aoff+20, Z31, Z10, Z11); \
+	ROW(aoff+24, Z30, Z12, Z13); \
+	ROW(aoff+28, Z31, Z14, Z15); \
+	ROW(aoff+32, Z30, Z16, Z17); \
+	ROW(aoff+36, Z31, Z18, Z19); \
+	ROW(aoff+40, Z30, Z20, Z21); \
+	ROW(aoff+44, Z31, Z22, Z23); \
+	ROW(aoff+48, Z30, Z24, Z25); \
+	ROW(aoff+52, Z31, Z26, Z27)
+
+// STORE_BETA writes alpha·(c0,c1) + beta·c to one row of c (Z30 = alpha,
+// Z31 = beta), masked to the first n columns, and steps to the next row;
+// it leaves once m rows are written.
+#define STORE_BETA(c0, c1) \
+	VMOVUPS.Z (C_PTR), K1, B0; \
+	VMOVUPS.Z 64(C_PTR), K2, B1; \
+	VMULPS Z31, B0, B0; \
+	VMULPS Z31, B1, B1; \
+	VFMADD231PS Z30, c0, B0; \
+	VFMADD231PS Z30, c1, B1; \
+	VMOVUPS B0, K1, (C_PTR); \
+	VMOVUPS B1, K2, 64(C_PTR); \
+	ADDQ LDC, C_PTR; \
+	DECQ M_CNT; \
+	JZ   done
+
+// STORE_ZERO writes alpha·(c0,c1) to one row of c without reading it.
+#define STORE_ZERO(c0, c1) \
+	VMULPS Z30, c0, c0; \
+	VMULPS Z30, c1, c1; \
+	VMOVUPS c0, K1, (C_PTR); \
+	VMOVUPS c1, K2, 64(C_PTR); \
+	ADDQ LDC, C_PTR; \
+	DECQ M_CNT; \
+	JZ   done
+
+// func GemmKernel14x32AVX512(k int, a, b, c []float32, ldc int, alpha, beta float32, m, n int)
+TEXT ·GemmKernel14x32AVX512(SB), NOSPLIT, $0-112
+	MOVQ k+0(FP), K_CNT
+	MOVQ a_base+8(FP), A_PTR
+	MOVQ b_base+32(FP), B_PTR
+	MOVQ c_base+56(FP), C_PTR
+	MOVQ ldc+80(FP), LDC
+	SHLQ $2, LDC // row stride of c in bytes
+	MOVQ m+96(FP), M_CNT
+	MOVQ n+104(FP), N_COL
+
+	// Zero the 28 accumulators.
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+	VPXORD Z16, Z16, Z16
+	VPXORD Z17, Z17, Z17
+	VPXORD Z18, Z18, Z18
+	VPXORD Z19, Z19, Z19
+	VPXORD Z20, Z20, Z20
+	VPXORD Z21, Z21, Z21
+	VPXORD Z22, Z22, Z22
+	VPXORD Z23, Z23, Z23
+	VPXORD Z24, Z24, Z24
+	VPXORD Z25, Z25, Z25
+	VPXORD Z26, Z26, Z26
+	VPXORD Z27, Z27, Z27
+
+	// Main loop: four rank-1 updates (4 columns of a: 224 bytes; 4 rows
+	// of b: 512 bytes) per iteration.
+	CMPQ K_CNT, $4
+	JLT  tail
+
+loop4:
+	KSTEP(0, 0)
+	KSTEP(56, 128)
+	KSTEP(112, 256)
+	KSTEP(168, 384)
+	ADDQ $224, A_PTR
+	ADDQ $512, B_PTR
+	SUBQ $4, K_CNT
+	CMPQ K_CNT, $4
+	JGE  loop4
+
+tail:
+	// The last k mod 4 rank-1 updates, one at a time.
+	TESTQ K_CNT, K_CNT
+	JZ    store
+
+loop1:
+	KSTEP(0, 0)
+	ADDQ $56, A_PTR
+	ADDQ $128, B_PTR
+	DECQ K_CNT
+	JNZ  loop1
+
+store:
+	// Column masks: K1 = the first min(n,16) bits, K2 = the first
+	// max(n-16,0) bits (1<<count - 1, shift count in CL).
+	MOVQ  N_COL, CX
+	CMPQ  CX, $16
+	JLE   mask1
+	MOVQ  $16, CX
+
+mask1:
+	MOVL  $1, DX
+	SHLL  CX, DX
+	DECL  DX
+	KMOVW DX, K1
+	MOVQ  N_COL, CX
+	SUBQ  $16, CX
+	JGE   mask2
+	XORQ  CX, CX
+
+mask2:
+	MOVL  $1, DX
+	SHLL  CX, DX
+	DECL  DX
+	KMOVW DX, K2
+
+	// Broadcast alpha and beta; beta = ±0 takes the path that never reads c.
+	VBROADCASTSS alpha+88(FP), Z30
+	VBROADCASTSS beta+92(FP), Z31
+	MOVL         beta+92(FP), DX
+	ANDL         $0x7fffffff, DX
+	JZ           storezero
+
+	STORE_BETA(Z0, Z1)
+	STORE_BETA(Z2, Z3)
+	STORE_BETA(Z4, Z5)
+	STORE_BETA(Z6, Z7)
+	STORE_BETA(Z8, Z9)
+	STORE_BETA(Z10, Z11)
+	STORE_BETA(Z12, Z13)
+	STORE_BETA(Z14, Z15)
+	STORE_BETA(Z16, Z17)
+	STORE_BETA(Z18, Z19)
+	STORE_BETA(Z20, Z21)
+	STORE_BETA(Z22, Z23)
+	STORE_BETA(Z24, Z25)
+	STORE_BETA(Z26, Z27)
+	JMP done
+
+storezero:
+	STORE_ZERO(Z0, Z1)
+	STORE_ZERO(Z2, Z3)
+	STORE_ZERO(Z4, Z5)
+	STORE_ZERO(Z6, Z7)
+	STORE_ZERO(Z8, Z9)
+	STORE_ZERO(Z10, Z11)
+	STORE_ZERO(Z12, Z13)
+	STORE_ZERO(Z14, Z15)
+	STORE_ZERO(Z16, Z17)
+	STORE_ZERO(Z18, Z19)
+	STORE_ZERO(Z20, Z21)
+	STORE_ZERO(Z22, Z23)
+	STORE_ZERO(Z24, Z25)
+	STORE_ZERO(Z26, Z27)
+
+done:
+	VZEROUPPER
+	RET
