@@ -1,0 +1,153 @@
+// Package weights reads and writes model weights in the safetensors format,
+// the PyTorch ecosystem's standard weight file, with strict validation.
+//
+// A safetensors file is an 8-byte little-endian unsigned header length N,
+// then N bytes of UTF-8 JSON, then a byte buffer:
+//
+//	{"__metadata__": {"key": "value", ...},
+//	 "name": {"dtype": "F32", "shape": [2, 3], "data_offsets": [begin, end]}, ...}
+//
+// The offsets are relative to the start of the buffer. Tensors are stored
+// row-major and little-endian; they must be contiguous, must not overlap and
+// must cover the buffer exactly; each one's byte count must equal the product
+// of its shape times its element size. The header is at most MaxHeaderSize
+// bytes and may end with spaces (writers pad it so that the buffer starts on
+// an 8-byte boundary). The format is specified by the reference
+// implementation, huggingface/safetensors, which this package follows rule
+// for rule.
+//
+// Read and Open check every one of those rules before allocating the buffer
+// and return an error wrapping ErrFormat for any violation, never a panic.
+// Tensor and Float32s convert F32, F16, BF16 and F64 tensors to float32;
+// loaders built on this package report a tensor that is absent with
+// ErrMissing and one whose shape does not fit with ErrShape. Write and Save
+// produce files that PyTorch's safetensors.torch.load_file reads.
+//
+// This package implements the format itself, so that the library's only
+// dependency stays github.com/klauspost/cpuid/v2.
+package weights
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Sentinel errors. Every error this package returns for a bad file or a bad
+// request wraps exactly one of them; test with errors.Is.
+var (
+	// ErrFormat reports a malformed file: truncation, a header that is not
+	// valid JSON or not what the format allows, out-of-range, overlapping or
+	// gapped offsets, an unknown or unconvertible dtype, a byte count that
+	// disagrees with the shape, or a header or buffer larger than the limits.
+	ErrFormat = errors.New("malformed safetensors file")
+
+	// ErrShape reports a tensor whose shape is not the one required, for
+	// instance a weight matrix whose size disagrees with the other weights.
+	ErrShape = errors.New("tensor shape does not fit")
+
+	// ErrMissing reports that a required tensor is absent from the file.
+	ErrMissing = errors.New("tensor missing")
+)
+
+const (
+	// MaxHeaderSize is the largest JSON header Read accepts, in bytes: the
+	// reference implementation's limit.
+	MaxHeaderSize = 100_000_000
+
+	// MaxDataSize is the largest tensor buffer Read accepts, in bytes
+	// (4 GiB; less on 32-bit platforms, where it is capped to what a slice
+	// can hold). Read checks it before allocating anything.
+	MaxDataSize int64 = 4 << 30
+
+	// metadataKey is the reserved header key holding the string-to-string
+	// metadata map.
+	metadataKey = "__metadata__"
+)
+
+// DType is a safetensors element type, spelled as in the file ("F32").
+type DType string
+
+// The element types of the safetensors format. Read accepts a file holding
+// any of them; Tensor and Float32s convert the floating-point ones F32, F16,
+// BF16 and F64 to float32 and reject the others with ErrFormat.
+const (
+	BOOL   DType = "BOOL"
+	U8     DType = "U8"
+	I8     DType = "I8"
+	F8E5M2 DType = "F8_E5M2"
+	F8E4M3 DType = "F8_E4M3"
+	I16    DType = "I16"
+	U16    DType = "U16"
+	F16    DType = "F16"
+	BF16   DType = "BF16"
+	I32    DType = "I32"
+	U32    DType = "U32"
+	F32    DType = "F32"
+	F64    DType = "F64"
+	I64    DType = "I64"
+	U64    DType = "U64"
+)
+
+// Size returns the number of bytes of one element of d, or 0 if d is not a
+// safetensors dtype.
+func (d DType) Size() int {
+	switch d {
+	case BOOL, U8, I8, F8E5M2, F8E4M3:
+		return 1
+	case I16, U16, F16, BF16:
+		return 2
+	case I32, U32, F32:
+		return 4
+	case F64, I64, U64:
+		return 8
+	}
+	return 0
+}
+
+// Float reports whether Tensor and Float32s can convert elements of type d
+// to float32.
+func (d DType) Float() bool {
+	switch d {
+	case F32, F16, BF16, F64:
+		return true
+	}
+	return false
+}
+
+// Tensor is a named float32 tensor: the row-major data of an array of the
+// given shape. An empty shape is a scalar (one element).
+type Tensor struct {
+	Name  string
+	Shape []int
+	Data  []float32
+}
+
+// Len returns the number of elements the shape calls for: the product of
+// the dimensions, 1 for a scalar, or -1 if a dimension is negative or the
+// product overflows an int.
+func (t Tensor) Len() int {
+	return numElements(t.Shape)
+}
+
+// numElements is the product of shape, or -1 if a dimension is negative or
+// the product overflows.
+func numElements(shape []int) int {
+	n := 1
+	for _, d := range shape {
+		if d < 0 {
+			return -1
+		}
+		if d != 0 && n > maxInt/d {
+			return -1
+		}
+		n *= d
+	}
+	return n
+}
+
+const maxInt = int(^uint(0) >> 1)
+
+// formatError builds an error wrapping ErrFormat with a detail message.
+func formatError(src, format string, args ...any) error {
+	return fmt.Errorf("weights: %s%w: %s", src, ErrFormat, fmt.Sprintf(format, args...))
+}
