@@ -1,0 +1,358 @@
+//go:build !purego && !noasm
+
+#include "textflag.h"
+
+// GemvNEON and GemvTNEON require ARMv8-A Advanced SIMD only (every arm64
+// CPU).
+//
+// Registers:
+#define DST    R0  // &dst[i] (GemvNEON), &dst[0] (GemvTNEON)
+#define A      R1  // start of the current block of rows of a
+#define STRIDE R2  // row stride in bytes
+#define X      R3  // &x[0] (GemvNEON), &x[i] (GemvTNEON)
+#define N      R4  // columns: len(x) (GemvNEON), len(dst) (GemvTNEON)
+#define M      R5  // rows left
+#define ACC    R6  // accumulate flag (GemvNEON)
+#define ROW0   R7  // &a[i+0, j]
+#define ROW1   R8  // &a[i+1, j]
+#define ROW2   R9  // &a[i+2, j]
+#define ROW3   R10 // &a[i+3, j]
+#define XP     R11 // &x[j] (GemvNEON); &dst[j] for loads (GemvTNEON)
+#define DSTP   R12 // &dst[j] for stores (GemvTNEON)
+#define J      R13 // columns left
+
+// func GemvNEON(dst, a []float32, stride int, x []float32, accumulate bool)
+TEXT ·GemvNEON(SB), NOSPLIT, $0-81
+	MOVD  dst_base+0(FP), DST
+	MOVD  dst_len+8(FP), M
+	MOVD  a_base+24(FP), A
+	MOVD  stride+48(FP), STRIDE
+	MOVD  x_base+56(FP), X
+	MOVD  x_len+64(FP), N
+	MOVBU accumulate+80(FP), ACC
+	LSL   $2, STRIDE
+
+	CMP $4, M
+	BLT rows1
+
+	// Four rows at a time: each load of x feeds four rows, and each row
+	// has two accumulators (V16+2k, V17+2k), eight FMLA chains in all.
+rows4:
+	MOVD A, ROW0
+	ADD  STRIDE, ROW0, ROW1
+	ADD  STRIDE, ROW1, ROW2
+	ADD  STRIDE, ROW2, ROW3
+	MOVD X, XP
+	MOVD N, J
+	VEOR V16.B16, V16.B16, V16.B16
+	VEOR V17.B16, V17.B16, V17.B16
+	VEOR V18.B16, V18.B16, V18.B16
+	VEOR V19.B16, V19.B16, V19.B16
+	VEOR V20.B16, V20.B16, V20.B16
+	VEOR V21.B16, V21.B16, V21.B16
+	VEOR V22.B16, V22.B16, V22.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VEOR V24.B16, V24.B16, V24.B16 // F24..F27: the rows' scalar-tail sums
+	VEOR V25.B16, V25.B16, V25.B16
+	VEOR V26.B16, V26.B16, V26.B16
+	VEOR V27.B16, V27.B16, V27.B16
+
+	// Eight columns per iteration; J is kept 8 below the true count.
+	SUBS $8, J
+	BLT  cols4
+
+cols8:
+	VLD1.P 32(XP), [V0.S4, V1.S4]
+	VLD1.P 32(ROW0), [V2.S4, V3.S4]
+	VLD1.P 32(ROW1), [V4.S4, V5.S4]
+	VLD1.P 32(ROW2), [V6.S4, V7.S4]
+	VLD1.P 32(ROW3), [V8.S4, V9.S4]
+	VFMLA  V0.S4, V2.S4, V16.S4     // row 0 += a[i, j:j+4] * x[j:j+4]
+	VFMLA  V1.S4, V3.S4, V17.S4
+	VFMLA  V0.S4, V4.S4, V18.S4     // row 1
+	VFMLA  V1.S4, V5.S4, V19.S4
+	VFMLA  V0.S4, V6.S4, V20.S4     // row 2
+	VFMLA  V1.S4, V7.S4, V21.S4
+	VFMLA  V0.S4, V8.S4, V22.S4     // row 3
+	VFMLA  V1.S4, V9.S4, V23.S4
+	SUBS   $8, J
+	BGE    cols8
+
+	// Four more columns if 4..7 are left.
+cols4:
+	ADD    $8, J
+	CMP    $4, J
+	BLT    cols1
+	VLD1.P 16(XP), [V0.S4]
+	VLD1.P 16(ROW0), [V2.S4]
+	VLD1.P 16(ROW1), [V4.S4]
+	VLD1.P 16(ROW2), [V6.S4]
+	VLD1.P 16(ROW3), [V8.S4]
+	VFMLA  V0.S4, V2.S4, V16.S4
+	VFMLA  V0.S4, V4.S4, V18.S4
+	VFMLA  V0.S4, V6.S4, V20.S4
+	VFMLA  V0.S4, V8.S4, V22.S4
+	SUB    $4, J
+
+	// Scalar columns, 0..3, never reading past a row's end.
+cols1:
+	CBZ J, reduce4
+
+cols1loop:
+	FMOVS.P 4(XP), F0
+	FMOVS.P 4(ROW0), F2
+	FMOVS.P 4(ROW1), F4
+	FMOVS.P 4(ROW2), F6
+	FMOVS.P 4(ROW3), F8
+	FMADDS  F0, F24, F2, F24 // F24 += a[i+0, j] * x[j]
+	FMADDS  F0, F25, F4, F25
+	FMADDS  F0, F26, F6, F26
+	FMADDS  F0, F27, F8, F27
+	SUBS    $1, J
+	BNE     cols1loop
+
+	// Reduce: pairwise adds turn the four rows' accumulators into one
+	// vector of four row sums, plus the scalar tails.
+reduce4:
+	WORD $0x4e31d610                 // fadd v16.4s, v16.4s, v17.4s
+	WORD $0x4e33d652                 // fadd v18.4s, v18.4s, v19.4s
+	WORD $0x4e35d694                 // fadd v20.4s, v20.4s, v21.4s
+	WORD $0x4e37d6d6                 // fadd v22.4s, v22.4s, v23.4s
+	WORD $0x6e32d610                 // faddp v16.4s, v16.4s, v18.4s
+	WORD $0x6e36d694                 // faddp v20.4s, v20.4s, v22.4s
+	WORD $0x6e34d610                 // faddp v16.4s, v16.4s, v20.4s
+	VMOV V25.S[0], V24.S[1] // V24 = [t0, t1, t2, t3]
+	VMOV V26.S[0], V24.S[2]
+	VMOV V27.S[0], V24.S[3]
+	WORD $0x4e38d610                 // fadd v16.4s, v16.4s, v24.4s
+	CBZ  ACC, store4
+	VLD1 (DST), [V0.S4]
+	WORD $0x4e20d610                 // fadd v16.4s, v16.4s, v0.4s
+
+store4:
+	VST1.P [V16.S4], 16(DST)
+	ADD    STRIDE<<2, A, A   // next four rows
+	SUB    $4, M
+	CMP    $4, M
+	BGE    rows4
+
+	// Rows left over, 0..3, one at a time with two accumulators.
+rows1:
+	CBZ M, done
+
+row1loop:
+	MOVD A, ROW0
+	MOVD X, XP
+	MOVD N, J
+	VEOR V16.B16, V16.B16, V16.B16
+	VEOR V17.B16, V17.B16, V17.B16
+	VEOR V24.B16, V24.B16, V24.B16
+	SUBS $8, J
+	BLT  r1cols4
+
+r1cols8:
+	VLD1.P 32(XP), [V0.S4, V1.S4]
+	VLD1.P 32(ROW0), [V2.S4, V3.S4]
+	VFMLA  V0.S4, V2.S4, V16.S4
+	VFMLA  V1.S4, V3.S4, V17.S4
+	SUBS   $8, J
+	BGE    r1cols8
+
+r1cols4:
+	ADD    $8, J
+	CMP    $4, J
+	BLT    r1cols1
+	VLD1.P 16(XP), [V0.S4]
+	VLD1.P 16(ROW0), [V2.S4]
+	VFMLA  V0.S4, V2.S4, V16.S4
+	SUB    $4, J
+
+r1cols1:
+	CBZ J, r1reduce
+
+r1cols1loop:
+	FMOVS.P 4(XP), F0
+	FMOVS.P 4(ROW0), F2
+	FMADDS  F0, F24, F2, F24
+	SUBS    $1, J
+	BNE     r1cols1loop
+
+r1reduce:
+	WORD  $0x4e31d610          // fadd v16.4s, v16.4s, v17.4s
+	WORD  $0x6e30d610          // faddp v16.4s, v16.4s, v16.4s
+	WORD  $0x7e30da10          // faddp s16, v16.2s
+	FADDS F24, F16, F16
+	CBZ   ACC, r1store
+	FMOVS (DST), F0
+	FADDS F0, F16, F16
+
+r1store:
+	FMOVS.P F16, 4(DST)
+	ADD     STRIDE, A
+	SUBS    $1, M
+	BNE     row1loop
+
+done:
+	RET
+
+// func GemvTNEON(dst, a []float32, stride int, x []float32)
+TEXT ·GemvTNEON(SB), NOSPLIT, $0-80
+	MOVD dst_base+0(FP), DST
+	MOVD dst_len+8(FP), N
+	MOVD a_base+24(FP), A
+	MOVD stride+48(FP), STRIDE
+	MOVD x_base+56(FP), X
+	MOVD x_len+64(FP), M
+	LSL  $2, STRIDE
+
+	CMP $4, M
+	BLT trows1
+
+	// Four rows per pass over dst: dst is loaded and stored once per four
+	// rows, and each of its vectors takes four by-element FMLAs, one per
+	// row, with x[i+k] as lane k of V31 (and as scalar F24+k for the tail).
+trows4:
+	MOVD   A, ROW0
+	ADD    STRIDE, ROW0, ROW1
+	ADD    STRIDE, ROW1, ROW2
+	ADD    STRIDE, ROW2, ROW3
+	VLD1   (X), [V31.S4]
+	FMOVS  0(X), F24
+	FMOVS  4(X), F25
+	FMOVS  8(X), F26
+	FMOVS  12(X), F27
+	ADD    $16, X
+	MOVD   DST, XP
+	MOVD   DST, DSTP
+	MOVD   N, J
+
+	// Sixteen columns per iteration; J is kept 16 below the true count.
+	SUBS $16, J
+	BLT  tcols4
+
+tcols16:
+	VLD1.P 64(XP), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1.P 64(ROW0), [V4.S4, V5.S4, V6.S4, V7.S4]
+	VLD1.P 64(ROW1), [V8.S4, V9.S4, V10.S4, V11.S4]
+	VLD1.P 64(ROW2), [V12.S4, V13.S4, V14.S4, V15.S4]
+	VLD1.P 64(ROW3), [V16.S4, V17.S4, V18.S4, V19.S4]
+	WORD   $0x4f9f1080                                          // fmla v0.4s, v4.4s, v31.s[0]
+	WORD   $0x4f9f10a1                                          // fmla v1.4s, v5.4s, v31.s[0]
+	WORD   $0x4f9f10c2                                          // fmla v2.4s, v6.4s, v31.s[0]
+	WORD   $0x4f9f10e3                                          // fmla v3.4s, v7.4s, v31.s[0]
+	WORD   $0x4fbf1100                                          // fmla v0.4s, v8.4s, v31.s[1]
+	WORD   $0x4fbf1121                                          // fmla v1.4s, v9.4s, v31.s[1]
+	WORD   $0x4fbf1142                                          // fmla v2.4s, v10.4s, v31.s[1]
+	WORD   $0x4fbf1163                                          // fmla v3.4s, v11.4s, v31.s[1]
+	WORD   $0x4f9f1980                                          // fmla v0.4s, v12.4s, v31.s[2]
+	WORD   $0x4f9f19a1                                          // fmla v1.4s, v13.4s, v31.s[2]
+	WORD   $0x4f9f19c2                                          // fmla v2.4s, v14.4s, v31.s[2]
+	WORD   $0x4f9f19e3                                          // fmla v3.4s, v15.4s, v31.s[2]
+	WORD   $0x4fbf1a00                                          // fmla v0.4s, v16.4s, v31.s[3]
+	WORD   $0x4fbf1a21                                          // fmla v1.4s, v17.4s, v31.s[3]
+	WORD   $0x4fbf1a42                                          // fmla v2.4s, v18.4s, v31.s[3]
+	WORD   $0x4fbf1a63                                          // fmla v3.4s, v19.4s, v31.s[3]
+	VST1.P [V0.S4, V1.S4, V2.S4, V3.S4], 64(DSTP)
+	SUBS   $16, J
+	BGE    tcols16
+
+tcols4:
+	ADD $16, J
+
+	// Whole vectors left, four columns at a time.
+tcols4loop:
+	CMP    $4, J
+	BLT    tcols1
+	VLD1.P 16(XP), [V0.S4]
+	VLD1.P 16(ROW0), [V4.S4]
+	VLD1.P 16(ROW1), [V8.S4]
+	VLD1.P 16(ROW2), [V12.S4]
+	VLD1.P 16(ROW3), [V16.S4]
+	WORD   $0x4f9f1080                  // fmla v0.4s, v4.4s, v31.s[0]
+	WORD   $0x4fbf1100                  // fmla v0.4s, v8.4s, v31.s[1]
+	WORD   $0x4f9f1980                  // fmla v0.4s, v12.4s, v31.s[2]
+	WORD   $0x4fbf1a00                  // fmla v0.4s, v16.4s, v31.s[3]
+	VST1.P [V0.S4], 16(DSTP)
+	SUB    $4, J
+	B      tcols4loop
+
+	// Scalar columns, 0..3, in the same order as the lanes above.
+tcols1:
+	CBZ J, tnext4
+
+tcols1loop:
+	FMOVS.P 4(XP), F0
+	FMOVS.P 4(ROW0), F4
+	FMOVS.P 4(ROW1), F8
+	FMOVS.P 4(ROW2), F12
+	FMOVS.P 4(ROW3), F16
+	FMADDS  F24, F0, F4, F0  // dst[j] += a[i+0, j] * x[i+0]
+	FMADDS  F25, F0, F8, F0
+	FMADDS  F26, F0, F12, F0
+	FMADDS  F27, F0, F16, F0
+	FMOVS.P F0, 4(DSTP)
+	SUBS    $1, J
+	BNE     tcols1loop
+
+tnext4:
+	ADD STRIDE<<2, A, A // next four rows
+	SUB $4, M
+	CMP $4, M
+	BGE trows4
+
+	// Rows left over, 0..3: dst += a[i, :] * x[i], one row at a time.
+trows1:
+	CBZ M, tdone
+
+trow1loop:
+	MOVD    A, ROW0
+	FMOVS.P 4(X), F24
+	VDUP    V24.S[0], V31.S4 // x[i] in every lane
+	MOVD    DST, XP
+	MOVD    DST, DSTP
+	MOVD    N, J
+	SUBS    $16, J
+	BLT     t1cols4
+
+t1cols16:
+	VLD1.P 64(XP), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1.P 64(ROW0), [V4.S4, V5.S4, V6.S4, V7.S4]
+	VFMLA  V31.S4, V4.S4, V0.S4
+	VFMLA  V31.S4, V5.S4, V1.S4
+	VFMLA  V31.S4, V6.S4, V2.S4
+	VFMLA  V31.S4, V7.S4, V3.S4
+	VST1.P [V0.S4, V1.S4, V2.S4, V3.S4], 64(DSTP)
+	SUBS   $16, J
+	BGE    t1cols16
+
+t1cols4:
+	ADD $16, J
+
+t1cols4loop:
+	CMP    $4, J
+	BLT    t1cols1
+	VLD1.P 16(XP), [V0.S4]
+	VLD1.P 16(ROW0), [V4.S4]
+	VFMLA  V31.S4, V4.S4, V0.S4
+	VST1.P [V0.S4], 16(DSTP)
+	SUB    $4, J
+	B      t1cols4loop
+
+t1cols1:
+	CBZ J, t1next
+
+t1cols1loop:
+	FMOVS.P 4(XP), F0
+	FMOVS.P 4(ROW0), F4
+	FMADDS  F24, F0, F4, F0
+	FMOVS.P F0, 4(DSTP)
+	SUBS    $1, J
+	BNE     t1cols1loop
+
+t1next:
+	ADD  STRIDE, A
+	SUBS $1, M
+	BNE  trow1loop
+
+tdone:
+	RET
