@@ -1,0 +1,178 @@
+#!/usr/bin/python3
+"""Writes the PyTorch parity fixtures under testdata/torch/.
+
+Run by hand from the repository root with Debian's torch
+(apt-get install python3-torch):
+
+    /usr/bin/python3 scripts/torch_fixtures.py
+
+CI never runs this; the Go tests read the files it wrote. For each fixture
+NAME it writes NAME.safetensors (the module's state_dict, with PyTorch's
+own names and, in __metadata__, its constructor arguments) and
+NAME.io.safetensors (inputs and outputs). Outputs are computed by the same
+module in float64 from the float32 weights, then rounded to float32, so
+they are the exact answer to float32 rounding; Go's float32 results are
+compared with them to 1e-5 relative.
+
+Fixtures:
+  rnn_bidir_tanh   2-layer bidirectional tanh nn.RNN, many-to-many
+  rnn_relu_last    relu nn.RNN + nn.Linear head on the last step (many-to-one)
+  lm               nn.Embedding + 2-layer nn.RNN + nn.Linear: LM logits
+  mha_causal       nn.MultiheadAttention, self-attention with a causal mask
+  interop          tensors of every float dtype as torch stores them, and
+                   torch's float32 conversion of each (for internal/weights)
+"""
+
+import math
+import os
+import sys
+
+import torch
+from torch import nn
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from safetensors_torch import save_file, load_file  # noqa: E402
+
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "testdata", "torch")
+
+
+def ctor_metadata(rnn):
+    """nn.RNN's constructor arguments, as strings, for __metadata__."""
+    return {
+        "input_size": str(rnn.input_size),
+        "hidden_size": str(rnn.hidden_size),
+        "num_layers": str(rnn.num_layers),
+        "nonlinearity": rnn.nonlinearity,
+        "bias": str(rnn.bias),
+        "batch_first": str(rnn.batch_first),
+        "bidirectional": str(rnn.bidirectional),
+    }
+
+
+def f32(t):
+    return t.detach().to(torch.float32).contiguous()
+
+
+def write(name, module, io, metadata):
+    state = {k: f32(v) for k, v in module.state_dict().items()}
+    save_file(state, os.path.join(OUT, name + ".safetensors"), metadata)
+    save_file({k: f32(v) for k, v in io.items()}, os.path.join(OUT, name + ".io.safetensors"))
+    # Read both back with the strict loader and check the weights load into
+    # the module again, as a user's load_state_dict(strict=True) would.
+    back, meta = load_file(os.path.join(OUT, name + ".safetensors"))
+    module.load_state_dict(back, strict=True)
+    assert meta == metadata, (meta, metadata)
+    load_file(os.path.join(OUT, name + ".io.safetensors"))
+
+
+def rnn_bidir_tanh():
+    rnn = nn.RNN(input_size=3, hidden_size=4, num_layers=2, bidirectional=True)
+    x = torch.randn(7, 3)
+    r64 = nn.RNN(3, 4, num_layers=2, bidirectional=True).double()
+    r64.load_state_dict({k: v.double() for k, v in rnn.state_dict().items()})
+    with torch.no_grad():
+        out, h_n = r64(x.double())
+    write("rnn_bidir_tanh", rnn, {"input": x, "output": out, "h_n": h_n}, ctor_metadata(rnn))
+
+
+class Classifier(nn.Module):
+    def __init__(self, d, h, o):
+        super().__init__()
+        self.rnn = nn.RNN(d, h, nonlinearity="relu")
+        self.head = nn.Linear(h, o)
+
+    def forward(self, x):
+        out, _ = self.rnn(x)
+        return self.head(out[-1])
+
+
+def rnn_relu_last():
+    m = Classifier(3, 5, 2)
+    with torch.no_grad():  # a positive input bias keeps the relu units alive
+        m.rnn.bias_ih_l0.add_(0.3)
+    x = torch.randn(6, 3)
+    m64 = Classifier(3, 5, 2).double()
+    m64.load_state_dict({k: v.double() for k, v in m.state_dict().items()})
+    with torch.no_grad():
+        y = m64(x.double())
+        states, _ = m64.rnn(x.double())
+    assert (states > 0).any(), "every relu unit is dead; pick another seed"
+    write("rnn_relu_last", m, {"input": x, "output": y}, {"nonlinearity": "relu"})
+
+
+class LM(nn.Module):
+    def __init__(self, vocab, embed, hidden, layers):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab, embed)
+        self.rnn = nn.RNN(embed, hidden, num_layers=layers)
+        self.decoder = nn.Linear(hidden, vocab)
+
+    def forward(self, tokens):
+        out, _ = self.rnn(self.embedding(tokens))
+        return self.decoder(out)
+
+
+def lm():
+    m = LM(11, 6, 8, 2)
+    tokens = torch.randint(0, 11, (9,))
+    m64 = LM(11, 6, 8, 2).double()
+    m64.load_state_dict({k: v.double() for k, v in m.state_dict().items()})
+    with torch.no_grad():
+        logits = m64(tokens)
+    io = {"tokens": tokens.to(torch.float32), "logits": logits,
+          "log_probs": torch.log_softmax(logits, dim=-1)}
+    write("lm", m, io, ctor_metadata(m.rnn))
+
+
+def mha_causal():
+    e, heads, t = 8, 2, 6
+    m = nn.MultiheadAttention(e, heads)
+    with torch.no_grad():  # non-zero biases, so that they are tested too
+        m.in_proj_bias.normal_(0, 0.1)
+        m.out_proj.bias.normal_(0, 0.1)
+    x = torch.randn(t, e)
+    mask = torch.triu(torch.ones(t, t, dtype=torch.bool), diagonal=1)  # True = masked
+    m64 = nn.MultiheadAttention(e, heads).double()
+    m64.load_state_dict({k: v.double() for k, v in m.state_dict().items()})
+    with torch.no_grad():
+        y, _ = m64(x.double(), x.double(), x.double(), attn_mask=mask, need_weights=False)
+    write("mha_causal", m, {"input": x, "output": y},
+          {"embed_dim": str(e), "num_heads": str(heads), "bias": "True", "batch_first": "False"})
+
+
+def interop():
+    half_specials = torch.tensor([0.0, -0.0, 1.0, -2.5, 65504.0, 6e-8, 3e-5, math.inf, -math.inf, math.nan],
+                                 dtype=torch.float16)
+    tensors = {
+        "f32": torch.randn(3, 4),
+        "f16": torch.cat([half_specials, torch.randn(6).half()]),
+        "bf16": torch.randn(2, 3).bfloat16(),
+        "f64": torch.tensor([1.0, -0.1, 1e39, 1e-50, math.pi], dtype=torch.float64),
+        "scalar": torch.tensor(0.5),
+        "empty": torch.zeros(0, 3),
+        "steps": torch.tensor([3, -1], dtype=torch.int64),
+    }
+    path = os.path.join(OUT, "interop.safetensors")
+    save_file(tensors, path, {"format": "pt", "note": "naïve <&> \"quoted\""})
+    expected = {k: v.float() for k, v in tensors.items() if v.is_floating_point()}
+    save_file(expected, os.path.join(OUT, "interop.io.safetensors"))
+    back, _ = load_file(path)
+    for k, v in tensors.items():
+        assert torch.equal(back[k].isnan(), v.isnan()) if v.is_floating_point() else torch.equal(back[k], v)
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    torch.manual_seed(20261126)
+    rnn_bidir_tanh()
+    rnn_relu_last()
+    lm()
+    mha_causal()
+    interop()
+    total = sum(os.path.getsize(os.path.join(OUT, f)) for f in os.listdir(OUT))
+    print(f"wrote {len(os.listdir(OUT))} files, {total} bytes, to {os.path.normpath(OUT)}")
+    assert total < 2 << 20
+
+
+if __name__ == "__main__":
+    main()
