@@ -1,0 +1,119 @@
+package simdcore_test
+
+// RNN benchmarks: an Elman network with tanh, D=Input, H=Hidden, T=100
+// steps, batch 1 (Forward) and batch 32 (ForwardBatch), and the
+// streaming Step. Gemm runs on one thread (kernel.SetThreads(1)) so the
+// figures compare with PyTorch's torch.set_num_threads(1)
+// (bench/peers/torch_rnn.py).
+//
+//	go test -run '^$' -bench 'RNN' -count 6 . | tee rnn.txt
+//
+// Reported metrics: us/seq (one sequence, or the whole batch of 32),
+// cpu-us/seq (process CPU time per sequence, steadier than wall time on
+// a machine shared with other jobs), us/step, and bound-frac, the fraction of the bound
+//
+//	T·(4·H² bytes / L2 bandwidth + 2·D·H FLOP / FMA peak) (per sequence of a batch of 1)
+//
+// that streams W_hh from cache once per step and does the input
+// projection at the FMA peak; for batch 32, 2·T·B·(D+H)·H FLOP at the
+// FMA peak. The rates are this machine's (BENCHMARKS.md: Zen 5 at
+// ≈ 4.2 GHz, 64 B/cycle L2, 64 FLOP/cycle zmm FMA).
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/simdcore/simdcore/kernel"
+	"github.com/simdcore/simdcore/rnn"
+)
+
+const (
+	rnnClock    = 4.2e9 // Hz, BENCHMARKS.md's probe
+	rnnL2Bytes  = 64    // bytes/cycle from L2
+	rnnFMAFlops = 64    // FLOP/cycle, AVX-512
+)
+
+func rnnNet(b *testing.B, d, h int) *rnn.Net {
+	n, err := rnn.New(rnn.Config{Input: d, Hidden: h, Activation: rnn.Tanh}, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return n
+}
+
+func rnnInput(t, d int, seed uint32) kernel.Matrix {
+	return kernel.MatrixFrom(t, d, filled(t*d, seed))
+}
+
+// rnnBound1 returns the batch-1 bound in seconds per sequence.
+func rnnBound1(t, d, h int) float64 {
+	stream := float64(4*h*h) / rnnL2Bytes / rnnClock
+	proj := float64(2*d*h) / rnnFMAFlops / rnnClock
+	return float64(t) * (stream + proj)
+}
+
+func reportRNN(b *testing.B, t int, bound, cpu0 float64) {
+	sec := b.Elapsed().Seconds() / float64(b.N)
+	b.ReportMetric(sec*1e6, "us/seq")
+	b.ReportMetric((processCPU()-cpu0)/float64(b.N)*1e6, "cpu-us/seq")
+	b.ReportMetric(sec*1e6/float64(t), "us/step")
+	b.ReportMetric(bound/sec, "bound-frac")
+}
+
+func BenchmarkRNN(b *testing.B) {
+	defer kernel.SetThreads(kernel.Threads())
+	kernel.SetThreads(1)
+	const T = 100
+	for _, sz := range []struct{ d, h, batch int }{{256, 256, 1}, {256, 256, 32}, {1024, 1024, 1}} {
+		name := fmt.Sprintf("D=%d_H=%d_T=%d/batch=%d", sz.d, sz.h, T, sz.batch)
+		b.Run(name, func(b *testing.B) {
+			n := rnnNet(b, sz.d, sz.h)
+			if sz.batch == 1 {
+				x := rnnInput(T, sz.d, 1)
+				b.ReportAllocs()
+				cpu0 := processCPU()
+				for b.Loop() {
+					if _, err := n.Forward(x); err != nil {
+						b.Fatal(err)
+					}
+				}
+				reportRNN(b, T, rnnBound1(T, sz.d, sz.h), cpu0)
+				return
+			}
+			xs := make([]kernel.Matrix, sz.batch)
+			for i := range xs {
+				xs[i] = rnnInput(T, sz.d, uint32(i+1))
+			}
+			b.ReportAllocs()
+			cpu0 := processCPU()
+			for b.Loop() {
+				if _, err := n.ForwardBatch(xs); err != nil {
+					b.Fatal(err)
+				}
+			}
+			flops := 2 * float64(T*sz.batch*(sz.d+sz.h)*sz.h)
+			reportRNN(b, T, flops/rnnFMAFlops/rnnClock, cpu0)
+		})
+	}
+}
+
+// BenchmarkRNNStep is one streaming step (batch 1): two Gemvs (input and
+// recurrence) and the activation, no input projection batching.
+func BenchmarkRNNStep(b *testing.B) {
+	for _, h := range []int{256, 1024} {
+		b.Run(fmt.Sprintf("D=%d_H=%d", h, h), func(b *testing.B) {
+			n := rnnNet(b, h, h)
+			st := n.NewState()
+			x := filled(h, 3)
+			dst := make([]float32, h)
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := st.Step(dst, x); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(b.Elapsed().Seconds()/float64(b.N)*1e6, "us/step")
+			b.ReportMetric(2*float64(2*h*h)/(b.Elapsed().Seconds()/float64(b.N))/1e9, "GFLOP/s")
+		})
+	}
+}
