@@ -114,17 +114,6 @@ func addScalar(x []float32, c float32) {
 	kernel.Axpy(c, ones[:len(x)], x)
 }
 
-// maskRow applies KeyLimit/causal bound end and the explicit masks of
-// query row i to scaled scores s of all nk keys.
-func maskRow(o *Options, s []float32, i, end, nk int) {
-	for j := end; j < len(s); j++ {
-		s[j] = negInf
-	}
-	if o.hasMask() {
-		o.applyMask(s[:end], i, 0, nk)
-	}
-}
-
 // scratch is a pooled growable buffer.
 type scratch struct{ buf []float32 }
 
@@ -140,3 +129,6 @@ func getScratch(n int) *scratch {
 }
 
 func putScratch(s *scratch) { scratchPool.Put(s) }
+
+// expf is exp of one float32 (exp(−Inf) = 0).
+func expf(x float32) float32 { return float32(math.Exp(float64(x))) }

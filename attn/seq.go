@@ -1,0 +1,182 @@
+package attn
+
+import (
+	"github.com/simdcore/simdcore/kernel"
+)
+
+// Tile sizes and the direct/tiled crossover of SelfAttention, chosen by
+// measurement (see BENCHMARKS.md, "Attention").
+var (
+	// directMaxKeys: up to this many keys, SelfAttention computes the
+	// whole Tq×Tk score block at once (the direct path).
+	directMaxKeys = 256
+	// tileQ×tileK is the score tile of the tiled path.
+	tileQ = 64
+	tileK = 256
+)
+
+// checkSeq validates the shapes of a sequence attention problem.
+func checkSeq(fn string, dst, q, k, v kernel.Matrix) error {
+	for _, m := range []struct {
+		name string
+		m    kernel.Matrix
+	}{{"dst", dst}, {"q", q}, {"k", k}, {"v", v}} {
+		if !m.m.Valid() {
+			return shapeErr(fn, "malformed %s %d×%d stride %d len(data)=%d", m.name, m.m.Rows, m.m.Cols, m.m.Stride, len(m.m.Data))
+		}
+	}
+	if q.Cols != k.Cols {
+		return shapeErr(fn, "q is %d×%d but k is %d×%d: widths differ", q.Rows, q.Cols, k.Rows, k.Cols)
+	}
+	if k.Rows != v.Rows {
+		return shapeErr(fn, "k has %d rows but v has %d", k.Rows, v.Rows)
+	}
+	if dst.Rows != q.Rows || dst.Cols != v.Cols {
+		return shapeErr(fn, "dst is %d×%d, want %d×%d (q rows × v cols)", dst.Rows, dst.Cols, q.Rows, v.Cols)
+	}
+	return nil
+}
+
+// SelfAttention computes soft attention for a block of queries:
+// row i of dst is Σ_j softmax_j(c·q_i·k_j + masks)·v_j, for q Tq×d, k Tk×d,
+// v Tk×dv and dst Tq×dv (self-attention when q, k and v come from the same
+// sequence, but Tq and Tk may differ). Options.Causal lets row i see keys
+// j ≤ i + Tk − Tq; Mask and Keep are Tq×Tk.
+//
+// Up to directMaxKeys keys, the scores are computed in one block and
+// normalised with a plain softmax. Beyond that, the work goes tile by tile
+// (flash-attention): a tile of query rows against a tile of keys, an
+// online softmax keeping each row's running maximum and sum, and the
+// output rescaled as the maximum grows. The Tq×Tk matrix is never held,
+// and with Causal the tiles above the diagonal are never computed. Both
+// paths use kernel matrix products for Q·Kᵀ and P·V. Rows whose keys are
+// all masked are zero.
+//
+// dst must not overlap q, k or v. Shapes are checked as ErrShape errors.
+func SelfAttention(dst, q, k, v kernel.Matrix, opt Options) error {
+	if err := checkSeq("SelfAttention", dst, q, k, v); err != nil {
+		return err
+	}
+	if err := opt.check("SelfAttention", q.Rows, k.Rows); err != nil {
+		return err
+	}
+	if k.Rows <= directMaxKeys {
+		selfDirect(dst, q, k, v, &opt)
+	} else {
+		selfTiled(dst, q, k, v, &opt, tileQ, tileK)
+	}
+	return nil
+}
+
+// selfDirect is the direct path: S = c·Q·Kᵀ, masked row softmax, S·V,
+// one block of at most tileQ·directMaxKeys scores at a time.
+func selfDirect(dst, q, k, v kernel.Matrix, opt *Options) {
+	tq, tk := q.Rows, k.Rows
+	if tq == 0 || dst.Cols == 0 {
+		return
+	}
+	c := opt.effScale(q.Cols)
+	rowsPer := max(1, min(tq, max(tileQ, (tileQ*directMaxKeys)/max(1, tk))))
+	sc := getScratch(rowsPer * tk)
+	defer putScratch(sc)
+	for r0 := 0; r0 < tq; r0 += rowsPer {
+		r1 := min(r0+rowsPer, tq)
+		kEnd := opt.keyEnd(r1-1, tq, tk)
+		if kEnd == 0 {
+			clearRows(dst.Slice(r0, r1, 0, dst.Cols))
+			continue
+		}
+		s := kernel.Matrix{Rows: r1 - r0, Cols: kEnd, Stride: kEnd, Data: sc.buf[:(r1-r0)*kEnd]}
+		gemm(false, true, c, q.Slice(r0, r1, 0, q.Cols), k.Slice(0, kEnd, 0, k.Cols), 0, s)
+		for i := r0; i < r1; i++ {
+			row := s.Row(i - r0)
+			end := opt.keyEnd(i, tq, tk)
+			if opt.hasMask() {
+				opt.applyMask(row[:end], i, 0, tk)
+			}
+			softmaxInPlace(row[:end])
+			clear(row[end:])
+		}
+		gemm(false, false, 1, s, v.Slice(0, kEnd, 0, v.Cols), 0, dst.Slice(r0, r1, 0, dst.Cols))
+	}
+}
+
+func clearRows(m kernel.Matrix) {
+	for i := 0; i < m.Rows; i++ {
+		clear(m.Row(i))
+	}
+}
+
+// selfTiled is the flash-attention path with bq×bk score tiles.
+func selfTiled(dst, q, k, v kernel.Matrix, opt *Options, bq, bk int) {
+	tq, tk := q.Rows, k.Rows
+	if tq == 0 || dst.Cols == 0 {
+		return
+	}
+	c := opt.effScale(q.Cols)
+	sc := getScratch(bq*bk + 2*bq)
+	defer putScratch(sc)
+	buf := sc.buf
+	mrun := buf[bq*bk : bq*bk+bq] // running row maxima
+	lrun := buf[bq*bk+bq:]        // running row sums
+	for r0 := 0; r0 < tq; r0 += bq {
+		r1 := min(r0+bq, tq)
+		nr := r1 - r0
+		out := dst.Slice(r0, r1, 0, dst.Cols)
+		clearRows(out)
+		for i := range nr {
+			mrun[i], lrun[i] = negInf, 0
+		}
+		qb := q.Slice(r0, r1, 0, q.Cols)
+		// Keys beyond the last row's bound are masked for every row of
+		// the block: with Causal this skips the tiles above the diagonal.
+		kEnd := opt.keyEnd(r1-1, tq, tk)
+		for k0 := 0; k0 < kEnd; k0 += bk {
+			k1 := min(k0+bk, kEnd)
+			nk := k1 - k0
+			s := kernel.Matrix{Rows: nr, Cols: nk, Stride: nk, Data: buf[:nr*nk]}
+			gemm(false, true, c, qb, k.Slice(k0, k1, 0, k.Cols), 0, s)
+			for i := range nr {
+				row := s.Row(i)
+				end := opt.keyEnd(r0+i, tq, tk) - k0
+				if end <= 0 {
+					clear(row) // the whole tile is masked for this row
+					continue
+				}
+				if end < nk {
+					for j := end; j < nk; j++ {
+						row[j] = negInf
+					}
+				}
+				if opt.hasMask() {
+					opt.applyMask(row[:min(end, nk)], r0+i, k0, tk)
+				}
+				mt := kernel.Max(row)
+				mnew := max(mrun[i], mt)
+				if mnew == negInf {
+					clear(row) // every key so far is masked
+					continue
+				}
+				addScalar(row, -mnew)
+				expInPlace(row)
+				lt := kernel.Sum(row)
+				if mrun[i] != mnew {
+					// The maximum grew: rescale what has been accumulated.
+					alpha := expf(mrun[i] - mnew)
+					lrun[i] *= alpha
+					kernel.Scale(alpha, out.Row(i))
+				}
+				mrun[i] = mnew
+				lrun[i] += lt
+			}
+			gemm(false, false, 1, s, v.Slice(k0, k1, 0, v.Cols), 1, out)
+		}
+		for i := range nr {
+			if lrun[i] > 0 {
+				kernel.Scale(1/lrun[i], out.Row(i))
+			} else {
+				clear(out.Row(i))
+			}
+		}
+	}
+}
