@@ -10,67 +10,9 @@ import (
 // This file holds the small compound operations attn builds from package
 // kernel: matrix products, row softmax with masks, and pooled scratch.
 
-// gemm computes c = alpha·op(a)·op(b) + beta·c.
+// gemm computes c = alpha·op(a)·op(b) + beta·c with kernel.Gemm.
 func gemm(tA, tB bool, alpha float32, a, b kernel.Matrix, beta float32, c kernel.Matrix) {
-	gemmShim(tA, tB, alpha, a, b, beta, c)
-}
-
-// gemmShim is a stand-in for kernel.Gemm built from Dot and Axpy.
-func gemmShim(tA, tB bool, alpha float32, a, b kernel.Matrix, beta float32, c kernel.Matrix) {
-	for i := 0; i < c.Rows; i++ {
-		crow := c.Row(i)
-		if beta == 0 {
-			clear(crow)
-		} else if beta != 1 {
-			kernel.Scale(beta, crow)
-		}
-	}
-	if alpha == 0 {
-		return
-	}
-	k := a.Cols
-	if tA {
-		k = a.Rows
-	}
-	switch {
-	case !tA && tB:
-		for i := 0; i < c.Rows; i++ {
-			ar := a.Row(i)
-			crow := c.Row(i)
-			for j := range crow {
-				crow[j] += alpha * kernel.Dot(ar, b.Row(j))
-			}
-		}
-	case !tA && !tB:
-		for i := 0; i < c.Rows; i++ {
-			crow := c.Row(i)
-			for p := 0; p < k; p++ {
-				if v := a.At(i, p); v != 0 {
-					kernel.Axpy(alpha*v, b.Row(p), crow)
-				}
-			}
-		}
-	case tA && !tB:
-		for i := 0; i < c.Rows; i++ {
-			crow := c.Row(i)
-			for p := 0; p < k; p++ {
-				if v := a.At(p, i); v != 0 {
-					kernel.Axpy(alpha*v, b.Row(p), crow)
-				}
-			}
-		}
-	default:
-		for i := 0; i < c.Rows; i++ {
-			crow := c.Row(i)
-			for j := range crow {
-				var s float32
-				for p := 0; p < k; p++ {
-					s += a.At(p, i) * b.At(j, p)
-				}
-				crow[j] += alpha * s
-			}
-		}
-	}
+	kernel.Gemm(kernel.Transpose(tA), kernel.Transpose(tB), alpha, a, b, beta, c)
 }
 
 // expInPlace sets x[i] = exp(x[i]).

@@ -1,0 +1,331 @@
+package attn
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/simdcore/simdcore/kernel"
+)
+
+// MultiHead is multi-head attention with H heads over a model width
+// d_model = H·d_head, laid out as torch.nn.MultiheadAttention (with
+// batch_first and equal q/k/v widths), so its tensors load directly:
+//
+//	InProj  ↔ in_proj_weight   (3·d_model × d_model: Wq, Wk, Wv stacked)
+//	InBias  ↔ in_proj_bias     (3·d_model, or nil for no bias)
+//	OutProj ↔ out_proj.weight  (d_model × d_model)
+//	OutBias ↔ out_proj.bias    (d_model, or nil)
+//
+// For an input row x: q = Wq·x + bq, k = Wk·x + bk, v = Wv·x + bv; head h
+// uses columns [h·d_head, (h+1)·d_head) of q, k and v; the heads' outputs
+// are concatenated and projected: y = Wo·concat + bo. Scores are scaled by
+// 1/√d_head unless Options say otherwise.
+//
+// A MultiHead is only read by Forward, Prefill, Decode and Backward, so
+// one model may serve many goroutines at once, each with its own KVCache.
+type MultiHead struct {
+	DModel, Heads int
+	InProj        kernel.Matrix
+	InBias        []float32
+	OutProj       kernel.Matrix
+	OutBias       []float32
+}
+
+// NewMultiHead returns a model with zero weights (and zero biases if bias
+// is set) for d_model = dModel split over heads heads. Use Init for a
+// random initialisation or fill the matrices from trained weights.
+func NewMultiHead(dModel, heads int, bias bool) (*MultiHead, error) {
+	if dModel <= 0 || heads <= 0 || dModel%heads != 0 {
+		return nil, shapeErr("NewMultiHead", "d_model=%d is not a positive multiple of heads=%d", dModel, heads)
+	}
+	m := &MultiHead{
+		DModel:  dModel,
+		Heads:   heads,
+		InProj:  kernel.NewMatrix(3*dModel, dModel),
+		OutProj: kernel.NewMatrix(dModel, dModel),
+	}
+	if bias {
+		m.InBias = make([]float32, 3*dModel)
+		m.OutBias = make([]float32, dModel)
+	}
+	return m, nil
+}
+
+// DHead returns the width of one head, DModel/Heads.
+func (m *MultiHead) DHead() int { return m.DModel / m.Heads }
+
+// Wq returns the query projection, rows [0, d_model) of InProj.
+func (m *MultiHead) Wq() kernel.Matrix { return m.InProj.Slice(0, m.DModel, 0, m.DModel) }
+
+// Wk returns the key projection, rows [d_model, 2·d_model) of InProj.
+func (m *MultiHead) Wk() kernel.Matrix { return m.InProj.Slice(m.DModel, 2*m.DModel, 0, m.DModel) }
+
+// Wv returns the value projection, rows [2·d_model, 3·d_model) of InProj.
+func (m *MultiHead) Wv() kernel.Matrix { return m.InProj.Slice(2*m.DModel, 3*m.DModel, 0, m.DModel) }
+
+// Init fills the weights as PyTorch initialises nn.MultiheadAttention:
+// InProj Xavier-uniform (bound √(6/(4·d_model))), OutProj uniform in
+// ±1/√d_model, biases zero.
+func (m *MultiHead) Init(r *rand.Rand) {
+	fill := func(w kernel.Matrix, bound float64) {
+		for i := 0; i < w.Rows; i++ {
+			row := w.Row(i)
+			for j := range row {
+				row[j] = float32((2*r.Float64() - 1) * bound)
+			}
+		}
+	}
+	fill(m.InProj, math.Sqrt(6/float64(4*m.DModel)))
+	fill(m.OutProj, 1/math.Sqrt(float64(m.DModel)))
+	clear(m.InBias)
+	clear(m.OutBias)
+}
+
+// check validates the model's own shapes.
+func (m *MultiHead) check(fn string) error {
+	e := m.DModel
+	if e <= 0 || m.Heads <= 0 || e%m.Heads != 0 {
+		return shapeErr(fn, "d_model=%d is not a positive multiple of heads=%d", e, m.Heads)
+	}
+	if !m.InProj.Valid() || m.InProj.Rows != 3*e || m.InProj.Cols != e {
+		return shapeErr(fn, "InProj is %d×%d, want %d×%d", m.InProj.Rows, m.InProj.Cols, 3*e, e)
+	}
+	if !m.OutProj.Valid() || m.OutProj.Rows != e || m.OutProj.Cols != e {
+		return shapeErr(fn, "OutProj is %d×%d, want %d×%d", m.OutProj.Rows, m.OutProj.Cols, e, e)
+	}
+	if m.InBias != nil && len(m.InBias) != 3*e {
+		return shapeErr(fn, "len(InBias)=%d, want %d", len(m.InBias), 3*e)
+	}
+	if m.OutBias != nil && len(m.OutBias) != e {
+		return shapeErr(fn, "len(OutBias)=%d, want %d", len(m.OutBias), e)
+	}
+	return nil
+}
+
+// addBiasRows adds b to every row of a.
+func addBiasRows(a kernel.Matrix, b []float32) {
+	if b == nil {
+		return
+	}
+	for i := 0; i < a.Rows; i++ {
+		r := a.Row(i)
+		kernel.Add(r, r, b)
+	}
+}
+
+// project computes x·Wᵀ + b into dst (T×rows(W)).
+func project(dst, x, w kernel.Matrix, b []float32) {
+	gemm(false, true, 1, x, w, 0, dst)
+	addBiasRows(dst, b)
+}
+
+// Forward computes multi-head self-attention of the sequence x (T×d_model)
+// into dst (T×d_model): the projections as one T×3·d_model product, each
+// head's attention by SelfAttention (so long sequences are tiled and, with
+// opt.Causal, the masked tiles are skipped), and the output projection.
+// Masks in opt are T×T and shared by the heads. dst must not overlap x.
+func (m *MultiHead) Forward(dst, x kernel.Matrix, opt Options) error {
+	return m.forward("Forward", dst, x, nil, opt)
+}
+
+// Prefill is Forward for a sequence that continues the tokens already in
+// cache: the new keys and values are appended to the cache and each new
+// query attends to the cached ones and the new ones (with opt.Causal,
+// query i of x sees the cache and x's tokens 0..i, which is what a
+// language model needs; without it, all of them). Subsequent Decode calls
+// continue from there.
+func (m *MultiHead) Prefill(dst, x kernel.Matrix, cache *KVCache, opt Options) error {
+	if cache == nil {
+		return shapeErr("Prefill", "nil cache")
+	}
+	return m.forward("Prefill", dst, x, cache, opt)
+}
+
+func (m *MultiHead) forward(fn string, dst, x kernel.Matrix, cache *KVCache, opt Options) error {
+	if err := m.check(fn); err != nil {
+		return err
+	}
+	e, t := m.DModel, x.Rows
+	if !x.Valid() || x.Cols != e {
+		return shapeErr(fn, "x is %d×%d, want T×%d", x.Rows, x.Cols, e)
+	}
+	if !dst.Valid() || dst.Rows != t || dst.Cols != e {
+		return shapeErr(fn, "dst is %d×%d, want %d×%d", dst.Rows, dst.Cols, t, e)
+	}
+	past := 0
+	if cache != nil {
+		if err := cache.fits(fn, m, t); err != nil {
+			return err
+		}
+		past = cache.n
+	}
+	if err := opt.check(fn, t, past+t); err != nil {
+		return err
+	}
+	qkv := kernel.NewMatrix(t, 3*e)
+	project(qkv, x, m.InProj, m.InBias)
+	ctx := kernel.NewMatrix(t, e)
+	dh := m.DHead()
+	for h := 0; h < m.Heads; h++ {
+		q := qkv.Slice(0, t, h*dh, (h+1)*dh)
+		k := qkv.Slice(0, t, e+h*dh, e+(h+1)*dh)
+		v := qkv.Slice(0, t, 2*e+h*dh, 2*e+(h+1)*dh)
+		if cache != nil {
+			cache.put(h, past, k, v)
+			k, v = cache.rows(cache.k, h, past+t), cache.rows(cache.v, h, past+t)
+		}
+		if err := SelfAttention(ctx.Slice(0, t, h*dh, (h+1)*dh), q, k, v, opt); err != nil {
+			return err
+		}
+	}
+	if cache != nil {
+		cache.n += t
+	}
+	project(dst, ctx, m.OutProj, m.OutBias)
+	return nil
+}
+
+// Decode runs one new token x (len d_model) through the model against
+// cache, appends its key and value, and writes the output to dst. The
+// token attends to every cached token and to itself; opt may set the
+// scale and temperature, and a Mask or Keep of length Len()+1 over the
+// cache after the append. Decode allocates nothing: all scratch lives in
+// the cache. It returns an error wrapping ErrCacheFull when the cache is
+// full.
+func (m *MultiHead) Decode(dst, x []float32, cache *KVCache, opt Options) error {
+	if err := m.check("Decode"); err != nil {
+		return err
+	}
+	e := m.DModel
+	if len(x) != e || len(dst) != e {
+		return shapeErr("Decode", "len(x)=%d, len(dst)=%d, want d_model=%d", len(x), len(dst), e)
+	}
+	if cache == nil {
+		return shapeErr("Decode", "nil cache")
+	}
+	if err := cache.fits("Decode", m, 1); err != nil {
+		return err
+	}
+	n := cache.n + 1
+	if err := opt.check("Decode", 1, n); err != nil {
+		return err
+	}
+	qkv := cache.qkv
+	kernel.Gemv(qkv, m.InProj, x)
+	if m.InBias != nil {
+		kernel.Add(qkv, qkv, m.InBias)
+	}
+	dh := m.DHead()
+	pos := cache.n
+	for h := 0; h < m.Heads; h++ {
+		copy(cache.keyRow(h, pos), qkv[e+h*dh:e+(h+1)*dh])
+		copy(cache.valueRow(h, pos), qkv[2*e+h*dh:2*e+(h+1)*dh])
+	}
+	cache.n = n
+	w := cache.w[:n]
+	ctx := cache.ctx
+	for h := 0; h < m.Heads; h++ {
+		keys, values := cache.Keys(h), cache.Values(h)
+		out := ctx[h*dh : (h+1)*dh]
+		end := softWeights(w, qkv[h*dh:(h+1)*dh], keys, &opt)
+		if end == 0 {
+			clear(out)
+			continue
+		}
+		kernel.GemvT(out, values.Slice(0, end, 0, dh), w[:end])
+	}
+	kernel.Gemv(dst, m.OutProj, ctx)
+	if m.OutBias != nil {
+		kernel.Add(dst, dst, m.OutBias)
+	}
+	return nil
+}
+
+// KVCache holds the keys and values of the tokens a MultiHead has seen,
+// for Decode. Head h's keys are a Cap()×d_head matrix (of which the first
+// Len() rows are in use), and so are its values. A cache belongs to one
+// goroutine at a time; it also carries Decode's scratch, so decoding
+// allocates nothing.
+type KVCache struct {
+	heads, dHead, capacity, n int
+	k, v                      []float32
+	qkv, ctx, w               []float32
+}
+
+// NewKVCache returns an empty cache for model m with room for capacity
+// tokens.
+func NewKVCache(m *MultiHead, capacity int) (*KVCache, error) {
+	if err := m.check("NewKVCache"); err != nil {
+		return nil, err
+	}
+	if capacity < 0 {
+		return nil, shapeErr("NewKVCache", "capacity=%d", capacity)
+	}
+	dh := m.DHead()
+	return &KVCache{
+		heads: m.Heads, dHead: dh, capacity: capacity,
+		k:   make([]float32, m.Heads*capacity*dh),
+		v:   make([]float32, m.Heads*capacity*dh),
+		qkv: make([]float32, 3*m.DModel),
+		ctx: make([]float32, m.DModel),
+		w:   make([]float32, capacity),
+	}, nil
+}
+
+// Len returns the number of cached tokens.
+func (c *KVCache) Len() int { return c.n }
+
+// Cap returns the number of tokens the cache can hold.
+func (c *KVCache) Cap() int { return c.capacity }
+
+// Reset empties the cache for a new sequence, keeping its memory.
+func (c *KVCache) Reset() { c.n = 0 }
+
+// Keys returns head h's cached keys, a Len()×d_head view (not a copy).
+func (c *KVCache) Keys(h int) kernel.Matrix { return c.view(c.k, h) }
+
+// Values returns head h's cached values, a Len()×d_head view.
+func (c *KVCache) Values(h int) kernel.Matrix { return c.view(c.v, h) }
+
+func (c *KVCache) view(buf []float32, h int) kernel.Matrix {
+	if uint(h) >= uint(c.heads) {
+		panic(fmt.Sprintf("attn.KVCache: head %d out of range [0,%d)", h, c.heads))
+	}
+	return c.rows(buf, h, c.n)
+}
+
+// rows returns the first n rows of head h in buf as a matrix.
+func (c *KVCache) rows(buf []float32, h, n int) kernel.Matrix {
+	o := h * c.capacity * c.dHead
+	return kernel.Matrix{Rows: n, Cols: c.dHead, Stride: c.dHead, Data: buf[o : o+n*c.dHead]}
+}
+
+func (c *KVCache) keyRow(h, i int) []float32 {
+	o := (h*c.capacity + i) * c.dHead
+	return c.k[o : o+c.dHead]
+}
+
+func (c *KVCache) valueRow(h, i int) []float32 {
+	o := (h*c.capacity + i) * c.dHead
+	return c.v[o : o+c.dHead]
+}
+
+// fits checks that the cache matches m and has room for t more tokens.
+func (c *KVCache) fits(fn string, m *MultiHead, t int) error {
+	if c.heads != m.Heads || c.dHead != m.DHead() {
+		return shapeErr(fn, "cache has %d heads of %d, model %d of %d", c.heads, c.dHead, m.Heads, m.DHead())
+	}
+	if c.n+t > c.capacity {
+		return fmt.Errorf("attn.%s: %d cached + %d new tokens > capacity %d: %w", fn, c.n, t, c.capacity, ErrCacheFull)
+	}
+	return nil
+}
+
+// put stores t rows of keys and values for head h from position pos.
+func (c *KVCache) put(h, pos int, k, v kernel.Matrix) {
+	for i := 0; i < k.Rows; i++ {
+		copy(c.keyRow(h, pos+i), k.Row(i))
+		copy(c.valueRow(h, pos+i), v.Row(i))
+	}
+}

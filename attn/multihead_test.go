@@ -1,0 +1,250 @@
+package attn
+
+import (
+	"math"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/simdcore/simdcore/internal/kerneltest"
+	"github.com/simdcore/simdcore/kernel"
+)
+
+// refMHA is multi-head self-attention in float64, straight from the
+// definition (causal or not, masks shared by heads).
+func refMHA(m *MultiHead, x kernel.Matrix, opt Options) [][]float64 {
+	e, t, dh := m.DModel, x.Rows, m.DHead()
+	proj := func(w kernel.Matrix, b []float32, in [][]float64) [][]float64 {
+		out := make([][]float64, len(in))
+		for i := range in {
+			out[i] = make([]float64, w.Rows)
+			for r := 0; r < w.Rows; r++ {
+				var s float64
+				for c := 0; c < w.Cols; c++ {
+					s += float64(w.At(r, c)) * in[i][c]
+				}
+				if b != nil {
+					s += float64(b[r])
+				}
+				out[i][r] = s
+			}
+		}
+		return out
+	}
+	xin := make([][]float64, t)
+	for i := range xin {
+		xin[i] = make([]float64, e)
+		for c := range xin[i] {
+			xin[i][c] = float64(x.At(i, c))
+		}
+	}
+	qkv := proj(m.InProj, m.InBias, xin)
+	ctx := make([][]float64, t)
+	for i := range ctx {
+		ctx[i] = make([]float64, e)
+	}
+	c := float64(opt.effScale(dh))
+	for h := 0; h < m.Heads; h++ {
+		for i := 0; i < t; i++ {
+			s := make([]float64, t)
+			mx := math.Inf(-1)
+			end := opt.keyEnd(i, t, t)
+			for j := range s {
+				s[j] = math.Inf(-1)
+				if j >= end || opt.Keep != nil && !opt.Keep[i*t+j] {
+					continue
+				}
+				var d float64
+				for p := 0; p < dh; p++ {
+					d += qkv[i][h*dh+p] * qkv[j][e+h*dh+p]
+				}
+				s[j] = c * d
+				if opt.Mask != nil {
+					s[j] += float64(opt.Mask[i*t+j])
+				}
+				mx = math.Max(mx, s[j])
+			}
+			if math.IsInf(mx, -1) {
+				continue
+			}
+			var z float64
+			for j := range s {
+				s[j] = math.Exp(s[j] - mx)
+				z += s[j]
+			}
+			for j := range s {
+				for p := 0; p < dh; p++ {
+					ctx[i][h*dh+p] += s[j] / z * qkv[j][2*e+h*dh+p]
+				}
+			}
+		}
+	}
+	return proj(m.OutProj, m.OutBias, ctx)
+}
+
+func newTestMHA(t testing.TB, seed uint64, e, h int, bias bool) *MultiHead {
+	m, err := NewMultiHead(e, h, bias)
+	require.NoError(t, err)
+	r := kerneltest.Rand(seed)
+	m.Init(r)
+	if bias {
+		kerneltest.Fill(r, m.InBias, -0.5, 0.5)
+		kerneltest.Fill(r, m.OutBias, -0.5, 0.5)
+	}
+	return m
+}
+
+func TestMultiHeadForwardVsRef(t *testing.T) {
+	r := kerneltest.Rand(20)
+	type cs struct{ e, h, t int }
+	cases := []cs{{4, 1, 1}, {8, 2, 5}, {12, 3, 17}, {32, 4, 40}, {64, 8, 300}}
+	if testing.Short() {
+		cases = cases[:4]
+	}
+	kerneltest.ForEachLevel(t, func(t *testing.T, _ kernel.Level) {
+		for _, c := range cases {
+			for _, bias := range []bool{false, true} {
+				m := newTestMHA(t, uint64(c.e*100+c.t), c.e, c.h, bias)
+				x := randMatrix(r, c.t, c.e, 3, -2, 2)
+				keep := make([]bool, c.t*c.t)
+				for i := range keep {
+					keep[i] = r.IntN(3) != 0
+				}
+				for _, opt := range []Options{{}, {Causal: true}, {Causal: true, Temperature: 0.5}, {Keep: keep}} {
+					dst := randMatrix(r, c.t, c.e, 1, -9, 9)
+					require.NoError(t, m.Forward(dst, x, opt))
+					nearMatrix(t, "forward", dst, refMHA(m, x, opt), accTol(c.e*c.t))
+				}
+			}
+		}
+	})
+}
+
+func TestDecodeMatchesForward(t *testing.T) {
+	r := kerneltest.Rand(21)
+	e, h, T := 32, 4, 70
+	if !testing.Short() {
+		T = 300
+	}
+	m := newTestMHA(t, 5, e, h, true)
+	x := randMatrix(r, T, e, 0, -2, 2)
+	want := kernel.NewMatrix(T, e)
+	require.NoError(t, m.Forward(want, x, Options{Causal: true}))
+
+	cache, err := NewKVCache(m, T)
+	require.NoError(t, err)
+	require.Equal(t, T, cache.Cap())
+	for reuse := 0; reuse < 2; reuse++ {
+		cache.Reset()
+		require.Equal(t, 0, cache.Len())
+		// Prefill a prompt, then decode the rest token by token.
+		p := 1 + T/3
+		got := kernel.NewMatrix(T, e)
+		require.NoError(t, m.Prefill(got.Slice(0, p, 0, e), x.Slice(0, p, 0, e), cache, Options{Causal: true}))
+		require.Equal(t, p, cache.Len())
+		for i := p; i < T; i++ {
+			require.NoError(t, m.Decode(got.Row(i), x.Row(i), cache, Options{}))
+			require.Equal(t, i+1, cache.Len())
+		}
+		for i := 0; i < T; i++ {
+			near(t, "decode row "+itoa(i), got.Row(i), f64(want.Row(i)), 1e-4)
+		}
+		err = m.Decode(got.Row(0), x.Row(0), cache, Options{})
+		require.ErrorIs(t, err, ErrCacheFull)
+	}
+	// The cached keys are the projected keys.
+	k0 := cache.Keys(1).Row(3)
+	wantK := make([]float32, e)
+	kernel.Gemv(wantK, m.Wk(), x.Row(3))
+	kernel.Add(wantK, wantK, m.InBias[e:2*e])
+	near(t, "cached key", k0, f64(wantK[8:16]), 1e-6)
+}
+
+func f64(x []float32) []float64 {
+	y := make([]float64, len(x))
+	for i, v := range x {
+		y[i] = float64(v)
+	}
+	return y
+}
+
+func TestDecodeNoAllocs(t *testing.T) {
+	m := newTestMHA(t, 6, 64, 8, true)
+	cache, err := NewKVCache(m, 512)
+	require.NoError(t, err)
+	r := kerneltest.Rand(22)
+	x := randVec(r, 64, -1, 1)
+	dst := make([]float32, 64)
+	for range 10 {
+		require.NoError(t, m.Decode(dst, x, cache, Options{}))
+	}
+	allocs := testing.AllocsPerRun(100, func() {
+		if cache.Len() == cache.Cap() {
+			cache.Reset()
+		}
+		if err := m.Decode(dst, x, cache, Options{}); err != nil {
+			panic(err)
+		}
+	})
+	require.Zero(t, allocs)
+}
+
+// TestConcurrentDecode shares one model between goroutines, each with its
+// own cache; run with -race.
+func TestConcurrentDecode(t *testing.T) {
+	m := newTestMHA(t, 7, 16, 2, true)
+	r := kerneltest.Rand(23)
+	T := 20
+	x := randMatrix(r, T, 16, 0, -1, 1)
+	want := kernel.NewMatrix(T, 16)
+	require.NoError(t, m.Forward(want, x, Options{Causal: true}))
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	outs := make([]kernel.Matrix, 4)
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cache, err := NewKVCache(m, T)
+			if err != nil {
+				errs[g] = err
+				return
+			}
+			outs[g] = kernel.NewMatrix(T, 16)
+			for i := 0; i < T && errs[g] == nil; i++ {
+				errs[g] = m.Decode(outs[g].Row(i), x.Row(i), cache, Options{})
+			}
+			if errs[g] == nil {
+				// Forward on the shared model concurrently too.
+				errs[g] = m.Forward(kernel.NewMatrix(T, 16), x, Options{Causal: true})
+			}
+		}()
+	}
+	wg.Wait()
+	for g := range 4 {
+		require.NoError(t, errs[g])
+		for i := 0; i < T; i++ {
+			near(t, "goroutine output", outs[g].Row(i), f64(want.Row(i)), 1e-4)
+		}
+	}
+}
+
+func TestMultiHeadErrors(t *testing.T) {
+	_, err := NewMultiHead(10, 3, false)
+	require.ErrorIs(t, err, ErrShape)
+	m := newTestMHA(t, 8, 8, 2, false)
+	require.ErrorIs(t, m.Forward(kernel.NewMatrix(3, 8), kernel.NewMatrix(3, 7), Options{}), ErrShape)
+	require.ErrorIs(t, m.Forward(kernel.NewMatrix(2, 8), kernel.NewMatrix(3, 8), Options{}), ErrShape)
+	other := newTestMHA(t, 9, 8, 4, false)
+	cache, err := NewKVCache(other, 4)
+	require.NoError(t, err)
+	require.ErrorIs(t, m.Decode(make([]float32, 8), make([]float32, 8), cache, Options{}), ErrShape)
+	cache, err = NewKVCache(m, 2)
+	require.NoError(t, err)
+	require.ErrorIs(t, m.Prefill(kernel.NewMatrix(3, 8), kernel.NewMatrix(3, 8), cache, Options{Causal: true}), ErrCacheFull)
+	require.ErrorIs(t, m.Decode(make([]float32, 7), make([]float32, 8), cache, Options{}), ErrShape)
+	bad := *m
+	bad.InBias = make([]float32, 5)
+	require.ErrorIs(t, bad.Forward(kernel.NewMatrix(3, 8), kernel.NewMatrix(3, 8), Options{}), ErrShape)
+}
