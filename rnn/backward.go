@@ -38,7 +38,7 @@ func (n *Net) trace(fn string, xs kernel.Matrix, last bool) (*Trace, error) {
 	if last && xs.Rows == 0 {
 		return nil, shapeErr("%s: empty sequence (T=0)", fn)
 	}
-	tr := &Trace{X: xs, Layers: n.layers(xs, 1, true), last: last}
+	tr := &Trace{X: xs, Layers: n.layers(xs, 1, true, nil), last: last}
 	top := tr.Layers[n.cfg.Layers-1]
 	if last {
 		tr.top = n.lastVec(top)
@@ -48,7 +48,7 @@ func (n *Net) trace(fn string, xs kernel.Matrix, last bool) (*Trace, error) {
 		tr.Out = top
 		return tr, nil
 	}
-	tr.Logits = n.head(top)
+	tr.Logits = n.head(kernel.NewMatrix(top.Rows, n.cfg.Output), top)
 	tr.Out = kernel.NewMatrix(tr.Logits.Rows, tr.Logits.Cols)
 	for i := 0; i < tr.Out.Rows; i++ {
 		copy(tr.Out.Row(i), tr.Logits.Row(i))

@@ -1,8 +1,39 @@
 package rnn
 
 import (
+	"sync"
+
 	"github.com/simdcore/simdcore/kernel"
 )
+
+// slabs recycles the scratch buffers of inference (interleaved inputs,
+// intermediate layers, logits), so that steady-state Forward and
+// ForwardBatch calls allocate only their results and do not spend time
+// zeroing fresh memory.
+var slabs sync.Pool
+
+// scratch is a set of pooled buffers, returned to the pool by release.
+type scratch []*[]float32
+
+// matrix returns a rows×cols matrix on pooled memory. Its contents are
+// arbitrary: callers overwrite every element.
+func (s *scratch) matrix(rows, cols int) kernel.Matrix {
+	n := rows * cols
+	p, _ := slabs.Get().(*[]float32)
+	if p == nil || cap(*p) < n {
+		b := make([]float32, n)
+		p = &b
+	}
+	*s = append(*s, p)
+	return kernel.MatrixFrom(rows, cols, (*p)[:n])
+}
+
+func (s *scratch) release() {
+	for _, p := range *s {
+		slabs.Put(p)
+	}
+	*s = (*s)[:0]
+}
 
 // checkSeq validates one input sequence.
 func (n *Net) checkSeq(fn string, xs kernel.Matrix) error {
@@ -49,19 +80,23 @@ func (n *Net) cellForward(c *Cell, x, out kernel.Matrix, B int, reverse bool) {
 }
 
 // layers runs every recurrent layer over x (time-major, B sequences
-// interleaved). With keep it returns each layer's output; otherwise only
-// the last entry is meaningful and buffers are reused between layers.
-func (n *Net) layers(x kernel.Matrix, B int, keep bool) []kernel.Matrix {
+// interleaved). With keep it returns each layer's output in fresh
+// memory; otherwise only the last entry is meaningful, and the buffers,
+// reused between layers, come from sc.
+func (n *Net) layers(x kernel.Matrix, B int, keep bool, sc *scratch) []kernel.Matrix {
 	c := n.cfg
 	dirs, H := c.Dirs(), c.Hidden
 	outs := make([]kernel.Matrix, c.Layers)
 	in := x
 	for l := 0; l < c.Layers; l++ {
 		var out kernel.Matrix
-		if !keep && l >= 2 {
-			out = outs[l-2] // two layers down is no longer read
-		} else {
+		switch {
+		case keep:
 			out = kernel.NewMatrix(x.Rows, c.Width())
+		case l >= 2:
+			out = outs[l-2] // two layers down is no longer read
+		default:
+			out = sc.matrix(x.Rows, c.Width()) // cellForward writes every element
 		}
 		for d := 0; d < dirs; d++ {
 			n.cellForward(&n.Cells[l*dirs+d], in, out.Slice(0, x.Rows, d*H, (d+1)*H), B, d == 1)
@@ -72,9 +107,8 @@ func (n *Net) layers(x kernel.Matrix, B int, keep bool) []kernel.Matrix {
 	return outs
 }
 
-// head computes the logits W_y·h + b_y for every row of top.
-func (n *Net) head(top kernel.Matrix) kernel.Matrix {
-	y := kernel.NewMatrix(top.Rows, n.cfg.Output)
+// head computes the logits W_y·h + b_y for every row of top into y.
+func (n *Net) head(y, top kernel.Matrix) kernel.Matrix {
 	fillRows(y, n.By, nil)
 	gemm(false, true, 1, top, n.Wy, 1, y)
 	return y
@@ -104,11 +138,15 @@ func (n *Net) Forward(xs kernel.Matrix) (kernel.Matrix, error) {
 	if err := n.checkSeq("Forward", xs); err != nil {
 		return kernel.Matrix{}, err
 	}
-	top := n.layers(xs, 1, false)[n.cfg.Layers-1]
+	var sc scratch
+	defer sc.release()
+	top := n.layers(xs, 1, false, &sc)[n.cfg.Layers-1]
 	if n.cfg.Output == 0 {
-		return top, nil
+		y := kernel.NewMatrix(top.Rows, top.Cols)
+		copy(y.Data, top.Data)
+		return y, nil
 	}
-	y := n.head(top)
+	y := n.head(kernel.NewMatrix(top.Rows, n.cfg.Output), top)
 	activateRows(n.cfg.OutputActivation, y)
 	return y, nil
 }
@@ -126,7 +164,9 @@ func (n *Net) Last(xs kernel.Matrix) ([]float32, error) {
 	if xs.Rows == 0 {
 		return nil, shapeErr("Last: empty sequence (T=0)")
 	}
-	v := n.lastVec(n.layers(xs, 1, false)[n.cfg.Layers-1])
+	var sc scratch
+	defer sc.release()
+	v := n.lastVec(n.layers(xs, 1, false, &sc)[n.cfg.Layers-1])
 	if n.cfg.Output == 0 {
 		return v, nil
 	}
@@ -156,21 +196,23 @@ func (n *Net) ForwardBatch(xs []kernel.Matrix) ([]kernel.Matrix, error) {
 			return nil, shapeErr("ForwardBatch: sequence %d has T=%d, sequence 0 has T=%d", b, x.Rows, T)
 		}
 	}
+	var sc scratch
+	defer sc.release()
 	// Interleave: row t·B+b of x is step t of sequence b.
-	x := kernel.NewMatrix(T*B, n.cfg.Input)
+	x := sc.matrix(T*B, n.cfg.Input)
 	for b, xb := range xs {
 		for t := 0; t < T; t++ {
 			copy(x.Row(t*B+b), xb.Row(t))
 		}
 	}
-	y := n.layers(x, B, false)[n.cfg.Layers-1]
+	y := n.layers(x, B, false, &sc)[n.cfg.Layers-1]
 	if n.cfg.Output > 0 {
-		y = n.head(y)
+		y = n.head(sc.matrix(T*B, n.cfg.Output), y)
 		activateRows(n.cfg.OutputActivation, y)
 	}
 	W := y.Cols
 	outs := make([]kernel.Matrix, B)
-	data := make([]float32, B*T*W)
+	data := make([]float32, B*T*W) // the results: fresh memory
 	for b := range outs {
 		outs[b] = kernel.MatrixFrom(T, W, data[b*T*W:(b+1)*T*W:(b+1)*T*W])
 		for t := 0; t < T; t++ {
