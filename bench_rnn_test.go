@@ -117,3 +117,39 @@ func BenchmarkRNNStep(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkRNNTrain is one BPTT pass (Trace, loss, Backward) over one
+// sequence: forward, backward through time, and the weight gradients
+// summed over time by Gemm.
+func BenchmarkRNNTrain(b *testing.B) {
+	defer kernel.SetThreads(kernel.Threads())
+	kernel.SetThreads(1)
+	const T, D, H, O = 100, 256, 256, 16
+	n, err := rnn.New(rnn.Config{Input: D, Hidden: H, Output: O, OutputActivation: rnn.Softmax}, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	x := rnnInput(T, D, 1)
+	y := kernel.NewMatrix(T, O)
+	for t := 0; t < T; t++ {
+		y.Set(t, t%O, 1)
+	}
+	g := n.NewGrad()
+	d := kernel.NewMatrix(T, O)
+	b.Run(fmt.Sprintf("D=%d_H=%d_T=%d", D, H, T), func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			tr, err := n.Trace(x)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := n.Loss(tr, y, d); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := n.Backward(tr, d, g); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(b.Elapsed().Seconds()/float64(b.N)*1e6, "us/seq")
+	})
+}
