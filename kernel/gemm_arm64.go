@@ -2,14 +2,52 @@
 
 package kernel
 
-// The NEON microkernel is still to come; arm64 runs the generic one.
+import "github.com/simdcore/simdcore/asm"
 
-func init() { register("Gemm", Generic, "gemm_generic_4x4") }
+func init() {
+	register("Gemm", Generic, "gemm_generic_4x4")
+	register("Gemm", NEON, "gemm_neon_8x12")
+}
 
-var gemmConfigGeneric = blockFor(gemmGeneric4x4, 4, 4)
+// gemmNEON8x12 names the NEON microkernel. It is declared here, past the
+// last shared ID, because only arm64 builds use it.
+const gemmNEON8x12 = gemmAVX512x14x32 + 1
 
-func currentGemmConfig() gemmConfig { return gemmConfigGeneric }
+var (
+	gemmConfigGeneric = blockFor(gemmGeneric4x4, 4, 4)
+	gemmConfigNEON    = blockFor(gemmNEON8x12, 8, 12)
+)
 
+// currentGemmConfig returns the microkernel and blocking of the active level.
+func currentGemmConfig() gemmConfig {
+	if active == NEON {
+		return gemmConfigNEON
+	}
+	return gemmConfigGeneric
+}
+
+// gemmMicro runs microkernel id on one tile (see gemmKernelGeneric).
 func gemmMicro(id gemmKernelID, k int, a, b, c []float32, ldc int, alpha, beta float32, m, n int) {
-	gemmKernelGeneric(k, a, b, c, ldc, alpha, beta, m, n)
+	if id != gemmNEON8x12 {
+		gemmKernelGeneric(k, a, b, c, ldc, alpha, beta, m, n)
+		return
+	}
+	if m == 8 && n == 12 {
+		asm.GemmKernel8x12NEON(k, a, b, c, ldc, alpha, beta)
+		return
+	}
+	// An edge tile: compute the whole 8×12 tile into a buffer on the stack,
+	// then combine the part that exists with c.
+	var buf [8 * 12]float32
+	asm.GemmKernel8x12NEON(k, a, b, buf[:], 12, alpha, 0)
+	for i := 0; i < m; i++ {
+		row, s := c[i*ldc:][:n], buf[i*12:][:n]
+		if beta == 0 {
+			copy(row, s)
+			continue
+		}
+		for j := range row {
+			row[j] = s[j] + beta*row[j]
+		}
+	}
 }
