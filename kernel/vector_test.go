@@ -274,11 +274,11 @@ func checkMax(t *testing.T, what string, x []float32) {
 		t.Fatalf("%s: Max=%v want %v", what, got, want)
 	}
 	if gi, wi := kernel.Argmax(x), ref.Argmax(x); gi != wi {
-		t.Fatalf("%s: Argmax=%d want %d (x[got]=%v x[want]=%v)", what, gi, wi, at(x, gi), at(x, wi))
+		t.Fatalf("%s: Argmax=%d want %d (x[got]=%v x[want]=%v)", what, gi, wi, elemAt(x, gi), elemAt(x, wi))
 	}
 }
 
-func at(x []float32, i int) any {
+func elemAt(x []float32, i int) any {
 	if i < 0 || i >= len(x) {
 		return "out of range"
 	}
@@ -354,7 +354,7 @@ func TestMaxArgmaxGuardPages(t *testing.T) {
 	})
 }
 
-func TestMaxArgmaxSpecials(t *testing.T) {
+func TestMaxArgmaxSpecialValues(t *testing.T) {
 	kerneltest.ForEachLevel(t, func(t *testing.T, l kernel.Level) {
 		require.Equal(t, negInf, kernel.Max(nil))
 		require.Equal(t, -1, kernel.Argmax(nil))
