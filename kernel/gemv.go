@@ -1,5 +1,7 @@
 package kernel
 
+import "fmt"
+
 // Gemv computes dst = a·x: dst[i] = Σ_j a[i,j]·x[j].
 //
 // len(x) must be a.Cols and len(dst) a.Rows; dst must not overlap x or a.
@@ -27,32 +29,44 @@ func GemvT(dst []float32, a Matrix, x []float32) {
 	raceRead(a.span())
 	raceRead(x)
 	raceWrite(dst)
-	if a.Cols == 0 {
+	clear(dst)
+	if a.Rows == 0 || a.Cols == 0 {
 		return
 	}
-	clear(dst)
-	// Feed whole rows in groups whose work stays under maxChunk elements,
-	// so one assembly call stays short.
-	rowsPer := max(1, maxChunk/max(1, a.Cols))
+	// Feed blocks of whole row groups and at most gemvMaxCols columns,
+	// so that one assembly call stays short (≤ maxChunk elements).
+	rowsPer := gemvRowsPer(a.Cols)
 	for r := 0; r < a.Rows; r += rowsPer {
-		sub := a.Slice(r, min(r+rowsPer, a.Rows), 0, a.Cols)
-		gemvT(dst, sub, x[r:r+sub.Rows])
+		r1 := min(r+rowsPer, a.Rows)
+		for c := 0; c < a.Cols; c += gemvMaxCols {
+			c1 := min(c+gemvMaxCols, a.Cols)
+			gemvT(dst[c:c1], a.Slice(r, r1, c, c1), x[r:r1])
+		}
 	}
+}
+
+// gemvMaxCols bounds the columns one assembly call sees. Wider matrices
+// are fed in column blocks, Gemv adding each block's partial sums to dst.
+const gemvMaxCols = maxChunk / 8
+
+// gemvRowsPer is how many rows one assembly call gets for a matrix of
+// cols columns: a multiple of 8 (the row group of the assembly), and at
+// most maxChunk elements in all.
+func gemvRowsPer(cols int) int {
+	return (maxChunk / min(cols, gemvMaxCols)) &^ 7
 }
 
 func checkGemv(fn string, dst []float32, a Matrix, x []float32, wantDst, wantX int) {
 	mustValid(fn, "a", a)
+	xDim, dstDim := "a.Cols", "a.Rows"
+	if fn == "GemvT" {
+		xDim, dstDim = "a.Rows", "a.Cols"
+	}
 	if len(x) != wantX {
-		if fn == "GemvT" {
-			panicLen(fn, "x", len(x), "a.Rows", wantX)
-		}
-		panicLen(fn, "x", len(x), "a.Cols", wantX)
+		panicDim(fn, "x", len(x), xDim, wantX)
 	}
 	if len(dst) != wantDst {
-		if fn == "GemvT" {
-			panicLen(fn, "dst", len(dst), "a.Cols", wantDst)
-		}
-		panicLen(fn, "dst", len(dst), "a.Rows", wantDst)
+		panicDim(fn, "dst", len(dst), dstDim, wantDst)
 	}
 	if overlaps(dst, x) {
 		panicOverlap(fn, "dst", "x")
@@ -60,6 +74,14 @@ func checkGemv(fn string, dst []float32, a Matrix, x []float32, wantDst, wantX i
 	if overlaps(dst, a.span()) {
 		panicOverlap(fn, "dst", "a")
 	}
+}
+
+// panicDim reports a vector whose length does not match the matrix:
+// "kernel.Gemv: len(x)=5 != a.Cols=4".
+//
+//go:noinline
+func panicDim(fn, v string, n int, dim string, want int) {
+	panic(fmt.Sprintf("kernel.%s: len(%s)=%d != %s=%d", fn, v, n, dim, want))
 }
 
 // gemvChunks runs the dispatched gemv over groups of rows small enough
@@ -77,10 +99,13 @@ func gemvChunks(dst []float32, a Matrix, x []float32, accumulate bool) {
 		}
 		return
 	}
-	rowsPer := max(1, maxChunk/a.Cols)
+	rowsPer := gemvRowsPer(a.Cols)
 	for r := 0; r < a.Rows; r += rowsPer {
 		r1 := min(r+rowsPer, a.Rows)
-		gemv(dst[r:r1], a.Slice(r, r1, 0, a.Cols), x, accumulate)
+		for c := 0; c < a.Cols; c += gemvMaxCols {
+			c1 := min(c+gemvMaxCols, a.Cols)
+			gemv(dst[r:r1], a.Slice(r, r1, c, c1), x[c:c1], accumulate || c > 0)
+		}
 	}
 }
 
