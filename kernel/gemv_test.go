@@ -250,10 +250,10 @@ func TestGemvLarge(t *testing.T) {
 	})
 }
 
-// TestGemvGuardPages puts the matrix data, x and dst each right before
+// TestGemvGuardedMemory puts the matrix data, x and dst each right before
 // (and, separately, right after) an unmapped page, so any read or write
 // past their ends faults.
-func TestGemvGuardPages(t *testing.T) {
+func TestGemvGuardedMemory(t *testing.T) {
 	rowsList := []int{1, 2, 3, 7, 8, 9, 15, 16, 17, 25}
 	colsList := make([]int, 0, 72)
 	for c := 0; c <= 67; c++ {
