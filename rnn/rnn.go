@@ -11,6 +11,27 @@
 // with h_{-1} = 0. The weights use torch.nn.RNN's names and shapes
 // (see Net.Params), so a checkpoint maps onto them one to one.
 //
+// The topologies and the calls that serve them:
+//
+//   - many-to-one (a sentence's sentiment): Last, TraceLast;
+//   - many-to-many, causal (day t from the weather up to day t):
+//     Forward, Trace, or NewState + State.Step to stream with zero
+//     allocations per step;
+//   - bidirectional (the whole sequence is known): Config.Bidirectional;
+//     the two directions' states are concatenated, forward first;
+//   - stacked: Config.Layers;
+//   - a language model, P(y_t | y_0..y_{t-1}) over a vocabulary: LM,
+//     with the Bytes and Chars tokenizers;
+//   - batches of equal-length sequences: ForwardBatch.
+//
+// Training: Trace (or TraceLast) records a forward pass; Loss (or
+// package loss) gives the gradient with respect to the head's logits;
+// Backward, or BackwardTruncated for truncated BPTT(k), adds every
+// weight's gradient to a Net made by NewGrad and returns the gradient
+// with respect to the inputs; package optim clips by global norm and
+// applies SGD with momentum or Adam. Net.Train and LM.Train wrap that
+// loop with a progress callback.
+//
 // Everything is float32 and built on package kernel: the input
 // projection of all time steps is one Gemm, each step is one GemvAdd
 // (batch 1) or Gemm (batch B) followed by the activation in place, and
@@ -50,14 +71,15 @@ func shapeErr(format string, args ...any) error {
 type Activation int
 
 const (
-	Default Activation = iota
-	Tanh
-	Sigmoid
-	ReLU
-	Identity
-	Softmax
+	Default  Activation = iota // Tanh for hidden layers, Identity for the head
+	Tanh                       // tanh(z)
+	Sigmoid                    // 1/(1+e^−z)
+	ReLU                       // max(z, 0)
+	Identity                   // z (head only)
+	Softmax                    // e^z_i/Σ_j e^z_j over the row (head only)
 )
 
+// String returns the activation's lower-case name.
 func (a Activation) String() string {
 	switch a {
 	case Default:
