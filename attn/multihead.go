@@ -282,6 +282,16 @@ func (c *KVCache) Cap() int { return c.capacity }
 // Reset empties the cache for a new sequence, keeping its memory.
 func (c *KVCache) Reset() { c.n = 0 }
 
+// Truncate drops every token after the first n (n ≤ Len()), for example
+// to roll back rejected speculative tokens. It panics if n is out of
+// range.
+func (c *KVCache) Truncate(n int) {
+	if n < 0 || n > c.n {
+		panic(fmt.Sprintf("attn.KVCache.Truncate: %d out of range [0,%d]", n, c.n))
+	}
+	c.n = n
+}
+
 // Keys returns head h's cached keys, a Len()×d_head view (not a copy).
 func (c *KVCache) Keys(h int) kernel.Matrix { return c.view(c.k, h) }
 

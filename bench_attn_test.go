@@ -1,0 +1,150 @@
+package simdcore_test
+
+// Attention benchmarks (package attn), with Gemm on one thread
+// (kernel.SetThreads(1)) unless the name says threads=2, so the figures
+// compare with PyTorch's torch.set_num_threads(1)
+// (bench/peers/torch_attn.py):
+//
+//	go test -run '^$' -bench 'Attn' -count 6 . | tee attn.txt
+//
+//   - AttnQuery: one query against n=1024 keys and values of width 64
+//     (attn.Soft).
+//   - AttnSelf: single-head SelfAttention, T×64, full and causal.
+//   - AttnDecode: one token through a d_model=512, H=8 MultiHead against
+//     a KVCache holding n-1 tokens (so n keys after the append).
+//   - AttnPrefill: MultiHead.Forward of T tokens, causal, with the
+//     projections (d_model=512, H=8).
+//
+// Metrics: us/op, and cpu-us/op (process CPU time), steadier on a shared
+// machine.
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/simdcore/simdcore/attn"
+	"github.com/simdcore/simdcore/kernel"
+)
+
+func withThreads(b *testing.B, n int) {
+	old := kernel.Threads()
+	kernel.SetThreads(n)
+	b.Cleanup(func() { kernel.SetThreads(old) })
+}
+
+func reportUS(b *testing.B, cpu0 float64) {
+	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N)*1e6, "us/op")
+	b.ReportMetric((processCPU()-cpu0)/float64(b.N)*1e6, "cpu-us/op")
+}
+
+func BenchmarkAttnQuery(b *testing.B) {
+	n, d := 1024, 64
+	keys := kernel.MatrixFrom(n, d, filled(n*d, 1))
+	values := kernel.MatrixFrom(n, d, filled(n*d, 2))
+	q := filled(d, 3)
+	w := make([]float32, n)
+	dst := make([]float32, d)
+	b.Run(fmt.Sprintf("n=%d/d=%d", n, d), func(b *testing.B) {
+		eachLevel(b, func(b *testing.B) {
+			b.ReportAllocs()
+			cpu0 := processCPU()
+			for b.Loop() {
+				if err := attn.Soft(dst, w, q, keys, values, attn.Options{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			reportUS(b, cpu0)
+			// Reads keys and values once: 2·n·d·4 bytes.
+			b.SetBytes(int64(2 * n * d * 4))
+		})
+	})
+}
+
+func BenchmarkAttnSelf(b *testing.B) {
+	withThreads(b, 1)
+	for _, T := range []int{256, 1024} {
+		d := 64
+		q := kernel.MatrixFrom(T, d, filled(T*d, 4))
+		k := kernel.MatrixFrom(T, d, filled(T*d, 5))
+		v := kernel.MatrixFrom(T, d, filled(T*d, 6))
+		dst := kernel.NewMatrix(T, d)
+		for _, causal := range []bool{false, true} {
+			b.Run(fmt.Sprintf("T=%d/d=%d/causal=%v", T, d, causal), func(b *testing.B) {
+				eachLevel(b, func(b *testing.B) {
+					cpu0 := processCPU()
+					for b.Loop() {
+						if err := attn.SelfAttention(dst, q, k, v, attn.Options{Causal: causal}); err != nil {
+							b.Fatal(err)
+						}
+					}
+					reportUS(b, cpu0)
+				})
+			})
+		}
+	}
+}
+
+func attnModel(b *testing.B, e, h int) *attn.MultiHead {
+	m, err := attn.NewMultiHead(e, h, true)
+	if err != nil {
+		b.Fatal(err)
+	}
+	m.Init(rand.New(rand.NewPCG(1, 2)))
+	return m
+}
+
+func BenchmarkAttnDecode(b *testing.B) {
+	withThreads(b, 1)
+	e, h := 512, 8
+	m := attnModel(b, e, h)
+	for _, n := range []int{1024, 4096} {
+		cache, err := attn.NewKVCache(m, n)
+		if err != nil {
+			b.Fatal(err)
+		}
+		// Fill n-1 tokens by a causal prefill.
+		x := kernel.MatrixFrom(n-1, e, filled((n-1)*e, 7))
+		if err := m.Prefill(kernel.NewMatrix(n-1, e), x, cache, attn.Options{Causal: true}); err != nil {
+			b.Fatal(err)
+		}
+		tok := filled(e, 8)
+		dst := make([]float32, e)
+		b.Run(fmt.Sprintf("n=%d/H=%d/dmodel=%d", n, h, e), func(b *testing.B) {
+			eachLevel(b, func(b *testing.B) {
+				b.ReportAllocs()
+				cpu0 := processCPU()
+				for b.Loop() {
+					cache.Truncate(n - 1)
+					if err := m.Decode(dst, tok, cache, attn.Options{}); err != nil {
+						b.Fatal(err)
+					}
+				}
+				reportUS(b, cpu0)
+			})
+		})
+	}
+}
+
+func BenchmarkAttnPrefill(b *testing.B) {
+	e, h := 512, 8
+	m := attnModel(b, e, h)
+	for _, T := range []int{256, 1024} {
+		x := kernel.MatrixFrom(T, e, filled(T*e, 9))
+		dst := kernel.NewMatrix(T, e)
+		for _, threads := range []int{1, 2} {
+			b.Run(fmt.Sprintf("T=%d/H=%d/dmodel=%d/causal/threads=%d", T, h, e, threads), func(b *testing.B) {
+				withThreads(b, threads)
+				eachLevel(b, func(b *testing.B) {
+					cpu0 := processCPU()
+					for b.Loop() {
+						if err := m.Forward(dst, x, attn.Options{Causal: true}); err != nil {
+							b.Fatal(err)
+						}
+					}
+					reportUS(b, cpu0)
+				})
+			})
+		}
+	}
+}
