@@ -6,7 +6,9 @@
 // Requires: AVX, AVX2, FMA3 (the caller, package kernel, checks them).
 //
 // a is a packed micro-panel of op(a): 6 rows, k columns, stored column by
-// column (a[p·6+i]); b a packed micro-panel of op(b): k rows of 16
+// column (a[p·6+i]) if lda = 0, or row by row with row stride lda
+// (a[i·lda+p]) if lda > 0, which is how rows of a NoTrans a pack by plain
+// copying; b a packed micro-panel of op(b): k rows of 16
 // (b[p·16+j]). The 6×16 product s = a·b is accumulated in Y0..Y11 (two
 // ymm, 16 columns, per row), then row i < m of c gets alpha·s + beta·c in
 // its first n columns (beta = 0: alpha·s, c not read). Full tiles use
@@ -20,6 +22,8 @@
 #define LDC   R8
 #define M_CNT R9
 #define N_COL R10
+#define LDA   R11 // row stride of a in bytes (row-by-row a only)
+#define A3_PTR SI // row 3 of a (row-by-row a only)
 
 // Y12, Y13: the current row of b (16 columns); Y14, Y15: a broadcast
 // element of a, alternating between rows.
@@ -29,6 +33,19 @@
 // ROW multiplies element i of the current column of a (at byte offset off)
 // into row i's accumulators c0 (columns 0..7) and c1 (8..15).
 #define ROW(off, bc, c0, c1) VBROADCASTSS off(A_PTR), bc; VFMADD231PS B0, bc, c0; VFMADD231PS B1, bc, c1
+#define ROWM(mem, bc, c0, c1) VBROADCASTSS mem, bc; VFMADD231PS B0, bc, c0; VFMADD231PS B1, bc, c1
+
+// KSTEPR is KSTEP for a stored row by row: row i of the current column is
+// at aoff(A_PTR) for rows 0..2 (scaled by LDA), aoff(A3_PTR) for rows 3..5.
+#define KSTEPR(aoff, boff) \
+	VMOVUPS boff(B_PTR), B0; \
+	VMOVUPS boff+32(B_PTR), B1; \
+	ROWM(aoff(A_PTR), Y14, Y0, Y1); \
+	ROWM(aoff(A_PTR)(LDA*1), Y15, Y2, Y3); \
+	ROWM(aoff(A_PTR)(LDA*2), Y14, Y4, Y5); \
+	ROWM(aoff(A3_PTR), Y15, Y6, Y7); \
+	ROWM(aoff(A3_PTR)(LDA*1), Y14, Y8, Y9); \
+	ROWM(aoff(A3_PTR)(LDA*2), Y15, Y10, Y11)
 
 // KSTEP does one rank-1 update: column p of a (6 elements at aoff) times
 // row p of b (16 elements at boff) into the 12 accumulators.
@@ -70,7 +87,7 @@
 // masks, Y15 beta, and Y14 is reloaded with alpha for each row because it
 // also serves as the one free temporary.
 #define MASK_BETA(c0, c1) \
-	VBROADCASTSS alpha+88(FP), Y14; \
+	VBROADCASTSS alpha+96(FP), Y14; \
 	VMULPS Y14, c0, c0; \
 	VMULPS Y14, c1, c1; \
 	VMASKMOVPS (C_PTR), Y12, Y14; \
@@ -113,16 +130,17 @@ DATA gemmMask16<>+112(SB)/8, $0
 DATA gemmMask16<>+120(SB)/8, $0
 GLOBL gemmMask16<>(SB), RODATA|NOPTR, $128
 
-// func GemmKernel6x16AVX2(k int, a, b, c []float32, ldc int, alpha, beta float32, m, n int)
-TEXT ·GemmKernel6x16AVX2(SB), NOSPLIT, $0-112
+// func GemmKernel6x16AVX2(k int, a []float32, lda int, b, c []float32, ldc int, alpha, beta float32, m, n int)
+TEXT ·GemmKernel6x16AVX2(SB), NOSPLIT, $0-120
 	MOVQ k+0(FP), K_CNT
 	MOVQ a_base+8(FP), A_PTR
-	MOVQ b_base+32(FP), B_PTR
-	MOVQ c_base+56(FP), C_PTR
-	MOVQ ldc+80(FP), LDC
+	MOVQ lda+32(FP), LDA
+	MOVQ b_base+40(FP), B_PTR
+	MOVQ c_base+64(FP), C_PTR
+	MOVQ ldc+88(FP), LDC
 	SHLQ $2, LDC // row stride of c in bytes
-	MOVQ m+96(FP), M_CNT
-	MOVQ n+104(FP), N_COL
+	MOVQ m+104(FP), M_CNT
+	MOVQ n+112(FP), N_COL
 
 	// Zero the 12 accumulators.
 	VXORPS Y0, Y0, Y0
@@ -137,6 +155,9 @@ TEXT ·GemmKernel6x16AVX2(SB), NOSPLIT, $0-112
 	VXORPS Y9, Y9, Y9
 	VXORPS Y10, Y10, Y10
 	VXORPS Y11, Y11, Y11
+
+	TESTQ LDA, LDA
+	JNZ   rows
 
 	// Main loop: four rank-1 updates (4 columns of a: 96 bytes; 4 rows
 	// of b: 256 bytes) per iteration.
@@ -165,12 +186,46 @@ loop1:
 	ADDQ $64, B_PTR
 	DECQ K_CNT
 	JNZ  loop1
+	JMP  store
+
+rows:
+	// a row by row: A_PTR walks row 0, A3_PTR row 3, both 16 bytes (4
+	// columns) per iteration; rows 1, 2, 4, 5 are reached through LDA.
+	SHLQ $2, LDA
+	LEAQ (A_PTR)(LDA*2), A3_PTR
+	ADDQ LDA, A3_PTR
+	CMPQ K_CNT, $4
+	JLT  rtail
+
+rloop4:
+	KSTEPR(0, 0)
+	KSTEPR(4, 64)
+	KSTEPR(8, 128)
+	KSTEPR(12, 192)
+	ADDQ $16, A_PTR
+	ADDQ $16, A3_PTR
+	ADDQ $256, B_PTR
+	SUBQ $4, K_CNT
+	CMPQ K_CNT, $4
+	JGE  rloop4
+
+rtail:
+	TESTQ K_CNT, K_CNT
+	JZ    store
+
+rloop1:
+	KSTEPR(0, 0)
+	ADDQ $4, A_PTR
+	ADDQ $4, A3_PTR
+	ADDQ $64, B_PTR
+	DECQ K_CNT
+	JNZ  rloop1
 
 store:
 	// beta = ±0 takes the paths that never read c.
-	VBROADCASTSS alpha+88(FP), Y14
-	VBROADCASTSS beta+92(FP), Y15
-	MOVL         beta+92(FP), DX
+	VBROADCASTSS alpha+96(FP), Y14
+	VBROADCASTSS beta+100(FP), Y15
+	MOVL         beta+100(FP), DX
 	ANDL         $0x7fffffff, DX
 	CMPQ         N_COL, $16
 	JLT          masked
@@ -198,10 +253,10 @@ masked:
 	// Column masks for n < 16: Y12 = lanes 16-n.. of gemmMask16,
 	// Y13 = the next 8 lanes.
 	LEAQ    gemmMask16<>(SB), SI
-	MOVQ    $16, R11
-	SUBQ    N_COL, R11
-	VMOVUPS (SI)(R11*4), Y12
-	VMOVUPS 32(SI)(R11*4), Y13
+	MOVQ    $16, R12
+	SUBQ    N_COL, R12
+	VMOVUPS (SI)(R12*4), Y12
+	VMOVUPS 32(SI)(R12*4), Y13
 	TESTL   DX, DX
 	JZ      maskzero
 

@@ -7,7 +7,9 @@
 // (package kernel) checks AVX512F+DQ+BW+VL.
 //
 // a is a packed micro-panel of op(a): 14 rows, k columns, stored column
-// by column (a[p·14+i]); b a packed micro-panel of op(b): k rows of 32
+// by column (a[p·14+i]) if lda = 0, or row by row with row stride lda
+// (a[i·lda+p]) if lda > 0, which is how rows of a NoTrans a pack by plain
+// copying; b a packed micro-panel of op(b): k rows of 32
 // (b[p·32+j]). The 14×32 product s = a·b is accumulated in Z0..Z27 (two
 // zmm, 32 columns, per row), then row i < m of c gets
 // alpha·s + beta·c in its first n columns (beta = 0: alpha·s, c not read),
@@ -21,6 +23,11 @@
 #define LDC   R8
 #define M_CNT R9
 #define N_COL R10
+#define LDA   R11 // row stride of a in bytes (row-by-row a only)
+#define A3_PTR SI // rows 3, 6, 9 and 12 of a (row-by-row a only)
+#define A6_PTR R12
+#define A9_PTR R13
+#define A12_PTR DX
 
 // Z28, Z29: the current row of b (32 columns); Z30, Z31: a broadcast
 // element of a, alternating so consecutive rows do not share a register.
@@ -30,6 +37,29 @@
 // ROW multiplies element i of the current column of a (at byte offset off)
 // into row i's accumulators c0 (columns 0..15) and c1 (16..31).
 #define ROW(off, bc, c0, c1) VBROADCASTSS off(A_PTR), bc; VFMADD231PS B0, bc, c0; VFMADD231PS B1, bc, c1
+#define ROWM(mem, bc, c0, c1) VBROADCASTSS mem, bc; VFMADD231PS B0, bc, c0; VFMADD231PS B1, bc, c1
+
+// KSTEPR is KSTEP for a stored row by row. Rows are reached from five
+// bases (rows 0, 3, 6, 9, 12) plus LDA scaled by 1, 2, 4 or 8:
+// 0 1 2 4 8 from row 0; 3 5 7 11 from row 3; 6 10 from row 6; 9 13 from
+// row 9; 12 from row 12.
+#define KSTEPR(aoff, boff) \
+	VMOVUPS boff(B_PTR), B0; \
+	VMOVUPS boff+64(B_PTR), B1; \
+	ROWM(aoff(A_PTR), Z30, Z0, Z1); \
+	ROWM(aoff(A_PTR)(LDA*1), Z31, Z2, Z3); \
+	ROWM(aoff(A_PTR)(LDA*2), Z30, Z4, Z5); \
+	ROWM(aoff(A3_PTR), Z31, Z6, Z7); \
+	ROWM(aoff(A_PTR)(LDA*4), Z30, Z8, Z9); \
+	ROWM(aoff(A3_PTR)(LDA*2), Z31, Z10, Z11); \
+	ROWM(aoff(A6_PTR), Z30, Z12, Z13); \
+	ROWM(aoff(A3_PTR)(LDA*4), Z31, Z14, Z15); \
+	ROWM(aoff(A_PTR)(LDA*8), Z30, Z16, Z17); \
+	ROWM(aoff(A9_PTR), Z31, Z18, Z19); \
+	ROWM(aoff(A6_PTR)(LDA*4), Z30, Z20, Z21); \
+	ROWM(aoff(A3_PTR)(LDA*8), Z31, Z22, Z23); \
+	ROWM(aoff(A12_PTR), Z30, Z24, Z25); \
+	ROWM(aoff(A9_PTR)(LDA*4), Z31, Z26, Z27)
 
 // KSTEP does one rank-1 update: column p of a (14 elements at aoff) times
 // row p of b (32 elements at boff) into all 28 accumulators.
@@ -77,16 +107,17 @@
 	DECQ M_CNT; \
 	JZ   done
 
-// func GemmKernel14x32AVX512(k int, a, b, c []float32, ldc int, alpha, beta float32, m, n int)
-TEXT ·GemmKernel14x32AVX512(SB), NOSPLIT, $0-112
+// func GemmKernel14x32AVX512(k int, a []float32, lda int, b, c []float32, ldc int, alpha, beta float32, m, n int)
+TEXT ·GemmKernel14x32AVX512(SB), NOSPLIT, $0-120
 	MOVQ k+0(FP), K_CNT
 	MOVQ a_base+8(FP), A_PTR
-	MOVQ b_base+32(FP), B_PTR
-	MOVQ c_base+56(FP), C_PTR
-	MOVQ ldc+80(FP), LDC
+	MOVQ lda+32(FP), LDA
+	MOVQ b_base+40(FP), B_PTR
+	MOVQ c_base+64(FP), C_PTR
+	MOVQ ldc+88(FP), LDC
 	SHLQ $2, LDC // row stride of c in bytes
-	MOVQ m+96(FP), M_CNT
-	MOVQ n+104(FP), N_COL
+	MOVQ m+104(FP), M_CNT
+	MOVQ n+112(FP), N_COL
 
 	// Zero the 28 accumulators.
 	VPXORD Z0, Z0, Z0
@@ -118,6 +149,9 @@ TEXT ·GemmKernel14x32AVX512(SB), NOSPLIT, $0-112
 	VPXORD Z26, Z26, Z26
 	VPXORD Z27, Z27, Z27
 
+	TESTQ LDA, LDA
+	JNZ   rows
+
 	// Main loop: four rank-1 updates (4 columns of a: 224 bytes; 4 rows
 	// of b: 512 bytes) per iteration.
 	CMPQ K_CNT, $4
@@ -145,6 +179,52 @@ loop1:
 	ADDQ $128, B_PTR
 	DECQ K_CNT
 	JNZ  loop1
+	JMP  store
+
+rows:
+	// a row by row: five base pointers (rows 0, 3, 6, 9, 12), each 16
+	// bytes (4 columns) further per iteration.
+	SHLQ $2, LDA
+	LEAQ (A_PTR)(LDA*2), A3_PTR
+	ADDQ LDA, A3_PTR
+	LEAQ (A3_PTR)(LDA*2), A6_PTR
+	ADDQ LDA, A6_PTR
+	LEAQ (A6_PTR)(LDA*2), A9_PTR
+	ADDQ LDA, A9_PTR
+	LEAQ (A9_PTR)(LDA*2), A12_PTR
+	ADDQ LDA, A12_PTR
+	CMPQ K_CNT, $4
+	JLT  rtail
+
+rloop4:
+	KSTEPR(0, 0)
+	KSTEPR(4, 128)
+	KSTEPR(8, 256)
+	KSTEPR(12, 384)
+	ADDQ $16, A_PTR
+	ADDQ $16, A3_PTR
+	ADDQ $16, A6_PTR
+	ADDQ $16, A9_PTR
+	ADDQ $16, A12_PTR
+	ADDQ $512, B_PTR
+	SUBQ $4, K_CNT
+	CMPQ K_CNT, $4
+	JGE  rloop4
+
+rtail:
+	TESTQ K_CNT, K_CNT
+	JZ    store
+
+rloop1:
+	KSTEPR(0, 0)
+	ADDQ $4, A_PTR
+	ADDQ $4, A3_PTR
+	ADDQ $4, A6_PTR
+	ADDQ $4, A9_PTR
+	ADDQ $4, A12_PTR
+	ADDQ $128, B_PTR
+	DECQ K_CNT
+	JNZ  rloop1
 
 store:
 	// Column masks: K1 = the first min(n,16) bits, K2 = the first
@@ -171,9 +251,9 @@ mask2:
 	KMOVW DX, K2
 
 	// Broadcast alpha and beta; beta = ±0 takes the path that never reads c.
-	VBROADCASTSS alpha+88(FP), Z30
-	VBROADCASTSS beta+92(FP), Z31
-	MOVL         beta+92(FP), DX
+	VBROADCASTSS alpha+96(FP), Z30
+	VBROADCASTSS beta+100(FP), Z31
+	MOVL         beta+100(FP), DX
 	ANDL         $0x7fffffff, DX
 	JZ           storezero
 

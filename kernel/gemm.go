@@ -308,6 +308,10 @@ type gemmConfig struct {
 	kernel     gemmKernelID
 	mr, nr     int
 	mc, kc, nc int
+	// rowsA: the microkernel also reads a micro-panel of a stored row by
+	// row (lda > 0), so a NoTrans a packs by copying rows instead of
+	// transposing them.
+	rowsA bool
 }
 
 // Cache sizes in bytes, read with cpuid at start-up; where cpuid does not
@@ -334,11 +338,11 @@ func cacheSizes() (l1, l2, l3 int) {
 // takes at most half of L1 (the other half streams a's micro-panels and
 // c), an mc×kc block of a half of L2, and a kc×nc panel of b a quarter of
 // L3 (which the cores share).
-func blockFor(id gemmKernelID, mr, nr int) gemmConfig {
+func blockFor(id gemmKernelID, mr, nr int, rowsA bool) gemmConfig {
 	kc := clampInt(gemmL1/2/(4*nr)/8*8, 64, 512)
 	mc := clampInt(gemmL2/2/(4*kc)/mr*mr, mr, 4096/mr*mr)
 	nc := clampInt(gemmL3/4/(4*kc)/nr*nr, nr, 8192/nr*nr)
-	return gemmConfig{kernel: id, mr: mr, nr: nr, mc: mc, kc: kc, nc: nc}
+	return gemmConfig{kernel: id, mr: mr, nr: nr, mc: mc, kc: kc, nc: nc, rowsA: rowsA}
 }
 
 // gemmBlockOverride, when not zero, replaces mc, kc and nc (tests only).
@@ -404,7 +408,13 @@ func gemmSerial(op gemmOperands, cfg gemmConfig, bufs *gemmBuffers) {
 			packB(bp, op.b, op.tB, pc, kcb, jc, ncb, nr)
 			for ic := 0; ic < op.m; ic += mc {
 				mcb := min(mc, op.m-ic)
-				packA(ap, op.a, op.tA, ic, mcb, pc, kcb, mr)
+				lda := 0
+				if cfg.rowsA && !op.tA {
+					lda = kcb
+					packARows(ap, op.a, ic, mcb, pc, kcb, mr)
+				} else {
+					packA(ap, op.a, op.tA, ic, mcb, pc, kcb, mr)
+				}
 				for jr := 0; jr < ncb; jr += nr {
 					nrb := min(nr, ncb-jr)
 					bpanel := bp[jr*kcb : (jr+nr)*kcb]
@@ -412,7 +422,7 @@ func gemmSerial(op gemmOperands, cfg gemmConfig, bufs *gemmBuffers) {
 						mrb := min(mr, mcb-ir)
 						off := (ic+ir)*c.Stride + jc + jr
 						ctile := c.Data[off : off+(mrb-1)*c.Stride+nrb]
-						gemmMicro(cfg.kernel, kcb, ap[ir*kcb:(ir+mr)*kcb], bpanel, ctile, c.Stride, op.alpha, beta, mrb, nrb)
+						gemmMicro(cfg.kernel, kcb, ap[ir*kcb:(ir+mr)*kcb], lda, bpanel, ctile, c.Stride, op.alpha, beta, mrb, nrb)
 					}
 				}
 			}
@@ -449,6 +459,20 @@ func packA(dst []float32, a Matrix, trans bool, i0, mc, p0, kc, mr int) {
 			for p := 0; p < kc; p++ {
 				clear(panel[p*mr+rows : p*mr+mr])
 			}
+		}
+	}
+}
+
+// packARows copies the block rows [i0,i0+mc) × columns [p0,p0+kc) of a
+// NoTrans a into dst as micro-panels of mr rows stored row by row:
+// dst[q·kc + i·kc + p] = a[i0+q+i, p0+p], rows past the block zero.
+func packARows(dst []float32, a Matrix, i0, mc, p0, kc, mr int) {
+	for i := 0; i < roundUp(mc, mr); i++ {
+		row := dst[i*kc : (i+1)*kc]
+		if i < mc {
+			copy(row, a.Data[(i0+i)*a.Stride+p0:][:kc])
+		} else {
+			clear(row)
 		}
 	}
 }

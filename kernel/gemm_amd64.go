@@ -11,9 +11,9 @@ func init() {
 }
 
 var (
-	gemmConfigGeneric = blockFor(gemmGeneric4x4, 4, 4)
-	gemmConfigAVX2    = blockFor(gemmAVX2x6x16, 6, 16)
-	gemmConfigAVX512  = blockFor(gemmAVX512x14x32, 14, 32)
+	gemmConfigGeneric = blockFor(gemmGeneric4x4, 4, 4, false)
+	gemmConfigAVX2    = blockFor(gemmAVX2x6x16, 6, 16, true)
+	gemmConfigAVX512  = blockFor(gemmAVX512x14x32, 14, 32, true)
 )
 
 // currentGemmConfig returns the microkernel and blocking of the active level.
@@ -28,12 +28,12 @@ func currentGemmConfig() gemmConfig {
 }
 
 // gemmMicro runs microkernel id on one tile (see gemmKernelGeneric).
-func gemmMicro(id gemmKernelID, k int, a, b, c []float32, ldc int, alpha, beta float32, m, n int) {
+func gemmMicro(id gemmKernelID, k int, a []float32, lda int, b, c []float32, ldc int, alpha, beta float32, m, n int) {
 	switch id {
 	case gemmAVX512x14x32:
-		asm.GemmKernel14x32AVX512(k, a, b, c, ldc, alpha, beta, m, n)
+		asm.GemmKernel14x32AVX512(k, a, lda, b, c, ldc, alpha, beta, m, n)
 	case gemmAVX2x6x16:
-		asm.GemmKernel6x16AVX2(k, a, b, c, ldc, alpha, beta, m, n)
+		asm.GemmKernel6x16AVX2(k, a, lda, b, c, ldc, alpha, beta, m, n)
 	default:
 		gemmKernelGeneric(k, a, b, c, ldc, alpha, beta, m, n)
 	}

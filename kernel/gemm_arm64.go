@@ -14,8 +14,8 @@ func init() {
 const gemmNEON8x12 = gemmAVX512x14x32 + 1
 
 var (
-	gemmConfigGeneric = blockFor(gemmGeneric4x4, 4, 4)
-	gemmConfigNEON    = blockFor(gemmNEON8x12, 8, 12)
+	gemmConfigGeneric = blockFor(gemmGeneric4x4, 4, 4, false)
+	gemmConfigNEON    = blockFor(gemmNEON8x12, 8, 12, false)
 )
 
 // currentGemmConfig returns the microkernel and blocking of the active level.
@@ -27,7 +27,10 @@ func currentGemmConfig() gemmConfig {
 }
 
 // gemmMicro runs microkernel id on one tile (see gemmKernelGeneric).
-func gemmMicro(id gemmKernelID, k int, a, b, c []float32, ldc int, alpha, beta float32, m, n int) {
+//
+// The NEON kernel reads a packed column by column only (rowsA false), so
+// lda is always 0 here.
+func gemmMicro(id gemmKernelID, k int, a []float32, lda int, b, c []float32, ldc int, alpha, beta float32, m, n int) {
 	if id != gemmNEON8x12 {
 		gemmKernelGeneric(k, a, b, c, ldc, alpha, beta, m, n)
 		return

@@ -4,10 +4,10 @@ package kernel
 
 func init() { register("Gemm", Generic, "gemm_generic_4x4") }
 
-var gemmConfigGeneric = blockFor(gemmGeneric4x4, 4, 4)
+var gemmConfigGeneric = blockFor(gemmGeneric4x4, 4, 4, false)
 
 func currentGemmConfig() gemmConfig { return gemmConfigGeneric }
 
-func gemmMicro(id gemmKernelID, k int, a, b, c []float32, ldc int, alpha, beta float32, m, n int) {
+func gemmMicro(id gemmKernelID, k int, a []float32, lda int, b, c []float32, ldc int, alpha, beta float32, m, n int) {
 	gemmKernelGeneric(k, a, b, c, ldc, alpha, beta, m, n)
 }

@@ -1,0 +1,61 @@
+package kernel
+
+import (
+	"fmt"
+	"runtime"
+	"syscall"
+	"testing"
+	"time"
+	"unsafe"
+
+	"github.com/simdcore/simdcore/asm"
+)
+
+func threadCPUTime() time.Duration {
+	var ts syscall.Timespec
+	syscall.Syscall(syscall.SYS_CLOCK_GETTIME, 3, uintptr(unsafe.Pointer(&ts)), 0)
+	return time.Duration(ts.Nano())
+}
+
+func probeHz() float64 {
+	best := time.Duration(1 << 62)
+	for i := 0; i < 5; i++ {
+		t := time.Now()
+		asm.SpinAdds(1 << 18)
+		best = min(best, time.Since(t))
+	}
+	return 8 * (1 << 18) / best.Seconds()
+}
+
+// BenchmarkGemmMicro times the active level's microkernel alone on packed
+// panels that stay in L1 (or L2 for large k): the ceiling for Gemm.
+func BenchmarkGemmMicro(b *testing.B) {
+	for _, l := range Available() {
+		restore, _ := SetLevel(l)
+		cfg := currentGemmConfig()
+		for _, k := range []int{64, 128, 192, 256, 384, 512} {
+			for _, lda := range []int{0, k} {
+				b.Run(fmt.Sprintf("k=%d/lda=%d/level=%v", k, lda, l), func(b *testing.B) {
+					runtime.LockOSThread()
+					defer runtime.UnlockOSThread()
+					ap := make([]float32, cfg.mr*k)
+					bp := make([]float32, cfg.nr*k)
+					c := make([]float32, cfg.mr*cfg.nr)
+					for i := range ap {
+						ap[i] = 1e-3
+					}
+					for i := range bp {
+						bp[i] = 1e-3
+					}
+					t0 := threadCPUTime()
+					for i := 0; i < b.N; i++ {
+						gemmMicro(cfg.kernel, k, ap, lda, bp, c, cfg.nr, 1, 1, cfg.mr, cfg.nr)
+					}
+					spent := threadCPUTime() - t0
+					b.ReportMetric(float64(2*cfg.mr*cfg.nr*k)*float64(b.N)/spent.Seconds()/probeHz(), "FLOP/cycle")
+				})
+			}
+		}
+		restore()
+	}
+}
