@@ -258,3 +258,310 @@ func TestGemmAllocs(t *testing.T) {
 		}
 	})
 }
+
+// TestGemmShapes checks every m, n, k in 1..67 (with -short, a subset
+// that keeps the register-tile and vector edges), cycling through the
+// four transpose combinations, alphas and betas. The operands are views
+// of larger matrices, so Stride > Cols and a read past a view's edge
+// picks up a wrong value; c's padding is NaN-guarded. The float64
+// reference is built up incrementally in k for each (m, n).
+func TestGemmShapes(t *testing.T) {
+	const maxDim = 67
+	var sizes []int
+	for s := 1; s <= maxDim; s++ {
+		sizes = append(sizes, s)
+	}
+	if testing.Short() {
+		sizes = []int{1, 2, 3, 5, 6, 7, 8, 9, 13, 14, 15, 16, 17, 31, 32, 33, 47, 67}
+	}
+	inSizes := make([]bool, maxDim+1)
+	for _, s := range sizes {
+		inSizes[s] = true
+	}
+	alphas := []float32{1, -0.5, 2.25, 0}
+	betas := []float32{0, 1, -1.5, 0.25}
+	r := kerneltest.Rand(21)
+	// opA (maxDim×maxDim) stored as is (aN) and transposed (aT), and the
+	// same for opB, each with a row stride beyond its columns.
+	aN, aT := kernel.NewMatrix(maxDim, maxDim+3), kernel.NewMatrix(maxDim, maxDim+5)
+	bN, bT := kernel.NewMatrix(maxDim, maxDim+1), kernel.NewMatrix(maxDim, maxDim+7)
+	c0 := kernel.NewMatrix(maxDim, maxDim)
+	for i := 0; i < maxDim; i++ {
+		for j := 0; j < maxDim; j++ {
+			x, y := 2*r.Float32()-1, 2*r.Float32()-1
+			aN.Set(i, j, x)
+			aT.Set(j, i, x)
+			bN.Set(i, j, y)
+			bT.Set(j, i, y)
+			c0.Set(i, j, 2*r.Float32()-1)
+		}
+	}
+	const cStride = maxDim + 33
+	nan := math.Float32frombits(kerneltest.GuardNaN)
+	kerneltest.ForEachLevel(t, func(t *testing.T, l kernel.Level) {
+		cbuf := make([]float32, (maxDim+1)*cStride)
+		for i := range cbuf {
+			cbuf[i] = nan
+		}
+		sum := make([]float64, maxDim*maxDim)
+		abs := make([]float64, maxDim*maxDim)
+		count := 0
+		for _, m := range sizes {
+			for _, n := range sizes {
+				clear(sum)
+				clear(abs)
+				for k := 1; k <= maxDim; k++ {
+					// Add the k-th rank-1 term to the float64 sums.
+					for i := 0; i < m; i++ {
+						x := float64(aN.At(i, k-1))
+						for j := 0; j < n; j++ {
+							v := x * float64(bN.At(k-1, j))
+							sum[i*n+j] += v
+							abs[i*n+j] += math.Abs(v)
+						}
+					}
+					if !inSizes[k] {
+						continue
+					}
+					count++
+					h := m*7 + n*3 + k
+					tA, tB := transposes[h%2], transposes[(h/2)%2]
+					alpha, beta := alphas[(h/4)%4], betas[(h/16)%4]
+					a := aN.Slice(0, m, 0, k)
+					if tA {
+						a = aT.Slice(0, k, 0, m)
+					}
+					b := bN.Slice(0, k, 0, n)
+					if tB {
+						b = bT.Slice(0, n, 0, k)
+					}
+					c := kernel.Matrix{Rows: m, Cols: n, Stride: cStride, Data: cbuf[:(m-1)*cStride+n]}
+					for i := 0; i < m; i++ {
+						row := c.Data[i*cStride:][:n]
+						if beta == 0 {
+							for j := range row {
+								row[j] = float32(math.NaN()) // beta = 0 must ignore it
+							}
+						} else {
+							copy(row, c0.Row(i)[:n])
+						}
+					}
+					kernel.Gemm(tA, tB, alpha, a, b, beta, c)
+					for i := 0; i < m; i++ {
+						for j := 0; j < n; j++ {
+							want := float64(alpha) * sum[i*n+j]
+							scale := math.Abs(float64(alpha)) * abs[i*n+j]
+							if beta != 0 {
+								bc := float64(beta) * float64(c0.At(i, j))
+								want += bc
+								scale += math.Abs(bc)
+							}
+							got := c.Data[i*cStride+j]
+							if d := math.Abs(float64(got) - want); !(d <= gemmBound(k, gemmMinKC, scale)) {
+								t.Fatalf("%v,%v m=%d n=%d k=%d alpha=%v beta=%v: c[%d,%d]=%v want %v (bound %g)",
+									tA, tB, m, n, k, alpha, beta, i, j, got, want, gemmBound(k, gemmMinKC, scale))
+							}
+						}
+						// The padding right of the row (and the row below) is untouched.
+						for j := n; j < min(n+32, cStride); j++ {
+							if math.Float32bits(cbuf[i*cStride+j]) != kerneltest.GuardNaN {
+								t.Fatalf("%v,%v m=%d n=%d k=%d: wrote c[%d,%d] past column %d", tA, tB, m, n, k, i, j, n)
+							}
+						}
+					}
+					for j := 0; j < min(n+32, cStride); j++ {
+						if math.Float32bits(cbuf[m*cStride+j]) != kerneltest.GuardNaN {
+							t.Fatalf("%v,%v m=%d n=%d k=%d: wrote c[%d,%d] below row %d", tA, tB, m, n, k, m, j, m)
+						}
+					}
+					for i := 0; i < m; i++ {
+						row := cbuf[i*cStride:][:n]
+						for j := range row {
+							row[j] = nan
+						}
+					}
+				}
+			}
+		}
+		t.Logf("%d shapes", count)
+	})
+}
+
+// TestGemmBlocking shrinks the cache blocks so that modest shapes cross
+// every mc, kc and nc boundary (and the threaded split), in all four
+// transpose combinations.
+func TestGemmBlocking(t *testing.T) {
+	defer kernel.SetThreads(0)
+	kerneltest.ForEachLevel(t, func(t *testing.T, l kernel.Level) {
+		mr, nr := kernel.GemmTile()
+		r := kerneltest.Rand(22)
+		for _, blk := range [][3]int{{mr, 8, nr}, {2 * mr, 16, 3 * nr}, {3 * mr, 64, 2 * nr}} {
+			restore := kernel.SetGemmBlocks(blk[0], blk[1], blk[2])
+			for i, s := range [][3]int{{3*mr + 1, 2*nr + 3, 37}, {5*mr - 1, 4*nr + 1, 70}, {mr, nr, 17}} {
+				for _, th := range []int{1, 2} {
+					kernel.SetThreads(th)
+					for _, tA := range transposes {
+						for _, tB := range transposes {
+							beta := []float32{0, 1, 0.5}[i]
+							gemmCase(t, r, tA, tB, s[0], s[1], s[2], -1.25, beta, 1+i, i*5, blk[1], beta == 0)
+						}
+					}
+				}
+			}
+			restore()
+		}
+	})
+}
+
+// TestGemmGuardPages puts each operand right before and right after an
+// unmapped page, with a stride beyond Cols so the last row ends at the
+// guard: any read or write past an operand's first or last element faults.
+func TestGemmGuardPages(t *testing.T) {
+	shapes := [][3]int{{1, 1, 1}, {5, 7, 3}, {14, 32, 9}, {15, 33, 20}, {6, 16, 5}, {29, 50, 66}}
+	kerneltest.ForEachLevel(t, func(t *testing.T, l kernel.Level) {
+		r := kerneltest.Rand(23)
+		for _, s := range shapes {
+			for _, tA := range transposes {
+				for _, tB := range transposes {
+					m, n, k := s[0], s[1], s[2]
+					ar, ac := m, k
+					if tA {
+						ar, ac = k, m
+					}
+					br, bc := k, n
+					if tB {
+						br, bc = n, k
+					}
+					for _, end := range []bool{true, false} {
+						guarded := func(rows, cols int) kernel.Matrix {
+							stride := cols + 3
+							size := (rows-1)*stride + cols
+							e, st := kerneltest.Guarded(t, size)
+							buf := st
+							if end {
+								buf = e
+							}
+							kerneltest.Fill(r, buf, -1, 1)
+							return kernel.Matrix{Rows: rows, Cols: cols, Stride: stride, Data: buf}
+						}
+						a, b, c := guarded(ar, ac), guarded(br, bc), guarded(m, n)
+						what := fmt.Sprintf("%v,%v m=%d n=%d k=%d end=%v", tA, tB, m, n, k, end)
+						kerneltest.NoFault(t, what, func() {
+							checkGemm(t, what, tA, tB, 0.5, a, b, 0, c, gemmMinKC)
+							checkGemm(t, what+" beta=1", tA, tB, 0.5, a, b, 1, c, gemmMinKC)
+						})
+					}
+				}
+			}
+		}
+	})
+}
+
+// TestGemmSpecials: NaN and Inf propagate through the products; beta = 0
+// (or -0) ignores NaN in c; alpha = 0 and k = 0 do not read a and b.
+func TestGemmSpecials(t *testing.T) {
+	nan, inf := float32(math.NaN()), float32(math.Inf(1))
+	kerneltest.ForEachLevel(t, func(t *testing.T, l kernel.Level) {
+		for _, s := range [][3]int{{1, 1, 1}, {3, 5, 7}, {20, 40, 30}} {
+			m, n, k := s[0], s[1], s[2]
+			a, b, c := kernel.NewMatrix(m, k), kernel.NewMatrix(k, n), kernel.NewMatrix(m, n)
+			for i := range a.Data {
+				a.Data[i] = 1
+			}
+			for i := range b.Data {
+				b.Data[i] = 1
+			}
+			fillC := func(v float32) {
+				for i := range c.Data {
+					c.Data[i] = v
+				}
+			}
+			// beta = ±0: NaN in c is ignored.
+			for _, beta := range []float32{0, float32(math.Copysign(0, -1))} {
+				fillC(nan)
+				kernel.Gemm(kernel.NoTrans, kernel.NoTrans, 2, a, b, beta, c)
+				for _, v := range c.Data {
+					require.Equal(t, float32(2*k), v)
+				}
+			}
+			// alpha = 0: a and b are not read (NaN there does not matter).
+			a.Data[0] = nan
+			fillC(3)
+			kernel.Gemm(kernel.NoTrans, kernel.NoTrans, 0, a, b, 0.5, c)
+			for _, v := range c.Data {
+				require.Equal(t, float32(1.5), v)
+			}
+			kernel.Gemm(kernel.NoTrans, kernel.NoTrans, 0, a, b, 0, c)
+			for _, v := range c.Data {
+				require.Equal(t, float32(0), v)
+			}
+			// NaN in a[0,0] makes row 0 of c NaN and leaves the others finite.
+			kernel.Gemm(kernel.NoTrans, kernel.NoTrans, 1, a, b, 0, c)
+			for i := 0; i < m; i++ {
+				for j := 0; j < n; j++ {
+					require.Equal(t, i == 0, math.IsNaN(float64(c.At(i, j))), "c[%d,%d]=%v", i, j, c.At(i, j))
+				}
+			}
+			// +Inf in a gives +Inf; with a zero in b's matching row, NaN.
+			a.Data[0] = inf
+			kernel.Gemm(kernel.NoTrans, kernel.NoTrans, 1, a, b, 0, c)
+			require.Equal(t, inf, c.At(0, n-1))
+			b.Set(0, n-1, 0)
+			kernel.Gemm(kernel.NoTrans, kernel.NoTrans, 1, a, b, 0, c)
+			require.True(t, math.IsNaN(float64(c.At(0, n-1))))
+			// NaN in c with beta ≠ 0 propagates.
+			a.Data[0] = 1
+			fillC(nan)
+			kernel.Gemm(kernel.NoTrans, kernel.NoTrans, 1, a, b, 1, c)
+			require.True(t, math.IsNaN(float64(c.At(m-1, 0))))
+		}
+		// k = 0: c = beta·c.
+		c := kernel.MatrixFrom(2, 2, []float32{1, 2, 3, 4})
+		kernel.Gemm(kernel.NoTrans, kernel.NoTrans, 1, kernel.NewMatrix(2, 0), kernel.NewMatrix(0, 2), 2, c)
+		require.Equal(t, []float32{2, 4, 6, 8}, c.Data)
+		// Empty c: nothing to do.
+		kernel.Gemm(kernel.NoTrans, kernel.NoTrans, 1, kernel.NewMatrix(0, 3), kernel.NewMatrix(3, 2), 0, kernel.NewMatrix(0, 2))
+	})
+}
+
+func FuzzGemm(f *testing.F) {
+	f.Add(uint8(3), uint8(4), uint8(5), uint8(0), float32(1), float32(0), []byte{1, 2, 3, 4, 5, 6, 7, 8})
+	f.Add(uint8(17), uint8(33), uint8(2), uint8(3), float32(-0.5), float32(2), make([]byte, 4*200))
+	f.Fuzz(func(t *testing.T, m8, n8, k8, flags uint8, alpha, beta float32, raw []byte) {
+		m, n, k := int(m8%40)+1, int(n8%70)+1, int(k8%40)
+		tA, tB := kernel.Transpose(flags&1 != 0), kernel.Transpose(flags&2 != 0)
+		pad := int(flags>>2) % 5
+		v := kerneltest.FloatsFromBytes(raw)
+		next := func() float32 {
+			if len(v) == 0 {
+				return 0.5
+			}
+			x := v[0]
+			v = v[1:]
+			return x
+		}
+		mat := func(rows, cols int) kernel.Matrix {
+			x := kernel.Matrix{Rows: rows, Cols: cols, Stride: cols + pad, Data: make([]float32, max(0, (rows-1)*(cols+pad)+cols))}
+			for i := 0; i < rows; i++ {
+				for j := 0; j < cols; j++ {
+					x.Data[i*x.Stride+j] = next()
+				}
+			}
+			return x
+		}
+		ar, ac := m, k
+		if tA {
+			ar, ac = k, m
+		}
+		br, bc := k, n
+		if tB {
+			br, bc = n, k
+		}
+		a, b, c := mat(ar, ac), mat(br, bc), mat(m, n)
+		kerneltest.ForEachLevel(t, func(t *testing.T, l kernel.Level) {
+			cc := c
+			cc.Data = slices.Clone(c.Data)
+			checkGemm(t, "fuzz", tA, tB, alpha, a, b, beta, cc, gemmMinKC)
+		})
+	})
+}
