@@ -17,7 +17,7 @@ import (
 // It reports GFLOP/s (wall time) and FLOP/cycle: flops per cycle of CPU
 // time actually spent (the calling thread's CPU time at 1 thread, the
 // process's at 2, times the clock measured by a probe right after each
-// sub-benchmark, see clockHz), which time slices taken by other programs
+// sub-benchmark, see gemmClockHz), which time slices taken by other programs
 // on a shared machine do not dilute. Compare it with the FMA peak of 32
 // (AVX2: 2 ymm FMA pipes) or 64 (Zen 5 AVX-512: 2 zmm FMA pipes).
 func BenchmarkGemm(b *testing.B) {
@@ -36,9 +36,9 @@ func BenchmarkGemm(b *testing.B) {
 						runtime.LockOSThread()
 						defer runtime.UnlockOSThread()
 						kernel.Gemm(kernel.NoTrans, kernel.NoTrans, 1, a, bm, 0, c)
-						cpu := threadCPU
+						cpu := gemmThreadCPU
 						if th > 1 {
-							cpu = processCPU
+							cpu = gemmProcessCPU
 						}
 						b.ResetTimer()
 						t0 := cpu()
@@ -48,7 +48,7 @@ func BenchmarkGemm(b *testing.B) {
 						spent := cpu() - t0
 						b.StopTimer()
 						reportFlops(b, flops)
-						if hz := clockHz(); hz > 0 && spent > 0 {
+						if hz := gemmClockHz(); hz > 0 && spent > 0 {
 							b.ReportMetric(flops*float64(b.N)/spent.Seconds()/hz, "FLOP/cycle")
 						}
 					})
@@ -58,18 +58,18 @@ func BenchmarkGemm(b *testing.B) {
 	}
 }
 
-// clockHz measures the core clock with asm.SpinAdds (a chain of dependent
+// gemmClockHz measures the core clock with asm.SpinAdds (a chain of dependent
 // single-cycle adds): the best of a few short runs, since interruptions
 // only make a run slower.
-func clockHz() float64 {
-	if !haveClockProbe {
+func gemmClockHz() float64 {
+	if !gemmHaveClockProbe {
 		return 0
 	}
 	best := time.Duration(1 << 62)
 	const n = 1 << 18 // 8·n = 2M cycles, about half a millisecond
 	for i := 0; i < 5; i++ {
 		t := time.Now()
-		spinAdds(n)
+		gemmSpinAdds(n)
 		if d := time.Since(t); d < best {
 			best = d
 		}

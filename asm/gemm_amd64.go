@@ -25,10 +25,10 @@ func GemmKernel14x32AVX512(k int, a []float32, lda int, b, c []float32, ldc int,
 
 // GemmKernel6x16AVX2 is the AVX2 Gemm microkernel: GemmKernel14x32AVX512
 // for a 6×16 tile (A(i,p) = a[p*6+i] if lda == 0, else a[i*lda+p];
-// b[p*16+j]; m ≤ 6, n ≤ 16):
+// b[p*16+j]; m ≤ 6) that always writes all 16 columns of its m rows:
 //
 //	for i := 0; i < m; i++ {
-//		for j := 0; j < n; j++ {
+//		for j := 0; j < 16; j++ {
 //			var s float32
 //			for p := 0; p < k; p++ { s += A(i,p) * b[p*16+j] }
 //			if beta == 0 { c[i*ldc+j] = alpha * s } else { c[i*ldc+j] = alpha*s + beta*c[i*ldc+j] }
@@ -38,4 +38,4 @@ func GemmKernel14x32AVX512(k int, a []float32, lda int, b, c []float32, ldc int,
 // It requires AVX2 and FMA3.
 //
 //go:noescape
-func GemmKernel6x16AVX2(k int, a []float32, lda int, b, c []float32, ldc int, alpha, beta float32, m, n int)
+func GemmKernel6x16AVX2(k int, a []float32, lda int, b, c []float32, ldc int, alpha, beta float32, m int)

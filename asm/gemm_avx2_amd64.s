@@ -11,9 +11,11 @@
 // copying; b a packed micro-panel of op(b): k rows of 16
 // (b[p·16+j]). The 6×16 product s = a·b is accumulated in Y0..Y11 (two
 // ymm, 16 columns, per row), then row i < m of c gets alpha·s + beta·c in
-// its first n columns (beta = 0: alpha·s, c not read). Full tiles use
-// plain loads and stores; tiles with n < 16 use VMASKMOVPS, which neither
-// reads nor writes (nor faults on) the masked-off columns.
+// all 16 columns (beta = 0: alpha·s, c not read). Tiles narrower than 16
+// columns go through a 6×16 buffer in the caller (package kernel), not
+// VMASKMOVPS: qemu's AVX2 emulation, where the AVX2 path is tested on
+// AVX-512 machines, loads the whole vector and faults on a guard page
+// that a real CPU's masked load would not touch.
 
 #define A_PTR AX
 #define B_PTR BX
@@ -21,7 +23,6 @@
 #define C_PTR DI
 #define LDC   R8
 #define M_CNT R9
-#define N_COL R10
 #define LDA   R11 // row stride of a in bytes (row-by-row a only)
 #define A3_PTR SI // row 3 of a (row-by-row a only)
 
@@ -83,55 +84,8 @@
 	DECQ M_CNT; \
 	JZ   done
 
-// MASK_BETA is FULL_BETA for n < 16 columns: Y12 and Y13 hold the column
-// masks, Y15 beta, and Y14 is reloaded with alpha for each row because it
-// also serves as the one free temporary.
-#define MASK_BETA(c0, c1) \
-	VBROADCASTSS alpha+96(FP), Y14; \
-	VMULPS Y14, c0, c0; \
-	VMULPS Y14, c1, c1; \
-	VMASKMOVPS (C_PTR), Y12, Y14; \
-	VFMADD231PS Y15, Y14, c0; \
-	VMASKMOVPS 32(C_PTR), Y13, Y14; \
-	VFMADD231PS Y15, Y14, c1; \
-	VMASKMOVPS c0, Y12, (C_PTR); \
-	VMASKMOVPS c1, Y13, 32(C_PTR); \
-	ADDQ LDC, C_PTR; \
-	DECQ M_CNT; \
-	JZ   done
-
-// MASK_ZERO is FULL_ZERO for n < 16 columns (Y14 = alpha).
-#define MASK_ZERO(c0, c1) \
-	VMULPS Y14, c0, c0; \
-	VMULPS Y14, c1, c1; \
-	VMASKMOVPS c0, Y12, (C_PTR); \
-	VMASKMOVPS c1, Y13, 32(C_PTR); \
-	ADDQ LDC, C_PTR; \
-	DECQ M_CNT; \
-	JZ   done
-
-// gemmMask16: 16 all-ones lanes then 16 zero lanes. The 16 lanes starting
-// at element 16-n are n ones followed by zeros: the masks for n columns.
-DATA gemmMask16<>+0(SB)/8, $0xffffffffffffffff
-DATA gemmMask16<>+8(SB)/8, $0xffffffffffffffff
-DATA gemmMask16<>+16(SB)/8, $0xffffffffffffffff
-DATA gemmMask16<>+24(SB)/8, $0xffffffffffffffff
-DATA gemmMask16<>+32(SB)/8, $0xffffffffffffffff
-DATA gemmMask16<>+40(SB)/8, $0xffffffffffffffff
-DATA gemmMask16<>+48(SB)/8, $0xffffffffffffffff
-DATA gemmMask16<>+56(SB)/8, $0xffffffffffffffff
-DATA gemmMask16<>+64(SB)/8, $0
-DATA gemmMask16<>+72(SB)/8, $0
-DATA gemmMask16<>+80(SB)/8, $0
-DATA gemmMask16<>+88(SB)/8, $0
-DATA gemmMask16<>+96(SB)/8, $0
-DATA gemmMask16<>+104(SB)/8, $0
-DATA gemmMask16<>+112(SB)/8, $0
-DATA gemmMask16<>+120(SB)/8, $0
-GLOBL gemmMask16<>(SB), RODATA|NOPTR, $128
-
-// func GemmKernel6x16AVX2(k int, a []float32, lda int, b, c []float32, ldc int, alpha, beta float32, m, n int)
-TEXT ·GemmKernel6x16AVX2(SB), NOSPLIT, $0-120
+// func GemmKernel6x16AVX2(k int, a []float32, lda int, b, c []float32, ldc int, alpha, beta float32, m int)
+TEXT ·GemmKernel6x16AVX2(SB), NOSPLIT, $0-112
 	MOVQ k+0(FP), K_CNT
 	MOVQ a_base+8(FP), A_PTR
 	MOVQ lda+32(FP), LDA
@@ -140,7 +94,6 @@ TEXT ·GemmKernel6x16AVX2(SB), NOSPLIT, $0-120
 	MOVQ ldc+88(FP), LDC
 	SHLQ $2, LDC // row stride of c in bytes
 	MOVQ m+104(FP), M_CNT
-	MOVQ n+112(FP), N_COL
 
 	// Zero the 12 accumulators.
 	VXORPS Y0, Y0, Y0
@@ -227,8 +180,6 @@ store:
 	VBROADCASTSS beta+100(FP), Y15
 	MOVL         beta+100(FP), DX
 	ANDL         $0x7fffffff, DX
-	CMPQ         N_COL, $16
-	JLT          masked
 	TESTL        DX, DX
 	JZ           fullzero
 
@@ -248,33 +199,6 @@ fullzero:
 	FULL_ZERO(Y8, Y9)
 	FULL_ZERO(Y10, Y11)
 	JMP done
-
-masked:
-	// Column masks for n < 16: Y12 = lanes 16-n.. of gemmMask16,
-	// Y13 = the next 8 lanes.
-	LEAQ    gemmMask16<>(SB), SI
-	MOVQ    $16, R12
-	SUBQ    N_COL, R12
-	VMOVUPS (SI)(R12*4), Y12
-	VMOVUPS 32(SI)(R12*4), Y13
-	TESTL   DX, DX
-	JZ      maskzero
-
-	MASK_BETA(Y0, Y1)
-	MASK_BETA(Y2, Y3)
-	MASK_BETA(Y4, Y5)
-	MASK_BETA(Y6, Y7)
-	MASK_BETA(Y8, Y9)
-	MASK_BETA(Y10, Y11)
-	JMP done
-
-maskzero:
-	MASK_ZERO(Y0, Y1)
-	MASK_ZERO(Y2, Y3)
-	MASK_ZERO(Y4, Y5)
-	MASK_ZERO(Y6, Y7)
-	MASK_ZERO(Y8, Y9)
-	MASK_ZERO(Y10, Y11)
 
 done:
 	VZEROUPPER

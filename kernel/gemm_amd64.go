@@ -33,7 +33,25 @@ func gemmMicro(id gemmKernelID, k int, a []float32, lda int, b, c []float32, ldc
 	case gemmAVX512x14x32:
 		asm.GemmKernel14x32AVX512(k, a, lda, b, c, ldc, alpha, beta, m, n)
 	case gemmAVX2x6x16:
-		asm.GemmKernel6x16AVX2(k, a, lda, b, c, ldc, alpha, beta, m, n)
+		if n == 16 {
+			asm.GemmKernel6x16AVX2(k, a, lda, b, c, ldc, alpha, beta, m)
+			return
+		}
+		// A tile narrower than 16 columns: the kernel writes all 16 into a
+		// buffer on the stack, and the part that exists is combined with
+		// c here (see the kernel's note on masked loads under qemu).
+		var buf [6 * 16]float32
+		asm.GemmKernel6x16AVX2(k, a, lda, b, buf[:], 16, alpha, 0, m)
+		for i := 0; i < m; i++ {
+			row, s := c[i*ldc:][:n], buf[i*16:][:n]
+			if beta == 0 {
+				copy(row, s)
+				continue
+			}
+			for j := range row {
+				row[j] = s[j] + beta*row[j]
+			}
+		}
 	default:
 		gemmKernelGeneric(k, a, b, c, ldc, alpha, beta, m, n)
 	}
