@@ -1,0 +1,22 @@
+//go:build (amd64 || arm64) && !purego && !noasm
+
+package peers
+
+import (
+	"testing"
+
+	"github.com/simdcore/simdcore/asm"
+)
+
+var sinkInt int
+
+// BenchmarkVectorClock reports the core clock during the run (a chain of
+// dependent adds, asm.SpinAdds: 8 cycles per iteration), to turn
+// GFLOP/s into FLOP/cycle and compare with the per-cycle bounds.
+func BenchmarkVectorClock(b *testing.B) {
+	const n = 10000
+	for b.Loop() {
+		sinkInt += asm.SpinAdds(n)
+	}
+	b.ReportMetric(8*n*float64(b.N)/b.Elapsed().Seconds()/1e9, "GHz")
+}
