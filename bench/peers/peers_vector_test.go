@@ -10,7 +10,9 @@ package peers
 // assembly), impl=vek is vek32 (AVX2 assembly; it has no axpy, so Axpy is
 // MulNumber_Into a scratch vector then Add_Inplace, the cheapest vek32
 // composition), and impl=simdcore-<level> is kernel.Dot / kernel.Axpy
-// at each level this CPU can run.
+// at each level this CPU can run. The cpu-* metrics divide by the
+// process's CPU time instead of wall time, which on a shared machine
+// leaves out the time spent waiting for a core.
 
 import (
 	"fmt"
@@ -42,8 +44,11 @@ func BenchmarkDot(b *testing.B) {
 			x, y := vecData(n, 1), vecData(n, 2)
 			gx := blas32.Vector{N: n, Inc: 1, Data: x}
 			gy := blas32.Vector{N: n, Inc: 1, Data: y}
-			flops := func(b *testing.B) {
+			flops := func(b *testing.B, cpu0 float64) {
 				b.ReportMetric(float64(2*n)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+				if cpu := processCPU() - cpu0; cpu > 0 {
+					b.ReportMetric(float64(2*n)*float64(b.N)/cpu/1e9, "cpu-GFLOP/s")
+				}
 			}
 			impls := []struct {
 				name string
@@ -62,19 +67,21 @@ func BenchmarkDot(b *testing.B) {
 			for _, im := range impls {
 				b.Run("impl="+im.name, func(b *testing.B) {
 					b.SetBytes(int64(8 * n))
+					cpu0 := processCPU()
 					for b.Loop() {
 						im.fn()
 					}
-					flops(b)
+					flops(b, cpu0)
 				})
 			}
 			for _, l := range kernel.Available() {
 				withLevel(b, l, func(b *testing.B) {
 					b.SetBytes(int64(8 * n))
+					cpu0 := processCPU()
 					for b.Loop() {
 						sinkF32 += kernel.Dot(x, y)
 					}
-					flops(b)
+					flops(b, cpu0)
 				})
 			}
 		})
@@ -88,9 +95,12 @@ func BenchmarkAxpy(b *testing.B) {
 			x, y, tmp := vecData(n, 1), vecData(n, 2), make([]float32, n)
 			gx := blas32.Vector{N: n, Inc: 1, Data: x}
 			gy := blas32.Vector{N: n, Inc: 1, Data: y}
-			report := func(b *testing.B) {
+			report := func(b *testing.B, cpu0 float64) {
 				b.ReportMetric(float64(2*n)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/elem")
+				if cpu := processCPU() - cpu0; cpu > 0 {
+					b.ReportMetric(cpu*1e9/float64(b.N)/float64(n), "cpu-ns/elem")
+				}
 			}
 			impls := []struct {
 				name string
@@ -110,19 +120,21 @@ func BenchmarkAxpy(b *testing.B) {
 			for _, im := range impls {
 				b.Run("impl="+im.name, func(b *testing.B) {
 					b.SetBytes(int64(12 * n))
+					cpu0 := processCPU()
 					for b.Loop() {
 						im.fn()
 					}
-					report(b)
+					report(b, cpu0)
 				})
 			}
 			for _, l := range kernel.Available() {
 				withLevel(b, l, func(b *testing.B) {
 					b.SetBytes(int64(12 * n))
+					cpu0 := processCPU()
 					for b.Loop() {
 						kernel.Axpy(alpha, x, y)
 					}
-					report(b)
+					report(b, cpu0)
 				})
 			}
 		})
