@@ -120,11 +120,11 @@ func TestAsmWords(t *testing.T) {
 func TestAgainstGNUAs(t *testing.T) {
 	as, err := exec.LookPath("aarch64-linux-gnu-as")
 	if err != nil {
-		t.Skip("aarch64-linux-gnu-as not installed")
+		skipOrFail(t, "aarch64-linux-gnu-as not installed")
 	}
 	objdump, err := exec.LookPath("aarch64-linux-gnu-objdump")
 	if err != nil {
-		t.Skip("aarch64-linux-gnu-objdump not installed")
+		skipOrFail(t, "aarch64-linux-gnu-objdump not installed")
 	}
 	lines, vals, texts := words(t)
 	for _, k := range known {
@@ -213,4 +213,120 @@ func everyForm() []string {
 		}
 	}
 	return out
+}
+
+// armComment matches a trailing comment that is itself an instruction in
+// Arm syntax ("// fmla v4.4s, v3.4s, v14.4s"), as the generated files put
+// beside the instructions Go's assembler spells its own way.
+var armComment = regexp.MustCompile(`^\s*([A-Z][A-Z0-9.]*)\s.*//\s*([a-z][a-z0-9]*\s+[vs]\d.*?)\s*$`)
+
+// TestGoSyntaxAgainstComments assembles each arm64 file with go tool asm,
+// and checks that every Go-syntax instruction with an Arm-syntax comment
+// disassembles (with GNU objdump) to that comment, which pins down Go's
+// reversed operand orders (VSUB, VBIT, VFMLA, ...).
+func TestGoSyntaxAgainstComments(t *testing.T) {
+	as, err1 := exec.LookPath("aarch64-linux-gnu-as")
+	objdump, err2 := exec.LookPath("aarch64-linux-gnu-objdump")
+	if err1 != nil || err2 != nil {
+		skipOrFail(t, "binutils-aarch64-linux-gnu not installed")
+	}
+	goroot, err := exec.Command("go", "env", "GOROOT").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob("../../asm/*_arm64.s")
+	dir := t.TempDir()
+	type want struct {
+		where, go_, arm string
+		word            uint32
+	}
+	var checks []want
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		comments := map[int][2]string{}
+		for i, l := range strings.Split(string(src), "\n") {
+			if m := armComment.FindStringSubmatch(l); m != nil && m[1] != "WORD" {
+				comments[i+1] = [2]string{m[1], m[2]}
+			}
+		}
+		if len(comments) == 0 {
+			continue
+		}
+		obj := filepath.Join(dir, filepath.Base(f)+".o")
+		cmd := exec.Command("go", "tool", "asm", "-I", filepath.Join(strings.TrimSpace(string(goroot)), "pkg", "include"),
+			"-p", "github.com/simdcore/simdcore/asm", "-o", obj, f)
+		cmd.Env = append(os.Environ(), "GOARCH=arm64", "GOOS=linux")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("go tool asm %s: %v\n%s", f, err, out)
+		}
+		out, err := exec.Command("go", "tool", "objdump", obj).Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		line := regexp.MustCompile(`^\s*\S+\.s:(\d+)\s+0x[0-9a-f]+\s+([0-9a-f]{8})\s`)
+		seen := map[int]bool{}
+		for _, l := range strings.Split(string(out), "\n") {
+			m := line.FindStringSubmatch(l)
+			if m == nil {
+				continue
+			}
+			n, _ := strconv.Atoi(m[1])
+			c, ok := comments[n]
+			if !ok || seen[n] {
+				continue
+			}
+			seen[n] = true
+			w, _ := strconv.ParseUint(m[2], 16, 32)
+			checks = append(checks, want{fmt.Sprintf("%s:%d", filepath.Base(f), n), c[0], c[1], uint32(w)})
+		}
+		if len(seen) != len(comments) {
+			t.Errorf("%s: found %d of %d commented instructions in the object", f, len(seen), len(comments))
+		}
+	}
+	if len(checks) == 0 {
+		t.Skip("no Go-syntax instructions with Arm comments")
+	}
+	var src strings.Builder
+	for _, c := range checks {
+		fmt.Fprintf(&src, ".inst 0x%08x\n", c.word)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "n.s"), []byte(src.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(as, "-o", filepath.Join(dir, "n.o"), filepath.Join(dir, "n.s")).CombinedOutput(); err != nil {
+		t.Fatalf("as: %v\n%s", err, out)
+	}
+	out, err := exec.Command(objdump, "-d", filepath.Join(dir, "n.o")).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	insn := regexp.MustCompile(`^\s*[0-9a-f]+:\s+[0-9a-f]{8}\s+(.*?)\s*$`)
+	var dis []string
+	for _, l := range strings.Split(string(out), "\n") {
+		if m := insn.FindStringSubmatch(l); m != nil {
+			dis = append(dis, strings.Join(strings.Fields(m[1]), " "))
+		}
+	}
+	if len(dis) != len(checks) {
+		t.Fatalf("objdump shows %d instructions, want %d", len(dis), len(checks))
+	}
+	for i, c := range checks {
+		if strings.Join(strings.Fields(c.arm), " ") != dis[i] {
+			t.Errorf("%s: %s assembles to %q, but the comment says %q", c.where, c.go_, dis[i], c.arm)
+		}
+	}
+	t.Logf("%d Go-syntax instructions agree with their Arm comments", len(checks))
+}
+
+// skipOrFail skips a test that needs GNU binutils for arm64, unless
+// SIMDCORE_REQUIRE_BINUTILS is set (as CI does), when it fails instead.
+func skipOrFail(t *testing.T, why string) {
+	t.Helper()
+	if os.Getenv("SIMDCORE_REQUIRE_BINUTILS") != "" {
+		t.Fatal(why + " (SIMDCORE_REQUIRE_BINUTILS is set)")
+	}
+	t.Skip(why)
 }
