@@ -1,9 +1,11 @@
 package attn
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"sync"
 
 	"github.com/simdcore/simdcore/kernel"
 )
@@ -167,7 +169,7 @@ func (m *MultiHead) forward(fn string, dst, x kernel.Matrix, cache *KVCache, opt
 	project(qkv, x, m.InProj, m.InBias)
 	ctx := kernel.NewMatrix(t, e)
 	dh := m.DHead()
-	for h := 0; h < m.Heads; h++ {
+	head := func(h int, parallel bool) error {
 		q := qkv.Slice(0, t, h*dh, (h+1)*dh)
 		k := qkv.Slice(0, t, e+h*dh, e+(h+1)*dh)
 		v := qkv.Slice(0, t, 2*e+h*dh, 2*e+(h+1)*dh)
@@ -175,15 +177,71 @@ func (m *MultiHead) forward(fn string, dst, x kernel.Matrix, cache *KVCache, opt
 			cache.put(h, past, k, v)
 			k, v = cache.rows(cache.k, h, past+t), cache.rows(cache.v, h, past+t)
 		}
-		if err := SelfAttention(ctx.Slice(0, t, h*dh, (h+1)*dh), q, k, v, opt); err != nil {
+		out := ctx.Slice(0, t, h*dh, (h+1)*dh)
+		if !parallel {
+			return SelfAttention(out, q, k, v, opt)
+		}
+		// Heads running in parallel write their own contiguous buffer,
+		// then their columns of ctx: Gemm reports its whole output span
+		// to the race detector, padding between rows included, so
+		// interleaved column windows would look like a race.
+		sc := getScratch(t * dh)
+		defer putScratch(sc)
+		tmp := kernel.MatrixFrom(t, dh, sc.buf)
+		if err := SelfAttention(tmp, q, k, v, opt); err != nil {
 			return err
 		}
+		for i := 0; i < t; i++ {
+			copy(out.Row(i), tmp.Row(i))
+		}
+		return nil
+	}
+	if err := forHeads(m.Heads, t*(past+t)*dh, head); err != nil {
+		return err
 	}
 	if cache != nil {
 		cache.n += t
 	}
 	project(dst, ctx, m.OutProj, m.OutBias)
 	return nil
+}
+
+// parallelMinWork is the per-head attention work (query rows × keys ×
+// d_head) above which Forward spreads the heads over kernel.Threads()
+// goroutines.
+const parallelMinWork = 64 * 64 * 64
+
+// forHeads runs fn for heads 0..n-1, on up to kernel.Threads() goroutines
+// when each head has at least parallelMinWork work, and returns the first
+// error.
+func forHeads(n, work int, fn func(h int, parallel bool) error) error {
+	threads := min(kernel.Threads(), n)
+	if threads <= 1 || work < parallelMinWork {
+		for h := range n {
+			if err := fn(h, false); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	next := make(chan int, n)
+	for h := range n {
+		next <- h
+	}
+	close(next)
+	for range threads {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for h := range next {
+				errs[h] = fn(h, true)
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // Decode runs one new token x (len d_model) through the model against

@@ -98,10 +98,8 @@ func newTestMHA(t testing.TB, seed uint64, e, h int, bias bool) *MultiHead {
 func TestMultiHeadForwardVsRef(t *testing.T) {
 	r := kerneltest.Rand(20)
 	type cs struct{ e, h, t int }
+	// The last case spreads the heads over goroutines (forHeads).
 	cases := []cs{{4, 1, 1}, {8, 2, 5}, {12, 3, 17}, {32, 4, 40}, {64, 8, 300}}
-	if testing.Short() {
-		cases = cases[:4]
-	}
 	kerneltest.ForEachLevel(t, func(t *testing.T, _ kernel.Level) {
 		for _, c := range cases {
 			for _, bias := range []bool{false, true} {
