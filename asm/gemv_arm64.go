@@ -11,8 +11,8 @@ package asm
 //		if accumulate { dst[i] += s } else { dst[i] = s }
 //	}
 //
-// It handles four rows at a time (each load of x feeds four rows) with two
-// FMLA accumulators per row over eight columns per iteration, then four
+// It handles four rows at a time (each load of x feeds four rows) with four
+// FMLA accumulators per row over sixteen columns per iteration, then four
 // columns, then a scalar tail, so it reads only a[i*stride : i*stride+len(x)]
 // of each row and never the padding between rows. The sums are
 // accumulated in a different order than the loop above. len(a) must be at

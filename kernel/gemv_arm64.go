@@ -11,8 +11,8 @@ func init() {
 	register("Gemv", Generic, "gemv_generic_r4")
 	register("GemvAdd", Generic, "gemv_generic_r4")
 	register("GemvT", Generic, "gemvt_generic")
-	register("Gemv", NEON, "gemv_neon_r4_u8")
-	register("GemvAdd", NEON, "gemv_neon_r4_u8")
+	register("Gemv", NEON, "gemv_neon_r4_u16")
+	register("GemvAdd", NEON, "gemv_neon_r4_u16")
 	register("GemvT", NEON, "gemvt_neon_r4_u16")
 }
 

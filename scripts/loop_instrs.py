@@ -6,7 +6,8 @@ usage: loop_instrs.py BINARY SYMBOL...
 Disassembles each symbol (GNU objdump; aarch64-linux-gnu-objdump for
 arm64 binaries) and prints every innermost loop, i.e. every backward
 branch whose body holds no other backward branch, with its instruction
-count and its instructions. The main loop is the one with the most.
+count and its instructions, in address order. The main loop, the unrolled one the
+others only finish up after, is the first.
 """
 import re
 import subprocess
@@ -42,7 +43,7 @@ def loops(ins):
 for sym in sys.argv[2:]:
     ins = disasm(sys.argv[1], sym)
     print("==", sym, len(ins), "instructions")
-    for s, e in sorted(loops(ins), key=lambda p: p[0] - p[1]):
+    for s, e in sorted(loops(ins)):
         print("  loop of %d instructions at +%#x:" % (e - s + 1, ins[s][0] - ins[0][0]))
         for _, t in ins[s:e + 1]:
             print("     ", t)
