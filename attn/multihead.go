@@ -281,17 +281,21 @@ func (m *MultiHead) Decode(dst, x []float32, cache *KVCache, opt Options) error 
 		copy(cache.valueRow(h, pos), qkv[2*e+h*dh:2*e+(h+1)*dh])
 	}
 	cache.n = n
-	w := cache.w[:n]
 	ctx := cache.ctx
-	for h := 0; h < m.Heads; h++ {
-		keys, values := cache.Keys(h), cache.Values(h)
-		out := ctx[h*dh : (h+1)*dh]
-		end := softWeights(w, qkv[h*dh:(h+1)*dh], keys, &opt)
-		if end == 0 {
-			clear(out)
-			continue
+	if chunks := decodeSplit(kernel.Threads(), m.Heads, n, dh); chunks > 0 {
+		cache.decodeParallel(qkv, &opt, chunks)
+	} else {
+		w := cache.w[:n]
+		for h := 0; h < m.Heads; h++ {
+			keys, values := cache.Keys(h), cache.Values(h)
+			out := ctx[h*dh : (h+1)*dh]
+			end := softWeights(w, qkv[h*dh:(h+1)*dh], keys, &opt)
+			if end == 0 {
+				clear(out)
+				continue
+			}
+			kernel.GemvT(out, values.Slice(0, end, 0, dh), w[:end])
 		}
-		kernel.GemvT(out, values.Slice(0, end, 0, dh), w[:end])
 	}
 	kernel.Gemv(dst, m.OutProj, ctx)
 	if m.OutBias != nil {
@@ -309,6 +313,7 @@ type KVCache struct {
 	heads, dHead, capacity, n int
 	k, v                      []float32
 	qkv, ctx, w               []float32
+	par                       decodeState // flash-decoding scratch
 }
 
 // NewKVCache returns an empty cache for model m with room for capacity

@@ -246,3 +246,55 @@ func TestMultiHeadErrors(t *testing.T) {
 	bad.InBias = make([]float32, 5)
 	require.ErrorIs(t, bad.Forward(kernel.NewMatrix(3, 8), kernel.NewMatrix(3, 8), Options{}), ErrShape)
 }
+
+// TestDecodeSplit forces the flash-decoding path (heads and key chunks
+// spread over goroutines) and compares it with Forward, with masks, and
+// checks that it allocates nothing.
+func TestDecodeSplit(t *testing.T) {
+	defer func(w, c, th int) { decodeMinWork, decodeMinChunk = w, c; kernel.SetThreads(th) }(decodeMinWork, decodeMinChunk, kernel.Threads())
+	decodeMinWork, decodeMinChunk = 0, 3
+	r := kerneltest.Rand(24)
+	T := 40
+	for _, heads := range []int{1, 2, 4} {
+		m := newTestMHA(t, uint64(heads), 16, heads, true)
+		x := randMatrix(r, T, 16, 0, -2, 2)
+		want := kernel.NewMatrix(T, 16)
+		require.NoError(t, m.Forward(want, x, Options{Causal: true}))
+		for _, threads := range []int{2, 3, 8} {
+			kernel.SetThreads(threads)
+			require.Greater(t, decodeSplit(threads, heads, T, m.DHead()), 0)
+			cache, err := NewKVCache(m, T)
+			require.NoError(t, err)
+			got := kernel.NewMatrix(T, 16)
+			for i := 0; i < T; i++ {
+				require.NoError(t, m.Decode(got.Row(i), x.Row(i), cache, Options{}))
+			}
+			for i := 0; i < T; i++ {
+				near(t, "split decode row "+itoa(i), got.Row(i), f64(want.Row(i)), 1e-4)
+			}
+			// A Keep mask over the cache: compare with the serial path.
+			keep := make([]bool, T)
+			for j := range keep {
+				keep[j] = j%3 != 1
+			}
+			cache.Truncate(T - 1)
+			par := make([]float32, 16)
+			require.NoError(t, m.Decode(par, x.Row(T-1), cache, Options{Keep: keep, KeyLimit: T - 5}))
+			kernel.SetThreads(1)
+			cache.Truncate(T - 1)
+			ser := make([]float32, 16)
+			require.NoError(t, m.Decode(ser, x.Row(T-1), cache, Options{Keep: keep, KeyLimit: T - 5}))
+			near(t, "split vs serial with masks", par, f64(ser), 1e-5)
+			kernel.SetThreads(threads)
+			if !raceEnabled {
+				allocs := testing.AllocsPerRun(50, func() {
+					cache.Truncate(T - 1)
+					if err := m.Decode(par, x.Row(T-1), cache, Options{}); err != nil {
+						panic(err)
+					}
+				})
+				require.Zero(t, allocs, "heads=%d threads=%d", heads, threads)
+			}
+		}
+	}
+}

@@ -1,0 +1,179 @@
+package attn
+
+import (
+	"sync"
+	"sync/atomic"
+
+	"github.com/simdcore/simdcore/kernel"
+)
+
+// Flash-decoding: with more than one thread (kernel.SetThreads), Decode
+// splits the attention of its token over work items, each one head and
+// one contiguous chunk of the cached keys. An item computes its chunk's
+// scores, their maximum m, exp(s − m), their sum l and the unnormalised
+// partial output o = Σ exp(s_j − m)·v_j; the items of a head are then
+// combined exactly:
+//
+//	out = Σ_c exp(m_c − M)·o_c / Σ_c exp(m_c − M)·l_c,  M = max_c m_c.
+//
+// With at least as many heads as threads a head is one item (the split is
+// over heads only); with fewer heads the keys are split too, so that a
+// single head of a long cache still uses every core. The items run on a
+// pool of helper goroutines started once, and the calling goroutine works
+// too; nothing is allocated per step once the cache has warmed up.
+
+// decodeMinWork is the attention work (keys × d_head × heads) below which
+// Decode stays on the calling goroutine: waking a helper costs a few
+// microseconds.
+var decodeMinWork = 1 << 17
+
+// decodeMinChunk is the fewest keys a chunk may have.
+var decodeMinChunk = 256
+
+// decodeSplit returns how many key chunks per head Decode should use
+// with threads threads, or 0 to stay serial.
+func decodeSplit(threads, heads, n, dh int) int {
+	if threads <= 1 || n*dh*heads < decodeMinWork {
+		return 0
+	}
+	chunks := (threads + heads - 1) / heads
+	return max(1, min(chunks, n/decodeMinChunk))
+}
+
+// decodeState is a cache's scratch for split decoding.
+type decodeState struct {
+	opt    Options
+	qkv    []float32
+	chunks int
+	items  int
+	next   atomic.Int32
+	wg     sync.WaitGroup
+	w      []float32 // heads×capacity scores
+	o      []float32 // items×d_head partial outputs
+	m, l   []float32 // items maxima and sums
+}
+
+// decodeTask asks a helper to work on the items of one cache.
+type decodeTask struct{ c *KVCache }
+
+var (
+	decodePoolMu      sync.Mutex
+	decodePoolHelpers int
+	decodePool        = make(chan decodeTask, 64)
+)
+
+// ensureHelpers starts helper goroutines until there are n.
+func ensureHelpers(n int) {
+	decodePoolMu.Lock()
+	defer decodePoolMu.Unlock()
+	for decodePoolHelpers < n {
+		decodePoolHelpers++
+		go func() {
+			for t := range decodePool {
+				t.c.workItems()
+				t.c.par.wg.Done()
+			}
+		}()
+	}
+}
+
+// decodeParallel fills c.ctx with the attention of the query heads in qkv
+// against the cache, split into chunks key chunks per head.
+func (c *KVCache) decodeParallel(qkv []float32, opt *Options, chunks int) {
+	p := &c.par
+	items := c.heads * chunks
+	if cap(p.w) < c.heads*c.capacity {
+		p.w = make([]float32, c.heads*c.capacity)
+	}
+	if cap(p.o) < items*c.dHead {
+		p.o = make([]float32, items*c.dHead)
+		p.m = make([]float32, items)
+		p.l = make([]float32, items)
+	}
+	p.opt, p.qkv, p.chunks, p.items = *opt, qkv, chunks, items
+	p.next.Store(0)
+	helpers := min(kernel.Threads(), items) - 1
+	ensureHelpers(helpers)
+	p.wg.Add(helpers)
+	for range helpers {
+		decodePool <- decodeTask{c}
+	}
+	c.workItems()
+	p.wg.Wait()
+	p.qkv = nil
+	dh := c.dHead
+	for h := 0; h < c.heads; h++ {
+		out := c.ctx[h*dh : (h+1)*dh]
+		if chunks == 1 {
+			if l := p.l[h]; l > 0 {
+				copy(out, p.o[h*dh:(h+1)*dh])
+				kernel.Scale(1/l, out)
+			} else {
+				clear(out)
+			}
+			continue
+		}
+		mx := negInf
+		for i := h * chunks; i < (h+1)*chunks; i++ {
+			mx = max(mx, p.m[i])
+		}
+		clear(out)
+		if mx == negInf {
+			continue
+		}
+		var l float32
+		for i := h * chunks; i < (h+1)*chunks; i++ {
+			if p.m[i] == negInf {
+				continue
+			}
+			a := expf(p.m[i] - mx)
+			l += a * p.l[i]
+			kernel.Axpy(a, p.o[i*dh:(i+1)*dh], out)
+		}
+		kernel.Scale(1/l, out)
+	}
+}
+
+// workItems claims and runs items until none are left.
+func (c *KVCache) workItems() {
+	p := &c.par
+	for {
+		i := int(p.next.Add(1)) - 1
+		if i >= p.items {
+			return
+		}
+		c.decodeItem(i)
+	}
+}
+
+// decodeItem computes item i: head i/chunks, key chunk i%chunks.
+func (c *KVCache) decodeItem(i int) {
+	p := &c.par
+	dh, n := c.dHead, c.n
+	h, ch := i/p.chunks, i%p.chunks
+	end := p.opt.keyEnd(0, 1, n)
+	k0, k1 := ch*n/p.chunks, min((ch+1)*n/p.chunks, end)
+	o := p.o[i*dh : (i+1)*dh]
+	if k1 <= k0 {
+		p.m[i], p.l[i] = negInf, 0
+		clear(o)
+		return
+	}
+	s := p.w[h*c.capacity+k0 : h*c.capacity+k1]
+	keys := c.rows(c.k, h, k1).Slice(k0, k1, 0, dh)
+	kernel.Gemv(s, keys, p.qkv[h*dh:(h+1)*dh])
+	kernel.Scale(p.opt.effScale(dh), s)
+	if p.opt.hasMask() {
+		p.opt.applyMask(s, 0, k0, n)
+	}
+	mx := kernel.Max(s)
+	if mx == negInf {
+		p.m[i], p.l[i] = negInf, 0
+		clear(o)
+		return
+	}
+	addScalar(s, -mx)
+	expInPlace(s)
+	p.m[i], p.l[i] = mx, kernel.Sum(s)
+	kernel.GemvT(o, c.rows(c.v, h, k1).Slice(k0, k1, 0, dh), s)
+}
