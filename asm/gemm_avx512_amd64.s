@@ -14,7 +14,8 @@
 // zmm, 32 columns, per row), then row i < m of c gets
 // alpha·s + beta·c in its first n columns (beta = 0: alpha·s, c not read),
 // through opmasks K1 (columns 0..15) and K2 (16..31), so neither loads nor
-// stores touch c past column n or row m.
+// stores touch c past column n or row m. Edge tiles with m ≤ 8 run a loop
+// over the first 8 rows only (the others stay zero and are not stored).
 
 #define A_PTR AX
 #define B_PTR BX
@@ -60,6 +61,32 @@
 	ROWM(aoff(A3_PTR)(LDA*8), Z31, Z22, Z23); \
 	ROWM(aoff(A12_PTR), Z30, Z24, Z25); \
 	ROWM(aoff(A9_PTR)(LDA*4), Z31, Z26, Z27)
+
+// KSTEP8 and KSTEPR8 are KSTEP and KSTEPR for the first 8 rows only, for
+// edge tiles with m ≤ 8: 16 accumulators, 16 FMAs per step.
+#define KSTEP8(aoff, boff) \
+	VMOVUPS boff(B_PTR), B0; \
+	VMOVUPS boff+64(B_PTR), B1; \
+	ROW(aoff+0, Z30, Z0, Z1); \
+	ROW(aoff+4, Z31, Z2, Z3); \
+	ROW(aoff+8, Z30, Z4, Z5); \
+	ROW(aoff+12, Z31, Z6, Z7); \
+	ROW(aoff+16, Z30, Z8, Z9); \
+	ROW(aoff+20, Z31, Z10, Z11); \
+	ROW(aoff+24, Z30, Z12, Z13); \
+	ROW(aoff+28, Z31, Z14, Z15)
+
+#define KSTEPR8(aoff, boff) \
+	VMOVUPS boff(B_PTR), B0; \
+	VMOVUPS boff+64(B_PTR), B1; \
+	ROWM(aoff(A_PTR), Z30, Z0, Z1); \
+	ROWM(aoff(A_PTR)(LDA*1), Z31, Z2, Z3); \
+	ROWM(aoff(A_PTR)(LDA*2), Z30, Z4, Z5); \
+	ROWM(aoff(A3_PTR), Z31, Z6, Z7); \
+	ROWM(aoff(A_PTR)(LDA*4), Z30, Z8, Z9); \
+	ROWM(aoff(A3_PTR)(LDA*2), Z31, Z10, Z11); \
+	ROWM(aoff(A6_PTR), Z30, Z12, Z13); \
+	ROWM(aoff(A3_PTR)(LDA*4), Z31, Z14, Z15)
 
 // KSTEP does one rank-1 update: column p of a (14 elements at aoff) times
 // row p of b (32 elements at boff) into all 28 accumulators.
@@ -151,6 +178,8 @@ TEXT ·GemmKernel14x32AVX512(SB), NOSPLIT, $0-120
 
 	TESTQ LDA, LDA
 	JNZ   rows
+	CMPQ  M_CNT, $8
+	JLE   half
 
 	// Main loop: four rank-1 updates (4 columns of a: 224 bytes; 4 rows
 	// of b: 512 bytes) per iteration.
@@ -181,6 +210,35 @@ loop1:
 	JNZ  loop1
 	JMP  store
 
+half:
+	// m ≤ 8 (an edge tile), a column by column: rows 0..7 only, the
+	// column stride stays 14 elements (56 bytes).
+	CMPQ K_CNT, $4
+	JLT  htail
+
+hloop4:
+	KSTEP8(0, 0)
+	KSTEP8(56, 128)
+	KSTEP8(112, 256)
+	KSTEP8(168, 384)
+	ADDQ $224, A_PTR
+	ADDQ $512, B_PTR
+	SUBQ $4, K_CNT
+	CMPQ K_CNT, $4
+	JGE  hloop4
+
+htail:
+	TESTQ K_CNT, K_CNT
+	JZ    store
+
+hloop1:
+	KSTEP8(0, 0)
+	ADDQ $56, A_PTR
+	ADDQ $128, B_PTR
+	DECQ K_CNT
+	JNZ  hloop1
+	JMP  store
+
 rows:
 	// a row by row: five base pointers (rows 0, 3, 6, 9, 12), each 16
 	// bytes (4 columns) further per iteration.
@@ -193,6 +251,8 @@ rows:
 	ADDQ LDA, A9_PTR
 	LEAQ (A9_PTR)(LDA*2), A12_PTR
 	ADDQ LDA, A12_PTR
+	CMPQ M_CNT, $8
+	JLE  rhalf
 	CMPQ K_CNT, $4
 	JLT  rtail
 
@@ -225,6 +285,38 @@ rloop1:
 	ADDQ $128, B_PTR
 	DECQ K_CNT
 	JNZ  rloop1
+	JMP  store
+
+rhalf:
+	// m ≤ 8, a row by row: rows 0..7 only.
+	CMPQ K_CNT, $4
+	JLT  rhtail
+
+rhloop4:
+	KSTEPR8(0, 0)
+	KSTEPR8(4, 128)
+	KSTEPR8(8, 256)
+	KSTEPR8(12, 384)
+	ADDQ $16, A_PTR
+	ADDQ $16, A3_PTR
+	ADDQ $16, A6_PTR
+	ADDQ $512, B_PTR
+	SUBQ $4, K_CNT
+	CMPQ K_CNT, $4
+	JGE  rhloop4
+
+rhtail:
+	TESTQ K_CNT, K_CNT
+	JZ    store
+
+rhloop1:
+	KSTEPR8(0, 0)
+	ADDQ $4, A_PTR
+	ADDQ $4, A3_PTR
+	ADDQ $4, A6_PTR
+	ADDQ $128, B_PTR
+	DECQ K_CNT
+	JNZ  rhloop1
 
 store:
 	// Column masks: K1 = the first min(n,16) bits, K2 = the first

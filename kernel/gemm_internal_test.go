@@ -65,16 +65,20 @@ func BenchmarkGemmMicro(b *testing.B) {
 // BenchmarkGemmBlocks sweeps cache block sizes for the active level's
 // microkernel (tuning aid; run with -bench GemmBlocks).
 func BenchmarkGemmBlocks(b *testing.B) {
-	for _, s := range []int{256, 1024} {
-		a, bm, c := NewMatrix(s, s), NewMatrix(s, s), NewMatrix(s, s)
+	for _, s := range []int{64, 256, 1024} {
+		m := s
+		if s == 64 {
+			s = 512 // the 64×512×512 shape
+		}
+		a, bm, c := NewMatrix(m, s), NewMatrix(s, s), NewMatrix(m, s)
 		for i := range a.Data {
 			a.Data[i], bm.Data[i] = 1e-3, 1e-3
 		}
 		for _, l := range Available()[1:] {
 			restore, _ := SetLevel(l)
 			for _, kc := range []int{128, 192, 256, 384, 512} {
-				for _, mc := range []int{64, 128, 256, 512} {
-					b.Run(fmt.Sprintf("n=%d/kc=%d/mc=%d/level=%v", s, kc, mc, l), func(b *testing.B) {
+				for _, mc := range []int{112, 224, 448} {
+					b.Run(fmt.Sprintf("m=%d,n=%d/kc=%d/mc=%d/level=%v", m, s, kc, mc, l), func(b *testing.B) {
 						runtime.LockOSThread()
 						defer runtime.UnlockOSThread()
 						defer SetGemmBlocks(mc, kc, 0)()
@@ -85,7 +89,7 @@ func BenchmarkGemmBlocks(b *testing.B) {
 							Gemm(NoTrans, NoTrans, 1, a, bm, 0, c)
 						}
 						spent := threadCPUTime() - t0
-						b.ReportMetric(2*float64(s*s*s)*float64(b.N)/spent.Seconds()/probeHz(), "FLOP/cycle")
+						b.ReportMetric(2*float64(m*s*s)*float64(b.N)/spent.Seconds()/probeHz(), "FLOP/cycle")
 					})
 				}
 			}
