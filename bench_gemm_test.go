@@ -76,3 +76,32 @@ func gemmClockHz() float64 {
 	}
 	return 8 * n / best.Seconds()
 }
+
+// BenchmarkGemmTrans times the four transpose combinations at 256³ on
+// the active level, single-threaded: the packing routines differ.
+func BenchmarkGemmTrans(b *testing.B) {
+	const s = 256
+	a := kernel.MatrixFrom(s, s, filled(s*s, 1))
+	bm := kernel.MatrixFrom(s, s, filled(s*s, 2))
+	c := kernel.NewMatrix(s, s)
+	kernel.SetThreads(1)
+	defer kernel.SetThreads(0)
+	for _, tA := range []kernel.Transpose{kernel.NoTrans, kernel.Trans} {
+		for _, tB := range []kernel.Transpose{kernel.NoTrans, kernel.Trans} {
+			b.Run(fmt.Sprintf("tA=%v,tB=%v", tA, tB), func(b *testing.B) {
+				runtime.LockOSThread()
+				defer runtime.UnlockOSThread()
+				flops := 2 * float64(s*s*s)
+				t0 := gemmThreadCPU()
+				for i := 0; i < b.N; i++ {
+					kernel.Gemm(tA, tB, 1, a, bm, 0, c)
+				}
+				spent := gemmThreadCPU() - t0
+				reportFlops(b, flops)
+				if hz := gemmClockHz(); hz > 0 && spent > 0 {
+					b.ReportMetric(flops*float64(b.N)/spent.Seconds()/hz, "FLOP/cycle")
+				}
+			})
+		}
+	}
+}
