@@ -29,6 +29,12 @@
 #define ROWS   BX  // rows left
 #define P      AX  // &a[i*stride+j]: rows i..i+4 are (P), (P)(S*1), (P)(S*2), (P)(S3*1), (P)(S*4)
 #define Q      DX  // &a[(i+5)*stride+j]: rows i+5..i+7 are (Q), (Q)(S*1), (Q)(S*2)
+// PFDIST is how far ahead (bytes) the main loop prefetches each row
+// (512 measured best of 512/768/1024/2048 at 1024² and 4096²). A
+// prefetch is only a cache hint: it never faults and loads no value,
+// so prefetching past a row into its padding or past the matrix is safe.
+#define PFDIST 512
+
 #define TAILB  CX  // (cols%8 - 8)*4: byte offset from &dst[cols &^ 7] back to &dst[cols-8]
 #define MASK   Y6  // the last cols%8 lanes all ones: the tail mask
 
@@ -115,6 +121,16 @@ rows8:
 	JAE  r8col8
 
 r8col16:
+	// Prefetch each row 512 bytes ahead: with eight streams at once the
+	// hardware prefetcher alone leaves DRAM and L3 bandwidth unused.
+	PREFETCHT0 PFDIST(P)
+	PREFETCHT0 PFDIST(P)(S*1)
+	PREFETCHT0 PFDIST(P)(S*2)
+	PREFETCHT0 PFDIST(P)(S3*1)
+	PREFETCHT0 PFDIST(P)(S*4)
+	PREFETCHT0 PFDIST(Q)
+	PREFETCHT0 PFDIST(Q)(S*1)
+	PREFETCHT0 PFDIST(Q)(S*2)
 	// Two independent 8-column tiles.
 	TILE8(0, Y0, Y1)
 	TILE8(32, Y2, Y3)
