@@ -12,7 +12,13 @@ import (
 var gemvSizes = []int{64, 256, 1024, 4096}
 
 // benchGemv runs op on an n×n matrix at every level, reporting GFLOP/s
-// (2·n² flops per call) and the matrix bytes streamed per second.
+// (2·n² flops per call) over wall time and over process CPU time
+// (cpu-GFLOP/s, steadier on a shared machine), and the matrix bytes
+// streamed per second. Run with -cpu 1 so that CPU time is this
+// goroutine's alone:
+//
+//	go test -run '^$' -bench 'Gemv' -cpu 1 -count 6 . | tee gemv.txt
+//	benchstat -col /level gemv.txt
 func benchGemv(b *testing.B, sizes []int, op func(dst []float32, a kernel.Matrix, x []float32)) {
 	for _, n := range sizes {
 		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
@@ -21,10 +27,12 @@ func benchGemv(b *testing.B, sizes []int, op func(dst []float32, a kernel.Matrix
 			dst := make([]float32, n)
 			eachLevel(b, func(b *testing.B) {
 				b.SetBytes(int64(4 * n * n))
+				cpu0 := processCPU()
 				for b.Loop() {
 					op(dst, a, x)
 				}
 				reportFlops(b, 2*float64(n)*float64(n))
+				reportCPUFlops(b, 2*float64(n)*float64(n), cpu0)
 			})
 		})
 	}
