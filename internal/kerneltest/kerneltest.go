@@ -95,10 +95,15 @@ func ULP(got float32, want float64) float64 {
 		if g == want {
 			return 0
 		}
-		// A float32 result of ±MaxFloat32·(1+2^-24) or more rounds to Inf
-		// correctly; measure against the largest finite value then.
-		if math.IsInf(g, 0) && math.Abs(want) >= math.MaxFloat32 {
-			return math.Abs(want-math.Copysign(math.MaxFloat32, want)) / 0x1p104
+		// An infinite result stands for ±2^128, one ulp past
+		// ±MaxFloat32: so exact values of 2^128·(1−2^-25) or more, which
+		// round to infinity, are within half an ulp of it, and any value
+		// beyond 2^128 (including an infinite want) is 0 away.
+		if math.IsInf(g, 0) && math.Signbit(g) == math.Signbit(want) {
+			if math.Abs(want) >= 0x1p128 {
+				return 0
+			}
+			return math.Abs(math.Copysign(0x1p128, want)-want) / 0x1p104
 		}
 		return math.Inf(1)
 	}

@@ -1,0 +1,157 @@
+// Command ulpsweep measures the error of simdcore's elementwise
+// transcendental kernels over every one of the 2^32 float32 inputs,
+// against float64 references, at a chosen level:
+//
+//	go run ./internal/cmd/ulpsweep -fn tanh -level avx512
+//
+// It feeds the inputs through the public kernel (kernel.Exp, kernel.Tanh,
+// kernel.Sigmoid) in blocks, on -workers goroutines (default: every CPU),
+// and prints the largest error in ulps, the input where it occurs, and how
+// many inputs exceed -bound. It exits with status 1 if any input exceeds
+// the bound or breaks a special-value rule (NaN in must give NaN out,
+// exact values such as exp(0) = 1 are part of the ulp check since the
+// error there must be 0 ulp... and are checked separately).
+package main
+
+import (
+	"flag"
+	"fmt"
+	"math"
+	"os"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/simdcore/simdcore/internal/kerneltest"
+	"github.com/simdcore/simdcore/kernel"
+	"github.com/simdcore/simdcore/kernel/ref"
+)
+
+type function struct {
+	kernel func(dst, src []float32)
+	ref    func(x float32) float64
+	bound  float64
+}
+
+var functions = map[string]function{
+	"exp":     {kernel.Exp, ref.Exp1, 1},
+	"tanh":    {kernel.Tanh, ref.Tanh1, 2},
+	"sigmoid": {kernel.Sigmoid, ref.Sigmoid1, 2},
+}
+
+type result struct {
+	maxULP  float64
+	at      uint32
+	over    uint64 // inputs whose error exceeds the bound
+	firstAt uint32 // first such input
+	hist    [8]uint64
+}
+
+func main() {
+	fn := flag.String("fn", "exp", "function: exp, tanh or sigmoid")
+	levelName := flag.String("level", "", "level to force (generic, avx2, avx512, neon); default: the active one")
+	workers := flag.Int("workers", runtime.NumCPU(), "goroutines")
+	lo := flag.Uint64("from", 0, "first bit pattern")
+	hi := flag.Uint64("to", 1<<32, "one past the last bit pattern")
+	bound := flag.Float64("bound", 0, "ulp bound to enforce (default: the function's target)")
+	flag.Parse()
+
+	f, ok := functions[*fn]
+	if !ok {
+		fmt.Fprintf(os.Stderr, "ulpsweep: unknown -fn %q\n", *fn)
+		os.Exit(2)
+	}
+	if *bound == 0 {
+		*bound = f.bound
+	}
+	if *levelName != "" {
+		l, err := kernel.ParseLevel(*levelName)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "ulpsweep:", err)
+			os.Exit(2)
+		}
+		if _, err := kernel.SetLevel(l); err != nil {
+			fmt.Fprintln(os.Stderr, "ulpsweep:", err)
+			os.Exit(2)
+		}
+	}
+	impl, _ := kernel.Current(map[string]string{"exp": "Exp", "tanh": "Tanh", "sigmoid": "Sigmoid"}[*fn])
+	start := time.Now()
+
+	const block = 1 << 16
+	var next uint64 = *lo
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	results := make([]result, *workers)
+	for w := 0; w < *workers; w++ {
+		wg.Add(1)
+		go func(res *result) {
+			defer wg.Done()
+			src := make([]float32, block)
+			dst := make([]float32, block)
+			for {
+				mu.Lock()
+				b := next
+				next += block
+				mu.Unlock()
+				if b >= *hi {
+					return
+				}
+				n := uint64(block)
+				if b+n > *hi {
+					n = *hi - b
+				}
+				for i := uint64(0); i < n; i++ {
+					src[i] = math.Float32frombits(uint32(b + i))
+				}
+				f.kernel(dst[:n], src[:n])
+				for i := uint64(0); i < n; i++ {
+					want := f.ref(src[i])
+					u := kerneltest.ULP(dst[i], want)
+					if u > res.maxULP || (u == res.maxULP && math.IsInf(u, 1)) {
+						res.maxULP, res.at = u, uint32(b+i)
+					}
+					if u > *bound {
+						if res.over == 0 {
+							res.firstAt = uint32(b + i)
+						}
+						res.over++
+					}
+					k := len(res.hist) - 1 // histogram in half-ulp steps
+					if u < float64(k)/2 {
+						k = int(math.Ceil(u * 2))
+					}
+					res.hist[k]++
+				}
+			}
+		}(&results[w])
+	}
+	wg.Wait()
+
+	var tot result
+	for _, r := range results {
+		if r.maxULP > tot.maxULP || (tot.maxULP == 0 && r.maxULP == 0) {
+			tot.maxULP, tot.at = r.maxULP, r.at
+		}
+		if r.over > 0 && (tot.over == 0 || r.firstAt < tot.firstAt) {
+			tot.firstAt = r.firstAt
+		}
+		tot.over += r.over
+		for i := range tot.hist {
+			tot.hist[i] += r.hist[i]
+		}
+	}
+	x := math.Float32frombits(tot.at)
+	got := make([]float32, 1)
+	f.kernel(got, []float32{x})
+	fmt.Printf("fn=%s level=%s impl=%s inputs=[%#x,%#x) workers=%d time=%s\n",
+		*fn, kernel.Active(), impl.Name, *lo, *hi, *workers, time.Since(start).Round(time.Second))
+	fmt.Printf("max error %.4f ulp at x=%g (%#08x, %x): got %g want %.17g\n",
+		tot.maxULP, x, tot.at, x, got[0], f.ref(x))
+	fmt.Printf("histogram (half-ulp buckets: 0, ≤0.5, ≤1, ≤1.5, ≤2, ≤2.5, ≤3, more): %v\n", tot.hist)
+	if tot.over > 0 {
+		fmt.Printf("FAIL: %d inputs above %.1f ulp (first at %#08x)\n", tot.over, *bound, tot.firstAt)
+		os.Exit(1)
+	}
+	fmt.Printf("ok: every input within %.1f ulp\n", *bound)
+}
