@@ -7,7 +7,7 @@ implementation (huggingface/safetensors, safetensors/src/tensor.rs) rule
 for rule: tensors sorted by descending dtype alignment, then by name;
 "__metadata__" first; compact JSON; the header padded with spaces to a
 multiple of 8 bytes. load_file applies the reference's checks (header
-length limit, UTF-8, leading '{', offsets contiguous from 0 and covering
+length limit, UTF-8, offsets contiguous from 0 and covering
 the buffer exactly, byte counts matching shapes) plus a duplicate-key
 check, so a file it accepts is one the reference accepts.
 """
@@ -80,8 +80,6 @@ def deserialize(buf):
     if 8 + n > len(buf):
         raise ValueError("InvalidHeaderLength")
     text = buf[8:8 + n].decode("utf-8")  # raises on invalid UTF-8
-    if not text.startswith("{"):
-        raise ValueError("InvalidHeaderStart")
     header = json.loads(text, object_pairs_hook=_no_duplicates)
     metadata = header.pop("__metadata__", None)
     if metadata is not None and not all(isinstance(v, str) for v in metadata.values()):

@@ -52,7 +52,7 @@ func checkRead(t *testing.T, data []byte) {
 		if n < 0 && info.End > info.Begin {
 			t.Fatalf("%q: shape %v overflows but holds bytes", name, info.Shape)
 		}
-		if n >= 0 && int64(n)*int64(info.DType.Size()) != info.End-info.Begin {
+		if n >= 0 && int64(n)*int64(info.DType.Bits()) != 8*(info.End-info.Begin) {
 			t.Fatalf("%q: %s%v in [%d, %d]", name, info.DType, info.Shape, info.Begin, info.End)
 		}
 		if info.Begin < 0 || info.End > int64(len(data)) {

@@ -123,9 +123,6 @@ func parseHeader(hdr []byte, src string) (*File, error) {
 	if !utf8.Valid(hdr) {
 		return nil, formatError(src, "header is not valid UTF-8")
 	}
-	if len(hdr) == 0 || hdr[0] != '{' {
-		return nil, formatError(src, "header does not start with '{'")
-	}
 	p := &parser{dec: json.NewDecoder(bytes.NewReader(hdr)), src: src}
 	p.dec.UseNumber()
 	f := &File{src: src, infos: map[string]Info{}}
@@ -275,7 +272,7 @@ func (p *parser) info(name string) (Info, error) {
 				return info, p.fail("tensor %q: dtype %v is not a string", name, tok)
 			}
 			info.DType = DType(s)
-			if info.DType.Size() == 0 {
+			if info.DType.Bits() == 0 {
 				return info, p.fail("tensor %q: unknown dtype %q", name, s)
 			}
 		case "shape":
@@ -344,10 +341,14 @@ func (p *parser) info(name string) (Info, error) {
 		}
 		count = lo
 	}
-	hi, nbytes := bits.Mul64(count, uint64(info.DType.Size()))
+	hi, nbits := bits.Mul64(count, uint64(info.DType.Bits()))
 	if hi != 0 {
 		return info, p.fail("tensor %q: shape %v overflows", name, info.Shape)
 	}
+	if nbits%8 != 0 {
+		return info, p.fail("tensor %q: %d elements of %s are not a whole number of bytes", name, count, info.DType)
+	}
+	nbytes := nbits / 8
 	if nbytes != offsets[1]-offsets[0] {
 		return info, p.fail("tensor %q: %s%v needs %d bytes but data_offsets [%d, %d] hold %d",
 			name, info.DType, info.Shape, nbytes, offsets[0], offsets[1], offsets[1]-offsets[0])

@@ -10,9 +10,10 @@
 // The offsets are relative to the start of the buffer. Tensors are stored
 // row-major and little-endian; they must be contiguous, must not overlap and
 // must cover the buffer exactly; each one's byte count must equal the product
-// of its shape times its element size. The header is at most MaxHeaderSize
-// bytes and may end with spaces (writers pad it so that the buffer starts on
-// an 8-byte boundary). The format is specified by the reference
+// of its shape times its element size (F4 and F6 elements are packed, so
+// their bit count must come to whole bytes). The header is at most
+// MaxHeaderSize bytes and may be surrounded by JSON whitespace (writers pad
+// it with spaces so that the buffer starts on an 8-byte boundary). The format is specified by the reference
 // implementation, huggingface/safetensors, which this package follows rule
 // for rule.
 //
@@ -67,39 +68,52 @@ const (
 // DType is a safetensors element type, spelled as in the file ("F32").
 type DType string
 
-// The element types of the safetensors format. Read accepts a file holding
-// any of them; Tensor and Float32s convert the floating-point ones F32, F16,
-// BF16 and F64 to float32 and reject the others with ErrFormat.
+// The element types of the safetensors format, as the reference
+// implementation lists them (F4 and F6 elements are packed, several to a
+// byte). Read accepts a file holding any of them; Tensor and Float32s
+// convert the floating-point ones F32, F16, BF16 and F64 to float32 and
+// reject the others with ErrFormat.
 const (
-	BOOL   DType = "BOOL"
-	U8     DType = "U8"
-	I8     DType = "I8"
-	F8E5M2 DType = "F8_E5M2"
-	F8E4M3 DType = "F8_E4M3"
-	I16    DType = "I16"
-	U16    DType = "U16"
-	F16    DType = "F16"
-	BF16   DType = "BF16"
-	I32    DType = "I32"
-	U32    DType = "U32"
-	F32    DType = "F32"
-	F64    DType = "F64"
-	I64    DType = "I64"
-	U64    DType = "U64"
+	BOOL       DType = "BOOL"
+	F4         DType = "F4"
+	F6E2M3     DType = "F6_E2M3"
+	F6E3M2     DType = "F6_E3M2"
+	U8         DType = "U8"
+	I8         DType = "I8"
+	F8E5M2     DType = "F8_E5M2"
+	F8E4M3     DType = "F8_E4M3"
+	F8E8M0     DType = "F8_E8M0"
+	F8E4M3FNUZ DType = "F8_E4M3FNUZ"
+	F8E5M2FNUZ DType = "F8_E5M2FNUZ"
+	I16        DType = "I16"
+	U16        DType = "U16"
+	F16        DType = "F16"
+	BF16       DType = "BF16"
+	I32        DType = "I32"
+	U32        DType = "U32"
+	F32        DType = "F32"
+	C64        DType = "C64"
+	F64        DType = "F64"
+	I64        DType = "I64"
+	U64        DType = "U64"
 )
 
-// Size returns the number of bytes of one element of d, or 0 if d is not a
+// Bits returns the number of bits of one element of d, or 0 if d is not a
 // safetensors dtype.
-func (d DType) Size() int {
+func (d DType) Bits() int {
 	switch d {
-	case BOOL, U8, I8, F8E5M2, F8E4M3:
-		return 1
-	case I16, U16, F16, BF16:
-		return 2
-	case I32, U32, F32:
+	case F4:
 		return 4
-	case F64, I64, U64:
+	case F6E2M3, F6E3M2:
+		return 6
+	case BOOL, U8, I8, F8E5M2, F8E4M3, F8E8M0, F8E4M3FNUZ, F8E5M2FNUZ:
 		return 8
+	case I16, U16, F16, BF16:
+		return 16
+	case I32, U32, F32:
+		return 32
+	case C64, F64, I64, U64:
+		return 64
 	}
 	return 0
 }

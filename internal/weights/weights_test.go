@@ -264,10 +264,11 @@ func TestConversions(t *testing.T) {
 }
 
 func TestDTypeSize(t *testing.T) {
-	sizes := map[DType]int{BOOL: 1, U8: 1, I8: 1, F8E5M2: 1, F8E4M3: 1, I16: 2, U16: 2, F16: 2, BF16: 2,
-		I32: 4, U32: 4, F32: 4, F64: 8, I64: 8, U64: 8, "F128": 0, "f32": 0, "": 0}
+	sizes := map[DType]int{BOOL: 8, F4: 4, F6E2M3: 6, F6E3M2: 6, U8: 8, I8: 8, F8E5M2: 8, F8E4M3: 8, F8E8M0: 8,
+		F8E4M3FNUZ: 8, F8E5M2FNUZ: 8, I16: 16, U16: 16, F16: 16, BF16: 16, I32: 32, U32: 32, F32: 32, C64: 64,
+		F64: 64, I64: 64, U64: 64, "F128": 0, "f32": 0, "": 0}
 	for d, s := range sizes {
-		require.Equal(t, s, d.Size(), d)
+		require.Equal(t, s, d.Bits(), d)
 		require.Equal(t, d == F32 || d == F16 || d == BF16 || d == F64, d.Float(), d)
 	}
 }
@@ -281,6 +282,8 @@ func TestAccepted(t *testing.T) {
 		n    int
 	}{
 		{"no tensors, no buffer", build(`{}`, nil), 0},
+		{"leading whitespace", build(" \n\t{}", nil), 0},
+		{"packed and complex dtypes", build(`{"c":{"dtype":"C64","shape":[1],"data_offsets":[4,12]},"f4":{"dtype":"F4","shape":[2,3],"data_offsets":[0,3]},"f6":{"dtype":"F6_E3M2","shape":[4],"data_offsets":[12,15]},"e":{"dtype":"F8_E8M0","shape":[1],"data_offsets":[3,4]}}`, make([]byte, 15)), 4},
 		{"whitespace and padding", build("{ \"a\" :\n\t{\"shape\":[1], \"data_offsets\":[0,4],\"dtype\":\"F32\"} }   ", one), 1},
 		{"metadata null", build(`{"__metadata__":null,"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}`, one), 1},
 		{"metadata empty", build(`{"__metadata__":{},"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}`, one), 1},
@@ -306,7 +309,14 @@ func TestAccepted(t *testing.T) {
 			}
 		})
 	}
-	f, err := readBytes(cases[6].file)
+	i := slices.IndexFunc(cases, func(c struct {
+		name string
+		file []byte
+		n    int
+	}) bool {
+		return c.name == "offsets out of name order"
+	})
+	f, err := readBytes(cases[i].file)
 	require.NoError(t, err)
 	b, _ := f.Float32s("b", 1)
 	a, _ := f.Float32s("a", 1)
@@ -332,10 +342,13 @@ func TestMalformed(t *testing.T) {
 		{"header length 2^64-1", "exceeds the limit", lenOnly(math.MaxUint64, "{}")},
 		{"header length 2^63", "exceeds the limit", lenOnly(1<<63, "{}")},
 		{"truncated header", "truncated file", lenOnly(10, "{}")},
-		{"zero-length header", "does not start with '{'", lenOnly(0, "")},
+		{"zero-length header", "unexpected end of JSON", lenOnly(0, "")},
+		{"only spaces", "unexpected end of JSON", build("        ", nil)},
 		{"invalid UTF-8", "not valid UTF-8", build("{\"a\xff\":1}", nil)},
-		{"leading space", "does not start with '{'", build(` {}`, nil)},
-		{"array", "does not start with '{'", build(`[]`, nil)},
+		{"array", "want an object", build(`[]`, nil)},
+		{"string", "want an object", build(`"{}"`, nil)},
+		{"F4 odd count", "3 elements of F4 are not a whole number of bytes", build(tensor(`"F4"`, `[3]`, `[0,1]`), []byte{0})},
+		{"F6 size", "F6_E2M3[4] needs 3 bytes", build(tensor(`"F6_E2M3"`, `[4]`, `[0,4]`), make([]byte, 4))},
 		{"unterminated", "header", build(`{"a":`, nil)},
 		{"bad JSON", "invalid JSON", build(`{"a" 1}`, nil)},
 		{"trailing garbage", "after the header object", build(`{} x`, nil)},
