@@ -3,9 +3,13 @@
 //
 // Usage:
 //
-//	simdcore              info, then a short kernel benchmark
+//	simdcore              info, a short kernel benchmark, and 200 characters from the embedded model
 //	simdcore info         CPU, features, active level, implementation per kernel
 //	simdcore bench [-kernel dot,gemv] [-sizes 256,4096] [-json] [-time 200ms]
+//	simdcore demo         the attention worked example and each RNN topology on toy data
+//	simdcore generate [-prompt "..."] [-n 200] [-temperature 0.8] [-topk 0] [-seed 1] [-model file]
+//	simdcore train -text FILE [-hidden 128] [-layers 1] [-steps N] [-out model.safetensors]
+//	simdcore run -model file.safetensors -input file.(csv|json) [-mode last|all]
 //
 // Errors print one line to stderr and exit with status 2.
 package main
@@ -29,10 +33,15 @@ func (e usageError) Error() string { return e.msg }
 const usage = `usage: simdcore [command] [flags]
 
 commands:
-  info     the CPU, its features, the active level and each kernel's implementation
-  bench    time the kernels at every level (flags: -kernel, -sizes, -json, -time)
+  info       the CPU, its features, the active level and each kernel's implementation
+  bench      time the kernels at every level (-kernel, -sizes, -json, -time)
+  demo       attention's worked example, soft and hard; each RNN topology on toy data
+  generate   continue a prompt with the embedded (or a trained) language model
+  train      train a character-level language model on a text file
+  run        run a PyTorch nn.RNN (safetensors) on a CSV or JSON sequence
 
-With no command: info, then a short benchmark.`
+With no command: info, a short benchmark, and a sample from the embedded model.
+Each command takes -h for its flags.`
 
 // run executes one invocation and returns the exit status: 0 on success,
 // 2 on any error (reported as one line on stderr).
@@ -64,17 +73,30 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		fmt.Fprintln(stdout)
-		return cmdBench([]string{"-short"}, stdout, stderr)
+		if err := cmdBench([]string{"-short"}, stdout, stderr); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout)
+		fmt.Fprintln(stdout, "200 characters from the embedded language model (simdcore generate):")
+		return cmdGenerate(nil, stdout)
 	}
 	switch args[0] {
 	case "info":
 		return cmdInfo(args[1:], stdout)
 	case "bench":
 		return cmdBench(args[1:], stdout, stderr)
+	case "demo":
+		return cmdDemo(args[1:], stdout)
+	case "generate":
+		return cmdGenerate(args[1:], stdout)
+	case "train":
+		return cmdTrain(args[1:], stdout, stderr)
+	case "run":
+		return cmdRun(args[1:], stdout)
 	case "help", "-h", "-help", "--help":
 		return errHelp
 	}
-	return usageError{fmt.Sprintf("unknown command %q (want info or bench; see simdcore help)", args[0])}
+	return usageError{fmt.Sprintf("unknown command %q (want info, bench, demo, generate, train or run; see simdcore help)", args[0])}
 }
 
 // oneLine folds a message onto one line.

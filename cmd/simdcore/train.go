@@ -1,0 +1,156 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+	"unicode/utf8"
+
+	"github.com/simdcore/simdcore/optim"
+	"github.com/simdcore/simdcore/rnn"
+)
+
+func cmdTrain(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("train")
+	textPath := fs.String("text", "", "UTF-8 text file to learn (required)")
+	hidden := fs.Int("hidden", 128, "hidden units per layer")
+	layers := fs.Int("layers", 1, "stacked layers")
+	embed := fs.Int("embed", 32, "embedding width (0: one-hot input)")
+	steps := fs.Int("steps", 2000, "optimiser updates")
+	seqLen := fs.Int("seqlen", 64, "characters per training window (BPTT length)")
+	batch := fs.Int("batch", 16, "windows per update")
+	lr := fs.Float64("lr", 0.003, "Adam learning rate")
+	clip := fs.Float64("clip", 5, "gradient clipping by global norm (0: none)")
+	seed := fs.Uint64("seed", 1, "random seed for the weights and the windows")
+	tokName := fs.String("tokenizer", "chars", "chars (the text's own characters) or bytes")
+	out := fs.String("out", "model.safetensors", "where to write the model (and checkpoints)")
+	resume := fs.Bool("resume", false, "continue training the model in -out instead of starting afresh")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	switch {
+	case *textPath == "":
+		return usageError{"train: -text FILE is required"}
+	case *hidden <= 0 || *hidden > 4096:
+		return usageError{fmt.Sprintf("train: -hidden %d out of range [1, 4096]", *hidden)}
+	case *layers <= 0 || *layers > 16:
+		return usageError{fmt.Sprintf("train: -layers %d out of range [1, 16]", *layers)}
+	case *embed < 0 || *embed > 4096:
+		return usageError{fmt.Sprintf("train: -embed %d out of range [0, 4096]", *embed)}
+	case *steps <= 0:
+		return usageError{fmt.Sprintf("train: -steps %d must be positive", *steps)}
+	case *seqLen <= 0 || *batch <= 0:
+		return usageError{fmt.Sprintf("train: -seqlen %d and -batch %d must be positive", *seqLen, *batch)}
+	case !(*lr > 0 && *lr < 1):
+		return usageError{fmt.Sprintf("train: -lr %v out of range (0, 1)", *lr)}
+	case *clip < 0:
+		return usageError{fmt.Sprintf("train: -clip %v must be ≥ 0", *clip)}
+	case *tokName != "chars" && *tokName != "bytes":
+		return usageError{fmt.Sprintf("train: -tokenizer %q (want chars or bytes)", *tokName)}
+	}
+	raw, err := os.ReadFile(*textPath)
+	if err != nil {
+		return err
+	}
+	if !utf8.Valid(raw) && *tokName == "chars" {
+		return fmt.Errorf("%s is not valid UTF-8 (use -tokenizer bytes)", *textPath)
+	}
+	text := string(raw)
+
+	var f *lmFile
+	if *resume {
+		if f, err = loadLM(*out); err != nil {
+			return err
+		}
+	} else {
+		f = &lmFile{tok: byteTokens{}}
+		if *tokName == "chars" {
+			f.tok = rnn.NewChars(text)
+		}
+		f.lm, err = rnn.NewLM(rnn.LMConfig{Vocab: f.tok.Vocab(), Embed: *embed, Hidden: *hidden, Layers: *layers}, *seed)
+		if err != nil {
+			return err
+		}
+	}
+	toks, err := f.tok.Encode(text)
+	if err != nil {
+		return fmt.Errorf("%s: %w", *textPath, err)
+	}
+	if len(toks) < *seqLen+1 {
+		return fmt.Errorf("%s: %d characters, fewer than -seqlen+1 = %d", *textPath, len(toks), *seqLen+1)
+	}
+
+	// Ctrl-C (or SIGTERM) stops after the current update; the model is
+	// then saved as a checkpoint, and the command exits cleanly.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	opt := optim.NewAdam(float32(*lr))
+	bar := newProgress(stderr, *steps, *seqLen**batch)
+	var loss float64
+	done := 0
+	for done < *steps && ctx.Err() == nil {
+		// One update per call; the optimiser keeps its moments across
+		// calls, and the seed moves on so each update sees new windows.
+		loss, err = f.lm.Train(toks, rnn.LMTrainConfig{
+			Steps: 1, SeqLen: *seqLen, BatchSize: *batch, Optimizer: opt,
+			ClipNorm: *clip, Seed: *seed*1_000_003 + uint64(f.steps),
+		})
+		if err != nil {
+			return err
+		}
+		done++
+		f.steps++
+		bar.update(done, loss)
+		if done%500 == 0 && done < *steps {
+			if err := f.save(*out); err != nil {
+				return err
+			}
+		}
+	}
+	bar.finish()
+	if err := f.save(*out); err != nil {
+		return err
+	}
+	how := "done"
+	if ctx.Err() != nil {
+		how = "interrupted; checkpoint saved"
+	}
+	fmt.Fprintf(stdout, "%s: %d updates (%d in all), last loss %.4f nats/char, wrote %s\n", how, done, f.steps, loss, *out)
+	return nil
+}
+
+// progress draws a one-line progress bar with loss, tokens/s and ETA.
+type progress struct {
+	w         io.Writer
+	total     int
+	perUpdate int
+	start     time.Time
+	last      time.Time
+}
+
+func newProgress(w io.Writer, total, tokensPerUpdate int) *progress {
+	now := time.Now()
+	return &progress{w: w, total: total, perUpdate: tokensPerUpdate, start: now}
+}
+
+func (p *progress) update(done int, loss float64) {
+	now := time.Now()
+	if now.Sub(p.last) < 200*time.Millisecond && done < p.total {
+		return
+	}
+	p.last = now
+	el := now.Sub(p.start).Seconds()
+	tps := float64(done*p.perUpdate) / el
+	eta := time.Duration(float64(p.total-done) * el / float64(done) * float64(time.Second)).Round(time.Second)
+	const width = 30
+	fill := width * done / p.total
+	fmt.Fprintf(p.w, "\r[%s%s] %d/%d loss %.3f  %.0f tok/s  ETA %v   ", strings.Repeat("#", fill), strings.Repeat(".", width-fill), done, p.total, loss, tps, eta)
+}
+
+func (p *progress) finish() { fmt.Fprintln(p.w) }
