@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -52,6 +53,10 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 		return usageError{fmt.Sprintf("train: -clip %v must be ≥ 0", *clip)}
 	case *tokName != "chars" && *tokName != "bytes":
 		return usageError{fmt.Sprintf("train: -tokenizer %q (want chars or bytes)", *tokName)}
+	}
+	// Fail now, not after the training, if the model cannot be written.
+	if err := checkWritable(*out); err != nil {
+		return err
 	}
 	raw, err := os.ReadFile(*textPath)
 	if err != nil {
@@ -154,3 +159,13 @@ func (p *progress) update(done int, loss float64) {
 }
 
 func (p *progress) finish() { fmt.Fprintln(p.w) }
+
+// checkWritable reports whether a file can be created beside path.
+func checkWritable(path string) error {
+	probe, err := os.CreateTemp(filepath.Dir(path), ".simdcore-probe-*")
+	if err != nil {
+		return fmt.Errorf("cannot write %s: %w", path, err)
+	}
+	probe.Close()
+	return os.Remove(probe.Name())
+}
