@@ -11,7 +11,8 @@ package simdcore_test
 //     (attn.Soft).
 //   - AttnSelf: single-head SelfAttention, T×64, full and causal.
 //   - AttnDecode: one token through a d_model=512, H=8 MultiHead against
-//     a KVCache holding n-1 tokens (so n keys after the append).
+//     a KVCache holding n-1 tokens (so n keys after the append); with
+//     threads=2 the heads are split over two goroutines (flash-decoding).
 //   - AttnPrefill: MultiHead.Forward of T tokens, causal, with the
 //     projections (d_model=512, H=8).
 //
@@ -95,7 +96,6 @@ func attnModel(b *testing.B, e, h int) *attn.MultiHead {
 }
 
 func BenchmarkAttnDecode(b *testing.B) {
-	withThreads(b, 1)
 	e, h := 512, 8
 	m := attnModel(b, e, h)
 	for _, n := range []int{1024, 4096} {
@@ -110,19 +110,22 @@ func BenchmarkAttnDecode(b *testing.B) {
 		}
 		tok := filled(e, 8)
 		dst := make([]float32, e)
-		b.Run(fmt.Sprintf("n=%d/H=%d/dmodel=%d", n, h, e), func(b *testing.B) {
-			eachLevel(b, func(b *testing.B) {
-				b.ReportAllocs()
-				cpu0 := processCPU()
-				for b.Loop() {
-					cache.Truncate(n - 1)
-					if err := m.Decode(dst, tok, cache, attn.Options{}); err != nil {
-						b.Fatal(err)
+		for _, threads := range []int{1, 2} {
+			b.Run(fmt.Sprintf("n=%d/H=%d/dmodel=%d/threads=%d", n, h, e, threads), func(b *testing.B) {
+				withThreads(b, threads)
+				eachLevel(b, func(b *testing.B) {
+					b.ReportAllocs()
+					cpu0 := processCPU()
+					for b.Loop() {
+						cache.Truncate(n - 1)
+						if err := m.Decode(dst, tok, cache, attn.Options{}); err != nil {
+							b.Fatal(err)
+						}
 					}
-				}
-				reportUS(b, cpu0)
+					reportUS(b, cpu0)
+				})
 			})
-		})
+		}
 	}
 }
 
