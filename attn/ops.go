@@ -15,28 +15,12 @@ func gemm(tA, tB bool, alpha float32, a, b kernel.Matrix, beta float32, c kernel
 	kernel.Gemm(kernel.Transpose(tA), kernel.Transpose(tB), alpha, a, b, beta, c)
 }
 
-// expInPlace sets x[i] = exp(x[i]).
-func expInPlace(x []float32) {
-	for i, v := range x {
-		x[i] = float32(math.Exp(float64(v)))
-	}
-}
+// expInPlace sets x[i] = exp(x[i]) (kernel.Exp: exp(−Inf) = 0).
+func expInPlace(x []float32) { kernel.Exp(x, x) }
 
-// softmaxInPlace normalises x to softmax(x). −Inf entries become exactly 0;
-// a row of nothing but −Inf becomes all zeros.
-func softmaxInPlace(x []float32) {
-	if len(x) == 0 {
-		return
-	}
-	m := kernel.Max(x)
-	if m == negInf {
-		clear(x)
-		return
-	}
-	addScalar(x, -m)
-	expInPlace(x)
-	kernel.Scale(1/kernel.Sum(x), x)
-}
+// softmaxInPlace normalises x to softmax(x) with kernel.Softmax: −Inf
+// entries become exactly 0, and a row of nothing but −Inf all zeros.
+func softmaxInPlace(x []float32) { kernel.Softmax(x, x) }
 
 // ones is a read-only vector of ones for adding a scalar with Axpy.
 var ones = func() []float32 {
