@@ -552,3 +552,37 @@ func TestWriteErrors(t *testing.T) {
 type failWriter struct{}
 
 func (failWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
+
+// TestConcurrentUse reads one File from many goroutines (run with -race).
+func TestConcurrentUse(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	var b bytes.Buffer
+	require.NoError(t, Write(&b, []Tensor{randomTensor(rng, "a", 8, 8), randomTensor(rng, "b", 3)}, map[string]string{"k": "v"}))
+	f, err := readBytes(b.Bytes())
+	require.NoError(t, err)
+	want, err := f.Tensor("a")
+	require.NoError(t, err)
+	done := make(chan error, 8)
+	for range 8 {
+		go func() {
+			for range 100 {
+				got, err := f.Float32s("a", 8, 8)
+				if err == nil && !slices.Equal(got, want.Data) {
+					err = errors.New("data changed")
+				}
+				if err == nil && f.Metadata()["k"] != "v" {
+					err = errors.New("metadata changed")
+				}
+				if err != nil {
+					done <- err
+					return
+				}
+				got[0] = -1 // the caller owns its copy
+			}
+			done <- nil
+		}()
+	}
+	for range 8 {
+		require.NoError(t, <-done)
+	}
+}
