@@ -60,6 +60,19 @@ func BenchmarkAttnQuery(b *testing.B) {
 			b.SetBytes(int64(2 * n * d * 4))
 		})
 	})
+	// The floor: only the two streaming passes (Gemv over the keys, GemvT
+	// over the values) that Soft makes, without the softmax.
+	b.Run(fmt.Sprintf("n=%d/d=%d/part=gemv+gemvT", n, d), func(b *testing.B) {
+		eachLevel(b, func(b *testing.B) {
+			cpu0 := processCPU()
+			for b.Loop() {
+				kernel.Gemv(w, keys, q)
+				kernel.GemvT(dst, values, w)
+			}
+			reportUS(b, cpu0)
+			b.SetBytes(int64(2 * n * d * 4))
+		})
+	})
 }
 
 func BenchmarkAttnSelf(b *testing.B) {

@@ -100,7 +100,7 @@ func (c *KVCache) decodeParallel(qkv []float32, opt *Options, chunks int) {
 	}
 	c.workItems()
 	p.wg.Wait()
-	p.qkv = nil
+	p.qkv, p.opt = nil, Options{} // keep no reference to the caller's masks
 	dh := c.dHead
 	for h := 0; h < c.heads; h++ {
 		out := c.ctx[h*dh : (h+1)*dh]
