@@ -1,8 +1,6 @@
 package rnn
 
 import (
-	"math"
-
 	"github.com/simdcore/simdcore/kernel"
 )
 
@@ -18,13 +16,9 @@ func gemm(tA, tB bool, alpha float32, a, b kernel.Matrix, beta float32, c kernel
 func activate(act Activation, x []float32) {
 	switch act {
 	case Tanh:
-		for i, v := range x {
-			x[i] = float32(math.Tanh(float64(v)))
-		}
+		kernel.Tanh(x, x)
 	case Sigmoid:
-		for i, v := range x {
-			x[i] = float32(1 / (1 + math.Exp(-float64(v))))
-		}
+		kernel.Sigmoid(x, x)
 	case ReLU:
 		for i, v := range x {
 			if !(v > 0) && v == v { // keep NaN as NaN
@@ -32,14 +26,7 @@ func activate(act Activation, x []float32) {
 			}
 		}
 	case Softmax:
-		m := kernel.Max(x)
-		var s float32
-		for i, v := range x {
-			e := float32(math.Exp(float64(v - m)))
-			x[i] = e
-			s += e
-		}
-		kernel.Scale(1/s, x)
+		kernel.Softmax(x, x)
 	}
 }
 
