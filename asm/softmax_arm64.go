@@ -1,0 +1,44 @@
+//go:build !purego && !noasm
+
+package asm
+
+// The softmax family's NEON passes, generated with ExpNEON by
+// scripts/gen_neon_activations.py. m must be finite and, for the exp
+// passes, ≥ every element, so each exponent is ≤ 0.
+
+// ExpShiftSumNEON is Softmax's pass 2: it stores e^(src[i]−m) (as ExpNEON
+// computes it) and returns their sum, accumulated in four lanes (lane k
+// takes the elements i ≡ k mod 4 in order, as the pure-Go kernel's four
+// sums do) added as (s0+s1)+(s2+s3). len(dst) must be ≥ len(src).
+//
+//	var s float32
+//	for i, x := range src {
+//		dst[i] = exp32(x - m)
+//		s += dst[i]
+//	}
+//	return s
+//
+//go:noescape
+func ExpShiftSumNEON(dst, src []float32, m float32) float32
+
+// SumExpShiftNEON is the pass 2 of LogSoftmax and LogSumExp: the sum of
+// e^(x[i]−m), accumulated as ExpShiftSumNEON's, storing nothing.
+//
+//	var s float32
+//	for _, v := range x {
+//		s += exp32(v - m)
+//	}
+//	return s
+//
+//go:noescape
+func SumExpShiftNEON(x []float32, m float32) float32
+
+// ShiftSubNEON is LogSoftmax's pass 3, sixteen elements per iteration.
+// len(dst) must be ≥ len(src); dst may be src.
+//
+//	for i, x := range src {
+//		dst[i] = (x - m) - ls
+//	}
+//
+//go:noescape
+func ShiftSubNEON(dst, src []float32, m, ls float32)

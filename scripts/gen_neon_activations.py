@@ -1,0 +1,433 @@
+#!/usr/bin/env python3
+"""Generates the NEON assembly of the transcendental kernels:
+
+  asm/exp_neon_arm64.s, asm/tanh_neon_arm64.s, asm/sigmoid_neon_arm64.s
+  asm/softmax_neon_arm64.s (ExpShiftSumNEON, SumExpShiftNEON, ShiftSubNEON)
+
+The constants are read from kernel/activation_generic.go, so the NEON
+kernels evaluate the same range reduction, polynomials and thresholds, in
+the same order and with the same fused multiply-adds, as the pure-Go ones.
+The one deliberate difference: the reciprocal y ≈ 1/den that the
+compensated quotients of Tanh and Sigmoid need is FRECPE refined by one
+FRECPS Newton step (about 16 bits, where 12 are needed), and the first
+quotient is q0 = num·y rather than a division; the compensation then
+corrects q0 as it corrects a rounded division, so no FDIV is left (see
+TestUnaryLevelsAgree and the ULP sweeps in ACCURACY.md).
+
+Each kernel is written once as a list of Arm instructions over symbolic
+registers; the generator interleaves U copies (U vectors per iteration)
+for the main loop, uses one copy for whole vectors after it and for the
+1..3-element tail, which is loaded and stored lane by lane so that memory
+past the slices is never touched. Instructions that Go's assembler has are
+emitted in Go syntax with the Arm syntax as a comment (checked against GNU
+objdump by internal/neonasm's tests); the others as WORD with the Arm
+syntax as a comment, the number filled in by neonword -fix (and checked
+by TestAsmWords).
+
+Run from the repository root:  python3 scripts/gen_neon_activations.py
+"""
+import re
+import struct
+import subprocess
+import sys
+
+SRC = "kernel/activation_generic.go"
+
+
+def consts():
+    text = open(SRC).read()
+    out = {}
+    for name, val in re.findall(r"^\s*(\w+)\s*=\s*(-?0x[0-9a-fA-F.]+p[-+]?\d+|-?\d+)\b", text, re.M):
+        v = float.fromhex(val) if "x" in val else float(int(val))
+        bits = struct.unpack("<I", struct.pack("<f", v))[0]
+        if struct.unpack("<f", struct.pack("<I", bits))[0] != v:
+            sys.exit(f"{name} = {val} is not a float32")
+        out[name] = bits
+    return out
+
+
+C = consts()
+NATIVE3 = {"fmla": "VFMLA", "fmls": "VFMLS", "add": "VADD", "sub": "VSUB",
+           "orr": "VORR", "and": "VAND", "eor": "VEOR", "bit": "VBIT", "bif": "VBIF", "bsl": "VBSL"}
+
+
+def render(ins, regs):
+    """ins is Arm syntax with {name} placeholders; regs maps names to numbers."""
+    arm = re.sub(r"\{(\w+)\}", lambda m: "v%d" % regs[m.group(1)], ins)
+    mn, args = arm.split(" ", 1)
+    ops = [a.strip() for a in args.split(",")]
+
+    def go(op):
+        r, arr = op.split(".")
+        return "V%s.%s" % (r[1:], {"4s": "S4", "16b": "B16"}[arr])
+    if mn in NATIVE3 and ops[2].startswith("v") and "[" not in ops[2]:
+        return "%s %s, %s, %s" % (NATIVE3[mn], go(ops[2]), go(ops[1]), go(ops[0])), arm
+    if mn == "mov" and len(ops) == 2:
+        return "VMOV %s, %s" % (go(ops[1]), go(ops[0])), arm
+    if mn == "shl":
+        return "VSHL $%s, %s, %s" % (ops[2][1:], go(ops[1]), go(ops[0])), arm
+    return "WORD $0x00000000", arm
+
+
+class Kernel:
+    """A kernel: body maps x (in place) through nregs temporaries t0..;
+    kind is 'map' (dst[i] = f(src[i])), 'expsum' (the same, and returns
+    the sum of the results) or 'sum' (returns the sum, stores nothing).
+    args are the extra float32 arguments, broadcast into k_<name>."""
+
+    def __init__(self, name, doc, consts, body, nregs, kind="map", args=(), unroll=2, tailfill=None):
+        self.name, self.doc, self.consts, self.body, self.nregs = name, doc, consts, body, nregs
+        self.kind, self.args, self.unroll, self.tailfill = kind, list(args), unroll, tailfill
+
+
+def emit(k, L):
+    U = k.unroll
+    w = L.append
+    streams = [{"x": i} for i in range(U)]
+    n = U
+    for s in streams:
+        for i in range(k.nregs):
+            s["t%d" % i] = n
+            n += 1
+    K = {}
+    for name, _ in k.consts:
+        K["k_" + name] = n
+        n += 1
+    kfirst, klast = K["k_" + k.consts[0][0]] if k.consts else n, n - 1
+    for a in k.args:
+        K["k_" + a] = n
+        n += 1
+    if k.kind != "map":
+        K["acc"] = n
+        n += 1
+    if n > 32:
+        sys.exit("%s: needs %d registers" % (k.name, n))
+    for s in streams:
+        s.update(K)
+
+    def code(regsets):
+        for ins in k.body:
+            if ins.startswith("//"):
+                w("\t" + ins)
+                continue
+            for regs in regsets:
+                g, arm = render(ins, regs)
+                w("\t%-40s // %s" % (g, arm))
+        if k.kind != "map":
+            for regs in regsets:
+                g, arm = render("fadd {acc}.4s, {acc}.4s, {x}.4s", regs)
+                w("\t%-40s // %s" % (g, arm))
+
+    sym = k.name[0].lower() + k.name[1:] + "NEONConsts"
+    w("")
+    for line in k.doc:
+        w("// " + line if line else "//")
+    if k.consts:
+        w("")
+        w("// %s's constants, each in all four lanes, loaded into V%d..V%d in this order." % (k.name, kfirst, klast))
+        off = 0
+        for name, val in k.consts:
+            bits = C[val] if isinstance(val, str) else val
+            for lane in range(4):
+                w("DATA %s<>+%d(SB)/4, $0x%08x%s" % (sym, off, bits, " // " + name if lane == 0 else ""))
+                off += 4
+        w("GLOBL %s<>(SB), RODATA|NOPTR, $%d" % (sym, off))
+    w("")
+    # Signature and frame.
+    if k.kind == "sum":
+        params, off = "x []float32", 24
+        w("// func %sNEON(x []float32%s) float32" % (k.name, "".join(", %s float32" % a for a in k.args)))
+    else:
+        params, off = "dst, src []float32", 48
+        w("// func %sNEON(dst, src []float32%s)%s" % (k.name, "".join(", %s float32" % a for a in k.args),
+                                                     " float32" if k.kind == "expsum" else ""))
+    argoff = {}
+    for a in k.args:
+        argoff[a] = off
+        off += 4
+    if k.kind != "map":
+        off = (off + 7) // 8 * 8
+        retoff = off
+        off += 4
+    w("TEXT ·%sNEON(SB), NOSPLIT, $0-%d" % (k.name, off))
+    if k.kind == "sum":
+        w("\tMOVD x_base+0(FP), SRC")
+        w("\tMOVD x_len+8(FP), N")
+    else:
+        w("\tMOVD dst_base+0(FP), DST")
+        w("\tMOVD src_base+24(FP), SRC")
+        w("\tMOVD src_len+32(FP), N")
+    if k.consts:
+        w("\tMOVD $%s<>(SB), TAB" % sym)
+        r = kfirst
+        while r <= klast:
+            cnt = min(4, klast + 1 - r)
+            w("\tVLD1.P %d(TAB), [%s]" % (16 * cnt, ", ".join("V%d.S4" % i for i in range(r, r + cnt))))
+            r += cnt
+    for a in k.args:
+        w("\tFMOVS %s+%d(FP), F%d" % (a, argoff[a], K["k_" + a]))
+        w("\tVDUP  V%d.S[0], V%d.S4 // %s in every lane" % (K["k_" + a], K["k_" + a], a))
+    if k.kind != "map":
+        w("\tVEOR  V%d.B16, V%d.B16, V%d.B16 // the sums, one per lane" % ((K["acc"],) * 3))
+    xs = ", ".join("V%d.S4" % i for i in range(U))
+    w("")
+    w("\t// Main loop: %d elements per iteration, as %d interleaved vectors." % (4 * U, U))
+    w("\t// N is kept %d below the true count so SUBS sets the flag." % (4 * U))
+    w("\tSUBS $%d, N" % (4 * U))
+    w("\tBLT  vectors")
+    w("")
+    w("loop:")
+    w("\tVLD1.P %d(SRC), [%s]" % (16 * U, xs))
+    code(streams)
+    if k.kind != "sum":
+        w("\tVST1.P [%s], %d(DST)" % (xs, 16 * U))
+    w("\tSUBS   $%d, N" % (4 * U))
+    w("\tBGE    loop")
+    w("")
+    w("vectors:")
+    w("\tADD $%d, N" % (4 * U))
+    w("")
+    w("\t// Whole vectors left, four elements at a time.")
+    w("vector:")
+    w("\tCMP    $4, N")
+    w("\tBLT    tail")
+    w("\tVLD1.P 16(SRC), [V0.S4]")
+    code(streams[:1])
+    if k.kind != "sum":
+        w("\tVST1.P [V0.S4], 16(DST)")
+    w("\tSUB    $4, N")
+    w("\tB      vector")
+    w("")
+    w("\t// 1..3 elements: loaded and stored lane by lane, never touching")
+    if k.tailfill is None:
+        w("\t// memory past the slices; the unused lanes compute on zeros.")
+    else:
+        w("\t// memory past the slices; the unused lanes hold %s." % k.tailfill[1])
+    w("tail:")
+    w("\tCBZ    N, done")
+    if k.tailfill is None:
+        w("\tVEOR   V0.B16, V0.B16, V0.B16")
+    else:
+        w("\tMOVW   $0x%08x, R4" % k.tailfill[0])
+        w("\tVDUP   R4, V0.S4")
+    w("\tVLD1.P 4(SRC), V0.S[0]")
+    w("\tCMP    $2, N")
+    w("\tBLT    tailcompute")
+    w("\tVLD1.P 4(SRC), V0.S[1]")
+    w("\tCMP    $3, N")
+    w("\tBLT    tailcompute")
+    w("\tVLD1   (SRC), V0.S[2]")
+    w("")
+    w("tailcompute:")
+    code(streams[:1])
+    if k.kind != "sum":
+        w("\tVST1.P V0.S[0], 4(DST)")
+        w("\tCMP    $2, N")
+        w("\tBLT    done")
+        w("\tVST1.P V0.S[1], 4(DST)")
+        w("\tCMP    $3, N")
+        w("\tBLT    done")
+        w("\tVST1   V0.S[2], (DST)")
+    w("")
+    w("done:")
+    if k.kind != "map":
+        a = K["acc"]
+        w("\t// (s0 + s1) + (s2 + s3), as the pure-Go kernels add their four sums.")
+        w("\tWORD  $0x00000000 // faddp v%d.4s, v%d.4s, v%d.4s" % (a, a, a))
+        w("\tWORD  $0x00000000 // faddp s%d, v%d.2s" % (a, a))
+        w("\tFMOVS F%d, ret+%d(FP)" % (a, retoff))
+    w("\tRET")
+
+
+def header(L, what):
+    L += ["//go:build !purego && !noasm", "",
+          "// Code generated by scripts/gen_neon_activations.py from the constants in",
+          "// kernel/activation_generic.go. DO NOT EDIT.", "",
+          "// %s require ARMv8-A Advanced SIMD only (every arm64 CPU)." % what, "",
+          '#include "textflag.h"', "",
+          "#define DST R0 // &dst[i]",
+          "#define SRC R1 // &src[i] (&x[i])",
+          "#define N   R2 // elements left",
+          "#define TAB R3 // the constant table"]
+
+
+def reduce(z, n, s, biased_pow2=False):
+    out = [
+        "// Range reduction: z·log2e + shifter rounds to n in the low bits;",
+        "// r = z − n·ln2 in two fused steps (ln2 = hi + lo).",
+        "mov {%s}.16b, {k_shifter}.16b" % n,
+        "fmla {%s}.4s, {%s}.4s, {k_log2e}.4s" % (n, z),
+        "fsub {%s}.4s, {%s}.4s, {k_shifter}.4s" % (s, n),
+        "fmls {%s}.4s, {%s}.4s, {k_ln2hi}.4s" % (z, s),
+        "fmls {%s}.4s, {%s}.4s, {k_ln2lo}.4s" % (z, s),
+    ]
+    if biased_pow2:
+        out += ["// The low bits of z hold n+127, so z<<23 is 2^n (n in [−58, 0]).",
+                "shl {%s}.4s, {%s}.4s, #23" % (n, n)]
+    else:
+        out += ["sub {%s}.4s, {%s}.4s, {k_shifter}.4s" % (n, n)]
+    return out
+
+
+def horner(cs, r, a, b, first_mul):
+    """acc = (...((first_mul·r + cs[0])·r + cs[1])...), fused, in a and b."""
+    out = ["mov {%s}.16b, {k_%s}.16b" % (a, cs[0]),
+           "fmla {%s}.4s, {k_%s}.4s, {%s}.4s" % (a, first_mul, r)]
+    cur, nxt = a, b
+    for c in cs[1:]:
+        out.append("mov {%s}.16b, {k_%s}.16b" % (nxt, c))
+        out.append("fmla {%s}.4s, {%s}.4s, {%s}.4s" % (nxt, cur, r))
+        cur, nxt = nxt, cur
+    return out, cur
+
+
+def scale2n(v, n, h, out):
+    return [
+        "// v·2^n as (v·2^h)·2^(n−h) with h = n>>1: the first product is exact,",
+        "// so the result is rounded once, with gradual underflow.",
+        "sshr {%s}.4s, {%s}.4s, #1" % (h, n),
+        "sub {%s}.4s, {%s}.4s, {%s}.4s" % (n, n, h),
+        "add {%s}.4s, {%s}.4s, {k_bias}.4s" % (h, h),
+        "shl {%s}.4s, {%s}.4s, #23" % (h, h),
+        "add {%s}.4s, {%s}.4s, {k_bias}.4s" % (n, n),
+        "shl {%s}.4s, {%s}.4s, #23" % (n, n),
+        "fmul {%s}.4s, {%s}.4s, {%s}.4s" % (v, v, h),
+        "fmul {%s}.4s, {%s}.4s, {%s}.4s" % (out, v, n),
+    ]
+
+
+def recip(d, y, tmp):
+    return ["// y ≈ 1/d: FRECPE's 8 bits, one Newton step (FRECPS = 2 − d·y) to ~16.",
+            "frecpe {%s}.4s, {%s}.4s" % (y, d),
+            "frecps {%s}.4s, {%s}.4s, {%s}.4s" % (tmp, d, y),
+            "fmul {%s}.4s, {%s}.4s, {%s}.4s" % (y, y, tmp)]
+
+
+REDUCE_CONSTS = [("shifter", "expShifter"), ("log2e", "expLog2e"), ("ln2hi", "expLn2Hi"), ("ln2lo", "expLn2Lo")]
+EXP_POLY = [("c6", "expC6"), ("c5", "expC5"), ("c4", "expC4"), ("c3", "expC3"), ("c2", "expC2"), ("c1", "expC1")]
+EXP_CONSTS = [("min", "expMin"), ("max", "expMax")] + REDUCE_CONSTS + EXP_POLY + [("one", 0x3f800000), ("bias", 127)]
+
+# ---- Exp: x in place, temporaries t0..t3 ----
+poly, v = horner(["c5", "c4", "c3", "c2", "c1", "one"], "x", "t2", "t3", "c6")
+EXP_BODY = [
+    "// Clamp to [expMin, expMax]; FMAX/FMIN keep NaN, which then flows",
+    "// through every step below to the result.",
+    "fmax {x}.4s, {x}.4s, {k_min}.4s",
+    "fmin {x}.4s, {x}.4s, {k_max}.4s",
+] + reduce("x", "t0", "t1") + ["// e^r ≈ 1 + r·p(r), Horner with fused steps."] + poly + scale2n(v, "t0", "t1", "x")
+
+
+def exp_kernel(name, doc, kind="map", args=(), pre=()):
+    return Kernel(name, doc, EXP_CONSTS, list(pre) + EXP_BODY, 4, kind, args,
+                  tailfill=(0xff800000, "-Inf, whose e^(−Inf−m) = 0 adds nothing") if kind != "map" else None)
+
+
+exp = exp_kernel("Exp", [
+    "ExpNEON: dst[i] = e^src[i] as kernel's exp32 computes it: clamp, reduce",
+    "x = n·ln2 + r, e^r by the degree-6 polynomial, scale by 2^n."])
+
+# ---- Tanh: temporaries t0 (the tiny mask), t1 (z, r, w), t2 (s), t3..t7 ----
+q, qv = horner(["m6", "m5", "m4", "m3", "m2"], "t1", "t3", "t4", "m7")
+r2 = "t4" if qv == "t3" else "t3"
+tanh_body = [
+    "// a = |x|; z = max(−2a, clamp); t0 = (a < tanhTiny), where x is returned",
+    "// as is (NaN compares false and keeps the computed NaN).",
+    "fabs {t0}.4s, {x}.4s",
+    "fadd {t1}.4s, {t0}.4s, {t0}.4s",
+    "fneg {t1}.4s, {t1}.4s",
+    "fmax {t1}.4s, {t1}.4s, {k_clamp}.4s",
+    "fcmgt {t0}.4s, {k_tiny}.4s, {t0}.4s",
+] + reduce("t1", "t2", "t3", biased_pow2=True) + ["// w = expm1(r) ≈ r + r²·q(r)."] + q + [
+    "fmul {%s}.4s, {t1}.4s, {t1}.4s" % r2,
+    "fmla {t1}.4s, {%s}.4s, {%s}.4s" % (r2, qv),
+    "// tanh(a) = num/den, num = (1−s) − s·w, den = (1+s) + s·w, since",
+    "// e^(−2a) = s·(1+w); the quotient compensated as tanhQuotient does.",
+    "fsub {t3}.4s, {k_one}.4s, {t2}.4s",
+    "fadd {t4}.4s, {k_one}.4s, {t2}.4s",
+    "mov {t5}.16b, {t3}.16b",
+    "fmls {t5}.4s, {t2}.4s, {t1}.4s",
+    "mov {t6}.16b, {t4}.16b",
+    "fmla {t6}.4s, {t2}.4s, {t1}.4s",
+] + recip("t6", "t7", "t6") + [
+    "// q0 = num·y; ρ = ((1−s) − q0·(1+s)) − s·w − (q0·s)·w; q0 + ρ·y.",
+    "fmul {t5}.4s, {t5}.4s, {t7}.4s",
+    "mov {t6}.16b, {t3}.16b",
+    "fmls {t6}.4s, {t5}.4s, {t4}.4s",
+    "fmls {t6}.4s, {t2}.4s, {t1}.4s",
+    "fmul {t3}.4s, {t5}.4s, {t2}.4s",
+    "fmls {t6}.4s, {t3}.4s, {t1}.4s",
+    "fmla {t5}.4s, {t6}.4s, {t7}.4s",
+    "// x's sign onto tanh|x| (≥ 0), and x itself where |x| < tanhTiny.",
+    "bit {t5}.16b, {x}.16b, {k_sign}.16b",
+    "bif {x}.16b, {t5}.16b, {t0}.16b",
+]
+tanh = Kernel("Tanh", [
+    "TanhNEON: dst[i] = tanh(src[i]) as kernel's tanh32 computes it, from",
+    "expm1 of the reduced −2|x| and a compensated quotient."],
+    [("clamp", "tanhClamp")] + REDUCE_CONSTS + [("m7", "expm1C7"), ("m6", "expm1C6"), ("m5", "expm1C5"),
+                                               ("m4", "expm1C4"), ("m3", "expm1C3"), ("m2", "expm1C2"),
+                                               ("one", 0x3f800000), ("sign", 0x80000000), ("tiny", "tanhTiny")],
+    tanh_body, 8)
+
+# ---- Sigmoid: temporaries t0..t4 ----
+poly, v = horner(["c5", "c4", "c3", "c2", "c1", "one"], "t0", "t2", "t3", "c6")
+other = "t3" if v == "t2" else "t2"
+sig_body = [
+    "// z = max(−|x|, expMin).",
+    "orr {t0}.16b, {x}.16b, {k_sign}.16b",
+    "fmax {t0}.4s, {t0}.4s, {k_min}.4s",
+] + reduce("t0", "t1", other) + ["// e = e^z as in Exp."] + poly + scale2n(v, "t1", other, v) + [
+    "// num = (x < 0 ? e : 1); dh + dl = 1 + e exactly (Fast2Sum).",
+    "fcmlt {t1}.4s, {x}.4s, #0.0",
+    "mov {t0}.16b, {k_one}.16b",
+    "bit {t0}.16b, {%s}.16b, {t1}.16b" % v,
+    "fadd {%s}.4s, {%s}.4s, {k_one}.4s" % (other, v),
+    "fsub {t1}.4s, {k_one}.4s, {%s}.4s" % other,
+    "fadd {t1}.4s, {t1}.4s, {%s}.4s" % v,
+] + recip(other, v, "t4") + [
+    "// q0 = num·y; ρ = (num − q0·dh) − q0·dl; q0 + ρ·y, as sigmoidQuotient.",
+    "fmul {x}.4s, {t0}.4s, {%s}.4s" % v,
+    "fmls {t0}.4s, {x}.4s, {%s}.4s" % other,
+    "fmls {t0}.4s, {x}.4s, {t1}.4s",
+    "fmla {x}.4s, {t0}.4s, {%s}.4s" % v,
+]
+sigmoid = Kernel("Sigmoid", [
+    "SigmoidNEON: dst[i] = 1/(1+e^−src[i]) as kernel's sigmoid32 computes it:",
+    "e = e^−|x| as in Exp, then num/(1+e) with num = e or 1 by the sign of x."],
+    [("sign", 0x80000000), ("min", "expMin")] + REDUCE_CONSTS + EXP_POLY + [("one", 0x3f800000), ("bias", 127)],
+    sig_body, 5)
+
+SHIFT = ["// x − m (exact where it matters: m ≥ x, both float32).", "fsub {x}.4s, {x}.4s, {k_m}.4s"]
+expshiftsum = exp_kernel("ExpShiftSum", [
+    "ExpShiftSumNEON: Softmax's pass 2, dst[i] = e^(src[i]−m) as ExpNEON",
+    "computes it, returning their sum (four lane sums, added at the end)."], "expsum", ["m"], SHIFT)
+sumexpshift = exp_kernel("SumExpShift", [
+    "SumExpShiftNEON: LogSoftmax's and LogSumExp's pass 2, Σ e^(x[i]−m),",
+    "storing nothing."], "sum", ["m"], SHIFT)
+shiftsub = Kernel("ShiftSub", [
+    "ShiftSubNEON: LogSoftmax's pass 3, dst[i] = (src[i] − m) − ls."], [],
+    ["fsub {x}.4s, {x}.4s, {k_m}.4s", "fsub {x}.4s, {x}.4s, {k_ls}.4s"], 0, "map", ["m", "ls"], unroll=4)
+
+files = {
+    "asm/exp_neon_arm64.s": ("ExpNEON", [exp]),
+    "asm/tanh_neon_arm64.s": ("TanhNEON", [tanh]),
+    "asm/sigmoid_neon_arm64.s": ("SigmoidNEON", [sigmoid]),
+    "asm/softmax_neon_arm64.s": ("ExpShiftSumNEON, SumExpShiftNEON and ShiftSubNEON", [expshiftsum, sumexpshift, shiftsub]),
+}
+for path, (what, ks) in files.items():
+    L = []
+    header(L, what)
+    for k in ks:
+        emit(k, L)
+    text = "\n".join(L) + "\n"
+    # Labels must be unique per file: prefix them with the kernel's name.
+    if len(ks) > 1:
+        parts = text.split("// func ")
+        for i in range(1, len(parts)):
+            name = parts[i].split("NEON(")[0].lower()
+            labels = r"(loop|vectors|vector|tail|tailcompute|done)"
+            parts[i] = re.sub(r"^" + labels + ":", name + r"_\1:", parts[i], flags=re.M)
+            parts[i] = re.sub(r"^(\t(?:B\w*|CBZ\s+N,)\s+)" + labels + "$", r"\1" + name + r"_\2", parts[i], flags=re.M)
+        text = "// func ".join(parts)
+    open(path, "w").write(text)
+subprocess.run(["go", "run", "./internal/neonasm/cmd/neonword", "-fix"] + list(files), check=True)
