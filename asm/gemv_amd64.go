@@ -12,7 +12,8 @@ package asm
 //	}
 //
 // It handles eight rows at a time (each load of x feeds eight FMAs) with
-// two accumulators per row, and masks the column tail, so it reads only
+// two accumulators per row, then a group of four and single rows for the
+// remainder, and masks the column tail, so it reads only
 // a[i*stride : i*stride+len(x)] of each row and never the padding between
 // rows. The sums are accumulated in a different order than the loop above.
 // It requires AVX-512 F (and AVX for the final reduction); len(a) must be at
@@ -22,8 +23,9 @@ package asm
 func GemvAVX512(dst, a []float32, stride int, x []float32, accumulate bool)
 
 // GemvAVX2 computes what GemvAVX512 does, with AVX2 and FMA3: eight rows
-// at a time, one accumulator per row, and a VMASKMOVPS column tail that
-// never reads past the end of a row.
+// at a time with one accumulator per row (then four, then one), and a
+// column tail that reloads the row's last 8 columns under an AND mask, so
+// it never reads past the end of a row (rows under 8 columns go scalar).
 //
 //go:noescape
 func GemvAVX2(dst, a []float32, stride int, x []float32, accumulate bool)
@@ -46,7 +48,8 @@ func GemvAVX2(dst, a []float32, stride int, x []float32, accumulate bool)
 func GemvTAVX512(dst, a []float32, stride int, x []float32)
 
 // GemvTAVX2 computes what GemvTAVX512 does, with AVX2 and FMA3 and a
-// VMASKMOVPS column tail that never touches memory past a row or dst.
+// column tail that redoes the last 8 columns under a mask and blends, so
+// it never touches memory past a row or dst (under 8 columns: scalar).
 //
 //go:noescape
 func GemvTAVX2(dst, a []float32, stride int, x []float32)

@@ -104,7 +104,7 @@ notail:
 rows8:
 	// Eight rows at a time.
 	CMPQ ROWS, $8
-	JB   rows1
+	JB   rows4
 	MOVQ A, P
 	LEAQ (A)(S*4), Q
 	ADDQ S, Q                  // Q = row i+5
@@ -194,8 +194,86 @@ r8store:
 	SUBQ    $8, ROWS
 	JMP     rows8
 
+rows4:
+	// Four rows, if at least four of the last rows%8 are left, with two
+	// accumulators each: Y0..Y3 and Y4..Y7.
+	CMPQ   ROWS, $4
+	JB     rows1
+	MOVQ   A, P
+	MOVQ   XB, XP
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	CMPQ   XP, END16
+	JAE    r4col8
+
+r4col16:
+	VMOVUPS     (XP), Y8
+	VMOVUPS     32(XP), Y9
+	VFMADD231PS (P), Y8, Y0
+	VFMADD231PS (P)(S*1), Y8, Y1
+	VFMADD231PS (P)(S*2), Y8, Y2
+	VFMADD231PS (P)(S3*1), Y8, Y3
+	VFMADD231PS 32(P), Y9, Y4
+	VFMADD231PS 32(P)(S*1), Y9, Y5
+	VFMADD231PS 32(P)(S*2), Y9, Y6
+	VFMADD231PS 32(P)(S3*1), Y9, Y7
+	ADDQ        $64, P
+	ADDQ        $64, XP
+	CMPQ        XP, END16
+	JB          r4col16
+
+r4col8:
+	CMPQ        XP, END8
+	JAE         r4tail
+	VMOVUPS     (XP), Y8
+	VFMADD231PS (P), Y8, Y0
+	VFMADD231PS (P)(S*1), Y8, Y1
+	VFMADD231PS (P)(S*2), Y8, Y2
+	VFMADD231PS (P)(S3*1), Y8, Y3
+	ADDQ        $32, P
+	ADDQ        $32, XP
+
+r4tail:
+	// Tail as in the eight-row block.
+	TESTQ TAILB, TAILB
+	JZ    r4reduce
+	ADDQ  TAILB, P
+	MASKFMA((P), Y4)
+	MASKFMA((P)(S*1), Y5)
+	MASKFMA((P)(S*2), Y6)
+	MASKFMA((P)(S3*1), Y7)
+
+r4reduce:
+	// One accumulator per row, then summed horizontally into
+	// X0 = [s0 s1 s2 s3].
+	VADDPS       Y4, Y0, Y0
+	VADDPS       Y5, Y1, Y1
+	VADDPS       Y6, Y2, Y2
+	VADDPS       Y7, Y3, Y3
+	VHADDPS      Y1, Y0, Y0     // rows 0,1 pairwise
+	VHADDPS      Y3, Y2, Y2     // rows 2,3 pairwise
+	VHADDPS      Y2, Y0, Y0     // lane k: rows 0..3, half k of the columns
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS       X1, X0, X0
+
+	// Store (or add to) dst[i..i+3].
+	CMPB    accumulate+80(FP), $0
+	JEQ     r4store
+	VADDPS  (DST), X0, X0
+r4store:
+	VMOVUPS X0, (DST)
+	ADDQ    $16, DST
+	LEAQ    (A)(S*4), A
+	SUBQ    $4, ROWS
+
 rows1:
-	// The last rows%8 rows, one at a time, four accumulators each.
+	// The last rows%4 rows, one at a time, four accumulators each.
 	TESTQ  ROWS, ROWS
 	JZ     done
 	MOVQ   A, P

@@ -3,7 +3,7 @@
 // Gemv (dst = a·x, or dst += a·x) with AVX-512.
 // Requires AVX-512 F (EVEX FMA, K-mask loads) and AVX (VHADDPS,
 // VPERM2F128, VEXTRACTF128 in the reductions). Eight rows are processed
-// together: one load of x feeds eight FMAs whose other operand comes
+// together (then four, then one for the remainder): one load of x feeds eight FMAs whose other operand comes
 // straight from memory, two accumulators per row hide the FMA latency,
 // and the column tail is loaded under a K mask, so nothing past a row's
 // last column (the stride padding, or unmapped memory) is ever read.
@@ -71,7 +71,7 @@ TEXT ·GemvAVX512(SB), NOSPLIT, $0-81
 rows8:
 	// Eight rows at a time.
 	CMPQ ROWS, $8
-	JB   rows1
+	JB   rows4
 	MOVQ A, P
 	LEAQ (A)(S*4), Q
 	ADDQ S, Q                  // Q = row i+5
@@ -196,8 +196,94 @@ r8store:
 	SUBQ    $8, ROWS
 	JMP     rows8
 
+rows4:
+	// Four rows, if at least four of the last rows%8 are left, with two
+	// accumulators each: Z0..Z3 and Z8..Z11.
+	CMPQ   ROWS, $4
+	JB     rows1
+	MOVQ   A, P
+	MOVQ   XB, XP
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	CMPQ   XP, END32
+	JAE    r4col16
+
+r4col32:
+	VMOVUPS     (XP), Z16
+	VMOVUPS     64(XP), Z17
+	VFMADD231PS (P), Z16, Z0
+	VFMADD231PS (P)(S*1), Z16, Z1
+	VFMADD231PS (P)(S*2), Z16, Z2
+	VFMADD231PS (P)(S3*1), Z16, Z3
+	VFMADD231PS 64(P), Z17, Z8
+	VFMADD231PS 64(P)(S*1), Z17, Z9
+	VFMADD231PS 64(P)(S*2), Z17, Z10
+	VFMADD231PS 64(P)(S3*1), Z17, Z11
+	ADDQ        $128, P
+	ADDQ        $128, XP
+	CMPQ        XP, END32
+	JB          r4col32
+
+r4col16:
+	CMPQ        XP, END16
+	JAE         r4tail
+	VMOVUPS     (XP), Z16
+	VFMADD231PS (P), Z16, Z0
+	VFMADD231PS (P)(S*1), Z16, Z1
+	VFMADD231PS (P)(S*2), Z16, Z2
+	VFMADD231PS (P)(S3*1), Z16, Z3
+	ADDQ        $64, P
+	ADDQ        $64, XP
+
+r4tail:
+	// Masked tail as in the eight-row block.
+	KORTESTW    K1, K1
+	JZ          r4reduce
+	VMOVUPS.Z   (XP), K1, Z16
+	VFMADD231PS (P), Z16, K1, Z8
+	VFMADD231PS (P)(S*1), Z16, K1, Z9
+	VFMADD231PS (P)(S*2), Z16, K1, Z10
+	VFMADD231PS (P)(S3*1), Z16, K1, Z11
+
+r4reduce:
+	// One accumulator per row, folded to 8 lanes, then summed
+	// horizontally into X0 = [s0 s1 s2 s3].
+	VADDPS        Z8, Z0, Z0
+	VADDPS        Z9, Z1, Z1
+	VADDPS        Z10, Z2, Z2
+	VADDPS        Z11, Z3, Z3
+	VEXTRACTF64X4 $1, Z0, Y8
+	VEXTRACTF64X4 $1, Z1, Y9
+	VEXTRACTF64X4 $1, Z2, Y10
+	VEXTRACTF64X4 $1, Z3, Y11
+	VADDPS        Y8, Y0, Y0
+	VADDPS        Y9, Y1, Y1
+	VADDPS        Y10, Y2, Y2
+	VADDPS        Y11, Y3, Y3
+	VHADDPS       Y1, Y0, Y0     // rows 0,1 pairwise
+	VHADDPS       Y3, Y2, Y2     // rows 2,3 pairwise
+	VHADDPS       Y2, Y0, Y0     // lane k: rows 0..3, half k of the columns
+	VEXTRACTF128  $1, Y0, X1
+	VADDPS        X1, X0, X0
+
+	// Store (or add to) dst[i..i+3].
+	CMPB    accumulate+80(FP), $0
+	JEQ     r4store
+	VADDPS  (DST), X0, X0
+r4store:
+	VMOVUPS X0, (DST)
+	ADDQ    $16, DST
+	LEAQ    (A)(S*4), A
+	SUBQ    $4, ROWS
+
 rows1:
-	// The last rows%8 rows, one at a time, four accumulators each.
+	// The last rows%4 rows, one at a time, four accumulators each.
 	TESTQ  ROWS, ROWS
 	JZ     done
 	MOVQ   A, P

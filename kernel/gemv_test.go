@@ -521,3 +521,39 @@ func FuzzGemv(f *testing.F) {
 		})
 	})
 }
+
+func ExampleGemv() {
+	// A 2×3 matrix stored with stride 4: the fourth element of each row
+	// is padding, which Gemv never reads.
+	a := kernel.Matrix{Rows: 2, Cols: 3, Stride: 4, Data: []float32{
+		1, 2, 3, -1,
+		4, 5, 6,
+	}}
+	x := []float32{1, 0, -1}
+	dst := make([]float32, 2)
+	kernel.Gemv(dst, a, x)
+	fmt.Println(dst)
+	// Output: [-2 -2]
+}
+
+func ExampleGemvAdd() {
+	// An RNN step: h = W_hx·x + W_hh·h_prev, with no temporary.
+	whx := kernel.MatrixFrom(2, 2, []float32{1, 0, 0, 1})
+	whh := kernel.MatrixFrom(2, 2, []float32{0.5, 0, 0, 0.5})
+	x, hPrev := []float32{1, 2}, []float32{4, 8}
+	h := make([]float32, 2)
+	kernel.Gemv(h, whx, x)
+	kernel.GemvAdd(h, whh, hPrev)
+	fmt.Println(h)
+	// Output: [3 6]
+}
+
+func ExampleGemvT() {
+	// dst = aᵀ·x: backpropagating the gradient x of y = a·v gives aᵀ·x.
+	a := kernel.MatrixFrom(2, 3, []float32{1, 2, 3, 4, 5, 6})
+	x := []float32{1, -1}
+	dst := make([]float32, 3)
+	kernel.GemvT(dst, a, x)
+	fmt.Println(dst)
+	// Output: [-3 -3 -3]
+}
