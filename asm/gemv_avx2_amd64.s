@@ -1,9 +1,10 @@
 //go:build !purego && !noasm
 
 // Gemv (dst = a·x, or dst += a·x) with AVX2 and FMA3.
-// Requires AVX, AVX2 and FMA3. Eight rows are processed together: one
-// load of x feeds eight FMAs whose other operand comes straight from
-// memory, one accumulator per row (eight independent FMA chains).
+// Requires AVX, AVX2 and FMA3. Eight rows are processed together (then
+// four, then one for the remainder): one load of x feeds eight FMAs whose
+// other operand comes straight from memory, one accumulator per row
+// (eight independent FMA chains).
 //
 // Nothing past a row's last column (the stride padding, or unmapped
 // memory) is ever read. The column tail (cols%8 columns) is loaded as the

@@ -3,10 +3,11 @@
 // Gemv (dst = a·x, or dst += a·x) with AVX-512.
 // Requires AVX-512 F (EVEX FMA, K-mask loads) and AVX (VHADDPS,
 // VPERM2F128, VEXTRACTF128 in the reductions). Eight rows are processed
-// together (then four, then one for the remainder): one load of x feeds eight FMAs whose other operand comes
-// straight from memory, two accumulators per row hide the FMA latency,
-// and the column tail is loaded under a K mask, so nothing past a row's
-// last column (the stride padding, or unmapped memory) is ever read.
+// together (then four, then one for the remainder): one load of x feeds
+// eight FMAs whose other operand comes straight from memory, two
+// accumulators per row hide the FMA latency, and the column tail is
+// loaded under a K mask, so nothing past a row's last column (the stride
+// padding, or unmapped memory) is ever read.
 
 #include "textflag.h"
 
