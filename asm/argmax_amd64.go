@@ -24,7 +24,8 @@ func ArgmaxAVX512(x []float32) int
 
 // ArgmaxAVX2 is ArgmaxAVX512 for AVX2: the maximum as MaxAVX2 computes
 // it, then a search for the first element equal to it (or the first NaN),
-// with VMASKMOVPS tails that never read past len(x).
+// with tails that never read past len(x) (the last 8 elements again, or
+// one at a time below 8).
 //
 //	best := -1
 //	for i, v := range x {

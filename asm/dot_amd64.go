@@ -17,8 +17,10 @@ package asm
 //go:noescape
 func DotAVX512(x, y []float32) float32
 
-// DotAVX2 is DotAVX512 for AVX2+FMA3: eight 8-lane accumulators and a
-// VMASKMOVPS tail that never reads past len(x). len(y) must be ≥ len(x).
+// DotAVX2 is DotAVX512 for AVX2+FMA3: eight 8-lane accumulators, and a
+// tail that never reads past len(x): the last 8 elements again with the
+// ones already counted masked to zero, or a scalar loop below 8 elements.
+// len(y) must be ≥ len(x).
 //
 //	var s float32
 //	for i := range x {

@@ -22,8 +22,9 @@ func MaxAVX512(x []float32) float32
 
 // MaxAVX2 is MaxAVX512 for AVX2: VMAXPS for the maximum, and an
 // unordered compare of each pair of vectors OR-ed into a flag to notice
-// NaNs (VMAXPS alone would lose them). Its VMASKMOVPS tail never reads
-// past len(x).
+// NaNs (VMAXPS alone would lose them). Its tail never reads past len(x):
+// it takes the last 8 elements again (max does not mind), or goes one
+// element at a time below 8.
 //
 //	m := float32(math.Inf(-1))
 //	for _, v := range x {

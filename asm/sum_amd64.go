@@ -14,8 +14,9 @@ package asm
 //go:noescape
 func SumAVX512(x []float32) float32
 
-// SumAVX2 is SumAVX512 for AVX2: eight 8-lane accumulators and a
-// VMASKMOVPS tail that never reads past len(x).
+// SumAVX2 is SumAVX512 for AVX2: eight 8-lane accumulators, and a tail
+// that never reads past len(x): the last 8 elements again with the ones
+// already counted masked to zero, or a scalar loop below 8 elements.
 //
 //	var s float32
 //	for i := range x {
