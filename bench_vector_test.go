@@ -100,6 +100,13 @@ func reportCPUPerElem(b *testing.B, n int, cpu0 float64) {
 	}
 }
 
+// reportCPUPerOp reports ns per call over the CPU time used since cpu0.
+func reportCPUPerOp(b *testing.B, cpu0 float64) {
+	if cpu := processCPU() - cpu0; cpu > 0 {
+		b.ReportMetric(cpu*1e9/float64(b.N), "cpu-ns/op")
+	}
+}
+
 // BenchmarkSmall measures each kernel at n=16 against the loop a caller
 // would write inline (impl=inline), to bound the cost of the call, the
 // checks and the dispatch.
@@ -109,9 +116,11 @@ func BenchmarkSmall(b *testing.B) {
 	small := func(name string, inline, kern func()) {
 		b.Run("kernel="+name+"/n=16", func(b *testing.B) {
 			b.Run("impl=inline", func(b *testing.B) {
+				cpu0 := processCPU()
 				for b.Loop() {
 					inline()
 				}
+				reportCPUPerOp(b, cpu0)
 			})
 			for _, l := range kernel.Available() {
 				restore, err := kernel.SetLevel(l)
@@ -119,9 +128,11 @@ func BenchmarkSmall(b *testing.B) {
 					b.Fatal(err)
 				}
 				b.Run("impl="+l.String(), func(b *testing.B) {
+					cpu0 := processCPU()
 					for b.Loop() {
 						kern()
 					}
+					reportCPUPerOp(b, cpu0)
 				})
 				restore()
 			}
