@@ -17,17 +17,17 @@ TEXT ·ScaleAVX2(SB), NOSPLIT, $0-32
 	VBROADCASTSS alpha+0(FP), ALPHA
 
 	// Main loop: 32 elements per iteration, multiplied from memory and
-	// stored back.
+	// stored back, vector by vector.
 loop32:
 	CMPQ    N, $32
 	JB      loop8
 	VMULPS  0(X_PTR), ALPHA, Y0
-	VMULPS  32(X_PTR), ALPHA, Y1
-	VMULPS  64(X_PTR), ALPHA, Y2
-	VMULPS  96(X_PTR), ALPHA, Y3
 	VMOVUPS Y0, 0(X_PTR)
+	VMULPS  32(X_PTR), ALPHA, Y1
 	VMOVUPS Y1, 32(X_PTR)
+	VMULPS  64(X_PTR), ALPHA, Y2
 	VMOVUPS Y2, 64(X_PTR)
+	VMULPS  96(X_PTR), ALPHA, Y3
 	VMOVUPS Y3, 96(X_PTR)
 	ADDQ    $128, X_PTR
 	SUBQ    $32, N

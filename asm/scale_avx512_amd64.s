@@ -17,17 +17,17 @@ TEXT ·ScaleAVX512(SB), NOSPLIT, $0-32
 	VBROADCASTSS alpha+0(FP), ALPHA
 
 	// Main loop: 64 elements per iteration, multiplied from memory and
-	// stored back.
+	// stored back, vector by vector.
 loop64:
 	CMPQ    N, $64
 	JB      loop16
 	VMULPS  0(X_PTR), ALPHA, Z0
-	VMULPS  64(X_PTR), ALPHA, Z1
-	VMULPS  128(X_PTR), ALPHA, Z2
-	VMULPS  192(X_PTR), ALPHA, Z3
 	VMOVUPS Z0, 0(X_PTR)
+	VMULPS  64(X_PTR), ALPHA, Z1
 	VMOVUPS Z1, 64(X_PTR)
+	VMULPS  128(X_PTR), ALPHA, Z2
 	VMOVUPS Z2, 128(X_PTR)
+	VMULPS  192(X_PTR), ALPHA, Z3
 	VMOVUPS Z3, 192(X_PTR)
 	ADDQ    $256, X_PTR
 	SUBQ    $64, N
