@@ -2,7 +2,10 @@
 """PyTorch timing (and parity fixtures) for simdcore's rnn package.
 
 Run by hand with Debian's python3-torch (apt-get install -y python3-torch),
-one thread, in the same sitting as the Go benchmark:
+one thread, in the same sitting as the Go benchmark. Install
+libopenblas0-pthread too, as PEERS.md's measurements did: without it
+Debian's torch links the unoptimised reference BLAS (libblas3) and runs
+several times slower, which would flatter simdcore.
 
     /usr/bin/python3 bench/peers/torch_rnn.py            # timings
     /usr/bin/python3 bench/peers/torch_rnn.py --fixtures testdata/rnn_torch.json
@@ -14,16 +17,33 @@ rounds, each round the mean of `reps` calls after a warm-up; both wall time
 and process CPU time (time.process_time, steadier on a shared machine) are
 printed.
 
+Interleaved with the Go benchmark (the figures BENCHMARKS.md records):
+
+    /usr/bin/python3 bench/peers/torch_rnn.py --interleave 5
+
+runs, 5 times in turn, this script's timings and
+`go test -run '^$' -bench '^BenchmarkRNN$' -count 1 .` from the module root,
+then prints the median of each figure (wall and CPU time) and the ratios
+torch/simdcore, so that both sides see the same machine load.
+
 Fixtures: small networks in several topologies (stacked, bidirectional,
 relu, no bias) with their weights under torch.nn.RNN's names, an input and
 torch's output and h_n, written as JSON for rnn's TestTorchParity.
 """
 import argparse
 import json
+import os
+import re
 import statistics
+import subprocess
 import time
 
-import torch
+# One thread everywhere: torch.set_num_threads covers OpenMP; OpenBLAS's
+# own pool needs its variable set before the library loads.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import torch  # noqa: E402
 
 
 def time_rnn(d, h, t, b, rounds=7, reps=None):
@@ -46,13 +66,55 @@ def time_rnn(d, h, t, b, rounds=7, reps=None):
     return statistics.median(res), statistics.median(cpu)
 
 
-def timings():
+SHAPES = [(256, 256, 1), (256, 256, 32), (1024, 1024, 1)]
+
+
+def timings(quiet=False):
     torch.set_num_threads(1)
-    print(f"torch {torch.__version__}, threads {torch.get_num_threads()}")
-    for d, h, b in [(256, 256, 1), (256, 256, 32), (1024, 1024, 1)]:
-        s, c = time_rnn(d, h, 100, b)
-        print(f"torch_rnn D={d} H={h} T=100 batch={b}: {s*1e6:.1f} us/seq (whole batch), "
-              f"{c*1e6:.1f} cpu-us/seq, {s*1e6/100:.2f} us/step")
+    if not quiet:
+        print(f"torch {torch.__version__}, threads {torch.get_num_threads()}")
+    out = {}
+    for d, h, b in SHAPES:
+        s, c = time_rnn(d, h, 100, b, rounds=3 if quiet else 7)
+        out[(d, h, b)] = (s * 1e6, c * 1e6)
+        if not quiet:
+            print(f"torch_rnn D={d} H={h} T=100 batch={b}: {s*1e6:.1f} us/seq (whole batch), "
+                  f"{c*1e6:.1f} cpu-us/seq, {s*1e6/100:.2f} us/step")
+    return out
+
+
+def go_timings(root):
+    """One run of BenchmarkRNN; returns {(d,h,b): (us/seq, cpu-us/seq)}."""
+    res = subprocess.run(["go", "test", "-run", "^$", "-bench", "^BenchmarkRNN$", "-count", "1", "."],
+                         cwd=root, capture_output=True, text=True, check=True).stdout
+    out = {}
+    for line in res.splitlines():
+        m = re.match(r"BenchmarkRNN/D=(\d+)_H=(\d+)_T=100/batch=(\d+)\S*\s", line)
+        if not m:
+            continue
+        wall = float(re.search(r"([\d.]+) us/seq", line).group(1))
+        cpu = float(re.search(r"([\d.]+) cpu-us/seq", line).group(1))
+        out[tuple(int(g) for g in m.groups())] = (wall, cpu)
+    return out
+
+
+def interleave(n):
+    root = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+    torch_runs, go_runs = [], []
+    for i in range(n):
+        torch_runs.append(timings(quiet=True))
+        go_runs.append(go_timings(root))
+        print(f"round {i+1}/{n}: torch {torch_runs[-1]}\n           go    {go_runs[-1]}", flush=True)
+    print(f"\ntorch {torch.__version__} one thread vs simdcore (SetThreads(1)), median of {n} interleaved rounds")
+    print("| shape | torch us/seq | simdcore us/seq | speed-up (wall) | torch cpu-us | simdcore cpu-us | speed-up (CPU) |")
+    print("|---|---|---|---|---|---|---|")
+    for key in SHAPES:
+        tw = statistics.median(r[key][0] for r in torch_runs)
+        tc = statistics.median(r[key][1] for r in torch_runs)
+        gw = statistics.median(r[key][0] for r in go_runs)
+        gc = statistics.median(r[key][1] for r in go_runs)
+        d, h, b = key
+        print(f"| D={d} H={h} T=100 batch={b} | {tw:.0f} | {gw:.0f} | {tw/gw:.2f}× | {tc:.0f} | {gc:.0f} | {tc/gc:.2f}× |")
 
 
 def fixtures(path):
@@ -84,8 +146,11 @@ def fixtures(path):
 if __name__ == "__main__":
     ap = argparse.ArgumentParser()
     ap.add_argument("--fixtures", help="write parity fixtures to this JSON file instead of timing")
+    ap.add_argument("--interleave", type=int, default=0, help="alternate N rounds with the Go benchmark")
     a = ap.parse_args()
     if a.fixtures:
         fixtures(a.fixtures)
+    elif a.interleave:
+        interleave(a.interleave)
     else:
         timings()
