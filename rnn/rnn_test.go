@@ -306,3 +306,28 @@ func TestTruncatedFullEquals(t *testing.T) {
 	require.Equal(t, full.Params(), k6.Params())
 	require.NotEqual(t, full.Cells[0].Whh.Data, k1.Cells[0].Whh.Data)
 }
+
+// TestEmpty: T = 0 is valid for Forward, ForwardBatch and Trace and
+// gives empty results.
+func TestEmpty(t *testing.T) {
+	for _, cfg := range []Config{{Input: 3, Hidden: 4, Output: 2}, {Input: 3, Hidden: 4, Layers: 3, Bidirectional: true}} {
+		n, err := New(cfg, 1)
+		require.NoError(t, err)
+		x := kernel.NewMatrix(0, 3)
+		y, err := n.Forward(x)
+		require.NoError(t, err)
+		require.Equal(t, 0, y.Rows)
+		require.Equal(t, n.Config().OutWidth(), y.Cols)
+		ys, err := n.ForwardBatch([]kernel.Matrix{x, x})
+		require.NoError(t, err)
+		require.Len(t, ys, 2)
+		tr, err := n.Trace(x)
+		require.NoError(t, err)
+		dx, err := n.Backward(tr, kernel.NewMatrix(0, n.Config().OutWidth()), n.NewGrad())
+		require.NoError(t, err)
+		require.Equal(t, 0, dx.Rows)
+		out, err := n.ForwardBatch(nil)
+		require.NoError(t, err)
+		require.Empty(t, out)
+	}
+}
