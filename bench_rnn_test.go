@@ -8,16 +8,18 @@ package simdcore_test
 //
 //	go test -run '^$' -bench 'RNN' -count 6 . | tee rnn.txt
 //
-// Reported metrics: us/seq (one sequence, or the whole batch of 32),
-// cpu-us/seq (process CPU time per sequence, steadier than wall time on
-// a machine shared with other jobs), us/step, and bound-frac, the fraction of the bound
+// Reported metrics: us/seq (wall time for one sequence, or for the whole
+// batch of 32), cpu-us/seq (process CPU time, steadier than wall time on
+// a machine shared with other jobs), us/step, and bound-frac: the bound
+// divided by the CPU time, where the bound (in cycles, converted with a
+// clock probe taken in the same run) is
 //
-//	T·(4·H² bytes / L2 bandwidth + 2·D·H FLOP / FMA peak) (per sequence of a batch of 1)
+//	batch 1:  T·(4·H² bytes / 64 B/cycle + 2·D·H FLOP / 64 FLOP/cycle)
 //
-// that streams W_hh from cache once per step and does the input
-// projection at the FMA peak; for batch 32, 2·T·B·(D+H)·H FLOP at the
-// FMA peak. The rates are this machine's (BENCHMARKS.md: Zen 5 at
-// ≈ 4.2 GHz, 64 B/cycle L2, 64 FLOP/cycle zmm FMA).
+// W_hh streamed from L2 once per step plus the input projection at the
+// AVX-512 FMA peak, and for batch B, 2·T·B·(D+H)·H FLOP at the FMA peak.
+// The rates are this machine's (BENCHMARKS.md: Zen 5, 64 B/cycle from
+// L2, 64 FLOP/cycle with zmm FMAs).
 
 import (
 	"fmt"
@@ -28,10 +30,18 @@ import (
 )
 
 const (
-	rnnClock    = 4.2e9 // Hz, BENCHMARKS.md's probe
-	rnnL2Bytes  = 64    // bytes/cycle from L2
-	rnnFMAFlops = 64    // FLOP/cycle, AVX-512
+	rnnL2Bytes  = 64 // bytes/cycle from L2
+	rnnFMAFlops = 64 // FLOP/cycle, AVX-512
 )
+
+// rnnClock returns the core clock measured now, or BENCHMARKS.md's
+// 4.2 GHz where there is no probe.
+func rnnClock() float64 {
+	if hz := gemmClockHz(); hz > 0 {
+		return hz
+	}
+	return 4.2e9
+}
 
 func rnnNet(b *testing.B, d, h int) *rnn.Net {
 	n, err := rnn.New(rnn.Config{Input: d, Hidden: h, Activation: rnn.Tanh}, 1)
@@ -45,19 +55,22 @@ func rnnInput(t, d int, seed uint32) kernel.Matrix {
 	return kernel.MatrixFrom(t, d, filled(t*d, seed))
 }
 
-// rnnBound1 returns the batch-1 bound in seconds per sequence.
+// rnnBound1 returns the batch-1 bound in cycles per sequence.
 func rnnBound1(t, d, h int) float64 {
-	stream := float64(4*h*h) / rnnL2Bytes / rnnClock
-	proj := float64(2*d*h) / rnnFMAFlops / rnnClock
-	return float64(t) * (stream + proj)
+	return float64(t) * (float64(4*h*h)/rnnL2Bytes + float64(2*d*h)/rnnFMAFlops)
 }
 
-func reportRNN(b *testing.B, t int, bound, cpu0 float64) {
+// reportRNN reports the metrics for a bound of boundCycles per
+// iteration; cpu0 is processCPU() before the loop.
+func reportRNN(b *testing.B, t int, boundCycles, cpu0 float64) {
 	sec := b.Elapsed().Seconds() / float64(b.N)
+	cpu := (processCPU() - cpu0) / float64(b.N)
 	b.ReportMetric(sec*1e6, "us/seq")
-	b.ReportMetric((processCPU()-cpu0)/float64(b.N)*1e6, "cpu-us/seq")
+	b.ReportMetric(cpu*1e6, "cpu-us/seq")
 	b.ReportMetric(sec*1e6/float64(t), "us/step")
-	b.ReportMetric(bound/sec, "bound-frac")
+	if cpu > 0 {
+		b.ReportMetric(boundCycles/rnnClock()/cpu, "bound-frac")
+	}
 }
 
 func BenchmarkRNN(b *testing.B) {
@@ -92,7 +105,7 @@ func BenchmarkRNN(b *testing.B) {
 				}
 			}
 			flops := 2 * float64(T*sz.batch*(sz.d+sz.h)*sz.h)
-			reportRNN(b, T, flops/rnnFMAFlops/rnnClock, cpu0)
+			reportRNN(b, T, flops/rnnFMAFlops, cpu0)
 		})
 	}
 }
