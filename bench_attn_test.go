@@ -22,11 +22,30 @@ package simdcore_test
 import (
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"testing"
 
 	"github.com/simdcore/simdcore/attn"
 	"github.com/simdcore/simdcore/kernel"
 )
+
+// attnLevels is eachLevel, restricted to one level if the environment
+// variable SIMDCORE_BENCH_LEVEL names one (bench/peers/torch_attn.py
+// --interleave sets it, to skip the slow generic prefill).
+func attnLevels(b *testing.B, fn func(b *testing.B)) {
+	only := os.Getenv("SIMDCORE_BENCH_LEVEL")
+	for _, l := range kernel.Available() {
+		if only != "" && l.String() != only {
+			continue
+		}
+		restore, err := kernel.SetLevel(l)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run("level="+l.String(), fn)
+		restore()
+	}
+}
 
 func withThreads(b *testing.B, n int) {
 	old := kernel.Threads()
@@ -47,7 +66,7 @@ func BenchmarkAttnQuery(b *testing.B) {
 	w := make([]float32, n)
 	dst := make([]float32, d)
 	b.Run(fmt.Sprintf("n=%d/d=%d", n, d), func(b *testing.B) {
-		eachLevel(b, func(b *testing.B) {
+		attnLevels(b, func(b *testing.B) {
 			b.ReportAllocs()
 			cpu0 := processCPU()
 			for b.Loop() {
@@ -63,7 +82,7 @@ func BenchmarkAttnQuery(b *testing.B) {
 	// The floor: only the two streaming passes (Gemv over the keys, GemvT
 	// over the values) that Soft makes, without the softmax.
 	b.Run(fmt.Sprintf("n=%d/d=%d/part=gemv+gemvT", n, d), func(b *testing.B) {
-		eachLevel(b, func(b *testing.B) {
+		attnLevels(b, func(b *testing.B) {
 			cpu0 := processCPU()
 			for b.Loop() {
 				kernel.Gemv(w, keys, q)
@@ -85,7 +104,7 @@ func BenchmarkAttnSelf(b *testing.B) {
 		dst := kernel.NewMatrix(T, d)
 		for _, causal := range []bool{false, true} {
 			b.Run(fmt.Sprintf("T=%d/d=%d/causal=%v", T, d, causal), func(b *testing.B) {
-				eachLevel(b, func(b *testing.B) {
+				attnLevels(b, func(b *testing.B) {
 					cpu0 := processCPU()
 					for b.Loop() {
 						if err := attn.SelfAttention(dst, q, k, v, attn.Options{Causal: causal}); err != nil {
@@ -126,7 +145,7 @@ func BenchmarkAttnDecode(b *testing.B) {
 		for _, threads := range []int{1, 2} {
 			b.Run(fmt.Sprintf("n=%d/H=%d/dmodel=%d/threads=%d", n, h, e, threads), func(b *testing.B) {
 				withThreads(b, threads)
-				eachLevel(b, func(b *testing.B) {
+				attnLevels(b, func(b *testing.B) {
 					b.ReportAllocs()
 					cpu0 := processCPU()
 					for b.Loop() {
@@ -151,7 +170,7 @@ func BenchmarkAttnPrefill(b *testing.B) {
 		for _, threads := range []int{1, 2} {
 			b.Run(fmt.Sprintf("T=%d/H=%d/dmodel=%d/causal/threads=%d", T, h, e, threads), func(b *testing.B) {
 				withThreads(b, threads)
-				eachLevel(b, func(b *testing.B) {
+				attnLevels(b, func(b *testing.B) {
 					cpu0 := processCPU()
 					for b.Loop() {
 						if err := m.Forward(dst, x, attn.Options{Causal: true}); err != nil {

@@ -1,10 +1,19 @@
 #!/usr/bin/env python3
 """PyTorch one-thread timings for simdcore's attn package.
 
-Run by hand with Debian's python3-torch (apt-get install -y python3-torch),
-in the same sitting as the Go benchmarks (bench_attn_test.go):
+Run by hand with Debian's python3-torch (apt-get install -y python3-torch)
+and libopenblas0-pthread (without it Debian's torch runs on the reference
+BLAS, several times slower, which would flatter simdcore), in the same
+sitting as the Go benchmarks (bench_attn_test.go):
 
-    /usr/bin/python3 bench/peers/torch_attn.py
+    /usr/bin/python3 bench/peers/torch_attn.py                 # torch only
+    /usr/bin/python3 bench/peers/torch_attn.py --interleave 5  # both, in turn
+
+--interleave N runs, N times in turn, these timings and
+`go test -run '^$' -bench 'BenchmarkAttn' -count 1 .` (from the module
+root, with SIMDCORE_BENCH_LEVEL=avx512 unless --level says otherwise),
+then prints the median CPU time of each workload on both sides and the
+ratio torch/simdcore, so that both see the same machine load.
 
 The same shapes as BenchmarkAttn*, float32, torch.set_num_threads(1),
 under torch.inference_mode():
@@ -29,11 +38,20 @@ Each figure is the median over `rounds` rounds of the mean of `reps` calls
 after a warm-up, as wall time and process CPU time (time.process_time,
 steadier on a machine shared with other jobs).
 """
+import argparse
 import math
+import os
+import re
 import statistics
+import subprocess
 import time
 
-import torch
+# One thread everywhere: OpenBLAS's own pool needs its variable set before
+# the library loads.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import torch  # noqa: E402
 import torch.nn.functional as F
 
 
@@ -54,12 +72,16 @@ def bench(fn, rounds=9, target=0.05):
     return statistics.median(wall), statistics.median(cpu)
 
 
+RESULTS = {}
+
+
 def report(name, res):
     w, c = res
-    print(f"torch_attn {name}: {w*1e6:.2f} us/op, {c*1e6:.2f} cpu-us/op")
+    RESULTS[name] = (w * 1e6, c * 1e6)
+    print(f"torch_attn {name}: {w*1e6:.2f} us/op, {c*1e6:.2f} cpu-us/op", flush=True)
 
 
-def main():
+def timings():
     torch.set_num_threads(1)
     torch.manual_seed(0)
     print(f"torch {torch.__version__}, threads {torch.get_num_threads()}")
@@ -110,5 +132,63 @@ def main():
                    bench(lambda: mha(x, x, x, attn_mask=mask, need_weights=False), rounds=7, target=0.3))
 
 
+# torch workload -> the Go benchmark it is compared with.
+PAIRS = {
+    "query n=1024 d=64 composed": "AttnQuery/n=1024/d=64/level={level}",
+    "self T=256 d=64 full": "AttnSelf/T=256/d=64/causal=false/level={level}",
+    "self T=256 d=64 causal": "AttnSelf/T=256/d=64/causal=true/level={level}",
+    "self T=1024 d=64 full": "AttnSelf/T=1024/d=64/causal=false/level={level}",
+    "self T=1024 d=64 causal": "AttnSelf/T=1024/d=64/causal=true/level={level}",
+    "decode n=1024 H=8 dmodel=512": "AttnDecode/n=1024/H=8/dmodel=512/threads=1/level={level}",
+    "decode n=4096 H=8 dmodel=512": "AttnDecode/n=4096/H=8/dmodel=512/threads=1/level={level}",
+    "prefill T=256 H=8 dmodel=512 causal": "AttnPrefill/T=256/H=8/dmodel=512/causal/threads=1/level={level}",
+    "prefill T=1024 H=8 dmodel=512 causal": "AttnPrefill/T=1024/H=8/dmodel=512/causal/threads=1/level={level}",
+}
+
+
+def go_round(root, level):
+    env = dict(os.environ, SIMDCORE_BENCH_LEVEL=level)
+    out = subprocess.run(["go", "test", "-run", "^$", "-bench", "BenchmarkAttn", "-count", "1", "."],
+                         cwd=root, env=env, capture_output=True, text=True, check=True).stdout
+    res = {}
+    for line in out.splitlines():
+        m = re.match(r"Benchmark(\S+?)-\d+\s+\d+\s+.*?([\d.]+) cpu-us/op\s+([\d.]+) us/op", line)
+        if m:
+            res[m.group(1)] = (float(m.group(3)), float(m.group(2)))
+    return res
+
+
+def interleave(n, level):
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+    torch_runs, go_runs = [], []
+    for i in range(n):
+        RESULTS.clear()
+        timings()
+        torch_runs.append(dict(RESULTS))
+        go_runs.append(go_round(root, level))
+        print(f"round {i+1}/{n} done", flush=True)
+    print(f"\nmedians over {n} interleaved rounds (CPU time; wall time in brackets), simdcore level {level}:")
+    print("| workload | torch cpu-us | simdcore cpu-us | torch/simdcore |")
+    print("|---|---|---|---|")
+    for tname, gpat in PAIRS.items():
+        gname = gpat.format(level=level)
+        tc = [r[tname][1] for r in torch_runs if tname in r]
+        gc = [r[gname][1] for r in go_runs if gname in r]
+        tw = [r[tname][0] for r in torch_runs if tname in r]
+        gw = [r[gname][0] for r in go_runs if gname in r]
+        if not tc or not gc:
+            print(f"| {tname} | missing | missing | |")
+            continue
+        t, g = statistics.median(tc), statistics.median(gc)
+        print(f"| {tname} | {t:.1f} ({statistics.median(tw):.1f}) | {g:.2f} ({statistics.median(gw):.2f}) | {t/g:.2f}× |")
+
+
 if __name__ == "__main__":
-    main()
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--interleave", type=int, default=0)
+    ap.add_argument("--level", default="avx512")
+    a = ap.parse_args()
+    if a.interleave:
+        interleave(a.interleave, a.level)
+    else:
+        timings()
