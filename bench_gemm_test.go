@@ -105,3 +105,4 @@ func BenchmarkGemmTrans(b *testing.B) {
 		}
 	}
 }
+

@@ -190,7 +190,7 @@ type gemmOperands struct {
 // gemmMinFlopsPerThread is the least work (2·m·n·k flops) worth handing to
 // another goroutine: below it, waking a helper costs more than it saves.
 // Set by measurement (BENCHMARKS.md, Gemm).
-const gemmMinFlopsPerThread = 1 << 22
+var gemmMinFlopsPerThread = float64(1 << 22) // a var only so a benchmark can lower it
 
 // gemmTask is one worker's share of a threaded product.
 type gemmTask struct {
