@@ -95,6 +95,18 @@ TEXT ·GemmKernel6x16AVX2(SB), NOSPLIT, $0-112
 	SHLQ $2, LDC // row stride of c in bytes
 	MOVQ m+104(FP), M_CNT
 
+	// Prefetch the m rows of the c tile (64 bytes each) while the k loop
+	// runs (see the AVX-512 kernel).
+	MOVQ C_PTR, DX
+	MOVQ M_CNT, R12
+
+prefetchc:
+	PREFETCHT0 (DX)
+	PREFETCHT0 63(DX) // the second line an unaligned row touches
+	ADDQ       LDC, DX
+	DECQ       R12
+	JNZ        prefetchc
+
 	// Zero the 12 accumulators.
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1

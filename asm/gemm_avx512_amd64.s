@@ -146,6 +146,20 @@ TEXT ·GemmKernel14x32AVX512(SB), NOSPLIT, $0-120
 	MOVQ m+104(FP), M_CNT
 	MOVQ n+112(FP), N_COL
 
+	// Prefetch the m rows of the c tile (128 bytes, 2 or 3 lines, each) while the k loop
+	// runs: for large products c lives in L3 or memory, and the loads and
+	// stores at the end would otherwise wait on it.
+	MOVQ C_PTR, DX
+	MOVQ M_CNT, R12
+
+prefetchc:
+	PREFETCHT0 (DX)
+	PREFETCHT0 64(DX)
+	PREFETCHT0 127(DX) // the third line an unaligned row touches
+	ADDQ       LDC, DX
+	DECQ       R12
+	JNZ        prefetchc
+
 	// Zero the 28 accumulators.
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
