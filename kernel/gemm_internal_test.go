@@ -119,3 +119,28 @@ func BenchmarkGemmSplit(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkGemmNC sweeps nc (the width of the packed b panel) for the
+// 64×512×512 shape, where b's panel is reused over few rows of a.
+func BenchmarkGemmNC(b *testing.B) {
+	a, bm, c := NewMatrix(64, 512), NewMatrix(512, 512), NewMatrix(64, 512)
+	for _, l := range Available()[1:] {
+		restore, _ := SetLevel(l)
+		for _, nc := range []int{0, 96, 128, 192, 256, 512} {
+			b.Run(fmt.Sprintf("nc=%d/level=%v", nc, l), func(b *testing.B) {
+				runtime.LockOSThread()
+				defer runtime.UnlockOSThread()
+				defer SetGemmBlocks(0, 0, nc)()
+				SetThreads(1)
+				defer SetThreads(0)
+				t0 := threadCPUTime()
+				for i := 0; i < b.N; i++ {
+					Gemm(NoTrans, NoTrans, 1, a, bm, 0, c)
+				}
+				spent := threadCPUTime() - t0
+				b.ReportMetric(2*float64(64*512*512)*float64(b.N)/spent.Seconds()/probeHz(), "FLOP/cycle")
+			})
+		}
+		restore()
+	}
+}
