@@ -105,4 +105,3 @@ func BenchmarkGemmTrans(b *testing.B) {
 		}
 	}
 }
-
