@@ -1,10 +1,11 @@
 //go:build !purego && !noasm
 
 // GemvT step (dst += aᵀ·x) with AVX2 and FMA3.
-// Requires AVX, AVX2 and FMA3. Eight rows are added per pass over dst, so
-// dst is loaded and stored once per eight rows: x[i..i+7] are broadcast
-// into Y8..Y15, and for each 8-column tile dst is loaded, the eight rows
-// are added in two FMA chains of four, and the sum is stored.
+// Requires AVX, AVX2 and FMA3. Eight rows are added per pass over dst
+// (then four, then one for the remainder), so dst is loaded and stored
+// once per eight rows: x[i..i+7] are broadcast into Y8..Y15, and for
+// each 8-column tile dst is loaded, the eight rows are added in two FMA
+// chains of four, and the sum is stored.
 //
 // Nothing past a row's last column (the stride padding) or past dst's end
 // is ever touched. The column tail (cols%8 columns) is handled as the last
@@ -50,6 +51,17 @@
 	VFMADD231PS OFF(P)(S*2), Y10, ACC \
 	VFMADD231PS OFF(Q)(S*2), Y15, T \
 	VFMADD231PS OFF(P)(S3*1), Y11, ACC \
+	VADDPS      T, ACC, ACC        \
+	VMOVUPS     ACC, OFF(D)
+
+// TILE4 adds four rows of the 8-column tile at byte offset OFF to dst:
+// ACC = dst + x0·r0 + x1·r1, T = x2·r2 + x3·r3, dst = ACC + T.
+#define TILE4(OFF, ACC, T) \
+	VMOVUPS     OFF(D), ACC        \
+	VMULPS      OFF(P)(S*2), Y10, T \
+	VFMADD231PS OFF(P), Y8, ACC    \
+	VFMADD231PS OFF(P)(S3*1), Y11, T \
+	VFMADD231PS OFF(P)(S*1), Y9, ACC \
 	VADDPS      T, ACC, ACC        \
 	VMOVUPS     ACC, OFF(D)
 
@@ -104,7 +116,7 @@ TEXT ·GemvTAVX2(SB), NOSPLIT, $0-80
 rows8:
 	// Eight rows per pass over dst.
 	CMPQ ROWS, $8
-	JB   rows1
+	JB   rows4
 	VBROADCASTSS (X), Y8
 	VBROADCASTSS 4(X), Y9
 	VBROADCASTSS 8(X), Y10
@@ -180,8 +192,59 @@ r8next:
 	SUBQ $8, ROWS
 	JMP  rows8
 
+rows4:
+	// Four rows in one pass, if at least four of the last rows%8 are left.
+	CMPQ         ROWS, $4
+	JB           rows1
+	VBROADCASTSS (X), Y8
+	VBROADCASTSS 4(X), Y9
+	VBROADCASTSS 8(X), Y10
+	VBROADCASTSS 12(X), Y11
+	MOVQ         A, P
+	MOVQ         DB, D
+	CMPQ         D, END16
+	JAE          r4col8
+
+r4col16:
+	TILE4(0, Y0, Y1)
+	TILE4(32, Y2, Y3)
+	ADDQ $64, P
+	ADDQ $64, D
+	CMPQ D, END16
+	JB   r4col16
+
+r4col8:
+	CMPQ D, END8
+	JAE  r4tail
+	TILE4(0, Y0, Y1)
+	ADDQ $32, P
+	ADDQ $32, D
+
+r4tail:
+	// Tail as in the eight-row block.
+	TESTQ      TAILB, TAILB
+	JZ         r4next
+	ADDQ       TAILB, P
+	ADDQ       TAILB, D
+	VXORPS     Y0, Y0, Y0
+	VXORPS     Y1, Y1, Y1
+	MASKFMA((P), Y8, Y0)
+	MASKFMA((P)(S*1), Y9, Y0)
+	MASKFMA((P)(S*2), Y10, Y1)
+	MASKFMA((P)(S3*1), Y11, Y1)
+	VMOVUPS    (D), Y2
+	VADDPS     Y1, Y0, Y0
+	VADDPS     Y2, Y0, Y0
+	VBLENDVPS  MASK, Y0, Y2, Y0 // tail lanes new, overlapped lanes old
+	VMOVUPS    Y0, (D)
+
+r4next:
+	ADDQ $16, X
+	LEAQ (A)(S*4), A
+	SUBQ $4, ROWS
+
 rows1:
-	// The last rows%8 rows, one pass over dst each: dst += x[i]·row i.
+	// The last rows%4 rows, one pass over dst each: dst += x[i]·row i.
 	TESTQ        ROWS, ROWS
 	JZ           done
 	VBROADCASTSS (X), Y8

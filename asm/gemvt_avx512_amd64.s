@@ -1,11 +1,12 @@
 //go:build !purego && !noasm
 
 // GemvT step (dst += aᵀ·x) with AVX-512.
-// Requires AVX-512 F. Eight rows are added per pass over dst, so dst is
-// loaded and stored once per eight rows of the matrix: x[i..i+7] are
-// broadcast into Z24..Z31, and for each 16-column tile dst is loaded, the
-// eight rows are added in two FMA chains of four (rows 0..3 on dst, rows
-// 4..7 on a product), and the sum is stored. The column tail (cols%16)
+// Requires AVX-512 F. Eight rows are added per pass over dst (then four,
+// then one for the remainder), so dst is loaded and stored once per eight
+// rows of the matrix: x[i..i+7] are broadcast into Z24..Z31, and for
+// each 16-column tile dst is loaded, the eight rows are added in two FMA
+// chains of four (rows 0..3 on dst, rows 4..7 on a product), and the sum
+// is stored. The column tail (cols%16)
 // is loaded and stored under a K mask, so nothing past a row's last
 // column (the stride padding) or past dst's end is ever touched.
 
@@ -45,6 +46,17 @@
 	VADDPS      T, ACC, ACC        \
 	VMOVUPS     ACC, OFF(D)
 
+// TILE4 adds four rows of the 16-column tile at byte offset OFF to dst:
+// ACC = dst + x0·r0 + x1·r1, T = x2·r2 + x3·r3, dst = ACC + T.
+#define TILE4(OFF, ACC, T) \
+	VMOVUPS     OFF(D), ACC        \
+	VMULPS      OFF(P)(S*2), Z26, T \
+	VFMADD231PS OFF(P), Z24, ACC   \
+	VFMADD231PS OFF(P)(S3*1), Z27, T \
+	VFMADD231PS OFF(P)(S*1), Z25, ACC \
+	VADDPS      T, ACC, ACC        \
+	VMOVUPS     ACC, OFF(D)
+
 // func GemvTAVX512(dst, a []float32, stride int, x []float32)
 TEXT ·GemvTAVX512(SB), NOSPLIT, $0-80
 	MOVQ dst_base+0(FP), DB
@@ -75,7 +87,7 @@ TEXT ·GemvTAVX512(SB), NOSPLIT, $0-80
 rows8:
 	// Eight rows per pass over dst.
 	CMPQ ROWS, $8
-	JB   rows1
+	JB   rows4
 	VBROADCASTSS (X), Z24
 	VBROADCASTSS 4(X), Z25
 	VBROADCASTSS 8(X), Z26
@@ -143,8 +155,53 @@ r8next:
 	SUBQ $8, ROWS
 	JMP  rows8
 
+rows4:
+	// Four rows in one pass, if at least four of the last rows%8 are left.
+	CMPQ         ROWS, $4
+	JB           rows1
+	VBROADCASTSS (X), Z24
+	VBROADCASTSS 4(X), Z25
+	VBROADCASTSS 8(X), Z26
+	VBROADCASTSS 12(X), Z27
+	MOVQ         A, P
+	MOVQ         DB, D
+	CMPQ         D, END32
+	JAE          r4col16
+
+r4col32:
+	TILE4(0, Z0, Z1)
+	TILE4(64, Z2, Z3)
+	ADDQ $128, P
+	ADDQ $128, D
+	CMPQ D, END32
+	JB   r4col32
+
+r4col16:
+	CMPQ D, END16
+	JAE  r4tail
+	TILE4(0, Z0, Z1)
+	ADDQ $64, P
+	ADDQ $64, D
+
+r4tail:
+	// Masked tail as in the eight-row block.
+	KORTESTW    K1, K1
+	JZ          r4next
+	VMOVUPS.Z   (D), K1, Z0
+	VMULPS.Z    (P)(S*2), Z26, K1, Z1
+	VFMADD231PS (P), Z24, K1, Z0
+	VFMADD231PS (P)(S3*1), Z27, K1, Z1
+	VFMADD231PS (P)(S*1), Z25, K1, Z0
+	VADDPS      Z1, Z0, Z0
+	VMOVUPS     Z0, K1, (D)
+
+r4next:
+	ADDQ $16, X
+	LEAQ (A)(S*4), A
+	SUBQ $4, ROWS
+
 rows1:
-	// The last rows%8 rows, one pass over dst each: dst += x[i]·row i.
+	// The last rows%4 rows, one pass over dst each: dst += x[i]·row i.
 	TESTQ        ROWS, ROWS
 	JZ           done
 	VBROADCASTSS (X), Z24
