@@ -6,9 +6,9 @@
 // rows of the matrix: x[i..i+7] are broadcast into Z24..Z31, and for
 // each 16-column tile dst is loaded, the eight rows are added in two FMA
 // chains of four (rows 0..3 on dst, rows 4..7 on a product), and the sum
-// is stored. The column tail (cols%16)
-// is loaded and stored under a K mask, so nothing past a row's last
-// column (the stride padding) or past dst's end is ever touched.
+// is stored. The column tail (cols%16) is loaded and stored under a K
+// mask, so nothing past a row's last column (the stride padding) or past
+// dst's end is ever touched.
 
 #include "textflag.h"
 
