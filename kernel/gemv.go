@@ -4,9 +4,16 @@ import "fmt"
 
 // Gemv computes dst = a·x: dst[i] = Σ_j a[i,j]·x[j].
 //
-// len(x) must be a.Cols and len(dst) a.Rows; dst must not overlap x or a.
-// It panics otherwise, naming the sizes. Each dst[i] is a dot product,
-// accumulated (and so rounded) as Dot is.
+// len(x) must be a.Cols and len(dst) a.Rows, a must be well formed
+// (Matrix.Valid), and dst must not overlap x or a's span (padding
+// included). It panics otherwise, naming the sizes, before touching
+// memory. The padding between rows (Stride-Cols elements) is never read.
+//
+// Each dst[i] is summed in float32 in an order that depends on the level
+// (several partial sums, combined at the end), so levels may differ in
+// the last bits; the error is bounded by (Cols+1)·ε·Σ_j |a[i,j]·x[j]|.
+// NaN and Inf propagate as in the plain loop. Gemv of a matrix with no
+// columns sets dst to zeros.
 func Gemv(dst []float32, a Matrix, x []float32) {
 	checkGemv("Gemv", dst, a, x, a.Rows, a.Cols)
 	gemvChunks(dst, a, x, false)
@@ -21,9 +28,12 @@ func GemvAdd(dst []float32, a Matrix, x []float32) {
 }
 
 // GemvT computes dst = aᵀ·x: dst[j] = Σ_i a[i,j]·x[i], the product that
-// backpropagation through a layer needs.
+// backpropagation through a layer needs. dst's previous contents are
+// ignored.
 //
-// len(x) must be a.Rows and len(dst) a.Cols; dst must not overlap x or a.
+// len(x) must be a.Rows and len(dst) a.Cols; the other rules, and the
+// error bound (with Rows terms), are Gemv's. The assembly adds eight rows
+// of a to dst per pass, so dst is read and written once per eight rows.
 func GemvT(dst []float32, a Matrix, x []float32) {
 	checkGemv("GemvT", dst, a, x, a.Cols, a.Rows)
 	raceRead(a.span())
