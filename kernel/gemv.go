@@ -43,6 +43,10 @@ func GemvT(dst []float32, a Matrix, x []float32) {
 	if a.Rows == 0 || a.Cols == 0 {
 		return
 	}
+	if a.Cols <= gemvMaxCols && a.Rows*a.Cols <= maxChunk {
+		gemvT(dst, a, x) // one call: skip the blocking arithmetic
+		return
+	}
 	// Feed blocks of whole row groups and at most gemvMaxCols columns,
 	// so that one assembly call stays short (≤ maxChunk elements).
 	rowsPer := gemvRowsPer(a.Cols)
@@ -107,6 +111,10 @@ func gemvChunks(dst []float32, a Matrix, x []float32, accumulate bool) {
 		if !accumulate {
 			clear(dst)
 		}
+		return
+	}
+	if a.Cols <= gemvMaxCols && a.Rows*a.Cols <= maxChunk {
+		gemv(dst, a, x, accumulate) // one call: skip the blocking arithmetic
 		return
 	}
 	rowsPer := gemvRowsPer(a.Cols)
