@@ -8,6 +8,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Geometry of every chart, in SVG user units (pixels).
@@ -80,9 +81,12 @@ func WriteSVG(w io.Writer, c Chart) error {
 		}
 	}
 
+	// The legend may need more height than the plot when there are many
+	// implementations.
+	height := max(svgH, plotT+8+22*len(c.Series)+30)
 	p.f(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
-	p.f(`<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="DejaVu Sans, Helvetica, Arial, sans-serif">`+"\n", svgW, svgH, svgW, svgH)
-	p.f(`<rect width="%d" height="%d" fill="#ffffff"/>`+"\n", svgW, svgH)
+	p.f(`<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="DejaVu Sans, Helvetica, Arial, sans-serif">`+"\n", svgW, height, svgW, height)
+	p.f(`<rect width="%d" height="%d" fill="#ffffff"/>`+"\n", svgW, height)
 	p.text(plotL, 26, "start", `font-size="17" font-weight="bold"`, c.Title)
 	p.text(plotL, 46, "start", `font-size="11.5" fill="#555555"`, c.Subtitle)
 
@@ -103,8 +107,19 @@ func WriteSVG(w io.Writer, c Chart) error {
 	for _, v := range ticks {
 		p.text(plotL-6, yPix(v)+4, "end", `font-size="11"`, fmtSpeedup(v))
 	}
+	// X tick labels, skipping any that would overlap the last one drawn
+	// (about 6.5 px per character at this size).
+	lastX, lastW := math.Inf(-1), 0.0
 	for i, s := range c.Sizes {
 		p.f(`<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#888888"/>`+"\n", xs[i], plotB, xs[i], plotB+4)
+		w := 6.5 * float64(utf8.RuneCountInString(s.Label))
+		if s.NoBaseline {
+			w = math.Max(w, 6.0*13)
+		}
+		if xs[i]-lastX < (w+lastW)/2+6 {
+			continue
+		}
+		lastX, lastW = xs[i], w
 		p.text(xs[i], plotB+17, "middle", `font-size="11"`, s.Label)
 		if s.NoBaseline {
 			p.text(xs[i], plotB+30, "middle", `font-size="10" fill="#777777"`, "(no baseline)")

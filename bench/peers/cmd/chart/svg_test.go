@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -262,4 +264,42 @@ func FuzzChart(f *testing.F) {
 			readSVG(t, svgOf(t, c))
 		}
 	})
+}
+
+// TestSVGCrowded checks a chart with many sizes and many series: every
+// point is drawn, the x labels are thinned so they do not overlap, and
+// the document grows to fit the legend.
+func TestSVGCrowded(t *testing.T) {
+	var in strings.Builder
+	for i := 0; i < 40; i++ {
+		fmt.Fprintf(&in, "BenchmarkA/n=%d/impl=pure 1 1000 ns/op\n", 1<<i)
+		for j := 0; j < 30; j++ {
+			fmt.Fprintf(&in, "BenchmarkA/n=%d/impl=peer%02d 1 %d ns/op\n", 1<<i, j, 10+i+j)
+		}
+	}
+	charts, _, err := Build(mustParse(t, in.String()), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := readSVG(t, svgOf(t, charts[0]))
+	if got := doc.classes["point"]; got != 40*31 {
+		t.Errorf("%d points, want %d", got, 40*31)
+	}
+	labels := 0
+	for _, s := range doc.texts {
+		if s == "1" || s == "1Mi" || strings.Trim(s, "0123456789KMi") == "" && s != "" {
+			labels++
+		}
+	}
+	if labels < 5 || labels >= 40 {
+		t.Errorf("%d x labels for 40 sizes, want thinned", labels)
+	}
+	for j := 0; j < 30; j++ {
+		if name := fmt.Sprintf("peer%02d", j); !has(doc.texts, name) {
+			t.Errorf("legend lacks %s", name)
+		}
+	}
+	if h, _ := strconv.Atoi(doc.attrs["height"]); h < plotT+22*31 {
+		t.Errorf("height %d too small for 31 legend entries", h)
+	}
 }
