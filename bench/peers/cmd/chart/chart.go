@@ -118,7 +118,10 @@ func higherIsBetter(unit string) bool {
 
 // Options select what Build charts.
 type Options struct {
-	Metric   string         // unit to compare, "ns/op" by default
+	// Metric is the unit to compare, "ns/op" by default, or a
+	// comma-separated list of units in order of preference: each chart
+	// uses the first one its baseline reports.
+	Metric   string
 	Baseline string         // impl= value the speed-up is over, "pure" by default
 	Filter   *regexp.Regexp // if set, only charts whose Name matches
 }
@@ -148,22 +151,29 @@ func Build(run *Run, opt Options) (charts []Chart, warnings []string, err error)
 		hasImpl  map[string]bool
 		sizeKeys map[string]bool // distinct key lists, e.g. "m,n,k"
 	}
-	values := map[key][]float64{}
+	results := map[key][]Result{}
 	groups := map[string]*group{}
 	var order []string
+	metrics := strings.Split(opt.Metric, ",")
+	for i := range metrics {
+		metrics[i] = strings.TrimSpace(metrics[i])
+		if metrics[i] == "" {
+			return nil, nil, fmt.Errorf("empty unit in metric list %q", opt.Metric)
+		}
+	}
 	sawMetric := false
 	for _, r := range run.Results {
 		family, size, impl, rest := nameParts(r.Name)
 		if impl == "" || size == "" {
 			continue // not a peers comparison (e.g. BenchmarkVectorClock)
 		}
-		v, ok := r.Values[opt.Metric]
-		if !ok {
-			continue
-		}
-		sawMetric = true
-		if v <= 0 {
-			return nil, nil, fmt.Errorf("line %d: %s: %s is %g, want > 0", r.Line, r.Name, opt.Metric, v)
+		for _, m := range metrics {
+			if v, ok := r.Values[m]; ok {
+				sawMetric = true
+				if v <= 0 {
+					return nil, nil, fmt.Errorf("line %d: %s: %s is %g, want > 0", r.Line, r.Name, m, v)
+				}
+			}
 		}
 		if len(procs) > 1 {
 			rest = append(rest, fmt.Sprintf("procs=%d", r.Procs))
@@ -183,23 +193,48 @@ func Build(run *Run, opt Options) (charts []Chart, warnings []string, err error)
 			g.impls = append(g.impls, impl)
 		}
 		k := key{gname, size, impl}
-		values[k] = append(values[k], v)
+		results[k] = append(results[k], r)
 	}
 	if !sawMetric {
 		return nil, nil, fmt.Errorf("no benchmark with an impl= and a size component reports %q", opt.Metric)
 	}
 
 	slices.Sort(order)
-	better := higherIsBetter(opt.Metric)
 	for _, gname := range order {
 		g := groups[gname]
-		c := Chart{Name: fileStem(gname), Metric: opt.Metric}
+		c := Chart{Name: fileStem(gname)}
 		if opt.Filter != nil && !opt.Filter.MatchString(c.Name) {
 			continue
 		}
 		if !g.hasImpl[opt.Baseline] {
 			warnings = append(warnings, fmt.Sprintf("%s: no impl=%s, no chart", gname, opt.Baseline))
 			continue
+		}
+		// The unit: the first of the list that the baseline reports.
+	pick:
+		for _, m := range metrics {
+			for k, rs := range results {
+				if k.group == gname && k.impl == opt.Baseline && slices.ContainsFunc(rs, func(r Result) bool { _, ok := r.Values[m]; return ok }) {
+					c.Metric = m
+					break pick
+				}
+			}
+		}
+		if c.Metric == "" {
+			warnings = append(warnings, fmt.Sprintf("%s: impl=%s reports none of %s, no chart", gname, opt.Baseline, opt.Metric))
+			continue
+		}
+		better := higherIsBetter(c.Metric)
+		values := map[key][]float64{}
+		for k, rs := range results {
+			if k.group != gname {
+				continue
+			}
+			for _, r := range rs {
+				if v, ok := r.Values[c.Metric]; ok {
+					values[k] = append(values[k], v)
+				}
+			}
 		}
 		// Sizes: one dimension → log-scale x; several → categorical.
 		var sizeNames []string
@@ -232,7 +267,11 @@ func Build(run *Run, opt Options) (charts []Chart, warnings []string, err error)
 			idx[i] = i
 		}
 		slices.SortFunc(idx, func(a, b int) int {
-			return cmp.Or(cmp.Compare(c.Sizes[a].X, c.Sizes[b].X), strings.Compare(sizeNames[a], sizeNames[b]))
+			// By work, then dimension by dimension (64×512×512 before
+			// 256×256×256, which has the same product), then by name.
+			_, va := parseSize(sizeNames[a])
+			_, vb := parseSize(sizeNames[b])
+			return cmp.Or(cmp.Compare(c.Sizes[a].X, c.Sizes[b].X), slices.Compare(va, vb), strings.Compare(sizeNames[a], sizeNames[b]))
 		})
 		sortedSizes, sortedNames := make([]Size, len(idx)), make([]string, len(idx))
 		for i, j := range idx {
@@ -303,7 +342,7 @@ func Build(run *Run, opt Options) (charts []Chart, warnings []string, err error)
 		} else if len(counts) > 1 {
 			runsText = fmt.Sprintf("median of %d–%d runs", counts[0], counts[len(counts)-1])
 		}
-		sub := []string{runsText, "speed-up = " + ratioText(opt, better)}
+		sub := []string{runsText, "speed-up = " + ratioText(opt.Baseline, c.Metric, better)}
 		if cpu := run.Config["cpu"]; cpu != "" {
 			sub = append(sub, cpu)
 		}
@@ -349,11 +388,11 @@ func implRank(impl string) int {
 }
 
 // ratioText describes how the speed-up is computed.
-func ratioText(opt Options, better bool) string {
+func ratioText(baseline, metric string, better bool) string {
 	if better {
-		return "impl " + opt.Metric + " / " + opt.Baseline + " " + opt.Metric
+		return "impl " + metric + " / " + baseline + " " + metric
 	}
-	return opt.Baseline + " " + opt.Metric + " / impl " + opt.Metric
+	return baseline + " " + metric + " / impl " + metric
 }
 
 // fileStem turns "Gemm/threads=1" into "gemm-threads-1".

@@ -214,3 +214,40 @@ func TestHelpers(t *testing.T) {
 		}
 	}
 }
+
+// TestBuildMetricList checks -metric with a preference list: each chart
+// takes the first unit its baseline reports, and equal products order by
+// dimensions.
+func TestBuildMetricList(t *testing.T) {
+	in := `
+BenchmarkDot/n=16/impl=pure 10 100 ns/op 4 cpu-GFLOP/s
+BenchmarkDot/n=16/impl=vek 10 50 ns/op 40 cpu-GFLOP/s
+BenchmarkGemm/m=256,n=256,k=256/impl=pure 10 100 ns/op
+BenchmarkGemm/m=256,n=256,k=256/impl=vek 10 20 ns/op
+BenchmarkGemm/m=64,n=512,k=512/impl=pure 10 100 ns/op
+BenchmarkGemm/m=64,n=512,k=512/impl=vek 10 25 ns/op
+`
+	charts, _, err := Build(mustParse(t, in), Options{Metric: "cpu-ns/elem, cpu-GFLOP/s,ns/op"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(charts) != 2 || charts[0].Metric != "cpu-GFLOP/s" || charts[1].Metric != "ns/op" {
+		t.Fatalf("charts %+v", charts)
+	}
+	if s := series(t, charts[0], "vek"); !near(s.Points[0].Speedup, 10) {
+		t.Errorf("dot vek %g, want 10 (from cpu-GFLOP/s, not 2 from ns/op)", s.Points[0].Speedup)
+	}
+	if !strings.Contains(charts[0].Subtitle, "speed-up = impl cpu-GFLOP/s / pure cpu-GFLOP/s") {
+		t.Errorf("subtitle %q", charts[0].Subtitle)
+	}
+	g := charts[1]
+	if g.Sizes[0].Label != "64×512×512" || g.Sizes[1].Label != "256×256×256" {
+		t.Errorf("gemm order %+v", g.Sizes)
+	}
+	if s := series(t, g, "vek"); !near(s.Points[0].Speedup, 4) || !near(s.Points[1].Speedup, 5) {
+		t.Errorf("gemm vek %+v", s.Points)
+	}
+	if _, _, err := Build(mustParse(t, in), Options{Metric: "ns/op,,x"}); err == nil {
+		t.Error("empty unit in the list: no error")
+	}
+}

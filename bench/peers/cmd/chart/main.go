@@ -8,6 +8,14 @@
 //	go test -run '^$' -bench 'Dot|Axpy|Exp|Tanh|Gemv$|Gemm' -count 3 > /tmp/peers.txt
 //	go run ./cmd/chart -o ../../docs/img /tmp/peers.txt
 //
+// -metric picks the figure compared, ns/op by default; a comma-separated
+// list gives units in order of preference, and each chart uses the first
+// one its baseline reports. bench/peers reports CPU-time figures
+// (cpu-ns/elem, cpu-GFLOP/s) that a busy machine disturbs far less than
+// wall time:
+//
+//	go run ./cmd/chart -metric cpu-ns/elem,cpu-GFLOP/s,ns/op -o ../../docs/img /tmp/peers.txt
+//
 // It reads the named file, or standard input if there is none or it is
 // "-", takes the median of each benchmark's metric over its repeated
 // runs (-count), and writes <dir>/<family>.svg (Gemm/threads=1 becomes
@@ -48,7 +56,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("chart", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	out := fs.String("o", ".", "directory to write the SVG files into (created if missing)")
-	metric := fs.String("metric", "ns/op", "unit to compare: a time (ns/op, cpu-ns/elem) or a rate (GFLOP/s)")
+	metric := fs.String("metric", "ns/op", "unit to compare: a time (ns/op, cpu-ns/elem) or a rate (GFLOP/s); or a comma-separated list, first one reported wins")
 	baseline := fs.String("baseline", "pure", "impl= value the speed-up is measured over")
 	filter := fs.String("run", "", "only charts whose file name (without .svg) matches this regexp")
 	fail := func(err error) int {
