@@ -6,4 +6,10 @@
 //
 //	cd bench/peers && go test -bench . -count 6 | tee peers.txt
 //	benchstat -col /impl peers.txt
+//
+// cmd/chart turns such a run into one SVG chart per kernel family
+// (speed-up over plain Go by size, one line per simdcore level and per
+// peer); BENCHMARKS.md shows them and gives the exact commands:
+//
+//	go run ./cmd/chart -metric cpu-ns/elem,cpu-GFLOP/s,ns/op -o ../../docs/img peers.txt
 package peers
