@@ -224,6 +224,10 @@ func GumbelSoft(dst, weights, q []float32, keys, values kernel.Matrix, opt Optio
 	return index, nil
 }
 
+// backwardRows is the query block of SelfAttentionBackward, which holds
+// two backwardRows×Tk blocks of scores.
+var backwardRows = 64
+
 // SelfAttentionBackward adds the gradients of SelfAttention (with the same
 // options) with respect to q, k and v to dq, dk and dv, given dOut, the
 // gradient with respect to its dst. It recomputes the attention weights a
@@ -256,7 +260,7 @@ func SelfAttentionBackward(dq, dk, dv, dOut, q, k, v kernel.Matrix, opt Options)
 		return nil
 	}
 	c := opt.effScale(q.Cols)
-	bq := max(1, min(tq, tileQ))
+	bq := max(1, min(tq, backwardRows))
 	sc := getScratch(2 * bq * tk)
 	defer putScratch(sc)
 	for r0 := 0; r0 < tq; r0 += bq {

@@ -197,8 +197,8 @@ func TestGumbelSoft(t *testing.T) {
 
 func TestSelfAttentionBackwardFD(t *testing.T) {
 	r := kerneltest.Rand(32)
-	defer func(old int) { tileQ = old }(tileQ)
-	tileQ = 2 // several query blocks
+	defer func(old int) { backwardRows = old }(backwardRows)
+	backwardRows = 2 // several query blocks
 	tq, tk, d, dv := 5, 7, 3, 4
 	kerneltest.ForEachLevel(t, func(t *testing.T, _ kernel.Level) {
 		q := randMatrix(r, tq, d, 1, -1, 1)

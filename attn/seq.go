@@ -5,14 +5,19 @@ import (
 )
 
 // Tile sizes and the direct/tiled crossover of SelfAttention, chosen by
-// measurement (see BENCHMARKS.md, "Attention").
+// measurement with BenchmarkPaths (attn/tune_test.go) on Zen 5, d=64, one
+// thread: the direct path is as fast as the best tiling up to 512 keys
+// when causal (a 64-row block wastes little above the diagonal), and
+// wider row blocks pay off without a causal mask (larger Gemm tiles).
 var (
-	// directMaxKeys: up to this many keys, SelfAttention computes the
-	// whole Tq×Tk score block at once (the direct path).
-	directMaxKeys = 256
-	// tileQ×tileK is the score tile of the tiled path.
-	tileQ = 64
-	tileK = 256
+	// directMaxKeys: up to this many keys, SelfAttention takes the
+	// direct path (each block of rows against all its keys at once).
+	directMaxKeys = 512
+	// directRows is the row block of the direct path, causal or not.
+	directRowsCausal, directRows = 64, 256
+	// tileQ×tileK is the score tile of the tiled path, causal or not.
+	tileQCausal, tileKCausal = 128, 512
+	tileQ, tileK             = 256, 256
 )
 
 // checkSeq validates the shapes of a sequence attention problem.
@@ -60,23 +65,30 @@ func SelfAttention(dst, q, k, v kernel.Matrix, opt Options) error {
 	if err := opt.check("SelfAttention", q.Rows, k.Rows); err != nil {
 		return err
 	}
-	if k.Rows <= directMaxKeys {
+	switch {
+	case k.Rows <= directMaxKeys:
 		selfDirect(dst, q, k, v, &opt)
-	} else {
+	case opt.Causal:
+		selfTiled(dst, q, k, v, &opt, tileQCausal, tileKCausal)
+	default:
 		selfTiled(dst, q, k, v, &opt, tileQ, tileK)
 	}
 	return nil
 }
 
 // selfDirect is the direct path: S = c·Q·Kᵀ, masked row softmax, S·V,
-// one block of at most tileQ·directMaxKeys scores at a time.
+// one block of rows (directRows, or directRowsCausal) at a time.
 func selfDirect(dst, q, k, v kernel.Matrix, opt *Options) {
 	tq, tk := q.Rows, k.Rows
 	if tq == 0 || dst.Cols == 0 {
 		return
 	}
 	c := opt.effScale(q.Cols)
-	rowsPer := max(1, min(tq, max(tileQ, (tileQ*directMaxKeys)/max(1, tk))))
+	rowsPer := directRows
+	if opt.Causal {
+		rowsPer = directRowsCausal
+	}
+	rowsPer = max(1, min(tq, rowsPer))
 	sc := getScratch(rowsPer * tk)
 	defer putScratch(sc)
 	for r0 := 0; r0 < tq; r0 += rowsPer {
