@@ -2,12 +2,51 @@
 
 package kernel
 
+import "github.com/simdcore/simdcore/asm"
+
+// Dispatch for the passes of Softmax, LogSoftmax and LogSumExp on amd64
+// (pass 1 is Max, pass 3 of Softmax is Scale).
+
 func init() {
 	register("Softmax", Generic, "softmax_generic_3pass")
+	register("Softmax", AVX2, "softmax_avx2_fma_3pass_rr2_p6_u4")
+	register("Softmax", AVX512, "softmax_avx512_3pass_rr2_p6_scalef_u4")
 	register("LogSoftmax", Generic, "logsoftmax_generic_3pass")
+	register("LogSoftmax", AVX2, "logsoftmax_avx2_fma_3pass_rr2_p6_u4")
+	register("LogSoftmax", AVX512, "logsoftmax_avx512_3pass_rr2_p6_scalef_u4")
 	register("LogSumExp", Generic, "logsumexp_generic")
+	register("LogSumExp", AVX2, "logsumexp_avx2_fma_2pass_rr2_p6_u4")
+	register("LogSumExp", AVX512, "logsumexp_avx512_2pass_rr2_p6_scalef_u4")
 }
 
-func expShiftSum(dst, src []float32, m float32) float32 { return expShiftSumGeneric(dst, src, m) }
-func sumExpShift(x []float32, m float32) float32        { return sumExpShiftGeneric(x, m) }
-func shiftSub(dst, src []float32, m, ls float32)        { shiftSubGeneric(dst, src, m, ls) }
+func expShiftSum(dst, src []float32, m float32) float32 {
+	switch active {
+	case AVX512:
+		return asm.ExpShiftSumAVX512(dst, src, m)
+	case AVX2:
+		return asm.ExpShiftSumAVX2(dst, src, m)
+	}
+	return expShiftSumGeneric(dst, src, m)
+}
+
+func sumExpShift(x []float32, m float32) float32 {
+	switch active {
+	case AVX512:
+		return asm.SumExpShiftAVX512(x, m)
+	case AVX2:
+		return asm.SumExpShiftAVX2(x, m)
+	}
+	return sumExpShiftGeneric(x, m)
+}
+
+func shiftSub(dst, src []float32, m, ls float32) {
+	switch active {
+	case AVX512:
+		asm.ShiftSubAVX512(dst, src, m, ls)
+		return
+	case AVX2:
+		asm.ShiftSubAVX2(dst, src, m, ls)
+		return
+	}
+	shiftSubGeneric(dst, src, m, ls)
+}
