@@ -42,15 +42,18 @@ func (t Transpose) String() string {
 // before (NaN included) does not matter, and alpha = 0 (or k = 0) means
 // that a and b are not read and c becomes beta·c.
 //
-// Each element of c is a sum of k products accumulated in float32 in an
-// order that depends on the level and the blocking, so results differ
-// between levels in the last bits; the error is bounded by about
-// (k+2)·ε·(|alpha|·Σ_p |a_ip·b_pj| + |beta·c_ij|).
+// Each element of c is a sum of k products accumulated in float32, in
+// blocks of kc ≥ 64 terms (set from the cache sizes) added into c one
+// after the other, so results differ between levels in the last bits; the
+// error is at most (k + ⌈k/kc⌉ + 2)·ε·(|alpha|·Σ_p |a_ip·b_pj| + |beta·c_ij|),
+// ε = 2⁻²⁴, which the tests check against the float64 reference.
 //
 // Large products are split across up to Threads() goroutines (see
-// SetThreads); small ones run on the calling goroutine. Steady-state calls
-// do not allocate: pack buffers are cached, and the helper goroutines are
-// started once and then reused.
+// SetThreads), each computing a band of c's columns (or rows); products
+// under about 2²² flops per goroutine run on the calling goroutine.
+// Steady-state calls do not allocate: pack buffers come from a sync.Pool
+// (helpers keep their own), and the helper goroutines are started on first
+// need, then wait on a channel for work for the life of the program.
 func Gemm(tA, tB Transpose, alpha float32, a, b Matrix, beta float32, c Matrix) {
 	mustValid("Gemm", "a", a)
 	mustValid("Gemm", "b", b)
@@ -189,7 +192,10 @@ type gemmOperands struct {
 
 // gemmMinFlopsPerThread is the least work (2·m·n·k flops) worth handing to
 // another goroutine: below it, waking a helper costs more than it saves.
-// Set by measurement (BENCHMARKS.md, Gemm).
+// 2²² flops (a 128³ product split in two) is a conservative choice: on the
+// shared machine these kernels were written on, BenchmarkGemmSplit could
+// not resolve the break-even point (somewhere between 48³ and 128³) from
+// the load of other jobs; re-measure it on a quiet machine.
 var gemmMinFlopsPerThread = float64(1 << 22) // a var only so a benchmark can lower it
 
 // gemmTask is one worker's share of a threaded product.
