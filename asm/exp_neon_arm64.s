@@ -15,7 +15,7 @@
 // ExpNEON: dst[i] = e^src[i] as kernel's exp32 computes it: clamp, reduce
 // x = n·ln2 + r, e^r by the degree-6 polynomial, scale by 2^n.
 
-// Exp's constants, each in all four lanes, loaded into V10..V23 in this order.
+// Exp's constants, each in all four lanes, loaded into V10..V24 in this order.
 DATA expNEONConsts<>+0(SB)/4, $0xc2d00000 // min
 DATA expNEONConsts<>+4(SB)/4, $0xc2d00000
 DATA expNEONConsts<>+8(SB)/4, $0xc2d00000
@@ -72,7 +72,11 @@ DATA expNEONConsts<>+208(SB)/4, $0x0000007f // bias
 DATA expNEONConsts<>+212(SB)/4, $0x0000007f
 DATA expNEONConsts<>+216(SB)/4, $0x0000007f
 DATA expNEONConsts<>+220(SB)/4, $0x0000007f
-GLOBL expNEONConsts<>(SB), RODATA|NOPTR, $224
+DATA expNEONConsts<>+224(SB)/4, $0x42ae0000 // fast
+DATA expNEONConsts<>+228(SB)/4, $0x42ae0000
+DATA expNEONConsts<>+232(SB)/4, $0x42ae0000
+DATA expNEONConsts<>+236(SB)/4, $0x42ae0000
+GLOBL expNEONConsts<>(SB), RODATA|NOPTR, $240
 
 // func ExpNEON(dst, src []float32)
 TEXT ·ExpNEON(SB), NOSPLIT, $0-48
@@ -83,7 +87,7 @@ TEXT ·ExpNEON(SB), NOSPLIT, $0-48
 	VLD1.P 64(TAB), [V10.S4, V11.S4, V12.S4, V13.S4]
 	VLD1.P 64(TAB), [V14.S4, V15.S4, V16.S4, V17.S4]
 	VLD1.P 64(TAB), [V18.S4, V19.S4, V20.S4, V21.S4]
-	VLD1.P 32(TAB), [V22.S4, V23.S4]
+	VLD1.P 48(TAB), [V22.S4, V23.S4, V24.S4]
 
 	// Main loop: 8 elements per iteration, as 2 interleaved vectors.
 	// N is kept 8 below the true count so SUBS sets the flag.
@@ -92,6 +96,64 @@ TEXT ·ExpNEON(SB), NOSPLIT, $0-48
 
 loop:
 	VLD1.P 32(SRC), [V0.S4, V1.S4]
+	// All |x| ≤ 87 (or NaN)? Then 2^n is normal: take the fast path.
+	WORD $0x4ea0f802                         // fabs v2.4s, v0.4s
+	WORD $0x4ea0f823                         // fabs v3.4s, v1.4s
+	WORD $0x4e23c442                         // fmaxnm v2.4s, v2.4s, v3.4s
+	WORD $0x6eb8e442                         // fcmgt v2.4s, v2.4s, v24.4s
+	WORD $0x6eb0a842                         // umaxv s2, v2.4s
+	FMOVS  F2, R5
+	CBNZ   R5, slow
+	// Range reduction: z·log2e + shifter rounds to n in the low bits;
+	// r = z − n·ln2 in two fused steps (ln2 = hi + lo).
+	VMOV V12.B16, V2.B16                     // mov v2.16b, v12.16b
+	VMOV V12.B16, V6.B16                     // mov v6.16b, v12.16b
+	VFMLA V13.S4, V0.S4, V2.S4               // fmla v2.4s, v0.4s, v13.4s
+	VFMLA V13.S4, V1.S4, V6.S4               // fmla v6.4s, v1.4s, v13.4s
+	WORD $0x4eacd443                         // fsub v3.4s, v2.4s, v12.4s
+	WORD $0x4eacd4c7                         // fsub v7.4s, v6.4s, v12.4s
+	VFMLS V14.S4, V3.S4, V0.S4               // fmls v0.4s, v3.4s, v14.4s
+	VFMLS V14.S4, V7.S4, V1.S4               // fmls v1.4s, v7.4s, v14.4s
+	VFMLS V15.S4, V3.S4, V0.S4               // fmls v0.4s, v3.4s, v15.4s
+	VFMLS V15.S4, V7.S4, V1.S4               // fmls v1.4s, v7.4s, v15.4s
+	// The low bits of z hold n+127, so z<<23 is 2^n for n in [−126, 127].
+	VSHL $23, V2.S4, V2.S4                   // shl v2.4s, v2.4s, #23
+	VSHL $23, V6.S4, V6.S4                   // shl v6.4s, v6.4s, #23
+	// e^r ≈ 1 + r·p(r), Horner with fused steps.
+	VMOV V17.B16, V4.B16                     // mov v4.16b, v17.16b
+	VMOV V17.B16, V8.B16                     // mov v8.16b, v17.16b
+	VFMLA V0.S4, V16.S4, V4.S4               // fmla v4.4s, v16.4s, v0.4s
+	VFMLA V1.S4, V16.S4, V8.S4               // fmla v8.4s, v16.4s, v1.4s
+	VMOV V18.B16, V5.B16                     // mov v5.16b, v18.16b
+	VMOV V18.B16, V9.B16                     // mov v9.16b, v18.16b
+	VFMLA V0.S4, V4.S4, V5.S4                // fmla v5.4s, v4.4s, v0.4s
+	VFMLA V1.S4, V8.S4, V9.S4                // fmla v9.4s, v8.4s, v1.4s
+	VMOV V19.B16, V4.B16                     // mov v4.16b, v19.16b
+	VMOV V19.B16, V8.B16                     // mov v8.16b, v19.16b
+	VFMLA V0.S4, V5.S4, V4.S4                // fmla v4.4s, v5.4s, v0.4s
+	VFMLA V1.S4, V9.S4, V8.S4                // fmla v8.4s, v9.4s, v1.4s
+	VMOV V20.B16, V5.B16                     // mov v5.16b, v20.16b
+	VMOV V20.B16, V9.B16                     // mov v9.16b, v20.16b
+	VFMLA V0.S4, V4.S4, V5.S4                // fmla v5.4s, v4.4s, v0.4s
+	VFMLA V1.S4, V8.S4, V9.S4                // fmla v9.4s, v8.4s, v1.4s
+	VMOV V21.B16, V4.B16                     // mov v4.16b, v21.16b
+	VMOV V21.B16, V8.B16                     // mov v8.16b, v21.16b
+	VFMLA V0.S4, V5.S4, V4.S4                // fmla v4.4s, v5.4s, v0.4s
+	VFMLA V1.S4, V9.S4, V8.S4                // fmla v8.4s, v9.4s, v1.4s
+	VMOV V22.B16, V5.B16                     // mov v5.16b, v22.16b
+	VMOV V22.B16, V9.B16                     // mov v9.16b, v22.16b
+	VFMLA V0.S4, V4.S4, V5.S4                // fmla v5.4s, v4.4s, v0.4s
+	VFMLA V1.S4, V8.S4, V9.S4                // fmla v9.4s, v8.4s, v1.4s
+	// One multiply by the normal 2^n rounds as the two-step scale does.
+	WORD $0x6e22dca0                         // fmul v0.4s, v5.4s, v2.4s
+	WORD $0x6e26dd21                         // fmul v1.4s, v9.4s, v6.4s
+	VST1.P [V0.S4, V1.S4], 32(DST)
+	SUBS   $8, N
+	BGE    loop
+	B      vectors
+
+	// Some |x| > 87: the general path, as for the last elements.
+slow:
 	// Clamp to [expMin, expMax]; FMAX/FMIN keep NaN, which then flows
 	// through every step below to the result.
 	WORD $0x4e2af400                         // fmax v0.4s, v0.4s, v10.4s

@@ -15,7 +15,7 @@
 // SigmoidNEON: dst[i] = 1/(1+e^−src[i]) as kernel's sigmoid32 computes it:
 // e = e^−|x| as in Exp, then num/(1+e) with num = e or 1 by the sign of x.
 
-// Sigmoid's constants, each in all four lanes, loaded into V12..V25 in this order.
+// Sigmoid's constants, each in all four lanes, loaded into V12..V26 in this order.
 DATA sigmoidNEONConsts<>+0(SB)/4, $0x80000000 // sign
 DATA sigmoidNEONConsts<>+4(SB)/4, $0x80000000
 DATA sigmoidNEONConsts<>+8(SB)/4, $0x80000000
@@ -72,7 +72,11 @@ DATA sigmoidNEONConsts<>+208(SB)/4, $0x0000007f // bias
 DATA sigmoidNEONConsts<>+212(SB)/4, $0x0000007f
 DATA sigmoidNEONConsts<>+216(SB)/4, $0x0000007f
 DATA sigmoidNEONConsts<>+220(SB)/4, $0x0000007f
-GLOBL sigmoidNEONConsts<>(SB), RODATA|NOPTR, $224
+DATA sigmoidNEONConsts<>+224(SB)/4, $0x42ae0000 // fast
+DATA sigmoidNEONConsts<>+228(SB)/4, $0x42ae0000
+DATA sigmoidNEONConsts<>+232(SB)/4, $0x42ae0000
+DATA sigmoidNEONConsts<>+236(SB)/4, $0x42ae0000
+GLOBL sigmoidNEONConsts<>(SB), RODATA|NOPTR, $240
 
 // func SigmoidNEON(dst, src []float32)
 TEXT ·SigmoidNEON(SB), NOSPLIT, $0-48
@@ -83,7 +87,7 @@ TEXT ·SigmoidNEON(SB), NOSPLIT, $0-48
 	VLD1.P 64(TAB), [V12.S4, V13.S4, V14.S4, V15.S4]
 	VLD1.P 64(TAB), [V16.S4, V17.S4, V18.S4, V19.S4]
 	VLD1.P 64(TAB), [V20.S4, V21.S4, V22.S4, V23.S4]
-	VLD1.P 32(TAB), [V24.S4, V25.S4]
+	VLD1.P 48(TAB), [V24.S4, V25.S4, V26.S4]
 
 	// Main loop: 8 elements per iteration, as 2 interleaved vectors.
 	// N is kept 8 below the true count so SUBS sets the flag.
@@ -92,6 +96,95 @@ TEXT ·SigmoidNEON(SB), NOSPLIT, $0-48
 
 loop:
 	VLD1.P 32(SRC), [V0.S4, V1.S4]
+	// All |x| ≤ 87 (or NaN)? Then 2^n is normal: take the fast path.
+	WORD $0x4ea0f802                         // fabs v2.4s, v0.4s
+	WORD $0x4ea0f823                         // fabs v3.4s, v1.4s
+	WORD $0x4e23c442                         // fmaxnm v2.4s, v2.4s, v3.4s
+	WORD $0x6ebae442                         // fcmgt v2.4s, v2.4s, v26.4s
+	WORD $0x6eb0a842                         // umaxv s2, v2.4s
+	FMOVS  F2, R5
+	CBNZ   R5, slow
+	// z = −|x| (≥ −87 here).
+	VORR V12.B16, V0.B16, V2.B16             // orr v2.16b, v0.16b, v12.16b
+	VORR V12.B16, V1.B16, V7.B16             // orr v7.16b, v1.16b, v12.16b
+	// Range reduction: z·log2e + shifter rounds to n in the low bits;
+	// r = z − n·ln2 in two fused steps (ln2 = hi + lo).
+	VMOV V14.B16, V3.B16                     // mov v3.16b, v14.16b
+	VMOV V14.B16, V8.B16                     // mov v8.16b, v14.16b
+	VFMLA V15.S4, V2.S4, V3.S4               // fmla v3.4s, v2.4s, v15.4s
+	VFMLA V15.S4, V7.S4, V8.S4               // fmla v8.4s, v7.4s, v15.4s
+	WORD $0x4eaed464                         // fsub v4.4s, v3.4s, v14.4s
+	WORD $0x4eaed509                         // fsub v9.4s, v8.4s, v14.4s
+	VFMLS V16.S4, V4.S4, V2.S4               // fmls v2.4s, v4.4s, v16.4s
+	VFMLS V16.S4, V9.S4, V7.S4               // fmls v7.4s, v9.4s, v16.4s
+	VFMLS V17.S4, V4.S4, V2.S4               // fmls v2.4s, v4.4s, v17.4s
+	VFMLS V17.S4, V9.S4, V7.S4               // fmls v7.4s, v9.4s, v17.4s
+	// The low bits of z hold n+127, so z<<23 is 2^n for n in [−126, 127].
+	VSHL $23, V3.S4, V3.S4                   // shl v3.4s, v3.4s, #23
+	VSHL $23, V8.S4, V8.S4                   // shl v8.4s, v8.4s, #23
+	// e = e^z as in Exp.
+	VMOV V19.B16, V4.B16                     // mov v4.16b, v19.16b
+	VMOV V19.B16, V9.B16                     // mov v9.16b, v19.16b
+	VFMLA V2.S4, V18.S4, V4.S4               // fmla v4.4s, v18.4s, v2.4s
+	VFMLA V7.S4, V18.S4, V9.S4               // fmla v9.4s, v18.4s, v7.4s
+	VMOV V20.B16, V5.B16                     // mov v5.16b, v20.16b
+	VMOV V20.B16, V10.B16                    // mov v10.16b, v20.16b
+	VFMLA V2.S4, V4.S4, V5.S4                // fmla v5.4s, v4.4s, v2.4s
+	VFMLA V7.S4, V9.S4, V10.S4               // fmla v10.4s, v9.4s, v7.4s
+	VMOV V21.B16, V4.B16                     // mov v4.16b, v21.16b
+	VMOV V21.B16, V9.B16                     // mov v9.16b, v21.16b
+	VFMLA V2.S4, V5.S4, V4.S4                // fmla v4.4s, v5.4s, v2.4s
+	VFMLA V7.S4, V10.S4, V9.S4               // fmla v9.4s, v10.4s, v7.4s
+	VMOV V22.B16, V5.B16                     // mov v5.16b, v22.16b
+	VMOV V22.B16, V10.B16                    // mov v10.16b, v22.16b
+	VFMLA V2.S4, V4.S4, V5.S4                // fmla v5.4s, v4.4s, v2.4s
+	VFMLA V7.S4, V9.S4, V10.S4               // fmla v10.4s, v9.4s, v7.4s
+	VMOV V23.B16, V4.B16                     // mov v4.16b, v23.16b
+	VMOV V23.B16, V9.B16                     // mov v9.16b, v23.16b
+	VFMLA V2.S4, V5.S4, V4.S4                // fmla v4.4s, v5.4s, v2.4s
+	VFMLA V7.S4, V10.S4, V9.S4               // fmla v9.4s, v10.4s, v7.4s
+	VMOV V24.B16, V5.B16                     // mov v5.16b, v24.16b
+	VMOV V24.B16, V10.B16                    // mov v10.16b, v24.16b
+	VFMLA V2.S4, V4.S4, V5.S4                // fmla v5.4s, v4.4s, v2.4s
+	VFMLA V7.S4, V9.S4, V10.S4               // fmla v10.4s, v9.4s, v7.4s
+	WORD $0x6e23dca5                         // fmul v5.4s, v5.4s, v3.4s
+	WORD $0x6e28dd4a                         // fmul v10.4s, v10.4s, v8.4s
+	// num = (x < 0 ? e : 1); dh + dl = 1 + e exactly (Fast2Sum).
+	WORD $0x4ea0e803                         // fcmlt v3.4s, v0.4s, #0.0
+	WORD $0x4ea0e828                         // fcmlt v8.4s, v1.4s, #0.0
+	VMOV V24.B16, V2.B16                     // mov v2.16b, v24.16b
+	VMOV V24.B16, V7.B16                     // mov v7.16b, v24.16b
+	VBIT V3.B16, V5.B16, V2.B16              // bit v2.16b, v5.16b, v3.16b
+	VBIT V8.B16, V10.B16, V7.B16             // bit v7.16b, v10.16b, v8.16b
+	WORD $0x4e38d4a4                         // fadd v4.4s, v5.4s, v24.4s
+	WORD $0x4e38d549                         // fadd v9.4s, v10.4s, v24.4s
+	WORD $0x4ea4d703                         // fsub v3.4s, v24.4s, v4.4s
+	WORD $0x4ea9d708                         // fsub v8.4s, v24.4s, v9.4s
+	WORD $0x4e25d463                         // fadd v3.4s, v3.4s, v5.4s
+	WORD $0x4e2ad508                         // fadd v8.4s, v8.4s, v10.4s
+	// y ≈ 1/d: FRECPE's 8 bits, one Newton step (FRECPS = 2 − d·y) to ~16.
+	WORD $0x4ea1d885                         // frecpe v5.4s, v4.4s
+	WORD $0x4ea1d92a                         // frecpe v10.4s, v9.4s
+	WORD $0x4e25fc86                         // frecps v6.4s, v4.4s, v5.4s
+	WORD $0x4e2afd2b                         // frecps v11.4s, v9.4s, v10.4s
+	WORD $0x6e26dca5                         // fmul v5.4s, v5.4s, v6.4s
+	WORD $0x6e2bdd4a                         // fmul v10.4s, v10.4s, v11.4s
+	// q0 = num·y; ρ = (num − q0·dh) − q0·dl; q0 + ρ·y, as sigmoidQuotient.
+	WORD $0x6e25dc40                         // fmul v0.4s, v2.4s, v5.4s
+	WORD $0x6e2adce1                         // fmul v1.4s, v7.4s, v10.4s
+	VFMLS V4.S4, V0.S4, V2.S4                // fmls v2.4s, v0.4s, v4.4s
+	VFMLS V9.S4, V1.S4, V7.S4                // fmls v7.4s, v1.4s, v9.4s
+	VFMLS V3.S4, V0.S4, V2.S4                // fmls v2.4s, v0.4s, v3.4s
+	VFMLS V8.S4, V1.S4, V7.S4                // fmls v7.4s, v1.4s, v8.4s
+	VFMLA V5.S4, V2.S4, V0.S4                // fmla v0.4s, v2.4s, v5.4s
+	VFMLA V10.S4, V7.S4, V1.S4               // fmla v1.4s, v7.4s, v10.4s
+	VST1.P [V0.S4, V1.S4], 32(DST)
+	SUBS   $8, N
+	BGE    loop
+	B      vectors
+
+	// Some |x| > 87: the general path, as for the last elements.
+slow:
 	// z = max(−|x|, expMin).
 	VORR V12.B16, V0.B16, V2.B16             // orr v2.16b, v0.16b, v12.16b
 	VORR V12.B16, V1.B16, V7.B16             // orr v7.16b, v1.16b, v12.16b

@@ -15,7 +15,7 @@
 // ExpShiftSumNEON: Softmax's pass 2, dst[i] = e^(src[i]−m) as ExpNEON
 // computes it, returning their sum (four lane sums, added at the end).
 
-// ExpShiftSum's constants, each in all four lanes, loaded into V10..V23 in this order.
+// ExpShiftSum's constants, each in all four lanes, loaded into V10..V24 in this order.
 DATA expShiftSumNEONConsts<>+0(SB)/4, $0xc2d00000 // min
 DATA expShiftSumNEONConsts<>+4(SB)/4, $0xc2d00000
 DATA expShiftSumNEONConsts<>+8(SB)/4, $0xc2d00000
@@ -72,7 +72,11 @@ DATA expShiftSumNEONConsts<>+208(SB)/4, $0x0000007f // bias
 DATA expShiftSumNEONConsts<>+212(SB)/4, $0x0000007f
 DATA expShiftSumNEONConsts<>+216(SB)/4, $0x0000007f
 DATA expShiftSumNEONConsts<>+220(SB)/4, $0x0000007f
-GLOBL expShiftSumNEONConsts<>(SB), RODATA|NOPTR, $224
+DATA expShiftSumNEONConsts<>+224(SB)/4, $0x42ae0000 // fast
+DATA expShiftSumNEONConsts<>+228(SB)/4, $0x42ae0000
+DATA expShiftSumNEONConsts<>+232(SB)/4, $0x42ae0000
+DATA expShiftSumNEONConsts<>+236(SB)/4, $0x42ae0000
+GLOBL expShiftSumNEONConsts<>(SB), RODATA|NOPTR, $240
 
 // func ExpShiftSumNEON(dst, src []float32, m float32) float32
 TEXT ·ExpShiftSumNEON(SB), NOSPLIT, $0-60
@@ -83,10 +87,10 @@ TEXT ·ExpShiftSumNEON(SB), NOSPLIT, $0-60
 	VLD1.P 64(TAB), [V10.S4, V11.S4, V12.S4, V13.S4]
 	VLD1.P 64(TAB), [V14.S4, V15.S4, V16.S4, V17.S4]
 	VLD1.P 64(TAB), [V18.S4, V19.S4, V20.S4, V21.S4]
-	VLD1.P 32(TAB), [V22.S4, V23.S4]
-	FMOVS m+48(FP), F24
-	VDUP  V24.S[0], V24.S4 // m in every lane
-	VEOR  V25.B16, V25.B16, V25.B16 // the sums, one per lane
+	VLD1.P 48(TAB), [V22.S4, V23.S4, V24.S4]
+	FMOVS m+48(FP), F25
+	VDUP  V25.S[0], V25.S4 // m in every lane
+	VEOR  V26.B16, V26.B16, V26.B16 // the sums, one per lane
 
 	// Main loop: 8 elements per iteration, as 2 interleaved vectors.
 	// N is kept 8 below the true count so SUBS sets the flag.
@@ -96,8 +100,68 @@ TEXT ·ExpShiftSumNEON(SB), NOSPLIT, $0-60
 expshiftsum_loop:
 	VLD1.P 32(SRC), [V0.S4, V1.S4]
 	// x − m (exact where it matters: m ≥ x, both float32).
-	WORD $0x4eb8d400                         // fsub v0.4s, v0.4s, v24.4s
-	WORD $0x4eb8d421                         // fsub v1.4s, v1.4s, v24.4s
+	WORD $0x4eb9d400                         // fsub v0.4s, v0.4s, v25.4s
+	WORD $0x4eb9d421                         // fsub v1.4s, v1.4s, v25.4s
+	// All |x| ≤ 87 (or NaN)? Then 2^n is normal: take the fast path.
+	WORD $0x4ea0f802                         // fabs v2.4s, v0.4s
+	WORD $0x4ea0f823                         // fabs v3.4s, v1.4s
+	WORD $0x4e23c442                         // fmaxnm v2.4s, v2.4s, v3.4s
+	WORD $0x6eb8e442                         // fcmgt v2.4s, v2.4s, v24.4s
+	WORD $0x6eb0a842                         // umaxv s2, v2.4s
+	FMOVS  F2, R5
+	CBNZ   R5, expshiftsum_slow
+	// Range reduction: z·log2e + shifter rounds to n in the low bits;
+	// r = z − n·ln2 in two fused steps (ln2 = hi + lo).
+	VMOV V12.B16, V2.B16                     // mov v2.16b, v12.16b
+	VMOV V12.B16, V6.B16                     // mov v6.16b, v12.16b
+	VFMLA V13.S4, V0.S4, V2.S4               // fmla v2.4s, v0.4s, v13.4s
+	VFMLA V13.S4, V1.S4, V6.S4               // fmla v6.4s, v1.4s, v13.4s
+	WORD $0x4eacd443                         // fsub v3.4s, v2.4s, v12.4s
+	WORD $0x4eacd4c7                         // fsub v7.4s, v6.4s, v12.4s
+	VFMLS V14.S4, V3.S4, V0.S4               // fmls v0.4s, v3.4s, v14.4s
+	VFMLS V14.S4, V7.S4, V1.S4               // fmls v1.4s, v7.4s, v14.4s
+	VFMLS V15.S4, V3.S4, V0.S4               // fmls v0.4s, v3.4s, v15.4s
+	VFMLS V15.S4, V7.S4, V1.S4               // fmls v1.4s, v7.4s, v15.4s
+	// The low bits of z hold n+127, so z<<23 is 2^n for n in [−126, 127].
+	VSHL $23, V2.S4, V2.S4                   // shl v2.4s, v2.4s, #23
+	VSHL $23, V6.S4, V6.S4                   // shl v6.4s, v6.4s, #23
+	// e^r ≈ 1 + r·p(r), Horner with fused steps.
+	VMOV V17.B16, V4.B16                     // mov v4.16b, v17.16b
+	VMOV V17.B16, V8.B16                     // mov v8.16b, v17.16b
+	VFMLA V0.S4, V16.S4, V4.S4               // fmla v4.4s, v16.4s, v0.4s
+	VFMLA V1.S4, V16.S4, V8.S4               // fmla v8.4s, v16.4s, v1.4s
+	VMOV V18.B16, V5.B16                     // mov v5.16b, v18.16b
+	VMOV V18.B16, V9.B16                     // mov v9.16b, v18.16b
+	VFMLA V0.S4, V4.S4, V5.S4                // fmla v5.4s, v4.4s, v0.4s
+	VFMLA V1.S4, V8.S4, V9.S4                // fmla v9.4s, v8.4s, v1.4s
+	VMOV V19.B16, V4.B16                     // mov v4.16b, v19.16b
+	VMOV V19.B16, V8.B16                     // mov v8.16b, v19.16b
+	VFMLA V0.S4, V5.S4, V4.S4                // fmla v4.4s, v5.4s, v0.4s
+	VFMLA V1.S4, V9.S4, V8.S4                // fmla v8.4s, v9.4s, v1.4s
+	VMOV V20.B16, V5.B16                     // mov v5.16b, v20.16b
+	VMOV V20.B16, V9.B16                     // mov v9.16b, v20.16b
+	VFMLA V0.S4, V4.S4, V5.S4                // fmla v5.4s, v4.4s, v0.4s
+	VFMLA V1.S4, V8.S4, V9.S4                // fmla v9.4s, v8.4s, v1.4s
+	VMOV V21.B16, V4.B16                     // mov v4.16b, v21.16b
+	VMOV V21.B16, V8.B16                     // mov v8.16b, v21.16b
+	VFMLA V0.S4, V5.S4, V4.S4                // fmla v4.4s, v5.4s, v0.4s
+	VFMLA V1.S4, V9.S4, V8.S4                // fmla v8.4s, v9.4s, v1.4s
+	VMOV V22.B16, V5.B16                     // mov v5.16b, v22.16b
+	VMOV V22.B16, V9.B16                     // mov v9.16b, v22.16b
+	VFMLA V0.S4, V4.S4, V5.S4                // fmla v5.4s, v4.4s, v0.4s
+	VFMLA V1.S4, V8.S4, V9.S4                // fmla v9.4s, v8.4s, v1.4s
+	// One multiply by the normal 2^n rounds as the two-step scale does.
+	WORD $0x6e22dca0                         // fmul v0.4s, v5.4s, v2.4s
+	WORD $0x6e26dd21                         // fmul v1.4s, v9.4s, v6.4s
+	WORD $0x4e20d75a                         // fadd v26.4s, v26.4s, v0.4s
+	WORD $0x4e21d75a                         // fadd v26.4s, v26.4s, v1.4s
+	VST1.P [V0.S4, V1.S4], 32(DST)
+	SUBS   $8, N
+	BGE    expshiftsum_loop
+	B      expshiftsum_vectors
+
+	// Some |x| > 87: the general path, as for the last elements.
+expshiftsum_slow:
 	// Clamp to [expMin, expMax]; FMAX/FMIN keep NaN, which then flows
 	// through every step below to the result.
 	WORD $0x4e2af400                         // fmax v0.4s, v0.4s, v10.4s
@@ -161,8 +225,8 @@ expshiftsum_loop:
 	WORD $0x6e27dd29                         // fmul v9.4s, v9.4s, v7.4s
 	WORD $0x6e22dca0                         // fmul v0.4s, v5.4s, v2.4s
 	WORD $0x6e26dd21                         // fmul v1.4s, v9.4s, v6.4s
-	WORD $0x4e20d739                         // fadd v25.4s, v25.4s, v0.4s
-	WORD $0x4e21d739                         // fadd v25.4s, v25.4s, v1.4s
+	WORD $0x4e20d75a                         // fadd v26.4s, v26.4s, v0.4s
+	WORD $0x4e21d75a                         // fadd v26.4s, v26.4s, v1.4s
 	VST1.P [V0.S4, V1.S4], 32(DST)
 	SUBS   $8, N
 	BGE    expshiftsum_loop
@@ -176,7 +240,7 @@ expshiftsum_vector:
 	BLT    expshiftsum_tail
 	VLD1.P 16(SRC), [V0.S4]
 	// x − m (exact where it matters: m ≥ x, both float32).
-	WORD $0x4eb8d400                         // fsub v0.4s, v0.4s, v24.4s
+	WORD $0x4eb9d400                         // fsub v0.4s, v0.4s, v25.4s
 	// Clamp to [expMin, expMax]; FMAX/FMIN keep NaN, which then flows
 	// through every step below to the result.
 	WORD $0x4e2af400                         // fmax v0.4s, v0.4s, v10.4s
@@ -212,7 +276,7 @@ expshiftsum_vector:
 	VSHL $23, V2.S4, V2.S4                   // shl v2.4s, v2.4s, #23
 	WORD $0x6e23dca5                         // fmul v5.4s, v5.4s, v3.4s
 	WORD $0x6e22dca0                         // fmul v0.4s, v5.4s, v2.4s
-	WORD $0x4e20d739                         // fadd v25.4s, v25.4s, v0.4s
+	WORD $0x4e20d75a                         // fadd v26.4s, v26.4s, v0.4s
 	VST1.P [V0.S4], 16(DST)
 	SUB    $4, N
 	B      expshiftsum_vector
@@ -233,7 +297,7 @@ expshiftsum_tail:
 
 expshiftsum_tailcompute:
 	// x − m (exact where it matters: m ≥ x, both float32).
-	WORD $0x4eb8d400                         // fsub v0.4s, v0.4s, v24.4s
+	WORD $0x4eb9d400                         // fsub v0.4s, v0.4s, v25.4s
 	// Clamp to [expMin, expMax]; FMAX/FMIN keep NaN, which then flows
 	// through every step below to the result.
 	WORD $0x4e2af400                         // fmax v0.4s, v0.4s, v10.4s
@@ -269,7 +333,7 @@ expshiftsum_tailcompute:
 	VSHL $23, V2.S4, V2.S4                   // shl v2.4s, v2.4s, #23
 	WORD $0x6e23dca5                         // fmul v5.4s, v5.4s, v3.4s
 	WORD $0x6e22dca0                         // fmul v0.4s, v5.4s, v2.4s
-	WORD $0x4e20d739                         // fadd v25.4s, v25.4s, v0.4s
+	WORD $0x4e20d75a                         // fadd v26.4s, v26.4s, v0.4s
 	VST1.P V0.S[0], 4(DST)
 	CMP    $2, N
 	BLT    expshiftsum_done
@@ -280,15 +344,15 @@ expshiftsum_tailcompute:
 
 expshiftsum_done:
 	// (s0 + s1) + (s2 + s3), as the pure-Go kernels add their four sums.
-	WORD  $0x6e39d739 // faddp v25.4s, v25.4s, v25.4s
-	WORD  $0x7e30db39 // faddp s25, v25.2s
-	FMOVS F25, ret+56(FP)
+	WORD  $0x6e3ad75a // faddp v26.4s, v26.4s, v26.4s
+	WORD  $0x7e30db5a // faddp s26, v26.2s
+	FMOVS F26, ret+56(FP)
 	RET
 
 // SumExpShiftNEON: LogSoftmax's and LogSumExp's pass 2, Σ e^(x[i]−m),
 // storing nothing.
 
-// SumExpShift's constants, each in all four lanes, loaded into V10..V23 in this order.
+// SumExpShift's constants, each in all four lanes, loaded into V10..V24 in this order.
 DATA sumExpShiftNEONConsts<>+0(SB)/4, $0xc2d00000 // min
 DATA sumExpShiftNEONConsts<>+4(SB)/4, $0xc2d00000
 DATA sumExpShiftNEONConsts<>+8(SB)/4, $0xc2d00000
@@ -345,7 +409,11 @@ DATA sumExpShiftNEONConsts<>+208(SB)/4, $0x0000007f // bias
 DATA sumExpShiftNEONConsts<>+212(SB)/4, $0x0000007f
 DATA sumExpShiftNEONConsts<>+216(SB)/4, $0x0000007f
 DATA sumExpShiftNEONConsts<>+220(SB)/4, $0x0000007f
-GLOBL sumExpShiftNEONConsts<>(SB), RODATA|NOPTR, $224
+DATA sumExpShiftNEONConsts<>+224(SB)/4, $0x42ae0000 // fast
+DATA sumExpShiftNEONConsts<>+228(SB)/4, $0x42ae0000
+DATA sumExpShiftNEONConsts<>+232(SB)/4, $0x42ae0000
+DATA sumExpShiftNEONConsts<>+236(SB)/4, $0x42ae0000
+GLOBL sumExpShiftNEONConsts<>(SB), RODATA|NOPTR, $240
 
 // func SumExpShiftNEON(x []float32, m float32) float32
 TEXT ·SumExpShiftNEON(SB), NOSPLIT, $0-36
@@ -355,10 +423,10 @@ TEXT ·SumExpShiftNEON(SB), NOSPLIT, $0-36
 	VLD1.P 64(TAB), [V10.S4, V11.S4, V12.S4, V13.S4]
 	VLD1.P 64(TAB), [V14.S4, V15.S4, V16.S4, V17.S4]
 	VLD1.P 64(TAB), [V18.S4, V19.S4, V20.S4, V21.S4]
-	VLD1.P 32(TAB), [V22.S4, V23.S4]
-	FMOVS m+24(FP), F24
-	VDUP  V24.S[0], V24.S4 // m in every lane
-	VEOR  V25.B16, V25.B16, V25.B16 // the sums, one per lane
+	VLD1.P 48(TAB), [V22.S4, V23.S4, V24.S4]
+	FMOVS m+24(FP), F25
+	VDUP  V25.S[0], V25.S4 // m in every lane
+	VEOR  V26.B16, V26.B16, V26.B16 // the sums, one per lane
 
 	// Main loop: 8 elements per iteration, as 2 interleaved vectors.
 	// N is kept 8 below the true count so SUBS sets the flag.
@@ -368,8 +436,67 @@ TEXT ·SumExpShiftNEON(SB), NOSPLIT, $0-36
 sumexpshift_loop:
 	VLD1.P 32(SRC), [V0.S4, V1.S4]
 	// x − m (exact where it matters: m ≥ x, both float32).
-	WORD $0x4eb8d400                         // fsub v0.4s, v0.4s, v24.4s
-	WORD $0x4eb8d421                         // fsub v1.4s, v1.4s, v24.4s
+	WORD $0x4eb9d400                         // fsub v0.4s, v0.4s, v25.4s
+	WORD $0x4eb9d421                         // fsub v1.4s, v1.4s, v25.4s
+	// All |x| ≤ 87 (or NaN)? Then 2^n is normal: take the fast path.
+	WORD $0x4ea0f802                         // fabs v2.4s, v0.4s
+	WORD $0x4ea0f823                         // fabs v3.4s, v1.4s
+	WORD $0x4e23c442                         // fmaxnm v2.4s, v2.4s, v3.4s
+	WORD $0x6eb8e442                         // fcmgt v2.4s, v2.4s, v24.4s
+	WORD $0x6eb0a842                         // umaxv s2, v2.4s
+	FMOVS  F2, R5
+	CBNZ   R5, sumexpshift_slow
+	// Range reduction: z·log2e + shifter rounds to n in the low bits;
+	// r = z − n·ln2 in two fused steps (ln2 = hi + lo).
+	VMOV V12.B16, V2.B16                     // mov v2.16b, v12.16b
+	VMOV V12.B16, V6.B16                     // mov v6.16b, v12.16b
+	VFMLA V13.S4, V0.S4, V2.S4               // fmla v2.4s, v0.4s, v13.4s
+	VFMLA V13.S4, V1.S4, V6.S4               // fmla v6.4s, v1.4s, v13.4s
+	WORD $0x4eacd443                         // fsub v3.4s, v2.4s, v12.4s
+	WORD $0x4eacd4c7                         // fsub v7.4s, v6.4s, v12.4s
+	VFMLS V14.S4, V3.S4, V0.S4               // fmls v0.4s, v3.4s, v14.4s
+	VFMLS V14.S4, V7.S4, V1.S4               // fmls v1.4s, v7.4s, v14.4s
+	VFMLS V15.S4, V3.S4, V0.S4               // fmls v0.4s, v3.4s, v15.4s
+	VFMLS V15.S4, V7.S4, V1.S4               // fmls v1.4s, v7.4s, v15.4s
+	// The low bits of z hold n+127, so z<<23 is 2^n for n in [−126, 127].
+	VSHL $23, V2.S4, V2.S4                   // shl v2.4s, v2.4s, #23
+	VSHL $23, V6.S4, V6.S4                   // shl v6.4s, v6.4s, #23
+	// e^r ≈ 1 + r·p(r), Horner with fused steps.
+	VMOV V17.B16, V4.B16                     // mov v4.16b, v17.16b
+	VMOV V17.B16, V8.B16                     // mov v8.16b, v17.16b
+	VFMLA V0.S4, V16.S4, V4.S4               // fmla v4.4s, v16.4s, v0.4s
+	VFMLA V1.S4, V16.S4, V8.S4               // fmla v8.4s, v16.4s, v1.4s
+	VMOV V18.B16, V5.B16                     // mov v5.16b, v18.16b
+	VMOV V18.B16, V9.B16                     // mov v9.16b, v18.16b
+	VFMLA V0.S4, V4.S4, V5.S4                // fmla v5.4s, v4.4s, v0.4s
+	VFMLA V1.S4, V8.S4, V9.S4                // fmla v9.4s, v8.4s, v1.4s
+	VMOV V19.B16, V4.B16                     // mov v4.16b, v19.16b
+	VMOV V19.B16, V8.B16                     // mov v8.16b, v19.16b
+	VFMLA V0.S4, V5.S4, V4.S4                // fmla v4.4s, v5.4s, v0.4s
+	VFMLA V1.S4, V9.S4, V8.S4                // fmla v8.4s, v9.4s, v1.4s
+	VMOV V20.B16, V5.B16                     // mov v5.16b, v20.16b
+	VMOV V20.B16, V9.B16                     // mov v9.16b, v20.16b
+	VFMLA V0.S4, V4.S4, V5.S4                // fmla v5.4s, v4.4s, v0.4s
+	VFMLA V1.S4, V8.S4, V9.S4                // fmla v9.4s, v8.4s, v1.4s
+	VMOV V21.B16, V4.B16                     // mov v4.16b, v21.16b
+	VMOV V21.B16, V8.B16                     // mov v8.16b, v21.16b
+	VFMLA V0.S4, V5.S4, V4.S4                // fmla v4.4s, v5.4s, v0.4s
+	VFMLA V1.S4, V9.S4, V8.S4                // fmla v8.4s, v9.4s, v1.4s
+	VMOV V22.B16, V5.B16                     // mov v5.16b, v22.16b
+	VMOV V22.B16, V9.B16                     // mov v9.16b, v22.16b
+	VFMLA V0.S4, V4.S4, V5.S4                // fmla v5.4s, v4.4s, v0.4s
+	VFMLA V1.S4, V8.S4, V9.S4                // fmla v9.4s, v8.4s, v1.4s
+	// One multiply by the normal 2^n rounds as the two-step scale does.
+	WORD $0x6e22dca0                         // fmul v0.4s, v5.4s, v2.4s
+	WORD $0x6e26dd21                         // fmul v1.4s, v9.4s, v6.4s
+	WORD $0x4e20d75a                         // fadd v26.4s, v26.4s, v0.4s
+	WORD $0x4e21d75a                         // fadd v26.4s, v26.4s, v1.4s
+	SUBS   $8, N
+	BGE    sumexpshift_loop
+	B      sumexpshift_vectors
+
+	// Some |x| > 87: the general path, as for the last elements.
+sumexpshift_slow:
 	// Clamp to [expMin, expMax]; FMAX/FMIN keep NaN, which then flows
 	// through every step below to the result.
 	WORD $0x4e2af400                         // fmax v0.4s, v0.4s, v10.4s
@@ -433,8 +560,8 @@ sumexpshift_loop:
 	WORD $0x6e27dd29                         // fmul v9.4s, v9.4s, v7.4s
 	WORD $0x6e22dca0                         // fmul v0.4s, v5.4s, v2.4s
 	WORD $0x6e26dd21                         // fmul v1.4s, v9.4s, v6.4s
-	WORD $0x4e20d739                         // fadd v25.4s, v25.4s, v0.4s
-	WORD $0x4e21d739                         // fadd v25.4s, v25.4s, v1.4s
+	WORD $0x4e20d75a                         // fadd v26.4s, v26.4s, v0.4s
+	WORD $0x4e21d75a                         // fadd v26.4s, v26.4s, v1.4s
 	SUBS   $8, N
 	BGE    sumexpshift_loop
 
@@ -447,7 +574,7 @@ sumexpshift_vector:
 	BLT    sumexpshift_tail
 	VLD1.P 16(SRC), [V0.S4]
 	// x − m (exact where it matters: m ≥ x, both float32).
-	WORD $0x4eb8d400                         // fsub v0.4s, v0.4s, v24.4s
+	WORD $0x4eb9d400                         // fsub v0.4s, v0.4s, v25.4s
 	// Clamp to [expMin, expMax]; FMAX/FMIN keep NaN, which then flows
 	// through every step below to the result.
 	WORD $0x4e2af400                         // fmax v0.4s, v0.4s, v10.4s
@@ -483,7 +610,7 @@ sumexpshift_vector:
 	VSHL $23, V2.S4, V2.S4                   // shl v2.4s, v2.4s, #23
 	WORD $0x6e23dca5                         // fmul v5.4s, v5.4s, v3.4s
 	WORD $0x6e22dca0                         // fmul v0.4s, v5.4s, v2.4s
-	WORD $0x4e20d739                         // fadd v25.4s, v25.4s, v0.4s
+	WORD $0x4e20d75a                         // fadd v26.4s, v26.4s, v0.4s
 	SUB    $4, N
 	B      sumexpshift_vector
 
@@ -503,7 +630,7 @@ sumexpshift_tail:
 
 sumexpshift_tailcompute:
 	// x − m (exact where it matters: m ≥ x, both float32).
-	WORD $0x4eb8d400                         // fsub v0.4s, v0.4s, v24.4s
+	WORD $0x4eb9d400                         // fsub v0.4s, v0.4s, v25.4s
 	// Clamp to [expMin, expMax]; FMAX/FMIN keep NaN, which then flows
 	// through every step below to the result.
 	WORD $0x4e2af400                         // fmax v0.4s, v0.4s, v10.4s
@@ -539,13 +666,13 @@ sumexpshift_tailcompute:
 	VSHL $23, V2.S4, V2.S4                   // shl v2.4s, v2.4s, #23
 	WORD $0x6e23dca5                         // fmul v5.4s, v5.4s, v3.4s
 	WORD $0x6e22dca0                         // fmul v0.4s, v5.4s, v2.4s
-	WORD $0x4e20d739                         // fadd v25.4s, v25.4s, v0.4s
+	WORD $0x4e20d75a                         // fadd v26.4s, v26.4s, v0.4s
 
 sumexpshift_done:
 	// (s0 + s1) + (s2 + s3), as the pure-Go kernels add their four sums.
-	WORD  $0x6e39d739 // faddp v25.4s, v25.4s, v25.4s
-	WORD  $0x7e30db39 // faddp s25, v25.2s
-	FMOVS F25, ret+32(FP)
+	WORD  $0x6e3ad75a // faddp v26.4s, v26.4s, v26.4s
+	WORD  $0x7e30db5a // faddp s26, v26.2s
+	FMOVS F26, ret+32(FP)
 	RET
 
 // ShiftSubNEON: LogSoftmax's pass 3, dst[i] = (src[i] − m) − ls.

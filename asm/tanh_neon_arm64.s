@@ -116,7 +116,7 @@ loop:
 	VFMLS V21.S4, V13.S4, V11.S4             // fmls v11.4s, v13.4s, v21.4s
 	VFMLS V22.S4, V5.S4, V3.S4               // fmls v3.4s, v5.4s, v22.4s
 	VFMLS V22.S4, V13.S4, V11.S4             // fmls v11.4s, v13.4s, v22.4s
-	// The low bits of z hold n+127, so z<<23 is 2^n (n in [−58, 0]).
+	// The low bits of z hold n+127, so z<<23 is 2^n for n in [−126, 127].
 	VSHL $23, V4.S4, V4.S4                   // shl v4.4s, v4.4s, #23
 	VSHL $23, V12.S4, V12.S4                 // shl v12.4s, v12.4s, #23
 	// w = expm1(r) ≈ r + r²·q(r).
@@ -211,7 +211,7 @@ vector:
 	WORD $0x4eb3d485                         // fsub v5.4s, v4.4s, v19.4s
 	VFMLS V21.S4, V5.S4, V3.S4               // fmls v3.4s, v5.4s, v21.4s
 	VFMLS V22.S4, V5.S4, V3.S4               // fmls v3.4s, v5.4s, v22.4s
-	// The low bits of z hold n+127, so z<<23 is 2^n (n in [−58, 0]).
+	// The low bits of z hold n+127, so z<<23 is 2^n for n in [−126, 127].
 	VSHL $23, V4.S4, V4.S4                   // shl v4.4s, v4.4s, #23
 	// w = expm1(r) ≈ r + r²·q(r).
 	VMOV V24.B16, V5.B16                     // mov v5.16b, v24.16b
@@ -281,7 +281,7 @@ tailcompute:
 	WORD $0x4eb3d485                         // fsub v5.4s, v4.4s, v19.4s
 	VFMLS V21.S4, V5.S4, V3.S4               // fmls v3.4s, v5.4s, v21.4s
 	VFMLS V22.S4, V5.S4, V3.S4               // fmls v3.4s, v5.4s, v22.4s
-	// The low bits of z hold n+127, so z<<23 is 2^n (n in [−58, 0]).
+	// The low bits of z hold n+127, so z<<23 is 2^n for n in [−126, 127].
 	VSHL $23, V4.S4, V4.S4                   // shl v4.4s, v4.4s, #23
 	// w = expm1(r) ≈ r + r²·q(r).
 	VMOV V24.B16, V5.B16                     // mov v5.16b, v24.16b

@@ -75,9 +75,13 @@ class Kernel:
     the sum of the results) or 'sum' (returns the sum, stores nothing).
     args are the extra float32 arguments, broadcast into k_<name>."""
 
-    def __init__(self, name, doc, consts, body, nregs, kind="map", args=(), unroll=2, tailfill=None):
+    def __init__(self, name, doc, consts, body, nregs, kind="map", args=(), unroll=2, tailfill=None, pre=(), fast=None):
         self.name, self.doc, self.consts, self.body, self.nregs = name, doc, consts, body, nregs
         self.kind, self.args, self.unroll, self.tailfill = kind, list(args), unroll, tailfill
+        # pre runs first on every path; fast, if given, replaces body in
+        # main-loop iterations whose inputs (after pre) all have |x| ≤ 87,
+        # where 2^n is a normal number and needs no clamp or two-step scale.
+        self.pre, self.fast = list(pre), fast
 
 
 def emit(k, L):
@@ -105,15 +109,16 @@ def emit(k, L):
     for s in streams:
         s.update(K)
 
-    def code(regsets):
-        for ins in k.body:
+    def code(regsets, body=None, pre=True, acc=True):
+        body = (k.pre if pre else []) + (k.body if body is None else body)
+        for ins in body:
             if ins.startswith("//"):
                 w("\t" + ins)
                 continue
             for regs in regsets:
                 g, arm = render(ins, regs)
                 w("\t%-40s // %s" % (g, arm))
-        if k.kind != "map":
+        if k.kind != "map" and acc:
             for regs in regsets:
                 g, arm = render("fadd {acc}.4s, {acc}.4s, {x}.4s", regs)
                 w("\t%-40s // %s" % (g, arm))
@@ -178,11 +183,40 @@ def emit(k, L):
     w("")
     w("loop:")
     w("\tVLD1.P %d(SRC), [%s]" % (16 * U, xs))
-    code(streams)
+    if k.fast is None:
+        code(streams)
+    else:
+        code(streams, body=[], acc=False)
+        a = streams[0]
+        w("\t// All |x| ≤ 87 (or NaN)? Then 2^n is normal: take the fast path.")
+        for i, st in enumerate(streams):
+            g, arm = render("fabs v%d.4s, v%d.4s" % (a["t%d" % i], st["x"]), a)
+            w("\t%-40s // %s" % (g, arm))
+        for i in range(1, U):
+            # FMAXNM: a NaN in one vector must not hide a large value in
+            # the same lane of another (NaN lanes are fine on either path).
+            g, arm = render("fmaxnm {t0}.4s, {t0}.4s, {t%d}.4s" % i, a)
+            w("\t%-40s // %s" % (g, arm))
+        for ins in ["fcmgt {t0}.4s, {t0}.4s, {k_fast}.4s", "umaxv s%d, {t0}.4s" % a["t0"]]:
+            g, arm = render(ins, a)
+            w("\t%-40s // %s" % (g, arm))
+        w("\tFMOVS  F%d, R5" % a["t0"])
+        w("\tCBNZ   R5, slow")
+        code(streams, body=k.fast, pre=False)
     if k.kind != "sum":
         w("\tVST1.P [%s], %d(DST)" % (xs, 16 * U))
     w("\tSUBS   $%d, N" % (4 * U))
     w("\tBGE    loop")
+    if k.fast is not None:
+        w("\tB      vectors")
+        w("")
+        w("\t// Some |x| > 87: the general path, as for the last elements.")
+        w("slow:")
+        code(streams, pre=False)
+        if k.kind != "sum":
+            w("\tVST1.P [%s], %d(DST)" % (xs, 16 * U))
+        w("\tSUBS   $%d, N" % (4 * U))
+        w("\tBGE    loop")
     w("")
     w("vectors:")
     w("\tADD $%d, N" % (4 * U))
@@ -262,7 +296,7 @@ def reduce(z, n, s, biased_pow2=False):
         "fmls {%s}.4s, {%s}.4s, {k_ln2lo}.4s" % (z, s),
     ]
     if biased_pow2:
-        out += ["// The low bits of z hold n+127, so z<<23 is 2^n (n in [−58, 0]).",
+        out += ["// The low bits of z hold n+127, so z<<23 is 2^n for n in [−126, 127].",
                 "shl {%s}.4s, {%s}.4s, #23" % (n, n)]
     else:
         out += ["sub {%s}.4s, {%s}.4s, {k_shifter}.4s" % (n, n)]
@@ -317,9 +351,16 @@ EXP_BODY = [
 ] + reduce("x", "t0", "t1") + ["// e^r ≈ 1 + r·p(r), Horner with fused steps."] + poly + scale2n(v, "t0", "t1", "x")
 
 
+FAST = ("fast", 0x42ae0000)  # 87.0: |x| ≤ 87 gives n in [−126, 126]
+EXP_FAST = reduce("x", "t0", "t1", biased_pow2=True) + ["// e^r ≈ 1 + r·p(r), Horner with fused steps."] + poly + [
+    "// One multiply by the normal 2^n rounds as the two-step scale does.",
+    "fmul {x}.4s, {%s}.4s, {t0}.4s" % v]
+
+
 def exp_kernel(name, doc, kind="map", args=(), pre=()):
-    return Kernel(name, doc, EXP_CONSTS, list(pre) + EXP_BODY, 4, kind, args,
-                  tailfill=(0xff800000, "-Inf, whose e^(−Inf−m) = 0 adds nothing") if kind != "map" else None)
+    return Kernel(name, doc, EXP_CONSTS + [FAST], EXP_BODY, 4, kind, args,
+                  tailfill=(0xff800000, "-Inf, whose e^(−Inf−m) = 0 adds nothing") if kind != "map" else None,
+                  pre=pre, fast=EXP_FAST)
 
 
 exp = exp_kernel("Exp", [
@@ -372,11 +413,7 @@ tanh = Kernel("Tanh", [
 # ---- Sigmoid: temporaries t0..t4 ----
 poly, v = horner(["c5", "c4", "c3", "c2", "c1", "one"], "t0", "t2", "t3", "c6")
 other = "t3" if v == "t2" else "t2"
-sig_body = [
-    "// z = max(−|x|, expMin).",
-    "orr {t0}.16b, {x}.16b, {k_sign}.16b",
-    "fmax {t0}.4s, {t0}.4s, {k_min}.4s",
-] + reduce("t0", "t1", other) + ["// e = e^z as in Exp."] + poly + scale2n(v, "t1", other, v) + [
+sig_quot = [
     "// num = (x < 0 ? e : 1); dh + dl = 1 + e exactly (Fast2Sum).",
     "fcmlt {t1}.4s, {x}.4s, #0.0",
     "mov {t0}.16b, {k_one}.16b",
@@ -391,19 +428,29 @@ sig_body = [
     "fmls {t0}.4s, {x}.4s, {t1}.4s",
     "fmla {x}.4s, {t0}.4s, {%s}.4s" % v,
 ]
+sig_body = [
+    "// z = max(−|x|, expMin).",
+    "orr {t0}.16b, {x}.16b, {k_sign}.16b",
+    "fmax {t0}.4s, {t0}.4s, {k_min}.4s",
+] + reduce("t0", "t1", other) + ["// e = e^z as in Exp."] + poly + scale2n(v, "t1", other, v) + sig_quot
+sig_fast = [
+    "// z = −|x| (≥ −87 here).",
+    "orr {t0}.16b, {x}.16b, {k_sign}.16b",
+] + reduce("t0", "t1", other, biased_pow2=True) + ["// e = e^z as in Exp."] + poly + [
+    "fmul {%s}.4s, {%s}.4s, {t1}.4s" % (v, v)] + sig_quot
 sigmoid = Kernel("Sigmoid", [
     "SigmoidNEON: dst[i] = 1/(1+e^−src[i]) as kernel's sigmoid32 computes it:",
     "e = e^−|x| as in Exp, then num/(1+e) with num = e or 1 by the sign of x."],
-    [("sign", 0x80000000), ("min", "expMin")] + REDUCE_CONSTS + EXP_POLY + [("one", 0x3f800000), ("bias", 127)],
-    sig_body, 5)
+    [("sign", 0x80000000), ("min", "expMin")] + REDUCE_CONSTS + EXP_POLY + [("one", 0x3f800000), ("bias", 127), FAST],
+    sig_body, 5, fast=sig_fast)
 
 SHIFT = ["// x − m (exact where it matters: m ≥ x, both float32).", "fsub {x}.4s, {x}.4s, {k_m}.4s"]
 expshiftsum = exp_kernel("ExpShiftSum", [
     "ExpShiftSumNEON: Softmax's pass 2, dst[i] = e^(src[i]−m) as ExpNEON",
-    "computes it, returning their sum (four lane sums, added at the end)."], "expsum", ["m"], SHIFT)
+    "computes it, returning their sum (four lane sums, added at the end)."], "expsum", ["m"], pre=SHIFT)
 sumexpshift = exp_kernel("SumExpShift", [
     "SumExpShiftNEON: LogSoftmax's and LogSumExp's pass 2, Σ e^(x[i]−m),",
-    "storing nothing."], "sum", ["m"], SHIFT)
+    "storing nothing."], "sum", ["m"], pre=SHIFT)
 shiftsub = Kernel("ShiftSub", [
     "ShiftSubNEON: LogSoftmax's pass 3, dst[i] = (src[i] − m) − ls."], [],
     ["fsub {x}.4s, {x}.4s, {k_m}.4s", "fsub {x}.4s, {x}.4s, {k_ls}.4s"], 0, "map", ["m", "ls"], unroll=4)
@@ -425,9 +472,9 @@ for path, (what, ks) in files.items():
         parts = text.split("// func ")
         for i in range(1, len(parts)):
             name = parts[i].split("NEON(")[0].lower()
-            labels = r"(loop|vectors|vector|tail|tailcompute|done)"
+            labels = r"(loop|slow|vectors|vector|tail|tailcompute|done)"
             parts[i] = re.sub(r"^" + labels + ":", name + r"_\1:", parts[i], flags=re.M)
-            parts[i] = re.sub(r"^(\t(?:B\w*|CBZ\s+N,)\s+)" + labels + "$", r"\1" + name + r"_\2", parts[i], flags=re.M)
+            parts[i] = re.sub(r"^(\t(?:B\w*|CBZ\s+N,|CBNZ\s+R5,)\s+)" + labels + "$", r"\1" + name + r"_\2", parts[i], flags=re.M)
         text = "// func ".join(parts)
     open(path, "w").write(text)
 subprocess.run(["go", "run", "./internal/neonasm/cmd/neonword", "-fix"] + list(files), check=True)
