@@ -99,7 +99,7 @@ func TestMultiHeadForwardVsRef(t *testing.T) {
 	r := kerneltest.Rand(20)
 	type cs struct{ e, h, t int }
 	// The last case spreads the heads over goroutines (forHeads).
-	cases := []cs{{4, 1, 1}, {8, 2, 5}, {12, 3, 17}, {32, 4, 40}, {64, 8, 300}}
+	cases := []cs{{4, 1, 1}, {8, 2, 5}, {12, 3, 17}, {32, 4, 40}, {64, 8, 200}}
 	kerneltest.ForEachLevel(t, func(t *testing.T, _ kernel.Level) {
 		for _, c := range cases {
 			for _, bias := range []bool{false, true} {
@@ -109,7 +109,10 @@ func TestMultiHeadForwardVsRef(t *testing.T) {
 				for i := range keep {
 					keep[i] = r.IntN(3) != 0
 				}
-				for _, opt := range []Options{{}, {Causal: true}, {Causal: true, Temperature: 0.5}, {Keep: keep}} {
+				for oi, opt := range []Options{{Causal: true}, {}, {Causal: true, Temperature: 0.5}, {Keep: keep}} {
+					if testing.Short() && c.t > 100 && (oi > 1 || !bias) {
+						continue // the float64 reference is slow under qemu
+					}
 					dst := randMatrix(r, c.t, c.e, 1, -9, 9)
 					require.NoError(t, m.Forward(dst, x, opt))
 					nearMatrix(t, "forward", dst, refMHA(m, x, opt), accTol(c.e*c.t))
