@@ -21,13 +21,16 @@ const gemmMinKC = 64
 // ref.Gemm), with k products summed in k blocks of at least kc: along the
 // path of any term there are at most k roundings in the products and sums
 // within the blocks, one for alpha, and one per block for adding into c,
-// so γ_(k+nb+2) = (k+nb+2)·u/(1-(k+nb+2)·u) relative to abs. Subnormal
-// products and sums may add an absolute half-step (2^-150) each, 2k+4 of
-// them at most.
-func gemmBound(k, kc int, abs float64) float64 {
+// so γ_(k+nb+2) = (k+nb+2)·u/(1-(k+nb+2)·u) relative to abs. Products and
+// sums that fall among the subnormals carry an absolute error of up to
+// half a subnormal step (2^-150) each instead: at most 2k of them inside
+// the sum s, whose error alpha then scales by |alpha|, and 2·nb+2 after
+// (alpha·s, beta·c and the additions into c).
+func gemmBound(k, kc int, abs float64, alpha float32) float64 {
 	nb := (k + kc - 1) / kc
 	n := float64(k + nb + 2)
-	return n*kerneltest.Eps/(1-n*kerneltest.Eps)*abs + float64(2*k+4)*0x1p-150
+	sub := 2*float64(k)*math.Abs(float64(alpha)) + float64(2*nb+2)
+	return n*kerneltest.Eps/(1-n*kerneltest.Eps)*abs + sub*0x1p-150
 }
 
 // operand is a rows×cols matrix view with the given stride inside a
@@ -92,7 +95,7 @@ func checkGemm(t *testing.T, what string, tA, tB kernel.Transpose, alpha float32
 			w := want[i*n+j]
 			if !gemmClose(got, w, abs[i*n+j], alpha, k, kc) {
 				t.Fatalf("%s: c[%d,%d]=%v want %v (|err| %g > bound %g)", what, i, j, got, w,
-					math.Abs(float64(got)-w), gemmBound(k, kc, abs[i*n+j]))
+					math.Abs(float64(got)-w), gemmBound(k, kc, abs[i*n+j], alpha))
 			}
 		}
 	}
@@ -116,7 +119,7 @@ func gemmClose(got float32, want, abs float64, alpha float32, k, kc int) bool {
 		}
 		return abs > math.MaxFloat32/2 || unscaled > math.MaxFloat32/2
 	}
-	return math.Abs(float64(got)-want) <= gemmBound(k, kc, abs)
+	return math.Abs(float64(got)-want) <= gemmBound(k, kc, abs, alpha)
 }
 
 func bitsOf(x []float32) []uint32 {
@@ -358,9 +361,9 @@ func TestGemmShapes(t *testing.T) {
 								scale += math.Abs(bc)
 							}
 							got := c.Data[i*cStride+j]
-							if d := math.Abs(float64(got) - want); !(d <= gemmBound(k, gemmMinKC, scale)) {
+							if d := math.Abs(float64(got) - want); !(d <= gemmBound(k, gemmMinKC, scale, alpha)) {
 								t.Fatalf("%v,%v m=%d n=%d k=%d alpha=%v beta=%v: c[%d,%d]=%v want %v (bound %g)",
-									tA, tB, m, n, k, alpha, beta, i, j, got, want, gemmBound(k, gemmMinKC, scale))
+									tA, tB, m, n, k, alpha, beta, i, j, got, want, gemmBound(k, gemmMinKC, scale, alpha))
 							}
 						}
 						// The padding right of the row (and the row below) is untouched.
