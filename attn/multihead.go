@@ -165,9 +165,13 @@ func (m *MultiHead) forward(fn string, dst, x kernel.Matrix, cache *KVCache, opt
 	if err := opt.check(fn, t, past+t); err != nil {
 		return err
 	}
-	qkv := kernel.NewMatrix(t, 3*e)
+	// Pooled scratch: the projection (beta=0) and SelfAttention write
+	// every element, so nothing needs zeroing.
+	sq := getScratch(t * 4 * e)
+	defer putScratch(sq)
+	qkv := kernel.MatrixFrom(t, 3*e, sq.buf[:t*3*e])
 	project(qkv, x, m.InProj, m.InBias)
-	ctx := kernel.NewMatrix(t, e)
+	ctx := kernel.MatrixFrom(t, e, sq.buf[t*3*e:])
 	dh := m.DHead()
 	head := func(h int, parallel bool) error {
 		q := qkv.Slice(0, t, h*dh, (h+1)*dh)
