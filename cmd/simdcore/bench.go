@@ -357,6 +357,8 @@ func boundNs(load, store, set, flops, ghz float64) float64 {
 func printBench(w io.Writer, rs []benchResult, ghz float64) error {
 	if ghz > 0 {
 		fmt.Fprintf(w, "Kernel speeds (clock %.2f GHz; bound: a memory/FMA model of one core, see boundNs)\n", ghz)
+	} else {
+		fmt.Fprintln(w, "Kernel speeds (no clock probe in this build, so no bound)")
 	}
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "kernel\tsize\tlevel\tns/op\tGFLOP/s\tns/elem\tvs generic\tof bound\t")
