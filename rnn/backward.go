@@ -38,7 +38,7 @@ func (n *Net) trace(fn string, xs kernel.Matrix, last bool) (*Trace, error) {
 	if last && xs.Rows == 0 {
 		return nil, shapeErr("%s: empty sequence (T=0)", fn)
 	}
-	tr := &Trace{X: xs, Layers: n.layers(xs, 1, true, nil), last: last}
+	tr := &Trace{X: xs, Layers: n.layers(xs, 1, true, false, nil), last: last}
 	top := tr.Layers[n.cfg.Layers-1]
 	if last {
 		tr.top = n.lastVec(top)

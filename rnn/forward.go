@@ -90,8 +90,9 @@ func (n *Net) cellForward(c *Cell, x, out kernel.Matrix, B int, reverse bool, wh
 // layers runs every recurrent layer over x (time-major, B sequences
 // interleaved). With keep it returns each layer's output in fresh
 // memory; otherwise only the last entry is meaningful, and the buffers,
-// reused between layers, come from sc.
-func (n *Net) layers(x kernel.Matrix, B int, keep bool, sc *scratch) []kernel.Matrix {
+// reused between layers, come from sc, except that freshTop puts the top
+// layer's output in fresh memory (for returning it).
+func (n *Net) layers(x kernel.Matrix, B int, keep, freshTop bool, sc *scratch) []kernel.Matrix {
 	c := n.cfg
 	dirs, H := c.Dirs(), c.Hidden
 	outs := make([]kernel.Matrix, c.Layers)
@@ -103,7 +104,7 @@ func (n *Net) layers(x kernel.Matrix, B int, keep bool, sc *scratch) []kernel.Ma
 	for l := 0; l < c.Layers; l++ {
 		var out kernel.Matrix
 		switch {
-		case keep:
+		case keep || (freshTop && l == c.Layers-1):
 			out = kernel.NewMatrix(x.Rows, c.Width())
 		case l >= 2:
 			out = outs[l-2] // two layers down is no longer read
@@ -152,11 +153,9 @@ func (n *Net) Forward(xs kernel.Matrix) (kernel.Matrix, error) {
 	}
 	var sc scratch
 	defer sc.release()
-	top := n.layers(xs, 1, false, &sc)[n.cfg.Layers-1]
+	top := n.layers(xs, 1, false, n.cfg.Output == 0, &sc)[n.cfg.Layers-1]
 	if n.cfg.Output == 0 {
-		y := kernel.NewMatrix(top.Rows, top.Cols)
-		copy(y.Data, top.Data)
-		return y, nil
+		return top, nil
 	}
 	y := n.head(kernel.NewMatrix(top.Rows, n.cfg.Output), top)
 	activateRows(n.cfg.OutputActivation, y)
@@ -178,7 +177,7 @@ func (n *Net) Last(xs kernel.Matrix) ([]float32, error) {
 	}
 	var sc scratch
 	defer sc.release()
-	v := n.lastVec(n.layers(xs, 1, false, &sc)[n.cfg.Layers-1])
+	v := n.lastVec(n.layers(xs, 1, false, false, &sc)[n.cfg.Layers-1])
 	if n.cfg.Output == 0 {
 		return v, nil
 	}
@@ -191,7 +190,7 @@ func (n *Net) Last(xs kernel.Matrix) ([]float32, error) {
 
 // ForwardBatch runs B sequences of one length T (each T×Input) together
 // and returns their outputs as Forward would, one T×OutWidth matrix
-// each. Interleaving the sequences turns each step into one matrix
+// each (contiguous, Stride = OutWidth). Interleaving the sequences turns each step into one matrix
 // product W_hh·[h^1 … h^B], which is much faster than B separate
 // Forward calls for B ≳ 4.
 func (n *Net) ForwardBatch(xs []kernel.Matrix) ([]kernel.Matrix, error) {
@@ -217,14 +216,15 @@ func (n *Net) ForwardBatch(xs []kernel.Matrix) ([]kernel.Matrix, error) {
 			copy(x.Row(t*B+b), xb.Row(t))
 		}
 	}
-	y := n.layers(x, B, false, &sc)[n.cfg.Layers-1]
+	y := n.layers(x, B, false, false, &sc)[n.cfg.Layers-1]
 	if n.cfg.Output > 0 {
 		y = n.head(sc.matrix(T*B, n.cfg.Output), y)
 		activateRows(n.cfg.OutputActivation, y)
 	}
+	// Copy each sequence's rows apart into its own contiguous result.
 	W := y.Cols
 	outs := make([]kernel.Matrix, B)
-	data := make([]float32, B*T*W) // the results: fresh memory
+	data := make([]float32, B*T*W)
 	for b := range outs {
 		outs[b] = kernel.MatrixFrom(T, W, data[b*T*W:(b+1)*T*W:(b+1)*T*W])
 		for t := 0; t < T; t++ {
