@@ -41,8 +41,24 @@ func vec(n int, seed uint32) []float32 {
 	return x
 }
 
-func plain(n int) string    { return fmt.Sprintf("n=%d", n) }
-func square(n int) string   { return fmt.Sprintf("%dx%d", n, n) }
+func plain(n int) string  { return fmt.Sprintf("n=%d", n) }
+func square(n int) string { return fmt.Sprintf("%dx%d", n, n) }
+func cube(n int) string   { return fmt.Sprintf("%d³", n) }
+
+// unary is the case of an elementwise or row kernel dst = f(src), timed in
+// ns/element over inputs in [-4, 4).
+func unary(name string, f func(dst, src []float32), short []int) benchCase {
+	return benchCase{
+		name: name, sizes: []int{256, 4096, 65536}, short: short,
+		setup: func(n int) func() {
+			src, dst := vec(n, 7), make([]float32, n)
+			kernel.Scale(4, src)
+			return func() { f(dst, src) }
+		},
+		elems:     perElem,
+		sizeLabel: plain,
+	}
+}
 func perElem(n int) float64 { return float64(n) }
 
 func benchCases() []benchCase {
@@ -129,6 +145,23 @@ func benchCases() []benchCase {
 			elems:     perElem,
 			traffic:   func(n int) (float64, float64, float64) { return 8 * float64(n), 4 * float64(n), 12 * float64(n) },
 			sizeLabel: plain,
+		},
+		unary("exp", kernel.Exp, []int{4096}),
+		unary("tanh", kernel.Tanh, nil),
+		unary("sigmoid", kernel.Sigmoid, nil),
+		unary("softmax", kernel.Softmax, []int{4096}),
+		unary("logsoftmax", kernel.LogSoftmax, nil),
+		{
+			name: "gemm", sizes: []int{64, 256, 512}, short: []int{256},
+			setup: func(n int) func() {
+				a := kernel.MatrixFrom(n, n, vec(n*n, 5))
+				b := kernel.MatrixFrom(n, n, vec(n*n, 6))
+				c := kernel.NewMatrix(n, n)
+				return func() { kernel.Gemm(kernel.NoTrans, kernel.NoTrans, 1, a, b, 0, c) }
+			},
+			flops:     func(n int) float64 { return 2 * float64(n) * float64(n) * float64(n) },
+			traffic:   func(n int) (float64, float64, float64) { return 0, 0, 0 },
+			sizeLabel: cube,
 		},
 		{
 			name: "gemv", sizes: []int{64, 256, 1024, 4096}, short: []int{256},
@@ -237,8 +270,8 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 			ns = userSizes
 		}
 		for _, n := range ns {
-			if c.sizeLabel(n) != "" && c.name[:3] == "gem" && n > 8192 {
-				return usageError{fmt.Sprintf("bench: %s size %d too large (max 8192)", c.name, n)}
+			if (c.name == "gemm" && n > 4096) || (strings.HasPrefix(c.name, "gemv") && n > 16384) {
+				return usageError{fmt.Sprintf("bench: %s size %d too large (max 4096 for gemm, 16384 for gemv)", c.name, n)}
 			}
 			jobs = append(jobs, job{c, n})
 		}
