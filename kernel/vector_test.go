@@ -780,3 +780,50 @@ func fuzzBinary(f *testing.F, k binary) {
 
 func FuzzAdd(f *testing.F) { fuzzBinary(f, binaries[0]) }
 func FuzzMul(f *testing.F) { fuzzBinary(f, binaries[1]) }
+
+func ExampleSum() {
+	fmt.Println(kernel.Sum([]float32{0.5, 1.5, 2, 4}))
+	// Output: 8
+}
+
+func ExampleMax() {
+	fmt.Println(kernel.Max([]float32{-2, 3, 0, -1}))
+	fmt.Println(kernel.Max(nil))                                  // the maximum of nothing
+	fmt.Println(kernel.Max([]float32{1, float32(math.NaN()), 5})) // any NaN wins
+	// Output:
+	// 3
+	// -Inf
+	// NaN
+}
+
+func ExampleAxpy() {
+	x := []float32{1, 2, 3}
+	y := []float32{10, 20, 30}
+	kernel.Axpy(0.5, x, y) // y += 0.5·x
+	fmt.Println(y)
+	// Output: [10.5 21 31.5]
+}
+
+func ExampleScale() {
+	x := []float32{1, -2, 3}
+	kernel.Scale(-2, x)
+	fmt.Println(x)
+	// Output: [-2 4 -6]
+}
+
+func ExampleAdd() {
+	a := []float32{1, 2, 3}
+	b := []float32{10, 20, 30}
+	kernel.Add(a, a, b) // in place: a += b
+	fmt.Println(a)
+	// Output: [11 22 33]
+}
+
+func ExampleMul() {
+	a := []float32{1, 2, 3}
+	b := []float32{10, 20, 30}
+	dst := make([]float32, 3)
+	kernel.Mul(dst, a, b)
+	fmt.Println(dst)
+	// Output: [10 40 90]
+}
