@@ -1,6 +1,7 @@
 package attn
 
 import (
+	"fmt"
 	"math"
 	"sync"
 	"testing"
@@ -192,8 +193,22 @@ func TestDecodeNoAllocs(t *testing.T) {
 }
 
 // TestConcurrentDecode shares one model between goroutines, each with its
-// own cache; run with -race.
+// own cache, serially and with the split (flash-decoding) path sharing
+// the helper pool; run with -race.
 func TestConcurrentDecode(t *testing.T) {
+	for _, split := range []bool{false, true} {
+		t.Run(fmt.Sprintf("split=%v", split), func(t *testing.T) {
+			if split {
+				defer func(w, c, th int) { decodeMinWork, decodeMinChunk = w, c; kernel.SetThreads(th) }(decodeMinWork, decodeMinChunk, kernel.Threads())
+				decodeMinWork, decodeMinChunk = 0, 4
+				kernel.SetThreads(3)
+			}
+			concurrentDecode(t)
+		})
+	}
+}
+
+func concurrentDecode(t *testing.T) {
 	m := newTestMHA(t, 7, 16, 2, true)
 	r := kerneltest.Rand(23)
 	T := 20
