@@ -124,6 +124,7 @@ type Options struct {
 	Metric   string
 	Baseline string         // impl= value the speed-up is over, "pure" by default
 	Filter   *regexp.Regexp // if set, only charts whose Name matches
+	Skip     *regexp.Regexp // if set, no chart whose Name matches
 }
 
 // Build groups the results of run by family (and by any other name
@@ -203,7 +204,7 @@ func Build(run *Run, opt Options) (charts []Chart, warnings []string, err error)
 	for _, gname := range order {
 		g := groups[gname]
 		c := Chart{Name: fileStem(gname)}
-		if opt.Filter != nil && !opt.Filter.MatchString(c.Name) {
+		if opt.Filter != nil && !opt.Filter.MatchString(c.Name) || opt.Skip != nil && opt.Skip.MatchString(c.Name) {
 			continue
 		}
 		if !g.hasImpl[opt.Baseline] {

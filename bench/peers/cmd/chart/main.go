@@ -14,7 +14,10 @@
 // (cpu-ns/elem, cpu-GFLOP/s) that a busy machine disturbs far less than
 // wall time:
 //
-//	go run ./cmd/chart -metric cpu-ns/elem,cpu-GFLOP/s,ns/op -o ../../docs/img /tmp/peers.txt
+//	go run ./cmd/chart -metric cpu-ns/elem,cpu-GFLOP/s,FLOP/cycle -o ../../docs/img /tmp/peers.txt
+//
+// -run and -skip select charts by file name (without .svg), as go test's
+// flags of the same names select tests.
 //
 // It reads the named file, or standard input if there is none or it is
 // "-", takes the median of each benchmark's metric over its repeated
@@ -45,7 +48,7 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
-const usage = `usage: chart [-o dir] [-metric unit] [-baseline impl] [-run regexp] [file]
+const usage = `usage: chart [-o dir] [-metric unit[,unit...]] [-baseline impl] [-run regexp] [-skip regexp] [file]
 
 Reads go test -bench output (file, or stdin) and writes one SVG speed-up
 chart per benchmark family into dir.
@@ -59,6 +62,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	metric := fs.String("metric", "ns/op", "unit to compare: a time (ns/op, cpu-ns/elem) or a rate (GFLOP/s); or a comma-separated list, first one reported wins")
 	baseline := fs.String("baseline", "pure", "impl= value the speed-up is measured over")
 	filter := fs.String("run", "", "only charts whose file name (without .svg) matches this regexp")
+	skip := fs.String("skip", "", "no chart whose file name (without .svg) matches this regexp")
 	fail := func(err error) int {
 		fmt.Fprintf(stderr, "chart: %v\n", err)
 		return 2
@@ -79,6 +83,13 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return fail(fmt.Errorf("-run: %v", err))
 		}
 		opt.Filter = re
+	}
+	if *skip != "" {
+		re, err := regexp.Compile(*skip)
+		if err != nil {
+			return fail(fmt.Errorf("-skip: %v", err))
+		}
+		opt.Skip = re
 	}
 
 	var in io.Reader = stdin

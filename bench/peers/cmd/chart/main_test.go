@@ -48,6 +48,10 @@ func TestRunWritesCharts(t *testing.T) {
 	if code != 0 || strings.TrimSpace(out) != filepath.Join(dir, "dot.svg") {
 		t.Errorf("stdin: exit %d, stdout %q", code, out)
 	}
+	code, out, _ = runCmd(t, readSample(t), "-o", dir, "-skip", "threads-2")
+	if code != 0 || len(strings.Fields(out)) != 2 || strings.Contains(out, "threads-2") {
+		t.Errorf("-skip: exit %d, stdout %q", code, out)
+	}
 	code, out, _ = runCmd(t, readSample(t), "-o", dir, "-metric", "GFLOP/s")
 	if code != 0 || len(strings.Fields(out)) != 3 {
 		t.Errorf("-metric GFLOP/s: exit %d, stdout %q", code, out)
@@ -70,6 +74,7 @@ func TestRunErrors(t *testing.T) {
 		{"missing file", "", "no such file", []string{"-o", dir, filepath.Join(dir, "absent.txt")}},
 		{"two files", "", "at most one input file", []string{"a", "b"}},
 		{"bad regexp", "", "-run: error parsing regexp", []string{"-run", "("}},
+		{"bad skip regexp", "", "-skip: error parsing regexp", []string{"-skip", "["}},
 		{"empty input", "", "stdin: no benchmark result lines", []string{"-o", dir}},
 		{"malformed line", "BenchmarkDot/n=1/impl=pure 10 1 ns/op\nBenchmarkDot/n=1/impl=vek 10 x ns/op\n", "stdin: line 2:", []string{"-o", dir}},
 		{"no baseline", "BenchmarkDot/n=1/impl=vek 10 1 ns/op\n", "no chart to draw", []string{"-o", dir}},

@@ -60,7 +60,8 @@ func WriteSVG(w io.Writer, c Chart) error {
 	if span := hi - lo; span < 0.3 {
 		lo, hi = lo-(0.3-span)/2, hi+(0.3-span)/2
 	}
-	pad := 0.06 * (hi - lo)
+	lo, hi = extendToTicks(lo, hi)
+	pad := 0.03 * (hi - lo)
 	lo, hi = lo-pad, hi+pad
 	yPix := func(v float64) float64 {
 		return plotB - (math.Log10(v)-lo)/(hi-lo)*(plotB-plotT)
@@ -290,22 +291,9 @@ func esc(s string) string {
 // {1,1.5,2,3,5,7}·10^k that gives at least four labelled ticks, and the
 // integer multiples of each decade as minor lines.
 func yTicks(lo, hi float64) (ticks, minor []float64) {
-	sets := [][]float64{{1}, {1, 2, 5}, {1, 1.5, 2, 3, 5, 7}, {1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 7, 8, 9}}
 	in := func(v float64) bool { l := math.Log10(v); return l >= lo-1e-9 && l <= hi+1e-9 }
 	d0, d1 := int(math.Floor(lo)), int(math.Ceil(hi))
-	for si, set := range sets {
-		ticks = ticks[:0]
-		for d := d0; d <= d1; d++ {
-			for _, m := range set {
-				if v := m * math.Pow(10, float64(d)); in(v) {
-					ticks = append(ticks, v)
-				}
-			}
-		}
-		if len(ticks) >= 4 || si == len(sets)-1 {
-			break
-		}
-	}
+	ticks = ticksIn(lo, hi, tickSet(lo, hi))
 	// Thin very long ranges to at most 10 labels.
 	for len(ticks) > 10 {
 		var t []float64
@@ -324,6 +312,55 @@ func yTicks(lo, hi float64) (ticks, minor []float64) {
 		}
 	}
 	return ticks, minor
+}
+
+// tickSets are the mantissas of the tick values per decade, sparsest
+// first.
+var tickSets = [][]float64{{1}, {1, 2, 5}, {1, 1.5, 2, 3, 5, 7}, {1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 7, 8, 9}}
+
+// tickSet returns the sparsest tick set with at least four ticks in the
+// log10 range [lo, hi] (the densest if none has).
+func tickSet(lo, hi float64) []float64 {
+	for _, set := range tickSets {
+		if len(ticksIn(lo, hi, set)) >= 4 {
+			return set
+		}
+	}
+	return tickSets[len(tickSets)-1]
+}
+
+// ticksIn returns the values m·10^d, m in set, within the log10 range
+// [lo, hi], ascending.
+func ticksIn(lo, hi float64, set []float64) []float64 {
+	var t []float64
+	for d := int(math.Floor(lo)); d <= int(math.Ceil(hi)); d++ {
+		for _, m := range set {
+			v := m * math.Pow(10, float64(d))
+			if l := math.Log10(v); l >= lo-1e-9 && l <= hi+1e-9 {
+				t = append(t, v)
+			}
+		}
+	}
+	return t
+}
+
+// extendToTicks widens the log10 range [lo, hi] to the nearest tick on
+// either side when that is less than 0.35 decades away, so that the
+// highest and lowest points have a labelled line beyond them.
+func extendToTicks(lo, hi float64) (float64, float64) {
+	set := tickSet(lo, hi)
+	cand := ticksIn(lo-1, hi+1, set)
+	nlo, nhi, up := lo, hi, false
+	for _, v := range cand {
+		l := math.Log10(v)
+		if l <= lo+1e-9 && lo-l < 0.35 {
+			nlo = l // ascending: the last one at or below lo is the nearest
+		}
+		if l >= hi-1e-9 && l-hi < 0.35 && !up {
+			nhi, up = l, true
+		}
+	}
+	return nlo, nhi
 }
 
 // fmtSpeedup labels a tick: "0.5×", "2×", "1.5×", "100×".

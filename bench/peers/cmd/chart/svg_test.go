@@ -238,6 +238,18 @@ func TestYTicks(t *testing.T) {
 			}
 		}
 	}
+	for _, tc := range []struct{ lo, hi, wantLo, wantHi float64 }{
+		{0.66, 35, 0.5, 50},   // both ends to the next 1-2-5 tick
+		{1, 20, 1, 20},        // already on ticks
+		{1, 3.5, 1, 5},        // set 1, 1.5, 2, 3, 5, 7
+		{0.04, 60, 0.02, 100}, // 0.04 → 0.02 is 0.3 decades, 60 → 100 is 0.22
+		{1, 5.3, 1, 7},
+	} {
+		lo, hi := extendToTicks(math.Log10(tc.lo), math.Log10(tc.hi))
+		if math.Abs(lo-math.Log10(tc.wantLo)) > 1e-9 || math.Abs(hi-math.Log10(tc.wantHi)) > 1e-9 {
+			t.Errorf("extendToTicks(%g, %g) = %g, %g; want %g, %g", tc.lo, tc.hi, math.Pow(10, lo), math.Pow(10, hi), tc.wantLo, tc.wantHi)
+		}
+	}
 	for v, want := range map[float64]string{0.5: "0.5×", 1: "1×", 20: "20×", 1.5: "1.5×", 0.30000000000000004: "0.3×"} {
 		if got := fmtSpeedup(v); got != want {
 			t.Errorf("fmtSpeedup(%g) = %q, want %q", v, got, want)
