@@ -6,7 +6,7 @@ import (
 	"github.com/simdcore/simdcore/kernel"
 )
 
-// slabs recycles the scratch buffers of inference (interleaved inputs,
+// slabs recycles the scratch buffers of inference (stacked inputs,
 // intermediate layers, logits), so that steady-state Forward and
 // ForwardBatch calls allocate only their results and do not spend time
 // zeroing fresh memory.
@@ -46,9 +46,9 @@ func (n *Net) checkSeq(fn string, xs kernel.Matrix) error {
 	return nil
 }
 
-// cellForward runs one direction of one layer over B interleaved
-// sequences. x holds the layer input time-major (row t·B+b is step t of
-// sequence b) and out (same rows, Hidden columns, possibly a column
+// cellForward runs one direction of one layer over B sequences. x holds
+// the layer input sequence-major (row b·T+t is step t of sequence b) and
+// out (same rows, Hidden columns, possibly a column
 // window of a wider matrix) receives h_t. The input projection of every
 // step is one Gemm into out, on top of the bias; each step then adds
 // W_hh·h_{t-1} in place and applies the activation in place.
@@ -61,7 +61,6 @@ func (n *Net) cellForward(c *Cell, x, out kernel.Matrix, B int, reverse bool, wh
 	fillRows(out, c.Bih, c.Bhh)
 	gemm(false, true, 1, x, c.Wih, 1, out)
 	T := out.Rows / B
-	H := n.cfg.Hidden
 	act := n.cfg.Activation
 	if B > 1 && T > 1 {
 		transpose(whhT, c.Whh)
@@ -79,16 +78,26 @@ func (n *Net) cellForward(c *Cell, x, out kernel.Matrix, B int, reverse bool, wh
 			activate(act, z)
 			continue
 		}
-		blk := out.Slice(t*B, (t+1)*B, 0, H)
+		blk := stepRows(out, t, T, B)
 		if s > 0 {
-			gemm(false, false, 1, out.Slice(tp*B, (tp+1)*B, 0, H), whhT, 1, blk)
+			gemm(false, false, 1, stepRows(out, tp, T, B), whhT, 1, blk)
 		}
 		activateRows(act, blk)
 	}
 }
 
-// layers runs every recurrent layer over x (time-major, B sequences
-// interleaved). With keep it returns each layer's output in fresh
+// stepRows returns the B×Cols view of step t of every sequence in m,
+// whose rows are sequence-major (row b·T+t is step t of sequence b):
+// rows t, T+t, 2T+t, …, a view with stride T·m.Stride.
+func stepRows(m kernel.Matrix, t, T, B int) kernel.Matrix {
+	v := kernel.Matrix{Rows: B, Cols: m.Cols, Stride: T * m.Stride}
+	start := t * m.Stride
+	v.Data = m.Data[start : start+(B-1)*v.Stride+m.Cols]
+	return v
+}
+
+// layers runs every recurrent layer over x (B sequences of T steps,
+// sequence-major: row b·T+t is step t of sequence b). With keep it returns each layer's output in fresh
 // memory; otherwise only the last entry is meaningful, and the buffers,
 // reused between layers, come from sc, except that freshTop puts the top
 // layer's output in fresh memory (for returning it).
@@ -190,9 +199,9 @@ func (n *Net) Last(xs kernel.Matrix) ([]float32, error) {
 
 // ForwardBatch runs B sequences of one length T (each T×Input) together
 // and returns their outputs as Forward would, one T×OutWidth matrix
-// each (contiguous, Stride = OutWidth). Interleaving the sequences turns each step into one matrix
-// product W_hh·[h^1 … h^B], which is much faster than B separate
-// Forward calls for B ≳ 4.
+// each (contiguous, Stride = OutWidth). Running them together turns
+// each step into one matrix product [h^1 … h^B]·W_hhᵀ, which is much
+// faster than B separate Forward calls for B ≳ 4.
 func (n *Net) ForwardBatch(xs []kernel.Matrix) ([]kernel.Matrix, error) {
 	B := len(xs)
 	if B == 0 {
@@ -209,27 +218,25 @@ func (n *Net) ForwardBatch(xs []kernel.Matrix) ([]kernel.Matrix, error) {
 	}
 	var sc scratch
 	defer sc.release()
-	// Interleave: row t·B+b of x is step t of sequence b.
+	// Stack the sequences: row b·T+t of x is step t of sequence b.
 	x := sc.matrix(T*B, n.cfg.Input)
 	for b, xb := range xs {
 		for t := 0; t < T; t++ {
-			copy(x.Row(t*B+b), xb.Row(t))
+			copy(x.Row(b*T+t), xb.Row(t))
 		}
 	}
-	y := n.layers(x, B, false, false, &sc)[n.cfg.Layers-1]
+	// The result is one fresh B·T×W matrix whose rows b·T..b·T+T-1 are
+	// sequence b's outputs, handed out as contiguous views.
+	y := n.layers(x, B, false, n.cfg.Output == 0, &sc)[n.cfg.Layers-1]
 	if n.cfg.Output > 0 {
-		y = n.head(sc.matrix(T*B, n.cfg.Output), y)
+		y = n.head(kernel.NewMatrix(T*B, n.cfg.Output), y)
 		activateRows(n.cfg.OutputActivation, y)
 	}
-	// Copy each sequence's rows apart into its own contiguous result.
 	W := y.Cols
 	outs := make([]kernel.Matrix, B)
-	data := make([]float32, B*T*W)
 	for b := range outs {
-		outs[b] = kernel.MatrixFrom(T, W, data[b*T*W:(b+1)*T*W:(b+1)*T*W])
-		for t := 0; t < T; t++ {
-			copy(outs[b].Row(t), y.Row(t*B+b))
-		}
+		lo, hi := b*T*W, (b+1)*T*W
+		outs[b] = kernel.MatrixFrom(T, W, y.Data[lo:hi:hi])
 	}
 	return outs, nil
 }

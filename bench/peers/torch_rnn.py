@@ -21,7 +21,10 @@ Interleaved with the Go benchmark (the figures BENCHMARKS.md records):
 
     /usr/bin/python3 bench/peers/torch_rnn.py --interleave 5
 
-runs, 5 times in turn, this script's timings and
+runs, 5 times in turn, this script's timings (in a fresh interpreter for
+each OPENBLAS_CORETYPE in --coretypes: by default OpenBLAS's own choice,
+which is Haswell on this Zen 5, and SkylakeX, its AVX-512 kernels, which
+make torch's batch-1 RNN about 3× faster here) and
 `go test -run '^$' -bench '^BenchmarkRNN$' -count 1 .` from the module root,
 then prints the median of each figure (wall and CPU time) and the ratios
 torch/simdcore, so that both sides see the same machine load.
@@ -36,6 +39,7 @@ import os
 import re
 import statistics
 import subprocess
+import sys
 import time
 
 # One thread everywhere: torch.set_num_threads covers OpenMP; OpenBLAS's
@@ -98,23 +102,38 @@ def go_timings(root):
     return out
 
 
-def interleave(n):
+def torch_subprocess(coretype):
+    """timings() in a fresh interpreter with OPENBLAS_CORETYPE set (it is
+    read when OpenBLAS loads); "" keeps OpenBLAS's own choice."""
+    env = dict(os.environ)
+    if coretype:
+        env["OPENBLAS_CORETYPE"] = coretype
+    res = subprocess.run([sys.executable, os.path.abspath(__file__), "--json"], env=env,
+                         capture_output=True, text=True, check=True).stdout
+    return {tuple(r["shape"]): (r["wall"], r["cpu"]) for r in json.loads(res)}
+
+
+def interleave(n, coretypes):
     root = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
-    torch_runs, go_runs = [], []
+    runs = {ct: [] for ct in coretypes}
+    go_runs = []
     for i in range(n):
-        torch_runs.append(timings(quiet=True))
+        for ct in coretypes:
+            runs[ct].append(torch_subprocess(ct))
         go_runs.append(go_timings(root))
-        print(f"round {i+1}/{n}: torch {torch_runs[-1]}\n           go    {go_runs[-1]}", flush=True)
+        print(f"round {i+1}/{n}: " + "; ".join(f"torch[{ct or 'default'}] {runs[ct][-1]}" for ct in coretypes)
+              + f"; go {go_runs[-1]}", flush=True)
+    med = lambda rs, key, j: statistics.median(r[key][j] for r in rs)
     print(f"\ntorch {torch.__version__} one thread vs simdcore (SetThreads(1)), median of {n} interleaved rounds")
-    print("| shape | torch us/seq | simdcore us/seq | speed-up (wall) | torch cpu-us | simdcore cpu-us | speed-up (CPU) |")
-    print("|---|---|---|---|---|---|---|")
+    print("| shape | peer | peer us/seq | simdcore us/seq | speed-up (wall) | peer cpu-us/seq | simdcore cpu-us/seq | speed-up (CPU) |")
+    print("|---|---|---|---|---|---|---|---|")
     for key in SHAPES:
-        tw = statistics.median(r[key][0] for r in torch_runs)
-        tc = statistics.median(r[key][1] for r in torch_runs)
-        gw = statistics.median(r[key][0] for r in go_runs)
-        gc = statistics.median(r[key][1] for r in go_runs)
+        gw, gc = med(go_runs, key, 0), med(go_runs, key, 1)
         d, h, b = key
-        print(f"| D={d} H={h} T=100 batch={b} | {tw:.0f} | {gw:.0f} | {tw/gw:.2f}× | {tc:.0f} | {gc:.0f} | {tc/gc:.2f}× |")
+        for ct in coretypes:
+            tw, tc = med(runs[ct], key, 0), med(runs[ct], key, 1)
+            peer = f"torch, OpenBLAS {ct}" if ct else "torch, OpenBLAS default"
+            print(f"| D={d} H={h} T=100 batch={b} | {peer} | {tw:.0f} | {gw:.0f} | {tw/gw:.2f}× | {tc:.0f} | {gc:.0f} | {tc/gc:.2f}× |")
 
 
 def fixtures(path):
@@ -147,10 +166,15 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser()
     ap.add_argument("--fixtures", help="write parity fixtures to this JSON file instead of timing")
     ap.add_argument("--interleave", type=int, default=0, help="alternate N rounds with the Go benchmark")
+    ap.add_argument("--coretypes", default=",SkylakeX",
+                    help="comma-separated OPENBLAS_CORETYPE values for --interleave ('' = OpenBLAS's own choice)")
+    ap.add_argument("--json", action="store_true", help="print the timings as JSON (used by --interleave)")
     a = ap.parse_args()
     if a.fixtures:
         fixtures(a.fixtures)
+    elif a.json:
+        print(json.dumps([{"shape": list(k), "wall": v[0], "cpu": v[1]} for k, v in timings(quiet=True).items()]))
     elif a.interleave:
-        interleave(a.interleave)
+        interleave(a.interleave, a.coretypes.split(","))
     else:
         timings()
