@@ -96,11 +96,16 @@ TEXT ·ExpNEON(SB), NOSPLIT, $0-48
 
 loop:
 	VLD1.P 32(SRC), [V0.S4, V1.S4]
-	// All |x| ≤ 87 (or NaN)? Then 2^n is normal: take the fast path.
+	// Any |x| > 87? Then take the general path; otherwise 2^n is normal.
+	// Each vector is compared on its own: combining them first (FMAX,
+	// FMAXNM) would let a NaN, signalling ones in particular, hide a
+	// large value in the same lane of another. NaN lanes compare false
+	// and are right on either path.
 	WORD $0x4ea0f802                         // fabs v2.4s, v0.4s
 	WORD $0x4ea0f823                         // fabs v3.4s, v1.4s
-	WORD $0x4e23c442                         // fmaxnm v2.4s, v2.4s, v3.4s
 	WORD $0x6eb8e442                         // fcmgt v2.4s, v2.4s, v24.4s
+	WORD $0x6eb8e463                         // fcmgt v3.4s, v3.4s, v24.4s
+	VORR V3.B16, V2.B16, V2.B16              // orr v2.16b, v2.16b, v3.16b
 	WORD $0x6eb0a842                         // umaxv s2, v2.4s
 	FMOVS  F2, R5
 	CBNZ   R5, slow

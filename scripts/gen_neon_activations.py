@@ -188,18 +188,22 @@ def emit(k, L):
     else:
         code(streams, body=[], acc=False)
         a = streams[0]
-        w("\t// All |x| ≤ 87 (or NaN)? Then 2^n is normal: take the fast path.")
+        w("\t// Any |x| > 87? Then take the general path; otherwise 2^n is normal.")
+        w("\t// Each vector is compared on its own: combining them first (FMAX,")
+        w("\t// FMAXNM) would let a NaN, signalling ones in particular, hide a")
+        w("\t// large value in the same lane of another. NaN lanes compare false")
+        w("\t// and are right on either path.")
         for i, st in enumerate(streams):
             g, arm = render("fabs v%d.4s, v%d.4s" % (a["t%d" % i], st["x"]), a)
             w("\t%-40s // %s" % (g, arm))
+        for i in range(U):
+            g, arm = render("fcmgt {t%d}.4s, {t%d}.4s, {k_fast}.4s" % (i, i), a)
+            w("\t%-40s // %s" % (g, arm))
         for i in range(1, U):
-            # FMAXNM: a NaN in one vector must not hide a large value in
-            # the same lane of another (NaN lanes are fine on either path).
-            g, arm = render("fmaxnm {t0}.4s, {t0}.4s, {t%d}.4s" % i, a)
+            g, arm = render("orr {t0}.16b, {t0}.16b, {t%d}.16b" % i, a)
             w("\t%-40s // %s" % (g, arm))
-        for ins in ["fcmgt {t0}.4s, {t0}.4s, {k_fast}.4s", "umaxv s%d, {t0}.4s" % a["t0"]]:
-            g, arm = render(ins, a)
-            w("\t%-40s // %s" % (g, arm))
+        g, arm = render("umaxv s%d, {t0}.4s" % a["t0"], a)
+        w("\t%-40s // %s" % (g, arm))
         w("\tFMOVS  F%d, R5" % a["t0"])
         w("\tCBNZ   R5, slow")
         code(streams, body=k.fast, pre=False)
