@@ -27,8 +27,11 @@
 //   - MultiHead: H heads with the projections Wq, Wk, Wv, Wo and biases,
 //     laid out as torch.nn.MultiheadAttention's in_proj_weight,
 //     in_proj_bias, out_proj.weight and out_proj.bias. Forward runs a whole
-//     sequence (prefill); Decode runs one token against a KVCache and
-//     allocates nothing once the cache exists.
+//     sequence (prefill, heads spread over kernel.Threads() goroutines for
+//     long sequences); Decode runs one token against a KVCache and
+//     allocates nothing once the cache has warmed up. With more than one
+//     thread, Decode splits the heads, and for fewer heads than threads
+//     also the cached keys (flash-decoding), over a pool of helpers.
 //   - Gradients: SoftBackward (one query), SelfAttentionBackward and
 //     MultiHead.Backward (every projection and bias), HardBackward with a
 //     choice of estimator (zero, straight-through), and GumbelSoft for
