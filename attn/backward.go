@@ -371,10 +371,26 @@ func (m *MultiHead) Backward(g *MultiHeadGrads, dx, dy, x kernel.Matrix, opt Opt
 	head := func(a kernel.Matrix, part, h int) kernel.Matrix {
 		return a.Slice(0, t, part*e+h*dh, part*e+(h+1)*dh)
 	}
-	for h := 0; h < m.Heads; h++ {
-		if err := SelfAttention(head(ctx, 0, h), head(qkv, 0, h), head(qkv, 1, h), head(qkv, 2, h), opt); err != nil {
+	work := t * t * dh
+	// Heads run in parallel on contiguous buffers, copied into their
+	// column windows after: Gemm reports its whole output span to the race
+	// detector, so interleaved windows written concurrently would look
+	// like a race (see forward).
+	err := forHeads(m.Heads, work, func(h int, parallel bool) error {
+		if !parallel {
+			return SelfAttention(head(ctx, 0, h), head(qkv, 0, h), head(qkv, 1, h), head(qkv, 2, h), opt)
+		}
+		sc := getScratch(t * dh)
+		defer putScratch(sc)
+		tmp := kernel.MatrixFrom(t, dh, sc.buf)
+		if err := SelfAttention(tmp, head(qkv, 0, h), head(qkv, 1, h), head(qkv, 2, h), opt); err != nil {
 			return err
 		}
+		copyInto(head(ctx, 0, h), tmp)
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	// Output projection: y = ctx·Woᵀ + bo.
 	gemm(true, false, 1, dy, ctx, 1, g.OutProj)
@@ -387,11 +403,29 @@ func (m *MultiHead) Backward(g *MultiHeadGrads, dx, dy, x kernel.Matrix, opt Opt
 	gemm(false, false, 1, dy, m.OutProj, 0, dctx)
 	// Attention, head by head, into the gradient of qkv.
 	dqkv := kernel.NewMatrix(t, 3*e)
-	for h := 0; h < m.Heads; h++ {
-		if err := SelfAttentionBackward(head(dqkv, 0, h), head(dqkv, 1, h), head(dqkv, 2, h), head(dctx, 0, h),
+	err = forHeads(m.Heads, work, func(h int, parallel bool) error {
+		if !parallel {
+			return SelfAttentionBackward(head(dqkv, 0, h), head(dqkv, 1, h), head(dqkv, 2, h), head(dctx, 0, h),
+				head(qkv, 0, h), head(qkv, 1, h), head(qkv, 2, h), opt)
+		}
+		sc := getScratch(3 * t * dh)
+		defer putScratch(sc)
+		clear(sc.buf) // the backward accumulates
+		d := [3]kernel.Matrix{}
+		for p := range d {
+			d[p] = kernel.MatrixFrom(t, dh, sc.buf[p*t*dh:(p+1)*t*dh])
+		}
+		if err := SelfAttentionBackward(d[0], d[1], d[2], head(dctx, 0, h),
 			head(qkv, 0, h), head(qkv, 1, h), head(qkv, 2, h), opt); err != nil {
 			return err
 		}
+		for p := range d {
+			copyInto(head(dqkv, p, h), d[p]) // dqkv starts at zero
+		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	// Input projection: qkv = x·Winᵀ + b.
 	gemm(true, false, 1, dqkv, x, 1, g.InProj)
@@ -404,4 +438,11 @@ func (m *MultiHead) Backward(g *MultiHeadGrads, dx, dy, x kernel.Matrix, opt Opt
 		gemm(false, false, 1, dqkv, m.InProj, 1, dx)
 	}
 	return nil
+}
+
+// copyInto copies src into dst row by row (same shape).
+func copyInto(dst, src kernel.Matrix) {
+	for i := 0; i < src.Rows; i++ {
+		copy(dst.Row(i), src.Row(i))
+	}
 }

@@ -270,3 +270,32 @@ func TestMultiHeadBackwardFD(t *testing.T) {
 	m := newTestMHA(t, 35, e, h, true)
 	require.ErrorIs(t, m.Backward(&MultiHeadGrads{}, kernel.Matrix{}, kernel.NewMatrix(T, e), kernel.NewMatrix(T, e), Options{}), ErrShape)
 }
+
+// TestMultiHeadBackwardParallel checks that spreading the heads over
+// goroutines gives the serial gradients (long enough for forHeads to go
+// parallel); run with -race too.
+func TestMultiHeadBackwardParallel(t *testing.T) {
+	defer func(th int) { kernel.SetThreads(th) }(kernel.Threads())
+	r := kerneltest.Rand(36)
+	e, h, T := 64, 4, 130 // work per head 130·130·16 ≥ parallelMinWork
+	m := newTestMHA(t, 37, e, h, true)
+	x := randMatrix(r, T, e, 0, -1, 1)
+	dy := randMatrix(r, T, e, 0, -1, 1)
+	grads := func(threads int) (*MultiHeadGrads, kernel.Matrix) {
+		kernel.SetThreads(threads)
+		g := m.NewGrads()
+		dx := kernel.NewMatrix(T, e)
+		require.NoError(t, m.Backward(g, dx, dy, x, Options{Causal: true}))
+		return g, dx
+	}
+	g1, dx1 := grads(1)
+	g2, dx2 := grads(3)
+	for _, c := range []struct {
+		name string
+		a, b []float32
+	}{{"dx", dx1.Data, dx2.Data}, {"InProj", g1.InProj.Data, g2.InProj.Data}, {"OutProj", g1.OutProj.Data, g2.OutProj.Data},
+		{"InBias", g1.InBias, g2.InBias}, {"OutBias", g1.OutBias, g2.OutBias}} {
+		near(t, c.name, c.b, f64(c.a), 1e-5)
+	}
+	require.Greater(t, T*T*(e/h), parallelMinWork-1)
+}
