@@ -569,3 +569,40 @@ func FuzzGemm(f *testing.F) {
 		})
 	})
 }
+
+// TestGemmConcurrent runs threaded products from several goroutines at
+// once, so tasks from different calls share the helper goroutines, and
+// checks every result (run it with -race too).
+func TestGemmConcurrent(t *testing.T) {
+	defer kernel.SetThreads(0)
+	kernel.SetThreads(3)
+	const m, n, k = 96, 160, 420 // 2·m·n·k ≈ 3.08·2²² flops: split three ways
+	r := kerneltest.Rand(24)
+	a, b := kernel.NewMatrix(m, k), kernel.NewMatrix(k, n)
+	kerneltest.Fill(r, a.Data, -1, 1)
+	kerneltest.Fill(r, b.Data, -1, 1)
+	want, abs := make([]float64, m*n), make([]float64, m*n)
+	ref.Gemm(false, false, m, n, k, 1, a.Data, k, b.Data, n, 0, nil, n, want, abs)
+	const workers, rounds = 4, 5
+	errs := make(chan string, workers)
+	for w := 0; w < workers; w++ {
+		go func() {
+			c := kernel.NewMatrix(m, n)
+			for range rounds {
+				kernel.Gemm(kernel.NoTrans, kernel.NoTrans, 1, a, b, 0, c)
+				for i, v := range c.Data {
+					if d := math.Abs(float64(v) - want[i]); !(d <= gemmBound(k, gemmMinKC, abs[i], 1)) {
+						errs <- fmt.Sprintf("c[%d]=%v want %v", i, v, want[i])
+						return
+					}
+				}
+			}
+			errs <- ""
+		}()
+	}
+	for range workers {
+		if e := <-errs; e != "" {
+			t.Fatal(e)
+		}
+	}
+}
