@@ -48,6 +48,10 @@ func (t Transpose) String() string {
 // error is at most (k + ⌈k/kc⌉ + 2)·ε·(|alpha|·Σ_p |a_ip·b_pj| + |beta·c_ij|),
 // ε = 2⁻²⁴, which the tests check against the float64 reference.
 //
+// A single-row product (m = 1, a not transposed, alpha = 1, beta 0 or,
+// with b transposed, 1) is a matrix-vector product and runs as Gemv,
+// GemvAdd or GemvT, whose error bound is within the one above.
+//
 // Large products are split across up to Threads() goroutines (see
 // SetThreads), each computing a band of c's columns (or rows); products
 // under about 2²² flops per goroutine run on the calling goroutine.
@@ -86,9 +90,36 @@ func Gemm(tA, tB Transpose, alpha float32, a, b Matrix, beta float32, c Matrix) 
 		}
 		return
 	}
+	if m == 1 && tA == NoTrans && alpha == 1 && gemmAsGemv(a.Row(0), b, tB, beta, c.Row(0)) {
+		return
+	}
 	raceRead(a.span())
 	raceRead(b.span())
 	gemmRun(gemmOperands{tA: bool(tA), tB: bool(tB), alpha: alpha, beta: beta, a: a, b: b, c: c, m: m, n: n, k: k})
+}
+
+// gemmAsGemv computes a single-row product c = x·op(b) + beta·c (alpha = 1)
+// with the matrix-vector kernels, which stream b once instead of packing
+// it for one row of a: Gemv for op(b) = bᵀ (beta 0), GemvAdd (beta 1),
+// GemvT for op(b) = b (beta 0). It reports false, doing nothing, for
+// other betas and where c lies within b's span.
+func gemmAsGemv(x []float32, b Matrix, tB Transpose, beta float32, c []float32) bool {
+	if overlaps(c, b.span()) {
+		// c interleaves with b's rows (Gemm checked that they share no
+		// element); Gemv's coarser span check would refuse it.
+		return false
+	}
+	switch {
+	case tB == Trans && beta == 0:
+		Gemv(c, b, x)
+	case tB == Trans && beta == 1:
+		GemvAdd(c, b, x)
+	case tB == NoTrans && beta == 0:
+		GemvT(c, b, x)
+	default:
+		return false
+	}
+	return true
 }
 
 // panicGemmShape reports mismatched Gemm operands:

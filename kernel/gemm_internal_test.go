@@ -144,3 +144,33 @@ func BenchmarkGemmNC(b *testing.B) {
 		restore()
 	}
 }
+
+// BenchmarkGemmShapes times shapes the rnn and attn packages produce:
+// batch-32 RNN steps (32×256×256), attention scores Q·Kᵀ (256×256×64,
+// b transposed) and P·V (256×64×256), and a single row (1×1024×256).
+func BenchmarkGemmShapes(b *testing.B) {
+	for _, s := range [][4]int{{32, 256, 256, 0}, {256, 256, 64, 1}, {256, 64, 256, 0}, {1, 1024, 256, 0}} {
+		m, n, k := s[0], s[1], s[2]
+		tB := Transpose(s[3] == 1)
+		a, bm, c := NewMatrix(m, k), NewMatrix(k, n), NewMatrix(m, n)
+		if tB {
+			bm = NewMatrix(n, k)
+		}
+		for _, l := range Available()[1:] {
+			restore, _ := SetLevel(l)
+			b.Run(fmt.Sprintf("m=%d,n=%d,k=%d,tB=%v/level=%v", m, n, k, tB, l), func(b *testing.B) {
+				runtime.LockOSThread()
+				defer runtime.UnlockOSThread()
+				SetThreads(1)
+				defer SetThreads(0)
+				t0 := threadCPUTime()
+				for i := 0; i < b.N; i++ {
+					Gemm(NoTrans, tB, 1, a, bm, 0, c)
+				}
+				spent := threadCPUTime() - t0
+				b.ReportMetric(2*float64(m*n*k)*float64(b.N)/spent.Seconds()/probeHz(), "FLOP/cycle")
+			})
+			restore()
+		}
+	}
+}

@@ -228,6 +228,27 @@ func TestGemmPanics(t *testing.T) {
 	require.NotPanics(t, func() {
 		kernel.Gemm(kernel.NoTrans, kernel.NoTrans, 1, big.Slice(0, 8, 0, 4), m(4, 4), 0, big.Slice(0, 8, 4, 8))
 	})
+	// The same for a single row of c inside b's span (the Gemv fast path
+	// must not take it), for both op(b).
+	for _, tB := range transposes {
+		for i := range big.Data {
+			big.Data[i] = float32(i % 7)
+		}
+		a := kernel.MatrixFrom(1, 4, []float32{1, 2, 3, 4})
+		b, c := big.Slice(0, 4, 0, 4), big.Slice(1, 2, 4, 8)
+		var want [4]float32
+		for j := range 4 {
+			for p := range 4 {
+				bv := b.At(p, j)
+				if tB {
+					bv = b.At(j, p)
+				}
+				want[j] += a.At(0, p) * bv
+			}
+		}
+		require.NotPanics(t, func() { kernel.Gemm(kernel.NoTrans, tB, 1, a, b, 0, c) })
+		require.Equal(t, want[:], c.Row(0), "%v", tB)
+	}
 }
 
 func TestGemmThreads(t *testing.T) {
