@@ -18,10 +18,19 @@ func Example() {
 
 	kernel.Axpy(2, x, y) // y += 2·x
 	fmt.Println(y)
+
+	kernel.Softmax(dst, dst) // in place
+	fmt.Printf("%.4f\n", dst)
+
+	c := kernel.NewMatrix(2, 2)
+	kernel.Gemm(kernel.NoTrans, kernel.Trans, 1, a, a, 0, c) // c = a·aᵀ
+	fmt.Println(c.Data)
 	// Output:
 	// 32
 	// [1 5]
 	// [6 9 12]
+	// [0.0180 0.9820]
+	// [1 0 0 2]
 }
 
 func ExampleArgmax() {
