@@ -39,19 +39,18 @@ SPLAT(lseNegInf<>, 0xff800000)  // pads the tail buffer: e^−Inf = 0 adds nothi
 #define SRC    SI
 #define N      CX
 #define TMP    AX
-#define ACC0   Y6  // two partial-sum vectors
-#define ACC1   Y7
-#define M      Y8  // m in all lanes
-#define ONE    Y9
-#define SHIFT  Y10
-#define XMIN   Y11
-#define LOG2E  Y12
-#define TWOM24 Y13
+#define ACC    Y12 // partial sums
+#define M      Y13 // m in all lanes
+#define ONE    Y14
+#define SHIFT  Y15
+#define XMIN   lseXmin<>(SB) // memory operands: the clamp need not pass NaN here
+#define LOG2E  lseLog2e<>(SB)
+#define TWOM24 lseTwoM24<>(SB)
 
 // LSE_EXP: P = e^(x − m) for x in X; X and ZB are scratch.
 #define LSE_EXP(X, ZB, P) \
 	VSUBPS      M, X, X;                \ // x − m ≤ 0
-	VMAXPS      X, XMIN, X;             \ // clamp at −104
+	VMAXPS      XMIN, X, X;             \ // clamp at −104 (no NaN reaches here)
 	VMOVAPS     SHIFT, ZB;              \
 	VFMADD231PS LOG2E, X, ZB;           \ // x·log2e + shifter
 	VSUBPS      SHIFT, ZB, P;           \ // n
@@ -75,28 +74,24 @@ TEXT ·SumExpShiftAVX2(SB), NOSPLIT, $32-36
 	VBROADCASTSS m+24(FP), M
 	VMOVUPS      lseOne<>(SB), ONE
 	VMOVUPS      lseShift<>(SB), SHIFT
-	VMOVUPS      lseXmin<>(SB), XMIN
-	VMOVUPS      lseLog2e<>(SB), LOG2E
-	VMOVUPS      lseTwoM24<>(SB), TWOM24
-	VXORPS       ACC0, ACC0, ACC0
-	VXORPS       ACC1, ACC1, ACC1
+	VXORPS       ACC, ACC, ACC
 
-	// Main loop: 32 elements per iteration, two pairs of vectors.
+	// Main loop: 32 elements (four vectors) per iteration, interleaved.
 loop32:
 	CMPQ    N, $32
 	JB      loop8
 	VMOVUPS 0(SRC), Y0
 	VMOVUPS 32(SRC), Y3
+	VMOVUPS 64(SRC), Y6
+	VMOVUPS 96(SRC), Y9
 	LSE_EXP(Y0, Y1, Y2)
 	LSE_EXP(Y3, Y4, Y5)
-	VADDPS  Y2, ACC0, ACC0
-	VADDPS  Y5, ACC1, ACC1
-	VMOVUPS 64(SRC), Y0
-	VMOVUPS 96(SRC), Y3
-	LSE_EXP(Y0, Y1, Y2)
-	LSE_EXP(Y3, Y4, Y5)
-	VADDPS  Y2, ACC0, ACC0
-	VADDPS  Y5, ACC1, ACC1
+	LSE_EXP(Y6, Y7, Y8)
+	LSE_EXP(Y9, Y10, Y11)
+	VADDPS  Y5, Y2, Y2
+	VADDPS  Y11, Y8, Y8
+	VADDPS  Y8, Y2, Y2
+	VADDPS  Y2, ACC, ACC
 	ADDQ    $128, SRC
 	SUBQ    $32, N
 	JMP     loop32
@@ -107,7 +102,7 @@ loop8:
 	JB      tail
 	VMOVUPS (SRC), Y0
 	LSE_EXP(Y0, Y1, Y2)
-	VADDPS  Y2, ACC0, ACC0
+	VADDPS  Y2, ACC, ACC
 	ADDQ    $32, SRC
 	SUBQ    $8, N
 	JMP     loop8
@@ -129,11 +124,11 @@ copyin:
 	JB      copyin
 	VMOVUPS buf-32(SP), Y0
 	LSE_EXP(Y0, Y1, Y2)
-	VADDPS  Y2, ACC0, ACC0
+	VADDPS  Y2, ACC, ACC
 
-	// The sum of the 16 partial sums.
+	// The sum of the 8 partial sums.
 reduce:
-	VADDPS       ACC1, ACC0, Y0
+	VMOVAPS      ACC, Y0
 	VEXTRACTF128 $1, Y0, X1
 	VADDPS       X1, X0, X0
 	VHADDPS      X0, X0, X0

@@ -40,19 +40,18 @@ SPLAT(smNegInf<>, 0xff800000)  // pads the tail buffer: e^−Inf = 0 adds nothin
 #define SRC    SI
 #define N      CX
 #define TMP    AX
-#define ACC0   Y6  // two partial-sum vectors
-#define ACC1   Y7
-#define M      Y8  // m in all lanes
-#define ONE    Y9
-#define SHIFT  Y10
-#define XMIN   Y11
-#define LOG2E  Y12
-#define TWOM24 Y13
+#define ACC    Y12 // partial sums
+#define M      Y13 // m in all lanes
+#define ONE    Y14
+#define SHIFT  Y15
+#define XMIN   smXmin<>(SB) // memory operands: the clamp need not pass NaN here
+#define LOG2E  smLog2e<>(SB)
+#define TWOM24 smTwoM24<>(SB)
 
 // SM_EXP: P = e^(x − m) for x in X; X and ZB are scratch.
 #define SM_EXP(X, ZB, P) \
 	VSUBPS      M, X, X;                \ // x − m ≤ 0
-	VMAXPS      X, XMIN, X;             \ // clamp at −104
+	VMAXPS      XMIN, X, X;             \ // clamp at −104 (no NaN reaches here)
 	VMOVAPS     SHIFT, ZB;              \
 	VFMADD231PS LOG2E, X, ZB;           \ // x·log2e + shifter
 	VSUBPS      SHIFT, ZB, P;           \ // n
@@ -77,32 +76,28 @@ TEXT ·ExpShiftSumAVX2(SB), NOSPLIT, $32-60
 	VBROADCASTSS m+48(FP), M
 	VMOVUPS      smOne<>(SB), ONE
 	VMOVUPS      smShift<>(SB), SHIFT
-	VMOVUPS      smXmin<>(SB), XMIN
-	VMOVUPS      smLog2e<>(SB), LOG2E
-	VMOVUPS      smTwoM24<>(SB), TWOM24
-	VXORPS       ACC0, ACC0, ACC0
-	VXORPS       ACC1, ACC1, ACC1
+	VXORPS       ACC, ACC, ACC
 
-	// Main loop: 32 elements per iteration, two pairs of vectors.
+	// Main loop: 32 elements (four vectors) per iteration, interleaved.
 loop32:
 	CMPQ    N, $32
 	JB      loop8
 	VMOVUPS 0(SRC), Y0
 	VMOVUPS 32(SRC), Y3
+	VMOVUPS 64(SRC), Y6
+	VMOVUPS 96(SRC), Y9
 	SM_EXP(Y0, Y1, Y2)
 	SM_EXP(Y3, Y4, Y5)
+	SM_EXP(Y6, Y7, Y8)
+	SM_EXP(Y9, Y10, Y11)
 	VMOVUPS Y2, 0(DST)
 	VMOVUPS Y5, 32(DST)
-	VADDPS  Y2, ACC0, ACC0
-	VADDPS  Y5, ACC1, ACC1
-	VMOVUPS 64(SRC), Y0
-	VMOVUPS 96(SRC), Y3
-	SM_EXP(Y0, Y1, Y2)
-	SM_EXP(Y3, Y4, Y5)
-	VMOVUPS Y2, 64(DST)
-	VMOVUPS Y5, 96(DST)
-	VADDPS  Y2, ACC0, ACC0
-	VADDPS  Y5, ACC1, ACC1
+	VMOVUPS Y8, 64(DST)
+	VMOVUPS Y11, 96(DST)
+	VADDPS  Y5, Y2, Y2
+	VADDPS  Y11, Y8, Y8
+	VADDPS  Y8, Y2, Y2
+	VADDPS  Y2, ACC, ACC
 	ADDQ    $128, SRC
 	ADDQ    $128, DST
 	SUBQ    $32, N
@@ -115,7 +110,7 @@ loop8:
 	VMOVUPS (SRC), Y0
 	SM_EXP(Y0, Y1, Y2)
 	VMOVUPS Y2, (DST)
-	VADDPS  Y2, ACC0, ACC0
+	VADDPS  Y2, ACC, ACC
 	ADDQ    $32, SRC
 	ADDQ    $32, DST
 	SUBQ    $8, N
@@ -138,7 +133,7 @@ copyin:
 	JB      copyin
 	VMOVUPS buf-32(SP), Y0
 	SM_EXP(Y0, Y1, Y2)
-	VADDPS  Y2, ACC0, ACC0
+	VADDPS  Y2, ACC, ACC
 	VMOVUPS Y2, buf-32(SP)
 	XORQ    TMP, TMP
 copyout:
@@ -148,9 +143,9 @@ copyout:
 	CMPQ    TMP, N
 	JB      copyout
 
-	// The sum of the 16 partial sums.
+	// The sum of the 8 partial sums.
 reduce:
-	VADDPS       ACC1, ACC0, Y0
+	VMOVAPS      ACC, Y0
 	VEXTRACTF128 $1, Y0, X1
 	VADDPS       X1, X0, X0
 	VHADDPS      X0, X0, X0
