@@ -45,67 +45,85 @@ SPLAT(sigMagic<>, 0x4b400000)  // the shifter's bits without the bias
 SPLAT(sig64<>, 0x00000040)     // 64 and 63: biases of the two factors
 SPLAT(sig63<>, 0x0000003f)
 
-// Registers: the four input vectors Y0..Y3; one vector's temporaries
-// Y4..Y8 (renamed by the out-of-order core, so vectors overlap);
-// constants Y11..Y15.
+// Registers: the four input vectors Y0..Y3; two vectors' temporaries,
+// A in Y4..Y8 and B in Y9..Y13, so that each pair's long dependency
+// chains interleave; the constants ONE and XMIN in Y14 and Y15, the rest
+// as memory operands.
 #define DST   DI  // &dst[i]
 #define SRC   SI  // &src[i]
 #define N     CX  // elements left
 #define FLAG  BX
 #define TMP   AX
-#define ONE   Y11
-#define SHIFT Y12
-#define SIGN  Y13
-#define XMIN  Y14
-#define LOG2E Y15
+#define ONE   Y14
+#define XMIN  Y15
 
-// SIG_E: Y8 = e^r and Y5 = the shifter sum (n+127 in its low bits) for
-// −|x|, x in X. Y4 = r, Y6 = n.
-#define SIG_E(X) \
-	VORPS       SIGN, X, Y4;              \ // −|x|
-	VMAXPS      Y4, XMIN, Y4;             \ // clamp at −104; NaN passes (second source)
-	VMOVAPS     SHIFT, Y5;                \
-	VFMADD231PS LOG2E, Y4, Y5;            \ // −|x|·log2e + shifter
-	VSUBPS      SHIFT, Y5, Y6;            \ // n
-	VFMADD231PS sigNln2hi<>(SB), Y6, Y4;  \
-	VFMADD231PS sigNln2lo<>(SB), Y6, Y4;  \ // r
-	VMOVAPS     sigC6<>(SB), Y8;          \
-	VFMADD213PS sigC5<>(SB), Y4, Y8;      \ // Horner
-	VFMADD213PS sigC4<>(SB), Y4, Y8;      \
-	VFMADD213PS sigC3<>(SB), Y4, Y8;      \
-	VFMADD213PS sigC2<>(SB), Y4, Y8;      \
-	VFMADD213PS ONE, Y4, Y8;              \
-	VFMADD213PS ONE, Y4, Y8                 // e^r
+// SIG_E: P = e^r and ZB = the shifter sum (n+127 in its low bits) for
+// −|x|, x in X; R = r and NF = n are scratch.
+#define SIG_E(X, R, ZB, NF, P) \
+	VORPS       sigSign<>(SB), X, R;      \ // −|x|
+	VMAXPS      R, XMIN, R;               \ // clamp at −104; NaN passes (second source)
+	VMOVUPS     sigShift<>(SB), ZB;       \
+	VFMADD231PS sigLog2e<>(SB), R, ZB;    \ // −|x|·log2e + shifter
+	VSUBPS      sigShift<>(SB), ZB, NF;   \ // n
+	VFMADD231PS sigNln2hi<>(SB), NF, R;   \
+	VFMADD231PS sigNln2lo<>(SB), NF, R;   \ // r
+	VMOVUPS     sigC6<>(SB), P;           \
+	VFMADD213PS sigC5<>(SB), R, P;        \ // Horner
+	VFMADD213PS sigC4<>(SB), R, P;        \
+	VFMADD213PS sigC3<>(SB), R, P;        \
+	VFMADD213PS sigC2<>(SB), R, P;        \
+	VFMADD213PS ONE, R, P;                \
+	VFMADD213PS ONE, R, P                   // e^r
 
-// SIG_SCALE1: Y8 = e = e^r·2^n for n in [−126, 0].
-#define SIG_SCALE1 \
-	VPSLLD $23, Y5, Y5; \
-	VMULPS Y5, Y8, Y8
+// SIG_SCALE1: P = e = e^r·2^n for n in [−126, 0].
+#define SIG_SCALE1(ZB, P) \
+	VPSLLD $23, ZB, ZB; \
+	VMULPS ZB, P, P
 
-// SIG_SCALE2: Y8 = e^r·2^n for any n in [−150, 0], in two normal factors
-// as in ExpAVX2 (the first product exact, the second rounded once).
-#define SIG_SCALE2 \
-	VPSUBD sigMagic<>(SB), Y5, Y5; \ // m = n + 127
-	VPSRAD $1, Y5, Y6;             \ // a = m>>1
-	VPSUBD Y6, Y5, Y5;             \ // b = m − a
-	VPADDD sig64<>(SB), Y6, Y6;    \
-	VPADDD sig63<>(SB), Y5, Y5;    \
-	VPSLLD $23, Y6, Y6;            \ // 2^(a−63)
-	VPSLLD $23, Y5, Y5;            \ // 2^(b−64)
-	VMULPS Y6, Y8, Y8;             \
-	VMULPS Y5, Y8, Y8
+// SIG_SCALE2: P = e^r·2^n for any n in [−150, 0], in two normal factors
+// as in ExpAVX2 (the first product exact, the second rounded once); T is
+// scratch.
+#define SIG_SCALE2(ZB, P, T) \
+	VPSUBD sigMagic<>(SB), ZB, ZB; \ // m = n + 127
+	VPSRAD $1, ZB, T;              \ // a = m>>1
+	VPSUBD T, ZB, ZB;              \ // b = m − a
+	VPADDD sig64<>(SB), T, T;      \
+	VPADDD sig63<>(SB), ZB, ZB;    \
+	VPSLLD $23, T, T;              \ // 2^(a−63)
+	VPSLLD $23, ZB, ZB;            \ // 2^(b−64)
+	VMULPS T, P, P;                \
+	VMULPS ZB, P, P
 
-// SIG_QUOT: Y5 = σ from e in Y8 and x in X.
-#define SIG_QUOT(X) \
-	VADDPS       Y8, ONE, Y7;      \ // dh = 1 + e
-	VSUBPS       Y7, ONE, Y6;      \ // 1 − dh, exact
-	VADDPS       Y8, Y6, Y6;       \ // dl = (1 − dh) + e, exact
-	VBLENDVPS    X, Y8, ONE, Y4;   \ // num = e where x's sign bit is set, else 1
-	VDIVPS       Y7, Y4, Y5;       \ // q0 = num/dh
-	VRCPPS       Y7, Y8;           \ // y ≈ 1/dh
-	VFNMADD231PS Y7, Y5, Y4;       \ // ρ = num − q0·dh (exact)
-	VFNMADD231PS Y6, Y5, Y4;       \ // ρ −= q0·dl
-	VFMADD231PS  Y4, Y8, Y5          // σ = q0 + ρ·y
+// SIG_QUOT: Q0 = σ from e in P and x in X; R, NF, DH are scratch, and P
+// is reused for y.
+#define SIG_QUOT(X, R, Q0, NF, P, DH) \
+	VADDPS       P, ONE, DH;     \ // dh = 1 + e
+	VSUBPS       DH, ONE, NF;    \ // 1 − dh, exact
+	VADDPS       P, NF, NF;      \ // dl = (1 − dh) + e, exact
+	VBLENDVPS    X, P, ONE, R;   \ // num = e where x's sign bit is set, else 1
+	VDIVPS       DH, R, Q0;      \ // q0 = num/dh
+	VRCPPS       DH, P;          \ // y ≈ 1/dh
+	VFNMADD231PS DH, Q0, R;      \ // ρ = num − q0·dh (exact)
+	VFNMADD231PS NF, Q0, R;      \ // ρ −= q0·dl
+	VFMADD231PS  R, P, Q0          // σ = q0 + ρ·y
+
+// SIG_PAIR computes σ of XA into Y5 and of XB into Y10, interleaved, with
+// the given scaling (1: one step, 2: two).
+#define SIG_PAIR1(XA, XB) \
+	SIG_E(XA, Y4, Y5, Y6, Y7);              \
+	SIG_E(XB, Y9, Y10, Y11, Y12);           \
+	SIG_SCALE1(Y5, Y7);                     \
+	SIG_SCALE1(Y10, Y12);                   \
+	SIG_QUOT(XA, Y4, Y5, Y6, Y7, Y8);       \
+	SIG_QUOT(XB, Y9, Y10, Y11, Y12, Y13)
+
+#define SIG_PAIR2(XA, XB) \
+	SIG_E(XA, Y4, Y5, Y6, Y7);              \
+	SIG_E(XB, Y9, Y10, Y11, Y12);           \
+	SIG_SCALE2(Y5, Y7, Y6);                 \
+	SIG_SCALE2(Y10, Y12, Y11);              \
+	SIG_QUOT(XA, Y4, Y5, Y6, Y7, Y8);       \
+	SIG_QUOT(XB, Y9, Y10, Y11, Y12, Y13)
 
 // func SigmoidAVX2(dst, src []float32)
 TEXT ·SigmoidAVX2(SB), NOSPLIT, $32-48
@@ -113,14 +131,12 @@ TEXT ·SigmoidAVX2(SB), NOSPLIT, $32-48
 	MOVQ    src_base+24(FP), SRC
 	MOVQ    src_len+32(FP), N
 	VMOVUPS sigOne<>(SB), ONE
-	VMOVUPS sigShift<>(SB), SHIFT
-	VMOVUPS sigSign<>(SB), SIGN
 	VMOVUPS sigXmin<>(SB), XMIN
-	VMOVUPS sigLog2e<>(SB), LOG2E
 
-	// Main loop: 32 elements (four vectors) per iteration. If some |x|
-	// exceeds 87.5 (or is NaN), compared on the bits, the iteration
-	// takes the copy of the body that scales in two steps.
+	// Main loop: 32 elements (four vectors) per iteration, in two
+	// interleaved pairs. If some |x| exceeds 87.5 (or is NaN), compared
+	// on the bits, the iteration takes the copy of the body that scales
+	// in two steps.
 loop32:
 	CMPQ      N, $32
 	JB        loop8
@@ -139,22 +155,12 @@ loop32:
 	VMOVMSKPS Y4, FLAG
 	TESTL     FLAG, FLAG
 	JNZ       wide32
-	SIG_E(Y0)
-	SIG_SCALE1
-	SIG_QUOT(Y0)
+	SIG_PAIR1(Y0, Y1)
 	VMOVUPS   Y5, 0(DST)
-	SIG_E(Y1)
-	SIG_SCALE1
-	SIG_QUOT(Y1)
-	VMOVUPS   Y5, 32(DST)
-	SIG_E(Y2)
-	SIG_SCALE1
-	SIG_QUOT(Y2)
+	VMOVUPS   Y10, 32(DST)
+	SIG_PAIR1(Y2, Y3)
 	VMOVUPS   Y5, 64(DST)
-	SIG_E(Y3)
-	SIG_SCALE1
-	SIG_QUOT(Y3)
-	VMOVUPS   Y5, 96(DST)
+	VMOVUPS   Y10, 96(DST)
 
 next32:
 	ADDQ      $128, SRC
@@ -163,22 +169,12 @@ next32:
 	JMP       loop32
 
 wide32:
-	SIG_E(Y0)
-	SIG_SCALE2
-	SIG_QUOT(Y0)
+	SIG_PAIR2(Y0, Y1)
 	VMOVUPS   Y5, 0(DST)
-	SIG_E(Y1)
-	SIG_SCALE2
-	SIG_QUOT(Y1)
-	VMOVUPS   Y5, 32(DST)
-	SIG_E(Y2)
-	SIG_SCALE2
-	SIG_QUOT(Y2)
+	VMOVUPS   Y10, 32(DST)
+	SIG_PAIR2(Y2, Y3)
 	VMOVUPS   Y5, 64(DST)
-	SIG_E(Y3)
-	SIG_SCALE2
-	SIG_QUOT(Y3)
-	VMOVUPS   Y5, 96(DST)
+	VMOVUPS   Y10, 96(DST)
 	JMP       next32
 
 	// One vector at a time while 8 or more are left (two-step scaling).
@@ -186,9 +182,9 @@ loop8:
 	CMPQ      N, $8
 	JB        tail
 	VMOVUPS   (SRC), Y0
-	SIG_E(Y0)
-	SIG_SCALE2
-	SIG_QUOT(Y0)
+	SIG_E(Y0, Y4, Y5, Y6, Y7)
+	SIG_SCALE2(Y5, Y7, Y6)
+	SIG_QUOT(Y0, Y4, Y5, Y6, Y7, Y8)
 	VMOVUPS   Y5, (DST)
 	ADDQ      $32, SRC
 	ADDQ      $32, DST
@@ -211,9 +207,9 @@ copyin:
 	CMPQ    TMP, N
 	JB      copyin
 	VMOVUPS buf-32(SP), Y0
-	SIG_E(Y0)
-	SIG_SCALE2
-	SIG_QUOT(Y0)
+	SIG_E(Y0, Y4, Y5, Y6, Y7)
+	SIG_SCALE2(Y5, Y7, Y6)
+	SIG_QUOT(Y0, Y4, Y5, Y6, Y7, Y8)
 	VMOVUPS Y5, buf-32(SP)
 	XORQ    TMP, TMP
 copyout:
