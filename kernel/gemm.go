@@ -237,11 +237,14 @@ type gemmTask struct {
 }
 
 var (
-	gemmWorkMu   sync.Mutex
-	gemmWorkers  int           // helper goroutines started so far
-	gemmWorkChan chan gemmTask // where the helpers wait for work
-	gemmWGPool   = sync.Pool{New: func() any { return new(sync.WaitGroup) }}
-	gemmBufPool  = sync.Pool{New: func() any { return new(gemmBuffers) }}
+	gemmWorkMu sync.Mutex
+	// gemmWork[i] is where helper i waits for work. Each helper has its
+	// own channel, so the t-th share of a split product always goes to the
+	// same helper, whose pack buffers are then already the right size:
+	// after the first call of a shape, no call allocates.
+	gemmWork    []chan gemmTask
+	gemmWGPool  = sync.Pool{New: func() any { return new(sync.WaitGroup) }}
+	gemmBufPool = sync.Pool{New: func() any { return new(gemmBuffers) }}
 )
 
 // gemmWorker is a helper goroutine: it keeps its own pack buffers and
@@ -254,18 +257,17 @@ func gemmWorker(work <-chan gemmTask) {
 	}
 }
 
-// ensureGemmWorkers starts helpers until there are at least n.
-func ensureGemmWorkers(n int) chan gemmTask {
+// ensureGemmWorkers starts helpers until there are at least n, and
+// returns their channels.
+func ensureGemmWorkers(n int) []chan gemmTask {
 	gemmWorkMu.Lock()
 	defer gemmWorkMu.Unlock()
-	if gemmWorkChan == nil {
-		gemmWorkChan = make(chan gemmTask)
+	for len(gemmWork) < n {
+		ch := make(chan gemmTask)
+		go gemmWorker(ch)
+		gemmWork = append(gemmWork, ch)
 	}
-	for gemmWorkers < n {
-		go gemmWorker(gemmWorkChan)
-		gemmWorkers++
-	}
-	return gemmWorkChan
+	return gemmWork
 }
 
 // gemmRun picks the blocking for the active level, splits the product
@@ -303,7 +305,7 @@ func gemmRun(op gemmOperands) {
 			continue
 		}
 		wg.Add(1)
-		work <- gemmTask{op: part, cfg: cfg, done: wg}
+		work[t-1] <- gemmTask{op: part, cfg: cfg, done: wg}
 	}
 	bufs := gemmBufPool.Get().(*gemmBuffers)
 	gemmSerial(mine, cfg, bufs)
