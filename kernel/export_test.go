@@ -14,3 +14,12 @@ func GemmTile() (mr, nr int) {
 	c := currentGemmConfig()
 	return c.mr, c.nr
 }
+
+// SetGemmSplitFlops sets the work per goroutine above which Gemm splits a
+// product across threads, so tests can exercise the threaded path with
+// modest shapes. It returns a function that restores the default.
+func SetGemmSplitFlops(flops float64) (restore func()) {
+	old := gemmMinFlopsPerThread
+	gemmMinFlopsPerThread = flops
+	return func() { gemmMinFlopsPerThread = old }
+}

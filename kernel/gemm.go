@@ -221,13 +221,32 @@ type gemmOperands struct {
 	m, n, k     int
 }
 
-// gemmMinFlopsPerThread is the least work (2·m·n·k flops) worth handing to
-// another goroutine: below it, waking a helper costs more than it saves.
-// 2²² flops (a 128³ product split in two) is a conservative choice: on the
-// shared machine these kernels were written on, BenchmarkGemmSplit could
-// not resolve the break-even point (somewhere between 48³ and 128³) from
-// the load of other jobs; re-measure it on a quiet machine.
-var gemmMinFlopsPerThread = float64(1 << 22) // a var only so a benchmark can lower it
+// gemmSplitFlops returns the least work (2·m·n·k flops) per goroutine
+// worth handing to a helper at level l: below it, waking a helper costs
+// more than it saves, and the faster the level, the more work it takes to
+// hide that. Measured on a quiet 2-core Zen 5 (2026-11-26; BenchmarkGemmSplit
+// and square products up to 768³): with two threads AVX-512 loses 12–44%
+// at 256³ and gains 22% at 384³ and 35% at 512³; AVX2 breaks even at 256³
+// and gains 29% at 384³. So AVX-512 splits from 2²⁵ flops per thread
+// (about 323³ in all), AVX2 and NEON from 2²⁴ (256³), and the slower
+// generic code from 2²².
+func gemmSplitFlops(l Level) float64 {
+	if gemmMinFlopsPerThread > 0 {
+		return gemmMinFlopsPerThread
+	}
+	switch l {
+	case AVX512:
+		return 1 << 25
+	case AVX2, NEON:
+		return 1 << 24
+	}
+	return 1 << 22
+}
+
+// gemmMinFlopsPerThread overrides gemmSplitFlops when positive, so tests
+// can exercise the threaded path with small products and benchmarks can
+// find the break-even point.
+var gemmMinFlopsPerThread float64
 
 // gemmTask is one worker's share of a threaded product.
 type gemmTask struct {
@@ -278,7 +297,7 @@ func gemmRun(op gemmOperands) {
 		cfg = cfg.withBlocks(o[0], o[1], o[2])
 	}
 	flops := 2 * float64(op.m) * float64(op.n) * float64(op.k)
-	nt := min(Threads(), int(flops/gemmMinFlopsPerThread))
+	nt := min(Threads(), int(flops/gemmSplitFlops(active)))
 	// Split the larger of m and n into whole register tiles.
 	splitN := op.n >= op.m
 	tile, extent := cfg.mr, op.m

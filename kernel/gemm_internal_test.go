@@ -100,10 +100,10 @@ func BenchmarkGemmBlocks(b *testing.B) {
 
 // BenchmarkGemmSplit times cubes around the size where Gemm starts to
 // split products across goroutines, at 1 and 2 threads with the split
-// threshold forced down, to set gemmMinFlopsPerThread: compare the
-// ns/op of threads=1 and threads=2 at each size.
+// threshold forced down, to set gemmSplitFlops: compare the ns/op of
+// threads=1 and threads=2 at each size, on a quiet machine, per level.
 func BenchmarkGemmSplit(b *testing.B) {
-	for _, s := range []int{32, 48, 64, 96, 128, 192} {
+	for _, s := range []int{64, 128, 192, 256, 384, 512} {
 		a, bm, c := NewMatrix(s, s), NewMatrix(s, s), NewMatrix(s, s)
 		for _, th := range []int{1, 2} {
 			b.Run(fmt.Sprintf("n=%d/threads=%d", s, th), func(b *testing.B) {

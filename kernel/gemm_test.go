@@ -252,6 +252,7 @@ func TestGemmPanics(t *testing.T) {
 }
 
 func TestGemmThreads(t *testing.T) {
+	defer kernel.SetGemmSplitFlops(1 << 22)() // split modest products, to test the threaded path
 	defer kernel.SetThreads(0)
 	kernel.SetThreads(3)
 	require.Equal(t, 3, kernel.Threads())
@@ -268,6 +269,7 @@ func TestGemmThreads(t *testing.T) {
 }
 
 func TestGemmAllocs(t *testing.T) {
+	defer kernel.SetGemmSplitFlops(1 << 22)() // split modest products, to test the threaded path
 	if raceEnabled {
 		t.Skip("sync.Pool drops items at random under the race detector")
 	}
@@ -416,6 +418,7 @@ func TestGemmShapes(t *testing.T) {
 // every mc, kc and nc boundary (and the threaded split), in all four
 // transpose combinations.
 func TestGemmBlocking(t *testing.T) {
+	defer kernel.SetGemmSplitFlops(1 << 22)() // split modest products, to test the threaded path
 	defer kernel.SetThreads(0)
 	kerneltest.ForEachLevel(t, func(t *testing.T, l kernel.Level) {
 		mr, nr := kernel.GemmTile()
@@ -595,6 +598,7 @@ func FuzzGemm(f *testing.F) {
 // once, so tasks from different calls share the helper goroutines, and
 // checks every result (run it with -race too).
 func TestGemmConcurrent(t *testing.T) {
+	defer kernel.SetGemmSplitFlops(1 << 22)() // split modest products, to test the threaded path
 	defer kernel.SetThreads(0)
 	kernel.SetThreads(3)
 	const m, n, k = 96, 160, 420 // 2·m·n·k ≈ 3.08·2²² flops: split three ways
