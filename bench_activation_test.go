@@ -34,7 +34,7 @@ func actInput(n int) []float32 {
 // reportPerCycle reports elements per core cycle, with the clock measured
 // now (after the timed loop, so at the clock the loop ran at).
 func reportPerCycle(b *testing.B, n int) {
-	if hz := gemmClockHz(); hz > 0 {
+	if hz := clockHz(); hz > 0 {
 		b.ReportMetric(float64(n)*float64(b.N)/(b.Elapsed().Seconds()*hz), "elem/cycle")
 	}
 }
@@ -64,7 +64,7 @@ func benchUnary(b *testing.B, f func(dst, src []float32)) {
 		reportPerCycle(b, n*reps)
 		perElem := float64(best.Nanoseconds()) / float64(n*reps)
 		b.ReportMetric(perElem, "best-ns/elem")
-		if hz := gemmClockHz(); hz > 0 {
+		if hz := clockHz(); hz > 0 {
 			b.ReportMetric(1/(perElem*1e-9*hz), "best-elem/cycle")
 		}
 	})

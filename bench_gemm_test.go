@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"runtime"
 	"testing"
-	"time"
 
 	"github.com/simdcore/simdcore/kernel"
 )
@@ -17,7 +16,7 @@ import (
 // It reports GFLOP/s (wall time) and FLOP/cycle: flops per cycle of CPU
 // time actually spent (the calling thread's CPU time at 1 thread, the
 // process's at 2, times the clock measured by a probe right after each
-// sub-benchmark, see gemmClockHz), which time slices taken by other programs
+// sub-benchmark, see clockHz), which time slices taken by other programs
 // on a shared machine do not dilute. Compare it with the FMA peak of 32
 // (AVX2: 2 ymm FMA pipes) or 64 (Zen 5 AVX-512: 2 zmm FMA pipes).
 func BenchmarkGemm(b *testing.B) {
@@ -36,9 +35,9 @@ func BenchmarkGemm(b *testing.B) {
 						runtime.LockOSThread()
 						defer runtime.UnlockOSThread()
 						kernel.Gemm(kernel.NoTrans, kernel.NoTrans, 1, a, bm, 0, c)
-						cpu := gemmThreadCPU
+						cpu := threadCPU
 						if th > 1 {
-							cpu = gemmProcessCPU
+							cpu = processCPUDuration
 						}
 						b.ResetTimer()
 						t0 := cpu()
@@ -48,7 +47,7 @@ func BenchmarkGemm(b *testing.B) {
 						spent := cpu() - t0
 						b.StopTimer()
 						reportFlops(b, flops)
-						if hz := gemmClockHz(); hz > 0 && spent > 0 {
+						if hz := clockHz(); hz > 0 && spent > 0 {
 							b.ReportMetric(flops*float64(b.N)/spent.Seconds()/hz, "FLOP/cycle")
 						}
 					})
@@ -56,25 +55,6 @@ func BenchmarkGemm(b *testing.B) {
 			}
 		})
 	}
-}
-
-// gemmClockHz measures the core clock with asm.SpinAdds (a chain of dependent
-// single-cycle adds): the best of a few short runs, since interruptions
-// only make a run slower.
-func gemmClockHz() float64 {
-	if !gemmHaveClockProbe {
-		return 0
-	}
-	best := time.Duration(1 << 62)
-	const n = 1 << 18 // 8·n = 2M cycles, about half a millisecond
-	for i := 0; i < 5; i++ {
-		t := time.Now()
-		gemmSpinAdds(n)
-		if d := time.Since(t); d < best {
-			best = d
-		}
-	}
-	return 8 * n / best.Seconds()
 }
 
 // BenchmarkGemmTrans times the four transpose combinations at 256³ on
@@ -92,13 +72,13 @@ func BenchmarkGemmTrans(b *testing.B) {
 				runtime.LockOSThread()
 				defer runtime.UnlockOSThread()
 				flops := 2 * float64(s*s*s)
-				t0 := gemmThreadCPU()
+				t0 := threadCPU()
 				for i := 0; i < b.N; i++ {
 					kernel.Gemm(tA, tB, 1, a, bm, 0, c)
 				}
-				spent := gemmThreadCPU() - t0
+				spent := threadCPU() - t0
 				reportFlops(b, flops)
-				if hz := gemmClockHz(); hz > 0 && spent > 0 {
+				if hz := clockHz(); hz > 0 && spent > 0 {
 					b.ReportMetric(flops*float64(b.N)/spent.Seconds()/hz, "FLOP/cycle")
 				}
 			})

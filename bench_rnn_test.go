@@ -37,7 +37,7 @@ const (
 // rnnClock returns the core clock measured now, or BENCHMARKS.md's
 // 4.2 GHz where there is no probe.
 func rnnClock() float64 {
-	if hz := gemmClockHz(); hz > 0 {
+	if hz := clockHz(); hz > 0 {
 		return hz
 	}
 	return 4.2e9

@@ -15,6 +15,7 @@ package simdcore_test
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/simdcore/simdcore/kernel"
 )
@@ -62,3 +63,25 @@ func filled(n int, seed uint32) []float32 {
 	}
 	return x
 }
+
+// clockHz measures the core clock with asm.SpinAdds (a chain of dependent
+// single-cycle adds): the best of a few short runs, since interruptions
+// only make a run slower.
+func clockHz() float64 {
+	if !haveClockProbe {
+		return 0
+	}
+	best := time.Duration(1 << 62)
+	const n = 1 << 18 // 8·n = 2M cycles, about half a millisecond
+	for i := 0; i < 5; i++ {
+		t := time.Now()
+		spinAdds(n)
+		if d := time.Since(t); d < best {
+			best = d
+		}
+	}
+	return 8 * n / best.Seconds()
+}
+
+// processCPUDuration is processCPU as a time.Duration.
+func processCPUDuration() time.Duration { return time.Duration(processCPU() * 1e9) }

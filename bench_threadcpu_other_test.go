@@ -5,5 +5,4 @@ package simdcore_test
 import "time"
 
 // Without a CPU-time clock the per-cycle metrics are left out.
-func gemmThreadCPU() time.Duration  { return 0 }
-func gemmProcessCPU() time.Duration { return 0 }
+func threadCPU() time.Duration { return 0 }
