@@ -3,11 +3,8 @@ package peers
 import (
 	"fmt"
 	"runtime"
-	"syscall"
 	"testing"
-	"time"
 
-	"github.com/simdcore/simdcore/asm"
 	"github.com/simdcore/simdcore/kernel"
 	"github.com/viterin/vek/vek32"
 	"gonum.org/v1/gonum/blas"
@@ -86,38 +83,16 @@ func gemmPure(c, a, b []float32, m, n, k int) {
 func gemmTimed(b *testing.B, flops float64, fn func()) {
 	fn()
 	b.ResetTimer()
-	t0 := gemmProcessCPU()
+	t0 := processCPU()
 	for i := 0; i < b.N; i++ {
 		fn()
 	}
-	spent := gemmProcessCPU() - t0
+	spent := processCPU() - t0
 	b.StopTimer()
 	b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-	if hz := gemmClockHz(); spent > 0 {
-		b.ReportMetric(flops*float64(b.N)/spent.Seconds()/hz, "FLOP/cycle")
+	if hz := clockHz(); hz > 0 && spent > 0 {
+		b.ReportMetric(flops*float64(b.N)/spent/hz, "FLOP/cycle")
 	}
-}
-
-// gemmProcessCPU is the CPU time of the whole process (all threads).
-func gemmProcessCPU() time.Duration {
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// gemmClockHz measures the core clock with asm.SpinAdds (8·n dependent
-// single-cycle adds): the best of a few runs.
-func gemmClockHz() float64 {
-	best := time.Duration(1 << 62)
-	const n = 1 << 18
-	for i := 0; i < 5; i++ {
-		t := time.Now()
-		asm.SpinAdds(n)
-		best = min(best, time.Since(t))
-	}
-	return 8 * n / best.Seconds()
 }
 
 func gemmFilled(n int, seed uint32) []float32 {
