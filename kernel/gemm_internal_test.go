@@ -109,9 +109,7 @@ func BenchmarkGemmSplit(b *testing.B) {
 			b.Run(fmt.Sprintf("n=%d/threads=%d", s, th), func(b *testing.B) {
 				SetThreads(th)
 				defer SetThreads(0)
-				old := gemmMinFlopsPerThread
-				gemmMinFlopsPerThread = 1
-				defer func() { gemmMinFlopsPerThread = old }()
+				defer SetGemmSplitFlops(1)()
 				for i := 0; i < b.N; i++ {
 					Gemm(NoTrans, NoTrans, 1, a, bm, 0, c)
 				}
