@@ -17,12 +17,6 @@ import (
 // against kernel/ref, over the lengths × offsets sweep with NaN guard
 // bands, in place, with guard pages, and on special values.
 
-// same reports whether two float32 results agree bit for bit, or are
-// both NaN.
-func same(a, b float32) bool {
-	return math.Float32bits(a) == math.Float32bits(b) || (a != a && b != b)
-}
-
 // checkVector runs every vector kernel once on x and y (equal lengths)
 // and compares with the reference. x and y are restored afterwards.
 func checkVector(t *testing.T, what string, x, y []float32) {
@@ -39,7 +33,7 @@ func checkVector(t *testing.T, what string, x, y []float32) {
 		t.Fatalf("%s: Max=%v want %v", what, got, want)
 	}
 	if got, want := kernel.Argmax(x), ref.Argmax(x); got != want {
-		t.Fatalf("%s: Argmax=%d want %d (x[got]=%v x[want]=%v)", what, got, want, at(x, got), at(x, want))
+		t.Fatalf("%s: Argmax=%d want %d (x[got]=%v x[want]=%v)", what, got, want, elemAt(x, got), elemAt(x, want))
 	}
 
 	// Axpy: fused at the SIMD levels, perhaps twice rounded in Go.
@@ -69,7 +63,7 @@ func checkVector(t *testing.T, what string, x, y []float32) {
 	// Scale, Add and Mul round once: the Go float32 operation is exact.
 	kernel.Scale(-1.5, x)
 	for i := range x {
-		if !same(x[i], xc[i]*-1.5) {
+		if !sameFloat(x[i], xc[i]*-1.5) {
 			t.Fatalf("%s: Scale x[%d]=%v want %v", what, i, x[i], xc[i]*-1.5)
 		}
 	}
@@ -86,7 +80,7 @@ func checkVector(t *testing.T, what string, x, y []float32) {
 	} {
 		op.fn(dst, x, y)
 		for i := range dst {
-			if w := op.f(x[i], y[i]); !same(dst[i], w) {
+			if w := op.f(x[i], y[i]); !sameFloat(dst[i], w) {
 				t.Fatalf("%s: %s dst[%d]=%v want %v", what, op.name, i, dst[i], w)
 			}
 		}
@@ -96,20 +90,13 @@ func checkVector(t *testing.T, what string, x, y []float32) {
 		op.fn(x, x, y)
 		op.fn(y, xc, y)
 		for i := range dst {
-			if !same(x[i], dst[i]) || !same(y[i], dst[i]) {
+			if !sameFloat(x[i], dst[i]) || !sameFloat(y[i], dst[i]) {
 				t.Fatalf("%s: %s in place [%d]: %v, %v want %v", what, op.name, i, x[i], y[i], dst[i])
 			}
 		}
 		copy(x, xc)
 		copy(y, yc)
 	}
-}
-
-func at(x []float32, i int) any {
-	if i < 0 || i >= len(x) {
-		return "none"
-	}
-	return x[i]
 }
 
 func TestVectorKernels(t *testing.T) {
@@ -243,24 +230,24 @@ func TestElementwiseSpecials(t *testing.T) {
 		}
 		kernel.Add(dst, a, b)
 		for i := range dst {
-			require.True(t, same(dst[i], a[i]+b[i]), "Add(%v, %v)=%v", a[i], b[i], dst[i])
+			require.True(t, sameFloat(dst[i], a[i]+b[i]), "Add(%v, %v)=%v", a[i], b[i], dst[i])
 		}
 		kernel.Mul(dst, a, b)
 		for i := range dst {
-			require.True(t, same(dst[i], a[i]*b[i]), "Mul(%v, %v)=%v", a[i], b[i], dst[i])
+			require.True(t, sameFloat(dst[i], a[i]*b[i]), "Mul(%v, %v)=%v", a[i], b[i], dst[i])
 		}
 		for _, alpha := range s {
 			copy(dst, a)
 			kernel.Scale(alpha, dst)
 			for i := range dst {
-				require.True(t, same(dst[i], a[i]*alpha), "Scale(%v, %v)=%v", alpha, a[i], dst[i])
+				require.True(t, sameFloat(dst[i], a[i]*alpha), "Scale(%v, %v)=%v", alpha, a[i], dst[i])
 			}
 			copy(dst, b)
 			kernel.Axpy(alpha, a, dst)
 			for i := range dst {
 				w := float32(math.FMA(float64(alpha), float64(a[i]), float64(b[i])))
 				w2 := b[i] + alpha*a[i]
-				require.True(t, same(dst[i], w) || same(dst[i], w2), "Axpy(%v, %v, %v)=%v", alpha, a[i], b[i], dst[i])
+				require.True(t, sameFloat(dst[i], w) || sameFloat(dst[i], w2), "Axpy(%v, %v, %v)=%v", alpha, a[i], b[i], dst[i])
 			}
 		}
 		// Sum of specials: NaN and opposite infinities give NaN.
