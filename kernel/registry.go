@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"sort"
+	"strings"
 )
 
 // Impl describes one implementation of one kernel compiled into this
@@ -61,14 +62,4 @@ func Current(kernel string) (im Impl, ok bool) {
 }
 
 // genericName is the registry name of a kernel's pure-Go implementation.
-func genericName(kernel string) string { return lower(kernel) + "_generic" }
-
-func lower(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if 'A' <= c && c <= 'Z' {
-			b[i] = c + 'a' - 'A'
-		}
-	}
-	return string(b)
-}
+func genericName(kernel string) string { return strings.ToLower(kernel) + "_generic" }
