@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"strconv"
 
 	"github.com/simdcore/simdcore/rnn"
@@ -124,9 +123,4 @@ func (f *lmFile) save(path string) error {
 		meta[metaTokenizer] = "bytes"
 	}
 	return f.lm.Save(path, meta)
-}
-
-func fileExists(path string) bool {
-	_, err := os.Stat(path)
-	return err == nil
 }
