@@ -69,3 +69,67 @@ func ShiftSubAVX512(dst, src []float32, m, ls float32)
 //
 //go:noescape
 func ShiftSubAVX2(dst, src []float32, m, ls float32)
+
+// ExpScaledSumMaxAVX512 is pass 1 of kernel.Softmax's, LogSoftmax's and
+// LogSumExp's two-pass algorithm with AVX-512F: y = e^max(x, lo)·2^k
+// for each x in src, written to dst unless dst is empty, their sum and the
+// maximum of src. It stops before the first block (128 elements, or 16
+// near the end) that holds an x above hi or a NaN; done is how many it
+// processed, and src[done:] is untouched even when dst is src. The
+// exponentials are ExpAVX512's range reduction and polynomial with n+k
+// added to the exponent field of e^r, exact because the caller keeps
+// n+k = round(x·log2e)+k in [−124, 93] for every x in [lo, hi]. When dst
+// is empty it also returns ymax, the y of an element equal to the maximum
+// (LogSoftmax and LogSumExp need it); otherwise ymax is 0.
+// len(dst) is 0 or ≥ len(src); dst may be src.
+//
+//	mx, done := −Inf, len(src)
+//	for b := 0; b < len(src); b += block {
+//		blk := src[b:min(b+block, len(src))]
+//		if slices.ContainsFunc(blk, func(x float32) bool { return !(x <= hi) }) {
+//			done = b // above hi, or NaN
+//			break
+//		}
+//		for i, x := range blk {
+//			y := exp(max(x, lo)) * 2^k
+//			if len(dst) > 0 {
+//				dst[b+i] = y
+//			}
+//			s += y
+//			mx = max(mx, x)
+//		}
+//	}
+//	if len(dst) == 0 {
+//		ymax = exp(max(mx, lo)) * 2^k
+//	}
+//	return s, mx, ymax, done
+//
+//go:noescape
+func ExpScaledSumMaxAVX512(dst, src []float32, k int32, lo, hi float32) (sum, max, ymax float32, done int)
+
+// ExpScaledSumMaxAVX2 is ExpScaledSumMaxAVX512 for AVX2+FMA3, in blocks of
+// 32 elements, then 8 (block is 128, then 16, for AVX-512).
+//
+//	mx, done := −Inf, len(src)
+//	for b := 0; b < len(src); b += block {
+//		blk := src[b:min(b+block, len(src))]
+//		if slices.ContainsFunc(blk, func(x float32) bool { return !(x <= hi) }) {
+//			done = b // above hi, or NaN
+//			break
+//		}
+//		for i, x := range blk {
+//			y := exp(max(x, lo)) * 2^k
+//			if len(dst) > 0 {
+//				dst[b+i] = y
+//			}
+//			s += y
+//			mx = max(mx, x)
+//		}
+//	}
+//	if len(dst) == 0 {
+//		ymax = exp(max(mx, lo)) * 2^k
+//	}
+//	return s, mx, ymax, done
+//
+//go:noescape
+func ExpScaledSumMaxAVX2(dst, src []float32, k int32, lo, hi float32) (sum, max, ymax float32, done int)

@@ -42,3 +42,31 @@ func SumExpShiftNEON(x []float32, m float32) float32
 //
 //go:noescape
 func ShiftSubNEON(dst, src []float32, m, ls float32)
+
+// ExpScaledSumMaxNEON is asm.ExpScaledSumMaxAVX512 (the pass 1 of
+// kernel.Softmax's, LogSoftmax's and LogSumExp's two-pass algorithm) for
+// NEON, in blocks of 8 elements, then 4, then the last 1..3.
+//
+//	mx, done := −Inf, len(src)
+//	for b := 0; b < len(src); b += block {
+//		blk := src[b:min(b+block, len(src))]
+//		if slices.ContainsFunc(blk, func(x float32) bool { return !(x <= hi) }) {
+//			done = b // above hi, or NaN
+//			break
+//		}
+//		for i, x := range blk {
+//			y := exp(max(x, lo)) * 2^k
+//			if len(dst) > 0 {
+//				dst[b+i] = y
+//			}
+//			s += y
+//			mx = max(mx, x)
+//		}
+//	}
+//	if len(dst) == 0 {
+//		ymax = exp(max(mx, lo)) * 2^k
+//	}
+//	return s, mx, ymax, done
+//
+//go:noescape
+func ExpScaledSumMaxNEON(dst, src []float32, k int32, lo, hi float32) (sum, max, ymax float32, done int)

@@ -6,41 +6,184 @@ import "math"
 // the probabilities of logits src. dst may be src (in place); it panics if
 // the lengths differ or dst overlaps src without being equal to it.
 //
-// It is numerically stable for any input (the maximum is subtracted
-// first, so no e^… overflows) and any length: rows of 1<<20 and more are
-// fed to the kernels in chunks of 65536 elements. -Inf entries (masks)
-// give exactly 0; a row of only -Inf gives all zeros, never NaN; a NaN or
-// +Inf anywhere gives a row of NaN. Softmax of nothing is nothing. The
-// results sum to 1 within len(src)·2^-24, and each is within 2 ulp (plus
-// that relative error of the sum) of the exact value.
+// It is numerically stable for any input (no e^… overflows, whatever the
+// values) and any length: rows of 1<<20 and more are fed to the kernels in
+// chunks of 65536 elements. -Inf entries (masks) give exactly 0; a row of
+// only -Inf gives all zeros, never NaN; a NaN or +Inf anywhere gives a row
+// of NaN. Softmax of nothing is nothing. The results sum to 1 within
+// len(src)·2^-24, and each is within 2 ulp (plus that relative error of
+// the sum) of the exact value.
 //
-// Algorithm: three passes, fused where it pays. (1) m = Max(src);
-// (2) one pass computes dst[i] = e^(src[i]−m) (Exp's algorithm) and
-// accumulates their sum in float32 vector lanes; (3) dst is scaled by
-// 1/sum. Passes 1 and 3 run at L1/L2 load-store speed (0.012 and 0.016
-// ns/element with AVX-512 on the machine of BENCHMARKS.md, where pass 2
-// takes 0.097), so Softmax takes about 1.4–1.6× Exp's time on the same
-// row. The online two-pass form (running maximum and rescaled sum) was
-// not chosen: it can save at most pass 1, the cheapest, and pays for it
-// with a rescaling exponential per vector or per block in its exp pass;
-// it still needs the final scaling pass.
+// Algorithm: two passes, chosen over the fused three-pass form by
+// measurement (BENCHMARKS.md, "Softmax"). Softmax is invariant under
+// e^x → e^x·2^k, so the maximum is not needed first, only a scaling that
+// keeps every e^x·2^k in range. It is taken from the first 16 elements:
+// c = their maximum, j = ⌊c·log2e⌋, k = 26−j. Pass 1 writes
+// y[i] = e^src[i]·2^k and sums them (Exp's range reduction and polynomial;
+// the shifter that rounds src[i]·log2e to n also adds k, and n+k goes
+// into the exponent field of e^r, which is exact since n+k stays in
+// [−124, 93]); pass 2 scales dst by 1/Σ, one rounding per result, as in
+// the three-pass form. A masked entry is clamped at j·ln2 − 104, so its y
+// is below 2^-150 times the y of c and becomes exactly 0. Pass 1 tests
+// each block (8 to 128 elements) before it writes any of it, and stops at
+// one holding a NaN or an element above j·ln2 + 46, past which the sum
+// could overflow. Then, for a row whose maximum lies more than 46 above
+// its first 16 elements or that holds NaN or +Inf, Softmax finishes in the
+// three-pass form: m = Max(the rest), the written part rescaled by
+// e^-m·2^-k in float64, e^(src[i]−m) for the rest, then the scaling.
+// Nothing of the input is lost, even in place, because no block past the
+// stop was written. Rows whose first 16 elements are all -Inf, or whose
+// maximum among them is beyond ±2^15, take the three-pass form from the
+// start. Where every term but the largest vanishes next to it (a row with
+// one entry that is not -Inf), the largest result is exactly 1.
+//
+// The three-pass form pays for a Max pass on top: 1.5–1.7× Exp's time
+// against 1.14–1.33× for the two-pass form (n=4096, AVX2 and AVX-512 on
+// the machine of BENCHMARKS.md, where the scaling pass alone, bound by one
+// 64-byte store per cycle, is 0.18× Exp). The online two-pass form
+// (running maximum, rescaled sum) was not chosen: it needs an extra
+// exponential per block for the rescaling, and still the scaling pass.
 func Softmax(dst, src []float32) {
 	checkUnary("Softmax", dst, src)
 	raceRead(src)
 	raceWrite(dst)
+	if len(src) == 0 {
+		return
+	}
+	done := 0
+	if sc, ok := twoPassScaling(src); ok {
+		var s float32
+		m := negInf
+		for done < len(src) {
+			j := min(done+maxChunk, len(src))
+			cs, cm, _, n := expScaledSumMax(dst[done:j], src[done:j], sc.k, sc.lo, sc.hi)
+			s, m, done = s+cs, max(m, cm), done+n
+			if done < j {
+				break
+			}
+		}
+		if done == len(src) {
+			inv := 1 / s
+			scaleChunks(inv, dst)
+			if s*inv != 1 && m == sc.c && s == expScaled32(m, sc.k, sc.lo) {
+				// Every term but the largest vanished next to it (as in a
+				// row with one entry that is not -Inf, which is then among
+				// the first 16): its probability rounds to exactly 1, which
+				// y·(1/s) = s·(1/s) missed.
+				dst[Argmax(dst)] = 1
+			}
+			return
+		}
+		// Some element from done on is NaN or above hi, which is above
+		// every element before done: the maximum m lies there, or the
+		// answer is NaN.
+		m = Max(src[done:])
+		if m != m || m > math.MaxFloat32 {
+			fill(dst, float32(math.NaN()))
+			return
+		}
+		s = rescaleExp(dst[:done], -float64(m)-float64(sc.k)*math.Ln2)
+		softmaxFinish(dst, src, done, m, s)
+		return
+	}
 	m, ok := softmaxMax(dst, src, 0)
 	if !ok {
 		return
 	}
-	var s float32
-	for i := 0; i < len(src); i += maxChunk {
+	softmaxFinish(dst, src, 0, m, 0)
+}
+
+// softmaxFinish completes the three-pass form from element done on:
+// dst[i] = e^(src[i]−m) for i ≥ done, with m the maximum of the row, and
+// then every result divided by s plus their sum.
+func softmaxFinish(dst, src []float32, done int, m, s float32) {
+	for i := done; i < len(src); i += maxChunk {
 		j := min(i+maxChunk, len(src))
 		s += expShiftSum(dst[i:j], src[i:j], m)
 	}
-	inv := 1 / s
-	for i := 0; i < len(dst); i += maxChunk {
-		scale(inv, dst[i:min(i+maxChunk, len(dst))])
+	scaleChunks(1/s, dst)
+}
+
+// rescaleExp multiplies every y by e^d (computed in float64, each result
+// rounded once) and returns the sum of the results.
+func rescaleExp(y []float32, d float64) float32 {
+	f := math.Exp(d)
+	var s float64
+	for i, v := range y {
+		y[i] = float32(float64(v) * f)
+		s += float64(y[i])
 	}
+	return float32(s)
+}
+
+// scaleChunks multiplies x by alpha, in chunks.
+func scaleChunks(alpha float32, x []float32) {
+	for i := 0; i < len(x); i += maxChunk {
+		scale(alpha, x[i:min(i+maxChunk, len(x))])
+	}
+}
+
+// fill sets every element of x to v.
+func fill(x []float32, v float32) {
+	for i := range x {
+		x[i] = v
+	}
+}
+
+// expScaling holds the constants of the two-pass softmax algorithm:
+// elements are clamped below at lo, pass 1 stops at a block holding one
+// above hi, and computes e^x·2^k.
+type expScaling struct {
+	k         int32
+	c, lo, hi float32 // c: the maximum of the first 16 elements
+}
+
+// twoPassLimit bounds the maximum c of the first elements for the
+// two-pass algorithm: up to ±2^15, x·log2e and n·ln2 keep the reduction
+// as exact as Exp's, and lo and hi (near j·ln2) are within 2^-8 of their
+// real values.
+const twoPassLimit = 1 << 15
+
+// twoPassScaling returns the two-pass algorithm's constants from the
+// first 16 elements of x (len(x) ≥ 1): c = their maximum, j = ⌊c·log2e⌋,
+// k = 26−j, lo = j·ln2 − 104 and hi = j·ln2 + 46. For x in [lo, hi],
+// n = round(x·log2e) is within [j−150, j+67], so n+k is within
+// [−124, 93]: e^x·2^k is normal, below 2^94, and a sum of up to 2^33 of
+// them is finite. e^lo·2^k is below 2^-150 times e^c·2^k (≤ the sum), so
+// a clamped entry's result rounds to 0. ok is false if c is NaN, -Inf
+// (the first 16 all -Inf) or beyond ±twoPassLimit.
+func twoPassScaling(x []float32) (sc expScaling, ok bool) {
+	c := max32(x[:min(len(x), 16)])
+	if !(c >= -twoPassLimit && c <= twoPassLimit) {
+		return sc, false
+	}
+	t := float64(c) * math.Log2E
+	j := float64(int32(t)) // ⌊t⌋, without math.Floor's call
+	if j > t {
+		j--
+	}
+	jl := j * math.Ln2
+	return expScaling{k: int32(26 - j), c: c, lo: float32(jl - 104), hi: float32(jl + 46)}, true
+}
+
+// sumExpScaledChunks runs the two-pass algorithm's first pass without
+// stores over x in chunks: s = Σ e^x[i]·2^k, m = max x and ym = e^m·2^k
+// as pass 1 computes it. complete is false if it stopped (an element above
+// hi, or NaN).
+func sumExpScaledChunks(x []float32, sc expScaling) (s, m, ym float32, complete bool) {
+	m = negInf
+	for i := 0; i < len(x); i += maxChunk {
+		j := min(i+maxChunk, len(x))
+		cs, cm, cy, n := expScaledSumMax(nil, x[i:j], sc.k, sc.lo, sc.hi)
+		if n < j-i {
+			return 0, 0, 0, false
+		}
+		s += cs
+		if cm > m || i == 0 {
+			m, ym = cm, cy
+		}
+	}
+	return s, m, ym, true
 }
 
 // LogSoftmax computes dst[i] = src[i] − m − log Σ_j e^(src[j]−m),
@@ -51,31 +194,61 @@ func Softmax(dst, src []float32) {
 // anywhere gives a row of NaN. Each result is within 2 ulp of the exact
 // value plus an absolute error of about (len(src)+|src[i]−m|)·2^-24.
 //
-// Algorithm: three passes. (1) m = Max(src); (2) s = Σ e^(src[i]−m)
-// (Exp's algorithm, nothing stored); (3) dst[i] = (src[i] − m) − log s,
-// with log s computed once in float64.
+// Algorithm: two passes. Pass 1 is Softmax's first pass without the
+// stores: s = Σ e^src[i]·2^k, and m = max src on the way; then
+// ls = log(s/(e^m·2^k)) = log Σ e^(src[i]−m), in float64 (e^m·2^k as
+// pass 1 computed it, so that a row with one entry that is not -Inf gives
+// exactly 0 there), and pass 2 writes dst[i] = (src[i] − m) − ls. The
+// two passes take 1.22–1.34× Exp's time (n=4096, AVX2 and AVX-512; the
+// second is bound by stores, 0.18× Exp). Where Softmax falls back to three
+// passes, LogSoftmax does too, from the start (pass 1 wrote nothing):
+// m = Max(src), s = Σ e^(src[i]−m), and the same pass 2.
 func LogSoftmax(dst, src []float32) {
 	checkUnary("LogSoftmax", dst, src)
 	raceRead(src)
 	raceWrite(dst)
-	m, ok := softmaxMax(dst, src, negInf)
-	if !ok {
+	if len(src) == 0 {
 		return
 	}
-	ls := float32(math.Log(float64(sumExpChunks(src, m))))
+	var m, ls float32
+	twoPass := false
+	if sc, ok := twoPassScaling(src); ok {
+		var s, ym float32
+		s, m, ym, twoPass = sumExpScaledChunks(src, sc)
+		// log Σ e^(x−m) = log(s/ym), ym = e^m·2^k as pass 1 computed it:
+		// exactly 0 for a row with one entry that is not -Inf.
+		ls = float32(logRatio(s, ym))
+	}
+	if !twoPass {
+		var ok bool
+		if m, ok = softmaxMax(dst, src, negInf); !ok {
+			return
+		}
+		ls = float32(math.Log(float64(sumExpChunks(src, m))))
+	}
 	for i := 0; i < len(src); i += maxChunk {
 		j := min(i+maxChunk, len(src))
 		shiftSub(dst[i:j], src[i:j], m, ls)
 	}
 }
 
-// LogSumExp returns log Σ e^x[i], computed stably as m + log Σ e^(x[i]−m)
-// with m = max x (the sum in float32 vector lanes, the log in float64).
-// It returns -Inf for empty x or a row of only -Inf, +Inf if some element
-// is +Inf, and NaN if some element is NaN. The result is within about
+// LogSumExp returns log Σ e^x[i], without overflow for any x. It returns
+// -Inf for empty x or a row of only -Inf, +Inf if some element is +Inf,
+// and NaN if some element is NaN. The result is within about
 // (len(x)+2)·2^-24 absolute plus 1 ulp of the exact value.
+//
+// Algorithm: one pass, LogSoftmax's first: s = Σ e^x[i]·2^k in float32
+// vector lanes and m = max x, then m + log(s/(e^m·2^k)) in float64. Where
+// that pass stops, m = Max(x) and m + log Σ e^(x[i]−m): two passes.
 func LogSumExp(x []float32) float32 {
 	raceRead(x)
+	if len(x) > 0 {
+		if sc, ok := twoPassScaling(x); ok {
+			if s, m, ym, complete := sumExpScaledChunks(x, sc); complete {
+				return float32(float64(m) + logRatio(s, ym))
+			}
+		}
+	}
 	m := Max(x)
 	if m != m || math.IsInf(float64(m), 0) {
 		return m // NaN, +Inf, or -Inf for an empty or all -Inf row
@@ -94,22 +267,41 @@ func sumExpChunks(x []float32, m float32) float32 {
 
 // softmaxMax returns the maximum of src and whether the row is ordinary.
 // For a row that is not (NaN or +Inf somewhere, or all -Inf, or empty) it
-// fills dst with the answer (NaN, or fill for all -Inf) and returns false.
-func softmaxMax(dst, src []float32, fill float32) (float32, bool) {
+// fills dst with the answer (NaN, or v for all -Inf) and returns false.
+func softmaxMax(dst, src []float32, v float32) (float32, bool) {
 	if len(src) == 0 {
 		return 0, false
 	}
 	m := Max(src)
 	switch {
 	case m != m || m > math.MaxFloat32:
-		fill = float32(math.NaN())
+		v = float32(math.NaN())
 	case m < -math.MaxFloat32:
 		// all -Inf: fill as asked
 	default:
 		return m, true
 	}
-	for i := range dst {
-		dst[i] = fill
-	}
+	fill(dst, v)
 	return m, false
+}
+
+// logRatio returns log(s/ym) for positive finite s and ym, within 4.5e-13
+// plus float64 rounding: a shorter dependency chain than math.Log's
+// (which LogSoftmax and LogSumExp wait on between their passes; 20 ns
+// against 27). s/ym = 2^e·f with f in [√½, √2], and log f = 2·atanh(t),
+// t = (f−1)/(f+1), |t| ≤ 0.1716, by its series to t^13 (the first term
+// left out, 2·t^15/15, is below 4.5e-13).
+func logRatio(s, ym float32) float64 {
+	b := math.Float64bits(float64(s) / float64(ym))
+	e := int64(b>>52) - 1023
+	b = b&(1<<52-1) | 1023<<52  // f in [1, 2)
+	if b > 0x3ff6a09e667f3bcd { // f > √2: f/2, e+1
+		b -= 1 << 52
+		e++
+	}
+	f := math.Float64frombits(b)
+	t := (f - 1) / (f + 1)
+	t2 := t * t
+	p := t2 * (1.0/3 + t2*(1.0/5+t2*(1.0/7+t2*(1.0/9+t2*(1.0/11+t2*(1.0/13))))))
+	return float64(e)*math.Ln2 + (2*t + 2*t*p)
 }

@@ -5,18 +5,19 @@ package kernel
 import "github.com/simdcore/simdcore/asm"
 
 // Dispatch for the passes of Softmax, LogSoftmax and LogSumExp on amd64
-// (pass 1 is Max, pass 3 of Softmax is Scale).
+// (Softmax's last pass is Scale, and the three-pass fallback's first is
+// Max).
 
 func init() {
-	register("Softmax", Generic, "softmax_generic_3pass")
-	register("Softmax", AVX2, "softmax_avx2_fma_3pass_rr2_p6_u4")
-	register("Softmax", AVX512, "softmax_avx512_3pass_rr2_p6_scalef_u4")
-	register("LogSoftmax", Generic, "logsoftmax_generic_3pass")
-	register("LogSoftmax", AVX2, "logsoftmax_avx2_fma_3pass_rr2_p6_u4")
-	register("LogSoftmax", AVX512, "logsoftmax_avx512_3pass_rr2_p6_scalef_u4")
-	register("LogSumExp", Generic, "logsumexp_generic")
-	register("LogSumExp", AVX2, "logsumexp_avx2_fma_2pass_rr2_p6_u4")
-	register("LogSumExp", AVX512, "logsumexp_avx512_2pass_rr2_p6_scalef_u4")
+	register("Softmax", Generic, "softmax_generic_2pass")
+	register("Softmax", AVX2, "softmax_avx2_fma_2pass_rr2_p6_u4")
+	register("Softmax", AVX512, "softmax_avx512_2pass_rr2_p6_u4")
+	register("LogSoftmax", Generic, "logsoftmax_generic_2pass")
+	register("LogSoftmax", AVX2, "logsoftmax_avx2_fma_2pass_rr2_p6_u4")
+	register("LogSoftmax", AVX512, "logsoftmax_avx512_2pass_rr2_p6_u4")
+	register("LogSumExp", Generic, "logsumexp_generic_1pass")
+	register("LogSumExp", AVX2, "logsumexp_avx2_fma_1pass_rr2_p6_u4")
+	register("LogSumExp", AVX512, "logsumexp_avx512_1pass_rr2_p6_u4")
 }
 
 func expShiftSum(dst, src []float32, m float32) float32 {
@@ -49,4 +50,14 @@ func shiftSub(dst, src []float32, m, ls float32) {
 		return
 	}
 	shiftSubGeneric(dst, src, m, ls)
+}
+
+func expScaledSumMax(dst, src []float32, k int32, lo, hi float32) (s, mx, ymax float32, done int) {
+	switch active {
+	case AVX512:
+		return asm.ExpScaledSumMaxAVX512(dst, src, k, lo, hi)
+	case AVX2:
+		return asm.ExpScaledSumMaxAVX2(dst, src, k, lo, hi)
+	}
+	return expScaledSumMaxGeneric(dst, src, k, lo, hi)
 }

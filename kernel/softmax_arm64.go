@@ -5,15 +5,16 @@ package kernel
 import "github.com/simdcore/simdcore/asm"
 
 // Dispatch for the passes of Softmax, LogSoftmax and LogSumExp on arm64.
-// Pass 1 is Max, and Softmax's pass 3 is Scale, dispatched on their own.
+// Softmax's last pass is Scale and the three-pass fallback's first is Max,
+// dispatched on their own.
 
 func init() {
-	register("Softmax", Generic, "softmax_generic_3pass")
-	register("LogSoftmax", Generic, "logsoftmax_generic_3pass")
-	register("LogSumExp", Generic, "logsumexp_generic")
-	register("Softmax", NEON, "softmax_neon_3pass_u8")
-	register("LogSoftmax", NEON, "logsoftmax_neon_3pass_u8")
-	register("LogSumExp", NEON, "logsumexp_neon_u8")
+	register("Softmax", Generic, "softmax_generic_2pass")
+	register("LogSoftmax", Generic, "logsoftmax_generic_2pass")
+	register("LogSumExp", Generic, "logsumexp_generic_1pass")
+	register("Softmax", NEON, "softmax_neon_2pass_u2")
+	register("LogSoftmax", NEON, "logsoftmax_neon_2pass_u2")
+	register("LogSumExp", NEON, "logsumexp_neon_1pass_u2")
 }
 
 func expShiftSum(dst, src []float32, m float32) float32 {
@@ -36,4 +37,11 @@ func shiftSub(dst, src []float32, m, ls float32) {
 		return
 	}
 	shiftSubGeneric(dst, src, m, ls)
+}
+
+func expScaledSumMax(dst, src []float32, k int32, lo, hi float32) (s, mx, ymax float32, done int) {
+	if active == NEON {
+		return asm.ExpScaledSumMaxNEON(dst, src, k, lo, hi)
+	}
+	return expScaledSumMaxGeneric(dst, src, k, lo, hi)
 }

@@ -3,6 +3,7 @@
 
   asm/exp_neon_arm64.s, asm/tanh_neon_arm64.s, asm/sigmoid_neon_arm64.s
   asm/softmax_neon_arm64.s (ExpShiftSumNEON, SumExpShiftNEON, ShiftSubNEON)
+  asm/expscaledsummax_neon_arm64.s (ExpScaledSumMaxNEON)
 
 The constants are read from kernel/activation_generic.go, so the NEON
 kernels evaluate the same range reduction, polynomials and thresholds, in
@@ -459,17 +460,234 @@ shiftsub = Kernel("ShiftSub", [
     "ShiftSubNEON: LogSoftmax's pass 3, dst[i] = (src[i] − m) − ls."], [],
     ["fsub {x}.4s, {x}.4s, {k_m}.4s", "fsub {x}.4s, {x}.4s, {k_ls}.4s"], 0, "map", ["m", "ls"], unroll=4)
 
+
+
+# ---- ExpScaledSumMax: Softmax's, LogSoftmax's and LogSumExp's pass 1 ----
+def emit_expscaled(L):
+    """ExpScaledSumMaxNEON: y = e^max(x, lo)·2^k for src in blocks of 8 (then
+    4, then the last 1..3), stopping before a block holding an x above hi or
+    a NaN; the sum of y, the maximum of x, and (without stores) ymax."""
+    w = L.append
+    consts = [("log2e", "expLog2e"), ("ln2hi", "expLn2Hi"), ("ln2lo", "expLn2Lo")] + EXP_POLY + [("one", 0x3f800000)]
+    regs = {}
+    streams = [{"x": 0}, {"x": 1}]
+    n = 2
+    for st in streams:
+        for i in range(4):
+            st["t%d" % i] = n
+            n += 1
+    kfirst = n
+    for name, _ in consts:
+        regs["k_" + name] = n
+        n += 1
+    klast = n - 1
+    for name in ("shifter", "lo", "hi", "acc", "mx"):
+        regs["k_" + name if name in ("shifter", "lo", "hi") else name] = n
+        n += 1
+    for st in streams:
+        st.update(regs)
+    poly, v = horner(["c5", "c4", "c3", "c2", "c1", "one"], "x", "t2", "t3", "c6")
+    body = [
+        "// Clamp below at lo (a NaN never gets here: it stops the kernel).",
+        "fmax {x}.4s, {x}.4s, {k_lo}.4s",
+        "// z = x·log2e + shifter rounds to n, with n+k in its low bits; r = x − n·ln2.",
+        "mov {t0}.16b, {k_shifter}.16b",
+        "fmla {t0}.4s, {x}.4s, {k_log2e}.4s",
+        "fsub {t1}.4s, {t0}.4s, {k_shifter}.4s",
+        "fmls {x}.4s, {t1}.4s, {k_ln2hi}.4s",
+        "fmls {x}.4s, {t1}.4s, {k_ln2lo}.4s",
+        "// e^r ≈ 1 + r·p(r), Horner with fused steps.",
+    ] + poly + [
+        "// y = e^r·2^(n+k): n+k added to the exponent field (z<<23 keeps the",
+        "// low 9 bits of n+k, which is n+k<<23 modulo 2^32); exact, the",
+        "// caller keeping y normal.",
+        "shl {t0}.4s, {t0}.4s, #23",
+        "add {x}.4s, {%s}.4s, {t0}.4s" % v,
+    ]
+
+    def code(sts, ins_list):
+        for ins in ins_list:
+            if ins.startswith("//"):
+                w("\t" + ins)
+                continue
+            for st in sts:
+                g, arm = render(ins, st)
+                w("\t%-40s // %s" % (g, arm))
+
+    def one(ins, st=None):
+        g, arm = render(ins, st or streams[0])
+        w("\t%-40s // %s" % (g, arm))
+
+    sym = "expScaledSumMaxNEONConsts"
+    w("")
+    w("// ExpScaledSumMaxNEON: pass 1 of Softmax's, LogSoftmax's and LogSumExp's")
+    w("// two-pass algorithm (asm.ExpScaledSumMaxAVX512 says more): y[i] =")
+    w("// e^max(src[i], lo)·2^k, stored to dst unless dst is empty, their sum and")
+    w("// the maximum of src, stopping before the first block (8 elements, then")
+    w("// 4, then the last 1..3) that holds an element above hi or a NaN. FMAX")
+    w("// returns NaN if either operand is NaN, so a block's maximum catches one.")
+    w("")
+    w("// The constants, each in all four lanes, loaded into V%d..V%d in this order." % (kfirst, klast))
+    off = 0
+    for name, val in consts:
+        bits = C[val] if isinstance(val, str) else val
+        for lane in range(4):
+            w("DATA %s<>+%d(SB)/4, $0x%08x%s" % (sym, off, bits, " // " + name if lane == 0 else ""))
+            off += 4
+    w("GLOBL %s<>(SB), RODATA|NOPTR, $%d" % (sym, off))
+    w("")
+    w("#define STORE R6 // len(dst): nonzero if dst is written")
+    w("")
+    w("// func ExpScaledSumMaxNEON(dst, src []float32, k int32, lo, hi float32) (sum, max, ymax float32, done int)")
+    w("TEXT ·ExpScaledSumMaxNEON(SB), NOSPLIT, $0-88")
+    w("\tMOVD dst_base+0(FP), DST")
+    w("\tMOVD dst_len+8(FP), STORE")
+    w("\tMOVD src_base+24(FP), SRC")
+    w("\tMOVD src_len+32(FP), N")
+    w("\tMOVD $%s<>(SB), TAB" % sym)
+    r = kfirst
+    while r <= klast:
+        cnt = min(4, klast + 1 - r)
+        w("\tVLD1.P %d(TAB), [%s]" % (16 * cnt, ", ".join("V%d.S4" % i for i in range(r, r + cnt))))
+        r += cnt
+    sh, lo, hi, acc, mx = regs["k_shifter"], regs["k_lo"], regs["k_hi"], regs["acc"], regs["mx"]
+    w("\tMOVW k+48(FP), R4")
+    w("\tMOVW $0x4b400000, R5")
+    w("\tADDW R4, R5, R5 // 1.5·2^23 + k: k added to the mantissa")
+    w("\tVDUP R5, V%d.S4" % sh)
+    w("\tFMOVS lo+52(FP), F%d" % lo)
+    w("\tVDUP V%d.S[0], V%d.S4 // lo in every lane" % (lo, lo))
+    w("\tFMOVS hi+56(FP), F%d" % hi)
+    w("\tVDUP V%d.S[0], V%d.S4 // hi in every lane" % (hi, hi))
+    w("\tVEOR V%d.B16, V%d.B16, V%d.B16 // the sums, one per lane" % (acc, acc, acc))
+    w("\tMOVW $0xff800000, R4")
+    w("\tVDUP R4, V%d.S4 // the maxima, one per lane: −Inf" % mx)
+    w("")
+    w("\t// Main loop: 8 elements per iteration, as 2 interleaved vectors.")
+    w("\t// N is kept 8 below the true count so SUBS sets the flag.")
+    w("\tSUBS $8, N")
+    w("\tBLT  vectors")
+    w("")
+    w("loop:")
+    w("\tVLD1 (SRC), [V0.S4, V1.S4]")
+    a = streams[0]
+    one("fmax {t0}.4s, v0.4s, v1.4s")
+    one("fcmge {t1}.4s, {k_hi}.4s, {t0}.4s")
+    one("uminv s%d, {t1}.4s" % a["t1"])
+    w("\tFMOVS  F%d, R5" % a["t1"])
+    w("\tCBZ    R5, stop8 // some lane above hi, or NaN")
+    one("fmax {mx}.4s, {mx}.4s, {t0}.4s")
+    w("\tADD    $32, SRC")
+    code(streams, body)
+    code(streams, ["fadd {acc}.4s, {acc}.4s, {x}.4s"])
+    w("\tCBZ    STORE, nostore")
+    w("\tVST1.P [V0.S4, V1.S4], 32(DST)")
+    w("")
+    w("nostore:")
+    w("\tSUBS   $8, N")
+    w("\tBGE    loop")
+    w("")
+    w("vectors:")
+    w("\tADD $8, N")
+    w("")
+    w("\t// Whole vectors left, four elements at a time.")
+    w("vector:")
+    w("\tCMP    $4, N")
+    w("\tBLT    tail")
+    w("\tVLD1   (SRC), [V0.S4]")
+    one("fcmge {t1}.4s, {k_hi}.4s, {x}.4s")
+    one("uminv s%d, {t1}.4s" % a["t1"])
+    w("\tFMOVS  F%d, R5" % a["t1"])
+    w("\tCBZ    R5, stop")
+    one("fmax {mx}.4s, {mx}.4s, {x}.4s")
+    w("\tADD    $16, SRC")
+    code(streams[:1], body)
+    code(streams[:1], ["fadd {acc}.4s, {acc}.4s, {x}.4s"])
+    w("\tSUB    $4, N")
+    w("\tCBZ    STORE, vector")
+    w("\tVST1.P [V0.S4], 16(DST)")
+    w("\tB      vector")
+    w("")
+    w("\t// 1..3 elements: loaded and stored lane by lane, never touching")
+    w("\t// memory past the slices; the unused lanes hold −Inf, which is not")
+    w("\t// above hi and adds e^lo·2^k < 2^-126, nothing next to the sum.")
+    w("tail:")
+    w("\tCBZ    N, stop")
+    w("\tMOVW   $0xff800000, R4")
+    w("\tVDUP   R4, V0.S4")
+    w("\tVLD1   (SRC), V0.S[0]")
+    w("\tCMP    $2, N")
+    w("\tBLT    tailcheck")
+    w("\tADD    $4, SRC, R4")
+    w("\tVLD1   (R4), V0.S[1]")
+    w("\tCMP    $3, N")
+    w("\tBLT    tailcheck")
+    w("\tADD    $8, SRC, R4")
+    w("\tVLD1   (R4), V0.S[2]")
+    w("")
+    w("tailcheck:")
+    one("fcmge {t1}.4s, {k_hi}.4s, {x}.4s")
+    one("uminv s%d, {t1}.4s" % a["t1"])
+    w("\tFMOVS  F%d, R5" % a["t1"])
+    w("\tCBZ    R5, stop")
+    one("fmax {mx}.4s, {mx}.4s, {x}.4s")
+    code(streams[:1], body)
+    code(streams[:1], ["fadd {acc}.4s, {acc}.4s, {x}.4s"])
+    w("\tCBZ    STORE, tailed")
+    w("\tVST1.P V0.S[0], 4(DST)")
+    w("\tCMP    $2, N")
+    w("\tBLT    tailed")
+    w("\tVST1.P V0.S[1], 4(DST)")
+    w("\tCMP    $3, N")
+    w("\tBLT    tailed")
+    w("\tVST1   V0.S[2], (DST)")
+    w("")
+    w("tailed:")
+    w("\tMOVD   ZR, N")
+    w("\tB      stop")
+    w("")
+    w("\t// Stopped in the main loop, where N is 8 below the count left.")
+    w("stop8:")
+    w("\tADD    $8, N")
+    w("")
+    w("\t// done = len(src) − N; the sum (s0 + s1) + (s2 + s3); the maximum.")
+    w("stop:")
+    w("\tMOVD   src_len+32(FP), R4")
+    w("\tSUB    N, R4, R4")
+    w("\tMOVD   R4, done+80(FP)")
+    one("faddp {acc}.4s, {acc}.4s, {acc}.4s")
+    one("faddp s%d, {acc}.2s" % acc)
+    w("\tFMOVS  F%d, sum+64(FP)" % acc)
+    one("fmaxv s%d, {mx}.4s" % mx)
+    w("\tFMOVS  F%d, max+68(FP)" % mx)
+    w("\tMOVW   ZR, ymax+72(FP)")
+    w("\tCBNZ   STORE, done")
+    w("")
+    w("\t// Without stores (LogSoftmax, LogSumExp), ymax = e^max·2^k as")
+    w("\t// computed for an element equal to max.")
+    w("\tVDUP   V%d.S[0], V0.S4" % mx)
+    code(streams[:1], body)
+    w("\tFMOVS  F0, ymax+72(FP)")
+    w("")
+    w("done:")
+    w("\tRET")
+
+
 files = {
     "asm/exp_neon_arm64.s": ("ExpNEON", [exp]),
     "asm/tanh_neon_arm64.s": ("TanhNEON", [tanh]),
     "asm/sigmoid_neon_arm64.s": ("SigmoidNEON", [sigmoid]),
     "asm/softmax_neon_arm64.s": ("ExpShiftSumNEON, SumExpShiftNEON and ShiftSubNEON", [expshiftsum, sumexpshift, shiftsub]),
+    "asm/expscaledsummax_neon_arm64.s": ("ExpScaledSumMaxNEON", ["expscaled"]),
 }
 for path, (what, ks) in files.items():
     L = []
     header(L, what)
     for k in ks:
-        emit(k, L)
+        if k == "expscaled":
+            emit_expscaled(L)
+        else:
+            emit(k, L)
     text = "\n".join(L) + "\n"
     # Labels must be unique per file: prefix them with the kernel's name.
     if len(ks) > 1:

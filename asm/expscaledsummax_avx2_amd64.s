@@ -1,0 +1,241 @@
+//go:build !purego && !noasm
+
+#include "textflag.h"
+
+// ExpScaledSumMaxAVX2 requires AVX2 and FMA3.
+//
+// ExpScaledSumMaxAVX512 (expscaledsummax_avx512_amd64.s) for AVX2:
+// y[i] = e^max(src[i], lo)·2^k, written to dst unless dst is empty, their
+// sum and the maximum of src, stopping before the first block (32
+// elements in the main loop, 8 after it and in the tail) that holds an
+// element above hi or a NaN, so that src[done:] is untouched. The exponentials are
+// ExpAVX2's range reduction and polynomial; 2^(n+k) is built in the
+// exponent field from the shifter, which carries k.
+
+#define SPLAT(name, bits) \
+	DATA name+0(SB)/4, $bits;  \
+	DATA name+4(SB)/4, $bits;  \
+	DATA name+8(SB)/4, $bits;  \
+	DATA name+12(SB)/4, $bits; \
+	DATA name+16(SB)/4, $bits; \
+	DATA name+20(SB)/4, $bits; \
+	DATA name+24(SB)/4, $bits; \
+	DATA name+28(SB)/4, $bits; \
+	GLOBL name(SB), RODATA|NOPTR, $32
+
+SPLAT(xsLog2e<>, 0x3fb8aa3b)
+SPLAT(xsNln2hi<>, 0xbf317218)
+SPLAT(xsNln2lo<>, 0x3102e308)
+SPLAT(xsC6<>, 0x3ab7f92a)
+SPLAT(xsC5<>, 0x3c092be9)
+SPLAT(xsC4<>, 0x3d2aa97f)
+SPLAT(xsC3<>, 0x3e2aaa33)
+SPLAT(xsC2<>, 0x3f000000)
+SPLAT(xsOne<>, 0x3f800000)
+SPLAT(xsNegInf<>, 0xff800000) // pads the tail buffer: never above hi, clamped to lo
+
+#define DST   DI  // &dst[i]
+#define SRC   SI  // &src[i]
+#define STORE BX  // len(dst): nonzero if dst is written
+#define N     CX  // elements left
+#define TMP   AX
+#define ACC   Y12 // partial sums
+#define SHIFT Y13 // 1.5·2^23 + k: rounds to an integer, n+k in the low bits
+#define LO    Y14 // lo in all lanes
+#define MX    Y15 // lane maxima of the elements seen
+#define HI    hiv-64(SP) // hi in all lanes: out of registers
+
+// XS_SHIFTER broadcasts 1.5·2^23 + k into SHIFT: k is added to the
+// mantissa of 1.5·2^23's bits, 0x4b400000.
+#define XS_SHIFTER(k) \
+	MOVL         k, TMP;           \
+	ADDL         $0x4b400000, TMP; \
+	MOVL         TMP, X13;         \
+	VPBROADCASTD X13, SHIFT
+
+// XS_REDUCE clamps x (in X) below at lo (a NaN never gets here: it stops
+// the kernel) and reduces it: ZB = x·log2e + shifter (n+k in its low
+// bits), NF = n, X = r.
+#define XS_REDUCE(X, ZB, NF) \
+	VMAXPS      X, LO, X;             \
+	VMOVAPS     SHIFT, ZB;            \
+	VFMADD231PS xsLog2e<>(SB), X, ZB; \ // rounded to an integer
+	VSUBPS      SHIFT, ZB, NF;        \ // n
+	VFMADD231PS xsNln2hi<>(SB), NF, X; \ // x − n·ln2hi, exact
+	VFMADD231PS xsNln2lo<>(SB), NF, X   // r
+
+// XS_POLY sets P = e^r ≈ 1 + r·p(r) for r in X (Horner).
+#define XS_POLY(X, P) \
+	VMOVUPS     xsC6<>(SB), P;     \
+	VFMADD213PS xsC5<>(SB), X, P;  \
+	VFMADD213PS xsC4<>(SB), X, P;  \
+	VFMADD213PS xsC3<>(SB), X, P;  \
+	VFMADD213PS xsC2<>(SB), X, P;  \
+	VFMADD213PS xsOne<>(SB), X, P; \
+	VFMADD213PS xsOne<>(SB), X, P
+
+// XS_SCALE sets P ·= 2^(n+k) by adding n+k to P's exponent field, in
+// integer arithmetic (off the FMA pipes): ZB's low bits are n+k in two's
+// complement, and shifted left by 23 only the low 9 of them remain, which
+// is n+k << 23 modulo 2^32. Exact, because the caller keeps the result
+// normal (n+k in [−124, 93]).
+#define XS_SCALE(ZB, P) \
+	VPSLLD $23, ZB, ZB; \
+	VPADDD ZB, P, P
+
+// XS_EXP is the three steps for one vector.
+#define XS_EXP(X, ZB, P) \
+	XS_REDUCE(X, ZB, P); \
+	XS_POLY(X, P);       \
+	XS_SCALE(ZB, P)
+
+// func ExpScaledSumMaxAVX2(dst, src []float32, k int32, lo, hi float32) (sum, max, ymax float32, done int)
+TEXT ·ExpScaledSumMaxAVX2(SB), NOSPLIT, $64-88
+	MOVQ         dst_base+0(FP), DST
+	MOVQ         dst_len+8(FP), STORE
+	MOVQ         src_base+24(FP), SRC
+	MOVQ         src_len+32(FP), N
+	XS_SHIFTER(k+48(FP))
+	VBROADCASTSS lo+52(FP), LO
+	VBROADCASTSS hi+56(FP), Y0
+	VMOVUPS      Y0, HI
+	VMOVUPS      xsNegInf<>(SB), MX
+	VXORPS       ACC, ACC, ACC
+
+	// Main loop: 32 elements (four vectors) per iteration, the steps of
+	// the four interleaved.
+loop32:
+	CMPQ      N, $32
+	JB        loop8
+	VMOVUPS   0(SRC), Y0
+	VMOVUPS   32(SRC), Y1
+	VMOVUPS   64(SRC), Y2
+	VMOVUPS   96(SRC), Y3
+	VMAXPS    Y1, Y0, Y4              // the block's maximum, lane by lane (a NaN may be lost)
+	VMAXPS    Y3, Y2, Y5
+	VMAXPS    Y5, Y4, Y4
+	VCMPPS    $0x16, HI, Y4, Y5       // NLE_UQ: lanes above hi (or NaN)
+	VCMPPS    $3, Y1, Y0, Y6          // UNORD_Q: a NaN in Y0 or Y1
+	VCMPPS    $3, Y3, Y2, Y7
+	VORPS     Y6, Y5, Y5
+	VORPS     Y7, Y5, Y5
+	VMOVMSKPS Y5, TMP
+	TESTL     TMP, TMP
+	JNZ       stop
+	VMAXPS    Y4, MX, MX
+	XS_REDUCE(Y0, Y4, Y8)
+	XS_REDUCE(Y1, Y5, Y9)
+	XS_REDUCE(Y2, Y6, Y10)
+	XS_REDUCE(Y3, Y7, Y11)
+	XS_POLY(Y0, Y8)
+	XS_POLY(Y1, Y9)
+	XS_POLY(Y2, Y10)
+	XS_POLY(Y3, Y11)
+	XS_SCALE(Y4, Y8)
+	XS_SCALE(Y5, Y9)
+	XS_SCALE(Y6, Y10)
+	XS_SCALE(Y7, Y11)
+	VADDPS    Y9, Y8, Y0
+	VADDPS    Y11, Y10, Y1
+	VADDPS    Y1, Y0, Y0
+	VADDPS    Y0, ACC, ACC
+	ADDQ      $128, SRC
+	SUBQ      $32, N
+	TESTQ     STORE, STORE
+	JZ        loop32
+	VMOVUPS   Y8, 0(DST)
+	VMOVUPS   Y9, 32(DST)
+	VMOVUPS   Y10, 64(DST)
+	VMOVUPS   Y11, 96(DST)
+	ADDQ      $128, DST
+	JMP       loop32
+
+	// One vector at a time while 8 or more are left.
+loop8:
+	CMPQ      N, $8
+	JB        tail
+	VMOVUPS   (SRC), Y0
+	VCMPPS    $0x16, HI, Y0, Y4       // NLE_UQ: above hi, or NaN
+	VMOVMSKPS Y4, TMP
+	TESTL     TMP, TMP
+	JNZ       stop
+	VMAXPS    Y0, MX, MX
+	XS_EXP(Y0, Y1, Y2)
+	VADDPS    Y2, ACC, ACC
+	ADDQ      $32, SRC
+	SUBQ      $8, N
+	TESTQ     STORE, STORE
+	JZ        loop8
+	VMOVUPS   Y2, (DST)
+	ADDQ      $32, DST
+	JMP       loop8
+
+	// The last 1..7 elements through a stack buffer padded with −Inf,
+	// copied in and out one element at a time so no memory past the
+	// slices is touched. A padding lane adds e^lo·2^k < 2^-126, nothing
+	// next to a sum of at least 2^24 (kernel/softmax.go).
+tail:
+	TESTQ     N, N
+	JZ        stop
+	VMOVUPS   xsNegInf<>(SB), Y0
+	VMOVUPS   Y0, buf-32(SP)
+	XORQ      TMP, TMP
+copyin:
+	MOVL      (SRC)(TMP*4), DX
+	MOVL      DX, buf-32(SP)(TMP*4)
+	INCQ      TMP
+	CMPQ      TMP, N
+	JB        copyin
+	VMOVUPS   buf-32(SP), Y0
+	VCMPPS    $0x16, HI, Y0, Y4       // NLE_UQ: above hi, or NaN
+	VMOVMSKPS Y4, TMP
+	TESTL     TMP, TMP
+	JNZ       stop
+	VMAXPS    Y0, MX, MX
+	XS_EXP(Y0, Y1, Y2)
+	VADDPS    Y2, ACC, ACC
+	TESTQ     STORE, STORE
+	JZ        tailed
+	VMOVUPS   Y2, buf-32(SP)
+	XORQ      TMP, TMP
+copyout:
+	MOVL      buf-32(SP)(TMP*4), DX
+	MOVL      DX, (DST)(TMP*4)
+	INCQ      TMP
+	CMPQ      TMP, N
+	JB        copyout
+tailed:
+	XORQ      N, N
+
+	// done = len(src) − N; the sum of the 8 partial sums; the maximum of
+	// the 8 lane maxima.
+stop:
+	MOVQ         src_len+32(FP), TMP
+	SUBQ         N, TMP
+	MOVQ         TMP, done+80(FP)
+	VMOVAPS      ACC, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS       X1, X0, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	VMOVSS       X0, sum+64(FP)
+	VEXTRACTF128 $1, MX, X1
+	VMAXPS       X1, X15, X0          // X15 is MX's low half
+	VMOVHLPS     X0, X0, X1           // lanes 2, 3 to 0, 1
+	VMAXPS       X1, X0, X0
+	VMOVSHDUP    X0, X1               // lane 1 to 0
+	VMAXPS       X1, X0, X0
+	VMOVSS       X0, max+68(FP)
+
+	// Without stores (LogSoftmax, LogSumExp), ymax = e^max·2^k as
+	// computed for an element equal to max; with stores, 0.
+	MOVL          $0, ymax+72(FP)
+	TESTQ        STORE, STORE
+	JNZ          done
+	VBROADCASTSS X0, Y0
+	XS_EXP(Y0, Y1, Y2)
+	VMOVSS       X2, ymax+72(FP)
+
+done:
+	VZEROUPPER
+	RET

@@ -1,0 +1,262 @@
+//go:build !purego && !noasm
+
+#include "textflag.h"
+
+// ExpScaledSumMaxAVX512 requires AVX-512F.
+//
+// Pass 1 of kernel.Softmax's, LogSoftmax's and LogSumExp's two-pass
+// algorithm: y[i] = e^max(src[i], lo)·2^k, their sum and the maximum of
+// src, stopping before the first block that holds an element above hi or
+// a NaN (kernel/softmax.go chooses k, lo and hi). y is written to dst unless dst
+// is empty. e^x is ExpAVX512's: n = round(x·log2e) by a shifter, r = x −
+// n·ln2hi − n·ln2lo, p = e^r by the degree-6 polynomial. The shifter
+// carries k, so its low bits are n+k, which is added to p's exponent
+// field: exact, since the caller keeps p·2^(n+k) normal (n+k in
+// [−124, 93]).
+//
+// Blocks are the 128 elements of the main loop and the 16 of the one-vector
+// loop and the tail. A block is tested before anything of it is stored, so
+// when the kernel stops, src[done:] has not been touched (not even when
+// dst is src). A NaN stops the kernel too (the integer exponent add
+// would not keep it NaN): VMAXPS, which forms the block's maximum, loses
+// a NaN in its first source, so each block is also tested with UNORD.
+
+#define DST    DI  // &dst[i]
+#define SRC    SI  // &src[i]
+#define STORE  BX  // len(dst): nonzero if dst is written
+#define N      CX  // elements left
+#define TMP    AX
+#define LO     Z24 // lo in all lanes
+#define HI     Z25 // hi in all lanes
+#define SHIFT  Z26 // 1.5·2^23 + k: rounds to an integer, n+k in the low bits
+#define LOG2E  Z27
+#define ONE    Z28
+#define ACC0   Z29 // two vectors of partial sums
+#define ACC1   Z30
+#define MX     Z31 // lane maxima of the elements seen
+
+// The other constants are broadcast from memory as they are used
+// (registers Z0–Z23 hold eight vectors in flight).
+DATA xsNln2hi<>+0(SB)/4, $0xbf317218
+GLOBL xsNln2hi<>(SB), RODATA|NOPTR, $4
+DATA xsNln2lo<>+0(SB)/4, $0x3102e308
+GLOBL xsNln2lo<>(SB), RODATA|NOPTR, $4
+DATA xsC6<>+0(SB)/4, $0x3ab7f92a
+GLOBL xsC6<>(SB), RODATA|NOPTR, $4
+DATA xsC5<>+0(SB)/4, $0x3c092be9
+GLOBL xsC5<>(SB), RODATA|NOPTR, $4
+DATA xsC4<>+0(SB)/4, $0x3d2aa97f
+GLOBL xsC4<>(SB), RODATA|NOPTR, $4
+DATA xsC3<>+0(SB)/4, $0x3e2aaa33
+GLOBL xsC3<>(SB), RODATA|NOPTR, $4
+DATA xsC2<>+0(SB)/4, $0x3f000000
+GLOBL xsC2<>(SB), RODATA|NOPTR, $4
+
+#define BCAST(bits, Z) MOVL $bits, TMP; VPBROADCASTD TMP, Z
+
+// XS_REDUCE clamps x (in X) below at lo (a NaN never gets here: it stops
+// the kernel) and reduces it: ZB = x·log2e + shifter, NF = n, X = r.
+#define XS_REDUCE(X, ZB, NF) \
+	VMAXPS           X, LO, X;                \
+	VMOVAPS          SHIFT, ZB;               \
+	VFMADD231PS      LOG2E, X, ZB;            \ // rounded to an integer
+	VSUBPS           SHIFT, ZB, NF;           \ // n
+	VFMADD231PS.BCST xsNln2hi<>(SB), NF, X;   \ // x − n·ln2hi, exact
+	VFMADD231PS.BCST xsNln2lo<>(SB), NF, X      // r
+
+// XS_POLY sets P = e^r ≈ 1 + r·p(r) for r in X (Horner).
+#define XS_POLY(X, P) \
+	VBROADCASTSS     xsC6<>(SB), P;     \
+	VFMADD213PS.BCST xsC5<>(SB), X, P;  \
+	VFMADD213PS.BCST xsC4<>(SB), X, P;  \
+	VFMADD213PS.BCST xsC3<>(SB), X, P;  \
+	VFMADD213PS.BCST xsC2<>(SB), X, P;  \
+	VFMADD213PS      ONE, X, P;         \
+	VFMADD213PS      ONE, X, P
+
+// XS_SCALE sets P ·= 2^(n+k) by adding n+k to P's exponent field, in
+// integer arithmetic (off the FMA pipes): ZB's low bits are n+k in two's
+// complement, and shifted left by 23 only the low 9 of them remain, which
+// is n+k << 23 modulo 2^32. Exact, because the caller keeps the result
+// normal (n+k in [−124, 93]).
+#define XS_SCALE(ZB, P) \
+	VPSLLD $23, ZB, ZB; \
+	VPADDD ZB, P, P
+
+// func ExpScaledSumMaxAVX512(dst, src []float32, k int32, lo, hi float32) (sum, max, ymax float32, done int)
+TEXT ·ExpScaledSumMaxAVX512(SB), NOSPLIT, $0-88
+	MOVQ         dst_base+0(FP), DST
+	MOVQ         dst_len+8(FP), STORE
+	MOVQ         src_base+24(FP), SRC
+	MOVQ         src_len+32(FP), N
+	MOVL         k+48(FP), TMP
+	ADDL         $0x4b400000, TMP     // the bits of 1.5·2^23, plus k in the mantissa
+	VPBROADCASTD TMP, SHIFT
+	VBROADCASTSS lo+52(FP), LO
+	VBROADCASTSS hi+56(FP), HI
+	BCAST(0x3fb8aa3b, LOG2E)
+	BCAST(0x3f800000, ONE)
+	BCAST(0xff800000, MX)             // −Inf
+	VPXORD       ACC0, ACC0, ACC0
+	VPXORD       ACC1, ACC1, ACC1
+
+	// Main loop: 128 elements per iteration, the eight vectors' steps
+	// interleaved so their FMA chains overlap.
+loop128:
+	CMPQ     N, $128
+	JB       loop16
+	VMOVUPS  0(SRC), Z0
+	VMOVUPS  64(SRC), Z1
+	VMOVUPS  128(SRC), Z2
+	VMOVUPS  192(SRC), Z3
+	VMOVUPS  256(SRC), Z4
+	VMOVUPS  320(SRC), Z5
+	VMOVUPS  384(SRC), Z6
+	VMOVUPS  448(SRC), Z7
+	VMAXPS   Z1, Z0, Z8               // the block's maximum, lane by lane (a NaN may be lost)
+	VMAXPS   Z3, Z2, Z9
+	VMAXPS   Z5, Z4, Z10
+	VMAXPS   Z7, Z6, Z11
+	VMAXPS   Z9, Z8, Z8
+	VMAXPS   Z11, Z10, Z10
+	VMAXPS   Z10, Z8, Z8
+	VCMPPS   $0x1e, HI, Z8, K1        // GT_OQ: lanes above hi
+	VCMPPS   $3, Z1, Z0, K2           // UNORD_Q: a NaN in Z0 or Z1
+	VCMPPS   $3, Z3, Z2, K3
+	VCMPPS   $3, Z5, Z4, K4
+	VCMPPS   $3, Z7, Z6, K5
+	KORW     K2, K1, K1
+	KORW     K3, K4, K3
+	KORW     K5, K1, K1
+	KORTESTW K1, K3
+	JNZ      stop
+	VMAXPS   Z8, MX, MX
+	XS_REDUCE(Z0, Z8, Z16)
+	XS_REDUCE(Z1, Z9, Z17)
+	XS_REDUCE(Z2, Z10, Z18)
+	XS_REDUCE(Z3, Z11, Z19)
+	XS_REDUCE(Z4, Z12, Z20)
+	XS_REDUCE(Z5, Z13, Z21)
+	XS_REDUCE(Z6, Z14, Z22)
+	XS_REDUCE(Z7, Z15, Z23)
+	XS_POLY(Z0, Z16)
+	XS_POLY(Z1, Z17)
+	XS_POLY(Z2, Z18)
+	XS_POLY(Z3, Z19)
+	XS_POLY(Z4, Z20)
+	XS_POLY(Z5, Z21)
+	XS_POLY(Z6, Z22)
+	XS_POLY(Z7, Z23)
+	XS_SCALE(Z8, Z16)
+	XS_SCALE(Z9, Z17)
+	XS_SCALE(Z10, Z18)
+	XS_SCALE(Z11, Z19)
+	XS_SCALE(Z12, Z20)
+	XS_SCALE(Z13, Z21)
+	XS_SCALE(Z14, Z22)
+	XS_SCALE(Z15, Z23)
+	VADDPS   Z16, ACC0, ACC0
+	VADDPS   Z17, ACC1, ACC1
+	VADDPS   Z18, ACC0, ACC0
+	VADDPS   Z19, ACC1, ACC1
+	VADDPS   Z20, ACC0, ACC0
+	VADDPS   Z21, ACC1, ACC1
+	VADDPS   Z22, ACC0, ACC0
+	VADDPS   Z23, ACC1, ACC1
+	ADDQ     $512, SRC
+	SUBQ     $128, N
+	TESTQ    STORE, STORE
+	JZ       loop128
+	VMOVUPS  Z16, 0(DST)
+	VMOVUPS  Z17, 64(DST)
+	VMOVUPS  Z18, 128(DST)
+	VMOVUPS  Z19, 192(DST)
+	VMOVUPS  Z20, 256(DST)
+	VMOVUPS  Z21, 320(DST)
+	VMOVUPS  Z22, 384(DST)
+	VMOVUPS  Z23, 448(DST)
+	ADDQ     $512, DST
+	JMP      loop128
+
+	// One vector at a time while 16 or more are left.
+loop16:
+	CMPQ     N, $16
+	JB       tail
+	VMOVUPS  (SRC), Z0
+	VCMPPS   $0x16, HI, Z0, K1
+	KORTESTW K1, K1
+	JNZ      stop
+	VMAXPS   Z0, MX, MX
+	XS_REDUCE(Z0, Z8, Z16)
+	XS_POLY(Z0, Z16)
+	XS_SCALE(Z8, Z16)
+	VADDPS   Z16, ACC0, ACC0
+	ADDQ     $64, SRC
+	SUBQ     $16, N
+	TESTQ    STORE, STORE
+	JZ       loop16
+	VMOVUPS  Z16, (DST)
+	ADDQ     $64, DST
+	JMP      loop16
+
+	// The last 1..15 elements under K1 = (1<<N)−1: masked-off lanes are
+	// not read (they load as 0), tested, written or added.
+tail:
+	TESTQ     N, N
+	JZ        stop
+	MOVL      $1, TMP
+	SHLL      CX, TMP                 // N is CX, the shift count register
+	DECL      TMP
+	KMOVW     TMP, K1
+	VMOVUPS.Z (SRC), K1, Z0
+	VCMPPS    $0x16, HI, Z0, K1, K2   // K2 = K1 & (x > hi or NaN)
+	KORTESTW  K2, K2
+	JNZ       stop
+	VMAXPS    Z0, MX, K1, MX          // merge-masked: other lanes keep MX
+	XS_REDUCE(Z0, Z8, Z16)
+	XS_POLY(Z0, Z16)
+	XS_SCALE(Z8, Z16)
+	VADDPS    Z16, ACC1, K1, ACC1
+	XORQ      N, N
+	TESTQ     STORE, STORE
+	JZ        stop
+	VMOVUPS   Z16, K1, (DST)
+
+	// done = len(src) − N; the sum of the 64 partial sums; the maximum of
+	// the 16 lane maxima.
+stop:
+	MOVQ          src_len+32(FP), TMP
+	SUBQ          N, TMP
+	MOVQ          TMP, done+80(FP)
+	VADDPS        ACC1, ACC0, ACC0
+	VEXTRACTF64X4 $1, ACC0, Y1
+	VADDPS        Y1, Y29, Y0         // Y29 is ACC0's low half
+	VEXTRACTF128  $1, Y0, X1
+	VADDPS        X1, X0, X0
+	VHADDPS       X0, X0, X0
+	VHADDPS       X0, X0, X0
+	VMOVSS        X0, sum+64(FP)
+	VEXTRACTF64X4 $1, MX, Y1
+	VMAXPS        Y1, Y31, Y0         // Y31 is MX's low half
+	VEXTRACTF128  $1, Y0, X1
+	VMAXPS        X1, X0, X0
+	VMOVHLPS      X0, X0, X1          // lanes 2, 3 to 0, 1
+	VMAXPS        X1, X0, X0
+	VMOVSHDUP     X0, X1              // lane 1 to 0
+	VMAXPS        X1, X0, X0
+	VMOVSS        X0, max+68(FP)
+
+	// Without stores (LogSoftmax, LogSumExp), ymax = e^max·2^k as
+	// computed for an element equal to max; with stores, 0.
+	MOVL          $0, ymax+72(FP)
+	TESTQ         STORE, STORE
+	JNZ           done
+	VBROADCASTSS  X0, Z0
+	XS_REDUCE(Z0, Z8, Z16)
+	XS_POLY(Z0, Z16)
+	XS_SCALE(Z8, Z16)
+	VMOVSS        X16, ymax+72(FP)
+
+done:
+	VZEROUPPER
+	RET
