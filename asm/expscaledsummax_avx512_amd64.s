@@ -26,6 +26,7 @@
 #define STORE  BX  // len(dst): nonzero if dst is written
 #define N      CX  // elements left
 #define TMP    AX
+#define FLAGS  R8  // flags: 1 compute the scaling, 2 normalize, 4 log-softmax
 #define LO     Z24 // lo in all lanes
 #define HI     Z25 // hi in all lanes
 #define SHIFT  Z26 // 1.5·2^23 + k: rounds to an integer, n+k in the low bits
@@ -51,6 +52,34 @@ DATA xsC3<>+0(SB)/4, $0x3e2aaa33
 GLOBL xsC3<>(SB), RODATA|NOPTR, $4
 DATA xsC2<>+0(SB)/4, $0x3f000000
 GLOBL xsC2<>(SB), RODATA|NOPTR, $4
+DATA xsOne1<>+0(SB)/4, $0x3f800000
+GLOBL xsOne1<>(SB), RODATA|NOPTR, $4
+
+// Constants of the log (flags&4), as kernel.logRatio has them.
+DATA lgC3<>+0(SB)/4, $0x3eaaaaab // 1/3
+GLOBL lgC3<>(SB), RODATA|NOPTR, $4
+DATA lgC5<>+0(SB)/4, $0x3e4ccccd // 1/5
+GLOBL lgC5<>(SB), RODATA|NOPTR, $4
+DATA lgC7<>+0(SB)/4, $0x3e124925 // 1/7
+GLOBL lgC7<>(SB), RODATA|NOPTR, $4
+DATA lgC9<>+0(SB)/4, $0x3de38e39 // 1/9
+GLOBL lgC9<>(SB), RODATA|NOPTR, $4
+DATA lgLn2lo<>+0(SB)/4, $0xb102e308 // ln2 − float32(ln2)
+GLOBL lgLn2lo<>(SB), RODATA|NOPTR, $4
+
+// Scalars for the scaling (flags&1).
+DATA xsLimit<>+0(SB)/4, $0x47000000 // 2^15
+GLOBL xsLimit<>(SB), RODATA|NOPTR, $4
+DATA xsLog2e1<>+0(SB)/4, $0x3fb8aa3b
+GLOBL xsLog2e1<>(SB), RODATA|NOPTR, $4
+DATA xsLn2<>+0(SB)/4, $0x3f317218
+GLOBL xsLn2<>(SB), RODATA|NOPTR, $4
+DATA xsShift26<>+0(SB)/4, $0x4b40001a // 1.5·2^23 + 26
+GLOBL xsShift26<>(SB), RODATA|NOPTR, $4
+DATA xsM104<>+0(SB)/4, $0xc2d00000 // −104
+GLOBL xsM104<>(SB), RODATA|NOPTR, $4
+DATA xsP46<>+0(SB)/4, $0x42380000 // 46
+GLOBL xsP46<>(SB), RODATA|NOPTR, $4
 
 #define BCAST(bits, Z) MOVL $bits, TMP; VPBROADCASTD TMP, Z
 
@@ -83,17 +112,72 @@ GLOBL xsC2<>(SB), RODATA|NOPTR, $4
 	VPSLLD $23, ZB, ZB; \
 	VPADDD ZB, P, P
 
-// func ExpScaledSumMaxAVX512(dst, src []float32, k int32, lo, hi float32) (sum, max, ymax float32, done int)
+// func ExpScaledSumMaxAVX512(dst, src []float32, k int32, lo, hi float32, flags int32) (sum, max, ymax, c float32, done int)
 TEXT ·ExpScaledSumMaxAVX512(SB), NOSPLIT, $0-88
 	MOVQ         dst_base+0(FP), DST
 	MOVQ         dst_len+8(FP), STORE
+	MOVL         flags+60(FP), FLAGS
+	TESTL        $4, FLAGS
+	JZ           2(PC)
+	XORQ         STORE, STORE         // flags&4: pass 1 stores nothing
 	MOVQ         src_base+24(FP), SRC
 	MOVQ         src_len+32(FP), N
+	MOVL         $0, c+76(FP)
+	TESTL        $1, FLAGS
+	JNZ          auto
 	MOVL         k+48(FP), TMP
 	ADDL         $0x4b400000, TMP     // the bits of 1.5·2^23, plus k in the mantissa
 	VPBROADCASTD TMP, SHIFT
 	VBROADCASTSS lo+52(FP), LO
 	VBROADCASTSS hi+56(FP), HI
+	JMP          constants
+
+	// flags&1: the scaling from the first min(n, 16) elements, as
+	// kernel.scalingFor computes it: c = their maximum, j = ⌊c·log2e⌋,
+	// shifter 1.5·2^23 + 26 − j, lo = j·ln2 − 104, hi = j·ln2 + 46 (each
+	// rounded once). done = −1 if c is not within ±2^15 (or n is 0).
+auto:
+	MOVQ          $16, TMP
+	CMPQ          N, TMP
+	CMOVQLT       N, TMP              // min(n, 16)
+	MOVQ          N, R10              // N is CX, the shift count register
+	MOVQ          TMP, CX
+	MOVL          $1, R9
+	SHLL          CX, R9
+	DECL          R9                  // (1 << min(n, 16)) − 1
+	KMOVW         R9, K1
+	MOVQ          R10, N
+	BCAST(0xff800000, Z0)             // −Inf in the lanes past n
+	VMOVUPS       (SRC), K1, Z0       // merge-masked: the rest is not read
+	VEXTRACTF64X4 $1, Z0, Y1
+	VMAXPS        Y1, Y0, Y0
+	VEXTRACTF128  $1, Y0, X1
+	VMAXPS        X1, X0, X0
+	VMOVHLPS      X0, X0, X1          // lanes 2, 3 to 0, 1
+	VMAXPS        X1, X0, X0
+	VMOVSHDUP     X0, X1              // lane 1 to 0
+	VMAXPS        X1, X0, X0          // c
+	VMOVSS        X0, c+76(FP)
+	VUCOMISS      xsLimit<>(SB), X0   // c against 2^15: above, or unordered?
+	JA            unusable
+	JP            unusable
+	VXORPS        X1, X1, X1
+	VSUBSS        xsLimit<>(SB), X1, X1 // −2^15
+	VUCOMISS      X1, X0
+	JB            unusable
+	VMULSS        xsLog2e1<>(SB), X0, X2 // c·log2e, rounded
+	VRNDSCALESS   $9, X2, X2, X2      // j = ⌊c·log2e⌋ (9: toward −Inf, inexact quiet)
+	VMOVSS        xsShift26<>(SB), X3
+	VSUBSS        X2, X3, X3          // 1.5·2^23 + 26 − j, exact
+	VMOVSS        xsM104<>(SB), X4
+	VFMADD231SS   xsLn2<>(SB), X2, X4 // lo = j·ln2 − 104
+	VMOVSS        xsP46<>(SB), X5
+	VFMADD231SS   xsLn2<>(SB), X2, X5 // hi = j·ln2 + 46
+	VBROADCASTSS  X3, SHIFT
+	VBROADCASTSS  X4, LO
+	VBROADCASTSS  X5, HI
+
+constants:
 	BCAST(0x3fb8aa3b, LOG2E)
 	BCAST(0x3f800000, ONE)
 	BCAST(0xff800000, MX)             // −Inf
@@ -236,6 +320,7 @@ stop:
 	VHADDPS       X0, X0, X0
 	VHADDPS       X0, X0, X0
 	VMOVSS        X0, sum+64(FP)
+	VMOVAPS       X0, X20             // the sum, kept
 	VEXTRACTF64X4 $1, MX, Y1
 	VMAXPS        Y1, Y31, Y0         // Y31 is MX's low half
 	VEXTRACTF128  $1, Y0, X1
@@ -245,18 +330,165 @@ stop:
 	VMOVSHDUP     X0, X1              // lane 1 to 0
 	VMAXPS        X1, X0, X0
 	VMOVSS        X0, max+68(FP)
+	VMOVAPS       X0, X23             // the maximum, kept
 
 	// Without stores (LogSoftmax, LogSumExp), ymax = e^max·2^k as
 	// computed for an element equal to max; with stores, 0.
 	MOVL          $0, ymax+72(FP)
 	TESTQ         STORE, STORE
-	JNZ           done
+	JNZ           normalize
 	VBROADCASTSS  X0, Z0
 	XS_REDUCE(Z0, Z8, Z16)
 	XS_POLY(Z0, Z16)
 	XS_SCALE(Z8, Z16)
 	VMOVSS        X16, ymax+72(FP)
+	TESTL         $4, FLAGS
+	JZ            done
+	TESTQ         N, N
+	JNZ           done
+
+	// flags&4, no stop: dst = (src − max) − ls with ls = log(sum/ymax),
+	// step for step as kernel.logRatio computes it in float32.
+	VDIVSS        X16, X20, X21       // q = sum/ymax
+	VMOVD         X21, R11
+	MOVL          R11, R12
+	SHRL          $23, R12
+	SUBL          $127, R12           // e
+	ANDL          $0x7fffff, R11
+	ORL           $0x3f800000, R11    // f in [1, 2)
+	CMPL          R11, $0x3fb504f3
+	JLS           fsmall              // f ≤ √2
+	SUBL          $0x00800000, R11    // else f/2 and e+1
+	INCL          R12
+
+fsmall:
+	VMOVD         R11, X22            // f
+	VSUBSS        xsOne1<>(SB), X22, X25 // f − 1
+	VADDSS        xsOne1<>(SB), X22, X26 // f + 1
+	VDIVSS        X26, X25, X25       // t
+	VMULSS        X25, X25, X26       // t²
+	VMOVSS        lgC9<>(SB), X27
+	VFMADD213SS   lgC7<>(SB), X26, X27 // c9·t² + c7
+	VFMADD213SS   lgC5<>(SB), X26, X27
+	VFMADD213SS   lgC3<>(SB), X26, X27
+	VMULSS        X26, X27, X27       // p
+	VADDSS        X25, X25, X25       // 2t
+	VFMADD231SS   X27, X25, X25       // 2t + 2t·p = log f
+	VCVTSI2SSL    R12, X26, X26       // e
+	VFMADD231SS   lgLn2lo<>(SB), X26, X25 // + e·ln2lo
+	VFMADD231SS   xsLn2<>(SB), X26, X25   // + e·ln2hi: ls
+	VMOVAPS       X25, X27
+	VBROADCASTSS  X23, Z30            // max
+	VBROADCASTSS  X27, Z31            // ls
+	MOVQ          dst_base+0(FP), DST
+	MOVQ          src_base+24(FP), SRC
+	MOVQ          src_len+32(FP), N
+
+lsm64:
+	CMPQ          N, $64
+	JB            lsm16
+	VMOVUPS       0(SRC), Z0
+	VMOVUPS       64(SRC), Z1
+	VMOVUPS       128(SRC), Z2
+	VMOVUPS       192(SRC), Z3
+	VSUBPS        Z30, Z0, Z0         // x − max
+	VSUBPS        Z30, Z1, Z1
+	VSUBPS        Z30, Z2, Z2
+	VSUBPS        Z30, Z3, Z3
+	VSUBPS        Z31, Z0, Z0         // (x − max) − ls
+	VSUBPS        Z31, Z1, Z1
+	VSUBPS        Z31, Z2, Z2
+	VSUBPS        Z31, Z3, Z3
+	VMOVUPS       Z0, 0(DST)
+	VMOVUPS       Z1, 64(DST)
+	VMOVUPS       Z2, 128(DST)
+	VMOVUPS       Z3, 192(DST)
+	ADDQ          $256, SRC
+	ADDQ          $256, DST
+	SUBQ          $64, N
+	JMP           lsm64
+
+lsm16:
+	CMPQ          N, $16
+	JB            lsmtail
+	VMOVUPS       (SRC), Z0
+	VSUBPS        Z30, Z0, Z0
+	VSUBPS        Z31, Z0, Z0
+	VMOVUPS       Z0, (DST)
+	ADDQ          $64, SRC
+	ADDQ          $64, DST
+	SUBQ          $16, N
+	JMP           lsm16
+
+lsmtail:
+	TESTQ         N, N
+	JZ            done
+	MOVL          $1, TMP
+	SHLL          CX, TMP             // N is CX
+	DECL          TMP
+	KMOVW         TMP, K1
+	VMOVUPS.Z     (SRC), K1, Z0
+	VSUBPS        Z30, Z0, Z0
+	VSUBPS        Z31, Z0, Z0
+	VMOVUPS       Z0, K1, (DST)
+	JMP           done
+
+	// flags&2, with stores, and no stop: dst ·= 1/sum, as kernel.Scale.
+normalize:
+	TESTL         $2, FLAGS
+	JZ            done
+	TESTQ         N, N
+	JNZ           done
+	VMOVSS        xsOne1<>(SB), X1
+	VDIVSS        X20, X1, X1         // 1/sum, rounded once
+	VBROADCASTSS  X1, Z30
+	MOVQ          dst_base+0(FP), DST
+	MOVQ          src_len+32(FP), N
+
+scale64:
+	CMPQ          N, $64
+	JB            scale16
+	VMULPS        0(DST), Z30, Z0
+	VMULPS        64(DST), Z30, Z1
+	VMULPS        128(DST), Z30, Z2
+	VMULPS        192(DST), Z30, Z3
+	VMOVUPS       Z0, 0(DST)
+	VMOVUPS       Z1, 64(DST)
+	VMOVUPS       Z2, 128(DST)
+	VMOVUPS       Z3, 192(DST)
+	ADDQ          $256, DST
+	SUBQ          $64, N
+	JMP           scale64
+
+scale16:
+	CMPQ          N, $16
+	JB            scaletail
+	VMULPS        (DST), Z30, Z0
+	VMOVUPS       Z0, (DST)
+	ADDQ          $64, DST
+	SUBQ          $16, N
+	JMP           scale16
+
+scaletail:
+	TESTQ         N, N
+	JZ            done
+	MOVL          $1, TMP
+	SHLL          CX, TMP             // N is CX
+	DECL          TMP
+	KMOVW         TMP, K1
+	VMOVUPS.Z     (DST), K1, Z0
+	VMULPS        Z0, Z30, Z0
+	VMOVUPS       Z0, K1, (DST)
 
 done:
+	VZEROUPPER
+	RET
+
+	// flags&1 and the first elements give no scaling: done = −1.
+unusable:
+	MOVQ          $-1, done+80(FP)
+	MOVL          $0, sum+64(FP)
+	MOVL          $0, max+68(FP)
+	MOVL          $0, ymax+72(FP)
 	VZEROUPPER
 	RET

@@ -105,7 +105,7 @@ func ShiftSubAVX2(dst, src []float32, m, ls float32)
 //	return s, mx, ymax, done
 //
 //go:noescape
-func ExpScaledSumMaxAVX512(dst, src []float32, k int32, lo, hi float32) (sum, max, ymax float32, done int)
+func ExpScaledSumMaxAVX512(dst, src []float32, k int32, lo, hi float32, flags int32) (sum, max, ymax, c float32, done int)
 
 // ExpScaledSumMaxAVX2 is ExpScaledSumMaxAVX512 for AVX2+FMA3, in blocks of
 // 32 elements, then 8 (block is 128, then 16, for AVX-512).

@@ -50,30 +50,23 @@ func Softmax(dst, src []float32) {
 	if len(src) == 0 {
 		return
 	}
-	done := 0
-	if sc, ok := twoPassScaling(src); ok {
-		var s float32
-		m := negInf
-		for done < len(src) {
-			j := min(done+maxChunk, len(src))
-			cs, cm, _, n := expScaledSumMax(dst[done:j], src[done:j], sc.k, sc.lo, sc.hi)
-			s, m, done = s+cs, max(m, cm), done+n
-			if done < j {
-				break
+	s, m, c, done := softmaxPass1(dst, src)
+	switch {
+	case done == len(src): // dst is e^src·2^k / s
+		if m == c {
+			if inv := 1 / s; s*inv != 1 {
+				sc, _ := scalingFor(c)
+				if s == expScaled32(m, sc.k, sc.lo) {
+					// Every term but the largest vanished next to it (as
+					// in a row with one entry that is not -Inf, which is
+					// then among the first 16): its probability rounds to
+					// exactly 1, which y·(1/s) = s·(1/s) missed.
+					dst[Argmax(dst)] = 1
+				}
 			}
 		}
-		if done == len(src) {
-			inv := 1 / s
-			scaleChunks(inv, dst)
-			if s*inv != 1 && m == sc.c && s == expScaled32(m, sc.k, sc.lo) {
-				// Every term but the largest vanished next to it (as in a
-				// row with one entry that is not -Inf, which is then among
-				// the first 16): its probability rounds to exactly 1, which
-				// y·(1/s) = s·(1/s) missed.
-				dst[Argmax(dst)] = 1
-			}
-			return
-		}
+		return
+	case done >= 0:
 		// Some element from done on is NaN or above hi, which is above
 		// every element before done: the maximum m lies there, or the
 		// answer is NaN.
@@ -82,6 +75,7 @@ func Softmax(dst, src []float32) {
 			fill(dst, float32(math.NaN()))
 			return
 		}
+		sc, _ := scalingFor(c)
 		s = rescaleExp(dst[:done], -float64(m)-float64(sc.k)*math.Ln2)
 		softmaxFinish(dst, src, done, m, s)
 		return
@@ -91,6 +85,73 @@ func Softmax(dst, src []float32) {
 		return
 	}
 	softmaxFinish(dst, src, 0, m, 0)
+}
+
+// softmaxPass1 runs Softmax's first pass and, if it completes, its
+// second: dst = e^src·2^k/s. It returns the sum s, the maximum m of the
+// elements it went through, c (the maximum of the first 16, from which
+// k comes), and how far it got: done = len(src) when finished, −1 when
+// the first 16 elements give no scaling (nothing written), else where it
+// stopped (dst[:done] holds e^src·2^k, dst[done:] is untouched).
+func softmaxPass1(dst, src []float32) (s, m, c float32, done int) {
+	if len(src) <= maxChunk {
+		s, m, _, c, done = expScaledPass(dst, src, xsAuto|xsNormalize)
+		return s, m, c, done
+	}
+	sc, ok := twoPassScaling(src)
+	if !ok {
+		return 0, 0, sc.c, -1
+	}
+	m = negInf
+	for done < len(src) {
+		j := min(done+maxChunk, len(src))
+		cs, cm, _, n := expScaledSumMax(dst[done:j], src[done:j], sc.k, sc.lo, sc.hi)
+		s, m, done = s+cs, max(m, cm), done+n
+		if done < j {
+			return s, m, sc.c, done
+		}
+	}
+	scaleChunks(1/s, dst)
+	return s, m, sc.c, done
+}
+
+// The flags of expScaledPass.
+const (
+	xsAuto       = 1 // take the scaling from the first 16 elements of src
+	xsNormalize  = 2 // when complete, with stores: dst ·= 1/sum
+	xsLogSoftmax = 4 // pass 1 stores nothing; when complete, dst = (src − max) − log(sum/ymax)
+)
+
+// expScaledPass is the two-pass algorithm's first pass over a row of at
+// most maxChunk elements, with the scaling taken from its first 16
+// elements (flags has xsAuto), and, when it completes, the second pass of
+// Softmax (xsNormalize) or of LogSoftmax (xsLogSoftmax): in one assembly
+// call on AVX-512, which saves the calls and the dependent scalar steps
+// between them (a few tens of ns a row). c is the maximum of the first 16
+// elements, done −1 if they give no scaling (see expScaledSumMaxGeneric
+// for the rest).
+func expScaledPass(dst, src []float32, flags int32) (s, mx, ymax, c float32, done int) {
+	if s, mx, ymax, c, done, ok := expScaledFused(dst, src, flags); ok {
+		return s, mx, ymax, c, done
+	}
+	sc, ok := twoPassScaling(src)
+	if !ok {
+		return 0, 0, 0, sc.c, -1
+	}
+	y := dst
+	if flags&xsLogSoftmax != 0 {
+		y = nil
+	}
+	s, mx, ymax, done = expScaledSumMax(y, src, sc.k, sc.lo, sc.hi)
+	if done == len(src) {
+		switch {
+		case flags&xsNormalize != 0 && len(y) > 0:
+			scale(1/s, dst[:len(src)])
+		case flags&xsLogSoftmax != 0:
+			shiftSub(dst, src, mx, logRatio(s, ymax))
+		}
+	}
+	return s, mx, ymax, sc.c, done
 }
 
 // softmaxFinish completes the three-pass form from element done on:
@@ -144,26 +205,27 @@ type expScaling struct {
 // real values.
 const twoPassLimit = 1 << 15
 
-// twoPassScaling returns the two-pass algorithm's constants from the
-// first 16 elements of x (len(x) ≥ 1): c = their maximum, j = ⌊c·log2e⌋,
-// k = 26−j, lo = j·ln2 − 104 and hi = j·ln2 + 46. For x in [lo, hi],
-// n = round(x·log2e) is within [j−150, j+67], so n+k is within
-// [−124, 93]: e^x·2^k is normal, below 2^94, and a sum of up to 2^33 of
-// them is finite. e^lo·2^k is below 2^-150 times e^c·2^k (≤ the sum), so
-// a clamped entry's result rounds to 0. ok is false if c is NaN, -Inf
-// (the first 16 all -Inf) or beyond ±twoPassLimit.
+// twoPassScaling returns the two-pass algorithm's constants for x
+// (len(x) ≥ 1): scalingFor the maximum of its first 16 elements.
 func twoPassScaling(x []float32) (sc expScaling, ok bool) {
-	c := max32(x[:min(len(x), 16)])
+	return scalingFor(max32(x[:min(len(x), 16)]))
+}
+
+// scalingFor returns the two-pass algorithm's constants for c, the
+// maximum of a row's first 16 elements: j = ⌊c·log2e⌋, k = 26−j,
+// lo = j·ln2 − 104 and hi = j·ln2 + 46, in float32 arithmetic (c·log2e
+// and each FMA rounded once) exactly as the AVX-512 kernel computes them.
+// For x in [lo, hi], n = round(x·log2e) is within [j−150, j+67], so n+k
+// is within [−124, 93]: e^x·2^k is normal, below 2^94, and a sum of up to
+// 2^33 of them is finite. e^lo·2^k is below 2^-150 times e^c·2^k (≤ the
+// sum), so a clamped entry's result rounds to 0. ok is false if c is NaN,
+// -Inf (the first 16 all -Inf) or beyond ±twoPassLimit.
+func scalingFor(c float32) (sc expScaling, ok bool) {
 	if !(c >= -twoPassLimit && c <= twoPassLimit) {
-		return sc, false
+		return expScaling{c: c}, false
 	}
-	t := float64(c) * math.Log2E
-	j := float64(int32(t)) // ⌊t⌋, without math.Floor's call
-	if j > t {
-		j--
-	}
-	jl := j * math.Ln2
-	return expScaling{k: int32(26 - j), c: c, lo: float32(jl - 104), hi: float32(jl + 46)}, true
+	j := float32(math.Floor(float64(c * expLog2e)))
+	return expScaling{k: int32(26 - j), c: c, lo: fma32(j, expLn2Hi, -104), hi: fma32(j, expLn2Hi, 46)}, true
 }
 
 // sumExpScaledChunks runs the two-pass algorithm's first pass without
@@ -210,14 +272,21 @@ func LogSoftmax(dst, src []float32) {
 	if len(src) == 0 {
 		return
 	}
-	var m, ls float32
-	twoPass := false
-	if sc, ok := twoPassScaling(src); ok {
-		var s, ym float32
-		s, m, ym, twoPass = sumExpScaledChunks(src, sc)
+	if len(src) <= maxChunk {
 		// log Σ e^(x−m) = log(s/ym), ym = e^m·2^k as pass 1 computed it:
 		// exactly 0 for a row with one entry that is not -Inf.
-		ls = float32(logRatio(s, ym))
+		if _, _, _, _, done := expScaledPass(dst, src, xsAuto|xsLogSoftmax); done == len(src) {
+			return
+		}
+	}
+	var m, ls float32
+	twoPass := false
+	if len(src) > maxChunk {
+		if sc, ok := twoPassScaling(src); ok {
+			var s, ym float32
+			s, m, ym, twoPass = sumExpScaledChunks(src, sc)
+			ls = logRatio(s, ym)
+		}
 	}
 	if !twoPass {
 		var ok bool
@@ -242,11 +311,13 @@ func LogSoftmax(dst, src []float32) {
 // that pass stops, m = Max(x) and m + log Σ e^(x[i]−m): two passes.
 func LogSumExp(x []float32) float32 {
 	raceRead(x)
-	if len(x) > 0 {
-		if sc, ok := twoPassScaling(x); ok {
-			if s, m, ym, complete := sumExpScaledChunks(x, sc); complete {
-				return float32(float64(m) + logRatio(s, ym))
-			}
+	if len(x) > 0 && len(x) <= maxChunk {
+		if s, m, ym, _, done := expScaledPass(nil, x, xsAuto); done == len(x) {
+			return float32(float64(m) + float64(logRatio(s, ym)))
+		}
+	} else if sc, ok := twoPassScaling(x); ok {
+		if s, m, ym, complete := sumExpScaledChunks(x, sc); complete {
+			return float32(float64(m) + float64(logRatio(s, ym)))
 		}
 	}
 	m := Max(x)
@@ -285,23 +356,34 @@ func softmaxMax(dst, src []float32, v float32) (float32, bool) {
 	return m, false
 }
 
-// logRatio returns log(s/ym) for positive finite s and ym, within 4.5e-13
-// plus float64 rounding: a shorter dependency chain than math.Log's
-// (which LogSoftmax and LogSumExp wait on between their passes; 20 ns
-// against 27). s/ym = 2^e·f with f in [√½, √2], and log f = 2·atanh(t),
-// t = (f−1)/(f+1), |t| ≤ 0.1716, by its series to t^13 (the first term
-// left out, 2·t^15/15, is below 4.5e-13).
-func logRatio(s, ym float32) float64 {
-	b := math.Float64bits(float64(s) / float64(ym))
-	e := int64(b>>52) - 1023
-	b = b&(1<<52-1) | 1023<<52  // f in [1, 2)
-	if b > 0x3ff6a09e667f3bcd { // f > √2: f/2, e+1
-		b -= 1 << 52
+// logRatio returns log(s/ym) in float32 for positive finite s and ym with
+// s/ym ≥ 1/2, exactly 0 where s = ym, and otherwise within 2^-24 (the
+// rounding of s/ym) plus about an ulp of the result. It is the AVX-512
+// log-softmax kernel's log, step for step: q = s/ym = 2^e·f with f in
+// [√½, √2], log f = 2·atanh(t), t = (f−1)/(f+1), |t| ≤ 0.1716, by its
+// series to t^9 (the first term left out, 2·t^11/11, is below 2^-28
+// relative), and e·ln2 added in two parts.
+func logRatio(s, ym float32) float32 {
+	b := math.Float32bits(s / ym)
+	e := int32(b>>23) - 127
+	b = b&0x7fffff | 0x3f800000 // f in [1, 2)
+	if b > 0x3fb504f3 {         // f > √2: f/2, e+1
+		b -= 1 << 23
 		e++
 	}
-	f := math.Float64frombits(b)
+	f := math.Float32frombits(b)
 	t := (f - 1) / (f + 1)
 	t2 := t * t
-	p := t2 * (1.0/3 + t2*(1.0/5+t2*(1.0/7+t2*(1.0/9+t2*(1.0/11+t2*(1.0/13))))))
-	return float64(e)*math.Ln2 + (2*t + 2*t*p)
+	p := t2 * fma32(fma32(fma32(lgC9, t2, lgC7), t2, lgC5), t2, lgC3)
+	lf := fma32(t+t, p, t+t) // 2t + 2t·p
+	ef := float32(e)
+	return fma32(ef, expLn2Hi, fma32(ef, expLn2Lo, lf))
 }
+
+// The coefficients of logRatio's series, 1/(2i+1) rounded to float32.
+const (
+	lgC3 = float32(1.0 / 3)
+	lgC5 = float32(1.0 / 5)
+	lgC7 = float32(1.0 / 7)
+	lgC9 = float32(1.0 / 9)
+)

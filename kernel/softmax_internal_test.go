@@ -97,19 +97,102 @@ func TestExpScaledSumMaxLevels(t *testing.T) {
 	}
 }
 
-// TestLogRatio holds logRatio to math.Log: the series' first omitted
-// term, 2·t^15/15 with |t| ≤ 0.1716, is below 4.5e-13, and the rest is
-// float64 rounding.
+// TestLogRatio holds logRatio to math.Log: within 2^-24 (the rounding of
+// s/ym, a relative error of the quotient, so an absolute one of its log)
+// plus 1.5 ulp of the result, and exactly 0 for s = ym.
 func TestLogRatio(t *testing.T) {
 	r := rand.New(rand.NewPCG(15, 15))
-	for range 200000 {
-		s := float32(math.Exp(r.Float64()*170 - 85))
-		ym := float32(math.Exp(r.Float64()*170 - 85))
+	check := func(s, ym float32) {
 		want := math.Log(float64(s) / float64(ym))
-		require.InDelta(t, want, logRatio(s, ym), 4.5e-13+1e-15*math.Abs(want), "s=%v ym=%v", s, ym)
+		got := float64(logRatio(s, ym))
+		ulp := math.Abs(float64(math.Nextafter32(float32(want), float32(math.Inf(1))) - float32(want)))
+		require.InDelta(t, want, got, 0x1p-24+1.5*ulp, "s=%v ym=%v", s, ym)
 	}
-	for _, q := range []float32{1, 1.0000001, 0.9999999, 1.4142135, 1.4142137, 2, 3} {
-		require.InDelta(t, math.Log(float64(q)), logRatio(q, 1), 4.5e-13, "q=%v", q)
+	for range 300000 {
+		ym := float32(math.Exp(r.Float64()*170 - 85))
+		check(ym*float32(math.Exp(r.Float64()*20)), ym)
+		check(ym*(1+r.Float32()*1e-5), ym)
 	}
-	require.Equal(t, 0.0, logRatio(3.5, 3.5))
+	for _, q := range []float32{1.0000001, 1.4142134, 1.4142135, 1.4142137, 2, 3, 1e6} {
+		check(q, 1)
+	}
+	require.Equal(t, float32(0), logRatio(3.5, 3.5))
+}
+
+// TestExpScaledPassFused holds expScaledPass (one assembly call on
+// AVX-512, with the scaling computed there from the first 16 elements,
+// and Softmax's or LogSoftmax's second pass) to the same steps taken one
+// by one in Go, to the bit: the scaling (c, and so k, lo and hi), where
+// it stops, the sum, the maximum, ymax, the log and every element of dst.
+func TestExpScaledPassFused(t *testing.T) {
+	r := rand.New(rand.NewPCG(16, 16))
+	inf := float32(math.Inf(1))
+	for _, l := range Available() {
+		restore, _ := SetLevel(l)
+		for _, n := range []int{1, 2, 15, 16, 17, 100, 128, 129, 1000, 4099} {
+			for trial := range 8 {
+				x := make([]float32, n)
+				scale := []float32{1, 10, 100, 1000, 30000, 40000, 1, 1}[trial]
+				for i := range x {
+					x[i] = scale * (2*r.Float32() - 1)
+					if r.IntN(5) == 0 {
+						x[i] = -inf
+					}
+				}
+				if trial == 6 && n > 20 {
+					x[n-3] = x[0] + 50 // stops
+				}
+				if trial == 7 {
+					for i := range min(n, 16) {
+						x[i] = -inf // no scaling
+					}
+				}
+				what := fmt.Sprintf("%v n=%d trial=%d", l, n, trial)
+				for _, flags := range []int32{xsAuto, xsAuto | xsNormalize, xsAuto | xsLogSoftmax} {
+					for _, store := range []bool{false, true} {
+						var got, want []float32
+						if store {
+							got, want = make([]float32, n), make([]float32, n)
+						} else if flags&xsLogSoftmax != 0 {
+							continue
+						}
+						s, m, ym, c, done := expScaledPass(got, x, flags)
+						sc, ok := twoPassScaling(x)
+						require.Equal(t, math.Float32bits(sc.c), math.Float32bits(c), what)
+						if !ok {
+							require.Equal(t, -1, done, what)
+							continue
+						}
+						y := want
+						if flags&xsLogSoftmax != 0 {
+							y = nil
+						}
+						ws, wm, wym, wdone := expScaledSumMax(y, x, sc.k, sc.lo, sc.hi)
+						if flags&xsNormalize != 0 && store && wdone == n {
+							scaleGeneric(1/ws, want)
+						}
+						if flags&xsLogSoftmax != 0 && wdone == n {
+							shiftSubGeneric(want, x, wm, logRatio(ws, wym))
+						}
+						require.Equal(t, wdone, done, what)
+						require.Equal(t, math.Float32bits(ws), math.Float32bits(s), what)
+						if done > 0 {
+							require.Equal(t, wm, m, what)
+						}
+						require.Equal(t, math.Float32bits(wym), math.Float32bits(ym), what)
+						require.Equal(t, bitsOf(want), bitsOf(got), what)
+					}
+				}
+			}
+		}
+		restore()
+	}
+}
+
+func bitsOf(x []float32) []uint32 {
+	b := make([]uint32, len(x))
+	for i, v := range x {
+		b[i] = math.Float32bits(v)
+	}
+	return b
 }

@@ -15,3 +15,7 @@ func shiftSub(dst, src []float32, m, ls float32)        { shiftSubGeneric(dst, s
 func expScaledSumMax(dst, src []float32, k int32, lo, hi float32) (s, mx, ymax float32, done int) {
 	return expScaledSumMaxGeneric(dst, src, k, lo, hi)
 }
+
+func expScaledFused(dst, src []float32, flags int32) (s, mx, ymax, c float32, done int, ok bool) {
+	return 0, 0, 0, 0, 0, false
+}
