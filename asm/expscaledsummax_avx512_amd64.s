@@ -7,8 +7,12 @@
 // Pass 1 of kernel.Softmax's, LogSoftmax's and LogSumExp's two-pass
 // algorithm: y[i] = e^max(src[i], lo)·2^k, their sum and the maximum of
 // src, stopping before the first block that holds an element above hi or
-// a NaN (kernel/softmax.go chooses k, lo and hi). y is written to dst unless dst
-// is empty. e^x is ExpAVX512's: n = round(x·log2e) by a shifter, r = x −
+// a NaN (kernel/softmax.go chooses k, lo and hi, or flags&1 has them
+// computed here). y is written to dst unless dst is empty or flags has 4.
+// With flags 2 or 4, a complete pass goes on with Softmax's or
+// LogSoftmax's second pass in the same call (asm/softmax_amd64.go gives
+// the reference loop), which saves a row the calls and the dependent
+// scalar steps between them. e^x is ExpAVX512's: n = round(x·log2e) by a shifter, r = x −
 // n·ln2hi − n·ln2lo, p = e^r by the degree-6 polynomial. The shifter
 // carries k, so its low bits are n+k, which is added to p's exponent
 // field: exact, since the caller keeps p·2^(n+k) normal (n+k in

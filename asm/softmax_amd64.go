@@ -71,38 +71,65 @@ func ShiftSubAVX512(dst, src []float32, m, ls float32)
 func ShiftSubAVX2(dst, src []float32, m, ls float32)
 
 // ExpScaledSumMaxAVX512 is pass 1 of kernel.Softmax's, LogSoftmax's and
-// LogSumExp's two-pass algorithm with AVX-512F: y = e^max(x, lo)·2^k
-// for each x in src, written to dst unless dst is empty, their sum and the
-// maximum of src. It stops before the first block (128 elements, or 16
-// near the end) that holds an x above hi or a NaN; done is how many it
-// processed, and src[done:] is untouched even when dst is src. The
-// exponentials are ExpAVX512's range reduction and polynomial with n+k
-// added to the exponent field of e^r, exact because the caller keeps
-// n+k = round(x·log2e)+k in [−124, 93] for every x in [lo, hi]. When dst
-// is empty it also returns ymax, the y of an element equal to the maximum
-// (LogSoftmax and LogSumExp need it); otherwise ymax is 0.
+// LogSumExp's two-pass algorithm with AVX-512F: y = e^max(x, lo)·2^k for
+// each x in src, written to dst unless dst is empty (or flags has 4),
+// their sum and the maximum of src. It stops before the first block (128
+// elements, or 16 near the end) that holds an x above hi or a NaN; done
+// is how many it processed, and src[done:] is untouched even when dst is
+// src. The exponentials are ExpAVX512's range reduction and polynomial
+// with n+k added to the exponent field of e^r, exact because the caller
+// keeps n+k = round(x·log2e)+k in [−124, 93] for every x in [lo, hi].
+// Without stores it also returns ymax, the y of an element equal to the
+// maximum (LogSoftmax and LogSumExp need it); otherwise ymax is 0.
 // len(dst) is 0 or ≥ len(src); dst may be src.
 //
-//	mx, done := −Inf, len(src)
-//	for b := 0; b < len(src); b += block {
-//		blk := src[b:min(b+block, len(src))]
-//		if slices.ContainsFunc(blk, func(x float32) bool { return !(x <= hi) }) {
-//			done = b // above hi, or NaN
-//			break
-//		}
-//		for i, x := range blk {
-//			y := exp(max(x, lo)) * 2^k
-//			if len(dst) > 0 {
-//				dst[b+i] = y
-//			}
-//			s += y
-//			mx = max(mx, x)
-//		}
-//	}
-//	if len(dst) == 0 {
-//		ymax = exp(max(mx, lo)) * 2^k
-//	}
-//	return s, mx, ymax, done
+// flags fuse the steps around the pass into the one call:
+//
+//   - 1: k, lo and hi are ignored and computed from c, the maximum of the
+//     first min(len(src), 16) elements, as kernel.scalingFor does; c is
+//     returned, and done is −1 (nothing done) if c is not within ±2^15;
+//
+//   - 2: if the pass completes and wrote dst, dst[i] ·= 1/sum (Softmax);
+//
+//   - 4: pass 1 writes nothing, and if it completes,
+//     dst[i] = (src[i] − max) − kernel.logRatio(sum, ymax) (LogSoftmax).
+//
+//     if flags&1 != 0 {
+//     c = max(src[:min(len(src), 16)]...)
+//     if !(c >= −2^15 && c <= 2^15) {
+//     return 0, 0, 0, c, −1
+//     }
+//     k, lo, hi = scalingFor(c)
+//     }
+//     mx, done := −Inf, len(src)
+//     for b := 0; b < len(src); b += block {
+//     blk := src[b:min(b+block, len(src))]
+//     if slices.ContainsFunc(blk, func(x float32) bool { return !(x <= hi) }) {
+//     done = b // above hi, or NaN
+//     break
+//     }
+//     for i, x := range blk {
+//     y := exp(max(x, lo)) * 2^k
+//     if len(dst) > 0 && flags&4 == 0 {
+//     dst[b+i] = y
+//     }
+//     s += y
+//     mx = max(mx, x)
+//     }
+//     }
+//     if len(dst) == 0 || flags&4 != 0 {
+//     ymax = exp(max(mx, lo)) * 2^k
+//     }
+//     if done == len(src) && flags&2 != 0 && len(dst) > 0 {
+//     scale(1/s, dst)
+//     }
+//     if done == len(src) && flags&4 != 0 {
+//     ls := logRatio(s, ymax)
+//     for i, x := range src {
+//     dst[i] = (x − mx) − ls
+//     }
+//     }
+//     return s, mx, ymax, c, done
 //
 //go:noescape
 func ExpScaledSumMaxAVX512(dst, src []float32, k int32, lo, hi float32, flags int32) (sum, max, ymax, c float32, done int)
