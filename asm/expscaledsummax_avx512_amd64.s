@@ -6,24 +6,27 @@
 //
 // Pass 1 of kernel.Softmax's, LogSoftmax's and LogSumExp's two-pass
 // algorithm: y[i] = e^max(src[i], lo)·2^k, their sum and the maximum of
-// src, stopping before the first block that holds an element above hi or
-// a NaN (kernel/softmax.go chooses k, lo and hi, or flags&1 has them
-// computed here). y is written to dst unless dst is empty or flags has 4.
-// With flags 2 or 4, a complete pass goes on with Softmax's or
-// LogSoftmax's second pass in the same call (asm/softmax_amd64.go gives
-// the reference loop), which saves a row the calls and the dependent
-// scalar steps between them. e^x is ExpAVX512's: n = round(x·log2e) by a shifter, r = x −
-// n·ln2hi − n·ln2lo, p = e^r by the degree-6 polynomial. The shifter
-// carries k, so its low bits are n+k, which is added to p's exponent
-// field: exact, since the caller keeps p·2^(n+k) normal (n+k in
-// [−124, 93]).
+// src, stopping before the first block that holds a NaN or an element
+// whose n+k would exceed 93 (kernel/softmax.go chooses k and lo, or
+// flags&1 has them computed here; hi is for the other levels, whose test
+// is x > hi: here an x up to about hi + 0.4 may pass). y is written to
+// dst unless dst is empty or flags has 4. With flags 2 or 4, a complete
+// pass goes on with Softmax's or LogSoftmax's second pass in the same
+// call (asm/softmax_amd64.go gives the reference loop), which saves a row
+// the calls and the dependent scalar steps between them. e^x is
+// ExpAVX512's: n = round(x·log2e) by a shifter, r = x − n·ln2hi −
+// n·ln2lo, p = e^r by the degree-6 polynomial. The shifter carries k, so
+// its low bits are n+k, which is added to p's exponent field: exact, since
+// p·2^(n+k) stays normal (n+k in [−124, 93]).
 //
 // Blocks are the 128 elements of the main loop and the 16 of the one-vector
 // loop and the tail. A block is tested before anything of it is stored, so
 // when the kernel stops, src[done:] has not been touched (not even when
-// dst is src). A NaN stops the kernel too (the integer exponent add
-// would not keep it NaN): VMAXPS, which forms the block's maximum, loses
-// a NaN in its first source, so each block is also tested with UNORD.
+// dst is src). The test is on the shifter sums 1.5·2^23 + n + k after the
+// range reduction, compared as unsigned integers with the bits of
+// 1.5·2^23 + 93: a NaN's bits are above any number's, so one unsigned
+// maximum per vector and one compare per block catch both (the integer
+// exponent add would not keep a NaN NaN).
 
 #define DST    DI  // &dst[i]
 #define SRC    SI  // &src[i]
@@ -32,7 +35,7 @@
 #define TMP    AX
 #define FLAGS  R8  // flags: 1 compute the scaling, 2 normalize, 4 log-softmax
 #define LO     Z24 // lo in all lanes
-#define HI     Z25 // hi in all lanes
+#define ZBMAX  Z25 // 0x4b40005d in all lanes: the bits of 1.5·2^23 + 93, the largest shifter sum allowed
 #define SHIFT  Z26 // 1.5·2^23 + k: rounds to an integer, n+k in the low bits
 #define LOG2E  Z27
 #define ONE    Z28
@@ -82,8 +85,6 @@ DATA xsShift26<>+0(SB)/4, $0x4b40001a // 1.5·2^23 + 26
 GLOBL xsShift26<>(SB), RODATA|NOPTR, $4
 DATA xsM104<>+0(SB)/4, $0xc2d00000 // −104
 GLOBL xsM104<>(SB), RODATA|NOPTR, $4
-DATA xsP46<>+0(SB)/4, $0x42380000 // 46
-GLOBL xsP46<>(SB), RODATA|NOPTR, $4
 
 #define BCAST(bits, Z) MOVL $bits, TMP; VPBROADCASTD TMP, Z
 
@@ -133,13 +134,12 @@ TEXT ·ExpScaledSumMaxAVX512(SB), NOSPLIT, $0-88
 	ADDL         $0x4b400000, TMP     // the bits of 1.5·2^23, plus k in the mantissa
 	VPBROADCASTD TMP, SHIFT
 	VBROADCASTSS lo+52(FP), LO
-	VBROADCASTSS hi+56(FP), HI
 	JMP          constants
 
 	// flags&1: the scaling from the first min(n, 16) elements, as
 	// kernel.scalingFor computes it: c = their maximum, j = ⌊c·log2e⌋,
-	// shifter 1.5·2^23 + 26 − j, lo = j·ln2 − 104, hi = j·ln2 + 46 (each
-	// rounded once). done = −1 if c is not within ±2^15 (or n is 0).
+	// shifter 1.5·2^23 + 26 − j, lo = j·ln2 − 104 (rounded once); hi is
+	// not needed here. done = −1 if c is not within ±2^15 (or n is 0).
 auto:
 	MOVQ          $16, TMP
 	CMPQ          N, TMP
@@ -175,13 +175,11 @@ auto:
 	VSUBSS        X2, X3, X3          // 1.5·2^23 + 26 − j, exact
 	VMOVSS        xsM104<>(SB), X4
 	VFMADD231SS   xsLn2<>(SB), X2, X4 // lo = j·ln2 − 104
-	VMOVSS        xsP46<>(SB), X5
-	VFMADD231SS   xsLn2<>(SB), X2, X5 // hi = j·ln2 + 46
 	VBROADCASTSS  X3, SHIFT
 	VBROADCASTSS  X4, LO
-	VBROADCASTSS  X5, HI
 
 constants:
+	BCAST(0x4b40005d, ZBMAX)
 	BCAST(0x3fb8aa3b, LOG2E)
 	BCAST(0x3f800000, ONE)
 	BCAST(0xff800000, MX)             // −Inf
@@ -201,24 +199,6 @@ loop128:
 	VMOVUPS  320(SRC), Z5
 	VMOVUPS  384(SRC), Z6
 	VMOVUPS  448(SRC), Z7
-	VMAXPS   Z1, Z0, Z8               // the block's maximum, lane by lane (a NaN may be lost)
-	VMAXPS   Z3, Z2, Z9
-	VMAXPS   Z5, Z4, Z10
-	VMAXPS   Z7, Z6, Z11
-	VMAXPS   Z9, Z8, Z8
-	VMAXPS   Z11, Z10, Z10
-	VMAXPS   Z10, Z8, Z8
-	VCMPPS   $0x1e, HI, Z8, K1        // GT_OQ: lanes above hi
-	VCMPPS   $3, Z1, Z0, K2           // UNORD_Q: a NaN in Z0 or Z1
-	VCMPPS   $3, Z3, Z2, K3
-	VCMPPS   $3, Z5, Z4, K4
-	VCMPPS   $3, Z7, Z6, K5
-	KORW     K2, K1, K1
-	KORW     K3, K4, K3
-	KORW     K5, K1, K1
-	KORTESTW K1, K3
-	JNZ      stop
-	VMAXPS   Z8, MX, MX
 	XS_REDUCE(Z0, Z8, Z16)
 	XS_REDUCE(Z1, Z9, Z17)
 	XS_REDUCE(Z2, Z10, Z18)
@@ -227,6 +207,32 @@ loop128:
 	XS_REDUCE(Z5, Z13, Z21)
 	XS_REDUCE(Z6, Z14, Z22)
 	XS_REDUCE(Z7, Z15, Z23)
+	VPMAXUD  Z9, Z8, Z16              // the largest shifter sum, as unsigned bits
+	VPMAXUD  Z11, Z10, Z17
+	VPMAXUD  Z13, Z12, Z18
+	VPMAXUD  Z15, Z14, Z19
+	VPMAXUD  Z17, Z16, Z16
+	VPMAXUD  Z19, Z18, Z18
+	VPMAXUD  Z18, Z16, Z16
+	VPCMPUD  $6, ZBMAX, Z16, K1       // NLE: n+k above 93, or NaN
+	KORTESTW K1, K1
+	JNZ      stop
+	TESTQ    STORE, STORE
+	JNZ      poly128
+	VMOVUPS  0(SRC), Z16              // without stores: the block's maximum, lane
+	VMAXPS   64(SRC), Z16, Z16        // by lane, from memory (the registers now
+	VMOVUPS  128(SRC), Z17            // hold r), into MX
+	VMAXPS   192(SRC), Z17, Z17
+	VMOVUPS  256(SRC), Z18
+	VMAXPS   320(SRC), Z18, Z18
+	VMOVUPS  384(SRC), Z19
+	VMAXPS   448(SRC), Z19, Z19
+	VMAXPS   Z17, Z16, Z16
+	VMAXPS   Z19, Z18, Z18
+	VMAXPS   Z18, Z16, Z16
+	VMAXPS   Z16, MX, MX
+
+poly128:
 	XS_POLY(Z0, Z16)
 	XS_POLY(Z1, Z17)
 	XS_POLY(Z2, Z18)
@@ -271,11 +277,12 @@ loop16:
 	CMPQ     N, $16
 	JB       tail
 	VMOVUPS  (SRC), Z0
-	VCMPPS   $0x16, HI, Z0, K1
+	VMAXPS   Z0, MX, Z17              // MX once the vector passes
+	XS_REDUCE(Z0, Z8, Z16)
+	VPCMPUD  $6, ZBMAX, Z8, K1        // n+k above 93, or NaN
 	KORTESTW K1, K1
 	JNZ      stop
-	VMAXPS   Z0, MX, MX
-	XS_REDUCE(Z0, Z8, Z16)
+	VMOVAPS  Z17, MX
 	XS_POLY(Z0, Z16)
 	XS_SCALE(Z8, Z16)
 	VADDPS   Z16, ACC0, ACC0
@@ -297,11 +304,13 @@ tail:
 	DECL      TMP
 	KMOVW     TMP, K1
 	VMOVUPS.Z (SRC), K1, Z0
-	VCMPPS    $0x16, HI, Z0, K1, K2   // K2 = K1 & (x > hi or NaN)
+	VMOVAPS   MX, Z17
+	VMAXPS    Z0, MX, K1, Z17         // merge-masked: other lanes keep MX
+	XS_REDUCE(Z0, Z8, Z16)
+	VPCMPUD   $6, ZBMAX, Z8, K1, K2   // K2 = K1 & (n+k above 93, or NaN)
 	KORTESTW  K2, K2
 	JNZ       stop
-	VMAXPS    Z0, MX, K1, MX          // merge-masked: other lanes keep MX
-	XS_REDUCE(Z0, Z8, Z16)
+	VMOVAPS   Z17, MX
 	XS_POLY(Z0, Z16)
 	XS_SCALE(Z8, Z16)
 	VADDPS    Z16, ACC1, K1, ACC1

@@ -73,10 +73,11 @@ func ShiftSubAVX2(dst, src []float32, m, ls float32)
 // ExpScaledSumMaxAVX512 is pass 1 of kernel.Softmax's, LogSoftmax's and
 // LogSumExp's two-pass algorithm with AVX-512F: y = e^max(x, lo)·2^k for
 // each x in src, written to dst unless dst is empty (or flags has 4),
-// their sum and the maximum of src. It stops before the first block (128
-// elements, or 16 near the end) that holds an x above hi or a NaN; done
-// is how many it processed, and src[done:] is untouched even when dst is
-// src. The exponentials are ExpAVX512's range reduction and polynomial
+// their sum and, without stores, the maximum of src. It stops before the
+// first block (128 elements, or 16 near the end) that holds a NaN or an x
+// whose n+k would pass 93 (hi is not used: x up to about hi + 0.4 passes);
+// done is how many it processed, and src[done:] is untouched even when
+// dst is src. The exponentials are ExpAVX512's range reduction and polynomial
 // with n+k added to the exponent field of e^r, exact because the caller
 // keeps n+k = round(x·log2e)+k in [−124, 93] for every x in [lo, hi].
 // Without stores it also returns ymax, the y of an element equal to the

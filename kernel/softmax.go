@@ -50,19 +50,16 @@ func Softmax(dst, src []float32) {
 	if len(src) == 0 {
 		return
 	}
-	s, m, c, done := softmaxPass1(dst, src)
+	s, c, done := softmaxPass1(dst, src)
 	switch {
 	case done == len(src): // dst is e^src·2^k / s
-		if m == c {
-			if inv := 1 / s; s*inv != 1 {
-				sc, _ := scalingFor(c)
-				if s == expScaled32(m, sc.k, sc.lo) {
-					// Every term but the largest vanished next to it (as
-					// in a row with one entry that is not -Inf, which is
-					// then among the first 16): its probability rounds to
-					// exactly 1, which y·(1/s) = s·(1/s) missed.
-					dst[Argmax(dst)] = 1
-				}
+		if inv := 1 / s; s*inv != 1 {
+			if sc, _ := scalingFor(c); s == expScaled32(c, sc.k, sc.lo) {
+				// Every term but c's vanished next to it (as in a row
+				// with one entry that is not -Inf, which is then among
+				// the first 16): its probability rounds to exactly 1,
+				// which y·(1/s) = s·(1/s) missed.
+				dst[Argmax(dst)] = 1
 			}
 		}
 		return
@@ -70,7 +67,7 @@ func Softmax(dst, src []float32) {
 		// Some element from done on is NaN or above hi, which is above
 		// every element before done: the maximum m lies there, or the
 		// answer is NaN.
-		m = Max(src[done:])
+		m := Max(src[done:])
 		if m != m || m > math.MaxFloat32 {
 			fill(dst, float32(math.NaN()))
 			return
@@ -88,31 +85,30 @@ func Softmax(dst, src []float32) {
 }
 
 // softmaxPass1 runs Softmax's first pass and, if it completes, its
-// second: dst = e^src·2^k/s. It returns the sum s, the maximum m of the
-// elements it went through, c (the maximum of the first 16, from which
-// k comes), and how far it got: done = len(src) when finished, −1 when
-// the first 16 elements give no scaling (nothing written), else where it
-// stopped (dst[:done] holds e^src·2^k, dst[done:] is untouched).
-func softmaxPass1(dst, src []float32) (s, m, c float32, done int) {
+// second: dst = e^src·2^k/s. It returns the sum s, c (the maximum of the
+// first 16, from which k comes), and how far it got: done = len(src) when
+// finished, −1 when the first 16 elements give no scaling (nothing
+// written), else where it stopped (dst[:done] holds e^src·2^k, dst[done:]
+// is untouched).
+func softmaxPass1(dst, src []float32) (s, c float32, done int) {
 	if len(src) <= maxChunk {
-		s, m, _, c, done = expScaledPass(dst, src, xsAuto|xsNormalize)
-		return s, m, c, done
+		s, _, _, c, done = expScaledPass(dst, src, xsAuto|xsNormalize)
+		return s, c, done
 	}
 	sc, ok := twoPassScaling(src)
 	if !ok {
-		return 0, 0, sc.c, -1
+		return 0, sc.c, -1
 	}
-	m = negInf
 	for done < len(src) {
 		j := min(done+maxChunk, len(src))
-		cs, cm, _, n := expScaledSumMax(dst[done:j], src[done:j], sc.k, sc.lo, sc.hi)
-		s, m, done = s+cs, max(m, cm), done+n
+		cs, _, _, n := expScaledSumMax(dst[done:j], src[done:j], sc.k, sc.lo, sc.hi)
+		s, done = s+cs, done+n
 		if done < j {
-			return s, m, sc.c, done
+			return s, sc.c, done
 		}
 	}
 	scaleChunks(1/s, dst)
-	return s, m, sc.c, done
+	return s, sc.c, done
 }
 
 // The flags of expScaledPass.

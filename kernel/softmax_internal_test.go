@@ -43,7 +43,7 @@ func TestExpScaledSumMaxLevels(t *testing.T) {
 				stopAt := n
 				if trial > 0 && n > 1 {
 					stopAt = r.IntN(n)
-					x[stopAt] = [...]float32{sc.hi + 1, nan, float32(math.Inf(1)), 1e30, sc.hi + 0.01}[trial-1]
+					x[stopAt] = [...]float32{sc.hi + 1.5, nan, float32(math.Inf(1)), 1e30, sc.hi + 3}[trial-1]
 				}
 				what := fmt.Sprintf("%v n=%d trial=%d stop at %d", l, n, trial, stopAt)
 				for _, inPlace := range []bool{false, true} {
@@ -60,10 +60,6 @@ func TestExpScaledSumMaxLevels(t *testing.T) {
 					require.LessOrEqual(t, done, stopAt, what)
 					require.Greater(t, done, stopAt-big, what)
 					require.True(t, done == n || done%block == 0, "%s: done=%d", what, done)
-					if done == gdone {
-						require.Equal(t, gm, m, what)
-						require.Equal(t, math.Float32bits(gym), math.Float32bits(expScaled32(m, sc.k, sc.lo)), what)
-					}
 					var want float64
 					mx := float32(math.Inf(-1))
 					for i := 0; i < done; i++ {
@@ -80,16 +76,20 @@ func TestExpScaledSumMaxLevels(t *testing.T) {
 						}
 					}
 					require.InDelta(t, want, float64(s), 1e-6*want+1e-30, what)
-					if done > 0 {
-						require.Equal(t, mx, m, what)
-					}
-					// Without stores: the same sum and maximum, and ymax.
+					require.Zero(t, ym, "%s: ymax with stores", what)
+					_ = m // the maximum is only kept without stores
+					// Without stores: the same sum, and the maximum and ymax.
 					s2, m2, ym2, done2 := expScaledSumMax(nil, x, sc.k, sc.lo, sc.hi)
 					require.Equal(t, done, done2, what)
 					require.Equal(t, math.Float32bits(s), math.Float32bits(s2), what)
-					require.Equal(t, m, m2, what)
+					if done > 0 {
+						require.Equal(t, mx, m2, what)
+					}
+					if done == gdone {
+						require.Equal(t, gm, m2, what)
+						require.Equal(t, math.Float32bits(gym), math.Float32bits(ym2), what)
+					}
 					require.Equal(t, math.Float32bits(expScaled32(m2, sc.k, sc.lo)), math.Float32bits(ym2), "%s: ymax", what)
-					require.Zero(t, ym, "%s: ymax with stores", what)
 				}
 			}
 		}
@@ -176,7 +176,7 @@ func TestExpScaledPassFused(t *testing.T) {
 						}
 						require.Equal(t, wdone, done, what)
 						require.Equal(t, math.Float32bits(ws), math.Float32bits(s), what)
-						if done > 0 {
+						if done > 0 && !store {
 							require.Equal(t, wm, m, what)
 						}
 						require.Equal(t, math.Float32bits(wym), math.Float32bits(ym), what)
