@@ -40,7 +40,11 @@ func reportPerCycle(b *testing.B, n int) {
 }
 
 func benchUnary(b *testing.B, f func(dst, src []float32)) {
-	bySize(b, activationSizes, func(b *testing.B, n int) {
+	benchUnarySizes(b, activationSizes, f)
+}
+
+func benchUnarySizes(b *testing.B, sizes []int, f func(dst, src []float32)) {
+	bySize(b, sizes, func(b *testing.B, n int) {
 		src := actInput(n)
 		dst := make([]float32, n)
 		b.SetBytes(int64(8 * n))
@@ -88,5 +92,20 @@ func BenchmarkSoftmax(b *testing.B) {
 	}
 	for _, op := range ops {
 		b.Run("op="+op.name, func(b *testing.B) { benchUnary(b, op.f) })
+	}
+}
+
+// BenchmarkSoftmaxShort times Softmax and LogSoftmax on the short rows of
+// attention and small vocabularies (n = 16 to 1024), where the fixed cost
+// of a call counts, with Exp over the same row (op=exp):
+//
+//	go test -run '^$' -bench 'SoftmaxShort' -count 6 .
+func BenchmarkSoftmaxShort(b *testing.B) {
+	ops := []struct {
+		name string
+		f    func(dst, src []float32)
+	}{{"exp", kernel.Exp}, {"softmax", kernel.Softmax}, {"logsoftmax", kernel.LogSoftmax}}
+	for _, op := range ops {
+		b.Run("op="+op.name, func(b *testing.B) { benchUnarySizes(b, []int{16, 64, 256, 1024}, op.f) })
 	}
 }
