@@ -34,6 +34,21 @@ SPLAT(xsC2<>, 0x3f000000)
 SPLAT(xsOne<>, 0x3f800000)
 SPLAT(xsNegInf<>, 0xff800000) // pads the tail buffer: never above hi, clamped to lo
 
+// Scalars for the scaling (flags&1) and the log (flags&4), as
+// kernel.scalingFor and kernel.logRatio have them.
+#define SCALAR(name, bits) DATA name+0(SB)/4, $bits; GLOBL name(SB), RODATA|NOPTR, $4
+
+SCALAR(xsLimit<>, 0x47000000)   // 2^15
+SCALAR(xsLn2<>, 0x3f317218)
+SCALAR(xsShift26<>, 0x4b40001a) // 1.5·2^23 + 26
+SCALAR(xsM104<>, 0xc2d00000)    // −104
+SCALAR(xsP46<>, 0x42380000)     // 46
+SCALAR(lgC3<>, 0x3eaaaaab)      // 1/3
+SCALAR(lgC5<>, 0x3e4ccccd)      // 1/5
+SCALAR(lgC7<>, 0x3e124925)      // 1/7
+SCALAR(lgC9<>, 0x3de38e39)      // 1/9
+SCALAR(lgLn2lo<>, 0xb102e308)   // ln2 − float32(ln2)
+
 #define DST   DI  // &dst[i]
 #define SRC   SI  // &src[i]
 #define STORE BX  // len(dst): nonzero if dst is written
@@ -44,6 +59,7 @@ SPLAT(xsNegInf<>, 0xff800000) // pads the tail buffer: never above hi, clamped t
 #define LO    Y14 // lo in all lanes
 #define MX    Y15 // lane maxima of the elements seen
 #define HI    hiv-64(SP) // hi in all lanes: out of registers
+#define FLAGS R8  // flags: 1 compute the scaling, 2 normalize, 4 log-softmax
 
 // XS_SHIFTER broadcasts 1.5·2^23 + k into SHIFT: k is added to the
 // mantissa of 1.5·2^23's bits, 0x4b400000.
@@ -89,16 +105,84 @@ SPLAT(xsNegInf<>, 0xff800000) // pads the tail buffer: never above hi, clamped t
 	XS_POLY(X, P);       \
 	XS_SCALE(ZB, P)
 
-// func ExpScaledSumMaxAVX2(dst, src []float32, k int32, lo, hi float32) (sum, max, ymax float32, done int)
-TEXT ·ExpScaledSumMaxAVX2(SB), NOSPLIT, $64-88
+// func ExpScaledSumMaxAVX2(dst, src []float32, k int32, lo, hi float32, flags int32) (sum, max, ymax, c float32, done int)
+TEXT ·ExpScaledSumMaxAVX2(SB), NOSPLIT, $128-88
 	MOVQ         dst_base+0(FP), DST
 	MOVQ         dst_len+8(FP), STORE
 	MOVQ         src_base+24(FP), SRC
 	MOVQ         src_len+32(FP), N
+	MOVL         flags+60(FP), FLAGS
+	TESTL        $4, FLAGS
+	JZ           2(PC)
+	XORQ         STORE, STORE         // flags&4: pass 1 stores nothing
+	MOVL         $0, c+76(FP)
+	TESTL        $1, FLAGS
+	JNZ          auto
 	XS_SHIFTER(k+48(FP))
 	VBROADCASTSS lo+52(FP), LO
 	VBROADCASTSS hi+56(FP), Y0
 	VMOVUPS      Y0, HI
+	JMP          constants
+
+	// flags&1: the scaling from the first min(n, 16) elements, as
+	// kernel.scalingFor computes it: c = their maximum, j = ⌊c·log2e⌋,
+	// shifter 1.5·2^23 + 26 − j, lo = j·ln2 − 104 and hi = j·ln2 + 46
+	// (each rounded once). done = −1 if c is not within ±2^15 (or n is 0).
+	// Fewer than 16 go through a buffer padded with −Inf, copied in one
+	// element at a time.
+auto:
+	CMPQ         N, $16
+	JB           fewer
+	VMOVUPS      0(SRC), Y0
+	VMAXPS       32(SRC), Y0, Y0
+	JMP          prefix
+
+fewer:
+	TESTQ        N, N
+	JZ           unusable
+	VMOVUPS      xsNegInf<>(SB), Y0
+	VMOVUPS      Y0, pre-128(SP)
+	VMOVUPS      Y0, pre-96(SP)
+	XORQ         TMP, TMP
+
+precopy:
+	MOVL         (SRC)(TMP*4), DX
+	MOVL         DX, pre-128(SP)(TMP*4)
+	INCQ         TMP
+	CMPQ         TMP, N
+	JB           precopy
+	VMOVUPS      pre-128(SP), Y0
+	VMAXPS       pre-96(SP), Y0, Y0
+
+prefix:
+	VEXTRACTF128 $1, Y0, X1
+	VMAXPS       X1, X0, X0
+	VMOVHLPS     X0, X0, X1           // lanes 2, 3 to 0, 1
+	VMAXPS       X1, X0, X0
+	VMOVSHDUP    X0, X1               // lane 1 to 0
+	VMAXPS       X1, X0, X0           // c
+	VMOVSS       X0, c+76(FP)
+	VUCOMISS     xsLimit<>(SB), X0    // c against 2^15: above, or unordered?
+	JA           unusable
+	JP           unusable
+	VXORPS       X1, X1, X1
+	VSUBSS       xsLimit<>(SB), X1, X1 // −2^15
+	VUCOMISS     X1, X0
+	JB           unusable
+	VMULSS       xsLog2e<>(SB), X0, X2 // c·log2e, rounded
+	VROUNDSS     $9, X2, X2, X2       // j = ⌊c·log2e⌋ (9: toward −Inf, inexact quiet)
+	VMOVSS       xsShift26<>(SB), X3
+	VSUBSS       X2, X3, X3           // 1.5·2^23 + 26 − j, exact
+	VMOVSS       xsM104<>(SB), X4
+	VFMADD231SS  xsLn2<>(SB), X2, X4  // lo = j·ln2 − 104
+	VMOVSS       xsP46<>(SB), X5
+	VFMADD231SS  xsLn2<>(SB), X2, X5  // hi = j·ln2 + 46
+	VBROADCASTSS X3, SHIFT
+	VBROADCASTSS X4, LO
+	VBROADCASTSS X5, Y0
+	VMOVUPS      Y0, HI
+
+constants:
 	VMOVUPS      xsNegInf<>(SB), MX
 	VXORPS       ACC, ACC, ACC
 
@@ -219,6 +303,7 @@ stop:
 	VHADDPS      X0, X0, X0
 	VHADDPS      X0, X0, X0
 	VMOVSS       X0, sum+64(FP)
+	VMOVAPS      X0, X10              // the sum, kept
 	VEXTRACTF128 $1, MX, X1
 	VMAXPS       X1, X15, X0          // X15 is MX's low half
 	VMOVHLPS     X0, X0, X1           // lanes 2, 3 to 0, 1
@@ -226,16 +311,139 @@ stop:
 	VMOVSHDUP    X0, X1               // lane 1 to 0
 	VMAXPS       X1, X0, X0
 	VMOVSS       X0, max+68(FP)
+	VMOVAPS      X0, X11              // the maximum, kept
 
 	// Without stores (LogSoftmax, LogSumExp), ymax = e^max·2^k as
 	// computed for an element equal to max; with stores, 0.
-	MOVL          $0, ymax+72(FP)
+	MOVL         $0, ymax+72(FP)
 	TESTQ        STORE, STORE
-	JNZ          done
+	JNZ          normalize
 	VBROADCASTSS X0, Y0
 	XS_EXP(Y0, Y1, Y2)
 	VMOVSS       X2, ymax+72(FP)
+	TESTL        $4, FLAGS
+	JZ           done
+	TESTQ        N, N
+	JNZ          done
+
+	// flags&4, no stop: dst = (src − max) − ls with ls = log(sum/ymax),
+	// step for step as kernel.logRatio computes it in float32.
+	VDIVSS       X2, X10, X1          // q = sum/ymax
+	VMOVD        X1, R11
+	MOVL         R11, R12
+	SHRL         $23, R12
+	SUBL         $127, R12            // e
+	ANDL         $0x7fffff, R11
+	ORL          $0x3f800000, R11     // f in [1, 2)
+	CMPL         R11, $0x3fb504f3
+	JLS          fsmall               // f ≤ √2
+	SUBL         $0x00800000, R11     // else f/2 and e+1
+	INCL         R12
+
+fsmall:
+	VMOVD        R11, X2              // f
+	VSUBSS       xsOne<>(SB), X2, X3  // f − 1
+	VADDSS       xsOne<>(SB), X2, X4  // f + 1
+	VDIVSS       X4, X3, X3           // t
+	VMULSS       X3, X3, X4           // t²
+	VMOVSS       lgC9<>(SB), X5
+	VFMADD213SS  lgC7<>(SB), X4, X5   // c9·t² + c7
+	VFMADD213SS  lgC5<>(SB), X4, X5
+	VFMADD213SS  lgC3<>(SB), X4, X5
+	VMULSS       X4, X5, X5           // p
+	VADDSS       X3, X3, X3           // 2t
+	VFMADD231SS  X5, X3, X3           // 2t + 2t·p = log f
+	VCVTSI2SSL   R12, X4, X4          // e
+	VFMADD231SS  lgLn2lo<>(SB), X4, X3 // + e·ln2lo
+	VFMADD231SS  xsLn2<>(SB), X4, X3  // + e·ln2hi: ls
+	VBROADCASTSS X11, Y13             // max
+	VBROADCASTSS X3, Y14              // ls
+	MOVQ         dst_base+0(FP), DST
+	MOVQ         src_base+24(FP), SRC
+	MOVQ         src_len+32(FP), N
+
+lsm32:
+	CMPQ         N, $32
+	JB           lsm1
+	VMOVUPS      0(SRC), Y0
+	VMOVUPS      32(SRC), Y1
+	VMOVUPS      64(SRC), Y2
+	VMOVUPS      96(SRC), Y3
+	VSUBPS       Y13, Y0, Y0          // x − max
+	VSUBPS       Y13, Y1, Y1
+	VSUBPS       Y13, Y2, Y2
+	VSUBPS       Y13, Y3, Y3
+	VSUBPS       Y14, Y0, Y0          // (x − max) − ls
+	VSUBPS       Y14, Y1, Y1
+	VSUBPS       Y14, Y2, Y2
+	VSUBPS       Y14, Y3, Y3
+	VMOVUPS      Y0, 0(DST)
+	VMOVUPS      Y1, 32(DST)
+	VMOVUPS      Y2, 64(DST)
+	VMOVUPS      Y3, 96(DST)
+	ADDQ         $128, SRC
+	ADDQ         $128, DST
+	SUBQ         $32, N
+	JMP          lsm32
+
+	// The rest one element at a time.
+lsm1:
+	TESTQ        N, N
+	JZ           done
+	VMOVSS       (SRC), X0
+	VSUBSS       X13, X0, X0
+	VSUBSS       X14, X0, X0
+	VMOVSS       X0, (DST)
+	ADDQ         $4, SRC
+	ADDQ         $4, DST
+	DECQ         N
+	JMP          lsm1
+
+	// flags&2, with stores, and no stop: dst ·= 1/sum, as kernel.Scale.
+normalize:
+	TESTL        $2, FLAGS
+	JZ           done
+	TESTQ        N, N
+	JNZ          done
+	VMOVSS       xsOne<>(SB), X1
+	VDIVSS       X10, X1, X1          // 1/sum, rounded once
+	VBROADCASTSS X1, Y15
+	MOVQ         dst_base+0(FP), DST
+	MOVQ         src_len+32(FP), N
+
+scale32:
+	CMPQ         N, $32
+	JB           scale1
+	VMULPS       0(DST), Y15, Y0
+	VMULPS       32(DST), Y15, Y1
+	VMULPS       64(DST), Y15, Y2
+	VMULPS       96(DST), Y15, Y3
+	VMOVUPS      Y0, 0(DST)
+	VMOVUPS      Y1, 32(DST)
+	VMOVUPS      Y2, 64(DST)
+	VMOVUPS      Y3, 96(DST)
+	ADDQ         $128, DST
+	SUBQ         $32, N
+	JMP          scale32
+
+scale1:
+	TESTQ        N, N
+	JZ           done
+	VMULSS       (DST), X15, X0
+	VMOVSS       X0, (DST)
+	ADDQ         $4, DST
+	DECQ         N
+	JMP          scale1
 
 done:
+	VZEROUPPER
+	RET
+
+	// flags&1 and the first elements give no scaling: done = −1.
+unusable:
+	MOVQ         $-1, done+80(FP)
+	MOVL         $0, sum+64(FP)
+	MOVL         $0, max+68(FP)
+	MOVL         $0, ymax+72(FP)
 	VZEROUPPER
 	RET

@@ -135,8 +135,10 @@ func ShiftSubAVX2(dst, src []float32, m, ls float32)
 //go:noescape
 func ExpScaledSumMaxAVX512(dst, src []float32, k int32, lo, hi float32, flags int32) (sum, max, ymax, c float32, done int)
 
-// ExpScaledSumMaxAVX2 is ExpScaledSumMaxAVX512 for AVX2+FMA3, in blocks of
-// 32 elements, then 8 (block is 128, then 16, for AVX-512).
+// ExpScaledSumMaxAVX2 is ExpScaledSumMaxAVX512 for AVX2+FMA3, flags
+// included, in blocks of 32 elements, then 8 (block is 128, then 16, for
+// AVX-512), tested against hi (x above hi or NaN stops it), and keeping
+// the maximum with stores too.
 //
 //	mx, done := −Inf, len(src)
 //	for b := 0; b < len(src); b += block {
@@ -160,4 +162,4 @@ func ExpScaledSumMaxAVX512(dst, src []float32, k int32, lo, hi float32, flags in
 //	return s, mx, ymax, done
 //
 //go:noescape
-func ExpScaledSumMaxAVX2(dst, src []float32, k int32, lo, hi float32) (sum, max, ymax float32, done int)
+func ExpScaledSumMaxAVX2(dst, src []float32, k int32, lo, hi float32, flags int32) (sum, max, ymax, c float32, done int)

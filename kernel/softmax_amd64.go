@@ -58,17 +58,22 @@ func expScaledSumMax(dst, src []float32, k int32, lo, hi float32) (s, mx, ymax f
 		s, mx, ymax, _, done = asm.ExpScaledSumMaxAVX512(dst, src, k, lo, hi, 0)
 		return s, mx, ymax, done
 	case AVX2:
-		return asm.ExpScaledSumMaxAVX2(dst, src, k, lo, hi)
+		s, mx, ymax, _, done = asm.ExpScaledSumMaxAVX2(dst, src, k, lo, hi, 0)
+		return s, mx, ymax, done
 	}
 	return expScaledSumMaxGeneric(dst, src, k, lo, hi)
 }
 
 // expScaledFused runs pass 1 with the scaling taken from src (and, with
 // xsNormalize, the scaling pass) in one call where the level has such a
-// kernel: AVX-512. ok is false elsewhere.
+// kernel: AVX-512 and AVX2. ok is false elsewhere.
 func expScaledFused(dst, src []float32, flags int32) (s, mx, ymax, c float32, done int, ok bool) {
-	if active == AVX512 {
+	switch active {
+	case AVX512:
 		s, mx, ymax, c, done = asm.ExpScaledSumMaxAVX512(dst, src, 0, 0, 0, flags)
+		return s, mx, ymax, c, done, true
+	case AVX2:
+		s, mx, ymax, c, done = asm.ExpScaledSumMaxAVX2(dst, src, 0, 0, 0, flags)
 		return s, mx, ymax, c, done, true
 	}
 	return 0, 0, 0, 0, 0, false
