@@ -38,11 +38,13 @@ import "math"
 // one entry that is not -Inf), the largest result is exactly 1.
 //
 // The three-pass form pays for a Max pass on top: 1.5–1.7× Exp's time
-// against 1.14–1.33× for the two-pass form (n=4096 and 65536, AVX2 and
+// against 1.14–1.24× for the two-pass form (n=4096 and 65536, AVX2 and
 // AVX-512 on the machine of BENCHMARKS.md, where the scaling pass alone,
-// bound by one 64-byte store per cycle, is 0.18× Exp). The online two-pass form
-// (running maximum, rescaled sum) was not chosen: it needs an extra
-// exponential per block for the rescaling, and still the scaling pass.
+// bound by one 64-byte store per cycle, is 0.18× Exp). On AVX-512 and
+// AVX2 a row of up to 65536 elements is one assembly call. The online
+// two-pass form (running maximum, rescaled sum) was not chosen: it needs
+// an extra exponential per block for the rescaling, and still the
+// scaling pass.
 func Softmax(dst, src []float32) {
 	checkUnary("Softmax", dst, src)
 	raceRead(src)
@@ -122,7 +124,7 @@ const (
 // most maxChunk elements, with the scaling taken from its first 16
 // elements (flags has xsAuto), and, when it completes, the second pass of
 // Softmax (xsNormalize) or of LogSoftmax (xsLogSoftmax): in one assembly
-// call on AVX-512, which saves the calls and the dependent scalar steps
+// call on AVX-512 and AVX2, which saves the calls and the dependent scalar steps
 // between them (a few tens of ns a row). c is the maximum of the first 16
 // elements, done −1 if they give no scaling (see expScaledSumMaxGeneric
 // for the rest).
@@ -254,11 +256,12 @@ func sumExpScaledChunks(x []float32, sc expScaling) (s, m, ym float32, complete 
 //
 // Algorithm: two passes. Pass 1 is Softmax's first pass without the
 // stores: s = Σ e^src[i]·2^k, and m = max src on the way; then
-// ls = log(s/(e^m·2^k)) = log Σ e^(src[i]−m), in float64 (e^m·2^k as
+// ls = log(s/(e^m·2^k)) = log Σ e^(src[i]−m) by logRatio (e^m·2^k as
 // pass 1 computed it, so that a row with one entry that is not -Inf gives
 // exactly 0 there), and pass 2 writes dst[i] = (src[i] − m) − ls. The
-// two passes take 1.17–1.38× Exp's time (n=4096 and 65536, AVX2 and
-// AVX-512; the second is bound by stores, 0.18× Exp on AVX-512). Where Softmax falls back to three
+// two passes take 1.17–1.31× Exp's time (n=4096 and 65536, AVX2 and
+// AVX-512; the second is bound by stores, 0.18× Exp on AVX-512), in one
+// assembly call on AVX-512 and AVX2. Where Softmax falls back to three
 // passes, LogSoftmax does too, from the start (pass 1 wrote nothing):
 // m = Max(src), s = Σ e^(src[i]−m), and the same pass 2.
 func LogSoftmax(dst, src []float32) {
