@@ -45,22 +45,24 @@ SPLAT(tanhClamp<>, 0xc2200000)  // −40
 SPLAT(tanhNtiny<>, 0xb9000000)  // −2^-13
 SPLAT(tanhSign<>, 0x80000000)
 
-// Registers: two vectors' temporaries, A in Y0..Y6 and B in Y7..Y13,
-// interleaved step by step so that each vector's long dependency chain
-// overlaps the other's; the constants ONE and SIGN in Y14 and Y15, the
-// rest as memory operands.
+// Registers: three vectors in flight, A in Y0..Y4, B in Y5..Y9 and C in
+// Y10..Y14, interleaved step by step so that each vector's long dependency
+// chain (about 95 cycles) overlaps the others'; Y15 is scratch. Every
+// constant is a memory operand, and x is read from src again at the end
+// rather than kept, so that three vectors fit in the sixteen registers.
+// The operations, and so the results, are those of the two-vector version
+// this replaced, to the bit.
 #define DST  DI  // &dst[i]
 #define SRC  SI  // &src[i]
 #define N    CX  // elements left
 #define TMP  AX
-#define ONE  Y14
-#define SIGN Y15
 
-// TANH_REDUCE: from x in X, R = r, ZB = the shifter sum (n+127 in its low
+// TANH_REDUCE: from x at M, R = r, ZB = the shifter sum (n+127 in its low
 // bits), NF = n. A NaN lane is clamped like any other and comes out
 // finite; TANH_FINISH puts the NaN back.
-#define TANH_REDUCE(X, R, ZB, NF) \
-	VORPS       SIGN, X, R;                  \ // −|x|
+#define TANH_REDUCE(M, R, ZB, NF) \
+	VMOVUPS     M, R;                        \
+	VORPS       tanhSign<>(SB), R, R;        \ // −|x|
 	VADDPS      R, R, R;                     \ // −2|x|, exact
 	VMAXPS      tanhClamp<>(SB), R, R;       \ // clamp at −40
 	VMOVUPS     tanhShift<>(SB), ZB;         \
@@ -80,91 +82,78 @@ SPLAT(tanhSign<>, 0x80000000)
 	VMULPS      R, R, R2;                \ // r²
 	VFMADD213PS R, R2, W                   // w = r²·q + r
 
-// TANH_DIV: S = 2^n (from ZB), OMS = 1−s, OPS = 1+s, Q0 = num/den,
+// TANH_DIV: S = 2^n (ZB shifted in place), OMS = 1−s, Q0 = num/den,
 // Y = 1/den to 2^-11.
-#define TANH_DIV(ZB, W, OMS, OPS, Q0, Y) \
-	VPSLLD       $23, ZB, ZB;   \ // s = 2^n, n in [−58, 0]
-	VSUBPS       ZB, ONE, OMS;  \ // 1 − s, exact
-	VADDPS       ONE, ZB, OPS;  \ // 1 + s
-	VMOVAPS      W, Q0;         \
-	VFNMADD213PS OMS, ZB, Q0;   \ // num = (1−s) − s·w
-	VMOVAPS      W, Y;          \
-	VFMADD213PS  OPS, ZB, Y;    \ // den = (1+s) + s·w
-	VDIVPS       Y, Q0, Q0;     \ // q0 = num/den
-	VRCPPS       Y, Y             // y ≈ 1/den
+#define TANH_DIV(ZB, W, OMS, Q0, Y) \
+	VPSLLD       $23, ZB, ZB;            \ // s = 2^n, n in [−58, 0]
+	VMOVUPS      tanhOne<>(SB), OMS;     \
+	VSUBPS       ZB, OMS, OMS;           \ // 1 − s, exact
+	VMOVAPS      W, Q0;                  \
+	VFNMADD213PS OMS, ZB, Q0;            \ // num = (1−s) − s·w
+	VADDPS       tanhOne<>(SB), ZB, Y;   \ // 1 + s
+	VFMADD231PS  W, ZB, Y;               \ // den = (1+s) + s·w
+	VDIVPS       Y, Q0, Q0;              \ // q0 = num/den
+	VRCPPS       Y, Y                      // y ≈ 1/den
 
 // TANH_COMP: Q0 = q0 + ρ·y, ρ = ((1−s) − q0·(1+s)) − s·w − (q0·s)·w
-// accumulated in OMS.
-#define TANH_COMP(S, W, OMS, OPS, Q0, Y) \
-	VFNMADD231PS OPS, Q0, OMS; \ // ρ = (1−s) − q0·(1+s)
-	VFNMADD231PS W, S, OMS;    \ // ρ −= s·w
-	VMULPS       Q0, S, S;     \ // q0·s, exact
-	VFNMADD231PS W, S, OMS;    \ // ρ −= (q0·s)·w
-	VFMADD231PS  OMS, Y, Q0      // t = q0 + ρ·y
+// accumulated in OMS; Y15 holds 1+s for a moment.
+#define TANH_COMP(S, W, OMS, Q0, Y) \
+	VADDPS       tanhOne<>(SB), S, Y15; \ // 1 + s, again
+	VFNMADD231PS Y15, Q0, OMS;          \ // ρ = (1−s) − q0·(1+s)
+	VFNMADD231PS W, S, OMS;             \ // ρ −= s·w
+	VMULPS       Q0, S, S;              \ // q0·s, exact
+	VFNMADD231PS W, S, OMS;             \ // ρ −= (q0·s)·w
+	VFMADD231PS  OMS, Y, Q0               // t = q0 + ρ·y
 
-// TANH_FINISH: T gets the sign of x, and is x itself where |x| < 2^-13 or
-// x is NaN. T1 and T2 are scratch.
-#define TANH_FINISH(X, T, T1, T2) \
-	VANDPS    SIGN, X, T1;                  \
-	VORPS     T1, T, T;                     \ // sign of x
-	VORPS     SIGN, X, T2;                  \ // −|x|
+// TANH_FINISH: T gets the sign of x (read again from M), and is x itself
+// where |x| < 2^-13 or x is NaN. X, T1 and T2 are scratch.
+#define TANH_FINISH(M, T, X, T1, T2) \
+	VMOVUPS   M, X;                           \
+	VANDPS    tanhSign<>(SB), X, T1;          \
+	VORPS     T1, T, T;                       \ // sign of x
+	VORPS     tanhSign<>(SB), X, T2;          \ // −|x|
 	VCMPPS    $0x06, tanhNtiny<>(SB), T2, T2; \ // !(−|x| ≤ −2^-13): tiny, or NaN
 	VBLENDVPS T2, X, T, T
 
-// TANH16: Y5 = tanh(Y0) and Y12 = tanh(Y7), interleaved.
-#define TANH16 \
-	TANH_REDUCE(Y0, Y1, Y2, Y3);          \
-	TANH_REDUCE(Y7, Y8, Y9, Y10);         \
-	TANH_POLY(Y1, Y3, Y4);                \
-	TANH_POLY(Y8, Y10, Y11);              \
-	TANH_DIV(Y2, Y3, Y1, Y4, Y5, Y6);     \
-	TANH_DIV(Y9, Y10, Y8, Y11, Y12, Y13); \
-	TANH_COMP(Y2, Y3, Y1, Y4, Y5, Y6);    \
-	TANH_COMP(Y9, Y10, Y8, Y11, Y12, Y13); \
-	TANH_FINISH(Y0, Y5, Y1, Y2);          \
-	TANH_FINISH(Y7, Y12, Y8, Y9)
+// TANH24: the tanh of the 24 elements at SRC, in Y3 (A), Y8 (B) and Y13
+// (C), interleaved.
+#define TANH24 \
+	TANH_REDUCE(0(SRC), Y0, Y1, Y2);        \
+	TANH_REDUCE(32(SRC), Y5, Y6, Y7);       \
+	TANH_REDUCE(64(SRC), Y10, Y11, Y12);    \
+	TANH_POLY(Y0, Y2, Y3);                  \
+	TANH_POLY(Y5, Y7, Y8);                  \
+	TANH_POLY(Y10, Y12, Y13);               \
+	TANH_DIV(Y1, Y2, Y0, Y3, Y4);           \
+	TANH_DIV(Y6, Y7, Y5, Y8, Y9);           \
+	TANH_DIV(Y11, Y12, Y10, Y13, Y14);      \
+	TANH_COMP(Y1, Y2, Y0, Y3, Y4);          \
+	TANH_COMP(Y6, Y7, Y5, Y8, Y9);          \
+	TANH_COMP(Y11, Y12, Y10, Y13, Y14);     \
+	TANH_FINISH(0(SRC), Y3, Y1, Y2, Y0);    \
+	TANH_FINISH(32(SRC), Y8, Y6, Y7, Y5);   \
+	TANH_FINISH(64(SRC), Y13, Y11, Y12, Y10)
 
 // func TanhAVX2(dst, src []float32)
-TEXT ·TanhAVX2(SB), NOSPLIT, $64-48
+TEXT ·TanhAVX2(SB), NOSPLIT, $96-48
 	MOVQ    dst_base+0(FP), DST
 	MOVQ    src_base+24(FP), SRC
 	MOVQ    src_len+32(FP), N
-	VMOVUPS tanhOne<>(SB), ONE
-	VMOVUPS tanhSign<>(SB), SIGN
 
-	// Main loop: 32 elements (four vectors) per iteration, two at a time.
-loop32:
-	CMPQ    N, $32
-	JB      loop16
-	VMOVUPS 0(SRC), Y0
-	VMOVUPS 32(SRC), Y7
-	TANH16
-	VMOVUPS Y5, 0(DST)
-	VMOVUPS Y12, 32(DST)
-	VMOVUPS 64(SRC), Y0
-	VMOVUPS 96(SRC), Y7
-	TANH16
-	VMOVUPS Y5, 64(DST)
-	VMOVUPS Y12, 96(DST)
-	ADDQ    $128, SRC
-	ADDQ    $128, DST
-	SUBQ    $32, N
-	JMP     loop32
-
-	// Two vectors if 16 or more are left.
-loop16:
-	CMPQ    N, $16
+	// Main loop: 24 elements (three vectors) per iteration.
+loop24:
+	CMPQ    N, $24
 	JB      tail
-	VMOVUPS 0(SRC), Y0
-	VMOVUPS 32(SRC), Y7
-	TANH16
-	VMOVUPS Y5, 0(DST)
-	VMOVUPS Y12, 32(DST)
-	ADDQ    $64, SRC
-	ADDQ    $64, DST
-	SUBQ    $16, N
+	TANH24
+	VMOVUPS Y3, 0(DST)
+	VMOVUPS Y8, 32(DST)
+	VMOVUPS Y13, 64(DST)
+	ADDQ    $96, SRC
+	ADDQ    $96, DST
+	SUBQ    $24, N
+	JMP     loop24
 
-	// The last 1..15 elements go through a sixteen-element buffer on the
+	// The last 1..23 elements go through a 24-element buffer on the
 	// stack, copied in and out one element at a time, so no memory past
 	// the slices is touched. (VMASKMOVPS would do on hardware, but qemu
 	// faults on its masked-off lanes.)
@@ -172,23 +161,24 @@ tail:
 	TESTQ   N, N
 	JZ      done
 	VXORPS  Y0, Y0, Y0
+	VMOVUPS Y0, buf-96(SP)
 	VMOVUPS Y0, buf-64(SP)
 	VMOVUPS Y0, buf-32(SP)
 	XORQ    TMP, TMP
 copyin:
 	MOVL    (SRC)(TMP*4), DX
-	MOVL    DX, buf-64(SP)(TMP*4)
+	MOVL    DX, buf-96(SP)(TMP*4)
 	INCQ    TMP
 	CMPQ    TMP, N
 	JB      copyin
-	VMOVUPS buf-64(SP), Y0
-	VMOVUPS buf-32(SP), Y7
-	TANH16
-	VMOVUPS Y5, buf-64(SP)
-	VMOVUPS Y12, buf-32(SP)
+	LEAQ    buf-96(SP), SRC
+	TANH24
+	VMOVUPS Y3, buf-96(SP)
+	VMOVUPS Y8, buf-64(SP)
+	VMOVUPS Y13, buf-32(SP)
 	XORQ    TMP, TMP
 copyout:
-	MOVL    buf-64(SP)(TMP*4), DX
+	MOVL    buf-96(SP)(TMP*4), DX
 	MOVL    DX, (DST)(TMP*4)
 	INCQ    TMP
 	CMPQ    TMP, N
