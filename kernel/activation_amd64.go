@@ -15,7 +15,7 @@ func init() {
 	}
 	register("Exp", AVX2, "exp_avx2_fma_rr2_p6_u4")
 	register("Exp", AVX512, "exp_avx512_rr2_p6_scalef_u4")
-	register("Tanh", AVX2, "tanh_avx2_fma_rr2_expm1p7_divcomp_u4")
+	register("Tanh", AVX2, "tanh_avx2_fma_rr2_expm1p7_divcomp_u3")
 	register("Tanh", AVX512, "tanh_avx512_rr2_expm1p7_rcp14comp_u4")
 	register("Sigmoid", AVX2, "sigmoid_avx2_fma_rr2_p6_divcomp_u4")
 	register("Sigmoid", AVX512, "sigmoid_avx512_rr2_p6_scalef_rcp14comp_u4")
