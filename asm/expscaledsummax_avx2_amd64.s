@@ -1,6 +1,7 @@
 //go:build !purego && !noasm
 
 #include "textflag.h"
+#include "logratio_amd64.h"
 
 // ExpScaledSumMaxAVX2 requires AVX2 and FMA3.
 //
@@ -43,11 +44,8 @@ SCALAR(xsLn2<>, 0x3f317218)
 SCALAR(xsShift26<>, 0x4b40001a) // 1.5·2^23 + 26
 SCALAR(xsM104<>, 0xc2d00000)    // −104
 SCALAR(xsP46<>, 0x42380000)     // 46
-SCALAR(lgC3<>, 0x3eaaaaab)      // 1/3
-SCALAR(lgC5<>, 0x3e4ccccd)      // 1/5
-SCALAR(lgC7<>, 0x3e124925)      // 1/7
-SCALAR(lgC9<>, 0x3de38e39)      // 1/9
-SCALAR(lgLn2lo<>, 0xb102e308)   // ln2 − float32(ln2)
+
+LOG_RATIO_CONSTANTS
 
 #define DST   DI  // &dst[i]
 #define SRC   SI  // &src[i]
@@ -328,34 +326,7 @@ stop:
 
 	// flags&4, no stop: dst = (src − max) − ls with ls = log(sum/ymax),
 	// step for step as kernel.logRatio computes it in float32.
-	VDIVSS       X2, X10, X1          // q = sum/ymax
-	VMOVD        X1, R11
-	MOVL         R11, R12
-	SHRL         $23, R12
-	SUBL         $127, R12            // e
-	ANDL         $0x7fffff, R11
-	ORL          $0x3f800000, R11     // f in [1, 2)
-	CMPL         R11, $0x3fb504f3
-	JLS          fsmall               // f ≤ √2
-	SUBL         $0x00800000, R11     // else f/2 and e+1
-	INCL         R12
-
-fsmall:
-	VMOVD        R11, X2              // f
-	VSUBSS       xsOne<>(SB), X2, X3  // f − 1
-	VADDSS       xsOne<>(SB), X2, X4  // f + 1
-	VDIVSS       X4, X3, X3           // t
-	VMULSS       X3, X3, X4           // t²
-	VMOVSS       lgC9<>(SB), X5
-	VFMADD213SS  lgC7<>(SB), X4, X5   // c9·t² + c7
-	VFMADD213SS  lgC5<>(SB), X4, X5
-	VFMADD213SS  lgC3<>(SB), X4, X5
-	VMULSS       X4, X5, X5           // p
-	VADDSS       X3, X3, X3           // 2t
-	VFMADD231SS  X5, X3, X3           // 2t + 2t·p = log f
-	VCVTSI2SSL   R12, X4, X4          // e
-	VFMADD231SS  lgLn2lo<>(SB), X4, X3 // + e·ln2lo
-	VFMADD231SS  xsLn2<>(SB), X4, X3  // + e·ln2hi: ls
+	LOG_RATIO(X10, X2, X3, X1, X4)
 	VBROADCASTSS X11, Y13             // max
 	VBROADCASTSS X3, Y14              // ls
 	MOVQ         dst_base+0(FP), DST

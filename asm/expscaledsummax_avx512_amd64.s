@@ -1,6 +1,7 @@
 //go:build !purego && !noasm
 
 #include "textflag.h"
+#include "logratio_amd64.h"
 
 // ExpScaledSumMaxAVX512 requires AVX-512F.
 //
@@ -62,17 +63,7 @@ GLOBL xsC2<>(SB), RODATA|NOPTR, $4
 DATA xsOne1<>+0(SB)/4, $0x3f800000
 GLOBL xsOne1<>(SB), RODATA|NOPTR, $4
 
-// Constants of the log (flags&4), as kernel.logRatio has them.
-DATA lgC3<>+0(SB)/4, $0x3eaaaaab // 1/3
-GLOBL lgC3<>(SB), RODATA|NOPTR, $4
-DATA lgC5<>+0(SB)/4, $0x3e4ccccd // 1/5
-GLOBL lgC5<>(SB), RODATA|NOPTR, $4
-DATA lgC7<>+0(SB)/4, $0x3e124925 // 1/7
-GLOBL lgC7<>(SB), RODATA|NOPTR, $4
-DATA lgC9<>+0(SB)/4, $0x3de38e39 // 1/9
-GLOBL lgC9<>(SB), RODATA|NOPTR, $4
-DATA lgLn2lo<>+0(SB)/4, $0xb102e308 // ln2 − float32(ln2)
-GLOBL lgLn2lo<>(SB), RODATA|NOPTR, $4
+LOG_RATIO_CONSTANTS
 
 // Scalars for the scaling (flags&1).
 DATA xsLimit<>+0(SB)/4, $0x47000000 // 2^15
@@ -362,35 +353,7 @@ stop:
 
 	// flags&4, no stop: dst = (src − max) − ls with ls = log(sum/ymax),
 	// step for step as kernel.logRatio computes it in float32.
-	VDIVSS        X16, X20, X21       // q = sum/ymax
-	VMOVD         X21, R11
-	MOVL          R11, R12
-	SHRL          $23, R12
-	SUBL          $127, R12           // e
-	ANDL          $0x7fffff, R11
-	ORL           $0x3f800000, R11    // f in [1, 2)
-	CMPL          R11, $0x3fb504f3
-	JLS           fsmall              // f ≤ √2
-	SUBL          $0x00800000, R11    // else f/2 and e+1
-	INCL          R12
-
-fsmall:
-	VMOVD         R11, X22            // f
-	VSUBSS        xsOne1<>(SB), X22, X25 // f − 1
-	VADDSS        xsOne1<>(SB), X22, X26 // f + 1
-	VDIVSS        X26, X25, X25       // t
-	VMULSS        X25, X25, X26       // t²
-	VMOVSS        lgC9<>(SB), X27
-	VFMADD213SS   lgC7<>(SB), X26, X27 // c9·t² + c7
-	VFMADD213SS   lgC5<>(SB), X26, X27
-	VFMADD213SS   lgC3<>(SB), X26, X27
-	VMULSS        X26, X27, X27       // p
-	VADDSS        X25, X25, X25       // 2t
-	VFMADD231SS   X27, X25, X25       // 2t + 2t·p = log f
-	VCVTSI2SSL    R12, X26, X26       // e
-	VFMADD231SS   lgLn2lo<>(SB), X26, X25 // + e·ln2lo
-	VFMADD231SS   xsLn2<>(SB), X26, X25   // + e·ln2hi: ls
-	VMOVAPS       X25, X27
+	LOG_RATIO(X20, X16, X27, X21, X22)
 	VBROADCASTSS  X23, Z30            // max
 	VBROADCASTSS  X27, Z31            // ls
 	MOVQ          dst_base+0(FP), DST
