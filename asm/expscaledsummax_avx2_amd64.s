@@ -1,7 +1,7 @@
 //go:build !purego && !noasm
 
 #include "textflag.h"
-#include "logratio_amd64.h"
+#include "softmax2_amd64.h"
 
 // ExpScaledSumMaxAVX2 requires AVX2 and FMA3.
 //
@@ -35,17 +35,10 @@ SPLAT(xsC2<>, 0x3f000000)
 SPLAT(xsOne<>, 0x3f800000)
 SPLAT(xsNegInf<>, 0xff800000) // pads the tail buffer: never above hi, clamped to lo
 
-// Scalars for the scaling (flags&1) and the log (flags&4), as
-// kernel.scalingFor and kernel.logRatio have them.
-#define SCALAR(name, bits) DATA name+0(SB)/4, $bits; GLOBL name(SB), RODATA|NOPTR, $4
-
-SCALAR(xsLimit<>, 0x47000000)   // 2^15
-SCALAR(xsLn2<>, 0x3f317218)
-SCALAR(xsShift26<>, 0x4b40001a) // 1.5·2^23 + 26
-SCALAR(xsM104<>, 0xc2d00000)    // −104
-SCALAR(xsP46<>, 0x42380000)     // 46
-
-LOG_RATIO_CONSTANTS
+// The scalars of the scaling (flags&1) and the log (flags&4); hi's 46.
+SOFTMAX2_CONSTANTS
+DATA xsP46<>+0(SB)/4, $0x42380000
+GLOBL xsP46<>(SB), RODATA|NOPTR, $4
 
 #define DST   DI  // &dst[i]
 #define SRC   SI  // &src[i]
@@ -160,21 +153,9 @@ prefix:
 	VMOVSHDUP    X0, X1               // lane 1 to 0
 	VMAXPS       X1, X0, X0           // c
 	VMOVSS       X0, c+76(FP)
-	VUCOMISS     xsLimit<>(SB), X0    // c against 2^15: above, or unordered?
-	JA           unusable
-	JP           unusable
-	VXORPS       X1, X1, X1
-	VSUBSS       xsLimit<>(SB), X1, X1 // −2^15
-	VUCOMISS     X1, X0
-	JB           unusable
-	VMULSS       xsLog2e<>(SB), X0, X2 // c·log2e, rounded
-	VROUNDSS     $9, X2, X2, X2       // j = ⌊c·log2e⌋ (9: toward −Inf, inexact quiet)
-	VMOVSS       xsShift26<>(SB), X3
-	VSUBSS       X2, X3, X3           // 1.5·2^23 + 26 − j, exact
-	VMOVSS       xsM104<>(SB), X4
-	VFMADD231SS  xsLn2<>(SB), X2, X4  // lo = j·ln2 − 104
+	SCALING_FOR
 	VMOVSS       xsP46<>(SB), X5
-	VFMADD231SS  xsLn2<>(SB), X2, X5  // hi = j·ln2 + 46
+	VFMADD231SS  lgLn2hi<>(SB), X2, X5 // hi = j·ln2 + 46
 	VBROADCASTSS X3, SHIFT
 	VBROADCASTSS X4, LO
 	VBROADCASTSS X5, Y0

@@ -1,7 +1,7 @@
 //go:build !purego && !noasm
 
 #include "textflag.h"
-#include "logratio_amd64.h"
+#include "softmax2_amd64.h"
 
 // ExpScaledSumMaxAVX512 requires AVX-512F.
 //
@@ -63,19 +63,9 @@ GLOBL xsC2<>(SB), RODATA|NOPTR, $4
 DATA xsOne1<>+0(SB)/4, $0x3f800000
 GLOBL xsOne1<>(SB), RODATA|NOPTR, $4
 
-LOG_RATIO_CONSTANTS
+SOFTMAX2_CONSTANTS
 
 // Scalars for the scaling (flags&1).
-DATA xsLimit<>+0(SB)/4, $0x47000000 // 2^15
-GLOBL xsLimit<>(SB), RODATA|NOPTR, $4
-DATA xsLog2e1<>+0(SB)/4, $0x3fb8aa3b
-GLOBL xsLog2e1<>(SB), RODATA|NOPTR, $4
-DATA xsLn2<>+0(SB)/4, $0x3f317218
-GLOBL xsLn2<>(SB), RODATA|NOPTR, $4
-DATA xsShift26<>+0(SB)/4, $0x4b40001a // 1.5·2^23 + 26
-GLOBL xsShift26<>(SB), RODATA|NOPTR, $4
-DATA xsM104<>+0(SB)/4, $0xc2d00000 // −104
-GLOBL xsM104<>(SB), RODATA|NOPTR, $4
 
 #define BCAST(bits, Z) MOVL $bits, TMP; VPBROADCASTD TMP, Z
 
@@ -153,19 +143,7 @@ auto:
 	VMOVSHDUP     X0, X1              // lane 1 to 0
 	VMAXPS        X1, X0, X0          // c
 	VMOVSS        X0, c+76(FP)
-	VUCOMISS      xsLimit<>(SB), X0   // c against 2^15: above, or unordered?
-	JA            unusable
-	JP            unusable
-	VXORPS        X1, X1, X1
-	VSUBSS        xsLimit<>(SB), X1, X1 // −2^15
-	VUCOMISS      X1, X0
-	JB            unusable
-	VMULSS        xsLog2e1<>(SB), X0, X2 // c·log2e, rounded
-	VRNDSCALESS   $9, X2, X2, X2      // j = ⌊c·log2e⌋ (9: toward −Inf, inexact quiet)
-	VMOVSS        xsShift26<>(SB), X3
-	VSUBSS        X2, X3, X3          // 1.5·2^23 + 26 − j, exact
-	VMOVSS        xsM104<>(SB), X4
-	VFMADD231SS   xsLn2<>(SB), X2, X4 // lo = j·ln2 − 104
+	SCALING_FOR
 	VBROADCASTSS  X3, SHIFT
 	VBROADCASTSS  X4, LO
 

@@ -1,6 +1,26 @@
-// LOG_RATIO, shared by ExpScaledSumMaxAVX2 and ExpScaledSumMaxAVX512:
-// kernel.logRatio step for step, for LogSoftmax's second pass.
-//
+// The scalar steps that ExpScaledSumMaxAVX2 and ExpScaledSumMaxAVX512
+// share: the scaling from c (flags&1) and the log of LogSoftmax's second
+// pass (flags&4), each step for step as the Go code in kernel/softmax.go.
+
+// SCALING_FOR sets, from c in X0, X2 = j = ⌊c·log2e⌋, X3 = the shifter
+// 1.5·2^23 + 26 − j and X4 = lo = j·ln2 − 104 (each rounded once), as
+// kernel.scalingFor does, and jumps to unusable if c is not within ±2^15
+// (or is NaN). X1 is scratch.
+#define SCALING_FOR \
+	VUCOMISS    scLimit<>(SB), X0;     \ // c against 2^15: above, or unordered?
+	JA          unusable;              \
+	JP          unusable;              \
+	VXORPS      X1, X1, X1;            \
+	VSUBSS      scLimit<>(SB), X1, X1; \ // −2^15
+	VUCOMISS    X1, X0;                \
+	JB          unusable;              \
+	VMULSS      scLog2e<>(SB), X0, X2; \ // c·log2e, rounded
+	VROUNDSS    $9, X2, X2, X2;        \ // j = ⌊c·log2e⌋ (9: toward −Inf, inexact quiet)
+	VMOVSS      scShift26<>(SB), X3;   \
+	VSUBSS      X2, X3, X3;            \ // 1.5·2^23 + 26 − j, exact
+	VMOVSS      scM104<>(SB), X4;      \
+	VFMADD231SS lgLn2hi<>(SB), X2, X4    // lo = j·ln2 − 104
+
 // LOG_RATIO(SUM, YMAX, LS, T, U) sets LS = log(SUM/YMAX) in float32 from
 // the scalars in the low lanes of SUM and YMAX: q = SUM/YMAX = 2^e·f with
 // f in [√½, √2], t = (f−1)/(f+1), log f = 2t + 2t·p(t²), LS = log f +
@@ -36,9 +56,17 @@
 	VFMADD231SS lgLn2lo<>(SB), U, LS;      \ // + e·ln2lo
 	VFMADD231SS lgLn2hi<>(SB), U, LS         // + e·ln2hi
 
-// LOG_RATIO_CONSTANTS defines the file-local constants of LOG_RATIO, as
-// kernel.logRatio has them.
-#define LOG_RATIO_CONSTANTS \
+// SOFTMAX2_CONSTANTS defines the file-local constants of SCALING_FOR and
+// LOG_RATIO.
+#define SOFTMAX2_CONSTANTS \
+	DATA scLimit<>+0(SB)/4, $0x47000000;   \ // 2^15
+	GLOBL scLimit<>(SB), RODATA|NOPTR, $4;   \
+	DATA scLog2e<>+0(SB)/4, $0x3fb8aa3b;   \
+	GLOBL scLog2e<>(SB), RODATA|NOPTR, $4;   \
+	DATA scShift26<>+0(SB)/4, $0x4b40001a; \ // 1.5·2^23 + 26
+	GLOBL scShift26<>(SB), RODATA|NOPTR, $4; \
+	DATA scM104<>+0(SB)/4, $0xc2d00000;    \ // −104
+	GLOBL scM104<>(SB), RODATA|NOPTR, $4;    \
 	DATA lgOne<>+0(SB)/4, $0x3f800000;   \
 	GLOBL lgOne<>(SB), RODATA|NOPTR, $4; \
 	DATA lgC3<>+0(SB)/4, $0x3eaaaaab;    \ // 1/3
