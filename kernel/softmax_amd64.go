@@ -11,13 +11,13 @@ import "github.com/simdcore/simdcore/asm"
 func init() {
 	register("Softmax", Generic, "softmax_generic_2pass")
 	register("Softmax", AVX2, "softmax_avx2_fma_2pass_rr2_p6_u4")
-	register("Softmax", AVX512, "softmax_avx512_2pass_rr2_p6_u4")
+	register("Softmax", AVX512, "softmax_avx512_2pass_rr2_p6_u8")
 	register("LogSoftmax", Generic, "logsoftmax_generic_2pass")
 	register("LogSoftmax", AVX2, "logsoftmax_avx2_fma_2pass_rr2_p6_u4")
-	register("LogSoftmax", AVX512, "logsoftmax_avx512_2pass_rr2_p6_u4")
+	register("LogSoftmax", AVX512, "logsoftmax_avx512_2pass_rr2_p6_u8")
 	register("LogSumExp", Generic, "logsumexp_generic_1pass")
 	register("LogSumExp", AVX2, "logsumexp_avx2_fma_1pass_rr2_p6_u4")
-	register("LogSumExp", AVX512, "logsumexp_avx512_1pass_rr2_p6_u4")
+	register("LogSumExp", AVX512, "logsumexp_avx512_1pass_rr2_p6_u8")
 }
 
 func expShiftSum(dst, src []float32, m float32) float32 {
