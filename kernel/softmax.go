@@ -26,10 +26,11 @@ import "math"
 // the three-pass form. A masked entry is clamped at j·ln2 − 104, so its y
 // is below 2^-150 times the y of c and becomes exactly 0. Pass 1 tests
 // each block (8 to 128 elements) before it writes any of it, and stops at
-// one holding a NaN or an element above j·ln2 + 46, past which the sum
-// could overflow. Then, for a row whose maximum lies more than 46 above
-// its first 16 elements or that holds NaN or +Inf, Softmax finishes in the
-// three-pass form: m = Max(the rest), the written part rescaled by
+// one holding a NaN or an element above j·ln2 + 46 (about: AVX-512 tests
+// the rounded exponent instead), past which the sum could overflow.
+// Then, for a row whose maximum lies more than 46 above its first 16
+// elements or that holds NaN or +Inf, Softmax finishes in the three-pass
+// form: m = Max(the rest), the written part rescaled by
 // e^-m·2^-k in float64, e^(src[i]−m) for the rest, then the scaling.
 // Nothing of the input is lost, even in place, because no block past the
 // stop was written. Rows whose first 16 elements are all -Inf, or whose
