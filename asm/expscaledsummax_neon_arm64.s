@@ -62,18 +62,42 @@ DATA expScaledSumMaxNEONConsts<>+152(SB)/4, $0x3f800000
 DATA expScaledSumMaxNEONConsts<>+156(SB)/4, $0x3f800000
 GLOBL expScaledSumMaxNEONConsts<>(SB), RODATA|NOPTR, $160
 
-#define STORE R6 // len(dst): nonzero if dst is written
+// Scalars of the scaling from c (flags&1) and of the log (flags&4).
+DATA expScaledSumMaxNEONScalars<>+0(SB)/4, $0x47000000 // limit
+DATA expScaledSumMaxNEONScalars<>+4(SB)/4, $0xc7000000 // nlimit
+DATA expScaledSumMaxNEONScalars<>+8(SB)/4, $0x3fb8aa3b // log2e
+DATA expScaledSumMaxNEONScalars<>+12(SB)/4, $0x4b40001a // shift26
+DATA expScaledSumMaxNEONScalars<>+16(SB)/4, $0xc2d00000 // m104
+DATA expScaledSumMaxNEONScalars<>+20(SB)/4, $0x42380000 // p46
+DATA expScaledSumMaxNEONScalars<>+24(SB)/4, $0x3f317218 // ln2hi
+DATA expScaledSumMaxNEONScalars<>+28(SB)/4, $0xb102e308 // ln2lo
+DATA expScaledSumMaxNEONScalars<>+32(SB)/4, $0x3f800000 // one
+DATA expScaledSumMaxNEONScalars<>+36(SB)/4, $0x3eaaaaab // c3
+DATA expScaledSumMaxNEONScalars<>+40(SB)/4, $0x3e4ccccd // c5
+DATA expScaledSumMaxNEONScalars<>+44(SB)/4, $0x3e124925 // c7
+DATA expScaledSumMaxNEONScalars<>+48(SB)/4, $0x3de38e39 // c9
+GLOBL expScaledSumMaxNEONScalars<>(SB), RODATA|NOPTR, $52
 
-// func ExpScaledSumMaxNEON(dst, src []float32, k int32, lo, hi float32) (sum, max, ymax float32, done int)
-TEXT ·ExpScaledSumMaxNEON(SB), NOSPLIT, $0-88
+#define STORE R6  // len(dst): nonzero if dst is written
+#define FLAGS R7  // 1: compute the scaling, 2: normalize, 4: log-softmax
+#define SCAL  R10 // the scalars
+
+// func ExpScaledSumMaxNEON(dst, src []float32, k int32, lo, hi float32, flags int32) (sum, max, ymax, c float32, done int)
+TEXT ·ExpScaledSumMaxNEON(SB), NOSPLIT, $64-88
 	MOVD dst_base+0(FP), DST
 	MOVD dst_len+8(FP), STORE
 	MOVD src_base+24(FP), SRC
 	MOVD src_len+32(FP), N
+	MOVW flags+60(FP), FLAGS
+	TBZ  $2, FLAGS, 2(PC)
+	MOVD ZR, STORE // flags&4: pass 1 stores nothing
+	MOVW ZR, c+76(FP)
+	MOVD $expScaledSumMaxNEONScalars<>(SB), SCAL
 	MOVD $expScaledSumMaxNEONConsts<>(SB), TAB
 	VLD1.P 64(TAB), [V10.S4, V11.S4, V12.S4, V13.S4]
 	VLD1.P 64(TAB), [V14.S4, V15.S4, V16.S4, V17.S4]
 	VLD1.P 32(TAB), [V18.S4, V19.S4]
+	TBNZ $0, FLAGS, auto
 	MOVW k+48(FP), R4
 	MOVW $0x4b400000, R5
 	ADDW R4, R5, R5 // 1.5·2^23 + k: k added to the mantissa
@@ -82,6 +106,66 @@ TEXT ·ExpScaledSumMaxNEON(SB), NOSPLIT, $0-88
 	VDUP V21.S[0], V21.S4 // lo in every lane
 	FMOVS hi+56(FP), F22
 	VDUP V22.S[0], V22.S4 // hi in every lane
+	B    start
+
+	// flags&1: the scaling from the first min(n, 16) elements, as
+	// kernel.scalingFor computes it: c = their maximum (FMAX keeps a NaN,
+	// as Go's max does), j = ⌊c·log2e⌋, shifter 1.5·2^23 + 26 − j,
+	// lo = j·ln2 − 104 and hi = j·ln2 + 46, each rounded once; done = −1
+	// if c is not within ±2^15. Fewer than 16 go through a buffer of
+	// −Inf on the stack, copied in one element at a time.
+auto:
+	CMP  $16, N
+	BLT  fewer
+	VLD1 (SRC), [V25.S4, V26.S4, V27.S4, V28.S4]
+	B    prefix
+
+fewer:
+	CBZ  N, unusable
+	MOVW $0xff800000, R4
+	VDUP R4, V25.S4
+	VDUP R4, V26.S4
+	VDUP R4, V27.S4
+	VDUP R4, V28.S4
+	MOVD $buf-64(SP), R9
+	VST1 [V25.S4, V26.S4, V27.S4, V28.S4], (R9)
+	MOVD ZR, R4
+
+precopy:
+	MOVWU (SRC)(R4<<2), R5
+	MOVW  R5, (R9)(R4<<2)
+	ADD   $1, R4
+	CMP   N, R4
+	BLT   precopy
+	VLD1  (R9), [V25.S4, V26.S4, V27.S4, V28.S4]
+
+prefix:
+	WORD $0x4e3af739                         // fmax v25.4s, v25.4s, v26.4s
+	WORD $0x4e3cf77b                         // fmax v27.4s, v27.4s, v28.4s
+	WORD $0x4e3bf739                         // fmax v25.4s, v25.4s, v27.4s
+	WORD $0x6e30fb39                         // fmaxv s25, v25.4s
+	FMOVS F25, c+76(FP)
+	FMOVS 0(SCAL), F26 // 2^15
+	FCMPS F26, F25                           // fcmp s25, s26
+	BHI   unusable // above 2^15, or NaN
+	FMOVS 4(SCAL), F26 // −2^15
+	FCMPS F26, F25                           // fcmp s25, s26
+	BLT   unusable
+	FMOVS 8(SCAL), F26 // log2e
+	FMULS F26, F25, F26                      // fmul s26, s25, s26
+	FRINTMS F26, F26                         // frintm s26, s26
+	FMOVS 12(SCAL), F27 // 1.5·2^23 + 26
+	FSUBS F26, F27, F27                      // fsub s27, s27, s26
+	FMOVS 24(SCAL), F30 // ln2, rounded
+	FMOVS 16(SCAL), F28 // −104
+	FMADDS F30, F28, F26, F28                // fmadd s28, s26, s30, s28
+	FMOVS 20(SCAL), F29 // 46
+	FMADDS F30, F29, F26, F29                // fmadd s29, s26, s30, s29
+	VDUP V27.S[0], V20.S4 // the shifter
+	VDUP V28.S[0], V21.S4 // lo
+	VDUP V29.S[0], V22.S4 // hi
+
+start:
 	VEOR V23.B16, V23.B16, V23.B16 // the sums, one per lane
 	MOVW $0xff800000, R4
 	VDUP R4, V24.S4 // the maxima, one per lane: −Inf
@@ -279,7 +363,7 @@ stop:
 	WORD $0x6e30fb18                         // fmaxv s24, v24.4s
 	FMOVS  F24, max+68(FP)
 	MOVW   ZR, ymax+72(FP)
-	CBNZ   STORE, done
+	CBNZ   STORE, normalize
 
 	// Without stores (LogSoftmax, LogSumExp), ymax = e^max·2^k as
 	// computed for an element equal to max.
@@ -311,6 +395,104 @@ stop:
 	VSHL $23, V2.S4, V2.S4                   // shl v2.4s, v2.4s, #23
 	VADD V2.S4, V5.S4, V0.S4                 // add v0.4s, v5.4s, v2.4s
 	FMOVS  F0, ymax+72(FP)
+	TBZ    $2, FLAGS, done
+	CBNZ   N, done
+
+	// flags&4, no stop: dst = (src − max) − ls with ls = log(sum/ymax),
+	// step for step as kernel.logRatio computes it in float32.
+	FDIVS F0, F23, F25                       // fdiv s25, s23, s0
+	FMOVS  F25, R11 // q = sum/ymax
+	LSRW   $23, R11, R12
+	SUBW   $127, R12, R12 // e
+	ANDW   $0x7fffff, R11, R11
+	ORRW   $0x3f800000, R11, R11 // f in [1, 2)
+	SUBW   $0x00800000, R11, R14 // f/2
+	ADDW   $1, R12, R15
+	MOVW   $0x3fb504f3, R13
+	CMPW   R13, R11
+	CSELW  HI, R14, R11, R11 // f > √2: f/2 ...
+	CSELW  HI, R15, R12, R12 // ... and e+1
+	FMOVS  R11, F26 // f
+	FMOVS  32(SCAL), F31 // 1
+	FSUBS F31, F26, F27                      // fsub s27, s26, s31
+	FADDS F31, F26, F28                      // fadd s28, s26, s31
+	FDIVS F28, F27, F27                      // fdiv s27, s27, s28
+	FMULS F27, F27, F28                      // fmul s28, s27, s27
+	FMOVS  48(SCAL), F29 // c9
+	FMOVS  44(SCAL), F30 // c7
+	FMADDS F28, F30, F29, F29                // fmadd s29, s29, s28, s30
+	FMOVS  40(SCAL), F30 // c5
+	FMADDS F28, F30, F29, F29                // fmadd s29, s29, s28, s30
+	FMOVS  36(SCAL), F30 // c3
+	FMADDS F28, F30, F29, F29                // fmadd s29, s29, s28, s30
+	FMULS F28, F29, F29                      // fmul s29, s29, s28
+	FADDS F27, F27, F27                      // fadd s27, s27, s27
+	FMADDS F29, F27, F27, F27                // fmadd s27, s27, s29, s27
+	SCVTFWS R12, F28 // e
+	FMOVS  28(SCAL), F30 // ln2lo
+	FMADDS F30, F27, F28, F27                // fmadd s27, s28, s30, s27
+	FMOVS  24(SCAL), F30 // ln2hi
+	FMADDS F30, F27, F28, F27                // fmadd s27, s28, s30, s27
+	VDUP   V24.S[0], V26.S4 // max
+	VDUP   V27.S[0], V27.S4 // ls
+	MOVD   dst_base+0(FP), DST
+	MOVD   src_base+24(FP), SRC
+	MOVD   src_len+32(FP), N
+
+lsm4:
+	CMP    $4, N
+	BLT    lsm1
+	VLD1.P 16(SRC), [V0.S4]
+	WORD $0x4ebad400                         // fsub v0.4s, v0.4s, v26.4s
+	WORD $0x4ebbd400                         // fsub v0.4s, v0.4s, v27.4s
+	VST1.P [V0.S4], 16(DST)
+	SUB    $4, N
+	B      lsm4
+
+lsm1:
+	CBZ    N, done
+	FMOVS.P 4(SRC), F0
+	FSUBS F26, F0, F0                        // fsub s0, s0, s26
+	FSUBS F27, F0, F0                        // fsub s0, s0, s27
+	FMOVS.P F0, 4(DST)
+	SUB    $1, N
+	B      lsm1
+
+	// flags&2, with stores, and no stop: dst ·= 1/sum, as kernel.Scale.
+normalize:
+	TBZ    $1, FLAGS, done
+	CBNZ   N, done
+	FMOVS  32(SCAL), F28 // 1
+	FDIVS F23, F28, F28                      // fdiv s28, s28, s23
+	VDUP   V28.S[0], V28.S4 // 1/sum
+	MOVD   dst_base+0(FP), DST
+	MOVD   src_len+32(FP), N
+
+scale4:
+	CMP    $4, N
+	BLT    scale1
+	VLD1   (DST), [V0.S4]
+	WORD $0x6e3cdc00                         // fmul v0.4s, v0.4s, v28.4s
+	VST1.P [V0.S4], 16(DST)
+	SUB    $4, N
+	B      scale4
+
+scale1:
+	CBZ    N, done
+	FMOVS  (DST), F0
+	FMULS F28, F0, F0                        // fmul s0, s0, s28
+	FMOVS.P F0, 4(DST)
+	SUB    $1, N
+	B      scale1
 
 done:
+	RET
+
+	// flags&1 and the first elements give no scaling: done = −1.
+unusable:
+	MOVD   $-1, R4
+	MOVD   R4, done+80(FP)
+	MOVW   ZR, sum+64(FP)
+	MOVW   ZR, max+68(FP)
+	MOVW   ZR, ymax+72(FP)
 	RET

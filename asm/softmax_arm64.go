@@ -44,8 +44,11 @@ func SumExpShiftNEON(x []float32, m float32) float32
 func ShiftSubNEON(dst, src []float32, m, ls float32)
 
 // ExpScaledSumMaxNEON is asm.ExpScaledSumMaxAVX512 (the pass 1 of
-// kernel.Softmax's, LogSoftmax's and LogSumExp's two-pass algorithm) for
-// NEON, in blocks of 8 elements, then 4, then the last 1..3.
+// kernel.Softmax's, LogSoftmax's and LogSumExp's two-pass algorithm, and
+// with flags the scaling before it and the second pass after it) for
+// NEON, in blocks of 8 elements, then 4, then the last 1..3, tested
+// against hi (x above hi or NaN stops it), keeping the maximum with
+// stores too. The flags are ExpScaledSumMaxAVX512's.
 //
 //	mx, done := −Inf, len(src)
 //	for b := 0; b < len(src); b += block {
@@ -69,4 +72,4 @@ func ShiftSubNEON(dst, src []float32, m, ls float32)
 //	return s, mx, ymax, done
 //
 //go:noescape
-func ExpScaledSumMaxNEON(dst, src []float32, k int32, lo, hi float32) (sum, max, ymax float32, done int)
+func ExpScaledSumMaxNEON(dst, src []float32, k int32, lo, hi float32, flags int32) (sum, max, ymax, c float32, done int)

@@ -41,11 +41,18 @@ func shiftSub(dst, src []float32, m, ls float32) {
 
 func expScaledSumMax(dst, src []float32, k int32, lo, hi float32) (s, mx, ymax float32, done int) {
 	if active == NEON {
-		return asm.ExpScaledSumMaxNEON(dst, src, k, lo, hi)
+		s, mx, ymax, _, done = asm.ExpScaledSumMaxNEON(dst, src, k, lo, hi, 0)
+		return s, mx, ymax, done
 	}
 	return expScaledSumMaxGeneric(dst, src, k, lo, hi)
 }
 
+// expScaledFused runs pass 1 with the scaling taken from src (and the
+// second pass, by flags) in one call on NEON. ok is false elsewhere.
 func expScaledFused(dst, src []float32, flags int32) (s, mx, ymax, c float32, done int, ok bool) {
+	if active == NEON {
+		s, mx, ymax, c, done = asm.ExpScaledSumMaxNEON(dst, src, 0, 0, 0, flags)
+		return s, mx, ymax, c, done, true
+	}
 	return 0, 0, 0, 0, 0, false
 }
