@@ -41,8 +41,8 @@ import "math"
 // The three-pass form pays for a Max pass on top: 1.5–1.7× Exp's time
 // against 1.14–1.24× for the two-pass form (n=4096 and 65536, AVX2 and
 // AVX-512 on the machine of BENCHMARKS.md, where the scaling pass alone,
-// bound by one 64-byte store per cycle, is 0.18× Exp). On AVX-512 and
-// AVX2 a row of up to 65536 elements is one assembly call. The online
+// bound by one 64-byte store per cycle, is 0.18× Exp). On AVX-512, AVX2
+// and NEON a row of up to 65536 elements is one assembly call. The online
 // two-pass form (running maximum, rescaled sum) was not chosen: it needs
 // an extra exponential per block for the rescaling, and still the
 // scaling pass.
@@ -125,7 +125,7 @@ const (
 // most maxChunk elements, with the scaling taken from its first 16
 // elements (flags has xsAuto), and, when it completes, the second pass of
 // Softmax (xsNormalize) or of LogSoftmax (xsLogSoftmax): in one assembly
-// call on AVX-512 and AVX2, which saves the calls and the dependent scalar steps
+// call on AVX-512, AVX2 and NEON, which saves the calls and the dependent scalar steps
 // between them (a few tens of ns a row). c is the maximum of the first 16
 // elements, done −1 if they give no scaling (see expScaledSumMaxGeneric
 // for the rest).
@@ -262,7 +262,7 @@ func sumExpScaledChunks(x []float32, sc expScaling) (s, m, ym float32, complete 
 // exactly 0 there), and pass 2 writes dst[i] = (src[i] − m) − ls. The
 // two passes take 1.17–1.31× Exp's time (n=4096 and 65536, AVX2 and
 // AVX-512; the second is bound by stores, 0.18× Exp on AVX-512), in one
-// assembly call on AVX-512 and AVX2. Where Softmax falls back to three
+// assembly call on AVX-512, AVX2 and NEON. Where Softmax falls back to three
 // passes, LogSoftmax does too, from the start (pass 1 wrote nothing):
 // m = Max(src), s = Σ e^(src[i]−m), and the same pass 2.
 func LogSoftmax(dst, src []float32) {
