@@ -125,10 +125,10 @@ const (
 // most maxChunk elements, with the scaling taken from its first 16
 // elements (flags has xsAuto), and, when it completes, the second pass of
 // Softmax (xsNormalize) or of LogSoftmax (xsLogSoftmax): in one assembly
-// call on AVX-512, AVX2 and NEON, which saves the calls and the dependent scalar steps
-// between them (a few tens of ns a row). c is the maximum of the first 16
-// elements, done −1 if they give no scaling (see expScaledSumMaxGeneric
-// for the rest).
+// call on AVX-512, AVX2 and NEON, which saves the calls and the dependent
+// scalar steps between them (a few tens of ns a row). c is the maximum of
+// the first 16 elements, done −1 if they give no scaling (see
+// expScaledSumMaxGeneric for the rest).
 func expScaledPass(dst, src []float32, flags int32) (s, mx, ymax, c float32, done int) {
 	if s, mx, ymax, c, done, ok := expScaledFused(dst, src, flags); ok {
 		return s, mx, ymax, c, done
