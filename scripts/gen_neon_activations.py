@@ -654,6 +654,19 @@ def emit_expscaled(L):
     w("loop:")
     w("\tVLD1 (SRC), [V0.S4, V1.S4]")
     a = streams[0]
+
+    def check_one():
+        """Stop unless every lane of V0 is ≤ hi (not NaN); then the maximum."""
+        one("fcmge {t1}.4s, {k_hi}.4s, {x}.4s")
+        one("uminv s%d, {t1}.4s" % a["t1"])
+        w("\tFMOVS  F%d, R5" % a["t1"])
+        w("\tCBZ    R5, stop")
+        one("fmax {mx}.4s, {mx}.4s, {x}.4s")
+
+    def compute_one():
+        """y = e^x·2^k for V0, added to the sums."""
+        code(streams[:1], body)
+        code(streams[:1], ["fadd {acc}.4s, {acc}.4s, {x}.4s"])
     one("fmax {t0}.4s, v0.4s, v1.4s")
     one("fcmge {t1}.4s, {k_hi}.4s, {t0}.4s")
     one("uminv s%d, {t1}.4s" % a["t1"])
@@ -678,14 +691,9 @@ def emit_expscaled(L):
     w("\tCMP    $4, N")
     w("\tBLT    tail")
     w("\tVLD1   (SRC), [V0.S4]")
-    one("fcmge {t1}.4s, {k_hi}.4s, {x}.4s")
-    one("uminv s%d, {t1}.4s" % a["t1"])
-    w("\tFMOVS  F%d, R5" % a["t1"])
-    w("\tCBZ    R5, stop")
-    one("fmax {mx}.4s, {mx}.4s, {x}.4s")
+    check_one()
     w("\tADD    $16, SRC")
-    code(streams[:1], body)
-    code(streams[:1], ["fadd {acc}.4s, {acc}.4s, {x}.4s"])
+    compute_one()
     w("\tSUB    $4, N")
     w("\tCBZ    STORE, vector")
     w("\tVST1.P [V0.S4], 16(DST)")
@@ -709,13 +717,8 @@ def emit_expscaled(L):
     w("\tVLD1   (R4), V0.S[2]")
     w("")
     w("tailcheck:")
-    one("fcmge {t1}.4s, {k_hi}.4s, {x}.4s")
-    one("uminv s%d, {t1}.4s" % a["t1"])
-    w("\tFMOVS  F%d, R5" % a["t1"])
-    w("\tCBZ    R5, stop")
-    one("fmax {mx}.4s, {mx}.4s, {x}.4s")
-    code(streams[:1], body)
-    code(streams[:1], ["fadd {acc}.4s, {acc}.4s, {x}.4s"])
+    check_one()
+    compute_one()
     w("\tCBZ    STORE, tailed")
     w("\tVST1.P V0.S[0], 4(DST)")
     w("\tCMP    $2, N")
