@@ -65,12 +65,14 @@ func max32(x []float32) float32 {
 	return maxGeneric(x)
 }
 
+// argmax is two passes on amd64: the maximum (NaN if there is one), then
+// the first element equal to it (or the first NaN).
 func argmax(x []float32) int {
 	switch active {
 	case AVX512:
-		return asm.ArgmaxAVX512(x)
+		return asm.IndexAVX512(x, asm.MaxAVX512(x))
 	case AVX2:
-		return asm.ArgmaxAVX2(x)
+		return asm.IndexAVX2(x, asm.MaxAVX2(x))
 	}
 	return argmaxGeneric(x)
 }
