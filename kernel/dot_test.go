@@ -59,9 +59,14 @@ func TestDot(t *testing.T) {
 	})
 }
 
-func TestDotGuardPages(t *testing.T) {
+func TestDotGuardPages(t *testing.T) { checkGuardedPairs(t, 2, checkDot) }
+
+// checkGuardedPairs runs check, at every level, on pairs x, y of every
+// test length filled in [-1, 1): once ending against a guard page and once
+// starting after one, so that a read past either end faults.
+func checkGuardedPairs(t *testing.T, seed uint64, check func(t *testing.T, what string, x, y []float32)) {
 	kerneltest.ForEachLevel(t, func(t *testing.T, l kernel.Level) {
-		r := kerneltest.Rand(2)
+		r := kerneltest.Rand(seed)
 		for _, n := range kerneltest.Lengths() {
 			xa, xb := kerneltest.Guarded(t, n)
 			ya, yb := kerneltest.Guarded(t, n)
@@ -71,8 +76,8 @@ func TestDotGuardPages(t *testing.T) {
 			copy(yb, ya)
 			what := fmt.Sprintf("n=%d", n)
 			kerneltest.NoFault(t, what, func() {
-				checkDot(t, what+" end-guarded", xa, ya)
-				checkDot(t, what+" start-guarded", xb, yb)
+				check(t, what+" end-guarded", xa, ya)
+				check(t, what+" start-guarded", xb, yb)
 			})
 		}
 	})

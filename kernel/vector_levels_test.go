@@ -122,24 +122,7 @@ func TestVectorKernels(t *testing.T) {
 	})
 }
 
-func TestVectorGuardPages(t *testing.T) {
-	kerneltest.ForEachLevel(t, func(t *testing.T, l kernel.Level) {
-		r := kerneltest.Rand(12)
-		for _, n := range kerneltest.Lengths() {
-			xa, xb := kerneltest.Guarded(t, n)
-			ya, yb := kerneltest.Guarded(t, n)
-			kerneltest.Fill(r, xa, -1, 1)
-			kerneltest.Fill(r, ya, -1, 1)
-			copy(xb, xa)
-			copy(yb, ya)
-			what := fmt.Sprintf("n=%d", n)
-			kerneltest.NoFault(t, what, func() {
-				checkVector(t, what+" end-guarded", xa, ya)
-				checkVector(t, what+" start-guarded", xb, yb)
-			})
-		}
-	})
-}
+func TestVectorGuardPages(t *testing.T) { checkGuardedPairs(t, 12, checkVector) }
 
 // TestMaxArgmaxSpecials checks the NaN rule, ±0, -Inf and ties at every
 // position a vector loop, its unrolled blocks, or the tail may see them.
