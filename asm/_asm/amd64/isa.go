@@ -1,6 +1,8 @@
 package main
 
 import (
+	"strings"
+
 	"github.com/mmcloughlin/avo/gotypes"
 	. "github.com/mmcloughlin/avo/operand"
 	. "github.com/mmcloughlin/avo/reg"
@@ -72,3 +74,9 @@ func (g *gen) addr(c gotypes.Component) Mem {
 // imm is the 32-bit immediate operand $v (the assembler picks the
 // shortest encoding of the value).
 func imm(v int) Op { return I32(v) }
+
+// imm8 is the 8-bit immediate operand $v.
+func imm8(v int) Op { return U8(v) }
+
+// lower is s with its first letter in lower case.
+func lower(s string) string { return strings.ToLower(s[:1]) + s[1:] }

@@ -46,10 +46,10 @@ var files = []file{
 	{"axpy_avx512_amd64.s", func(g *gen) { g.elementwise(axpy, avx512) }},
 	{"scale_avx2_amd64.s", func(g *gen) { g.elementwise(scale, avx2) }},
 	{"scale_avx512_amd64.s", func(g *gen) { g.elementwise(scale, avx512) }},
-	//{"dot_avx2_amd64.s", func(g *gen) { g.reduction(dot, avx2) }},
-	//{"dot_avx512_amd64.s", func(g *gen) { g.reduction(dot, avx512) }},
-	//{"sum_avx2_amd64.s", func(g *gen) { g.reduction(sum, avx2) }},
-	//{"sum_avx512_amd64.s", func(g *gen) { g.reduction(sum, avx512) }},
+	{"dot_avx2_amd64.s", func(g *gen) { g.reduction(dot, avx2) }},
+	{"dot_avx512_amd64.s", func(g *gen) { g.reduction(dot, avx512) }},
+	{"sum_avx2_amd64.s", func(g *gen) { g.reduction(sum, avx2) }},
+	{"sum_avx512_amd64.s", func(g *gen) { g.reduction(sum, avx512) }},
 }
 
 // passes are avo's compile passes minus those that could change the
