@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/mmcloughlin/avo/attr"
 	"strings"
 
 	"github.com/mmcloughlin/avo/gotypes"
@@ -80,3 +81,6 @@ func imm8(v int) Op { return U8(v) }
 
 // lower is s with its first letter in lower case.
 func lower(s string) string { return strings.ToLower(s[:1]) + s[1:] }
+
+// attrRODATA are the attributes of a constant: read-only, no pointers.
+const attrRODATA = attr.RODATA | attr.NOPTR

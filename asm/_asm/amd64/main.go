@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 
 	"github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
 	"github.com/mmcloughlin/avo/pass"
 	"github.com/mmcloughlin/avo/printer"
 )
@@ -26,6 +27,7 @@ import (
 // embedded avo context.
 type gen struct {
 	*build.Context
+	data map[string]Mem // constants defined in this file, by name
 }
 
 // file is one generated .s file: its name in package asm and the function
@@ -46,6 +48,8 @@ var files = []file{
 	{"axpy_avx512_amd64.s", func(g *gen) { g.elementwise(axpy, avx512) }},
 	{"scale_avx2_amd64.s", func(g *gen) { g.elementwise(scale, avx2) }},
 	{"scale_avx512_amd64.s", func(g *gen) { g.elementwise(scale, avx512) }},
+	{"exp_avx2_amd64.s", func(g *gen) { g.activation(exp, avx2) }},
+	{"exp_avx512_amd64.s", func(g *gen) { g.activation(exp, avx512) }},
 	{"dot_avx2_amd64.s", func(g *gen) { g.reduction(dot, avx2) }},
 	{"dot_avx512_amd64.s", func(g *gen) { g.reduction(dot, avx512) }},
 	{"sum_avx2_amd64.s", func(g *gen) { g.reduction(sum, avx2) }},
@@ -85,7 +89,7 @@ func main() {
 
 // generate runs one file's emitter in a fresh avo context and prints it.
 func generate(f file) ([]byte, error) {
-	g := &gen{build.NewContext()}
+	g := &gen{Context: build.NewContext(), data: map[string]Mem{}}
 	g.ConstraintExpr("!purego,!noasm")
 	f.emit(g)
 	ir, err := g.Result()
