@@ -105,7 +105,8 @@ func (io *vio) store(r VecPhysical, i int) {
 	}
 }
 
-// nextLabel is the label before the main loop's pointer advance.
+// nextLabel is the label before the main loop's pointer advance; a body
+// calls it before it returns, so that the skeleton places the label.
 func (io *vio) nextLabel() LabelRef {
 	io.usedNx = true
 	return LabelRef(io.next)

@@ -68,7 +68,13 @@ func (g *gen) bcast(bits uint32, z VecPhysical) {
 func (g *gen) expReduce(c expConsts, x, zb, nf VecPhysical) {
 	g.VMAXPS(x, c.xmin, x)
 	g.VMINPS(x, c.xmax, x)
-	g.VMOVAPS(c.shift, zb)
+	g.expShift(c, x, zb, nf, g.VMOVAPS)
+}
+
+// expShift reduces x, already clamped: zb = x·log2e + shifter, nf = n,
+// x = r; mov loads the shifter into zb.
+func (g *gen) expShift(c expConsts, x, zb, nf VecPhysical, mov func(...Op)) {
+	mov(c.shift, zb)
 	g.VFMADD231PS(c.log2e, x, zb)
 	g.VSUBPS(c.shift, zb, nf)
 	g.VFMADD231PS(c.nln2hi, nf, x) // x − n·ln2hi, exact

@@ -50,6 +50,8 @@ var files = []file{
 	{"scale_avx512_amd64.s", func(g *gen) { g.elementwise(scale, avx512) }},
 	{"exp_avx2_amd64.s", func(g *gen) { g.activation(exp, avx2) }},
 	{"exp_avx512_amd64.s", func(g *gen) { g.activation(exp, avx512) }},
+	{"sigmoid_avx2_amd64.s", func(g *gen) { g.activation(sigmoidAt(avx2), avx2) }},
+	{"sigmoid_avx512_amd64.s", func(g *gen) { g.activation(sigmoidAt(avx512), avx512) }},
 	{"dot_avx2_amd64.s", func(g *gen) { g.reduction(dot, avx2) }},
 	{"dot_avx512_amd64.s", func(g *gen) { g.reduction(dot, avx512) }},
 	{"sum_avx2_amd64.s", func(g *gen) { g.reduction(sum, avx2) }},
