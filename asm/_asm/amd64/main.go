@@ -52,6 +52,8 @@ var files = []file{
 	{"exp_avx512_amd64.s", func(g *gen) { g.activation(exp, avx512) }},
 	{"sigmoid_avx2_amd64.s", func(g *gen) { g.activation(sigmoidAt(avx2), avx2) }},
 	{"sigmoid_avx512_amd64.s", func(g *gen) { g.activation(sigmoidAt(avx512), avx512) }},
+	{"tanh_avx2_amd64.s", func(g *gen) { g.activation(tanhAt(avx2), avx2) }},
+	{"tanh_avx512_amd64.s", func(g *gen) { g.activation(tanhAt(avx512), avx512) }},
 	{"dot_avx2_amd64.s", func(g *gen) { g.reduction(dot, avx2) }},
 	{"dot_avx512_amd64.s", func(g *gen) { g.reduction(dot, avx512) }},
 	{"sum_avx2_amd64.s", func(g *gen) { g.reduction(sum, avx2) }},
