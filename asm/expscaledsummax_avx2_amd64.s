@@ -1,7 +1,7 @@
 //go:build !purego && !noasm
 
 #include "textflag.h"
-#include "softmax2_amd64.h"
+#include "expscaledsummax_amd64.h"
 
 // ExpScaledSumMaxAVX2 requires AVX2 and FMA3.
 //
@@ -80,15 +80,6 @@ GLOBL xsP46<>(SB), RODATA|NOPTR, $4
 	VFMADD213PS xsC2<>(SB), X, P;  \
 	VFMADD213PS xsOne<>(SB), X, P; \
 	VFMADD213PS xsOne<>(SB), X, P
-
-// XS_SCALE sets P ·= 2^(n+k) by adding n+k to P's exponent field, in
-// integer arithmetic (off the FMA pipes): ZB's low bits are n+k in two's
-// complement, and shifted left by 23 only the low 9 of them remain, which
-// is n+k << 23 modulo 2^32. Exact, because the caller keeps the result
-// normal (n+k in [−124, 93]).
-#define XS_SCALE(ZB, P) \
-	VPSLLD $23, ZB, ZB; \
-	VPADDD ZB, P, P
 
 // XS_EXP is the three steps for one vector.
 #define XS_EXP(X, ZB, P) \

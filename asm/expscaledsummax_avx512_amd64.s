@@ -1,7 +1,7 @@
 //go:build !purego && !noasm
 
 #include "textflag.h"
-#include "softmax2_amd64.h"
+#include "expscaledsummax_amd64.h"
 
 // ExpScaledSumMaxAVX512 requires AVX-512F.
 //
@@ -88,15 +88,6 @@ SOFTMAX2_CONSTANTS
 	VFMADD213PS.BCST xsC2<>(SB), X, P;  \
 	VFMADD213PS      ONE, X, P;         \
 	VFMADD213PS      ONE, X, P
-
-// XS_SCALE sets P ·= 2^(n+k) by adding n+k to P's exponent field, in
-// integer arithmetic (off the FMA pipes): ZB's low bits are n+k in two's
-// complement, and shifted left by 23 only the low 9 of them remain, which
-// is n+k << 23 modulo 2^32. Exact, because the caller keeps the result
-// normal (n+k in [−124, 93]).
-#define XS_SCALE(ZB, P) \
-	VPSLLD $23, ZB, ZB; \
-	VPADDD ZB, P, P
 
 // func ExpScaledSumMaxAVX512(dst, src []float32, k int32, lo, hi float32, flags int32) (sum, max, ymax, c float32, done int)
 TEXT ·ExpScaledSumMaxAVX512(SB), NOSPLIT, $0-88
