@@ -34,7 +34,7 @@ type activation struct {
 	// srcInBuf: the AVX2 tail points SI at the buffer, for a body that
 	// reads its inputs as memory operands (vio.mem).
 	srcInBuf bool
-	// body computes the vectors of one group. In the main loop it may
+	// body computes the io.n vectors of one group. In the main loop it may
 	// branch to code of its own, which it returns as wide; wide is
 	// emitted after the loop and jumps back to a label the body placed,
 	// or to vio.next.
@@ -55,6 +55,7 @@ type vio struct {
 	g      *gen
 	s      isa
 	first  int  // index of the group's first vector in the iteration
+	n      int  // vectors in the group
 	kind   int  // ioMem, ioMasked, ioBuf
 	buf    Mem  // the AVX2 tail buffer
 	inBuf  bool // SI points at the buffer
@@ -146,7 +147,7 @@ func (g *gen) activation(k activation, s isa) {
 	var wides []func()
 	io := &vio{g: g, s: s, next: fmt.Sprintf("next%d", k.main*lanes)}
 	for first := 0; first < k.main; first += k.group {
-		io.first = first
+		io.first, io.n = first, k.group
 		if w := k.body(g, s, mainStage, io); w != nil {
 			wides = append(wides, w)
 		}
@@ -169,7 +170,7 @@ func (g *gen) activation(k activation, s isa) {
 		g.Label(lstep)
 		g.CMPQ(RCX, imm(k.step*lanes))
 		g.JB(LabelRef("tail"))
-		k.body(g, s, stepStage, &vio{g: g, s: s})
+		k.body(g, s, stepStage, &vio{g: g, s: s, n: k.step})
 		advance(k.step)
 		if !k.stepOnce {
 			g.JMP(LabelRef(lstep))
@@ -194,7 +195,7 @@ func (g *gen) activation(k activation, s isa) {
 		default:
 			panic("activation: tail of more than two masked vectors")
 		}
-		k.body(g, s, tailStage, &vio{g: g, s: s, kind: ioMasked})
+		k.body(g, s, tailStage, &vio{g: g, s: s, n: k.tail, kind: ioMasked})
 	} else {
 		g.VXORPS(Y0, Y0, Y0)
 		for i := 0; i < k.tail; i++ {
@@ -212,7 +213,7 @@ func (g *gen) activation(k activation, s isa) {
 		if k.srcInBuf {
 			g.LEAQ(buf, RSI)
 		}
-		k.body(g, s, tailStage, &vio{g: g, s: s, kind: ioBuf, buf: buf, inBuf: k.srcInBuf})
+		k.body(g, s, tailStage, &vio{g: g, s: s, n: k.tail, kind: ioBuf, buf: buf, inBuf: k.srcInBuf})
 		g.XORQ(RAX, RAX)
 		g.Label("copyout")
 		g.MOVL(bufElem, EDX)

@@ -17,9 +17,8 @@ import (
 // memory past the slices is touched; one K1-masked vector at AVX-512).
 // Each vector's loads precede its store, so the output may be an input.
 type elementwise struct {
-	name string   // Add: the symbols are AddAVX2 and AddAVX512
-	sig  string   // the Go signature
-	doc  []string // what the kernel computes, for the file's comment
+	name string // Add: the symbols are AddAVX2 and AddAVX512
+	sig  string // the Go signature
 	// prologue loads the arguments: the pointer registers, the length
 	// into CX, and any broadcast scalar into s.alpha.
 	prologue func(g *gen, s isa)
@@ -33,7 +32,7 @@ type elementwise struct {
 	op func(g *gen, m mode, s isa, dst VecPhysical, ins []Op) VecPhysical
 }
 
-// loadPtrs is the common prologue of the binary kernels: dst, then its
+// loadDstAB is the common prologue of the binary kernels: dst, then its
 // length, then a and b.
 func loadDstAB(g *gen, s isa) {
 	g.Load(g.Param("dst").Base(), RDI)
@@ -42,9 +41,9 @@ func loadDstAB(g *gen, s isa) {
 	g.Load(g.Param("b").Base(), RDX)
 }
 
+// add: dst[i] = a[i] + b[i]; len(a), len(b) ≥ len(dst).
 var add = elementwise{
 	name: "Add", sig: "func(dst, a, b []float32)",
-	doc:      []string{"dst[i] = a[i] + b[i]"},
 	prologue: loadDstAB,
 	ins:      []GPPhysical{RSI, RDX}, out: RDI,
 	op: func(g *gen, m mode, s isa, dst VecPhysical, ins []Op) VecPhysical {
@@ -57,9 +56,9 @@ var add = elementwise{
 	},
 }
 
+// mul: dst[i] = a[i] · b[i]; len(a), len(b) ≥ len(dst).
 var mul = elementwise{
 	name: "Mul", sig: "func(dst, a, b []float32)",
-	doc:      []string{"dst[i] = a[i] · b[i]"},
 	prologue: loadDstAB,
 	ins:      []GPPhysical{RSI, RDX}, out: RDI,
 	op: func(g *gen, m mode, s isa, dst VecPhysical, ins []Op) VecPhysical {
@@ -85,9 +84,9 @@ func loadAlphaX(y bool) func(g *gen, s isa) {
 	}
 }
 
+// axpy: y[i] = alpha·x[i] + y[i] rounded once (FMA), i < len(x).
 var axpy = elementwise{
 	name: "Axpy", sig: "func(alpha float32, x, y []float32)",
-	doc:      []string{"y[i] = alpha·x[i] + y[i], one rounding (FMA)"},
 	prologue: loadAlphaX(true),
 	ins:      []GPPhysical{RSI, RDI}, out: RDI,
 	op: func(g *gen, m mode, s isa, dst VecPhysical, ins []Op) VecPhysical {
@@ -105,9 +104,9 @@ var axpy = elementwise{
 	},
 }
 
+// scale: x[i] = alpha·x[i].
 var scale = elementwise{
 	name: "Scale", sig: "func(alpha float32, x []float32)",
-	doc:      []string{"x[i] = alpha · x[i]"},
 	prologue: loadAlphaX(false),
 	ins:      []GPPhysical{RSI}, out: RSI,
 	op: func(g *gen, m mode, s isa, dst VecPhysical, ins []Op) VecPhysical {
@@ -126,7 +125,6 @@ func (g *gen) elementwise(k elementwise, s isa) {
 	g.Function(name)
 	g.Attributes(attr.NOSPLIT)
 	g.SignatureExpr(k.sig)
-	g.Doc(fmt.Sprintf("%s computes %s for every index.", name, k.doc[0]))
 	k.prologue(g, s)
 
 	const unroll = 4

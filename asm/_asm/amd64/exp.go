@@ -179,11 +179,7 @@ var exp = activation{
 	},
 	main: 4, group: 4, step: 1, tail: 1,
 	body: func(g *gen, s isa, st stage, io *vio) func() {
-		n := 1
-		if st == mainStage {
-			n = 4
-		}
-		v := s.v
+		n, v := io.n, s.v
 		for i := 0; i < n; i++ {
 			io.load(i, v(i))
 		}
