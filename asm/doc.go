@@ -37,9 +37,9 @@
 // dst[i] = f(a[i], b[i]) or alpha-scaled forms, an activation value for
 // dst[i] = f(src[i]), reusing expReduce/expPoly for anything built on
 // e^x), add its two lines (AVX2, AVX-512) to the files table in
-// _asm/amd64/main.go, give it its Go declaration in this package, and run go generate.
-// CI (.ci/run, step "asm generators") regenerates every file and fails if
-// the result differs from what is committed.
+// _asm/amd64/main.go, give it its Go declaration in this package, and
+// run go generate. CI (.ci/run, step "asm generators") regenerates every
+// file and fails if the result differs from what is committed.
 package asm
 
 //go:generate go run -C _asm ./amd64 -out ..
