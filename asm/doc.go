@@ -20,16 +20,15 @@
 //     then a scalar tail at AVX2 or a K1-masked one at AVX-512);
 //   - the reductions Dot and Sum (_asm/amd64/reduction.go: eight
 //     accumulators, a lane-mask or masked tail, a tree sum);
-//   - the exp family Exp, Sigmoid and Tanh (_asm/amd64/activation.go for
+//   - the exp family: Exp, Sigmoid and Tanh (_asm/amd64/activation.go for
 //     the loops and tails, exp.go for the range reduction, polynomial and
-//     scalings they share, one file per kernel for the rest), and
-//     ExpShiftSum and SumExpShift (_asm/amd64/expsum.go).
+//     scalings they share, one file per kernel for the rest), ExpShiftSum
+//     and SumExpShift (expsum.go), and ExpScaledSumMax (expscaledsummax.go).
 //
 // Every register in the generators is physical and avo's allocation and
 // pruning passes are not run, so the instructions written are exactly the
 // ones described; the generated kernels assemble to the same machine code
-// as the hand-written files they replaced. ExpScaledSumMax (whose shared
-// macros are in expscaledsummax_amd64.h), ShiftSub, Max, Index, Gemv,
+// as the hand-written files they replaced. ShiftSub, Max, Index, Gemv,
 // GemvT and Gemm are written by hand.
 //
 // To add an elementwise or activation kernel: describe its per-vector

@@ -37,6 +37,29 @@ type expConsts struct {
 	log2e, shift, nln2hi, nln2lo Op
 	c6, c5, c4, c3, c2, one      Op
 	xmin, xmax                   Op
+	// bcst: the memory operands are 4-byte scalars, read by the FMAs
+	// with an embedded broadcast (AVX-512's .BCST) and by VBROADCASTSS.
+	bcst bool
+}
+
+// fma231 is VFMADD231PS, with an embedded broadcast of a memory operand
+// if c.bcst.
+func (g *gen) fma231(c expConsts, a, b, acc Op) {
+	if _, mem := a.(Mem); mem && c.bcst {
+		g.VFMADD231PS_BCST(a, b, acc)
+		return
+	}
+	g.VFMADD231PS(a, b, acc)
+}
+
+// fma213 is VFMADD213PS, with an embedded broadcast of a memory operand
+// if c.bcst.
+func (g *gen) fma213(c expConsts, a, b, acc Op) {
+	if _, mem := a.(Mem); mem && c.bcst {
+		g.VFMADD213PS_BCST(a, b, acc)
+		return
+	}
+	g.VFMADD213PS(a, b, acc)
 }
 
 // splat is a 32-byte constant of eight copies of bits, defined once per
@@ -77,19 +100,16 @@ func (g *gen) expShift(c expConsts, x, zb, nf VecPhysical, mov func(...Op)) {
 	mov(c.shift, zb)
 	g.VFMADD231PS(c.log2e, x, zb)
 	g.VSUBPS(c.shift, zb, nf)
-	g.VFMADD231PS(c.nln2hi, nf, x) // x − n·ln2hi, exact
-	g.VFMADD231PS(c.nln2lo, nf, x) // r
+	g.fma231(c, c.nln2hi, nf, x) // x − n·ln2hi, exact
+	g.fma231(c, c.nln2lo, nf, x) // r
 }
 
 // expPoly sets p = e^r ≈ 1 + r·p(r) for r in x, by Horner's rule.
 func (g *gen) expPoly(c expConsts, x, p VecPhysical, mov func(...Op)) {
 	mov(c.c6, p)
-	g.VFMADD213PS(c.c5, x, p)
-	g.VFMADD213PS(c.c4, x, p)
-	g.VFMADD213PS(c.c3, x, p)
-	g.VFMADD213PS(c.c2, x, p)
-	g.VFMADD213PS(c.one, x, p)
-	g.VFMADD213PS(c.one, x, p)
+	for _, k := range []Op{c.c5, c.c4, c.c3, c.c2, c.one, c.one} {
+		g.fma213(c, k, x, p)
+	}
 }
 
 // expScale1 sets p ·= 2^n for n in [−126, 127] (AVX2): the biased

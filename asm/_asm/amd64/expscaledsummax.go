@@ -543,6 +543,227 @@ func (g *gen) xsSecondPass(s isa, m, ls VecPhysical, sumX, inv VecPhysical, one 
 	g.RET()
 }
 
+// expScaledSumMax512 is the AVX-512 kernel: eight vectors per iteration,
+// the test on the shifter sums; the constants the eight vectors leave no
+// register for are 4-byte scalars read by embedded broadcasts.
 func (g *gen) expScaledSumMax512() {
-	panic("expScaledSumMax512: not generated")
+	g.expScaledSumMaxHead(avx512)
+	var (
+		lo    = Z24 // lo in all lanes
+		zbmax = Z25 // the bits of 1.5·2^23 + 93, the largest shifter sum allowed
+		shift = Z26 // 1.5·2^23 + k
+		acc0  = Z29 // two vectors of partial sums
+		acc1  = Z30
+		mx    = Z31 // lane maxima of the elements seen
+	)
+	c := expConsts{
+		log2e: Z27, shift: shift,
+		nln2hi: g.scalar("xsNln2hi", bitsNln2hi), nln2lo: g.scalar("xsNln2lo", bitsNln2lo),
+		c6: g.scalar("xsC6", bitsC6), c5: g.scalar("xsC5", bitsC5), c4: g.scalar("xsC4", bitsC4),
+		c3: g.scalar("xsC3", bitsC3), c2: g.scalar("xsC2", bitsC2), one: Z28,
+		bcst: true,
+	}
+	reduce := func(x, zb, nf VecPhysical) {
+		g.VMAXPS(x, lo, x) // clamp below at lo (a NaN never gets here: it stops the kernel)
+		g.expShift(c, x, zb, nf, g.VMOVAPS)
+	}
+	poly := func(x, p VecPhysical) { g.expPoly(c, x, p, g.VBROADCASTSS) }
+	flags := R8L
+
+	g.Load(g.Param("dst").Base(), RDI)
+	g.Load(g.Param("dst").Len(), RBX)
+	g.Load(g.Param("flags"), flags)
+	g.TESTL(imm(4), flags)
+	g.JZ(LabelRef("stores"))
+	g.XORQ(RBX, RBX) // flags&4: pass 1 stores nothing
+	g.Label("stores")
+	g.Load(g.Param("src").Base(), RSI)
+	g.Load(g.Param("src").Len(), RCX)
+	g.MOVL(imm(0), g.addr(g.Return("c")))
+	g.TESTL(imm(1), flags)
+	g.JNZ(LabelRef("auto"))
+	g.MOVL(g.addr(g.Param("k")), EAX)
+	g.ADDL(U32(0x4b400000), EAX) // the bits of 1.5·2^23, plus k in the mantissa
+	g.VPBROADCASTD(EAX, shift)
+	g.VBROADCASTSS(g.addr(g.Param("lo")), lo)
+	g.JMP(LabelRef("constants"))
+
+	g.Comment("flags&1: the scaling from the first min(n, 16) elements, as",
+		"kernel.scalingFor computes it: c = their maximum, j = ⌊c·log2e⌋,",
+		"shifter 1.5·2^23 + 26 − j, lo = j·ln2 − 104 (rounded once); hi is",
+		"not needed here. done = −1 if c is not within ±2^15 (or n is 0).")
+	g.Label("auto")
+	g.MOVQ(imm(16), RAX)
+	g.CMPQ(RCX, RAX)
+	g.CMOVQLT(RCX, RAX) // min(n, 16)
+	g.MOVQ(RCX, R10)    // N is CX, the shift count register
+	g.MOVQ(RAX, RCX)
+	g.MOVL(imm(1), R9L)
+	g.SHLL(CL, R9L)
+	g.DECL(R9L) // (1 << min(n, 16)) − 1
+	g.KMOVW(R9L, K1)
+	g.MOVQ(R10, RCX)
+	g.bcast(bitsNegInf, Z0)       // −Inf in the lanes past n
+	g.VMOVUPS(at(RSI, 0), K1, Z0) // merge-masked: the rest is not read
+	g.VEXTRACTF64X4(imm8(1), Z0, Y1)
+	g.VMAXPS(Y1, Y0, Y0)
+	g.VEXTRACTF128(imm8(1), Y0, X1)
+	g.VMAXPS(X1, X0, X0)
+	g.VMOVHLPS(X0, X0, X1) // lanes 2, 3 to 0, 1
+	g.VMAXPS(X1, X0, X0)
+	g.VMOVSHDUP(X0, X1)  // lane 1 to 0
+	g.VMAXPS(X1, X0, X0) // c
+	g.VMOVSS(X0, g.addr(g.Return("c")))
+	g.scalingFor()
+	g.VBROADCASTSS(X3, shift)
+	g.VBROADCASTSS(X4, lo)
+
+	g.Label("constants")
+	g.bcast(bitsZbMax, zbmax)
+	g.bcast(bitsLog2e, Z27)
+	g.bcast(bitsOne, Z28)
+	g.bcast(bitsNegInf, mx)
+	g.VPXORD(acc0, acc0, acc0)
+	g.VPXORD(acc1, acc1, acc1)
+
+	v := avx512.v
+	g.Comment("Main loop: 128 elements per iteration, the eight vectors' steps",
+		"interleaved so their FMA chains overlap.")
+	g.Label("loop128")
+	g.CMPQ(RCX, imm(128))
+	g.JB(LabelRef("loop16"))
+	for i := 0; i < 8; i++ {
+		g.VMOVUPS(at(RSI, 64*i), v(i))
+	}
+	for i := 0; i < 8; i++ {
+		reduce(v(i), v(8+i), v(16+i))
+	}
+	// The largest shifter sum, as unsigned bits: a NaN's are above any
+	// number's.
+	g.VPMAXUD(Z9, Z8, Z16)
+	g.VPMAXUD(Z11, Z10, Z17)
+	g.VPMAXUD(Z13, Z12, Z18)
+	g.VPMAXUD(Z15, Z14, Z19)
+	g.VPMAXUD(Z17, Z16, Z16)
+	g.VPMAXUD(Z19, Z18, Z18)
+	g.VPMAXUD(Z18, Z16, Z16)
+	g.VPCMPUD(imm8(6), zbmax, Z16, K1) // NLE: n+k above 93, or NaN
+	g.KORTESTW(K1, K1)
+	g.JNZ(LabelRef("stop"))
+	g.TESTQ(RBX, RBX)
+	g.JNZ(LabelRef("poly128"))
+	// Without stores: the block's maximum, lane by lane, from memory (the
+	// registers now hold r), into mx.
+	for i := 0; i < 4; i++ {
+		g.VMOVUPS(at(RSI, 128*i), v(16+i))
+		g.VMAXPS(at(RSI, 128*i+64), v(16+i), v(16+i))
+	}
+	g.VMAXPS(Z17, Z16, Z16)
+	g.VMAXPS(Z19, Z18, Z18)
+	g.VMAXPS(Z18, Z16, Z16)
+	g.VMAXPS(Z16, mx, mx)
+	g.Label("poly128")
+	for i := 0; i < 8; i++ {
+		poly(v(i), v(16+i))
+	}
+	for i := 0; i < 8; i++ {
+		g.xsScale(v(8+i), v(16+i))
+	}
+	for i := 0; i < 8; i++ {
+		g.VADDPS(v(16+i), []VecPhysical{acc0, acc1}[i%2], []VecPhysical{acc0, acc1}[i%2])
+	}
+	g.ADDQ(imm(512), RSI)
+	g.SUBQ(imm(128), RCX)
+	g.TESTQ(RBX, RBX)
+	g.JZ(LabelRef("loop128"))
+	for i := 0; i < 8; i++ {
+		g.VMOVUPS(v(16+i), at(RDI, 64*i))
+	}
+	g.ADDQ(imm(512), RDI)
+	g.JMP(LabelRef("loop128"))
+
+	g.Comment("One vector at a time while 16 or more are left.")
+	g.Label("loop16")
+	g.CMPQ(RCX, imm(16))
+	g.JB(LabelRef("tail"))
+	g.VMOVUPS(at(RSI, 0), Z0)
+	g.VMAXPS(Z0, mx, Z17) // mx once the vector passes
+	reduce(Z0, Z8, Z16)
+	g.VPCMPUD(imm8(6), zbmax, Z8, K1) // n+k above 93, or NaN
+	g.KORTESTW(K1, K1)
+	g.JNZ(LabelRef("stop"))
+	g.VMOVAPS(Z17, mx)
+	poly(Z0, Z16)
+	g.xsScale(Z8, Z16)
+	g.VADDPS(Z16, acc0, acc0)
+	g.ADDQ(imm(64), RSI)
+	g.SUBQ(imm(16), RCX)
+	g.TESTQ(RBX, RBX)
+	g.JZ(LabelRef("loop16"))
+	g.VMOVUPS(Z16, at(RDI, 0))
+	g.ADDQ(imm(64), RDI)
+	g.JMP(LabelRef("loop16"))
+
+	g.Comment("The last 1..15 elements under K1 = (1<<N)−1: masked-off lanes are",
+		"not read (they load as 0), tested, written or added.")
+	g.Label("tail")
+	g.TESTQ(RCX, RCX)
+	g.JZ(LabelRef("stop"))
+	g.loadMask()
+	g.VMOVUPS_Z(at(RSI, 0), K1, Z0)
+	g.VMOVAPS(mx, Z17)
+	g.VMAXPS(Z0, mx, K1, Z17) // merge-masked: other lanes keep mx
+	reduce(Z0, Z8, Z16)
+	g.VPCMPUD(imm8(6), zbmax, Z8, K1, K2) // K2 = K1 & (n+k above 93, or NaN)
+	g.KORTESTW(K2, K2)
+	g.JNZ(LabelRef("stop"))
+	g.VMOVAPS(Z17, mx)
+	poly(Z0, Z16)
+	g.xsScale(Z8, Z16)
+	g.VADDPS(Z16, acc1, K1, acc1)
+	g.XORQ(RCX, RCX)
+	g.TESTQ(RBX, RBX)
+	g.JZ(LabelRef("stop"))
+	g.VMOVUPS(Z16, K1, at(RDI, 0))
+
+	g.Comment("done = len(src) − N; the sum of the 64 partial sums; the maximum of",
+		"the 16 lane maxima.")
+	g.Label("stop")
+	g.xsDone()
+	g.VADDPS(acc1, acc0, acc0)
+	g.VEXTRACTF64X4(imm8(1), acc0, Y1)
+	g.VADDPS(Y1, Y29, Y0) // Y29 is acc0's low half
+	g.VEXTRACTF128(imm8(1), Y0, X1)
+	g.VADDPS(X1, X0, X0)
+	g.VHADDPS(X0, X0, X0)
+	g.VHADDPS(X0, X0, X0)
+	g.VMOVSS(X0, g.addr(g.Return("sum")))
+	g.VMOVAPS(X0, X20) // the sum, kept
+	g.VEXTRACTF64X4(imm8(1), mx, Y1)
+	g.VMAXPS(Y1, Y31, Y0) // Y31 is mx's low half
+	g.VEXTRACTF128(imm8(1), Y0, X1)
+	g.VMAXPS(X1, X0, X0)
+	g.VMOVHLPS(X0, X0, X1)
+	g.VMAXPS(X1, X0, X0)
+	g.VMOVSHDUP(X0, X1)
+	g.VMAXPS(X1, X0, X0)
+	g.VMOVSS(X0, g.addr(g.Return("max")))
+	g.VMOVAPS(X0, X23) // the maximum, kept
+
+	g.Comment("Without stores (LogSoftmax, LogSumExp), ymax = e^max·2^k as",
+		"computed for an element equal to max; with stores, 0.")
+	g.xsYmaxHead()
+	g.VBROADCASTSS(X0, Z0)
+	reduce(Z0, Z8, Z16)
+	poly(Z0, Z16)
+	g.xsScale(Z8, Z16)
+	g.VMOVSS(X16, g.addr(g.Return("ymax")))
+	g.xsYmaxTail()
+
+	g.Comment("flags&4, no stop: dst = (src − max) − ls with ls = log(sum/ymax),",
+		"step for step as kernel.logRatio computes it in float32.")
+	g.logRatio(X20, X16, X27, X21, X22)
+	g.VBROADCASTSS(X23, Z30) // max
+	g.VBROADCASTSS(X27, Z31) // ls
+	g.xsSecondPass(avx512, Z30, Z31, X20, Z30, g.scalar("xsOne1", bitsOne))
 }

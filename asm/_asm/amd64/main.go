@@ -59,6 +59,7 @@ var files = []file{
 	{"sumexpshift_avx2_amd64.s", func(g *gen) { g.expSum(sumExpShift, avx2) }},
 	{"sumexpshift_avx512_amd64.s", func(g *gen) { g.expSum(sumExpShift, avx512) }},
 	{"expscaledsummax_avx2_amd64.s", func(g *gen) { g.expScaledSumMax(avx2) }},
+	{"expscaledsummax_avx512_amd64.s", func(g *gen) { g.expScaledSumMax(avx512) }},
 	{"dot_avx2_amd64.s", func(g *gen) { g.reduction(dot, avx2) }},
 	{"dot_avx512_amd64.s", func(g *gen) { g.reduction(dot, avx512) }},
 	{"sum_avx2_amd64.s", func(g *gen) { g.reduction(sum, avx2) }},
