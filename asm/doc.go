@@ -23,13 +23,14 @@
 //   - the exp family: Exp, Sigmoid and Tanh (_asm/amd64/activation.go for
 //     the loops and tails, exp.go for the range reduction, polynomial and
 //     scalings they share, one file per kernel for the rest), ExpShiftSum
-//     and SumExpShift (expsum.go), and ExpScaledSumMax (expscaledsummax.go).
+//     and SumExpShift (expsum.go), ExpScaledSumMax (expscaledsummax.go),
+//     and ShiftSub (shiftsub.go, whose loops ExpScaledSumMax reuses).
 //
 // Every register in the generators is physical and avo's allocation and
 // pruning passes are not run, so the instructions written are exactly the
 // ones described; the generated kernels assemble to the same machine code
-// as the hand-written files they replaced. ShiftSub, Max, Index, Gemv,
-// GemvT and Gemm are written by hand.
+// as the hand-written files they replaced. Max, Index, Gemv, GemvT and
+// Gemm are written by hand.
 //
 // To add an elementwise or activation kernel: describe its per-vector
 // computation in a new file of _asm/amd64 (an elementwise value for

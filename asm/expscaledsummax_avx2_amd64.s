@@ -360,9 +360,10 @@ stop:
 	MOVQ         src_base+24(FP), SI
 	MOVQ         src_len+32(FP), CX
 
+	// Main loop: 32 elements per iteration.
 lsm32:
 	CMPQ    CX, $+32
-	JB      lsm1
+	JB      lsmtail
 	VMOVUPS (SI), Y0
 	VMOVUPS 32(SI), Y1
 	VMOVUPS 64(SI), Y2
@@ -385,7 +386,7 @@ lsm32:
 	JMP     lsm32
 
 	// The rest one element at a time.
-lsm1:
+lsmtail:
 	TESTQ  CX, CX
 	JZ     done
 	VMOVSS (SI), X0
@@ -395,7 +396,7 @@ lsm1:
 	ADDQ   $+4, SI
 	ADDQ   $+4, DI
 	DECQ   CX
-	JMP    lsm1
+	JMP    lsmtail
 
 	// flags&2, with stores, and no stop: dst ·= 1/sum, as kernel.Scale.
 normalize:

@@ -423,6 +423,7 @@ stop:
 	MOVQ         src_base+24(FP), SI
 	MOVQ         src_len+32(FP), CX
 
+	// Main loop: 64 elements per iteration.
 lsm64:
 	CMPQ    CX, $+64
 	JB      lsm16
@@ -447,6 +448,7 @@ lsm64:
 	SUBQ    $+64, CX
 	JMP     lsm64
 
+	// One vector at a time while 16 or more are left.
 lsm16:
 	CMPQ    CX, $+16
 	JB      lsmtail
@@ -459,6 +461,7 @@ lsm16:
 	SUBQ    $+16, CX
 	JMP     lsm16
 
+	// The last 1..15 elements under K1.
 lsmtail:
 	TESTQ     CX, CX
 	JZ        done

@@ -414,65 +414,7 @@ func (g *gen) xsSecondPass(s isa, m, ls VecPhysical, sumX, inv VecPhysical, one 
 	g.Load(g.Param("dst").Base(), RDI)
 	g.Load(g.Param("src").Base(), RSI)
 	g.Load(g.Param("src").Len(), RCX)
-	big := fmt.Sprintf("lsm%d", 4*lanes)
-	next := "lsm1"
-	if s.masked {
-		next = fmt.Sprintf("lsm%d", lanes)
-	}
-	g.Label(big)
-	g.CMPQ(RCX, imm(4*lanes))
-	g.JB(LabelRef(next))
-	for i := 0; i < 4; i++ {
-		g.VMOVUPS(at(RSI, i*s.bytes), s.v(i))
-	}
-	for i := 0; i < 4; i++ {
-		g.VSUBPS(m, s.v(i), s.v(i)) // x − max
-	}
-	for i := 0; i < 4; i++ {
-		g.VSUBPS(ls, s.v(i), s.v(i)) // (x − max) − ls
-	}
-	for i := 0; i < 4; i++ {
-		g.VMOVUPS(s.v(i), at(RDI, i*s.bytes))
-	}
-	g.ADDQ(imm(4*s.bytes), RSI)
-	g.ADDQ(imm(4*s.bytes), RDI)
-	g.SUBQ(imm(4*lanes), RCX)
-	g.JMP(LabelRef(big))
-	if s.masked {
-		g.Label(next)
-		g.CMPQ(RCX, imm(lanes))
-		g.JB(LabelRef("lsmtail"))
-		g.VMOVUPS(at(RSI, 0), Z0)
-		g.VSUBPS(m, Z0, Z0)
-		g.VSUBPS(ls, Z0, Z0)
-		g.VMOVUPS(Z0, at(RDI, 0))
-		g.ADDQ(imm(s.bytes), RSI)
-		g.ADDQ(imm(s.bytes), RDI)
-		g.SUBQ(imm(lanes), RCX)
-		g.JMP(LabelRef(next))
-		g.Label("lsmtail")
-		g.TESTQ(RCX, RCX)
-		g.JZ(LabelRef("done"))
-		g.loadMask()
-		g.VMOVUPS_Z(at(RSI, 0), K1, Z0)
-		g.VSUBPS(m, Z0, Z0)
-		g.VSUBPS(ls, Z0, Z0)
-		g.VMOVUPS(Z0, K1, at(RDI, 0))
-		g.JMP(LabelRef("done"))
-	} else {
-		g.Comment("The rest one element at a time.")
-		g.Label(next)
-		g.TESTQ(RCX, RCX)
-		g.JZ(LabelRef("done"))
-		g.VMOVSS(at(RSI, 0), X0)
-		g.VSUBSS(xmm(m), X0, X0)
-		g.VSUBSS(xmm(ls), X0, X0)
-		g.VMOVSS(X0, at(RDI, 0))
-		g.ADDQ(imm(4), RSI)
-		g.ADDQ(imm(4), RDI)
-		g.DECQ(RCX)
-		g.JMP(LabelRef(next))
-	}
+	g.shiftSubLoops(s, m, ls, "lsm", false, true)
 
 	g.Comment("flags&2, with stores, and no stop: dst ·= 1/sum, as kernel.Scale.")
 	g.Label("normalize")
@@ -485,8 +427,8 @@ func (g *gen) xsSecondPass(s isa, m, ls VecPhysical, sumX, inv VecPhysical, one 
 	g.VBROADCASTSS(X1, inv)
 	g.Load(g.Param("dst").Base(), RDI)
 	g.Load(g.Param("src").Len(), RCX)
-	big = fmt.Sprintf("scale%d", 4*lanes)
-	next = "scale1"
+	big := fmt.Sprintf("scale%d", 4*lanes)
+	next := "scale1"
 	if s.masked {
 		next = fmt.Sprintf("scale%d", lanes)
 	}

@@ -60,6 +60,8 @@ var files = []file{
 	{"sumexpshift_avx512_amd64.s", func(g *gen) { g.expSum(sumExpShift, avx512) }},
 	{"expscaledsummax_avx2_amd64.s", func(g *gen) { g.expScaledSumMax(avx2) }},
 	{"expscaledsummax_avx512_amd64.s", func(g *gen) { g.expScaledSumMax(avx512) }},
+	{"shiftsub_avx2_amd64.s", func(g *gen) { g.shiftSub(avx2) }},
+	{"shiftsub_avx512_amd64.s", func(g *gen) { g.shiftSub(avx512) }},
 	{"dot_avx2_amd64.s", func(g *gen) { g.reduction(dot, avx2) }},
 	{"dot_avx512_amd64.s", func(g *gen) { g.reduction(dot, avx512) }},
 	{"sum_avx2_amd64.s", func(g *gen) { g.reduction(sum, avx2) }},
