@@ -178,9 +178,7 @@ func (g *gen) activation(k activation, s isa) {
 	}
 
 	g.Comment(fmt.Sprintf("The last 1..%d elements.", k.tail*lanes-1))
-	g.Label("tail")
-	g.TESTQ(RCX, RCX)
-	g.JZ(LabelRef("done"))
+	g.tailIfAny("tail", "done")
 	if s.masked {
 		switch k.tail {
 		case 1:

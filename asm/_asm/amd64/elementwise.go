@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/mmcloughlin/avo/attr"
+	"github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
 	. "github.com/mmcloughlin/avo/reg"
 )
@@ -41,35 +42,29 @@ func loadDstAB(g *gen, s isa) {
 	g.Load(g.Param("b").Base(), RDX)
 }
 
-// add: dst[i] = a[i] + b[i]; len(a), len(b) ≥ len(dst).
-var add = elementwise{
-	name: "Add", sig: "func(dst, a, b []float32)",
-	prologue: loadDstAB,
-	ins:      []GPPhysical{RSI, RDX}, out: RDI,
-	op: func(g *gen, m mode, s isa, dst VecPhysical, ins []Op) VecPhysical {
-		if m == scalar {
-			g.VADDSS(ins[1], ins[0], dst)
-		} else {
-			g.VADDPS(ins[1], ins[0], dst)
-		}
-		return dst
-	},
+// binary is the kernel name(dst, a, b []float32): dst[i] = a[i] op b[i]
+// for i < len(dst), with len(a), len(b) ≥ len(dst); packed and single are
+// op's packed and scalar instructions.
+func binary(name string, packed, single func(*build.Context, ...Op)) elementwise {
+	return elementwise{
+		name: name, sig: "func(dst, a, b []float32)",
+		prologue: loadDstAB,
+		ins:      []GPPhysical{RSI, RDX}, out: RDI,
+		op: func(g *gen, m mode, s isa, dst VecPhysical, ins []Op) VecPhysical {
+			op := packed
+			if m == scalar {
+				op = single
+			}
+			op(g.Context, ins[1], ins[0], dst)
+			return dst
+		},
+	}
 }
 
-// mul: dst[i] = a[i] · b[i]; len(a), len(b) ≥ len(dst).
-var mul = elementwise{
-	name: "Mul", sig: "func(dst, a, b []float32)",
-	prologue: loadDstAB,
-	ins:      []GPPhysical{RSI, RDX}, out: RDI,
-	op: func(g *gen, m mode, s isa, dst VecPhysical, ins []Op) VecPhysical {
-		if m == scalar {
-			g.VMULSS(ins[1], ins[0], dst)
-		} else {
-			g.VMULPS(ins[1], ins[0], dst)
-		}
-		return dst
-	},
-}
+var (
+	add = binary("Add", (*build.Context).VADDPS, (*build.Context).VADDSS) // dst[i] = a[i] + b[i]
+	mul = binary("Mul", (*build.Context).VMULPS, (*build.Context).VMULSS) // dst[i] = a[i] · b[i]
+)
 
 // loadAlphaX is the prologue of Scale(alpha, x), and of Axpy(alpha, x, y)
 // with y.
@@ -188,9 +183,7 @@ func (g *gen) elementwise(k elementwise, s isa) {
 	if s.masked {
 		g.Comment(fmt.Sprintf("The last 0..%d elements under K1 = (1<<N)-1: masked-off lanes are", lanes-1),
 			"neither read nor written.")
-		g.Label(tail)
-		g.TESTQ(RCX, RCX)
-		g.JZ(LabelRef("done"))
+		g.tailIfAny(tail, "done")
 		g.loadMask()
 		for i, p := range k.ins {
 			g.VMOVUPS_Z(at(p, 0), K1, s.v(i))
@@ -202,9 +195,7 @@ func (g *gen) elementwise(k elementwise, s isa) {
 		g.Comment(fmt.Sprintf("The last 0..%d elements one at a time: a scalar loop touches nothing", lanes-1),
 			"past the end. Each load is a VMOVSS of exactly 4 bytes (qemu widens",
 			"some scalar memory operands to 16).")
-		g.Label(tail)
-		g.TESTQ(RCX, RCX)
-		g.JZ(LabelRef("done"))
+		g.tailIfAny(tail, "done")
 		for i, p := range k.ins {
 			g.VMOVSS(at(p, 0), xreg(i))
 			ins[i] = xreg(i)

@@ -77,6 +77,21 @@ func (g *gen) splat(name string, bits uint32) Mem {
 	return m
 }
 
+// bcastExp broadcasts the reduction's constants (log2e, the shifter,
+// −ln2hi, −ln2lo) and, with poly, the polynomial's (c6 down to c2, and
+// one) to their registers in c, in that order.
+func (g *gen) bcastExp(c expConsts, poly bool) {
+	ops := []Op{c.log2e, c.shift, c.nln2hi, c.nln2lo}
+	bits := []uint32{bitsLog2e, bitsShift, bitsNln2hi, bitsNln2lo}
+	if poly {
+		ops = append(ops, c.c6, c.c5, c.c4, c.c3, c.c2, c.one)
+		bits = append(bits, bitsC6, bitsC5, bitsC4, bitsC3, bitsC2, bitsOne)
+	}
+	for i, op := range ops {
+		g.bcast(bits[i], op.(VecPhysical))
+	}
+}
+
 // bcast sets all lanes of z to the float32 with the given bits (AX is
 // scratch).
 func (g *gen) bcast(bits uint32, z VecPhysical) {
@@ -179,17 +194,9 @@ var exp = activation{
 	name: "Exp",
 	consts: func(g *gen, s isa) {
 		if s.masked {
-			c := expAVX512
-			for _, k := range []struct {
-				bits uint32
-				r    Op
-			}{
-				{bitsLog2e, c.log2e}, {bitsShift, c.shift}, {bitsNln2hi, c.nln2hi}, {bitsNln2lo, c.nln2lo},
-				{bitsC6, c.c6}, {bitsC5, c.c5}, {bitsC4, c.c4}, {bitsC3, c.c3}, {bitsC2, c.c2},
-				{bitsOne, c.one}, {bitsXmin, c.xmin}, {bitsXmax, c.xmax},
-			} {
-				g.bcast(k.bits, k.r.(VecPhysical))
-			}
+			g.bcastExp(expAVX512, true)
+			g.bcast(bitsXmin, expAVX512.xmin.(VecPhysical))
+			g.bcast(bitsXmax, expAVX512.xmax.(VecPhysical))
 			return
 		}
 		g.VMOVUPS(g.splat("expOne", bitsOne), Y12)

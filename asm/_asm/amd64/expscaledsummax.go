@@ -212,9 +212,7 @@ func (g *gen) expScaledSumMax2() {
 	g.VMOVUPS(at(RSI, 0), Y0)
 	g.VMAXPS(at(RSI, 32), Y0, Y0)
 	g.JMP(LabelRef("prefix"))
-	g.Label("fewer")
-	g.TESTQ(RCX, RCX)
-	g.JZ(LabelRef("unusable"))
+	g.tailIfAny("fewer", "unusable")
 	g.VMOVUPS(negInf, Y0)
 	g.VMOVUPS(Y0, pre)
 	g.VMOVUPS(Y0, pre.Offset(32))
@@ -228,12 +226,8 @@ func (g *gen) expScaledSumMax2() {
 	g.VMOVUPS(pre, Y0)
 	g.VMAXPS(pre.Offset(32), Y0, Y0)
 	g.Label("prefix")
-	g.VEXTRACTF128(imm8(1), Y0, X1)
-	g.VMAXPS(X1, X0, X0)
-	g.VMOVHLPS(X0, X0, X1) // lanes 2, 3 to 0, 1
-	g.VMAXPS(X1, X0, X0)
-	g.VMOVSHDUP(X0, X1)  // lane 1 to 0
-	g.VMAXPS(X1, X0, X0) // c
+	g.halve(g.VMAXPS, Y0)
+	g.fold4(g.VMAXPS, g.VMAXPS) // c
 	g.VMOVSS(X0, g.addr(g.Return("c")))
 	g.scalingFor()
 	g.VMOVSS(g.scalar("xsP46", bitsP46), X5)
@@ -319,9 +313,7 @@ func (g *gen) expScaledSumMax2() {
 		"copied in and out one element at a time so no memory past the",
 		"slices is touched. A padding lane adds e^lo·2^k < 2^-126, nothing",
 		"next to a sum of at least 2^24 (kernel/softmax.go).")
-	g.Label("tail")
-	g.TESTQ(RCX, RCX)
-	g.JZ(LabelRef("stop"))
+	g.tailIfAny("tail", "stop")
 	g.VMOVUPS(negInf, Y0)
 	g.VMOVUPS(Y0, buf)
 	g.XORQ(RAX, RAX)
@@ -351,20 +343,7 @@ func (g *gen) expScaledSumMax2() {
 	g.Label("stop")
 	g.xsDone()
 	g.VMOVAPS(acc, Y0)
-	g.VEXTRACTF128(imm8(1), Y0, X1)
-	g.VADDPS(X1, X0, X0)
-	g.VHADDPS(X0, X0, X0)
-	g.VHADDPS(X0, X0, X0)
-	g.VMOVSS(X0, g.addr(g.Return("sum")))
-	g.VMOVAPS(X0, X10) // the sum, kept
-	g.VEXTRACTF128(imm8(1), mx, X1)
-	g.VMAXPS(X1, X15, X0) // X15 is mx's low half
-	g.VMOVHLPS(X0, X0, X1)
-	g.VMAXPS(X1, X0, X0)
-	g.VMOVSHDUP(X0, X1)
-	g.VMAXPS(X1, X0, X0)
-	g.VMOVSS(X0, g.addr(g.Return("max")))
-	g.VMOVAPS(X0, X11) // the maximum, kept
+	g.xsSumMax(Y0, mx, X10, X11)
 
 	g.Comment("Without stores (LogSoftmax, LogSumExp), ymax = e^max·2^k as",
 		"computed for an element equal to max; with stores, 0.")
@@ -380,6 +359,19 @@ func (g *gen) expScaledSumMax2() {
 	g.VBROADCASTSS(X11, Y13) // max
 	g.VBROADCASTSS(X3, Y14)  // ls
 	g.xsSecondPass(avx2, Y13, Y14, X10, Y15, c.one)
+}
+
+// xsSumMax stores sum, the sum of the lanes of acc, and max, the maximum
+// of the lanes of mx, and keeps them in sumX and maxX; max is also in X0.
+func (g *gen) xsSumMax(acc, mx, sumX, maxX VecPhysical) {
+	g.halve(g.VADDPS, acc)
+	g.hadd4()
+	g.VMOVSS(X0, g.addr(g.Return("sum")))
+	g.VMOVAPS(X0, sumX)
+	g.halve(g.VMAXPS, mx)
+	g.fold4(g.VMAXPS, g.VMAXPS)
+	g.VMOVSS(X0, g.addr(g.Return("max")))
+	g.VMOVAPS(X0, maxX)
 }
 
 // xsDone stores done = len(src) − N.
@@ -453,17 +445,13 @@ func (g *gen) xsSecondPass(s isa, m, ls VecPhysical, sumX, inv VecPhysical, one 
 		g.ADDQ(imm(s.bytes), RDI)
 		g.SUBQ(imm(lanes), RCX)
 		g.JMP(LabelRef(next))
-		g.Label("scaletail")
-		g.TESTQ(RCX, RCX)
-		g.JZ(LabelRef("done"))
+		g.tailIfAny("scaletail", "done")
 		g.loadMask()
 		g.VMOVUPS_Z(at(RDI, 0), K1, Z0)
 		g.VMULPS(Z0, inv, Z0)
 		g.VMOVUPS(Z0, K1, at(RDI, 0))
 	} else {
-		g.Label(next)
-		g.TESTQ(RCX, RCX)
-		g.JZ(LabelRef("done"))
+		g.tailIfAny(next, "done")
 		g.VMULSS(at(RDI, 0), xmm(inv), X0)
 		g.VMOVSS(X0, at(RDI, 0))
 		g.ADDQ(imm(4), RDI)
@@ -547,14 +535,8 @@ func (g *gen) expScaledSumMax512() {
 	g.MOVQ(R10, RCX)
 	g.bcast(bitsNegInf, Z0)       // −Inf in the lanes past n
 	g.VMOVUPS(at(RSI, 0), K1, Z0) // merge-masked: the rest is not read
-	g.VEXTRACTF64X4(imm8(1), Z0, Y1)
-	g.VMAXPS(Y1, Y0, Y0)
-	g.VEXTRACTF128(imm8(1), Y0, X1)
-	g.VMAXPS(X1, X0, X0)
-	g.VMOVHLPS(X0, X0, X1) // lanes 2, 3 to 0, 1
-	g.VMAXPS(X1, X0, X0)
-	g.VMOVSHDUP(X0, X1)  // lane 1 to 0
-	g.VMAXPS(X1, X0, X0) // c
+	g.halve(g.VMAXPS, Z0)
+	g.fold4(g.VMAXPS, g.VMAXPS) // c
 	g.VMOVSS(X0, g.addr(g.Return("c")))
 	g.scalingFor()
 	g.VBROADCASTSS(X3, shift)
@@ -648,9 +630,7 @@ func (g *gen) expScaledSumMax512() {
 
 	g.Comment("The last 1..15 elements under K1 = (1<<N)−1: masked-off lanes are",
 		"not read (they load as 0), tested, written or added.")
-	g.Label("tail")
-	g.TESTQ(RCX, RCX)
-	g.JZ(LabelRef("stop"))
+	g.tailIfAny("tail", "stop")
 	g.loadMask()
 	g.VMOVUPS_Z(at(RSI, 0), K1, Z0)
 	g.VMOVAPS(mx, Z17)
@@ -673,24 +653,7 @@ func (g *gen) expScaledSumMax512() {
 	g.Label("stop")
 	g.xsDone()
 	g.VADDPS(acc1, acc0, acc0)
-	g.VEXTRACTF64X4(imm8(1), acc0, Y1)
-	g.VADDPS(Y1, Y29, Y0) // Y29 is acc0's low half
-	g.VEXTRACTF128(imm8(1), Y0, X1)
-	g.VADDPS(X1, X0, X0)
-	g.VHADDPS(X0, X0, X0)
-	g.VHADDPS(X0, X0, X0)
-	g.VMOVSS(X0, g.addr(g.Return("sum")))
-	g.VMOVAPS(X0, X20) // the sum, kept
-	g.VEXTRACTF64X4(imm8(1), mx, Y1)
-	g.VMAXPS(Y1, Y31, Y0) // Y31 is mx's low half
-	g.VEXTRACTF128(imm8(1), Y0, X1)
-	g.VMAXPS(X1, X0, X0)
-	g.VMOVHLPS(X0, X0, X1)
-	g.VMAXPS(X1, X0, X0)
-	g.VMOVSHDUP(X0, X1)
-	g.VMAXPS(X1, X0, X0)
-	g.VMOVSS(X0, g.addr(g.Return("max")))
-	g.VMOVAPS(X0, X23) // the maximum, kept
+	g.xsSumMax(acc0, mx, X20, X23)
 
 	g.Comment("Without stores (LogSoftmax, LogSumExp), ymax = e^max·2^k as",
 		"computed for an element equal to max; with stores, 0.")

@@ -71,16 +71,8 @@ func (g *gen) expSum(k expSum, s isa) {
 	if s.masked {
 		m, c, accs = Z15, expSumAVX512, []VecPhysical{Z27, Z28, Z29, Z30}
 		g.VBROADCASTSS(g.addr(g.Param("m")), m)
-		for _, b := range []struct {
-			bits uint32
-			r    Op
-		}{
-			{bitsLog2e, c.log2e}, {bitsShift, c.shift}, {bitsNln2hi, c.nln2hi}, {bitsNln2lo, c.nln2lo},
-			{bitsC6, c.c6}, {bitsC5, c.c5}, {bitsC4, c.c4}, {bitsC3, c.c3}, {bitsC2, c.c2},
-			{bitsOne, c.one}, {bitsXmin, c.xmin},
-		} {
-			g.bcast(b.bits, b.r.(VecPhysical))
-		}
+		g.bcastExp(c, true)
+		g.bcast(bitsXmin, c.xmin.(VecPhysical))
 		for _, a := range accs {
 			g.VPXORD(a, a, a)
 		}
@@ -175,9 +167,7 @@ func (g *gen) expSum(k expSum, s isa) {
 	advance(1)
 	g.JMP(LabelRef(lone))
 
-	g.Label("tail")
-	g.TESTQ(RCX, RCX)
-	g.JZ(LabelRef("reduce"))
+	g.tailIfAny("tail", "reduce")
 	if s.masked {
 		g.loadMask()
 		g.VMOVUPS_Z(at(RSI, 0), K1, xs[0])
@@ -218,15 +208,12 @@ func (g *gen) expSum(k expSum, s isa) {
 		g.VADDPS(accs[1], accs[0], accs[0])
 		g.VADDPS(accs[3], accs[2], accs[2])
 		g.VADDPS(accs[2], accs[0], accs[0])
-		g.VEXTRACTF64X4(imm8(1), accs[0], Y1)
-		g.VADDPS(Y1, Y27, Y0) // Y27 is the low half of accs[0]
+		g.halve(g.VADDPS, accs[0])
 	} else {
 		g.VMOVAPS(accs[0], Y0)
+		g.halve(g.VADDPS, Y0)
 	}
-	g.VEXTRACTF128(imm8(1), Y0, X1)
-	g.VADDPS(X1, X0, X0)
-	g.VHADDPS(X0, X0, X0)
-	g.VHADDPS(X0, X0, X0)
+	g.hadd4()
 	g.VMOVSS(X0, g.addr(g.ReturnIndex(0)))
 	g.VZEROUPPER()
 	g.RET()

@@ -84,3 +84,40 @@ func lower(s string) string { return strings.ToLower(s[:1]) + s[1:] }
 
 // attrRODATA are the attributes of a constant: read-only, no pointers.
 const attrRODATA = attr.RODATA | attr.NOPTR
+
+// halve folds the vector register v (Z or Y) onto the four lanes of X0
+// with op, the upper half onto the lower at each width: op(Y1, v's low
+// half, Y0) for a Z register, then op(X1, the low half, X0). Y1 is
+// scratch.
+func (g *gen) halve(op func(...Op), v VecPhysical) {
+	if v.Size() == 64 {
+		g.VEXTRACTF64X4(imm8(1), v, Y1)
+		op(Y1, v.AsY(), Y0)
+		v = Y0
+	}
+	g.VEXTRACTF128(imm8(1), v, X1)
+	op(X1, v.AsX(), X0)
+}
+
+// fold4 folds X0's four lanes into lane 0: op(lanes 2,3 onto 0,1), then
+// last(lane 1 onto 0). X1 is scratch.
+func (g *gen) fold4(op, last func(...Op)) {
+	g.VMOVHLPS(X0, X0, X1) // lanes 2, 3 down to 0, 1
+	op(X1, X0, X0)
+	g.VMOVSHDUP(X0, X1) // lane 1 down to 0
+	last(X1, X0, X0)
+}
+
+// hadd4 sums X0's four lanes into every lane, by two VHADDPS.
+func (g *gen) hadd4() {
+	g.VHADDPS(X0, X0, X0)
+	g.VHADDPS(X0, X0, X0)
+}
+
+// tailIfAny places label and leaves for exit if no element is left (CX
+// is zero).
+func (g *gen) tailIfAny(label, exit string) {
+	g.Label(label)
+	g.TESTQ(RCX, RCX)
+	g.JZ(LabelRef(exit))
+}

@@ -143,9 +143,7 @@ func (g *gen) reduction(k reduction, s isa) {
 	if s.masked {
 		g.Comment(fmt.Sprintf("The last 0..%d elements under K1 = (1<<N)-1: masked-off lanes are", one-1),
 			"not read and load as +0.")
-		g.Label(tail)
-		g.TESTQ(RCX, RCX)
-		g.JZ(LabelRef("reduce"))
+		g.tailIfAny(tail, "reduce")
 		g.loadMask()
 		ins := make([]Op, len(k.ins))
 		for i, p := range k.ins {
@@ -161,9 +159,7 @@ func (g *gen) reduction(k reduction, s isa) {
 			"input and keep only the N lanes not yet counted: AND with the lane",
 			"mask table[N:N+8], whose last N lanes are ones. Shorter slices take",
 			"a scalar loop.")
-		g.Label(tail)
-		g.TESTQ(RCX, RCX)
-		g.JZ(LabelRef("reduce"))
+		g.tailIfAny(tail, "reduce")
 		g.CMPQ(g.addr(g.Param("x").Len()), imm(one))
 		g.JB(LabelRef("scalar"))
 		for _, p := range k.ins {
@@ -206,16 +202,8 @@ func (g *gen) reduction(k reduction, s isa) {
 	g.VADDPS(s.v(2), s.v(0), s.v(0))
 	g.VADDPS(s.v(3), s.v(1), s.v(1))
 	g.VADDPS(s.v(1), s.v(0), s.v(0))
-	if s.masked {
-		g.VEXTRACTF64X4(imm8(1), Z0, Y1)
-		g.VADDPS(Y1, Y0, Y0)
-	}
-	g.VEXTRACTF128(imm8(1), Y0, X1)
-	g.VADDPS(X1, X0, X0)
-	g.VMOVHLPS(X0, X0, X1)
-	g.VADDPS(X1, X0, X0)
-	g.VMOVSHDUP(X0, X1)
-	g.VADDSS(X1, X0, X0)
+	g.halve(g.VADDPS, s.v(0))
+	g.fold4(g.VADDPS, g.VADDSS)
 	g.VZEROUPPER()
 	g.MOVSS(X0, g.addr(g.ReturnIndex(0)))
 	g.RET()

@@ -82,9 +82,7 @@ func (g *gen) shiftSubLoops(s isa, m, ls VecPhysical, prefix string, oneVector, 
 
 	if s.masked {
 		g.Comment(fmt.Sprintf("The last 1..%d elements under K1.", lanes-1))
-		g.Label(tail)
-		g.TESTQ(RCX, RCX)
-		g.JZ(LabelRef("done"))
+		g.tailIfAny(tail, "done")
 		g.loadMask()
 		g.VMOVUPS_Z(at(RSI, 0), K1, Z0)
 		g.VSUBPS(m, Z0, Z0)
@@ -96,9 +94,7 @@ func (g *gen) shiftSubLoops(s isa, m, ls VecPhysical, prefix string, oneVector, 
 		return
 	}
 	g.Comment("The rest one element at a time.")
-	g.Label(tail)
-	g.TESTQ(RCX, RCX)
-	g.JZ(LabelRef("done"))
+	g.tailIfAny(tail, "done")
 	g.VMOVSS(at(RSI, 0), X0)
 	g.VSUBSS(xmm(m), X0, X0)
 	g.VSUBSS(xmm(ls), X0, X0)

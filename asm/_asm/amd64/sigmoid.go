@@ -15,17 +15,9 @@ var sigmoid = activation{
 	name: "Sigmoid",
 	consts: func(g *gen, s isa) {
 		if s.masked {
-			c := sigmoidAVX512
-			for _, k := range []struct {
-				bits uint32
-				r    Op
-			}{
-				{bitsLog2e, c.log2e}, {bitsShift, c.shift}, {bitsNln2hi, c.nln2hi}, {bitsNln2lo, c.nln2lo},
-				{bitsC6, c.c6}, {bitsC5, c.c5}, {bitsC4, c.c4}, {bitsC3, c.c3}, {bitsC2, c.c2},
-				{bitsOne, c.one}, {bitsXmin, c.xmin}, {bitsSign, Z31},
-			} {
-				g.bcast(k.bits, k.r.(VecPhysical))
-			}
+			g.bcastExp(sigmoidAVX512, true)
+			g.bcast(bitsXmin, sigmoidAVX512.xmin.(VecPhysical))
+			g.bcast(bitsSign, Z31)
 			return
 		}
 		g.VMOVUPS(g.splat("expOne", bitsOne), Y14)

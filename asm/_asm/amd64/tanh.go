@@ -80,16 +80,11 @@ func tanhConsts512(g *gen, s isa) {
 		return
 	}
 	c := tanhAVX512
-	for _, k := range []struct {
-		bits uint32
-		r    Op
-	}{
-		{bitsLog2e, c.log2e}, {bitsShift, c.shift}, {bitsNln2hi, c.nln2hi}, {bitsNln2lo, c.nln2lo},
-		{bitsTanhM7, c.m7}, {bitsTanhM6, c.m6}, {bitsTanhM5, c.m5}, {bitsTanhM4, c.m4},
-		{bitsTanhM3, c.m3}, {bitsTanhM2, c.m2}, {bitsOne, c.one},
-		{bitsTanhClamp, c.clamp}, {bitsTanhNtiny, c.ntiny}, {bitsSign, c.sign},
-	} {
-		g.bcast(k.bits, k.r.(VecPhysical))
+	g.bcastExp(c.expConsts, false)
+	regs := []Op{c.m7, c.m6, c.m5, c.m4, c.m3, c.m2, c.one, c.clamp, c.ntiny, c.sign}
+	for i, bits := range []uint32{bitsTanhM7, bitsTanhM6, bitsTanhM5, bitsTanhM4, bitsTanhM3, bitsTanhM2,
+		bitsOne, bitsTanhClamp, bitsTanhNtiny, bitsSign} {
+		g.bcast(bits, regs[i].(VecPhysical))
 	}
 }
 
