@@ -76,6 +76,13 @@ func goVec(op string) string {
 	return fmt.Sprintf("V%s.%s", r[1:], g)
 }
 
+// padMnemonic pads the mnemonic of an instruction in Go syntax to width,
+// to align its operands with those of the lines around it.
+func padMnemonic(g string, width int) string {
+	mn, ops, _ := strings.Cut(g, " ")
+	return fmt.Sprintf("%-*s %s", width, mn, ops)
+}
+
 // text accumulates the lines of one assembly file.
 type text struct{ lines []string }
 
