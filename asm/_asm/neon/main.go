@@ -10,6 +10,8 @@
 //	expscaledsummax_neon_arm64.s ExpScaledSumMaxNEON (the softmax family's pass 1)
 //	add_neon_arm64.s             AddNEON
 //	mul_neon_arm64.s             MulNEON
+//	dot_neon_arm64.s             DotNEON
+//	sum_neon_arm64.s             SumNEON
 //
 // The activation kernels' constants are read from kernel/activation_generic.go, so the NEON
 // kernels evaluate the same range reduction, polynomials and thresholds,
@@ -75,7 +77,7 @@ var outputs = []output{
 	elementwise(expK), elementwise(tanhK), elementwise(sigmoidK),
 	elementwise(expShiftSumK), elementwise(sumExpShiftK), elementwise(shiftSubK),
 	activation("ExpScaledSumMaxNEON", expScaledSumMax),
-	binary(addK), binary(mulK),
+	binary(addK), binary(mulK), sum(dotK), sum(sumK),
 }
 
 func main() {
