@@ -183,6 +183,14 @@ func (k *kernel) emit(t *text, c constTable) {
 	t.w("")
 	t.w("loop:")
 	t.f("\tVLD1.P %d(SRC), [%s]", 16*u, xs)
+	// next ends a main-loop iteration: the stores, then the next one.
+	next := func() {
+		if k.kind != sumKind {
+			t.f("\tVST1.P [%s], %d(DST)", xs, 16*u)
+		}
+		t.f("\tSUBS   $%d, N", 4*u)
+		t.w("\tBGE    loop")
+	}
 	if k.fast == nil {
 		code(streams, k.body, true, true)
 	} else {
@@ -207,22 +215,14 @@ func (k *kernel) emit(t *text, c constTable) {
 		t.w("\tCBNZ   R5, slow")
 		code(streams, k.fast, false, true)
 	}
-	if k.kind != sumKind {
-		t.f("\tVST1.P [%s], %d(DST)", xs, 16*u)
-	}
-	t.f("\tSUBS   $%d, N", 4*u)
-	t.w("\tBGE    loop")
+	next()
 	if k.fast != nil {
 		t.w("\tB      vectors")
 		t.w("")
 		t.w("\t// Some |x| > 87: the general path, as for the last elements.")
 		t.w("slow:")
 		code(streams, k.body, false, true)
-		if k.kind != sumKind {
-			t.f("\tVST1.P [%s], %d(DST)", xs, 16*u)
-		}
-		t.f("\tSUBS   $%d, N", 4*u)
-		t.w("\tBGE    loop")
+		next()
 	}
 	t.w("")
 	t.w("vectors:")
@@ -254,24 +254,12 @@ func (k *kernel) emit(t *text, c constTable) {
 		t.f("\tMOVW   $0x%08x, R4", k.tail.bits)
 		t.w("\tVDUP   R4, V0.S4")
 	}
-	t.w("\tVLD1.P 4(SRC), V0.S[0]")
-	t.w("\tCMP    $2, N")
-	t.w("\tBLT    tailcompute")
-	t.w("\tVLD1.P 4(SRC), V0.S[1]")
-	t.w("\tCMP    $3, N")
-	t.w("\tBLT    tailcompute")
-	t.w("\tVLD1   (SRC), V0.S[2]")
+	laneByLane(t, "\tVLD1.P 4(SRC), V0.S[%d]", "\tVLD1   (SRC), V0.S[2]", "tailcompute")
 	t.w("")
 	t.w("tailcompute:")
 	code(streams[:1], k.body, true, true)
 	if k.kind != sumKind {
-		t.w("\tVST1.P V0.S[0], 4(DST)")
-		t.w("\tCMP    $2, N")
-		t.w("\tBLT    done")
-		t.w("\tVST1.P V0.S[1], 4(DST)")
-		t.w("\tCMP    $3, N")
-		t.w("\tBLT    done")
-		t.w("\tVST1   V0.S[2], (DST)")
+		laneByLane(t, "\tVST1.P V0.S[%d], 4(DST)", "\tVST1   V0.S[2], (DST)", "done")
 	}
 	t.w("")
 	t.w("done:")
@@ -287,6 +275,19 @@ func (k *kernel) emit(t *text, c constTable) {
 		t.f("\tFMOVS F%d, ret+%d(FP)", r["acc"], retoff)
 	}
 	t.w("\tRET")
+}
+
+// laneByLane writes the moves of the 1..3 elements of a tail, N of them,
+// between memory and lanes 0, 1 and 2 of V0: post is lane k's move with
+// a post-increment (a format taking k), last lane 2's, and the moves stop
+// at label once N are done.
+func laneByLane(t *text, post, last, label string) {
+	for lane := 0; lane < 2; lane++ {
+		t.f(post, lane)
+		t.f("\tCMP    $%d, N", lane+2)
+		t.f("\tBLT    %s", label)
+	}
+	t.w(last)
 }
 
 // dataTable writes the DATA lines of sym: each constant four times, one

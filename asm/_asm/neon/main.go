@@ -136,3 +136,24 @@ func activationPreamble(t *text, symbol string) {
 	t.w("#define N   R2 // elements left")
 	t.w("#define TAB R3 // the constant table")
 }
+
+// registersPreamble writes what the files of the kernels that were once
+// written by hand share after the notice, up to their register names.
+func registersPreamble(t *text, symbol string) {
+	t.w("")
+	t.w(`#include "textflag.h"`)
+	t.w("")
+	t.f("// %s requires ARMv8-A Advanced SIMD only (every arm64 CPU).", symbol)
+	t.w("//")
+	t.w("// Registers:")
+}
+
+// endLoop32 ends the main loop of those kernels, which keeps N 32 below
+// the elements left, and restores N after it at label rest.
+func endLoop32(t *text) {
+	t.w("\tSUBS   $32, N")
+	t.w("\tBGE    loop32")
+	t.w("")
+	t.w("rest:")
+	t.w("\tADD $32, N // back to the true count, 0..31")
+}

@@ -68,12 +68,7 @@ func sum(k sumKernel) output {
 			}
 		}
 		ptr := func(in string) string { return strings.ToUpper(in) + "_PTR" }
-		t.w("")
-		t.w(`#include "textflag.h"`)
-		t.w("")
-		t.f("// %s requires ARMv8-A Advanced SIMD only (every arm64 CPU).", k.name)
-		t.w("//")
-		t.w("// Registers:")
+		registersPreamble(t, k.name)
 		for i, in := range k.inputs {
 			t.f("#define %s R%d // &%s[i]", ptr(in), i, in)
 		}
@@ -116,11 +111,7 @@ func sum(k sumKernel) output {
 			}
 			step(i, 16+i, note)
 		}
-		t.w("\tSUBS   $32, N")
-		t.w("\tBGE    loop32")
-		t.w("")
-		t.w("rest:")
-		t.w("\tADD $32, N // back to the true count, 0..31")
+		endLoop32(t)
 		t.w("")
 		for _, l := range k.wholeVectors {
 			t.w("\t// " + l)
