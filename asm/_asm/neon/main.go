@@ -1,5 +1,5 @@
-// Command neon writes the NEON assembly of the transcendental kernels,
-// one file per kernel, named by the symbol it defines:
+// Command neon writes the NEON kernels that share their structure, one
+// file per kernel, named by the symbol it defines:
 //
 //	exp_neon_arm64.s             ExpNEON
 //	tanh_neon_arm64.s            TanhNEON
@@ -13,14 +13,18 @@
 //	dot_neon_arm64.s             DotNEON
 //	sum_neon_arm64.s             SumNEON
 //
-// The activation kernels' constants are read from kernel/activation_generic.go, so the NEON
-// kernels evaluate the same range reduction, polynomials and thresholds,
-// in the same order and with the same fused multiply-adds, as the pure-Go
-// ones. The one deliberate difference: the reciprocal y ≈ 1/den that the
-// compensated quotients of Tanh and Sigmoid need is FRECPE refined by one
-// FRECPS Newton step (about 16 bits, where 12 are needed), and the first
-// quotient is q0 = num·y rather than a division; the compensation then
-// corrects q0 as it corrects a rounded division, so no FDIV is left (see
+// The other NEON kernels (Axpy, Scale, Max, Argmax, Gemv, GemvT, Gemm)
+// are written by hand.
+//
+// The activation kernels' constants are read from
+// kernel/activation_generic.go, so the NEON kernels evaluate the same
+// range reduction, polynomials and thresholds, in the same order and with
+// the same fused multiply-adds, as the pure-Go ones. The one deliberate
+// difference: the reciprocal y ≈ 1/den that the compensated quotients of
+// Tanh and Sigmoid need is FRECPE refined by one FRECPS Newton step
+// (about 16 bits, where 12 are needed), and the first quotient is
+// q0 = num·y rather than a division; the compensation then corrects q0 as
+// it corrects a rounded division, so no FDIV is left (see
 // TestUnaryLevelsAgree and the ULP sweeps in ACCURACY.md).
 //
 // Each elementwise kernel is written once as a list of Arm instructions
