@@ -6,3 +6,5 @@
 // File names say the kernel and the ISA (dot_avx512_amd64.s); each Go
 // declaration's doc comment gives the reference loop it computes.
 package asm
+
+//go:generate go run -C _asm ./neon
