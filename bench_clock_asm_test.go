@@ -2,9 +2,9 @@
 
 package simdcore_test
 
-import "github.com/simdcore/simdcore/asm"
+import "github.com/simdcore/simdcore/internal/cpuclock"
 
 // haveClockProbe says whether spinAdds takes 8·n core cycles.
 const haveClockProbe = true
 
-func spinAdds(n int) int { return asm.SpinAdds(n) }
+func spinAdds(n int) int { return cpuclock.Spin(n) }

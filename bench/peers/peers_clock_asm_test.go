@@ -5,10 +5,10 @@ package peers
 import (
 	"time"
 
-	"github.com/simdcore/simdcore/asm"
+	"github.com/simdcore/simdcore/internal/cpuclock"
 )
 
-// clockHz measures the core clock with asm.SpinAdds (8·n dependent
+// clockHz measures the core clock with cpuclock.Spin (8·n dependent
 // single-cycle adds): the best of a few runs, since interruptions only
 // make a run slower.
 func clockHz() float64 {
@@ -16,7 +16,7 @@ func clockHz() float64 {
 	const n = 1 << 18
 	for range 5 {
 		t := time.Now()
-		asm.SpinAdds(n)
+		cpuclock.Spin(n)
 		best = min(best, time.Since(t))
 	}
 	return 8 * n / best.Seconds()

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/klauspost/cpuid/v2"
+	"github.com/simdcore/simdcore/internal/cpuclock"
 	"github.com/simdcore/simdcore/kernel"
 )
 
@@ -346,6 +347,10 @@ func measure(op func(), minTime time.Duration) float64 {
 	}
 	return best
 }
+
+// clockGHz measures the core clock now (cpuclock.Hz), in GHz; 0 if this
+// build has no clock probe, and the bench table then leaves out the bound.
+func clockGHz() float64 { return cpuclock.Hz() / 1e9 }
 
 // boundNs is the least time a call can take by a simple model of one
 // core, after DESIGN §6 and probes on this project's machines: per cycle,
