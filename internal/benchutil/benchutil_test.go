@@ -4,6 +4,7 @@ import (
 	"flag"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/simdcore/simdcore/internal/cpuclock"
 	"github.com/simdcore/simdcore/kernel"
@@ -80,4 +81,20 @@ func TestMetrics(t *testing.T) {
 		assert.Positive(t, r.Extra[u], u)
 	}
 	assert.Len(t, r.Extra, len(units))
+}
+
+// BestOf warms up with inner calls, then times reps batches of inner
+// calls, and returns a time per call no larger than any batch's.
+func TestBestOf(t *testing.T) {
+	calls := 0
+	ns := BestOf(3, 5, func() { calls++; busyFor(10 * time.Microsecond) })
+	assert.Equal(t, 5+3*5, calls)
+	assert.GreaterOrEqual(t, ns, 10e3)
+	assert.Less(t, ns, 1e9)
+}
+
+// busyFor spins for at least d.
+func busyFor(d time.Duration) {
+	for t := time.Now(); time.Since(t) < d; {
+	}
 }
