@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/simdcore/simdcore/internal/benchutil"
+	"github.com/simdcore/simdcore/internal/cpuclock"
 	"github.com/simdcore/simdcore/kernel"
 	"github.com/viterin/vek/vek32"
 	"gonum.org/v1/gonum/blas"
@@ -175,7 +176,7 @@ func TestGemvBestOf(t *testing.T) {
 			for i := range best {
 				best[i] = 1e18
 			}
-			g := clockGHz()
+			g := cpuclock.GHz()
 			for range 8 {
 				for i, im := range impls {
 					restore, err := kernel.SetLevel(im.level)
@@ -185,7 +186,7 @@ func TestGemvBestOf(t *testing.T) {
 					best[i] = min(best[i], benchutil.BestOf(reps, inner, im.fn))
 					restore()
 				}
-				g = max(g, clockGHz())
+				g = max(g, cpuclock.GHz())
 			}
 			var vek, stream float64
 			for i, im := range impls {

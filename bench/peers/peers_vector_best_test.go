@@ -29,9 +29,6 @@ func bestOfTable(t *testing.T, enabled bool, flag string) {
 	t.Cleanup(runtime.UnlockOSThread)
 }
 
-// clockGHz measures the core clock now, in GHz.
-func clockGHz() float64 { return cpuclock.Hz() / 1e9 }
-
 // TestVectorBestOf prints, with -vectorbest, Dot and Axpy against the
 // peers as best-of-N timings (the implementations measured round-robin)
 // converted to cycles with a clock probe taken around each measurement:
@@ -81,9 +78,9 @@ func TestVectorBestOf(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					g0 := clockGHz()
+					g0 := cpuclock.GHz()
 					ns := benchutil.BestOf(1, inner, r.fn)
-					g := max(g0, clockGHz())
+					g := max(g0, cpuclock.GHz())
 					restore()
 					if ns*g < r.best*r.ghz || r.best == 1e18 {
 						r.best, r.ghz = ns, g

@@ -271,7 +271,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 			jobs = append(jobs, job{c, n})
 		}
 	}
-	ghz := clockGHz()
+	ghz := cpuclock.GHz() // 0 without a clock probe: no bound then
 	var results []benchResult
 	total, done := len(jobs)*len(levels), 0
 	for _, j := range jobs {
@@ -334,10 +334,6 @@ func measure(op func(), minTime time.Duration) float64 {
 	}
 	return benchutil.BestOf(3, iters, op)
 }
-
-// clockGHz measures the core clock now (cpuclock.Hz), in GHz; 0 if this
-// build has no clock probe, and the bench table then leaves out the bound.
-func clockGHz() float64 { return cpuclock.Hz() / 1e9 }
 
 // boundNs is the least time, in ns, a call can take by a simple model of
 // one core, given the bytes it loads and stores, its working set (set,

@@ -22,16 +22,18 @@ func TestSpinCount(t *testing.T) {
 	}
 }
 
-// Hz is 0 exactly when there is no probe. Natively (not under an
-// emulator, which -short runs may use) it reads as a real core clock.
+// Hz and GHz are 0 exactly when there is no probe. Natively (not under
+// an emulator, which -short runs may use) Hz reads as a real core clock.
 func TestHz(t *testing.T) {
 	hz := Hz()
 	if !HasProbe {
 		require.Zero(t, hz)
+		require.Zero(t, GHz())
 		return
 	}
 	require.False(t, math.IsInf(hz, 0) || math.IsNaN(hz), "Hz = %v", hz)
 	require.Positive(t, hz)
+	require.Positive(t, GHz())
 	if !testing.Short() {
 		assert.True(t, hz > 2e8 && hz < 1e10, "Hz = %.3g, not a core clock", hz)
 	}

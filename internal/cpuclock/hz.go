@@ -21,3 +21,6 @@ func Hz() float64 {
 	}
 	return 8 * probeIters / best.Seconds()
 }
+
+// GHz is Hz in GHz (cycles per ns).
+func GHz() float64 { return Hz() / 1e9 }
