@@ -22,53 +22,31 @@ package simdcore_test
 import (
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"testing"
 
 	"github.com/simdcore/simdcore/attn"
+	"github.com/simdcore/simdcore/internal/benchutil"
 	"github.com/simdcore/simdcore/kernel"
 )
 
-// attnLevels is eachLevel, restricted to one level if the environment
-// variable SIMDCORE_BENCH_LEVEL names one (bench/peers/torch_attn.py
-// --interleave sets it, to skip the slow generic prefill).
-func attnLevels(b *testing.B, fn func(b *testing.B)) {
-	only := os.Getenv("SIMDCORE_BENCH_LEVEL")
-	for _, l := range kernel.Available() {
-		if only != "" && l.String() != only {
-			continue
-		}
-		restore, err := kernel.SetLevel(l)
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Run("level="+l.String(), fn)
-		restore()
-	}
-}
-
-func withThreads(b *testing.B, n int) {
-	old := kernel.Threads()
-	kernel.SetThreads(n)
-	b.Cleanup(func() { kernel.SetThreads(old) })
-}
-
-func reportUS(b *testing.B, cpu0 float64) {
+// reportUS reports us/op over wall time and cpu-us/op over the process's
+// CPU time since cpu0.
+func reportUS(b *testing.B, cpu0 benchutil.CPU) {
 	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N)*1e6, "us/op")
-	b.ReportMetric((processCPU()-cpu0)/float64(b.N)*1e6, "cpu-us/op")
+	b.ReportMetric(cpu0.Spent().Seconds()/float64(b.N)*1e6, "cpu-us/op")
 }
 
 func BenchmarkAttnQuery(b *testing.B) {
 	n, d := 1024, 64
-	keys := kernel.MatrixFrom(n, d, filled(n*d, 1))
-	values := kernel.MatrixFrom(n, d, filled(n*d, 2))
-	q := filled(d, 3)
+	keys := matrix(n, d, 1)
+	values := matrix(n, d, 2)
+	q := benchutil.Filled(d, 3)
 	w := make([]float32, n)
 	dst := make([]float32, d)
 	b.Run(fmt.Sprintf("n=%d/d=%d", n, d), func(b *testing.B) {
-		attnLevels(b, func(b *testing.B) {
+		eachLevel(b, func(b *testing.B) {
 			b.ReportAllocs()
-			cpu0 := processCPU()
+			cpu0 := benchutil.StartCPU()
 			for b.Loop() {
 				if err := attn.Soft(dst, w, q, keys, values, attn.Options{}); err != nil {
 					b.Fatal(err)
@@ -82,8 +60,8 @@ func BenchmarkAttnQuery(b *testing.B) {
 	// The floor: only the two streaming passes (Gemv over the keys, GemvT
 	// over the values) that Soft makes, without the softmax.
 	b.Run(fmt.Sprintf("n=%d/d=%d/part=gemv+gemvT", n, d), func(b *testing.B) {
-		attnLevels(b, func(b *testing.B) {
-			cpu0 := processCPU()
+		eachLevel(b, func(b *testing.B) {
+			cpu0 := benchutil.StartCPU()
 			for b.Loop() {
 				kernel.Gemv(w, keys, q)
 				kernel.GemvT(dst, values, w)
@@ -98,14 +76,14 @@ func BenchmarkAttnSelf(b *testing.B) {
 	withThreads(b, 1)
 	for _, T := range []int{256, 1024} {
 		d := 64
-		q := kernel.MatrixFrom(T, d, filled(T*d, 4))
-		k := kernel.MatrixFrom(T, d, filled(T*d, 5))
-		v := kernel.MatrixFrom(T, d, filled(T*d, 6))
+		q := matrix(T, d, 4)
+		k := matrix(T, d, 5)
+		v := matrix(T, d, 6)
 		dst := kernel.NewMatrix(T, d)
 		for _, causal := range []bool{false, true} {
 			b.Run(fmt.Sprintf("T=%d/d=%d/causal=%v", T, d, causal), func(b *testing.B) {
-				attnLevels(b, func(b *testing.B) {
-					cpu0 := processCPU()
+				eachLevel(b, func(b *testing.B) {
+					cpu0 := benchutil.StartCPU()
 					for b.Loop() {
 						if err := attn.SelfAttention(dst, q, k, v, attn.Options{Causal: causal}); err != nil {
 							b.Fatal(err)
@@ -136,18 +114,18 @@ func BenchmarkAttnDecode(b *testing.B) {
 			b.Fatal(err)
 		}
 		// Fill n-1 tokens by a causal prefill.
-		x := kernel.MatrixFrom(n-1, e, filled((n-1)*e, 7))
+		x := matrix(n-1, e, 7)
 		if err := m.Prefill(kernel.NewMatrix(n-1, e), x, cache, attn.Options{Causal: true}); err != nil {
 			b.Fatal(err)
 		}
-		tok := filled(e, 8)
+		tok := benchutil.Filled(e, 8)
 		dst := make([]float32, e)
 		for _, threads := range []int{1, 2} {
 			b.Run(fmt.Sprintf("n=%d/H=%d/dmodel=%d/threads=%d", n, h, e, threads), func(b *testing.B) {
 				withThreads(b, threads)
-				attnLevels(b, func(b *testing.B) {
+				eachLevel(b, func(b *testing.B) {
 					b.ReportAllocs()
-					cpu0 := processCPU()
+					cpu0 := benchutil.StartCPU()
 					for b.Loop() {
 						cache.Truncate(n - 1)
 						if err := m.Decode(dst, tok, cache, attn.Options{}); err != nil {
@@ -165,13 +143,13 @@ func BenchmarkAttnPrefill(b *testing.B) {
 	e, h := 512, 8
 	m := attnModel(b, e, h)
 	for _, T := range []int{256, 1024} {
-		x := kernel.MatrixFrom(T, e, filled(T*e, 9))
+		x := matrix(T, e, 9)
 		dst := kernel.NewMatrix(T, e)
 		for _, threads := range []int{1, 2} {
 			b.Run(fmt.Sprintf("T=%d/H=%d/dmodel=%d/causal/threads=%d", T, h, e, threads), func(b *testing.B) {
 				withThreads(b, threads)
-				attnLevels(b, func(b *testing.B) {
-					cpu0 := processCPU()
+				eachLevel(b, func(b *testing.B) {
+					cpu0 := benchutil.StartCPU()
 					for b.Loop() {
 						if err := m.Forward(dst, x, attn.Options{Causal: true}); err != nil {
 							b.Fatal(err)

@@ -25,6 +25,8 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/simdcore/simdcore/internal/benchutil"
+	"github.com/simdcore/simdcore/internal/cpuclock"
 	"github.com/simdcore/simdcore/kernel"
 	"github.com/simdcore/simdcore/rnn"
 )
@@ -37,7 +39,7 @@ const (
 // rnnClock returns the core clock measured now, or BENCHMARKS.md's
 // 4.2 GHz where there is no probe.
 func rnnClock() float64 {
-	if hz := clockHz(); hz > 0 {
+	if hz := cpuclock.Hz(); hz > 0 {
 		return hz
 	}
 	return 4.2e9
@@ -51,20 +53,16 @@ func rnnNet(b *testing.B, d, h int) *rnn.Net {
 	return n
 }
 
-func rnnInput(t, d int, seed uint32) kernel.Matrix {
-	return kernel.MatrixFrom(t, d, filled(t*d, seed))
-}
-
 // rnnBound1 returns the batch-1 bound in cycles per sequence.
 func rnnBound1(t, d, h int) float64 {
 	return float64(t) * (float64(4*h*h)/rnnL2Bytes + float64(2*d*h)/rnnFMAFlops)
 }
 
 // reportRNN reports the metrics for a bound of boundCycles per
-// iteration; cpu0 is processCPU() before the loop.
-func reportRNN(b *testing.B, t int, boundCycles, cpu0 float64) {
+// iteration; cpu0 is read before the loop.
+func reportRNN(b *testing.B, t int, boundCycles float64, cpu0 benchutil.CPU) {
 	sec := b.Elapsed().Seconds() / float64(b.N)
-	cpu := (processCPU() - cpu0) / float64(b.N)
+	cpu := cpu0.Spent().Seconds() / float64(b.N)
 	b.ReportMetric(sec*1e6, "us/seq")
 	b.ReportMetric(cpu*1e6, "cpu-us/seq")
 	b.ReportMetric(sec*1e6/float64(t), "us/step")
@@ -74,17 +72,16 @@ func reportRNN(b *testing.B, t int, boundCycles, cpu0 float64) {
 }
 
 func BenchmarkRNN(b *testing.B) {
-	defer kernel.SetThreads(kernel.Threads())
-	kernel.SetThreads(1)
+	withThreads(b, 1)
 	const T = 100
 	for _, sz := range []struct{ d, h, batch int }{{256, 256, 1}, {256, 256, 32}, {1024, 1024, 1}} {
 		name := fmt.Sprintf("D=%d_H=%d_T=%d/batch=%d", sz.d, sz.h, T, sz.batch)
 		b.Run(name, func(b *testing.B) {
 			n := rnnNet(b, sz.d, sz.h)
 			if sz.batch == 1 {
-				x := rnnInput(T, sz.d, 1)
+				x := matrix(T, sz.d, 1)
 				b.ReportAllocs()
-				cpu0 := processCPU()
+				cpu0 := benchutil.StartCPU()
 				for b.Loop() {
 					if _, err := n.Forward(x); err != nil {
 						b.Fatal(err)
@@ -95,10 +92,10 @@ func BenchmarkRNN(b *testing.B) {
 			}
 			xs := make([]kernel.Matrix, sz.batch)
 			for i := range xs {
-				xs[i] = rnnInput(T, sz.d, uint32(i+1))
+				xs[i] = matrix(T, sz.d, uint32(i+1))
 			}
 			b.ReportAllocs()
-			cpu0 := processCPU()
+			cpu0 := benchutil.StartCPU()
 			for b.Loop() {
 				if _, err := n.ForwardBatch(xs); err != nil {
 					b.Fatal(err)
@@ -117,7 +114,7 @@ func BenchmarkRNNStep(b *testing.B) {
 		b.Run(fmt.Sprintf("D=%d_H=%d", h, h), func(b *testing.B) {
 			n := rnnNet(b, h, h)
 			st := n.NewState()
-			x := filled(h, 3)
+			x := benchutil.Filled(h, 3)
 			dst := make([]float32, h)
 			b.ReportAllocs()
 			for b.Loop() {
@@ -135,14 +132,13 @@ func BenchmarkRNNStep(b *testing.B) {
 // sequence: forward, backward through time, and the weight gradients
 // summed over time by Gemm.
 func BenchmarkRNNTrain(b *testing.B) {
-	defer kernel.SetThreads(kernel.Threads())
-	kernel.SetThreads(1)
+	withThreads(b, 1)
 	const T, D, H, O = 100, 256, 256, 16
 	n, err := rnn.New(rnn.Config{Input: D, Hidden: H, Output: O, OutputActivation: rnn.Softmax}, 1)
 	if err != nil {
 		b.Fatal(err)
 	}
-	x := rnnInput(T, D, 1)
+	x := matrix(T, D, 1)
 	y := kernel.NewMatrix(T, O)
 	for t := 0; t < T; t++ {
 		y.Set(t, t%O, 1)

@@ -1,6 +1,9 @@
 package simdcore_test
 
-// End-to-end benchmarks. Names have the form
+// End-to-end benchmarks, one file per layer: bench_kernel_test.go (the
+// kernels), bench_rnn_test.go (package rnn) and bench_attn_test.go
+// (package attn). This file holds what they share beyond
+// internal/benchutil. Names have the form
 //
 //	BenchmarkDot/n=4096/level=avx512
 //
@@ -9,29 +12,32 @@ package simdcore_test
 //	go test -run '^$' -bench . -count 6 | tee new.txt
 //	benchstat -col /level new.txt
 //
-// Each family of kernels has its own bench_<family>_test.go file; this one
-// holds the shared helpers.
+// Setting SIMDCORE_BENCH_LEVEL=<level> runs only that level.
+//
+// Besides wall-time figures most benchmarks report the same over the
+// process's CPU time (cpu-GFLOP/s, cpu-ns/elem, cpu-us/op ...), which on a
+// machine shared with other jobs leaves out the time spent waiting for a
+// core, and some report per-cycle figures with the clock measured by a
+// probe right after the timed loop (internal/cpuclock; none in builds
+// without assembly).
 
 import (
 	"fmt"
 	"testing"
-	"time"
 
+	"github.com/simdcore/simdcore/internal/benchutil"
 	"github.com/simdcore/simdcore/kernel"
+)
+
+// Sinks keep the compiler from dropping the results of timed calls.
+var (
+	sinkF32 float32
+	sinkInt int
 )
 
 // eachLevel runs fn as a sub-benchmark "level=<name>" at every level this
 // CPU can run.
-func eachLevel(b *testing.B, fn func(b *testing.B)) {
-	for _, l := range kernel.Available() {
-		restore, err := kernel.SetLevel(l)
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Run("level="+l.String(), fn)
-		restore()
-	}
-}
+func eachLevel(b *testing.B, fn func(b *testing.B)) { benchutil.EachLevel(b, "level=", fn) }
 
 // bySize runs fn as "n=<size>" sub-benchmarks, each swept over levels.
 func bySize(b *testing.B, sizes []int, fn func(b *testing.B, n int)) {
@@ -42,46 +48,14 @@ func bySize(b *testing.B, sizes []int, fn func(b *testing.B, n int)) {
 	}
 }
 
-// reportFlops reports GFLOP/s for flopsPerOp floating-point operations
-// per benchmark iteration.
-func reportFlops(b *testing.B, flopsPerOp float64) {
-	b.ReportMetric(flopsPerOp*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+// withThreads sets kernel.SetThreads(n) for the rest of b and restores
+// the default (GOMAXPROCS) after it.
+func withThreads(b *testing.B, n int) {
+	kernel.SetThreads(n)
+	b.Cleanup(func() { kernel.SetThreads(0) })
 }
 
-// reportPerElem reports ns/element for n elements per iteration.
-func reportPerElem(b *testing.B, n int) {
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/elem")
+// matrix returns a deterministic r×c matrix (benchutil.Filled).
+func matrix(r, c int, seed uint32) kernel.Matrix {
+	return kernel.MatrixFrom(r, c, benchutil.Filled(r*c, seed))
 }
-
-// filled returns n deterministic values in [-1, 1).
-func filled(n int, seed uint32) []float32 {
-	x := make([]float32, n)
-	s := seed*2654435761 + 1
-	for i := range x {
-		s = s*1664525 + 1013904223
-		x[i] = float32(int32(s)) / (1 << 31)
-	}
-	return x
-}
-
-// clockHz measures the core clock with asm.SpinAdds (a chain of dependent
-// single-cycle adds): the best of a few short runs, since interruptions
-// only make a run slower.
-func clockHz() float64 {
-	if !haveClockProbe {
-		return 0
-	}
-	best := time.Duration(1 << 62)
-	const n = 1 << 18 // 8·n = 2M cycles, about half a millisecond
-	for i := 0; i < 5; i++ {
-		t := time.Now()
-		spinAdds(n)
-		if d := time.Since(t); d < best {
-			best = d
-		}
-	}
-	return 8 * n / best.Seconds()
-}
-
-// processCPUDuration is processCPU as a time.Duration.
-func processCPUDuration() time.Duration { return time.Duration(processCPU() * 1e9) }

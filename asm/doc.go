@@ -9,6 +9,9 @@
 //
 // # Generated amd64 assembly
 //
+// (The NEON kernels are generated too, by _asm/neon; both generators run
+// on go generate.)
+//
 // The amd64 kernels that share structure are written by a Go program
 // using avo (github.com/mmcloughlin/avo), in the nested module _asm
 // (_asm/amd64), so that users of simdcore never download avo; `go
@@ -43,3 +46,4 @@
 package asm
 
 //go:generate go run -C _asm ./amd64 -out ..
+//go:generate go run -C _asm ./neon

@@ -3,7 +3,7 @@
 package asm
 
 // The softmax family's NEON passes, generated with ExpNEON by
-// scripts/gen_neon_activations.py. m must be finite and, for the exp
+// asm/_asm/neon (go generate). m must be finite and, for the exp
 // passes, ≥ every element, so each exponent is ≤ 0.
 
 // ExpShiftSumNEON is Softmax's pass 2: it stores e^(src[i]−m) (as ExpNEON

@@ -5,29 +5,17 @@ package kernel
 import (
 	"fmt"
 	"runtime"
-	"syscall"
 	"testing"
-	"time"
-	"unsafe"
 
-	"github.com/simdcore/simdcore/asm"
+	"github.com/simdcore/simdcore/internal/cpuclock"
 )
 
-func threadCPUTime() time.Duration {
-	var ts syscall.Timespec
-	syscall.Syscall(syscall.SYS_CLOCK_GETTIME, 3, uintptr(unsafe.Pointer(&ts)), 0)
-	return time.Duration(ts.Nano())
-}
-
-func probeHz() float64 {
-	best := time.Duration(1 << 62)
-	for i := 0; i < 5; i++ {
-		t := time.Now()
-		asm.SpinAdds(1 << 18)
-		best = min(best, time.Since(t))
-	}
-	return 8 * (1 << 18) / best.Seconds()
-}
+// The calling thread's CPU time and the core clock, to turn a timing
+// into cycles.
+var (
+	threadCPUTime = cpuclock.ThreadCPU
+	probeHz       = cpuclock.Hz
+)
 
 // BenchmarkGemmMicro times the active level's microkernel alone on packed
 // panels that stay in L1 (or L2 for large k): the ceiling for Gemm.

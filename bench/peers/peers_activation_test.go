@@ -17,77 +17,48 @@ package peers
 //
 // Besides ns/elem (the mean) each reports best-ns/elem, the fastest of
 // batches of about 64K elements: on a machine shared with other jobs the
-// mean includes time spent preempted, the minimum hardly ever does.
+// mean includes time spent preempted, the minimum hardly ever does; and
+// cpu-ns/elem over CPU time and, with a clock probe, elem/cycle and
+// best-elem/cycle (benchutil.Elementwise).
 
 import (
 	"fmt"
 	"math"
 	"testing"
-	"time"
 
 	"github.com/chewxy/math32"
+	"github.com/simdcore/simdcore/internal/benchutil"
 	"github.com/simdcore/simdcore/kernel"
 	"github.com/viterin/vek/vek32"
 )
 
-// actData returns n deterministic values in [-8, 8).
-func actData(n int) []float32 {
-	x := vecData(n, 7)
-	for i := range x {
-		x[i] *= 8
-	}
-	return x
-}
-
-// runAct times fn over n elements per call.
-func runAct(b *testing.B, n int, fn func()) {
-	b.SetBytes(int64(8 * n))
-	reps := max(1, 1<<16/n)
-	best := time.Duration(1 << 62)
-	cpu0 := processCPU()
-	for b.Loop() {
-		t0 := time.Now()
-		for range reps {
-			fn()
-		}
-		best = min(best, time.Since(t0))
-	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n*reps), "ns/elem")
-	b.ReportMetric(float64(best.Nanoseconds())/float64(n*reps), "best-ns/elem")
-	if cpu := processCPU() - cpu0; cpu > 0 {
-		b.ReportMetric(cpu*1e9/float64(b.N)/float64(n*reps), "cpu-ns/elem")
-	}
-}
-
-// benchActivation runs the peers of one elementwise function: pure and
-// m32 are the per-element functions, vek the vek32 composition (into dst),
-// simd the kernel.
+// benchActivation runs the peers of one elementwise function over inputs
+// in [-8, 8): pure and m32 are the per-element functions, vek the vek32
+// composition (into dst), simd the kernel.
 func benchActivation(b *testing.B, pure, m32 func(float32) float32, vek, simd func(dst, src []float32)) {
 	for _, n := range vectorSizes {
 		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
-			src, dst := actData(n), make([]float32, n)
-			b.Run("impl=pure", func(b *testing.B) {
-				runAct(b, n, func() {
+			src, dst := benchutil.ActivationInput(n), make([]float32, n)
+			loop := func(f func(float32) float32) func() {
+				return func() {
 					for i, v := range src {
-						dst[i] = pure(v)
+						dst[i] = f(v)
 					}
-				})
-			})
-			b.Run("impl=math32", func(b *testing.B) {
-				runAct(b, n, func() {
-					for i, v := range src {
-						dst[i] = m32(v)
-					}
-				})
-			})
-			b.Run("impl=vek", func(b *testing.B) { runAct(b, n, func() { vek(dst, src) }) })
-			for _, l := range kernel.Available() {
-				withLevel(b, l, func(b *testing.B) {
-					runAct(b, n, func() { simd(dst, src) })
-				})
+				}
 			}
+			compare(b, []impl{
+				{"pure", loop(pure)},
+				{"math32", loop(m32)},
+				{"vek", func() { vek(dst, src) }},
+			}, func() { simd(dst, src) }, elementwise(n))
 		})
 	}
+}
+
+// elementwise returns the timing of n elements per call for compare
+// (benchutil.Elementwise).
+func elementwise(n int) func(b *testing.B, fn func()) {
+	return func(b *testing.B, fn func()) { benchutil.Elementwise(b, n, fn) }
 }
 
 func BenchmarkExp(b *testing.B) {
@@ -134,7 +105,7 @@ func BenchmarkSigmoid(b *testing.B) {
 func BenchmarkSoftmax(b *testing.B) {
 	for _, n := range []int{256, 4096, 65536} {
 		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
-			src, dst := actData(n), make([]float32, n)
+			src, dst := benchutil.ActivationInput(n), make([]float32, n)
 			loops := func(exp func(float32) float32) func() {
 				return func() {
 					m := src[0]
@@ -152,22 +123,15 @@ func BenchmarkSoftmax(b *testing.B) {
 					}
 				}
 			}
-			b.Run("impl=pure", func(b *testing.B) {
-				runAct(b, n, loops(func(v float32) float32 { return float32(math.Exp(float64(v))) }))
-			})
-			b.Run("impl=math32", func(b *testing.B) { runAct(b, n, loops(math32.Exp)) })
-			b.Run("impl=vek", func(b *testing.B) {
-				runAct(b, n, func() {
+			compare(b, []impl{
+				{"pure", loops(func(v float32) float32 { return float32(math.Exp(float64(v))) })},
+				{"math32", loops(math32.Exp)},
+				{"vek", func() {
 					vek32.SubNumber_Into(dst, src, vek32.Max(src))
 					vek32.Exp_Inplace(dst)
 					vek32.MulNumber_Inplace(dst, 1/vek32.Sum(dst))
-				})
-			})
-			for _, l := range kernel.Available() {
-				withLevel(b, l, func(b *testing.B) {
-					runAct(b, n, func() { kernel.Softmax(dst, src) })
-				})
-			}
+				}},
+			}, func() { kernel.Softmax(dst, src) }, elementwise(n))
 		})
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/simdcore/simdcore/internal/benchutil"
 	"github.com/simdcore/simdcore/kernel"
 	"github.com/viterin/vek/vek32"
 	"gonum.org/v1/gonum/blas"
@@ -24,13 +25,25 @@ import (
 // goroutines by themselves) and kernel.SetThreads(t).
 //
 // Metrics: GFLOP/s from wall time, and FLOP/cycle from the process's CPU
-// time and a clock probe (asm.SpinAdds) taken right after, which other
-// programs on a shared machine do not dilute.
+// time and a clock probe (internal/cpuclock) taken right after, which
+// other programs on a shared machine do not dilute.
 func BenchmarkGemm(b *testing.B) {
 	for _, s := range [][3]int{{64, 512, 512}, {256, 256, 256}, {1024, 1024, 1024}} {
 		m, n, k := s[0], s[1], s[2]
-		x, y := gemmFilled(m*k, 1), gemmFilled(k*n, 2)
+		x, y := benchutil.Filled(m*k, 1), benchutil.Filled(k*n, 2)
 		dst := make([]float32, m*n)
+		ga := blas32.General{Rows: m, Cols: k, Stride: k, Data: x}
+		gb := blas32.General{Rows: k, Cols: n, Stride: n, Data: y}
+		gc := blas32.General{Rows: m, Cols: n, Stride: n, Data: dst}
+		ka, kb, kc := kernel.MatrixFrom(m, k, x), kernel.MatrixFrom(k, n, y), kernel.MatrixFrom(m, n, dst)
+		var peers []impl
+		if m*n*k <= 256*256*256 {
+			peers = append(peers, impl{"pure", func() { gemmPure(dst, x, y, m, n, k) }})
+		}
+		peers = append(peers,
+			impl{"gonum", func() { blas32.Gemm(blas.NoTrans, blas.NoTrans, 1, ga, gb, 0, gc) }},
+			impl{"vek", func() { vek32.MatMul_Into(dst, x, y, k) }})
+		simd := func() { kernel.Gemm(kernel.NoTrans, kernel.NoTrans, 1, ka, kb, 0, kc) }
 		flops := 2 * float64(m) * float64(n) * float64(k)
 		b.Run(fmt.Sprintf("m=%d,n=%d,k=%d", m, n, k), func(b *testing.B) {
 			for _, th := range []int{1, 2} {
@@ -38,26 +51,7 @@ func BenchmarkGemm(b *testing.B) {
 					defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(th))
 					kernel.SetThreads(th)
 					defer kernel.SetThreads(0)
-					if m*n*k <= 256*256*256 {
-						b.Run("impl=pure", func(b *testing.B) {
-							gemmTimed(b, flops, func() { gemmPure(dst, x, y, m, n, k) })
-						})
-					}
-					b.Run("impl=gonum", func(b *testing.B) {
-						ga := blas32.General{Rows: m, Cols: k, Stride: k, Data: x}
-						gb := blas32.General{Rows: k, Cols: n, Stride: n, Data: y}
-						gc := blas32.General{Rows: m, Cols: n, Stride: n, Data: dst}
-						gemmTimed(b, flops, func() { blas32.Gemm(blas.NoTrans, blas.NoTrans, 1, ga, gb, 0, gc) })
-					})
-					b.Run("impl=vek", func(b *testing.B) {
-						gemmTimed(b, flops, func() { vek32.MatMul_Into(dst, x, y, k) })
-					})
-					for _, l := range kernel.Available() {
-						withLevel(b, l, func(b *testing.B) {
-							ka, kb, kc := kernel.MatrixFrom(m, k, x), kernel.MatrixFrom(k, n, y), kernel.MatrixFrom(m, n, dst)
-							gemmTimed(b, flops, func() { kernel.Gemm(kernel.NoTrans, kernel.NoTrans, 1, ka, kb, 0, kc) })
-						})
-					}
+					compare(b, peers, simd, func(b *testing.B, fn func()) { gemmTimed(b, flops, fn) })
 				})
 			}
 		})
@@ -80,27 +74,17 @@ func gemmPure(c, a, b []float32, m, n, k int) {
 	}
 }
 
+// gemmTimed times fn, flops floating-point operations a call, and reports
+// GFLOP/s over wall time and FLOP/cycle over the process's CPU time.
 func gemmTimed(b *testing.B, flops float64, fn func()) {
 	fn()
 	b.ResetTimer()
-	t0 := processCPU()
+	cpu := benchutil.StartCPU()
 	for i := 0; i < b.N; i++ {
 		fn()
 	}
-	spent := processCPU() - t0
+	spent := cpu.Spent()
 	b.StopTimer()
-	b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-	if hz := clockHz(); hz > 0 && spent > 0 {
-		b.ReportMetric(flops*float64(b.N)/spent/hz, "FLOP/cycle")
-	}
-}
-
-func gemmFilled(n int, seed uint32) []float32 {
-	x := make([]float32, n)
-	s := seed*2654435761 + 1
-	for i := range x {
-		s = s*1664525 + 1013904223
-		x[i] = float32(int32(s)) / (1 << 31)
-	}
-	return x
+	benchutil.ReportFlops(b, flops)
+	benchutil.ReportFLOPPerCycle(b, flops, spent)
 }

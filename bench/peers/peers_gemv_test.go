@@ -1,14 +1,13 @@
-//go:build (amd64 || arm64) && !purego && !noasm
-
 package peers
 
 import (
 	"flag"
 	"fmt"
-	"runtime"
 	"strings"
 	"testing"
 
+	"github.com/simdcore/simdcore/internal/benchutil"
+	"github.com/simdcore/simdcore/internal/cpuclock"
 	"github.com/simdcore/simdcore/kernel"
 	"github.com/viterin/vek/vek32"
 	"gonum.org/v1/gonum/blas"
@@ -31,85 +30,55 @@ var gemvPeerSizes = []int{64, 256, 1024, 4096}
 
 // gemvData returns a deterministic n×n matrix, x and dst.
 func gemvData(n int) (a, x, dst []float32) {
-	a, x = make([]float32, n*n), make([]float32, n)
-	s := uint32(12345)
-	next := func() float32 {
-		s = s*1664525 + 1013904223
-		return float32(int32(s)) / (1 << 31)
-	}
-	for i := range a {
-		a[i] = next()
-	}
-	for i := range x {
-		x[i] = next()
-	}
-	return a, x, make([]float32, n)
+	return benchutil.Filled(n*n, 1), benchutil.Filled(n, 2), make([]float32, n)
 }
 
-// gemvPure is the plain Go loop a user would write.
-func gemvPure(dst, a, x []float32, n int) {
-	for i := 0; i < n; i++ {
-		row := a[i*n : i*n+n]
-		var s float32
-		for j, v := range row {
-			s += v * x[j]
+// gemvPeers returns Gemv's peers for dst = a·x, a n×n.
+func gemvPeers(n int, a, x, dst []float32) []impl {
+	ga := blas32.General{Rows: n, Cols: n, Stride: n, Data: a}
+	gx := blas32.Vector{N: n, Inc: 1, Data: x}
+	gy := blas32.Vector{N: n, Inc: 1, Data: dst}
+	return []impl{
+		{"pure", func() {
+			for i := range n {
+				var s float32
+				for j, v := range a[i*n : i*n+n] {
+					s += v * x[j]
+				}
+				dst[i] = s
+			}
+		}},
+		{"gonum", func() { blas32.Gemv(blas.NoTrans, 1, ga, gx, 0, gy) }},
+		{"vek", func() { vek32.MatMul_Into(dst, a, x, n) }},
+		{"vek-dot", func() {
+			for i := range dst {
+				dst[i] = vek32.Dot(a[i*n:i*n+n], x)
+			}
+		}},
+	}
+}
+
+// gemvTimed returns the timing of an n×n product for compare: GFLOP/s
+// (2·n² flops per call) over wall time and over CPU time (cpu-GFLOP/s),
+// and the matrix bytes.
+func gemvTimed(n int) func(b *testing.B, fn func()) {
+	return func(b *testing.B, fn func()) {
+		b.SetBytes(int64(4 * n * n))
+		cpu := benchutil.StartCPU()
+		for b.Loop() {
+			fn()
 		}
-		dst[i] = s
-	}
-}
-
-// gemvBench runs fn b.N times and reports GFLOP/s (2·n² flops per call)
-// over wall time and over CPU time (cpu-GFLOP/s), and the matrix bytes.
-func gemvBench(b *testing.B, n int, fn func()) {
-	b.SetBytes(int64(4 * n * n))
-	cpu0 := processCPU()
-	for b.Loop() {
-		fn()
-	}
-	flops := 2 * float64(n) * float64(n) * float64(b.N)
-	b.ReportMetric(flops/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-	if cpu := processCPU() - cpu0; cpu > 0 {
-		b.ReportMetric(flops/cpu/1e9, "cpu-GFLOP/s")
+		benchutil.ReportFlops(b, 2*float64(n)*float64(n))
+		cpu.ReportFlops(b, 2*float64(n)*float64(n))
 	}
 }
 
 func BenchmarkGemv(b *testing.B) {
 	for _, n := range gemvPeerSizes {
 		a, x, dst := gemvData(n)
+		m := kernel.MatrixFrom(n, n, a)
 		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
-			b.Run("impl=pure", func(b *testing.B) {
-				gemvBench(b, n, func() {
-					gemvPure(dst, a, x, n)
-				})
-			})
-			b.Run("impl=gonum", func(b *testing.B) {
-				ga := blas32.General{Rows: n, Cols: n, Stride: n, Data: a}
-				gx := blas32.Vector{N: n, Inc: 1, Data: x}
-				gy := blas32.Vector{N: n, Inc: 1, Data: dst}
-				gemvBench(b, n, func() {
-					blas32.Gemv(blas.NoTrans, 1, ga, gx, 0, gy)
-				})
-			})
-			b.Run("impl=vek", func(b *testing.B) {
-				gemvBench(b, n, func() {
-					vek32.MatMul_Into(dst, a, x, n)
-				})
-			})
-			b.Run("impl=vek-dot", func(b *testing.B) {
-				gemvBench(b, n, func() {
-					for i := range dst {
-						dst[i] = vek32.Dot(a[i*n:i*n+n], x)
-					}
-				})
-			})
-			m := kernel.MatrixFrom(n, n, a)
-			for _, l := range kernel.Available() {
-				withLevel(b, l, func(b *testing.B) {
-					gemvBench(b, n, func() {
-						kernel.Gemv(dst, m, x)
-					})
-				})
-			}
+			compare(b, gemvPeers(n, a, x, dst), func() { kernel.Gemv(dst, m, x) }, gemvTimed(n))
 		})
 	}
 }
@@ -119,34 +88,23 @@ func BenchmarkGemv(b *testing.B) {
 func BenchmarkGemvT(b *testing.B) {
 	for _, n := range []int{256, 1024} {
 		a, x, dst := gemvData(n)
+		m := kernel.MatrixFrom(n, n, a)
+		ga := blas32.General{Rows: n, Cols: n, Stride: n, Data: a}
+		gx := blas32.Vector{N: n, Inc: 1, Data: x}
+		gy := blas32.Vector{N: n, Inc: 1, Data: dst}
 		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
-			b.Run("impl=pure", func(b *testing.B) {
-				gemvBench(b, n, func() {
+			compare(b, []impl{
+				{"pure", func() {
 					clear(dst)
-					for i := 0; i < n; i++ {
+					for i := range n {
 						xi := x[i]
 						for j, v := range a[i*n : i*n+n] {
 							dst[j] += v * xi
 						}
 					}
-				})
-			})
-			b.Run("impl=gonum", func(b *testing.B) {
-				ga := blas32.General{Rows: n, Cols: n, Stride: n, Data: a}
-				gx := blas32.Vector{N: n, Inc: 1, Data: x}
-				gy := blas32.Vector{N: n, Inc: 1, Data: dst}
-				gemvBench(b, n, func() {
-					blas32.Gemv(blas.Trans, 1, ga, gx, 0, gy)
-				})
-			})
-			m := kernel.MatrixFrom(n, n, a)
-			for _, l := range kernel.Available() {
-				withLevel(b, l, func(b *testing.B) {
-					gemvBench(b, n, func() {
-						kernel.GemvT(dst, m, x)
-					})
-				})
-			}
+				}},
+				{"gonum", func() { blas32.Gemv(blas.Trans, 1, ga, gx, 0, gy) }},
+			}, func() { kernel.GemvT(dst, m, x) }, gemvTimed(n))
 		})
 	}
 }
@@ -163,17 +121,12 @@ var gemvBest = flag.Bool("gemvbest", false, "print TestGemvBestOf's table")
 //
 //	cd bench/peers && go test -run GemvBestOf -gemvbest -v
 func TestGemvBestOf(t *testing.T) {
-	if !*gemvBest {
-		t.Skip("run with -gemvbest")
-	}
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
+	bestOfTable(t, *gemvBest, "gemvbest")
 	var out strings.Builder
 	fmt.Fprintf(&out, "| kernel | n | impl | ns | GFLOP/s | FLOP/cycle | matrix B/cycle | vs vek | of stream | GHz |\n|---|---|---|---|---|---|---|---|---|---|\n")
-	type impl struct {
-		name  string
+	type levelImpl struct {
+		impl
 		level kernel.Level
-		fn    func()
 	}
 	top := kernel.Active()
 	for _, kern := range []string{"Gemv", "GemvT", "GemvAdd"} {
@@ -187,22 +140,18 @@ func TestGemvBestOf(t *testing.T) {
 			ga := blas32.General{Rows: n, Cols: n, Stride: n, Data: a}
 			gx := blas32.Vector{N: n, Inc: 1, Data: x}
 			gy := blas32.Vector{N: n, Inc: 1, Data: dst}
-			impls := []impl{{"stream", top, func() { sinkF32 += kernel.Sum(a) }}}
+			peers := []impl{{"stream", func() { sinkF32 += kernel.Sum(a) }}}
 			switch kern {
 			case "Gemv":
-				impls = append(impls,
-					impl{"pure", top, func() { gemvPure(dst, a, x, n) }},
-					impl{"gonum", top, func() { blas32.Gemv(blas.NoTrans, 1, ga, gx, 0, gy) }},
-					impl{"vek", top, func() { vek32.MatMul_Into(dst, a, x, n) }},
-					impl{"vek-dot", top, func() {
-						for i := range dst {
-							dst[i] = vek32.Dot(a[i*n:i*n+n], x)
-						}
-					}})
+				peers = append(peers, gemvPeers(n, a, x, dst)...)
 			case "GemvT":
-				impls = append(impls, impl{"gonum", top, func() { blas32.Gemv(blas.Trans, 1, ga, gx, 0, gy) }})
+				peers = append(peers, impl{"gonum", func() { blas32.Gemv(blas.Trans, 1, ga, gx, 0, gy) }})
 			case "GemvAdd":
-				impls = append(impls, impl{"gonum", top, func() { blas32.Gemv(blas.NoTrans, 1, ga, gx, 1, gy) }})
+				peers = append(peers, impl{"gonum", func() { blas32.Gemv(blas.NoTrans, 1, ga, gx, 1, gy) }})
+			}
+			var impls []levelImpl
+			for _, p := range peers {
+				impls = append(impls, levelImpl{p, top})
 			}
 			for _, l := range kernel.Available() {
 				var fn func()
@@ -214,7 +163,7 @@ func TestGemvBestOf(t *testing.T) {
 				case "GemvAdd":
 					fn = func() { kernel.GemvAdd(dst, m, x) }
 				}
-				impls = append(impls, impl{"simdcore-" + l.String(), l, fn})
+				impls = append(impls, levelImpl{impl{"simdcore-" + l.String(), fn}, l})
 			}
 			// Repeats of about 16 µs (64², 256²) up to one call (1024²,
 			// 4096²), so that some run undisturbed; the best of eight
@@ -227,17 +176,17 @@ func TestGemvBestOf(t *testing.T) {
 			for i := range best {
 				best[i] = 1e18
 			}
-			g := clockGHz()
+			g := cpuclock.GHz()
 			for range 8 {
 				for i, im := range impls {
 					restore, err := kernel.SetLevel(im.level)
 					if err != nil {
 						t.Fatal(err)
 					}
-					best[i] = min(best[i], bestOf(reps, inner, im.fn))
+					best[i] = min(best[i], benchutil.BestOf(reps, inner, im.fn))
 					restore()
 				}
-				g = max(g, clockGHz())
+				g = max(g, cpuclock.GHz())
 			}
 			var vek, stream float64
 			for i, im := range impls {

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/chewxy/math32"
+	"github.com/simdcore/simdcore/internal/benchutil"
 	"github.com/simdcore/simdcore/kernel"
 	"github.com/viterin/vek/vek32"
 	"gonum.org/v1/gonum/blas/blas32"
@@ -18,12 +19,22 @@ var (
 	_ = kernel.Dot
 )
 
-// withLevel runs fn as a sub-benchmark at kernel level l, if this CPU has it.
-func withLevel(b *testing.B, l kernel.Level, fn func(b *testing.B)) {
-	restore, err := kernel.SetLevel(l)
-	if err != nil {
-		return
+// sinkF32 keeps the compiler from dropping the results of timed calls.
+var sinkF32 float32
+
+// impl is one implementation of the operation a benchmark compares: one
+// call of fn does the operation once.
+type impl struct {
+	name string
+	fn   func()
+}
+
+// compare runs each of peers as the sub-benchmark "impl=<name>", then simd
+// as "impl=simdcore-<level>" at each kernel level this CPU can run, each
+// timed and reported by timed.
+func compare(b *testing.B, peers []impl, simd func(), timed func(b *testing.B, fn func())) {
+	for _, p := range peers {
+		b.Run("impl="+p.name, func(b *testing.B) { timed(b, p.fn) })
 	}
-	defer restore()
-	b.Run("impl=simdcore-"+l.String(), fn)
+	benchutil.EachLevel(b, "impl=simdcore-", func(b *testing.B) { timed(b, simd) })
 }

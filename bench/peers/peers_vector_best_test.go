@@ -1,5 +1,3 @@
-//go:build (amd64 || arm64) && !purego && !noasm
-
 package peers
 
 import (
@@ -8,36 +6,28 @@ import (
 	"runtime"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/simdcore/simdcore/internal/benchutil"
+	"github.com/simdcore/simdcore/internal/cpuclock"
 	"github.com/simdcore/simdcore/kernel"
-	"github.com/viterin/vek/vek32"
-	"gonum.org/v1/gonum/blas/blas32"
 )
 
 var vectorBest = flag.Bool("vectorbest", false, "print TestVectorBestOf's table")
 
-// bestOf returns the fastest of reps timings of inner calls of fn, per
-// call, in ns. On a machine shared with other jobs the fastest repeat is
-// the one least disturbed, so it estimates the quiet-machine time far
-// better than a mean or median.
-func bestOf(reps, inner int, fn func()) float64 {
-	for range inner { // warm up: page in, fill the caches and the TLB
-		fn()
+// bestOfTable starts a test that prints a best-of table: it skips t
+// unless enabled (the test's flag, named flag, was given) and the build
+// has a clock probe, and locks the goroutine to its thread for the rest
+// of t.
+func bestOfTable(t *testing.T, enabled bool, flag string) {
+	if !enabled {
+		t.Skip("run with -" + flag)
 	}
-	best := 1e18
-	for range reps {
-		t0 := time.Now()
-		for range inner {
-			fn()
-		}
-		best = min(best, float64(time.Since(t0).Nanoseconds())/float64(inner))
+	if !cpuclock.HasProbe {
+		t.Skip("no clock probe in this build")
 	}
-	return best
+	runtime.LockOSThread()
+	t.Cleanup(runtime.UnlockOSThread)
 }
-
-// clockGHz is clockHz in GHz.
-func clockGHz() float64 { return clockHz() / 1e9 }
 
 // TestVectorBestOf prints, with -vectorbest, Dot and Axpy against the
 // peers as best-of-N timings (the implementations measured round-robin)
@@ -45,48 +35,18 @@ func clockGHz() float64 { return clockHz() / 1e9 }
 //
 //	cd bench/peers && go test -run VectorBestOf -vectorbest -v
 func TestVectorBestOf(t *testing.T) {
-	if !*vectorBest {
-		t.Skip("run with -vectorbest")
-	}
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
+	bestOfTable(t, *vectorBest, "vectorbest")
 	var out strings.Builder
 	fmt.Fprintf(&out, "| kernel | n | impl | ns | FLOP/cycle | elem/cycle | GHz |\n|---|---|---|---|---|---|---|\n")
 	for _, kern := range []string{"Dot", "Axpy"} {
 		for _, n := range vectorSizes {
-			x, y, tmp := vecData(n, 1), vecData(n, 2), make([]float32, n)
-			gx := blas32.Vector{N: n, Inc: 1, Data: x}
-			gy := blas32.Vector{N: n, Inc: 1, Data: y}
-			type impl struct {
-				name string
-				fn   func()
-			}
+			x, y, tmp := benchutil.Filled(n, 1), benchutil.Filled(n, 2), make([]float32, n)
 			var impls []impl
-			if kern == "Dot" {
-				impls = []impl{
-					{"pure", func() {
-						var s float32
-						for i := range x {
-							s += x[i] * y[i]
-						}
-						sinkF32 += s
-					}},
-					{"gonum", func() { sinkF32 += blas32.Dot(gx, gy) }},
-					{"vek", func() { sinkF32 += vek32.Dot(x, y) }},
-					{"simdcore", func() { sinkF32 += kernel.Dot(x, y) }},
-				}
-			} else {
-				const alpha = 1e-6
-				impls = []impl{
-					{"pure", func() {
-						for i := range x {
-							y[i] += alpha * x[i]
-						}
-					}},
-					{"gonum", func() { blas32.Axpy(alpha, gx, gy) }},
-					{"vek", func() { vek32.MulNumber_Into(tmp, x, alpha); vek32.Add_Inplace(y, tmp) }},
-					{"simdcore", func() { kernel.Axpy(alpha, x, y) }},
-				}
+			switch kern {
+			case "Dot":
+				impls = append(dotPeers(x, y), impl{"simdcore", func() { sinkF32 += kernel.Dot(x, y) }})
+			case "Axpy":
+				impls = append(axpyPeers(x, y, tmp), impl{"simdcore", func() { kernel.Axpy(axpyAlpha, x, y) }})
 			}
 			inner, reps := max(1, 400000/n), 40
 			if n >= 1<<20 {
@@ -118,9 +78,9 @@ func TestVectorBestOf(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					g0 := clockGHz()
-					ns := bestOf(1, inner, r.fn)
-					g := max(g0, clockGHz())
+					g0 := cpuclock.GHz()
+					ns := benchutil.BestOf(1, inner, r.fn)
+					g := max(g0, cpuclock.GHz())
 					restore()
 					if ns*g < r.best*r.ghz || r.best == 1e18 {
 						r.best, r.ghz = ns, g

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/klauspost/cpuid/v2"
+	"github.com/simdcore/simdcore/internal/benchutil"
+	"github.com/simdcore/simdcore/internal/cpuclock"
 	"github.com/simdcore/simdcore/kernel"
 )
 
@@ -31,15 +33,8 @@ type benchCase struct {
 	sizeLabel func(n int) string
 }
 
-func vec(n int, seed uint32) []float32 {
-	x := make([]float32, n)
-	s := seed*2654435761 + 1
-	for i := range x {
-		s = s*1664525 + 1013904223
-		x[i] = float32(int32(s)) / (1 << 31)
-	}
-	return x
-}
+// vec returns n deterministic values in [-1, 1), a sequence per seed.
+var vec = benchutil.Filled
 
 func plain(n int) string  { return fmt.Sprintf("n=%d", n) }
 func square(n int) string { return fmt.Sprintf("%dx%d", n, n) }
@@ -276,7 +271,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 			jobs = append(jobs, job{c, n})
 		}
 	}
-	ghz := clockGHz()
+	ghz := cpuclock.GHz() // 0 without a clock probe: no bound then
 	var results []benchResult
 	total, done := len(jobs)*len(levels), 0
 	for _, j := range jobs {
@@ -321,8 +316,9 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	return printBench(stdout, results, ghz)
 }
 
-// measure returns the best ns/op of three batches that each last at
-// least minTime. The best, not the mean: interference only slows a run.
+// measure returns the best ns/op of three batches of calls that each last
+// at least minTime/4 (benchutil.BestOf). The best, not the mean:
+// interference only slows a run.
 func measure(op func(), minTime time.Duration) float64 {
 	op() // warm caches and page in operands
 	iters := 1
@@ -336,25 +332,28 @@ func measure(op func(), minTime time.Duration) float64 {
 		}
 		iters *= 2
 	}
-	best := math.Inf(1)
-	for range 3 {
-		t := time.Now()
-		for range iters {
-			op()
-		}
-		best = min(best, float64(time.Since(t).Nanoseconds())/float64(iters))
-	}
-	return best
+	return benchutil.BestOf(3, iters, op)
 }
 
-// boundNs is the least time a call can take by a simple model of one
-// core, after DESIGN §6 and probes on this project's machines: per cycle,
-// two vector loads and one vector store at the widest available level's
-// width W (64 bytes with AVX-512, 32 with AVX2, 16 otherwise), L2 at W
-// bytes (32 B/cycle measured on Zen 4, 64 on Zen 5),
-// L3 about 97 GB/s, DRAM about 26 GB/s, and two FMA pipes (W/2 FLOP/cycle).
-// Cores that split 512-bit operations in two (Zen 4) reach only half the
-// AVX-512 compute and L1 figures, so their fractions read low.
+// boundNs is the least time, in ns, a call can take by a simple model of
+// one core, given the bytes it loads and stores, its working set (set,
+// bytes), its floating-point operations and the clock (GHz). W is the
+// vector width of the widest level this CPU runs: 64 bytes with AVX-512,
+// 32 with AVX2, 16 otherwise. The memory time depends on the smallest
+// cache the working set fits in (sizes from cpuid, else 32 KiB, 512 KiB,
+// 8 MiB):
+//
+//   - L1: two W-byte loads and one W-byte store per cycle, so
+//     max(load/2W, store/W) cycles;
+//   - L2: W bytes per cycle, loads and stores together (measured: 32 B
+//     on Zen 4, 64 on Zen 5);
+//   - L3: 97 GB/s; beyond it, DRAM: 26 GB/s (measured on this project's
+//     machines).
+//
+// The compute time is flops at W/2 FLOP per cycle, and the bound is the
+// larger of the two. Cores that split 512-bit operations in two (Zen 4)
+// reach only half the AVX-512 compute and L1 figures, so their fractions
+// read low.
 func boundNs(load, store, set, flops, ghz float64) float64 {
 	l1, l2, l3 := float64(cpuid.CPU.Cache.L1D), float64(cpuid.CPU.Cache.L2), float64(cpuid.CPU.Cache.L3)
 	if l1 <= 0 {

@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/klauspost/cpuid/v2"
+	"github.com/simdcore/simdcore/internal/cpuclock"
 	"github.com/simdcore/simdcore/kernel"
 )
 
@@ -26,7 +27,7 @@ func cmdInfo(args []string, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "CPU:       %s, %d logical cores, GOMAXPROCS %d\n", brand, runtime.NumCPU(), runtime.GOMAXPROCS(0))
 	fmt.Fprintf(stdout, "Caches:    L1d %s, L2 %s, L3 %s\n", size(c.Cache.L1D), size(c.Cache.L2), size(c.Cache.L3))
 	fmt.Fprintf(stdout, "Features:  %s\n", strings.Join(relevantFeatures(), " "))
-	if ghz := clockGHz(); ghz > 0 {
+	if ghz := cpuclock.GHz(); ghz > 0 {
 		fmt.Fprintf(stdout, "Clock:     %.2f GHz now (measured)\n", ghz)
 	}
 	levels := kernel.Available()

@@ -1,6 +1,7 @@
 // Package kerneltest holds the test machinery shared by simdcore's kernel
 // tests: level sweeps, guard pages, NaN guard bands, ULP distances, and
-// the size and offset sweeps of DESIGN §5.
+// the size and offset sweeps (lengths 0..300 and a few large ones, at
+// element offsets 0..15) that every kernel runs through.
 package kerneltest
 
 import (
@@ -124,7 +125,8 @@ func ULPSize(v float64) float64 {
 // Eps is float32's unit roundoff, 2^-24 (half the machine epsilon 2^-23).
 const Eps = 0x1p-24
 
-// ReductionBound is DESIGN §2's error bound for a float32 reduction of n
+// ReductionBound is the error bound of the reduction kernels' contract
+// (docs/ARCHITECTURE.md, "The kernel contract") for a float32 reduction of n
 // terms whose magnitudes sum to absSum: (n+1)·eps·Σ|terms| for the n
 // roundings of the sum and the products, plus, since products and partial
 // sums may fall among the subnormals where rounding error is absolute

@@ -3,13 +3,15 @@
 //
 //	WORD $0x4e20d400 // fadd v0.4s, v0.4s, v0.4s
 //
-// Its test reads every WORD line of the arm64 assembly files and checks
-// that the number is the encoding of the instruction in the comment, so a
-// comment can never disagree with the code it documents. Run
+// The NEON generator (asm/_asm/neon) calls Word for every instruction
+// Go's assembler lacks. The package's test reads every WORD line of the
+// arm64 assembly files and checks that the number is the encoding of the
+// instruction in the comment, so a comment can never disagree with the
+// code it documents. For a hand-written kernel, run
 //
 //	go run ./internal/neonasm/cmd/neonword 'fadd v0.4s, v1.4s, v2.4s'
 //
-// to print the WORD line for an instruction.
+// to print the WORD line of an instruction.
 //
 // Only the forms the kernels use are supported: single-precision and
 // 32-bit-lane vectors (.4s, .2s for pairwise scalars), byte vectors for
@@ -184,6 +186,17 @@ func Encode(text string) (uint32, error) {
 		return 0, fmt.Errorf("%s: %w", text, err)
 	}
 	return w, nil
+}
+
+// Word returns the Go assembler directive that emits one instruction in
+// Arm syntax, "WORD $0x4e22d420" for "fadd v0.4s, v1.4s, v2.4s", without
+// the comment that should follow it.
+func Word(text string) (string, error) {
+	w, err := Encode(text)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("WORD $0x%08x", w), nil
 }
 
 func kinds(ops []operand) string {

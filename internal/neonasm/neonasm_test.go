@@ -60,6 +60,18 @@ func TestKnown(t *testing.T) {
 	}
 }
 
+func TestWord(t *testing.T) {
+	for _, k := range known {
+		got, err := Word(k.text)
+		if want := fmt.Sprintf("WORD $0x%08x", k.word); err != nil || got != want {
+			t.Errorf("Word(%q) = %q, %v; want %q", k.text, got, err, want)
+		}
+	}
+	if w, err := Word("frob v0.4s, v1.4s, v2.4s"); err == nil {
+		t.Errorf("Word of an unknown instruction = %q, want an error", w)
+	}
+}
+
 var wordLine = regexp.MustCompile(`^\s*WORD\s+\$(0x[0-9a-fA-F]+)\s*//\s*(.*?)\s*$`)
 
 // words returns every WORD line of the arm64 assembly files in asm/.

@@ -2,9 +2,9 @@
 
 #include "textflag.h"
 
-// func SpinAdds(n int) int
+// func Spin(n int) int
 // Requires: nothing beyond arm64. A clock probe, not a kernel.
-TEXT ·SpinAdds(SB), NOSPLIT, $0-16
+TEXT ·Spin(SB), NOSPLIT, $0-16
 	MOVD n+0(FP), R1
 	MOVD $0, R0
 	CMP  $0, R1

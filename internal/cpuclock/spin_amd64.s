@@ -2,9 +2,9 @@
 
 #include "textflag.h"
 
-// func SpinAdds(n int) int
+// func Spin(n int) int
 // Requires: nothing beyond amd64. A clock probe, not a kernel.
-TEXT ·SpinAdds(SB), NOSPLIT, $0-16
+TEXT ·Spin(SB), NOSPLIT, $0-16
 	MOVQ n+0(FP), CX
 	XORQ AX, AX
 	TESTQ CX, CX

@@ -1,0 +1,24 @@
+package benchutil
+
+// Filled returns n deterministic values in [-1, 1), a different sequence
+// for each seed (a linear congruential generator's high bits).
+func Filled(n int, seed uint32) []float32 {
+	x := make([]float32, n)
+	s := seed*2654435761 + 1
+	for i := range x {
+		s = s*1664525 + 1013904223
+		x[i] = float32(int32(s)) / (1 << 31)
+	}
+	return x
+}
+
+// ActivationInput returns n deterministic values in [-8, 8), the input of
+// the exp-family benchmarks: every code path of those kernels runs and
+// nothing saturates.
+func ActivationInput(n int) []float32 {
+	x := Filled(n, 7)
+	for i := range x {
+		x[i] *= 8
+	}
+	return x
+}
