@@ -72,6 +72,7 @@ const (
 // masks are the opmasks of the tail's vectors.
 var masks = []OpmaskPhysical{K1, K4}
 
+// off is the byte offset of vector i of the group.
 func (io *vio) off(i int) int { return (io.first + i) * io.s.bytes }
 
 // mem is vector i of the input as a memory operand.

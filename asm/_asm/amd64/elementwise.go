@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-
 	"slices"
 
 	"github.com/mmcloughlin/avo/attr"
@@ -15,8 +14,13 @@ import (
 // one element of the output, independently for every index. The skeleton
 // (gen.elementwise) owns the loops: four vectors per iteration, then one
 // vector at a time, then the tail (one element at a time at AVX2, so no
-// memory past the slices is touched; one K1-masked vector at AVX-512).
-// Each vector's loads precede its store, so the output may be an input.
+// memory past the slices is touched (VMASKMOVPS would do on hardware,
+// but a masked store is slow on AMD and qemu faults on masked-off lanes);
+// one K1-masked vector at AVX-512). The main loop stores each vector
+// before it loads the next (interleaving the stores with the loads
+// measured 7% faster than four loads, then four stores, for Add, and 19%
+// for Axpy on Zen 5); each vector's loads precede its store, so the
+// output may be an input (in place).
 type elementwise struct {
 	name string // Add: the symbols are AddAVX2 and AddAVX512
 	sig  string // the Go signature

@@ -166,7 +166,7 @@ func (g *gen) bigLanes(pre string, xs []VecPhysical, t0, t1 VecPhysical, flag GP
 	g.VMOVMSKPS(t0, flag)
 }
 
-// expAVX2 are Exp's constants at AVX2: one, the shifter and the clamp
+// expAVX2Consts are Exp's constants at AVX2: one, the shifter and the clamp
 // bounds in Y12..Y15, the rest memory operands.
 func (g *gen) expAVX2Consts() expConsts {
 	return expConsts{

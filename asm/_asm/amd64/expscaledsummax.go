@@ -140,6 +140,7 @@ func (g *gen) expScaledSumMaxHead(s isa) {
 	g.SignatureExpr("func(dst, src []float32, k int32, lo, hi float32, flags int32) (sum, max, ymax, c float32, done int)")
 }
 
+// expScaledSumMax emits ExpScaledSumMax for s.
 func (g *gen) expScaledSumMax(s isa) {
 	if s.masked {
 		g.expScaledSumMax512()

@@ -29,6 +29,7 @@ type reduction struct {
 	op func(g *gen, m mode, acc VecPhysical, ins []Op)
 }
 
+// dot: Σ x[i]·y[i] for i < len(x), by FMA (len(y) ≥ len(x)).
 var dot = reduction{
 	name: "Dot", sig: "func(x, y []float32) float32",
 	prologue: func(g *gen) {
@@ -46,6 +47,7 @@ var dot = reduction{
 	},
 }
 
+// sum: Σ x[i].
 var sum = reduction{
 	name: "Sum", sig: "func(x []float32) float32",
 	prologue: func(g *gen) {

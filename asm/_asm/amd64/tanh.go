@@ -75,6 +75,8 @@ func tanhAt(s isa) activation {
 	return k
 }
 
+// tanhConsts512 broadcasts Tanh's constants at AVX-512 (at AVX2 they
+// are memory operands).
 func tanhConsts512(g *gen, s isa) {
 	if !s.masked {
 		return
@@ -88,6 +90,8 @@ func tanhConsts512(g *gen, s isa) {
 	}
 }
 
+// tanhBody computes the vectors of one group: two at AVX-512, three at
+// AVX2, interleaved step by step.
 func tanhBody(g *gen, s isa, st stage, io *vio) func() {
 	if s.masked {
 		c := tanhAVX512
