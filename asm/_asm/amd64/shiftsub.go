@@ -8,9 +8,10 @@ import (
 	. "github.com/mmcloughlin/avo/reg"
 )
 
-// shiftSub emits ShiftSub for s: pass 3 of kernel.LogSoftmax: dst[i] = (src[i] − m) − ls, two
-// roundings as in the generic loop, so the levels agree to the bit.
-// ExpScaledSumMax runs the same loops as its LogSoftmax second pass.
+// shiftSub emits ShiftSub for s, pass 3 of kernel.LogSoftmax:
+// dst[i] = (src[i] − m) − ls, two roundings as in the generic loop, so the
+// levels agree to the bit. ExpScaledSumMax runs the same loops as its
+// LogSoftmax second pass.
 func (g *gen) shiftSub(s isa) {
 	g.Function("ShiftSub" + s.suffix)
 	g.Attributes(attr.NOSPLIT)
