@@ -149,7 +149,7 @@ wide32:
 	VMULPS Y7, Y11, Y11
 	JMP    store32
 
-	// 1 vector(s) at a time while 8 or more elements are left.
+	// One vector at a time while 8 or more elements are left.
 loop8:
 	CMPQ        CX, $+8
 	JB          tail

@@ -112,7 +112,7 @@ loop64:
 	SUBQ        $+64, CX
 	JMP         loop64
 
-	// 1 vector(s) at a time while 16 or more elements are left.
+	// One vector at a time while 16 or more elements are left.
 loop16:
 	CMPQ        CX, $+16
 	JB          tail

@@ -279,7 +279,7 @@ wide32:
 	VMOVUPS      Y10, 96(DI)
 	JMP          next32
 
-	// 1 vector(s) at a time while 8 or more elements are left.
+	// One vector at a time while 8 or more elements are left.
 loop8:
 	CMPQ         CX, $+8
 	JB           tail

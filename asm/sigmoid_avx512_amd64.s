@@ -152,7 +152,7 @@ loop64:
 	SUBQ         $+64, CX
 	JMP          loop64
 
-	// 2 vectors while 32 or more elements are left.
+	// 2 vectors if 32 or more elements are left.
 loop32:
 	CMPQ         CX, $+32
 	JB           tail

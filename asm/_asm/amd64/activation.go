@@ -163,10 +163,13 @@ func (g *gen) activation(k activation, s isa) {
 	}
 
 	if k.step > 0 {
-		if k.stepOnce {
-			g.Comment(fmt.Sprintf("%d vectors while %d or more elements are left.", k.step, k.step*lanes))
-		} else {
-			g.Comment(fmt.Sprintf("%d vector(s) at a time while %d or more elements are left.", k.step, k.step*lanes))
+		switch {
+		case k.stepOnce:
+			g.Comment(fmt.Sprintf("%d vectors if %d or more elements are left.", k.step, k.step*lanes))
+		case k.step == 1:
+			g.Comment(fmt.Sprintf("One vector at a time while %d or more elements are left.", lanes))
+		default:
+			g.Comment(fmt.Sprintf("%d vectors at a time while %d or more elements are left.", k.step, k.step*lanes))
 		}
 		g.Label(lstep)
 		g.CMPQ(RCX, imm(k.step*lanes))
