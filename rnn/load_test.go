@@ -319,7 +319,7 @@ func TestLoadErrors(t *testing.T) {
 		}, nil, rnn.ErrFormat, `output_activation="tanh"`},
 		{"metadata num_layers", func(t *testing.T) string {
 			return rewrite(t, "rnn_relu_last", meta("num_layers", "x"), nothing)
-		}, nil, rnn.ErrFormat, "is not a size"},
+		}, nil, rnn.ErrFormat, "is not an integer ≥ 0"},
 		{"metadata fewer layers", func(t *testing.T) string {
 			return rewrite(t, "rnn_bidir_tanh", meta("num_layers", "1"), nothing)
 		}, nil, rnn.ErrFormat, "metadata num_layers=1 but the file has 2 layers"},

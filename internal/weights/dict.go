@@ -121,8 +121,8 @@ func (d *Dict) Leftovers(hint string) error {
 	return nil
 }
 
-// String returns the metadata value of key and whether it is present.
-func (d *Dict) String(key string) (string, bool) {
+// Text returns the metadata value of key and whether it is present.
+func (d *Dict) Text(key string) (string, bool) {
 	v, ok := d.meta[key]
 	return v, ok
 }

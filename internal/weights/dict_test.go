@@ -84,10 +84,10 @@ func TestDictMetadata(t *testing.T) {
 		"n": "12", "neg": "-1", "word": "two", "yes": "True", "no": "False", "maybe": "perhaps",
 		"x": "0.25", "act": "ReLU",
 	})
-	v, ok := d.String("word")
+	v, ok := d.Text("word")
 	require.True(t, ok)
 	require.Equal(t, "two", v)
-	_, ok = d.String("absent")
+	_, ok = d.Text("absent")
 	require.False(t, ok)
 
 	n, ok, err := d.Int("n", 1)
