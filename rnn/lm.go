@@ -31,8 +31,11 @@ type LM struct {
 	// one-hot input.
 	Embed kernel.Matrix
 	// Net is the recurrent network with a Vocab-wide Softmax head.
-	Net   *Net
-	vocab int
+	Net *Net
+	// Tokenizer, if not nil, turns text into the model's tokens and
+	// back; Save stores it with the model and LoadLM restores it.
+	Tokenizer Tokenizer
+	vocab     int
 }
 
 // NewLM returns a language model initialised as PyTorch would: the

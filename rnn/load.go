@@ -62,7 +62,10 @@ func Read(r io.ReaderAt, size int64, opts ...LoadOption) (*Net, error) {
 // any prefix) and a torch.nn.Linear head (Y.weight and Y.bias) producing
 // the logits, as LM.Save writes it. The vocabulary is the head's output
 // width. Options and errors are as for Load; the head's activation is
-// always softmax.
+// always softmax. The tokenizer LM.Save stored, if any, becomes the
+// LM's Tokenizer: metadata simdcore.tokenizer is "bytes" for Bytes (256
+// tokens) or "chars" for Chars, whose vocabulary, its runes in token
+// order, is simdcore.vocab.
 func LoadLM(path string, opts ...LoadOption) (*LM, error) {
 	f, err := weights.Open(path)
 	if err != nil {
@@ -121,6 +124,10 @@ func loadLM(f *weights.File, src string, opts []LoadOption) (*LM, error) {
 	if err := l.leftovers(); err != nil {
 		return nil, err
 	}
+	tok, err := l.tokenizer(p.head, vocab)
+	if err != nil {
+		return nil, err
+	}
 	if err := l.hiddenActivation(&p); err != nil {
 		return nil, err
 	}
@@ -129,7 +136,7 @@ func loadLM(f *weights.File, src string, opts []LoadOption) (*LM, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &LM{Net: n, vocab: vocab}
+	m := &LM{Net: n, Tokenizer: tok, vocab: vocab}
 	if embed != "" {
 		m.Embed = kernel.NewMatrix(vocab, p.cfg.Input)
 		if err := l.copy(Param{Rows: vocab, Cols: p.cfg.Input, Data: m.Embed.Data}, embed+".weight"); err != nil {

@@ -83,13 +83,35 @@ func (n *Net) Encode(w io.Writer, metadata map[string]string) error {
 // Save writes the language model to path as a safetensors file that
 // LoadLM reads back, with the names of a PyTorch module holding an
 // nn.Embedding "embedding" (absent for one-hot input), an nn.RNN "rnn" and
-// an nn.Linear "head", and the RNN's constructor arguments in
-// __metadata__, added to the caller's metadata (which may be nil).
+// an nn.Linear "head", and in __metadata__ the RNN's constructor
+// arguments and the Tokenizer, if any (see LoadLM for its keys), added to
+// the caller's metadata (which may be nil). The Tokenizer must be Bytes or
+// a *Chars with the model's vocabulary. The file is replaced atomically.
 func (m *LM) Save(path string, metadata map[string]string) error {
-	return weights.Save(path, tensors(m.Params(), "rnn."), mergeMetadata(metadata, ctorMetadata(m.Net.cfg)))
+	meta, err := m.metadata(metadata)
+	if err != nil {
+		return err
+	}
+	return weights.Save(path, tensors(m.Params(), "rnn."), meta)
 }
 
 // Encode writes what Save writes to w.
 func (m *LM) Encode(w io.Writer, metadata map[string]string) error {
-	return weights.Write(w, tensors(m.Params(), "rnn."), mergeMetadata(metadata, ctorMetadata(m.Net.cfg)))
+	meta, err := m.metadata(metadata)
+	if err != nil {
+		return err
+	}
+	return weights.Write(w, tensors(m.Params(), "rnn."), meta)
+}
+
+// metadata is the caller's metadata with the RNN's constructor arguments
+// and the tokenizer added.
+func (m *LM) metadata(user map[string]string) (map[string]string, error) {
+	tok, err := tokenizerMetadata(m.Tokenizer, m.vocab)
+	if err != nil {
+		return nil, err
+	}
+	own := ctorMetadata(m.Net.cfg)
+	maps.Copy(own, tok)
+	return mergeMetadata(user, own), nil
 }

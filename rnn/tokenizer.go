@@ -2,7 +2,33 @@ package rnn
 
 import "fmt"
 
-// This file holds the tokenizers of a language model.
+// This file holds the tokenizers of a language model and how LM.Save and
+// LoadLM store them in a file's metadata.
+
+// A Tokenizer turns text into a language model's tokens and back. An LM's
+// Tokenizer is saved with it by LM.Save and restored by LoadLM, so that
+// any program can load a trained model and feed it text; Bytes and *Chars
+// are the tokenizers that can be stored.
+type Tokenizer interface {
+	// Vocab returns the number of tokens; for an LM's tokenizer, the
+	// LM's Vocab.
+	Vocab() int
+	// Encode turns text into tokens; it fails on text outside the
+	// vocabulary.
+	Encode(s string) ([]int, error)
+	// Decode turns tokens back into text.
+	Decode(toks []int) string
+}
+
+// The metadata keys that store an LM's tokenizer.
+const (
+	// metaTokenizer names the tokenizer: "bytes" (Bytes) or "chars"
+	// (*Chars).
+	metaTokenizer = "simdcore.tokenizer"
+	// metaVocab holds a Chars tokenizer's vocabulary, its runes in token
+	// order.
+	metaVocab = "simdcore.vocab"
+)
 
 // Bytes is the byte-level tokenizer: each byte of the UTF-8 text is one
 // token, so the vocabulary is 256 and any text round-trips.
@@ -11,13 +37,13 @@ type Bytes struct{}
 // Vocab returns 256.
 func (Bytes) Vocab() int { return 256 }
 
-// Encode returns the bytes of s as tokens.
-func (Bytes) Encode(s string) []int {
+// Encode returns the bytes of s as tokens; it never fails.
+func (Bytes) Encode(s string) ([]int, error) {
 	out := make([]int, len(s))
 	for i := 0; i < len(s); i++ {
 		out[i] = int(s[i])
 	}
-	return out
+	return out, nil
 }
 
 // Decode turns tokens back into text; tokens outside 0..255 become
@@ -82,4 +108,49 @@ func (c *Chars) Decode(toks []int) string {
 		}
 	}
 	return string(rs)
+}
+
+// tokenizerMetadata returns the metadata that stores t, the tokenizer of
+// an LM with vocab tokens (none for a nil t).
+func tokenizerMetadata(t Tokenizer, vocab int) (map[string]string, error) {
+	if t == nil {
+		return nil, nil
+	}
+	if t.Vocab() != vocab {
+		return nil, shapeErr("LM.Save: the tokenizer has %d tokens, the model %d", t.Vocab(), vocab)
+	}
+	switch t := t.(type) {
+	case Bytes, *Bytes:
+		return map[string]string{metaTokenizer: "bytes"}, nil
+	case *Chars:
+		return map[string]string{metaTokenizer: "chars", metaVocab: string(t.runes)}, nil
+	}
+	return nil, fmt.Errorf("%w: LM.Save: a tokenizer of type %T cannot be stored (only Bytes and *Chars can)", ErrConfig, t)
+}
+
+// tokenizer reads the tokenizer stored in the metadata of a language
+// model whose head has vocab outputs; nil if none is stored.
+func (l *loader) tokenizer(head string, vocab int) (Tokenizer, error) {
+	kind, ok, err := l.Choice(metaTokenizer, "bytes", "chars")
+	if !ok {
+		return nil, err
+	}
+	if kind == 0 {
+		if vocab != 256 {
+			return nil, l.Shapef("metadata %s=bytes needs 256 tokens but the head %q has %d outputs", metaTokenizer, head+".weight", vocab)
+		}
+		return Bytes{}, nil
+	}
+	v, ok := l.Text(metaVocab)
+	if !ok {
+		return nil, l.Formatf("metadata %s=chars without %s", metaTokenizer, metaVocab)
+	}
+	c := NewChars(v)
+	if n := len([]rune(v)); c.Vocab() != n {
+		return nil, l.Formatf("metadata %s repeats a character (%d distinct of %d)", metaVocab, c.Vocab(), n)
+	}
+	if c.Vocab() != vocab {
+		return nil, l.Shapef("metadata %s has %d characters but the head %q has %d outputs", metaVocab, c.Vocab(), head+".weight", vocab)
+	}
+	return c, nil
 }
