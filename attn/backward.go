@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/simdcore/simdcore/internal/scratch"
 	"github.com/simdcore/simdcore/kernel"
 )
 
@@ -75,9 +76,9 @@ func scoresBackward(dq []float32, dK kernel.Matrix, dOut, q []float32, keys, val
 		return
 	}
 	n := keys.Rows
-	sc := getScratch(n + len(q))
-	defer putScratch(sc)
-	g, tmp := sc.buf[:n], sc.buf[n:]
+	sc := scratch.Get(n + len(q))
+	defer scratch.Put(sc)
+	g, tmp := sc.Data[:n], sc.Data[n:]
 	kernel.Gemv(g, values, dOut) // dw_j = v_j·dOut
 	d := kernel.Dot(w, g)
 	addScalar(g, -d)
@@ -149,9 +150,9 @@ func HardBackward(dq []float32, dK, dV kernel.Matrix, dOut []float32, index int,
 		return shapeErr(fn, "unknown estimator %d", est)
 	}
 	if weights == nil {
-		sc := getScratch(keys.Rows)
-		defer putScratch(sc)
-		weights = sc.buf
+		sc := scratch.Get(keys.Rows)
+		defer scratch.Put(sc)
+		weights = sc.Data
 		softWeights(weights, q, keys, &opt)
 	} else if len(weights) != keys.Rows {
 		return shapeErr(fn, "len(weights)=%d != keys.Rows=%d", len(weights), keys.Rows)
@@ -261,8 +262,8 @@ func SelfAttentionBackward(dq, dk, dv, dOut, q, k, v kernel.Matrix, opt Options)
 	}
 	c := opt.effScale(q.Cols)
 	bq := max(1, min(tq, backwardRows))
-	sc := getScratch(2 * bq * tk)
-	defer putScratch(sc)
+	sc := scratch.Get(2 * bq * tk)
+	defer scratch.Put(sc)
 	for r0 := 0; r0 < tq; r0 += bq {
 		r1 := min(r0+bq, tq)
 		nr := r1 - r0
@@ -270,13 +271,13 @@ func SelfAttentionBackward(dq, dk, dv, dOut, q, k, v kernel.Matrix, opt Options)
 		if kEnd == 0 {
 			continue
 		}
-		p := kernel.Matrix{Rows: nr, Cols: kEnd, Stride: kEnd, Data: sc.buf[:nr*kEnd]}
-		dp := kernel.Matrix{Rows: nr, Cols: kEnd, Stride: kEnd, Data: sc.buf[bq*tk : bq*tk+nr*kEnd]}
+		p := kernel.Matrix{Rows: nr, Cols: kEnd, Stride: kEnd, Data: sc.Data[:nr*kEnd]}
+		dp := kernel.Matrix{Rows: nr, Cols: kEnd, Stride: kEnd, Data: sc.Data[bq*tk : bq*tk+nr*kEnd]}
 		qb := q.Slice(r0, r1, 0, q.Cols)
 		dob := dOut.Slice(r0, r1, 0, dOut.Cols)
 		kk := k.Slice(0, kEnd, 0, k.Cols)
 		vv := v.Slice(0, kEnd, 0, v.Cols)
-		gemm(false, true, c, qb, kk, 0, p)
+		kernel.Gemm(kernel.NoTrans, kernel.Trans, c, qb, kk, 0, p)
 		for i := range nr {
 			row := p.Row(i)
 			end := opt.keyEnd(r0+i, tq, tk)
@@ -286,8 +287,8 @@ func SelfAttentionBackward(dq, dk, dv, dOut, q, k, v kernel.Matrix, opt Options)
 			softmaxInPlace(row[:end])
 			clear(row[end:])
 		}
-		gemm(false, true, 1, dob, vv, 0, dp)
-		gemm(true, false, 1, p, dob, 1, dv.Slice(0, kEnd, 0, dv.Cols))
+		kernel.Gemm(kernel.NoTrans, kernel.Trans, 1, dob, vv, 0, dp)
+		kernel.Gemm(kernel.Trans, kernel.NoTrans, 1, p, dob, 1, dv.Slice(0, kEnd, 0, dv.Cols))
 		for i := range nr {
 			pr, dr := p.Row(i), dp.Row(i)
 			d := kernel.Dot(pr, dr)
@@ -295,8 +296,8 @@ func SelfAttentionBackward(dq, dk, dv, dOut, q, k, v kernel.Matrix, opt Options)
 			kernel.Mul(dr, dr, pr)
 		}
 		if q.Cols > 0 {
-			gemm(false, false, c, dp, kk, 1, dq.Slice(r0, r1, 0, dq.Cols))
-			gemm(true, false, c, dp, qb, 1, dk.Slice(0, kEnd, 0, dk.Cols))
+			kernel.Gemm(kernel.NoTrans, kernel.NoTrans, c, dp, kk, 1, dq.Slice(r0, r1, 0, dq.Cols))
+			kernel.Gemm(kernel.Trans, kernel.NoTrans, c, dp, qb, 1, dk.Slice(0, kEnd, 0, dk.Cols))
 		}
 	}
 	return nil
@@ -380,9 +381,9 @@ func (m *MultiHead) Backward(g *MultiHeadGrads, dx, dy, x kernel.Matrix, opt Opt
 		if !parallel {
 			return SelfAttention(head(ctx, 0, h), head(qkv, 0, h), head(qkv, 1, h), head(qkv, 2, h), opt)
 		}
-		sc := getScratch(t * dh)
-		defer putScratch(sc)
-		tmp := kernel.MatrixFrom(t, dh, sc.buf)
+		sc := scratch.Get(t * dh)
+		defer scratch.Put(sc)
+		tmp := kernel.MatrixFrom(t, dh, sc.Data)
 		if err := SelfAttention(tmp, head(qkv, 0, h), head(qkv, 1, h), head(qkv, 2, h), opt); err != nil {
 			return err
 		}
@@ -393,14 +394,14 @@ func (m *MultiHead) Backward(g *MultiHeadGrads, dx, dy, x kernel.Matrix, opt Opt
 		return err
 	}
 	// Output projection: y = ctx·Woᵀ + bo.
-	gemm(true, false, 1, dy, ctx, 1, g.OutProj)
+	kernel.Gemm(kernel.Trans, kernel.NoTrans, 1, dy, ctx, 1, g.OutProj)
 	if g.OutBias != nil {
 		for i := 0; i < t; i++ {
 			kernel.Add(g.OutBias, g.OutBias, dy.Row(i))
 		}
 	}
 	dctx := kernel.NewMatrix(t, e)
-	gemm(false, false, 1, dy, m.OutProj, 0, dctx)
+	kernel.Gemm(kernel.NoTrans, kernel.NoTrans, 1, dy, m.OutProj, 0, dctx)
 	// Attention, head by head, into the gradient of qkv.
 	dqkv := kernel.NewMatrix(t, 3*e)
 	err = forHeads(m.Heads, work, func(h int, parallel bool) error {
@@ -408,12 +409,12 @@ func (m *MultiHead) Backward(g *MultiHeadGrads, dx, dy, x kernel.Matrix, opt Opt
 			return SelfAttentionBackward(head(dqkv, 0, h), head(dqkv, 1, h), head(dqkv, 2, h), head(dctx, 0, h),
 				head(qkv, 0, h), head(qkv, 1, h), head(qkv, 2, h), opt)
 		}
-		sc := getScratch(3 * t * dh)
-		defer putScratch(sc)
-		clear(sc.buf) // the backward accumulates
+		sc := scratch.Get(3 * t * dh)
+		defer scratch.Put(sc)
+		clear(sc.Data) // the backward accumulates
 		d := [3]kernel.Matrix{}
 		for p := range d {
-			d[p] = kernel.MatrixFrom(t, dh, sc.buf[p*t*dh:(p+1)*t*dh])
+			d[p] = kernel.MatrixFrom(t, dh, sc.Data[p*t*dh:(p+1)*t*dh])
 		}
 		if err := SelfAttentionBackward(d[0], d[1], d[2], head(dctx, 0, h),
 			head(qkv, 0, h), head(qkv, 1, h), head(qkv, 2, h), opt); err != nil {
@@ -428,14 +429,14 @@ func (m *MultiHead) Backward(g *MultiHeadGrads, dx, dy, x kernel.Matrix, opt Opt
 		return err
 	}
 	// Input projection: qkv = x·Winᵀ + b.
-	gemm(true, false, 1, dqkv, x, 1, g.InProj)
+	kernel.Gemm(kernel.Trans, kernel.NoTrans, 1, dqkv, x, 1, g.InProj)
 	if g.InBias != nil {
 		for i := 0; i < t; i++ {
 			kernel.Add(g.InBias, g.InBias, dqkv.Row(i))
 		}
 	}
 	if !skip(dx) {
-		gemm(false, false, 1, dqkv, m.InProj, 1, dx)
+		kernel.Gemm(kernel.NoTrans, kernel.NoTrans, 1, dqkv, m.InProj, 1, dx)
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"sync"
 
+	"github.com/simdcore/simdcore/internal/scratch"
 	"github.com/simdcore/simdcore/kernel"
 )
 
@@ -118,7 +119,7 @@ func addBiasRows(a kernel.Matrix, b []float32) {
 
 // project computes x·Wᵀ + b into dst (T×rows(W)).
 func project(dst, x, w kernel.Matrix, b []float32) {
-	gemm(false, true, 1, x, w, 0, dst)
+	kernel.Gemm(kernel.NoTrans, kernel.Trans, 1, x, w, 0, dst)
 	addBiasRows(dst, b)
 }
 
@@ -167,11 +168,11 @@ func (m *MultiHead) forward(fn string, dst, x kernel.Matrix, cache *KVCache, opt
 	}
 	// Pooled scratch: the projection (beta=0) and SelfAttention write
 	// every element, so nothing needs zeroing.
-	sq := getScratch(t * 4 * e)
-	defer putScratch(sq)
-	qkv := kernel.MatrixFrom(t, 3*e, sq.buf[:t*3*e])
+	sq := scratch.Get(t * 4 * e)
+	defer scratch.Put(sq)
+	qkv := kernel.MatrixFrom(t, 3*e, sq.Data[:t*3*e])
 	project(qkv, x, m.InProj, m.InBias)
-	ctx := kernel.MatrixFrom(t, e, sq.buf[t*3*e:])
+	ctx := kernel.MatrixFrom(t, e, sq.Data[t*3*e:])
 	dh := m.DHead()
 	head := func(h int, parallel bool) error {
 		q := qkv.Slice(0, t, h*dh, (h+1)*dh)
@@ -189,9 +190,9 @@ func (m *MultiHead) forward(fn string, dst, x kernel.Matrix, cache *KVCache, opt
 		// then their columns of ctx: Gemm reports its whole output span
 		// to the race detector, padding between rows included, so
 		// interleaved column windows would look like a race.
-		sc := getScratch(t * dh)
-		defer putScratch(sc)
-		tmp := kernel.MatrixFrom(t, dh, sc.buf)
+		sc := scratch.Get(t * dh)
+		defer scratch.Put(sc)
+		tmp := kernel.MatrixFrom(t, dh, sc.Data)
 		if err := SelfAttention(tmp, q, k, v, opt); err != nil {
 			return err
 		}
