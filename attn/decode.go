@@ -1,9 +1,7 @@
 package attn
 
 import (
-	"sync"
-	"sync/atomic"
-
+	"github.com/simdcore/simdcore/internal/workers"
 	"github.com/simdcore/simdcore/kernel"
 )
 
@@ -20,7 +18,8 @@ import (
 // over heads only); with fewer heads the keys are split too, so that a
 // single head of a long cache still uses every core. The items run on a
 // pool of helper goroutines started once, and the calling goroutine works
-// too; nothing is allocated per step once the cache has warmed up.
+// too (package workers); nothing is allocated per step once the cache has
+// warmed up.
 
 // decodeMinWork is the attention work (keys × d_head × heads) below which
 // Decode stays on the calling goroutine: waking a helper costs a few
@@ -40,41 +39,17 @@ func decodeSplit(threads, heads, n, dh int) int {
 	return max(1, min(chunks, n/decodeMinChunk))
 }
 
-// decodeState is a cache's scratch for split decoding.
+// decodeState is a cache's scratch for split decoding; it is the
+// workers.Task whose shares are the work items.
 type decodeState struct {
+	group  workers.Group
+	c      *KVCache
 	opt    Options
 	qkv    []float32
 	chunks int
-	items  int
-	next   atomic.Int32
-	wg     sync.WaitGroup
 	w      []float32 // heads×capacity scores
 	o      []float32 // items×d_head partial outputs
 	m, l   []float32 // items maxima and sums
-}
-
-// decodeTask asks a helper to work on the items of one cache.
-type decodeTask struct{ c *KVCache }
-
-var (
-	decodePoolMu      sync.Mutex
-	decodePoolHelpers int
-	decodePool        = make(chan decodeTask, 64)
-)
-
-// ensureHelpers starts helper goroutines until there are n.
-func ensureHelpers(n int) {
-	decodePoolMu.Lock()
-	defer decodePoolMu.Unlock()
-	for decodePoolHelpers < n {
-		decodePoolHelpers++
-		go func() {
-			for t := range decodePool {
-				t.c.workItems()
-				t.c.par.wg.Done()
-			}
-		}()
-	}
 }
 
 // decodeParallel fills c.ctx with the attention of the query heads in qkv
@@ -90,16 +65,8 @@ func (c *KVCache) decodeParallel(qkv []float32, opt *Options, chunks int) {
 		p.m = make([]float32, items)
 		p.l = make([]float32, items)
 	}
-	p.opt, p.qkv, p.chunks, p.items = *opt, qkv, chunks, items
-	p.next.Store(0)
-	helpers := min(kernel.Threads(), items) - 1
-	ensureHelpers(helpers)
-	p.wg.Add(helpers)
-	for range helpers {
-		decodePool <- decodeTask{c}
-	}
-	c.workItems()
-	p.wg.Wait()
+	p.c, p.opt, p.qkv, p.chunks = c, *opt, qkv, chunks
+	p.group.Run(p, items, kernel.Threads())
 	p.qkv, p.opt = nil, Options{} // keep no reference to the caller's masks
 	dh := c.dHead
 	for h := 0; h < c.heads; h++ {
@@ -134,21 +101,9 @@ func (c *KVCache) decodeParallel(qkv []float32, opt *Options, chunks int) {
 	}
 }
 
-// workItems claims and runs items until none are left.
-func (c *KVCache) workItems() {
-	p := &c.par
-	for {
-		i := int(p.next.Add(1)) - 1
-		if i >= p.items {
-			return
-		}
-		c.decodeItem(i)
-	}
-}
-
-// decodeItem computes item i: head i/chunks, key chunk i%chunks.
-func (c *KVCache) decodeItem(i int) {
-	p := &c.par
+// Run computes work item i: head i/chunks, key chunk i%chunks.
+func (p *decodeState) Run(i int) {
+	c := p.c
 	dh, n := c.dHead, c.n
 	h, ch := i/p.chunks, i%p.chunks
 	end := p.opt.keyEnd(0, 1, n)

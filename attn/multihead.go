@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"sync"
 
 	"github.com/simdcore/simdcore/internal/scratch"
+	"github.com/simdcore/simdcore/internal/workers"
 	"github.com/simdcore/simdcore/kernel"
 )
 
@@ -217,6 +217,7 @@ func (m *MultiHead) forward(fn string, dst, x kernel.Matrix, cache *KVCache, opt
 const parallelMinWork = 64 * 64 * 64
 
 // forHeads runs fn for heads 0..n-1, on up to kernel.Threads() goroutines
+// (the caller and idle helpers of package workers)
 // when each head has at least parallelMinWork work, and returns the first
 // error.
 func forHeads(n, work int, fn func(h int, parallel bool) error) error {
@@ -229,25 +230,19 @@ func forHeads(n, work int, fn func(h int, parallel bool) error) error {
 		}
 		return nil
 	}
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	next := make(chan int, n)
-	for h := range n {
-		next <- h
-	}
-	close(next)
-	for range threads {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for h := range next {
-				errs[h] = fn(h, true)
-			}
-		}()
-	}
-	wg.Wait()
-	return errors.Join(errs...)
+	t := &headsTask{fn: fn, errs: make([]error, n)}
+	workers.Run(t, n, threads)
+	return errors.Join(t.errs...)
 }
+
+// headsTask is forHeads' parallel case as a workers.Task: share h is head
+// h.
+type headsTask struct {
+	fn   func(h int, parallel bool) error
+	errs []error
+}
+
+func (t *headsTask) Run(h int) { t.errs[h] = t.fn(h, true) }
 
 // Decode runs one new token x (len d_model) through the model against
 // cache, appends its key and value, and writes the output to dst. The

@@ -3,6 +3,8 @@ package scratch
 import (
 	"testing"
 
+	"github.com/simdcore/simdcore/internal/race"
+
 	"github.com/stretchr/testify/require"
 )
 
@@ -35,7 +37,7 @@ func TestSet(t *testing.T) {
 // allocate (the pool may drop buffers at a GC, so the check allows none
 // only on average).
 func TestReuse(t *testing.T) {
-	if raceEnabled {
+	if race.Enabled {
 		t.Skip("sync.Pool drops items at random under the race detector")
 	}
 	Put(Get(4096))

@@ -1,5 +1,0 @@
-//go:build !race
-
-package scratch
-
-const raceEnabled = false
