@@ -2,7 +2,6 @@ package rnn
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
 
 	"github.com/simdcore/simdcore/kernel"
@@ -67,10 +66,7 @@ func (m *LM) Train(tokens []int, cfg LMTrainConfig) (float64, error) {
 		return 0, err
 	}
 	bs := max(cfg.BatchSize, 1)
-	opt := cfg.Optimizer
-	if opt == nil {
-		opt = optim.NewAdam(0.01)
-	}
+	opt := optimizerOrAdam(cfg.Optimizer)
 	grad := m.NewGrad()
 	params := m.OptimParams(grad)
 	r := rand.New(rand.NewPCG(cfg.Seed, 0x6c6d))
@@ -88,13 +84,7 @@ func (m *LM) Train(tokens []int, cfg LMTrainConfig) (float64, error) {
 			total += J
 		}
 		last = total / float64(bs*cfg.SeqLen)
-		norm := optim.ClipGlobalNorm(params, cfg.ClipNorm)
-		if !math.IsNaN(norm) && !math.IsInf(norm, 0) {
-			opt.Step(params)
-		}
-		if cfg.Progress != nil {
-			cfg.Progress(Progress{Step: step, Loss: last, GradNorm: norm})
-		}
+		update(params, opt, cfg.ClipNorm, cfg.Progress, step, last)
 	}
 	return last, nil
 }

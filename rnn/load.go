@@ -95,11 +95,14 @@ func loadNet(f *weights.File, src string, opts []LoadOption) (*Net, error) {
 	if err := l.leftovers(); err != nil {
 		return nil, err
 	}
-	if err := l.hiddenActivation(&p); err != nil {
+	if p.cfg.Activation, err = l.hiddenActivation(); err != nil {
 		return nil, err
 	}
-	if err := l.outputActivation(&p); err != nil {
-		return nil, err
+	if p.cfg.Output > 0 {
+		p.cfg.OutputActivation, err = l.activation("output_activation", l.opts.outputActivation, Identity, Sigmoid, Softmax)
+		if err != nil {
+			return nil, err
+		}
 	}
 	return l.net(p)
 }
@@ -128,7 +131,7 @@ func loadLM(f *weights.File, src string, opts []LoadOption) (*LM, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := l.hiddenActivation(&p); err != nil {
+	if p.cfg.Activation, err = l.hiddenActivation(); err != nil {
 		return nil, err
 	}
 	p.cfg.OutputActivation = Softmax

@@ -37,49 +37,29 @@ type plan struct {
 	noHB   bool   // the head has no bias tensor
 }
 
-// activation reads a metadata activation name, one of allowed; Default
-// when the key is absent.
-func (l *loader) activation(key string, allowed ...Activation) (Activation, error) {
+// activation returns an activation: the option opt unless it is
+// Default, else the metadata value of key (one of allowed), else Default.
+// The metadata value must be valid even when the option overrides it.
+func (l *loader) activation(key string, opt Activation, allowed ...Activation) (Activation, error) {
 	names := make([]string, len(allowed))
 	for i, a := range allowed {
 		names[i] = a.String()
 	}
 	i, ok, err := l.Choice(key, names...)
-	if !ok {
+	switch {
+	case err != nil:
 		return Default, err
+	case opt != Default:
+		return opt, nil
+	case ok:
+		return allowed[i], nil
 	}
-	return allowed[i], nil
+	return Default, nil
 }
 
-// hiddenActivation sets the hidden activation from the option, else the
-// "nonlinearity" metadata (which must be valid either way).
-func (l *loader) hiddenActivation(p *plan) error {
-	a, err := l.activation("nonlinearity", Tanh, ReLU, Sigmoid)
-	if err != nil {
-		return err
-	}
-	p.cfg.Activation = a
-	if l.opts.activation != Default {
-		p.cfg.Activation = l.opts.activation
-	}
-	return nil
-}
-
-// outputActivation sets the head's activation, if there is a head, from
-// the option, else the "output_activation" metadata.
-func (l *loader) outputActivation(p *plan) error {
-	if p.cfg.Output == 0 {
-		return nil
-	}
-	a, err := l.activation("output_activation", Identity, Sigmoid, Softmax)
-	if err != nil {
-		return err
-	}
-	p.cfg.OutputActivation = a
-	if l.opts.outputActivation != Default {
-		p.cfg.OutputActivation = l.opts.outputActivation
-	}
-	return nil
+// hiddenActivation reads the hidden activation ("nonlinearity").
+func (l *loader) hiddenActivation() (Activation, error) {
+	return l.activation("nonlinearity", l.opts.activation, Tanh, ReLU, Sigmoid)
 }
 
 // rnnPrefix finds the module prefix of the recurrent weights.
