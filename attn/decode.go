@@ -5,6 +5,66 @@ import (
 	"github.com/simdcore/simdcore/kernel"
 )
 
+// Decode runs one new token x (len d_model) through the model against
+// cache, appends its key and value, and writes the output to dst. The
+// token attends to every cached token and to itself; opt may set the
+// scale and temperature, and a Mask or Keep of length Len()+1 over the
+// cache after the append. Decode allocates nothing: all scratch lives in
+// the cache. It returns an error wrapping ErrCacheFull when the cache is
+// full.
+func (m *MultiHead) Decode(dst, x []float32, cache *KVCache, opt Options) error {
+	if err := m.check("Decode"); err != nil {
+		return err
+	}
+	e := m.DModel
+	if len(x) != e || len(dst) != e {
+		return shapeErr("Decode", "len(x)=%d, len(dst)=%d, want d_model=%d", len(x), len(dst), e)
+	}
+	if cache == nil {
+		return shapeErr("Decode", "nil cache")
+	}
+	if err := cache.fits("Decode", m, 1); err != nil {
+		return err
+	}
+	n := cache.n + 1
+	if err := opt.check("Decode", 1, n); err != nil {
+		return err
+	}
+	qkv := cache.qkv
+	kernel.Gemv(qkv, m.InProj, x)
+	if m.InBias != nil {
+		kernel.Add(qkv, qkv, m.InBias)
+	}
+	dh := m.DHead()
+	pos := cache.n
+	for h := 0; h < m.Heads; h++ {
+		copy(cache.keyRow(h, pos), qkv[e+h*dh:e+(h+1)*dh])
+		copy(cache.valueRow(h, pos), qkv[2*e+h*dh:2*e+(h+1)*dh])
+	}
+	cache.n = n
+	ctx := cache.ctx
+	if chunks := decodeSplit(kernel.Threads(), m.Heads, n, dh); chunks > 0 {
+		cache.decodeParallel(qkv, &opt, chunks)
+	} else {
+		w := cache.w[:n]
+		for h := 0; h < m.Heads; h++ {
+			keys, values := cache.Keys(h), cache.Values(h)
+			out := ctx[h*dh : (h+1)*dh]
+			end := softWeights(w, qkv[h*dh:(h+1)*dh], keys, &opt)
+			if end == 0 {
+				clear(out)
+				continue
+			}
+			kernel.GemvT(out, values.Slice(0, end, 0, dh), w[:end])
+		}
+	}
+	kernel.Gemv(dst, m.OutProj, ctx)
+	if m.OutBias != nil {
+		kernel.Add(dst, dst, m.OutBias)
+	}
+	return nil
+}
+
 // Flash-decoding: with more than one thread (kernel.SetThreads), Decode
 // splits the attention of its token over work items, each one head and
 // one contiguous chunk of the cached keys. An item computes its chunk's
