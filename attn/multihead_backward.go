@@ -99,11 +99,7 @@ func (m *MultiHead) Backward(g *MultiHeadGrads, dx, dy, x kernel.Matrix, opt Opt
 	}
 	// Output projection: y = ctx·Woᵀ + bo.
 	kernel.Gemm(kernel.Trans, kernel.NoTrans, 1, dy, ctx, 1, g.OutProj)
-	if g.OutBias != nil {
-		for i := 0; i < t; i++ {
-			kernel.Add(g.OutBias, g.OutBias, dy.Row(i))
-		}
-	}
+	addRowsTo(g.OutBias, dy)
 	dctx := kernel.NewMatrix(t, e)
 	kernel.Gemm(kernel.NoTrans, kernel.NoTrans, 1, dy, m.OutProj, 0, dctx)
 	// Attention, head by head, into the gradient of qkv.
@@ -134,11 +130,7 @@ func (m *MultiHead) Backward(g *MultiHeadGrads, dx, dy, x kernel.Matrix, opt Opt
 	}
 	// Input projection: qkv = x·Winᵀ + b.
 	kernel.Gemm(kernel.Trans, kernel.NoTrans, 1, dqkv, x, 1, g.InProj)
-	if g.InBias != nil {
-		for i := 0; i < t; i++ {
-			kernel.Add(g.InBias, g.InBias, dqkv.Row(i))
-		}
-	}
+	addRowsTo(g.InBias, dqkv)
 	if !skip(dx) {
 		kernel.Gemm(kernel.NoTrans, kernel.NoTrans, 1, dqkv, m.InProj, 1, dx)
 	}
@@ -149,5 +141,16 @@ func (m *MultiHead) Backward(g *MultiHeadGrads, dx, dy, x kernel.Matrix, opt Opt
 func copyInto(dst, src kernel.Matrix) {
 	for i := 0; i < src.Rows; i++ {
 		copy(dst.Row(i), src.Row(i))
+	}
+}
+
+// addRowsTo adds every row of m to dst, in order; a nil dst (no bias)
+// is left alone.
+func addRowsTo(dst []float32, m kernel.Matrix) {
+	if dst == nil {
+		return
+	}
+	for i := 0; i < m.Rows; i++ {
+		kernel.Add(dst, dst, m.Row(i))
 	}
 }

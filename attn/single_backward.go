@@ -27,6 +27,21 @@ func checkGradMatrix(fn, name string, g, like kernel.Matrix) error {
 	return nil
 }
 
+// checkSingleGrads checks the gradient destinations of a single query's
+// backward against the query, keys and values.
+func checkSingleGrads(fn string, dq, q []float32, dK, dV, keys, values kernel.Matrix) error {
+	if dq != nil && len(dq) != len(q) {
+		return shapeErr(fn, "len(dq)=%d != len(q)=%d", len(dq), len(q))
+	}
+	if err := checkGradMatrix(fn, "dK", dK, keys); err != nil {
+		return err
+	}
+	if err := checkGradMatrix(fn, "dV", dV, values); err != nil {
+		return err
+	}
+	return nil
+}
+
 // SoftBackward adds the gradients of soft attention of one query (Soft
 // with the same options) to dq (len(q)), dK (shaped as keys) and dV
 // (shaped as values), given dOut, the gradient of the loss with respect to
@@ -49,13 +64,7 @@ func SoftBackward(dq []float32, dK, dV kernel.Matrix, dOut, q []float32, keys, v
 	if len(weights) != keys.Rows {
 		return shapeErr(fn, "len(weights)=%d != keys.Rows=%d", len(weights), keys.Rows)
 	}
-	if dq != nil && len(dq) != len(q) {
-		return shapeErr(fn, "len(dq)=%d != len(q)=%d", len(dq), len(q))
-	}
-	if err := checkGradMatrix(fn, "dK", dK, keys); err != nil {
-		return err
-	}
-	if err := checkGradMatrix(fn, "dV", dV, values); err != nil {
+	if err := checkSingleGrads(fn, dq, q, dK, dV, keys, values); err != nil {
 		return err
 	}
 	if !skip(dV) {
@@ -130,13 +139,7 @@ func HardBackward(dq []float32, dK, dV kernel.Matrix, dOut []float32, index int,
 	if index < -1 || index >= keys.Rows {
 		return shapeErr(fn, "index=%d out of range [-1,%d)", index, keys.Rows)
 	}
-	if dq != nil && len(dq) != len(q) {
-		return shapeErr(fn, "len(dq)=%d != len(q)=%d", len(dq), len(q))
-	}
-	if err := checkGradMatrix(fn, "dK", dK, keys); err != nil {
-		return err
-	}
-	if err := checkGradMatrix(fn, "dV", dV, values); err != nil {
+	if err := checkSingleGrads(fn, dq, q, dK, dV, keys, values); err != nil {
 		return err
 	}
 	if index >= 0 && !skip(dV) {
