@@ -144,7 +144,9 @@ func (m *MultiHead) Prefill(dst, x kernel.Matrix, cache *KVCache, opt Options) e
 	return m.forward("Prefill", dst, x, cache, opt)
 }
 
-func (m *MultiHead) forward(fn string, dst, x kernel.Matrix, cache *KVCache, opt Options) error {
+// checkRows checks the model, an input x of T×d_model and its companion y
+// (Forward's dst, Backward's dy), which must be T×d_model too.
+func (m *MultiHead) checkRows(fn string, x kernel.Matrix, name string, y kernel.Matrix) error {
 	if err := m.check(fn); err != nil {
 		return err
 	}
@@ -152,9 +154,17 @@ func (m *MultiHead) forward(fn string, dst, x kernel.Matrix, cache *KVCache, opt
 	if !x.Valid() || x.Cols != e {
 		return shapeErr(fn, "x is %d×%d, want T×%d", x.Rows, x.Cols, e)
 	}
-	if !dst.Valid() || dst.Rows != t || dst.Cols != e {
-		return shapeErr(fn, "dst is %d×%d, want %d×%d", dst.Rows, dst.Cols, t, e)
+	if !y.Valid() || y.Rows != t || y.Cols != e {
+		return shapeErr(fn, "%s is %d×%d, want %d×%d", name, y.Rows, y.Cols, t, e)
 	}
+	return nil
+}
+
+func (m *MultiHead) forward(fn string, dst, x kernel.Matrix, cache *KVCache, opt Options) error {
+	if err := m.checkRows(fn, x, "dst", dst); err != nil {
+		return err
+	}
+	e, t := m.DModel, x.Rows
 	past := 0
 	if cache != nil {
 		if err := cache.fits(fn, m, t); err != nil {

@@ -46,16 +46,10 @@ func (g *MultiHeadGrads) Zero() {
 // and attention) rather than storing them.
 func (m *MultiHead) Backward(g *MultiHeadGrads, dx, dy, x kernel.Matrix, opt Options) error {
 	const fn = "MultiHead.Backward"
-	if err := m.check(fn); err != nil {
+	if err := m.checkRows(fn, x, "dy", dy); err != nil {
 		return err
 	}
 	e, t := m.DModel, x.Rows
-	if !x.Valid() || x.Cols != e {
-		return shapeErr(fn, "x is %d×%d, want T×%d", x.Rows, x.Cols, e)
-	}
-	if !dy.Valid() || dy.Rows != t || dy.Cols != e {
-		return shapeErr(fn, "dy is %d×%d, want %d×%d", dy.Rows, dy.Cols, t, e)
-	}
 	if err := checkGradMatrix(fn, "dx", dx, x); err != nil {
 		return err
 	}
