@@ -49,7 +49,7 @@ func WithEmbedding(module string) LoadOption {
 }
 
 // WithMetadata stores the file's __metadata__ in *dst, for keys of the
-// caller's own (a tokenizer's vocabulary, say).
+// caller's own (how many steps a model was trained, say).
 func WithMetadata(dst *map[string]string) LoadOption {
 	return func(o *loadOptions) { o.metadata = dst }
 }
