@@ -1,11 +1,69 @@
 package attn
 
 import (
-	"sync"
-	"sync/atomic"
-
+	"github.com/simdcore/simdcore/internal/workers"
 	"github.com/simdcore/simdcore/kernel"
 )
+
+// Decode runs one new token x (len d_model) through the model against
+// cache, appends its key and value, and writes the output to dst. The
+// token attends to every cached token and to itself; opt may set the
+// scale and temperature, and a Mask or Keep of length Len()+1 over the
+// cache after the append. Decode allocates nothing: all scratch lives in
+// the cache. It returns an error wrapping ErrCacheFull when the cache is
+// full.
+func (m *MultiHead) Decode(dst, x []float32, cache *KVCache, opt Options) error {
+	if err := m.check("Decode"); err != nil {
+		return err
+	}
+	e := m.DModel
+	if len(x) != e || len(dst) != e {
+		return shapeErr("Decode", "len(x)=%d, len(dst)=%d, want d_model=%d", len(x), len(dst), e)
+	}
+	if cache == nil {
+		return shapeErr("Decode", "nil cache")
+	}
+	if err := cache.fits("Decode", m, 1); err != nil {
+		return err
+	}
+	n := cache.n + 1
+	if err := opt.check("Decode", 1, n); err != nil {
+		return err
+	}
+	qkv := cache.qkv
+	kernel.Gemv(qkv, m.InProj, x)
+	if m.InBias != nil {
+		kernel.Add(qkv, qkv, m.InBias)
+	}
+	dh := m.DHead()
+	pos := cache.n
+	for h := 0; h < m.Heads; h++ {
+		copy(cache.keyRow(h, pos), qkv[e+h*dh:e+(h+1)*dh])
+		copy(cache.valueRow(h, pos), qkv[2*e+h*dh:2*e+(h+1)*dh])
+	}
+	cache.n = n
+	ctx := cache.ctx
+	if chunks := decodeSplit(kernel.Threads(), m.Heads, n, dh); chunks > 0 {
+		cache.decodeParallel(qkv, &opt, chunks)
+	} else {
+		w := cache.w[:n]
+		for h := 0; h < m.Heads; h++ {
+			keys, values := cache.Keys(h), cache.Values(h)
+			out := ctx[h*dh : (h+1)*dh]
+			end := softWeights(w, qkv[h*dh:(h+1)*dh], keys, &opt)
+			if end == 0 {
+				clear(out)
+				continue
+			}
+			kernel.GemvT(out, values.Slice(0, end, 0, dh), w[:end])
+		}
+	}
+	kernel.Gemv(dst, m.OutProj, ctx)
+	if m.OutBias != nil {
+		kernel.Add(dst, dst, m.OutBias)
+	}
+	return nil
+}
 
 // Flash-decoding: with more than one thread (kernel.SetThreads), Decode
 // splits the attention of its token over work items, each one head and
@@ -20,7 +78,8 @@ import (
 // over heads only); with fewer heads the keys are split too, so that a
 // single head of a long cache still uses every core. The items run on a
 // pool of helper goroutines started once, and the calling goroutine works
-// too; nothing is allocated per step once the cache has warmed up.
+// too (package workers); nothing is allocated per step once the cache has
+// warmed up.
 
 // decodeMinWork is the attention work (keys × d_head × heads) below which
 // Decode stays on the calling goroutine: waking a helper costs a few
@@ -40,41 +99,17 @@ func decodeSplit(threads, heads, n, dh int) int {
 	return max(1, min(chunks, n/decodeMinChunk))
 }
 
-// decodeState is a cache's scratch for split decoding.
+// decodeState is a cache's scratch for split decoding; it is the
+// workers.Task whose shares are the work items.
 type decodeState struct {
+	group  workers.Group
+	c      *KVCache
 	opt    Options
 	qkv    []float32
 	chunks int
-	items  int
-	next   atomic.Int32
-	wg     sync.WaitGroup
 	w      []float32 // heads×capacity scores
 	o      []float32 // items×d_head partial outputs
 	m, l   []float32 // items maxima and sums
-}
-
-// decodeTask asks a helper to work on the items of one cache.
-type decodeTask struct{ c *KVCache }
-
-var (
-	decodePoolMu      sync.Mutex
-	decodePoolHelpers int
-	decodePool        = make(chan decodeTask, 64)
-)
-
-// ensureHelpers starts helper goroutines until there are n.
-func ensureHelpers(n int) {
-	decodePoolMu.Lock()
-	defer decodePoolMu.Unlock()
-	for decodePoolHelpers < n {
-		decodePoolHelpers++
-		go func() {
-			for t := range decodePool {
-				t.c.workItems()
-				t.c.par.wg.Done()
-			}
-		}()
-	}
 }
 
 // decodeParallel fills c.ctx with the attention of the query heads in qkv
@@ -90,16 +125,8 @@ func (c *KVCache) decodeParallel(qkv []float32, opt *Options, chunks int) {
 		p.m = make([]float32, items)
 		p.l = make([]float32, items)
 	}
-	p.opt, p.qkv, p.chunks, p.items = *opt, qkv, chunks, items
-	p.next.Store(0)
-	helpers := min(kernel.Threads(), items) - 1
-	ensureHelpers(helpers)
-	p.wg.Add(helpers)
-	for range helpers {
-		decodePool <- decodeTask{c}
-	}
-	c.workItems()
-	p.wg.Wait()
+	p.c, p.opt, p.qkv, p.chunks = c, *opt, qkv, chunks
+	p.group.Run(p, items, kernel.Threads())
 	p.qkv, p.opt = nil, Options{} // keep no reference to the caller's masks
 	dh := c.dHead
 	for h := 0; h < c.heads; h++ {
@@ -134,21 +161,9 @@ func (c *KVCache) decodeParallel(qkv []float32, opt *Options, chunks int) {
 	}
 }
 
-// workItems claims and runs items until none are left.
-func (c *KVCache) workItems() {
-	p := &c.par
-	for {
-		i := int(p.next.Add(1)) - 1
-		if i >= p.items {
-			return
-		}
-		c.decodeItem(i)
-	}
-}
-
-// decodeItem computes item i: head i/chunks, key chunk i%chunks.
-func (c *KVCache) decodeItem(i int) {
-	p := &c.par
+// Run computes work item i: head i/chunks, key chunk i%chunks.
+func (p *decodeState) Run(i int) {
+	c := p.c
 	dh, n := c.dHead, c.n
 	h, ch := i/p.chunks, i%p.chunks
 	end := p.opt.keyEnd(0, 1, n)

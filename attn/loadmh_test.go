@@ -11,13 +11,14 @@ import (
 	"testing"
 
 	"github.com/simdcore/simdcore/attn"
+	"github.com/simdcore/simdcore/internal/torchtest"
 	"github.com/simdcore/simdcore/internal/weights"
 	"github.com/simdcore/simdcore/kernel"
 	"github.com/stretchr/testify/require"
 )
 
 // torchDir holds the fixtures scripts/torch_fixtures.py wrote with PyTorch.
-const torchDir = "../testdata/torch"
+const torchDir = torchtest.Dir
 
 func torchTensor(t *testing.T, file, name string) weights.Tensor {
 	t.Helper()
@@ -26,23 +27,6 @@ func torchTensor(t *testing.T, file, name string) weights.Tensor {
 	tt, err := f.Tensor(name)
 	require.NoError(t, err)
 	return tt
-}
-
-// requireClose checks got against PyTorch's want to 1e-5 relative to the
-// largest |want|.
-func requireClose(t *testing.T, what string, got, want []float32) {
-	t.Helper()
-	require.Len(t, got, len(want), what)
-	scale := 0.0
-	for _, w := range want {
-		scale = math.Max(scale, math.Abs(float64(w)))
-	}
-	require.NotZero(t, scale, what)
-	for i := range want {
-		if d := math.Abs(float64(got[i]) - float64(want[i])); d > 1e-5*scale {
-			t.Fatalf("%s[%d] = %v, PyTorch %v (|diff| %.3g > 1e-5·%.3g)", what, i, got[i], want[i], d, scale)
-		}
-	}
 }
 
 func TestLoadMultiHeadTorch(t *testing.T) {
@@ -57,7 +41,7 @@ func TestLoadMultiHeadTorch(t *testing.T) {
 
 	causal := kernel.NewMatrix(T, e)
 	require.NoError(t, m.Forward(causal, x, attn.Options{Causal: true}))
-	requireClose(t, "causal", causal.Data, want.Data)
+	torchtest.RequireClose(t, "causal", causal.Data, want.Data)
 
 	// PyTorch's boolean mask (True = masked) as an additive mask and as Keep.
 	mask := make([]float32, T*T)
@@ -73,7 +57,7 @@ func TestLoadMultiHeadTorch(t *testing.T) {
 	for name, opt := range map[string]attn.Options{"mask": {Mask: mask}, "keep": {Keep: keep}} {
 		y := kernel.NewMatrix(T, e)
 		require.NoError(t, m.Forward(y, x, opt))
-		requireClose(t, name, y.Data, want.Data)
+		torchtest.RequireClose(t, name, y.Data, want.Data)
 	}
 
 	// Decoding token by token against a cache gives the causal rows.
@@ -82,7 +66,7 @@ func TestLoadMultiHeadTorch(t *testing.T) {
 	row := make([]float32, e)
 	for i := range T {
 		require.NoError(t, m.Decode(row, x.Row(i), cache, attn.Options{}))
-		requireClose(t, "decode", row, want.Data[i*e:(i+1)*e])
+		torchtest.RequireClose(t, "decode", row, want.Data[i*e:(i+1)*e])
 	}
 
 	// Without the mask, or with other heads, the answer differs.
@@ -161,30 +145,7 @@ func TestMultiHeadSaveLoad(t *testing.T) {
 // rewriteMHA copies the torch fixture's tensors through edit into a
 // temporary file, with metadata meta (the fixture's if nil).
 func rewriteMHA(t *testing.T, meta map[string]string, edit func(map[string]weights.Tensor)) string {
-	t.Helper()
-	f, err := weights.Open(filepath.Join(torchDir, "mha_causal.safetensors"))
-	require.NoError(t, err)
-	ts := map[string]weights.Tensor{}
-	for _, n := range f.Names() {
-		ts[n], err = f.Tensor(n)
-		require.NoError(t, err)
-	}
-	if meta == nil {
-		meta = f.Metadata()
-	}
-	edit(ts)
-	var list []weights.Tensor
-	for _, tt := range ts {
-		list = append(list, tt)
-	}
-	path := filepath.Join(t.TempDir(), "edited.safetensors")
-	require.NoError(t, weights.Save(path, list, meta))
-	return path
-}
-
-func binaryFile(hdr string, data []byte) []byte {
-	b := binary.LittleEndian.AppendUint64(nil, uint64(len(hdr)))
-	return append(append(b, hdr...), data...)
+	return torchtest.Rewrite(t, filepath.Join(torchDir, "mha_causal.safetensors"), meta, edit)
 }
 
 func TestLoadMultiHeadErrors(t *testing.T) {
@@ -263,7 +224,7 @@ func TestLoadMultiHeadErrors(t *testing.T) {
 		{"bias_k", edit(heads, set("bias_k", 1, 1, 8)), "", 0, attn.ErrFormat, `"bias_k" is not part of the model`},
 		{"two modules", edit(heads, set("other.in_proj_weight", 24, 8)), "", 0, attn.ErrFormat, `"other.in_proj_weight" is not part of the model`},
 		{"wrong prefix", edit(heads, nothing), "self_attn.", 0, attn.ErrMissing, `"self_attn.in_proj_weight" missing`},
-		{"integer weights", file(binaryFile(`{"__metadata__":{"num_heads":"1"},"in_proj_weight":{"dtype":"I32","shape":[3,1],"data_offsets":[0,12]},"out_proj.weight":{"dtype":"F32","shape":[1,1],"data_offsets":[12,16]}}`, make([]byte, 16))),
+		{"integer weights", file(torchtest.RawFile(`{"__metadata__":{"num_heads":"1"},"in_proj_weight":{"dtype":"I32","shape":[3,1],"data_offsets":[0,12]},"out_proj.weight":{"dtype":"F32","shape":[1,1],"data_offsets":[12,16]}}`, make([]byte, 16))),
 			"", 0, attn.ErrFormat, "I32"},
 	}
 	for _, c := range cases {
@@ -309,7 +270,7 @@ func FuzzLoad(f *testing.F) {
 	n := binary.LittleEndian.Uint64(b)
 	f.Add(b[8:8+n], b[8+n:])
 	f.Fuzz(func(t *testing.T, header, buffer []byte) {
-		data := binaryFile(string(header), buffer)
+		data := torchtest.RawFile(string(header), buffer)
 		m, err := attn.ReadMultiHead(bytes.NewReader(data), int64(len(data)), "", 0)
 		if err != nil {
 			if !errors.Is(err, attn.ErrFormat) && !errors.Is(err, attn.ErrMissing) && !errors.Is(err, attn.ErrShape) {
@@ -342,7 +303,7 @@ func FuzzLoad(f *testing.F) {
 // TestLoadMultiHeadDTypes loads separate q/k/v projections stored as BF16,
 // F16 and F64.
 func TestLoadMultiHeadDTypes(t *testing.T) {
-	b := binaryFile(`{"__metadata__":{"num_heads":"1"},"k_proj_weight":{"dtype":"F16","shape":[1,1],"data_offsets":[0,2]},"out_proj.weight":{"dtype":"F32","shape":[1,1],"data_offsets":[2,6]},"q_proj_weight":{"dtype":"BF16","shape":[1,1],"data_offsets":[6,8]},"v_proj_weight":{"dtype":"F64","shape":[1,1],"data_offsets":[8,16]}}`,
+	b := torchtest.RawFile(`{"__metadata__":{"num_heads":"1"},"k_proj_weight":{"dtype":"F16","shape":[1,1],"data_offsets":[0,2]},"out_proj.weight":{"dtype":"F32","shape":[1,1],"data_offsets":[2,6]},"q_proj_weight":{"dtype":"BF16","shape":[1,1],"data_offsets":[6,8]},"v_proj_weight":{"dtype":"F64","shape":[1,1],"data_offsets":[8,16]}}`,
 		[]byte{0x00, 0xc0, 0, 0, 0x80, 0x3f, 0x40, 0x40, 0, 0, 0, 0, 0, 0, 0x10, 0x40})
 	m, err := attn.ReadMultiHead(bytes.NewReader(b), int64(len(b)), "", 0)
 	require.NoError(t, err)

@@ -2,11 +2,11 @@ package attn
 
 import (
 	"errors"
-	"fmt"
 	"math"
 	"math/rand/v2"
-	"sync"
 
+	"github.com/simdcore/simdcore/internal/scratch"
+	"github.com/simdcore/simdcore/internal/workers"
 	"github.com/simdcore/simdcore/kernel"
 )
 
@@ -118,7 +118,7 @@ func addBiasRows(a kernel.Matrix, b []float32) {
 
 // project computes x·Wᵀ + b into dst (T×rows(W)).
 func project(dst, x, w kernel.Matrix, b []float32) {
-	gemm(false, true, 1, x, w, 0, dst)
+	kernel.Gemm(kernel.NoTrans, kernel.Trans, 1, x, w, 0, dst)
 	addBiasRows(dst, b)
 }
 
@@ -144,7 +144,9 @@ func (m *MultiHead) Prefill(dst, x kernel.Matrix, cache *KVCache, opt Options) e
 	return m.forward("Prefill", dst, x, cache, opt)
 }
 
-func (m *MultiHead) forward(fn string, dst, x kernel.Matrix, cache *KVCache, opt Options) error {
+// checkRows checks the model, an input x of T×d_model and its companion y
+// (Forward's dst, Backward's dy), which must be T×d_model too.
+func (m *MultiHead) checkRows(fn string, x kernel.Matrix, name string, y kernel.Matrix) error {
 	if err := m.check(fn); err != nil {
 		return err
 	}
@@ -152,9 +154,17 @@ func (m *MultiHead) forward(fn string, dst, x kernel.Matrix, cache *KVCache, opt
 	if !x.Valid() || x.Cols != e {
 		return shapeErr(fn, "x is %d×%d, want T×%d", x.Rows, x.Cols, e)
 	}
-	if !dst.Valid() || dst.Rows != t || dst.Cols != e {
-		return shapeErr(fn, "dst is %d×%d, want %d×%d", dst.Rows, dst.Cols, t, e)
+	if !y.Valid() || y.Rows != t || y.Cols != e {
+		return shapeErr(fn, "%s is %d×%d, want %d×%d", name, y.Rows, y.Cols, t, e)
 	}
+	return nil
+}
+
+func (m *MultiHead) forward(fn string, dst, x kernel.Matrix, cache *KVCache, opt Options) error {
+	if err := m.checkRows(fn, x, "dst", dst); err != nil {
+		return err
+	}
+	e, t := m.DModel, x.Rows
 	past := 0
 	if cache != nil {
 		if err := cache.fits(fn, m, t); err != nil {
@@ -167,11 +177,11 @@ func (m *MultiHead) forward(fn string, dst, x kernel.Matrix, cache *KVCache, opt
 	}
 	// Pooled scratch: the projection (beta=0) and SelfAttention write
 	// every element, so nothing needs zeroing.
-	sq := getScratch(t * 4 * e)
-	defer putScratch(sq)
-	qkv := kernel.MatrixFrom(t, 3*e, sq.buf[:t*3*e])
+	sq := scratch.Get(t * 4 * e)
+	defer scratch.Put(sq)
+	qkv := kernel.MatrixFrom(t, 3*e, sq.Data[:t*3*e])
 	project(qkv, x, m.InProj, m.InBias)
-	ctx := kernel.MatrixFrom(t, e, sq.buf[t*3*e:])
+	ctx := kernel.MatrixFrom(t, e, sq.Data[t*3*e:])
 	dh := m.DHead()
 	head := func(h int, parallel bool) error {
 		q := qkv.Slice(0, t, h*dh, (h+1)*dh)
@@ -189,9 +199,9 @@ func (m *MultiHead) forward(fn string, dst, x kernel.Matrix, cache *KVCache, opt
 		// then their columns of ctx: Gemm reports its whole output span
 		// to the race detector, padding between rows included, so
 		// interleaved column windows would look like a race.
-		sc := getScratch(t * dh)
-		defer putScratch(sc)
-		tmp := kernel.MatrixFrom(t, dh, sc.buf)
+		sc := scratch.Get(t * dh)
+		defer scratch.Put(sc)
+		tmp := kernel.MatrixFrom(t, dh, sc.Data)
 		if err := SelfAttention(tmp, q, k, v, opt); err != nil {
 			return err
 		}
@@ -216,6 +226,7 @@ func (m *MultiHead) forward(fn string, dst, x kernel.Matrix, cache *KVCache, opt
 const parallelMinWork = 64 * 64 * 64
 
 // forHeads runs fn for heads 0..n-1, on up to kernel.Threads() goroutines
+// (the caller and idle helpers of package workers)
 // when each head has at least parallelMinWork work, and returns the first
 // error.
 func forHeads(n, work int, fn func(h int, parallel bool) error) error {
@@ -228,181 +239,16 @@ func forHeads(n, work int, fn func(h int, parallel bool) error) error {
 		}
 		return nil
 	}
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	next := make(chan int, n)
-	for h := range n {
-		next <- h
-	}
-	close(next)
-	for range threads {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for h := range next {
-				errs[h] = fn(h, true)
-			}
-		}()
-	}
-	wg.Wait()
-	return errors.Join(errs...)
+	t := &headsTask{fn: fn, errs: make([]error, n)}
+	workers.Run(t, n, threads)
+	return errors.Join(t.errs...)
 }
 
-// Decode runs one new token x (len d_model) through the model against
-// cache, appends its key and value, and writes the output to dst. The
-// token attends to every cached token and to itself; opt may set the
-// scale and temperature, and a Mask or Keep of length Len()+1 over the
-// cache after the append. Decode allocates nothing: all scratch lives in
-// the cache. It returns an error wrapping ErrCacheFull when the cache is
-// full.
-func (m *MultiHead) Decode(dst, x []float32, cache *KVCache, opt Options) error {
-	if err := m.check("Decode"); err != nil {
-		return err
-	}
-	e := m.DModel
-	if len(x) != e || len(dst) != e {
-		return shapeErr("Decode", "len(x)=%d, len(dst)=%d, want d_model=%d", len(x), len(dst), e)
-	}
-	if cache == nil {
-		return shapeErr("Decode", "nil cache")
-	}
-	if err := cache.fits("Decode", m, 1); err != nil {
-		return err
-	}
-	n := cache.n + 1
-	if err := opt.check("Decode", 1, n); err != nil {
-		return err
-	}
-	qkv := cache.qkv
-	kernel.Gemv(qkv, m.InProj, x)
-	if m.InBias != nil {
-		kernel.Add(qkv, qkv, m.InBias)
-	}
-	dh := m.DHead()
-	pos := cache.n
-	for h := 0; h < m.Heads; h++ {
-		copy(cache.keyRow(h, pos), qkv[e+h*dh:e+(h+1)*dh])
-		copy(cache.valueRow(h, pos), qkv[2*e+h*dh:2*e+(h+1)*dh])
-	}
-	cache.n = n
-	ctx := cache.ctx
-	if chunks := decodeSplit(kernel.Threads(), m.Heads, n, dh); chunks > 0 {
-		cache.decodeParallel(qkv, &opt, chunks)
-	} else {
-		w := cache.w[:n]
-		for h := 0; h < m.Heads; h++ {
-			keys, values := cache.Keys(h), cache.Values(h)
-			out := ctx[h*dh : (h+1)*dh]
-			end := softWeights(w, qkv[h*dh:(h+1)*dh], keys, &opt)
-			if end == 0 {
-				clear(out)
-				continue
-			}
-			kernel.GemvT(out, values.Slice(0, end, 0, dh), w[:end])
-		}
-	}
-	kernel.Gemv(dst, m.OutProj, ctx)
-	if m.OutBias != nil {
-		kernel.Add(dst, dst, m.OutBias)
-	}
-	return nil
+// headsTask is forHeads' parallel case as a workers.Task: share h is head
+// h.
+type headsTask struct {
+	fn   func(h int, parallel bool) error
+	errs []error
 }
 
-// KVCache holds the keys and values of the tokens a MultiHead has seen,
-// for Decode. Head h's keys are a Cap()×d_head matrix (of which the first
-// Len() rows are in use), and so are its values. A cache belongs to one
-// goroutine at a time; it also carries Decode's scratch, so decoding
-// allocates nothing.
-type KVCache struct {
-	heads, dHead, capacity, n int
-	k, v                      []float32
-	qkv, ctx, w               []float32
-	par                       decodeState // flash-decoding scratch
-}
-
-// NewKVCache returns an empty cache for model m with room for capacity
-// tokens.
-func NewKVCache(m *MultiHead, capacity int) (*KVCache, error) {
-	if err := m.check("NewKVCache"); err != nil {
-		return nil, err
-	}
-	if capacity < 0 {
-		return nil, shapeErr("NewKVCache", "capacity=%d", capacity)
-	}
-	dh := m.DHead()
-	return &KVCache{
-		heads: m.Heads, dHead: dh, capacity: capacity,
-		k:   make([]float32, m.Heads*capacity*dh),
-		v:   make([]float32, m.Heads*capacity*dh),
-		qkv: make([]float32, 3*m.DModel),
-		ctx: make([]float32, m.DModel),
-		w:   make([]float32, capacity),
-	}, nil
-}
-
-// Len returns the number of cached tokens.
-func (c *KVCache) Len() int { return c.n }
-
-// Cap returns the number of tokens the cache can hold.
-func (c *KVCache) Cap() int { return c.capacity }
-
-// Reset empties the cache for a new sequence, keeping its memory.
-func (c *KVCache) Reset() { c.n = 0 }
-
-// Truncate drops every token after the first n (n ≤ Len()), for example
-// to roll back rejected speculative tokens. It panics if n is out of
-// range.
-func (c *KVCache) Truncate(n int) {
-	if n < 0 || n > c.n {
-		panic(fmt.Sprintf("attn.KVCache.Truncate: %d out of range [0,%d]", n, c.n))
-	}
-	c.n = n
-}
-
-// Keys returns head h's cached keys, a Len()×d_head view (not a copy).
-func (c *KVCache) Keys(h int) kernel.Matrix { return c.view(c.k, h) }
-
-// Values returns head h's cached values, a Len()×d_head view.
-func (c *KVCache) Values(h int) kernel.Matrix { return c.view(c.v, h) }
-
-func (c *KVCache) view(buf []float32, h int) kernel.Matrix {
-	if uint(h) >= uint(c.heads) {
-		panic(fmt.Sprintf("attn.KVCache: head %d out of range [0,%d)", h, c.heads))
-	}
-	return c.rows(buf, h, c.n)
-}
-
-// rows returns the first n rows of head h in buf as a matrix.
-func (c *KVCache) rows(buf []float32, h, n int) kernel.Matrix {
-	o := h * c.capacity * c.dHead
-	return kernel.Matrix{Rows: n, Cols: c.dHead, Stride: c.dHead, Data: buf[o : o+n*c.dHead]}
-}
-
-func (c *KVCache) keyRow(h, i int) []float32 {
-	o := (h*c.capacity + i) * c.dHead
-	return c.k[o : o+c.dHead]
-}
-
-func (c *KVCache) valueRow(h, i int) []float32 {
-	o := (h*c.capacity + i) * c.dHead
-	return c.v[o : o+c.dHead]
-}
-
-// fits checks that the cache matches m and has room for t more tokens.
-func (c *KVCache) fits(fn string, m *MultiHead, t int) error {
-	if c.heads != m.Heads || c.dHead != m.DHead() {
-		return shapeErr(fn, "cache has %d heads of %d, model %d of %d", c.heads, c.dHead, m.Heads, m.DHead())
-	}
-	if c.n+t > c.capacity {
-		return fmt.Errorf("attn.%s: %d cached + %d new tokens > capacity %d: %w", fn, c.n, t, c.capacity, ErrCacheFull)
-	}
-	return nil
-}
-
-// put stores t rows of keys and values for head h from position pos.
-func (c *KVCache) put(h, pos int, k, v kernel.Matrix) {
-	for i := 0; i < k.Rows; i++ {
-		copy(c.keyRow(h, pos+i), k.Row(i))
-		copy(c.valueRow(h, pos+i), v.Row(i))
-	}
-}
+func (t *headsTask) Run(h int) { t.errs[h] = t.fn(h, true) }

@@ -2,18 +2,12 @@ package attn
 
 import (
 	"math"
-	"sync"
 
 	"github.com/simdcore/simdcore/kernel"
 )
 
 // This file holds the small compound operations attn builds from package
-// kernel: matrix products, row softmax with masks, and pooled scratch.
-
-// gemm computes c = alpha·op(a)·op(b) + beta·c with kernel.Gemm.
-func gemm(tA, tB bool, alpha float32, a, b kernel.Matrix, beta float32, c kernel.Matrix) {
-	kernel.Gemm(kernel.Transpose(tA), kernel.Transpose(tB), alpha, a, b, beta, c)
-}
+// kernel: exp and softmax in place, and adding a scalar.
 
 // expInPlace sets x[i] = exp(x[i]) (kernel.Exp: exp(−Inf) = 0).
 func expInPlace(x []float32) { kernel.Exp(x, x) }
@@ -41,22 +35,6 @@ func addScalar(x []float32, c float32) {
 	}
 	kernel.Axpy(c, ones[:len(x)], x)
 }
-
-// scratch is a pooled growable buffer.
-type scratch struct{ buf []float32 }
-
-var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
-
-func getScratch(n int) *scratch {
-	s := scratchPool.Get().(*scratch)
-	if cap(s.buf) < n {
-		s.buf = make([]float32, n)
-	}
-	s.buf = s.buf[:n]
-	return s
-}
-
-func putScratch(s *scratch) { scratchPool.Put(s) }
 
 // expf is exp of one float32 (exp(−Inf) = 0).
 func expf(x float32) float32 { return float32(math.Exp(float64(x))) }

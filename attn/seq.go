@@ -1,6 +1,7 @@
 package attn
 
 import (
+	"github.com/simdcore/simdcore/internal/scratch"
 	"github.com/simdcore/simdcore/kernel"
 )
 
@@ -89,8 +90,8 @@ func selfDirect(dst, q, k, v kernel.Matrix, opt *Options) {
 		rowsPer = directRowsCausal
 	}
 	rowsPer = max(1, min(tq, rowsPer))
-	sc := getScratch(rowsPer * tk)
-	defer putScratch(sc)
+	sc := scratch.Get(rowsPer * tk)
+	defer scratch.Put(sc)
 	for r0 := 0; r0 < tq; r0 += rowsPer {
 		r1 := min(r0+rowsPer, tq)
 		kEnd := opt.keyEnd(r1-1, tq, tk)
@@ -98,8 +99,8 @@ func selfDirect(dst, q, k, v kernel.Matrix, opt *Options) {
 			clearRows(dst.Slice(r0, r1, 0, dst.Cols))
 			continue
 		}
-		s := kernel.Matrix{Rows: r1 - r0, Cols: kEnd, Stride: kEnd, Data: sc.buf[:(r1-r0)*kEnd]}
-		gemm(false, true, c, q.Slice(r0, r1, 0, q.Cols), k.Slice(0, kEnd, 0, k.Cols), 0, s)
+		s := kernel.Matrix{Rows: r1 - r0, Cols: kEnd, Stride: kEnd, Data: sc.Data[:(r1-r0)*kEnd]}
+		kernel.Gemm(kernel.NoTrans, kernel.Trans, c, q.Slice(r0, r1, 0, q.Cols), k.Slice(0, kEnd, 0, k.Cols), 0, s)
 		for i := r0; i < r1; i++ {
 			row := s.Row(i - r0)
 			end := opt.keyEnd(i, tq, tk)
@@ -109,7 +110,7 @@ func selfDirect(dst, q, k, v kernel.Matrix, opt *Options) {
 			softmaxInPlace(row[:end])
 			clear(row[end:])
 		}
-		gemm(false, false, 1, s, v.Slice(0, kEnd, 0, v.Cols), 0, dst.Slice(r0, r1, 0, dst.Cols))
+		kernel.Gemm(kernel.NoTrans, kernel.NoTrans, 1, s, v.Slice(0, kEnd, 0, v.Cols), 0, dst.Slice(r0, r1, 0, dst.Cols))
 	}
 }
 
@@ -126,9 +127,9 @@ func selfTiled(dst, q, k, v kernel.Matrix, opt *Options, bq, bk int) {
 		return
 	}
 	c := opt.effScale(q.Cols)
-	sc := getScratch(bq*bk + 2*bq)
-	defer putScratch(sc)
-	buf := sc.buf
+	sc := scratch.Get(bq*bk + 2*bq)
+	defer scratch.Put(sc)
+	buf := sc.Data
 	mrun := buf[bq*bk : bq*bk+bq] // running row maxima
 	lrun := buf[bq*bk+bq:]        // running row sums
 	for r0 := 0; r0 < tq; r0 += bq {
@@ -147,7 +148,7 @@ func selfTiled(dst, q, k, v kernel.Matrix, opt *Options, bq, bk int) {
 			k1 := min(k0+bk, kEnd)
 			nk := k1 - k0
 			s := kernel.Matrix{Rows: nr, Cols: nk, Stride: nk, Data: buf[:nr*nk]}
-			gemm(false, true, c, qb, k.Slice(k0, k1, 0, k.Cols), 0, s)
+			kernel.Gemm(kernel.NoTrans, kernel.Trans, c, qb, k.Slice(k0, k1, 0, k.Cols), 0, s)
 			for i := range nr {
 				row := s.Row(i)
 				end := opt.keyEnd(r0+i, tq, tk) - k0
@@ -181,7 +182,7 @@ func selfTiled(dst, q, k, v kernel.Matrix, opt *Options, bq, bk int) {
 				mrun[i] = mnew
 				lrun[i] += lt
 			}
-			gemm(false, false, 1, s, v.Slice(k0, k1, 0, v.Cols), 1, out)
+			kernel.Gemm(kernel.NoTrans, kernel.NoTrans, 1, s, v.Slice(k0, k1, 0, v.Cols), 1, out)
 		}
 		for i := range nr {
 			if lrun[i] > 0 {

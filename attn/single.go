@@ -1,6 +1,7 @@
 package attn
 
 import (
+	"github.com/simdcore/simdcore/internal/scratch"
 	"github.com/simdcore/simdcore/kernel"
 )
 
@@ -81,9 +82,9 @@ func Soft(dst, weights, q []float32, keys, values kernel.Matrix, opt Options) er
 		return err
 	}
 	if weights == nil {
-		sc := getScratch(keys.Rows)
-		defer putScratch(sc)
-		weights = sc.buf
+		sc := scratch.Get(keys.Rows)
+		defer scratch.Put(sc)
+		weights = sc.Data
 	} else if len(weights) != keys.Rows {
 		return shapeErr("Soft", "len(weights)=%d != keys.Rows=%d", len(weights), keys.Rows)
 	}
@@ -105,9 +106,9 @@ func hardIndex(q []float32, keys kernel.Matrix, opt *Options) int {
 	if end == 0 {
 		return -1
 	}
-	sc := getScratch(end)
-	defer putScratch(sc)
-	s := sc.buf
+	sc := scratch.Get(end)
+	defer scratch.Put(sc)
+	s := sc.Data
 	kernel.Gemv(s, keys.Slice(0, end, 0, keys.Cols), q)
 	if opt.Mask != nil {
 		// An additive mask competes with the scores, so they must carry

@@ -117,8 +117,8 @@ func (n *Net) BackwardTruncated(tr *Trace, dOut kernel.Matrix, grad *Net, k int)
 			copy(dTop.Row(0)[H:], dv[H:])
 		}
 	case c.Output > 0:
-		gemm(false, false, 1, dOut, n.Wy, 0, dTop)
-		gemm(true, false, 1, dOut, top, 1, grad.Wy)
+		kernel.Gemm(kernel.NoTrans, kernel.NoTrans, 1, dOut, n.Wy, 0, dTop)
+		kernel.Gemm(kernel.Trans, kernel.NoTrans, 1, dOut, top, 1, grad.Wy)
 		addColSums(grad.By, dOut)
 	default:
 		for t := 0; t < T; t++ {
@@ -183,14 +183,14 @@ func (n *Net) cellBackward(c, g *Cell, x, h, dh, dz, dIn kernel.Matrix, carry []
 		}
 	}
 	// Weight gradients summed over time by Gemm.
-	gemm(true, false, 1, dz, x, 1, g.Wih) // Σ_t dz_t ⊗ x_t
+	kernel.Gemm(kernel.Trans, kernel.NoTrans, 1, dz, x, 1, g.Wih) // Σ_t dz_t ⊗ x_t
 	if T > 1 {
 		// Σ_t dz_t ⊗ h_prev(t): forward pairs dz[1:] with h[:-1],
 		// reverse pairs dz[:-1] with h[1:].
 		if reverse {
-			gemm(true, false, 1, dz.Slice(0, T-1, 0, dz.Cols), h.Slice(1, T, 0, h.Cols), 1, g.Whh)
+			kernel.Gemm(kernel.Trans, kernel.NoTrans, 1, dz.Slice(0, T-1, 0, dz.Cols), h.Slice(1, T, 0, h.Cols), 1, g.Whh)
 		} else {
-			gemm(true, false, 1, dz.Slice(1, T, 0, dz.Cols), h.Slice(0, T-1, 0, h.Cols), 1, g.Whh)
+			kernel.Gemm(kernel.Trans, kernel.NoTrans, 1, dz.Slice(1, T, 0, dz.Cols), h.Slice(0, T-1, 0, h.Cols), 1, g.Whh)
 		}
 	}
 	if g.Bih != nil {
@@ -199,7 +199,7 @@ func (n *Net) cellBackward(c, g *Cell, x, h, dh, dz, dIn kernel.Matrix, carry []
 	if g.Bhh != nil {
 		addColSums(g.Bhh, dz)
 	}
-	gemm(false, false, 1, dz, c.Wih, 1, dIn) // ∂J/∂x_t += W_ihᵀ·dz_t
+	kernel.Gemm(kernel.NoTrans, kernel.NoTrans, 1, dz, c.Wih, 1, dIn) // ∂J/∂x_t += W_ihᵀ·dz_t
 }
 
 // addColSums adds the column sums of m to dst.

@@ -75,7 +75,7 @@ func ExampleLM() {
 
 // The byte tokenizer round-trips any text.
 func ExampleBytes() {
-	toks := rnn.Bytes{}.Encode("hi!")
+	toks, _ := rnn.Bytes{}.Encode("hi!")
 	fmt.Println(toks, rnn.Bytes{}.Decode(toks))
 	// Output: [104 105 33] hi!
 }

@@ -1,38 +1,17 @@
 package rnn
 
 import (
-	"sync"
-
+	"github.com/simdcore/simdcore/internal/scratch"
 	"github.com/simdcore/simdcore/kernel"
 )
 
-// slabs recycles the scratch buffers of inference (stacked inputs,
-// intermediate layers, logits), so that steady-state Forward and
-// ForwardBatch calls allocate only their results and do not spend time
-// zeroing fresh memory.
-var slabs sync.Pool
-
-// scratch is a set of pooled buffers, returned to the pool by release.
-type scratch []*[]float32
-
-// matrix returns a rows×cols matrix on pooled memory. Its contents are
-// arbitrary: callers overwrite every element.
-func (s *scratch) matrix(rows, cols int) kernel.Matrix {
-	n := rows * cols
-	p, _ := slabs.Get().(*[]float32)
-	if p == nil || cap(*p) < n {
-		b := make([]float32, n)
-		p = &b
-	}
-	*s = append(*s, p)
-	return kernel.MatrixFrom(rows, cols, (*p)[:n])
-}
-
-func (s *scratch) release() {
-	for _, p := range *s {
-		slabs.Put(p)
-	}
-	*s = (*s)[:0]
+// pooled returns a rows×cols matrix on memory lent by sc, so that
+// steady-state Forward and ForwardBatch calls allocate only their results
+// and do not spend time zeroing fresh memory for their stacked inputs,
+// intermediate layers and logits. Its contents are arbitrary: callers
+// overwrite every element.
+func pooled(sc *scratch.Set, rows, cols int) kernel.Matrix {
+	return kernel.MatrixFrom(rows, cols, sc.Get(rows*cols))
 }
 
 // checkSeq validates one input sequence.
@@ -59,7 +38,7 @@ func (n *Net) checkSeq(fn string, xs kernel.Matrix) error {
 // 27 µs instead of 35 µs per step at B=32, H=256).
 func (n *Net) cellForward(c *Cell, x, out kernel.Matrix, B int, reverse bool, whhT kernel.Matrix) {
 	fillRows(out, c.Bih, c.Bhh)
-	gemm(false, true, 1, x, c.Wih, 1, out)
+	kernel.Gemm(kernel.NoTrans, kernel.Trans, 1, x, c.Wih, 1, out)
 	T := out.Rows / B
 	act := n.cfg.Activation
 	if B > 1 && T > 1 {
@@ -80,7 +59,7 @@ func (n *Net) cellForward(c *Cell, x, out kernel.Matrix, B int, reverse bool, wh
 		}
 		blk := stepRows(out, t, T, B)
 		if s > 0 {
-			gemm(false, false, 1, stepRows(out, tp, T, B), whhT, 1, blk)
+			kernel.Gemm(kernel.NoTrans, kernel.NoTrans, 1, stepRows(out, tp, T, B), whhT, 1, blk)
 		}
 		activateRows(act, blk)
 	}
@@ -101,13 +80,13 @@ func stepRows(m kernel.Matrix, t, T, B int) kernel.Matrix {
 // memory; otherwise only the last entry is meaningful, and the buffers,
 // reused between layers, come from sc, except that freshTop puts the top
 // layer's output in fresh memory (for returning it).
-func (n *Net) layers(x kernel.Matrix, B int, keep, freshTop bool, sc *scratch) []kernel.Matrix {
+func (n *Net) layers(x kernel.Matrix, B int, keep, freshTop bool, sc *scratch.Set) []kernel.Matrix {
 	c := n.cfg
 	dirs, H := c.Dirs(), c.Hidden
 	outs := make([]kernel.Matrix, c.Layers)
 	var whhT kernel.Matrix
 	if B > 1 {
-		whhT = sc.matrix(H, H)
+		whhT = pooled(sc, H, H)
 	}
 	in := x
 	for l := 0; l < c.Layers; l++ {
@@ -118,7 +97,7 @@ func (n *Net) layers(x kernel.Matrix, B int, keep, freshTop bool, sc *scratch) [
 		case l >= 2:
 			out = outs[l-2] // two layers down is no longer read
 		default:
-			out = sc.matrix(x.Rows, c.Width()) // cellForward writes every element
+			out = pooled(sc, x.Rows, c.Width()) // cellForward writes every element
 		}
 		for d := 0; d < dirs; d++ {
 			n.cellForward(&n.Cells[l*dirs+d], in, out.Slice(0, x.Rows, d*H, (d+1)*H), B, d == 1, whhT)
@@ -132,7 +111,7 @@ func (n *Net) layers(x kernel.Matrix, B int, keep, freshTop bool, sc *scratch) [
 // head computes the logits W_y·h + b_y for every row of top into y.
 func (n *Net) head(y, top kernel.Matrix) kernel.Matrix {
 	fillRows(y, n.By, nil)
-	gemm(false, true, 1, top, n.Wy, 1, y)
+	kernel.Gemm(kernel.NoTrans, kernel.Trans, 1, top, n.Wy, 1, y)
 	return y
 }
 
@@ -160,8 +139,8 @@ func (n *Net) Forward(xs kernel.Matrix) (kernel.Matrix, error) {
 	if err := n.checkSeq("Forward", xs); err != nil {
 		return kernel.Matrix{}, err
 	}
-	var sc scratch
-	defer sc.release()
+	var sc scratch.Set
+	defer sc.Release()
 	top := n.layers(xs, 1, false, n.cfg.Output == 0, &sc)[n.cfg.Layers-1]
 	if n.cfg.Output == 0 {
 		return top, nil
@@ -184,8 +163,8 @@ func (n *Net) Last(xs kernel.Matrix) ([]float32, error) {
 	if xs.Rows == 0 {
 		return nil, shapeErr("Last: empty sequence (T=0)")
 	}
-	var sc scratch
-	defer sc.release()
+	var sc scratch.Set
+	defer sc.Release()
 	v := n.lastVec(n.layers(xs, 1, false, false, &sc)[n.cfg.Layers-1])
 	if n.cfg.Output == 0 {
 		return v, nil
@@ -216,10 +195,10 @@ func (n *Net) ForwardBatch(xs []kernel.Matrix) ([]kernel.Matrix, error) {
 			return nil, shapeErr("ForwardBatch: sequence %d has T=%d, sequence 0 has T=%d", b, x.Rows, T)
 		}
 	}
-	var sc scratch
-	defer sc.release()
+	var sc scratch.Set
+	defer sc.Release()
 	// Stack the sequences: row b·T+t of x is step t of sequence b.
-	x := sc.matrix(T*B, n.cfg.Input)
+	x := pooled(&sc, T*B, n.cfg.Input)
 	for b, xb := range xs {
 		for t := 0; t < T; t++ {
 			copy(x.Row(b*T+t), xb.Row(t))

@@ -2,7 +2,6 @@ package rnn_test
 
 import (
 	"bytes"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
@@ -11,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/simdcore/simdcore/internal/torchtest"
 	"github.com/simdcore/simdcore/internal/weights"
 	"github.com/simdcore/simdcore/kernel"
 	"github.com/simdcore/simdcore/rnn"
@@ -18,7 +18,7 @@ import (
 )
 
 // torchDir holds the fixtures scripts/torch_fixtures.py wrote with PyTorch.
-const torchDir = "../testdata/torch"
+const torchDir = torchtest.Dir
 
 // torchIO reads a fixture's inputs and outputs.
 func torchIO(t *testing.T, name string) *weights.File {
@@ -35,23 +35,6 @@ func tensor(t *testing.T, f *weights.File, name string) weights.Tensor {
 	return tt
 }
 
-// requireClose checks got against PyTorch's want to 1e-5 relative to the
-// largest |want|: |got_i − want_i| ≤ 1e-5·max_j |want_j|.
-func requireClose(t *testing.T, what string, got, want []float32) {
-	t.Helper()
-	require.Len(t, got, len(want), what)
-	scale := 0.0
-	for _, w := range want {
-		scale = math.Max(scale, math.Abs(float64(w)))
-	}
-	require.NotZero(t, scale, "%s: all-zero reference tests nothing", what)
-	for i := range want {
-		if d := math.Abs(float64(got[i]) - float64(want[i])); d > 1e-5*scale {
-			t.Fatalf("%s[%d] = %v, PyTorch %v (|diff| %.3g > 1e-5·%.3g)", what, i, got[i], want[i], d, scale)
-		}
-	}
-}
-
 func TestLoadTorchBidirectionalTanh(t *testing.T) {
 	n, err := rnn.Load(filepath.Join(torchDir, "rnn_bidir_tanh.safetensors"))
 	require.NoError(t, err)
@@ -64,15 +47,15 @@ func TestLoadTorchBidirectionalTanh(t *testing.T) {
 	xs := kernel.MatrixFrom(in.Shape[0], in.Shape[1], in.Data)
 	got, err := n.Forward(xs)
 	require.NoError(t, err)
-	requireClose(t, "output", got.Data, out.Data)
+	torchtest.RequireClose(t, "output", got.Data, out.Data)
 	// Many-to-one: the top layer's h_n, forward then reverse.
 	last, err := n.Last(xs)
 	require.NoError(t, err)
-	requireClose(t, "h_n[2:4]", last, hn.Data[2*4:])
+	torchtest.RequireClose(t, "h_n[2:4]", last, hn.Data[2*4:])
 	// Batched, the same.
 	outs, err := n.ForwardBatch([]kernel.Matrix{xs, xs})
 	require.NoError(t, err)
-	requireClose(t, "batch[1]", outs[1].Data, out.Data)
+	torchtest.RequireClose(t, "batch[1]", outs[1].Data, out.Data)
 }
 
 func TestLoadTorchReluManyToOne(t *testing.T) {
@@ -90,7 +73,7 @@ func TestLoadTorchReluManyToOne(t *testing.T) {
 	xs := kernel.MatrixFrom(in.Shape[0], in.Shape[1], in.Data)
 	got, err := n.Last(xs)
 	require.NoError(t, err)
-	requireClose(t, "output", got, out.Data)
+	torchtest.RequireClose(t, "output", got, out.Data)
 
 	// An option overrides the metadata, and changes the answer.
 	n2, err := rnn.Load(path, rnn.WithActivation(rnn.Tanh), rnn.WithPrefix("rnn."), rnn.WithHead("head"))
@@ -129,7 +112,7 @@ func TestLoadTorchLM(t *testing.T) {
 			want = append(want, float32(math.Exp(float64(lp))))
 		}
 	}
-	requireClose(t, "probabilities", got, want)
+	torchtest.RequireClose(t, "probabilities", got, want)
 	// The sequence's log-probability, Σ log p(toks[t] | toks[:t]).
 	var sum float64
 	for i := 1; i < len(toks); i++ {
@@ -198,24 +181,7 @@ func TestSaveLoad(t *testing.T) {
 // rewrite copies a torch fixture's tensors through edit and writes the
 // result to a temporary file.
 func rewrite(t *testing.T, fixture string, meta map[string]string, edit func(map[string]weights.Tensor)) string {
-	t.Helper()
-	f, err := weights.Open(filepath.Join(torchDir, fixture+".safetensors"))
-	require.NoError(t, err)
-	ts := map[string]weights.Tensor{}
-	for _, n := range f.Names() {
-		ts[n] = tensor(t, f, n)
-	}
-	if meta == nil {
-		meta = f.Metadata()
-	}
-	edit(ts)
-	var list []weights.Tensor
-	for _, tt := range ts {
-		list = append(list, tt)
-	}
-	path := filepath.Join(t.TempDir(), "edited.safetensors")
-	require.NoError(t, weights.Save(path, list, meta))
-	return path
+	return torchtest.Rewrite(t, filepath.Join(torchDir, fixture+".safetensors"), meta, edit)
 }
 
 func TestLoadErrors(t *testing.T) {
@@ -319,7 +285,7 @@ func TestLoadErrors(t *testing.T) {
 		}, nil, rnn.ErrFormat, `output_activation="tanh"`},
 		{"metadata num_layers", func(t *testing.T) string {
 			return rewrite(t, "rnn_relu_last", meta("num_layers", "x"), nothing)
-		}, nil, rnn.ErrFormat, "is not a size"},
+		}, nil, rnn.ErrFormat, "is not an integer ≥ 0"},
 		{"metadata fewer layers", func(t *testing.T) string {
 			return rewrite(t, "rnn_bidir_tanh", meta("num_layers", "1"), nothing)
 		}, nil, rnn.ErrFormat, "metadata num_layers=1 but the file has 2 layers"},
@@ -356,7 +322,7 @@ func TestLoadErrors(t *testing.T) {
 		{"integer weights", func(t *testing.T) string {
 			// weight_hh_l0 of a 1×1 network stored as I32.
 			hdr := `{"weight_hh_l0":{"dtype":"I32","shape":[1,1],"data_offsets":[4,8]},"weight_ih_l0":{"dtype":"F32","shape":[1,1],"data_offsets":[0,4]}}`
-			b := binaryFile(hdr, make([]byte, 8))
+			b := torchtest.RawFile(hdr, make([]byte, 8))
 			p := filepath.Join(t.TempDir(), "i.safetensors")
 			require.NoError(t, os.WriteFile(p, b, 0o644))
 			return p
@@ -436,12 +402,6 @@ func TestLoadLMErrors(t *testing.T) {
 	require.ErrorContains(t, err, `"other.weight" is not part of the model`)
 }
 
-// binaryFile assembles a safetensors file by hand.
-func binaryFile(hdr string, data []byte) []byte {
-	b := binary.LittleEndian.AppendUint64(nil, uint64(len(hdr)))
-	return append(append(b, hdr...), data...)
-}
-
 // FuzzLoad feeds arbitrary files to Read and ReadLM. They must never
 // panic; they either fail with one of the sentinel errors or return a
 // model that runs and saves. The file is the header length, the header
@@ -457,7 +417,7 @@ func FuzzLoad(f *testing.F) {
 		f.Add(b[8:8+n], b[8+n:])
 	}
 	f.Fuzz(func(t *testing.T, header, buffer []byte) {
-		data := binaryFile(string(header), buffer)
+		data := torchtest.RawFile(string(header), buffer)
 		check := func(err error) {
 			if !errors.Is(err, rnn.ErrFormat) && !errors.Is(err, rnn.ErrMissing) && !errors.Is(err, rnn.ErrShape) {
 				t.Fatalf("error wraps no sentinel: %v", err)
@@ -502,7 +462,7 @@ func FuzzLoad(f *testing.F) {
 // TestLoadHalf loads weights stored as F16 and BF16, converted exactly.
 func TestLoadHalf(t *testing.T) {
 	// weight_hh = 1 (F16 0x3c00), weight_ih = 1 (BF16 0x3f80).
-	b := binaryFile(`{"weight_hh_l0":{"dtype":"F16","shape":[1,1],"data_offsets":[0,2]},"weight_ih_l0":{"dtype":"BF16","shape":[1,1],"data_offsets":[2,4]}}`,
+	b := torchtest.RawFile(`{"weight_hh_l0":{"dtype":"F16","shape":[1,1],"data_offsets":[0,2]},"weight_ih_l0":{"dtype":"BF16","shape":[1,1],"data_offsets":[2,4]}}`,
 		[]byte{0, 0x3c, 0x80, 0x3f})
 	n, err := rnn.Read(bytes.NewReader(b), int64(len(b)), rnn.WithActivation(rnn.ReLU))
 	require.NoError(t, err)

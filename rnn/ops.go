@@ -7,11 +7,6 @@ import (
 // This file holds the few elementwise and matrix helpers the layers use,
 // each a thin layer over package kernel.
 
-// gemm computes c = alpha·op(a)·op(b) + beta·c with kernel.Gemm.
-func gemm(tA, tB bool, alpha float32, a, b kernel.Matrix, beta float32, c kernel.Matrix) {
-	kernel.Gemm(kernel.Transpose(tA), kernel.Transpose(tB), alpha, a, b, beta, c)
-}
-
 // activate applies the hidden or output activation to x in place.
 func activate(act Activation, x []float32) {
 	switch act {

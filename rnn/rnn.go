@@ -21,7 +21,8 @@
 //     the two directions' states are concatenated, forward first;
 //   - stacked: Config.Layers;
 //   - a language model, P(y_t | y_0..y_{t-1}) over a vocabulary: LM,
-//     with the Bytes and Chars tokenizers;
+//     with the Bytes and Chars tokenizers, which LM.Save stores with the
+//     model and LoadLM restores;
 //   - batches of equal-length sequences: ForwardBatch.
 //
 // Training: Trace (or TraceLast) records a forward pass; Loss (or

@@ -92,10 +92,7 @@ func (n *Net) Train(data []Sample, cfg TrainConfig) (float64, error) {
 		}
 	}
 	bs := max(cfg.BatchSize, 1)
-	opt := cfg.Optimizer
-	if opt == nil {
-		opt = optim.NewAdam(0.01)
-	}
+	opt := optimizerOrAdam(cfg.Optimizer)
 	grad := n.NewGrad()
 	params := n.OptimParams(grad)
 	rng := rand.New(rand.NewPCG(cfg.Seed, 0x747261696e))
@@ -141,13 +138,29 @@ func (n *Net) Train(data []Sample, cfg TrainConfig) (float64, error) {
 			}
 		}
 		last = total / float64(rows)
-		norm := optim.ClipGlobalNorm(params, cfg.ClipNorm)
-		if !math.IsNaN(norm) && !math.IsInf(norm, 0) {
-			opt.Step(params)
-		}
-		if cfg.Progress != nil {
-			cfg.Progress(Progress{Step: step, Loss: last, GradNorm: norm})
-		}
+		update(params, opt, cfg.ClipNorm, cfg.Progress, step, last)
 	}
 	return last, nil
+}
+
+// update ends a training step whose gradients are in params: it clips
+// them to the global norm clip (0: no clipping), lets opt step unless the
+// norm is NaN or infinite, and reports the step to progress, if set.
+func update(params []optim.Param, opt optim.Optimizer, clip float64, progress func(Progress), step int, loss float64) {
+	norm := optim.ClipGlobalNorm(params, clip)
+	if !math.IsNaN(norm) && !math.IsInf(norm, 0) {
+		opt.Step(params)
+	}
+	if progress != nil {
+		progress(Progress{Step: step, Loss: loss, GradNorm: norm})
+	}
+}
+
+// optimizerOrAdam returns opt, or Adam with learning rate 0.01 (the
+// training loops' default) if opt is nil.
+func optimizerOrAdam(opt optim.Optimizer) optim.Optimizer {
+	if opt == nil {
+		return optim.NewAdam(0.01)
+	}
+	return opt
 }

@@ -196,7 +196,7 @@ func demoRNN(w io.Writer, seed uint64) error {
 		return err
 	}
 	text := "The kernels are tested against the float64 reference."
-	toks, err := f.tok.Encode(text)
+	toks, err := f.lm.Tokenizer.Encode(text)
 	if err != nil {
 		return err
 	}
@@ -205,6 +205,6 @@ func demoRNN(w io.Writer, seed uint64) error {
 		return err
 	}
 	fmt.Fprintf(w, "  language model: the embedded character model finds %q\n    %.1f× less surprising per character than a uniform guess over its %d characters (perplexity %.2f)\n",
-		text, float64(f.tok.Vocab())/pp, f.tok.Vocab(), pp)
+		text, float64(f.lm.Tokenizer.Vocab())/pp, f.lm.Tokenizer.Vocab(), pp)
 	return nil
 }

@@ -45,7 +45,7 @@ func cmdGenerate(args []string, stdout io.Writer) error {
 
 // generate continues prompt by n tokens.
 func (f *lmFile) generate(prompt string, n int, temp float64, topk int, seed uint64) (string, error) {
-	toks, err := f.tok.Encode(prompt)
+	toks, err := f.lm.Tokenizer.Encode(prompt)
 	if err != nil {
 		return "", fmt.Errorf("prompt: %w", err)
 	}
@@ -53,7 +53,7 @@ func (f *lmFile) generate(prompt string, n int, temp float64, topk int, seed uin
 	if err != nil {
 		return "", err
 	}
-	return f.tok.Decode(out), nil
+	return f.lm.Tokenizer.Decode(out), nil
 }
 
 func genOptions(temp float64, topk int, seed uint64) rnn.GenerateOptions {

@@ -23,39 +23,14 @@ var embedded embed.FS
 
 const demoModelPath = "testdata/demo.safetensors"
 
-// Metadata keys with which train records the tokenizer in a model file.
-const (
-	metaTokenizer = "simdcore.tokenizer" // "chars" or "bytes"
-	metaVocab     = "simdcore.vocab"     // for chars: the vocabulary's runes in token order
-	metaSteps     = "simdcore.steps"     // optimiser updates so far
-)
+// metaSteps is the metadata key with which train records how many
+// optimiser updates a model has had, so that a resumed run carries on
+// from there. (The tokenizer is stored by rnn: LM.Save and LoadLM.)
+const metaSteps = "simdcore.steps"
 
-// tokenizer turns text into tokens and back.
-type tokenizer interface {
-	Encode(s string) ([]int, error)
-	Decode(toks []int) string
-	Vocab() int
-}
-
-// byteTokens adapts rnn.Bytes to tokenizer.
-type byteTokens struct{ rnn.Bytes }
-
-func (b byteTokens) Encode(s string) ([]int, error) { return b.Bytes.Encode(s), nil }
-
-// charsVocab returns a Chars tokenizer's vocabulary as a string, runes in
-// token order, which is how it is stored and rebuilt.
-func charsVocab(c *rnn.Chars) string {
-	ids := make([]int, c.Vocab())
-	for i := range ids {
-		ids[i] = i
-	}
-	return c.Decode(ids)
-}
-
-// lmFile is a language model with its tokenizer.
+// lmFile is a language model, with a tokenizer, and its training count.
 type lmFile struct {
-	lm    *rnn.LM
-	tok   tokenizer
+	lm    *rnn.LM // lm.Tokenizer is never nil
 	steps int
 }
 
@@ -87,20 +62,13 @@ func loadLM(path string) (*lmFile, error) {
 	}
 	f := &lmFile{lm: lm}
 	f.steps, _ = strconv.Atoi(meta[metaSteps])
-	switch meta[metaTokenizer] {
-	case "chars":
-		c := rnn.NewChars(meta[metaVocab])
-		if c.Vocab() != lm.Vocab() || len([]rune(meta[metaVocab])) != lm.Vocab() {
-			return nil, fmt.Errorf("%s: the stored vocabulary has %d distinct characters but the model has %d tokens", orEmbedded(path), c.Vocab(), lm.Vocab())
-		}
-		f.tok = c
-	case "bytes", "":
+	if lm.Tokenizer == nil {
+		// A model that stores no tokenizer (written by PyTorch, say) is
+		// taken to be byte-level.
 		if lm.Vocab() != 256 {
-			return nil, fmt.Errorf("%s: a byte-level model needs 256 tokens, this one has %d (no %s metadata)", orEmbedded(path), lm.Vocab(), metaTokenizer)
+			return nil, fmt.Errorf("%s: the model stores no tokenizer, and it has %d tokens where a byte-level model has 256", orEmbedded(path), lm.Vocab())
 		}
-		f.tok = byteTokens{}
-	default:
-		return nil, fmt.Errorf("%s: unknown tokenizer %q", orEmbedded(path), meta[metaTokenizer])
+		lm.Tokenizer = rnn.Bytes{}
 	}
 	return f, nil
 }
@@ -112,15 +80,8 @@ func orEmbedded(path string) string {
 	return path
 }
 
-// save writes the model with its tokenizer, atomically.
+// save writes the model with its tokenizer and training count,
+// atomically.
 func (f *lmFile) save(path string) error {
-	meta := map[string]string{metaSteps: strconv.Itoa(f.steps)}
-	switch t := f.tok.(type) {
-	case *rnn.Chars:
-		meta[metaTokenizer] = "chars"
-		meta[metaVocab] = charsVocab(t)
-	default:
-		meta[metaTokenizer] = "bytes"
-	}
-	return f.lm.Save(path, meta)
+	return f.lm.Save(path, map[string]string{metaSteps: strconv.Itoa(f.steps)})
 }

@@ -24,11 +24,11 @@ func TestEmbeddedModel(t *testing.T) {
 
 	// Perplexity on a stretch of the corpus, against a uniform guess.
 	excerpt := []rune(text)[1000:1600]
-	toks, err := f.tok.Encode(string(excerpt))
+	toks, err := f.lm.Tokenizer.Encode(string(excerpt))
 	require.NoError(t, err)
 	pp, err := f.lm.Perplexity(toks)
 	require.NoError(t, err)
-	require.Less(t, pp, 4.0, "perplexity %.2f over a vocabulary of %d", pp, f.tok.Vocab())
+	require.Less(t, pp, 4.0, "perplexity %.2f over a vocabulary of %d", pp, f.lm.Tokenizer.Vocab())
 
 	// Generated words are mostly words of the corpus.
 	known := map[string]bool{}

@@ -73,16 +73,18 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	} else {
-		f = &lmFile{tok: byteTokens{}}
+		var tok rnn.Tokenizer = rnn.Bytes{}
 		if *tokName == "chars" {
-			f.tok = rnn.NewChars(text)
+			tok = rnn.NewChars(text)
 		}
-		f.lm, err = rnn.NewLM(rnn.LMConfig{Vocab: f.tok.Vocab(), Embed: *embed, Hidden: *hidden, Layers: *layers}, *seed)
+		f = &lmFile{}
+		f.lm, err = rnn.NewLM(rnn.LMConfig{Vocab: tok.Vocab(), Embed: *embed, Hidden: *hidden, Layers: *layers}, *seed)
 		if err != nil {
 			return err
 		}
+		f.lm.Tokenizer = tok
 	}
-	toks, err := f.tok.Encode(text)
+	toks, err := f.lm.Tokenizer.Encode(text)
 	if err != nil {
 		return fmt.Errorf("%s: %w", *textPath, err)
 	}

@@ -19,10 +19,12 @@
 //
 // Read and Open check every one of those rules before allocating the buffer
 // and return an error wrapping ErrFormat for any violation, never a panic.
-// Tensor and Float32s convert F32, F16, BF16 and F64 tensors to float32;
-// loaders built on this package report a tensor that is absent with
-// ErrMissing and one whose shape does not fit with ErrShape. Write and Save
-// produce files that PyTorch's safetensors.torch.load_file reads.
+// Tensor and Float32s convert F32, F16, BF16 and F64 tensors to float32.
+// Dict is the checked view model loaders build on: it takes tensors by
+// name and shape, reads typed metadata and rejects leftover tensors,
+// reporting a tensor that is absent with ErrMissing and one whose shape
+// does not fit with ErrShape. Write and Save produce files that PyTorch's
+// safetensors.torch.load_file reads.
 //
 // This package implements the format itself, so that the library's only
 // dependency stays github.com/klauspost/cpuid/v2.

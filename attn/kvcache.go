@@ -1,0 +1,109 @@
+package attn
+
+import (
+	"fmt"
+
+	"github.com/simdcore/simdcore/kernel"
+)
+
+// This file holds the KVCache that Prefill fills and Decode reads and
+// appends to.
+
+// KVCache holds the keys and values of the tokens a MultiHead has seen,
+// for Decode. Head h's keys are a Cap()×d_head matrix (of which the first
+// Len() rows are in use), and so are its values. A cache belongs to one
+// goroutine at a time; it also carries Decode's scratch, so decoding
+// allocates nothing.
+type KVCache struct {
+	heads, dHead, capacity, n int
+	k, v                      []float32
+	qkv, ctx, w               []float32
+	par                       decodeState // flash-decoding scratch
+}
+
+// NewKVCache returns an empty cache for model m with room for capacity
+// tokens.
+func NewKVCache(m *MultiHead, capacity int) (*KVCache, error) {
+	if err := m.check("NewKVCache"); err != nil {
+		return nil, err
+	}
+	if capacity < 0 {
+		return nil, shapeErr("NewKVCache", "capacity=%d", capacity)
+	}
+	dh := m.DHead()
+	return &KVCache{
+		heads: m.Heads, dHead: dh, capacity: capacity,
+		k:   make([]float32, m.Heads*capacity*dh),
+		v:   make([]float32, m.Heads*capacity*dh),
+		qkv: make([]float32, 3*m.DModel),
+		ctx: make([]float32, m.DModel),
+		w:   make([]float32, capacity),
+	}, nil
+}
+
+// Len returns the number of cached tokens.
+func (c *KVCache) Len() int { return c.n }
+
+// Cap returns the number of tokens the cache can hold.
+func (c *KVCache) Cap() int { return c.capacity }
+
+// Reset empties the cache for a new sequence, keeping its memory.
+func (c *KVCache) Reset() { c.n = 0 }
+
+// Truncate drops every token after the first n (n ≤ Len()), for example
+// to roll back rejected speculative tokens. It panics if n is out of
+// range.
+func (c *KVCache) Truncate(n int) {
+	if n < 0 || n > c.n {
+		panic(fmt.Sprintf("attn.KVCache.Truncate: %d out of range [0,%d]", n, c.n))
+	}
+	c.n = n
+}
+
+// Keys returns head h's cached keys, a Len()×d_head view (not a copy).
+func (c *KVCache) Keys(h int) kernel.Matrix { return c.view(c.k, h) }
+
+// Values returns head h's cached values, a Len()×d_head view.
+func (c *KVCache) Values(h int) kernel.Matrix { return c.view(c.v, h) }
+
+func (c *KVCache) view(buf []float32, h int) kernel.Matrix {
+	if uint(h) >= uint(c.heads) {
+		panic(fmt.Sprintf("attn.KVCache: head %d out of range [0,%d)", h, c.heads))
+	}
+	return c.rows(buf, h, c.n)
+}
+
+// rows returns the first n rows of head h in buf as a matrix.
+func (c *KVCache) rows(buf []float32, h, n int) kernel.Matrix {
+	o := h * c.capacity * c.dHead
+	return kernel.Matrix{Rows: n, Cols: c.dHead, Stride: c.dHead, Data: buf[o : o+n*c.dHead]}
+}
+
+func (c *KVCache) keyRow(h, i int) []float32 {
+	o := (h*c.capacity + i) * c.dHead
+	return c.k[o : o+c.dHead]
+}
+
+func (c *KVCache) valueRow(h, i int) []float32 {
+	o := (h*c.capacity + i) * c.dHead
+	return c.v[o : o+c.dHead]
+}
+
+// fits checks that the cache matches m and has room for t more tokens.
+func (c *KVCache) fits(fn string, m *MultiHead, t int) error {
+	if c.heads != m.Heads || c.dHead != m.DHead() {
+		return shapeErr(fn, "cache has %d heads of %d, model %d of %d", c.heads, c.dHead, m.Heads, m.DHead())
+	}
+	if c.n+t > c.capacity {
+		return fmt.Errorf("attn.%s: %d cached + %d new tokens > capacity %d: %w", fn, c.n, t, c.capacity, ErrCacheFull)
+	}
+	return nil
+}
+
+// put stores t rows of keys and values for head h from position pos.
+func (c *KVCache) put(h, pos int, k, v kernel.Matrix) {
+	for i := 0; i < k.Rows; i++ {
+		copy(c.keyRow(h, pos+i), k.Row(i))
+		copy(c.valueRow(h, pos+i), v.Row(i))
+	}
+}

@@ -1,5 +1,0 @@
-//go:build !race
-
-package attn
-
-const raceEnabled = false

@@ -1,0 +1,82 @@
+// Package torchtest holds what the model packages' tests share to compare
+// against PyTorch and to break its files: where the fixtures are, the
+// tolerance of the comparison, and files rewritten or built by hand.
+package torchtest
+
+import (
+	"encoding/binary"
+	"math"
+	"path/filepath"
+	"testing"
+
+	"github.com/simdcore/simdcore/internal/weights"
+)
+
+// Dir is the directory of the fixtures scripts/torch_fixtures.py writes
+// with PyTorch, relative to a package one level below the module root
+// (rnn, attn).
+const Dir = "../testdata/torch"
+
+// RequireClose fails t unless got agrees with PyTorch's want to 1e-5
+// relative to the largest |want|: |got_i − want_i| ≤ 1e-5·max_j |want_j|
+// for every i, with as many elements. An all-zero want fails too: it
+// would test nothing.
+func RequireClose(t testing.TB, what string, got, want []float32) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%s: %d values, PyTorch %d", what, len(got), len(want))
+		return
+	}
+	scale := 0.0
+	for _, w := range want {
+		scale = math.Max(scale, math.Abs(float64(w)))
+	}
+	if scale == 0 {
+		t.Fatalf("%s: all-zero reference tests nothing", what)
+		return
+	}
+	for i := range want {
+		if d := math.Abs(float64(got[i]) - float64(want[i])); d > 1e-5*scale {
+			t.Fatalf("%s[%d] = %v, PyTorch %v (|diff| %.3g > 1e-5·%.3g)", what, i, got[i], want[i], d, scale)
+			return
+		}
+	}
+}
+
+// Rewrite copies the tensors of the safetensors file at path through edit
+// into a new file in t's temporary directory, with metadata meta (the
+// file's own if nil), and returns the new file's path. Tests use it to
+// break a good fixture in one precise way.
+func Rewrite(t testing.TB, path string, meta map[string]string, edit func(map[string]weights.Tensor)) string {
+	t.Helper()
+	f, err := weights.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := map[string]weights.Tensor{}
+	for _, n := range f.Names() {
+		if ts[n], err = f.Tensor(n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if meta == nil {
+		meta = f.Metadata()
+	}
+	edit(ts)
+	var list []weights.Tensor
+	for _, tt := range ts {
+		list = append(list, tt)
+	}
+	out := filepath.Join(t.TempDir(), "edited.safetensors")
+	if err := weights.Save(out, list, meta); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// RawFile returns a safetensors file made of the header hdr, taken as it
+// is, and the buffer data: for tests of malformed files.
+func RawFile(hdr string, data []byte) []byte {
+	b := binary.LittleEndian.AppendUint64(nil, uint64(len(hdr)))
+	return append(append(b, hdr...), data...)
+}

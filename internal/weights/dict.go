@@ -1,0 +1,189 @@
+package weights
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// A Dict is a checked view of a File as a model's state_dict, for the
+// loaders built on this package: they take every tensor they need by name
+// and shape, read their constructor arguments from typed metadata, and
+// finish with Leftovers, which rejects any tensor nothing took. The File's
+// own methods (Has, Names, Shape, Float32s, ...) stay available for
+// looking around before taking.
+//
+// Every error a Dict makes starts with the loader's prefix given to
+// NewDict (which should name the loader and the file), stays on one line,
+// and wraps exactly one of the sentinels: ErrFormat for a malformed model
+// (bad metadata, tensors with no place), ErrMissing for an absent tensor,
+// ErrShape for a tensor or metadata of the wrong size; a shape error also
+// wraps the loader's own shape sentinel, if it gave one.
+type Dict struct {
+	*File
+	prefix   string
+	shapeErr error
+	meta     map[string]string
+	taken    map[string]bool
+}
+
+// NewDict returns a view of f whose errors start with prefix (such as
+// "rnn: model.safetensors: ") and whose shape errors also wrap shapeErr
+// (nil for none).
+func NewDict(f *File, prefix string, shapeErr error) *Dict {
+	return &Dict{File: f, prefix: prefix, shapeErr: shapeErr, meta: f.Metadata(), taken: map[string]bool{}}
+}
+
+// dictError carries a message and the sentinels it wraps.
+type dictError struct {
+	msg  string
+	errs []error
+}
+
+func (e *dictError) Error() string   { return e.msg }
+func (e *dictError) Unwrap() []error { return e.errs }
+
+// Formatf returns an error wrapping ErrFormat: the prefix, "malformed
+// model: ", then the formatted message.
+func (d *Dict) Formatf(format string, args ...any) error {
+	return &dictError{d.prefix + "malformed model: " + fmt.Sprintf(format, args...), []error{ErrFormat}}
+}
+
+// Missing returns an error wrapping ErrMissing for the absent tensor name;
+// why, if not empty, follows the message (" (the head)").
+func (d *Dict) Missing(name, why string) error {
+	return &dictError{fmt.Sprintf("%stensor %q missing%s", d.prefix, name, why), []error{ErrMissing}}
+}
+
+// Shapef returns an error wrapping ErrShape and the loader's shape
+// sentinel: the prefix, then the formatted message.
+func (d *Dict) Shapef(format string, args ...any) error {
+	errs := []error{ErrShape}
+	if d.shapeErr != nil {
+		errs = append(errs, d.shapeErr)
+	}
+	return &dictError{d.prefix + fmt.Sprintf(format, args...), errs}
+}
+
+// TakeRank takes the tensor name, which must exist and have dims
+// dimensions, and returns its shape. why is added to the message of a
+// missing tensor.
+func (d *Dict) TakeRank(name string, dims int, why string) ([]int, error) {
+	s, err := d.File.Shape(name)
+	if err != nil {
+		return nil, d.Missing(name, why)
+	}
+	if len(s) != dims {
+		return nil, d.Shapef("tensor %q has shape %v, want %d dimensions", name, s, dims)
+	}
+	d.taken[name] = true
+	return s, nil
+}
+
+// TakeShape takes the tensor name, which must exist with exactly the
+// shape want. why is added to the message of a missing or misshapen
+// tensor.
+func (d *Dict) TakeShape(name, why string, want ...int) error {
+	s, err := d.File.Shape(name)
+	if err != nil {
+		return d.Missing(name, why)
+	}
+	if !slices.Equal(s, want) {
+		return d.Shapef("tensor %q has shape %v, want %v%s", name, s, want, why)
+	}
+	d.taken[name] = true
+	return nil
+}
+
+// Take is TakeShape followed by the tensor's data converted to float32, a
+// fresh copy (an error wrapping ErrFormat for a dtype that does not
+// convert).
+func (d *Dict) Take(name, why string, want ...int) ([]float32, error) {
+	if err := d.TakeShape(name, why, want...); err != nil {
+		return nil, err
+	}
+	return d.File.Float32s(name, want...)
+}
+
+// Taken reports whether the tensor name has been taken.
+func (d *Dict) Taken(name string) bool { return d.taken[name] }
+
+// Leftovers returns an error wrapping ErrFormat for the first tensor (in
+// name order) that was not taken, with hint added to its message, or nil
+// when every tensor found a place.
+func (d *Dict) Leftovers(hint string) error {
+	for _, n := range d.Names() {
+		if !d.taken[n] {
+			return d.Formatf("tensor %q is not part of the model%s", n, hint)
+		}
+	}
+	return nil
+}
+
+// Text returns the metadata value of key and whether it is present.
+func (d *Dict) Text(key string) (string, bool) {
+	v, ok := d.meta[key]
+	return v, ok
+}
+
+// Int returns the integer metadata value of key, whether it is present,
+// and an error wrapping ErrFormat if it is present but not a decimal
+// integer of at least min.
+func (d *Dict) Int(key string, min int) (n int, ok bool, err error) {
+	v, ok := d.meta[key]
+	if !ok {
+		return 0, false, nil
+	}
+	n, perr := strconv.Atoi(v)
+	if perr != nil || n < min {
+		return 0, false, d.Formatf("metadata %s=%q is not an integer ≥ %d", key, v, min)
+	}
+	return n, true, nil
+}
+
+// Bool returns the boolean metadata value of key ("True" and "False" as
+// Python prints them, or any form strconv.ParseBool accepts), whether it
+// is present, and an error wrapping ErrFormat if it is present but not a
+// boolean.
+func (d *Dict) Bool(key string) (b, ok bool, err error) {
+	v, ok := d.meta[key]
+	if !ok {
+		return false, false, nil
+	}
+	b, perr := strconv.ParseBool(v)
+	if perr != nil {
+		return false, false, d.Formatf("metadata %s=%q is not a boolean", key, v)
+	}
+	return b, true, nil
+}
+
+// Float returns the numeric metadata value of key, whether it is present,
+// and an error wrapping ErrFormat if it is present but not a number.
+func (d *Dict) Float(key string) (x float64, ok bool, err error) {
+	v, ok := d.meta[key]
+	if !ok {
+		return 0, false, nil
+	}
+	x, perr := strconv.ParseFloat(v, 64)
+	if perr != nil {
+		return 0, false, d.Formatf("metadata %s=%q is not a number", key, v)
+	}
+	return x, true, nil
+}
+
+// Choice returns the index in names of the metadata value of key, compared
+// without regard to case, whether it is present, and an error wrapping
+// ErrFormat if it is present but none of names.
+func (d *Dict) Choice(key string, names ...string) (i int, ok bool, err error) {
+	v, ok := d.meta[key]
+	if !ok {
+		return 0, false, nil
+	}
+	for i, n := range names {
+		if strings.EqualFold(v, n) {
+			return i, true, nil
+		}
+	}
+	return 0, false, d.Formatf("metadata %s=%q is not one of %v", key, v, names)
+}

@@ -1,0 +1,331 @@
+package rnn
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/simdcore/simdcore/internal/weights"
+)
+
+// This file maps a safetensors file's tensors onto a Net: it infers the
+// configuration from the tensors' names and shapes, checks every shape
+// and the metadata before anything is allocated, and then copies.
+
+// loader maps a Net's parameters onto a file's tensors, through a checked
+// state_dict view whose errors start with "rnn: " and the file.
+type loader struct {
+	*weights.Dict
+	opts loadOptions
+}
+
+func newLoader(f *weights.File, src string, opts []LoadOption) *loader {
+	l := &loader{Dict: weights.NewDict(f, "rnn: "+src, ErrShape)}
+	for _, o := range opts {
+		o(&l.opts)
+	}
+	if l.opts.metadata != nil {
+		*l.opts.metadata = f.Metadata()
+	}
+	return l
+}
+
+// plan is what the tensors and metadata say the network is.
+type plan struct {
+	cfg    Config
+	prefix string
+	head   string // module name of the head; "" for none
+	noHB   bool   // the head has no bias tensor
+}
+
+// activation returns an activation: the option opt unless it is
+// Default, else the metadata value of key (one of allowed), else Default.
+// The metadata value must be valid even when the option overrides it.
+func (l *loader) activation(key string, opt Activation, allowed ...Activation) (Activation, error) {
+	names := make([]string, len(allowed))
+	for i, a := range allowed {
+		names[i] = a.String()
+	}
+	i, ok, err := l.Choice(key, names...)
+	switch {
+	case err != nil:
+		return Default, err
+	case opt != Default:
+		return opt, nil
+	case ok:
+		return allowed[i], nil
+	}
+	return Default, nil
+}
+
+// hiddenActivation reads the hidden activation ("nonlinearity").
+func (l *loader) hiddenActivation() (Activation, error) {
+	return l.activation("nonlinearity", l.opts.activation, Tanh, ReLU, Sigmoid)
+}
+
+// rnnPrefix finds the module prefix of the recurrent weights.
+func (l *loader) rnnPrefix() (string, error) {
+	if l.opts.prefix != nil {
+		return *l.opts.prefix, nil
+	}
+	var found []string
+	for _, n := range l.Names() {
+		if p, ok := strings.CutSuffix(n, "weight_ih_l0"); ok && (p == "" || strings.HasSuffix(p, ".")) {
+			found = append(found, p)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return "", l.Missing("weight_ih_l0", " (no torch.nn.RNN weights under any prefix)")
+	case 1:
+		return found[0], nil
+	}
+	return "", l.Formatf("several RNNs (prefixes %q); choose one with WithPrefix", found)
+}
+
+// inferNet derives the network's configuration from the tensors, checking
+// every shape before anything is allocated.
+func (l *loader) inferNet() (plan, error) {
+	var p plan
+	var err error
+	if p.prefix, err = l.rnnPrefix(); err != nil {
+		return p, err
+	}
+	pre := p.prefix
+	s, err := l.TakeRank(pre+"weight_ih_l0", 2, "")
+	if err != nil {
+		return p, err
+	}
+	c := &p.cfg
+	c.Hidden, c.Input = s[0], s[1]
+	if c.Hidden == 0 || c.Input == 0 {
+		return p, l.Shapef("tensor %q has shape %v: sizes must be positive", pre+"weight_ih_l0", s)
+	}
+	for c.Layers = 1; l.Has(fmt.Sprintf("%sweight_ih_l%d", pre, c.Layers)); c.Layers++ {
+	}
+	c.Bidirectional = l.Has(pre + "weight_ih_l0_reverse")
+	pair := l.Has(pre+"bias_ih_l0") || l.Has(pre+"bias_hh_l0")
+	single := l.Has(pre + "bias_l0")
+	switch {
+	case pair && single:
+		return p, l.Formatf("both %q and %q: two bias layouts", pre+"bias_ih_l0", pre+"bias_l0")
+	case pair:
+		c.Bias = BiasPair
+	case single:
+		c.Bias = BiasSingle
+	default:
+		c.Bias = BiasNone
+	}
+	if err := l.checkCtorMetadata(p, s); err != nil {
+		return p, err
+	}
+	for _, t := range recurrentTensors(*c) {
+		if err := l.TakeShape(pre+t.name, "", t.shape...); err != nil {
+			return p, err
+		}
+	}
+	return p, nil
+}
+
+// checkCtorMetadata checks that the metadata holding nn.RNN's constructor
+// arguments agrees with the configuration inferred from the tensors; s is
+// the shape of weight_ih_l0.
+func (l *loader) checkCtorMetadata(p plan, s []int) error {
+	c, pre := p.cfg, p.prefix
+	if n, ok, err := l.Int("input_size", 0); err != nil {
+		return err
+	} else if ok && n != c.Input {
+		return l.Shapef("metadata input_size=%d but %q has shape %v", n, pre+"weight_ih_l0", s)
+	}
+	if n, ok, err := l.Int("hidden_size", 0); err != nil {
+		return err
+	} else if ok && n != c.Hidden {
+		return l.Shapef("metadata hidden_size=%d but %q has shape %v", n, pre+"weight_ih_l0", s)
+	}
+	if n, ok, err := l.Int("num_layers", 0); err != nil {
+		return err
+	} else if ok && n > c.Layers {
+		return l.Missing(fmt.Sprintf("%sweight_ih_l%d", pre, c.Layers), fmt.Sprintf(" (metadata num_layers=%d)", n))
+	} else if ok && n != c.Layers {
+		return l.Formatf("metadata num_layers=%d but the file has %d layers", n, c.Layers)
+	}
+	if b, ok, err := l.Bool("bidirectional"); err != nil {
+		return err
+	} else if ok && b && !c.Bidirectional {
+		return l.Missing(pre+"weight_ih_l0_reverse", " (metadata bidirectional=True)")
+	} else if ok && !b && c.Bidirectional {
+		return l.Formatf("metadata bidirectional=False but the file has %q", pre+"weight_ih_l0_reverse")
+	}
+	if b, ok, err := l.Bool("bias"); err != nil {
+		return err
+	} else if ok && b && c.Bias == BiasNone {
+		return l.Missing(pre+"bias_ih_l0", " (metadata bias=True)")
+	} else if ok && !b && c.Bias != BiasNone {
+		return l.Formatf("metadata bias=False but the file has biases")
+	}
+	return nil
+}
+
+// tensorSpec is the name (without the module prefix) and shape of one
+// tensor.
+type tensorSpec struct {
+	name  string
+	shape []int
+}
+
+// recurrentTensors lists every recurrent tensor a network of
+// configuration c has, with torch.nn.RNN's names and the shapes the sizes
+// call for, in Params order. It is where the loader's shape checks come
+// from.
+func recurrentTensors(c Config) []tensorSpec {
+	var ts []tensorSpec
+	dirs := c.Dirs()
+	for k := range c.Layers {
+		in := c.Input
+		if k > 0 {
+			in = dirs * c.Hidden
+		}
+		for d := range dirs {
+			suf := fmt.Sprintf("_l%d", k)
+			if d == 1 {
+				suf += "_reverse"
+			}
+			ts = append(ts,
+				tensorSpec{"weight_ih" + suf, []int{c.Hidden, in}},
+				tensorSpec{"weight_hh" + suf, []int{c.Hidden, c.Hidden}})
+			switch c.Bias {
+			case BiasPair:
+				ts = append(ts, tensorSpec{"bias_ih" + suf, []int{c.Hidden}}, tensorSpec{"bias_hh" + suf, []int{c.Hidden}})
+			case BiasSingle:
+				ts = append(ts, tensorSpec{"bias" + suf, []int{c.Hidden}})
+			}
+		}
+	}
+	return ts
+}
+
+// modules lists the modules X outside the RNN that have a 2-D X.weight,
+// split by whether X.bias exists too.
+func (l *loader) modules() (withBias, withoutBias []string) {
+	for _, n := range l.Names() {
+		if l.Taken(n) {
+			continue
+		}
+		m, ok := strings.CutSuffix(n, ".weight")
+		if !ok {
+			continue
+		}
+		if s, _ := l.Shape(n); len(s) != 2 {
+			continue
+		}
+		if l.Has(m + ".bias") {
+			withBias = append(withBias, m)
+		} else {
+			withoutBias = append(withoutBias, m)
+		}
+	}
+	return withBias, withoutBias
+}
+
+// findHead decides the head module: the option, else the single module with
+// a weight and a bias. required makes its absence an error.
+func (l *loader) findHead(p *plan, required bool) error {
+	if l.opts.head != nil {
+		p.head = *l.opts.head
+	} else {
+		cands, _ := l.modules()
+		switch {
+		case len(cands) == 1:
+			p.head = cands[0]
+		case len(cands) > 1:
+			return l.Formatf("several possible heads %q; choose one with WithHead", cands)
+		}
+	}
+	if p.head == "" {
+		if required {
+			return l.Missing("X.weight", " (a linear head X with weight and bias for the logits)")
+		}
+		return nil
+	}
+	s, err := l.TakeRank(p.head+".weight", 2, " (the head)")
+	if err != nil {
+		return err
+	}
+	if s[0] == 0 || s[1] != p.cfg.Width() {
+		return l.Shapef("head %q has shape %v, want [outputs %d] for the RNN's width %d", p.head+".weight", s, p.cfg.Width(), p.cfg.Width())
+	}
+	p.cfg.Output = s[0]
+	if l.Has(p.head + ".bias") {
+		return l.TakeShape(p.head+".bias", " (the head)", s[0])
+	}
+	p.noHB = true
+	return nil
+}
+
+// findEmbedding decides a language model's embedding module, "" for
+// one-hot input: the option, else the single module with a weight and no
+// bias. Its shape, or the one-hot input width, must fit the vocabulary.
+func (l *loader) findEmbedding(p plan, vocab int) (string, error) {
+	var embed string
+	if l.opts.embedding != nil {
+		embed = *l.opts.embedding
+	} else {
+		_, cands := l.modules()
+		switch {
+		case len(cands) == 1:
+			embed = cands[0]
+		case len(cands) > 1:
+			return "", l.Formatf("several possible embeddings %q; choose one with WithEmbedding", cands)
+		}
+	}
+	if embed != "" {
+		return embed, l.TakeShape(embed+".weight", " (the embedding)", vocab, p.cfg.Input)
+	}
+	if p.cfg.Input != vocab {
+		return "", l.Shapef("one-hot input needs %q of shape [%d %d] for the head's vocabulary of %d",
+			p.prefix+"weight_ih_l0", p.cfg.Hidden, vocab, vocab)
+	}
+	return "", nil
+}
+
+// leftovers rejects tensors that found no place in the model.
+func (l *loader) leftovers() error {
+	return l.Leftovers(" (use WithPrefix, WithHead or WithEmbedding, or LoadLM for a language model)")
+}
+
+// net allocates the network p describes and copies the file's tensors into
+// its parameters; every shape has been checked by inferNet and findHead.
+func (l *loader) net(p plan) (*Net, error) {
+	n, err := newZero(p.cfg)
+	if err != nil {
+		return nil, err
+	}
+	for _, prm := range n.Params() {
+		name := p.prefix + prm.Name
+		if h, ok := strings.CutPrefix(prm.Name, "head."); ok {
+			name = p.head + "." + h
+			if h == "bias" && p.noHB {
+				clear(prm.Data)
+				continue
+			}
+		}
+		if err := l.copy(prm, name); err != nil {
+			return nil, err
+		}
+	}
+	return n, nil
+}
+
+// copy fills prm with the data of the tensor name, whose shape has been
+// checked.
+func (l *loader) copy(prm Param, name string) error {
+	shape := []int{prm.Rows, prm.Cols}
+	if s, _ := l.Shape(name); len(s) == 1 {
+		shape = []int{prm.Rows}
+	}
+	data, err := l.Float32s(name, shape...)
+	if err != nil {
+		return err // a dtype that does not convert: ErrFormat
+	}
+	copy(prm.Data, data)
+	return nil
+}

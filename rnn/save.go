@@ -1,0 +1,117 @@
+package rnn
+
+import (
+	"io"
+	"maps"
+	"strconv"
+	"strings"
+
+	"github.com/simdcore/simdcore/internal/weights"
+)
+
+// This file writes a Net or an LM as a safetensors file that Load, LoadLM
+// and PyTorch read back.
+
+// ctorMetadata is nn.RNN's constructor arguments for cfg, as strings.
+func ctorMetadata(cfg Config) map[string]string {
+	pyBool := func(b bool) string {
+		if b {
+			return "True"
+		}
+		return "False"
+	}
+	m := map[string]string{
+		"input_size":    strconv.Itoa(cfg.Input),
+		"hidden_size":   strconv.Itoa(cfg.Hidden),
+		"num_layers":    strconv.Itoa(cfg.Layers),
+		"nonlinearity":  cfg.Activation.String(),
+		"bias":          pyBool(cfg.Bias != BiasNone),
+		"batch_first":   "False",
+		"bidirectional": pyBool(cfg.Bidirectional),
+	}
+	if cfg.Output > 0 {
+		m["output_activation"] = cfg.OutputActivation.String()
+	}
+	return m
+}
+
+// tensors lists the parameters as named tensors, the recurrent ones under
+// prefix.
+func tensors(ps []Param, prefix string) []weights.Tensor {
+	ts := make([]weights.Tensor, len(ps))
+	for i, p := range ps {
+		shape := []int{p.Rows, p.Cols}
+		if strings.HasPrefix(p.Name, "bias") || strings.HasSuffix(p.Name, ".bias") {
+			shape = []int{p.Rows}
+		}
+		name := p.Name
+		if !strings.Contains(name, ".") {
+			name = prefix + name
+		}
+		ts[i] = weights.Tensor{Name: name, Shape: shape, Data: p.Data}
+	}
+	return ts
+}
+
+func mergeMetadata(user, own map[string]string) map[string]string {
+	m := maps.Clone(user)
+	if m == nil {
+		m = map[string]string{}
+	}
+	maps.Copy(m, own)
+	return m
+}
+
+// Save writes the network to path as a safetensors file that Load reads
+// back and PyTorch's safetensors.torch.load_file reads: the recurrent
+// weights under torch.nn.RNN's names (a BiasPair or BiasNone network's
+// state_dict loads into nn.RNN as it is; a BiasSingle one names its biases
+// bias_l{k}), the head as head.weight and head.bias, and in __metadata__
+// nn.RNN's constructor arguments (input_size, hidden_size, num_layers,
+// nonlinearity, bias, batch_first, bidirectional) and output_activation,
+// added to the caller's metadata (which may be nil). The file is replaced
+// atomically.
+func (n *Net) Save(path string, metadata map[string]string) error {
+	return weights.Save(path, tensors(n.Params(), ""), mergeMetadata(metadata, ctorMetadata(n.cfg)))
+}
+
+// Encode writes what Save writes to w.
+func (n *Net) Encode(w io.Writer, metadata map[string]string) error {
+	return weights.Write(w, tensors(n.Params(), ""), mergeMetadata(metadata, ctorMetadata(n.cfg)))
+}
+
+// Save writes the language model to path as a safetensors file that
+// LoadLM reads back, with the names of a PyTorch module holding an
+// nn.Embedding "embedding" (absent for one-hot input), an nn.RNN "rnn" and
+// an nn.Linear "head", and in __metadata__ the RNN's constructor
+// arguments and the Tokenizer, if any (see LoadLM for its keys), added to
+// the caller's metadata (which may be nil). The Tokenizer must be Bytes or
+// a *Chars with the model's vocabulary. The file is replaced atomically.
+func (m *LM) Save(path string, metadata map[string]string) error {
+	meta, err := m.metadata(metadata)
+	if err != nil {
+		return err
+	}
+	return weights.Save(path, tensors(m.Params(), "rnn."), meta)
+}
+
+// Encode writes what Save writes to w.
+func (m *LM) Encode(w io.Writer, metadata map[string]string) error {
+	meta, err := m.metadata(metadata)
+	if err != nil {
+		return err
+	}
+	return weights.Write(w, tensors(m.Params(), "rnn."), meta)
+}
+
+// metadata is the caller's metadata with the RNN's constructor arguments
+// and the tokenizer added.
+func (m *LM) metadata(user map[string]string) (map[string]string, error) {
+	tok, err := tokenizerMetadata(m.Tokenizer, m.vocab)
+	if err != nil {
+		return nil, err
+	}
+	own := ctorMetadata(m.Net.cfg)
+	maps.Copy(own, tok)
+	return mergeMetadata(user, own), nil
+}
