@@ -4,12 +4,6 @@ package kernel
 
 import "github.com/simdcore/simdcore/asm"
 
-func init() {
-	register("Gemm", Generic, "gemm_generic_4x4")
-	register("Gemm", AVX2, "gemm_avx2_6x16")
-	register("Gemm", AVX512, "gemm_avx512_14x32")
-}
-
 var (
 	gemmConfigGeneric = blockFor(gemmGeneric4x4, 4, 4, false)
 	gemmConfigAVX2    = blockFor(gemmAVX2x6x16, 6, 16, true)

@@ -4,11 +4,6 @@ package kernel
 
 import "github.com/simdcore/simdcore/asm"
 
-func init() {
-	register("Gemm", Generic, "gemm_generic_4x4")
-	register("Gemm", NEON, "gemm_neon_8x12")
-}
-
 // gemmNEON8x12 names the NEON microkernel. It is declared here, past the
 // last shared ID, because only arm64 builds use it.
 const gemmNEON8x12 = gemmAVX512x14x32 + 1

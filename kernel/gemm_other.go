@@ -2,8 +2,6 @@
 
 package kernel
 
-func init() { register("Gemm", Generic, "gemm_generic_4x4") }
-
 var gemmConfigGeneric = blockFor(gemmGeneric4x4, 4, 4, false)
 
 func currentGemmConfig() gemmConfig { return gemmConfigGeneric }
