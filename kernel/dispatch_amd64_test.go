@@ -4,7 +4,11 @@
 
 package kernel
 
-import "github.com/simdcore/simdcore/asm"
+import (
+	"testing"
+
+	"github.com/simdcore/simdcore/asm"
+)
 
 // levelCalls holds, for every table row with a level switch, its
 // implementation at each level called directly, and the switch.
@@ -175,4 +179,763 @@ var levelCalls = []levelCall{
 		s, mx, ymax, c, done = asm.ExpScaledSumMaxAVX2(dst, src, 0, 0, 0, flags)
 		return s, mx, ymax, c, done, true
 	}, switched: expScaledFused},
+}
+
+// dispatchBenches holds, per public kernel and level, a timing loop of
+// the public function and one of the assembly it ends in, called directly.
+var dispatchBenches = []dispatchBench{
+	{kernel: "Dot", level: Generic,
+		public: func(bt *testing.B, o *benchArgs) {
+			x := o.x
+			y := o.y
+			for bt.Loop() {
+				sinkF32 += Dot(x, y)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			x := o.x
+			y := o.y
+			for bt.Loop() {
+				sinkF32 += dotGeneric(x, y)
+			}
+		}},
+	{kernel: "Dot", level: AVX512,
+		public: func(bt *testing.B, o *benchArgs) {
+			x := o.x
+			y := o.y
+			for bt.Loop() {
+				sinkF32 += Dot(x, y)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			x := o.x
+			y := o.y
+			for bt.Loop() {
+				sinkF32 += asm.DotAVX512(x, y)
+			}
+		}},
+	{kernel: "Dot", level: AVX2,
+		public: func(bt *testing.B, o *benchArgs) {
+			x := o.x
+			y := o.y
+			for bt.Loop() {
+				sinkF32 += Dot(x, y)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			x := o.x
+			y := o.y
+			for bt.Loop() {
+				sinkF32 += asm.DotAVX2(x, y)
+			}
+		}},
+	{kernel: "Sum", level: Generic,
+		public: func(bt *testing.B, o *benchArgs) {
+			x := o.x
+			for bt.Loop() {
+				sinkF32 += Sum(x)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			x := o.x
+			for bt.Loop() {
+				sinkF32 += sumGeneric(x)
+			}
+		}},
+	{kernel: "Sum", level: AVX512,
+		public: func(bt *testing.B, o *benchArgs) {
+			x := o.x
+			for bt.Loop() {
+				sinkF32 += Sum(x)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			x := o.x
+			for bt.Loop() {
+				sinkF32 += asm.SumAVX512(x)
+			}
+		}},
+	{kernel: "Sum", level: AVX2,
+		public: func(bt *testing.B, o *benchArgs) {
+			x := o.x
+			for bt.Loop() {
+				sinkF32 += Sum(x)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			x := o.x
+			for bt.Loop() {
+				sinkF32 += asm.SumAVX2(x)
+			}
+		}},
+	{kernel: "Max", level: Generic,
+		public: func(bt *testing.B, o *benchArgs) {
+			x := o.x
+			for bt.Loop() {
+				sinkF32 += Max(x)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			x := o.x
+			for bt.Loop() {
+				sinkF32 += maxGeneric(x)
+			}
+		}},
+	{kernel: "Max", level: AVX512,
+		public: func(bt *testing.B, o *benchArgs) {
+			x := o.x
+			for bt.Loop() {
+				sinkF32 += Max(x)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			x := o.x
+			for bt.Loop() {
+				sinkF32 += asm.MaxAVX512(x)
+			}
+		}},
+	{kernel: "Max", level: AVX2,
+		public: func(bt *testing.B, o *benchArgs) {
+			x := o.x
+			for bt.Loop() {
+				sinkF32 += Max(x)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			x := o.x
+			for bt.Loop() {
+				sinkF32 += asm.MaxAVX2(x)
+			}
+		}},
+	{kernel: "Argmax", level: Generic,
+		public: func(bt *testing.B, o *benchArgs) {
+			x := o.x
+			for bt.Loop() {
+				sinkInt += Argmax(x)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			x := o.x
+			for bt.Loop() {
+				sinkInt += argmaxGeneric(x)
+			}
+		}},
+	{kernel: "Argmax", level: AVX512,
+		public: func(bt *testing.B, o *benchArgs) {
+			x := o.x
+			for bt.Loop() {
+				sinkInt += Argmax(x)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			x := o.x
+			for bt.Loop() {
+				sinkInt += asm.IndexAVX512(x, asm.MaxAVX512(x))
+			}
+		}},
+	{kernel: "Argmax", level: AVX2,
+		public: func(bt *testing.B, o *benchArgs) {
+			x := o.x
+			for bt.Loop() {
+				sinkInt += Argmax(x)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			x := o.x
+			for bt.Loop() {
+				sinkInt += asm.IndexAVX2(x, asm.MaxAVX2(x))
+			}
+		}},
+	{kernel: "Axpy", level: Generic,
+		public: func(bt *testing.B, o *benchArgs) {
+			alpha := o.alpha
+			x := o.x
+			y := o.y
+			for bt.Loop() {
+				Axpy(alpha, x, y)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			alpha := o.alpha
+			x := o.x
+			y := o.y
+			for bt.Loop() {
+				axpyGeneric(alpha, x, y)
+			}
+		}},
+	{kernel: "Axpy", level: AVX512,
+		public: func(bt *testing.B, o *benchArgs) {
+			alpha := o.alpha
+			x := o.x
+			y := o.y
+			for bt.Loop() {
+				Axpy(alpha, x, y)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			alpha := o.alpha
+			x := o.x
+			y := o.y
+			for bt.Loop() {
+				asm.AxpyAVX512(alpha, x, y)
+			}
+		}},
+	{kernel: "Axpy", level: AVX2,
+		public: func(bt *testing.B, o *benchArgs) {
+			alpha := o.alpha
+			x := o.x
+			y := o.y
+			for bt.Loop() {
+				Axpy(alpha, x, y)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			alpha := o.alpha
+			x := o.x
+			y := o.y
+			for bt.Loop() {
+				asm.AxpyAVX2(alpha, x, y)
+			}
+		}},
+	{kernel: "Scale", level: Generic,
+		public: func(bt *testing.B, o *benchArgs) {
+			alpha := o.alpha
+			x := o.x
+			for bt.Loop() {
+				Scale(alpha, x)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			alpha := o.alpha
+			x := o.x
+			for bt.Loop() {
+				scaleGeneric(alpha, x)
+			}
+		}},
+	{kernel: "Scale", level: AVX512,
+		public: func(bt *testing.B, o *benchArgs) {
+			alpha := o.alpha
+			x := o.x
+			for bt.Loop() {
+				Scale(alpha, x)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			alpha := o.alpha
+			x := o.x
+			for bt.Loop() {
+				asm.ScaleAVX512(alpha, x)
+			}
+		}},
+	{kernel: "Scale", level: AVX2,
+		public: func(bt *testing.B, o *benchArgs) {
+			alpha := o.alpha
+			x := o.x
+			for bt.Loop() {
+				Scale(alpha, x)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			alpha := o.alpha
+			x := o.x
+			for bt.Loop() {
+				asm.ScaleAVX2(alpha, x)
+			}
+		}},
+	{kernel: "Add", level: Generic,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			a := o.x
+			b := o.y
+			for bt.Loop() {
+				Add(dst, a, b)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			a := o.x
+			b := o.y
+			for bt.Loop() {
+				addGeneric(dst, a, b)
+			}
+		}},
+	{kernel: "Add", level: AVX512,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			a := o.x
+			b := o.y
+			for bt.Loop() {
+				Add(dst, a, b)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			a := o.x
+			b := o.y
+			for bt.Loop() {
+				asm.AddAVX512(dst, a, b)
+			}
+		}},
+	{kernel: "Add", level: AVX2,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			a := o.x
+			b := o.y
+			for bt.Loop() {
+				Add(dst, a, b)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			a := o.x
+			b := o.y
+			for bt.Loop() {
+				asm.AddAVX2(dst, a, b)
+			}
+		}},
+	{kernel: "Mul", level: Generic,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			a := o.x
+			b := o.y
+			for bt.Loop() {
+				Mul(dst, a, b)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			a := o.x
+			b := o.y
+			for bt.Loop() {
+				mulGeneric(dst, a, b)
+			}
+		}},
+	{kernel: "Mul", level: AVX512,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			a := o.x
+			b := o.y
+			for bt.Loop() {
+				Mul(dst, a, b)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			a := o.x
+			b := o.y
+			for bt.Loop() {
+				asm.MulAVX512(dst, a, b)
+			}
+		}},
+	{kernel: "Mul", level: AVX2,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			a := o.x
+			b := o.y
+			for bt.Loop() {
+				Mul(dst, a, b)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			a := o.x
+			b := o.y
+			for bt.Loop() {
+				asm.MulAVX2(dst, a, b)
+			}
+		}},
+	{kernel: "Exp", level: Generic,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				Exp(dst, src)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				expGeneric(dst, src)
+			}
+		}},
+	{kernel: "Exp", level: AVX512,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				Exp(dst, src)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				asm.ExpAVX512(dst, src)
+			}
+		}},
+	{kernel: "Exp", level: AVX2,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				Exp(dst, src)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				asm.ExpAVX2(dst, src)
+			}
+		}},
+	{kernel: "Tanh", level: Generic,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				Tanh(dst, src)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				tanhGeneric(dst, src)
+			}
+		}},
+	{kernel: "Tanh", level: AVX512,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				Tanh(dst, src)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				asm.TanhAVX512(dst, src)
+			}
+		}},
+	{kernel: "Tanh", level: AVX2,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				Tanh(dst, src)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				asm.TanhAVX2(dst, src)
+			}
+		}},
+	{kernel: "Sigmoid", level: Generic,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				Sigmoid(dst, src)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				sigmoidGeneric(dst, src)
+			}
+		}},
+	{kernel: "Sigmoid", level: AVX512,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				Sigmoid(dst, src)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				asm.SigmoidAVX512(dst, src)
+			}
+		}},
+	{kernel: "Sigmoid", level: AVX2,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				Sigmoid(dst, src)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				asm.SigmoidAVX2(dst, src)
+			}
+		}},
+	{kernel: "Softmax", level: AVX512,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				Softmax(dst, src)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			flags := o.flags
+			for bt.Loop() {
+				r, _, _, _, _ := asm.ExpScaledSumMaxAVX512(dst, src, 0, 0, 0, flags)
+				sinkF32 += r
+			}
+		}},
+	{kernel: "Softmax", level: AVX2,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				Softmax(dst, src)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			flags := o.flags
+			for bt.Loop() {
+				r, _, _, _, _ := asm.ExpScaledSumMaxAVX2(dst, src, 0, 0, 0, flags)
+				sinkF32 += r
+			}
+		}},
+	{kernel: "LogSoftmax", level: AVX512,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				LogSoftmax(dst, src)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			flags := o.flags
+			for bt.Loop() {
+				r, _, _, _, _ := asm.ExpScaledSumMaxAVX512(dst, src, 0, 0, 0, flags)
+				sinkF32 += r
+			}
+		}},
+	{kernel: "LogSoftmax", level: AVX2,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				LogSoftmax(dst, src)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			flags := o.flags
+			for bt.Loop() {
+				r, _, _, _, _ := asm.ExpScaledSumMaxAVX2(dst, src, 0, 0, 0, flags)
+				sinkF32 += r
+			}
+		}},
+	{kernel: "LogSumExp", level: AVX512,
+		public: func(bt *testing.B, o *benchArgs) {
+			x := o.x
+			for bt.Loop() {
+				sinkF32 += LogSumExp(x)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			flags := o.flags
+			for bt.Loop() {
+				r, _, _, _, _ := asm.ExpScaledSumMaxAVX512(dst, src, 0, 0, 0, flags)
+				sinkF32 += r
+			}
+		}},
+	{kernel: "LogSumExp", level: AVX2,
+		public: func(bt *testing.B, o *benchArgs) {
+			x := o.x
+			for bt.Loop() {
+				sinkF32 += LogSumExp(x)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			flags := o.flags
+			for bt.Loop() {
+				r, _, _, _, _ := asm.ExpScaledSumMaxAVX2(dst, src, 0, 0, 0, flags)
+				sinkF32 += r
+			}
+		}},
+	{kernel: "Gemv", level: Generic,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			a := o.mat
+			x := o.x
+			for bt.Loop() {
+				Gemv(dst, a, x)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			a := o.mat
+			x := o.x
+			accumulate := o.acc
+			for bt.Loop() {
+				gemvGeneric(dst, a, x, accumulate)
+			}
+		}},
+	{kernel: "Gemv", level: AVX512,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			a := o.mat
+			x := o.x
+			for bt.Loop() {
+				Gemv(dst, a, x)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			a := o.mat
+			x := o.x
+			accumulate := o.acc
+			for bt.Loop() {
+				asm.GemvAVX512(dst, a.Data, a.Stride, x, accumulate)
+			}
+		}},
+	{kernel: "Gemv", level: AVX2,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			a := o.mat
+			x := o.x
+			for bt.Loop() {
+				Gemv(dst, a, x)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			a := o.mat
+			x := o.x
+			accumulate := o.acc
+			for bt.Loop() {
+				asm.GemvAVX2(dst, a.Data, a.Stride, x, accumulate)
+			}
+		}},
+	{kernel: "GemvAdd", level: Generic,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			a := o.mat
+			x := o.x
+			for bt.Loop() {
+				GemvAdd(dst, a, x)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			a := o.mat
+			x := o.x
+			accumulate := o.acc
+			for bt.Loop() {
+				gemvGeneric(dst, a, x, accumulate)
+			}
+		}},
+	{kernel: "GemvAdd", level: AVX512,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			a := o.mat
+			x := o.x
+			for bt.Loop() {
+				GemvAdd(dst, a, x)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			a := o.mat
+			x := o.x
+			accumulate := o.acc
+			for bt.Loop() {
+				asm.GemvAVX512(dst, a.Data, a.Stride, x, accumulate)
+			}
+		}},
+	{kernel: "GemvAdd", level: AVX2,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			a := o.mat
+			x := o.x
+			for bt.Loop() {
+				GemvAdd(dst, a, x)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			a := o.mat
+			x := o.x
+			accumulate := o.acc
+			for bt.Loop() {
+				asm.GemvAVX2(dst, a.Data, a.Stride, x, accumulate)
+			}
+		}},
+	{kernel: "GemvT", level: Generic,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			a := o.mat
+			x := o.x
+			for bt.Loop() {
+				GemvT(dst, a, x)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			a := o.mat
+			x := o.x
+			for bt.Loop() {
+				gemvTGeneric(dst, a, x)
+			}
+		}},
+	{kernel: "GemvT", level: AVX512,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			a := o.mat
+			x := o.x
+			for bt.Loop() {
+				GemvT(dst, a, x)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			a := o.mat
+			x := o.x
+			for bt.Loop() {
+				asm.GemvTAVX512(dst, a.Data, a.Stride, x)
+			}
+		}},
+	{kernel: "GemvT", level: AVX2,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			a := o.mat
+			x := o.x
+			for bt.Loop() {
+				GemvT(dst, a, x)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			a := o.mat
+			x := o.x
+			for bt.Loop() {
+				asm.GemvTAVX2(dst, a.Data, a.Stride, x)
+			}
+		}},
 }

@@ -4,7 +4,11 @@
 
 package kernel
 
-import "github.com/simdcore/simdcore/asm"
+import (
+	"testing"
+
+	"github.com/simdcore/simdcore/asm"
+)
 
 // levelCalls holds, for every table row with a level switch, its
 // implementation at each level called directly, and the switch.
@@ -119,4 +123,495 @@ var levelCalls = []levelCall{
 		s, mx, ymax, c, done = asm.ExpScaledSumMaxNEON(dst, src, 0, 0, 0, flags)
 		return s, mx, ymax, c, done, true
 	}, switched: expScaledFused},
+}
+
+// dispatchBenches holds, per public kernel and level, a timing loop of
+// the public function and one of the assembly it ends in, called directly.
+var dispatchBenches = []dispatchBench{
+	{kernel: "Dot", level: Generic,
+		public: func(bt *testing.B, o *benchArgs) {
+			x := o.x
+			y := o.y
+			for bt.Loop() {
+				sinkF32 += Dot(x, y)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			x := o.x
+			y := o.y
+			for bt.Loop() {
+				sinkF32 += dotGeneric(x, y)
+			}
+		}},
+	{kernel: "Dot", level: NEON,
+		public: func(bt *testing.B, o *benchArgs) {
+			x := o.x
+			y := o.y
+			for bt.Loop() {
+				sinkF32 += Dot(x, y)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			x := o.x
+			y := o.y
+			for bt.Loop() {
+				sinkF32 += asm.DotNEON(x, y)
+			}
+		}},
+	{kernel: "Sum", level: Generic,
+		public: func(bt *testing.B, o *benchArgs) {
+			x := o.x
+			for bt.Loop() {
+				sinkF32 += Sum(x)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			x := o.x
+			for bt.Loop() {
+				sinkF32 += sumGeneric(x)
+			}
+		}},
+	{kernel: "Sum", level: NEON,
+		public: func(bt *testing.B, o *benchArgs) {
+			x := o.x
+			for bt.Loop() {
+				sinkF32 += Sum(x)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			x := o.x
+			for bt.Loop() {
+				sinkF32 += asm.SumNEON(x)
+			}
+		}},
+	{kernel: "Max", level: Generic,
+		public: func(bt *testing.B, o *benchArgs) {
+			x := o.x
+			for bt.Loop() {
+				sinkF32 += Max(x)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			x := o.x
+			for bt.Loop() {
+				sinkF32 += maxGeneric(x)
+			}
+		}},
+	{kernel: "Max", level: NEON,
+		public: func(bt *testing.B, o *benchArgs) {
+			x := o.x
+			for bt.Loop() {
+				sinkF32 += Max(x)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			x := o.x
+			for bt.Loop() {
+				sinkF32 += asm.MaxNEON(x)
+			}
+		}},
+	{kernel: "Argmax", level: Generic,
+		public: func(bt *testing.B, o *benchArgs) {
+			x := o.x
+			for bt.Loop() {
+				sinkInt += Argmax(x)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			x := o.x
+			for bt.Loop() {
+				sinkInt += argmaxGeneric(x)
+			}
+		}},
+	{kernel: "Argmax", level: NEON,
+		public: func(bt *testing.B, o *benchArgs) {
+			x := o.x
+			for bt.Loop() {
+				sinkInt += Argmax(x)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			x := o.x
+			for bt.Loop() {
+				sinkInt += asm.ArgmaxNEON(x)
+			}
+		}},
+	{kernel: "Axpy", level: Generic,
+		public: func(bt *testing.B, o *benchArgs) {
+			alpha := o.alpha
+			x := o.x
+			y := o.y
+			for bt.Loop() {
+				Axpy(alpha, x, y)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			alpha := o.alpha
+			x := o.x
+			y := o.y
+			for bt.Loop() {
+				axpyGeneric(alpha, x, y)
+			}
+		}},
+	{kernel: "Axpy", level: NEON,
+		public: func(bt *testing.B, o *benchArgs) {
+			alpha := o.alpha
+			x := o.x
+			y := o.y
+			for bt.Loop() {
+				Axpy(alpha, x, y)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			alpha := o.alpha
+			x := o.x
+			y := o.y
+			for bt.Loop() {
+				asm.AxpyNEON(alpha, x, y)
+			}
+		}},
+	{kernel: "Scale", level: Generic,
+		public: func(bt *testing.B, o *benchArgs) {
+			alpha := o.alpha
+			x := o.x
+			for bt.Loop() {
+				Scale(alpha, x)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			alpha := o.alpha
+			x := o.x
+			for bt.Loop() {
+				scaleGeneric(alpha, x)
+			}
+		}},
+	{kernel: "Scale", level: NEON,
+		public: func(bt *testing.B, o *benchArgs) {
+			alpha := o.alpha
+			x := o.x
+			for bt.Loop() {
+				Scale(alpha, x)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			alpha := o.alpha
+			x := o.x
+			for bt.Loop() {
+				asm.ScaleNEON(alpha, x)
+			}
+		}},
+	{kernel: "Add", level: Generic,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			a := o.x
+			b := o.y
+			for bt.Loop() {
+				Add(dst, a, b)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			a := o.x
+			b := o.y
+			for bt.Loop() {
+				addGeneric(dst, a, b)
+			}
+		}},
+	{kernel: "Add", level: NEON,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			a := o.x
+			b := o.y
+			for bt.Loop() {
+				Add(dst, a, b)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			a := o.x
+			b := o.y
+			for bt.Loop() {
+				asm.AddNEON(dst, a, b)
+			}
+		}},
+	{kernel: "Mul", level: Generic,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			a := o.x
+			b := o.y
+			for bt.Loop() {
+				Mul(dst, a, b)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			a := o.x
+			b := o.y
+			for bt.Loop() {
+				mulGeneric(dst, a, b)
+			}
+		}},
+	{kernel: "Mul", level: NEON,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			a := o.x
+			b := o.y
+			for bt.Loop() {
+				Mul(dst, a, b)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			a := o.x
+			b := o.y
+			for bt.Loop() {
+				asm.MulNEON(dst, a, b)
+			}
+		}},
+	{kernel: "Exp", level: Generic,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				Exp(dst, src)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				expGeneric(dst, src)
+			}
+		}},
+	{kernel: "Exp", level: NEON,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				Exp(dst, src)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				asm.ExpNEON(dst, src)
+			}
+		}},
+	{kernel: "Tanh", level: Generic,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				Tanh(dst, src)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				tanhGeneric(dst, src)
+			}
+		}},
+	{kernel: "Tanh", level: NEON,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				Tanh(dst, src)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				asm.TanhNEON(dst, src)
+			}
+		}},
+	{kernel: "Sigmoid", level: Generic,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				Sigmoid(dst, src)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				sigmoidGeneric(dst, src)
+			}
+		}},
+	{kernel: "Sigmoid", level: NEON,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				Sigmoid(dst, src)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				asm.SigmoidNEON(dst, src)
+			}
+		}},
+	{kernel: "Softmax", level: NEON,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				Softmax(dst, src)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			flags := o.flags
+			for bt.Loop() {
+				r, _, _, _, _ := asm.ExpScaledSumMaxNEON(dst, src, 0, 0, 0, flags)
+				sinkF32 += r
+			}
+		}},
+	{kernel: "LogSoftmax", level: NEON,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				LogSoftmax(dst, src)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			flags := o.flags
+			for bt.Loop() {
+				r, _, _, _, _ := asm.ExpScaledSumMaxNEON(dst, src, 0, 0, 0, flags)
+				sinkF32 += r
+			}
+		}},
+	{kernel: "LogSumExp", level: NEON,
+		public: func(bt *testing.B, o *benchArgs) {
+			x := o.x
+			for bt.Loop() {
+				sinkF32 += LogSumExp(x)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			flags := o.flags
+			for bt.Loop() {
+				r, _, _, _, _ := asm.ExpScaledSumMaxNEON(dst, src, 0, 0, 0, flags)
+				sinkF32 += r
+			}
+		}},
+	{kernel: "Gemv", level: Generic,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			a := o.mat
+			x := o.x
+			for bt.Loop() {
+				Gemv(dst, a, x)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			a := o.mat
+			x := o.x
+			accumulate := o.acc
+			for bt.Loop() {
+				gemvGeneric(dst, a, x, accumulate)
+			}
+		}},
+	{kernel: "Gemv", level: NEON,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			a := o.mat
+			x := o.x
+			for bt.Loop() {
+				Gemv(dst, a, x)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			a := o.mat
+			x := o.x
+			accumulate := o.acc
+			for bt.Loop() {
+				asm.GemvNEON(dst, a.Data, a.Stride, x, accumulate)
+			}
+		}},
+	{kernel: "GemvAdd", level: Generic,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			a := o.mat
+			x := o.x
+			for bt.Loop() {
+				GemvAdd(dst, a, x)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			a := o.mat
+			x := o.x
+			accumulate := o.acc
+			for bt.Loop() {
+				gemvGeneric(dst, a, x, accumulate)
+			}
+		}},
+	{kernel: "GemvAdd", level: NEON,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			a := o.mat
+			x := o.x
+			for bt.Loop() {
+				GemvAdd(dst, a, x)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			a := o.mat
+			x := o.x
+			accumulate := o.acc
+			for bt.Loop() {
+				asm.GemvNEON(dst, a.Data, a.Stride, x, accumulate)
+			}
+		}},
+	{kernel: "GemvT", level: Generic,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			a := o.mat
+			x := o.x
+			for bt.Loop() {
+				GemvT(dst, a, x)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			a := o.mat
+			x := o.x
+			for bt.Loop() {
+				gemvTGeneric(dst, a, x)
+			}
+		}},
+	{kernel: "GemvT", level: NEON,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			a := o.mat
+			x := o.x
+			for bt.Loop() {
+				GemvT(dst, a, x)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			a := o.mat
+			x := o.x
+			for bt.Loop() {
+				asm.GemvTNEON(dst, a.Data, a.Stride, x)
+			}
+		}},
 }

@@ -4,6 +4,8 @@
 
 package kernel
 
+import "testing"
+
 // levelCalls holds, for every table row with a level switch, its
 // implementation at each level called directly, and the switch.
 var levelCalls = []levelCall{
@@ -61,4 +63,227 @@ var levelCalls = []levelCall{
 	{row: "expScaledFused", level: Generic, name: "", direct: func(dst, src []float32, flags int32) (s, mx, ymax, c float32, done int, ok bool) {
 		return 0, 0, 0, 0, 0, false
 	}, switched: expScaledFused},
+}
+
+// dispatchBenches holds, per public kernel and level, a timing loop of
+// the public function and one of the assembly it ends in, called directly.
+var dispatchBenches = []dispatchBench{
+	{kernel: "Dot", level: Generic,
+		public: func(bt *testing.B, o *benchArgs) {
+			x := o.x
+			y := o.y
+			for bt.Loop() {
+				sinkF32 += Dot(x, y)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			x := o.x
+			y := o.y
+			for bt.Loop() {
+				sinkF32 += dotGeneric(x, y)
+			}
+		}},
+	{kernel: "Sum", level: Generic,
+		public: func(bt *testing.B, o *benchArgs) {
+			x := o.x
+			for bt.Loop() {
+				sinkF32 += Sum(x)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			x := o.x
+			for bt.Loop() {
+				sinkF32 += sumGeneric(x)
+			}
+		}},
+	{kernel: "Max", level: Generic,
+		public: func(bt *testing.B, o *benchArgs) {
+			x := o.x
+			for bt.Loop() {
+				sinkF32 += Max(x)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			x := o.x
+			for bt.Loop() {
+				sinkF32 += maxGeneric(x)
+			}
+		}},
+	{kernel: "Argmax", level: Generic,
+		public: func(bt *testing.B, o *benchArgs) {
+			x := o.x
+			for bt.Loop() {
+				sinkInt += Argmax(x)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			x := o.x
+			for bt.Loop() {
+				sinkInt += argmaxGeneric(x)
+			}
+		}},
+	{kernel: "Axpy", level: Generic,
+		public: func(bt *testing.B, o *benchArgs) {
+			alpha := o.alpha
+			x := o.x
+			y := o.y
+			for bt.Loop() {
+				Axpy(alpha, x, y)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			alpha := o.alpha
+			x := o.x
+			y := o.y
+			for bt.Loop() {
+				axpyGeneric(alpha, x, y)
+			}
+		}},
+	{kernel: "Scale", level: Generic,
+		public: func(bt *testing.B, o *benchArgs) {
+			alpha := o.alpha
+			x := o.x
+			for bt.Loop() {
+				Scale(alpha, x)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			alpha := o.alpha
+			x := o.x
+			for bt.Loop() {
+				scaleGeneric(alpha, x)
+			}
+		}},
+	{kernel: "Add", level: Generic,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			a := o.x
+			b := o.y
+			for bt.Loop() {
+				Add(dst, a, b)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			a := o.x
+			b := o.y
+			for bt.Loop() {
+				addGeneric(dst, a, b)
+			}
+		}},
+	{kernel: "Mul", level: Generic,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			a := o.x
+			b := o.y
+			for bt.Loop() {
+				Mul(dst, a, b)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			a := o.x
+			b := o.y
+			for bt.Loop() {
+				mulGeneric(dst, a, b)
+			}
+		}},
+	{kernel: "Exp", level: Generic,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				Exp(dst, src)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				expGeneric(dst, src)
+			}
+		}},
+	{kernel: "Tanh", level: Generic,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				Tanh(dst, src)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				tanhGeneric(dst, src)
+			}
+		}},
+	{kernel: "Sigmoid", level: Generic,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				Sigmoid(dst, src)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				sigmoidGeneric(dst, src)
+			}
+		}},
+	{kernel: "Gemv", level: Generic,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			a := o.mat
+			x := o.x
+			for bt.Loop() {
+				Gemv(dst, a, x)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			a := o.mat
+			x := o.x
+			accumulate := o.acc
+			for bt.Loop() {
+				gemvGeneric(dst, a, x, accumulate)
+			}
+		}},
+	{kernel: "GemvAdd", level: Generic,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			a := o.mat
+			x := o.x
+			for bt.Loop() {
+				GemvAdd(dst, a, x)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			a := o.mat
+			x := o.x
+			accumulate := o.acc
+			for bt.Loop() {
+				gemvGeneric(dst, a, x, accumulate)
+			}
+		}},
+	{kernel: "GemvT", level: Generic,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			a := o.mat
+			x := o.x
+			for bt.Loop() {
+				GemvT(dst, a, x)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			a := o.mat
+			x := o.x
+			for bt.Loop() {
+				gemvTGeneric(dst, a, x)
+			}
+		}},
 }

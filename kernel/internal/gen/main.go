@@ -21,7 +21,10 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"go/ast"
 	"go/format"
+	"go/parser"
+	"go/token"
 	"os"
 	"path/filepath"
 	"strings"
@@ -419,7 +422,9 @@ func levelCallsFile(a arch) *bytes.Buffer {
 	w := &bytes.Buffer{}
 	fmt.Fprintf(w, "%s//go:build %s\n\npackage kernel\n\n", header, a.build)
 	if usesAsm(a) {
-		fmt.Fprintf(w, "import \"github.com/simdcore/simdcore/asm\"\n\n")
+		fmt.Fprintf(w, "import (\n\"testing\"\n\n\"github.com/simdcore/simdcore/asm\"\n)\n\n")
+	} else {
+		fmt.Fprintf(w, "import \"testing\"\n\n")
 	}
 	fmt.Fprintf(w, "// levelCalls holds, for every table row with a level switch, its\n")
 	fmt.Fprintf(w, "// implementation at each level called directly, and the switch.\n")
@@ -439,7 +444,123 @@ func levelCallsFile(a arch) *bytes.Buffer {
 		}
 	}
 	fmt.Fprintf(w, "}\n")
+	dispatchBenches(w, a)
 	return w
+}
+
+// dispatchBenches writes, for every public kernel with a single assembly
+// call at n=16 (Gemm aside) and every level of a, two timing loops: the
+// public function, and the assembly it ends in called directly (the row's
+// own, or its BenchVs row's), each a static call with the same operands.
+func dispatchBenches(w *bytes.Buffer, a arch) {
+	fmt.Fprintf(w, "\n// dispatchBenches holds, per public kernel and level, a timing loop of\n")
+	fmt.Fprintf(w, "// the public function and one of the assembly it ends in, called directly.\n")
+	fmt.Fprintf(w, "var dispatchBenches = []dispatchBench{\n")
+	rows := map[string]table.Kernel{}
+	for _, k := range table.Kernels {
+		rows[k.Name] = k
+	}
+	asmSig := map[string]string{}
+	for _, f := range table.Asm {
+		asmSig[f.Name] = f.Sig
+	}
+	for _, k := range table.Kernels {
+		if k.Class == table.ClassInternal || k.Class == table.ClassGemm {
+			continue
+		}
+		vs := k
+		if k.BenchVs.Row != "" {
+			vs = rows[k.BenchVs.Row]
+		}
+		for _, l := range append([]string{"generic"}, a.levels...) {
+			im, ok := impl(vs, l)
+			if !ok {
+				continue
+			}
+			direct := expr(vs, im)
+			if l == "generic" && vs.GenericCall != "" {
+				continue // no generic kernel to compare with
+			}
+			results := vs.Sig // of the direct call: the assembly's own when called as it is
+			if l != "generic" && im.Expr == "" {
+				results = asmSig[im.Symbols[0]]
+			}
+			fmt.Fprintf(w, "{kernel: %q, level: %s,\npublic: %s,\nasm: %s},\n", k.Name, levelConst[l],
+				timingLoop(k.Sig, k.Sig, k.Name+"("+k.Args+")"), timingLoop(vs.Sig, results, direct))
+		}
+	}
+	fmt.Fprintf(w, "}\n")
+}
+
+// timingLoop returns a func(bt *testing.B, o *benchArgs) that binds the
+// parameters of sig to o's operands and calls call in bt.Loop, sinking
+// its first result (call's results are those of resultSig).
+func timingLoop(sig, resultSig, call string) string {
+	t, rt := funcType(sig), funcType(resultSig)
+	var b strings.Builder
+	b.WriteString("func(bt *testing.B, o *benchArgs) {\n")
+	slices := 0
+	for _, p := range t.Params.List {
+		typ := types(p.Type)
+		for _, n := range p.Names {
+			var v string
+			switch {
+			case typ == "[]float32" && n.Name == "dst":
+				v = "o.dst"
+			case typ == "[]float32":
+				v = []string{"o.x", "o.y"}[slices]
+				slices++
+			case typ == "Matrix":
+				v = "o.mat"
+			case typ == "float32":
+				v = "o.alpha"
+			case typ == "bool":
+				v = "o.acc"
+			case typ == "int32":
+				v = "o.flags"
+			default:
+				panic(fmt.Sprintf("gen: no benchmark operand of type %s in %q", typ, sig))
+			}
+			fmt.Fprintf(&b, "%s := %s\n", n.Name, v)
+		}
+	}
+	b.WriteString("for bt.Loop() {\n")
+	var results []string
+	if rt.Results != nil {
+		for _, r := range rt.Results.List {
+			for range max(len(r.Names), 1) {
+				results = append(results, types(r.Type))
+			}
+		}
+	}
+	switch {
+	case len(results) == 0:
+		b.WriteString(call + "\n")
+	case results[0] == "float32" && len(results) == 1:
+		b.WriteString("sinkF32 += " + call + "\n")
+	case results[0] == "int" && len(results) == 1:
+		b.WriteString("sinkInt += " + call + "\n")
+	case results[0] == "float32":
+		b.WriteString("r" + strings.Repeat(", _", len(results)-1) + " := " + call + "\nsinkF32 += r\n")
+	default:
+		panic(fmt.Sprintf("gen: no sink for the results of %q", sig))
+	}
+	b.WriteString("}\n}")
+	return b.String()
+}
+
+func funcType(sig string) *ast.FuncType {
+	ft, err := parser.ParseExpr("func" + sig)
+	if err != nil {
+		panic(fmt.Sprintf("gen: signature %q: %v", sig, err))
+	}
+	return ft.(*ast.FuncType)
+}
+
+func types(e ast.Expr) string {
+	var b bytes.Buffer
+	format.Node(&b, token.NewFileSet(), e)
+	return b.String()
 }
 
 // specFuncsFile writes the functions and references behind kernel.Specs.

@@ -160,7 +160,9 @@ var Kernels = []Kernel{
 	},
 	{
 		Name: "Softmax", Class: ClassRow, Doc: "dst = e^(src−max) / Σ e^(src−max)",
+		Sig: "(dst, src []float32)", Args: "dst, src",
 		Dispatch: "softmax.go: two passes over expScaledFused (or expScaledSumMax and Scale), three-pass fallback over Max, expShiftSum and Scale",
+		BenchVs:  BenchVs{Row: "expScaledFused", Flags: 3},
 		Ref:      "ref.Softmax", Contract: Contract{Kind: RowSum, ULP: 2},
 		Bench: Bench{Sizes: vecSizes, Short: short4096},
 		Impls: []Impl{
@@ -172,7 +174,9 @@ var Kernels = []Kernel{
 	},
 	{
 		Name: "LogSoftmax", Class: ClassRow, Doc: "dst = src − max − log Σ e^(src−max)",
+		Sig: "(dst, src []float32)", Args: "dst, src",
 		Dispatch: "softmax.go: two passes over expScaledFused (or expScaledSumMax and shiftSub), fallback over Max, sumExpShift and shiftSub",
+		BenchVs:  BenchVs{Row: "expScaledFused", Flags: 5},
 		Ref:      "ref.LogSoftmax", Contract: Contract{Kind: RowSum, ULP: 2},
 		Bench: Bench{Sizes: vecSizes},
 		Impls: []Impl{
@@ -184,7 +188,9 @@ var Kernels = []Kernel{
 	},
 	{
 		Name: "LogSumExp", Class: ClassReduce, Doc: "log Σ e^x[i]",
+		Sig: "(x []float32) float32", Args: "x",
 		Dispatch: "softmax.go: one pass over expScaledFused (or expScaledSumMax), fallback over Max and sumExpShift",
+		BenchVs:  BenchVs{Row: "expScaledFused", Flags: 1},
 		Ref:      "ref.LogSumExp", Contract: Contract{Kind: RowSum, ULP: 1},
 		Bench: Bench{Sizes: vecSizes},
 		Impls: []Impl{
@@ -196,6 +202,7 @@ var Kernels = []Kernel{
 	},
 	{
 		Name: "Gemv", Class: ClassGemv, Doc: "dst = a·x",
+		Sig: "(dst []float32, a Matrix, x []float32)", Args: "dst, a, x", BenchVs: BenchVs{Row: "gemv"},
 		Dispatch: "gemv.go: blocks of at most maxChunk elements through the gemv row",
 		Ref:      "ref.Gemv", Contract: Contract{Kind: Reduction},
 		Bench: Bench{Sizes: gemvSizes, Short: []int{256}},
@@ -203,6 +210,7 @@ var Kernels = []Kernel{
 	},
 	{
 		Name: "GemvAdd", Class: ClassGemv, Doc: "dst += a·x",
+		Sig: "(dst []float32, a Matrix, x []float32)", Args: "dst, a, x", BenchVs: BenchVs{Row: "gemv", Accumulate: true},
 		Dispatch: "gemv.go: blocks of at most maxChunk elements through the gemv row",
 		Ref:      "ref.Gemv", Contract: Contract{Kind: Reduction},
 		Bench: Bench{Sizes: gemvSizes},
@@ -210,6 +218,7 @@ var Kernels = []Kernel{
 	},
 	{
 		Name: "GemvT", Class: ClassGemv, Doc: "dst = aᵀ·x",
+		Sig: "(dst []float32, a Matrix, x []float32)", Args: "dst, a, x", BenchVs: BenchVs{Row: "gemvT"},
 		Dispatch: "gemv.go: blocks of at most maxChunk elements through the gemvT row",
 		Ref:      "ref.GemvT", Contract: Contract{Kind: Reduction},
 		Bench: Bench{Sizes: []int{256, 1024}},
@@ -260,7 +269,7 @@ var Kernels = []Kernel{
 	{
 		Name: "expScaledSumMax", Class: ClassInternal, Doc: "the two-pass softmax family's first pass with given scaling",
 		Func: "expScaledSumMax", Sig: "(dst, src []float32, k int32, lo, hi float32) (s, mx, ymax float32, done int)",
-		Args: "dst, src, k, lo, hi", Generic: "expScaledSumMaxGeneric",
+		Args: "dst, src, k, lo, hi", AsmArgs: "dst, src, k, lo, hi, 0", Generic: "expScaledSumMaxGeneric",
 		Impls: []Impl{
 			{Level: "generic"},
 			{Level: "avx2", Symbols: []string{"ExpScaledSumMaxAVX2"},
@@ -275,7 +284,7 @@ var Kernels = []Kernel{
 		Name: "expScaledFused", Class: ClassInternal,
 		Doc:  "the first pass with the scaling taken from src, and the second by flags, in one call; ok is false at the generic level, which has no such kernel",
 		Func: "expScaledFused", Sig: "(dst, src []float32, flags int32) (s, mx, ymax, c float32, done int, ok bool)",
-		Args: "dst, src, flags", GenericCall: "return 0, 0, 0, 0, 0, false",
+		Args: "dst, src, flags", AsmArgs: "dst, src, 0, 0, 0, flags", GenericCall: "return 0, 0, 0, 0, 0, false",
 		Impls: []Impl{
 			{Level: "generic"},
 			{Level: "avx2", Symbols: []string{"ExpScaledSumMaxAVX2"},

@@ -103,7 +103,8 @@ type Kernel struct {
 	// Func is the level switch for one chunk of at most maxChunk elements
 	// (or one call, for the matrix kernels), with signature Sig taking
 	// Args. Empty where the row has no switch of its own (it reuses
-	// another row's, or its dispatch is hand-written: see Dispatch).
+	// another row's, or its dispatch is hand-written: see Dispatch); Sig
+	// and Args are then the public function's.
 	Func    string
 	Sig     string
 	Args    string // the arguments Func passes on to the generic function
@@ -121,11 +122,25 @@ type Kernel struct {
 	// Dispatch says how a row without a generated switch dispatches.
 	Dispatch string
 
+	// BenchVs names, for a public row without a generated body, the row
+	// whose assembly does its work at n=16, which the dispatch benchmark
+	// calls directly to compare; rows with a body compare with their own.
+	BenchVs BenchVs
+
 	Ref      string // the float64 reference in kernel/ref
 	Ref1     string // the scalar reference, for elementwise ULP rows
 	Contract Contract
 	Bench    Bench
 	Impls    []Impl
+}
+
+// BenchVs is the direct call a public kernel's dispatch benchmark
+// compares with: the row (its assembly at the active level), and the
+// arguments the public function would pass it.
+type BenchVs struct {
+	Row        string
+	Flags      int32 // expScaledFused's flags
+	Accumulate bool  // gemv's accumulate
 }
 
 // AsmFunc is the Go declaration of one assembly function.
