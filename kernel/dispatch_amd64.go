@@ -80,28 +80,37 @@ func dot(x, y []float32) float32 {
 	return dotGeneric(x, y)
 }
 
-// dispatchDot is Dot's body: its checks, race annotations and chunk loop,
-// then the level switch for the last chunk, inline, so that a call of
-// at most maxChunk elements costs one Go call before the assembly.
+// The body of Dot: its checks and race annotations, then for at most
+// maxChunk elements (one assembly call) the level switch inline, so
+// that such a call costs one Go call before the assembly.
 func dispatchDot(x, y []float32) float32 {
 	if len(x) != len(y) {
 		panicLen("Dot", "x", len(x), "y", len(y))
 	}
 	raceRead(x)
 	raceRead(y)
+	if len(x) > maxChunk {
+		return dotChunks(x, y)
+	}
+	switch active {
+	case AVX512:
+		return 0 + asm.DotAVX512(x, y)
+	case AVX2:
+		return 0 + asm.DotAVX2(x, y)
+	default:
+		return 0 + dotGeneric(x, y)
+	}
+}
+
+// dotChunks is Dot for more than maxChunk elements: whole chunks, then
+// the rest, each through the level switch dot.
+func dotChunks(x, y []float32) float32 {
 	var s float32
 	for len(x) > maxChunk {
 		s += dot(x[:maxChunk], y[:maxChunk])
 		x, y = x[maxChunk:], y[maxChunk:]
 	}
-	switch active {
-	case AVX512:
-		return s + asm.DotAVX512(x, y)
-	case AVX2:
-		return s + asm.DotAVX2(x, y)
-	default:
-		return s + dotGeneric(x, y)
-	}
+	return s + dot(x, y)
 }
 
 // sum is the level switch of the table row Sum: Σ x[i].
@@ -115,24 +124,33 @@ func sum(x []float32) float32 {
 	return sumGeneric(x)
 }
 
-// dispatchSum is Sum's body: its checks, race annotations and chunk loop,
-// then the level switch for the last chunk, inline, so that a call of
-// at most maxChunk elements costs one Go call before the assembly.
+// The body of Sum: its checks and race annotations, then for at most
+// maxChunk elements (one assembly call) the level switch inline, so
+// that such a call costs one Go call before the assembly.
 func dispatchSum(x []float32) float32 {
 	raceRead(x)
+	if len(x) > maxChunk {
+		return sumChunks(x)
+	}
+	switch active {
+	case AVX512:
+		return 0 + asm.SumAVX512(x)
+	case AVX2:
+		return 0 + asm.SumAVX2(x)
+	default:
+		return 0 + sumGeneric(x)
+	}
+}
+
+// sumChunks is Sum for more than maxChunk elements: whole chunks, then
+// the rest, each through the level switch sum.
+func sumChunks(x []float32) float32 {
 	var s float32
 	for len(x) > maxChunk {
 		s += sum(x[:maxChunk])
 		x = x[maxChunk:]
 	}
-	switch active {
-	case AVX512:
-		return s + asm.SumAVX512(x)
-	case AVX2:
-		return s + asm.SumAVX2(x)
-	default:
-		return s + sumGeneric(x)
-	}
+	return s + sum(x)
 }
 
 // max32 is the level switch of the table row Max: the largest element (NaN if any).
@@ -146,11 +164,27 @@ func max32(x []float32) float32 {
 	return maxGeneric(x)
 }
 
-// dispatchMax is Max's body: its checks, race annotations and chunk loop,
-// then the level switch for the last chunk, inline, so that a call of
-// at most maxChunk elements costs one Go call before the assembly.
+// The body of Max: its checks and race annotations, then for at most
+// maxChunk elements (one assembly call) the level switch inline, so
+// that such a call costs one Go call before the assembly.
 func dispatchMax(x []float32) float32 {
 	raceRead(x)
+	if len(x) > maxChunk {
+		return max32Chunks(x)
+	}
+	switch active {
+	case AVX512:
+		return asm.MaxAVX512(x)
+	case AVX2:
+		return asm.MaxAVX2(x)
+	default:
+		return maxGeneric(x)
+	}
+}
+
+// max32Chunks is Max for more than maxChunk elements: whole chunks, then
+// the rest, each through the level switch max32.
+func max32Chunks(x []float32) float32 {
 	m := negInf
 	for len(x) > maxChunk {
 		c := max32(x[:maxChunk])
@@ -162,15 +196,7 @@ func dispatchMax(x []float32) float32 {
 		}
 		x = x[maxChunk:]
 	}
-	var c float32
-	switch active {
-	case AVX512:
-		c = asm.MaxAVX512(x)
-	case AVX2:
-		c = asm.MaxAVX2(x)
-	default:
-		c = maxGeneric(x)
-	}
+	c := max32(x)
 	if c != c || c > m {
 		return c
 	}
@@ -188,38 +214,41 @@ func argmax(x []float32) int {
 	return argmaxGeneric(x)
 }
 
-// dispatchArgmax is Argmax's body: its checks, race annotations and chunk loop,
-// then the level switch for the last chunk, inline, so that a call of
-// at most maxChunk elements costs one Go call before the assembly.
+// The body of Argmax: its checks and race annotations, then for at most
+// maxChunk elements (one assembly call) the level switch inline, so
+// that such a call costs one Go call before the assembly.
 func dispatchArgmax(x []float32) int {
 	raceRead(x)
 	if len(x) == 0 {
 		return -1
 	}
-	best, bestVal, base := -1, negInf, 0
-	for len(x) > maxChunk {
-		i := argmax(x[:maxChunk])
-		v := x[i]
+	if len(x) > maxChunk {
+		return argmaxChunks(x)
+	}
+	switch active {
+	case AVX512:
+		return asm.IndexAVX512(x, asm.MaxAVX512(x))
+	case AVX2:
+		return asm.IndexAVX2(x, asm.MaxAVX2(x))
+	default:
+		return argmaxGeneric(x)
+	}
+}
+
+// argmaxChunks is Argmax for more than maxChunk elements: whole chunks, then
+// the rest, each through the level switch argmax.
+func argmaxChunks(x []float32) int {
+	best, bestVal := -1, negInf
+	for base := 0; base < len(x); base += maxChunk {
+		chunk := x[base:min(base+maxChunk, len(x))]
+		i := argmax(chunk)
+		v := chunk[i]
 		if v != v {
 			return base + i
 		}
 		if best < 0 || v > bestVal {
 			best, bestVal = base+i, v
 		}
-		x, base = x[maxChunk:], base+maxChunk
-	}
-	var i int
-	switch active {
-	case AVX512:
-		i = asm.IndexAVX512(x, asm.MaxAVX512(x))
-	case AVX2:
-		i = asm.IndexAVX2(x, asm.MaxAVX2(x))
-	default:
-		i = argmaxGeneric(x)
-	}
-	v := x[i]
-	if v != v || best < 0 || v > bestVal {
-		return base + i
 	}
 	return best
 }
@@ -237,9 +266,9 @@ func axpy(alpha float32, x, y []float32) {
 	axpyGeneric(alpha, x, y)
 }
 
-// dispatchAxpy is Axpy's body: its checks, race annotations and chunk loop,
-// then the level switch for the last chunk, inline, so that a call of
-// at most maxChunk elements costs one Go call before the assembly.
+// The body of Axpy: its checks and race annotations, then for at most
+// maxChunk elements (one assembly call) the level switch inline, so
+// that such a call costs one Go call before the assembly.
 func dispatchAxpy(alpha float32, x, y []float32) {
 	if len(x) != len(y) {
 		panicLen("Axpy", "x", len(x), "y", len(y))
@@ -249,9 +278,9 @@ func dispatchAxpy(alpha float32, x, y []float32) {
 	}
 	raceRead(x)
 	raceWrite(y)
-	for len(x) > maxChunk {
-		axpy(alpha, x[:maxChunk], y[:maxChunk])
-		x, y = x[maxChunk:], y[maxChunk:]
+	if len(x) > maxChunk {
+		axpyChunks(alpha, x, y)
+		return
 	}
 	switch active {
 	case AVX512:
@@ -261,6 +290,16 @@ func dispatchAxpy(alpha float32, x, y []float32) {
 	default:
 		axpyGeneric(alpha, x, y)
 	}
+}
+
+// axpyChunks is Axpy for more than maxChunk elements: whole chunks, then
+// the rest, each through the level switch axpy.
+func axpyChunks(alpha float32, x, y []float32) {
+	for len(x) > maxChunk {
+		axpy(alpha, x[:maxChunk], y[:maxChunk])
+		x, y = x[maxChunk:], y[maxChunk:]
+	}
+	axpy(alpha, x, y)
 }
 
 // scale is the level switch of the table row Scale: x[i] *= alpha.
@@ -276,14 +315,14 @@ func scale(alpha float32, x []float32) {
 	scaleGeneric(alpha, x)
 }
 
-// dispatchScale is Scale's body: its checks, race annotations and chunk loop,
-// then the level switch for the last chunk, inline, so that a call of
-// at most maxChunk elements costs one Go call before the assembly.
+// The body of Scale: its checks and race annotations, then for at most
+// maxChunk elements (one assembly call) the level switch inline, so
+// that such a call costs one Go call before the assembly.
 func dispatchScale(alpha float32, x []float32) {
 	raceWrite(x)
-	for len(x) > maxChunk {
-		scale(alpha, x[:maxChunk])
-		x = x[maxChunk:]
+	if len(x) > maxChunk {
+		scaleChunks(alpha, x)
+		return
 	}
 	switch active {
 	case AVX512:
@@ -293,6 +332,16 @@ func dispatchScale(alpha float32, x []float32) {
 	default:
 		scaleGeneric(alpha, x)
 	}
+}
+
+// scaleChunks is Scale for more than maxChunk elements: whole chunks, then
+// the rest, each through the level switch scale.
+func scaleChunks(alpha float32, x []float32) {
+	for len(x) > maxChunk {
+		scale(alpha, x[:maxChunk])
+		x = x[maxChunk:]
+	}
+	scale(alpha, x)
 }
 
 // add is the level switch of the table row Add: dst[i] = a[i] + b[i].
@@ -308,17 +357,19 @@ func add(dst, a, b []float32) {
 	addGeneric(dst, a, b)
 }
 
-// dispatchAdd is Add's body: its checks, race annotations and chunk loop,
-// then the level switch for the last chunk, inline, so that a call of
-// at most maxChunk elements costs one Go call before the assembly.
+// The body of Add: its checks and race annotations, then for at most
+// maxChunk elements (one assembly call) the level switch inline, so
+// that such a call costs one Go call before the assembly.
 func dispatchAdd(dst, a, b []float32) {
-	checkBinary("Add", dst, a, b)
+	if len(a) != len(dst) || len(b) != len(dst) || partialOverlap(dst, a) || partialOverlap(dst, b) {
+		checkBinary("Add", dst, a, b) // panics
+	}
 	raceRead(a)
 	raceRead(b)
 	raceWrite(dst)
-	for len(dst) > maxChunk {
-		add(dst[:maxChunk], a[:maxChunk], b[:maxChunk])
-		dst, a, b = dst[maxChunk:], a[maxChunk:], b[maxChunk:]
+	if len(dst) > maxChunk {
+		addChunks(dst, a, b)
+		return
 	}
 	switch active {
 	case AVX512:
@@ -328,6 +379,16 @@ func dispatchAdd(dst, a, b []float32) {
 	default:
 		addGeneric(dst, a, b)
 	}
+}
+
+// addChunks is Add for more than maxChunk elements: whole chunks, then
+// the rest, each through the level switch add.
+func addChunks(dst, a, b []float32) {
+	for len(dst) > maxChunk {
+		add(dst[:maxChunk], a[:maxChunk], b[:maxChunk])
+		dst, a, b = dst[maxChunk:], a[maxChunk:], b[maxChunk:]
+	}
+	add(dst, a, b)
 }
 
 // mul is the level switch of the table row Mul: dst[i] = a[i] · b[i].
@@ -343,17 +404,19 @@ func mul(dst, a, b []float32) {
 	mulGeneric(dst, a, b)
 }
 
-// dispatchMul is Mul's body: its checks, race annotations and chunk loop,
-// then the level switch for the last chunk, inline, so that a call of
-// at most maxChunk elements costs one Go call before the assembly.
+// The body of Mul: its checks and race annotations, then for at most
+// maxChunk elements (one assembly call) the level switch inline, so
+// that such a call costs one Go call before the assembly.
 func dispatchMul(dst, a, b []float32) {
-	checkBinary("Mul", dst, a, b)
+	if len(a) != len(dst) || len(b) != len(dst) || partialOverlap(dst, a) || partialOverlap(dst, b) {
+		checkBinary("Mul", dst, a, b) // panics
+	}
 	raceRead(a)
 	raceRead(b)
 	raceWrite(dst)
-	for len(dst) > maxChunk {
-		mul(dst[:maxChunk], a[:maxChunk], b[:maxChunk])
-		dst, a, b = dst[maxChunk:], a[maxChunk:], b[maxChunk:]
+	if len(dst) > maxChunk {
+		mulChunks(dst, a, b)
+		return
 	}
 	switch active {
 	case AVX512:
@@ -363,6 +426,16 @@ func dispatchMul(dst, a, b []float32) {
 	default:
 		mulGeneric(dst, a, b)
 	}
+}
+
+// mulChunks is Mul for more than maxChunk elements: whole chunks, then
+// the rest, each through the level switch mul.
+func mulChunks(dst, a, b []float32) {
+	for len(dst) > maxChunk {
+		mul(dst[:maxChunk], a[:maxChunk], b[:maxChunk])
+		dst, a, b = dst[maxChunk:], a[maxChunk:], b[maxChunk:]
+	}
+	mul(dst, a, b)
 }
 
 // exp32s is the level switch of the table row Exp: dst[i] = e^src[i].
@@ -378,16 +451,18 @@ func exp32s(dst, src []float32) {
 	expGeneric(dst, src)
 }
 
-// dispatchExp is Exp's body: its checks, race annotations and chunk loop,
-// then the level switch for the last chunk, inline, so that a call of
-// at most maxChunk elements costs one Go call before the assembly.
+// The body of Exp: its checks and race annotations, then for at most
+// maxChunk elements (one assembly call) the level switch inline, so
+// that such a call costs one Go call before the assembly.
 func dispatchExp(dst, src []float32) {
-	checkUnary("Exp", dst, src)
+	if len(src) != len(dst) || partialOverlap(dst, src) {
+		checkUnary("Exp", dst, src) // panics
+	}
 	raceRead(src)
 	raceWrite(dst)
-	for len(src) > maxChunk {
-		exp32s(dst[:maxChunk], src[:maxChunk])
-		dst, src = dst[maxChunk:], src[maxChunk:]
+	if len(src) > maxChunk {
+		exp32sChunks(dst, src)
+		return
 	}
 	switch active {
 	case AVX512:
@@ -397,6 +472,16 @@ func dispatchExp(dst, src []float32) {
 	default:
 		expGeneric(dst, src)
 	}
+}
+
+// exp32sChunks is Exp for more than maxChunk elements: whole chunks, then
+// the rest, each through the level switch exp32s.
+func exp32sChunks(dst, src []float32) {
+	for len(src) > maxChunk {
+		exp32s(dst[:maxChunk], src[:maxChunk])
+		dst, src = dst[maxChunk:], src[maxChunk:]
+	}
+	exp32s(dst, src)
 }
 
 // tanh32s is the level switch of the table row Tanh: dst[i] = tanh(src[i]).
@@ -412,16 +497,18 @@ func tanh32s(dst, src []float32) {
 	tanhGeneric(dst, src)
 }
 
-// dispatchTanh is Tanh's body: its checks, race annotations and chunk loop,
-// then the level switch for the last chunk, inline, so that a call of
-// at most maxChunk elements costs one Go call before the assembly.
+// The body of Tanh: its checks and race annotations, then for at most
+// maxChunk elements (one assembly call) the level switch inline, so
+// that such a call costs one Go call before the assembly.
 func dispatchTanh(dst, src []float32) {
-	checkUnary("Tanh", dst, src)
+	if len(src) != len(dst) || partialOverlap(dst, src) {
+		checkUnary("Tanh", dst, src) // panics
+	}
 	raceRead(src)
 	raceWrite(dst)
-	for len(src) > maxChunk {
-		tanh32s(dst[:maxChunk], src[:maxChunk])
-		dst, src = dst[maxChunk:], src[maxChunk:]
+	if len(src) > maxChunk {
+		tanh32sChunks(dst, src)
+		return
 	}
 	switch active {
 	case AVX512:
@@ -431,6 +518,16 @@ func dispatchTanh(dst, src []float32) {
 	default:
 		tanhGeneric(dst, src)
 	}
+}
+
+// tanh32sChunks is Tanh for more than maxChunk elements: whole chunks, then
+// the rest, each through the level switch tanh32s.
+func tanh32sChunks(dst, src []float32) {
+	for len(src) > maxChunk {
+		tanh32s(dst[:maxChunk], src[:maxChunk])
+		dst, src = dst[maxChunk:], src[maxChunk:]
+	}
+	tanh32s(dst, src)
 }
 
 // sigmoid32s is the level switch of the table row Sigmoid: dst[i] = 1/(1+e^−src[i]).
@@ -446,16 +543,18 @@ func sigmoid32s(dst, src []float32) {
 	sigmoidGeneric(dst, src)
 }
 
-// dispatchSigmoid is Sigmoid's body: its checks, race annotations and chunk loop,
-// then the level switch for the last chunk, inline, so that a call of
-// at most maxChunk elements costs one Go call before the assembly.
+// The body of Sigmoid: its checks and race annotations, then for at most
+// maxChunk elements (one assembly call) the level switch inline, so
+// that such a call costs one Go call before the assembly.
 func dispatchSigmoid(dst, src []float32) {
-	checkUnary("Sigmoid", dst, src)
+	if len(src) != len(dst) || partialOverlap(dst, src) {
+		checkUnary("Sigmoid", dst, src) // panics
+	}
 	raceRead(src)
 	raceWrite(dst)
-	for len(src) > maxChunk {
-		sigmoid32s(dst[:maxChunk], src[:maxChunk])
-		dst, src = dst[maxChunk:], src[maxChunk:]
+	if len(src) > maxChunk {
+		sigmoid32sChunks(dst, src)
+		return
 	}
 	switch active {
 	case AVX512:
@@ -465,6 +564,16 @@ func dispatchSigmoid(dst, src []float32) {
 	default:
 		sigmoidGeneric(dst, src)
 	}
+}
+
+// sigmoid32sChunks is Sigmoid for more than maxChunk elements: whole chunks, then
+// the rest, each through the level switch sigmoid32s.
+func sigmoid32sChunks(dst, src []float32) {
+	for len(src) > maxChunk {
+		sigmoid32s(dst[:maxChunk], src[:maxChunk])
+		dst, src = dst[maxChunk:], src[maxChunk:]
+	}
+	sigmoid32s(dst, src)
 }
 
 // gemv is the level switch of the table row gemv: dst = a·x, or dst += a·x with accumulate (Gemv, GemvAdd).
@@ -480,6 +589,30 @@ func gemv(dst []float32, a Matrix, x []float32, accumulate bool) {
 	gemvGeneric(dst, a, x, accumulate)
 }
 
+// The body of gemv: its checks and race annotations, then for at most
+// maxChunk elements (one assembly call) the level switch inline, so
+// that such a call costs one Go call before the assembly.
+func dispatchGemv(fn string, dst []float32, a Matrix, x []float32, accumulate bool) {
+	if !(a.Valid() && len(x) == a.Cols && len(dst) == a.Rows && !overlaps(dst, x) && !overlaps(dst, a.span())) {
+		checkGemv(fn, dst, a, x, a.Rows, a.Cols) // panics
+	}
+	raceRead(a.span())
+	raceRead(x)
+	raceWrite(dst)
+	if a.Rows == 0 || a.Cols == 0 || a.Cols > gemvMaxCols || a.Rows*a.Cols > maxChunk {
+		gemvChunks(dst, a, x, accumulate)
+		return
+	}
+	switch active {
+	case AVX512:
+		asm.GemvAVX512(dst, a.Data, a.Stride, x, accumulate)
+	case AVX2:
+		asm.GemvAVX2(dst, a.Data, a.Stride, x, accumulate)
+	default:
+		gemvGeneric(dst, a, x, accumulate)
+	}
+}
+
 // gemvT is the level switch of the table row gemvT: dst += aᵀ·x (GemvT).
 func gemvT(dst []float32, a Matrix, x []float32) {
 	switch active {
@@ -491,6 +624,34 @@ func gemvT(dst []float32, a Matrix, x []float32) {
 		return
 	}
 	gemvTGeneric(dst, a, x)
+}
+
+// The body of gemvT: its checks and race annotations, then for at most
+// maxChunk elements (one assembly call) the level switch inline, so
+// that such a call costs one Go call before the assembly.
+func dispatchGemvT(dst []float32, a Matrix, x []float32) {
+	if !(a.Valid() && len(x) == a.Rows && len(dst) == a.Cols && !overlaps(dst, x) && !overlaps(dst, a.span())) {
+		checkGemv("GemvT", dst, a, x, a.Cols, a.Rows) // panics
+	}
+	raceRead(a.span())
+	raceRead(x)
+	raceWrite(dst)
+	clear(dst)
+	if a.Rows == 0 || a.Cols == 0 {
+		return
+	}
+	if a.Cols > gemvMaxCols || a.Rows*a.Cols > maxChunk {
+		gemvTBlocks(dst, a, x)
+		return
+	}
+	switch active {
+	case AVX512:
+		asm.GemvTAVX512(dst, a.Data, a.Stride, x)
+	case AVX2:
+		asm.GemvTAVX2(dst, a.Data, a.Stride, x)
+	default:
+		gemvTGeneric(dst, a, x)
+	}
 }
 
 // expShiftSum is the level switch of the table row expShiftSum: dst[i] = e^(src[i]−m) and their sum (Softmax's fallback).
@@ -541,15 +702,13 @@ func expScaledSumMax(dst, src []float32, k int32, lo, hi float32) (s, mx, ymax f
 	return expScaledSumMaxGeneric(dst, src, k, lo, hi)
 }
 
-// expScaledFused is the level switch of the table row expScaledFused: the first pass with the scaling taken from src, and the second by flags, in one call; ok is false at the generic level, which has no such kernel.
-func expScaledFused(dst, src []float32, flags int32) (s, mx, ymax, c float32, done int, ok bool) {
+// expScaledPass is the level switch of the table row expScaledPass: the first pass with the scaling taken from src, and the second by flags: one assembly call, or the generic level's steps.
+func expScaledPass(dst, src []float32, flags int32) (s, mx, ymax, c float32, done int) {
 	switch active {
 	case AVX512:
-		s, mx, ymax, c, done = asm.ExpScaledSumMaxAVX512(dst, src, 0, 0, 0, flags)
-		return s, mx, ymax, c, done, true
+		return asm.ExpScaledSumMaxAVX512(dst, src, 0, 0, 0, flags)
 	case AVX2:
-		s, mx, ymax, c, done = asm.ExpScaledSumMaxAVX2(dst, src, 0, 0, 0, flags)
-		return s, mx, ymax, c, done, true
+		return asm.ExpScaledSumMaxAVX2(dst, src, 0, 0, 0, flags)
 	}
-	return 0, 0, 0, 0, 0, false
+	return expScaledPassGeneric(dst, src, flags)
 }

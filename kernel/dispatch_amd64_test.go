@@ -168,17 +168,15 @@ var levelCalls = []levelCall{
 		s, mx, ymax, _, done = asm.ExpScaledSumMaxAVX2(dst, src, k, lo, hi, 0)
 		return s, mx, ymax, done
 	}, switched: expScaledSumMax},
-	{row: "expScaledFused", level: Generic, name: "", direct: func(dst, src []float32, flags int32) (s, mx, ymax, c float32, done int, ok bool) {
-		return 0, 0, 0, 0, 0, false
-	}, switched: expScaledFused},
-	{row: "expScaledFused", level: AVX512, name: "", direct: func(dst, src []float32, flags int32) (s, mx, ymax, c float32, done int, ok bool) {
-		s, mx, ymax, c, done = asm.ExpScaledSumMaxAVX512(dst, src, 0, 0, 0, flags)
-		return s, mx, ymax, c, done, true
-	}, switched: expScaledFused},
-	{row: "expScaledFused", level: AVX2, name: "", direct: func(dst, src []float32, flags int32) (s, mx, ymax, c float32, done int, ok bool) {
-		s, mx, ymax, c, done = asm.ExpScaledSumMaxAVX2(dst, src, 0, 0, 0, flags)
-		return s, mx, ymax, c, done, true
-	}, switched: expScaledFused},
+	{row: "expScaledPass", level: Generic, name: "", direct: func(dst, src []float32, flags int32) (s, mx, ymax, c float32, done int) {
+		return expScaledPassGeneric(dst, src, flags)
+	}, switched: expScaledPass},
+	{row: "expScaledPass", level: AVX512, name: "", direct: func(dst, src []float32, flags int32) (s, mx, ymax, c float32, done int) {
+		return asm.ExpScaledSumMaxAVX512(dst, src, 0, 0, 0, flags)
+	}, switched: expScaledPass},
+	{row: "expScaledPass", level: AVX2, name: "", direct: func(dst, src []float32, flags int32) (s, mx, ymax, c float32, done int) {
+		return asm.ExpScaledSumMaxAVX2(dst, src, 0, 0, 0, flags)
+	}, switched: expScaledPass},
 }
 
 // dispatchBenches holds, per public kernel and level, a timing loop of
@@ -679,6 +677,23 @@ var dispatchBenches = []dispatchBench{
 				asm.SigmoidAVX2(dst, src)
 			}
 		}},
+	{kernel: "Softmax", level: Generic,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				Softmax(dst, src)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			flags := o.flags
+			for bt.Loop() {
+				r, _, _, _, _ := expScaledPassGeneric(dst, src, flags)
+				sinkF32 += r
+			}
+		}},
 	{kernel: "Softmax", level: AVX512,
 		public: func(bt *testing.B, o *benchArgs) {
 			dst := o.dst
@@ -713,6 +728,23 @@ var dispatchBenches = []dispatchBench{
 				sinkF32 += r
 			}
 		}},
+	{kernel: "LogSoftmax", level: Generic,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				LogSoftmax(dst, src)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			flags := o.flags
+			for bt.Loop() {
+				r, _, _, _, _ := expScaledPassGeneric(dst, src, flags)
+				sinkF32 += r
+			}
+		}},
 	{kernel: "LogSoftmax", level: AVX512,
 		public: func(bt *testing.B, o *benchArgs) {
 			dst := o.dst
@@ -744,6 +776,22 @@ var dispatchBenches = []dispatchBench{
 			flags := o.flags
 			for bt.Loop() {
 				r, _, _, _, _ := asm.ExpScaledSumMaxAVX2(dst, src, 0, 0, 0, flags)
+				sinkF32 += r
+			}
+		}},
+	{kernel: "LogSumExp", level: Generic,
+		public: func(bt *testing.B, o *benchArgs) {
+			x := o.x
+			for bt.Loop() {
+				sinkF32 += LogSumExp(x)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			flags := o.flags
+			for bt.Loop() {
+				r, _, _, _, _ := expScaledPassGeneric(dst, src, flags)
 				sinkF32 += r
 			}
 		}},

@@ -116,13 +116,12 @@ var levelCalls = []levelCall{
 		s, mx, ymax, _, done = asm.ExpScaledSumMaxNEON(dst, src, k, lo, hi, 0)
 		return s, mx, ymax, done
 	}, switched: expScaledSumMax},
-	{row: "expScaledFused", level: Generic, name: "", direct: func(dst, src []float32, flags int32) (s, mx, ymax, c float32, done int, ok bool) {
-		return 0, 0, 0, 0, 0, false
-	}, switched: expScaledFused},
-	{row: "expScaledFused", level: NEON, name: "", direct: func(dst, src []float32, flags int32) (s, mx, ymax, c float32, done int, ok bool) {
-		s, mx, ymax, c, done = asm.ExpScaledSumMaxNEON(dst, src, 0, 0, 0, flags)
-		return s, mx, ymax, c, done, true
-	}, switched: expScaledFused},
+	{row: "expScaledPass", level: Generic, name: "", direct: func(dst, src []float32, flags int32) (s, mx, ymax, c float32, done int) {
+		return expScaledPassGeneric(dst, src, flags)
+	}, switched: expScaledPass},
+	{row: "expScaledPass", level: NEON, name: "", direct: func(dst, src []float32, flags int32) (s, mx, ymax, c float32, done int) {
+		return asm.ExpScaledSumMaxNEON(dst, src, 0, 0, 0, flags)
+	}, switched: expScaledPass},
 }
 
 // dispatchBenches holds, per public kernel and level, a timing loop of
@@ -458,6 +457,23 @@ var dispatchBenches = []dispatchBench{
 				asm.SigmoidNEON(dst, src)
 			}
 		}},
+	{kernel: "Softmax", level: Generic,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				Softmax(dst, src)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			flags := o.flags
+			for bt.Loop() {
+				r, _, _, _, _ := expScaledPassGeneric(dst, src, flags)
+				sinkF32 += r
+			}
+		}},
 	{kernel: "Softmax", level: NEON,
 		public: func(bt *testing.B, o *benchArgs) {
 			dst := o.dst
@@ -475,6 +491,23 @@ var dispatchBenches = []dispatchBench{
 				sinkF32 += r
 			}
 		}},
+	{kernel: "LogSoftmax", level: Generic,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				LogSoftmax(dst, src)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			flags := o.flags
+			for bt.Loop() {
+				r, _, _, _, _ := expScaledPassGeneric(dst, src, flags)
+				sinkF32 += r
+			}
+		}},
 	{kernel: "LogSoftmax", level: NEON,
 		public: func(bt *testing.B, o *benchArgs) {
 			dst := o.dst
@@ -489,6 +522,22 @@ var dispatchBenches = []dispatchBench{
 			flags := o.flags
 			for bt.Loop() {
 				r, _, _, _, _ := asm.ExpScaledSumMaxNEON(dst, src, 0, 0, 0, flags)
+				sinkF32 += r
+			}
+		}},
+	{kernel: "LogSumExp", level: Generic,
+		public: func(bt *testing.B, o *benchArgs) {
+			x := o.x
+			for bt.Loop() {
+				sinkF32 += LogSumExp(x)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			flags := o.flags
+			for bt.Loop() {
+				r, _, _, _, _ := expScaledPassGeneric(dst, src, flags)
 				sinkF32 += r
 			}
 		}},

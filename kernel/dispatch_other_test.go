@@ -60,9 +60,9 @@ var levelCalls = []levelCall{
 	{row: "expScaledSumMax", level: Generic, name: "", direct: func(dst, src []float32, k int32, lo, hi float32) (s, mx, ymax float32, done int) {
 		return expScaledSumMaxGeneric(dst, src, k, lo, hi)
 	}, switched: expScaledSumMax},
-	{row: "expScaledFused", level: Generic, name: "", direct: func(dst, src []float32, flags int32) (s, mx, ymax, c float32, done int, ok bool) {
-		return 0, 0, 0, 0, 0, false
-	}, switched: expScaledFused},
+	{row: "expScaledPass", level: Generic, name: "", direct: func(dst, src []float32, flags int32) (s, mx, ymax, c float32, done int) {
+		return expScaledPassGeneric(dst, src, flags)
+	}, switched: expScaledPass},
 }
 
 // dispatchBenches holds, per public kernel and level, a timing loop of
@@ -231,6 +231,56 @@ var dispatchBenches = []dispatchBench{
 			src := o.x
 			for bt.Loop() {
 				sigmoidGeneric(dst, src)
+			}
+		}},
+	{kernel: "Softmax", level: Generic,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				Softmax(dst, src)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			flags := o.flags
+			for bt.Loop() {
+				r, _, _, _, _ := expScaledPassGeneric(dst, src, flags)
+				sinkF32 += r
+			}
+		}},
+	{kernel: "LogSoftmax", level: Generic,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				LogSoftmax(dst, src)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			flags := o.flags
+			for bt.Loop() {
+				r, _, _, _, _ := expScaledPassGeneric(dst, src, flags)
+				sinkF32 += r
+			}
+		}},
+	{kernel: "LogSumExp", level: Generic,
+		public: func(bt *testing.B, o *benchArgs) {
+			x := o.x
+			for bt.Loop() {
+				sinkF32 += LogSumExp(x)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			flags := o.flags
+			for bt.Loop() {
+				r, _, _, _, _ := expScaledPassGeneric(dst, src, flags)
+				sinkF32 += r
 			}
 		}},
 	{kernel: "Gemv", level: Generic,

@@ -265,9 +265,9 @@ func dispatchFile(a arch) *bytes.Buffer {
 		levelSwitch(w, k, a, func(im table.Impl, last bool) string { return code(k, im, last) })
 		fmt.Fprintf(w, "}\n")
 		if k.Body != "" {
-			fmt.Fprintf(w, "\n// dispatch%s is %s's body: its checks, race annotations and chunk loop,\n", k.Name, k.Name)
-			fmt.Fprintf(w, "// then the level switch for the last chunk, inline, so that a call of\n")
-			fmt.Fprintf(w, "// at most maxChunk elements costs one Go call before the assembly.\n")
+			fmt.Fprintf(w, "\n// The body of %s: its checks and race annotations, then for at most\n", k.Name)
+			fmt.Fprintf(w, "// maxChunk elements (one assembly call) the level switch inline, so\n")
+			fmt.Fprintf(w, "// that such a call costs one Go call before the assembly.\n")
 			body(w, k, a)
 		}
 	}
@@ -281,43 +281,103 @@ func describe(a arch) string {
 	return a.goarch
 }
 
-// body writes the generated body of a public kernel, by its template.
-// Each keeps the chunking of the hand-written functions it replaced:
-// whole chunks of maxChunk elements through the row's switch function,
-// then the rest through the switch inline.
+// body writes the generated body of a public kernel, by its template:
+// the checks and race annotations of the hand-written function it
+// replaced (the checks' conditions inline, the panics, with their
+// messages, in checkBinary and checkUnary), then, for at most maxChunk elements (one call of the
+// assembly), the level switch inline; longer slices go to <func>Chunks,
+// the chunk loop of the hand-written function, unchanged. Each fast path
+// computes what that loop computes for one chunk: a sum starts at +0 (so
+// 0 + r, which turns a -0 into +0 as the loop did), and Max and Argmax
+// of one chunk are that chunk's.
 func body(w *bytes.Buffer, k table.Kernel, a arch) {
-	f, n := k.Func, k.Name
-	switch k.Body {
-	case "dot":
-		fmt.Fprintf(w, `func dispatch%[1]s(x, y []float32) float32 {
-	if len(x) != len(y) {
-		panicLen(%[1]q, "x", len(x), "y", len(y))
+	t, ok := bodies[k.Body]
+	if !ok {
+		panic("gen: unknown body template " + k.Body + " in row " + k.Name)
+	}
+	r := strings.NewReplacer("NAME", k.Name, "FUNC", k.Func)
+	header := "func dispatch" + k.Name + k.Sig
+	if t.header != "" {
+		header = t.header
+	}
+	fmt.Fprintf(w, "%s {\n%s\n", header, r.Replace(t.prologue))
+	bodySwitch(w, k, a, t.fast)
+	fmt.Fprintf(w, "}\n")
+	if t.chunks != "" {
+		fmt.Fprintf(w, "\n// %sChunks is %s for more than maxChunk elements: whole chunks, then\n", k.Func, k.Name)
+		fmt.Fprintf(w, "// the rest, each through the level switch %s.\n", k.Func)
+		fmt.Fprintf(w, "func %sChunks%s {\n%s}\n", k.Func, k.Sig, r.Replace(t.chunks))
+	}
+}
+
+// bodyTemplate is a generated public body: NAME is the kernel, FUNC its
+// chunk switch.
+type bodyTemplate struct {
+	header   string // the function's header, if not dispatchNAME with the row's signature
+	prologue string // checks, race annotations, and the call of FUNCChunks for long slices
+	fast     string // the fast path's case, formatting the level's expression
+	chunks   string // FUNCChunks' body; empty where it is hand-written (the Gemv family's blocking)
+}
+
+var bodies = map[string]bodyTemplate{
+	// Gemv and GemvAdd: the blocking of large matrices is gemvChunks, in gemv.go.
+	"gemv": {header: "func dispatchGemv(fn string, dst []float32, a Matrix, x []float32, accumulate bool)",
+		prologue: `if !(a.Valid() && len(x) == a.Cols && len(dst) == a.Rows && !overlaps(dst, x) && !overlaps(dst, a.span())) {
+		checkGemv(fn, dst, a, x, a.Rows, a.Cols) // panics
+	}
+	raceRead(a.span())
+	raceRead(x)
+	raceWrite(dst)
+	if a.Rows == 0 || a.Cols == 0 || a.Cols > gemvMaxCols || a.Rows*a.Cols > maxChunk {
+		gemvChunks(dst, a, x, accumulate)
+		return
+	}`, fast: "%s"},
+	// GemvT: the blocking of large matrices is gemvTBlocks, in gemv.go.
+	"gemvT": {header: "func dispatchGemvT(dst []float32, a Matrix, x []float32)",
+		prologue: `if !(a.Valid() && len(x) == a.Rows && len(dst) == a.Cols && !overlaps(dst, x) && !overlaps(dst, a.span())) {
+		checkGemv("GemvT", dst, a, x, a.Cols, a.Rows) // panics
+	}
+	raceRead(a.span())
+	raceRead(x)
+	raceWrite(dst)
+	clear(dst)
+	if a.Rows == 0 || a.Cols == 0 {
+		return
+	}
+	if a.Cols > gemvMaxCols || a.Rows*a.Cols > maxChunk {
+		gemvTBlocks(dst, a, x)
+		return
+	}`, fast: "%s"},
+	"dot": {"", `if len(x) != len(y) {
+		panicLen("NAME", "x", len(x), "y", len(y))
 	}
 	raceRead(x)
 	raceRead(y)
-	var s float32
+	if len(x) > maxChunk {
+		return FUNCChunks(x, y)
+	}`, "return 0 + %s", `var s float32
 	for len(x) > maxChunk {
-		s += %[2]s(x[:maxChunk], y[:maxChunk])
+		s += FUNC(x[:maxChunk], y[:maxChunk])
 		x, y = x[maxChunk:], y[maxChunk:]
 	}
-`, n, f)
-		bodySwitch(w, k, a, "return s + %s")
-	case "sum":
-		fmt.Fprintf(w, `func dispatch%[1]s(x []float32) float32 {
-	raceRead(x)
-	var s float32
+	return s + FUNC(x, y)
+`},
+	"sum": {"", `raceRead(x)
+	if len(x) > maxChunk {
+		return FUNCChunks(x)
+	}`, "return 0 + %s", `var s float32
 	for len(x) > maxChunk {
-		s += %[2]s(x[:maxChunk])
+		s += FUNC(x[:maxChunk])
 		x = x[maxChunk:]
 	}
-`, n, f)
-		bodySwitch(w, k, a, "return s + %s")
-	case "max":
-		fmt.Fprintf(w, `func dispatch%[1]s(x []float32) float32 {
-	raceRead(x)
-	m := negInf
+	return s + FUNC(x)
+`},
+	"max": {"", `raceRead(x)
+	if len(x) > maxChunk {
+		return FUNCChunks(x)
+	}`, "return %s", `m := negInf
 	for len(x) > maxChunk {
-		c := %[2]s(x[:maxChunk])
+		c := FUNC(x[:maxChunk])
 		if c != c {
 			return c
 		}
@@ -326,93 +386,88 @@ func body(w *bytes.Buffer, k table.Kernel, a arch) {
 		}
 		x = x[maxChunk:]
 	}
-	var c float32
-`, n, f)
-		bodySwitch(w, k, a, "c = %s")
-		fmt.Fprintf(w, `if c != c || c > m {
+	c := FUNC(x)
+	if c != c || c > m {
 		return c
 	}
 	return m
-`)
-	case "argmax":
-		fmt.Fprintf(w, `func dispatch%[1]s(x []float32) int {
-	raceRead(x)
+`},
+	"argmax": {"", `raceRead(x)
 	if len(x) == 0 {
 		return -1
 	}
-	best, bestVal, base := -1, negInf, 0
-	for len(x) > maxChunk {
-		i := %[2]s(x[:maxChunk])
-		v := x[i]
+	if len(x) > maxChunk {
+		return FUNCChunks(x)
+	}`, "return %s", `best, bestVal := -1, negInf
+	for base := 0; base < len(x); base += maxChunk {
+		chunk := x[base:min(base+maxChunk, len(x))]
+		i := FUNC(chunk)
+		v := chunk[i]
 		if v != v {
 			return base + i
 		}
 		if best < 0 || v > bestVal {
 			best, bestVal = base+i, v
 		}
-		x, base = x[maxChunk:], base+maxChunk
-	}
-	var i int
-`, n, f)
-		bodySwitch(w, k, a, "i = %s")
-		fmt.Fprintf(w, `v := x[i]
-	if v != v || best < 0 || v > bestVal {
-		return base + i
 	}
 	return best
-`)
-	case "axpy":
-		fmt.Fprintf(w, `func dispatch%[1]s(alpha float32, x, y []float32) {
-	if len(x) != len(y) {
-		panicLen(%[1]q, "x", len(x), "y", len(y))
+`},
+	"axpy": {"", `if len(x) != len(y) {
+		panicLen("NAME", "x", len(x), "y", len(y))
 	}
 	if partialOverlap(x, y) {
-		panicOverlap(%[1]q, "y", "x")
+		panicOverlap("NAME", "y", "x")
 	}
 	raceRead(x)
 	raceWrite(y)
-	for len(x) > maxChunk {
-		%[2]s(alpha, x[:maxChunk], y[:maxChunk])
+	if len(x) > maxChunk {
+		FUNCChunks(alpha, x, y)
+		return
+	}`, "%s", `for len(x) > maxChunk {
+		FUNC(alpha, x[:maxChunk], y[:maxChunk])
 		x, y = x[maxChunk:], y[maxChunk:]
 	}
-`, n, f)
-		bodySwitch(w, k, a, "%s")
-	case "scale":
-		fmt.Fprintf(w, `func dispatch%[1]s(alpha float32, x []float32) {
-	raceWrite(x)
-	for len(x) > maxChunk {
-		%[2]s(alpha, x[:maxChunk])
+	FUNC(alpha, x, y)
+`},
+	"scale": {"", `raceWrite(x)
+	if len(x) > maxChunk {
+		FUNCChunks(alpha, x)
+		return
+	}`, "%s", `for len(x) > maxChunk {
+		FUNC(alpha, x[:maxChunk])
 		x = x[maxChunk:]
 	}
-`, n, f)
-		bodySwitch(w, k, a, "%s")
-	case "binary":
-		fmt.Fprintf(w, `func dispatch%[1]s(dst, a, b []float32) {
-	checkBinary(%[1]q, dst, a, b)
+	FUNC(alpha, x)
+`},
+	"binary": {"", `if len(a) != len(dst) || len(b) != len(dst) || partialOverlap(dst, a) || partialOverlap(dst, b) {
+		checkBinary("NAME", dst, a, b) // panics
+	}
 	raceRead(a)
 	raceRead(b)
 	raceWrite(dst)
-	for len(dst) > maxChunk {
-		%[2]s(dst[:maxChunk], a[:maxChunk], b[:maxChunk])
+	if len(dst) > maxChunk {
+		FUNCChunks(dst, a, b)
+		return
+	}`, "%s", `for len(dst) > maxChunk {
+		FUNC(dst[:maxChunk], a[:maxChunk], b[:maxChunk])
 		dst, a, b = dst[maxChunk:], a[maxChunk:], b[maxChunk:]
 	}
-`, n, f)
-		bodySwitch(w, k, a, "%s")
-	case "unary":
-		fmt.Fprintf(w, `func dispatch%[1]s(dst, src []float32) {
-	checkUnary(%[1]q, dst, src)
+	FUNC(dst, a, b)
+`},
+	"unary": {"", `if len(src) != len(dst) || partialOverlap(dst, src) {
+		checkUnary("NAME", dst, src) // panics
+	}
 	raceRead(src)
 	raceWrite(dst)
-	for len(src) > maxChunk {
-		%[2]s(dst[:maxChunk], src[:maxChunk])
+	if len(src) > maxChunk {
+		FUNCChunks(dst, src)
+		return
+	}`, "%s", `for len(src) > maxChunk {
+		FUNC(dst[:maxChunk], src[:maxChunk])
 		dst, src = dst[maxChunk:], src[maxChunk:]
 	}
-`, n, f)
-		bodySwitch(w, k, a, "%s")
-	default:
-		panic("gen: unknown body template " + k.Body + " in row " + n)
-	}
-	fmt.Fprintf(w, "}\n")
+	FUNC(dst, src)
+`},
 }
 
 // levelCallsFile writes, for the dispatch test, every row's
