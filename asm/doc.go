@@ -4,8 +4,11 @@
 // call. Builds with the purego or noasm tag contain none of it.
 //
 // File names say the symbol and the ISA (dot_avx512_amd64.s holds
-// DotAVX512); each Go declaration's doc comment gives the reference loop
-// it computes.
+// DotAVX512). The Go declarations (<family>_<arch>.go, one file per
+// function family: exp_amd64.go holds ExpAVX512 and ExpAVX2) are generated
+// from the kernel table, kernel/internal/table, by go generate in package
+// kernel; each doc comment gives the reference loop the function computes.
+// Edit the table, not the generated files.
 //
 // # Generated amd64 assembly
 //
@@ -40,8 +43,8 @@
 // dst[i] = f(a[i], b[i]) or alpha-scaled forms, an activation value for
 // dst[i] = f(src[i]), reusing expReduce/expPoly for anything built on
 // e^x), add its two lines (AVX2, AVX-512) to the files table in
-// _asm/amd64/main.go, give it its Go declaration in this package, and
-// run go generate. CI (.ci/run, step "asm generators") regenerates every
+// _asm/amd64/main.go, add its row and its declarations to the kernel
+// table, and run go generate ./.... CI (.ci/run, step "asm generators") regenerates every
 // file and fails if the result differs from what is committed.
 package asm
 

@@ -24,14 +24,7 @@ package kernel
 // the exhaustive sweep measured 0.91 ulp at every level (ACCURACY.md).
 // exp(±0) = 1, exp(+Inf) = +Inf, exp(-Inf) = +0, NaN → NaN.
 func Exp(dst, src []float32) {
-	checkUnary("Exp", dst, src)
-	raceRead(src)
-	raceWrite(dst)
-	for len(src) > maxChunk {
-		exp32s(dst[:maxChunk], src[:maxChunk])
-		dst, src = dst[maxChunk:], src[maxChunk:]
-	}
-	exp32s(dst, src)
+	dispatchExp(dst, src)
 }
 
 // Tanh computes dst[i] = tanh(src[i]). dst may be src (in place); it
@@ -56,14 +49,7 @@ func Exp(dst, src []float32) {
 // measured 1.50 ulp (ACCURACY.md).
 // tanh(±0) = ±0, tanh(±Inf) = ±1, NaN → NaN.
 func Tanh(dst, src []float32) {
-	checkUnary("Tanh", dst, src)
-	raceRead(src)
-	raceWrite(dst)
-	for len(src) > maxChunk {
-		tanh32s(dst[:maxChunk], src[:maxChunk])
-		dst, src = dst[maxChunk:], src[maxChunk:]
-	}
-	tanh32s(dst, src)
+	dispatchTanh(dst, src)
 }
 
 // Sigmoid computes dst[i] = 1/(1+e^−src[i]). dst may be src (in place); it
@@ -79,14 +65,7 @@ func Tanh(dst, src []float32) {
 // included; the exhaustive sweep measured 1.49 ulp (ACCURACY.md).
 // σ(0) = 0.5, σ(+Inf) = 1, σ(−Inf) = +0, NaN → NaN.
 func Sigmoid(dst, src []float32) {
-	checkUnary("Sigmoid", dst, src)
-	raceRead(src)
-	raceWrite(dst)
-	for len(src) > maxChunk {
-		sigmoid32s(dst[:maxChunk], src[:maxChunk])
-		dst, src = dst[maxChunk:], src[maxChunk:]
-	}
-	sigmoid32s(dst, src)
+	dispatchSigmoid(dst, src)
 }
 
 // checkUnary panics unless dst and src have the same length and dst is

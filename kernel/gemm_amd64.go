@@ -4,11 +4,10 @@ package kernel
 
 import "github.com/simdcore/simdcore/asm"
 
-func init() {
-	register("Gemm", Generic, "gemm_generic_4x4")
-	register("Gemm", AVX2, "gemm_avx2_6x16")
-	register("Gemm", AVX512, "gemm_avx512_14x32")
-}
+// Gemm's dispatch on amd64, hand-written (the kernel table's Gemm row names
+// it): the microkernel and cache blocking of each level. Its registrations
+// are generated with the others (dispatch_amd64.go); TestGemmTileIsRegistered
+// checks that the registry names the tile used here.
 
 var (
 	gemmConfigGeneric = blockFor(gemmGeneric4x4, 4, 4, false)

@@ -1,9 +1,6 @@
 package kernel
 
-import (
-	"sort"
-	"strings"
-)
+import "sort"
 
 // Impl describes one implementation of one kernel compiled into this
 // binary, in the manner of Go's crypto/internal/impl registry. Tests use
@@ -60,6 +57,3 @@ func Current(kernel string) (im Impl, ok bool) {
 	}
 	return im, ok
 }
-
-// genericName is the registry name of a kernel's pure-Go implementation.
-func genericName(kernel string) string { return strings.ToLower(kernel) + "_generic" }

@@ -1,0 +1,85 @@
+package kernel
+
+import "testing"
+
+// dispatchBench is one row of the generated dispatchBenches: for a public
+// kernel at one level, a timing loop of the public function and one of
+// the assembly it ends in, called directly (its table row's BenchVs).
+type dispatchBench struct {
+	kernel      string
+	level       Level
+	public, asm func(b *testing.B, o *benchArgs)
+}
+
+// benchArgs are the operands of a dispatch benchmark: n-element vectors,
+// an n×n matrix, and the arguments a public kernel passes its assembly.
+type benchArgs struct {
+	x, y, dst []float32
+	mat       Matrix
+	alpha     float32
+	acc       bool
+	flags     int32
+}
+
+var (
+	sinkF32 float32
+	sinkInt int
+)
+
+// BenchmarkDispatch measures, for every public kernel of the table but
+// Gemm (whose work at any size is packing and blocking around the
+// microkernel) at the active level, n=16 (a 16×16 matrix for the Gemv
+// family), the public function against the assembly it ends in, called
+// directly: the cost of the checks and the dispatch. Compare with
+//
+//	go test -run - -bench Dispatch -count 6 ./kernel/ > d.txt
+//	go run golang.org/x/perf/cmd/benchstat@latest -col /call d.txt
+func BenchmarkDispatch(b *testing.B) {
+	const n = 16
+	for _, s := range Specs() {
+		if s.Class == ClassGemm {
+			continue
+		}
+		var d *dispatchBench
+		for i := range dispatchBenches {
+			if dispatchBenches[i].kernel == s.Name && dispatchBenches[i].level == Active() {
+				d = &dispatchBenches[i]
+			}
+		}
+		if d == nil {
+			b.Fatalf("%s: no dispatch benchmark at %v", s.Name, Active())
+		}
+		for _, call := range []string{"public", "asm"} {
+			b.Run("kernel="+s.Name+"/call="+call, func(b *testing.B) {
+				o := newBenchArgs(s.Name, n)
+				if call == "public" {
+					d.public(b, o)
+				} else {
+					d.asm(b, o)
+				}
+			})
+		}
+	}
+}
+
+func newBenchArgs(kernel string, n int) *benchArgs {
+	o := &benchArgs{x: make([]float32, n), y: make([]float32, n), dst: make([]float32, n), alpha: 1}
+	for i := range o.x {
+		o.x[i], o.y[i] = float32(i%7)-3, float32(i%5)*0.25
+	}
+	o.mat = MatrixFrom(n, n, make([]float32, n*n))
+	for i := range o.mat.Data {
+		o.mat.Data[i] = float32(i%9) * 0.125
+	}
+	switch kernel {
+	case "Softmax":
+		o.flags = xsAuto | xsNormalize
+	case "LogSoftmax":
+		o.flags = xsAuto | xsLogSoftmax
+	case "LogSumExp":
+		o.flags, o.dst = xsAuto, nil
+	case "GemvAdd":
+		o.acc = true
+	}
+	return o
+}

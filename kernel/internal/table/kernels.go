@@ -1,0 +1,302 @@
+package table
+
+// The benchmark sizes shared by several rows.
+var (
+	vecSizes  = []int{256, 4096, 65536}
+	longSizes = []int{16, 256, 4096, 65536, 1 << 20}
+	short4096 = []int{4096}
+	gemvSizes = []int{64, 256, 1024, 4096}
+)
+
+// impls builds a row's implementations from (level, registry name,
+// symbol) triples; the symbol is empty for the generic level.
+func impls(v ...string) []Impl {
+	var out []Impl
+	for i := 0; i < len(v); i += 3 {
+		im := Impl{Level: v[i], Name: v[i+1]}
+		if v[i+2] != "" {
+			im.Symbols = []string{v[i+2]}
+		}
+		out = append(out, im)
+	}
+	return out
+}
+
+// Kernels is the table: the public kernels first, in the order of the
+// package documentation, then the internal passes.
+//
+// Special cases, and how each is generated:
+//
+//   - Argmax on amd64 is two passes, Max then Index (the first element
+//     equal to the maximum): its Impls name both symbols and Call chains
+//     them. On arm64 it is one NEON kernel.
+//   - Softmax, LogSoftmax and LogSumExp have hand-written bodies
+//     (softmax.go) that call several internal rows (expScaledPass,
+//     expScaledSumMax, expShiftSum, sumExpShift, shiftSub) and the switches
+//     of Scale and Max. Their rows carry the registry names and list every
+//     symbol a level may call; the generator writes only their
+//     registrations.
+//   - Gemv and GemvAdd share the internal row gemv; GemvT has gemvT. Their
+//     public bodies (gemv.go) cut the matrix into blocks of at most
+//     maxChunk elements and call those switches.
+//   - Gemm's dispatch picks a microkernel and its cache blocking per level
+//     and runs edge tiles through a buffer: it stays hand-written in
+//     gemm_<arch>.go. The generator writes its registrations and its
+//     microkernels' declarations.
+var Kernels = []Kernel{
+	{
+		Name: "Dot", Class: ClassDot, Doc: "Σ x[i]·y[i]",
+		Func: "dot", Sig: "(x, y []float32) float32", Args: "x, y", Generic: "dotGeneric", Body: "dot",
+		Ref: "ref.Dot", Contract: Contract{Kind: Reduction},
+		Bench: Bench{Sizes: longSizes, Short: short4096, Flops: 2},
+		Impls: impls("generic", "dot_generic", "",
+			"avx2", "dot_avx2_fma_u8", "DotAVX2",
+			"avx512", "dot_avx512_u8", "DotAVX512",
+			"neon", "dot_neon_u32", "DotNEON"),
+	},
+	{
+		Name: "Sum", Class: ClassReduce, Doc: "Σ x[i]",
+		Func: "sum", Sig: "(x []float32) float32", Args: "x", Generic: "sumGeneric", Body: "sum",
+		Ref: "ref.Sum", Contract: Contract{Kind: Reduction},
+		Bench: Bench{Sizes: vecSizes, Flops: 1},
+		Impls: impls("generic", "sum_generic", "",
+			"avx2", "sum_avx2_u8", "SumAVX2",
+			"avx512", "sum_avx512_u8", "SumAVX512",
+			"neon", "sum_neon_u32", "SumNEON"),
+	},
+	{
+		Name: "Max", Class: ClassReduce, Doc: "the largest element (NaN if any)",
+		Func: "max32", Sig: "(x []float32) float32", Args: "x", Generic: "maxGeneric", Body: "max",
+		Ref: "ref.Max", Contract: Contract{Kind: Exact},
+		Bench: Bench{Sizes: vecSizes},
+		Impls: impls("generic", "max_generic", "",
+			"avx2", "max_avx2_u8_unord", "MaxAVX2",
+			"avx512", "max_avx512_u8_kord", "MaxAVX512",
+			"neon", "max_neon_u32", "MaxNEON"),
+	},
+	{
+		Name: "Argmax", Class: ClassArgmax, Doc: "the index of the first maximum (or first NaN)",
+		Func: "argmax", Sig: "(x []float32) int", Args: "x", Generic: "argmaxGeneric", Body: "argmax",
+		Ref: "ref.Argmax", Contract: Contract{Kind: Exact},
+		Bench: Bench{Sizes: vecSizes},
+		Impls: []Impl{
+			{Level: "generic", Name: "argmax_generic"},
+			{Level: "avx2", Name: "argmax_avx2_2pass_u8", Symbols: []string{"MaxAVX2", "IndexAVX2"},
+				Expr: "asm.IndexAVX2(x, asm.MaxAVX2(x))"},
+			{Level: "avx512", Name: "argmax_avx512_2pass_u8", Symbols: []string{"MaxAVX512", "IndexAVX512"},
+				Expr: "asm.IndexAVX512(x, asm.MaxAVX512(x))"},
+			{Level: "neon", Name: "argmax_neon_lanes_u16", Symbols: []string{"ArgmaxNEON"}},
+		},
+	},
+	{
+		Name: "Axpy", Class: ClassAxpy, Doc: "y[i] += alpha·x[i]",
+		Func: "axpy", Sig: "(alpha float32, x, y []float32)", Args: "alpha, x, y", Generic: "axpyGeneric", Body: "axpy",
+		Ref: "ref.Axpy", Contract: Contract{Kind: Fused},
+		Bench: Bench{Sizes: longSizes, Short: short4096, Flops: 2},
+		Impls: impls("generic", "axpy_generic", "",
+			"avx2", "axpy_avx2_fma_u4", "AxpyAVX2",
+			"avx512", "axpy_avx512_u4", "AxpyAVX512",
+			"neon", "axpy_neon_u32", "AxpyNEON"),
+	},
+	{
+		Name: "Scale", Class: ClassScale, Doc: "x[i] *= alpha",
+		Func: "scale", Sig: "(alpha float32, x []float32)", Args: "alpha, x", Generic: "scaleGeneric", Body: "scale",
+		Ref: "ref.Scale", Contract: Contract{Kind: Exact},
+		Bench: Bench{Sizes: vecSizes},
+		Impls: impls("generic", "scale_generic", "",
+			"avx2", "scale_avx2_u4", "ScaleAVX2",
+			"avx512", "scale_avx512_u4", "ScaleAVX512",
+			"neon", "scale_neon_u32", "ScaleNEON"),
+	},
+	{
+		Name: "Add", Class: ClassBinary, Doc: "dst[i] = a[i] + b[i]",
+		Func: "add", Sig: "(dst, a, b []float32)", Args: "dst, a, b", Generic: "addGeneric", Body: "binary",
+		Ref: "ref.Add", Contract: Contract{Kind: Exact},
+		Bench: Bench{Sizes: vecSizes},
+		Impls: impls("generic", "add_generic", "",
+			"avx2", "add_avx2_u4", "AddAVX2",
+			"avx512", "add_avx512_u4", "AddAVX512",
+			"neon", "add_neon_u32", "AddNEON"),
+	},
+	{
+		Name: "Mul", Class: ClassBinary, Doc: "dst[i] = a[i] · b[i]",
+		Func: "mul", Sig: "(dst, a, b []float32)", Args: "dst, a, b", Generic: "mulGeneric", Body: "binary",
+		Ref: "ref.Mul", Contract: Contract{Kind: Exact},
+		Bench: Bench{Sizes: vecSizes},
+		Impls: impls("generic", "mul_generic", "",
+			"avx2", "mul_avx2_u4", "MulAVX2",
+			"avx512", "mul_avx512_u4", "MulAVX512",
+			"neon", "mul_neon_u32", "MulNEON"),
+	},
+	{
+		Name: "Exp", Class: ClassUnary, Doc: "dst[i] = e^src[i]",
+		Func: "exp32s", Sig: "(dst, src []float32)", Args: "dst, src", Generic: "expGeneric", Body: "unary",
+		Ref: "ref.Exp", Ref1: "ref.Exp1", Contract: Contract{Kind: ULP, ULP: 1},
+		Bench: Bench{Sizes: vecSizes, Short: short4096},
+		Impls: impls("generic", "exp_generic", "",
+			"avx2", "exp_avx2_fma_rr2_p6_u4", "ExpAVX2",
+			"avx512", "exp_avx512_rr2_p6_scalef_u4", "ExpAVX512",
+			"neon", "exp_neon_rr2_p6_u8", "ExpNEON"),
+	},
+	{
+		Name: "Tanh", Class: ClassUnary, Doc: "dst[i] = tanh(src[i])",
+		Func: "tanh32s", Sig: "(dst, src []float32)", Args: "dst, src", Generic: "tanhGeneric", Body: "unary",
+		Ref: "ref.Tanh", Ref1: "ref.Tanh1", Contract: Contract{Kind: ULP, ULP: 2},
+		Bench: Bench{Sizes: vecSizes},
+		Impls: impls("generic", "tanh_generic", "",
+			"avx2", "tanh_avx2_fma_rr2_expm1p7_divcomp_u3", "TanhAVX2",
+			"avx512", "tanh_avx512_rr2_expm1p7_rcp14comp_u4", "TanhAVX512",
+			"neon", "tanh_neon_rr2_expm1p7_recps_u8", "TanhNEON"),
+	},
+	{
+		Name: "Sigmoid", Class: ClassUnary, Doc: "dst[i] = 1/(1+e^−src[i])",
+		Func: "sigmoid32s", Sig: "(dst, src []float32)", Args: "dst, src", Generic: "sigmoidGeneric", Body: "unary",
+		Ref: "ref.Sigmoid", Ref1: "ref.Sigmoid1", Contract: Contract{Kind: ULP, ULP: 2},
+		Bench: Bench{Sizes: vecSizes},
+		Impls: impls("generic", "sigmoid_generic", "",
+			"avx2", "sigmoid_avx2_fma_rr2_p6_divcomp_u4", "SigmoidAVX2",
+			"avx512", "sigmoid_avx512_rr2_p6_scalef_rcp14comp_u4", "SigmoidAVX512",
+			"neon", "sigmoid_neon_rr2_p6_recps_u8", "SigmoidNEON"),
+	},
+	{
+		Name: "Softmax", Class: ClassRow, Doc: "dst = e^(src−max) / Σ e^(src−max)",
+		Sig: "(dst, src []float32)", Args: "dst, src",
+		Dispatch: "softmax.go: two passes over expScaledPass (or expScaledSumMax and Scale), three-pass fallback over Max, expShiftSum and Scale",
+		BenchVs:  BenchVs{Row: "expScaledPass", Flags: 3},
+		Ref:      "ref.Softmax", Contract: Contract{Kind: RowSum, ULP: 2},
+		Bench: Bench{Sizes: vecSizes, Short: short4096},
+		Impls: []Impl{
+			{Level: "generic", Name: "softmax_generic_2pass"},
+			{Level: "avx2", Name: "softmax_avx2_fma_2pass_rr2_p6_u4", Symbols: []string{"ExpScaledSumMaxAVX2", "ScaleAVX2", "MaxAVX2", "ExpShiftSumAVX2"}},
+			{Level: "avx512", Name: "softmax_avx512_2pass_rr2_p6_u8", Symbols: []string{"ExpScaledSumMaxAVX512", "ScaleAVX512", "MaxAVX512", "ExpShiftSumAVX512"}},
+			{Level: "neon", Name: "softmax_neon_2pass_u2", Symbols: []string{"ExpScaledSumMaxNEON", "ScaleNEON", "MaxNEON", "ExpShiftSumNEON"}},
+		},
+	},
+	{
+		Name: "LogSoftmax", Class: ClassRow, Doc: "dst = src − max − log Σ e^(src−max)",
+		Sig: "(dst, src []float32)", Args: "dst, src",
+		Dispatch: "softmax.go: two passes over expScaledPass (or expScaledSumMax and shiftSub), fallback over Max, sumExpShift and shiftSub",
+		BenchVs:  BenchVs{Row: "expScaledPass", Flags: 5},
+		Ref:      "ref.LogSoftmax", Contract: Contract{Kind: RowSum, ULP: 2},
+		Bench: Bench{Sizes: vecSizes},
+		Impls: []Impl{
+			{Level: "generic", Name: "logsoftmax_generic_2pass"},
+			{Level: "avx2", Name: "logsoftmax_avx2_fma_2pass_rr2_p6_u4", Symbols: []string{"ExpScaledSumMaxAVX2", "ShiftSubAVX2", "MaxAVX2", "SumExpShiftAVX2"}},
+			{Level: "avx512", Name: "logsoftmax_avx512_2pass_rr2_p6_u8", Symbols: []string{"ExpScaledSumMaxAVX512", "ShiftSubAVX512", "MaxAVX512", "SumExpShiftAVX512"}},
+			{Level: "neon", Name: "logsoftmax_neon_2pass_u2", Symbols: []string{"ExpScaledSumMaxNEON", "ShiftSubNEON", "MaxNEON", "SumExpShiftNEON"}},
+		},
+	},
+	{
+		Name: "LogSumExp", Class: ClassReduce, Doc: "log Σ e^x[i]",
+		Sig: "(x []float32) float32", Args: "x",
+		Dispatch: "softmax.go: one pass over expScaledPass (or expScaledSumMax), fallback over Max and sumExpShift",
+		BenchVs:  BenchVs{Row: "expScaledPass", Flags: 1},
+		Ref:      "ref.LogSumExp", Contract: Contract{Kind: RowSum, ULP: 1},
+		Bench: Bench{Sizes: vecSizes},
+		Impls: []Impl{
+			{Level: "generic", Name: "logsumexp_generic_1pass"},
+			{Level: "avx2", Name: "logsumexp_avx2_fma_1pass_rr2_p6_u4", Symbols: []string{"ExpScaledSumMaxAVX2", "MaxAVX2", "SumExpShiftAVX2"}},
+			{Level: "avx512", Name: "logsumexp_avx512_1pass_rr2_p6_u8", Symbols: []string{"ExpScaledSumMaxAVX512", "MaxAVX512", "SumExpShiftAVX512"}},
+			{Level: "neon", Name: "logsumexp_neon_1pass_u2", Symbols: []string{"ExpScaledSumMaxNEON", "MaxNEON", "SumExpShiftNEON"}},
+		},
+	},
+	{
+		Name: "Gemv", Class: ClassGemv, Doc: "dst = a·x",
+		Sig: "(dst []float32, a Matrix, x []float32)", Args: "dst, a, x", BenchVs: BenchVs{Row: "gemv"},
+		Dispatch: "gemv.go: blocks of at most maxChunk elements through the gemv row",
+		Ref:      "ref.Gemv", Contract: Contract{Kind: Reduction},
+		Bench: Bench{Sizes: gemvSizes, Short: []int{256}, Flops: 2},
+		Impls: gemvImpls,
+	},
+	{
+		Name: "GemvAdd", Class: ClassGemv, Doc: "dst += a·x",
+		Sig: "(dst []float32, a Matrix, x []float32)", Args: "dst, a, x", BenchVs: BenchVs{Row: "gemv", Accumulate: true},
+		Dispatch: "gemv.go: blocks of at most maxChunk elements through the gemv row",
+		Ref:      "ref.Gemv", Contract: Contract{Kind: Reduction},
+		Bench: Bench{Sizes: gemvSizes, Flops: 2},
+		Impls: gemvImpls,
+	},
+	{
+		Name: "GemvT", Class: ClassGemv, Doc: "dst = aᵀ·x",
+		Sig: "(dst []float32, a Matrix, x []float32)", Args: "dst, a, x", BenchVs: BenchVs{Row: "gemvT"},
+		Dispatch: "gemv.go: blocks of at most maxChunk elements through the gemvT row",
+		Ref:      "ref.GemvT", Contract: Contract{Kind: Reduction},
+		Bench: Bench{Sizes: []int{256, 1024}, Flops: 2},
+		Impls: impls("generic", "gemvt_generic", "",
+			"avx2", "gemvt_avx2_r8_u2", "GemvTAVX2",
+			"avx512", "gemvt_avx512_r8_u2", "GemvTAVX512",
+			"neon", "gemvt_neon_r4_u16", "GemvTNEON"),
+	},
+	{
+		Name: "Gemm", Class: ClassGemm, Doc: "c = alpha·op(a)·op(b) + beta·c",
+		Dispatch: "gemm_<arch>.go: the level's microkernel and cache blocking, edge tiles through a buffer",
+		Ref:      "ref.Gemm", Contract: Contract{Kind: Reduction},
+		Bench: Bench{Sizes: []int{64, 256, 512}, Short: []int{256}, Flops: 2},
+		Impls: impls("generic", "gemm_generic_4x4", "",
+			"avx2", "gemm_avx2_6x16", "GemmKernel6x16AVX2",
+			"avx512", "gemm_avx512_14x32", "GemmKernel14x32AVX512",
+			"neon", "gemm_neon_8x12", "GemmKernel8x12NEON"),
+	},
+
+	// The internal passes.
+	{
+		Name: "gemv", Class: ClassInternal, Doc: "dst = a·x, or dst += a·x with accumulate (Gemv, GemvAdd)",
+		Func: "gemv", Sig: "(dst []float32, a Matrix, x []float32, accumulate bool)",
+		Args: "dst, a, x, accumulate", AsmArgs: "dst, a.Data, a.Stride, x, accumulate", Generic: "gemvGeneric", Body: "gemv",
+		Impls: impls("generic", "", "", "avx2", "", "GemvAVX2", "avx512", "", "GemvAVX512", "neon", "", "GemvNEON"),
+	},
+	{
+		Name: "gemvT", Class: ClassInternal, Doc: "dst += aᵀ·x (GemvT)",
+		Func: "gemvT", Sig: "(dst []float32, a Matrix, x []float32)",
+		Args: "dst, a, x", AsmArgs: "dst, a.Data, a.Stride, x", Generic: "gemvTGeneric", Body: "gemvT",
+		Impls: impls("generic", "", "", "avx2", "", "GemvTAVX2", "avx512", "", "GemvTAVX512", "neon", "", "GemvTNEON"),
+	},
+	{
+		Name: "expShiftSum", Class: ClassInternal, Doc: "dst[i] = e^(src[i]−m) and their sum (Softmax's fallback)",
+		Func: "expShiftSum", Sig: "(dst, src []float32, m float32) float32", Args: "dst, src, m", Generic: "expShiftSumGeneric",
+		Impls: impls("generic", "", "", "avx2", "", "ExpShiftSumAVX2", "avx512", "", "ExpShiftSumAVX512", "neon", "", "ExpShiftSumNEON"),
+	},
+	{
+		Name: "sumExpShift", Class: ClassInternal, Doc: "Σ e^(x[i]−m) (LogSoftmax's and LogSumExp's fallback)",
+		Func: "sumExpShift", Sig: "(x []float32, m float32) float32", Args: "x, m", Generic: "sumExpShiftGeneric",
+		Impls: impls("generic", "", "", "avx2", "", "SumExpShiftAVX2", "avx512", "", "SumExpShiftAVX512", "neon", "", "SumExpShiftNEON"),
+	},
+	{
+		Name: "shiftSub", Class: ClassInternal, Doc: "dst[i] = (src[i]−m) − ls (LogSoftmax's last pass)",
+		Func: "shiftSub", Sig: "(dst, src []float32, m, ls float32)", Args: "dst, src, m, ls", Generic: "shiftSubGeneric",
+		Impls: impls("generic", "", "", "avx2", "", "ShiftSubAVX2", "avx512", "", "ShiftSubAVX512", "neon", "", "ShiftSubNEON"),
+	},
+	{
+		Name: "expScaledSumMax", Class: ClassInternal, Doc: "the two-pass softmax family's first pass with given scaling",
+		Func: "expScaledSumMax", Sig: "(dst, src []float32, k int32, lo, hi float32) (s, mx, ymax float32, done int)",
+		Args: "dst, src, k, lo, hi", AsmArgs: "dst, src, k, lo, hi, 0", Generic: "expScaledSumMaxGeneric",
+		Impls: []Impl{
+			{Level: "generic"},
+			{Level: "avx2", Symbols: []string{"ExpScaledSumMaxAVX2"},
+				Call: "s, mx, ymax, _, done = asm.ExpScaledSumMaxAVX2(dst, src, k, lo, hi, 0)\nreturn s, mx, ymax, done"},
+			{Level: "avx512", Symbols: []string{"ExpScaledSumMaxAVX512"},
+				Call: "s, mx, ymax, _, done = asm.ExpScaledSumMaxAVX512(dst, src, k, lo, hi, 0)\nreturn s, mx, ymax, done"},
+			{Level: "neon", Symbols: []string{"ExpScaledSumMaxNEON"},
+				Call: "s, mx, ymax, _, done = asm.ExpScaledSumMaxNEON(dst, src, k, lo, hi, 0)\nreturn s, mx, ymax, done"},
+		},
+	},
+	{
+		Name: "expScaledPass", Class: ClassInternal,
+		Doc:  "the first pass with the scaling taken from src, and the second by flags: one assembly call, or the generic level's steps",
+		Func: "expScaledPass", Sig: "(dst, src []float32, flags int32) (s, mx, ymax, c float32, done int)",
+		Args: "dst, src, flags", AsmArgs: "dst, src, 0, 0, 0, flags", Generic: "expScaledPassGeneric",
+		Impls: []Impl{
+			{Level: "generic"},
+			{Level: "avx2", Symbols: []string{"ExpScaledSumMaxAVX2"}},
+			{Level: "avx512", Symbols: []string{"ExpScaledSumMaxAVX512"}},
+			{Level: "neon", Symbols: []string{"ExpScaledSumMaxNEON"}},
+		},
+	},
+}
+
+// gemvImpls are Gemv's and GemvAdd's implementations (one kernel with an
+// accumulate flag).
+var gemvImpls = impls("generic", "gemv_generic_r4", "",
+	"avx2", "gemv_avx2_r8", "GemvAVX2",
+	"avx512", "gemv_avx512_r8_u2", "GemvAVX512",
+	"neon", "gemv_neon_r4_u16", "GemvNEON")
