@@ -15,16 +15,14 @@ import "fmt"
 // NaN and Inf propagate as in the plain loop. Gemv of a matrix with no
 // columns sets dst to zeros.
 func Gemv(dst []float32, a Matrix, x []float32) {
-	checkGemv("Gemv", dst, a, x, a.Rows, a.Cols)
-	gemvChunks(dst, a, x, false)
+	dispatchGemv("Gemv", dst, a, x, false)
 }
 
 // GemvAdd computes dst += a·x, so that an RNN step can add W_hh·h to a
 // precomputed W_hx·x + b without a temporary. Sizes and overlap rules are
 // Gemv's.
 func GemvAdd(dst []float32, a Matrix, x []float32) {
-	checkGemv("GemvAdd", dst, a, x, a.Rows, a.Cols)
-	gemvChunks(dst, a, x, true)
+	dispatchGemv("GemvAdd", dst, a, x, true)
 }
 
 // GemvT computes dst = aᵀ·x: dst[j] = Σ_i a[i,j]·x[i], the product that
@@ -35,20 +33,13 @@ func GemvAdd(dst []float32, a Matrix, x []float32) {
 // error bound (with Rows terms), are Gemv's. The assembly adds eight rows
 // of a to dst per pass, so dst is read and written once per eight rows.
 func GemvT(dst []float32, a Matrix, x []float32) {
-	checkGemv("GemvT", dst, a, x, a.Cols, a.Rows)
-	raceRead(a.span())
-	raceRead(x)
-	raceWrite(dst)
-	clear(dst)
-	if a.Rows == 0 || a.Cols == 0 {
-		return
-	}
-	if a.Cols <= gemvMaxCols && a.Rows*a.Cols <= maxChunk {
-		gemvT(dst, a, x) // one call: skip the blocking arithmetic
-		return
-	}
-	// Feed blocks of whole row groups and at most gemvMaxCols columns,
-	// so that one assembly call stays short (≤ maxChunk elements).
+	dispatchGemvT(dst, a, x)
+}
+
+// gemvTBlocks adds aᵀ·x to dst for a matrix too large for one assembly
+// call: blocks of whole row groups and at most gemvMaxCols columns, so
+// that each call stays short (≤ maxChunk elements).
+func gemvTBlocks(dst []float32, a Matrix, x []float32) {
 	rowsPer := gemvRowsPer(a.Cols)
 	for r := 0; r < a.Rows; r += rowsPer {
 		r1 := min(r+rowsPer, a.Rows)
@@ -99,11 +90,10 @@ func panicDim(fn, v string, n int, dim string, want int) {
 }
 
 // gemvChunks runs the dispatched gemv over groups of rows small enough
-// that each assembly call stays short.
+// that each assembly call stays short, for the matrices dispatchGemv does
+// not give to one call: empty ones, and those above maxChunk elements or
+// gemvMaxCols columns.
 func gemvChunks(dst []float32, a Matrix, x []float32, accumulate bool) {
-	raceRead(a.span())
-	raceRead(x)
-	raceWrite(dst)
 	if a.Rows == 0 {
 		return
 	}

@@ -47,13 +47,21 @@ import "math"
 // an extra exponential per block for the rescaling, and still the
 // scaling pass.
 func Softmax(dst, src []float32) {
-	checkUnary("Softmax", dst, src)
+	if len(src) != len(dst) || partialOverlap(dst, src) {
+		checkUnary("Softmax", dst, src) // panics; the condition is inline, so that a short row pays no call
+	}
 	raceRead(src)
 	raceWrite(dst)
 	if len(src) == 0 {
 		return
 	}
-	s, c, done := softmaxPass1(dst, src)
+	var s, c float32
+	var done int
+	if len(src) <= maxChunk {
+		s, _, _, c, done = expScaledPass(dst, src, xsAuto|xsNormalize)
+	} else {
+		s, c, done = softmaxPass1(dst, src)
+	}
 	switch {
 	case done == len(src): // dst is e^src·2^k / s
 		if inv := 1 / s; s*inv != 1 {
@@ -87,17 +95,13 @@ func Softmax(dst, src []float32) {
 	softmaxFinish(dst, src, 0, m, 0)
 }
 
-// softmaxPass1 runs Softmax's first pass and, if it completes, its
-// second: dst = e^src·2^k/s. It returns the sum s, c (the maximum of the
+// softmaxPass1 runs Softmax's first pass over a row longer than maxChunk
+// (a shorter one takes expScaledPass) and, if it completes, its second: dst = e^src·2^k/s. It returns the sum s, c (the maximum of the
 // first 16, from which k comes), and how far it got: done = len(src) when
 // finished, −1 when the first 16 elements give no scaling (nothing
 // written), else where it stopped (dst[:done] holds e^src·2^k, dst[done:]
 // is untouched).
 func softmaxPass1(dst, src []float32) (s, c float32, done int) {
-	if len(src) <= maxChunk {
-		s, _, _, c, done = expScaledPass(dst, src, xsAuto|xsNormalize)
-		return s, c, done
-	}
 	sc, ok := twoPassScaling(src)
 	if !ok {
 		return 0, sc.c, -1
@@ -121,18 +125,17 @@ const (
 	xsLogSoftmax = 4 // pass 1 stores nothing; when complete, dst = (src − max) − log(sum/ymax)
 )
 
-// expScaledPass is the two-pass algorithm's first pass over a row of at
-// most maxChunk elements, with the scaling taken from its first 16
-// elements (flags has xsAuto), and, when it completes, the second pass of
-// Softmax (xsNormalize) or of LogSoftmax (xsLogSoftmax): in one assembly
-// call on AVX-512, AVX2 and NEON, which saves the calls and the dependent
-// scalar steps between them (a few tens of ns a row). c is the maximum of
-// the first 16 elements, done −1 if they give no scaling (see
-// expScaledSumMaxGeneric for the rest).
-func expScaledPass(dst, src []float32, flags int32) (s, mx, ymax, c float32, done int) {
-	if s, mx, ymax, c, done, ok := expScaledFused(dst, src, flags); ok {
-		return s, mx, ymax, c, done
-	}
+// expScaledPassGeneric is the generic level's expScaledPass (the table
+// row's switch, dispatch_<arch>.go): the two-pass algorithm's first pass
+// over a row of at most maxChunk elements, with the scaling taken from its
+// first 16 elements (flags has xsAuto), and, when it completes, the
+// second pass of Softmax (xsNormalize) or of LogSoftmax (xsLogSoftmax).
+// AVX-512, AVX2 and NEON do all of it in one assembly call, which saves
+// the calls and the dependent scalar steps between them (a few tens of ns
+// a row). c is the maximum of the first 16 elements, done −1 if they give
+// no scaling (see expScaledSumMaxGeneric for the rest). It runs at the
+// generic level only, so the switches it calls run their generic code.
+func expScaledPassGeneric(dst, src []float32, flags int32) (s, mx, ymax, c float32, done int) {
 	sc, ok := twoPassScaling(src)
 	if !ok {
 		return 0, 0, 0, sc.c, -1
@@ -174,13 +177,6 @@ func rescaleExp(y []float32, d float64) float32 {
 		s += float64(y[i])
 	}
 	return float32(s)
-}
-
-// scaleChunks multiplies x by alpha, in chunks.
-func scaleChunks(alpha float32, x []float32) {
-	for i := 0; i < len(x); i += maxChunk {
-		scale(alpha, x[i:min(i+maxChunk, len(x))])
-	}
 }
 
 // fill sets every element of x to v.
@@ -266,7 +262,9 @@ func sumExpScaledChunks(x []float32, sc expScaling) (s, m, ym float32, complete 
 // passes, LogSoftmax does too, from the start (pass 1 wrote nothing):
 // m = Max(src), s = Σ e^(src[i]−m), and the same pass 2.
 func LogSoftmax(dst, src []float32) {
-	checkUnary("LogSoftmax", dst, src)
+	if len(src) != len(dst) || partialOverlap(dst, src) {
+		checkUnary("LogSoftmax", dst, src) // panics; the condition is inline, so that a short row pays no call
+	}
 	raceRead(src)
 	raceWrite(dst)
 	if len(src) == 0 {

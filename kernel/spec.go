@@ -60,6 +60,9 @@ type Spec struct {
 	Ref1     func(x float32) float64 // the scalar reference, for elementwise ULP kernels; else nil
 	Sizes    []int                   // benchmark sizes: n, or n×n matrices (n³ for Gemm)
 	Short    []int                   // the sizes of a quick run (may be empty)
+	// Flops is the floating-point operations per element (per n² for the
+	// Gemv family, per n³ for Gemm); 0 where only ns/element is reported.
+	Flops float64
 
 	Unary  func(dst, src []float32)
 	Binary func(dst, a, b []float32)
@@ -101,6 +104,7 @@ func specOf(k table.Kernel) Spec {
 		Ref1:  scalarRefs[k.Name],
 		Sizes: append([]int(nil), k.Bench.Sizes...),
 		Short: append([]int(nil), k.Bench.Short...),
+		Flops: k.Bench.Flops,
 	}
 	switch f := publicFuncs[k.Name].(type) {
 	case func(dst, src []float32):

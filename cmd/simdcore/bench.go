@@ -45,147 +45,106 @@ func plain(n int) string  { return fmt.Sprintf("n=%d", n) }
 func square(n int) string { return fmt.Sprintf("%dx%d", n, n) }
 func cube(n int) string   { return fmt.Sprintf("%d³", n) }
 
-// unary is the case of an elementwise or row kernel dst = f(src), timed in
-// ns/element over inputs in [-4, 4).
-func unary(name string, f func(dst, src []float32), short []int) benchCase {
-	return benchCase{
-		name: name, sizes: []int{256, 4096, 65536}, short: short,
-		setup: func(n int) func() {
-			src, dst := vec(n, 7), make([]float32, n)
-			kernel.Scale(4, src)
-			return func() { f(dst, src) }
-		},
-		elems:     perElem,
-		sizeLabel: plain,
-	}
-}
 func perElem(n int) float64 { return float64(n) }
 
+// benchCases returns a case for every public kernel of the kernel table,
+// in its order, named in lower case ("dot"), with the table's sizes.
 func benchCases() []benchCase {
-	return []benchCase{
-		{
-			name: "dot", sizes: []int{16, 256, 4096, 65536, 1 << 20}, short: []int{4096},
-			setup: func(n int) func() {
-				x, y := vec(n, 1), vec(n, 2)
-				return func() { sink32 += kernel.Dot(x, y) }
-			},
-			flops:     func(n int) float64 { return 2 * float64(n) },
-			elems:     perElem,
-			traffic:   func(n int) (float64, float64, float64) { return 8 * float64(n), 0, 8 * float64(n) },
-			sizeLabel: plain,
-		},
-		{
-			name: "sum", sizes: []int{256, 4096, 65536},
-			setup: func(n int) func() {
-				x := vec(n, 1)
-				return func() { sink32 += kernel.Sum(x) }
-			},
-			flops:     func(n int) float64 { return float64(n) },
-			elems:     perElem,
-			traffic:   func(n int) (float64, float64, float64) { return 4 * float64(n), 0, 4 * float64(n) },
-			sizeLabel: plain,
-		},
-		{
-			name: "max", sizes: []int{256, 4096, 65536},
-			setup: func(n int) func() {
-				x := vec(n, 1)
-				return func() { sink32 += kernel.Max(x) }
-			},
-			elems:     perElem,
-			traffic:   func(n int) (float64, float64, float64) { return 4 * float64(n), 0, 4 * float64(n) },
-			sizeLabel: plain,
-		},
-		{
-			name: "argmax", sizes: []int{256, 4096, 65536},
-			setup: func(n int) func() {
-				x := vec(n, 1)
-				return func() { sinkInt += kernel.Argmax(x) }
-			},
-			elems:     perElem,
-			traffic:   func(n int) (float64, float64, float64) { return 4 * float64(n), 0, 4 * float64(n) },
-			sizeLabel: plain,
-		},
-		{
-			name: "axpy", sizes: []int{16, 256, 4096, 65536, 1 << 20}, short: []int{4096},
-			setup: func(n int) func() {
-				x, y := vec(n, 1), vec(n, 2)
-				return func() { kernel.Axpy(1e-7, x, y) }
-			},
-			flops:     func(n int) float64 { return 2 * float64(n) },
-			elems:     perElem,
-			traffic:   func(n int) (float64, float64, float64) { return 8 * float64(n), 4 * float64(n), 8 * float64(n) },
-			sizeLabel: plain,
-		},
-		{
-			name: "scale", sizes: []int{256, 4096, 65536},
-			setup: func(n int) func() {
-				x := vec(n, 1)
-				return func() { kernel.Scale(1, x) }
-			},
-			elems:     perElem,
-			traffic:   func(n int) (float64, float64, float64) { return 4 * float64(n), 4 * float64(n), 4 * float64(n) },
-			sizeLabel: plain,
-		},
-		{
-			name: "add", sizes: []int{256, 4096, 65536},
-			setup: func(n int) func() {
-				a, b, d := vec(n, 1), vec(n, 2), make([]float32, n)
-				return func() { kernel.Add(d, a, b) }
-			},
-			elems:     perElem,
-			traffic:   func(n int) (float64, float64, float64) { return 8 * float64(n), 4 * float64(n), 12 * float64(n) },
-			sizeLabel: plain,
-		},
-		{
-			name: "mul", sizes: []int{256, 4096, 65536},
-			setup: func(n int) func() {
-				a, b, d := vec(n, 1), vec(n, 2), make([]float32, n)
-				return func() { kernel.Mul(d, a, b) }
-			},
-			elems:     perElem,
-			traffic:   func(n int) (float64, float64, float64) { return 8 * float64(n), 4 * float64(n), 12 * float64(n) },
-			sizeLabel: plain,
-		},
-		unary("exp", kernel.Exp, []int{4096}),
-		unary("tanh", kernel.Tanh, nil),
-		unary("sigmoid", kernel.Sigmoid, nil),
-		unary("softmax", kernel.Softmax, []int{4096}),
-		unary("logsoftmax", kernel.LogSoftmax, nil),
-		{
-			name: "gemm", sizes: []int{64, 256, 512}, short: []int{256},
-			setup: func(n int) func() {
-				a := kernel.MatrixFrom(n, n, vec(n*n, 5))
-				b := kernel.MatrixFrom(n, n, vec(n*n, 6))
-				c := kernel.NewMatrix(n, n)
-				return func() { kernel.Gemm(kernel.NoTrans, kernel.NoTrans, 1, a, b, 0, c) }
-			},
-			flops:     func(n int) float64 { return 2 * float64(n) * float64(n) * float64(n) },
-			traffic:   func(n int) (float64, float64, float64) { return 0, 0, 0 },
-			sizeLabel: cube,
-		},
-		{
-			name: "gemv", sizes: []int{64, 256, 1024, 4096}, short: []int{256},
-			setup: func(n int) func() {
-				a := kernel.MatrixFrom(n, n, vec(n*n, 3))
-				x, d := vec(n, 4), make([]float32, n)
-				return func() { kernel.Gemv(d, a, x) }
-			},
-			flops:     func(n int) float64 { return 2 * float64(n) * float64(n) },
-			traffic:   func(n int) (float64, float64, float64) { m := 4 * float64(n) * float64(n); return m, 0, m },
-			sizeLabel: square,
-		},
-		{
-			name: "gemvt", sizes: []int{256, 1024},
-			setup: func(n int) func() {
-				a := kernel.MatrixFrom(n, n, vec(n*n, 3))
-				x, d := vec(n, 4), make([]float32, n)
-				return func() { kernel.GemvT(d, a, x) }
-			},
-			flops:     func(n int) float64 { return 2 * float64(n) * float64(n) },
-			traffic:   func(n int) (float64, float64, float64) { m := 4 * float64(n) * float64(n); return m, 0, m },
-			sizeLabel: square,
-		},
+	var cs []benchCase
+	for _, s := range kernel.Specs() {
+		cs = append(cs, benchCaseOf(s))
 	}
+	return cs
+}
+
+// benchCaseOf times kernel s on operands its class defines: vectors with
+// elements in [-1, 1) (the elementwise and row kernels' in [-4, 4)),
+// n×n matrices for the Gemv family and Gemm.
+func benchCaseOf(s kernel.Spec) benchCase {
+	c := benchCase{name: strings.ToLower(s.Name), sizes: s.Sizes, elems: perElem, sizeLabel: plain}
+	if len(s.Short) > 0 {
+		c.short = s.Short
+	}
+	if s.Flops > 0 {
+		c.flops = func(n int) float64 { return s.Flops * float64(n) }
+	}
+	// stream is the memory traffic of a kernel that loads ld float32s per
+	// element and stores st of them in place (working set: what it loads).
+	stream := func(ld, st float64) func(n int) (float64, float64, float64) {
+		return func(n int) (float64, float64, float64) {
+			return 4 * ld * float64(n), 4 * st * float64(n), 4 * ld * float64(n)
+		}
+	}
+	switch s.Class {
+	case kernel.ClassDot:
+		c.setup = func(n int) func() {
+			x, y := vec(n, 1), vec(n, 2)
+			return func() { sink32 += s.Dot(x, y) }
+		}
+		c.traffic = stream(2, 0)
+	case kernel.ClassReduce:
+		c.setup = func(n int) func() {
+			x := vec(n, 1)
+			return func() { sink32 += s.Reduce(x) }
+		}
+		if s.Contract.Kind != kernel.RowSum { // LogSumExp is bound by its exponentials
+			c.traffic = stream(1, 0)
+		}
+	case kernel.ClassArgmax:
+		c.setup = func(n int) func() {
+			x := vec(n, 1)
+			return func() { sinkInt += s.Argmax(x) }
+		}
+		c.traffic = stream(1, 0)
+	case kernel.ClassAxpy:
+		c.setup = func(n int) func() {
+			x, y := vec(n, 1), vec(n, 2)
+			return func() { s.Axpy(1e-7, x, y) }
+		}
+		c.traffic = stream(2, 1)
+	case kernel.ClassScale:
+		c.setup = func(n int) func() {
+			x := vec(n, 1)
+			return func() { s.Scale(1, x) }
+		}
+		c.traffic = stream(1, 1)
+	case kernel.ClassBinary:
+		c.setup = func(n int) func() {
+			a, b, d := vec(n, 1), vec(n, 2), make([]float32, n)
+			return func() { s.Binary(d, a, b) }
+		}
+		c.traffic = func(n int) (float64, float64, float64) { return 8 * float64(n), 4 * float64(n), 12 * float64(n) }
+	case kernel.ClassUnary, kernel.ClassRow:
+		c.setup = func(n int) func() {
+			src, dst := vec(n, 7), make([]float32, n)
+			kernel.Scale(4, src)
+			return func() { s.Unary(dst, src) }
+		}
+	case kernel.ClassGemv:
+		c.setup = func(n int) func() {
+			a := kernel.MatrixFrom(n, n, vec(n*n, 3))
+			x, d := vec(n, 4), make([]float32, n)
+			return func() { s.Gemv(d, a, x) }
+		}
+		c.flops = func(n int) float64 { return s.Flops * float64(n) * float64(n) }
+		c.elems = nil
+		c.traffic = func(n int) (float64, float64, float64) { m := 4 * float64(n) * float64(n); return m, 0, m }
+		c.sizeLabel = square
+	case kernel.ClassGemm:
+		c.setup = func(n int) func() {
+			a := kernel.MatrixFrom(n, n, vec(n*n, 5))
+			b := kernel.MatrixFrom(n, n, vec(n*n, 6))
+			d := kernel.NewMatrix(n, n)
+			return func() { s.Gemm(kernel.NoTrans, kernel.NoTrans, 1, a, b, 0, d) }
+		}
+		c.flops = func(n int) float64 { return s.Flops * float64(n) * float64(n) * float64(n) }
+		c.elems = nil
+		c.traffic = func(n int) (float64, float64, float64) { return 0, 0, 0 }
+		c.sizeLabel = cube
+	default:
+		panic("bench: no operands for kernel class " + string(s.Class))
+	}
+	return c
 }
 
 var (

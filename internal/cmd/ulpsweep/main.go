@@ -4,8 +4,10 @@
 //
 //	go run ./internal/cmd/ulpsweep -fn tanh -level avx512
 //
-// It feeds the inputs through the public kernel (kernel.Exp, kernel.Tanh,
-// kernel.Sigmoid) in blocks, on -workers goroutines (default: every CPU),
+// The functions are the kernel table's elementwise kernels with a ULP
+// contract (kernel.Specs: Exp, Tanh, Sigmoid, ...), named in lower case;
+// the default bound is the table's. It feeds the inputs through the public
+// kernel in blocks, on -workers goroutines (default: every CPU),
 // and prints the largest error in ulps, the input where it occurs, and how
 // many inputs exceed -bound. It exits with status 1 if any input exceeds
 // the bound or breaks a special-value rule (NaN in must give NaN out,
@@ -19,24 +21,34 @@ import (
 	"math"
 	"os"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/simdcore/simdcore/internal/kerneltest"
 	"github.com/simdcore/simdcore/kernel"
-	"github.com/simdcore/simdcore/kernel/ref"
 )
 
 type function struct {
+	name   string // the kernel's name in the table: "Exp"
 	kernel func(dst, src []float32)
 	ref    func(x float32) float64
 	bound  float64
 }
 
-var functions = map[string]function{
-	"exp":     {kernel.Exp, ref.Exp1, 1},
-	"tanh":    {kernel.Tanh, ref.Tanh1, 2},
-	"sigmoid": {kernel.Sigmoid, ref.Sigmoid1, 2},
+// functions returns the kernel table's elementwise kernels with a ULP
+// bound and a scalar reference, by lower-case name, and their names.
+func functions() (map[string]function, []string) {
+	fns := map[string]function{}
+	var names []string
+	for _, s := range kernel.Specs() {
+		if s.Class == kernel.ClassUnary && s.Contract.Kind == kernel.ULP && s.Ref1 != nil {
+			n := strings.ToLower(s.Name)
+			fns[n] = function{s.Name, s.Unary, s.Ref1, s.Contract.ULP}
+			names = append(names, n)
+		}
+	}
+	return fns, names
 }
 
 type result struct {
@@ -48,7 +60,8 @@ type result struct {
 }
 
 func main() {
-	fn := flag.String("fn", "exp", "function: exp, tanh or sigmoid")
+	fns, names := functions()
+	fn := flag.String("fn", "exp", "function: "+strings.Join(names, ", "))
 	levelName := flag.String("level", "", "level to force (generic, avx2, avx512, neon); default: the active one")
 	workers := flag.Int("workers", runtime.NumCPU(), "goroutines")
 	lo := flag.Uint64("from", 0, "first bit pattern")
@@ -58,9 +71,9 @@ func main() {
 		"2^28 inputs evenly over all 2^32 for runs under emulation, where all of them take too long)")
 	flag.Parse()
 
-	f, ok := functions[*fn]
+	f, ok := fns[*fn]
 	if !ok {
-		fmt.Fprintf(os.Stderr, "ulpsweep: unknown -fn %q\n", *fn)
+		fmt.Fprintf(os.Stderr, "ulpsweep: unknown -fn %q (have %s)\n", *fn, strings.Join(names, ", "))
 		os.Exit(2)
 	}
 	if *bound == 0 {
@@ -77,7 +90,7 @@ func main() {
 			os.Exit(2)
 		}
 	}
-	impl, _ := kernel.Current(map[string]string{"exp": "Exp", "tanh": "Tanh", "sigmoid": "Sigmoid"}[*fn])
+	impl, _ := kernel.Current(f.name)
 	start := time.Now()
 
 	if *step == 0 {

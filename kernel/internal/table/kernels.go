@@ -31,7 +31,7 @@ func impls(v ...string) []Impl {
 //     equal to the maximum): its Impls name both symbols and Call chains
 //     them. On arm64 it is one NEON kernel.
 //   - Softmax, LogSoftmax and LogSumExp have hand-written bodies
-//     (softmax.go) that call several internal rows (expScaledFused,
+//     (softmax.go) that call several internal rows (expScaledPass,
 //     expScaledSumMax, expShiftSum, sumExpShift, shiftSub) and the switches
 //     of Scale and Max. Their rows carry the registry names and list every
 //     symbol a level may call; the generator writes only their
@@ -48,7 +48,7 @@ var Kernels = []Kernel{
 		Name: "Dot", Class: ClassDot, Doc: "Σ x[i]·y[i]",
 		Func: "dot", Sig: "(x, y []float32) float32", Args: "x, y", Generic: "dotGeneric", Body: "dot",
 		Ref: "ref.Dot", Contract: Contract{Kind: Reduction},
-		Bench: Bench{Sizes: longSizes, Short: short4096},
+		Bench: Bench{Sizes: longSizes, Short: short4096, Flops: 2},
 		Impls: impls("generic", "dot_generic", "",
 			"avx2", "dot_avx2_fma_u8", "DotAVX2",
 			"avx512", "dot_avx512_u8", "DotAVX512",
@@ -58,7 +58,7 @@ var Kernels = []Kernel{
 		Name: "Sum", Class: ClassReduce, Doc: "Σ x[i]",
 		Func: "sum", Sig: "(x []float32) float32", Args: "x", Generic: "sumGeneric", Body: "sum",
 		Ref: "ref.Sum", Contract: Contract{Kind: Reduction},
-		Bench: Bench{Sizes: vecSizes},
+		Bench: Bench{Sizes: vecSizes, Flops: 1},
 		Impls: impls("generic", "sum_generic", "",
 			"avx2", "sum_avx2_u8", "SumAVX2",
 			"avx512", "sum_avx512_u8", "SumAVX512",
@@ -92,7 +92,7 @@ var Kernels = []Kernel{
 		Name: "Axpy", Class: ClassAxpy, Doc: "y[i] += alpha·x[i]",
 		Func: "axpy", Sig: "(alpha float32, x, y []float32)", Args: "alpha, x, y", Generic: "axpyGeneric", Body: "axpy",
 		Ref: "ref.Axpy", Contract: Contract{Kind: Fused},
-		Bench: Bench{Sizes: longSizes, Short: short4096},
+		Bench: Bench{Sizes: longSizes, Short: short4096, Flops: 2},
 		Impls: impls("generic", "axpy_generic", "",
 			"avx2", "axpy_avx2_fma_u4", "AxpyAVX2",
 			"avx512", "axpy_avx512_u4", "AxpyAVX512",
@@ -161,8 +161,8 @@ var Kernels = []Kernel{
 	{
 		Name: "Softmax", Class: ClassRow, Doc: "dst = e^(src−max) / Σ e^(src−max)",
 		Sig: "(dst, src []float32)", Args: "dst, src",
-		Dispatch: "softmax.go: two passes over expScaledFused (or expScaledSumMax and Scale), three-pass fallback over Max, expShiftSum and Scale",
-		BenchVs:  BenchVs{Row: "expScaledFused", Flags: 3},
+		Dispatch: "softmax.go: two passes over expScaledPass (or expScaledSumMax and Scale), three-pass fallback over Max, expShiftSum and Scale",
+		BenchVs:  BenchVs{Row: "expScaledPass", Flags: 3},
 		Ref:      "ref.Softmax", Contract: Contract{Kind: RowSum, ULP: 2},
 		Bench: Bench{Sizes: vecSizes, Short: short4096},
 		Impls: []Impl{
@@ -175,8 +175,8 @@ var Kernels = []Kernel{
 	{
 		Name: "LogSoftmax", Class: ClassRow, Doc: "dst = src − max − log Σ e^(src−max)",
 		Sig: "(dst, src []float32)", Args: "dst, src",
-		Dispatch: "softmax.go: two passes over expScaledFused (or expScaledSumMax and shiftSub), fallback over Max, sumExpShift and shiftSub",
-		BenchVs:  BenchVs{Row: "expScaledFused", Flags: 5},
+		Dispatch: "softmax.go: two passes over expScaledPass (or expScaledSumMax and shiftSub), fallback over Max, sumExpShift and shiftSub",
+		BenchVs:  BenchVs{Row: "expScaledPass", Flags: 5},
 		Ref:      "ref.LogSoftmax", Contract: Contract{Kind: RowSum, ULP: 2},
 		Bench: Bench{Sizes: vecSizes},
 		Impls: []Impl{
@@ -189,8 +189,8 @@ var Kernels = []Kernel{
 	{
 		Name: "LogSumExp", Class: ClassReduce, Doc: "log Σ e^x[i]",
 		Sig: "(x []float32) float32", Args: "x",
-		Dispatch: "softmax.go: one pass over expScaledFused (or expScaledSumMax), fallback over Max and sumExpShift",
-		BenchVs:  BenchVs{Row: "expScaledFused", Flags: 1},
+		Dispatch: "softmax.go: one pass over expScaledPass (or expScaledSumMax), fallback over Max and sumExpShift",
+		BenchVs:  BenchVs{Row: "expScaledPass", Flags: 1},
 		Ref:      "ref.LogSumExp", Contract: Contract{Kind: RowSum, ULP: 1},
 		Bench: Bench{Sizes: vecSizes},
 		Impls: []Impl{
@@ -205,7 +205,7 @@ var Kernels = []Kernel{
 		Sig: "(dst []float32, a Matrix, x []float32)", Args: "dst, a, x", BenchVs: BenchVs{Row: "gemv"},
 		Dispatch: "gemv.go: blocks of at most maxChunk elements through the gemv row",
 		Ref:      "ref.Gemv", Contract: Contract{Kind: Reduction},
-		Bench: Bench{Sizes: gemvSizes, Short: []int{256}},
+		Bench: Bench{Sizes: gemvSizes, Short: []int{256}, Flops: 2},
 		Impls: gemvImpls,
 	},
 	{
@@ -213,7 +213,7 @@ var Kernels = []Kernel{
 		Sig: "(dst []float32, a Matrix, x []float32)", Args: "dst, a, x", BenchVs: BenchVs{Row: "gemv", Accumulate: true},
 		Dispatch: "gemv.go: blocks of at most maxChunk elements through the gemv row",
 		Ref:      "ref.Gemv", Contract: Contract{Kind: Reduction},
-		Bench: Bench{Sizes: gemvSizes},
+		Bench: Bench{Sizes: gemvSizes, Flops: 2},
 		Impls: gemvImpls,
 	},
 	{
@@ -221,7 +221,7 @@ var Kernels = []Kernel{
 		Sig: "(dst []float32, a Matrix, x []float32)", Args: "dst, a, x", BenchVs: BenchVs{Row: "gemvT"},
 		Dispatch: "gemv.go: blocks of at most maxChunk elements through the gemvT row",
 		Ref:      "ref.GemvT", Contract: Contract{Kind: Reduction},
-		Bench: Bench{Sizes: []int{256, 1024}},
+		Bench: Bench{Sizes: []int{256, 1024}, Flops: 2},
 		Impls: impls("generic", "gemvt_generic", "",
 			"avx2", "gemvt_avx2_r8_u2", "GemvTAVX2",
 			"avx512", "gemvt_avx512_r8_u2", "GemvTAVX512",
@@ -231,7 +231,7 @@ var Kernels = []Kernel{
 		Name: "Gemm", Class: ClassGemm, Doc: "c = alpha·op(a)·op(b) + beta·c",
 		Dispatch: "gemm_<arch>.go: the level's microkernel and cache blocking, edge tiles through a buffer",
 		Ref:      "ref.Gemm", Contract: Contract{Kind: Reduction},
-		Bench: Bench{Sizes: []int{64, 256, 512}, Short: []int{256}},
+		Bench: Bench{Sizes: []int{64, 256, 512}, Short: []int{256}, Flops: 2},
 		Impls: impls("generic", "gemm_generic_4x4", "",
 			"avx2", "gemm_avx2_6x16", "GemmKernel6x16AVX2",
 			"avx512", "gemm_avx512_14x32", "GemmKernel14x32AVX512",
@@ -242,13 +242,13 @@ var Kernels = []Kernel{
 	{
 		Name: "gemv", Class: ClassInternal, Doc: "dst = a·x, or dst += a·x with accumulate (Gemv, GemvAdd)",
 		Func: "gemv", Sig: "(dst []float32, a Matrix, x []float32, accumulate bool)",
-		Args: "dst, a, x, accumulate", AsmArgs: "dst, a.Data, a.Stride, x, accumulate", Generic: "gemvGeneric",
+		Args: "dst, a, x, accumulate", AsmArgs: "dst, a.Data, a.Stride, x, accumulate", Generic: "gemvGeneric", Body: "gemv",
 		Impls: impls("generic", "", "", "avx2", "", "GemvAVX2", "avx512", "", "GemvAVX512", "neon", "", "GemvNEON"),
 	},
 	{
 		Name: "gemvT", Class: ClassInternal, Doc: "dst += aᵀ·x (GemvT)",
 		Func: "gemvT", Sig: "(dst []float32, a Matrix, x []float32)",
-		Args: "dst, a, x", AsmArgs: "dst, a.Data, a.Stride, x", Generic: "gemvTGeneric",
+		Args: "dst, a, x", AsmArgs: "dst, a.Data, a.Stride, x", Generic: "gemvTGeneric", Body: "gemvT",
 		Impls: impls("generic", "", "", "avx2", "", "GemvTAVX2", "avx512", "", "GemvTAVX512", "neon", "", "GemvTNEON"),
 	},
 	{
@@ -281,18 +281,15 @@ var Kernels = []Kernel{
 		},
 	},
 	{
-		Name: "expScaledFused", Class: ClassInternal,
-		Doc:  "the first pass with the scaling taken from src, and the second by flags, in one call; ok is false at the generic level, which has no such kernel",
-		Func: "expScaledFused", Sig: "(dst, src []float32, flags int32) (s, mx, ymax, c float32, done int, ok bool)",
-		Args: "dst, src, flags", AsmArgs: "dst, src, 0, 0, 0, flags", GenericCall: "return 0, 0, 0, 0, 0, false",
+		Name: "expScaledPass", Class: ClassInternal,
+		Doc:  "the first pass with the scaling taken from src, and the second by flags: one assembly call, or the generic level's steps",
+		Func: "expScaledPass", Sig: "(dst, src []float32, flags int32) (s, mx, ymax, c float32, done int)",
+		Args: "dst, src, flags", AsmArgs: "dst, src, 0, 0, 0, flags", Generic: "expScaledPassGeneric",
 		Impls: []Impl{
 			{Level: "generic"},
-			{Level: "avx2", Symbols: []string{"ExpScaledSumMaxAVX2"},
-				Call: "s, mx, ymax, c, done = asm.ExpScaledSumMaxAVX2(dst, src, 0, 0, 0, flags)\nreturn s, mx, ymax, c, done, true"},
-			{Level: "avx512", Symbols: []string{"ExpScaledSumMaxAVX512"},
-				Call: "s, mx, ymax, c, done = asm.ExpScaledSumMaxAVX512(dst, src, 0, 0, 0, flags)\nreturn s, mx, ymax, c, done, true"},
-			{Level: "neon", Symbols: []string{"ExpScaledSumMaxNEON"},
-				Call: "s, mx, ymax, c, done = asm.ExpScaledSumMaxNEON(dst, src, 0, 0, 0, flags)\nreturn s, mx, ymax, c, done, true"},
+			{Level: "avx2", Symbols: []string{"ExpScaledSumMaxAVX2"}},
+			{Level: "avx512", Symbols: []string{"ExpScaledSumMaxAVX512"}},
+			{Level: "neon", Symbols: []string{"ExpScaledSumMaxNEON"}},
 		},
 	},
 }

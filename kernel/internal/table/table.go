@@ -67,10 +67,14 @@ type Contract struct {
 }
 
 // Bench lists the sizes a kernel is benchmarked at: n elements, or an n×n
-// matrix (n³ for Gemm). Short is the subset of a quick run.
+// matrix (n³ for Gemm). Short is the subset of a quick run. Flops is the
+// floating-point operations per element (per n² for the Gemv family, per
+// n³ for Gemm) that GFLOP/s figures count; 0 for kernels timed in
+// ns/element only.
 type Bench struct {
 	Sizes []int
 	Short []int
+	Flops float64
 }
 
 // Impl is one implementation of a kernel at one level.
