@@ -115,8 +115,8 @@ func checkGemm(t *testing.T, what string, tA, tB kernel.Transpose, alpha float32
 			}
 		}
 	}
-	require.True(t, slices.Equal(bitsOf(ac), bitsOf(a.Data)), "%s: Gemm changed a", what)
-	require.True(t, slices.Equal(bitsOf(bc), bitsOf(b.Data)), "%s: Gemm changed b", what)
+	require.True(t, slices.Equal(bits(ac), bits(a.Data)), "%s: Gemm changed a", what)
+	require.True(t, slices.Equal(bits(bc), bits(b.Data)), "%s: Gemm changed b", what)
 }
 
 // gemmClose reports whether got is within gemmBound of want. Where the
@@ -136,14 +136,6 @@ func gemmClose(got float32, want, abs float64, alpha float32, k, kc int) bool {
 		return abs > math.MaxFloat32/2 || unscaled > math.MaxFloat32/2
 	}
 	return math.Abs(float64(got)-want) <= gemmBound(k, kc, abs, alpha)
-}
-
-func bitsOf(x []float32) []uint32 {
-	b := make([]uint32, len(x))
-	for i, v := range x {
-		b[i] = math.Float32bits(v)
-	}
-	return b
 }
 
 var transposes = []kernel.Transpose{kernel.NoTrans, kernel.Trans}

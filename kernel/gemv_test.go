@@ -266,7 +266,9 @@ func TestGemvLarge(t *testing.T) {
 
 // TestGemvGuardedMemory puts the matrix data, x and dst each right before
 // (and, separately, right after) an unmapped page, so any read or write
-// past their ends faults.
+// past their ends faults. Over a grid of shapes with padded strides the
+// three are all end-guarded or all start-guarded; over a few dense
+// shapes, each is end- or start-guarded independently, all eight ways.
 func TestGemvGuardedMemory(t *testing.T) {
 	rowsList := []int{1, 2, 3, 7, 8, 9, 15, 16, 17, 25}
 	colsList := make([]int, 0, 72)
@@ -277,29 +279,50 @@ func TestGemvGuardedMemory(t *testing.T) {
 		rowsList = []int{1, 3, 8, 9, 17}
 		colsList = []int{0, 1, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 47, 48, 63, 64, 65, 67}
 	}
+	type shape struct {
+		rows, cols, stride int
+		mixed              bool // all eight combinations
+	}
+	var shapes []shape
+	for _, rows := range rowsList {
+		for _, cols := range colsList {
+			shapes = append(shapes, shape{rows, cols, cols + rows%3, false})
+		}
+	}
+	for _, sh := range [][2]int{{1, 1}, {3, 5}, {4, 7}, {5, 9}, {7, 15}, {9, 17}, {6, 33}, {13, 3}} {
+		shapes = append(shapes, shape{sh[0], sh[1], sh[1], true})
+	}
 	kerneltest.ForEachLevel(t, func(t *testing.T, l kernel.Level) {
 		r := kerneltest.Rand(5)
-		for _, rows := range rowsList {
-			for _, cols := range colsList {
-				stride := cols + rows%3
-				aEnd, aStart := kerneltest.Guarded(t, spanLen(rows, cols, stride))
-				ae := fillMatrix(r, aEnd, rows, cols, stride)
-				as := kernel.Matrix{Rows: rows, Cols: cols, Stride: stride, Data: aStart}
-				copy(aStart, aEnd)
-				for _, op := range gemvOps() {
-					nx, nd := op.lens(rows, cols)
-					xe, xs := kerneltest.Guarded(t, nx)
-					de, ds := kerneltest.Guarded(t, nd)
-					kerneltest.Fill(r, xe, -1, 1)
-					copy(xs, xe)
-					kerneltest.Fill(r, de, -1, 1)
-					copy(ds, de)
-					what := fmt.Sprintf("%d×%d stride %d", rows, cols, stride)
-					kerneltest.NoFault(t, what, func() {
-						checkGemvOp(t, what+" end-guarded", op, de, ae, xe)
-						checkGemvOp(t, what+" start-guarded", op, ds, as, xs)
-					})
-				}
+		for _, sh := range shapes {
+			rows, cols, stride := sh.rows, sh.cols, sh.stride
+			aEnd, aStart := kerneltest.Guarded(t, spanLen(rows, cols, stride))
+			ae := fillMatrix(r, aEnd, rows, cols, stride)
+			as := kernel.Matrix{Rows: rows, Cols: cols, Stride: stride, Data: aStart}
+			copy(aStart, aEnd)
+			for _, op := range gemvOps() {
+				nx, nd := op.lens(rows, cols)
+				xe, xs := kerneltest.Guarded(t, nx)
+				de, ds := kerneltest.Guarded(t, nd)
+				kerneltest.Fill(r, xe, -1, 1)
+				copy(xs, xe)
+				kerneltest.Fill(r, de, -1, 1)
+				copy(ds, de)
+				what := fmt.Sprintf("%d×%d stride %d", rows, cols, stride)
+				kerneltest.NoFault(t, what, func() {
+					checkGemvOp(t, what+" end-guarded", op, de, ae, xe)
+					checkGemvOp(t, what+" start-guarded", op, ds, as, xs)
+					if !sh.mixed {
+						return
+					}
+					for _, a := range []kernel.Matrix{ae, as} {
+						for _, x := range [][]float32{xe, xs} {
+							for _, dst := range [][]float32{de, ds} {
+								checkGemvOp(t, what+" mixed", op, dst, a, x)
+							}
+						}
+					}
+				})
 			}
 		}
 	})
@@ -344,39 +367,6 @@ func TestGemvShapes(t *testing.T) {
 					bd.Check(t, what+" "+op.Name+" dst")
 				}
 				bm.Check(t, what+" a")
-			}
-		}
-	})
-}
-
-// TestGemvGuardPagesMixed puts a dense matrix, x and dst each against an
-// unmapped page, after or before, in all eight combinations.
-func TestGemvGuardPagesMixed(t *testing.T) {
-	kerneltest.ForEachLevel(t, func(t *testing.T, l kernel.Level) {
-		r := kerneltest.Rand(22)
-		for _, sh := range [][2]int{{1, 1}, {3, 5}, {4, 7}, {5, 9}, {7, 15}, {9, 17}, {6, 33}, {13, 3}} {
-			m, n := sh[0], sh[1]
-			dataEnd, dataStart := kerneltest.Guarded(t, m*n)
-			kerneltest.Fill(r, dataEnd, -1, 1)
-			copy(dataStart, dataEnd)
-			for _, op := range gemvOps() {
-				nx, nd := op.lens(m, n)
-				xEnd, xStart := kerneltest.Guarded(t, nx)
-				dEnd, dStart := kerneltest.Guarded(t, nd)
-				kerneltest.Fill(r, xEnd, -1, 1)
-				copy(xStart, xEnd)
-				kerneltest.Fill(r, dEnd, -1, 1)
-				what := fmt.Sprintf("%d×%d", m, n)
-				kerneltest.NoFault(t, what, func() {
-					for _, data := range [][]float32{dataEnd, dataStart} {
-						a := kernel.MatrixFrom(m, n, data)
-						for _, x := range [][]float32{xEnd, xStart} {
-							for _, dst := range [][]float32{dEnd, dStart} {
-								checkGemvOp(t, what, op, dst, a, x)
-							}
-						}
-					}
-				})
 			}
 		}
 	})
