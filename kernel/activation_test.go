@@ -17,12 +17,14 @@ import (
 // is tested by adding it to the table; unaryInputs may say where its
 // interesting inputs lie and give exact special values.
 //
-// The contract, from the row: every result is within Contract.ULP units
-// in the last place of the scalar reference Spec.Ref1, at every level.
+// The contract, from the row, against the scalar reference Spec.Ref1 at
+// every level: ULP, every result within Contract.ULP units in the last
+// place; Exact, every result the reference rounded to float32, bit for
+// bit (NaN as any NaN).
 
 // isActivation reports whether s belongs to the activation family.
 func isActivation(s kernel.Spec) bool {
-	return s.Class == kernel.ClassUnary && s.Contract.Kind == kernel.ULP
+	return s.Class == kernel.ClassUnary && (s.Contract.Kind == kernel.ULP || s.Contract.Kind == kernel.Exact)
 }
 
 // unaryFn is one elementwise kernel under test: its table row and where
@@ -116,12 +118,20 @@ func unaryFnOf(t testing.TB, name string) unaryFn {
 }
 
 // checkUnaryResult holds dst, the kernel's results for src, to the row's
-// contract: each within Contract.ULP of the reference.
+// contract: each within Contract.ULP of the reference, or (Exact) the
+// reference rounded to float32.
 func checkUnaryResult(t *testing.T, f unaryFn, what string, dst, src []float32) {
 	t.Helper()
-	bound := f.Contract.ULP
+	exact, bound := f.Contract.Kind == kernel.Exact, f.Contract.ULP
 	for i := range src {
 		want := f.Ref1(src[i])
+		if exact {
+			if !sameFloat(dst[i], float32(want)) {
+				t.Fatalf("%s %s: %s(%g [%#08x]) = %g [%#08x], want %g [%#08x] exactly", f.Name, what,
+					f.Name, src[i], math.Float32bits(src[i]), dst[i], math.Float32bits(dst[i]), float32(want), math.Float32bits(float32(want)))
+			}
+			continue
+		}
 		if u := kerneltest.ULP(dst[i], want); u > bound {
 			t.Fatalf("%s %s: %s(%g [%#08x]) = %g [%#08x], want %.9g (%.3g ulp > %g)", f.Name, what,
 				f.Name, src[i], math.Float32bits(src[i]), dst[i], math.Float32bits(dst[i]), want, u, bound)
@@ -375,14 +385,28 @@ func fuzzUnary(f *testing.F, fn unaryFn) {
 	f.Add([]byte{0, 0, 0x80, 0x3f, 0, 0, 0x80, 0xbf})
 	f.Add([]byte{0xbc, 0x03, 0x8e, 0x42, 0x55, 0x55, 0xd0, 0xc2})
 	f.Add(make([]byte, 4*67))
-	f.Fuzz(func(t *testing.T, raw []byte) {
-		src := kerneltest.FloatsFromBytes(raw)
-		dst := make([]float32, len(src))
-		kerneltest.ForEachLevel(t, func(t *testing.T, l kernel.Level) {
-			fn.Unary(dst, src)
-			checkUnaryResult(t, fn, "fuzz", dst, src)
-		})
+	f.Fuzz(func(t *testing.T, raw []byte) { fuzzUnaryInput(t, fn, raw) })
+}
+
+// fuzzUnaryInput checks fn on the float32 values of raw at every level.
+func fuzzUnaryInput(t *testing.T, fn unaryFn, raw []byte) {
+	src := kerneltest.FloatsFromBytes(raw)
+	dst := make([]float32, len(src))
+	kerneltest.ForEachLevel(t, func(t *testing.T, l kernel.Level) {
+		fn.Unary(dst, src)
+		checkUnaryResult(t, fn, "fuzz", dst, src)
 	})
+}
+
+// FuzzActivation fuzzes every activation row of the table, the first
+// byte choosing the row, so that a new row is fuzzed without a target of
+// its own.
+func FuzzActivation(f *testing.F) {
+	fns := unaryFns()
+	for i := range fns {
+		f.Add(uint8(i), []byte{0, 0, 0x80, 0x3f, 0, 0, 0x80, 0xbf})
+	}
+	f.Fuzz(func(t *testing.T, which uint8, raw []byte) { fuzzUnaryInput(t, fns[int(which)%len(fns)], raw) })
 }
 
 func FuzzExp(f *testing.F)     { fuzzUnary(f, unaryFnOf(f, "Exp")) }
