@@ -186,16 +186,22 @@ func code(k table.Kernel, im table.Impl, last bool) string {
 	return expr(k, im) + "\nreturn"
 }
 
-// levelSwitch writes the switch on the active level of row k for arch a,
-// each case being code(level); generic is the default, after the switch.
-func levelSwitch(w *bytes.Buffer, k table.Kernel, a arch, code func(im table.Impl, last bool) string) {
-	var cases []table.Impl
+// switchCases returns row k's implementations at a's SIMD levels, most
+// capable first, and its generic one.
+func switchCases(k table.Kernel, a arch) (cases []table.Impl, generic table.Impl) {
 	for _, l := range a.levels {
 		if im, ok := impl(k, l); ok {
 			cases = append(cases, im)
 		}
 	}
-	g, _ := impl(k, "generic")
+	generic, _ = impl(k, "generic")
+	return cases, generic
+}
+
+// levelSwitch writes the switch on the active level of row k for arch a,
+// each case being code(level); generic is the default, after the switch.
+func levelSwitch(w *bytes.Buffer, k table.Kernel, a arch, code func(im table.Impl, last bool) string) {
+	cases, g := switchCases(k, a)
 	if len(cases) == 0 {
 		fmt.Fprintf(w, "%s\n", code(g, true))
 		return
@@ -211,13 +217,7 @@ func levelSwitch(w *bytes.Buffer, k table.Kernel, a arch, code func(im table.Imp
 // formats its expression with f, and the generic one is the default, so
 // that code may follow the switch.
 func bodySwitch(w *bytes.Buffer, k table.Kernel, a arch, f string) {
-	var cases []table.Impl
-	for _, l := range a.levels {
-		if im, ok := impl(k, l); ok {
-			cases = append(cases, im)
-		}
-	}
-	g, _ := impl(k, "generic")
+	cases, g := switchCases(k, a)
 	if len(cases) == 0 {
 		fmt.Fprintf(w, f+"\n", expr(k, g))
 		return
