@@ -272,25 +272,28 @@ func TestFMA32(t *testing.T) {
 }
 
 // checkReduction holds a float32 reduction result got to the Reduction
-// contract: within kerneltest.ReductionBound(n, abs) of the exact want,
-// whose terms' magnitudes sum to abs. A NaN or infinite want must be
-// matched (NaN by any NaN). Partial sums may overflow float32 even where
-// the exact total does not; any order of summation is allowed, so Inf or
-// NaN is then a legitimate answer, but a finite answer must still be
-// accurate.
+// contract (see withinReduction), failing with what in the message.
 func checkReduction(t testing.TB, what string, got float32, want, abs float64, n int) {
 	t.Helper()
+	if !withinReduction(got, want, abs, n) {
+		t.Fatalf("%s = %v want %v (|err| %g, bound %g)", what, got, want,
+			math.Abs(float64(got)-want), kerneltest.ReductionBound(n, abs))
+	}
+}
+
+// withinReduction reports whether got, a float32 reduction of n terms,
+// meets the Reduction contract: within kerneltest.ReductionBound(n, abs)
+// of the exact want, whose terms' magnitudes sum to abs. A NaN or
+// infinite want must be matched (NaN by any NaN). Partial sums may
+// overflow float32 even where the exact total does not; any order of
+// summation is allowed, so Inf or NaN is then a legitimate answer, but a
+// finite answer must still be accurate.
+func withinReduction(got float32, want, abs float64, n int) bool {
 	if math.IsNaN(want) || math.IsInf(want, 0) {
-		if !(math.IsNaN(want) && got != got) && float64(got) != want {
-			t.Fatalf("%s = %v want %v", what, got, want)
-		}
-		return
+		return math.IsNaN(want) && got != got || float64(got) == want
 	}
 	if abs > math.MaxFloat32 && (got != got || math.IsInf(float64(got), 0)) {
-		return
+		return true
 	}
-	bound := kerneltest.ReductionBound(n, abs)
-	if d := math.Abs(float64(got) - want); d > bound || got != got {
-		t.Fatalf("%s = %v want %v (|err| %g > bound %g)", what, got, want, d, bound)
-	}
+	return got == got && math.Abs(float64(got)-want) <= kerneltest.ReductionBound(n, abs)
 }

@@ -92,31 +92,21 @@ func sameBits(a, b []float32) bool {
 	return slices.EqualFunc(a, b, func(p, q float32) bool { return math.Float32bits(p) == math.Float32bits(q) })
 }
 
-// checkGemvElem compares one output element with the float64 reference
-// want, whose terms' magnitudes sum to abs, under the reduction bound for
-// n terms. finiteAbs is the magnitude sum of the finite terms alone.
+// checkGemvElem holds one output element to the Reduction contract
+// (withinReduction) against the float64 reference want, whose terms'
+// magnitudes sum to abs, for n terms. finiteAbs is the magnitude sum of
+// the finite terms alone: where it exceeds MaxFloat32 the finite terms
+// can overflow a float32 partial sum to the opposite infinity, which then
+// meets the infinite term, so NaN is a legitimate answer for some
+// summation order.
 func checkGemvElem(t testing.TB, what string, i int, got float32, want, abs, finiteAbs float64, n int) {
 	t.Helper()
 	if math.IsInf(want, 0) && got != got && finiteAbs > math.MaxFloat32 {
-		// The finite terms can overflow a float32 partial sum to the
-		// opposite infinity, which then meets the infinite term: NaN is
-		// a legitimate answer for some summation order.
 		return
 	}
-	if math.IsNaN(want) || math.IsInf(want, 0) {
-		if !(math.IsNaN(want) && got != got) && float64(got) != want {
-			t.Fatalf("%s: dst[%d]=%v want %v", what, i, got, want)
-		}
-		return
-	}
-	if abs > math.MaxFloat32 && (got != got || math.IsInf(float64(got), 0)) {
-		// Partial sums may overflow float32 where the exact total does
-		// not (see checkDot).
-		return
-	}
-	bound := kerneltest.ReductionBound(n, abs)
-	if d := math.Abs(float64(got) - want); d > bound || got != got {
-		t.Fatalf("%s: dst[%d]=%v want %v (|err| %g > bound %g)", what, i, got, want, d, bound)
+	if !withinReduction(got, want, abs, n) {
+		t.Fatalf("%s: dst[%d]=%v want %v (|err| %g, bound %g)", what, i, got, want,
+			math.Abs(float64(got)-want), kerneltest.ReductionBound(n, abs))
 	}
 }
 
