@@ -12,6 +12,7 @@ package asm
 // eight elements per iteration as two interleaved vectors and load and
 // store the 1..3-element tail lane by lane, so they never touch memory
 // past the slices. len(dst) must be ≥ len(src); dst may be src.
+
 // ExpNEON computes e^x with exp32's range reduction, degree-6 polynomial
 // and 2^n scaling, step for step with the same fused multiply-adds:
 //

@@ -8,6 +8,7 @@ package asm
 // SumExpShiftNEON, ShiftSubNEON, ExpScaledSumMaxNEON), generated with ExpNEON by
 // scripts/gen_neon_activations.py. m must be finite and, for the exp
 // passes, ≥ every element, so each exponent is ≤ 0.
+
 // ExpShiftSumNEON is Softmax's pass 2: it stores e^(src[i]−m) (as ExpNEON
 // computes it) and returns their sum, accumulated in four lanes (lane k
 // takes the elements i ≡ k mod 4 in order, as the pure-Go kernel's four

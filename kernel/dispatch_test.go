@@ -1,9 +1,11 @@
 package kernel
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/simdcore/simdcore/kernel/internal/table"
@@ -44,6 +46,21 @@ func TestRegistryIsTable(t *testing.T) {
 	}
 	for _, s := range Specs() {
 		require.Contains(t, registry, s.Name)
+	}
+}
+
+// TestGemmTileIsRegistered checks Gemm, whose dispatch is hand-written
+// (gemm_<arch>.go): at every level this CPU runs, the register tile of the
+// microkernel it uses is the one its registry name ends in ("_6x16").
+func TestGemmTileIsRegistered(t *testing.T) {
+	for _, l := range Available() {
+		restore, err := SetLevel(l)
+		require.NoError(t, err)
+		im, ok := Current("Gemm")
+		mr, nr := GemmTile()
+		restore()
+		require.True(t, ok)
+		require.True(t, strings.HasSuffix(im.Name, fmt.Sprintf("_%dx%d", mr, nr)), "%v: %s runs a %d×%d tile", l, im.Name, mr, nr)
 	}
 }
 

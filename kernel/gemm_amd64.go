@@ -4,6 +4,11 @@ package kernel
 
 import "github.com/simdcore/simdcore/asm"
 
+// Gemm's dispatch on amd64, hand-written (the kernel table's Gemm row names
+// it): the microkernel and cache blocking of each level. Its registrations
+// are generated with the others (dispatch_amd64.go); TestGemmTileIsRegistered
+// checks that the registry names the tile used here.
+
 var (
 	gemmConfigGeneric = blockFor(gemmGeneric4x4, 4, 4, false)
 	gemmConfigAVX2    = blockFor(gemmAVX2x6x16, 6, 16, true)

@@ -4,6 +4,11 @@ package kernel
 
 import "github.com/simdcore/simdcore/asm"
 
+// Gemm's dispatch on arm64, hand-written (the kernel table's Gemm row names
+// it): the microkernel and cache blocking of each level. Its registrations
+// are generated with the others (dispatch_arm64.go); TestGemmTileIsRegistered
+// checks that the registry names the tile used here.
+
 // gemmNEON8x12 names the NEON microkernel. It is declared here, past the
 // last shared ID, because only arm64 builds use it.
 const gemmNEON8x12 = gemmAVX512x14x32 + 1

@@ -2,6 +2,12 @@
 
 package kernel
 
+// Gemm's dispatch in builds without assembly, hand-written (the kernel
+// table's Gemm row names it): the generic microkernel and its blocking.
+// Its registration is generated with the others (dispatch_other.go);
+// TestGemmTileIsRegistered checks that the registry names the tile used
+// here.
+
 var gemmConfigGeneric = blockFor(gemmGeneric4x4, 4, 4, false)
 
 func currentGemmConfig() gemmConfig { return gemmConfigGeneric }

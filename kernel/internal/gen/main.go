@@ -657,7 +657,7 @@ func asmFiles(files map[string][]byte) error {
 		fmt.Fprintf(w, "%s//go:build !purego && !noasm\n\npackage asm\n\n", header)
 		for _, f := range groups[name] {
 			if f.Note != "" {
-				fmt.Fprintf(w, "%s\n", comment(f.Note))
+				fmt.Fprintf(w, "%s\n\n", comment(f.Note))
 			}
 			fmt.Fprintf(w, "%s\n//\n//go:noescape\nfunc %s%s\n\n", comment(f.Doc), f.Name, f.Sig)
 		}
