@@ -26,16 +26,12 @@ func TestUnaryNeighbours(t *testing.T) {
 	for _, b := range []uint32{0x7f800001, 0xff800001, 0x7fa5a5a5, 0x7fc00000, 0xffc00000, 0x7fffffff} {
 		vals = append(vals, math.Float32frombits(b)) // signalling and quiet NaNs
 	}
-	fns := []struct {
-		name string
-		fn   func(dst, src []float32)
-	}{{"Exp", kernel.Exp}, {"Tanh", kernel.Tanh}, {"Sigmoid", kernel.Sigmoid}}
 	kerneltest.ForEachLevel(t, func(t *testing.T, l kernel.Level) {
-		for _, f := range fns {
+		for _, f := range specsWhere(isActivation) {
 			alone := make(map[uint32]uint32, len(vals))
 			one := make([]float32, 1)
 			for _, v := range vals {
-				f.fn(one, []float32{v})
+				f.Unary(one, []float32{v})
 				alone[math.Float32bits(v)] = math.Float32bits(one[0])
 			}
 			for _, half := range []int{4, 8, 16} { // one vector of NEON, AVX2, AVX-512
@@ -50,11 +46,11 @@ func TestUnaryNeighbours(t *testing.T) {
 								src[i] = b
 							}
 						}
-						f.fn(dst, src)
+						f.Unary(dst, src)
 						for i, x := range src {
 							got, want := math.Float32bits(dst[i]), alone[math.Float32bits(x)]
 							if got != want && !(dst[i] != dst[i] && math.Float32frombits(want) != math.Float32frombits(want)) {
-								t.Fatalf("%s beside %s: %s(%g) = %#08x, alone %#08x", fmt.Sprint(a), fmt.Sprint(b), f.name, x, got, want)
+								t.Fatalf("%s beside %s: %s(%g) = %#08x, alone %#08x", fmt.Sprint(a), fmt.Sprint(b), f.Name, x, got, want)
 							}
 						}
 					}

@@ -3,122 +3,190 @@ package kernel_test
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"testing"
 
 	"github.com/simdcore/simdcore/internal/kerneltest"
 	"github.com/simdcore/simdcore/kernel"
-	"github.com/simdcore/simdcore/kernel/ref"
 	"github.com/stretchr/testify/require"
 )
 
-// unaryFn describes one elementwise kernel under test.
+// The activation family's suite: every elementwise kernel of the table
+// (ClassUnary) with a ULP contract, Exp, Tanh and Sigmoid today. A new row
+// is tested by adding it to the table; unaryInputs may say where its
+// interesting inputs lie and give exact special values.
+//
+// The contract, from the row, against the scalar reference Spec.Ref1 at
+// every level: ULP, every result within Contract.ULP units in the last
+// place; Exact, every result the reference rounded to float32, bit for
+// bit (NaN as any NaN).
+
+// isActivation reports whether s belongs to the activation family.
+func isActivation(s kernel.Spec) bool {
+	return s.Class == kernel.ClassUnary && (s.Contract.Kind == kernel.ULP || s.Contract.Kind == kernel.Exact)
+}
+
+// unaryFn is one elementwise kernel under test: its table row and where
+// its inputs are drawn from.
 type unaryFn struct {
-	name   string
-	kernel func(dst, src []float32)
-	ref    func(x float32) float64
-	bound  float64 // ulps, DESIGN §7
+	kernel.Spec
+	unaryInputs
+}
+
+// unaryInputs says where a kernel's interesting values lie.
+type unaryInputs struct {
 	lo, hi float32 // where the interesting values lie, for random inputs
 	// thresholds around which the sampled sweep is dense
 	thresholds []float32
+	// specials are exact results, bit for bit
+	specials []unaryCase
 }
 
-var unaryFns = []unaryFn{
-	{"Exp", kernel.Exp, ref.Exp1, 1, -110, 95, []float32{
+// unaryCase is one input and its exact float32 result.
+type unaryCase struct{ x, want float32 }
+
+// defaultInputs is used for a row with no entry in unaryExtras.
+var defaultInputs = unaryInputs{lo: -20, hi: 20}
+
+// unaryExtras holds, per kernel, its input range, thresholds and exact
+// special values.
+var unaryExtras = map[string]unaryInputs{
+	"Exp": {-110, 95, []float32{
 		0x1.62e42ep6, 0x1.62e430p6, -0x1.9fe368p6, -0x1.9fe36ap6, // overflow, underflow to 0
 		-0x1.5d589ep6,       // e^x = 2^-126, the subnormal boundary
 		-0x1.a0p6, 0x1.64p6, // the clamps
 		0.34657359, -0.34657359, 0, // range reduction switches n
+	}, []unaryCase{
+		{0, 1}, {negZ, 1}, {inf, inf}, {-inf, 0},
+		{0x1.62e42ep6, 0x1.ffff08p127},              // the largest finite result
+		{0x1.62e430p6, inf}, {math.MaxFloat32, inf}, // overflow
+		{-0x1.9fe368p6, 0x1p-149}, {-0x1.9fe36ap6, 0}, // the smallest subnormal, then 0
+		{-math.MaxFloat32, 0},
+		{math.SmallestNonzeroFloat32, 1}, {-math.SmallestNonzeroFloat32, 1},
+		{1, 0x1.5bf0a8p1}, {-1, 0x1.78b564p-2},
 	}},
-	{"Tanh", kernel.Tanh, ref.Tanh1, 2, -12, 12, []float32{
+	"Tanh": {-12, 12, []float32{
 		0x1p-13, -0x1p-13, // tiny: returned as is below
 		0x1.2059p3, -0x1.2059p3, 0x1.15p3, // saturation to ±1
 		20, -20, // the clamp of −2|x|
 		0.17328680, 0.5493061, -0.5493061, // n switches; tanh = ±0.5
+	}, []unaryCase{
+		{0, 0}, {negZ, negZ}, {inf, 1}, {-inf, -1},
+		{math.MaxFloat32, 1}, {-math.MaxFloat32, -1},
+		{0x1.2059p3, 1}, {-0x1.2059p3, -1}, {10, 1}, {-10, -1}, {40, 1}, {1e30, 1},
+		{math.SmallestNonzeroFloat32, math.SmallestNonzeroFloat32},
+		{-math.SmallestNonzeroFloat32, -math.SmallestNonzeroFloat32},
+		{0x1p-126, 0x1p-126}, {-0x1p-126, -0x1p-126},
+		{0x1.fffffep-14, 0x1.fffffep-14}, {-0x1.fffffep-14, -0x1.fffffep-14},
 	}},
-	{"Sigmoid", kernel.Sigmoid, ref.Sigmoid1, 2, -110, 30, []float32{
+	"Sigmoid": {-110, 30, []float32{
 		0, -0x1.5d589ep6, -0x1.9fe368p6, -0x1.a0p6, // subnormal tail, underflow, clamp
 		0x1.154246p4, 17.328679, // saturation to 1
 		-0.34657359, 0.34657359,
+	}, []unaryCase{
+		{0, 0.5}, {negZ, 0.5}, {inf, 1}, {-inf, 0},
+		{math.MaxFloat32, 1}, {-math.MaxFloat32, 0}, {20, 1}, {100, 1},
+		{-0x1.9fe36ap6, 0}, {-0x1.9fe368p6, 0x1p-149}, // underflow
+		{math.SmallestNonzeroFloat32, 0.5}, {-math.SmallestNonzeroFloat32, 0.5},
 	}},
 }
 
-// checkUnaryResult compares dst with the reference for src, elementwise.
+// unaryFns returns the activation rows of the table with their inputs.
+func unaryFns() []unaryFn {
+	var out []unaryFn
+	for _, s := range specsWhere(isActivation) {
+		in, ok := unaryExtras[s.Name]
+		if !ok {
+			in = defaultInputs
+		}
+		out = append(out, unaryFn{s, in})
+	}
+	return out
+}
+
+// unaryFnOf returns the activation row name.
+func unaryFnOf(t testing.TB, name string) unaryFn {
+	t.Helper()
+	for _, f := range unaryFns() {
+		if f.Name == name {
+			return f
+		}
+	}
+	t.Fatalf("no activation row %s", name)
+	return unaryFn{}
+}
+
+// checkUnaryResult holds dst, the kernel's results for src, to the row's
+// contract: each within Contract.ULP of the reference, or (Exact) the
+// reference rounded to float32.
 func checkUnaryResult(t *testing.T, f unaryFn, what string, dst, src []float32) {
 	t.Helper()
+	exact, bound := f.Contract.Kind == kernel.Exact, f.Contract.ULP
 	for i := range src {
-		want := f.ref(src[i])
-		if u := kerneltest.ULP(dst[i], want); u > f.bound {
-			t.Fatalf("%s %s: %s(%g [%#08x]) = %g [%#08x], want %.9g (%.3g ulp > %g)", f.name, what,
-				f.name, src[i], math.Float32bits(src[i]), dst[i], math.Float32bits(dst[i]), want, u, f.bound)
+		want := f.Ref1(src[i])
+		if exact {
+			if !sameFloat(dst[i], float32(want)) {
+				t.Fatalf("%s %s: %s(%g [%#08x]) = %g [%#08x], want %g [%#08x] exactly", f.Name, what,
+					f.Name, src[i], math.Float32bits(src[i]), dst[i], math.Float32bits(dst[i]), float32(want), math.Float32bits(float32(want)))
+			}
+			continue
+		}
+		if u := kerneltest.ULP(dst[i], want); u > bound {
+			t.Fatalf("%s %s: %s(%g [%#08x]) = %g [%#08x], want %.9g (%.3g ulp > %g)", f.Name, what,
+				f.Name, src[i], math.Float32bits(src[i]), dst[i], math.Float32bits(dst[i]), want, u, bound)
 		}
 	}
 }
 
 func TestUnaryLengthsOffsets(t *testing.T) {
-	for _, f := range unaryFns {
-		t.Run(f.name, func(t *testing.T) {
+	for _, f := range unaryFns() {
+		t.Run(f.Name, func(t *testing.T) {
 			kerneltest.ForEachLevel(t, func(t *testing.T, l kernel.Level) {
-				r := kerneltest.Rand(3)
-				for _, n := range kerneltest.Lengths() {
-					for off := 0; off < kerneltest.MaxOffset; off += 1 + 4*(n/64) {
-						bs, bd := kerneltest.NewBanded(n, off), kerneltest.NewBanded(n, (off*5)%kerneltest.MaxOffset)
-						src, dst := bs.S(), bd.S()
-						kerneltest.Fill(r, src, f.lo, f.hi)
-						if n > 0 {
-							src[r.IntN(n)] = kerneltest.Specials[r.IntN(len(kerneltest.Specials))]
-						}
-						srcCopy := slices.Clone(src)
-						what := fmt.Sprintf("n=%d off=%d", n, off)
-						f.kernel(dst, src)
-						checkUnaryResult(t, f, what, dst, src)
-						require.Equal(t, bits(srcCopy), bits(src), "%s changed src", f.name)
-						// In place: the same results, bit for bit.
-						f.kernel(src, src)
-						require.Equal(t, bits(dst), bits(src), "%s in place differs, %s", f.name, what)
-						bs.Check(t, what)
-						bd.Check(t, what)
+				sweep(t, seedOf(f.Name, 3), 2, func(what string, r *rand.Rand, sl [][]float32) {
+					src, dst := sl[0], sl[1]
+					kerneltest.Fill(r, src, f.lo, f.hi)
+					if n := len(src); n > 0 {
+						src[r.IntN(n)] = kerneltest.Specials[r.IntN(len(kerneltest.Specials))]
 					}
-				}
+					srcCopy := slices.Clone(src)
+					f.Unary(dst, src)
+					checkUnaryResult(t, f, what, dst, src)
+					require.Equal(t, bits(srcCopy), bits(src), "%s changed src", f.Name)
+					// In place: the same results, bit for bit.
+					f.Unary(src, src)
+					require.Equal(t, bits(dst), bits(src), "%s in place differs, %s", f.Name, what)
+				})
 			})
 		})
 	}
-}
-
-func bits(x []float32) []uint32 {
-	b := make([]uint32, len(x))
-	for i, v := range x {
-		b[i] = math.Float32bits(v)
-	}
-	return b
 }
 
 func TestUnaryGuardPages(t *testing.T) {
-	for _, f := range unaryFns {
-		t.Run(f.name, func(t *testing.T) {
+	for _, f := range unaryFns() {
+		t.Run(f.Name, func(t *testing.T) {
 			kerneltest.ForEachLevel(t, func(t *testing.T, l kernel.Level) {
-				r := kerneltest.Rand(4)
-				for _, n := range kerneltest.Lengths() {
-					a, b := kerneltest.Guarded(t, n)
-					kerneltest.Fill(r, a, f.lo, f.hi)
+				guarded(t, seedOf(f.Name, 4), 2, uniform(f.lo, f.hi), func(what string, r *rand.Rand, end, start [][]float32) {
+					a, b := end[0], start[0]
 					copy(b, a)
-					want := make([]float32, n)
-					what := fmt.Sprintf("n=%d", n)
-					kerneltest.NoFault(t, what, func() {
-						f.kernel(want, a) // reads up to the guard page after a
-						f.kernel(a, a)    // reads and writes up to it
-						f.kernel(b, b)    // from the guard page before b
-					})
-					checkUnaryResult(t, f, what, want, b[:0:0]) // (sizes only)
-					require.Equal(t, bits(want), bits(a), "%s %s end-guarded in place", f.name, what)
-					require.Equal(t, bits(want), bits(b), "%s %s start-guarded in place", f.name, what)
-				}
+					want := make([]float32, len(a))
+					f.Unary(want, a) // reads up to the guard page after a
+					checkUnaryResult(t, f, what+" end-guarded", want, a)
+					f.Unary(end[1], start[0]) // from the guard page before b, to the one after end[1]
+					require.Equal(t, bits(want), bits(end[1]), "%s %s start-guarded src", f.Name, what)
+					f.Unary(start[1], end[0]) // the other way round
+					require.Equal(t, bits(want), bits(start[1]), "%s %s start-guarded dst", f.Name, what)
+					f.Unary(a, a) // reads and writes up to it
+					f.Unary(b, b) // from the guard page before b
+					require.Equal(t, bits(want), bits(a), "%s %s end-guarded in place", f.Name, what)
+					require.Equal(t, bits(want), bits(b), "%s %s start-guarded in place", f.Name, what)
+				})
 			})
 		})
 	}
 }
 
-// TestUnaryULPSampled is the sampled ULP sweep of DESIGN §5: every
+// TestUnaryULPSampled is the sampled ULP sweep: every
 // 256th bit pattern of all 2^32 (2^24 inputs over the whole float32 range,
 // both signs, subnormals, NaNs and infinities included; every 4096th with
 // -short), plus every input within 2048 ulps of each threshold, checked
@@ -130,15 +198,15 @@ func TestUnaryULPSampled(t *testing.T) {
 	if testing.Short() {
 		stride, dense = 4096, 256
 	}
-	for _, f := range unaryFns {
-		t.Run(f.name, func(t *testing.T) {
+	for _, f := range unaryFns() {
+		t.Run(f.Name, func(t *testing.T) {
 			kerneltest.ForEachLevel(t, func(t *testing.T, l kernel.Level) {
 				const block = 1 << 14
 				src := make([]float32, block)
 				dst := make([]float32, block)
 				k := 0
 				flush := func() {
-					f.kernel(dst[:k], src[:k])
+					f.Unary(dst[:k], src[:k])
 					checkUnaryResult(t, f, "sweep", dst[:k], src[:k])
 					k = 0
 				}
@@ -167,49 +235,35 @@ func TestUnaryULPSampled(t *testing.T) {
 	}
 }
 
+// TestUnarySpecials checks every special value against the contract at
+// every level, alone and in a vector-sized row, and each kernel's exact
+// special results (unaryExtras) bit for bit.
 func TestUnarySpecials(t *testing.T) {
-	inf, nan := float32(math.Inf(1)), float32(math.NaN())
-	negZero := float32(math.Copysign(0, -1))
-	type tc struct {
-		x, want float32
-	}
-	tables := map[string][]tc{
-		"Exp": {
-			{0, 1}, {negZero, 1}, {inf, inf}, {-inf, 0},
-			{0x1.62e42ep6, 0x1.ffff08p127},              // the largest finite result
-			{0x1.62e430p6, inf}, {math.MaxFloat32, inf}, // overflow
-			{-0x1.9fe368p6, 0x1p-149}, {-0x1.9fe36ap6, 0}, // the smallest subnormal, then 0
-			{-math.MaxFloat32, 0},
-			{math.SmallestNonzeroFloat32, 1}, {-math.SmallestNonzeroFloat32, 1},
-			{1, 0x1.5bf0a8p1}, {-1, 0x1.78b564p-2},
-		},
-		"Tanh": {
-			{0, 0}, {negZero, negZero}, {inf, 1}, {-inf, -1},
-			{math.MaxFloat32, 1}, {-math.MaxFloat32, -1},
-			{0x1.2059p3, 1}, {-0x1.2059p3, -1}, {10, 1}, {-10, -1}, {40, 1}, {1e30, 1},
-			{math.SmallestNonzeroFloat32, math.SmallestNonzeroFloat32},
-			{-math.SmallestNonzeroFloat32, -math.SmallestNonzeroFloat32},
-			{0x1p-126, 0x1p-126}, {-0x1p-126, -0x1p-126},
-			{0x1.fffffep-14, 0x1.fffffep-14}, {-0x1.fffffep-14, -0x1.fffffep-14},
-		},
-		"Sigmoid": {
-			{0, 0.5}, {negZero, 0.5}, {inf, 1}, {-inf, 0},
-			{math.MaxFloat32, 1}, {-math.MaxFloat32, 0}, {20, 1}, {100, 1},
-			{-0x1.9fe36ap6, 0}, {-0x1.9fe368p6, 0x1p-149}, // underflow
-			{math.SmallestNonzeroFloat32, 0.5}, {-math.SmallestNonzeroFloat32, 0.5},
-		},
-	}
-	for _, f := range unaryFns {
-		t.Run(f.name, func(t *testing.T) {
+	for _, f := range unaryFns() {
+		t.Run(f.Name, func(t *testing.T) {
 			kerneltest.ForEachLevel(t, func(t *testing.T, l kernel.Level) {
-				cases := tables[f.name]
+				// Every special value, within the bound, alone and in
+				// vector-sized rows (tails and full vectors).
+				for _, n := range []int{1, 7, 8, 16, 17, 33, 64, 100} {
+					src := make([]float32, n)
+					for i := range src {
+						src[i] = kerneltest.Specials[i%len(kerneltest.Specials)]
+					}
+					got := make([]float32, n)
+					f.Unary(got, src)
+					checkUnaryResult(t, f, fmt.Sprintf("specials n=%d", n), got, src)
+				}
+				cases := f.specials
+				if len(cases) == 0 {
+					return
+				}
 				// Each case alone, and all together at every position of a
 				// vector-sized row (so tails and full vectors are both tried).
 				for _, c := range cases {
 					got := make([]float32, 1)
-					f.kernel(got, []float32{c.x})
+					f.Unary(got, []float32{c.x})
 					require.Equal(t, math.Float32bits(c.want), math.Float32bits(got[0]),
-						"%s(%g) = %g, want %g", f.name, c.x, got[0], c.want)
+						"%s(%g) = %g, want %g", f.Name, c.x, got[0], c.want)
 				}
 				for _, n := range []int{7, 8, 16, 17, 33, 64, 100} {
 					src := make([]float32, n)
@@ -218,17 +272,17 @@ func TestUnarySpecials(t *testing.T) {
 						c := cases[i%len(cases)]
 						src[i], want[i] = c.x, c.want
 					}
-					src[n/2] = nan
-					want[n/2] = nan
+					src[n/2] = nan32
+					want[n/2] = nan32
 					got := make([]float32, n)
-					f.kernel(got, src)
+					f.Unary(got, src)
 					for i := range got {
 						if want[i] != want[i] {
-							require.True(t, got[i] != got[i], "%s(NaN) = %g at %d", f.name, got[i], i)
+							require.True(t, got[i] != got[i], "%s(NaN) = %g at %d", f.Name, got[i], i)
 							continue
 						}
 						require.Equal(t, math.Float32bits(want[i]), math.Float32bits(got[i]),
-							"%s(%g) = %g, want %g (n=%d, i=%d)", f.name, src[i], got[i], want[i], n, i)
+							"%s(%g) = %g, want %g (n=%d, i=%d)", f.Name, src[i], got[i], want[i], n, i)
 					}
 				}
 			})
@@ -262,25 +316,25 @@ func TestTanhOdd(t *testing.T) {
 }
 
 func TestUnaryPanics(t *testing.T) {
-	for _, f := range unaryFns {
-		require.PanicsWithValue(t, "kernel."+f.name+": len(src)=5 != len(dst)=7", func() {
-			f.kernel(make([]float32, 7), make([]float32, 5))
+	for _, f := range unaryFns() {
+		require.PanicsWithValue(t, "kernel."+f.Name+": len(src)=5 != len(dst)=7", func() {
+			f.Unary(make([]float32, 7), make([]float32, 5))
 		})
 		buf := make([]float32, 10)
-		require.PanicsWithValue(t, "kernel."+f.name+": dst overlaps src", func() {
-			f.kernel(buf[1:6], buf[0:5])
+		require.PanicsWithValue(t, "kernel."+f.Name+": dst overlaps src", func() {
+			f.Unary(buf[1:6], buf[0:5])
 		})
-		f.kernel(buf, buf) // in place is allowed
-		f.kernel(nil, nil)
+		f.Unary(buf, buf) // in place is allowed
+		f.Unary(nil, nil)
 	}
 }
 
 func TestUnaryAllocs(t *testing.T) {
 	src := make([]float32, 1000)
 	dst := make([]float32, 1000)
-	for _, f := range unaryFns {
+	for _, f := range unaryFns() {
 		kerneltest.ForEachLevel(t, func(t *testing.T, l kernel.Level) {
-			require.Zero(t, testing.AllocsPerRun(100, func() { f.kernel(dst, src) }), f.name)
+			require.Zero(t, testing.AllocsPerRun(100, func() { f.Unary(dst, src) }), f.Name)
 		})
 	}
 }
@@ -304,13 +358,13 @@ func TestUnaryLevelsAgree(t *testing.T) {
 	for i := range src {
 		src[i] = math.Float32frombits(r.Uint32())
 	}
-	for _, f := range unaryFns {
+	for _, f := range unaryFns() {
 		var base []float32
 		for _, l := range levels {
 			restore, err := kernel.SetLevel(l)
 			require.NoError(t, err)
 			got := make([]float32, n)
-			f.kernel(got, src)
+			f.Unary(got, src)
 			restore()
 			if base == nil {
 				base = got
@@ -321,7 +375,7 @@ func TestUnaryLevelsAgree(t *testing.T) {
 				if got[i] != got[i] && base[i] != base[i] {
 					continue
 				}
-				require.LessOrEqual(t, d*d, int64(1), "%s(%g) at %s: %g vs generic %g", f.name, src[i], l, got[i], base[i])
+				require.LessOrEqual(t, d*d, int64(1), "%s(%g) at %s: %g vs generic %g", f.Name, src[i], l, got[i], base[i])
 			}
 		}
 	}
@@ -331,16 +385,30 @@ func fuzzUnary(f *testing.F, fn unaryFn) {
 	f.Add([]byte{0, 0, 0x80, 0x3f, 0, 0, 0x80, 0xbf})
 	f.Add([]byte{0xbc, 0x03, 0x8e, 0x42, 0x55, 0x55, 0xd0, 0xc2})
 	f.Add(make([]byte, 4*67))
-	f.Fuzz(func(t *testing.T, raw []byte) {
-		src := kerneltest.FloatsFromBytes(raw)
-		dst := make([]float32, len(src))
-		kerneltest.ForEachLevel(t, func(t *testing.T, l kernel.Level) {
-			fn.kernel(dst, src)
-			checkUnaryResult(t, fn, "fuzz", dst, src)
-		})
+	f.Fuzz(func(t *testing.T, raw []byte) { fuzzUnaryInput(t, fn, raw) })
+}
+
+// fuzzUnaryInput checks fn on the float32 values of raw at every level.
+func fuzzUnaryInput(t *testing.T, fn unaryFn, raw []byte) {
+	src := kerneltest.FloatsFromBytes(raw)
+	dst := make([]float32, len(src))
+	kerneltest.ForEachLevel(t, func(t *testing.T, l kernel.Level) {
+		fn.Unary(dst, src)
+		checkUnaryResult(t, fn, "fuzz", dst, src)
 	})
 }
 
-func FuzzExp(f *testing.F)     { fuzzUnary(f, unaryFns[0]) }
-func FuzzTanh(f *testing.F)    { fuzzUnary(f, unaryFns[1]) }
-func FuzzSigmoid(f *testing.F) { fuzzUnary(f, unaryFns[2]) }
+// FuzzActivation fuzzes every activation row of the table, the first
+// byte choosing the row, so that a new row is fuzzed without a target of
+// its own.
+func FuzzActivation(f *testing.F) {
+	fns := unaryFns()
+	for i := range fns {
+		f.Add(uint8(i), []byte{0, 0, 0x80, 0x3f, 0, 0, 0x80, 0xbf})
+	}
+	f.Fuzz(func(t *testing.T, which uint8, raw []byte) { fuzzUnaryInput(t, fns[int(which)%len(fns)], raw) })
+}
+
+func FuzzExp(f *testing.F)     { fuzzUnary(f, unaryFnOf(f, "Exp")) }
+func FuzzTanh(f *testing.F)    { fuzzUnary(f, unaryFnOf(f, "Tanh")) }
+func FuzzSigmoid(f *testing.F) { fuzzUnary(f, unaryFnOf(f, "Sigmoid")) }

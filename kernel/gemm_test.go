@@ -12,6 +12,22 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// The gemm family's suite: the table's ClassGemm row (Gemm), held to its
+// Reduction contract with the bound of gemmBound, which counts the
+// roundings of the k-blocked sum.
+
+// gemm is the table's Gemm row; the suite calls it through the table.
+var gemm = gemmRow().Gemm
+
+// gemmRow returns the gemm family's one row.
+func gemmRow() kernel.Spec {
+	rows := specsWhere(func(s kernel.Spec) bool { return s.Class == kernel.ClassGemm })
+	if len(rows) != 1 || rows[0].Contract.Kind != kernel.Reduction {
+		panic(fmt.Sprintf("the gemm suite tests one ClassGemm row with a Reduction contract; the table has %d", len(rows)))
+	}
+	return rows[0]
+}
+
 // gemmMinKC is the smallest k block the Gemm driver uses (blockFor clamps
 // kc to at least 64); tests that shrink the blocks pass their own.
 const gemmMinKC = 64
@@ -88,7 +104,7 @@ func checkGemm(t *testing.T, what string, tA, tB kernel.Transpose, alpha float32
 	want := make([]float64, m*n)
 	abs := make([]float64, m*n)
 	ref.Gemm(bool(tA), bool(tB), m, n, k, alpha, a.Data, a.Stride, b.Data, b.Stride, beta, c0, c.Stride, want, abs)
-	kernel.Gemm(tA, tB, alpha, a, b, beta, c)
+	gemm(tA, tB, alpha, a, b, beta, c)
 	for i := 0; i < m; i++ {
 		for j := 0; j < n; j++ {
 			got := c.Data[i*c.Stride+j]
@@ -99,8 +115,8 @@ func checkGemm(t *testing.T, what string, tA, tB kernel.Transpose, alpha float32
 			}
 		}
 	}
-	require.True(t, slices.Equal(bitsOf(ac), bitsOf(a.Data)), "%s: Gemm changed a", what)
-	require.True(t, slices.Equal(bitsOf(bc), bitsOf(b.Data)), "%s: Gemm changed b", what)
+	require.True(t, slices.Equal(bits(ac), bits(a.Data)), "%s: Gemm changed a", what)
+	require.True(t, slices.Equal(bits(bc), bits(b.Data)), "%s: Gemm changed b", what)
 }
 
 // gemmClose reports whether got is within gemmBound of want. Where the
@@ -120,14 +136,6 @@ func gemmClose(got float32, want, abs float64, alpha float32, k, kc int) bool {
 		return abs > math.MaxFloat32/2 || unscaled > math.MaxFloat32/2
 	}
 	return math.Abs(float64(got)-want) <= gemmBound(k, kc, abs, alpha)
-}
-
-func bitsOf(x []float32) []uint32 {
-	b := make([]uint32, len(x))
-	for i, v := range x {
-		b[i] = math.Float32bits(v)
-	}
-	return b
 }
 
 var transposes = []kernel.Transpose{kernel.NoTrans, kernel.Trans}
@@ -209,24 +217,24 @@ func TestGemmLarge(t *testing.T) {
 func TestGemmPanics(t *testing.T) {
 	m := func(r, c int) kernel.Matrix { return kernel.NewMatrix(r, c) }
 	require.PanicsWithValue(t, "kernel.Gemm: op(a) is 2×3 (a 2×3 NoTrans), op(b) is 4×5 (b 4×5 NoTrans), c is 2×5: want op(a) m×k, op(b) k×n, c m×n", func() {
-		kernel.Gemm(kernel.NoTrans, kernel.NoTrans, 1, m(2, 3), m(4, 5), 0, m(2, 5))
+		gemm(kernel.NoTrans, kernel.NoTrans, 1, m(2, 3), m(4, 5), 0, m(2, 5))
 	})
 	require.PanicsWithValue(t, "kernel.Gemm: op(a) is 3×2 (a 2×3 Trans), op(b) is 2×4 (b 4×2 Trans), c is 3×5: want op(a) m×k, op(b) k×n, c m×n", func() {
-		kernel.Gemm(kernel.Trans, kernel.Trans, 1, m(2, 3), m(4, 2), 0, m(3, 5))
+		gemm(kernel.Trans, kernel.Trans, 1, m(2, 3), m(4, 2), 0, m(3, 5))
 	})
 	big := kernel.NewMatrix(8, 8)
 	require.PanicsWithValue(t, "kernel.Gemm: c overlaps a", func() {
-		kernel.Gemm(kernel.NoTrans, kernel.NoTrans, 1, big.Slice(0, 4, 0, 4), m(4, 4), 0, big.Slice(2, 6, 2, 6))
+		gemm(kernel.NoTrans, kernel.NoTrans, 1, big.Slice(0, 4, 0, 4), m(4, 4), 0, big.Slice(2, 6, 2, 6))
 	})
 	require.PanicsWithValue(t, "kernel.Gemm: c overlaps b", func() {
-		kernel.Gemm(kernel.NoTrans, kernel.NoTrans, 1, m(4, 4), big.Slice(0, 4, 0, 4), 0, big.Slice(3, 7, 3, 7))
+		gemm(kernel.NoTrans, kernel.NoTrans, 1, m(4, 4), big.Slice(0, 4, 0, 4), 0, big.Slice(3, 7, 3, 7))
 	})
 	require.PanicsWithValue(t, "kernel.Gemm: malformed matrix b: 2×2 stride 1 len(data)=4", func() {
-		kernel.Gemm(kernel.NoTrans, kernel.NoTrans, 1, m(2, 2), kernel.Matrix{Rows: 2, Cols: 2, Stride: 1, Data: make([]float32, 4)}, 0, m(2, 2))
+		gemm(kernel.NoTrans, kernel.NoTrans, 1, m(2, 2), kernel.Matrix{Rows: 2, Cols: 2, Stride: 1, Data: make([]float32, 4)}, 0, m(2, 2))
 	})
 	// Interleaved views of one matrix share no element: not an overlap.
 	require.NotPanics(t, func() {
-		kernel.Gemm(kernel.NoTrans, kernel.NoTrans, 1, big.Slice(0, 8, 0, 4), m(4, 4), 0, big.Slice(0, 8, 4, 8))
+		gemm(kernel.NoTrans, kernel.NoTrans, 1, big.Slice(0, 8, 0, 4), m(4, 4), 0, big.Slice(0, 8, 4, 8))
 	})
 	// The same for a single row of c inside b's span (the Gemv fast path
 	// must not take it), for both op(b).
@@ -246,7 +254,7 @@ func TestGemmPanics(t *testing.T) {
 				want[j] += a.At(0, p) * bv
 			}
 		}
-		require.NotPanics(t, func() { kernel.Gemm(kernel.NoTrans, tB, 1, a, b, 0, c) })
+		require.NotPanics(t, func() { gemm(kernel.NoTrans, tB, 1, a, b, 0, c) })
 		require.Equal(t, want[:], c.Row(0), "%v", tB)
 	}
 }
@@ -280,8 +288,8 @@ func TestGemmAllocs(t *testing.T) {
 	kerneltest.ForEachLevel(t, func(t *testing.T, l kernel.Level) {
 		for _, th := range []int{1, 2} {
 			kernel.SetThreads(th)
-			require.Zero(t, testing.AllocsPerRun(5, func() { kernel.Gemm(kernel.NoTrans, kernel.Trans, 1, a, b, 0, c) }), "threads=%d", th)
-			require.Zero(t, testing.AllocsPerRun(20, func() { kernel.Gemm(kernel.Trans, kernel.NoTrans, 1, s, s, 1, sc) }))
+			require.Zero(t, testing.AllocsPerRun(5, func() { gemm(kernel.NoTrans, kernel.Trans, 1, a, b, 0, c) }), "threads=%d", th)
+			require.Zero(t, testing.AllocsPerRun(20, func() { gemm(kernel.Trans, kernel.NoTrans, 1, s, s, 1, sc) }))
 		}
 	})
 }
@@ -373,7 +381,7 @@ func TestGemmShapes(t *testing.T) {
 							copy(row, c0.Row(i)[:n])
 						}
 					}
-					kernel.Gemm(tA, tB, alpha, a, b, beta, c)
+					gemm(tA, tB, alpha, a, b, beta, c)
 					for i := 0; i < m; i++ {
 						for j := 0; j < n; j++ {
 							want := float64(alpha) * sum[i*n+j]
@@ -507,7 +515,7 @@ func TestGemmSpecials(t *testing.T) {
 			// beta = ±0: NaN in c is ignored.
 			for _, beta := range []float32{0, float32(math.Copysign(0, -1))} {
 				fillC(nan)
-				kernel.Gemm(kernel.NoTrans, kernel.NoTrans, 2, a, b, beta, c)
+				gemm(kernel.NoTrans, kernel.NoTrans, 2, a, b, beta, c)
 				for _, v := range c.Data {
 					require.Equal(t, float32(2*k), v)
 				}
@@ -515,16 +523,16 @@ func TestGemmSpecials(t *testing.T) {
 			// alpha = 0: a and b are not read (NaN there does not matter).
 			a.Data[0] = nan
 			fillC(3)
-			kernel.Gemm(kernel.NoTrans, kernel.NoTrans, 0, a, b, 0.5, c)
+			gemm(kernel.NoTrans, kernel.NoTrans, 0, a, b, 0.5, c)
 			for _, v := range c.Data {
 				require.Equal(t, float32(1.5), v)
 			}
-			kernel.Gemm(kernel.NoTrans, kernel.NoTrans, 0, a, b, 0, c)
+			gemm(kernel.NoTrans, kernel.NoTrans, 0, a, b, 0, c)
 			for _, v := range c.Data {
 				require.Equal(t, float32(0), v)
 			}
 			// NaN in a[0,0] makes row 0 of c NaN and leaves the others finite.
-			kernel.Gemm(kernel.NoTrans, kernel.NoTrans, 1, a, b, 0, c)
+			gemm(kernel.NoTrans, kernel.NoTrans, 1, a, b, 0, c)
 			for i := 0; i < m; i++ {
 				for j := 0; j < n; j++ {
 					require.Equal(t, i == 0, math.IsNaN(float64(c.At(i, j))), "c[%d,%d]=%v", i, j, c.At(i, j))
@@ -532,23 +540,23 @@ func TestGemmSpecials(t *testing.T) {
 			}
 			// +Inf in a gives +Inf; with a zero in b's matching row, NaN.
 			a.Data[0] = inf
-			kernel.Gemm(kernel.NoTrans, kernel.NoTrans, 1, a, b, 0, c)
+			gemm(kernel.NoTrans, kernel.NoTrans, 1, a, b, 0, c)
 			require.Equal(t, inf, c.At(0, n-1))
 			b.Set(0, n-1, 0)
-			kernel.Gemm(kernel.NoTrans, kernel.NoTrans, 1, a, b, 0, c)
+			gemm(kernel.NoTrans, kernel.NoTrans, 1, a, b, 0, c)
 			require.True(t, math.IsNaN(float64(c.At(0, n-1))))
 			// NaN in c with beta ≠ 0 propagates.
 			a.Data[0] = 1
 			fillC(nan)
-			kernel.Gemm(kernel.NoTrans, kernel.NoTrans, 1, a, b, 1, c)
+			gemm(kernel.NoTrans, kernel.NoTrans, 1, a, b, 1, c)
 			require.True(t, math.IsNaN(float64(c.At(m-1, 0))))
 		}
 		// k = 0: c = beta·c.
 		c := kernel.MatrixFrom(2, 2, []float32{1, 2, 3, 4})
-		kernel.Gemm(kernel.NoTrans, kernel.NoTrans, 1, kernel.NewMatrix(2, 0), kernel.NewMatrix(0, 2), 2, c)
+		gemm(kernel.NoTrans, kernel.NoTrans, 1, kernel.NewMatrix(2, 0), kernel.NewMatrix(0, 2), 2, c)
 		require.Equal(t, []float32{2, 4, 6, 8}, c.Data)
 		// Empty c: nothing to do.
-		kernel.Gemm(kernel.NoTrans, kernel.NoTrans, 1, kernel.NewMatrix(0, 3), kernel.NewMatrix(3, 2), 0, kernel.NewMatrix(0, 2))
+		gemm(kernel.NoTrans, kernel.NoTrans, 1, kernel.NewMatrix(0, 3), kernel.NewMatrix(3, 2), 0, kernel.NewMatrix(0, 2))
 	})
 }
 
@@ -614,7 +622,7 @@ func TestGemmConcurrent(t *testing.T) {
 		go func() {
 			c := kernel.NewMatrix(m, n)
 			for range rounds {
-				kernel.Gemm(kernel.NoTrans, kernel.NoTrans, 1, a, b, 0, c)
+				gemm(kernel.NoTrans, kernel.NoTrans, 1, a, b, 0, c)
 				for i, v := range c.Data {
 					if d := math.Abs(float64(v) - want[i]); !(d <= gemmBound(k, gemmMinKC, abs[i], 1)) {
 						errs <- fmt.Sprintf("c[%d]=%v want %v", i, v, want[i])

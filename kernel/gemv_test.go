@@ -9,42 +9,57 @@ import (
 
 	"github.com/simdcore/simdcore/internal/kerneltest"
 	"github.com/simdcore/simdcore/kernel"
-	"github.com/simdcore/simdcore/kernel/ref"
 	"github.com/stretchr/testify/require"
 )
 
-// gemvOp is one of the three matrix-vector kernels.
-type gemvOp int
+// The gemv family's suite: the table's ClassGemv rows (Gemv, GemvAdd,
+// GemvT), held to their Reduction contract: each output element within
+// kerneltest.ReductionBound of the float64 reference, for the number of
+// terms it sums.
 
-const (
-	opGemv gemvOp = iota
-	opGemvAdd
-	opGemvT
-)
+// isGemvFamily reports whether s belongs to the gemv family.
+func isGemvFamily(s kernel.Spec) bool {
+	return s.Class == kernel.ClassGemv && s.Contract.Kind == kernel.Reduction
+}
 
-var gemvOps = []gemvOp{opGemv, opGemvAdd, opGemvT}
+// gemvShape says what a gemv-family kernel computes, beyond its
+// signature: dst = a·x, dst += a·x (accumulate) or dst = aᵀ·x (transposed).
+type gemvShape struct{ transposed, accumulate bool }
 
-func (op gemvOp) String() string { return [...]string{"Gemv", "GemvAdd", "GemvT"}[op] }
+// gemvShapes maps each gemv-family row to its shape.
+var gemvShapes = map[string]gemvShape{
+	"Gemv":    {},
+	"GemvAdd": {accumulate: true},
+	"GemvT":   {transposed: true},
+}
+
+// gemvOp is one gemv-family row under test.
+type gemvOp struct {
+	kernel.Spec
+	gemvShape
+}
+
+// gemvOps returns the gemv-family rows of the table.
+func gemvOps() []gemvOp {
+	var out []gemvOp
+	for _, s := range specsWhere(isGemvFamily) {
+		out = append(out, gemvOp{s, gemvShapes[s.Name]})
+	}
+	return out
+}
+
+func (op gemvOp) String() string { return op.Name }
 
 // lens returns len(x) and len(dst) for op on a rows×cols matrix.
 func (op gemvOp) lens(rows, cols int) (nx, ndst int) {
-	if op == opGemvT {
+	if op.transposed {
 		return rows, cols
 	}
 	return cols, rows
 }
 
 // run calls the kernel.
-func (op gemvOp) run(dst []float32, a kernel.Matrix, x []float32) {
-	switch op {
-	case opGemv:
-		kernel.Gemv(dst, a, x)
-	case opGemvAdd:
-		kernel.GemvAdd(dst, a, x)
-	case opGemvT:
-		kernel.GemvT(dst, a, x)
-	}
-}
+func (op gemvOp) run(dst []float32, a kernel.Matrix, x []float32) { op.Gemv(dst, a, x) }
 
 var guardNaN = math.Float32frombits(kerneltest.GuardNaN)
 
@@ -77,31 +92,21 @@ func sameBits(a, b []float32) bool {
 	return slices.EqualFunc(a, b, func(p, q float32) bool { return math.Float32bits(p) == math.Float32bits(q) })
 }
 
-// checkGemvElem compares one output element with the float64 reference
-// want, whose terms' magnitudes sum to abs, under the reduction bound for
-// n terms. finiteAbs is the magnitude sum of the finite terms alone.
+// checkGemvElem holds one output element to the Reduction contract
+// (withinReduction) against the float64 reference want, whose terms'
+// magnitudes sum to abs, for n terms. finiteAbs is the magnitude sum of
+// the finite terms alone: where it exceeds MaxFloat32 the finite terms
+// can overflow a float32 partial sum to the opposite infinity, which then
+// meets the infinite term, so NaN is a legitimate answer for some
+// summation order.
 func checkGemvElem(t testing.TB, what string, i int, got float32, want, abs, finiteAbs float64, n int) {
 	t.Helper()
 	if math.IsInf(want, 0) && got != got && finiteAbs > math.MaxFloat32 {
-		// The finite terms can overflow a float32 partial sum to the
-		// opposite infinity, which then meets the infinite term: NaN is
-		// a legitimate answer for some summation order.
 		return
 	}
-	if math.IsNaN(want) || math.IsInf(want, 0) {
-		if !(math.IsNaN(want) && got != got) && float64(got) != want {
-			t.Fatalf("%s: dst[%d]=%v want %v", what, i, got, want)
-		}
-		return
-	}
-	if abs > math.MaxFloat32 && (got != got || math.IsInf(float64(got), 0)) {
-		// Partial sums may overflow float32 where the exact total does
-		// not (see checkDot).
-		return
-	}
-	bound := kerneltest.ReductionBound(n, abs)
-	if d := math.Abs(float64(got) - want); d > bound || got != got {
-		t.Fatalf("%s: dst[%d]=%v want %v (|err| %g > bound %g)", what, i, got, want, d, bound)
+	if !withinReduction(got, want, abs, n) {
+		t.Fatalf("%s: dst[%d]=%v want %v (|err| %g, bound %g)", what, i, got, want,
+			math.Abs(float64(got)-want), kerneltest.ReductionBound(n, abs))
 	}
 }
 
@@ -122,21 +127,20 @@ func checkGemvOp(t testing.TB, what string, op gemvOp, dst []float32, a kernel.M
 	want := make([]float64, len(dst))
 	abs := make([]float64, len(dst))
 	n := len(x)
-	switch op {
-	case opGemv, opGemvAdd:
-		if a.Cols > 0 {
-			ref.Gemv(want, abs, a.Rows, a.Stride, a.Data, x)
+	if op.transposed {
+		if a.Rows > 0 {
+			refOf[func(dst, abs []float64, stride int, a, x []float32)](t, op.Spec)(want, abs, a.Stride, a.Data, x)
 		}
-		if op == opGemvAdd {
+	} else {
+		if a.Cols > 0 {
+			refOf[func(dst, abs []float64, rows, stride int, a, x []float32)](t, op.Spec)(want, abs, a.Rows, a.Stride, a.Data, x)
+		}
+		if op.accumulate {
 			for i := range want {
 				want[i] += float64(dst0[i])
 				abs[i] += math.Abs(float64(dst0[i]))
 			}
 			n++
-		}
-	case opGemvT:
-		if a.Rows > 0 {
-			ref.GemvT(want, abs, a.Stride, a.Data, x)
 		}
 	}
 	label := what + " " + op.String()
@@ -148,7 +152,7 @@ func checkGemvOp(t testing.TB, what string, op gemvOp, dst []float32, a kernel.M
 				fin += math.Abs(p)
 			}
 		}
-		if op == opGemvT {
+		if op.transposed {
 			for k := range x {
 				term(float64(a.Data[k*a.Stride+i]) * float64(x[k]))
 			}
@@ -156,7 +160,7 @@ func checkGemvOp(t testing.TB, what string, op gemvOp, dst []float32, a kernel.M
 			for k := range x {
 				term(float64(a.Data[i*a.Stride+k]) * float64(x[k]))
 			}
-			if op == opGemvAdd {
+			if op.accumulate {
 				term(float64(dst0[i]))
 			}
 		}
@@ -172,10 +176,10 @@ func gemvStrides(cols int) []int {
 
 func TestGemv(t *testing.T) {
 	kerneltest.ForEachLevel(t, func(t *testing.T, l kernel.Level) {
-		for _, k := range []string{"Gemv", "GemvAdd", "GemvT"} {
-			im, ok := kernel.Current(k)
-			require.True(t, ok, k)
-			require.Equal(t, l, im.Level, "%s runs %s at level %v", k, im.Name, l)
+		for _, op := range gemvOps() {
+			im, ok := kernel.Current(op.Name)
+			require.True(t, ok, op.Name)
+			require.Equal(t, l, im.Level, "%s runs %s at level %v", op.Name, im.Name, l)
 		}
 		r := kerneltest.Rand(3)
 		for rows := 0; rows <= 67; rows++ {
@@ -193,7 +197,7 @@ func TestGemv(t *testing.T) {
 					off := (rows*7 + cols) % kerneltest.MaxOffset
 					bm := kerneltest.NewBanded(spanLen(rows, cols, stride), off)
 					a := fillMatrix(r, bm.S(), rows, cols, stride)
-					for _, op := range gemvOps {
+					for _, op := range gemvOps() {
 						nx, nd := op.lens(rows, cols)
 						bx := kerneltest.NewBanded(nx, (off+5)%kerneltest.MaxOffset)
 						bd := kerneltest.NewBanded(nd, (off+11)%kerneltest.MaxOffset)
@@ -234,7 +238,7 @@ func TestGemvLarge(t *testing.T) {
 			rows, cols, stride := sz[0], sz[1], sz[2]
 			bm := kerneltest.NewBanded(spanLen(rows, cols, stride), 3)
 			a := fillMatrix(r, bm.S(), rows, cols, stride)
-			for _, op := range gemvOps {
+			for _, op := range gemvOps() {
 				nx, nd := op.lens(rows, cols)
 				bx, bd := kerneltest.NewBanded(nx, 1), kerneltest.NewBanded(nd, 2)
 				x, dst := bx.S(), bd.S()
@@ -252,7 +256,9 @@ func TestGemvLarge(t *testing.T) {
 
 // TestGemvGuardedMemory puts the matrix data, x and dst each right before
 // (and, separately, right after) an unmapped page, so any read or write
-// past their ends faults.
+// past their ends faults. Over a grid of shapes with padded strides the
+// three are all end-guarded or all start-guarded; over a few dense
+// shapes, each is end- or start-guarded independently, all eight ways.
 func TestGemvGuardedMemory(t *testing.T) {
 	rowsList := []int{1, 2, 3, 7, 8, 9, 15, 16, 17, 25}
 	colsList := make([]int, 0, 72)
@@ -263,29 +269,94 @@ func TestGemvGuardedMemory(t *testing.T) {
 		rowsList = []int{1, 3, 8, 9, 17}
 		colsList = []int{0, 1, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 47, 48, 63, 64, 65, 67}
 	}
+	type shape struct {
+		rows, cols, stride int
+		mixed              bool // all eight combinations
+	}
+	var shapes []shape
+	for _, rows := range rowsList {
+		for _, cols := range colsList {
+			shapes = append(shapes, shape{rows, cols, cols + rows%3, false})
+		}
+	}
+	for _, sh := range [][2]int{{1, 1}, {3, 5}, {4, 7}, {5, 9}, {7, 15}, {9, 17}, {6, 33}, {13, 3}} {
+		shapes = append(shapes, shape{sh[0], sh[1], sh[1], true})
+	}
 	kerneltest.ForEachLevel(t, func(t *testing.T, l kernel.Level) {
 		r := kerneltest.Rand(5)
-		for _, rows := range rowsList {
-			for _, cols := range colsList {
-				stride := cols + rows%3
-				aEnd, aStart := kerneltest.Guarded(t, spanLen(rows, cols, stride))
-				ae := fillMatrix(r, aEnd, rows, cols, stride)
-				as := kernel.Matrix{Rows: rows, Cols: cols, Stride: stride, Data: aStart}
-				copy(aStart, aEnd)
-				for _, op := range gemvOps {
-					nx, nd := op.lens(rows, cols)
-					xe, xs := kerneltest.Guarded(t, nx)
-					de, ds := kerneltest.Guarded(t, nd)
-					kerneltest.Fill(r, xe, -1, 1)
-					copy(xs, xe)
-					kerneltest.Fill(r, de, -1, 1)
-					copy(ds, de)
-					what := fmt.Sprintf("%d×%d stride %d", rows, cols, stride)
-					kerneltest.NoFault(t, what, func() {
-						checkGemvOp(t, what+" end-guarded", op, de, ae, xe)
-						checkGemvOp(t, what+" start-guarded", op, ds, as, xs)
-					})
+		for _, sh := range shapes {
+			rows, cols, stride := sh.rows, sh.cols, sh.stride
+			aEnd, aStart := kerneltest.Guarded(t, spanLen(rows, cols, stride))
+			ae := fillMatrix(r, aEnd, rows, cols, stride)
+			as := kernel.Matrix{Rows: rows, Cols: cols, Stride: stride, Data: aStart}
+			copy(aStart, aEnd)
+			for _, op := range gemvOps() {
+				nx, nd := op.lens(rows, cols)
+				xe, xs := kerneltest.Guarded(t, nx)
+				de, ds := kerneltest.Guarded(t, nd)
+				kerneltest.Fill(r, xe, -1, 1)
+				copy(xs, xe)
+				kerneltest.Fill(r, de, -1, 1)
+				copy(ds, de)
+				what := fmt.Sprintf("%d×%d stride %d", rows, cols, stride)
+				kerneltest.NoFault(t, what, func() {
+					checkGemvOp(t, what+" end-guarded", op, de, ae, xe)
+					checkGemvOp(t, what+" start-guarded", op, ds, as, xs)
+					if !sh.mixed {
+						return
+					}
+					for _, a := range []kernel.Matrix{ae, as} {
+						for _, x := range [][]float32{xe, xs} {
+							for _, dst := range [][]float32{de, ds} {
+								checkGemvOp(t, what+" mixed", op, dst, a, x)
+							}
+						}
+					}
+				})
+			}
+		}
+	})
+}
+
+// TestGemvShapes runs every gemv-family kernel over all shapes up to
+// 13×37 (every row-block and column-tail combination of the 4-row,
+// 8/16-column SIMD kernels) and a few larger ones, dense and with 3
+// elements of NaN padding per row, with NaN guard bands around the matrix,
+// x and dst. Each kernel starts from the previous one's dst (GemvAdd
+// accumulates onto Gemv's result).
+func TestGemvShapes(t *testing.T) {
+	var shapes [][2]int
+	for m := 0; m <= 13; m++ {
+		for n := 0; n <= 37; n++ {
+			shapes = append(shapes, [2]int{m, n})
+		}
+	}
+	shapes = append(shapes, [2]int{64, 64}, [2]int{33, 129}, [2]int{130, 17}, [2]int{7, 1000})
+	kerneltest.ForEachLevel(t, func(t *testing.T, l kernel.Level) {
+		r := kerneltest.Rand(21)
+		for _, sh := range shapes {
+			m, n := sh[0], sh[1]
+			for _, pad := range []int{0, 3} {
+				stride := n + pad
+				bm := kerneltest.NewBanded(spanLen(m, n, stride), (m*3+n)%kerneltest.MaxOffset)
+				a := fillMatrix(r, bm.S(), m, n, stride)
+				what := fmt.Sprintf("%d×%d stride %d", m, n, stride)
+				dsts := map[bool]*kerneltest.Banded{
+					false: kerneltest.NewBanded(m, n%kerneltest.MaxOffset),
+					true:  kerneltest.NewBanded(n, m%kerneltest.MaxOffset),
 				}
+				kerneltest.Fill(r, dsts[false].S(), -1, 1)
+				kerneltest.Fill(r, dsts[true].S(), -1, 1) // GemvT overwrites, not adds
+				for _, op := range gemvOps() {
+					nx, _ := op.lens(m, n)
+					bx := kerneltest.NewBanded(nx, (m+n)%kerneltest.MaxOffset)
+					kerneltest.Fill(r, bx.S(), -1, 1)
+					bd := dsts[op.transposed]
+					checkGemvOp(t, what, op, bd.S(), a, bx.S())
+					bx.Check(t, what+" "+op.Name+" x")
+					bd.Check(t, what+" "+op.Name+" dst")
+				}
+				bm.Check(t, what+" a")
 			}
 		}
 	})
@@ -454,13 +525,13 @@ func TestGemvPanics(t *testing.T) {
 func TestGemvAllocs(t *testing.T) {
 	r := kerneltest.Rand(6)
 	a := fillMatrix(r, make([]float32, 100*130), 100, 129, 130)
-	x, xt := make([]float32, 129), make([]float32, 100)
-	dst, dstT := make([]float32, 100), make([]float32, 129)
-	kerneltest.ForEachLevel(t, func(t *testing.T, l kernel.Level) {
-		require.Zero(t, testing.AllocsPerRun(100, func() { kernel.Gemv(dst, a, x) }))
-		require.Zero(t, testing.AllocsPerRun(100, func() { kernel.GemvAdd(dst, a, x) }))
-		require.Zero(t, testing.AllocsPerRun(100, func() { kernel.GemvT(dstT, a, xt) }))
-	})
+	for _, op := range gemvOps() {
+		nx, nd := op.lens(100, 129)
+		x, dst := make([]float32, nx), make([]float32, nd)
+		kerneltest.ForEachLevel(t, func(t *testing.T, l kernel.Level) {
+			require.Zero(t, testing.AllocsPerRun(100, func() { op.run(dst, a, x) }), op.Name)
+		})
+	}
 }
 
 // TestGemvDeterministic checks that each level's Gemv gives the same bits
@@ -515,9 +586,16 @@ func FuzzGemv(f *testing.F) {
 		x, xt := take(cols), take(rows)
 		dst0, dstT := take(rows), make([]float32, cols)
 		kerneltest.ForEachLevel(t, func(t *testing.T, l kernel.Level) {
-			checkGemvOp(t, "fuzz", opGemv, make([]float32, rows), a, x)
-			checkGemvOp(t, "fuzz", opGemvAdd, slices.Clone(dst0), a, x)
-			checkGemvOp(t, "fuzz", opGemvT, dstT, a, xt)
+			for _, op := range gemvOps() {
+				switch {
+				case op.transposed:
+					checkGemvOp(t, "fuzz", op, dstT, a, xt)
+				case op.accumulate:
+					checkGemvOp(t, "fuzz", op, slices.Clone(dst0), a, x)
+				default:
+					checkGemvOp(t, "fuzz", op, make([]float32, rows), a, x)
+				}
+			}
 		})
 	})
 }

@@ -3,6 +3,7 @@ package kernel_test
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"testing"
 
@@ -12,12 +13,63 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// The softmax family's suite: the table's rows with a RowSum contract
+// (Softmax, LogSoftmax, LogSumExp), each held to the bound its checker
+// below states, with the row's Contract.ULP as its ulp term.
+
+// isSoftmaxFamily reports whether s belongs to the softmax family.
+func isSoftmaxFamily(s kernel.Spec) bool { return s.Contract.Kind == kernel.RowSum }
+
+// rowSumCheck holds one softmax-family kernel's result to its bound:
+// row for a ClassRow kernel (dst = f(src)), reduce for a ClassReduce one.
+type rowSumCheck struct {
+	row    func(t *testing.T, ulp float64, what string, dst, src []float32)
+	reduce func(t *testing.T, ulp float64, what string, got float32, x []float32)
+}
+
+// rowSumChecks maps each softmax-family row to its check.
+var rowSumChecks = map[string]rowSumCheck{
+	"Softmax":    {row: checkSoftmax},
+	"LogSoftmax": {row: checkLogSoftmax},
+	"LogSumExp":  {reduce: checkLogSumExp},
+}
+
+// checkSoftmaxFamily runs every softmax-family row on x and checks it:
+// a row kernel out of place (src left alone) and in place (the same
+// bits); a reduction once.
+func checkSoftmaxFamily(t *testing.T, what string, x []float32) {
+	t.Helper()
+	for _, s := range specsWhere(isSoftmaxFamily) {
+		checkRowSum(t, s, what, x)
+	}
+}
+
+// checkRowSum runs one softmax-family row on x and checks it (see
+// checkSoftmaxFamily).
+func checkRowSum(t *testing.T, s kernel.Spec, what string, x []float32) {
+	t.Helper()
+	c, ok := rowSumChecks[s.Name]
+	require.True(t, ok, "%s: no softmax-family check", s.Name)
+	if s.Class == kernel.ClassReduce {
+		c.reduce(t, s.Contract.ULP, what, s.Reduce(x), x)
+		return
+	}
+	orig := slices.Clone(x)
+	got := make([]float32, len(x))
+	s.Unary(got, x)
+	c.row(t, s.Contract.ULP, what, got, x)
+	require.Equal(t, bits(orig), bits(x), "%s %s changed src", s.Name, what)
+	inPlace := slices.Clone(x)
+	s.Unary(inPlace, inPlace)
+	require.Equal(t, bits(got), bits(inPlace), "%s %s in place", s.Name, what)
+}
+
 // checkSoftmax compares Softmax(src) in dst with the float64 reference.
-// Bound (DESIGN §7): 2 ulp of each result, plus the relative error of
-// the float32 sum (n·eps) and of rounding src[i]−m (|src[i]−m|·eps, which
-// e^… turns into a relative error). The results must sum to 1 within
-// (n+2)·eps.
-func checkSoftmax(t *testing.T, what string, dst, src []float32) {
+// Bound: ulp units in the last place of each result, plus the relative
+// error of the float32 sum (n·eps) and of rounding src[i]−m
+// (|src[i]−m|·eps, which e^… turns into a relative error). The results
+// must sum to 1 within (n+2)·eps.
+func checkSoftmax(t *testing.T, ulp float64, what string, dst, src []float32) {
 	t.Helper()
 	want := make([]float64, len(src))
 	ref.Softmax(want, src)
@@ -31,7 +83,7 @@ func checkSoftmax(t *testing.T, what string, dst, src []float32) {
 				"%s: Softmax[%d] = %v, want %v (src %v)", what, i, g, w, src[i])
 			continue
 		}
-		bound := 2*kerneltest.ULPSize(w) + (n+2+math.Abs(float64(src[i])-m))*kerneltest.Eps*w
+		bound := ulp*kerneltest.ULPSize(w) + (n+2+math.Abs(float64(src[i])-m))*kerneltest.Eps*w
 		if d := math.Abs(g - w); d > bound {
 			t.Fatalf("%s: Softmax[%d] = %v, want %v (|err| %.3g > %.3g = %.2f ulp); src %v, max %v",
 				what, i, g, w, d, bound, d/kerneltest.ULPSize(w), src[i], m)
@@ -44,9 +96,10 @@ func checkSoftmax(t *testing.T, what string, dst, src []float32) {
 }
 
 // checkLogSoftmax compares LogSoftmax(src) in dst with the reference:
-// 2 ulp, plus the absolute errors of rounding src[i]−m and log Σ (eps
-// times each), and the relative error n·eps of the sum inside the log.
-func checkLogSoftmax(t *testing.T, what string, dst, src []float32) {
+// ulp units in the last place, plus the absolute errors of rounding
+// src[i]−m and log Σ (eps times each), and the relative error n·eps of
+// the sum inside the log.
+func checkLogSoftmax(t *testing.T, ulp float64, what string, dst, src []float32) {
 	t.Helper()
 	want := make([]float64, len(src))
 	ref.LogSoftmax(want, src)
@@ -67,7 +120,7 @@ func checkLogSoftmax(t *testing.T, what string, dst, src []float32) {
 			require.Equal(t, w32, g, "%s: LogSoftmax[%d] = %v, want %v (overflows float32)", what, i, g, w)
 			continue
 		}
-		bound := 2*kerneltest.ULPSize(w) + (n+2+2*math.Abs(float64(src[i])-m)+2*ls)*kerneltest.Eps
+		bound := ulp*kerneltest.ULPSize(w) + (n+2+2*math.Abs(float64(src[i])-m)+2*ls)*kerneltest.Eps
 		if d := math.Abs(g - w); d > bound {
 			t.Fatalf("%s: LogSoftmax[%d] = %v, want %v (|err| %.3g > %.3g); src %v, max %v",
 				what, i, g, w, d, bound, src[i], m)
@@ -75,16 +128,19 @@ func checkLogSoftmax(t *testing.T, what string, dst, src []float32) {
 	}
 }
 
-func checkLogSumExp(t *testing.T, what string, x []float32) {
+// checkLogSumExp compares LogSumExp(x), got, with the reference: ulp
+// units in the last place, plus the relative error (n+2)·eps of the sum
+// inside the log and the rounding of the maximum, eps·|m|.
+func checkLogSumExp(t *testing.T, ulp float64, what string, got32 float32, x []float32) {
 	t.Helper()
-	got := float64(kernel.LogSumExp(x))
+	got := float64(got32)
 	want := ref.LogSumExp(x)
 	if math.IsNaN(want) || math.IsInf(want, 0) {
 		require.True(t, got == want || want != want && got != got, "%s: LogSumExp = %v, want %v", what, got, want)
 		return
 	}
 	m := float64(ref.Max(x))
-	bound := kerneltest.ULPSize(want) + (float64(len(x))+2)*kerneltest.Eps + kerneltest.Eps*math.Abs(m)
+	bound := ulp*kerneltest.ULPSize(want) + (float64(len(x))+2)*kerneltest.Eps + kerneltest.Eps*math.Abs(m)
 	require.InDelta(t, want, got, bound, "%s: LogSumExp", what)
 }
 
@@ -102,68 +158,68 @@ func softmaxRow(r interface {
 	}
 }
 
+// forEachRowSum runs fn as a subtest for every softmax-family row of the
+// table at every level.
+func forEachRowSum(t *testing.T, fn func(t *testing.T, s kernel.Spec, l kernel.Level)) {
+	for _, s := range specsWhere(isSoftmaxFamily) {
+		t.Run(s.Name, func(t *testing.T) {
+			kerneltest.ForEachLevel(t, func(t *testing.T, l kernel.Level) { fn(t, s, l) })
+		})
+	}
+}
+
 func TestSoftmaxFamily(t *testing.T) {
-	kerneltest.ForEachLevel(t, func(t *testing.T, l kernel.Level) {
-		r := kerneltest.Rand(7)
-		for _, n := range kerneltest.Lengths() {
-			for off := 0; off < kerneltest.MaxOffset; off += 1 + 4*(n/64) {
-				bs, bd := kerneltest.NewBanded(n, off), kerneltest.NewBanded(n, (off*7)%kerneltest.MaxOffset)
-				src, dst := bs.S(), bd.S()
-				scale := []float32{1, 30, 300}[r.IntN(3)]
-				softmaxRow(r, src, scale, n%3 == 0)
-				srcCopy := slices.Clone(src)
-				what := fmt.Sprintf("n=%d off=%d scale=%g", n, off, scale)
-
-				kernel.Softmax(dst, src)
-				checkSoftmax(t, what, dst, src)
-				require.Equal(t, bits(srcCopy), bits(src))
-				kernel.LogSoftmax(dst, src)
-				checkLogSoftmax(t, what, dst, src)
-				require.Equal(t, bits(srcCopy), bits(src))
-				checkLogSumExp(t, what, src)
-
-				// In place gives the same bits.
-				want := slices.Clone(dst)
-				kernel.LogSoftmax(src, src)
-				require.Equal(t, bits(want), bits(src), "LogSoftmax in place, %s", what)
-				copy(src, srcCopy)
-				kernel.Softmax(dst, src)
-				kernel.Softmax(src, src)
-				require.Equal(t, bits(dst), bits(src), "Softmax in place, %s", what)
-				bs.Check(t, what)
-				bd.Check(t, what)
+	forEachRowSum(t, func(t *testing.T, s kernel.Spec, l kernel.Level) {
+		sweep(t, seedOf(s.Name, 7), 2, func(what string, r *rand.Rand, sl [][]float32) {
+			src, dst := sl[0], sl[1]
+			scale := []float32{1, 30, 300}[r.IntN(3)]
+			softmaxRow(r, src, scale, len(src)%3 == 0)
+			what = fmt.Sprintf("%s scale=%g", what, scale)
+			checkRowSum(t, s, what, src)
+			if s.Class != kernel.ClassRow {
+				return
 			}
-		}
+			// Into the banded dst, and in place in the banded src: the
+			// same bits as checkRowSum's out of place result.
+			srcCopy := slices.Clone(src)
+			s.Unary(dst, src)
+			require.Equal(t, bits(srcCopy), bits(src))
+			s.Unary(src, src)
+			require.Equal(t, bits(dst), bits(src), "%s in place, %s", s.Name, what)
+		})
 	})
 }
 
 func TestSoftmaxGuardPages(t *testing.T) {
-	kerneltest.ForEachLevel(t, func(t *testing.T, l kernel.Level) {
-		r := kerneltest.Rand(8)
-		for _, n := range kerneltest.Lengths() {
-			a, b := kerneltest.Guarded(t, n)
-			softmaxRow(r, a, 10, false)
-			copy(b, a)
-			what := fmt.Sprintf("n=%d", n)
-			want := make([]float32, n)
-			kerneltest.NoFault(t, what, func() {
-				kernel.Softmax(want, a)
-				checkLogSumExp(t, what, a)
-				checkLogSumExp(t, what, b)
-				kernel.Softmax(a, a)
-				kernel.Softmax(b, b)
-			})
-			require.Equal(t, bits(want), bits(a))
-			require.Equal(t, bits(want), bits(b))
-			copy(a, b) // b holds softmax; use it as logits again
-			kerneltest.NoFault(t, what, func() {
-				kernel.LogSoftmax(want, a)
-				kernel.LogSoftmax(a, a)
-				kernel.LogSoftmax(b, b)
-			})
-			require.Equal(t, bits(want), bits(a))
-			require.Equal(t, bits(want), bits(b))
-		}
+	forEachRowSum(t, func(t *testing.T, s kernel.Spec, l kernel.Level) {
+		fill := func(r *rand.Rand, x []float32) { softmaxRow(r, x, 10, false) }
+		guarded(t, seedOf(s.Name, 8), 2, fill, func(what string, r *rand.Rand, end, start [][]float32) {
+			a, b := end[0], start[0]
+			if s.Class == kernel.ClassReduce {
+				checkRowSum(t, s, what+" end-guarded", a)
+				checkRowSum(t, s, what+" start-guarded", b)
+				return
+			}
+			want := make([]float32, len(a))
+			s.Unary(want, a)
+			rowSumChecks[s.Name].row(t, s.Contract.ULP, what+" end-guarded", want, a)
+			s.Unary(end[1], b) // from the guard page before b to the one after end[1]
+			require.Equal(t, bits(want), bits(end[1]), "%s %s", s.Name, what)
+			s.Unary(start[1], a)
+			require.Equal(t, bits(want), bits(start[1]), "%s %s", s.Name, what)
+			s.Unary(a, a)
+			s.Unary(b, b)
+			require.Equal(t, bits(want), bits(a), "%s %s end-guarded in place", s.Name, what)
+			require.Equal(t, bits(want), bits(b), "%s %s start-guarded in place", s.Name, what)
+			// b now holds results; use them as inputs too (for Softmax,
+			// values in [0, 1]).
+			copy(a, b)
+			s.Unary(want, a)
+			s.Unary(a, a)
+			s.Unary(b, b)
+			require.Equal(t, bits(want), bits(a), "%s %s again, end-guarded", s.Name, what)
+			require.Equal(t, bits(want), bits(b), "%s %s again, start-guarded", s.Name, what)
+		})
 	})
 }
 
@@ -207,7 +263,7 @@ func TestSoftmaxSpecials(t *testing.T) {
 					require.Equal(t, 1/float32(n), v)
 				}
 			}
-			checkSoftmax(t, "equal", got, x)
+			checkSoftmax(t, mustSpec(t, "Softmax").Contract.ULP, "equal", got, x)
 			// NaN or +Inf anywhere: NaN row (LogSumExp: NaN, or +Inf).
 			for _, bad := range []float32{nan, inf} {
 				softmaxRow(kerneltest.Rand(9), x, 5, true)
@@ -240,29 +296,27 @@ func TestSoftmaxLongRow(t *testing.T) {
 	if testing.Short() {
 		sizes = sizes[:1]
 	}
-	kerneltest.ForEachLevel(t, func(t *testing.T, l kernel.Level) {
+	forEachRowSum(t, func(t *testing.T, s kernel.Spec, l kernel.Level) {
 		r := kerneltest.Rand(10)
 		for _, n := range sizes {
 			x := make([]float32, n)
 			softmaxRow(r, x, 8, true)
-			got := make([]float32, n)
-			what := fmt.Sprintf("n=%d", n)
-			kernel.Softmax(got, x)
-			checkSoftmax(t, what, got, x)
-			kernel.LogSoftmax(got, x)
-			checkLogSoftmax(t, what, got, x)
-			checkLogSumExp(t, what, x)
+			checkRowSum(t, s, fmt.Sprintf("n=%d", n), x)
 		}
 	})
 }
 
 func TestSoftmaxPanics(t *testing.T) {
-	for name, f := range map[string]func(dst, src []float32){"Softmax": kernel.Softmax, "LogSoftmax": kernel.LogSoftmax} {
-		require.PanicsWithValue(t, "kernel."+name+": len(src)=3 != len(dst)=4", func() {
+	for _, s := range specsWhere(isSoftmaxFamily) {
+		if s.Class != kernel.ClassRow {
+			continue // one slice: nothing to mismatch
+		}
+		f := s.Unary
+		require.PanicsWithValue(t, "kernel."+s.Name+": len(src)=3 != len(dst)=4", func() {
 			f(make([]float32, 4), make([]float32, 3))
 		})
 		buf := make([]float32, 10)
-		require.PanicsWithValue(t, "kernel."+name+": dst overlaps src", func() { f(buf[2:7], buf[0:5]) })
+		require.PanicsWithValue(t, "kernel."+s.Name+": dst overlaps src", func() { f(buf[2:7], buf[0:5]) })
 	}
 }
 
@@ -270,10 +324,12 @@ func TestSoftmaxAllocs(t *testing.T) {
 	x := make([]float32, 1000)
 	softmaxRow(kerneltest.Rand(11), x, 10, true)
 	dst := make([]float32, 1000)
-	kerneltest.ForEachLevel(t, func(t *testing.T, l kernel.Level) {
-		require.Zero(t, testing.AllocsPerRun(100, func() { kernel.Softmax(dst, x) }))
-		require.Zero(t, testing.AllocsPerRun(100, func() { kernel.LogSoftmax(dst, x) }))
-		require.Zero(t, testing.AllocsPerRun(100, func() { kernel.LogSumExp(x) }))
+	forEachRowSum(t, func(t *testing.T, s kernel.Spec, l kernel.Level) {
+		if s.Class == kernel.ClassReduce {
+			require.Zero(t, testing.AllocsPerRun(100, func() { s.Reduce(x) }))
+		} else {
+			require.Zero(t, testing.AllocsPerRun(100, func() { s.Unary(dst, x) }))
+		}
 	})
 }
 

@@ -3,35 +3,12 @@ package kernel_test
 import (
 	"fmt"
 	"math"
-	"slices"
 	"testing"
 
 	"github.com/simdcore/simdcore/internal/kerneltest"
 	"github.com/simdcore/simdcore/kernel"
 	"github.com/stretchr/testify/require"
 )
-
-// checkSoftmaxFamily checks Softmax, LogSoftmax and LogSumExp of x against
-// the reference, out of place and in place (same bits), and that src is
-// left alone out of place.
-func checkSoftmaxFamily(t *testing.T, what string, x []float32) {
-	t.Helper()
-	orig := slices.Clone(x)
-	got := make([]float32, len(x))
-	for _, f := range []struct {
-		name  string
-		fn    func(dst, src []float32)
-		check func(*testing.T, string, []float32, []float32)
-	}{{"Softmax", kernel.Softmax, checkSoftmax}, {"LogSoftmax", kernel.LogSoftmax, checkLogSoftmax}} {
-		f.fn(got, x)
-		f.check(t, what, got, x)
-		require.Equal(t, bits(orig), bits(x), "%s %s changed src", f.name, what)
-		inPlace := slices.Clone(x)
-		f.fn(inPlace, inPlace)
-		require.Equal(t, bits(got), bits(inPlace), "%s %s in place", f.name, what)
-	}
-	checkLogSumExp(t, what, x)
-}
 
 // TestSoftmaxTwoPassFallbacks drives the two-pass algorithm off its fast
 // path: an element far above the first 16 (so pass 1 stops) at every

@@ -1,7 +1,8 @@
 // Package kerneltest holds the test machinery shared by simdcore's kernel
 // tests: level sweeps, guard pages, NaN guard bands, ULP distances, and
-// the size and offset sweeps (lengths 0..300 and a few large ones, at
-// element offsets 0..15) that every kernel runs through.
+// the size and offset sweeps every kernel is run over (lengths 0..300 and
+// a few past the vector loops and the wrappers' chunks, at every element
+// offset within a 64-byte line).
 package kerneltest
 
 import (
@@ -125,13 +126,12 @@ func ULPSize(v float64) float64 {
 // Eps is float32's unit roundoff, 2^-24 (half the machine epsilon 2^-23).
 const Eps = 0x1p-24
 
-// ReductionBound is the error bound of the reduction kernels' contract
-// (docs/ARCHITECTURE.md, "The kernel contract") for a float32 reduction of n
-// terms whose magnitudes sum to absSum: (n+1)·eps·Σ|terms| for the n
-// roundings of the sum and the products, plus, since products and partial
-// sums may fall among the subnormals where rounding error is absolute
-// rather than relative, up to half a subnormal step (2^-150) for each of
-// the 2n+1 operations.
+// ReductionBound is the error bound of the Reduction contract, for a
+// float32 reduction (in any order) of n terms whose magnitudes sum to
+// absSum: (n+1)·eps·Σ|terms| for the n roundings of the sum and the
+// products, plus, since products and partial sums may fall among the
+// subnormals where rounding error is absolute rather than relative, up to
+// half a subnormal step (2^-150) for each of the 2n+1 operations.
 func ReductionBound(n int, absSum float64) float64 {
 	return float64(n+1)*Eps*absSum + float64(2*n+1)*0x1p-150
 }
