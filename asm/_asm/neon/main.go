@@ -12,9 +12,11 @@
 //	mul_neon_arm64.s             MulNEON
 //	dot_neon_arm64.s             DotNEON
 //	sum_neon_arm64.s             SumNEON
+//	gemv_neon_arm64.s            GemvNEON
+//	gemvt_neon_arm64.s           GemvTNEON
 //
-// The other NEON kernels (Axpy, Scale, Max, Argmax, Gemv, GemvT, Gemm)
-// are written by hand.
+// The other NEON kernels (Axpy, Scale, Max, Argmax, Gemm) are written by
+// hand.
 //
 // The activation kernels' constants are read from
 // kernel/activation_generic.go, so the NEON kernels evaluate the same
@@ -82,6 +84,7 @@ var outputs = []output{
 	elementwise(expShiftSumK), elementwise(sumExpShiftK), elementwise(shiftSubK),
 	activation("ExpScaledSumMaxNEON", expScaledSumMax),
 	binary(addK), binary(mulK), sum(dotK), sum(sumK),
+	matvec(gemvK), matvec(gemvTK),
 }
 
 func main() {
