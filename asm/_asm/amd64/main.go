@@ -66,6 +66,8 @@ var files = []file{
 	{"dot_avx512_amd64.s", func(g *gen) { g.reduction(dot, avx512) }},
 	{"sum_avx2_amd64.s", func(g *gen) { g.reduction(sum, avx2) }},
 	{"sum_avx512_amd64.s", func(g *gen) { g.reduction(sum, avx512) }},
+	{"max_avx2_amd64.s", func(g *gen) { g.max(avx2) }},
+	{"max_avx512_amd64.s", func(g *gen) { g.max(avx512) }},
 	{"index_avx2_amd64.s", func(g *gen) { g.index(avx2) }},
 	{"index_avx512_amd64.s", func(g *gen) { g.index(avx512) }},
 	{"gemv_avx2_amd64.s", func(g *gen) { g.matvec(gemv{}, avx2) }},
