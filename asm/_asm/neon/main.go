@@ -12,10 +12,11 @@
 //	mul_neon_arm64.s             MulNEON
 //	dot_neon_arm64.s             DotNEON
 //	sum_neon_arm64.s             SumNEON
+//	max_neon_arm64.s             MaxNEON
 //	gemv_neon_arm64.s            GemvNEON
 //	gemvt_neon_arm64.s           GemvTNEON
 //
-// The other NEON kernels (Axpy, Scale, Max, Argmax, Gemm) are written by
+// The other NEON kernels (Axpy, Scale, Argmax, Gemm) are written by
 // hand.
 //
 // The activation kernels' constants are read from
@@ -83,7 +84,7 @@ var outputs = []output{
 	elementwise(expK), elementwise(tanhK), elementwise(sigmoidK),
 	elementwise(expShiftSumK), elementwise(sumExpShiftK), elementwise(shiftSubK),
 	activation("ExpScaledSumMaxNEON", expScaledSumMax),
-	binary(addK), binary(mulK), sum(dotK), sum(sumK),
+	binary(addK), binary(mulK), sum(dotK), sum(sumK), sum(maxK),
 	matvec(gemvK), matvec(gemvTK),
 }
 
