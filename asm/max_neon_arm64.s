@@ -15,6 +15,8 @@ TEXT ·MaxNEON(SB), NOSPLIT, $0-28
 	MOVD x_base+0(FP), X_PTR
 	MOVD x_len+8(FP), N
 
+	// FMAX returns NaN when either operand is NaN, so a NaN anywhere in x
+	// reaches the result without a separate test: that is Max's NaN rule.
 	// Eight running maxima V16..V23, all -Inf (the max of nothing).
 	MOVW $0xff800000, R2 // -Inf
 	VDUP R2, V16.S4

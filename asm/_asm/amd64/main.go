@@ -1,6 +1,7 @@
-// Command amd64 writes simdcore's generated amd64 assembly: the kernels
-// that share a skeleton (the elementwise binaries, the reductions) and
-// the exp family, at AVX2 and AVX-512. Run it from asm/_asm:
+// Command amd64 writes simdcore's generated amd64 assembly at AVX2 and
+// AVX-512: the kernels that share a skeleton (the elementwise binaries,
+// the reductions, the matrix–vector kernels), Max, Index and the exp
+// family. Run it from asm/_asm:
 //
 //	go run ./amd64 -out ..
 //

@@ -65,7 +65,9 @@ var (
 		step:   "fmax {acc}.4s, {acc}.4s, {x}.4s",
 		scalar: "FMAXS   F1, F0, F0   // F0 = max(F0, x[i]), NaN if either is",
 		chains: 1,
-		why:    []string{"Eight running maxima V16..V23, all -Inf (the max of nothing)."},
+		why: []string{"FMAX returns NaN when either operand is NaN, so a NaN anywhere in x",
+			"reaches the result without a separate test: that is Max's NaN rule.",
+			"Eight running maxima V16..V23, all -Inf (the max of nothing)."},
 		init: []string{
 			"MOVW $0xff800000, R2 // -Inf",
 			"VDUP R2, V16.S4",
