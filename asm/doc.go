@@ -48,10 +48,11 @@
 // SumExpShift, ShiftSub and ExpScaledSumMax (from templates of their
 // per-vector computation, with package kernel's constants), Add and Mul
 // (binary.go), Dot, Sum and Max (sum.go: eight chains and a fixed tree),
-// and Gemv and GemvT (matvec.go: four-row blocks, then single rows).
+// Gemv and GemvT (matvec.go: four-row blocks, then single rows), and
+// Gemm's 8×12 microkernel (gemm.go).
 //
-// Written by hand: Gemm's microkernels at every ISA, and Axpy, Scale and
-// Argmax on NEON.
+// Written by hand: Gemm's amd64 microkernels (gemm_avx2_amd64.s,
+// gemm_avx512_amd64.s), and Axpy, Scale and Argmax on NEON.
 //
 // To add an elementwise or activation kernel: describe its per-vector
 // computation in a new file of _asm/amd64 (an elementwise value for

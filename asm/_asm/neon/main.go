@@ -15,9 +15,9 @@
 //	max_neon_arm64.s             MaxNEON
 //	gemv_neon_arm64.s            GemvNEON
 //	gemvt_neon_arm64.s           GemvTNEON
+//	gemm_neon_arm64.s            GemmKernel8x12NEON
 //
-// The other NEON kernels (Axpy, Scale, Argmax, Gemm) are written by
-// hand.
+// The other NEON kernels (Axpy, Scale, Argmax) are written by hand.
 //
 // The activation kernels' constants are read from
 // kernel/activation_generic.go, so the NEON kernels evaluate the same
@@ -60,11 +60,17 @@ type output struct {
 	symbol string
 	from   string
 	emit   func(*text, constTable)
+	// file, if set, is the file's name in package asm; else name()
+	// derives it from the symbol.
+	file string
 }
 
 // name returns the file's name in package asm, after its symbol:
 // ExpShiftSumNEON is in expshiftsum_neon_arm64.s.
 func (o output) name() string {
+	if o.file != "" {
+		return o.file
+	}
 	return strings.ToLower(strings.TrimSuffix(o.symbol, "NEON")) + "_neon_arm64.s"
 }
 
@@ -85,7 +91,7 @@ var outputs = []output{
 	elementwise(expShiftSumK), elementwise(sumExpShiftK), elementwise(shiftSubK),
 	activation("ExpScaledSumMaxNEON", expScaledSumMax),
 	binary(addK), binary(mulK), sum(dotK), sum(sumK), sum(maxK),
-	matvec(gemvK), matvec(gemvTK),
+	matvec(gemvK), matvec(gemvTK), gemm(),
 }
 
 func main() {
