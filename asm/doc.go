@@ -29,6 +29,9 @@
 //     accumulators, a lane-mask or masked tail, a tree sum), and Max
 //     (max.go, with its NaN flags) and Index (index.go: the equality and
 //     the NaN search as one loop with two predicates);
+//   - Gemm's microkernels GemmKernel6x16AVX2 and GemmKernel14x32AVX512
+//     (_asm/amd64/gemm.go: one description per tile, the rows of a reached
+//     column by column or row by row, the k loops, the alpha/beta store);
 //   - the matrix–vector kernels Gemv and GemvT, on one skeleton
 //     (_asm/amd64/matvec.go: blocks of 8, 4 and 1 rows, two vectors of
 //     columns, then one, then a K1-masked tail or an AND-masked overlap of
@@ -51,8 +54,8 @@
 // Gemv and GemvT (matvec.go: four-row blocks, then single rows), and
 // Gemm's 8×12 microkernel (gemm.go).
 //
-// Written by hand: Gemm's amd64 microkernels (gemm_avx2_amd64.s,
-// gemm_avx512_amd64.s), and Axpy, Scale and Argmax on NEON.
+// Every amd64 kernel is generated. Written by hand: Axpy, Scale and Argmax
+// on NEON.
 //
 // To add an elementwise or activation kernel: describe its per-vector
 // computation in a new file of _asm/amd64 (an elementwise value for

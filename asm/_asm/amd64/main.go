@@ -71,6 +71,8 @@ var files = []file{
 	{"max_avx512_amd64.s", func(g *gen) { g.max(avx512) }},
 	{"index_avx2_amd64.s", func(g *gen) { g.index(avx2) }},
 	{"index_avx512_amd64.s", func(g *gen) { g.index(avx512) }},
+	{"gemmkernel6x16_avx2_amd64.s", func(g *gen) { g.gemm(gemm6x16, avx2) }},
+	{"gemmkernel14x32_avx512_amd64.s", func(g *gen) { g.gemm(gemm14x32, avx512) }},
 	{"gemv_avx2_amd64.s", func(g *gen) { g.matvec(gemv{}, avx2) }},
 	{"gemv_avx512_amd64.s", func(g *gen) { g.matvec(gemv{}, avx512) }},
 	{"gemvt_avx2_amd64.s", func(g *gen) { g.matvec(gemvT{}, avx2) }},

@@ -19,8 +19,7 @@ func gemmAcc(i, j int) int { return 5 + gemmVecs*i + j }
 // beta ≠ 0).
 func gemm() output {
 	const name = "GemmKernel8x12NEON"
-	// Named like the amd64 microkernels' files, gemm_<isa>_<arch>.s.
-	return output{symbol: name, file: "gemm_neon_arm64.s", emit: func(t *text, _ constTable) {
+	return output{symbol: name, emit: func(t *text, _ constTable) {
 		last := gemmAcc(gemmRows-1, gemmVecs-1)
 		registersPreamble(t, name)
 		t.w("#define K     R0 // steps left")

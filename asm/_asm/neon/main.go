@@ -15,7 +15,7 @@
 //	max_neon_arm64.s             MaxNEON
 //	gemv_neon_arm64.s            GemvNEON
 //	gemvt_neon_arm64.s           GemvTNEON
-//	gemm_neon_arm64.s            GemmKernel8x12NEON
+//	gemmkernel8x12_neon_arm64.s  GemmKernel8x12NEON
 //
 // The other NEON kernels (Axpy, Scale, Argmax) are written by hand.
 //
@@ -60,17 +60,11 @@ type output struct {
 	symbol string
 	from   string
 	emit   func(*text, constTable)
-	// file, if set, is the file's name in package asm; else name()
-	// derives it from the symbol.
-	file string
 }
 
 // name returns the file's name in package asm, after its symbol:
 // ExpShiftSumNEON is in expshiftsum_neon_arm64.s.
 func (o output) name() string {
-	if o.file != "" {
-		return o.file
-	}
 	return strings.ToLower(strings.TrimSuffix(o.symbol, "NEON")) + "_neon_arm64.s"
 }
 
