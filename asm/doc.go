@@ -49,13 +49,13 @@
 //
 // On NEON (_asm/neon) they are Exp, Sigmoid, Tanh, ExpShiftSum,
 // SumExpShift, ShiftSub and ExpScaledSumMax (from templates of their
-// per-vector computation, with package kernel's constants), Add and Mul
-// (binary.go), Dot, Sum and Max (sum.go: eight chains and a fixed tree),
-// Gemv and GemvT (matvec.go: four-row blocks, then single rows), and
-// Gemm's 8×12 microkernel (gemm.go).
+// per-vector computation, with package kernel's constants), Add, Mul,
+// Axpy and Scale (stream.go), Dot, Sum and Max (sum.go: eight chains and
+// a fixed tree), Gemv and GemvT (matvec.go: four-row blocks, then single
+// rows), and Gemm's 8×12 microkernel (gemm.go).
 //
-// Every amd64 kernel is generated. Written by hand: Axpy, Scale and Argmax
-// on NEON.
+// Every amd64 kernel is generated; the one kernel written by hand is
+// ArgmaxNEON.
 //
 // To add an elementwise or activation kernel: describe its per-vector
 // computation in a new file of _asm/amd64 (an elementwise value for

@@ -2,7 +2,7 @@
 // Sum, Max, Argmax, Axpy, Scale, Add, Mul), activations (Exp, Tanh,
 // Sigmoid), the softmax family (Softmax, LogSoftmax, LogSumExp) and matrix
 // products (Gemv, GemvAdd, GemvT, Gemm), each in assembly (package asm,
-// mostly generated) for several instruction-set levels and in pure Go.
+// generated but for one kernel) for several instruction-set levels and in pure Go.
 //
 // # Levels
 //

@@ -10,6 +10,8 @@
 //	expscaledsummax_neon_arm64.s ExpScaledSumMaxNEON (the softmax family's pass 1)
 //	add_neon_arm64.s             AddNEON
 //	mul_neon_arm64.s             MulNEON
+//	axpy_neon_arm64.s            AxpyNEON
+//	scale_neon_arm64.s           ScaleNEON
 //	dot_neon_arm64.s             DotNEON
 //	sum_neon_arm64.s             SumNEON
 //	max_neon_arm64.s             MaxNEON
@@ -17,7 +19,7 @@
 //	gemvt_neon_arm64.s           GemvTNEON
 //	gemmkernel8x12_neon_arm64.s  GemmKernel8x12NEON
 //
-// The other NEON kernels (Axpy, Scale, Argmax) are written by hand.
+// ArgmaxNEON is written by hand.
 //
 // The activation kernels' constants are read from
 // kernel/activation_generic.go, so the NEON kernels evaluate the same
@@ -84,7 +86,7 @@ var outputs = []output{
 	elementwise(expK), elementwise(tanhK), elementwise(sigmoidK),
 	elementwise(expShiftSumK), elementwise(sumExpShiftK), elementwise(shiftSubK),
 	activation("ExpScaledSumMaxNEON", expScaledSumMax),
-	binary(addK), binary(mulK), sum(dotK), sum(sumK), sum(maxK),
+	stream(addK), stream(mulK), stream(axpyK), stream(scaleK), sum(dotK), sum(sumK), sum(maxK),
 	matvec(gemvK), matvec(gemvTK), gemm(),
 }
 
