@@ -12,7 +12,7 @@
 //
 // # Generated assembly
 //
-// Most kernels are written by Go programs in the nested module _asm, so
+// Every kernel is written by Go programs in the nested module _asm, so
 // that users of simdcore never download their dependencies: _asm/amd64
 // uses avo (github.com/mmcloughlin/avo) for AVX2 and AVX-512, _asm/neon
 // writes the NEON kernels, encoding the instructions Go's assembler lacks
@@ -52,10 +52,7 @@
 // per-vector computation, with package kernel's constants), Add, Mul,
 // Axpy and Scale (stream.go), Dot, Sum and Max (sum.go: eight chains and
 // a fixed tree), Gemv and GemvT (matvec.go: four-row blocks, then single
-// rows), and Gemm's 8×12 microkernel (gemm.go).
-//
-// Every amd64 kernel is generated; the one kernel written by hand is
-// ArgmaxNEON.
+// rows), Gemm's 8×12 microkernel (gemm.go) and Argmax (argmax.go).
 //
 // To add an elementwise or activation kernel: describe its per-vector
 // computation in a new file of _asm/amd64 (an elementwise value for

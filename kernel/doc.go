@@ -1,8 +1,8 @@
 // Package kernel is simdcore's float32 kernels: vector operations (Dot,
 // Sum, Max, Argmax, Axpy, Scale, Add, Mul), activations (Exp, Tanh,
 // Sigmoid), the softmax family (Softmax, LogSoftmax, LogSumExp) and matrix
-// products (Gemv, GemvAdd, GemvT, Gemm), each in assembly (package asm,
-// generated but for one kernel) for several instruction-set levels and in pure Go.
+// products (Gemv, GemvAdd, GemvT, Gemm), each in generated assembly
+// (package asm) for several instruction-set levels and in pure Go.
 //
 // # Levels
 //

@@ -1,5 +1,5 @@
-// Command neon writes the NEON kernels that share their structure, one
-// file per kernel, named by the symbol it defines:
+// Command neon writes every NEON kernel, one file per kernel, named by the
+// symbol it defines:
 //
 //	exp_neon_arm64.s             ExpNEON
 //	tanh_neon_arm64.s            TanhNEON
@@ -18,8 +18,7 @@
 //	gemv_neon_arm64.s            GemvNEON
 //	gemvt_neon_arm64.s           GemvTNEON
 //	gemmkernel8x12_neon_arm64.s  GemmKernel8x12NEON
-//
-// ArgmaxNEON is written by hand.
+//	argmax_neon_arm64.s          ArgmaxNEON
 //
 // The activation kernels' constants are read from
 // kernel/activation_generic.go, so the NEON kernels evaluate the same
@@ -87,7 +86,7 @@ var outputs = []output{
 	elementwise(expShiftSumK), elementwise(sumExpShiftK), elementwise(shiftSubK),
 	activation("ExpScaledSumMaxNEON", expScaledSumMax),
 	stream(addK), stream(mulK), stream(axpyK), stream(scaleK), sum(dotK), sum(sumK), sum(maxK),
-	matvec(gemvK), matvec(gemvTK), gemm(),
+	matvec(gemvK), matvec(gemvTK), gemm(), argmax(),
 }
 
 func main() {
