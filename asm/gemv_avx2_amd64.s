@@ -36,6 +36,7 @@ TEXT ·GemvAVX2(SB), NOSPLIT, $0-81
 	SHLQ    $0x02, CX
 	VANDPS  (R13)(CX*1), Y15, Y14
 
+	// Eight rows at a time.
 rows8:
 	CMPQ   BX, $+8
 	JB     rows4
@@ -106,6 +107,7 @@ r8col8:
 	ADDQ        $+32, R11
 
 r8tail:
+	// The last cols%8 columns, if any.
 	TESTQ       CX, CX
 	JZ          r8reduce
 	ADDQ        CX, AX
@@ -128,6 +130,7 @@ r8tail:
 	VFMADD231PS Y9, Y14, Y7
 
 r8reduce:
+	// Each row's accumulators and lanes summed; dst[i..] stored (or added to).
 	VHADDPS    Y1, Y0, Y0
 	VHADDPS    Y3, Y2, Y2
 	VHADDPS    Y5, Y4, Y4
@@ -148,6 +151,7 @@ r8store:
 	SUBQ    $+8, BX
 	JMP     rows8
 
+	// Four rows, if at least four of the last rows%8 are left.
 rows4:
 	CMPQ   BX, $+4
 	JB     rows1
@@ -192,6 +196,7 @@ r4col8:
 	ADDQ        $+32, R11
 
 r4tail:
+	// The last cols%8 columns, if any.
 	TESTQ       CX, CX
 	JZ          r4reduce
 	ADDQ        CX, AX
@@ -205,6 +210,7 @@ r4tail:
 	VFMADD231PS Y9, Y14, Y7
 
 r4reduce:
+	// Each row's accumulators and lanes summed; dst[i..] stored (or added to).
 	VADDPS       Y4, Y0, Y0
 	VADDPS       Y5, Y1, Y1
 	VADDPS       Y6, Y2, Y2
@@ -224,6 +230,7 @@ r4store:
 	LEAQ    (SI)(R8*4), SI
 	SUBQ    $+4, BX
 
+	// The last rows%4 rows, one at a time.
 rows1:
 	TESTQ  BX, BX
 	JZ     done
@@ -255,6 +262,7 @@ r1col8:
 	ADDQ        $+32, R11
 
 r1tail:
+	// The last cols%8 columns, if any.
 	TESTQ       CX, CX
 	JZ          r1reduce
 	ADDQ        CX, AX
@@ -262,6 +270,7 @@ r1tail:
 	VFMADD231PS Y9, Y14, Y3
 
 r1reduce:
+	// Each row's accumulators and lanes summed; dst[i..] stored (or added to).
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y2, Y0, Y0

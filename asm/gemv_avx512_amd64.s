@@ -32,6 +32,7 @@ TEXT ·GemvAVX512(SB), NOSPLIT, $0-81
 	DECL  AX
 	KMOVW AX, K1
 
+	// Eight rows at a time.
 rows8:
 	CMPQ   BX, $+8
 	JB     rows4
@@ -110,6 +111,7 @@ r8col16:
 	ADDQ        $+64, R11
 
 r8tail:
+	// The last cols%16 columns, if any.
 	KORTESTW    K1, K1
 	JZ          r8reduce
 	VMOVUPS.Z   (R11), K1, Z16
@@ -123,6 +125,7 @@ r8tail:
 	VFMADD231PS (DX)(R8*2), Z16, K1, Z15
 
 r8reduce:
+	// Each row's accumulators and lanes summed; dst[i..] stored (or added to).
 	VADDPS        Z8, Z0, Z0
 	VADDPS        Z9, Z1, Z1
 	VADDPS        Z10, Z2, Z2
@@ -167,6 +170,7 @@ r8store:
 	SUBQ    $+8, BX
 	JMP     rows8
 
+	// Four rows, if at least four of the last rows%8 are left.
 rows4:
 	CMPQ   BX, $+4
 	JB     rows1
@@ -211,6 +215,7 @@ r4col16:
 	ADDQ        $+64, R11
 
 r4tail:
+	// The last cols%16 columns, if any.
 	KORTESTW    K1, K1
 	JZ          r4reduce
 	VMOVUPS.Z   (R11), K1, Z16
@@ -220,6 +225,7 @@ r4tail:
 	VFMADD231PS (AX)(R9*1), Z16, K1, Z11
 
 r4reduce:
+	// Each row's accumulators and lanes summed; dst[i..] stored (or added to).
 	VADDPS        Z8, Z0, Z0
 	VADDPS        Z9, Z1, Z1
 	VADDPS        Z10, Z2, Z2
@@ -247,6 +253,7 @@ r4store:
 	LEAQ    (SI)(R8*4), SI
 	SUBQ    $+4, BX
 
+	// The last rows%4 rows, one at a time.
 rows1:
 	TESTQ  BX, BX
 	JZ     done
@@ -278,12 +285,14 @@ r1col16:
 	ADDQ        $+64, R11
 
 r1tail:
+	// The last cols%16 columns, if any.
 	KORTESTW    K1, K1
 	JZ          r1reduce
 	VMOVUPS.Z   (R11), K1, Z16
 	VFMADD231PS (AX), Z16, K1, Z3
 
 r1reduce:
+	// Each row's accumulators and lanes summed; dst[i..] stored (or added to).
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z2, Z0, Z0

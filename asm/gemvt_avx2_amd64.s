@@ -35,6 +35,7 @@ TEXT ·GemvTAVX2(SB), NOSPLIT, $0-80
 	SUBQ    $+8, CX
 	SHLQ    $0x02, CX
 
+	// Eight rows at a time.
 rows8:
 	CMPQ         BX, $+8
 	JB           rows4
@@ -111,6 +112,7 @@ r8col8:
 	ADDQ        $+32, R11
 
 r8tail:
+	// The last cols%8 columns, if any.
 	TESTQ       CX, CX
 	JZ          r8next
 	ADDQ        CX, AX
@@ -146,6 +148,7 @@ r8next:
 	SUBQ $+8, BX
 	JMP  rows8
 
+	// Four rows, if at least four of the last rows%8 are left.
 rows4:
 	CMPQ         BX, $+4
 	JB           rows1
@@ -192,6 +195,7 @@ r4col8:
 	ADDQ        $+32, R11
 
 r4tail:
+	// The last cols%8 columns, if any.
 	TESTQ       CX, CX
 	JZ          r4next
 	ADDQ        CX, AX
@@ -217,6 +221,7 @@ r4next:
 	LEAQ (SI)(R8*4), SI
 	SUBQ $+4, BX
 
+	// The last rows%4 rows, one at a time.
 rows1:
 	TESTQ        BX, BX
 	JZ           done
@@ -248,6 +253,7 @@ r1col8:
 	ADDQ        $+32, R11
 
 r1tail:
+	// The last cols%8 columns, if any.
 	TESTQ       CX, CX
 	JZ          r1next
 	ADDQ        CX, AX

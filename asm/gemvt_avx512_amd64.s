@@ -32,6 +32,7 @@ TEXT ·GemvTAVX512(SB), NOSPLIT, $0-80
 	DECL  AX
 	KMOVW AX, K1
 
+	// Eight rows at a time.
 rows8:
 	CMPQ         BX, $+8
 	JB           rows4
@@ -108,6 +109,7 @@ r8col16:
 	ADDQ        $+64, R11
 
 r8tail:
+	// The last cols%16 columns, if any.
 	KORTESTW    K1, K1
 	JZ          r8next
 	VMOVUPS.Z   (R11), K1, Z0
@@ -128,6 +130,7 @@ r8next:
 	SUBQ $+8, BX
 	JMP  rows8
 
+	// Four rows, if at least four of the last rows%8 are left.
 rows4:
 	CMPQ         BX, $+4
 	JB           rows1
@@ -174,6 +177,7 @@ r4col16:
 	ADDQ        $+64, R11
 
 r4tail:
+	// The last cols%16 columns, if any.
 	KORTESTW    K1, K1
 	JZ          r4next
 	VMOVUPS.Z   (R11), K1, Z0
@@ -189,6 +193,7 @@ r4next:
 	LEAQ (SI)(R8*4), SI
 	SUBQ $+4, BX
 
+	// The last rows%4 rows, one at a time.
 rows1:
 	TESTQ        BX, BX
 	JZ           done
@@ -220,6 +225,7 @@ r1col16:
 	ADDQ        $+64, R11
 
 r1tail:
+	// The last cols%16 columns, if any.
 	KORTESTW    K1, K1
 	JZ          r1next
 	VMOVUPS.Z   (R11), K1, Z0

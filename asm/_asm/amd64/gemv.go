@@ -121,6 +121,9 @@ func (k gemv) tail(g *gen, s isa, b block) {
 // finish sums each row's accumulators and lanes and stores (or adds) the
 // sums to dst[i..].
 func (k gemv) finish(g *gen, s isa, b block) {
+	if !b.scalar {
+		g.Comment("Each row's accumulators and lanes summed; dst[i..] stored (or added to).")
+	}
 	switch {
 	case b.scalar:
 	case b.rows == 1:

@@ -213,6 +213,14 @@ func (g *gen) matvec(k rowKernel, s isa) {
 // pointers, walk the columns, the tail, and advance to the next rows.
 func (g *gen) matvecBlock(k rowKernel, s isa, b block) {
 	lanes := s.lanes()
+	switch {
+	case b.rows == 8:
+		g.Comment("Eight rows at a time.")
+	case b.rows == 4:
+		g.Comment("Four rows, if at least four of the last rows%8 are left.")
+	case !b.scalar:
+		g.Comment("The last rows%4 rows, one at a time.")
+	}
 	g.Label(mvLabel(b, "rows"))
 	switch {
 	case b.scalar:
@@ -273,6 +281,7 @@ func (g *gen) matvecBlock(k rowKernel, s isa, b block) {
 		g.mvAdvance(b, imm(s.bytes))
 
 		g.Label(tail)
+		g.Comment(fmt.Sprintf("The last cols%%%d columns, if any.", lanes))
 		if s.masked {
 			g.KORTESTW(K1, K1)
 		} else {
