@@ -1,7 +1,7 @@
 // Package kernel is simdcore's float32 kernels: vector operations (Dot,
 // Sum, Max, Argmax, Axpy, Scale, Add, Mul), activations (Exp, Tanh,
 // Sigmoid), the softmax family (Softmax, LogSoftmax, LogSumExp) and matrix
-// products (Gemv, GemvAdd, GemvT, Gemm), each in hand-written assembly
+// products (Gemv, GemvAdd, GemvT, Gemm), each in generated assembly
 // (package asm) for several instruction-set levels and in pure Go.
 //
 // # Levels

@@ -1,6 +1,7 @@
-// Command amd64 writes simdcore's generated amd64 assembly: the kernels
-// that share a skeleton (the elementwise binaries, the reductions) and
-// the exp family, at AVX2 and AVX-512. Run it from asm/_asm:
+// Command amd64 writes simdcore's generated amd64 assembly at AVX2 and
+// AVX-512: the kernels that share a skeleton (the elementwise binaries,
+// the reductions, the matrix–vector kernels), Max, Index and the exp
+// family. Run it from asm/_asm:
 //
 //	go run ./amd64 -out ..
 //
@@ -66,6 +67,16 @@ var files = []file{
 	{"dot_avx512_amd64.s", func(g *gen) { g.reduction(dot, avx512) }},
 	{"sum_avx2_amd64.s", func(g *gen) { g.reduction(sum, avx2) }},
 	{"sum_avx512_amd64.s", func(g *gen) { g.reduction(sum, avx512) }},
+	{"max_avx2_amd64.s", func(g *gen) { g.max(avx2) }},
+	{"max_avx512_amd64.s", func(g *gen) { g.max(avx512) }},
+	{"index_avx2_amd64.s", func(g *gen) { g.index(avx2) }},
+	{"index_avx512_amd64.s", func(g *gen) { g.index(avx512) }},
+	{"gemmkernel6x16_avx2_amd64.s", func(g *gen) { g.gemm(gemm6x16, avx2) }},
+	{"gemmkernel14x32_avx512_amd64.s", func(g *gen) { g.gemm(gemm14x32, avx512) }},
+	{"gemv_avx2_amd64.s", func(g *gen) { g.matvec(gemv{}, avx2) }},
+	{"gemv_avx512_amd64.s", func(g *gen) { g.matvec(gemv{}, avx512) }},
+	{"gemvt_avx2_amd64.s", func(g *gen) { g.matvec(gemvT{}, avx2) }},
+	{"gemvt_avx512_amd64.s", func(g *gen) { g.matvec(gemvT{}, avx512) }},
 }
 
 // passes are avo's compile passes minus those that could change the

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -44,6 +45,24 @@ func TestFiles(t *testing.T) {
 		}
 		if f.name != want {
 			t.Errorf("%s defines %s: want the file named %q", f.name, sym, want)
+		}
+	}
+}
+
+// TestEveryFileGenerated checks that every amd64 assembly file of package
+// asm is one this generator writes: none is left to be edited by hand.
+func TestEveryFileGenerated(t *testing.T) {
+	listed := map[string]bool{}
+	for _, f := range files {
+		listed[f.name] = true
+	}
+	committed, err := filepath.Glob("../../*_amd64.s")
+	if err != nil || len(committed) == 0 {
+		t.Fatalf("no amd64 assembly found in package asm (err %v)", err)
+	}
+	for _, path := range committed {
+		if name := filepath.Base(path); !listed[name] {
+			t.Errorf("%s is not written by the generator", name)
 		}
 	}
 }

@@ -1,5 +1,5 @@
-// Command neon writes the NEON kernels that share their structure, one
-// file per kernel, named by the symbol it defines:
+// Command neon writes every NEON kernel, one file per kernel, named by the
+// symbol it defines:
 //
 //	exp_neon_arm64.s             ExpNEON
 //	tanh_neon_arm64.s            TanhNEON
@@ -10,11 +10,15 @@
 //	expscaledsummax_neon_arm64.s ExpScaledSumMaxNEON (the softmax family's pass 1)
 //	add_neon_arm64.s             AddNEON
 //	mul_neon_arm64.s             MulNEON
+//	axpy_neon_arm64.s            AxpyNEON
+//	scale_neon_arm64.s           ScaleNEON
 //	dot_neon_arm64.s             DotNEON
 //	sum_neon_arm64.s             SumNEON
-//
-// The other NEON kernels (Axpy, Scale, Max, Argmax, Gemv, GemvT, Gemm)
-// are written by hand.
+//	max_neon_arm64.s             MaxNEON
+//	gemv_neon_arm64.s            GemvNEON
+//	gemvt_neon_arm64.s           GemvTNEON
+//	gemmkernel8x12_neon_arm64.s  GemmKernel8x12NEON
+//	argmax_neon_arm64.s          ArgmaxNEON
 //
 // The activation kernels' constants are read from
 // kernel/activation_generic.go, so the NEON kernels evaluate the same
@@ -81,7 +85,8 @@ var outputs = []output{
 	elementwise(expK), elementwise(tanhK), elementwise(sigmoidK),
 	elementwise(expShiftSumK), elementwise(sumExpShiftK), elementwise(shiftSubK),
 	activation("ExpScaledSumMaxNEON", expScaledSumMax),
-	binary(addK), binary(mulK), sum(dotK), sum(sumK),
+	stream(addK), stream(mulK), stream(axpyK), stream(scaleK), sum(dotK), sum(sumK), sum(maxK),
+	matvec(gemvK), matvec(gemvTK), gemm(), argmax(),
 }
 
 func main() {

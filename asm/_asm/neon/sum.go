@@ -1,10 +1,14 @@
 package main
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
-// sumKernel is a reduction to one float32: acc += step(x[i], y[i]) in
-// eight vector chains, added in a fixed tree, then a scalar tail. Dot
-// (two inputs, fused multiply-add) and Sum (one input, add) share it.
+// sumKernel is a reduction to one float32: acc = step(acc, x[i], y[i])
+// in eight vector chains, combined in a fixed tree, then a scalar tail.
+// Dot (two inputs, fused multiply-add), Sum (one input, add) and Max (one
+// input, FMAX) share it.
 type sumKernel struct {
 	name string // DotNEON
 	// inputs are the slices read, one register each: x (R0), then y.
@@ -22,6 +26,13 @@ type sumKernel struct {
 	// scalar tail.
 	why, wholeVectors []string
 	tail              string
+	// init sets the accumulators V16..V23 (Go syntax); nil: zeros.
+	init []string
+	// combine is the Arm mnemonic that combines two accumulators (fadd
+	// when empty); across reduces the lanes of V16 into S0 (Arm syntax,
+	// two pairwise adds when empty).
+	combine string
+	across  []string
 }
 
 var (
@@ -45,6 +56,29 @@ var (
 			"pipes; eight chains also let loads run ahead)."},
 		wholeVectors: []string{"Whole vectors left, four elements at a time into two chains."},
 		tail:         "Scalar tail, 0..3 elements.",
+	}
+	// maxK: FMAX (vector, across lanes and scalar) returns NaN when
+	// either operand is NaN, so a NaN anywhere in x reaches the result
+	// without a separate test: that is Max's NaN rule.
+	maxK = sumKernel{
+		name: "MaxNEON", inputs: []string{"x"},
+		step:   "fmax {acc}.4s, {acc}.4s, {x}.4s",
+		scalar: "FMAXS   F1, F0, F0   // F0 = max(F0, x[i]), NaN if either is",
+		chains: 1,
+		why: []string{"FMAX returns NaN when either operand is NaN, so a NaN anywhere in x",
+			"reaches the result without a separate test: that is Max's NaN rule.",
+			"Eight running maxima V16..V23, all -Inf (the max of nothing)."},
+		init: []string{
+			"MOVW $0xff800000, R2 // -Inf",
+			"VDUP R2, V16.S4",
+			"VMOV V16.B16, V17.B16", "VMOV V16.B16, V18.B16", "VMOV V16.B16, V19.B16",
+			"VMOV V16.B16, V20.B16", "VMOV V16.B16, V21.B16", "VMOV V16.B16, V22.B16",
+			"VMOV V16.B16, V23.B16",
+		},
+		wholeVectors: []string{"Whole vectors left, four elements at a time."},
+		tail:         "Scalar tail, 0..3 elements.",
+		combine:      "fmax",
+		across:       []string{"fmaxv s0, v16.4s"},
 	}
 )
 
@@ -85,7 +119,10 @@ func sum(k sumKernel) output {
 		for _, l := range k.why {
 			t.w("\t// " + l)
 		}
-		for r := 16; r < 24; r++ {
+		for _, ins := range k.init {
+			t.w("\t" + ins)
+		}
+		for r := 16; r < 24 && k.init == nil; r++ {
 			t.f("\tVEOR V%d.B16, V%d.B16, V%d.B16", r, r, r)
 		}
 		t.w("")
@@ -130,13 +167,18 @@ func sum(k sumKernel) output {
 		t.w("")
 		t.w("\t// Add the eight accumulators in a fixed tree, then the four lanes.")
 		t.w("reduce:")
-		for _, ins := range []string{
-			"fadd v16.4s, v16.4s, v17.4s", "fadd v18.4s, v18.4s, v19.4s",
-			"fadd v20.4s, v20.4s, v21.4s", "fadd v22.4s, v22.4s, v23.4s",
-			"fadd v16.4s, v16.4s, v18.4s", "fadd v20.4s, v20.4s, v22.4s",
-			"fadd v16.4s, v16.4s, v20.4s",
-			"faddp v16.4s, v16.4s, v16.4s", "faddp s0, v16.2s",
-		} {
+		combine, across := k.combine, k.across
+		if combine == "" {
+			combine = "fadd"
+		}
+		if across == nil {
+			across = []string{"faddp v16.4s, v16.4s, v16.4s", "faddp s0, v16.2s"}
+		}
+		var tree []string
+		for _, p := range [][2]int{{16, 17}, {18, 19}, {20, 21}, {22, 23}, {16, 18}, {20, 22}, {16, 20}} {
+			tree = append(tree, fmt.Sprintf("%s v%d.4s, v%d.4s, v%d.4s", combine, p[0], p[0], p[1]))
+		}
+		for _, ins := range append(tree, across...) {
 			g, arm := render(ins, nil)
 			t.f("\t%s // %s", g, arm)
 		}
