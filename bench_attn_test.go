@@ -26,12 +26,13 @@ import (
 
 	"github.com/simdcore/simdcore/attn"
 	"github.com/simdcore/simdcore/internal/benchutil"
+	"github.com/simdcore/simdcore/internal/benchutil/benchtest"
 	"github.com/simdcore/simdcore/kernel"
 )
 
 // reportUS reports us/op over wall time and cpu-us/op over the process's
 // CPU time since cpu0.
-func reportUS(b *testing.B, cpu0 benchutil.CPU) {
+func reportUS(b *testing.B, cpu0 benchtest.CPU) {
 	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N)*1e6, "us/op")
 	b.ReportMetric(cpu0.Spent().Seconds()/float64(b.N)*1e6, "cpu-us/op")
 }
@@ -46,7 +47,7 @@ func BenchmarkAttnQuery(b *testing.B) {
 	b.Run(fmt.Sprintf("n=%d/d=%d", n, d), func(b *testing.B) {
 		eachLevel(b, func(b *testing.B) {
 			b.ReportAllocs()
-			cpu0 := benchutil.StartCPU()
+			cpu0 := benchtest.StartCPU()
 			for b.Loop() {
 				if err := attn.Soft(dst, w, q, keys, values, attn.Options{}); err != nil {
 					b.Fatal(err)
@@ -61,7 +62,7 @@ func BenchmarkAttnQuery(b *testing.B) {
 	// over the values) that Soft makes, without the softmax.
 	b.Run(fmt.Sprintf("n=%d/d=%d/part=gemv+gemvT", n, d), func(b *testing.B) {
 		eachLevel(b, func(b *testing.B) {
-			cpu0 := benchutil.StartCPU()
+			cpu0 := benchtest.StartCPU()
 			for b.Loop() {
 				kernel.Gemv(w, keys, q)
 				kernel.GemvT(dst, values, w)
@@ -83,7 +84,7 @@ func BenchmarkAttnSelf(b *testing.B) {
 		for _, causal := range []bool{false, true} {
 			b.Run(fmt.Sprintf("T=%d/d=%d/causal=%v", T, d, causal), func(b *testing.B) {
 				eachLevel(b, func(b *testing.B) {
-					cpu0 := benchutil.StartCPU()
+					cpu0 := benchtest.StartCPU()
 					for b.Loop() {
 						if err := attn.SelfAttention(dst, q, k, v, attn.Options{Causal: causal}); err != nil {
 							b.Fatal(err)
@@ -125,7 +126,7 @@ func BenchmarkAttnDecode(b *testing.B) {
 				withThreads(b, threads)
 				eachLevel(b, func(b *testing.B) {
 					b.ReportAllocs()
-					cpu0 := benchutil.StartCPU()
+					cpu0 := benchtest.StartCPU()
 					for b.Loop() {
 						cache.Truncate(n - 1)
 						if err := m.Decode(dst, tok, cache, attn.Options{}); err != nil {
@@ -149,7 +150,7 @@ func BenchmarkAttnPrefill(b *testing.B) {
 			b.Run(fmt.Sprintf("T=%d/H=%d/dmodel=%d/causal/threads=%d", T, h, e, threads), func(b *testing.B) {
 				withThreads(b, threads)
 				eachLevel(b, func(b *testing.B) {
-					cpu0 := benchutil.StartCPU()
+					cpu0 := benchtest.StartCPU()
 					for b.Loop() {
 						if err := m.Forward(dst, x, attn.Options{Causal: true}); err != nil {
 							b.Fatal(err)

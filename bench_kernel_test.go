@@ -28,6 +28,7 @@ import (
 	"testing"
 
 	"github.com/simdcore/simdcore/internal/benchutil"
+	"github.com/simdcore/simdcore/internal/benchutil/benchtest"
 	"github.com/simdcore/simdcore/internal/cpuclock"
 	"github.com/simdcore/simdcore/kernel"
 )
@@ -41,12 +42,12 @@ func BenchmarkDot(b *testing.B) {
 		x, y := benchutil.Filled(n, 1), benchutil.Filled(n, 2)
 		b.SetBytes(int64(8 * n))
 		var s float32
-		cpu := benchutil.StartCPU()
+		cpu := benchtest.StartCPU()
 		for b.Loop() {
 			s += kernel.Dot(x, y)
 		}
 		sinkF32 = s
-		benchutil.ReportFlops(b, float64(2*n))
+		benchtest.ReportFlops(b, float64(2*n))
 		cpu.ReportFlops(b, float64(2*n))
 	})
 }
@@ -55,12 +56,12 @@ func BenchmarkAxpy(b *testing.B) {
 	bySize(b, vectorSizes, func(b *testing.B, n int) {
 		x, y := benchutil.Filled(n, 1), benchutil.Filled(n, 2)
 		b.SetBytes(int64(12 * n)) // read x and y, write y
-		cpu := benchutil.StartCPU()
+		cpu := benchtest.StartCPU()
 		for b.Loop() {
 			kernel.Axpy(1e-6, x, y)
 		}
-		benchutil.ReportFlops(b, float64(2*n))
-		benchutil.ReportPerElem(b, n)
+		benchtest.ReportFlops(b, float64(2*n))
+		benchtest.ReportPerElem(b, n)
 		cpu.ReportFlops(b, float64(2*n))
 		cpu.ReportPerElem(b, n)
 	})
@@ -75,11 +76,11 @@ func BenchmarkVector(b *testing.B) {
 		b.Run(fmt.Sprintf("kernel=%s/n=%d", name, n), func(b *testing.B) {
 			eachLevel(b, func(b *testing.B) {
 				b.SetBytes(int64(bytesPerElem * n))
-				cpu := benchutil.StartCPU()
+				cpu := benchtest.StartCPU()
 				for b.Loop() {
 					fn()
 				}
-				benchutil.ReportPerElem(b, n)
+				benchtest.ReportPerElem(b, n)
 				cpu.ReportPerElem(b, n)
 			})
 		})
@@ -100,7 +101,7 @@ func BenchmarkSmall(b *testing.B) {
 	x, y, dst := benchutil.Filled(n, 1), benchutil.Filled(n, 2), make([]float32, n)
 	timed := func(fn func()) func(b *testing.B) {
 		return func(b *testing.B) {
-			cpu := benchutil.StartCPU()
+			cpu := benchtest.StartCPU()
 			for b.Loop() {
 				fn()
 			}
@@ -110,7 +111,7 @@ func BenchmarkSmall(b *testing.B) {
 	small := func(name string, inline, kern func()) {
 		b.Run("kernel="+name+"/n=16", func(b *testing.B) {
 			b.Run("impl=inline", timed(inline))
-			benchutil.EachLevel(b, "impl=", timed(kern))
+			benchtest.EachLevel(b, "impl=", timed(kern))
 		})
 	}
 	small("Dot", func() {
@@ -169,18 +170,18 @@ func BenchmarkSmall(b *testing.B) {
 
 // BenchmarkVectorClock reports the core clock during the run (GHz over
 // wall time, cpu-GHz over CPU time), to turn GFLOP/s into FLOP/cycle.
-func BenchmarkVectorClock(b *testing.B) { benchutil.Clock(b) }
+func BenchmarkVectorClock(b *testing.B) { benchtest.Clock(b) }
 
 // activationSizes are 4096 (L1) and 65536 (L2).
 var activationSizes = []int{4096, 65536}
 
 // benchUnary times f over inputs in [-8, 8) of each size at every level
-// (benchutil.Elementwise: ns/elem, cpu-ns/elem, best-ns/elem and, with a
+// (benchtest.Elementwise: ns/elem, cpu-ns/elem, best-ns/elem and, with a
 // clock probe, elem/cycle and best-elem/cycle).
 func benchUnary(b *testing.B, sizes []int, f func(dst, src []float32)) {
 	bySize(b, sizes, func(b *testing.B, n int) {
 		src, dst := benchutil.ActivationInput(n), make([]float32, n)
-		benchutil.Elementwise(b, n, func() { f(dst, src) })
+		benchtest.Elementwise(b, n, func() { f(dst, src) })
 	})
 }
 
@@ -233,11 +234,11 @@ func benchGemv(b *testing.B, sizes []int, op func(dst []float32, a kernel.Matrix
 			a, x, dst := matrix(n, n, 1), benchutil.Filled(n, 2), make([]float32, n)
 			eachLevel(b, func(b *testing.B) {
 				b.SetBytes(int64(4 * n * n))
-				cpu := benchutil.StartCPU()
+				cpu := benchtest.StartCPU()
 				for b.Loop() {
 					op(dst, a, x)
 				}
-				benchutil.ReportFlops(b, 2*float64(n)*float64(n))
+				benchtest.ReportFlops(b, 2*float64(n)*float64(n))
 				cpu.ReportFlops(b, 2*float64(n)*float64(n))
 			})
 		})
@@ -276,8 +277,8 @@ func gemmTimed(b *testing.B, tA, tB kernel.Transpose, a, bm, c kernel.Matrix) {
 	}
 	spent := cpu() - t0
 	b.StopTimer()
-	benchutil.ReportFlops(b, flops)
-	benchutil.ReportFLOPPerCycle(b, flops, spent)
+	benchtest.ReportFlops(b, flops)
+	benchtest.ReportFLOPPerCycle(b, flops, spent)
 }
 
 // BenchmarkGemm times c = a·b at every level and at 1 and 2 threads:

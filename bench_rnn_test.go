@@ -26,6 +26,7 @@ import (
 	"testing"
 
 	"github.com/simdcore/simdcore/internal/benchutil"
+	"github.com/simdcore/simdcore/internal/benchutil/benchtest"
 	"github.com/simdcore/simdcore/internal/cpuclock"
 	"github.com/simdcore/simdcore/kernel"
 	"github.com/simdcore/simdcore/rnn"
@@ -60,7 +61,7 @@ func rnnBound1(t, d, h int) float64 {
 
 // reportRNN reports the metrics for a bound of boundCycles per
 // iteration; cpu0 is read before the loop.
-func reportRNN(b *testing.B, t int, boundCycles float64, cpu0 benchutil.CPU) {
+func reportRNN(b *testing.B, t int, boundCycles float64, cpu0 benchtest.CPU) {
 	sec := b.Elapsed().Seconds() / float64(b.N)
 	cpu := cpu0.Spent().Seconds() / float64(b.N)
 	b.ReportMetric(sec*1e6, "us/seq")
@@ -81,7 +82,7 @@ func BenchmarkRNN(b *testing.B) {
 			if sz.batch == 1 {
 				x := matrix(T, sz.d, 1)
 				b.ReportAllocs()
-				cpu0 := benchutil.StartCPU()
+				cpu0 := benchtest.StartCPU()
 				for b.Loop() {
 					if _, err := n.Forward(x); err != nil {
 						b.Fatal(err)
@@ -95,7 +96,7 @@ func BenchmarkRNN(b *testing.B) {
 				xs[i] = matrix(T, sz.d, uint32(i+1))
 			}
 			b.ReportAllocs()
-			cpu0 := benchutil.StartCPU()
+			cpu0 := benchtest.StartCPU()
 			for b.Loop() {
 				if _, err := n.ForwardBatch(xs); err != nil {
 					b.Fatal(err)

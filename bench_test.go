@@ -26,6 +26,7 @@ import (
 	"testing"
 
 	"github.com/simdcore/simdcore/internal/benchutil"
+	"github.com/simdcore/simdcore/internal/benchutil/benchtest"
 	"github.com/simdcore/simdcore/kernel"
 )
 
@@ -37,7 +38,7 @@ var (
 
 // eachLevel runs fn as a sub-benchmark "level=<name>" at every level this
 // CPU can run.
-func eachLevel(b *testing.B, fn func(b *testing.B)) { benchutil.EachLevel(b, "level=", fn) }
+func eachLevel(b *testing.B, fn func(b *testing.B)) { benchtest.EachLevel(b, "level=", fn) }
 
 // bySize runs fn as "n=<size>" sub-benchmarks, each swept over levels.
 func bySize(b *testing.B, sizes []int, fn func(b *testing.B, n int)) {

@@ -19,7 +19,7 @@ package peers
 // batches of about 64K elements: on a machine shared with other jobs the
 // mean includes time spent preempted, the minimum hardly ever does; and
 // cpu-ns/elem over CPU time and, with a clock probe, elem/cycle and
-// best-elem/cycle (benchutil.Elementwise).
+// best-elem/cycle (benchtest.Elementwise).
 
 import (
 	"fmt"
@@ -28,6 +28,7 @@ import (
 
 	"github.com/chewxy/math32"
 	"github.com/simdcore/simdcore/internal/benchutil"
+	"github.com/simdcore/simdcore/internal/benchutil/benchtest"
 	"github.com/simdcore/simdcore/kernel"
 	"github.com/viterin/vek/vek32"
 )
@@ -56,9 +57,9 @@ func benchActivation(b *testing.B, pure, m32 func(float32) float32, vek, simd fu
 }
 
 // elementwise returns the timing of n elements per call for compare
-// (benchutil.Elementwise).
+// (benchtest.Elementwise).
 func elementwise(n int) func(b *testing.B, fn func()) {
-	return func(b *testing.B, fn func()) { benchutil.Elementwise(b, n, fn) }
+	return func(b *testing.B, fn func()) { benchtest.Elementwise(b, n, fn) }
 }
 
 func BenchmarkExp(b *testing.B) {

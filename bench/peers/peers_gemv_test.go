@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/simdcore/simdcore/internal/benchutil"
+	"github.com/simdcore/simdcore/internal/benchutil/benchtest"
 	"github.com/simdcore/simdcore/internal/cpuclock"
 	"github.com/simdcore/simdcore/kernel"
 	"github.com/viterin/vek/vek32"
@@ -64,11 +65,11 @@ func gemvPeers(n int, a, x, dst []float32) []impl {
 func gemvTimed(n int) func(b *testing.B, fn func()) {
 	return func(b *testing.B, fn func()) {
 		b.SetBytes(int64(4 * n * n))
-		cpu := benchutil.StartCPU()
+		cpu := benchtest.StartCPU()
 		for b.Loop() {
 			fn()
 		}
-		benchutil.ReportFlops(b, 2*float64(n)*float64(n))
+		benchtest.ReportFlops(b, 2*float64(n)*float64(n))
 		cpu.ReportFlops(b, 2*float64(n)*float64(n))
 	}
 }

@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"github.com/chewxy/math32"
-	"github.com/simdcore/simdcore/internal/benchutil"
+	"github.com/simdcore/simdcore/internal/benchutil/benchtest"
 	"github.com/simdcore/simdcore/kernel"
 	"github.com/viterin/vek/vek32"
 	"gonum.org/v1/gonum/blas/blas32"
@@ -36,5 +36,5 @@ func compare(b *testing.B, peers []impl, simd func(), timed func(b *testing.B, f
 	for _, p := range peers {
 		b.Run("impl="+p.name, func(b *testing.B) { timed(b, p.fn) })
 	}
-	benchutil.EachLevel(b, "impl=simdcore-", func(b *testing.B) { timed(b, simd) })
+	benchtest.EachLevel(b, "impl=simdcore-", func(b *testing.B) { timed(b, simd) })
 }

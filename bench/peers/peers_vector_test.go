@@ -19,6 +19,7 @@ import (
 	"testing"
 
 	"github.com/simdcore/simdcore/internal/benchutil"
+	"github.com/simdcore/simdcore/internal/benchutil/benchtest"
 	"github.com/simdcore/simdcore/kernel"
 	"github.com/viterin/vek/vek32"
 	"gonum.org/v1/gonum/blas/blas32"
@@ -71,11 +72,11 @@ func BenchmarkDot(b *testing.B) {
 			x, y := benchutil.Filled(n, 1), benchutil.Filled(n, 2)
 			compare(b, dotPeers(x, y), func() { sinkF32 += kernel.Dot(x, y) }, func(b *testing.B, fn func()) {
 				b.SetBytes(int64(8 * n))
-				cpu := benchutil.StartCPU()
+				cpu := benchtest.StartCPU()
 				for b.Loop() {
 					fn()
 				}
-				benchutil.ReportFlops(b, float64(2*n))
+				benchtest.ReportFlops(b, float64(2*n))
 				cpu.ReportFlops(b, float64(2*n))
 			})
 		})
@@ -88,12 +89,12 @@ func BenchmarkAxpy(b *testing.B) {
 			x, y, tmp := benchutil.Filled(n, 1), benchutil.Filled(n, 2), make([]float32, n)
 			compare(b, axpyPeers(x, y, tmp), func() { kernel.Axpy(axpyAlpha, x, y) }, func(b *testing.B, fn func()) {
 				b.SetBytes(int64(12 * n))
-				cpu := benchutil.StartCPU()
+				cpu := benchtest.StartCPU()
 				for b.Loop() {
 					fn()
 				}
-				benchutil.ReportFlops(b, float64(2*n))
-				benchutil.ReportPerElem(b, n)
+				benchtest.ReportFlops(b, float64(2*n))
+				benchtest.ReportPerElem(b, n)
 				cpu.ReportPerElem(b, n)
 			})
 		})
@@ -103,4 +104,4 @@ func BenchmarkAxpy(b *testing.B) {
 // BenchmarkVectorClock reports the core clock during the run (GHz over
 // wall time, cpu-GHz over CPU time), to turn GFLOP/s into FLOP/cycle and
 // compare with the per-cycle bounds.
-func BenchmarkVectorClock(b *testing.B) { benchutil.Clock(b) }
+func BenchmarkVectorClock(b *testing.B) { benchtest.Clock(b) }
