@@ -39,8 +39,8 @@ func reportUS(b *testing.B, cpu0 benchtest.CPU) {
 
 func BenchmarkAttnQuery(b *testing.B) {
 	n, d := 1024, 64
-	keys := matrix(n, d, 1)
-	values := matrix(n, d, 2)
+	keys := benchutil.Matrix(n, d, 1)
+	values := benchutil.Matrix(n, d, 2)
 	q := benchutil.Filled(d, 3)
 	w := make([]float32, n)
 	dst := make([]float32, d)
@@ -77,9 +77,9 @@ func BenchmarkAttnSelf(b *testing.B) {
 	withThreads(b, 1)
 	for _, T := range []int{256, 1024} {
 		d := 64
-		q := matrix(T, d, 4)
-		k := matrix(T, d, 5)
-		v := matrix(T, d, 6)
+		q := benchutil.Matrix(T, d, 4)
+		k := benchutil.Matrix(T, d, 5)
+		v := benchutil.Matrix(T, d, 6)
 		dst := kernel.NewMatrix(T, d)
 		for _, causal := range []bool{false, true} {
 			b.Run(fmt.Sprintf("T=%d/d=%d/causal=%v", T, d, causal), func(b *testing.B) {
@@ -115,7 +115,7 @@ func BenchmarkAttnDecode(b *testing.B) {
 			b.Fatal(err)
 		}
 		// Fill n-1 tokens by a causal prefill.
-		x := matrix(n-1, e, 7)
+		x := benchutil.Matrix(n-1, e, 7)
 		if err := m.Prefill(kernel.NewMatrix(n-1, e), x, cache, attn.Options{Causal: true}); err != nil {
 			b.Fatal(err)
 		}
@@ -144,7 +144,7 @@ func BenchmarkAttnPrefill(b *testing.B) {
 	e, h := 512, 8
 	m := attnModel(b, e, h)
 	for _, T := range []int{256, 1024} {
-		x := matrix(T, e, 9)
+		x := benchutil.Matrix(T, e, 9)
 		dst := kernel.NewMatrix(T, e)
 		for _, threads := range []int{1, 2} {
 			b.Run(fmt.Sprintf("T=%d/H=%d/dmodel=%d/causal/threads=%d", T, h, e, threads), func(b *testing.B) {

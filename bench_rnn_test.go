@@ -80,7 +80,7 @@ func BenchmarkRNN(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			n := rnnNet(b, sz.d, sz.h)
 			if sz.batch == 1 {
-				x := matrix(T, sz.d, 1)
+				x := benchutil.Matrix(T, sz.d, 1)
 				b.ReportAllocs()
 				cpu0 := benchtest.StartCPU()
 				for b.Loop() {
@@ -93,7 +93,7 @@ func BenchmarkRNN(b *testing.B) {
 			}
 			xs := make([]kernel.Matrix, sz.batch)
 			for i := range xs {
-				xs[i] = matrix(T, sz.d, uint32(i+1))
+				xs[i] = benchutil.Matrix(T, sz.d, uint32(i+1))
 			}
 			b.ReportAllocs()
 			cpu0 := benchtest.StartCPU()
@@ -139,7 +139,7 @@ func BenchmarkRNNTrain(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	x := matrix(T, D, 1)
+	x := benchutil.Matrix(T, D, 1)
 	y := kernel.NewMatrix(T, O)
 	for t := 0; t < T; t++ {
 		y.Set(t, t%O, 1)

@@ -25,7 +25,6 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/simdcore/simdcore/internal/benchutil"
 	"github.com/simdcore/simdcore/internal/benchutil/benchtest"
 	"github.com/simdcore/simdcore/kernel"
 )
@@ -54,9 +53,4 @@ func bySize(b *testing.B, sizes []int, fn func(b *testing.B, n int)) {
 func withThreads(b *testing.B, n int) {
 	kernel.SetThreads(n)
 	b.Cleanup(func() { kernel.SetThreads(0) })
-}
-
-// matrix returns a deterministic r×c matrix (benchutil.Filled).
-func matrix(r, c int, seed uint32) kernel.Matrix {
-	return kernel.MatrixFrom(r, c, benchutil.Filled(r*c, seed))
 }
