@@ -51,30 +51,8 @@ func benchKernel(b *testing.B, name string) {
 	bySize(b, s.Sizes, func(b *testing.B, n int) { timeOp(b, benchutil.NewOp(s, n)) })
 }
 
-// timeOp times op.Call. It reports what benchtest.Elementwise reports for
-// the elementwise and row kernels (inputs in [-8, 8)); for the others, the
-// bytes loaded and stored per second, GFLOP/s where the table counts
-// flops and ns/elem for the vector kernels, over wall time and over the
-// process's CPU time.
-func timeOp(b *testing.B, op benchutil.Op) {
-	if c := op.Spec.Class; c == kernel.ClassUnary || c == kernel.ClassRow {
-		benchtest.Elementwise(b, op.N, op.Call)
-		return
-	}
-	b.SetBytes(int64(op.Load + op.Store))
-	cpu := benchtest.StartCPU()
-	for b.Loop() {
-		op.Call()
-	}
-	if op.Flops > 0 {
-		benchtest.ReportFlops(b, op.Flops)
-		cpu.ReportFlops(b, op.Flops)
-	}
-	if op.Elems > 0 {
-		benchtest.ReportPerElem(b, op.Elems)
-		cpu.ReportPerElem(b, op.Elems)
-	}
-}
+// timeOp times op.Call (benchtest.Time).
+func timeOp(b *testing.B, op benchutil.Op) { benchtest.Time(b, op, op.Call) }
 
 func BenchmarkDot(b *testing.B)     { benchKernel(b, "Dot") }
 func BenchmarkAxpy(b *testing.B)    { benchKernel(b, "Axpy") }
