@@ -66,3 +66,30 @@ func TestMetrics(t *testing.T) {
 	}
 	assert.Len(t, r.Extra, len(units))
 }
+
+// Time reports a call by its kernel's class: Elementwise's metrics for
+// the elementwise kernels, bytes, GFLOP/s and ns/elem for the others that
+// count flops, no ns/elem for the matrix kernels.
+func TestTime(t *testing.T) {
+	fewIterations(t, "20x")
+	run := func(name string, n int) map[string]float64 {
+		s, ok := kernel.SpecOf(name)
+		require.True(t, ok)
+		op := benchutil.NewOp(s, n)
+		r := testing.Benchmark(func(b *testing.B) { Time(b, op, op.Call) })
+		return r.Extra
+	}
+	exp := run("Exp", 256)
+	assert.Contains(t, exp, "best-ns/elem")
+	assert.NotContains(t, exp, "GFLOP/s")
+	dot := run("Dot", 256)
+	assert.Positive(t, dot["GFLOP/s"])
+	assert.Positive(t, dot["ns/elem"])
+	assert.NotContains(t, dot, "best-ns/elem")
+	gemv := run("Gemv", 64)
+	assert.Positive(t, gemv["GFLOP/s"])
+	assert.NotContains(t, gemv, "ns/elem")
+	mx := run("Max", 256)
+	assert.Positive(t, mx["ns/elem"])
+	assert.NotContains(t, mx, "GFLOP/s")
+}
