@@ -26,27 +26,28 @@ import (
 
 	"github.com/simdcore/simdcore/attn"
 	"github.com/simdcore/simdcore/internal/benchutil"
+	"github.com/simdcore/simdcore/internal/benchutil/benchtest"
 	"github.com/simdcore/simdcore/kernel"
 )
 
 // reportUS reports us/op over wall time and cpu-us/op over the process's
 // CPU time since cpu0.
-func reportUS(b *testing.B, cpu0 benchutil.CPU) {
+func reportUS(b *testing.B, cpu0 benchtest.CPU) {
 	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N)*1e6, "us/op")
 	b.ReportMetric(cpu0.Spent().Seconds()/float64(b.N)*1e6, "cpu-us/op")
 }
 
 func BenchmarkAttnQuery(b *testing.B) {
 	n, d := 1024, 64
-	keys := matrix(n, d, 1)
-	values := matrix(n, d, 2)
+	keys := benchutil.Matrix(n, d, 1)
+	values := benchutil.Matrix(n, d, 2)
 	q := benchutil.Filled(d, 3)
 	w := make([]float32, n)
 	dst := make([]float32, d)
 	b.Run(fmt.Sprintf("n=%d/d=%d", n, d), func(b *testing.B) {
 		eachLevel(b, func(b *testing.B) {
 			b.ReportAllocs()
-			cpu0 := benchutil.StartCPU()
+			cpu0 := benchtest.StartCPU()
 			for b.Loop() {
 				if err := attn.Soft(dst, w, q, keys, values, attn.Options{}); err != nil {
 					b.Fatal(err)
@@ -61,7 +62,7 @@ func BenchmarkAttnQuery(b *testing.B) {
 	// over the values) that Soft makes, without the softmax.
 	b.Run(fmt.Sprintf("n=%d/d=%d/part=gemv+gemvT", n, d), func(b *testing.B) {
 		eachLevel(b, func(b *testing.B) {
-			cpu0 := benchutil.StartCPU()
+			cpu0 := benchtest.StartCPU()
 			for b.Loop() {
 				kernel.Gemv(w, keys, q)
 				kernel.GemvT(dst, values, w)
@@ -76,14 +77,14 @@ func BenchmarkAttnSelf(b *testing.B) {
 	withThreads(b, 1)
 	for _, T := range []int{256, 1024} {
 		d := 64
-		q := matrix(T, d, 4)
-		k := matrix(T, d, 5)
-		v := matrix(T, d, 6)
+		q := benchutil.Matrix(T, d, 4)
+		k := benchutil.Matrix(T, d, 5)
+		v := benchutil.Matrix(T, d, 6)
 		dst := kernel.NewMatrix(T, d)
 		for _, causal := range []bool{false, true} {
 			b.Run(fmt.Sprintf("T=%d/d=%d/causal=%v", T, d, causal), func(b *testing.B) {
 				eachLevel(b, func(b *testing.B) {
-					cpu0 := benchutil.StartCPU()
+					cpu0 := benchtest.StartCPU()
 					for b.Loop() {
 						if err := attn.SelfAttention(dst, q, k, v, attn.Options{Causal: causal}); err != nil {
 							b.Fatal(err)
@@ -114,7 +115,7 @@ func BenchmarkAttnDecode(b *testing.B) {
 			b.Fatal(err)
 		}
 		// Fill n-1 tokens by a causal prefill.
-		x := matrix(n-1, e, 7)
+		x := benchutil.Matrix(n-1, e, 7)
 		if err := m.Prefill(kernel.NewMatrix(n-1, e), x, cache, attn.Options{Causal: true}); err != nil {
 			b.Fatal(err)
 		}
@@ -125,7 +126,7 @@ func BenchmarkAttnDecode(b *testing.B) {
 				withThreads(b, threads)
 				eachLevel(b, func(b *testing.B) {
 					b.ReportAllocs()
-					cpu0 := benchutil.StartCPU()
+					cpu0 := benchtest.StartCPU()
 					for b.Loop() {
 						cache.Truncate(n - 1)
 						if err := m.Decode(dst, tok, cache, attn.Options{}); err != nil {
@@ -143,13 +144,13 @@ func BenchmarkAttnPrefill(b *testing.B) {
 	e, h := 512, 8
 	m := attnModel(b, e, h)
 	for _, T := range []int{256, 1024} {
-		x := matrix(T, e, 9)
+		x := benchutil.Matrix(T, e, 9)
 		dst := kernel.NewMatrix(T, e)
 		for _, threads := range []int{1, 2} {
 			b.Run(fmt.Sprintf("T=%d/H=%d/dmodel=%d/causal/threads=%d", T, h, e, threads), func(b *testing.B) {
 				withThreads(b, threads)
 				eachLevel(b, func(b *testing.B) {
-					cpu0 := benchutil.StartCPU()
+					cpu0 := benchtest.StartCPU()
 					for b.Loop() {
 						if err := m.Forward(dst, x, attn.Options{Causal: true}); err != nil {
 							b.Fatal(err)

@@ -2,8 +2,8 @@ package simdcore_test
 
 // Benchmarks of package kernel at every level:
 //
-//   - the vector kernels (Dot, Axpy by size; Sum, Max, Argmax, Scale, Add,
-//     Mul at n=4096), BenchmarkSmall (each at n=16 against the loop a
+//   - the vector kernels (Dot, Axpy by size; every vector kernel of the
+//     kernel table at n=4096), BenchmarkSmall (each at n=16 against the loop a
 //     caller would write inline) and BenchmarkVectorClock (the clock, to
 //     turn the same run's GFLOP/s into FLOP/cycle):
 //
@@ -25,230 +25,231 @@ package simdcore_test
 import (
 	"fmt"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/simdcore/simdcore/internal/benchutil"
+	"github.com/simdcore/simdcore/internal/benchutil/benchtest"
 	"github.com/simdcore/simdcore/internal/cpuclock"
 	"github.com/simdcore/simdcore/kernel"
 )
 
-// vectorSizes are 16 (dispatch overhead), 256 and 4096 (L1), 65536 (L2)
-// and 1<<20 (L3).
-var vectorSizes = []int{16, 256, 4096, 65536, 1 << 20}
+// Every kernel of the kernel table (kernel.Specs) is timed on the
+// operands and with the costs that benchutil.NewOp gives its class.
+// BenchmarkVector times every vector kernel at n=4096, so that a new row
+// of the table is benchmarked with no edit here; the kernels with a
+// benchmark of their own (BenchmarkDot ... BenchmarkGemvT, one line each)
+// are timed at every size of their table row.
 
-func BenchmarkDot(b *testing.B) {
-	bySize(b, vectorSizes, func(b *testing.B, n int) {
-		x, y := benchutil.Filled(n, 1), benchutil.Filled(n, 2)
-		b.SetBytes(int64(8 * n))
-		var s float32
-		cpu := benchutil.StartCPU()
-		for b.Loop() {
-			s += kernel.Dot(x, y)
-		}
-		sinkF32 = s
-		benchutil.ReportFlops(b, float64(2*n))
-		cpu.ReportFlops(b, float64(2*n))
-	})
+// benchKernel times the table's kernel name at each of its sizes and
+// every level: "n=<size>/level=<level>".
+func benchKernel(b *testing.B, name string) {
+	s, ok := kernel.SpecOf(name)
+	if !ok {
+		b.Fatalf("no kernel %s in the table", name)
+	}
+	bySize(b, s.Sizes, func(b *testing.B, n int) { timeOp(b, benchutil.NewOp(s, n)) })
 }
 
-func BenchmarkAxpy(b *testing.B) {
-	bySize(b, vectorSizes, func(b *testing.B, n int) {
-		x, y := benchutil.Filled(n, 1), benchutil.Filled(n, 2)
-		b.SetBytes(int64(12 * n)) // read x and y, write y
-		cpu := benchutil.StartCPU()
-		for b.Loop() {
-			kernel.Axpy(1e-6, x, y)
-		}
-		benchutil.ReportFlops(b, float64(2*n))
-		benchutil.ReportPerElem(b, n)
-		cpu.ReportFlops(b, float64(2*n))
-		cpu.ReportPerElem(b, n)
-	})
+// timeOp times op.Call (benchtest.Time).
+func timeOp(b *testing.B, op benchutil.Op) { benchtest.Time(b, op, op.Call) }
+
+func BenchmarkDot(b *testing.B)     { benchKernel(b, "Dot") }
+func BenchmarkAxpy(b *testing.B)    { benchKernel(b, "Axpy") }
+func BenchmarkExp(b *testing.B)     { benchKernel(b, "Exp") }
+func BenchmarkTanh(b *testing.B)    { benchKernel(b, "Tanh") }
+func BenchmarkSigmoid(b *testing.B) { benchKernel(b, "Sigmoid") }
+
+// Gemv, GemvAdd, GemvT on n×n matrices (64² sits in L1, 256² in L2, 1024²
+// in L3 and 4096² in DRAM), reporting GFLOP/s and the matrix bytes
+// streamed per second.
+func BenchmarkGemv(b *testing.B)    { benchKernel(b, "Gemv") }
+func BenchmarkGemvAdd(b *testing.B) { benchKernel(b, "GemvAdd") }
+func BenchmarkGemvT(b *testing.B)   { benchKernel(b, "GemvT") }
+
+// vectorKernel reports whether s is a kernel over vectors (not a matrix
+// kernel, not an internal pass).
+func vectorKernel(s kernel.Spec) bool {
+	return s.Class != kernel.ClassGemv && s.Class != kernel.ClassGemm
 }
 
-// BenchmarkVector times the other vector kernels at n=4096 (L1), as
-// ns/element.
+// softmaxFamily reports whether s is timed by BenchmarkSoftmax: the row
+// kernels and LogSumExp (the table's row-sum contract).
+func softmaxFamily(s kernel.Spec) bool {
+	return s.Class == kernel.ClassRow || s.Contract.Kind == kernel.RowSum
+}
+
+// BenchmarkVector times every vector kernel of the table (all but the
+// Gemv family and Gemm) at n=4096 (L1), a new row included:
+// "kernel=<name>/n=4096/level=<level>".
 func BenchmarkVector(b *testing.B) {
 	const n = 4096
-	x, y, dst := benchutil.Filled(n, 1), benchutil.Filled(n, 2), make([]float32, n)
-	run := func(name string, bytesPerElem int, fn func()) {
-		b.Run(fmt.Sprintf("kernel=%s/n=%d", name, n), func(b *testing.B) {
-			eachLevel(b, func(b *testing.B) {
-				b.SetBytes(int64(bytesPerElem * n))
-				cpu := benchutil.StartCPU()
-				for b.Loop() {
-					fn()
-				}
-				benchutil.ReportPerElem(b, n)
-				cpu.ReportPerElem(b, n)
-			})
+	for _, s := range filterSpecs(vectorKernel) {
+		op := benchutil.NewOp(s, n)
+		b.Run(fmt.Sprintf("kernel=%s/n=%d", s.Name, n), func(b *testing.B) {
+			eachLevel(b, func(b *testing.B) { timeOp(b, op) })
 		})
 	}
-	run("Sum", 4, func() { sinkF32 += kernel.Sum(x) })
-	run("Max", 4, func() { sinkF32 += kernel.Max(x) })
-	run("Argmax", 4, func() { sinkInt += kernel.Argmax(x) })
-	run("Scale", 8, func() { kernel.Scale(-1, dst) }) // -1 keeps the values normal
-	run("Add", 12, func() { kernel.Add(dst, x, y) })
-	run("Mul", 12, func() { kernel.Mul(dst, x, y) })
 }
 
-// BenchmarkSmall measures each kernel at n=16 against the loop a caller
-// would write inline (impl=inline), to bound the cost of the call, the
-// checks and the dispatch; the target is within 2× of the inline loop.
+// inlineLoops are the loops a caller would write inline in place of a
+// kernel, over the operands of its benchutil.Op.
+var inlineLoops = map[string]func(op *benchutil.Op) func(){
+	"Dot": func(op *benchutil.Op) func() {
+		x, y := op.X, op.Y
+		return func() {
+			var s float32
+			for i := range x {
+				s += x[i] * y[i]
+			}
+			sinkF32 += s
+		}
+	},
+	"Sum": func(op *benchutil.Op) func() {
+		x := op.X
+		return func() {
+			var s float32
+			for _, v := range x {
+				s += v
+			}
+			sinkF32 += s
+		}
+	},
+	"Max": func(op *benchutil.Op) func() {
+		x := op.X
+		return func() {
+			m := x[0]
+			for _, v := range x {
+				if v > m || v != v {
+					m = v
+				}
+			}
+			sinkF32 += m
+		}
+	},
+	"Argmax": func(op *benchutil.Op) func() {
+		x := op.X
+		return func() {
+			best := 0
+			for i, v := range x {
+				if v > x[best] {
+					best = i
+				}
+			}
+			sinkInt += best
+		}
+	},
+	"Axpy": func(op *benchutil.Op) func() {
+		x, y := op.X, op.Y
+		return func() {
+			for i := range x {
+				y[i] += benchutil.AxpyAlpha * x[i]
+			}
+		}
+	},
+	"Scale": func(op *benchutil.Op) func() {
+		x := op.X
+		return func() {
+			for i := range x {
+				x[i] *= benchutil.ScaleAlpha
+			}
+		}
+	},
+	"Add": func(op *benchutil.Op) func() {
+		x, y, dst := op.X, op.Y, op.Dst
+		return func() {
+			for i := range dst {
+				dst[i] = x[i] + y[i]
+			}
+		}
+	},
+	"Mul": func(op *benchutil.Op) func() {
+		x, y, dst := op.X, op.Y, op.Dst
+		return func() {
+			for i := range dst {
+				dst[i] = x[i] * y[i]
+			}
+		}
+	},
+}
+
+// BenchmarkSmall measures each kernel of the table that has an inline
+// loop above at n=16 against that loop (impl=inline), to bound the cost
+// of the call, the checks and the dispatch; the target is within 2× of
+// the inline loop: "kernel=<name>/n=16/impl=<inline or level>".
 func BenchmarkSmall(b *testing.B) {
 	const n = 16
-	x, y, dst := benchutil.Filled(n, 1), benchutil.Filled(n, 2), make([]float32, n)
 	timed := func(fn func()) func(b *testing.B) {
 		return func(b *testing.B) {
-			cpu := benchutil.StartCPU()
+			cpu := benchtest.StartCPU()
 			for b.Loop() {
 				fn()
 			}
 			cpu.ReportPerOp(b)
 		}
 	}
-	small := func(name string, inline, kern func()) {
-		b.Run("kernel="+name+"/n=16", func(b *testing.B) {
-			b.Run("impl=inline", timed(inline))
-			benchutil.EachLevel(b, "impl=", timed(kern))
+	for _, s := range kernel.Specs() {
+		inline, ok := inlineLoops[s.Name]
+		if !ok {
+			continue
+		}
+		op := benchutil.NewOp(s, n)
+		b.Run(fmt.Sprintf("kernel=%s/n=%d", s.Name, n), func(b *testing.B) {
+			b.Run("impl=inline", timed(inline(&op)))
+			benchtest.EachLevel(b, "impl=", timed(op.Call))
 		})
 	}
-	small("Dot", func() {
-		var s float32
-		for i := range x[:n] {
-			s += x[i] * y[i]
-		}
-		sinkF32 += s
-	}, func() { sinkF32 += kernel.Dot(x, y) })
-	small("Sum", func() {
-		var s float32
-		for _, v := range x[:n] {
-			s += v
-		}
-		sinkF32 += s
-	}, func() { sinkF32 += kernel.Sum(x) })
-	small("Max", func() {
-		m := x[0]
-		for _, v := range x[:n] {
-			if v > m || v != v {
-				m = v
-			}
-		}
-		sinkF32 += m
-	}, func() { sinkF32 += kernel.Max(x) })
-	small("Argmax", func() {
-		best := 0
-		for i, v := range x[:n] {
-			if v > x[best] {
-				best = i
-			}
-		}
-		sinkInt += best
-	}, func() { sinkInt += kernel.Argmax(x) })
-	small("Axpy", func() {
-		for i := range x[:n] {
-			dst[i] += 1e-6 * x[i]
-		}
-	}, func() { kernel.Axpy(1e-6, x, dst) })
-	small("Scale", func() {
-		for i := range dst[:n] {
-			dst[i] *= -1
-		}
-	}, func() { kernel.Scale(-1, dst) })
-	small("Add", func() {
-		for i := range dst[:n] {
-			dst[i] = x[i] + y[i]
-		}
-	}, func() { kernel.Add(dst, x, y) })
-	small("Mul", func() {
-		for i := range dst[:n] {
-			dst[i] = x[i] * y[i]
-		}
-	}, func() { kernel.Mul(dst, x, y) })
 }
 
 // BenchmarkVectorClock reports the core clock during the run (GHz over
 // wall time, cpu-GHz over CPU time), to turn GFLOP/s into FLOP/cycle.
-func BenchmarkVectorClock(b *testing.B) { benchutil.Clock(b) }
+func BenchmarkVectorClock(b *testing.B) { benchtest.Clock(b) }
 
-// activationSizes are 4096 (L1) and 65536 (L2).
-var activationSizes = []int{4096, 65536}
+// softmaxOp names the kernel s in BenchmarkSoftmax: "op=softmax".
+func softmaxOp(s kernel.Spec) string { return "op=" + strings.ToLower(s.Name) }
 
-// benchUnary times f over inputs in [-8, 8) of each size at every level
-// (benchutil.Elementwise: ns/elem, cpu-ns/elem, best-ns/elem and, with a
-// clock probe, elem/cycle and best-elem/cycle).
-func benchUnary(b *testing.B, sizes []int, f func(dst, src []float32)) {
-	bySize(b, sizes, func(b *testing.B, n int) {
-		src, dst := benchutil.ActivationInput(n), make([]float32, n)
-		benchutil.Elementwise(b, n, func() { f(dst, src) })
-	})
-}
-
-func BenchmarkExp(b *testing.B)     { benchUnary(b, activationSizes, kernel.Exp) }
-func BenchmarkTanh(b *testing.B)    { benchUnary(b, activationSizes, kernel.Tanh) }
-func BenchmarkSigmoid(b *testing.B) { benchUnary(b, activationSizes, kernel.Sigmoid) }
-
-// softmaxOps are the row kernels BenchmarkSoftmax times, with Exp over
-// the same row (op=exp) so that softmax's cost over exp's can be read off
-// one run.
-var softmaxOps = []struct {
-	name string
-	f    func(dst, src []float32)
-}{
-	{"exp", kernel.Exp},
-	{"softmax", kernel.Softmax},
-	{"logsoftmax", kernel.LogSoftmax},
-	{"logsumexp", func(dst, src []float32) { sinkF32 = kernel.LogSumExp(src) }},
-}
-
-// BenchmarkSoftmax times Softmax, LogSoftmax and LogSumExp over one row
-// and Exp over the same row, sizes 4096 and 65536.
+// BenchmarkSoftmax times the softmax family (Softmax, LogSoftmax,
+// LogSumExp) over one row, and Exp over the same row (op=exp) so that
+// softmax's cost over exp's can be read off one run, at the sizes of
+// each one's table row (benchtest.Elementwise's metrics).
 func BenchmarkSoftmax(b *testing.B) {
-	for _, op := range softmaxOps {
-		b.Run("op="+op.name, func(b *testing.B) { benchUnary(b, activationSizes, op.f) })
-	}
-}
-
-// BenchmarkSoftmaxShort times Exp, Softmax and LogSoftmax on the short
-// rows of attention and small vocabularies (n = 16 to 1024), where the
-// fixed cost of a call counts:
-//
-//	go test -run '^$' -bench 'SoftmaxShort' -count 6 .
-func BenchmarkSoftmaxShort(b *testing.B) {
-	for _, op := range softmaxOps[:3] {
-		b.Run("op="+op.name, func(b *testing.B) { benchUnary(b, []int{16, 64, 256, 1024}, op.f) })
-	}
-}
-
-// gemvSizes are the square matrix sizes of the Gemv benchmarks: 64² sits
-// in L1, 256² in L2, 1024² in L3 and 4096² in DRAM.
-var gemvSizes = []int{64, 256, 1024, 4096}
-
-// benchGemv runs op on an n×n matrix at every level, reporting GFLOP/s
-// (2·n² flops per call) over wall time and over process CPU time, and the
-// matrix bytes streamed per second.
-func benchGemv(b *testing.B, sizes []int, op func(dst []float32, a kernel.Matrix, x []float32)) {
-	for _, n := range sizes {
-		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
-			a, x, dst := matrix(n, n, 1), benchutil.Filled(n, 2), make([]float32, n)
-			eachLevel(b, func(b *testing.B) {
-				b.SetBytes(int64(4 * n * n))
-				cpu := benchutil.StartCPU()
-				for b.Loop() {
-					op(dst, a, x)
-				}
-				benchutil.ReportFlops(b, 2*float64(n)*float64(n))
-				cpu.ReportFlops(b, 2*float64(n)*float64(n))
+	exp, _ := kernel.SpecOf("Exp")
+	for _, s := range append([]kernel.Spec{exp}, filterSpecs(softmaxFamily)...) {
+		b.Run(softmaxOp(s), func(b *testing.B) {
+			bySize(b, s.Sizes, func(b *testing.B, n int) {
+				op := benchutil.NewOp(s, n)
+				benchtest.Elementwise(b, n, op.Call)
 			})
 		})
 	}
 }
 
-func BenchmarkGemv(b *testing.B) { benchGemv(b, gemvSizes, kernel.Gemv) }
+// BenchmarkSoftmaxShort times Exp and the row kernels (Softmax,
+// LogSoftmax) on the short rows of attention and small vocabularies (n =
+// 16 to 1024), where the fixed cost of a call counts:
+//
+//	go test -run '^$' -bench 'SoftmaxShort' -count 6 .
+func BenchmarkSoftmaxShort(b *testing.B) {
+	exp, _ := kernel.SpecOf("Exp")
+	rows := filterSpecs(func(s kernel.Spec) bool { return s.Class == kernel.ClassRow })
+	for _, s := range append([]kernel.Spec{exp}, rows...) {
+		b.Run(softmaxOp(s), func(b *testing.B) {
+			bySize(b, []int{16, 64, 256, 1024}, func(b *testing.B, n int) { timeOp(b, benchutil.NewOp(s, n)) })
+		})
+	}
+}
 
-func BenchmarkGemvAdd(b *testing.B) { benchGemv(b, []int{256, 1024}, kernel.GemvAdd) }
-
-func BenchmarkGemvT(b *testing.B) { benchGemv(b, []int{256, 1024}, kernel.GemvT) }
+// filterSpecs returns the kernels of the table that keep reports true, in
+// the table's order.
+func filterSpecs(keep func(kernel.Spec) bool) []kernel.Spec {
+	var out []kernel.Spec
+	for _, s := range kernel.Specs() {
+		if keep(s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
 
 // gemmTimed times c = a·b (transposes tA, tB) with the goroutine locked to
 // its thread, reporting GFLOP/s over wall time and FLOP/cycle over CPU
@@ -276,8 +277,8 @@ func gemmTimed(b *testing.B, tA, tB kernel.Transpose, a, bm, c kernel.Matrix) {
 	}
 	spent := cpu() - t0
 	b.StopTimer()
-	benchutil.ReportFlops(b, flops)
-	benchutil.ReportFLOPPerCycle(b, flops, spent)
+	benchtest.ReportFlops(b, flops)
+	benchtest.ReportFLOPPerCycle(b, flops, spent)
 }
 
 // BenchmarkGemm times c = a·b at every level and at 1 and 2 threads:
@@ -286,7 +287,7 @@ func gemmTimed(b *testing.B, tA, tB kernel.Transpose, a, bm, c kernel.Matrix) {
 func BenchmarkGemm(b *testing.B) {
 	for _, s := range [][3]int{{64, 512, 512}, {256, 256, 256}, {1024, 1024, 1024}} {
 		m, n, k := s[0], s[1], s[2]
-		a, bm, c := matrix(m, k, 1), matrix(k, n, 2), kernel.NewMatrix(m, n)
+		a, bm, c := benchutil.Matrix(m, k, 1), benchutil.Matrix(k, n, 2), kernel.NewMatrix(m, n)
 		b.Run(fmt.Sprintf("m=%d,n=%d,k=%d", m, n, k), func(b *testing.B) {
 			for _, th := range []int{1, 2} {
 				b.Run(fmt.Sprintf("threads=%d", th), func(b *testing.B) {
@@ -302,7 +303,7 @@ func BenchmarkGemm(b *testing.B) {
 // the active level, single-threaded: the packing routines differ.
 func BenchmarkGemmTrans(b *testing.B) {
 	const s = 256
-	a, bm, c := matrix(s, s, 1), matrix(s, s, 2), kernel.NewMatrix(s, s)
+	a, bm, c := benchutil.Matrix(s, s, 1), benchutil.Matrix(s, s, 2), kernel.NewMatrix(s, s)
 	withThreads(b, 1)
 	for _, tA := range []kernel.Transpose{kernel.NoTrans, kernel.Trans} {
 		for _, tB := range []kernel.Transpose{kernel.NoTrans, kernel.Trans} {

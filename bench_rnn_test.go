@@ -26,6 +26,7 @@ import (
 	"testing"
 
 	"github.com/simdcore/simdcore/internal/benchutil"
+	"github.com/simdcore/simdcore/internal/benchutil/benchtest"
 	"github.com/simdcore/simdcore/internal/cpuclock"
 	"github.com/simdcore/simdcore/kernel"
 	"github.com/simdcore/simdcore/rnn"
@@ -60,7 +61,7 @@ func rnnBound1(t, d, h int) float64 {
 
 // reportRNN reports the metrics for a bound of boundCycles per
 // iteration; cpu0 is read before the loop.
-func reportRNN(b *testing.B, t int, boundCycles float64, cpu0 benchutil.CPU) {
+func reportRNN(b *testing.B, t int, boundCycles float64, cpu0 benchtest.CPU) {
 	sec := b.Elapsed().Seconds() / float64(b.N)
 	cpu := cpu0.Spent().Seconds() / float64(b.N)
 	b.ReportMetric(sec*1e6, "us/seq")
@@ -79,9 +80,9 @@ func BenchmarkRNN(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			n := rnnNet(b, sz.d, sz.h)
 			if sz.batch == 1 {
-				x := matrix(T, sz.d, 1)
+				x := benchutil.Matrix(T, sz.d, 1)
 				b.ReportAllocs()
-				cpu0 := benchutil.StartCPU()
+				cpu0 := benchtest.StartCPU()
 				for b.Loop() {
 					if _, err := n.Forward(x); err != nil {
 						b.Fatal(err)
@@ -92,10 +93,10 @@ func BenchmarkRNN(b *testing.B) {
 			}
 			xs := make([]kernel.Matrix, sz.batch)
 			for i := range xs {
-				xs[i] = matrix(T, sz.d, uint32(i+1))
+				xs[i] = benchutil.Matrix(T, sz.d, uint32(i+1))
 			}
 			b.ReportAllocs()
-			cpu0 := benchutil.StartCPU()
+			cpu0 := benchtest.StartCPU()
 			for b.Loop() {
 				if _, err := n.ForwardBatch(xs); err != nil {
 					b.Fatal(err)
@@ -138,7 +139,7 @@ func BenchmarkRNNTrain(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	x := matrix(T, D, 1)
+	x := benchutil.Matrix(T, D, 1)
 	y := kernel.NewMatrix(T, O)
 	for t := 0; t < T; t++ {
 		y.Set(t, t%O, 1)

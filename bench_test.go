@@ -25,7 +25,7 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/simdcore/simdcore/internal/benchutil"
+	"github.com/simdcore/simdcore/internal/benchutil/benchtest"
 	"github.com/simdcore/simdcore/kernel"
 )
 
@@ -37,7 +37,7 @@ var (
 
 // eachLevel runs fn as a sub-benchmark "level=<name>" at every level this
 // CPU can run.
-func eachLevel(b *testing.B, fn func(b *testing.B)) { benchutil.EachLevel(b, "level=", fn) }
+func eachLevel(b *testing.B, fn func(b *testing.B)) { benchtest.EachLevel(b, "level=", fn) }
 
 // bySize runs fn as "n=<size>" sub-benchmarks, each swept over levels.
 func bySize(b *testing.B, sizes []int, fn func(b *testing.B, n int)) {
@@ -53,9 +53,4 @@ func bySize(b *testing.B, sizes []int, fn func(b *testing.B, n int)) {
 func withThreads(b *testing.B, n int) {
 	kernel.SetThreads(n)
 	b.Cleanup(func() { kernel.SetThreads(0) })
-}
-
-// matrix returns a deterministic r×c matrix (benchutil.Filled).
-func matrix(r, c int, seed uint32) kernel.Matrix {
-	return kernel.MatrixFrom(r, c, benchutil.Filled(r*c, seed))
 }

@@ -1,47 +1,31 @@
 package kernel
 
-import "sync"
+import (
+	"sync"
 
-// The helper goroutines of a threaded Gemm: one channel and one set of
-// pack buffers per helper, started on demand and kept.
-
-// gemmTask is one worker's share of a threaded product.
-type gemmTask struct {
-	op   gemmOperands
-	cfg  gemmConfig
-	done *sync.WaitGroup
-}
-
-var (
-	gemmWorkMu sync.Mutex
-	// gemmWork[i] is where helper i waits for work. Each helper has its
-	// own channel, so the t-th share of a split product always goes to the
-	// same helper, whose pack buffers are then already the right size:
-	// after the first call of a shape, no call allocates.
-	gemmWork    []chan gemmTask
-	gemmWGPool  = sync.Pool{New: func() any { return new(sync.WaitGroup) }}
-	gemmBufPool = sync.Pool{New: func() any { return new(gemmBuffers) }}
+	"github.com/simdcore/simdcore/internal/workers"
 )
 
-// gemmWorker is a helper goroutine: it keeps its own pack buffers and
-// runs tasks until the program ends.
-func gemmWorker(work <-chan gemmTask) {
-	var bufs gemmBuffers
-	for t := range work {
-		gemmSerial(t.op, t.cfg, &bufs)
-		t.done.Done()
-	}
+// The pooled state of a Gemm call: pack buffers for a product on one
+// goroutine, and the shares of a product split across the helper
+// goroutines of internal/workers.
+
+// gemmBufPool holds the pack buffers of serial products.
+var gemmBufPool = sync.Pool{New: func() any { return new(gemmBuffers) }}
+
+// gemmSplit is one threaded product: share t computes parts[t], a block of
+// C that no other share writes, with its own pack buffers bufs[t]. A
+// gemmSplit is kept in gemmSplitPool with its buffers, which after the
+// first call of a shape are already the right size: the next such call
+// allocates nothing.
+type gemmSplit struct {
+	group workers.Group
+	parts []gemmOperands
+	bufs  []gemmBuffers
+	cfg   gemmConfig
 }
 
-// ensureGemmWorkers starts helpers until there are at least n, and
-// returns their channels.
-func ensureGemmWorkers(n int) []chan gemmTask {
-	gemmWorkMu.Lock()
-	defer gemmWorkMu.Unlock()
-	for len(gemmWork) < n {
-		ch := make(chan gemmTask)
-		go gemmWorker(ch)
-		gemmWork = append(gemmWork, ch)
-	}
-	return gemmWork
-}
+var gemmSplitPool = sync.Pool{New: func() any { return new(gemmSplit) }}
+
+// Run computes share t (workers.Task).
+func (s *gemmSplit) Run(t int) { gemmSerial(s.parts[t], s.cfg, &s.bufs[t]) }

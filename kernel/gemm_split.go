@@ -1,7 +1,5 @@
 package kernel
 
-import "sync"
-
 // How Gemm splits one product across goroutines, and when it is worth it.
 
 // gemmSplitFlops returns the least work (2·m·n·k flops) per goroutine
@@ -53,26 +51,21 @@ func gemmRun(op gemmOperands) {
 		gemmBufPool.Put(bufs)
 		return
 	}
-	work := ensureGemmWorkers(nt - 1)
-	wg := gemmWGPool.Get().(*sync.WaitGroup)
+	s := gemmSplitPool.Get().(*gemmSplit)
+	s.cfg = cfg
+	s.parts = s.parts[:0]
+	if len(s.bufs) < nt {
+		s.bufs = append(s.bufs, make([]gemmBuffers, nt-len(s.bufs))...)
+	}
 	tiles := (extent + tile - 1) / tile
-	var mine gemmOperands
-	for t := 0; t < nt; t++ {
+	for t := range nt {
 		lo := min(extent, tiles*t/nt*tile)
 		hi := min(extent, tiles*(t+1)/nt*tile)
-		part := op.slice(splitN, lo, hi)
-		if t == 0 {
-			mine = part
-			continue
-		}
-		wg.Add(1)
-		work[t-1] <- gemmTask{op: part, cfg: cfg, done: wg}
+		s.parts = append(s.parts, op.slice(splitN, lo, hi))
 	}
-	bufs := gemmBufPool.Get().(*gemmBuffers)
-	gemmSerial(mine, cfg, bufs)
-	gemmBufPool.Put(bufs)
-	wg.Wait()
-	gemmWGPool.Put(wg)
+	s.group.Run(s, nt, nt)
+	clear(s.parts) // drop the references to the caller's matrices
+	gemmSplitPool.Put(s)
 }
 
 // slice returns the part of op that computes columns [lo,hi) of c (if

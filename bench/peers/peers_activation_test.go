@@ -19,58 +19,46 @@ package peers
 // batches of about 64K elements: on a machine shared with other jobs the
 // mean includes time spent preempted, the minimum hardly ever does; and
 // cpu-ns/elem over CPU time and, with a clock probe, elem/cycle and
-// best-elem/cycle (benchutil.Elementwise).
+// best-elem/cycle (benchtest.Elementwise). Softmax is compared at the
+// sizes of its table row.
 
 import (
-	"fmt"
 	"math"
 	"testing"
 
 	"github.com/chewxy/math32"
 	"github.com/simdcore/simdcore/internal/benchutil"
-	"github.com/simdcore/simdcore/kernel"
 	"github.com/viterin/vek/vek32"
 )
 
-// benchActivation runs the peers of one elementwise function over inputs
-// in [-8, 8): pure and m32 are the per-element functions, vek the vek32
-// composition (into dst), simd the kernel.
-func benchActivation(b *testing.B, pure, m32 func(float32) float32, vek, simd func(dst, src []float32)) {
-	for _, n := range vectorSizes {
-		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
-			src, dst := benchutil.ActivationInput(n), make([]float32, n)
-			loop := func(f func(float32) float32) func() {
-				return func() {
-					for i, v := range src {
-						dst[i] = f(v)
-					}
-				}
+// activationPeers returns the peers of one elementwise function, over
+// op.X into op.Dst: pure and m32 are the per-element functions, vek the
+// vek32 composition (into dst).
+func activationPeers(op *benchutil.Op, pure, m32 func(float32) float32, vek func(dst, src []float32)) []impl {
+	src, dst := op.X, op.Dst
+	loop := func(f func(float32) float32) func() {
+		return func() {
+			for i, v := range src {
+				dst[i] = f(v)
 			}
-			compare(b, []impl{
-				{"pure", loop(pure)},
-				{"math32", loop(m32)},
-				{"vek", func() { vek(dst, src) }},
-			}, func() { simd(dst, src) }, elementwise(n))
-		})
+		}
+	}
+	return []impl{
+		{"pure", loop(pure)},
+		{"math32", loop(m32)},
+		{"vek", func() { vek(dst, src) }},
 	}
 }
 
-// elementwise returns the timing of n elements per call for compare
-// (benchutil.Elementwise).
-func elementwise(n int) func(b *testing.B, fn func()) {
-	return func(b *testing.B, fn func()) { benchutil.Elementwise(b, n, fn) }
-}
-
-func BenchmarkExp(b *testing.B) {
-	benchActivation(b,
+func expPeers(op *benchutil.Op) []impl {
+	return activationPeers(op,
 		func(v float32) float32 { return float32(math.Exp(float64(v))) },
 		math32.Exp,
-		func(dst, src []float32) { vek32.Exp_Into(dst, src) },
-		kernel.Exp)
+		func(dst, src []float32) { vek32.Exp_Into(dst, src) })
 }
 
-func BenchmarkTanh(b *testing.B) {
-	benchActivation(b,
+func tanhPeers(op *benchutil.Op) []impl {
+	return activationPeers(op,
 		func(v float32) float32 { return float32(math.Tanh(float64(v))) },
 		math32.Tanh,
 		// tanh x = 1 − 2/(e^(2x)+1), six vek32 passes.
@@ -81,12 +69,11 @@ func BenchmarkTanh(b *testing.B) {
 			vek32.Inv_Inplace(dst)
 			vek32.MulNumber_Inplace(dst, -2)
 			vek32.AddNumber_Inplace(dst, 1)
-		},
-		kernel.Tanh)
+		})
 }
 
-func BenchmarkSigmoid(b *testing.B) {
-	benchActivation(b,
+func sigmoidPeers(op *benchutil.Op) []impl {
+	return activationPeers(op,
 		func(v float32) float32 { return float32(1 / (1 + math.Exp(-float64(v)))) },
 		func(v float32) float32 { return 1 / (1 + math32.Exp(-v)) },
 		// σ(x) = 1/(1+e^−x), four vek32 passes.
@@ -95,43 +82,43 @@ func BenchmarkSigmoid(b *testing.B) {
 			vek32.Exp_Inplace(dst)
 			vek32.AddNumber_Inplace(dst, 1)
 			vek32.Inv_Inplace(dst)
-		},
-		kernel.Sigmoid)
+		})
 }
 
-// BenchmarkSoftmax compares one softmax over a row: pure and math32 are
-// the three loops (max, exp and sum, scale) a Go user would write, vek is
-// the same from vek32 passes, simdcore is kernel.Softmax.
-func BenchmarkSoftmax(b *testing.B) {
-	for _, n := range []int{256, 4096, 65536} {
-		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
-			src, dst := benchutil.ActivationInput(n), make([]float32, n)
-			loops := func(exp func(float32) float32) func() {
-				return func() {
-					m := src[0]
-					for _, v := range src {
-						m = max(m, v)
-					}
-					var s float32
-					for i, v := range src {
-						dst[i] = exp(v - m)
-						s += dst[i]
-					}
-					inv := 1 / s
-					for i := range dst {
-						dst[i] *= inv
-					}
-				}
+// softmaxPeers returns the peers of one softmax over a row: pure and
+// math32 are the three loops (max, exp and sum, scale) a Go user would
+// write, vek is the same from vek32 passes.
+func softmaxPeers(op *benchutil.Op) []impl {
+	src, dst := op.X, op.Dst
+	loops := func(exp func(float32) float32) func() {
+		return func() {
+			m := src[0]
+			for _, v := range src {
+				m = max(m, v)
 			}
-			compare(b, []impl{
-				{"pure", loops(func(v float32) float32 { return float32(math.Exp(float64(v))) })},
-				{"math32", loops(math32.Exp)},
-				{"vek", func() {
-					vek32.SubNumber_Into(dst, src, vek32.Max(src))
-					vek32.Exp_Inplace(dst)
-					vek32.MulNumber_Inplace(dst, 1/vek32.Sum(dst))
-				}},
-			}, func() { kernel.Softmax(dst, src) }, elementwise(n))
-		})
+			var s float32
+			for i, v := range src {
+				dst[i] = exp(v - m)
+				s += dst[i]
+			}
+			inv := 1 / s
+			for i := range dst {
+				dst[i] *= inv
+			}
+		}
+	}
+	return []impl{
+		{"pure", loops(func(v float32) float32 { return float32(math.Exp(float64(v))) })},
+		{"math32", loops(math32.Exp)},
+		{"vek", func() {
+			vek32.SubNumber_Into(dst, src, vek32.Max(src))
+			vek32.Exp_Inplace(dst)
+			vek32.MulNumber_Inplace(dst, 1/vek32.Sum(dst))
+		}},
 	}
 }
+
+func BenchmarkExp(b *testing.B)     { benchPeers(b, "Exp") }
+func BenchmarkTanh(b *testing.B)    { benchPeers(b, "Tanh") }
+func BenchmarkSigmoid(b *testing.B) { benchPeers(b, "Sigmoid") }
+func BenchmarkSoftmax(b *testing.B) { benchPeers(b, "Softmax") }

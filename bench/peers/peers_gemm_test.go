@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/simdcore/simdcore/internal/benchutil"
+	"github.com/simdcore/simdcore/internal/benchutil/benchtest"
 	"github.com/simdcore/simdcore/kernel"
 	"github.com/viterin/vek/vek32"
 	"gonum.org/v1/gonum/blas"
@@ -79,12 +80,12 @@ func gemmPure(c, a, b []float32, m, n, k int) {
 func gemmTimed(b *testing.B, flops float64, fn func()) {
 	fn()
 	b.ResetTimer()
-	cpu := benchutil.StartCPU()
+	cpu := benchtest.StartCPU()
 	for i := 0; i < b.N; i++ {
 		fn()
 	}
 	spent := cpu.Spent()
 	b.StopTimer()
-	benchutil.ReportFlops(b, flops)
-	benchutil.ReportFLOPPerCycle(b, flops, spent)
+	benchtest.ReportFlops(b, flops)
+	benchtest.ReportFLOPPerCycle(b, flops, spent)
 }

@@ -26,18 +26,20 @@ import (
 // with x as an n×1 matrix (what vek's documentation suggests), and
 // impl=vek-dot is a loop of vek32.Dot over the rows.
 
-var gemvPeerSizes = []int{64, 256, 1024, 4096}
-
-// gemvData returns a deterministic n×n matrix, x and dst.
-func gemvData(n int) (a, x, dst []float32) {
-	return benchutil.Filled(n*n, 1), benchutil.Filled(n, 2), make([]float32, n)
+// blasGemv returns the operands of a Gemv-family op as gonum's: the
+// matrix, x and dst.
+func blasGemv(op *benchutil.Op) (blas32.General, blas32.Vector, blas32.Vector) {
+	n := op.N
+	return blas32.General{Rows: n, Cols: n, Stride: n, Data: op.A.Data},
+		blas32.Vector{N: n, Inc: 1, Data: op.X},
+		blas32.Vector{N: n, Inc: 1, Data: op.Dst}
 }
 
-// gemvPeers returns Gemv's peers for dst = a·x, a n×n.
-func gemvPeers(n int, a, x, dst []float32) []impl {
-	ga := blas32.General{Rows: n, Cols: n, Stride: n, Data: a}
-	gx := blas32.Vector{N: n, Inc: 1, Data: x}
-	gy := blas32.Vector{N: n, Inc: 1, Data: dst}
+// gemvPeers returns Gemv's peers for dst = a·x, a n×n (op.A, op.X,
+// op.Dst).
+func gemvPeers(op *benchutil.Op) []impl {
+	n, a, x, dst := op.N, op.A.Data, op.X, op.Dst
+	ga, gx, gy := blasGemv(op)
 	return []impl{
 		{"pure", func() {
 			for i := range n {
@@ -58,56 +60,27 @@ func gemvPeers(n int, a, x, dst []float32) []impl {
 	}
 }
 
-// gemvTimed returns the timing of an n×n product for compare: GFLOP/s
-// (2·n² flops per call) over wall time and over CPU time (cpu-GFLOP/s),
-// and the matrix bytes.
-func gemvTimed(n int) func(b *testing.B, fn func()) {
-	return func(b *testing.B, fn func()) {
-		b.SetBytes(int64(4 * n * n))
-		cpu := benchutil.StartCPU()
-		for b.Loop() {
-			fn()
-		}
-		benchutil.ReportFlops(b, 2*float64(n)*float64(n))
-		cpu.ReportFlops(b, 2*float64(n)*float64(n))
+// gemvTPeers returns GemvT's peers for dst = aᵀ·x: a loop and gonum's
+// transposed Gemv (vek has no transposed product).
+func gemvTPeers(op *benchutil.Op) []impl {
+	n, a, x, dst := op.N, op.A.Data, op.X, op.Dst
+	ga, gx, gy := blasGemv(op)
+	return []impl{
+		{"pure", func() {
+			clear(dst)
+			for i := range n {
+				xi := x[i]
+				for j, v := range a[i*n : i*n+n] {
+					dst[j] += v * xi
+				}
+			}
+		}},
+		{"gonum", func() { blas32.Gemv(blas.Trans, 1, ga, gx, 0, gy) }},
 	}
 }
 
-func BenchmarkGemv(b *testing.B) {
-	for _, n := range gemvPeerSizes {
-		a, x, dst := gemvData(n)
-		m := kernel.MatrixFrom(n, n, a)
-		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
-			compare(b, gemvPeers(n, a, x, dst), func() { kernel.Gemv(dst, m, x) }, gemvTimed(n))
-		})
-	}
-}
-
-// BenchmarkGemvT compares dst = aᵀ·x with gonum's transposed Gemv (vek
-// has no transposed product).
-func BenchmarkGemvT(b *testing.B) {
-	for _, n := range []int{256, 1024} {
-		a, x, dst := gemvData(n)
-		m := kernel.MatrixFrom(n, n, a)
-		ga := blas32.General{Rows: n, Cols: n, Stride: n, Data: a}
-		gx := blas32.Vector{N: n, Inc: 1, Data: x}
-		gy := blas32.Vector{N: n, Inc: 1, Data: dst}
-		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
-			compare(b, []impl{
-				{"pure", func() {
-					clear(dst)
-					for i := range n {
-						xi := x[i]
-						for j, v := range a[i*n : i*n+n] {
-							dst[j] += v * xi
-						}
-					}
-				}},
-				{"gonum", func() { blas32.Gemv(blas.Trans, 1, ga, gx, 0, gy) }},
-			}, func() { kernel.GemvT(dst, m, x) }, gemvTimed(n))
-		})
-	}
-}
+func BenchmarkGemv(b *testing.B)  { benchPeers(b, "Gemv") }
+func BenchmarkGemvT(b *testing.B) { benchPeers(b, "GemvT") }
 
 var gemvBest = flag.Bool("gemvbest", false, "print TestGemvBestOf's table")
 
@@ -130,23 +103,18 @@ func TestGemvBestOf(t *testing.T) {
 	}
 	top := kernel.Active()
 	for _, kern := range []string{"Gemv", "GemvT", "GemvAdd"} {
-		sizes := gemvPeerSizes
+		spec, _ := kernel.SpecOf(kern)
+		sizes := spec.Sizes
 		if kern != "Gemv" {
 			sizes = []int{256, 1024}
 		}
 		for _, n := range sizes {
-			a, x, dst := gemvData(n)
-			m := kernel.MatrixFrom(n, n, a)
-			ga := blas32.General{Rows: n, Cols: n, Stride: n, Data: a}
-			gx := blas32.Vector{N: n, Inc: 1, Data: x}
-			gy := blas32.Vector{N: n, Inc: 1, Data: dst}
-			peers := []impl{{"stream", func() { sinkF32 += kernel.Sum(a) }}}
-			switch kern {
-			case "Gemv":
-				peers = append(peers, gemvPeers(n, a, x, dst)...)
-			case "GemvT":
-				peers = append(peers, impl{"gonum", func() { blas32.Gemv(blas.Trans, 1, ga, gx, 0, gy) }})
-			case "GemvAdd":
+			op := benchutil.NewOp(spec, n)
+			peers := []impl{{"stream", func() { sinkF32 += kernel.Sum(op.A.Data) }}}
+			if set, ok := peerSets[kern]; ok {
+				peers = append(peers, set.peers(&op)...)
+			} else { // GemvAdd: dst += a·x
+				ga, gx, gy := blasGemv(&op)
 				peers = append(peers, impl{"gonum", func() { blas32.Gemv(blas.NoTrans, 1, ga, gx, 1, gy) }})
 			}
 			var impls []levelImpl
@@ -154,16 +122,7 @@ func TestGemvBestOf(t *testing.T) {
 				impls = append(impls, levelImpl{p, top})
 			}
 			for _, l := range kernel.Available() {
-				var fn func()
-				switch kern {
-				case "Gemv":
-					fn = func() { kernel.Gemv(dst, m, x) }
-				case "GemvT":
-					fn = func() { kernel.GemvT(dst, m, x) }
-				case "GemvAdd":
-					fn = func() { kernel.GemvAdd(dst, m, x) }
-				}
-				impls = append(impls, levelImpl{impl{"simdcore-" + l.String(), fn}, l})
+				impls = append(impls, levelImpl{impl{"simdcore-" + l.String(), op.Call}, l})
 			}
 			// Repeats of about 16 µs (64², 256²) up to one call (1024²,
 			// 4096²), so that some run undisturbed; the best of eight

@@ -40,14 +40,9 @@ func TestVectorBestOf(t *testing.T) {
 	fmt.Fprintf(&out, "| kernel | n | impl | ns | FLOP/cycle | elem/cycle | GHz |\n|---|---|---|---|---|---|---|\n")
 	for _, kern := range []string{"Dot", "Axpy"} {
 		for _, n := range vectorSizes {
-			x, y, tmp := benchutil.Filled(n, 1), benchutil.Filled(n, 2), make([]float32, n)
-			var impls []impl
-			switch kern {
-			case "Dot":
-				impls = append(dotPeers(x, y), impl{"simdcore", func() { sinkF32 += kernel.Dot(x, y) }})
-			case "Axpy":
-				impls = append(axpyPeers(x, y, tmp), impl{"simdcore", func() { kernel.Axpy(axpyAlpha, x, y) }})
-			}
+			spec, _ := kernel.SpecOf(kern)
+			op := benchutil.NewOp(spec, n)
+			impls := append(peerSets[kern].peers(&op), impl{"simdcore", op.Call})
 			inner, reps := max(1, 400000/n), 40
 			if n >= 1<<20 {
 				inner, reps = 2, 20

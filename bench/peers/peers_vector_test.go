@@ -15,22 +15,21 @@ package peers
 // leaves out the time spent waiting for a core.
 
 import (
-	"fmt"
 	"testing"
 
 	"github.com/simdcore/simdcore/internal/benchutil"
-	"github.com/simdcore/simdcore/kernel"
+	"github.com/simdcore/simdcore/internal/benchutil/benchtest"
 	"github.com/viterin/vek/vek32"
 	"gonum.org/v1/gonum/blas/blas32"
 )
 
+// vectorSizes are the sizes the exp family is compared at: 16 (the cost
+// of a call) to 1<<20 (L3).
 var vectorSizes = []int{16, 256, 4096, 65536, 1 << 20}
 
-// axpyAlpha keeps y from growing or going subnormal over many calls.
-const axpyAlpha = 1e-6
-
-// dotPeers returns Dot's peers over x and y.
-func dotPeers(x, y []float32) []impl {
+// dotPeers returns Dot's peers over op.X and op.Y.
+func dotPeers(op *benchutil.Op) []impl {
+	x, y := op.X, op.Y
 	gx := blas32.Vector{N: len(x), Inc: 1, Data: x}
 	gy := blas32.Vector{N: len(y), Inc: 1, Data: y}
 	return []impl{
@@ -46,61 +45,31 @@ func dotPeers(x, y []float32) []impl {
 	}
 }
 
-// axpyPeers returns Axpy's peers for y += axpyAlpha·x; vek's composition
-// goes through tmp.
-func axpyPeers(x, y, tmp []float32) []impl {
+// axpyPeers returns Axpy's peers for y += benchutil.AxpyAlpha·x (op.X,
+// op.Y); vek's composition goes through a scratch vector.
+func axpyPeers(op *benchutil.Op) []impl {
+	const alpha = benchutil.AxpyAlpha
+	x, y, tmp := op.X, op.Y, make([]float32, len(op.X))
 	gx := blas32.Vector{N: len(x), Inc: 1, Data: x}
 	gy := blas32.Vector{N: len(y), Inc: 1, Data: y}
 	return []impl{
 		{"pure", func() {
 			for i := range x {
-				y[i] += axpyAlpha * x[i]
+				y[i] += alpha * x[i]
 			}
 		}},
-		{"gonum", func() { blas32.Axpy(axpyAlpha, gx, gy) }},
+		{"gonum", func() { blas32.Axpy(alpha, gx, gy) }},
 		{"vek", func() {
-			vek32.MulNumber_Into(tmp, x, axpyAlpha)
+			vek32.MulNumber_Into(tmp, x, alpha)
 			vek32.Add_Inplace(y, tmp)
 		}},
 	}
 }
 
-func BenchmarkDot(b *testing.B) {
-	for _, n := range vectorSizes {
-		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
-			x, y := benchutil.Filled(n, 1), benchutil.Filled(n, 2)
-			compare(b, dotPeers(x, y), func() { sinkF32 += kernel.Dot(x, y) }, func(b *testing.B, fn func()) {
-				b.SetBytes(int64(8 * n))
-				cpu := benchutil.StartCPU()
-				for b.Loop() {
-					fn()
-				}
-				benchutil.ReportFlops(b, float64(2*n))
-				cpu.ReportFlops(b, float64(2*n))
-			})
-		})
-	}
-}
-
-func BenchmarkAxpy(b *testing.B) {
-	for _, n := range vectorSizes {
-		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
-			x, y, tmp := benchutil.Filled(n, 1), benchutil.Filled(n, 2), make([]float32, n)
-			compare(b, axpyPeers(x, y, tmp), func() { kernel.Axpy(axpyAlpha, x, y) }, func(b *testing.B, fn func()) {
-				b.SetBytes(int64(12 * n))
-				cpu := benchutil.StartCPU()
-				for b.Loop() {
-					fn()
-				}
-				benchutil.ReportFlops(b, float64(2*n))
-				benchutil.ReportPerElem(b, n)
-				cpu.ReportPerElem(b, n)
-			})
-		})
-	}
-}
+func BenchmarkDot(b *testing.B)  { benchPeers(b, "Dot") }
+func BenchmarkAxpy(b *testing.B) { benchPeers(b, "Axpy") }
 
 // BenchmarkVectorClock reports the core clock during the run (GHz over
 // wall time, cpu-GHz over CPU time), to turn GFLOP/s into FLOP/cycle and
 // compare with the per-cycle bounds.
-func BenchmarkVectorClock(b *testing.B) { benchutil.Clock(b) }
+func BenchmarkVectorClock(b *testing.B) { benchtest.Clock(b) }

@@ -18,134 +18,37 @@ import (
 
 // benchCase is one kernel the bench command can time.
 type benchCase struct {
-	name  string
+	name  string // the kernel's name in lower case: "dot"
+	spec  kernel.Spec
 	sizes []int // default sizes
 	short []int // sizes for the no-argument run
-	// setup prepares operands of size n and returns one call of the kernel.
-	setup func(n int) func()
-	// flops per call (0: report ns/element instead of GFLOP/s).
-	flops func(n int) float64
-	// elems per call, for ns/element.
-	elems func(n int) float64
-	// loads and stores in bytes per call and the working set in bytes,
-	// for the memory-bandwidth bound (nil: no bound is claimed).
-	traffic   func(n int) (load, store, set float64)
-	sizeLabel func(n int) string
 }
 
-// vec returns n deterministic values in [-1, 1), a sequence per seed.
-var vec = benchutil.Filled
-
-func plain(n int) string  { return fmt.Sprintf("n=%d", n) }
-func square(n int) string { return fmt.Sprintf("%dx%d", n, n) }
-func cube(n int) string   { return fmt.Sprintf("%d³", n) }
-
-func perElem(n int) float64 { return float64(n) }
+// sizeLabel names size n of kernel class c: n=4096, 256x256, 256³.
+func sizeLabel(c kernel.Class, n int) string {
+	switch c {
+	case kernel.ClassGemv:
+		return fmt.Sprintf("%dx%d", n, n)
+	case kernel.ClassGemm:
+		return fmt.Sprintf("%d³", n)
+	}
+	return fmt.Sprintf("n=%d", n)
+}
 
 // benchCases returns a case for every public kernel of the kernel table,
-// in its order, named in lower case ("dot"), with the table's sizes.
+// in its order, with the table's sizes. Each is timed on the operands
+// benchutil.NewOp makes for its class.
 func benchCases() []benchCase {
 	var cs []benchCase
 	for _, s := range kernel.Specs() {
-		cs = append(cs, benchCaseOf(s))
+		c := benchCase{name: strings.ToLower(s.Name), spec: s, sizes: s.Sizes}
+		if len(s.Short) > 0 {
+			c.short = s.Short
+		}
+		cs = append(cs, c)
 	}
 	return cs
 }
-
-// benchCaseOf times kernel s on operands its class defines: vectors with
-// elements in [-1, 1) (the elementwise and row kernels' in [-4, 4)),
-// n×n matrices for the Gemv family and Gemm.
-func benchCaseOf(s kernel.Spec) benchCase {
-	c := benchCase{name: strings.ToLower(s.Name), sizes: s.Sizes, elems: perElem, sizeLabel: plain}
-	if len(s.Short) > 0 {
-		c.short = s.Short
-	}
-	if s.Flops > 0 {
-		c.flops = func(n int) float64 { return s.Flops * float64(n) }
-	}
-	// stream is the memory traffic of a kernel that loads ld float32s per
-	// element and stores st of them in place (working set: what it loads).
-	stream := func(ld, st float64) func(n int) (float64, float64, float64) {
-		return func(n int) (float64, float64, float64) {
-			return 4 * ld * float64(n), 4 * st * float64(n), 4 * ld * float64(n)
-		}
-	}
-	switch s.Class {
-	case kernel.ClassDot:
-		c.setup = func(n int) func() {
-			x, y := vec(n, 1), vec(n, 2)
-			return func() { sink32 += s.Dot(x, y) }
-		}
-		c.traffic = stream(2, 0)
-	case kernel.ClassReduce:
-		c.setup = func(n int) func() {
-			x := vec(n, 1)
-			return func() { sink32 += s.Reduce(x) }
-		}
-		if s.Contract.Kind != kernel.RowSum { // LogSumExp is bound by its exponentials
-			c.traffic = stream(1, 0)
-		}
-	case kernel.ClassArgmax:
-		c.setup = func(n int) func() {
-			x := vec(n, 1)
-			return func() { sinkInt += s.Argmax(x) }
-		}
-		c.traffic = stream(1, 0)
-	case kernel.ClassAxpy:
-		c.setup = func(n int) func() {
-			x, y := vec(n, 1), vec(n, 2)
-			return func() { s.Axpy(1e-7, x, y) }
-		}
-		c.traffic = stream(2, 1)
-	case kernel.ClassScale:
-		c.setup = func(n int) func() {
-			x := vec(n, 1)
-			return func() { s.Scale(1, x) }
-		}
-		c.traffic = stream(1, 1)
-	case kernel.ClassBinary:
-		c.setup = func(n int) func() {
-			a, b, d := vec(n, 1), vec(n, 2), make([]float32, n)
-			return func() { s.Binary(d, a, b) }
-		}
-		c.traffic = func(n int) (float64, float64, float64) { return 8 * float64(n), 4 * float64(n), 12 * float64(n) }
-	case kernel.ClassUnary, kernel.ClassRow:
-		c.setup = func(n int) func() {
-			src, dst := vec(n, 7), make([]float32, n)
-			kernel.Scale(4, src)
-			return func() { s.Unary(dst, src) }
-		}
-	case kernel.ClassGemv:
-		c.setup = func(n int) func() {
-			a := kernel.MatrixFrom(n, n, vec(n*n, 3))
-			x, d := vec(n, 4), make([]float32, n)
-			return func() { s.Gemv(d, a, x) }
-		}
-		c.flops = func(n int) float64 { return s.Flops * float64(n) * float64(n) }
-		c.elems = nil
-		c.traffic = func(n int) (float64, float64, float64) { m := 4 * float64(n) * float64(n); return m, 0, m }
-		c.sizeLabel = square
-	case kernel.ClassGemm:
-		c.setup = func(n int) func() {
-			a := kernel.MatrixFrom(n, n, vec(n*n, 5))
-			b := kernel.MatrixFrom(n, n, vec(n*n, 6))
-			d := kernel.NewMatrix(n, n)
-			return func() { s.Gemm(kernel.NoTrans, kernel.NoTrans, 1, a, b, 0, d) }
-		}
-		c.flops = func(n int) float64 { return s.Flops * float64(n) * float64(n) * float64(n) }
-		c.elems = nil
-		c.traffic = func(n int) (float64, float64, float64) { return 0, 0, 0 }
-		c.sizeLabel = cube
-	default:
-		panic("bench: no operands for kernel class " + string(s.Class))
-	}
-	return c
-}
-
-var (
-	sink32  float32
-	sinkInt int
-)
 
 // benchResult is one row of the table (and one object of -json output).
 type benchResult struct {
@@ -234,34 +137,30 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	var results []benchResult
 	total, done := len(jobs)*len(levels), 0
 	for _, j := range jobs {
-		op := j.c.setup(j.n)
+		op := benchutil.NewOp(j.c.spec, j.n)
+		size := sizeLabel(j.c.spec.Class, j.n)
 		var genericNs float64
 		for _, l := range levels {
 			done++
-			fmt.Fprintf(stderr, "\rbench [%d/%d] %s %s %s        ", done, total, j.c.name, j.c.sizeLabel(j.n), l)
+			fmt.Fprintf(stderr, "\rbench [%d/%d] %s %s %s        ", done, total, j.c.name, size, l)
 			restore, err := kernel.SetLevel(l)
 			if err != nil {
 				return err
 			}
-			ns := measure(op, *minTime)
+			ns := measure(op.Call, *minTime)
 			restore()
 			if l == kernel.Generic {
 				genericNs = ns
 			}
-			r := benchResult{Kernel: j.c.name, Size: j.c.sizeLabel(j.n), N: j.n, Level: l.String(), NsPerOp: ns, Speedup: genericNs / ns, ClockGHz: ghz}
-			if j.c.flops != nil {
-				r.GFlops = j.c.flops(j.n) / ns
+			r := benchResult{Kernel: j.c.name, Size: size, N: j.n, Level: l.String(), NsPerOp: ns, Speedup: genericNs / ns, ClockGHz: ghz}
+			if op.Flops > 0 {
+				r.GFlops = op.Flops / ns
 			}
-			if j.c.elems != nil {
-				r.NsPerElem = ns / j.c.elems(j.n)
+			if op.Elems > 0 {
+				r.NsPerElem = ns / float64(op.Elems)
 			}
-			if j.c.traffic != nil && ghz > 0 {
-				ld, st, set := j.c.traffic(j.n)
-				var fl float64
-				if j.c.flops != nil {
-					fl = j.c.flops(j.n)
-				}
-				r.OfBound = boundNs(ld, st, set, fl, ghz) / ns
+			if op.Bounded && ghz > 0 {
+				r.OfBound = boundNs(op.Load, op.Store, op.Set, op.Flops, ghz) / ns
 			}
 			results = append(results, r)
 		}

@@ -1,13 +1,10 @@
 package benchutil
 
 import (
-	"flag"
 	"slices"
 	"testing"
 	"time"
 
-	"github.com/simdcore/simdcore/internal/cpuclock"
-	"github.com/simdcore/simdcore/kernel"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -25,62 +22,6 @@ func TestFilled(t *testing.T) {
 	a := ActivationInput(4096)
 	lo, hi := slices.Min(a), slices.Max(a)
 	assert.True(t, lo >= -8 && lo < -7 && hi < 8 && hi > 7, "range [%v, %v]", lo, hi)
-}
-
-// fewIterations makes testing.Benchmark run n iterations instead of a second.
-func fewIterations(t *testing.T, n string) {
-	f := flag.Lookup("test.benchtime")
-	require.NotNil(t, f)
-	old := f.Value.String()
-	require.NoError(t, flag.Set("test.benchtime", n))
-	t.Cleanup(func() { _ = flag.Set("test.benchtime", old) })
-}
-
-// EachLevel visits every available level with it active, or only the one
-// LevelEnv names.
-func TestEachLevel(t *testing.T) {
-	fewIterations(t, "1x")
-	visit := func() (names []string) {
-		testing.Benchmark(func(b *testing.B) {
-			EachLevel(b, "level=", func(b *testing.B) {
-				names = append(names, kernel.Active().String())
-			})
-		})
-		return names
-	}
-	var want []string
-	for _, l := range kernel.Available() {
-		want = append(want, l.String())
-	}
-	assert.Equal(t, want, visit())
-	t.Setenv(LevelEnv, kernel.Generic.String())
-	assert.Equal(t, []string{"generic"}, visit())
-}
-
-// The metrics carry the units the benchmark text and cmd/chart read, and
-// the per-cycle ones come exactly when there is a clock probe.
-func TestMetrics(t *testing.T) {
-	fewIterations(t, "20x")
-	src, dst := ActivationInput(256), make([]float32, 256)
-	r := testing.Benchmark(func(b *testing.B) {
-		cpu := StartCPU()
-		Elementwise(b, len(src), func() { kernel.Exp(dst, src) })
-		ReportFlops(b, 1)
-		cpu.ReportFlops(b, 1)
-		cpu.ReportPerOp(b)
-		ReportFLOPPerCycle(b, 1, cpu.Spent())
-	})
-	units := []string{"ns/elem", "best-ns/elem", "GFLOP/s"}
-	if cpuclock.ProcessCPU() > 0 {
-		units = append(units, "cpu-ns/elem", "cpu-GFLOP/s", "cpu-ns/op")
-	}
-	if cpuclock.HasProbe {
-		units = append(units, "elem/cycle", "best-elem/cycle", "FLOP/cycle")
-	}
-	for _, u := range units {
-		assert.Positive(t, r.Extra[u], u)
-	}
-	assert.Len(t, r.Extra, len(units))
 }
 
 // BestOf warms up with inner calls, then times reps batches of inner

@@ -1,11 +1,10 @@
-// Package benchutil holds what the benchmarks of simdcore share: the root
-// module's benchmarks, bench/peers and the bench command of cmd/simdcore.
-// It makes their inputs (Filled, ActivationInput), runs a benchmark at
-// each kernel level (EachLevel), and reports the metrics they have in
-// common: GFLOP/s and ns/elem over wall time, the same over the process's
-// CPU time (a CPU reading taken before the timed loop), and per-cycle
-// figures with the clock measured by internal/cpuclock right after it.
+// Package benchutil holds what the benchmarks of simdcore share that does
+// not need package testing, so that the bench command of cmd/simdcore can
+// use it without linking testing: the inputs (Filled, ActivationInput),
+// a best-of-batches timer (BestOf), and the operands and costs of one call
+// of each kernel of the kernel table by its signature class (NewOp), which
+// the root module's benchmarks, bench/peers and cmd/simdcore all time.
 //
-// CPU time matters on a machine shared with other jobs: wall time also
-// counts the time spent waiting for a core, CPU time does not.
+// Its subpackage benchtest holds the helpers that take a *testing.B (each
+// level as a sub-benchmark, the reported metrics); only tests import it.
 package benchutil

@@ -1,5 +1,7 @@
 package benchutil
 
+import "github.com/simdcore/simdcore/kernel"
+
 // Filled returns n deterministic values in [-1, 1), a different sequence
 // for each seed (a linear congruential generator's high bits).
 func Filled(n int, seed uint32) []float32 {
@@ -21,4 +23,9 @@ func ActivationInput(n int) []float32 {
 		x[i] *= 8
 	}
 	return x
+}
+
+// Matrix returns a deterministic r×c matrix of Filled(r·c, seed).
+func Matrix(r, c int, seed uint32) kernel.Matrix {
+	return kernel.MatrixFrom(r, c, Filled(r*c, seed))
 }

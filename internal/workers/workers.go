@@ -3,10 +3,10 @@
 // the life of the program, so that a parallel call costs a channel
 // hand-off per helper rather than a goroutine start.
 //
-// It is the one helper pool of the model packages (attn's multi-head
-// Forward and flash-decoding). It takes the number of threads from its
-// callers (kernel.Threads()) instead of importing package kernel, so that
-// kernel's own Gemm split can run on it too.
+// It is simdcore's one helper pool: kernel's threaded Gemm and attn's
+// multi-head Forward and flash-decoding run on it. It takes the number of
+// threads from its callers (kernel.Threads()) instead of importing package
+// kernel, which imports it.
 //
 // Shares are claimed one at a time by whichever goroutine is free: the
 // caller always works, and a helper joins only if it is idle at the moment
