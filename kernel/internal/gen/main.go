@@ -92,7 +92,7 @@ func generate(files map[string][]byte) error {
 // the level's architecture, and that every declared one is called.
 func checkSymbols() error {
 	declared := map[string]string{}
-	for _, f := range table.Asm {
+	for _, f := range table.AsmFuncs() {
 		declared[f.Name] = f.Arch
 	}
 	used := map[string]bool{}
@@ -110,7 +110,7 @@ func checkSymbols() error {
 			}
 		}
 	}
-	for _, f := range table.Asm {
+	for _, f := range table.AsmFuncs() {
 		if !used[f.Name] {
 			return fmt.Errorf("asm.%s is declared but no row calls it", f.Name)
 		}
@@ -516,7 +516,7 @@ func dispatchBenches(w *bytes.Buffer, a arch) {
 		rows[k.Name] = k
 	}
 	asmSig := map[string]string{}
-	for _, f := range table.Asm {
+	for _, f := range table.AsmFuncs() {
 		asmSig[f.Name] = f.Sig
 	}
 	for _, k := range table.Kernels {
@@ -645,7 +645,7 @@ func specFuncsFile() *bytes.Buffer {
 func asmFiles(files map[string][]byte) error {
 	var order []string
 	groups := map[string][]table.AsmFunc{}
-	for _, f := range table.Asm {
+	for _, f := range table.AsmFuncs() {
 		name := filepath.Join("..", "asm", f.File+"_"+f.Arch+".go")
 		if groups[name] == nil {
 			order = append(order, name)
