@@ -7,19 +7,41 @@ import (
 	"go/parser"
 	"go/token"
 	"math"
+	"path/filepath"
 )
 
 // constTable holds the numeric constants of a Go source file by name.
 type constTable map[string]constant.Value
 
-// readConsts parses the Go file at path and returns every constant
-// declared with a numeric literal, negated or not, as its value.
-func readConsts(path string) (constTable, error) {
-	f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.SkipObjectResolution)
+// kernelConsts reads the constants of package kernel's pure-Go kernels,
+// the files kernel/*_generic.go, from the package's directory.
+func kernelConsts(dir string) (constTable, error) {
+	paths, err := filepath.Glob(filepath.Join(dir, "*_generic.go"))
 	if err != nil {
 		return nil, err
 	}
+	if len(paths) == 0 {
+		return nil, fmt.Errorf("no *_generic.go in %s", dir)
+	}
+	return readConsts(paths...)
+}
+
+// readConsts parses the Go files at paths and returns every constant
+// declared with a numeric literal, negated or not, as its value.
+func readConsts(paths ...string) (constTable, error) {
 	out := constTable{}
+	for _, path := range paths {
+		f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.SkipObjectResolution)
+		if err != nil {
+			return nil, err
+		}
+		readDecls(out, f)
+	}
+	return out, nil
+}
+
+// readDecls adds f's numeric constants to out.
+func readDecls(out constTable, f *ast.File) {
 	for _, d := range f.Decls {
 		g, ok := d.(*ast.GenDecl)
 		if !ok || g.Tok != token.CONST {
@@ -37,7 +59,6 @@ func readConsts(path string) (constTable, error) {
 			}
 		}
 	}
-	return out, nil
 }
 
 // literal evaluates a numeric literal, possibly negated.
