@@ -11,6 +11,7 @@
 //	dispatch_amd64.go, dispatch_arm64.go, dispatch_other.go
 //	dispatch_amd64_test.go, dispatch_arm64_test.go, dispatch_other_test.go
 //	spec_funcs.go
+//	ref_funcs_test.go (the tests' map from each row's Ref to package ref)
 //	../asm/<family>_<arch>.go
 //
 // and fails, writing nothing, if a row names an assembly function the
@@ -83,6 +84,9 @@ func generate(files map[string][]byte) error {
 	}
 	var err error
 	if files["spec_funcs.go"], err = gofmt(specFuncsFile()); err != nil {
+		return err
+	}
+	if files["ref_funcs_test.go"], err = gofmt(refFuncsFile()); err != nil {
 		return err
 	}
 	return asmFiles(files)
@@ -634,6 +638,25 @@ func specFuncsFile() *bytes.Buffer {
 	for _, k := range table.Kernels {
 		if k.Ref1 != "" {
 			fmt.Fprintf(w, "%q: %s,\n", k.Name, k.Ref1)
+		}
+	}
+	fmt.Fprintf(w, "}\n")
+	return w
+}
+
+// refFuncsFile writes the tests' map from each row's Ref to the
+// function in package ref, in the table's order.
+func refFuncsFile() *bytes.Buffer {
+	w := &bytes.Buffer{}
+	fmt.Fprintf(w, "%spackage kernel_test\n\nimport \"github.com/simdcore/simdcore/kernel/ref\"\n\n", header)
+	fmt.Fprintf(w, "// refFuncs maps each table row's Ref (\"ref.Dot\") to the function in\n")
+	fmt.Fprintf(w, "// package ref. The drivers take a row's reference from here.\n")
+	fmt.Fprintf(w, "var refFuncs = map[string]any{\n")
+	seen := map[string]bool{}
+	for _, k := range table.Kernels {
+		if k.Class != table.ClassInternal && k.Ref != "" && !seen[k.Ref] {
+			seen[k.Ref] = true
+			fmt.Fprintf(w, "%q: %s,\n", k.Ref, k.Ref)
 		}
 	}
 	fmt.Fprintf(w, "}\n")

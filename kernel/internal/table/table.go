@@ -15,7 +15,9 @@
 //   - kernel/dispatch_{amd64,arm64}_test.go: every row's implementation at
 //     every level called directly, for the test that proves each switch
 //     calls what the registry names;
-//   - kernel/specs.go: the functions and references behind kernel.Specs;
+//   - kernel/spec_funcs.go: the functions and references behind kernel.Specs;
+//   - kernel/ref_funcs_test.go: the tests' map from each row's Ref to the
+//     function in package ref;
 //   - asm/*_{amd64,arm64}.go: the //go:noescape declarations and their
 //     doc comments, one file per assembly function family.
 //
