@@ -46,6 +46,9 @@ func init() {
 	register("Sigmoid", Generic, "sigmoid_generic")
 	register("Sigmoid", AVX2, "sigmoid_avx2_fma_rr2_p6_divcomp_u4")
 	register("Sigmoid", AVX512, "sigmoid_avx512_rr2_p6_scalef_rcp14comp_u4")
+	register("ReLU", Generic, "relu_generic")
+	register("ReLU", AVX2, "relu_avx2_u4")
+	register("ReLU", AVX512, "relu_avx2_u4")
 	register("Softmax", Generic, "softmax_generic_2pass")
 	register("Softmax", AVX2, "softmax_avx2_fma_2pass_rr2_p6_u4")
 	register("Softmax", AVX512, "softmax_avx512_2pass_rr2_p6_u8")
@@ -574,6 +577,52 @@ func sigmoid32sChunks(dst, src []float32) {
 		dst, src = dst[maxChunk:], src[maxChunk:]
 	}
 	sigmoid32s(dst, src)
+}
+
+// relu32s is the level switch of the table row ReLU: dst[i] = max(src[i], 0), NaN and −0 kept.
+func relu32s(dst, src []float32) {
+	switch active {
+	case AVX512:
+		asm.ReLUAVX2(dst, src)
+		return
+	case AVX2:
+		asm.ReLUAVX2(dst, src)
+		return
+	}
+	reluGeneric(dst, src)
+}
+
+// The body of ReLU: its checks and race annotations, then for at most
+// maxChunk elements (one assembly call) the level switch inline, so
+// that such a call costs one Go call before the assembly.
+func dispatchReLU(dst, src []float32) {
+	if len(src) != len(dst) || partialOverlap(dst, src) {
+		checkUnary("ReLU", dst, src) // panics
+	}
+	raceRead(src)
+	raceWrite(dst)
+	if len(src) > maxChunk {
+		relu32sChunks(dst, src)
+		return
+	}
+	switch active {
+	case AVX512:
+		asm.ReLUAVX2(dst, src)
+	case AVX2:
+		asm.ReLUAVX2(dst, src)
+	default:
+		reluGeneric(dst, src)
+	}
+}
+
+// relu32sChunks is ReLU for more than maxChunk elements: whole chunks, then
+// the rest, each through the level switch relu32s.
+func relu32sChunks(dst, src []float32) {
+	for len(src) > maxChunk {
+		relu32s(dst[:maxChunk], src[:maxChunk])
+		dst, src = dst[maxChunk:], src[maxChunk:]
+	}
+	relu32s(dst, src)
 }
 
 // gemv is the level switch of the table row gemv: dst = a·x, or dst += a·x with accumulate (Gemv, GemvAdd).

@@ -112,6 +112,15 @@ var levelCalls = []levelCall{
 	{row: "Sigmoid", level: AVX2, name: "sigmoid_avx2_fma_rr2_p6_divcomp_u4", direct: func(dst, src []float32) {
 		asm.SigmoidAVX2(dst, src)
 	}, switched: sigmoid32s},
+	{row: "ReLU", level: Generic, name: "relu_generic", direct: func(dst, src []float32) {
+		reluGeneric(dst, src)
+	}, switched: relu32s},
+	{row: "ReLU", level: AVX512, name: "relu_avx2_u4", direct: func(dst, src []float32) {
+		asm.ReLUAVX2(dst, src)
+	}, switched: relu32s},
+	{row: "ReLU", level: AVX2, name: "relu_avx2_u4", direct: func(dst, src []float32) {
+		asm.ReLUAVX2(dst, src)
+	}, switched: relu32s},
 	{row: "gemv", level: Generic, name: "", direct: func(dst []float32, a Matrix, x []float32, accumulate bool) {
 		gemvGeneric(dst, a, x, accumulate)
 	}, switched: gemv},
@@ -675,6 +684,51 @@ var dispatchBenches = []dispatchBench{
 			src := o.x
 			for bt.Loop() {
 				asm.SigmoidAVX2(dst, src)
+			}
+		}},
+	{kernel: "ReLU", level: Generic,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				ReLU(dst, src)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				reluGeneric(dst, src)
+			}
+		}},
+	{kernel: "ReLU", level: AVX512,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				ReLU(dst, src)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				asm.ReLUAVX2(dst, src)
+			}
+		}},
+	{kernel: "ReLU", level: AVX2,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				ReLU(dst, src)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				asm.ReLUAVX2(dst, src)
 			}
 		}},
 	{kernel: "Softmax", level: Generic,

@@ -79,6 +79,12 @@ var levelCalls = []levelCall{
 	{row: "Sigmoid", level: NEON, name: "sigmoid_neon_rr2_p6_recps_u8", direct: func(dst, src []float32) {
 		asm.SigmoidNEON(dst, src)
 	}, switched: sigmoid32s},
+	{row: "ReLU", level: Generic, name: "relu_generic", direct: func(dst, src []float32) {
+		reluGeneric(dst, src)
+	}, switched: relu32s},
+	{row: "ReLU", level: NEON, name: "relu_neon_u16", direct: func(dst, src []float32) {
+		asm.ReLUNEON(dst, src)
+	}, switched: relu32s},
 	{row: "gemv", level: Generic, name: "", direct: func(dst []float32, a Matrix, x []float32, accumulate bool) {
 		gemvGeneric(dst, a, x, accumulate)
 	}, switched: gemv},
@@ -455,6 +461,36 @@ var dispatchBenches = []dispatchBench{
 			src := o.x
 			for bt.Loop() {
 				asm.SigmoidNEON(dst, src)
+			}
+		}},
+	{kernel: "ReLU", level: Generic,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				ReLU(dst, src)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				reluGeneric(dst, src)
+			}
+		}},
+	{kernel: "ReLU", level: NEON,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				ReLU(dst, src)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				asm.ReLUNEON(dst, src)
 			}
 		}},
 	{kernel: "Softmax", level: Generic,

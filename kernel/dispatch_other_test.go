@@ -42,6 +42,9 @@ var levelCalls = []levelCall{
 	{row: "Sigmoid", level: Generic, name: "sigmoid_generic", direct: func(dst, src []float32) {
 		sigmoidGeneric(dst, src)
 	}, switched: sigmoid32s},
+	{row: "ReLU", level: Generic, name: "relu_generic", direct: func(dst, src []float32) {
+		reluGeneric(dst, src)
+	}, switched: relu32s},
 	{row: "gemv", level: Generic, name: "", direct: func(dst []float32, a Matrix, x []float32, accumulate bool) {
 		gemvGeneric(dst, a, x, accumulate)
 	}, switched: gemv},
@@ -231,6 +234,21 @@ var dispatchBenches = []dispatchBench{
 			src := o.x
 			for bt.Loop() {
 				sigmoidGeneric(dst, src)
+			}
+		}},
+	{kernel: "ReLU", level: Generic,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				ReLU(dst, src)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				reluGeneric(dst, src)
 			}
 		}},
 	{kernel: "Softmax", level: Generic,

@@ -18,6 +18,7 @@ var refFuncs = map[string]any{
 	"ref.Exp":        ref.Exp,
 	"ref.Tanh":       ref.Tanh,
 	"ref.Sigmoid":    ref.Sigmoid,
+	"ref.ReLU":       ref.ReLU,
 	"ref.Softmax":    ref.Softmax,
 	"ref.LogSoftmax": ref.LogSoftmax,
 	"ref.LogSumExp":  ref.LogSumExp,

@@ -17,6 +17,7 @@ var publicFuncs = map[string]any{
 	"Exp":        Exp,
 	"Tanh":       Tanh,
 	"Sigmoid":    Sigmoid,
+	"ReLU":       ReLU,
 	"Softmax":    Softmax,
 	"LogSoftmax": LogSoftmax,
 	"LogSumExp":  LogSumExp,
@@ -31,4 +32,5 @@ var scalarRefs = map[string]func(float32) float64{
 	"Exp":     ref.Exp1,
 	"Tanh":    ref.Tanh1,
 	"Sigmoid": ref.Sigmoid1,
+	"ReLU":    ref.ReLU1,
 }

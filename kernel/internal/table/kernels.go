@@ -159,6 +159,36 @@ var Kernels = []Kernel{
 			"neon", "sigmoid_neon_rr2_p6_recps_u8", "SigmoidNEON"),
 	},
 	{
+		Name: "ReLU", Class: ClassUnary, Doc: "dst[i] = max(src[i], 0), NaN and −0 kept",
+		Func: "relu32s", Sig: "(dst, src []float32)", Args: "dst, src", Generic: "reluGeneric", Body: "unary",
+		Ref: "ref.ReLU", Ref1: "ref.ReLU1", Contract: Contract{Kind: Exact},
+		Bench: Bench{Sizes: vecSizes},
+		Impls: []Impl{
+			{Level: "generic", Name: "relu_generic"},
+			{Level: "avx2", Name: "relu_avx2_u4", Symbols: []string{"ReLUAVX2"},
+				AsmDoc: `ReLUAVX2 computes dst[i] = max(src[i], 0) for i < len(src) with AVX2:
+VMAXPS with x as Intel's second source, so NaN (its payload too) and −0
+are kept; four vectors per iteration, a tail through a buffer that never
+touches memory past the slices. len(dst) must be ≥ len(src); dst may be
+src. The AVX512 level runs it too.
+
+	for i, x := range src {
+		dst[i] = x < 0 ? +0 : x // kernel.reluGeneric, exact
+	}`},
+			// No zmm version: it needs a machine that can run AVX-512 to be tested.
+			{Level: "avx512", Name: "relu_avx2_u4", Symbols: []string{"ReLUAVX2"}},
+			{Level: "neon", Name: "relu_neon_u16", Symbols: []string{"ReLUNEON"},
+				AsmDoc: `ReLUNEON computes dst[i] = max(src[i], 0) for i < len(src): FCMLT #0
+then BIC, so NaN (its payload too) and −0 are kept; 16 elements per
+iteration as four vectors, and a lane-by-lane tail that never touches
+memory past the slices. len(dst) must be ≥ len(src); dst may be src.
+
+	for i, x := range src {
+		dst[i] = x < 0 ? +0 : x // kernel.reluGeneric, exact
+	}`},
+		},
+	},
+	{
 		Name: "Softmax", Class: ClassRow, Doc: "dst = e^(src−max) / Σ e^(src−max)",
 		Sig: "(dst, src []float32)", Args: "dst, src",
 		Dispatch: "softmax.go: two passes over expScaledPass (or expScaledSumMax and Scale), three-pass fallback over Max, expShiftSum and Scale",
