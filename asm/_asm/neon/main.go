@@ -132,7 +132,7 @@ func generate(o output, c constTable) (src string, err error) {
 			err = fmt.Errorf("%v", r)
 		}
 	}()
-	t := &text{}
+	t := &text{c: c}
 	t.w("//go:build !purego && !noasm")
 	t.w("")
 	if o.from != "" {
