@@ -19,6 +19,8 @@ var refFuncs = map[string]any{
 	"ref.Tanh":       ref.Tanh,
 	"ref.Sigmoid":    ref.Sigmoid,
 	"ref.ReLU":       ref.ReLU,
+	"ref.GELU":       ref.GELU,
+	"ref.GELUTanh":   ref.GELUTanh,
 	"ref.Softmax":    ref.Softmax,
 	"ref.LogSoftmax": ref.LogSoftmax,
 	"ref.LogSumExp":  ref.LogSumExp,
