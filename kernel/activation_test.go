@@ -80,6 +80,37 @@ var unaryExtras = map[string]unaryInputs{
 		{0x1p-126, 0x1p-126}, {-0x1p-126, -0x1p-126},
 		{0x1.fffffep-14, 0x1.fffffep-14}, {-0x1.fffffep-14, -0x1.fffffep-14},
 	}},
+	"ReLU": {-20, 20, []float32{0, negZ}, []unaryCase{
+		{0, 0}, {negZ, negZ}, {inf, inf}, {-inf, 0}, {-1, 0}, {1, 1},
+		{math.SmallestNonzeroFloat32, math.SmallestNonzeroFloat32}, {-math.SmallestNonzeroFloat32, 0},
+		{math.MaxFloat32, math.MaxFloat32}, {-math.MaxFloat32, 0},
+	}},
+	"GELU": {-16, 8, []float32{
+		0, 0x1p-126, -0x1p-126, // subnormal inputs
+		0x1.563dbp+02, 0x1.563db2p+02, // the last x with gelu(x) ≠ x, and the next
+		-0x1.cb64e8p+03, -0x1.cb64eap+03, // the last nonzero result, then −0
+		-0x1.a4ae0ep+03, // the first subnormal result
+		4, -4,           // s = 4/(4+t) = 0.5: u = s − 1 starts to round
+		15, -15, // the clamp of |x|
+		0.34657359, -0.34657359, 1.1774100, -1.1774100, // n of the reduction switches
+	}, []unaryCase{
+		{0, 0}, {negZ, negZ}, {inf, inf}, {-inf, negZ},
+		{0x1.563db2p+02, 0x1.563db2p+02}, {6, 6}, {1e30, 1e30}, {math.MaxFloat32, math.MaxFloat32},
+		{-0x1.cb64eap+03, negZ}, {-15, negZ}, {-1e30, negZ}, {-math.MaxFloat32, negZ},
+	}},
+	"GELUTanh": {-12, 8, []float32{
+		0, 0x1p-126, -0x1p-126,
+		0x1.3f9ffp+02, 0x1.3f9ff2p+02, // the last x with gelu(x) ≠ x, and the next
+		-0x1.58aaf2p+03, -0x1.58aaf4p+03, // the last nonzero result, then −0
+		-0x1.43386cp+03,       // the first subnormal result
+		4.7287080, -4.7287080, // c1·t = c2·t³: the Fast2Sum swaps its operands
+		12, -12, // the clamp of |x|
+		0.2158, -0.2158, // n of the reduction switches
+	}, []unaryCase{
+		{0, 0}, {negZ, negZ}, {inf, inf}, {-inf, negZ},
+		{0x1.3f9ff2p+02, 0x1.3f9ff2p+02}, {6, 6}, {1e30, 1e30}, {math.MaxFloat32, math.MaxFloat32},
+		{-0x1.58aaf4p+03, negZ}, {-12, negZ}, {-1e30, negZ}, {-math.MaxFloat32, negZ},
+	}},
 	"Sigmoid": {-110, 30, []float32{
 		0, -0x1.5d589ep6, -0x1.9fe368p6, -0x1.a0p6, // subnormal tail, underflow, clamp
 		0x1.154246p4, 17.328679, // saturation to 1

@@ -46,6 +46,15 @@ func init() {
 	register("Sigmoid", Generic, "sigmoid_generic")
 	register("Sigmoid", AVX2, "sigmoid_avx2_fma_rr2_p6_divcomp_u4")
 	register("Sigmoid", AVX512, "sigmoid_avx512_rr2_p6_scalef_rcp14comp_u4")
+	register("ReLU", Generic, "relu_generic")
+	register("ReLU", AVX2, "relu_avx2_u4")
+	register("ReLU", AVX512, "relu_avx2_u4")
+	register("GELU", Generic, "gelu_generic_erfc_h11")
+	register("GELU", AVX2, "gelu_avx2_fma_erfc_h11_div_u1")
+	register("GELU", AVX512, "gelu_avx2_fma_erfc_h11_div_u1")
+	register("GELUTanh", Generic, "gelutanh_generic_rr2_expm1p7_divcomp")
+	register("GELUTanh", AVX2, "gelutanh_avx2_fma_rr2_expm1p7_divcomp_u1")
+	register("GELUTanh", AVX512, "gelutanh_avx2_fma_rr2_expm1p7_divcomp_u1")
 	register("Softmax", Generic, "softmax_generic_2pass")
 	register("Softmax", AVX2, "softmax_avx2_fma_2pass_rr2_p6_u4")
 	register("Softmax", AVX512, "softmax_avx512_2pass_rr2_p6_u8")
@@ -574,6 +583,144 @@ func sigmoid32sChunks(dst, src []float32) {
 		dst, src = dst[maxChunk:], src[maxChunk:]
 	}
 	sigmoid32s(dst, src)
+}
+
+// relu32s is the level switch of the table row ReLU: dst[i] = max(src[i], 0), NaN and −0 kept.
+func relu32s(dst, src []float32) {
+	switch active {
+	case AVX512:
+		asm.ReLUAVX2(dst, src)
+		return
+	case AVX2:
+		asm.ReLUAVX2(dst, src)
+		return
+	}
+	reluGeneric(dst, src)
+}
+
+// The body of ReLU: its checks and race annotations, then for at most
+// maxChunk elements (one assembly call) the level switch inline, so
+// that such a call costs one Go call before the assembly.
+func dispatchReLU(dst, src []float32) {
+	if len(src) != len(dst) || partialOverlap(dst, src) {
+		checkUnary("ReLU", dst, src) // panics
+	}
+	raceRead(src)
+	raceWrite(dst)
+	if len(src) > maxChunk {
+		relu32sChunks(dst, src)
+		return
+	}
+	switch active {
+	case AVX512:
+		asm.ReLUAVX2(dst, src)
+	case AVX2:
+		asm.ReLUAVX2(dst, src)
+	default:
+		reluGeneric(dst, src)
+	}
+}
+
+// relu32sChunks is ReLU for more than maxChunk elements: whole chunks, then
+// the rest, each through the level switch relu32s.
+func relu32sChunks(dst, src []float32) {
+	for len(src) > maxChunk {
+		relu32s(dst[:maxChunk], src[:maxChunk])
+		dst, src = dst[maxChunk:], src[maxChunk:]
+	}
+	relu32s(dst, src)
+}
+
+// gelu32s is the level switch of the table row GELU: dst[i] = src[i]·Φ(src[i]), the erf form.
+func gelu32s(dst, src []float32) {
+	switch active {
+	case AVX512:
+		asm.GELUAVX2(dst, src)
+		return
+	case AVX2:
+		asm.GELUAVX2(dst, src)
+		return
+	}
+	geluGeneric(dst, src)
+}
+
+// The body of GELU: its checks and race annotations, then for at most
+// maxChunk elements (one assembly call) the level switch inline, so
+// that such a call costs one Go call before the assembly.
+func dispatchGELU(dst, src []float32) {
+	if len(src) != len(dst) || partialOverlap(dst, src) {
+		checkUnary("GELU", dst, src) // panics
+	}
+	raceRead(src)
+	raceWrite(dst)
+	if len(src) > maxChunk {
+		gelu32sChunks(dst, src)
+		return
+	}
+	switch active {
+	case AVX512:
+		asm.GELUAVX2(dst, src)
+	case AVX2:
+		asm.GELUAVX2(dst, src)
+	default:
+		geluGeneric(dst, src)
+	}
+}
+
+// gelu32sChunks is GELU for more than maxChunk elements: whole chunks, then
+// the rest, each through the level switch gelu32s.
+func gelu32sChunks(dst, src []float32) {
+	for len(src) > maxChunk {
+		gelu32s(dst[:maxChunk], src[:maxChunk])
+		dst, src = dst[maxChunk:], src[maxChunk:]
+	}
+	gelu32s(dst, src)
+}
+
+// geluTanh32s is the level switch of the table row GELUTanh: dst[i] = src[i]/2·(1+tanh(√(2/π)·(src[i]+0.044715·src[i]³))).
+func geluTanh32s(dst, src []float32) {
+	switch active {
+	case AVX512:
+		asm.GELUTanhAVX2(dst, src)
+		return
+	case AVX2:
+		asm.GELUTanhAVX2(dst, src)
+		return
+	}
+	geluTanhGeneric(dst, src)
+}
+
+// The body of GELUTanh: its checks and race annotations, then for at most
+// maxChunk elements (one assembly call) the level switch inline, so
+// that such a call costs one Go call before the assembly.
+func dispatchGELUTanh(dst, src []float32) {
+	if len(src) != len(dst) || partialOverlap(dst, src) {
+		checkUnary("GELUTanh", dst, src) // panics
+	}
+	raceRead(src)
+	raceWrite(dst)
+	if len(src) > maxChunk {
+		geluTanh32sChunks(dst, src)
+		return
+	}
+	switch active {
+	case AVX512:
+		asm.GELUTanhAVX2(dst, src)
+	case AVX2:
+		asm.GELUTanhAVX2(dst, src)
+	default:
+		geluTanhGeneric(dst, src)
+	}
+}
+
+// geluTanh32sChunks is GELUTanh for more than maxChunk elements: whole chunks, then
+// the rest, each through the level switch geluTanh32s.
+func geluTanh32sChunks(dst, src []float32) {
+	for len(src) > maxChunk {
+		geluTanh32s(dst[:maxChunk], src[:maxChunk])
+		dst, src = dst[maxChunk:], src[maxChunk:]
+	}
+	geluTanh32s(dst, src)
 }
 
 // gemv is the level switch of the table row gemv: dst = a·x, or dst += a·x with accumulate (Gemv, GemvAdd).

@@ -112,6 +112,33 @@ var levelCalls = []levelCall{
 	{row: "Sigmoid", level: AVX2, name: "sigmoid_avx2_fma_rr2_p6_divcomp_u4", direct: func(dst, src []float32) {
 		asm.SigmoidAVX2(dst, src)
 	}, switched: sigmoid32s},
+	{row: "ReLU", level: Generic, name: "relu_generic", direct: func(dst, src []float32) {
+		reluGeneric(dst, src)
+	}, switched: relu32s},
+	{row: "ReLU", level: AVX512, name: "relu_avx2_u4", direct: func(dst, src []float32) {
+		asm.ReLUAVX2(dst, src)
+	}, switched: relu32s},
+	{row: "ReLU", level: AVX2, name: "relu_avx2_u4", direct: func(dst, src []float32) {
+		asm.ReLUAVX2(dst, src)
+	}, switched: relu32s},
+	{row: "GELU", level: Generic, name: "gelu_generic_erfc_h11", direct: func(dst, src []float32) {
+		geluGeneric(dst, src)
+	}, switched: gelu32s},
+	{row: "GELU", level: AVX512, name: "gelu_avx2_fma_erfc_h11_div_u1", direct: func(dst, src []float32) {
+		asm.GELUAVX2(dst, src)
+	}, switched: gelu32s},
+	{row: "GELU", level: AVX2, name: "gelu_avx2_fma_erfc_h11_div_u1", direct: func(dst, src []float32) {
+		asm.GELUAVX2(dst, src)
+	}, switched: gelu32s},
+	{row: "GELUTanh", level: Generic, name: "gelutanh_generic_rr2_expm1p7_divcomp", direct: func(dst, src []float32) {
+		geluTanhGeneric(dst, src)
+	}, switched: geluTanh32s},
+	{row: "GELUTanh", level: AVX512, name: "gelutanh_avx2_fma_rr2_expm1p7_divcomp_u1", direct: func(dst, src []float32) {
+		asm.GELUTanhAVX2(dst, src)
+	}, switched: geluTanh32s},
+	{row: "GELUTanh", level: AVX2, name: "gelutanh_avx2_fma_rr2_expm1p7_divcomp_u1", direct: func(dst, src []float32) {
+		asm.GELUTanhAVX2(dst, src)
+	}, switched: geluTanh32s},
 	{row: "gemv", level: Generic, name: "", direct: func(dst []float32, a Matrix, x []float32, accumulate bool) {
 		gemvGeneric(dst, a, x, accumulate)
 	}, switched: gemv},
@@ -675,6 +702,141 @@ var dispatchBenches = []dispatchBench{
 			src := o.x
 			for bt.Loop() {
 				asm.SigmoidAVX2(dst, src)
+			}
+		}},
+	{kernel: "ReLU", level: Generic,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				ReLU(dst, src)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				reluGeneric(dst, src)
+			}
+		}},
+	{kernel: "ReLU", level: AVX512,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				ReLU(dst, src)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				asm.ReLUAVX2(dst, src)
+			}
+		}},
+	{kernel: "ReLU", level: AVX2,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				ReLU(dst, src)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				asm.ReLUAVX2(dst, src)
+			}
+		}},
+	{kernel: "GELU", level: Generic,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				GELU(dst, src)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				geluGeneric(dst, src)
+			}
+		}},
+	{kernel: "GELU", level: AVX512,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				GELU(dst, src)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				asm.GELUAVX2(dst, src)
+			}
+		}},
+	{kernel: "GELU", level: AVX2,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				GELU(dst, src)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				asm.GELUAVX2(dst, src)
+			}
+		}},
+	{kernel: "GELUTanh", level: Generic,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				GELUTanh(dst, src)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				geluTanhGeneric(dst, src)
+			}
+		}},
+	{kernel: "GELUTanh", level: AVX512,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				GELUTanh(dst, src)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				asm.GELUTanhAVX2(dst, src)
+			}
+		}},
+	{kernel: "GELUTanh", level: AVX2,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				GELUTanh(dst, src)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				asm.GELUTanhAVX2(dst, src)
 			}
 		}},
 	{kernel: "Softmax", level: Generic,

@@ -35,6 +35,12 @@ func init() {
 	register("Tanh", NEON, "tanh_neon_rr2_expm1p7_recps_u8")
 	register("Sigmoid", Generic, "sigmoid_generic")
 	register("Sigmoid", NEON, "sigmoid_neon_rr2_p6_recps_u8")
+	register("ReLU", Generic, "relu_generic")
+	register("ReLU", NEON, "relu_neon_u16")
+	register("GELU", Generic, "gelu_generic_erfc_h11")
+	register("GELU", NEON, "gelu_neon_erfc_h11_div_u1")
+	register("GELUTanh", Generic, "gelutanh_generic_rr2_expm1p7_divcomp")
+	register("GELUTanh", NEON, "gelutanh_neon_rr2_expm1p7_divcomp_u1")
 	register("Softmax", Generic, "softmax_generic_2pass")
 	register("Softmax", NEON, "softmax_neon_2pass_u2")
 	register("LogSoftmax", Generic, "logsoftmax_generic_2pass")
@@ -505,6 +511,129 @@ func sigmoid32sChunks(dst, src []float32) {
 		dst, src = dst[maxChunk:], src[maxChunk:]
 	}
 	sigmoid32s(dst, src)
+}
+
+// relu32s is the level switch of the table row ReLU: dst[i] = max(src[i], 0), NaN and −0 kept.
+func relu32s(dst, src []float32) {
+	switch active {
+	case NEON:
+		asm.ReLUNEON(dst, src)
+		return
+	}
+	reluGeneric(dst, src)
+}
+
+// The body of ReLU: its checks and race annotations, then for at most
+// maxChunk elements (one assembly call) the level switch inline, so
+// that such a call costs one Go call before the assembly.
+func dispatchReLU(dst, src []float32) {
+	if len(src) != len(dst) || partialOverlap(dst, src) {
+		checkUnary("ReLU", dst, src) // panics
+	}
+	raceRead(src)
+	raceWrite(dst)
+	if len(src) > maxChunk {
+		relu32sChunks(dst, src)
+		return
+	}
+	switch active {
+	case NEON:
+		asm.ReLUNEON(dst, src)
+	default:
+		reluGeneric(dst, src)
+	}
+}
+
+// relu32sChunks is ReLU for more than maxChunk elements: whole chunks, then
+// the rest, each through the level switch relu32s.
+func relu32sChunks(dst, src []float32) {
+	for len(src) > maxChunk {
+		relu32s(dst[:maxChunk], src[:maxChunk])
+		dst, src = dst[maxChunk:], src[maxChunk:]
+	}
+	relu32s(dst, src)
+}
+
+// gelu32s is the level switch of the table row GELU: dst[i] = src[i]·Φ(src[i]), the erf form.
+func gelu32s(dst, src []float32) {
+	switch active {
+	case NEON:
+		asm.GELUNEON(dst, src)
+		return
+	}
+	geluGeneric(dst, src)
+}
+
+// The body of GELU: its checks and race annotations, then for at most
+// maxChunk elements (one assembly call) the level switch inline, so
+// that such a call costs one Go call before the assembly.
+func dispatchGELU(dst, src []float32) {
+	if len(src) != len(dst) || partialOverlap(dst, src) {
+		checkUnary("GELU", dst, src) // panics
+	}
+	raceRead(src)
+	raceWrite(dst)
+	if len(src) > maxChunk {
+		gelu32sChunks(dst, src)
+		return
+	}
+	switch active {
+	case NEON:
+		asm.GELUNEON(dst, src)
+	default:
+		geluGeneric(dst, src)
+	}
+}
+
+// gelu32sChunks is GELU for more than maxChunk elements: whole chunks, then
+// the rest, each through the level switch gelu32s.
+func gelu32sChunks(dst, src []float32) {
+	for len(src) > maxChunk {
+		gelu32s(dst[:maxChunk], src[:maxChunk])
+		dst, src = dst[maxChunk:], src[maxChunk:]
+	}
+	gelu32s(dst, src)
+}
+
+// geluTanh32s is the level switch of the table row GELUTanh: dst[i] = src[i]/2·(1+tanh(√(2/π)·(src[i]+0.044715·src[i]³))).
+func geluTanh32s(dst, src []float32) {
+	switch active {
+	case NEON:
+		asm.GELUTanhNEON(dst, src)
+		return
+	}
+	geluTanhGeneric(dst, src)
+}
+
+// The body of GELUTanh: its checks and race annotations, then for at most
+// maxChunk elements (one assembly call) the level switch inline, so
+// that such a call costs one Go call before the assembly.
+func dispatchGELUTanh(dst, src []float32) {
+	if len(src) != len(dst) || partialOverlap(dst, src) {
+		checkUnary("GELUTanh", dst, src) // panics
+	}
+	raceRead(src)
+	raceWrite(dst)
+	if len(src) > maxChunk {
+		geluTanh32sChunks(dst, src)
+		return
+	}
+	switch active {
+	case NEON:
+		asm.GELUTanhNEON(dst, src)
+	default:
+		geluTanhGeneric(dst, src)
+	}
+}
+
+// geluTanh32sChunks is GELUTanh for more than maxChunk elements: whole chunks, then
+// the rest, each through the level switch geluTanh32s.
+func geluTanh32sChunks(dst, src []float32) {
+	for len(src) > maxChunk {
+		geluTanh32s(dst[:maxChunk], src[:maxChunk])
+		dst, src = dst[maxChunk:], src[maxChunk:]
+	}
+	geluTanh32s(dst, src)
 }
 
 // gemv is the level switch of the table row gemv: dst = a·x, or dst += a·x with accumulate (Gemv, GemvAdd).

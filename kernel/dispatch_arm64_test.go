@@ -79,6 +79,24 @@ var levelCalls = []levelCall{
 	{row: "Sigmoid", level: NEON, name: "sigmoid_neon_rr2_p6_recps_u8", direct: func(dst, src []float32) {
 		asm.SigmoidNEON(dst, src)
 	}, switched: sigmoid32s},
+	{row: "ReLU", level: Generic, name: "relu_generic", direct: func(dst, src []float32) {
+		reluGeneric(dst, src)
+	}, switched: relu32s},
+	{row: "ReLU", level: NEON, name: "relu_neon_u16", direct: func(dst, src []float32) {
+		asm.ReLUNEON(dst, src)
+	}, switched: relu32s},
+	{row: "GELU", level: Generic, name: "gelu_generic_erfc_h11", direct: func(dst, src []float32) {
+		geluGeneric(dst, src)
+	}, switched: gelu32s},
+	{row: "GELU", level: NEON, name: "gelu_neon_erfc_h11_div_u1", direct: func(dst, src []float32) {
+		asm.GELUNEON(dst, src)
+	}, switched: gelu32s},
+	{row: "GELUTanh", level: Generic, name: "gelutanh_generic_rr2_expm1p7_divcomp", direct: func(dst, src []float32) {
+		geluTanhGeneric(dst, src)
+	}, switched: geluTanh32s},
+	{row: "GELUTanh", level: NEON, name: "gelutanh_neon_rr2_expm1p7_divcomp_u1", direct: func(dst, src []float32) {
+		asm.GELUTanhNEON(dst, src)
+	}, switched: geluTanh32s},
 	{row: "gemv", level: Generic, name: "", direct: func(dst []float32, a Matrix, x []float32, accumulate bool) {
 		gemvGeneric(dst, a, x, accumulate)
 	}, switched: gemv},
@@ -455,6 +473,96 @@ var dispatchBenches = []dispatchBench{
 			src := o.x
 			for bt.Loop() {
 				asm.SigmoidNEON(dst, src)
+			}
+		}},
+	{kernel: "ReLU", level: Generic,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				ReLU(dst, src)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				reluGeneric(dst, src)
+			}
+		}},
+	{kernel: "ReLU", level: NEON,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				ReLU(dst, src)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				asm.ReLUNEON(dst, src)
+			}
+		}},
+	{kernel: "GELU", level: Generic,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				GELU(dst, src)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				geluGeneric(dst, src)
+			}
+		}},
+	{kernel: "GELU", level: NEON,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				GELU(dst, src)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				asm.GELUNEON(dst, src)
+			}
+		}},
+	{kernel: "GELUTanh", level: Generic,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				GELUTanh(dst, src)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				geluTanhGeneric(dst, src)
+			}
+		}},
+	{kernel: "GELUTanh", level: NEON,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				GELUTanh(dst, src)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				asm.GELUTanhNEON(dst, src)
 			}
 		}},
 	{kernel: "Softmax", level: Generic,

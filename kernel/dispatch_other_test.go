@@ -42,6 +42,15 @@ var levelCalls = []levelCall{
 	{row: "Sigmoid", level: Generic, name: "sigmoid_generic", direct: func(dst, src []float32) {
 		sigmoidGeneric(dst, src)
 	}, switched: sigmoid32s},
+	{row: "ReLU", level: Generic, name: "relu_generic", direct: func(dst, src []float32) {
+		reluGeneric(dst, src)
+	}, switched: relu32s},
+	{row: "GELU", level: Generic, name: "gelu_generic_erfc_h11", direct: func(dst, src []float32) {
+		geluGeneric(dst, src)
+	}, switched: gelu32s},
+	{row: "GELUTanh", level: Generic, name: "gelutanh_generic_rr2_expm1p7_divcomp", direct: func(dst, src []float32) {
+		geluTanhGeneric(dst, src)
+	}, switched: geluTanh32s},
 	{row: "gemv", level: Generic, name: "", direct: func(dst []float32, a Matrix, x []float32, accumulate bool) {
 		gemvGeneric(dst, a, x, accumulate)
 	}, switched: gemv},
@@ -231,6 +240,51 @@ var dispatchBenches = []dispatchBench{
 			src := o.x
 			for bt.Loop() {
 				sigmoidGeneric(dst, src)
+			}
+		}},
+	{kernel: "ReLU", level: Generic,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				ReLU(dst, src)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				reluGeneric(dst, src)
+			}
+		}},
+	{kernel: "GELU", level: Generic,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				GELU(dst, src)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				geluGeneric(dst, src)
+			}
+		}},
+	{kernel: "GELUTanh", level: Generic,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				GELUTanh(dst, src)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				geluTanhGeneric(dst, src)
 			}
 		}},
 	{kernel: "Softmax", level: Generic,

@@ -1,6 +1,6 @@
 // Package kernel is simdcore's float32 kernels: vector operations (Dot,
 // Sum, Max, Argmax, Axpy, Scale, Add, Mul), activations (Exp, Tanh,
-// Sigmoid), the softmax family (Softmax, LogSoftmax, LogSumExp) and matrix
+// Sigmoid, ReLU, GELU, GELUTanh), the softmax family (Softmax, LogSoftmax, LogSumExp) and matrix
 // products (Gemv, GemvAdd, GemvT, Gemm), each in generated assembly
 // (package asm) for several instruction-set levels and in pure Go.
 //
@@ -50,13 +50,18 @@
 //
 // # Adding a kernel
 //
-//  1. Write the assembly in asm/ and the pure-Go version in this package.
-//  2. Add its row to kernel/internal/table (kernels.go) and its
-//     declarations (asm.go), with the reference loop as their doc.
-//  3. Write the exported function, with its doc comment, as one call of
-//     the generated dispatch<Name>, and its float64 reference in ref.
-//  4. Run go generate ./... and go test ./kernel/...: the dispatch tests
-//     and benchmarks pick the row up from the table.
+//  1. Add its row to kernel/internal/table (kernels.go); an elementwise
+//     kernel declares its assembly functions in the row (Impl.AsmDoc, with
+//     the reference loop), other shapes in asm.go.
+//  2. Describe its assembly for the generators in asm/_asm (amd64 and
+//     neon: one file each, registering its output from an init).
+//  3. Write its pure-Go version and the exported function, with its doc
+//     comment, as one call of the generated dispatch<Name>, and its
+//     float64 reference in ref.
+//  4. Run go generate ./... and go test ./kernel/...: the family's suite,
+//     the dispatch tests and the benchmarks pick the row up from the
+//     table. docs/ARCHITECTURE.md says more; the ReLU and GELU commits
+//     show it.
 package kernel
 
 //go:generate go run ./internal/gen

@@ -15,7 +15,6 @@ import (
 
 	"github.com/simdcore/simdcore/internal/kerneltest"
 	"github.com/simdcore/simdcore/kernel"
-	"github.com/simdcore/simdcore/kernel/ref"
 	"github.com/stretchr/testify/require"
 )
 
@@ -25,29 +24,6 @@ var (
 	nan32  = float32(math.NaN())
 	negZ   = float32(math.Copysign(0, -1))
 )
-
-// refFuncs maps each table row's Ref ("ref.Dot") to the function in
-// package ref. The drivers take a row's reference from here; a row whose
-// reference is missing fails TestEverySpecHasSuite.
-var refFuncs = map[string]any{
-	"ref.Dot":        ref.Dot,
-	"ref.Sum":        ref.Sum,
-	"ref.Max":        ref.Max,
-	"ref.Argmax":     ref.Argmax,
-	"ref.Axpy":       ref.Axpy,
-	"ref.Scale":      ref.Scale,
-	"ref.Add":        ref.Add,
-	"ref.Mul":        ref.Mul,
-	"ref.Exp":        ref.Exp,
-	"ref.Tanh":       ref.Tanh,
-	"ref.Sigmoid":    ref.Sigmoid,
-	"ref.Softmax":    ref.Softmax,
-	"ref.LogSoftmax": ref.LogSoftmax,
-	"ref.LogSumExp":  ref.LogSumExp,
-	"ref.Gemv":       ref.Gemv,
-	"ref.GemvT":      ref.GemvT,
-	"ref.Gemm":       ref.Gemm,
-}
 
 // refOf returns s's reference function as type F, failing the test if
 // the table names none of that type.

@@ -17,6 +17,9 @@ var publicFuncs = map[string]any{
 	"Exp":        Exp,
 	"Tanh":       Tanh,
 	"Sigmoid":    Sigmoid,
+	"ReLU":       ReLU,
+	"GELU":       GELU,
+	"GELUTanh":   GELUTanh,
 	"Softmax":    Softmax,
 	"LogSoftmax": LogSoftmax,
 	"LogSumExp":  LogSumExp,
@@ -28,7 +31,10 @@ var publicFuncs = map[string]any{
 
 // scalarRefs maps each elementwise kernel to its scalar float64 reference.
 var scalarRefs = map[string]func(float32) float64{
-	"Exp":     ref.Exp1,
-	"Tanh":    ref.Tanh1,
-	"Sigmoid": ref.Sigmoid1,
+	"Exp":      ref.Exp1,
+	"Tanh":     ref.Tanh1,
+	"Sigmoid":  ref.Sigmoid1,
+	"ReLU":     ref.ReLU1,
+	"GELU":     ref.GELU1,
+	"GELUTanh": ref.GELUTanh1,
 }

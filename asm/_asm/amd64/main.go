@@ -38,8 +38,8 @@ type file struct {
 	emit func(g *gen)
 }
 
-// files lists every generated file. A new kernel adds one line here and
-// its description next to the family it belongs to.
+// files lists the generated files. A new kernel adds its own from its
+// description's init, by register, so that this list needs no edit.
 var files = []file{
 	{"add_avx2_amd64.s", func(g *gen) { g.elementwise(add, avx2) }},
 	{"add_avx512_amd64.s", func(g *gen) { g.elementwise(add, avx512) }},
@@ -78,6 +78,9 @@ var files = []file{
 	{"gemvt_avx2_amd64.s", func(g *gen) { g.matvec(gemvT{}, avx2) }},
 	{"gemvt_avx512_amd64.s", func(g *gen) { g.matvec(gemvT{}, avx512) }},
 }
+
+// register adds a kernel's files (from an init).
+func register(f ...file) { files = append(files, f...) }
 
 // passes are avo's compile passes minus those that could change the
 // instructions written (pruning jumps and self-moves, register

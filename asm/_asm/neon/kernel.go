@@ -114,7 +114,7 @@ func (k *kernel) emit(t *text, c constTable) {
 		}
 	}
 
-	sym := strings.ToLower(k.name[:1]) + k.name[1:] + "NEONConsts"
+	sym := lowerFirst(k.name) + "NEONConsts"
 	t.w("")
 	for _, line := range k.doc {
 		t.w(strings.TrimSuffix("// "+line, " "))
@@ -324,4 +324,17 @@ func vecList(first, n int) string {
 		s = append(s, fmt.Sprintf("V%d.S4", i))
 	}
 	return strings.Join(s, ", ")
+}
+
+// lowerFirst lowers a name's leading capital, or its leading acronym:
+// Exp → exp, GELUTanh → geluTanh, GELU → gelu.
+func lowerFirst(name string) string {
+	n := 0
+	for n < len(name) && name[n] >= 'A' && name[n] <= 'Z' {
+		n++
+	}
+	if n > 1 && n < len(name) {
+		n-- // the last capital starts the next word
+	}
+	return strings.ToLower(name[:n]) + name[n:]
 }

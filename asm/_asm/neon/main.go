@@ -20,8 +20,8 @@
 //	gemmkernel8x12_neon_arm64.s  GemmKernel8x12NEON
 //	argmax_neon_arm64.s          ArgmaxNEON
 //
-// The activation kernels' constants are read from
-// kernel/activation_generic.go, so the NEON kernels evaluate the same
+// The activation kernels' constants are read from package kernel's
+// pure-Go kernels (kernel/*_generic.go), so the NEON kernels evaluate the same
 // range reduction, polynomials and thresholds, in the same order and with
 // the same fused multiply-adds, as the pure-Go ones. The one deliberate
 // difference: the reciprocal y ≈ 1/den that the compensated quotients of
@@ -44,7 +44,7 @@
 //
 // go generate in package asm runs it from asm/_asm:
 //
-//	go run ./neon [-asm ..] [-consts ../../kernel/activation_generic.go]
+//	go run ./neon [-asm ..] [-kernel ../../kernel]
 package main
 
 import (
@@ -69,10 +69,16 @@ func (o output) name() string {
 	return strings.ToLower(strings.TrimSuffix(o.symbol, "NEON")) + "_neon_arm64.s"
 }
 
-// activation returns the output of a kernel built on package kernel's
-// constants.
+// activation returns the output of a kernel built on the constants of
+// kernel/activation_generic.go.
 func activation(symbol string, emit func(*text, constTable)) output {
-	return output{symbol: symbol, from: "kernel/activation_generic.go", emit: func(t *text, c constTable) {
+	return activationFrom(symbol, "kernel/activation_generic.go", emit)
+}
+
+// activationFrom returns the output of a kernel built on the constants of
+// package kernel's file from, which its header names.
+func activationFrom(symbol, from string, emit func(*text, constTable)) output {
+	return output{symbol: symbol, from: from, emit: func(t *text, c constTable) {
 		activationPreamble(t, symbol)
 		emit(t, c)
 	}}
@@ -81,6 +87,9 @@ func activation(symbol string, emit func(*text, constTable)) output {
 // elementwise returns the output of an elementwise activation kernel.
 func elementwise(k *kernel) output { return activation(k.name+"NEON", k.emit) }
 
+// outputs lists the generated files. A new kernel may instead add its own
+// from its description's init, by register, so that this list needs no
+// edit.
 var outputs = []output{
 	elementwise(expK), elementwise(tanhK), elementwise(sigmoidK),
 	elementwise(expShiftSumK), elementwise(sumExpShiftK), elementwise(shiftSubK),
@@ -89,11 +98,14 @@ var outputs = []output{
 	matvec(gemvK), matvec(gemvTK), gemm(), argmax(),
 }
 
+// register adds a kernel's outputs (from an init).
+func register(o ...output) { outputs = append(outputs, o...) }
+
 func main() {
 	asmDir := flag.String("asm", "..", "the directory of package asm, where the .s files are written")
-	constsFile := flag.String("consts", "../../kernel/activation_generic.go", "the Go file the constants are read from")
+	kernelDir := flag.String("kernel", "../../kernel", "the directory of package kernel, whose *_generic.go files the constants are read from")
 	flag.Parse()
-	c, err := readConsts(*constsFile)
+	c, err := kernelConsts(*kernelDir)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
@@ -120,7 +132,7 @@ func generate(o output, c constTable) (src string, err error) {
 			err = fmt.Errorf("%v", r)
 		}
 	}()
-	t := &text{}
+	t := &text{c: c}
 	t.w("//go:build !purego && !noasm")
 	t.w("")
 	if o.from != "" {

@@ -83,8 +83,12 @@ func padMnemonic(g string, width int) string {
 	return fmt.Sprintf("%-*s %s", width, mn, ops)
 }
 
-// text accumulates the lines of one assembly file.
-type text struct{ lines []string }
+// text accumulates the lines of one assembly file; c holds package
+// kernel's constants, for the splat pseudo-instruction.
+type text struct {
+	lines []string
+	c     constTable
+}
 
 // w adds one line as is.
 func (t *text) w(line string) { t.lines = append(t.lines, line) }
@@ -101,7 +105,11 @@ func (t *text) ins(template string, r regs) {
 
 // code adds a list of templates: a line starting with // is a comment,
 // written once; each instruction is written once per register set, in
-// turn, which interleaves independent copies of the computation.
+// turn, which interleaves independent copies of the computation. The
+// pseudo-instruction "splat {reg}, name" sets every lane of reg to
+// package kernel's float32 constant name, or to the bits 0x… given
+// (MOVW into R6, then VDUP), for
+// kernels whose constants do not all fit in registers.
 func (t *text) code(sets []regs, body []string) {
 	for _, ins := range body {
 		if strings.HasPrefix(ins, "//") {
@@ -109,9 +117,33 @@ func (t *text) code(sets []regs, body []string) {
 			continue
 		}
 		for _, r := range sets {
+			if op, ok := strings.CutPrefix(ins, "splat "); ok {
+				t.splat(op, r)
+				continue
+			}
 			t.ins(ins, r)
 		}
 	}
+}
+
+// splat writes "splat {reg}, name" (see code).
+func (t *text) splat(op string, r regs) {
+	reg, name, _ := strings.Cut(op, ", ")
+	v := placeholder.ReplaceAllStringFunc(reg, func(m string) string {
+		n, ok := r[m[1:len(m)-1]]
+		if !ok {
+			panic(fmt.Sprintf("splat %q: no register for %s", op, m))
+		}
+		return fmt.Sprintf("V%d", n)
+	})
+	var bits uint32
+	if _, err := fmt.Sscanf(name, "0x%x", &bits); err != nil {
+		if bits, err = t.c.bits(name); err != nil {
+			panic(err)
+		}
+	}
+	t.f("\tMOVW $0x%08x, R6 // %s", bits, name)
+	t.f("\tVDUP R6, %s.S4", v)
 }
 
 // scalar adds a scalar instruction in Go syntax with its Arm syntax beside it.

@@ -11,6 +11,7 @@
 //	dispatch_amd64.go, dispatch_arm64.go, dispatch_other.go
 //	dispatch_amd64_test.go, dispatch_arm64_test.go, dispatch_other_test.go
 //	spec_funcs.go
+//	ref_funcs_test.go (the tests' map from each row's Ref to package ref)
 //	../asm/<family>_<arch>.go
 //
 // and fails, writing nothing, if a row names an assembly function the
@@ -85,6 +86,9 @@ func generate(files map[string][]byte) error {
 	if files["spec_funcs.go"], err = gofmt(specFuncsFile()); err != nil {
 		return err
 	}
+	if files["ref_funcs_test.go"], err = gofmt(refFuncsFile()); err != nil {
+		return err
+	}
 	return asmFiles(files)
 }
 
@@ -92,7 +96,7 @@ func generate(files map[string][]byte) error {
 // the level's architecture, and that every declared one is called.
 func checkSymbols() error {
 	declared := map[string]string{}
-	for _, f := range table.Asm {
+	for _, f := range table.AsmFuncs() {
 		declared[f.Name] = f.Arch
 	}
 	used := map[string]bool{}
@@ -110,7 +114,7 @@ func checkSymbols() error {
 			}
 		}
 	}
-	for _, f := range table.Asm {
+	for _, f := range table.AsmFuncs() {
 		if !used[f.Name] {
 			return fmt.Errorf("asm.%s is declared but no row calls it", f.Name)
 		}
@@ -516,7 +520,7 @@ func dispatchBenches(w *bytes.Buffer, a arch) {
 		rows[k.Name] = k
 	}
 	asmSig := map[string]string{}
-	for _, f := range table.Asm {
+	for _, f := range table.AsmFuncs() {
 		asmSig[f.Name] = f.Sig
 	}
 	for _, k := range table.Kernels {
@@ -640,12 +644,31 @@ func specFuncsFile() *bytes.Buffer {
 	return w
 }
 
+// refFuncsFile writes the tests' map from each row's Ref to the
+// function in package ref, in the table's order.
+func refFuncsFile() *bytes.Buffer {
+	w := &bytes.Buffer{}
+	fmt.Fprintf(w, "%spackage kernel_test\n\nimport \"github.com/simdcore/simdcore/kernel/ref\"\n\n", header)
+	fmt.Fprintf(w, "// refFuncs maps each table row's Ref (\"ref.Dot\") to the function in\n")
+	fmt.Fprintf(w, "// package ref. The drivers take a row's reference from here.\n")
+	fmt.Fprintf(w, "var refFuncs = map[string]any{\n")
+	seen := map[string]bool{}
+	for _, k := range table.Kernels {
+		if k.Class != table.ClassInternal && k.Ref != "" && !seen[k.Ref] {
+			seen[k.Ref] = true
+			fmt.Fprintf(w, "%q: %s,\n", k.Ref, k.Ref)
+		}
+	}
+	fmt.Fprintf(w, "}\n")
+	return w
+}
+
 // asmFiles writes package asm's declaration files, one per family and
 // architecture, in the table's order.
 func asmFiles(files map[string][]byte) error {
 	var order []string
 	groups := map[string][]table.AsmFunc{}
-	for _, f := range table.Asm {
+	for _, f := range table.AsmFuncs() {
 		name := filepath.Join("..", "asm", f.File+"_"+f.Arch+".go")
 		if groups[name] == nil {
 			order = append(order, name)

@@ -159,6 +159,100 @@ var Kernels = []Kernel{
 			"neon", "sigmoid_neon_rr2_p6_recps_u8", "SigmoidNEON"),
 	},
 	{
+		Name: "ReLU", Class: ClassUnary, Doc: "dst[i] = max(src[i], 0), NaN and −0 kept",
+		Func: "relu32s", Sig: "(dst, src []float32)", Args: "dst, src", Generic: "reluGeneric", Body: "unary",
+		Ref: "ref.ReLU", Ref1: "ref.ReLU1", Contract: Contract{Kind: Exact},
+		Bench: Bench{Sizes: vecSizes},
+		Impls: []Impl{
+			{Level: "generic", Name: "relu_generic"},
+			{Level: "avx2", Name: "relu_avx2_u4", Symbols: []string{"ReLUAVX2"},
+				AsmDoc: `ReLUAVX2 computes dst[i] = max(src[i], 0) for i < len(src) with AVX2:
+VMAXPS with x as Intel's second source, so NaN (its payload too) and −0
+are kept; four vectors per iteration, a tail through a buffer that never
+touches memory past the slices. len(dst) must be ≥ len(src); dst may be
+src. The AVX512 level runs it too.
+
+	for i, x := range src {
+		dst[i] = x < 0 ? +0 : x // kernel.reluGeneric, exact
+	}`},
+			// No zmm version: it needs a machine that can run AVX-512 to be tested.
+			{Level: "avx512", Name: "relu_avx2_u4", Symbols: []string{"ReLUAVX2"}},
+			{Level: "neon", Name: "relu_neon_u16", Symbols: []string{"ReLUNEON"},
+				AsmDoc: `ReLUNEON computes dst[i] = max(src[i], 0) for i < len(src): FCMLT #0
+then BIC, so NaN (its payload too) and −0 are kept; 16 elements per
+iteration as four vectors, and a lane-by-lane tail that never touches
+memory past the slices. len(dst) must be ≥ len(src); dst may be src.
+
+	for i, x := range src {
+		dst[i] = x < 0 ? +0 : x // kernel.reluGeneric, exact
+	}`},
+		},
+	},
+	{
+		Name: "GELU", Class: ClassUnary, Doc: "dst[i] = src[i]·Φ(src[i]), the erf form",
+		Func: "gelu32s", Sig: "(dst, src []float32)", Args: "dst, src", Generic: "geluGeneric", Body: "unary",
+		Ref: "ref.GELU", Ref1: "ref.GELU1", Contract: Contract{Kind: ULP, ULP: 2.5},
+		Bench: Bench{Sizes: vecSizes},
+		Impls: []Impl{
+			{Level: "generic", Name: "gelu_generic_erfc_h11"},
+			{Level: "avx2", Name: "gelu_avx2_fma_erfc_h11_div_u1", Symbols: []string{"GELUAVX2"},
+				AsmDoc: `GELUAVX2 computes dst[i] = gelu(src[i]) (erf form) for i < len(src)
+with AVX2+FMA3, each lane running gelu32's float32 steps and fused
+multiply-adds (VDIVPS for s = 4/(4+t)), so the results are the generic
+level's to the bit; one vector per iteration, a tail through a buffer
+that never touches memory past the slices. len(dst) must be ≥
+len(src); dst may be src. The AVX512 level runs it too.
+
+	for i, x := range src {
+		dst[i] = gelu32(x) // kernel.geluGeneric, within 2.5 ulp
+	}`},
+			// No zmm version: it needs a machine that can run AVX-512 to be tested.
+			{Level: "avx512", Name: "gelu_avx2_fma_erfc_h11_div_u1", Symbols: []string{"GELUAVX2"}},
+			{Level: "neon", Name: "gelu_neon_erfc_h11_div_u1", Symbols: []string{"GELUNEON"},
+				AsmDoc: `GELUNEON computes dst[i] = gelu(src[i]) (erf form) for i < len(src),
+each lane running gelu32's float32 steps and fused multiply-adds (FDIV
+for s = 4/(4+t)), so the results are the generic level's to the bit;
+one vector per iteration and a lane-by-lane tail that never touches
+memory past the slices. len(dst) must be ≥ len(src); dst may be src.
+
+	for i, x := range src {
+		dst[i] = gelu32(x) // kernel.geluGeneric, within 2.5 ulp
+	}`},
+		},
+	},
+	{
+		Name: "GELUTanh", Class: ClassUnary, Doc: "dst[i] = src[i]/2·(1+tanh(√(2/π)·(src[i]+0.044715·src[i]³)))",
+		Func: "geluTanh32s", Sig: "(dst, src []float32)", Args: "dst, src", Generic: "geluTanhGeneric", Body: "unary",
+		Ref: "ref.GELUTanh", Ref1: "ref.GELUTanh1", Contract: Contract{Kind: ULP, ULP: 2},
+		Bench: Bench{Sizes: vecSizes},
+		Impls: []Impl{
+			{Level: "generic", Name: "gelutanh_generic_rr2_expm1p7_divcomp"},
+			{Level: "avx2", Name: "gelutanh_avx2_fma_rr2_expm1p7_divcomp_u1", Symbols: []string{"GELUTanhAVX2"},
+				AsmDoc: `GELUTanhAVX2 computes dst[i] = gelu_tanh(src[i]) for i < len(src)
+with AVX2+FMA3, each lane running geluTanh32's float32 steps and fused
+multiply-adds (two VDIVPS), so the results are the generic level's to
+the bit; one vector per iteration, a tail through a buffer that never
+touches memory past the slices. len(dst) must be ≥ len(src); dst may be
+src. The AVX512 level runs it too.
+
+	for i, x := range src {
+		dst[i] = geluTanh32(x) // kernel.geluTanhGeneric, within 2 ulp
+	}`},
+			// No zmm version: it needs a machine that can run AVX-512 to be tested.
+			{Level: "avx512", Name: "gelutanh_avx2_fma_rr2_expm1p7_divcomp_u1", Symbols: []string{"GELUTanhAVX2"}},
+			{Level: "neon", Name: "gelutanh_neon_rr2_expm1p7_divcomp_u1", Symbols: []string{"GELUTanhNEON"},
+				AsmDoc: `GELUTanhNEON computes dst[i] = gelu_tanh(src[i]) for i < len(src), each
+lane running geluTanh32's float32 steps and fused multiply-adds (two
+FDIV), so the results are the generic level's to the bit; one vector
+per iteration and a lane-by-lane tail that never touches memory past
+the slices. len(dst) must be ≥ len(src); dst may be src.
+
+	for i, x := range src {
+		dst[i] = geluTanh32(x) // kernel.geluTanhGeneric, within 2 ulp
+	}`},
+		},
+	},
+	{
 		Name: "Softmax", Class: ClassRow, Doc: "dst = e^(src−max) / Σ e^(src−max)",
 		Sig: "(dst, src []float32)", Args: "dst, src",
 		Dispatch: "softmax.go: two passes over expScaledPass (or expScaledSumMax and Scale), three-pass fallback over Max, expShiftSum and Scale",

@@ -4,7 +4,7 @@
 // contract and its benchmark sizes; and the Go declaration of every
 // assembly function in package asm.
 //
-// It is data only and imports nothing, so that the generator
+// It is data only and imports nothing but strings, so that the generator
 // (kernel/internal/gen, run by go generate in package kernel) can read it
 // without importing the code it writes. From it the generator writes:
 //
@@ -15,12 +15,16 @@
 //   - kernel/dispatch_{amd64,arm64}_test.go: every row's implementation at
 //     every level called directly, for the test that proves each switch
 //     calls what the registry names;
-//   - kernel/specs.go: the functions and references behind kernel.Specs;
+//   - kernel/spec_funcs.go: the functions and references behind kernel.Specs;
+//   - kernel/ref_funcs_test.go: the tests' map from each row's Ref to the
+//     function in package ref;
 //   - asm/*_{amd64,arm64}.go: the //go:noescape declarations and their
 //     doc comments, one file per assembly function family.
 //
 // Package kernel exposes the rows read-only through kernel.Specs.
 package table
+
+import "strings"
 
 // Class is a kernel's signature class: the shape of its public function.
 type Class string
@@ -95,6 +99,13 @@ type Impl struct {
 	// returning what the row's function returns: where a level adapts the
 	// assembly's results (the softmax family's first pass).
 	Call string
+	// AsmDoc, when set, declares Symbols[0] from the row itself: its Go
+	// declaration has the row's Sig, this doc comment, and goes to
+	// asm/<name in lower case>_<arch>.go (see AsmFuncs), so that an
+	// elementwise kernel needs no entry in Asm. A level that runs another
+	// level's assembly (AVX512 running an AVX2 kernel) leaves it empty:
+	// one implementation declares each symbol.
+	AsmDoc string
 }
 
 // Kernel is one row: a public kernel, or an internal pass that a public
@@ -145,6 +156,27 @@ type BenchVs struct {
 	Row        string
 	Flags      int32 // expScaledFused's flags
 	Accumulate bool  // gemv's accumulate
+}
+
+// AsmFuncs returns the Go declaration of every assembly function: Asm,
+// then, in the table's order, those that rows declare through their
+// implementations' AsmDoc.
+func AsmFuncs() []AsmFunc {
+	out := append([]AsmFunc(nil), Asm...)
+	for _, k := range Kernels {
+		for _, im := range k.Impls {
+			if im.AsmDoc == "" {
+				continue
+			}
+			arch := "amd64"
+			if im.Level == "neon" {
+				arch = "arm64"
+			}
+			out = append(out, AsmFunc{Name: im.Symbols[0], Arch: arch, Sig: k.Sig,
+				File: strings.ToLower(k.Name), Doc: im.AsmDoc})
+		}
+	}
+	return out
 }
 
 // AsmFunc is the Go declaration of one assembly function.
