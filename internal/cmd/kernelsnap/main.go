@@ -149,7 +149,10 @@ func main() {
 		name string
 		f    func(dst, src []float32)
 	}{{"Exp", kernel.Exp}, {"Tanh", kernel.Tanh}, {"Sigmoid", kernel.Sigmoid},
-		{"Softmax", kernel.Softmax}, {"LogSoftmax", kernel.LogSoftmax}} {
+		{"Softmax", kernel.Softmax}, {"LogSoftmax", kernel.LogSoftmax},
+		// Added after the first baseline: drop this line to run the tool
+		// on a commit that predates them.
+		{"ReLU", kernel.ReLU}, {"GELU", kernel.GELU}, {"GELUTanh", kernel.GELUTanh}} {
 		vecCase(un.name, func(h hash.Hash, g gen, n, off int, s float32, sp bool) {
 			src := slice(g, n, off, s, sp)
 			dst := make([]float32, n)
