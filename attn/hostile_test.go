@@ -31,3 +31,27 @@ func TestNewMultiHeadHuge(t *testing.T) {
 		require.Nil(t, m)
 	}
 }
+
+func TestMaskSizeOverflow(t *testing.T) {
+	// 2⁶²+1 empty query rows against 4 keys: nq·nk wraps to 4 = len(Mask).
+	q := kernel.Matrix{Rows: 1<<62 + 1}
+	kv := kernel.Matrix{Rows: 4}
+	for _, opt := range []Options{{Mask: make([]float32, 4)}, {Keep: make([]bool, 4)}} {
+		err := SelfAttention(q, q, kv, kv, opt)
+		require.ErrorIs(t, err, ErrShape)
+		require.ErrorContains(t, err, "overflows int")
+	}
+}
+
+func TestKVCacheSizeOverflow(t *testing.T) {
+	m, err := NewMultiHead(4, 2, false)
+	require.NoError(t, err)
+	// 4·2⁶² wraps to 0: once empty key and value buffers.
+	for _, c := range []int{1 << 62, math.MaxInt, -1} {
+		cache, err := NewKVCache(m, c)
+		require.ErrorIs(t, err, ErrShape, "capacity %d", c)
+		require.Nil(t, cache)
+	}
+	_, err = NewKVCache(m, 8)
+	require.NoError(t, err)
+}
