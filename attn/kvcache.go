@@ -2,6 +2,7 @@ package attn
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/simdcore/simdcore/kernel"
 )
@@ -22,13 +23,15 @@ type KVCache struct {
 }
 
 // NewKVCache returns an empty cache for model m with room for capacity
-// tokens.
+// tokens: 2·capacity·d_model float32 for the keys and values. A negative
+// capacity, or one for which that size overflows an int, is an error
+// wrapping ErrShape.
 func NewKVCache(m *MultiHead, capacity int) (*KVCache, error) {
 	if err := m.check("NewKVCache"); err != nil {
 		return nil, err
 	}
-	if capacity < 0 {
-		return nil, shapeErr("NewKVCache", "capacity=%d", capacity)
+	if capacity < 0 || capacity > math.MaxInt/2/m.DModel {
+		return nil, shapeErr("NewKVCache", "capacity=%d (d_model=%d): negative, or 2·capacity·d_model overflows int", capacity, m.DModel)
 	}
 	dh := m.DHead()
 	return &KVCache{

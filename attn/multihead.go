@@ -34,12 +34,24 @@ type MultiHead struct {
 	OutBias       []float32
 }
 
+// MaxDModel is the largest d_model NewMultiHead accepts: 16384, the
+// largest power of two whose 4·d_model² projection weights (2³⁰ float32,
+// 4 GiB) fit in what a safetensors file may hold for LoadMultiHead to
+// read it back. Larger sizes, and so every size whose products would
+// overflow an int, are refused before anything is allocated.
+const MaxDModel = 1 << 14
+
 // NewMultiHead returns a model with zero weights (and zero biases if bias
 // is set) for d_model = dModel split over heads heads. Use Init for a
-// random initialisation or fill the matrices from trained weights.
+// random initialisation or fill the matrices from trained weights. It
+// returns an error wrapping ErrShape if dModel is not a positive multiple
+// of heads or exceeds MaxDModel.
 func NewMultiHead(dModel, heads int, bias bool) (*MultiHead, error) {
 	if dModel <= 0 || heads <= 0 || dModel%heads != 0 {
 		return nil, shapeErr("NewMultiHead", "d_model=%d is not a positive multiple of heads=%d", dModel, heads)
+	}
+	if dModel > MaxDModel {
+		return nil, shapeErr("NewMultiHead", "d_model=%d exceeds MaxDModel=%d (4·d_model² weights)", dModel, MaxDModel)
 	}
 	m := &MultiHead{
 		DModel:  dModel,

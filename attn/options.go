@@ -83,6 +83,9 @@ func (o *Options) check(fn string, nq, nk int) error {
 	if o.KeyLimit < 0 {
 		return fmt.Errorf("attn.%s: KeyLimit=%d: %w", fn, o.KeyLimit, ErrOptions)
 	}
+	if o.hasMask() && nk > 0 && nq > math.MaxInt/nk {
+		return shapeErr(fn, "a %d×%d mask overflows int", nq, nk) // nq·nk would wrap, maybe to len(Mask)
+	}
 	if o.Mask != nil && len(o.Mask) != nq*nk {
 		return shapeErr(fn, "len(Mask)=%d, want %d×%d=%d", len(o.Mask), nq, nk, nq*nk)
 	}

@@ -558,8 +558,18 @@ func TestGemvDeterministic(t *testing.T) {
 func FuzzGemv(f *testing.F) {
 	f.Add([]byte{3, 5, 1, 0, 0, 128, 63, 0, 0, 0, 64})
 	f.Add(append([]byte{9, 17, 2}, make([]byte, 4*200)...))
+	f.Add([]byte{0, 0, 0x80, 3, 3, 10, 1}) // 3×3, stride MaxInt, one element: the span overflows
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		if len(raw) < 3 {
+			return
+		}
+		if raw[2]&0x80 != 0 {
+			// A hostile view: sizes and strides whose span overflows
+			// or overruns Data must be refused before any assembly.
+			a, want := hostileView(raw[3:])
+			kerneltest.ForEachLevel(t, func(t *testing.T, l kernel.Level) {
+				checkHostileGemv(t, a, want)
+			})
 			return
 		}
 		rows, cols, pad := int(raw[0]%40), int(raw[1]%80), int(raw[2]%5)

@@ -1,6 +1,9 @@
 package kernel
 
-import "fmt"
+import (
+	"fmt"
+	"math/bits"
+)
 
 // Matrix is a row-major float32 matrix view: element (i, j) is
 // Data[i*Stride+j]. Stride may exceed Cols, so a Matrix can be a window
@@ -14,19 +17,21 @@ type Matrix struct {
 }
 
 // NewMatrix returns a zeroed rows×cols matrix with Stride == cols.
-// It panics if rows or cols is negative.
+// It panics if rows or cols is negative or rows·cols overflows an int.
 func NewMatrix(rows, cols int) Matrix {
-	if rows < 0 || cols < 0 {
-		panic(fmt.Sprintf("kernel.NewMatrix: negative size %d×%d", rows, cols))
+	n, ok := matrixElems(rows, cols)
+	if !ok {
+		panic(fmt.Sprintf("kernel.NewMatrix: size %d×%d is negative or overflows int", rows, cols))
 	}
-	return Matrix{Rows: rows, Cols: cols, Stride: cols, Data: make([]float32, rows*cols)}
+	return Matrix{Rows: rows, Cols: cols, Stride: cols, Data: make([]float32, n)}
 }
 
 // MatrixFrom wraps data as a rows×cols matrix with Stride == cols. It
-// panics if len(data) != rows*cols.
+// panics if rows or cols is negative, rows·cols overflows an int, or
+// len(data) != rows·cols.
 func MatrixFrom(rows, cols int, data []float32) Matrix {
-	if rows < 0 || cols < 0 || len(data) != rows*cols {
-		panic(fmt.Sprintf("kernel.MatrixFrom: %d×%d matrix needs %d elements, len(data)=%d", rows, cols, rows*cols, len(data)))
+	if n, ok := matrixElems(rows, cols); !ok || len(data) != n {
+		panic(fmt.Sprintf("kernel.MatrixFrom: %d×%d matrix (size negative or overflowing int, or ≠ len(data)), len(data)=%d", rows, cols, len(data)))
 	}
 	return Matrix{Rows: rows, Cols: cols, Stride: cols, Data: data}
 }
@@ -71,8 +76,29 @@ func (m Matrix) Slice(r0, r1, c0, c1 int) Matrix {
 	return s
 }
 
+// matrixElems returns rows·cols and true, or 0 and false if rows or cols
+// is negative or the product overflows an int.
+func matrixElems(rows, cols int) (int, bool) {
+	if rows < 0 || cols < 0 {
+		return 0, false
+	}
+	hi, lo := bits.Mul(uint(rows), uint(cols))
+	if hi != 0 || lo > uint(maxInt) {
+		return 0, false
+	}
+	return int(lo), true
+}
+
+// maxInt is the largest int.
+const maxInt = int(^uint(0) >> 1)
+
 // Valid reports whether m is well formed: non-negative sizes,
-// Stride ≥ Cols, and Data long enough to hold every row.
+// Stride ≥ Cols, and Data long enough to hold every row, that is
+// (Rows-1)·Stride + Cols ≤ len(Data) for a non-empty matrix, computed
+// without overflow (a Stride or Rows so large that the product overflows
+// makes the matrix malformed, however short Data is). Every kernel taking
+// a Matrix checks Valid before touching memory; the check is a multiply
+// and a few compares.
 func (m Matrix) Valid() bool {
 	if m.Rows < 0 || m.Cols < 0 || m.Stride < m.Cols {
 		return false
@@ -80,7 +106,12 @@ func (m Matrix) Valid() bool {
 	if m.Rows == 0 || m.Cols == 0 {
 		return true
 	}
-	return len(m.Data) >= (m.Rows-1)*m.Stride+m.Cols
+	if len(m.Data) < m.Cols {
+		return false
+	}
+	// (Rows-1)·Stride ≤ len(Data)-Cols, with the full 2-word product.
+	hi, lo := bits.Mul(uint(m.Rows-1), uint(m.Stride))
+	return hi == 0 && lo <= uint(len(m.Data)-m.Cols)
 }
 
 // span returns the part of Data the matrix covers (nil when empty).

@@ -77,17 +77,20 @@ func (n *Net) Backward(tr *Trace, dOut kernel.Matrix, grad *Net) (kernel.Matrix,
 // pass. k ≤ 0 or k ≥ T is full BPTT.
 func (n *Net) BackwardTruncated(tr *Trace, dOut kernel.Matrix, grad *Net, k int) (kernel.Matrix, error) {
 	c := n.cfg
-	if tr == nil || len(tr.Layers) != c.Layers {
-		return kernel.Matrix{}, shapeErr("Backward: trace has %d layers, network has %d", lenLayers(tr), c.Layers)
+	if err := n.check("Backward"); err != nil {
+		return kernel.Matrix{}, err
+	}
+	if err := n.checkTrace("Backward", tr); err != nil {
+		return kernel.Matrix{}, err
 	}
 	if grad == nil || grad.cfg != c {
 		return kernel.Matrix{}, shapeErr("Backward: grad was not made by NewGrad of this network's shape")
 	}
+	if err := grad.check("Backward (grad)"); err != nil {
+		return kernel.Matrix{}, err
+	}
 	T := tr.X.Rows
 	top := tr.Layers[c.Layers-1]
-	if top.Rows != T || top.Cols != c.Width() {
-		return kernel.Matrix{}, shapeErr("Backward: trace layer is %d×%d, want %d×%d", top.Rows, top.Cols, T, c.Width())
-	}
 	wantRows := T
 	if tr.last {
 		wantRows = 1

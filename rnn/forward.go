@@ -14,8 +14,11 @@ func pooled(sc *scratch.Set, rows, cols int) kernel.Matrix {
 	return kernel.MatrixFrom(rows, cols, sc.Get(rows*cols))
 }
 
-// checkSeq validates one input sequence.
+// checkSeq validates one input sequence, after the network (Net.check).
 func (n *Net) checkSeq(fn string, xs kernel.Matrix) error {
+	if err := n.check(fn); err != nil {
+		return err
+	}
 	if !xs.Valid() {
 		return shapeErr("%s: malformed input matrix %d×%d stride %d len(data)=%d", fn, xs.Rows, xs.Cols, xs.Stride, len(xs.Data))
 	}
@@ -188,7 +191,7 @@ func (n *Net) ForwardBatch(xs []kernel.Matrix) ([]kernel.Matrix, error) {
 	}
 	T := xs[0].Rows
 	for b, x := range xs {
-		if err := n.checkSeq("ForwardBatch", x); err != nil {
+		if err := n.checkSeq("ForwardBatch", x); err != nil { // the Net too, once per sequence: a few compares
 			return nil, err
 		}
 		if x.Rows != T {

@@ -48,8 +48,15 @@ func NewLM(cfg LMConfig, seed uint64) (*LM, error) {
 	if in == 0 {
 		in = cfg.Vocab
 	}
-	net, err := New(Config{Input: in, Hidden: cfg.Hidden, Layers: cfg.Layers, Activation: cfg.Activation,
-		Output: cfg.Vocab, OutputActivation: Softmax, Bias: cfg.Bias}, seed)
+	nc := Config{Input: in, Hidden: cfg.Hidden, Layers: cfg.Layers, Activation: cfg.Activation,
+		Output: cfg.Vocab, OutputActivation: Softmax, Bias: cfg.Bias}
+	if c, err := nc.normalized(); err != nil {
+		return nil, err
+	} else if n, _ := weightCount(c); !lmFits(n, cfg.Vocab, cfg.Embed) {
+		return nil, fmt.Errorf("%w: LM Vocab=%d Embed=%d Hidden=%d Layers=%d: more than MaxWeights=%d weights",
+			ErrConfig, cfg.Vocab, cfg.Embed, cfg.Hidden, c.Layers, MaxWeights)
+	}
+	net, err := New(nc, seed)
 	if err != nil {
 		return nil, err
 	}

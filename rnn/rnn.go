@@ -159,6 +159,10 @@ func (c Config) normalized() (Config, error) {
 	case c.Output == 0 && c.OutputActivation != Identity:
 		return c, fmt.Errorf("%w: output activation %v without a head (Output=0)", ErrConfig, c.OutputActivation)
 	}
+	if _, ok := weightCount(c); !ok {
+		return c, fmt.Errorf("%w: Input=%d Hidden=%d Layers=%d Output=%d (bidirectional %v): more than MaxWeights=%d weights",
+			ErrConfig, c.Input, c.Hidden, c.Layers, c.Output, c.Bidirectional, MaxWeights)
+	}
 	return c, nil
 }
 

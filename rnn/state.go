@@ -8,11 +8,19 @@ import "github.com/simdcore/simdcore/kernel"
 type State struct {
 	n    *Net
 	h, z [][]float32
+	err  error // n's validation (Net.check), returned by every Step
 }
 
-// NewState returns a State at h = 0, ready to Step.
+// NewState returns a State at h = 0, ready to Step. It validates n once,
+// here: on a network that New, NewLM or Load would not have made (a zero
+// Net, weights replaced by ones of other shapes) every Step returns the
+// error, wrapping ErrConfig or ErrShape. Weights replaced after NewState
+// are not checked again.
 func (n *Net) NewState() *State {
 	s := &State{n: n}
+	if s.err = n.check("NewState"); s.err != nil {
+		return s
+	}
 	for range n.cfg.Layers {
 		s.h = append(s.h, make([]float32, n.cfg.Hidden))
 		s.z = append(s.z, make([]float32, n.cfg.Hidden))
@@ -37,6 +45,9 @@ func (s *State) Hidden(l int) []float32 { return s.h[l] }
 // rounding. It allocates nothing. A bidirectional network cannot stream:
 // Step then returns an error wrapping ErrNotCausal.
 func (s *State) Step(dst, x []float32) error {
+	if s.err != nil {
+		return s.err
+	}
 	c := &s.n.cfg
 	if c.Bidirectional {
 		return ErrNotCausal
