@@ -124,13 +124,23 @@ func selfDirect(dst, q, k, v kernel.Matrix, opt *Options) {
 // rows of a block see different numbers of keys, and the weight 0 of a key
 // beyond a row's bound would carry a NaN or Inf in that key's value into
 // the row (0·NaN is NaN), which no other path does. The keys every row of
-// the block sees need no check; for the others one Sum per value row
-// tells (it is finite only if the row is).
+// the block sees need no check; for the others a Sum tells (it is finite
+// if every value is; an overflow to Inf only sends the block the slow,
+// still exact way): one Sum of the whole range for contiguous rows, one
+// per row otherwise.
 func raggedNonFinite(v kernel.Matrix, opt *Options, r0, k0, k1, tq, tk int) bool {
 	if !opt.Causal {
 		return false
 	}
-	for j := max(k0, opt.keyEnd(r0, tq, tk)); j < k1; j++ {
+	j0 := max(k0, opt.keyEnd(r0, tq, tk))
+	if j0 >= k1 {
+		return false
+	}
+	if v.Stride == v.Cols {
+		s := kernel.Sum(v.Data[j0*v.Stride : k1*v.Stride])
+		return s-s != 0
+	}
+	for j := j0; j < k1; j++ {
 		if s := kernel.Sum(v.Row(j)); s-s != 0 {
 			return true
 		}
