@@ -132,7 +132,9 @@ func (c *KVCache) decodeParallel(qkv []float32, opt *Options, chunks int) {
 	for h := 0; h < c.heads; h++ {
 		out := c.ctx[h*dh : (h+1)*dh]
 		if chunks == 1 {
-			if l := p.l[h]; l > 0 {
+			// l is 0 only when every key is masked, NaN when a score was
+			// NaN or +Inf (the output stays NaN, as on one thread).
+			if l := p.l[h]; l != 0 {
 				copy(out, p.o[h*dh:(h+1)*dh])
 				kernel.Scale(1/l, out)
 			} else {

@@ -43,6 +43,28 @@
 // boolean mask combine. A query row whose keys are all masked produces a
 // zero output and zero weights, never NaN.
 //
+// # NaN and Inf
+//
+// Non-finite inputs show in the output, the same way on every path (the
+// direct and the tiled SelfAttention, Forward and Prefill on one
+// goroutine or several, Decode serial or split over threads, Soft), so
+// that a model fed a NaN is seen to fail:
+//
+//   - A NaN or +Inf score of a key a query may attend to (from a NaN or
+//     Inf in the query, the key or Mask) makes that query's whole output
+//     row NaN. A −Inf score removes the key, as a mask does.
+//   - A NaN or ±Inf in the value of such a key makes the matching column
+//     of the output non-finite: NaN for a NaN; ±Inf, or NaN where the
+//     weight underflows to 0 or +Inf meets −Inf.
+//   - Keys beyond KeyLimit or the causal bound never affect a query, and
+//     Keep = false removes a key's score (a NaN there included); but a key
+//     removed by Keep or by a −Inf in Mask still has its value multiplied
+//     by its weight 0, so a NaN or Inf in that value reaches the output
+//     (0·NaN is NaN), and NaN + (−Inf) in Mask is NaN.
+//
+// Options.Scale NaN or ±Inf and Options.Temperature NaN or negative are
+// errors (ErrOptions).
+//
 // # Errors
 //
 // Functions that return an error report inconsistent shapes with an error

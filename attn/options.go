@@ -22,15 +22,17 @@ var ErrCacheFull = errors.New("attn: KV cache full")
 type Options struct {
 	// Scale multiplies every score q·k. 0 means 1/√d, with d the query
 	// width; set Unscaled for raw dot products (scale 1). Setting both
-	// Unscaled and a non-zero Scale is an error.
+	// Unscaled and a non-zero Scale is an error, and so is a NaN or
+	// infinite Scale.
 	Scale float32
 	// Unscaled selects scale 1 (raw dot products), as in the worked
 	// example of the package documentation.
 	Unscaled bool
 	// Temperature divides the scaled scores before the softmax: values
 	// below 1 sharpen the weights towards hard attention, above 1 flatten
-	// them. 0 means 1; negative values are an error. Hard attention's
-	// choice does not depend on it.
+	// them. 0 means 1; negative and NaN values are an error (+Inf gives
+	// every key the same score). Hard attention's choice does not depend
+	// on it.
 	Temperature float32
 
 	// KeyLimit, if positive, restricts attention to keys [0, KeyLimit)
@@ -76,6 +78,9 @@ func (o *Options) effScale(d int) float32 {
 func (o *Options) check(fn string, nq, nk int) error {
 	if o.Unscaled && o.Scale != 0 {
 		return fmt.Errorf("attn.%s: Unscaled with Scale=%g: %w", fn, o.Scale, ErrOptions)
+	}
+	if s := float64(o.Scale); math.IsNaN(s) || math.IsInf(s, 0) {
+		return fmt.Errorf("attn.%s: Scale=%g: %w", fn, o.Scale, ErrOptions)
 	}
 	if o.Temperature < 0 || o.Temperature != o.Temperature {
 		return fmt.Errorf("attn.%s: Temperature=%g: %w", fn, o.Temperature, ErrOptions)

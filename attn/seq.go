@@ -110,7 +110,59 @@ func selfDirect(dst, q, k, v kernel.Matrix, opt *Options) {
 			softmaxInPlace(row[:end])
 			clear(row[end:])
 		}
-		kernel.Gemm(kernel.NoTrans, kernel.NoTrans, 1, s, v.Slice(0, kEnd, 0, v.Cols), 0, dst.Slice(r0, r1, 0, dst.Cols))
+		vb, out := v.Slice(0, kEnd, 0, v.Cols), dst.Slice(r0, r1, 0, dst.Cols)
+		if raggedNonFinite(v, opt, r0, 0, kEnd, tq, tk) {
+			causalPV(s, vb, out, 0, opt, r0, 0, tq, tk)
+		} else {
+			kernel.Gemm(kernel.NoTrans, kernel.NoTrans, 1, s, vb, 0, out)
+		}
+	}
+}
+
+// raggedNonFinite reports whether the P·V product of the query rows from
+// r0 against keys [k0, k1) must be computed row by row: with Causal, the
+// rows of a block see different numbers of keys, and the weight 0 of a key
+// beyond a row's bound would carry a NaN or Inf in that key's value into
+// the row (0·NaN is NaN), which no other path does. The keys every row of
+// the block sees need no check; for the others a Sum tells (it is finite
+// if every value is; an overflow to Inf only sends the block the slow,
+// still exact way): one Sum of the whole range for contiguous rows, one
+// per row otherwise.
+func raggedNonFinite(v kernel.Matrix, opt *Options, r0, k0, k1, tq, tk int) bool {
+	if !opt.Causal {
+		return false
+	}
+	j0 := max(k0, opt.keyEnd(r0, tq, tk))
+	if j0 >= k1 {
+		return false
+	}
+	if v.Stride == v.Cols {
+		s := kernel.Sum(v.Data[j0*v.Stride : k1*v.Stride])
+		return s-s != 0
+	}
+	for j := j0; j < k1; j++ {
+		if s := kernel.Sum(v.Row(j)); s-s != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// causalPV computes out = P·V + beta·out (beta 0 or 1) row by row, row i
+// of p (query row r0+i) against only the keys of v (keys k0, k0+1, …) it
+// may see, so that the values of keys beyond its causal bound are never
+// read.
+func causalPV(p, v, out kernel.Matrix, beta float32, opt *Options, r0, k0, tq, tk int) {
+	for i := 0; i < p.Rows; i++ {
+		n := min(p.Cols, max(0, opt.keyEnd(r0+i, tq, tk)-k0))
+		o := out.Slice(i, i+1, 0, out.Cols)
+		if n == 0 {
+			if beta == 0 {
+				clear(o.Row(0))
+			}
+			continue
+		}
+		kernel.Gemm(kernel.NoTrans, kernel.NoTrans, 1, p.Slice(i, i+1, 0, n), v.Slice(0, n, 0, v.Cols), beta, o)
 	}
 }
 
@@ -182,10 +234,18 @@ func selfTiled(dst, q, k, v kernel.Matrix, opt *Options, bq, bk int) {
 				mrun[i] = mnew
 				lrun[i] += lt
 			}
-			kernel.Gemm(kernel.NoTrans, kernel.NoTrans, 1, s, v.Slice(k0, k1, 0, v.Cols), 1, out)
+			if vt := v.Slice(k0, k1, 0, v.Cols); raggedNonFinite(v, opt, r0, k0, k1, tq, tk) {
+				causalPV(s, vt, out, 1, opt, r0, k0, tq, tk)
+			} else {
+				kernel.Gemm(kernel.NoTrans, kernel.NoTrans, 1, s, vt, 1, out)
+			}
 		}
 		for i := range nr {
-			if lrun[i] > 0 {
+			// lrun is 0 only for a row whose keys are all masked, and NaN
+			// once a score was NaN or +Inf: scaling by 1/NaN keeps that row
+			// NaN, as the direct path's softmax makes it (a test of lrun > 0
+			// would zero it).
+			if lrun[i] != 0 {
 				kernel.Scale(1/lrun[i], out.Row(i))
 			} else {
 				clear(out.Row(i))

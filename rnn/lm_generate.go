@@ -47,8 +47,11 @@ func (s *LMState) Step(probs []float32, tok int) error {
 
 // GenerateOptions controls sampling.
 type GenerateOptions struct {
-	// Temperature divides the logits; 0 means greedy (always the most
-	// likely token).
+	// Temperature divides the logits: tokens are drawn with probability
+	// softmax(logits/T), which tends to the greedy choice as T → 0 and is
+	// computed without underflow for any T > 0. 0 means greedy (always
+	// the most likely token, the first on ties); a negative, NaN or
+	// infinite Temperature is an error.
 	Temperature float64
 	// TopK, if > 0, samples only among the K most likely tokens.
 	TopK int
@@ -62,8 +65,8 @@ func (m *LM) Generate(prefix []int, n int, opts GenerateOptions) ([]int, error) 
 	if len(prefix) == 0 || n < 0 {
 		return nil, shapeErr("Generate: prefix of %d tokens, n=%d: need a prefix and n ≥ 0", len(prefix), n)
 	}
-	if opts.Temperature < 0 || opts.TopK < 0 {
-		return nil, fmt.Errorf("%w: Generate: Temperature=%g TopK=%d must not be negative", ErrConfig, opts.Temperature, opts.TopK)
+	if !(opts.Temperature >= 0) || math.IsInf(opts.Temperature, 1) || opts.TopK < 0 {
+		return nil, fmt.Errorf("%w: Generate: Temperature=%g TopK=%d: need a finite Temperature ≥ 0 and TopK ≥ 0", ErrConfig, opts.Temperature, opts.TopK)
 	}
 	if err := m.checkTokens("Generate", prefix); err != nil {
 		return nil, err
@@ -113,11 +116,23 @@ func sample(probs []float32, opts GenerateOptions, r *rand.Rand, w []float64, id
 		})
 		idx = idx[:opts.TopK]
 	}
-	// p^(1/T) is softmax(logits/T) up to normalisation.
+	// (p/pmax)^(1/T) = e^((log p − log pmax)/T) is softmax(logits/T) up
+	// to normalisation, and the most likely token's weight is exactly 1,
+	// so the sum cannot underflow however small T is (p^(1/T) itself
+	// underflows to 0 for every token at T = 0.001).
+	var pmax float32
+	for _, i := range idx {
+		pmax = max(pmax, probs[i])
+	}
+	lmax := math.Log(float64(pmax))
 	var s float64
+	last := idx[0] // the last token of positive weight
 	for j, i := range idx {
-		w[j] = math.Pow(float64(probs[i]), 1/opts.Temperature)
+		w[j] = math.Exp((math.Log(float64(probs[i])) - lmax) / opts.Temperature)
 		s += w[j]
+		if w[j] > 0 {
+			last = i
+		}
 	}
 	u := r.Float64() * s
 	for j, i := range idx {
@@ -126,5 +141,5 @@ func sample(probs []float32, opts GenerateOptions, r *rand.Rand, w []float64, id
 			return i
 		}
 	}
-	return idx[len(idx)-1]
+	return last // rounding left u ≥ 0
 }
