@@ -38,8 +38,19 @@ type Info struct {
 
 // Open reads and validates the safetensors file at path. Errors for a
 // malformed file wrap ErrFormat and name the path.
+//
+// Open never blocks on a path that is not a regular file (a FIFO, a
+// device): it checks the path with os.Stat before opening it, opens it
+// with O_NONBLOCK where the system has it, and checks the opened file
+// again with fstat(2) before reading, so that a file swapped between the
+// two checks is refused too.
 func Open(path string) (*File, error) {
-	fd, err := os.Open(path)
+	if st, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("weights: %w", err)
+	} else if !st.Mode().IsRegular() {
+		return nil, notRegular(path, st.Mode())
+	}
+	fd, err := os.OpenFile(path, os.O_RDONLY|openNonblock, 0)
 	if err != nil {
 		return nil, fmt.Errorf("weights: %w", err)
 	}
@@ -49,9 +60,13 @@ func Open(path string) (*File, error) {
 		return nil, fmt.Errorf("weights: %w", err)
 	}
 	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("weights: %s: not a regular file", path)
+		return nil, notRegular(path, st.Mode())
 	}
 	return read(fd, st.Size(), path+": ")
+}
+
+func notRegular(path string, mode os.FileMode) error {
+	return fmt.Errorf("weights: %s: not a regular file (mode %v)", path, mode)
 }
 
 // Read reads and validates a safetensors file of size bytes from r. It
