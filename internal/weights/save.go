@@ -30,7 +30,8 @@ const staleAge = 24 * time.Hour
 //     whose process is no longer running (on Unix, where that can be
 //     checked) or that are older than 24 hours. Files of live processes,
 //     this one included, are left alone, so that concurrent Saves do not
-//     disturb each other.
+//     disturb each other. Files named ".<name>.tmp<digits>", as earlier
+//     versions of Save named them, are removed when older than 24 hours.
 //   - An existing file keeps its permission bits (not its owner); a new
 //     file gets 0644 less the umask.
 //   - A symbolic link at path is written through: the file it points to
@@ -125,8 +126,17 @@ func removeStale(dir, base string) {
 		return
 	}
 	for _, e := range entries {
+		if !e.Type().IsRegular() {
+			continue
+		}
+		if isLegacyTemp(e.Name(), base) {
+			if info, err := e.Info(); err == nil && time.Since(info.ModTime()) > staleAge {
+				os.Remove(filepath.Join(dir, e.Name()))
+			}
+			continue
+		}
 		rest, ok := strings.CutPrefix(e.Name(), prefix)
-		if !ok || !e.Type().IsRegular() {
+		if !ok {
 			continue
 		}
 		pidText, suffix, ok := strings.Cut(rest, "-")
@@ -142,4 +152,20 @@ func removeStale(dir, base string) {
 			os.Remove(filepath.Join(dir, e.Name()))
 		}
 	}
+}
+
+// isLegacyTemp reports whether name is a temporary file of base as earlier
+// versions of Save named them (os.CreateTemp's ".<name>.tmp<digits>"),
+// which carry no process ID.
+func isLegacyTemp(name, base string) bool {
+	digits, ok := strings.CutPrefix(name, "."+base+".tmp")
+	if !ok || digits == "" {
+		return false
+	}
+	for _, c := range digits {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }

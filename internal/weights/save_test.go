@@ -148,3 +148,23 @@ func TestSaveSymlink(t *testing.T) {
 	_, err = os.Stat(filepath.Join(dir, "nowhere.safetensors"))
 	require.ErrorIs(t, err, os.ErrNotExist)
 }
+
+// TestSaveRemovesOld checks that Save removes temporary files of its naming
+// older than a day, whatever their process, and those of the naming of
+// earlier versions, and keeps young ones of the earlier naming.
+func TestSaveRemovesOld(t *testing.T) {
+	dir := t.TempDir()
+	const base = "m.safetensors"
+	old := []string{tempPrefix(base) + "1-x", "." + base + ".tmp123456"}
+	young := "." + base + ".tmp654321"
+	long := time.Now().Add(-25 * time.Hour)
+	for _, n := range append(old, young) {
+		p := filepath.Join(dir, n)
+		require.NoError(t, os.WriteFile(p, nil, 0o600))
+		if n != young {
+			require.NoError(t, os.Chtimes(p, long, long))
+		}
+	}
+	require.NoError(t, Save(filepath.Join(dir, base), nil, nil))
+	require.Equal(t, []string{young}, tempFiles(t, dir, base))
+}
