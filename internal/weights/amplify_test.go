@@ -46,7 +46,14 @@ func TestHeaderAmplification(t *testing.T) {
 		"number":   `{"a":` + strings.Repeat("1", huge) + `}`,
 		"dtype":    `{"a":{"dtype":"` + strings.Repeat("X", huge) + `","shape":[0],"data_offsets":[0,0]}}`,
 		"rank":     `{"a":{"dtype":"F32","shape":[` + strings.Repeat("1,", huge/2) + `1],"data_offsets":[0,4]}}`,
+		"fields":   `{"a":{"dtype":"F32","shape":[0],"data_offsets":[0,0]` + strings.Repeat(`,"x":0`, huge/6) + `}}`,
 		"offsets":  `{"a":{"dtype":"F32","shape":[0],"data_offsets":[` + strings.Repeat("0,", huge/2) + `0]}}`,
+	}
+	// A long array in an unknown field is skipped, and the file accepted,
+	// at the same cost.
+	array := `{"a":{"dtype":"F32","shape":[0],"data_offsets":[0,0],"x":[` + strings.Repeat(`0,`, huge/2) + `0]}}`
+	if err, alloc, took := readCost(build(array, nil)); err != nil || alloc > 10*uint64(len(array))+1<<20 || took > 10*time.Second {
+		t.Errorf("array: %v, %d bytes allocated for %d, %v", err, alloc, len(array), took)
 	}
 	for name, hdr := range cases {
 		t.Run(name, func(t *testing.T) {

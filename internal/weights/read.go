@@ -295,6 +295,7 @@ func (p *parser) info(name string) (Info, error) {
 	info := Info{Name: name}
 	var haveDType, haveShape, haveOffsets bool
 	var offsets []uint64
+	unknown := 0
 	tok, err := p.token()
 	if err != nil {
 		return info, err
@@ -355,7 +356,10 @@ func (p *parser) info(name string) (Info, error) {
 			}
 		default:
 			// Unknown fields are ignored, as the reference implementation
-			// ignores them.
+			// ignores them, up to maxUnknownFields of them.
+			if unknown++; unknown > maxUnknownFields {
+				return info, p.fail("tensor %q: more than %d unknown fields", name, maxUnknownFields)
+			}
 			var skip json.RawMessage
 			if err := p.dec.Decode(&skip); err != nil {
 				return info, p.fail("tensor %q: invalid JSON: %v", name, err)

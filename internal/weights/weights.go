@@ -21,8 +21,9 @@
 // and return an error wrapping ErrFormat for any violation, never a panic.
 // Beyond the reference implementation's rules they refuse a header of more
 // than MaxTensors tensors or MaxMetadataKeys metadata keys, a tensor name
-// or metadata key longer than MaxNameLength bytes and a shape of more than
-// MaxRank dimensions, so that a hostile header costs time linear in its
+// or metadata key longer than MaxNameLength bytes, a shape of more than
+// MaxRank dimensions and a tensor description with more than 16 fields it
+// does not know, so that a hostile header costs time linear in its
 // size and memory a small multiple of it (at most about ten times the
 // file in allocations); their error messages quote at most 200 bytes of
 // any string from the file.
@@ -86,6 +87,10 @@ const (
 
 	// MaxRank is the most dimensions Read accepts in a tensor's shape.
 	MaxRank = 64
+
+	// maxUnknownFields is the most fields other than dtype, shape and
+	// data_offsets that Read skips in one tensor's description.
+	maxUnknownFields = 16
 
 	// maxQuote is the most bytes of a string from a file (a name, a
 	// metadata value, a JSON token) that an error message quotes; a
