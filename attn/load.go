@@ -37,7 +37,8 @@ var ErrMissing = weights.ErrMissing
 //
 // Errors wrap ErrFormat for a malformed file (and for a file that does not
 // say its number of heads when heads is 0), ErrMissing for an absent
-// tensor and ErrShape for a tensor of the wrong shape.
+// tensor and ErrShape for a tensor of the wrong shape. A path that is not
+// a regular file (a FIFO, a device) is refused without blocking.
 func LoadMultiHead(path, prefix string, heads int) (*MultiHead, error) {
 	f, err := weights.Open(path)
 	if err != nil {

@@ -1,7 +1,6 @@
 package weights
 
 import (
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,6 +15,8 @@ import (
 //
 // Every error a Dict makes starts with the loader's prefix given to
 // NewDict (which should name the loader and the file), stays on one line,
+// quotes at most a couple of hundred bytes of any string in it (a name or
+// metadata value from the file),
 // and wraps exactly one of the sentinels: ErrFormat for a malformed model
 // (bad metadata, tensors with no place), ErrMissing for an absent tensor,
 // ErrShape for a tensor or metadata of the wrong size; a shape error also
@@ -47,13 +48,13 @@ func (e *dictError) Unwrap() []error { return e.errs }
 // Formatf returns an error wrapping ErrFormat: the prefix, "malformed
 // model: ", then the formatted message.
 func (d *Dict) Formatf(format string, args ...any) error {
-	return &dictError{d.prefix + "malformed model: " + fmt.Sprintf(format, args...), []error{ErrFormat}}
+	return &dictError{d.prefix + "malformed model: " + sprintf(format, args...), []error{ErrFormat}}
 }
 
 // Missing returns an error wrapping ErrMissing for the absent tensor name;
 // why, if not empty, follows the message (" (the head)").
 func (d *Dict) Missing(name, why string) error {
-	return &dictError{fmt.Sprintf("%stensor %q missing%s", d.prefix, name, why), []error{ErrMissing}}
+	return &dictError{d.prefix + sprintf("tensor %q missing%s", name, why), []error{ErrMissing}}
 }
 
 // Shapef returns an error wrapping ErrShape and the loader's shape
@@ -63,7 +64,7 @@ func (d *Dict) Shapef(format string, args ...any) error {
 	if d.shapeErr != nil {
 		errs = append(errs, d.shapeErr)
 	}
-	return &dictError{d.prefix + fmt.Sprintf(format, args...), errs}
+	return &dictError{d.prefix + sprintf(format, args...), errs}
 }
 
 // TakeRank takes the tensor name, which must exist and have dims

@@ -38,8 +38,19 @@ type Info struct {
 
 // Open reads and validates the safetensors file at path. Errors for a
 // malformed file wrap ErrFormat and name the path.
+//
+// Open never blocks on a path that is not a regular file (a FIFO, a
+// device): it checks the path with os.Stat before opening it, opens it
+// with O_NONBLOCK where the system has it, and checks the opened file
+// again with fstat(2) before reading, so that a file swapped between the
+// two checks is refused too.
 func Open(path string) (*File, error) {
-	fd, err := os.Open(path)
+	if st, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("weights: %w", err)
+	} else if !st.Mode().IsRegular() {
+		return nil, notRegular(path, st.Mode())
+	}
+	fd, err := os.OpenFile(path, os.O_RDONLY|openNonblock, 0)
 	if err != nil {
 		return nil, fmt.Errorf("weights: %w", err)
 	}
@@ -49,9 +60,13 @@ func Open(path string) (*File, error) {
 		return nil, fmt.Errorf("weights: %w", err)
 	}
 	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("weights: %s: not a regular file", path)
+		return nil, notRegular(path, st.Mode())
 	}
 	return read(fd, st.Size(), path+": ")
+}
+
+func notRegular(path string, mode os.FileMode) error {
+	return fmt.Errorf("weights: %s: not a regular file (mode %v)", path, mode)
 }
 
 // Read reads and validates a safetensors file of size bytes from r. It
@@ -123,19 +138,28 @@ func parseHeader(hdr []byte, src string) (*File, error) {
 	if !utf8.Valid(hdr) {
 		return nil, formatError(src, "header is not valid UTF-8")
 	}
-	p := &parser{dec: json.NewDecoder(bytes.NewReader(hdr)), src: src}
+	p := &parser{dec: json.NewDecoder(bytes.NewReader(hdr)), hdr: hdr, src: src}
 	p.dec.UseNumber()
 	f := &File{src: src, infos: map[string]Info{}}
-	seen := map[string]bool{}
+	haveMetadata := false
 	err := p.object(func(key string) error {
-		if seen[key] {
-			return p.fail("duplicate key %q", key)
-		}
-		seen[key] = true
 		if key == metadataKey {
+			if haveMetadata {
+				return p.fail("duplicate key %q", key)
+			}
+			haveMetadata = true
 			m, err := p.metadata()
 			f.metadata = m
 			return err
+		}
+		if _, dup := f.infos[key]; dup {
+			return p.fail("duplicate key %q", key)
+		}
+		if len(f.infos) == MaxTensors {
+			return p.fail("more than %d tensors", MaxTensors)
+		}
+		if len(key) > MaxNameLength {
+			return p.fail("tensor name %q is longer than %d bytes", key, MaxNameLength)
 		}
 		info, err := p.info(key)
 		f.infos[key] = info
@@ -158,11 +182,26 @@ func parseHeader(hdr []byte, src string) (*File, error) {
 // parser walks the header's JSON tokens.
 type parser struct {
 	dec *json.Decoder
+	hdr []byte // what dec reads
 	src string
 }
 
 func (p *parser) fail(format string, args ...any) error {
 	return formatError(p.src, "header: "+format, args...)
+}
+
+// peek returns the next non-space byte of the header after the decoder's
+// position, or 0 at the end, without consuming it.
+func (p *parser) peek() byte {
+	off := int(p.dec.InputOffset())
+	for _, c := range p.hdr[off:] {
+		switch c {
+		case ' ', '\t', '\r', '\n', ':', ',':
+			continue
+		}
+		return c
+	}
+	return 0
 }
 
 // token returns the next token, turning a syntax error into ErrFormat.
@@ -210,22 +249,34 @@ func (p *parser) object(value func(key string) error) error {
 	return nil
 }
 
-// metadata reads the "__metadata__" value: null or an object of strings.
+// metadata reads the "__metadata__" value: null or an object of at most
+// MaxMetadataKeys strings, whose keys are at most MaxNameLength bytes.
 func (p *parser) metadata() (map[string]string, error) {
+	if !p.dec.More() {
+		return nil, p.fail("%s: no value", metadataKey)
+	}
 	var raw json.RawMessage
-	if err := p.dec.Decode(&raw); err != nil {
-		return nil, p.fail("%s: invalid JSON: %v", metadataKey, err)
+	if p.peek() != '{' {
+		if err := p.dec.Decode(&raw); err != nil {
+			return nil, p.fail("%s: invalid JSON: %v", metadataKey, err)
+		}
+		if string(raw) == "null" {
+			return nil, nil
+		}
+		return nil, p.fail("%s: got %s, want an object", metadataKey, string(raw))
 	}
-	if string(raw) == "null" {
-		return nil, nil
-	}
-	sub := &parser{dec: json.NewDecoder(bytes.NewReader(raw)), src: p.src}
 	m := map[string]string{}
-	err := sub.object(func(key string) error {
+	err := p.object(func(key string) error {
 		if _, dup := m[key]; dup {
 			return p.fail("%s: duplicate key %q", metadataKey, key)
 		}
-		tok, err := sub.token()
+		if len(m) == MaxMetadataKeys {
+			return p.fail("%s: more than %d keys", metadataKey, MaxMetadataKeys)
+		}
+		if len(key) > MaxNameLength {
+			return p.fail("%s: key %q is longer than %d bytes", metadataKey, key, MaxNameLength)
+		}
+		tok, err := p.token()
 		if err != nil {
 			return err
 		}
@@ -244,6 +295,7 @@ func (p *parser) info(name string) (Info, error) {
 	info := Info{Name: name}
 	var haveDType, haveShape, haveOffsets bool
 	var offsets []uint64
+	unknown := 0
 	tok, err := p.token()
 	if err != nil {
 		return info, err
@@ -280,7 +332,7 @@ func (p *parser) info(name string) (Info, error) {
 				return info, p.fail("tensor %q: duplicate field shape", name)
 			}
 			haveShape = true
-			dims, err := p.uints(name, "shape")
+			dims, err := p.uints(name, "shape", MaxRank)
 			if err != nil {
 				return info, err
 			}
@@ -296,7 +348,7 @@ func (p *parser) info(name string) (Info, error) {
 				return info, p.fail("tensor %q: duplicate field data_offsets", name)
 			}
 			haveOffsets = true
-			if offsets, err = p.uints(name, "data_offsets"); err != nil {
+			if offsets, err = p.uints(name, "data_offsets", 2); err != nil {
 				return info, err
 			}
 			if len(offsets) != 2 {
@@ -304,7 +356,10 @@ func (p *parser) info(name string) (Info, error) {
 			}
 		default:
 			// Unknown fields are ignored, as the reference implementation
-			// ignores them.
+			// ignores them, up to maxUnknownFields of them.
+			if unknown++; unknown > maxUnknownFields {
+				return info, p.fail("tensor %q: more than %d unknown fields", name, maxUnknownFields)
+			}
 			var skip json.RawMessage
 			if err := p.dec.Decode(&skip); err != nil {
 				return info, p.fail("tensor %q: invalid JSON: %v", name, err)
@@ -356,8 +411,8 @@ func (p *parser) info(name string) (Info, error) {
 	return info, nil
 }
 
-// uints reads a JSON array of non-negative integers.
-func (p *parser) uints(name, field string) ([]uint64, error) {
+// uints reads a JSON array of at most max non-negative integers.
+func (p *parser) uints(name, field string, max int) ([]uint64, error) {
 	tok, err := p.token()
 	if err != nil {
 		return nil, err
@@ -370,6 +425,9 @@ func (p *parser) uints(name, field string) ([]uint64, error) {
 		tok, err := p.token()
 		if err != nil {
 			return nil, err
+		}
+		if len(out) == max {
+			return nil, p.fail("tensor %q: %s has more than %d entries", name, field, max)
 		}
 		num, ok := tok.(json.Number)
 		if !ok {
@@ -485,14 +543,14 @@ func (f *File) Float32s(name string, shape ...int) ([]float32, error) {
 		return nil, f.missing(name)
 	}
 	if !slices.Equal(info.Shape, shape) {
-		return nil, fmt.Errorf("weights: %s%w: tensor %q has shape %v, want %v", f.src, ErrShape, name, info.Shape, shape)
+		return nil, fmt.Errorf("weights: %s%w: %s", f.src, ErrShape, sprintf("tensor %q has shape %v, want %v", name, info.Shape, shape))
 	}
 	t, err := f.Tensor(name)
 	return t.Data, err
 }
 
 func (f *File) missing(name string) error {
-	return fmt.Errorf("weights: %s%w: no tensor %q", f.src, ErrMissing, name)
+	return fmt.Errorf("weights: %s%w: %s", f.src, ErrMissing, sprintf("no tensor %q", name))
 }
 
 // decode converts little-endian elements of a float dtype to float32.

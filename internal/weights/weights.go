@@ -19,6 +19,14 @@
 //
 // Read and Open check every one of those rules before allocating the buffer
 // and return an error wrapping ErrFormat for any violation, never a panic.
+// Beyond the reference implementation's rules they refuse a header of more
+// than MaxTensors tensors or MaxMetadataKeys metadata keys, a tensor name
+// or metadata key longer than MaxNameLength bytes, a shape of more than
+// MaxRank dimensions and a tensor description with more than 16 fields it
+// does not know, so that a hostile header costs time linear in its
+// size and memory a small multiple of it (at most about ten times the
+// file in allocations); their error messages quote at most 200 bytes of
+// any string from the file.
 // Tensor and Float32s convert F32, F16, BF16 and F64 tensors to float32.
 // Dict is the checked view model loaders build on: it takes tensors by
 // name and shape, reads typed metadata and rejects leftover tensors,
@@ -31,8 +39,10 @@
 package weights
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"unicode/utf8"
 )
 
 // Sentinel errors. Every error this package returns for a bad file or a bad
@@ -61,6 +71,32 @@ const (
 	// (4 GiB; less on 32-bit platforms, where it is capped to what a slice
 	// can hold). Read checks it before allocating anything.
 	MaxDataSize int64 = 4 << 30
+
+	// MaxTensors is the most tensors Read accepts in one file: far more
+	// than any model this module loads (whose loaders reject a tensor they
+	// have no place for), and few enough that a header of many empty
+	// tensors is refused before it costs much.
+	MaxTensors = 1 << 16
+
+	// MaxMetadataKeys is the most keys Read accepts in "__metadata__".
+	MaxMetadataKeys = 1 << 12
+
+	// MaxNameLength is the longest tensor name or metadata key Read
+	// accepts, in bytes. Metadata values are limited only by the header.
+	MaxNameLength = 1 << 12
+
+	// MaxRank is the most dimensions Read accepts in a tensor's shape.
+	MaxRank = 64
+
+	// maxUnknownFields is the most fields other than dtype, shape and
+	// data_offsets that Read skips in one tensor's description.
+	maxUnknownFields = 16
+
+	// maxQuote is the most bytes of a string from a file (a name, a
+	// metadata value, a JSON token) that an error message quotes; a
+	// longer one is cut at a character boundary and followed by "…" and
+	// its length.
+	maxQuote = 200
 
 	// metadataKey is the reserved header key holding the string-to-string
 	// metadata map.
@@ -163,7 +199,47 @@ func numElements(shape []int) int {
 
 const maxInt = int(^uint(0) >> 1)
 
-// formatError builds an error wrapping ErrFormat with a detail message.
+// formatError builds an error wrapping ErrFormat with a detail message,
+// its string arguments clipped as clip does.
 func formatError(src, format string, args ...any) error {
-	return fmt.Errorf("weights: %s%w: %s", src, ErrFormat, fmt.Sprintf(format, args...))
+	return fmt.Errorf("weights: %s%w: %s", src, ErrFormat, sprintf(format, args...))
+}
+
+// sprintf is fmt.Sprintf with its string arguments clipped: a string
+// longer than maxQuote bytes prints only its first maxQuote bytes (fewer
+// at a character boundary), then "…" and its length in bytes, so that a
+// message quotes a bounded part of a file whatever the file holds.
+func sprintf(format string, args ...any) string {
+	return fmt.Sprintf(format, clipArgs(args)...)
+}
+
+func clipArgs(args []any) []any {
+	out := make([]any, len(args))
+	for i, a := range args {
+		switch s := a.(type) {
+		case string:
+			if len(s) > maxQuote {
+				a = clipped(s)
+			}
+		case json.Number:
+			if len(s) > maxQuote {
+				a = clipped(s)
+			}
+		}
+		out[i] = a
+	}
+	return out
+}
+
+// clipped is a long string that formats as its first maxQuote bytes.
+type clipped string
+
+func (c clipped) Format(st fmt.State, verb rune) {
+	s := string(c)
+	cut := maxQuote
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	fmt.Fprintf(st, fmt.FormatString(st, verb), s[:cut])
+	fmt.Fprintf(st, "…(%d bytes)", len(s))
 }

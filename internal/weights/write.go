@@ -1,15 +1,12 @@
 package weights
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"io"
 	"math"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -54,41 +51,6 @@ func Write(w io.Writer, tensors []Tensor, metadata map[string]string) error {
 			}
 			data = data[k:]
 		}
-	}
-	return nil
-}
-
-// Save writes tensors and metadata to the file at path as Write does. It
-// writes a temporary file in the same directory and renames it over path,
-// so that path holds either its old content or the complete new file.
-func Save(path string, tensors []Tensor, metadata map[string]string) error {
-	if _, _, err := header(tensors, metadata); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("weights: %w", err)
-	}
-	defer os.Remove(tmp.Name()) // fails harmlessly once renamed
-	bw := bufio.NewWriterSize(tmp, 1<<20)
-	err = Write(bw, tensors, metadata)
-	if err == nil {
-		err = bw.Flush()
-	}
-	if err == nil {
-		err = tmp.Chmod(0o644)
-	}
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		return fmt.Errorf("weights: save %s: %w", path, err)
 	}
 	return nil
 }
