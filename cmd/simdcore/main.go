@@ -61,6 +61,11 @@ func run(args []string, stdout, stderr io.Writer) (status int) {
 		fmt.Fprintln(stdout, usage)
 		return 0
 	}
+	var help commandHelp
+	if errors.As(err, &help) {
+		fmt.Fprintln(stdout, help.text)
+		return 0
+	}
 	fmt.Fprintf(stderr, "simdcore: %v\n", oneLine(err.Error()))
 	return 2
 }
