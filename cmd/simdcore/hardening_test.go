@@ -2,10 +2,12 @@ package main
 
 import (
 	"bytes"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/simdcore/simdcore/rnn"
 	"github.com/stretchr/testify/require"
 )
 
@@ -57,5 +59,68 @@ func TestCommandHelp(t *testing.T) {
 				require.Contains(t, out.String(), fl, "%s %s", cmd, h)
 			}
 		}
+	}
+}
+
+// TestTrainChecksOutputFirst: train refuses an -out it must not or cannot
+// write before it trains at all: the training text (by its own path, a
+// symbolic link or a hard link), an existing model without -resume or
+// -force, a directory, a place where nothing can be created.
+func TestTrainChecksOutputFirst(t *testing.T) {
+	f := testFiles(t)
+	text := f["corpus.txt"]
+	orig, err := os.ReadFile(text)
+	require.NoError(t, err)
+	sym := filepath.Join(f["dir"], "link-to-corpus.txt")
+	require.NoError(t, os.Symlink(text, sym))
+	hard := filepath.Join(f["dir"], "hard-corpus.txt")
+	require.NoError(t, os.Link(text, hard))
+	existing := filepath.Join(f["dir"], "existing.st")
+	require.NoError(t, os.WriteFile(existing, []byte("precious"), 0o644))
+
+	// -steps is huge: a check made only after training would never
+	// be reached within the test's time.
+	train := func(out string, extra ...string) []string {
+		return append([]string{"train", "-text", text, "-hidden", "8", "-embed", "4", "-steps", "100000000", "-seqlen", "8", "-batch", "1", "-out", out}, extra...)
+	}
+	requireUsageError(t, "training text", train(text)...)
+	requireUsageError(t, "training text", train(sym)...)
+	requireUsageError(t, "training text", train(hard)...)
+	requireUsageError(t, "training text", train(text, "-force")...)
+	requireUsageError(t, "training text", train(text, "-resume")...)
+	requireUsageError(t, "training text", train(filepath.Join(f["dir"], ".", "corpus.txt"), "-force")...)
+	requireUsageError(t, "exists", train(existing)...)
+	requireUsageError(t, "is a directory", train(f["dir"])...)
+	requireUsageError(t, "is a directory", train(f["dir"], "-force")...)
+	requireUsageError(t, "cannot write", train(filepath.Join(f["dir"], "no", "such", "m.st"))...)
+	requireUsageError(t, "not a directory", train(filepath.Join(existing, "m.st"))...)
+	requireUsageError(t, "contradict", train(existing, "-force", "-resume")...)
+	requireUsageError(t, "no model", train(filepath.Join(f["dir"], "none.st"), "-resume")...)
+
+	got, err := os.ReadFile(text)
+	require.NoError(t, err)
+	require.Equal(t, orig, got, "the training text was changed")
+	got, err = os.ReadFile(existing)
+	require.NoError(t, err)
+	require.Equal(t, "precious", string(got))
+
+	// -force replaces an existing file.
+	var out, errb bytes.Buffer
+	require.Equal(t, 0, run([]string{"train", "-text", text, "-hidden", "8", "-embed", "4", "-steps", "1", "-seqlen", "8", "-batch", "1", "-out", existing, "-force"}, &out, &errb), errb.String())
+	_, err = rnn.LoadLM(existing)
+	require.NoError(t, err)
+}
+
+// TestTrainEmptyText: an empty text is reported as such, not as a model
+// configuration error.
+func TestTrainEmptyText(t *testing.T) {
+	f := testFiles(t)
+	empty := filepath.Join(f["dir"], "empty.txt")
+	require.NoError(t, os.WriteFile(empty, nil, 0o644))
+	for _, tok := range []string{"chars", "bytes"} {
+		var out, errb bytes.Buffer
+		code := run([]string{"train", "-text", empty, "-tokenizer", tok, "-out", filepath.Join(f["dir"], "m.st")}, &out, &errb)
+		require.Equal(t, 2, code)
+		require.Equal(t, "simdcore: train: "+empty+" is empty: there is no text to learn\n", errb.String())
 	}
 }

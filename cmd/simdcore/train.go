@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -31,6 +30,7 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	tokName := fs.String("tokenizer", "chars", "chars (the text's own characters) or bytes")
 	out := fs.String("out", "model.safetensors", "where to write the model (and checkpoints)")
 	resume := fs.Bool("resume", false, "continue training the model in -out instead of starting afresh")
+	force := fs.Bool("force", false, "replace an existing -out with a new model (without it, train refuses to)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -53,14 +53,20 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 		return usageError{fmt.Sprintf("train: -clip %v must be ≥ 0", *clip)}
 	case *tokName != "chars" && *tokName != "bytes":
 		return usageError{fmt.Sprintf("train: -tokenizer %q (want chars or bytes)", *tokName)}
+	case *force && *resume:
+		return usageError{"train: -force and -resume contradict each other (-resume continues the model in -out, -force replaces it)"}
 	}
-	// Fail now, not after the training, if the model cannot be written.
-	if err := checkWritable(*out); err != nil {
+	// Fail now, not after the training, if the model must not or
+	// cannot be written.
+	if err := checkTrainOutput(*out, *textPath, *resume, *force); err != nil {
 		return err
 	}
 	raw, err := os.ReadFile(*textPath)
 	if err != nil {
 		return err
+	}
+	if len(raw) == 0 {
+		return fmt.Errorf("train: %s is empty: there is no text to learn", *textPath)
 	}
 	if !utf8.Valid(raw) && *tokName == "chars" {
 		return fmt.Errorf("%s is not valid UTF-8 (use -tokenizer bytes)", *textPath)
@@ -161,13 +167,3 @@ func (p *progress) update(done int, loss float64) {
 }
 
 func (p *progress) finish() { fmt.Fprintln(p.w) }
-
-// checkWritable reports whether a file can be created beside path.
-func checkWritable(path string) error {
-	probe, err := os.CreateTemp(filepath.Dir(path), ".simdcore-probe-*")
-	if err != nil {
-		return fmt.Errorf("cannot write %s: %w", path, err)
-	}
-	probe.Close()
-	return os.Remove(probe.Name())
-}
