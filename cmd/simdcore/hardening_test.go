@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
+	"github.com/simdcore/simdcore/kernel"
 	"github.com/simdcore/simdcore/rnn"
 	"github.com/stretchr/testify/require"
 )
@@ -123,4 +125,39 @@ func TestTrainEmptyText(t *testing.T) {
 		require.Equal(t, 2, code)
 		require.Equal(t, "simdcore: train: "+empty+" is empty: there is no text to learn\n", errb.String())
 	}
+}
+
+// TestLevelWarning: an unknown SIMDCORE_LEVEL, or a level this machine
+// cannot run (another architecture's), is reported once on stderr by
+// every command, not only by info.
+func TestLevelWarning(t *testing.T) {
+	if testing.Short() && runtime.GOARCH != "amd64" {
+		t.Skip("builds the command; slow under emulation")
+	}
+	foreign := "neon"
+	if runtime.GOARCH == "arm64" {
+		foreign = "avx2"
+	}
+	commands := [][]string{
+		{"info"},
+		{"bench", "-kernel", "dot", "-sizes", "64", "-time", "1ms"},
+		{"generate", "-n", "3"},
+		{"train"}, // an error: the warning comes before the error's line
+		{"run", "-h"},
+	}
+	// An unknown name is ignored (the best level runs); a foreign level
+	// caps at generic.
+	best := kernel.Available()[len(kernel.Available())-1]
+	for v, runs := range map[string]kernel.Level{"bogus": best, foreign: kernel.Generic} {
+		for _, args := range commands {
+			_, stderr, _ := runBinaryEnv(t, []string{"SIMDCORE_LEVEL=" + v}, args...)
+			require.Equal(t, 1, strings.Count(stderr, "simdcore: warning: "), "SIMDCORE_LEVEL=%s %q: %q", v, args, stderr)
+			require.Contains(t, stderr, v)
+			require.Contains(t, stderr, "; running "+runs.String()+"\n")
+		}
+	}
+	// A level the machine runs is not warned about.
+	_, stderr, code := runBinaryEnv(t, []string{"SIMDCORE_LEVEL=generic"}, "info")
+	require.Equal(t, 0, code)
+	require.NotContains(t, stderr, "warning")
 }

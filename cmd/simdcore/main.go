@@ -53,6 +53,9 @@ func run(args []string, stdout, stderr io.Writer) (status int) {
 			status = 2
 		}
 	}()
+	if w := levelWarning(); w != "" {
+		fmt.Fprintf(stderr, "simdcore: warning: %s\n", oneLine(w))
+	}
 	err := dispatch(args, stdout, stderr)
 	if err == nil {
 		return 0
