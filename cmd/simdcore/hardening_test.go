@@ -161,3 +161,44 @@ func TestLevelWarning(t *testing.T) {
 	require.Equal(t, 0, code)
 	require.NotContains(t, stderr, "warning")
 }
+
+// TestProgressOnlyOnTerminal: train and bench draw \r redraws and escape
+// sequences only on a terminal; into a file or a pipe they print plain
+// lines.
+func TestProgressOnlyOnTerminal(t *testing.T) {
+	f := testFiles(t)
+	logPath := filepath.Join(f["dir"], "stderr.log")
+	logFile, err := os.Create(logPath)
+	require.NoError(t, err)
+	defer logFile.Close()
+	var out bytes.Buffer
+	var errb bytes.Buffer
+	require.Equal(t, 0, run([]string{"train", "-text", f["corpus.txt"], "-hidden", "8", "-embed", "4", "-steps", "40", "-seqlen", "8", "-batch", "1", "-out", filepath.Join(f["dir"], "m.st")}, &out, logFile))
+	require.Equal(t, 0, run([]string{"bench", "-kernel", "dot,exp", "-sizes", "64,256", "-time", "1ms"}, &out, &errb), errb.String())
+	logged, err := os.ReadFile(logPath)
+	require.NoError(t, err)
+	for name, s := range map[string]string{"train into a file": string(logged), "bench into a buffer": errb.String()} {
+		require.NotContains(t, s, "\r", name)
+		require.NotContains(t, s, "\033", name)
+	}
+	lines := strings.Split(strings.TrimSpace(string(logged)), "\n")
+	require.GreaterOrEqual(t, len(lines), 1)
+	require.Contains(t, lines[len(lines)-1], "train: 40/40 loss ", "the last line shows the end: %q", logged)
+	require.False(t, isTerminal(logFile))
+	require.False(t, isTerminal(&errb))
+}
+
+// TestStatusLineOnTerminal: on a terminal the status is redrawn in place
+// and, for bench, erased at the end.
+func TestStatusLineOnTerminal(t *testing.T) {
+	var b bytes.Buffer
+	s := &statusLine{w: &b, tty: true}
+	s.show("one", false)
+	s.show("two", true)
+	s.erase()
+	require.Equal(t, "\rone\033[K\rtwo\033[K\r\033[K", b.String())
+	b.Reset()
+	s.show("three", true)
+	s.keep()
+	require.Equal(t, "\rthree\033[K\n", b.String())
+}

@@ -6,9 +6,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
-	"time"
 	"unicode/utf8"
 
 	"github.com/simdcore/simdcore/optim"
@@ -137,33 +135,3 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "%s: %d updates (%d in all), last loss %.4f nats/char, wrote %s\n", how, done, f.steps, loss, *out)
 	return nil
 }
-
-// progress draws a one-line progress bar with loss, tokens/s and ETA.
-type progress struct {
-	w         io.Writer
-	total     int
-	perUpdate int
-	start     time.Time
-	last      time.Time
-}
-
-func newProgress(w io.Writer, total, tokensPerUpdate int) *progress {
-	now := time.Now()
-	return &progress{w: w, total: total, perUpdate: tokensPerUpdate, start: now}
-}
-
-func (p *progress) update(done int, loss float64) {
-	now := time.Now()
-	if now.Sub(p.last) < 200*time.Millisecond && done < p.total {
-		return
-	}
-	p.last = now
-	el := now.Sub(p.start).Seconds()
-	tps := float64(done*p.perUpdate) / el
-	eta := time.Duration(float64(p.total-done) * el / float64(done) * float64(time.Second)).Round(time.Second)
-	const width = 30
-	fill := width * done / p.total
-	fmt.Fprintf(p.w, "\r[%s%s] %d/%d loss %.3f  %.0f tok/s  ETA %v   ", strings.Repeat("#", fill), strings.Repeat(".", width-fill), done, p.total, loss, tps, eta)
-}
-
-func (p *progress) finish() { fmt.Fprintln(p.w) }
