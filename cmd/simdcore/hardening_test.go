@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"encoding/binary"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -201,4 +203,50 @@ func TestStatusLineOnTerminal(t *testing.T) {
 	s.show("three", true)
 	s.keep()
 	require.Equal(t, "\rthree\033[K\n", b.String())
+}
+
+// TestTrainStopsOnNonFiniteLoss: a run whose loss is NaN (here: resumed
+// from a checkpoint whose weights are all NaN) stops with an error and
+// leaves the checkpoint as it was, instead of saving over it and
+// exiting 0.
+func TestTrainStopsOnNonFiniteLoss(t *testing.T) {
+	f := testFiles(t)
+	model := filepath.Join(f["dir"], "ckpt.st")
+	args := []string{"train", "-text", f["corpus.txt"], "-hidden", "8", "-embed", "4", "-steps", "1", "-seqlen", "8", "-batch", "1", "-out", model}
+	var out, errb bytes.Buffer
+	require.Equal(t, 0, run(args, &out, &errb), errb.String())
+	data, err := os.ReadFile(model)
+	require.NoError(t, err)
+	headerLen := binary.LittleEndian.Uint64(data[:8])
+	for i := 8 + int(headerLen); i < len(data); i++ {
+		data[i] = 0xff // every float32 becomes a NaN
+	}
+	require.NoError(t, os.WriteFile(model, data, 0o644))
+
+	out.Reset()
+	errb.Reset()
+	code := run(append(args, "-resume", "-steps", "3"), &out, &errb)
+	require.NotEqual(t, 0, code, "stdout %q stderr %q", out.String(), errb.String())
+	require.Contains(t, errb.String(), "simdcore: ")
+	got, err := os.ReadFile(model)
+	require.NoError(t, err)
+	require.Equal(t, data, got, "the checkpoint was overwritten")
+}
+
+// TestSaveRefusesNonFiniteWeights: a model holding a NaN or an infinity
+// is never written, whatever path led to it.
+func TestSaveRefusesNonFiniteWeights(t *testing.T) {
+	dir := t.TempDir()
+	for _, bad := range []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1))} {
+		lm, err := rnn.NewLM(rnn.LMConfig{Vocab: 256, Embed: 3, Hidden: 4, Layers: 1}, 1)
+		require.NoError(t, err)
+		lm.Tokenizer = rnn.Bytes{}
+		ps := lm.Params()
+		last := ps[len(ps)-1]
+		last.Data[len(last.Data)-1] = bad
+		path := filepath.Join(dir, "m.st")
+		err = (&lmFile{lm: lm}).save(path)
+		require.ErrorContains(t, err, "not written")
+		require.NoFileExists(t, path)
+	}
 }

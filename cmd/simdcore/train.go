@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/signal"
 	"syscall"
@@ -97,7 +98,7 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	}
 
 	// Ctrl-C (or SIGTERM) stops after the current update; the model is
-	// then saved as a checkpoint, and the command exits cleanly.
+	// then saved as a checkpoint, and the command exits with status 130.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
@@ -115,6 +116,10 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
+		if math.IsNaN(loss) || math.IsInf(loss, 0) {
+			bar.finish()
+			return fmt.Errorf("train: the loss is %v at update %d (%d in all); stopped without saving, so %s keeps its last checkpoint", loss, done+1, f.steps+1, *out)
+		}
 		done++
 		f.steps++
 		bar.update(done, loss)
@@ -128,10 +133,10 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	if err := f.save(*out); err != nil {
 		return err
 	}
-	how := "done"
 	if ctx.Err() != nil {
-		how = "interrupted; checkpoint saved"
+		fmt.Fprintf(stdout, "interrupted; checkpoint saved: %d updates (%d in all), last loss %.4f nats/char, wrote %s\n", done, f.steps, loss, *out)
+		return errInterrupted
 	}
-	fmt.Fprintf(stdout, "%s: %d updates (%d in all), last loss %.4f nats/char, wrote %s\n", how, done, f.steps, loss, *out)
+	fmt.Fprintf(stdout, "done: %d updates (%d in all), last loss %.4f nats/char, wrote %s\n", done, f.steps, loss, *out)
 	return nil
 }
