@@ -250,3 +250,26 @@ func TestSaveRefusesNonFiniteWeights(t *testing.T) {
 		require.NoFileExists(t, path)
 	}
 }
+
+// TestResumeRefusesConflictingShapeFlags: -resume trains the model's own
+// shape, so a -hidden, -layers, -embed or -tokenizer that disagrees with
+// it is refused instead of silently ignored; one that agrees is accepted.
+func TestResumeRefusesConflictingShapeFlags(t *testing.T) {
+	f := testFiles(t)
+	model := filepath.Join(f["dir"], "ckpt.st")
+	base := []string{"train", "-text", f["corpus.txt"], "-steps", "1", "-seqlen", "8", "-batch", "1", "-out", model}
+	var out, errb bytes.Buffer
+	require.Equal(t, 0, run(append(base, "-hidden", "8", "-embed", "4"), &out, &errb), errb.String())
+	before, err := os.ReadFile(model)
+	require.NoError(t, err)
+	for _, bad := range [][]string{{"-hidden", "16"}, {"-layers", "2"}, {"-embed", "0"}, {"-embed", "8"}, {"-tokenizer", "bytes"}} {
+		requireUsageError(t, "conflicts with the model", append(append(base, "-resume"), bad...)...)
+	}
+	after, err := os.ReadFile(model)
+	require.NoError(t, err)
+	require.Equal(t, before, after)
+	out.Reset()
+	errb.Reset()
+	require.Equal(t, 0, run(append(base, "-resume", "-hidden", "8", "-layers", "1", "-embed", "4", "-tokenizer", "chars"), &out, &errb), errb.String())
+	require.Contains(t, out.String(), "(2 in all)")
+}
