@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"testing"
@@ -147,9 +148,14 @@ func TestLevelWarning(t *testing.T) {
 		{"train"}, // an error: the warning comes before the error's line
 		{"run", "-h"},
 	}
-	// An unknown name is ignored (the best level runs); a foreign level
-	// caps at generic.
-	best := kernel.Available()[len(kernel.Available())-1]
+	// An unknown name is ignored (the binary's best level runs, as
+	// without SIMDCORE_LEVEL); a foreign level caps at generic.
+	info, _, code := runBinaryEnv(t, []string{"SIMDCORE_LEVEL="}, "info")
+	require.Equal(t, 0, code)
+	m := regexp.MustCompile(`active: (\w+)`).FindStringSubmatch(info)
+	require.NotNil(t, m, info)
+	best, err := kernel.ParseLevel(m[1])
+	require.NoError(t, err)
 	for v, runs := range map[string]kernel.Level{"bogus": best, foreign: kernel.Generic} {
 		for _, args := range commands {
 			_, stderr, _ := runBinaryEnv(t, []string{"SIMDCORE_LEVEL=" + v}, args...)
