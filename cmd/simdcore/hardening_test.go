@@ -279,3 +279,28 @@ func TestResumeRefusesConflictingShapeFlags(t *testing.T) {
 	require.Equal(t, 0, run(append(base, "-resume", "-hidden", "8", "-layers", "1", "-embed", "4", "-tokenizer", "chars"), &out, &errb), errb.String())
 	require.Contains(t, out.String(), "(2 in all)")
 }
+
+// TestTrainRefusesHugeUpdates: -batch 100000000 used to be accepted and
+// one update ran for hours, deaf to Ctrl-C; an update beyond
+// maxUpdateFlops is refused before training, and the embedded model's
+// own training settings stay well inside the bound.
+func TestTrainRefusesHugeUpdates(t *testing.T) {
+	f := testFiles(t)
+	out := filepath.Join(f["dir"], "m.st")
+	requireUsageError(t, "floating-point operations", "train", "-text", f["corpus.txt"], "-batch", "100000000", "-out", out)
+	requireUsageError(t, "floating-point operations", "train", "-text", f["corpus.txt"], "-hidden", "4096", "-layers", "16", "-seqlen", "1000", "-out", out)
+	require.NoFileExists(t, out)
+
+	// The embedded model's shape (vocabulary about 100) and the
+	// README's training settings for it.
+	lm, err := rnn.NewLM(rnn.LMConfig{Vocab: 100, Embed: 32, Hidden: 256, Layers: 1}, 1)
+	require.NoError(t, err)
+	c := lmUpdateFlops(lm, 16, 100)
+	require.Equal(t, updateFlops(32, 256, 1, 100, 16, 100), c)
+	require.Less(t, 50*c, float64(maxUpdateFlops))
+
+	// -resume is bounded too.
+	var o, e bytes.Buffer
+	require.Equal(t, 0, run([]string{"train", "-text", f["corpus.txt"], "-hidden", "8", "-embed", "4", "-steps", "1", "-seqlen", "8", "-batch", "1", "-out", out}, &o, &e), e.String())
+	requireUsageError(t, "floating-point operations", "train", "-text", f["corpus.txt"], "-resume", "-batch", "1000000000", "-out", out)
+}

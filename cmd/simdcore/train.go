@@ -80,10 +80,20 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 		if err := checkResumeFlags(fs, f.lm); err != nil {
 			return err
 		}
+		if err := checkUpdateCost(lmUpdateFlops(f.lm, *batch, *seqLen), *batch, *seqLen); err != nil {
+			return err
+		}
 	} else {
 		var tok rnn.Tokenizer = rnn.Bytes{}
 		if *tokName == "chars" {
 			tok = rnn.NewChars(text)
+		}
+		in := *embed
+		if in == 0 {
+			in = tok.Vocab()
+		}
+		if err := checkUpdateCost(updateFlops(in, *hidden, *layers, tok.Vocab(), *batch, *seqLen), *batch, *seqLen); err != nil {
+			return err
 		}
 		f = &lmFile{}
 		f.lm, err = rnn.NewLM(rnn.LMConfig{Vocab: tok.Vocab(), Embed: *embed, Hidden: *hidden, Layers: *layers}, *seed)
