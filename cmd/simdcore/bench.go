@@ -136,13 +136,14 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	ghz := cpuclock.GHz() // 0 without a clock probe: no bound then
 	var results []benchResult
 	total, done := len(jobs)*len(levels), 0
+	status := newStatusLine(stderr)
 	for _, j := range jobs {
 		op := benchutil.NewOp(j.c.spec, j.n)
 		size := sizeLabel(j.c.spec.Class, j.n)
 		var genericNs float64
 		for _, l := range levels {
 			done++
-			fmt.Fprintf(stderr, "\rbench [%d/%d] %s %s %s        ", done, total, j.c.name, size, l)
+			status.show(fmt.Sprintf("bench [%d/%d] %s %s %s", done, total, j.c.name, size, l), false)
 			restore, err := kernel.SetLevel(l)
 			if err != nil {
 				return err
@@ -165,7 +166,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 			results = append(results, r)
 		}
 	}
-	fmt.Fprint(stderr, "\r\033[K")
+	status.erase()
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")

@@ -146,7 +146,7 @@ func TestTrainThenGenerate(t *testing.T) {
 }
 
 // TestTrainInterrupt sends SIGINT to a training run of the real binary:
-// it must save a checkpoint and exit cleanly.
+// it must save a checkpoint and exit with status 130.
 func TestTrainInterrupt(t *testing.T) {
 	if runtime.GOOS == "windows" || (testing.Short() && runtime.GOARCH != "amd64") {
 		t.Skip("needs POSIX signals and the built binary")
@@ -162,9 +162,12 @@ func TestTrainInterrupt(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
-	require.NoError(t, cmd.Wait(), "stderr: %s", e.String())
+	err := cmd.Wait()
+	var ee *exec.ExitError
+	require.ErrorAs(t, err, &ee, "stderr: %s", e.String())
+	require.Equal(t, 130, ee.ExitCode(), "stderr: %s", e.String())
 	require.Contains(t, o.String(), "interrupted; checkpoint saved")
-	_, err := rnn.LoadLM(model)
+	_, err = rnn.LoadLM(model)
 	require.NoError(t, err)
 }
 

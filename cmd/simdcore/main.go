@@ -11,7 +11,9 @@
 //	simdcore train -text FILE [-hidden 128] [-layers 1] [-steps N] [-out model.safetensors]
 //	simdcore run -model file.safetensors -input file.(csv|json) [-mode last|all]
 //
-// Errors print one line to stderr and exit with status 2.
+// Errors print one line to stderr and exit with status 2. A train run
+// stopped by Ctrl-C (SIGINT) or SIGTERM saves a checkpoint and exits with
+// status 130.
 package main
 
 import (
@@ -44,7 +46,8 @@ With no command: info, a short benchmark, and a sample from the embedded model.
 Each command takes -h for its flags.`
 
 // run executes one invocation and returns the exit status: 0 on success,
-// 2 on any error (reported as one line on stderr).
+// 130 when a signal stopped the command after it saved its work, 2 on
+// any other error (reported as one line on stderr).
 func run(args []string, stdout, stderr io.Writer) (status int) {
 	defer func() {
 		// A bug must still end in one line and status 2, not a trace.
@@ -53,6 +56,9 @@ func run(args []string, stdout, stderr io.Writer) (status int) {
 			status = 2
 		}
 	}()
+	if w := levelWarning(); w != "" {
+		fmt.Fprintf(stderr, "simdcore: warning: %s\n", oneLine(w))
+	}
 	err := dispatch(args, stdout, stderr)
 	if err == nil {
 		return 0
@@ -61,11 +67,24 @@ func run(args []string, stdout, stderr io.Writer) (status int) {
 		fmt.Fprintln(stdout, usage)
 		return 0
 	}
+	if errors.Is(err, errInterrupted) {
+		return 130
+	}
+	var help commandHelp
+	if errors.As(err, &help) {
+		fmt.Fprintln(stdout, help.text)
+		return 0
+	}
 	fmt.Fprintf(stderr, "simdcore: %v\n", oneLine(err.Error()))
 	return 2
 }
 
 var errHelp = errors.New("help requested")
+
+// errInterrupted ends a command that a signal stopped after it saved its
+// work and said so: exit status 130 (128 + SIGINT, as a shell reports
+// it), so that scripts can tell, and no error line.
+var errInterrupted = errors.New("interrupted")
 
 func dispatch(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {

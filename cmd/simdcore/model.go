@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"strconv"
 
 	"github.com/simdcore/simdcore/rnn"
@@ -81,7 +82,15 @@ func orEmbedded(path string) string {
 }
 
 // save writes the model with its tokenizer and training count,
-// atomically.
+// atomically. A model with a NaN or infinite weight is not written, so
+// that a diverged run never replaces a good checkpoint.
 func (f *lmFile) save(path string) error {
+	for _, p := range f.lm.Params() {
+		for _, v := range p.Data {
+			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+				return fmt.Errorf("%s not written: weight %s holds %v (training diverged)", path, p.Name, v)
+			}
+		}
+	}
 	return f.lm.Save(path, map[string]string{metaSteps: strconv.Itoa(f.steps)})
 }

@@ -4,12 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/signal"
-	"path/filepath"
-	"strings"
 	"syscall"
-	"time"
 	"unicode/utf8"
 
 	"github.com/simdcore/simdcore/optim"
@@ -30,7 +28,8 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	seed := fs.Uint64("seed", 1, "random seed for the weights and the windows")
 	tokName := fs.String("tokenizer", "chars", "chars (the text's own characters) or bytes")
 	out := fs.String("out", "model.safetensors", "where to write the model (and checkpoints)")
-	resume := fs.Bool("resume", false, "continue training the model in -out instead of starting afresh")
+	resume := fs.Bool("resume", false, "continue training the model in -out instead of starting afresh (its shape: -hidden, -layers, -embed, -tokenizer)")
+	force := fs.Bool("force", false, "replace an existing -out with a new model (without it, train refuses to)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -53,14 +52,20 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 		return usageError{fmt.Sprintf("train: -clip %v must be ≥ 0", *clip)}
 	case *tokName != "chars" && *tokName != "bytes":
 		return usageError{fmt.Sprintf("train: -tokenizer %q (want chars or bytes)", *tokName)}
+	case *force && *resume:
+		return usageError{"train: -force and -resume contradict each other (-resume continues the model in -out, -force replaces it)"}
 	}
-	// Fail now, not after the training, if the model cannot be written.
-	if err := checkWritable(*out); err != nil {
+	// Fail now, not after the training, if the model must not or
+	// cannot be written.
+	if err := checkTrainOutput(*out, *textPath, *resume, *force); err != nil {
 		return err
 	}
 	raw, err := os.ReadFile(*textPath)
 	if err != nil {
 		return err
+	}
+	if len(raw) == 0 {
+		return fmt.Errorf("train: %s is empty: there is no text to learn", *textPath)
 	}
 	if !utf8.Valid(raw) && *tokName == "chars" {
 		return fmt.Errorf("%s is not valid UTF-8 (use -tokenizer bytes)", *textPath)
@@ -72,10 +77,23 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 		if f, err = loadLM(*out); err != nil {
 			return err
 		}
+		if err := checkResumeFlags(fs, f.lm); err != nil {
+			return err
+		}
+		if err := checkUpdateCost(lmUpdateFlops(f.lm, *batch, *seqLen), *batch, *seqLen); err != nil {
+			return err
+		}
 	} else {
 		var tok rnn.Tokenizer = rnn.Bytes{}
 		if *tokName == "chars" {
 			tok = rnn.NewChars(text)
+		}
+		in := *embed
+		if in == 0 {
+			in = tok.Vocab()
+		}
+		if err := checkUpdateCost(updateFlops(in, *hidden, *layers, tok.Vocab(), *batch, *seqLen), *batch, *seqLen); err != nil {
+			return err
 		}
 		f = &lmFile{}
 		f.lm, err = rnn.NewLM(rnn.LMConfig{Vocab: tok.Vocab(), Embed: *embed, Hidden: *hidden, Layers: *layers}, *seed)
@@ -93,7 +111,7 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	}
 
 	// Ctrl-C (or SIGTERM) stops after the current update; the model is
-	// then saved as a checkpoint, and the command exits cleanly.
+	// then saved as a checkpoint, and the command exits with status 130.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
@@ -111,6 +129,10 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
+		if math.IsNaN(loss) || math.IsInf(loss, 0) {
+			bar.finish()
+			return fmt.Errorf("train: the loss is %v at update %d (%d in all); stopped without saving, so %s keeps its last checkpoint", loss, done+1, f.steps+1, *out)
+		}
 		done++
 		f.steps++
 		bar.update(done, loss)
@@ -124,50 +146,10 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	if err := f.save(*out); err != nil {
 		return err
 	}
-	how := "done"
 	if ctx.Err() != nil {
-		how = "interrupted; checkpoint saved"
+		fmt.Fprintf(stdout, "interrupted; checkpoint saved: %d updates (%d in all), last loss %.4f nats/char, wrote %s\n", done, f.steps, loss, *out)
+		return errInterrupted
 	}
-	fmt.Fprintf(stdout, "%s: %d updates (%d in all), last loss %.4f nats/char, wrote %s\n", how, done, f.steps, loss, *out)
+	fmt.Fprintf(stdout, "done: %d updates (%d in all), last loss %.4f nats/char, wrote %s\n", done, f.steps, loss, *out)
 	return nil
-}
-
-// progress draws a one-line progress bar with loss, tokens/s and ETA.
-type progress struct {
-	w         io.Writer
-	total     int
-	perUpdate int
-	start     time.Time
-	last      time.Time
-}
-
-func newProgress(w io.Writer, total, tokensPerUpdate int) *progress {
-	now := time.Now()
-	return &progress{w: w, total: total, perUpdate: tokensPerUpdate, start: now}
-}
-
-func (p *progress) update(done int, loss float64) {
-	now := time.Now()
-	if now.Sub(p.last) < 200*time.Millisecond && done < p.total {
-		return
-	}
-	p.last = now
-	el := now.Sub(p.start).Seconds()
-	tps := float64(done*p.perUpdate) / el
-	eta := time.Duration(float64(p.total-done) * el / float64(done) * float64(time.Second)).Round(time.Second)
-	const width = 30
-	fill := width * done / p.total
-	fmt.Fprintf(p.w, "\r[%s%s] %d/%d loss %.3f  %.0f tok/s  ETA %v   ", strings.Repeat("#", fill), strings.Repeat(".", width-fill), done, p.total, loss, tps, eta)
-}
-
-func (p *progress) finish() { fmt.Fprintln(p.w) }
-
-// checkWritable reports whether a file can be created beside path.
-func checkWritable(path string) error {
-	probe, err := os.CreateTemp(filepath.Dir(path), ".simdcore-probe-*")
-	if err != nil {
-		return fmt.Errorf("cannot write %s: %w", path, err)
-	}
-	probe.Close()
-	return os.Remove(probe.Name())
 }
