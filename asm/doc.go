@@ -52,20 +52,25 @@
 // per-vector computation, with package kernel's constants), Add, Mul,
 // Axpy and Scale (stream.go), Dot, Sum and Max (sum.go: eight chains and
 // a fixed tree), Gemv and GemvT (matvec.go: four-row blocks, then single
-// rows), Gemm's 8×12 microkernel (gemm.go) and Argmax (argmax.go).
+// rows), Gemm's 8×12 microkernel (gemm.go), Argmax (argmax.go), and
+// ReLU, GELU and GELUTanh (relu.go, gelu.go).
+//
+// ReLU, GELU and GELUTanh are activation descriptions too (relu.go,
+// gelu.go), at AVX2 only: the kernel table runs them at the AVX-512 level
+// as well, since no machine here could execute zmm versions.
 //
 // To add an elementwise or activation kernel: describe its per-vector
 // computation in a new file of _asm/amd64 (an elementwise value for
 // dst[i] = f(a[i], b[i]) or alpha-scaled forms, an activation value for
 // dst[i] = f(src[i]), reusing expReduce/expPoly for anything built on
-// e^x), add its two lines (AVX2, AVX-512) to the files table in
-// _asm/amd64/main.go, add its row and its declarations to the kernel
-// table, and run go generate ./.... A matrix–vector kernel like Gemv is
-// a rowKernel in _asm/amd64 and a matvecKernel in _asm/neon: what a block
-// of rows does at its start, per step of columns, in the tail and at its
-// end; the skeletons own the blocks, the column loops and the tails. CI
-// (.ci/run, step "asm generators") regenerates every file and fails if the
-// result differs from what is committed.
+// e^x) that registers its output files from an init, do the same in
+// _asm/neon, add its row to the kernel table (which declares its
+// functions), and run go generate ./.... A matrix–vector kernel like Gemv
+// is a rowKernel in _asm/amd64 and a matvecKernel in _asm/neon: what a
+// block of rows does at its start, per step of columns, in the tail and
+// at its end; the skeletons own the blocks, the column loops and the
+// tails. CI (.ci/run) reruns every generator and fails if the result
+// differs from what is committed.
 package asm
 
 //go:generate go run -C _asm ./amd64 -out ..
