@@ -55,7 +55,7 @@
 // rows), Gemm's 8×12 microkernel (gemm.go), Argmax (argmax.go), and
 // ReLU, GELU and GELUTanh (relu.go, gelu.go).
 //
-// ReLU, GELU and GELUTanh are activation descriptions too (relu.go,
+// In _asm/amd64, ReLU, GELU and GELUTanh are activation descriptions too (relu.go,
 // gelu.go), at AVX2 only: the kernel table runs them at the AVX-512 level
 // as well, since no machine here could execute zmm versions.
 //
