@@ -298,6 +298,14 @@ func TestTrainRefusesHugeUpdates(t *testing.T) {
 	c := lmUpdateFlops(lm, 16, 100)
 	require.Equal(t, updateFlops(32, 256, 1, 100, 16, 100), c)
 	require.Less(t, 50*c, float64(maxUpdateFlops))
+	require.Less(t, 10*c/16, float64(maxWindowFlops))
+
+	// A single window is what Ctrl-C waits for: one too large to stop
+	// within a second is refused, whatever the batch.
+	requireUsageError(t, "Ctrl-C can interrupt within a second", "train", "-text", f["corpus.txt"], "-hidden", "4096", "-seqlen", "64", "-batch", "1", "-out", out)
+	require.NoError(t, checkUpdateCost(updateFlops(32, 1024, 1, 100, 16, 280), 16, 280))
+	require.NoError(t, checkUpdateCost(updateFlops(32, 2048, 1, 100, 16, 70), 16, 70))
+	require.Error(t, checkUpdateCost(updateFlops(32, 2048, 1, 100, 1, 80), 1, 80))
 
 	// -resume is bounded too.
 	var o, e bytes.Buffer

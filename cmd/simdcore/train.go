@@ -29,7 +29,7 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	seed := fs.Uint64("seed", 1, "random seed for the weights and the windows")
 	tokName := fs.String("tokenizer", "chars", "chars (the text's own characters) or bytes")
 	out := fs.String("out", "model.safetensors", "where to write the model (and checkpoints)")
-	resume := fs.Bool("resume", false, "continue training the model in -out instead of starting afresh (its shape: -hidden, -layers, -embed, -tokenizer)")
+	resume := fs.Bool("resume", false, "continue training the model in -out, with its optimiser state, instead of starting afresh (its shape: -hidden, -layers, -embed, -tokenizer)")
 	force := fs.Bool("force", false, "replace an existing -out with a new model (without it, train refuses to)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
