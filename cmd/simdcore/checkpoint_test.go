@@ -132,6 +132,7 @@ func TestTrainInterruptInsideUpdate(t *testing.T) {
 	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
 	err = cmd.Wait()
 	took := time.Since(sent)
+	t.Logf("progress shown after %v; SIGINT took effect and the checkpoint was saved in %v", shown, took)
 	require.Less(t, took, time.Second, "SIGINT took effect after %v", took)
 	var ee *exec.ExitError
 	require.ErrorAs(t, err, &ee, "stderr: %s", e.String())
