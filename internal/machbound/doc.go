@@ -15,16 +15,26 @@
 //     buffer of half the L1 data cache and of half the L2 cache (sizes
 //     from cpuid; where it reports none, 32 KiB and 512 KiB are assumed,
 //     which only chooses the buffers' sizes).
-//   - Cycles: the clock of internal/cpuclock (Hz), measured in the same
-//     call right after the trials. A core that lowers its clock for wide
-//     vectors therefore shows fewer FLOP per cycle, which is what a bound
-//     converted to time with the same clock probe needs.
+//   - Cycles: the clock probe of internal/cpuclock (Spin, as Hz uses it),
+//     timed in the same rounds as the probes. A core that lowers its
+//     clock for wide vectors therefore shows fewer FLOP per cycle, which
+//     is what a bound converted to time with the same clock probe needs.
 //
-// Each rate is the best of Trials timed runs of about a quarter of a
-// millisecond (interference only slows a run); Rates.Agreed says how
-// many runs came within 10% of the best. Get caches one measurement per
-// level for the life of the process, so every bound of a benchmark run
-// uses the same rates.
+// Each figure is the best of Trials timed runs of about a quarter of a
+// millisecond of the calling thread's CPU time (wall time where the
+// system has no thread clock; interference only slows a run), the runs
+// of all four
+// taken in turn so that each figure's spread over the whole measurement
+// (about 15 ms); Rates.Agreed says how many runs came within 10% of the
+// best. Get caches one measurement per level for the life of the
+// process, so every bound of a benchmark run uses the same rates.
+//
+// On a shared machine the rates are only as steady as the core: on this
+// project's shared test machine (a Zen 3 virtual machine) the FMA peak
+// and the L2 rate repeat within a few percent, while the L1 rate
+// alternates between about 32 and 64 bytes per cycle in phases of
+// seconds, at the same clock, as if another tenant's thread shared the
+// core's load ports. Compare figures from a quiet machine only.
 //
 // At the Generic level the probes are Go loops: twelve independent
 // float32 multiply-adds (what the compiler makes of a·b+c: MULSS and

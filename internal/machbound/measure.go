@@ -13,7 +13,7 @@ import (
 )
 
 // Trials is the number of timed runs behind each rate.
-const Trials = 7
+const Trials = 11
 
 const (
 	trialTime = 250 * time.Microsecond // the least length of one run
@@ -25,7 +25,7 @@ const (
 // (see the package doc for when).
 type Rates struct {
 	Level kernel.Level // the level measured
-	GHz   float64      // the core clock, measured right after the trials
+	GHz   float64      // the core clock, timed in the same rounds as the rates
 
 	FMA float64 // FMA peak, FLOP per cycle (an FMA is 2 FLOP)
 	L1  float64 // read bandwidth from L1, bytes per cycle
@@ -34,7 +34,7 @@ type Rates struct {
 	L1Set, L2Set int // the bytes swept for L1 and for L2
 
 	Trials int // timed runs behind each rate
-	Agreed int // fewest, over the three rates, of runs within 10% of the best
+	Agreed int // fewest, over the clock and the three rates, of runs within 10% of the best
 }
 
 // Measure measures the rates now, at the level the kernels run, taking
@@ -75,15 +75,20 @@ func measureAt(l kernel.Level) Rates {
 	defer runtime.UnlockOSThread()
 	r.L1Set, r.L2Set = setSizes()
 	buf := aligned(r.L2Set)
-	fma, a0 := best(p.fma)
-	l1, a1 := best(func(k int) { p.read(buf[:r.L1Set], k) })
-	l2, a2 := best(func(k int) { p.read(buf, k) })
-	hz := cpuclock.Hz()
+	// The clock is timed in the same rounds as the probes, as cpuclock.Hz
+	// times it: 8 cycles per iteration of cpuclock.Spin.
+	rates, agreed := bestOf([]func(k int){
+		func(k int) { cpuclock.Spin(k) },
+		p.fma,
+		func(k int) { p.read(buf[:r.L1Set], k) },
+		func(k int) { p.read(buf, k) },
+	})
+	hz, fma, l1, l2 := 8*rates[0], rates[1], rates[2], rates[3]
 	r.GHz = hz / 1e9
 	r.FMA = fma * p.fmaFlops / hz
 	r.L1 = l1 * float64(r.L1Set) / hz
 	r.L2 = l2 * float64(r.L2Set) / hz
-	r.Agreed = min(a0, a1, a2)
+	r.Agreed = agreed
 	return r
 }
 
@@ -110,29 +115,57 @@ func aligned(n int) []byte {
 	return b[off : off+n : off+n]
 }
 
-// best runs run(k) with k doubled from 1 until one run lasts trialTime,
-// then Trials times at that k, and returns the best rate in units of k
-// per second and how many runs came within agreeTol of the best.
-func best(run func(k int)) (perSec float64, agreed int) {
-	k := 1
-	for ; k < 1<<40; k *= 2 {
-		t := time.Now()
-		run(k)
-		if time.Since(t) >= trialTime {
-			break
+// bestOf times each of runs: it finds for each the k (doubled from 1) at
+// which run(k) lasts trialTime, then runs them all in turn, Trials rounds,
+// so that each one's runs spread over the whole measurement rather than
+// one burst that a neighbour's burst could cover. It returns each one's
+// best rate in units of k per second, and the fewest runs, over all,
+// that came within agreeTol of their best.
+func bestOf(runs []func(k int)) (perSec []float64, agreed int) {
+	clock := stopwatch()
+	ks := make([]int, len(runs))
+	for i, run := range runs {
+		k := 1
+		for ; k < 1<<40; k *= 2 {
+			t := clock()
+			run(k)
+			if clock()-t >= trialTime {
+				break
+			}
+		}
+		ks[i] = k
+	}
+	ds := make([][Trials]time.Duration, len(runs))
+	for j := range Trials {
+		for i, run := range runs {
+			t := clock()
+			run(ks[i])
+			ds[i][j] = clock() - t
 		}
 	}
-	ds := make([]time.Duration, Trials)
-	for i := range ds {
-		t := time.Now()
-		run(k)
-		ds[i] = time.Since(t)
-	}
-	b := max(slices.Min(ds), 1)
-	for _, d := range ds {
-		if float64(d) <= agreeTol*float64(b) {
-			agreed++
+	agreed = Trials
+	for i := range runs {
+		b := max(slices.Min(ds[i][:]), 1)
+		n := 0
+		for _, d := range ds[i] {
+			if float64(d) <= agreeTol*float64(b) {
+				n++
+			}
 		}
+		agreed = min(agreed, n)
+		perSec = append(perSec, float64(ks[i])/b.Seconds())
 	}
-	return float64(k) / b.Seconds(), agreed
+	return perSec, agreed
+}
+
+// stopwatch returns the clock that times runs: the calling thread's CPU
+// time where the system has one (so that time the thread spends
+// descheduled is not counted; the caller locks it to its OS thread), else
+// the wall time elapsed since the call.
+func stopwatch() func() time.Duration {
+	if cpuclock.ThreadCPU() > 0 {
+		return cpuclock.ThreadCPU
+	}
+	t0 := time.Now()
+	return func() time.Duration { return time.Since(t0) }
 }

@@ -49,7 +49,11 @@ func TestMeasure(t *testing.T) {
 	})
 }
 
-// Two measurements in a row agree within 30% natively.
+// Two measurements in a row agree within 30% natively: the clock, the FMA
+// peak and the L2 rate, which the bounds use. The L1 rate is left out: on
+// the shared test machine it alternates between two values a factor 2
+// apart in phases of seconds (see the package doc), so a pair of calls
+// may straddle a change.
 func TestMeasureStable(t *testing.T) {
 	if testing.Short() || !cpuclock.HasProbe {
 		t.Skip("natively, with a clock probe, and without -short only")
@@ -58,7 +62,7 @@ func TestMeasureStable(t *testing.T) {
 	for _, c := range []struct {
 		name string
 		x, y float64
-	}{{"FMA", a.FMA, b.FMA}, {"L1", a.L1, b.L1}, {"L2", a.L2, b.L2}} {
+	}{{"GHz", a.GHz, b.GHz}, {"FMA", a.FMA, b.FMA}, {"L2", a.L2, b.L2}} {
 		assert.InEpsilon(t, c.x, c.y, 0.3, "%s: %.3g then %.3g", c.name, c.x, c.y)
 	}
 }
