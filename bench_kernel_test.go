@@ -67,6 +67,10 @@ func BenchmarkGemv(b *testing.B)    { benchKernel(b, "Gemv") }
 func BenchmarkGemvAdd(b *testing.B) { benchKernel(b, "GemvAdd") }
 func BenchmarkGemvT(b *testing.B)   { benchKernel(b, "GemvT") }
 
+// LSTMCell and GRUCell at hidden sizes 64 to 4096, reporting ns per unit.
+func BenchmarkLSTMCell(b *testing.B) { benchKernel(b, "LSTMCell") }
+func BenchmarkGRUCell(b *testing.B)  { benchKernel(b, "GRUCell") }
+
 // vectorKernel reports whether s is a kernel over vectors (not a matrix
 // kernel, not an internal pass).
 func vectorKernel(s kernel.Spec) bool {

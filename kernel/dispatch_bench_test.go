@@ -12,13 +12,16 @@ type dispatchBench struct {
 }
 
 // benchArgs are the operands of a dispatch benchmark: n-element vectors,
-// an n×n matrix, and the arguments a public kernel passes its assembly.
+// an n×n matrix, and the arguments a public kernel passes its assembly;
+// for a recurrent cell, its operands by parameter name (the gates, and
+// each block of them as the level switch takes it).
 type benchArgs struct {
 	x, y, dst []float32
 	mat       Matrix
 	alpha     float32
 	acc       bool
 	flags     int32
+	cell      map[string][]float32
 }
 
 var (
@@ -80,6 +83,20 @@ func newBenchArgs(kernel string, n int) *benchArgs {
 		o.flags, o.dst = xsAuto, nil
 	case "GemvAdd":
 		o.acc = true
+	case "LSTMCell": // in place: c is cPrev
+		g := make([]float32, 4*n)
+		for i := range g {
+			g[i] = float32(i%11)*0.5 - 2.5
+		}
+		o.cell = map[string][]float32{"h": o.dst, "c": o.y, "cPrev": o.y, "gates": g,
+			"gi": g[:n], "gf": g[n : 2*n], "gg": g[2*n : 3*n], "gout": g[3*n:]}
+	case "GRUCell": // in place: h is hPrev
+		xg, hg := make([]float32, 3*n), make([]float32, 3*n)
+		for i := range xg {
+			xg[i], hg[i] = float32(i%11)*0.5-2.5, float32(i%7)*0.25-0.75
+		}
+		o.cell = map[string][]float32{"h": o.dst, "hPrev": o.dst, "xg": xg, "hg": hg,
+			"xr": xg[:n], "xz": xg[n : 2*n], "xn": xg[2*n:], "hr": hg[:n], "hz": hg[n : 2*n], "hn": hg[2*n:]}
 	}
 	return o
 }

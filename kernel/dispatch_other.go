@@ -32,6 +32,8 @@ func init() {
 	register("GemvAdd", Generic, "gemv_generic_r4")
 	register("GemvT", Generic, "gemvt_generic")
 	register("Gemm", Generic, "gemm_generic_4x4")
+	register("LSTMCell", Generic, "lstmcell_generic")
+	register("GRUCell", Generic, "grucell_generic")
 }
 
 // dot is the level switch of the table row Dot: Σ x[i]·y[i].
@@ -475,6 +477,82 @@ func geluTanh32sChunks(dst, src []float32) {
 		dst, src = dst[maxChunk:], src[maxChunk:]
 	}
 	geluTanh32s(dst, src)
+}
+
+// lstmCell is the level switch of the table row LSTMCell: one LSTM step: gates [i f g o] activated in place, c = f·cPrev + i·g, h = o·tanh(c).
+func lstmCell(h, c, cPrev, gi, gf, gg, gout []float32) {
+	lstmCellGeneric(h, c, cPrev, gi, gf, gg, gout)
+}
+
+// The body of LSTMCell: its checks and race annotations, then for at most
+// maxChunk elements (one assembly call) the level switch inline, so
+// that such a call costs one Go call before the assembly.
+func dispatchLSTMCell(h, c, cPrev, gates []float32) {
+	n := len(c)
+	if len(h) != n || len(cPrev) != n || len(gates) != 4*n || overlaps(h, c) || overlaps(h, cPrev) ||
+		overlaps(h, gates) || partialOverlap(c, cPrev) || overlaps(c, gates) || overlaps(cPrev, gates) {
+		checkLSTMCell(h, c, cPrev, gates) // panics
+	}
+	raceRead(cPrev)
+	raceRead(gates)
+	raceWrite(gates)
+	raceWrite(c)
+	raceWrite(h)
+	gi, gf, gg, gout := gates[:n:n], gates[n:2*n:2*n], gates[2*n:3*n:3*n], gates[3*n:]
+	if n > cellChunk {
+		lstmCellChunks(h, c, cPrev, gi, gf, gg, gout)
+		return
+	}
+	lstmCellGeneric(h, c, cPrev, gi, gf, gg, gout)
+}
+
+// lstmCellChunks is LSTMCell for more than maxChunk elements: whole chunks, then
+// the rest, each through the level switch lstmCell.
+func lstmCellChunks(h, c, cPrev, gi, gf, gg, gout []float32) {
+	for len(c) > cellChunk {
+		lstmCell(h[:cellChunk], c[:cellChunk], cPrev[:cellChunk], gi[:cellChunk], gf[:cellChunk], gg[:cellChunk], gout[:cellChunk])
+		h, c, cPrev, gi, gf, gg, gout = h[cellChunk:], c[cellChunk:], cPrev[cellChunk:], gi[cellChunk:], gf[cellChunk:], gg[cellChunk:], gout[cellChunk:]
+	}
+	lstmCell(h, c, cPrev, gi, gf, gg, gout)
+}
+
+// gruCell is the level switch of the table row GRUCell: one GRU step: xg = [r z m] in place, h = m + z·(hPrev − m).
+func gruCell(h, hPrev, xr, xz, xn, hr, hz, hn []float32) {
+	gruCellGeneric(h, hPrev, xr, xz, xn, hr, hz, hn)
+}
+
+// The body of GRUCell: its checks and race annotations, then for at most
+// maxChunk elements (one assembly call) the level switch inline, so
+// that such a call costs one Go call before the assembly.
+func dispatchGRUCell(h, hPrev, xg, hg []float32) {
+	n := len(h)
+	if len(hPrev) != n || len(xg) != 3*n || len(hg) != 3*n || partialOverlap(h, hPrev) || overlaps(h, xg) ||
+		overlaps(h, hg) || overlaps(hPrev, xg) || overlaps(hPrev, hg) || overlaps(xg, hg) {
+		checkGRUCell(h, hPrev, xg, hg) // panics
+	}
+	raceRead(hPrev)
+	raceRead(hg)
+	raceRead(xg)
+	raceWrite(xg)
+	raceWrite(h)
+	xr, xz, xn := xg[:n:n], xg[n:2*n:2*n], xg[2*n:]
+	hr, hz, hn := hg[:n:n], hg[n:2*n:2*n], hg[2*n:]
+	if n > cellChunk {
+		gruCellChunks(h, hPrev, xr, xz, xn, hr, hz, hn)
+		return
+	}
+	gruCellGeneric(h, hPrev, xr, xz, xn, hr, hz, hn)
+}
+
+// gruCellChunks is GRUCell for more than maxChunk elements: whole chunks, then
+// the rest, each through the level switch gruCell.
+func gruCellChunks(h, hPrev, xr, xz, xn, hr, hz, hn []float32) {
+	for len(h) > cellChunk {
+		gruCell(h[:cellChunk], hPrev[:cellChunk], xr[:cellChunk], xz[:cellChunk], xn[:cellChunk], hr[:cellChunk], hz[:cellChunk], hn[:cellChunk])
+		h, hPrev, xr, xz, xn = h[cellChunk:], hPrev[cellChunk:], xr[cellChunk:], xz[cellChunk:], xn[cellChunk:]
+		hr, hz, hn = hr[cellChunk:], hz[cellChunk:], hn[cellChunk:]
+	}
+	gruCell(h, hPrev, xr, xz, xn, hr, hz, hn)
 }
 
 // gemv is the level switch of the table row gemv: dst = a·x, or dst += a·x with accumulate (Gemv, GemvAdd).

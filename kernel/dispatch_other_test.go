@@ -51,6 +51,12 @@ var levelCalls = []levelCall{
 	{row: "GELUTanh", level: Generic, name: "gelutanh_generic_rr2_expm1p7_divcomp", direct: func(dst, src []float32) {
 		geluTanhGeneric(dst, src)
 	}, switched: geluTanh32s},
+	{row: "LSTMCell", level: Generic, name: "lstmcell_generic", direct: func(h, c, cPrev, gi, gf, gg, gout []float32) {
+		lstmCellGeneric(h, c, cPrev, gi, gf, gg, gout)
+	}, switched: lstmCell},
+	{row: "GRUCell", level: Generic, name: "grucell_generic", direct: func(h, hPrev, xr, xz, xn, hr, hz, hn []float32) {
+		gruCellGeneric(h, hPrev, xr, xz, xn, hr, hz, hn)
+	}, switched: gruCell},
 	{row: "gemv", level: Generic, name: "", direct: func(dst []float32, a Matrix, x []float32, accumulate bool) {
 		gemvGeneric(dst, a, x, accumulate)
 	}, switched: gemv},
@@ -388,6 +394,51 @@ var dispatchBenches = []dispatchBench{
 			x := o.x
 			for bt.Loop() {
 				gemvTGeneric(dst, a, x)
+			}
+		}},
+	{kernel: "LSTMCell", level: Generic,
+		public: func(bt *testing.B, o *benchArgs) {
+			h := o.cell["h"]
+			c := o.cell["c"]
+			cPrev := o.cell["cPrev"]
+			gates := o.cell["gates"]
+			for bt.Loop() {
+				LSTMCell(h, c, cPrev, gates)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			h := o.cell["h"]
+			c := o.cell["c"]
+			cPrev := o.cell["cPrev"]
+			gi := o.cell["gi"]
+			gf := o.cell["gf"]
+			gg := o.cell["gg"]
+			gout := o.cell["gout"]
+			for bt.Loop() {
+				lstmCellGeneric(h, c, cPrev, gi, gf, gg, gout)
+			}
+		}},
+	{kernel: "GRUCell", level: Generic,
+		public: func(bt *testing.B, o *benchArgs) {
+			h := o.cell["h"]
+			hPrev := o.cell["hPrev"]
+			xg := o.cell["xg"]
+			hg := o.cell["hg"]
+			for bt.Loop() {
+				GRUCell(h, hPrev, xg, hg)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			h := o.cell["h"]
+			hPrev := o.cell["hPrev"]
+			xr := o.cell["xr"]
+			xz := o.cell["xz"]
+			xn := o.cell["xn"]
+			hr := o.cell["hr"]
+			hz := o.cell["hz"]
+			hn := o.cell["hn"]
+			for bt.Loop() {
+				gruCellGeneric(h, hPrev, xr, xz, xn, hr, hz, hn)
 			}
 		}},
 }

@@ -134,6 +134,25 @@ var publicVia = map[string]any{
 	// GemvT sets dst where the row's function adds to it: fingerprint
 	// gives both a dst of +0s.
 	"gemvT": func(dst []float32, a Matrix, x []float32) { GemvT(dst, a, x) },
+	// The cells take their gates as one slice: the blocks are copied in
+	// and the activated gates out.
+	"LSTMCell": func(h, c, cPrev, gi, gf, gg, gout []float32) {
+		gates := slices.Concat(gi, gf, gg, gout)
+		LSTMCell(h, c, cPrev, gates)
+		n := len(c)
+		copy(gi, gates[:n])
+		copy(gf, gates[n:2*n])
+		copy(gg, gates[2*n:3*n])
+		copy(gout, gates[3*n:])
+	},
+	"GRUCell": func(h, hPrev, xr, xz, xn, hr, hz, hn []float32) {
+		xg := slices.Concat(xr, xz, xn)
+		GRUCell(h, hPrev, xg, slices.Concat(hr, hz, hn))
+		n := len(h)
+		copy(xr, xg[:n])
+		copy(xz, xg[n:2*n])
+		copy(xn, xg[2*n:])
+	},
 }
 
 // fingerprint runs f (one of the table's signatures) on inputs of size n
@@ -216,6 +235,15 @@ func fingerprint(t *testing.T, f any, n int, seed uint64, zeroPlus bool) []uint3
 		s, mx, ymax, c, done := f(y, x, flags)
 		bits([]float32{s, mx, ymax, c}, y)
 		out = append(out, uint32(done))
+	case func(h, c, cPrev, gi, gf, gg, gout []float32):
+		gi, gf, gg, gout := specialVec(rng, n), specialVec(rng, n), specialVec(rng, n), specialVec(rng, n)
+		f(z, y, x, gi, gf, gg, gout)
+		bits(z, y, x, gi, gf, gg, gout)
+	case func(h, hPrev, xr, xz, xn, hr, hz, hn []float32):
+		xr, xz, xn := specialVec(rng, n), specialVec(rng, n), specialVec(rng, n)
+		hr, hz, hn := specialVec(rng, n), specialVec(rng, n), specialVec(rng, n)
+		f(z, x, xr, xz, xn, hr, hz, hn)
+		bits(z, x, xr, xz, xn, hr, hz, hn)
 	default:
 		t.Fatalf("no inputs for a function of type %T", f)
 	}

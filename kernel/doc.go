@@ -1,7 +1,8 @@
 // Package kernel is simdcore's float32 kernels: vector operations (Dot,
 // Sum, Max, Argmax, Axpy, Scale, Add, Mul), activations (Exp, Tanh,
-// Sigmoid, ReLU, GELU, GELUTanh), the softmax family (Softmax, LogSoftmax, LogSumExp) and matrix
-// products (Gemv, GemvAdd, GemvT, Gemm), each in generated assembly
+// Sigmoid, ReLU, GELU, GELUTanh), the softmax family (Softmax, LogSoftmax, LogSumExp), matrix
+// products (Gemv, GemvAdd, GemvT, Gemm) and the pointwise step of the
+// recurrent cells (LSTMCell, GRUCell), each in generated assembly
 // (package asm) for several instruction-set levels and in pure Go.
 //
 // # Levels
@@ -32,8 +33,9 @@
 // package ref, to the contract its Spec states: Exact (the reference
 // rounded once), Fused (one rounding per fused multiply-add at the SIMD
 // levels), ULP (a bound in ulps over all 2^32 inputs), Reduction (a
-// float32 sum in a level-dependent order, within n·ε·Σ|terms|) or RowSum
-// (the softmax family). Each kernel's doc comment states its contract,
+// float32 sum in a level-dependent order, within n·ε·Σ|terms|), RowSum
+// (the softmax family) or Composed (the cells: the activations' ULP bound
+// carried through the formula). Each kernel's doc comment states its contract,
 // its NaN and Inf rules and its algorithm. Results may differ between
 // levels within the contract; at one level they are deterministic.
 //

@@ -86,6 +86,9 @@ func TestEverySpecHasSuite(t *testing.T) {
 			family = "gemv"
 		case s.Class == kernel.ClassGemm && s.Contract.Kind == kernel.Reduction:
 			family = "gemm"
+		case isCell(s) && s.Contract.Kind == kernel.Composed:
+			require.Positive(t, s.Contract.ULP, s.Name)
+			family = "cell"
 		}
 		require.NotEmpty(t, family, "%s (class %s, contract %s) belongs to no family suite", s.Name, s.Class, s.Contract.Kind)
 	}

@@ -27,4 +27,6 @@ var refFuncs = map[string]any{
 	"ref.Gemv":       ref.Gemv,
 	"ref.GemvT":      ref.GemvT,
 	"ref.Gemm":       ref.Gemm,
+	"ref.LSTMCell":   ref.LSTMCell,
+	"ref.GRUCell":    ref.GRUCell,
 }

@@ -18,6 +18,9 @@ const (
 	ClassRow    = table.ClassRow    // Spec.Unary: f(dst, src), each result depending on the whole row
 	ClassGemv   = table.ClassGemv   // Spec.Gemv: f(dst, a, x)
 	ClassGemm   = table.ClassGemm   // Spec.Gemm
+
+	ClassLSTMCell = table.ClassLSTMCell // Spec.LSTMCell: f(h, c, cPrev, gates)
+	ClassGRUCell  = table.ClassGRUCell  // Spec.GRUCell: f(h, hPrev, xg, hg)
 )
 
 // ContractKind says how a kernel's results relate to its float64
@@ -43,6 +46,11 @@ const (
 	// error of a float32 sum of the row (the kernel's doc comment gives
 	// the bound).
 	RowSum = table.RowSum
+	// Composed: a recurrent cell's results, within the bound that the
+	// activations' Contract.ULP gives carried through the cell's formula,
+	// one rounding per float32 operation of the order its doc comment
+	// states.
+	Composed = table.Composed
 )
 
 // Contract is what the tests hold a kernel to: its kind and, for ULP and
@@ -73,6 +81,9 @@ type Spec struct {
 	Argmax func(x []float32) int
 	Gemv   func(dst []float32, a Matrix, x []float32)
 	Gemm   func(tA, tB Transpose, alpha float32, a, b Matrix, beta float32, c Matrix)
+
+	LSTMCell func(h, c, cPrev, gates []float32)
+	GRUCell  func(h, hPrev, xg, hg []float32)
 }
 
 // Specs returns every public kernel of the table, in the table's order.
@@ -105,6 +116,15 @@ func specOf(k table.Kernel) Spec {
 		Sizes: append([]int(nil), k.Bench.Sizes...),
 		Short: append([]int(nil), k.Bench.Short...),
 		Flops: k.Bench.Flops,
+	}
+	// The cells share a Go type: their class tells them apart.
+	switch f, _ := publicFuncs[k.Name].(func(a, b, c, d []float32)); k.Class {
+	case table.ClassLSTMCell:
+		s.LSTMCell = f
+		return s
+	case table.ClassGRUCell:
+		s.GRUCell = f
+		return s
 	}
 	switch f := publicFuncs[k.Name].(type) {
 	case func(dst, src []float32):

@@ -27,6 +27,8 @@ var publicFuncs = map[string]any{
 	"GemvAdd":    GemvAdd,
 	"GemvT":      GemvT,
 	"Gemm":       Gemm,
+	"LSTMCell":   LSTMCell,
+	"GRUCell":    GRUCell,
 }
 
 // scalarRefs maps each elementwise kernel to its scalar float64 reference.

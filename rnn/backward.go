@@ -1,6 +1,7 @@
 package rnn
 
 import (
+	"github.com/simdcore/simdcore/internal/scratch"
 	"github.com/simdcore/simdcore/kernel"
 )
 
@@ -18,7 +19,8 @@ type Trace struct {
 	// T×OutWidth or 1×OutWidth matrix.
 	Out  kernel.Matrix
 	last bool
-	top  []float32 // the many-to-one summary (TraceLast only)
+	top  []float32   // the many-to-one summary (TraceLast only)
+	recs []seqRecord // each cell's gates and cell states, index l·Dirs+d
 }
 
 // Trace runs Forward and records what Backward needs (many-to-many).
@@ -38,7 +40,10 @@ func (n *Net) trace(fn string, xs kernel.Matrix, last bool) (*Trace, error) {
 	if last && xs.Rows == 0 {
 		return nil, shapeErr("%s: empty sequence (T=0)", fn)
 	}
-	tr := &Trace{X: xs, Layers: n.layers(xs, 1, true, false, nil), last: last}
+	var sc scratch.Set
+	defer sc.Release()
+	tr := &Trace{X: xs, last: last}
+	tr.Layers, tr.recs = n.layers(xs, 1, runOpts{keep: true}, &sc)
 	top := tr.Layers[n.cfg.Layers-1]
 	if last {
 		tr.top = n.lastVec(top)
@@ -114,7 +119,7 @@ func (n *Net) BackwardTruncated(tr *Trace, dOut kernel.Matrix, grad *Net, k int)
 			}
 			kernel.Add(grad.By, grad.By, d)
 		}
-		H := c.Hidden
+		H := c.HiddenOut()
 		copy(dTop.Row(T - 1)[:H], dv[:H])
 		if c.Bidirectional {
 			copy(dTop.Row(0)[H:], dv[H:])
@@ -130,9 +135,10 @@ func (n *Net) BackwardTruncated(tr *Trace, dOut kernel.Matrix, grad *Net, k int)
 	}
 
 	// Down the layers: dTop becomes the gradient of the layer below.
-	dirs, H := c.Dirs(), c.Hidden
-	dz := kernel.NewMatrix(T, H)
-	scratch := make([]float32, H)
+	dirs, HO := c.Dirs(), c.HiddenOut()
+	var sc scratch.Set
+	defer sc.Release()
+	bufs := n.backBufs(T, &sc)
 	for l := c.Layers - 1; l >= 0; l-- {
 		in := tr.X
 		if l > 0 {
@@ -141,8 +147,8 @@ func (n *Net) BackwardTruncated(tr *Trace, dOut kernel.Matrix, grad *Net, k int)
 		dIn := kernel.NewMatrix(T, in.Cols)
 		for d := 0; d < dirs; d++ {
 			i := l*dirs + d
-			cols := func(m kernel.Matrix) kernel.Matrix { return m.Slice(0, T, d*H, (d+1)*H) }
-			n.cellBackward(&n.Cells[i], &grad.Cells[i], in, cols(tr.Layers[l]), cols(dTop), dz, dIn, scratch, d == 1, k)
+			cols := func(m kernel.Matrix) kernel.Matrix { return m.Slice(0, T, d*HO, (d+1)*HO) }
+			n.cellBackward(&n.Cells[i], &grad.Cells[i], in, cols(tr.Layers[l]), cols(dTop), tr.recs[i], dIn, bufs, d == 1, k)
 		}
 		dTop = dIn
 	}
@@ -156,53 +162,113 @@ func lenLayers(tr *Trace) int {
 	return len(tr.Layers)
 }
 
+// backBuffers is cellBackward's scratch: the gradients with respect to
+// every step's input-side and hidden-side pre-activations (dg, dhg; dhg
+// is dg for a cell that does not split them), with respect to every
+// step's h (dh, for the projection's gradient), and the vectors carried
+// from one step to the one before.
+type backBuffers struct {
+	dg, dhg, dh           kernel.Matrix
+	carry, direct, dm, dc []float32
+	zerosH, zerosHO       []float32
+}
+
+func (n *Net) backBufs(T int, sc *scratch.Set) backBuffers {
+	c := n.cfg
+	GH, H, HO := c.gates()*c.Hidden, c.Hidden, c.HiddenOut()
+	b := backBuffers{dg: pooled(sc, T, GH), dh: pooled(sc, T, HO)}
+	b.dhg = b.dg
+	if c.Cell.kind().splitHidden() {
+		b.dhg = pooled(sc, T, GH)
+	}
+	vec := func(k int) []float32 { v := sc.Get(k); clear(v); return v }
+	b.carry, b.direct, b.dm, b.dc = vec(HO), vec(HO), vec(H), vec(H)
+	b.zerosH, b.zerosHO = vec(H), vec(HO)
+	return b
+}
+
 // cellBackward backpropagates through one direction of one layer.
-// x is the layer input (T×in), h its states (T×H view), dh the gradient
-// arriving from above (T×H view). It fills dz (T×H) with ∂J/∂z_t, adds
-// the weight gradients to g and ∂J/∂x to dIn.
-func (n *Net) cellBackward(c, g *Cell, x, h, dh, dz, dIn kernel.Matrix, carry []float32, reverse bool, k int) {
+// x is the layer input (T×in), h its outputs (T×HiddenOut view), dh the
+// gradient arriving from above (T×HiddenOut view), rec what cellForward
+// recorded. Going back in processing order it has the cell turn each
+// step's ∂J/∂h (from above, plus what the next step carries back
+// through W_hh, plus a GRU's direct path) into ∂J/∂ the pre-activations,
+// then adds the weight gradients to g, summed over time by Gemm, and
+// ∂J/∂x to dIn. Truncated BPTT(k) stops the carry (and an LSTM's
+// cell-state gradient) at window boundaries.
+func (n *Net) cellBackward(c, g *Cell, x, h, dh kernel.Matrix, rec seqRecord, dIn kernel.Matrix, b backBuffers, reverse bool, k int) {
 	T := x.Rows
-	act := n.cfg.Activation
-	// Backwards in processing order s: carry holds W_hhᵀ·dz of the step
-	// processed after this one, i.e. the gradient through h_t's use in
-	// the next step.
+	cfg := n.cfg
+	kind, act := cfg.Cell.kind(), cfg.Activation
+	proj := cfg.Proj > 0
+	clear(b.dc)
 	haveCarry := false
+	row := func(m kernel.Matrix, t int) []float32 {
+		if m.Rows == 0 {
+			return nil
+		}
+		return m.Row(t)
+	}
 	for s := T - 1; s >= 0; s-- {
-		t := s
+		t, tp := s, s-1
 		if reverse {
-			t = T - 1 - s
+			t, tp = T-1-s, T-s
 		}
-		row := dz.Row(t)
-		copy(row, dh.Row(t))
+		dht := b.dh.Row(t)
+		copy(dht, dh.Row(t))
 		if haveCarry {
-			kernel.Add(row, row, carry)
+			kernel.Add(dht, dht, b.carry)
 		}
-		derivative(act, row, h.Row(t))
-		// Step s used h of step s-1 unless s is the first step or the
-		// start of a truncation window.
+		dm := dht
+		if proj {
+			dm = b.dm
+			kernel.GemvT(dm, c.Whr, dht)
+		}
+		hPrev, cPrev := b.zerosHO, b.zerosH
+		if s > 0 {
+			hPrev = h.Row(tp)
+			if kind.hasC() {
+				cPrev = rec.c.Row(tp)
+			}
+		}
+		clear(b.direct)
+		hOut := h.Row(t)
+		if proj {
+			hOut = rec.m.Row(t)
+		}
+		kind.backward(act, b.dg.Row(t), b.dhg.Row(t), b.dc, b.direct, dm, rec.g.Row(t), row(rec.hg, t), hOut, row(rec.c, t), hPrev, cPrev)
+		// Step s used the state of step s-1 unless s is the first step
+		// or the start of a truncation window.
 		haveCarry = s > 0 && (k <= 0 || s%k != 0)
 		if haveCarry {
-			kernel.GemvT(carry, c.Whh, row)
+			kernel.GemvT(b.carry, c.Whh, b.dhg.Row(t))
+			kernel.Add(b.carry, b.carry, b.direct)
+		} else {
+			clear(b.dc)
 		}
 	}
 	// Weight gradients summed over time by Gemm.
-	kernel.Gemm(kernel.Trans, kernel.NoTrans, 1, dz, x, 1, g.Wih) // Σ_t dz_t ⊗ x_t
+	kernel.Gemm(kernel.Trans, kernel.NoTrans, 1, b.dg, x, 1, g.Wih) // Σ_t dg_t ⊗ x_t
 	if T > 1 {
-		// Σ_t dz_t ⊗ h_prev(t): forward pairs dz[1:] with h[:-1],
-		// reverse pairs dz[:-1] with h[1:].
+		// Σ_t dhg_t ⊗ h_prev(t): forward pairs dhg[1:] with h[:-1],
+		// reverse pairs dhg[:-1] with h[1:].
+		dhg := b.dhg
 		if reverse {
-			kernel.Gemm(kernel.Trans, kernel.NoTrans, 1, dz.Slice(0, T-1, 0, dz.Cols), h.Slice(1, T, 0, h.Cols), 1, g.Whh)
+			kernel.Gemm(kernel.Trans, kernel.NoTrans, 1, dhg.Slice(0, T-1, 0, dhg.Cols), h.Slice(1, T, 0, h.Cols), 1, g.Whh)
 		} else {
-			kernel.Gemm(kernel.Trans, kernel.NoTrans, 1, dz.Slice(1, T, 0, dz.Cols), h.Slice(0, T-1, 0, h.Cols), 1, g.Whh)
+			kernel.Gemm(kernel.Trans, kernel.NoTrans, 1, dhg.Slice(1, T, 0, dhg.Cols), h.Slice(0, T-1, 0, h.Cols), 1, g.Whh)
 		}
 	}
 	if g.Bih != nil {
-		addColSums(g.Bih, dz)
+		addColSums(g.Bih, b.dg)
 	}
 	if g.Bhh != nil {
-		addColSums(g.Bhh, dz)
+		addColSums(g.Bhh, b.dhg)
 	}
-	kernel.Gemm(kernel.NoTrans, kernel.NoTrans, 1, dz, c.Wih, 1, dIn) // ∂J/∂x_t += W_ihᵀ·dz_t
+	if proj {
+		kernel.Gemm(kernel.Trans, kernel.NoTrans, 1, b.dh, rec.m, 1, g.Whr) // Σ_t dh_t ⊗ m_t
+	}
+	kernel.Gemm(kernel.NoTrans, kernel.NoTrans, 1, b.dg, c.Wih, 1, dIn) // ∂J/∂x_t += W_ihᵀ·dg_t
 }
 
 // addColSums adds the column sums of m to dst.

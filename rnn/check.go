@@ -46,10 +46,12 @@ func weightCount(c Config) (uint64, bool) {
 	case BiasPair:
 		biases = 2
 	}
-	dirs, H, W := uint64(c.Dirs()), uint64(c.Hidden), uint64(c.Width())
+	dirs, W := uint64(c.Dirs()), uint64(c.Width())
+	GH, HO, P, H := uint64(c.gates()*c.Hidden), uint64(c.HiddenOut()), uint64(c.Proj), uint64(c.Hidden)
 	layer := func(in uint64) (uint64, bool) { // one layer, both directions
 		var w weightCounter
-		w.add(dirs*H, in+H+biases) // no overflow: in < 2⁶³, H ≤ 2³⁰
+		w.add(dirs*GH, in+HO+biases) // no overflow: in < 2⁶³, G·H ≤ 2³²
+		w.add(dirs*P, H)
 		return w.n, !w.over
 	}
 	first, ok0 := layer(uint64(c.Input))
@@ -80,16 +82,16 @@ func (n *Net) check(fn string) error {
 		return fmt.Errorf("%w: %s: Input=%d Hidden=%d Layers=%d: not a network made by New, NewLM or Load",
 			ErrConfig, fn, c.Input, c.Hidden, c.Layers)
 	}
-	dirs := c.Dirs()
+	dirs, GH := c.Dirs(), c.gates()*c.Hidden
 	if len(n.Cells) != c.Layers*dirs {
 		return shapeErr("%s: %d cells, want Layers·Dirs=%d", fn, len(n.Cells), c.Layers*dirs)
 	}
-	nBih, nBhh := c.Hidden, 0
+	nBih, nBhh := GH, 0
 	switch c.Bias {
 	case BiasNone:
 		nBih = 0
 	case BiasPair:
-		nBhh = c.Hidden
+		nBhh = GH
 	}
 	for i := range n.Cells {
 		cell := &n.Cells[i]
@@ -97,15 +99,22 @@ func (n *Net) check(fn string) error {
 		if i >= dirs {
 			in = c.Width()
 		}
-		if err := checkWeight(fn, "Wih", i, cell.Wih, c.Hidden, in); err != nil {
+		if err := checkWeight(fn, "Wih", i, cell.Wih, GH, in); err != nil {
 			return err
 		}
-		if err := checkWeight(fn, "Whh", i, cell.Whh, c.Hidden, c.Hidden); err != nil {
+		if err := checkWeight(fn, "Whh", i, cell.Whh, GH, c.HiddenOut()); err != nil {
 			return err
 		}
 		if len(cell.Bih) != nBih || len(cell.Bhh) != nBhh {
 			return shapeErr("%s: cell %d has len(Bih)=%d len(Bhh)=%d, want %d and %d (bias layout %d)",
 				fn, i, len(cell.Bih), len(cell.Bhh), nBih, nBhh, int(c.Bias))
+		}
+		if c.Proj > 0 {
+			if err := checkWeight(fn, "Whr", i, cell.Whr, c.Proj, c.Hidden); err != nil {
+				return err
+			}
+		} else if len(cell.Whr.Data) != 0 || cell.Whr.Rows != 0 {
+			return shapeErr("%s: cell %d has a projection Whr %d×%d but Config.Proj=0", fn, i, cell.Whr.Rows, cell.Whr.Cols)
 		}
 	}
 	if c.Output > 0 {

@@ -28,43 +28,160 @@ func (n *Net) checkSeq(fn string, xs kernel.Matrix) error {
 	return nil
 }
 
+// seqRecord holds what one direction of one layer leaves behind over a
+// sequence, rows as in its output (sequence-major): the gate matrix g
+// (its pre-activations, then the activated gates), the hidden side hg
+// of a cell that keeps it apart (GRU), the cell states c (LSTM) and the
+// outputs before projection m (LSTM with Proj; without one, the layer's
+// output holds h). Inference takes it from scratch; Trace keeps it for
+// Backward.
+type seqRecord struct {
+	g, hg, c, m kernel.Matrix
+}
+
+// newRecord returns a record for rows steps of n's cells, from sc, or in
+// fresh memory when sc is nil.
+func (n *Net) newRecord(rows int, sc *scratch.Set) seqRecord {
+	c, k := n.cfg, n.cfg.Cell.kind()
+	alloc := func(cols int) kernel.Matrix {
+		if sc == nil {
+			return kernel.NewMatrix(rows, cols)
+		}
+		return pooled(sc, rows, cols)
+	}
+	GH := c.gates() * c.Hidden
+	r := seqRecord{g: alloc(GH)}
+	if k.splitHidden() {
+		r.hg = alloc(GH)
+	}
+	if k.hasC() {
+		r.c = alloc(c.Hidden)
+	}
+	if c.Proj > 0 {
+		r.m = alloc(c.Hidden)
+	}
+	return r
+}
+
+// dirState is one direction of one layer's state for B sequences: h
+// (B×HiddenOut) and, for an LSTM, c (B×Hidden). An empty matrix is the
+// zero state (or, as a destination, "not wanted").
+type dirState struct{ h, c kernel.Matrix }
+
 // cellForward runs one direction of one layer over B sequences. x holds
 // the layer input sequence-major (row b·T+t is step t of sequence b) and
-// out (same rows, Hidden columns, possibly a column
-// window of a wider matrix) receives h_t. The input projection of every
-// step is one Gemm into out, on top of the bias; each step then adds
-// W_hh·h_{t-1} in place and applies the activation in place.
+// out (same rows, HiddenOut columns, possibly a column window of a wider
+// matrix) receives h_t; rec receives the step's gates and cell states
+// (see seqRecord). The input projection of every step is one Gemm into
+// rec.g, on top of the bias; each step then adds the hidden side
+// (W_hh·h_{t-1}, by GemvAdd for B = 1 and Gemm for B > 1), runs the
+// cell's pointwise update, and projects (Proj). init is the state before
+// the first step (empty: zeros); final, if not empty, receives the state
+// after the last.
 //
 // For B > 1 the step is Z_t += H_{t-1}·W_hhᵀ, and W_hh is transposed once
-// into whhT (H×H scratch) so that each step's Gemm reads it as stored:
-// Gemm would otherwise pack a transposed operand every step (measured
-// 27 µs instead of 35 µs per step at B=32, H=256).
-func (n *Net) cellForward(c *Cell, x, out kernel.Matrix, B int, reverse bool, whhT kernel.Matrix) {
-	fillRows(out, c.Bih, c.Bhh)
-	kernel.Gemm(kernel.NoTrans, kernel.Trans, 1, x, c.Wih, 1, out)
+// into whhT (HiddenOut×G·Hidden scratch) so that each step's Gemm reads it
+// as stored: Gemm would otherwise pack a transposed operand every step
+// (measured 27 µs instead of 35 µs per step at B=32, H=256).
+func (n *Net) cellForward(c *Cell, x, out kernel.Matrix, rec seqRecord, B int, reverse bool, init, final dirState, whhT kernel.Matrix, zeros []float32) {
+	k, act := n.cfg.Cell.kind(), n.cfg.Activation
+	split := k.splitHidden()
+	if split {
+		fillRows(rec.g, c.Bih, nil)
+	} else {
+		fillRows(rec.g, c.Bih, c.Bhh)
+	}
+	kernel.Gemm(kernel.NoTrans, kernel.Trans, 1, x, c.Wih, 1, rec.g)
 	T := out.Rows / B
-	act := n.cfg.Activation
-	if B > 1 && T > 1 {
+	if B > 1 && (T > 1 || init.h.Rows > 0) {
 		transpose(whhT, c.Whh)
 	}
+	H := n.cfg.Hidden
+	pre := stepRows // the view of step t's B rows
 	for s := 0; s < T; s++ {
 		t, tp := s, s-1
 		if reverse {
 			t, tp = T-1-s, T-s
 		}
-		if B == 1 {
-			z := out.Row(t)
-			if s > 0 {
-				kernel.GemvAdd(z, c.Whh, out.Row(tp))
-			}
-			activate(act, z)
-			continue
-		}
-		blk := stepRows(out, t, T, B)
+		g := pre(rec.g, t, T, B)
+		hPrev, cPrev := init.h, init.c
 		if s > 0 {
-			kernel.Gemm(kernel.NoTrans, kernel.NoTrans, 1, stepRows(out, tp, T, B), whhT, 1, blk)
+			hPrev = pre(out, tp, T, B)
+			if k.hasC() {
+				cPrev = pre(rec.c, tp, T, B)
+			}
 		}
-		activateRows(act, blk)
+		// The hidden side: into the gates, or apart (hg) on its bias.
+		hs := g
+		var hg kernel.Matrix
+		if split {
+			hg = pre(rec.hg, t, T, B)
+			fillRows(hg, c.Bhh, nil)
+			hs = hg
+		}
+		if hPrev.Rows > 0 {
+			if B == 1 {
+				kernel.GemvAdd(hs.Row(0), c.Whh, hPrev.Row(0))
+			} else {
+				kernel.Gemm(kernel.NoTrans, kernel.NoTrans, 1, hPrev, whhT, 1, hs)
+			}
+		}
+		dst := out
+		if n.cfg.Proj > 0 {
+			dst = rec.m
+		}
+		for b := 0; b < B; b++ {
+			row := b*T + t
+			var hgRow, cRow, hp, cp []float32
+			if split {
+				hgRow = hg.Row(b)
+			}
+			hp, cp = zeros[:n.cfg.HiddenOut()], zeros[:H]
+			if hPrev.Rows > 0 {
+				hp = hPrev.Row(b)
+			}
+			if k.hasC() {
+				cRow = rec.c.Row(row)
+				if cPrev.Rows > 0 {
+					cp = cPrev.Row(b)
+				}
+			}
+			k.forward(act, dst.Row(row), cRow, g.Row(b), hgRow, hp, cp)
+		}
+		if n.cfg.Proj > 0 {
+			if B == 1 {
+				kernel.Gemv(out.Row(t), c.Whr, rec.m.Row(t))
+			} else {
+				kernel.Gemm(kernel.NoTrans, kernel.Trans, 1, pre(rec.m, t, T, B), c.Whr, 0, pre(out, t, T, B))
+			}
+		}
+	}
+	n.finalState(out, rec, B, reverse, init, final)
+}
+
+// finalState copies the state after the last step of cellForward into
+// final: the outputs at t = T−1 (t = 0 in reverse), or init when T = 0.
+func (n *Net) finalState(out kernel.Matrix, rec seqRecord, B int, reverse bool, init, final dirState) {
+	T := out.Rows / B
+	last := T - 1
+	if reverse {
+		last = 0
+	}
+	put := func(dst, src, start kernel.Matrix) {
+		for b := 0; b < dst.Rows; b++ {
+			switch {
+			case T > 0:
+				copy(dst.Row(b), src.Row(b*T+last))
+			case start.Rows > 0:
+				copy(dst.Row(b), start.Row(b))
+			default:
+				clear(dst.Row(b))
+			}
+		}
+	}
+	put(final.h, out, init.h)
+	if final.c.Rows > 0 {
+		put(final.c, rec.c, init.c)
 	}
 }
 
@@ -78,24 +195,44 @@ func stepRows(m kernel.Matrix, t, T, B int) kernel.Matrix {
 	return v
 }
 
+// runOpts says what layers keeps and where the states go.
+type runOpts struct {
+	// keep puts every layer's output and record in fresh memory and
+	// returns the records (Trace); otherwise buffers are reused between
+	// layers and only the last output is meaningful.
+	keep bool
+	// freshTop puts the top layer's output in fresh memory (to return it).
+	freshTop bool
+	// init and final are the states before the first and after the last
+	// step (batch 1 only); nil means zeros and "not wanted".
+	init, final *States
+}
+
 // layers runs every recurrent layer over x (B sequences of T steps,
-// sequence-major: row b·T+t is step t of sequence b). With keep it returns each layer's output in fresh
-// memory; otherwise only the last entry is meaningful, and the buffers,
-// reused between layers, come from sc, except that freshTop puts the top
-// layer's output in fresh memory (for returning it).
-func (n *Net) layers(x kernel.Matrix, B int, keep, freshTop bool, sc *scratch.Set) []kernel.Matrix {
+// sequence-major: row b·T+t is step t of sequence b) and returns each
+// layer's output (see runOpts for which are meaningful) and, with keep,
+// the records of every cell (index l·Dirs+d). Buffers that are not kept
+// come from sc.
+func (n *Net) layers(x kernel.Matrix, B int, o runOpts, sc *scratch.Set) ([]kernel.Matrix, []seqRecord) {
 	c := n.cfg
-	dirs, H := c.Dirs(), c.Hidden
+	dirs, HO := c.Dirs(), c.HiddenOut()
 	outs := make([]kernel.Matrix, c.Layers)
+	var recs []seqRecord
 	var whhT kernel.Matrix
 	if B > 1 {
-		whhT = pooled(sc, H, H)
+		whhT = pooled(sc, HO, c.gates()*c.Hidden)
+	}
+	zeros := sc.Get(c.Hidden)
+	clear(zeros)
+	var rec seqRecord
+	if !o.keep {
+		rec = n.newRecord(x.Rows, sc)
 	}
 	in := x
 	for l := 0; l < c.Layers; l++ {
 		var out kernel.Matrix
 		switch {
-		case keep || (freshTop && l == c.Layers-1):
+		case o.keep || (o.freshTop && l == c.Layers-1):
 			out = kernel.NewMatrix(x.Rows, c.Width())
 		case l >= 2:
 			out = outs[l-2] // two layers down is no longer read
@@ -103,12 +240,18 @@ func (n *Net) layers(x kernel.Matrix, B int, keep, freshTop bool, sc *scratch.Se
 			out = pooled(sc, x.Rows, c.Width()) // cellForward writes every element
 		}
 		for d := 0; d < dirs; d++ {
-			n.cellForward(&n.Cells[l*dirs+d], in, out.Slice(0, x.Rows, d*H, (d+1)*H), B, d == 1, whhT)
+			i := l*dirs + d
+			if o.keep {
+				rec = n.newRecord(x.Rows, nil)
+				recs = append(recs, rec)
+			}
+			n.cellForward(&n.Cells[i], in, out.Slice(0, x.Rows, d*HO, (d+1)*HO), rec, B, d == 1,
+				o.init.dir(i), o.final.dir(i), whhT, zeros)
 		}
 		outs[l] = out
 		in = out
 	}
-	return outs
+	return outs, recs
 }
 
 // head computes the logits W_y·h + b_y for every row of top into y.
@@ -124,7 +267,7 @@ func (n *Net) head(y, top kernel.Matrix) kernel.Matrix {
 // after it has read the whole sequence backwards). This is what
 // torch.nn.RNN returns as h_n for the top layer.
 func (n *Net) lastVec(top kernel.Matrix) []float32 {
-	H := n.cfg.Hidden
+	H := n.cfg.HiddenOut()
 	v := make([]float32, n.cfg.Width())
 	copy(v[:H], top.Row(top.Rows - 1)[:H])
 	if n.cfg.Bidirectional {
@@ -133,50 +276,90 @@ func (n *Net) lastVec(top kernel.Matrix) []float32 {
 	return v
 }
 
-// Forward runs the network over one sequence, xs of T×Input, and returns
-// T×Output (the head's activated outputs), or the top layer's states
-// (T×Hidden, T×2·Hidden when bidirectional) when there is no head.
-// Many-to-many: row t of a unidirectional network depends on x_0..x_t
-// only. T = 0 gives an empty result.
+// Forward runs the network over one sequence, xs of T×Input, from the
+// zero state and returns T×Output (the head's activated outputs), or the
+// top layer's states (T×Width) when there is no head. Many-to-many: row
+// t of a unidirectional network depends on x_0..x_t only. T = 0 gives an
+// empty result.
 func (n *Net) Forward(xs kernel.Matrix) (kernel.Matrix, error) {
-	if err := n.checkSeq("Forward", xs); err != nil {
-		return kernel.Matrix{}, err
+	y, _, err := n.forward("Forward", xs, nil, false)
+	return y, err
+}
+
+// ForwardState is Forward from the initial state init (nil: zeros) that
+// also returns the final state, as torch's module(x, h0) returns
+// (output, h_n) — (output, (h_n, c_n)) for an LSTM. With T = 0 the final
+// state is the initial one.
+func (n *Net) ForwardState(xs kernel.Matrix, init *States) (kernel.Matrix, *States, error) {
+	return n.forward("ForwardState", xs, init, true)
+}
+
+func (n *Net) forward(fn string, xs kernel.Matrix, init *States, wantFinal bool) (kernel.Matrix, *States, error) {
+	if err := n.checkSeq(fn, xs); err != nil {
+		return kernel.Matrix{}, nil, err
+	}
+	if err := n.checkStates(fn, init); err != nil {
+		return kernel.Matrix{}, nil, err
+	}
+	var final *States
+	if wantFinal {
+		final = n.NewStates()
 	}
 	var sc scratch.Set
 	defer sc.Release()
-	top := n.layers(xs, 1, false, n.cfg.Output == 0, &sc)[n.cfg.Layers-1]
+	outs, _ := n.layers(xs, 1, runOpts{freshTop: n.cfg.Output == 0, init: init, final: final}, &sc)
+	top := outs[n.cfg.Layers-1]
 	if n.cfg.Output == 0 {
-		return top, nil
+		return top, final, nil
 	}
 	y := n.head(kernel.NewMatrix(top.Rows, n.cfg.Output), top)
 	activateRows(n.cfg.OutputActivation, y)
-	return y, nil
+	return y, final, nil
 }
 
-// Last runs the network over xs (T×Input, T ≥ 1) and returns the
-// many-to-one output: the head applied to the final state, of length
-// Output (or Width without a head). For a bidirectional network the
-// final state is the forward direction's last state concatenated with
-// the reverse direction's last state (the one at t = 0, after reading
-// the whole sequence), as torch.nn.RNN's h_n.
+// Last runs the network over xs (T×Input, T ≥ 1) from the zero state and
+// returns the many-to-one output: the head applied to the final state,
+// of length Output (or Width without a head). For a bidirectional
+// network the final state is the forward direction's last state
+// concatenated with the reverse direction's last state (the one at t = 0,
+// after reading the whole sequence), as torch's h_n.
 func (n *Net) Last(xs kernel.Matrix) ([]float32, error) {
-	if err := n.checkSeq("Last", xs); err != nil {
-		return nil, err
+	y, _, err := n.last("Last", xs, nil, false)
+	return y, err
+}
+
+// LastState is Last from the initial state init (nil: zeros) that also
+// returns every layer's final state (see ForwardState).
+func (n *Net) LastState(xs kernel.Matrix, init *States) ([]float32, *States, error) {
+	return n.last("LastState", xs, init, true)
+}
+
+func (n *Net) last(fn string, xs kernel.Matrix, init *States, wantFinal bool) ([]float32, *States, error) {
+	if err := n.checkSeq(fn, xs); err != nil {
+		return nil, nil, err
 	}
 	if xs.Rows == 0 {
-		return nil, shapeErr("Last: empty sequence (T=0)")
+		return nil, nil, shapeErr("%s: empty sequence (T=0)", fn)
+	}
+	if err := n.checkStates(fn, init); err != nil {
+		return nil, nil, err
+	}
+	var final *States
+	if wantFinal {
+		final = n.NewStates()
 	}
 	var sc scratch.Set
 	defer sc.Release()
-	v := n.lastVec(n.layers(xs, 1, false, false, &sc)[n.cfg.Layers-1])
+	outs, _ := n.layers(xs, 1, runOpts{init: init, final: final}, &sc)
+	v := n.lastVec(outs[n.cfg.Layers-1])
 	if n.cfg.Output == 0 {
-		return v, nil
+		return v, final, nil
 	}
 	y := make([]float32, n.cfg.Output)
 	kernel.Gemv(y, n.Wy, v)
 	kernel.Add(y, y, n.By)
 	activate(n.cfg.OutputActivation, y)
-	return y, nil
+	return y, final, nil
 }
 
 // ForwardBatch runs B sequences of one length T (each T×Input) together
@@ -209,16 +392,17 @@ func (n *Net) ForwardBatch(xs []kernel.Matrix) ([]kernel.Matrix, error) {
 	}
 	// The result is one fresh B·T×W matrix whose rows b·T..b·T+T-1 are
 	// sequence b's outputs, handed out as contiguous views.
-	y := n.layers(x, B, false, n.cfg.Output == 0, &sc)[n.cfg.Layers-1]
+	outs, _ := n.layers(x, B, runOpts{freshTop: n.cfg.Output == 0}, &sc)
+	y := outs[n.cfg.Layers-1]
 	if n.cfg.Output > 0 {
 		y = n.head(kernel.NewMatrix(T*B, n.cfg.Output), y)
 		activateRows(n.cfg.OutputActivation, y)
 	}
 	W := y.Cols
-	outs := make([]kernel.Matrix, B)
-	for b := range outs {
+	res := make([]kernel.Matrix, B)
+	for b := range res {
 		lo, hi := b*T*W, (b+1)*T*W
-		outs[b] = kernel.MatrixFrom(T, W, y.Data[lo:hi:hi])
+		res[b] = kernel.MatrixFrom(T, W, y.Data[lo:hi:hi])
 	}
-	return outs, nil
+	return res, nil
 }

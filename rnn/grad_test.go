@@ -71,20 +71,46 @@ type gcase struct {
 	k    int // truncation window, 0 = full BPTT
 }
 
+// cellVariants lists every cell with the settings a test sweeps: the
+// Elman cell once per activation, LSTM with and without a projection,
+// and GRU. Each variant's Config fields are applied on top of a case's.
+func cellVariants() []struct {
+	name string
+	set  func(c Config) Config
+} {
+	type v = struct {
+		name string
+		set  func(c Config) Config
+	}
+	vs := []v{}
+	for _, act := range []Activation{Tanh, Sigmoid, ReLU} {
+		vs = append(vs, v{act.String(), func(c Config) Config { c.Activation = act; return c }})
+	}
+	vs = append(vs,
+		v{"lstm", func(c Config) Config { c.Cell = LSTM; return c }},
+		v{"lstm-proj", func(c Config) Config { c.Cell, c.Proj = LSTM, c.Hidden-2; return c }},
+		v{"gru", func(c Config) Config { c.Cell = GRU; return c }},
+	)
+	return vs
+}
+
 func gradCases() []gcase {
 	var cs []gcase
-	for _, act := range []Activation{Tanh, Sigmoid, ReLU} {
-		a := act.String()
-		cs = append(cs,
-			gcase{"many-to-many/" + a, Config{Input: 3, Hidden: 5, Output: 4, OutputActivation: Softmax, Activation: act}, 7, false, 0},
-			gcase{"many-to-one/" + a, Config{Input: 3, Hidden: 6, Output: 2, OutputActivation: Sigmoid, Activation: act, Bias: BiasPair}, 8, true, 0},
-			gcase{"bidirectional/" + a, Config{Input: 2, Hidden: 4, Layers: 2, Bidirectional: true, Output: 3, Activation: act, Bias: BiasPair}, 6, false, 0},
-			gcase{"bidirectional-last/" + a, Config{Input: 2, Hidden: 4, Bidirectional: true, Output: 3, OutputActivation: Softmax, Activation: act}, 5, true, 0},
-			gcase{"stacked-nohead/" + a, Config{Input: 4, Hidden: 5, Layers: 3, Activation: act, Bias: BiasNone}, 6, false, 0},
-			gcase{"stacked-bidir-nohead/" + a, Config{Input: 3, Hidden: 3, Layers: 2, Bidirectional: true, Activation: act}, 5, false, 0},
-			gcase{"truncated-k3/" + a, Config{Input: 3, Hidden: 4, Layers: 2, Output: 2, OutputActivation: Sigmoid, Activation: act, Bias: BiasPair}, 10, false, 3},
-			gcase{"truncated-bidir-k2/" + a, Config{Input: 2, Hidden: 3, Bidirectional: true, Output: 2, OutputActivation: Softmax, Activation: act}, 7, false, 2},
-		)
+	for _, v := range cellVariants() {
+		a := v.name
+		for _, c := range []gcase{
+			{"many-to-many/" + a, Config{Input: 3, Hidden: 5, Output: 4, OutputActivation: Softmax}, 7, false, 0},
+			{"many-to-one/" + a, Config{Input: 3, Hidden: 6, Output: 2, OutputActivation: Sigmoid, Bias: BiasPair}, 8, true, 0},
+			{"bidirectional/" + a, Config{Input: 2, Hidden: 4, Layers: 2, Bidirectional: true, Output: 3, Bias: BiasPair}, 6, false, 0},
+			{"bidirectional-last/" + a, Config{Input: 2, Hidden: 4, Bidirectional: true, Output: 3, OutputActivation: Softmax}, 5, true, 0},
+			{"stacked-nohead/" + a, Config{Input: 4, Hidden: 5, Layers: 3, Bias: BiasNone}, 6, false, 0},
+			{"stacked-bidir-nohead/" + a, Config{Input: 3, Hidden: 3, Layers: 2, Bidirectional: true}, 5, false, 0},
+			{"truncated-k3/" + a, Config{Input: 3, Hidden: 4, Layers: 2, Output: 2, OutputActivation: Sigmoid, Bias: BiasPair}, 10, false, 3},
+			{"truncated-bidir-k2/" + a, Config{Input: 2, Hidden: 3, Bidirectional: true, Output: 2, OutputActivation: Softmax}, 7, false, 2},
+		} {
+			c.cfg = v.set(c.cfg)
+			cs = append(cs, c)
+		}
 	}
 	return cs
 }

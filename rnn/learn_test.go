@@ -154,3 +154,58 @@ func TestLearnTinyCorpus(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "orld, ", tok.Decode(gen))
 }
+
+// markedBitData: T steps of two inputs, a random ±1 bit and a marker
+// that is 1 at one step among the first 10 (0 elsewhere); the label,
+// read at the end (many-to-one), is the bit at the marked step. The
+// signal lies 30 or more steps back, among distractors.
+func markedBitData(r *rand.Rand, count, T int) []Sample {
+	var data []Sample
+	for range count {
+		x := kernel.NewMatrix(T, 2)
+		mark := r.IntN(10)
+		var label float32
+		for t := range T {
+			b := float32(r.IntN(2))
+			x.Set(t, 0, 2*b-1)
+			if t == mark {
+				x.Set(t, 1, 1)
+				label = b
+			}
+		}
+		data = append(data, Sample{X: x, Y: kernel.MatrixFrom(1, 1, []float32{label})})
+	}
+	return data
+}
+
+// TestLearnLongDelay: the marked bit of markedBitData, T = 30. An LSTM
+// stores it behind its gates; an Elman net's gradient vanishes over the
+// 20+ steps, so at the same budget (Hidden 16, 600 Adam steps of 32
+// samples) it stays near chance (BCE ln 2 ≈ 0.69). The LSTM's forget
+// biases start at 1 (Jozefowicz et al.'s advice; torch starts them at
+// U(−1/√H, 1/√H) like every bias): with them it learned the task for
+// each of three seeds tried, while the Elman net failed for each. Bounds:
+// LSTM BCE < 0.05, Elman > 0.4. The GRU is trained and reported too.
+func TestLearnLongDelay(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains three networks for a few seconds")
+	}
+	r := rand.New(rand.NewPCG(1, 4))
+	data := markedBitData(r, 256, 30)
+	train := func(cell CellType) float64 {
+		n, err := New(Config{Cell: cell, Input: 2, Hidden: 16, Output: 1, OutputActivation: Sigmoid}, 1)
+		require.NoError(t, err)
+		if cell == LSTM {
+			for i := 16; i < 32; i++ { // the f block of b_ih
+				n.Cells[0].Bih[i] = 1
+			}
+		}
+		l, err := n.Train(data, TrainConfig{Steps: 600, BatchSize: 32, ManyToOne: true, Optimizer: optim.NewAdam(0.01), ClipNorm: 5, Seed: 1})
+		require.NoError(t, err)
+		return l
+	}
+	lstm, gru, elman := train(LSTM), train(GRU), train(Elman)
+	t.Logf("marked bit, T=30, BCE: LSTM %.4f, GRU %.4f, Elman %.4f", lstm, gru, elman)
+	require.Less(t, lstm, 0.05)
+	require.Greater(t, elman, 0.4)
+}

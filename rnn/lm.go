@@ -13,11 +13,13 @@ import (
 
 // LMConfig describes a language model.
 type LMConfig struct {
-	Vocab  int // tokens are 0..Vocab-1
-	Embed  int // embedding width; 0 feeds one-hot vectors (Input = Vocab)
+	Cell   CellType // Elman (the zero value), LSTM or GRU
+	Vocab  int      // tokens are 0..Vocab-1
+	Embed  int      // embedding width; 0 feeds one-hot vectors (Input = Vocab)
 	Hidden int
 	Layers int // 0 means 1
-	// Activation is the hidden activation (Tanh by default).
+	Proj   int // an LSTM's proj_size (Config.Proj)
+	// Activation is an Elman cell's activation (Tanh by default).
 	Activation Activation
 	Bias       Bias
 }
@@ -48,8 +50,8 @@ func NewLM(cfg LMConfig, seed uint64) (*LM, error) {
 	if in == 0 {
 		in = cfg.Vocab
 	}
-	nc := Config{Input: in, Hidden: cfg.Hidden, Layers: cfg.Layers, Activation: cfg.Activation,
-		Output: cfg.Vocab, OutputActivation: Softmax, Bias: cfg.Bias}
+	nc := Config{Cell: cfg.Cell, Input: in, Hidden: cfg.Hidden, Layers: cfg.Layers, Proj: cfg.Proj,
+		Activation: cfg.Activation, Output: cfg.Vocab, OutputActivation: Softmax, Bias: cfg.Bias}
 	if c, err := nc.normalized(); err != nil {
 		return nil, err
 	} else if n, _ := weightCount(c); !lmFits(n, cfg.Vocab, cfg.Embed) {

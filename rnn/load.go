@@ -20,21 +20,29 @@ var ErrFormat = weights.ErrFormat
 // tensor the model needs is absent from the file.
 var ErrMissing = weights.ErrMissing
 
-// Load reads a network from a safetensors file holding a torch.nn.RNN
-// state_dict as PyTorch names it: weight_ih_l{k}, weight_hh_l{k},
-// bias_ih_l{k} and bias_hh_l{k}, and the same with _reverse, under an
-// optional module prefix ("rnn."), plus an optional linear head
-// (X.weight and X.bias for one module X). Files written by Net.Save,
-// whose single biases are named bias_l{k}, load too.
+// Load reads a network from a safetensors file holding a torch.nn.RNN,
+// nn.LSTM or nn.GRU state_dict as PyTorch names it: weight_ih_l{k},
+// weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k}, weight_hr_l{k} (an LSTM
+// with proj_size), and the same with _reverse, under an optional module
+// prefix ("rnn."), plus an optional linear head (X.weight and X.bias for
+// one module X). Older files of Net.Save, whose single biases are named
+// bias_l{k}, load too.
 //
-// The number of layers, the sizes, the bias layout and bidirectionality
-// come from the tensors' names and shapes. The hidden activation comes
-// from WithActivation, else from the metadata key "nonlinearity" (tanh,
-// relu or sigmoid), else it is tanh, as in PyTorch; the head's activation
-// likewise from WithOutputActivation or "output_activation", else
-// identity. Metadata keys that are nn.RNN constructor arguments
-// (input_size, hidden_size, num_layers, bias, bidirectional) must agree
-// with the tensors. Every tensor in the file must find a place.
+// The cell, the number of layers, the sizes, the bias layout and
+// bidirectionality come from the tensors' names and shapes: weight_ih_l0
+// has G·Hidden rows, with G = 1 (Elman), 3 (GRU) or 4 (LSTM), and
+// weight_hh_l0 Hidden columns (proj_size with weight_hr_l0). An error
+// about a shape says what the first layer made the loader expect ("a
+// 4-gate LSTM with input 3, hidden 6, 2 layers"). An Elman cell's
+// activation comes from WithActivation, else from the metadata key
+// "nonlinearity" (tanh, relu or sigmoid), else it is tanh, as in
+// PyTorch; the head's activation likewise from WithOutputActivation or
+// "output_activation", else identity. Metadata keys that are torch's
+// constructor arguments (input_size, hidden_size, num_layers, bias,
+// bidirectional, proj_size) and "mode" (RNN_TANH, RNN_RELU, LSTM, GRU)
+// must agree with the tensors; "bias_layout" = "single" (written by
+// Save) reads a pair whose bias_hh is zero as one bias. Every tensor in
+// the file must find a place.
 //
 // Errors wrap ErrFormat for a malformed file, ErrMissing for an absent
 // tensor and ErrShape for a tensor of the wrong shape. A path that is not
@@ -96,7 +104,7 @@ func loadNet(f *weights.File, src string, opts []LoadOption) (*Net, error) {
 	if err := l.leftovers(); err != nil {
 		return nil, err
 	}
-	if p.cfg.Activation, err = l.hiddenActivation(); err != nil {
+	if p.cfg.Activation, err = l.hiddenActivation(p.cfg); err != nil {
 		return nil, err
 	}
 	if p.cfg.Output > 0 {
@@ -132,7 +140,7 @@ func loadLM(f *weights.File, src string, opts []LoadOption) (*LM, error) {
 	if err != nil {
 		return nil, err
 	}
-	if p.cfg.Activation, err = l.hiddenActivation(); err != nil {
+	if p.cfg.Activation, err = l.hiddenActivation(p.cfg); err != nil {
 		return nil, err
 	}
 	p.cfg.OutputActivation = Softmax

@@ -135,6 +135,11 @@ func TestSaveLoad(t *testing.T) {
 		{Input: 1, Hidden: 2, Layers: 3, Bidirectional: true, Bias: rnn.BiasPair, Activation: rnn.ReLU},
 		{Input: 4, Hidden: 3, Layers: 2, Bias: rnn.BiasNone, Activation: rnn.Sigmoid, Output: 2, OutputActivation: rnn.Softmax},
 		{Input: 2, Hidden: 3, Bidirectional: true, Bias: rnn.BiasSingle, Output: 1, OutputActivation: rnn.Sigmoid},
+		{Cell: rnn.LSTM, Input: 3, Hidden: 4},
+		{Cell: rnn.LSTM, Input: 2, Hidden: 5, Proj: 3, Layers: 2, Bidirectional: true, Bias: rnn.BiasSingle, Output: 2},
+		{Cell: rnn.LSTM, Input: 2, Hidden: 3, Layers: 2, Bias: rnn.BiasNone, Output: 2, OutputActivation: rnn.Softmax},
+		{Cell: rnn.GRU, Input: 3, Hidden: 4, Layers: 2, Bidirectional: true, Bias: rnn.BiasPair},
+		{Cell: rnn.GRU, Input: 1, Hidden: 2, Bias: rnn.BiasSingle, Output: 1, OutputActivation: rnn.Sigmoid},
 	}
 	dir := t.TempDir()
 	for i, cfg := range cfgs {
@@ -158,10 +163,15 @@ func TestSaveLoad(t *testing.T) {
 		})
 	}
 	t.Run("LM", func(t *testing.T) {
-		for _, embed := range []int{0, 4} {
-			m, err := rnn.NewLM(rnn.LMConfig{Vocab: 7, Embed: embed, Hidden: 5, Layers: 2, Bias: rnn.BiasPair}, 3)
+		for i, lc := range []rnn.LMConfig{
+			{Vocab: 7, Hidden: 5, Layers: 2, Bias: rnn.BiasPair},
+			{Vocab: 7, Embed: 4, Hidden: 5, Layers: 2, Bias: rnn.BiasPair},
+			{Vocab: 7, Embed: 4, Hidden: 5, Layers: 2, Cell: rnn.LSTM, Proj: 3},
+			{Vocab: 7, Embed: 4, Hidden: 5, Cell: rnn.GRU},
+		} {
+			m, err := rnn.NewLM(lc, 3)
 			require.NoError(t, err)
-			path := filepath.Join(dir, fmt.Sprintf("lm%d.safetensors", embed))
+			path := filepath.Join(dir, fmt.Sprintf("lm%d.safetensors", i))
 			require.NoError(t, m.Save(path, map[string]string{"vocab": "abcdefg"}))
 			var meta map[string]string
 			back, err := rnn.LoadLM(path, rnn.WithMetadata(&meta))
@@ -240,7 +250,7 @@ func TestLoadErrors(t *testing.T) {
 			return rewrite(t, "rnn_bidir_tanh", nil, func(ts map[string]weights.Tensor) {
 				ts["weight_hh_l0"] = weights.Tensor{Name: "weight_hh_l0", Shape: []int{4, 5}, Data: make([]float32, 20)}
 			})
-		}, nil, rnn.ErrShape, `"weight_hh_l0" has shape [4 5], want [4 4]`},
+		}, nil, rnn.ErrShape, `"weight_hh_l0" [4 5]: 4 rows are not 1, 3 or 4 gates (Elman, GRU, LSTM) of hidden 5`},
 		{"wrong layer-1 input", func(t *testing.T) string {
 			return rewrite(t, "rnn_bidir_tanh", nil, func(ts map[string]weights.Tensor) {
 				ts["weight_ih_l1"] = weights.Tensor{Name: "weight_ih_l1", Shape: []int{4, 4}, Data: make([]float32, 16)}

@@ -35,6 +35,10 @@ type plan struct {
 	prefix string
 	head   string // module name of the head; "" for none
 	noHB   bool   // the head has no bias tensor
+	// foldedSingle: a BiasSingle network saved by Save as torch's pair
+	// (bias_ih holding the bias, bias_hh zeros; metadata
+	// bias_layout=single).
+	foldedSingle bool
 }
 
 // activation returns an activation: the option opt unless it is
@@ -57,9 +61,20 @@ func (l *loader) activation(key string, opt Activation, allowed ...Activation) (
 	return Default, nil
 }
 
-// hiddenActivation reads the hidden activation ("nonlinearity").
-func (l *loader) hiddenActivation() (Activation, error) {
-	return l.activation("nonlinearity", l.opts.activation, Tanh, ReLU, Sigmoid)
+// hiddenActivation reads an Elman cell's activation ("nonlinearity");
+// the gated cells have none to read, and neither an option nor the
+// metadata may give one.
+func (l *loader) hiddenActivation(c Config) (Activation, error) {
+	if c.Cell == Elman {
+		return l.activation("nonlinearity", l.opts.activation, Tanh, ReLU, Sigmoid)
+	}
+	if v, ok := l.Text("nonlinearity"); ok {
+		return Default, l.Formatf("metadata nonlinearity=%q on %s, whose activations are fixed", v, describe(c))
+	}
+	if l.opts.activation != Default {
+		return Default, l.Formatf("WithActivation(%v) on %s, whose activations are fixed", l.opts.activation, describe(c))
+	}
+	return Default, nil
 }
 
 // rnnPrefix finds the module prefix of the recurrent weights.
@@ -91,14 +106,9 @@ func (l *loader) inferNet() (plan, error) {
 		return p, err
 	}
 	pre := p.prefix
-	s, err := l.TakeRank(pre+"weight_ih_l0", 2, "")
-	if err != nil {
-		return p, err
-	}
 	c := &p.cfg
-	c.Hidden, c.Input = s[0], s[1]
-	if c.Hidden == 0 || c.Input == 0 {
-		return p, l.Shapef("tensor %q has shape %v: sizes must be positive", pre+"weight_ih_l0", s)
+	if err := l.inferCell(p.prefix, c); err != nil {
+		return p, err
 	}
 	for c.Layers = 1; l.Has(fmt.Sprintf("%sweight_ih_l%d", pre, c.Layers)); c.Layers++ {
 	}
@@ -110,36 +120,127 @@ func (l *loader) inferNet() (plan, error) {
 		return p, l.Formatf("both %q and %q: two bias layouts", pre+"bias_ih_l0", pre+"bias_l0")
 	case pair:
 		c.Bias = BiasPair
+		if i, ok, err := l.Choice("bias_layout", "single", "pair"); err != nil {
+			return p, err
+		} else if ok && i == 0 {
+			c.Bias, p.foldedSingle = BiasSingle, true
+		}
 	case single:
 		c.Bias = BiasSingle
 	default:
 		c.Bias = BiasNone
 	}
-	if err := l.checkCtorMetadata(p, s); err != nil {
+	if err := l.checkCtorMetadata(p); err != nil {
 		return p, err
 	}
-	for _, t := range recurrentTensors(*c) {
-		if err := l.TakeShape(pre+t.name, "", t.shape...); err != nil {
+	found := " (" + describe(*c) + ", from " + pre + "weight_ih_l0 and " + pre + "weight_hh_l0)"
+	stored := *c
+	if p.foldedSingle {
+		stored.Bias = BiasPair
+	}
+	for _, t := range recurrentTensors(stored) {
+		if err := l.TakeShape(pre+t.name, found, t.shape...); err != nil {
 			return p, err
 		}
 	}
 	return p, nil
 }
 
-// checkCtorMetadata checks that the metadata holding nn.RNN's constructor
-// arguments agrees with the configuration inferred from the tensors; s is
-// the shape of weight_ih_l0.
-func (l *loader) checkCtorMetadata(p plan, s []int) error {
+// describe names a configuration in words, for errors: "a 4-gate LSTM
+// with input 3, hidden 6, 2 layers, bidirectional".
+func describe(c Config) string {
+	s := fmt.Sprintf("a %d-gate %s with input %d, hidden %d", c.gates(), strings.ToUpper(c.Cell.String()), c.Input, c.Hidden)
+	if c.Cell == Elman {
+		s = fmt.Sprintf("an Elman RNN with input %d, hidden %d", c.Input, c.Hidden)
+	}
+	if c.Proj > 0 {
+		s += fmt.Sprintf(", proj_size %d", c.Proj)
+	}
+	if c.Layers > 0 {
+		s += fmt.Sprintf(", %d layers", c.Layers)
+	}
+	if c.Bidirectional {
+		s += ", bidirectional"
+	}
+	return s
+}
+
+// inferCell reads the cell, Input, Hidden and Proj from the first layer's
+// shapes: weight_ih_l0 is G·H×Input, weight_hh_l0 G·H×HiddenOut, and
+// weight_hr_l0 (an LSTM with proj_size) P×H; G = 1, 3, 4 is Elman, GRU,
+// LSTM. The metadata's "mode" (torch's RNN_TANH, RNN_RELU, LSTM, GRU, or
+// our RNN_SIGMOID) and
+// "proj_size", when present, must agree.
+func (l *loader) inferCell(pre string, c *Config) error {
+	ih, err := l.TakeRank(pre+"weight_ih_l0", 2, "")
+	if err != nil {
+		return err
+	}
+	hh, err := l.TakeRank(pre+"weight_hh_l0", 2, "")
+	if err != nil {
+		return err
+	}
+	GH, HO := ih[0], hh[1]
+	c.Input = ih[1]
+	if GH == 0 || c.Input == 0 || HO == 0 {
+		return l.Shapef("tensors %q %v and %q %v: sizes must be positive", pre+"weight_ih_l0", ih, pre+"weight_hh_l0", hh)
+	}
+	if hh[0] != GH {
+		return l.Shapef("tensor %q has shape %v but %q has %v: both need G·hidden rows", pre+"weight_hh_l0", hh, pre+"weight_ih_l0", ih)
+	}
+	c.Hidden = HO
+	if l.Has(pre + "weight_hr_l0") {
+		hr, err := l.TakeRank(pre+"weight_hr_l0", 2, "")
+		if err != nil {
+			return err
+		}
+		c.Cell, c.Proj, c.Hidden = LSTM, hr[0], hr[1]
+		if c.Proj != HO || c.Hidden == 0 || GH != 4*c.Hidden || c.Proj >= c.Hidden {
+			return l.Shapef("tensors %q %v, %q %v and %q %v are not an LSTM with proj_size (want [4·H in], [4·H P], [P H], 0 < P < H)",
+				pre+"weight_ih_l0", ih, pre+"weight_hh_l0", hh, pre+"weight_hr_l0", hr)
+		}
+	} else {
+		switch GH {
+		case HO:
+			c.Cell = Elman
+		case 3 * HO:
+			c.Cell = GRU
+		case 4 * HO:
+			c.Cell = LSTM
+		default:
+			return l.Shapef("tensors %q %v and %q %v: %d rows are not 1, 3 or 4 gates (Elman, GRU, LSTM) of hidden %d",
+				pre+"weight_ih_l0", ih, pre+"weight_hh_l0", hh, GH, HO)
+		}
+	}
+	modes := []string{"RNN_TANH", "RNN_RELU", "RNN_SIGMOID", "LSTM", "GRU"}
+	cells := []CellType{Elman, Elman, Elman, LSTM, GRU}
+	if i, ok, err := l.Choice("mode", modes...); err != nil {
+		return err
+	} else if ok && cells[i] != c.Cell {
+		return l.Shapef("metadata mode=%s but the tensors are %s", modes[i], describe(*c))
+	}
+	if n, ok, err := l.Int("proj_size", 0); err != nil {
+		return err
+	} else if ok && n != c.Proj {
+		return l.Shapef("metadata proj_size=%d but the tensors are %s", n, describe(*c))
+	}
+	return nil
+}
+
+// checkCtorMetadata checks that the metadata holding the module's
+// constructor arguments agrees with the configuration inferred from the
+// tensors.
+func (l *loader) checkCtorMetadata(p plan) error {
 	c, pre := p.cfg, p.prefix
 	if n, ok, err := l.Int("input_size", 0); err != nil {
 		return err
 	} else if ok && n != c.Input {
-		return l.Shapef("metadata input_size=%d but %q has shape %v", n, pre+"weight_ih_l0", s)
+		return l.Shapef("metadata input_size=%d but the tensors are %s", n, describe(c))
 	}
 	if n, ok, err := l.Int("hidden_size", 0); err != nil {
 		return err
 	} else if ok && n != c.Hidden {
-		return l.Shapef("metadata hidden_size=%d but %q has shape %v", n, pre+"weight_ih_l0", s)
+		return l.Shapef("metadata hidden_size=%d but the tensors are %s", n, describe(c))
 	}
 	if n, ok, err := l.Int("num_layers", 0); err != nil {
 		return err
@@ -178,11 +279,11 @@ type tensorSpec struct {
 // from.
 func recurrentTensors(c Config) []tensorSpec {
 	var ts []tensorSpec
-	dirs := c.Dirs()
+	dirs, GH := c.Dirs(), c.gates()*c.Hidden
 	for k := range c.Layers {
 		in := c.Input
 		if k > 0 {
-			in = dirs * c.Hidden
+			in = c.Width()
 		}
 		for d := range dirs {
 			suf := fmt.Sprintf("_l%d", k)
@@ -190,13 +291,16 @@ func recurrentTensors(c Config) []tensorSpec {
 				suf += "_reverse"
 			}
 			ts = append(ts,
-				tensorSpec{"weight_ih" + suf, []int{c.Hidden, in}},
-				tensorSpec{"weight_hh" + suf, []int{c.Hidden, c.Hidden}})
+				tensorSpec{"weight_ih" + suf, []int{GH, in}},
+				tensorSpec{"weight_hh" + suf, []int{GH, c.HiddenOut()}})
 			switch c.Bias {
 			case BiasPair:
-				ts = append(ts, tensorSpec{"bias_ih" + suf, []int{c.Hidden}}, tensorSpec{"bias_hh" + suf, []int{c.Hidden}})
+				ts = append(ts, tensorSpec{"bias_ih" + suf, []int{GH}}, tensorSpec{"bias_hh" + suf, []int{GH}})
 			case BiasSingle:
-				ts = append(ts, tensorSpec{"bias" + suf, []int{c.Hidden}})
+				ts = append(ts, tensorSpec{"bias" + suf, []int{GH}})
+			}
+			if c.Proj > 0 {
+				ts = append(ts, tensorSpec{"weight_hr" + suf, []int{c.Proj, c.Hidden}})
 			}
 		}
 	}
@@ -282,7 +386,7 @@ func (l *loader) findEmbedding(p plan, vocab int) (string, error) {
 	}
 	if p.cfg.Input != vocab {
 		return "", l.Shapef("one-hot input needs %q of shape [%d %d] for the head's vocabulary of %d",
-			p.prefix+"weight_ih_l0", p.cfg.Hidden, vocab, vocab)
+			p.prefix+"weight_ih_l0", p.cfg.gates()*p.cfg.Hidden, vocab, vocab)
 	}
 	return "", nil
 }
@@ -308,11 +412,33 @@ func (l *loader) net(p plan) (*Net, error) {
 				continue
 			}
 		}
+		if suf, ok := strings.CutPrefix(prm.Name, "bias_l"); ok && p.foldedSingle {
+			name = p.prefix + "bias_ih_l" + suf
+			if err := l.requireZero(p.prefix + "bias_hh_l" + suf); err != nil {
+				return nil, err
+			}
+		}
 		if err := l.copy(prm, name); err != nil {
 			return nil, err
 		}
 	}
 	return n, nil
+}
+
+// requireZero checks that the bias tensor name (already shape-checked)
+// holds zeros, as Save writes a single bias's unused half.
+func (l *loader) requireZero(name string) error {
+	s, _ := l.Shape(name)
+	data, err := l.Float32s(name, s...)
+	if err != nil {
+		return err
+	}
+	for i, v := range data {
+		if v != 0 {
+			return l.Formatf("metadata bias_layout=single but %q[%d] = %g is not zero", name, i, v)
+		}
+	}
+	return nil
 }
 
 // copy fills prm with the data of the tensor name, whose shape has been

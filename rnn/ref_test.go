@@ -13,6 +13,9 @@ import (
 type refNet struct {
 	cfg Config
 	p   [][]float64
+	// init, if not nil, is each cell's state before its first step
+	// (h then c, index l·Dirs+d).
+	init [][]float64
 }
 
 func toRef(n *Net) *refNet {
@@ -48,17 +51,83 @@ func (r *refNet) nbias() int {
 	return 0
 }
 
-// cell returns W_ih (flat H×in), W_hh (flat H×H) and the summed bias.
-func (r *refNet) cell(i int) (wih, whh, b []float64) {
+// refCell is one cell's weights, flat row-major, with both biases
+// (zeros where the layout has none; BiasSingle's bias in bih).
+type refCell struct {
+	wih, whh, bih, bhh, whr []float64
+}
+
+func (r *refNet) cell(i int) refCell {
+	c := r.cfg
 	per := 2 + r.nbias()
-	wih, whh = r.p[i*per], r.p[i*per+1]
-	b = make([]float64, r.cfg.Hidden)
-	for j := 0; j < r.nbias(); j++ {
-		for u, v := range r.p[i*per+2+j] {
-			b[u] += v
-		}
+	if c.Proj > 0 {
+		per++
 	}
-	return
+	p := r.p[i*per:]
+	GH := c.gates() * c.Hidden
+	rc := refCell{wih: p[0], whh: p[1], bih: make([]float64, GH), bhh: make([]float64, GH)}
+	if r.nbias() >= 1 {
+		rc.bih = p[2]
+	}
+	if r.nbias() == 2 {
+		rc.bhh = p[3]
+	}
+	if c.Proj > 0 {
+		rc.whr = p[per-1]
+	}
+	return rc
+}
+
+// matVec returns w·v + b for w flat rows×len(v).
+func matVec(w, v, b []float64) []float64 {
+	out := make([]float64, len(b))
+	for u := range out {
+		s := b[u]
+		for j, x := range v {
+			s += w[u*len(v)+j] * x
+		}
+		out[u] = s
+	}
+	return out
+}
+
+func sigm(z float64) float64 { return 1 / (1 + math.Exp(-z)) }
+
+// step is one step of the cell from the equations of CellType's doc:
+// the new h (HiddenOut) and c (LSTM; nil otherwise).
+func (r *refNet) step(w refCell, x, h, c []float64) ([]float64, []float64) {
+	cfg := r.cfg
+	H := cfg.Hidden
+	xi := matVec(w.wih, x, w.bih)
+	hh := matVec(w.whh, h, w.bhh)
+	switch cfg.Cell {
+	case LSTM:
+		m, cn := make([]float64, H), make([]float64, H)
+		for u := 0; u < H; u++ {
+			z := func(g int) float64 { return xi[g*H+u] + hh[g*H+u] }
+			i, f, g, o := sigm(z(0)), sigm(z(1)), math.Tanh(z(2)), sigm(z(3))
+			cn[u] = f*c[u] + i*g
+			m[u] = o * math.Tanh(cn[u])
+		}
+		if cfg.Proj > 0 {
+			m = matVec(w.whr, m, make([]float64, cfg.Proj))
+		}
+		return m, cn
+	case GRU:
+		hn := make([]float64, H)
+		for u := 0; u < H; u++ {
+			rg := sigm(xi[u] + hh[u])
+			zg := sigm(xi[H+u] + hh[H+u])
+			n := math.Tanh(xi[2*H+u] + rg*hh[2*H+u])
+			hn[u] = (1-zg)*n + zg*h[u]
+		}
+		return hn, nil
+	}
+	hn := make([]float64, H)
+	for u := range hn {
+		hn[u] = refAct(cfg.Activation, xi[u]+hh[u])
+	}
+	return hn, nil
 }
 
 func refAct(a Activation, z float64) float64 {
@@ -75,44 +144,37 @@ func refAct(a Activation, z float64) float64 {
 
 // layers runs the recurrence. With k > 0 and frozen non-nil, the state
 // carried into a step s (processing order) with s%k == 0 is taken from
-// frozen (a previous run's states, indexed [cell][t]): the "detached"
-// forward pass whose derivative is the truncated BPTT gradient.
+// frozen (a previous run's states, indexed [cell][t], h then c): the
+// "detached" forward pass whose derivative is the truncated BPTT
+// gradient.
 func (r *refNet) layers(xs [][]float64, k int, frozen [][][]float64) (outs [][][]float64, states [][][]float64) {
 	c := r.cfg
-	T, H, dirs := len(xs), c.Hidden, c.Dirs()
+	T, HO, dirs := len(xs), c.HiddenOut(), c.Dirs()
 	in := xs
 	for l := 0; l < c.Layers; l++ {
 		out := make([][]float64, T)
 		for t := range out {
-			out[t] = make([]float64, dirs*H)
+			out[t] = make([]float64, dirs*HO)
 		}
 		for d := 0; d < dirs; d++ {
 			ci := l*dirs + d
-			wih, whh, b := r.cell(ci)
+			w := r.cell(ci)
 			st := make([][]float64, T)
-			prev := make([]float64, H)
+			h, cs := make([]float64, HO), make([]float64, c.Hidden)
+			if r.init != nil {
+				h, cs = r.init[ci][:HO], r.init[ci][HO:]
+			}
 			for s := 0; s < T; s++ {
 				t, tp := s, s-1
 				if d == 1 {
 					t, tp = T-1-s, T-s
 				}
 				if s > 0 && k > 0 && s%k == 0 && frozen != nil {
-					prev = frozen[ci][tp]
+					h, cs = frozen[ci][tp][:HO], frozen[ci][tp][HO:]
 				}
-				h := make([]float64, H)
-				for u := 0; u < H; u++ {
-					z := b[u]
-					for j, xv := range in[t] {
-						z += wih[u*len(in[t])+j] * xv
-					}
-					for j, hv := range prev {
-						z += whh[u*H+j] * hv
-					}
-					h[u] = refAct(c.Activation, z)
-				}
-				st[t] = h
-				copy(out[t][d*H:], h)
-				prev = h
+				h, cs = r.step(w, in[t], h, cs)
+				st[t] = append(append([]float64(nil), h...), cs...)
+				copy(out[t][d*HO:], h)
 			}
 			states = append(states, st)
 		}
@@ -129,7 +191,7 @@ func (r *refNet) outputs(xs [][]float64, last bool, k int, frozen [][][]float64)
 	outs, _ := r.layers(xs, k, frozen)
 	top := outs[len(outs)-1]
 	if last {
-		T, H := len(top), c.Hidden
+		T, H := len(top), c.HiddenOut()
 		v := append([]float64(nil), top[T-1][:H]...)
 		if c.Bidirectional {
 			v = append(v, top[0][H:]...)

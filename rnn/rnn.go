@@ -1,22 +1,27 @@
-// Package rnn implements Elman recurrent networks in every textbook
-// topology — many-to-one, causal many-to-many (streaming), bidirectional,
-// stacked — a language model over tokens, and training by
+// Package rnn implements recurrent networks — Elman (torch.nn.RNN), LSTM
+// (torch.nn.LSTM, with proj_size) and GRU (torch.nn.GRU) cells — in every
+// textbook topology: many-to-one, causal many-to-many (streaming),
+// bidirectional, stacked; a language model over tokens; and training by
 // backpropagation through time.
 //
-// The model, with ψ the hidden activation, is
+// The cell is one field, Config.Cell; everything else is shared. An
+// Elman network, with ψ the hidden activation, is
 //
 //	z_t = W_ih·x_t + b_ih + W_hh·h_{t-1} + b_hh,  h_t = ψ(z_t)
 //	o_t = W_y·h_t + b_y,                          ŷ_t = σ(o_t) or softmax(o_t)
 //
-// with h_{-1} = 0. The weights use torch.nn.RNN's names and shapes
-// (see Net.Params), so a checkpoint maps onto them one to one.
+// and LSTM and GRU document their gates. The state starts at zero unless
+// an initial state is given (ForwardState, LastState). The weights use
+// torch's names and shapes (see Net.Params), so a checkpoint maps onto
+// them one to one.
 //
 // The topologies and the calls that serve them:
 //
 //   - many-to-one (a sentence's sentiment): Last, TraceLast;
 //   - many-to-many, causal (day t from the weather up to day t):
 //     Forward, Trace, or NewState + State.Step to stream with zero
-//     allocations per step;
+//     allocations per step, and NewBatchState to step many independent
+//     streams together;
 //   - bidirectional (the whole sequence is known): Config.Bidirectional;
 //     the two directions' states are concatenated, forward first;
 //   - stacked: Config.Layers;
@@ -35,7 +40,8 @@
 //
 // Everything is float32 and built on package kernel: the input
 // projection of all time steps is one Gemm, each step is one GemvAdd
-// (batch 1) or Gemm (batch B) followed by the activation in place, and
+// (batch 1) or Gemm (batch B) followed by the cell's pointwise update
+// (the activation, or the fused kernel.LSTMCell and kernel.GRUCell), and
 // the weight gradients of BPTT are summed over time by Gemm. A Net is
 // read-only during inference, so any number of goroutines may run
 // Forward or their own State on one shared Net.
@@ -114,20 +120,30 @@ const (
 
 // Config describes a network.
 type Config struct {
+	// Cell is the recurrent cell: Elman (the zero value), LSTM or GRU.
+	Cell CellType
+
 	Input  int // width of x_t
-	Hidden int // width of h_t per direction
+	Hidden int // width of h_t per direction (of c_t for an LSTM)
 	Layers int // stacked layers; 0 means 1
+
+	// Proj is an LSTM's proj_size: h_t = W_hr·(o⊙tanh(c_t)) is Proj wide
+	// (0 < Proj < Hidden), and so are the layers' outputs. 0 means no
+	// projection; other cells must leave it 0.
+	Proj int
 
 	// Bidirectional adds a second recurrence per layer that runs from the
 	// end of the sequence; the two states are concatenated (forward
 	// first), so a layer's output is 2·Hidden wide.
 	Bidirectional bool
 
-	Activation Activation // hidden ψ: Tanh (default), Sigmoid or ReLU
+	// Activation is an Elman cell's ψ: Tanh (default), Sigmoid or ReLU.
+	// LSTM and GRU have their own; leave it Default.
+	Activation Activation
 
 	// Output is the width of the head W_y·h + b_y. 0 means no head:
-	// Forward returns the top layer's states, T×Hidden, or T×2·Hidden
-	// when bidirectional, as torch.nn.RNN does.
+	// Forward returns the top layer's states, T×Width (Width is
+	// Hidden, or Proj, times 2 when bidirectional), as torch does.
 	Output int
 	// OutputActivation is applied after the head: Identity (default),
 	// Sigmoid or Softmax.
@@ -140,17 +156,25 @@ func (c Config) normalized() (Config, error) {
 	if c.Layers == 0 {
 		c.Layers = 1
 	}
-	if c.Activation == Default {
+	if c.Activation == Default && c.Cell == Elman {
 		c.Activation = Tanh
 	}
 	if c.OutputActivation == Default {
 		c.OutputActivation = Identity
 	}
 	switch {
-	case c.Input <= 0 || c.Hidden <= 0 || c.Layers < 0 || c.Output < 0:
-		return c, fmt.Errorf("%w: Input=%d Hidden=%d Layers=%d Output=%d: sizes must be positive (Output ≥ 0)",
-			ErrConfig, c.Input, c.Hidden, c.Layers, c.Output)
-	case c.Activation != Tanh && c.Activation != Sigmoid && c.Activation != ReLU:
+	case c.Cell.kind() == nil:
+		return c, fmt.Errorf("%w: unknown cell %v", ErrConfig, c.Cell)
+	case c.Input <= 0 || c.Hidden <= 0 || c.Layers < 0 || c.Output < 0 || c.Proj < 0:
+		return c, fmt.Errorf("%w: Input=%d Hidden=%d Layers=%d Output=%d Proj=%d: sizes must be positive (Output, Proj ≥ 0)",
+			ErrConfig, c.Input, c.Hidden, c.Layers, c.Output, c.Proj)
+	case c.Proj > 0 && c.Cell != LSTM:
+		return c, fmt.Errorf("%w: Proj=%d on a %v cell (only an LSTM projects)", ErrConfig, c.Proj, c.Cell)
+	case c.Proj >= c.Hidden:
+		return c, fmt.Errorf("%w: Proj=%d must be smaller than Hidden=%d (as torch's proj_size)", ErrConfig, c.Proj, c.Hidden)
+	case c.Cell != Elman && c.Activation != Default:
+		return c, fmt.Errorf("%w: activation %v on a %v cell (its activations are fixed; leave Activation Default)", ErrConfig, c.Activation, c.Cell)
+	case c.Cell == Elman && c.Activation != Tanh && c.Activation != Sigmoid && c.Activation != ReLU:
 		return c, fmt.Errorf("%w: hidden activation %v (want tanh, sigmoid or relu)", ErrConfig, c.Activation)
 	case c.OutputActivation != Identity && c.OutputActivation != Sigmoid && c.OutputActivation != Softmax:
 		return c, fmt.Errorf("%w: output activation %v (want identity, sigmoid or softmax)", ErrConfig, c.OutputActivation)
@@ -174,8 +198,21 @@ func (c Config) Dirs() int {
 	return 1
 }
 
-// Width returns the width of a layer's output: Dirs·Hidden.
-func (c Config) Width() int { return c.Dirs() * c.Hidden }
+// gates returns G, the number of gate blocks of the cell (1 Elman,
+// 4 LSTM, 3 GRU): W_ih and W_hh have G·Hidden rows.
+func (c Config) gates() int { return c.Cell.kind().gates() }
+
+// HiddenOut returns the width of one direction's h_t: Proj if set, else
+// Hidden.
+func (c Config) HiddenOut() int {
+	if c.Proj > 0 {
+		return c.Proj
+	}
+	return c.Hidden
+}
+
+// Width returns the width of a layer's output: Dirs·HiddenOut.
+func (c Config) Width() int { return c.Dirs() * c.HiddenOut() }
 
 // OutWidth returns the width of Forward's rows: Output, or Width when
 // there is no head.
@@ -186,20 +223,24 @@ func (c Config) OutWidth() int {
 	return c.Width()
 }
 
-// Cell holds the weights of one direction of one layer, in torch.nn.RNN's
-// shapes: Wih is Hidden×in (in = Input for layer 0, Width above),
-// Whh is Hidden×Hidden.
+// Cell holds the weights of one direction of one layer, in torch's
+// shapes, with G gate blocks of rows (1 Elman, 4 LSTM in the order
+// i,f,g,o, 3 GRU in the order r,z,n): Wih is G·Hidden×in (in = Input for
+// layer 0, Width above), Whh is G·Hidden×HiddenOut.
 type Cell struct {
 	Wih kernel.Matrix // weight_ih_l{k}[_reverse]
 	Whh kernel.Matrix // weight_hh_l{k}[_reverse]
-	// Bih is bias_ih_l{k} with BiasPair, the single bias with
+	// Bih (G·Hidden) is bias_ih_l{k} with BiasPair, the single bias with
 	// BiasSingle, nil with BiasNone.
 	Bih []float32
-	// Bhh is bias_hh_l{k} with BiasPair, nil otherwise.
+	// Bhh (G·Hidden) is bias_hh_l{k} with BiasPair, nil otherwise.
 	Bhh []float32
+	// Whr is an LSTM's projection weight_hr_l{k}, Proj×Hidden; empty
+	// without Config.Proj.
+	Whr kernel.Matrix
 }
 
-// Net is an Elman network. Its exported weights may be read and filled
+// Net is a recurrent network. Its exported weights may be read and filled
 // by users and loaders; Params lists them by name. During inference a
 // Net is only read, so it may be shared between goroutines.
 type Net struct {
@@ -214,7 +255,8 @@ type Net struct {
 }
 
 // New returns a network with weights drawn as PyTorch draws them:
-// every recurrent weight and bias from U(−1/√Hidden, 1/√Hidden), and
+// every recurrent weight and bias (projections included) from
+// U(−1/√Hidden, 1/√Hidden), and
 // the head (like torch.nn.Linear) from U(−1/√Width, 1/√Width). The
 // same seed gives the same weights.
 func New(cfg Config, seed uint64) (*Net, error) {
@@ -244,19 +286,22 @@ func newZero(cfg Config) (*Net, error) {
 		return nil, err
 	}
 	n := &Net{cfg: c}
-	dirs := c.Dirs()
+	dirs, GH := c.Dirs(), c.gates()*c.Hidden
 	for l := 0; l < c.Layers; l++ {
 		in := c.Input
 		if l > 0 {
 			in = c.Width()
 		}
 		for d := 0; d < dirs; d++ {
-			cell := Cell{Wih: kernel.NewMatrix(c.Hidden, in), Whh: kernel.NewMatrix(c.Hidden, c.Hidden)}
+			cell := Cell{Wih: kernel.NewMatrix(GH, in), Whh: kernel.NewMatrix(GH, c.HiddenOut())}
 			if c.Bias != BiasNone {
-				cell.Bih = make([]float32, c.Hidden)
+				cell.Bih = make([]float32, GH)
 			}
 			if c.Bias == BiasPair {
-				cell.Bhh = make([]float32, c.Hidden)
+				cell.Bhh = make([]float32, GH)
+			}
+			if c.Proj > 0 {
+				cell.Whr = kernel.NewMatrix(c.Proj, c.Hidden)
 			}
 			n.Cells = append(n.Cells, cell)
 		}
@@ -315,11 +360,12 @@ type Param struct {
 	Data       []float32
 }
 
-// Params lists every weight with torch.nn.RNN's names, in a fixed order:
-// for each layer k and direction ("" or "_reverse"): weight_ih_l{k},
+// Params lists every weight with torch's names, in a fixed order: for
+// each layer k and direction ("" or "_reverse"): weight_ih_l{k},
 // weight_hh_l{k}, then bias_ih_l{k} and bias_hh_l{k} (BiasPair) or
-// bias_l{k} (BiasSingle); and last the head, head.weight and head.bias
-// (torch.nn.Linear's weight and bias).
+// bias_l{k} (BiasSingle), then weight_hr_l{k} (an LSTM with Proj); and
+// last the head, head.weight and head.bias (torch.nn.Linear's weight and
+// bias).
 func (n *Net) Params() []Param {
 	var ps []Param
 	dirs := n.cfg.Dirs()
@@ -337,6 +383,9 @@ func (n *Net) Params() []Param {
 			ps = append(ps, Param{"bias_ih" + suf, len(c.Bih), 1, c.Bih}, Param{"bias_hh" + suf, len(c.Bhh), 1, c.Bhh})
 		case BiasSingle:
 			ps = append(ps, Param{"bias" + suf, len(c.Bih), 1, c.Bih})
+		}
+		if n.cfg.Proj > 0 {
+			ps = append(ps, Param{"weight_hr" + suf, c.Whr.Rows, c.Whr.Cols, c.Whr.Data})
 		}
 	}
 	if n.cfg.Output > 0 {

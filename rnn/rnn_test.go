@@ -17,6 +17,10 @@ func TestStepAllocatesNothing(t *testing.T) {
 		{Input: 16, Hidden: 32, Layers: 2, Output: 8, OutputActivation: Softmax},
 		{Input: 16, Hidden: 32, Activation: ReLU, Bias: BiasPair},
 		{Input: 16, Hidden: 32, Output: 3, OutputActivation: Sigmoid, Activation: Sigmoid, Bias: BiasNone},
+		{Cell: LSTM, Input: 16, Hidden: 32, Layers: 2, Output: 8, OutputActivation: Softmax},
+		{Cell: LSTM, Input: 16, Hidden: 32, Proj: 8, Layers: 2, Bias: BiasPair},
+		{Cell: GRU, Input: 16, Hidden: 32, Layers: 2, Output: 3, Bias: BiasPair},
+		{Cell: GRU, Input: 16, Hidden: 32, Bias: BiasNone},
 	} {
 		n, err := New(cfg, 1)
 		require.NoError(t, err)
@@ -95,7 +99,17 @@ func TestShapeErrors(t *testing.T) {
 // shared Net from several goroutines; under -race it proves the Net is
 // only read. Every goroutine must reproduce the single-threaded result.
 func TestConcurrentInference(t *testing.T) {
-	n, err := New(Config{Input: 8, Hidden: 16, Layers: 2, Output: 4, OutputActivation: Softmax}, 5)
+	for _, v := range cellVariants() {
+		t.Run(v.name, func(t *testing.T) {
+			testConcurrentInference(t, v.set(Config{Input: 8, Hidden: 16, Layers: 2, Output: 4, OutputActivation: Softmax}))
+		})
+	}
+}
+
+// testConcurrentInference runs Forward and State.Step of one Net from 8
+// goroutines (run under the race detector in CI).
+func testConcurrentInference(t *testing.T, cfg Config) {
+	n, err := New(cfg, 5)
 	require.NoError(t, err)
 	xs := randMat(rand.New(rand.NewPCG(5, 5)), 20, 8)
 	want, err := n.Forward(xs)

@@ -12,7 +12,8 @@ import (
 // This file writes a Net or an LM as a safetensors file that Load, LoadLM
 // and PyTorch read back.
 
-// ctorMetadata is nn.RNN's constructor arguments for cfg, as strings.
+// ctorMetadata is the torch module's constructor arguments for cfg, as
+// strings, with its "mode" and our "bias_layout".
 func ctorMetadata(cfg Config) map[string]string {
 	pyBool := func(b bool) string {
 		if b {
@@ -24,10 +25,22 @@ func ctorMetadata(cfg Config) map[string]string {
 		"input_size":    strconv.Itoa(cfg.Input),
 		"hidden_size":   strconv.Itoa(cfg.Hidden),
 		"num_layers":    strconv.Itoa(cfg.Layers),
-		"nonlinearity":  cfg.Activation.String(),
 		"bias":          pyBool(cfg.Bias != BiasNone),
 		"batch_first":   "False",
 		"bidirectional": pyBool(cfg.Bidirectional),
+	}
+	switch cfg.Cell {
+	case Elman:
+		m["nonlinearity"] = cfg.Activation.String()
+		m["mode"] = "RNN_" + strings.ToUpper(cfg.Activation.String())
+	case LSTM:
+		m["mode"] = "LSTM"
+		m["proj_size"] = strconv.Itoa(cfg.Proj)
+	default:
+		m["mode"] = strings.ToUpper(cfg.Cell.String())
+	}
+	if cfg.Bias == BiasSingle {
+		m["bias_layout"] = "single"
 	}
 	if cfg.Output > 0 {
 		m["output_activation"] = cfg.OutputActivation.String()
@@ -36,10 +49,12 @@ func ctorMetadata(cfg Config) map[string]string {
 }
 
 // tensors lists the parameters as named tensors, the recurrent ones under
-// prefix.
+// prefix. A single bias bias_l{k} is written as torch's pair, bias_ih_l{k}
+// holding it and bias_hh_l{k} zeros, so that torch loads the file
+// strictly (ctorMetadata's bias_layout=single lets Load fold it back).
 func tensors(ps []Param, prefix string) []weights.Tensor {
-	ts := make([]weights.Tensor, len(ps))
-	for i, p := range ps {
+	ts := make([]weights.Tensor, 0, len(ps))
+	for _, p := range ps {
 		shape := []int{p.Rows, p.Cols}
 		if strings.HasPrefix(p.Name, "bias") || strings.HasSuffix(p.Name, ".bias") {
 			shape = []int{p.Rows}
@@ -48,7 +63,13 @@ func tensors(ps []Param, prefix string) []weights.Tensor {
 		if !strings.Contains(name, ".") {
 			name = prefix + name
 		}
-		ts[i] = weights.Tensor{Name: name, Shape: shape, Data: p.Data}
+		if suf, ok := strings.CutPrefix(p.Name, "bias_l"); ok {
+			ts = append(ts,
+				weights.Tensor{Name: prefix + "bias_ih_l" + suf, Shape: shape, Data: p.Data},
+				weights.Tensor{Name: prefix + "bias_hh_l" + suf, Shape: shape, Data: make([]float32, len(p.Data))})
+			continue
+		}
+		ts = append(ts, weights.Tensor{Name: name, Shape: shape, Data: p.Data})
 	}
 	return ts
 }
@@ -64,12 +85,17 @@ func mergeMetadata(user, own map[string]string) map[string]string {
 
 // Save writes the network to path as a safetensors file that Load reads
 // back and PyTorch's safetensors.torch.load_file reads: the recurrent
-// weights under torch.nn.RNN's names (a BiasPair or BiasNone network's
-// state_dict loads into nn.RNN as it is; a BiasSingle one names its biases
-// bias_l{k}), the head as head.weight and head.bias, and in __metadata__
-// nn.RNN's constructor arguments (input_size, hidden_size, num_layers,
-// nonlinearity, bias, batch_first, bidirectional) and output_activation,
-// added to the caller's metadata (which may be nil). The file is replaced
+// weights under torch's names, so that the state_dict loads into
+// nn.RNN, nn.LSTM or nn.GRU with load_state_dict(strict=True) for every
+// cell, topology and bias layout (a BiasSingle network writes its bias
+// as bias_ih_l{k} and zeros as bias_hh_l{k}, which sum to the same
+// model), the head as head.weight and head.bias, and in __metadata__ the
+// module's constructor arguments (input_size, hidden_size, num_layers,
+// bias, batch_first, bidirectional, and nonlinearity for Elman or
+// proj_size for LSTM), its mode (RNN_TANH, RNN_RELU, LSTM, GRU; a
+// sigmoid Elman net, which torch does not have, writes RNN_SIGMOID),
+// bias_layout=single for BiasSingle, and output_activation, added to
+// the caller's metadata (which may be nil). The file is replaced
 // atomically.
 func (n *Net) Save(path string, metadata map[string]string) error {
 	return weights.Save(path, tensors(n.Params(), ""), mergeMetadata(metadata, ctorMetadata(n.cfg)))

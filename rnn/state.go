@@ -3,35 +3,53 @@ package rnn
 import "github.com/simdcore/simdcore/kernel"
 
 // State is the streaming state of a causal (unidirectional) network: one
-// hidden vector per layer. Each goroutine needs its own State; many
-// States may share one Net.
+// h per layer, and one c per layer for an LSTM. Each goroutine needs its
+// own State; many States may share one Net.
 type State struct {
-	n    *Net
-	h, z [][]float32
-	err  error // n's validation (Net.check), returned by every Step
+	n *Net
+	// h[l] (HiddenOut) and c[l] (Hidden, LSTM only) are layer l's state;
+	// g, hg and m are a step's scratch: the gate pre-activations, the
+	// hidden side of a cell that keeps it apart, and an LSTM's output
+	// before projection.
+	h, c, g, hg, m [][]float32
+	err            error // n's validation (Net.check), returned by every Step
 }
 
-// NewState returns a State at h = 0, ready to Step. It validates n once,
-// here: on a network that New, NewLM or Load would not have made (a zero
-// Net, weights replaced by ones of other shapes) every Step returns the
-// error, wrapping ErrConfig or ErrShape. Weights replaced after NewState
-// are not checked again.
+// NewState returns a State at h = 0 (and c = 0), ready to Step. It
+// validates n once, here: on a network that New, NewLM or Load would not
+// have made (a zero Net, weights replaced by ones of other shapes) every
+// Step returns the error, wrapping ErrConfig or ErrShape. Weights
+// replaced after NewState are not checked again.
 func (n *Net) NewState() *State {
 	s := &State{n: n}
 	if s.err = n.check("NewState"); s.err != nil {
 		return s
 	}
-	for range n.cfg.Layers {
-		s.h = append(s.h, make([]float32, n.cfg.Hidden))
-		s.z = append(s.z, make([]float32, n.cfg.Hidden))
+	c, k := n.cfg, n.cfg.Cell.kind()
+	vec := func(size int) []float32 { return make([]float32, size) }
+	for range c.Layers {
+		s.h = append(s.h, vec(c.HiddenOut()))
+		s.g = append(s.g, vec(c.gates()*c.Hidden))
+		if k.hasC() {
+			s.c = append(s.c, vec(c.Hidden))
+		}
+		if k.splitHidden() {
+			s.hg = append(s.hg, vec(c.gates()*c.Hidden))
+		}
+		if c.Proj > 0 {
+			s.m = append(s.m, vec(c.Hidden))
+		}
 	}
 	return s
 }
 
-// Reset returns the state to h = 0, the start of a sequence.
+// Reset returns the state to h = 0 (and c = 0), the start of a sequence.
 func (s *State) Reset() {
 	for _, h := range s.h {
 		clear(h)
+	}
+	for _, c := range s.c {
+		clear(c)
 	}
 }
 
@@ -39,8 +57,25 @@ func (s *State) Reset() {
 // across Steps).
 func (s *State) Hidden(l int) []float32 { return s.h[l] }
 
+// CellState returns an LSTM layer l's current cell state c_t (a view;
+// do not keep it across Steps), nil for the other cells.
+func (s *State) CellState(l int) []float32 {
+	if s.c == nil {
+		return nil
+	}
+	return s.c[l]
+}
+
+// at returns v[l], or nil when v is not used by the cell.
+func at(v [][]float32, l int) []float32 {
+	if v == nil {
+		return nil
+	}
+	return v[l]
+}
+
 // Step consumes x (len Input), advances every layer by one step, and
-// writes the step's output into dst (len Output, or Hidden without a
+// writes the step's output into dst (len Output, or Width without a
 // head): the same values as the corresponding row of Forward, up to
 // rounding. It allocates nothing. A bidirectional network cannot stream:
 // Step then returns an error wrapping ErrNotCausal.
@@ -58,16 +93,28 @@ func (s *State) Step(dst, x []float32) error {
 	if len(dst) != c.OutWidth() {
 		return shapeErr("Step: len(dst)=%d, want %d", len(dst), c.OutWidth())
 	}
+	k := c.Cell.kind()
 	in := x
-	for l := range s.h {
+	for l, h := range s.h {
 		cell := &s.n.Cells[l]
-		z := s.z[l]
-		kernel.Gemv(z, cell.Wih, in)
-		addBias(z, cell.Bih, cell.Bhh)
-		kernel.GemvAdd(z, cell.Whh, s.h[l])
-		activate(c.Activation, z)
-		s.h[l], s.z[l] = z, s.h[l]
-		in = z
+		g, hg, m, cs := s.g[l], at(s.hg, l), at(s.m, l), at(s.c, l)
+		kernel.Gemv(g, cell.Wih, in)
+		if k.splitHidden() {
+			addBias(g, cell.Bih, nil)
+			kernel.Gemv(hg, cell.Whh, h)
+			addBias(hg, cell.Bhh, nil)
+		} else {
+			addBias(g, cell.Bih, cell.Bhh)
+			kernel.GemvAdd(g, cell.Whh, h)
+		}
+		// h is read (W_hh·h, a GRU's z⊙h) before the cell overwrites it.
+		if m == nil {
+			k.forward(c.Activation, h, cs, g, hg, h, cs)
+		} else {
+			k.forward(c.Activation, m, cs, g, hg, h, cs)
+			kernel.Gemv(h, cell.Whr, m)
+		}
+		in = h
 	}
 	if c.Output == 0 {
 		copy(dst, in)

@@ -22,7 +22,11 @@ func cmdDemo(args []string, stdout io.Writer) error {
 		return err
 	}
 	fmt.Fprintln(stdout)
-	return demoRNN(stdout, *seed)
+	if err := demoRNN(stdout, *seed); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout)
+	return demoCells(stdout, *seed)
 }
 
 // demoAttention is the worked example of the attn package.

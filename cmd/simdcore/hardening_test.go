@@ -293,11 +293,15 @@ func TestTrainRefusesHugeUpdates(t *testing.T) {
 
 	// The embedded model's shape (vocabulary about 100) and the
 	// README's training settings for it.
-	lm, err := rnn.NewLM(rnn.LMConfig{Vocab: 100, Embed: 32, Hidden: 256, Layers: 1}, 1)
+	lc := rnn.LMConfig{Vocab: 100, Embed: 32, Hidden: 256, Layers: 1}
+	lm, err := rnn.NewLM(lc, 1)
 	require.NoError(t, err)
 	c := lmUpdateFlops(lm, 16, 100)
-	require.Equal(t, updateFlops(32, 256, 1, 100, 16, 100), c)
+	require.Equal(t, updateFlops(lc, 16, 100), c)
 	require.Less(t, 50*c, float64(maxUpdateFlops))
+	// An LSTM's update costs about four times as much.
+	lc.Cell = rnn.LSTM
+	require.InDelta(t, 4, updateFlops(lc, 16, 100)/c, 0.2)
 
 	// -resume is bounded too.
 	var o, e bytes.Buffer

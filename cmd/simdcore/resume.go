@@ -8,12 +8,13 @@ import (
 )
 
 // checkResumeFlags refuses, for train -resume, a shape flag given on the
-// command line (-hidden, -layers, -embed, -tokenizer) that disagrees with
+// command line (-cell, -hidden, -layers, -embed, -tokenizer) that disagrees with
 // the model being resumed: the model's own shape is what trains, so a
 // different value would be silently ignored.
 func checkResumeFlags(fs *flag.FlagSet, lm *rnn.LM) error {
 	cfg := lm.Net.Config()
 	have := map[string]string{
+		"cell":      cfg.Cell.String(),
 		"hidden":    fmt.Sprint(cfg.Hidden),
 		"layers":    fmt.Sprint(max(cfg.Layers, 1)),
 		"embed":     fmt.Sprint(lm.Embed.Cols),

@@ -17,6 +17,7 @@ import (
 func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("train")
 	textPath := fs.String("text", "", "UTF-8 text file to learn (required)")
+	cellName := fs.String("cell", "elman", "recurrent cell: elman, lstm or gru")
 	hidden := fs.Int("hidden", 128, "hidden units per layer")
 	layers := fs.Int("layers", 1, "stacked layers")
 	embed := fs.Int("embed", 32, "embedding width (0: one-hot input)")
@@ -28,12 +29,15 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	seed := fs.Uint64("seed", 1, "random seed for the weights and the windows")
 	tokName := fs.String("tokenizer", "chars", "chars (the text's own characters) or bytes")
 	out := fs.String("out", "model.safetensors", "where to write the model (and checkpoints)")
-	resume := fs.Bool("resume", false, "continue training the model in -out instead of starting afresh (its shape: -hidden, -layers, -embed, -tokenizer)")
+	resume := fs.Bool("resume", false, "continue training the model in -out instead of starting afresh (its shape: -cell, -hidden, -layers, -embed, -tokenizer)")
 	force := fs.Bool("force", false, "replace an existing -out with a new model (without it, train refuses to)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	cell, cellErr := rnn.ParseCell(*cellName)
 	switch {
+	case cellErr != nil:
+		return usageError{fmt.Sprintf("train: -cell %q (want elman, lstm or gru)", *cellName)}
 	case *textPath == "":
 		return usageError{"train: -text FILE is required"}
 	case *hidden <= 0 || *hidden > 4096:
@@ -92,11 +96,12 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 		if in == 0 {
 			in = tok.Vocab()
 		}
-		if err := checkUpdateCost(updateFlops(in, *hidden, *layers, tok.Vocab(), *batch, *seqLen), *batch, *seqLen); err != nil {
+		cfg := rnn.LMConfig{Cell: cell, Vocab: tok.Vocab(), Embed: *embed, Hidden: *hidden, Layers: *layers}
+		if err := checkUpdateCost(updateFlops(cfg, *batch, *seqLen), *batch, *seqLen); err != nil {
 			return err
 		}
 		f = &lmFile{}
-		f.lm, err = rnn.NewLM(rnn.LMConfig{Vocab: tok.Vocab(), Embed: *embed, Hidden: *hidden, Layers: *layers}, *seed)
+		f.lm, err = rnn.NewLM(cfg, *seed)
 		if err != nil {
 			return err
 		}

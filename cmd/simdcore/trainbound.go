@@ -15,20 +15,25 @@ import (
 const maxUpdateFlops = 1e11
 
 // updateFlops estimates the floating-point operations of one update on
-// batch windows of seqLen tokens of a language model with the given
-// input width (the embedding's, or the vocabulary's for one-hot input),
-// hidden width, layers and vocabulary: forward, backward and the weight
-// gradients, about 6 per multiply-add of each step's matrices.
-func updateFlops(in, hidden, layers, vocab, batch, seqLen int) float64 {
-	h := float64(hidden)
-	perToken := h*(float64(in)+h) + float64(max(layers, 1)-1)*h*(2*h) + h*float64(vocab)
+// batch windows of seqLen tokens of a language model of configuration
+// cfg: forward, backward and the weight gradients, about 6 per
+// multiply-add of each step's matrices (G gate blocks of them for a
+// gated cell).
+func updateFlops(cfg rnn.LMConfig, batch, seqLen int) float64 {
+	in := cfg.Embed
+	if in == 0 {
+		in = cfg.Vocab
+	}
+	g := map[rnn.CellType]float64{rnn.Elman: 1, rnn.GRU: 3, rnn.LSTM: 4}[cfg.Cell]
+	h := float64(cfg.Hidden)
+	perToken := g*h*(float64(in)+h) + float64(max(cfg.Layers, 1)-1)*g*h*(2*h) + h*float64(cfg.Vocab)
 	return 6 * float64(batch) * float64(seqLen) * perToken
 }
 
 // lmUpdateFlops is updateFlops for the shape of lm.
 func lmUpdateFlops(lm *rnn.LM, batch, seqLen int) float64 {
-	cfg := lm.Net.Config()
-	return updateFlops(cfg.Input, cfg.Hidden, cfg.Layers, lm.Vocab(), batch, seqLen)
+	c := lm.Net.Config()
+	return updateFlops(rnn.LMConfig{Cell: c.Cell, Vocab: lm.Vocab(), Embed: lm.Embed.Cols, Hidden: c.Hidden, Layers: c.Layers}, batch, seqLen)
 }
 
 // checkUpdateCost refuses an update of cost flops, too large to finish

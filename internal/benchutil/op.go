@@ -14,7 +14,13 @@ type Op struct {
 
 	// The operands Call uses (the others are nil or zero): vectors X and Y
 	// of n elements, Dst for the kernels that write one; n×n matrices A
-	// (the Gemv family's and Gemm's), B and C (Gemm's: C = A·B).
+	// (the Gemv family's and Gemm's), B and C (Gemm's: C = A·B). The
+	// recurrent cells, of n units: LSTMCell's gates in X (4n), its state c
+	// in Y (updated in place) and h in Dst; GRUCell's xg in X and hg in Y
+	// (3n each), its state h in Dst (updated in place). Their calls
+	// overwrite the gates with the activated ones, so from the second call
+	// on the pre-activations lie in [−1, 1]: the cost per unit does not
+	// depend on the values.
 	X, Y, Dst []float32
 	A, B, C   kernel.Matrix
 
@@ -84,6 +90,16 @@ func NewOp(s kernel.Spec, n int) Op {
 		op.X, op.Dst = ActivationInput(n), make([]float32, n)
 		op.Call = func() { s.Unary(op.Dst, op.X) }
 		stream(1, 1)
+		op.Bounded = false
+	case kernel.ClassLSTMCell:
+		op.X, op.Y, op.Dst = ActivationInput(4*n), Filled(n, 1), make([]float32, n)
+		op.Call = func() { s.LSTMCell(op.Dst, op.Y, op.Y, op.X) }
+		op.Load, op.Store, op.Set = 4*5*float64(n), 4*6*float64(n), 4*6*float64(n)
+		op.Bounded = false
+	case kernel.ClassGRUCell:
+		op.X, op.Y, op.Dst = ActivationInput(3*n), Filled(3*n, 2), Filled(n, 1)
+		op.Call = func() { s.GRUCell(op.Dst, op.Dst, op.X, op.Y) }
+		op.Load, op.Store, op.Set = 4*7*float64(n), 4*4*float64(n), 4*7*float64(n)
 		op.Bounded = false
 	case kernel.ClassGemv:
 		op.A, op.X, op.Dst = Matrix(n, n, 1), Filled(n, 2), make([]float32, n)

@@ -33,6 +33,13 @@ func TestNewOp(t *testing.T) {
 				assert.Equal(t, want.Data, op.C.Data)
 				assert.Equal(t, s.Flops*n*n*n, op.Flops)
 				assert.Zero(t, op.Elems)
+			case kernel.ClassLSTMCell, kernel.ClassGRUCell:
+				gates := map[kernel.Class]int{kernel.ClassLSTMCell: 4, kernel.ClassGRUCell: 3}[s.Class]
+				assert.Len(t, op.X, gates*n)
+				assert.Len(t, op.Dst, n)
+				assert.Equal(t, n, op.Elems)
+				assert.Positive(t, op.Load)
+				assert.False(t, op.Bounded)
 			default:
 				assert.Len(t, op.X, n)
 				assert.Equal(t, n, op.Elems)

@@ -300,7 +300,7 @@ func body(w *bytes.Buffer, k table.Kernel, a arch) {
 		panic("gen: unknown body template " + k.Body + " in row " + k.Name)
 	}
 	r := strings.NewReplacer("NAME", k.Name, "FUNC", k.Func)
-	header := "func dispatch" + k.Name + k.Sig
+	header := "func dispatch" + k.Name + publicSig(k)
 	if t.header != "" {
 		header = t.header
 	}
@@ -458,6 +458,51 @@ var bodies = map[string]bodyTemplate{
 	}
 	FUNC(dst, a, b)
 `},
+	// LSTMCell: the gates' four blocks are cut apart here; the switch and
+	// the chunks (at most cellChunk units a call) see n-element slices.
+	"lstm": {prologue: `n := len(c)
+	if len(h) != n || len(cPrev) != n || len(gates) != 4*n || overlaps(h, c) || overlaps(h, cPrev) ||
+		overlaps(h, gates) || partialOverlap(c, cPrev) || overlaps(c, gates) || overlaps(cPrev, gates) {
+		checkLSTMCell(h, c, cPrev, gates) // panics
+	}
+	raceRead(cPrev)
+	raceRead(gates)
+	raceWrite(gates)
+	raceWrite(c)
+	raceWrite(h)
+	gi, gf, gg, gout := gates[:n:n], gates[n:2*n:2*n], gates[2*n:3*n:3*n], gates[3*n:]
+	if n > cellChunk {
+		FUNCChunks(h, c, cPrev, gi, gf, gg, gout)
+		return
+	}`, fast: "%s", chunks: `for len(c) > cellChunk {
+		FUNC(h[:cellChunk], c[:cellChunk], cPrev[:cellChunk], gi[:cellChunk], gf[:cellChunk], gg[:cellChunk], gout[:cellChunk])
+		h, c, cPrev, gi, gf, gg, gout = h[cellChunk:], c[cellChunk:], cPrev[cellChunk:], gi[cellChunk:], gf[cellChunk:], gg[cellChunk:], gout[cellChunk:]
+	}
+	FUNC(h, c, cPrev, gi, gf, gg, gout)
+`},
+	// GRUCell: likewise, xg's and hg's three blocks each.
+	"gru": {prologue: `n := len(h)
+	if len(hPrev) != n || len(xg) != 3*n || len(hg) != 3*n || partialOverlap(h, hPrev) || overlaps(h, xg) ||
+		overlaps(h, hg) || overlaps(hPrev, xg) || overlaps(hPrev, hg) || overlaps(xg, hg) {
+		checkGRUCell(h, hPrev, xg, hg) // panics
+	}
+	raceRead(hPrev)
+	raceRead(hg)
+	raceRead(xg)
+	raceWrite(xg)
+	raceWrite(h)
+	xr, xz, xn := xg[:n:n], xg[n:2*n:2*n], xg[2*n:]
+	hr, hz, hn := hg[:n:n], hg[n:2*n:2*n], hg[2*n:]
+	if n > cellChunk {
+		FUNCChunks(h, hPrev, xr, xz, xn, hr, hz, hn)
+		return
+	}`, fast: "%s", chunks: `for len(h) > cellChunk {
+		FUNC(h[:cellChunk], hPrev[:cellChunk], xr[:cellChunk], xz[:cellChunk], xn[:cellChunk], hr[:cellChunk], hz[:cellChunk], hn[:cellChunk])
+		h, hPrev, xr, xz, xn = h[cellChunk:], hPrev[cellChunk:], xr[cellChunk:], xz[cellChunk:], xn[cellChunk:]
+		hr, hz, hn = hr[cellChunk:], hz[cellChunk:], hn[cellChunk:]
+	}
+	FUNC(h, hPrev, xr, xz, xn, hr, hz, hn)
+`},
 	"unary": {"", `if len(src) != len(dst) || partialOverlap(dst, src) {
 		checkUnary("NAME", dst, src) // panics
 	}
@@ -544,11 +589,32 @@ func dispatchBenches(w *bytes.Buffer, a arch) {
 			if l != "generic" && im.Expr == "" {
 				results = asmSig[im.Symbols[0]]
 			}
+			pub := publicSig(k)
 			fmt.Fprintf(w, "{kernel: %q, level: %s,\npublic: %s,\nasm: %s},\n", k.Name, levelConst[l],
-				timingLoop(k.Sig, k.Sig, k.Name+"("+k.Args+")"), timingLoop(vs.Sig, results, direct))
+				timingLoop(pub, pub, k.Name+"("+paramNames(pub)+")"), timingLoop(vs.Sig, results, direct))
 		}
 	}
 	fmt.Fprintf(w, "}\n")
+}
+
+// publicSig is the signature of row k's public function: PublicSig, or
+// Sig where the two are the same.
+func publicSig(k table.Kernel) string {
+	if k.PublicSig != "" {
+		return k.PublicSig
+	}
+	return k.Sig
+}
+
+// paramNames returns the parameter names of sig, comma-separated.
+func paramNames(sig string) string {
+	var names []string
+	for _, p := range funcType(sig).Params.List {
+		for _, n := range p.Names {
+			names = append(names, n.Name)
+		}
+	}
+	return strings.Join(names, ", ")
 }
 
 // timingLoop returns a func(bt *testing.B, o *benchArgs) that binds the
@@ -558,12 +624,19 @@ func timingLoop(sig, resultSig, call string) string {
 	t, rt := funcType(sig), funcType(resultSig)
 	var b strings.Builder
 	b.WriteString("func(bt *testing.B, o *benchArgs) {\n")
-	slices := 0
+	slices, vectors := 0, 0
+	for _, p := range t.Params.List {
+		if types(p.Type) == "[]float32" {
+			vectors += len(p.Names)
+		}
+	}
 	for _, p := range t.Params.List {
 		typ := types(p.Type)
 		for _, n := range p.Names {
 			var v string
 			switch {
+			case typ == "[]float32" && vectors > 3: // a recurrent cell's operands, by name
+				v = fmt.Sprintf("o.cell[%q]", n.Name)
 			case typ == "[]float32" && n.Name == "dst":
 				v = "o.dst"
 			case typ == "[]float32":

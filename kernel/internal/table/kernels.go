@@ -6,6 +6,7 @@ var (
 	longSizes = []int{16, 256, 4096, 65536, 1 << 20}
 	short4096 = []int{4096}
 	gemvSizes = []int{64, 256, 1024, 4096}
+	cellSizes = []int{64, 256, 1024, 4096} // hidden sizes of recurrent nets
 )
 
 // impls builds a row's implementations from (level, registry name,
@@ -330,6 +331,28 @@ the slices. len(dst) must be ≥ len(src); dst may be src.
 			"avx2", "gemm_avx2_6x16", "GemmKernel6x16AVX2",
 			"avx512", "gemm_avx512_14x32", "GemmKernel14x32AVX512",
 			"neon", "gemm_neon_8x12", "GemmKernel8x12NEON"),
+	},
+	{
+		Name: "LSTMCell", Class: ClassLSTMCell, Doc: "one LSTM step: gates [i f g o] activated in place, c = f·cPrev + i·g, h = o·tanh(c)",
+		Func: "lstmCell", Sig: "(h, c, cPrev, gi, gf, gg, gout []float32)",
+		PublicSig: "(h, c, cPrev, gates []float32)", Args: "h, c, cPrev, gi, gf, gg, gout",
+		Generic: "lstmCellGeneric", Body: "lstm",
+		Ref: "ref.LSTMCell", Contract: Contract{Kind: Composed, ULP: 2},
+		Bench: Bench{Sizes: cellSizes},
+		Impls: []Impl{
+			{Level: "generic", Name: "lstmcell_generic"},
+		},
+	},
+	{
+		Name: "GRUCell", Class: ClassGRUCell, Doc: "one GRU step: xg = [r z m] in place, h = m + z·(hPrev − m)",
+		Func: "gruCell", Sig: "(h, hPrev, xr, xz, xn, hr, hz, hn []float32)",
+		PublicSig: "(h, hPrev, xg, hg []float32)", Args: "h, hPrev, xr, xz, xn, hr, hz, hn",
+		Generic: "gruCellGeneric", Body: "gru",
+		Ref: "ref.GRUCell", Contract: Contract{Kind: Composed, ULP: 2},
+		Bench: Bench{Sizes: cellSizes},
+		Impls: []Impl{
+			{Level: "generic", Name: "grucell_generic"},
+		},
 	},
 
 	// The internal passes.

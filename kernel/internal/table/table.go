@@ -40,6 +40,8 @@ const (
 	ClassRow      Class = "row"      // f(dst, src []float32), every result depends on the whole row
 	ClassGemv     Class = "gemv"     // f(dst []float32, a Matrix, x []float32)
 	ClassGemm     Class = "gemm"     // f(tA, tB Transpose, alpha float32, a, b Matrix, beta float32, c Matrix)
+	ClassLSTMCell Class = "lstmcell" // f(h, c, cPrev, gates []float32), one LSTM step of len(c) units
+	ClassGRUCell  Class = "grucell"  // f(h, hPrev, xg, hg []float32), one GRU step of len(h) units
 	ClassInternal Class = "internal" // a pass behind public kernels, not exported
 )
 
@@ -62,6 +64,12 @@ const (
 	// RowSum: within 2 ulp of the reference plus the relative error of a
 	// float32 sum of n terms (the kernel's doc comment gives the bound).
 	RowSum ContractKind = "rowsum"
+	// Composed: a recurrent cell's results, within the bound that the
+	// activations' ULP bound (Sigmoid's and Tanh's, 2 ulp) gives when
+	// carried through the cell's formula, evaluated in the float32 order
+	// its doc comment states, with one rounding per operation (the cell
+	// suite, kernel/cell_test.go, computes it per element).
+	Composed ContractKind = "composed"
 )
 
 // Contract is what the tests hold a kernel to.
@@ -120,11 +128,15 @@ type Kernel struct {
 	// Args. Empty where the row has no switch of its own (it reuses
 	// another row's, or its dispatch is hand-written: see Dispatch); Sig
 	// and Args are then the public function's.
-	Func    string
-	Sig     string
-	Args    string // the arguments Func passes on to the generic function
-	AsmArgs string // the arguments Func passes on to the assembly, if not Args
-	Generic string // the pure-Go function (or, with GenericCall, the code) for the generic level
+	Func string
+	Sig  string
+	Args string // the arguments Func passes on to the generic function
+	// PublicSig, when set, is the public function's signature where it
+	// differs from Sig (the recurrent cells' switches take each block of
+	// gates as a slice of its own).
+	PublicSig string
+	AsmArgs   string // the arguments Func passes on to the assembly, if not Args
+	Generic   string // the pure-Go function (or, with GenericCall, the code) for the generic level
 	// GenericCall, when set, is the Go code of the generic case.
 	GenericCall string
 	// Body, for a row whose public function's body is generated, names the body

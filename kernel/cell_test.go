@@ -1,0 +1,434 @@
+package kernel_test
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/simdcore/simdcore/internal/kerneltest"
+	"github.com/simdcore/simdcore/kernel"
+	"github.com/simdcore/simdcore/kernel/ref"
+	"github.com/stretchr/testify/require"
+)
+
+// The recurrent cells' suite: LSTMCell and GRUCell (the table's
+// ClassLSTMCell and ClassGRUCell rows), at every level, against their
+// float64 references in package ref, each result within the Composed
+// bound (cell_bound_test.go) and each activated gate within the
+// activations' Contract.ULP: lengths 0..300 and past the chunks, element
+// offsets, the in-place forms, guard pages, NaN guard bands, special and
+// saturating values, panics, allocations, and a fuzz target.
+
+// isCell reports whether s belongs to the cell family.
+func isCell(s kernel.Spec) bool {
+	return s.Class == kernel.ClassLSTMCell || s.Class == kernel.ClassGRUCell
+}
+
+// cellFn is one cell under test, its four operands in the order of its
+// signature.
+type cellFn struct {
+	kernel.Spec
+	names [4]string
+	mult  [4]int  // each operand's length in units of n
+	in    [4]bool // the operands the cell reads
+	// the operands that may be the same slice: an output and the input
+	// it replaces (LSTMCell's c and cPrev, GRUCell's h and hPrev)
+	alias [2]int
+	call  func(ops [4][]float32)
+	// check holds the results (after) of the call on the inputs (before)
+	// to the contract.
+	check func(t *testing.T, f cellFn, what string, before, after [4][]float32)
+}
+
+// cellFns returns the cell rows of the table.
+func cellFns(t testing.TB) []cellFn {
+	var out []cellFn
+	for _, s := range specsWhere(isCell) {
+		switch s.Class {
+		case kernel.ClassLSTMCell:
+			out = append(out, cellFn{Spec: s, names: [4]string{"h", "c", "cPrev", "gates"},
+				mult: [4]int{1, 1, 1, 4}, in: [4]bool{false, false, true, true}, alias: [2]int{1, 2},
+				call:  func(o [4][]float32) { s.LSTMCell(o[0], o[1], o[2], o[3]) },
+				check: checkLSTM})
+		case kernel.ClassGRUCell:
+			out = append(out, cellFn{Spec: s, names: [4]string{"h", "hPrev", "xg", "hg"},
+				mult: [4]int{1, 1, 3, 3}, in: [4]bool{false, true, true, true}, alias: [2]int{0, 1},
+				call:  func(o [4][]float32) { s.GRUCell(o[0], o[1], o[2], o[3]) },
+				check: checkGRU})
+		default:
+			t.Fatalf("%s: a cell of class %s", s.Name, s.Class)
+		}
+	}
+	return out
+}
+
+// cellFail reports element k of a cell's output name.
+func cellFail(t *testing.T, f cellFn, what, name string, k int, got float32, want float64, b ev, inputs string) {
+	t.Helper()
+	t.Fatalf("%s %s: %s[%d] = %g [%#08x], want %.9g ± %.3g (off by %.3g); inputs %s",
+		f.Name, what, name, k, got, math.Float32bits(got), want, b.e, math.Abs(float64(got)-want), inputs)
+}
+
+// checkLSTM holds LSTMCell's results to its reference and bound.
+func checkLSTM(t *testing.T, f cellFn, what string, before, after [4][]float32) {
+	t.Helper()
+	cPrev, pre := before[2], before[3]
+	n := len(cPrev)
+	h, c, gates := make([]float64, n), make([]float64, n), make([]float64, 4*n)
+	ref.LSTMCell(h, c, gates, cPrev, pre)
+	for k := range n {
+		p := [4]float32{pre[k], pre[n+k], pre[2*n+k], pre[3*n+k]}
+		gb, cb, hb := lstmBound(f.Contract.ULP, p, cPrev[k])
+		inputs := fmt.Sprintf("pre=%g cPrev=%g", p, cPrev[k])
+		for j := range 4 {
+			if got := after[3][j*n+k]; !within(got, gates[j*n+k], gb[j]) {
+				cellFail(t, f, what, "gates", j*n+k, got, gates[j*n+k], gb[j], inputs)
+			}
+		}
+		if gotF := after[3][n+k]; math.IsInf(float64(cPrev[k]), 0) && gotF == 0 && gates[n+k] != 0 {
+			// f underflowed to 0 against an infinite cPrev: 0·Inf, documented.
+			require.True(t, after[1][k] != after[1][k] && after[0][k] != after[0][k], "%s %s: c, h at %d not NaN (%s)", f.Name, what, k, inputs)
+			continue
+		}
+		if got := after[1][k]; !within(got, c[k], cb) {
+			cellFail(t, f, what, "c", k, got, c[k], cb, inputs)
+		}
+		if got := after[0][k]; !within(got, h[k], hb) {
+			cellFail(t, f, what, "h", k, got, h[k], hb, inputs)
+		}
+	}
+}
+
+// checkGRU holds GRUCell's results to its reference and bound, and hg
+// unchanged.
+func checkGRU(t *testing.T, f cellFn, what string, before, after [4][]float32) {
+	t.Helper()
+	hPrev, xg, hg := before[1], before[2], before[3]
+	n := len(hPrev)
+	h, gates := make([]float64, n), make([]float64, 3*n)
+	ref.GRUCell(h, gates, hPrev, xg, hg)
+	require.Equal(t, bits(hg), bits(after[3]), "%s %s changed hg", f.Name, what)
+	for k := range n {
+		x := [3]float32{xg[k], xg[n+k], xg[2*n+k]}
+		hk := [3]float32{hg[k], hg[n+k], hg[2*n+k]}
+		gb, hb := gruBound(f.Contract.ULP, x, hk, hPrev[k])
+		inputs := fmt.Sprintf("xg=%g hg=%g hPrev=%g", x, hk, hPrev[k])
+		r, z := after[2][k], after[2][n+k]
+		rUnder := math.IsInf(float64(hk[2]), 0) && r == 0 && gates[k] != 0
+		zUnder := math.IsInf(float64(hPrev[k]), 0) && z == 0 && gates[n+k] != 0
+		for j := range 3 {
+			if j == 2 && rUnder {
+				// r underflowed to 0 against an infinite hg_n: 0·Inf, documented.
+				require.True(t, after[2][j*n+k] != after[2][j*n+k], "%s %s: m at %d not NaN (%s)", f.Name, what, k, inputs)
+				continue
+			}
+			if got := after[2][j*n+k]; !within(got, gates[j*n+k], gb[j]) {
+				cellFail(t, f, what, "xg", j*n+k, got, gates[j*n+k], gb[j], inputs)
+			}
+		}
+		if rUnder || zUnder {
+			require.True(t, after[0][k] != after[0][k], "%s %s: h at %d not NaN (%s)", f.Name, what, k, inputs)
+			continue
+		}
+		if got := after[0][k]; !within(got, h[k], hb) {
+			cellFail(t, f, what, "h", k, got, h[k], hb, inputs)
+		}
+	}
+}
+
+// fillCell fills a cell's input operand: pre-activations mostly in
+// [−8, 8), some in [−120, 120) (saturation, σ's subnormal tail), states
+// mostly in [−3, 3), some up to ±1000; and now and then a special value.
+func fillCell(r *rand.Rand, x []float32, gates bool) {
+	lo, hi := float32(-3), float32(3)
+	if gates {
+		lo, hi = -8, 8
+	}
+	for i := range x {
+		switch r.IntN(32) {
+		case 0:
+			x[i] = kerneltest.Specials[r.IntN(len(kerneltest.Specials))]
+		case 1, 2:
+			x[i] = 1000 * (2*r.Float32() - 1)
+			if gates {
+				x[i] = 120 * (2*r.Float32() - 1)
+			}
+		default:
+			x[i] = lo + (hi-lo)*r.Float32()
+		}
+	}
+}
+
+// fill sets the inputs of ops from r.
+func (f cellFn) fill(r *rand.Rand, ops [4][]float32) {
+	for i, s := range ops {
+		if f.in[i] {
+			fillCell(r, s, f.mult[i] > 1)
+		}
+	}
+}
+
+// clone copies the four operands.
+func clone4(ops [4][]float32) [4][]float32 {
+	var c [4][]float32
+	for i := range ops {
+		c[i] = slices.Clone(ops[i])
+	}
+	return c
+}
+
+func TestCellLengthsOffsets(t *testing.T) {
+	for _, f := range cellFns(t) {
+		t.Run(f.Name, func(t *testing.T) {
+			kerneltest.ForEachLevel(t, func(t *testing.T, l kernel.Level) {
+				r := kerneltest.Rand(seedOf(f.Name, 3))
+				for _, n := range kerneltest.Lengths() {
+					for off := 0; off < kerneltest.MaxOffset; off += 1 + 4*(n/64) {
+						var bands [4]*kerneltest.Banded
+						var ops [4][]float32
+						for i := range ops {
+							bands[i] = kerneltest.NewBanded(f.mult[i]*n, (off*(2*i+1)+i)%kerneltest.MaxOffset)
+							ops[i] = bands[i].S()
+						}
+						f.fill(r, ops)
+						before := clone4(ops)
+						what := fmt.Sprintf("n=%d off=%d", n, off)
+						f.call(ops)
+						f.check(t, f, what, before, ops)
+						a, b := f.alias[0], f.alias[1]
+						require.Equal(t, bits(before[b]), bits(ops[b]), "%s %s changed %s", f.Name, what, f.names[b])
+						// In place: the same results, bit for bit.
+						want := clone4(ops)
+						copy(ops[b], before[b])
+						for i := range ops {
+							if i != a && i != b && f.in[i] {
+								copy(ops[i], before[i])
+							}
+						}
+						inPlace := ops
+						inPlace[a] = ops[b]
+						f.call(inPlace)
+						for i := range ops {
+							if i != a && i != b {
+								require.Equal(t, bits(want[i]), bits(inPlace[i]), "%s %s in place: %s", f.Name, what, f.names[i])
+							}
+						}
+						require.Equal(t, bits(want[a]), bits(inPlace[a]), "%s %s in place: %s", f.Name, what, f.names[a])
+						for _, bd := range bands {
+							bd.Check(t, what)
+						}
+					}
+				}
+			})
+		})
+	}
+}
+
+func TestCellGuardPages(t *testing.T) {
+	for _, f := range cellFns(t) {
+		t.Run(f.Name, func(t *testing.T) {
+			kerneltest.ForEachLevel(t, func(t *testing.T, l kernel.Level) {
+				r := kerneltest.Rand(seedOf(f.Name, 4))
+				for _, n := range kerneltest.Lengths() {
+					var end, start, plain [4][]float32
+					for i := range end {
+						end[i], start[i] = kerneltest.Guarded(t, f.mult[i]*n)
+						plain[i] = make([]float32, f.mult[i]*n)
+					}
+					f.fill(r, plain)
+					want := clone4(plain)
+					f.call(want)
+					what := fmt.Sprintf("n=%d", n)
+					for _, g := range [][4][]float32{end, start} {
+						for i := range g {
+							copy(g[i], plain[i])
+						}
+						kerneltest.NoFault(t, what, func() { f.call(g) })
+						for i := range g {
+							require.Equal(t, bits(want[i]), bits(g[i]), "%s %s guarded: %s", f.Name, what, f.names[i])
+						}
+					}
+					// In place, against the guard pages.
+					a, b := f.alias[0], f.alias[1]
+					for _, g := range [][4][]float32{end, start} {
+						for i := range g {
+							copy(g[i], plain[i])
+						}
+						g[a] = g[b]
+						kerneltest.NoFault(t, what, func() { f.call(g) })
+						require.Equal(t, bits(want[a]), bits(g[a]), "%s %s guarded in place: %s", f.Name, what, f.names[a])
+					}
+				}
+			})
+		})
+	}
+}
+
+// cellSpecials are the values every input of a cell is tried on, each
+// against each: the specials of every kernel, saturating pre-activations
+// (σ and tanh round to 0, ±1 beyond about ±104, 17.3 and 9.01) and huge
+// ones.
+var cellSpecials = append(slices.Clone(kerneltest.Specials),
+	9.010913, -9.010913, 17.32868, -17.32868, -103.97208, -104, 88.72284, 1e30, -1e30, 1e-30, -1e-30, 3, -3)
+
+// TestCellSpecials runs each cell on every combination of two special
+// values in its inputs (the others at a special value too), one unit per
+// combination, and holds the results to the contract.
+func TestCellSpecials(t *testing.T) {
+	for _, f := range cellFns(t) {
+		t.Run(f.Name, func(t *testing.T) {
+			kerneltest.ForEachLevel(t, func(t *testing.T, l kernel.Level) {
+				// Per unit the cell reads Σ mult over its inputs values:
+				// vary each pair of them over cellSpecials.
+				var slots int
+				for i := range f.mult {
+					if f.in[i] {
+						slots += f.mult[i]
+					}
+				}
+				m := len(cellSpecials)
+				n := slots * (slots - 1) / 2 * m * m
+				var ops [4][]float32
+				for i := range ops {
+					ops[i] = make([]float32, f.mult[i]*n)
+				}
+				unit := 0
+				for p := range slots {
+					for q := p + 1; q < slots; q++ {
+						for a := range m {
+							for b := range m {
+								vals := make([]float32, slots)
+								for s := range vals {
+									vals[s] = cellSpecials[(unit+3*s)%m]
+								}
+								vals[p], vals[q] = cellSpecials[a], cellSpecials[b]
+								s := 0
+								for i := range ops {
+									for j := 0; f.in[i] && j < f.mult[i]; j++ {
+										ops[i][j*n+unit] = vals[s]
+										s++
+									}
+								}
+								unit++
+							}
+						}
+					}
+				}
+				before := clone4(ops)
+				f.call(ops)
+				f.check(t, f, "specials", before, ops)
+			})
+		})
+	}
+}
+
+// TestCellSaturated checks exact results where the gates saturate: σ
+// gives exactly 0 or 1 and tanh exactly ±1, so the cells' arithmetic is
+// exact.
+func TestCellSaturated(t *testing.T) {
+	kerneltest.ForEachLevel(t, func(t *testing.T, l kernel.Level) {
+		// i = 1, f = 0, g = −1, o = 1: c = −1, h = tanh(−1).
+		h, c := make([]float32, 2), []float32{5, inf}
+		gates := []float32{1e30, inf, -200, -inf, -1e30, -inf, 100, 1e30}
+		kernel.LSTMCell(h, c, c, gates)
+		require.Equal(t, bits([]float32{1, 1, 0, 0, -1, -1, 1, 1}), bits(gates))
+		require.Equal(t, float32(-1), c[0])
+		require.True(t, c[1] != c[1], "f = σ(−Inf) = 0 times cPrev = +Inf: %g", c[1])
+		want := []float32{-1}
+		kernel.Tanh(want, want)
+		require.Equal(t, want[0], h[0])
+		// r = 1, z = 0: h = m = tanh(xn + hn); z = 1: h = hPrev exactly.
+		hg := []float32{0, 0, 0, 0, 0.25, -7}
+		xg := []float32{1e30, 200, -1e30, 1e30, 0.5, 3}
+		hs := []float32{2, -0.75}
+		kernel.GRUCell(hs, hs, xg, hg)
+		require.Equal(t, bits([]float32{1, 1, 0, 1}), bits(xg[:4]))
+		want = []float32{0.75}
+		kernel.Tanh(want, want)
+		require.Equal(t, want[0], hs[0])
+		require.Equal(t, float32(-0.75), hs[1])
+	})
+}
+
+func TestCellPanics(t *testing.T) {
+	v := func(n int) []float32 { return make([]float32, n) }
+	buf := v(64)
+	cases := []struct {
+		name, msg string
+		call      func()
+	}{
+		{"LSTMCell h", "kernel.LSTMCell: len(h)=3, len(c)=4, len(cPrev)=4, len(gates)=16: want len(h) = len(c) = len(cPrev) = len(gates)/4", func() { kernel.LSTMCell(v(3), v(4), v(4), v(16)) }},
+		{"LSTMCell cPrev", "kernel.LSTMCell: len(h)=4, len(c)=4, len(cPrev)=5, len(gates)=16: want len(h) = len(c) = len(cPrev) = len(gates)/4", func() { kernel.LSTMCell(v(4), v(4), v(5), v(16)) }},
+		{"LSTMCell gates", "kernel.LSTMCell: len(h)=4, len(c)=4, len(cPrev)=4, len(gates)=12: want len(h) = len(c) = len(cPrev) = len(gates)/4", func() { kernel.LSTMCell(v(4), v(4), v(4), v(12)) }},
+		{"LSTMCell h=c", "kernel.LSTMCell: h overlaps c", func() { kernel.LSTMCell(buf[:4], buf[:4], v(4), v(16)) }},
+		{"LSTMCell c~cPrev", "kernel.LSTMCell: c overlaps cPrev", func() { kernel.LSTMCell(v(4), buf[:4], buf[1:5], v(16)) }},
+		{"LSTMCell gates~c", "kernel.LSTMCell: c overlaps gates", func() { kernel.LSTMCell(v(4), buf[:4], v(4), buf[3:19]) }},
+		{"GRUCell hPrev", "kernel.GRUCell: len(h)=4, len(hPrev)=3, len(xg)=12, len(hg)=12: want len(h) = len(hPrev) = len(xg)/3 = len(hg)/3", func() { kernel.GRUCell(v(4), v(3), v(12), v(12)) }},
+		{"GRUCell xg", "kernel.GRUCell: len(h)=4, len(hPrev)=4, len(xg)=11, len(hg)=12: want len(h) = len(hPrev) = len(xg)/3 = len(hg)/3", func() { kernel.GRUCell(v(4), v(4), v(11), v(12)) }},
+		{"GRUCell hg", "kernel.GRUCell: len(h)=4, len(hPrev)=4, len(xg)=12, len(hg)=13: want len(h) = len(hPrev) = len(xg)/3 = len(hg)/3", func() { kernel.GRUCell(v(4), v(4), v(12), v(13)) }},
+		{"GRUCell h~hPrev", "kernel.GRUCell: h overlaps hPrev", func() { kernel.GRUCell(buf[1:5], buf[:4], v(12), v(12)) }},
+		{"GRUCell xg=hg", "kernel.GRUCell: xg overlaps hg", func() { kernel.GRUCell(v(4), v(4), buf[:12], buf[:12]) }},
+		{"GRUCell h~xg", "kernel.GRUCell: h overlaps xg", func() { kernel.GRUCell(buf[8:12], v(4), buf[:12], v(12)) }},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			require.PanicsWithValue(t, c.msg, c.call)
+		})
+	}
+	// Valid: empty, and in place.
+	kernel.LSTMCell(nil, nil, nil, nil)
+	kernel.GRUCell(nil, nil, nil, nil)
+	kernel.LSTMCell(v(4), buf[:4], buf[:4], v(16))
+	kernel.GRUCell(buf[:4], buf[:4], v(12), v(12))
+}
+
+func TestCellAllocs(t *testing.T) {
+	for _, f := range cellFns(t) {
+		var ops [4][]float32
+		for i := range ops {
+			ops[i] = make([]float32, f.mult[i]*1000)
+		}
+		kerneltest.ForEachLevel(t, func(t *testing.T, l kernel.Level) {
+			require.Zero(t, testing.AllocsPerRun(100, func() { f.call(ops) }), f.Name)
+		})
+	}
+}
+
+// fuzzCellInput runs the cell chosen by which on the float32 values of
+// raw, as many units as they fill, at every level.
+func fuzzCellInput(t *testing.T, fns []cellFn, which uint8, raw []byte) {
+	f := fns[int(which)%len(fns)]
+	vals := kerneltest.FloatsFromBytes(raw)
+	per := 0
+	for i := range f.mult {
+		if f.in[i] {
+			per += f.mult[i]
+		}
+	}
+	n := len(vals) / per
+	var ops [4][]float32
+	for i := range ops {
+		ops[i] = make([]float32, f.mult[i]*n)
+		if f.in[i] {
+			vals = vals[copy(ops[i], vals):]
+		}
+	}
+	kerneltest.ForEachLevel(t, func(t *testing.T, l kernel.Level) {
+		o := clone4(ops)
+		f.call(o)
+		f.check(t, f, "fuzz", ops, o)
+	})
+}
+
+// FuzzCell fuzzes both cells, the first byte choosing the cell.
+func FuzzCell(f *testing.F) {
+	fns := cellFns(f)
+	for i := range fns {
+		f.Add(uint8(i), []byte{0, 0, 0x80, 0x3f, 0, 0, 0x80, 0xbf, 0xbc, 0x03, 0x8e, 0x42, 0x55, 0x55, 0xd0, 0xc2,
+			0, 0, 0x80, 0x7f, 0, 0, 0xc0, 0x7f, 0, 0, 0x80, 0xff, 1, 0, 0, 0})
+		f.Add(uint8(i), make([]byte, 4*7*9))
+	}
+	f.Fuzz(func(t *testing.T, which uint8, raw []byte) { fuzzCellInput(t, fns, which, raw) })
+}
