@@ -4,7 +4,7 @@
 Run from anywhere with Debian's torch (apt-get install python3-torch); CI
 never runs it.
 
-    /usr/bin/python3 scripts/check_rnn_export.py load MODEL IO
+    /usr/bin/python3 scripts/check_rnn_export.py load MODEL [IO]
     /usr/bin/python3 scripts/check_rnn_export.py load MODEL INPUT.csv OUTPUT.csv
         MODEL was written by rnn.Net.Save or rnn.LM.Save. Builds the torch
         module its __metadata__ names (mode LSTM or GRU, else nn.RNN with
@@ -13,8 +13,8 @@ never runs it.
         the recurrent state_dict with strict=True, the head (head.*), if
         any, into an nn.Linear and an LM's embedding (embedding.*) into an
         nn.Embedding, each with strict=True. A tensor left over fails.
-        Then, for a network (not an LM), runs torch in float64 on the
-        input and compares with Go's answer to 1e-5 relative:
+        Then, given IO, for a network (not an LM), runs torch in float64
+        on the input and compares with Go's answer to 1e-5 relative:
           - IO, a safetensors file: "input" (T×Input) and Go's "output"
             (T×width from Net.Forward, or 1×width or width from Net.Last); optional
             "h0" and, for an LSTM, "c0" ((L·D)×Hout and (L·D)×Hidden, as
@@ -147,8 +147,8 @@ def load(model_path, *io_paths):
           f"({', '.join(f'{k}={v}' for k, v in ctor_metadata(rnn).items())})"
           + (f" + Linear({head.in_features}, {head.out_features})" if head else "")
           + (" + Embedding" if parts["embedding"] else ""))
-    if parts["embedding"]:
-        print("  an LM: the outputs are not compared")
+    if parts["embedding"] or not io_paths:
+        print("  outputs not compared: " + ("an LM" if parts["embedding"] else "no IO given"))
         return
     if len(io_paths) == 2:
         io = {"input": read_csv(io_paths[0]), "output": read_csv(io_paths[1])}
@@ -242,6 +242,6 @@ def export(model_path, io_path, mode="RNN"):
 
 if __name__ == "__main__":
     cmds = {"load": load, "export": export}
-    if len(sys.argv) < 4 or sys.argv[1] not in cmds:
+    if len(sys.argv) < 3 or sys.argv[1] not in cmds:
         raise SystemExit(__doc__)
     cmds[sys.argv[1]](*sys.argv[2:])
