@@ -74,85 +74,189 @@ func seqPart(t *testing.T, tt weights.Tensor, batch, b, axis int) kernel.Matrix 
 	return m
 }
 
+// gatedCase is one fixture, loaded.
+type gatedCase struct {
+	n     *rnn.Net
+	io    *weights.File
+	batch int             // the fixture's batch size, 0 for one sequence
+	xs    []kernel.Matrix // its sequences, T×Input each
+}
+
+func loadGated(t *testing.T, name string, batch int) gatedCase {
+	t.Helper()
+	n, err := rnn.Load(filepath.Join(torchDir, name+".safetensors"))
+	require.NoError(t, err)
+	c := gatedCase{n: n, io: torchIO(t, name), batch: batch}
+	in := tensor(t, c.io, "input")
+	for b := range max(batch, 1) {
+		c.xs = append(c.xs, seqPart(t, in, batch, b, seqFirst))
+	}
+	return c
+}
+
+// seq returns sequence b's part of the T×width tensor name (input, output).
+func (c gatedCase) seq(t *testing.T, name string, b int) kernel.Matrix {
+	return seqPart(t, tensor(t, c.io, name), c.batch, b, seqFirst)
+}
+
+// state returns sequence b's part of the state tensor name (h0, h_n, …).
+func (c gatedCase) state(t *testing.T, name string, b int) kernel.Matrix {
+	return seqPart(t, tensor(t, c.io, name), c.batch, b, stateFirst)
+}
+
+// streams returns the sequence index of each stream of a batched call:
+// the fixture's sequences, or three copies of its only one.
+func (c gatedCase) streams() []int {
+	if c.batch == 0 {
+		return []int{0, 0, 0}
+	}
+	idx := make([]int, c.batch)
+	for b := range idx {
+		idx[b] = b
+	}
+	return idx
+}
+
 // TestTorchGated loads every LSTM and GRU fixture (F32, F16, BF16;
 // stacked, bidirectional, proj_size, no bias) and compares with PyTorch,
 // to 1e-5 of the largest value: Forward and Last from the zero state,
-// ForwardState's output, h_n and c_n from torch's nonzero h0 and c0 and
-// from nil (zeros), and ForwardBatch on the batch fixtures' sequences.
+// ForwardState's and LastState's output, h_n and c_n from torch's
+// nonzero h0 and c0 and from nil (zeros), and ForwardBatch.
 func TestTorchGated(t *testing.T) {
 	for _, fx := range gatedFixtures {
 		t.Run(fx.name, func(t *testing.T) {
-			n, err := rnn.Load(filepath.Join(torchDir, fx.name+".safetensors"))
-			require.NoError(t, err)
-			cfg, want := n.Config(), fx.cfg
+			c := loadGated(t, fx.name, fx.batch)
+			cfg, want := c.n.Config(), fx.cfg
 			require.Equal(t, want.Cell, cfg.Cell, "cell")
 			require.Equal(t, []any{want.Input, want.Hidden, want.Proj, want.Layers, want.Bidirectional, want.Bias},
 				[]any{cfg.Input, cfg.Hidden, cfg.Proj, cfg.Layers, cfg.Bidirectional, cfg.Bias},
 				"Input, Hidden, Proj, Layers, Bidirectional, Bias")
 			lstm := want.Cell == rnn.LSTM
-			io := torchIO(t, fx.name)
-			in := tensor(t, io, "input")
-			dirs := 1
-			if want.Bidirectional {
-				dirs = 2
-			}
-			var xs []kernel.Matrix
-			for b := range max(fx.batch, 1) {
-				xs = append(xs, seqPart(t, in, fx.batch, b, seqFirst))
-			}
-			for b, x := range xs {
-				at := func(name string) kernel.Matrix { return seqPart(t, tensor(t, io, name), fx.batch, b, seqFirst) }
-				st := func(name string) kernel.Matrix { return seqPart(t, tensor(t, io, name), fx.batch, b, stateFirst) }
+			dirs := cfg.Dirs()
+			for b, x := range c.xs {
 				what := func(s string) string { return fmt.Sprintf("seq %d %s", b, s) }
+				// requireStates compares a final state with torch's h_n
+				// and c_n (named by suffix: "" or "_zero").
+				requireStates := func(call string, fin *rnn.States, suffix string) {
+					hn := c.state(t, "h_n"+suffix, b)
+					require.Equal(t, [2]int{hn.Rows, hn.Cols}, [2]int{fin.H.Rows, fin.H.Cols}, what(call+" h_n shape"))
+					torchtest.RequireClose(t, what(call+" h_n"), flat(fin.H), flat(hn))
+					if lstm {
+						cn := c.state(t, "c_n"+suffix, b)
+						require.Equal(t, [2]int{cn.Rows, cn.Cols}, [2]int{fin.C.Rows, fin.C.Cols}, what(call+" c_n shape"))
+						torchtest.RequireClose(t, what(call+" c_n"), flat(fin.C), flat(cn))
+					}
+				}
+				// top is the many-to-one answer: the top layer's h_n rows.
+				top := func(suffix string) []float32 {
+					hn := c.state(t, "h_n"+suffix, b)
+					return flat(hn.Slice(hn.Rows-dirs, hn.Rows, 0, hn.Cols))
+				}
 
-				// From the zero state: Forward, Last, ForwardState(nil).
-				y, err := n.Forward(x)
+				// From the zero state.
+				y, err := c.n.Forward(x)
 				require.NoError(t, err)
-				out0 := at("output_zero")
+				out0 := c.seq(t, "output_zero", b)
 				require.Equal(t, [2]int{out0.Rows, out0.Cols}, [2]int{y.Rows, y.Cols}, what("Forward shape"))
 				torchtest.RequireClose(t, what("Forward"), flat(y), flat(out0))
-				hn0 := st("h_n_zero")
-				last, err := n.Last(x)
+				last, err := c.n.Last(x)
 				require.NoError(t, err)
-				torchtest.RequireClose(t, what("Last"), last, flat(hn0.Slice(hn0.Rows-dirs, hn0.Rows, 0, hn0.Cols)))
-				y, fin, err := n.ForwardState(x, nil)
+				torchtest.RequireClose(t, what("Last"), last, top("_zero"))
+				y, fin, err := c.n.ForwardState(x, nil)
 				require.NoError(t, err)
 				torchtest.RequireClose(t, what("ForwardState(nil) output"), flat(y), flat(out0))
-				torchtest.RequireClose(t, what("ForwardState(nil) h_n"), flat(fin.H), flat(hn0))
-				if lstm {
-					torchtest.RequireClose(t, what("ForwardState(nil) c_n"), flat(fin.C), flat(st("c_n_zero")))
-				}
+				requireStates("ForwardState(nil)", fin, "_zero")
 
 				// From torch's h0 (and c0).
-				init := &rnn.States{H: st("h0")}
+				init := &rnn.States{H: c.state(t, "h0", b)}
 				if lstm {
-					init.C = st("c0")
+					init.C = c.state(t, "c0", b)
 				}
-				y, fin, err = n.ForwardState(x, init)
+				y, fin, err = c.n.ForwardState(x, init)
 				require.NoError(t, err)
-				torchtest.RequireClose(t, what("output"), flat(y), flat(at("output")))
-				hn := st("h_n")
-				require.Equal(t, [2]int{hn.Rows, hn.Cols}, [2]int{fin.H.Rows, fin.H.Cols}, what("h_n shape"))
-				torchtest.RequireClose(t, what("h_n"), flat(fin.H), flat(hn))
-				if lstm {
-					cn := st("c_n")
-					require.Equal(t, [2]int{cn.Rows, cn.Cols}, [2]int{fin.C.Rows, fin.C.Cols}, what("c_n shape"))
-					torchtest.RequireClose(t, what("c_n"), flat(fin.C), flat(cn))
-				}
+				torchtest.RequireClose(t, what("ForwardState output"), flat(y), flat(c.seq(t, "output", b)))
+				requireStates("ForwardState", fin, "")
+				last, fin, err = c.n.LastState(x, init)
+				require.NoError(t, err)
+				torchtest.RequireClose(t, what("LastState"), last, top(""))
+				requireStates("LastState", fin, "")
 			}
 
-			// Every sequence in one batch, from the zero state (a fixture
-			// of one sequence: three copies of it).
-			batch := xs
-			if fx.batch == 0 {
-				batch = []kernel.Matrix{xs[0], xs[0], xs[0]}
+			// Every sequence in one batch, from the zero state.
+			var batch []kernel.Matrix
+			for _, i := range c.streams() {
+				batch = append(batch, c.xs[i])
 			}
-			outs, err := n.ForwardBatch(batch)
+			outs, err := c.n.ForwardBatch(batch)
 			require.NoError(t, err)
 			require.Len(t, outs, len(batch))
-			for b := range batch {
-				torchtest.RequireClose(t, fmt.Sprintf("ForwardBatch[%d]", b), flat(outs[b]),
-					flat(seqPart(t, tensor(t, io, "output_zero"), fx.batch, b, seqFirst)))
+			for b, i := range c.streams() {
+				torchtest.RequireClose(t, fmt.Sprintf("ForwardBatch[%d]", b), flat(outs[b]), flat(c.seq(t, "output_zero", i)))
+			}
+		})
+	}
+}
+
+// TestTorchGatedStream streams the unidirectional fixtures from the zero
+// state, each sequence by a State and all of them at once by a
+// BatchState, and compares every step's output and the final states
+// (State.Hidden and CellState, layer by layer) with PyTorch's.
+func TestTorchGatedStream(t *testing.T) {
+	for _, fx := range gatedFixtures {
+		if fx.cfg.Bidirectional {
+			continue
+		}
+		t.Run(fx.name, func(t *testing.T) {
+			c := loadGated(t, fx.name, fx.batch)
+			cfg := c.n.Config()
+			// requireFinal compares st's layers with torch's final state
+			// of sequence i.
+			requireFinal := func(what string, st *rnn.State, i int) {
+				hn, cn := c.state(t, "h_n_zero", i), kernel.Matrix{}
+				if cfg.Cell == rnn.LSTM {
+					cn = c.state(t, "c_n_zero", i)
+				}
+				for l := range cfg.Layers {
+					torchtest.RequireClose(t, fmt.Sprintf("%s layer %d h", what, l), st.Hidden(l), hn.Row(l))
+					if cfg.Cell == rnn.LSTM {
+						torchtest.RequireClose(t, fmt.Sprintf("%s layer %d c", what, l), st.CellState(l), cn.Row(l))
+					} else {
+						require.Nil(t, st.CellState(l))
+					}
+				}
+			}
+			for i, x := range c.xs {
+				st := c.n.NewState()
+				y := kernel.NewMatrix(x.Rows, cfg.OutWidth())
+				for tt := range x.Rows {
+					require.NoError(t, st.Step(y.Row(tt), x.Row(tt)))
+				}
+				torchtest.RequireClose(t, fmt.Sprintf("seq %d State.Step", i), flat(y), flat(c.seq(t, "output_zero", i)))
+				requireFinal(fmt.Sprintf("seq %d State", i), st, i)
+			}
+
+			idx := c.streams()
+			bs := c.n.NewBatchState(len(idx))
+			T := c.xs[0].Rows
+			x, dst := kernel.NewMatrix(len(idx), cfg.Input), kernel.NewMatrix(len(idx), cfg.OutWidth())
+			ys := make([]kernel.Matrix, len(idx))
+			for b := range ys {
+				ys[b] = kernel.NewMatrix(T, cfg.OutWidth())
+			}
+			for tt := range T {
+				for b, i := range idx {
+					copy(x.Row(b), c.xs[i].Row(tt))
+				}
+				require.NoError(t, bs.Step(dst, x))
+				for b := range idx {
+					copy(ys[b].Row(tt), dst.Row(b))
+				}
+			}
+			st := c.n.NewState()
+			for b, i := range idx {
+				torchtest.RequireClose(t, fmt.Sprintf("BatchState stream %d", b), flat(ys[b]), flat(c.seq(t, "output_zero", i)))
+				require.NoError(t, bs.GetStream(st, b))
+				requireFinal(fmt.Sprintf("BatchState stream %d", b), st, i)
 			}
 		})
 	}
