@@ -1,6 +1,7 @@
 package rnn
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 
@@ -52,12 +53,18 @@ type LMTrainConfig struct {
 	Truncate  int             // truncated BPTT window (0: full)
 	Seed      uint64          // window positions
 	Progress  func(Progress)  // called after every update, if set
+	// Context, if set, cancels training as TrainConfig.Context does:
+	// checked before every window and before the update is applied; a
+	// cancelled update is never applied, in whole or in part.
+	Context context.Context
 }
 
 // Train fits the model to a token stream: each update draws BatchSize
 // windows of SeqLen+1 tokens at random offsets (deterministic for a
 // Seed), each starting from a zero state, and minimises the mean
 // cross-entropy per predicted token. It returns the last update's loss.
+// Cancelling cfg.Context stops it as it stops Net.Train: the update in
+// progress is dropped and the error wraps the context's error.
 func (m *LM) Train(tokens []int, cfg LMTrainConfig) (float64, error) {
 	if cfg.Steps <= 0 || cfg.SeqLen <= 0 || len(tokens) < cfg.SeqLen+1 {
 		return 0, fmt.Errorf("%w: LM.Train: Steps=%d SeqLen=%d with %d tokens", ErrConfig, cfg.Steps, cfg.SeqLen, len(tokens))
@@ -76,12 +83,18 @@ func (m *LM) Train(tokens []int, cfg LMTrainConfig) (float64, error) {
 		optim.ZeroGrads(params)
 		var total float64
 		for range bs {
+			if err := cancelled(cfg.Context, step, cfg.Steps); err != nil {
+				return last, err
+			}
 			off := r.IntN(len(tokens) - cfg.SeqLen)
 			J, err := m.LossGrad(tokens[off:off+cfg.SeqLen+1], grad, scale, cfg.Truncate)
 			if err != nil {
 				return 0, err
 			}
 			total += J
+		}
+		if err := cancelled(cfg.Context, step, cfg.Steps); err != nil {
+			return last, err
 		}
 		last = total / float64(bs*cfg.SeqLen)
 		update(params, opt, cfg.ClipNorm, cfg.Progress, step, last)

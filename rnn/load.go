@@ -42,7 +42,10 @@ var ErrMissing = weights.ErrMissing
 // bidirectional, proj_size) and "mode" (RNN_TANH, RNN_RELU, LSTM, GRU)
 // must agree with the tensors; "bias_layout" = "single" (written by
 // Save) reads a pair whose bias_hh is zero as one bias. Every tensor in
-// the file must find a place.
+// the file must find a place, except those whose names start with
+// optim.StatePrefix ("optim."): an optimiser's state saved beside the
+// weights in a training checkpoint, which Load ignores (see package
+// optim for the names).
 //
 // Errors wrap ErrFormat for a malformed file, ErrMissing for an absent
 // tensor and ErrShape for a tensor of the wrong shape. A path that is not
@@ -70,7 +73,8 @@ func Read(r io.ReaderAt, size int64, opts ...LoadOption) (*Net, error) {
 // bias; absent for one-hot input), a unidirectional torch.nn.RNN (under
 // any prefix) and a torch.nn.Linear head (Y.weight and Y.bias) producing
 // the logits, as LM.Save writes it. The vocabulary is the head's output
-// width. Options and errors are as for Load; the head's activation is
+// width. Options and errors are as for Load, and like Load it ignores an
+// optimiser's state (tensors under "optim."); the head's activation is
 // always softmax. The tokenizer LM.Save stored, if any, becomes the
 // LM's Tokenizer: metadata simdcore.tokenizer is "bytes" for Bytes (256
 // tokens) or "chars" for Chars, whose vocabulary, its runes in token

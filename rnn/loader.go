@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/simdcore/simdcore/internal/weights"
+	"github.com/simdcore/simdcore/optim"
 )
 
 // This file maps a safetensors file's tensors onto a Net: it infers the
@@ -20,6 +21,7 @@ type loader struct {
 
 func newLoader(f *weights.File, src string, opts []LoadOption) *loader {
 	l := &loader{Dict: weights.NewDict(f, "rnn: "+src, ErrShape)}
+	l.Ignore(optim.StatePrefix) // a training checkpoint's optimiser state
 	for _, o := range opts {
 		o(&l.opts)
 	}

@@ -1,6 +1,7 @@
 package rnn
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -30,6 +31,14 @@ type TrainConfig struct {
 	ManyToOne bool            // train Last against 1-row targets
 	Seed      uint64          // order in which samples are drawn
 	Progress  func(Progress)  // called after every update, if set
+	// Context, if set, cancels training: it is checked before every
+	// sample of an update and before the update is applied. A cancelled
+	// update is never applied, not even in part: the weights and the
+	// optimiser's state stay as the previous update left them (the
+	// updates before it stay applied), and Train returns an error
+	// wrapping Context.Err(). A cancel therefore takes effect within
+	// the time of one sample's forward and backward pass.
+	Context context.Context
 }
 
 // Progress reports one training update.
@@ -74,7 +83,9 @@ func (n *Net) OptimParams(grad *Net) []optim.Param {
 // update draws BatchSize samples (in a shuffled order, epoch after epoch,
 // deterministic for a given Seed), runs Trace and Backward on each,
 // averages the gradients per target row, clips them, and applies the
-// optimiser. It returns the mean loss of the last update.
+// optimiser. It returns the mean loss of the last update. If
+// cfg.Context is cancelled, it returns the loss of the last completed
+// update (0 if none) and an error wrapping the context's error.
 func (n *Net) Train(data []Sample, cfg TrainConfig) (float64, error) {
 	if len(data) == 0 || cfg.Steps <= 0 {
 		return 0, fmt.Errorf("%w: Train needs samples (got %d) and Steps > 0 (got %d)", ErrConfig, len(data), cfg.Steps)
@@ -116,6 +127,9 @@ func (n *Net) Train(data []Sample, cfg TrainConfig) (float64, error) {
 			rows += batch[b].Y.Rows
 		}
 		for _, s := range batch {
+			if err := cancelled(cfg.Context, step, cfg.Steps); err != nil {
+				return last, err
+			}
 			var tr *Trace
 			var err error
 			if cfg.ManyToOne {
@@ -137,6 +151,9 @@ func (n *Net) Train(data []Sample, cfg TrainConfig) (float64, error) {
 				return 0, err
 			}
 		}
+		if err := cancelled(cfg.Context, step, cfg.Steps); err != nil {
+			return last, err
+		}
 		last = total / float64(rows)
 		update(params, opt, cfg.ClipNorm, cfg.Progress, step, last)
 	}
@@ -154,6 +171,15 @@ func update(params []optim.Param, opt optim.Optimizer, clip float64, progress fu
 	if progress != nil {
 		progress(Progress{Step: step, Loss: loss, GradNorm: norm})
 	}
+}
+
+// cancelled returns an error wrapping ctx's error, naming the update
+// that was abandoned, if ctx (which may be nil) is done.
+func cancelled(ctx context.Context, step, steps int) error {
+	if ctx == nil || ctx.Err() == nil {
+		return nil
+	}
+	return fmt.Errorf("rnn: training cancelled during update %d of %d, which was not applied: %w", step, steps, ctx.Err())
 }
 
 // optimizerOrAdam returns opt, or Adam with learning rate 0.01 (the

@@ -299,9 +299,18 @@ func TestTrainRefusesHugeUpdates(t *testing.T) {
 	c := lmUpdateFlops(lm, 16, 100)
 	require.Equal(t, updateFlops(lc, 16, 100), c)
 	require.Less(t, 50*c, float64(maxUpdateFlops))
-	// An LSTM's update costs about four times as much.
+	// An LSTM's recurrent layer has four gate blocks, so it costs three
+	// more times the Elman layer's 6·batch·seqlen·hidden·(embed+hidden).
 	lc.Cell = rnn.LSTM
-	require.InDelta(t, 4, updateFlops(lc, 16, 100)/c, 0.2)
+	require.Equal(t, c+3*6*16*100*256*(32+256), updateFlops(lc, 16, 100))
+	require.Less(t, 10*c/16, float64(maxWindowFlops))
+
+	// A single window is what Ctrl-C waits for: one too large to stop
+	// within a second is refused, whatever the batch.
+	requireUsageError(t, "Ctrl-C can interrupt within a second", "train", "-text", f["corpus.txt"], "-hidden", "4096", "-seqlen", "64", "-batch", "1", "-out", out)
+	require.NoError(t, checkUpdateCost(updateFlops(rnn.LMConfig{Vocab: 100, Embed: 32, Hidden: 1024, Layers: 1}, 16, 280), 16, 280))
+	require.NoError(t, checkUpdateCost(updateFlops(rnn.LMConfig{Vocab: 100, Embed: 32, Hidden: 2048, Layers: 1}, 16, 70), 16, 70))
+	require.Error(t, checkUpdateCost(updateFlops(rnn.LMConfig{Vocab: 100, Embed: 32, Hidden: 2048, Layers: 1}, 1, 80), 1, 80))
 
 	// -resume is bounded too.
 	var o, e bytes.Buffer

@@ -6,9 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"math"
 	"strconv"
 
+	"github.com/simdcore/simdcore/optim"
 	"github.com/simdcore/simdcore/rnn"
 )
 
@@ -29,10 +29,13 @@ const demoModelPath = "testdata/demo.safetensors"
 // from there. (The tokenizer is stored by rnn: LM.Save and LoadLM.)
 const metaSteps = "simdcore.steps"
 
-// lmFile is a language model, with a tokenizer, and its training count.
+// lmFile is a language model, with a tokenizer, and its training count;
+// while train runs, also its optimiser, whose state a checkpoint keeps
+// (checkpoint.go).
 type lmFile struct {
 	lm    *rnn.LM // lm.Tokenizer is never nil
 	steps int
+	adam  *optim.Adam // nil outside train
 }
 
 // loadLM reads a language model written by train, or the embedded one
@@ -79,18 +82,4 @@ func orEmbedded(path string) string {
 		return "embedded model"
 	}
 	return path
-}
-
-// save writes the model with its tokenizer and training count,
-// atomically. A model with a NaN or infinite weight is not written, so
-// that a diverged run never replaces a good checkpoint.
-func (f *lmFile) save(path string) error {
-	for _, p := range f.lm.Params() {
-		for _, v := range p.Data {
-			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-				return fmt.Errorf("%s not written: weight %s holds %v (training diverged)", path, p.Name, v)
-			}
-		}
-	}
-	return f.lm.Save(path, map[string]string{metaSteps: strconv.Itoa(f.steps)})
 }

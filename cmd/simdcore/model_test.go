@@ -63,13 +63,16 @@ func TestDefaultRunPrintsInfoBenchAndSample(t *testing.T) {
 
 func TestDemo(t *testing.T) {
 	if testing.Short() {
-		t.Skip("trains four small networks")
+		t.Skip("trains seven small networks")
 	}
 	var out, errb strings.Builder
 	require.Equal(t, 0, run([]string{"demo"}, &out, &errb), errb.String())
 	s := out.String()
 	require.Contains(t, s, "scores q·k_i (unscaled):     [-2 3 0 -1]")
 	require.Contains(t, s, "hard attention picks key 1")
-	require.Equal(t, 4, strings.Count(s, "% right"))
+	require.Equal(t, 7, strings.Count(s, "% right"))
 	require.Contains(t, s, "perplexity")
+	for _, cell := range []string{"elman", "lstm", "gru"} {
+		require.Regexp(t, `\n  `+cell+` +[0-9.]+% right`, s)
+	}
 }

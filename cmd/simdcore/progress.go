@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -84,30 +85,96 @@ func (s *statusLine) erase() {
 }
 
 // progress shows train's progress: a bar on a terminal, plain lines
-// elsewhere, with the loss, tokens per second and the time left.
+// elsewhere, with the loss, tokens per second and the time left. A
+// goroutine refreshes it every redrawEvery, so that it appears within a
+// second of the start and shows how long an update has been running
+// when one takes longer than that; its methods may be called while it
+// runs.
 type progress struct {
+	mu        sync.Mutex
 	line      *statusLine
 	total     int
 	perUpdate int
 	start     time.Time
+	done      int       // updates completed
+	loss      float64   // the last one's loss
+	current   int       // the update running (0: none)
+	since     time.Time // when it started
+	stop      chan struct{}
+	stopped   chan struct{}
 }
 
 func newProgress(w io.Writer, total, tokensPerUpdate int) *progress {
-	return &progress{line: newStatusLine(w), total: total, perUpdate: tokensPerUpdate, start: time.Now()}
+	p := &progress{line: newStatusLine(w), total: total, perUpdate: tokensPerUpdate, start: time.Now(),
+		stop: make(chan struct{}), stopped: make(chan struct{})}
+	go p.refresh()
+	return p
 }
 
+// refresh shows the status every redrawEvery until finish.
+func (p *progress) refresh() {
+	defer close(p.stopped)
+	tick := time.NewTicker(redrawEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-p.stop:
+			return
+		case <-tick.C:
+			p.mu.Lock()
+			p.show(false)
+			p.mu.Unlock()
+		}
+	}
+}
+
+// starting records that update n has begun.
+func (p *progress) starting(n int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.current, p.since = n, time.Now()
+}
+
+// update records that done updates are complete, the last with loss.
 func (p *progress) update(done int, loss float64) {
-	el := time.Since(p.start).Seconds()
-	tps := float64(done*p.perUpdate) / el
-	eta := time.Duration(float64(p.total-done) * el / float64(done) * float64(time.Second)).Round(time.Second)
-	stats := fmt.Sprintf("%d/%d loss %.3f  %.0f tok/s  ETA %v", done, p.total, loss, tps, eta)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.done, p.loss, p.current = done, loss, 0
+	p.show(done == p.total)
+}
+
+// show displays the status; p.mu is held.
+func (p *progress) show(force bool) {
+	var stats string
+	if p.done > 0 {
+		el := time.Since(p.start).Seconds()
+		tps := float64(p.done*p.perUpdate) / el
+		eta := time.Duration(float64(p.total-p.done) * el / float64(p.done) * float64(time.Second)).Round(time.Second)
+		stats = fmt.Sprintf("%d/%d loss %.3f  %.0f tok/s  ETA %v", p.done, p.total, p.loss, tps, eta)
+	} else {
+		stats = fmt.Sprintf("%d/%d", p.done, p.total)
+	}
+	if p.current > 0 && (p.done == 0 || time.Since(p.since) >= time.Second) {
+		stats += fmt.Sprintf("  update %d running %v", p.current, time.Since(p.since).Round(time.Second))
+	}
 	if !p.line.tty {
-		p.line.show("train: "+stats, done == p.total)
+		p.line.show("train: "+stats, force)
 		return
 	}
 	const width = 30
-	fill := width * done / p.total
-	p.line.show(fmt.Sprintf("[%s%s] %s", strings.Repeat("#", fill), strings.Repeat(".", width-fill), stats), done == p.total)
+	fill := width * p.done / p.total
+	p.line.show(fmt.Sprintf("[%s%s] %s", strings.Repeat("#", fill), strings.Repeat(".", width-fill), stats), force)
 }
 
-func (p *progress) finish() { p.line.keep() }
+// finish stops the refreshing and leaves the last status visible.
+func (p *progress) finish() {
+	select {
+	case <-p.stop:
+	default:
+		close(p.stop)
+		<-p.stopped
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.line.keep()
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -29,7 +30,7 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	seed := fs.Uint64("seed", 1, "random seed for the weights and the windows")
 	tokName := fs.String("tokenizer", "chars", "chars (the text's own characters) or bytes")
 	out := fs.String("out", "model.safetensors", "where to write the model (and checkpoints)")
-	resume := fs.Bool("resume", false, "continue training the model in -out instead of starting afresh (its shape: -cell, -hidden, -layers, -embed, -tokenizer)")
+	resume := fs.Bool("resume", false, "continue training the model in -out, with its optimiser state, instead of starting afresh (its shape: -cell, -hidden, -layers, -embed, -tokenizer)")
 	force := fs.Bool("force", false, "replace an existing -out with a new model (without it, train refuses to)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -115,25 +116,45 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("%s: %d characters, fewer than -seqlen+1 = %d", *textPath, len(toks), *seqLen+1)
 	}
 
-	// Ctrl-C (or SIGTERM) stops after the current update; the model is
-	// then saved as a checkpoint, and the command exits with status 130.
+	// Adam's moments continue from the checkpoint, so that a resumed
+	// run updates exactly as an uninterrupted one would.
+	f.adam = optim.NewAdam(float32(*lr))
+	if *resume {
+		restored, err := restoreAdam(*out, f.lm, f.adam)
+		if err != nil {
+			return err
+		}
+		if !restored && f.steps > 0 {
+			fmt.Fprintf(stderr, "simdcore: note: %s holds no optimiser state (written by an older version): Adam's moments start afresh\n", *out)
+		}
+	}
+
+	// Ctrl-C (or SIGTERM) cancels the update in progress within one
+	// window's work, leaving the model as the last complete update left
+	// it; the model is then saved as a checkpoint, and the command exits
+	// with status 130.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	opt := optim.NewAdam(float32(*lr))
 	bar := newProgress(stderr, *steps, *seqLen**batch)
+	defer bar.finish()
 	var loss float64
 	done := 0
 	for done < *steps && ctx.Err() == nil {
 		// One update per call; the optimiser keeps its moments across
 		// calls, and the seed moves on so each update sees new windows.
-		loss, err = f.lm.Train(toks, rnn.LMTrainConfig{
-			Steps: 1, SeqLen: *seqLen, BatchSize: *batch, Optimizer: opt,
-			ClipNorm: *clip, Seed: *seed*1_000_003 + uint64(f.steps),
+		bar.starting(done + 1)
+		l, err := f.lm.Train(toks, rnn.LMTrainConfig{
+			Steps: 1, SeqLen: *seqLen, BatchSize: *batch, Optimizer: f.adam,
+			ClipNorm: *clip, Seed: *seed*1_000_003 + uint64(f.steps), Context: ctx,
 		})
+		if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+			break
+		}
 		if err != nil {
 			return err
 		}
+		loss = l
 		if math.IsNaN(loss) || math.IsInf(loss, 0) {
 			bar.finish()
 			return fmt.Errorf("train: the loss is %v at update %d (%d in all); stopped without saving, so %s keeps its last checkpoint", loss, done+1, f.steps+1, *out)
@@ -151,7 +172,11 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	if err := f.save(*out); err != nil {
 		return err
 	}
-	if ctx.Err() != nil {
+	switch {
+	case ctx.Err() != nil && done == 0:
+		fmt.Fprintf(stdout, "interrupted; checkpoint saved: no update completed (%d in all), wrote %s\n", f.steps, *out)
+		return errInterrupted
+	case ctx.Err() != nil:
 		fmt.Fprintf(stdout, "interrupted; checkpoint saved: %d updates (%d in all), last loss %.4f nats/char, wrote %s\n", done, f.steps, loss, *out)
 		return errInterrupted
 	}

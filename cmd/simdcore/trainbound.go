@@ -9,10 +9,17 @@ import (
 // maxUpdateFlops bounds the work of one optimiser update: 1e11
 // floating-point operations, about a hundred times the embedded model's
 // training updates, a few seconds at AVX2 speed and under two minutes on
-// one core of plain Go. An update cannot be interrupted, so Ctrl-C must
-// never wait longer than one; larger -batch × -seqlen products are
-// refused before training.
+// one core of plain Go. Larger -batch × -seqlen products, which would
+// show no loss for hours, are refused before training.
 const maxUpdateFlops = 1e11
+
+// maxWindowFlops bounds the work of one window (one sequence's forward
+// and backward pass), the unit in which Ctrl-C cancels an update: 2e9
+// floating-point operations, a quarter of a second at AVX2 speed and
+// under a second on one core of plain Go (which runs these sizes at 2 to
+// 3 GFLOP/s), so that Ctrl-C always takes effect within a second. It
+// allows -seqlen 280 at -hidden 1024 and 70 at -hidden 2048.
+const maxWindowFlops = 2e9
 
 // updateFlops estimates the floating-point operations of one update on
 // batch windows of seqLen tokens of a language model of configuration
@@ -37,10 +44,14 @@ func lmUpdateFlops(lm *rnn.LM, batch, seqLen int) float64 {
 }
 
 // checkUpdateCost refuses an update of cost flops, too large to finish
-// (or be interrupted) in reasonable time.
+// in reasonable time, or whose windows are too large for Ctrl-C to stop
+// within a second.
 func checkUpdateCost(flops float64, batch, seqLen int) error {
 	if flops > maxUpdateFlops {
 		return usageError{fmt.Sprintf("train: one update of -batch %d × -seqlen %d would take %.1e floating-point operations, more than the %.0e allowed (lower -batch, -seqlen or the model's size)", batch, seqLen, flops, maxUpdateFlops)}
+	}
+	if w := flops / float64(batch); w > maxWindowFlops {
+		return usageError{fmt.Sprintf("train: one window of -seqlen %d would take %.1e floating-point operations, more than the %.0e that Ctrl-C can interrupt within a second (lower -seqlen or the model's size)", seqLen, w, maxWindowFlops)}
 	}
 	return nil
 }

@@ -9,9 +9,10 @@ import (
 // A Dict is a checked view of a File as a model's state_dict, for the
 // loaders built on this package: they take every tensor they need by name
 // and shape, read their constructor arguments from typed metadata, and
-// finish with Leftovers, which rejects any tensor nothing took. The File's
-// own methods (Has, Names, Shape, Float32s, ...) stay available for
-// looking around before taking.
+// finish with Leftovers, which rejects any tensor nothing took. Has and
+// Names, and the File's own methods (Shape, Float32s, ...), stay
+// available for looking around before taking; Ignore hides tensors that
+// are not the model's.
 //
 // Every error a Dict makes starts with the loader's prefix given to
 // NewDict (which should name the loader and the file), stays on one line,
@@ -27,6 +28,7 @@ type Dict struct {
 	shapeErr error
 	meta     map[string]string
 	taken    map[string]bool
+	ignored  []string // name prefixes hidden from the model
 }
 
 // NewDict returns a view of f whose errors start with prefix (such as
@@ -34,6 +36,36 @@ type Dict struct {
 // (nil for none).
 func NewDict(f *File, prefix string, shapeErr error) *Dict {
 	return &Dict{File: f, prefix: prefix, shapeErr: shapeErr, meta: f.Metadata(), taken: map[string]bool{}}
+}
+
+// Ignore hides the tensors whose names start with prefix (an optimiser's
+// state saved beside the model, say): Names and Has no longer list them,
+// the Take methods report them missing, and Leftovers does not count
+// them. The File's own methods still see them.
+func (d *Dict) Ignore(prefix string) {
+	d.ignored = append(d.ignored, prefix)
+}
+
+// isIgnored reports whether name is hidden by Ignore.
+func (d *Dict) isIgnored(name string) bool {
+	for _, p := range d.ignored {
+		if strings.HasPrefix(name, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// Names returns the names of the tensors, sorted, without those Ignore
+// hides.
+func (d *Dict) Names() []string {
+	return slices.DeleteFunc(d.File.Names(), d.isIgnored)
+}
+
+// Has reports whether the file holds a tensor called name that Ignore
+// does not hide.
+func (d *Dict) Has(name string) bool {
+	return !d.isIgnored(name) && d.File.Has(name)
 }
 
 // dictError carries a message and the sentinels it wraps.
@@ -72,7 +104,7 @@ func (d *Dict) Shapef(format string, args ...any) error {
 // missing tensor.
 func (d *Dict) TakeRank(name string, dims int, why string) ([]int, error) {
 	s, err := d.File.Shape(name)
-	if err != nil {
+	if err != nil || d.isIgnored(name) {
 		return nil, d.Missing(name, why)
 	}
 	if len(s) != dims {
@@ -87,7 +119,7 @@ func (d *Dict) TakeRank(name string, dims int, why string) ([]int, error) {
 // tensor.
 func (d *Dict) TakeShape(name, why string, want ...int) error {
 	s, err := d.File.Shape(name)
-	if err != nil {
+	if err != nil || d.isIgnored(name) {
 		return d.Missing(name, why)
 	}
 	if !slices.Equal(s, want) {

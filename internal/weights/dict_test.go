@@ -138,3 +138,26 @@ func TestDictMetadata(t *testing.T) {
 	_, _, err = d.Choice("word", "tanh", "relu")
 	requireOnly(t, err, ErrFormat, `metadata word="two" is not one of [tanh relu]`)
 }
+
+// TestDictIgnore: tensors under an ignored prefix are invisible to the
+// model's view (Names, Has, the Take methods, Leftovers) but not to the
+// File's.
+func TestDictIgnore(t *testing.T) {
+	d := dictOf(t, nil,
+		Tensor{Name: "w", Shape: []int{2}, Data: []float32{1, 2}},
+		Tensor{Name: "optim.m.w", Shape: []int{2}, Data: []float32{3, 4}},
+		Tensor{Name: "optim.v.w", Shape: []int{1, 2}, Data: []float32{5, 6}})
+	requireOnly(t, d.Leftovers(""), ErrFormat, `tensor "optim.m.w" is not part of the model`)
+	d.Ignore("optim.")
+	require.Equal(t, []string{"w"}, d.Names())
+	require.False(t, d.Has("optim.m.w"))
+	require.True(t, d.Has("w"))
+	require.True(t, d.File.Has("optim.m.w"))
+	require.Equal(t, 3, d.Len())
+	_, err := d.TakeRank("optim.v.w", 2, "")
+	requireOnly(t, err, ErrMissing, `tensor "optim.v.w" missing`)
+	requireOnly(t, d.TakeShape("optim.m.w", "", 2), ErrMissing, `tensor "optim.m.w" missing`)
+	requireOnly(t, d.Leftovers(""), ErrFormat, `tensor "w" is not part of the model`)
+	require.NoError(t, d.TakeShape("w", "", 2))
+	require.NoError(t, d.Leftovers(""))
+}
