@@ -31,7 +31,7 @@
 //	/usr/bin/python3 onnx_rnn_export.py    # writes onnx/ (.gitignored)
 //	node ort_rnn.mjs -count 6 > ort.txt
 //	/usr/bin/python3 torch_rnn.py --gobench 6 > torch.txt
-//	(cd ../.. && go test -run '^$' -bench '^Benchmark(RNN|LSTM|GRU)$' -count 6 .) > go.txt
+//	(cd ../.. && go test -run '^$' -bench '^Benchmark(RNN|Gated)$' -count 6 .) > go.txt
 //	benchstat -table '' -col '' -row .fullname go.txt torch.txt ort.txt
 //
 // torch_rnn.py --interleave N alternates torch's timings with the Go

@@ -27,10 +27,10 @@ runs, 5 times in turn, this script's timings (in a fresh interpreter for
 each OPENBLAS_CORETYPE in --coretypes: by default OpenBLAS's own choice,
 which is Haswell on a Zen 5, and SkylakeX, its AVX-512 kernels, which
 make torch's batch-1 RNN about 3× faster there) and
-`go test -run '^$' -bench '^Benchmark(RNN|LSTM|GRU)$' -count 1 .` from the
+`go test -run '^$' -bench '^Benchmark(RNN|Gated)$' -count 1 .` from the
 module root (--go-bench changes the pattern; lines named
-Benchmark{RNN,LSTM,GRU}/D=…_H=…_T=100/batch=… are read, a shape Go did
-not report shows —), then prints the median of each figure (wall and CPU
+BenchmarkRNN/D=…_H=…_T=100/batch=… and BenchmarkGated/{lstm,gru}/D=…
+are read, a shape Go did not report shows —), then prints the median of each figure (wall and CPU
 time) and the ratios torch/simdcore, so that both sides see the same
 machine load. A coretype whose kernels the CPU cannot run (SkylakeX
 without AVX-512 dies of SIGILL) is reported and left out.
@@ -127,17 +127,18 @@ def timings(quiet=False, cells=None):
 def go_timings(root, bench):
     """One run of the Go benchmarks matching bench; returns
     {(cell,d,h,b): (us/seq, cpu-us/seq)} from the lines named
-    Benchmark{RNN,LSTM,GRU}/D=…_H=…_T=100/batch=…"""
+    BenchmarkRNN/D=…_H=…_T=100/batch=… (the Elman net) and
+    BenchmarkGated/{lstm,gru}/D=…_H=…_T=100/batch=…"""
     res = subprocess.run(["go", "test", "-run", "^$", "-bench", bench, "-count", "1", "."],
                          cwd=root, capture_output=True, text=True, check=True).stdout
     out = {}
     for line in res.splitlines():
-        m = re.match(r"Benchmark(RNN|LSTM|GRU)/D=(\d+)_H=(\d+)_T=100/batch=(\d+)\S*\s", line)
+        m = re.match(r"Benchmark(?:RNN|Gated/(lstm|gru))/D=(\d+)_H=(\d+)_T=100/batch=(\d+)\S*\s", line)
         if not m:
             continue
         wall = float(re.search(r"([\d.]+) us/seq", line).group(1))
         cpu = float(re.search(r"([\d.]+) cpu-us/seq", line).group(1))
-        out[(m.group(1),) + tuple(int(g) for g in m.groups()[1:])] = (wall, cpu)
+        out[((m.group(1) or "rnn").upper(),) + tuple(int(g) for g in m.groups()[1:])] = (wall, cpu)
     return out
 
 
@@ -279,7 +280,7 @@ if __name__ == "__main__":
                          "('' = OpenBLAS's own choice)")
     ap.add_argument("--cells", default="RNN,LSTM,GRU", help="cells to time: RNN (tanh), LSTM, GRU")
     ap.add_argument("--batches", default="1,32", help="batch sizes for --gobench")
-    ap.add_argument("--go-bench", default="^Benchmark(RNN|LSTM|GRU)$",
+    ap.add_argument("--go-bench", default="^Benchmark(RNN|Gated)$",
                     help="the go test -bench pattern --interleave runs")
     ap.add_argument("--json", action="store_true", help="print the timings as JSON (used by --interleave)")
     ap.add_argument("--gobench-round", action="store_true", help="one --gobench round (used by --gobench)")
