@@ -33,6 +33,8 @@ var gatedFixtures = []struct {
 	{"gru_nobias", rnn.Config{Cell: rnn.GRU, Input: 5, Hidden: 4, Layers: 2, Bias: rnn.BiasNone}, 0},
 	{"gru_bf16", rnn.Config{Cell: rnn.GRU, Input: 3, Hidden: 4, Layers: 2, Bidirectional: true, Bias: rnn.BiasPair}, 0},
 	{"gru_batch", rnn.Config{Cell: rnn.GRU, Input: 4, Hidden: 3, Layers: 2, Bias: rnn.BiasPair}, 4},
+	{"lstm_wide", rnn.Config{Cell: rnn.LSTM, Input: 17, Hidden: 19, Proj: 11, Layers: 2, Bidirectional: true, Bias: rnn.BiasPair}, 0},
+	{"gru_wide", rnn.Config{Cell: rnn.GRU, Input: 17, Hidden: 21, Layers: 2, Bias: rnn.BiasPair}, 5},
 }
 
 // flat returns m's elements row by row (m may have a stride).

@@ -32,6 +32,8 @@ Fixtures:
   gru_nobias       2-layer nn.GRU, bias=False
   gru_bf16         2-layer bidirectional nn.GRU, state_dict in bfloat16
   gru_batch        2-layer nn.GRU, 4 sequences
+  lstm_wide        2-layer bidirectional nn.LSTM, input 17, hidden 19, proj_size 11
+  gru_wide         2-layer nn.GRU, input 17, hidden 21, 5 sequences
   interop          tensors of every float dtype as torch stores them, and
                    torch's float32 conversion of each (for internal/weights)
 """
@@ -225,6 +227,10 @@ def gated_fixtures():
     gated("gru_nobias", gru, T=6, input_size=5, hidden_size=4, num_layers=2, bias=False)
     gated("gru_bf16", gru, T=5, dtype=torch.bfloat16, input_size=3, hidden_size=4, num_layers=2, bidirectional=True)
     gated("gru_batch", gru, T=5, batch=4, input_size=4, hidden_size=3, num_layers=2)
+    # Wider than a SIMD register (8 or 16 lanes), with odd sizes: the
+    # kernels' main loops and their tails, not the tails alone.
+    gated("lstm_wide", lstm, T=9, input_size=17, hidden_size=19, proj_size=11, num_layers=2, bidirectional=True)
+    gated("gru_wide", gru, T=9, batch=5, input_size=17, hidden_size=21, num_layers=2)
 
 
 def main():
