@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -20,6 +21,7 @@ func cmdRun(args []string, stdout io.Writer) error {
 	mode := fs.String("mode", "all", "all: an output per timestep (many-to-many); last: the final one (many-to-one)")
 	format := fs.String("format", "", "output format, csv or json (default: the input's)")
 	act := fs.String("nonlinearity", "", "tanh or relu, when the file's metadata does not say (PyTorch's default: tanh)")
+	allowNonFinite := fs.Bool("allow-nonfinite", false, "load NaN or infinite weights and write NaN or infinite outputs (JSON: null), which are errors by default")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -48,6 +50,9 @@ func cmdRun(args []string, stdout io.Writer) error {
 		opts = append(opts, rnn.WithActivation(rnn.ReLU))
 	default:
 		return usageError{fmt.Sprintf("run: -nonlinearity %q (want tanh or relu)", *act)}
+	}
+	if *allowNonFinite {
+		opts = append(opts, rnn.AllowNonFinite())
 	}
 	net, err := rnn.Load(*model, opts...)
 	if err != nil {
@@ -78,12 +83,31 @@ func cmdRun(args []string, stdout io.Writer) error {
 			return err
 		}
 	}
+	if !*allowNonFinite {
+		if err := checkFinite(ys); err != nil {
+			return err
+		}
+	}
 	return writeOutputs(stdout, ys, *format)
+}
+
+// checkFinite returns an error naming the first output that is NaN or
+// infinite: run writes nothing then, unless -allow-nonfinite.
+func checkFinite(m kernel.Matrix) error {
+	for i := 0; i < m.Rows; i++ {
+		for j, v := range m.Row(i) {
+			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+				return fmt.Errorf("run: output row %d column %d is %v (the model overflows on this input); -allow-nonfinite writes such outputs", i+1, j+1, v)
+			}
+		}
+	}
+	return nil
 }
 
 // writeOutputs writes one line a row of m: CSV, or a JSON array of
 // arrays, streamed, with the shortest decimal that reads back as the same
-// float32.
+// float32. In CSV a non-finite value is NaN, +Inf or -Inf; JSON, which
+// has no such numbers, gets null.
 func writeOutputs(w io.Writer, m kernel.Matrix, format string) error {
 	bw := bufio.NewWriter(w)
 	var buf []byte
@@ -101,7 +125,11 @@ func writeOutputs(w io.Writer, m kernel.Matrix, format string) error {
 			if j > 0 {
 				buf = append(buf, ',')
 			}
-			buf = strconv.AppendFloat(buf, float64(v), 'g', -1, 32)
+			if format == "json" && (math.IsNaN(float64(v)) || math.IsInf(float64(v), 0)) {
+				buf = append(buf, "null"...)
+			} else {
+				buf = strconv.AppendFloat(buf, float64(v), 'g', -1, 32)
+			}
 		}
 		if format == "json" {
 			buf = append(buf, ']')
