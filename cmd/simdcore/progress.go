@@ -99,8 +99,7 @@ func newProgress(w io.Writer, total, tokensPerUpdate int) *progress {
 func (p *progress) update(done int, loss float64) {
 	el := time.Since(p.start).Seconds()
 	tps := float64(done*p.perUpdate) / el
-	eta := time.Duration(float64(p.total-done) * el / float64(done) * float64(time.Second)).Round(time.Second)
-	stats := fmt.Sprintf("%d/%d loss %.3f  %.0f tok/s  ETA %v", done, p.total, loss, tps, eta)
+	stats := fmt.Sprintf("%d/%d loss %.3f  %.0f tok/s  ETA %s", done, p.total, loss, tps, etaText(float64(p.total-done)*el/float64(done)))
 	if !p.line.tty {
 		p.line.show("train: "+stats, done == p.total)
 		return
@@ -111,3 +110,12 @@ func (p *progress) update(done int, loss float64) {
 }
 
 func (p *progress) finish() { p.line.keep() }
+
+// etaText prints a remaining time of secs seconds, rounded to the second;
+// a time.Duration holds at most 292 years, so beyond a century it says so.
+func etaText(secs float64) string {
+	if !(secs < 100*365.25*24*3600) {
+		return "more than a century"
+	}
+	return time.Duration(secs * float64(time.Second)).Round(time.Second).String()
+}
