@@ -7,6 +7,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -212,35 +213,15 @@ func readJSONRows(br *bufio.Reader, width int, data *chunks) error {
 				return err
 			}
 			data.add(v)
-			if c, err = s.next(); err != nil {
-				return s.fail(err, "")
-			}
-			if c == ',' {
-				if c, err = s.next(); err != nil {
-					return s.fail(err, "")
-				}
-				if c == ']' {
-					return s.fail(nil, fmt.Sprintf("row %d: a comma before ]", row))
-				}
-			} else if c != ']' {
-				return s.fail(nil, fmt.Sprintf("row %d: want , or ] after column %d", row, col))
+			if c, err = s.after(row, col); err != nil {
+				return err
 			}
 		}
 		if col != width {
 			return widthError(row, col, width)
 		}
-		if c, err = s.next(); err != nil {
-			return s.fail(err, "")
-		}
-		if c == ',' {
-			if c, err = s.next(); err != nil {
-				return s.fail(err, "")
-			}
-			if c == ']' {
-				return s.fail(nil, fmt.Sprintf("a comma after row %d", row))
-			}
-		} else if c != ']' {
-			return s.fail(nil, fmt.Sprintf("want , or ] after row %d", row))
+		if c, err = s.after(row, 0); err != nil {
+			return err
 		}
 	}
 	if _, err := s.next(); err != io.EOF {
@@ -268,6 +249,35 @@ func (s *jsonScanner) next() (byte, error) {
 			return c, nil
 		}
 	}
+}
+
+// after reads what follows an element of an array: ']' at its end, or a
+// comma and the first byte of the next element, which it returns. The
+// element is column col of row row, or row row itself when col is 0.
+func (s *jsonScanner) after(row, col int) (byte, error) {
+	what := func() string {
+		if col == 0 {
+			return fmt.Sprintf("row %d", row)
+		}
+		return fmt.Sprintf("row %d: column %d", row, col)
+	}
+	c, err := s.next()
+	if err != nil {
+		return 0, s.fail(err, "")
+	}
+	switch c {
+	case ']':
+		return c, nil
+	case ',':
+		if c, err = s.next(); err != nil {
+			return 0, s.fail(err, "")
+		}
+		if c == ']' {
+			return 0, s.fail(nil, "a comma before ] after "+what())
+		}
+		return c, nil
+	}
+	return 0, s.fail(nil, "want , or ] after "+what())
 }
 
 // fail returns a read error, or a syntax error with msg at the current
@@ -307,46 +317,9 @@ func (s *jsonScanner) number(c byte, row, col int) (float32, error) {
 		return 0, fmt.Errorf("row %d column %d: null is not a number", row, col)
 	case c == '"':
 		return 0, fmt.Errorf("row %d column %d: a string is not a number", row, col)
-	case !isJSONNumber(s.tok):
+	case !json.Valid(s.tok): // a literal that is not JSON: NaN, 0x10, 01, Inf
 		return 0, fmt.Errorf("row %d column %d: %s is not a number", row, col, quoteField(t))
 	default:
 		return inputValue(t, row, col)
 	}
-}
-
-// isJSONNumber reports whether b is a number in JSON's grammar.
-func isJSONNumber(b []byte) bool {
-	i := 0
-	digits := func() int {
-		j := i
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-			i++
-		}
-		return i - j
-	}
-	if i < len(b) && b[i] == '-' {
-		i++
-	}
-	switch {
-	case i < len(b) && b[i] == '0':
-		i++
-	case digits() == 0:
-		return false
-	}
-	if i < len(b) && b[i] == '.' {
-		i++
-		if digits() == 0 {
-			return false
-		}
-	}
-	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
-		i++
-		if i < len(b) && (b[i] == '+' || b[i] == '-') {
-			i++
-		}
-		if digits() == 0 {
-			return false
-		}
-	}
-	return i == len(b)
 }

@@ -76,12 +76,12 @@ func TestReadTimestepsRefuses(t *testing.T) {
 		{"json empty", "json", `[]`, "no timesteps"},
 		{"json truncated", "json", `[[1,2],`, "JSON ends before the array closes"},
 		{"json truncated in row", "json", `[[1,`, "JSON ends before the array closes"},
-		{"json trailing comma", "json", `[[1,2],]`, "a comma after row 1"},
-		{"json trailing comma in row", "json", `[[1,2,]]`, "a comma before ]"},
+		{"json trailing comma", "json", `[[1,2],]`, "a comma before ] after row 1"},
+		{"json trailing comma in row", "json", `[[1,2,]]`, "a comma before ] after row 1: column 2"},
 		{"json flat", "json", `[1,2]`, "row 1: want an array of numbers"},
 		{"json object", "json", `{"a":1}`, "want a JSON array of arrays of numbers"},
 		{"json data after", "json", `[[1,2]] [[3,4]]`, "data after the array"},
-		{"json missing comma", "json", `[[1 2]]`, "want , or ] after column 1"},
+		{"json missing comma", "json", `[[1 2]]`, "want , or ] after row 1: column 1"},
 		{"json nothing", "json", ``, "JSON ends before the array closes"},
 	}
 	for _, c := range cases {

@@ -4,14 +4,13 @@ package reliability
 
 import (
 	"bytes"
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/simdcore/simdcore/internal/proctest"
 	"github.com/simdcore/simdcore/rnn"
 	"github.com/stretchr/testify/require"
 )
@@ -52,19 +51,6 @@ func encoded(t *testing.T, n *rnn.Net) []byte {
 	return b.Bytes()
 }
 
-// others lists the files in dir other than base.
-func others(t *testing.T, dir, base string) []string {
-	entries, err := os.ReadDir(dir)
-	require.NoError(t, err)
-	var out []string
-	for _, e := range entries {
-		if e.Name() != base {
-			out = append(out, e.Name())
-		}
-	}
-	return out
-}
-
 // TestKillDuringSave kills (SIGKILL) a process in the middle of saving a
 // large model over a small one. The file at the path must then be one of
 // the two models byte for byte, never a mix or a truncation, and load;
@@ -83,19 +69,10 @@ func TestKillDuringSave(t *testing.T) {
 	for attempt := 0; attempt < 5 && len(left) == 0; attempt++ {
 		cmd := exec.Command(exe, "-test.run=^$")
 		cmd.Env = append(os.Environ(), saveChildEnv+"="+path)
-		if err := cmd.Start(); errors.Is(err, syscall.ENOEXEC) {
-			t.Skipf("cannot re-execute the test binary (qemu-user without binfmt): %v", err)
-		} else {
-			require.NoError(t, err)
-		}
-		deadline := time.Now().Add(20 * time.Second)
-		for len(others(t, dir, base)) == 0 && time.Now().Before(deadline) {
-			time.Sleep(time.Millisecond)
-		}
-		time.Sleep(time.Duration(attempt) * time.Millisecond) // kill at different points of the write
-		require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
-		_ = cmd.Wait()
-		left = others(t, dir, base)
+		// Kill once the temporary file exists, at a different point of
+		// the write each attempt.
+		proctest.KillWhen(t, cmd, func() bool { return len(proctest.OtherFiles(t, dir, base)) > 0 }, time.Duration(attempt)*time.Millisecond)
+		left = proctest.OtherFiles(t, dir, base)
 
 		got, err := os.ReadFile(path)
 		require.NoError(t, err)
@@ -108,7 +85,7 @@ func TestKillDuringSave(t *testing.T) {
 	t.Logf("left behind by the killed save: %v", left)
 
 	require.NoError(t, smallNet().Save(path, nil))
-	require.Empty(t, others(t, dir, base), "the next save leaves the dead process's temporary file")
+	require.Empty(t, proctest.OtherFiles(t, dir, base), "the next save leaves the dead process's temporary file")
 	got, err := os.ReadFile(path)
 	require.NoError(t, err)
 	require.Equal(t, small, got)
