@@ -98,3 +98,42 @@ func TestNewMatrixOverflow(t *testing.T) {
 	m := kernel.MatrixFrom(2, 3, make([]float32, 6))
 	require.True(t, m.Valid())
 }
+
+// checkHostileLengths calls the slice kernel s with operands of different
+// lengths drawn from raw (up to 69 elements each) and requires the panic
+// of a length mismatch, naming the kernel and both lengths, before any
+// assembly runs. A kernel of one slice cannot be given mismatched ones.
+// The vector and activation fuzzers switch to this on inputs whose length
+// is 3 modulo 4 (bytes that make no whole float32 otherwise).
+func checkHostileLengths(t *testing.T, s kernel.Spec, raw []byte) {
+	t.Helper()
+	n := [3]int{}
+	for i := range n {
+		if i < len(raw) {
+			n[i] = int(raw[i]) % 70
+		}
+	}
+	if n[1] == n[0] {
+		n[1]++
+	}
+	x, y, z := make([]float32, n[0]), make([]float32, n[1]), make([]float32, n[2])
+	var call func()
+	var a, b string
+	switch s.Class {
+	case kernel.ClassDot:
+		call, a, b = func() { s.Dot(x, y) }, "x", "y"
+	case kernel.ClassAxpy:
+		call, a, b = func() { s.Axpy(1, x, y) }, "x", "y"
+	case kernel.ClassBinary:
+		call, a, b = func() { s.Binary(x, y, z) }, "a", "dst"
+	case kernel.ClassUnary, kernel.ClassRow:
+		call, a, b = func() { s.Unary(x, y) }, "src", "dst"
+	default:
+		return
+	}
+	la, lb := n[1], n[0]
+	if s.Class == kernel.ClassDot || s.Class == kernel.ClassAxpy {
+		la, lb = n[0], n[1]
+	}
+	require.PanicsWithValue(t, fmt.Sprintf("kernel.%s: len(%s)=%d != len(%s)=%d", s.Name, a, la, b, lb), call, "%s lengths %v", s.Name, n)
+}
