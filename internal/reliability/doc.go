@@ -17,7 +17,9 @@
 //   - Hostile views (views_test.go): matrix views whose span overflows an
 //     int or overruns their data are refused by the kernels and by
 //     attention before any assembly runs; FuzzHostileViews generates
-//     them, as the kernel fuzzers FuzzGemm and FuzzGemv do.
+//     them, as the kernel fuzzers FuzzGemm and FuzzGemv do (and the
+//     vector and activation fuzzers generate operands of mismatched
+//     lengths).
 //   - Huge flags (flags_test.go): flag values that ask for more than the
 //     machine can do are refused at once, in one line, with status 2.
 //
