@@ -145,8 +145,16 @@ func widthError(row, n, width int) error {
 	return fmt.Errorf("row %d has %d values; the model takes %d", row, n, width)
 }
 
+// maxLineBytes is the longest CSV line readCSVRows reads for rows of
+// width values: room for the longest decimal a float32 needs, with spaces,
+// in every field, and for a header. encoding/csv splits a whole line
+// before anything can look at it, at about 20 times its size for a line of
+// one-digit fields, so a single line of 256 MiB would cost gigabytes.
+func maxLineBytes(width int) int { return max(4096, 64*width) }
+
 func readCSVRows(r io.Reader, width int, data *chunks) error {
-	cr := csv.NewReader(r)
+	lc := &lineCapReader{r: r, max: maxLineBytes(width)}
+	cr := csv.NewReader(lc)
 	cr.FieldsPerRecord = -1
 	cr.Comment = '#'
 	cr.ReuseRecord = true
@@ -172,6 +180,29 @@ func readCSVRows(r io.Reader, width int, data *chunks) error {
 			data.add(v)
 		}
 	}
+}
+
+// lineCapReader passes r through, failing when a line runs longer than
+// max bytes.
+type lineCapReader struct {
+	r        io.Reader
+	max, run int
+	line     int
+}
+
+func (l *lineCapReader) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	for i, c := range p[:n] {
+		if c == '\n' {
+			l.run = 0
+			l.line++
+			continue
+		}
+		if l.run++; l.run > l.max {
+			return i, fmt.Errorf("line %d is longer than %d bytes, more than a row of this model's values needs", l.line+1, l.max)
+		}
+	}
+	return n, err
 }
 
 // isHeader reports whether no field of rec is a number.
