@@ -28,6 +28,9 @@ func newLoader(f *weights.File, src string, opts []LoadOption) *loader {
 	if l.opts.metadata != nil {
 		*l.opts.metadata = f.Metadata()
 	}
+	if l.opts.allowNonFinite {
+		l.AllowNonFinite()
+	}
 	return l
 }
 
