@@ -1,0 +1,92 @@
+package simdcore_test
+
+// Gated-cell benchmarks, issue-for-issue with the Elman ones in
+// bench_rnn_test.go and with bench/peers' torch and ONNX Runtime
+// scripts: an LSTM and a GRU of D=Input, H=Hidden, T=100 steps, batch 1
+// (Forward) and batch 32 (ForwardBatch), one thread, and the streaming
+// State.Step of an LSTM with input and hidden 128 (Silero VAD's size).
+//
+//	go test -run '^$' -bench 'Gated' -count 6 . | tee gated.txt
+//
+// The metrics are bench_rnn_test.go's; the bounds, for G gate blocks
+// (4 LSTM, 3 GRU), are
+//
+//	batch 1:  T·(G·H·H·4 bytes / L2 bytes per cycle + 2·D·G·H FLOP / FMA FLOP per cycle)
+//	batch B:  2·T·B·(D+H)·G·H FLOP / FMA FLOP per cycle
+//	step:     G·H·(D+H)·4 bytes / L2 bytes per cycle
+//
+// W_hh (and for a step also W_ih) streamed from L2 once per step, the
+// batched input projection at the FMA peak.
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/simdcore/simdcore/internal/benchutil"
+	"github.com/simdcore/simdcore/internal/benchutil/benchtest"
+	"github.com/simdcore/simdcore/kernel"
+	"github.com/simdcore/simdcore/rnn"
+)
+
+func gatedNet(b *testing.B, cell rnn.CellType, d, h int) *rnn.Net {
+	n, err := rnn.New(rnn.Config{Cell: cell, Input: d, Hidden: h, Bias: rnn.BiasPair}, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return n
+}
+
+func BenchmarkGated(b *testing.B) {
+	withThreads(b, 1)
+	const T, D, H = 100, 256, 256
+	for _, cell := range []rnn.CellType{rnn.LSTM, rnn.GRU} {
+		G := map[rnn.CellType]int{rnn.LSTM: 4, rnn.GRU: 3}[cell]
+		for _, batch := range []int{1, 32} {
+			b.Run(fmt.Sprintf("%v/D=%d_H=%d_T=%d/batch=%d", cell, D, H, T, batch), func(b *testing.B) {
+				n := gatedNet(b, cell, D, H)
+				xs := make([]kernel.Matrix, batch)
+				for i := range xs {
+					xs[i] = benchutil.Matrix(T, D, uint32(i+1))
+				}
+				b.ReportAllocs()
+				cpu0 := benchtest.StartCPU()
+				for b.Loop() {
+					var err error
+					if batch == 1 {
+						_, err = n.Forward(xs[0])
+					} else {
+						_, err = n.ForwardBatch(xs)
+					}
+					if err != nil {
+						b.Fatal(err)
+					}
+				}
+				bound := float64(T) * (float64(G*H*H*4)/rnnL2Bytes + float64(2*D*G*H)/rnnFMAFlops)
+				if batch > 1 {
+					bound = 2 * float64(T*batch*(D+H)*G*H) / rnnFMAFlops
+				}
+				reportRNN(b, T, bound, cpu0)
+			})
+		}
+	}
+}
+
+func BenchmarkGatedStep(b *testing.B) {
+	const D, H = 128, 128
+	for _, cell := range []rnn.CellType{rnn.LSTM, rnn.GRU} {
+		G := map[rnn.CellType]int{rnn.LSTM: 4, rnn.GRU: 3}[cell]
+		b.Run(fmt.Sprintf("%v/D=%d_H=%d", cell, D, H), func(b *testing.B) {
+			st := gatedNet(b, cell, D, H).NewState()
+			x := benchutil.Filled(D, 3)
+			dst := make([]float32, H)
+			b.ReportAllocs()
+			cpu0 := benchtest.StartCPU()
+			for b.Loop() {
+				if err := st.Step(dst, x); err != nil {
+					b.Fatal(err)
+				}
+			}
+			reportRNN(b, 1, float64(G*H*(D+H)*4)/rnnL2Bytes, cpu0)
+		})
+	}
+}
