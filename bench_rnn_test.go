@@ -43,22 +43,20 @@ func rnnNet(b *testing.B, d, h int) *rnn.Net {
 	return n
 }
 
-// rnnBound1 returns the batch-1 bound in cycles per sequence at rates r
-// (0 if they are unknown).
-func rnnBound1(r machbound.Rates, t, d, h int) float64 {
-	if r.L2 <= 0 || r.FMA <= 0 {
+// rnnBound returns a bound in cycles at rates r: l2Bytes streamed from
+// L2 plus flops at the FMA peak (0 if a rate it needs is unknown).
+func rnnBound(r machbound.Rates, l2Bytes, flops float64) float64 {
+	if (l2Bytes > 0 && r.L2 <= 0) || (flops > 0 && r.FMA <= 0) {
 		return 0
 	}
-	return float64(t) * (float64(4*h*h)/r.L2 + float64(2*d*h)/r.FMA)
-}
-
-// rnnBoundFlops returns the bound in cycles of flops at the FMA peak of
-// rates r (0 if it is unknown).
-func rnnBoundFlops(r machbound.Rates, flops float64) float64 {
-	if r.FMA <= 0 {
-		return 0
+	var c float64
+	if l2Bytes > 0 {
+		c += l2Bytes / r.L2
 	}
-	return flops / r.FMA
+	if flops > 0 {
+		c += flops / r.FMA
+	}
+	return c
 }
 
 // reportRNN reports the metrics for a bound of boundCycles per
@@ -91,7 +89,7 @@ func BenchmarkRNN(b *testing.B) {
 						b.Fatal(err)
 					}
 				}
-				reportRNN(b, T, rnnBound1(rates, T, sz.d, sz.h), cpu0)
+				reportRNN(b, T, rnnBound(rates, float64(T*4*sz.h*sz.h), float64(T*2*sz.d*sz.h)), cpu0)
 				return
 			}
 			xs := make([]kernel.Matrix, sz.batch)
@@ -106,7 +104,7 @@ func BenchmarkRNN(b *testing.B) {
 				}
 			}
 			flops := 2 * float64(T*sz.batch*(sz.d+sz.h)*sz.h)
-			reportRNN(b, T, rnnBoundFlops(rates, flops), cpu0)
+			reportRNN(b, T, rnnBound(rates, 0, flops), cpu0)
 		})
 	}
 }
