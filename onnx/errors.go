@@ -24,3 +24,7 @@ var (
 	// shape, operands that do not broadcast, an index out of range.
 	ErrShape = errors.New("onnx: shape mismatch")
 )
+
+// ErrInput: Run met input values the graph cannot compute on: an index out
+// of range, an integer division by zero.
+var ErrInput = errors.New("onnx: invalid input values")
