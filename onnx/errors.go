@@ -28,3 +28,9 @@ var (
 // ErrInput: Run met input values the graph cannot compute on: an index out
 // of range, an integer division by zero.
 var ErrInput = errors.New("onnx: invalid input values")
+
+// ErrValueDependent: a shape, axis or other planning-time quantity depends on
+// the values of a graph input rather than only on the input shapes. Such
+// errors also wrap ErrUnsupported; fixing that input's value while planning
+// (Options.Fixed) lifts them.
+var ErrValueDependent = errors.New("depends on input values, not only on shapes")

@@ -51,7 +51,7 @@ func (c *nodeCtx) knownInts(i int, what string) ([]int64, error) {
 		return nil, err
 	}
 	if !c.known(i) {
-		return nil, fmt.Errorf("%w: %s (input %d, %q) depends on input values, not only on shapes", ErrUnsupported, what, i, c.node.Inputs[i])
+		return nil, fmt.Errorf("%w: %w: %s (input %d, %q)", ErrUnsupported, ErrValueDependent, what, i, c.node.Inputs[i])
 	}
 	if t.DType.storage() != storeInt {
 		return nil, fmt.Errorf("%w: %s (input %d) has type %v, want an integer type", ErrShape, what, i, t.DType)

@@ -263,6 +263,20 @@ func buildPow(c *nodeCtx) (func() error, error) {
 			}
 			return nil
 		}, nil
+	case b.DType == Float:
+		lo, hi := intRange(a.DType)
+		return func() error {
+			for bi := range plan.offs[0] {
+				ao, _ := plan.span(0, bi)
+				bo, _ := plan.span(1, bi)
+				d := out.Int[bi*plan.inner : (bi+1)*plan.inner]
+				for i := range d {
+					v := math.Pow(float64(a.Int[ao+i*plan.steps[0]]), float64(b.Float[bo+i*plan.steps[1]]))
+					d[i] = wrap(floatToInt(float32(v)), lo, hi)
+				}
+			}
+			return nil
+		}, nil
 	case a.DType == b.DType:
 		lo, hi := intRange(a.DType)
 		return func() error { return binInt(opPow, plan, lo, hi, out.Int, a.Int, b.Int) }, nil

@@ -35,6 +35,12 @@ type Options struct {
 	// file whose shapes expand enormously is refused (ErrLimit) rather
 	// than exhausting memory.
 	MaxElements int
+
+	// Fixed gives graph inputs whose values are fixed for the life of the
+	// session: they are planned as constants (shapes, axes and anything
+	// computed from them are folded), and Run does not read them (Input
+	// returns nil for them). Their types must match the declared ones.
+	Fixed map[string]*Tensor
 }
 
 const defaultMaxElements = 1 << 28
@@ -83,6 +89,17 @@ func NewSession(m *Model, shapes map[string][]int, opts *Options) (*Session, err
 		if inits[in.Name] {
 			continue // an initializer with a default value: kept constant
 		}
+		if opts != nil && opts.Fixed[in.Name] != nil {
+			t, err := fixedInput(in, opts.Fixed[in.Name])
+			if err != nil {
+				return nil, err
+			}
+			used[in.Name] = true
+			if err := root.define(in.Name, &value{t: t, known: true}); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		t, err := root.inputTensor(in, shapes[in.Name])
 		if err != nil {
 			return nil, err
@@ -97,6 +114,13 @@ func NewSession(m *Model, shapes map[string][]int, opts *Options) (*Session, err
 	for name := range shapes {
 		if !used[name] {
 			return nil, fmt.Errorf("%w: shape given for %q, which is not an input of the graph", ErrShape, name)
+		}
+	}
+	if opts != nil {
+		for name := range opts.Fixed {
+			if !used[name] {
+				return nil, fmt.Errorf("%w: value fixed for %q, which is not an input of the graph", ErrShape, name)
+			}
 		}
 	}
 	if err := root.planGraph(g); err != nil {
@@ -245,3 +269,18 @@ func (e *NodeError) Error() string {
 }
 
 func (e *NodeError) Unwrap() error { return e.Err }
+
+// fixedInput checks a fixed input value against the input's declaration
+// and copies it.
+func fixedInput(in ValueInfo, v *Tensor) (*Tensor, error) {
+	if in.Type.Kind != KindTensor || !runtimeType(v.DType) || (in.Type.ElemType != Undefined && in.Type.ElemType != v.DType) {
+		return nil, fmt.Errorf("%w: fixed value for input %q has type %v, declared %v", ErrShape, in.Name, v.DType, in.Type.ElemType)
+	}
+	if v.Len() != len(v.Float)+len(v.Int) {
+		return nil, fmt.Errorf("%w: fixed value for input %q has %d values for shape %v", ErrShape, in.Name, len(v.Float)+len(v.Int), v.Dims)
+	}
+	if err := checkDeclared(in, v); err != nil {
+		return nil, err
+	}
+	return &Tensor{Name: in.Name, DType: v.DType, Dims: slices.Clone(v.Dims), Float: slices.Clone(v.Float), Int: slices.Clone(v.Int)}, nil
+}
