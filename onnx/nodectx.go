@@ -59,16 +59,17 @@ func (c *nodeCtx) knownInts(i int, what string) ([]int64, error) {
 	return t.Int, nil
 }
 
-// output declares output i with a fresh buffer.
+// output declares output i with a fresh buffer. A node may list fewer
+// outputs than its operator computes: the buffer is still allocated (the
+// kernel writes it), and nothing reads it.
 func (c *nodeCtx) output(i int, dt DataType, dims []int) (*Tensor, error) {
-	if i >= len(c.out) {
-		return nil, nil // the output is not wanted: callers skip nil
-	}
 	t, err := c.p.alloc(dt, dims)
 	if err != nil {
 		return nil, err
 	}
-	c.out[i] = &value{t: t}
+	if i < len(c.out) {
+		c.out[i] = &value{t: t}
+	}
 	return t, nil
 }
 
