@@ -114,12 +114,3 @@ func newBcast(out []int, ins ...[]int) *bcast {
 	}
 	return b
 }
-
-// span returns operand j's slice for block bi: inner elements, or one when
-// it is broadcast.
-func (b *bcast) span(j, bi int) (off, n int) {
-	if b.steps[j] == 1 {
-		return b.offs[j][bi], b.inner
-	}
-	return b.offs[j][bi], 1
-}

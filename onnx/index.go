@@ -19,14 +19,7 @@ func indexCopy(dst, src *Tensor, idx []int32, fill *Tensor) func() error {
 			if fill != nil {
 				f = fill.Float[0]
 			}
-			d, s := dst.Float, src.Float
-			for i, j := range idx {
-				if j >= 0 {
-					d[i] = s[j]
-				} else {
-					d[i] = f
-				}
-			}
+			gather(dst.Float, src.Float, idx, f)
 			return nil
 		}
 	}
@@ -35,16 +28,33 @@ func indexCopy(dst, src *Tensor, idx []int32, fill *Tensor) func() error {
 		if fill != nil {
 			f = fill.Int[0]
 		}
-		d, s := dst.Int, src.Int
-		for i, j := range idx {
-			if j >= 0 {
-				d[i] = s[j]
-			} else {
-				d[i] = f
-			}
-		}
+		gather(dst.Int, src.Int, idx, f)
 		return nil
 	}
+}
+
+func gather[T float32 | int64](d, s []T, idx []int32, fill T) {
+	for i, j := range idx {
+		if j >= 0 {
+			d[i] = s[j]
+		} else {
+			d[i] = fill
+		}
+	}
+}
+
+// mappedOutput declares output 0 of type x.DType and shape dims, computed
+// by the index map src (see mapIndex) from x, fill where src gives −1.
+func mappedOutput(c *nodeCtx, x *Tensor, dims []int, fill *Tensor, src func(coord []int) int) (func() error, error) {
+	y, err := c.output(0, x.DType, dims)
+	if err != nil {
+		return nil, err
+	}
+	idx, err := mapIndex(dims, src)
+	if err != nil {
+		return nil, err
+	}
+	return indexCopy(y, x, idx, fill), nil
 }
 
 // strides returns the row-major strides of dims.

@@ -15,6 +15,8 @@ type nodeCtx struct {
 	// dynamic keeps the node out of constant folding even when its inputs
 	// are all known.
 	dynamic bool
+	// err is the first error reading an attribute (see attrInt).
+	err error
 }
 
 // nIn is the number of inputs given, omitted optional ones included.
@@ -36,6 +38,38 @@ func (c *nodeCtx) need(i int) (*Tensor, error) {
 		return nil, fmt.Errorf("%w: input %d is required", ErrFormat, i)
 	}
 	return t, nil
+}
+
+// needTyped returns input i, checking that it is given and has one of types.
+func (c *nodeCtx) needTyped(i int, types ...DataType) (*Tensor, error) {
+	t, err := c.need(i)
+	if err != nil {
+		return nil, err
+	}
+	return t, c.needType(t, types...)
+}
+
+// needAll returns the first n inputs, each required and of one of types.
+func (c *nodeCtx) needAll(n int, types ...DataType) ([]*Tensor, error) {
+	ts := make([]*Tensor, n)
+	for i := range ts {
+		var err error
+		if ts[i], err = c.needTyped(i, types...); err != nil {
+			return nil, err
+		}
+	}
+	return ts, nil
+}
+
+// inputAxis returns input 0 and its axis attribute (def when absent),
+// normalized against its rank.
+func (c *nodeCtx) inputAxis(def int64) (*Tensor, int, error) {
+	x, err := c.need(0)
+	if err != nil {
+		return nil, 0, err
+	}
+	axis, err := c.axis(c.attrInt("axis", def), len(x.Dims))
+	return x, axis, err
 }
 
 // known reports whether input i's values are known while planning.
@@ -107,28 +141,42 @@ func (c *nodeCtx) attr(name string, ty AttrType) (*Attribute, error) {
 	return a, nil
 }
 
-func (c *nodeCtx) attrInt(name string, def int64) (int64, error) {
-	a, err := c.attr(name, AttrInt)
-	if a == nil || err != nil {
-		return def, err
+// attrInt, attrFloat and attrString return a scalar attribute, or def when
+// it is absent. An attribute of the wrong type records an error in c.err
+// (the first one counts; planNode returns it) and gives def, so builders
+// read their attributes without checking each.
+func (c *nodeCtx) attrInt(name string, def int64) int64 {
+	a := c.attrOf(name, AttrInt)
+	if a == nil {
+		return def
 	}
-	return a.I, nil
+	return a.I
 }
 
-func (c *nodeCtx) attrFloat(name string, def float32) (float32, error) {
-	a, err := c.attr(name, AttrFloat)
-	if a == nil || err != nil {
-		return def, err
+func (c *nodeCtx) attrFloat(name string, def float32) float32 {
+	a := c.attrOf(name, AttrFloat)
+	if a == nil {
+		return def
 	}
-	return a.F, nil
+	return a.F
 }
 
-func (c *nodeCtx) attrString(name, def string) (string, error) {
-	a, err := c.attr(name, AttrString)
-	if a == nil || err != nil {
-		return def, err
+func (c *nodeCtx) attrString(name, def string) string {
+	a := c.attrOf(name, AttrString)
+	if a == nil {
+		return def
 	}
-	return string(a.S), nil
+	return string(a.S)
+}
+
+// attrOf returns the attribute called name if it has type ty; nil, with
+// the error recorded, if it has another.
+func (c *nodeCtx) attrOf(name string, ty AttrType) *Attribute {
+	a, err := c.attr(name, ty)
+	if err != nil && c.err == nil {
+		c.err = err
+	}
+	return a
 }
 
 // attrInts returns an INTS attribute; ok is false when it is absent.

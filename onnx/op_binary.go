@@ -55,7 +55,7 @@ func binaryShapes(c *nodeCtx) (a, b *Tensor, out []int, plan *bcast, err error) 
 		return
 	}
 	if c.opset < 7 {
-		if bc, _ := c.attrInt("broadcast", 0); bc != 0 || c.node.Attr("axis") != nil {
+		if c.attrInt("broadcast", 0) != 0 || c.node.Attr("axis") != nil {
 			err = c.unsupported("legacy broadcast attributes (opset < 7)")
 			return
 		}
@@ -89,54 +89,75 @@ func equalDims(a, b []int) bool {
 
 var intTypes = []DataType{Int64, Int32, Int16, Int8, Uint8, Uint16, Uint32}
 
+// binOperands is a planned binary operator: its operands, output and walk.
+type binOperands struct {
+	a, b, out *Tensor
+	plan      *bcast
+}
+
+// planBinary plans a binary operator whose first operand has one of types
+// and whose output has type outType (nil: the operands' type).
+func planBinary(c *nodeCtx, outType *DataType, types ...DataType) (*binOperands, error) {
+	a, b, dims, plan, err := binaryShapes(c)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.needType(a, types...); err != nil {
+		return nil, err
+	}
+	dt := a.DType
+	if outType != nil {
+		dt = *outType
+	}
+	out, err := c.output(0, dt, dims)
+	if err != nil {
+		return nil, err
+	}
+	return &binOperands{a: a, b: b, out: out, plan: plan}, nil
+}
+
+// blocks calls f for each block of the walk: the output range [o, o+n) and
+// the operands' offsets and steps (0 where broadcast).
+func (p *bcast) blocks(f func(o, n, ao, bo, sa, sb int)) {
+	for bi := range p.offs[0] {
+		f(bi*p.inner, p.inner, p.offs[0][bi], p.offs[1][bi], p.steps[0], p.steps[1])
+	}
+}
+
 func arithBuilder(op binOp) opBuilder {
 	return func(c *nodeCtx) (func() error, error) {
-		a, b, dims, plan, err := binaryShapes(c)
+		bin, err := planBinary(c, nil, append([]DataType{Float}, intTypes...)...)
 		if err != nil {
 			return nil, err
 		}
-		if err := c.needType(a, append([]DataType{Float}, intTypes...)...); err != nil {
-			return nil, err
-		}
-		out, err := c.output(0, a.DType, dims)
-		if err != nil {
-			return nil, err
-		}
-		if a.DType == Float {
+		if bin.a.DType == Float {
 			return func() error {
-				binFloat(op, plan, out.Float, a.Float, b.Float)
+				binFloat(op, bin.plan, bin.out.Float, bin.a.Float, bin.b.Float)
 				return nil
 			}, nil
 		}
-		lo, hi := intRange(a.DType)
+		lo, hi := intRange(bin.a.DType)
 		return func() error {
-			return binInt(op, plan, lo, hi, out.Int, a.Int, b.Int)
+			return binInt(op, bin.plan, lo, hi, bin.out.Int, bin.a.Int, bin.b.Int)
 		}, nil
 	}
 }
 
 // binFloat computes dst = a op b over the broadcast plan.
 func binFloat(op binOp, p *bcast, dst, a, b []float32) {
-	for bi := range p.offs[0] {
-		ao, an := p.span(0, bi)
-		bo, bn := p.span(1, bi)
-		d := dst[bi*p.inner : (bi+1)*p.inner]
-		x, y := a[ao:ao+an], b[bo:bo+bn]
-		switch {
-		case an == bn && (op == opAdd || op == opMul):
+	p.blocks(func(o, n, ao, bo, sa, sb int) {
+		d := dst[o : o+n]
+		x, y := a[ao:ao+1+(n-1)*sa], b[bo:bo+1+(n-1)*sb]
+		if sa == 1 && sb == 1 && (op == opAdd || op == opMul) {
 			if op == opAdd {
 				kernel.Add(d, x, y)
 			} else {
 				kernel.Mul(d, x, y)
 			}
-		case an == bn:
-			binFloatLoop(op, d, x, y, 1, 1)
-		case an == 1:
-			binFloatLoop(op, d, x, y, 0, 1)
-		default:
-			binFloatLoop(op, d, x, y, 1, 0)
+			return
 		}
-	}
+		binFloatLoop(op, d, x, y, sa, sb)
+	})
 }
 
 func binFloatLoop(op binOp, d, x, y []float32, sx, sy int) {
@@ -195,17 +216,10 @@ func wrap(v, lo, hi int64) int64 {
 }
 
 func binInt(op binOp, p *bcast, lo, hi int64, dst, a, b []int64) error {
-	for bi := range p.offs[0] {
-		ao, an := p.span(0, bi)
-		bo, bn := p.span(1, bi)
-		d := dst[bi*p.inner : (bi+1)*p.inner]
-		sx, sy := min(an-1, 1), min(bn-1, 1)
-		if p.inner == 1 {
-			sx, sy = 0, 0
-		}
-		x, y := a[ao:ao+an], b[bo:bo+bn]
-		for i := range d {
-			u, v := x[i*sx], y[i*sy]
+	var err error
+	p.blocks(func(o, n, ao, bo, sa, sb int) {
+		for i := range n {
+			u, v := a[ao+i*sa], b[bo+i*sb]
 			var r int64
 			switch op {
 			case opAdd:
@@ -215,35 +229,33 @@ func binInt(op binOp, p *bcast, lo, hi int64, dst, a, b []int64) error {
 			case opMul:
 				r = u * v
 			case opDiv:
-				if v == 0 {
-					return fmt.Errorf("%w: integer division by zero", ErrInput)
-				}
-				if v == -1 {
+				switch v {
+				case 0:
+					err = errDivZero
+					return
+				case -1:
 					r = -u // avoids the MinInt64 / -1 trap
-				} else {
+				default:
 					r = u / v
 				}
 			case opPow:
 				r = int64(math.Pow(float64(u), float64(v)))
 			}
-			d[i] = wrap(r, lo, hi)
+			dst[o+i] = wrap(r, lo, hi)
 		}
-	}
-	return nil
+	})
+	return err
 }
 
+var errDivZero = fmt.Errorf("%w: integer division by zero", ErrInput)
+
 func buildPow(c *nodeCtx) (func() error, error) {
-	a, b, dims, plan, err := binaryShapes(c)
+	bin, err := planBinary(c, nil, Float, Int64, Int32)
 	if err != nil {
 		return nil, err
 	}
-	if err := c.needType(a, append([]DataType{Float}, Int64, Int32)...); err != nil {
-		return nil, err
-	}
-	out, err := c.output(0, a.DType, dims)
-	if err != nil {
-		return nil, err
-	}
+	a, b, out, plan := bin.a, bin.b, bin.out, bin.plan
+	lo, hi := intRange(a.DType)
 	switch {
 	case a.DType == Float && b.DType == Float:
 		return func() error {
@@ -252,67 +264,48 @@ func buildPow(c *nodeCtx) (func() error, error) {
 		}, nil
 	case a.DType == Float && b.DType.storage() == storeInt:
 		return func() error {
-			for bi := range plan.offs[0] {
-				ao, an := plan.span(0, bi)
-				bo, bn := plan.span(1, bi)
-				d := out.Float[bi*plan.inner : (bi+1)*plan.inner]
-				sx, sy := min(an-1, 1), min(bn-1, 1)
-				for i := range d {
-					d[i] = powf(a.Float[ao+i*sx], float32(b.Int[bo+i*sy]))
+			plan.blocks(func(o, n, ao, bo, sa, sb int) {
+				for i := range n {
+					out.Float[o+i] = powf(a.Float[ao+i*sa], float32(b.Int[bo+i*sb]))
 				}
-			}
+			})
 			return nil
 		}, nil
 	case b.DType == Float:
-		lo, hi := intRange(a.DType)
 		return func() error {
-			for bi := range plan.offs[0] {
-				ao, _ := plan.span(0, bi)
-				bo, _ := plan.span(1, bi)
-				d := out.Int[bi*plan.inner : (bi+1)*plan.inner]
-				for i := range d {
-					v := math.Pow(float64(a.Int[ao+i*plan.steps[0]]), float64(b.Float[bo+i*plan.steps[1]]))
-					d[i] = wrap(floatToInt(float32(v)), lo, hi)
+			plan.blocks(func(o, n, ao, bo, sa, sb int) {
+				for i := range n {
+					v := math.Pow(float64(a.Int[ao+i*sa]), float64(b.Float[bo+i*sb]))
+					out.Int[o+i] = wrap(floatToInt(float32(v)), lo, hi)
 				}
-			}
+			})
 			return nil
 		}, nil
 	case a.DType == b.DType:
-		lo, hi := intRange(a.DType)
 		return func() error { return binInt(opPow, plan, lo, hi, out.Int, a.Int, b.Int) }, nil
 	}
 	return nil, c.unsupported("base %v with exponent %v", a.DType, b.DType)
 }
 
+var boolType = Bool
+
 func compareBuilder(op binOp) opBuilder {
 	return func(c *nodeCtx) (func() error, error) {
-		a, b, dims, plan, err := binaryShapes(c)
+		bin, err := planBinary(c, &boolType, append([]DataType{Float, Bool}, intTypes...)...)
 		if err != nil {
 			return nil, err
 		}
-		if err := c.needType(a, append([]DataType{Float, Bool}, intTypes...)...); err != nil {
-			return nil, err
-		}
-		out, err := c.output(0, Bool, dims)
-		if err != nil {
-			return nil, err
-		}
+		a, b, out := bin.a, bin.b, bin.out
 		return func() error {
-			for bi := range plan.offs[0] {
-				ao, an := plan.span(0, bi)
-				bo, bn := plan.span(1, bi)
-				d := out.Int[bi*plan.inner : (bi+1)*plan.inner]
-				sx, sy := min(an-1, 1), min(bn-1, 1)
-				if a.DType == Float {
-					for i := range d {
-						d[i] = b2i(cmpF(op, a.Float[ao+i*sx], b.Float[bo+i*sy]))
-					}
-				} else {
-					for i := range d {
-						d[i] = b2i(cmpI(op, a.Int[ao+i*sx], b.Int[bo+i*sy]))
+			bin.plan.blocks(func(o, n, ao, bo, sa, sb int) {
+				for i := range n {
+					if a.DType == Float {
+						out.Int[o+i] = b2i(compare(op, a.Float[ao+i*sa], b.Float[bo+i*sb]))
+					} else {
+						out.Int[o+i] = b2i(compare(op, a.Int[ao+i*sa], b.Int[bo+i*sb]))
 					}
 				}
-			}
+			})
 			return nil
 		}, nil
 	}
@@ -325,21 +318,7 @@ func b2i(b bool) int64 {
 	return 0
 }
 
-func cmpF(op binOp, x, y float32) bool {
-	switch op {
-	case opEqual:
-		return x == y
-	case opLess:
-		return x < y
-	case opGreater:
-		return x > y
-	case opLessOrEqual:
-		return x <= y
-	}
-	return x >= y
-}
-
-func cmpI(op binOp, x, y int64) bool {
+func compare[T float32 | int64](op binOp, x, y T) bool {
 	switch op {
 	case opEqual:
 		return x == y
@@ -355,35 +334,25 @@ func cmpI(op binOp, x, y int64) bool {
 
 func logicBuilder(op binOp) opBuilder {
 	return func(c *nodeCtx) (func() error, error) {
-		a, b, dims, plan, err := binaryShapes(c)
+		bin, err := planBinary(c, &boolType, Bool)
 		if err != nil {
 			return nil, err
 		}
-		if err := c.needType(a, Bool); err != nil {
-			return nil, err
-		}
-		out, err := c.output(0, Bool, dims)
-		if err != nil {
-			return nil, err
-		}
+		a, b, out := bin.a, bin.b, bin.out
 		return func() error {
-			for bi := range plan.offs[0] {
-				ao, an := plan.span(0, bi)
-				bo, bn := plan.span(1, bi)
-				d := out.Int[bi*plan.inner : (bi+1)*plan.inner]
-				sx, sy := min(an-1, 1), min(bn-1, 1)
-				for i := range d {
-					x, y := a.Int[ao+i*sx], b.Int[bo+i*sy]
+			bin.plan.blocks(func(o, n, ao, bo, sa, sb int) {
+				for i := range n {
+					x, y := a.Int[ao+i*sa], b.Int[bo+i*sb]
 					switch op {
 					case opAnd:
-						d[i] = x & y
+						out.Int[o+i] = x & y
 					case opOr:
-						d[i] = x | y
+						out.Int[o+i] = x | y
 					default:
-						d[i] = x ^ y
+						out.Int[o+i] = x ^ y
 					}
 				}
-			}
+			})
 			return nil
 		}, nil
 	}

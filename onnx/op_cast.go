@@ -33,9 +33,7 @@ func buildCast(c *nodeCtx) (func() error, error) {
 		}
 		to = DataType(a.I)
 	}
-	if sat, err := c.attrInt("saturate", 1); err != nil {
-		return nil, err
-	} else if sat != 1 {
+	if sat := c.attrInt("saturate", 1); sat != 1 {
 		return nil, c.unsupported("saturate=%d", sat)
 	}
 	if !runtimeType(x.DType) {

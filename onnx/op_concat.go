@@ -30,10 +30,7 @@ func buildConcat(c *nodeCtx) (func() error, error) {
 	if c.opset < 4 {
 		def = 1
 	}
-	a, err := c.attrInt("axis", def)
-	if err != nil {
-		return nil, err
-	}
+	a := c.attrInt("axis", def)
 	if a == -1<<62 {
 		return nil, c.shapeErr("attribute axis is required")
 	}
@@ -79,15 +76,7 @@ func buildConcat(c *nodeCtx) (func() error, error) {
 }
 
 func buildSplit(c *nodeCtx) (func() error, error) {
-	x, err := c.need(0)
-	if err != nil {
-		return nil, err
-	}
-	a, err := c.attrInt("axis", 0)
-	if err != nil {
-		return nil, err
-	}
-	axis, err := c.axis(a, len(x.Dims))
+	x, axis, err := c.inputAxis(0)
 	if err != nil {
 		return nil, err
 	}
@@ -111,10 +100,7 @@ func buildSplit(c *nodeCtx) (func() error, error) {
 		}
 	}
 	if split == nil {
-		num, err := c.attrInt("num_outputs", int64(nOut))
-		if err != nil {
-			return nil, err
-		}
+		num := c.attrInt("num_outputs", int64(nOut))
 		if num != int64(nOut) || num <= 0 {
 			return nil, c.shapeErr("num_outputs %d with %d outputs", num, nOut)
 		}

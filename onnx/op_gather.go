@@ -10,7 +10,7 @@ func init() {
 }
 
 func buildGather(c *nodeCtx) (func() error, error) {
-	x, err := c.need(0)
+	x, axis, err := c.inputAxis(0)
 	if err != nil {
 		return nil, err
 	}
@@ -20,14 +20,6 @@ func buildGather(c *nodeCtx) (func() error, error) {
 	}
 	if ind.DType != Int64 && ind.DType != Int32 {
 		return nil, c.unsupported("indices of type %v", ind.DType)
-	}
-	a, err := c.attrInt("axis", 0)
-	if err != nil {
-		return nil, err
-	}
-	axis, err := c.axis(a, len(x.Dims))
-	if err != nil {
-		return nil, err
 	}
 	dims := append(append(append([]int(nil), x.Dims[:axis]...), ind.Dims...), x.Dims[axis+1:]...)
 	y, err := c.output(0, x.DType, dims)

@@ -12,20 +12,11 @@ func init() {
 }
 
 func buildMatMul(c *nodeCtx) (func() error, error) {
-	a, err := c.need(0)
+	ab, err := c.needAll(2, Float)
 	if err != nil {
 		return nil, err
 	}
-	b, err := c.need(1)
-	if err != nil {
-		return nil, err
-	}
-	if err := c.needType(a, Float); err != nil {
-		return nil, err
-	}
-	if err := c.needType(b, Float); err != nil {
-		return nil, err
-	}
+	a, b := ab[0], ab[1]
 	if len(a.Dims) == 0 || len(b.Dims) == 0 {
 		return nil, c.shapeErr("MatMul of a scalar (%v, %v)", a.Dims, b.Dims)
 	}
@@ -93,38 +84,20 @@ func matmul(c, a, b []float32, m, k, n int) {
 }
 
 func buildGemm(c *nodeCtx) (func() error, error) {
-	a, err := c.need(0)
+	ab, err := c.needAll(2, Float)
 	if err != nil {
 		return nil, err
 	}
-	b, err := c.need(1)
-	if err != nil {
-		return nil, err
-	}
-	for _, t := range []*Tensor{a, b, c.input(2)} {
-		if t == nil {
-			continue
-		}
-		if err := c.needType(t, Float); err != nil {
+	a, b := ab[0], ab[1]
+	if cIn := c.input(2); cIn != nil {
+		if err := c.needType(cIn, Float); err != nil {
 			return nil, err
 		}
 	}
-	ta, err := c.attrInt("transA", 0)
-	if err != nil {
-		return nil, err
-	}
-	tb, err := c.attrInt("transB", 0)
-	if err != nil {
-		return nil, err
-	}
-	alpha, err := c.attrFloat("alpha", 1)
-	if err != nil {
-		return nil, err
-	}
-	beta, err := c.attrFloat("beta", 1)
-	if err != nil {
-		return nil, err
-	}
+	ta := c.attrInt("transA", 0)
+	tb := c.attrInt("transB", 0)
+	alpha := c.attrFloat("alpha", 1)
+	beta := c.attrFloat("beta", 1)
 	if len(a.Dims) != 2 || len(b.Dims) != 2 {
 		return nil, c.shapeErr("Gemm of %v by %v: both must be matrices", a.Dims, b.Dims)
 	}

@@ -44,14 +44,8 @@ func reduceBuilder(kind reduceKind, axesInput int64) opBuilder {
 			return nil, err
 		}
 		r := len(x.Dims)
-		keep, err := c.attrInt("keepdims", 1)
-		if err != nil {
-			return nil, err
-		}
-		noop, err := c.attrInt("noop_with_empty_axes", 0)
-		if err != nil {
-			return nil, err
-		}
+		keep := c.attrInt("keepdims", 1)
+		noop := c.attrInt("noop_with_empty_axes", 0)
 		axes, given, err := axesOf(c, axesInput)
 		if err != nil {
 			return nil, err

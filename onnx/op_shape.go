@@ -22,14 +22,8 @@ func buildShape(c *nodeCtx) (func() error, error) {
 		return nil, err
 	}
 	r := int64(len(x.Dims))
-	start, err := c.attrInt("start", 0)
-	if err != nil {
-		return nil, err
-	}
-	end, err := c.attrInt("end", r)
-	if err != nil {
-		return nil, err
-	}
+	start := c.attrInt("start", 0)
+	end := c.attrInt("end", r)
 	clamp := func(v int64) int64 {
 		if v < 0 {
 			v += r
@@ -76,10 +70,7 @@ func buildReshape(c *nodeCtx) (func() error, error) {
 	if err != nil {
 		return nil, err
 	}
-	allowZero, err := c.attrInt("allowzero", 0)
-	if err != nil {
-		return nil, err
-	}
+	allowZero := c.attrInt("allowzero", 0)
 	dims := make([]int, len(shape))
 	infer := -1
 	n := 1
@@ -121,10 +112,7 @@ func buildFlatten(c *nodeCtx) (func() error, error) {
 	if err != nil {
 		return nil, err
 	}
-	a, err := c.attrInt("axis", 1)
-	if err != nil {
-		return nil, err
-	}
+	a := c.attrInt("axis", 1)
 	r := len(x.Dims)
 	if a < -int64(r) || a > int64(r) {
 		return nil, c.shapeErr("axis %d out of range for rank %d", a, r)
@@ -168,11 +156,7 @@ func normAxes(c *nodeCtx, axes []int64, r int) ([]int, error) {
 }
 
 func buildSqueeze(c *nodeCtx) (func() error, error) {
-	x, err := c.need(0)
-	if err != nil {
-		return nil, err
-	}
-	axes, given, err := axesOf(c, 13)
+	x, axes, given, err := inputAxes(c)
 	if err != nil {
 		return nil, err
 	}
@@ -203,12 +187,18 @@ func buildSqueeze(c *nodeCtx) (func() error, error) {
 	return nil, nil
 }
 
-func buildUnsqueeze(c *nodeCtx) (func() error, error) {
-	x, err := c.need(0)
-	if err != nil {
-		return nil, err
+// inputAxes returns Squeeze's and Unsqueeze's input and axes (an
+// attribute before opset 13, an input since).
+func inputAxes(c *nodeCtx) (x *Tensor, axes []int64, given bool, err error) {
+	if x, err = c.need(0); err != nil {
+		return nil, nil, false, err
 	}
-	axes, given, err := axesOf(c, 13)
+	axes, given, err = axesOf(c, 13)
+	return x, axes, given, err
+}
+
+func buildUnsqueeze(c *nodeCtx) (func() error, error) {
+	x, axes, given, err := inputAxes(c)
 	if err != nil {
 		return nil, err
 	}

@@ -91,22 +91,14 @@ func buildSlice(c *nodeCtx) (func() error, error) {
 		}
 		begin[a], step[a], dims[a] = int(b), int(s), int(n)
 	}
-	y, err := c.output(0, x.DType, dims)
-	if err != nil {
-		return nil, err
-	}
 	st := strides(x.Dims)
-	idx, err := mapIndex(dims, func(coord []int) int {
+	return mappedOutput(c, x, dims, nil, func(coord []int) int {
 		o := 0
 		for k, v := range coord {
 			o += (begin[k] + v*step[k]) * st[k]
 		}
 		return o
 	})
-	if err != nil {
-		return nil, err
-	}
-	return indexCopy(y, x, idx, nil), nil
 }
 
 func firstErr(errs ...error) error {
@@ -124,10 +116,7 @@ func buildPad(c *nodeCtx) (func() error, error) {
 		return nil, err
 	}
 	r := len(x.Dims)
-	mode, err := c.attrString("mode", "constant")
-	if err != nil {
-		return nil, err
-	}
+	mode := c.attrString("mode", "constant")
 	var pads []int64
 	var fill *Tensor
 	axes := make([]int, r)
@@ -143,10 +132,7 @@ func buildPad(c *nodeCtx) (func() error, error) {
 		if pads, ok, err = c.attrInts(name); err != nil || !ok {
 			return nil, firstErr(err, c.shapeErr("attribute %s is required", name))
 		}
-		v, err := c.attrFloat("value", 0)
-		if err != nil {
-			return nil, err
-		}
+		v := c.attrFloat("value", 0)
 		if x.DType == Float {
 			fill = &Tensor{DType: Float, Dims: []int{}, Float: []float32{v}}
 		} else {
@@ -221,12 +207,8 @@ func buildPad(c *nodeCtx) (func() error, error) {
 			}
 		}
 	}
-	y, err := c.output(0, x.DType, dims)
-	if err != nil {
-		return nil, err
-	}
 	st := strides(x.Dims)
-	idx, err := mapIndex(dims, func(coord []int) int {
+	return mappedOutput(c, x, dims, fill, func(coord []int) int {
 		o := 0
 		for k, v := range coord {
 			p := pos(v-before[k], x.Dims[k])
@@ -237,8 +219,4 @@ func buildPad(c *nodeCtx) (func() error, error) {
 		}
 		return o
 	})
-	if err != nil {
-		return nil, err
-	}
-	return indexCopy(y, x, idx, fill), nil
 }

@@ -13,11 +13,8 @@ func init() {
 
 func softmaxBuilder(f func(dst, src []float32)) opBuilder {
 	return func(c *nodeCtx) (func() error, error) {
-		x, err := c.need(0)
+		x, err := c.needTyped(0, Float)
 		if err != nil {
-			return nil, err
-		}
-		if err := c.needType(x, Float); err != nil {
 			return nil, err
 		}
 		r := len(x.Dims)
@@ -25,10 +22,7 @@ func softmaxBuilder(f func(dst, src []float32)) opBuilder {
 		if c.opset < 13 {
 			def = 1
 		}
-		a, err := c.attrInt("axis", def)
-		if err != nil {
-			return nil, err
-		}
+		a := c.attrInt("axis", def)
 		var axis int
 		if c.opset < 13 && a == int64(r) {
 			axis = r // flattening at the end: rows of one element

@@ -35,22 +35,14 @@ func buildTranspose(c *nodeCtx) (func() error, error) {
 	for i, p := range perm {
 		dims[i] = x.Dims[p]
 	}
-	y, err := c.output(0, x.DType, dims)
-	if err != nil {
-		return nil, err
-	}
 	st := strides(x.Dims)
-	idx, err := mapIndex(dims, func(coord []int) int {
+	return mappedOutput(c, x, dims, nil, func(coord []int) int {
 		o := 0
 		for i, p := range perm {
 			o += coord[i] * st[p]
 		}
 		return o
 	})
-	if err != nil {
-		return nil, err
-	}
-	return indexCopy(y, x, idx, nil), nil
 }
 
 func buildExpand(c *nodeCtx) (func() error, error) {
@@ -73,23 +65,15 @@ func buildExpand(c *nodeCtx) (func() error, error) {
 	if err != nil {
 		return nil, err
 	}
-	y, err := c.output(0, x.DType, dims)
-	if err != nil {
-		return nil, err
-	}
-	idx, err := broadcastIndex(x.Dims, dims)
-	if err != nil {
-		return nil, err
-	}
-	return indexCopy(y, x, idx, nil), nil
+	return mappedOutput(c, x, dims, nil, broadcastSource(x.Dims, dims))
 }
 
-// broadcastIndex maps each element of out to the element of an operand of
-// shape in broadcast to it.
-func broadcastIndex(in, out []int) ([]int32, error) {
+// broadcastSource maps an output coordinate to the flat index of the
+// element of an operand of shape in broadcast to it.
+func broadcastSource(in, out []int) func(coord []int) int {
 	off := len(out) - len(in)
 	st := strides(in)
-	return mapIndex(out, func(coord []int) int {
+	return func(coord []int) int {
 		o := 0
 		for i, d := range in {
 			if d != 1 {
@@ -97,5 +81,11 @@ func broadcastIndex(in, out []int) ([]int32, error) {
 			}
 		}
 		return o
-	})
+	}
+}
+
+// broadcastIndex maps each element of out to the element of an operand of
+// shape in broadcast to it.
+func broadcastIndex(in, out []int) ([]int32, error) {
+	return mapIndex(out, broadcastSource(in, out))
 }

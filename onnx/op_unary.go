@@ -36,11 +36,8 @@ func mapF(f func(float32) float32) func(dst, src []float32) {
 
 func floatUnary(f func(dst, src []float32)) opBuilder {
 	return func(c *nodeCtx) (func() error, error) {
-		x, err := c.need(0)
+		x, err := c.needTyped(0, Float)
 		if err != nil {
-			return nil, err
-		}
-		if err := c.needType(x, Float); err != nil {
 			return nil, err
 		}
 		y, err := c.output(0, Float, x.Dims)
@@ -53,11 +50,8 @@ func floatUnary(f func(dst, src []float32)) opBuilder {
 
 func signedUnary(f func(float32) float32, g func(int64) int64) opBuilder {
 	return func(c *nodeCtx) (func() error, error) {
-		x, err := c.need(0)
+		x, err := c.needTyped(0, Float, Int64, Int32, Int16, Int8)
 		if err != nil {
-			return nil, err
-		}
-		if err := c.needType(x, Float, Int64, Int32, Int16, Int8); err != nil {
 			return nil, err
 		}
 		y, err := c.output(0, x.DType, x.Dims)
@@ -83,11 +77,8 @@ func signedUnary(f func(float32) float32, g func(int64) int64) opBuilder {
 }
 
 func buildNot(c *nodeCtx) (func() error, error) {
-	x, err := c.need(0)
+	x, err := c.needTyped(0, Bool)
 	if err != nil {
-		return nil, err
-	}
-	if err := c.needType(x, Bool); err != nil {
 		return nil, err
 	}
 	y, err := c.output(0, Bool, x.Dims)

@@ -12,16 +12,20 @@ import (
 const maxDepth = 64
 
 // ReadFile reads and parses an ONNX model file; see Parse.
-func ReadFile(path string) (*Model, error) {
+func ReadFile(path string) (*Model, error) { return readWith(path, Parse) }
+
+// readWith reads a file and parses it, naming the file in a parse error.
+func readWith[T any](path string, parse func([]byte) (T, error)) (T, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, err
+		var zero T
+		return zero, err
 	}
-	m, err := Parse(data)
+	v, err := parse(data)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return v, fmt.Errorf("%s: %w", path, err)
 	}
-	return m, nil
+	return v, nil
 }
 
 // Parse decodes a serialized ModelProto. Fields this package does not know
@@ -207,7 +211,7 @@ func parseNode(b []byte, depth int) (*Node, error) {
 func parseAttribute(b []byte, depth int) (*Attribute, error) {
 	a := &Attribute{}
 	const msg = "attribute"
-	var floats []uint32
+	var floats []uint64
 	var ints []uint64
 	var setF, setI, setS, setT, setG bool
 	err := fields(b, msg, func(f field) error {
@@ -239,7 +243,7 @@ func parseAttribute(b []byte, depth int) (*Attribute, error) {
 				setG = true
 			}
 		case 7:
-			floats, err = f.appendFixed32(floats, msg, "floats")
+			floats, err = f.appendFixed(floats, 4, msg, "floats")
 		case 8:
 			ints, err = f.appendVarints(ints, msg, "ints")
 		case 9:
@@ -280,7 +284,7 @@ func parseAttribute(b []byte, depth int) (*Attribute, error) {
 	if floats != nil {
 		a.Floats = make([]float32, len(floats))
 		for i, u := range floats {
-			a.Floats[i] = math.Float32frombits(u)
+			a.Floats[i] = math.Float32frombits(uint32(u))
 		}
 	}
 	if ints != nil {

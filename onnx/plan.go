@@ -268,6 +268,9 @@ func (p *planner) planNode(n *Node) error {
 	}
 	c.out = make([]*value, len(n.Outputs))
 	run, err := op.build(c)
+	if c.err != nil {
+		return c.err
+	}
 	if err != nil {
 		return err
 	}

@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
-	"os"
 )
 
 // maxTensorElements bounds the element count a tensor's dims may declare.
@@ -15,17 +14,7 @@ const maxTensorElements = 1 << 40
 
 // ReadTensorFile reads and parses a serialized TensorProto file (the
 // input_*.pb and output_*.pb files of ONNX's test data sets); see ParseTensor.
-func ReadTensorFile(path string) (*Tensor, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	t, err := ParseTensor(data)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return t, nil
-}
+func ReadTensorFile(path string) (*Tensor, error) { return readWith(path, ParseTensor) }
 
 // tensorFields collects a TensorProto's fields before they are checked
 // against each other: the fields may come in any order.
@@ -33,7 +22,7 @@ type tensorFields struct {
 	dims     []uint64
 	raw      []byte
 	hasRaw   bool
-	floats   []uint32 // float_data
+	floats   []uint64 // float_data (32 bits each)
 	int32s   []uint64 // int32_data
 	int64s   []uint64 // int64_data
 	uint64s  []uint64 // uint64_data
@@ -65,7 +54,7 @@ func ParseTensor(b []byte) (*Tensor, error) {
 		case 3:
 			tf.segment = true
 		case 4:
-			tf.floats, err = f.appendFixed32(tf.floats, msg, "float_data")
+			tf.floats, err = f.appendFixed(tf.floats, 4, msg, "float_data")
 		case 5:
 			tf.int32s, err = f.appendVarints(tf.int32s, msg, "int32_data")
 		case 6:
@@ -81,7 +70,7 @@ func ParseTensor(b []byte) (*Tensor, error) {
 			tf.raw, err = f.bytes(msg, "raw_data")
 			tf.hasRaw = true
 		case 10:
-			tf.doubles, err = f.appendFixed64(tf.doubles, msg, "double_data")
+			tf.doubles, err = f.appendFixed(tf.doubles, 8, msg, "double_data")
 		case 11:
 			tf.uint64s, err = f.appendVarints(tf.uint64s, msg, "uint64_data")
 		case 13:
@@ -236,7 +225,7 @@ func (t *Tensor) fromTyped(tf *tensorFields, field string) error {
 	case Float:
 		t.Float = make([]float32, len(tf.floats))
 		for i, u := range tf.floats {
-			t.Float[i] = math.Float32frombits(u)
+			t.Float[i] = math.Float32frombits(uint32(u))
 		}
 	case Float16, BFloat16:
 		t.Float = make([]float32, len(tf.int32s))

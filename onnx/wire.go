@@ -121,36 +121,28 @@ func (f field) appendVarints(dst []uint64, msg, name string) ([]uint64, error) {
 	return nil, f.wrongType(msg, name)
 }
 
-// appendFixed32 appends a repeated float (fixed32) field, packed or not.
-func (f field) appendFixed32(dst []uint32, msg, name string) ([]uint32, error) {
-	switch f.typ {
-	case protowire.Fixed32Type:
-		return append(dst, uint32(f.u)), nil
-	case protowire.BytesType:
-		if len(f.b)%4 != 0 {
-			return nil, fmt.Errorf("%w: %s: packed field %s: %d bytes is not a multiple of 4", ErrFormat, msg, name, len(f.b))
-		}
-		for b := f.b; len(b) > 0; b = b[4:] {
-			v, _ := protowire.ConsumeFixed32(b)
-			dst = append(dst, v)
-		}
-		return dst, nil
+// appendFixed appends a repeated fixed-size field (float: size 4, double:
+// size 8), packed or not, each value widened to 64 bits.
+func (f field) appendFixed(dst []uint64, size int, msg, name string) ([]uint64, error) {
+	want := protowire.Type(protowire.Fixed32Type)
+	if size == 8 {
+		want = protowire.Fixed64Type
 	}
-	return nil, f.wrongType(msg, name)
-}
-
-// appendFixed64 appends a repeated double (fixed64) field, packed or not.
-func (f field) appendFixed64(dst []uint64, msg, name string) ([]uint64, error) {
 	switch f.typ {
-	case protowire.Fixed64Type:
+	case want:
 		return append(dst, f.u), nil
 	case protowire.BytesType:
-		if len(f.b)%8 != 0 {
-			return nil, fmt.Errorf("%w: %s: packed field %s: %d bytes is not a multiple of 8", ErrFormat, msg, name, len(f.b))
+		if len(f.b)%size != 0 {
+			return nil, fmt.Errorf("%w: %s: packed field %s: %d bytes is not a multiple of %d", ErrFormat, msg, name, len(f.b), size)
 		}
-		for b := f.b; len(b) > 0; b = b[8:] {
-			v, _ := protowire.ConsumeFixed64(b)
-			dst = append(dst, v)
+		for b := f.b; len(b) > 0; b = b[size:] {
+			if size == 4 {
+				v, _ := protowire.ConsumeFixed32(b)
+				dst = append(dst, uint64(v))
+			} else {
+				v, _ := protowire.ConsumeFixed64(b)
+				dst = append(dst, v)
+			}
 		}
 		return dst, nil
 	}
