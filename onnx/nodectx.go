@@ -188,6 +188,28 @@ func (c *nodeCtx) attrInts(name string) (v []int64, ok bool, err error) {
 	return a.Ints, true, nil
 }
 
+// attrFloats returns a FLOATS attribute; ok is false when it is absent.
+func (c *nodeCtx) attrFloats(name string) (v []float32, ok bool, err error) {
+	a, err := c.attr(name, AttrFloats)
+	if a == nil || err != nil {
+		return nil, false, err
+	}
+	return a.Floats, true, nil
+}
+
+// attrStrings returns a STRINGS attribute; ok is false when it is absent.
+func (c *nodeCtx) attrStrings(name string) (v []string, ok bool, err error) {
+	a, err := c.attr(name, AttrStrings)
+	if a == nil || err != nil {
+		return nil, false, err
+	}
+	v = make([]string, len(a.Strings))
+	for i, s := range a.Strings {
+		v[i] = string(s)
+	}
+	return v, true, nil
+}
+
 // unsupported returns an ErrUnsupported error about this node.
 func (c *nodeCtx) unsupported(format string, args ...any) error {
 	return fmt.Errorf("%w: %s (opset %d): %s", ErrUnsupported, c.node.OpType, c.opset, fmt.Sprintf(format, args...))

@@ -1,5 +1,19 @@
 package onnx
 
+// Adding an operator family: a new file op_<family>.go whose init calls
+// register for each operator with its builder. The builder reads the
+// node through nodeCtx (nodectx.go): inputs (need, needTyped, input,
+// known, knownInts for shapes and axes that must be known while planning),
+// attributes (attrInt, attrFloat, attrString record a wrong type in c.err;
+// attrInts, attrFloats, attrStrings return it), and declares outputs
+// (output for a fresh buffer, alias for a view, knownOutput for values
+// computed while planning). Scratch memory the kernel needs is allocated
+// in the builder, never in the returned function. Refuse what is not
+// implemented with c.unsupported (naming the attribute and value) and
+// inconsistent shapes with c.shapeErr; planNode adds the node's name.
+// The conformance test picks the new operators up from the registry: every
+// ONNX node test that uses only registered operators must then pass.
+//
 // An op builder plans one node for fixed input shapes: it reads the inputs'
 // types and shapes (and, for inputs known while planning, such as shapes and
 // initializers, their values) and the attributes, declares the outputs

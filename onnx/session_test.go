@@ -234,3 +234,33 @@ func TestGatherIndexAtRunTime(t *testing.T) {
 }
 
 func exp(x float64) float64 { return math.Exp(x) }
+
+// TestIfBranchUnplannable: a branch that cannot be planned for these
+// shapes (here a Reshape meant for other inputs) is an error only when Run
+// selects it.
+func TestIfBranchUnplannable(t *testing.T) {
+	then := graph("then", graphSpec{
+		nodes:   []pb{node("Reshape", []string{"x", "five"}, []string{"t"})},
+		inits:   []pb{intTensor("five", onnx.Int64, []int64{1}, 5)},
+		outputs: []pb{valueInfo("t", onnx.Float, 5)},
+	})
+	els := graph("else", graphSpec{
+		nodes:   []pb{node("Neg", []string{"x"}, []string{"e"})},
+		outputs: []pb{valueInfo("e", onnx.Float, 3)},
+	})
+	m, err := onnx.Parse(model(13, graph("if", graphSpec{
+		nodes:   []pb{node("If", []string{"c"}, []string{"y"}, attrGraph("then_branch", then), attrGraph("else_branch", els))},
+		inputs:  []pb{valueInfo("x", onnx.Float, 3), valueInfo("c", onnx.Bool)},
+		outputs: []pb{valueInfo("y", onnx.Float, 3)},
+	})))
+	require.NoError(t, err)
+	s, err := onnx.NewSession(m, nil, nil)
+	require.NoError(t, err)
+	copy(s.Input("x").Float, []float32{1, 2, 3})
+	require.NoError(t, s.Run())
+	assert.Equal(t, []float32{-1, -2, -3}, s.Output("y").Float)
+	s.Input("c").Int[0] = 1
+	err = s.Run()
+	assert.ErrorIs(t, err, onnx.ErrShape)
+	assert.Contains(t, err.Error(), "Reshape")
+}
