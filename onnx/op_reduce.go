@@ -151,7 +151,10 @@ func reduceBuilder(kind reduceKind, axesInput int64) opBuilder {
 				return nil
 			}, nil
 		}
-		acc := make([]float64, outN)
+		acc, err := scratch[float64](c, outN)
+		if err != nil {
+			return nil, err
+		}
 		return func() error {
 			for i := range acc {
 				switch kind {

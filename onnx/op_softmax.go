@@ -50,7 +50,10 @@ func softmaxBuilder(f func(dst, src []float32)) opBuilder {
 			}, nil
 		}
 		outer, d, inner := numElements(x.Dims[:axis]), x.Dims[axis], numElements(x.Dims[axis+1:])
-		row := make([]float32, d)
+		row, err := scratch[float32](c, d)
+		if err != nil {
+			return nil, err
+		}
 		return func() error {
 			for o := 0; o < outer; o++ {
 				for i := 0; i < inner; i++ {

@@ -48,23 +48,41 @@ func (p *planner) define(name string, v *value) error {
 	return nil
 }
 
-// alloc returns a tensor of the given type and shape with a fresh buffer,
-// charging its elements to the budget.
-func (p *planner) alloc(dt DataType, dims []int) (*Tensor, error) {
-	n := 1
+// charge takes n elements of shape dims from the budget.
+func (p *planner) charge(dims []int) (n int, err error) {
+	n = 1
 	for _, d := range dims {
 		if d < 0 {
-			return nil, fmt.Errorf("%w: negative dimension in %v", ErrShape, dims)
+			return 0, fmt.Errorf("%w: negative dimension in %v", ErrShape, dims)
 		}
 		if d != 0 && n > *p.budget/d {
-			return nil, fmt.Errorf("%w: a tensor of shape %v exceeds the element budget", ErrLimit, dims)
+			return 0, fmt.Errorf("%w: a tensor of shape %v exceeds the element budget", ErrLimit, dims)
 		}
 		n *= d
 	}
 	if n > *p.budget {
-		return nil, fmt.Errorf("%w: a tensor of shape %v exceeds the element budget", ErrLimit, dims)
+		return 0, fmt.Errorf("%w: a tensor of shape %v exceeds the element budget", ErrLimit, dims)
 	}
 	*p.budget -= n
+	return n, nil
+}
+
+// scratch returns a buffer of n elements that a kernel uses at run time
+// (allocated while planning, charged to the element budget).
+func scratch[T any](c *nodeCtx, n int) ([]T, error) {
+	if _, err := c.p.charge([]int{n}); err != nil {
+		return nil, err
+	}
+	return make([]T, n), nil
+}
+
+// alloc returns a tensor of the given type and shape with a fresh buffer,
+// charging its elements to the budget.
+func (p *planner) alloc(dt DataType, dims []int) (*Tensor, error) {
+	n, err := p.charge(dims)
+	if err != nil {
+		return nil, err
+	}
 	t := &Tensor{DType: dt, Dims: slices.Clone(dims)}
 	if t.Dims == nil {
 		t.Dims = []int{}

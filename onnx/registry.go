@@ -8,7 +8,8 @@ package onnx
 // attrInts, attrFloats, attrStrings return it), and declares outputs
 // (output for a fresh buffer, alias for a view, knownOutput for values
 // computed while planning). Scratch memory the kernel needs is allocated
-// in the builder, never in the returned function. Refuse what is not
+// in the builder (scratch, which charges the element budget), never in the
+// returned function. Refuse what is not
 // implemented with c.unsupported (naming the attribute and value) and
 // inconsistent shapes with c.shapeErr; planNode adds the node's name.
 // The conformance test picks the new operators up from the registry: every
