@@ -50,7 +50,7 @@ func mappedOutput(c *nodeCtx, x *Tensor, dims []int, fill *Tensor, src func(coor
 	if err != nil {
 		return nil, err
 	}
-	idx, err := mapIndex(dims, src)
+	idx, err := mapIndex(c, dims, src)
 	if err != nil {
 		return nil, err
 	}
@@ -69,13 +69,17 @@ func strides(dims []int) []int {
 }
 
 // mapIndex builds the index map of an output of shape out: src gives, for
-// an output coordinate, the input's flat index (or −1).
-func mapIndex(out []int, src func(coord []int) int) ([]int32, error) {
+// an output coordinate, the input's flat index (or −1). The map is charged
+// to the element budget.
+func mapIndex(c *nodeCtx, out []int, src func(coord []int) int) ([]int32, error) {
 	n := numElements(out)
 	if n > maxIndex {
 		return nil, fmt.Errorf("%w: %d elements exceed the index range", ErrLimit, n)
 	}
-	idx := make([]int32, n)
+	idx, err := scratch[int32](c, n)
+	if err != nil {
+		return nil, err
+	}
 	coord := make([]int, len(out))
 	for i := range idx {
 		idx[i] = int32(src(coord))

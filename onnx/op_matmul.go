@@ -57,11 +57,11 @@ func buildMatMul(c *nodeCtx) (func() error, error) {
 			return nil
 		}, nil
 	}
-	aIdx, err := broadcastIndex(ad[:len(ad)-2], batch)
+	aIdx, err := broadcastIndex(c, ad[:len(ad)-2], batch)
 	if err != nil {
 		return nil, err
 	}
-	bIdx, err := broadcastIndex(bd[:len(bd)-2], batch)
+	bIdx, err := broadcastIndex(c, bd[:len(bd)-2], batch)
 	if err != nil {
 		return nil, err
 	}
@@ -122,7 +122,7 @@ func buildGemm(c *nodeCtx) (func() error, error) {
 		if bd, err := broadcastDims(cIn.Dims, y.Dims); err != nil || !equalDims(bd, y.Dims) {
 			return nil, c.shapeErr("C of shape %v does not broadcast to %v", cIn.Dims, y.Dims)
 		}
-		if cIdx, err = broadcastIndex(cIn.Dims, y.Dims); err != nil {
+		if cIdx, err = broadcastIndex(c, cIn.Dims, y.Dims); err != nil {
 			return nil, err
 		}
 	} else {

@@ -115,7 +115,7 @@ func reduceBuilder(kind reduceKind, axesInput int64) opBuilder {
 				s *= x.Dims[i]
 			}
 		}
-		idx, err := mapIndex(x.Dims, func(coord []int) int {
+		idx, err := mapIndex(c, x.Dims, func(coord []int) int {
 			o := 0
 			for k, v := range coord {
 				o += v * inSt[k]

@@ -86,6 +86,6 @@ func broadcastSource(in, out []int) func(coord []int) int {
 
 // broadcastIndex maps each element of out to the element of an operand of
 // shape in broadcast to it.
-func broadcastIndex(in, out []int) ([]int32, error) {
-	return mapIndex(out, broadcastSource(in, out))
+func broadcastIndex(c *nodeCtx, in, out []int) ([]int32, error) {
+	return mapIndex(c, out, broadcastSource(in, out))
 }
