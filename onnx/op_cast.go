@@ -1,6 +1,9 @@
 package onnx
 
-import "math"
+import (
+	"fmt"
+	"math"
+)
 
 // Cast between FLOAT, the integer types and BOOL: float to integer truncates
 // toward zero (values outside the type wrap, as C++ casts of in-range values
@@ -23,15 +26,8 @@ func buildCast(c *nodeCtx) (func() error, error) {
 			return nil, err
 		}
 		to = like.DType
-	} else {
-		a, err := c.attr("to", AttrInt)
-		if err != nil {
-			return nil, err
-		}
-		if a == nil {
-			return nil, c.shapeErr("attribute to is required")
-		}
-		to = DataType(a.I)
+	} else if to, err = castTarget(c); err != nil {
+		return nil, err
 	}
 	if sat := c.attrInt("saturate", 1); sat != 1 {
 		return nil, c.unsupported("saturate=%d", sat)
@@ -85,6 +81,26 @@ func buildCast(c *nodeCtx) (func() error, error) {
 		}
 		return nil
 	}, nil
+}
+
+// castTarget reads Cast's "to": an INT (a DataType), or before opset 6 a
+// STRING naming the type ("FLOAT", "INT64", …).
+func castTarget(c *nodeCtx) (DataType, error) {
+	a := c.node.Attr("to")
+	switch {
+	case a == nil:
+		return 0, c.shapeErr("attribute to is required")
+	case a.Type == AttrInt:
+		return DataType(a.I), nil
+	case a.Type == AttrString && c.opset < 6:
+		for t, name := range dtypeNames {
+			if name == string(a.S) {
+				return t, nil
+			}
+		}
+		return 0, c.unsupported("cast to %q", a.S)
+	}
+	return 0, fmt.Errorf("%w: attribute to has type %v", ErrFormat, a.Type)
 }
 
 // floatToInt truncates toward zero; NaN gives 0 and values beyond int64

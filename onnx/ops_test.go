@@ -102,6 +102,11 @@ func TestCast(t *testing.T) {
 	out, err = runOp(t, 13, "Cast", 1, []pb{attrInt("to", int64(onnx.Float))}, arg{t: it(onnx.Bool, []int{2}, 1, 0)})
 	require.NoError(t, err)
 	assert.Equal(t, []float32{1, 0}, out[0].Float)
+	// Before opset 6, "to" names the type.
+	toStr := pb{}.str(1, "to").varint(20, 3).str(4, "INT64")
+	out, err = runOp(t, 5, "Cast", 1, []pb{toStr}, arg{t: ft([]int{2}, 2.5, -2.5)})
+	require.NoError(t, err)
+	assert.Equal(t, []int64{2, -2}, out[0].Int)
 	_, err = runOp(t, 13, "Cast", 1, []pb{attrInt("to", int64(onnx.Double))}, arg{t: ft([]int{1}, 1)})
 	assert.ErrorIs(t, err, onnx.ErrUnsupported)
 	assert.Contains(t, err.Error(), "DOUBLE")
