@@ -13,8 +13,9 @@ import (
 	"github.com/simdcore/simdcore/onnx"
 )
 
-// onnxNodeTests is where Debian's libonnx-testdata puts ONNX's backend node
-// tests; SIMDCORE_ONNX_TESTDATA overrides it, and
+// nodeTestDirs lists ONNX's backend tests: the node tests, where Debian's
+// libonnx-testdata puts them (SIMDCORE_ONNX_TESTDATA overrides it), and the
+// model tests beside them; and
 // SIMDCORE_REQUIRE_ONNX_TESTDATA=1 (set by CI, which installs the package)
 // turns its absence into a failure. The selection committed under
 // testdata/onnx/node always runs.
@@ -26,6 +27,12 @@ func nodeTestDirs(t *testing.T) []string {
 	}
 	more, _ := filepath.Glob(filepath.Join(root, "test_*"))
 	if len(more) > 0 { // the committed ones are among them
+		// The package's whole-model tests in the same layout: models
+		// converted from PyTorch and small models.
+		for _, sub := range []string{"pytorch-converted", "pytorch-operator", "simple"} {
+			models, _ := filepath.Glob(filepath.Join(root, "..", sub, "test_*"))
+			more = append(more, models...)
+		}
 		return more
 	}
 	if len(more) == 0 {
@@ -160,6 +167,6 @@ func TestConformance(t *testing.T) {
 	for _, op := range names {
 		fmt.Fprintf(&b, " %s %d/%d", op, byOp[op].passed, byOp[op].refused)
 	}
-	t.Logf("node tests in scope: %d passed, %d refused; out of scope: %d", passed, refused, outOfScope)
+	t.Logf("ONNX tests in scope: %d passed, %d refused; out of scope: %d", passed, refused, outOfScope)
 	t.Logf("by operator (passed/refused):%s", b.String())
 }

@@ -45,8 +45,10 @@ func init() {
 	}
 }
 
-// binaryShapes checks the legacy (opset < 7) broadcast attribute, which
-// numpy broadcasting replaced, and returns the broadcast plan.
+// binaryShapes returns a binary operator's operands, output shape and
+// broadcast plan: numpy broadcasting since opset 7; before, equal shapes,
+// or with broadcast=1 the second operand broadcast to the first's shape,
+// aligned at axis (default: at the end).
 func binaryShapes(c *nodeCtx) (a, b *Tensor, out []int, plan *bcast, err error) {
 	if a, err = c.need(0); err != nil {
 		return
@@ -54,25 +56,49 @@ func binaryShapes(c *nodeCtx) (a, b *Tensor, out []int, plan *bcast, err error) 
 	if b, err = c.need(1); err != nil {
 		return
 	}
-	if c.opset < 7 {
-		if c.attrInt("broadcast", 0) != 0 || c.node.Attr("axis") != nil {
-			err = c.unsupported("legacy broadcast attributes (opset < 7)")
-			return
-		}
-		if !equalDims(a.Dims, b.Dims) {
-			err = c.shapeErr("shapes %v and %v differ (no broadcasting before opset 7 without broadcast=1)", a.Dims, b.Dims)
-			return
-		}
-	}
-	if a.DType != b.DType && !(c.node.OpType == "Pow") {
+	if a.DType != b.DType && c.node.OpType != "Pow" {
 		err = c.shapeErr("operand types %v and %v differ", a.DType, b.DType)
 		return
 	}
-	if out, err = broadcastDims(a.Dims, b.Dims); err != nil {
+	bDims := b.Dims
+	if c.opset < 7 {
+		if bDims, err = legacyBroadcast(c, a.Dims, b.Dims); err != nil {
+			return
+		}
+	}
+	if out, err = broadcastDims(a.Dims, bDims); err != nil {
 		return
 	}
-	plan = newBcast(out, a.Dims, b.Dims)
+	plan = newBcast(out, a.Dims, bDims)
 	return
+}
+
+// legacyBroadcast returns b's dims as the first operand's before opset 7
+// sees them: b's dims placed at axis among ones, which must then broadcast
+// to a's shape without changing it.
+func legacyBroadcast(c *nodeCtx, a, b []int) ([]int, error) {
+	if c.attrInt("broadcast", 0) == 0 {
+		if !equalDims(a, b) {
+			return nil, c.shapeErr("shapes %v and %v differ (broadcast=0 before opset 7)", a, b)
+		}
+		return b, nil
+	}
+	axis := int64(len(a) - len(b))
+	if c.node.Attr("axis") != nil {
+		axis = c.attrInt("axis", 0)
+	}
+	if axis < 0 || axis+int64(len(b)) > int64(len(a)) {
+		return nil, c.shapeErr("axis %d places shape %v outside %v", axis, b, a)
+	}
+	dims := make([]int, len(a))
+	for i := range dims {
+		dims[i] = 1
+	}
+	copy(dims[axis:], b)
+	if out, err := broadcastDims(a, dims); err != nil || !equalDims(out, a) {
+		return nil, c.shapeErr("shape %v does not broadcast to %v at axis %d", b, a, axis)
+	}
+	return dims, nil
 }
 
 func equalDims(a, b []int) bool {

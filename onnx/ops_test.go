@@ -220,3 +220,22 @@ func TestWhereBroadcast(t *testing.T) {
 	assert.Equal(t, []int{2, 3}, out[0].Dims)
 	assert.Equal(t, []float32{1, 2, 3, -1, -1, -1}, out[0].Float)
 }
+
+// TestLegacyBroadcast: before opset 7, broadcast=1 places the second
+// operand's shape at axis.
+func TestLegacyBroadcast(t *testing.T) {
+	a := ft([]int{2, 3, 2}, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1)
+	out, err := runOp(t, 6, "Add", 1, []pb{attrInt("broadcast", 1), attrInt("axis", 1)}, arg{t: a}, arg{t: ft([]int{3}, 10, 20, 30)})
+	require.NoError(t, err)
+	assert.Equal(t, []float32{10, 10, 20, 20, 30, 30, 11, 11, 21, 21, 31, 31}, out[0].Float)
+	// Without axis, at the end.
+	out, err = runOp(t, 6, "Mul", 1, []pb{attrInt("broadcast", 1)}, arg{t: a}, arg{t: ft([]int{2}, 2, 3)})
+	require.NoError(t, err)
+	assert.Equal(t, []float32{0, 0, 0, 0, 0, 0, 2, 3, 2, 3, 2, 3}, out[0].Float)
+	// Without broadcast=1, the shapes must be equal.
+	_, err = runOp(t, 6, "Add", 1, nil, arg{t: a}, arg{t: ft([]int{2}, 2, 3)})
+	assert.ErrorIs(t, err, onnx.ErrShape)
+	// The second operand may not grow the first.
+	_, err = runOp(t, 6, "Add", 1, []pb{attrInt("broadcast", 1)}, arg{t: ft([]int{1}, 1)}, arg{t: ft([]int{2}, 2, 3)})
+	assert.ErrorIs(t, err, onnx.ErrShape)
+}
