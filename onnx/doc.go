@@ -40,13 +40,15 @@
 //
 //   - arithmetic with numpy broadcasting: Add, Sub, Mul, Div, Pow on
 //     FLOAT and the integer types; Neg, Abs, Sqrt, Log, Exp, Reciprocal,
-//     Floor, Ceil; Relu, Sigmoid, Tanh;
+//     Floor, Ceil; Relu, Sigmoid, Tanh, LeakyRelu, PRelu, Elu, Selu,
+//     HardSigmoid, HardSwish, Softplus, Softsign, Sign, Erf, Clip; Max,
+//     Min, Sum and Mean of any number of inputs;
 //   - comparison and logic: Equal, Less, Greater, LessOrEqual,
 //     GreaterOrEqual, And, Or, Xor, Not, Where;
 //   - types, shapes and data movement: Cast, CastLike, Constant,
 //     ConstantOfShape, Shape, Size, Identity, Reshape, Flatten, Squeeze,
-//     Unsqueeze, Transpose, Expand, Concat, Split, Slice, Gather, Pad
-//     (constant, reflect, edge, wrap);
+//     Unsqueeze, Transpose, Expand, Tile, Concat, Split, Slice, Gather,
+//     Pad (constant, reflect, edge, wrap);
 //   - reductions and products: ReduceMean, ReduceSum, ReduceMax,
 //     ReduceMin, Softmax, LogSoftmax, MatMul, Gemm;
 //   - control flow: If, whose branches read values of the enclosing graph;
@@ -75,6 +77,7 @@
 // (TestRTol, TestATol); "simdcore onnx check MODEL.onnx [DIR…]" is its
 // command. The package's tests run every ONNX backend node test whose
 // operators are all in the list above (Debian's libonnx-testdata, and a
-// committed selection under testdata/node): each passes, or is refused for
-// a data type.
+// committed selection under testdata/node), and the PyTorch-converted and
+// simple model tests beside them: each passes, or is refused for a data
+// type.
 package onnx
