@@ -49,6 +49,16 @@ func (c *nodeCtx) needTyped(i int, types ...DataType) (*Tensor, error) {
 	return t, c.needType(t, types...)
 }
 
+// elementwise returns input 0, which must have one of types, and output 0
+// of the same type and shape: the unary elementwise operators.
+func (c *nodeCtx) elementwise(types ...DataType) (x, y *Tensor, err error) {
+	if x, err = c.needTyped(0, types...); err != nil {
+		return nil, nil, err
+	}
+	y, err = c.output(0, x.DType, x.Dims)
+	return x, y, err
+}
+
 // needAll returns the first n inputs, each required and of one of types.
 func (c *nodeCtx) needAll(n int, types ...DataType) ([]*Tensor, error) {
 	ts := make([]*Tensor, n)

@@ -75,11 +75,7 @@ func paramUnary(make func(c *nodeCtx) func(float32) float32) opBuilder {
 // buildClip clamps to [min, max]: attributes before opset 11, optional
 // scalar inputs since (read at run time, so they may be computed).
 func buildClip(c *nodeCtx) (func() error, error) {
-	x, err := c.needTyped(0, Float)
-	if err != nil {
-		return nil, err
-	}
-	y, err := c.output(0, Float, x.Dims)
+	x, y, err := c.elementwise(Float)
 	if err != nil {
 		return nil, err
 	}

@@ -36,11 +36,7 @@ func mapF(f func(float32) float32) func(dst, src []float32) {
 
 func floatUnary(f func(dst, src []float32)) opBuilder {
 	return func(c *nodeCtx) (func() error, error) {
-		x, err := c.needTyped(0, Float)
-		if err != nil {
-			return nil, err
-		}
-		y, err := c.output(0, Float, x.Dims)
+		x, y, err := c.elementwise(Float)
 		if err != nil {
 			return nil, err
 		}
@@ -50,11 +46,7 @@ func floatUnary(f func(dst, src []float32)) opBuilder {
 
 func signedUnary(f func(float32) float32, g func(int64) int64) opBuilder {
 	return func(c *nodeCtx) (func() error, error) {
-		x, err := c.needTyped(0, Float, Int64, Int32, Int16, Int8)
-		if err != nil {
-			return nil, err
-		}
-		y, err := c.output(0, x.DType, x.Dims)
+		x, y, err := c.elementwise(Float, Int64, Int32, Int16, Int8)
 		if err != nil {
 			return nil, err
 		}
@@ -77,11 +69,7 @@ func signedUnary(f func(float32) float32, g func(int64) int64) opBuilder {
 }
 
 func buildNot(c *nodeCtx) (func() error, error) {
-	x, err := c.needTyped(0, Bool)
-	if err != nil {
-		return nil, err
-	}
-	y, err := c.output(0, Bool, x.Dims)
+	x, y, err := c.elementwise(Bool)
 	if err != nil {
 		return nil, err
 	}
