@@ -30,6 +30,24 @@ type OutputCheck struct {
 // Errors planning or running wrap the package's sentinels
 // (ErrUnsupported for what Session does not run).
 func CheckDataSet(m *Model, dir string, rtol, atol float64) ([]OutputCheck, error) {
+	s, wants, err := loadDataSet(m, dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Run(); err != nil {
+		return nil, err
+	}
+	checks := make([]OutputCheck, len(wants))
+	for i, want := range wants {
+		name := m.Graph.Outputs[i].Name
+		checks[i] = OutputCheck{Name: name, Diff: Compare(s.Output(name), want, rtol, atol)}
+	}
+	return checks, nil
+}
+
+// loadDataSet plans m for the data set in dir, fills the session's inputs
+// and returns it with the expected outputs.
+func loadDataSet(m *Model, dir string) (*Session, []*Tensor, error) {
 	var names []string
 	inits := map[string]bool{}
 	for _, t := range m.Graph.Initializers {
@@ -42,27 +60,27 @@ func CheckDataSet(m *Model, dir string, rtol, atol float64) ([]OutputCheck, erro
 	}
 	for _, in := range m.Graph.Inputs {
 		if in.Type.Kind != KindTensor && !inits[in.Name] {
-			return nil, fmt.Errorf("%w: input %q is not a tensor", ErrUnsupported, in.Name)
+			return nil, nil, fmt.Errorf("%w: input %q is not a tensor", ErrUnsupported, in.Name)
 		}
 	}
 	for _, out := range m.Graph.Outputs {
 		if out.Type.Kind != KindTensor {
-			return nil, fmt.Errorf("%w: output %q is not a tensor", ErrUnsupported, out.Name)
+			return nil, nil, fmt.Errorf("%w: output %q is not a tensor", ErrUnsupported, out.Name)
 		}
 	}
 	ins, err := numberedTensors(dir, "input_")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	wants, err := numberedTensors(dir, "output_")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if len(ins) != len(names) {
-		return nil, fmt.Errorf("%w: %s holds %d inputs, the graph takes %d", ErrShape, dir, len(ins), len(names))
+		return nil, nil, fmt.Errorf("%w: %s holds %d inputs, the graph takes %d", ErrShape, dir, len(ins), len(names))
 	}
 	if len(wants) != len(m.Graph.Outputs) {
-		return nil, fmt.Errorf("%w: %s holds %d outputs, the graph gives %d", ErrShape, dir, len(wants), len(m.Graph.Outputs))
+		return nil, nil, fmt.Errorf("%w: %s holds %d outputs, the graph gives %d", ErrShape, dir, len(wants), len(m.Graph.Outputs))
 	}
 	shapes := map[string][]int{}
 	for i, t := range ins {
@@ -82,7 +100,7 @@ func CheckDataSet(m *Model, dir string, rtol, atol float64) ([]OutputCheck, erro
 		s, err = NewSession(m, shapes, opts)
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for i, t := range ins {
 		dst := s.Input(names[i])
@@ -90,20 +108,12 @@ func CheckDataSet(m *Model, dir string, rtol, atol float64) ([]OutputCheck, erro
 			continue // fixed
 		}
 		if dst.DType != t.DType {
-			return nil, fmt.Errorf("%w: input %q is %v in %s, the graph takes %v", ErrShape, names[i], t.DType, dir, dst.DType)
+			return nil, nil, fmt.Errorf("%w: input %q is %v in %s, the graph takes %v", ErrShape, names[i], t.DType, dir, dst.DType)
 		}
 		copy(dst.Float, t.Float)
 		copy(dst.Int, t.Int)
 	}
-	if err := s.Run(); err != nil {
-		return nil, err
-	}
-	checks := make([]OutputCheck, len(wants))
-	for i, want := range wants {
-		name := m.Graph.Outputs[i].Name
-		checks[i] = OutputCheck{Name: name, Diff: Compare(s.Output(name), want, rtol, atol)}
-	}
-	return checks, nil
+	return s, wants, nil
 }
 
 // numberedTensors reads dir/prefix0.pb, prefix1.pb, … in numeric order.

@@ -119,6 +119,9 @@ func TestConformance(t *testing.T) {
 					ok = false
 				}
 			}
+			if ok {
+				runAllocatesNothing(t, m, set)
+			}
 		}
 		ops := slices.Sorted(func(yield func(string) bool) {
 			for op := range used {
@@ -169,4 +172,19 @@ func TestConformance(t *testing.T) {
 	}
 	t.Logf("ONNX tests in scope: %d passed, %d refused; out of scope: %d", passed, refused, outOfScope)
 	t.Logf("by operator (passed/refused):%s", b.String())
+}
+
+// runAllocatesNothing checks that Run, once planned, allocates nothing on
+// this data set (every operator's kernel, at these shapes).
+func runAllocatesNothing(t *testing.T, m *onnx.Model, set string) {
+	s, err := onnx.LoadDataSet(m, set)
+	if err != nil {
+		t.Errorf("%s: %v", set, err)
+		return
+	}
+	var runErr error
+	allocs := testing.AllocsPerRun(2, func() { runErr = s.Run() })
+	if runErr != nil || allocs != 0 {
+		t.Errorf("%s: Run allocates %v times per run (error %v)", set, allocs, runErr)
+	}
 }
