@@ -216,13 +216,6 @@ func TestCellGuardPages(t *testing.T) {
 	}
 }
 
-// cellSpecials are the values every input of a cell is tried on, each
-// against each: the specials of every kernel, saturating pre-activations
-// (σ and tanh round to 0, ±1 beyond about ±104, 17.3 and 9.01) and huge
-// ones.
-var cellSpecials = append(slices.Clone(kerneltest.Specials),
-	9.010913, -9.010913, 17.32868, -17.32868, -103.97208, -104, 88.72284, 1e30, -1e30, 1e-30, -1e-30, 3, -3)
-
 // TestCellSpecials runs each cell on every combination of two special
 // values in its inputs (the others at a special value too), one unit per
 // combination, and holds the results to the contract.
@@ -231,14 +224,14 @@ func TestCellSpecials(t *testing.T) {
 		t.Run(f.Name, func(t *testing.T) {
 			kerneltest.ForEachLevel(t, func(t *testing.T, l kernel.Level) {
 				// Per unit the cell reads Σ mult over its inputs values:
-				// vary each pair of them over cellSpecials.
+				// vary each pair of them over kerneltest.CellSpecials.
 				var slots int
 				for i := range f.mult {
 					if f.in[i] {
 						slots += f.mult[i]
 					}
 				}
-				m := len(cellSpecials)
+				m := len(kerneltest.CellSpecials)
 				n := slots * (slots - 1) / 2 * m * m
 				var ops [4][]float32
 				for i := range ops {
@@ -251,9 +244,9 @@ func TestCellSpecials(t *testing.T) {
 							for b := range m {
 								vals := make([]float32, slots)
 								for s := range vals {
-									vals[s] = cellSpecials[(unit+3*s)%m]
+									vals[s] = kerneltest.CellSpecials[(unit+3*s)%m]
 								}
-								vals[p], vals[q] = cellSpecials[a], cellSpecials[b]
+								vals[p], vals[q] = kerneltest.CellSpecials[a], kerneltest.CellSpecials[b]
 								s := 0
 								for i := range ops {
 									for j := 0; f.in[i] && j < f.mult[i]; j++ {

@@ -32,6 +32,13 @@ import (
 // the kernel, or a kernel that does not follow its stated order.
 type Bound struct{ V, E float64 }
 
+// CellSpecials are the values the recurrent cells' inputs are tried on,
+// each pair of inputs over every pair of them: Specials, saturating
+// pre-activations (σ and tanh round to 0 or ±1 beyond about −104, 17.3
+// and ±9.01), the largest finite e^x's argument, and huge and tiny ones.
+var CellSpecials = append(append([]float32(nil), Specials...),
+	9.010913, -9.010913, 17.32868, -17.32868, -103.97208, -104, 88.72284, 1e30, -1e30, 1e-30, -1e-30, 3, -3)
+
 // exact is an input.
 func exact(x float32) Bound { return Bound{float64(x), 0} }
 

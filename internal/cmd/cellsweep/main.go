@@ -19,9 +19,9 @@
 // Random units: each pre-activation is uniform in [−8, 8) or, one time in
 // two, ±2^e with e uniform in [−20, 7) (saturation, σ's subnormal tail at
 // −104 and beyond); each state uniform in [−2, 2) or ±2^e with e in
-// [−20, 10). Special units: every pair of the inputs' positions over the
-// special values (kerneltest.Specials and the activations' thresholds),
-// the other positions special too.
+// [−20, 10). Special units: every pair of the inputs' positions over
+// every pair of kerneltest.CellSpecials (the kernels' special values and
+// the activations' thresholds), the other positions special too.
 package main
 
 import (
@@ -103,10 +103,6 @@ var cells = map[string]cell{
 		}},
 }
 
-// specials are the values of the special units.
-var specials = append(slices.Clone(kerneltest.Specials),
-	9.010913, -9.010913, 17.32868, -17.32868, -103.97208, -104, 88.72284, 1e30, -1e30, 1e-30, -1e-30, 3, -3)
-
 func main() {
 	name := flag.String("cell", "lstm", "the cell: lstm or gru")
 	level := flag.String("level", "", "level to force (generic, avx2, avx512, neon); default: the active one")
@@ -162,7 +158,7 @@ func main() {
 	for _, s := range stats {
 		s.ulps = false
 	}
-	m := len(specials)
+	m := len(kerneltest.CellSpecials)
 	n = c.inputs * (c.inputs - 1) / 2 * m * m
 	v := make([]float32, c.inputs*n)
 	unit := 0
@@ -171,9 +167,9 @@ func main() {
 			for a := range m {
 				for b := range m {
 					for s := range c.inputs {
-						v[s*n+unit] = specials[(unit+3*s)%m]
+						v[s*n+unit] = kerneltest.CellSpecials[(unit+3*s)%m]
 					}
-					v[p*n+unit], v[q*n+unit] = specials[a], specials[b]
+					v[p*n+unit], v[q*n+unit] = kerneltest.CellSpecials[a], kerneltest.CellSpecials[b]
 					unit++
 				}
 			}
