@@ -651,7 +651,7 @@ func lstmCell(h, c, cPrev, gi, gf, gg, gout []float32) {
 }
 
 // The body of LSTMCell: its checks and race annotations, then for at most
-// maxChunk elements (one assembly call) the level switch inline, so
+// cellChunk units (one assembly call) the level switch inline, so
 // that such a call costs one Go call before the assembly.
 func dispatchLSTMCell(h, c, cPrev, gates []float32) {
 	n := len(c)
@@ -677,7 +677,7 @@ func dispatchLSTMCell(h, c, cPrev, gates []float32) {
 	}
 }
 
-// lstmCellChunks is LSTMCell for more than maxChunk elements: whole chunks, then
+// lstmCellChunks is LSTMCell for more than cellChunk units: whole chunks, then
 // the rest, each through the level switch lstmCell.
 func lstmCellChunks(h, c, cPrev, gi, gf, gg, gout []float32) {
 	for len(c) > cellChunk {
@@ -698,7 +698,7 @@ func gruCell(h, hPrev, xr, xz, xn, hr, hz, hn []float32) {
 }
 
 // The body of GRUCell: its checks and race annotations, then for at most
-// maxChunk elements (one assembly call) the level switch inline, so
+// cellChunk units (one assembly call) the level switch inline, so
 // that such a call costs one Go call before the assembly.
 func dispatchGRUCell(h, hPrev, xg, hg []float32) {
 	n := len(h)
@@ -725,7 +725,7 @@ func dispatchGRUCell(h, hPrev, xg, hg []float32) {
 	}
 }
 
-// gruCellChunks is GRUCell for more than maxChunk elements: whole chunks, then
+// gruCellChunks is GRUCell for more than cellChunk units: whole chunks, then
 // the rest, each through the level switch gruCell.
 func gruCellChunks(h, hPrev, xr, xz, xn, hr, hz, hn []float32) {
 	for len(h) > cellChunk {

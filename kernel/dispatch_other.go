@@ -485,7 +485,7 @@ func lstmCell(h, c, cPrev, gi, gf, gg, gout []float32) {
 }
 
 // The body of LSTMCell: its checks and race annotations, then for at most
-// maxChunk elements (one assembly call) the level switch inline, so
+// cellChunk units (one assembly call) the level switch inline, so
 // that such a call costs one Go call before the assembly.
 func dispatchLSTMCell(h, c, cPrev, gates []float32) {
 	n := len(c)
@@ -506,7 +506,7 @@ func dispatchLSTMCell(h, c, cPrev, gates []float32) {
 	lstmCellGeneric(h, c, cPrev, gi, gf, gg, gout)
 }
 
-// lstmCellChunks is LSTMCell for more than maxChunk elements: whole chunks, then
+// lstmCellChunks is LSTMCell for more than cellChunk units: whole chunks, then
 // the rest, each through the level switch lstmCell.
 func lstmCellChunks(h, c, cPrev, gi, gf, gg, gout []float32) {
 	for len(c) > cellChunk {
@@ -522,7 +522,7 @@ func gruCell(h, hPrev, xr, xz, xn, hr, hz, hn []float32) {
 }
 
 // The body of GRUCell: its checks and race annotations, then for at most
-// maxChunk elements (one assembly call) the level switch inline, so
+// cellChunk units (one assembly call) the level switch inline, so
 // that such a call costs one Go call before the assembly.
 func dispatchGRUCell(h, hPrev, xg, hg []float32) {
 	n := len(h)
@@ -544,7 +544,7 @@ func dispatchGRUCell(h, hPrev, xg, hg []float32) {
 	gruCellGeneric(h, hPrev, xr, xz, xn, hr, hz, hn)
 }
 
-// gruCellChunks is GRUCell for more than maxChunk elements: whole chunks, then
+// gruCellChunks is GRUCell for more than cellChunk units: whole chunks, then
 // the rest, each through the level switch gruCell.
 func gruCellChunks(h, hPrev, xr, xz, xn, hr, hz, hn []float32) {
 	for len(h) > cellChunk {
