@@ -8,15 +8,17 @@ import (
 // Decode runs one new token x (len d_model) through the model against
 // cache, appends its key and value, and writes the output to dst. The
 // token attends to every cached token and to itself; opt may set the
-// scale and temperature, and a Mask or Keep of length Len()+1 over the
-// cache after the append. Decode allocates nothing: all scratch lives in
-// the cache. It returns an error wrapping ErrCacheFull when the cache is
-// full.
+// scale and temperature, and a Mask or Keep of length Len()+1 (KeepKeys
+// too) over the cache after the append. With Rotary, the token is at
+// position Len() (before the append). With grouped-query heads, the query
+// heads of a group read their key/value head's cache. Decode allocates
+// nothing: all scratch lives in the cache. It returns an error wrapping
+// ErrCacheFull when the cache is full.
 func (m *MultiHead) Decode(dst, x []float32, cache *KVCache, opt Options) error {
-	if err := m.check("Decode"); err != nil {
+	if err := m.checkSelf("Decode"); err != nil {
 		return err
 	}
-	e := m.DModel
+	e, kv := m.DModel, m.kvWidth()
 	if len(x) != e || len(dst) != e {
 		return shapeErr("Decode", "len(x)=%d, len(dst)=%d, want d_model=%d", len(x), len(dst), e)
 	}
@@ -31,24 +33,25 @@ func (m *MultiHead) Decode(dst, x []float32, cache *KVCache, opt Options) error 
 		return err
 	}
 	qkv := cache.qkv
-	kernel.Gemv(qkv, m.InProj, x)
-	if m.InBias != nil {
-		kernel.Add(qkv, qkv, m.InBias)
-	}
+	m.projectRow(qkv, x)
 	dh := m.DHead()
 	pos := cache.n
-	for h := 0; h < m.Heads; h++ {
-		copy(cache.keyRow(h, pos), qkv[e+h*dh:e+(h+1)*dh])
-		copy(cache.valueRow(h, pos), qkv[2*e+h*dh:2*e+(h+1)*dh])
+	if m.Rotary != nil {
+		m.Rotary.rotateRow(qkv[:e+kv], dh, pos, cache.rot)
+	}
+	for g := 0; g < cache.heads; g++ {
+		copy(cache.keyRow(g, pos), qkv[e+g*dh:e+(g+1)*dh])
+		copy(cache.valueRow(g, pos), qkv[e+kv+g*dh:e+kv+(g+1)*dh])
 	}
 	cache.n = n
 	ctx := cache.ctx
+	group := m.Heads / cache.heads
 	if chunks := decodeSplit(kernel.Threads(), m.Heads, n, dh); chunks > 0 {
 		cache.decodeParallel(qkv, &opt, chunks)
 	} else {
 		w := cache.w[:n]
 		for h := 0; h < m.Heads; h++ {
-			keys, values := cache.Keys(h), cache.Values(h)
+			keys, values := cache.Keys(h/group), cache.Values(h/group)
 			out := ctx[h*dh : (h+1)*dh]
 			end := softWeights(w, qkv[h*dh:(h+1)*dh], keys, &opt)
 			if end == 0 {
@@ -116,9 +119,9 @@ type decodeState struct {
 // against the cache, split into chunks key chunks per head.
 func (c *KVCache) decodeParallel(qkv []float32, opt *Options, chunks int) {
 	p := &c.par
-	items := c.heads * chunks
-	if cap(p.w) < c.heads*c.capacity {
-		p.w = make([]float32, c.heads*c.capacity)
+	items := c.qHeads * chunks
+	if cap(p.w) < c.qHeads*c.capacity {
+		p.w = make([]float32, c.qHeads*c.capacity)
 	}
 	if cap(p.o) < items*c.dHead {
 		p.o = make([]float32, items*c.dHead)
@@ -129,7 +132,7 @@ func (c *KVCache) decodeParallel(qkv []float32, opt *Options, chunks int) {
 	p.group.Run(p, items, kernel.Threads())
 	p.qkv, p.opt = nil, Options{} // keep no reference to the caller's masks
 	dh := c.dHead
-	for h := 0; h < c.heads; h++ {
+	for h := 0; h < c.qHeads; h++ {
 		out := c.ctx[h*dh : (h+1)*dh]
 		if chunks == 1 {
 			// l is 0 only when every key is masked, NaN when a score was
@@ -163,7 +166,7 @@ func (c *KVCache) decodeParallel(qkv []float32, opt *Options, chunks int) {
 	}
 }
 
-// Run computes work item i: head i/chunks, key chunk i%chunks.
+// Run computes work item i: query head i/chunks, key chunk i%chunks.
 func (p *decodeState) Run(i int) {
 	c := p.c
 	dh, n := c.dHead, c.n
@@ -177,7 +180,8 @@ func (p *decodeState) Run(i int) {
 		return
 	}
 	s := p.w[h*c.capacity+k0 : h*c.capacity+k1]
-	keys := c.rows(c.k, h, k1).Slice(k0, k1, 0, dh)
+	g := h / (c.qHeads / c.heads) // the key/value head
+	keys := c.rows(c.k, g, k1).Slice(k0, k1, 0, dh)
 	kernel.Gemv(s, keys, p.qkv[h*dh:(h+1)*dh])
 	kernel.Scale(p.opt.effScale(dh), s)
 	if p.opt.hasMask() {
@@ -192,5 +196,5 @@ func (p *decodeState) Run(i int) {
 	addScalar(s, -mx)
 	expInPlace(s)
 	p.m[i], p.l[i] = mx, kernel.Sum(s)
-	kernel.GemvT(o, c.rows(c.v, h, k1).Slice(k0, k1, 0, dh), s)
+	kernel.GemvT(o, c.rows(c.v, g, k1).Slice(k0, k1, 0, dh), s)
 }

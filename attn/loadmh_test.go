@@ -202,9 +202,9 @@ func TestLoadMultiHeadErrors(t *testing.T) {
 		{"k_proj shape", edit(heads, func(ts map[string]weights.Tensor) {
 			delete(ts, "in_proj_weight")
 			set("q_proj_weight", 8, 8)(ts)
-			set("k_proj_weight", 8, 6)(ts)
+			set("k_proj_weight", 5, 8)(ts) // 5 rows: not a multiple of d_head 4
 			set("v_proj_weight", 8, 8)(ts)
-		}), "", 0, attn.ErrShape, `"k_proj_weight" has shape [8 6]`},
+		}), "", 0, attn.ErrShape, `"k_proj_weight" has shape [5 8]`},
 		{"v_proj missing", edit(heads, func(ts map[string]weights.Tensor) {
 			delete(ts, "in_proj_weight")
 			set("q_proj_weight", 8, 8)(ts)

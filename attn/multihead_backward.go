@@ -43,9 +43,17 @@ func (g *MultiHeadGrads) Zero() {
 // every projection and bias, and to dx (T×d_model, skipped if its Data is
 // nil) the gradient with respect to x, given dy, the gradient with respect
 // to Forward's output. It recomputes the forward activations (projections
-// and attention) rather than storing them.
+// and attention) rather than storing them. It covers the packed layout
+// without Rotary; other models are refused with an error wrapping
+// ErrShape.
 func (m *MultiHead) Backward(g *MultiHeadGrads, dx, dy, x kernel.Matrix, opt Options) error {
 	const fn = "MultiHead.Backward"
+	if err := m.check(fn); err != nil {
+		return err
+	}
+	if !m.packed() || m.Rotary != nil {
+		return shapeErr(fn, "only the packed layout (InProj) without Rotary has gradients")
+	}
 	if err := m.checkRows(fn, x, "dy", dy); err != nil {
 		return err
 	}
