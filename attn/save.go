@@ -33,7 +33,7 @@ func (m *MultiHead) tensors(metadata map[string]string) ([]weights.Tensor, map[s
 	}
 	ts = append(ts, weights.Tensor{Name: "out_proj.weight", Shape: []int{e, e}, Data: dense(m.OutProj)})
 	if m.InBias != nil {
-		ts = append(ts, weights.Tensor{Name: "in_proj_bias", Shape: []int{3 * e}, Data: m.InBias})
+		ts = append(ts, weights.Tensor{Name: "in_proj_bias", Shape: []int{e + 2*kv}, Data: m.InBias})
 	}
 	if m.OutBias != nil {
 		ts = append(ts, weights.Tensor{Name: "out_proj.bias", Shape: []int{e}, Data: m.OutBias})
