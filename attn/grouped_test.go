@@ -259,6 +259,9 @@ func TestGroupedErrors(t *testing.T) {
 	g1.Rotary = mustRotary(t, 4, 0, false)
 	require.NoError(t, g1.Forward(kernel.NewMatrix(3, 8), x, Options{}))
 	require.ErrorIs(t, g1.Cross(kernel.NewMatrix(3, 8), x, x, x, Options{}), ErrOptions)
-	// Backward covers the packed layout only.
-	require.ErrorIs(t, g1.Backward(g1.NewGrads(), kernel.Matrix{}, x, x, Options{}), ErrShape)
+	require.ErrorIs(t, g1.CrossBackward(g1.NewGrads(), kernel.Matrix{}, kernel.Matrix{}, kernel.Matrix{}, x, x, x, x, Options{}), ErrOptions)
+	// Gradients of another layout.
+	require.ErrorIs(t, g1.Backward(newTestMHA(t, 2, 8, 2, false).NewGrads(), kernel.Matrix{}, x, x, Options{}), ErrShape)
+	require.ErrorIs(t, m.CrossBackward(m.NewGrads(), kernel.NewMatrix(3, 7), kernel.Matrix{}, kernel.Matrix{}, x, x,
+		kernel.NewMatrix(4, 5), kernel.NewMatrix(4, 7), Options{}), ErrShape)
 }

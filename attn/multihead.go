@@ -336,18 +336,21 @@ func (m *MultiHead) weight(p int) kernel.Matrix {
 
 // bias returns the bias of part p, or nil: bq, bk and bv are InBias's
 // first d_model elements and the two KVHeads·d_head after them.
-func (m *MultiHead) bias(p int) []float32 {
-	if m.InBias == nil {
+func (m *MultiHead) bias(p int) []float32 { return m.biasOf(m.InBias, p) }
+
+// biasOf returns part p of b, a vector laid out as InBias (nil for nil).
+func (m *MultiHead) biasOf(b []float32, p int) []float32 {
+	if b == nil {
 		return nil
 	}
 	e, kv := m.DModel, m.kvWidth()
 	switch p {
 	case partQ:
-		return m.InBias[:e]
+		return b[:e]
 	case partK:
-		return m.InBias[e : e+kv]
+		return b[e : e+kv]
 	}
-	return m.InBias[e+kv : e+2*kv]
+	return b[e+kv : e+2*kv]
 }
 
 // projectSelf computes the queries, keys and values of the rows of x into

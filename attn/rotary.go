@@ -122,10 +122,18 @@ func (r *Rotary) rotateRow(row []float32, dh, pos int, cs []float32) {
 
 // rotateRows rotates the first heads heads (of dh features) of each row i
 // of a to position pos0+i.
-func (r *Rotary) rotateRows(a kernel.Matrix, heads, dh, pos0 int) {
+func (r *Rotary) rotateRows(a kernel.Matrix, heads, dh, pos0 int) { r.turnRows(a, heads, dh, pos0, 1) }
+
+// unrotateRows turns row i of a back by position i's angles: the
+// gradient of rotateRows(a, heads, dh, 0), rotations being orthogonal.
+func (r *Rotary) unrotateRows(a kernel.Matrix, heads, dh int) { r.turnRows(a, heads, dh, 0, -1) }
+
+// turnRows rotates the first heads heads of each row i of a to position
+// pos0 + dir·i.
+func (r *Rotary) turnRows(a kernel.Matrix, heads, dh, pos0, dir int) {
 	sc := scratch.Get(r.dims)
 	defer scratch.Put(sc)
 	for i := 0; i < a.Rows; i++ {
-		r.rotateRow(a.Row(i)[:heads*dh], dh, pos0+i, sc.Data)
+		r.rotateRow(a.Row(i)[:heads*dh], dh, pos0+dir*i, sc.Data)
 	}
 }
