@@ -29,6 +29,15 @@ func fdModel(t *testing.T, name string, m *MultiHead, g *MultiHeadGrads, loss fu
 	}
 }
 
+// weighted is the loss Σ dy ⊙ out.
+func weighted(dy kernel.Matrix, out [][]float64) float64 {
+	var s float64
+	for i := range out {
+		s += dot64(dy.Row(i), out[i])
+	}
+	return s
+}
+
 // TestGroupedBackwardFD: self-attention gradients with grouped and
 // multi-query heads and rotary embeddings, against central differences of
 // the float64 reference.
@@ -48,14 +57,7 @@ func TestGroupedBackwardFD(t *testing.T) {
 		x := randMatrix(r, T, c.cfg.DModel, 1, -1, 1)
 		dy := randMatrix(r, T, c.cfg.DModel, 0, -1, 1)
 		for _, opt := range []Options{{Causal: true}, {KeepKeys: []bool{true, false, true, true, false}}} {
-			loss := func() float64 {
-				out := refAttention(m, x, x, x, 0, opt)
-				var s float64
-				for i := range out {
-					s += dot64(dy.Row(i), out[i])
-				}
-				return s
-			}
+			loss := func() float64 { return weighted(dy, refAttention(m, x, x, x, 0, opt)) }
 			g := m.NewGrads()
 			dx := kernel.NewMatrix(T, c.cfg.DModel)
 			require.NoError(t, m.Backward(g, dx, dy, x, opt))
@@ -82,14 +84,7 @@ func TestCrossBackwardFD(t *testing.T) {
 		v := randMatrix(r, tk, m.vDim(), 2, -1, 1)
 		dy := randMatrix(r, tq, 8, 0, -1, 1)
 		for _, opt := range []Options{{KeepKeys: []bool{true, true, false, true, false}}, {Causal: true, Temperature: 1.5}} {
-			loss := func() float64 {
-				out := refAttention(m, q, k, v, 0, opt)
-				var s float64
-				for i := range out {
-					s += dot64(dy.Row(i), out[i])
-				}
-				return s
-			}
+			loss := func() float64 { return weighted(dy, refAttention(m, q, k, v, 0, opt)) }
 			g := m.NewGrads()
 			dq, dk, dv := kernel.NewMatrix(tq, 8), kernel.NewMatrix(tk, m.kDim()), kernel.NewMatrix(tk, m.vDim())
 			require.NoError(t, m.CrossBackward(g, dq, dk, dv, dy, q, k, v, opt))
@@ -113,29 +108,12 @@ func TestCrossBackwardFD(t *testing.T) {
 // TestGroupedBackwardParallel: the key/value groups spread over
 // goroutines give the serial gradients; run with -race too.
 func TestGroupedBackwardParallel(t *testing.T) {
-	defer func(th int) { kernel.SetThreads(th) }(kernel.Threads())
 	r := kerneltest.Rand(72)
 	e, T := 64, 130
 	m := newTestConfig(t, 73, MultiHeadConfig{DModel: e, Heads: 4, KVHeads: 2, Bias: true})
 	m.Rotary = mustRotary(t, 16, 0, false)
 	x := randMatrix(r, T, e, 0, -1, 1)
 	dy := randMatrix(r, T, e, 0, -1, 1)
-	grads := func(threads int) (*MultiHeadGrads, kernel.Matrix) {
-		kernel.SetThreads(threads)
-		g := m.NewGrads()
-		dx := kernel.NewMatrix(T, e)
-		require.NoError(t, m.Backward(g, dx, dy, x, Options{Causal: true}))
-		return g, dx
-	}
-	g1, dx1 := grads(1)
-	g2, dx2 := grads(3)
-	for _, c := range []struct {
-		name string
-		a, b []float32
-	}{{"dx", dx1.Data, dx2.Data}, {"QProj", g1.QProj.Data, g2.QProj.Data}, {"KProj", g1.KProj.Data, g2.KProj.Data},
-		{"VProj", g1.VProj.Data, g2.VProj.Data}, {"OutProj", g1.OutProj.Data, g2.OutProj.Data},
-		{"InBias", g1.InBias, g2.InBias}, {"OutBias", g1.OutBias, g2.OutBias}} {
-		near(t, c.name, c.b, f64(c.a), 1e-5)
-	}
+	requireParallelGrads(t, m, x, dy, Options{Causal: true})
 	require.GreaterOrEqual(t, 2*T*T*(e/4), parallelMinWork)
 }
