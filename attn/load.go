@@ -176,6 +176,9 @@ func loadMultiHead(f *weights.File, src, pre string, heads int, opts []LoadOptio
 	if err != nil {
 		return nil, err
 	}
+	if rot != nil && rot.dims > e/heads {
+		return nil, l.Shapef("metadata rotary_dims=%d: Rotary rotates %d features of heads of %d", rot.dims, rot.dims, e/heads)
+	}
 	hasInBias, hasOutBias := f.Has(pre+"in_proj_bias"), f.Has(pre+"out_proj.bias")
 	switch {
 	case hasInBias && !hasOutBias:

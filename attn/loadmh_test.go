@@ -217,6 +217,33 @@ func TestLoadMultiHeadErrors(t *testing.T) {
 		{"embed_dim", edit(with("embed_dim", "16"), nothing), "", 0, attn.ErrShape, "metadata embed_dim=16"},
 		{"kdim", edit(with("kdim", "4"), nothing), "", 0, attn.ErrShape, "metadata kdim=4"},
 		{"add_bias_kv", edit(with("add_bias_kv", "True"), nothing), "", 0, attn.ErrFormat, "add_bias_kv=True is not supported"},
+		{"num_kv_heads", edit(with("num_kv_heads", "1"), nothing), "", 0, attn.ErrShape, "metadata num_kv_heads=1 but the tensors say 2"},
+		{"rotary_dims odd", edit(with("rotary_dims", "3"), nothing), "", 0, attn.ErrFormat, "rotary_dims=3"},
+		{"rotary_dims wide", edit(with("rotary_dims", "6"), nothing), "", 0, attn.ErrShape, "Rotary rotates 6 features of heads of 4"},
+		{"rotary_base", edit(with("rotary_dims", "4", "rotary_base", "0.5"), nothing), "", 0, attn.ErrFormat, "rotary_base=0.5"},
+		{"rotary_interleaved", edit(with("rotary_dims", "4", "rotary_interleaved", "maybe"), nothing), "", 0, attn.ErrFormat, `rotary_interleaved="maybe"`},
+		{"kv heads not dividing", edit(heads, func(ts map[string]weights.Tensor) {
+			delete(ts, "in_proj_weight")
+			delete(ts, "in_proj_bias")
+			delete(ts, "out_proj.bias")
+			set("q_proj_weight", 8, 8)(ts)
+			set("k_proj_weight", 6, 8)(ts)
+			set("v_proj_weight", 6, 8)(ts)
+		}), "", 4, attn.ErrShape, "3 key/value heads do not divide 4 heads"},
+		{"separate kdim metadata", edit(with("kdim", "8"), func(ts map[string]weights.Tensor) {
+			delete(ts, "in_proj_weight")
+			delete(ts, "in_proj_bias")
+			delete(ts, "out_proj.bias")
+			set("q_proj_weight", 8, 8)(ts)
+			set("k_proj_weight", 8, 5)(ts)
+			set("v_proj_weight", 8, 8)(ts)
+		}), "", 0, attn.ErrShape, "metadata kdim=8 but the tensors say 5"},
+		{"grouped bias shape", edit(heads, func(ts map[string]weights.Tensor) {
+			delete(ts, "in_proj_weight")
+			set("q_proj_weight", 8, 8)(ts)
+			set("k_proj_weight", 4, 8)(ts)
+			set("v_proj_weight", 4, 8)(ts)
+		}), "", 0, attn.ErrShape, `"in_proj_bias" has shape [24], want [16]`},
 		{"add_zero_attn", edit(with("add_zero_attn", "yes"), nothing), "", 0, attn.ErrFormat, "not a boolean"},
 		{"bias missing", edit(with("bias", "True"), del("out_proj.bias")), "", 0, attn.ErrMissing, `"out_proj.bias" missing (the biases go together)`},
 		{"in bias alone", edit(heads, del("in_proj_bias")), "", 0, attn.ErrMissing, `"in_proj_bias" missing (the biases go together)`},
