@@ -1,6 +1,7 @@
 package attn
 
 import (
+	"github.com/simdcore/simdcore/internal/scratch"
 	"github.com/simdcore/simdcore/internal/workers"
 	"github.com/simdcore/simdcore/kernel"
 )
@@ -44,16 +45,23 @@ func (m *MultiHead) Decode(dst, x []float32, cache *KVCache, opt Options) error 
 		copy(cache.valueRow(g, pos), qkv[e+kv+g*dh:e+kv+(g+1)*dh])
 	}
 	cache.n = n
-	ctx := cache.ctx
+	m.attendCache(dst, cache, &opt)
+	return nil
+}
+
+// attendCache computes the attention of the query heads in cache.qkv[:d_model]
+// against every token in cache, and the output projection into dst.
+func (m *MultiHead) attendCache(dst []float32, cache *KVCache, opt *Options) {
+	qkv, ctx, n, dh := cache.qkv, cache.ctx, cache.n, m.DHead()
 	group := m.Heads / cache.heads
 	if chunks := decodeSplit(kernel.Threads(), m.Heads, n, dh); chunks > 0 {
-		cache.decodeParallel(qkv, &opt, chunks)
+		cache.decodeParallel(qkv, opt, chunks)
 	} else {
 		w := cache.w[:n]
 		for h := 0; h < m.Heads; h++ {
 			keys, values := cache.Keys(h/group), cache.Values(h/group)
 			out := ctx[h*dh : (h+1)*dh]
-			end := softWeights(w, qkv[h*dh:(h+1)*dh], keys, &opt)
+			end := softWeights(w, qkv[h*dh:(h+1)*dh], keys, opt)
 			if end == 0 {
 				clear(out)
 				continue
@@ -65,6 +73,71 @@ func (m *MultiHead) Decode(dst, x []float32, cache *KVCache, opt Options) error 
 	if m.OutBias != nil {
 		kernel.Add(dst, dst, m.OutBias)
 	}
+}
+
+// SetMemory fills cache with the keys and values of a fixed memory (an
+// encoder's output; key Tk×KDim, value Tk×VDim), projected once,
+// replacing what the cache held: what a decoder's cross-attention reads
+// at every step, for DecodeCross. The cache needs room for Tk tokens
+// (ErrCacheFull otherwise). A model with Rotary is refused (ErrOptions),
+// as in Cross.
+func (m *MultiHead) SetMemory(cache *KVCache, key, value kernel.Matrix) error {
+	const fn = "SetMemory"
+	if cache == nil {
+		return shapeErr(fn, "nil cache")
+	}
+	if err := m.checkMemory(fn, key, value); err != nil {
+		return err
+	}
+	cache.Reset()
+	tk := key.Rows
+	if err := cache.fits(fn, m, tk); err != nil {
+		return err
+	}
+	kv, dh := m.kvWidth(), m.DHead()
+	sc := scratch.Get(2 * tk * kv)
+	defer scratch.Put(sc)
+	k := kernel.MatrixFrom(tk, kv, sc.Data[:tk*kv])
+	v := kernel.MatrixFrom(tk, kv, sc.Data[tk*kv:])
+	project(k, key, m.Wk(), m.bias(partK))
+	project(v, value, m.Wv(), m.bias(partV))
+	for g := range cache.heads {
+		cache.put(g, 0, k.Slice(0, tk, g*dh, (g+1)*dh), v.Slice(0, tk, g*dh, (g+1)*dh))
+	}
+	cache.n = tk
+	return nil
+}
+
+// DecodeCross runs one query token x (len d_model) against the memory
+// that SetMemory put in cache, without appending to it, and writes the
+// output to dst: a decoder's cross-attention at each step, the same as a
+// row of Cross over that memory. opt may set the scale and temperature,
+// and a Mask, Keep or KeepKeys of length Len() (the memory's padding).
+// DecodeCross allocates nothing.
+func (m *MultiHead) DecodeCross(dst, x []float32, cache *KVCache, opt Options) error {
+	const fn = "DecodeCross"
+	if err := m.checkNoRotary(fn); err != nil {
+		return err
+	}
+	e := m.DModel
+	if len(x) != e || len(dst) != e {
+		return shapeErr(fn, "len(x)=%d, len(dst)=%d, want d_model=%d", len(x), len(dst), e)
+	}
+	if cache == nil {
+		return shapeErr(fn, "nil cache")
+	}
+	if err := cache.fits(fn, m, 0); err != nil {
+		return err
+	}
+	if err := opt.check(fn, 1, cache.n); err != nil {
+		return err
+	}
+	q := cache.qkv[:e]
+	kernel.Gemv(q, m.Wq(), x)
+	if m.InBias != nil {
+		kernel.Add(q, q, m.bias(partQ))
+	}
+	m.attendCache(dst, cache, &opt)
 	return nil
 }
 

@@ -224,9 +224,10 @@ func TestGroupedErrors(t *testing.T) {
 	x := kernel.NewMatrix(3, 8)
 	// Self-attention needs kdim = vdim = d_model.
 	require.ErrorIs(t, m.Forward(kernel.NewMatrix(3, 8), x, Options{}), ErrShape)
-	_, err = NewKVCache(m, 4)
-	require.ErrorIs(t, err, ErrShape)
-	require.ErrorIs(t, m.Decode(make([]float32, 8), make([]float32, 8), &KVCache{}, Options{}), ErrShape)
+	mc, err := NewKVCache(m, 4) // a memory cache for DecodeCross
+	require.NoError(t, err)
+	require.ErrorIs(t, m.Decode(make([]float32, 8), make([]float32, 8), mc, Options{}), ErrShape)
+	require.ErrorIs(t, m.Prefill(kernel.NewMatrix(3, 8), x, mc, Options{}), ErrShape)
 	// Cross's shapes.
 	require.ErrorIs(t, m.Cross(kernel.NewMatrix(3, 8), x, kernel.NewMatrix(4, 8), kernel.NewMatrix(4, 7), Options{}), ErrShape)
 	require.ErrorIs(t, m.Cross(kernel.NewMatrix(3, 8), x, kernel.NewMatrix(4, 5), kernel.NewMatrix(3, 7), Options{}), ErrShape)
@@ -264,4 +265,71 @@ func TestGroupedErrors(t *testing.T) {
 	require.ErrorIs(t, g1.Backward(newTestMHA(t, 2, 8, 2, false).NewGrads(), kernel.Matrix{}, x, x, Options{}), ErrShape)
 	require.ErrorIs(t, m.CrossBackward(m.NewGrads(), kernel.NewMatrix(3, 7), kernel.Matrix{}, kernel.Matrix{}, x, x,
 		kernel.NewMatrix(4, 5), kernel.NewMatrix(4, 7), Options{}), ErrShape)
+}
+
+// TestDecodeCross: a decoder's cross-attention step by step against a
+// memory projected once (SetMemory) gives Cross's rows, serial and split,
+// with key padding, allocating nothing per step.
+func TestDecodeCross(t *testing.T) {
+	defer func(w, c, th int) { decodeMinWork, decodeMinChunk = w, c; kernel.SetThreads(th) }(decodeMinWork, decodeMinChunk, kernel.Threads())
+	r := kerneltest.Rand(44)
+	tq, tk := 6, 11
+	for i, c := range []MultiHeadConfig{
+		{DModel: 16, Heads: 4, KDim: 10, VDim: 7, Bias: true},
+		{DModel: 16, Heads: 4, KVHeads: 1, Bias: true},
+		{DModel: 16, Heads: 2},
+	} {
+		m := newTestConfig(t, uint64(50+i), c)
+		x := randMatrix(r, tq, 16, 1, -2, 2)
+		k, v := randMatrix(r, tk, m.kDim(), 0, -2, 2), randMatrix(r, tk, m.vDim(), 2, -2, 2)
+		keepKeys := make([]bool, tk)
+		for j := range keepKeys {
+			keepKeys[j] = j%5 != 3
+		}
+		for _, opt := range []Options{{}, {KeepKeys: keepKeys, Temperature: 0.8}} {
+			want := kernel.NewMatrix(tq, 16)
+			require.NoError(t, m.Cross(want, x, k, v, opt))
+			for _, split := range []bool{false, true} {
+				if split {
+					decodeMinWork, decodeMinChunk = 0, 3
+					kernel.SetThreads(3)
+				} else {
+					kernel.SetThreads(1)
+				}
+				cache, err := NewKVCache(m, tk+2)
+				require.NoError(t, err)
+				require.NoError(t, m.SetMemory(cache, k, v))
+				require.Equal(t, tk, cache.Len())
+				row := make([]float32, 16)
+				name := fmt.Sprintf("case %d split=%v keys=%v", i, split, opt.KeepKeys != nil)
+				for i := range tq {
+					require.NoError(t, m.DecodeCross(row, x.Row(i), cache, opt))
+					near(t, name, row, f64(want.Row(i)), 1e-5)
+				}
+				require.Equal(t, tk, cache.Len())
+				if !raceEnabled {
+					require.Zero(t, testing.AllocsPerRun(20, func() {
+						if err := m.DecodeCross(row, x.Row(0), cache, opt); err != nil {
+							panic(err)
+						}
+					}), name)
+				}
+			}
+		}
+		// Errors: a memory longer than the cache, wrong shapes, Rotary.
+		cache, err := NewKVCache(m, tk-1)
+		require.NoError(t, err)
+		require.ErrorIs(t, m.SetMemory(cache, k, v), ErrCacheFull)
+		require.ErrorIs(t, m.SetMemory(cache, kernel.NewMatrix(2, m.kDim()+1), kernel.NewMatrix(2, m.vDim())), ErrShape)
+		require.ErrorIs(t, m.SetMemory(cache, kernel.NewMatrix(2, m.kDim()), kernel.NewMatrix(3, m.vDim())), ErrShape)
+		require.ErrorIs(t, m.SetMemory(nil, k, v), ErrShape)
+		require.ErrorIs(t, m.DecodeCross(make([]float32, 15), x.Row(0), cache, Options{}), ErrShape)
+		require.ErrorIs(t, m.DecodeCross(make([]float32, 16), x.Row(0), cache, Options{KeepKeys: keepKeys}), ErrShape)
+	}
+	m := newTestConfig(t, 59, MultiHeadConfig{DModel: 8, Heads: 2})
+	m.Rotary = mustRotary(t, 4, 0, false)
+	cache, err := NewKVCache(m, 4)
+	require.NoError(t, err)
+	require.ErrorIs(t, m.DecodeCross(make([]float32, 8), make([]float32, 8), cache, Options{}), ErrOptions)
+	require.ErrorIs(t, m.SetMemory(cache, kernel.NewMatrix(2, 8), kernel.NewMatrix(2, 8)), ErrOptions)
 }

@@ -25,11 +25,11 @@ type KVCache struct {
 }
 
 // NewKVCache returns an empty cache for model m with room for capacity
-// tokens: 2·capacity·KVHeads·d_head float32 for the keys and values. A
+// tokens (or a memory of capacity rows for SetMemory): 2·capacity·KVHeads·d_head float32 for the keys and values. A
 // negative capacity, or one for which that size overflows an int, is an
 // error wrapping ErrShape.
 func NewKVCache(m *MultiHead, capacity int) (*KVCache, error) {
-	if err := m.checkSelf("NewKVCache"); err != nil {
+	if err := m.check("NewKVCache"); err != nil {
 		return nil, err
 	}
 	kv := m.kvWidth()

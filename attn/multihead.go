@@ -514,13 +514,17 @@ func (m *MultiHead) Cross(dst, query, key, value kernel.Matrix, opt Options) err
 // checkCross checks the model and the shapes of Cross (and CrossBackward,
 // whose dy has dst's shape).
 func (m *MultiHead) checkCross(fn string, dst, query, key, value kernel.Matrix) error {
-	if err := m.check(fn); err != nil {
+	if err := m.checkMemory(fn, key, value); err != nil {
 		return err
 	}
-	if m.Rotary != nil {
-		return fmt.Errorf("attn.%s: a model with Rotary: rotary positions are for self-attention (Forward, Prefill, Decode): %w", fn, ErrOptions)
-	}
-	if err := m.checkRows(fn, query, "dst", dst); err != nil {
+	return m.checkRows(fn, query, "dst", dst)
+}
+
+// checkMemory checks the model for attention over the keys in key and the
+// values in value (Cross, SetMemory), which exclude Rotary, and their
+// shapes.
+func (m *MultiHead) checkMemory(fn string, key, value kernel.Matrix) error {
+	if err := m.checkNoRotary(fn); err != nil {
 		return err
 	}
 	if !key.Valid() || key.Cols != m.kDim() {
@@ -528,6 +532,18 @@ func (m *MultiHead) checkCross(fn string, dst, query, key, value kernel.Matrix) 
 	}
 	if !value.Valid() || value.Cols != m.vDim() || value.Rows != key.Rows {
 		return shapeErr(fn, "value is %d×%d, want %d×%d", value.Rows, value.Cols, key.Rows, m.vDim())
+	}
+	return nil
+}
+
+// checkNoRotary checks the model for attention between two sequences
+// (Cross, SetMemory, DecodeCross), which has no place for Rotary.
+func (m *MultiHead) checkNoRotary(fn string) error {
+	if err := m.check(fn); err != nil {
+		return err
+	}
+	if m.Rotary != nil {
+		return fmt.Errorf("attn.%s: a model with Rotary: rotary positions are for self-attention (Forward, Prefill, Decode): %w", fn, ErrOptions)
 	}
 	return nil
 }
