@@ -34,9 +34,11 @@
 //     Decode runs one token against a KVCache and allocates nothing once
 //     the cache has warmed up. With more than one thread, Decode splits
 //     the heads, and for fewer heads than threads also the cached keys
-//     (flash-decoding), over a pool of helpers. KVHeads < Heads gives
-//     grouped-query (1: multi-query) attention, whose cache holds only
-//     the key/value heads; NewMultiHeadConfig builds any of these shapes.
+//     (flash-decoding), over a pool of helpers. SetMemory and
+//     DecodeCross do the same for a decoder's cross-attention over a
+//     memory projected once. KVHeads < Heads gives grouped-query (1:
+//     multi-query) attention, whose cache holds only the key/value heads;
+//     NewMultiHeadConfig builds any of these shapes.
 //   - Positions: Rotary (RoPE, in GPT-NeoX/LLaMA's rotate-half or GPT-J's
 //     interleaved convention) rotates queries and keys inside MultiHead,
 //     at each token's position in the cache; Positions adds an absolute

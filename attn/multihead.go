@@ -45,9 +45,9 @@ import (
 // rotated by their positions (RoPE) before the scores, in Forward, Prefill
 // and Decode.
 //
-// A MultiHead is only read by Forward, Cross, Prefill, Decode and
-// Backward, so one model may serve many goroutines at once, each with its
-// own KVCache.
+// A MultiHead is only read by its methods (Forward, Cross, Prefill,
+// Decode, SetMemory, DecodeCross, Backward, CrossBackward), so one model
+// may serve many goroutines at once, each with its own KVCache.
 type MultiHead struct {
 	DModel, Heads int
 	// KVHeads is the number of key/value heads; 0 means Heads. It must
