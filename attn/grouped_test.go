@@ -130,6 +130,18 @@ func TestGroupedForwardVsRef(t *testing.T) {
 	})
 }
 
+// splitDecode makes Decode split its work over 3 threads in key chunks of
+// at least chunk keys, or stay serial on one; the caller restores
+// decodeMinWork, decodeMinChunk and the threads.
+func splitDecode(split bool, chunk int) {
+	if split {
+		decodeMinWork, decodeMinChunk = 0, chunk
+		kernel.SetThreads(3)
+	} else {
+		kernel.SetThreads(1)
+	}
+}
+
 // TestGroupedDecodeMatchesPrefill decodes token by token after a prompt
 // and compares every row with the reference and with one Forward, serial
 // and with the split (flash-decoding) path, and checks the cache.
@@ -143,12 +155,7 @@ func TestGroupedDecodeMatchesPrefill(t *testing.T) {
 		fwd := kernel.NewMatrix(T, 32)
 		require.NoError(t, m.Forward(fwd, x, Options{Causal: true}))
 		for _, split := range []bool{false, true} {
-			if split {
-				decodeMinWork, decodeMinChunk = 0, 4
-				kernel.SetThreads(3)
-			} else {
-				kernel.SetThreads(1)
-			}
+			splitDecode(split, 4)
 			cache, err := NewKVCache(m, T)
 			require.NoError(t, err)
 			require.Equal(t, m.NumKVHeads(), cache.Heads())
@@ -290,12 +297,7 @@ func TestDecodeCross(t *testing.T) {
 			want := kernel.NewMatrix(tq, 16)
 			require.NoError(t, m.Cross(want, x, k, v, opt))
 			for _, split := range []bool{false, true} {
-				if split {
-					decodeMinWork, decodeMinChunk = 0, 3
-					kernel.SetThreads(3)
-				} else {
-					kernel.SetThreads(1)
-				}
+				splitDecode(split, 3)
 				cache, err := NewKVCache(m, tk+2)
 				require.NoError(t, err)
 				require.NoError(t, m.SetMemory(cache, k, v))
