@@ -68,7 +68,11 @@ func init() {
 	register("LogSumExp", AVX2, "logsumexp_avx2_fma_1pass_rr2_p6_u4")
 	register("LogSumExp", AVX512, "logsumexp_avx512_1pass_rr2_p6_u8")
 	register("LayerNorm", Generic, "layernorm_generic_f64")
+	register("LayerNorm", AVX2, "layernorm_avx2_fma_f64_u16")
+	register("LayerNorm", AVX512, "layernorm_avx2_fma_f64_u16")
 	register("RMSNorm", Generic, "rmsnorm_generic_f64")
+	register("RMSNorm", AVX2, "rmsnorm_avx2_fma_f64_u16")
+	register("RMSNorm", AVX512, "rmsnorm_avx2_fma_f64_u16")
 	register("Gemv", Generic, "gemv_generic_r4")
 	register("Gemv", AVX2, "gemv_avx2_r8")
 	register("Gemv", AVX512, "gemv_avx512_r8_u2")
@@ -932,16 +936,36 @@ func dispatchGemvT(dst []float32, a Matrix, x []float32) {
 
 // normSum is the level switch of the table row normSum: Σ x[i] in float64 (LayerNorm's first pass).
 func normSum(x []float32) float64 {
+	switch active {
+	case AVX512:
+		return asm.NormSumAVX2(x)
+	case AVX2:
+		return asm.NormSumAVX2(x)
+	}
 	return normSumGeneric(x)
 }
 
 // normSumSqDev is the level switch of the table row normSumSqDev: Σ (x[i] − m)² in float64 (LayerNorm's second pass, RMSNorm's first with m = 0).
 func normSumSqDev(x []float32, m float64) float64 {
+	switch active {
+	case AVX512:
+		return asm.NormSumSqDevAVX2(x, m)
+	case AVX2:
+		return asm.NormSumSqDevAVX2(x, m)
+	}
 	return normSumSqDevGeneric(x, m)
 }
 
 // normApply is the level switch of the table row normApply: dst[i] = fma(float32((x[i] − m)·r), γ[i], β[i]), γ and β optional (the norms' output pass).
 func normApply(dst, x, gamma, beta []float32, m, r float64) {
+	switch active {
+	case AVX512:
+		asm.NormApplyAVX2(dst, x, gamma, beta, m, r)
+		return
+	case AVX2:
+		asm.NormApplyAVX2(dst, x, gamma, beta, m, r)
+		return
+	}
 	normApplyGeneric(dst, x, gamma, beta, m, r)
 }
 

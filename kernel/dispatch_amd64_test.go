@@ -175,11 +175,29 @@ var levelCalls = []levelCall{
 	{row: "normSum", level: Generic, name: "", direct: func(x []float32) float64 {
 		return normSumGeneric(x)
 	}, switched: normSum},
+	{row: "normSum", level: AVX512, name: "", direct: func(x []float32) float64 {
+		return asm.NormSumAVX2(x)
+	}, switched: normSum},
+	{row: "normSum", level: AVX2, name: "", direct: func(x []float32) float64 {
+		return asm.NormSumAVX2(x)
+	}, switched: normSum},
 	{row: "normSumSqDev", level: Generic, name: "", direct: func(x []float32, m float64) float64 {
 		return normSumSqDevGeneric(x, m)
 	}, switched: normSumSqDev},
+	{row: "normSumSqDev", level: AVX512, name: "", direct: func(x []float32, m float64) float64 {
+		return asm.NormSumSqDevAVX2(x, m)
+	}, switched: normSumSqDev},
+	{row: "normSumSqDev", level: AVX2, name: "", direct: func(x []float32, m float64) float64 {
+		return asm.NormSumSqDevAVX2(x, m)
+	}, switched: normSumSqDev},
 	{row: "normApply", level: Generic, name: "", direct: func(dst, x, gamma, beta []float32, m, r float64) {
 		normApplyGeneric(dst, x, gamma, beta, m, r)
+	}, switched: normApply},
+	{row: "normApply", level: AVX512, name: "", direct: func(dst, x, gamma, beta []float32, m, r float64) {
+		asm.NormApplyAVX2(dst, x, gamma, beta, m, r)
+	}, switched: normApply},
+	{row: "normApply", level: AVX2, name: "", direct: func(dst, x, gamma, beta []float32, m, r float64) {
+		asm.NormApplyAVX2(dst, x, gamma, beta, m, r)
 	}, switched: normApply},
 	{row: "expShiftSum", level: Generic, name: "", direct: func(dst, src []float32, m float32) float32 {
 		return expShiftSumGeneric(dst, src, m)

@@ -420,19 +420,65 @@ src.
 	{
 		Name: "normSum", Class: ClassInternal, Doc: "Σ x[i] in float64 (LayerNorm's first pass)",
 		Func: "normSum", Sig: "(x []float32) float64", Args: "x", Generic: "normSumGeneric",
-		Impls: []Impl{{Level: "generic"}},
+		Impls: []Impl{
+			{Level: "generic"},
+			{Level: "avx2", Symbols: []string{"NormSumAVX2"},
+				AsmDoc: `NormSumAVX2 returns Σ x[i] in float64 with AVX2: VCVTPS2PD widens four
+elements at a time into four accumulators of four doubles (sixteen
+elements per iteration), summed as (a0 + a1) + (a2 + a3), then lane by
+lane, then the last 0..3 elements one at a time, never reading past the
+slice. The AVX512 level runs it too.
+
+	var s float64
+	for _, v := range x {
+		s += float64(v) // kernel.normSumGeneric, in this order
+	}
+	return s`},
+			{Level: "avx512", Symbols: []string{"NormSumAVX2"}},
+		},
 	},
 	{
 		Name: "normSumSqDev", Class: ClassInternal, Doc: "Σ (x[i] − m)² in float64 (LayerNorm's second pass, RMSNorm's first with m = 0)",
 		Func: "normSumSqDev", Sig: "(x []float32, m float64) float64", Args: "x, m", Generic: "normSumSqDevGeneric",
-		Impls: []Impl{{Level: "generic"}},
+		Impls: []Impl{
+			{Level: "generic"},
+			{Level: "avx2", Symbols: []string{"NormSumSqDevAVX2"},
+				AsmDoc: `NormSumSqDevAVX2 returns Σ (x[i] − m)² in float64 with AVX2+FMA3: as
+NormSumAVX2, each widened vector less m, then squared and added by one
+VFMADD231PD. The AVX512 level runs it too.
+
+	var q float64
+	for _, v := range x {
+		d := float64(v) - m
+		q += d * d // kernel.normSumSqDevGeneric rounds d·d first
+	}
+	return q`},
+			{Level: "avx512", Symbols: []string{"NormSumSqDevAVX2"}},
+		},
 	},
 	{
 		Name: "normApply", Class: ClassInternal,
 		Doc:  "dst[i] = fma(float32((x[i] − m)·r), γ[i], β[i]), γ and β optional (the norms' output pass)",
 		Func: "normApply", Sig: "(dst, x, gamma, beta []float32, m, r float64)", Args: "dst, x, gamma, beta, m, r",
 		Generic: "normApplyGeneric",
-		Impls:   []Impl{{Level: "generic"}},
+		Impls: []Impl{
+			{Level: "generic"},
+			{Level: "avx2", Symbols: []string{"NormApplyAVX2"},
+				AsmDoc: `NormApplyAVX2 writes dst[i] = fma(float32((x[i] − m)·r), γ[i], β[i])
+for i < len(x) with AVX2+FMA3: VCVTPS2PD, VSUBPD, VMULPD and VCVTPD2PS
+per four elements, then VFMADD213PS with γ and β (VMULPS without β,
+VADDPS without γ, nothing without either: an empty gamma or beta is
+absent); eight elements per iteration, then four, then one at a time,
+never touching memory past the slices. len(dst), and len(gamma) and
+len(beta) unless 0, must be ≥ len(x); dst may be x. The AVX512 level
+runs it too.
+
+	for i, v := range x {
+		u := float32((float64(v) - m) * r)
+		dst[i] = fma32(u, gamma[i], beta[i]) // kernel.normApplyGeneric
+	}`},
+			{Level: "avx512", Symbols: []string{"NormApplyAVX2"}},
+		},
 	},
 	{
 		Name: "expShiftSum", Class: ClassInternal, Doc: "dst[i] = e^(src[i]−m) and their sum (Softmax's fallback)",
@@ -485,8 +531,15 @@ var normSizes = []int{64, 256, 1024, 4096}
 // kernel_ISA_algorithm: the moments summed in float64 (two passes for
 // LayerNorm, one for RMSNorm), then the output pass.
 func normImpls(name string) []Impl {
+	// No zmm versions: they need a machine that can run AVX-512 to be tested.
+	avx2 := []string{"NormApplyAVX2", "NormSumSqDevAVX2"}
+	if name == "layernorm" {
+		avx2 = append([]string{"NormSumAVX2"}, avx2...)
+	}
 	return []Impl{
 		{Level: "generic", Name: name + "_generic_f64"},
+		{Level: "avx2", Name: name + "_avx2_fma_f64_u16", Symbols: avx2},
+		{Level: "avx512", Name: name + "_avx2_fma_f64_u16", Symbols: avx2},
 	}
 }
 
