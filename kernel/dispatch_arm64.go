@@ -50,7 +50,9 @@ func init() {
 	register("LogSumExp", Generic, "logsumexp_generic_1pass")
 	register("LogSumExp", NEON, "logsumexp_neon_1pass_u2")
 	register("LayerNorm", Generic, "layernorm_generic_f64")
+	register("LayerNorm", NEON, "layernorm_neon_f64_u16")
 	register("RMSNorm", Generic, "rmsnorm_generic_f64")
+	register("RMSNorm", NEON, "rmsnorm_neon_f64_u16")
 	register("Gemv", Generic, "gemv_generic_r4")
 	register("Gemv", NEON, "gemv_neon_r4_u16")
 	register("GemvAdd", Generic, "gemv_generic_r4")
@@ -829,16 +831,29 @@ func dispatchGemvT(dst []float32, a Matrix, x []float32) {
 
 // normSum is the level switch of the table row normSum: Σ x[i] in float64 (LayerNorm's first pass).
 func normSum(x []float32) float64 {
+	switch active {
+	case NEON:
+		return asm.NormSumNEON(x)
+	}
 	return normSumGeneric(x)
 }
 
 // normSumSqDev is the level switch of the table row normSumSqDev: Σ (x[i] − m)² in float64 (LayerNorm's second pass, RMSNorm's first with m = 0).
 func normSumSqDev(x []float32, m float64) float64 {
+	switch active {
+	case NEON:
+		return asm.NormSumSqDevNEON(x, m)
+	}
 	return normSumSqDevGeneric(x, m)
 }
 
 // normApply is the level switch of the table row normApply: dst[i] = fma(float32((x[i] − m)·r), γ[i], β[i]), γ and β optional (the norms' output pass).
 func normApply(dst, x, gamma, beta []float32, m, r float64) {
+	switch active {
+	case NEON:
+		asm.NormApplyNEON(dst, x, gamma, beta, m, r)
+		return
+	}
 	normApplyGeneric(dst, x, gamma, beta, m, r)
 }
 

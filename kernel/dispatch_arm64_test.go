@@ -124,11 +124,20 @@ var levelCalls = []levelCall{
 	{row: "normSum", level: Generic, name: "", direct: func(x []float32) float64 {
 		return normSumGeneric(x)
 	}, switched: normSum},
+	{row: "normSum", level: NEON, name: "", direct: func(x []float32) float64 {
+		return asm.NormSumNEON(x)
+	}, switched: normSum},
 	{row: "normSumSqDev", level: Generic, name: "", direct: func(x []float32, m float64) float64 {
 		return normSumSqDevGeneric(x, m)
 	}, switched: normSumSqDev},
+	{row: "normSumSqDev", level: NEON, name: "", direct: func(x []float32, m float64) float64 {
+		return asm.NormSumSqDevNEON(x, m)
+	}, switched: normSumSqDev},
 	{row: "normApply", level: Generic, name: "", direct: func(dst, x, gamma, beta []float32, m, r float64) {
 		normApplyGeneric(dst, x, gamma, beta, m, r)
+	}, switched: normApply},
+	{row: "normApply", level: NEON, name: "", direct: func(dst, x, gamma, beta []float32, m, r float64) {
+		asm.NormApplyNEON(dst, x, gamma, beta, m, r)
 	}, switched: normApply},
 	{row: "expShiftSum", level: Generic, name: "", direct: func(dst, src []float32, m float32) float32 {
 		return expShiftSumGeneric(dst, src, m)

@@ -435,6 +435,17 @@ slice. The AVX512 level runs it too.
 	}
 	return s`},
 			{Level: "avx512", Symbols: []string{"NormSumAVX2"}},
+			{Level: "neon", Symbols: []string{"NormSumNEON"},
+				AsmDoc: `NormSumNEON returns Σ x[i] in float64: FCVTL and FCVTL2 widen four
+elements at a time into eight accumulators of two doubles (sixteen
+elements per iteration), summed in a fixed tree, then the last elements
+one at a time, never reading past the slice.
+
+	var s float64
+	for _, v := range x {
+		s += float64(v) // kernel.normSumGeneric, in this order
+	}
+	return s`},
 		},
 	},
 	{
@@ -454,6 +465,16 @@ VFMADD231PD. The AVX512 level runs it too.
 	}
 	return q`},
 			{Level: "avx512", Symbols: []string{"NormSumSqDevAVX2"}},
+			{Level: "neon", Symbols: []string{"NormSumSqDevNEON"},
+				AsmDoc: `NormSumSqDevNEON returns Σ (x[i] − m)² in float64: as NormSumNEON,
+each widened pair less m, then squared and added by one FMLA.
+
+	var q float64
+	for _, v := range x {
+		d := float64(v) - m
+		q += d * d // kernel.normSumSqDevGeneric rounds d·d first
+	}
+	return q`},
 		},
 	},
 	{
@@ -478,6 +499,19 @@ runs it too.
 		dst[i] = fma32(u, gamma[i], beta[i]) // kernel.normApplyGeneric
 	}`},
 			{Level: "avx512", Symbols: []string{"NormApplyAVX2"}},
+			{Level: "neon", Symbols: []string{"NormApplyNEON"},
+				AsmDoc: `NormApplyNEON writes dst[i] = fma(float32((x[i] − m)·r), γ[i], β[i])
+for i < len(x): FCVTL/FCVTL2, FSUB, FMUL and FCVTN/FCVTN2 per four
+elements, then FMLA with γ and β (FMUL without β, FADD without γ,
+nothing without either: an empty gamma or beta is absent); eight
+elements per iteration, then four, then one at a time, never touching
+memory past the slices. len(dst), and len(gamma) and len(beta) unless 0,
+must be ≥ len(x); dst may be x.
+
+	for i, v := range x {
+		u := float32((float64(v) - m) * r)
+		dst[i] = fma32(u, gamma[i], beta[i]) // kernel.normApplyGeneric
+	}`},
 		},
 	},
 	{
@@ -533,13 +567,16 @@ var normSizes = []int{64, 256, 1024, 4096}
 func normImpls(name string) []Impl {
 	// No zmm versions: they need a machine that can run AVX-512 to be tested.
 	avx2 := []string{"NormApplyAVX2", "NormSumSqDevAVX2"}
+	neon := []string{"NormApplyNEON", "NormSumSqDevNEON"}
 	if name == "layernorm" {
 		avx2 = append([]string{"NormSumAVX2"}, avx2...)
+		neon = append([]string{"NormSumNEON"}, neon...)
 	}
 	return []Impl{
 		{Level: "generic", Name: name + "_generic_f64"},
 		{Level: "avx2", Name: name + "_avx2_fma_f64_u16", Symbols: avx2},
 		{Level: "avx512", Name: name + "_avx2_fma_f64_u16", Symbols: avx2},
+		{Level: "neon", Name: name + "_neon_f64_u16", Symbols: neon},
 	}
 }
 
