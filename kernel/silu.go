@@ -13,7 +13,8 @@ import "math"
 // and a compensated quotient as in Sigmoid (two true divisions):
 // x·e^−t/(1+e^−t) for x < 0 (the power of two applied last, so the
 // subnormal tail underflows gradually), x/(1+e^−t) for x ≥ 0. silu(x) = x
-// for x > 17.33 or so (σ rounds to 1); −0 below about −109. AVX2 (also
+// for x > 16.676971 (0x1.0ad4ep4); subnormal results below −91.85678, the
+// last nonzero one (−2^-149) at −108.6603, then −0. AVX2 (also
 // run at the AVX512 level: a zmm version needs a machine that can
 // execute it to be tested) and NEON take one vector per iteration.
 //

@@ -75,7 +75,7 @@ const (
 	Composed ContractKind = "composed"
 	// Norm: LayerNorm's and RMSNorm's results, moments summed in float64
 	// in a level-dependent order: within 2^-24·(|γ·x̂| + |y|) +
-	// |γ|·(n+4)·2^-53·(|x̂| + r·Σ|x|/n) + 2^-149 of the reference y, x̂
+	// |γ|·(n+4)·2^-53·(|x̂| + r·Σ|x|/n) + 2^-150·(1+|γ|) of the reference y, x̂
 	// the normalised value and r = 1/√(σ²+eps) (μ = 0 for RMSNorm; the
 	// kernels' doc comments derive it).
 	Norm ContractKind = "norm"
