@@ -83,12 +83,8 @@ var geluTanh = activation{
 	consts: func(g *gen, s isa) {},
 	main:   1, group: 1, tail: 1,
 	body: func(g *gen, s isa, st stage, io *vio) func() {
-		io.load(0, Y0) // x
-		g.VANDPS(g.splat("gAbs", bitsAbs), Y0, Y1)
-		g.VMOVUPS(g.splat("gtClamp", bitsGeluTClamp), Y2)
-		g.VMINPS(Y1, Y2, Y1)                          // t = min(|x|, 12), NaN passes
-		g.VANDPS(g.splat("gSign", bitsSign), Y0, Y15) // sign of x
-		g.VORPS(Y15, Y1, Y14)                         // xc
+		io.load(0, Y0)                                // x
+		g.absClampSign("gtClamp", bitsGeluTClamp, Y1) // t = min(|x|, 12) in Y1
 
 		g.Comment("|w| = c1·t + c2·t³ as wh + wl")
 		g.VMULPS(Y1, Y1, Y2) // sh
@@ -119,6 +115,16 @@ var geluTanh = activation{
 		io.store(Y9, 0)
 		return nil
 	},
+}
+
+// absClampSign sets t = min(|x|, clamp) in t (NaN passes), Y15 = the sign
+// of x and Y14 = xc, t with that sign, from x in Y0 (Y1 and Y2 scratch).
+func (g *gen) absClampSign(name string, clamp uint32, t VecPhysical) {
+	g.VANDPS(g.splat("gAbs", bitsAbs), Y0, Y1)
+	g.VMOVUPS(g.splat(name, clamp), Y2)
+	g.VMINPS(Y1, Y2, t)                           // t = min(|x|, clamp), NaN passes
+	g.VANDPS(g.splat("gSign", bitsSign), Y0, Y15) // sign of x
+	g.VORPS(Y15, t, Y14)                          // xc
 }
 
 // xSigmoid emits geluTanh32's steps 2 to 5 (kernel's xSigmoid), x·σ(w),

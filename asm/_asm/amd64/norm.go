@@ -155,29 +155,24 @@ func (g *gen) normApplyLoop(label string, gamma, beta bool) {
 				g.VMOVUPS(at(p, off), r)
 			}
 		}
+		// op is the scalar or the vector form.
+		op := func(ss, ps func(...Op)) func(...Op) {
+			if scalar {
+				return ss
+			}
+			return ps
+		}
 		switch {
 		case gamma && beta:
 			ld(R8, t)
-			if scalar {
-				g.VMOVSS(at(R9, off), X13)
-				g.VFMADD213SS(X13, t, u)
-			} else {
-				g.VFMADD213PS(at(R9, off), t, u)
-			}
+			ld(R9, X13)
+			op(g.VFMADD213SS, g.VFMADD213PS)(X13, t, u)
 		case gamma:
 			ld(R8, t)
-			if scalar {
-				g.VMULSS(t, u, u)
-			} else {
-				g.VMULPS(t, u, u)
-			}
+			op(g.VMULSS, g.VMULPS)(t, u, u)
 		case beta:
 			ld(R9, t)
-			if scalar {
-				g.VADDSS(t, u, u)
-			} else {
-				g.VADDPS(t, u, u)
-			}
+			op(g.VADDSS, g.VADDPS)(t, u, u)
 		}
 	}
 	advance := func(elems int) {

@@ -17,12 +17,8 @@ var silu = activation{
 	consts: func(g *gen, s isa) {},
 	main:   1, group: 1, tail: 1,
 	body: func(g *gen, s isa, st stage, io *vio) func() {
-		io.load(0, Y0) // x
-		g.VANDPS(g.splat("gAbs", bitsAbs), Y0, Y1)
-		g.VMOVUPS(g.splat("sClamp", bitsSiluClamp), Y2)
-		g.VMINPS(Y1, Y2, Y4)                          // wh = t = min(|x|, 120), NaN passes
-		g.VANDPS(g.splat("gSign", bitsSign), Y0, Y15) // sign of x
-		g.VORPS(Y15, Y4, Y14)                         // xc
+		io.load(0, Y0)                              // x
+		g.absClampSign("sClamp", bitsSiluClamp, Y4) // wh = t = min(|x|, 120)
 		g.xSigmoid(false)
 		g.Comment("silu(−Inf) = NaN, as torch")
 		g.VCMPPS(U8(0), g.splat("sNegInf", bitsNegInf), Y0, Y1)

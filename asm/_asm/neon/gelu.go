@@ -157,6 +157,16 @@ func geluKernel(name string, doc []string, res []string, build func(c *geluCode)
 	return &kernel{name: name, doc: doc, consts: consts, body: c.body, nregs: 15, kind: mapKind, unroll: 1}
 }
 
+// absClampSign sets v(t) = min(|x|, clamp) (NaN passes), v(14) = the
+// sign bit of x and v(13) = xc, t with that sign.
+func (c *geluCode) absClampSign(clamp string, t int) {
+	c.two("fabs", v(1), v(0))
+	c.three("fmin", v(t), v(1), c.k(clamp))
+	c.add("ushr %s.4s, %s.4s, #31", v(14), v(0))
+	c.add("shl %s.4s, %s.4s, #31", v(14), v(14))
+	c.add("orr %s.16b, %s.16b, %s.16b", v(13), v(t), v(14))
+}
+
 var expm1Res = []string{"expShifter", "expLog2e", "expLn2Hi", "expLn2Lo",
 	"expm1C7", "expm1C6", "expm1C5", "expm1C4", "expm1C3", "expm1C2", "i64", "i63"}
 
@@ -165,11 +175,7 @@ var geluTanhK = geluKernel("GELUTanh", []string{
 	"e^−|w| by Exp's reduction and the expm1 polynomial, a compensated quotient."},
 	append([]string{"one", "geluTanhClamp", "geluTanhC1Hi", "geluTanhC2Hi"}, expm1Res...), func(c *geluCode) {
 		c.add("// t = min(|x|, 12) (NaN passes), {t13} = the sign bit of x, xc = t with it.")
-		c.two("fabs", v(1), v(0))
-		c.three("fmin", v(1), v(1), c.k("geluTanhClamp"))
-		c.add("ushr %s.4s, %s.4s, #31", v(14), v(0))
-		c.add("shl %s.4s, %s.4s, #31", v(14), v(14))
-		c.add("orr %s.16b, %s.16b, %s.16b", v(13), v(1), v(14))
+		c.absClampSign("geluTanhClamp", 1)
 		c.add("// |w| = c1·t + c2·t³ as wh + wl.")
 		c.three("fmul", v(2), v(1), v(1)) // sh
 		c.fms(v(3), v(1), v(1), v(2))     // sl

@@ -8,11 +8,7 @@ var siluK = geluKernel("SiLU", []string{
 	"expm1 polynomial, a compensated quotient, NaN for −Inf."},
 	append([]string{"one", "siluClamp", "negInf", "siluNaN"}, expm1Res...), func(c *geluCode) {
 		c.add("// wh = t = min(|x|, 120) (NaN passes), {t13} = the sign bit of x, xc = t with it.")
-		c.two("fabs", v(1), v(0))
-		c.three("fmin", v(4), v(1), c.k("siluClamp"))
-		c.add("ushr %s.4s, %s.4s, #31", v(14), v(0))
-		c.add("shl %s.4s, %s.4s, #31", v(14), v(14))
-		c.add("orr %s.16b, %s.16b, %s.16b", v(13), v(4), v(14))
+		c.absClampSign("siluClamp", 4)
 		c.three("fcmeq", v(1), v(0), c.k("negInf"))
 		c.xSigmoid(false)
 		c.add("// silu(−Inf) = NaN, as torch.")
