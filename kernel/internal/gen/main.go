@@ -581,7 +581,7 @@ func dispatchBenches(w *bytes.Buffer, a arch) {
 		asmSig[f.Name] = f.Sig
 	}
 	for _, k := range table.Kernels {
-		if k.Class == table.ClassInternal || k.Class == table.ClassGemm {
+		if k.Class == table.ClassInternal || k.Class == table.ClassGemm || isNorm(k) {
 			continue
 		}
 		vs := k
@@ -607,6 +607,13 @@ func dispatchBenches(w *bytes.Buffer, a arch) {
 		}
 	}
 	fmt.Fprintf(w, "}\n")
+}
+
+// isNorm reports whether k is LayerNorm or RMSNorm, which are timed by
+// the norms' own benchmarks (several passes over one row, with operands
+// benchArgs does not have), not by the dispatch benchmark.
+func isNorm(k table.Kernel) bool {
+	return k.Class == table.ClassLayerNorm || k.Class == table.ClassRMSNorm
 }
 
 // publicSig is the signature of row k's public function: PublicSig, or
