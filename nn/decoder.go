@@ -1,0 +1,243 @@
+package nn
+
+import (
+	"math/rand/v2"
+
+	"github.com/simdcore/simdcore/attn"
+	"github.com/simdcore/simdcore/internal/scratch"
+	"github.com/simdcore/simdcore/kernel"
+)
+
+// DecoderLayer is torch.nn.TransformerDecoderLayer (batch_first, dropout
+// the identity), with torch's names:
+//
+//	SelfAttn  ↔ self_attn       (nn.MultiheadAttention(d_model, nhead))
+//	CrossAttn ↔ multihead_attn  (the same shape; keys and values from memory)
+//	FF        ↔ linear1, linear2 and activation
+//	Norm1, Norm2, Norm3 ↔ norm1, norm2, norm3
+//
+// Post-norm (NormFirst false, torch's default):
+//
+//	x = norm1(x + self_attn(x));  x = norm2(x + multihead_attn(x, memory));
+//	y = norm3(x + ff(x))
+//
+// Pre-norm (NormFirst, torch's norm_first=True):
+//
+//	x = x + self_attn(norm1(x));  x = x + multihead_attn(norm2(x), memory);
+//	y = x + ff(norm3(x))
+type DecoderLayer struct {
+	SelfAttn, CrossAttn *attn.MultiHead
+	FF                  FeedForward
+	Norm1, Norm2, Norm3 LayerNorm
+	NormFirst           bool
+}
+
+// NewDecoderLayer returns a layer shaped by c (Layers and FinalNorm are
+// not used) with torch's initial norms and zero weights elsewhere. It
+// returns an error wrapping ErrConfig for a Config that makes no sense.
+func NewDecoderLayer(c Config) (*DecoderLayer, error) {
+	if err := c.check("NewDecoderLayer", false); err != nil {
+		return nil, err
+	}
+	return &DecoderLayer{SelfAttn: c.newAttention(), CrossAttn: c.newAttention(), FF: c.newFF(),
+		Norm1: c.newNorm(), Norm2: c.newNorm(), Norm3: c.newNorm(), NormFirst: c.NormFirst}, nil
+}
+
+// Init draws the weights as torch initialises the layer (see
+// EncoderLayer.Init).
+func (l *DecoderLayer) Init(r *rand.Rand) {
+	l.SelfAttn.Init(r)
+	l.CrossAttn.Init(r)
+	l.FF.Linear1.Init(r)
+	l.FF.Linear2.Init(r)
+	resetNorm(&l.Norm1)
+	resetNorm(&l.Norm2)
+	resetNorm(&l.Norm3)
+}
+
+// DModel returns the layer's width.
+func (l *DecoderLayer) DModel() int { return l.Norm1.Dim }
+
+func (l *DecoderLayer) check(fn string) error {
+	if l.SelfAttn == nil || l.CrossAttn == nil {
+		return shapeErr(fn, "no self_attn or multihead_attn")
+	}
+	d := l.Norm1.Dim
+	if l.SelfAttn.DModel != d || l.CrossAttn.DModel != d || l.Norm2.Dim != d || l.Norm3.Dim != d || l.FF.Linear1.In != d {
+		return shapeErr(fn, "self_attn of width %d, multihead_attn %d, linear1 of %d inputs, norms of %d, %d and %d",
+			l.SelfAttn.DModel, l.CrossAttn.DModel, l.FF.Linear1.In, d, l.Norm2.Dim, l.Norm3.Dim)
+	}
+	for _, n := range []*LayerNorm{&l.Norm1, &l.Norm2, &l.Norm3} {
+		if err := n.check(fn); err != nil {
+			return err
+		}
+	}
+	return l.FF.check(fn)
+}
+
+// Forward runs the layer on tgt (T×d_model) against memory (S×kdim of
+// multihead_attn, d_model for torch's layers) into dst (T×d_model,
+// allocated if its Data is nil; it must not overlap tgt or memory), which
+// it returns. tgtMask is torch's tgt_mask and tgt_key_padding_mask (T×T,
+// T), memoryMask its memory_mask and memory_key_padding_mask (T×S, S).
+func (l *DecoderLayer) Forward(dst, tgt, memory kernel.Matrix, tgtMask, memoryMask Mask) (kernel.Matrix, error) {
+	const fn = "DecoderLayer.Forward"
+	if err := l.check(fn); err != nil {
+		return dst, err
+	}
+	d := l.DModel()
+	if err := checkMatrix(fn, "tgt", tgt, tgt.Rows, d); err != nil {
+		return dst, err
+	}
+	if err := checkView(fn, "memory", memory); err != nil {
+		return dst, err
+	}
+	dst, err := result(fn, dst, tgt.Rows, d)
+	if err != nil {
+		return dst, err
+	}
+	return dst, l.forward(dst, tgt, memory, tgtMask.options(), memoryMask.options())
+}
+
+// forward is Forward on checked shapes.
+func (l *DecoderLayer) forward(dst, x, mem kernel.Matrix, self, cross attn.Options) error {
+	t, d := x.Rows, l.DModel()
+	if t == 0 {
+		return nil
+	}
+	sc := scratch.Get(2 * t * d)
+	defer scratch.Put(sc)
+	a, b := rowsOf(sc.Data, t, d), rowsOf(sc.Data[t*d:], t, d)
+	if l.NormFirst {
+		l.Norm1.apply(a, x)
+		if err := l.SelfAttn.Forward(b, a, self); err != nil {
+			return err
+		}
+		addRows(b, x) // b = x + self_attn(norm1(x))
+		l.Norm2.apply(a, b)
+		if err := l.CrossAttn.Cross(dst, a, mem, mem, cross); err != nil {
+			return err
+		}
+		addRows(b, dst) // b += multihead_attn(norm2(b), memory)
+		l.Norm3.apply(a, b)
+		l.FF.apply(dst, a)
+		addRows(dst, b)
+		return nil
+	}
+	if err := l.SelfAttn.Forward(a, x, self); err != nil {
+		return err
+	}
+	addRows(a, x)
+	l.Norm1.apply(a, a) // a = norm1(x + self_attn(x))
+	if err := l.CrossAttn.Cross(b, a, mem, mem, cross); err != nil {
+		return err
+	}
+	addRows(b, a)
+	l.Norm2.apply(b, b) // b = norm2(a + multihead_attn(a, memory))
+	l.FF.apply(a, b)
+	addRows(a, b)
+	l.Norm3.apply(dst, a)
+	return nil
+}
+
+// Decoder is torch.nn.TransformerDecoder: Layers applied in turn, each
+// against the same memory, then Norm if not nil.
+type Decoder struct {
+	Layers []*DecoderLayer
+	Norm   *LayerNorm
+}
+
+// NewDecoder returns c.Layers layers as NewDecoderLayer makes them, and a
+// final LayerNorm if c.FinalNorm.
+func NewDecoder(c Config) (*Decoder, error) {
+	if err := c.check("NewDecoder", true); err != nil {
+		return nil, err
+	}
+	dec := &Decoder{}
+	for range c.Layers {
+		l, _ := NewDecoderLayer(c)
+		dec.Layers = append(dec.Layers, l)
+	}
+	if c.FinalNorm {
+		n := c.newNorm()
+		dec.Norm = &n
+	}
+	return dec, nil
+}
+
+// Init initialises every layer as DecoderLayer.Init and the final norm
+// to γ = 1, β = 0.
+func (dec *Decoder) Init(r *rand.Rand) {
+	for _, l := range dec.Layers {
+		l.Init(r)
+	}
+	if dec.Norm != nil {
+		resetNorm(dec.Norm)
+	}
+}
+
+// DModel returns the stack's width (0 without layers).
+func (dec *Decoder) DModel() int {
+	if len(dec.Layers) == 0 {
+		return 0
+	}
+	return dec.Layers[0].DModel()
+}
+
+func (dec *Decoder) check(fn string) error {
+	if len(dec.Layers) == 0 {
+		return shapeErr(fn, "no layers")
+	}
+	d := dec.DModel()
+	for i, l := range dec.Layers {
+		if l == nil {
+			return shapeErr(fn, "layer %d is nil", i)
+		}
+		if err := l.check(fn); err != nil {
+			return err
+		}
+		if l.DModel() != d {
+			return shapeErr(fn, "layer %d has width %d, layer 0 %d", i, l.DModel(), d)
+		}
+	}
+	if dec.Norm != nil {
+		if dec.Norm.Dim != d {
+			return shapeErr(fn, "final norm of %d features, layers of %d", dec.Norm.Dim, d)
+		}
+		return dec.Norm.check(fn)
+	}
+	return nil
+}
+
+// Forward runs the stack on tgt (T×d_model) against memory (S×d_model),
+// every layer with the same masks (as DecoderLayer.Forward), into dst
+// (allocated if its Data is nil; it must not overlap tgt or memory),
+// which it returns.
+func (dec *Decoder) Forward(dst, tgt, memory kernel.Matrix, tgtMask, memoryMask Mask) (kernel.Matrix, error) {
+	const fn = "Decoder.Forward"
+	if err := dec.check(fn); err != nil {
+		return dst, err
+	}
+	d := dec.DModel()
+	if err := checkMatrix(fn, "tgt", tgt, tgt.Rows, d); err != nil {
+		return dst, err
+	}
+	if err := checkView(fn, "memory", memory); err != nil {
+		return dst, err
+	}
+	dst, err := result(fn, dst, tgt.Rows, d)
+	if err != nil {
+		return dst, err
+	}
+	t := tgt.Rows
+	sc := scratch.Get(t * d)
+	defer scratch.Put(sc)
+	self, cross := tgtMask.options(), memoryMask.options()
+	err = stack(len(dec.Layers), tgt, dst, rowsOf(sc.Data, t, d), func(i int, out, in kernel.Matrix) error {
+		return dec.Layers[i].forward(out, in, memory, self, cross)
+	})
+	if err == nil && dec.Norm != nil {
+		dec.Norm.apply(dst, dst)
+	}
+	return dst, err
+}

@@ -1,0 +1,257 @@
+package nn
+
+import (
+	"math/rand/v2"
+
+	"github.com/simdcore/simdcore/attn"
+	"github.com/simdcore/simdcore/internal/scratch"
+	"github.com/simdcore/simdcore/kernel"
+)
+
+// EncoderLayer is torch.nn.TransformerEncoderLayer (batch_first, dropout
+// the identity), with torch's names:
+//
+//	SelfAttn ↔ self_attn (nn.MultiheadAttention(d_model, nhead))
+//	FF       ↔ linear1, linear2 and activation
+//	Norm1    ↔ norm1,  Norm2 ↔ norm2
+//
+// Post-norm (NormFirst false, torch's default):
+//
+//	x = norm1(x + self_attn(x));  y = norm2(x + ff(x))
+//
+// Pre-norm (NormFirst, torch's norm_first=True):
+//
+//	x = x + self_attn(norm1(x));  y = x + ff(norm2(x))
+type EncoderLayer struct {
+	SelfAttn     *attn.MultiHead
+	FF           FeedForward
+	Norm1, Norm2 LayerNorm
+	NormFirst    bool
+}
+
+// NewEncoderLayer returns a layer shaped by c (Layers and FinalNorm are
+// not used) with torch's initial norms (γ = 1, β = 0) and zero weights
+// elsewhere; Init draws torch's random initialisation. It returns an
+// error wrapping ErrConfig for a Config that makes no sense.
+func NewEncoderLayer(c Config) (*EncoderLayer, error) {
+	if err := c.check("NewEncoderLayer", false); err != nil {
+		return nil, err
+	}
+	return &EncoderLayer{SelfAttn: c.newAttention(), FF: c.newFF(), Norm1: c.newNorm(), Norm2: c.newNorm(), NormFirst: c.NormFirst}, nil
+}
+
+// Init draws the weights as torch initialises the layer: the attention as
+// nn.MultiheadAttention (Xavier-uniform projections, zero biases), the
+// linears as nn.Linear, the norms γ = 1, β = 0.
+func (l *EncoderLayer) Init(r *rand.Rand) {
+	l.SelfAttn.Init(r)
+	l.FF.Linear1.Init(r)
+	l.FF.Linear2.Init(r)
+	resetNorm(&l.Norm1)
+	resetNorm(&l.Norm2)
+}
+
+// resetNorm sets torch's initial γ = 1, β = 0.
+func resetNorm(n *LayerNorm) {
+	for i := range n.Weight {
+		n.Weight[i] = 1
+	}
+	clear(n.Bias)
+}
+
+// DModel returns the layer's width.
+func (l *EncoderLayer) DModel() int { return l.Norm1.Dim }
+
+func (l *EncoderLayer) check(fn string) error {
+	if l.SelfAttn == nil {
+		return shapeErr(fn, "no self_attn")
+	}
+	d := l.Norm1.Dim
+	if l.SelfAttn.DModel != d || l.Norm2.Dim != d || l.FF.Linear1.In != d {
+		return shapeErr(fn, "self_attn of width %d, linear1 of %d inputs, norms of %d and %d", l.SelfAttn.DModel, l.FF.Linear1.In, d, l.Norm2.Dim)
+	}
+	if err := l.Norm1.check(fn); err != nil {
+		return err
+	}
+	if err := l.Norm2.check(fn); err != nil {
+		return err
+	}
+	return l.FF.check(fn)
+}
+
+// Forward runs the layer on src (T×d_model) with the self-attention's
+// masks m (torch's src_mask and src_key_padding_mask) into dst (T×d_model,
+// allocated if its Data is nil; it must not overlap src), which it
+// returns. Errors wrap ErrShape (or attn's ErrShape and ErrOptions for
+// masks of the wrong size).
+func (l *EncoderLayer) Forward(dst, src kernel.Matrix, m Mask) (kernel.Matrix, error) {
+	const fn = "EncoderLayer.Forward"
+	if err := l.check(fn); err != nil {
+		return dst, err
+	}
+	d := l.DModel()
+	if err := checkMatrix(fn, "src", src, src.Rows, d); err != nil {
+		return dst, err
+	}
+	dst, err := result(fn, dst, src.Rows, d)
+	if err != nil {
+		return dst, err
+	}
+	return dst, l.forward(dst, src, m.options())
+}
+
+// forward is Forward on checked shapes.
+func (l *EncoderLayer) forward(dst, x kernel.Matrix, opt attn.Options) error {
+	t, d := x.Rows, l.DModel()
+	if t == 0 {
+		return nil
+	}
+	sc := scratch.Get(2 * t * d)
+	defer scratch.Put(sc)
+	a, b := rowsOf(sc.Data, t, d), rowsOf(sc.Data[t*d:], t, d)
+	if l.NormFirst {
+		l.Norm1.apply(a, x)
+		if err := l.SelfAttn.Forward(b, a, opt); err != nil {
+			return err
+		}
+		addRows(b, x) // b = x + self_attn(norm1(x))
+		l.Norm2.apply(a, b)
+		l.FF.apply(dst, a)
+		addRows(dst, b)
+		return nil
+	}
+	if err := l.SelfAttn.Forward(a, x, opt); err != nil {
+		return err
+	}
+	addRows(a, x)
+	l.Norm1.apply(a, a) // a = norm1(x + self_attn(x))
+	l.FF.apply(b, a)
+	addRows(b, a)
+	l.Norm2.apply(dst, b)
+	return nil
+}
+
+// addRows adds b to a, row by row (same shapes).
+func addRows(a, b kernel.Matrix) {
+	for i := range a.Rows {
+		kernel.Add(a.Row(i), a.Row(i), b.Row(i))
+	}
+}
+
+// Encoder is torch.nn.TransformerEncoder: Layers applied in turn (torch's
+// layers.0, layers.1, ...), then Norm (torch's norm) if not nil.
+type Encoder struct {
+	Layers []*EncoderLayer
+	Norm   *LayerNorm
+}
+
+// NewEncoder returns c.Layers layers as NewEncoderLayer makes them, and a
+// final LayerNorm if c.FinalNorm.
+func NewEncoder(c Config) (*Encoder, error) {
+	if err := c.check("NewEncoder", true); err != nil {
+		return nil, err
+	}
+	e := &Encoder{}
+	for range c.Layers {
+		l, _ := NewEncoderLayer(c)
+		e.Layers = append(e.Layers, l)
+	}
+	if c.FinalNorm {
+		n := c.newNorm()
+		e.Norm = &n
+	}
+	return e, nil
+}
+
+// Init initialises every layer as EncoderLayer.Init and the final norm
+// to γ = 1, β = 0.
+func (e *Encoder) Init(r *rand.Rand) {
+	for _, l := range e.Layers {
+		l.Init(r)
+	}
+	if e.Norm != nil {
+		resetNorm(e.Norm)
+	}
+}
+
+// DModel returns the stack's width (0 without layers).
+func (e *Encoder) DModel() int {
+	if len(e.Layers) == 0 {
+		return 0
+	}
+	return e.Layers[0].DModel()
+}
+
+func (e *Encoder) check(fn string) error {
+	if len(e.Layers) == 0 {
+		return shapeErr(fn, "no layers")
+	}
+	d := e.DModel()
+	for i, l := range e.Layers {
+		if l == nil {
+			return shapeErr(fn, "layer %d is nil", i)
+		}
+		if err := l.check(fn); err != nil {
+			return err
+		}
+		if l.DModel() != d {
+			return shapeErr(fn, "layer %d has width %d, layer 0 %d", i, l.DModel(), d)
+		}
+	}
+	if e.Norm != nil {
+		if e.Norm.Dim != d {
+			return shapeErr(fn, "final norm of %d features, layers of %d", e.Norm.Dim, d)
+		}
+		return e.Norm.check(fn)
+	}
+	return nil
+}
+
+// Forward runs the stack on src (T×d_model), every layer with the masks m
+// (torch's mask and src_key_padding_mask), into dst (allocated if its
+// Data is nil; it must not overlap src), which it returns. Unlike torch
+// 1.13's fast path in eval mode, which returns zeros at padded positions
+// when given a key padding mask, every row is computed.
+func (e *Encoder) Forward(dst, src kernel.Matrix, m Mask) (kernel.Matrix, error) {
+	const fn = "Encoder.Forward"
+	if err := e.check(fn); err != nil {
+		return dst, err
+	}
+	d := e.DModel()
+	if err := checkMatrix(fn, "src", src, src.Rows, d); err != nil {
+		return dst, err
+	}
+	dst, err := result(fn, dst, src.Rows, d)
+	if err != nil {
+		return dst, err
+	}
+	t := src.Rows
+	sc := scratch.Get(t * d)
+	defer scratch.Put(sc)
+	tmp := rowsOf(sc.Data, t, d)
+	opt := m.options()
+	err = stack(len(e.Layers), src, dst, tmp, func(i int, out, in kernel.Matrix) error {
+		return e.Layers[i].forward(out, in, opt)
+	})
+	if err == nil && e.Norm != nil {
+		e.Norm.apply(dst, dst)
+	}
+	return dst, err
+}
+
+// stack runs n layers from src, alternating between dst and tmp so that
+// the last layer writes dst and no layer's output overlaps its input.
+func stack(n int, src, dst, tmp kernel.Matrix, layer func(i int, out, in kernel.Matrix) error) error {
+	in := src
+	for i := range n {
+		out := dst
+		if (n-1-i)%2 == 1 {
+			out = tmp
+		}
+		if err := layer(i, out, in); err != nil {
+			return err
+		}
+		in = out
+	}
+	return nil
+}

@@ -1,0 +1,180 @@
+package nn
+
+import (
+	"strconv"
+
+	"github.com/simdcore/simdcore/attn"
+	"github.com/simdcore/simdcore/internal/scratch"
+	"github.com/simdcore/simdcore/kernel"
+)
+
+// This file holds the gradients of EncoderLayer and Encoder.
+
+// layerPrefix is torch's name of layer i of a stack, "layers.i.".
+func layerPrefix(i int) string { return "layers." + strconv.Itoa(i) + "." }
+
+func (g *EncoderLayerGrads) fits(fn string, l *EncoderLayer) error {
+	if g == nil || g.SelfAttn == nil {
+		return shapeErr(fn, "gradients are not shaped like the layer (use NewGrads)")
+	}
+	for _, err := range []error{g.FF.Linear1.fits(fn, &l.FF.Linear1), g.FF.Linear2.fits(fn, &l.FF.Linear2),
+		g.Norm1.fits(fn, &l.Norm1), g.Norm2.fits(fn, &l.Norm2)} {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Backward adds to g the gradients of Forward(·, src, m) with respect to
+// every parameter, and to dsrc (T×d_model, skipped if its Data is nil; it
+// must not overlap dy) the gradient with respect to src, given dy, the
+// gradient with respect to Forward's output. It recomputes the forward
+// activations; the attention's part is attn.MultiHead.Backward. With
+// m.Causal this is the layer of a decoder-only language model.
+func (l *EncoderLayer) Backward(g *EncoderLayerGrads, dsrc, dy, src kernel.Matrix, m Mask) error {
+	const fn = "EncoderLayer.Backward"
+	if err := l.check(fn); err != nil {
+		return err
+	}
+	if err := g.fits(fn, l); err != nil {
+		return err
+	}
+	d := l.DModel()
+	if err := checkGrad(fn, dsrc, dy, src, d, d); err != nil {
+		return err
+	}
+	return l.backward(g, dsrc, dy, src, m.options())
+}
+
+// backward is Backward on checked shapes.
+func (l *EncoderLayer) backward(g *EncoderLayerGrads, dx, dy, x kernel.Matrix, opt attn.Options) error {
+	t, d := x.Rows, l.DModel()
+	if t == 0 {
+		return nil
+	}
+	sc := scratch.Get(5 * t * d)
+	defer scratch.Put(sc)
+	buf := func(i int) kernel.Matrix { return rowsOf(sc.Data[i*t*d:], t, d) }
+	a, r, h, da, db := buf(0), buf(1), buf(2), buf(3), buf(4)
+	if l.NormFirst {
+		// Forward: n1 = norm1(x); r = x + self_attn(n1); n2 = norm2(r);
+		// y = r + ff(n2).
+		l.Norm1.apply(a, x) // a = n1
+		if err := l.SelfAttn.Forward(r, a, opt); err != nil {
+			return err
+		}
+		addRows(r, x)
+		l.Norm2.apply(h, r) // h = n2
+		// dr = dy + norm2'(ff'(dy)); dx += dr + norm1'(self_attn'(dr)).
+		clear(da.Data)
+		l.FF.backward(&g.FF, da, dy, h) // da = dn2
+		copyRows(db, dy)
+		l.Norm2.backward(&g.Norm2, db, da, r) // db = dr
+		clear(da.Data)
+		if err := l.SelfAttn.Backward(g.SelfAttn, da, db, a, opt); err != nil { // da = dn1
+			return err
+		}
+		if skip(dx) {
+			l.Norm1.backward(&g.Norm1, kernel.Matrix{}, da, x)
+			return nil
+		}
+		addRows(dx, db)
+		l.Norm1.backward(&g.Norm1, dx, da, x)
+		return nil
+	}
+	// Forward: r = x + self_attn(x); h = norm1(r); a = h + ff(h);
+	// y = norm2(a).
+	if err := l.SelfAttn.Forward(r, x, opt); err != nil {
+		return err
+	}
+	addRows(r, x)
+	l.Norm1.apply(h, r)
+	l.FF.apply(a, h)
+	addRows(a, h)
+	// da = norm2'(dy); dh = da + ff'(da); dr = norm1'(dh);
+	// dx += dr + self_attn'(dr).
+	clear(da.Data)
+	l.Norm2.backward(&g.Norm2, da, dy, a)
+	copyRows(db, da)
+	l.FF.backward(&g.FF, db, da, h) // db = dh
+	clear(da.Data)
+	l.Norm1.backward(&g.Norm1, da, db, r) // da = dr
+	if !skip(dx) {
+		addRows(dx, da)
+	}
+	return l.SelfAttn.Backward(g.SelfAttn, dx, da, x, opt)
+}
+
+// copyRows copies src into dst (same shapes).
+func copyRows(dst, src kernel.Matrix) {
+	for i := range src.Rows {
+		copy(dst.Row(i), src.Row(i))
+	}
+}
+
+// Backward adds to g the gradients of Forward(·, src, m) with respect to
+// every parameter, and to dsrc (skipped if its Data is nil; it must not
+// overlap dy) the gradient with respect to src, given dy. It runs the
+// forward pass once, keeping each layer's input (num_layers·T·d_model
+// floats of pooled scratch), then the layers' Backward in reverse.
+func (e *Encoder) Backward(g *EncoderGrads, dsrc, dy, src kernel.Matrix, m Mask) error {
+	const fn = "Encoder.Backward"
+	if err := e.check(fn); err != nil {
+		return err
+	}
+	if g == nil || len(g.Layers) != len(e.Layers) || (g.Norm == nil) != (e.Norm == nil) {
+		return shapeErr(fn, "gradients are not shaped like the encoder (use NewGrads)")
+	}
+	for i, l := range e.Layers {
+		if err := g.Layers[i].fits(fn, l); err != nil {
+			return err
+		}
+	}
+	if e.Norm != nil {
+		if err := g.Norm.fits(fn, e.Norm); err != nil {
+			return err
+		}
+	}
+	d := e.DModel()
+	if err := checkGrad(fn, dsrc, dy, src, d, d); err != nil {
+		return err
+	}
+	t, n := src.Rows, len(e.Layers)
+	if t == 0 {
+		return nil
+	}
+	opt := m.options()
+	// ins[i] is layer i's input (ins[0] = src), ins[n] the last output;
+	// then two gradient buffers.
+	sc := scratch.Get((n + 2) * t * d)
+	defer scratch.Put(sc)
+	ins := make([]kernel.Matrix, n+1)
+	ins[0] = src
+	for i := 1; i <= n; i++ {
+		ins[i] = rowsOf(sc.Data[(i-1)*t*d:], t, d)
+		if err := e.Layers[i-1].forward(ins[i], ins[i-1], opt); err != nil {
+			return err
+		}
+	}
+	gy, gx := rowsOf(sc.Data[n*t*d:], t, d), rowsOf(sc.Data[(n+1)*t*d:], t, d)
+	if e.Norm != nil {
+		clear(gy.Data)
+		e.Norm.backward(g.Norm, gy, dy, ins[n])
+	} else {
+		copyRows(gy, dy)
+	}
+	for i := n - 1; i >= 0; i-- {
+		out := gx
+		if i == 0 {
+			out = dsrc // accumulates, as every Backward
+		} else {
+			clear(gx.Data)
+		}
+		if err := e.Layers[i].backward(g.Layers[i], out, gy, ins[i], opt); err != nil {
+			return err
+		}
+		gy, gx = gx, gy
+	}
+	return nil
+}
