@@ -1,0 +1,460 @@
+package nn
+
+// This file reads torch's Transformer stacks and layers from safetensors
+// files; save.go writes them.
+
+import (
+	"io"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/simdcore/simdcore/attn"
+	"github.com/simdcore/simdcore/internal/weights"
+	"github.com/simdcore/simdcore/kernel"
+)
+
+// A LoadOption changes how the loaders read a file.
+type LoadOption func(*loadOptions)
+
+type loadOptions struct {
+	allowNonFinite bool
+	heads          int
+}
+
+// AllowNonFinite accepts weights that are NaN or infinite, which the
+// loaders refuse by default (ErrNonFinite): the model then loads, and its
+// outputs are NaN.
+func AllowNonFinite() LoadOption {
+	return func(o *loadOptions) { o.allowNonFinite = true }
+}
+
+// Heads gives nhead for a file whose metadata does not say it (the
+// tensors' shapes do not); if the metadata says it too, they must agree.
+func Heads(n int) LoadOption {
+	return func(o *loadOptions) { o.heads = n }
+}
+
+// loader reads one file through a checked state_dict view.
+type loader struct {
+	*weights.Dict
+	cfg Config
+}
+
+func newLoader(f *weights.File, fn, src string, opts []LoadOption) *loader {
+	var o loadOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	l := &loader{Dict: weights.NewDict(f, "nn."+fn+": "+src, ErrShape)}
+	if o.allowNonFinite {
+		l.AllowNonFinite()
+	}
+	l.cfg.Heads = o.heads
+	return l
+}
+
+// config reads the constructor arguments from the metadata and checks
+// them against the shapes of the first layer (under first, such as
+// "layers.0."): d_model from its self_attn.out_proj.weight,
+// dim_feedforward from its linear1.weight.
+func (l *loader) config(first string) error {
+	s, err := l.Shape(first + "self_attn.out_proj.weight")
+	if err != nil {
+		return l.Missing(first+"self_attn.out_proj.weight", " (no Transformer layer under this prefix)")
+	}
+	if len(s) != 2 || s[0] != s[1] || s[0] <= 0 || s[0] > attn.MaxDModel {
+		return l.Shapef("tensor %q has shape %v, want [d_model d_model] with 0 < d_model ≤ %d", first+"self_attn.out_proj.weight", s, attn.MaxDModel)
+	}
+	l.cfg.DModel = s[0]
+	if s, err = l.Shape(first + "linear1.weight"); err != nil {
+		return l.Missing(first+"linear1.weight", "")
+	}
+	if len(s) != 2 || s[0] <= 0 || s[0] > maxWidth {
+		return l.Shapef("tensor %q has shape %v, want [dim_feedforward d_model] with 0 < dim_feedforward ≤ %d", first+"linear1.weight", s, maxWidth)
+	}
+	l.cfg.FF = s[0]
+	for _, md := range []struct {
+		key  string
+		want int
+	}{{"d_model", l.cfg.DModel}, {"dim_feedforward", l.cfg.FF}} {
+		if n, ok, err := l.Int(md.key, 1); err != nil {
+			return err
+		} else if ok && n != md.want {
+			return l.Shapef("metadata %s=%d but the tensors say %d", md.key, n, md.want)
+		}
+	}
+	n, ok, err := l.Int("nhead", 1)
+	switch {
+	case err != nil:
+		return err
+	case ok && l.cfg.Heads != 0 && n != l.cfg.Heads:
+		return l.Formatf("metadata nhead=%d but the option Heads says %d", n, l.cfg.Heads)
+	case ok:
+		l.cfg.Heads = n
+	case l.cfg.Heads == 0:
+		return l.Formatf("the number of heads is unknown: no nhead metadata and no Heads option")
+	}
+	if l.cfg.Heads <= 0 || l.cfg.DModel%l.cfg.Heads != 0 {
+		return l.Shapef("nhead=%d does not divide d_model=%d", l.cfg.Heads, l.cfg.DModel)
+	}
+	if i, ok, err := l.Choice("activation", ReLU.String(), GELU.String(), GELUTanh.String()); err != nil {
+		return err
+	} else if ok {
+		l.cfg.Activation = Activation(i)
+	}
+	if b, _, err := l.Bool("norm_first"); err != nil {
+		return err
+	} else {
+		l.cfg.NormFirst = b
+	}
+	l.cfg.Eps = kernel.DefaultLayerNormEps
+	if x, ok, err := l.Float("layer_norm_eps"); err != nil {
+		return err
+	} else if ok {
+		if !(x >= 0) || x > math.MaxFloat32 {
+			return l.Formatf("metadata layer_norm_eps=%g is not a finite number ≥ 0", x)
+		}
+		l.cfg.Eps = float32(x)
+	}
+	return nil
+}
+
+// layers counts the layers of a stack under pre from the names
+// pre+"layers.<i>.…", which must run from 0 without a gap, and checks
+// metadata num_layers.
+func (l *loader) layers(pre string) (int, error) {
+	n := 0
+	for _, name := range l.Names() {
+		rest, ok := strings.CutPrefix(name, pre+"layers.")
+		if !ok {
+			continue
+		}
+		idx, _, _ := strings.Cut(rest, ".")
+		i, err := strconv.Atoi(idx)
+		if err != nil || i < 0 || i >= maxLayers || strconv.Itoa(i) != idx {
+			return 0, l.Formatf("tensor %q: layer index %q is not an integer in 0…%d", name, idx, maxLayers-1)
+		}
+		n = max(n, i+1)
+	}
+	if n == 0 {
+		return 0, l.Missing(pre+"layers.0.self_attn.in_proj_weight", " (no layers under this prefix)")
+	}
+	if k, ok, err := l.Int("num_layers", 1); err != nil {
+		return 0, err
+	} else if ok && k != n {
+		return 0, l.Shapef("metadata num_layers=%d but the file has %d layers", k, n)
+	}
+	return n, nil
+}
+
+// attention takes a packed nn.MultiheadAttention(d_model, nhead) under
+// pre: in_proj_weight, out_proj.weight and, together or not at all,
+// in_proj_bias and out_proj.bias.
+func (l *loader) attention(pre string) (*attn.MultiHead, error) {
+	e := l.cfg.DModel
+	hasIn, hasOut := l.Has(pre+"in_proj_bias"), l.Has(pre+"out_proj.bias")
+	if hasIn != hasOut {
+		if hasIn {
+			return nil, l.Missing(pre+"out_proj.bias", " (the biases go together)")
+		}
+		return nil, l.Missing(pre+"in_proj_bias", " (the biases go together)")
+	}
+	m, err := attn.NewMultiHead(e, l.cfg.Heads, hasIn)
+	if err != nil {
+		return nil, l.Shapef("%v", err)
+	}
+	if err := l.takeInto(m.InProj.Data, pre+"in_proj_weight", " (nn.MultiheadAttention's packed layout)", 3*e, e); err != nil {
+		return nil, err
+	}
+	if err := l.takeInto(m.OutProj.Data, pre+"out_proj.weight", "", e, e); err != nil {
+		return nil, err
+	}
+	if hasIn {
+		if err := l.takeInto(m.InBias, pre+"in_proj_bias", "", 3*e); err != nil {
+			return nil, err
+		}
+		if err := l.takeInto(m.OutBias, pre+"out_proj.bias", "", e); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
+// takeInto takes the tensor name of shape and copies it into dst.
+func (l *loader) takeInto(dst []float32, name, why string, shape ...int) error {
+	data, err := l.Take(name, why, shape...)
+	if err != nil {
+		return err
+	}
+	copy(dst, data)
+	return nil
+}
+
+// linear takes an nn.Linear(in, out) under pre (bias optional).
+func (l *loader) linear(pre string, in, out int) (Linear, error) {
+	lin, err := NewLinear(in, out, l.Has(pre+"bias"))
+	if err != nil {
+		return Linear{}, l.Shapef("%v", err)
+	}
+	if err := l.takeInto(lin.W.Data, pre+"weight", "", out, in); err != nil {
+		return Linear{}, err
+	}
+	if lin.B != nil {
+		if err := l.takeInto(lin.B, pre+"bias", "", out); err != nil {
+			return Linear{}, err
+		}
+	}
+	return *lin, nil
+}
+
+// norm takes an nn.LayerNorm(d_model, eps) under pre: weight and bias,
+// weight alone (bias=False) or neither (elementwise_affine=False).
+func (l *loader) norm(pre string) (LayerNorm, error) {
+	d := l.cfg.DModel
+	n := LayerNorm{Dim: d, Eps: l.cfg.Eps}
+	hasW, hasB := l.Has(pre+"weight"), l.Has(pre+"bias")
+	if hasB && !hasW {
+		return n, l.Missing(pre+"weight", " (a LayerNorm with a bias has a weight)")
+	}
+	if hasW {
+		n.Weight = make([]float32, d)
+		if err := l.takeInto(n.Weight, pre+"weight", "", d); err != nil {
+			return n, err
+		}
+	}
+	if hasB {
+		n.Bias = make([]float32, d)
+		if err := l.takeInto(n.Bias, pre+"bias", "", d); err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+// feedForward takes linear1 and linear2 under pre.
+func (l *loader) feedForward(pre string) (FeedForward, error) {
+	f := FeedForward{Activation: l.cfg.Activation}
+	var err error
+	if f.Linear1, err = l.linear(pre+"linear1.", l.cfg.DModel, l.cfg.FF); err != nil {
+		return f, err
+	}
+	f.Linear2, err = l.linear(pre+"linear2.", l.cfg.FF, l.cfg.DModel)
+	return f, err
+}
+
+// encoderLayer takes an nn.TransformerEncoderLayer under pre.
+func (l *loader) encoderLayer(pre string) (*EncoderLayer, error) {
+	sa, err := l.attention(pre + "self_attn.")
+	if err != nil {
+		return nil, err
+	}
+	lay := &EncoderLayer{SelfAttn: sa, NormFirst: l.cfg.NormFirst}
+	if lay.FF, err = l.feedForward(pre); err != nil {
+		return nil, err
+	}
+	if lay.Norm1, err = l.norm(pre + "norm1."); err != nil {
+		return nil, err
+	}
+	lay.Norm2, err = l.norm(pre + "norm2.")
+	return lay, err
+}
+
+// decoderLayer takes an nn.TransformerDecoderLayer under pre.
+func (l *loader) decoderLayer(pre string) (*DecoderLayer, error) {
+	sa, err := l.attention(pre + "self_attn.")
+	if err != nil {
+		return nil, err
+	}
+	ca, err := l.attention(pre + "multihead_attn.")
+	if err != nil {
+		return nil, err
+	}
+	lay := &DecoderLayer{SelfAttn: sa, CrossAttn: ca, NormFirst: l.cfg.NormFirst}
+	if lay.FF, err = l.feedForward(pre); err != nil {
+		return nil, err
+	}
+	for _, n := range []struct {
+		dst  *LayerNorm
+		name string
+	}{{&lay.Norm1, "norm1."}, {&lay.Norm2, "norm2."}, {&lay.Norm3, "norm3."}} {
+		if *n.dst, err = l.norm(pre + n.name); err != nil {
+			return nil, err
+		}
+	}
+	return lay, nil
+}
+
+// finalNorm takes a stack's final norm under pre+"norm.", or returns nil
+// if the file has none.
+func (l *loader) finalNorm(pre string) (*LayerNorm, error) {
+	if !l.Has(pre+"norm.weight") && !l.Has(pre+"norm.bias") {
+		return nil, nil
+	}
+	n, err := l.norm(pre + "norm.")
+	if err != nil {
+		return nil, err
+	}
+	return &n, nil
+}
+
+// open opens path for a loader.
+func open(path, fn string, opts []LoadOption) (*loader, error) {
+	f, err := weights.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	return newLoader(f, fn, path+": ", opts), nil
+}
+
+// read reads a file of size bytes from r for a loader.
+func read(r io.ReaderAt, size int64, fn string, opts []LoadOption) (*loader, error) {
+	f, err := weights.Read(r, size)
+	if err != nil {
+		return nil, err
+	}
+	return newLoader(f, fn, "", opts), nil
+}
+
+// LoadEncoder reads a torch.nn.TransformerEncoder's state_dict saved as
+// safetensors (safetensors.torch.save_file(m.state_dict(), path,
+// metadata)): under prefix ("" for the module itself, "encoder." inside
+// an nn.Transformer), for each layer i the tensors
+// layers.<i>.self_attn.in_proj_weight (3d×d), .in_proj_bias (3d),
+// .out_proj.weight (d×d), .out_proj.bias (d), layers.<i>.linear1.weight
+// (ff×d) and .bias (ff), linear2.weight (d×ff) and .bias (d),
+// norm1.weight, norm1.bias, norm2.weight, norm2.bias (d), and the final
+// norm.weight and norm.bias if the encoder has one. Biases may be absent
+// (torch's bias=False), LayerNorm's both (elementwise_affine=False). F16,
+// BF16 and F64 tensors are converted.
+//
+// The metadata holds the constructor arguments as strings: nhead
+// (required unless the option Heads gives it), and optionally d_model,
+// dim_feedforward and num_layers (checked against the tensors),
+// activation ("relu", the default, "gelu" or "gelu_tanh"), norm_first
+// ("True"/"False", default False) and layer_norm_eps (default 1e-5).
+// Every layer has the same shapes, and every tensor in the file under
+// prefix and outside it must find a place.
+//
+// Errors wrap ErrFormat for a malformed file or metadata, ErrMissing for
+// an absent tensor and ErrShape (and weights.ErrShape) for a tensor of
+// the wrong shape; a weight that is NaN or infinite is refused
+// (ErrNonFinite, with ErrFormat) unless AllowNonFinite is given. A path
+// that is not a regular file is refused without blocking.
+func LoadEncoder(path, prefix string, opts ...LoadOption) (*Encoder, error) {
+	l, err := open(path, "LoadEncoder", opts)
+	if err != nil {
+		return nil, err
+	}
+	return l.encoder(prefix)
+}
+
+// ReadEncoder is LoadEncoder from a file of size bytes read from r.
+func ReadEncoder(r io.ReaderAt, size int64, prefix string, opts ...LoadOption) (*Encoder, error) {
+	l, err := read(r, size, "ReadEncoder", opts)
+	if err != nil {
+		return nil, err
+	}
+	return l.encoder(prefix)
+}
+
+func (l *loader) encoder(pre string) (*Encoder, error) {
+	n, err := l.layers(pre)
+	if err != nil {
+		return nil, err
+	}
+	if err := l.config(pre + "layers.0."); err != nil {
+		return nil, err
+	}
+	e := &Encoder{}
+	for i := range n {
+		lay, err := l.encoderLayer(pre + layerPrefix(i))
+		if err != nil {
+			return nil, err
+		}
+		e.Layers = append(e.Layers, lay)
+	}
+	if e.Norm, err = l.finalNorm(pre); err != nil {
+		return nil, err
+	}
+	return e, l.Leftovers(" (not in an nn.TransformerEncoder)")
+}
+
+// LoadDecoder reads a torch.nn.TransformerDecoder's state_dict as
+// LoadEncoder reads an encoder's, each layer also with
+// multihead_attn.in_proj_weight, .in_proj_bias, .out_proj.weight,
+// .out_proj.bias and norm3.weight, norm3.bias.
+func LoadDecoder(path, prefix string, opts ...LoadOption) (*Decoder, error) {
+	l, err := open(path, "LoadDecoder", opts)
+	if err != nil {
+		return nil, err
+	}
+	return l.decoder(prefix)
+}
+
+// ReadDecoder is LoadDecoder from a file of size bytes read from r.
+func ReadDecoder(r io.ReaderAt, size int64, prefix string, opts ...LoadOption) (*Decoder, error) {
+	l, err := read(r, size, "ReadDecoder", opts)
+	if err != nil {
+		return nil, err
+	}
+	return l.decoder(prefix)
+}
+
+func (l *loader) decoder(pre string) (*Decoder, error) {
+	n, err := l.layers(pre)
+	if err != nil {
+		return nil, err
+	}
+	if err := l.config(pre + "layers.0."); err != nil {
+		return nil, err
+	}
+	dec := &Decoder{}
+	for i := range n {
+		lay, err := l.decoderLayer(pre + layerPrefix(i))
+		if err != nil {
+			return nil, err
+		}
+		dec.Layers = append(dec.Layers, lay)
+	}
+	if dec.Norm, err = l.finalNorm(pre); err != nil {
+		return nil, err
+	}
+	return dec, l.Leftovers(" (not in an nn.TransformerDecoder)")
+}
+
+// LoadEncoderLayer reads one torch.nn.TransformerEncoderLayer's
+// state_dict (self_attn.in_proj_weight, linear1.weight, norm1.weight,
+// ... under prefix), with the metadata and errors of LoadEncoder
+// (num_layers is not read).
+func LoadEncoderLayer(path, prefix string, opts ...LoadOption) (*EncoderLayer, error) {
+	l, err := open(path, "LoadEncoderLayer", opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := l.config(prefix); err != nil {
+		return nil, err
+	}
+	lay, err := l.encoderLayer(prefix)
+	if err != nil {
+		return nil, err
+	}
+	return lay, l.Leftovers(" (not in an nn.TransformerEncoderLayer)")
+}
+
+// LoadDecoderLayer reads one torch.nn.TransformerDecoderLayer's
+// state_dict as LoadEncoderLayer reads an encoder layer's.
+func LoadDecoderLayer(path, prefix string, opts ...LoadOption) (*DecoderLayer, error) {
+	l, err := open(path, "LoadDecoderLayer", opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := l.config(prefix); err != nil {
+		return nil, err
+	}
+	lay, err := l.decoderLayer(prefix)
+	if err != nil {
+		return nil, err
+	}
+	return lay, l.Leftovers(" (not in an nn.TransformerDecoderLayer)")
+}
