@@ -46,6 +46,16 @@ Fixtures:
                    embeddings in the interleaved (GPT-J) convention, base 500
   pos_sinusoidal   the sinusoidal position table as PyTorch's tutorial
                    builds it (no module: the table alone, in float64)
+  enc_post_relu    nn.TransformerEncoder, 2 post-norm relu layers, d_model 16,
+                   2 heads, ffn 32, final norm; plain, causal, key padding, both
+  enc_pre_gelu     3 pre-norm (norm_first) gelu layers, d_model 24, 4 heads,
+                   ffn 40, layer_norm_eps 1e-6, final norm
+  enc_wide         2 post-norm gelu layers, d_model 64, 8 heads, ffn 96, T=64,
+                   no final norm
+  dec_post_relu    nn.TransformerDecoder, 2 post-norm relu layers, d_model 16,
+                   4 heads, ffn 24; plain, and causal with tgt and memory padding
+  dec_pre_gelu     2 pre-norm gelu layers, d_model 32, 2 heads, ffn 48, final
+                   norm, layer_norm_eps 1e-6, a memory mask as well
 
 The fixtures after interop take their own seeds, so that any of them can
 be written alone: `torch_fixtures.py mha_cross gqa_rope_half` writes only
@@ -372,8 +382,122 @@ def pos_sinusoidal():
     save_file({"pe": f32(pe)}, os.path.join(OUT, "pos_sinusoidal.io.safetensors"))
 
 
+def perturb(m):
+    """Non-zero biases and norms away from 1 and 0, so that all are tested."""
+    with torch.no_grad():
+        for name, p in m.named_parameters():
+            if name.endswith("bias"):
+                p.normal_(0, 0.1)
+            elif "norm" in name and name.endswith("weight"):
+                p.normal_(1, 0.1)
+
+
+def transformer_meta(d, heads, ff, layers, act, norm_first, eps):
+    return {"d_model": str(d), "nhead": str(heads), "dim_feedforward": str(ff), "activation": act,
+            "norm_first": str(norm_first), "layer_norm_eps": str(eps), "num_layers": str(layers),
+            "batch_first": "True"}
+
+
+def causal_mask(t):
+    return torch.ones(t, t, dtype=torch.bool).triu(1)  # True = masked
+
+
+def pad_mask(t, *idx):
+    pad = torch.zeros(t, dtype=torch.bool)
+    pad[list(idx)] = True
+    return pad
+
+
+def encoder_one(name, seed, t, d, heads, ff, layers, act, norm_first, eps, final_norm, pads):
+    """nn.TransformerEncoder on one sequence of t rows: output (no mask),
+    output_causal (the square subsequent mask), output_pad (the key padding
+    mask key_pad, 1 = padding) and output_causal_pad (both)."""
+    torch.manual_seed(seed)
+
+    def build():
+        layer = nn.TransformerEncoderLayer(d, heads, ff, dropout=0.0, activation=act, layer_norm_eps=eps,
+                                           batch_first=True, norm_first=norm_first)
+        norm = nn.LayerNorm(d, eps=eps) if final_norm else None
+        return nn.TransformerEncoder(layer, layers, norm=norm, enable_nested_tensor=False)
+
+    m = build()
+    perturb(m)
+    m64 = build().double()
+    m64.load_state_dict({k: v.double() for k, v in m.state_dict().items()})
+    m64.train()
+    x = torch.randn(t, d)
+    pad = pad_mask(t, *pads)
+    x64 = x.double()[None]
+    with torch.no_grad():
+        io = {"input": x, "key_pad": pad.to(torch.float32),
+              "output": m64(x64)[0],
+              "output_causal": m64(x64, mask=causal_mask(t))[0],
+              "output_pad": m64(x64, src_key_padding_mask=pad[None])[0],
+              "output_causal_pad": m64(x64, mask=causal_mask(t), src_key_padding_mask=pad[None])[0]}
+    write(name, m, io, transformer_meta(d, heads, ff, layers, act, norm_first, eps))
+
+
+def enc_post_relu():
+    encoder_one("enc_post_relu", 20261211, t=9, d=16, heads=2, ff=32, layers=2, act="relu", norm_first=False,
+                eps=1e-5, final_norm=True, pads=(2, 7))
+
+
+def enc_pre_gelu():
+    encoder_one("enc_pre_gelu", 20261212, t=13, d=24, heads=4, ff=40, layers=3, act="gelu", norm_first=True,
+                eps=1e-6, final_norm=True, pads=(1, 5, 12))
+
+
+def enc_wide():
+    encoder_one("enc_wide", 20261213, t=64, d=64, heads=8, ff=96, layers=2, act="gelu", norm_first=False,
+                eps=1e-5, final_norm=False, pads=(3, 40, 63))
+
+
+def decoder_one(name, seed, t, s, d, heads, ff, layers, act, norm_first, eps, final_norm, tpads, mpads):
+    """nn.TransformerDecoder on a target of t rows against a memory of s
+    rows: output (no mask) and output_masked (the causal tgt_mask, the
+    padding masks tgt_pad and memory_pad, 1 = padding, and memory_mask, a
+    float mask of s columns per target row, 0 or -inf, in the io file)."""
+    torch.manual_seed(seed)
+
+    def build():
+        layer = nn.TransformerDecoderLayer(d, heads, ff, dropout=0.0, activation=act, layer_norm_eps=eps,
+                                           batch_first=True, norm_first=norm_first)
+        norm = nn.LayerNorm(d, eps=eps) if final_norm else None
+        return nn.TransformerDecoder(layer, layers, norm=norm)
+
+    m = build()
+    perturb(m)
+    m64 = build().double()
+    m64.load_state_dict({k: v.double() for k, v in m.state_dict().items()})
+    m64.train()
+    x, mem = torch.randn(t, d), torch.randn(s, d)
+    tpad, mpad = pad_mask(t, *tpads), pad_mask(s, *mpads)
+    mmask = torch.zeros(t, s, dtype=torch.float64)
+    mmask[torch.rand(t, s) < 0.2] = -math.inf
+    mmask[:, 0] = 0  # memory row 0 is never padded: every query keeps a key
+    assert not mpad[0]
+    with torch.no_grad():
+        out = m64(x.double()[None], mem.double()[None])[0]
+        out_m = m64(x.double()[None], mem.double()[None], tgt_mask=causal_mask(t), memory_mask=mmask,
+                    tgt_key_padding_mask=tpad[None], memory_key_padding_mask=mpad[None])[0]
+    io = {"input": x, "memory": mem, "tgt_pad": tpad.to(torch.float32), "memory_pad": mpad.to(torch.float32),
+          "memory_mask": mmask, "output": out, "output_masked": out_m}
+    write(name, m, io, transformer_meta(d, heads, ff, layers, act, norm_first, eps))
+
+
+def dec_post_relu():
+    decoder_one("dec_post_relu", 20261214, t=7, s=10, d=16, heads=4, ff=24, layers=2, act="relu",
+                norm_first=False, eps=1e-5, final_norm=False, tpads=(3,), mpads=(4, 9))
+
+
+def dec_pre_gelu():
+    decoder_one("dec_pre_gelu", 20261215, t=11, s=6, d=32, heads=2, ff=48, layers=2, act="gelu",
+                norm_first=True, eps=1e-6, final_norm=True, tpads=(5, 10), mpads=(2,))
+
+
 # Fixtures that can be written alone (each sets its own seed).
-SEEDED = {f.__name__: f for f in (mha_cross, mha_cross_wide, gqa_rope_half, gqa_rope_inter, pos_sinusoidal)}
+SEEDED = {f.__name__: f for f in (mha_cross, mha_cross_wide, gqa_rope_half, gqa_rope_inter, pos_sinusoidal,
+                                  enc_post_relu, enc_pre_gelu, enc_wide, dec_post_relu, dec_pre_gelu)}
 
 
 def main():
