@@ -39,6 +39,9 @@ func Heads(n int) LoadOption {
 type loader struct {
 	*weights.Dict
 	cfg Config
+	// bias is torch's bias argument: every Linear, attention and
+	// LayerNorm of the model has its bias, or none has.
+	bias bool
 }
 
 func newLoader(f *weights.File, fn, src string, opts []LoadOption) *loader {
@@ -74,6 +77,12 @@ func (l *loader) config(first string) error {
 		return l.Shapef("tensor %q has shape %v, want [dim_feedforward d_model] with 0 < dim_feedforward ≤ %d", first+"linear1.weight", s, maxWidth)
 	}
 	l.cfg.FF = s[0]
+	l.bias = l.Has(first + "linear1.bias")
+	if b, ok, err := l.Bool("bias"); err != nil {
+		return err
+	} else if ok && b != l.bias {
+		return l.Formatf("metadata bias=%v but %q is %s", pyBool(b), first+"linear1.bias", map[bool]string{true: "present", false: "absent"}[l.bias])
+	}
 	for _, md := range []struct {
 		key  string
 		want int
@@ -149,18 +158,11 @@ func (l *loader) layers(pre string) (int, error) {
 }
 
 // attention takes a packed nn.MultiheadAttention(d_model, nhead) under
-// pre: in_proj_weight, out_proj.weight and, together or not at all,
-// in_proj_bias and out_proj.bias.
+// pre: in_proj_weight, out_proj.weight and, with bias, in_proj_bias and
+// out_proj.bias.
 func (l *loader) attention(pre string) (*attn.MultiHead, error) {
 	e := l.cfg.DModel
-	hasIn, hasOut := l.Has(pre+"in_proj_bias"), l.Has(pre+"out_proj.bias")
-	if hasIn != hasOut {
-		if hasIn {
-			return nil, l.Missing(pre+"out_proj.bias", " (the biases go together)")
-		}
-		return nil, l.Missing(pre+"in_proj_bias", " (the biases go together)")
-	}
-	m, err := attn.NewMultiHead(e, l.cfg.Heads, hasIn)
+	m, err := attn.NewMultiHead(e, l.cfg.Heads, l.bias)
 	if err != nil {
 		return nil, l.Shapef("%v", err)
 	}
@@ -170,7 +172,7 @@ func (l *loader) attention(pre string) (*attn.MultiHead, error) {
 	if err := l.takeInto(m.OutProj.Data, pre+"out_proj.weight", "", e, e); err != nil {
 		return nil, err
 	}
-	if hasIn {
+	if l.bias {
 		if err := l.takeInto(m.InBias, pre+"in_proj_bias", "", 3*e); err != nil {
 			return nil, err
 		}
@@ -191,9 +193,10 @@ func (l *loader) takeInto(dst []float32, name, why string, shape ...int) error {
 	return nil
 }
 
-// linear takes an nn.Linear(in, out) under pre (bias optional).
+// linear takes an nn.Linear(in, out) under pre (with a bias if the
+// model has biases).
 func (l *loader) linear(pre string, in, out int) (Linear, error) {
-	lin, err := NewLinear(in, out, l.Has(pre+"bias"))
+	lin, err := NewLinear(in, out, l.bias)
 	if err != nil {
 		return Linear{}, l.Shapef("%v", err)
 	}
@@ -208,22 +211,15 @@ func (l *loader) linear(pre string, in, out int) (Linear, error) {
 	return *lin, nil
 }
 
-// norm takes an nn.LayerNorm(d_model, eps) under pre: weight and bias,
-// weight alone (bias=False) or neither (elementwise_affine=False).
+// norm takes an nn.LayerNorm(d_model, eps) under pre: its weight and, if
+// the model has biases, its bias.
 func (l *loader) norm(pre string) (LayerNorm, error) {
 	d := l.cfg.DModel
-	n := LayerNorm{Dim: d, Eps: l.cfg.Eps}
-	hasW, hasB := l.Has(pre+"weight"), l.Has(pre+"bias")
-	if hasB && !hasW {
-		return n, l.Missing(pre+"weight", " (a LayerNorm with a bias has a weight)")
+	n := LayerNorm{Dim: d, Eps: l.cfg.Eps, Weight: make([]float32, d)}
+	if err := l.takeInto(n.Weight, pre+"weight", "", d); err != nil {
+		return n, err
 	}
-	if hasW {
-		n.Weight = make([]float32, d)
-		if err := l.takeInto(n.Weight, pre+"weight", "", d); err != nil {
-			return n, err
-		}
-	}
-	if hasB {
+	if l.bias {
 		n.Bias = make([]float32, d)
 		if err := l.takeInto(n.Bias, pre+"bias", "", d); err != nil {
 			return n, err
@@ -288,8 +284,8 @@ func (l *loader) decoderLayer(pre string) (*DecoderLayer, error) {
 // finalNorm takes a stack's final norm under pre+"norm.", or returns nil
 // if the file has none.
 func (l *loader) finalNorm(pre string) (*LayerNorm, error) {
-	if !l.Has(pre+"norm.weight") && !l.Has(pre+"norm.bias") {
-		return nil, nil
+	if !l.Has(pre + "norm.weight") {
+		return nil, nil // a lone norm.bias is left over
 	}
 	n, err := l.norm(pre + "norm.")
 	if err != nil {
@@ -324,15 +320,16 @@ func read(r io.ReaderAt, size int64, fn string, opts []LoadOption) (*loader, err
 // .out_proj.weight (d×d), .out_proj.bias (d), layers.<i>.linear1.weight
 // (ff×d) and .bias (ff), linear2.weight (d×ff) and .bias (d),
 // norm1.weight, norm1.bias, norm2.weight, norm2.bias (d), and the final
-// norm.weight and norm.bias if the encoder has one. Biases may be absent
-// (torch's bias=False), LayerNorm's both (elementwise_affine=False). F16,
-// BF16 and F64 tensors are converted.
+// norm.weight and norm.bias if the encoder has one. Every bias may be
+// absent (the bias=False of later torch versions), but then all are, as
+// linear1.bias of layer 0 says. F16, BF16 and F64 tensors are converted.
 //
 // The metadata holds the constructor arguments as strings: nhead
 // (required unless the option Heads gives it), and optionally d_model,
 // dim_feedforward and num_layers (checked against the tensors),
 // activation ("relu", the default, "gelu" or "gelu_tanh"), norm_first
-// ("True"/"False", default False) and layer_norm_eps (default 1e-5).
+// ("True"/"False", default False), layer_norm_eps (default 1e-5) and bias
+// (checked against the tensors).
 // Every layer has the same shapes, and every tensor in the file under
 // prefix and outside it must find a place.
 //

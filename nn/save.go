@@ -41,6 +41,17 @@ func (ts *tensorList) linear(pre string, l *Linear) {
 	}
 }
 
+// affine reports an error wrapping ErrConfig for a LayerNorm without
+// weights: torch's Transformer layers always have them.
+func affine(fn string, ns ...*LayerNorm) error {
+	for _, n := range ns {
+		if n.Weight == nil {
+			return fmt.Errorf("nn.%s: a LayerNorm without weights (elementwise_affine=False), which torch's Transformer layers do not have: %w", fn, ErrConfig)
+		}
+	}
+	return nil
+}
+
 func (ts *tensorList) norm(pre string, n *LayerNorm) {
 	if n.Weight != nil {
 		ts.add(pre+"weight", n.Weight, n.Dim)
@@ -75,6 +86,19 @@ type layerMeta struct {
 	act       Activation
 	normFirst bool
 	eps       float32
+	bias      bool
+}
+
+// biases reports whether every one of the biases is present, or an error
+// wrapping ErrConfig if some are and some are not (torch's bias argument
+// is one for the whole layer).
+func biases(fn string, bs ...[]float32) (bool, error) {
+	for _, b := range bs {
+		if (b == nil) != (bs[0] == nil) {
+			return false, fmt.Errorf("nn.%s: some biases are nil and some are not: torch's layers have all or none: %w", fn, ErrConfig)
+		}
+	}
+	return bs[0] != nil, nil
 }
 
 // metadata returns the constructor arguments of a stack of n layers of
@@ -91,6 +115,7 @@ func (lm layerMeta) metadata(user map[string]string, d, n int) map[string]string
 	meta["norm_first"] = pyBool(lm.normFirst)
 	meta["layer_norm_eps"] = strconv.FormatFloat(float64(lm.eps), 'g', -1, 32)
 	meta["batch_first"] = "True"
+	meta["bias"] = pyBool(lm.bias)
 	if n > 0 {
 		meta["num_layers"] = strconv.Itoa(n)
 	}
@@ -124,6 +149,9 @@ func (l *EncoderLayer) tensors(fn, pre string, ts *tensorList) (layerMeta, []flo
 	if err := l.check(fn); err != nil {
 		return layerMeta{}, nil, err
 	}
+	if err := affine(fn, &l.Norm1, &l.Norm2); err != nil {
+		return layerMeta{}, nil, err
+	}
 	if err := ts.attention(fn, pre+"self_attn.", l.SelfAttn); err != nil {
 		return layerMeta{}, nil, err
 	}
@@ -131,7 +159,8 @@ func (l *EncoderLayer) tensors(fn, pre string, ts *tensorList) (layerMeta, []flo
 	ts.linear(pre+"linear2.", &l.FF.Linear2)
 	ts.norm(pre+"norm1.", &l.Norm1)
 	ts.norm(pre+"norm2.", &l.Norm2)
-	return layerMeta{l.SelfAttn.Heads, l.FF.Linear1.Out, l.FF.Activation, l.NormFirst, l.Norm1.Eps}, []float32{l.Norm2.Eps}, nil
+	b, err := biases(fn, l.FF.Linear1.B, l.FF.Linear2.B, l.SelfAttn.InBias, l.Norm1.Bias, l.Norm2.Bias)
+	return layerMeta{l.SelfAttn.Heads, l.FF.Linear1.Out, l.FF.Activation, l.NormFirst, l.Norm1.Eps, b}, []float32{l.Norm2.Eps}, err
 }
 
 func (l *DecoderLayer) tensors(fn, pre string, ts *tensorList) (layerMeta, []float32, error) {
@@ -140,6 +169,9 @@ func (l *DecoderLayer) tensors(fn, pre string, ts *tensorList) (layerMeta, []flo
 	}
 	if l.CrossAttn.Heads != l.SelfAttn.Heads {
 		return layerMeta{}, nil, fmt.Errorf("nn.%s: self_attn has %d heads, multihead_attn %d: torch's layer has one nhead: %w", fn, l.SelfAttn.Heads, l.CrossAttn.Heads, ErrConfig)
+	}
+	if err := affine(fn, &l.Norm1, &l.Norm2, &l.Norm3); err != nil {
+		return layerMeta{}, nil, err
 	}
 	if err := ts.attention(fn, pre+"self_attn.", l.SelfAttn); err != nil {
 		return layerMeta{}, nil, err
@@ -152,7 +184,8 @@ func (l *DecoderLayer) tensors(fn, pre string, ts *tensorList) (layerMeta, []flo
 	ts.norm(pre+"norm1.", &l.Norm1)
 	ts.norm(pre+"norm2.", &l.Norm2)
 	ts.norm(pre+"norm3.", &l.Norm3)
-	return layerMeta{l.SelfAttn.Heads, l.FF.Linear1.Out, l.FF.Activation, l.NormFirst, l.Norm1.Eps}, []float32{l.Norm2.Eps, l.Norm3.Eps}, nil
+	b, err := biases(fn, l.FF.Linear1.B, l.FF.Linear2.B, l.SelfAttn.InBias, l.CrossAttn.InBias, l.Norm1.Bias, l.Norm2.Bias, l.Norm3.Bias)
+	return layerMeta{l.SelfAttn.Heads, l.FF.Linear1.Out, l.FF.Activation, l.NormFirst, l.Norm1.Eps, b}, []float32{l.Norm2.Eps, l.Norm3.Eps}, err
 }
 
 // stackTensors lists a stack's tensors and metadata.
@@ -169,6 +202,12 @@ func stackTensors(fn string, n int, final *LayerNorm, layer func(i int, ts *tens
 		ms[i], eps = m, append(eps, e...)
 	}
 	if final != nil {
+		if err := affine(fn, final); err != nil {
+			return nil, nil, err
+		}
+		if (final.Bias != nil) != ms[0].bias {
+			return nil, nil, fmt.Errorf("nn.%s: the final norm's bias and the layers' biases disagree: %w", fn, ErrConfig)
+		}
 		ts.norm("norm.", final)
 		eps = append(eps, final.Eps)
 	}
@@ -199,13 +238,15 @@ func (dec *Decoder) tensors(fn string, user map[string]string) ([]weights.Tensor
 // Save writes the encoder to path as a safetensors file with
 // torch.nn.TransformerEncoder's state_dict names (see LoadEncoder) and,
 // in __metadata__, its constructor arguments d_model, nhead,
-// dim_feedforward, activation, norm_first, layer_norm_eps, num_layers and
-// batch_first=True, added to the caller's metadata (which may be nil).
+// dim_feedforward, activation, norm_first, layer_norm_eps, num_layers,
+// bias and batch_first=True, added to the caller's metadata (which may be
+// nil).
 // torch's load_state_dict(strict=True) accepts the tensors of an encoder
 // built with those arguments (and the final norm if it has one), and
 // LoadEncoder reads the file back. The layers must agree in those
-// arguments and their attention be torch's packed layout (else an error
-// wrapping ErrConfig or ErrShape). The file is replaced atomically.
+// arguments, have every bias or none, LayerNorms with weights, and their
+// attention in torch's packed layout (else an error wrapping ErrConfig or
+// ErrShape). The file is replaced atomically.
 func (e *Encoder) Save(path string, metadata map[string]string) error {
 	ts, meta, err := e.tensors("Encoder.Save", metadata)
 	if err != nil {
