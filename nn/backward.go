@@ -3,7 +3,6 @@ package nn
 import (
 	"math"
 
-	"github.com/simdcore/simdcore/internal/scratch"
 	"github.com/simdcore/simdcore/kernel"
 )
 
@@ -156,9 +155,9 @@ func (f *FeedForward) backward(g *FeedForwardGrads, dx, dy, x kernel.Matrix) {
 	if t == 0 {
 		return
 	}
-	sc := scratch.Get(3 * t * h)
-	defer scratch.Put(sc)
-	pre, act, dh := rowsOf(sc.Data, t, h), rowsOf(sc.Data[t*h:], t, h), rowsOf(sc.Data[2*t*h:], t, h)
+	ws := getWS(3 * t * h)
+	defer putWS(ws)
+	pre, act, dh := carve(ws, t, h), carve(ws, t, h), carve(ws, t, h)
 	f.Linear1.apply(pre, x)
 	f.Activation.apply(act.Data, pre.Data)
 	// linear2: its gradients, and dh = dy·W2, the activation's gradient.

@@ -4,7 +4,6 @@ import (
 	"math/rand/v2"
 
 	"github.com/simdcore/simdcore/attn"
-	"github.com/simdcore/simdcore/internal/scratch"
 	"github.com/simdcore/simdcore/kernel"
 )
 
@@ -96,18 +95,22 @@ func (l *DecoderLayer) Forward(dst, tgt, memory kernel.Matrix, tgtMask, memoryMa
 	if err != nil {
 		return dst, err
 	}
-	return dst, l.forward(dst, tgt, memory, tgtMask.options(), memoryMask.options())
+	ws := getWS(l.need(tgt.Rows))
+	defer putWS(ws)
+	return dst, l.forward(dst, tgt, memory, tgtMask.options(), memoryMask.options(), *ws)
 }
 
-// forward is Forward on checked shapes.
-func (l *DecoderLayer) forward(dst, x, mem kernel.Matrix, self, cross attn.Options) error {
+// need is the workspace forward needs for t rows.
+func (l *DecoderLayer) need(t int) int { return 2*t*l.DModel() + l.FF.need(t) }
+
+// forward is Forward on checked shapes, its intermediates in ws (need
+// elements).
+func (l *DecoderLayer) forward(dst, x, mem kernel.Matrix, self, cross attn.Options, ws []float32) error {
 	t, d := x.Rows, l.DModel()
 	if t == 0 {
 		return nil
 	}
-	sc := scratch.Get(2 * t * d)
-	defer scratch.Put(sc)
-	a, b := rowsOf(sc.Data, t, d), rowsOf(sc.Data[t*d:], t, d)
+	a, b, fw := rowsOf(ws, t, d), rowsOf(ws[t*d:], t, d), ws[2*t*d:]
 	if l.NormFirst {
 		l.Norm1.apply(a, x)
 		if err := l.SelfAttn.Forward(b, a, self); err != nil {
@@ -120,7 +123,7 @@ func (l *DecoderLayer) forward(dst, x, mem kernel.Matrix, self, cross attn.Optio
 		}
 		addRows(b, dst) // b += multihead_attn(norm2(b), memory)
 		l.Norm3.apply(a, b)
-		l.FF.apply(dst, a)
+		l.FF.apply(dst, a, fw)
 		addRows(dst, b)
 		return nil
 	}
@@ -134,7 +137,7 @@ func (l *DecoderLayer) forward(dst, x, mem kernel.Matrix, self, cross attn.Optio
 	}
 	addRows(b, a)
 	l.Norm2.apply(b, b) // b = norm2(a + multihead_attn(a, memory))
-	l.FF.apply(a, b)
+	l.FF.apply(a, b, fw)
 	addRows(a, b)
 	l.Norm3.apply(dst, a)
 	return nil
@@ -229,12 +232,16 @@ func (dec *Decoder) Forward(dst, tgt, memory kernel.Matrix, tgtMask, memoryMask 
 	if err != nil {
 		return dst, err
 	}
-	t := tgt.Rows
-	sc := scratch.Get(t * d)
-	defer scratch.Put(sc)
+	t, need := tgt.Rows, 0
+	for _, l := range dec.Layers {
+		need = max(need, l.need(t))
+	}
+	ws := getWS(t*d + need)
+	defer putWS(ws)
 	self, cross := tgtMask.options(), memoryMask.options()
-	err = stack(len(dec.Layers), tgt, dst, rowsOf(sc.Data, t, d), func(i int, out, in kernel.Matrix) error {
-		return dec.Layers[i].forward(out, in, memory, self, cross)
+	lw := (*ws)[t*d:]
+	err = stack(len(dec.Layers), tgt, dst, rowsOf(*ws, t, d), func(i int, out, in kernel.Matrix) error {
+		return dec.Layers[i].forward(out, in, memory, self, cross, lw)
 	})
 	if err == nil && dec.Norm != nil {
 		dec.Norm.apply(dst, dst)

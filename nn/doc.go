@@ -38,8 +38,9 @@
 // # Forward, scratch and allocation
 //
 // Each Forward writes dst (which must not overlap the input) and returns
-// it; a dst with nil Data is allocated. Intermediates come from a pool
-// shared with attn, so steady-state calls allocate nothing of their own
+// it; a dst with nil Data is allocated. Each call takes one pooled
+// workspace for all its intermediates, so steady-state calls allocate
+// nothing of their own
 // but an allocated result; the attention inside them allocates what
 // attn.MultiHead's Forward and Cross allocate (a few small closures per
 // call at this writing). The layers are only read by their methods, so

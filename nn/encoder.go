@@ -4,7 +4,6 @@ import (
 	"math/rand/v2"
 
 	"github.com/simdcore/simdcore/attn"
-	"github.com/simdcore/simdcore/internal/scratch"
 	"github.com/simdcore/simdcore/kernel"
 )
 
@@ -97,18 +96,22 @@ func (l *EncoderLayer) Forward(dst, src kernel.Matrix, m Mask) (kernel.Matrix, e
 	if err != nil {
 		return dst, err
 	}
-	return dst, l.forward(dst, src, m.options())
+	ws := getWS(l.need(src.Rows))
+	defer putWS(ws)
+	return dst, l.forward(dst, src, m.options(), *ws)
 }
 
-// forward is Forward on checked shapes.
-func (l *EncoderLayer) forward(dst, x kernel.Matrix, opt attn.Options) error {
+// need is the workspace forward needs for t rows.
+func (l *EncoderLayer) need(t int) int { return 2*t*l.DModel() + l.FF.need(t) }
+
+// forward is Forward on checked shapes, its intermediates in ws (need
+// elements).
+func (l *EncoderLayer) forward(dst, x kernel.Matrix, opt attn.Options, ws []float32) error {
 	t, d := x.Rows, l.DModel()
 	if t == 0 {
 		return nil
 	}
-	sc := scratch.Get(2 * t * d)
-	defer scratch.Put(sc)
-	a, b := rowsOf(sc.Data, t, d), rowsOf(sc.Data[t*d:], t, d)
+	a, b, fw := rowsOf(ws, t, d), rowsOf(ws[t*d:], t, d), ws[2*t*d:]
 	if l.NormFirst {
 		l.Norm1.apply(a, x)
 		if err := l.SelfAttn.Forward(b, a, opt); err != nil {
@@ -116,7 +119,7 @@ func (l *EncoderLayer) forward(dst, x kernel.Matrix, opt attn.Options) error {
 		}
 		addRows(b, x) // b = x + self_attn(norm1(x))
 		l.Norm2.apply(a, b)
-		l.FF.apply(dst, a)
+		l.FF.apply(dst, a, fw)
 		addRows(dst, b)
 		return nil
 	}
@@ -125,7 +128,7 @@ func (l *EncoderLayer) forward(dst, x kernel.Matrix, opt attn.Options) error {
 	}
 	addRows(a, x)
 	l.Norm1.apply(a, a) // a = norm1(x + self_attn(x))
-	l.FF.apply(b, a)
+	l.FF.apply(b, a, fw)
 	addRows(b, a)
 	l.Norm2.apply(dst, b)
 	return nil
@@ -225,13 +228,16 @@ func (e *Encoder) Forward(dst, src kernel.Matrix, m Mask) (kernel.Matrix, error)
 	if err != nil {
 		return dst, err
 	}
-	t := src.Rows
-	sc := scratch.Get(t * d)
-	defer scratch.Put(sc)
-	tmp := rowsOf(sc.Data, t, d)
+	t, need := src.Rows, 0
+	for _, l := range e.Layers {
+		need = max(need, l.need(t))
+	}
+	ws := getWS(t*d + need)
+	defer putWS(ws)
+	tmp, lw := rowsOf(*ws, t, d), (*ws)[t*d:]
 	opt := m.options()
 	err = stack(len(e.Layers), src, dst, tmp, func(i int, out, in kernel.Matrix) error {
-		return e.Layers[i].forward(out, in, opt)
+		return e.Layers[i].forward(out, in, opt, lw)
 	})
 	if err == nil && e.Norm != nil {
 		e.Norm.apply(dst, dst)

@@ -4,7 +4,6 @@ import (
 	"strconv"
 
 	"github.com/simdcore/simdcore/attn"
-	"github.com/simdcore/simdcore/internal/scratch"
 	"github.com/simdcore/simdcore/kernel"
 )
 
@@ -53,10 +52,10 @@ func (l *EncoderLayer) backward(g *EncoderLayerGrads, dx, dy, x kernel.Matrix, o
 	if t == 0 {
 		return nil
 	}
-	sc := scratch.Get(5 * t * d)
-	defer scratch.Put(sc)
-	buf := func(i int) kernel.Matrix { return rowsOf(sc.Data[i*t*d:], t, d) }
-	a, r, h, da, db := buf(0), buf(1), buf(2), buf(3), buf(4)
+	ws := getWS(5*t*d + l.FF.need(t))
+	defer putWS(ws)
+	a, r, h, da, db := carve(ws, t, d), carve(ws, t, d), carve(ws, t, d), carve(ws, t, d), carve(ws, t, d)
+	fw := *ws
 	if l.NormFirst {
 		// Forward: n1 = norm1(x); r = x + self_attn(n1); n2 = norm2(r);
 		// y = r + ff(n2).
@@ -90,7 +89,7 @@ func (l *EncoderLayer) backward(g *EncoderLayerGrads, dx, dy, x kernel.Matrix, o
 	}
 	addRows(r, x)
 	l.Norm1.apply(h, r)
-	l.FF.apply(a, h)
+	l.FF.apply(a, h, fw)
 	addRows(a, h)
 	// da = norm2'(dy); dh = da + ff'(da); dr = norm1'(dh);
 	// dx += dr + self_attn'(dr).
@@ -147,17 +146,23 @@ func (e *Encoder) Backward(g *EncoderGrads, dsrc, dy, src kernel.Matrix, m Mask)
 	opt := m.options()
 	// ins[i] is layer i's input (ins[0] = src), ins[n] the last output;
 	// then two gradient buffers.
-	sc := scratch.Get((n + 2) * t * d)
-	defer scratch.Put(sc)
+	need := 0
+	for _, l := range e.Layers {
+		need = max(need, l.need(t))
+	}
+	ws := getWS((n+2)*t*d + need)
+	defer putWS(ws)
 	ins := make([]kernel.Matrix, n+1)
 	ins[0] = src
 	for i := 1; i <= n; i++ {
-		ins[i] = rowsOf(sc.Data[(i-1)*t*d:], t, d)
-		if err := e.Layers[i-1].forward(ins[i], ins[i-1], opt); err != nil {
+		ins[i] = carve(ws, t, d)
+	}
+	gy, gx := carve(ws, t, d), carve(ws, t, d)
+	for i := 1; i <= n; i++ {
+		if err := e.Layers[i-1].forward(ins[i], ins[i-1], opt, *ws); err != nil {
 			return err
 		}
 	}
-	gy, gx := rowsOf(sc.Data[n*t*d:], t, d), rowsOf(sc.Data[(n+1)*t*d:], t, d)
 	if e.Norm != nil {
 		clear(gy.Data)
 		e.Norm.backward(g.Norm, gy, dy, ins[n])

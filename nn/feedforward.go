@@ -3,7 +3,6 @@ package nn
 import (
 	"fmt"
 
-	"github.com/simdcore/simdcore/internal/scratch"
 	"github.com/simdcore/simdcore/kernel"
 )
 
@@ -66,19 +65,23 @@ func (f *FeedForward) Forward(dst, x kernel.Matrix) (kernel.Matrix, error) {
 	if err != nil {
 		return dst, err
 	}
-	f.apply(dst, x)
+	ws := getWS(f.need(x.Rows))
+	defer putWS(ws)
+	f.apply(dst, x, *ws)
 	return dst, nil
 }
 
-// apply is Forward on checked shapes.
-func (f *FeedForward) apply(dst, x kernel.Matrix) {
+// need is the workspace apply needs for t rows.
+func (f *FeedForward) need(t int) int { return t * f.Linear1.Out }
+
+// apply is Forward on checked shapes, its intermediates in ws (need
+// elements).
+func (f *FeedForward) apply(dst, x kernel.Matrix, ws []float32) {
 	t := x.Rows
 	if t == 0 {
 		return
 	}
-	sc := scratch.Get(t * f.Linear1.Out)
-	defer scratch.Put(sc)
-	h := rowsOf(sc.Data, t, f.Linear1.Out)
+	h := rowsOf(ws, t, f.Linear1.Out)
 	f.Linear1.apply(h, x)
 	f.Activation.apply(h.Data, h.Data)
 	f.Linear2.apply(dst, h)
