@@ -12,6 +12,9 @@
 //     time; loss and optim hold the losses and optimisers;
 //   - attn: scaled and unscaled soft and hard dot-product attention, masks,
 //     multi-head attention with a KV cache, and gradients;
+//   - nn: torch's Transformer layers (Linear, LayerNorm, feed-forward,
+//     encoder and decoder layers and stacks) on attn, loaded from torch
+//     state_dicts, with gradients;
 //   - cmd/simdcore: the command line (info, bench, demo, generate, train,
 //     run).
 //
