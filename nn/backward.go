@@ -29,13 +29,7 @@ func checkGrad(fn string, dx, dy, x kernel.Matrix, in, out int) error {
 // Forward's output: g.W += dyᵀ·x, g.B += Σ_rows dy, dx += dy·W.
 func (l *Linear) Backward(g *LinearGrads, dx, dy, x kernel.Matrix) error {
 	const fn = "Linear.Backward"
-	if err := l.check(fn); err != nil {
-		return err
-	}
-	if err := g.fits(fn, l); err != nil {
-		return err
-	}
-	if err := checkGrad(fn, dx, dy, x, l.In, l.Out); err != nil {
+	if err := firstErr(l.check(fn), g.fits(fn, l), checkGrad(fn, dx, dy, x, l.In, l.Out)); err != nil {
 		return err
 	}
 	l.backward(g, dx, dy, x)
@@ -68,13 +62,7 @@ func (l *Linear) backward(g *LinearGrads, dx, dy, x kernel.Matrix) {
 // the moments and the row sums in float64.
 func (n *LayerNorm) Backward(g *LayerNormGrads, dx, dy, x kernel.Matrix) error {
 	const fn = "LayerNorm.Backward"
-	if err := n.check(fn); err != nil {
-		return err
-	}
-	if err := g.fits(fn, n); err != nil {
-		return err
-	}
-	if err := checkGrad(fn, dx, dy, x, n.Dim, n.Dim); err != nil {
+	if err := firstErr(n.check(fn), g.fits(fn, n), checkGrad(fn, dx, dy, x, n.Dim, n.Dim)); err != nil {
 		return err
 	}
 	n.backward(g, dx, dy, x)
@@ -133,16 +121,11 @@ func (n *LayerNorm) backward(g *LayerNormGrads, dx, dy, x kernel.Matrix) {
 // derivative, evaluated in float64.
 func (f *FeedForward) Backward(g *FeedForwardGrads, dx, dy, x kernel.Matrix) error {
 	const fn = "FeedForward.Backward"
-	if err := f.check(fn); err != nil {
-		return err
+	if g == nil {
+		return shapeErr(fn, "nil gradients (use NewGrads)")
 	}
-	if err := g.Linear1.fits(fn, &f.Linear1); err != nil {
-		return err
-	}
-	if err := g.Linear2.fits(fn, &f.Linear2); err != nil {
-		return err
-	}
-	if err := checkGrad(fn, dx, dy, x, f.Linear1.In, f.Linear2.Out); err != nil {
+	if err := firstErr(f.check(fn), g.Linear1.fits(fn, &f.Linear1), g.Linear2.fits(fn, &f.Linear2),
+		checkGrad(fn, dx, dy, x, f.Linear1.In, f.Linear2.Out)); err != nil {
 		return err
 	}
 	f.backward(g, dx, dy, x)

@@ -54,11 +54,16 @@ func (l *DecoderLayer) Init(r *rand.Rand) {
 	resetNorm(&l.Norm3)
 }
 
-// DModel returns the layer's width.
-func (l *DecoderLayer) DModel() int { return l.Norm1.Dim }
+// DModel returns the layer's width (0 for a nil layer).
+func (l *DecoderLayer) DModel() int {
+	if l == nil {
+		return 0
+	}
+	return l.Norm1.Dim
+}
 
 func (l *DecoderLayer) check(fn string) error {
-	if l.SelfAttn == nil || l.CrossAttn == nil {
+	if l == nil || l.SelfAttn == nil || l.CrossAttn == nil {
 		return shapeErr(fn, "no self_attn or multihead_attn")
 	}
 	d := l.Norm1.Dim
@@ -81,17 +86,7 @@ func (l *DecoderLayer) check(fn string) error {
 // T), memoryMask its memory_mask and memory_key_padding_mask (T×S, S).
 func (l *DecoderLayer) Forward(dst, tgt, memory kernel.Matrix, tgtMask, memoryMask Mask) (kernel.Matrix, error) {
 	const fn = "DecoderLayer.Forward"
-	if err := l.check(fn); err != nil {
-		return dst, err
-	}
-	d := l.DModel()
-	if err := checkMatrix(fn, "tgt", tgt, tgt.Rows, d); err != nil {
-		return dst, err
-	}
-	if err := checkView(fn, "memory", memory); err != nil {
-		return dst, err
-	}
-	dst, err := result(fn, dst, tgt.Rows, d)
+	dst, err := prepare(fn, l.check(fn), dst, tgt, l.DModel(), l.DModel(), memory)
 	if err != nil {
 		return dst, err
 	}
@@ -153,64 +148,18 @@ type Decoder struct {
 // NewDecoder returns c.Layers layers as NewDecoderLayer makes them, and a
 // final LayerNorm if c.FinalNorm.
 func NewDecoder(c Config) (*Decoder, error) {
-	if err := c.check("NewDecoder", true); err != nil {
-		return nil, err
-	}
-	dec := &Decoder{}
-	for range c.Layers {
-		l, _ := NewDecoderLayer(c)
-		dec.Layers = append(dec.Layers, l)
-	}
-	if c.FinalNorm {
-		n := c.newNorm()
-		dec.Norm = &n
-	}
-	return dec, nil
+	ls, n, err := newStack(c, "NewDecoder", NewDecoderLayer)
+	return &Decoder{Layers: ls, Norm: n}, err
 }
 
 // Init initialises every layer as DecoderLayer.Init and the final norm
 // to γ = 1, β = 0.
-func (dec *Decoder) Init(r *rand.Rand) {
-	for _, l := range dec.Layers {
-		l.Init(r)
-	}
-	if dec.Norm != nil {
-		resetNorm(dec.Norm)
-	}
-}
+func (dec *Decoder) Init(r *rand.Rand) { initStack(r, dec.Layers, dec.Norm) }
 
 // DModel returns the stack's width (0 without layers).
-func (dec *Decoder) DModel() int {
-	if len(dec.Layers) == 0 {
-		return 0
-	}
-	return dec.Layers[0].DModel()
-}
+func (dec *Decoder) DModel() int { return stackDModel(dec.Layers) }
 
-func (dec *Decoder) check(fn string) error {
-	if len(dec.Layers) == 0 {
-		return shapeErr(fn, "no layers")
-	}
-	d := dec.DModel()
-	for i, l := range dec.Layers {
-		if l == nil {
-			return shapeErr(fn, "layer %d is nil", i)
-		}
-		if err := l.check(fn); err != nil {
-			return err
-		}
-		if l.DModel() != d {
-			return shapeErr(fn, "layer %d has width %d, layer 0 %d", i, l.DModel(), d)
-		}
-	}
-	if dec.Norm != nil {
-		if dec.Norm.Dim != d {
-			return shapeErr(fn, "final norm of %d features, layers of %d", dec.Norm.Dim, d)
-		}
-		return dec.Norm.check(fn)
-	}
-	return nil
-}
+func (dec *Decoder) check(fn string) error { return checkStack(fn, dec.Layers, dec.Norm) }
 
 // Forward runs the stack on tgt (T×d_model) against memory (S×d_model),
 // every layer with the same masks (as DecoderLayer.Forward), into dst
@@ -218,25 +167,13 @@ func (dec *Decoder) check(fn string) error {
 // which it returns.
 func (dec *Decoder) Forward(dst, tgt, memory kernel.Matrix, tgtMask, memoryMask Mask) (kernel.Matrix, error) {
 	const fn = "Decoder.Forward"
-	if err := dec.check(fn); err != nil {
-		return dst, err
-	}
 	d := dec.DModel()
-	if err := checkMatrix(fn, "tgt", tgt, tgt.Rows, d); err != nil {
-		return dst, err
-	}
-	if err := checkView(fn, "memory", memory); err != nil {
-		return dst, err
-	}
-	dst, err := result(fn, dst, tgt.Rows, d)
+	dst, err := prepare(fn, dec.check(fn), dst, tgt, d, d, memory)
 	if err != nil {
 		return dst, err
 	}
-	t, need := tgt.Rows, 0
-	for _, l := range dec.Layers {
-		need = max(need, l.need(t))
-	}
-	ws := getWS(t*d + need)
+	t := tgt.Rows
+	ws := getWS(t*d + stackNeed(dec.Layers, t))
 	defer putWS(ws)
 	self, cross := tgtMask.options(), memoryMask.options()
 	lw := (*ws)[t*d:]

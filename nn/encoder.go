@@ -58,11 +58,16 @@ func resetNorm(n *LayerNorm) {
 	clear(n.Bias)
 }
 
-// DModel returns the layer's width.
-func (l *EncoderLayer) DModel() int { return l.Norm1.Dim }
+// DModel returns the layer's width (0 for a nil layer).
+func (l *EncoderLayer) DModel() int {
+	if l == nil {
+		return 0
+	}
+	return l.Norm1.Dim
+}
 
 func (l *EncoderLayer) check(fn string) error {
-	if l.SelfAttn == nil {
+	if l == nil || l.SelfAttn == nil {
 		return shapeErr(fn, "no self_attn")
 	}
 	d := l.Norm1.Dim
@@ -85,14 +90,7 @@ func (l *EncoderLayer) check(fn string) error {
 // masks of the wrong size).
 func (l *EncoderLayer) Forward(dst, src kernel.Matrix, m Mask) (kernel.Matrix, error) {
 	const fn = "EncoderLayer.Forward"
-	if err := l.check(fn); err != nil {
-		return dst, err
-	}
-	d := l.DModel()
-	if err := checkMatrix(fn, "src", src, src.Rows, d); err != nil {
-		return dst, err
-	}
-	dst, err := result(fn, dst, src.Rows, d)
+	dst, err := prepare(fn, l.check(fn), dst, src, l.DModel(), l.DModel())
 	if err != nil {
 		return dst, err
 	}
@@ -151,64 +149,18 @@ type Encoder struct {
 // NewEncoder returns c.Layers layers as NewEncoderLayer makes them, and a
 // final LayerNorm if c.FinalNorm.
 func NewEncoder(c Config) (*Encoder, error) {
-	if err := c.check("NewEncoder", true); err != nil {
-		return nil, err
-	}
-	e := &Encoder{}
-	for range c.Layers {
-		l, _ := NewEncoderLayer(c)
-		e.Layers = append(e.Layers, l)
-	}
-	if c.FinalNorm {
-		n := c.newNorm()
-		e.Norm = &n
-	}
-	return e, nil
+	ls, n, err := newStack(c, "NewEncoder", NewEncoderLayer)
+	return &Encoder{Layers: ls, Norm: n}, err
 }
 
 // Init initialises every layer as EncoderLayer.Init and the final norm
 // to γ = 1, β = 0.
-func (e *Encoder) Init(r *rand.Rand) {
-	for _, l := range e.Layers {
-		l.Init(r)
-	}
-	if e.Norm != nil {
-		resetNorm(e.Norm)
-	}
-}
+func (e *Encoder) Init(r *rand.Rand) { initStack(r, e.Layers, e.Norm) }
 
 // DModel returns the stack's width (0 without layers).
-func (e *Encoder) DModel() int {
-	if len(e.Layers) == 0 {
-		return 0
-	}
-	return e.Layers[0].DModel()
-}
+func (e *Encoder) DModel() int { return stackDModel(e.Layers) }
 
-func (e *Encoder) check(fn string) error {
-	if len(e.Layers) == 0 {
-		return shapeErr(fn, "no layers")
-	}
-	d := e.DModel()
-	for i, l := range e.Layers {
-		if l == nil {
-			return shapeErr(fn, "layer %d is nil", i)
-		}
-		if err := l.check(fn); err != nil {
-			return err
-		}
-		if l.DModel() != d {
-			return shapeErr(fn, "layer %d has width %d, layer 0 %d", i, l.DModel(), d)
-		}
-	}
-	if e.Norm != nil {
-		if e.Norm.Dim != d {
-			return shapeErr(fn, "final norm of %d features, layers of %d", e.Norm.Dim, d)
-		}
-		return e.Norm.check(fn)
-	}
-	return nil
-}
+func (e *Encoder) check(fn string) error { return checkStack(fn, e.Layers, e.Norm) }
 
 // Forward runs the stack on src (T×d_model), every layer with the masks m
 // (torch's mask and src_key_padding_mask), into dst (allocated if its
@@ -217,22 +169,13 @@ func (e *Encoder) check(fn string) error {
 // when given a key padding mask, every row is computed.
 func (e *Encoder) Forward(dst, src kernel.Matrix, m Mask) (kernel.Matrix, error) {
 	const fn = "Encoder.Forward"
-	if err := e.check(fn); err != nil {
-		return dst, err
-	}
 	d := e.DModel()
-	if err := checkMatrix(fn, "src", src, src.Rows, d); err != nil {
-		return dst, err
-	}
-	dst, err := result(fn, dst, src.Rows, d)
+	dst, err := prepare(fn, e.check(fn), dst, src, d, d)
 	if err != nil {
 		return dst, err
 	}
-	t, need := src.Rows, 0
-	for _, l := range e.Layers {
-		need = max(need, l.need(t))
-	}
-	ws := getWS(t*d + need)
+	t := src.Rows
+	ws := getWS(t*d + stackNeed(e.Layers, t))
 	defer putWS(ws)
 	tmp, lw := rowsOf(*ws, t, d), (*ws)[t*d:]
 	opt := m.options()
@@ -243,21 +186,4 @@ func (e *Encoder) Forward(dst, src kernel.Matrix, m Mask) (kernel.Matrix, error)
 		e.Norm.apply(dst, dst)
 	}
 	return dst, err
-}
-
-// stack runs n layers from src, alternating between dst and tmp so that
-// the last layer writes dst and no layer's output overlaps its input.
-func stack(n int, src, dst, tmp kernel.Matrix, layer func(i int, out, in kernel.Matrix) error) error {
-	in := src
-	for i := range n {
-		out := dst
-		if (n-1-i)%2 == 1 {
-			out = tmp
-		}
-		if err := layer(i, out, in); err != nil {
-			return err
-		}
-		in = out
-	}
-	return nil
 }

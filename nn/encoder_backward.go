@@ -16,13 +16,8 @@ func (g *EncoderLayerGrads) fits(fn string, l *EncoderLayer) error {
 	if g == nil || g.SelfAttn == nil {
 		return shapeErr(fn, "gradients are not shaped like the layer (use NewGrads)")
 	}
-	for _, err := range []error{g.FF.Linear1.fits(fn, &l.FF.Linear1), g.FF.Linear2.fits(fn, &l.FF.Linear2),
-		g.Norm1.fits(fn, &l.Norm1), g.Norm2.fits(fn, &l.Norm2)} {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+	return firstErr(g.FF.Linear1.fits(fn, &l.FF.Linear1), g.FF.Linear2.fits(fn, &l.FF.Linear2),
+		g.Norm1.fits(fn, &l.Norm1), g.Norm2.fits(fn, &l.Norm2))
 }
 
 // Backward adds to g the gradients of Forward(·, src, m) with respect to
@@ -33,14 +28,8 @@ func (g *EncoderLayerGrads) fits(fn string, l *EncoderLayer) error {
 // m.Causal this is the layer of a decoder-only language model.
 func (l *EncoderLayer) Backward(g *EncoderLayerGrads, dsrc, dy, src kernel.Matrix, m Mask) error {
 	const fn = "EncoderLayer.Backward"
-	if err := l.check(fn); err != nil {
-		return err
-	}
-	if err := g.fits(fn, l); err != nil {
-		return err
-	}
 	d := l.DModel()
-	if err := checkGrad(fn, dsrc, dy, src, d, d); err != nil {
+	if err := firstErr(l.check(fn), g.fits(fn, l), checkGrad(fn, dsrc, dy, src, d, d)); err != nil {
 		return err
 	}
 	return l.backward(g, dsrc, dy, src, m.options())
@@ -146,11 +135,7 @@ func (e *Encoder) Backward(g *EncoderGrads, dsrc, dy, src kernel.Matrix, m Mask)
 	opt := m.options()
 	// ins[i] is layer i's input (ins[0] = src), ins[n] the last output;
 	// then two gradient buffers.
-	need := 0
-	for _, l := range e.Layers {
-		need = max(need, l.need(t))
-	}
-	ws := getWS((n+2)*t*d + need)
+	ws := getWS((n+2)*t*d + stackNeed(e.Layers, t))
 	defer putWS(ws)
 	ins := make([]kernel.Matrix, n+1)
 	ins[0] = src

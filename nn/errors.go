@@ -51,6 +51,34 @@ func checkView(fn, name string, m kernel.Matrix) error {
 	return nil
 }
 
+// prepare checks the model (modelErr is its check's result), the input x
+// (T×in) and any memory, and returns dst, allocated as T×out if its Data
+// is nil.
+func prepare(fn string, modelErr error, dst, x kernel.Matrix, in, out int, memory ...kernel.Matrix) (kernel.Matrix, error) {
+	if modelErr != nil {
+		return dst, modelErr
+	}
+	if err := checkMatrix(fn, "input", x, x.Rows, in); err != nil {
+		return dst, err
+	}
+	for _, m := range memory {
+		if err := checkView(fn, "memory", m); err != nil {
+			return dst, err
+		}
+	}
+	return result(fn, dst, x.Rows, out)
+}
+
+// firstErr returns the first non-nil error of errs.
+func firstErr(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // result returns dst, allocated as rows×cols if its Data is nil, after
 // checking its shape.
 func result(fn string, dst kernel.Matrix, rows, cols int) (kernel.Matrix, error) {

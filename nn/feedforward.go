@@ -55,13 +55,7 @@ func (f *FeedForward) check(fn string) error {
 // returns.
 func (f *FeedForward) Forward(dst, x kernel.Matrix) (kernel.Matrix, error) {
 	const fn = "FeedForward.Forward"
-	if err := f.check(fn); err != nil {
-		return dst, err
-	}
-	if err := checkMatrix(fn, "x", x, x.Rows, f.Linear1.In); err != nil {
-		return dst, err
-	}
-	dst, err := result(fn, dst, x.Rows, f.Linear2.Out)
+	dst, err := prepare(fn, f.check(fn), dst, x, f.Linear1.In, f.Linear2.Out)
 	if err != nil {
 		return dst, err
 	}

@@ -54,13 +54,7 @@ func (n *LayerNorm) check(fn string) error {
 // or ±Inf gives NaN.
 func (n *LayerNorm) Forward(dst, x kernel.Matrix) (kernel.Matrix, error) {
 	const fn = "LayerNorm.Forward"
-	if err := n.check(fn); err != nil {
-		return dst, err
-	}
-	if err := checkMatrix(fn, "x", x, x.Rows, n.Dim); err != nil {
-		return dst, err
-	}
-	dst, err := result(fn, dst, x.Rows, n.Dim)
+	dst, err := prepare(fn, n.check(fn), dst, x, n.Dim, n.Dim)
 	if err != nil {
 		return dst, err
 	}

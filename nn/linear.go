@@ -67,13 +67,7 @@ func (l *Linear) check(fn string) error {
 // are kernel.Gemm's (float32 sums; the bias is added first).
 func (l *Linear) Forward(dst, x kernel.Matrix) (kernel.Matrix, error) {
 	const fn = "Linear.Forward"
-	if err := l.check(fn); err != nil {
-		return dst, err
-	}
-	if err := checkMatrix(fn, "x", x, x.Rows, l.In); err != nil {
-		return dst, err
-	}
-	dst, err := result(fn, dst, x.Rows, l.Out)
+	dst, err := prepare(fn, l.check(fn), dst, x, l.In, l.Out)
 	if err != nil {
 		return dst, err
 	}

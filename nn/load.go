@@ -294,22 +294,60 @@ func (l *loader) finalNorm(pre string) (*LayerNorm, error) {
 	return &n, nil
 }
 
-// open opens path for a loader.
-func open(path, fn string, opts []LoadOption) (*loader, error) {
+// loadFile opens path and builds a model from it with build.
+func loadFile[T any](path, fn string, opts []LoadOption, build func(*loader) (T, error)) (T, error) {
 	f, err := weights.Open(path)
 	if err != nil {
-		return nil, err
+		var zero T
+		return zero, err
 	}
-	return newLoader(f, fn, path+": ", opts), nil
+	return build(newLoader(f, fn, path+": ", opts))
 }
 
-// read reads a file of size bytes from r for a loader.
-func read(r io.ReaderAt, size int64, fn string, opts []LoadOption) (*loader, error) {
+// readFile is loadFile for a file of size bytes read from r.
+func readFile[T any](r io.ReaderAt, size int64, fn string, opts []LoadOption, build func(*loader) (T, error)) (T, error) {
 	f, err := weights.Read(r, size)
 	if err != nil {
-		return nil, err
+		var zero T
+		return zero, err
 	}
-	return newLoader(f, fn, "", opts), nil
+	return build(newLoader(f, fn, "", opts))
+}
+
+// stackOf reads a stack under pre: its configuration, its layers with
+// layer and its final norm; what names torch's module for Leftovers.
+func stackOf[L any](l *loader, pre, what string, layer func(string) (L, error)) ([]L, *LayerNorm, error) {
+	n, err := l.layers(pre)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := l.config(pre + "layers.0."); err != nil {
+		return nil, nil, err
+	}
+	ls := make([]L, n)
+	for i := range ls {
+		if ls[i], err = layer(pre + layerPrefix(i)); err != nil {
+			return nil, nil, err
+		}
+	}
+	norm, err := l.finalNorm(pre)
+	if err != nil {
+		return nil, nil, err
+	}
+	return ls, norm, l.Leftovers(" (not in an " + what + ")")
+}
+
+// layerOf reads one layer under pre with layer.
+func layerOf[L any](l *loader, pre, what string, layer func(string) (L, error)) (L, error) {
+	var zero L
+	if err := l.config(pre); err != nil {
+		return zero, err
+	}
+	lay, err := layer(pre)
+	if err != nil {
+		return zero, err
+	}
+	return lay, l.Leftovers(" (not in an " + what + ")")
 }
 
 // LoadEncoder reads a torch.nn.TransformerEncoder's state_dict saved as
@@ -339,42 +377,23 @@ func read(r io.ReaderAt, size int64, fn string, opts []LoadOption) (*loader, err
 // (ErrNonFinite, with ErrFormat) unless AllowNonFinite is given. A path
 // that is not a regular file is refused without blocking.
 func LoadEncoder(path, prefix string, opts ...LoadOption) (*Encoder, error) {
-	l, err := open(path, "LoadEncoder", opts)
-	if err != nil {
-		return nil, err
-	}
-	return l.encoder(prefix)
+	return loadFile(path, "LoadEncoder", opts, encoderAt(prefix))
 }
 
 // ReadEncoder is LoadEncoder from a file of size bytes read from r.
 func ReadEncoder(r io.ReaderAt, size int64, prefix string, opts ...LoadOption) (*Encoder, error) {
-	l, err := read(r, size, "ReadEncoder", opts)
-	if err != nil {
-		return nil, err
-	}
-	return l.encoder(prefix)
+	return readFile(r, size, "ReadEncoder", opts, encoderAt(prefix))
 }
 
-func (l *loader) encoder(pre string) (*Encoder, error) {
-	n, err := l.layers(pre)
-	if err != nil {
-		return nil, err
-	}
-	if err := l.config(pre + "layers.0."); err != nil {
-		return nil, err
-	}
-	e := &Encoder{}
-	for i := range n {
-		lay, err := l.encoderLayer(pre + layerPrefix(i))
+// encoderAt reads an encoder under prefix.
+func encoderAt(prefix string) func(*loader) (*Encoder, error) {
+	return func(l *loader) (*Encoder, error) {
+		ls, norm, err := stackOf(l, prefix, "nn.TransformerEncoder", l.encoderLayer)
 		if err != nil {
 			return nil, err
 		}
-		e.Layers = append(e.Layers, lay)
+		return &Encoder{Layers: ls, Norm: norm}, nil
 	}
-	if e.Norm, err = l.finalNorm(pre); err != nil {
-		return nil, err
-	}
-	return e, l.Leftovers(" (not in an nn.TransformerEncoder)")
 }
 
 // LoadDecoder reads a torch.nn.TransformerDecoder's state_dict as
@@ -382,42 +401,23 @@ func (l *loader) encoder(pre string) (*Encoder, error) {
 // multihead_attn.in_proj_weight, .in_proj_bias, .out_proj.weight,
 // .out_proj.bias and norm3.weight, norm3.bias.
 func LoadDecoder(path, prefix string, opts ...LoadOption) (*Decoder, error) {
-	l, err := open(path, "LoadDecoder", opts)
-	if err != nil {
-		return nil, err
-	}
-	return l.decoder(prefix)
+	return loadFile(path, "LoadDecoder", opts, decoderAt(prefix))
 }
 
 // ReadDecoder is LoadDecoder from a file of size bytes read from r.
 func ReadDecoder(r io.ReaderAt, size int64, prefix string, opts ...LoadOption) (*Decoder, error) {
-	l, err := read(r, size, "ReadDecoder", opts)
-	if err != nil {
-		return nil, err
-	}
-	return l.decoder(prefix)
+	return readFile(r, size, "ReadDecoder", opts, decoderAt(prefix))
 }
 
-func (l *loader) decoder(pre string) (*Decoder, error) {
-	n, err := l.layers(pre)
-	if err != nil {
-		return nil, err
-	}
-	if err := l.config(pre + "layers.0."); err != nil {
-		return nil, err
-	}
-	dec := &Decoder{}
-	for i := range n {
-		lay, err := l.decoderLayer(pre + layerPrefix(i))
+// decoderAt reads a decoder under prefix.
+func decoderAt(prefix string) func(*loader) (*Decoder, error) {
+	return func(l *loader) (*Decoder, error) {
+		ls, norm, err := stackOf(l, prefix, "nn.TransformerDecoder", l.decoderLayer)
 		if err != nil {
 			return nil, err
 		}
-		dec.Layers = append(dec.Layers, lay)
+		return &Decoder{Layers: ls, Norm: norm}, nil
 	}
-	if dec.Norm, err = l.finalNorm(pre); err != nil {
-		return nil, err
-	}
-	return dec, l.Leftovers(" (not in an nn.TransformerDecoder)")
 }
 
 // LoadEncoderLayer reads one torch.nn.TransformerEncoderLayer's
@@ -425,33 +425,15 @@ func (l *loader) decoder(pre string) (*Decoder, error) {
 // ... under prefix), with the metadata and errors of LoadEncoder
 // (num_layers is not read).
 func LoadEncoderLayer(path, prefix string, opts ...LoadOption) (*EncoderLayer, error) {
-	l, err := open(path, "LoadEncoderLayer", opts)
-	if err != nil {
-		return nil, err
-	}
-	if err := l.config(prefix); err != nil {
-		return nil, err
-	}
-	lay, err := l.encoderLayer(prefix)
-	if err != nil {
-		return nil, err
-	}
-	return lay, l.Leftovers(" (not in an nn.TransformerEncoderLayer)")
+	return loadFile(path, "LoadEncoderLayer", opts, func(l *loader) (*EncoderLayer, error) {
+		return layerOf(l, prefix, "nn.TransformerEncoderLayer", l.encoderLayer)
+	})
 }
 
 // LoadDecoderLayer reads one torch.nn.TransformerDecoderLayer's
 // state_dict as LoadEncoderLayer reads an encoder layer's.
 func LoadDecoderLayer(path, prefix string, opts ...LoadOption) (*DecoderLayer, error) {
-	l, err := open(path, "LoadDecoderLayer", opts)
-	if err != nil {
-		return nil, err
-	}
-	if err := l.config(prefix); err != nil {
-		return nil, err
-	}
-	lay, err := l.decoderLayer(prefix)
-	if err != nil {
-		return nil, err
-	}
-	return lay, l.Leftovers(" (not in an nn.TransformerDecoderLayer)")
+	return loadFile(path, "LoadDecoderLayer", opts, func(l *loader) (*DecoderLayer, error) {
+		return layerOf(l, prefix, "nn.TransformerDecoderLayer", l.decoderLayer)
+	})
 }

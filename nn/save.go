@@ -248,37 +248,42 @@ func (dec *Decoder) tensors(fn string, user map[string]string) ([]weights.Tensor
 // attention in torch's packed layout (else an error wrapping ErrConfig or
 // ErrShape). The file is replaced atomically.
 func (e *Encoder) Save(path string, metadata map[string]string) error {
-	ts, meta, err := e.tensors("Encoder.Save", metadata)
-	if err != nil {
-		return err
-	}
-	return weights.Save(path, ts, meta)
+	return toFile(path)(e.tensors("Encoder.Save", metadata))
 }
 
 // Encode writes what Save writes to w.
 func (e *Encoder) Encode(w io.Writer, metadata map[string]string) error {
-	ts, meta, err := e.tensors("Encoder.Encode", metadata)
-	if err != nil {
-		return err
+	return toWriter(w)(e.tensors("Encoder.Encode", metadata))
+}
+
+// toFile returns the function that saves tensors and metadata to path,
+// unless it is given an error.
+func toFile(path string) func([]weights.Tensor, map[string]string, error) error {
+	return func(ts []weights.Tensor, meta map[string]string, err error) error {
+		if err != nil {
+			return err
+		}
+		return weights.Save(path, ts, meta)
 	}
-	return weights.Write(w, ts, meta)
+}
+
+// toWriter is toFile for a writer.
+func toWriter(w io.Writer) func([]weights.Tensor, map[string]string, error) error {
+	return func(ts []weights.Tensor, meta map[string]string, err error) error {
+		if err != nil {
+			return err
+		}
+		return weights.Write(w, ts, meta)
+	}
 }
 
 // Save writes the decoder as Encoder.Save writes an encoder, with
 // torch.nn.TransformerDecoder's names (see LoadDecoder).
 func (dec *Decoder) Save(path string, metadata map[string]string) error {
-	ts, meta, err := dec.tensors("Decoder.Save", metadata)
-	if err != nil {
-		return err
-	}
-	return weights.Save(path, ts, meta)
+	return toFile(path)(dec.tensors("Decoder.Save", metadata))
 }
 
 // Encode writes what Save writes to w.
 func (dec *Decoder) Encode(w io.Writer, metadata map[string]string) error {
-	ts, meta, err := dec.tensors("Decoder.Encode", metadata)
-	if err != nil {
-		return err
-	}
-	return weights.Write(w, ts, meta)
+	return toWriter(w)(dec.tensors("Decoder.Encode", metadata))
 }
