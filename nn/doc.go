@@ -27,6 +27,14 @@
 // Self- and cross-attention are attn.MultiHead (torch's
 // nn.MultiheadAttention in its packed in_proj_weight layout).
 //
+// # Decoding with a cache
+//
+// An Encoder with causal masks is a decoder-only language model's stack:
+// Encoder.Prefill runs a prompt and fills a Cache (one attn.KVCache per
+// layer), Encoder.Decode then runs one token at a time against it,
+// allocating nothing. EncoderLayer.Prefill and Decode do the same for
+// one layer.
+//
 // # Masks
 //
 // Mask carries torch's attn_mask (Causal, an additive float mask, or a

@@ -96,7 +96,8 @@ func (l *EncoderLayer) Forward(dst, src kernel.Matrix, m Mask) (kernel.Matrix, e
 	}
 	ws := getWS(l.need(src.Rows))
 	defer putWS(ws)
-	return dst, l.forward(dst, src, m.options(), *ws)
+	opt := m.options()
+	return dst, l.run(dst, src, *ws, func(out, in kernel.Matrix) error { return l.SelfAttn.Forward(out, in, opt) })
 }
 
 // need is the workspace forward needs for t rows.
@@ -105,6 +106,12 @@ func (l *EncoderLayer) need(t int) int { return 2*t*l.DModel() + l.FF.need(t) }
 // forward is Forward on checked shapes, its intermediates in ws (need
 // elements).
 func (l *EncoderLayer) forward(dst, x kernel.Matrix, opt attn.Options, ws []float32) error {
+	return l.run(dst, x, ws, func(out, in kernel.Matrix) error { return l.SelfAttn.Forward(out, in, opt) })
+}
+
+// run is the layer with the self-attention sa (Forward, Prefill or
+// Decode), its intermediates in ws (need elements).
+func (l *EncoderLayer) run(dst, x kernel.Matrix, ws []float32, sa func(out, in kernel.Matrix) error) error {
 	t, d := x.Rows, l.DModel()
 	if t == 0 {
 		return nil
@@ -112,7 +119,7 @@ func (l *EncoderLayer) forward(dst, x kernel.Matrix, opt attn.Options, ws []floa
 	a, b, fw := rowsOf(ws, t, d), rowsOf(ws[t*d:], t, d), ws[2*t*d:]
 	if l.NormFirst {
 		l.Norm1.apply(a, x)
-		if err := l.SelfAttn.Forward(b, a, opt); err != nil {
+		if err := sa(b, a); err != nil {
 			return err
 		}
 		addRows(b, x) // b = x + self_attn(norm1(x))
@@ -121,7 +128,7 @@ func (l *EncoderLayer) forward(dst, x kernel.Matrix, opt attn.Options, ws []floa
 		addRows(dst, b)
 		return nil
 	}
-	if err := l.SelfAttn.Forward(a, x, opt); err != nil {
+	if err := sa(a, x); err != nil {
 		return err
 	}
 	addRows(a, x)

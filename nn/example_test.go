@@ -150,3 +150,36 @@ func ExampleEncoder_Save() {
 	fmt.Println(len(back.Layers), back.Layers[0].FF.Activation, back.Layers[0].SelfAttn.Heads)
 	// Output: 1 relu 2
 }
+
+// A decoder-only language model's stack: the prompt through Prefill,
+// then one token at a time through Decode with the key/value caches,
+// allocating nothing per token.
+func ExampleEncoder_Decode() {
+	enc, err := nn.NewEncoder(nn.Config{DModel: 16, Heads: 2, FF: 32, Activation: nn.GELU, NormFirst: true, Layers: 2, FinalNorm: true})
+	if err != nil {
+		panic(err)
+	}
+	r := rand.New(rand.NewPCG(9, 10))
+	enc.Init(r)
+	cache, err := enc.NewCache(64)
+	if err != nil {
+		panic(err)
+	}
+	prompt := kernel.NewMatrix(5, 16)
+	for i := range prompt.Data {
+		prompt.Data[i] = float32(r.NormFloat64())
+	}
+	h, err := enc.Prefill(kernel.Matrix{}, prompt, cache) // causal, fills the caches
+	if err != nil {
+		panic(err)
+	}
+	x, y := append([]float32(nil), h.Row(4)...), make([]float32, 16)
+	for range 3 { // feed each output back as the next input
+		if err := enc.Decode(y, x, cache); err != nil {
+			panic(err)
+		}
+		copy(x, y)
+	}
+	fmt.Println(cache.Len(), "tokens cached")
+	// Output: 8 tokens cached
+}
