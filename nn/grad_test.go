@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/simdcore/simdcore/attn"
 	"github.com/simdcore/simdcore/internal/torchtest"
 	"github.com/simdcore/simdcore/kernel"
 	"github.com/simdcore/simdcore/nn"
@@ -237,4 +238,42 @@ func to32(x []float64) []float32 {
 		out[i] = float32(v)
 	}
 	return out
+}
+
+func TestDecoderLayerBackward(t *testing.T) {
+	for _, normFirst := range []bool{false, true} {
+		t.Run(fmt.Sprint("normFirst=", normFirst), func(t *testing.T) {
+			r := rand.New(rand.NewPCG(15, 16))
+			l, err := nn.NewDecoderLayer(nn.Config{DModel: 8, Heads: 2, FF: 12, Activation: nn.GELU, NormFirst: normFirst})
+			require.NoError(t, err)
+			l.Init(r)
+			for _, m := range []*attn.MultiHead{l.SelfAttn, l.CrossAttn} {
+				randFill(r, m.InBias, 0, 0.1)
+				randFill(r, m.OutBias, 0, 0.1)
+			}
+			for _, n := range []*nn.LayerNorm{&l.Norm1, &l.Norm2, &l.Norm3} {
+				randFill(r, n.Weight, 1, 0.2)
+				randFill(r, n.Bias, 0, 0.2)
+			}
+			const T, S = 5, 4
+			x, mem, w := randMatrix(r, T, 8), randMatrix(r, S, 8), randMatrix(r, T, 8)
+			memKeep := []bool{true, false, true, true}
+			tm, mm := nn.Mask{Causal: true}, nn.Mask{KeepKeys: memKeep}
+			y, err := l.Forward(kernel.Matrix{}, x, mem, tm, mm)
+			require.NoError(t, err)
+			p, x64, mem64 := decParamsOf(l), toMat64(x), toMat64(mem)
+			torchtest.RequireClose(t, "forward", y.Data, to32(p.forward(x64, mem64, memKeep).d))
+
+			g := l.NewGrads()
+			dx, dmem := kernel.NewMatrix(T, 8), kernel.NewMatrix(S, 8)
+			require.NoError(t, l.Backward(g, dx, dmem, w, x, mem, tm, mm))
+			loss := func() float64 { return loss64(p.forward(x64, mem64, memKeep), w) }
+			requireGrad(t, "dtgt", dx.Data, numGrad(x64.d, loss))
+			requireGrad(t, "dmemory", dmem.Data, numGrad(mem64.d, loss))
+			ps := l.Params(g, "")
+			for i, s := range p.slices() {
+				requireGrad(t, ps[i].Name, ps[i].Grad, numGrad(s, loss))
+			}
+		})
+	}
 }

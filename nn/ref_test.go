@@ -137,22 +137,30 @@ func mhaParamsOf(m *attn.MultiHead) mhaParams {
 // forward is self-attention over x, causal or not, with keys where keep
 // is false removed (nil keeps every key).
 func (p mhaParams) forward(x mat64, causal bool, keep []bool) mat64 {
-	t, e := x.r, x.c
-	qkv := linear64(x, p.inW, p.inB, 3*e)
+	return p.attend(x, x, func(i, j int) bool { return (causal && j > i) || (keep != nil && !keep[j]) })
+}
+
+// attend is attention from the rows of xq to the rows of xkv, masked(i, j)
+// removing key j for query i.
+func (p mhaParams) attend(xq, xkv mat64, masked func(i, j int) bool) mat64 {
+	tq, tk, e := xq.r, xkv.r, xq.c
+	q := linear64(xq, p.inW[:e*e], p.inB[:e], e)
+	k := linear64(xkv, p.inW[e*e:2*e*e], p.inB[e:2*e], e)
+	v := linear64(xkv, p.inW[2*e*e:], p.inB[2*e:], e)
 	dh := e / p.heads
-	ctx := newMat64(t, e)
+	ctx := newMat64(tq, e)
 	for h := range p.heads {
-		for i := range t {
-			s := make([]float64, t)
+		for i := range tq {
+			s := make([]float64, tk)
 			mx := math.Inf(-1)
-			for j := range t {
+			for j := range tk {
 				s[j] = math.Inf(-1)
-				if (causal && j > i) || (keep != nil && !keep[j]) {
+				if masked(i, j) {
 					continue
 				}
 				d := 0.0
-				for k := range dh {
-					d += qkv.at(i, h*dh+k) * qkv.at(j, e+h*dh+k)
+				for c := range dh {
+					d += q.at(i, h*dh+c) * k.at(j, h*dh+c)
 				}
 				s[j] = d / math.Sqrt(float64(dh))
 				mx = math.Max(mx, s[j])
@@ -162,9 +170,9 @@ func (p mhaParams) forward(x mat64, causal bool, keep []bool) mat64 {
 				s[j] = math.Exp(s[j] - mx)
 				z += s[j]
 			}
-			for j := range t {
-				for k := range dh {
-					ctx.d[i*e+h*dh+k] += s[j] / z * qkv.at(j, 2*e+h*dh+k)
+			for j := range tk {
+				for c := range dh {
+					ctx.d[i*e+h*dh+c] += s[j] / z * v.at(j, h*dh+c)
 				}
 			}
 		}
@@ -198,4 +206,41 @@ func (p encParams) forward(x mat64, causal bool, keep []bool) mat64 {
 // slices lists the parameters in the order of the layer's optim.Params.
 func (p *encParams) slices() [][]float64 {
 	return [][]float64{p.sa.inW, p.sa.inB, p.sa.outW, p.sa.outB, p.ff.w1, p.ff.b1, p.ff.w2, p.ff.b2, p.g1, p.b1, p.g2, p.b2}
+}
+
+// decParams are a DecoderLayer's parameters in float64.
+type decParams struct {
+	sa, ca                 mhaParams
+	ff                     ffParams
+	g1, b1, g2, b2, g3, b3 []float64
+	eps                    float64
+	normFirst              bool
+}
+
+func decParamsOf(l *nn.DecoderLayer) decParams {
+	return decParams{mhaParamsOf(l.SelfAttn), mhaParamsOf(l.CrossAttn), ffParamsOf(&l.FF),
+		to64(l.Norm1.Weight), to64(l.Norm1.Bias), to64(l.Norm2.Weight), to64(l.Norm2.Bias),
+		to64(l.Norm3.Weight), to64(l.Norm3.Bias), float64(l.Norm1.Eps), l.NormFirst}
+}
+
+// forward is the layer with a causal target mask and memory keys where
+// memKeep is false removed.
+func (p decParams) forward(x, mem mat64, memKeep []bool) mat64 {
+	cross := func(q mat64) mat64 {
+		return p.ca.attend(q, mem, func(_, j int) bool { return memKeep != nil && !memKeep[j] })
+	}
+	if p.normFirst {
+		x = add64(x, p.sa.forward(layerNorm64(x, p.g1, p.b1, p.eps), true, nil))
+		x = add64(x, cross(layerNorm64(x, p.g2, p.b2, p.eps)))
+		return add64(x, p.ff.forward(layerNorm64(x, p.g3, p.b3, p.eps)))
+	}
+	x = layerNorm64(add64(x, p.sa.forward(x, true, nil)), p.g1, p.b1, p.eps)
+	x = layerNorm64(add64(x, cross(x)), p.g2, p.b2, p.eps)
+	return layerNorm64(add64(x, p.ff.forward(x)), p.g3, p.b3, p.eps)
+}
+
+// slices lists the parameters in the order of the layer's optim.Params.
+func (p *decParams) slices() [][]float64 {
+	return [][]float64{p.sa.inW, p.sa.inB, p.sa.outW, p.sa.outB, p.ca.inW, p.ca.inB, p.ca.outW, p.ca.outB,
+		p.ff.w1, p.ff.b1, p.ff.w2, p.ff.b2, p.g1, p.b1, p.g2, p.b2, p.g3, p.b3}
 }
