@@ -56,8 +56,8 @@
 //
 // # Gradients
 //
-// Linear, LayerNorm, FeedForward and EncoderLayer (hence Encoder) have
-// Backward methods that add parameter gradients to a Grads value shaped
+// Linear, LayerNorm, FeedForward, EncoderLayer, Encoder and DecoderLayer
+// have Backward methods that add parameter gradients to a Grads value shaped
 // by NewGrads and add the input's gradient to dx. They recompute the
 // forward activations rather than keep them.
 //
