@@ -104,25 +104,13 @@ func (l *DecoderLayer) Backward(g *DecoderLayerGrads, dtgt, dmemory, dy, tgt, me
 		}
 		l.Norm2.backward(&g.Norm2, db, da, r1) // db = dr1
 		// dx += dr1 + norm1'(self_attn'(dr1)).
-		clear(da.Data)
-		if err := l.SelfAttn.Backward(g.SelfAttn, da, db, h1, self); err != nil {
-			return err
-		}
-		if skip(dtgt) {
-			l.Norm1.backward(&g.Norm1, kernel.Matrix{}, da, x)
-			return nil
-		}
-		addRows(dtgt, db)
-		l.Norm1.backward(&g.Norm1, dtgt, da, x)
-		return nil
+		return preNormSelfBackward(l.SelfAttn, g.SelfAttn, &l.Norm1, &g.Norm1, dtgt, db, h1, x, da, self)
 	}
 	// Forward: r1 = x + self_attn(x); h1 = norm1(r1); r2 = h1 + mha(h1,
 	// memory); h2 = norm2(r2); r3 = h2 + ff(h2); y = norm3(r3).
-	if err := l.SelfAttn.Forward(r1, x, self); err != nil {
+	if err := postNormSelf(l.SelfAttn, &l.Norm1, r1, h1, x, self); err != nil {
 		return err
 	}
-	addRows(r1, x)
-	l.Norm1.apply(h1, r1)
 	if err := l.CrossAttn.Cross(r2, h1, memory, memory, cross); err != nil {
 		return err
 	}
@@ -142,11 +130,6 @@ func (l *DecoderLayer) Backward(g *DecoderLayerGrads, dtgt, dmemory, dy, tgt, me
 	if err := l.CrossAttn.CrossBackward(g.CrossAttn, db, dmemory, dmemory, da, h1, memory, memory, cross); err != nil {
 		return err
 	}
-	// da = dr1 = norm1'(dh1); dx += dr1 + self_attn'(dr1).
-	clear(da.Data)
-	l.Norm1.backward(&g.Norm1, da, db, r1)
-	if !skip(dtgt) {
-		addRows(dtgt, da)
-	}
-	return l.SelfAttn.Backward(g.SelfAttn, dtgt, da, x, self)
+	// dr1 = norm1'(dh1); dx += dr1 + self_attn'(dr1).
+	return postNormSelfBackward(l.SelfAttn, g.SelfAttn, &l.Norm1, &g.Norm1, dtgt, db, r1, x, da, self)
 }

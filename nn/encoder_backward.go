@@ -59,25 +59,13 @@ func (l *EncoderLayer) backward(g *EncoderLayerGrads, dx, dy, x kernel.Matrix, o
 		l.FF.backward(&g.FF, da, dy, h) // da = dn2
 		copyRows(db, dy)
 		l.Norm2.backward(&g.Norm2, db, da, r) // db = dr
-		clear(da.Data)
-		if err := l.SelfAttn.Backward(g.SelfAttn, da, db, a, opt); err != nil { // da = dn1
-			return err
-		}
-		if skip(dx) {
-			l.Norm1.backward(&g.Norm1, kernel.Matrix{}, da, x)
-			return nil
-		}
-		addRows(dx, db)
-		l.Norm1.backward(&g.Norm1, dx, da, x)
-		return nil
+		return preNormSelfBackward(l.SelfAttn, g.SelfAttn, &l.Norm1, &g.Norm1, dx, db, a, x, da, opt)
 	}
 	// Forward: r = x + self_attn(x); h = norm1(r); a = h + ff(h);
 	// y = norm2(a).
-	if err := l.SelfAttn.Forward(r, x, opt); err != nil {
+	if err := postNormSelf(l.SelfAttn, &l.Norm1, r, h, x, opt); err != nil {
 		return err
 	}
-	addRows(r, x)
-	l.Norm1.apply(h, r)
 	l.FF.apply(a, h, fw)
 	addRows(a, h)
 	// da = norm2'(dy); dh = da + ff'(da); dr = norm1'(dh);
@@ -86,12 +74,46 @@ func (l *EncoderLayer) backward(g *EncoderLayerGrads, dx, dy, x kernel.Matrix, o
 	l.Norm2.backward(&g.Norm2, da, dy, a)
 	copyRows(db, da)
 	l.FF.backward(&g.FF, db, da, h) // db = dh
+	return postNormSelfBackward(l.SelfAttn, g.SelfAttn, &l.Norm1, &g.Norm1, dx, db, r, x, da, opt)
+}
+
+// preNormSelfBackward adds to dx the gradient of r = x + sa(norm(x))
+// given dr, r's gradient: dr + norm'(sa'(dr)), with n = norm(x); da is
+// scratch.
+func preNormSelfBackward(sa *attn.MultiHead, gs *attn.MultiHeadGrads, norm *LayerNorm, gn *LayerNormGrads,
+	dx, dr, n, x, da kernel.Matrix, opt attn.Options) error {
 	clear(da.Data)
-	l.Norm1.backward(&g.Norm1, da, db, r) // da = dr
+	if err := sa.Backward(gs, da, dr, n, opt); err != nil {
+		return err
+	}
+	if !skip(dx) {
+		addRows(dx, dr)
+	}
+	norm.backward(gn, dx, da, x)
+	return nil
+}
+
+// postNormSelf computes r = x + sa(x) and h = norm(r).
+func postNormSelf(sa *attn.MultiHead, norm *LayerNorm, r, h, x kernel.Matrix, opt attn.Options) error {
+	if err := sa.Forward(r, x, opt); err != nil {
+		return err
+	}
+	addRows(r, x)
+	norm.apply(h, r)
+	return nil
+}
+
+// postNormSelfBackward adds to dx the gradient of h = norm(x + sa(x))
+// given dh, h's gradient: dr + sa'(dr) with dr = norm'(dh) at r = x +
+// sa(x); da is scratch.
+func postNormSelfBackward(sa *attn.MultiHead, gs *attn.MultiHeadGrads, norm *LayerNorm, gn *LayerNormGrads,
+	dx, dh, r, x, da kernel.Matrix, opt attn.Options) error {
+	clear(da.Data)
+	norm.backward(gn, da, dh, r)
 	if !skip(dx) {
 		addRows(dx, da)
 	}
-	return l.SelfAttn.Backward(g.SelfAttn, dx, da, x, opt)
+	return sa.Backward(gs, dx, da, x, opt)
 }
 
 // copyRows copies src into dst (same shapes).
