@@ -133,3 +133,73 @@ func (l *DecoderLayer) Backward(g *DecoderLayerGrads, dtgt, dmemory, dy, tgt, me
 	// dr1 = norm1'(dh1); dx += dr1 + self_attn'(dr1).
 	return postNormSelfBackward(l.SelfAttn, g.SelfAttn, &l.Norm1, &g.Norm1, dtgt, db, r1, x, da, self)
 }
+
+// DecoderGrads accumulates a Decoder's gradients, one DecoderLayerGrads
+// per layer and Norm's (nil without a final norm).
+type DecoderGrads struct {
+	Layers []*DecoderLayerGrads
+	Norm   *LayerNormGrads
+}
+
+// NewGrads returns zero gradients shaped like dec's parameters.
+func (dec *Decoder) NewGrads() *DecoderGrads {
+	g := &DecoderGrads{}
+	for _, l := range dec.Layers {
+		g.Layers = append(g.Layers, l.NewGrads())
+	}
+	if dec.Norm != nil {
+		g.Norm = dec.Norm.NewGrads()
+	}
+	return g
+}
+
+// Zero clears the gradients.
+func (g *DecoderGrads) Zero() {
+	for _, l := range g.Layers {
+		l.Zero()
+	}
+	if g.Norm != nil {
+		g.Norm.Zero()
+	}
+}
+
+// Params lists dec's parameters with their gradients in g, named as
+// torch's state_dict of nn.TransformerDecoder after prefix.
+func (dec *Decoder) Params(g *DecoderGrads, prefix string) []optim.Param {
+	var ps []optim.Param
+	for i, l := range dec.Layers {
+		ps = append(ps, l.Params(g.Layers[i], prefix+layerPrefix(i))...)
+	}
+	if dec.Norm != nil {
+		ps = append(ps, dec.Norm.Params(g.Norm, prefix+"norm.")...)
+	}
+	return ps
+}
+
+// Backward adds to g the gradients of Forward(·, tgt, memory, tgtMask,
+// memoryMask) with respect to every parameter, to dtgt the gradient with
+// respect to tgt and to dmemory the gradient with respect to memory
+// (summed over the layers; each skipped if its Data is nil), given dy, as
+// Encoder.Backward does for an encoder.
+func (dec *Decoder) Backward(g *DecoderGrads, dtgt, dmemory, dy, tgt, memory kernel.Matrix, tgtMask, memoryMask Mask) error {
+	const fn = "Decoder.Backward"
+	if err := firstErr(dec.check(fn), checkView(fn, "memory", memory)); err != nil {
+		return err
+	}
+	if g == nil || len(g.Layers) != len(dec.Layers) {
+		return shapeErr(fn, "gradients are not shaped like the decoder (use NewGrads)")
+	}
+	for i, l := range dec.Layers {
+		if err := g.Layers[i].fits(fn, l); err != nil {
+			return err
+		}
+	}
+	self, cross := tgtMask.options(), memoryMask.options()
+	return stackBackward(fn, len(dec.Layers), dec.DModel(), stackNeed(dec.Layers, tgt.Rows), dec.Norm, g.Norm, dtgt, dy, tgt,
+		func(i int, out, in kernel.Matrix, ws []float32) error {
+			return dec.Layers[i].forward(out, in, memory, self, cross, ws)
+		},
+		func(i int, dx, dy, x kernel.Matrix) error {
+			return dec.Layers[i].Backward(g.Layers[i], dx, dmemory, dy, x, memory, tgtMask, memoryMask)
+		})
+}

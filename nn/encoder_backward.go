@@ -133,7 +133,7 @@ func (e *Encoder) Backward(g *EncoderGrads, dsrc, dy, src kernel.Matrix, m Mask)
 	if err := e.check(fn); err != nil {
 		return err
 	}
-	if g == nil || len(g.Layers) != len(e.Layers) || (g.Norm == nil) != (e.Norm == nil) {
+	if g == nil || len(g.Layers) != len(e.Layers) {
 		return shapeErr(fn, "gradients are not shaped like the encoder (use NewGrads)")
 	}
 	for i, l := range e.Layers {
@@ -141,23 +141,37 @@ func (e *Encoder) Backward(g *EncoderGrads, dsrc, dy, src kernel.Matrix, m Mask)
 			return err
 		}
 	}
-	if e.Norm != nil {
-		if err := g.Norm.fits(fn, e.Norm); err != nil {
+	opt := m.options()
+	return stackBackward(fn, len(e.Layers), e.DModel(), stackNeed(e.Layers, src.Rows), e.Norm, g.Norm, dsrc, dy, src,
+		func(i int, out, in kernel.Matrix, ws []float32) error { return e.Layers[i].forward(out, in, opt, ws) },
+		func(i int, dx, dy, x kernel.Matrix) error { return e.Layers[i].backward(g.Layers[i], dx, dy, x, opt) })
+}
+
+// stackBackward is a stack's Backward, once its n layers and their
+// gradients are checked: the forward pass keeping each layer's input,
+// the final norm's gradient (norm and gn nil without one), then
+// backward(i, …) of each layer in reverse, accumulating into dsrc.
+// forward(i, …) needs a workspace of need elements.
+func stackBackward(fn string, n, d, need int, norm *LayerNorm, gn *LayerNormGrads, dsrc, dy, src kernel.Matrix,
+	forward func(i int, out, in kernel.Matrix, ws []float32) error, backward func(i int, dx, dy, x kernel.Matrix) error) error {
+	if (gn == nil) != (norm == nil) {
+		return shapeErr(fn, "gradients are not shaped like the final norm (use NewGrads)")
+	}
+	if norm != nil {
+		if err := gn.fits(fn, norm); err != nil {
 			return err
 		}
 	}
-	d := e.DModel()
 	if err := checkGrad(fn, dsrc, dy, src, d, d); err != nil {
 		return err
 	}
-	t, n := src.Rows, len(e.Layers)
+	t := src.Rows
 	if t == 0 {
 		return nil
 	}
-	opt := m.options()
 	// ins[i] is layer i's input (ins[0] = src), ins[n] the last output;
 	// then two gradient buffers.
-	ws := getWS((n+2)*t*d + stackNeed(e.Layers, t))
+	ws := getWS((n+2)*t*d + need)
 	defer putWS(ws)
 	ins := make([]kernel.Matrix, n+1)
 	ins[0] = src
@@ -166,13 +180,13 @@ func (e *Encoder) Backward(g *EncoderGrads, dsrc, dy, src kernel.Matrix, m Mask)
 	}
 	gy, gx := carve(ws, t, d), carve(ws, t, d)
 	for i := 1; i <= n; i++ {
-		if err := e.Layers[i-1].forward(ins[i], ins[i-1], opt, *ws); err != nil {
+		if err := forward(i-1, ins[i], ins[i-1], *ws); err != nil {
 			return err
 		}
 	}
-	if e.Norm != nil {
+	if norm != nil {
 		clear(gy.Data)
-		e.Norm.backward(g.Norm, gy, dy, ins[n])
+		norm.backward(gn, gy, dy, ins[n])
 	} else {
 		copyRows(gy, dy)
 	}
@@ -183,7 +197,7 @@ func (e *Encoder) Backward(g *EncoderGrads, dsrc, dy, src kernel.Matrix, m Mask)
 		} else {
 			clear(gx.Data)
 		}
-		if err := e.Layers[i].backward(g.Layers[i], out, gy, ins[i], opt); err != nil {
+		if err := backward(i, out, gy, ins[i]); err != nil {
 			return err
 		}
 		gy, gx = gx, gy

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -276,4 +277,44 @@ func TestDecoderLayerBackward(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestDecoderBackward: the stack's Backward equals its layers' Backward
+// chained by hand through the final norm, the memory's gradient summed
+// over the layers.
+func TestDecoderBackward(t *testing.T) {
+	const name = "dec_pre_gelu"
+	dec, err := nn.LoadDecoder(filepath.Join(torchtest.Dir, name+".safetensors"), "")
+	require.NoError(t, err)
+	require.NotNil(t, dec.Norm)
+	x, mem := fixtureMatrix(t, name, "input"), fixtureMatrix(t, name, "memory")
+	T, S, d := x.Rows, mem.Rows, x.Cols
+	r := rand.New(rand.NewPCG(17, 18))
+	w := randMatrix(r, T, d)
+	tm := nn.Mask{Causal: true, KeepKeys: keep(t, name, "tgt_pad")}
+	mm := nn.Mask{KeepKeys: keep(t, name, "memory_pad")}
+	g := dec.NewGrads()
+	dx, dmem := kernel.NewMatrix(T, d), kernel.NewMatrix(S, d)
+	require.NoError(t, dec.Backward(g, dx, dmem, w, x, mem, tm, mm))
+
+	hs := []kernel.Matrix{x}
+	for _, l := range dec.Layers {
+		h, err := l.Forward(kernel.Matrix{}, hs[len(hs)-1], mem, tm, mm)
+		require.NoError(t, err)
+		hs = append(hs, h)
+	}
+	want := dec.NewGrads()
+	dy := kernel.NewMatrix(T, d)
+	require.NoError(t, dec.Norm.Backward(want.Norm, dy, w, hs[2]))
+	wantMem := kernel.NewMatrix(S, d)
+	for i := 1; i >= 0; i-- {
+		dh := kernel.NewMatrix(T, d)
+		require.NoError(t, dec.Layers[i].Backward(want.Layers[i], dh, wantMem, dy, hs[i], mem, tm, mm))
+		dy = dh
+	}
+	require.Equal(t, want, g)
+	require.Equal(t, dy.Data, dx.Data)
+	require.Equal(t, wantMem.Data, dmem.Data)
+	require.NotZero(t, optim.GlobalNorm(dec.Params(g, "")))
+	require.Len(t, dec.Params(g, ""), 2*18+2)
 }
