@@ -52,14 +52,16 @@
 // but an allocated result; the attention inside them allocates what
 // attn.MultiHead's Forward and Cross allocate (a few small closures per
 // call at this writing). The layers are only read by their methods, so
-// one model may serve many goroutines.
+// one model may serve many goroutines. EncoderLayer.ForwardBatch and
+// Encoder.ForwardBatch take several sequences of one length stacked
+// row-wise (torch's batch), each with its own key padding mask.
 //
 // # Gradients
 //
-// Linear, LayerNorm, FeedForward, EncoderLayer, Encoder and DecoderLayer
-// have Backward methods that add parameter gradients to a Grads value shaped
-// by NewGrads and add the input's gradient to dx. They recompute the
-// forward activations rather than keep them.
+// Every layer and stack has a Backward method that adds the parameters'
+// gradients to a Grads value shaped by NewGrads and the input's gradient
+// to dx (Params lists both for package optim, with torch's names). They
+// recompute the forward activations rather than keep them.
 //
 // # Loading and saving
 //
