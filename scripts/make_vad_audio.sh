@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Makes testdata/vad/speech16k.wav: synthetic speech with silences and
+# Makes testdata/vad/speech16k.wav (and speech8k.wav, the same resampled to
+# 8 kHz): synthetic speech with silences and
 # noise for the vad package's tests, 16 kHz mono PCM16, about 20 s.
 #
 # Debian's espeak-ng speaks each phrase to WAV (two voices, two speeds) and
@@ -47,3 +48,10 @@ sox -n "${fmt[@]}" "$tmp/bg.wav" synth "$len" brownnoise vol 0.01
 mkdir -p "$(dirname "$out")"
 sox -R -m "$tmp/speech.wav" "$tmp/bg.wav" "${fmt[@]}" "$out"
 soxi "$out"
+
+# The same recording at 8 kHz, for the models' 8 kHz branch.
+out8=${out%16k.wav}8k.wav
+if [ "$out8" != "$out" ]; then
+  sox -R "$out" "${fmt[@]/16000/8000}" "$out8" rate -v 8000
+  soxi "$out8"
+fi
