@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Makes testdata/vad/speech16k.wav (and speech8k.wav, the same resampled to
-# 8 kHz): synthetic speech with silences and
-# noise for the vad package's tests, 16 kHz mono PCM16, about 20 s.
+# Makes testdata/vad/speech16k.wav, synthetic speech with silences and noise
+# for the vad package's tests (16 kHz mono PCM16, 27.3 s), and speech8k.wav,
+# the same resampled to 8 kHz.
 #
 # Debian's espeak-ng speaks each phrase to WAV (two voices, two speeds) and
 # sox resamples it to 16 kHz, lays the phrases out between gaps of silence
