@@ -56,7 +56,9 @@ func init() {
 	register("Gemm", Generic, "gemm_generic_4x4")
 	register("Gemm", NEON, "gemm_neon_8x12")
 	register("LSTMCell", Generic, "lstmcell_generic")
+	register("LSTMCell", NEON, "lstmcell_neon_rr2_recps_u1")
 	register("GRUCell", Generic, "grucell_generic")
+	register("GRUCell", NEON, "grucell_neon_rr2_recps_u1")
 }
 
 // dot is the level switch of the table row Dot: Σ x[i]·y[i].
@@ -640,6 +642,11 @@ func geluTanh32sChunks(dst, src []float32) {
 
 // lstmCell is the level switch of the table row LSTMCell: one LSTM step: gates [i f g o] activated in place, c = f·cPrev + i·g, h = o·tanh(c).
 func lstmCell(h, c, cPrev, gi, gf, gg, gout []float32) {
+	switch active {
+	case NEON:
+		asm.LSTMCellNEON(h, c, cPrev, gi, gf, gg, gout)
+		return
+	}
 	lstmCellGeneric(h, c, cPrev, gi, gf, gg, gout)
 }
 
@@ -662,7 +669,12 @@ func dispatchLSTMCell(h, c, cPrev, gates []float32) {
 		lstmCellChunks(h, c, cPrev, gi, gf, gg, gout)
 		return
 	}
-	lstmCellGeneric(h, c, cPrev, gi, gf, gg, gout)
+	switch active {
+	case NEON:
+		asm.LSTMCellNEON(h, c, cPrev, gi, gf, gg, gout)
+	default:
+		lstmCellGeneric(h, c, cPrev, gi, gf, gg, gout)
+	}
 }
 
 // lstmCellChunks is LSTMCell for more than maxChunk elements: whole chunks, then
@@ -677,6 +689,11 @@ func lstmCellChunks(h, c, cPrev, gi, gf, gg, gout []float32) {
 
 // gruCell is the level switch of the table row GRUCell: one GRU step: xg = [r z m] in place, h = m + z·(hPrev − m).
 func gruCell(h, hPrev, xr, xz, xn, hr, hz, hn []float32) {
+	switch active {
+	case NEON:
+		asm.GRUCellNEON(h, hPrev, xr, xz, xn, hr, hz, hn)
+		return
+	}
 	gruCellGeneric(h, hPrev, xr, xz, xn, hr, hz, hn)
 }
 
@@ -700,7 +717,12 @@ func dispatchGRUCell(h, hPrev, xg, hg []float32) {
 		gruCellChunks(h, hPrev, xr, xz, xn, hr, hz, hn)
 		return
 	}
-	gruCellGeneric(h, hPrev, xr, xz, xn, hr, hz, hn)
+	switch active {
+	case NEON:
+		asm.GRUCellNEON(h, hPrev, xr, xz, xn, hr, hz, hn)
+	default:
+		gruCellGeneric(h, hPrev, xr, xz, xn, hr, hz, hn)
+	}
 }
 
 // gruCellChunks is GRUCell for more than maxChunk elements: whole chunks, then
