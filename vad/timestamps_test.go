@@ -1,0 +1,148 @@
+package vad
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// upstreamParams is a parameter set as the fixture script passed it to
+// get_speech_timestamps (only the keys it set).
+type upstreamParams struct {
+	Threshold             *float64 `json:"threshold"`
+	NegThreshold          *float64 `json:"neg_threshold"`
+	MinSpeechMs           *int     `json:"min_speech_duration_ms"`
+	MaxSpeechS            *float64 `json:"max_speech_duration_s"`
+	MinSilenceMs          *int     `json:"min_silence_duration_ms"`
+	SpeechPadMs           *int     `json:"speech_pad_ms"`
+	MinSilenceAtMaxMs     *int     `json:"min_silence_at_max_speech"`
+	UseMaxPossSilAtMaxSpc *bool    `json:"use_max_poss_sil_at_max_speech"`
+}
+
+// params maps upstream's keyword arguments onto Params.
+func (u upstreamParams) params() Params {
+	p := DefaultParams()
+	ms := func(v int) time.Duration { return time.Duration(v) * time.Millisecond }
+	if u.Threshold != nil {
+		p.Threshold = *u.Threshold
+	}
+	if u.NegThreshold != nil {
+		p.NegThreshold = *u.NegThreshold
+	}
+	if u.MinSpeechMs != nil {
+		p.MinSpeech = ms(*u.MinSpeechMs)
+	}
+	if u.MaxSpeechS != nil {
+		p.MaxSpeech = time.Duration(*u.MaxSpeechS * float64(time.Second))
+	}
+	if u.MinSilenceMs != nil {
+		p.MinSilence = ms(*u.MinSilenceMs)
+	}
+	if u.SpeechPadMs != nil {
+		p.SpeechPad = ms(*u.SpeechPadMs)
+	}
+	if u.MinSilenceAtMaxMs != nil {
+		p.MinSilenceAtMaxSpeech = ms(*u.MinSilenceAtMaxMs)
+	}
+	if u.UseMaxPossSilAtMaxSpc != nil {
+		p.LastSilenceAtMaxSpeech = !*u.UseMaxPossSilAtMaxSpc
+	}
+	return p
+}
+
+type upstreamSequence struct {
+	SampleRate int       `json:"sample_rate"`
+	Length     int       `json:"length"`
+	Probs      []float64 `json:"probs"`
+}
+
+// ortFixture is what bench/peers/ort_vad.mjs -fixture writes.
+type ortFixture struct {
+	WAV        string `json:"wav"`
+	SampleRate int    `json:"sample_rate"`
+	Chunks     int    `json:"chunks"`
+	Models     map[string]struct {
+		Chunk   int       `json:"chunk"`
+		Context int       `json:"context"`
+		Probs   []float64 `json:"probs"`
+	} `json:"models"`
+}
+
+func readJSON(t testing.TB, path string, v any) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(b, v))
+}
+
+// float32s rounds the fixture's doubles to float32 as upstream's
+// stand-in model did (the double nearest the decimal, then float32).
+func float32s(xs []float64) []float32 {
+	out := make([]float32, len(xs))
+	for i, x := range xs {
+		out[i] = float32(x)
+	}
+	return out
+}
+
+// TestSpeechTimestampsUpstream compares SpeechTimestamps with upstream
+// get_speech_timestamps (scripts/vad_timestamps_fixtures.py) on synthetic
+// probability chains, edge cases and the ONNX Runtime probabilities of the
+// test recordings, under every parameter set the script used.
+func TestSpeechTimestampsUpstream(t *testing.T) {
+	var fx struct {
+		Sequences map[string]upstreamSequence `json:"sequences"`
+		Cases     []struct {
+			Sequence string         `json:"sequence"`
+			Params   upstreamParams `json:"params"`
+			Segments [][2]int       `json:"segments"`
+		} `json:"cases"`
+	}
+	readJSON(t, "../testdata/vad/timestamps_upstream.json", &fx)
+	for _, file := range []string{"ort_speech16k.json", "ort_speech8k.json"} {
+		var o ortFixture
+		readJSON(t, filepath.Join("../testdata/vad", file), &o)
+		a, err := ReadWAVFile(filepath.Join("../testdata/vad", o.WAV))
+		require.NoError(t, err)
+		for model, m := range o.Models {
+			fx.Sequences[file+":"+model] = upstreamSequence{o.SampleRate, len(a.Samples), m.Probs}
+		}
+	}
+	require.GreaterOrEqual(t, len(fx.Cases), 500)
+	segmentsSeen := 0
+	for i, c := range fx.Cases {
+		seq, ok := fx.Sequences[c.Sequence]
+		require.True(t, ok, "case %d: sequence %q", i, c.Sequence)
+		pj, _ := json.Marshal(c.Params)
+		name := fmt.Sprintf("%s %s", c.Sequence, pj)
+		got, err := SpeechTimestamps(float32s(seq.Probs), seq.Length, seq.SampleRate, c.Params.params())
+		require.NoError(t, err, name)
+		want := make([]Segment, len(c.Segments))
+		for k, s := range c.Segments {
+			want[k] = Segment{s[0], s[1]}
+		}
+		if len(want) == 0 {
+			want = nil
+		}
+		require.Equal(t, want, got, name)
+		segmentsSeen += len(want)
+	}
+	require.Greater(t, segmentsSeen, 1000, "the fixtures exercise few segments")
+}
+
+func TestSpeechTimestampsErrors(t *testing.T) {
+	_, err := SpeechTimestamps(nil, 0, 44100, DefaultParams())
+	require.ErrorContains(t, err, "44100 Hz is not supported: want 16000 or 8000 Hz")
+	_, err = SpeechTimestamps(make([]float32, 2), 1025, 16000, DefaultParams())
+	require.ErrorContains(t, err, "2 probabilities for 1025 samples (want one per 512-sample chunk: 3)")
+	_, err = SpeechTimestamps(make([]float32, 1), -5, 16000, DefaultParams())
+	require.Error(t, err)
+	got, err := SpeechTimestamps(nil, 0, 8000, DefaultParams())
+	require.NoError(t, err)
+	require.Empty(t, got)
+}
