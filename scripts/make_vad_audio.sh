@@ -46,7 +46,7 @@ sox "$tmp"/[0-9]*.wav "${fmt[@]}" "$tmp/speech.wav"
 len=$(soxi -D "$tmp/speech.wav")
 sox -n "${fmt[@]}" "$tmp/bg.wav" synth "$len" brownnoise vol 0.01
 mkdir -p "$(dirname "$out")"
-sox -R -m "$tmp/speech.wav" "$tmp/bg.wav" "${fmt[@]}" "$out"
+sox -R -m -v 1 "$tmp/speech.wav" -v 1 "$tmp/bg.wav" "${fmt[@]}" "$out"
 soxi "$out"
 
 # The same recording at 8 kHz, for the models' 8 kHz branch.
