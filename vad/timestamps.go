@@ -126,6 +126,20 @@ func SpeechTimestamps(probs []float32, length, sampleRate int, p Params) ([]Segm
 		tempEnd, prevEnd, nextStr int
 		possibleEnds              []silence
 	)
+	// endSpeech closes the current segment at end (kept if keep), and
+	// forget drops the candidate cut points, as upstream does after every
+	// cut.
+	endSpeech := func(end int, keep bool) {
+		current.End = end
+		if keep {
+			speeches = append(speeches, current)
+		}
+		current, open = Segment{}, false
+	}
+	forget := func() {
+		prevEnd, nextStr, tempEnd = 0, 0, 0
+		possibleEnds = possibleEnds[:0]
+	}
 	for i, pr := range probs {
 		prob := float64(pr)
 		cur := window * i
@@ -160,35 +174,26 @@ func SpeechTimestamps(probs []float32, length, sampleRate int, p Params) ([]Segm
 					}
 				}
 				prevEnd = best.end
-				current.End = prevEnd
-				speeches = append(speeches, current)
-				current, open = Segment{}, false
+				endSpeech(prevEnd, true)
 				nextStr = prevEnd + best.dur
 				if nextStr < prevEnd+cur {
 					current, open = Segment{Start: nextStr}, true
 				} else {
 					triggered = false
 				}
-				prevEnd, nextStr, tempEnd = 0, 0, 0
-				possibleEnds = possibleEnds[:0]
+				forget()
 			} else if prevEnd != 0 {
-				current.End = prevEnd
-				speeches = append(speeches, current)
-				current, open = Segment{}, false
+				endSpeech(prevEnd, true)
 				if nextStr < prevEnd {
 					triggered = false
 				} else {
 					current, open = Segment{Start: nextStr}, true
 				}
-				prevEnd, nextStr, tempEnd = 0, 0, 0
-				possibleEnds = possibleEnds[:0]
+				forget()
 			} else {
-				current.End = cur
-				speeches = append(speeches, current)
-				current, open = Segment{}, false
-				prevEnd, nextStr, tempEnd = 0, 0, 0
+				endSpeech(cur, true)
+				forget()
 				triggered = false
-				possibleEnds = possibleEnds[:0]
 				continue
 			}
 		}
@@ -205,14 +210,9 @@ func SpeechTimestamps(probs []float32, length, sampleRate int, p Params) ([]Segm
 			if float64(silDurNow) < minSilence {
 				continue
 			}
-			current.End = tempEnd
-			if float64(current.End-current.Start) > minSpeech {
-				speeches = append(speeches, current)
-			}
-			current, open = Segment{}, false
-			prevEnd, nextStr, tempEnd = 0, 0, 0
+			endSpeech(tempEnd, float64(tempEnd-current.Start) > minSpeech)
+			forget()
 			triggered = false
-			possibleEnds = possibleEnds[:0]
 			continue
 		}
 	}
