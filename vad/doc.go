@@ -58,11 +58,11 @@
 //
 // # Parity
 //
-// testdata/vad/ort_speech16k.json and ort_speech8k.json hold ONNX
-// Runtime's per-chunk probabilities of the test recordings
-// (testdata/vad/speech16k.wav and speech8k.wav, made by
-// scripts/make_vad_audio.sh) for each model, written by
-// bench/peers/ort_vad.mjs; testdata/vad/timestamps_upstream.json holds
+// testdata/vad/ort_speech16k.json, ort_speech8k.json and ort_long16k.json
+// hold ONNX Runtime's per-chunk probabilities, for each model, of the test
+// recordings (testdata/vad/speech16k.wav and speech8k.wav, 27.3 s each,
+// made by scripts/make_vad_audio.sh) and of 64 s made from the first by
+// internal/vadtest.Long, written by bench/peers/ort_vad.mjs; testdata/vad/timestamps_upstream.json holds
 // upstream get_speech_timestamps' segments for synthetic and recorded
 // probability sequences (scripts/vad_timestamps_fixtures.py). The tests
 // compare against these files; none of them needs Python or Node.

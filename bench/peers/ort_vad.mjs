@@ -12,6 +12,13 @@
 //	node bench/peers/ort_vad.mjs [-models testdata/silero] [-rounds 5]
 //	     [-fixture OUT.json] RECORDING.wav
 //
+// The fixtures in testdata/vad come from:
+//
+//	node bench/peers/ort_vad.mjs -fixture testdata/vad/ort_speech16k.json testdata/vad/speech16k.wav
+//	node bench/peers/ort_vad.mjs -fixture testdata/vad/ort_speech8k.json testdata/vad/speech8k.wav
+//	go run ./internal/cmd/vadlong -seconds 64 -o /tmp/long16k.wav
+//	node bench/peers/ort_vad.mjs -fixture testdata/vad/ort_long16k.json /tmp/long16k.wav
+//
 // Per model, chunks are 512 samples at 16 kHz and 256 at 8 kHz; the last
 // partial chunk is padded with zeros (as get_speech_timestamps does).
 // v5 and v6 (inputs input, state[2,1,128], sr) get each chunk with the
