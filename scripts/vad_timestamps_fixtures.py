@@ -1,11 +1,12 @@
 #!/usr/bin/python3
-"""Expected speech segments for vad.SpeechTimestamps, from upstream.
+"""Expected results of vad.SpeechTimestamps and vad.Stream, from upstream.
 
 Run from the repository root. Runs upstream silero-vad's own get_speech_timestamps (taken from its
 utils_vad.py with ast, so torchaudio, which that file imports, is not
 needed) on per-chunk probability sequences through a stand-in model that
 returns them in order, and writes every case (parameters, probabilities,
-length, segments) to JSON for vad's tests:
+length, segments) to JSON for vad's tests, and the events of upstream's
+streaming VADIterator over the same sequences (for vad.Stream):
 
     /usr/bin/python3 scripts/vad_timestamps_fixtures.py \\
         SILERO_VAD_CHECKOUT/src/silero_vad/utils_vad.py testdata/vad/timestamps_upstream.json
@@ -29,10 +30,11 @@ import torch
 
 def load_upstream(path):
     tree = ast.parse(open(path).read())
-    fns = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name in ("get_speech_timestamps", "make_visualization")]
+    defs = [n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))
+            and n.name in ("get_speech_timestamps", "make_visualization", "VADIterator")]
     env = {"torch": torch, "warnings": warnings, "Callable": Callable}
-    exec(compile(ast.Module(body=fns, type_ignores=[]), path, "exec"), env)
-    return env["get_speech_timestamps"]
+    exec(compile(ast.Module(body=defs, type_ignores=[]), path, "exec"), env)
+    return env["get_speech_timestamps"], env["VADIterator"]
 
 
 class Replay:
@@ -107,7 +109,7 @@ PARAMS = [
 
 
 def main():
-    gst = load_upstream(sys.argv[1])
+    gst, vad_iterator = load_upstream(sys.argv[1])
     out_path = sys.argv[2]
     rng = random.Random(20261206)
     sequences, cases = {}, []
@@ -151,10 +153,27 @@ def main():
         for model, m in sorted(ort["models"].items()):
             add("ort_speech%s.json:%s" % (rate, model), ort["sample_rate"], m["probs"], length, PARAMS)
 
+    # VADIterator, the streaming segmenter, over every stored sequence,
+    # one full chunk at a time.
+    stream_params = [{}, {"threshold": 0.3, "min_silence_duration_ms": 0, "speech_pad_ms": 0},
+                     {"min_silence_duration_ms": 32, "speech_pad_ms": 16},
+                     {"threshold": 0.625, "min_silence_duration_ms": 250, "speech_pad_ms": 100}]
+    stream_cases = []
+    for name, seq in sorted(sequences.items()):
+        window = 512 if seq["sample_rate"] == 16000 else 256
+        for params in stream_params:
+            it = vad_iterator(Replay(seq["probs"]), sampling_rate=seq["sample_rate"], **params)
+            events = []
+            for i in range(len(seq["probs"])):
+                ev = it(torch.zeros(window))
+                if ev:
+                    events.append([i, "start" if "start" in ev else "end", ev.get("start", ev.get("end"))])
+            stream_cases.append({"sequence": name, "params": params, "events": events})
+
     with open(out_path, "w") as f:
-        json.dump({"sequences": sequences, "cases": cases}, f, separators=(",", ":"))
+        json.dump({"sequences": sequences, "cases": cases, "stream_cases": stream_cases}, f, separators=(",", ":"))
         f.write("\n")
-    print("%d sequences, %d cases -> %s" % (len(sequences), len(cases), out_path))
+    print("%d sequences, %d cases, %d stream cases -> %s" % (len(sequences), len(cases), len(stream_cases), out_path))
 
 
 main()

@@ -63,3 +63,37 @@ func ExampleDetector() {
 	// Output:
 	// 256 samples per chunk: [{1552 6384}]
 }
+
+// A Stream reports speech starting and ending while audio arrives, as
+// upstream's VADIterator does.
+func ExampleStream() {
+	d, err := vad.NewDetector(loudness{}, 8000)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	s := vad.NewStream(d, vad.DefaultParams())
+	chunk := make([]float32, d.ChunkSize())
+	for i := 0; i < 30; i++ { // 30 chunks of 32 ms; a tone in chunks 5 to 14
+		level := float32(0)
+		if i >= 5 && i < 15 {
+			level = 0.8
+		}
+		for k := range chunk {
+			chunk[k] = level
+		}
+		_, ev, ok, err := s.Push(chunk)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		if ok && ev.Start {
+			fmt.Printf("chunk %d: speech started at %.3f s\n", i, ev.Seconds(8000))
+		} else if ok {
+			fmt.Printf("chunk %d: speech ended at %.3f s\n", i, ev.Seconds(8000))
+		}
+	}
+	// Output:
+	// chunk 5: speech started at 0.130 s
+	// chunk 19: speech ended at 0.510 s
+}

@@ -14,14 +14,14 @@ import (
 // upstreamParams is a parameter set as the fixture script passed it to
 // get_speech_timestamps (only the keys it set).
 type upstreamParams struct {
-	Threshold             *float64 `json:"threshold"`
-	NegThreshold          *float64 `json:"neg_threshold"`
-	MinSpeechMs           *int     `json:"min_speech_duration_ms"`
-	MaxSpeechS            *float64 `json:"max_speech_duration_s"`
-	MinSilenceMs          *int     `json:"min_silence_duration_ms"`
-	SpeechPadMs           *int     `json:"speech_pad_ms"`
-	MinSilenceAtMaxMs     *int     `json:"min_silence_at_max_speech"`
-	UseMaxPossSilAtMaxSpc *bool    `json:"use_max_poss_sil_at_max_speech"`
+	Threshold             *float64 `json:"threshold,omitempty"`
+	NegThreshold          *float64 `json:"neg_threshold,omitempty"`
+	MinSpeechMs           *int     `json:"min_speech_duration_ms,omitempty"`
+	MaxSpeechS            *float64 `json:"max_speech_duration_s,omitempty"`
+	MinSilenceMs          *int     `json:"min_silence_duration_ms,omitempty"`
+	SpeechPadMs           *int     `json:"speech_pad_ms,omitempty"`
+	MinSilenceAtMaxMs     *int     `json:"min_silence_at_max_speech,omitempty"`
+	UseMaxPossSilAtMaxSpc *bool    `json:"use_max_poss_sil_at_max_speech,omitempty"`
 }
 
 // params maps upstream's keyword arguments onto Params.
