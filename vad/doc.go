@@ -2,8 +2,10 @@
 // detection models: a streaming Detector (one probability per chunk of
 // 32 ms, state carried, no allocation per chunk), SpeechTimestamps (a
 // faithful port of upstream silero-vad's get_speech_timestamps, which
-// turns the probabilities into padded, merged speech segments), and a WAV
-// reader (16-bit PCM or 32-bit float, channels averaged).
+// turns a recording's probabilities into padded, merged speech segments),
+// Stream (upstream's VADIterator: speech start and end events as audio
+// arrives), and a WAV reader (16-bit PCM or 32-bit float, channels
+// averaged).
 //
 // A Detector drives a Model, one stream of a Silero network. The ONNX
 // runner provides it for the model files; any implementation of the
