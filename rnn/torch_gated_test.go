@@ -305,6 +305,8 @@ func TestTorchGatedLoadErrors(t *testing.T) {
 			"metadata mode=RNN_TANH but the tensors are a 4-gate LSTM with input 4, hidden 5, proj_size 3"},
 		{"lstm_proj", with("lstm_proj", "proj_size", "0"), keep, rnn.ErrShape,
 			"metadata proj_size=0 but the tensors are a 4-gate LSTM with input 3, hidden 6, proj_size 4"},
+		{"lstm_proj", nil, drop("weight_hr_l0"), rnn.ErrMissing,
+			`"weight_hr_l0" missing (metadata proj_size=4: an LSTM's projection)`},
 		{"lstm_proj", nil, drop("weight_hr_l1"), rnn.ErrMissing,
 			`"weight_hr_l1" missing (a 4-gate LSTM with input 3, hidden 6, proj_size 4, 2 layers, bidirectional`},
 		{"gru_bidir", nil, drop("weight_hh_l1_reverse"), rnn.ErrMissing,
