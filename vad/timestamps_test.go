@@ -146,3 +146,45 @@ func TestSpeechTimestampsErrors(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, got)
 }
+
+// FuzzSpeechTimestamps: any probabilities and parameters give segments in
+// order, disjoint, non-empty and within the recording, and never a panic.
+func FuzzSpeechTimestamps(f *testing.F) {
+	f.Add([]byte{10, 200, 200, 200, 30, 30, 30, 30, 200}, uint16(77), false, uint8(128), uint8(0), uint16(250), uint16(0), uint16(100), uint16(30), uint16(98), false)
+	f.Add([]byte{255, 255, 255, 255, 255, 255, 255, 255, 0, 255}, uint16(0), true, uint8(100), uint8(20), uint16(0), uint16(50), uint16(0), uint16(300), uint16(0), true)
+	f.Fuzz(func(t *testing.T, raw []byte, cut uint16, narrow bool, threshold, neg uint8,
+		minSpeech, maxSpeech, minSilence, pad, minSilAtMax uint16, last bool) {
+		rate := 16000
+		if narrow {
+			rate = 8000
+		}
+		window, _ := ChunkSize(rate)
+		probs := make([]float32, len(raw))
+		for i, b := range raw {
+			probs[i] = float32(b) / 255
+		}
+		length := len(probs) * window
+		if length > 0 {
+			length -= int(cut) % window
+		}
+		ms := func(v uint16) time.Duration { return time.Duration(v) * time.Millisecond }
+		p := Params{
+			Threshold:              float64(threshold) / 255,
+			NegThreshold:           float64(neg) / 255,
+			MinSpeech:              ms(minSpeech),
+			MaxSpeech:              ms(maxSpeech),
+			MinSilence:             ms(minSilence),
+			SpeechPad:              ms(pad),
+			MinSilenceAtMaxSpeech:  ms(minSilAtMax),
+			LastSilenceAtMaxSpeech: last,
+		}
+		segs, err := SpeechTimestamps(probs, length, rate, p)
+		require.NoError(t, err)
+		prevEnd := 0
+		for i, s := range segs {
+			require.True(t, 0 <= s.Start && s.Start < s.End && s.End <= length, "segment %d %v of %d samples", i, s, length)
+			require.LessOrEqual(t, prevEnd, s.Start, "segment %d %v overlaps the one before", i, s)
+			prevEnd = s.End
+		}
+	})
+}
