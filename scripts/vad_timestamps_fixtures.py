@@ -18,6 +18,7 @@ the ONNX Runtime probabilities of the test recordings
 """
 
 import ast
+import hashlib
 import json
 import random
 import struct
@@ -171,7 +172,9 @@ def main():
             stream_cases.append({"sequence": name, "params": params, "events": events})
 
     with open(out_path, "w") as f:
-        json.dump({"sequences": sequences, "cases": cases, "stream_cases": stream_cases}, f, separators=(",", ":"))
+        upstream = hashlib.sha256(open(sys.argv[1], "rb").read()).hexdigest()
+        json.dump({"upstream_utils_vad_sha256": upstream, "sequences": sequences, "cases": cases,
+                   "stream_cases": stream_cases}, f, separators=(",", ":"))
         f.write("\n")
     print("%d sequences, %d cases, %d stream cases -> %s" % (len(sequences), len(cases), len(stream_cases), out_path))
 
