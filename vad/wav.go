@@ -86,6 +86,7 @@ func ReadWAVFile(path string) (*Audio, error) {
 // are never trusted for allocation: memory grows with the bytes actually
 // read, so a truncated or lying file costs at most what it holds.
 func ReadWAV(r io.Reader) (*Audio, error) {
+	avail := bytesLeft(r)
 	br := bufio.NewReaderSize(r, readBlock)
 	var hdr [12]byte
 	if _, err := io.ReadFull(br, hdr[:]); err != nil {
@@ -119,7 +120,7 @@ func ReadWAV(r io.Reader) (*Audio, error) {
 			if format == nil {
 				return nil, wavErr("data chunk before the fmt chunk")
 			}
-			return readData(br, size, format)
+			return readData(br, size, format, avail)
 		default:
 			if err := skipChunk(br, id, size); err != nil {
 				return nil, err
@@ -203,10 +204,40 @@ func tagName(tag uint16) string {
 	return fmt.Sprintf("format tag %#x", tag)
 }
 
+// bytesLeft returns how many bytes r holds from here when it can tell
+// (a file, a bytes or strings reader), else -1.
+func bytesLeft(r io.Reader) int64 {
+	switch v := r.(type) {
+	case interface{ Len() int }:
+		return int64(v.Len())
+	case *os.File:
+		st, err := v.Stat()
+		if err != nil || !st.Mode().IsRegular() {
+			return -1
+		}
+		at, err := v.Seek(0, io.SeekCurrent)
+		if err != nil {
+			return -1
+		}
+		return st.Size() - at
+	}
+	return -1
+}
+
 // readData decodes the data chunk block by block, averaging channels.
-func readData(br *bufio.Reader, size uint32, f *wavFormat) (*Audio, error) {
+// avail (≥ 0 when known) is the number of bytes the whole stream held: the
+// samples are allocated once when the data size and it agree on a bound,
+// and grow with what is read otherwise.
+func readData(br *bufio.Reader, size uint32, f *wavFormat, avail int64) (*Audio, error) {
 	a := &Audio{SampleRate: f.rate, Channels: f.channels}
 	toEnd := size == streamedSize
+	if avail >= 0 {
+		bound := avail
+		if !toEnd {
+			bound = min(bound, int64(size))
+		}
+		a.Samples = make([]float32, 0, bound/int64(f.frame))
+	}
 	if !toEnd && int64(size)%int64(f.frame) != 0 {
 		return nil, wavErr("data chunk of %d bytes is not a whole number of %d-byte frames", size, f.frame)
 	}

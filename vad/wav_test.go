@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"io"
 	"math"
 	"os"
 	"runtime"
@@ -117,7 +118,11 @@ func TestReadWAVEncodings(t *testing.T) {
 			require.NoError(t, err)
 			require.Equal(t, int(c.spec.rate), a.SampleRate)
 			require.Equal(t, c.ch, a.Channels)
-			require.Equal(t, c.want, a.Samples)
+			require.Equal(t, append([]float32{}, c.want...), append([]float32{}, a.Samples...))
+			// The same through a reader that cannot tell its length.
+			b, err := ReadWAV(struct{ io.Reader }{bytes.NewReader(makeWAV(c.spec))})
+			require.NoError(t, err)
+			require.Equal(t, append([]float32{}, a.Samples...), append([]float32{}, b.Samples...))
 		})
 	}
 }
