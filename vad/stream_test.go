@@ -34,15 +34,7 @@ func (e *streamEvent) UnmarshalJSON(b []byte) error {
 // TestStreamUpstream compares Stream with upstream's VADIterator
 // (scripts/vad_timestamps_fixtures.py) over every synthetic sequence.
 func TestStreamUpstream(t *testing.T) {
-	var fx struct {
-		Sequences   map[string]upstreamSequence `json:"sequences"`
-		StreamCases []struct {
-			Sequence string         `json:"sequence"`
-			Params   upstreamParams `json:"params"`
-			Events   []streamEvent  `json:"events"`
-		} `json:"stream_cases"`
-	}
-	readJSON(t, "../testdata/vad/timestamps_upstream.json", &fx)
+	fx := readUpstream(t)
 	require.GreaterOrEqual(t, len(fx.StreamCases), 100)
 	seen := 0
 	for _, c := range fx.StreamCases {

@@ -55,6 +55,29 @@ func (u upstreamParams) params() Params {
 	return p
 }
 
+// upstreamFixture is testdata/vad/timestamps_upstream.json: probability
+// sequences, and upstream's results on them (get_speech_timestamps'
+// segments; VADIterator's events, see stream_test.go).
+type upstreamFixture struct {
+	Sequences map[string]upstreamSequence `json:"sequences"`
+	Cases     []struct {
+		Sequence string         `json:"sequence"`
+		Params   upstreamParams `json:"params"`
+		Segments [][2]int       `json:"segments"`
+	} `json:"cases"`
+	StreamCases []struct {
+		Sequence string         `json:"sequence"`
+		Params   upstreamParams `json:"params"`
+		Events   []streamEvent  `json:"events"`
+	} `json:"stream_cases"`
+}
+
+func readUpstream(t testing.TB) *upstreamFixture {
+	var fx upstreamFixture
+	readJSON(t, "../testdata/vad/timestamps_upstream.json", &fx)
+	return &fx
+}
+
 type upstreamSequence struct {
 	SampleRate int       `json:"sample_rate"`
 	Length     int       `json:"length"`
@@ -95,15 +118,7 @@ func float32s(xs []float64) []float32 {
 // probability chains, edge cases and the ONNX Runtime probabilities of the
 // test recordings, under every parameter set the script used.
 func TestSpeechTimestampsUpstream(t *testing.T) {
-	var fx struct {
-		Sequences map[string]upstreamSequence `json:"sequences"`
-		Cases     []struct {
-			Sequence string         `json:"sequence"`
-			Params   upstreamParams `json:"params"`
-			Segments [][2]int       `json:"segments"`
-		} `json:"cases"`
-	}
-	readJSON(t, "../testdata/vad/timestamps_upstream.json", &fx)
+	fx := readUpstream(t)
 	for _, file := range []string{"ort_speech16k.json", "ort_speech8k.json"} {
 		var o ortFixture
 		readJSON(t, filepath.Join("../testdata/vad", file), &o)
