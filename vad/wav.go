@@ -82,14 +82,18 @@ func ReadWAVFile(path string) (*Audio, error) {
 // the end of the data chunk. A data size of 0xFFFFFFFF (a streamed file)
 // means "to the end of the stream".
 //
-// Errors wrap ErrWAV (or are the reader's own). Sizes declared in the file
-// are never trusted for allocation: memory grows with the bytes actually
-// read, so a truncated or lying file costs at most what it holds.
+// Errors wrap ErrWAV, or are the reader's own. Sizes declared in the file
+// are never trusted for allocation: memory is bounded by the bytes present
+// (the samples take at most twice them), so a truncated or lying file
+// costs at most what it holds.
 func ReadWAV(r io.Reader) (*Audio, error) {
 	avail := bytesLeft(r)
 	br := bufio.NewReaderSize(r, readBlock)
 	var hdr [12]byte
 	if _, err := io.ReadFull(br, hdr[:]); err != nil {
+		if !isEOF(err) {
+			return nil, err
+		}
 		return nil, wavErr("shorter than a RIFF header (12 bytes)")
 	}
 	if string(hdr[0:4]) != "RIFF" || string(hdr[8:12]) != "WAVE" {
@@ -99,6 +103,9 @@ func ReadWAV(r io.Reader) (*Audio, error) {
 	for {
 		var ch [8]byte
 		if _, err := io.ReadFull(br, ch[:]); err != nil {
+			if !isEOF(err) {
+				return nil, err
+			}
 			if format == nil {
 				return nil, wavErr("no fmt chunk")
 			}
@@ -129,13 +136,22 @@ func ReadWAV(r io.Reader) (*Audio, error) {
 	}
 }
 
+// isEOF reports whether err is the end of the stream (at a boundary or
+// inside a read).
+func isEOF(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
+}
+
 // skipChunk discards a chunk's body and its pad byte (chunks are
 // word-aligned: an odd size is followed by one zero byte).
 func skipChunk(br *bufio.Reader, id string, size uint32) error {
 	n := int64(size) + int64(size&1)
 	got, err := io.CopyN(io.Discard, br, n)
 	if err != nil {
-		if errors.Is(err, io.EOF) && got >= int64(size) {
+		if !isEOF(err) {
+			return err
+		}
+		if got >= int64(size) {
 			return nil // a missing pad byte at the very end
 		}
 		return wavErr("%q chunk declares %d bytes, the file ends after %d", id, size, got)
@@ -150,6 +166,9 @@ func readFmt(br *bufio.Reader, size uint32) (*wavFormat, error) {
 	}
 	buf := make([]byte, size+size&1) // with the pad byte of an odd size
 	if n, err := io.ReadFull(br, buf); err != nil {
+		if !isEOF(err) {
+			return nil, err
+		}
 		return nil, wavErr("fmt chunk declares %d bytes, the file ends after %d", size, n)
 	}
 	le := binary.LittleEndian
@@ -252,7 +271,7 @@ func readData(br *bufio.Reader, size uint32, f *wavFormat, avail int64) (*Audio,
 		n, err := io.ReadFull(br, block[:want])
 		read += int64(n)
 		left -= int64(n)
-		ended := errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
+		ended := isEOF(err)
 		switch {
 		case err != nil && !ended:
 			return nil, err

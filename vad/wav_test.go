@@ -212,9 +212,12 @@ func (r *failingReader) Read(p []byte) (int, error) {
 
 func TestReadWAVReaderError(t *testing.T) {
 	boom := errors.New("disk on fire")
-	b := makeWAV(wavSpec{tag: wavPCM, channels: 1, rate: 16000, bits: 16, dataSize: 1000})
-	_, err := ReadWAV(&failingReader{b: b, err: boom})
-	require.ErrorIs(t, err, boom)
+	b := makeWAV(wavSpec{tag: wavPCM, channels: 1, rate: 16000, bits: 16, dataSize: 1000,
+		before: [][]byte{chunk("LIST", make([]byte, 100))}})
+	for _, n := range []int{0, 5, 12, 30, 60, 140, len(b)} {
+		_, err := ReadWAV(&failingReader{b: b[:n], err: boom})
+		require.ErrorIs(t, err, boom, "failing after %d bytes", n)
+	}
 }
 
 // TestReadWAVFile reads the committed recording: its length, rate and
