@@ -7,9 +7,10 @@
 // arrives), and a WAV reader (16-bit PCM or 32-bit float, channels
 // averaged).
 //
-// A Detector drives a Model, one stream of a Silero network. The ONNX
-// runner provides it for the model files; any implementation of the
-// interface (a test's, another runtime's) plugs in the same way.
+// A Detector drives a Model, one stream of a Silero network: the interface
+// that whatever runs the network implements (a session of package onnx
+// over a model file, a test's stand-in), so that the detector, the
+// segmentation and their tests do not depend on how the network runs.
 //
 // # The Silero models
 //
@@ -52,7 +53,7 @@
 //
 // silero_vad_legacy.onnx (Silero v4; opset 16, exported by PyTorch 1.12):
 //
-//	inputs   input  float32 [batch, N]        the chunk alone (no context), any length; upstream v4 used 512, 1024 or 1536 at 16 kHz
+//	inputs   input  float32 [batch, N]        the chunk alone (no context): trained on 512, 1024 or 1536 samples at 16 kHz, 256, 512 or 768 at 8 kHz
 //	         sr     int64   scalar            16000 or 8000
 //	         h, c   float32 [2, batch, 64]    two stacked LSTM layers' states; zeros at the start
 //	outputs  output float32 [batch, 1]        speech probability
@@ -72,8 +73,9 @@
 // hold ONNX Runtime's per-chunk probabilities, for each model, of the test
 // recordings (testdata/vad/speech16k.wav and speech8k.wav, 27.3 s each,
 // made by scripts/make_vad_audio.sh) and of 64 s made from the first by
-// internal/vadtest.Long, written by bench/peers/ort_vad.mjs; testdata/vad/timestamps_upstream.json holds
-// upstream get_speech_timestamps' segments for synthetic and recorded
-// probability sequences (scripts/vad_timestamps_fixtures.py). The tests
+// internal/vadtest.Long, written by bench/peers/ort_vad.mjs.
+// testdata/vad/timestamps_upstream.json holds upstream
+// get_speech_timestamps' segments and VADIterator's events for synthetic
+// and recorded probability sequences (scripts/vad_timestamps_fixtures.py). The tests
 // compare against these files; none of them needs Python or Node.
 package vad
