@@ -3,8 +3,8 @@ package vad
 import "fmt"
 
 // Model is one stream of a Silero VAD network: its weights and its
-// recurrent state. A Detector feeds it; an ONNX session of a Silero model
-// implements it (and a test can implement it to check a Detector).
+// recurrent state. A Detector feeds it; whatever runs the network
+// implements it (an ONNX session over a model file, or a test's stand-in).
 type Model interface {
 	// Context returns how many samples from the end of the previous input
 	// precede each chunk at sampleRate: 64 at 16 kHz and 32 at 8 kHz for
