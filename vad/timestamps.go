@@ -75,11 +75,16 @@ func ChunkSize(sampleRate int) (int, error) {
 // samplesOf converts a duration to samples at sampleRate the way upstream
 // does: sampling_rate * ms / 1000 as a float, rounded the same way for
 // whole milliseconds.
+//
+// Every product here and below is rounded by an explicit float64(…)
+// before it is added to or subtracted from: Go may otherwise fuse the two
+// into one FMA (arm64 does), which rounds once and can move a bound across
+// a whole chunk boundary, unlike upstream's Python.
 func samplesOf(d time.Duration, sampleRate int) float64 {
 	if d%time.Millisecond == 0 {
 		return float64(int64(sampleRate)*d.Milliseconds()) / 1000
 	}
-	return float64(sampleRate) * d.Seconds()
+	return float64(float64(sampleRate) * d.Seconds())
 }
 
 // SpeechTimestamps turns per-chunk speech probabilities into speech
@@ -108,7 +113,7 @@ func SpeechTimestamps(probs []float32, length, sampleRate int, p Params) ([]Segm
 	speechPad := samplesOf(p.SpeechPad, sampleRate)
 	maxSpeech := math.Inf(1)
 	if p.MaxSpeech > 0 {
-		maxSpeech = float64(sampleRate)*p.MaxSpeech.Seconds() - float64(window) - 2*speechPad
+		maxSpeech = float64(float64(sampleRate)*p.MaxSpeech.Seconds()) - float64(window) - 2*speechPad
 	}
 	minSilence := samplesOf(p.MinSilence, sampleRate)
 	minSilenceAtMax := samplesOf(p.MinSilenceAtMaxSpeech, sampleRate)
