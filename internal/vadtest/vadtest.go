@@ -27,9 +27,12 @@ func Long(base []float32, n int) []float32 {
 	r := rand.New(rand.NewPCG(LongSeed, 0))
 	out := make([]float32, n)
 	for i := range out {
+		// Products rounded before the sums (explicit conversions), so
+		// that no architecture fuses them into an FMA: the same bits
+		// everywhere.
 		k := i / len(base)
-		gain := float32(0.5 + 0.1*float64(k%6))
-		out[i] = gain*base[i%len(base)] + float32(0.003*r.NormFloat64())
+		gain := float32(0.5 + float64(0.1*float64(k%6)))
+		out[i] = float32(gain*base[i%len(base)]) + float32(0.003*r.NormFloat64())
 	}
 	return out
 }
