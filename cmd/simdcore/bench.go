@@ -14,6 +14,7 @@ import (
 	"github.com/klauspost/cpuid/v2"
 	"github.com/simdcore/simdcore/internal/benchutil"
 	"github.com/simdcore/simdcore/internal/cpuclock"
+	"github.com/simdcore/simdcore/internal/machbound"
 	"github.com/simdcore/simdcore/kernel"
 )
 
@@ -251,25 +252,28 @@ func measure(op func(), minTime time.Duration) float64 {
 
 // boundNs is the least time, in ns, a call can take by a simple model of
 // threads cores, given the bytes it loads and stores, its working set
-// (set, bytes), its floating-point operations and the clock (GHz). W is the
-// vector width of the widest level this CPU runs: 64 bytes with AVX-512,
-// 32 with AVX2, 16 otherwise. The memory time depends on the smallest
-// cache the working set fits in (sizes from cpuid, else 32 KiB, 512 KiB,
-// 8 MiB):
+// (set, bytes), its floating-point operations and the clock (GHz). The
+// rates per cycle are measured on this core, once per run, at the level
+// the kernels run (internal/machbound: R1 and R2 the read bandwidth of L1
+// and L2, F the FMA peak); W, the vector width of the widest level this
+// CPU runs (64 bytes with AVX-512, 32 with AVX2, 16 otherwise), is the
+// store rate per cycle. The memory time depends on the smallest cache the
+// working set fits in (sizes from cpuid, else 32 KiB, 512 KiB, 8 MiB):
 //
-//   - L1: two W-byte loads and one W-byte store per cycle, so
-//     max(load/2W, store/W) cycles;
-//   - L2: W bytes per cycle, loads and stores together (measured: 32 B
-//     on Zen 4, 64 on Zen 5);
+//   - L1: max(load/R1, store/W) cycles;
+//   - L2: (load+store)/R2 cycles, loads and stores together;
 //   - L3: 97 GB/s; beyond it, DRAM: 26 GB/s (measured on this project's
 //     machines).
 //
-// The compute time is flops at W/2 FLOP per cycle, and the bound is the
-// larger of the two. With threads cores, compute and the per-core caches
-// (L1, L2) go threads times as fast; L3 and DRAM, which the cores share,
-// do not. Cores that split 512-bit operations in two (Zen 4) reach only
-// half the AVX-512 compute and L1 figures, so their fractions read low.
+// The compute time is flops/F cycles, and the bound is the larger of the
+// two. With threads cores, compute and the per-core caches (L1, L2) go
+// threads times as fast; L3 and DRAM, which the cores share, do not. It
+// is 0 (none) where the rates are unknown (no clock probe).
 func boundNs(load, store, set, flops, ghz, threads float64) float64 {
+	r := machbound.Get()
+	if r.L1 <= 0 || r.L2 <= 0 || r.FMA <= 0 {
+		return 0
+	}
 	l1, l2, l3 := float64(cpuid.CPU.Cache.L1D), float64(cpuid.CPU.Cache.L2), float64(cpuid.CPU.Cache.L3)
 	if l1 <= 0 {
 		l1 = 32 << 10
@@ -290,15 +294,15 @@ func boundNs(load, store, set, flops, ghz, threads float64) float64 {
 	var memNs float64
 	switch {
 	case set <= l1:
-		memNs = max(load/(2*w), store/w) / ghz / threads
+		memNs = max(load/r.L1, store/w) / ghz / threads
 	case set <= l2:
-		memNs = (load + store) / w / ghz / threads
+		memNs = (load + store) / r.L2 / ghz / threads
 	case set <= l3:
 		memNs = (load + store) / 97
 	default:
 		memNs = (load + store) / 26
 	}
-	return max(memNs, flops/(w/2)/ghz/threads)
+	return max(memNs, flops/r.FMA/ghz/threads)
 }
 
 // printBench prints the table, with the "of bound" column only when the
