@@ -97,6 +97,12 @@ var levelCalls = []levelCall{
 	{row: "GELUTanh", level: NEON, name: "gelutanh_neon_rr2_expm1p7_divcomp_u1", direct: func(dst, src []float32) {
 		asm.GELUTanhNEON(dst, src)
 	}, switched: geluTanh32s},
+	{row: "SiLU", level: Generic, name: "silu_generic_rr2_expm1p7_divcomp", direct: func(dst, src []float32) {
+		siluGeneric(dst, src)
+	}, switched: silu32s},
+	{row: "SiLU", level: NEON, name: "silu_neon_rr2_expm1p7_divcomp_u1", direct: func(dst, src []float32) {
+		asm.SiLUNEON(dst, src)
+	}, switched: silu32s},
 	{row: "LSTMCell", level: Generic, name: "lstmcell_generic", direct: func(h, c, cPrev, gi, gf, gg, gout []float32) {
 		lstmCellGeneric(h, c, cPrev, gi, gf, gg, gout)
 	}, switched: lstmCell},
@@ -121,6 +127,24 @@ var levelCalls = []levelCall{
 	{row: "gemvT", level: NEON, name: "", direct: func(dst []float32, a Matrix, x []float32) {
 		asm.GemvTNEON(dst, a.Data, a.Stride, x)
 	}, switched: gemvT},
+	{row: "normSum", level: Generic, name: "", direct: func(x []float32) float64 {
+		return normSumGeneric(x)
+	}, switched: normSum},
+	{row: "normSum", level: NEON, name: "", direct: func(x []float32) float64 {
+		return asm.NormSumNEON(x)
+	}, switched: normSum},
+	{row: "normSumSqDev", level: Generic, name: "", direct: func(x []float32, m float64) float64 {
+		return normSumSqDevGeneric(x, m)
+	}, switched: normSumSqDev},
+	{row: "normSumSqDev", level: NEON, name: "", direct: func(x []float32, m float64) float64 {
+		return asm.NormSumSqDevNEON(x, m)
+	}, switched: normSumSqDev},
+	{row: "normApply", level: Generic, name: "", direct: func(dst, x, gamma, beta []float32, m, r float64) {
+		normApplyGeneric(dst, x, gamma, beta, m, r)
+	}, switched: normApply},
+	{row: "normApply", level: NEON, name: "", direct: func(dst, x, gamma, beta []float32, m, r float64) {
+		asm.NormApplyNEON(dst, x, gamma, beta, m, r)
+	}, switched: normApply},
 	{row: "expShiftSum", level: Generic, name: "", direct: func(dst, src []float32, m float32) float32 {
 		return expShiftSumGeneric(dst, src, m)
 	}, switched: expShiftSum},
@@ -575,6 +599,36 @@ var dispatchBenches = []dispatchBench{
 			src := o.x
 			for bt.Loop() {
 				asm.GELUTanhNEON(dst, src)
+			}
+		}},
+	{kernel: "SiLU", level: Generic,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				SiLU(dst, src)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				siluGeneric(dst, src)
+			}
+		}},
+	{kernel: "SiLU", level: NEON,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				SiLU(dst, src)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				asm.SiLUNEON(dst, src)
 			}
 		}},
 	{kernel: "Softmax", level: Generic,

@@ -21,6 +21,9 @@ const (
 
 	ClassLSTMCell = table.ClassLSTMCell // Spec.LSTMCell: f(h, c, cPrev, gates)
 	ClassGRUCell  = table.ClassGRUCell  // Spec.GRUCell: f(h, hPrev, xg, hg)
+
+	ClassLayerNorm = table.ClassLayerNorm // Spec.LayerNorm: f(dst, x, gamma, beta, eps), one row
+	ClassRMSNorm   = table.ClassRMSNorm   // Spec.RMSNorm: f(dst, x, gamma, eps), one row
 )
 
 // ContractKind says how a kernel's results relate to its float64
@@ -51,6 +54,10 @@ const (
 	// one rounding per float32 operation of the order its doc comment
 	// states.
 	Composed = table.Composed
+	// Norm: LayerNorm's and RMSNorm's results, the moments summed in
+	// float64 in a level-dependent order, within the bound their doc
+	// comments state.
+	Norm = table.Norm
 )
 
 // Contract is what the tests hold a kernel to: its kind and, for ULP and
@@ -84,6 +91,9 @@ type Spec struct {
 
 	LSTMCell func(h, c, cPrev, gates []float32)
 	GRUCell  func(h, hPrev, xg, hg []float32)
+
+	LayerNorm func(dst, x, gamma, beta []float32, eps float32)
+	RMSNorm   func(dst, x, gamma []float32, eps float32)
 }
 
 // Specs returns every public kernel of the table, in the table's order.
@@ -145,6 +155,10 @@ func specOf(k table.Kernel) Spec {
 		s.Gemv = f
 	case func(tA, tB Transpose, alpha float32, a, b Matrix, beta float32, c Matrix):
 		s.Gemm = f
+	case func(dst, x, gamma, beta []float32, eps float32):
+		s.LayerNorm = f
+	case func(dst, x, gamma []float32, eps float32):
+		s.RMSNorm = f
 	default:
 		panic("kernel: table row " + k.Name + " has a function of no known class")
 	}

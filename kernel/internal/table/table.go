@@ -42,7 +42,10 @@ const (
 	ClassGemm     Class = "gemm"     // f(tA, tB Transpose, alpha float32, a, b Matrix, beta float32, c Matrix)
 	ClassLSTMCell Class = "lstmcell" // f(h, c, cPrev, gates []float32), one LSTM step of len(c) units
 	ClassGRUCell  Class = "grucell"  // f(h, hPrev, xg, hg []float32), one GRU step of len(h) units
-	ClassInternal Class = "internal" // a pass behind public kernels, not exported
+	// f(dst, x, gamma, beta []float32, eps float32), one row; gamma and beta may be nil
+	ClassLayerNorm Class = "layernorm"
+	ClassRMSNorm   Class = "rmsnorm"  // f(dst, x, gamma []float32, eps float32), one row; gamma may be nil
+	ClassInternal  Class = "internal" // a pass behind public kernels, not exported
 )
 
 // ContractKind says how a kernel's results relate to its float64 reference.
@@ -70,6 +73,12 @@ const (
 	// its doc comment states, with one rounding per operation (the cell
 	// suite, kernel/cell_test.go, computes it per element).
 	Composed ContractKind = "composed"
+	// Norm: LayerNorm's and RMSNorm's results, moments summed in float64
+	// in a level-dependent order: within 2^-24·(|γ·x̂| + |y|) +
+	// |γ|·(n+4)·2^-53·(|x̂| + r·Σ|x|/n) + 2^-150·(1+|γ|) of the reference y, x̂
+	// the normalised value and r = 1/√(σ²+eps) (μ = 0 for RMSNorm; the
+	// kernels' doc comments derive it).
+	Norm ContractKind = "norm"
 )
 
 // Contract is what the tests hold a kernel to.
