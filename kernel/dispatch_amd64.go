@@ -78,6 +78,21 @@ func init() {
 	register("Gemm", AVX512, "gemm_avx512_14x32")
 	register("LSTMCell", Generic, "lstmcell_generic")
 	register("GRUCell", Generic, "grucell_generic")
+	register("DotInt8", Generic, "dotint8_generic")
+	register("DotInt8", AVX2, "dotint8_avx2_{avxvnni_vpdpbusd,maddubs}_u1")
+	register("DotInt8", AVX512, "dotint8_{avx512vnni_vpdpbusd,avxvnni_vpdpbusd,avx2_maddubs}_u1")
+	register("QGemv", Generic, "qgemv_generic")
+	register("QGemv", AVX2, "qgemv_avx2_{avxvnni_vpdpbusd,maddubs}_r4")
+	register("QGemv", AVX512, "qgemv_{avx512vnni_vpdpbusd,avxvnni_vpdpbusd,avx2_maddubs}_r4")
+	register("QGemvAdd", Generic, "qgemv_generic")
+	register("QGemvAdd", AVX2, "qgemv_avx2_{avxvnni_vpdpbusd,maddubs}_r4")
+	register("QGemvAdd", AVX512, "qgemv_{avx512vnni_vpdpbusd,avxvnni_vpdpbusd,avx2_maddubs}_r4")
+	register("QGemm", Generic, "qgemm_generic")
+	register("QGemm", AVX2, "qgemm_avx2_{avxvnni_vpdpbusd,maddubs}_r4")
+	register("QGemm", AVX512, "qgemm_{avx512vnni_vpdpbusd,avxvnni_vpdpbusd,avx2_maddubs}_r4")
+	register("QGemmAdd", Generic, "qgemm_generic")
+	register("QGemmAdd", AVX2, "qgemm_avx2_{avxvnni_vpdpbusd,maddubs}_r4")
+	register("QGemmAdd", AVX512, "qgemm_{avx512vnni_vpdpbusd,avxvnni_vpdpbusd,avx2_maddubs}_r4")
 }
 
 // dot is the level switch of the table row Dot: Σ x[i]·y[i].

@@ -57,6 +57,16 @@ func init() {
 	register("Gemm", NEON, "gemm_neon_8x12")
 	register("LSTMCell", Generic, "lstmcell_generic")
 	register("GRUCell", Generic, "grucell_generic")
+	register("DotInt8", Generic, "dotint8_generic")
+	register("DotInt8", NEON, "dotint8_neon_{sdot,smull_sadalp}_u1")
+	register("QGemv", Generic, "qgemv_generic")
+	register("QGemv", NEON, "qgemv_neon_{sdot,smull_sadalp}_r4")
+	register("QGemvAdd", Generic, "qgemv_generic")
+	register("QGemvAdd", NEON, "qgemv_neon_{sdot,smull_sadalp}_r4")
+	register("QGemm", Generic, "qgemm_generic")
+	register("QGemm", NEON, "qgemm_neon_{sdot,smull_sadalp}_r4")
+	register("QGemmAdd", Generic, "qgemm_generic")
+	register("QGemmAdd", NEON, "qgemm_neon_{sdot,smull_sadalp}_r4")
 }
 
 // dot is the level switch of the table row Dot: Σ x[i]·y[i].

@@ -34,6 +34,11 @@ func init() {
 	register("Gemm", Generic, "gemm_generic_4x4")
 	register("LSTMCell", Generic, "lstmcell_generic")
 	register("GRUCell", Generic, "grucell_generic")
+	register("DotInt8", Generic, "dotint8_generic")
+	register("QGemv", Generic, "qgemv_generic")
+	register("QGemvAdd", Generic, "qgemv_generic")
+	register("QGemm", Generic, "qgemm_generic")
+	register("QGemmAdd", Generic, "qgemm_generic")
 }
 
 // dot is the level switch of the table row Dot: Σ x[i]·y[i].

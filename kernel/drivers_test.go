@@ -86,6 +86,8 @@ func TestEverySpecHasSuite(t *testing.T) {
 			family = "gemv"
 		case s.Class == kernel.ClassGemm && s.Contract.Kind == kernel.Reduction:
 			family = "gemm"
+		case isInt8Family(s):
+			family = "int8"
 		case isCell(s) && s.Contract.Kind == kernel.Composed:
 			require.Positive(t, s.Contract.ULP, s.Name)
 			family = "cell"

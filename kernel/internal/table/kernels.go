@@ -354,6 +354,46 @@ the slices. len(dst) must be ≥ len(src); dst may be src.
 			{Level: "generic", Name: "grucell_generic"},
 		},
 	},
+	{
+		Name: "DotInt8", Class: ClassQDot, Doc: "Σ x[i]·w[i] in int8, exact",
+		Sig: "(x, w []int8) int64", Args: "x, w",
+		Dispatch: "int8_<arch>.go: a switch on the int8 path (ActiveInt8), the last partial vector in Go",
+		Ref:      "ref.DotInt8", Contract: Contract{Kind: Int8},
+		Bench: Bench{Sizes: []int{256, 4096, 65536}, Flops: 2},
+		Impls: int8Impls("dotint8", "u1", "DotInt8"),
+	},
+	{
+		Name: "QGemv", Class: ClassQGemv, Doc: "dst = w·x, int8 weights per row, x quantized per vector",
+		Sig: "(dst []float32, w *QMatrix, x *QVector)", Args: "dst, w, x",
+		Dispatch: "int8_kernels.go and int8_<arch>.go: blocks of rows, a switch on the int8 path (ActiveInt8)",
+		Ref:      "ref.QGemv", Contract: Contract{Kind: Int8},
+		Bench: Bench{Sizes: []int{256, 1024}, Short: []int{256}, Flops: 2},
+		Impls: int8Impls("qgemv", "r4", "GemvInt8"),
+	},
+	{
+		Name: "QGemvAdd", Class: ClassQGemv, Doc: "dst += w·x, int8 weights per row, x quantized per vector",
+		Sig: "(dst []float32, w *QMatrix, x *QVector)", Args: "dst, w, x",
+		Dispatch: "int8_kernels.go and int8_<arch>.go: blocks of rows, a switch on the int8 path (ActiveInt8)",
+		Ref:      "ref.QGemv", Contract: Contract{Kind: Int8},
+		Bench: Bench{Sizes: []int{256, 1024}, Flops: 2},
+		Impls: int8Impls("qgemv", "r4", "GemvInt8"),
+	},
+	{
+		Name: "QGemm", Class: ClassQGemm, Doc: "c = x·wᵀ, int8 weights per row, x quantized per row",
+		Sig: "(c Matrix, x *QBatch, w *QMatrix)", Args: "c, x, w",
+		Dispatch: "int8_kernels.go: L2 blocks of w's rows, each row of x through the gemv switch of int8_<arch>.go",
+		Ref:      "ref.QGemm", Contract: Contract{Kind: Int8},
+		Bench: Bench{Sizes: []int{64, 256}, Short: []int{256}, Flops: 2},
+		Impls: int8Impls("qgemm", "r4", "GemvInt8"),
+	},
+	{
+		Name: "QGemmAdd", Class: ClassQGemm, Doc: "c += x·wᵀ, int8 weights per row, x quantized per row",
+		Sig: "(c Matrix, x *QBatch, w *QMatrix)", Args: "c, x, w",
+		Dispatch: "int8_kernels.go: L2 blocks of w's rows, each row of x through the gemv switch of int8_<arch>.go",
+		Ref:      "ref.QGemm", Contract: Contract{Kind: Int8},
+		Bench: Bench{Sizes: []int{64, 256}, Flops: 2},
+		Impls: int8Impls("qgemm", "r4", "GemvInt8"),
+	},
 
 	// The internal passes.
 	{
@@ -417,3 +457,20 @@ var gemvImpls = impls("generic", "gemv_generic_r4", "",
 	"avx2", "gemv_avx2_r8", "GemvAVX2",
 	"avx512", "gemv_avx512_r8_u2", "GemvAVX512",
 	"neon", "gemv_neon_r4_u16", "GemvNEON")
+
+// int8Impls are an int8 kernel's implementations. Within a level the
+// int8 path is chosen by CPU feature (kernel.Int8Path): the registry name
+// lists the level's paths, most capable first, and Symbols every
+// assembly function the level may call. The AVX512 level runs the zmm
+// VNNI kernels where the CPU has AVX-512 VNNI, else the AVX2 level's.
+func int8Impls(name, unroll, sym string) []Impl {
+	return []Impl{
+		{Level: "generic", Name: name + "_generic"},
+		{Level: "avx2", Name: name + "_avx2_{avxvnni_vpdpbusd,maddubs}_" + unroll,
+			Symbols: []string{sym + "AVXVNNI", sym + "AVX2"}},
+		{Level: "avx512", Name: name + "_{avx512vnni_vpdpbusd,avxvnni_vpdpbusd,avx2_maddubs}_" + unroll,
+			Symbols: []string{sym + "AVX512VNNI", sym + "AVXVNNI", sym + "AVX2"}},
+		{Level: "neon", Name: name + "_neon_{sdot,smull_sadalp}_" + unroll,
+			Symbols: []string{sym + "NEONDot", sym + "NEON"}},
+	}
+}

@@ -42,6 +42,9 @@ const (
 	ClassGemm     Class = "gemm"     // f(tA, tB Transpose, alpha float32, a, b Matrix, beta float32, c Matrix)
 	ClassLSTMCell Class = "lstmcell" // f(h, c, cPrev, gates []float32), one LSTM step of len(c) units
 	ClassGRUCell  Class = "grucell"  // f(h, hPrev, xg, hg []float32), one GRU step of len(h) units
+	ClassQDot     Class = "qdot"     // f(x, w []int8) int64
+	ClassQGemv    Class = "qgemv"    // f(dst []float32, w *QMatrix, x *QVector)
+	ClassQGemm    Class = "qgemm"    // f(c Matrix, x *QBatch, w *QMatrix)
 	ClassInternal Class = "internal" // a pass behind public kernels, not exported
 )
 
@@ -70,6 +73,11 @@ const (
 	// its doc comment states, with one rounding per operation (the cell
 	// suite, kernel/cell_test.go, computes it per element).
 	Composed ContractKind = "composed"
+	// Int8: the int8 kernels (kernel/int8.go). The int32 sums are exact,
+	// so every level and int8 path returns the same bits; the float32
+	// results are within three roundings (four when adding to dst) of the
+	// float64 evaluation of the same quantized product.
+	Int8 ContractKind = "int8"
 )
 
 // Contract is what the tests hold a kernel to.
@@ -170,11 +178,11 @@ type BenchVs struct {
 	Accumulate bool  // gemv's accumulate
 }
 
-// AsmFuncs returns the Go declaration of every assembly function: Asm,
-// then, in the table's order, those that rows declare through their
+// AsmFuncs returns the Go declaration of every assembly function: Asm
+// and AsmInt8, then, in the table's order, those that rows declare through their
 // implementations' AsmDoc.
 func AsmFuncs() []AsmFunc {
-	out := append([]AsmFunc(nil), Asm...)
+	out := append(append([]AsmFunc(nil), Asm...), AsmInt8...)
 	for _, k := range Kernels {
 		for _, im := range k.Impls {
 			if im.AsmDoc == "" {

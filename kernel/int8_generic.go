@@ -1,0 +1,20 @@
+package kernel
+
+// dotInt8Generic returns Σ x[i]·w[i] for i < len(x) in int32 (exact for
+// at most MaxQCols elements, see the int8 scheme). len(w) ≥ len(x).
+func dotInt8Generic(x, w []int8) int32 {
+	w = w[:len(x)]
+	var s int32
+	for i, v := range x {
+		s += int32(v) * int32(w[i])
+	}
+	return s
+}
+
+// gemvInt8Generic sets acc[r] = Σ_j x[j]·w[r*stride+j] for r < len(acc),
+// j < len(x).
+func gemvInt8Generic(acc []int32, w []int8, stride int, x []int8) {
+	for r := range acc {
+		acc[r] = dotInt8Generic(x, w[r*stride:])
+	}
+}
