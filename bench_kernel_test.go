@@ -72,9 +72,13 @@ func BenchmarkLSTMCell(b *testing.B) { benchKernel(b, "LSTMCell") }
 func BenchmarkGRUCell(b *testing.B)  { benchKernel(b, "GRUCell") }
 
 // vectorKernel reports whether s is a kernel over vectors (not a matrix
-// kernel, not an internal pass).
+// kernel, float or int8, not an internal pass).
 func vectorKernel(s kernel.Spec) bool {
-	return s.Class != kernel.ClassGemv && s.Class != kernel.ClassGemm
+	switch s.Class {
+	case kernel.ClassGemv, kernel.ClassGemm, kernel.ClassQGemv, kernel.ClassQGemm:
+		return false
+	}
+	return true
 }
 
 // softmaxFamily reports whether s is timed by BenchmarkSoftmax: the row
