@@ -43,6 +43,23 @@ func (p Int8Path) String() string {
 	return fmt.Sprintf("Int8Path(%d)", int(p))
 }
 
+var int8PathDescriptions = [...]string{
+	"pure Go",
+	"AVX2 VPMADDUBSW+VPMADDWD on ymm (sign trick, no saturation)",
+	"AVX-VNNI VPDPBUSD (VEX) on ymm",
+	"AVX-512 VNNI VPDPBUSD (EVEX) on zmm",
+	"NEON SMULL+SMLAL2+SADALP",
+	"NEON SDOT (dot-product extension)",
+}
+
+// Describe names the instructions path p runs, for simdcore info.
+func (p Int8Path) Describe() string {
+	if p >= 0 && int(p) < len(int8PathDescriptions) {
+		return int8PathDescriptions[p]
+	}
+	return p.String()
+}
+
 // ParseInt8Path returns the Int8Path that String would print as name
 // (case-insensitive, surrounding spaces ignored).
 func ParseInt8Path(name string) (Int8Path, error) {
@@ -83,7 +100,7 @@ func (p Int8Path) below(top Int8Path) bool {
 var (
 	int8Mu       sync.Mutex
 	int8Paths    []Int8Path // ascending; what this CPU and build can run
-	int8Cap      Int8Path // the most capable path allowed, if int8Capped
+	int8Cap      Int8Path   // the most capable path allowed, if int8Capped
 	int8Capped   bool
 	int8EnvError error
 )

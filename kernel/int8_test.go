@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
 	"testing"
 
 	"github.com/simdcore/simdcore/internal/kerneltest"
@@ -51,6 +52,15 @@ func TestInt8Paths(t *testing.T) {
 	_, err := kernel.ParseInt8Path("avx9")
 	require.Error(t, err)
 	require.NoError(t, kernel.Int8EnvError())
+	if v := os.Getenv("SIMDCORE_INT8"); v != "" {
+		// The cap CI set: at the path's level, that path runs.
+		p, err := kernel.ParseInt8Path(v)
+		require.NoError(t, err)
+		restore, err := kernel.SetLevel(p.Level())
+		require.NoError(t, err)
+		require.Equal(t, p, kernel.ActiveInt8(), "SIMDCORE_INT8=%s", v)
+		restore()
+	}
 	// At the generic level the generic path runs, whatever the cap.
 	restore, err := kernel.SetLevel(kernel.Generic)
 	require.NoError(t, err)
