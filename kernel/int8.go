@@ -5,58 +5,6 @@ import (
 	"math"
 )
 
-// # The int8 scheme
-//
-// Weights are quantized once, per output row and symmetrically: row r of
-// a Matrix, with m_r = max_j |a[r,j]|, gets the float32 scale
-// s_r = m_r/127 and the int8 values
-//
-//	q[r,j] = clamp(roundHalfEven(a[r,j] · (127/m_r)), −127, 127)
-//
-// where 127/m_r and the product are float32 (one rounding each), and a
-// row whose m_r is below qTiny = 2^−120 (zeros, or so small that 127/m_r
-// would overflow float32) gets s_r = 0 and q = 0. Activations are quantized the
-// same way at call time, per vector (per row for a batch): s_x = m/127,
-// q_x[j] = clamp(roundHalfEven(x[j]·(127/m)), −127, 127). −128 is never
-// produced, so both sides lie in [−127, 127].
-//
-// A row's dot product acc_r = Σ_j q[r,j]·q_x[j] is computed in int32
-// and is exact: at most 65536 columns per row (MaxQCols) keep
-// |acc| ≤ 65536·127·127 < 2^31. Every level computes this integer, so
-// every level returns the same bits. The float32 result is
-//
-//	y_r = float32(acc_r) · (s_r · s_x)
-//
-// with one rounding for the conversion (round to nearest even, exact
-// below 2^24), one for s_r·s_x and one for the product; QGemvAdd and
-// QGemmAdd then add y_r to dst (one more rounding). An activation vector
-// holding NaN or ±Inf has s_x = NaN and all q_x = 0, so every result of
-// that vector is NaN.
-//
-// # How the levels compute the int32
-//
-//   - generic: the plain loop.
-//   - avx2 (AVX2 without VNNI): VPMADDUBSW multiplies unsigned by signed
-//     bytes and adds pairs with int16 saturation. It is fed |x| (0..128,
-//     as unsigned) and w·sign(x) (VPSIGNB), so a pair is at most
-//     2·128·127 = 32512 < 32767 and never saturates; VPMADDWD by ones
-//     widens the pairs to int32.
-//   - avxvnni (AVX-VNNI, VEX VPDPBUSD on ymm) and avx512vnni (AVX-512
-//     VNNI, EVEX VPDPBUSD on zmm): VPDPBUSD adds four u8×s8 products to an
-//     int32 lane without saturation. It is fed u = x+128 (0..255, x XOR
-//     0x80), so Σ u·w = Σ x·w + 128·Σ w; the row sums Σ w (QMatrix.RowSums,
-//     kept at quantization; computed alongside for DotInt8) remove the
-//     bias. The int32 lanes wrap, but the true result fits in int32, so
-//     the wrapped arithmetic gives it exactly.
-//   - neondot (NEON with the dot-product extension, ASIMDDP): SDOT, four
-//     s8×s8 products per int32 lane.
-//   - neon (plain NEON, Cortex-A53): SMULL and SMLAL2 (two products per
-//     int16 lane, at most 2·128·127 = 32512) then SADALP into int32.
-//
-// The bounds above need one operand in [−127, 127]: the weights (the
-// second operand of DotInt8, QMatrix.Data). The first operand (the
-// activations) may hold −128.
-
 // MaxQCols is the most columns a QMatrix (and the most elements a
 // QVector) may have: the int32 accumulation of 65536 products of
 // magnitude at most 128·127 cannot overflow.
@@ -67,9 +15,9 @@ const MaxQCols = 1 << 16
 // that the assembly never needs a tail.
 const qAlign = 64
 
-// QMatrix is a Matrix quantized to int8 per output row (see the scheme
-// above): row r is Data[r*Stride:][:Cols], worth Scales[r]·Data; the
-// padding up to Stride is zero. RowSums[r] = Σ_j Data[r*Stride+j], which
+// QMatrix is a Matrix quantized to int8 per output row (see Int8 kernels
+// in the package documentation): row r is Data[r*Stride:][:Cols], worth
+// Scales[r]·Data; the padding up to Stride is zero. RowSums[r] = Σ_j Data[r*Stride+j], which
 // the VNNI levels need. Build it with QuantizeMatrix; its fields are
 // read-only once built.
 type QMatrix struct {
@@ -115,8 +63,8 @@ func (q *QMatrix) Row(i int) []int8 {
 	return q.Data[i*q.Stride:][:q.Cols:q.Cols]
 }
 
-// QVector is a float32 vector quantized to int8 (see the scheme above):
-// x ≈ Scale·Data[:N]. Data is zero-padded to a multiple of 64. A QVector
+// QVector is a float32 vector quantized to int8 (see Int8 kernels in the
+// package documentation): x ≈ Scale·Data[:N]. Data is zero-padded to a multiple of 64. A QVector
 // is reused from call to call: Quantize grows Data only when a longer
 // vector comes, so steady-state use allocates nothing.
 type QVector struct {

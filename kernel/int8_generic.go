@@ -1,7 +1,7 @@
 package kernel
 
 // dotInt8Generic returns Σ x[i]·w[i] for i < len(x) in int32 (exact for
-// at most MaxQCols elements, see the int8 scheme). len(w) ≥ len(x).
+// at most MaxQCols elements, see Int8 kernels in the package documentation). len(w) ≥ len(x).
 func dotInt8Generic(x, w []int8) int32 {
 	w = w[:len(x)]
 	var s int32

@@ -26,7 +26,7 @@ func DotInt8(x, w []int8) int64 {
 
 // QGemv computes dst = w·x for the quantized matrix w and the quantized
 // vector x: dst[r] = float32(acc_r)·(w.Scales[r]·x.Scale), acc_r the
-// exact int32 Σ_j w[r,j]·x[j] (the int8 scheme, int8.go). Every int8
+// exact int32 Σ_j w[r,j]·x[j] (Int8 kernels in the package documentation). Every int8
 // path gives the same bits. x.N must be w.Cols and len(dst) w.Rows; it
 // panics otherwise. It allocates nothing.
 func QGemv(dst []float32, w *QMatrix, x *QVector) {

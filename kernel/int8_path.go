@@ -13,8 +13,8 @@ import (
 // QGemvAdd, QGemm, QGemmAdd) run: within one Level, CPUs differ in the
 // integer dot-product instructions they have, so each level has
 // sub-paths, chosen by CPU feature. Every path computes the same int32
-// sums, so every path returns the same bits (see the int8 scheme in
-// int8.go).
+// sums, so every path returns the same bits (see Int8 kernels in
+// the package documentation).
 //
 // Paths form two chains, like levels: Int8Generic < Int8AVX2 <
 // Int8AVXVNNI < Int8AVX512VNNI on amd64, Int8Generic < Int8NEON <

@@ -11,7 +11,7 @@ import (
 	"github.com/simdcore/simdcore/internal/x86enc"
 )
 
-// The int8 kernels (see the int8 scheme in kernel/int8.go): DotInt8 and
+// The int8 kernels (see Int8 kernels in package kernel's documentation): DotInt8 and
 // GemvInt8 on three paths. Every path computes the exact int32 Σ x·w:
 //
 //   - AVX2: VPMADDUBSW of |x| (VPABSB: 0..128 as unsigned bytes) and

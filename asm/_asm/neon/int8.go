@@ -2,7 +2,7 @@ package main
 
 import "fmt"
 
-// The int8 kernels on NEON (see the int8 scheme in kernel/int8.go):
+// The int8 kernels on NEON (see Int8 kernels in package kernel's documentation):
 // DotInt8 and GemvInt8, each with the dot-product extension (SDOT: four
 // s8×s8 products per int32 lane) and without it (SMULL and SMLAL2: two
 // products per int16 lane, at most 2·128·127 < 2^15 with w in

@@ -1,7 +1,7 @@
 package table
 
-// AsmInt8 declares the int8 kernels' assembly (see the int8 scheme in
-// kernel/int8.go). Each function takes whole vectors only: len(x) is a
+// AsmInt8 declares the int8 kernels' assembly (see Int8 kernels in package
+// kernel's documentation). Each function takes whole vectors only: len(x) is a
 // multiple of the vector (16, 32 or 64 bytes, as each doc says); package
 // kernel sums a dot product's last partial vector itself and pads
 // quantized rows to 64 bytes. The weights w must lie in [−127, 127]; x
