@@ -64,11 +64,16 @@ func macs(t *text, p int8NEON, rows int) {
 	}
 }
 
-func dotInt8(t *text, p int8NEON) {
+// int8Preamble writes what both kernels' files start with.
+func int8Preamble(t *text, p int8NEON, name string) {
 	t.w("")
 	t.w(`#include "textflag.h"`)
 	t.w("")
-	t.f("// DotInt8%s requires %s.", p.suffix, p.requires())
+	t.f("// %s%s requires %s.", name, p.suffix, p.requires())
+}
+
+func dotInt8(t *text, p int8NEON) {
+	int8Preamble(t, p, "DotInt8")
 	t.w("")
 	t.f("// func DotInt8%s(x, w []int8) int32", p.suffix)
 	t.f("TEXT ·DotInt8%s(SB), NOSPLIT, $0-52", p.suffix)
@@ -94,10 +99,7 @@ func dotInt8(t *text, p int8NEON) {
 }
 
 func gemvInt8(t *text, p int8NEON) {
-	t.w("")
-	t.w(`#include "textflag.h"`)
-	t.w("")
-	t.f("// GemvInt8%s requires %s.", p.suffix, p.requires())
+	int8Preamble(t, p, "GemvInt8")
 	t.w("//")
 	t.w("// Registers: R0 &acc[r], R1 rows left, R2 &w[r*stride], R3 stride,")
 	t.w("// R4 &x[0], R5 len(x); R6..R9 the block's rows, R10 &x[j], R11 columns")

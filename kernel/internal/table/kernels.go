@@ -362,38 +362,10 @@ the slices. len(dst) must be ≥ len(src); dst may be src.
 		Bench: Bench{Sizes: []int{256, 4096, 65536}, Flops: 2},
 		Impls: int8Impls("dotint8", "u1", "DotInt8"),
 	},
-	{
-		Name: "QGemv", Class: ClassQGemv, Doc: "dst = w·x, int8 weights per row, x quantized per vector",
-		Sig: "(dst []float32, w *QMatrix, x *QVector)", Args: "dst, w, x",
-		Dispatch: "int8_kernels.go and int8_<arch>.go: blocks of rows, a switch on the int8 path (ActiveInt8)",
-		Ref:      "ref.QGemv", Contract: Contract{Kind: Int8},
-		Bench: Bench{Sizes: []int{256, 1024}, Short: []int{256}, Flops: 2},
-		Impls: int8Impls("qgemv", "r4", "GemvInt8"),
-	},
-	{
-		Name: "QGemvAdd", Class: ClassQGemv, Doc: "dst += w·x, int8 weights per row, x quantized per vector",
-		Sig: "(dst []float32, w *QMatrix, x *QVector)", Args: "dst, w, x",
-		Dispatch: "int8_kernels.go and int8_<arch>.go: blocks of rows, a switch on the int8 path (ActiveInt8)",
-		Ref:      "ref.QGemv", Contract: Contract{Kind: Int8},
-		Bench: Bench{Sizes: []int{256, 1024}, Flops: 2},
-		Impls: int8Impls("qgemv", "r4", "GemvInt8"),
-	},
-	{
-		Name: "QGemm", Class: ClassQGemm, Doc: "c = x·wᵀ, int8 weights per row, x quantized per row",
-		Sig: "(c Matrix, x *QBatch, w *QMatrix)", Args: "c, x, w",
-		Dispatch: "int8_kernels.go: L2 blocks of w's rows, each row of x through the gemv switch of int8_<arch>.go",
-		Ref:      "ref.QGemm", Contract: Contract{Kind: Int8},
-		Bench: Bench{Sizes: []int{64, 256}, Short: []int{256}, Flops: 2},
-		Impls: int8Impls("qgemm", "r4", "GemvInt8"),
-	},
-	{
-		Name: "QGemmAdd", Class: ClassQGemm, Doc: "c += x·wᵀ, int8 weights per row, x quantized per row",
-		Sig: "(c Matrix, x *QBatch, w *QMatrix)", Args: "c, x, w",
-		Dispatch: "int8_kernels.go: L2 blocks of w's rows, each row of x through the gemv switch of int8_<arch>.go",
-		Ref:      "ref.QGemm", Contract: Contract{Kind: Int8},
-		Bench: Bench{Sizes: []int{64, 256}, Flops: 2},
-		Impls: int8Impls("qgemm", "r4", "GemvInt8"),
-	},
+	qgemvRow("QGemv", "dst = w·x", []int{256}),
+	qgemvRow("QGemvAdd", "dst += w·x", nil),
+	qgemmRow("QGemm", "c = x·wᵀ", []int{256}),
+	qgemmRow("QGemmAdd", "c += x·wᵀ", nil),
 
 	// The internal passes.
 	{
@@ -472,5 +444,29 @@ func int8Impls(name, unroll, sym string) []Impl {
 			Symbols: []string{sym + "AVX512VNNI", sym + "AVXVNNI", sym + "AVX2"}},
 		{Level: "neon", Name: name + "_neon_{sdot,smull_sadalp}_" + unroll,
 			Symbols: []string{sym + "NEONDot", sym + "NEON"}},
+	}
+}
+
+// qgemvRow is the row of QGemv or QGemvAdd.
+func qgemvRow(name, doc string, short []int) Kernel {
+	return Kernel{
+		Name: name, Class: ClassQGemv, Doc: doc + ", int8 weights per row, x quantized per vector",
+		Sig: "(dst []float32, w *QMatrix, x *QVector)", Args: "dst, w, x",
+		Dispatch: "int8_kernels.go and int8_<arch>.go: blocks of rows, a switch on the int8 path (ActiveInt8)",
+		Ref:      "ref.QGemv", Contract: Contract{Kind: Int8},
+		Bench: Bench{Sizes: []int{256, 1024}, Short: short, Flops: 2},
+		Impls: int8Impls("qgemv", "r4", "GemvInt8"),
+	}
+}
+
+// qgemmRow is the row of QGemm or QGemmAdd.
+func qgemmRow(name, doc string, short []int) Kernel {
+	return Kernel{
+		Name: name, Class: ClassQGemm, Doc: doc + ", int8 weights per row, x quantized per row",
+		Sig: "(c Matrix, x *QBatch, w *QMatrix)", Args: "c, x, w",
+		Dispatch: "int8_kernels.go: L2 blocks of w's rows, each row of x through the gemv switch of int8_<arch>.go",
+		Ref:      "ref.QGemm", Contract: Contract{Kind: Int8},
+		Bench: Bench{Sizes: []int{64, 256}, Short: short, Flops: 2},
+		Impls: int8Impls("qgemm", "r4", "GemvInt8"),
 	}
 }
