@@ -894,6 +894,32 @@ func dispatchGemvT(dst []float32, a Matrix, x []float32) {
 	}
 }
 
+// maxAbsBits is the level switch of the table row maxAbsBits: the largest |x[i]|'s bits, NaN's above Inf's (the int8 quantizers' scale).
+func maxAbsBits(x []float32) uint32 {
+	switch active {
+	case AVX512:
+		return max(asm.MaxAbsBitsAVX2(x[:len(x)&^31]), maxAbsBitsGeneric(x[len(x)&^31:]))
+	case AVX2:
+		return max(asm.MaxAbsBitsAVX2(x[:len(x)&^31]), maxAbsBitsGeneric(x[len(x)&^31:]))
+	}
+	return maxAbsBitsGeneric(x)
+}
+
+// quantizeInt8 is the level switch of the table row quantizeInt8: dst[i] = clamp(roundHalfEven(src[i]·inv), −127, 127) (the int8 quantizers).
+func quantizeInt8(dst []int8, src []float32, inv float32) {
+	switch active {
+	case AVX512:
+		m := len(src) &^ 31
+		asm.QuantizeInt8AVX2(dst[:m], src[:m], inv)
+		quantizeInt8Generic(dst[m:len(src)], src[m:], inv)
+	case AVX2:
+		m := len(src) &^ 31
+		asm.QuantizeInt8AVX2(dst[:m], src[:m], inv)
+		quantizeInt8Generic(dst[m:len(src)], src[m:], inv)
+	}
+	quantizeInt8Generic(dst, src, inv)
+}
+
 // expShiftSum is the level switch of the table row expShiftSum: dst[i] = e^(src[i]−m) and their sum (Softmax's fallback).
 func expShiftSum(dst, src []float32, m float32) float32 {
 	switch active {

@@ -608,6 +608,16 @@ func dispatchGemvT(dst []float32, a Matrix, x []float32) {
 	gemvTGeneric(dst, a, x)
 }
 
+// maxAbsBits is the level switch of the table row maxAbsBits: the largest |x[i]|'s bits, NaN's above Inf's (the int8 quantizers' scale).
+func maxAbsBits(x []float32) uint32 {
+	return maxAbsBitsGeneric(x)
+}
+
+// quantizeInt8 is the level switch of the table row quantizeInt8: dst[i] = clamp(roundHalfEven(src[i]·inv), −127, 127) (the int8 quantizers).
+func quantizeInt8(dst []int8, src []float32, inv float32) {
+	quantizeInt8Generic(dst, src, inv)
+}
+
 // expShiftSum is the level switch of the table row expShiftSum: dst[i] = e^(src[i]−m) and their sum (Softmax's fallback).
 func expShiftSum(dst, src []float32, m float32) float32 {
 	return expShiftSumGeneric(dst, src, m)

@@ -135,30 +135,53 @@ func qPadded(n int) int { return (n + qAlign - 1) &^ (qAlign - 1) }
 // returns the scale: max|src|/127, 0 for a row below qTiny (or no row), NaN
 // if src holds NaN or ±Inf (dst is then all zeros).
 func quantizeRow(dst []int8, src []float32) float32 {
-	var m float32
-	for _, v := range src {
-		a := float32(math.Abs(float64(v)))
-		if !(a <= math.MaxFloat32) { // NaN or ±Inf
-			clear(dst)
-			return float32(math.NaN())
-		}
-		m = max(m, a)
+	dst = dst[:len(src)]
+	raceReadF32(src)
+	raceWriteI8(dst)
+	bits := maxAbsBits(src)
+	if bits >= 0x7f800000 { // NaN or ±Inf
+		clear(dst)
+		return float32(math.NaN())
 	}
+	m := math.Float32frombits(bits)
 	if m < qTiny {
 		clear(dst)
 		return 0
 	}
 	inv := 127 / m
-	for i, v := range src {
-		dst[i] = quantize1(v, inv)
-	}
+	quantizeInt8(dst, src, inv)
 	return m / 127
 }
 
+// maxAbsBitsGeneric is maxAbsBits in Go: the largest of the bits of
+// |x[i]| (the bits of a float32 with the sign cleared order as the
+// magnitudes, NaNs above +Inf).
+func maxAbsBitsGeneric(x []float32) uint32 {
+	var m uint32
+	for _, v := range x {
+		m = max(m, math.Float32bits(v)&^(1<<31))
+	}
+	return m
+}
+
+// quantizeInt8Generic is quantizeInt8 in Go: quantize1 of each element.
+func quantizeInt8Generic(dst []int8, src []float32, inv float32) {
+	dst = dst[:len(src)]
+	for i, v := range src {
+		dst[i] = quantize1(v, inv)
+	}
+}
+
+// qRound is 1.5·2^23: for |t| ≤ 2^22, (t + qRound) − qRound is t rounded
+// to an integer, half to even (float32 addition rounds so).
+const qRound = 0x1.8p23
+
 // quantize1 is one element of the scheme: clamp(roundHalfEven(v·inv),
-// −127, 127), the product rounded to float32 first.
+// −127, 127), the product rounded to float32 first. |v·inv| ≤ 127 up to
+// the product's rounding, well within qRound's range.
 func quantize1(v, inv float32) int8 {
-	r := math.RoundToEven(float64(v * inv))
+	t := float32(v * inv) // the conversion forbids fusing into the addition
+	r := float32(t+qRound) - qRound
 	return int8(max(-127, min(127, r)))
 }
 

@@ -7,3 +7,6 @@ package kernel
 
 func raceReadI8(s []int8)   {}
 func raceReadI32(s []int32) {}
+
+func raceReadF32(s []float32) {}
+func raceWriteI8(s []int8)    {}

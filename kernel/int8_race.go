@@ -20,3 +20,11 @@ func raceReadI32(s []int32) {
 		runtime.RaceReadRange(unsafe.Pointer(unsafe.SliceData(s)), len(s)*4)
 	}
 }
+
+func raceReadF32(s []float32) { raceRead(s) }
+
+func raceWriteI8(s []int8) {
+	if len(s) > 0 {
+		runtime.RaceWriteRange(unsafe.Pointer(unsafe.SliceData(s)), len(s))
+	}
+}

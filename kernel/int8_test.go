@@ -493,3 +493,48 @@ func FuzzDotInt8(f *testing.F) {
 		}
 	})
 }
+
+// TestQuantizeLevels holds every level's quantizer (assembly for whole
+// vectors, Go for the rest) to the generic level's bits: ties at every
+// half-integer of the range (max|x| = 127, so 127/m = 1 and x·(127/m) is
+// x), values just beside them, signed zeros, subnormals, and random rows
+// of every length up to 300.
+func TestQuantizeLevels(t *testing.T) {
+	var inputs [][]float32
+	ties := []float32{127}
+	for k := -127; k <= 126; k++ {
+		h := float32(k) + 0.5
+		ties = append(ties, h, math.Nextafter32(h, 200), math.Nextafter32(h, -200))
+	}
+	ties = append(ties, negZ, 0, 0x1p-149, -0x1p-149, -127)
+	inputs = append(inputs, ties)
+	r := kerneltest.Rand(10)
+	for n := 0; n <= 300; n++ {
+		x := make([]float32, n)
+		kerneltest.Fill(r, x, -7, 7)
+		inputs = append(inputs, x)
+	}
+	want := make([]kernel.QVector, len(inputs))
+	kerneltest.ForEachLevel(t, func(t *testing.T, l kernel.Level) {
+		for i, x := range inputs {
+			var q kernel.QVector
+			q.Quantize(x)
+			if l == kernel.Generic {
+				want[i] = q
+				continue
+			}
+			require.Equal(t, math.Float32bits(want[i].Scale), math.Float32bits(q.Scale), "input %d", i)
+			require.Equal(t, want[i].Data, q.Data, "input %d", i)
+		}
+	})
+	// The ties round half to even.
+	var q kernel.QVector
+	q.Quantize(ties)
+	for i, k := 0, -127; k <= 126; i, k = i+1, k+1 {
+		even := k
+		if k%2 != 0 {
+			even = k + 1
+		}
+		require.Equal(t, int8(even), q.Data[1+3*i], "%v", ties[1+3*i])
+	}
+}

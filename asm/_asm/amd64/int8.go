@@ -309,3 +309,95 @@ func (g *gen) gemvInt8(p int8Path) {
 	g.VZEROUPPER()
 	g.RET()
 }
+
+// maxAbsBitsInt8 writes MaxAbsBitsAVX2: the largest |x[i]| as float32
+// bits, by an integer maximum of the bits with the sign cleared (which
+// orders finite values and Inf as floats, and puts every NaN above Inf);
+// 32 elements per iteration in four accumulators. len(x) is a multiple
+// of 32.
+func (g *gen) maxAbsBitsInt8() {
+	g.Function("MaxAbsBitsAVX2")
+	g.Attributes(attr.NOSPLIT)
+	g.SignatureExpr("func(x []float32) uint32")
+	g.Load(g.Param("x").Base(), RSI)
+	g.Load(g.Param("x").Len(), RCX)
+	g.VPCMPEQD(Y15, Y15, Y15)
+	g.VPSRLD(imm8(1), Y15, Y15) // 0x7fffffff: clears the sign
+	for i := 0; i < 4; i++ {
+		g.i8Zero(int8AVX2, i)
+	}
+	g.TESTQ(RCX, RCX)
+	g.JZ(LabelRef("done"))
+	g.Label("loop")
+	for i := 0; i < 4; i++ {
+		g.VPAND(at(RSI, 32*i), Y15, Y(4+i))
+		g.VPMAXSD(Y(4+i), Y(i), Y(i))
+	}
+	g.ADDQ(imm(128), RSI)
+	g.SUBQ(imm(32), RCX)
+	g.JNZ(LabelRef("loop"))
+	g.Label("done")
+	g.VPMAXSD(Y1, Y0, Y0)
+	g.VPMAXSD(Y3, Y2, Y2)
+	g.VPMAXSD(Y2, Y0, Y0)
+	g.VEXTRACTI128(imm8(1), Y0, X1)
+	g.VPMAXSD(X1, X0, X0)
+	g.VPSHUFD(imm8(0x4e), X0, X1)
+	g.VPMAXSD(X1, X0, X0)
+	g.VPSHUFD(imm8(0xb1), X0, X1)
+	g.VPMAXSD(X1, X0, X0)
+	g.VMOVD(X0, EAX)
+	g.VZEROUPPER()
+	g.MOVL(EAX, g.addr(g.ReturnIndex(0)))
+	g.RET()
+}
+
+// quantizeInt8 writes QuantizeInt8AVX2: dst[i] = clamp(roundHalfEven(
+// src[i]·inv), −127, 127), the product rounded to float32 (VMULPS, as Go
+// rounds it) and then to the nearest integer, ties to even (VCVTPS2DQ
+// under the default MXCSR, which Go never changes); VPACKSSDW and
+// VPACKSSWB saturate to [−128, 127], VPMAXSB lifts −128 to −127, and
+// VPERMD undoes the packs' lane interleaving. 32 elements per iteration;
+// len(src) is a multiple of 32 and len(dst) ≥ len(src).
+func (g *gen) quantizeInt8() {
+	g.Function("QuantizeInt8AVX2")
+	g.Attributes(attr.NOSPLIT)
+	g.SignatureExpr("func(dst []int8, src []float32, inv float32)")
+	g.Load(g.Param("dst").Base(), RDI)
+	g.Load(g.Param("src").Base(), RSI)
+	g.Load(g.Param("src").Len(), RCX)
+	g.VBROADCASTSS(g.addr(g.Param("inv")), Y15)
+	g.MOVL(U32(0x81818181), EAX) // −127 in every byte
+	g.VMOVD(EAX, X14)
+	g.VPBROADCASTD(X14, Y14)
+	g.MOVQ(U64(0x0703060205010400), RAX) // VPERMD's order: 0 4 1 5 2 6 3 7
+	g.VMOVQ(RAX, X13)
+	g.VPMOVZXBD(X13, Y13)
+	g.TESTQ(RCX, RCX)
+	g.JZ(LabelRef("done"))
+	g.Label("loop")
+	for i := 0; i < 4; i++ {
+		g.VMULPS(at(RSI, 32*i), Y15, Y(i))
+		g.VCVTPS2DQ(Y(i), Y(i))
+	}
+	g.VPACKSSDW(Y1, Y0, Y0)
+	g.VPACKSSDW(Y3, Y2, Y2)
+	g.VPACKSSWB(Y2, Y0, Y0)
+	g.VPERMD(Y0, Y13, Y0)
+	g.VPMAXSB(Y14, Y0, Y0)
+	g.VMOVDQU(Y0, at(RDI, 0))
+	g.ADDQ(imm(128), RSI)
+	g.ADDQ(imm(32), RDI)
+	g.SUBQ(imm(32), RCX)
+	g.JNZ(LabelRef("loop"))
+	g.Label("done")
+	g.VZEROUPPER()
+	g.RET()
+}
+
+func init() {
+	register(
+		file{"maxabsbits_avx2_amd64.s", func(g *gen) { g.maxAbsBitsInt8() }},
+		file{"quantizeint8_avx2_amd64.s", func(g *gen) { g.quantizeInt8() }},
+	)
+}

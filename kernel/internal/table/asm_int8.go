@@ -100,4 +100,24 @@ len(x) is a multiple of 16.
 	for r := range acc {
 		acc[r] = DotInt8(x, w[r*stride:][:len(x)])
 	}`},
+	{Name: "MaxAbsBitsAVX2", Arch: "amd64", Sig: "(x []float32) uint32", File: "quantizeint8",
+		Doc: `MaxAbsBitsAVX2 returns the largest of the bits of |x[i]| as an
+integer (the bits with the sign cleared order finite values and Inf as
+floats, and every NaN above Inf), for i < len(x), a multiple of 32; 0
+for no elements.
+
+	var m uint32
+	for _, v := range x {
+		m = max(m, math.Float32bits(v)&^(1<<31))
+	}
+	return m`},
+	{Name: "QuantizeInt8AVX2", Arch: "amd64", Sig: "(dst []int8, src []float32, inv float32)", File: "quantizeint8",
+		Doc: `QuantizeInt8AVX2 quantizes src[i] for i < len(src), a multiple of 32,
+as the int8 scheme does: the float32 product src[i]·inv rounded to the
+nearest integer, ties to even, clamped to [−127, 127]. len(dst) ≥
+len(src). src must hold no NaN or Inf.
+
+	for i, v := range src {
+		dst[i] = int8(max(-127, min(127, math.RoundToEven(float64(v*inv)))))
+	}`},
 }

@@ -381,6 +381,24 @@ the slices. len(dst) must be ≥ len(src); dst may be src.
 		Impls: impls("generic", "", "", "avx2", "", "GemvTAVX2", "avx512", "", "GemvTAVX512", "neon", "", "GemvTNEON"),
 	},
 	{
+		Name: "maxAbsBits", Class: ClassInternal, Doc: "the largest |x[i]|'s bits, NaN's above Inf's (the int8 quantizers' scale)",
+		Func: "maxAbsBits", Sig: "(x []float32) uint32", Args: "x", Generic: "maxAbsBitsGeneric",
+		Impls: []Impl{
+			{Level: "generic"},
+			{Level: "avx2", Symbols: []string{"MaxAbsBitsAVX2"}, Expr: "max(asm.MaxAbsBitsAVX2(x[:len(x)&^31]), maxAbsBitsGeneric(x[len(x)&^31:]))"},
+			{Level: "avx512", Symbols: []string{"MaxAbsBitsAVX2"}, Expr: "max(asm.MaxAbsBitsAVX2(x[:len(x)&^31]), maxAbsBitsGeneric(x[len(x)&^31:]))"},
+		},
+	},
+	{
+		Name: "quantizeInt8", Class: ClassInternal, Doc: "dst[i] = clamp(roundHalfEven(src[i]·inv), −127, 127) (the int8 quantizers)",
+		Func: "quantizeInt8", Sig: "(dst []int8, src []float32, inv float32)", Args: "dst, src, inv", Generic: "quantizeInt8Generic",
+		Impls: []Impl{
+			{Level: "generic"},
+			{Level: "avx2", Symbols: []string{"QuantizeInt8AVX2"}, Call: quantizeInt8Call},
+			{Level: "avx512", Symbols: []string{"QuantizeInt8AVX2"}, Call: quantizeInt8Call},
+		},
+	},
+	{
 		Name: "expShiftSum", Class: ClassInternal, Doc: "dst[i] = e^(src[i]−m) and their sum (Softmax's fallback)",
 		Func: "expShiftSum", Sig: "(dst, src []float32, m float32) float32", Args: "dst, src, m", Generic: "expShiftSumGeneric",
 		Impls: impls("generic", "", "", "avx2", "", "ExpShiftSumAVX2", "avx512", "", "ExpShiftSumAVX512", "neon", "", "ExpShiftSumNEON"),
@@ -470,3 +488,9 @@ func qgemmRow(name, doc string, short []int) Kernel {
 		Impls: int8Impls("qgemm", "r4", "GemvInt8"),
 	}
 }
+
+// quantizeInt8Call is quantizeInt8's case at the amd64 levels: whole
+// vectors of 32 in the assembly, the rest in Go.
+const quantizeInt8Call = `m := len(src) &^ 31
+asm.QuantizeInt8AVX2(dst[:m], src[:m], inv)
+quantizeInt8Generic(dst[m:len(src)], src[m:], inv)`
