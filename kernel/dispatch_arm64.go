@@ -794,11 +794,21 @@ func dispatchGemvT(dst []float32, a Matrix, x []float32) {
 
 // maxAbsBits is the level switch of the table row maxAbsBits: the largest |x[i]|'s bits, NaN's above Inf's (the int8 quantizers' scale).
 func maxAbsBits(x []float32) uint32 {
+	switch active {
+	case NEON:
+		return max(asm.MaxAbsBitsNEON(x[:len(x)&^15]), maxAbsBitsGeneric(x[len(x)&^15:]))
+	}
 	return maxAbsBitsGeneric(x)
 }
 
 // quantizeInt8 is the level switch of the table row quantizeInt8: dst[i] = clamp(roundHalfEven(src[i]·inv), −127, 127) (the int8 quantizers).
 func quantizeInt8(dst []int8, src []float32, inv float32) {
+	switch active {
+	case NEON:
+		m := len(src) &^ 15
+		asm.QuantizeInt8NEON(dst[:m], src[:m], inv)
+		quantizeInt8Generic(dst[m:len(src)], src[m:], inv)
+	}
 	quantizeInt8Generic(dst, src, inv)
 }
 

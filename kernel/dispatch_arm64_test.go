@@ -118,8 +118,16 @@ var levelCalls = []levelCall{
 	{row: "maxAbsBits", level: Generic, name: "", direct: func(x []float32) uint32 {
 		return maxAbsBitsGeneric(x)
 	}, switched: maxAbsBits},
+	{row: "maxAbsBits", level: NEON, name: "", direct: func(x []float32) uint32 {
+		return max(asm.MaxAbsBitsNEON(x[:len(x)&^15]), maxAbsBitsGeneric(x[len(x)&^15:]))
+	}, switched: maxAbsBits},
 	{row: "quantizeInt8", level: Generic, name: "", direct: func(dst []int8, src []float32, inv float32) {
 		quantizeInt8Generic(dst, src, inv)
+	}, switched: quantizeInt8},
+	{row: "quantizeInt8", level: NEON, name: "", direct: func(dst []int8, src []float32, inv float32) {
+		m := len(src) &^ 15
+		asm.QuantizeInt8NEON(dst[:m], src[:m], inv)
+		quantizeInt8Generic(dst[m:len(src)], src[m:], inv)
 	}, switched: quantizeInt8},
 	{row: "expShiftSum", level: Generic, name: "", direct: func(dst, src []float32, m float32) float32 {
 		return expShiftSumGeneric(dst, src, m)

@@ -127,6 +127,12 @@ var integerDot = map[string]uint32{
 	"smlal 8h,8b,8b":    0x0e208000,
 	"smlal2 8h,16b,16b": 0x4e208000,
 	"sadalp 4s,8h":      0x4e606800,
+	// The int8 quantizer's saturating narrowing and byte maximum.
+	"sqxtn 4h,4s":      0x0e614800,
+	"sqxtn2 8h,4s":     0x4e614800,
+	"sqxtn 8b,8h":      0x0e214800,
+	"sqxtn2 16b,8h":    0x4e214800,
+	"smax 16b,16b,16b": 0x4e206400,
 }
 
 // operand is one parsed operand: a register with an arrangement, an
@@ -161,7 +167,7 @@ func parseOperand(s string) (operand, error) {
 			return operand{kind: 'e', reg: r, index: uint32(i)}, nil
 		}
 		switch rest {
-		case "4s", "2s", "16b", "8h", "8b":
+		case "4s", "2s", "16b", "8h", "8b", "4h":
 			return operand{kind: 'v', reg: r, arrange: rest}, nil
 		}
 		return operand{}, fmt.Errorf("unsupported arrangement in %q", s)

@@ -44,6 +44,8 @@ var known = []struct {
 	{"smull v3.8h, v4.8b, v5.8b", 0x0e25c083},
 	{"smlal2 v3.8h, v4.16b, v5.16b", 0x4e258083},
 	{"sadalp v0.4s, v3.8h", 0x4e606860},
+	{"sqxtn v0.4h, v1.4s", 0x0e614820},
+	{"sqxtn2 v0.16b, v1.8h", 0x4e214820},
 }
 
 func TestKnown(t *testing.T) {

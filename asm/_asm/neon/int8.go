@@ -169,3 +169,96 @@ func walk(t *text, p int8NEON, rows int, label string, ptrs []string) {
 	t.w("")
 	t.f("%ssum:", label)
 }
+
+// maxAbsBitsNEON writes MaxAbsBitsNEON: the largest of the bits of
+// |x[i]| (the sign cleared by AND, then UMAX: finite values and Inf order
+// as floats, every NaN above Inf); 16 elements per iteration in four
+// accumulators. len(x) is a multiple of 16.
+func maxAbsBitsNEON(t *text) {
+	t.w("")
+	t.w(`#include "textflag.h"`)
+	t.w("")
+	t.w("// MaxAbsBitsNEON requires ARMv8-A Advanced SIMD only (every arm64 CPU).")
+	t.w("")
+	t.w("// func MaxAbsBitsNEON(x []float32) uint32")
+	t.w("TEXT ·MaxAbsBitsNEON(SB), NOSPLIT, $0-28")
+	t.w("\tMOVD x_base+0(FP), R0")
+	t.w("\tMOVD x_len+8(FP), R2")
+	t.w("\tMOVW $0x7fffffff, R3")
+	t.w("\tVDUP R3, V31.S4 // clears the sign")
+	for i := 16; i < 20; i++ {
+		t.f("\tVEOR V%d.B16, V%d.B16, V%d.B16", i, i, i)
+	}
+	t.w("\tCBZ  R2, done")
+	t.w("")
+	t.w("loop:")
+	t.w("\tVLD1.P 64(R0), [V0.S4, V1.S4, V2.S4, V3.S4]")
+	for i := 0; i < 4; i++ {
+		t.ins(fmt.Sprintf("and v%d.16b, v%d.16b, v31.16b", i, i), nil)
+	}
+	for i := 0; i < 4; i++ {
+		t.ins(fmt.Sprintf("umax v%d.4s, v%d.4s, v%d.4s", 16+i, 16+i, i), nil)
+	}
+	t.w("\tSUBS   $16, R2")
+	t.w("\tBNE    loop")
+	t.w("")
+	t.w("done:")
+	t.ins("umax v16.4s, v16.4s, v17.4s", nil)
+	t.ins("umax v18.4s, v18.4s, v19.4s", nil)
+	t.ins("umax v16.4s, v16.4s, v18.4s", nil)
+	t.ins("umaxv s0, v16.4s", nil)
+	t.w("\tFMOVS F0, R3")
+	t.w("\tMOVW  R3, ret+24(FP)")
+	t.w("\tRET")
+}
+
+// quantizeInt8NEON writes QuantizeInt8NEON: dst[i] = clamp(roundHalfEven(
+// src[i]·inv), −127, 127): FMUL (the float32 product, as Go rounds it),
+// FCVTNS (to nearest, ties to even), SQXTN twice (saturating to int16,
+// then int8), SMAX with −127. 16 elements per iteration; len(src) is a
+// multiple of 16 and len(dst) ≥ len(src).
+func quantizeInt8NEON(t *text) {
+	t.w("")
+	t.w(`#include "textflag.h"`)
+	t.w("")
+	t.w("// QuantizeInt8NEON requires ARMv8-A Advanced SIMD only (every arm64 CPU).")
+	t.w("")
+	t.w("// func QuantizeInt8NEON(dst []int8, src []float32, inv float32)")
+	t.w("TEXT ·QuantizeInt8NEON(SB), NOSPLIT, $0-52")
+	t.w("\tMOVD  dst_base+0(FP), R0")
+	t.w("\tMOVD  src_base+24(FP), R1")
+	t.w("\tMOVD  src_len+32(FP), R2")
+	t.w("\tFMOVS inv+48(FP), F30")
+	t.w("\tVDUP  V30.S[0], V30.S4")
+	t.w("\tMOVW  $0x81, R3")
+	t.w("\tVDUP  R3, V31.B16 // −127 in every byte")
+	t.w("\tCBZ   R2, done")
+	t.w("")
+	t.w("loop:")
+	t.w("\tVLD1.P 64(R1), [V0.S4, V1.S4, V2.S4, V3.S4]")
+	for i := 0; i < 4; i++ {
+		t.ins(fmt.Sprintf("fmul v%d.4s, v%d.4s, v30.4s", i, i), nil)
+	}
+	for i := 0; i < 4; i++ {
+		t.ins(fmt.Sprintf("fcvtns v%d.4s, v%d.4s", i, i), nil)
+	}
+	for _, ins := range []string{
+		"sqxtn v0.4h, v0.4s", "sqxtn2 v0.8h, v1.4s", "sqxtn v2.4h, v2.4s", "sqxtn2 v2.8h, v3.4s",
+		"sqxtn v0.8b, v0.8h", "sqxtn2 v0.16b, v2.8h", "smax v0.16b, v0.16b, v31.16b",
+	} {
+		t.ins(ins, nil)
+	}
+	t.w("\tVST1.P [V0.B16], 16(R0)")
+	t.w("\tSUBS   $16, R2")
+	t.w("\tBNE    loop")
+	t.w("")
+	t.w("done:")
+	t.w("\tRET")
+}
+
+func init() {
+	register(
+		output{symbol: "MaxAbsBitsNEON", emit: func(t *text, _ constTable) { maxAbsBitsNEON(t) }},
+		output{symbol: "QuantizeInt8NEON", emit: func(t *text, _ constTable) { quantizeInt8NEON(t) }},
+	)
+}

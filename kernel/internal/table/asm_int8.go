@@ -120,4 +120,20 @@ len(src). src must hold no NaN or Inf.
 	for i, v := range src {
 		dst[i] = int8(max(-127, min(127, math.RoundToEven(float64(v*inv)))))
 	}`},
+	{Name: "MaxAbsBitsNEON", Arch: "arm64", Sig: "(x []float32) uint32", File: "quantizeint8",
+		Doc: `MaxAbsBitsNEON is MaxAbsBitsAVX2 on NEON (AND, UMAX); len(x) is a
+multiple of 16.
+
+	var m uint32
+	for _, v := range x {
+		m = max(m, math.Float32bits(v)&^(1<<31))
+	}
+	return m`},
+	{Name: "QuantizeInt8NEON", Arch: "arm64", Sig: "(dst []int8, src []float32, inv float32)", File: "quantizeint8",
+		Doc: `QuantizeInt8NEON is QuantizeInt8AVX2 on NEON (FMUL, FCVTNS, SQXTN,
+SMAX); len(src) is a multiple of 16.
+
+	for i, v := range src {
+		dst[i] = int8(max(-127, min(127, math.RoundToEven(float64(v*inv)))))
+	}`},
 }

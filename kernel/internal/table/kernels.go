@@ -387,6 +387,7 @@ the slices. len(dst) must be ≥ len(src); dst may be src.
 			{Level: "generic"},
 			{Level: "avx2", Symbols: []string{"MaxAbsBitsAVX2"}, Expr: "max(asm.MaxAbsBitsAVX2(x[:len(x)&^31]), maxAbsBitsGeneric(x[len(x)&^31:]))"},
 			{Level: "avx512", Symbols: []string{"MaxAbsBitsAVX2"}, Expr: "max(asm.MaxAbsBitsAVX2(x[:len(x)&^31]), maxAbsBitsGeneric(x[len(x)&^31:]))"},
+			{Level: "neon", Symbols: []string{"MaxAbsBitsNEON"}, Expr: "max(asm.MaxAbsBitsNEON(x[:len(x)&^15]), maxAbsBitsGeneric(x[len(x)&^15:]))"},
 		},
 	},
 	{
@@ -396,6 +397,9 @@ the slices. len(dst) must be ≥ len(src); dst may be src.
 			{Level: "generic"},
 			{Level: "avx2", Symbols: []string{"QuantizeInt8AVX2"}, Call: quantizeInt8Call},
 			{Level: "avx512", Symbols: []string{"QuantizeInt8AVX2"}, Call: quantizeInt8Call},
+			{Level: "neon", Symbols: []string{"QuantizeInt8NEON"}, Call: `m := len(src) &^ 15
+asm.QuantizeInt8NEON(dst[:m], src[:m], inv)
+quantizeInt8Generic(dst[m:len(src)], src[m:], inv)`},
 		},
 	},
 	{
