@@ -98,6 +98,12 @@
 //   - neon (plain NEON, Cortex-A53): SMULL and SMLAL2 (two products per
 //     int16 lane, at most 2·128·127 = 32512) then SADALP into int32.
 //
+// The quantizers' two passes (the largest magnitude, as an integer
+// maximum of the sign-cleared bits; then multiply, round half to even,
+// saturate) run in assembly at the AVX2, AVX512 and NEON levels, with the
+// same float32 product and rounding as the Go code, so every level
+// quantizes to the same bytes too.
+//
 // The bounds above need one operand in [−127, 127]: the weights (the
 // second operand of DotInt8, QMatrix.Data). The first operand (the
 // activations) may hold −128. The tests (kernel/int8_test.go) hold every

@@ -67,6 +67,7 @@ func qgemvRows(w *QMatrix) int {
 }
 
 func qgemv(fn string, dst []float32, w *QMatrix, x *QVector, accumulate bool) {
+	mustQValid(fn, w)
 	if x.N != w.Cols || len(dst) != w.Rows || len(x.Data) < w.Stride {
 		panic(fmt.Sprintf("kernel.%s: len(dst)=%d, w is %d×%d, x.N=%d (want len(dst) = w.Rows, x.N = w.Cols)",
 			fn, len(dst), w.Rows, w.Cols, x.N))
@@ -104,6 +105,11 @@ const qgemmBlockBytes = 128 << 10
 
 func qgemm(fn string, c Matrix, x *QBatch, w *QMatrix, accumulate bool) {
 	mustValid(fn, "c", c)
+	mustQValid(fn, w)
+	if x.Stride%qAlign != 0 || len(x.Data) < x.Rows*x.Stride || len(x.Scales) < x.Rows {
+		panic(fmt.Sprintf("kernel.%s: malformed QBatch x: %d×%d stride %d, len(Data)=%d, len(Scales)=%d",
+			fn, x.Rows, x.Cols, x.Stride, len(x.Data), len(x.Scales)))
+	}
 	if x.Cols != w.Cols || c.Rows != x.Rows || c.Cols != w.Rows || x.Stride != w.Stride && x.Rows > 0 {
 		panic(fmt.Sprintf("kernel.%s: c is %d×%d, x is %d×%d, w is %d×%d (want c x.Rows×w.Rows, x.Cols = w.Cols)",
 			fn, c.Rows, c.Cols, x.Rows, x.Cols, w.Rows, w.Cols))
@@ -125,5 +131,16 @@ func qgemm(fn string, c Matrix, x *QBatch, w *QMatrix, accumulate bool) {
 				storeQ(crow[r:r+n], acc[:n], w.Scales[r:r+n], x.Scales[i], accumulate)
 			}
 		}
+	}
+}
+
+// mustQValid panics unless w is as QuantizeMatrix builds it: the stride a
+// multiple of 64 bytes (the assembly takes whole vectors) and at least
+// Cols, and every slice long enough.
+func mustQValid(fn string, w *QMatrix) {
+	if w.Rows < 0 || w.Cols < 0 || w.Cols > MaxQCols || w.Stride < w.Cols || w.Stride%qAlign != 0 ||
+		len(w.Data) < w.Rows*w.Stride || len(w.Scales) < w.Rows || len(w.RowSums) < w.Rows {
+		panic(fmt.Sprintf("kernel.%s: malformed QMatrix w: %d×%d stride %d, len(Data)=%d, len(Scales)=%d, len(RowSums)=%d",
+			fn, w.Rows, w.Cols, w.Stride, len(w.Data), len(w.Scales), len(w.RowSums)))
 	}
 }

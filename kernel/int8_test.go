@@ -451,6 +451,15 @@ func TestInt8Panics(t *testing.T) {
 	require.Panics(t, func() { kernel.QGemm(kernel.NewMatrix(2, 2), &b, w) })
 	require.Panics(t, func() { kernel.QGemmAdd(kernel.NewMatrix(3, 3), &b, w) })
 	require.Panics(t, func() { x.Quantize(make([]float32, kernel.MaxQCols+1)) })
+	// A QMatrix not as QuantizeMatrix builds it: the assembly would run
+	// off its stride.
+	bad := *w
+	bad.Stride = 4
+	require.PanicsWithValue(t, "kernel.QGemv: malformed QMatrix w: 3×4 stride 4, len(Data)=192, len(Scales)=3, len(RowSums)=3",
+		func() { kernel.QGemv(make([]float32, 3), &bad, &x) })
+	bad = *w
+	bad.RowSums = nil
+	require.Panics(t, func() { kernel.QGemm(kernel.NewMatrix(2, 3), &b, &bad) })
 }
 
 func TestInt8Allocs(t *testing.T) {
