@@ -7,6 +7,7 @@
 // func DotInt8AVX512VNNI(x []int8, w []int8) int32
 // Requires: AVX, AVX2, AVX512F
 TEXT ·DotInt8AVX512VNNI(SB), NOSPLIT, $0-52
+	// Requires AVX512_VNNI too: the EVEX VPDPBUSD written as BYTEs.
 	MOVQ         x_base+0(FP), SI
 	MOVQ         w_base+24(FP), DI
 	MOVQ         x_len+8(FP), CX

@@ -7,6 +7,7 @@
 // func DotInt8AVXVNNI(x []int8, w []int8) int32
 // Requires: AVX, AVX2
 TEXT ·DotInt8AVXVNNI(SB), NOSPLIT, $0-52
+	// Requires AVX_VNNI too: the VEX VPDPBUSD written as BYTEs.
 	MOVQ         x_base+0(FP), SI
 	MOVQ         w_base+24(FP), DI
 	MOVQ         x_len+8(FP), CX

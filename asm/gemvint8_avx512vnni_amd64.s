@@ -7,6 +7,7 @@
 // func GemvInt8AVX512VNNI(acc []int32, w []int8, stride int, x []int8, wsum []int32)
 // Requires: AVX, AVX2, AVX512F
 TEXT ·GemvInt8AVX512VNNI(SB), NOSPLIT, $0-104
+	// Requires AVX512_VNNI too: the EVEX VPDPBUSD written as BYTEs.
 	MOVQ         acc_base+0(FP), DI
 	MOVQ         acc_len+8(FP), BX
 	MOVQ         w_base+24(FP), SI

@@ -7,6 +7,7 @@
 // func GemvInt8AVXVNNI(acc []int32, w []int8, stride int, x []int8, wsum []int32)
 // Requires: AVX, AVX2
 TEXT ·GemvInt8AVXVNNI(SB), NOSPLIT, $0-104
+	// Requires AVX_VNNI too: the VEX VPDPBUSD written as BYTEs.
 	MOVQ         acc_base+0(FP), DI
 	MOVQ         acc_len+8(FP), BX
 	MOVQ         w_base+24(FP), SI

@@ -69,6 +69,17 @@ func (g *gen) vpdpbusd(p int8Path, acc, u, w int) {
 	}
 }
 
+// requiresVNNI notes, on the VNNI paths, the feature that avo's
+// "Requires" line cannot see in BYTEs.
+func (g *gen) requiresVNNI(p int8Path) {
+	switch {
+	case p.vnni && p.s.bytes == 64:
+		g.Comment("Requires AVX512_VNNI too: the EVEX VPDPBUSD written as BYTEs.")
+	case p.vnni:
+		g.Comment("Requires AVX_VNNI too: the VEX VPDPBUSD written as BYTEs.")
+	}
+}
+
 // hexByte is an immediate byte printed in hex, as x86enc's test reads it.
 type hexByte byte
 
@@ -166,6 +177,7 @@ func (g *gen) dotInt8(p int8Path) {
 	g.Function("DotInt8" + p.suffix)
 	g.Attributes(attr.NOSPLIT)
 	g.SignatureExpr("func(x, w []int8) int32")
+	g.requiresVNNI(p)
 	g.Load(g.Param("x").Base(), RSI)
 	g.Load(g.Param("w").Base(), RDI)
 	g.Load(g.Param("x").Len(), RCX)
@@ -222,6 +234,7 @@ func (g *gen) gemvInt8(p int8Path) {
 	} else {
 		g.SignatureExpr("func(acc []int32, w []int8, stride int, x []int8)")
 	}
+	g.requiresVNNI(p)
 	g.Load(g.Param("acc").Base(), i8Acc)
 	g.Load(g.Param("acc").Len(), i8Rows)
 	g.Load(g.Param("w").Base(), i8W)
