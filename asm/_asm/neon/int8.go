@@ -64,16 +64,16 @@ func macs(t *text, p int8NEON, rows int) {
 	}
 }
 
-// int8Preamble writes what both kernels' files start with.
-func int8Preamble(t *text, p int8NEON, name string) {
+// int8Preamble writes what the int8 kernels' files start with.
+func int8Preamble(t *text, symbol, requires string) {
 	t.w("")
 	t.w(`#include "textflag.h"`)
 	t.w("")
-	t.f("// %s%s requires %s.", name, p.suffix, p.requires())
+	t.f("// %s requires %s.", symbol, requires)
 }
 
 func dotInt8(t *text, p int8NEON) {
-	int8Preamble(t, p, "DotInt8")
+	int8Preamble(t, "DotInt8"+p.suffix, p.requires())
 	t.w("")
 	t.f("// func DotInt8%s(x, w []int8) int32", p.suffix)
 	t.f("TEXT ·DotInt8%s(SB), NOSPLIT, $0-52", p.suffix)
@@ -99,7 +99,7 @@ func dotInt8(t *text, p int8NEON) {
 }
 
 func gemvInt8(t *text, p int8NEON) {
-	int8Preamble(t, p, "GemvInt8")
+	int8Preamble(t, "GemvInt8"+p.suffix, p.requires())
 	t.w("//")
 	t.w("// Registers: R0 &acc[r], R1 rows left, R2 &w[r*stride], R3 stride,")
 	t.w("// R4 &x[0], R5 len(x); R6..R9 the block's rows, R10 &x[j], R11 columns")
@@ -170,15 +170,16 @@ func walk(t *text, p int8NEON, rows int, label string, ptrs []string) {
 	t.f("%ssum:", label)
 }
 
+// fourVectors are the register sets of the quantizer passes' four
+// vectors per iteration: x in V0..V3, an accumulator in V16..V19.
+var fourVectors = []regs{{"x": 0, "acc": 16}, {"x": 1, "acc": 17}, {"x": 2, "acc": 18}, {"x": 3, "acc": 19}}
+
 // maxAbsBitsNEON writes MaxAbsBitsNEON: the largest of the bits of
 // |x[i]| (the sign cleared by AND, then UMAX: finite values and Inf order
 // as floats, every NaN above Inf); 16 elements per iteration in four
 // accumulators. len(x) is a multiple of 16.
 func maxAbsBitsNEON(t *text) {
-	t.w("")
-	t.w(`#include "textflag.h"`)
-	t.w("")
-	t.w("// MaxAbsBitsNEON requires ARMv8-A Advanced SIMD only (every arm64 CPU).")
+	int8Preamble(t, "MaxAbsBitsNEON", int8Plain.requires())
 	t.w("")
 	t.w("// func MaxAbsBitsNEON(x []float32) uint32")
 	t.w("TEXT ·MaxAbsBitsNEON(SB), NOSPLIT, $0-28")
@@ -193,12 +194,7 @@ func maxAbsBitsNEON(t *text) {
 	t.w("")
 	t.w("loop:")
 	t.w("\tVLD1.P 64(R0), [V0.S4, V1.S4, V2.S4, V3.S4]")
-	for i := 0; i < 4; i++ {
-		t.ins(fmt.Sprintf("and v%d.16b, v%d.16b, v31.16b", i, i), nil)
-	}
-	for i := 0; i < 4; i++ {
-		t.ins(fmt.Sprintf("umax v%d.4s, v%d.4s, v%d.4s", 16+i, 16+i, i), nil)
-	}
+	t.code(fourVectors, []string{"and {x}.16b, {x}.16b, v31.16b", "umax {acc}.4s, {acc}.4s, {x}.4s"})
 	t.w("\tSUBS   $16, R2")
 	t.w("\tBNE    loop")
 	t.w("")
@@ -218,10 +214,7 @@ func maxAbsBitsNEON(t *text) {
 // then int8), SMAX with −127. 16 elements per iteration; len(src) is a
 // multiple of 16 and len(dst) ≥ len(src).
 func quantizeInt8NEON(t *text) {
-	t.w("")
-	t.w(`#include "textflag.h"`)
-	t.w("")
-	t.w("// QuantizeInt8NEON requires ARMv8-A Advanced SIMD only (every arm64 CPU).")
+	int8Preamble(t, "QuantizeInt8NEON", int8Plain.requires())
 	t.w("")
 	t.w("// func QuantizeInt8NEON(dst []int8, src []float32, inv float32)")
 	t.w("TEXT ·QuantizeInt8NEON(SB), NOSPLIT, $0-52")
@@ -236,12 +229,7 @@ func quantizeInt8NEON(t *text) {
 	t.w("")
 	t.w("loop:")
 	t.w("\tVLD1.P 64(R1), [V0.S4, V1.S4, V2.S4, V3.S4]")
-	for i := 0; i < 4; i++ {
-		t.ins(fmt.Sprintf("fmul v%d.4s, v%d.4s, v30.4s", i, i), nil)
-	}
-	for i := 0; i < 4; i++ {
-		t.ins(fmt.Sprintf("fcvtns v%d.4s, v%d.4s", i, i), nil)
-	}
+	t.code(fourVectors, []string{"fmul {x}.4s, {x}.4s, v30.4s", "fcvtns {x}.4s, {x}.4s"})
 	for _, ins := range []string{
 		"sqxtn v0.4h, v0.4s", "sqxtn2 v0.8h, v1.4s", "sqxtn v2.4h, v2.4s", "sqxtn2 v2.8h, v3.4s",
 		"sqxtn v0.8b, v0.8h", "sqxtn2 v0.16b, v2.8h", "smax v0.16b, v0.16b, v31.16b",
