@@ -7,22 +7,28 @@
 // func DotInt8AVX2(x []int8, w []int8) int32
 // Requires: AVX, AVX2
 TEXT ·DotInt8AVX2(SB), NOSPLIT, $0-52
-	MOVQ     x_base+0(FP), SI
-	MOVQ     w_base+24(FP), DI
-	MOVQ     x_len+8(FP), CX
-	VPCMPEQW Y15, Y15, Y15
-	VPSRLW   $0x0f, Y15, Y15
-	VPXOR    Y0, Y0, Y0
-	VPXOR    Y1, Y1, Y1
-	TESTQ    CX, CX
-	JZ       done
+	MOVQ         x_base+0(FP), SI
+	MOVQ         w_base+24(FP), DI
+	MOVQ         x_len+8(FP), CX
+	VPCMPEQW     Y15, Y15, Y15
+	VPSRLW       $0x0f, Y15, Y15
+	MOVL         $0x81818181, AX
+	VMOVD        AX, X12
+	VPBROADCASTD X12, Y12
+	VPXOR        Y0, Y0, Y0
+	VPXOR        Y1, Y1, Y1
+	TESTQ        CX, CX
+	JZ           done
 
 	// One vector of x and w per iteration; the VNNI paths sum w (by
 	// ones) into accumulator 1 for the bias.
 loop:
-	VMOVDQU    (SI), Y3
-	VPABSB     Y3, Y2
-	VMOVDQU    (DI), Y4
+	VMOVDQU (SI), Y3
+	VPABSB  Y3, Y2
+	VMOVDQU (DI), Y4
+
+	// w = max(w, −127): DotInt8 counts a −128 in w as −127 on every path.
+	VPMAXSB    Y12, Y4, Y4
 	VPSIGNB    Y3, Y4, Y4
 	VPMADDUBSW Y4, Y2, Y4
 	VPMADDWD   Y15, Y4, Y4

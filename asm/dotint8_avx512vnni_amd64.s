@@ -5,7 +5,7 @@
 #include "textflag.h"
 
 // func DotInt8AVX512VNNI(x []int8, w []int8) int32
-// Requires: AVX, AVX2, AVX512F
+// Requires: AVX, AVX2, AVX512BW, AVX512F
 TEXT ·DotInt8AVX512VNNI(SB), NOSPLIT, $0-52
 	// Requires AVX512_VNNI too: the EVEX VPDPBUSD written as BYTEs.
 	MOVQ         x_base+0(FP), SI
@@ -17,6 +17,9 @@ TEXT ·DotInt8AVX512VNNI(SB), NOSPLIT, $0-52
 	MOVL         $0x01010101, AX
 	VMOVD        AX, X13
 	VPBROADCASTD X13, Z13
+	MOVL         $0x81818181, AX
+	VMOVD        AX, X12
+	VPBROADCASTD X12, Z12
 	VPXORD       Z0, Z0, Z0
 	VPXORD       Z1, Z1, Z1
 	TESTQ        CX, CX
@@ -27,6 +30,9 @@ TEXT ·DotInt8AVX512VNNI(SB), NOSPLIT, $0-52
 loop:
 	VPXORD    (SI), Z14, Z2
 	VMOVDQU32 (DI), Z4
+
+	// w = max(w, −127): DotInt8 counts a −128 in w as −127 on every path.
+	VPMAXSB Z12, Z4, Z4
 
 	// x86enc: vpdpbusd %zmm4, %zmm2, %zmm0
 	BYTE $0x62

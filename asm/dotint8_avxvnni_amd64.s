@@ -17,6 +17,9 @@ TEXT ·DotInt8AVXVNNI(SB), NOSPLIT, $0-52
 	MOVL         $0x01010101, AX
 	VMOVD        AX, X13
 	VPBROADCASTD X13, Y13
+	MOVL         $0x81818181, AX
+	VMOVD        AX, X12
+	VPBROADCASTD X12, Y12
 	VPXOR        Y0, Y0, Y0
 	VPXOR        Y1, Y1, Y1
 	TESTQ        CX, CX
@@ -27,6 +30,9 @@ TEXT ·DotInt8AVXVNNI(SB), NOSPLIT, $0-52
 loop:
 	VPXOR   (SI), Y14, Y2
 	VMOVDQU (DI), Y4
+
+	// w = max(w, −127): DotInt8 counts a −128 in w as −127 on every path.
+	VPMAXSB Y12, Y4, Y4
 
 	// x86enc: {vex} vpdpbusd %ymm4, %ymm2, %ymm0
 	BYTE $0xc4

@@ -12,12 +12,16 @@ TEXT ·DotInt8NEON(SB), NOSPLIT, $0-52
 	MOVD w_base+24(FP), R1
 	MOVD x_len+8(FP), R2
 	VEOR V16.B16, V16.B16, V16.B16
+	MOVW $0x81, R3
+	VDUP R3, V31.B16 // −127 in every byte
 	CBZ  R2, done
 
-	// 16 bytes of x and w per iteration (len(x) is a multiple of 16).
+	// 16 bytes of x and w per iteration (len(x) is a multiple of 16);
+	// w = max(w, −127): DotInt8 counts a −128 in w as −127 on every path.
 loop:
 	VLD1.P 16(R0), [V0.B16]
 	VLD1.P 16(R1), [V1.B16]
+	WORD $0x4e3f6421                         // smax v1.16b, v1.16b, v31.16b
 	WORD $0x0e21c005                         // smull v5.8h, v0.8b, v1.8b
 	WORD $0x4e218005                         // smlal2 v5.8h, v0.16b, v1.16b
 	WORD $0x4e6068b0                         // sadalp v16.4s, v5.8h

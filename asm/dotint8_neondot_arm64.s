@@ -12,12 +12,16 @@ TEXT ·DotInt8NEONDot(SB), NOSPLIT, $0-52
 	MOVD w_base+24(FP), R1
 	MOVD x_len+8(FP), R2
 	VEOR V16.B16, V16.B16, V16.B16
+	MOVW $0x81, R3
+	VDUP R3, V31.B16 // −127 in every byte
 	CBZ  R2, done
 
-	// 16 bytes of x and w per iteration (len(x) is a multiple of 16).
+	// 16 bytes of x and w per iteration (len(x) is a multiple of 16);
+	// w = max(w, −127): DotInt8 counts a −128 in w as −127 on every path.
 loop:
 	VLD1.P 16(R0), [V0.B16]
 	VLD1.P 16(R1), [V1.B16]
+	WORD $0x4e3f6421                         // smax v1.16b, v1.16b, v31.16b
 	WORD $0x4e819410                         // sdot v16.4s, v0.16b, v1.16b
 	SUBS   $16, R2
 	BNE    loop

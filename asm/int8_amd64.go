@@ -10,13 +10,13 @@ package asm
 // its tests check every sequence against GNU as.
 
 // DotInt8AVX2 returns Σ x[i]·w[i] for i < len(x) (a multiple of 32) in
-// int32 with AVX2: VPMADDUBSW of |x| (VPABSB, 0..128 unsigned) and
-// w·sign(x) (VPSIGNB), whose pairs are at most 2·128·127 < 2^15 and never
+// int32 with AVX2, w first clamped to [−127, 127] (VPMAXSB): VPMADDUBSW
+// of |x| (VPABSB, 0..128 unsigned) and w·sign(x) (VPSIGNB), whose pairs are at most 2·128·127 < 2^15 and never
 // saturate, then VPMADDWD by ones into int32 lanes. len(w) ≥ len(x).
 //
 //	var s int32
 //	for i := range x {
-//		s += int32(x[i]) * int32(w[i])
+//		s += int32(x[i]) * int32(max(w[i], -127))
 //	}
 //	return s
 //
@@ -29,7 +29,7 @@ func DotInt8AVX2(x, w []int8) int32
 //
 //	var s int32
 //	for i := range x {
-//		s += int32(x[i]) * int32(w[i])
+//		s += int32(x[i]) * int32(max(w[i], -127))
 //	}
 //	return s
 //
@@ -41,7 +41,7 @@ func DotInt8AVXVNNI(x, w []int8) int32
 //
 //	var s int32
 //	for i := range x {
-//		s += int32(x[i]) * int32(w[i])
+//		s += int32(x[i]) * int32(max(w[i], -127))
 //	}
 //	return s
 //
@@ -53,7 +53,7 @@ func DotInt8AVX512VNNI(x, w []int8) int32
 // four rows, then single rows. len(x) is a multiple of 32.
 //
 //	for r := range acc {
-//		acc[r] = DotInt8(x, w[r*stride:][:len(x)])
+//		acc[r] = DotInt8(x, w[r*stride:][:len(x)]) // w in [−127, 127]
 //	}
 //
 //go:noescape
@@ -63,7 +63,7 @@ func GemvInt8AVX2(acc []int32, w []int8, stride int, x []int8)
 // by VPDPBUSD, minus 128·wsum[r] (wsum[r] = Σ_j w[r*stride+j]).
 //
 //	for r := range acc {
-//		acc[r] = DotInt8(x, w[r*stride:][:len(x)])
+//		acc[r] = DotInt8(x, w[r*stride:][:len(x)]) // w in [−127, 127]
 //	}
 //
 //go:noescape
@@ -73,7 +73,7 @@ func GemvInt8AVXVNNI(acc []int32, w []int8, stride int, x []int8, wsum []int32)
 // is a multiple of 64.
 //
 //	for r := range acc {
-//		acc[r] = DotInt8(x, w[r*stride:][:len(x)])
+//		acc[r] = DotInt8(x, w[r*stride:][:len(x)]) // w in [−127, 127]
 //	}
 //
 //go:noescape

@@ -14,7 +14,7 @@ package asm
 //
 //	var s int32
 //	for i := range x {
-//		s += int32(x[i]) * int32(w[i])
+//		s += int32(x[i]) * int32(max(w[i], -127))
 //	}
 //	return s
 //
@@ -27,7 +27,7 @@ func DotInt8NEONDot(x, w []int8) int32
 //
 //	var s int32
 //	for i := range x {
-//		s += int32(x[i]) * int32(w[i])
+//		s += int32(x[i]) * int32(max(w[i], -127))
 //	}
 //	return s
 //
@@ -39,7 +39,7 @@ func DotInt8NEON(x, w []int8) int32
 // len(x) is a multiple of 16.
 //
 //	for r := range acc {
-//		acc[r] = DotInt8(x, w[r*stride:][:len(x)])
+//		acc[r] = DotInt8(x, w[r*stride:][:len(x)]) // w in [−127, 127]
 //	}
 //
 //go:noescape
@@ -48,7 +48,7 @@ func GemvInt8NEONDot(acc []int32, w []int8, stride int, x []int8)
 // GemvInt8NEON is GemvInt8NEONDot with DotInt8NEON's steps.
 //
 //	for r := range acc {
-//		acc[r] = DotInt8(x, w[r*stride:][:len(x)])
+//		acc[r] = DotInt8(x, w[r*stride:][:len(x)]) // w in [−127, 127]
 //	}
 //
 //go:noescape

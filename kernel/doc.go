@@ -104,9 +104,10 @@
 // same float32 product and rounding as the Go code, so every level
 // quantizes to the same bytes too.
 //
-// The bounds above need one operand in [−127, 127]: the weights (the
-// second operand of DotInt8, QMatrix.Data). The first operand (the
-// activations) may hold −128. The tests (kernel/int8_test.go) hold every
+// The bounds above need one operand in [−127, 127]: the weights
+// (QMatrix.Data, which QuantizeMatrix keeps so; DotInt8 clamps its second
+// operand, counting −128 as −127). The first operand (the activations)
+// may hold −128. The tests (kernel/int8_test.go) hold every
 // path to the generic path's bits, with −128, 127 and the biased 255 at
 // the largest lengths, and skip a path the CPU lacks with a message
 // naming the feature; SIMDCORE_REQUIRE_INT8=avxvnni,... makes such a skip

@@ -1,12 +1,13 @@
 package kernel
 
-// dotInt8Generic returns Σ x[i]·w[i] for i < len(x) in int32 (exact for
-// at most MaxQCols elements, see Int8 kernels in the package documentation). len(w) ≥ len(x).
+// dotInt8Generic returns Σ x[i]·max(w[i], −127) for i < len(x) in int32
+// (exact for at most MaxQCols elements, see Int8 kernels in the package
+// documentation). len(w) ≥ len(x).
 func dotInt8Generic(x, w []int8) int32 {
 	w = w[:len(x)]
 	var s int32
 	for i, v := range x {
-		s += int32(v) * int32(w[i])
+		s += int32(v) * int32(max(w[i], -127))
 	}
 	return s
 }

@@ -2,13 +2,13 @@ package kernel
 
 import "fmt"
 
-// DotInt8 returns Σ x[i]·w[i], exactly, at the active int8 path (see
-// Int8Path): every path returns the same integer. w's elements must lie
-// in [−127, 127] (the range QuantizeMatrix and QVector produce); x may
-// hold any int8. With −128 in w the paths that rely on the range (avx2,
-// neon) can differ from the others. Slices longer than MaxQCols go in
-// chunks, each summed in int32 and the chunks in int64. It panics if
-// len(x) != len(w).
+// DotInt8 returns Σ x[i]·max(w[i], −127), exactly, at the active int8
+// path (see Int8Path): every path returns the same integer for every
+// input. w is the weights' side: the scheme keeps weights in [−127, 127]
+// (as QuantizeMatrix and QVector produce them), so a −128 in w counts as
+// −127, which keeps every path's products within its bounds; x may hold
+// any int8. Slices longer than MaxQCols go in chunks, each summed in
+// int32 and the chunks in int64. It panics if len(x) != len(w).
 func DotInt8(x, w []int8) int64 {
 	if len(x) != len(w) {
 		panic(fmt.Sprintf("kernel.DotInt8: len(x)=%d != len(w)=%d", len(x), len(w)))

@@ -86,7 +86,7 @@ func TestDotInt8(t *testing.T) {
 			for off := 0; off < 64 && off <= n; off += 1 + 8*(n/64) {
 				x, w := end[off:], start[:n-off]
 				fillInt8(r, x, -128, 127)
-				fillInt8(r, w, -127, 127)
+				fillInt8(r, w, -128, 127) // −128 counts as −127
 				var got int64
 				what := fmt.Sprintf("n=%d off=%d", n, off)
 				kerneltest.NoFault(t, what, func() { got = kernel.DotInt8(x, w) })
@@ -98,8 +98,9 @@ func TestDotInt8(t *testing.T) {
 
 // TestDotInt8Extremes runs the values at the ends of the ranges, where
 // VPMADDUBSW would saturate without the sign trick and VPDPBUSD's biased
-// sums wrap: x = −128 and 127 (u = 0 and 255 on the VNNI paths), w = ±127,
-// over lengths that reach the largest exact chunk and cross it.
+// sums wrap: x = −128 and 127 (u = 0 and 255 on the VNNI paths), w = ±127
+// and −128 (counted as −127), over lengths that reach the largest exact
+// chunk and cross it.
 func TestDotInt8Extremes(t *testing.T) {
 	lengths := []int{31, 32, 33, 64, 65, 4097, kernel.MaxQCols, kernel.MaxQCols + 17, 3*kernel.MaxQCols + 5}
 	cases := []struct {
@@ -111,6 +112,8 @@ func TestDotInt8Extremes(t *testing.T) {
 		{"x=-128,w=-127", func(int) int8 { return -128 }, func(int) int8 { return -127 }, false},
 		{"x=127,w=-127", func(int) int8 { return 127 }, func(int) int8 { return -127 }, false},
 		{"x=127,w=127", func(int) int8 { return 127 }, func(int) int8 { return 127 }, false},
+		{"x=-128,w=-128 (as -127)", func(int) int8 { return -128 }, func(int) int8 { return -128 }, false},
+		{"x=127,w=-128 (as -127)", func(int) int8 { return 127 }, func(int) int8 { return -128 }, false},
 		{"alternating", func(i int) int8 { return int8(-128 + 255*(i&1)) }, func(i int) int8 { return int8(127 - 254*(i>>1&1)) }, false},
 		{"x=±128 random, w=±127 random", nil, nil, true},
 	}
@@ -486,8 +489,7 @@ func FuzzDotInt8(f *testing.F) {
 		n := len(b) / 2
 		x, w := make([]int8, n), make([]int8, n)
 		for i := range x {
-			x[i] = int8(b[i])
-			w[i] = max(int8(b[n+i]), -127)
+			x[i], w[i] = int8(b[i]), int8(b[n+i])
 		}
 		want := ref.DotInt8(x, w)
 		for _, p := range kernel.Int8Paths() {

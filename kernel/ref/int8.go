@@ -1,11 +1,12 @@
 package ref
 
-// DotInt8 returns Σ x[i]·w[i] in int64 (exact).
+// DotInt8 returns Σ x[i]·max(w[i], −127) in int64 (exact): kernel.DotInt8's
+// definition, which counts a −128 weight as −127.
 func DotInt8(x, w []int8) int64 {
 	mustLen("DotInt8", len(x), len(w))
 	var s int64
 	for i := range x {
-		s += int64(x[i]) * int64(w[i])
+		s += int64(x[i]) * int64(max(w[i], -127))
 	}
 	return s
 }

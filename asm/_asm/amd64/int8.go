@@ -44,6 +44,7 @@ const (
 	i8Ones16 = 15
 	i8Bias   = 14
 	i8Ones8  = 13
+	i8Neg127 = 12 // −127 in every byte (DotInt8's clamp of w)
 )
 
 func init() {
@@ -139,6 +140,12 @@ func (g *gen) i8X(p int8Path, m Mem, ux, sx int) {
 // weights at m to the int32 lanes of acc; t is scratch.
 func (g *gen) i8Step(p int8Path, m Mem, ux, sx, acc, t int) {
 	g.i8Load(p, m, t)
+	g.i8Mac(p, ux, sx, acc, t)
+}
+
+// i8Mac adds the products of the prepared x (registers ux, sx) and the
+// weights in register t (clobbered) to the int32 lanes of acc.
+func (g *gen) i8Mac(p int8Path, ux, sx, acc, t int) {
 	if p.vnni {
 		g.vpdpbusd(p, acc, ux, t)
 		return
@@ -182,6 +189,9 @@ func (g *gen) dotInt8(p int8Path) {
 	g.Load(g.Param("w").Base(), RDI)
 	g.Load(g.Param("x").Len(), RCX)
 	g.i8Consts(p)
+	g.MOVL(U32(0x81818181), EAX)
+	g.VMOVD(EAX, xreg(i8Neg127))
+	g.VPBROADCASTD(xreg(i8Neg127), p.s.v(i8Neg127))
 	g.i8Zero(p, 0)
 	g.i8Zero(p, 1)
 	g.TESTQ(RCX, RCX)
@@ -190,7 +200,14 @@ func (g *gen) dotInt8(p int8Path) {
 		"ones) into accumulator 1 for the bias.")
 	g.Label("loop")
 	g.i8X(p, at(RSI, 0), 2, 3)
-	g.i8Step(p, at(RDI, 0), 2, 3, 0, 4)
+	g.i8Load(p, at(RDI, 0), 4)
+	g.Comment("w = max(w, −127): DotInt8 counts a −128 in w as −127 on every path.")
+	if p.s.bytes == 64 {
+		g.VPMAXSB(p.s.v(i8Neg127), p.s.v(4), p.s.v(4))
+	} else {
+		g.VPMAXSB(Y(i8Neg127), Y(4), Y(4))
+	}
+	g.i8Mac(p, 2, 3, 0, 4)
 	if p.vnni {
 		g.vpdpbusd(p, 1, i8Ones8, 4)
 	}
