@@ -16,7 +16,8 @@ package simdcore_test
 //	step:     G·H·(D+H)·4 bytes / L2 bytes per cycle
 //
 // W_hh (and for a step also W_ih) streamed from L2 once per step, the
-// batched input projection at the FMA peak.
+// batched input projection at the FMA peak, both rates measured on this
+// core in this process (internal/machbound, as in bench_rnn_test.go).
 
 import (
 	"fmt"
@@ -24,6 +25,7 @@ import (
 
 	"github.com/simdcore/simdcore/internal/benchutil"
 	"github.com/simdcore/simdcore/internal/benchutil/benchtest"
+	"github.com/simdcore/simdcore/internal/machbound"
 	"github.com/simdcore/simdcore/kernel"
 	"github.com/simdcore/simdcore/rnn"
 )
@@ -44,6 +46,7 @@ func BenchmarkGated(b *testing.B) {
 		for _, batch := range []int{1, 32} {
 			b.Run(fmt.Sprintf("%v/D=%d_H=%d_T=%d/batch=%d", cell, D, H, T, batch), func(b *testing.B) {
 				n := gatedNet(b, cell, D, H)
+				rates := machbound.Get() // measured once per process, before cpu0 and the timed loop
 				xs := make([]kernel.Matrix, batch)
 				for i := range xs {
 					xs[i] = benchutil.Matrix(T, D, uint32(i+1))
@@ -61,9 +64,9 @@ func BenchmarkGated(b *testing.B) {
 						b.Fatal(err)
 					}
 				}
-				bound := float64(T) * (float64(G*H*H*4)/rnnL2Bytes + float64(2*D*G*H)/rnnFMAFlops)
+				bound := rnnBound(rates, float64(T*G*H*H*4), float64(T*2*D*G*H))
 				if batch > 1 {
-					bound = 2 * float64(T*batch*(D+H)*G*H) / rnnFMAFlops
+					bound = rnnBound(rates, 0, 2*float64(T*batch*(D+H)*G*H))
 				}
 				reportRNN(b, T, bound, cpu0)
 			})
@@ -77,6 +80,7 @@ func BenchmarkGatedStep(b *testing.B) {
 		G := map[rnn.CellType]int{rnn.LSTM: 4, rnn.GRU: 3}[cell]
 		b.Run(fmt.Sprintf("%v/D=%d_H=%d", cell, D, H), func(b *testing.B) {
 			st := gatedNet(b, cell, D, H).NewState()
+			rates := machbound.Get()
 			x := benchutil.Filled(D, 3)
 			dst := make([]float32, H)
 			b.ReportAllocs()
@@ -86,7 +90,7 @@ func BenchmarkGatedStep(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			reportRNN(b, 1, float64(G*H*(D+H)*4)/rnnL2Bytes, cpu0)
+			reportRNN(b, 1, rnnBound(rates, float64(G*H*(D+H)*4), 0), cpu0)
 		})
 	}
 }

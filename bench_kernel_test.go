@@ -263,8 +263,8 @@ func filterSpecs(keep func(kernel.Spec) bool) []kernel.Spec {
 // its thread, reporting GFLOP/s over wall time and FLOP/cycle over CPU
 // time (the thread's at one kernel thread, else the process's) and the
 // clock measured right after: time slices taken by other programs do not
-// dilute it. Compare it with the FMA peak of 32 (AVX2: 2 ymm FMA pipes) or
-// 64 (Zen 5 AVX-512: 2 zmm FMA pipes).
+// dilute it. Compare it with the FMA peak of this core that
+// BenchmarkBounds reports (measured by internal/machbound in the same run).
 func gemmTimed(b *testing.B, tA, tB kernel.Transpose, a, bm, c kernel.Matrix) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()

@@ -14,12 +14,14 @@ package simdcore_test
 // divided by the CPU time, where the bound (in cycles, converted with a
 // clock probe taken in the same run) is
 //
-//	batch 1:  T·(4·H² bytes / 64 B/cycle + 2·D·H FLOP / 64 FLOP/cycle)
+//	batch 1:  T·(4·H² bytes / L2 B/cycle + 2·D·H FLOP / FMA FLOP/cycle)
 //
 // W_hh streamed from L2 once per step plus the input projection at the
-// AVX-512 FMA peak, and for batch B, 2·T·B·(D+H)·H FLOP at the FMA peak.
-// The rates are this machine's (BENCHMARKS.md: Zen 5, 64 B/cycle from
-// L2, 64 FLOP/cycle with zmm FMAs).
+// FMA peak, and for batch B, 2·T·B·(D+H)·H FLOP at the FMA peak. The two
+// rates are measured on this core, in this process, at the level the
+// kernels run (internal/machbound: L2 read bandwidth and FMA peak, the
+// same figures BenchmarkBounds reports); where they are unknown (no
+// clock probe in the build) no bound-frac is reported.
 
 import (
 	"fmt"
@@ -28,23 +30,10 @@ import (
 	"github.com/simdcore/simdcore/internal/benchutil"
 	"github.com/simdcore/simdcore/internal/benchutil/benchtest"
 	"github.com/simdcore/simdcore/internal/cpuclock"
+	"github.com/simdcore/simdcore/internal/machbound"
 	"github.com/simdcore/simdcore/kernel"
 	"github.com/simdcore/simdcore/rnn"
 )
-
-const (
-	rnnL2Bytes  = 64 // bytes/cycle from L2
-	rnnFMAFlops = 64 // FLOP/cycle, AVX-512
-)
-
-// rnnClock returns the core clock measured now, or BENCHMARKS.md's
-// 4.2 GHz where there is no probe.
-func rnnClock() float64 {
-	if hz := cpuclock.Hz(); hz > 0 {
-		return hz
-	}
-	return 4.2e9
-}
 
 func rnnNet(b *testing.B, d, h int) *rnn.Net {
 	n, err := rnn.New(rnn.Config{Input: d, Hidden: h, Activation: rnn.Tanh}, 1)
@@ -54,21 +43,32 @@ func rnnNet(b *testing.B, d, h int) *rnn.Net {
 	return n
 }
 
-// rnnBound1 returns the batch-1 bound in cycles per sequence.
-func rnnBound1(t, d, h int) float64 {
-	return float64(t) * (float64(4*h*h)/rnnL2Bytes + float64(2*d*h)/rnnFMAFlops)
+// rnnBound returns a bound in cycles at rates r: l2Bytes streamed from
+// L2 plus flops at the FMA peak (0 if a rate it needs is unknown).
+func rnnBound(r machbound.Rates, l2Bytes, flops float64) float64 {
+	if (l2Bytes > 0 && r.L2 <= 0) || (flops > 0 && r.FMA <= 0) {
+		return 0
+	}
+	var c float64
+	if l2Bytes > 0 {
+		c += l2Bytes / r.L2
+	}
+	if flops > 0 {
+		c += flops / r.FMA
+	}
+	return c
 }
 
 // reportRNN reports the metrics for a bound of boundCycles per
-// iteration; cpu0 is read before the loop.
+// iteration (0: unknown, no bound-frac); cpu0 is read before the loop.
 func reportRNN(b *testing.B, t int, boundCycles float64, cpu0 benchtest.CPU) {
 	sec := b.Elapsed().Seconds() / float64(b.N)
 	cpu := cpu0.Spent().Seconds() / float64(b.N)
 	b.ReportMetric(sec*1e6, "us/seq")
 	b.ReportMetric(cpu*1e6, "cpu-us/seq")
 	b.ReportMetric(sec*1e6/float64(t), "us/step")
-	if cpu > 0 {
-		b.ReportMetric(boundCycles/rnnClock()/cpu, "bound-frac")
+	if hz := cpuclock.Hz(); cpu > 0 && hz > 0 && boundCycles > 0 {
+		b.ReportMetric(boundCycles/hz/cpu, "bound-frac")
 	}
 }
 
@@ -79,6 +79,7 @@ func BenchmarkRNN(b *testing.B) {
 		name := fmt.Sprintf("D=%d_H=%d_T=%d/batch=%d", sz.d, sz.h, T, sz.batch)
 		b.Run(name, func(b *testing.B) {
 			n := rnnNet(b, sz.d, sz.h)
+			rates := machbound.Get() // measured once per process, before cpu0 and the timed loop
 			if sz.batch == 1 {
 				x := benchutil.Matrix(T, sz.d, 1)
 				b.ReportAllocs()
@@ -88,7 +89,7 @@ func BenchmarkRNN(b *testing.B) {
 						b.Fatal(err)
 					}
 				}
-				reportRNN(b, T, rnnBound1(T, sz.d, sz.h), cpu0)
+				reportRNN(b, T, rnnBound(rates, float64(T*4*sz.h*sz.h), float64(T*2*sz.d*sz.h)), cpu0)
 				return
 			}
 			xs := make([]kernel.Matrix, sz.batch)
@@ -103,7 +104,7 @@ func BenchmarkRNN(b *testing.B) {
 				}
 			}
 			flops := 2 * float64(T*sz.batch*(sz.d+sz.h)*sz.h)
-			reportRNN(b, T, flops/rnnFMAFlops, cpu0)
+			reportRNN(b, T, rnnBound(rates, 0, flops), cpu0)
 		})
 	}
 }

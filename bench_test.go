@@ -2,7 +2,8 @@ package simdcore_test
 
 // End-to-end benchmarks, one file per layer: bench_kernel_test.go (the
 // kernels), bench_rnn_test.go (package rnn) and bench_attn_test.go
-// (package attn). This file holds what they share beyond
+// (package attn), plus bench_bounds_test.go (the measured rates that the
+// bounds are made of). This file holds what they share beyond
 // internal/benchutil. Names have the form
 //
 //	BenchmarkDot/n=4096/level=avx512

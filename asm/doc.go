@@ -65,7 +65,10 @@
 //
 // In _asm/amd64, ReLU, GELU and GELUTanh are activation descriptions too (relu.go,
 // gelu.go), at AVX2 only: the kernel table runs them at the AVX-512 level
-// as well, since no machine here could execute zmm versions.
+// as well, since no machine here could execute zmm versions. So are the
+// recurrent cells' steps LSTMCellAVX2 and GRUCellAVX2 (cell.go: a
+// skeleton of their own over several slices, one vector per iteration,
+// with the AVX2 Sigmoid's and Tanh's sequences for one vector).
 //
 // To add an elementwise or activation kernel: describe its per-vector
 // computation in a new file of _asm/amd64 (an elementwise value for

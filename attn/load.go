@@ -37,28 +37,57 @@ var ErrMissing = weights.ErrMissing
 //
 // Errors wrap ErrFormat for a malformed file (and for a file that does not
 // say its number of heads when heads is 0), ErrMissing for an absent
-// tensor and ErrShape for a tensor of the wrong shape. A path that is not
+// tensor and ErrShape for a tensor of the wrong shape. A weight that is
+// NaN or infinite is refused (ErrNonFinite, with ErrFormat) unless the
+// option AllowNonFinite is given. A path that is not
 // a regular file (a FIFO, a device) is refused without blocking.
-func LoadMultiHead(path, prefix string, heads int) (*MultiHead, error) {
+func LoadMultiHead(path, prefix string, heads int, opts ...LoadOption) (*MultiHead, error) {
 	f, err := weights.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	return loadMultiHead(f, path+": ", prefix, heads)
+	return loadMultiHead(f, path+": ", prefix, heads, opts)
 }
 
 // ReadMultiHead is LoadMultiHead from a file of size bytes read from r,
 // such as a bytes.Reader over an embedded model.
-func ReadMultiHead(r io.ReaderAt, size int64, prefix string, heads int) (*MultiHead, error) {
+func ReadMultiHead(r io.ReaderAt, size int64, prefix string, heads int, opts ...LoadOption) (*MultiHead, error) {
 	f, err := weights.Read(r, size)
 	if err != nil {
 		return nil, err
 	}
-	return loadMultiHead(f, "", prefix, heads)
+	return loadMultiHead(f, "", prefix, heads, opts)
 }
 
-func loadMultiHead(f *weights.File, src, pre string, heads int) (*MultiHead, error) {
+// ErrNonFinite is wrapped, with ErrFormat, by the errors of LoadMultiHead
+// and ReadMultiHead for a weight that is NaN or infinite, unless the
+// option AllowNonFinite is given. The error names the tensor and the
+// first bad element.
+var ErrNonFinite = weights.ErrNonFinite
+
+// A LoadOption changes how LoadMultiHead and ReadMultiHead read a file.
+type LoadOption func(*loadOptions)
+
+type loadOptions struct {
+	allowNonFinite bool
+}
+
+// AllowNonFinite accepts weights that are NaN or infinite, which the
+// loaders refuse by default (ErrNonFinite): the model then loads, and its
+// outputs are NaN.
+func AllowNonFinite() LoadOption {
+	return func(o *loadOptions) { o.allowNonFinite = true }
+}
+
+func loadMultiHead(f *weights.File, src, pre string, heads int, opts []LoadOption) (*MultiHead, error) {
 	l := weights.NewDict(f, "attn.LoadMultiHead: "+src, ErrShape)
+	var o loadOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.allowNonFinite {
+		l.AllowNonFinite()
+	}
 	if !f.Has(pre+"in_proj_weight") && !f.Has(pre+"q_proj_weight") {
 		return nil, l.Missing(pre+"in_proj_weight", " (no torch.nn.MultiheadAttention weights under this prefix)")
 	}

@@ -416,11 +416,18 @@ func fuzzUnary(f *testing.F, fn unaryFn) {
 	f.Add([]byte{0, 0, 0x80, 0x3f, 0, 0, 0x80, 0xbf})
 	f.Add([]byte{0xbc, 0x03, 0x8e, 0x42, 0x55, 0x55, 0xd0, 0xc2})
 	f.Add(make([]byte, 4*67))
+	f.Add([]byte{17, 3, 0}) // lengths 17 and 3: a mismatch
 	f.Fuzz(func(t *testing.T, raw []byte) { fuzzUnaryInput(t, fn, raw) })
 }
 
-// fuzzUnaryInput checks fn on the float32 values of raw at every level.
+// fuzzUnaryInput checks fn on the float32 values of raw at every level,
+// or, for a raw of 3 bytes modulo 4, fn's refusal of operands of different
+// lengths (checkHostileLengths).
 func fuzzUnaryInput(t *testing.T, fn unaryFn, raw []byte) {
+	if len(raw)%4 == 3 {
+		kerneltest.ForEachLevel(t, func(t *testing.T, l kernel.Level) { checkHostileLengths(t, fn.Spec, raw) })
+		return
+	}
 	src := kerneltest.FloatsFromBytes(raw)
 	dst := make([]float32, len(src))
 	kerneltest.ForEachLevel(t, func(t *testing.T, l kernel.Level) {

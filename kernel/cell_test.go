@@ -432,3 +432,66 @@ func FuzzCell(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, which uint8, raw []byte) { fuzzCellInput(t, fns, which, raw) })
 }
+
+// fmaEither reports whether got is a·b + c rounded once (a SIMD level's
+// fused multiply-add) or rounded through float64 first (the generic
+// level's fma32, which differs only at exact float32 ties).
+func fmaEither(got, a, b, c float32) bool {
+	return sameFloat(got, float32(math.FMA(float64(a), float64(b), float64(c)))) ||
+		sameFloat(got, float32(float64(a)*float64(b)+float64(c)))
+}
+
+// TestCellIsItsSteps checks, at every level, that each cell computes
+// exactly the float32 steps its doc comment states with that level's own
+// Sigmoid and Tanh: the activated gates are those kernels' results bit
+// for bit, and every later result is the stated operation on the
+// computed values, rounded once. So the levels differ only where their
+// Sigmoid and Tanh do.
+func TestCellIsItsSteps(t *testing.T) {
+	const n = 1000
+	r := kerneltest.Rand(9)
+	act := func(f func(dst, src []float32), x []float32) []float32 {
+		y := make([]float32, len(x))
+		f(y, x)
+		return y
+	}
+	kerneltest.ForEachLevel(t, func(t *testing.T, l kernel.Level) {
+		pre, cPrev := make([]float32, 4*n), make([]float32, n)
+		fillCell(r, pre, true)
+		fillCell(r, cPrev, false)
+		gates, h, c := slices.Clone(pre), make([]float32, n), make([]float32, n)
+		kernel.LSTMCell(h, c, cPrev, gates)
+		sig, th := act(kernel.Sigmoid, pre), act(kernel.Tanh, pre)
+		for k := range n {
+			for j, want := range []float32{sig[k], sig[n+k], th[2*n+k], sig[3*n+k]} {
+				require.True(t, sameFloat(gates[j*n+k], want), "LSTMCell gate %d of unit %d: %g, level's activation %g", j, k, gates[j*n+k], want)
+			}
+			i, f, g, o := gates[k], gates[n+k], gates[2*n+k], gates[3*n+k]
+			require.True(t, fmaEither(c[k], f, cPrev[k], i*g), "LSTMCell c[%d] = %g: f=%g cPrev=%g i·g=%g", k, c[k], f, cPrev[k], i*g)
+			require.True(t, sameFloat(h[k], o*act(kernel.Tanh, c[k:k+1])[0]), "LSTMCell h[%d] = %g", k, h[k])
+		}
+
+		xg, hg, hPrev := make([]float32, 3*n), make([]float32, 3*n), make([]float32, n)
+		fillCell(r, xg, true)
+		fillCell(r, hg, true)
+		fillCell(r, hPrev, false)
+		out, hs := slices.Clone(xg), make([]float32, n)
+		kernel.GRUCell(hs, hPrev, out, hg)
+		sums := make([]float32, 2*n)
+		for k := range sums {
+			sums[k] = xg[k] + hg[k]
+		}
+		sig = act(kernel.Sigmoid, sums)
+		for k := range n {
+			rk, z, m := out[k], out[n+k], out[2*n+k]
+			require.True(t, sameFloat(rk, sig[k]) && sameFloat(z, sig[n+k]), "GRUCell r, z of unit %d: %g, %g; level's σ %g, %g", k, rk, z, sig[k], sig[n+k])
+			// m = tanh of an FMA: the one the level took is the one whose
+			// tanh matches.
+			a1 := []float32{float32(math.FMA(float64(rk), float64(hg[2*n+k]), float64(xg[2*n+k]))),
+				float32(float64(rk)*float64(hg[2*n+k]) + float64(xg[2*n+k]))}
+			tm := act(kernel.Tanh, a1)
+			require.True(t, sameFloat(m, tm[0]) || sameFloat(m, tm[1]), "GRUCell m[%d] = %g, level's tanh %g", k, m, tm[0])
+			require.True(t, fmaEither(hs[k], z, hPrev[k]-m, m), "GRUCell h[%d] = %g: z=%g hPrev=%g m=%g", k, hs[k], z, hPrev[k], m)
+		}
+	})
+}

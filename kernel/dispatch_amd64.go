@@ -77,7 +77,11 @@ func init() {
 	register("Gemm", AVX2, "gemm_avx2_6x16")
 	register("Gemm", AVX512, "gemm_avx512_14x32")
 	register("LSTMCell", Generic, "lstmcell_generic")
+	register("LSTMCell", AVX2, "lstmcell_avx2_fma_rr2_divcomp_u1")
+	register("LSTMCell", AVX512, "lstmcell_avx2_fma_rr2_divcomp_u1")
 	register("GRUCell", Generic, "grucell_generic")
+	register("GRUCell", AVX2, "grucell_avx2_fma_rr2_divcomp_u1")
+	register("GRUCell", AVX512, "grucell_avx2_fma_rr2_divcomp_u1")
 	register("DotInt8", Generic, "dotint8_generic")
 	register("DotInt8", AVX2, "dotint8_avx2_{avxvnni_vpdpbusd,maddubs}_u1")
 	register("DotInt8", AVX512, "dotint8_{avx512vnni_vpdpbusd,avxvnni_vpdpbusd,avx2_maddubs}_u1")
@@ -742,6 +746,14 @@ func geluTanh32sChunks(dst, src []float32) {
 
 // lstmCell is the level switch of the table row LSTMCell: one LSTM step: gates [i f g o] activated in place, c = f·cPrev + i·g, h = o·tanh(c).
 func lstmCell(h, c, cPrev, gi, gf, gg, gout []float32) {
+	switch active {
+	case AVX512:
+		asm.LSTMCellAVX2(h, c, cPrev, gi, gf, gg, gout)
+		return
+	case AVX2:
+		asm.LSTMCellAVX2(h, c, cPrev, gi, gf, gg, gout)
+		return
+	}
 	lstmCellGeneric(h, c, cPrev, gi, gf, gg, gout)
 }
 
@@ -764,7 +776,14 @@ func dispatchLSTMCell(h, c, cPrev, gates []float32) {
 		lstmCellChunks(h, c, cPrev, gi, gf, gg, gout)
 		return
 	}
-	lstmCellGeneric(h, c, cPrev, gi, gf, gg, gout)
+	switch active {
+	case AVX512:
+		asm.LSTMCellAVX2(h, c, cPrev, gi, gf, gg, gout)
+	case AVX2:
+		asm.LSTMCellAVX2(h, c, cPrev, gi, gf, gg, gout)
+	default:
+		lstmCellGeneric(h, c, cPrev, gi, gf, gg, gout)
+	}
 }
 
 // lstmCellChunks is LSTMCell for more than maxChunk elements: whole chunks, then
@@ -779,6 +798,14 @@ func lstmCellChunks(h, c, cPrev, gi, gf, gg, gout []float32) {
 
 // gruCell is the level switch of the table row GRUCell: one GRU step: xg = [r z m] in place, h = m + z·(hPrev − m).
 func gruCell(h, hPrev, xr, xz, xn, hr, hz, hn []float32) {
+	switch active {
+	case AVX512:
+		asm.GRUCellAVX2(h, hPrev, xr, xz, xn, hr, hz, hn)
+		return
+	case AVX2:
+		asm.GRUCellAVX2(h, hPrev, xr, xz, xn, hr, hz, hn)
+		return
+	}
 	gruCellGeneric(h, hPrev, xr, xz, xn, hr, hz, hn)
 }
 
@@ -802,7 +829,14 @@ func dispatchGRUCell(h, hPrev, xg, hg []float32) {
 		gruCellChunks(h, hPrev, xr, xz, xn, hr, hz, hn)
 		return
 	}
-	gruCellGeneric(h, hPrev, xr, xz, xn, hr, hz, hn)
+	switch active {
+	case AVX512:
+		asm.GRUCellAVX2(h, hPrev, xr, xz, xn, hr, hz, hn)
+	case AVX2:
+		asm.GRUCellAVX2(h, hPrev, xr, xz, xn, hr, hz, hn)
+	default:
+		gruCellGeneric(h, hPrev, xr, xz, xn, hr, hz, hn)
+	}
 }
 
 // gruCellChunks is GRUCell for more than maxChunk elements: whole chunks, then

@@ -142,8 +142,20 @@ var levelCalls = []levelCall{
 	{row: "LSTMCell", level: Generic, name: "lstmcell_generic", direct: func(h, c, cPrev, gi, gf, gg, gout []float32) {
 		lstmCellGeneric(h, c, cPrev, gi, gf, gg, gout)
 	}, switched: lstmCell},
+	{row: "LSTMCell", level: AVX512, name: "lstmcell_avx2_fma_rr2_divcomp_u1", direct: func(h, c, cPrev, gi, gf, gg, gout []float32) {
+		asm.LSTMCellAVX2(h, c, cPrev, gi, gf, gg, gout)
+	}, switched: lstmCell},
+	{row: "LSTMCell", level: AVX2, name: "lstmcell_avx2_fma_rr2_divcomp_u1", direct: func(h, c, cPrev, gi, gf, gg, gout []float32) {
+		asm.LSTMCellAVX2(h, c, cPrev, gi, gf, gg, gout)
+	}, switched: lstmCell},
 	{row: "GRUCell", level: Generic, name: "grucell_generic", direct: func(h, hPrev, xr, xz, xn, hr, hz, hn []float32) {
 		gruCellGeneric(h, hPrev, xr, xz, xn, hr, hz, hn)
+	}, switched: gruCell},
+	{row: "GRUCell", level: AVX512, name: "grucell_avx2_fma_rr2_divcomp_u1", direct: func(h, hPrev, xr, xz, xn, hr, hz, hn []float32) {
+		asm.GRUCellAVX2(h, hPrev, xr, xz, xn, hr, hz, hn)
+	}, switched: gruCell},
+	{row: "GRUCell", level: AVX2, name: "grucell_avx2_fma_rr2_divcomp_u1", direct: func(h, hPrev, xr, xz, xn, hr, hz, hn []float32) {
+		asm.GRUCellAVX2(h, hPrev, xr, xz, xn, hr, hz, hn)
 	}, switched: gruCell},
 	{row: "gemv", level: Generic, name: "", direct: func(dst []float32, a Matrix, x []float32, accumulate bool) {
 		gemvGeneric(dst, a, x, accumulate)
@@ -1198,6 +1210,50 @@ var dispatchBenches = []dispatchBench{
 				lstmCellGeneric(h, c, cPrev, gi, gf, gg, gout)
 			}
 		}},
+	{kernel: "LSTMCell", level: AVX512,
+		public: func(bt *testing.B, o *benchArgs) {
+			h := o.cell["h"]
+			c := o.cell["c"]
+			cPrev := o.cell["cPrev"]
+			gates := o.cell["gates"]
+			for bt.Loop() {
+				LSTMCell(h, c, cPrev, gates)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			h := o.cell["h"]
+			c := o.cell["c"]
+			cPrev := o.cell["cPrev"]
+			gi := o.cell["gi"]
+			gf := o.cell["gf"]
+			gg := o.cell["gg"]
+			gout := o.cell["gout"]
+			for bt.Loop() {
+				asm.LSTMCellAVX2(h, c, cPrev, gi, gf, gg, gout)
+			}
+		}},
+	{kernel: "LSTMCell", level: AVX2,
+		public: func(bt *testing.B, o *benchArgs) {
+			h := o.cell["h"]
+			c := o.cell["c"]
+			cPrev := o.cell["cPrev"]
+			gates := o.cell["gates"]
+			for bt.Loop() {
+				LSTMCell(h, c, cPrev, gates)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			h := o.cell["h"]
+			c := o.cell["c"]
+			cPrev := o.cell["cPrev"]
+			gi := o.cell["gi"]
+			gf := o.cell["gf"]
+			gg := o.cell["gg"]
+			gout := o.cell["gout"]
+			for bt.Loop() {
+				asm.LSTMCellAVX2(h, c, cPrev, gi, gf, gg, gout)
+			}
+		}},
 	{kernel: "GRUCell", level: Generic,
 		public: func(bt *testing.B, o *benchArgs) {
 			h := o.cell["h"]
@@ -1219,6 +1275,52 @@ var dispatchBenches = []dispatchBench{
 			hn := o.cell["hn"]
 			for bt.Loop() {
 				gruCellGeneric(h, hPrev, xr, xz, xn, hr, hz, hn)
+			}
+		}},
+	{kernel: "GRUCell", level: AVX512,
+		public: func(bt *testing.B, o *benchArgs) {
+			h := o.cell["h"]
+			hPrev := o.cell["hPrev"]
+			xg := o.cell["xg"]
+			hg := o.cell["hg"]
+			for bt.Loop() {
+				GRUCell(h, hPrev, xg, hg)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			h := o.cell["h"]
+			hPrev := o.cell["hPrev"]
+			xr := o.cell["xr"]
+			xz := o.cell["xz"]
+			xn := o.cell["xn"]
+			hr := o.cell["hr"]
+			hz := o.cell["hz"]
+			hn := o.cell["hn"]
+			for bt.Loop() {
+				asm.GRUCellAVX2(h, hPrev, xr, xz, xn, hr, hz, hn)
+			}
+		}},
+	{kernel: "GRUCell", level: AVX2,
+		public: func(bt *testing.B, o *benchArgs) {
+			h := o.cell["h"]
+			hPrev := o.cell["hPrev"]
+			xg := o.cell["xg"]
+			hg := o.cell["hg"]
+			for bt.Loop() {
+				GRUCell(h, hPrev, xg, hg)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			h := o.cell["h"]
+			hPrev := o.cell["hPrev"]
+			xr := o.cell["xr"]
+			xz := o.cell["xz"]
+			xn := o.cell["xn"]
+			hr := o.cell["hr"]
+			hz := o.cell["hz"]
+			hn := o.cell["hn"]
+			for bt.Loop() {
+				asm.GRUCellAVX2(h, hPrev, xr, xz, xn, hr, hz, hn)
 			}
 		}},
 }

@@ -56,7 +56,9 @@ func init() {
 	register("Gemm", Generic, "gemm_generic_4x4")
 	register("Gemm", NEON, "gemm_neon_8x12")
 	register("LSTMCell", Generic, "lstmcell_generic")
+	register("LSTMCell", NEON, "lstmcell_neon_rr2_recps_u1")
 	register("GRUCell", Generic, "grucell_generic")
+	register("GRUCell", NEON, "grucell_neon_rr2_recps_u1")
 	register("DotInt8", Generic, "dotint8_generic")
 	register("DotInt8", NEON, "dotint8_neon_{sdot,smull_sadalp}_u1")
 	register("QGemv", Generic, "qgemv_generic")
@@ -650,6 +652,11 @@ func geluTanh32sChunks(dst, src []float32) {
 
 // lstmCell is the level switch of the table row LSTMCell: one LSTM step: gates [i f g o] activated in place, c = f·cPrev + i·g, h = o·tanh(c).
 func lstmCell(h, c, cPrev, gi, gf, gg, gout []float32) {
+	switch active {
+	case NEON:
+		asm.LSTMCellNEON(h, c, cPrev, gi, gf, gg, gout)
+		return
+	}
 	lstmCellGeneric(h, c, cPrev, gi, gf, gg, gout)
 }
 
@@ -672,7 +679,12 @@ func dispatchLSTMCell(h, c, cPrev, gates []float32) {
 		lstmCellChunks(h, c, cPrev, gi, gf, gg, gout)
 		return
 	}
-	lstmCellGeneric(h, c, cPrev, gi, gf, gg, gout)
+	switch active {
+	case NEON:
+		asm.LSTMCellNEON(h, c, cPrev, gi, gf, gg, gout)
+	default:
+		lstmCellGeneric(h, c, cPrev, gi, gf, gg, gout)
+	}
 }
 
 // lstmCellChunks is LSTMCell for more than maxChunk elements: whole chunks, then
@@ -687,6 +699,11 @@ func lstmCellChunks(h, c, cPrev, gi, gf, gg, gout []float32) {
 
 // gruCell is the level switch of the table row GRUCell: one GRU step: xg = [r z m] in place, h = m + z·(hPrev − m).
 func gruCell(h, hPrev, xr, xz, xn, hr, hz, hn []float32) {
+	switch active {
+	case NEON:
+		asm.GRUCellNEON(h, hPrev, xr, xz, xn, hr, hz, hn)
+		return
+	}
 	gruCellGeneric(h, hPrev, xr, xz, xn, hr, hz, hn)
 }
 
@@ -710,7 +727,12 @@ func dispatchGRUCell(h, hPrev, xg, hg []float32) {
 		gruCellChunks(h, hPrev, xr, xz, xn, hr, hz, hn)
 		return
 	}
-	gruCellGeneric(h, hPrev, xr, xz, xn, hr, hz, hn)
+	switch active {
+	case NEON:
+		asm.GRUCellNEON(h, hPrev, xr, xz, xn, hr, hz, hn)
+	default:
+		gruCellGeneric(h, hPrev, xr, xz, xn, hr, hz, hn)
+	}
 }
 
 // gruCellChunks is GRUCell for more than maxChunk elements: whole chunks, then

@@ -568,7 +568,7 @@ func FuzzGemm(f *testing.F) {
 		if flags >= 0xf0 {
 			// A hostile view as operand a, b or c (flags&3, 3 meaning
 			// a): refused, naming it, before any assembly.
-			h, want := hostileView(raw)
+			h, want := kerneltest.HostileView(raw)
 			if want {
 				return // well-formed views are the rest of this fuzzer's job
 			}

@@ -566,7 +566,7 @@ func FuzzGemv(f *testing.F) {
 		if raw[2]&0x80 != 0 {
 			// A hostile view: sizes and strides whose span overflows
 			// or overruns Data must be refused before any assembly.
-			a, want := hostileView(raw[3:])
+			a, want := kerneltest.HostileView(raw[3:])
 			kerneltest.ForEachLevel(t, func(t *testing.T, l kernel.Level) {
 				checkHostileGemv(t, a, want)
 			})

@@ -3,63 +3,16 @@ package kernel_test
 import (
 	"fmt"
 	"math"
-	"math/big"
 	"testing"
 
+	"github.com/simdcore/simdcore/internal/kerneltest"
 	"github.com/simdcore/simdcore/kernel"
 	"github.com/stretchr/testify/require"
 )
 
-// Hostile matrix views: sizes and strides chosen so that the span
-// (Rows-1)·Stride + Cols overflows an int, or lands just past Data. Every
-// kernel must refuse them (Matrix.Valid false, a panic naming the kernel
-// and the sizes) before any assembly runs.
-
-// hostileInts are the values hostileView draws sizes and strides from:
-// extremes of int, powers of two whose products wrap to small numbers, and
-// small values, so that a product computed in int overflows to something
-// that passes a naive length check.
-var hostileInts = []int{
-	0, 1, 2, 3, 4, 7, 8, 9, -1, -2,
-	math.MaxInt, math.MaxInt - 1, math.MinInt, math.MaxInt/2 + 1, math.MaxInt / 3,
-	1 << 32, 1<<32 + 1, 1 << 31, 1 << 62, 1 << 61, 1 << 33, (1 << 63) / 3 * 2,
-}
-
-// hostileView builds a view from raw bytes: Rows, Cols and Stride from
-// hostileInts (or small values), Data of at most 31 elements. want says
-// whether the view is well formed, computed in exact arithmetic.
-func hostileView(raw []byte) (m kernel.Matrix, want bool) {
-	get := func(i int) int {
-		if i >= len(raw) {
-			return 0
-		}
-		b := raw[i]
-		if b&0x80 != 0 {
-			return int(b & 0x7f % 9) // a small value
-		}
-		return hostileInts[int(b)%len(hostileInts)]
-	}
-	n := 0
-	if len(raw) > 3 {
-		n = int(raw[3] % 32)
-	}
-	m = kernel.Matrix{Rows: get(0), Cols: get(1), Stride: get(2), Data: make([]float32, n)}
-	return m, exactValid(m)
-}
-
-// exactValid is Matrix.Valid in big-integer arithmetic: the reference for
-// the overflow-checked one.
-func exactValid(m kernel.Matrix) bool {
-	if m.Rows < 0 || m.Cols < 0 || m.Stride < m.Cols {
-		return false
-	}
-	if m.Rows == 0 || m.Cols == 0 {
-		return true
-	}
-	span := new(big.Int).Mul(big.NewInt(int64(m.Rows-1)), big.NewInt(int64(m.Stride)))
-	span.Add(span, big.NewInt(int64(m.Cols)))
-	return span.Cmp(big.NewInt(int64(len(m.Data)))) <= 0
-}
+// Hostile matrix views (kerneltest.HostileView): every kernel must refuse
+// them (Matrix.Valid false, a panic naming the kernel and the sizes)
+// before any assembly runs.
 
 // malformedMsg is the panic of kernel fn for operand name.
 func malformedMsg(fn, name string, m kernel.Matrix) string {
@@ -113,7 +66,7 @@ func TestHostileViews(t *testing.T) {
 		{Rows: 1, Cols: 4, Stride: 4, Data: make([]float32, 3)},
 	}
 	for _, m := range overflow {
-		require.False(t, exactValid(m))
+		require.False(t, kerneltest.ExactValid(m))
 		checkHostileGemv(t, m, false)
 		for which := range 3 {
 			checkHostileGemm(t, m, which)
@@ -127,7 +80,7 @@ func TestHostileViews(t *testing.T) {
 		{Rows: 0, Cols: 3, Stride: math.MaxInt},
 		{Rows: math.MaxInt, Cols: 0, Stride: 0},
 	} {
-		require.True(t, exactValid(m))
+		require.True(t, kerneltest.ExactValid(m))
 		checkHostileGemv(t, m, true)
 	}
 }
@@ -144,4 +97,43 @@ func TestNewMatrixOverflow(t *testing.T) {
 	require.Equal(t, 0, len(kernel.NewMatrix(math.MaxInt, 0).Data))
 	m := kernel.MatrixFrom(2, 3, make([]float32, 6))
 	require.True(t, m.Valid())
+}
+
+// checkHostileLengths calls the slice kernel s with operands of different
+// lengths drawn from raw (up to 69 elements each) and requires the panic
+// of a length mismatch, naming the kernel and both lengths, before any
+// assembly runs. A kernel of one slice cannot be given mismatched ones.
+// The vector and activation fuzzers switch to this on inputs whose length
+// is 3 modulo 4 (bytes that make no whole float32 otherwise).
+func checkHostileLengths(t *testing.T, s kernel.Spec, raw []byte) {
+	t.Helper()
+	n := [3]int{}
+	for i := range n {
+		if i < len(raw) {
+			n[i] = int(raw[i]) % 70
+		}
+	}
+	if n[1] == n[0] {
+		n[1]++
+	}
+	x, y, z := make([]float32, n[0]), make([]float32, n[1]), make([]float32, n[2])
+	var call func()
+	var a, b string
+	switch s.Class {
+	case kernel.ClassDot:
+		call, a, b = func() { s.Dot(x, y) }, "x", "y"
+	case kernel.ClassAxpy:
+		call, a, b = func() { s.Axpy(1, x, y) }, "x", "y"
+	case kernel.ClassBinary:
+		call, a, b = func() { s.Binary(x, y, z) }, "a", "dst"
+	case kernel.ClassUnary, kernel.ClassRow:
+		call, a, b = func() { s.Unary(x, y) }, "src", "dst"
+	default:
+		return
+	}
+	la, lb := n[1], n[0]
+	if s.Class == kernel.ClassDot || s.Class == kernel.ClassAxpy {
+		la, lb = n[0], n[1]
+	}
+	require.PanicsWithValue(t, fmt.Sprintf("kernel.%s: len(%s)=%d != len(%s)=%d", s.Name, a, la, b, lb), call, "%s lengths %v", s.Name, n)
 }

@@ -158,7 +158,13 @@ func fuzzVector(f *testing.F, name string) {
 	for _, seed := range d.seeds {
 		f.Add(seed)
 	}
+	f.Add([]byte{5, 7, 9})  // lengths 5 and 7: a mismatch
+	f.Add([]byte{64, 3, 0}) // the vector loop against the tail
 	f.Fuzz(func(t *testing.T, raw []byte) {
+		if len(raw)%4 == 3 {
+			kerneltest.ForEachLevel(t, func(t *testing.T, l kernel.Level) { checkHostileLengths(t, s, raw) })
+			return
+		}
 		v := kerneltest.FloatsFromBytes(raw)
 		kerneltest.ForEachLevel(t, func(t *testing.T, l kernel.Level) { d.fuzz(t, l, v) })
 	})

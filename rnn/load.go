@@ -48,7 +48,9 @@ var ErrMissing = weights.ErrMissing
 // optim for the names).
 //
 // Errors wrap ErrFormat for a malformed file, ErrMissing for an absent
-// tensor and ErrShape for a tensor of the wrong shape. A path that is not
+// tensor and ErrShape for a tensor of the wrong shape. A weight that is
+// NaN or infinite is refused (ErrNonFinite, with ErrFormat) unless the
+// option AllowNonFinite is given. A path that is not
 // a regular file (a FIFO, a device) is refused without blocking.
 func Load(path string, opts ...LoadOption) (*Net, error) {
 	f, err := weights.Open(path)

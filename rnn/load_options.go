@@ -2,6 +2,14 @@ package rnn
 
 // This file holds the options of Load, Read, LoadLM and ReadLM.
 
+import "github.com/simdcore/simdcore/internal/weights"
+
+// ErrNonFinite is wrapped, with ErrFormat, by the loaders' error for a
+// weight that is NaN or infinite: such a file is refused unless loaded
+// with AllowNonFinite. The error names the tensor and the first bad
+// element.
+var ErrNonFinite = weights.ErrNonFinite
+
 // A LoadOption changes how Load reads a file; options take precedence over
 // the file's __metadata__.
 type LoadOption func(*loadOptions)
@@ -10,6 +18,14 @@ type loadOptions struct {
 	activation, outputActivation Activation
 	prefix, head, embedding      *string
 	metadata                     *map[string]string
+	allowNonFinite               bool
+}
+
+// AllowNonFinite accepts weights that are NaN or infinite, which the
+// loaders refuse by default (ErrNonFinite): a model trained to diverge
+// then loads, and its outputs are NaN.
+func AllowNonFinite() LoadOption {
+	return func(o *loadOptions) { o.allowNonFinite = true }
 }
 
 // WithActivation sets the hidden activation (Tanh, ReLU or Sigmoid),

@@ -28,6 +28,9 @@ func newLoader(f *weights.File, src string, opts []LoadOption) *loader {
 	if l.opts.metadata != nil {
 		*l.opts.metadata = f.Metadata()
 	}
+	if l.opts.allowNonFinite {
+		l.AllowNonFinite()
+	}
 	return l
 }
 
@@ -191,6 +194,11 @@ func (l *loader) inferCell(pre string, c *Config) error {
 		return l.Shapef("tensor %q has shape %v but %q has %v: both need G·hidden rows", pre+"weight_hh_l0", hh, pre+"weight_ih_l0", ih)
 	}
 	c.Hidden = HO
+	if n, ok, err := l.Int("proj_size", 0); err != nil {
+		return err
+	} else if ok && n > 0 && !l.Has(pre+"weight_hr_l0") {
+		return l.Missing(pre+"weight_hr_l0", fmt.Sprintf(" (metadata proj_size=%d: an LSTM's projection)", n))
+	}
 	if l.Has(pre + "weight_hr_l0") {
 		hr, err := l.TakeRank(pre+"weight_hr_l0", 2, "")
 		if err != nil {

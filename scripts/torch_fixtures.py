@@ -12,13 +12,28 @@ own names and, in __metadata__, its constructor arguments) and
 NAME.io.safetensors (inputs and outputs). Outputs are computed by the same
 module in float64 from the float32 weights, then rounded to float32, so
 they are the exact answer to float32 rounding; Go's float32 results are
-compared with them to 1e-5 relative.
+compared with them to 1e-5 relative. The LSTM and GRU fixtures also hold
+an initial state and the final one; gated() says what each holds. The
+float16 and bfloat16 ones are computed from the weights as stored.
 
 Fixtures:
   rnn_bidir_tanh   2-layer bidirectional tanh nn.RNN, many-to-many
   rnn_relu_last    relu nn.RNN + nn.Linear head on the last step (many-to-one)
   lm               nn.Embedding + 2-layer nn.RNN + nn.Linear: LM logits
   mha_causal       nn.MultiheadAttention, self-attention with a causal mask
+  lstm_stacked     2-layer nn.LSTM
+  lstm_bidir       2-layer bidirectional nn.LSTM
+  lstm_proj        2-layer bidirectional nn.LSTM with proj_size
+  lstm_nobias      2-layer nn.LSTM, bias=False
+  lstm_f16         2-layer nn.LSTM with proj_size, state_dict in float16
+  lstm_batch       2-layer bidirectional batch_first nn.LSTM, 3 sequences
+  gru_stacked      2-layer nn.GRU
+  gru_bidir        2-layer bidirectional nn.GRU
+  gru_nobias       2-layer nn.GRU, bias=False
+  gru_bf16         2-layer bidirectional nn.GRU, state_dict in bfloat16
+  gru_batch        2-layer nn.GRU, 4 sequences
+  lstm_wide        2-layer bidirectional nn.LSTM, input 17, hidden 19, proj_size 11
+  gru_wide         2-layer nn.GRU, input 17, hidden 21, 5 sequences
   interop          tensors of every float dtype as torch stores them, and
                    torch's float32 conversion of each (for internal/weights)
 """
@@ -32,29 +47,18 @@ from torch import nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from safetensors_torch import save_file, load_file  # noqa: E402
+from torch_rnn_meta import ctor_metadata  # noqa: E402
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "testdata", "torch")
-
-
-def ctor_metadata(rnn):
-    """nn.RNN's constructor arguments, as strings, for __metadata__."""
-    return {
-        "input_size": str(rnn.input_size),
-        "hidden_size": str(rnn.hidden_size),
-        "num_layers": str(rnn.num_layers),
-        "nonlinearity": rnn.nonlinearity,
-        "bias": str(rnn.bias),
-        "batch_first": str(rnn.batch_first),
-        "bidirectional": str(rnn.bidirectional),
-    }
 
 
 def f32(t):
     return t.detach().to(torch.float32).contiguous()
 
 
-def write(name, module, io, metadata):
-    state = {k: f32(v) for k, v in module.state_dict().items()}
+def write(name, module, io, metadata, dtype=torch.float32):
+    """Writes module's state_dict, as dtype, and io, as float32."""
+    state = {k: v.detach().to(dtype).contiguous() for k, v in module.state_dict().items()}
     save_file(state, os.path.join(OUT, name + ".safetensors"), metadata)
     save_file({k: f32(v) for k, v in io.items()}, os.path.join(OUT, name + ".io.safetensors"))
     # Read both back with the strict loader and check the weights load into
@@ -161,6 +165,74 @@ def interop():
         assert torch.equal(back[k].isnan(), v.isnan()) if v.is_floating_point() else torch.equal(back[k], v)
 
 
+def gated_run(m, x, state):
+    """Runs m on x (B×T×Input whatever m.batch_first says) from the initial
+    state (h0, c0) for an LSTM, h0 for a GRU, or None for torch's zeros;
+    returns the output as B×T×(D·Hout) and the final state as (h_n, c_n),
+    c_n None for a GRU."""
+    xin = x if m.batch_first else x.transpose(0, 1)
+    with torch.no_grad():
+        out, hn = m(xin, state)
+    if not m.batch_first:
+        out = out.transpose(0, 1)
+    return (out,) + (hn if isinstance(m, nn.LSTM) else (hn, None))
+
+
+def gated(name, cls, T, batch=0, dtype=torch.float32, **kw):
+    """Writes the fixture NAME of a torch cls (nn.LSTM or nn.GRU) built with
+    kw, its state_dict saved as dtype.
+
+    NAME.io.safetensors holds input (T×Input, or B×T×Input with batch=B,
+    batch-major whatever batch_first says), an initial state h0 ((L·D)×Hout,
+    or (L·D)×B×Hout, Hout being proj_size or hidden_size) and, for an LSTM,
+    c0 ((L·D)×Hidden or (L·D)×B×Hidden), torch's output (T×(D·Hout) or
+    B×T×(D·Hout)), h_n and c_n from that state, and output_zero, h_n_zero
+    and c_n_zero from torch's default zero state. Everything is computed in
+    float64 from the weights as stored, that is after rounding to dtype."""
+    m = cls(**kw)
+    stored = {k: v.detach().to(dtype) for k, v in m.state_dict().items()}
+    m64 = cls(**kw).double()
+    m64.load_state_dict({k: v.double() for k, v in stored.items()}, strict=True)
+    lstm = cls is nn.LSTM
+    ld = m.num_layers * (2 if m.bidirectional else 1)
+    hout = m.proj_size if lstm and m.proj_size > 0 else m.hidden_size
+    b = max(batch, 1)
+    x = torch.randn(b, T, m.input_size)
+    h0 = torch.randn(ld, b, hout) * 0.5
+    c0 = torch.randn(ld, b, m.hidden_size) * 0.5 if lstm else None
+    state = (h0.double(), c0.double()) if lstm else h0.double()
+    out, hn, cn = gated_run(m64, x.double(), state)
+    out0, hn0, cn0 = gated_run(m64, x.double(), None)
+    io = {"input": x, "h0": h0, "output": out, "h_n": hn, "output_zero": out0, "h_n_zero": hn0}
+    if lstm:
+        io.update(c0=c0, c_n=cn, c_n_zero=cn0)
+    if not batch:  # batch 1: drop the batch axis
+        io = {k: v.squeeze(0) if k.startswith(("input", "output")) else v.squeeze(1) for k, v in io.items()}
+    write(name, m, io, ctor_metadata(m), dtype)
+
+
+def gated_fixtures():
+    """The LSTM and GRU fixtures; sizes differ between them, so that a
+    transposed or misplaced block cannot pass by symmetry."""
+    lstm, gru = nn.LSTM, nn.GRU
+    gated("lstm_stacked", lstm, T=7, input_size=3, hidden_size=5, num_layers=2)
+    gated("lstm_bidir", lstm, T=6, input_size=4, hidden_size=3, num_layers=2, bidirectional=True)
+    gated("lstm_proj", lstm, T=5, input_size=3, hidden_size=6, proj_size=4, num_layers=2, bidirectional=True)
+    gated("lstm_nobias", lstm, T=6, input_size=5, hidden_size=4, num_layers=2, bias=False)
+    gated("lstm_f16", lstm, T=6, dtype=torch.float16, input_size=4, hidden_size=5, proj_size=3, num_layers=2)
+    gated("lstm_batch", lstm, T=5, batch=3, input_size=3, hidden_size=4, num_layers=2, bidirectional=True,
+          batch_first=True)
+    gated("gru_stacked", gru, T=7, input_size=3, hidden_size=5, num_layers=2)
+    gated("gru_bidir", gru, T=6, input_size=4, hidden_size=3, num_layers=2, bidirectional=True)
+    gated("gru_nobias", gru, T=6, input_size=5, hidden_size=4, num_layers=2, bias=False)
+    gated("gru_bf16", gru, T=5, dtype=torch.bfloat16, input_size=3, hidden_size=4, num_layers=2, bidirectional=True)
+    gated("gru_batch", gru, T=5, batch=4, input_size=4, hidden_size=3, num_layers=2)
+    # Wider than a SIMD register (8 or 16 lanes), with odd sizes: the
+    # kernels' main loops and their tails, not the tails alone.
+    gated("lstm_wide", lstm, T=9, input_size=17, hidden_size=19, proj_size=11, num_layers=2, bidirectional=True)
+    gated("gru_wide", gru, T=9, batch=5, input_size=17, hidden_size=21, num_layers=2)
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     torch.manual_seed(20261126)
@@ -169,6 +241,8 @@ def main():
     lm()
     mha_causal()
     interop()
+    torch.manual_seed(20261206)  # its own seed: the fixtures above stay as they were
+    gated_fixtures()
     total = sum(os.path.getsize(os.path.join(OUT, f)) for f in os.listdir(OUT))
     print(f"wrote {len(os.listdir(OUT))} files, {total} bytes, to {os.path.normpath(OUT)}")
     assert total < 2 << 20

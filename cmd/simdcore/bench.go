@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"runtime"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -13,6 +14,7 @@ import (
 	"github.com/klauspost/cpuid/v2"
 	"github.com/simdcore/simdcore/internal/benchutil"
 	"github.com/simdcore/simdcore/internal/cpuclock"
+	"github.com/simdcore/simdcore/internal/machbound"
 	"github.com/simdcore/simdcore/kernel"
 )
 
@@ -62,6 +64,9 @@ type benchResult struct {
 	Speedup   float64 `json:"speedup_vs_generic"`
 	OfBound   float64 `json:"fraction_of_bound,omitempty"`
 	ClockGHz  float64 `json:"clock_ghz,omitempty"`
+	Threads   int     `json:"threads"`
+
+	bound func(ghz float64) float64 // the bound in ns at a clock; nil for none
 }
 
 func cmdBench(args []string, stdout, stderr io.Writer) error {
@@ -133,7 +138,8 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 			jobs = append(jobs, job{c, n})
 		}
 	}
-	ghz := cpuclock.GHz() // 0 without a clock probe: no bound then
+	var clock clockProbes
+	clock.probe()
 	var results []benchResult
 	total, done := len(jobs)*len(levels), 0
 	status := newStatusLine(stderr)
@@ -153,26 +159,76 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 			if l == kernel.Generic {
 				genericNs = ns
 			}
-			r := benchResult{Kernel: j.c.name, Size: size, N: j.n, Level: l.String(), NsPerOp: ns, Speedup: genericNs / ns, ClockGHz: ghz}
+			r := benchResult{Kernel: j.c.name, Size: size, N: j.n, Level: l.String(), NsPerOp: ns, Speedup: genericNs / ns, Threads: kernelThreads(j.c.spec)}
 			if op.Flops > 0 {
 				r.GFlops = op.Flops / ns
 			}
 			if op.Elems > 0 {
 				r.NsPerElem = ns / float64(op.Elems)
 			}
-			if op.Bounded && ghz > 0 {
-				r.OfBound = boundNs(op.Load, op.Store, op.Set, op.Flops, ghz) / ns
+			if op.Bounded {
+				threads := float64(r.Threads)
+				r.bound = func(ghz float64) float64 { return boundNs(op.Load, op.Store, op.Set, op.Flops, ghz, threads) }
 			}
 			results = append(results, r)
 		}
+		clock.probe()
 	}
 	status.erase()
+	ghz, clockOK := clock.estimate()
+	if clockOK {
+		for i := range results {
+			if r := &results[i]; r.bound != nil {
+				r.ClockGHz = ghz
+				r.OfBound = r.bound(ghz) / r.NsPerOp
+			}
+		}
+	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(results)
 	}
-	return printBench(stdout, results, ghz)
+	return printBench(stdout, results, clock)
+}
+
+// kernelThreads is how many threads a kernel may run on: Gemm splits a
+// large product across kernel.Threads() goroutines (runtime.GOMAXPROCS by
+// default), every other kernel runs on the calling one.
+func kernelThreads(s kernel.Spec) int {
+	if s.Class == kernel.ClassGemm {
+		return max(1, min(kernel.Threads(), runtime.NumCPU()))
+	}
+	return 1
+}
+
+// clockProbes collects the clock probe's readings over a bench run: one
+// before the first kernel and one after each kernel's sizes and levels.
+type clockProbes struct {
+	ghz []float64
+}
+
+// maxClockSpread is the most the probes may disagree, as a fraction of
+// the highest, for the bound to be shown.
+const maxClockSpread = 0.10
+
+func (c *clockProbes) probe() {
+	if g := cpuclock.GHz(); g > 0 {
+		c.ghz = append(c.ghz, g)
+	}
+}
+
+// estimate returns the clock, the highest reading (a probe interrupted
+// or descheduled can only read low), and whether it can be trusted: there
+// is a probe, and all readings lie within maxClockSpread of the highest.
+// A core whose clock changed during the run (turbo, thermal limits, a
+// busy machine) makes a bound at any one clock wrong, so no bound then.
+func (c *clockProbes) estimate() (ghz float64, ok bool) {
+	if len(c.ghz) == 0 {
+		return 0, false
+	}
+	lo, hi := slices.Min(c.ghz), slices.Max(c.ghz)
+	return hi, (hi-lo)/hi <= maxClockSpread
 }
 
 // measure returns the best ns/op of three batches of calls that each last
@@ -195,25 +251,29 @@ func measure(op func(), minTime time.Duration) float64 {
 }
 
 // boundNs is the least time, in ns, a call can take by a simple model of
-// one core, given the bytes it loads and stores, its working set (set,
-// bytes), its floating-point operations and the clock (GHz). W is the
-// vector width of the widest level this CPU runs: 64 bytes with AVX-512,
-// 32 with AVX2, 16 otherwise. The memory time depends on the smallest
-// cache the working set fits in (sizes from cpuid, else 32 KiB, 512 KiB,
-// 8 MiB):
+// threads cores, given the bytes it loads and stores, its working set
+// (set, bytes), its floating-point operations and the clock (GHz). The
+// rates per cycle are measured on this core, once per run, at the level
+// the kernels run (internal/machbound: R1 and R2 the read bandwidth of L1
+// and L2, F the FMA peak); W, the vector width of the widest level this
+// CPU runs (64 bytes with AVX-512, 32 with AVX2, 16 otherwise), is the
+// store rate per cycle. The memory time depends on the smallest cache the
+// working set fits in (sizes from cpuid, else 32 KiB, 512 KiB, 8 MiB):
 //
-//   - L1: two W-byte loads and one W-byte store per cycle, so
-//     max(load/2W, store/W) cycles;
-//   - L2: W bytes per cycle, loads and stores together (measured: 32 B
-//     on Zen 4, 64 on Zen 5);
+//   - L1: max(load/R1, store/W) cycles;
+//   - L2: (load+store)/R2 cycles, loads and stores together;
 //   - L3: 97 GB/s; beyond it, DRAM: 26 GB/s (measured on this project's
 //     machines).
 //
-// The compute time is flops at W/2 FLOP per cycle, and the bound is the
-// larger of the two. Cores that split 512-bit operations in two (Zen 4)
-// reach only half the AVX-512 compute and L1 figures, so their fractions
-// read low.
-func boundNs(load, store, set, flops, ghz float64) float64 {
+// The compute time is flops/F cycles, and the bound is the larger of the
+// two. With threads cores, compute and the per-core caches (L1, L2) go
+// threads times as fast; L3 and DRAM, which the cores share, do not. It
+// is 0 (none) where the rates are unknown (no clock probe).
+func boundNs(load, store, set, flops, ghz, threads float64) float64 {
+	r := machbound.Get()
+	if r.L1 <= 0 || r.L2 <= 0 || r.FMA <= 0 {
+		return 0
+	}
 	l1, l2, l3 := float64(cpuid.CPU.Cache.L1D), float64(cpuid.CPU.Cache.L2), float64(cpuid.CPU.Cache.L3)
 	if l1 <= 0 {
 		l1 = 32 << 10
@@ -234,27 +294,45 @@ func boundNs(load, store, set, flops, ghz float64) float64 {
 	var memNs float64
 	switch {
 	case set <= l1:
-		memNs = max(load/(2*w), store/w) / ghz
+		memNs = max(load/r.L1, store/w) / ghz / threads
 	case set <= l2:
-		memNs = (load + store) / w / ghz
+		memNs = (load + store) / r.L2 / ghz / threads
 	case set <= l3:
 		memNs = (load + store) / 97
 	default:
 		memNs = (load + store) / 26
 	}
-	return max(memNs, flops/(w/2)/ghz)
+	return max(memNs, flops/r.FMA/ghz/threads)
 }
 
-func printBench(w io.Writer, rs []benchResult, ghz float64) error {
-	if ghz > 0 {
-		fmt.Fprintf(w, "Kernel speeds (clock %.2f GHz; bound: a memory/FMA model of one core, see boundNs)\n", ghz)
-	} else {
+// printBench prints the table, with the "of bound" column only when the
+// clock probes agreed (and a line saying why it is missing otherwise).
+func printBench(w io.Writer, rs []benchResult, clock clockProbes) error {
+	ghz, ok := clock.estimate()
+	switch {
+	case ok:
+		fmt.Fprintf(w, "Kernel speeds (clock %.2f GHz, the highest of %d probes; of bound: the least time a model of loads,\n"+
+			"stores and FMAs at that clock allows, as a share of ns/op, on as many cores as the kernel may use:\n"+
+			"%d for gemm, 1 for the others)\n",
+			ghz, len(clock.ghz), max(1, min(kernel.Threads(), runtime.NumCPU())))
+	case len(clock.ghz) == 0:
 		fmt.Fprintln(w, "Kernel speeds (no clock probe in this build, so no bound)")
+	default:
+		fmt.Fprintf(w, "Kernel speeds (no \"of bound\" column: the clock probes disagreed, %.2f to %.2f GHz, more than %.0f%%;\n"+
+			"the clock changed during the run or the machine is busy)\n", slices.Min(clock.ghz), ghz, 100*maxClockSpread)
 	}
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "kernel\tsize\tlevel\tns/op\tGFLOP/s\tns/elem\tvs generic\tof bound\t")
+	head := "kernel\tsize\tlevel\tns/op\tGFLOP/s\tns/elem\tvs generic\t"
+	if ok {
+		head += "of bound\t"
+	}
+	fmt.Fprintln(tw, head)
 	for _, r := range rs {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%.1f×\t%s\t\n", r.Kernel, r.Size, r.Level, num(r.NsPerOp), opt(r.GFlops, "%.1f"), opt(r.NsPerElem, "%.3f"), r.Speedup, opt(100*r.OfBound, "%.0f%%"))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%.1f×\t", r.Kernel, r.Size, r.Level, num(r.NsPerOp), opt(r.GFlops, "%.1f"), opt(r.NsPerElem, "%.3f"), r.Speedup)
+		if ok {
+			fmt.Fprintf(tw, "%s\t", opt(100*r.OfBound, "%.0f%%"))
+		}
+		fmt.Fprintln(tw)
 	}
 	return tw.Flush()
 }

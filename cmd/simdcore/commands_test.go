@@ -145,6 +145,44 @@ func TestTrainThenGenerate(t *testing.T) {
 	require.Contains(t, out.String(), "(35 in all)")
 }
 
+// TestGatedCells trains an LSTM and a GRU language model, generates from
+// each and resumes one; and runs a saved LSTM network (with a projection,
+// bidirectional) on CSV input, which must give what rnn gives.
+func TestGatedCells(t *testing.T) {
+	f := testFiles(t)
+	for _, cell := range []string{"lstm", "gru"} {
+		model := filepath.Join(f["dir"], cell+".safetensors")
+		var out, errb bytes.Buffer
+		require.Equal(t, 0, run([]string{"train", "-cell", cell, "-text", f["corpus.txt"], "-hidden", "16", "-embed", "8", "-steps", "5", "-seqlen", "20", "-batch", "2", "-out", model}, &out, &errb), errb.String())
+		lm, err := rnn.LoadLM(model)
+		require.NoError(t, err)
+		require.Equal(t, cell, lm.Net.Config().Cell.String())
+		out.Reset()
+		require.Equal(t, 0, run([]string{"generate", "-model", model, "-prompt", "the ", "-n", "10"}, &out, &errb), errb.String())
+		require.Equal(t, 14, len([]rune(strings.TrimSpace(out.String()))))
+		out.Reset()
+		require.Equal(t, 0, run([]string{"train", "-text", f["corpus.txt"], "-steps", "2", "-seqlen", "20", "-batch", "2", "-resume", "-out", model}, &out, &errb), errb.String())
+		require.Contains(t, out.String(), "(7 in all)")
+	}
+	requireUsageError(t, "-cell", "train", "-cell", "transformer", "-text", f["corpus.txt"], "-out", filepath.Join(f["dir"], "x.st"))
+
+	net, err := rnn.New(rnn.Config{Cell: rnn.LSTM, Input: 3, Hidden: 5, Proj: 2, Bidirectional: true, Output: 2}, 4)
+	require.NoError(t, err)
+	path := filepath.Join(f["dir"], "lstm-net.safetensors")
+	require.NoError(t, net.Save(path, nil))
+	xs := kernel.MatrixFrom(3, 3, []float32{1, 0, 0, 0, 1, 0, 0.5, -0.5, 2})
+	want, err := net.Forward(xs)
+	require.NoError(t, err)
+	var out, errb bytes.Buffer
+	require.Equal(t, 0, run([]string{"run", "-model", path, "-input", f["in.json"]}, &out, &errb), errb.String())
+	var got [][]float32
+	require.NoError(t, jsonUnmarshal(out.Bytes(), &got))
+	require.Len(t, got, 3)
+	for i := range got {
+		require.InDeltaSlice(t, want.Row(i), got[i], 1e-6)
+	}
+}
+
 // TestTrainInterrupt sends SIGINT to a training run of the real binary:
 // it must save a checkpoint and exit with status 130.
 func TestTrainInterrupt(t *testing.T) {

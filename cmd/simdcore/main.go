@@ -10,6 +10,7 @@
 //	simdcore generate [-prompt "..."] [-n 200] [-temperature 0.8] [-topk 0] [-seed 1] [-model file]
 //	simdcore train -text FILE [-hidden 128] [-layers 1] [-steps N] [-out model.safetensors]
 //	simdcore run -model file.safetensors -input file.(csv|json) [-mode last|all]
+//	simdcore onnx check MODEL.onnx [DATASET_DIR...]
 //
 // Errors print one line to stderr and exit with status 2. A train run
 // stopped by Ctrl-C (SIGINT) or SIGTERM saves a checkpoint and exits with
@@ -41,6 +42,7 @@ commands:
   generate   continue a prompt with the embedded (or a trained) language model
   train      train a character-level language model on a text file
   run        run a PyTorch nn.RNN (safetensors) on a CSV or JSON sequence
+  onnx       onnx check MODEL.onnx [DATASET_DIR...]: run an ONNX model on its test data sets
 
 With no command: info, a short benchmark, and a sample from the embedded model.
 Each command takes -h for its flags.`
@@ -69,6 +71,10 @@ func run(args []string, stdout, stderr io.Writer) (status int) {
 	}
 	if errors.Is(err, errInterrupted) {
 		return 130
+	}
+	var exit exitStatus
+	if errors.As(err, &exit) {
+		return int(exit)
 	}
 	var help commandHelp
 	if errors.As(err, &help) {
@@ -112,6 +118,8 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 		return cmdTrain(args[1:], stdout, stderr)
 	case "run":
 		return cmdRun(args[1:], stdout)
+	case "onnx":
+		return cmdONNX(args[1:], stdout)
 	case "help", "-h", "-help", "--help":
 		return errHelp
 	}

@@ -5,51 +5,18 @@ import (
 	"errors"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 
+	"github.com/simdcore/simdcore/internal/clitest"
 	"github.com/stretchr/testify/require"
-)
-
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
 )
 
 // builtBinary compiles this command for the machine the tests run on and
 // returns its path. The error tests run the real binary, so they see the
 // exit status and output a user sees.
-func builtBinary(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "simdcore-cli")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "simdcore")
-		cmd := exec.Command("go", "build", "-o", binPath, ".")
-		// Build for the host even when the tests themselves run under
-		// emulation (GOARCH=arm64 with qemu): the host runs the binary.
-		var env []string
-		for _, kv := range os.Environ() {
-			if !strings.HasPrefix(kv, "GOARCH=") && !strings.HasPrefix(kv, "GOOS=") {
-				env = append(env, kv)
-			}
-		}
-		cmd.Env = env
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			buildErr = errors.New(string(out))
-		}
-	})
-	require.NoError(t, buildErr)
-	return binPath
-}
+func builtBinary(t *testing.T) string { return clitest.Binary(t) }
 
 func runBinary(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	t.Helper()

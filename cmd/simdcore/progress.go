@@ -149,8 +149,7 @@ func (p *progress) show(force bool) {
 	if p.done > 0 {
 		el := time.Since(p.start).Seconds()
 		tps := float64(p.done*p.perUpdate) / el
-		eta := time.Duration(float64(p.total-p.done) * el / float64(p.done) * float64(time.Second)).Round(time.Second)
-		stats = fmt.Sprintf("%d/%d loss %.3f  %.0f tok/s  ETA %v", p.done, p.total, p.loss, tps, eta)
+		stats = fmt.Sprintf("%d/%d loss %.3f  %.0f tok/s  ETA %s", p.done, p.total, p.loss, tps, etaText(float64(p.total-p.done)*el/float64(p.done)))
 	} else {
 		stats = fmt.Sprintf("%d/%d", p.done, p.total)
 	}
@@ -177,4 +176,13 @@ func (p *progress) finish() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.line.keep()
+}
+
+// etaText prints a remaining time of secs seconds, rounded to the second;
+// a time.Duration holds at most 292 years, so beyond a century it says so.
+func etaText(secs float64) string {
+	if !(secs < 100*365.25*24*3600) {
+		return "more than a century"
+	}
+	return time.Duration(secs * float64(time.Second)).Round(time.Second).String()
 }

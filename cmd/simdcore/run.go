@@ -1,9 +1,7 @@
 package main
 
 import (
-	"encoding/csv"
-	"encoding/json"
-	"errors"
+	"bufio"
 	"fmt"
 	"io"
 	"math"
@@ -23,6 +21,7 @@ func cmdRun(args []string, stdout io.Writer) error {
 	mode := fs.String("mode", "all", "all: an output per timestep (many-to-many); last: the final one (many-to-one)")
 	format := fs.String("format", "", "output format, csv or json (default: the input's)")
 	act := fs.String("nonlinearity", "", "tanh or relu, when the file's metadata does not say (PyTorch's default: tanh)")
+	allowNonFinite := fs.Bool("allow-nonfinite", false, "load NaN or infinite weights and write NaN or infinite outputs (JSON: null), which are errors by default")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -52,6 +51,9 @@ func cmdRun(args []string, stdout io.Writer) error {
 	default:
 		return usageError{fmt.Sprintf("run: -nonlinearity %q (want tanh or relu)", *act)}
 	}
+	if *allowNonFinite {
+		opts = append(opts, rnn.AllowNonFinite())
+	}
 	net, err := rnn.Load(*model, opts...)
 	if err != nil {
 		return err
@@ -65,114 +67,82 @@ func cmdRun(args []string, stdout io.Writer) error {
 		defer fh.Close()
 		r = fh
 	}
-	rows, err := readRows(r, inFormat)
+	xs, err := readTimesteps(r, inFormat, net.Config().Input)
 	if err != nil {
 		return fmt.Errorf("%s: %w", *input, err)
 	}
-	xs, err := toMatrix(rows, net.Config().Input)
-	if err != nil {
-		return fmt.Errorf("%s: %w", *input, err)
-	}
-	var outRows [][]float32
+	var ys kernel.Matrix
 	if *mode == "last" {
 		y, err := net.Last(xs)
 		if err != nil {
 			return err
 		}
-		outRows = [][]float32{y}
+		ys = kernel.MatrixFrom(1, len(y), y)
 	} else {
-		ys, err := net.Forward(xs)
-		if err != nil {
-			return err
-		}
-		for i := 0; i < ys.Rows; i++ {
-			outRows = append(outRows, ys.Row(i))
-		}
-	}
-	return writeRows(stdout, outRows, *format)
-}
-
-// maxInputBytes bounds what run reads, so a huge file is an error rather
-// than an out-of-memory crash.
-const maxInputBytes = 256 << 20
-
-func readRows(r io.Reader, format string) ([][]float64, error) {
-	data, err := io.ReadAll(io.LimitReader(r, maxInputBytes+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(data) > maxInputBytes {
-		return nil, fmt.Errorf("input larger than %d MiB", maxInputBytes>>20)
-	}
-	var rows [][]float64
-	if format == "json" {
-		if err := json.Unmarshal(data, &rows); err != nil {
-			return nil, fmt.Errorf("want a JSON array of arrays of numbers: %v", err)
-		}
-	} else {
-		cr := csv.NewReader(strings.NewReader(string(data)))
-		cr.FieldsPerRecord = -1
-		cr.Comment = '#'
-		recs, err := cr.ReadAll()
-		if err != nil {
-			return nil, err
-		}
-		for i, rec := range recs {
-			row := make([]float64, len(rec))
-			for j, f := range rec {
-				v, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
-				if err != nil {
-					if i == 0 {
-						// A header line: skip it if nothing in it is a number.
-						row = nil
-						break
-					}
-					return nil, fmt.Errorf("row %d column %d: %q is not a number", i+1, j+1, f)
-				}
-				row[j] = v
-			}
-			if row != nil {
-				rows = append(rows, row)
-			}
-		}
-	}
-	if len(rows) == 0 {
-		return nil, errors.New("no timesteps")
-	}
-	return rows, nil
-}
-
-func toMatrix(rows [][]float64, width int) (kernel.Matrix, error) {
-	m := kernel.NewMatrix(len(rows), width)
-	for i, row := range rows {
-		if len(row) != width {
-			return kernel.Matrix{}, fmt.Errorf("timestep %d has %d values; the model takes %d", i+1, len(row), width)
-		}
-		for j, v := range row {
-			if math.IsNaN(v) || math.Abs(v) > math.MaxFloat32 {
-				return kernel.Matrix{}, fmt.Errorf("timestep %d value %d (%v) is not a finite float32", i+1, j+1, v)
-			}
-			m.Set(i, j, float32(v))
-		}
-	}
-	return m, nil
-}
-
-func writeRows(w io.Writer, rows [][]float32, format string) error {
-	if format == "json" {
-		enc := json.NewEncoder(w)
-		return enc.Encode(rows)
-	}
-	cw := csv.NewWriter(w)
-	for _, row := range rows {
-		rec := make([]string, len(row))
-		for j, v := range row {
-			rec[j] = strconv.FormatFloat(float64(v), 'g', -1, 32)
-		}
-		if err := cw.Write(rec); err != nil {
+		if ys, err = net.Forward(xs); err != nil {
 			return err
 		}
 	}
-	cw.Flush()
-	return cw.Error()
+	if !*allowNonFinite {
+		if err := checkFiniteOutputs(ys); err != nil {
+			return err
+		}
+	}
+	return writeOutputs(stdout, ys, *format)
+}
+
+// checkFiniteOutputs returns an error naming the first output that is NaN or
+// infinite: run writes nothing then, unless -allow-nonfinite.
+func checkFiniteOutputs(m kernel.Matrix) error {
+	for i := 0; i < m.Rows; i++ {
+		for j, v := range m.Row(i) {
+			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+				return fmt.Errorf("run: output row %d column %d is %v (the model overflows on this input); -allow-nonfinite writes such outputs", i+1, j+1, v)
+			}
+		}
+	}
+	return nil
+}
+
+// writeOutputs writes one line a row of m: CSV, or a JSON array of
+// arrays, streamed, with the shortest decimal that reads back as the same
+// float32. In CSV a non-finite value is NaN, +Inf or -Inf; JSON, which
+// has no such numbers, gets null.
+func writeOutputs(w io.Writer, m kernel.Matrix, format string) error {
+	bw := bufio.NewWriter(w)
+	var buf []byte
+	if format == "json" {
+		buf = append(buf, '[')
+	}
+	for i := 0; i < m.Rows; i++ {
+		if format == "json" {
+			if i > 0 {
+				buf = append(buf, ',')
+			}
+			buf = append(buf, '[')
+		}
+		for j, v := range m.Row(i) {
+			if j > 0 {
+				buf = append(buf, ',')
+			}
+			if format == "json" && (math.IsNaN(float64(v)) || math.IsInf(float64(v), 0)) {
+				buf = append(buf, "null"...)
+			} else {
+				buf = strconv.AppendFloat(buf, float64(v), 'g', -1, 32)
+			}
+		}
+		if format == "json" {
+			buf = append(buf, ']')
+		} else {
+			buf = append(buf, '\n')
+		}
+		if _, err := bw.Write(buf); err != nil {
+			return err
+		}
+		buf = buf[:0]
+	}
+	if format == "json" {
+		bw.WriteString("]\n")
+	}
+	return bw.Flush()
 }

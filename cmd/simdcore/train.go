@@ -47,8 +47,8 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 		return usageError{fmt.Sprintf("train: -layers %d out of range [1, 16]", *layers)}
 	case *embed < 0 || *embed > 4096:
 		return usageError{fmt.Sprintf("train: -embed %d out of range [0, 4096]", *embed)}
-	case *steps <= 0:
-		return usageError{fmt.Sprintf("train: -steps %d must be positive", *steps)}
+	case *steps <= 0 || *steps > maxSteps:
+		return usageError{fmt.Sprintf("train: -steps %d out of range [1, %d]", *steps, maxSteps)}
 	case *seqLen <= 0 || *batch <= 0:
 		return usageError{fmt.Sprintf("train: -seqlen %d and -batch %d must be positive", *seqLen, *batch)}
 	case !(*lr > 0 && *lr < 1):

@@ -55,3 +55,7 @@ func checkUpdateCost(flops float64, batch, seqLen int) error {
 	}
 	return nil
 }
+
+// maxSteps bounds -steps: a billion updates of the smallest model already
+// take days; a larger count is a typo (or 2^63-1), not a plan.
+const maxSteps = 1_000_000_000

@@ -126,3 +126,30 @@ func TestDictClipsValues(t *testing.T) {
 		t.Fatalf("%.400v", err)
 	}
 }
+
+// TestHeaderMemoryAtMaxTensors reads the largest header of empty tensors
+// Read accepts and bounds what it allocates to a small multiple of the
+// file: the header itself, each tensor's description, name and shape,
+// the name index and the sorted names. The parser built on
+// encoding/json's Decoder allocated 27.8 times the file here.
+func TestHeaderMemoryAtMaxTensors(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("{")
+	for i := range MaxTensors {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, `"t%d":{"dtype":"F32","shape":[0],"data_offsets":[0,0]}`, i)
+	}
+	b.WriteString("}")
+	file := build(b.String(), nil)
+	err, alloc, took := readCost(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ratio := float64(alloc) / float64(len(file))
+	t.Logf("%d-byte file of %d tensors: %d bytes allocated (%.1f×), %v", len(file), MaxTensors, alloc, ratio, took)
+	if ratio > 5 {
+		t.Errorf("%d bytes allocated for a %d-byte file (%.1f×), want at most 5×", alloc, len(file), ratio)
+	}
+}

@@ -1,6 +1,9 @@
 package weights
 
 import (
+	"errors"
+	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -22,14 +25,31 @@ import (
 // (bad metadata, tensors with no place), ErrMissing for an absent tensor,
 // ErrShape for a tensor or metadata of the wrong size; a shape error also
 // wraps the loader's own shape sentinel, if it gave one.
+//
+// The tensor data a Dict returns (Take, Float32s) is finite: a NaN or an
+// infinity in a weight is refused with an error wrapping ErrFormat and
+// ErrNonFinite that names the tensor and the first bad element, unless
+// the loader called AllowNonFinite. A weight that is not finite is almost
+// always a training run that diverged, and it would make every output NaN
+// with no error anywhere else; the loaders document this policy once, in
+// this package's terms, and offer the option to their callers.
 type Dict struct {
 	*File
-	prefix   string
-	shapeErr error
-	meta     map[string]string
-	taken    map[string]bool
-	ignored  []string // name prefixes hidden from the model
+	prefix         string
+	shapeErr       error
+	meta           map[string]string
+	taken          map[string]bool
+	ignored        []string // name prefixes hidden from the model
+	allowNonFinite bool
 }
+
+// ErrNonFinite is wrapped, with ErrFormat, by a Dict's error for a tensor
+// holding a NaN or an infinity.
+var ErrNonFinite = errors.New("tensor holds NaN or Inf")
+
+// AllowNonFinite makes Take and Float32s return tensors holding NaN or
+// infinities instead of refusing them.
+func (d *Dict) AllowNonFinite() { d.allowNonFinite = true }
 
 // NewDict returns a view of f whose errors start with prefix (such as
 // "rnn: model.safetensors: ") and whose shape errors also wrap shapeErr
@@ -136,7 +156,36 @@ func (d *Dict) Take(name, why string, want ...int) ([]float32, error) {
 	if err := d.TakeShape(name, why, want...); err != nil {
 		return nil, err
 	}
-	return d.File.Float32s(name, want...)
+	return d.Float32s(name, want...)
+}
+
+// Float32s is File.Float32s, which converts the tensor name of exactly
+// shape to float32, refusing a tensor that holds NaN or Inf unless
+// AllowNonFinite was called (an F64 value beyond float32's range becomes
+// an infinity, and is refused too).
+func (d *Dict) Float32s(name string, shape ...int) ([]float32, error) {
+	data, err := d.File.Float32s(name, shape...)
+	if err != nil || d.allowNonFinite {
+		return data, err
+	}
+	for i, v := range data {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return nil, &dictError{d.prefix + sprintf("tensor %q holds %v at index %s (non-finite weights are refused unless the loader allows them)", name, v, elementIndex(i, shape)), []error{ErrFormat, ErrNonFinite}}
+		}
+	}
+	return data, nil
+}
+
+// elementIndex formats the flat row-major index i in a tensor of shape as
+// one index per dimension, such as [2 7].
+func elementIndex(i int, shape []int) string {
+	idx := make([]int, len(shape))
+	for k := len(shape) - 1; k >= 0; k-- {
+		if shape[k] > 0 {
+			idx[k], i = i%shape[k], i/shape[k]
+		}
+	}
+	return fmt.Sprint(idx)
 }
 
 // Taken reports whether the tensor name has been taken.

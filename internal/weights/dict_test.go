@@ -2,7 +2,9 @@ package weights
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
+	"math"
 	"strings"
 	"testing"
 
@@ -160,4 +162,45 @@ func TestDictIgnore(t *testing.T) {
 	requireOnly(t, d.Leftovers(""), ErrFormat, `tensor "w" is not part of the model`)
 	require.NoError(t, d.TakeShape("w", "", 2))
 	require.NoError(t, d.Leftovers(""))
+}
+
+func TestDictRefusesNonFinite(t *testing.T) {
+	nan := float32(math.NaN())
+	inf := float32(math.Inf(-1))
+	for _, c := range []struct {
+		name string
+		t    Tensor
+		want string
+	}{
+		{"NaN", Tensor{Name: "w", Shape: []int{2, 3}, Data: []float32{1, 2, 3, 4, nan, 6}}, `tensor "w" holds NaN at index [1 1]`},
+		{"Inf", Tensor{Name: "b", Shape: []int{3}, Data: []float32{1, inf, 3}}, `tensor "b" holds -Inf at index [1]`},
+		{"first bad", Tensor{Name: "w", Shape: []int{2, 2}, Data: []float32{1, 2, inf, nan}}, `tensor "w" holds -Inf at index [1 0]`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			d := dictOf(t, nil, c.t)
+			_, err := d.Take(c.t.Name, "", c.t.Shape...)
+			requireOnly(t, err, ErrFormat, c.want)
+			require.ErrorIs(t, err, ErrNonFinite)
+			_, err = d.Float32s(c.t.Name, c.t.Shape...)
+			require.ErrorIs(t, err, ErrNonFinite)
+
+			d = dictOf(t, nil, c.t)
+			d.AllowNonFinite()
+			got, err := d.Take(c.t.Name, "", c.t.Shape...)
+			require.NoError(t, err)
+			require.Equal(t, len(c.t.Data), len(got))
+		})
+	}
+}
+
+// TestDictRefusesF64BeyondFloat32: a finite F64 weight that float32
+// cannot hold converts to an infinity, which is refused like one.
+func TestDictRefusesF64BeyondFloat32(t *testing.T) {
+	data := binary.LittleEndian.AppendUint64(nil, math.Float64bits(1))
+	data = binary.LittleEndian.AppendUint64(data, math.Float64bits(1e300))
+	f, err := readBytes(build(`{"w":{"dtype":"F64","shape":[2],"data_offsets":[0,16]}}`, data))
+	require.NoError(t, err)
+	d := NewDict(f, "loader: m.safetensors: ", errLoaderShape)
+	_, err = d.Take("w", "", 2)
+	requireOnly(t, err, ErrFormat, `tensor "w" holds +Inf at index [1]`)
 }

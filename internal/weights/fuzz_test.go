@@ -2,6 +2,8 @@ package weights
 
 import (
 	"bytes"
+	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"math"
 	"slices"
@@ -43,6 +45,10 @@ func checkRead(t *testing.T, data []byte) {
 			t.Fatalf("message %q", err)
 		}
 		return
+	}
+	// The header parser is our own: what it accepts must be JSON.
+	if n := binary.LittleEndian.Uint64(data); !json.Valid(data[8 : 8+n]) {
+		t.Fatalf("accepted a header that is not valid JSON: %q", data[8:8+n])
 	}
 	var tensors []Tensor
 	var covered int64

@@ -3,7 +3,6 @@
 package weights
 
 import (
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/simdcore/simdcore/internal/proctest"
 	"github.com/stretchr/testify/require"
 )
 
@@ -33,18 +33,7 @@ func TestMain(m *testing.M) {
 }
 
 // tempFiles lists the files in dir other than the model called base.
-func tempFiles(t *testing.T, dir, base string) []string {
-	t.Helper()
-	entries, err := os.ReadDir(dir)
-	require.NoError(t, err)
-	var out []string
-	for _, e := range entries {
-		if e.Name() != base {
-			out = append(out, e.Name())
-		}
-	}
-	return out
-}
+func tempFiles(t *testing.T, dir, base string) []string { return proctest.OtherFiles(t, dir, base) }
 
 // TestSaveKilled kills a process in the middle of Save, which leaves its
 // temporary file behind, and checks that the next Save to the same path
@@ -59,19 +48,7 @@ func TestSaveKilled(t *testing.T) {
 	for attempt := 0; attempt < 5 && len(left) == 0; attempt++ {
 		cmd := exec.Command(exe, "-test.run=^$")
 		cmd.Env = append(os.Environ(), saveChildEnv+"="+path)
-		if err := cmd.Start(); errors.Is(err, syscall.ENOEXEC) {
-			// A foreign binary run by qemu-user without binfmt_misc
-			// cannot start a copy of itself.
-			t.Skipf("cannot re-execute the test binary: %v", err)
-		} else {
-			require.NoError(t, err)
-		}
-		deadline := time.Now().Add(20 * time.Second)
-		for len(tempFiles(t, dir, base)) == 0 && time.Now().Before(deadline) {
-			time.Sleep(time.Millisecond)
-		}
-		require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
-		_ = cmd.Wait()
+		proctest.KillWhen(t, cmd, func() bool { return len(tempFiles(t, dir, base)) > 0 }, 0)
 		left = tempFiles(t, dir, base)
 	}
 	require.NotEmpty(t, left, "no temporary file left by a killed Save")

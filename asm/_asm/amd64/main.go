@@ -82,6 +82,22 @@ var files = []file{
 // register adds a kernel's files (from an init).
 func register(f ...file) { files = append(files, f...) }
 
+// elsewhere lists the files written outside package asm, by directory
+// relative to it: the measurement probes of internal/machbound (probe.go),
+// which are not kernels and which package asm must not hold (only kernel
+// imports it).
+var elsewhere = map[string][]file{}
+
+// allFiles returns every file the generator writes, in package asm and
+// elsewhere.
+func allFiles() []file {
+	all := append([]file(nil), files...)
+	for _, fs := range elsewhere {
+		all = append(all, fs...)
+	}
+	return all
+}
+
 // passes are avo's compile passes minus those that could change the
 // instructions written (pruning jumps and self-moves, register
 // allocation): every register here is physical, chosen to reproduce the
@@ -102,14 +118,20 @@ func main() {
 	fs.Parse(os.Args[1:])
 	log.SetFlags(0)
 	log.SetPrefix("amd64: ")
-	for _, f := range files {
-		src, err := generate(f)
-		if err != nil {
-			log.Fatalf("%s: %v", f.name, err)
+	write := func(dir string, fs []file) {
+		for _, f := range fs {
+			src, err := generate(f)
+			if err != nil {
+				log.Fatalf("%s: %v", f.name, err)
+			}
+			if err := os.WriteFile(filepath.Join(*out, dir, f.name), src, 0o644); err != nil {
+				log.Fatal(err)
+			}
 		}
-		if err := os.WriteFile(filepath.Join(*out, f.name), src, 0o644); err != nil {
-			log.Fatal(err)
-		}
+	}
+	write("", files)
+	for dir, fs := range elsewhere {
+		write(dir, fs)
 	}
 }
 

@@ -14,7 +14,7 @@ import (
 func TestFiles(t *testing.T) {
 	text := regexp.MustCompile(`(?m)^TEXT ·(\w+)\(SB\)`)
 	seen := map[string]bool{}
-	for _, f := range files {
+	for _, f := range allFiles() {
 		if seen[f.name] {
 			t.Errorf("%s: listed twice", f.name)
 		}

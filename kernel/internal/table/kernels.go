@@ -341,6 +341,39 @@ the slices. len(dst) must be ≥ len(src); dst may be src.
 		Bench: Bench{Sizes: cellSizes},
 		Impls: []Impl{
 			{Level: "generic", Name: "lstmcell_generic"},
+			{Level: "avx2", Name: "lstmcell_avx2_fma_rr2_divcomp_u1", Symbols: []string{"LSTMCellAVX2"},
+				AsmDoc: `LSTMCellAVX2 advances len(c) LSTM units by one step with AVX2+FMA3:
+i, f, o = σ and g = tanh of the gate blocks by the AVX2 Sigmoid's and
+Tanh's instruction sequences (so each is those kernels' result to the
+bit), stored back over the blocks; c = f·cPrev + round(i·g) in one
+VFMADD; h = round(o·tanh(c)). One vector per iteration, the last 1..7
+units through buffers that never touch memory past the slices. Every
+slice must have len(c) elements; c may be cPrev; no other overlap. The
+AVX512 level runs it too.
+
+	for k := range c {
+		i, f, g, o := σ(gi[k]), σ(gf[k]), tanh(gg[k]), σ(gout[k])
+		gi[k], gf[k], gg[k], gout[k] = i, f, g, o
+		c[k] = fma(f, cPrev[k], i*g)
+		h[k] = o * tanh(c[k]) // kernel.lstmCellGeneric, Composed
+	}`},
+			// No zmm version: it needs a machine that can run AVX-512 to be tested.
+			{Level: "avx512", Name: "lstmcell_avx2_fma_rr2_divcomp_u1", Symbols: []string{"LSTMCellAVX2"}},
+			{Level: "neon", Name: "lstmcell_neon_rr2_recps_u1", Symbols: []string{"LSTMCellNEON"},
+				AsmDoc: `LSTMCellNEON advances len(c) LSTM units by one step: i, f, o = σ and
+g = tanh of the gate blocks by SigmoidNEON's and TanhNEON's instruction
+templates (so each is those kernels' result to the bit), stored back
+over the blocks; c = f·cPrev + round(i·g) in one FMLA;
+h = round(o·tanh(c)). One vector per iteration, the last 1..3 units
+lane by lane, never touching memory past the slices. Every slice must
+have len(c) elements; c may be cPrev; no other overlap.
+
+	for k := range c {
+		i, f, g, o := σ(gi[k]), σ(gf[k]), tanh(gg[k]), σ(gout[k])
+		gi[k], gf[k], gg[k], gout[k] = i, f, g, o
+		c[k] = fma(f, cPrev[k], i*g)
+		h[k] = o * tanh(c[k]) // kernel.lstmCellGeneric, Composed
+	}`},
 		},
 	},
 	{
@@ -352,6 +385,39 @@ the slices. len(dst) must be ≥ len(src); dst may be src.
 		Bench: Bench{Sizes: cellSizes},
 		Impls: []Impl{
 			{Level: "generic", Name: "grucell_generic"},
+			{Level: "avx2", Name: "grucell_avx2_fma_rr2_divcomp_u1", Symbols: []string{"GRUCellAVX2"},
+				AsmDoc: `GRUCellAVX2 advances len(h) GRU units by one step with AVX2+FMA3:
+r = σ(xr + hr) and z = σ(xz + hz) (each sum rounded) and
+m = tanh(r·hn + xn) (one VFMADD) by the AVX2 Sigmoid's and Tanh's
+instruction sequences, stored over xr, xz, xn; h = z·(hPrev − m) + m
+(the difference rounded, then one VFMADD). One vector per iteration,
+the last 1..7 units through buffers that never touch memory past the
+slices. Every slice must have len(h) elements; h may be hPrev; no other
+overlap. The AVX512 level runs it too.
+
+	for k := range h {
+		r, z := σ(xr[k]+hr[k]), σ(xz[k]+hz[k])
+		m := tanh(fma(r, hn[k], xn[k]))
+		xr[k], xz[k], xn[k] = r, z, m
+		h[k] = fma(z, hPrev[k]-m, m) // kernel.gruCellGeneric, Composed
+	}`},
+			// No zmm version: it needs a machine that can run AVX-512 to be tested.
+			{Level: "avx512", Name: "grucell_avx2_fma_rr2_divcomp_u1", Symbols: []string{"GRUCellAVX2"}},
+			{Level: "neon", Name: "grucell_neon_rr2_recps_u1", Symbols: []string{"GRUCellNEON"},
+				AsmDoc: `GRUCellNEON advances len(h) GRU units by one step: r = σ(xr + hr) and
+z = σ(xz + hz) (each sum rounded) and m = tanh(r·hn + xn) (one FMLA)
+by SigmoidNEON's and TanhNEON's instruction templates, stored over xr,
+xz, xn; h = z·(hPrev − m) + m (the difference rounded, then one FMLA).
+One vector per iteration, the last 1..3 units lane by lane, never
+touching memory past the slices. Every slice must have len(h) elements;
+h may be hPrev; no other overlap.
+
+	for k := range h {
+		r, z := σ(xr[k]+hr[k]), σ(xz[k]+hz[k])
+		m := tanh(fma(r, hn[k], xn[k]))
+		xr[k], xz[k], xn[k] = r, z, m
+		h[k] = fma(z, hPrev[k]-m, m) // kernel.gruCellGeneric, Composed
+	}`},
 		},
 	},
 	{

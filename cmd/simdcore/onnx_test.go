@@ -1,0 +1,66 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// nodeTest is a committed ONNX node test (see onnx/testdata/node).
+func nodeTest(name string) string {
+	return filepath.Join("..", "..", "onnx", "testdata", "node", name)
+}
+
+func TestONNXCheck(t *testing.T) {
+	var out, errOut bytes.Buffer
+	model := filepath.Join(nodeTest("test_gemm_all_attributes"), "model.onnx")
+	status := run([]string{"onnx", "check", model}, &out, &errOut)
+	assert.Equal(t, 0, status, errOut.String())
+	assert.Contains(t, out.String(), "test_data_set_0 y: ok, max |diff|")
+
+	// A data set named explicitly.
+	out.Reset()
+	status = run([]string{"onnx", "check", model, filepath.Join(nodeTest("test_gemm_all_attributes"), "test_data_set_0")}, &out, &errOut)
+	assert.Equal(t, 0, status, errOut.String())
+
+	// An expected output that differs: status 1, the worst error printed.
+	dir := t.TempDir()
+	set := filepath.Join(dir, "test_data_set_0")
+	require.NoError(t, os.MkdirAll(set, 0o755))
+	src := nodeTest("test_relu")
+	copyFile(t, filepath.Join(src, "model.onnx"), filepath.Join(dir, "model.onnx"))
+	copyFile(t, filepath.Join(src, "test_data_set_0", "input_0.pb"), filepath.Join(set, "input_0.pb"))
+	// The expected output of another test of the same shape (softmax).
+	copyFile(t, filepath.Join(nodeTest("test_softmax_default_axis"), "test_data_set_0", "output_0.pb"), filepath.Join(set, "output_0.pb"))
+	out.Reset()
+	errOut.Reset()
+	status = run([]string{"onnx", "check", filepath.Join(dir, "model.onnx")}, &out, &errOut)
+	assert.Equal(t, 1, status, errOut.String())
+	assert.Contains(t, out.String(), "MISMATCH")
+	assert.Empty(t, errOut.String())
+
+	// An unsupported data type: status 2, one line naming it.
+	out.Reset()
+	errOut.Reset()
+	status = run([]string{"onnx", "check", filepath.Join(nodeTest("test_cast_FLOAT16_to_FLOAT"), "model.onnx")}, &out, &errOut)
+	assert.Equal(t, 2, status)
+	assert.Equal(t, 1, strings.Count(errOut.String(), "\n"))
+	assert.Contains(t, errOut.String(), "FLOAT16")
+
+	// Usage errors.
+	errOut.Reset()
+	assert.Equal(t, 2, run([]string{"onnx"}, &out, &errOut))
+	assert.Equal(t, 2, run([]string{"onnx", "check"}, &out, &errOut))
+}
+
+func copyFile(t *testing.T, from, to string) {
+	t.Helper()
+	b, err := os.ReadFile(from)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(to, b, 0o644))
+}

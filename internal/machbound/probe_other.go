@@ -1,0 +1,8 @@
+//go:build !(amd64 || arm64) || purego || noasm
+
+package machbound
+
+import "github.com/simdcore/simdcore/kernel"
+
+// asmProbe reports that this build has no assembly probe.
+func asmProbe(kernel.Level) (probe, bool) { return probe{}, false }

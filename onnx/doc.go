@@ -1,0 +1,83 @@
+// Package onnx reads ONNX models and runs their graphs on simdcore's
+// kernels, in pure Go (no cgo, no ONNX Runtime).
+//
+// # Reading
+//
+// Parse (or ReadFile) decodes a serialized ModelProto with the protobuf wire
+// format alone (google.golang.org/protobuf/encoding/protowire; no generated
+// code): the IR version, opset imports, producer and metadata, and the graph
+// with its nodes, attributes of every type (FLOAT, INT, STRING, TENSOR,
+// GRAPH, FLOATS, INTS, STRINGS, TENSORS, GRAPHS; subgraphs parsed
+// recursively), initializers, inputs, outputs and value_info with their
+// shapes (fixed and symbolic dimensions). ParseTensor (ReadTensorFile)
+// decodes a TensorProto, such as the .pb files of ONNX's test data sets.
+// Tensor values come from raw_data or the typed fields: FLOAT, FLOAT16 and
+// BFLOAT16 become float32 (exactly), the integer types and BOOL int64,
+// DOUBLE float64, STRING bytes; other types are refused.
+//
+// The reader is meant for files from anywhere. Every error wraps a sentinel
+// (ErrFormat, ErrUnsupported, ErrLimit) with what it concerns (the node,
+// tensor, attribute or field); it never panics. Unknown fields are skipped,
+// as protobuf requires. A tensor's data must fill its dims exactly and is
+// checked against the bytes present before anything is allocated, so a
+// small file cannot make the reader allocate much more than its own size;
+// subgraphs and types nest at most 64 deep. Tensors stored in external files
+// are refused (ErrUnsupported, naming the file), as are sparse tensors.
+// FuzzParse and FuzzParseTensor fuzz it.
+//
+// # Running
+//
+// NewSession plans a model's graph for fixed input shapes: it propagates
+// types and shapes, folds everything known while planning (initializers,
+// constants, and the shape arithmetic of Shape, Gather, Concat, … that
+// depends only on the input shapes), orders the remaining nodes
+// topologically and allocates every buffer once. Session.Run then computes
+// the outputs without allocating. Inputs whose values are fixed for the
+// session (Options.Fixed) are folded too.
+//
+// The operators of the default domain, at every opset version up to 22
+// (Operators lists them):
+//
+//   - arithmetic with numpy broadcasting: Add, Sub, Mul, Div, Pow on
+//     FLOAT and the integer types; Neg, Abs, Sqrt, Log, Exp, Reciprocal,
+//     Floor, Ceil; Relu, Sigmoid, Tanh, LeakyRelu, PRelu, Elu, Selu,
+//     HardSigmoid, HardSwish, Softplus, Softsign, Sign, Erf, Clip; Max,
+//     Min, Sum and Mean of any number of inputs;
+//   - comparison and logic: Equal, Less, Greater, LessOrEqual,
+//     GreaterOrEqual, And, Or, Xor, Not, Where;
+//   - types, shapes and data movement: Cast, CastLike, Constant,
+//     ConstantOfShape, Shape, Size, Identity, Reshape, Flatten, Squeeze,
+//     Unsqueeze, Transpose, Expand, Tile, Concat, Split, Slice, Gather,
+//     Pad (constant, reflect, edge, wrap);
+//   - reductions and products: ReduceMean, ReduceSum, ReduceMax,
+//     ReduceMin, Softmax, LogSoftmax, MatMul, Gemm;
+//   - control flow: If, whose branches read values of the enclosing graph;
+//     a condition known while planning selects one branch, otherwise both
+//     are planned and Run executes the one selected.
+//
+// The float math runs on simdcore's kernels: Gemm (and Gemv through it)
+// for MatMul and Gemm, Add and Mul where neither operand is broadcast,
+// ReLU, Sigmoid, Tanh, Exp, Softmax, LogSoftmax and Sum. Values are FLOAT,
+// the integer types (INT64 and INT32 for shape arithmetic) and BOOL.
+//
+// Anything else is refused while planning with ErrUnsupported, naming the
+// operator, the node and the opset: operators outside the list and other
+// domains, other data types (FLOAT16, DOUBLE, STRING tensors flowing
+// through the graph), attribute values not implemented, and shapes or
+// axes that depend on input values rather than input shapes
+// (ErrValueDependent; fix such inputs with Options.Fixed). Shapes that do
+// not agree give ErrShape, tensors beyond Options.MaxElements ErrLimit, and
+// input values an operator cannot take at run time (an index out of range)
+// ErrInput.
+//
+// # Conformance
+//
+// CheckDataSet runs a model on a data set in ONNX's test layout and
+// compares each output with Compare at the backend tests' tolerance
+// (TestRTol, TestATol); "simdcore onnx check MODEL.onnx [DIR…]" is its
+// command. The package's tests run every ONNX backend node test whose
+// operators are all in the list above (Debian's libonnx-testdata, and a
+// committed selection under testdata/node), and the PyTorch-converted and
+// simple model tests beside them: each passes, or is refused for a data
+// type.
+package onnx

@@ -1,0 +1,147 @@
+package onnx
+
+import "github.com/simdcore/simdcore/kernel"
+
+// MatMul (numpy semantics: 1-D operands promoted, batch dimensions
+// broadcast) and Gemm, on simdcore's Gemm kernel (which runs a single-row
+// product as Gemv).
+
+func init() {
+	register("MatMul", 1, buildMatMul)
+	register("Gemm", 1, buildGemm)
+}
+
+func buildMatMul(c *nodeCtx) (func() error, error) {
+	ab, err := c.needAll(2, Float)
+	if err != nil {
+		return nil, err
+	}
+	a, b := ab[0], ab[1]
+	if len(a.Dims) == 0 || len(b.Dims) == 0 {
+		return nil, c.shapeErr("MatMul of a scalar (%v, %v)", a.Dims, b.Dims)
+	}
+	ad, bd := a.Dims, b.Dims
+	if len(ad) == 1 {
+		ad = []int{1, ad[0]}
+	}
+	if len(bd) == 1 {
+		bd = []int{bd[0], 1}
+	}
+	m, k, n := ad[len(ad)-2], ad[len(ad)-1], bd[len(bd)-1]
+	if bd[len(bd)-2] != k {
+		return nil, c.shapeErr("MatMul of %v by %v", a.Dims, b.Dims)
+	}
+	batch, err := broadcastDims(ad[:len(ad)-2], bd[:len(bd)-2])
+	if err != nil {
+		return nil, err
+	}
+	dims := append([]int(nil), batch...)
+	if len(a.Dims) > 1 {
+		dims = append(dims, m)
+	}
+	if len(b.Dims) > 1 {
+		dims = append(dims, n)
+	}
+	y, err := c.output(0, Float, dims)
+	if err != nil {
+		return nil, err
+	}
+	nb := numElements(batch)
+	if m == 0 || n == 0 || nb == 0 {
+		return func() error { return nil }, nil
+	}
+	if numElements(bd[:len(bd)-2]) == 1 && numElements(ad[:len(ad)-2]) == nb {
+		// b is one matrix: all of a's rows in one product.
+		return func() error {
+			matmul(y.Float, a.Float, b.Float, nb*m, k, n)
+			return nil
+		}, nil
+	}
+	aIdx, err := broadcastIndex(c, ad[:len(ad)-2], batch)
+	if err != nil {
+		return nil, err
+	}
+	bIdx, err := broadcastIndex(c, bd[:len(bd)-2], batch)
+	if err != nil {
+		return nil, err
+	}
+	return func() error {
+		for i := 0; i < nb; i++ {
+			ao, bo := int(aIdx[i])*m*k, int(bIdx[i])*k*n
+			matmul(y.Float[i*m*n:(i+1)*m*n], a.Float[ao:ao+m*k], b.Float[bo:bo+k*n], m, k, n)
+		}
+		return nil
+	}, nil
+}
+
+// matmul computes c = a·b for row-major m×k a and k×n b.
+func matmul(c, a, b []float32, m, k, n int) {
+	if k == 0 {
+		clear(c)
+		return
+	}
+	kernel.Gemm(kernel.NoTrans, kernel.NoTrans, 1, kernel.MatrixFrom(m, k, a), kernel.MatrixFrom(k, n, b), 0, kernel.MatrixFrom(m, n, c))
+}
+
+func buildGemm(c *nodeCtx) (func() error, error) {
+	ab, err := c.needAll(2, Float)
+	if err != nil {
+		return nil, err
+	}
+	a, b := ab[0], ab[1]
+	if cIn := c.input(2); cIn != nil {
+		if err := c.needType(cIn, Float); err != nil {
+			return nil, err
+		}
+	}
+	ta := c.attrInt("transA", 0)
+	tb := c.attrInt("transB", 0)
+	alpha := c.attrFloat("alpha", 1)
+	beta := c.attrFloat("beta", 1)
+	if len(a.Dims) != 2 || len(b.Dims) != 2 {
+		return nil, c.shapeErr("Gemm of %v by %v: both must be matrices", a.Dims, b.Dims)
+	}
+	m, k := a.Dims[0], a.Dims[1]
+	if ta != 0 {
+		m, k = k, m
+	}
+	kb, n := b.Dims[0], b.Dims[1]
+	if tb != 0 {
+		kb, n = n, kb
+	}
+	if kb != k {
+		return nil, c.shapeErr("Gemm of %v by %v (transA %d, transB %d)", a.Dims, b.Dims, ta, tb)
+	}
+	y, err := c.output(0, Float, []int{m, n})
+	if err != nil {
+		return nil, err
+	}
+	cIn := c.input(2)
+	var cIdx []int32
+	if cIn != nil && beta != 0 {
+		if bd, err := broadcastDims(cIn.Dims, y.Dims); err != nil || !equalDims(bd, y.Dims) {
+			return nil, c.shapeErr("C of shape %v does not broadcast to %v", cIn.Dims, y.Dims)
+		}
+		if cIdx, err = broadcastIndex(c, cIn.Dims, y.Dims); err != nil {
+			return nil, err
+		}
+	} else {
+		beta = 0
+	}
+	tA, tB := kernel.Transpose(ta != 0), kernel.Transpose(tb != 0)
+	return func() error {
+		for i, j := range cIdx {
+			y.Float[i] = cIn.Float[j]
+		}
+		if m == 0 || n == 0 {
+			return nil
+		}
+		if k == 0 {
+			kernel.Scale(beta, y.Float)
+			return nil
+		}
+		kernel.Gemm(tA, tB, alpha, kernel.MatrixFrom(a.Dims[0], a.Dims[1], a.Float),
+			kernel.MatrixFrom(b.Dims[0], b.Dims[1], b.Float), beta, kernel.MatrixFrom(m, n, y.Float))
+		return nil
+	}, nil
+}

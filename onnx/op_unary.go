@@ -1,0 +1,82 @@
+package onnx
+
+import (
+	"math"
+
+	"github.com/simdcore/simdcore/kernel"
+)
+
+// The elementwise unary operators on float32 (simdcore's kernels for Relu,
+// Sigmoid, Tanh and Exp), Neg and Abs on integers too, and Not on BOOL.
+
+func init() {
+	register("Relu", 1, floatUnary(kernel.ReLU))
+	register("Sigmoid", 1, floatUnary(kernel.Sigmoid))
+	register("Tanh", 1, floatUnary(kernel.Tanh))
+	register("Exp", 1, floatUnary(kernel.Exp))
+	register("Sqrt", 1, floatUnary(mapF(func(x float32) float32 { return float32(math.Sqrt(float64(x))) })))
+	register("Log", 1, floatUnary(mapF(func(x float32) float32 { return float32(math.Log(float64(x))) })))
+	register("Reciprocal", 1, floatUnary(mapF(func(x float32) float32 { return 1 / x })))
+	register("Floor", 1, floatUnary(mapF(func(x float32) float32 { return float32(math.Floor(float64(x))) })))
+	register("Ceil", 1, floatUnary(mapF(func(x float32) float32 { return float32(math.Ceil(float64(x))) })))
+	register("Neg", 1, signedUnary(func(x float32) float32 { return -x }, func(x int64) int64 { return -x }))
+	register("Abs", 1, signedUnary(func(x float32) float32 { return float32(math.Abs(float64(x))) },
+		func(x int64) int64 { return max(x, -x) }))
+	register("Not", 1, buildNot)
+}
+
+// mapF makes an elementwise function of a scalar one.
+func mapF(f func(float32) float32) func(dst, src []float32) {
+	return func(dst, src []float32) {
+		for i, x := range src {
+			dst[i] = f(x)
+		}
+	}
+}
+
+func floatUnary(f func(dst, src []float32)) opBuilder {
+	return func(c *nodeCtx) (func() error, error) {
+		x, y, err := c.elementwise(Float)
+		if err != nil {
+			return nil, err
+		}
+		return func() error { f(y.Float, x.Float); return nil }, nil
+	}
+}
+
+func signedUnary(f func(float32) float32, g func(int64) int64) opBuilder {
+	return func(c *nodeCtx) (func() error, error) {
+		x, y, err := c.elementwise(Float, Int64, Int32, Int16, Int8)
+		if err != nil {
+			return nil, err
+		}
+		if x.DType == Float {
+			return func() error {
+				for i, v := range x.Float {
+					y.Float[i] = f(v)
+				}
+				return nil
+			}, nil
+		}
+		lo, hi := intRange(x.DType)
+		return func() error {
+			for i, v := range x.Int {
+				y.Int[i] = wrap(g(v), lo, hi)
+			}
+			return nil
+		}, nil
+	}
+}
+
+func buildNot(c *nodeCtx) (func() error, error) {
+	x, y, err := c.elementwise(Bool)
+	if err != nil {
+		return nil, err
+	}
+	return func() error {
+		for i, v := range x.Int {
+			y.Int[i] = 1 - v
+		}
+		return nil
+	}, nil
+}

@@ -1,0 +1,322 @@
+package onnx
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+)
+
+// value is a planned tensor: its buffer, fixed shape and type, and whether
+// its contents are known while planning (initializers, constants, shapes and
+// what is computed from them only).
+type value struct {
+	t     *Tensor
+	known bool
+}
+
+// planner plans one graph: the root graph, or a subgraph (If's branches),
+// which sees its parent's values (outer scope).
+type planner struct {
+	opset  int64
+	parent *planner
+	values map[string]*value
+	steps  []step
+	budget *int // elements the plan may still allocate, shared by all scopes
+	depth  int
+}
+
+func (p *planner) child() *planner {
+	return &planner{opset: p.opset, parent: p, values: map[string]*value{}, budget: p.budget, depth: p.depth + 1}
+}
+
+func (p *planner) lookup(name string) *value {
+	for q := p; q != nil; q = q.parent {
+		if v, ok := q.values[name]; ok {
+			return v
+		}
+	}
+	return nil
+}
+
+func (p *planner) define(name string, v *value) error {
+	if _, dup := p.values[name]; dup {
+		return fmt.Errorf("%w: value %q is defined twice", ErrFormat, name)
+	}
+	if name != "" {
+		p.values[name] = v
+	}
+	return nil
+}
+
+// charge takes n elements of shape dims from the budget.
+func (p *planner) charge(dims []int) (n int, err error) {
+	n = 1
+	for _, d := range dims {
+		if d < 0 {
+			return 0, fmt.Errorf("%w: negative dimension in %v", ErrShape, dims)
+		}
+		if d != 0 && n > *p.budget/d {
+			return 0, fmt.Errorf("%w: a tensor of shape %v exceeds the element budget", ErrLimit, dims)
+		}
+		n *= d
+	}
+	if n > *p.budget {
+		return 0, fmt.Errorf("%w: a tensor of shape %v exceeds the element budget", ErrLimit, dims)
+	}
+	*p.budget -= n
+	return n, nil
+}
+
+// scratch returns a buffer of n elements that a kernel uses at run time
+// (allocated while planning, charged to the element budget).
+func scratch[T any](c *nodeCtx, n int) ([]T, error) {
+	if _, err := c.p.charge([]int{n}); err != nil {
+		return nil, err
+	}
+	return make([]T, n), nil
+}
+
+// alloc returns a tensor of the given type and shape with a fresh buffer,
+// charging its elements to the budget.
+func (p *planner) alloc(dt DataType, dims []int) (*Tensor, error) {
+	n, err := p.charge(dims)
+	if err != nil {
+		return nil, err
+	}
+	t := &Tensor{DType: dt, Dims: slices.Clone(dims)}
+	if t.Dims == nil {
+		t.Dims = []int{}
+	}
+	switch dt.storage() {
+	case storeFloat:
+		t.Float = make([]float32, n)
+	case storeInt:
+		t.Int = make([]int64, n)
+	default:
+		return nil, fmt.Errorf("%w: data type %v in a computed tensor", ErrUnsupported, dt)
+	}
+	return t, nil
+}
+
+// runtimeType reports whether values of type dt may flow through a session.
+func runtimeType(dt DataType) bool {
+	switch dt {
+	case Float, Int64, Int32, Bool, Int8, Uint8, Int16, Uint16, Uint32:
+		return true
+	}
+	return false
+}
+
+// inputTensor allocates the buffer of a graph input, checking the given
+// shape against the declared one.
+func (p *planner) inputTensor(in ValueInfo, given []int) (*Tensor, error) {
+	ty := in.Type
+	if ty.Kind != KindTensor {
+		return nil, fmt.Errorf("%w: input %q is not a tensor", ErrUnsupported, in.Name)
+	}
+	if !runtimeType(ty.ElemType) {
+		return nil, fmt.Errorf("%w: input %q has data type %v", ErrUnsupported, in.Name, ty.ElemType)
+	}
+	dims := given
+	if dims == nil {
+		if !ty.HasShape {
+			return nil, fmt.Errorf("%w: input %q has no declared shape; give one", ErrShape, in.Name)
+		}
+		dims = make([]int, len(ty.Shape))
+		for i, d := range ty.Shape {
+			if !d.Known {
+				return nil, fmt.Errorf("%w: input %q has shape %s; give its size", ErrShape, in.Name, dimsString(ty.Shape))
+			}
+			dims[i] = int(d.Value)
+		}
+	} else if ty.HasShape {
+		if len(dims) != len(ty.Shape) {
+			return nil, fmt.Errorf("%w: input %q is declared %s, given %v", ErrShape, in.Name, dimsString(ty.Shape), dims)
+		}
+		for i, d := range ty.Shape {
+			if d.Known && d.Value != int64(dims[i]) {
+				return nil, fmt.Errorf("%w: input %q is declared %s, given %v", ErrShape, in.Name, dimsString(ty.Shape), dims)
+			}
+		}
+	}
+	t, err := p.alloc(ty.ElemType, dims)
+	if err != nil {
+		return nil, fmt.Errorf("input %q: %w", in.Name, err)
+	}
+	t.Name = in.Name
+	return t, nil
+}
+
+// planGraph plans g's nodes in a topological order (the file's order where
+// it is one) into p.steps, folding the nodes whose inputs are all known.
+func (p *planner) planGraph(g *Graph) error {
+	order, err := p.topoOrder(g)
+	if err != nil {
+		return err
+	}
+	for _, n := range order {
+		if err := p.planNode(n); err != nil {
+			return nodeError(n, err)
+		}
+	}
+	return nil
+}
+
+// topoOrder orders g's nodes so that each comes after the nodes that
+// define its inputs (including values its subgraphs read from this scope).
+func (p *planner) topoOrder(g *Graph) ([]*Node, error) {
+	producer := map[string]int{}
+	for i, n := range g.Nodes {
+		for _, o := range n.Outputs {
+			if o == "" {
+				continue
+			}
+			if _, dup := producer[o]; dup || p.values[o] != nil {
+				return nil, fmt.Errorf("%w: value %q is defined twice", ErrFormat, o)
+			}
+			producer[o] = i
+		}
+	}
+	state := make([]byte, len(g.Nodes)) // 0 new, 1 visiting, 2 done
+	order := make([]*Node, 0, len(g.Nodes))
+	var visit func(i int) error
+	visit = func(i int) error {
+		switch state[i] {
+		case 1:
+			return fmt.Errorf("%w: the graph has a cycle through node %q (%s)", ErrFormat, g.Nodes[i].Name, g.Nodes[i].OpType)
+		case 2:
+			return nil
+		}
+		state[i] = 1
+		for _, in := range nodeReads(g.Nodes[i]) {
+			if j, ok := producer[in]; ok {
+				if err := visit(j); err != nil {
+					return err
+				}
+			}
+		}
+		state[i] = 2
+		order = append(order, g.Nodes[i])
+		return nil
+	}
+	// Iterative over roots; recursion depth is bounded by the node count,
+	// which the file's size bounds; deep chains are visited in file order
+	// first, so a file already in topological order recurses one level.
+	for i := range g.Nodes {
+		if err := visit(i); err != nil {
+			return nil, err
+		}
+	}
+	return order, nil
+}
+
+// nodeReads lists the names a node reads: its inputs, and the names its
+// subgraphs read that they do not define themselves.
+func nodeReads(n *Node) []string {
+	reads := slices.Clone(n.Inputs)
+	for _, a := range n.Attributes {
+		gs := a.Graphs
+		if a.G != nil {
+			gs = append([]*Graph{a.G}, gs...)
+		}
+		for _, g := range gs {
+			reads = append(reads, outerReads(g)...)
+		}
+	}
+	return reads
+}
+
+// outerReads lists the names g reads from its enclosing scopes.
+func outerReads(g *Graph) []string {
+	defined := map[string]bool{}
+	for _, t := range g.Initializers {
+		defined[t.Name] = true
+	}
+	for _, in := range g.Inputs {
+		defined[in.Name] = true
+	}
+	for _, n := range g.Nodes {
+		for _, o := range n.Outputs {
+			defined[o] = true
+		}
+	}
+	var reads []string
+	for _, n := range g.Nodes {
+		for _, in := range nodeReads(n) {
+			if in != "" && !defined[in] {
+				reads = append(reads, in)
+			}
+		}
+	}
+	for _, o := range g.Outputs {
+		if !defined[o.Name] {
+			reads = append(reads, o.Name)
+		}
+	}
+	return reads
+}
+
+// planNode builds one node; when all its inputs are known (and it has any,
+// or is a constant-producing op), it runs it at once and its outputs become
+// known; otherwise its kernel joins the steps.
+func (p *planner) planNode(n *Node) error {
+	if d := canonicalDomain(n.Domain); d != "" {
+		return fmt.Errorf("%w: operator %s of domain %q", ErrUnsupported, n.OpType, n.Domain)
+	}
+	op, ok := ops[n.OpType]
+	if !ok {
+		return fmt.Errorf("%w: operator %s (opset %d)", ErrUnsupported, n.OpType, p.opset)
+	}
+	if p.opset < op.since {
+		return fmt.Errorf("%w: operator %s does not exist in opset %d", ErrUnsupported, n.OpType, p.opset)
+	}
+	c := &nodeCtx{node: n, p: p, opset: p.opset}
+	allKnown := true
+	for _, name := range n.Inputs {
+		if name == "" {
+			c.in = append(c.in, nil)
+			continue
+		}
+		v := p.lookup(name)
+		if v == nil {
+			return fmt.Errorf("%w: input %q is not defined", ErrFormat, name)
+		}
+		c.in = append(c.in, v)
+		allKnown = allKnown && v.known
+	}
+	c.out = make([]*value, len(n.Outputs))
+	run, err := op.build(c)
+	if c.err != nil {
+		return c.err
+	}
+	if err != nil {
+		return err
+	}
+	for i, o := range c.out {
+		if o == nil && n.Outputs[i] != "" {
+			return fmt.Errorf("%w: operator %s does not produce output %d", ErrUnsupported, n.OpType, i)
+		}
+	}
+	known := allKnown && !c.dynamic
+	if known && run != nil {
+		if err := run(); err != nil {
+			return err
+		}
+	}
+	for i, o := range c.out {
+		if n.Outputs[i] == "" {
+			continue
+		}
+		o.t.Name = n.Outputs[i]
+		o.known = o.known || known
+		if err := p.define(n.Outputs[i], o); err != nil {
+			return err
+		}
+	}
+	if !known && run != nil {
+		p.steps = append(p.steps, step{node: n, run: run})
+	}
+	return nil
+}
+
+func sortStrings(s []string) { sort.Strings(s) }

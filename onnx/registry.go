@@ -1,0 +1,61 @@
+package onnx
+
+// Adding an operator family: a new file op_<family>.go whose init calls
+// register for each operator with its builder. The builder reads the
+// node through nodeCtx (nodectx.go): inputs (need, needTyped, input,
+// known, knownInts for shapes and axes that must be known while planning),
+// attributes (attrInt, attrFloat, attrString record a wrong type in c.err;
+// attrInts, attrFloats, attrStrings return it), and declares outputs
+// (output for a fresh buffer, alias for a view, knownOutput for values
+// computed while planning). Scratch memory the kernel needs is allocated
+// in the builder (scratch, which charges the element budget), never in the
+// returned function. Refuse what is not
+// implemented with c.unsupported (naming the attribute and value) and
+// inconsistent shapes with c.shapeErr; planNode adds the node's name.
+// The conformance test picks the new operators up from the registry: every
+// ONNX node test that uses only registered operators must then pass.
+//
+// An op builder plans one node for fixed input shapes: it reads the inputs'
+// types and shapes (and, for inputs known while planning, such as shapes and
+// initializers, their values) and the attributes, declares the outputs
+// (nodeCtx.output or nodeCtx.alias) and returns the function that computes
+// them at run time. That function must not allocate: everything it needs is
+// prepared by the builder. A builder refuses what it does not implement
+// with ErrUnsupported (nodeCtx.unsupported) and bad shapes with ErrShape.
+type opBuilder func(c *nodeCtx) (run func() error, err error)
+
+// opEntry is an operator of the default ONNX domain: its builder and the
+// first opset version it exists in (earlier versions are refused).
+type opEntry struct {
+	since int64
+	build opBuilder
+}
+
+// ops is the registry: one entry per operator, each added by the init of
+// the file that implements its family (op_<family>.go).
+var ops = map[string]opEntry{}
+
+// register adds an operator. A second registration of one name is a
+// programming error.
+func register(name string, since int64, build opBuilder) {
+	if _, dup := ops[name]; dup {
+		panic("onnx: operator registered twice: " + name)
+	}
+	ops[name] = opEntry{since: since, build: build}
+}
+
+// maxOpset is the newest version of the default domain this package knows.
+// The operators implement the semantics of every version up to it; a model
+// importing a newer opset is refused rather than run with semantics that
+// may have changed.
+const maxOpset = 22
+
+// Operators lists the operators of the default domain that Session runs.
+func Operators() []string {
+	names := make([]string, 0, len(ops))
+	for n := range ops {
+		names = append(names, n)
+	}
+	sortStrings(names)
+	return names
+}

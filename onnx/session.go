@@ -1,0 +1,286 @@
+package onnx
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+)
+
+// Session runs a model's graph for fixed input shapes. NewSession plans it
+// once: it propagates shapes and types through the graph, folds every node
+// whose inputs are known while planning (initializers, constants, and the
+// shape arithmetic that depends only on the fixed input shapes), orders the
+// rest topologically and allocates every buffer. Run then computes the
+// outputs without allocating.
+//
+// A Session is not safe for concurrent use; make one per goroutine.
+type Session struct {
+	inputs   []*Tensor
+	outputs  []*Tensor
+	inNames  []string
+	outNames []string
+	steps    []step
+}
+
+// step is one planned node: its kernel and what an error names.
+type step struct {
+	node *Node
+	run  func() error
+}
+
+// Options tunes NewSession. The zero value is the default.
+type Options struct {
+	// MaxElements bounds the number of tensor elements the plan may
+	// allocate in all (0: 1<<28, one GiB of float32), so that a small
+	// file whose shapes expand enormously is refused (ErrLimit) rather
+	// than exhausting memory.
+	MaxElements int
+
+	// Fixed gives graph inputs whose values are fixed for the life of the
+	// session: they are planned as constants (shapes, axes and anything
+	// computed from them are folded), and Run does not read them (Input
+	// returns nil for them). Their types must match the declared ones.
+	Fixed map[string]*Tensor
+}
+
+const defaultMaxElements = 1 << 28
+
+// NewSession plans m's graph for the given input shapes: shapes maps the
+// name of every graph input that is not an initializer to its dimensions
+// (an input whose declared shape is fully fixed may be left out). A
+// declared fixed dimension must match; symbolic ones take the given size.
+//
+// It refuses (ErrUnsupported, naming the operator, node and opset)
+// operators outside Operators(), other domains, data types other than
+// FLOAT, INT64, INT32 and BOOL flowing through operators that compute, and
+// shape arithmetic that depends on input values rather than shapes.
+func NewSession(m *Model, shapes map[string][]int, opts *Options) (*Session, error) {
+	if m == nil || m.Graph == nil {
+		return nil, fmt.Errorf("%w: model has no graph", ErrFormat)
+	}
+	opset, ok := m.Opset("")
+	if !ok {
+		opset = 1 // IR version 1 models predate opset imports
+	}
+	if opset < 1 || opset > maxOpset {
+		return nil, fmt.Errorf("%w: default opset version %d (this package knows 1 to %d)", ErrUnsupported, opset, maxOpset)
+	}
+	for _, o := range m.OpsetImports {
+		if d := canonicalDomain(o.Domain); d != "" && usesDomain(m.Graph, d) {
+			return nil, fmt.Errorf("%w: operator domain %q (version %d)", ErrUnsupported, o.Domain, o.Version)
+		}
+	}
+	limit := defaultMaxElements
+	if opts != nil && opts.MaxElements > 0 {
+		limit = opts.MaxElements
+	}
+	root := &planner{opset: opset, budget: &limit, values: map[string]*value{}}
+	s := &Session{}
+	g := m.Graph
+	inits := map[string]bool{}
+	for _, t := range g.Initializers {
+		inits[t.Name] = true
+		if err := root.define(t.Name, &value{t: t, known: true}); err != nil {
+			return nil, err
+		}
+	}
+	used := map[string]bool{}
+	for _, in := range g.Inputs {
+		if inits[in.Name] {
+			continue // an initializer with a default value: kept constant
+		}
+		if opts != nil && opts.Fixed[in.Name] != nil {
+			t, err := fixedInput(in, opts.Fixed[in.Name])
+			if err != nil {
+				return nil, err
+			}
+			used[in.Name] = true
+			if err := root.define(in.Name, &value{t: t, known: true}); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		t, err := root.inputTensor(in, shapes[in.Name])
+		if err != nil {
+			return nil, err
+		}
+		used[in.Name] = true
+		if err := root.define(in.Name, &value{t: t}); err != nil {
+			return nil, err
+		}
+		s.inputs = append(s.inputs, t)
+		s.inNames = append(s.inNames, in.Name)
+	}
+	for name := range shapes {
+		if !used[name] {
+			return nil, fmt.Errorf("%w: shape given for %q, which is not an input of the graph", ErrShape, name)
+		}
+	}
+	if opts != nil {
+		for name := range opts.Fixed {
+			if !used[name] {
+				return nil, fmt.Errorf("%w: value fixed for %q, which is not an input of the graph", ErrShape, name)
+			}
+		}
+	}
+	if err := root.planGraph(g); err != nil {
+		return nil, err
+	}
+	for _, out := range g.Outputs {
+		v := root.lookup(out.Name)
+		if v == nil {
+			return nil, fmt.Errorf("%w: graph output %q is not computed by any node", ErrFormat, out.Name)
+		}
+		if err := checkDeclared(out, v.t); err != nil {
+			return nil, err
+		}
+		s.outputs = append(s.outputs, v.t)
+		s.outNames = append(s.outNames, out.Name)
+	}
+	s.steps = root.steps
+	return s, nil
+}
+
+// usesDomain reports whether any node of g or its subgraphs is in domain d.
+func usesDomain(g *Graph, d string) bool {
+	for _, n := range g.Nodes {
+		if canonicalDomain(n.Domain) == d {
+			return true
+		}
+		for _, a := range n.Attributes {
+			if a.G != nil && usesDomain(a.G, d) {
+				return true
+			}
+			for _, sg := range a.Graphs {
+				if usesDomain(sg, d) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// checkDeclared checks a computed value against a declared type: the
+// element type, and the fixed dimensions of its shape.
+func checkDeclared(vi ValueInfo, t *Tensor) error {
+	if vi.Type.Kind != KindTensor {
+		return nil
+	}
+	if et := vi.Type.ElemType; et != Undefined && et != t.DType {
+		return fmt.Errorf("%w: %q is declared %v but computes %v", ErrShape, vi.Name, et, t.DType)
+	}
+	if !vi.Type.HasShape {
+		return nil
+	}
+	if len(vi.Type.Shape) != len(t.Dims) {
+		return fmt.Errorf("%w: %q is declared with %d dimensions but computes shape %v", ErrShape, vi.Name, len(vi.Type.Shape), t.Dims)
+	}
+	for i, d := range vi.Type.Shape {
+		if d.Known && d.Value != int64(t.Dims[i]) {
+			return fmt.Errorf("%w: %q is declared with shape %s but computes shape %v", ErrShape, vi.Name, dimsString(vi.Type.Shape), t.Dims)
+		}
+	}
+	return nil
+}
+
+func dimsString(ds []Dim) string {
+	b := []byte{'['}
+	for i, d := range ds {
+		if i > 0 {
+			b = append(b, ' ')
+		}
+		switch {
+		case d.Known:
+			b = fmt.Appendf(b, "%d", d.Value)
+		case d.Param != "":
+			b = append(b, d.Param...)
+		default:
+			b = append(b, '?')
+		}
+	}
+	return string(append(b, ']'))
+}
+
+// InputNames returns the names of the graph inputs that Run reads, in the
+// graph's order.
+func (s *Session) InputNames() []string { return slices.Clone(s.inNames) }
+
+// OutputNames returns the names of the graph outputs, in the graph's order.
+func (s *Session) OutputNames() []string { return slices.Clone(s.outNames) }
+
+// Input returns the buffer of the named input, nil if there is none. Its
+// Dims are the planned shape and its values slice (Float for FLOAT, Int for
+// INT64, INT32 and BOOL) has exactly that many elements: fill it before Run.
+// Replace neither the slice nor Dims.
+func (s *Session) Input(name string) *Tensor {
+	if i := slices.Index(s.inNames, name); i >= 0 {
+		return s.inputs[i]
+	}
+	return nil
+}
+
+// Output returns the named output, nil if there is none. Its values are
+// those of the last Run and change with the next; the tensor may share
+// memory with an input or another output (Identity, Reshape), so copy what
+// must outlive the next Run or a change of the inputs.
+func (s *Session) Output(name string) *Tensor {
+	if i := slices.Index(s.outNames, name); i >= 0 {
+		return s.outputs[i]
+	}
+	return nil
+}
+
+// Run computes the outputs from the inputs' current values. It does not
+// allocate (unless it fails). An error names the node; errors that depend
+// on the input values (an index out of range, integer division by zero)
+// wrap ErrInput.
+func (s *Session) Run() error {
+	return runSteps(s.steps)
+}
+
+func runSteps(steps []step) error {
+	for i := range steps {
+		if err := steps[i].run(); err != nil {
+			return nodeError(steps[i].node, err)
+		}
+	}
+	return nil
+}
+
+// nodeError prefixes err with the node it concerns, once.
+func nodeError(n *Node, err error) error {
+	var ne *NodeError
+	if errors.As(err, &ne) {
+		return err
+	}
+	return &NodeError{Node: n.Name, OpType: n.OpType, Err: err}
+}
+
+// NodeError is an error planning or running one node.
+type NodeError struct {
+	Node   string // the node's name (may be empty)
+	OpType string
+	Err    error
+}
+
+func (e *NodeError) Error() string {
+	return fmt.Sprintf("node %q (%s): %v", e.Node, e.OpType, e.Err)
+}
+
+func (e *NodeError) Unwrap() error { return e.Err }
+
+// fixedInput checks a fixed input value against the input's declaration
+// and copies it.
+func fixedInput(in ValueInfo, v *Tensor) (*Tensor, error) {
+	if in.Type.Kind != KindTensor || !runtimeType(v.DType) || (in.Type.ElemType != Undefined && in.Type.ElemType != v.DType) {
+		return nil, fmt.Errorf("%w: fixed value for input %q has type %v, declared %v", ErrShape, in.Name, v.DType, in.Type.ElemType)
+	}
+	if v.Len() != len(v.Float)+len(v.Int) {
+		return nil, fmt.Errorf("%w: fixed value for input %q has %d values for shape %v", ErrShape, in.Name, len(v.Float)+len(v.Int), v.Dims)
+	}
+	if err := checkDeclared(in, v); err != nil {
+		return nil, err
+	}
+	return &Tensor{Name: in.Name, DType: v.DType, Dims: slices.Clone(v.Dims), Float: slices.Clone(v.Float), Int: slices.Clone(v.Int)}, nil
+}
