@@ -81,6 +81,13 @@ func (g *gen) requiresVNNI(p int8Path) {
 	}
 }
 
+// i8Func starts a NOSPLIT function of Go signature sig.
+func (g *gen) i8Func(name, sig string) {
+	g.Function(name)
+	g.Attributes(attr.NOSPLIT)
+	g.SignatureExpr(sig)
+}
+
 // hexByte is an immediate byte printed in hex, as x86enc's test reads it.
 type hexByte byte
 
@@ -181,9 +188,7 @@ func (g *gen) i8Sum1(p int8Path) {
 }
 
 func (g *gen) dotInt8(p int8Path) {
-	g.Function("DotInt8" + p.suffix)
-	g.Attributes(attr.NOSPLIT)
-	g.SignatureExpr("func(x, w []int8) int32")
+	g.i8Func("DotInt8"+p.suffix, "func(x, w []int8) int32")
 	g.requiresVNNI(p)
 	g.Load(g.Param("x").Base(), RSI)
 	g.Load(g.Param("w").Base(), RDI)
@@ -244,12 +249,10 @@ var (
 )
 
 func (g *gen) gemvInt8(p int8Path) {
-	g.Function("GemvInt8" + p.suffix)
-	g.Attributes(attr.NOSPLIT)
 	if p.vnni {
-		g.SignatureExpr("func(acc []int32, w []int8, stride int, x []int8, wsum []int32)")
+		g.i8Func("GemvInt8"+p.suffix, "func(acc []int32, w []int8, stride int, x []int8, wsum []int32)")
 	} else {
-		g.SignatureExpr("func(acc []int32, w []int8, stride int, x []int8)")
+		g.i8Func("GemvInt8"+p.suffix, "func(acc []int32, w []int8, stride int, x []int8)")
 	}
 	g.requiresVNNI(p)
 	g.Load(g.Param("acc").Base(), i8Acc)
@@ -346,9 +349,7 @@ func (g *gen) gemvInt8(p int8Path) {
 // 32 elements per iteration in four accumulators. len(x) is a multiple
 // of 32.
 func (g *gen) maxAbsBitsInt8() {
-	g.Function("MaxAbsBitsAVX2")
-	g.Attributes(attr.NOSPLIT)
-	g.SignatureExpr("func(x []float32) uint32")
+	g.i8Func("MaxAbsBitsAVX2", "func(x []float32) uint32")
 	g.Load(g.Param("x").Base(), RSI)
 	g.Load(g.Param("x").Len(), RCX)
 	g.VPCMPEQD(Y15, Y15, Y15)
@@ -390,9 +391,7 @@ func (g *gen) maxAbsBitsInt8() {
 // VPERMD undoes the packs' lane interleaving. 32 elements per iteration;
 // len(src) is a multiple of 32 and len(dst) ≥ len(src).
 func (g *gen) quantizeInt8() {
-	g.Function("QuantizeInt8AVX2")
-	g.Attributes(attr.NOSPLIT)
-	g.SignatureExpr("func(dst []int8, src []float32, inv float32)")
+	g.i8Func("QuantizeInt8AVX2", "func(dst []int8, src []float32, inv float32)")
 	g.Load(g.Param("dst").Base(), RDI)
 	g.Load(g.Param("src").Base(), RSI)
 	g.Load(g.Param("src").Len(), RCX)
