@@ -13,6 +13,8 @@ package simdcore_test
 //   - AttnDecode: one token through a d_model=512, H=8 MultiHead against
 //     a KVCache holding n-1 tokens (so n keys after the append); with
 //     threads=2 the heads are split over two goroutines (flash-decoding).
+//   - AttnDecodeGrouped: the same with 8 query heads over 2 key/value
+//     heads and rotary embeddings.
 //   - AttnPrefill: MultiHead.Forward of T tokens, causal, with the
 //     projections (d_model=512, H=8).
 //
@@ -108,7 +110,27 @@ func attnModel(b *testing.B, e, h int) *attn.MultiHead {
 
 func BenchmarkAttnDecode(b *testing.B) {
 	e, h := 512, 8
-	m := attnModel(b, e, h)
+	benchDecode(b, attnModel(b, e, h), fmt.Sprintf("H=%d/dmodel=%d", h, e))
+}
+
+// BenchmarkAttnDecodeGrouped is AttnDecode with grouped-query heads (8
+// query heads over 2 key/value heads) and rotary embeddings, as in LLaMA.
+func BenchmarkAttnDecodeGrouped(b *testing.B) {
+	e, h, kv := 512, 8, 2
+	m, err := attn.NewMultiHeadConfig(attn.MultiHeadConfig{DModel: e, Heads: h, KVHeads: kv})
+	if err != nil {
+		b.Fatal(err)
+	}
+	m.Init(rand.New(rand.NewPCG(1, 2)))
+	if m.Rotary, err = attn.NewRotary(e/h, 10000, false); err != nil {
+		b.Fatal(err)
+	}
+	benchDecode(b, m, fmt.Sprintf("H=%d/KV=%d/dmodel=%d/rope", h, kv, e))
+}
+
+// benchDecode times m.Decode of one token against n-1 cached tokens.
+func benchDecode(b *testing.B, m *attn.MultiHead, name string) {
+	e := m.DModel
 	for _, n := range []int{1024, 4096} {
 		cache, err := attn.NewKVCache(m, n)
 		if err != nil {
@@ -122,7 +144,7 @@ func BenchmarkAttnDecode(b *testing.B) {
 		tok := benchutil.Filled(e, 8)
 		dst := make([]float32, e)
 		for _, threads := range []int{1, 2} {
-			b.Run(fmt.Sprintf("n=%d/H=%d/dmodel=%d/threads=%d", n, h, e, threads), func(b *testing.B) {
+			b.Run(fmt.Sprintf("n=%d/%s/threads=%d", n, name, threads), func(b *testing.B) {
 				withThreads(b, threads)
 				eachLevel(b, func(b *testing.B) {
 					b.ReportAllocs()

@@ -71,6 +71,13 @@ func BenchmarkGemvT(b *testing.B)   { benchKernel(b, "GemvT") }
 func BenchmarkLSTMCell(b *testing.B) { benchKernel(b, "LSTMCell") }
 func BenchmarkGRUCell(b *testing.B)  { benchKernel(b, "GRUCell") }
 
+// LayerNorm (γ and β) and RMSNorm (γ) over one row of 64 to 4096
+// elements, the widths of small transformers, reporting ns per element:
+//
+//	go test -run '^$' -bench 'Norm$' -count 6 .
+func BenchmarkLayerNorm(b *testing.B) { benchKernel(b, "LayerNorm") }
+func BenchmarkRMSNorm(b *testing.B)   { benchKernel(b, "RMSNorm") }
+
 // vectorKernel reports whether s is a kernel over vectors (not a matrix
 // kernel, float or int8, not an internal pass).
 func vectorKernel(s kernel.Spec) bool {

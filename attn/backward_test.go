@@ -275,27 +275,36 @@ func TestMultiHeadBackwardFD(t *testing.T) {
 // goroutines gives the serial gradients (long enough for forHeads to go
 // parallel); run with -race too.
 func TestMultiHeadBackwardParallel(t *testing.T) {
-	defer func(th int) { kernel.SetThreads(th) }(kernel.Threads())
 	r := kerneltest.Rand(36)
 	e, h, T := 64, 4, 130 // work per head 130·130·16 ≥ parallelMinWork
 	m := newTestMHA(t, 37, e, h, true)
 	x := randMatrix(r, T, e, 0, -1, 1)
 	dy := randMatrix(r, T, e, 0, -1, 1)
+	requireParallelGrads(t, m, x, dy, Options{Causal: true})
+	require.Greater(t, T*T*(e/h), parallelMinWork-1)
+}
+
+// requireParallelGrads checks that m.Backward on 3 threads gives the
+// gradients of 1 thread.
+func requireParallelGrads(t *testing.T, m *MultiHead, x, dy kernel.Matrix, opt Options) {
+	t.Helper()
+	defer func(th int) { kernel.SetThreads(th) }(kernel.Threads())
 	grads := func(threads int) (*MultiHeadGrads, kernel.Matrix) {
 		kernel.SetThreads(threads)
 		g := m.NewGrads()
-		dx := kernel.NewMatrix(T, e)
-		require.NoError(t, m.Backward(g, dx, dy, x, Options{Causal: true}))
+		dx := kernel.NewMatrix(x.Rows, x.Cols)
+		require.NoError(t, m.Backward(g, dx, dy, x, opt))
 		return g, dx
 	}
 	g1, dx1 := grads(1)
 	g2, dx2 := grads(3)
 	for _, c := range []struct {
 		name string
-		a, b []float32
-	}{{"dx", dx1.Data, dx2.Data}, {"InProj", g1.InProj.Data, g2.InProj.Data}, {"OutProj", g1.OutProj.Data, g2.OutProj.Data},
-		{"InBias", g1.InBias, g2.InBias}, {"OutBias", g1.OutBias, g2.OutBias}} {
-		near(t, c.name, c.b, f64(c.a), 1e-5)
+		a, b kernel.Matrix
+	}{{"dx", dx1, dx2}, {"InProj", g1.InProj, g2.InProj}, {"QProj", g1.QProj, g2.QProj}, {"KProj", g1.KProj, g2.KProj},
+		{"VProj", g1.VProj, g2.VProj}, {"OutProj", g1.OutProj, g2.OutProj}} {
+		near(t, c.name, c.b.Data, f64(c.a.Data), 1e-5)
 	}
-	require.Greater(t, T*T*(e/h), parallelMinWork-1)
+	near(t, "InBias", g2.InBias, f64(g1.InBias), 1e-5)
+	near(t, "OutBias", g2.OutBias, f64(g1.OutBias), 1e-5)
 }

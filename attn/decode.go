@@ -1,6 +1,7 @@
 package attn
 
 import (
+	"github.com/simdcore/simdcore/internal/scratch"
 	"github.com/simdcore/simdcore/internal/workers"
 	"github.com/simdcore/simdcore/kernel"
 )
@@ -8,15 +9,17 @@ import (
 // Decode runs one new token x (len d_model) through the model against
 // cache, appends its key and value, and writes the output to dst. The
 // token attends to every cached token and to itself; opt may set the
-// scale and temperature, and a Mask or Keep of length Len()+1 over the
-// cache after the append. Decode allocates nothing: all scratch lives in
-// the cache. It returns an error wrapping ErrCacheFull when the cache is
-// full.
+// scale and temperature, and a Mask or Keep of length Len()+1 (KeepKeys
+// too) over the cache after the append. With Rotary, the token is at
+// position Len() (before the append). With grouped-query heads, the query
+// heads of a group read their key/value head's cache. Decode allocates
+// nothing: all scratch lives in the cache. It returns an error wrapping
+// ErrCacheFull when the cache is full.
 func (m *MultiHead) Decode(dst, x []float32, cache *KVCache, opt Options) error {
-	if err := m.check("Decode"); err != nil {
+	if err := m.checkSelf("Decode"); err != nil {
 		return err
 	}
-	e := m.DModel
+	e, kv := m.DModel, m.kvWidth()
 	if len(x) != e || len(dst) != e {
 		return shapeErr("Decode", "len(x)=%d, len(dst)=%d, want d_model=%d", len(x), len(dst), e)
 	}
@@ -31,26 +34,34 @@ func (m *MultiHead) Decode(dst, x []float32, cache *KVCache, opt Options) error 
 		return err
 	}
 	qkv := cache.qkv
-	kernel.Gemv(qkv, m.InProj, x)
-	if m.InBias != nil {
-		kernel.Add(qkv, qkv, m.InBias)
-	}
+	m.projectRow(qkv, x)
 	dh := m.DHead()
 	pos := cache.n
-	for h := 0; h < m.Heads; h++ {
-		copy(cache.keyRow(h, pos), qkv[e+h*dh:e+(h+1)*dh])
-		copy(cache.valueRow(h, pos), qkv[2*e+h*dh:2*e+(h+1)*dh])
+	if m.Rotary != nil {
+		m.Rotary.rotateRow(qkv[:e+kv], dh, pos, cache.rot)
+	}
+	for g := 0; g < cache.heads; g++ {
+		copy(cache.keyRow(g, pos), qkv[e+g*dh:e+(g+1)*dh])
+		copy(cache.valueRow(g, pos), qkv[e+kv+g*dh:e+kv+(g+1)*dh])
 	}
 	cache.n = n
-	ctx := cache.ctx
+	m.attendCache(dst, cache, &opt)
+	return nil
+}
+
+// attendCache computes the attention of the query heads in cache.qkv[:d_model]
+// against every token in cache, and the output projection into dst.
+func (m *MultiHead) attendCache(dst []float32, cache *KVCache, opt *Options) {
+	qkv, ctx, n, dh := cache.qkv, cache.ctx, cache.n, m.DHead()
+	group := m.Heads / cache.heads
 	if chunks := decodeSplit(kernel.Threads(), m.Heads, n, dh); chunks > 0 {
-		cache.decodeParallel(qkv, &opt, chunks)
+		cache.decodeParallel(qkv, opt, chunks)
 	} else {
 		w := cache.w[:n]
 		for h := 0; h < m.Heads; h++ {
-			keys, values := cache.Keys(h), cache.Values(h)
+			keys, values := cache.Keys(h/group), cache.Values(h/group)
 			out := ctx[h*dh : (h+1)*dh]
-			end := softWeights(w, qkv[h*dh:(h+1)*dh], keys, &opt)
+			end := softWeights(w, qkv[h*dh:(h+1)*dh], keys, opt)
 			if end == 0 {
 				clear(out)
 				continue
@@ -62,6 +73,71 @@ func (m *MultiHead) Decode(dst, x []float32, cache *KVCache, opt Options) error 
 	if m.OutBias != nil {
 		kernel.Add(dst, dst, m.OutBias)
 	}
+}
+
+// SetMemory fills cache with the keys and values of a fixed memory (an
+// encoder's output; key Tk×KDim, value Tk×VDim), projected once,
+// replacing what the cache held: what a decoder's cross-attention reads
+// at every step, for DecodeCross. The cache needs room for Tk tokens
+// (ErrCacheFull otherwise). A model with Rotary is refused (ErrOptions),
+// as in Cross.
+func (m *MultiHead) SetMemory(cache *KVCache, key, value kernel.Matrix) error {
+	const fn = "SetMemory"
+	if cache == nil {
+		return shapeErr(fn, "nil cache")
+	}
+	if err := m.checkMemory(fn, key, value); err != nil {
+		return err
+	}
+	cache.Reset()
+	tk := key.Rows
+	if err := cache.fits(fn, m, tk); err != nil {
+		return err
+	}
+	kv, dh := m.kvWidth(), m.DHead()
+	sc := scratch.Get(2 * tk * kv)
+	defer scratch.Put(sc)
+	k := kernel.MatrixFrom(tk, kv, sc.Data[:tk*kv])
+	v := kernel.MatrixFrom(tk, kv, sc.Data[tk*kv:])
+	project(k, key, m.Wk(), m.bias(partK))
+	project(v, value, m.Wv(), m.bias(partV))
+	for g := range cache.heads {
+		cache.put(g, 0, k.Slice(0, tk, g*dh, (g+1)*dh), v.Slice(0, tk, g*dh, (g+1)*dh))
+	}
+	cache.n = tk
+	return nil
+}
+
+// DecodeCross runs one query token x (len d_model) against the memory
+// that SetMemory put in cache, without appending to it, and writes the
+// output to dst: a decoder's cross-attention at each step, the same as a
+// row of Cross over that memory. opt may set the scale and temperature,
+// and a Mask, Keep or KeepKeys of length Len() (the memory's padding).
+// DecodeCross allocates nothing.
+func (m *MultiHead) DecodeCross(dst, x []float32, cache *KVCache, opt Options) error {
+	const fn = "DecodeCross"
+	if err := m.checkNoRotary(fn); err != nil {
+		return err
+	}
+	e := m.DModel
+	if len(x) != e || len(dst) != e {
+		return shapeErr(fn, "len(x)=%d, len(dst)=%d, want d_model=%d", len(x), len(dst), e)
+	}
+	if cache == nil {
+		return shapeErr(fn, "nil cache")
+	}
+	if err := cache.fits(fn, m, 0); err != nil {
+		return err
+	}
+	if err := opt.check(fn, 1, cache.n); err != nil {
+		return err
+	}
+	q := cache.qkv[:e]
+	kernel.Gemv(q, m.Wq(), x)
+	if m.InBias != nil {
+		kernel.Add(q, q, m.bias(partQ))
+	}
+	m.attendCache(dst, cache, &opt)
 	return nil
 }
 
@@ -116,9 +192,9 @@ type decodeState struct {
 // against the cache, split into chunks key chunks per head.
 func (c *KVCache) decodeParallel(qkv []float32, opt *Options, chunks int) {
 	p := &c.par
-	items := c.heads * chunks
-	if cap(p.w) < c.heads*c.capacity {
-		p.w = make([]float32, c.heads*c.capacity)
+	items := c.qHeads * chunks
+	if cap(p.w) < c.qHeads*c.capacity {
+		p.w = make([]float32, c.qHeads*c.capacity)
 	}
 	if cap(p.o) < items*c.dHead {
 		p.o = make([]float32, items*c.dHead)
@@ -129,7 +205,7 @@ func (c *KVCache) decodeParallel(qkv []float32, opt *Options, chunks int) {
 	p.group.Run(p, items, kernel.Threads())
 	p.qkv, p.opt = nil, Options{} // keep no reference to the caller's masks
 	dh := c.dHead
-	for h := 0; h < c.heads; h++ {
+	for h := 0; h < c.qHeads; h++ {
 		out := c.ctx[h*dh : (h+1)*dh]
 		if chunks == 1 {
 			// l is 0 only when every key is masked, NaN when a score was
@@ -163,7 +239,7 @@ func (c *KVCache) decodeParallel(qkv []float32, opt *Options, chunks int) {
 	}
 }
 
-// Run computes work item i: head i/chunks, key chunk i%chunks.
+// Run computes work item i: query head i/chunks, key chunk i%chunks.
 func (p *decodeState) Run(i int) {
 	c := p.c
 	dh, n := c.dHead, c.n
@@ -177,7 +253,8 @@ func (p *decodeState) Run(i int) {
 		return
 	}
 	s := p.w[h*c.capacity+k0 : h*c.capacity+k1]
-	keys := c.rows(c.k, h, k1).Slice(k0, k1, 0, dh)
+	g := h / (c.qHeads / c.heads) // the key/value head
+	keys := c.rows(c.k, g, k1).Slice(k0, k1, 0, dh)
 	kernel.Gemv(s, keys, p.qkv[h*dh:(h+1)*dh])
 	kernel.Scale(p.opt.effScale(dh), s)
 	if p.opt.hasMask() {
@@ -192,5 +269,5 @@ func (p *decodeState) Run(i int) {
 	addScalar(s, -mx)
 	expInPlace(s)
 	p.m[i], p.l[i] = mx, kernel.Sum(s)
-	kernel.GemvT(o, c.rows(c.v, h, k1).Slice(k0, k1, 0, dh), s)
+	kernel.GemvT(o, c.rows(c.v, g, k1).Slice(k0, k1, 0, dh), s)
 }

@@ -25,22 +25,34 @@
 //     and P·V tiles are matrix products (kernel.Gemm). Short sequences take
 //     a direct path.
 //   - MultiHead: H heads with the projections Wq, Wk, Wv, Wo and biases,
-//     laid out as torch.nn.MultiheadAttention's in_proj_weight,
-//     in_proj_bias, out_proj.weight and out_proj.bias. Forward runs a whole
-//     sequence (prefill, heads spread over kernel.Threads() goroutines for
-//     long sequences); Decode runs one token against a KVCache and
-//     allocates nothing once the cache has warmed up. With more than one
-//     thread, Decode splits the heads, and for fewer heads than threads
-//     also the cached keys (flash-decoding), over a pool of helpers.
-//   - Gradients: SoftBackward (one query), SelfAttentionBackward and
-//     MultiHead.Backward (every projection and bias), HardBackward with a
-//     choice of estimator (zero, straight-through), and GumbelSoft for
-//     seeded Gumbel-softmax sampling.
+//     laid out as torch.nn.MultiheadAttention's in_proj_weight (or
+//     q_proj_weight, k_proj_weight and v_proj_weight when the key and
+//     value widths kdim, vdim differ), in_proj_bias, out_proj.weight and
+//     out_proj.bias. Forward runs a whole sequence (prefill, heads spread
+//     over kernel.Threads() goroutines for long sequences); Cross attends
+//     from one sequence to another (torch's forward(query, key, value));
+//     Decode runs one token against a KVCache and allocates nothing once
+//     the cache has warmed up. With more than one thread, Decode splits
+//     the heads, and for fewer heads than threads also the cached keys
+//     (flash-decoding), over a pool of helpers. SetMemory and
+//     DecodeCross do the same for a decoder's cross-attention over a
+//     memory projected once. KVHeads < Heads gives grouped-query (1:
+//     multi-query) attention, whose cache holds only the key/value heads;
+//     NewMultiHeadConfig builds any of these shapes.
+//   - Positions: Rotary (RoPE, in GPT-NeoX/LLaMA's rotate-half or GPT-J's
+//     interleaved convention) rotates queries and keys inside MultiHead,
+//     at each token's position in the cache; Positions adds an absolute
+//     table (Sinusoidal, or a learned one) to the embeddings.
+//   - Gradients: SoftBackward (one query), SelfAttentionBackward,
+//     MultiHead.Backward and CrossBackward (every projection and bias, in
+//     every layout, through Rotary), HardBackward with a choice of
+//     estimator (zero, straight-through), and GumbelSoft for seeded
+//     Gumbel-softmax sampling.
 //
 // # Masks
 //
-// Options.KeyLimit, Options.Causal, and an explicit additive (−Inf) or
-// boolean mask combine. A query row whose keys are all masked produces a
+// Options.KeyLimit, Options.Causal, an explicit additive (−Inf) or
+// boolean mask, and a key padding mask (KeepKeys) combine. A query row whose keys are all masked produces a
 // zero output and zero weights, never NaN.
 //
 // # NaN and Inf
@@ -57,10 +69,11 @@
 //     of the output non-finite: NaN for a NaN; ±Inf, or NaN where the
 //     weight underflows to 0 or +Inf meets −Inf.
 //   - Keys beyond KeyLimit or the causal bound never affect a query, and
-//     Keep = false removes a key's score (a NaN there included); but a key
-//     removed by Keep or by a −Inf in Mask still has its value multiplied
-//     by its weight 0, so a NaN or Inf in that value reaches the output
-//     (0·NaN is NaN), and NaN + (−Inf) in Mask is NaN.
+//     Keep or KeepKeys = false removes a key's score (a NaN there
+//     included); but a key removed by Keep, KeepKeys or a −Inf in Mask
+//     still has its value multiplied by its weight 0, so a NaN or Inf in
+//     that value reaches the output (0·NaN is NaN), and NaN + (−Inf) in
+//     Mask is NaN.
 //
 // Options.Scale NaN or ±Inf and Options.Temperature NaN or negative are
 // errors (ErrOptions).

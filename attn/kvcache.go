@@ -11,36 +11,40 @@ import (
 // appends to.
 
 // KVCache holds the keys and values of the tokens a MultiHead has seen,
-// for Decode. Head h's keys are a Cap()×d_head matrix (of which the first
-// Len() rows are in use), and so are its values. A cache belongs to one
-// goroutine at a time; it also carries Decode's scratch, so decoding
-// allocates nothing.
+// for Decode: one set per key/value head (KVHeads of them, fewer than the
+// query heads with grouped-query attention). Head g's keys are a
+// Cap()×d_head matrix (of which the first Len() rows are in use), and so
+// are its values; with Rotary, the keys are stored rotated. A cache
+// belongs to one goroutine at a time; it also carries Decode's scratch,
+// so decoding allocates nothing.
 type KVCache struct {
-	heads, dHead, capacity, n int
-	k, v                      []float32
-	qkv, ctx, w               []float32
-	par                       decodeState // flash-decoding scratch
+	heads, qHeads, dHead, capacity, n int // heads: key/value heads
+	k, v                              []float32
+	qkv, ctx, w, rot                  []float32
+	par                               decodeState // flash-decoding scratch
 }
 
 // NewKVCache returns an empty cache for model m with room for capacity
-// tokens: 2·capacity·d_model float32 for the keys and values. A negative
-// capacity, or one for which that size overflows an int, is an error
-// wrapping ErrShape.
+// tokens (or a memory of capacity rows for SetMemory): 2·capacity·KVHeads·d_head float32 for the keys and values. A
+// negative capacity, or one for which that size overflows an int, is an
+// error wrapping ErrShape.
 func NewKVCache(m *MultiHead, capacity int) (*KVCache, error) {
 	if err := m.check("NewKVCache"); err != nil {
 		return nil, err
 	}
-	if capacity < 0 || capacity > math.MaxInt/2/m.DModel {
-		return nil, shapeErr("NewKVCache", "capacity=%d (d_model=%d): negative, or 2·capacity·d_model overflows int", capacity, m.DModel)
+	kv := m.kvWidth()
+	if capacity < 0 || capacity > math.MaxInt/2/kv {
+		return nil, shapeErr("NewKVCache", "capacity=%d (KVHeads·d_head=%d): negative, or 2·capacity·KVHeads·d_head overflows int", capacity, kv)
 	}
 	dh := m.DHead()
 	return &KVCache{
-		heads: m.Heads, dHead: dh, capacity: capacity,
-		k:   make([]float32, m.Heads*capacity*dh),
-		v:   make([]float32, m.Heads*capacity*dh),
-		qkv: make([]float32, 3*m.DModel),
+		heads: m.NumKVHeads(), qHeads: m.Heads, dHead: dh, capacity: capacity,
+		k:   make([]float32, capacity*kv),
+		v:   make([]float32, capacity*kv),
+		qkv: make([]float32, m.DModel+2*kv),
 		ctx: make([]float32, m.DModel),
 		w:   make([]float32, capacity),
+		rot: make([]float32, dh), // Rotary's cos and sin of one position
 	}, nil
 }
 
@@ -63,10 +67,14 @@ func (c *KVCache) Truncate(n int) {
 	c.n = n
 }
 
-// Keys returns head h's cached keys, a Len()×d_head view (not a copy).
+// Heads returns the number of key/value heads the cache holds.
+func (c *KVCache) Heads() int { return c.heads }
+
+// Keys returns key/value head h's cached keys, a Len()×d_head view (not a
+// copy).
 func (c *KVCache) Keys(h int) kernel.Matrix { return c.view(c.k, h) }
 
-// Values returns head h's cached values, a Len()×d_head view.
+// Values returns key/value head h's cached values, a Len()×d_head view.
 func (c *KVCache) Values(h int) kernel.Matrix { return c.view(c.v, h) }
 
 func (c *KVCache) view(buf []float32, h int) kernel.Matrix {
@@ -94,8 +102,9 @@ func (c *KVCache) valueRow(h, i int) []float32 {
 
 // fits checks that the cache matches m and has room for t more tokens.
 func (c *KVCache) fits(fn string, m *MultiHead, t int) error {
-	if c.heads != m.Heads || c.dHead != m.DHead() {
-		return shapeErr(fn, "cache has %d heads of %d, model %d of %d", c.heads, c.dHead, m.Heads, m.DHead())
+	if c.heads != m.NumKVHeads() || c.qHeads != m.Heads || c.dHead != m.DHead() {
+		return shapeErr(fn, "cache has %d key/value heads of %d for %d query heads, model %d of %d for %d",
+			c.heads, c.dHead, c.qHeads, m.NumKVHeads(), m.DHead(), m.Heads)
 	}
 	if c.n+t > c.capacity {
 		return fmt.Errorf("attn.%s: %d cached + %d new tokens > capacity %d: %w", fn, c.n, t, c.capacity, ErrCacheFull)

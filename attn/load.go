@@ -4,7 +4,6 @@ package attn
 
 import (
 	"io"
-	"slices"
 
 	"github.com/simdcore/simdcore/internal/weights"
 )
@@ -22,18 +21,26 @@ var ErrMissing = weights.ErrMissing
 
 // LoadMultiHead reads a torch.nn.MultiheadAttention state_dict saved as
 // safetensors (for example with safetensors.torch.save_file(m.state_dict())):
-// prefix+"in_proj_weight" (3E×E), or prefix+"q_proj_weight",
-// "k_proj_weight" and "v_proj_weight" (E×E each), prefix+"in_proj_bias"
-// (3E), prefix+"out_proj.weight" (E×E) and prefix+"out_proj.bias" (E),
-// where prefix is the module path ("" for the module itself, "attn."
-// inside a parent). The biases are optional but go together (bias=False).
-// heads is the number of heads; 0 takes it from the file's "num_heads"
-// metadata (PyTorch's constructor argument), and it must divide E. F16,
-// BF16 and F64 tensors are converted. Metadata embed_dim, kdim, vdim and
-// bias must agree with the tensors; add_bias_kv and add_zero_attn, which
-// MultiHead does not implement, must be false if present; models with
-// other key or value widths (kdim, vdim ≠ E) are not supported. Every
-// tensor in the file must find a place.
+// prefix+"in_proj_weight" (3E×E), or prefix+"q_proj_weight" (E×E),
+// "k_proj_weight" (E×kdim) and "v_proj_weight" (E×vdim) as torch writes
+// them when kdim or vdim ≠ E, prefix+"in_proj_bias" (3E),
+// prefix+"out_proj.weight" (E×E) and prefix+"out_proj.bias" (E), where
+// prefix is the module path ("" for the module itself, "attn." inside a
+// parent). The biases are optional but go together (bias=False). heads is
+// the number of heads; 0 takes it from the file's "num_heads" metadata
+// (PyTorch's constructor argument), and it must divide E. F16, BF16 and
+// F64 tensors are converted. Metadata embed_dim, kdim, vdim and bias must
+// agree with the tensors; add_bias_kv and add_zero_attn, which MultiHead
+// does not implement, must be false if present. Every tensor in the file
+// must find a place.
+//
+// Separate q/k/v weights of E×E load into the packed layout (InProj);
+// other widths give the separate layout (QProj, KProj, VProj). A
+// grouped-query model, as Save writes it, has k_proj_weight and
+// v_proj_weight of (KVHeads·d_head) rows and in_proj_bias of
+// E + 2·KVHeads·d_head; its KVHeads follows from those shapes (metadata
+// num_kv_heads, if present, must agree). Metadata rotary_dims, rotary_base
+// and rotary_interleaved, as Save writes them, set Rotary.
 //
 // Errors wrap ErrFormat for a malformed file (and for a file that does not
 // say its number of heads when heads is 0), ErrMissing for an absent
@@ -103,12 +110,10 @@ func loadMultiHead(f *weights.File, src, pre string, heads int, opts []LoadOptio
 	e := s[0]
 
 	// Metadata: PyTorch's constructor arguments.
-	for _, key := range []string{"embed_dim", "kdim", "vdim"} {
-		if n, ok, err := l.Int(key, 1); err != nil {
-			return nil, err
-		} else if ok && n != e {
-			return nil, l.Shapef("metadata %s=%d but %q has shape %v (MultiHead needs kdim = vdim = embed_dim)", key, n, pre+"out_proj.weight", s)
-		}
+	if n, ok, err := l.Int("embed_dim", 1); err != nil {
+		return nil, err
+	} else if ok && n != e {
+		return nil, l.Shapef("metadata embed_dim=%d but %q has shape %v", n, pre+"out_proj.weight", s)
 	}
 	for _, key := range []string{"add_bias_kv", "add_zero_attn"} {
 		if b, _, err := l.Bool(key); err != nil {
@@ -130,6 +135,50 @@ func loadMultiHead(f *weights.File, src, pre string, heads int, opts []LoadOptio
 	if heads <= 0 || e%heads != 0 {
 		return nil, l.Shapef("%d heads do not divide embed_dim %d", heads, e)
 	}
+	c := MultiHeadConfig{DModel: e, Heads: heads}
+	packed := f.Has(pre + "in_proj_weight")
+	if !packed {
+		// The separate layout's shapes give kdim, vdim and the key/value
+		// heads: k_proj_weight is (KVHeads·d_head)×kdim.
+		var sh [2][]int
+		for i, n := range []string{"k_proj_weight", "v_proj_weight"} {
+			if sh[i], err = f.Shape(pre + n); err != nil {
+				return nil, l.Missing(pre+n, "")
+			}
+			if len(sh[i]) != 2 || sh[i][0] == 0 || sh[i][1] == 0 || sh[i][1] > MaxDModel || sh[i][0] > e || sh[i][0]%(e/heads) != 0 || sh[i][0] != sh[0][0] {
+				return nil, l.Shapef("tensor %q has shape %v, want [KVHeads·%d W] with KVHeads dividing %d heads and 0 < W ≤ %d, k and v alike",
+					pre+n, sh[i], e/heads, heads, MaxDModel)
+			}
+		}
+		c.KVHeads, c.KDim, c.VDim = sh[0][0]/(e/heads), sh[0][1], sh[1][1]
+		if heads%c.KVHeads != 0 {
+			return nil, l.Shapef("tensor %q has shape %v: %d key/value heads do not divide %d heads", pre+"k_proj_weight", sh[0], c.KVHeads, heads)
+		}
+	}
+	for _, md := range []struct {
+		key  string
+		want int
+	}{{"kdim", c.KDim}, {"vdim", c.VDim}, {"num_kv_heads", c.KVHeads}} {
+		want := md.want
+		if want == 0 {
+			want = e
+			if md.key == "num_kv_heads" {
+				want = heads
+			}
+		}
+		if n, ok, err := l.Int(md.key, 1); err != nil {
+			return nil, err
+		} else if ok && n != want {
+			return nil, l.Shapef("metadata %s=%d but the tensors say %d", md.key, n, want)
+		}
+	}
+	rot, err := loadRotary(l)
+	if err != nil {
+		return nil, err
+	}
+	if rot != nil && rot.dims > e/heads {
+		return nil, l.Shapef("metadata rotary_dims=%d: Rotary rotates %d features of heads of %d", rot.dims, rot.dims, e/heads)
+	}
 	hasInBias, hasOutBias := f.Has(pre+"in_proj_bias"), f.Has(pre+"out_proj.bias")
 	switch {
 	case hasInBias && !hasOutBias:
@@ -145,45 +194,80 @@ func loadMultiHead(f *weights.File, src, pre string, heads int, opts []LoadOptio
 		return nil, l.Formatf("metadata bias=False but the file has biases")
 	}
 
-	// Check every shape, then allocate and copy.
-	var inProj [3][]float32
-	if f.Has(pre + "in_proj_weight") {
-		w, err := l.Take(pre+"in_proj_weight", "", 3*e, e)
-		if err != nil {
-			return nil, err
-		}
-		inProj = [3][]float32{w[:e*e], w[e*e : 2*e*e], w[2*e*e:]}
-	} else {
-		for i, n := range []string{"q_proj_weight", "k_proj_weight", "v_proj_weight"} {
-			if inProj[i], err = l.Take(pre+n, "", e, e); err != nil {
-				return nil, err
-			}
-		}
-	}
-	outProj, err := l.Take(pre+"out_proj.weight", "", e, e)
-	if err != nil {
+	// Check every shape and that every tensor has a place, then allocate
+	// and copy.
+	shell := &MultiHead{DModel: e, Heads: heads, KVHeads: c.KVHeads, KDim: c.KDim, VDim: c.VDim}
+	if err := shell.checkSizes("LoadMultiHead"); err != nil {
 		return nil, err
 	}
-	var inBias, outBias []float32
-	if hasInBias {
-		if inBias, err = l.Take(pre+"in_proj_bias", "", 3*e); err != nil {
-			return nil, err
-		}
+	kv := shell.kvWidth()
+	type want struct {
+		name  string
+		shape []int
 	}
-	if hasOutBias {
-		if outBias, err = l.Take(pre+"out_proj.bias", "", e); err != nil {
+	var ws []want
+	if packed {
+		ws = append(ws, want{"in_proj_weight", []int{3 * e, e}})
+	} else {
+		ws = append(ws, want{"q_proj_weight", []int{e, e}}, want{"k_proj_weight", []int{kv, shell.kDim()}},
+			want{"v_proj_weight", []int{kv, shell.vDim()}})
+	}
+	ws = append(ws, want{"out_proj.weight", []int{e, e}})
+	if hasInBias {
+		ws = append(ws, want{"in_proj_bias", []int{e + 2*kv}}, want{"out_proj.bias", []int{e}})
+	}
+	for _, w := range ws {
+		if err := l.TakeShape(pre+w.name, "", w.shape...); err != nil {
 			return nil, err
 		}
 	}
 	if err := l.Leftovers(""); err != nil {
 		return nil, err
 	}
-	m, err := NewMultiHead(e, heads, false)
+	m, err := NewMultiHeadConfig(MultiHeadConfig{DModel: e, Heads: heads, KVHeads: c.KVHeads, KDim: c.KDim, VDim: c.VDim, Bias: hasInBias})
 	if err != nil {
 		return nil, err
 	}
-	copy(m.InProj.Data, slices.Concat(inProj[0], inProj[1], inProj[2]))
-	copy(m.OutProj.Data, outProj)
-	m.InBias, m.OutBias = inBias, outBias
+	// Where each tensor goes: q/k/v weights of E×E each go to InProj's
+	// blocks.
+	dst := map[string][]float32{"out_proj.weight": m.OutProj.Data, "in_proj_bias": m.InBias, "out_proj.bias": m.OutBias}
+	if m.packed() {
+		dst["in_proj_weight"] = m.InProj.Data
+		for p, n := range []string{"q_proj_weight", "k_proj_weight", "v_proj_weight"} {
+			dst[n] = m.InProj.Data[p*e*e : (p+1)*e*e]
+		}
+	} else {
+		dst["q_proj_weight"], dst["k_proj_weight"], dst["v_proj_weight"] = m.QProj.Data, m.KProj.Data, m.VProj.Data
+	}
+	for _, w := range ws {
+		data, err := l.Float32s(pre+w.name, w.shape...)
+		if err != nil {
+			return nil, err
+		}
+		copy(dst[w.name], data)
+	}
+	m.Rotary = rot
 	return m, nil
+}
+
+// loadRotary reads the Rotary that the metadata rotary_dims, rotary_base
+// and rotary_interleaved describe, or nil without rotary_dims.
+func loadRotary(l *weights.Dict) (*Rotary, error) {
+	dims, ok, err := l.Int("rotary_dims", 1)
+	if err != nil || !ok {
+		return nil, err
+	}
+	base, _, err := l.Float("rotary_base")
+	if err != nil {
+		return nil, err
+	}
+	inter, _, err := l.Bool("rotary_interleaved")
+	if err != nil {
+		return nil, err
+	}
+	r, err := NewRotary(dims, base, inter)
+	if err != nil {
+		return nil, l.Formatf("metadata rotary_dims=%d, rotary_base=%g: %v", dims, base, err)
+	}
+	return r, nil
 }

@@ -173,6 +173,20 @@ func TestLoadMultiHeadErrors(t *testing.T) {
 		return func(ts map[string]weights.Tensor) { delete(ts, name) }
 	}
 	nothing := func(map[string]weights.Tensor) {}
+	// separate replaces in_proj_weight by q_proj_weight (e×e), k_proj_weight
+	// (kr×kc) and v_proj_weight (vr×vc), keeping the biases or not.
+	separate := func(e, kr, kc, vr, vc int, biases bool) func(map[string]weights.Tensor) {
+		return func(ts map[string]weights.Tensor) {
+			delete(ts, "in_proj_weight")
+			if !biases {
+				delete(ts, "in_proj_bias")
+				delete(ts, "out_proj.bias")
+			}
+			set("q_proj_weight", e, e)(ts)
+			set("k_proj_weight", kr, kc)(ts)
+			set("v_proj_weight", vr, vc)(ts)
+		}
+	}
 	file := func(b []byte) func(t *testing.T) string {
 		return func(t *testing.T) string {
 			p := filepath.Join(t.TempDir(), "f.safetensors")
@@ -202,9 +216,9 @@ func TestLoadMultiHeadErrors(t *testing.T) {
 		{"k_proj shape", edit(heads, func(ts map[string]weights.Tensor) {
 			delete(ts, "in_proj_weight")
 			set("q_proj_weight", 8, 8)(ts)
-			set("k_proj_weight", 8, 6)(ts)
+			set("k_proj_weight", 5, 8)(ts) // 5 rows: not a multiple of d_head 4
 			set("v_proj_weight", 8, 8)(ts)
-		}), "", 0, attn.ErrShape, `"k_proj_weight" has shape [8 6]`},
+		}), "", 0, attn.ErrShape, `"k_proj_weight" has shape [5 8]`},
 		{"v_proj missing", edit(heads, func(ts map[string]weights.Tensor) {
 			delete(ts, "in_proj_weight")
 			set("q_proj_weight", 8, 8)(ts)
@@ -217,6 +231,14 @@ func TestLoadMultiHeadErrors(t *testing.T) {
 		{"embed_dim", edit(with("embed_dim", "16"), nothing), "", 0, attn.ErrShape, "metadata embed_dim=16"},
 		{"kdim", edit(with("kdim", "4"), nothing), "", 0, attn.ErrShape, "metadata kdim=4"},
 		{"add_bias_kv", edit(with("add_bias_kv", "True"), nothing), "", 0, attn.ErrFormat, "add_bias_kv=True is not supported"},
+		{"num_kv_heads", edit(with("num_kv_heads", "1"), nothing), "", 0, attn.ErrShape, "metadata num_kv_heads=1 but the tensors say 2"},
+		{"rotary_dims odd", edit(with("rotary_dims", "3"), nothing), "", 0, attn.ErrFormat, "rotary_dims=3"},
+		{"rotary_dims wide", edit(with("rotary_dims", "6"), nothing), "", 0, attn.ErrShape, "Rotary rotates 6 features of heads of 4"},
+		{"rotary_base", edit(with("rotary_dims", "4", "rotary_base", "0.5"), nothing), "", 0, attn.ErrFormat, "rotary_base=0.5"},
+		{"rotary_interleaved", edit(with("rotary_dims", "4", "rotary_interleaved", "maybe"), nothing), "", 0, attn.ErrFormat, `rotary_interleaved="maybe"`},
+		{"kv heads not dividing", edit(heads, separate(8, 6, 8, 6, 8, false)), "", 4, attn.ErrShape, "3 key/value heads do not divide 4 heads"},
+		{"separate kdim metadata", edit(with("kdim", "8"), separate(8, 8, 5, 8, 8, false)), "", 0, attn.ErrShape, "metadata kdim=8 but the tensors say 5"},
+		{"grouped bias shape", edit(heads, separate(8, 4, 8, 4, 8, true)), "", 0, attn.ErrShape, `"in_proj_bias" has shape [24], want [16]`},
 		{"add_zero_attn", edit(with("add_zero_attn", "yes"), nothing), "", 0, attn.ErrFormat, "not a boolean"},
 		{"bias missing", edit(with("bias", "True"), del("out_proj.bias")), "", 0, attn.ErrMissing, `"out_proj.bias" missing (the biases go together)`},
 		{"in bias alone", edit(heads, del("in_proj_bias")), "", 0, attn.ErrMissing, `"in_proj_bias" missing (the biases go together)`},

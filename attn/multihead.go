@@ -2,6 +2,7 @@ package attn
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 
@@ -12,56 +13,118 @@ import (
 
 // MultiHead is multi-head attention with H heads over a model width
 // d_model = H·d_head, laid out as torch.nn.MultiheadAttention (with
-// batch_first and equal q/k/v widths), so its tensors load directly:
+// batch_first), so its tensors load directly. Its query, key and value
+// projections come in one of two layouts, as in torch:
+//
+// Packed (InProj set; equal query, key and value widths and KVHeads =
+// Heads, torch's in_proj_weight):
 //
 //	InProj  ↔ in_proj_weight   (3·d_model × d_model: Wq, Wk, Wv stacked)
-//	InBias  ↔ in_proj_bias     (3·d_model, or nil for no bias)
+//
+// Separate (InProj empty; torch's q_proj_weight, k_proj_weight and
+// v_proj_weight when kdim or vdim ≠ embed_dim, and the usual layout of
+// grouped-query models, whose key and value projections are narrower):
+//
+//	QProj   ↔ q_proj_weight    (d_model × d_model)
+//	KProj   ↔ k_proj_weight    (KVHeads·d_head × KDim)
+//	VProj   ↔ v_proj_weight    (KVHeads·d_head × VDim)
+//
+// In both layouts:
+//
+//	InBias  ↔ in_proj_bias     (d_model + 2·KVHeads·d_head: bq, bk, bv; or nil)
 //	OutProj ↔ out_proj.weight  (d_model × d_model)
 //	OutBias ↔ out_proj.bias    (d_model, or nil)
 //
-// For an input row x: q = Wq·x + bq, k = Wk·x + bk, v = Wv·x + bv; head h
-// uses columns [h·d_head, (h+1)·d_head) of q, k and v; the heads' outputs
-// are concatenated and projected: y = Wo·concat + bo. Scores are scaled by
-// 1/√d_head unless Options say otherwise.
+// For a query row x and a key and value row (x itself in self-attention):
+// q = Wq·x + bq, k = Wk·key + bk, v = Wv·value + bv. Query head h uses
+// columns [h·d_head, (h+1)·d_head) of q, and key/value head g = h/(Heads/
+// KVHeads) the columns [g·d_head, (g+1)·d_head) of k and v (grouped-query
+// attention; KVHeads = 1 is multi-query attention); the heads' outputs are
+// concatenated and projected: y = Wo·concat + bo. Scores are scaled by
+// 1/√d_head unless Options say otherwise. With Rotary set, q and k are
+// rotated by their positions (RoPE) before the scores, in Forward, Prefill
+// and Decode.
 //
-// A MultiHead is only read by Forward, Prefill, Decode and Backward, so
-// one model may serve many goroutines at once, each with its own KVCache.
+// A MultiHead is only read by its methods (Forward, Cross, Prefill,
+// Decode, SetMemory, DecodeCross, Backward, CrossBackward), so one model
+// may serve many goroutines at once, each with its own KVCache.
 type MultiHead struct {
 	DModel, Heads int
-	InProj        kernel.Matrix
-	InBias        []float32
-	OutProj       kernel.Matrix
-	OutBias       []float32
+	// KVHeads is the number of key/value heads; 0 means Heads. It must
+	// divide Heads.
+	KVHeads int
+	// KDim and VDim are the widths of Cross's key and value inputs
+	// (torch's kdim and vdim); 0 means DModel. Forward, Prefill and
+	// Decode, whose keys and values come from the input itself, need
+	// them equal to DModel.
+	KDim, VDim          int
+	InProj              kernel.Matrix
+	QProj, KProj, VProj kernel.Matrix
+	InBias              []float32
+	OutProj             kernel.Matrix
+	OutBias             []float32
+	// Rotary, if not nil, applies rotary position embeddings to every
+	// query and key head (see Rotary).
+	Rotary *Rotary
 }
 
 // MaxDModel is the largest d_model NewMultiHead accepts: 16384, the
 // largest power of two whose 4·d_model² projection weights (2³⁰ float32,
 // 4 GiB) fit in what a safetensors file may hold for LoadMultiHead to
 // read it back. Larger sizes, and so every size whose products would
-// overflow an int, are refused before anything is allocated.
+// overflow an int, are refused before anything is allocated. KDim and
+// VDim have the same limit.
 const MaxDModel = 1 << 14
 
 // NewMultiHead returns a model with zero weights (and zero biases if bias
-// is set) for d_model = dModel split over heads heads. Use Init for a
-// random initialisation or fill the matrices from trained weights. It
-// returns an error wrapping ErrShape if dModel is not a positive multiple
-// of heads or exceeds MaxDModel.
+// is set) for d_model = dModel split over heads heads, in the packed
+// layout. Use Init for a random initialisation or fill the matrices from
+// trained weights. It returns an error wrapping ErrShape if dModel is not
+// a positive multiple of heads or exceeds MaxDModel.
 func NewMultiHead(dModel, heads int, bias bool) (*MultiHead, error) {
-	if dModel <= 0 || heads <= 0 || dModel%heads != 0 {
-		return nil, shapeErr("NewMultiHead", "d_model=%d is not a positive multiple of heads=%d", dModel, heads)
+	return NewMultiHeadConfig(MultiHeadConfig{DModel: dModel, Heads: heads, Bias: bias})
+}
+
+// MultiHeadConfig describes a MultiHead for NewMultiHeadConfig; the zero
+// KVHeads, KDim and VDim mean Heads, DModel and DModel.
+type MultiHeadConfig struct {
+	DModel, Heads, KVHeads, KDim, VDim int
+	Bias                               bool
+}
+
+// NewMultiHeadConfig returns a model with zero weights shaped by c: the
+// packed layout when KVHeads = Heads and KDim = VDim = DModel (as
+// torch.nn.MultiheadAttention), the separate one otherwise. It returns an
+// error wrapping ErrShape for sizes that are not positive, heads that do
+// not divide DModel, KVHeads that do not divide Heads, or widths beyond
+// MaxDModel.
+func NewMultiHeadConfig(c MultiHeadConfig) (*MultiHead, error) {
+	m := &MultiHead{DModel: c.DModel, Heads: c.Heads, KVHeads: c.KVHeads, KDim: c.KDim, VDim: c.VDim}
+	if err := m.checkSizes("NewMultiHead"); err != nil {
+		return nil, err
 	}
-	if dModel > MaxDModel {
-		return nil, shapeErr("NewMultiHead", "d_model=%d exceeds MaxDModel=%d (4·d_model² weights)", dModel, MaxDModel)
+	e, kv := m.DModel, m.kvWidth()
+	// The defaults as zeros, so that equal models compare equal.
+	if m.KVHeads == m.Heads {
+		m.KVHeads = 0
 	}
-	m := &MultiHead{
-		DModel:  dModel,
-		Heads:   heads,
-		InProj:  kernel.NewMatrix(3*dModel, dModel),
-		OutProj: kernel.NewMatrix(dModel, dModel),
+	if m.KDim == e {
+		m.KDim = 0
 	}
-	if bias {
-		m.InBias = make([]float32, 3*dModel)
-		m.OutBias = make([]float32, dModel)
+	if m.VDim == e {
+		m.VDim = 0
+	}
+	if m.packable() {
+		m.InProj = kernel.NewMatrix(3*e, e)
+	} else {
+		m.QProj = kernel.NewMatrix(e, e)
+		m.KProj = kernel.NewMatrix(kv, m.kDim())
+		m.VProj = kernel.NewMatrix(kv, m.vDim())
+	}
+	m.OutProj = kernel.NewMatrix(e, e)
+	if c.Bias {
+		m.InBias = make([]float32, e+2*kv)
+		m.OutBias = make([]float32, e)
 	}
 	return m, nil
 }
@@ -69,18 +132,71 @@ func NewMultiHead(dModel, heads int, bias bool) (*MultiHead, error) {
 // DHead returns the width of one head, DModel/Heads.
 func (m *MultiHead) DHead() int { return m.DModel / m.Heads }
 
-// Wq returns the query projection, rows [0, d_model) of InProj.
-func (m *MultiHead) Wq() kernel.Matrix { return m.InProj.Slice(0, m.DModel, 0, m.DModel) }
+// NumKVHeads returns the number of key/value heads: KVHeads, or Heads if
+// it is 0.
+func (m *MultiHead) NumKVHeads() int {
+	if m.KVHeads == 0 {
+		return m.Heads
+	}
+	return m.KVHeads
+}
 
-// Wk returns the key projection, rows [d_model, 2·d_model) of InProj.
-func (m *MultiHead) Wk() kernel.Matrix { return m.InProj.Slice(m.DModel, 2*m.DModel, 0, m.DModel) }
+func (m *MultiHead) kDim() int {
+	if m.KDim == 0 {
+		return m.DModel
+	}
+	return m.KDim
+}
 
-// Wv returns the value projection, rows [2·d_model, 3·d_model) of InProj.
-func (m *MultiHead) Wv() kernel.Matrix { return m.InProj.Slice(2*m.DModel, 3*m.DModel, 0, m.DModel) }
+func (m *MultiHead) vDim() int {
+	if m.VDim == 0 {
+		return m.DModel
+	}
+	return m.VDim
+}
+
+// kvWidth is the width of the projected keys and of the values,
+// KVHeads·d_head.
+func (m *MultiHead) kvWidth() int { return m.NumKVHeads() * m.DHead() }
+
+// packable reports whether the shapes allow the packed layout.
+func (m *MultiHead) packable() bool {
+	return m.NumKVHeads() == m.Heads && m.kDim() == m.DModel && m.vDim() == m.DModel
+}
+
+// packed reports whether the model uses the packed layout (InProj).
+func (m *MultiHead) packed() bool { return m.InProj.Data != nil }
+
+// Wq returns the query projection: rows [0, d_model) of InProj, or QProj.
+func (m *MultiHead) Wq() kernel.Matrix {
+	if m.packed() {
+		return m.InProj.Slice(0, m.DModel, 0, m.DModel)
+	}
+	return m.QProj
+}
+
+// Wk returns the key projection: rows [d_model, 2·d_model) of InProj, or
+// KProj.
+func (m *MultiHead) Wk() kernel.Matrix {
+	if m.packed() {
+		return m.InProj.Slice(m.DModel, 2*m.DModel, 0, m.DModel)
+	}
+	return m.KProj
+}
+
+// Wv returns the value projection: rows [2·d_model, 3·d_model) of InProj,
+// or VProj.
+func (m *MultiHead) Wv() kernel.Matrix {
+	if m.packed() {
+		return m.InProj.Slice(2*m.DModel, 3*m.DModel, 0, m.DModel)
+	}
+	return m.VProj
+}
 
 // Init fills the weights as PyTorch initialises nn.MultiheadAttention:
-// InProj Xavier-uniform (bound √(6/(4·d_model))), OutProj uniform in
-// ±1/√d_model, biases zero.
+// InProj Xavier-uniform (bound √(6/(4·d_model))), or each of QProj, KProj
+// and VProj Xavier-uniform on its own (bound √(6/(rows+cols))); OutProj
+// uniform in ±1/√d_model; biases zero.
 func (m *MultiHead) Init(r *rand.Rand) {
 	fill := func(w kernel.Matrix, bound float64) {
 		for i := 0; i < w.Rows; i++ {
@@ -90,29 +206,95 @@ func (m *MultiHead) Init(r *rand.Rand) {
 			}
 		}
 	}
-	fill(m.InProj, math.Sqrt(6/float64(4*m.DModel)))
+	xavier := func(w kernel.Matrix) { fill(w, math.Sqrt(6/float64(w.Rows+w.Cols))) }
+	if m.packed() {
+		fill(m.InProj, math.Sqrt(6/float64(4*m.DModel)))
+	} else {
+		xavier(m.QProj)
+		xavier(m.KProj)
+		xavier(m.VProj)
+	}
 	fill(m.OutProj, 1/math.Sqrt(float64(m.DModel)))
 	clear(m.InBias)
 	clear(m.OutBias)
 }
 
-// check validates the model's own shapes.
-func (m *MultiHead) check(fn string) error {
+// checkSizes validates the model's sizes (not its matrices).
+func (m *MultiHead) checkSizes(fn string) error {
 	e := m.DModel
 	if e <= 0 || m.Heads <= 0 || e%m.Heads != 0 {
 		return shapeErr(fn, "d_model=%d is not a positive multiple of heads=%d", e, m.Heads)
 	}
-	if !m.InProj.Valid() || m.InProj.Rows != 3*e || m.InProj.Cols != e {
-		return shapeErr(fn, "InProj is %d×%d, want %d×%d", m.InProj.Rows, m.InProj.Cols, 3*e, e)
+	if m.KVHeads < 0 || m.Heads%m.NumKVHeads() != 0 {
+		return shapeErr(fn, "KVHeads=%d does not divide heads=%d", m.KVHeads, m.Heads)
 	}
-	if !m.OutProj.Valid() || m.OutProj.Rows != e || m.OutProj.Cols != e {
-		return shapeErr(fn, "OutProj is %d×%d, want %d×%d", m.OutProj.Rows, m.OutProj.Cols, e, e)
+	if m.KDim < 0 || m.VDim < 0 {
+		return shapeErr(fn, "KDim=%d, VDim=%d: negative", m.KDim, m.VDim)
 	}
-	if m.InBias != nil && len(m.InBias) != 3*e {
-		return shapeErr(fn, "len(InBias)=%d, want %d", len(m.InBias), 3*e)
+	if e > MaxDModel || m.kDim() > MaxDModel || m.vDim() > MaxDModel {
+		return shapeErr(fn, "d_model=%d, kdim=%d or vdim=%d exceeds MaxDModel=%d", e, m.kDim(), m.vDim(), MaxDModel)
+	}
+	return nil
+}
+
+// check validates the model's own shapes.
+func (m *MultiHead) check(fn string) error {
+	if err := m.checkSizes(fn); err != nil {
+		return err
+	}
+	e, kv := m.DModel, m.kvWidth()
+	want := func(name string, w kernel.Matrix, rows, cols int) error {
+		if !w.Valid() || w.Rows != rows || w.Cols != cols {
+			return shapeErr(fn, "%s is %d×%d, want %d×%d", name, w.Rows, w.Cols, rows, cols)
+		}
+		return nil
+	}
+	if m.packed() {
+		if !m.packable() {
+			return shapeErr(fn, "InProj (packed layout) needs KVHeads = heads and KDim = VDim = d_model; use QProj, KProj, VProj")
+		}
+		if m.QProj.Data != nil || m.KProj.Data != nil || m.VProj.Data != nil {
+			return shapeErr(fn, "both InProj and QProj/KProj/VProj are set")
+		}
+		if err := want("InProj", m.InProj, 3*e, e); err != nil {
+			return err
+		}
+	} else {
+		if err := want("QProj", m.QProj, e, e); err != nil {
+			return err
+		}
+		if err := want("KProj", m.KProj, kv, m.kDim()); err != nil {
+			return err
+		}
+		if err := want("VProj", m.VProj, kv, m.vDim()); err != nil {
+			return err
+		}
+	}
+	if err := want("OutProj", m.OutProj, e, e); err != nil {
+		return err
+	}
+	if m.InBias != nil && len(m.InBias) != e+2*kv {
+		return shapeErr(fn, "len(InBias)=%d, want %d", len(m.InBias), e+2*kv)
 	}
 	if m.OutBias != nil && len(m.OutBias) != e {
 		return shapeErr(fn, "len(OutBias)=%d, want %d", len(m.OutBias), e)
+	}
+	if m.Rotary != nil {
+		if err := m.Rotary.fits(fn, m.DHead()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkSelf checks the model for self-attention (Forward, Prefill,
+// Decode), whose keys and values are projected from the input itself.
+func (m *MultiHead) checkSelf(fn string) error {
+	if err := m.check(fn); err != nil {
+		return err
+	}
+	if m.kDim() != m.DModel || m.vDim() != m.DModel {
+		return shapeErr(fn, "kdim=%d, vdim=%d ≠ d_model=%d: self-attention needs equal widths (use Cross)", m.kDim(), m.vDim(), m.DModel)
 	}
 	return nil
 }
@@ -134,11 +316,80 @@ func project(dst, x, w kernel.Matrix, b []float32) {
 	addBiasRows(dst, b)
 }
 
+// The three input projections, by index.
+const (
+	partQ = iota
+	partK
+	partV
+)
+
+// weight returns the projection of part p (partQ, partK or partV).
+func (m *MultiHead) weight(p int) kernel.Matrix {
+	switch p {
+	case partQ:
+		return m.Wq()
+	case partK:
+		return m.Wk()
+	}
+	return m.Wv()
+}
+
+// bias returns the bias of part p, or nil: bq, bk and bv are InBias's
+// first d_model elements and the two KVHeads·d_head after them.
+func (m *MultiHead) bias(p int) []float32 { return m.biasOf(m.InBias, p) }
+
+// biasOf returns part p of b, a vector laid out as InBias (nil for nil).
+func (m *MultiHead) biasOf(b []float32, p int) []float32 {
+	if b == nil {
+		return nil
+	}
+	e, kv := m.DModel, m.kvWidth()
+	switch p {
+	case partQ:
+		return b[:e]
+	case partK:
+		return b[e : e+kv]
+	}
+	return b[e+kv : e+2*kv]
+}
+
+// projectSelf computes the queries, keys and values of the rows of x into
+// qkv (T × (d_model + 2·KVHeads·d_head)): one product in the packed
+// layout, three in the separate one.
+func (m *MultiHead) projectSelf(qkv, x kernel.Matrix) {
+	if m.packed() {
+		project(qkv, x, m.InProj, m.InBias)
+		return
+	}
+	e, kv, t := m.DModel, m.kvWidth(), x.Rows
+	project(qkv.Slice(0, t, 0, e), x, m.QProj, m.bias(partQ))
+	project(qkv.Slice(0, t, e, e+kv), x, m.KProj, m.bias(partK))
+	project(qkv.Slice(0, t, e+kv, e+2*kv), x, m.VProj, m.bias(partV))
+}
+
+// projectRow is projectSelf for one row (Decode), by matrix–vector
+// products.
+func (m *MultiHead) projectRow(qkv, x []float32) {
+	if m.packed() {
+		kernel.Gemv(qkv, m.InProj, x)
+	} else {
+		e, kv := m.DModel, m.kvWidth()
+		kernel.Gemv(qkv[:e], m.QProj, x)
+		kernel.Gemv(qkv[e:e+kv], m.KProj, x)
+		kernel.Gemv(qkv[e+kv:e+2*kv], m.VProj, x)
+	}
+	if m.InBias != nil {
+		kernel.Add(qkv, qkv, m.InBias)
+	}
+}
+
 // Forward computes multi-head self-attention of the sequence x (T×d_model)
-// into dst (T×d_model): the projections as one T×3·d_model product, each
-// head's attention by SelfAttention (so long sequences are tiled and, with
-// opt.Causal, the masked tiles are skipped), and the output projection.
-// Masks in opt are T×T and shared by the heads. dst must not overlap x.
+// into dst (T×d_model): the projections as one T×3·d_model product (three
+// products in the separate layout), each head's attention by
+// SelfAttention (so long sequences are tiled and, with opt.Causal, the
+// masked tiles are skipped), and the output projection. Masks in opt are
+// T×T and shared by the heads; with Rotary, row i is at position i. dst
+// must not overlap x.
 func (m *MultiHead) Forward(dst, x kernel.Matrix, opt Options) error {
 	return m.forward("Forward", dst, x, nil, opt)
 }
@@ -147,8 +398,8 @@ func (m *MultiHead) Forward(dst, x kernel.Matrix, opt Options) error {
 // cache: the new keys and values are appended to the cache and each new
 // query attends to the cached ones and the new ones (with opt.Causal,
 // query i of x sees the cache and x's tokens 0..i, which is what a
-// language model needs; without it, all of them). Subsequent Decode calls
-// continue from there.
+// language model needs; without it, all of them). With Rotary, row i of x
+// is at position Len()+i. Subsequent Decode calls continue from there.
 func (m *MultiHead) Prefill(dst, x kernel.Matrix, cache *KVCache, opt Options) error {
 	if cache == nil {
 		return shapeErr("Prefill", "nil cache")
@@ -156,12 +407,9 @@ func (m *MultiHead) Prefill(dst, x kernel.Matrix, cache *KVCache, opt Options) e
 	return m.forward("Prefill", dst, x, cache, opt)
 }
 
-// checkRows checks the model, an input x of T×d_model and its companion y
+// checkRows checks an input x of T×d_model and its companion y
 // (Forward's dst, Backward's dy), which must be T×d_model too.
 func (m *MultiHead) checkRows(fn string, x kernel.Matrix, name string, y kernel.Matrix) error {
-	if err := m.check(fn); err != nil {
-		return err
-	}
 	e, t := m.DModel, x.Rows
 	if !x.Valid() || x.Cols != e {
 		return shapeErr(fn, "x is %d×%d, want T×%d", x.Rows, x.Cols, e)
@@ -173,10 +421,13 @@ func (m *MultiHead) checkRows(fn string, x kernel.Matrix, name string, y kernel.
 }
 
 func (m *MultiHead) forward(fn string, dst, x kernel.Matrix, cache *KVCache, opt Options) error {
+	if err := m.checkSelf(fn); err != nil {
+		return err
+	}
 	if err := m.checkRows(fn, x, "dst", dst); err != nil {
 		return err
 	}
-	e, t := m.DModel, x.Rows
+	e, kv, t := m.DModel, m.kvWidth(), x.Rows
 	past := 0
 	if cache != nil {
 		if err := cache.fits(fn, m, t); err != nil {
@@ -189,23 +440,125 @@ func (m *MultiHead) forward(fn string, dst, x kernel.Matrix, cache *KVCache, opt
 	}
 	// Pooled scratch: the projection (beta=0) and SelfAttention write
 	// every element, so nothing needs zeroing.
-	sq := scratch.Get(t * 4 * e)
+	w := e + 2*kv
+	sq := scratch.Get(t * (w + e))
 	defer scratch.Put(sq)
-	qkv := kernel.MatrixFrom(t, 3*e, sq.Data[:t*3*e])
-	project(qkv, x, m.InProj, m.InBias)
-	ctx := kernel.MatrixFrom(t, e, sq.Data[t*3*e:])
+	qkv := kernel.MatrixFrom(t, w, sq.Data[:t*w])
+	m.projectSelf(qkv, x)
+	if m.Rotary != nil {
+		m.Rotary.rotateRows(qkv, m.Heads+m.NumKVHeads(), m.DHead(), past)
+	}
+	ctx := kernel.MatrixFrom(t, e, sq.Data[t*w:])
 	dh := m.DHead()
-	head := func(h int, parallel bool) error {
-		q := qkv.Slice(0, t, h*dh, (h+1)*dh)
-		k := qkv.Slice(0, t, e+h*dh, e+(h+1)*dh)
-		v := qkv.Slice(0, t, 2*e+h*dh, 2*e+(h+1)*dh)
-		if cache != nil {
-			cache.put(h, past, k, v)
-			k, v = cache.rows(cache.k, h, past+t), cache.rows(cache.v, h, past+t)
+	kvOf := func(g int) (kernel.Matrix, kernel.Matrix) {
+		return qkv.Slice(0, t, e+g*dh, e+(g+1)*dh), qkv.Slice(0, t, e+kv+g*dh, e+kv+(g+1)*dh)
+	}
+	if cache != nil {
+		for g := range m.NumKVHeads() {
+			k, v := kvOf(g)
+			cache.put(g, past, k, v)
 		}
+		kvOf = func(g int) (kernel.Matrix, kernel.Matrix) {
+			return cache.rows(cache.k, g, past+t), cache.rows(cache.v, g, past+t)
+		}
+	}
+	if err := m.attendHeads(ctx, qkv.Slice(0, t, 0, e), kvOf, past+t, opt); err != nil {
+		return err
+	}
+	if cache != nil {
+		cache.n += t
+	}
+	project(dst, ctx, m.OutProj, m.OutBias)
+	return nil
+}
+
+// Cross computes multi-head attention of the queries in query (Tq×d_model)
+// over the keys in key (Tk×KDim) and the values in value (Tk×VDim) into
+// dst (Tq×d_model): torch.nn.MultiheadAttention's forward(query, key,
+// value), cross-attention when key and value come from another sequence
+// (an encoder's memory). Masks in opt are Tq×Tk (KeepKeys: Tk, torch's
+// key_padding_mask negated), shared by the heads; Causal is bottom-right
+// aligned as in SelfAttention. Cross(dst, x, x, x, opt) is Forward(dst, x,
+// opt). A model with Rotary is refused (ErrOptions): rotary positions
+// belong to self-attention. dst must not overlap the inputs.
+func (m *MultiHead) Cross(dst, query, key, value kernel.Matrix, opt Options) error {
+	const fn = "Cross"
+	if err := m.checkCross(fn, dst, query, key, value); err != nil {
+		return err
+	}
+	e, kv, tq, tk := m.DModel, m.kvWidth(), query.Rows, key.Rows
+	if err := opt.check(fn, tq, tk); err != nil {
+		return err
+	}
+	sq := scratch.Get(2*tq*e + 2*tk*kv)
+	defer scratch.Put(sq)
+	d := sq.Data
+	q := kernel.MatrixFrom(tq, e, d[:tq*e])
+	ctx := kernel.MatrixFrom(tq, e, d[tq*e:2*tq*e])
+	k := kernel.MatrixFrom(tk, kv, d[2*tq*e:2*tq*e+tk*kv])
+	v := kernel.MatrixFrom(tk, kv, d[2*tq*e+tk*kv:])
+	project(q, query, m.Wq(), m.bias(partQ))
+	project(k, key, m.Wk(), m.bias(partK))
+	project(v, value, m.Wv(), m.bias(partV))
+	dh := m.DHead()
+	kvOf := func(g int) (kernel.Matrix, kernel.Matrix) {
+		return k.Slice(0, tk, g*dh, (g+1)*dh), v.Slice(0, tk, g*dh, (g+1)*dh)
+	}
+	if err := m.attendHeads(ctx, q, kvOf, tk, opt); err != nil {
+		return err
+	}
+	project(dst, ctx, m.OutProj, m.OutBias)
+	return nil
+}
+
+// checkCross checks the model and the shapes of Cross (and CrossBackward,
+// whose dy has dst's shape).
+func (m *MultiHead) checkCross(fn string, dst, query, key, value kernel.Matrix) error {
+	if err := m.checkMemory(fn, key, value); err != nil {
+		return err
+	}
+	return m.checkRows(fn, query, "dst", dst)
+}
+
+// checkMemory checks the model for attention over the keys in key and the
+// values in value (Cross, SetMemory), which exclude Rotary, and their
+// shapes.
+func (m *MultiHead) checkMemory(fn string, key, value kernel.Matrix) error {
+	if err := m.checkNoRotary(fn); err != nil {
+		return err
+	}
+	if !key.Valid() || key.Cols != m.kDim() {
+		return shapeErr(fn, "key is %d×%d, want Tk×%d", key.Rows, key.Cols, m.kDim())
+	}
+	if !value.Valid() || value.Cols != m.vDim() || value.Rows != key.Rows {
+		return shapeErr(fn, "value is %d×%d, want %d×%d", value.Rows, value.Cols, key.Rows, m.vDim())
+	}
+	return nil
+}
+
+// checkNoRotary checks the model for attention between two sequences
+// (Cross, SetMemory, DecodeCross), which has no place for Rotary.
+func (m *MultiHead) checkNoRotary(fn string) error {
+	if err := m.check(fn); err != nil {
+		return err
+	}
+	if m.Rotary != nil {
+		return fmt.Errorf("attn.%s: a model with Rotary: rotary positions are for self-attention (Forward, Prefill, Decode): %w", fn, ErrOptions)
+	}
+	return nil
+}
+
+// attendHeads computes each query head's attention into its columns of
+// ctx: query head h of q against the keys and values kvOf(g) of its
+// key/value head g, each with nk rows.
+func (m *MultiHead) attendHeads(ctx, q kernel.Matrix, kvOf func(g int) (kernel.Matrix, kernel.Matrix), nk int, opt Options) error {
+	t, dh, group := q.Rows, m.DHead(), m.Heads/m.NumKVHeads()
+	head := func(h int, parallel bool) error {
+		qh := q.Slice(0, t, h*dh, (h+1)*dh)
+		k, v := kvOf(h / group)
 		out := ctx.Slice(0, t, h*dh, (h+1)*dh)
 		if !parallel {
-			return SelfAttention(out, q, k, v, opt)
+			return SelfAttention(out, qh, k, v, opt)
 		}
 		// Heads running in parallel write their own contiguous buffer,
 		// then their columns of ctx: Gemm reports its whole output span
@@ -214,22 +567,13 @@ func (m *MultiHead) forward(fn string, dst, x kernel.Matrix, cache *KVCache, opt
 		sc := scratch.Get(t * dh)
 		defer scratch.Put(sc)
 		tmp := kernel.MatrixFrom(t, dh, sc.Data)
-		if err := SelfAttention(tmp, q, k, v, opt); err != nil {
+		if err := SelfAttention(tmp, qh, k, v, opt); err != nil {
 			return err
 		}
-		for i := 0; i < t; i++ {
-			copy(out.Row(i), tmp.Row(i))
-		}
+		copyInto(out, tmp)
 		return nil
 	}
-	if err := forHeads(m.Heads, t*(past+t)*dh, head); err != nil {
-		return err
-	}
-	if cache != nil {
-		cache.n += t
-	}
-	project(dst, ctx, m.OutProj, m.OutBias)
-	return nil
+	return forHeads(m.Heads, t*nk*dh, head)
 }
 
 // parallelMinWork is the per-head attention work (query rows × keys ×

@@ -2,7 +2,6 @@ package attn
 
 import (
 	"fmt"
-	"math"
 	"sync"
 	"testing"
 
@@ -13,75 +12,10 @@ import (
 )
 
 // refMHA is multi-head self-attention in float64, straight from the
-// definition (causal or not, masks shared by heads).
+// definition (causal or not, masks shared by heads): refAttention with
+// the sequence as queries, keys and values.
 func refMHA(m *MultiHead, x kernel.Matrix, opt Options) [][]float64 {
-	e, t, dh := m.DModel, x.Rows, m.DHead()
-	proj := func(w kernel.Matrix, b []float32, in [][]float64) [][]float64 {
-		out := make([][]float64, len(in))
-		for i := range in {
-			out[i] = make([]float64, w.Rows)
-			for r := 0; r < w.Rows; r++ {
-				var s float64
-				for c := 0; c < w.Cols; c++ {
-					s += float64(w.At(r, c)) * in[i][c]
-				}
-				if b != nil {
-					s += float64(b[r])
-				}
-				out[i][r] = s
-			}
-		}
-		return out
-	}
-	xin := make([][]float64, t)
-	for i := range xin {
-		xin[i] = make([]float64, e)
-		for c := range xin[i] {
-			xin[i][c] = float64(x.At(i, c))
-		}
-	}
-	qkv := proj(m.InProj, m.InBias, xin)
-	ctx := make([][]float64, t)
-	for i := range ctx {
-		ctx[i] = make([]float64, e)
-	}
-	c := float64(opt.effScale(dh))
-	for h := 0; h < m.Heads; h++ {
-		for i := 0; i < t; i++ {
-			s := make([]float64, t)
-			mx := math.Inf(-1)
-			end := opt.keyEnd(i, t, t)
-			for j := range s {
-				s[j] = math.Inf(-1)
-				if j >= end || opt.Keep != nil && !opt.Keep[i*t+j] {
-					continue
-				}
-				var d float64
-				for p := 0; p < dh; p++ {
-					d += qkv[i][h*dh+p] * qkv[j][e+h*dh+p]
-				}
-				s[j] = c * d
-				if opt.Mask != nil {
-					s[j] += float64(opt.Mask[i*t+j])
-				}
-				mx = math.Max(mx, s[j])
-			}
-			if math.IsInf(mx, -1) {
-				continue
-			}
-			var z float64
-			for j := range s {
-				s[j] = math.Exp(s[j] - mx)
-				z += s[j]
-			}
-			for j := range s {
-				for p := 0; p < dh; p++ {
-					ctx[i][h*dh+p] += s[j] / z * qkv[j][2*e+h*dh+p]
-				}
-			}
-		}
-	}
-	return proj(m.OutProj, m.OutBias, ctx)
+	return refAttention(m, x, x, x, 0, opt)
 }
 
 func newTestMHA(t testing.TB, seed uint64, e, h int, bias bool) *MultiHead {

@@ -53,6 +53,11 @@ type Options struct {
 	// Keep, if not nil, is a boolean mask with the shape of Mask: false
 	// removes the key.
 	Keep []bool
+	// KeepKeys, if not nil, is a boolean mask over the keys shared by
+	// every query (length Tk; the number of keys for a single query):
+	// false removes the key. It is torch's key_padding_mask negated
+	// (torch's True marks a padding key).
+	KeepKeys []bool
 }
 
 // effScale returns the multiplier applied to q·k for query width d.
@@ -97,11 +102,14 @@ func (o *Options) check(fn string, nq, nk int) error {
 	if o.Keep != nil && len(o.Keep) != nq*nk {
 		return shapeErr(fn, "len(Keep)=%d, want %d×%d=%d", len(o.Keep), nq, nk, nq*nk)
 	}
+	if o.KeepKeys != nil && len(o.KeepKeys) != nk {
+		return shapeErr(fn, "len(KeepKeys)=%d, want %d keys", len(o.KeepKeys), nk)
+	}
 	return nil
 }
 
 // hasMask reports whether any mask other than the causal one applies.
-func (o *Options) hasMask() bool { return o.Mask != nil || o.Keep != nil }
+func (o *Options) hasMask() bool { return o.Mask != nil || o.Keep != nil || o.KeepKeys != nil }
 
 // keyEnd returns the number of keys query row i (of nq, against nk keys)
 // may see before the explicit masks: the KeyLimit and causal bounds.
@@ -129,6 +137,13 @@ func (o *Options) applyMask(s []float32, i, k0, nk int) {
 		k := o.Keep[i*nk+k0:][:len(s)]
 		for j := range s {
 			if !k[j] {
+				s[j] = negInf
+			}
+		}
+	}
+	if o.KeepKeys != nil {
+		for j, keep := range o.KeepKeys[k0:][:len(s)] {
+			if !keep {
 				s[j] = negInf
 			}
 		}

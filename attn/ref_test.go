@@ -33,7 +33,7 @@ func refWeights(q, k kernel.Matrix, opt Options) [][]float64 {
 			if opt.Mask != nil {
 				s[j] += float64(opt.Mask[i*k.Rows+j])
 			}
-			if opt.Keep != nil && !opt.Keep[i*k.Rows+j] {
+			if opt.Keep != nil && !opt.Keep[i*k.Rows+j] || opt.KeepKeys != nil && !opt.KeepKeys[j] {
 				s[j] = math.Inf(-1)
 			}
 			m = math.Max(m, s[j])

@@ -111,6 +111,18 @@ var unaryExtras = map[string]unaryInputs{
 		{0x1.3f9ff2p+02, 0x1.3f9ff2p+02}, {6, 6}, {1e30, 1e30}, {math.MaxFloat32, math.MaxFloat32},
 		{-0x1.58aaf4p+03, negZ}, {-12, negZ}, {-1e30, negZ}, {-math.MaxFloat32, negZ},
 	}},
+	"SiLU": {-112, 24, []float32{
+		0, 0x1p-126, -0x1p-126,
+		0x1.0ad4ep+04, 0x1.0ad4e2p+04, // the last x with silu(x) ≠ x, and the next
+		-0x1.b2a426p+06, -0x1.b2a428p+06, // the last nonzero result (−2^-149), then −0
+		-0x1.6f6d58p+06,                            // the first subnormal result
+		120, -120, 0x1.e00002p+06, -0x1.e00002p+06, // the clamp of |x|
+		0.34657359, -0.34657359, // n of the reduction switches
+	}, []unaryCase{
+		{0, 0}, {negZ, negZ}, {inf, inf}, {-inf, float32(math.NaN())},
+		{0x1.0ad4e2p+04, 0x1.0ad4e2p+04}, {20, 20}, {1e30, 1e30}, {math.MaxFloat32, math.MaxFloat32},
+		{-0x1.b2a426p+06, -0x1p-149}, {-0x1.b2a428p+06, negZ}, {-120, negZ}, {-1e30, negZ}, {-math.MaxFloat32, negZ},
+	}},
 	"Sigmoid": {-110, 30, []float32{
 		0, -0x1.5d589ep6, -0x1.9fe368p6, -0x1.a0p6, // subnormal tail, underflow, clamp
 		0x1.154246p4, 17.328679, // saturation to 1

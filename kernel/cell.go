@@ -25,7 +25,11 @@ const cellChunk = maxChunk / 4
 // Sigmoid's or Tanh's (within 2 ulp); p = i·g rounded; c = f·cPrev + p
 // in one fused multiply-add; h = o·tanh(c) rounded. Every level computes
 // the activations as its Sigmoid and Tanh do, so results may differ
-// between levels where those do (by an ulp of an activation).
+// between levels where those do (by an ulp of an activation); the
+// generic level's fused multiply-add rounds through float64 first, which
+// differs from one rounding only at exact float32 ties. AVX2 (also run
+// at the AVX512 level) and NEON take one vector of 8 or 4 units per
+// iteration, the last units through buffers or lane by lane.
 //
 // Accuracy: against the float64 evaluation of the formula from the
 // float32 inputs, each returned gate is within 2 ulp, and c and h are
@@ -59,7 +63,8 @@ func LSTMCell(h, c, cPrev, gates []float32) {
 // and z = σ(xg_z + hg_z), each sum rounded, then Sigmoid's σ (within 2
 // ulp); m = tanh(xg_n + r·hg_n), the argument one fused multiply-add,
 // then Tanh's tanh; d = hPrev − m rounded; h = m + z·d in one fused
-// multiply-add (torch's order: (hPrev − m)·z + m).
+// multiply-add (torch's order: (hPrev − m)·z + m). Levels differ as
+// LSTMCell's do.
 //
 // Accuracy: as LSTMCell's, the activations' 2 ulp carried through the
 // formula with one rounding per operation (ACCURACY.md). The rounded sums

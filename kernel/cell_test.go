@@ -9,15 +9,14 @@ import (
 
 	"github.com/simdcore/simdcore/internal/kerneltest"
 	"github.com/simdcore/simdcore/kernel"
-	"github.com/simdcore/simdcore/kernel/ref"
 	"github.com/stretchr/testify/require"
 )
 
 // The recurrent cells' suite: LSTMCell and GRUCell (the table's
 // ClassLSTMCell and ClassGRUCell rows), at every level, against their
 // float64 references in package ref, each result within the Composed
-// bound (cell_bound_test.go) and each activated gate within the
-// activations' Contract.ULP: lengths 0..300 and past the chunks, element
+// bound (kerneltest.LSTMBound, GRUBound: the activations' Contract.ULP
+// carried through the stated float32 order): lengths 0..300 and past the chunks, element
 // offsets, the in-place forms, guard pages, NaN guard bands, special and
 // saturating values, panics, allocations, and a fuzz target.
 
@@ -64,78 +63,29 @@ func cellFns(t testing.TB) []cellFn {
 	return out
 }
 
-// cellFail reports element k of a cell's output name.
-func cellFail(t *testing.T, f cellFn, what, name string, k int, got float32, want float64, b ev, inputs string) {
-	t.Helper()
-	t.Fatalf("%s %s: %s[%d] = %g [%#08x], want %.9g ± %.3g (off by %.3g); inputs %s",
-		f.Name, what, name, k, got, math.Float32bits(got), want, b.e, math.Abs(float64(got)-want), inputs)
+// cellCheck fails the test at the first result of a cell that breaks
+// the contract.
+func cellCheck(t *testing.T, f cellFn, what string) func(kerneltest.CellResult) {
+	return func(r kerneltest.CellResult) {
+		if !r.OK {
+			t.Helper()
+			t.Fatalf("%s %s: %v", f.Name, what, r)
+		}
+	}
 }
 
 // checkLSTM holds LSTMCell's results to its reference and bound.
 func checkLSTM(t *testing.T, f cellFn, what string, before, after [4][]float32) {
 	t.Helper()
-	cPrev, pre := before[2], before[3]
-	n := len(cPrev)
-	h, c, gates := make([]float64, n), make([]float64, n), make([]float64, 4*n)
-	ref.LSTMCell(h, c, gates, cPrev, pre)
-	for k := range n {
-		p := [4]float32{pre[k], pre[n+k], pre[2*n+k], pre[3*n+k]}
-		gb, cb, hb := lstmBound(f.Contract.ULP, p, cPrev[k])
-		inputs := fmt.Sprintf("pre=%g cPrev=%g", p, cPrev[k])
-		for j := range 4 {
-			if got := after[3][j*n+k]; !within(got, gates[j*n+k], gb[j]) {
-				cellFail(t, f, what, "gates", j*n+k, got, gates[j*n+k], gb[j], inputs)
-			}
-		}
-		if gotF := after[3][n+k]; math.IsInf(float64(cPrev[k]), 0) && gotF == 0 && gates[n+k] != 0 {
-			// f underflowed to 0 against an infinite cPrev: 0·Inf, documented.
-			require.True(t, after[1][k] != after[1][k] && after[0][k] != after[0][k], "%s %s: c, h at %d not NaN (%s)", f.Name, what, k, inputs)
-			continue
-		}
-		if got := after[1][k]; !within(got, c[k], cb) {
-			cellFail(t, f, what, "c", k, got, c[k], cb, inputs)
-		}
-		if got := after[0][k]; !within(got, h[k], hb) {
-			cellFail(t, f, what, "h", k, got, h[k], hb, inputs)
-		}
-	}
+	kerneltest.CheckLSTM(f.Contract.ULP, before[2], before[3], after[0], after[1], after[3], cellCheck(t, f, what))
 }
 
 // checkGRU holds GRUCell's results to its reference and bound, and hg
 // unchanged.
 func checkGRU(t *testing.T, f cellFn, what string, before, after [4][]float32) {
 	t.Helper()
-	hPrev, xg, hg := before[1], before[2], before[3]
-	n := len(hPrev)
-	h, gates := make([]float64, n), make([]float64, 3*n)
-	ref.GRUCell(h, gates, hPrev, xg, hg)
-	require.Equal(t, bits(hg), bits(after[3]), "%s %s changed hg", f.Name, what)
-	for k := range n {
-		x := [3]float32{xg[k], xg[n+k], xg[2*n+k]}
-		hk := [3]float32{hg[k], hg[n+k], hg[2*n+k]}
-		gb, hb := gruBound(f.Contract.ULP, x, hk, hPrev[k])
-		inputs := fmt.Sprintf("xg=%g hg=%g hPrev=%g", x, hk, hPrev[k])
-		r, z := after[2][k], after[2][n+k]
-		rUnder := math.IsInf(float64(hk[2]), 0) && r == 0 && gates[k] != 0
-		zUnder := math.IsInf(float64(hPrev[k]), 0) && z == 0 && gates[n+k] != 0
-		for j := range 3 {
-			if j == 2 && rUnder {
-				// r underflowed to 0 against an infinite hg_n: 0·Inf, documented.
-				require.True(t, after[2][j*n+k] != after[2][j*n+k], "%s %s: m at %d not NaN (%s)", f.Name, what, k, inputs)
-				continue
-			}
-			if got := after[2][j*n+k]; !within(got, gates[j*n+k], gb[j]) {
-				cellFail(t, f, what, "xg", j*n+k, got, gates[j*n+k], gb[j], inputs)
-			}
-		}
-		if rUnder || zUnder {
-			require.True(t, after[0][k] != after[0][k], "%s %s: h at %d not NaN (%s)", f.Name, what, k, inputs)
-			continue
-		}
-		if got := after[0][k]; !within(got, h[k], hb) {
-			cellFail(t, f, what, "h", k, got, h[k], hb, inputs)
-		}
-	}
+	require.Equal(t, bits(before[3]), bits(after[3]), "%s %s changed hg", f.Name, what)
+	kerneltest.CheckGRU(f.Contract.ULP, before[1], before[2], before[3], after[0], after[2], cellCheck(t, f, what))
 }
 
 // fillCell fills a cell's input operand: pre-activations mostly in
@@ -266,13 +216,6 @@ func TestCellGuardPages(t *testing.T) {
 	}
 }
 
-// cellSpecials are the values every input of a cell is tried on, each
-// against each: the specials of every kernel, saturating pre-activations
-// (σ and tanh round to 0, ±1 beyond about ±104, 17.3 and 9.01) and huge
-// ones.
-var cellSpecials = append(slices.Clone(kerneltest.Specials),
-	9.010913, -9.010913, 17.32868, -17.32868, -103.97208, -104, 88.72284, 1e30, -1e30, 1e-30, -1e-30, 3, -3)
-
 // TestCellSpecials runs each cell on every combination of two special
 // values in its inputs (the others at a special value too), one unit per
 // combination, and holds the results to the contract.
@@ -281,14 +224,14 @@ func TestCellSpecials(t *testing.T) {
 		t.Run(f.Name, func(t *testing.T) {
 			kerneltest.ForEachLevel(t, func(t *testing.T, l kernel.Level) {
 				// Per unit the cell reads Σ mult over its inputs values:
-				// vary each pair of them over cellSpecials.
+				// vary each pair of them over kerneltest.CellSpecials.
 				var slots int
 				for i := range f.mult {
 					if f.in[i] {
 						slots += f.mult[i]
 					}
 				}
-				m := len(cellSpecials)
+				m := len(kerneltest.CellSpecials)
 				n := slots * (slots - 1) / 2 * m * m
 				var ops [4][]float32
 				for i := range ops {
@@ -301,9 +244,9 @@ func TestCellSpecials(t *testing.T) {
 							for b := range m {
 								vals := make([]float32, slots)
 								for s := range vals {
-									vals[s] = cellSpecials[(unit+3*s)%m]
+									vals[s] = kerneltest.CellSpecials[(unit+3*s)%m]
 								}
-								vals[p], vals[q] = cellSpecials[a], cellSpecials[b]
+								vals[p], vals[q] = kerneltest.CellSpecials[a], kerneltest.CellSpecials[b]
 								s := 0
 								for i := range ops {
 									for j := 0; f.in[i] && j < f.mult[i]; j++ {

@@ -55,6 +55,9 @@ func init() {
 	register("GELUTanh", Generic, "gelutanh_generic_rr2_expm1p7_divcomp")
 	register("GELUTanh", AVX2, "gelutanh_avx2_fma_rr2_expm1p7_divcomp_u1")
 	register("GELUTanh", AVX512, "gelutanh_avx2_fma_rr2_expm1p7_divcomp_u1")
+	register("SiLU", Generic, "silu_generic_rr2_expm1p7_divcomp")
+	register("SiLU", AVX2, "silu_avx2_fma_rr2_expm1p7_divcomp_u1")
+	register("SiLU", AVX512, "silu_avx2_fma_rr2_expm1p7_divcomp_u1")
 	register("Softmax", Generic, "softmax_generic_2pass")
 	register("Softmax", AVX2, "softmax_avx2_fma_2pass_rr2_p6_u4")
 	register("Softmax", AVX512, "softmax_avx512_2pass_rr2_p6_u8")
@@ -64,6 +67,12 @@ func init() {
 	register("LogSumExp", Generic, "logsumexp_generic_1pass")
 	register("LogSumExp", AVX2, "logsumexp_avx2_fma_1pass_rr2_p6_u4")
 	register("LogSumExp", AVX512, "logsumexp_avx512_1pass_rr2_p6_u8")
+	register("LayerNorm", Generic, "layernorm_generic_f64")
+	register("LayerNorm", AVX2, "layernorm_avx2_fma_f64_u16")
+	register("LayerNorm", AVX512, "layernorm_avx2_fma_f64_u16")
+	register("RMSNorm", Generic, "rmsnorm_generic_f64")
+	register("RMSNorm", AVX2, "rmsnorm_avx2_fma_f64_u16")
+	register("RMSNorm", AVX512, "rmsnorm_avx2_fma_f64_u16")
 	register("Gemv", Generic, "gemv_generic_r4")
 	register("Gemv", AVX2, "gemv_avx2_r8")
 	register("Gemv", AVX512, "gemv_avx512_r8_u2")
@@ -744,6 +753,52 @@ func geluTanh32sChunks(dst, src []float32) {
 	geluTanh32s(dst, src)
 }
 
+// silu32s is the level switch of the table row SiLU: dst[i] = src[i]·σ(src[i]) = src[i]/(1+e^−src[i]).
+func silu32s(dst, src []float32) {
+	switch active {
+	case AVX512:
+		asm.SiLUAVX2(dst, src)
+		return
+	case AVX2:
+		asm.SiLUAVX2(dst, src)
+		return
+	}
+	siluGeneric(dst, src)
+}
+
+// The body of SiLU: its checks and race annotations, then for at most
+// maxChunk elements (one assembly call) the level switch inline, so
+// that such a call costs one Go call before the assembly.
+func dispatchSiLU(dst, src []float32) {
+	if len(src) != len(dst) || partialOverlap(dst, src) {
+		checkUnary("SiLU", dst, src) // panics
+	}
+	raceRead(src)
+	raceWrite(dst)
+	if len(src) > maxChunk {
+		silu32sChunks(dst, src)
+		return
+	}
+	switch active {
+	case AVX512:
+		asm.SiLUAVX2(dst, src)
+	case AVX2:
+		asm.SiLUAVX2(dst, src)
+	default:
+		siluGeneric(dst, src)
+	}
+}
+
+// silu32sChunks is SiLU for more than maxChunk elements: whole chunks, then
+// the rest, each through the level switch silu32s.
+func silu32sChunks(dst, src []float32) {
+	for len(src) > maxChunk {
+		silu32s(dst[:maxChunk], src[:maxChunk])
+		dst, src = dst[maxChunk:], src[maxChunk:]
+	}
+	silu32s(dst, src)
+}
+
 // lstmCell is the level switch of the table row LSTMCell: one LSTM step: gates [i f g o] activated in place, c = f·cPrev + i·g, h = o·tanh(c).
 func lstmCell(h, c, cPrev, gi, gf, gg, gout []float32) {
 	switch active {
@@ -758,7 +813,7 @@ func lstmCell(h, c, cPrev, gi, gf, gg, gout []float32) {
 }
 
 // The body of LSTMCell: its checks and race annotations, then for at most
-// maxChunk elements (one assembly call) the level switch inline, so
+// cellChunk units (one assembly call) the level switch inline, so
 // that such a call costs one Go call before the assembly.
 func dispatchLSTMCell(h, c, cPrev, gates []float32) {
 	n := len(c)
@@ -786,7 +841,7 @@ func dispatchLSTMCell(h, c, cPrev, gates []float32) {
 	}
 }
 
-// lstmCellChunks is LSTMCell for more than maxChunk elements: whole chunks, then
+// lstmCellChunks is LSTMCell for more than cellChunk units: whole chunks, then
 // the rest, each through the level switch lstmCell.
 func lstmCellChunks(h, c, cPrev, gi, gf, gg, gout []float32) {
 	for len(c) > cellChunk {
@@ -810,7 +865,7 @@ func gruCell(h, hPrev, xr, xz, xn, hr, hz, hn []float32) {
 }
 
 // The body of GRUCell: its checks and race annotations, then for at most
-// maxChunk elements (one assembly call) the level switch inline, so
+// cellChunk units (one assembly call) the level switch inline, so
 // that such a call costs one Go call before the assembly.
 func dispatchGRUCell(h, hPrev, xg, hg []float32) {
 	n := len(h)
@@ -839,7 +894,7 @@ func dispatchGRUCell(h, hPrev, xg, hg []float32) {
 	}
 }
 
-// gruCellChunks is GRUCell for more than maxChunk elements: whole chunks, then
+// gruCellChunks is GRUCell for more than cellChunk units: whole chunks, then
 // the rest, each through the level switch gruCell.
 func gruCellChunks(h, hPrev, xr, xz, xn, hr, hz, hn []float32) {
 	for len(h) > cellChunk {
@@ -952,6 +1007,41 @@ func quantizeInt8(dst []int8, src []float32, inv float32) {
 		quantizeInt8Generic(dst[m:len(src)], src[m:], inv)
 	}
 	quantizeInt8Generic(dst, src, inv)
+}
+
+// normSum is the level switch of the table row normSum: Σ x[i] in float64 (LayerNorm's first pass).
+func normSum(x []float32) float64 {
+	switch active {
+	case AVX512:
+		return asm.NormSumAVX2(x)
+	case AVX2:
+		return asm.NormSumAVX2(x)
+	}
+	return normSumGeneric(x)
+}
+
+// normSumSqDev is the level switch of the table row normSumSqDev: Σ (x[i] − m)² in float64 (LayerNorm's second pass, RMSNorm's first with m = 0).
+func normSumSqDev(x []float32, m float64) float64 {
+	switch active {
+	case AVX512:
+		return asm.NormSumSqDevAVX2(x, m)
+	case AVX2:
+		return asm.NormSumSqDevAVX2(x, m)
+	}
+	return normSumSqDevGeneric(x, m)
+}
+
+// normApply is the level switch of the table row normApply: dst[i] = fma(float32((x[i] − m)·r), γ[i], β[i]), γ and β optional (the norms' output pass).
+func normApply(dst, x, gamma, beta []float32, m, r float64) {
+	switch active {
+	case AVX512:
+		asm.NormApplyAVX2(dst, x, gamma, beta, m, r)
+		return
+	case AVX2:
+		asm.NormApplyAVX2(dst, x, gamma, beta, m, r)
+		return
+	}
+	normApplyGeneric(dst, x, gamma, beta, m, r)
 }
 
 // expShiftSum is the level switch of the table row expShiftSum: dst[i] = e^(src[i]−m) and their sum (Softmax's fallback).

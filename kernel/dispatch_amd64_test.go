@@ -139,6 +139,15 @@ var levelCalls = []levelCall{
 	{row: "GELUTanh", level: AVX2, name: "gelutanh_avx2_fma_rr2_expm1p7_divcomp_u1", direct: func(dst, src []float32) {
 		asm.GELUTanhAVX2(dst, src)
 	}, switched: geluTanh32s},
+	{row: "SiLU", level: Generic, name: "silu_generic_rr2_expm1p7_divcomp", direct: func(dst, src []float32) {
+		siluGeneric(dst, src)
+	}, switched: silu32s},
+	{row: "SiLU", level: AVX512, name: "silu_avx2_fma_rr2_expm1p7_divcomp_u1", direct: func(dst, src []float32) {
+		asm.SiLUAVX2(dst, src)
+	}, switched: silu32s},
+	{row: "SiLU", level: AVX2, name: "silu_avx2_fma_rr2_expm1p7_divcomp_u1", direct: func(dst, src []float32) {
+		asm.SiLUAVX2(dst, src)
+	}, switched: silu32s},
 	{row: "LSTMCell", level: Generic, name: "lstmcell_generic", direct: func(h, c, cPrev, gi, gf, gg, gout []float32) {
 		lstmCellGeneric(h, c, cPrev, gi, gf, gg, gout)
 	}, switched: lstmCell},
@@ -197,6 +206,33 @@ var levelCalls = []levelCall{
 		asm.QuantizeInt8AVX2(dst[:m], src[:m], inv)
 		quantizeInt8Generic(dst[m:len(src)], src[m:], inv)
 	}, switched: quantizeInt8},
+	{row: "normSum", level: Generic, name: "", direct: func(x []float32) float64 {
+		return normSumGeneric(x)
+	}, switched: normSum},
+	{row: "normSum", level: AVX512, name: "", direct: func(x []float32) float64 {
+		return asm.NormSumAVX2(x)
+	}, switched: normSum},
+	{row: "normSum", level: AVX2, name: "", direct: func(x []float32) float64 {
+		return asm.NormSumAVX2(x)
+	}, switched: normSum},
+	{row: "normSumSqDev", level: Generic, name: "", direct: func(x []float32, m float64) float64 {
+		return normSumSqDevGeneric(x, m)
+	}, switched: normSumSqDev},
+	{row: "normSumSqDev", level: AVX512, name: "", direct: func(x []float32, m float64) float64 {
+		return asm.NormSumSqDevAVX2(x, m)
+	}, switched: normSumSqDev},
+	{row: "normSumSqDev", level: AVX2, name: "", direct: func(x []float32, m float64) float64 {
+		return asm.NormSumSqDevAVX2(x, m)
+	}, switched: normSumSqDev},
+	{row: "normApply", level: Generic, name: "", direct: func(dst, x, gamma, beta []float32, m, r float64) {
+		normApplyGeneric(dst, x, gamma, beta, m, r)
+	}, switched: normApply},
+	{row: "normApply", level: AVX512, name: "", direct: func(dst, x, gamma, beta []float32, m, r float64) {
+		asm.NormApplyAVX2(dst, x, gamma, beta, m, r)
+	}, switched: normApply},
+	{row: "normApply", level: AVX2, name: "", direct: func(dst, x, gamma, beta []float32, m, r float64) {
+		asm.NormApplyAVX2(dst, x, gamma, beta, m, r)
+	}, switched: normApply},
 	{row: "expShiftSum", level: Generic, name: "", direct: func(dst, src []float32, m float32) float32 {
 		return expShiftSumGeneric(dst, src, m)
 	}, switched: expShiftSum},
@@ -877,6 +913,51 @@ var dispatchBenches = []dispatchBench{
 			src := o.x
 			for bt.Loop() {
 				asm.GELUTanhAVX2(dst, src)
+			}
+		}},
+	{kernel: "SiLU", level: Generic,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				SiLU(dst, src)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				siluGeneric(dst, src)
+			}
+		}},
+	{kernel: "SiLU", level: AVX512,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				SiLU(dst, src)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				asm.SiLUAVX2(dst, src)
+			}
+		}},
+	{kernel: "SiLU", level: AVX2,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				SiLU(dst, src)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				asm.SiLUAVX2(dst, src)
 			}
 		}},
 	{kernel: "Softmax", level: Generic,

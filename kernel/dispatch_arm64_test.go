@@ -97,6 +97,12 @@ var levelCalls = []levelCall{
 	{row: "GELUTanh", level: NEON, name: "gelutanh_neon_rr2_expm1p7_divcomp_u1", direct: func(dst, src []float32) {
 		asm.GELUTanhNEON(dst, src)
 	}, switched: geluTanh32s},
+	{row: "SiLU", level: Generic, name: "silu_generic_rr2_expm1p7_divcomp", direct: func(dst, src []float32) {
+		siluGeneric(dst, src)
+	}, switched: silu32s},
+	{row: "SiLU", level: NEON, name: "silu_neon_rr2_expm1p7_divcomp_u1", direct: func(dst, src []float32) {
+		asm.SiLUNEON(dst, src)
+	}, switched: silu32s},
 	{row: "LSTMCell", level: Generic, name: "lstmcell_generic", direct: func(h, c, cPrev, gi, gf, gg, gout []float32) {
 		lstmCellGeneric(h, c, cPrev, gi, gf, gg, gout)
 	}, switched: lstmCell},
@@ -135,6 +141,24 @@ var levelCalls = []levelCall{
 		asm.QuantizeInt8NEON(dst[:m], src[:m], inv)
 		quantizeInt8Generic(dst[m:len(src)], src[m:], inv)
 	}, switched: quantizeInt8},
+	{row: "normSum", level: Generic, name: "", direct: func(x []float32) float64 {
+		return normSumGeneric(x)
+	}, switched: normSum},
+	{row: "normSum", level: NEON, name: "", direct: func(x []float32) float64 {
+		return asm.NormSumNEON(x)
+	}, switched: normSum},
+	{row: "normSumSqDev", level: Generic, name: "", direct: func(x []float32, m float64) float64 {
+		return normSumSqDevGeneric(x, m)
+	}, switched: normSumSqDev},
+	{row: "normSumSqDev", level: NEON, name: "", direct: func(x []float32, m float64) float64 {
+		return asm.NormSumSqDevNEON(x, m)
+	}, switched: normSumSqDev},
+	{row: "normApply", level: Generic, name: "", direct: func(dst, x, gamma, beta []float32, m, r float64) {
+		normApplyGeneric(dst, x, gamma, beta, m, r)
+	}, switched: normApply},
+	{row: "normApply", level: NEON, name: "", direct: func(dst, x, gamma, beta []float32, m, r float64) {
+		asm.NormApplyNEON(dst, x, gamma, beta, m, r)
+	}, switched: normApply},
 	{row: "expShiftSum", level: Generic, name: "", direct: func(dst, src []float32, m float32) float32 {
 		return expShiftSumGeneric(dst, src, m)
 	}, switched: expShiftSum},
@@ -589,6 +613,36 @@ var dispatchBenches = []dispatchBench{
 			src := o.x
 			for bt.Loop() {
 				asm.GELUTanhNEON(dst, src)
+			}
+		}},
+	{kernel: "SiLU", level: Generic,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				SiLU(dst, src)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				siluGeneric(dst, src)
+			}
+		}},
+	{kernel: "SiLU", level: NEON,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				SiLU(dst, src)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				asm.SiLUNEON(dst, src)
 			}
 		}},
 	{kernel: "Softmax", level: Generic,

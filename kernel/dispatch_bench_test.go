@@ -40,8 +40,8 @@ var (
 func BenchmarkDispatch(b *testing.B) {
 	const n = 16
 	for _, s := range Specs() {
-		if s.Class == ClassGemm {
-			continue
+		if s.Class == ClassGemm || s.Class == ClassLayerNorm || s.Class == ClassRMSNorm {
+			continue // Gemm's and the norms' own benchmarks time them
 		}
 		var d *dispatchBench
 		for i := range dispatchBenches {

@@ -25,9 +25,12 @@ func init() {
 	register("ReLU", Generic, "relu_generic")
 	register("GELU", Generic, "gelu_generic_erfc_h11")
 	register("GELUTanh", Generic, "gelutanh_generic_rr2_expm1p7_divcomp")
+	register("SiLU", Generic, "silu_generic_rr2_expm1p7_divcomp")
 	register("Softmax", Generic, "softmax_generic_2pass")
 	register("LogSoftmax", Generic, "logsoftmax_generic_2pass")
 	register("LogSumExp", Generic, "logsumexp_generic_1pass")
+	register("LayerNorm", Generic, "layernorm_generic_f64")
+	register("RMSNorm", Generic, "rmsnorm_generic_f64")
 	register("Gemv", Generic, "gemv_generic_r4")
 	register("GemvAdd", Generic, "gemv_generic_r4")
 	register("GemvT", Generic, "gemvt_generic")
@@ -484,13 +487,44 @@ func geluTanh32sChunks(dst, src []float32) {
 	geluTanh32s(dst, src)
 }
 
+// silu32s is the level switch of the table row SiLU: dst[i] = src[i]·σ(src[i]) = src[i]/(1+e^−src[i]).
+func silu32s(dst, src []float32) {
+	siluGeneric(dst, src)
+}
+
+// The body of SiLU: its checks and race annotations, then for at most
+// maxChunk elements (one assembly call) the level switch inline, so
+// that such a call costs one Go call before the assembly.
+func dispatchSiLU(dst, src []float32) {
+	if len(src) != len(dst) || partialOverlap(dst, src) {
+		checkUnary("SiLU", dst, src) // panics
+	}
+	raceRead(src)
+	raceWrite(dst)
+	if len(src) > maxChunk {
+		silu32sChunks(dst, src)
+		return
+	}
+	siluGeneric(dst, src)
+}
+
+// silu32sChunks is SiLU for more than maxChunk elements: whole chunks, then
+// the rest, each through the level switch silu32s.
+func silu32sChunks(dst, src []float32) {
+	for len(src) > maxChunk {
+		silu32s(dst[:maxChunk], src[:maxChunk])
+		dst, src = dst[maxChunk:], src[maxChunk:]
+	}
+	silu32s(dst, src)
+}
+
 // lstmCell is the level switch of the table row LSTMCell: one LSTM step: gates [i f g o] activated in place, c = f·cPrev + i·g, h = o·tanh(c).
 func lstmCell(h, c, cPrev, gi, gf, gg, gout []float32) {
 	lstmCellGeneric(h, c, cPrev, gi, gf, gg, gout)
 }
 
 // The body of LSTMCell: its checks and race annotations, then for at most
-// maxChunk elements (one assembly call) the level switch inline, so
+// cellChunk units (one assembly call) the level switch inline, so
 // that such a call costs one Go call before the assembly.
 func dispatchLSTMCell(h, c, cPrev, gates []float32) {
 	n := len(c)
@@ -511,7 +545,7 @@ func dispatchLSTMCell(h, c, cPrev, gates []float32) {
 	lstmCellGeneric(h, c, cPrev, gi, gf, gg, gout)
 }
 
-// lstmCellChunks is LSTMCell for more than maxChunk elements: whole chunks, then
+// lstmCellChunks is LSTMCell for more than cellChunk units: whole chunks, then
 // the rest, each through the level switch lstmCell.
 func lstmCellChunks(h, c, cPrev, gi, gf, gg, gout []float32) {
 	for len(c) > cellChunk {
@@ -527,7 +561,7 @@ func gruCell(h, hPrev, xr, xz, xn, hr, hz, hn []float32) {
 }
 
 // The body of GRUCell: its checks and race annotations, then for at most
-// maxChunk elements (one assembly call) the level switch inline, so
+// cellChunk units (one assembly call) the level switch inline, so
 // that such a call costs one Go call before the assembly.
 func dispatchGRUCell(h, hPrev, xg, hg []float32) {
 	n := len(h)
@@ -549,7 +583,7 @@ func dispatchGRUCell(h, hPrev, xg, hg []float32) {
 	gruCellGeneric(h, hPrev, xr, xz, xn, hr, hz, hn)
 }
 
-// gruCellChunks is GRUCell for more than maxChunk elements: whole chunks, then
+// gruCellChunks is GRUCell for more than cellChunk units: whole chunks, then
 // the rest, each through the level switch gruCell.
 func gruCellChunks(h, hPrev, xr, xz, xn, hr, hz, hn []float32) {
 	for len(h) > cellChunk {
@@ -616,6 +650,21 @@ func maxAbsBits(x []float32) uint32 {
 // quantizeInt8 is the level switch of the table row quantizeInt8: dst[i] = clamp(roundHalfEven(src[i]·inv), −127, 127) (the int8 quantizers).
 func quantizeInt8(dst []int8, src []float32, inv float32) {
 	quantizeInt8Generic(dst, src, inv)
+}
+
+// normSum is the level switch of the table row normSum: Σ x[i] in float64 (LayerNorm's first pass).
+func normSum(x []float32) float64 {
+	return normSumGeneric(x)
+}
+
+// normSumSqDev is the level switch of the table row normSumSqDev: Σ (x[i] − m)² in float64 (LayerNorm's second pass, RMSNorm's first with m = 0).
+func normSumSqDev(x []float32, m float64) float64 {
+	return normSumSqDevGeneric(x, m)
+}
+
+// normApply is the level switch of the table row normApply: dst[i] = fma(float32((x[i] − m)·r), γ[i], β[i]), γ and β optional (the norms' output pass).
+func normApply(dst, x, gamma, beta []float32, m, r float64) {
+	normApplyGeneric(dst, x, gamma, beta, m, r)
 }
 
 // expShiftSum is the level switch of the table row expShiftSum: dst[i] = e^(src[i]−m) and their sum (Softmax's fallback).

@@ -51,6 +51,9 @@ var levelCalls = []levelCall{
 	{row: "GELUTanh", level: Generic, name: "gelutanh_generic_rr2_expm1p7_divcomp", direct: func(dst, src []float32) {
 		geluTanhGeneric(dst, src)
 	}, switched: geluTanh32s},
+	{row: "SiLU", level: Generic, name: "silu_generic_rr2_expm1p7_divcomp", direct: func(dst, src []float32) {
+		siluGeneric(dst, src)
+	}, switched: silu32s},
 	{row: "LSTMCell", level: Generic, name: "lstmcell_generic", direct: func(h, c, cPrev, gi, gf, gg, gout []float32) {
 		lstmCellGeneric(h, c, cPrev, gi, gf, gg, gout)
 	}, switched: lstmCell},
@@ -69,6 +72,15 @@ var levelCalls = []levelCall{
 	{row: "quantizeInt8", level: Generic, name: "", direct: func(dst []int8, src []float32, inv float32) {
 		quantizeInt8Generic(dst, src, inv)
 	}, switched: quantizeInt8},
+	{row: "normSum", level: Generic, name: "", direct: func(x []float32) float64 {
+		return normSumGeneric(x)
+	}, switched: normSum},
+	{row: "normSumSqDev", level: Generic, name: "", direct: func(x []float32, m float64) float64 {
+		return normSumSqDevGeneric(x, m)
+	}, switched: normSumSqDev},
+	{row: "normApply", level: Generic, name: "", direct: func(dst, x, gamma, beta []float32, m, r float64) {
+		normApplyGeneric(dst, x, gamma, beta, m, r)
+	}, switched: normApply},
 	{row: "expShiftSum", level: Generic, name: "", direct: func(dst, src []float32, m float32) float32 {
 		return expShiftSumGeneric(dst, src, m)
 	}, switched: expShiftSum},
@@ -297,6 +309,21 @@ var dispatchBenches = []dispatchBench{
 			src := o.x
 			for bt.Loop() {
 				geluTanhGeneric(dst, src)
+			}
+		}},
+	{kernel: "SiLU", level: Generic,
+		public: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				SiLU(dst, src)
+			}
+		},
+		asm: func(bt *testing.B, o *benchArgs) {
+			dst := o.dst
+			src := o.x
+			for bt.Loop() {
+				siluGeneric(dst, src)
 			}
 		}},
 	{kernel: "Softmax", level: Generic,

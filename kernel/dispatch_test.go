@@ -257,6 +257,23 @@ func fingerprint(t *testing.T, f any, n int, seed uint64, zeroPlus bool) []uint3
 		for _, v := range q {
 			out = append(out, uint32(v))
 		}
+	case func(x []float32) float64:
+		b := math.Float64bits(f(x))
+		out = append(out, uint32(b), uint32(b>>32))
+	case func(x []float32, m float64) float64:
+		b := math.Float64bits(f(x, float64(alpha)))
+		out = append(out, uint32(b), uint32(b>>32))
+	case func(dst, x, gamma, beta []float32, m, r float64):
+		// γ and β by the seed: both, one, or none (nil).
+		gamma, beta := []float32(nil), []float32(nil)
+		if seed&1 == 1 {
+			gamma = specialVec(rng, n)
+		}
+		if seed&2 == 2 {
+			beta = specialVec(rng, n)
+		}
+		f(z, x, gamma, beta, float64(alpha), float64(specialVec(rng, 1)[0]))
+		bits(z)
 	default:
 		t.Fatalf("no inputs for a function of type %T", f)
 	}

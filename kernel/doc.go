@@ -1,6 +1,7 @@
 // Package kernel is simdcore's float32 kernels: vector operations (Dot,
 // Sum, Max, Argmax, Axpy, Scale, Add, Mul), activations (Exp, Tanh,
-// Sigmoid, ReLU, GELU, GELUTanh), the softmax family (Softmax, LogSoftmax, LogSumExp), matrix
+// Sigmoid, ReLU, GELU, GELUTanh, SiLU), the softmax family (Softmax, LogSoftmax, LogSumExp),
+// the norms over a row (LayerNorm, RMSNorm, and LayerNormRows, RMSNormRows), matrix
 // products (Gemv, GemvAdd, GemvT, Gemm), their int8 counterparts (DotInt8,
 // QGemv, QGemvAdd, QGemm, QGemmAdd) and the pointwise step of the
 // recurrent cells (LSTMCell, GRUCell), each in generated assembly

@@ -88,6 +88,8 @@ func TestEverySpecHasSuite(t *testing.T) {
 			family = "gemm"
 		case isInt8Family(s):
 			family = "int8"
+		case isNorm(s) && s.Contract.Kind == kernel.Norm:
+			family = "norm"
 		case isCell(s) && s.Contract.Kind == kernel.Composed:
 			require.Positive(t, s.Contract.ULP, s.Name)
 			family = "cell"

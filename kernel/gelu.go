@@ -248,6 +248,13 @@ func geluTanh32(x float32) float32 {
 	wl := (big - wh) + small
 	wl += al + bl
 
+	return xSigmoid(x, xc, wh, wl, sign)
+}
+
+// xSigmoid returns x·σ(w) for |w| = wh + wl (a double-float, wh ≥ 0),
+// steps 2 to 5 of geluTanh32, which SiLU (w = x) shares: t = |x| clamped,
+// xc = t with the sign of x, sign = x's sign bit.
+func xSigmoid(x, xc, wh, wl float32, sign uint32) float32 {
 	z := fma32(wh, -expLog2e, expShifter)
 	nf := z - expShifter
 	r := fma32(nf, -expLn2Hi, -wh)

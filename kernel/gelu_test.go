@@ -33,7 +33,7 @@ func geluInputs(seed uint64, n int) []float32 {
 // bit for bit, on lengths that exercise the main loops and the tails.
 func TestGELULevelsBitIdentical(t *testing.T) {
 	src := geluInputs(12, 1<<14+13)
-	for _, name := range []string{"GELU", "GELUTanh", "ReLU"} {
+	for _, name := range []string{"GELU", "GELUTanh", "ReLU", "SiLU"} {
 		f := mustSpec(t, name).Unary
 		want := make([]float32, len(src))
 		restore, err := kernel.SetLevel(kernel.Generic)

@@ -25,6 +25,9 @@ const (
 
 	ClassLSTMCell = table.ClassLSTMCell // Spec.LSTMCell: f(h, c, cPrev, gates)
 	ClassGRUCell  = table.ClassGRUCell  // Spec.GRUCell: f(h, hPrev, xg, hg)
+
+	ClassLayerNorm = table.ClassLayerNorm // Spec.LayerNorm: f(dst, x, gamma, beta, eps), one row
+	ClassRMSNorm   = table.ClassRMSNorm   // Spec.RMSNorm: f(dst, x, gamma, eps), one row
 )
 
 // ContractKind says how a kernel's results relate to its float64
@@ -60,6 +63,10 @@ const (
 	// three roundings (four when adding) of the float64 evaluation of the
 	// same quantized product (package ref's DotInt8, QGemv, QGemm).
 	Int8 = table.Int8
+	// Norm: LayerNorm's and RMSNorm's results, the moments summed in
+	// float64 in a level-dependent order, within the bound their doc
+	// comments state.
+	Norm = table.Norm
 )
 
 // Contract is what the tests hold a kernel to: its kind and, for ULP and
@@ -97,6 +104,9 @@ type Spec struct {
 
 	LSTMCell func(h, c, cPrev, gates []float32)
 	GRUCell  func(h, hPrev, xg, hg []float32)
+
+	LayerNorm func(dst, x, gamma, beta []float32, eps float32)
+	RMSNorm   func(dst, x, gamma []float32, eps float32)
 }
 
 // Specs returns every public kernel of the table, in the table's order.
@@ -164,6 +174,10 @@ func specOf(k table.Kernel) Spec {
 		s.QGemv = f
 	case func(c Matrix, x *QBatch, w *QMatrix):
 		s.QGemm = f
+	case func(dst, x, gamma, beta []float32, eps float32):
+		s.LayerNorm = f
+	case func(dst, x, gamma []float32, eps float32):
+		s.RMSNorm = f
 	default:
 		panic("kernel: table row " + k.Name + " has a function of no known class")
 	}

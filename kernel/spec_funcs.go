@@ -20,9 +20,12 @@ var publicFuncs = map[string]any{
 	"ReLU":       ReLU,
 	"GELU":       GELU,
 	"GELUTanh":   GELUTanh,
+	"SiLU":       SiLU,
 	"Softmax":    Softmax,
 	"LogSoftmax": LogSoftmax,
 	"LogSumExp":  LogSumExp,
+	"LayerNorm":  LayerNorm,
+	"RMSNorm":    RMSNorm,
 	"Gemv":       Gemv,
 	"GemvAdd":    GemvAdd,
 	"GemvT":      GemvT,
@@ -44,4 +47,5 @@ var scalarRefs = map[string]func(float32) float64{
 	"ReLU":     ref.ReLU1,
 	"GELU":     ref.GELU1,
 	"GELUTanh": ref.GELUTanh1,
+	"SiLU":     ref.SiLU1,
 }

@@ -36,6 +36,20 @@ Fixtures:
   gru_wide         2-layer nn.GRU, input 17, hidden 21, 5 sequences
   interop          tensors of every float dtype as torch stores them, and
                    torch's float32 conversion of each (for internal/weights)
+  mha_cross        nn.MultiheadAttention with kdim, vdim ≠ embed_dim:
+                   cross-attention, with a key padding mask and a causal mask
+  mha_cross_wide   the same, wider, bias=False
+  gqa_rope_half    grouped-query attention (4 heads, 2 key/value heads),
+                   rotary embeddings in the rotate-half (GPT-NeoX, LLaMA)
+                   convention, causal
+  gqa_rope_inter   multi-query attention (1 key/value head), partial rotary
+                   embeddings in the interleaved (GPT-J) convention, base 500
+  pos_sinusoidal   the sinusoidal position table as PyTorch's tutorial
+                   builds it (no module: the table alone, in float64)
+
+The fixtures after interop take their own seeds, so that any of them can
+be written alone: `torch_fixtures.py mha_cross gqa_rope_half` writes only
+those and leaves every other file as it is.
 """
 
 import math
@@ -233,8 +247,141 @@ def gated_fixtures():
     gated("gru_wide", gru, T=9, batch=5, input_size=17, hidden_size=21, num_layers=2)
 
 
+def mha_cross_one(name, seed, e, heads, kdim, vdim, tq, tk, bias):
+    """nn.MultiheadAttention(e, heads, kdim, vdim) on a query of tq rows and
+    keys and values of tk rows: output (no mask), output_pad (with the
+    key padding mask key_pad, 1 = padding) and output_causal_pad (also
+    masking key j for query i when j > i + tk − tq, the bottom-right causal
+    alignment of a query block that ends with the keys)."""
+    torch.manual_seed(seed)
+    kw = dict(kdim=kdim, vdim=vdim, bias=bias, batch_first=True)
+    m = nn.MultiheadAttention(e, heads, **kw)
+    if bias:
+        with torch.no_grad():
+            m.in_proj_bias.normal_(0, 0.1)
+            m.out_proj.bias.normal_(0, 0.1)
+    q, k, v = torch.randn(tq, e), torch.randn(tk, kdim), torch.randn(tk, vdim)
+    pad = torch.zeros(tk, dtype=torch.bool)
+    pad[1] = pad[tk - 2] = True
+    causal = torch.ones(tq, tk, dtype=torch.bool).triu(tk - tq + 1)
+    m64 = nn.MultiheadAttention(e, heads, **kw).double()
+    m64.load_state_dict({k_: v_.double() for k_, v_ in m.state_dict().items()})
+    args = (q.double()[None], k.double()[None], v.double()[None])
+    with torch.no_grad():
+        out = m64(*args, need_weights=False)[0][0]
+        out_pad = m64(*args, key_padding_mask=pad[None], need_weights=False)[0][0]
+        out_cp = m64(*args, key_padding_mask=pad[None], attn_mask=causal, need_weights=False)[0][0]
+    io = {"query": q, "key": k, "value": v, "key_pad": pad.to(torch.float32),
+          "output": out, "output_pad": out_pad, "output_causal_pad": out_cp}
+    meta = {"embed_dim": str(e), "num_heads": str(heads), "kdim": str(kdim), "vdim": str(vdim),
+            "bias": str(bias), "batch_first": "True"}
+    write(name, m, io, meta)
+
+
+def mha_cross():
+    mha_cross_one("mha_cross", 20261207, e=8, heads=2, kdim=5, vdim=7, tq=4, tk=6, bias=True)
+
+
+def mha_cross_wide():
+    mha_cross_one("mha_cross_wide", 20261208, e=32, heads=4, kdim=20, vdim=12, tq=9, tk=17, bias=False)
+
+
+class GQARope(nn.Module):
+    """Grouped-query self-attention with rotary embeddings, written the way
+    LLaMA (rotate_half) and GPT-J (rotate_every_two) implementations write
+    it, with the tensor names of nn.MultiheadAttention's separate layout:
+    q_proj_weight (E×E), k_proj_weight and v_proj_weight (KV·d_head×E),
+    in_proj_bias (E + 2·KV·d_head), out_proj."""
+
+    def __init__(self, e, heads, kv_heads, rot_dims, base, interleaved):
+        super().__init__()
+        self.e, self.heads, self.kv_heads, self.dh = e, heads, kv_heads, e // heads
+        self.rot_dims, self.base, self.interleaved = rot_dims, base, interleaved
+        kv = kv_heads * self.dh
+        self.q_proj_weight = nn.Parameter(torch.randn(e, e) / math.sqrt(e))
+        self.k_proj_weight = nn.Parameter(torch.randn(kv, e) / math.sqrt(e))
+        self.v_proj_weight = nn.Parameter(torch.randn(kv, e) / math.sqrt(e))
+        self.in_proj_bias = nn.Parameter(torch.randn(e + 2 * kv) * 0.1)
+        self.out_proj = nn.Linear(e, e)
+
+    def rope(self, x):  # x: T×heads×dh
+        t, d = x.shape[0], self.rot_dims
+        inv = 1.0 / (self.base ** (torch.arange(0, d, 2, dtype=torch.float64) / d))
+        ang = torch.arange(t, dtype=torch.float64)[:, None] * inv[None]  # T×d/2
+        rot, rest = x[..., :d], x[..., d:]
+        if self.interleaved:  # GPT-J: pairs (2i, 2i+1)
+            cos = ang.cos().repeat_interleave(2, dim=-1)[:, None]
+            sin = ang.sin().repeat_interleave(2, dim=-1)[:, None]
+            every_two = torch.stack((-rot[..., 1::2], rot[..., ::2]), dim=-1).flatten(-2)
+            rot = rot * cos + every_two * sin
+        else:  # LLaMA: pairs (i, i + d/2)
+            cos = torch.cat((ang.cos(), ang.cos()), dim=-1)[:, None]
+            sin = torch.cat((ang.sin(), ang.sin()), dim=-1)[:, None]
+            half = torch.cat((-rot[..., d // 2:], rot[..., :d // 2]), dim=-1)
+            rot = rot * cos + half * sin
+        return torch.cat((rot, rest), dim=-1)
+
+    def forward(self, x):  # x: T×E, causal
+        t, e, kv = x.shape[0], self.e, self.kv_heads * self.dh
+        b = self.in_proj_bias
+        q = (x @ self.q_proj_weight.T + b[:e]).view(t, self.heads, self.dh)
+        k = (x @ self.k_proj_weight.T + b[e:e + kv]).view(t, self.kv_heads, self.dh)
+        v = (x @ self.v_proj_weight.T + b[e + kv:]).view(t, self.kv_heads, self.dh)
+        q, k = self.rope(q), self.rope(k)
+        group = self.heads // self.kv_heads
+        k, v = k.repeat_interleave(group, dim=1), v.repeat_interleave(group, dim=1)
+        s = torch.einsum("ihd,jhd->hij", q, k) / math.sqrt(self.dh)
+        s = s.masked_fill(torch.ones(t, t, dtype=torch.bool).triu(1), -math.inf)
+        ctx = torch.einsum("hij,jhd->ihd", s.softmax(-1), v).reshape(t, e)
+        return self.out_proj(ctx)
+
+
+def gqa_rope_one(name, seed, t, **kw):
+    torch.manual_seed(seed)
+    m = GQARope(**kw)
+    m64 = GQARope(**kw).double()
+    m64.load_state_dict({k: v.double() for k, v in m.state_dict().items()})
+    x = torch.randn(t, kw["e"])
+    with torch.no_grad():
+        y = m64(x.double())
+    meta = {"embed_dim": str(kw["e"]), "num_heads": str(kw["heads"]), "num_kv_heads": str(kw["kv_heads"]),
+            "rotary_dims": str(kw["rot_dims"]), "rotary_base": str(kw["base"]),
+            "rotary_interleaved": str(kw["interleaved"]), "batch_first": "True"}
+    write(name, m, {"input": x, "output": y}, meta)
+
+
+def gqa_rope_half():
+    gqa_rope_one("gqa_rope_half", 20261209, t=11, e=32, heads=4, kv_heads=2, rot_dims=8, base=10000,
+                 interleaved=False)
+
+
+def gqa_rope_inter():
+    gqa_rope_one("gqa_rope_inter", 20261210, t=9, e=24, heads=4, kv_heads=1, rot_dims=4, base=500,
+                 interleaved=True)
+
+
+def pos_sinusoidal():
+    """The table of PyTorch's tutorial PositionalEncoding (max_len 50,
+    d_model 12), in float64 and rounded to float32 once."""
+    max_len, d = 50, 12
+    position = torch.arange(max_len, dtype=torch.float64).unsqueeze(1)
+    div_term = torch.exp(torch.arange(0, d, 2, dtype=torch.float64) * (-math.log(10000.0) / d))
+    pe = torch.zeros(max_len, d, dtype=torch.float64)
+    pe[:, 0::2] = torch.sin(position * div_term)
+    pe[:, 1::2] = torch.cos(position * div_term)
+    save_file({"pe": f32(pe)}, os.path.join(OUT, "pos_sinusoidal.io.safetensors"))
+
+
+# Fixtures that can be written alone (each sets its own seed).
+SEEDED = {f.__name__: f for f in (mha_cross, mha_cross_wide, gqa_rope_half, gqa_rope_inter, pos_sinusoidal)}
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
+    if len(sys.argv) > 1:
+        for name in sys.argv[1:]:
+            SEEDED[name]()
+        return
     torch.manual_seed(20261126)
     rnn_bidir_tanh()
     rnn_relu_last()
@@ -243,6 +390,8 @@ def main():
     interop()
     torch.manual_seed(20261206)  # its own seed: the fixtures above stay as they were
     gated_fixtures()
+    for f in SEEDED.values():
+        f()
     total = sum(os.path.getsize(os.path.join(OUT, f)) for f in os.listdir(OUT))
     print(f"wrote {len(os.listdir(OUT))} files, {total} bytes, to {os.path.normpath(OUT)}")
     assert total < 2 << 20

@@ -20,7 +20,8 @@ type Op struct {
 	// (3n each), its state h in Dst (updated in place). Their calls
 	// overwrite the gates with the activated ones, so from the second call
 	// on the pre-activations lie in [−1, 1]: the cost per unit does not
-	// depend on the values.
+	// depend on the values. The norms, of one row of n: x in X, γ in Y
+	// (RMSNorm) or γ then β in Y (LayerNorm, 2n), the result in Dst.
 	X, Y, Dst []float32
 	A, B, C   kernel.Matrix
 	// The int8 kernels': DotInt8's vectors I8X and I8W (n each, in
@@ -110,6 +111,14 @@ func NewOp(s kernel.Spec, n int) Op {
 		op.Call = func() { s.GRUCell(op.Dst, op.Dst, op.X, op.Y) }
 		op.Load, op.Store, op.Set = 4*7*float64(n), 4*4*float64(n), 4*7*float64(n)
 		op.Bounded = false
+	case kernel.ClassLayerNorm:
+		op.X, op.Y, op.Dst = Filled(n, 1), Filled(2*n, 2), make([]float32, n)
+		op.Call = func() { s.LayerNorm(op.Dst, op.X, op.Y[:n], op.Y[n:], kernel.DefaultLayerNormEps) }
+		op.Load, op.Store, op.Set = 4*4*float64(n), 4*float64(n), 4*4*float64(n) // x twice, γ, β
+	case kernel.ClassRMSNorm:
+		op.X, op.Y, op.Dst = Filled(n, 1), Filled(n, 2), make([]float32, n)
+		op.Call = func() { s.RMSNorm(op.Dst, op.X, op.Y, kernel.DefaultRMSNormEps) }
+		op.Load, op.Store, op.Set = 4*3*float64(n), 4*float64(n), 4*3*float64(n) // x twice, γ
 	case kernel.ClassGemv:
 		op.A, op.X, op.Dst = Matrix(n, n, 1), Filled(n, 2), make([]float32, n)
 		op.Call = func() { s.Gemv(op.Dst, op.A, op.X) }

@@ -67,6 +67,16 @@ func TestNewOp(t *testing.T) {
 				assert.Equal(t, n, op.Elems)
 				assert.Positive(t, op.Load)
 				assert.False(t, op.Bounded)
+			case kernel.ClassLayerNorm, kernel.ClassRMSNorm:
+				want := make([]float32, n)
+				if s.Class == kernel.ClassLayerNorm {
+					kernel.LayerNorm(want, op.X, op.Y[:n], op.Y[n:], kernel.DefaultLayerNormEps)
+				} else {
+					kernel.RMSNorm(want, op.X, op.Y, kernel.DefaultRMSNormEps)
+				}
+				assert.Equal(t, want, op.Dst)
+				assert.Equal(t, n, op.Elems)
+				assert.Positive(t, op.Load)
 			default:
 				assert.Len(t, op.X, n)
 				assert.Equal(t, n, op.Elems)

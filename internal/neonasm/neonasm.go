@@ -15,9 +15,11 @@
 //
 // Only the forms the kernels use are supported: single-precision and
 // 32-bit-lane vectors (.4s, .2s for pairwise scalars), byte vectors for
-// the bitwise operations, the int8 kernels' SDOT, SMULL(2), SMLAL(2) and
-// SADALP, by-element forms with a .s[i] index, shifts by
-// an immediate, and the across-lanes reductions.
+// the bitwise operations, the int8 kernels' SDOT, SMULL(2), SMLAL(2),
+// SADALP, SQXTN(2) and SMAX, by-element forms with a .s[i] index, shifts
+// by an immediate, and the across-lanes reductions; and for the norms'
+// float64 sums, the three-same floating-point forms on .2d, FCVTL{2},
+// FCVTN{2} and FADDP of a .2d pair into a d register.
 package neonasm
 
 import (
@@ -167,13 +169,16 @@ func parseOperand(s string) (operand, error) {
 			return operand{kind: 'e', reg: r, index: uint32(i)}, nil
 		}
 		switch rest {
-		case "4s", "2s", "16b", "8h", "8b", "4h":
+		case "4s", "2s", "16b", "8h", "8b", "4h", "2d":
 			return operand{kind: 'v', reg: r, arrange: rest}, nil
 		}
 		return operand{}, fmt.Errorf("unsupported arrangement in %q", s)
 	case strings.HasPrefix(s, "s"):
 		r, err := regNum(s[1:])
 		return operand{kind: 's', reg: r}, err
+	case strings.HasPrefix(s, "d"):
+		r, err := regNum(s[1:])
+		return operand{kind: 'd', reg: r}, err
 	}
 	return operand{}, fmt.Errorf("unsupported operand %q", s)
 }
@@ -259,6 +264,22 @@ func encode(mn string, ops []operand) (uint32, error) {
 		b := threeSameFP[mn]
 		u, a, opc := b>>6&1, b>>5&1, b&31
 		return q | u<<29 | 0b01110<<24 | a<<23 | 1<<21 | ops[2].reg<<16 | opc<<11 | 1<<10 | ops[1].reg<<5 | ops[0].reg, nil
+	case k == "vvv" && allArr(ops, "2d") && threeSameFP[mn] != 0:
+		// The double-precision forms: sz (bit 22) set.
+		b := threeSameFP[mn]
+		u, a, opc := b>>6&1, b>>5&1, b&31
+		return q | u<<29 | 0b01110<<24 | a<<23 | 1<<22 | 1<<21 | ops[2].reg<<16 | opc<<11 | 1<<10 | ops[1].reg<<5 | ops[0].reg, nil
+	case k == "vv" && (mn == "fcvtl" && ops[0].arrange == "2d" && ops[1].arrange == "2s" ||
+		mn == "fcvtl2" && ops[0].arrange == "2d" && ops[1].arrange == "4s"):
+		// Widen the low (fcvtl) or high (fcvtl2) two singles to doubles.
+		return twoReg(0, 0b01, 0b10111, ops) &^ (q * boolBit(mn == "fcvtl")), nil
+	case k == "vv" && (mn == "fcvtn" && ops[0].arrange == "2s" && ops[1].arrange == "2d" ||
+		mn == "fcvtn2" && ops[0].arrange == "4s" && ops[1].arrange == "2d"):
+		// Narrow two doubles to the low (fcvtn, the high half zeroed) or
+		// high (fcvtn2) two singles, rounding as FPCR says (to nearest).
+		return twoReg(0, 0b01, 0b10110, ops) &^ (q * boolBit(mn == "fcvtn")), nil
+	case k == "dv" && ops[1].arrange == "2d" && mn == "faddp":
+		return 0b01111110<<24 | 1<<22 | 0b11000<<17 | 0b01101<<12 | 0b10<<10 | ops[1].reg<<5 | ops[0].reg, nil
 	case k == "vvv" && allArr(ops, "4s") && threeSameInt[mn] != 0:
 		b := threeSameInt[mn]
 		return q | (b>>5&1)<<29 | 0b01110<<24 | 0b10<<22 | 1<<21 | ops[2].reg<<16 | (b&31)<<11 | 1<<10 | ops[1].reg<<5 | ops[0].reg, nil
@@ -322,6 +343,14 @@ func encode(mn string, ops []operand) (uint32, error) {
 }
 
 // twoReg encodes "Advanced SIMD two-register miscellaneous" with Q=1.
+// boolBit is 1 for true, 0 for false.
+func boolBit(b bool) uint32 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 func twoReg(u, size, opcode uint32, ops []operand) uint32 {
 	return 1<<30 | u<<29 | 0b01110<<24 | size<<22 | 0b10000<<17 | opcode<<12 | 0b10<<10 | ops[1].reg<<5 | ops[0].reg
 }

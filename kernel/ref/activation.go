@@ -34,7 +34,7 @@ func Tanh1(x float32) float64 { return math.Tanh(float64(x)) }
 
 // Sigmoid1 returns 1/(1+e^−x) in float64, in the form that keeps full
 // relative accuracy for large negative x (e^x/(1+e^x)).
-func Sigmoid1(x float32) float64 { return sigmoid64(float64(x)) }
+func Sigmoid1(x float32) float64 { return Sigmoid64(float64(x)) }
 
 // Softmax writes e^(x[i]−m)/Σ_j e^(x[j]−m), m = max x, computed in
 // float64, to dst. -Inf entries give 0; a row of only -Inf entries gives

@@ -35,16 +35,18 @@ func GRUCell(h, gates []float64, hPrev, xg, hg []float32) {
 	mustLen("GRUCell", len(xg), 3*n)
 	mustLen("GRUCell", len(hg), 3*n)
 	for k := range n {
-		r := sigmoid64(float64(xg[k]) + float64(hg[k]))
-		z := sigmoid64(float64(xg[n+k]) + float64(hg[n+k]))
+		r := Sigmoid64(float64(xg[k]) + float64(hg[k]))
+		z := Sigmoid64(float64(xg[n+k]) + float64(hg[n+k]))
 		m := math.Tanh(float64(xg[2*n+k]) + r*float64(hg[2*n+k]))
 		gates[k], gates[n+k], gates[2*n+k] = r, z, m
 		h[k] = m + z*(float64(hPrev[k])-m)
 	}
 }
 
-// sigmoid64 is Sigmoid1 for a float64 argument.
-func sigmoid64(v float64) float64 {
+// Sigmoid64 returns 1/(1+e^−v), in the form that keeps full relative
+// accuracy for large negative v (e^v/(1+e^v)): Sigmoid1 for a float64
+// argument.
+func Sigmoid64(v float64) float64 {
 	if v >= 0 {
 		return 1 / (1 + math.Exp(-v))
 	}

@@ -83,12 +83,8 @@ var geluTanh = activation{
 	consts: func(g *gen, s isa) {},
 	main:   1, group: 1, tail: 1,
 	body: func(g *gen, s isa, st stage, io *vio) func() {
-		io.load(0, Y0) // x
-		g.VANDPS(g.splat("gAbs", bitsAbs), Y0, Y1)
-		g.VMOVUPS(g.splat("gtClamp", bitsGeluTClamp), Y2)
-		g.VMINPS(Y1, Y2, Y1)                          // t = min(|x|, 12), NaN passes
-		g.VANDPS(g.splat("gSign", bitsSign), Y0, Y15) // sign of x
-		g.VORPS(Y15, Y1, Y14)                         // xc
+		io.load(0, Y0)                                // x
+		g.absClampSign("gtClamp", bitsGeluTClamp, Y1) // t = min(|x|, 12) in Y1
 
 		g.Comment("|w| = c1·t + c2·t³ as wh + wl")
 		g.VMULPS(Y1, Y1, Y2) // sh
@@ -115,46 +111,65 @@ var geluTanh = activation{
 		g.VADDPS(Y9, Y7, Y7)                                    // al + bl
 		g.VADDPS(Y7, Y5, Y5)                                    // wl += al + bl
 
-		g.Comment("reduce −|w|")
-		g.VMOVUPS(g.splat("gShift", bitsShift), Y6)
-		g.VFNMADD231PS(g.splat("gLog2e", bitsLog2e), Y4, Y6) // z = −wh·log2e + shifter
-		g.VSUBPS(g.splat("gShift", bitsShift), Y6, Y7)       // nf
-		g.VMOVAPS(Y4, Y8)
-		g.VFNMSUB231PS(g.splat("gLn2hi", bitsGeluLn2hi), Y7, Y8) // r = −nf·ln2hi − wh
-		g.VFNMADD231PS(g.splat("gLn2lo", bitsGeluLn2lo), Y7, Y8) // r −= nf·ln2lo
-		g.VSUBPS(Y5, Y8, Y8)                                     // r −= wl
-		g.geluExpm1(Y8, Y9, Y10)                                 // w' in Y9
-		g.geluPow2(g.splat("gMagic", bitsMagic), Y6, Y10, Y11)   // 2^n = Y10·Y11
-		g.VMOVUPS(g.splat("gOne", bitsOne), Y12)
-		g.VADDPS(Y12, Y9, Y2) // 1 + w'
-		g.VMULPS(Y10, Y2, Y2)
-		g.VMULPS(Y11, Y2, Y2) // e = e^−|w|
-
-		g.Comment("numerator a·(1+v): (xc, w') for x < 0, (1, 0) for x ≥ 0")
-		g.VBLENDVPS(Y0, Y14, Y12, Y3) // a
-		g.VPSRAD(U8(31), Y0, Y4)
-		g.VANDPS(Y4, Y9, Y4)  // v
-		g.VADDPS(Y2, Y12, Y5) // dh = 1 + e
-		g.VSUBPS(Y5, Y12, Y6) // 1 − dh
-		g.VADDPS(Y2, Y6, Y6)  // dl
-		g.VMOVAPS(Y3, Y7)
-		g.VFMADD231PS(Y4, Y3, Y7) // a·v + a
-		g.VDIVPS(Y5, Y7, Y7)      // q0
-		g.VMOVAPS(Y3, Y8)
-		g.VFNMADD231PS(Y5, Y7, Y8) // ρ = a − q0·dh
-		g.VFMADD231PS(Y4, Y3, Y8)  // ρ += a·v
-		g.VFNMADD231PS(Y6, Y7, Y8) // ρ −= q0·dl
-		g.VDIVPS(Y5, Y8, Y8)       // c = ρ/dh
-		g.VADDPS(Y8, Y7, Y9)       // x < 0: (q0 + c)·2^n
-		g.VMULPS(Y10, Y9, Y9)
-		g.VMULPS(Y11, Y9, Y9)
-		g.VMULPS(Y8, Y14, Y8)     // x ≥ 0: xc·c
-		g.VFMADD231PS(Y7, Y0, Y8) // x·q0 + xc·c
-		g.VBLENDVPS(Y0, Y9, Y8, Y9)
-		g.VORPS(Y15, Y9, Y9) // the sign of x
+		g.xSigmoid(true)
 		io.store(Y9, 0)
 		return nil
 	},
+}
+
+// absClampSign sets t = min(|x|, clamp) in t (NaN passes), Y15 = the sign
+// of x and Y14 = xc, t with that sign, from x in Y0 (Y1 and Y2 scratch).
+func (g *gen) absClampSign(name string, clamp uint32, t VecPhysical) {
+	g.VANDPS(g.splat("gAbs", bitsAbs), Y0, Y1)
+	g.VMOVUPS(g.splat(name, clamp), Y2)
+	g.VMINPS(Y1, Y2, t)                           // t = min(|x|, clamp), NaN passes
+	g.VANDPS(g.splat("gSign", bitsSign), Y0, Y15) // sign of x
+	g.VORPS(Y15, t, Y14)                          // xc
+}
+
+// xSigmoid emits geluTanh32's steps 2 to 5 (kernel's xSigmoid), x·σ(w),
+// from Y0 = x, Y4 = wh, Y5 = wl (when hasWl; SiLU's wl is 0), Y14 = xc,
+// Y15 = the sign of x, leaving the result in Y9 with x's sign.
+func (g *gen) xSigmoid(hasWl bool) {
+	g.Comment("reduce −|w|")
+	g.VMOVUPS(g.splat("gShift", bitsShift), Y6)
+	g.VFNMADD231PS(g.splat("gLog2e", bitsLog2e), Y4, Y6) // z = −wh·log2e + shifter
+	g.VSUBPS(g.splat("gShift", bitsShift), Y6, Y7)       // nf
+	g.VMOVAPS(Y4, Y8)
+	g.VFNMSUB231PS(g.splat("gLn2hi", bitsGeluLn2hi), Y7, Y8) // r = −nf·ln2hi − wh
+	g.VFNMADD231PS(g.splat("gLn2lo", bitsGeluLn2lo), Y7, Y8) // r −= nf·ln2lo
+	if hasWl {
+		g.VSUBPS(Y5, Y8, Y8) // r −= wl
+	}
+	g.geluExpm1(Y8, Y9, Y10)                               // w' in Y9
+	g.geluPow2(g.splat("gMagic", bitsMagic), Y6, Y10, Y11) // 2^n = Y10·Y11
+	g.VMOVUPS(g.splat("gOne", bitsOne), Y12)
+	g.VADDPS(Y12, Y9, Y2) // 1 + w'
+	g.VMULPS(Y10, Y2, Y2)
+	g.VMULPS(Y11, Y2, Y2) // e = e^−|w|
+
+	g.Comment("numerator a·(1+v): (xc, w') for x < 0, (1, 0) for x ≥ 0")
+	g.VBLENDVPS(Y0, Y14, Y12, Y3) // a
+	g.VPSRAD(U8(31), Y0, Y4)
+	g.VANDPS(Y4, Y9, Y4)  // v
+	g.VADDPS(Y2, Y12, Y5) // dh = 1 + e
+	g.VSUBPS(Y5, Y12, Y6) // 1 − dh
+	g.VADDPS(Y2, Y6, Y6)  // dl
+	g.VMOVAPS(Y3, Y7)
+	g.VFMADD231PS(Y4, Y3, Y7) // a·v + a
+	g.VDIVPS(Y5, Y7, Y7)      // q0
+	g.VMOVAPS(Y3, Y8)
+	g.VFNMADD231PS(Y5, Y7, Y8) // ρ = a − q0·dh
+	g.VFMADD231PS(Y4, Y3, Y8)  // ρ += a·v
+	g.VFNMADD231PS(Y6, Y7, Y8) // ρ −= q0·dl
+	g.VDIVPS(Y5, Y8, Y8)       // c = ρ/dh
+	g.VADDPS(Y8, Y7, Y9)       // x < 0: (q0 + c)·2^n
+	g.VMULPS(Y10, Y9, Y9)
+	g.VMULPS(Y11, Y9, Y9)
+	g.VMULPS(Y8, Y14, Y8)     // x ≥ 0: xc·c
+	g.VFMADD231PS(Y7, Y0, Y8) // x·q0 + xc·c
+	g.VBLENDVPS(Y0, Y9, Y8, Y9)
+	g.VORPS(Y15, Y9, Y9) // the sign of x
 }
 
 // gelu: x·Φ(x) with Φ(−t) = ½·s·e^(−t²/2 + H(s)), s = 4/(4+t), t = |x|,

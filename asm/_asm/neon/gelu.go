@@ -125,7 +125,8 @@ func (c *geluCode) expm1(w, r, q string) {
 // geluFixed are the constants that package kernel writes inline or as
 // bits.
 var geluFixed = []vconst{one, fixed("magic", bitsMagic), fixed("magic1", bitsMagic+1),
-	fixed("i64", 64), fixed("i63", 63), fixed("mhalf", 0xbf000000), fixed("quarter", 0x3e800000)}
+	fixed("i64", 64), fixed("i63", 63), fixed("mhalf", 0xbf000000), fixed("quarter", 0x3e800000),
+	fixed("negInf", 0xff800000), fixed("siluNaN", 0x7fc00000)}
 
 const bitsMagic = 0x4b400000 // expShifter's bits without the bias
 
@@ -156,6 +157,16 @@ func geluKernel(name string, doc []string, res []string, build func(c *geluCode)
 	return &kernel{name: name, doc: doc, consts: consts, body: c.body, nregs: 15, kind: mapKind, unroll: 1}
 }
 
+// absClampSign sets v(t) = min(|x|, clamp) (NaN passes), v(14) = the
+// sign bit of x and v(13) = xc, t with that sign.
+func (c *geluCode) absClampSign(clamp string, t int) {
+	c.two("fabs", v(1), v(0))
+	c.three("fmin", v(t), v(1), c.k(clamp))
+	c.add("ushr %s.4s, %s.4s, #31", v(14), v(0))
+	c.add("shl %s.4s, %s.4s, #31", v(14), v(14))
+	c.add("orr %s.16b, %s.16b, %s.16b", v(13), v(t), v(14))
+}
+
 var expm1Res = []string{"expShifter", "expLog2e", "expLn2Hi", "expLn2Lo",
 	"expm1C7", "expm1C6", "expm1C5", "expm1C4", "expm1C3", "expm1C2", "i64", "i63"}
 
@@ -164,11 +175,7 @@ var geluTanhK = geluKernel("GELUTanh", []string{
 	"e^−|w| by Exp's reduction and the expm1 polynomial, a compensated quotient."},
 	append([]string{"one", "geluTanhClamp", "geluTanhC1Hi", "geluTanhC2Hi"}, expm1Res...), func(c *geluCode) {
 		c.add("// t = min(|x|, 12) (NaN passes), {t13} = the sign bit of x, xc = t with it.")
-		c.two("fabs", v(1), v(0))
-		c.three("fmin", v(1), v(1), c.k("geluTanhClamp"))
-		c.add("ushr %s.4s, %s.4s, #31", v(14), v(0))
-		c.add("shl %s.4s, %s.4s, #31", v(14), v(14))
-		c.add("orr %s.16b, %s.16b, %s.16b", v(13), v(1), v(14))
+		c.absClampSign("geluTanhClamp", 1)
 		c.add("// |w| = c1·t + c2·t³ as wh + wl.")
 		c.three("fmul", v(2), v(1), v(1)) // sh
 		c.fms(v(3), v(1), v(1), v(2))     // sl
@@ -189,42 +196,52 @@ var geluTanhK = geluKernel("GELUTanh", []string{
 		c.three("fadd", v(5), v(5), v(3)) // wl
 		c.three("fadd", v(7), v(7), v(9))
 		c.three("fadd", v(5), v(5), v(7))
-		c.add("// −|w| reduced as in Exp; w' = expm1(r), e = (1+w')·2^n.")
-		c.mov(v(6), c.k("expShifter"))
-		c.three("fmls", v(6), v(4), c.k("expLog2e"))   // z = shifter − wh·log2e
-		c.three("fsub", v(7), v(6), c.k("expShifter")) // nf
-		c.two("fneg", v(8), v(4))                      // −wh
-		c.three("fmls", v(8), v(7), c.k("expLn2Hi"))   // r
-		c.three("fmls", v(8), v(7), c.k("expLn2Lo"))
-		c.three("fsub", v(8), v(8), v(5))
-		c.expm1(v(9), v(8), v(10))
-		c.pow2("magic", v(6), v(10), v(11))
-		c.three("fadd", v(2), v(9), c.k("one"))
-		c.three("fmul", v(2), v(2), v(10))
-		c.three("fmul", v(2), v(2), v(11)) // e
-		c.add("// a·(1+v) = xc·(1+w') for x < 0, 1 for x ≥ 0; 1+e = dh + dl; q0, c.")
-		c.add("sshr %s.4s, %s.4s, #31", v(12), v(0)) // mask: sign bit set
-		c.mov(v(3), v(12))
-		c.add("bsl %s.16b, %s.16b, %s.16b", v(3), v(13), c.k("one")) // a
-		c.add("and %s.16b, %s.16b, %s.16b", v(4), v(12), v(9))       // v
-		c.three("fadd", v(5), v(2), c.k("one"))                      // dh
-		c.three("fsub", v(6), c.k("one"), v(5))
-		c.three("fadd", v(6), v(6), v(2)) // dl
-		c.fma(v(7), v(3), v(4), v(3))     // a·v + a
-		c.three("fdiv", v(7), v(7), v(5)) // q0
-		c.fnma(v(8), v(7), v(5), v(3))    // a − q0·dh
-		c.fma(v(8), v(3), v(4), v(8))
-		c.fnma(v(8), v(7), v(6), v(8))
-		c.three("fdiv", v(8), v(8), v(5)) // c
-		c.add("// x < 0: (q0 + c)·2^n; x ≥ 0: x·q0 + xc·c; then the sign of x.")
-		c.three("fadd", v(9), v(7), v(8))
-		c.three("fmul", v(9), v(9), v(10))
-		c.three("fmul", v(9), v(9), v(11))
-		c.three("fmul", v(8), v(13), v(8))
-		c.fma(v(8), v(0), v(7), v(8))
-		c.add("bsl %s.16b, %s.16b, %s.16b", v(12), v(9), v(8))
-		c.add("orr %s.16b, %s.16b, %s.16b", v(0), v(12), v(14))
+		c.xSigmoid(true)
 	})
+
+// xSigmoid emits geluTanh32's steps 2 to 5 (kernel's xSigmoid), x·σ(w),
+// from x, wh in v(4), wl in v(5) (when hasWl; SiLU's wl is 0), xc in
+// v(13) and the sign bit of x in v(14), leaving the result in x with x's
+// sign.
+func (c *geluCode) xSigmoid(hasWl bool) {
+	c.add("// −|w| reduced as in Exp; w' = expm1(r), e = (1+w')·2^n.")
+	c.mov(v(6), c.k("expShifter"))
+	c.three("fmls", v(6), v(4), c.k("expLog2e"))   // z = shifter − wh·log2e
+	c.three("fsub", v(7), v(6), c.k("expShifter")) // nf
+	c.two("fneg", v(8), v(4))                      // −wh
+	c.three("fmls", v(8), v(7), c.k("expLn2Hi"))   // r
+	c.three("fmls", v(8), v(7), c.k("expLn2Lo"))
+	if hasWl {
+		c.three("fsub", v(8), v(8), v(5))
+	}
+	c.expm1(v(9), v(8), v(10))
+	c.pow2("magic", v(6), v(10), v(11))
+	c.three("fadd", v(2), v(9), c.k("one"))
+	c.three("fmul", v(2), v(2), v(10))
+	c.three("fmul", v(2), v(2), v(11)) // e
+	c.add("// a·(1+v) = xc·(1+w') for x < 0, 1 for x ≥ 0; 1+e = dh + dl; q0, c.")
+	c.add("sshr %s.4s, %s.4s, #31", v(12), v(0)) // mask: sign bit set
+	c.mov(v(3), v(12))
+	c.add("bsl %s.16b, %s.16b, %s.16b", v(3), v(13), c.k("one")) // a
+	c.add("and %s.16b, %s.16b, %s.16b", v(4), v(12), v(9))       // v
+	c.three("fadd", v(5), v(2), c.k("one"))                      // dh
+	c.three("fsub", v(6), c.k("one"), v(5))
+	c.three("fadd", v(6), v(6), v(2)) // dl
+	c.fma(v(7), v(3), v(4), v(3))     // a·v + a
+	c.three("fdiv", v(7), v(7), v(5)) // q0
+	c.fnma(v(8), v(7), v(5), v(3))    // a − q0·dh
+	c.fma(v(8), v(3), v(4), v(8))
+	c.fnma(v(8), v(7), v(6), v(8))
+	c.three("fdiv", v(8), v(8), v(5)) // c
+	c.add("// x < 0: (q0 + c)·2^n; x ≥ 0: x·q0 + xc·c; then the sign of x.")
+	c.three("fadd", v(9), v(7), v(8))
+	c.three("fmul", v(9), v(9), v(10))
+	c.three("fmul", v(9), v(9), v(11))
+	c.three("fmul", v(8), v(13), v(8))
+	c.fma(v(8), v(0), v(7), v(8))
+	c.add("bsl %s.16b, %s.16b, %s.16b", v(12), v(9), v(8))
+	c.add("orr %s.16b, %s.16b, %s.16b", v(0), v(12), v(14))
+}
 
 var geluK = geluKernel("GELU", []string{
 	"GELUNEON: dst[i] = gelu32(src[i]), x·Φ(x) with Φ(−t) = ½·s·e^(−t²/2 + H(s)),",

@@ -50,7 +50,8 @@ func render(ins string, r regs) (goSyntax, arm string) {
 	for _, a := range strings.Split(args, ",") {
 		ops = append(ops, strings.TrimSpace(a))
 	}
-	if g, ok := goThreeSame[mn]; ok && len(ops) == 3 && strings.HasPrefix(ops[2], "v") && !strings.Contains(ops[2], "[") {
+	if g, ok := goThreeSame[mn]; ok && len(ops) == 3 && strings.HasPrefix(ops[2], "v") && !strings.Contains(ops[2], "[") &&
+		!strings.HasSuffix(ops[0], ".2d") { // Go's VFMLA has no .2d form: a WORD
 		return fmt.Sprintf("%s %s, %s, %s", g, goVec(ops[2]), goVec(ops[1]), goVec(ops[0])), arm
 	}
 	if mn == "mov" && len(ops) == 2 {

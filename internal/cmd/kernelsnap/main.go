@@ -152,7 +152,8 @@ func main() {
 		{"Softmax", kernel.Softmax}, {"LogSoftmax", kernel.LogSoftmax},
 		// Added after the first baseline: drop this line to run the tool
 		// on a commit that predates them.
-		{"ReLU", kernel.ReLU}, {"GELU", kernel.GELU}, {"GELUTanh", kernel.GELUTanh}} {
+		{"ReLU", kernel.ReLU}, {"GELU", kernel.GELU}, {"GELUTanh", kernel.GELUTanh},
+		{"SiLU", kernel.SiLU}} {
 		vecCase(un.name, func(h hash.Hash, g gen, n, off int, s float32, sp bool) {
 			src := slice(g, n, off, s, sp)
 			dst := make([]float32, n)
@@ -164,6 +165,24 @@ func main() {
 	}
 	vecCase("LogSumExp", func(h hash.Hash, g gen, n, off int, s float32, sp bool) {
 		putF(h, kernel.LogSumExp(slice(g, n, off, s, sp)))
+	})
+	// Added after the first baseline, as SiLU: with and without γ and β.
+	vecCase("LayerNorm", func(h hash.Hash, g gen, n, off int, s float32, sp bool) {
+		x := slice(g, n, off, s, sp)
+		gamma, beta := g.vec(n, 1, false), g.vec(n, 1, false)
+		dst := make([]float32, n)
+		kernel.LayerNorm(dst, x, gamma, beta, 1e-5)
+		putF(h, dst...)
+		kernel.LayerNorm(x, x, nil, nil, 1e-5)
+		putF(h, x...)
+	})
+	vecCase("RMSNorm", func(h hash.Hash, g gen, n, off int, s float32, sp bool) {
+		x := slice(g, n, off, s, sp)
+		dst := make([]float32, n)
+		kernel.RMSNorm(dst, x, g.vec(n, 1, false), 1e-6)
+		putF(h, dst...)
+		kernel.RMSNorm(x, x, nil, 1e-6)
+		putF(h, x...)
 	})
 
 	// Matrix kernels: shapes around the unroll and tile edges.

@@ -270,7 +270,7 @@ func dispatchFile(a arch) *bytes.Buffer {
 		fmt.Fprintf(w, "}\n")
 		if k.Body != "" {
 			fmt.Fprintf(w, "\n// The body of %s: its checks and race annotations, then for at most\n", k.Name)
-			fmt.Fprintf(w, "// maxChunk elements (one assembly call) the level switch inline, so\n")
+			fmt.Fprintf(w, "// %s (one assembly call) the level switch inline, so\n", chunkOf(k))
 			fmt.Fprintf(w, "// that such a call costs one Go call before the assembly.\n")
 			body(w, k, a)
 		}
@@ -308,10 +308,18 @@ func body(w *bytes.Buffer, k table.Kernel, a arch) {
 	bodySwitch(w, k, a, t.fast)
 	fmt.Fprintf(w, "}\n")
 	if t.chunks != "" {
-		fmt.Fprintf(w, "\n// %sChunks is %s for more than maxChunk elements: whole chunks, then\n", k.Func, k.Name)
+		fmt.Fprintf(w, "\n// %sChunks is %s for more than %s: whole chunks, then\n", k.Func, k.Name, chunkOf(k))
 		fmt.Fprintf(w, "// the rest, each through the level switch %s.\n", k.Func)
 		fmt.Fprintf(w, "func %sChunks%s {\n%s}\n", k.Func, k.Sig, r.Replace(t.chunks))
 	}
+}
+
+// chunkOf says how much one call of row k's switch takes at most.
+func chunkOf(k table.Kernel) string {
+	if c, ok := bodyChunks[k.Body]; ok {
+		return c
+	}
+	return "maxChunk elements"
 }
 
 // bodyTemplate is a generated public body: NAME is the kernel, FUNC its
@@ -322,6 +330,10 @@ type bodyTemplate struct {
 	fast     string // the fast path's case, formatting the level's expression
 	chunks   string // FUNCChunks' body; empty where it is hand-written (the Gemv family's blocking)
 }
+
+// bodyChunks says, for the templates whose switch takes at most something
+// else than maxChunk elements a call, what it takes.
+var bodyChunks = map[string]string{"lstm": "cellChunk units", "gru": "cellChunk units"}
 
 var bodies = map[string]bodyTemplate{
 	// Gemv and GemvAdd: the blocking of large matrices is gemvChunks, in gemv.go.
@@ -569,8 +581,8 @@ func dispatchBenches(w *bytes.Buffer, a arch) {
 		asmSig[f.Name] = f.Sig
 	}
 	for _, k := range table.Kernels {
-		if k.Class == table.ClassInternal || k.Class == table.ClassGemm || k.Func == "" && k.BenchVs.Row == "" {
-			continue // no single assembly call to compare with (Gemm, the int8 kernels)
+		if k.Class == table.ClassInternal || k.Class == table.ClassGemm || isNorm(k) || k.Func == "" && k.BenchVs.Row == "" {
+			continue // no single assembly call to compare with (Gemm, the norms, the int8 kernels)
 		}
 		vs := k
 		if k.BenchVs.Row != "" {
@@ -595,6 +607,13 @@ func dispatchBenches(w *bytes.Buffer, a arch) {
 		}
 	}
 	fmt.Fprintf(w, "}\n")
+}
+
+// isNorm reports whether k is LayerNorm or RMSNorm, which are timed by
+// the norms' own benchmarks (several passes over one row, with operands
+// benchArgs does not have), not by the dispatch benchmark.
+func isNorm(k table.Kernel) bool {
+	return k.Class == table.ClassLayerNorm || k.Class == table.ClassRMSNorm
 }
 
 // publicSig is the signature of row k's public function: PublicSig, or

@@ -254,6 +254,39 @@ the slices. len(dst) must be ≥ len(src); dst may be src.
 		},
 	},
 	{
+		Name: "SiLU", Class: ClassUnary, Doc: "dst[i] = src[i]·σ(src[i]) = src[i]/(1+e^−src[i])",
+		Func: "silu32s", Sig: "(dst, src []float32)", Args: "dst, src", Generic: "siluGeneric", Body: "unary",
+		Ref: "ref.SiLU", Ref1: "ref.SiLU1", Contract: Contract{Kind: ULP, ULP: 2},
+		Bench: Bench{Sizes: vecSizes},
+		Impls: []Impl{
+			{Level: "generic", Name: "silu_generic_rr2_expm1p7_divcomp"},
+			{Level: "avx2", Name: "silu_avx2_fma_rr2_expm1p7_divcomp_u1", Symbols: []string{"SiLUAVX2"},
+				AsmDoc: `SiLUAVX2 computes dst[i] = silu(src[i]) = x·σ(x) for i < len(src)
+with AVX2+FMA3, each lane running silu32's float32 steps and fused
+multiply-adds (two VDIVPS), so the results are the generic level's to
+the bit (silu(−Inf) = NaN as torch); one vector per iteration, a tail
+through a buffer that never touches memory past the slices. len(dst)
+must be ≥ len(src); dst may be src. The AVX512 level runs it too.
+
+	for i, x := range src {
+		dst[i] = silu32(x) // kernel.siluGeneric, within 2 ulp
+	}`},
+			// No zmm version: it needs a machine that can run AVX-512 to be tested.
+			{Level: "avx512", Name: "silu_avx2_fma_rr2_expm1p7_divcomp_u1", Symbols: []string{"SiLUAVX2"}},
+			{Level: "neon", Name: "silu_neon_rr2_expm1p7_divcomp_u1", Symbols: []string{"SiLUNEON"},
+				AsmDoc: `SiLUNEON computes dst[i] = silu(src[i]) = x·σ(x) for i < len(src), each
+lane running silu32's float32 steps and fused multiply-adds (two FDIV),
+so the results are the generic level's to the bit (silu(−Inf) = NaN as
+torch); one vector per iteration and a lane-by-lane tail that never
+touches memory past the slices. len(dst) must be ≥ len(src); dst may be
+src.
+
+	for i, x := range src {
+		dst[i] = silu32(x) // kernel.siluGeneric, within 2 ulp
+	}`},
+		},
+	},
+	{
 		Name: "Softmax", Class: ClassRow, Doc: "dst = e^(src−max) / Σ e^(src−max)",
 		Sig: "(dst, src []float32)", Args: "dst, src",
 		Dispatch: "softmax.go: two passes over expScaledPass (or expScaledSumMax and Scale), three-pass fallback over Max, expShiftSum and Scale",
@@ -294,6 +327,22 @@ the slices. len(dst) must be ≥ len(src); dst may be src.
 			{Level: "avx512", Name: "logsumexp_avx512_1pass_rr2_p6_u8", Symbols: []string{"ExpScaledSumMaxAVX512", "MaxAVX512", "SumExpShiftAVX512"}},
 			{Level: "neon", Name: "logsumexp_neon_1pass_u2", Symbols: []string{"ExpScaledSumMaxNEON", "MaxNEON", "SumExpShiftNEON"}},
 		},
+	},
+	{
+		Name: "LayerNorm", Class: ClassLayerNorm, Doc: "dst = (x − mean)/√(var + eps)·γ + β over one row",
+		Sig: "(dst, x, gamma, beta []float32, eps float32)", Args: "dst, x, gamma, beta, eps",
+		Dispatch: "norm.go: normSum, normSumSqDev and normApply, the moments in float64",
+		Ref:      "ref.LayerNorm", Contract: Contract{Kind: Norm},
+		Bench: Bench{Sizes: normSizes, Short: []int{256}},
+		Impls: normImpls("layernorm"),
+	},
+	{
+		Name: "RMSNorm", Class: ClassRMSNorm, Doc: "dst = x/√(mean(x²) + eps)·γ over one row",
+		Sig: "(dst, x, gamma []float32, eps float32)", Args: "dst, x, gamma, eps",
+		Dispatch: "norm.go: normSumSqDev and normApply, the moment in float64",
+		Ref:      "ref.RMSNorm", Contract: Contract{Kind: Norm},
+		Bench: Bench{Sizes: normSizes},
+		Impls: normImpls("rmsnorm"),
 	},
 	{
 		Name: "Gemv", Class: ClassGemv, Doc: "dst = a·x",
@@ -469,6 +518,103 @@ quantizeInt8Generic(dst[m:len(src)], src[m:], inv)`},
 		},
 	},
 	{
+		Name: "normSum", Class: ClassInternal, Doc: "Σ x[i] in float64 (LayerNorm's first pass)",
+		Func: "normSum", Sig: "(x []float32) float64", Args: "x", Generic: "normSumGeneric",
+		Impls: []Impl{
+			{Level: "generic"},
+			{Level: "avx2", Symbols: []string{"NormSumAVX2"},
+				AsmDoc: `NormSumAVX2 returns Σ x[i] in float64 with AVX2: VCVTPS2PD widens four
+elements at a time into four accumulators of four doubles (sixteen
+elements per iteration), summed as (a0 + a1) + (a2 + a3), then lane by
+lane, then the last 0..3 elements one at a time, never reading past the
+slice. The AVX512 level runs it too.
+
+	var s float64
+	for _, v := range x {
+		s += float64(v) // kernel.normSumGeneric, in this order
+	}
+	return s`},
+			{Level: "avx512", Symbols: []string{"NormSumAVX2"}},
+			{Level: "neon", Symbols: []string{"NormSumNEON"},
+				AsmDoc: `NormSumNEON returns Σ x[i] in float64: FCVTL and FCVTL2 widen four
+elements at a time into eight accumulators of two doubles (sixteen
+elements per iteration), summed in a fixed tree, then the last elements
+one at a time, never reading past the slice.
+
+	var s float64
+	for _, v := range x {
+		s += float64(v) // kernel.normSumGeneric, in this order
+	}
+	return s`},
+		},
+	},
+	{
+		Name: "normSumSqDev", Class: ClassInternal, Doc: "Σ (x[i] − m)² in float64 (LayerNorm's second pass, RMSNorm's first with m = 0)",
+		Func: "normSumSqDev", Sig: "(x []float32, m float64) float64", Args: "x, m", Generic: "normSumSqDevGeneric",
+		Impls: []Impl{
+			{Level: "generic"},
+			{Level: "avx2", Symbols: []string{"NormSumSqDevAVX2"},
+				AsmDoc: `NormSumSqDevAVX2 returns Σ (x[i] − m)² in float64 with AVX2+FMA3: as
+NormSumAVX2, each widened vector less m, then squared and added by one
+VFMADD231PD. The AVX512 level runs it too.
+
+	var q float64
+	for _, v := range x {
+		d := float64(v) - m
+		q += d * d // kernel.normSumSqDevGeneric rounds d·d first
+	}
+	return q`},
+			{Level: "avx512", Symbols: []string{"NormSumSqDevAVX2"}},
+			{Level: "neon", Symbols: []string{"NormSumSqDevNEON"},
+				AsmDoc: `NormSumSqDevNEON returns Σ (x[i] − m)² in float64: as NormSumNEON,
+each widened pair less m, then squared and added by one FMLA.
+
+	var q float64
+	for _, v := range x {
+		d := float64(v) - m
+		q += d * d // kernel.normSumSqDevGeneric rounds d·d first
+	}
+	return q`},
+		},
+	},
+	{
+		Name: "normApply", Class: ClassInternal,
+		Doc:  "dst[i] = fma(float32((x[i] − m)·r), γ[i], β[i]), γ and β optional (the norms' output pass)",
+		Func: "normApply", Sig: "(dst, x, gamma, beta []float32, m, r float64)", Args: "dst, x, gamma, beta, m, r",
+		Generic: "normApplyGeneric",
+		Impls: []Impl{
+			{Level: "generic"},
+			{Level: "avx2", Symbols: []string{"NormApplyAVX2"},
+				AsmDoc: `NormApplyAVX2 writes dst[i] = fma(float32((x[i] − m)·r), γ[i], β[i])
+for i < len(x) with AVX2+FMA3: VCVTPS2PD, VSUBPD, VMULPD and VCVTPD2PS
+per four elements, then VFMADD213PS with γ and β (VMULPS without β,
+VADDPS without γ, nothing without either: an empty gamma or beta is
+absent); eight elements per iteration, then four, then one at a time,
+never touching memory past the slices. len(dst), and len(gamma) and
+len(beta) unless 0, must be ≥ len(x); dst may be x. The AVX512 level
+runs it too.
+
+	for i, v := range x {
+		u := float32((float64(v) - m) * r)
+		dst[i] = fma32(u, gamma[i], beta[i]) // kernel.normApplyGeneric
+	}`},
+			{Level: "avx512", Symbols: []string{"NormApplyAVX2"}},
+			{Level: "neon", Symbols: []string{"NormApplyNEON"},
+				AsmDoc: `NormApplyNEON writes dst[i] = fma(float32((x[i] − m)·r), γ[i], β[i])
+for i < len(x): FCVTL/FCVTL2, FSUB, FMUL and FCVTN/FCVTN2 per four
+elements, then FMLA with γ and β (FMUL without β, FADD without γ,
+nothing without either: an empty gamma or beta is absent); eight
+elements per iteration, then four, then one at a time, never touching
+memory past the slices. len(dst), and len(gamma) and len(beta) unless 0,
+must be ≥ len(x); dst may be x.
+
+	for i, v := range x {
+		u := float32((float64(v) - m) * r)
+		dst[i] = fma32(u, gamma[i], beta[i]) // kernel.normApplyGeneric
+	}`},
+		},
+	},
+	{
 		Name: "expShiftSum", Class: ClassInternal, Doc: "dst[i] = e^(src[i]−m) and their sum (Softmax's fallback)",
 		Func: "expShiftSum", Sig: "(dst, src []float32, m float32) float32", Args: "dst, src, m", Generic: "expShiftSumGeneric",
 		Impls: impls("generic", "", "", "avx2", "", "ExpShiftSumAVX2", "avx512", "", "ExpShiftSumAVX512", "neon", "", "ExpShiftSumNEON"),
@@ -509,6 +655,29 @@ quantizeInt8Generic(dst[m:len(src)], src[m:], inv)`},
 			{Level: "neon", Symbols: []string{"ExpScaledSumMaxNEON"}},
 		},
 	},
+}
+
+// normSizes are the norms' benchmark sizes: the model widths of small
+// transformers, and a long row.
+var normSizes = []int{64, 256, 1024, 4096}
+
+// normImpls are LayerNorm's and RMSNorm's implementations, named
+// kernel_ISA_algorithm: the moments summed in float64 (two passes for
+// LayerNorm, one for RMSNorm), then the output pass.
+func normImpls(name string) []Impl {
+	// No zmm versions: they need a machine that can run AVX-512 to be tested.
+	avx2 := []string{"NormApplyAVX2", "NormSumSqDevAVX2"}
+	neon := []string{"NormApplyNEON", "NormSumSqDevNEON"}
+	if name == "layernorm" {
+		avx2 = append([]string{"NormSumAVX2"}, avx2...)
+		neon = append([]string{"NormSumNEON"}, neon...)
+	}
+	return []Impl{
+		{Level: "generic", Name: name + "_generic_f64"},
+		{Level: "avx2", Name: name + "_avx2_fma_f64_u16", Symbols: avx2},
+		{Level: "avx512", Name: name + "_avx2_fma_f64_u16", Symbols: avx2},
+		{Level: "neon", Name: name + "_neon_f64_u16", Symbols: neon},
+	}
 }
 
 // gemvImpls are Gemv's and GemvAdd's implementations (one kernel with an

@@ -45,7 +45,10 @@ const (
 	ClassQDot     Class = "qdot"     // f(x, w []int8) int64
 	ClassQGemv    Class = "qgemv"    // f(dst []float32, w *QMatrix, x *QVector)
 	ClassQGemm    Class = "qgemm"    // f(c Matrix, x *QBatch, w *QMatrix)
-	ClassInternal Class = "internal" // a pass behind public kernels, not exported
+	// f(dst, x, gamma, beta []float32, eps float32), one row; gamma and beta may be nil
+	ClassLayerNorm Class = "layernorm"
+	ClassRMSNorm   Class = "rmsnorm"  // f(dst, x, gamma []float32, eps float32), one row; gamma may be nil
+	ClassInternal  Class = "internal" // a pass behind public kernels, not exported
 )
 
 // ContractKind says how a kernel's results relate to its float64 reference.
@@ -78,6 +81,12 @@ const (
 	// results are within three roundings (four when adding to dst) of the
 	// float64 evaluation of the same quantized product.
 	Int8 ContractKind = "int8"
+	// Norm: LayerNorm's and RMSNorm's results, moments summed in float64
+	// in a level-dependent order: within 2^-24·(|γ·x̂| + |y|) +
+	// |γ|·(n+4)·2^-53·(|x̂| + r·Σ|x|/n) + 2^-150·(1+|γ|) of the reference y, x̂
+	// the normalised value and r = 1/√(σ²+eps) (μ = 0 for RMSNorm; the
+	// kernels' doc comments derive it).
+	Norm ContractKind = "norm"
 )
 
 // Contract is what the tests hold a kernel to.

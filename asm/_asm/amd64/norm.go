@@ -1,0 +1,242 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/mmcloughlin/avo/attr"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+)
+
+// The norms' passes (kernel/norm.go), AVX2+FMA, in float64: VCVTPS2PD
+// widens four floats at a time. The sums keep four accumulators of four
+// doubles (sixteen elements per iteration), then one vector at a time,
+// then a scalar tail that reads exactly the elements left, so no memory
+// past the slices is touched. The AVX512 level runs these too.
+
+// normSumPass emits NormSumAVX2 (Σx) or, with dev, NormSumSqDevAVX2
+// (Σ(x−m)², one FMA per square).
+func (g *gen) normSumPass(dev bool) {
+	name, sig := "NormSumAVX2", "func(x []float32) float64"
+	if dev {
+		name, sig = "NormSumSqDevAVX2", "func(x []float32, m float64) float64"
+	}
+	g.Function(name)
+	g.Attributes(attr.NOSPLIT)
+	g.SignatureExpr(sig)
+	g.Load(g.Param("x").Base(), RSI)
+	g.Load(g.Param("x").Len(), RCX)
+	if dev {
+		g.VBROADCASTSD(g.addr(g.Param("m")), Y15)
+	}
+	for i := 0; i < 4; i++ {
+		g.VXORPD(vecY(i), vecY(i), vecY(i))
+	}
+	// add folds the widened v into accumulator acc.
+	add := func(v, acc VecPhysical) {
+		if dev {
+			g.VSUBPD(Y15, v, v)
+			g.VFMADD231PD(v, v, acc)
+		} else {
+			g.VADDPD(v, acc, acc)
+		}
+	}
+	g.Comment("Sixteen elements per iteration into four accumulators.")
+	g.Label("loop16")
+	g.CMPQ(RCX, imm(16))
+	g.JB(LabelRef("loop4"))
+	for j := 0; j < 4; j++ {
+		g.VCVTPS2PD(at(RSI, 16*j), vecY(4+j))
+	}
+	for j := 0; j < 4; j++ {
+		add(vecY(4+j), vecY(j))
+	}
+	g.ADDQ(imm(64), RSI)
+	g.SUBQ(imm(16), RCX)
+	g.JMP(LabelRef("loop16"))
+
+	g.Comment("Four at a time.")
+	g.Label("loop4")
+	g.CMPQ(RCX, imm(4))
+	g.JB(LabelRef("reduce"))
+	g.VCVTPS2PD(at(RSI, 0), Y4)
+	add(Y4, Y0)
+	g.ADDQ(imm(16), RSI)
+	g.SUBQ(imm(4), RCX)
+	g.JMP(LabelRef("loop4"))
+
+	g.Comment("(Y0 + Y1) + (Y2 + Y3), then the lanes by halves, into X0.")
+	g.Label("reduce")
+	g.VADDPD(Y1, Y0, Y0)
+	g.VADDPD(Y3, Y2, Y2)
+	g.VADDPD(Y2, Y0, Y0)
+	g.VEXTRACTF128(imm8(1), Y0, X1)
+	g.VADDPD(X1, X0, X0)
+	g.VPERMILPD(imm8(1), X0, X1)
+	g.VADDSD(X1, X0, X0)
+
+	g.Comment("The last 0..3 elements one at a time (VMOVSS reads exactly 4 bytes).")
+	g.Label("scalar")
+	g.TESTQ(RCX, RCX)
+	g.JZ(LabelRef("done"))
+	g.VMOVSS(at(RSI, 0), X4)
+	g.VCVTSS2SD(X4, X4, X4)
+	if dev {
+		g.VSUBSD(X15, X4, X4)
+		g.VFMADD231SD(X4, X4, X0)
+	} else {
+		g.VADDSD(X4, X0, X0)
+	}
+	g.ADDQ(imm(4), RSI)
+	g.DECQ(RCX)
+	g.JMP(LabelRef("scalar"))
+
+	g.Label("done")
+	g.VZEROUPPER()
+	g.MOVSD(X0, g.addr(g.ReturnIndex(0)))
+	g.RET()
+}
+
+// vecY returns Y register i.
+func vecY(i int) VecPhysical { return avx2.v(i) }
+
+// NormApplyAVX2's variants, by which of γ and β are given.
+var normVariants = []struct {
+	label       string
+	gamma, beta bool
+}{{"affine", true, true}, {"gamma", true, false}, {"beta", false, true}, {"plain", false, false}}
+
+// normApply emits NormApplyAVX2: dst = fma(float32((x−m)·r), γ, β), eight
+// elements per iteration (two vectors of four), then four, then one at a
+// time; a loop per variant, chosen by len(gamma) and len(beta) (zero:
+// absent).
+func (g *gen) normApply() {
+	g.Function("NormApplyAVX2")
+	g.Attributes(attr.NOSPLIT)
+	g.SignatureExpr("func(dst, x, gamma, beta []float32, m, r float64)")
+	g.Load(g.Param("dst").Base(), RDI)
+	g.Load(g.Param("x").Base(), RSI)
+	g.Load(g.Param("gamma").Base(), R8)
+	g.Load(g.Param("beta").Base(), R9)
+	g.Load(g.Param("x").Len(), RCX)
+	g.VBROADCASTSD(g.addr(g.Param("m")), Y14)
+	g.VBROADCASTSD(g.addr(g.Param("r")), Y15)
+	g.Comment("The variant: by len(gamma) and len(beta), zero meaning absent.")
+	g.CMPQ(g.addr(g.Param("gamma").Len()), imm(0))
+	g.JE(LabelRef("nogamma"))
+	g.CMPQ(g.addr(g.Param("beta").Len()), imm(0))
+	g.JE(LabelRef("gamma"))
+	g.JMP(LabelRef("affine"))
+	g.Label("nogamma")
+	g.CMPQ(g.addr(g.Param("beta").Len()), imm(0))
+	g.JE(LabelRef("plain"))
+	g.JMP(LabelRef("beta"))
+
+	for _, v := range normVariants {
+		g.normApplyLoop(v.label, v.gamma, v.beta)
+	}
+	g.Label("done")
+	g.VZEROUPPER()
+	g.RET()
+}
+
+// normApplyLoop emits one variant's loops, from label to a jump to done.
+func (g *gen) normApplyLoop(label string, gamma, beta bool) {
+	l := func(s string) string { return label + s }
+	// finish applies γ and β to the four floats u in x (a vector at
+	// byte offset off, or one element with scalar), γ and β loaded into
+	// t first (at AVX2 a VEX memory operand of a scalar op reads 4 bytes;
+	// the vector forms read 16).
+	finish := func(u, t VecPhysical, off int, scalar bool) {
+		ld := func(p GPPhysical, r VecPhysical) {
+			if scalar {
+				g.VMOVSS(at(p, off), r)
+			} else {
+				g.VMOVUPS(at(p, off), r)
+			}
+		}
+		// op is the scalar or the vector form.
+		op := func(ss, ps func(...Op)) func(...Op) {
+			if scalar {
+				return ss
+			}
+			return ps
+		}
+		switch {
+		case gamma && beta:
+			ld(R8, t)
+			ld(R9, X13)
+			op(g.VFMADD213SS, g.VFMADD213PS)(X13, t, u)
+		case gamma:
+			ld(R8, t)
+			op(g.VMULSS, g.VMULPS)(t, u, u)
+		case beta:
+			ld(R9, t)
+			op(g.VADDSS, g.VADDPS)(t, u, u)
+		}
+	}
+	advance := func(elems int) {
+		for _, p := range []GPPhysical{RDI, RSI} {
+			g.ADDQ(imm(4*elems), p)
+		}
+		if gamma {
+			g.ADDQ(imm(4*elems), R8)
+		}
+		if beta {
+			g.ADDQ(imm(4*elems), R9)
+		}
+	}
+	g.Comment(fmt.Sprintf("%s: γ %v, β %v. Eight elements per iteration.", label, gamma, beta))
+	g.Label(label)
+	g.CMPQ(RCX, imm(8))
+	g.JB(LabelRef(l("4")))
+	for j := 0; j < 2; j++ {
+		g.VCVTPS2PD(at(RSI, 16*j), vecY(2*j))
+	}
+	for j := 0; j < 2; j++ {
+		y := vecY(2 * j)
+		g.VSUBPD(Y14, y, y)
+		g.VMULPD(Y15, y, y)
+		g.VCVTPD2PSY(y, xmm(y))
+	}
+	for j := 0; j < 2; j++ {
+		finish(xmm(vecY(2*j)), xmm(vecY(2*j+1)), 16*j, false)
+		g.VMOVUPS(xmm(vecY(2*j)), at(RDI, 16*j))
+	}
+	advance(8)
+	g.SUBQ(imm(8), RCX)
+	g.JMP(LabelRef(label))
+
+	g.Label(l("4"))
+	g.CMPQ(RCX, imm(4))
+	g.JB(LabelRef(l("1")))
+	g.VCVTPS2PD(at(RSI, 0), Y0)
+	g.VSUBPD(Y14, Y0, Y0)
+	g.VMULPD(Y15, Y0, Y0)
+	g.VCVTPD2PSY(Y0, X0)
+	finish(X0, X1, 0, false)
+	g.VMOVUPS(X0, at(RDI, 0))
+	advance(4)
+	g.SUBQ(imm(4), RCX)
+
+	g.Comment("The last 0..3 elements one at a time.")
+	g.Label(l("1"))
+	g.TESTQ(RCX, RCX)
+	g.JZ(LabelRef("done"))
+	g.VMOVSS(at(RSI, 0), X0)
+	g.VCVTSS2SD(X0, X0, X0)
+	g.VSUBSD(X14, X0, X0)
+	g.VMULSD(X15, X0, X0)
+	g.VCVTSD2SS(X0, X0, X0)
+	finish(X0, X1, 0, true)
+	g.VMOVSS(X0, at(RDI, 0))
+	advance(1)
+	g.DECQ(RCX)
+	g.JMP(LabelRef(l("1")))
+}
+
+func init() {
+	register(file{"normsum_avx2_amd64.s", func(g *gen) { g.normSumPass(false) }},
+		file{"normsumsqdev_avx2_amd64.s", func(g *gen) { g.normSumPass(true) }},
+		file{"normapply_avx2_amd64.s", func(g *gen) { g.normApply() }})
+}
