@@ -218,22 +218,35 @@ func (s *ConvShape) check(fn string, out *[MaxConvDims]int) {
 	if len(s.Kernel) != nd {
 		bad("Kernel must have len(In) elements")
 	}
-	const limit = 1 << 40 // keeps every product below in int range
-	elems := 1
+	// Every size is at most 2⁴⁰, and so are Channels·∏(Out·Kernel) (the
+	// im2col matrix) and Filters·∏Out (the output), which keeps every
+	// product Conv forms in int range.
+	const limit = 1 << 40
+	if s.Channels > limit || s.Filters > limit {
+		bad("sizes overflow")
+	}
+	cols, outs := s.Channels, s.Filters
 	for j := 0; j < nd; j++ {
 		in, k, st, dl, pb, pe := s.In[j], s.Kernel[j], or1(s.Stride, j), or1(s.Dilation, j), or0(s.PadBegin, j), or0(s.PadEnd, j)
-		if in < 1 || k < 1 || st < 1 || dl < 1 || pb < 0 || pe < 0 || in > limit || k > limit || st > limit || dl > limit || pb > limit || pe > limit {
+		if in < 1 || k < 1 || st < 1 || dl < 1 || pb < 0 || pe < 0 {
 			bad("sizes, strides and dilations must be positive and pads non-negative")
+		}
+		if in > limit || k > limit || st > limit || dl > limit || pb > limit || pe > limit {
+			bad("sizes overflow")
 		}
 		span := dl*(k-1) + 1
 		if in+pb+pe < span {
 			bad("the kernel is larger than the padded input")
 		}
 		out[j] = (in+pb+pe-span)/st + 1
-		if elems > limit/out[j] || elems > limit/k {
+		if cols > limit/out[j] || outs > limit/out[j] {
 			bad("sizes overflow")
 		}
-		elems *= out[j] * k
+		cols, outs = cols*out[j], outs*out[j]
+		if cols > limit/k {
+			bad("sizes overflow")
+		}
+		cols *= k
 	}
 }
 
