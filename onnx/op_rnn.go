@@ -278,15 +278,16 @@ func (nd *recurrentNode) loadWeights() {
 	for d := 0; d < nd.D; d++ {
 		cell := &nd.net.Cells[d]
 		for k, src := range nd.gates {
-			rows := func(dst []float32, from []float32, cols int) {
-				off := (d*GH + src*nd.H) * cols
+			// block src of direction d, at base in from, to block k of dst
+			rows := func(dst, from []float32, base, cols int) {
+				off := base + src*nd.H*cols
 				copy(dst[k*nd.H*cols:(k+1)*nd.H*cols], from[off:off+nd.H*cols])
 			}
-			rows(cell.Wih.Data, nd.w.Float, nd.I)
-			rows(cell.Whh.Data, nd.r.Float, nd.H)
+			rows(cell.Wih.Data, nd.w.Float, d*GH*nd.I, nd.I)
+			rows(cell.Whh.Data, nd.r.Float, d*GH*nd.H, nd.H)
 			if nd.b != nil {
-				rows(cell.Bih, nd.b.Float[d*2*GH:d*2*GH+GH], 1)
-				rows(cell.Bhh, nd.b.Float[d*2*GH+GH:(d+1)*2*GH], 1)
+				rows(cell.Bih, nd.b.Float, d*2*GH, 1)
+				rows(cell.Bhh, nd.b.Float, d*2*GH+GH, 1)
 			}
 		}
 	}
