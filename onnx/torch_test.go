@@ -139,7 +139,7 @@ func abs32(v float32) float64 {
 
 // torchNet builds an rnn.Net of cfg and fills it with the state_dict saved
 // in dir/torch (one TensorProto per parameter, named as torch names it).
-func torchNet(t *testing.T, dir string, cfg rnn.Config) *rnn.Net {
+func torchNet(t testing.TB, dir string, cfg rnn.Config) *rnn.Net {
 	net, err := rnn.New(cfg, 1)
 	require.NoError(t, err)
 	for _, p := range net.Params() {
@@ -155,7 +155,7 @@ func torchNet(t *testing.T, dir string, cfg rnn.Config) *rnn.Net {
 }
 
 // dataSet reads a data set's inputs and outputs.
-func dataSet(t *testing.T, set string) (ins, outs []*onnx.Tensor) {
+func dataSet(t testing.TB, set string) (ins, outs []*onnx.Tensor) {
 	for _, kind := range []string{"input", "output"} {
 		files, err := filepath.Glob(filepath.Join(set, kind+"_*.pb"))
 		require.NoError(t, err)
