@@ -168,7 +168,11 @@ func (nd *recurrentNode) shapes(c *nodeCtx, G int) error {
 	if nd.layout1 {
 		nd.T, nd.B = nd.B, nd.T
 	}
-	nd.H = int(c.attrInt("hidden_size", int64(w.Dims[1]/G)))
+	h := c.attrInt("hidden_size", int64(w.Dims[1]/G))
+	if h > 1<<30 {
+		return c.shapeErr("hidden_size %d, but W is %v", h, w.Dims)
+	}
+	nd.H = int(h)
 	if nd.B < 1 || nd.I < 1 || nd.H < 1 {
 		return c.unsupported("batch %d, input size %d, hidden size %d (all must be positive)", nd.B, nd.I, nd.H)
 	}
