@@ -33,20 +33,20 @@ func (s ConvShape) Out() []int {
 // ColSize returns the length of the scratch buffer Conv needs for s: the
 // im2col matrix of one group, (Channels/Groups)·∏Kernel × ∏Out, or none
 // for a pointwise convolution (a kernel of ones, stride 1, no padding),
-// which reads the input as it is; and, for an output of a few positions,
-// one column of that matrix and of the output.
+// which reads the input as it is; for an output of a few positions, the
+// same matrix transposed (one patch per position) and a column of the
+// output.
 func (s ConvShape) ColSize() int {
 	var out [MaxConvDims]int
 	s.check("ConvShape.ColSize", &out)
 	cgk, P := s.Channels/s.Groups*prod(s.Kernel), prod(out[:len(s.In)])
-	n := 0
-	if !s.pointwise() {
-		n = cgk * P
+	switch {
+	case P <= convNarrow:
+		return cgk*P + s.Filters/s.Groups // the patches, and a column of y
+	case s.pointwise():
+		return 0
 	}
-	if P <= convNarrow {
-		n += cgk + s.Filters/s.Groups // a column of the input side and of y
-	}
-	return n
+	return cgk * P
 }
 
 // convNarrow is the widest output (∏Out) that Conv computes one column at
@@ -71,7 +71,8 @@ const convNarrow = 8
 // Each group is one Gemm, W_g (Filters/G × C/G·∏Kernel) times the im2col
 // matrix of its input (C/G·∏Kernel × ∏Out), on top of the bias; a
 // pointwise convolution multiplies the input directly; an output of at
-// most a few positions is computed a column at a time by Gemv. The error
+// most a few positions is computed a position at a time by Gemv, on the
+// patch the position reads. The error
 // is within Gemm's, with k = C/G·∏Kernel. Conv allocates nothing; it panics, naming
 // the sizes, if s is not valid (sizes not positive, Channels or Filters not
 // divisible by Groups, slices of lengths other than len(In), an empty
@@ -125,38 +126,88 @@ func Conv(y, x, w, bias, col []float32, s ConvShape) {
 }
 
 // convNarrowOut is Conv for outputs of at most convNarrow positions: per
-// group and output position, the input column (gathered from the im2col
-// matrix, or from x for a pointwise convolution) times the weights by Gemv.
+// group, the patch of every output position (im2row), each times the
+// weights by Gemv.
 func convNarrowOut(y, x, w, bias, col []float32, s *ConvShape, out *[MaxConvDims]int) {
 	nd := len(s.In)
 	P, K, inSize := prod(out[:nd]), prod(s.Kernel), prod(s.In)
 	Cg, Fg := s.Channels/s.Groups, s.Filters/s.Groups
 	ck := Cg * K
-	pw := s.pointwise()
-	cols := 0
-	if !pw {
-		cols = ck * P
-	}
-	vec, res := col[cols:cols+ck], col[cols+ck:cols+ck+Fg]
+	patches, res := col[:ck*P], col[ck*P:ck*P+Fg]
 	for g := 0; g < s.Groups; g++ {
-		xg := x[g*Cg*inSize : (g+1)*Cg*inSize]
-		src := xg
-		if !pw {
-			src = col[:cols]
-			im2col(src, xg, s, out)
-		}
+		im2row(patches, x[g*Cg*inSize:(g+1)*Cg*inSize], s, out)
 		wg := MatrixFrom(Fg, ck, w[g*Fg*ck:(g+1)*Fg*ck])
 		for p := 0; p < P; p++ {
-			for i := range vec {
-				vec[i] = src[i*P+p]
-			}
-			Gemv(res, wg, vec)
+			Gemv(res, wg, patches[p*ck:(p+1)*ck])
 			for f, v := range res {
 				if bias != nil {
 					v += bias[g*Fg+f]
 				}
 				y[(g*Fg+f)*P+p] = v
 			}
+		}
+	}
+}
+
+// im2row writes the patch that output position p (row-major) reads of one
+// group's input xg (Cg channels) into row p of rows (∏Out × Cg·∏Kernel),
+// in the weights' order (channel, then kernel position row-major), 0
+// outside the input: the transpose of im2col's matrix, whose rows are runs
+// of the input (a copy each along the last dimension without dilation).
+func im2row(rows, xg []float32, s *ConvShape, out *[MaxConvDims]int) {
+	nd := len(s.In)
+	last := nd - 1
+	P, K, inSize := prod(out[:nd]), prod(s.Kernel), prod(s.In)
+	Cg := len(xg) / inSize
+	kL, dlL, inL := s.Kernel[last], or1(s.Dilation, last), s.In[last]
+	ck := Cg * K
+	var o [MaxConvDims]int
+	for p := 0; p < P; p++ {
+		row := rows[p*ck : (p+1)*ck]
+		startL := o[last]*or1(s.Stride, last) - or0(s.PadBegin, last)
+		// the kernel positions of the last dimension inside the input
+		klo, khi := max(ceilDiv(-startL, dlL), 0), min(ceilDiv(inL-startL, dlL), kL)
+		for c := 0; c < Cg; c++ {
+			xc := xg[c*inSize : (c+1)*inSize]
+			var k [MaxConvDims]int
+			for q := 0; q < K; q += kL {
+				seg := row[c*K+q : c*K+q+kL]
+				base, inside := 0, true
+				for j := 0; j < last; j++ {
+					i := o[j]*or1(s.Stride, j) - or0(s.PadBegin, j) + k[j]*or1(s.Dilation, j)
+					if i < 0 || i >= s.In[j] {
+						inside = false
+						break
+					}
+					base = base*s.In[j] + i
+				}
+				if !inside || klo >= khi {
+					clear(seg)
+				} else {
+					clear(seg[:klo])
+					off := base*inL + startL // + kk·dilation: in range for klo ≤ kk < khi
+					if dlL == 1 {
+						copy(seg[klo:khi], xc[off+klo:off+khi])
+					} else {
+						for kk := klo; kk < khi; kk++ {
+							seg[kk] = xc[off+kk*dlL]
+						}
+					}
+					clear(seg[khi:])
+				}
+				for j := last - 1; j >= 0; j-- { // next kernel position
+					if k[j]++; k[j] < s.Kernel[j] {
+						break
+					}
+					k[j] = 0
+				}
+			}
+		}
+		for j := last; j >= 0; j-- { // next output position
+			if o[j]++; o[j] < out[j] {
+				break
+			}
+			o[j] = 0
 		}
 	}
 }

@@ -40,6 +40,8 @@ func convCases() []convCase {
 		{"2d asymmetric pads strides", kernel.ConvShape{Channels: 3, Filters: 2, Groups: 1, In: []int{7, 5}, Kernel: []int{3, 3}, Stride: []int{2, 3}, PadBegin: []int{1, 0}, PadEnd: []int{0, 2}}, true},
 		{"2d depthwise dilated", kernel.ConvShape{Channels: 4, Filters: 8, Groups: 4, In: []int{9, 8}, Kernel: []int{3, 3}, Dilation: []int{2, 3}, PadBegin: []int{2, 1}, PadEnd: []int{2, 1}}, true},
 		{"3d grouped strided", kernel.ConvShape{Channels: 4, Filters: 4, Groups: 2, In: []int{5, 6, 4}, Kernel: []int{2, 3, 2}, Stride: []int{2, 1, 2}, Dilation: []int{1, 2, 1}, PadBegin: []int{1, 1, 0}, PadEnd: []int{0, 1, 1}}, false},
+		{"3d narrow dilated padded", kernel.ConvShape{Channels: 2, Filters: 3, Groups: 1, In: []int{3, 4, 3}, Kernel: []int{2, 2, 2}, Stride: []int{2, 2, 2}, Dilation: []int{1, 2, 1}, PadBegin: []int{1, 0, 1}, PadEnd: []int{0, 1, 0}}, true},
+		{"2d narrow grouped dilated", kernel.ConvShape{Channels: 4, Filters: 2, Groups: 2, In: []int{5, 6}, Kernel: []int{2, 3}, Stride: []int{3, 2}, Dilation: []int{2, 2}, PadBegin: []int{0, 2}, PadEnd: []int{1, 0}}, false},
 		{"4d", kernel.ConvShape{Channels: 2, Filters: 2, Groups: 1, In: []int{3, 4, 3, 5}, Kernel: []int{2, 2, 2, 3}, PadBegin: ones(4, 1), PadEnd: ones(4, 0)}, true},
 		{"1d wide gemm", kernel.ConvShape{Channels: 64, Filters: 48, Groups: 1, In: []int{40}, Kernel: []int{3}, PadBegin: []int{1}, PadEnd: []int{1}}, true},
 	}
@@ -106,11 +108,11 @@ func randSlice(r *rand.Rand, n int) []float32 {
 func TestConvOut(t *testing.T) {
 	s := kernel.ConvShape{Channels: 1, Filters: 258, Groups: 1, In: []int{640}, Kernel: []int{256}, Stride: []int{128}}
 	require.Equal(t, []int{4}, s.Out())
-	require.Equal(t, 256*4+256+258, s.ColSize(), "im2col, and a column of it and of y (4 positions: by Gemv)")
+	require.Equal(t, 256*4+258, s.ColSize(), "the patches, and a column of y (4 positions: by Gemv)")
 	s = kernel.ConvShape{Channels: 2, Filters: 2, Groups: 1, In: []int{5, 5}, Kernel: []int{3, 3}, Stride: []int{2, 2}, Dilation: []int{2, 1}, PadBegin: []int{1, 0}, PadEnd: []int{1, 1}}
 	require.Equal(t, []int{2, 2}, s.Out()) // (5+2−5)/2+1, (5+1−3)/2+1
 	require.Zero(t, kernel.ConvShape{Channels: 3, Filters: 3, Groups: 1, In: []int{4, 4}, Kernel: []int{1, 1}}.ColSize(), "pointwise")
-	require.Equal(t, 3+3, kernel.ConvShape{Channels: 3, Filters: 3, Groups: 1, In: []int{2, 2}, Kernel: []int{1, 1}}.ColSize(), "pointwise, narrow")
+	require.Equal(t, 3*4+3, kernel.ConvShape{Channels: 3, Filters: 3, Groups: 1, In: []int{2, 2}, Kernel: []int{1, 1}}.ColSize(), "pointwise, narrow")
 }
 
 func TestConvPanics(t *testing.T) {
