@@ -125,9 +125,15 @@ func Conv(y, x, w, bias, col []float32, s ConvShape) {
 	}
 }
 
+// convTiny is the shortest patch (C/G·∏Kernel) that convNarrowOut
+// multiplies by Gemv; shorter ones, such as a depthwise convolution's (one
+// channel, a few taps), cost less as a plain loop than a call through the
+// dispatcher.
+const convTiny = 16
+
 // convNarrowOut is Conv for outputs of at most convNarrow positions: per
 // group, the patch of every output position (im2row), each times the
-// weights by Gemv.
+// weights by Gemv (or a plain loop for tiny patches).
 func convNarrowOut(y, x, w, bias, col []float32, s *ConvShape, out *[MaxConvDims]int) {
 	nd := len(s.In)
 	P, K, inSize := prod(out[:nd]), prod(s.Kernel), prod(s.In)
@@ -138,7 +144,18 @@ func convNarrowOut(y, x, w, bias, col []float32, s *ConvShape, out *[MaxConvDims
 		im2row(patches, x[g*Cg*inSize:(g+1)*Cg*inSize], s, out)
 		wg := MatrixFrom(Fg, ck, w[g*Fg*ck:(g+1)*Fg*ck])
 		for p := 0; p < P; p++ {
-			Gemv(res, wg, patches[p*ck:(p+1)*ck])
+			patch := patches[p*ck : (p+1)*ck]
+			if ck < convTiny {
+				for f := range res {
+					var v float32
+					for i, a := range wg.Data[f*ck : (f+1)*ck] {
+						v += a * patch[i]
+					}
+					res[f] = v
+				}
+			} else {
+				Gemv(res, wg, patch)
+			}
 			for f, v := range res {
 				if bias != nil {
 					v += bias[g*Fg+f]
@@ -167,6 +184,22 @@ func im2row(rows, xg []float32, s *ConvShape, out *[MaxConvDims]int) {
 		startL := o[last]*or1(s.Stride, last) - or0(s.PadBegin, last)
 		// the kernel positions of the last dimension inside the input
 		klo, khi := max(ceilDiv(-startL, dlL), 0), min(ceilDiv(inL-startL, dlL), kL)
+		if nd == 1 && dlL == 1 && klo == 0 && khi == kL {
+			// 1-D, inside the input: a run of each channel, copied by
+			// hand when short (a call to memmove costs more than 3 floats)
+			for c := 0; c < Cg; c++ {
+				src, dst := xg[c*inL+startL:c*inL+startL+kL], row[c*kL:(c+1)*kL]
+				if kL < 16 {
+					for i, v := range src {
+						dst[i] = v
+					}
+				} else {
+					copy(dst, src)
+				}
+			}
+			o[0]++
+			continue
+		}
 		for c := 0; c < Cg; c++ {
 			xc := xg[c*inSize : (c+1)*inSize]
 			var k [MaxConvDims]int
