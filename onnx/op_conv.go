@@ -32,7 +32,7 @@ func buildConv(c *nodeCtx) (func() error, error) {
 	}
 	group := c.attrInt("group", 1)
 	N, C, M := x.Dims[0], x.Dims[1], w.Dims[0]
-	if group < 1 || int64(C)%group != 0 || int64(M)%group != 0 || w.Dims[1]*int(group) != C {
+	if C < 1 || M < 1 || group < 1 || int64(C)%group != 0 || int64(M)%group != 0 || w.Dims[1]*int(group) != C {
 		return nil, c.shapeErr("Conv of X %v by W %v in %d groups", x.Dims, w.Dims, group)
 	}
 	if bias != nil && !equalDims(bias.Dims, []int{M}) {
