@@ -40,20 +40,20 @@ func TestConvShapes(t *testing.T) {
 		attrs []pb
 		args  []arg
 	}{
-		"no channels":        {nil, []arg{{t: ft([]int{1, 0, 4})}, {t: ft([]int{2, 0, 3}), init: true}}},
-		"no filters":         {nil, []arg{x, {t: ft([]int{0, 2, 3}), init: true}}},
-		"empty input":        {nil, []arg{{t: ft([]int{1, 2, 0})}, w}},
-		"W channels":         {nil, []arg{x, {t: ft([]int{2, 1, 3}, make([]float32, 6)...), init: true}}},
-		"groups":             {[]pb{attrInt("group", 3)}, []arg{x, w}},
-		"rank":               {nil, []arg{{t: ft([]int{2, 4}, make([]float32, 8)...)}, w}},
-		"kernel_shape":       {[]pb{attrInts("kernel_shape", 2)}, []arg{x, w}},
-		"kernel too large":   {[]pb{attrInts("dilations", 3)}, []arg{x, w}},
-		"zero stride":        {[]pb{attrInts("strides", 0)}, []arg{x, w}},
-		"pads count":         {[]pb{attrInts("pads", 1)}, []arg{x, w}},
-		"negative pads":      {[]pb{attrInts("pads", -1, 0)}, []arg{x, w}},
-		"huge pads":          {[]pb{attrInts("pads", 1<<40, 0)}, []arg{x, w}},
-		"bias":               {nil, []arg{x, w, {t: ft([]int{3}, 1, 2, 3), init: true}}},
-		"huge output":        {[]pb{attrInts("pads", 1<<30, 1<<30)}, []arg{x, {t: ft([]int{2, 2, 1}, make([]float32, 4)...), init: true}}},
+		"no channels":      {nil, []arg{{t: ft([]int{1, 0, 4})}, {t: ft([]int{2, 0, 3}), init: true}}},
+		"no filters":       {nil, []arg{x, {t: ft([]int{0, 2, 3}), init: true}}},
+		"empty input":      {nil, []arg{{t: ft([]int{1, 2, 0})}, w}},
+		"W channels":       {nil, []arg{x, {t: ft([]int{2, 1, 3}, make([]float32, 6)...), init: true}}},
+		"groups":           {[]pb{attrInt("group", 3)}, []arg{x, w}},
+		"rank":             {nil, []arg{{t: ft([]int{2, 4}, make([]float32, 8)...)}, w}},
+		"kernel_shape":     {[]pb{attrInts("kernel_shape", 2)}, []arg{x, w}},
+		"kernel too large": {[]pb{attrInts("dilations", 3)}, []arg{x, w}},
+		"zero stride":      {[]pb{attrInts("strides", 0)}, []arg{x, w}},
+		"pads count":       {[]pb{attrInts("pads", 1)}, []arg{x, w}},
+		"negative pads":    {[]pb{attrInts("pads", -1, 0)}, []arg{x, w}},
+		"huge pads":        {[]pb{attrInts("pads", 1<<40, 0)}, []arg{x, w}},
+		"bias":             {nil, []arg{x, w, {t: ft([]int{3}, 1, 2, 3), init: true}}},
+		"huge output":      {[]pb{attrInts("pads", 1<<30, 1<<30)}, []arg{x, {t: ft([]int{2, 2, 1}, make([]float32, 4)...), init: true}}},
 	} {
 		_, err := runOp(t, 11, "Conv", 1, c.attrs, c.args...)
 		require.Error(t, err, name)
