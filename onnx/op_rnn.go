@@ -58,7 +58,7 @@ type recurrentNode struct {
 	T, B, I, H, D     int
 	layout1, reverse  bool
 	xs, ys            kernel.Matrix // ForwardInto's input and output
-	xCopy, yCopy      bool          // whether xs and ys are buffers to copy through
+	permute           bool          // xs and ys are buffers that X and Y are copied through
 	init, final       *rnn.States
 	constant, hasInit bool
 }
@@ -262,9 +262,8 @@ func (nd *recurrentNode) outputs(c *nodeCtx, cell rnn.CellType) error {
 			return err
 		}
 	}
-	direct := (B == 1 || nd.layout1) && !nd.reverse
-	nd.xCopy, nd.yCopy = !direct, !direct
-	if nd.xCopy {
+	nd.permute = (B > 1 && !nd.layout1) || nd.reverse
+	if nd.permute {
 		nd.xs = kernel.NewMatrix(B*T, nd.I)
 		nd.ys = kernel.NewMatrix(B*T, D*H)
 	} else {
@@ -332,7 +331,7 @@ func (nd *recurrentNode) run() error {
 		nd.loadWeights()
 	}
 	T, B, D, H := nd.T, nd.B, nd.D, nd.H
-	if nd.xCopy {
+	if nd.permute {
 		for b := 0; b < B; b++ {
 			for t := 0; t < T; t++ {
 				copy(nd.xs.Row(b*T+nd.step(t)), nd.x.Float[nd.xRow(b, t):][:nd.I])
@@ -356,7 +355,7 @@ func (nd *recurrentNode) run() error {
 	if err := nd.net.ForwardInto(nd.ws, nd.ys, nd.xs, init, nd.final); err != nil {
 		return err
 	}
-	if nd.yCopy {
+	if nd.permute {
 		for b := 0; b < B; b++ {
 			for t := 0; t < T; t++ {
 				row := nd.ys.Row(b*T + nd.step(t))
