@@ -205,43 +205,12 @@ func im2row(rows, xg []float32, s *ConvShape, out *[MaxConvDims]int) {
 			var k [MaxConvDims]int
 			for q := 0; q < K; q += kL {
 				seg := row[c*K+q : c*K+q+kL]
-				base, inside := 0, true
-				for j := 0; j < last; j++ {
-					i := o[j]*or1(s.Stride, j) - or0(s.PadBegin, j) + k[j]*or1(s.Dilation, j)
-					if i < 0 || i >= s.In[j] {
-						inside = false
-						break
-					}
-					base = base*s.In[j] + i
-				}
-				if !inside || klo >= khi {
-					clear(seg)
-				} else {
-					clear(seg[:klo])
-					off := base*inL + startL // + kk·dilation: in range for klo ≤ kk < khi
-					if dlL == 1 {
-						copy(seg[klo:khi], xc[off+klo:off+khi])
-					} else {
-						for kk := klo; kk < khi; kk++ {
-							seg[kk] = xc[off+kk*dlL]
-						}
-					}
-					clear(seg[khi:])
-				}
-				for j := last - 1; j >= 0; j-- { // next kernel position
-					if k[j]++; k[j] < s.Kernel[j] {
-						break
-					}
-					k[j] = 0
-				}
+				base, inside := s.offset(&o, &k, last)
+				fillRun(seg, xc, base*inL+startL, dlL, klo, khi, inside)
+				advance(&k, s.Kernel[:last])
 			}
 		}
-		for j := last; j >= 0; j-- { // next output position
-			if o[j]++; o[j] < out[j] {
-				break
-			}
-			o[j] = 0
-		}
+		advance(&o, out[:nd])
 	}
 }
 
@@ -358,44 +327,55 @@ func im2col(col, xg []float32, s *ConvShape, out *[MaxConvDims]int) {
 			lo, hi = max(lo, 0), min(hi, n)
 			var o [MaxConvDims]int
 			for p := 0; p < P; p += n {
-				base, inside := 0, true
-				for j := 0; j < last; j++ {
-					i := o[j]*or1(s.Stride, j) - or0(s.PadBegin, j) + k[j]*or1(s.Dilation, j)
-					if i < 0 || i >= s.In[j] {
-						inside = false
-						break
-					}
-					base = base*s.In[j] + i
-				}
-				d := dst[p : p+n]
-				if !inside || lo >= hi {
-					clear(d)
-				} else {
-					clear(d[:lo])
-					off := base*inL + kk // + q·Stride: in range for lo ≤ q < hi
-					if stL == 1 {
-						copy(d[lo:hi], xc[off+lo:off+hi])
-					} else {
-						for q := lo; q < hi; q++ {
-							d[q] = xc[off+q*stL]
-						}
-					}
-					clear(d[hi:])
-				}
-				for j := last - 1; j >= 0; j-- { // next output row
-					if o[j]++; o[j] < out[j] {
-						break
-					}
-					o[j] = 0
-				}
+				base, inside := s.offset(&o, &k, last)
+				fillRun(dst[p:p+n], xc, base*inL+kk, stL, lo, hi, inside)
+				advance(&o, out[:last])
 			}
-			for j := last; j >= 0; j-- { // next kernel position
-				if k[j]++; k[j] < s.Kernel[j] {
-					break
-				}
-				k[j] = 0
-			}
+			advance(&k, s.Kernel)
 		}
+	}
+}
+
+// offset returns the offset in one channel of the input of the row (all
+// dimensions but the last) that output position o reads at kernel
+// position k, and whether that row is inside the input (not padding).
+func (s *ConvShape) offset(o, k *[MaxConvDims]int, last int) (base int, inside bool) {
+	for j := 0; j < last; j++ {
+		i := o[j]*or1(s.Stride, j) - or0(s.PadBegin, j) + k[j]*or1(s.Dilation, j)
+		if i < 0 || i >= s.In[j] {
+			return 0, false
+		}
+		base = base*s.In[j] + i
+	}
+	return base, true
+}
+
+// fillRun fills d with xc[off + i·step] for lo ≤ i < hi (the part of the run
+// inside the input) and zeros elsewhere; all zeros when the row is not
+// inside.
+func fillRun(d, xc []float32, off, step, lo, hi int, inside bool) {
+	if !inside || lo >= hi {
+		clear(d)
+		return
+	}
+	clear(d[:lo])
+	if step == 1 {
+		copy(d[lo:hi], xc[off+lo:off+hi])
+	} else {
+		for i := lo; i < hi; i++ {
+			d[i] = xc[off+i*step]
+		}
+	}
+	clear(d[hi:])
+}
+
+// advance advances the row-major multi-index idx within dims (an odometer).
+func advance(idx *[MaxConvDims]int, dims []int) {
+	for j := len(dims) - 1; j >= 0; j-- {
+		if idx[j]++; idx[j] < dims[j] {
+			return
+		}
+		idx[j] = 0
 	}
 }
 
