@@ -79,9 +79,13 @@ func BenchmarkLayerNorm(b *testing.B) { benchKernel(b, "LayerNorm") }
 func BenchmarkRMSNorm(b *testing.B)   { benchKernel(b, "RMSNorm") }
 
 // vectorKernel reports whether s is a kernel over vectors (not a matrix
-// kernel, not an internal pass).
+// kernel, float or int8, not an internal pass).
 func vectorKernel(s kernel.Spec) bool {
-	return s.Class != kernel.ClassGemv && s.Class != kernel.ClassGemm
+	switch s.Class {
+	case kernel.ClassGemv, kernel.ClassGemm, kernel.ClassQGemv, kernel.ClassQGemm:
+		return false
+	}
+	return true
 }
 
 // softmaxFamily reports whether s is timed by BenchmarkSoftmax: the row

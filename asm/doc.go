@@ -55,6 +55,14 @@
 // rows), Gemm's 8×12 microkernel (gemm.go), Argmax (argmax.go), and
 // ReLU, GELU and GELUTanh (relu.go, gelu.go).
 //
+// The int8 kernels (_asm/amd64/int8.go, _asm/neon/int8.go): DotInt8 and
+// GemvInt8 per int8 path (AVX2 VPMADDUBSW, AVX-VNNI and AVX-512 VNNI
+// VPDPBUSD, NEON SMULL/SADALP and SDOT), whole vectors only, and the
+// activation quantizer's two passes, MaxAbsBits and QuantizeInt8 (AVX2,
+// NEON). VPDPBUSD is written as BYTEs under a "// x86enc: <AT&T text>"
+// comment (internal/x86enc encodes them and checks them against GNU as):
+// Go's assembler knows only its EVEX form, avo neither.
+//
 // In _asm/amd64, ReLU, GELU and GELUTanh are activation descriptions too (relu.go,
 // gelu.go), at AVX2 only: the kernel table runs them at the AVX-512 level
 // as well, since no machine here could execute zmm versions. So are the

@@ -91,6 +91,21 @@ func init() {
 	register("GRUCell", Generic, "grucell_generic")
 	register("GRUCell", AVX2, "grucell_avx2_fma_rr2_divcomp_u1")
 	register("GRUCell", AVX512, "grucell_avx2_fma_rr2_divcomp_u1")
+	register("DotInt8", Generic, "dotint8_generic")
+	register("DotInt8", AVX2, "dotint8_avx2_{avxvnni_vpdpbusd,maddubs}_u1")
+	register("DotInt8", AVX512, "dotint8_{avx512vnni_vpdpbusd,avxvnni_vpdpbusd,avx2_maddubs}_u1")
+	register("QGemv", Generic, "qgemv_generic")
+	register("QGemv", AVX2, "qgemv_avx2_{avxvnni_vpdpbusd,maddubs}_r4")
+	register("QGemv", AVX512, "qgemv_{avx512vnni_vpdpbusd,avxvnni_vpdpbusd,avx2_maddubs}_r4")
+	register("QGemvAdd", Generic, "qgemv_generic")
+	register("QGemvAdd", AVX2, "qgemv_avx2_{avxvnni_vpdpbusd,maddubs}_r4")
+	register("QGemvAdd", AVX512, "qgemv_{avx512vnni_vpdpbusd,avxvnni_vpdpbusd,avx2_maddubs}_r4")
+	register("QGemm", Generic, "qgemm_generic")
+	register("QGemm", AVX2, "qgemm_avx2_{avxvnni_vpdpbusd,maddubs}_r4")
+	register("QGemm", AVX512, "qgemm_{avx512vnni_vpdpbusd,avxvnni_vpdpbusd,avx2_maddubs}_r4")
+	register("QGemmAdd", Generic, "qgemm_generic")
+	register("QGemmAdd", AVX2, "qgemm_avx2_{avxvnni_vpdpbusd,maddubs}_r4")
+	register("QGemmAdd", AVX512, "qgemm_{avx512vnni_vpdpbusd,avxvnni_vpdpbusd,avx2_maddubs}_r4")
 }
 
 // dot is the level switch of the table row Dot: Σ x[i]·y[i].
@@ -966,6 +981,32 @@ func dispatchGemvT(dst []float32, a Matrix, x []float32) {
 	default:
 		gemvTGeneric(dst, a, x)
 	}
+}
+
+// maxAbsBits is the level switch of the table row maxAbsBits: the largest |x[i]|'s bits, NaN's above Inf's (the int8 quantizers' scale).
+func maxAbsBits(x []float32) uint32 {
+	switch active {
+	case AVX512:
+		return max(asm.MaxAbsBitsAVX2(x[:len(x)&^31]), maxAbsBitsGeneric(x[len(x)&^31:]))
+	case AVX2:
+		return max(asm.MaxAbsBitsAVX2(x[:len(x)&^31]), maxAbsBitsGeneric(x[len(x)&^31:]))
+	}
+	return maxAbsBitsGeneric(x)
+}
+
+// quantizeInt8 is the level switch of the table row quantizeInt8: dst[i] = clamp(roundHalfEven(src[i]·inv), −127, 127) (the int8 quantizers).
+func quantizeInt8(dst []int8, src []float32, inv float32) {
+	switch active {
+	case AVX512:
+		m := len(src) &^ 31
+		asm.QuantizeInt8AVX2(dst[:m], src[:m], inv)
+		quantizeInt8Generic(dst[m:len(src)], src[m:], inv)
+	case AVX2:
+		m := len(src) &^ 31
+		asm.QuantizeInt8AVX2(dst[:m], src[:m], inv)
+		quantizeInt8Generic(dst[m:len(src)], src[m:], inv)
+	}
+	quantizeInt8Generic(dst, src, inv)
 }
 
 // normSum is the level switch of the table row normSum: Σ x[i] in float64 (LayerNorm's first pass).

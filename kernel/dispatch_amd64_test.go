@@ -184,6 +184,28 @@ var levelCalls = []levelCall{
 	{row: "gemvT", level: AVX2, name: "", direct: func(dst []float32, a Matrix, x []float32) {
 		asm.GemvTAVX2(dst, a.Data, a.Stride, x)
 	}, switched: gemvT},
+	{row: "maxAbsBits", level: Generic, name: "", direct: func(x []float32) uint32 {
+		return maxAbsBitsGeneric(x)
+	}, switched: maxAbsBits},
+	{row: "maxAbsBits", level: AVX512, name: "", direct: func(x []float32) uint32 {
+		return max(asm.MaxAbsBitsAVX2(x[:len(x)&^31]), maxAbsBitsGeneric(x[len(x)&^31:]))
+	}, switched: maxAbsBits},
+	{row: "maxAbsBits", level: AVX2, name: "", direct: func(x []float32) uint32 {
+		return max(asm.MaxAbsBitsAVX2(x[:len(x)&^31]), maxAbsBitsGeneric(x[len(x)&^31:]))
+	}, switched: maxAbsBits},
+	{row: "quantizeInt8", level: Generic, name: "", direct: func(dst []int8, src []float32, inv float32) {
+		quantizeInt8Generic(dst, src, inv)
+	}, switched: quantizeInt8},
+	{row: "quantizeInt8", level: AVX512, name: "", direct: func(dst []int8, src []float32, inv float32) {
+		m := len(src) &^ 31
+		asm.QuantizeInt8AVX2(dst[:m], src[:m], inv)
+		quantizeInt8Generic(dst[m:len(src)], src[m:], inv)
+	}, switched: quantizeInt8},
+	{row: "quantizeInt8", level: AVX2, name: "", direct: func(dst []int8, src []float32, inv float32) {
+		m := len(src) &^ 31
+		asm.QuantizeInt8AVX2(dst[:m], src[:m], inv)
+		quantizeInt8Generic(dst[m:len(src)], src[m:], inv)
+	}, switched: quantizeInt8},
 	{row: "normSum", level: Generic, name: "", direct: func(x []float32) float64 {
 		return normSumGeneric(x)
 	}, switched: normSum},

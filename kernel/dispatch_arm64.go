@@ -65,6 +65,16 @@ func init() {
 	register("LSTMCell", NEON, "lstmcell_neon_rr2_recps_u1")
 	register("GRUCell", Generic, "grucell_generic")
 	register("GRUCell", NEON, "grucell_neon_rr2_recps_u1")
+	register("DotInt8", Generic, "dotint8_generic")
+	register("DotInt8", NEON, "dotint8_neon_{sdot,smull_sadalp}_u1")
+	register("QGemv", Generic, "qgemv_generic")
+	register("QGemv", NEON, "qgemv_neon_{sdot,smull_sadalp}_r4")
+	register("QGemvAdd", Generic, "qgemv_generic")
+	register("QGemvAdd", NEON, "qgemv_neon_{sdot,smull_sadalp}_r4")
+	register("QGemm", Generic, "qgemm_generic")
+	register("QGemm", NEON, "qgemm_neon_{sdot,smull_sadalp}_r4")
+	register("QGemmAdd", Generic, "qgemm_generic")
+	register("QGemmAdd", NEON, "qgemm_neon_{sdot,smull_sadalp}_r4")
 }
 
 // dot is the level switch of the table row Dot: Σ x[i]·y[i].
@@ -849,6 +859,26 @@ func dispatchGemvT(dst []float32, a Matrix, x []float32) {
 	default:
 		gemvTGeneric(dst, a, x)
 	}
+}
+
+// maxAbsBits is the level switch of the table row maxAbsBits: the largest |x[i]|'s bits, NaN's above Inf's (the int8 quantizers' scale).
+func maxAbsBits(x []float32) uint32 {
+	switch active {
+	case NEON:
+		return max(asm.MaxAbsBitsNEON(x[:len(x)&^15]), maxAbsBitsGeneric(x[len(x)&^15:]))
+	}
+	return maxAbsBitsGeneric(x)
+}
+
+// quantizeInt8 is the level switch of the table row quantizeInt8: dst[i] = clamp(roundHalfEven(src[i]·inv), −127, 127) (the int8 quantizers).
+func quantizeInt8(dst []int8, src []float32, inv float32) {
+	switch active {
+	case NEON:
+		m := len(src) &^ 15
+		asm.QuantizeInt8NEON(dst[:m], src[:m], inv)
+		quantizeInt8Generic(dst[m:len(src)], src[m:], inv)
+	}
+	quantizeInt8Generic(dst, src, inv)
 }
 
 // normSum is the level switch of the table row normSum: Σ x[i] in float64 (LayerNorm's first pass).

@@ -127,6 +127,20 @@ var levelCalls = []levelCall{
 	{row: "gemvT", level: NEON, name: "", direct: func(dst []float32, a Matrix, x []float32) {
 		asm.GemvTNEON(dst, a.Data, a.Stride, x)
 	}, switched: gemvT},
+	{row: "maxAbsBits", level: Generic, name: "", direct: func(x []float32) uint32 {
+		return maxAbsBitsGeneric(x)
+	}, switched: maxAbsBits},
+	{row: "maxAbsBits", level: NEON, name: "", direct: func(x []float32) uint32 {
+		return max(asm.MaxAbsBitsNEON(x[:len(x)&^15]), maxAbsBitsGeneric(x[len(x)&^15:]))
+	}, switched: maxAbsBits},
+	{row: "quantizeInt8", level: Generic, name: "", direct: func(dst []int8, src []float32, inv float32) {
+		quantizeInt8Generic(dst, src, inv)
+	}, switched: quantizeInt8},
+	{row: "quantizeInt8", level: NEON, name: "", direct: func(dst []int8, src []float32, inv float32) {
+		m := len(src) &^ 15
+		asm.QuantizeInt8NEON(dst[:m], src[:m], inv)
+		quantizeInt8Generic(dst[m:len(src)], src[m:], inv)
+	}, switched: quantizeInt8},
 	{row: "normSum", level: Generic, name: "", direct: func(x []float32) float64 {
 		return normSumGeneric(x)
 	}, switched: normSum},

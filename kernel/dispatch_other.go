@@ -37,6 +37,11 @@ func init() {
 	register("Gemm", Generic, "gemm_generic_4x4")
 	register("LSTMCell", Generic, "lstmcell_generic")
 	register("GRUCell", Generic, "grucell_generic")
+	register("DotInt8", Generic, "dotint8_generic")
+	register("QGemv", Generic, "qgemv_generic")
+	register("QGemvAdd", Generic, "qgemv_generic")
+	register("QGemm", Generic, "qgemm_generic")
+	register("QGemmAdd", Generic, "qgemm_generic")
 }
 
 // dot is the level switch of the table row Dot: Σ x[i]·y[i].
@@ -635,6 +640,16 @@ func dispatchGemvT(dst []float32, a Matrix, x []float32) {
 		return
 	}
 	gemvTGeneric(dst, a, x)
+}
+
+// maxAbsBits is the level switch of the table row maxAbsBits: the largest |x[i]|'s bits, NaN's above Inf's (the int8 quantizers' scale).
+func maxAbsBits(x []float32) uint32 {
+	return maxAbsBitsGeneric(x)
+}
+
+// quantizeInt8 is the level switch of the table row quantizeInt8: dst[i] = clamp(roundHalfEven(src[i]·inv), −127, 127) (the int8 quantizers).
+func quantizeInt8(dst []int8, src []float32, inv float32) {
+	quantizeInt8Generic(dst, src, inv)
 }
 
 // normSum is the level switch of the table row normSum: Σ x[i] in float64 (LayerNorm's first pass).

@@ -66,6 +66,12 @@ var levelCalls = []levelCall{
 	{row: "gemvT", level: Generic, name: "", direct: func(dst []float32, a Matrix, x []float32) {
 		gemvTGeneric(dst, a, x)
 	}, switched: gemvT},
+	{row: "maxAbsBits", level: Generic, name: "", direct: func(x []float32) uint32 {
+		return maxAbsBitsGeneric(x)
+	}, switched: maxAbsBits},
+	{row: "quantizeInt8", level: Generic, name: "", direct: func(dst []int8, src []float32, inv float32) {
+		quantizeInt8Generic(dst, src, inv)
+	}, switched: quantizeInt8},
 	{row: "normSum", level: Generic, name: "", direct: func(x []float32) float64 {
 		return normSumGeneric(x)
 	}, switched: normSum},

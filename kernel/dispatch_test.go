@@ -244,6 +244,19 @@ func fingerprint(t *testing.T, f any, n int, seed uint64, zeroPlus bool) []uint3
 		hr, hz, hn := specialVec(rng, n), specialVec(rng, n), specialVec(rng, n)
 		f(z, x, xr, xz, xn, hr, hz, hn)
 		bits(z, x, xr, xz, xn, hr, hz, hn)
+	case func(x []float32) uint32:
+		out = append(out, f(x))
+	case func(dst []int8, src []float32, inv float32):
+		x = finiteVec(rng, n)
+		m := math.Float32frombits(maxAbsBitsGeneric(x))
+		if m < qTiny {
+			break
+		}
+		q := make([]int8, n)
+		f(q, x, 127/m)
+		for _, v := range q {
+			out = append(out, uint32(v))
+		}
 	case func(x []float32) float64:
 		b := math.Float64bits(f(x))
 		out = append(out, uint32(b), uint32(b>>32))

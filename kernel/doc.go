@@ -2,7 +2,8 @@
 // Sum, Max, Argmax, Axpy, Scale, Add, Mul), activations (Exp, Tanh,
 // Sigmoid, ReLU, GELU, GELUTanh, SiLU), the softmax family (Softmax, LogSoftmax, LogSumExp),
 // the norms over a row (LayerNorm, RMSNorm, and LayerNormRows, RMSNormRows), matrix
-// products (Gemv, GemvAdd, GemvT, Gemm) and the pointwise step of the
+// products (Gemv, GemvAdd, GemvT, Gemm), their int8 counterparts (DotInt8,
+// QGemv, QGemvAdd, QGemm, QGemmAdd) and the pointwise step of the
 // recurrent cells (LSTMCell, GRUCell), each in generated assembly
 // (package asm) for several instruction-set levels and in pure Go.
 //
@@ -39,6 +40,79 @@
 // carried through the formula). Each kernel's doc comment states its contract,
 // its NaN and Inf rules and its algorithm. Results may differ between
 // levels within the contract; at one level they are deterministic.
+//
+// # Int8 kernels
+//
+// DotInt8, QGemv, QGemvAdd, QGemm and QGemmAdd run int8 weights
+// (QMatrix, built once by QuantizeMatrix) against activations quantized
+// at call time (QVector, QBatch). The scheme:
+//
+// Weights are quantized once, per output row and symmetrically: row r of
+// a Matrix, with m_r = max_j |a[r,j]|, gets the float32 scale
+// s_r = m_r/127 and the int8 values
+//
+//	q[r,j] = clamp(roundHalfEven(a[r,j] · (127/m_r)), −127, 127)
+//
+// where 127/m_r and the product are float32 (one rounding each), and a
+// row whose m_r is below 2^−120 (zeros, or so small that 127/m_r would
+// overflow float32) gets s_r = 0 and q = 0. Rounding is half to even
+// (math.RoundToEven); saturation is the clamp, which only catches a
+// product that rounded above 127 (the largest element maps to ±127).
+// Activations are quantized the same way at call time, per vector (per
+// row for a batch): s_x = m/127, q_x[j] = clamp(roundHalfEven(x[j]·
+// (127/m)), −127, 127). −128 is never produced, so both sides lie in
+// [−127, 127].
+//
+// A row's dot product acc_r = Σ_j q[r,j]·q_x[j] is computed in int32
+// and is exact: at most 65536 columns per row (MaxQCols) keep
+// |acc| ≤ 65536·128·127 < 2^31 (DotInt8 sums longer vectors in int32
+// chunks of 65536, then in int64). Every level computes this integer, so
+// every level returns the same bits. The float32 result is
+//
+//	y_r = float32(acc_r) · (s_r · s_x)
+//
+// with one rounding for the conversion (round to nearest even, exact
+// below 2^24), one for s_r·s_x and one for the product; QGemvAdd and
+// QGemmAdd then add y_r to dst (one more rounding). An activation vector
+// holding NaN or ±Inf has s_x = NaN and all q_x = 0, so every result of
+// that vector is NaN.
+//
+// How the int8 paths (Int8Path) compute the int32, each chosen by CPU
+// feature within a level, capped by SIMDCORE_INT8=generic|avx2|avxvnni|
+// avx512vnni|neon|neondot or SetInt8Path, and shown by simdcore info:
+//
+//   - generic: the plain loop.
+//   - avx2 (AVX2 without VNNI): VPMADDUBSW multiplies unsigned by signed
+//     bytes and adds pairs with int16 saturation. It is fed |x| (0..128,
+//     as unsigned) and w·sign(x) (VPSIGNB), so a pair is at most
+//     2·128·127 = 32512 < 32767 and never saturates; VPMADDWD by ones
+//     widens the pairs to int32.
+//   - avxvnni (AVX-VNNI, VEX VPDPBUSD on ymm) and avx512vnni (AVX-512
+//     VNNI, EVEX VPDPBUSD on zmm): VPDPBUSD adds four u8×s8 products to an
+//     int32 lane without saturation. It is fed u = x+128 (0..255, x XOR
+//     0x80), so Σ u·w = Σ x·w + 128·Σ w; the row sums Σ w (QMatrix.RowSums,
+//     kept at quantization; computed alongside for DotInt8) remove the
+//     bias. The int32 lanes wrap, but the true result fits in int32, so
+//     the wrapped arithmetic gives it exactly.
+//   - neondot (NEON with the dot-product extension, ASIMDDP): SDOT, four
+//     s8×s8 products per int32 lane.
+//   - neon (plain NEON, Cortex-A53): SMULL and SMLAL2 (two products per
+//     int16 lane, at most 2·128·127 = 32512) then SADALP into int32.
+//
+// The quantizers' two passes (the largest magnitude, as an integer
+// maximum of the sign-cleared bits; then multiply, round half to even,
+// saturate) run in assembly at the AVX2, AVX512 and NEON levels, with the
+// same float32 product and rounding as the Go code, so every level
+// quantizes to the same bytes too.
+//
+// The bounds above need one operand in [−127, 127]: the weights
+// (QMatrix.Data, which QuantizeMatrix keeps so; DotInt8 clamps its second
+// operand, counting −128 as −127). The first operand (the activations)
+// may hold −128. The tests (kernel/int8_test.go) hold every
+// path to the generic path's bits, with −128, 127 and the biased 255 at
+// the largest lengths, and skip a path the CPU lacks with a message
+// naming the feature; SIMDCORE_REQUIRE_INT8=avxvnni,... makes such a skip
+// a failure (CI sets it where the CPU has the paths).
 //
 // # The kernel table
 //

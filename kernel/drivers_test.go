@@ -86,6 +86,8 @@ func TestEverySpecHasSuite(t *testing.T) {
 			family = "gemv"
 		case s.Class == kernel.ClassGemm && s.Contract.Kind == kernel.Reduction:
 			family = "gemm"
+		case isInt8Family(s):
+			family = "int8"
 		case isNorm(s) && s.Contract.Kind == kernel.Norm:
 			family = "norm"
 		case isCell(s) && s.Contract.Kind == kernel.Composed:

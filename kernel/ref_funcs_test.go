@@ -32,4 +32,7 @@ var refFuncs = map[string]any{
 	"ref.Gemm":       ref.Gemm,
 	"ref.LSTMCell":   ref.LSTMCell,
 	"ref.GRUCell":    ref.GRUCell,
+	"ref.DotInt8":    ref.DotInt8,
+	"ref.QGemv":      ref.QGemv,
+	"ref.QGemm":      ref.QGemm,
 }

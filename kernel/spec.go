@@ -19,6 +19,10 @@ const (
 	ClassGemv   = table.ClassGemv   // Spec.Gemv: f(dst, a, x)
 	ClassGemm   = table.ClassGemm   // Spec.Gemm
 
+	ClassQDot  = table.ClassQDot  // Spec.QDot: f(x, w []int8) int64
+	ClassQGemv = table.ClassQGemv // Spec.QGemv: f(dst, w *QMatrix, x *QVector)
+	ClassQGemm = table.ClassQGemm // Spec.QGemm: f(c, x *QBatch, w *QMatrix)
+
 	ClassLSTMCell = table.ClassLSTMCell // Spec.LSTMCell: f(h, c, cPrev, gates)
 	ClassGRUCell  = table.ClassGRUCell  // Spec.GRUCell: f(h, hPrev, xg, hg)
 
@@ -54,6 +58,11 @@ const (
 	// one rounding per float32 operation of the order its doc comment
 	// states.
 	Composed = table.Composed
+	// Int8: the int8 kernels' int32 sums are exact, so every level and
+	// int8 path returns the same bits; the float32 results are within
+	// three roundings (four when adding) of the float64 evaluation of the
+	// same quantized product (package ref's DotInt8, QGemv, QGemm).
+	Int8 = table.Int8
 	// Norm: LayerNorm's and RMSNorm's results, the moments summed in
 	// float64 in a level-dependent order, within the bound their doc
 	// comments state.
@@ -88,6 +97,10 @@ type Spec struct {
 	Argmax func(x []float32) int
 	Gemv   func(dst []float32, a Matrix, x []float32)
 	Gemm   func(tA, tB Transpose, alpha float32, a, b Matrix, beta float32, c Matrix)
+
+	QDot  func(x, w []int8) int64
+	QGemv func(dst []float32, w *QMatrix, x *QVector)
+	QGemm func(c Matrix, x *QBatch, w *QMatrix)
 
 	LSTMCell func(h, c, cPrev, gates []float32)
 	GRUCell  func(h, hPrev, xg, hg []float32)
@@ -155,6 +168,12 @@ func specOf(k table.Kernel) Spec {
 		s.Gemv = f
 	case func(tA, tB Transpose, alpha float32, a, b Matrix, beta float32, c Matrix):
 		s.Gemm = f
+	case func(x, w []int8) int64:
+		s.QDot = f
+	case func(dst []float32, w *QMatrix, x *QVector):
+		s.QGemv = f
+	case func(c Matrix, x *QBatch, w *QMatrix):
+		s.QGemm = f
 	case func(dst, x, gamma, beta []float32, eps float32):
 		s.LayerNorm = f
 	case func(dst, x, gamma []float32, eps float32):

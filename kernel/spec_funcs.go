@@ -32,6 +32,11 @@ var publicFuncs = map[string]any{
 	"Gemm":       Gemm,
 	"LSTMCell":   LSTMCell,
 	"GRUCell":    GRUCell,
+	"DotInt8":    DotInt8,
+	"QGemv":      QGemv,
+	"QGemvAdd":   QGemvAdd,
+	"QGemm":      QGemm,
+	"QGemmAdd":   QGemmAdd,
 }
 
 // scalarRefs maps each elementwise kernel to its scalar float64 reference.

@@ -1,9 +1,14 @@
 package onnx_test
 
 import (
+	"path/filepath"
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
+	"github.com/simdcore/simdcore/kernel"
 	"github.com/simdcore/simdcore/onnx"
+	"github.com/simdcore/simdcore/rnn"
 )
 
 // BenchmarkSessionMLP times Run on the small MLP of TestSessionMLP (nine
@@ -25,5 +30,57 @@ func BenchmarkSessionMLP(b *testing.B) {
 		if err := s.Run(); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkTorchLSTM times the runner on torch-exported LSTMs (the
+// fixtures of TestTorchRecurrentMatchesRNN) against package rnn run
+// directly on the same weights (ForwardInto, from the same initial state):
+// the runner's overhead over the recurrence is the node walk, the ops torch
+// adds around the LSTM node and the copies in and out of ONNX's layouts.
+func BenchmarkTorchLSTM(b *testing.B) {
+	for _, tc := range []struct {
+		name   string
+		cfg    rnn.Config
+		states int
+	}{
+		{"lstm_stream", rnn.Config{Cell: rnn.LSTM, Input: 32, Hidden: 64, Bias: rnn.BiasPair}, 2},
+		{"lstm_2layer", rnn.Config{Cell: rnn.LSTM, Input: 16, Hidden: 24, Layers: 2, Bias: rnn.BiasPair}, 0},
+	} {
+		dir := filepath.Join(torchFixtures, tc.name)
+		set := filepath.Join(dir, "test_data_set_0")
+		b.Run(tc.name+"/runner", func(b *testing.B) {
+			m, err := onnx.ReadFile(filepath.Join(dir, "model.onnx"))
+			require.NoError(b, err)
+			s, err := onnx.LoadDataSet(m, set)
+			require.NoError(b, err)
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := s.Run(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(tc.name+"/rnn", func(b *testing.B) {
+			net := torchNet(b, dir, tc.cfg)
+			ins, _ := dataSet(b, set)
+			T := ins[0].Dims[0]
+			x := kernel.MatrixFrom(T, tc.cfg.Input, ins[0].Float)
+			var init *rnn.States
+			if tc.states > 0 {
+				init = net.NewBatchStates(1)
+				copy(init.H.Data, ins[1].Float)
+				copy(init.C.Data, ins[2].Float)
+			}
+			ws, err := net.NewWorkspace(1, T)
+			require.NoError(b, err)
+			y, final := kernel.NewMatrix(T, net.Config().Width()), net.NewBatchStates(1)
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := net.ForwardInto(ws, y, x, init, final); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

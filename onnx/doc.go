@@ -48,15 +48,26 @@
 //   - types, shapes and data movement: Cast, CastLike, Constant,
 //     ConstantOfShape, Shape, Size, Identity, Reshape, Flatten, Squeeze,
 //     Unsqueeze, Transpose, Expand, Tile, Concat, Split, Slice, Gather,
-//     Pad (constant, reflect, edge, wrap);
+//     Pad (constant, reflect, edge, wrap), Trilu, Dropout (the identity;
+//     training mode with a ratio is refused);
 //   - reductions and products: ReduceMean, ReduceSum, ReduceMax,
-//     ReduceMin, Softmax, LogSoftmax, MatMul, Gemm;
+//     ReduceMin, Softmax, LogSoftmax, MatMul, Gemm, LayerNormalization;
+//   - convolution: Conv of 1 to 8 spatial dimensions, with groups,
+//     strides, dilations, pads or auto_pad and a bias;
+//   - recurrent layers: RNN, LSTM and GRU, run by package rnn (forward,
+//     reverse and bidirectional, layouts 0 and 1, initial states; weights
+//     that are graph inputs are reloaded at every Run). rnn's cells are
+//     torch's, so LSTM peepholes, clip, input_forget, activations other
+//     than the defaults (an RNN may use Tanh, Relu or Sigmoid), GRU with
+//     linear_before_reset=0 (torch exports 1) and sequence_lens shorter
+//     than the sequence are refused;
 //   - control flow: If, whose branches read values of the enclosing graph;
 //     a condition known while planning selects one branch, otherwise both
 //     are planned and Run executes the one selected.
 //
 // The float math runs on simdcore's kernels: Gemm (and Gemv through it)
-// for MatMul and Gemm, Add and Mul where neither operand is broadcast,
+// for MatMul and Gemm, kernel.Conv for Conv, package rnn (Net.ForwardInto)
+// for the recurrent layers, Add and Mul where neither operand is broadcast,
 // ReLU, Sigmoid, Tanh, Exp, Softmax, LogSoftmax and Sum. Values are FLOAT,
 // the integer types (INT64 and INT32 for shape arithmetic) and BOOL.
 //

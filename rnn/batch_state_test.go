@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/simdcore/simdcore/internal/race"
 	"github.com/simdcore/simdcore/kernel"
 	"github.com/stretchr/testify/require"
 )
@@ -54,7 +55,9 @@ func TestBatchStateMatchesState(t *testing.T) {
 					}
 				}
 			}
-			require.Zero(t, testing.AllocsPerRun(20, func() { _ = bs.Step(y, x) }), v.name)
+			if !race.Enabled { // Gemm's pooled scratch: sync.Pool drops items at random under -race
+				require.Zero(t, testing.AllocsPerRun(20, func() { _ = bs.Step(y, x) }), v.name)
+			}
 		}
 	}
 }

@@ -43,6 +43,20 @@ func cmdInfo(args []string, stdout io.Writer) error {
 	if err := kernel.EnvError(); err != nil {
 		fmt.Fprintf(stdout, "Warning:   %v\n", err)
 	}
+	paths := kernel.Int8Paths()
+	pnames := make([]string, len(paths))
+	for i, p := range paths {
+		pnames[i] = p.String()
+	}
+	p := kernel.ActiveInt8()
+	fmt.Fprintf(stdout, "Int8:      %s available; active: %s, %s", strings.Join(pnames, ", "), p, p.Describe())
+	if v := os.Getenv("SIMDCORE_INT8"); v != "" {
+		fmt.Fprintf(stdout, " (SIMDCORE_INT8=%s)", v)
+	}
+	fmt.Fprintln(stdout)
+	if err := kernel.Int8EnvError(); err != nil {
+		fmt.Fprintf(stdout, "Warning:   %v\n", err)
+	}
 	fmt.Fprintln(stdout)
 	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "kernel\truns\talso available")
@@ -64,7 +78,7 @@ func relevantFeatures() []string {
 	var ids []cpuid.FeatureID
 	switch runtime.GOARCH {
 	case "amd64":
-		ids = []cpuid.FeatureID{cpuid.SSE2, cpuid.AVX, cpuid.AVX2, cpuid.FMA3, cpuid.AVX512F, cpuid.AVX512DQ, cpuid.AVX512BW, cpuid.AVX512VL}
+		ids = []cpuid.FeatureID{cpuid.SSE2, cpuid.AVX, cpuid.AVX2, cpuid.FMA3, cpuid.AVX512F, cpuid.AVX512DQ, cpuid.AVX512BW, cpuid.AVX512VL, cpuid.AVXVNNI, cpuid.AVX512VNNI}
 	case "arm64":
 		ids = []cpuid.FeatureID{cpuid.ASIMD, cpuid.FP, cpuid.FPHP, cpuid.ASIMDHP, cpuid.ASIMDDP, cpuid.SVE}
 	}

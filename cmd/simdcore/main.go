@@ -10,6 +10,7 @@
 //	simdcore generate [-prompt "..."] [-n 200] [-temperature 0.8] [-topk 0] [-seed 1] [-model file]
 //	simdcore train -text FILE [-hidden 128] [-layers 1] [-steps N] [-out model.safetensors]
 //	simdcore run -model file.safetensors -input file.(csv|json) [-mode last|all]
+//	simdcore vad -model silero_vad_v5.onnx [-json] [-threshold 0.5] recording.wav
 //	simdcore onnx check MODEL.onnx [DATASET_DIR...]
 //
 // Errors print one line to stderr and exit with status 2. A train run
@@ -42,6 +43,7 @@ commands:
   generate   continue a prompt with the embedded (or a trained) language model
   train      train a character-level language model on a text file
   run        run a PyTorch nn.RNN (safetensors) on a CSV or JSON sequence
+  vad        find speech in a WAV recording with a Silero VAD model (-model, -json)
   onnx       onnx check MODEL.onnx [DATASET_DIR...]: run an ONNX model on its test data sets
 
 With no command: info, a short benchmark, and a sample from the embedded model.
@@ -118,12 +120,14 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 		return cmdTrain(args[1:], stdout, stderr)
 	case "run":
 		return cmdRun(args[1:], stdout)
+	case "vad":
+		return cmdVAD(args[1:], stdout, stderr)
 	case "onnx":
 		return cmdONNX(args[1:], stdout)
 	case "help", "-h", "-help", "--help":
 		return errHelp
 	}
-	return usageError{fmt.Sprintf("unknown command %q (want info, bench, demo, generate, train or run; see simdcore help)", args[0])}
+	return usageError{fmt.Sprintf("unknown command %q (want info, bench, demo, generate, train, run, vad or onnx; see simdcore help)", args[0])}
 }
 
 // oneLine folds a message onto one line.

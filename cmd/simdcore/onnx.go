@@ -22,6 +22,9 @@ func (e exitStatus) Error() string { return fmt.Sprintf("exit status %d", int(e)
 // 2 (one line) when the model cannot run: an unsupported operator, data
 // type or attribute, or a malformed file.
 func cmdONNX(args []string, stdout io.Writer) error {
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
+		args = append([]string{"check"}, args...) // onnx -h: check's flags, its only subcommand
+	}
 	if len(args) == 0 || args[0] != "check" {
 		return usageError{"onnx: usage: simdcore onnx check [-rtol R] [-atol A] MODEL.onnx [DATASET_DIR...]"}
 	}

@@ -29,3 +29,13 @@ func ActivationInput(n int) []float32 {
 func Matrix(r, c int, seed uint32) kernel.Matrix {
 	return kernel.MatrixFrom(r, c, Filled(r*c, seed))
 }
+
+// Int8s returns n deterministic int8 values in [−127, 127]: Filled(n,
+// seed) scaled by 127 and truncated.
+func Int8s(n int, seed uint32) []int8 {
+	x := make([]int8, n)
+	for i, v := range Filled(n, seed) {
+		x[i] = int8(v * 127)
+	}
+	return x
+}

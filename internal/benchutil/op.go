@@ -24,6 +24,15 @@ type Op struct {
 	// (RMSNorm) or γ then β in Y (LayerNorm, 2n), the result in Dst.
 	X, Y, Dst []float32
 	A, B, C   kernel.Matrix
+	// The int8 kernels': DotInt8's vectors I8X and I8W (n each, in
+	// [−127, 127]); the QGemv family's and QGemm's weights QW (A
+	// quantized), QX (X quantized, QGemv) and QB (B quantized, QGemm).
+	// Their calls quantize the activations each time, as a model's step
+	// must: QGemv's call is QX.Quantize(X) then the kernel.
+	I8X, I8W []int8
+	QW       *kernel.QMatrix
+	QX       *kernel.QVector
+	QB       *kernel.QBatch
 
 	// Flops is the floating-point operations of one call that GFLOP/s
 	// figures count (0: the kernel is timed per element only).
@@ -122,6 +131,33 @@ func NewOp(s kernel.Spec, n int) Op {
 		op.Call = func() { s.Gemm(kernel.NoTrans, kernel.NoTrans, 1, op.A, op.B, 0, op.C) }
 		op.Flops *= float64(n) * float64(n)
 		op.Elems = 0 // the bound is the FMA peak alone
+	case kernel.ClassQDot:
+		op.I8X, op.I8W = Int8s(n, 1), Int8s(n, 2)
+		op.Call = func() { sinkInt += int(s.QDot(op.I8X, op.I8W)) }
+		op.Load, op.Set = 2*float64(n), 2*float64(n)
+		op.Bounded = false // integer multiply-adds: the float FMA model does not apply
+	case kernel.ClassQGemv:
+		op.A, op.X, op.Dst = Matrix(n, n, 1), Filled(n, 2), make([]float32, n)
+		op.QW, op.QX = mustQuantize(op.A), &kernel.QVector{}
+		op.Call = func() {
+			op.QX.Quantize(op.X)
+			s.QGemv(op.Dst, op.QW, op.QX)
+		}
+		op.Flops *= float64(n)
+		op.Elems = 0
+		op.Load = float64(len(op.QW.Data))
+		op.Set = op.Load
+		op.Bounded = false
+	case kernel.ClassQGemm:
+		op.A, op.B, op.C = Matrix(n, n, 1), Matrix(n, n, 2), kernel.NewMatrix(n, n)
+		op.QW, op.QB = mustQuantize(op.A), &kernel.QBatch{}
+		op.Call = func() {
+			op.QB.Quantize(op.B)
+			s.QGemm(op.C, op.QB, op.QW)
+		}
+		op.Flops *= float64(n) * float64(n)
+		op.Elems = 0
+		op.Bounded = false
 	default:
 		panic("benchutil: no operands for kernel class " + string(s.Class))
 	}
@@ -133,3 +169,12 @@ var (
 	sinkF32 float32
 	sinkInt int
 )
+
+// mustQuantize quantizes benchmark weights (finite by construction).
+func mustQuantize(a kernel.Matrix) *kernel.QMatrix {
+	q, err := kernel.QuantizeMatrix(a)
+	if err != nil {
+		panic("benchutil: " + err.Error())
+	}
+	return q
+}

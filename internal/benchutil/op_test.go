@@ -33,6 +33,33 @@ func TestNewOp(t *testing.T) {
 				assert.Equal(t, want.Data, op.C.Data)
 				assert.Equal(t, s.Flops*n*n*n, op.Flops)
 				assert.Zero(t, op.Elems)
+			case kernel.ClassQDot:
+				assert.Len(t, op.I8X, n)
+				assert.Equal(t, n, op.Elems)
+				assert.False(t, op.Bounded)
+			case kernel.ClassQGemv:
+				want := make([]float32, n)
+				var qx kernel.QVector
+				qx.Quantize(op.X)
+				if s.Name == "QGemvAdd" {
+					kernel.QGemvAdd(want, op.QW, &qx)
+				} else {
+					kernel.QGemv(want, op.QW, &qx)
+				}
+				assert.Equal(t, want, op.Dst)
+				assert.Equal(t, s.Flops*n*n, op.Flops)
+				assert.Equal(t, float64(n*op.QW.Stride), op.Load)
+			case kernel.ClassQGemm:
+				want := kernel.NewMatrix(n, n)
+				var qb kernel.QBatch
+				qb.Quantize(op.B)
+				if s.Name == "QGemmAdd" {
+					kernel.QGemmAdd(want, &qb, op.QW)
+				} else {
+					kernel.QGemm(want, &qb, op.QW)
+				}
+				assert.Equal(t, want.Data, op.C.Data)
+				assert.Equal(t, s.Flops*n*n*n, op.Flops)
 			case kernel.ClassLSTMCell, kernel.ClassGRUCell:
 				gates := map[kernel.Class]int{kernel.ClassLSTMCell: 4, kernel.ClassGRUCell: 3}[s.Class]
 				assert.Len(t, op.X, gates*n)

@@ -15,8 +15,9 @@
 //
 // Only the forms the kernels use are supported: single-precision and
 // 32-bit-lane vectors (.4s, .2s for pairwise scalars), byte vectors for
-// the bitwise operations, by-element forms with a .s[i] index, shifts by
-// an immediate, and the across-lanes reductions; and for the norms'
+// the bitwise operations, the int8 kernels' SDOT, SMULL(2), SMLAL(2),
+// SADALP, SQXTN(2) and SMAX, by-element forms with a .s[i] index, shifts
+// by an immediate, and the across-lanes reductions; and for the norms'
 // float64 sums, the three-same floating-point forms on .2d, FCVTL{2},
 // FCVTN{2} and FADDP of a .2d pair into a d register.
 package neonasm
@@ -49,6 +50,7 @@ var threeSameInt = map[string]uint32{
 	"cmge": 0<<5 | 0b00111, "cmhs": 1<<5 | 0b00111, "cmeq": 1<<5 | 0b10001, "cmtst": 0<<5 | 0b10001,
 	"smax": 0<<5 | 0b01100, "umax": 1<<5 | 0b01100, "smin": 0<<5 | 0b01101, "umin": 1<<5 | 0b01101,
 	"sshl": 0<<5 | 0b01000, "ushl": 1<<5 | 0b01000, "mul": 0<<5 | 0b10011,
+	"addp": 0<<5 | 0b10111,
 }
 
 // logical lists the bitwise three-register instructions (.16b) as
@@ -116,6 +118,25 @@ var byElement = map[string]uint32{
 	"fmla": 0<<4 | 0b0001, "fmls": 0<<4 | 0b0101, "fmul": 0<<4 | 0b1001, "fmulx": 1<<4 | 0b1001,
 }
 
+// integerDot lists the int8 kernels' widening and dot-product
+// instructions by mnemonic and operand arrangements, with their encoding
+// before the registers (Rm<<16 | Rn<<5 | Rd are added; a two-operand form
+// has no Rm).
+var integerDot = map[string]uint32{
+	"sdot 4s,16b,16b":   0x4e809400, // SDOT (vector), the dot-product extension
+	"smull 8h,8b,8b":    0x0e20c000,
+	"smull2 8h,16b,16b": 0x4e20c000,
+	"smlal 8h,8b,8b":    0x0e208000,
+	"smlal2 8h,16b,16b": 0x4e208000,
+	"sadalp 4s,8h":      0x4e606800,
+	// The int8 quantizer's saturating narrowing and byte maximum.
+	"sqxtn 4h,4s":      0x0e614800,
+	"sqxtn2 8h,4s":     0x4e614800,
+	"sqxtn 8b,8h":      0x0e214800,
+	"sqxtn2 16b,8h":    0x4e214800,
+	"smax 16b,16b,16b": 0x4e206400,
+}
+
 // operand is one parsed operand: a register with an arrangement, an
 // indexed element, a scalar register, or an immediate.
 type operand struct {
@@ -148,7 +169,7 @@ func parseOperand(s string) (operand, error) {
 			return operand{kind: 'e', reg: r, index: uint32(i)}, nil
 		}
 		switch rest {
-		case "4s", "2s", "16b", "2d":
+		case "4s", "2s", "16b", "8h", "8b", "4h", "2d":
 			return operand{kind: 'v', reg: r, arrange: rest}, nil
 		}
 		return operand{}, fmt.Errorf("unsupported arrangement in %q", s)
@@ -225,6 +246,19 @@ func allArr(ops []operand, arr string) bool {
 func encode(mn string, ops []operand) (uint32, error) {
 	k := kinds(ops)
 	const q = 1 << 30
+	if k == "vvv" || k == "vv" {
+		arr := make([]string, len(ops))
+		for i, o := range ops {
+			arr[i] = o.arrange
+		}
+		if b, ok := integerDot[mn+" "+strings.Join(arr, ",")]; ok {
+			w := b | ops[1].reg<<5 | ops[0].reg
+			if k == "vvv" {
+				w |= ops[2].reg << 16
+			}
+			return w, nil
+		}
+	}
 	switch {
 	case k == "vvv" && allArr(ops, "4s") && threeSameFP[mn] != 0:
 		b := threeSameFP[mn]

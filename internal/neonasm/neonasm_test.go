@@ -40,6 +40,12 @@ var known = []struct {
 	{"bit v0.16b, v1.16b, v2.16b", 0x6ea21c20},
 	{"cmhi v0.4s, v1.4s, v2.4s", 0x6ea23420},
 	{"fcmeq v0.4s, v1.4s, #0.0", 0x4ea0d820},
+	{"sdot v0.4s, v1.16b, v2.16b", 0x4e829420},
+	{"smull v3.8h, v4.8b, v5.8b", 0x0e25c083},
+	{"smlal2 v3.8h, v4.16b, v5.16b", 0x4e258083},
+	{"sadalp v0.4s, v3.8h", 0x4e606860},
+	{"sqxtn v0.4h, v1.4s", 0x0e614820},
+	{"sqxtn2 v0.16b, v1.8h", 0x4e214820},
 }
 
 func TestKnown(t *testing.T) {
@@ -158,7 +164,7 @@ func TestAgainstGNUAs(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "w.s"), []byte(src.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if out, err := exec.Command(as, "-o", filepath.Join(dir, "w.o"), filepath.Join(dir, "w.s")).CombinedOutput(); err != nil {
+	if out, err := exec.Command(as, "-march=armv8.2-a+dotprod", "-o", filepath.Join(dir, "w.o"), filepath.Join(dir, "w.s")).CombinedOutput(); err != nil {
 		t.Fatalf("as: %v\n%s", err, out)
 	}
 	out, err := exec.Command(objdump, "-d", filepath.Join(dir, "w.o")).Output()
@@ -192,6 +198,14 @@ func everyForm() []string {
 	}
 	for mn := range threeSameInt {
 		out = append(out, mn+" v31.4s, v2.4s, v17.4s")
+	}
+	for form := range integerDot {
+		mn, arrs, _ := strings.Cut(form, " ")
+		var ops []string
+		for i, a := range strings.Split(arrs, ",") {
+			ops = append(ops, fmt.Sprintf("v%d.%s", []int{30, 7, 19}[i], a))
+		}
+		out = append(out, mn+" "+strings.Join(ops, ", "))
 	}
 	for mn := range logical {
 		out = append(out, mn+" v5.16b, v30.16b, v9.16b")

@@ -37,7 +37,7 @@ func TestFiles(t *testing.T) {
 		}
 		sym := syms[0][1]
 		var want string
-		for _, isa := range []string{"AVX512", "AVX2"} {
+		for _, isa := range []string{"AVX512VNNI", "AVXVNNI", "AVX512", "AVX2"} {
 			if kernel, ok := strings.CutSuffix(sym, isa); ok {
 				want = strings.ToLower(kernel) + "_" + strings.ToLower(isa) + "_amd64.s"
 				break

@@ -61,11 +61,15 @@ type output struct {
 	symbol string
 	from   string
 	emit   func(*text, constTable)
+	file   string // the file's name, where the symbol does not end in NEON
 }
 
 // name returns the file's name in package asm, after its symbol:
 // ExpShiftSumNEON is in expshiftsum_neon_arm64.s.
 func (o output) name() string {
+	if o.file != "" {
+		return o.file
+	}
 	return strings.ToLower(strings.TrimSuffix(o.symbol, "NEON")) + "_neon_arm64.s"
 }
 

@@ -581,8 +581,8 @@ func dispatchBenches(w *bytes.Buffer, a arch) {
 		asmSig[f.Name] = f.Sig
 	}
 	for _, k := range table.Kernels {
-		if k.Class == table.ClassInternal || k.Class == table.ClassGemm || isNorm(k) {
-			continue
+		if k.Class == table.ClassInternal || k.Class == table.ClassGemm || isNorm(k) || k.Func == "" && k.BenchVs.Row == "" {
+			continue // no single assembly call to compare with (Gemm, the norms, the int8 kernels)
 		}
 		vs := k
 		if k.BenchVs.Row != "" {

@@ -469,6 +469,18 @@ h may be hPrev; no other overlap.
 	}`},
 		},
 	},
+	{
+		Name: "DotInt8", Class: ClassQDot, Doc: "Σ x[i]·w[i] in int8, exact",
+		Sig: "(x, w []int8) int64", Args: "x, w",
+		Dispatch: "int8_<arch>.go: a switch on the int8 path (ActiveInt8), the last partial vector in Go",
+		Ref:      "ref.DotInt8", Contract: Contract{Kind: Int8},
+		Bench: Bench{Sizes: []int{256, 4096, 65536}, Flops: 2},
+		Impls: int8Impls("dotint8", "u1", "DotInt8"),
+	},
+	qgemvRow("QGemv", "dst = w·x", []int{256}),
+	qgemvRow("QGemvAdd", "dst += w·x", nil),
+	qgemmRow("QGemm", "c = x·wᵀ", []int{256}),
+	qgemmRow("QGemmAdd", "c += x·wᵀ", nil),
 
 	// The internal passes.
 	{
@@ -482,6 +494,28 @@ h may be hPrev; no other overlap.
 		Func: "gemvT", Sig: "(dst []float32, a Matrix, x []float32)",
 		Args: "dst, a, x", AsmArgs: "dst, a.Data, a.Stride, x", Generic: "gemvTGeneric", Body: "gemvT",
 		Impls: impls("generic", "", "", "avx2", "", "GemvTAVX2", "avx512", "", "GemvTAVX512", "neon", "", "GemvTNEON"),
+	},
+	{
+		Name: "maxAbsBits", Class: ClassInternal, Doc: "the largest |x[i]|'s bits, NaN's above Inf's (the int8 quantizers' scale)",
+		Func: "maxAbsBits", Sig: "(x []float32) uint32", Args: "x", Generic: "maxAbsBitsGeneric",
+		Impls: []Impl{
+			{Level: "generic"},
+			{Level: "avx2", Symbols: []string{"MaxAbsBitsAVX2"}, Expr: "max(asm.MaxAbsBitsAVX2(x[:len(x)&^31]), maxAbsBitsGeneric(x[len(x)&^31:]))"},
+			{Level: "avx512", Symbols: []string{"MaxAbsBitsAVX2"}, Expr: "max(asm.MaxAbsBitsAVX2(x[:len(x)&^31]), maxAbsBitsGeneric(x[len(x)&^31:]))"},
+			{Level: "neon", Symbols: []string{"MaxAbsBitsNEON"}, Expr: "max(asm.MaxAbsBitsNEON(x[:len(x)&^15]), maxAbsBitsGeneric(x[len(x)&^15:]))"},
+		},
+	},
+	{
+		Name: "quantizeInt8", Class: ClassInternal, Doc: "dst[i] = clamp(roundHalfEven(src[i]·inv), −127, 127) (the int8 quantizers)",
+		Func: "quantizeInt8", Sig: "(dst []int8, src []float32, inv float32)", Args: "dst, src, inv", Generic: "quantizeInt8Generic",
+		Impls: []Impl{
+			{Level: "generic"},
+			{Level: "avx2", Symbols: []string{"QuantizeInt8AVX2"}, Call: quantizeInt8Call},
+			{Level: "avx512", Symbols: []string{"QuantizeInt8AVX2"}, Call: quantizeInt8Call},
+			{Level: "neon", Symbols: []string{"QuantizeInt8NEON"}, Call: `m := len(src) &^ 15
+asm.QuantizeInt8NEON(dst[:m], src[:m], inv)
+quantizeInt8Generic(dst[m:len(src)], src[m:], inv)`},
+		},
 	},
 	{
 		Name: "normSum", Class: ClassInternal, Doc: "Σ x[i] in float64 (LayerNorm's first pass)",
@@ -652,3 +686,50 @@ var gemvImpls = impls("generic", "gemv_generic_r4", "",
 	"avx2", "gemv_avx2_r8", "GemvAVX2",
 	"avx512", "gemv_avx512_r8_u2", "GemvAVX512",
 	"neon", "gemv_neon_r4_u16", "GemvNEON")
+
+// int8Impls are an int8 kernel's implementations. Within a level the
+// int8 path is chosen by CPU feature (kernel.Int8Path): the registry name
+// lists the level's paths, most capable first, and Symbols every
+// assembly function the level may call. The AVX512 level runs the zmm
+// VNNI kernels where the CPU has AVX-512 VNNI, else the AVX2 level's.
+func int8Impls(name, unroll, sym string) []Impl {
+	return []Impl{
+		{Level: "generic", Name: name + "_generic"},
+		{Level: "avx2", Name: name + "_avx2_{avxvnni_vpdpbusd,maddubs}_" + unroll,
+			Symbols: []string{sym + "AVXVNNI", sym + "AVX2"}},
+		{Level: "avx512", Name: name + "_{avx512vnni_vpdpbusd,avxvnni_vpdpbusd,avx2_maddubs}_" + unroll,
+			Symbols: []string{sym + "AVX512VNNI", sym + "AVXVNNI", sym + "AVX2"}},
+		{Level: "neon", Name: name + "_neon_{sdot,smull_sadalp}_" + unroll,
+			Symbols: []string{sym + "NEONDot", sym + "NEON"}},
+	}
+}
+
+// qgemvRow is the row of QGemv or QGemvAdd.
+func qgemvRow(name, doc string, short []int) Kernel {
+	return Kernel{
+		Name: name, Class: ClassQGemv, Doc: doc + ", int8 weights per row, x quantized per vector",
+		Sig: "(dst []float32, w *QMatrix, x *QVector)", Args: "dst, w, x",
+		Dispatch: "int8_kernels.go and int8_<arch>.go: blocks of rows, a switch on the int8 path (ActiveInt8)",
+		Ref:      "ref.QGemv", Contract: Contract{Kind: Int8},
+		Bench: Bench{Sizes: []int{256, 1024}, Short: short, Flops: 2},
+		Impls: int8Impls("qgemv", "r4", "GemvInt8"),
+	}
+}
+
+// qgemmRow is the row of QGemm or QGemmAdd.
+func qgemmRow(name, doc string, short []int) Kernel {
+	return Kernel{
+		Name: name, Class: ClassQGemm, Doc: doc + ", int8 weights per row, x quantized per row",
+		Sig: "(c Matrix, x *QBatch, w *QMatrix)", Args: "c, x, w",
+		Dispatch: "int8_kernels.go: L2 blocks of w's rows, each row of x through the gemv switch of int8_<arch>.go",
+		Ref:      "ref.QGemm", Contract: Contract{Kind: Int8},
+		Bench: Bench{Sizes: []int{64, 256}, Short: short, Flops: 2},
+		Impls: int8Impls("qgemm", "r4", "GemvInt8"),
+	}
+}
+
+// quantizeInt8Call is quantizeInt8's case at the amd64 levels: whole
+// vectors of 32 in the assembly, the rest in Go.
+const quantizeInt8Call = `m := len(src) &^ 31
+asm.QuantizeInt8AVX2(dst[:m], src[:m], inv)
+quantizeInt8Generic(dst[m:len(src)], src[m:], inv)`

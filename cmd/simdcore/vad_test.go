@@ -1,0 +1,126 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/simdcore/simdcore/internal/vadtest"
+	"github.com/simdcore/simdcore/onnx"
+	"github.com/simdcore/simdcore/vad"
+)
+
+const (
+	vadModelV5 = "../../testdata/silero/silero_vad_v5.onnx"
+	vadWAV16k  = "../../testdata/vad/speech16k.wav"
+)
+
+// TestVADText: the text output lists the same segments as the library,
+// in seconds, and a summary line.
+func TestVADText(t *testing.T) {
+	requireSileroRuns(t)
+	var out, errb bytes.Buffer
+	require.Equal(t, 0, run([]string{"vad", "-model", vadModelV5, vadWAV16k}, &out, &errb), errb.String())
+	require.Empty(t, errb.String(), "no progress off a terminal")
+	want := librarySegments(t, vadModelV5, vadWAV16k, vad.DefaultParams())
+	lines := strings.Split(strings.TrimRight(out.String(), "\n"), "\n") // the first segment line starts with spaces
+	require.Len(t, lines, len(want)+1)
+	require.Contains(t, lines[len(lines)-1], "speech segments in 27.300 s of audio at 16000 Hz")
+	for i, s := range want {
+		a, b := s.Seconds(16000)
+		require.Equal(t, fmt.Sprintf("%8.3f s  %8.3f s  (%.3f s)", a, b, b-a), lines[i])
+	}
+}
+
+// TestVADJSON: -json gives the library's segments in samples, with the
+// flags applied (after the recording too).
+func TestVADJSON(t *testing.T) {
+	requireSileroRuns(t)
+	var out, errb bytes.Buffer
+	require.Equal(t, 0, run([]string{"vad", "-model", vadModelV5, vadWAV16k, "-json", "-threshold", "0.6", "-pad", "100ms"}, &out, &errb), errb.String())
+	var r vadResult
+	require.NoError(t, json.Unmarshal(out.Bytes(), &r))
+	p := vad.DefaultParams()
+	p.Threshold, p.SpeechPad = 0.6, 100*time.Millisecond
+	want := librarySegments(t, vadModelV5, vadWAV16k, p)
+	require.Equal(t, 16000, r.SampleRate)
+	require.Len(t, r.Segments, len(want))
+	for i, s := range want {
+		require.Equal(t, s.Start, r.Segments[i].Start)
+		require.Equal(t, s.End, r.Segments[i].End)
+		require.InDelta(t, float64(s.Start)/16000, r.Segments[i].StartS, 1e-12)
+	}
+}
+
+// requireSileroRuns skips a test of vad's output while the onnx runner
+// lacks an operator of the Silero models (vad.Load names them).
+func requireSileroRuns(t *testing.T) {
+	t.Helper()
+	if _, err := vad.Load(vadModelV5); errors.Is(err, onnx.ErrUnsupported) {
+		t.Skipf("not run: %v", err)
+	}
+}
+
+func librarySegments(t *testing.T, model, wav string, p vad.Params) []vad.Segment {
+	m, err := vad.Load(model)
+	require.NoError(t, err)
+	a, err := vad.ReadWAVFile(wav)
+	require.NoError(t, err)
+	d, err := vad.NewDetector(m, a.SampleRate)
+	require.NoError(t, err)
+	segs, err := d.Segments(a.Samples, p, nil)
+	require.NoError(t, err)
+	require.NotEmpty(t, segs)
+	return segs
+}
+
+// TestVADErrors: each mistake is one line and status 2, naming what is
+// supported.
+func TestVADErrors(t *testing.T) {
+	dir := t.TempDir()
+	rate44 := filepath.Join(dir, "cd.wav")
+	f, err := os.Create(rate44)
+	require.NoError(t, err)
+	require.NoError(t, vadtest.WriteFloat32WAV(f, make([]float32, 4410), 44100))
+	require.NoError(t, f.Close())
+	notWAV := filepath.Join(dir, "x.wav")
+	require.NoError(t, os.WriteFile(notWAV, []byte("hello"), 0o644))
+	notModel := filepath.Join(dir, "x.onnx")
+	require.NoError(t, os.WriteFile(notModel, []byte("hello"), 0o644))
+
+	cases := []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"vad"}, "want -model FILE.onnx and one recording"},
+		{[]string{"vad", "-model", vadModelV5}, "want -model FILE.onnx and one recording"},
+		{[]string{"vad", vadWAV16k}, "want -model FILE.onnx and one recording"},
+		{[]string{"vad", "-model", vadModelV5, vadWAV16k, vadWAV16k}, "one recording at a time"},
+		{[]string{"vad", "-model", vadModelV5, "-threshold", "1.5", vadWAV16k}, "-threshold and -neg-threshold must be between 0 and 1"},
+		{[]string{"vad", "-model", vadModelV5, "-pad", "-5ms", vadWAV16k}, "durations must not be negative"},
+		{[]string{"vad", "-model", vadModelV5, "-bogus", vadWAV16k}, "flag provided but not defined: -bogus"},
+		{[]string{"vad", "-model", vadModelV5, rate44}, "44100 Hz is not supported: want 16000 or 8000 Hz"},
+		{[]string{"vad", "-model", vadModelV5, notWAV}, "bad WAV file"},
+		{[]string{"vad", "-model", vadModelV5, filepath.Join(dir, "missing.wav")}, "no such file"},
+		{[]string{"vad", "-model", notModel, vadWAV16k}, "x.onnx"},
+		{[]string{"vad", "-model", "../../testdata/vad/../silero/LICENSE", vadWAV16k}, "LICENSE"},
+	}
+	for _, c := range cases {
+		var out, errb bytes.Buffer
+		require.Equal(t, 2, run(c.args, &out, &errb), "%v", c.args)
+		require.Contains(t, errb.String(), c.msg, "%v", c.args)
+		require.Equal(t, 1, strings.Count(errb.String(), "\n"), "%v: %q", c.args, errb.String())
+		require.Empty(t, out.String())
+	}
+	var out, errb bytes.Buffer
+	require.Equal(t, 0, run([]string{"vad", "-h"}, &out, &errb))
+	require.Contains(t, out.String(), "usage: simdcore vad [flags] recording.wav")
+}

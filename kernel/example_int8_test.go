@@ -1,0 +1,68 @@
+package kernel_test
+
+import (
+	"fmt"
+
+	"github.com/simdcore/simdcore/kernel"
+)
+
+// QGemvAdd adds an int8 matrix–vector product to dst, the way a
+// recurrent step adds W_hh·h to the input projection: the weights are
+// quantized once, the activations at each call (into a reused QVector).
+func ExampleQGemvAdd() {
+	w := kernel.MatrixFrom(2, 3, []float32{
+		1, -2, 0.5,
+		0.25, 0, -1,
+	})
+	qw, err := kernel.QuantizeMatrix(w)
+	if err != nil {
+		panic(err)
+	}
+	var qh kernel.QVector
+	h := []float32{0.5, 1, -1}
+	qh.Quantize(h) // per call: scale max|h|/127
+	gates := []float32{10, 20}
+	kernel.QGemvAdd(gates, qw, &qh)
+	fmt.Printf("%.3f\n", gates) // in float32: [8 21.125]
+	// Output: [8.004 21.127]
+}
+
+// QGemm multiplies a batch of activation rows by the transpose of
+// row-major weights, as a layer's input projection over a sequence does.
+func ExampleQGemm() {
+	w := kernel.MatrixFrom(2, 2, []float32{1, 2, -1, 1})
+	qw, _ := kernel.QuantizeMatrix(w)
+	x := kernel.MatrixFrom(3, 2, []float32{1, 0, 0, 1, 1, 1})
+	var qx kernel.QBatch
+	qx.Quantize(x)
+	c := kernel.NewMatrix(3, 2)
+	kernel.QGemm(c, &qx, qw)
+	for i := 0; i < c.Rows; i++ {
+		fmt.Printf("%.3f\n", c.Row(i))
+	}
+	// In float32: [1 -1], [2 1], [3 0]; w's 1 next to 2 is 64/127·2.
+	// Output:
+	// [1.008 -1.000]
+	// [2.000 1.000]
+	// [3.008 0.000]
+}
+
+// DotInt8 is exact: every int8 path returns the same integer.
+func ExampleDotInt8() {
+	x := []int8{-128, 127, 5}
+	w := []int8{127, -127, 3}
+	fmt.Println(kernel.DotInt8(x, w))
+	// Output: -32370
+}
+
+// SetInt8Path caps the int8 path, as SIMDCORE_INT8 does for a process;
+// the generic path is always there.
+func ExampleSetInt8Path() {
+	restore, err := kernel.SetInt8Path(kernel.Int8Generic)
+	if err != nil {
+		panic(err)
+	}
+	defer restore()
+	fmt.Println(kernel.ActiveInt8(), "-", kernel.ActiveInt8().Describe())
+	// Output: generic - pure Go
+}

@@ -1,0 +1,46 @@
+//go:build !purego && !noasm
+
+package kernel
+
+import "github.com/simdcore/simdcore/asm"
+
+// The int8 kernels' dispatch on amd64, hand-written (the kernel table's
+// rows name it): a switch on the int8 path. The assembly takes whole
+// vectors (32 bytes, 64 for AVX-512); DotInt8's last partial vector is
+// summed here, exactly.
+
+// dotInt8 returns Σ x[i]·w[i] in int32 at path p (len(x) ≤ MaxQCols).
+func dotInt8(p Int8Path, x, w []int8) int32 {
+	w = w[:len(x)]
+	var s int32
+	switch p {
+	case Int8AVX512VNNI:
+		m := len(x) &^ 63
+		s = asm.DotInt8AVX512VNNI(x[:m], w[:m])
+		x, w = x[m:], w[m:]
+	case Int8AVXVNNI:
+		m := len(x) &^ 31
+		s = asm.DotInt8AVXVNNI(x[:m], w[:m])
+		x, w = x[m:], w[m:]
+	case Int8AVX2:
+		m := len(x) &^ 31
+		s = asm.DotInt8AVX2(x[:m], w[:m])
+		x, w = x[m:], w[m:]
+	}
+	return s + dotInt8Generic(x, w)
+}
+
+// gemvInt8 sets acc[r] = Σ_j x[j]·w[r*stride+j] at path p; len(x) is a
+// multiple of qAlign, wsum holds the rows' sums (the VNNI paths' bias).
+func gemvInt8(p Int8Path, acc []int32, w []int8, stride int, x []int8, wsum []int32) {
+	switch p {
+	case Int8AVX512VNNI:
+		asm.GemvInt8AVX512VNNI(acc, w, stride, x, wsum)
+	case Int8AVXVNNI:
+		asm.GemvInt8AVXVNNI(acc, w, stride, x, wsum)
+	case Int8AVX2:
+		asm.GemvInt8AVX2(acc, w, stride, x)
+	default:
+		gemvInt8Generic(acc, w, stride, x)
+	}
+}

@@ -1,0 +1,40 @@
+//go:build !purego && !noasm
+
+package kernel
+
+import "github.com/simdcore/simdcore/asm"
+
+// The int8 kernels' dispatch on arm64, hand-written (the kernel table's
+// rows name it): a switch on the int8 path. The assembly takes whole
+// vectors of 16 bytes; DotInt8's last partial vector is summed here,
+// exactly.
+
+// dotInt8 returns Σ x[i]·w[i] in int32 at path p (len(x) ≤ MaxQCols).
+func dotInt8(p Int8Path, x, w []int8) int32 {
+	w = w[:len(x)]
+	var s int32
+	switch p {
+	case Int8NEONDot:
+		m := len(x) &^ 15
+		s = asm.DotInt8NEONDot(x[:m], w[:m])
+		x, w = x[m:], w[m:]
+	case Int8NEON:
+		m := len(x) &^ 15
+		s = asm.DotInt8NEON(x[:m], w[:m])
+		x, w = x[m:], w[m:]
+	}
+	return s + dotInt8Generic(x, w)
+}
+
+// gemvInt8 sets acc[r] = Σ_j x[j]·w[r*stride+j] at path p; len(x) is a
+// multiple of qAlign; wsum (the row sums) is not needed on arm64.
+func gemvInt8(p Int8Path, acc []int32, w []int8, stride int, x []int8, wsum []int32) {
+	switch p {
+	case Int8NEONDot:
+		asm.GemvInt8NEONDot(acc, w, stride, x)
+	case Int8NEON:
+		asm.GemvInt8NEON(acc, w, stride, x)
+	default:
+		gemvInt8Generic(acc, w, stride, x)
+	}
+}

@@ -1,0 +1,11 @@
+//go:build !(amd64 || arm64) || purego || noasm
+
+package kernel
+
+// The int8 kernels in builds without assembly: the generic path only.
+
+func dotInt8(p Int8Path, x, w []int8) int32 { return dotInt8Generic(x, w) }
+
+func gemvInt8(p Int8Path, acc []int32, w []int8, stride int, x []int8, wsum []int32) {
+	gemvInt8Generic(acc, w, stride, x)
+}

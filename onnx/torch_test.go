@@ -1,0 +1,173 @@
+package onnx_test
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/simdcore/simdcore/kernel"
+	"github.com/simdcore/simdcore/onnx"
+	"github.com/simdcore/simdcore/rnn"
+)
+
+// The models torch.onnx.export (opset 14, 17 for the transformer) makes of
+// nn.LSTM, nn.GRU, nn.RNN, nn.Linear, nn.MultiheadAttention,
+// nn.TransformerEncoder and Conv1d/Conv2d stacks, with torch's inputs and
+// outputs, made by scripts/export_torch_onnx.py.
+const torchFixtures = "../testdata/onnx/torch"
+
+// The tolerance against torch: 1e-5 relative, and 1e-6 absolute for
+// values near zero.
+const torchRTol, torchATol = 1e-5, 1e-6
+
+// TestTorchExports runs every exported model on torch's inputs and compares
+// each output with torch's, and checks that Run allocates nothing.
+func TestTorchExports(t *testing.T) {
+	dirs, err := filepath.Glob(filepath.Join(torchFixtures, "*"))
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, len(dirs), 12, "the fixtures of scripts/export_torch_onnx.py")
+	for _, dir := range dirs {
+		m, err := onnx.ReadFile(filepath.Join(dir, "model.onnx"))
+		require.NoError(t, err, dir)
+		set := filepath.Join(dir, "test_data_set_0")
+		checks, err := onnx.CheckDataSet(m, set, torchRTol, torchATol)
+		require.NoError(t, err, dir)
+		require.NotEmpty(t, checks)
+		for _, c := range checks {
+			require.True(t, c.Diff.OK(), "%s: output %s: %d mismatches, max |diff| %g (at %d) %v",
+				filepath.Base(dir), c.Name, c.Diff.Mismatches, c.Diff.MaxAbs, c.Diff.Worst, c.Diff.Err)
+		}
+		runAllocatesNothing(t, m, set)
+	}
+}
+
+// torchRecurrent describes how to run a recurrent fixture with package rnn
+// directly, on the state_dict the script saved beside it.
+type torchRecurrent struct {
+	name   string
+	cfg    rnn.Config
+	states int  // initial states given as inputs: 0 (zeros), 1 (h) or 2 (h, c)
+	batchF bool // batch_first
+}
+
+// TestTorchRecurrentMatchesRNN runs each recurrent fixture through package
+// rnn directly (ForwardInto on torch's weights, loaded by name into
+// Net.Params) and requires the runner's outputs to match it, and torch's.
+func TestTorchRecurrentMatchesRNN(t *testing.T) {
+	for _, tc := range []torchRecurrent{
+		{"lstm_stream", rnn.Config{Cell: rnn.LSTM, Input: 32, Hidden: 64, Bias: rnn.BiasPair}, 2, false},
+		{"lstm_2layer", rnn.Config{Cell: rnn.LSTM, Input: 16, Hidden: 24, Layers: 2, Bias: rnn.BiasPair}, 0, false},
+		{"lstm_bidi_batch", rnn.Config{Cell: rnn.LSTM, Input: 5, Hidden: 6, Bidirectional: true, Bias: rnn.BiasPair}, 2, true},
+		{"gru", rnn.Config{Cell: rnn.GRU, Input: 6, Hidden: 10, Layers: 2, Bias: rnn.BiasPair}, 1, false},
+		{"gru_bidi", rnn.Config{Cell: rnn.GRU, Input: 4, Hidden: 5, Bidirectional: true, Bias: rnn.BiasPair}, 1, false},
+		{"rnn_relu_bidi", rnn.Config{Cell: rnn.Elman, Input: 4, Hidden: 8, Bidirectional: true, Activation: rnn.ReLU, Bias: rnn.BiasPair}, 1, false},
+		{"rnn_tanh", rnn.Config{Cell: rnn.Elman, Input: 3, Hidden: 7, Layers: 2, Bias: rnn.BiasPair}, 1, false},
+	} {
+		dir := filepath.Join(torchFixtures, tc.name)
+		net := torchNet(t, dir, tc.cfg)
+		ins, outs := dataSet(t, filepath.Join(dir, "test_data_set_0"))
+		x := ins[0]
+		T, B := x.Dims[0], x.Dims[1]
+		if tc.batchF {
+			T, B = B, T
+		}
+		// rnn wants sequence-major rows (b·T+t); torch's batch_first is.
+		xs := kernel.NewMatrix(B*T, tc.cfg.Input)
+		for b := 0; b < B; b++ {
+			for s := 0; s < T; s++ {
+				src := (s*B + b) * tc.cfg.Input
+				if tc.batchF {
+					src = (b*T + s) * tc.cfg.Input
+				}
+				copy(xs.Row(b*T+s), x.Float[src:src+tc.cfg.Input])
+			}
+		}
+		var init *rnn.States
+		if tc.states > 0 {
+			init = net.NewBatchStates(B)
+			copy(init.H.Data, ins[1].Float) // torch's h0 is [Layers·Dirs, B, H]: NewBatchStates' layout
+			if tc.states > 1 {
+				copy(init.C.Data, ins[2].Float)
+			}
+		}
+		ws, err := net.NewWorkspace(B, T)
+		require.NoError(t, err)
+		W := net.Config().Width()
+		y, final := kernel.NewMatrix(B*T, W), net.NewBatchStates(B)
+		require.NoError(t, net.ForwardInto(ws, y, xs, init, final))
+
+		m, err := onnx.ReadFile(filepath.Join(dir, "model.onnx"))
+		require.NoError(t, err)
+		s, err := onnx.LoadDataSet(m, filepath.Join(dir, "test_data_set_0"))
+		require.NoError(t, err)
+		require.NoError(t, s.Run())
+		got := s.Output(m.Graph.Outputs[0].Name)
+		for b := 0; b < B; b++ {
+			for st := 0; st < T; st++ {
+				off := (st*B + b) * W
+				if tc.batchF {
+					off = (b*T + st) * W
+				}
+				for j := 0; j < W; j++ {
+					direct, runner, torch := y.At(b*T+st, j), got.Float[off+j], outs[0].Float[off+j]
+					require.InDelta(t, direct, runner, torchATol+torchRTol*abs32(direct), "%s y[b=%d t=%d %d]: rnn %v, runner %v", tc.name, b, st, j, direct, runner)
+					require.InDelta(t, torch, runner, torchATol+torchRTol*abs32(torch), "%s y[b=%d t=%d %d]: torch %v, runner %v", tc.name, b, st, j, torch, runner)
+				}
+			}
+		}
+		hn := s.Output(m.Graph.Outputs[1].Name)
+		for i, v := range final.H.Data {
+			require.InDelta(t, v, hn.Float[i], torchATol+torchRTol*abs32(v), "%s h_n[%d]", tc.name, i)
+		}
+		if final.C.Rows > 0 {
+			cn := s.Output(m.Graph.Outputs[2].Name)
+			for i, v := range final.C.Data {
+				require.InDelta(t, v, cn.Float[i], torchATol+torchRTol*abs32(v), "%s c_n[%d]", tc.name, i)
+			}
+		}
+	}
+}
+
+func abs32(v float32) float64 {
+	if v < 0 {
+		return -float64(v)
+	}
+	return float64(v)
+}
+
+// torchNet builds an rnn.Net of cfg and fills it with the state_dict saved
+// in dir/torch (one TensorProto per parameter, named as torch names it).
+func torchNet(t testing.TB, dir string, cfg rnn.Config) *rnn.Net {
+	net, err := rnn.New(cfg, 1)
+	require.NoError(t, err)
+	for _, p := range net.Params() {
+		w, err := onnx.ReadTensorFile(filepath.Join(dir, "torch", p.Name+".pb"))
+		require.NoError(t, err, p.Name)
+		require.Len(t, w.Float, len(p.Data), p.Name)
+		copy(p.Data, w.Float)
+	}
+	files, err := os.ReadDir(filepath.Join(dir, "torch"))
+	require.NoError(t, err)
+	require.Len(t, files, len(net.Params()), "%s: every saved parameter is used", dir)
+	return net
+}
+
+// dataSet reads a data set's inputs and outputs.
+func dataSet(t testing.TB, set string) (ins, outs []*onnx.Tensor) {
+	for _, kind := range []string{"input", "output"} {
+		files, err := filepath.Glob(filepath.Join(set, kind+"_*.pb"))
+		require.NoError(t, err)
+		for i := range files {
+			tt, err := onnx.ReadTensorFile(filepath.Join(set, kind+"_"+string(rune('0'+i))+".pb"))
+			require.NoError(t, err)
+			if kind == "input" {
+				ins = append(ins, tt)
+			} else {
+				outs = append(outs, tt)
+			}
+		}
+	}
+	return ins, outs
+}

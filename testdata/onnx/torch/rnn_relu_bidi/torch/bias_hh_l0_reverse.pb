@@ -1,0 +1,1 @@
+Bbias_hh_l0_reverseJ }%Œ>ñg}>Ó¶T½wuS¾J­X>Ÿ¦–¾¹1œ¾‡÷%=

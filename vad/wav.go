@@ -1,0 +1,311 @@
+package vad
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+)
+
+// Audio is a decoded recording: mono samples in [-1, 1] (PCM16 divided by
+// 32768, float32 as stored) at SampleRate samples per second. Channels is
+// how many channels the file had; they were averaged into Samples.
+type Audio struct {
+	SampleRate int
+	Channels   int
+	Samples    []float32
+}
+
+// Duration returns the length of the recording in seconds.
+func (a *Audio) Duration() float64 {
+	if a.SampleRate <= 0 {
+		return 0
+	}
+	return float64(len(a.Samples)) / float64(a.SampleRate)
+}
+
+// ErrWAV is wrapped by every error ReadWAV returns for a file it cannot
+// decode: not RIFF/WAVE, malformed or truncated chunks, or an encoding
+// other than 16-bit PCM and 32-bit IEEE float.
+var ErrWAV = errors.New("vad: bad WAV file")
+
+// wavErr formats an error that wraps ErrWAV.
+func wavErr(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrWAV}, args...)...)
+}
+
+const (
+	wavPCM        = 1
+	wavFloat      = 3
+	wavExtensible = 0xFFFE
+	// maxFmtChunk bounds the fmt chunk we read into memory: the largest
+	// standard one (WAVE_FORMAT_EXTENSIBLE) is 40 bytes.
+	maxFmtChunk = 1 << 12
+	// streamedSize is the data size that streaming writers (ffmpeg to a
+	// pipe) put when they do not know it: read to the end of the file.
+	streamedSize = 0xFFFFFFFF
+	// readBlock is how many bytes of samples are decoded at a time: the
+	// only buffer whose size does not follow the bytes actually present.
+	readBlock = 1 << 16
+)
+
+// wavFormat is what the fmt chunk says.
+type wavFormat struct {
+	float    bool // IEEE float32, else PCM16
+	channels int
+	rate     int
+	frame    int // bytes per frame (all channels)
+}
+
+// ReadWAVFile reads a WAV file with ReadWAV.
+func ReadWAVFile(path string) (*Audio, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	a, err := ReadWAV(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return a, nil
+}
+
+// ReadWAV decodes a RIFF/WAVE stream holding 16-bit signed PCM or 32-bit
+// IEEE float samples (format tag 1 or 3, or WAVE_FORMAT_EXTENSIBLE with
+// either sub-format), any number of channels (averaged into one) and any
+// sample rate (the detectors check the rate). Chunks other than fmt and
+// data are skipped; the fmt chunk must come before data; reading stops at
+// the end of the data chunk. A data size of 0xFFFFFFFF (a streamed file)
+// means "to the end of the stream".
+//
+// Errors wrap ErrWAV, or are the reader's own. Sizes declared in the file
+// are never trusted for allocation: memory is bounded by the bytes present
+// (the samples take at most twice them), so a truncated or lying file
+// costs at most what it holds.
+func ReadWAV(r io.Reader) (*Audio, error) {
+	avail := bytesLeft(r)
+	br := bufio.NewReaderSize(r, readBlock)
+	var hdr [12]byte
+	if _, err := io.ReadFull(br, hdr[:]); err != nil {
+		if !isEOF(err) {
+			return nil, err
+		}
+		return nil, wavErr("shorter than a RIFF header (12 bytes)")
+	}
+	if string(hdr[0:4]) != "RIFF" || string(hdr[8:12]) != "WAVE" {
+		return nil, wavErr("not a RIFF/WAVE file (starts %q)", hdr[:12])
+	}
+	var format *wavFormat
+	for {
+		var ch [8]byte
+		if _, err := io.ReadFull(br, ch[:]); err != nil {
+			if !isEOF(err) {
+				return nil, err
+			}
+			if format == nil {
+				return nil, wavErr("no fmt chunk")
+			}
+			return nil, wavErr("no data chunk")
+		}
+		id := string(ch[0:4])
+		size := binary.LittleEndian.Uint32(ch[4:8])
+		switch id {
+		case "fmt ":
+			if format != nil {
+				return nil, wavErr("second fmt chunk")
+			}
+			f, err := readFmt(br, size)
+			if err != nil {
+				return nil, err
+			}
+			format = f
+		case "data":
+			if format == nil {
+				return nil, wavErr("data chunk before the fmt chunk")
+			}
+			return readData(br, size, format, avail)
+		default:
+			if err := skipChunk(br, id, size); err != nil {
+				return nil, err
+			}
+		}
+	}
+}
+
+// isEOF reports whether err is the end of the stream (at a boundary or
+// inside a read).
+func isEOF(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
+}
+
+// skipChunk discards a chunk's body and its pad byte (chunks are
+// word-aligned: an odd size is followed by one zero byte).
+func skipChunk(br *bufio.Reader, id string, size uint32) error {
+	n := int64(size) + int64(size&1)
+	got, err := io.CopyN(io.Discard, br, n)
+	if err != nil {
+		if !isEOF(err) {
+			return err
+		}
+		if got >= int64(size) {
+			return nil // a missing pad byte at the very end
+		}
+		return wavErr("%q chunk declares %d bytes, the file ends after %d", id, size, got)
+	}
+	return nil
+}
+
+// readFmt parses the fmt chunk and checks that it is an encoding we read.
+func readFmt(br *bufio.Reader, size uint32) (*wavFormat, error) {
+	if size < 16 || size > maxFmtChunk {
+		return nil, wavErr("fmt chunk of %d bytes (want 16 to %d)", size, maxFmtChunk)
+	}
+	buf := make([]byte, size+size&1) // with the pad byte of an odd size
+	if n, err := io.ReadFull(br, buf); err != nil {
+		if !isEOF(err) {
+			return nil, err
+		}
+		return nil, wavErr("fmt chunk declares %d bytes, the file ends after %d", size, n)
+	}
+	le := binary.LittleEndian
+	tag := le.Uint16(buf[0:2])
+	channels := int(le.Uint16(buf[2:4]))
+	rate := le.Uint32(buf[4:8])
+	blockAlign := int(le.Uint16(buf[12:14]))
+	bits := int(le.Uint16(buf[14:16]))
+	if tag == wavExtensible {
+		// cbSize (2), valid bits (2), channel mask (4), sub-format GUID
+		// whose first two bytes are the format tag.
+		if size < 40 {
+			return nil, wavErr("WAVE_FORMAT_EXTENSIBLE fmt chunk of %d bytes (want 40)", size)
+		}
+		tag = le.Uint16(buf[24:26])
+	}
+	f := &wavFormat{channels: channels, rate: int(rate)}
+	switch {
+	case tag == wavPCM && bits == 16:
+	case tag == wavFloat && bits == 32:
+		f.float = true
+	default:
+		return nil, wavErr("encoding %s with %d bits per sample is not supported: want 16-bit PCM or 32-bit float", tagName(tag), bits)
+	}
+	if channels < 1 {
+		return nil, wavErr("%d channels", channels)
+	}
+	if rate == 0 || rate > math.MaxInt32 {
+		return nil, wavErr("sample rate %d", rate)
+	}
+	f.frame = channels * bits / 8
+	if blockAlign != f.frame {
+		return nil, wavErr("block align %d != %d channels × %d bytes", blockAlign, channels, bits/8)
+	}
+	return f, nil
+}
+
+// tagName names a WAVE format tag for an error message.
+func tagName(tag uint16) string {
+	switch tag {
+	case wavPCM:
+		return "PCM"
+	case wavFloat:
+		return "IEEE float"
+	case 6:
+		return "A-law"
+	case 7:
+		return "µ-law"
+	case 2:
+		return "ADPCM"
+	}
+	return fmt.Sprintf("format tag %#x", tag)
+}
+
+// bytesLeft returns how many bytes r holds from here when it can tell
+// (a file, a bytes or strings reader), else -1.
+func bytesLeft(r io.Reader) int64 {
+	switch v := r.(type) {
+	case interface{ Len() int }:
+		return int64(v.Len())
+	case *os.File:
+		st, err := v.Stat()
+		if err != nil || !st.Mode().IsRegular() {
+			return -1
+		}
+		at, err := v.Seek(0, io.SeekCurrent)
+		if err != nil {
+			return -1
+		}
+		return st.Size() - at
+	}
+	return -1
+}
+
+// readData decodes the data chunk block by block, averaging channels.
+// avail (≥ 0 when known) is the number of bytes the whole stream held: the
+// samples are allocated once when the data size and it agree on a bound,
+// and grow with what is read otherwise.
+func readData(br *bufio.Reader, size uint32, f *wavFormat, avail int64) (*Audio, error) {
+	a := &Audio{SampleRate: f.rate, Channels: f.channels}
+	toEnd := size == streamedSize
+	if avail >= 0 {
+		bound := avail
+		if !toEnd {
+			bound = min(bound, int64(size))
+		}
+		a.Samples = make([]float32, 0, bound/int64(f.frame))
+	}
+	if !toEnd && int64(size)%int64(f.frame) != 0 {
+		return nil, wavErr("data chunk of %d bytes is not a whole number of %d-byte frames", size, f.frame)
+	}
+	block := make([]byte, max(readBlock/f.frame, 1)*f.frame)
+	var left int64 = int64(size)
+	var read int64
+	for toEnd || left > 0 {
+		want := int64(len(block))
+		if !toEnd {
+			want = min(want, left)
+		}
+		n, err := io.ReadFull(br, block[:want])
+		read += int64(n)
+		left -= int64(n)
+		ended := isEOF(err)
+		switch {
+		case err != nil && !ended:
+			return nil, err
+		case ended && !toEnd:
+			return nil, wavErr("data chunk declares %d bytes, the file ends after %d", size, read)
+		case n%f.frame != 0:
+			return nil, wavErr("data ends inside a frame (%d bytes, %d-byte frames)", read, f.frame)
+		}
+		a.Samples = appendFrames(a.Samples, block[:n], f)
+		if ended {
+			return a, nil
+		}
+	}
+	return a, nil
+}
+
+// appendFrames decodes whole frames of b and appends one mono sample per
+// frame: the mean of its channels.
+func appendFrames(dst []float32, b []byte, f *wavFormat) []float32 {
+	le := binary.LittleEndian
+	channels := float32(f.channels)
+	for p := 0; p+f.frame <= len(b); p += f.frame {
+		var s float32
+		for c := 0; c < f.channels; c++ {
+			if f.float {
+				s += math.Float32frombits(le.Uint32(b[p+4*c:]))
+			} else {
+				s += float32(int16(le.Uint16(b[p+2*c:]))) / 32768
+			}
+		}
+		if f.channels > 1 {
+			s /= channels
+		}
+		dst = append(dst, s)
+	}
+	return dst
+}
