@@ -143,37 +143,17 @@ type DecoderGrads struct {
 
 // NewGrads returns zero gradients shaped like dec's parameters.
 func (dec *Decoder) NewGrads() *DecoderGrads {
-	g := &DecoderGrads{}
-	for _, l := range dec.Layers {
-		g.Layers = append(g.Layers, l.NewGrads())
-	}
-	if dec.Norm != nil {
-		g.Norm = dec.Norm.NewGrads()
-	}
-	return g
+	ls, n := newStackGrads[*DecoderLayerGrads](dec.Layers, dec.Norm)
+	return &DecoderGrads{Layers: ls, Norm: n}
 }
 
 // Zero clears the gradients.
-func (g *DecoderGrads) Zero() {
-	for _, l := range g.Layers {
-		l.Zero()
-	}
-	if g.Norm != nil {
-		g.Norm.Zero()
-	}
-}
+func (g *DecoderGrads) Zero() { zeroStack(g.Layers, g.Norm) }
 
 // Params lists dec's parameters with their gradients in g, named as
 // torch's state_dict of nn.TransformerDecoder after prefix.
 func (dec *Decoder) Params(g *DecoderGrads, prefix string) []optim.Param {
-	var ps []optim.Param
-	for i, l := range dec.Layers {
-		ps = append(ps, l.Params(g.Layers[i], prefix+layerPrefix(i))...)
-	}
-	if dec.Norm != nil {
-		ps = append(ps, dec.Norm.Params(g.Norm, prefix+"norm.")...)
-	}
-	return ps
+	return stackParams(dec.Layers, g.Layers, dec.Norm, g.Norm, prefix)
 }
 
 // Backward adds to g the gradients of Forward(·, tgt, memory, tgtMask,

@@ -118,24 +118,56 @@ type EncoderGrads struct {
 
 // NewGrads returns zero gradients shaped like e's parameters.
 func (e *Encoder) NewGrads() *EncoderGrads {
-	g := &EncoderGrads{}
-	for _, l := range e.Layers {
-		g.Layers = append(g.Layers, l.NewGrads())
-	}
-	if e.Norm != nil {
-		g.Norm = e.Norm.NewGrads()
-	}
-	return g
+	ls, n := newStackGrads[*EncoderLayerGrads](e.Layers, e.Norm)
+	return &EncoderGrads{Layers: ls, Norm: n}
 }
 
 // Zero clears the gradients.
-func (g *EncoderGrads) Zero() {
-	for _, l := range g.Layers {
-		l.Zero()
+func (g *EncoderGrads) Zero() { zeroStack(g.Layers, g.Norm) }
+
+// gradsMaker is a layer that makes its gradients.
+type gradsMaker[G any] interface {
+	NewGrads() G
+}
+
+// newStackGrads returns the gradients of a stack's layers and final norm
+// (nil without one).
+func newStackGrads[G any, L gradsMaker[G]](layers []L, norm *LayerNorm) ([]G, *LayerNormGrads) {
+	gs := make([]G, len(layers))
+	for i, l := range layers {
+		gs[i] = l.NewGrads()
 	}
-	if g.Norm != nil {
-		g.Norm.Zero()
+	if norm == nil {
+		return gs, nil
 	}
+	return gs, norm.NewGrads()
+}
+
+// zeroStack clears a stack's gradients.
+func zeroStack[G interface{ Zero() }](layers []G, norm *LayerNormGrads) {
+	for _, g := range layers {
+		g.Zero()
+	}
+	if norm != nil {
+		norm.Zero()
+	}
+}
+
+// paramsLister is a layer that lists its parameters with gradients G.
+type paramsLister[G any] interface {
+	Params(g G, prefix string) []optim.Param
+}
+
+// stackParams lists a stack's parameters with torch's names after prefix.
+func stackParams[G any, L paramsLister[G]](layers []L, gs []G, norm *LayerNorm, gn *LayerNormGrads, prefix string) []optim.Param {
+	var ps []optim.Param
+	for i, l := range layers {
+		ps = append(ps, l.Params(gs[i], prefix+layerPrefix(i))...)
+	}
+	if norm != nil {
+		ps = append(ps, norm.Params(gn, prefix+"norm.")...)
+	}
+	return ps
 }
 
 // Params lists l's parameters with their gradients in g, named as torch's
@@ -181,14 +213,7 @@ func (l *EncoderLayer) Params(g *EncoderLayerGrads, prefix string) []optim.Param
 // state_dict of nn.TransformerEncoder after prefix
 // (prefix+"layers.0.self_attn.in_proj_weight", ..., prefix+"norm.weight").
 func (e *Encoder) Params(g *EncoderGrads, prefix string) []optim.Param {
-	var ps []optim.Param
-	for i, l := range e.Layers {
-		ps = append(ps, l.Params(g.Layers[i], prefix+layerPrefix(i))...)
-	}
-	if e.Norm != nil {
-		ps = append(ps, e.Norm.Params(g.Norm, prefix+"norm.")...)
-	}
-	return ps
+	return stackParams(e.Layers, g.Layers, e.Norm, g.Norm, prefix)
 }
 
 // attentionParams lists a packed nn.MultiheadAttention's parameters.
