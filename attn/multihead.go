@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"sync"
 
 	"github.com/simdcore/simdcore/internal/scratch"
 	"github.com/simdcore/simdcore/internal/workers"
@@ -450,19 +451,15 @@ func (m *MultiHead) forward(fn string, dst, x kernel.Matrix, cache *KVCache, opt
 	}
 	ctx := kernel.MatrixFrom(t, e, sq.Data[t*w:])
 	dh := m.DHead()
-	kvOf := func(g int) (kernel.Matrix, kernel.Matrix) {
-		return qkv.Slice(0, t, e+g*dh, e+(g+1)*dh), qkv.Slice(0, t, e+kv+g*dh, e+kv+(g+1)*dh)
-	}
+	src := kvSource{k: qkv.Slice(0, t, e, e+kv), v: qkv.Slice(0, t, e+kv, e+2*kv)}
 	if cache != nil {
 		for g := range m.NumKVHeads() {
-			k, v := kvOf(g)
+			k, v := src.of(g, dh)
 			cache.put(g, past, k, v)
 		}
-		kvOf = func(g int) (kernel.Matrix, kernel.Matrix) {
-			return cache.rows(cache.k, g, past+t), cache.rows(cache.v, g, past+t)
-		}
+		src = kvSource{cache: cache, n: past + t}
 	}
-	if err := m.attendHeads(ctx, qkv.Slice(0, t, 0, e), kvOf, past+t, opt); err != nil {
+	if err := m.attendHeads(ctx, qkv.Slice(0, t, 0, e), src, past+t, opt); err != nil {
 		return err
 	}
 	if cache != nil {
@@ -500,11 +497,7 @@ func (m *MultiHead) Cross(dst, query, key, value kernel.Matrix, opt Options) err
 	project(q, query, m.Wq(), m.bias(partQ))
 	project(k, key, m.Wk(), m.bias(partK))
 	project(v, value, m.Wv(), m.bias(partV))
-	dh := m.DHead()
-	kvOf := func(g int) (kernel.Matrix, kernel.Matrix) {
-		return k.Slice(0, tk, g*dh, (g+1)*dh), v.Slice(0, tk, g*dh, (g+1)*dh)
-	}
-	if err := m.attendHeads(ctx, q, kvOf, tk, opt); err != nil {
+	if err := m.attendHeads(ctx, q, kvSource{k: k, v: v}, tk, opt); err != nil {
 		return err
 	}
 	project(dst, ctx, m.OutProj, m.OutBias)
@@ -548,46 +541,122 @@ func (m *MultiHead) checkNoRotary(fn string) error {
 	return nil
 }
 
+// kvSource is where attendHeads finds the keys and values of each
+// key/value head: the d_head-wide column windows of k and v, or, with
+// cache set, the first n rows of the cache's.
+type kvSource struct {
+	k, v  kernel.Matrix
+	cache *KVCache
+	n     int
+}
+
+// of returns the keys and values of key/value head g, d_head = dh wide.
+func (s *kvSource) of(g, dh int) (k, v kernel.Matrix) {
+	if s.cache != nil {
+		return s.cache.rows(s.cache.k, g, s.n), s.cache.rows(s.cache.v, g, s.n)
+	}
+	return s.k.Slice(0, s.k.Rows, g*dh, (g+1)*dh), s.v.Slice(0, s.v.Rows, g*dh, (g+1)*dh)
+}
+
 // attendHeads computes each query head's attention into its columns of
-// ctx: query head h of q against the keys and values kvOf(g) of its
-// key/value head g, each with nk rows.
-func (m *MultiHead) attendHeads(ctx, q kernel.Matrix, kvOf func(g int) (kernel.Matrix, kernel.Matrix), nk int, opt Options) error {
-	t, dh, group := q.Rows, m.DHead(), m.Heads/m.NumKVHeads()
-	head := func(h int, parallel bool) error {
-		qh := q.Slice(0, t, h*dh, (h+1)*dh)
-		k, v := kvOf(h / group)
-		out := ctx.Slice(0, t, h*dh, (h+1)*dh)
-		if !parallel {
-			return SelfAttention(out, qh, k, v, opt)
+// ctx: query head h of q against the keys and values of its key/value
+// head in kv, each with nk rows. It allocates nothing in the steady
+// state, on one thread or many: the heads are a headsAttend value, not
+// closures, and the parallel case borrows a pooled attendTask (its
+// workers.Group and error slice included).
+func (m *MultiHead) attendHeads(ctx, q kernel.Matrix, kv kvSource, nk int, opt Options) error {
+	a := headsAttend{m: m, ctx: ctx, q: q, kv: kv, opt: opt}
+	n := m.Heads
+	threads := headThreads(n, q.Rows*nk*m.DHead())
+	if threads <= 1 {
+		for h := range n {
+			if err := a.head(h, false); err != nil {
+				return err
+			}
 		}
-		// Heads running in parallel write their own contiguous buffer,
-		// then their columns of ctx: Gemm reports its whole output span
-		// to the race detector, padding between rows included, so
-		// interleaved column windows would look like a race.
-		sc := scratch.Get(t * dh)
-		defer scratch.Put(sc)
-		tmp := kernel.MatrixFrom(t, dh, sc.Data)
-		if err := SelfAttention(tmp, qh, k, v, opt); err != nil {
-			return err
-		}
-		copyInto(out, tmp)
 		return nil
 	}
-	return forHeads(m.Heads, t*nk*dh, head)
+	t := attendTasks.Get().(*attendTask)
+	t.a = a
+	if cap(t.errs) < n {
+		t.errs = make([]error, n)
+	}
+	t.errs = t.errs[:n] // every head sets its own
+	t.group.Run(t, n, threads)
+	err := errors.Join(t.errs...)
+	t.a = headsAttend{} // keep no reference to the caller's matrices and masks
+	clear(t.errs)
+	attendTasks.Put(t)
+	return err
 }
+
+// headsAttend is the attention of attendHeads' heads.
+type headsAttend struct {
+	m      *MultiHead
+	ctx, q kernel.Matrix
+	kv     kvSource
+	opt    Options
+}
+
+// head computes query head h into its columns of ctx; parallel says that
+// other heads run at the same time.
+func (a *headsAttend) head(h int, parallel bool) error {
+	dh, t := a.m.DHead(), a.q.Rows
+	qh := a.q.Slice(0, t, h*dh, (h+1)*dh)
+	k, v := a.kv.of(h/(a.m.Heads/a.m.NumKVHeads()), dh)
+	out := a.ctx.Slice(0, t, h*dh, (h+1)*dh)
+	if !parallel {
+		return SelfAttention(out, qh, k, v, a.opt)
+	}
+	// Heads running in parallel write their own contiguous buffer, then
+	// their columns of ctx: Gemm reports its whole output span to the
+	// race detector, padding between rows included, so interleaved
+	// column windows would look like a race.
+	sc := scratch.Get(t * dh)
+	defer scratch.Put(sc)
+	tmp := kernel.MatrixFrom(t, dh, sc.Data)
+	if err := SelfAttention(tmp, qh, k, v, a.opt); err != nil {
+		return err
+	}
+	copyInto(out, tmp)
+	return nil
+}
+
+// attendTask is attendHeads' parallel case as a workers.Task: share h is
+// head h. Pooled, so that a parallel call allocates nothing.
+type attendTask struct {
+	a     headsAttend
+	group workers.Group
+	errs  []error
+}
+
+func (t *attendTask) Run(h int) { t.errs[h] = t.a.head(h, true) }
+
+var attendTasks = sync.Pool{New: func() any { return new(attendTask) }}
 
 // parallelMinWork is the per-head attention work (query rows × keys ×
 // d_head) above which Forward spreads the heads over kernel.Threads()
 // goroutines.
 const parallelMinWork = 64 * 64 * 64
 
+// headThreads returns on how many goroutines to run n heads of work
+// each: up to kernel.Threads(), and 1 when a head has less than
+// parallelMinWork.
+func headThreads(n, work int) int {
+	if work < parallelMinWork {
+		return 1
+	}
+	return min(kernel.Threads(), n)
+}
+
 // forHeads runs fn for heads 0..n-1, on up to kernel.Threads() goroutines
-// (the caller and idle helpers of package workers)
-// when each head has at least parallelMinWork work, and returns the first
-// error.
+// (the caller and idle helpers of package workers) when each head has at
+// least parallelMinWork work, and returns the first error. It allocates
+// (the closure, its task): Backward's, which allocates its activations
+// anyway; attendHeads is the allocation-free path of the forward passes.
 func forHeads(n, work int, fn func(h int, parallel bool) error) error {
-	threads := min(kernel.Threads(), n)
-	if threads <= 1 || work < parallelMinWork {
+	threads := headThreads(n, work)
+	if threads <= 1 {
 		for h := range n {
 			if err := fn(h, false); err != nil {
 				return err

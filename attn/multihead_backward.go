@@ -138,11 +138,9 @@ func (m *MultiHead) backward(fn string, g *MultiHeadGrads, d [3]kernel.Matrix, d
 		m.Rotary.rotateRows(act[partQ], m.Heads, dh, 0)
 		m.Rotary.rotateRows(act[partK], m.NumKVHeads(), dh, 0)
 	}
-	kvOf := func(g int) (kernel.Matrix, kernel.Matrix) {
-		return act[partK].Slice(0, tk, g*dh, (g+1)*dh), act[partV].Slice(0, tk, g*dh, (g+1)*dh)
-	}
+	src := kvSource{k: act[partK], v: act[partV]}
 	ctx := kernel.NewMatrix(tq, e)
-	if err := m.attendHeads(ctx, act[partQ], kvOf, tk, opt); err != nil {
+	if err := m.attendHeads(ctx, act[partQ], src, tk, opt); err != nil {
 		return err
 	}
 	// Output projection: y = ctx·Woᵀ + bo.
@@ -169,7 +167,7 @@ func (m *MultiHead) backward(fn string, g *MultiHeadGrads, d [3]kernel.Matrix, d
 			dk = kernel.MatrixFrom(tk, dh, sc.Data[:tk*dh])
 			dv = kernel.MatrixFrom(tk, dh, sc.Data[tk*dh:2*tk*dh])
 		}
-		k, v := kvOf(gi)
+		k, v := src.of(gi, dh)
 		for h := gi * group; h < (gi+1)*group; h++ {
 			dq := dact[partQ].Slice(0, tq, h*dh, (h+1)*dh)
 			if parallel {
