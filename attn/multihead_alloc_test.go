@@ -13,7 +13,7 @@ import (
 // TestForwardNoAllocs: with a caller's dst, steady-state Forward, Prefill,
 // Cross and SelfAttention allocate nothing, on one thread and on two
 // (heads spread over the worker pool), in the packed and the grouped
-// layouts, with Rotary and with masks.
+// layouts, with Rotary and with masks, on the direct and the tiled paths.
 func TestForwardNoAllocs(t *testing.T) {
 	if raceEnabled {
 		t.Skip("sync.Pool drops items at random under the race detector: allocation counts mean nothing")
@@ -28,10 +28,11 @@ func TestForwardNoAllocs(t *testing.T) {
 	require.NoError(t, err)
 	for _, threads := range []int{1, 2} {
 		kernel.SetThreads(threads)
-		// 12 rows: every head on the caller; 160: over the pool.
-		for _, T := range []int{12, 160} {
+		// 12 rows: every head on the caller; 160: over the pool; 600:
+		// tiled (more than directMaxKeys keys).
+		for _, T := range []int{12, 160, directMaxKeys + 88} {
 			parallel := headThreads(4, T*T*16) > 1
-			require.Equal(t, threads > 1 && T == 160, parallel)
+			require.Equal(t, threads > 1 && T >= 160, parallel)
 			x := randMatrix(r, T, 64, 3, -1, 1)
 			mem := randMatrix(r, T/2, 64, 0, -1, 1)
 			y := kernel.NewMatrix(T, 64)
