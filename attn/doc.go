@@ -31,7 +31,8 @@
 //     out_proj.bias. Forward runs a whole sequence (prefill, heads spread
 //     over kernel.Threads() goroutines for long sequences); Cross attends
 //     from one sequence to another (torch's forward(query, key, value));
-//     Decode runs one token against a KVCache and allocates nothing once
+//     with a caller's dst, Forward, Prefill and Cross allocate nothing in
+//     the steady state, on one thread or several. Decode runs one token against a KVCache and allocates nothing once
 //     the cache has warmed up. With more than one thread, Decode splits
 //     the heads, and for fewer heads than threads also the cached keys
 //     (flash-decoding), over a pool of helpers. SetMemory and

@@ -47,12 +47,11 @@
 //
 // Each Forward writes dst (which must not overlap the input) and returns
 // it; a dst with nil Data is allocated. Each call takes one pooled
-// workspace for all its intermediates, so steady-state calls allocate
-// nothing of their own
-// but an allocated result; the attention inside them allocates what
-// attn.MultiHead's Forward and Cross allocate (a few small closures per
-// call at this writing). The layers are only read by their methods, so
-// one model may serve many goroutines. EncoderLayer.ForwardBatch and
+// workspace for all its intermediates, and attn.MultiHead's Forward and
+// Cross allocate nothing either, so steady-state calls allocate nothing
+// but an allocated result, on one thread or several. The layers are only
+// read by their methods, so one model may serve many goroutines.
+// EncoderLayer.ForwardBatch and
 // Encoder.ForwardBatch take several sequences of one length stacked
 // row-wise (torch's batch), each with its own key padding mask.
 //
