@@ -51,9 +51,9 @@
 // Cross allocate nothing either, so steady-state calls allocate nothing
 // but an allocated result, on one thread or several. The layers are only
 // read by their methods, so one model may serve many goroutines.
-// EncoderLayer.ForwardBatch and
-// Encoder.ForwardBatch take several sequences of one length stacked
-// row-wise (torch's batch), each with its own key padding mask.
+// EncoderLayer.ForwardBatch and Encoder.ForwardBatch take several
+// sequences of one length stacked row-wise (torch's batch), each with its
+// own key padding mask.
 //
 // # Gradients
 //
