@@ -2,6 +2,7 @@ package attn
 
 import (
 	"fmt"
+	"runtime/debug"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -18,6 +19,10 @@ func TestForwardNoAllocs(t *testing.T) {
 	if raceEnabled {
 		t.Skip("sync.Pool drops items at random under the race detector: allocation counts mean nothing")
 	}
+	// A garbage collection empties the sync.Pools that lend the scratch
+	// (and the parallel tasks): the next calls allocate afresh, which is
+	// not the steady state, so there is none while this test measures.
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
 	defer kernel.SetThreads(kernel.Threads())
 	r := kerneltest.Rand(31)
 	packed := newTestMHA(t, 32, 64, 4, true)
