@@ -238,6 +238,9 @@ type Cell struct {
 	// Whr is an LSTM's projection weight_hr_l{k}, Proj×Hidden; empty
 	// without Config.Proj.
 	Whr kernel.Matrix
+	// qih, qhh and qhr are Wih, Whh and Whr in int8 in a quantized Net
+	// (Net.Quantize), whose float matrices are then empty; nil otherwise.
+	qih, qhh, qhr *kernel.QMatrix
 }
 
 // Net is a recurrent network. Its exported weights may be read and filled
@@ -252,6 +255,11 @@ type Net struct {
 	// Output is 0.
 	Wy kernel.Matrix
 	By []float32
+	// quantized marks a Net made by Quantize or loaded from a quantized
+	// file: its weight matrices are the cells' qih, qhh, qhr and qy (Wy
+	// in int8), and the float ones are empty.
+	quantized bool
+	qy        *kernel.QMatrix
 }
 
 // New returns a network with weights drawn as PyTorch draws them:
@@ -344,6 +352,9 @@ func (n *Net) Zero() {
 
 // Clone returns a deep copy of the network.
 func (n *Net) Clone() *Net {
+	if n.quantized {
+		return n.cloneQuantized()
+	}
 	c := n.NewGrad()
 	src := n.Params()
 	for i, p := range c.Params() {
