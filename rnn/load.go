@@ -107,6 +107,9 @@ func loadNet(f *weights.File, src string, opts []LoadOption) (*Net, error) {
 	if err := l.findHead(&p, false); err != nil {
 		return nil, err
 	}
+	if err := l.takeScales(&p); err != nil {
+		return nil, err
+	}
 	if err := l.leftovers(); err != nil {
 		return nil, err
 	}
@@ -132,6 +135,9 @@ func loadLM(f *weights.File, src string, opts []LoadOption) (*LM, error) {
 		return nil, l.Formatf("a language model's RNN cannot be bidirectional (%q)", p.prefix+"weight_ih_l0_reverse")
 	}
 	if err := l.findHead(&p, true); err != nil {
+		return nil, err
+	}
+	if err := l.takeScales(&p); err != nil {
 		return nil, err
 	}
 	vocab := p.cfg.Output

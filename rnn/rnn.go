@@ -288,12 +288,23 @@ func New(cfg Config, seed uint64) (*Net, error) {
 }
 
 // newZero returns a network of the given shape with all weights zero.
-func newZero(cfg Config) (*Net, error) {
+func newZero(cfg Config) (*Net, error) { return newShape(cfg, false) }
+
+// newShape returns a network of the given shape with all weights zero,
+// or, quantized, with zero biases and no weight matrices (the loader
+// fills in the int8 ones).
+func newShape(cfg Config, quantized bool) (*Net, error) {
 	c, err := cfg.normalized()
 	if err != nil {
 		return nil, err
 	}
-	n := &Net{cfg: c}
+	n := &Net{cfg: c, quantized: quantized}
+	mat := func(rows, cols int) kernel.Matrix {
+		if quantized {
+			return kernel.Matrix{}
+		}
+		return kernel.NewMatrix(rows, cols)
+	}
 	dirs, GH := c.Dirs(), c.gates()*c.Hidden
 	for l := 0; l < c.Layers; l++ {
 		in := c.Input
@@ -301,7 +312,7 @@ func newZero(cfg Config) (*Net, error) {
 			in = c.Width()
 		}
 		for d := 0; d < dirs; d++ {
-			cell := Cell{Wih: kernel.NewMatrix(GH, in), Whh: kernel.NewMatrix(GH, c.HiddenOut())}
+			cell := Cell{Wih: mat(GH, in), Whh: mat(GH, c.HiddenOut())}
 			if c.Bias != BiasNone {
 				cell.Bih = make([]float32, GH)
 			}
@@ -309,13 +320,13 @@ func newZero(cfg Config) (*Net, error) {
 				cell.Bhh = make([]float32, GH)
 			}
 			if c.Proj > 0 {
-				cell.Whr = kernel.NewMatrix(c.Proj, c.Hidden)
+				cell.Whr = mat(c.Proj, c.Hidden)
 			}
 			n.Cells = append(n.Cells, cell)
 		}
 	}
 	if c.Output > 0 {
-		n.Wy = kernel.NewMatrix(c.Output, c.Width())
+		n.Wy = mat(c.Output, c.Width())
 		n.By = make([]float32, c.Output)
 	}
 	return n, nil
@@ -363,6 +374,16 @@ func (n *Net) Clone() *Net {
 	return c
 }
 
+// cellSuffix is the suffix of cell i's weight names: "_l{k}", and
+// "_reverse" for the reverse direction.
+func cellSuffix(i, dirs int) string {
+	suf := fmt.Sprintf("_l%d", i/dirs)
+	if i%dirs == 1 {
+		suf += "_reverse"
+	}
+	return suf
+}
+
 // Param is one named weight tensor of a Net. Data aliases the Net's
 // storage (row-major, Rows×Cols; Cols is 1 for vectors).
 type Param struct {
@@ -382,10 +403,7 @@ func (n *Net) Params() []Param {
 	dirs := n.cfg.Dirs()
 	for i := range n.Cells {
 		c := &n.Cells[i]
-		suf := fmt.Sprintf("_l%d", i/dirs)
-		if i%dirs == 1 {
-			suf += "_reverse"
-		}
+		suf := cellSuffix(i, dirs)
 		ps = append(ps,
 			Param{"weight_ih" + suf, c.Wih.Rows, c.Wih.Cols, c.Wih.Data},
 			Param{"weight_hh" + suf, c.Whh.Rows, c.Whh.Cols, c.Whh.Data})

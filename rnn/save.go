@@ -98,12 +98,12 @@ func mergeMetadata(user, own map[string]string) map[string]string {
 // the caller's metadata (which may be nil). The file is replaced
 // atomically.
 func (n *Net) Save(path string, metadata map[string]string) error {
-	return weights.Save(path, tensors(n.Params(), ""), mergeMetadata(metadata, ctorMetadata(n.cfg)))
+	return weights.Save(path, n.fileTensors(n.Params(), ""), mergeMetadata(metadata, n.fileMetadata()))
 }
 
 // Encode writes what Save writes to w.
 func (n *Net) Encode(w io.Writer, metadata map[string]string) error {
-	return weights.Write(w, tensors(n.Params(), ""), mergeMetadata(metadata, ctorMetadata(n.cfg)))
+	return weights.Write(w, n.fileTensors(n.Params(), ""), mergeMetadata(metadata, n.fileMetadata()))
 }
 
 // Save writes the language model to path as a safetensors file that
@@ -118,7 +118,7 @@ func (m *LM) Save(path string, metadata map[string]string) error {
 	if err != nil {
 		return err
 	}
-	return weights.Save(path, tensors(m.Params(), "rnn."), meta)
+	return weights.Save(path, m.Net.fileTensors(m.Params(), "rnn."), meta)
 }
 
 // Encode writes what Save writes to w.
@@ -127,7 +127,7 @@ func (m *LM) Encode(w io.Writer, metadata map[string]string) error {
 	if err != nil {
 		return err
 	}
-	return weights.Write(w, tensors(m.Params(), "rnn."), meta)
+	return weights.Write(w, m.Net.fileTensors(m.Params(), "rnn."), meta)
 }
 
 // metadata is the caller's metadata with the RNN's constructor arguments
@@ -137,7 +137,7 @@ func (m *LM) metadata(user map[string]string) (map[string]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	own := ctorMetadata(m.Net.cfg)
+	own := m.Net.fileMetadata()
 	maps.Copy(own, tok)
 	return mergeMetadata(user, own), nil
 }
