@@ -22,6 +22,7 @@ type KVCache struct {
 	k, v                              []float32
 	qkv, ctx, w, rot                  []float32
 	par                               decodeState // flash-decoding scratch
+	qx                                kernel.QVector // a quantized model's activations (Decode)
 }
 
 // NewKVCache returns an empty cache for model m with room for capacity

@@ -14,6 +14,9 @@ import (
 // and PyTorch read back.
 
 func (m *MultiHead) tensors(metadata map[string]string) ([]weights.Tensor, map[string]string, error) {
+	if err := m.floatOnly("Save"); err != nil {
+		return nil, nil, err
+	}
 	if err := m.check("Save"); err != nil {
 		return nil, nil, err
 	}

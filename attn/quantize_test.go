@@ -1,0 +1,128 @@
+package attn_test
+
+import (
+	"math"
+	"math/rand/v2"
+	"path/filepath"
+	"testing"
+
+	"github.com/simdcore/simdcore/attn"
+	"github.com/simdcore/simdcore/internal/race"
+	"github.com/simdcore/simdcore/kernel"
+	"github.com/stretchr/testify/require"
+)
+
+// quantTorchTol is the accuracy ACCURACY.md states for a quantized
+// MultiHead on each torch fixture: every output within it (absolute) of
+// PyTorch's float model. The target is 1e-2, which mha_causal (d_model
+// 8) meets. The grouped-query rotary fixtures (d_model 32, inputs up to
+// 3.2 in magnitude) do not: rounding their weights alone to the int8
+// scheme (per output row, float activations) already moves the outputs
+// by 1.1e-2, and quantizing the activations too brings them to 1.8e-2
+// and 1.2e-2; their bound is 2e-2, stated as a miss in ACCURACY.md.
+var quantTorchTol = map[string]float64{"mha_causal": 1e-2, "gqa_rope_half": 2e-2, "gqa_rope_inter": 2e-2}
+
+// maxAbsDiff returns max |a[i] − b[i]|.
+func maxAbsDiff(a, b []float32) float64 {
+	var d float64
+	for i := range a {
+		d = math.Max(d, math.Abs(float64(a[i])-float64(b[i])))
+	}
+	return d
+}
+
+// TestQuantizedMultiHeadTorch quantizes the self-attention torch fixtures
+// (packed multi-head; grouped-query with rotary embeddings, both
+// conventions) and compares Forward (causal), Prefill then Decode, and
+// Decode token by token with PyTorch's float output, to quantTorchTol;
+// the largest differences are logged (ACCURACY.md quotes them).
+func TestQuantizedMultiHeadTorch(t *testing.T) {
+	for _, name := range []string{"mha_causal", "gqa_rope_half", "gqa_rope_inter"} {
+		f, err := attn.LoadMultiHead(filepath.Join(torchDir, name+".safetensors"), "", 0)
+		require.NoError(t, err)
+		q, err := f.Quantize()
+		require.NoError(t, err)
+		require.True(t, q.Quantized())
+		require.False(t, f.Quantized())
+		x, want := ioMatrix(t, name, "input"), ioMatrix(t, name, "output")
+		y := kernel.NewMatrix(x.Rows, x.Cols)
+		require.NoError(t, q.Forward(y, x, attn.Options{Causal: true}))
+		dF := maxAbsDiff(y.Data, want.Data)
+		require.LessOrEqual(t, dF, quantTorchTol[name], "%s Forward", name)
+
+		cache, err := attn.NewKVCache(q, x.Rows)
+		require.NoError(t, err)
+		half := x.Rows / 2
+		require.NoError(t, q.Prefill(y.Slice(0, half, 0, x.Cols), x.Slice(0, half, 0, x.Cols), cache, attn.Options{Causal: true}))
+		for i := half; i < x.Rows; i++ {
+			require.NoError(t, q.Decode(y.Row(i), x.Row(i), cache, attn.Options{}))
+		}
+		dP := maxAbsDiff(y.Data, want.Data)
+		require.LessOrEqual(t, dP, quantTorchTol[name], "%s Prefill+Decode", name)
+
+		cache.Reset()
+		for i := range x.Rows {
+			require.NoError(t, q.Decode(y.Row(i), x.Row(i), cache, attn.Options{}))
+		}
+		dD := maxAbsDiff(y.Data, want.Data)
+		require.LessOrEqual(t, dD, quantTorchTol[name], "%s Decode", name)
+		require.Greater(t, dD, 0.0, "%s: the quantized model gave PyTorch's outputs exactly: its int8 projections did not run", name)
+		t.Logf("%-14s max |int8 − torch float|: Forward %.2e, Prefill+Decode %.2e, Decode %.2e", name, dF, dP, dD)
+	}
+}
+
+// TestQuantizedDecodeAllocatesNothing: a quantized model's Decode
+// allocates nothing per token, and matches its Forward to rounding.
+func TestQuantizedDecodeAllocatesNothing(t *testing.T) {
+	m, err := attn.NewMultiHead(64, 4, true)
+	require.NoError(t, err)
+	m.Init(rand.New(rand.NewPCG(1, 2)))
+	q, err := m.Quantize()
+	require.NoError(t, err)
+	const T = 40
+	x := kernel.NewMatrix(T, 64)
+	r := rand.New(rand.NewPCG(3, 4))
+	for i := range x.Data {
+		x.Data[i] = float32(r.NormFloat64())
+	}
+	want := kernel.NewMatrix(T, 64)
+	require.NoError(t, q.Forward(want, x, attn.Options{Causal: true}))
+	cache, err := attn.NewKVCache(q, T+200)
+	require.NoError(t, err)
+	y := make([]float32, 64)
+	for i := range T {
+		require.NoError(t, q.Decode(y, x.Row(i), cache, attn.Options{}))
+		require.LessOrEqual(t, maxAbsDiff(y, want.Row(i)), 1e-5, "token %d", i)
+	}
+	if !race.Enabled {
+		require.Zero(t, testing.AllocsPerRun(100, func() { _ = q.Decode(y, x.Row(0), cache, attn.Options{}) }))
+	}
+}
+
+// TestQuantizedMultiHeadRefuses: the calls that need float projections
+// return ErrQuantized, and Quantize refuses a quantized or cross model.
+func TestQuantizedMultiHeadRefuses(t *testing.T) {
+	m, err := attn.NewMultiHead(8, 2, true)
+	require.NoError(t, err)
+	m.Init(rand.New(rand.NewPCG(1, 2)))
+	q, err := m.Quantize()
+	require.NoError(t, err)
+	x := kernel.NewMatrix(3, 8)
+	y := kernel.NewMatrix(3, 8)
+	require.ErrorIs(t, q.Cross(y, x, x, x, attn.Options{}), attn.ErrQuantized)
+	cache, err := attn.NewKVCache(q, 4)
+	require.NoError(t, err)
+	require.ErrorIs(t, q.SetMemory(cache, x, x), attn.ErrQuantized)
+	require.ErrorIs(t, q.DecodeCross(y.Row(0), x.Row(0), cache, attn.Options{}), attn.ErrQuantized)
+	g := m.NewGrads()
+	require.ErrorIs(t, q.Backward(g, y, y, x, attn.Options{}), attn.ErrQuantized)
+	require.ErrorIs(t, q.CrossBackward(g, y, y, y, y, x, x, x, attn.Options{}), attn.ErrQuantized)
+	require.ErrorIs(t, q.Save(filepath.Join(t.TempDir(), "q.safetensors"), nil), attn.ErrQuantized)
+	_, err = q.Quantize()
+	require.ErrorIs(t, err, attn.ErrQuantized)
+
+	cross, err := attn.LoadMultiHead(filepath.Join(torchDir, "mha_cross.safetensors"), "", 0)
+	require.NoError(t, err)
+	_, err = cross.Quantize()
+	require.ErrorIs(t, err, attn.ErrShape)
+}
