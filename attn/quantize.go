@@ -5,12 +5,100 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/simdcore/simdcore/internal/weights"
 	"github.com/simdcore/simdcore/kernel"
 )
 
+// A quantized model's file (Save) has the float file's names and
+// metadata, with every projection weight — in_proj_weight (or
+// q_proj_weight, k_proj_weight and v_proj_weight for grouped-query
+// heads) and out_proj.weight — stored as an I8 tensor of the same shape,
+// the int8 values q of Int8 kernels in package kernel, and beside it
+// "<name>.scale", an F32 tensor of one scale per row: row r of the weight
+// is scale[r]·q[r,:]. The biases stay F32. The metadata key
+// simdcore.quantized = "int8-rowwise/1" marks the file and names the
+// scheme and its version; LoadMultiHead reads it into a quantized model
+// without float weights.
+const (
+	QuantizedKey    = "simdcore.quantized"
+	QuantizedScheme = "int8-rowwise/1"
+)
+
+// int8Tensors returns a quantized model's projection weights as I8
+// tensors with their scales, named as Save names the float ones.
+func (m *MultiHead) int8Tensors() []weights.Tensor {
+	e, kv := m.DModel, m.kvWidth()
+	type part struct {
+		name   string
+		q      *kernel.QMatrix
+		lo, hi int
+	}
+	parts := []part{{"in_proj_weight", m.quant.in, 0, e + 2*kv}}
+	if !m.packable() {
+		parts = []part{{"q_proj_weight", m.quant.in, 0, e}, {"k_proj_weight", m.quant.in, e, e + kv}, {"v_proj_weight", m.quant.in, e + kv, e + 2*kv}}
+	}
+	parts = append(parts, part{"out_proj.weight", m.quant.out, 0, e})
+	var ts []weights.Tensor
+	for _, p := range parts {
+		data := make([]int8, 0, (p.hi-p.lo)*p.q.Cols)
+		for r := p.lo; r < p.hi; r++ {
+			data = append(data, p.q.Row(r)...)
+		}
+		ts = append(ts, weights.Tensor{Name: p.name, Shape: []int{p.hi - p.lo, p.q.Cols}, Int8: data},
+			weights.Tensor{Name: p.name + ".scale", Shape: []int{p.hi - p.lo}, Data: p.q.Scales[p.lo:p.hi]})
+	}
+	return ts
+}
+
+// loadInt8 builds the quantized model shell describes from the file's
+// tensors ws (under pre, shapes checked; the scales taken too): the I8
+// input projections, stacked in ws's order, the I8 output projection, and
+// the F32 biases.
+func loadInt8(l *weights.Dict, shell *MultiHead, pre string, ws []tensorWant) (*MultiHead, error) {
+	m := *shell
+	m.quant = &mhQuant{}
+	var in []int8
+	var inScales []float32
+	for _, w := range ws {
+		switch w.name {
+		case "in_proj_bias", "out_proj.bias":
+			data, err := l.Float32s(pre+w.name, w.shape...)
+			if err != nil {
+				return nil, err
+			}
+			if w.name == "in_proj_bias" {
+				m.InBias = data
+			} else {
+				m.OutBias = data
+			}
+			continue
+		}
+		data, err := l.Int8s(pre+w.name, w.shape...)
+		if err != nil {
+			return nil, err // not I8: ErrFormat
+		}
+		scales, err := l.Float32s(pre+w.name+".scale", w.shape[0])
+		if err != nil {
+			return nil, err
+		}
+		if w.name != "out_proj.weight" {
+			in, inScales = append(in, data...), append(inScales, scales...)
+			continue
+		}
+		if m.quant.out, err = kernel.NewQMatrix(w.shape[0], w.shape[1], data, scales); err != nil {
+			return nil, l.Formatf("tensor %q: %v", pre+w.name, err)
+		}
+	}
+	var err error
+	if m.quant.in, err = kernel.NewQMatrix(len(inScales), m.DModel, in, inScales); err != nil {
+		return nil, l.Formatf("the input projections: %v", err)
+	}
+	return &m, nil
+}
+
 // ErrQuantized is wrapped by the errors of the calls a quantized
 // MultiHead (MultiHead.Quantize) refuses: Cross, SetMemory, DecodeCross,
-// Backward, CrossBackward and Save, which need the float projections.
+// Backward and CrossBackward, which need the float projections.
 var ErrQuantized = errors.New("attn: quantized model (int8 projections): this call needs the float weights")
 
 // mhQuant holds a quantized MultiHead's projections in int8 (see Int8
@@ -32,7 +120,9 @@ type mhQuant struct {
 //
 // The quantized model runs self-attention: Forward, Prefill and Decode
 // (which allocates nothing per token); Cross, SetMemory, DecodeCross,
-// Backward, CrossBackward and Save return an error wrapping ErrQuantized.
+// Backward and CrossBackward return an error wrapping ErrQuantized. Save
+// writes the int8 projections (see QuantizedKey) and LoadMultiHead reads
+// them back into a quantized model.
 // It returns an error if m is not valid, is quantized already (wrapping
 // ErrQuantized), is not a self-attention model (KDim or VDim other than
 // d_model), or holds NaN or ±Inf in a projection.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/simdcore/simdcore/attn"
 	"github.com/simdcore/simdcore/internal/race"
+	"github.com/simdcore/simdcore/internal/weights"
 	"github.com/simdcore/simdcore/kernel"
 	"github.com/stretchr/testify/require"
 )
@@ -99,6 +100,100 @@ func TestQuantizedDecodeAllocatesNothing(t *testing.T) {
 	}
 }
 
+// TestQuantizedMultiHeadFile: a quantized model saves as I8 projections
+// with F32 scales and loads back (LoadMultiHead) quantized, with the same
+// outputs to the bit, in the packed and the grouped-query layouts; a
+// damaged file is refused.
+func TestQuantizedMultiHeadFile(t *testing.T) {
+	for _, name := range []string{"mha_causal", "gqa_rope_half"} {
+		f, err := attn.LoadMultiHead(filepath.Join(torchDir, name+".safetensors"), "", 0)
+		require.NoError(t, err)
+		q, err := f.Quantize()
+		require.NoError(t, err)
+		path := filepath.Join(t.TempDir(), "q.safetensors")
+		require.NoError(t, q.Save(path, nil))
+		file, err := weights.Open(path)
+		require.NoError(t, err)
+		require.Equal(t, attn.QuantizedScheme, file.Metadata()[attn.QuantizedKey])
+		info, ok := file.Info("out_proj.weight")
+		require.True(t, ok)
+		require.Equal(t, weights.I8, info.DType)
+		back, err := attn.LoadMultiHead(path, "", 0)
+		require.NoError(t, err)
+		require.True(t, back.Quantized())
+		x := ioMatrix(t, name, "input")
+		want, got := kernel.NewMatrix(x.Rows, x.Cols), kernel.NewMatrix(x.Rows, x.Cols)
+		require.NoError(t, q.Forward(want, x, attn.Options{Causal: true}))
+		require.NoError(t, back.Forward(got, x, attn.Options{Causal: true}))
+		require.Equal(t, want.Data, got.Data, name)
+
+		for what, edit := range map[string]func(ts map[string]weights.Tensor, m map[string]string) error{
+			"unknown scheme": func(_ map[string]weights.Tensor, m map[string]string) error {
+				m[attn.QuantizedKey] = "int4/7"
+				return attn.ErrFormat
+			},
+			"no scale": func(ts map[string]weights.Tensor, _ map[string]string) error {
+				delete(ts, "out_proj.weight.scale")
+				return attn.ErrMissing
+			},
+			"float weight": func(ts map[string]weights.Tensor, _ map[string]string) error {
+				w := ts["out_proj.weight"]
+				ts["out_proj.weight"] = weights.Tensor{Name: w.Name, Shape: w.Shape, Data: make([]float32, len(w.Int8))}
+				return attn.ErrFormat
+			},
+			"−128": func(ts map[string]weights.Tensor, _ map[string]string) error {
+				ts["out_proj.weight"].Int8[0] = -128
+				return attn.ErrFormat
+			},
+			"negative scale": func(ts map[string]weights.Tensor, _ map[string]string) error {
+				ts["out_proj.weight.scale"].Data[1] = -1
+				return attn.ErrFormat
+			},
+			"no metadata": func(_ map[string]weights.Tensor, m map[string]string) error {
+				delete(m, attn.QuantizedKey)
+				return attn.ErrFormat
+			},
+		} {
+			bad := rewriteFile(t, path, edit)
+			_, err := attn.LoadMultiHead(bad, "", 0)
+			require.Error(t, err, what)
+		}
+	}
+}
+
+// rewriteFile copies the safetensors file at path with its tensors and
+// metadata changed by edit, and requires the loader's error to wrap what
+// edit returns.
+func rewriteFile(t *testing.T, path string, edit func(ts map[string]weights.Tensor, m map[string]string) error) string {
+	t.Helper()
+	f, err := weights.Open(path)
+	require.NoError(t, err)
+	ts := map[string]weights.Tensor{}
+	for _, name := range f.Names() {
+		info, _ := f.Info(name)
+		if info.DType == weights.I8 {
+			q, err := f.Int8s(name, info.Shape...)
+			require.NoError(t, err)
+			ts[name] = weights.Tensor{Name: name, Shape: info.Shape, Int8: q}
+			continue
+		}
+		tt, err := f.Tensor(name)
+		require.NoError(t, err)
+		ts[name] = tt
+	}
+	meta := f.Metadata()
+	want := edit(ts, meta)
+	var list []weights.Tensor
+	for _, tt := range ts {
+		list = append(list, tt)
+	}
+	out := filepath.Join(t.TempDir(), "bad.safetensors")
+	require.NoError(t, weights.Save(out, list, meta))
+	_, err = attn.LoadMultiHead(out, "", 0)
+	require.ErrorIs(t, err, want)
+	return out
+}
+
 // TestQuantizedMultiHeadRefuses: the calls that need float projections
 // return ErrQuantized, and Quantize refuses a quantized or cross model.
 func TestQuantizedMultiHeadRefuses(t *testing.T) {
@@ -117,7 +212,6 @@ func TestQuantizedMultiHeadRefuses(t *testing.T) {
 	g := m.NewGrads()
 	require.ErrorIs(t, q.Backward(g, y, y, x, attn.Options{}), attn.ErrQuantized)
 	require.ErrorIs(t, q.CrossBackward(g, y, y, y, y, x, x, x, attn.Options{}), attn.ErrQuantized)
-	require.ErrorIs(t, q.Save(filepath.Join(t.TempDir(), "q.safetensors"), nil), attn.ErrQuantized)
 	_, err = q.Quantize()
 	require.ErrorIs(t, err, attn.ErrQuantized)
 
