@@ -8,6 +8,7 @@ import (
 
 	"github.com/simdcore/simdcore/attn"
 	"github.com/simdcore/simdcore/internal/race"
+	"github.com/simdcore/simdcore/internal/torchtest"
 	"github.com/simdcore/simdcore/internal/weights"
 	"github.com/simdcore/simdcore/kernel"
 	"github.com/stretchr/testify/require"
@@ -161,34 +162,16 @@ func TestQuantizedMultiHeadFile(t *testing.T) {
 	}
 }
 
-// rewriteFile copies the safetensors file at path with its tensors and
-// metadata changed by edit, and requires the loader's error to wrap what
-// edit returns.
+// rewriteFile copies the safetensors file at path through edit
+// (torchtest.Rewrite), which may change its tensors and metadata, and
+// requires the loader's error to wrap what edit returns.
 func rewriteFile(t *testing.T, path string, edit func(ts map[string]weights.Tensor, m map[string]string) error) string {
 	t.Helper()
 	f, err := weights.Open(path)
 	require.NoError(t, err)
-	ts := map[string]weights.Tensor{}
-	for _, name := range f.Names() {
-		info, _ := f.Info(name)
-		if info.DType == weights.I8 {
-			q, err := f.Int8s(name, info.Shape...)
-			require.NoError(t, err)
-			ts[name] = weights.Tensor{Name: name, Shape: info.Shape, Int8: q}
-			continue
-		}
-		tt, err := f.Tensor(name)
-		require.NoError(t, err)
-		ts[name] = tt
-	}
 	meta := f.Metadata()
-	want := edit(ts, meta)
-	var list []weights.Tensor
-	for _, tt := range ts {
-		list = append(list, tt)
-	}
-	out := filepath.Join(t.TempDir(), "bad.safetensors")
-	require.NoError(t, weights.Save(out, list, meta))
+	var want error
+	out := torchtest.Rewrite(t, path, meta, func(ts map[string]weights.Tensor) { want = edit(ts, meta) })
 	_, err = attn.LoadMultiHead(out, "", 0)
 	require.ErrorIs(t, err, want)
 	return out

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/simdcore/simdcore/internal/torchtest"
 	"github.com/simdcore/simdcore/internal/weights"
 	"github.com/stretchr/testify/require"
 )
@@ -97,34 +98,18 @@ func TestQuantizedLMFileRoundTrip(t *testing.T) {
 	t.Logf("LM file: float %d bytes, int8 %d bytes", fst.Size(), st.Size())
 }
 
-// rewrite reads the file b, lets edit change its tensors and metadata,
-// and writes it again.
+// rewrite copies the file b through edit (torchtest.Rewrite), which may
+// change its tensors and metadata, and returns the new file's bytes.
 func rewrite(t *testing.T, b []byte, edit func(ts map[string]weights.Tensor, meta map[string]string)) []byte {
 	t.Helper()
-	f, err := weights.Read(bytes.NewReader(b), int64(len(b)))
+	path := filepath.Join(t.TempDir(), "good.safetensors")
+	require.NoError(t, os.WriteFile(path, b, 0o644))
+	f, err := weights.Open(path)
 	require.NoError(t, err)
-	ts := map[string]weights.Tensor{}
-	for _, name := range f.Names() {
-		info, _ := f.Info(name)
-		if info.DType == weights.I8 {
-			q, err := f.Int8s(name, info.Shape...)
-			require.NoError(t, err)
-			ts[name] = weights.Tensor{Name: name, Shape: info.Shape, Int8: q}
-			continue
-		}
-		tt, err := f.Tensor(name)
-		require.NoError(t, err)
-		ts[name] = tt
-	}
 	meta := f.Metadata()
-	edit(ts, meta)
-	var list []weights.Tensor
-	for _, tt := range ts {
-		list = append(list, tt)
-	}
-	var out bytes.Buffer
-	require.NoError(t, weights.Write(&out, list, meta))
-	return out.Bytes()
+	out, err := os.ReadFile(torchtest.Rewrite(t, path, meta, func(ts map[string]weights.Tensor) { edit(ts, meta) }))
+	require.NoError(t, err)
+	return out
 }
 
 // TestQuantizedFileErrors: a damaged quantized file is refused with an
