@@ -45,7 +45,11 @@ var ErrMissing = weights.ErrMissing
 // the file must find a place, except those whose names start with
 // optim.StatePrefix ("optim."): an optimiser's state saved beside the
 // weights in a training checkpoint, which Load ignores (see package
-// optim for the names).
+// optim for the names). A file with metadata QuantizedKey (written by
+// Save of a quantized network) holds I8 weight matrices and their F32
+// "<name>.scale" tensors, and loads into a quantized network (Quantized)
+// without float weights; an int8 weight holding −128, or a scale that is
+// negative or not finite, is refused (ErrFormat).
 //
 // Errors wrap ErrFormat for a malformed file, ErrMissing for an absent
 // tensor and ErrShape for a tensor of the wrong shape. A weight that is

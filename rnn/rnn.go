@@ -45,6 +45,11 @@
 // the weight gradients of BPTT are summed over time by Gemm. A Net is
 // read-only during inference, so any number of goroutines may run
 // Forward or their own State on one shared Net.
+//
+// Net.Quantize (and LM.Quantize) gives a copy whose weight matrices are
+// int8 (kernel.QGemv and QGemm instead of Gemv and Gemm, activations
+// quantized at each product), for inference only; Save writes it as I8
+// tensors with F32 scales, and Load reads it back (see QuantizedKey).
 package rnn
 
 import (
