@@ -96,7 +96,9 @@ func mergeMetadata(user, own map[string]string) map[string]string {
 // sigmoid Elman net, which torch does not have, writes RNN_SIGMOID),
 // bias_layout=single for BiasSingle, and output_activation, added to
 // the caller's metadata (which may be nil). The file is replaced
-// atomically.
+// atomically. A quantized network (Quantize) writes its weight matrices
+// as I8 tensors with F32 "<name>.scale" tensors beside them and the
+// metadata QuantizedKey; Load reads that back, PyTorch's modules do not.
 func (n *Net) Save(path string, metadata map[string]string) error {
 	return weights.Save(path, n.fileTensors(n.Params(), ""), mergeMetadata(metadata, n.fileMetadata()))
 }
