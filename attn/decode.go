@@ -34,7 +34,7 @@ func (m *MultiHead) Decode(dst, x []float32, cache *KVCache, opt Options) error 
 		return err
 	}
 	qkv := cache.qkv
-	m.projectRow(qkv, x)
+	m.projectRow(qkv, x, &cache.qx)
 	dh := m.DHead()
 	pos := cache.n
 	if m.Rotary != nil {
@@ -69,7 +69,12 @@ func (m *MultiHead) attendCache(dst []float32, cache *KVCache, opt *Options) {
 			kernel.GemvT(out, values.Slice(0, end, 0, dh), w[:end])
 		}
 	}
-	kernel.Gemv(dst, m.OutProj, ctx)
+	if m.quant != nil {
+		cache.qx.Quantize(ctx)
+		kernel.QGemv(dst, m.quant.out, &cache.qx)
+	} else {
+		kernel.Gemv(dst, m.OutProj, ctx)
+	}
 	if m.OutBias != nil {
 		kernel.Add(dst, dst, m.OutBias)
 	}

@@ -21,7 +21,8 @@ type KVCache struct {
 	heads, qHeads, dHead, capacity, n int // heads: key/value heads
 	k, v                              []float32
 	qkv, ctx, w, rot                  []float32
-	par                               decodeState // flash-decoding scratch
+	par                               decodeState    // flash-decoding scratch
+	qx                                kernel.QVector // a quantized model's activations (Decode)
 }
 
 // NewKVCache returns an empty cache for model m with room for capacity

@@ -201,10 +201,7 @@ func loadMultiHead(f *weights.File, src, pre string, heads int, opts []LoadOptio
 		return nil, err
 	}
 	kv := shell.kvWidth()
-	type want struct {
-		name  string
-		shape []int
-	}
+	type want = tensorWant
 	var ws []want
 	if packed {
 		ws = append(ws, want{"in_proj_weight", []int{3 * e, e}})
@@ -221,8 +218,20 @@ func loadMultiHead(f *weights.File, src, pre string, heads int, opts []LoadOptio
 			return nil, err
 		}
 	}
+	quantized, err := takeScales(l, shell, pre, ws)
+	if err != nil {
+		return nil, err
+	}
 	if err := l.Leftovers(""); err != nil {
 		return nil, err
+	}
+	if quantized {
+		m, err := loadInt8(l, shell, pre, ws)
+		if err != nil {
+			return nil, err
+		}
+		m.Rotary = rot
+		return m, nil
 	}
 	m, err := NewMultiHeadConfig(MultiHeadConfig{DModel: e, Heads: heads, KVHeads: c.KVHeads, KDim: c.KDim, VDim: c.VDim, Bias: hasInBias})
 	if err != nil {
@@ -248,6 +257,39 @@ func loadMultiHead(f *weights.File, src, pre string, heads int, opts []LoadOptio
 	}
 	m.Rotary = rot
 	return m, nil
+}
+
+// tensorWant is a tensor the loader takes: its name (under the prefix)
+// and shape.
+type tensorWant struct {
+	name  string
+	shape []int
+}
+
+// takeScales reads the quantization metadata and, for a quantized file
+// (QuantizedKey), takes the row scales of every weight in ws, so that
+// Leftovers counts them; it reports whether the file is quantized. A
+// quantized file must hold a self-attention model.
+func takeScales(l *weights.Dict, shell *MultiHead, pre string, ws []tensorWant) (bool, error) {
+	v, ok := l.Text(QuantizedKey)
+	if !ok {
+		return false, nil
+	}
+	if v != QuantizedScheme {
+		return false, l.Formatf("metadata %s=%q: unknown quantization scheme (this version reads %q)", QuantizedKey, v, QuantizedScheme)
+	}
+	if shell.kDim() != shell.DModel || shell.vDim() != shell.DModel {
+		return false, l.Formatf("a quantized file of a cross-attention model (kdim %d, vdim %d, embed_dim %d)", shell.kDim(), shell.vDim(), shell.DModel)
+	}
+	for _, w := range ws {
+		if len(w.shape) != 2 {
+			continue // a bias
+		}
+		if err := l.TakeShape(pre+w.name+".scale", " (the row scales of a quantized file)", w.shape[0]); err != nil {
+			return false, err
+		}
+	}
+	return true, nil
 }
 
 // loadRotary reads the Rotary that the metadata rotary_dims, rotary_base

@@ -67,6 +67,9 @@ type MultiHead struct {
 	// Rotary, if not nil, applies rotary position embeddings to every
 	// query and key head (see Rotary).
 	Rotary *Rotary
+	// quant holds the int8 projections of a quantized model (Quantize),
+	// whose float matrices are then empty; nil otherwise.
+	quant *mhQuant
 }
 
 // MaxDModel is the largest d_model NewMultiHead accepts: 16384, the
@@ -243,6 +246,9 @@ func (m *MultiHead) check(fn string) error {
 	if err := m.checkSizes(fn); err != nil {
 		return err
 	}
+	if m.quant != nil {
+		return m.checkQuantized(fn)
+	}
 	e, kv := m.DModel, m.kvWidth()
 	want := func(name string, w kernel.Matrix, rows, cols int) error {
 		if !w.Valid() || w.Rows != rows || w.Cols != cols {
@@ -274,6 +280,12 @@ func (m *MultiHead) check(fn string) error {
 	if err := want("OutProj", m.OutProj, e, e); err != nil {
 		return err
 	}
+	return m.checkBiases(fn)
+}
+
+// checkBiases validates the biases' lengths and Rotary.
+func (m *MultiHead) checkBiases(fn string) error {
+	e, kv := m.DModel, m.kvWidth()
 	if m.InBias != nil && len(m.InBias) != e+2*kv {
 		return shapeErr(fn, "len(InBias)=%d, want %d", len(m.InBias), e+2*kv)
 	}
@@ -357,7 +369,13 @@ func (m *MultiHead) biasOf(b []float32, p int) []float32 {
 // projectSelf computes the queries, keys and values of the rows of x into
 // qkv (T × (d_model + 2·KVHeads·d_head)): one product in the packed
 // layout, three in the separate one.
-func (m *MultiHead) projectSelf(qkv, x kernel.Matrix) {
+func (m *MultiHead) projectSelf(qkv, x kernel.Matrix, qb *kernel.QBatch) {
+	if m.quant != nil {
+		qb.Quantize(x)
+		kernel.QGemm(qkv, qb, m.quant.in)
+		addBiasRows(qkv, m.InBias)
+		return
+	}
 	if m.packed() {
 		project(qkv, x, m.InProj, m.InBias)
 		return
@@ -370,10 +388,14 @@ func (m *MultiHead) projectSelf(qkv, x kernel.Matrix) {
 
 // projectRow is projectSelf for one row (Decode), by matrix–vector
 // products.
-func (m *MultiHead) projectRow(qkv, x []float32) {
-	if m.packed() {
+func (m *MultiHead) projectRow(qkv, x []float32, qv *kernel.QVector) {
+	switch {
+	case m.quant != nil:
+		qv.Quantize(x)
+		kernel.QGemv(qkv, m.quant.in, qv)
+	case m.packed():
 		kernel.Gemv(qkv, m.InProj, x)
-	} else {
+	default:
 		e, kv := m.DModel, m.kvWidth()
 		kernel.Gemv(qkv[:e], m.QProj, x)
 		kernel.Gemv(qkv[e:e+kv], m.KProj, x)
@@ -445,7 +467,8 @@ func (m *MultiHead) forward(fn string, dst, x kernel.Matrix, cache *KVCache, opt
 	sq := scratch.Get(t * (w + e))
 	defer scratch.Put(sq)
 	qkv := kernel.MatrixFrom(t, w, sq.Data[:t*w])
-	m.projectSelf(qkv, x)
+	var qb kernel.QBatch // used by a quantized model only
+	m.projectSelf(qkv, x, &qb)
 	if m.Rotary != nil {
 		m.Rotary.rotateRows(qkv, m.Heads+m.NumKVHeads(), m.DHead(), past)
 	}
@@ -464,6 +487,12 @@ func (m *MultiHead) forward(fn string, dst, x kernel.Matrix, cache *KVCache, opt
 	}
 	if cache != nil {
 		cache.n += t
+	}
+	if m.quant != nil {
+		qb.Quantize(ctx)
+		kernel.QGemm(dst, &qb, m.quant.out)
+		addBiasRows(dst, m.OutBias)
+		return nil
 	}
 	project(dst, ctx, m.OutProj, m.OutBias)
 	return nil
@@ -507,6 +536,9 @@ func (m *MultiHead) Cross(dst, query, key, value kernel.Matrix, opt Options) err
 // checkCross checks the model and the shapes of Cross (and CrossBackward,
 // whose dy has dst's shape).
 func (m *MultiHead) checkCross(fn string, dst, query, key, value kernel.Matrix) error {
+	if err := m.floatOnly(fn); err != nil {
+		return err
+	}
 	if err := m.checkMemory(fn, key, value); err != nil {
 		return err
 	}
@@ -532,6 +564,9 @@ func (m *MultiHead) checkMemory(fn string, key, value kernel.Matrix) error {
 // checkNoRotary checks the model for attention between two sequences
 // (Cross, SetMemory, DecodeCross), which has no place for Rotary.
 func (m *MultiHead) checkNoRotary(fn string) error {
+	if err := m.floatOnly(fn); err != nil {
+		return err
+	}
 	if err := m.check(fn); err != nil {
 		return err
 	}

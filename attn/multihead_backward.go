@@ -81,6 +81,9 @@ func (g *MultiHeadGrads) fits(fn string, m *MultiHead) error {
 // grouped-query heads and Rotary are covered.
 func (m *MultiHead) Backward(g *MultiHeadGrads, dx, dy, x kernel.Matrix, opt Options) error {
 	const fn = "MultiHead.Backward"
+	if err := m.floatOnly(fn); err != nil {
+		return err
+	}
 	if err := m.checkSelf(fn); err != nil {
 		return err
 	}
@@ -101,6 +104,9 @@ func (m *MultiHead) Backward(g *MultiHeadGrads, dx, dy, x kernel.Matrix, opt Opt
 // memory's gradient), since they accumulate.
 func (m *MultiHead) CrossBackward(g *MultiHeadGrads, dQuery, dKey, dValue, dy, query, key, value kernel.Matrix, opt Options) error {
 	const fn = "MultiHead.CrossBackward"
+	if err := m.floatOnly(fn); err != nil {
+		return err
+	}
 	if err := m.checkCross(fn, dy, query, key, value); err != nil {
 		return err
 	}

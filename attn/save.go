@@ -20,6 +20,8 @@ func (m *MultiHead) tensors(metadata map[string]string) ([]weights.Tensor, map[s
 	e, kv := m.DModel, m.kvWidth()
 	var ts []weights.Tensor
 	switch {
+	case m.quant != nil:
+		ts = m.int8Tensors()
 	case m.packed():
 		ts = append(ts, weights.Tensor{Name: "in_proj_weight", Shape: []int{3 * e, e}, Data: dense(m.InProj)})
 	case m.packable(): // torch has in_proj_weight for these shapes
@@ -31,7 +33,9 @@ func (m *MultiHead) tensors(metadata map[string]string) ([]weights.Tensor, map[s
 			weights.Tensor{Name: "k_proj_weight", Shape: []int{kv, m.kDim()}, Data: dense(m.KProj)},
 			weights.Tensor{Name: "v_proj_weight", Shape: []int{kv, m.vDim()}, Data: dense(m.VProj)})
 	}
-	ts = append(ts, weights.Tensor{Name: "out_proj.weight", Shape: []int{e, e}, Data: dense(m.OutProj)})
+	if m.quant == nil {
+		ts = append(ts, weights.Tensor{Name: "out_proj.weight", Shape: []int{e, e}, Data: dense(m.OutProj)})
+	}
 	if m.InBias != nil {
 		ts = append(ts, weights.Tensor{Name: "in_proj_bias", Shape: []int{e + 2*kv}, Data: m.InBias})
 	}
@@ -55,6 +59,9 @@ func (m *MultiHead) tensors(metadata map[string]string) ([]weights.Tensor, map[s
 	}
 	if m.NumKVHeads() != m.Heads {
 		meta["num_kv_heads"] = strconv.Itoa(m.NumKVHeads())
+	}
+	if m.quant != nil {
+		meta[QuantizedKey] = QuantizedScheme
 	}
 	if r := m.Rotary; r != nil {
 		meta["rotary_dims"] = strconv.Itoa(r.dims)

@@ -66,3 +66,17 @@ func ExampleSetInt8Path() {
 	fmt.Println(kernel.ActiveInt8(), "-", kernel.ActiveInt8().Describe())
 	// Output: generic - pure Go
 }
+
+// Rebuilding a QMatrix from the rows and scales a model file keeps.
+func ExampleNewQMatrix() {
+	a := kernel.MatrixFrom(2, 3, []float32{1, -0.5, 0.25, 0, 2, -4})
+	q, _ := kernel.QuantizeMatrix(a)
+	stored := append(append([]int8(nil), q.Row(0)...), q.Row(1)...)
+	back, err := kernel.NewQMatrix(2, 3, stored, q.Scales)
+	fmt.Println(stored, err, back.RowSums)
+	_, err = kernel.NewQMatrix(2, 3, stored[:5], q.Scales)
+	fmt.Println(err)
+	// Output:
+	// [127 -64 32 0 64 -127] <nil> [95 -63]
+	// kernel.NewQMatrix: 2×3 with 5 values and 2 scales
+}

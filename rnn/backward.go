@@ -34,6 +34,9 @@ func (n *Net) TraceLast(xs kernel.Matrix) (*Trace, error) {
 }
 
 func (n *Net) trace(fn string, xs kernel.Matrix, last bool) (*Trace, error) {
+	if err := n.checkFloat(fn); err != nil {
+		return nil, err
+	}
 	if err := n.checkSeq(fn, xs); err != nil {
 		return nil, err
 	}
@@ -82,6 +85,9 @@ func (n *Net) Backward(tr *Trace, dOut kernel.Matrix, grad *Net) (kernel.Matrix,
 // pass. k ≤ 0 or k ≥ T is full BPTT.
 func (n *Net) BackwardTruncated(tr *Trace, dOut kernel.Matrix, grad *Net, k int) (kernel.Matrix, error) {
 	c := n.cfg
+	if err := n.checkFloat("Backward"); err != nil {
+		return kernel.Matrix{}, err
+	}
 	if err := n.check("Backward"); err != nil {
 		return kernel.Matrix{}, err
 	}

@@ -21,6 +21,7 @@ type BatchState struct {
 	// LSTM's output before projection m (B×Hidden).
 	h, c, g, hg, m []kernel.Matrix
 	err            error
+	q              actQ // the activations quantized for a quantized Net
 }
 
 // NewBatchState returns the state of streams independent streams, all at
@@ -163,8 +164,8 @@ func (s *BatchState) Step(dst, x kernel.Matrix) error {
 		} else {
 			fillRows(g, cell.Bih, cell.Bhh)
 		}
-		kernel.Gemm(kernel.NoTrans, kernel.Trans, 1, in, cell.Wih, 1, g)
-		kernel.Gemm(kernel.NoTrans, kernel.Trans, 1, h, cell.Whh, 1, hs)
+		cell.ih().gemm(g, in, true, &s.q)
+		cell.hh().gemm(hs, h, true, &s.q)
 		out := h // h is read (above, and by a GRU's z⊙h) before the cell overwrites it
 		if c.Proj > 0 {
 			out = s.m[l]
@@ -180,7 +181,7 @@ func (s *BatchState) Step(dst, x kernel.Matrix) error {
 			k.forward(c.Activation, out.Row(b), cb, g.Row(b), hgb, h.Row(b), cb)
 		}
 		if c.Proj > 0 {
-			kernel.Gemm(kernel.NoTrans, kernel.Trans, 1, out, cell.Whr, 0, h)
+			cell.hr().gemm(h, out, false, &s.q)
 		}
 		in = h
 	}
@@ -191,7 +192,7 @@ func (s *BatchState) Step(dst, x kernel.Matrix) error {
 		return nil
 	}
 	fillRows(dst, s.n.By, nil)
-	kernel.Gemm(kernel.NoTrans, kernel.Trans, 1, in, s.n.Wy, 1, dst)
+	s.n.wy().gemm(dst, in, true, &s.q)
 	activateRows(c.OutputActivation, dst)
 	return nil
 }

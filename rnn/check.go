@@ -5,7 +5,6 @@ import (
 	"math/bits"
 
 	"github.com/simdcore/simdcore/internal/weights"
-	"github.com/simdcore/simdcore/kernel"
 )
 
 // MaxWeights is the largest number of float32 weights a Net (or an LM,
@@ -99,10 +98,10 @@ func (n *Net) check(fn string) error {
 		if i >= dirs {
 			in = c.Width()
 		}
-		if err := checkWeight(fn, "Wih", i, cell.Wih, GH, in); err != nil {
+		if err := n.checkWeight(fn, "Wih", i, cell.ih(), GH, in); err != nil {
 			return err
 		}
-		if err := checkWeight(fn, "Whh", i, cell.Whh, GH, c.HiddenOut()); err != nil {
+		if err := n.checkWeight(fn, "Whh", i, cell.hh(), GH, c.HiddenOut()); err != nil {
 			return err
 		}
 		if len(cell.Bih) != nBih || len(cell.Bhh) != nBhh {
@@ -110,15 +109,15 @@ func (n *Net) check(fn string) error {
 				fn, i, len(cell.Bih), len(cell.Bhh), nBih, nBhh, int(c.Bias))
 		}
 		if c.Proj > 0 {
-			if err := checkWeight(fn, "Whr", i, cell.Whr, c.Proj, c.Hidden); err != nil {
+			if err := n.checkWeight(fn, "Whr", i, cell.hr(), c.Proj, c.Hidden); err != nil {
 				return err
 			}
-		} else if len(cell.Whr.Data) != 0 || cell.Whr.Rows != 0 {
+		} else if len(cell.Whr.Data) != 0 || cell.Whr.Rows != 0 || cell.qhr != nil {
 			return shapeErr("%s: cell %d has a projection Whr %d×%d but Config.Proj=0", fn, i, cell.Whr.Rows, cell.Whr.Cols)
 		}
 	}
 	if c.Output > 0 {
-		if err := checkWeight(fn, "Wy", -1, n.Wy, c.Output, c.Width()); err != nil {
+		if err := n.checkWeight(fn, "Wy", -1, n.wy(), c.Output, c.Width()); err != nil {
 			return err
 		}
 	}
@@ -128,18 +127,30 @@ func (n *Net) check(fn string) error {
 	return nil
 }
 
-// checkWeight requires w to be a well-formed rows×cols matrix; cell is
-// the cell index in the message (-1 for the head).
-func checkWeight(fn, name string, cell int, w kernel.Matrix, rows, cols int) error {
-	if w.Valid() && w.Rows == rows && w.Cols == cols {
-		return nil
-	}
+// checkWeight requires w to be a well-formed rows×cols matrix: the
+// float one with an empty int8 one, or in a quantized Net the int8 one
+// with an empty float one; cell is the cell index in the message (-1 for
+// the head).
+func (n *Net) checkWeight(fn, name string, cell int, w weight, rows, cols int) error {
 	where := "head"
 	if cell >= 0 {
 		where = fmt.Sprintf("cell %d", cell)
 	}
+	if n.quantized {
+		if w.q != nil && w.q.Rows == rows && w.q.Cols == cols && len(w.f.Data) == 0 && w.f.Rows == 0 {
+			return nil
+		}
+		return shapeErr("%s: %s %s of a quantized network is not an int8 %d×%d matrix alone", fn, where, name, rows, cols)
+	}
+	if f := w.f; w.q == nil && f.Valid() && f.Rows == rows && f.Cols == cols {
+		return nil
+	}
+	if w.q != nil {
+		return shapeErr("%s: %s %s has int8 weights in a float network", fn, where, name)
+	}
+	f := w.f
 	return shapeErr("%s: %s %s is %d×%d stride %d len(data)=%d, want a well-formed %d×%d",
-		fn, where, name, w.Rows, w.Cols, w.Stride, len(w.Data), rows, cols)
+		fn, where, name, f.Rows, f.Cols, f.Stride, len(f.Data), rows, cols)
 }
 
 // checkTrace requires tr to be a trace of n, as Trace or TraceLast makes

@@ -83,7 +83,7 @@ type dirState struct{ h, c kernel.Matrix }
 // into whhT (HiddenOut×G·Hidden scratch) so that each step's Gemm reads it
 // as stored: Gemm would otherwise pack a transposed operand every step
 // (measured 27 µs instead of 35 µs per step at B=32, H=256).
-func (n *Net) cellForward(c *Cell, x, out kernel.Matrix, rec seqRecord, B int, reverse bool, init, final dirState, whhT kernel.Matrix, zeros []float32) {
+func (n *Net) cellForward(c *Cell, x, out kernel.Matrix, rec seqRecord, B int, reverse bool, init, final dirState, whhT kernel.Matrix, zeros []float32, qs *actQ) {
 	k, act := n.cfg.Cell.kind(), n.cfg.Activation
 	split := k.splitHidden()
 	if split {
@@ -91,9 +91,9 @@ func (n *Net) cellForward(c *Cell, x, out kernel.Matrix, rec seqRecord, B int, r
 	} else {
 		fillRows(rec.g, c.Bih, c.Bhh)
 	}
-	kernel.Gemm(kernel.NoTrans, kernel.Trans, 1, x, c.Wih, 1, rec.g)
+	c.ih().gemm(rec.g, x, true, qs)
 	T := out.Rows / B
-	if B > 1 && (T > 1 || init.h.Rows > 0) {
+	if B > 1 && (T > 1 || init.h.Rows > 0) && c.qhh == nil {
 		transpose(whhT, c.Whh)
 	}
 	H := n.cfg.Hidden
@@ -120,9 +120,12 @@ func (n *Net) cellForward(c *Cell, x, out kernel.Matrix, rec seqRecord, B int, r
 			hs = hg
 		}
 		if hPrev.Rows > 0 {
-			if B == 1 {
-				kernel.GemvAdd(hs.Row(0), c.Whh, hPrev.Row(0))
-			} else {
+			switch {
+			case B == 1:
+				c.hh().gemv(hs.Row(0), hPrev.Row(0), true, qs)
+			case c.qhh != nil: // int8 weights are multiplied as stored: no transpose
+				c.hh().gemm(hs, hPrev, true, qs)
+			default:
 				kernel.Gemm(kernel.NoTrans, kernel.NoTrans, 1, hPrev, whhT, 1, hs)
 			}
 		}
@@ -150,9 +153,9 @@ func (n *Net) cellForward(c *Cell, x, out kernel.Matrix, rec seqRecord, B int, r
 		}
 		if n.cfg.Proj > 0 {
 			if B == 1 {
-				kernel.Gemv(out.Row(t), c.Whr, rec.m.Row(t))
+				c.hr().gemv(out.Row(t), rec.m.Row(t), false, qs)
 			} else {
-				kernel.Gemm(kernel.NoTrans, kernel.Trans, 1, pre(rec.m, t, T, B), c.Whr, 0, pre(out, t, T, B))
+				c.hr().gemm(pre(out, t, T, B), pre(rec.m, t, T, B), false, qs)
 			}
 		}
 	}
@@ -219,9 +222,10 @@ func (n *Net) layers(x kernel.Matrix, B int, o runOpts, sc *scratch.Set) ([]kern
 	outs := make([]kernel.Matrix, c.Layers)
 	var recs []seqRecord
 	var whhT kernel.Matrix
-	if B > 1 {
+	if B > 1 && !n.quantized {
 		whhT = pooled(sc, HO, c.gates()*c.Hidden)
 	}
+	var qs actQ
 	zeros := sc.Get(c.Hidden)
 	clear(zeros)
 	var rec seqRecord
@@ -246,7 +250,7 @@ func (n *Net) layers(x kernel.Matrix, B int, o runOpts, sc *scratch.Set) ([]kern
 				recs = append(recs, rec)
 			}
 			n.cellForward(&n.Cells[i], in, out.Slice(0, x.Rows, d*HO, (d+1)*HO), rec, B, d == 1,
-				o.init.dir(i), o.final.dir(i), whhT, zeros)
+				o.init.dir(i), o.final.dir(i), whhT, zeros, &qs)
 		}
 		outs[l] = out
 		in = out
@@ -257,7 +261,8 @@ func (n *Net) layers(x kernel.Matrix, B int, o runOpts, sc *scratch.Set) ([]kern
 // head computes the logits W_y·h + b_y for every row of top into y.
 func (n *Net) head(y, top kernel.Matrix) kernel.Matrix {
 	fillRows(y, n.By, nil)
-	kernel.Gemm(kernel.NoTrans, kernel.Trans, 1, top, n.Wy, 1, y)
+	var qs actQ
+	n.wy().gemm(y, top, true, &qs)
 	return y
 }
 
@@ -295,6 +300,16 @@ func (n *Net) ForwardState(xs kernel.Matrix, init *States) (kernel.Matrix, *Stat
 }
 
 func (n *Net) forward(fn string, xs kernel.Matrix, init *States, wantFinal bool) (kernel.Matrix, *States, error) {
+	y, final, err := n.forwardLogits(fn, xs, init, wantFinal)
+	if err == nil && n.cfg.Output > 0 {
+		activateRows(n.cfg.OutputActivation, y)
+	}
+	return y, final, err
+}
+
+// forwardLogits is forward without the output activation: the head's
+// logits (or the top layer's states without a head).
+func (n *Net) forwardLogits(fn string, xs kernel.Matrix, init *States, wantFinal bool) (kernel.Matrix, *States, error) {
 	if err := n.checkSeq(fn, xs); err != nil {
 		return kernel.Matrix{}, nil, err
 	}
@@ -312,9 +327,7 @@ func (n *Net) forward(fn string, xs kernel.Matrix, init *States, wantFinal bool)
 	if n.cfg.Output == 0 {
 		return top, final, nil
 	}
-	y := n.head(kernel.NewMatrix(top.Rows, n.cfg.Output), top)
-	activateRows(n.cfg.OutputActivation, y)
-	return y, final, nil
+	return n.head(kernel.NewMatrix(top.Rows, n.cfg.Output), top), final, nil
 }
 
 // Last runs the network over xs (T×Input, T ≥ 1) from the zero state and
@@ -356,7 +369,8 @@ func (n *Net) last(fn string, xs kernel.Matrix, init *States, wantFinal bool) ([
 		return v, final, nil
 	}
 	y := make([]float32, n.cfg.Output)
-	kernel.Gemv(y, n.Wy, v)
+	var qs actQ
+	n.wy().gemv(y, v, false, &qs)
 	kernel.Add(y, y, n.By)
 	activate(n.cfg.OutputActivation, y)
 	return y, final, nil

@@ -127,15 +127,15 @@ func (m *LM) LogProb(seq []int) (float64, error) {
 	if err := m.checkTokens("LogProb", seq); err != nil {
 		return 0, err
 	}
-	tr, err := m.Net.Trace(m.inputs(seq[:len(seq)-1]))
+	logits, _, err := m.Net.forwardLogits("LogProb", m.inputs(seq[:len(seq)-1]), nil, false)
 	if err != nil {
 		return 0, err
 	}
-	if tr.Logits.Rows == 0 {
+	if logits.Rows == 0 {
 		return 0, nil
 	}
-	d := kernel.NewMatrix(tr.Logits.Rows, tr.Logits.Cols)
-	return -loss.SoftmaxCrossEntropyLabels(d, tr.Logits, seq[1:]), nil
+	d := kernel.NewMatrix(logits.Rows, logits.Cols)
+	return -loss.SoftmaxCrossEntropyLabels(d, logits, seq[1:]), nil
 }
 
 // Perplexity returns exp(−LogProb(seq)/(len(seq)−1)), the model's

@@ -17,6 +17,9 @@ import (
 // which it returns (in nats, unscaled). k > 0 truncates BPTT to windows
 // of k steps.
 func (m *LM) LossGrad(seq []int, grad *LM, scale float32, k int) (float64, error) {
+	if err := m.Net.checkFloat("LossGrad"); err != nil {
+		return 0, err
+	}
 	if len(seq) < 2 {
 		return 0, shapeErr("LossGrad: need at least 2 tokens, got %d", len(seq))
 	}
@@ -66,6 +69,9 @@ type LMTrainConfig struct {
 // Cancelling cfg.Context stops it as it stops Net.Train: the update in
 // progress is dropped and the error wraps the context's error.
 func (m *LM) Train(tokens []int, cfg LMTrainConfig) (float64, error) {
+	if err := m.Net.checkFloat("Train"); err != nil {
+		return 0, err
+	}
 	if cfg.Steps <= 0 || cfg.SeqLen <= 0 || len(tokens) < cfg.SeqLen+1 {
 		return 0, fmt.Errorf("%w: LM.Train: Steps=%d SeqLen=%d with %d tokens", ErrConfig, cfg.Steps, cfg.SeqLen, len(tokens))
 	}

@@ -45,7 +45,11 @@ var ErrMissing = weights.ErrMissing
 // the file must find a place, except those whose names start with
 // optim.StatePrefix ("optim."): an optimiser's state saved beside the
 // weights in a training checkpoint, which Load ignores (see package
-// optim for the names).
+// optim for the names). A file with metadata QuantizedKey (written by
+// Save of a quantized network) holds I8 weight matrices and their F32
+// "<name>.scale" tensors, and loads into a quantized network (Quantized)
+// without float weights; an int8 weight holding −128, or a scale that is
+// negative or not finite, is refused (ErrFormat).
 //
 // Errors wrap ErrFormat for a malformed file, ErrMissing for an absent
 // tensor and ErrShape for a tensor of the wrong shape. A weight that is
@@ -107,6 +111,9 @@ func loadNet(f *weights.File, src string, opts []LoadOption) (*Net, error) {
 	if err := l.findHead(&p, false); err != nil {
 		return nil, err
 	}
+	if err := l.takeScales(&p); err != nil {
+		return nil, err
+	}
 	if err := l.leftovers(); err != nil {
 		return nil, err
 	}
@@ -132,6 +139,9 @@ func loadLM(f *weights.File, src string, opts []LoadOption) (*LM, error) {
 		return nil, l.Formatf("a language model's RNN cannot be bidirectional (%q)", p.prefix+"weight_ih_l0_reverse")
 	}
 	if err := l.findHead(&p, true); err != nil {
+		return nil, err
+	}
+	if err := l.takeScales(&p); err != nil {
 		return nil, err
 	}
 	vocab := p.cfg.Output

@@ -44,6 +44,9 @@ type plan struct {
 	// (bias_ih holding the bias, bias_hh zeros; metadata
 	// bias_layout=single).
 	foldedSingle bool
+	// quantized: the weight matrices are I8 with F32 scales (see
+	// Net.Quantize).
+	quantized bool
 }
 
 // activation returns an activation: the option opt unless it is
@@ -409,11 +412,14 @@ func (l *loader) leftovers() error {
 // net allocates the network p describes and copies the file's tensors into
 // its parameters; every shape has been checked by inferNet and findHead.
 func (l *loader) net(p plan) (*Net, error) {
-	n, err := newZero(p.cfg)
+	n, err := newShape(p.cfg, p.quantized)
 	if err != nil {
 		return nil, err
 	}
 	for _, prm := range n.Params() {
+		if p.quantized && prm.Data == nil {
+			continue // an int8 matrix: l.int8Weights below
+		}
 		name := p.prefix + prm.Name
 		if h, ok := strings.CutPrefix(prm.Name, "head."); ok {
 			name = p.head + "." + h
@@ -429,6 +435,11 @@ func (l *loader) net(p plan) (*Net, error) {
 			}
 		}
 		if err := l.copy(prm, name); err != nil {
+			return nil, err
+		}
+	}
+	if p.quantized {
+		if err := l.int8Weights(p, n); err != nil {
 			return nil, err
 		}
 	}

@@ -45,6 +45,11 @@
 // the weight gradients of BPTT are summed over time by Gemm. A Net is
 // read-only during inference, so any number of goroutines may run
 // Forward or their own State on one shared Net.
+//
+// Net.Quantize (and LM.Quantize) gives a copy whose weight matrices are
+// int8 (kernel.QGemv and QGemm instead of Gemv and Gemm, activations
+// quantized at each product), for inference only; Save writes it as I8
+// tensors with F32 scales, and Load reads it back (see QuantizedKey).
 package rnn
 
 import (
@@ -238,6 +243,9 @@ type Cell struct {
 	// Whr is an LSTM's projection weight_hr_l{k}, Proj×Hidden; empty
 	// without Config.Proj.
 	Whr kernel.Matrix
+	// qih, qhh and qhr are Wih, Whh and Whr in int8 in a quantized Net
+	// (Net.Quantize), whose float matrices are then empty; nil otherwise.
+	qih, qhh, qhr *kernel.QMatrix
 }
 
 // Net is a recurrent network. Its exported weights may be read and filled
@@ -252,6 +260,11 @@ type Net struct {
 	// Output is 0.
 	Wy kernel.Matrix
 	By []float32
+	// quantized marks a Net made by Quantize or loaded from a quantized
+	// file: its weight matrices are the cells' qih, qhh, qhr and qy (Wy
+	// in int8), and the float ones are empty.
+	quantized bool
+	qy        *kernel.QMatrix
 }
 
 // New returns a network with weights drawn as PyTorch draws them:
@@ -280,12 +293,23 @@ func New(cfg Config, seed uint64) (*Net, error) {
 }
 
 // newZero returns a network of the given shape with all weights zero.
-func newZero(cfg Config) (*Net, error) {
+func newZero(cfg Config) (*Net, error) { return newShape(cfg, false) }
+
+// newShape returns a network of the given shape with all weights zero,
+// or, quantized, with zero biases and no weight matrices (the loader
+// fills in the int8 ones).
+func newShape(cfg Config, quantized bool) (*Net, error) {
 	c, err := cfg.normalized()
 	if err != nil {
 		return nil, err
 	}
-	n := &Net{cfg: c}
+	n := &Net{cfg: c, quantized: quantized}
+	mat := func(rows, cols int) kernel.Matrix {
+		if quantized {
+			return kernel.Matrix{}
+		}
+		return kernel.NewMatrix(rows, cols)
+	}
 	dirs, GH := c.Dirs(), c.gates()*c.Hidden
 	for l := 0; l < c.Layers; l++ {
 		in := c.Input
@@ -293,7 +317,7 @@ func newZero(cfg Config) (*Net, error) {
 			in = c.Width()
 		}
 		for d := 0; d < dirs; d++ {
-			cell := Cell{Wih: kernel.NewMatrix(GH, in), Whh: kernel.NewMatrix(GH, c.HiddenOut())}
+			cell := Cell{Wih: mat(GH, in), Whh: mat(GH, c.HiddenOut())}
 			if c.Bias != BiasNone {
 				cell.Bih = make([]float32, GH)
 			}
@@ -301,13 +325,13 @@ func newZero(cfg Config) (*Net, error) {
 				cell.Bhh = make([]float32, GH)
 			}
 			if c.Proj > 0 {
-				cell.Whr = kernel.NewMatrix(c.Proj, c.Hidden)
+				cell.Whr = mat(c.Proj, c.Hidden)
 			}
 			n.Cells = append(n.Cells, cell)
 		}
 	}
 	if c.Output > 0 {
-		n.Wy = kernel.NewMatrix(c.Output, c.Width())
+		n.Wy = mat(c.Output, c.Width())
 		n.By = make([]float32, c.Output)
 	}
 	return n, nil
@@ -344,12 +368,25 @@ func (n *Net) Zero() {
 
 // Clone returns a deep copy of the network.
 func (n *Net) Clone() *Net {
+	if n.quantized {
+		return n.cloneQuantized()
+	}
 	c := n.NewGrad()
 	src := n.Params()
 	for i, p := range c.Params() {
 		copy(p.Data, src[i].Data)
 	}
 	return c
+}
+
+// cellSuffix is the suffix of cell i's weight names: "_l{k}", and
+// "_reverse" for the reverse direction.
+func cellSuffix(i, dirs int) string {
+	suf := fmt.Sprintf("_l%d", i/dirs)
+	if i%dirs == 1 {
+		suf += "_reverse"
+	}
+	return suf
 }
 
 // Param is one named weight tensor of a Net. Data aliases the Net's
@@ -371,10 +408,7 @@ func (n *Net) Params() []Param {
 	dirs := n.cfg.Dirs()
 	for i := range n.Cells {
 		c := &n.Cells[i]
-		suf := fmt.Sprintf("_l%d", i/dirs)
-		if i%dirs == 1 {
-			suf += "_reverse"
-		}
+		suf := cellSuffix(i, dirs)
 		ps = append(ps,
 			Param{"weight_ih" + suf, c.Wih.Rows, c.Wih.Cols, c.Wih.Data},
 			Param{"weight_hh" + suf, c.Whh.Rows, c.Whh.Cols, c.Whh.Data})

@@ -96,14 +96,16 @@ func mergeMetadata(user, own map[string]string) map[string]string {
 // sigmoid Elman net, which torch does not have, writes RNN_SIGMOID),
 // bias_layout=single for BiasSingle, and output_activation, added to
 // the caller's metadata (which may be nil). The file is replaced
-// atomically.
+// atomically. A quantized network (Quantize) writes its weight matrices
+// as I8 tensors with F32 "<name>.scale" tensors beside them and the
+// metadata QuantizedKey; Load reads that back, PyTorch's modules do not.
 func (n *Net) Save(path string, metadata map[string]string) error {
-	return weights.Save(path, tensors(n.Params(), ""), mergeMetadata(metadata, ctorMetadata(n.cfg)))
+	return weights.Save(path, n.fileTensors(n.Params(), ""), mergeMetadata(metadata, n.fileMetadata()))
 }
 
 // Encode writes what Save writes to w.
 func (n *Net) Encode(w io.Writer, metadata map[string]string) error {
-	return weights.Write(w, tensors(n.Params(), ""), mergeMetadata(metadata, ctorMetadata(n.cfg)))
+	return weights.Write(w, n.fileTensors(n.Params(), ""), mergeMetadata(metadata, n.fileMetadata()))
 }
 
 // Save writes the language model to path as a safetensors file that
@@ -118,7 +120,7 @@ func (m *LM) Save(path string, metadata map[string]string) error {
 	if err != nil {
 		return err
 	}
-	return weights.Save(path, tensors(m.Params(), "rnn."), meta)
+	return weights.Save(path, m.Net.fileTensors(m.Params(), "rnn."), meta)
 }
 
 // Encode writes what Save writes to w.
@@ -127,7 +129,7 @@ func (m *LM) Encode(w io.Writer, metadata map[string]string) error {
 	if err != nil {
 		return err
 	}
-	return weights.Write(w, tensors(m.Params(), "rnn."), meta)
+	return weights.Write(w, m.Net.fileTensors(m.Params(), "rnn."), meta)
 }
 
 // metadata is the caller's metadata with the RNN's constructor arguments
@@ -137,7 +139,7 @@ func (m *LM) metadata(user map[string]string) (map[string]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	own := ctorMetadata(m.Net.cfg)
+	own := m.Net.fileMetadata()
 	maps.Copy(own, tok)
 	return mergeMetadata(user, own), nil
 }

@@ -13,6 +13,7 @@ type State struct {
 	// before projection.
 	h, c, g, hg, m [][]float32
 	err            error // n's validation (Net.check), returned by every Step
+	q              actQ  // the activations quantized for a quantized Net
 }
 
 // NewState returns a State at h = 0 (and c = 0), ready to Step. It
@@ -98,21 +99,21 @@ func (s *State) Step(dst, x []float32) error {
 	for l, h := range s.h {
 		cell := &s.n.Cells[l]
 		g, hg, m, cs := s.g[l], at(s.hg, l), at(s.m, l), at(s.c, l)
-		kernel.Gemv(g, cell.Wih, in)
+		cell.ih().gemv(g, in, false, &s.q)
 		if k.splitHidden() {
 			addBias(g, cell.Bih, nil)
-			kernel.Gemv(hg, cell.Whh, h)
+			cell.hh().gemv(hg, h, false, &s.q)
 			addBias(hg, cell.Bhh, nil)
 		} else {
 			addBias(g, cell.Bih, cell.Bhh)
-			kernel.GemvAdd(g, cell.Whh, h)
+			cell.hh().gemv(g, h, true, &s.q)
 		}
 		// h is read (W_hh·h, a GRU's z⊙h) before the cell overwrites it.
 		if m == nil {
 			k.forward(c.Activation, h, cs, g, hg, h, cs)
 		} else {
 			k.forward(c.Activation, m, cs, g, hg, h, cs)
-			kernel.Gemv(h, cell.Whr, m)
+			cell.hr().gemv(h, m, false, &s.q)
 		}
 		in = h
 	}
@@ -120,7 +121,7 @@ func (s *State) Step(dst, x []float32) error {
 		copy(dst, in)
 		return nil
 	}
-	kernel.Gemv(dst, s.n.Wy, in)
+	s.n.wy().gemv(dst, in, false, &s.q)
 	kernel.Add(dst, dst, s.n.By)
 	activate(c.OutputActivation, dst)
 	return nil

@@ -87,6 +87,9 @@ func (n *Net) OptimParams(grad *Net) []optim.Param {
 // cfg.Context is cancelled, it returns the loss of the last completed
 // update (0 if none) and an error wrapping the context's error.
 func (n *Net) Train(data []Sample, cfg TrainConfig) (float64, error) {
+	if err := n.checkFloat("Train"); err != nil {
+		return 0, err
+	}
 	if len(data) == 0 || cfg.Steps <= 0 {
 		return 0, fmt.Errorf("%w: Train needs samples (got %d) and Steps > 0 (got %d)", ErrConfig, len(data), cfg.Steps)
 	}

@@ -12,6 +12,7 @@
 //	simdcore run -model file.safetensors -input file.(csv|json) [-mode last|all]
 //	simdcore vad -model silero_vad_v5.onnx [-json] [-threshold 0.5] recording.wav
 //	simdcore onnx check MODEL.onnx [DATASET_DIR...]
+//	simdcore quantize -model in.safetensors -out out.safetensors [-text FILE] [-force]
 //
 // Errors print one line to stderr and exit with status 2. A train run
 // stopped by Ctrl-C (SIGINT) or SIGTERM saves a checkpoint and exits with
@@ -45,6 +46,7 @@ commands:
   run        run a PyTorch nn.RNN (safetensors) on a CSV or JSON sequence
   vad        find speech in a WAV recording with a Silero VAD model (-model, -json)
   onnx       onnx check MODEL.onnx [DATASET_DIR...]: run an ONNX model on its test data sets
+  quantize   write a model with int8 weights (-model, -out); print the size saved and the accuracy change
 
 With no command: info, a short benchmark, and a sample from the embedded model.
 Each command takes -h for its flags.`
@@ -124,10 +126,12 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 		return cmdVAD(args[1:], stdout, stderr)
 	case "onnx":
 		return cmdONNX(args[1:], stdout)
+	case "quantize":
+		return cmdQuantize(args[1:], stdout)
 	case "help", "-h", "-help", "--help":
 		return errHelp
 	}
-	return usageError{fmt.Sprintf("unknown command %q (want info, bench, demo, generate, train, run, vad or onnx; see simdcore help)", args[0])}
+	return usageError{fmt.Sprintf("unknown command %q (want info, bench, demo, generate, train, run, vad, onnx or quantize; see simdcore help)", args[0])}
 }
 
 // oneLine folds a message onto one line.

@@ -43,7 +43,8 @@ func RequireClose(t testing.TB, what string, got, want []float32) {
 	}
 }
 
-// Rewrite copies the tensors of the safetensors file at path through edit
+// Rewrite copies the tensors (float, as F32; I8 as they are) of the
+// safetensors file at path through edit
 // into a new file in t's temporary directory, with metadata meta (the
 // file's own if nil), and returns the new file's path. Tests use it to
 // break a good fixture in one precise way.
@@ -55,6 +56,14 @@ func Rewrite(t testing.TB, path string, meta map[string]string, edit func(map[st
 	}
 	ts := map[string]weights.Tensor{}
 	for _, n := range f.Names() {
+		if info, _ := f.Info(n); info.DType == weights.I8 {
+			q, err := f.Int8s(n, info.Shape...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ts[n] = weights.Tensor{Name: n, Shape: info.Shape, Int8: q}
+			continue
+		}
 		if ts[n], err = f.Tensor(n); err != nil {
 			t.Fatal(err)
 		}

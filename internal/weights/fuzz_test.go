@@ -68,6 +68,14 @@ func checkRead(t *testing.T, data []byte) {
 			t.Fatalf("%q: offsets [%d, %d] out of a %d-byte file", name, info.Begin, info.End, len(data))
 		}
 		covered += info.End - info.Begin
+		q, qerr := file.Int8s(name, info.Shape...)
+		if (info.DType == I8) != (qerr == nil) || (qerr == nil && len(q) != n) || (qerr != nil && !errors.Is(qerr, ErrFormat)) {
+			t.Fatalf("%q: %s: Int8s gave %d elements, error %v", name, info.DType, len(q), qerr)
+		}
+		if info.DType == I8 {
+			tensors = append(tensors, Tensor{Name: name, Shape: info.Shape, Int8: q})
+			continue
+		}
 		tt, err := file.Tensor(name)
 		if !info.DType.Float() {
 			if !errors.Is(err, ErrFormat) {
@@ -98,6 +106,12 @@ func checkRead(t *testing.T, data []byte) {
 		t.Fatalf("re-Read: %d tensors, want %d", again.Len(), len(tensors))
 	}
 	for _, want := range tensors {
+		if want.Int8 != nil {
+			if got, err := again.Int8s(want.Name, want.Shape...); err != nil || !slices.Equal(got, want.Int8) {
+				t.Fatalf("re-Read %q: %v, %v", want.Name, got, err)
+			}
+			continue
+		}
 		got, err := again.Tensor(want.Name)
 		if err != nil || !slices.Equal(got.Shape, want.Shape) || len(got.Data) != len(want.Data) {
 			t.Fatalf("re-Read %q: %v %v", want.Name, got.Shape, err)

@@ -222,15 +222,46 @@ func (f *File) Tensor(name string) (Tensor, error) {
 // An absent tensor gives an error wrapping ErrMissing, another shape one
 // wrapping ErrShape.
 func (f *File) Float32s(name string, shape ...int) ([]float32, error) {
-	info, ok := f.lookup(name)
-	if !ok {
-		return nil, f.missing(name)
-	}
-	if !slices.Equal(info.Shape, shape) {
-		return nil, fmt.Errorf("weights: %s%w: %s", f.src, ErrShape, sprintf("tensor %q has shape %v, want %v", name, info.Shape, shape))
+	if _, err := f.shaped(name, shape); err != nil {
+		return nil, err
 	}
 	t, err := f.Tensor(name)
 	return t.Data, err
+}
+
+// Int8s returns the data of the I8 tensor called name, a fresh copy,
+// after checking that its shape is exactly shape (no shape means a
+// scalar). An absent tensor gives an error wrapping ErrMissing, another
+// shape one wrapping ErrShape, another dtype one wrapping ErrFormat (no
+// other dtype converts to int8).
+func (f *File) Int8s(name string, shape ...int) ([]int8, error) {
+	info, err := f.shaped(name, shape)
+	if err != nil {
+		return nil, err
+	}
+	if info.DType != I8 {
+		return nil, formatError(f.src, "tensor %q has dtype %s, want I8", name, info.DType)
+	}
+	b := f.data[info.Begin:info.End]
+	out := make([]int8, len(b))
+	for i, v := range b {
+		out[i] = int8(v)
+	}
+	return out, nil
+}
+
+// shaped returns the description of the tensor name, or an error
+// wrapping ErrMissing if there is none and ErrShape if its shape is not
+// exactly shape.
+func (f *File) shaped(name string, shape []int) (Info, error) {
+	info, ok := f.lookup(name)
+	if !ok {
+		return Info{}, f.missing(name)
+	}
+	if !slices.Equal(info.Shape, shape) {
+		return Info{}, fmt.Errorf("weights: %s%w: %s", f.src, ErrShape, sprintf("tensor %q has shape %v, want %v", name, info.Shape, shape))
+	}
+	return info, nil
 }
 
 // lookup returns the description of the tensor name.

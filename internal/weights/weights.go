@@ -166,12 +166,32 @@ func (d DType) Float() bool {
 	return false
 }
 
-// Tensor is a named float32 tensor: the row-major data of an array of the
-// given shape. An empty shape is a scalar (one element).
+// Tensor is a named tensor: the row-major data of an array of the given
+// shape, float32 in Data (written as F32), or int8 in Int8 (written as
+// I8) when Int8 is not nil, Data then empty. An empty shape is a scalar
+// (one element).
 type Tensor struct {
 	Name  string
 	Shape []int
 	Data  []float32
+	Int8  []int8
+}
+
+// elements returns the number of elements t holds (Int8's or Data's) and
+// the bytes each takes in the file.
+func (t *Tensor) elements() (n, size int) {
+	if t.Int8 != nil {
+		return len(t.Int8), 1
+	}
+	return len(t.Data), 4
+}
+
+// dtype returns the dtype t is written as.
+func (t *Tensor) dtype() DType {
+	if t.Int8 != nil {
+		return I8
+	}
+	return F32
 }
 
 // Len returns the number of elements the shape calls for: the product of

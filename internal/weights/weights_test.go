@@ -46,9 +46,9 @@ func TestGolden(t *testing.T) {
 		meta    map[string]string
 		want    []byte
 	}{
-		{"aligned", []Tensor{{"attn.0", []int{1, 2, 3}, data}}, nil,
+		{"aligned", []Tensor{{Name: "attn.0", Shape: []int{1, 2, 3}, Data: data}}, nil,
 			build(`{"attn.0":{"dtype":"F32","shape":[1,2,3],"data_offsets":[0,24]}}`, f32bytes(data...))},
-		{"padded", []Tensor{{"attn0", []int{1, 1, 2, 3}, data}}, nil,
+		{"padded", []Tensor{{Name: "attn0", Shape: []int{1, 1, 2, 3}, Data: data}}, nil,
 			build(`{"attn0":{"dtype":"F32","shape":[1,1,2,3],"data_offsets":[0,24]}}       `, f32bytes(data...))},
 		{"empty", nil, nil, build(`{}      `, nil)},
 		{"metadata", nil, map[string]string{"framework": "pt"}, build(`{"__metadata__":{"framework":"pt"}}     `, nil)},
@@ -445,7 +445,7 @@ func TestLimits(t *testing.T) {
 	})
 	t.Run("file shorter than the size given", func(t *testing.T) {
 		var b bytes.Buffer
-		require.NoError(t, Write(&b, []Tensor{{"a", []int{4}, []float32{1, 2, 3, 4}}}, nil))
+		require.NoError(t, Write(&b, []Tensor{{Name: "a", Shape: []int{4}, Data: []float32{1, 2, 3, 4}}}, nil))
 		short := b.Bytes()[:b.Len()-3]
 		_, err := Read(bytes.NewReader(short), int64(b.Len()))
 		require.ErrorIs(t, err, ErrFormat)
@@ -467,7 +467,7 @@ func TestLimits(t *testing.T) {
 
 func TestLookupErrors(t *testing.T) {
 	var b bytes.Buffer
-	require.NoError(t, Write(&b, []Tensor{{"w", []int{2, 3}, make([]float32, 6)}}, nil))
+	require.NoError(t, Write(&b, []Tensor{{Name: "w", Shape: []int{2, 3}, Data: make([]float32, 6)}}, nil))
 	f, err := readBytes(b.Bytes())
 	require.NoError(t, err)
 	_, err = f.Tensor("v")
@@ -500,20 +500,20 @@ func TestLookupErrors(t *testing.T) {
 }
 
 func TestWriteErrors(t *testing.T) {
-	ok := Tensor{"a", []int{2}, []float32{1, 2}}
+	ok := Tensor{Name: "a", Shape: []int{2}, Data: []float32{1, 2}}
 	cases := []struct {
 		name    string
 		tensors []Tensor
 		meta    map[string]string
 		want    error
 	}{
-		{"short data", []Tensor{{"a", []int{2, 2}, []float32{1, 2, 3}}}, nil, ErrShape},
-		{"long data", []Tensor{{"a", []int{}, []float32{1, 2}}}, nil, ErrShape},
-		{"negative dim", []Tensor{{"a", []int{-1, -2}, []float32{1, 2}}}, nil, ErrShape},
-		{"overflowing shape", []Tensor{{"a", []int{maxInt/2 + 1, 2}, nil}}, nil, ErrShape},
-		{"duplicate name", []Tensor{ok, {"b", nil, []float32{1}}, ok}, nil, ErrFormat},
-		{"reserved name", []Tensor{{"__metadata__", nil, []float32{1}}}, nil, ErrFormat},
-		{"invalid UTF-8 name", []Tensor{{"a\xff", nil, []float32{1}}}, nil, ErrFormat},
+		{"short data", []Tensor{{Name: "a", Shape: []int{2, 2}, Data: []float32{1, 2, 3}}}, nil, ErrShape},
+		{"long data", []Tensor{{Name: "a", Shape: []int{}, Data: []float32{1, 2}}}, nil, ErrShape},
+		{"negative dim", []Tensor{{Name: "a", Shape: []int{-1, -2}, Data: []float32{1, 2}}}, nil, ErrShape},
+		{"overflowing shape", []Tensor{{Name: "a", Shape: []int{maxInt/2 + 1, 2}, Data: nil}}, nil, ErrShape},
+		{"duplicate name", []Tensor{ok, {Name: "b", Shape: nil, Data: []float32{1}}, ok}, nil, ErrFormat},
+		{"reserved name", []Tensor{{Name: "__metadata__", Shape: nil, Data: []float32{1}}}, nil, ErrFormat},
+		{"invalid UTF-8 name", []Tensor{{Name: "a\xff", Shape: nil, Data: []float32{1}}}, nil, ErrFormat},
 		{"invalid UTF-8 metadata", []Tensor{ok}, map[string]string{"k": "\xc0"}, ErrFormat},
 	}
 	for _, c := range cases {

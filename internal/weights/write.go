@@ -15,13 +15,14 @@ import (
 
 // Write writes tensors and metadata to w as a safetensors file, the way the
 // reference implementation does: tensors in order of name, stored as F32
-// little-endian, one after the other; "__metadata__" first in the header
+// little-endian (I8 for a Tensor with Int8 data), one after the other; "__metadata__" first in the header
 // (omitted when metadata is empty); the header padded with spaces to a
 // multiple of 8 bytes so that the buffer is aligned. PyTorch's
 // safetensors.torch.load_file reads the result.
 //
 // It returns an error wrapping ErrShape if a tensor's data length differs
-// from the product of its shape or a dimension is negative, and one wrapping
+// from the product of its shape, a dimension is negative, or a tensor has
+// both Data and Int8, and one wrapping
 // ErrFormat if two tensors share a name, a name is "__metadata__", a string
 // is not valid UTF-8, or the file would exceed MaxHeaderSize or
 // MaxDataSize. Nothing is written then.
@@ -40,6 +41,12 @@ func Write(w io.Writer, tensors []Tensor, metadata map[string]string) error {
 	}
 	buf := make([]byte, 32<<10)
 	for _, i := range order {
+		if q := tensors[i].Int8; q != nil {
+			if err := writeInt8(w, buf, q); err != nil {
+				return err
+			}
+			continue
+		}
 		data := tensors[i].Data
 		for len(data) > 0 {
 			k := min(len(data), len(buf)/4)
@@ -51,6 +58,21 @@ func Write(w io.Writer, tensors []Tensor, metadata map[string]string) error {
 			}
 			data = data[k:]
 		}
+	}
+	return nil
+}
+
+// writeInt8 writes q as I8 bytes, through buf.
+func writeInt8(w io.Writer, buf []byte, q []int8) error {
+	for len(q) > 0 {
+		k := min(len(q), len(buf))
+		for j, v := range q[:k] {
+			buf[j] = byte(v)
+		}
+		if _, err := w.Write(buf[:k]); err != nil {
+			return fmt.Errorf("weights: write: %w", err)
+		}
+		q = q[k:]
 	}
 	return nil
 }
@@ -74,8 +96,11 @@ func header(tensors []Tensor, metadata map[string]string) (hdr []byte, order []i
 		if k > 0 && tensors[order[k-1]].Name == t.Name {
 			return nil, nil, formatError("", "two tensors called %q", t.Name)
 		}
-		if n := t.Len(); n < 0 || n != len(t.Data) {
-			return nil, nil, fmt.Errorf("weights: %w: tensor %q of shape %v has %d elements", ErrShape, t.Name, t.Shape, len(t.Data))
+		if t.Int8 != nil && len(t.Data) != 0 {
+			return nil, nil, fmt.Errorf("weights: %w: tensor %q has both float32 and int8 data", ErrShape, t.Name)
+		}
+		if n, _ := t.elements(); t.Len() < 0 || n != t.Len() {
+			return nil, nil, fmt.Errorf("weights: %w: tensor %q of shape %v has %d elements", ErrShape, t.Name, t.Shape, n)
 		}
 	}
 	keys := make([]string, 0, len(metadata))
@@ -109,14 +134,15 @@ func header(tensors []Tensor, metadata map[string]string) (hdr []byte, order []i
 			b.WriteByte(',')
 		}
 		writeString(&b, t.Name)
-		b.WriteString(`:{"dtype":"F32","shape":[`)
+		b.WriteString(`:{"dtype":"` + string(t.dtype()) + `","shape":[`)
 		for j, d := range t.Shape {
 			if j > 0 {
 				b.WriteByte(',')
 			}
 			b.WriteString(strconv.Itoa(d))
 		}
-		end := offset + 4*int64(len(t.Data))
+		n, size := t.elements()
+		end := offset + int64(size)*int64(n)
 		fmt.Fprintf(&b, `],"data_offsets":[%d,%d]}`, offset, end)
 		offset = end
 		if offset > MaxDataSize {

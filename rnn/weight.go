@@ -1,0 +1,66 @@
+package rnn
+
+import "github.com/simdcore/simdcore/kernel"
+
+// weight is one weight matrix as the engine multiplies by it: the float32
+// Matrix f, or, in a quantized Net (see Net.Quantize), its int8 form q
+// (f is then empty). Every matrix product of inference goes through gemv
+// and gemm, so the engine (cellForward, State.Step, BatchState.Step, the
+// head) is one code path for both.
+type weight struct {
+	f kernel.Matrix
+	q *kernel.QMatrix
+}
+
+// actQ is one caller's scratch for the activations quantized at call
+// time (kernel.QVector, kernel.QBatch). It grows to the largest input
+// once and is reused, so steady-state steps allocate nothing.
+type actQ struct {
+	v kernel.QVector
+	b kernel.QBatch
+}
+
+// gemv computes dst = w·x, or dst += w·x with add.
+func (w weight) gemv(dst, x []float32, add bool, s *actQ) {
+	if w.q == nil {
+		if add {
+			kernel.GemvAdd(dst, w.f, x)
+		} else {
+			kernel.Gemv(dst, w.f, x)
+		}
+		return
+	}
+	s.v.Quantize(x)
+	if add {
+		kernel.QGemvAdd(dst, w.q, &s.v)
+	} else {
+		kernel.QGemv(dst, w.q, &s.v)
+	}
+}
+
+// gemm computes c = x·wᵀ (one row of c per row of x), or c += x·wᵀ with
+// add.
+func (w weight) gemm(c, x kernel.Matrix, add bool, s *actQ) {
+	if w.q == nil {
+		var beta float32
+		if add {
+			beta = 1
+		}
+		kernel.Gemm(kernel.NoTrans, kernel.Trans, 1, x, w.f, beta, c)
+		return
+	}
+	s.b.Quantize(x)
+	if add {
+		kernel.QGemmAdd(c, &s.b, w.q)
+	} else {
+		kernel.QGemm(c, &s.b, w.q)
+	}
+}
+
+// ih, hh and hr are the cell's weights as the engine multiplies by them.
+func (c *Cell) ih() weight { return weight{c.Wih, c.qih} }
+func (c *Cell) hh() weight { return weight{c.Whh, c.qhh} }
+func (c *Cell) hr() weight { return weight{c.Whr, c.qhr} }
+
+// wy is the head's weight as the engine multiplies by it.
+func (n *Net) wy() weight { return weight{n.Wy, n.qy} }
