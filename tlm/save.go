@@ -234,4 +234,3 @@ func readEncoder(f *weights.File) (*nn.Encoder, error) {
 	}
 	return enc, nil
 }
-
