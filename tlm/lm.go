@@ -222,10 +222,10 @@ func (m *LM) LogProb(seq []int) (float64, error) {
 // Perplexity returns exp(−LogProb(seq)/(len(seq)−1)), the model's
 // perplexity on seq; len(seq) must be at least 2.
 func (m *LM) Perplexity(seq []int) (float64, error) {
-	if len(seq) < 2 {
-		return 0, shapeErr("Perplexity: need at least 2 tokens, got %d", len(seq))
-	}
 	lp, err := m.LogProb(seq)
+	if err == nil && len(seq) < 2 {
+		err = shapeErr("Perplexity: need at least 2 tokens, got %d", len(seq))
+	}
 	if err != nil {
 		return 0, err
 	}

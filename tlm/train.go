@@ -40,34 +40,20 @@ func (m *LM) Train(tokens []int, cfg TrainConfig) (float64, error) {
 	if err := m.checkTokens("Train", tokens, false); err != nil {
 		return 0, err
 	}
-	bs := max(cfg.BatchSize, 1)
 	opt := cfg.Optimizer
 	if opt == nil {
 		opt = optim.NewAdam(1e-3)
 	}
-	g := m.NewGrads()
-	params := m.Params(g)
-	r := rand.New(rand.NewPCG(cfg.Seed, 0x746c6d))
-	scale := 1 / float32(bs*cfg.SeqLen)
+	w := &windows{m: m, g: m.NewGrads(), r: rand.New(rand.NewPCG(cfg.Seed, 0x746c6d)), tokens: tokens, cfg: cfg}
+	params := m.Params(w.g)
 	var last float64
 	for step := 1; step <= cfg.Steps; step++ {
 		optim.ZeroGrads(params)
-		var total float64
-		for i := 0; i <= bs; i++ {
-			if cfg.Context != nil && cfg.Context.Err() != nil {
-				return last, fmt.Errorf("tlm: training cancelled during update %d of %d, which was not applied: %w", step, cfg.Steps, cfg.Context.Err())
-			}
-			if i == bs {
-				break
-			}
-			off := r.IntN(len(tokens) - cfg.SeqLen)
-			J, err := m.LossGrad(tokens[off:off+cfg.SeqLen+1], g, scale)
-			if err != nil {
-				return 0, err
-			}
-			total += J
+		l, err := w.batch(step)
+		if err != nil {
+			return last, err
 		}
-		last = total / float64(bs*cfg.SeqLen)
+		last = l
 		norm := optim.ClipGlobalNorm(params, cfg.ClipNorm)
 		if !math.IsNaN(norm) && !math.IsInf(norm, 0) {
 			opt.Step(params)
@@ -77,4 +63,38 @@ func (m *LM) Train(tokens []int, cfg TrainConfig) (float64, error) {
 		}
 	}
 	return last, nil
+}
+
+// windows draws Train's windows and accumulates their gradients.
+type windows struct {
+	m      *LM
+	g      *Grads
+	r      *rand.Rand
+	tokens []int
+	cfg    TrainConfig
+}
+
+// batch adds the gradients of one update's windows to w.g and returns
+// their mean loss per predicted token, or an error wrapping the
+// context's if it is cancelled before the windows are all done.
+func (w *windows) batch(step int) (float64, error) {
+	cfg := w.cfg
+	bs := max(cfg.BatchSize, 1)
+	scale := 1 / float32(bs*cfg.SeqLen)
+	var total float64
+	for i := 0; i <= bs; i++ {
+		if cfg.Context != nil && cfg.Context.Err() != nil {
+			return 0, fmt.Errorf("tlm: training cancelled during update %d of %d, which was not applied: %w", step, cfg.Steps, cfg.Context.Err())
+		}
+		if i == bs {
+			break
+		}
+		off := w.r.IntN(len(w.tokens) - cfg.SeqLen)
+		J, err := w.m.LossGrad(w.tokens[off:off+cfg.SeqLen+1], w.g, scale)
+		if err != nil {
+			return 0, err
+		}
+		total += J
+	}
+	return total / float64(bs*cfg.SeqLen), nil
 }
