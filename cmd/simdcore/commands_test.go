@@ -223,23 +223,27 @@ func TestTrainInterrupt(t *testing.T) {
 		t.Skip("needs POSIX signals and the built binary")
 	}
 	f := testFiles(t)
-	model := filepath.Join(f["dir"], "ckpt.safetensors")
-	cmd := exec.Command(builtBinary(t), "train", "-text", f["corpus.txt"], "-hidden", "32", "-steps", "1000000", "-seqlen", "20", "-batch", "2", "-out", model)
-	var o, e syncBuffer
-	cmd.Stdout, cmd.Stderr = &o, &e
-	require.NoError(t, cmd.Start())
-	deadline := time.Now().Add(20 * time.Second)
-	for !strings.Contains(e.String(), "loss") && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
+	for _, arch := range [][]string{{"-hidden", "32"}, {"-arch", "transformer", "-embed", "16", "-heads", "2"}} {
+		model := filepath.Join(f["dir"], "ckpt.safetensors")
+		args := append([]string{"train", "-text", f["corpus.txt"], "-steps", "1000000", "-seqlen", "20", "-batch", "2", "-force", "-out", model}, arch...)
+		cmd := exec.Command(builtBinary(t), args...)
+		var o, e syncBuffer
+		cmd.Stdout, cmd.Stderr = &o, &e
+		require.NoError(t, cmd.Start())
+		deadline := time.Now().Add(20 * time.Second)
+		for !strings.Contains(e.String(), "loss") && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+		}
+		require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
+		err := cmd.Wait()
+		var ee *exec.ExitError
+		require.ErrorAs(t, err, &ee, "stderr: %s", e.String())
+		require.Equal(t, 130, ee.ExitCode(), "stderr: %s", e.String())
+		require.Contains(t, o.String(), "interrupted; checkpoint saved")
+		lf, err := loadLM(model)
+		require.NoError(t, err)
+		require.Equal(t, arch[0] == "-arch", lf.tf != nil, "%v", arch)
 	}
-	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
-	err := cmd.Wait()
-	var ee *exec.ExitError
-	require.ErrorAs(t, err, &ee, "stderr: %s", e.String())
-	require.Equal(t, 130, ee.ExitCode(), "stderr: %s", e.String())
-	require.Contains(t, o.String(), "interrupted; checkpoint saved")
-	_, err = rnn.LoadLM(model)
-	require.NoError(t, err)
 }
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
