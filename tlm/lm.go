@@ -38,9 +38,11 @@ type Config struct {
 	Learned bool
 }
 
-// maxWeights bounds the model's parameters, so that a command line
-// cannot ask for more memory than a safetensors file may hold.
-const maxWeights = 1 << 28
+// maxFloats bounds the floats a model holds with one State: its
+// parameters, the positions' table (MaxLen×DModel, learned or not) and a
+// State's key/value cache (2·Layers·MaxLen×DModel), so that a command
+// line or a file's metadata cannot ask for more than 1 GiB.
+const maxFloats = 1 << 28
 
 func (c Config) normalized() (Config, error) {
 	if c.FF == 0 {
@@ -55,12 +57,10 @@ func (c Config) normalized() (Config, error) {
 	if _, err := nn.NewEncoderLayer(c.encoder()); err != nil {
 		return c, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
-	n := 2*c.Vocab*c.DModel + c.Layers*(4*c.DModel*c.DModel+2*c.FF*c.DModel)
-	if c.Learned {
-		n += c.MaxLen * c.DModel
-	}
-	if n > maxWeights {
-		return c, fmt.Errorf("%w: about %d weights, more than %d", ErrConfig, n, maxWeights)
+	v, d, ff, l, t := float64(c.Vocab), float64(c.DModel), float64(c.FF), float64(c.Layers), float64(c.MaxLen)
+	if n := 2*v*d + l*(4*d*d+2*ff*d) + t*d*(1+2*l); n > maxFloats {
+		return c, fmt.Errorf("%w: Vocab=%d DModel=%d FF=%d Layers=%d MaxLen=%d: about %.3g floats of weights, positions and cache, more than %d",
+			ErrConfig, c.Vocab, c.DModel, c.FF, c.Layers, c.MaxLen, n, maxFloats)
 	}
 	return c, nil
 }

@@ -141,7 +141,7 @@ func TestErrors(t *testing.T) {
 	require.ErrorIs(t, err, ErrShape)
 	_, err = m.Perplexity([]int{1})
 	require.ErrorIs(t, err, ErrShape)
-	for _, c := range []Config{{}, {Vocab: 5, DModel: 6, Heads: 4, MaxLen: 3}, {Vocab: 5, DModel: 8, Heads: 2}, {Vocab: 1 << 19, DModel: 1 << 12, Heads: 1, MaxLen: 8}} {
+	for _, c := range []Config{{}, {Vocab: 5, DModel: 6, Heads: 4, MaxLen: 3}, {Vocab: 5, DModel: 8, Heads: 2}, {Vocab: 1 << 19, DModel: 1 << 12, Heads: 1, MaxLen: 8}, {Vocab: 2, DModel: 256, Heads: 1, Layers: 2, MaxLen: 1 << 20}} {
 		_, err := New(c, 1)
 		require.True(t, errors.Is(err, ErrConfig), "%+v: %v", c, err)
 	}

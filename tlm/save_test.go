@@ -96,9 +96,11 @@ func TestLoadRefuses(t *testing.T) {
 	})
 	_, err = Load(p)
 	require.ErrorIs(t, err, ErrShape)
-	p = rewrite(func(ts []weights.Tensor, meta map[string]string) []weights.Tensor { meta[metaMaxLen] = "x"; return ts })
-	_, err = Load(p)
-	require.ErrorIs(t, err, ErrFormat)
+	for _, bad := range []string{"x", "0", "1048577"} {
+		p = rewrite(func(ts []weights.Tensor, meta map[string]string) []weights.Tensor { meta[metaMaxLen] = bad; return ts })
+		_, err = Load(p)
+		require.ErrorIs(t, err, ErrFormat, bad)
+	}
 	_, err = Load(filepath.Join(dir, "absent"))
 	require.ErrorIs(t, err, os.ErrNotExist)
 }
