@@ -51,19 +51,19 @@ func IsModel(metadata map[string]string) bool { return metadata[MetaArch] == arc
 // Vocab tokens is an error.
 func (m *LM) Save(path string, metadata map[string]string) error {
 	ts, meta, err := m.tensors(metadata)
-	if err != nil {
-		return err
+	if err == nil {
+		err = weights.Save(path, ts, meta)
 	}
-	return weights.Save(path, ts, meta)
+	return err
 }
 
 // Encode writes what Save writes to w.
 func (m *LM) Encode(w io.Writer, metadata map[string]string) error {
 	ts, meta, err := m.tensors(metadata)
-	if err != nil {
-		return err
+	if err == nil {
+		err = weights.Write(w, ts, meta)
 	}
-	return weights.Write(w, ts, meta)
+	return err
 }
 
 func (m *LM) tensors(user map[string]string) ([]weights.Tensor, map[string]string, error) {
@@ -149,12 +149,18 @@ func fromFile(f *weights.File, src string) (*LM, error) {
 		return nil, d.Shapef("embedding.weight has width %d, the encoder d_model=%d", c.DModel, enc.DModel())
 	}
 	var ok bool
-	if c.MaxLen, ok, err = d.Int(metaMaxLen, 1); err != nil || !ok {
-		return nil, firstErr(err, d.Formatf("no metadata %s", metaMaxLen))
+	if c.MaxLen, ok, err = d.Int(metaMaxLen, 1); !ok && err == nil {
+		err = d.Formatf("no metadata %s", metaMaxLen)
+	}
+	if err != nil {
+		return nil, err
 	}
 	var pos int
-	if pos, ok, err = d.Choice(metaPositions, "sinusoidal", "learned"); err != nil || !ok {
-		return nil, firstErr(err, d.Formatf("no metadata %s", metaPositions))
+	if pos, ok, err = d.Choice(metaPositions, "sinusoidal", "learned"); !ok && err == nil {
+		err = d.Formatf("no metadata %s", metaPositions)
+	}
+	if err != nil {
+		return nil, err
 	}
 	c.Learned = pos == 1
 	if c, err = c.normalized(); err != nil {
@@ -196,15 +202,6 @@ func takeInto(d *weights.Dict, dst []float32, name string, dims ...int) error {
 		copy(dst, x)
 	}
 	return err
-}
-
-func firstErr(errs ...error) error {
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // readEncoder reads the tensors under encoderPrefix with the file's
