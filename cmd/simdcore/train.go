@@ -13,7 +13,6 @@ import (
 
 	"github.com/simdcore/simdcore/optim"
 	"github.com/simdcore/simdcore/rnn"
-	"github.com/simdcore/simdcore/tlm"
 )
 
 func cmdTrain(args []string, stdout, stderr io.Writer) error {
@@ -105,27 +104,11 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	} else if err := checkArchFlags(fs, *arch); err != nil {
 		return err
 	} else if *arch == "transformer" {
-		var tok rnn.Tokenizer = rnn.Bytes{}
-		if *tokName == "chars" {
-			tok = rnn.NewChars(text)
-		}
-		cfg, err := transformerConfig(tok, *embed, *layers, *seqLen, ts)
-		if err != nil {
+		if f, err = newTransformer(newTokenizer(*tokName, text), *embed, *layers, *seqLen, *batch, ts, *seed); err != nil {
 			return err
 		}
-		if err := checkUpdateCost(transformerFlops(cfg, *batch, *seqLen), *batch, *seqLen); err != nil {
-			return err
-		}
-		f = &lmFile{}
-		if f.tf, err = tlm.New(cfg, *seed); err != nil {
-			return usageError{fmt.Sprintf("train: %v", err)}
-		}
-		f.tf.Tokenizer = tok
 	} else {
-		var tok rnn.Tokenizer = rnn.Bytes{}
-		if *tokName == "chars" {
-			tok = rnn.NewChars(text)
-		}
+		tok := newTokenizer(*tokName, text)
 		in := *embed
 		if in == 0 {
 			in = tok.Vocab()

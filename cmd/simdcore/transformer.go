@@ -48,8 +48,34 @@ type transformerShape struct {
 	positions string
 }
 
-// transformerConfig returns the configuration of a fresh transformer LM
-// for train, its context the training windows' length.
+// newTokenizer returns train's -tokenizer name for text.
+func newTokenizer(name, text string) rnn.Tokenizer {
+	if name == "chars" {
+		return rnn.NewChars(text)
+	}
+	return rnn.Bytes{}
+}
+
+// newTransformer returns a fresh transformer LM for train, its context
+// the training windows' length, unless its flags make no sense or its
+// updates would cost too much.
+func newTransformer(tok rnn.Tokenizer, embed, layers, seqLen, batch int, s transformerShape, seed uint64) (*lmFile, error) {
+	cfg, err := transformerConfig(tok, embed, layers, seqLen, s)
+	if err == nil {
+		err = checkUpdateCost(transformerFlops(cfg, batch, seqLen), batch, seqLen)
+	}
+	if err != nil {
+		return nil, err
+	}
+	m, err := tlm.New(cfg, seed)
+	if err != nil {
+		return nil, usageError{fmt.Sprintf("train: %v", err)}
+	}
+	m.Tokenizer = tok
+	return &lmFile{tf: m}, nil
+}
+
+// transformerConfig returns the configuration of a fresh transformer LM.
 func transformerConfig(tok rnn.Tokenizer, embed, layers, seqLen int, s transformerShape) (tlm.Config, error) {
 	var cfg tlm.Config
 	switch {
