@@ -65,8 +65,9 @@ func (m *LM) Generate(prefix []int, n int, opts GenerateOptions) ([]int, error) 
 	if len(prefix) == 0 || n < 0 {
 		return nil, shapeErr("Generate: prefix of %d tokens, n=%d: need a prefix and n ≥ 0", len(prefix), n)
 	}
-	if !(opts.Temperature >= 0) || math.IsInf(opts.Temperature, 1) || opts.TopK < 0 {
-		return nil, fmt.Errorf("%w: Generate: Temperature=%g TopK=%d: need a finite Temperature ≥ 0 and TopK ≥ 0", ErrConfig, opts.Temperature, opts.TopK)
+	smp, err := NewSampler(m.vocab, opts)
+	if err != nil {
+		return nil, err
 	}
 	if err := m.checkTokens("Generate", prefix); err != nil {
 		return nil, err
@@ -78,12 +79,9 @@ func (m *LM) Generate(prefix []int, n int, opts GenerateOptions) ([]int, error) 
 			return nil, err
 		}
 	}
-	r := rand.New(rand.NewPCG(opts.Seed, 0x67656e))
 	out := make([]int, 0, n)
-	w := make([]float64, m.vocab)
-	idx := make([]int, m.vocab)
 	for range n {
-		tok := sample(probs, opts, r, w, idx)
+		tok := smp.Sample(probs)
 		out = append(out, tok)
 		if len(out) == n {
 			break
@@ -93,6 +91,30 @@ func (m *LM) Generate(prefix []int, n int, opts GenerateOptions) ([]int, error) 
 		}
 	}
 	return out, nil
+}
+
+// Sampler draws tokens from next-token distributions as Generate does,
+// with GenerateOptions' temperature, top-k and seed; other language
+// models (package tlm) sample with it too. Sample allocates nothing.
+type Sampler struct {
+	opts GenerateOptions
+	r    *rand.Rand
+	w    []float64
+	idx  []int
+}
+
+// NewSampler returns a Sampler over vocab tokens. A negative, NaN or
+// infinite Temperature or a negative TopK is an error wrapping ErrConfig.
+func NewSampler(vocab int, opts GenerateOptions) (*Sampler, error) {
+	if !(opts.Temperature >= 0) || math.IsInf(opts.Temperature, 1) || opts.TopK < 0 || vocab <= 0 {
+		return nil, fmt.Errorf("%w: Generate: Temperature=%g TopK=%d: need a finite Temperature ≥ 0 and TopK ≥ 0", ErrConfig, opts.Temperature, opts.TopK)
+	}
+	return &Sampler{opts: opts, r: rand.New(rand.NewPCG(opts.Seed, 0x67656e)), w: make([]float64, vocab), idx: make([]int, vocab)}, nil
+}
+
+// Sample draws the next token from probs (len vocab).
+func (s *Sampler) Sample(probs []float32) int {
+	return sample(probs, s.opts, s.r, s.w, s.idx[:len(probs)])
 }
 
 // sample draws a token from probs with temperature and top-k.

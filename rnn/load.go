@@ -152,7 +152,7 @@ func loadLM(f *weights.File, src string, opts []LoadOption) (*LM, error) {
 	if err := l.leftovers(); err != nil {
 		return nil, err
 	}
-	tok, err := l.tokenizer(p.head, vocab)
+	tok, err := ReadTokenizer(l.Dict, p.head, vocab)
 	if err != nil {
 		return nil, err
 	}

@@ -135,7 +135,7 @@ func (m *LM) Encode(w io.Writer, metadata map[string]string) error {
 // metadata is the caller's metadata with the RNN's constructor arguments
 // and the tokenizer added.
 func (m *LM) metadata(user map[string]string) (map[string]string, error) {
-	tok, err := tokenizerMetadata(m.Tokenizer, m.vocab)
+	tok, err := TokenizerMetadata(m.Tokenizer, m.vocab)
 	if err != nil {
 		return nil, err
 	}

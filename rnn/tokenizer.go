@@ -1,6 +1,10 @@
 package rnn
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/simdcore/simdcore/internal/weights"
+)
 
 // This file holds the tokenizers of a language model and how LM.Save and
 // LoadLM store them in a file's metadata.
@@ -110,9 +114,11 @@ func (c *Chars) Decode(toks []int) string {
 	return string(rs)
 }
 
-// tokenizerMetadata returns the metadata that stores t, the tokenizer of
-// an LM with vocab tokens (none for a nil t).
-func tokenizerMetadata(t Tokenizer, vocab int) (map[string]string, error) {
+// TokenizerMetadata returns the metadata that stores t, the tokenizer of
+// a language model with vocab tokens (none for a nil t), as LM.Save
+// stores it; ReadTokenizer reads it back. Other language models (package
+// tlm) store their tokenizers the same way.
+func TokenizerMetadata(t Tokenizer, vocab int) (map[string]string, error) {
 	if t == nil {
 		return nil, nil
 	}
@@ -128,9 +134,10 @@ func tokenizerMetadata(t Tokenizer, vocab int) (map[string]string, error) {
 	return nil, fmt.Errorf("%w: LM.Save: a tokenizer of type %T cannot be stored (only Bytes and *Chars can)", ErrConfig, t)
 }
 
-// tokenizer reads the tokenizer stored in the metadata of a language
-// model whose head has vocab outputs; nil if none is stored.
-func (l *loader) tokenizer(head string, vocab int) (Tokenizer, error) {
+// ReadTokenizer reads the tokenizer that TokenizerMetadata stored in the
+// metadata of l, a language model whose head (the tensor head+".weight",
+// named in errors) has vocab outputs; nil if none is stored.
+func ReadTokenizer(l *weights.Dict, head string, vocab int) (Tokenizer, error) {
 	kind, ok, err := l.Choice(metaTokenizer, "bytes", "chars")
 	if !ok {
 		return nil, err

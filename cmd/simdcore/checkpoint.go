@@ -40,18 +40,19 @@ func adamParams(lm *rnn.LM) []optim.Param {
 // holding a NaN or an infinity is not written, so that a diverged run
 // never replaces a good checkpoint.
 func (f *lmFile) save(path string) error {
-	for _, p := range f.lm.Params() {
-		if err := checkFinite(path, "weight "+p.Name, p.Data); err != nil {
+	ps := f.params()
+	for _, p := range ps {
+		if err := checkFinite(path, "weight "+p.Name, p.Value); err != nil {
 			return err
 		}
 	}
 	meta := map[string]string{metaSteps: strconv.Itoa(f.steps)}
 	if f.adam == nil || f.adam.Steps() == 0 {
-		return f.lm.Save(path, meta)
+		return f.saveModel(path, meta)
 	}
 	// The model's tensors as LM.Save names them, and Adam's beside them.
 	var enc bytes.Buffer
-	if err := f.lm.Encode(&enc, meta); err != nil {
+	if err := f.encode(&enc, meta); err != nil {
 		return err
 	}
 	model, err := weights.Read(bytes.NewReader(enc.Bytes()), int64(enc.Len()))
@@ -67,7 +68,7 @@ func (f *lmFile) save(path string) error {
 		ts = append(ts, t)
 	}
 	steps, m, v := f.adam.State()
-	for i, p := range adamParams(f.lm) {
+	for i, p := range ps {
 		if err := checkFinite(path, "Adam's moments of "+p.Name, m[i], v[i]); err != nil {
 			return err
 		}
@@ -93,11 +94,12 @@ func checkFinite(path, what string, xs ...[]float32) error {
 }
 
 // restoreAdam sets adam to the state the checkpoint at path holds for
-// lm (loaded from the same file). It reports false, leaving adam fresh,
+// the parameters ps (of the model loaded from the same file, as
+// lmFile.params lists them). It reports false, leaving adam fresh,
 // for a checkpoint without optimiser state (one written before Adam's
 // first step, or by an older version), and an error for a state that is
 // incomplete or does not fit the model.
-func restoreAdam(path string, lm *rnn.LM, adam *optim.Adam) (bool, error) {
+func restoreAdam(path string, ps []optim.Param, adam *optim.Adam) (bool, error) {
 	file, err := weights.Open(path)
 	if err != nil {
 		return false, err
@@ -114,7 +116,6 @@ func restoreAdam(path string, lm *rnn.LM, adam *optim.Adam) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("%s: metadata %s=%q is not a step count", path, optim.AdamSteps, text)
 	}
-	ps := adamParams(lm)
 	m, v := make([][]float32, len(ps)), make([][]float32, len(ps))
 	for i, p := range ps {
 		if m[i], err = file.Float32s(optim.AdamFirstMoment+p.Name, len(p.Value)); err != nil {

@@ -14,7 +14,9 @@ import (
 	"time"
 
 	"github.com/simdcore/simdcore/kernel"
+	"github.com/simdcore/simdcore/nn"
 	"github.com/simdcore/simdcore/rnn"
+	"github.com/simdcore/simdcore/tlm"
 	"github.com/stretchr/testify/require"
 )
 
@@ -183,6 +185,37 @@ func TestGatedCells(t *testing.T) {
 	}
 }
 
+// TestTransformerLM trains a transformer LM from the command, generates
+// from it (generate tells the architecture from the file), resumes it,
+// and refuses flags of the other architecture.
+func TestTransformerLM(t *testing.T) {
+	f := testFiles(t)
+	model := filepath.Join(f["dir"], "tf.safetensors")
+	var out, errb bytes.Buffer
+	require.Equal(t, 0, run([]string{"train", "-arch", "transformer", "-text", f["corpus.txt"], "-embed", "16", "-heads", "2", "-ff", "24", "-layers", "2",
+		"-positions", "learned", "-steps", "5", "-seqlen", "20", "-batch", "2", "-out", model}, &out, &errb), errb.String())
+	require.Contains(t, out.String(), "(5 in all)")
+	m, err := tlm.Load(model)
+	require.NoError(t, err)
+	require.Equal(t, tlm.Config{Vocab: m.Vocab(), DModel: 16, Heads: 2, FF: 24, Layers: 2, MaxLen: 20, Activation: nn.GELU, Learned: true}, m.Config())
+	out.Reset()
+	// 30 tokens from a context of 20: Generate slides its window.
+	require.Equal(t, 0, run([]string{"generate", "-model", model, "-prompt", "the ", "-n", "30"}, &out, &errb), errb.String())
+	require.Equal(t, 34, len([]rune(strings.TrimSpace(out.String()))), out.String())
+	out.Reset()
+	require.Equal(t, 0, run([]string{"train", "-text", f["corpus.txt"], "-steps", "2", "-seqlen", "20", "-batch", "2", "-heads", "2", "-resume", "-out", model}, &out, &errb), errb.String())
+	require.Contains(t, out.String(), "(7 in all)")
+
+	x := filepath.Join(f["dir"], "x.st")
+	requireUsageError(t, "-hidden does not apply to -arch transformer", "train", "-arch", "transformer", "-hidden", "8", "-text", f["corpus.txt"], "-out", x)
+	requireUsageError(t, "-heads does not apply to -arch rnn", "train", "-heads", "2", "-text", f["corpus.txt"], "-out", x)
+	requireUsageError(t, "-arch", "train", "-arch", "lstm", "-text", f["corpus.txt"], "-out", x)
+	requireUsageError(t, "multiple of -heads", "train", "-arch", "transformer", "-embed", "10", "-heads", "4", "-text", f["corpus.txt"], "-out", x)
+	requireUsageError(t, "conflicts", "train", "-arch", "rnn", "-resume", "-text", f["corpus.txt"], "-out", model)
+	requireUsageError(t, "-cell does not apply", "train", "-cell", "gru", "-resume", "-text", f["corpus.txt"], "-out", model)
+	requireUsageError(t, "context", "train", "-seqlen", "21", "-resume", "-text", f["corpus.txt"], "-out", model)
+}
+
 // TestTrainInterrupt sends SIGINT to a training run of the real binary:
 // it must save a checkpoint and exit with status 130.
 func TestTrainInterrupt(t *testing.T) {
@@ -190,23 +223,27 @@ func TestTrainInterrupt(t *testing.T) {
 		t.Skip("needs POSIX signals and the built binary")
 	}
 	f := testFiles(t)
-	model := filepath.Join(f["dir"], "ckpt.safetensors")
-	cmd := exec.Command(builtBinary(t), "train", "-text", f["corpus.txt"], "-hidden", "32", "-steps", "1000000", "-seqlen", "20", "-batch", "2", "-out", model)
-	var o, e syncBuffer
-	cmd.Stdout, cmd.Stderr = &o, &e
-	require.NoError(t, cmd.Start())
-	deadline := time.Now().Add(20 * time.Second)
-	for !strings.Contains(e.String(), "loss") && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
+	for _, arch := range [][]string{{"-hidden", "32"}, {"-arch", "transformer", "-embed", "16", "-heads", "2"}} {
+		model := filepath.Join(f["dir"], "ckpt.safetensors")
+		args := append([]string{"train", "-text", f["corpus.txt"], "-steps", "1000000", "-seqlen", "20", "-batch", "2", "-force", "-out", model}, arch...)
+		cmd := exec.Command(builtBinary(t), args...)
+		var o, e syncBuffer
+		cmd.Stdout, cmd.Stderr = &o, &e
+		require.NoError(t, cmd.Start())
+		deadline := time.Now().Add(20 * time.Second)
+		for !strings.Contains(e.String(), "loss") && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+		}
+		require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
+		err := cmd.Wait()
+		var ee *exec.ExitError
+		require.ErrorAs(t, err, &ee, "stderr: %s", e.String())
+		require.Equal(t, 130, ee.ExitCode(), "stderr: %s", e.String())
+		require.Contains(t, o.String(), "interrupted; checkpoint saved")
+		lf, err := loadLM(model)
+		require.NoError(t, err)
+		require.Equal(t, arch[0] == "-arch", lf.tf != nil, "%v", arch)
 	}
-	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
-	err := cmd.Wait()
-	var ee *exec.ExitError
-	require.ErrorAs(t, err, &ee, "stderr: %s", e.String())
-	require.Equal(t, 130, ee.ExitCode(), "stderr: %s", e.String())
-	require.Contains(t, o.String(), "interrupted; checkpoint saved")
-	_, err = rnn.LoadLM(model)
-	require.NoError(t, err)
 }
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }

@@ -45,15 +45,21 @@ func cmdGenerate(args []string, stdout io.Writer) error {
 
 // generate continues prompt by n tokens.
 func (f *lmFile) generate(prompt string, n int, temp float64, topk int, seed uint64) (string, error) {
-	toks, err := f.lm.Tokenizer.Encode(prompt)
+	tok := f.tokenizer()
+	toks, err := tok.Encode(prompt)
 	if err != nil {
 		return "", fmt.Errorf("prompt: %w", err)
 	}
-	out, err := f.lm.Generate(toks, n, genOptions(temp, topk, seed))
+	var out []int
+	if f.tf != nil {
+		out, err = f.tf.Generate(toks, n, genOptions(temp, topk, seed))
+	} else {
+		out, err = f.lm.Generate(toks, n, genOptions(temp, topk, seed))
+	}
 	if err != nil {
 		return "", err
 	}
-	return f.lm.Tokenizer.Decode(out), nil
+	return tok.Decode(out), nil
 }
 
 func genOptions(temp float64, topk int, seed uint64) rnn.GenerateOptions {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/simdcore/simdcore/optim"
 	"github.com/simdcore/simdcore/rnn"
+	"github.com/simdcore/simdcore/tlm"
 )
 
 // embedded holds the demo character-level language model,
@@ -33,13 +34,15 @@ const metaSteps = "simdcore.steps"
 // while train runs, also its optimiser, whose state a checkpoint keeps
 // (checkpoint.go).
 type lmFile struct {
-	lm    *rnn.LM // lm.Tokenizer is never nil
+	lm    *rnn.LM // the recurrent model (lm.Tokenizer is never nil), or nil
+	tf    *tlm.LM // the transformer model (tf.Tokenizer is never nil), or nil
 	steps int
 	adam  *optim.Adam // nil outside train
 }
 
 // loadLM reads a language model written by train, or the embedded one
-// when path is empty.
+// when path is empty. A file whose metadata marks a transformer
+// (tlm.IsModel) is read by tlm, any other by rnn.
 func loadLM(path string) (*lmFile, error) {
 	var (
 		lm   *rnn.LM
@@ -59,6 +62,9 @@ func loadLM(path string) (*lmFile, error) {
 			return nil, fmt.Errorf("embedded model: %w", err)
 		}
 	} else {
+		if f, ok, err := loadTransformer(path); ok {
+			return f, err
+		}
 		lm, err = rnn.LoadLM(path, rnn.WithMetadata(&meta))
 		if err != nil {
 			return nil, err

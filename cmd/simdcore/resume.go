@@ -8,23 +8,17 @@ import (
 )
 
 // checkResumeFlags refuses, for train -resume, a shape flag given on the
-// command line (-cell, -hidden, -layers, -embed, -tokenizer) that disagrees with
-// the model being resumed: the model's own shape is what trains, so a
-// different value would be silently ignored.
-func checkResumeFlags(fs *flag.FlagSet, lm *rnn.LM) error {
-	cfg := lm.Net.Config()
-	have := map[string]string{
-		"cell":      cfg.Cell.String(),
-		"hidden":    fmt.Sprint(cfg.Hidden),
-		"layers":    fmt.Sprint(max(cfg.Layers, 1)),
-		"embed":     fmt.Sprint(lm.Embed.Cols),
-		"tokenizer": tokenizerName(lm.Tokenizer),
-	}
+// command line (-arch, -cell, -hidden, -layers, -embed, -heads, -ff,
+// -positions, -tokenizer) that disagrees with the model being resumed:
+// the model's own shape is what trains, so a different value would be
+// silently ignored.
+func checkResumeFlags(fs *flag.FlagSet, f *lmFile) error {
+	have := f.shapeFlags()
 	var err error
-	fs.Visit(func(f *flag.Flag) {
-		want, ok := have[f.Name]
-		if ok && err == nil && f.Value.String() != want {
-			err = usageError{fmt.Sprintf("train: -resume: -%s %s conflicts with the model being resumed, which has -%s %s (leave the flag out)", f.Name, f.Value, f.Name, want)}
+	fs.Visit(func(fl *flag.Flag) {
+		want, ok := have[fl.Name]
+		if ok && err == nil && fl.Value.String() != want {
+			err = usageError{fmt.Sprintf("train: -resume: -%s %s conflicts with the model being resumed, which has -%s %s (leave the flag out)", fl.Name, fl.Value, fl.Name, want)}
 		}
 	})
 	return err

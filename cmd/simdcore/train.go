@@ -18,10 +18,15 @@ import (
 func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("train")
 	textPath := fs.String("text", "", "UTF-8 text file to learn (required)")
-	cellName := fs.String("cell", "elman", "recurrent cell: elman, lstm or gru")
-	hidden := fs.Int("hidden", 128, "hidden units per layer")
+	arch := fs.String("arch", "rnn", "rnn (a recurrent LM) or transformer (a decoder-only transformer LM)")
+	cellName := fs.String("cell", "elman", "recurrent cell: elman, lstm or gru (-arch rnn)")
+	hidden := fs.Int("hidden", 128, "hidden units per layer (-arch rnn)")
 	layers := fs.Int("layers", 1, "stacked layers")
-	embed := fs.Int("embed", 32, "embedding width (0: one-hot input)")
+	embed := fs.Int("embed", 32, "embedding width (0: one-hot input); a transformer's d_model")
+	var ts transformerShape
+	fs.IntVar(&ts.heads, "heads", 4, "attention heads, dividing -embed (-arch transformer)")
+	fs.IntVar(&ts.ff, "ff", 0, "feed-forward width (0: 4 × -embed) (-arch transformer)")
+	fs.StringVar(&ts.positions, "positions", "sinusoidal", "sinusoidal or learned positions (-arch transformer, whose context is -seqlen tokens)")
 	steps := fs.Int("steps", 2000, "optimiser updates")
 	seqLen := fs.Int("seqlen", 64, "characters per training window (BPTT length)")
 	batch := fs.Int("batch", 16, "windows per update")
@@ -30,13 +35,15 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	seed := fs.Uint64("seed", 1, "random seed for the weights and the windows")
 	tokName := fs.String("tokenizer", "chars", "chars (the text's own characters) or bytes")
 	out := fs.String("out", "model.safetensors", "where to write the model (and checkpoints)")
-	resume := fs.Bool("resume", false, "continue training the model in -out, with its optimiser state, instead of starting afresh (its shape: -cell, -hidden, -layers, -embed, -tokenizer)")
+	resume := fs.Bool("resume", false, "continue training the model in -out, with its optimiser state, instead of starting afresh (its shape: -arch, -cell, -hidden, -layers, -embed, -heads, -ff, -positions, -tokenizer)")
 	force := fs.Bool("force", false, "replace an existing -out with a new model (without it, train refuses to)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	cell, cellErr := rnn.ParseCell(*cellName)
 	switch {
+	case *arch != "rnn" && *arch != "transformer":
+		return usageError{fmt.Sprintf("train: -arch %q (want rnn or transformer)", *arch)}
 	case cellErr != nil:
 		return usageError{fmt.Sprintf("train: -cell %q (want elman, lstm or gru)", *cellName)}
 	case *textPath == "":
@@ -82,17 +89,26 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 		if f, err = loadLM(*out); err != nil {
 			return err
 		}
-		if err := checkResumeFlags(fs, f.lm); err != nil {
+		if err := checkResumeFlags(fs, f); err != nil {
 			return err
 		}
-		if err := checkUpdateCost(lmUpdateFlops(f.lm, *batch, *seqLen), *batch, *seqLen); err != nil {
+		if err := checkArchFlags(fs, f.shapeFlags()["arch"]); err != nil {
+			return err
+		}
+		if f.tf != nil && *seqLen > f.tf.MaxLen() {
+			return usageError{fmt.Sprintf("train: -resume: -seqlen %d is longer than the transformer's context of %d tokens", *seqLen, f.tf.MaxLen())}
+		}
+		if err := checkUpdateCost(f.updateFlops(*batch, *seqLen), *batch, *seqLen); err != nil {
+			return err
+		}
+	} else if err := checkArchFlags(fs, *arch); err != nil {
+		return err
+	} else if *arch == "transformer" {
+		if f, err = newTransformer(newTokenizer(*tokName, text), *embed, *layers, *seqLen, *batch, ts, *seed); err != nil {
 			return err
 		}
 	} else {
-		var tok rnn.Tokenizer = rnn.Bytes{}
-		if *tokName == "chars" {
-			tok = rnn.NewChars(text)
-		}
+		tok := newTokenizer(*tokName, text)
 		in := *embed
 		if in == 0 {
 			in = tok.Vocab()
@@ -108,7 +124,7 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 		}
 		f.lm.Tokenizer = tok
 	}
-	toks, err := f.lm.Tokenizer.Encode(text)
+	toks, err := f.tokenizer().Encode(text)
 	if err != nil {
 		return fmt.Errorf("%s: %w", *textPath, err)
 	}
@@ -120,7 +136,7 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	// run updates exactly as an uninterrupted one would.
 	f.adam = optim.NewAdam(float32(*lr))
 	if *resume {
-		restored, err := restoreAdam(*out, f.lm, f.adam)
+		restored, err := restoreAdam(*out, f.params(), f.adam)
 		if err != nil {
 			return err
 		}
@@ -144,10 +160,7 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 		// One update per call; the optimiser keeps its moments across
 		// calls, and the seed moves on so each update sees new windows.
 		bar.starting(done + 1)
-		l, err := f.lm.Train(toks, rnn.LMTrainConfig{
-			Steps: 1, SeqLen: *seqLen, BatchSize: *batch, Optimizer: f.adam,
-			ClipNorm: *clip, Seed: *seed*1_000_003 + uint64(f.steps), Context: ctx,
-		})
+		l, err := f.update(ctx, toks, *seqLen, *batch, *clip, *seed*1_000_003+uint64(f.steps))
 		if errors.Is(err, context.Canceled) && ctx.Err() != nil {
 			break
 		}

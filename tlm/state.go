@@ -1,0 +1,151 @@
+package tlm
+
+import (
+	"fmt"
+
+	"github.com/simdcore/simdcore/attn"
+	"github.com/simdcore/simdcore/kernel"
+	"github.com/simdcore/simdcore/nn"
+	"github.com/simdcore/simdcore/rnn"
+)
+
+// This file holds decoding with the key/value cache and sampling.
+
+// State decodes a model one token at a time against a key/value cache of
+// MaxLen tokens. A State is not safe for concurrent use; each goroutine
+// takes its own.
+type State struct {
+	m         *LM
+	cache     *nn.Cache
+	x, h, out []float32
+}
+
+// NewState returns a State at the start of a sequence.
+func (m *LM) NewState() (*State, error) {
+	c, err := m.Encoder.NewCache(m.cfg.MaxLen)
+	if err != nil {
+		return nil, err
+	}
+	d := m.cfg.DModel
+	return &State{m: m, cache: c, x: make([]float32, d), h: make([]float32, d), out: make([]float32, m.cfg.Vocab)}, nil
+}
+
+// Reset returns to the start of a sequence, keeping the memory.
+func (s *State) Reset() { s.cache.Reset() }
+
+// Len returns the number of tokens seen since the start.
+func (s *State) Len() int { return s.cache.Len() }
+
+// Step feeds token tok and writes the distribution over the next token
+// into probs (len Vocab): after tokens t_0…t_k it equals Next(t_0…t_k)
+// up to rounding. It allocates nothing. After MaxLen tokens the cache is
+// full: Step returns an error wrapping attn.ErrCacheFull.
+func (s *State) Step(probs []float32, tok int) error {
+	m := s.m
+	if len(probs) != m.cfg.Vocab {
+		return shapeErr("Step: len(probs)=%d, want Vocab=%d", len(probs), m.cfg.Vocab)
+	}
+	if tok < 0 || tok >= m.cfg.Vocab {
+		return shapeErr("Step: token %d outside the vocabulary [0,%d)", tok, m.cfg.Vocab)
+	}
+	pos := s.cache.Len()
+	if pos >= m.cfg.MaxLen {
+		return fmt.Errorf("tlm: Step: the context of %d tokens is full: %w", m.cfg.MaxLen, attn.ErrCacheFull)
+	}
+	copy(s.x, m.Embed.Row(tok))
+	if err := m.Pos.AddRow(s.x, pos); err != nil {
+		return err
+	}
+	if err := m.Encoder.Decode(s.h, s.x, s.cache); err != nil {
+		return err
+	}
+	return s.head(probs, s.h)
+}
+
+// head writes softmax(Head(h)) into probs.
+func (s *State) head(probs, h []float32) error {
+	d, v := s.m.cfg.DModel, s.m.cfg.Vocab
+	if _, err := s.m.Head.Forward(kernel.MatrixFrom(1, v, s.out), kernel.MatrixFrom(1, d, h)); err != nil {
+		return err
+	}
+	kernel.Softmax(probs, s.out)
+	return nil
+}
+
+// Prefill feeds toks (at least one, and no more than the cache has room
+// for) at once, as len(toks) Steps would, and writes the distribution
+// over the token after them into probs.
+func (s *State) Prefill(probs []float32, toks []int) error {
+	m := s.m
+	pos := s.cache.Len()
+	switch {
+	case len(probs) != m.cfg.Vocab:
+		return shapeErr("Prefill: len(probs)=%d, want Vocab=%d", len(probs), m.cfg.Vocab)
+	case len(toks) == 0:
+		return shapeErr("Prefill: no tokens")
+	case pos+len(toks) > m.cfg.MaxLen:
+		return fmt.Errorf("tlm: Prefill: %d tokens after %d exceed the context of %d: %w", len(toks), pos, m.cfg.MaxLen, attn.ErrCacheFull)
+	}
+	if err := m.checkTokens("Prefill", toks, false); err != nil {
+		return err
+	}
+	x := kernel.NewMatrix(len(toks), m.cfg.DModel)
+	for t, tok := range toks {
+		copy(x.Row(t), m.Embed.Row(tok))
+	}
+	if err := m.Pos.Add(x, pos); err != nil {
+		return err
+	}
+	h, err := m.Encoder.Prefill(kernel.Matrix{}, x, s.cache)
+	if err != nil {
+		return err
+	}
+	return s.head(probs, h.Row(h.Rows-1))
+}
+
+// Generate continues prefix (len ≥ 1) by n tokens and returns the n new
+// tokens, sampled as rnn.LM.Generate samples them (opts: temperature,
+// top-k, seed; an invalid opts is an error wrapping rnn.ErrConfig). It
+// prefills the last MaxLen tokens of prefix and then decodes one token at
+// a time with the cache. When the cache is full it starts again from the
+// last MaxLen/2 tokens (at least one), so every token is drawn given
+// between MaxLen/2 and MaxLen tokens of context: for len(prefix)+n ≤
+// MaxLen+1 the tokens are exactly those that repeated Next would give.
+func (m *LM) Generate(prefix []int, n int, opts rnn.GenerateOptions) ([]int, error) {
+	if len(prefix) == 0 || n < 0 {
+		return nil, shapeErr("Generate: prefix of %d tokens, n=%d: need a prefix and n ≥ 0", len(prefix), n)
+	}
+	smp, err := rnn.NewSampler(m.cfg.Vocab, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.checkTokens("Generate", prefix, false); err != nil {
+		return nil, err
+	}
+	st, err := m.NewState()
+	if err != nil {
+		return nil, err
+	}
+	hist := append(make([]int, 0, len(prefix)+n), prefix...)
+	probs := make([]float32, m.cfg.Vocab)
+	if err := st.Prefill(probs, prefix[max(0, len(prefix)-m.cfg.MaxLen):]); err != nil {
+		return nil, err
+	}
+	for range n {
+		tok := smp.Sample(probs)
+		hist = append(hist, tok)
+		if len(hist) == len(prefix)+n {
+			break
+		}
+		if st.Len() < m.cfg.MaxLen {
+			err = st.Step(probs, tok)
+		} else {
+			st.Reset()
+			err = st.Prefill(probs, hist[len(hist)-max(m.cfg.MaxLen/2, 1):])
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return hist[len(prefix):], nil
+}
