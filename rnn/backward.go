@@ -56,7 +56,7 @@ func (n *Net) trace(fn string, xs kernel.Matrix, last bool) (*Trace, error) {
 		tr.Out = top
 		return tr, nil
 	}
-	tr.Logits = n.head(kernel.NewMatrix(top.Rows, n.cfg.Output), top)
+	tr.Logits = n.head(kernel.NewMatrix(top.Rows, n.cfg.Output), top, new(actQ))
 	tr.Out = kernel.NewMatrix(tr.Logits.Rows, tr.Logits.Cols)
 	for i := 0; i < tr.Out.Rows; i++ {
 		copy(tr.Out.Row(i), tr.Logits.Row(i))

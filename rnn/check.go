@@ -132,18 +132,20 @@ func (n *Net) check(fn string) error {
 // with an empty float one; cell is the cell index in the message (-1 for
 // the head).
 func (n *Net) checkWeight(fn, name string, cell int, w weight, rows, cols int) error {
+	if n.quantized {
+		if w.q != nil && w.q.Rows == rows && w.q.Cols == cols && len(w.f.Data) == 0 && w.f.Rows == 0 {
+			return nil
+		}
+	} else if f := w.f; w.q == nil && f.Valid() && f.Rows == rows && f.Cols == cols {
+		return nil
+	}
+	// An error: only now is the message built (check runs on every call).
 	where := "head"
 	if cell >= 0 {
 		where = fmt.Sprintf("cell %d", cell)
 	}
 	if n.quantized {
-		if w.q != nil && w.q.Rows == rows && w.q.Cols == cols && len(w.f.Data) == 0 && w.f.Rows == 0 {
-			return nil
-		}
 		return shapeErr("%s: %s %s of a quantized network is not an int8 %d×%d matrix alone", fn, where, name, rows, cols)
-	}
-	if f := w.f; w.q == nil && f.Valid() && f.Rows == rows && f.Cols == cols {
-		return nil
 	}
 	if w.q != nil {
 		return shapeErr("%s: %s %s has int8 weights in a float network", fn, where, name)

@@ -259,10 +259,9 @@ func (n *Net) layers(x kernel.Matrix, B int, o runOpts, sc *scratch.Set) ([]kern
 }
 
 // head computes the logits W_y·h + b_y for every row of top into y.
-func (n *Net) head(y, top kernel.Matrix) kernel.Matrix {
+func (n *Net) head(y, top kernel.Matrix, qs *actQ) kernel.Matrix {
 	fillRows(y, n.By, nil)
-	var qs actQ
-	n.wy().gemm(y, top, true, &qs)
+	n.wy().gemm(y, top, true, qs)
 	return y
 }
 
@@ -327,7 +326,7 @@ func (n *Net) forwardLogits(fn string, xs kernel.Matrix, init *States, wantFinal
 	if n.cfg.Output == 0 {
 		return top, final, nil
 	}
-	return n.head(kernel.NewMatrix(top.Rows, n.cfg.Output), top), final, nil
+	return n.head(kernel.NewMatrix(top.Rows, n.cfg.Output), top, new(actQ)), final, nil
 }
 
 // Last runs the network over xs (T×Input, T ≥ 1) from the zero state and
@@ -409,7 +408,7 @@ func (n *Net) ForwardBatch(xs []kernel.Matrix) ([]kernel.Matrix, error) {
 	outs, _ := n.layers(x, B, runOpts{freshTop: n.cfg.Output == 0}, &sc)
 	y := outs[n.cfg.Layers-1]
 	if n.cfg.Output > 0 {
-		y = n.head(kernel.NewMatrix(T*B, n.cfg.Output), y)
+		y = n.head(kernel.NewMatrix(T*B, n.cfg.Output), y, new(actQ))
 		activateRows(n.cfg.OutputActivation, y)
 	}
 	W := y.Cols

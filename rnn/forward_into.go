@@ -15,6 +15,7 @@ type Workspace struct {
 	top      kernel.Matrix    // the top layer's output, when there is a head
 	whhT     kernel.Matrix
 	zeros    []float32
+	qs       actQ // a quantized Net's activations, quantized per product
 }
 
 // NewWorkspace returns the workspace of ForwardInto for batches of batch
@@ -108,12 +109,12 @@ func (n *Net) ForwardInto(ws *Workspace, dst, x kernel.Matrix, init, final *Stat
 			// writes its rows of final after its last, so final may be
 			// init.
 			n.cellForward(&n.Cells[i], in, out.Slice(0, B*T, d*HO, (d+1)*HO), ws.rec, B, d == 1,
-				batchDir(init, i, B), batchDir(final, i, B), ws.whhT, ws.zeros)
+				batchDir(init, i, B), batchDir(final, i, B), ws.whhT, ws.zeros, &ws.qs)
 		}
 		in = out
 	}
 	if c.Output > 0 {
-		n.head(dst, ws.top)
+		n.head(dst, ws.top, &ws.qs)
 		activateRows(c.OutputActivation, dst)
 	}
 	return nil
