@@ -175,29 +175,3 @@ func sigmoidQuotient(num, e, y float32) float32 {
 	rho = fma32(-q0, dl, rho)
 	return fma32(rho, y, q0)
 }
-
-// expGeneric is the portable Exp:
-//
-//	for i := range src { dst[i] = exp(src[i]) }
-func expGeneric(dst, src []float32) {
-	dst = dst[:len(src)]
-	for i, x := range src {
-		dst[i] = exp32(x)
-	}
-}
-
-// tanhGeneric is the portable Tanh.
-func tanhGeneric(dst, src []float32) {
-	dst = dst[:len(src)]
-	for i, x := range src {
-		dst[i] = tanh32(x)
-	}
-}
-
-// sigmoidGeneric is the portable Sigmoid.
-func sigmoidGeneric(dst, src []float32) {
-	dst = dst[:len(src)]
-	for i, x := range src {
-		dst[i] = sigmoid32(x)
-	}
-}

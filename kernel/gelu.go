@@ -284,21 +284,3 @@ func xSigmoid(x, xc, wh, wl float32, sign uint32) float32 {
 	}
 	return math.Float32frombits(math.Float32bits(q) | sign)
 }
-
-// geluGeneric is the portable GELU:
-//
-//	for i := range src { dst[i] = src[i]·Φ(src[i]) }
-func geluGeneric(dst, src []float32) {
-	dst = dst[:len(src)]
-	for i, x := range src {
-		dst[i] = gelu32(x)
-	}
-}
-
-// geluTanhGeneric is the portable GELUTanh.
-func geluTanhGeneric(dst, src []float32) {
-	dst = dst[:len(src)]
-	for i, x := range src {
-		dst[i] = geluTanh32(x)
-	}
-}

@@ -55,13 +55,3 @@ func silu32(x float32) float32 {
 	}
 	return y
 }
-
-// siluGeneric is the portable SiLU:
-//
-//	for i := range src { dst[i] = src[i]·σ(src[i]) }
-func siluGeneric(dst, src []float32) {
-	dst = dst[:len(src)]
-	for i, x := range src {
-		dst[i] = silu32(x)
-	}
-}
