@@ -65,7 +65,7 @@ func Softmax(dst, src []float32) {
 	switch {
 	case done == len(src): // dst is e^src·2^k / s
 		if inv := 1 / s; s*inv != 1 {
-			if sc, _ := scalingFor(c); s == expScaled32(c, sc.k, sc.lo) {
+			if sc, _ := scalingFor(c); s == expScaledAt(c, sc.k, sc.lo) {
 				// Every term but c's vanished next to it (as in a row
 				// with one entry that is not -Inf, which is then among
 				// the first 16): its probability rounds to exactly 1,
