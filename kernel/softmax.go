@@ -7,12 +7,15 @@ import "math"
 // the lengths differ or dst overlaps src without being equal to it.
 //
 // It is numerically stable for any input (no e^… overflows, whatever the
-// values) and any length: rows of 1<<20 and more are fed to the kernels in
-// chunks of 65536 elements. -Inf entries (masks) give exactly 0; a row of
+// values) and any length: the sums are taken in blocks (sumBlock: at most
+// 128 terms per SIMD lane per call, the blocks' sums added in float64; the
+// generic level sums in float64), so their error does not grow with the
+// row's length. -Inf entries (masks) give exactly 0; a row of
 // only -Inf gives all zeros, never NaN; a NaN or +Inf anywhere gives a row
 // of NaN. Softmax of nothing is nothing. The results sum to 1 within
-// len(src)·2^-24, and each is within 2 ulp (plus that relative error of
-// the sum) of the exact value.
+// min(len(src), ~(4 + log2 len(src)))·2^-24 (TestSoftmaxSumGrowth holds
+// rows of 65536 to 2^20 elements to the latter), and each is within 2 ulp
+// (plus that relative error of the sum) of the exact value.
 //
 // Algorithm: two passes, chosen over the fused three-pass form by
 // measurement (BENCHMARKS.md, "Softmax"). Softmax is invariant under
@@ -42,7 +45,9 @@ import "math"
 // against 1.14–1.24× for the two-pass form (n=4096 and 65536, AVX2 and
 // AVX-512 on the machine of BENCHMARKS.md, where the scaling pass alone,
 // bound by one 64-byte store per cycle, is 0.18× Exp). On AVX-512, AVX2
-// and NEON a row of up to 65536 elements is one assembly call. The online
+// and NEON a row of up to sumBlock() elements (4096, 1024, 512) is one
+// assembly call; a longer one takes pass 1 block by block and then the
+// scaling pass. The online
 // two-pass form (running maximum, rescaled sum) was not chosen: it needs
 // an extra exponential per block for the rescaling, and still the
 // scaling pass.
@@ -133,7 +138,8 @@ const (
 // over a row of at most maxChunk elements, with the scaling taken from its
 // first 16 elements (flags has xsAuto), and, when it completes, the
 // second pass of Softmax (xsNormalize) or of LogSoftmax (xsLogSoftmax).
-// AVX-512, AVX2 and NEON do all of it in one assembly call, which saves
+// AVX-512, AVX2 and NEON do all of it in one assembly call (for a row of
+// up to sumBlock() elements), which saves
 // the calls and the dependent scalar steps between them (a few tens of ns
 // a row). c is the maximum of the first 16 elements, done −1 if they give
 // no scaling (see expScaledSumMaxGeneric for the rest). It runs at the
@@ -255,7 +261,8 @@ func sumExpScaledChunks(x []float32, sc expScaling) (s, m, ym float32, complete 
 //
 // -Inf entries give -Inf; a row of only -Inf gives all -Inf; a NaN or +Inf
 // anywhere gives a row of NaN. Each result is within 2 ulp of the exact
-// value plus an absolute error of about (len(src)+|src[i]−m|)·2^-24.
+// value plus an absolute error of about (min(len(src), ~(4 + log2
+// len(src))) + |src[i]−m|)·2^-24 (the sum in blocks, as Softmax's).
 //
 // Algorithm: two passes. Pass 1 is Softmax's first pass without the
 // stores: s = Σ e^src[i]·2^k, and m = max src on the way; then
@@ -264,7 +271,7 @@ func sumExpScaledChunks(x []float32, sc expScaling) (s, m, ym float32, complete 
 // exactly 0 there), and pass 2 writes dst[i] = (src[i] − m) − ls. The
 // two passes take 1.17–1.31× Exp's time (n=4096 and 65536, AVX2 and
 // AVX-512; the second is bound by stores, 0.18× Exp on AVX-512), in one
-// assembly call on AVX-512, AVX2 and NEON. Where Softmax falls back to three
+// assembly call on AVX-512, AVX2 and NEON up to sumBlock() elements. Where Softmax falls back to three
 // passes, LogSoftmax does too, from the start (pass 1 wrote nothing):
 // m = Max(src), s = Σ e^(src[i]−m), and the same pass 2.
 func LogSoftmax(dst, src []float32) {
@@ -308,10 +315,12 @@ func LogSoftmax(dst, src []float32) {
 // LogSumExp returns log Σ e^x[i], without overflow for any x. It returns
 // -Inf for empty x or a row of only -Inf, +Inf if some element is +Inf,
 // and NaN if some element is NaN. The result is within about
-// (len(x)+2)·2^-24 absolute plus 1 ulp of the exact value.
+// (min(len(x), ~(4 + log2 len(x))) + 2)·2^-24 absolute plus 1 ulp of the
+// exact value.
 //
 // Algorithm: one pass, LogSoftmax's first: s = Σ e^x[i]·2^k in float32
-// vector lanes and m = max x, then m + log(s/(e^m·2^k)) in float64. Where
+// vector lanes, block by block as Softmax's (the generic level: in
+// float64), and m = max x, then m + log(s/(e^m·2^k)) in float64. Where
 // that pass stops, m = Max(x) and m + log Σ e^(x[i]−m): two passes.
 func LogSumExp(x []float32) float32 {
 	raceRead(x)
