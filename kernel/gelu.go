@@ -6,8 +6,10 @@ import "math"
 // torch.nn.functional.gelu with approximate='none'. dst may be src (in
 // place); it panics as Exp does.
 //
-// Algorithm (every level evaluates the same float32 steps, fused
-// multiply-adds and true divisions, so the levels agree to the bit): for
+// Algorithm (every SIMD level evaluates the same float32 steps, fused
+// multiply-adds and true divisions, so they agree to the bit; the
+// generic level evaluates the same formula in float64, rounded once, and
+// agrees with them to the bound): for
 // t = |x| (clamped at 15), Φ(−t) = ½·s·e^(−t²/2+H(s)) with s = 4/(4+t) and
 // H a degree-11 polynomial in s − 1 fitted to 1.6e-9; −t²/2 is split
 // exactly, the roundings of s and of s − 1 are recovered exactly and
@@ -33,7 +35,8 @@ func GELU(dst, src []float32) {
 // dst[i] = x/2·(1+tanh(√(2/π)·(x+0.044715·x³))), x = src[i]. dst may be
 // src (in place); it panics as Exp does.
 //
-// Algorithm (the same float32 steps at every level, as GELU): x·σ(w),
+// Algorithm (the same float32 steps at every SIMD level, as GELU; the
+// generic level: x/(1+e^−w) in float64, rounded once): x·σ(w),
 // w = 2√(2/π)·(x+0.044715·x³) (the same function, since
 // 1+tanh(w/2) = 2σ(w)), with |w| as an exact-to-2^-40 double-float (|x|
 // clamped at 12), e^−|w| by Exp's reduction and Tanh's expm1 polynomial,
