@@ -82,65 +82,12 @@ func tanhFast(x float32) float32 {
 // cancellation for either sign, and e^−x stays finite in float64.
 func sigmoidFast(x float32) float32 { return float32(1 / (1 + exp64(-float64(x)))) }
 
-// siluFast is the generic SiLU, x/(1+e^−x) in float64, x clamped below at
-// −exp64Clamp (where the result has long rounded to −0), −Inf giving
-// SiLU's NaN.
-func siluFast(x float32) float32 {
-	xd := max(float64(x), -exp64Clamp) // NaN stays NaN
-	y := float32(xd / (1 + exp64(-xd)))
-	if math.Float32bits(x) == 0xff800000 { // −Inf
-		return math.Float32frombits(siluNegInfBits)
-	}
-	return y
-}
-
-// geluTanhFast is the generic GELUTanh, x·σ(w) = x/(1+e^−w) with
-// w = c1·x + c2·x³ (c1 = 2√(2/π), c2 = 0.044715·c1) in float64, x clamped
-// below at −geluTanhClamp (gelu is −0 from −10.77 on) and above at
-// 2^40 (so x³ stays finite; σ(w) = 1 long before).
-func geluTanhFast(x float32) float32 {
-	xd := min(max(float64(x), -geluTanhClamp), 0x1p40) // NaN stays NaN
-	w := (geluTanhC1 + geluTanhC2*(xd*xd)) * xd
-	y := xd / (1 + exp64(-w))
-	if x > 0x1p40 { // +Inf, or σ(w) = 1: x itself
-		return x
-	}
-	return float32(y)
-}
-
 // The float64 values of GELUTanh's constants (geluTanhC1Hi + geluTanhC1Lo
 // and geluTanhC2Hi + geluTanhC2Lo are their float32 double-float forms).
 const (
 	geluTanhC1 = 1.5957691216057308   // 2·√(2/π)
 	geluTanhC2 = 0.071354816272600249 // 0.044715·2·√(2/π)
 )
-
-// geluFast is the generic GELU, x·Φ(x), in float64 from GELU's fit: for
-// t = min(|x|, 15), s = 4/(4+t), u = s − 1,
-// Φ(−t) = ½·s·e^(−t²/2 + u·(h1 + h2·u + … + h11·u^10)) (the fit's 1.6e-9
-// absolute error in the exponent is its relative error in Φ(−t)); then
-// x·Φ(−t) for x < 0 and x − xc·Φ(−t) for x ≥ 0 (xc = min(x, 15), which
-// keeps Inf·0 out), one rounding to float32.
-func geluFast(x float32) float32 {
-	xd := float64(x)
-	t := min(math.Abs(xd), geluClamp) // NaN stays NaN
-	s := geluK / (geluK + t)
-	u := s - 1
-	// u·(h1 + h2·u + … + h11·u^10) by Estrin's scheme (pairs, then
-	// powers u², u⁴, u⁸), for a short dependency chain.
-	u2 := u * u
-	u4 := u2 * u2
-	a := (geluH1 + geluH2*u) + u2*(geluH3+geluH4*u)
-	b := (geluH5 + geluH6*u) + u2*(geluH7+geluH8*u)
-	c := (geluH9 + geluH10*u) + u2*geluH11
-	h := a + u4*(b+u4*c)
-	e, w := expm1Reduced64(clampExp64(h*u - 0.5*(t*t)))
-	p := 0.5 * s * (e*w + e) // Φ(−t)
-	if math.Float32bits(x)>>31 != 0 {
-		return float32(-t * p) // −0 for −0, and for the underflowing tail
-	}
-	return float32(xd - t*p)
-}
 
 // expGeneric is the portable Exp:
 //
@@ -171,30 +118,69 @@ func sigmoidGeneric(dst, src []float32) {
 	}
 }
 
-// siluGeneric is the portable SiLU:
+// siluGeneric is the portable SiLU, x/(1+e^−x) in float64, x clamped
+// below at −exp64Clamp (where the result has long rounded to −0), −Inf
+// giving SiLU's NaN:
 //
 //	for i := range src { dst[i] = src[i]·σ(src[i]) }
 func siluGeneric(dst, src []float32) {
 	dst = dst[:len(src)]
 	for i, x := range src {
-		dst[i] = siluFast(x)
+		xd := max(float64(x), -exp64Clamp) // NaN stays NaN
+		s, w := expm1Reduced64(clampExp64(-xd))
+		dst[i] = float32(xd / (s*w + s + 1))
+		if math.Float32bits(x) == 0xff800000 { // −Inf
+			dst[i] = math.Float32frombits(siluNegInfBits)
+		}
 	}
 }
 
-// geluGeneric is the portable GELU:
+// geluGeneric is the portable GELU, x·Φ(x), in float64 from GELU's fit:
+// for t = min(|x|, 15), s = 4/(4+t), u = s − 1,
+// Φ(−t) = ½·s·e^(−t²/2 + u·(h1 + h2·u + … + h11·u^10)) (the fit's 1.6e-9
+// absolute error in the exponent is its relative error in Φ(−t)); then
+// x·Φ(−t) for x < 0 and x − xc·Φ(−t) for x ≥ 0 (xc = min(x, 15), which
+// keeps Inf·0 out), one rounding to float32:
 //
 //	for i := range src { dst[i] = src[i]·Φ(src[i]) }
 func geluGeneric(dst, src []float32) {
 	dst = dst[:len(src)]
 	for i, x := range src {
-		dst[i] = geluFast(x)
+		xd := float64(x)
+		t := min(math.Abs(xd), geluClamp) // NaN stays NaN
+		s := geluK / (geluK + t)
+		u := s - 1
+		// u·(h1 + h2·u + … + h11·u^10) by Estrin's scheme (pairs, then
+		// powers u², u⁴, u⁸), for a short dependency chain.
+		u2 := u * u
+		u4 := u2 * u2
+		a := (geluH1 + geluH2*u) + u2*(geluH3+geluH4*u)
+		b := (geluH5 + geluH6*u) + u2*(geluH7+geluH8*u)
+		c := (geluH9 + geluH10*u) + u2*geluH11
+		h := a + u4*(b+u4*c)
+		e, w := expm1Reduced64(clampExp64(h*u - 0.5*(t*t)))
+		p := 0.5 * s * (e*w + e) // Φ(−t)
+		if math.Float32bits(x)>>31 != 0 {
+			dst[i] = float32(-t * p) // −0 for −0, and for the underflowing tail
+		} else {
+			dst[i] = float32(xd - t*p)
+		}
 	}
 }
 
-// geluTanhGeneric is the portable GELUTanh.
+// geluTanhGeneric is the portable GELUTanh, x·σ(w) = x/(1+e^−w) with
+// w = c1·x + c2·x³ (c1 = 2√(2/π), c2 = 0.044715·c1) in float64, x clamped
+// below at −geluTanhClamp (gelu is −0 from −10.77 on) and above at 2^40
+// (so x³ stays finite; σ(w) = 1 long before, and x itself is the result).
 func geluTanhGeneric(dst, src []float32) {
 	dst = dst[:len(src)]
 	for i, x := range src {
-		dst[i] = geluTanhFast(x)
+		xd := min(max(float64(x), -geluTanhClamp), 0x1p40) // NaN stays NaN
+		w := (geluTanhC1 + geluTanhC2*(xd*xd)) * xd
+		s, e := expm1Reduced64(clampExp64(-w))
+		dst[i] = float32(xd / (s*e + s + 1))
+		if x > 0x1p40 { // +Inf, or σ(w) = 1: x itself
+			dst[i] = x
+		}
 	}
 }
