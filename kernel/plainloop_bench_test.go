@@ -2,6 +2,7 @@ package kernel_test
 
 import (
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/simdcore/simdcore/kernel"
@@ -12,7 +13,7 @@ import (
 // a Go programmer would write for it, at n=4096 over inputs in [−8, 8):
 // for the activations the math package's function in float64
 // (float32(math.Exp(float64(x))) for Exp), for the softmax family the
-// three loops (max, exponentials and sum, scaling or log), for the vector
+// max (slices.Max), then the loops of exponentials and sum, and of scaling or log; for the vector
 // kernels the one-line loop. Under wasm:
 //
 //	GOOS=js GOARCH=wasm go test -exec="$(go env GOROOT)/lib/wasm/go_js_wasm_exec" \
@@ -65,10 +66,7 @@ func plainLoopCases(dst, x, y []float32) []plainLoopCase {
 	}
 	softmaxLoops := func(log bool) func() {
 		return func() {
-			m := x[0]
-			for _, v := range x {
-				m = max(m, v)
-			}
+			m := slices.Max(x)
 			var s float64
 			for i, v := range x {
 				e := math.Exp(float64(v - m))
@@ -103,10 +101,7 @@ func plainLoopCases(dst, x, y []float32) []plainLoopCase {
 		{"Softmax", func() { kernel.Softmax(dst, x) }, softmaxLoops(false)},
 		{"LogSoftmax", func() { kernel.LogSoftmax(dst, x) }, softmaxLoops(true)},
 		{"LogSumExp", func() { plainLoopSink = kernel.LogSumExp(x) }, func() {
-			m := x[0]
-			for _, v := range x {
-				m = max(m, v)
-			}
+			m := slices.Max(x)
 			var s float64
 			for _, v := range x {
 				s += math.Exp(float64(v - m))
