@@ -10,7 +10,7 @@ package asm
 // len(dst) must be at least len(src); dst may be src.
 //
 //	for i, x := range src {
-//		dst[i] = exp(x) // kernel.expGeneric, within 1 ulp
+//		dst[i] = exp(x) // within 1 ulp
 //	}
 //
 //go:noescape
@@ -22,7 +22,7 @@ func ExpAVX512(dst, src []float32)
 // len(src).
 //
 //	for i, x := range src {
-//		dst[i] = exp(x) // kernel.expGeneric, within 1 ulp
+//		dst[i] = exp(x) // within 1 ulp
 //	}
 //
 //go:noescape

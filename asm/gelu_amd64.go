@@ -12,7 +12,7 @@ package asm
 // len(src); dst may be src. The AVX512 level runs it too.
 //
 //	for i, x := range src {
-//		dst[i] = gelu32(x) // kernel.geluGeneric, within 2.5 ulp
+//		dst[i] = gelu32(x) // within 2.5 ulp
 //	}
 //
 //go:noescape

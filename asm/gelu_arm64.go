@@ -11,7 +11,7 @@ package asm
 // memory past the slices. len(dst) must be ≥ len(src); dst may be src.
 //
 //	for i, x := range src {
-//		dst[i] = gelu32(x) // kernel.geluGeneric, within 2.5 ulp
+//		dst[i] = gelu32(x) // within 2.5 ulp
 //	}
 //
 //go:noescape

@@ -12,7 +12,7 @@ package asm
 // src. The AVX512 level runs it too.
 //
 //	for i, x := range src {
-//		dst[i] = geluTanh32(x) // kernel.geluTanhGeneric, within 2 ulp
+//		dst[i] = geluTanh32(x) // within 2 ulp
 //	}
 //
 //go:noescape

@@ -11,7 +11,7 @@ package asm
 // the slices. len(dst) must be ≥ len(src); dst may be src.
 //
 //	for i, x := range src {
-//		dst[i] = geluTanh32(x) // kernel.geluTanhGeneric, within 2 ulp
+//		dst[i] = geluTanh32(x) // within 2 ulp
 //	}
 //
 //go:noescape

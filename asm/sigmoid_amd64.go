@@ -10,7 +10,7 @@ package asm
 // from VRCP14PS; four vectors per iteration, K-masked tail.
 //
 //	for i, x := range src {
-//		dst[i] = sigmoid(x) // kernel.sigmoidGeneric, within 2 ulp
+//		dst[i] = sigmoid(x) // within 2 ulp
 //	}
 //
 //go:noescape
@@ -22,7 +22,7 @@ func SigmoidAVX512(dst, src []float32)
 // len(src).
 //
 //	for i, x := range src {
-//		dst[i] = sigmoid(x) // kernel.sigmoidGeneric, within 2 ulp
+//		dst[i] = sigmoid(x) // within 2 ulp
 //	}
 //
 //go:noescape

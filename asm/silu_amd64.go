@@ -12,7 +12,7 @@ package asm
 // must be ≥ len(src); dst may be src. The AVX512 level runs it too.
 //
 //	for i, x := range src {
-//		dst[i] = silu32(x) // kernel.siluGeneric, within 2 ulp
+//		dst[i] = silu32(x) // within 2 ulp
 //	}
 //
 //go:noescape

@@ -12,7 +12,7 @@ package asm
 // src.
 //
 //	for i, x := range src {
-//		dst[i] = silu32(x) // kernel.siluGeneric, within 2 ulp
+//		dst[i] = silu32(x) // within 2 ulp
 //	}
 //
 //go:noescape

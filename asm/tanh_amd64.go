@@ -10,7 +10,7 @@ package asm
 // from VRCP14PS; four vectors per iteration, K-masked tail.
 //
 //	for i, x := range src {
-//		dst[i] = tanh(x) // kernel.tanhGeneric, within 2 ulp
+//		dst[i] = tanh(x) // within 2 ulp
 //	}
 //
 //go:noescape
@@ -21,7 +21,7 @@ func TanhAVX512(dst, src []float32)
 // VMASKMOVPS tail that never touches memory past len(src).
 //
 //	for i, x := range src {
-//		dst[i] = tanh(x) // kernel.tanhGeneric, within 2 ulp
+//		dst[i] = tanh(x) // within 2 ulp
 //	}
 //
 //go:noescape

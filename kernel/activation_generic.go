@@ -2,9 +2,13 @@ package kernel
 
 import "math"
 
-// Constants shared by the pure-Go and assembly versions of Exp, Tanh,
-// Sigmoid and the softmax family. The assembly holds the same values in
-// its DATA sections; the two must change together.
+// Constants of the float32 steps that the SIMD levels take for Exp, Tanh,
+// Sigmoid and the softmax family, and below, those steps as scalar Go
+// (exp32, tanh32, sigmoid32: the reference loops of the assembly, which
+// the tests hold the SIMD levels to). The assembly holds the same values
+// in its DATA sections (the NEON generator reads them from this file);
+// the two must change together. The generic level evaluates in float64
+// instead (activation_float64.go).
 const (
 	expLog2e   = 0x1.715476p+0   // log2(e) rounded to float32
 	expLn2Hi   = 0x1.62e430p-1   // ln 2 rounded to float32
@@ -174,30 +178,4 @@ func sigmoidQuotient(num, e, y float32) float32 {
 	rho := fma32(-q0, dh, num)
 	rho = fma32(-q0, dl, rho)
 	return fma32(rho, y, q0)
-}
-
-// expGeneric is the portable Exp:
-//
-//	for i := range src { dst[i] = exp(src[i]) }
-func expGeneric(dst, src []float32) {
-	dst = dst[:len(src)]
-	for i, x := range src {
-		dst[i] = exp32(x)
-	}
-}
-
-// tanhGeneric is the portable Tanh.
-func tanhGeneric(dst, src []float32) {
-	dst = dst[:len(src)]
-	for i, x := range src {
-		dst[i] = tanh32(x)
-	}
-}
-
-// sigmoidGeneric is the portable Sigmoid.
-func sigmoidGeneric(dst, src []float32) {
-	dst = dst[:len(src)]
-	for i, x := range src {
-		dst[i] = sigmoid32(x)
-	}
 }

@@ -85,7 +85,7 @@ var levelCalls = []levelCall{
 	{row: "Mul", level: AVX2, name: "mul_avx2_u4", direct: func(dst, a, b []float32) {
 		asm.MulAVX2(dst, a, b)
 	}, switched: mul},
-	{row: "Exp", level: Generic, name: "exp_generic", direct: func(dst, src []float32) {
+	{row: "Exp", level: Generic, name: "exp_generic_f64_lut32_p4", direct: func(dst, src []float32) {
 		expGeneric(dst, src)
 	}, switched: exp32s},
 	{row: "Exp", level: AVX512, name: "exp_avx512_rr2_p6_scalef_u4", direct: func(dst, src []float32) {
@@ -94,7 +94,7 @@ var levelCalls = []levelCall{
 	{row: "Exp", level: AVX2, name: "exp_avx2_fma_rr2_p6_u4", direct: func(dst, src []float32) {
 		asm.ExpAVX2(dst, src)
 	}, switched: exp32s},
-	{row: "Tanh", level: Generic, name: "tanh_generic", direct: func(dst, src []float32) {
+	{row: "Tanh", level: Generic, name: "tanh_generic_f64_lut32_p4_div", direct: func(dst, src []float32) {
 		tanhGeneric(dst, src)
 	}, switched: tanh32s},
 	{row: "Tanh", level: AVX512, name: "tanh_avx512_rr2_expm1p7_rcp14comp_u4", direct: func(dst, src []float32) {
@@ -103,7 +103,7 @@ var levelCalls = []levelCall{
 	{row: "Tanh", level: AVX2, name: "tanh_avx2_fma_rr2_expm1p7_divcomp_u3", direct: func(dst, src []float32) {
 		asm.TanhAVX2(dst, src)
 	}, switched: tanh32s},
-	{row: "Sigmoid", level: Generic, name: "sigmoid_generic", direct: func(dst, src []float32) {
+	{row: "Sigmoid", level: Generic, name: "sigmoid_generic_f64_lut32_p4_div", direct: func(dst, src []float32) {
 		sigmoidGeneric(dst, src)
 	}, switched: sigmoid32s},
 	{row: "Sigmoid", level: AVX512, name: "sigmoid_avx512_rr2_p6_scalef_rcp14comp_u4", direct: func(dst, src []float32) {
@@ -121,7 +121,7 @@ var levelCalls = []levelCall{
 	{row: "ReLU", level: AVX2, name: "relu_avx2_u4", direct: func(dst, src []float32) {
 		asm.ReLUAVX2(dst, src)
 	}, switched: relu32s},
-	{row: "GELU", level: Generic, name: "gelu_generic_erfc_h11", direct: func(dst, src []float32) {
+	{row: "GELU", level: Generic, name: "gelu_generic_f64_erfc_h11_lut32_p4", direct: func(dst, src []float32) {
 		geluGeneric(dst, src)
 	}, switched: gelu32s},
 	{row: "GELU", level: AVX512, name: "gelu_avx2_fma_erfc_h11_div_u1", direct: func(dst, src []float32) {
@@ -130,7 +130,7 @@ var levelCalls = []levelCall{
 	{row: "GELU", level: AVX2, name: "gelu_avx2_fma_erfc_h11_div_u1", direct: func(dst, src []float32) {
 		asm.GELUAVX2(dst, src)
 	}, switched: gelu32s},
-	{row: "GELUTanh", level: Generic, name: "gelutanh_generic_rr2_expm1p7_divcomp", direct: func(dst, src []float32) {
+	{row: "GELUTanh", level: Generic, name: "gelutanh_generic_f64_lut32_p4_div", direct: func(dst, src []float32) {
 		geluTanhGeneric(dst, src)
 	}, switched: geluTanh32s},
 	{row: "GELUTanh", level: AVX512, name: "gelutanh_avx2_fma_rr2_expm1p7_divcomp_u1", direct: func(dst, src []float32) {
@@ -139,7 +139,7 @@ var levelCalls = []levelCall{
 	{row: "GELUTanh", level: AVX2, name: "gelutanh_avx2_fma_rr2_expm1p7_divcomp_u1", direct: func(dst, src []float32) {
 		asm.GELUTanhAVX2(dst, src)
 	}, switched: geluTanh32s},
-	{row: "SiLU", level: Generic, name: "silu_generic_rr2_expm1p7_divcomp", direct: func(dst, src []float32) {
+	{row: "SiLU", level: Generic, name: "silu_generic_f64_lut32_p4_div", direct: func(dst, src []float32) {
 		siluGeneric(dst, src)
 	}, switched: silu32s},
 	{row: "SiLU", level: AVX512, name: "silu_avx2_fma_rr2_expm1p7_divcomp_u1", direct: func(dst, src []float32) {

@@ -61,19 +61,19 @@ var levelCalls = []levelCall{
 	{row: "Mul", level: NEON, name: "mul_neon_u32", direct: func(dst, a, b []float32) {
 		asm.MulNEON(dst, a, b)
 	}, switched: mul},
-	{row: "Exp", level: Generic, name: "exp_generic", direct: func(dst, src []float32) {
+	{row: "Exp", level: Generic, name: "exp_generic_f64_lut32_p4", direct: func(dst, src []float32) {
 		expGeneric(dst, src)
 	}, switched: exp32s},
 	{row: "Exp", level: NEON, name: "exp_neon_rr2_p6_u8", direct: func(dst, src []float32) {
 		asm.ExpNEON(dst, src)
 	}, switched: exp32s},
-	{row: "Tanh", level: Generic, name: "tanh_generic", direct: func(dst, src []float32) {
+	{row: "Tanh", level: Generic, name: "tanh_generic_f64_lut32_p4_div", direct: func(dst, src []float32) {
 		tanhGeneric(dst, src)
 	}, switched: tanh32s},
 	{row: "Tanh", level: NEON, name: "tanh_neon_rr2_expm1p7_recps_u8", direct: func(dst, src []float32) {
 		asm.TanhNEON(dst, src)
 	}, switched: tanh32s},
-	{row: "Sigmoid", level: Generic, name: "sigmoid_generic", direct: func(dst, src []float32) {
+	{row: "Sigmoid", level: Generic, name: "sigmoid_generic_f64_lut32_p4_div", direct: func(dst, src []float32) {
 		sigmoidGeneric(dst, src)
 	}, switched: sigmoid32s},
 	{row: "Sigmoid", level: NEON, name: "sigmoid_neon_rr2_p6_recps_u8", direct: func(dst, src []float32) {
@@ -85,19 +85,19 @@ var levelCalls = []levelCall{
 	{row: "ReLU", level: NEON, name: "relu_neon_u16", direct: func(dst, src []float32) {
 		asm.ReLUNEON(dst, src)
 	}, switched: relu32s},
-	{row: "GELU", level: Generic, name: "gelu_generic_erfc_h11", direct: func(dst, src []float32) {
+	{row: "GELU", level: Generic, name: "gelu_generic_f64_erfc_h11_lut32_p4", direct: func(dst, src []float32) {
 		geluGeneric(dst, src)
 	}, switched: gelu32s},
 	{row: "GELU", level: NEON, name: "gelu_neon_erfc_h11_div_u1", direct: func(dst, src []float32) {
 		asm.GELUNEON(dst, src)
 	}, switched: gelu32s},
-	{row: "GELUTanh", level: Generic, name: "gelutanh_generic_rr2_expm1p7_divcomp", direct: func(dst, src []float32) {
+	{row: "GELUTanh", level: Generic, name: "gelutanh_generic_f64_lut32_p4_div", direct: func(dst, src []float32) {
 		geluTanhGeneric(dst, src)
 	}, switched: geluTanh32s},
 	{row: "GELUTanh", level: NEON, name: "gelutanh_neon_rr2_expm1p7_divcomp_u1", direct: func(dst, src []float32) {
 		asm.GELUTanhNEON(dst, src)
 	}, switched: geluTanh32s},
-	{row: "SiLU", level: Generic, name: "silu_generic_rr2_expm1p7_divcomp", direct: func(dst, src []float32) {
+	{row: "SiLU", level: Generic, name: "silu_generic_f64_lut32_p4_div", direct: func(dst, src []float32) {
 		siluGeneric(dst, src)
 	}, switched: silu32s},
 	{row: "SiLU", level: NEON, name: "silu_neon_rr2_expm1p7_divcomp_u1", direct: func(dst, src []float32) {

@@ -33,25 +33,25 @@ var levelCalls = []levelCall{
 	{row: "Mul", level: Generic, name: "mul_generic", direct: func(dst, a, b []float32) {
 		mulGeneric(dst, a, b)
 	}, switched: mul},
-	{row: "Exp", level: Generic, name: "exp_generic", direct: func(dst, src []float32) {
+	{row: "Exp", level: Generic, name: "exp_generic_f64_lut32_p4", direct: func(dst, src []float32) {
 		expGeneric(dst, src)
 	}, switched: exp32s},
-	{row: "Tanh", level: Generic, name: "tanh_generic", direct: func(dst, src []float32) {
+	{row: "Tanh", level: Generic, name: "tanh_generic_f64_lut32_p4_div", direct: func(dst, src []float32) {
 		tanhGeneric(dst, src)
 	}, switched: tanh32s},
-	{row: "Sigmoid", level: Generic, name: "sigmoid_generic", direct: func(dst, src []float32) {
+	{row: "Sigmoid", level: Generic, name: "sigmoid_generic_f64_lut32_p4_div", direct: func(dst, src []float32) {
 		sigmoidGeneric(dst, src)
 	}, switched: sigmoid32s},
 	{row: "ReLU", level: Generic, name: "relu_generic", direct: func(dst, src []float32) {
 		reluGeneric(dst, src)
 	}, switched: relu32s},
-	{row: "GELU", level: Generic, name: "gelu_generic_erfc_h11", direct: func(dst, src []float32) {
+	{row: "GELU", level: Generic, name: "gelu_generic_f64_erfc_h11_lut32_p4", direct: func(dst, src []float32) {
 		geluGeneric(dst, src)
 	}, switched: gelu32s},
-	{row: "GELUTanh", level: Generic, name: "gelutanh_generic_rr2_expm1p7_divcomp", direct: func(dst, src []float32) {
+	{row: "GELUTanh", level: Generic, name: "gelutanh_generic_f64_lut32_p4_div", direct: func(dst, src []float32) {
 		geluTanhGeneric(dst, src)
 	}, switched: geluTanh32s},
-	{row: "SiLU", level: Generic, name: "silu_generic_rr2_expm1p7_divcomp", direct: func(dst, src []float32) {
+	{row: "SiLU", level: Generic, name: "silu_generic_f64_lut32_p4_div", direct: func(dst, src []float32) {
 		siluGeneric(dst, src)
 	}, switched: silu32s},
 	{row: "LSTMCell", level: Generic, name: "lstmcell_generic", direct: func(h, c, cPrev, gi, gf, gg, gout []float32) {

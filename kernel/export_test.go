@@ -23,3 +23,12 @@ func SetGemmSplitFlops(flops float64) (restore func()) {
 	gemmMinFlopsPerThread = flops
 	return func() { gemmMinFlopsPerThread = old }
 }
+
+// SIMDSteps holds, for each activation whose generic level evaluates in
+// float64, the scalar form of the float32 steps that the SIMD levels
+// take (the reference loops of their assembly), for tests that hold the
+// SIMD levels to those steps.
+var SIMDSteps = map[string]func(float32) float32{
+	"Exp": exp32, "Tanh": tanh32, "Sigmoid": sigmoid32,
+	"GELU": gelu32, "GELUTanh": geluTanh32, "SiLU": silu32,
+}

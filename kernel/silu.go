@@ -6,8 +6,9 @@ import "math"
 // torch.nn.functional.silu (torch.nn.SiLU). dst may be src (in place); it
 // panics as Exp does.
 //
-// Algorithm (the same float32 steps at every level, fused multiply-adds
-// and true divisions, so the levels agree to the bit, as GELU's): the
+// Algorithm (the same float32 steps at every SIMD level, fused
+// multiply-adds and true divisions, so they agree to the bit, as GELU's;
+// the generic level: x/(1+e^−x) in float64, rounded once): the
 // tail of GELUTanh's x·σ(w) with w = x, which is exact here: t = |x|
 // (clamped at 120), e^−t by Exp's reduction and Tanh's expm1 polynomial,
 // and a compensated quotient as in Sigmoid (two true divisions):
@@ -54,14 +55,4 @@ func silu32(x float32) float32 {
 		return math.Float32frombits(siluNegInfBits)
 	}
 	return y
-}
-
-// siluGeneric is the portable SiLU:
-//
-//	for i := range src { dst[i] = src[i]·σ(src[i]) }
-func siluGeneric(dst, src []float32) {
-	dst = dst[:len(src)]
-	for i, x := range src {
-		dst[i] = silu32(x)
-	}
 }

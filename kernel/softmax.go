@@ -7,12 +7,15 @@ import "math"
 // the lengths differ or dst overlaps src without being equal to it.
 //
 // It is numerically stable for any input (no e^… overflows, whatever the
-// values) and any length: rows of 1<<20 and more are fed to the kernels in
-// chunks of 65536 elements. -Inf entries (masks) give exactly 0; a row of
+// values) and any length: the sums are taken in blocks (sumBlock: at most
+// 128 terms per SIMD lane per call, the blocks' sums added in float64; the
+// generic level sums in float64), so their error does not grow with the
+// row's length. -Inf entries (masks) give exactly 0; a row of
 // only -Inf gives all zeros, never NaN; a NaN or +Inf anywhere gives a row
 // of NaN. Softmax of nothing is nothing. The results sum to 1 within
-// len(src)·2^-24, and each is within 2 ulp (plus that relative error of
-// the sum) of the exact value.
+// min(len(src), ~(4 + log2 len(src)))·2^-24 (TestSoftmaxSumGrowth holds
+// rows of 65536 to 2^20 elements to the latter), and each is within 2 ulp
+// (plus that relative error of the sum) of the exact value.
 //
 // Algorithm: two passes, chosen over the fused three-pass form by
 // measurement (BENCHMARKS.md, "Softmax"). Softmax is invariant under
@@ -42,7 +45,9 @@ import "math"
 // against 1.14–1.24× for the two-pass form (n=4096 and 65536, AVX2 and
 // AVX-512 on the machine of BENCHMARKS.md, where the scaling pass alone,
 // bound by one 64-byte store per cycle, is 0.18× Exp). On AVX-512, AVX2
-// and NEON a row of up to 65536 elements is one assembly call. The online
+// and NEON a row of up to sumBlock() elements (4096, 1024, 512) is one
+// assembly call; a longer one takes pass 1 block by block and then the
+// scaling pass. The online
 // two-pass form (running maximum, rescaled sum) was not chosen: it needs
 // an extra exponential per block for the rescaling, and still the
 // scaling pass.
@@ -57,7 +62,7 @@ func Softmax(dst, src []float32) {
 	}
 	var s, c float32
 	var done int
-	if len(src) <= maxChunk {
+	if len(src) <= sumBlock() {
 		s, _, _, c, done = expScaledPass(dst, src, xsAuto|xsNormalize)
 	} else {
 		s, c, done = softmaxPass1(dst, src)
@@ -65,7 +70,7 @@ func Softmax(dst, src []float32) {
 	switch {
 	case done == len(src): // dst is e^src·2^k / s
 		if inv := 1 / s; s*inv != 1 {
-			if sc, _ := scalingFor(c); s == expScaled32(c, sc.k, sc.lo) {
+			if sc, _ := scalingFor(c); s == expScaledAt(c, sc.k, sc.lo) {
 				// Every term but c's vanished next to it (as in a row
 				// with one entry that is not -Inf, which is then among
 				// the first 16): its probability rounds to exactly 1,
@@ -95,8 +100,9 @@ func Softmax(dst, src []float32) {
 	softmaxFinish(dst, src, 0, m, 0)
 }
 
-// softmaxPass1 runs Softmax's first pass over a row longer than maxChunk
-// (a shorter one takes expScaledPass) and, if it completes, its second: dst = e^src·2^k/s. It returns the sum s, c (the maximum of the
+// softmaxPass1 runs Softmax's first pass over a row longer than
+// sumBlock() (a shorter one takes expScaledPass), in blocks of sumBlock()
+// whose sums it adds in float64, and, if it completes, its second: dst = e^src·2^k/s. It returns the sum s, c (the maximum of the
 // first 16, from which k comes), and how far it got: done = len(src) when
 // finished, −1 when the first 16 elements give no scaling (nothing
 // written), else where it stopped (dst[:done] holds e^src·2^k, dst[done:]
@@ -106,14 +112,16 @@ func softmaxPass1(dst, src []float32) (s, c float32, done int) {
 	if !ok {
 		return 0, sc.c, -1
 	}
+	var s64 float64
 	for done < len(src) {
-		j := min(done+maxChunk, len(src))
+		j := min(done+sumBlock(), len(src))
 		cs, _, _, n := expScaledSumMax(dst[done:j], src[done:j], sc.k, sc.lo, sc.hi)
-		s, done = s+cs, done+n
+		s64, done = s64+float64(cs), done+n
 		if done < j {
-			return s, sc.c, done
+			return float32(s64), sc.c, done
 		}
 	}
+	s = float32(s64)
 	scaleChunks(1/s, dst)
 	return s, sc.c, done
 }
@@ -130,7 +138,8 @@ const (
 // over a row of at most maxChunk elements, with the scaling taken from its
 // first 16 elements (flags has xsAuto), and, when it completes, the
 // second pass of Softmax (xsNormalize) or of LogSoftmax (xsLogSoftmax).
-// AVX-512, AVX2 and NEON do all of it in one assembly call, which saves
+// AVX-512, AVX2 and NEON do all of it in one assembly call (for a row of
+// up to sumBlock() elements), which saves
 // the calls and the dependent scalar steps between them (a few tens of ns
 // a row). c is the maximum of the first 16 elements, done −1 if they give
 // no scaling (see expScaledSumMaxGeneric for the rest). It runs at the
@@ -160,10 +169,12 @@ func expScaledPassGeneric(dst, src []float32, flags int32) (s, mx, ymax, c float
 // dst[i] = e^(src[i]−m) for i ≥ done, with m the maximum of the row, and
 // then every result divided by s plus their sum.
 func softmaxFinish(dst, src []float32, done int, m, s float32) {
-	for i := done; i < len(src); i += maxChunk {
-		j := min(i+maxChunk, len(src))
-		s += expShiftSum(dst[i:j], src[i:j], m)
+	s64 := float64(s)
+	for i := done; i < len(src); i += sumBlock() {
+		j := min(i+sumBlock(), len(src))
+		s64 += float64(expShiftSum(dst[i:j], src[i:j], m))
 	}
+	s = float32(s64)
 	scaleChunks(1/s, dst)
 }
 
@@ -224,23 +235,24 @@ func scalingFor(c float32) (sc expScaling, ok bool) {
 }
 
 // sumExpScaledChunks runs the two-pass algorithm's first pass without
-// stores over x in chunks: s = Σ e^x[i]·2^k, m = max x and ym = e^m·2^k
+// stores over x in blocks of sumBlock() (their sums added in float64): s = Σ e^x[i]·2^k, m = max x and ym = e^m·2^k
 // as pass 1 computes it. complete is false if it stopped (an element above
 // hi, or NaN).
 func sumExpScaledChunks(x []float32, sc expScaling) (s, m, ym float32, complete bool) {
 	m = negInf
-	for i := 0; i < len(x); i += maxChunk {
-		j := min(i+maxChunk, len(x))
+	var s64 float64
+	for i := 0; i < len(x); i += sumBlock() {
+		j := min(i+sumBlock(), len(x))
 		cs, cm, cy, n := expScaledSumMax(nil, x[i:j], sc.k, sc.lo, sc.hi)
 		if n < j-i {
 			return 0, 0, 0, false
 		}
-		s += cs
+		s64 += float64(cs)
 		if cm > m || i == 0 {
 			m, ym = cm, cy
 		}
 	}
-	return s, m, ym, true
+	return float32(s64), m, ym, true
 }
 
 // LogSoftmax computes dst[i] = src[i] − m − log Σ_j e^(src[j]−m),
@@ -249,7 +261,8 @@ func sumExpScaledChunks(x []float32, sc expScaling) (s, m, ym float32, complete 
 //
 // -Inf entries give -Inf; a row of only -Inf gives all -Inf; a NaN or +Inf
 // anywhere gives a row of NaN. Each result is within 2 ulp of the exact
-// value plus an absolute error of about (len(src)+|src[i]−m|)·2^-24.
+// value plus an absolute error of about (min(len(src), ~(4 + log2
+// len(src))) + |src[i]−m|)·2^-24 (the sum in blocks, as Softmax's).
 //
 // Algorithm: two passes. Pass 1 is Softmax's first pass without the
 // stores: s = Σ e^src[i]·2^k, and m = max src on the way; then
@@ -258,7 +271,7 @@ func sumExpScaledChunks(x []float32, sc expScaling) (s, m, ym float32, complete 
 // exactly 0 there), and pass 2 writes dst[i] = (src[i] − m) − ls. The
 // two passes take 1.17–1.31× Exp's time (n=4096 and 65536, AVX2 and
 // AVX-512; the second is bound by stores, 0.18× Exp on AVX-512), in one
-// assembly call on AVX-512, AVX2 and NEON. Where Softmax falls back to three
+// assembly call on AVX-512, AVX2 and NEON up to sumBlock() elements. Where Softmax falls back to three
 // passes, LogSoftmax does too, from the start (pass 1 wrote nothing):
 // m = Max(src), s = Σ e^(src[i]−m), and the same pass 2.
 func LogSoftmax(dst, src []float32) {
@@ -270,7 +283,7 @@ func LogSoftmax(dst, src []float32) {
 	if len(src) == 0 {
 		return
 	}
-	if len(src) <= maxChunk {
+	if len(src) <= sumBlock() {
 		// log Σ e^(x−m) = log(s/ym), ym = e^m·2^k as pass 1 computed it:
 		// exactly 0 for a row with one entry that is not -Inf.
 		if _, _, _, _, done := expScaledPass(dst, src, xsAuto|xsLogSoftmax); done == len(src) {
@@ -279,7 +292,7 @@ func LogSoftmax(dst, src []float32) {
 	}
 	var m, ls float32
 	twoPass := false
-	if len(src) > maxChunk {
+	if len(src) > sumBlock() {
 		if sc, ok := twoPassScaling(src); ok {
 			var s, ym float32
 			s, m, ym, twoPass = sumExpScaledChunks(src, sc)
@@ -302,14 +315,16 @@ func LogSoftmax(dst, src []float32) {
 // LogSumExp returns log Σ e^x[i], without overflow for any x. It returns
 // -Inf for empty x or a row of only -Inf, +Inf if some element is +Inf,
 // and NaN if some element is NaN. The result is within about
-// (len(x)+2)·2^-24 absolute plus 1 ulp of the exact value.
+// (min(len(x), ~(4 + log2 len(x))) + 2)·2^-24 absolute plus 1 ulp of the
+// exact value.
 //
 // Algorithm: one pass, LogSoftmax's first: s = Σ e^x[i]·2^k in float32
-// vector lanes and m = max x, then m + log(s/(e^m·2^k)) in float64. Where
+// vector lanes, block by block as Softmax's (the generic level: in
+// float64), and m = max x, then m + log(s/(e^m·2^k)) in float64. Where
 // that pass stops, m = Max(x) and m + log Σ e^(x[i]−m): two passes.
 func LogSumExp(x []float32) float32 {
 	raceRead(x)
-	if len(x) > 0 && len(x) <= maxChunk {
+	if len(x) > 0 && len(x) <= sumBlock() {
 		if s, m, ym, _, done := expScaledPass(nil, x, xsAuto); done == len(x) {
 			return float32(float64(m) + float64(logRatio(s, ym)))
 		}
@@ -325,14 +340,42 @@ func LogSumExp(x []float32) float32 {
 	return float32(float64(m) + math.Log(float64(sumExpChunks(x, m))))
 }
 
-// sumExpChunks returns Σ e^(x[i]−m) over x in chunks.
+// sumExpChunks returns Σ e^(x[i]−m) over x in blocks of sumBlock(),
+// their sums added in float64.
 func sumExpChunks(x []float32, m float32) float32 {
-	var s float32
-	for i := 0; i < len(x); i += maxChunk {
-		s += sumExpShift(x[i:min(i+maxChunk, len(x))], m)
+	var s float64
+	for i := 0; i < len(x); i += sumBlock() {
+		s += float64(sumExpShift(x[i:min(i+sumBlock(), len(x))], m))
 	}
-	return s
+	return float32(s)
 }
+
+// sumBlock returns how many elements the softmax family gives one call
+// of the active level's summing passes (pass 1 of the two-pass form, and
+// the sums of the three-pass form); the blocks' sums are added in
+// float64. Each SIMD kernel sums its terms in the lanes of its
+// accumulators (AVX2: one ymm, 8 partial sums; AVX-512: two zmm in pass
+// 1, 32; NEON: one q register, 4), one term after another, so their
+// error grows with the terms per lane: a row of 65536 equal logits came
+// out 58 ulp off at AVX2 and Softmax of 65536 random ones 250 ulp off at
+// NEON in one call. In blocks of sumBlockTerms terms per lane the sum's
+// error is bounded independently of n. The generic level sums in
+// float64 and takes whole chunks.
+func sumBlock() int {
+	switch active {
+	case AVX2:
+		return 8 * sumBlockTerms
+	case AVX512:
+		return 32 * sumBlockTerms
+	case NEON:
+		return 4 * sumBlockTerms
+	}
+	return maxChunk
+}
+
+// sumBlockTerms is how many terms one lane of a SIMD level's sum takes
+// per call of the softmax family's summing passes.
+const sumBlockTerms = 128
 
 // softmaxMax returns the maximum of src and whether the row is ordinary.
 // For a row that is not (NaN or +Inf somewhere, or all -Inf, or empty) it

@@ -2,6 +2,12 @@ package kernel
 
 import "math"
 
+// The generic level's softmax passes evaluate e^x as its Exp does
+// (expm1Reduced64, in float64, each term rounded once to float32) and sum
+// the terms in float64: for any row below 2^29 elements the sum is then
+// the exact sum of the float32 terms to within one float32 rounding, so
+// its error does not grow with n (the SIMD levels sum in float32 lanes).
+
 // expShiftSumGeneric is the portable pass 2 of Softmax:
 //
 //	for i := range src { dst[i] = exp(src[i] − m); s += dst[i] }
@@ -9,43 +15,26 @@ import "math"
 // with m finite and ≥ every src[i], so each exponent is ≤ 0.
 func expShiftSumGeneric(dst, src []float32, m float32) float32 {
 	dst = dst[:len(src)]
-	var s0, s1, s2, s3 float32
-	n := len(src) &^ 3
-	for i := 0; i < n; i += 4 {
-		xs, ds := src[i:i+4:i+4], dst[i:i+4:i+4]
-		ds[0] = exp32(xs[0] - m)
-		ds[1] = exp32(xs[1] - m)
-		ds[2] = exp32(xs[2] - m)
-		ds[3] = exp32(xs[3] - m)
-		s0 += ds[0]
-		s1 += ds[1]
-		s2 += ds[2]
-		s3 += ds[3]
+	var s float64
+	for i, x := range src {
+		e, w := expm1Reduced64(clampExp64(float64(x - m)))
+		y := float32(e*w + e)
+		dst[i] = y
+		s += float64(y)
 	}
-	for i := n; i < len(src); i++ {
-		dst[i] = exp32(src[i] - m)
-		s0 += dst[i]
-	}
-	return (s0 + s1) + (s2 + s3)
+	return float32(s)
 }
 
 // sumExpShiftGeneric is the portable pass 2 of LogSoftmax and LogSumExp:
 //
 //	for i := range x { s += exp(x[i] − m) }
 func sumExpShiftGeneric(x []float32, m float32) float32 {
-	var s0, s1, s2, s3 float32
-	n := len(x) &^ 3
-	for i := 0; i < n; i += 4 {
-		xs := x[i : i+4 : i+4]
-		s0 += exp32(xs[0] - m)
-		s1 += exp32(xs[1] - m)
-		s2 += exp32(xs[2] - m)
-		s3 += exp32(xs[3] - m)
+	var s float64
+	for _, v := range x {
+		e, w := expm1Reduced64(clampExp64(float64(v - m)))
+		s += float64(float32(e*w + e))
 	}
-	for i := n; i < len(x); i++ {
-		s0 += exp32(x[i] - m)
-	}
-	return (s0 + s1) + (s2 + s3)
+	return float32(s)
 }
 
 // shiftSubGeneric is the portable pass 3 of LogSoftmax:
@@ -62,7 +51,7 @@ func shiftSubGeneric(dst, src []float32, m, ls float32) {
 // algorithm tests at a time against hi.
 const expScaledBlock = 16
 
-// expScaled32 returns e^max(x, lo)·2^k as the assembly computes it:
+// expScaled32 returns e^max(x, lo)·2^k as the SIMD levels compute it:
 // Exp's range reduction with the shifter 1.5·2^23 + k, whose low bits are
 // then n+k, and p = e^r with n+k added to its exponent field. That is
 // exact while p·2^(n+k) is normal, which the caller ensures (n+k in
@@ -77,9 +66,36 @@ func expScaled32(x float32, k int32, lo float32) float32 {
 	return math.Float32frombits(math.Float32bits(expPoly(r)) + math.Float32bits(z)<<23)
 }
 
+// expScaled64 returns e^max(x, lo)·2^k as the generic level computes it:
+// e^x = 2^(n/32)·(1+w) as in expm1Reduced64 (n = round(x·32/ln2); for
+// |x| ≤ 2^15·1.01 the reduction keeps a relative error below 1e-11), with
+// k added to the exponent of 2^(n/32), rounded once to float32 (normal:
+// the caller ensures e^x·2^k is within [2^-124, 2^94]). x must not be
+// NaN.
+func expScaled64(x float32, k int32, lo float32) float32 {
+	xd := float64(max(x, lo))
+	z := xd*exp64Inv + exp64Shifter
+	nf := z - exp64Shifter
+	r := xd - nf*exp64Step
+	w := r*r*(0.5+r*(1.0/6+r*(1.0/24))) + r
+	n := int64(math.Float64bits(z) - exp64ShifterBits)
+	e := math.Float64frombits(exp64Table[n&31] + uint64(n>>5+int64(k))<<52)
+	return float32(e*w + e)
+}
+
+// expScaledAt is expScaled32 at the SIMD levels and expScaled64 at the
+// generic level: c's term as the active level's pass 1 computes it.
+func expScaledAt(c float32, k int32, lo float32) float32 {
+	if active == Generic {
+		return expScaled64(c, k, lo)
+	}
+	return expScaled32(c, k, lo)
+}
+
 // expScaledSumMaxGeneric is the portable pass 1 of the two-pass algorithm
 // of Softmax, LogSoftmax and LogSumExp (asm.ExpScaledSumMaxAVX512 says
-// more), in blocks of expScaledBlock elements:
+// more), in blocks of expScaledBlock elements, each term by expScaled64
+// and their sum in float64:
 //
 //	mx, done := −Inf, len(src)
 //	for b := 0; b < len(src); b += expScaledBlock {
@@ -103,7 +119,7 @@ func expScaled32(x float32, k int32, lo float32) float32 {
 //	return s, mx, ymax, done
 func expScaledSumMaxGeneric(dst, src []float32, k int32, lo, hi float32) (s, mx, ymax float32, done int) {
 	store := len(dst) > 0
-	var acc [4]float32
+	var acc float64
 	mx, done = negInf, len(src)
 blocks:
 	for b := 0; b < len(src); b += expScaledBlock {
@@ -115,16 +131,16 @@ blocks:
 			}
 		}
 		for i, x := range blk {
-			y := expScaled32(x, k, lo)
+			y := expScaled64(x, k, lo)
 			if store {
 				dst[b+i] = y
 			}
-			acc[i&3] += y
+			acc += float64(y)
 			mx = max(mx, x)
 		}
 	}
 	if !store {
-		ymax = expScaled32(mx, k, lo)
+		ymax = expScaled64(mx, k, lo)
 	}
-	return (acc[0] + acc[1]) + (acc[2] + acc[3]), mx, ymax, done
+	return float32(acc), mx, ymax, done
 }

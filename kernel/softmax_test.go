@@ -351,3 +351,69 @@ func FuzzSoftmax(f *testing.F) {
 		})
 	})
 }
+
+// TestSoftmaxSumGrowth holds the softmax family on long rows (65536
+// elements and beyond) to a bound whose sum term grows with log2 n, not
+// n: (4 + log2 n)·eps in place of the (n+2)·eps of the general checks.
+// Every level sums in blocks (kernel's sumBlock: at most 128 terms per
+// SIMD lane per call, the blocks added in float64; the generic level in
+// float64). The rows: random logits, masked ones, a ramp, and all equal
+// (the hardest for a lane that adds one term after another: with 8
+// partial sums over 65536 equal terms AVX2 was 58 ulp off).
+func TestSoftmaxSumGrowth(t *testing.T) {
+	sizes := []int{1 << 16, 1<<18 + 5}
+	if !testing.Short() {
+		sizes = append(sizes, 1<<20)
+	}
+	kerneltest.ForEachLevel(t, func(t *testing.T, l kernel.Level) {
+		r := kerneltest.Rand(21)
+		for _, n := range sizes {
+			sumTerm := (4 + math.Log2(float64(n))) * kerneltest.Eps
+			x := make([]float32, n)
+			for kind, name := range []string{"random", "masked", "ramp", "equal"} {
+				switch kind {
+				case 0, 1:
+					softmaxRow(r, x, 8, kind == 1)
+				case 2:
+					for i := range x {
+						x[i] = -8 + 16*float32(i)/float32(n)
+					}
+				case 3:
+					for i := range x {
+						x[i] = 0.3
+					}
+				}
+				what := fmt.Sprintf("%s n=%d", name, n)
+				m := float64(ref.Max(x))
+
+				got, want := make([]float32, n), make([]float64, n)
+				kernel.Softmax(got, x)
+				ref.Softmax(want, x)
+				for i, w := range want {
+					if w == 0 && math.IsInf(float64(x[i]), -1) {
+						require.Equal(t, float32(0), got[i], "%s: Softmax[%d] of -Inf", what, i)
+						continue
+					}
+					bound := 2*kerneltest.ULPSize(w) + (sumTerm+math.Abs(float64(x[i])-m)*kerneltest.Eps)*w
+					require.InDelta(t, w, float64(got[i]), bound, "%s: Softmax[%d]", what, i)
+				}
+
+				ls := ref.LogSumExpShifted(x, m)
+				kernel.LogSoftmax(got, x)
+				ref.LogSoftmax(want, x)
+				for i, w := range want {
+					if math.IsInf(w, -1) {
+						require.True(t, math.IsInf(float64(got[i]), -1), "%s: LogSoftmax[%d] of -Inf", what, i)
+						continue
+					}
+					bound := 2*kerneltest.ULPSize(w) + sumTerm + (2*math.Abs(float64(x[i])-m)+2*ls)*kerneltest.Eps
+					require.InDelta(t, w, float64(got[i]), bound, "%s: LogSoftmax[%d]", what, i)
+				}
+
+				lse := ref.LogSumExp(x)
+				bound := 2*kerneltest.ULPSize(lse) + sumTerm + kerneltest.Eps*math.Abs(m)
+				require.InDelta(t, lse, float64(kernel.LogSumExp(x)), bound, "%s: LogSumExp", what)
+			}
+		}
+	})
+}

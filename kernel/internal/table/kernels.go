@@ -134,7 +134,7 @@ var Kernels = []Kernel{
 		Func: "exp32s", Sig: "(dst, src []float32)", Args: "dst, src", Generic: "expGeneric", Body: "unary",
 		Ref: "ref.Exp", Ref1: "ref.Exp1", Contract: Contract{Kind: ULP, ULP: 1},
 		Bench: Bench{Sizes: vecSizes, Short: short4096},
-		Impls: impls("generic", "exp_generic", "",
+		Impls: impls("generic", "exp_generic_f64_lut32_p4", "",
 			"avx2", "exp_avx2_fma_rr2_p6_u4", "ExpAVX2",
 			"avx512", "exp_avx512_rr2_p6_scalef_u4", "ExpAVX512",
 			"neon", "exp_neon_rr2_p6_u8", "ExpNEON"),
@@ -144,7 +144,7 @@ var Kernels = []Kernel{
 		Func: "tanh32s", Sig: "(dst, src []float32)", Args: "dst, src", Generic: "tanhGeneric", Body: "unary",
 		Ref: "ref.Tanh", Ref1: "ref.Tanh1", Contract: Contract{Kind: ULP, ULP: 2},
 		Bench: Bench{Sizes: vecSizes},
-		Impls: impls("generic", "tanh_generic", "",
+		Impls: impls("generic", "tanh_generic_f64_lut32_p4_div", "",
 			"avx2", "tanh_avx2_fma_rr2_expm1p7_divcomp_u3", "TanhAVX2",
 			"avx512", "tanh_avx512_rr2_expm1p7_rcp14comp_u4", "TanhAVX512",
 			"neon", "tanh_neon_rr2_expm1p7_recps_u8", "TanhNEON"),
@@ -154,7 +154,7 @@ var Kernels = []Kernel{
 		Func: "sigmoid32s", Sig: "(dst, src []float32)", Args: "dst, src", Generic: "sigmoidGeneric", Body: "unary",
 		Ref: "ref.Sigmoid", Ref1: "ref.Sigmoid1", Contract: Contract{Kind: ULP, ULP: 2},
 		Bench: Bench{Sizes: vecSizes},
-		Impls: impls("generic", "sigmoid_generic", "",
+		Impls: impls("generic", "sigmoid_generic_f64_lut32_p4_div", "",
 			"avx2", "sigmoid_avx2_fma_rr2_p6_divcomp_u4", "SigmoidAVX2",
 			"avx512", "sigmoid_avx512_rr2_p6_scalef_rcp14comp_u4", "SigmoidAVX512",
 			"neon", "sigmoid_neon_rr2_p6_recps_u8", "SigmoidNEON"),
@@ -195,7 +195,7 @@ memory past the slices. len(dst) must be ≥ len(src); dst may be src.
 		Ref: "ref.GELU", Ref1: "ref.GELU1", Contract: Contract{Kind: ULP, ULP: 2.5},
 		Bench: Bench{Sizes: vecSizes},
 		Impls: []Impl{
-			{Level: "generic", Name: "gelu_generic_erfc_h11"},
+			{Level: "generic", Name: "gelu_generic_f64_erfc_h11_lut32_p4"},
 			{Level: "avx2", Name: "gelu_avx2_fma_erfc_h11_div_u1", Symbols: []string{"GELUAVX2"},
 				AsmDoc: `GELUAVX2 computes dst[i] = gelu(src[i]) (erf form) for i < len(src)
 with AVX2+FMA3, each lane running gelu32's float32 steps and fused
@@ -205,7 +205,7 @@ that never touches memory past the slices. len(dst) must be ≥
 len(src); dst may be src. The AVX512 level runs it too.
 
 	for i, x := range src {
-		dst[i] = gelu32(x) // kernel.geluGeneric, within 2.5 ulp
+		dst[i] = gelu32(x) // within 2.5 ulp
 	}`},
 			// No zmm version: it needs a machine that can run AVX-512 to be tested.
 			{Level: "avx512", Name: "gelu_avx2_fma_erfc_h11_div_u1", Symbols: []string{"GELUAVX2"}},
@@ -217,7 +217,7 @@ one vector per iteration and a lane-by-lane tail that never touches
 memory past the slices. len(dst) must be ≥ len(src); dst may be src.
 
 	for i, x := range src {
-		dst[i] = gelu32(x) // kernel.geluGeneric, within 2.5 ulp
+		dst[i] = gelu32(x) // within 2.5 ulp
 	}`},
 		},
 	},
@@ -227,7 +227,7 @@ memory past the slices. len(dst) must be ≥ len(src); dst may be src.
 		Ref: "ref.GELUTanh", Ref1: "ref.GELUTanh1", Contract: Contract{Kind: ULP, ULP: 2},
 		Bench: Bench{Sizes: vecSizes},
 		Impls: []Impl{
-			{Level: "generic", Name: "gelutanh_generic_rr2_expm1p7_divcomp"},
+			{Level: "generic", Name: "gelutanh_generic_f64_lut32_p4_div"},
 			{Level: "avx2", Name: "gelutanh_avx2_fma_rr2_expm1p7_divcomp_u1", Symbols: []string{"GELUTanhAVX2"},
 				AsmDoc: `GELUTanhAVX2 computes dst[i] = gelu_tanh(src[i]) for i < len(src)
 with AVX2+FMA3, each lane running geluTanh32's float32 steps and fused
@@ -237,7 +237,7 @@ touches memory past the slices. len(dst) must be ≥ len(src); dst may be
 src. The AVX512 level runs it too.
 
 	for i, x := range src {
-		dst[i] = geluTanh32(x) // kernel.geluTanhGeneric, within 2 ulp
+		dst[i] = geluTanh32(x) // within 2 ulp
 	}`},
 			// No zmm version: it needs a machine that can run AVX-512 to be tested.
 			{Level: "avx512", Name: "gelutanh_avx2_fma_rr2_expm1p7_divcomp_u1", Symbols: []string{"GELUTanhAVX2"}},
@@ -249,7 +249,7 @@ per iteration and a lane-by-lane tail that never touches memory past
 the slices. len(dst) must be ≥ len(src); dst may be src.
 
 	for i, x := range src {
-		dst[i] = geluTanh32(x) // kernel.geluTanhGeneric, within 2 ulp
+		dst[i] = geluTanh32(x) // within 2 ulp
 	}`},
 		},
 	},
@@ -259,7 +259,7 @@ the slices. len(dst) must be ≥ len(src); dst may be src.
 		Ref: "ref.SiLU", Ref1: "ref.SiLU1", Contract: Contract{Kind: ULP, ULP: 2},
 		Bench: Bench{Sizes: vecSizes},
 		Impls: []Impl{
-			{Level: "generic", Name: "silu_generic_rr2_expm1p7_divcomp"},
+			{Level: "generic", Name: "silu_generic_f64_lut32_p4_div"},
 			{Level: "avx2", Name: "silu_avx2_fma_rr2_expm1p7_divcomp_u1", Symbols: []string{"SiLUAVX2"},
 				AsmDoc: `SiLUAVX2 computes dst[i] = silu(src[i]) = x·σ(x) for i < len(src)
 with AVX2+FMA3, each lane running silu32's float32 steps and fused
@@ -269,7 +269,7 @@ through a buffer that never touches memory past the slices. len(dst)
 must be ≥ len(src); dst may be src. The AVX512 level runs it too.
 
 	for i, x := range src {
-		dst[i] = silu32(x) // kernel.siluGeneric, within 2 ulp
+		dst[i] = silu32(x) // within 2 ulp
 	}`},
 			// No zmm version: it needs a machine that can run AVX-512 to be tested.
 			{Level: "avx512", Name: "silu_avx2_fma_rr2_expm1p7_divcomp_u1", Symbols: []string{"SiLUAVX2"}},
@@ -282,7 +282,7 @@ touches memory past the slices. len(dst) must be ≥ len(src); dst may be
 src.
 
 	for i, x := range src {
-		dst[i] = silu32(x) // kernel.siluGeneric, within 2 ulp
+		dst[i] = silu32(x) // within 2 ulp
 	}`},
 		},
 	},
