@@ -79,11 +79,11 @@ type dirState struct{ h, c kernel.Matrix }
 // the first step (empty: zeros); final, if not empty, receives the state
 // after the last.
 //
-// For B > 1 the step is Z_t += H_{t-1}·W_hhᵀ, and W_hh is transposed once
-// into whhT (HiddenOut×G·Hidden scratch) so that each step's Gemm reads it
-// as stored: Gemm would otherwise pack a transposed operand every step
-// (measured 27 µs instead of 35 µs per step at B=32, H=256).
-func (n *Net) cellForward(c *Cell, x, out kernel.Matrix, rec seqRecord, B int, reverse bool, init, final dirState, whhT kernel.Matrix, zeros []float32, qs *actQ) {
+// For B > 1 the step is Z_t += H_{t-1}·W_hhᵀ, and W_hhᵀ is packed once
+// into whh (kernel.PackedB) for the whole sequence, so that no step
+// repacks it: Gemm would pack W_hh at every step, a third of an LSTM
+// step's time at B=32, H=256.
+func (n *Net) cellForward(c *Cell, x, out kernel.Matrix, rec seqRecord, B int, reverse bool, init, final dirState, whh *kernel.PackedB, zeros []float32, qs *actQ) {
 	k, act := n.cfg.Cell.kind(), n.cfg.Activation
 	split := k.splitHidden()
 	if split {
@@ -94,7 +94,7 @@ func (n *Net) cellForward(c *Cell, x, out kernel.Matrix, rec seqRecord, B int, r
 	c.ih().gemm(rec.g, x, true, qs)
 	T := out.Rows / B
 	if B > 1 && (T > 1 || init.h.Rows > 0) && c.qhh == nil {
-		transpose(whhT, c.Whh)
+		whh.Pack(kernel.Trans, c.Whh)
 	}
 	H := n.cfg.Hidden
 	pre := stepRows // the view of step t's B rows
@@ -126,7 +126,7 @@ func (n *Net) cellForward(c *Cell, x, out kernel.Matrix, rec seqRecord, B int, r
 			case c.qhh != nil: // int8 weights are multiplied as stored: no transpose
 				c.hh().gemm(hs, hPrev, true, qs)
 			default:
-				kernel.Gemm(kernel.NoTrans, kernel.NoTrans, 1, hPrev, whhT, 1, hs)
+				kernel.GemmPacked(kernel.NoTrans, 1, hPrev, whh, 1, hs)
 			}
 		}
 		dst := out
@@ -221,10 +221,7 @@ func (n *Net) layers(x kernel.Matrix, B int, o runOpts, sc *scratch.Set) ([]kern
 	dirs, HO := c.Dirs(), c.HiddenOut()
 	outs := make([]kernel.Matrix, c.Layers)
 	var recs []seqRecord
-	var whhT kernel.Matrix
-	if B > 1 && !n.quantized {
-		whhT = pooled(sc, HO, c.gates()*c.Hidden)
-	}
+	var whh kernel.PackedB // packed per cell, in cellForward (B > 1)
 	var qs actQ
 	zeros := sc.Get(c.Hidden)
 	clear(zeros)
@@ -250,7 +247,7 @@ func (n *Net) layers(x kernel.Matrix, B int, o runOpts, sc *scratch.Set) ([]kern
 				recs = append(recs, rec)
 			}
 			n.cellForward(&n.Cells[i], in, out.Slice(0, x.Rows, d*HO, (d+1)*HO), rec, B, d == 1,
-				o.init.dir(i), o.final.dir(i), whhT, zeros, &qs)
+				o.init.dir(i), o.final.dir(i), &whh, zeros, &qs)
 		}
 		outs[l] = out
 		in = out

@@ -13,7 +13,7 @@ type Workspace struct {
 	rec      seqRecord
 	mid      [2]kernel.Matrix // the outputs of layers 0..Layers-2, alternating
 	top      kernel.Matrix    // the top layer's output, when there is a head
-	whhT     kernel.Matrix
+	whh      kernel.PackedB // W_hhᵀ packed for the batch steps
 	zeros    []float32
 	qs       actQ // a quantized Net's activations, quantized per product
 }
@@ -36,8 +36,8 @@ func (n *Net) NewWorkspace(batch, steps int) (*Workspace, error) {
 	if c.Output > 0 {
 		ws.top = kernel.NewMatrix(rows, c.Width())
 	}
-	if batch > 1 {
-		ws.whhT = kernel.NewMatrix(c.HiddenOut(), c.gates()*c.Hidden)
+	if batch > 1 && !n.quantized {
+		ws.whh.Pack(kernel.Trans, n.Cells[0].Whh) // sizes the buffer: every cell's W_hh has this shape
 	}
 	return ws, nil
 }
@@ -109,7 +109,7 @@ func (n *Net) ForwardInto(ws *Workspace, dst, x kernel.Matrix, init, final *Stat
 			// writes its rows of final after its last, so final may be
 			// init.
 			n.cellForward(&n.Cells[i], in, out.Slice(0, B*T, d*HO, (d+1)*HO), ws.rec, B, d == 1,
-				batchDir(init, i, B), batchDir(final, i, B), ws.whhT, ws.zeros, &ws.qs)
+				batchDir(init, i, B), batchDir(final, i, B), &ws.whh, ws.zeros, &ws.qs)
 		}
 		in = out
 	}

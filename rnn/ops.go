@@ -83,19 +83,3 @@ func addBias(x, a, b []float32) {
 		kernel.Add(x, x, b)
 	}
 }
-
-// transpose writes aᵀ into dst (a.Cols×a.Rows), in 8×8 blocks so that
-// both sides stay in cache.
-func transpose(dst, a kernel.Matrix) {
-	const bs = 8
-	for i0 := 0; i0 < a.Rows; i0 += bs {
-		for j0 := 0; j0 < a.Cols; j0 += bs {
-			for i := i0; i < min(i0+bs, a.Rows); i++ {
-				row := a.Data[i*a.Stride:]
-				for j := j0; j < min(j0+bs, a.Cols); j++ {
-					dst.Data[j*dst.Stride+i] = row[j]
-				}
-			}
-		}
-	}
-}

@@ -1,0 +1,148 @@
+package kernel
+
+import "fmt"
+
+// PackedB is a right-hand operand of Gemm, op(b) of k×n, packed once into
+// the micro-panels that the active level's microkernel reads, for
+// products that reuse one operand many times: Gemm packs op(b) afresh on
+// every call, which for a recurrent step's W_hh (a 256×1024 operand
+// multiplied by a few rows, a hundred times per sequence) costs a third
+// of the step. Pack it once with Pack and multiply with GemmPacked.
+//
+// The packing belongs to the level active when Pack ran; GemmPacked
+// panics if the level has changed since (SetLevel). The zero value is an
+// empty operand ready for Pack, which reuses its memory: repacking an
+// operand of the same size allocates nothing. A PackedB holds a copy:
+// changes to b after Pack are not seen.
+type PackedB struct {
+	k, n  int
+	cfg   gemmConfig
+	level Level
+	data  []float32
+}
+
+// Rows returns k and Cols n, op(b)'s shape.
+func (p *PackedB) Rows() int { return p.k }
+
+// Cols returns n, the columns of op(b).
+func (p *PackedB) Cols() int { return p.n }
+
+// Pack packs op(b) (b, or bᵀ with tB = Trans) into p for the active
+// level, in the blocks Gemm's serial loop visits: for each nc-wide band
+// of columns, for each kc-deep slice of rows, a kc×nc panel in
+// micro-panels of nr columns (the last padded with zeros).
+func (p *PackedB) Pack(tB Transpose, b Matrix) {
+	mustValid("PackedB.Pack", "b", b)
+	k, n := b.Rows, b.Cols
+	if tB {
+		k, n = n, k
+	}
+	cfg := currentGemmConfig()
+	if o := gemmBlockOverride; o != [3]int{} {
+		cfg = cfg.withBlocks(o[0], o[1], o[2])
+	}
+	p.k, p.n, p.cfg, p.level = k, n, cfg, active
+	kc, nc, nr := min(cfg.kc, max(k, 1)), min(cfg.nc, roundUp(max(n, 1), cfg.nr)), cfg.nr
+	size := 0
+	for jc := 0; jc < n; jc += nc {
+		size += k * roundUp(min(nc, n-jc), nr)
+	}
+	if cap(p.data) < size {
+		p.data = make([]float32, size)
+	}
+	p.data = p.data[:size]
+	raceRead(b.span())
+	off := 0
+	for jc := 0; jc < n; jc += nc {
+		ncb := min(nc, n-jc)
+		for pc := 0; pc < k; pc += kc {
+			kcb := min(kc, k-pc)
+			w := kcb * roundUp(ncb, nr)
+			packB(p.data[off:off+w], b, bool(tB), pc, kcb, jc, ncb, nr)
+			off += w
+		}
+	}
+}
+
+// GemmPacked computes c = alpha·op(a)·B + beta·c with B packed by
+// PackedB.Pack: what Gemm(tA, tB, alpha, a, b, beta, c) computes, with
+// the same rounding, without packing B. It runs on the calling goroutine
+// and allocates nothing in steady state. Shapes are checked as Gemm
+// checks them (a panic naming the sizes).
+func GemmPacked(tA Transpose, alpha float32, a Matrix, b *PackedB, beta float32, c Matrix) {
+	mustValid("GemmPacked", "a", a)
+	mustValid("GemmPacked", "c", c)
+	am, ak := a.Rows, a.Cols
+	if tA {
+		am, ak = ak, am
+	}
+	if ak != b.k || c.Rows != am || c.Cols != b.n {
+		panic(fmt.Sprintf("kernel.GemmPacked: op(a) is %d×%d, B is %d×%d, c is %d×%d", am, ak, b.k, b.n, c.Rows, c.Cols))
+	}
+	if b.level != active {
+		panic(fmt.Sprintf("kernel.GemmPacked: B was packed at level %v, the active level is %v", b.level, active))
+	}
+	if matricesOverlap(c, a) {
+		panicOverlap("GemmPacked", "c", "a")
+	}
+	m, n, k := am, b.n, ak
+	if m == 0 || n == 0 {
+		return
+	}
+	raceWrite(c.span())
+	if k == 0 || alpha == 0 {
+		if beta != 1 {
+			scaleMatrix(beta, c)
+		}
+		return
+	}
+	raceRead(a.span())
+	op := gemmOperands{tA: bool(tA), alpha: alpha, beta: beta, a: a, c: c, m: m, n: n, k: k}
+	bufs := gemmBufPool.Get().(*gemmBuffers)
+	gemmSerialPacked(op, b, bufs)
+	gemmBufPool.Put(bufs)
+}
+
+// gemmSerialPacked is gemmSerial with op(b) taken from p's panels.
+func gemmSerialPacked(op gemmOperands, p *PackedB, bufs *gemmBuffers) {
+	cfg := p.cfg
+	mr, nr := cfg.mr, cfg.nr
+	kc := min(cfg.kc, op.k)
+	mc := min(cfg.mc, roundUp(op.m, mr))
+	nc := min(cfg.nc, roundUp(op.n, nr))
+	ap := growAligned(&bufs.a, mc*kc)
+	c := op.c
+	off := 0
+	for jc := 0; jc < op.n; jc += nc {
+		ncb := min(nc, op.n-jc)
+		for pc := 0; pc < op.k; pc += kc {
+			kcb := min(kc, op.k-pc)
+			beta := op.beta
+			if pc > 0 {
+				beta = 1
+			}
+			bp := p.data[off : off+kcb*roundUp(ncb, nr)]
+			off += len(bp)
+			for ic := 0; ic < op.m; ic += mc {
+				mcb := min(mc, op.m-ic)
+				lda := 0
+				if cfg.rowsA && !op.tA {
+					lda = kcb
+					packARows(ap, op.a, ic, mcb, pc, kcb, mr)
+				} else {
+					packA(ap, op.a, op.tA, ic, mcb, pc, kcb, mr)
+				}
+				for jr := 0; jr < ncb; jr += nr {
+					nrb := min(nr, ncb-jr)
+					bpanel := bp[jr*kcb : (jr+nr)*kcb]
+					for ir := 0; ir < mcb; ir += mr {
+						mrb := min(mr, mcb-ir)
+						o := (ic+ir)*c.Stride + jc + jr
+						ctile := c.Data[o : o+(mrb-1)*c.Stride+nrb]
+						gemmMicro(cfg.kernel, kcb, ap[ir*kcb:(ir+mr)*kcb], lda, bpanel, ctile, c.Stride, op.alpha, beta, mrb, nrb)
+					}
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,93 @@
+package kernel_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/simdcore/simdcore/internal/kerneltest"
+	"github.com/simdcore/simdcore/internal/race"
+	"github.com/simdcore/simdcore/kernel"
+	"github.com/stretchr/testify/require"
+)
+
+// TestGemmPackedIsGemm: GemmPacked with B packed once gives Gemm's bits,
+// at every level, for both layouts of a and b, alpha and beta, shapes
+// with edges in every tile and block (small blocks force several), and a
+// B repacked in place for a second shape.
+func TestGemmPackedIsGemm(t *testing.T) {
+	kerneltest.ForEachLevel(t, func(t *testing.T, l kernel.Level) {
+		r := rand.New(rand.NewPCG(5, 9))
+		fill := func(rows, cols int) kernel.Matrix {
+			m := kernel.NewMatrix(rows, cols)
+			for i := range m.Data {
+				m.Data[i] = float32(r.NormFloat64())
+			}
+			return m
+		}
+		var p kernel.PackedB
+		for _, blocks := range [][3]int{{0, 0, 0}, {7, 5, 9}} {
+			restore := kernel.SetGemmBlocks(blocks[0], blocks[1], blocks[2])
+			for _, sh := range [][3]int{{1, 1, 1}, {3, 17, 5}, {32, 40, 33}, {6, 256, 100}, {50, 7, 64}} {
+				m, k, n := sh[0], sh[1], sh[2]
+				for _, tA := range []kernel.Transpose{kernel.NoTrans, kernel.Trans} {
+					for _, tB := range []kernel.Transpose{kernel.NoTrans, kernel.Trans} {
+						a := fill(m, k)
+						if tA {
+							a = fill(k, m)
+						}
+						b := fill(k, n)
+						if tB {
+							b = fill(n, k)
+						}
+						c0 := fill(m, n)
+						want := kernel.NewMatrix(m, n)
+						copy(want.Data, c0.Data)
+						got := kernel.NewMatrix(m, n)
+						copy(got.Data, c0.Data)
+						kernel.Gemm(tA, tB, 0.5, a, b, 1.5, want)
+						p.Pack(tB, b)
+						require.Equal(t, [2]int{k, n}, [2]int{p.Rows(), p.Cols()})
+						kernel.GemmPacked(tA, 0.5, a, &p, 1.5, got)
+						require.Equal(t, want.Data, got.Data, "blocks %v m=%d k=%d n=%d tA=%v tB=%v", blocks, m, k, n, tA, tB)
+					}
+				}
+			}
+			restore()
+		}
+	})
+}
+
+func TestGemmPackedPanics(t *testing.T) {
+	b := kernel.NewMatrix(4, 5)
+	var p kernel.PackedB
+	p.Pack(kernel.NoTrans, b)
+	require.PanicsWithValue(t, "kernel.GemmPacked: op(a) is 2×3, B is 4×5, c is 2×5",
+		func() { kernel.GemmPacked(kernel.NoTrans, 1, kernel.NewMatrix(2, 3), &p, 0, kernel.NewMatrix(2, 5)) })
+	require.Panics(t, func() { kernel.GemmPacked(kernel.NoTrans, 1, kernel.NewMatrix(2, 4), &p, 0, kernel.NewMatrix(3, 5)) })
+	a := kernel.NewMatrix(2, 9)
+	c := kernel.MatrixFrom(2, 5, a.Data[:10])
+	require.Panics(t, func() { kernel.GemmPacked(kernel.NoTrans, 1, a.Slice(0, 2, 0, 4), &p, 0, c) }, "c overlaps a")
+	if kernel.Active() != kernel.Generic {
+		old := kernel.Active()
+		restore, err := kernel.SetLevel(kernel.Generic)
+		require.NoError(t, err)
+		defer restore()
+		require.PanicsWithValue(t, fmt.Sprintf("kernel.GemmPacked: B was packed at level %v, the active level is %v", old, kernel.Generic),
+			func() { kernel.GemmPacked(kernel.NoTrans, 1, kernel.NewMatrix(2, 4), &p, 0, kernel.NewMatrix(2, 5)) })
+	}
+}
+
+func TestGemmPackedAllocs(t *testing.T) {
+	if race.Enabled {
+		t.Skip("sync.Pool drops items at random under -race")
+	}
+	a, b, c := kernel.NewMatrix(32, 256), kernel.NewMatrix(1024, 256), kernel.NewMatrix(32, 1024)
+	var p kernel.PackedB
+	p.Pack(kernel.Trans, b)
+	kernel.GemmPacked(kernel.NoTrans, 1, a, &p, 1, c)
+	require.Zero(t, testing.AllocsPerRun(10, func() {
+		p.Pack(kernel.Trans, b)
+		kernel.GemmPacked(kernel.NoTrans, 1, a, &p, 1, c)
+	}))
+}
