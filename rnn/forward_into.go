@@ -13,7 +13,7 @@ type Workspace struct {
 	rec      seqRecord
 	mid      [2]kernel.Matrix // the outputs of layers 0..Layers-2, alternating
 	top      kernel.Matrix    // the top layer's output, when there is a head
-	whh      kernel.PackedB // W_hhᵀ packed for the batch steps
+	whh      kernel.PackedB   // W_hhᵀ packed for the batch steps
 	zeros    []float32
 	qs       actQ // a quantized Net's activations, quantized per product
 }
