@@ -6,7 +6,7 @@ set -eu
 ROUNDS=${ROUNDS:-6}
 OUT=${OUT:-/tmp/gated}
 mkdir -p "$OUT"
-ROOT=$(cd "$ROOT" && pwd)
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 go test -c -o "$OUT/simdcore.test" . >/dev/null
 cd bench/peers
