@@ -6,6 +6,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/simdcore/simdcore/internal/race"
 	"github.com/simdcore/simdcore/kernel"
 )
 
@@ -72,7 +73,9 @@ func TestForwardIntoMatchesForwardState(t *testing.T) {
 			// final may be init: a streaming caller carries the state in place.
 			require.NoError(t, n.ForwardInto(ws, dst, x, init, init))
 			require.InDeltaSlice(t, final.H.Data, init.H.Data, 0, "%s: final = init in place", name)
-			require.Zero(t, testing.AllocsPerRun(5, func() { _ = n.ForwardInto(ws, dst, x, final, final) }), name)
+			if !race.Enabled { // Gemm's pooled pack buffers: sync.Pool drops items at random under -race
+				require.Zero(t, testing.AllocsPerRun(5, func() { _ = n.ForwardInto(ws, dst, x, final, final) }), name)
+			}
 		}
 	}
 }
