@@ -2,10 +2,10 @@ package tlm
 
 import (
 	"errors"
-	"github.com/simdcore/simdcore/internal/race"
 	"math"
 	"testing"
 
+	"github.com/simdcore/simdcore/internal/race"
 	"github.com/simdcore/simdcore/attn"
 	"github.com/simdcore/simdcore/kernel"
 	"github.com/simdcore/simdcore/nn"

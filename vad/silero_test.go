@@ -3,7 +3,6 @@ package vad
 import (
 	"errors"
 	"fmt"
-	"github.com/simdcore/simdcore/internal/race"
 	"math"
 	"os"
 	"path/filepath"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/simdcore/simdcore/internal/race"
 	"github.com/simdcore/simdcore/internal/vadtest"
 	"github.com/simdcore/simdcore/onnx"
 )
