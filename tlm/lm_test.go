@@ -5,8 +5,8 @@ import (
 	"math"
 	"testing"
 
-	"github.com/simdcore/simdcore/internal/race"
 	"github.com/simdcore/simdcore/attn"
+	"github.com/simdcore/simdcore/internal/race"
 	"github.com/simdcore/simdcore/kernel"
 	"github.com/simdcore/simdcore/nn"
 	"github.com/simdcore/simdcore/rnn"
