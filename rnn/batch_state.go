@@ -32,7 +32,7 @@ func (n *Net) NewBatchState(streams int) *BatchState {
 	if s.err = n.check("NewBatchState"); s.err != nil {
 		return s
 	}
-	c, k := n.cfg, n.cfg.Cell.kind()
+	c := n.cfg
 	switch {
 	case streams < 1:
 		s.err = fmt.Errorf("%w: NewBatchState: %d streams", ErrConfig, streams)
@@ -41,20 +41,7 @@ func (n *Net) NewBatchState(streams int) *BatchState {
 		s.err = ErrNotCausal
 		return s
 	}
-	mat := func(cols int) kernel.Matrix { return kernel.NewMatrix(streams, cols) }
-	for range c.Layers {
-		s.h = append(s.h, mat(c.HiddenOut()))
-		s.g = append(s.g, mat(c.gates()*c.Hidden))
-		if k.hasC() {
-			s.c = append(s.c, mat(c.Hidden))
-		}
-		if k.splitHidden() {
-			s.hg = append(s.hg, mat(c.gates()*c.Hidden))
-		}
-		if c.Proj > 0 {
-			s.m = append(s.m, mat(c.Hidden))
-		}
-	}
+	s.h, s.c, s.g, s.hg, s.m = stepBuffers(c, func(cols int) kernel.Matrix { return kernel.NewMatrix(streams, cols) })
 	return s
 }
 

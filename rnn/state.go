@@ -26,22 +26,32 @@ func (n *Net) NewState() *State {
 	if s.err = n.check("NewState"); s.err != nil {
 		return s
 	}
-	c, k := n.cfg, n.cfg.Cell.kind()
-	vec := func(size int) []float32 { return make([]float32, size) }
+	s.h, s.c, s.g, s.hg, s.m = stepBuffers(n.cfg, func(size int) []float32 { return make([]float32, size) })
+	return s
+}
+
+// stepBuffers allocates, for every layer of a network of configuration
+// c, what a streaming step keeps (h, HiddenOut wide; c for a cell with a
+// cell state) and its scratch (the gates g; hg for a cell that keeps the
+// hidden side apart; m, an LSTM's output before projection), each by
+// alloc(width): a vector for State, a streams×width matrix for
+// BatchState. A buffer the cell does not use is nil.
+func stepBuffers[T any](c Config, alloc func(width int) T) (h, cs, g, hg, m []T) {
+	k, GH := c.Cell.kind(), c.gates()*c.Hidden
 	for range c.Layers {
-		s.h = append(s.h, vec(c.HiddenOut()))
-		s.g = append(s.g, vec(c.gates()*c.Hidden))
+		h = append(h, alloc(c.HiddenOut()))
+		g = append(g, alloc(GH))
 		if k.hasC() {
-			s.c = append(s.c, vec(c.Hidden))
+			cs = append(cs, alloc(c.Hidden))
 		}
 		if k.splitHidden() {
-			s.hg = append(s.hg, vec(c.gates()*c.Hidden))
+			hg = append(hg, alloc(GH))
 		}
 		if c.Proj > 0 {
-			s.m = append(s.m, vec(c.Hidden))
+			m = append(m, alloc(c.Hidden))
 		}
 	}
-	return s
+	return h, cs, g, hg, m
 }
 
 // Reset returns the state to h = 0 (and c = 0), the start of a sequence.
