@@ -101,6 +101,15 @@ func (l *DecoderLayer) need(t int) int { return 2*t*l.DModel() + l.FF.need(t) }
 // forward is Forward on checked shapes, its intermediates in ws (need
 // elements).
 func (l *DecoderLayer) forward(dst, x, mem kernel.Matrix, self, cross attn.Options, ws []float32) error {
+	return l.run(dst, x, ws,
+		func(out, in kernel.Matrix) error { return l.SelfAttn.Forward(out, in, self) },
+		func(out, in kernel.Matrix) error { return l.CrossAttn.Cross(out, in, mem, mem, cross) })
+}
+
+// run is the layer with the self-attention sa (Forward, Prefill or
+// Decode) and the cross-attention ca (Cross, or against the memory's
+// cached keys and values), its intermediates in ws (need elements).
+func (l *DecoderLayer) run(dst, x kernel.Matrix, ws []float32, sa, ca func(out, in kernel.Matrix) error) error {
 	t, d := x.Rows, l.DModel()
 	if t == 0 {
 		return nil
@@ -108,12 +117,12 @@ func (l *DecoderLayer) forward(dst, x, mem kernel.Matrix, self, cross attn.Optio
 	a, b, fw := rowsOf(ws, t, d), rowsOf(ws[t*d:], t, d), ws[2*t*d:]
 	if l.NormFirst {
 		l.Norm1.apply(a, x)
-		if err := l.SelfAttn.Forward(b, a, self); err != nil {
+		if err := sa(b, a); err != nil {
 			return err
 		}
 		addRows(b, x) // b = x + self_attn(norm1(x))
 		l.Norm2.apply(a, b)
-		if err := l.CrossAttn.Cross(dst, a, mem, mem, cross); err != nil {
+		if err := ca(dst, a); err != nil {
 			return err
 		}
 		addRows(b, dst) // b += multihead_attn(norm2(b), memory)
@@ -122,12 +131,12 @@ func (l *DecoderLayer) forward(dst, x, mem kernel.Matrix, self, cross attn.Optio
 		addRows(dst, b)
 		return nil
 	}
-	if err := l.SelfAttn.Forward(a, x, self); err != nil {
+	if err := sa(a, x); err != nil {
 		return err
 	}
 	addRows(a, x)
 	l.Norm1.apply(a, a) // a = norm1(x + self_attn(x))
-	if err := l.CrossAttn.Cross(b, a, mem, mem, cross); err != nil {
+	if err := ca(b, a); err != nil {
 		return err
 	}
 	addRows(b, a)

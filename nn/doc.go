@@ -35,6 +35,15 @@
 // allocating nothing. EncoderLayer.Prefill and Decode do the same for
 // one layer.
 //
+// A Decoder (encoder–decoder models) decodes the same way with a
+// DecoderCache: Decoder.SetMemory projects the encoder's output through
+// every layer's cross-attention key and value weights once per sequence,
+// then Decoder.Prefill and Decoder.Decode run the target causally, each
+// layer appending to its self-attention cache and reading the memory's
+// cached keys and values (DecoderLayer.NewCache, SetMemory, Prefill and
+// Decode for one layer). The outputs are Forward's with a causal
+// tgt_mask, and Decode allocates nothing.
+//
 // # Masks
 //
 // Mask carries torch's attn_mask (Causal, an additive float mask, or a
