@@ -180,7 +180,9 @@ func (l *DecoderLayer) Decode(dst, x []float32, c *DecoderLayerCache, tgtMask, m
 func (l *DecoderLayer) decode(dst, x kernel.Matrix, c *DecoderLayerCache, self, cross attn.Options, ws []float32) error {
 	return l.run(dst, x, ws,
 		func(out, in kernel.Matrix) error { return l.SelfAttn.Decode(out.Row(0), in.Row(0), c.Self, self) },
-		func(out, in kernel.Matrix) error { return l.CrossAttn.DecodeCross(out.Row(0), in.Row(0), c.Cross, cross) })
+		func(out, in kernel.Matrix) error {
+			return l.CrossAttn.DecodeCross(out.Row(0), in.Row(0), c.Cross, cross)
+		})
 }
 
 // DecoderCache is a Decoder's state for incremental decoding, one
