@@ -12,11 +12,23 @@ import (
 	"github.com/simdcore/simdcore/rnn"
 )
 
-// The models torch.onnx.export (opset 14, 17 for the transformer) makes of
-// nn.LSTM, nn.GRU, nn.RNN, nn.Linear, nn.MultiheadAttention,
-// nn.TransformerEncoder and Conv1d/Conv2d stacks, with torch's inputs and
-// outputs, made by scripts/export_torch_onnx.py.
+// The models torch.onnx.export (opset 14, 17 for transformer_encoder) makes
+// of nn.LSTM, nn.GRU, nn.RNN, nn.Linear, nn.MultiheadAttention,
+// nn.TransformerEncoder, nn.TransformerDecoderLayer, nn.TransformerDecoder
+// and Conv1d/Conv2d stacks, with torch's inputs and outputs, made by
+// scripts/export_torch_onnx.py.
 const torchFixtures = "../testdata/onnx/torch"
+
+// torchTransformers are the opset-14 transformer exports (tf_*): encoder
+// stacks, decoder layers and decoder stacks, post- and pre-norm, relu,
+// gelu and gelu with the tanh approximation, causal masks made in the
+// graph (Trilu) or given as inputs, key padding masks as bool inputs,
+// batch 1 and 2, T up to 64. Their outputs are a float64 run of the
+// float32 weights, rounded once.
+var torchTransformers = []string{
+	"tf_enc_post_relu_causal", "tf_enc_pre_gelu_causal", "tf_enc_post_gelu_tanh", "tf_enc_pre_gelu_tanh_t64",
+	"tf_dec_layer_post_relu", "tf_dec_layer_pre_gelu", "tf_dec_post_gelu", "tf_dec_pre_relu", "tf_dec_pre_gelu_tanh",
+}
 
 // The tolerance against torch: 1e-5 relative, and 1e-6 absolute for
 // values near zero.
@@ -27,7 +39,10 @@ const torchRTol, torchATol = 1e-5, 1e-6
 func TestTorchExports(t *testing.T) {
 	dirs, err := filepath.Glob(filepath.Join(torchFixtures, "*"))
 	require.NoError(t, err)
-	require.GreaterOrEqual(t, len(dirs), 12, "the fixtures of scripts/export_torch_onnx.py")
+	require.GreaterOrEqual(t, len(dirs), 12+len(torchTransformers), "the fixtures of scripts/export_torch_onnx.py")
+	for _, name := range torchTransformers {
+		require.Contains(t, dirs, filepath.Join(torchFixtures, name))
+	}
 	for _, dir := range dirs {
 		m, err := onnx.ReadFile(filepath.Join(dir, "model.onnx"))
 		require.NoError(t, err, dir)

@@ -10,6 +10,7 @@ onnx package: the TensorProtos are encoded here).
 
 Run from the repository root: /usr/bin/python3 scripts/export_torch_onnx.py
 """
+import copy
 import os
 import struct
 
@@ -36,23 +37,30 @@ def field(num, wire, payload):
 
 
 def tensor_proto(name, t):
-    """A float32 TensorProto: dims (1), data_type (2) = FLOAT, name (8), raw_data (9)."""
-    t = t.detach().contiguous().float()
+    """A TensorProto: dims (1), data_type (2), name (8), raw_data (9); a
+    bool tensor is BOOL (9, a byte each), anything else FLOAT (1)."""
+    t = t.detach().contiguous()
     msg = b"".join(field(1, 0, varint(d)) for d in t.shape)
-    msg += field(2, 0, varint(1))
+    if t.dtype == torch.bool:
+        msg += field(2, 0, varint(9))
+        raw = bytes(int(v) for v in t.flatten().tolist())
+    else:
+        msg += field(2, 0, varint(1))
+        raw = struct.pack("<%df" % t.numel(), *t.float().flatten().tolist())
     nb = name.encode()
     msg += field(8, 2, varint(len(nb)) + nb)
-    raw = struct.pack("<%df" % t.numel(), *t.flatten().tolist())
     msg += field(9, 2, varint(len(raw)) + raw)
     return msg
 
 
-def export(name, model, inputs, input_names, output_names, opset=14):
+def export(name, model, inputs, input_names, output_names, opset=14, reference=None):
+    """Exports model and writes its data set; reference, if given, computes
+    the outputs instead of model (the transformers' float64 copy)."""
     model.eval()
     d = os.path.join(OUT, name)
     os.makedirs(os.path.join(d, "test_data_set_0"), exist_ok=True)
     with torch.no_grad():
-        outs = model(*inputs)
+        outs = (reference or model)(*inputs)
     flat = []
 
     def walk(o):
@@ -149,3 +157,131 @@ class ConvNet(torch.nn.Module):
 export("conv1d_stack", ConvNet(), [torch.randn(2, 1, 96)], ["x"], ["y"])
 export("conv2d", torch.nn.Sequential(torch.nn.Conv2d(3, 4, (3, 2), stride=(2, 1), padding=(1, 0)), torch.nn.Tanh()),
        [torch.randn(1, 3, 7, 6)], ["x"], ["y"])
+
+
+# Transformers at opset 14 (no LayerNormalization: torch writes the norm as
+# ReduceMean, Sub, Pow, Sqrt, Div; exact GELU as Erf; the tanh GELU as
+# Tanh and Pow), batch_first with batch 1 and 2. Their outputs come from a
+# float64 copy of the float32 weights, rounded once (as
+# scripts/torch_fixtures.py does), so that they are the answer to float32
+# weights and inputs rather than torch's own float32 rounding.
+
+def gelu_tanh(x):
+    return torch.nn.functional.gelu(x, approximate="tanh")
+
+
+ACTS = {"relu": "relu", "gelu": "gelu", "gelu_tanh": gelu_tanh}
+
+
+def perturb(m):
+    """Non-zero biases and norms away from 1 and 0, so that all are tested."""
+    with torch.no_grad():
+        for n, p in m.named_parameters():
+            if n.endswith("bias"):
+                p.normal_(0, 0.1)
+            elif "norm" in n and n.endswith("weight"):
+                p.normal_(1, 0.1)
+
+
+def float64_reference(model):
+    """A float64 copy of model, in training mode (dropout is 0: this keeps
+    torch off its fused inference path), taking and returning float32."""
+    ref = copy.deepcopy(model).double().train()
+
+    def run(*xs):
+        xs = [x.double() if x.is_floating_point() else x for x in xs]
+        out = ref(*xs)
+        return out.float()
+    return run
+
+
+def causal(t):
+    return torch.nn.Transformer.generate_square_subsequent_mask(t)  # float: 0 and -inf
+
+
+class EncoderCausal(torch.nn.Module):
+    """nn.TransformerEncoder with the causal mask made in the graph (torch
+    writes it as Trilu, or as constants when the length is fixed) and a
+    key padding mask as a bool input."""
+
+    def __init__(self, d, heads, ff, layers, act, norm_first, final):
+        super().__init__()
+        layer = torch.nn.TransformerEncoderLayer(d, heads, ff, dropout=0.0, activation=ACTS[act],
+                                                 batch_first=True, norm_first=norm_first)
+        norm = torch.nn.LayerNorm(d) if final else None
+        self.enc = torch.nn.TransformerEncoder(layer, layers, norm=norm, enable_nested_tensor=False)
+
+    def forward(self, x, pad):
+        t = x.shape[1]
+        mask = torch.triu(torch.full((t, t), float("-inf"), dtype=x.dtype), diagonal=1)
+        return self.enc(x, mask=mask, src_key_padding_mask=pad)
+
+
+class EncoderMasked(torch.nn.Module):
+    """nn.TransformerEncoder with the attention mask as an input."""
+
+    def __init__(self, d, heads, ff, layers, act, norm_first, final):
+        super().__init__()
+        layer = torch.nn.TransformerEncoderLayer(d, heads, ff, dropout=0.0, activation=ACTS[act],
+                                                 batch_first=True, norm_first=norm_first)
+        norm = torch.nn.LayerNorm(d) if final else None
+        self.enc = torch.nn.TransformerEncoder(layer, layers, norm=norm, enable_nested_tensor=False)
+
+    def forward(self, x, mask):
+        return self.enc(x, mask=mask)
+
+
+class Decoder(torch.nn.Module):
+    """nn.TransformerDecoder (layers > 0) or one nn.TransformerDecoderLayer
+    (layers = 0): the causal tgt_mask as an input, and a memory key padding
+    mask as a bool input."""
+
+    def __init__(self, d, heads, ff, layers, act, norm_first, final):
+        super().__init__()
+        layer = torch.nn.TransformerDecoderLayer(d, heads, ff, dropout=0.0, activation=ACTS[act],
+                                                 batch_first=True, norm_first=norm_first)
+        if layers == 0:
+            self.dec = layer
+        else:
+            norm = torch.nn.LayerNorm(d) if final else None
+            self.dec = torch.nn.TransformerDecoder(layer, layers, norm=norm)
+
+    def forward(self, tgt, memory, tgt_mask, memory_pad):
+        return self.dec(tgt, memory, tgt_mask=tgt_mask, memory_key_padding_mask=memory_pad)
+
+
+def pad(batch, t, *idx):
+    p = torch.zeros(batch, t, dtype=torch.bool)
+    for b, i in idx:
+        p[b, i] = True
+    return p
+
+
+def export_transformer(name, model, inputs, input_names):
+    perturb(model)
+    export(name, model, inputs, input_names, ["y"], reference=float64_reference(model))
+
+
+export_transformer("tf_enc_post_relu_causal", EncoderCausal(16, 4, 32, 2, "relu", False, False),
+                   [torch.randn(2, 9, 16), pad(2, 9, (0, 3), (1, 8))], ["x", "pad"])
+export_transformer("tf_enc_pre_gelu_causal", EncoderCausal(24, 3, 40, 2, "gelu", True, True),
+                   [torch.randn(1, 13, 24), pad(1, 13, (0, 5))], ["x", "pad"])
+export_transformer("tf_enc_post_gelu_tanh", EncoderMasked(20, 5, 36, 2, "gelu_tanh", False, True),
+                   [torch.randn(1, 11, 20), causal(11)], ["x", "mask"])
+export_transformer("tf_enc_pre_gelu_tanh_t64", EncoderMasked(32, 4, 48, 1, "gelu_tanh", True, False),
+                   [torch.randn(1, 64, 32), causal(64)], ["x", "mask"])
+export_transformer("tf_dec_layer_post_relu", Decoder(16, 2, 24, 0, "relu", False, False),
+                   [torch.randn(1, 7, 16), torch.randn(1, 10, 16), causal(7), pad(1, 10, (0, 4), (0, 9))],
+                   ["tgt", "memory", "tgt_mask", "memory_pad"])
+export_transformer("tf_dec_layer_pre_gelu", Decoder(24, 4, 40, 0, "gelu", True, False),
+                   [torch.randn(2, 6, 24), torch.randn(2, 8, 24), causal(6), pad(2, 8, (1, 2))],
+                   ["tgt", "memory", "tgt_mask", "memory_pad"])
+export_transformer("tf_dec_post_gelu", Decoder(16, 4, 24, 2, "gelu", False, True),
+                   [torch.randn(1, 12, 16), torch.randn(1, 9, 16), causal(12), pad(1, 9, (0, 1))],
+                   ["tgt", "memory", "tgt_mask", "memory_pad"])
+export_transformer("tf_dec_pre_relu", Decoder(32, 2, 48, 2, "relu", True, True),
+                   [torch.randn(1, 11, 32), torch.randn(1, 6, 32), causal(11), pad(1, 6, (0, 2))],
+                   ["tgt", "memory", "tgt_mask", "memory_pad"])
+export_transformer("tf_dec_pre_gelu_tanh", Decoder(20, 2, 28, 2, "gelu_tanh", True, False),
+                   [torch.randn(1, 8, 20), torch.randn(1, 5, 20), causal(8), pad(1, 5, (0, 3))],
+                   ["tgt", "memory", "tgt_mask", "memory_pad"])
