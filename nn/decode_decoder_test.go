@@ -22,7 +22,7 @@ import (
 // memory_key_padding_mask, for the stack and layer by layer; a full cache
 // is refused before anything changes.
 func TestDecoderDecodeTorch(t *testing.T) {
-	for _, name := range []string{"dec_post_relu", "dec_pre_gelu"} {
+	for _, name := range []string{"dec_post_relu", "dec_pre_gelu", "dec_gelu_tanh"} {
 		t.Run(name, func(t *testing.T) {
 			dec, err := nn.LoadDecoder(filepath.Join(torchtest.Dir, name+".safetensors"), "")
 			require.NoError(t, err)

@@ -19,7 +19,7 @@ import (
 // same sums as Forward up to the attention's order), and a full cache is
 // refused before anything changes.
 func TestEncoderDecode(t *testing.T) {
-	for _, name := range []string{"enc_post_relu", "enc_pre_gelu"} {
+	for _, name := range []string{"enc_post_relu", "enc_pre_gelu", "enc_gelu_tanh"} {
 		t.Run(name, func(t *testing.T) {
 			e, err := nn.LoadEncoder(filepath.Join(torchtest.Dir, name+".safetensors"), "")
 			require.NoError(t, err)

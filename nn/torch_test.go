@@ -42,7 +42,7 @@ func keep(t testing.TB, name, tensor string) []bool {
 }
 
 // TestEncoderTorch: torch.nn.TransformerEncoder stacks (post- and
-// pre-norm, relu and gelu, with and without the final norm, several
+// pre-norm, relu, gelu and gelu_tanh, with and without the final norm, several
 // widths, T up to 64) load and match torch without masks, with the causal
 // mask, with a key padding mask and with both; Save writes a file that
 // loads back equal.
@@ -57,6 +57,7 @@ func TestEncoderTorch(t *testing.T) {
 		{"enc_post_relu", 2, false, nn.ReLU, true},
 		{"enc_pre_gelu", 3, true, nn.GELU, true},
 		{"enc_wide", 2, false, nn.GELU, false},
+		{"enc_gelu_tanh", 2, false, nn.GELUTanh, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			e, err := nn.LoadEncoder(filepath.Join(torchtest.Dir, c.name+".safetensors"), "")
@@ -105,7 +106,7 @@ func TestDecoderTorch(t *testing.T) {
 		name      string
 		normFirst bool
 		final     bool
-	}{{"dec_post_relu", false, false}, {"dec_pre_gelu", true, true}} {
+	}{{"dec_post_relu", false, false}, {"dec_pre_gelu", true, true}, {"dec_gelu_tanh", true, false}} {
 		t.Run(c.name, func(t *testing.T) {
 			dec, err := nn.LoadDecoder(filepath.Join(torchtest.Dir, c.name+".safetensors"), "")
 			require.NoError(t, err)

@@ -56,6 +56,11 @@ Fixtures:
                    4 heads, ffn 24; plain, and causal with tgt and memory padding
   dec_pre_gelu     2 pre-norm gelu layers, d_model 32, 2 heads, ffn 48, final
                    norm, layer_norm_eps 1e-6, a memory mask as well
+  enc_gelu_tanh    2 post-norm layers with F.gelu(approximate="tanh") (a
+                   callable activation; "gelu_tanh" in the metadata), d_model
+                   40, 5 heads, ffn 56, T=33, final norm
+  dec_gelu_tanh    2 pre-norm gelu-tanh decoder layers, d_model 24, 3 heads,
+                   ffn 36, no final norm
 
 The fixtures after interop take their own seeds, so that any of them can
 be written alone: `torch_fixtures.py mha_cross gqa_rope_half` writes only
@@ -392,6 +397,15 @@ def perturb(m):
                 p.normal_(1, 0.1)
 
 
+def gelu_tanh(x):
+    return nn.functional.gelu(x, approximate="tanh")
+
+
+# The activations by the name the metadata gives them: torch 1.13's layers
+# take "relu" and "gelu" by name, the tanh form as a callable.
+ACTIVATIONS = {"relu": "relu", "gelu": "gelu", "gelu_tanh": gelu_tanh}
+
+
 def transformer_meta(d, heads, ff, layers, act, norm_first, eps):
     return {"d_model": str(d), "nhead": str(heads), "dim_feedforward": str(ff), "activation": act,
             "norm_first": str(norm_first), "layer_norm_eps": str(eps), "num_layers": str(layers),
@@ -415,7 +429,7 @@ def encoder_one(name, seed, t, d, heads, ff, layers, act, norm_first, eps, final
     torch.manual_seed(seed)
 
     def build():
-        layer = nn.TransformerEncoderLayer(d, heads, ff, dropout=0.0, activation=act, layer_norm_eps=eps,
+        layer = nn.TransformerEncoderLayer(d, heads, ff, dropout=0.0, activation=ACTIVATIONS[act], layer_norm_eps=eps,
                                            batch_first=True, norm_first=norm_first)
         norm = nn.LayerNorm(d, eps=eps) if final_norm else None
         return nn.TransformerEncoder(layer, layers, norm=norm, enable_nested_tensor=False)
@@ -460,7 +474,7 @@ def decoder_one(name, seed, t, s, d, heads, ff, layers, act, norm_first, eps, fi
     torch.manual_seed(seed)
 
     def build():
-        layer = nn.TransformerDecoderLayer(d, heads, ff, dropout=0.0, activation=act, layer_norm_eps=eps,
+        layer = nn.TransformerDecoderLayer(d, heads, ff, dropout=0.0, activation=ACTIVATIONS[act], layer_norm_eps=eps,
                                            batch_first=True, norm_first=norm_first)
         norm = nn.LayerNorm(d, eps=eps) if final_norm else None
         return nn.TransformerDecoder(layer, layers, norm=norm)
@@ -495,9 +509,20 @@ def dec_pre_gelu():
                 norm_first=True, eps=1e-6, final_norm=True, tpads=(5, 10), mpads=(2,))
 
 
+def enc_gelu_tanh():
+    encoder_one("enc_gelu_tanh", 20261216, t=33, d=40, heads=5, ff=56, layers=2, act="gelu_tanh", norm_first=False,
+                eps=1e-5, final_norm=True, pads=(0, 17, 32))
+
+
+def dec_gelu_tanh():
+    decoder_one("dec_gelu_tanh", 20261217, t=9, s=12, d=24, heads=3, ff=36, layers=2, act="gelu_tanh",
+                norm_first=True, eps=1e-5, final_norm=False, tpads=(4,), mpads=(6, 11))
+
+
 # Fixtures that can be written alone (each sets its own seed).
 SEEDED = {f.__name__: f for f in (mha_cross, mha_cross_wide, gqa_rope_half, gqa_rope_inter, pos_sinusoidal,
-                                  enc_post_relu, enc_pre_gelu, enc_wide, dec_post_relu, dec_pre_gelu)}
+                                  enc_post_relu, enc_pre_gelu, enc_wide, dec_post_relu, dec_pre_gelu,
+                                  enc_gelu_tanh, dec_gelu_tanh)}
 
 
 def main():
