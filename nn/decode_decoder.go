@@ -310,19 +310,11 @@ func (dec *Decoder) Prefill(dst, tgt kernel.Matrix, c *DecoderCache, tgtMask, me
 	if err != nil {
 		return dst, err
 	}
-	t := tgt.Rows
-	ws := getWS(t*d + stackNeed(dec.Layers, t))
-	defer putWS(ws)
 	self, cross := tgtMask.options(), memoryMask.options()
 	self.Causal = true
-	lw := (*ws)[t*d:]
-	err = stack(len(dec.Layers), tgt, dst, rowsOf(*ws, t, d), func(i int, out, in kernel.Matrix) error {
-		return dec.Layers[i].prefill(out, in, c.Layers[i], self, cross, lw)
+	return dst, runStack(dec.Layers, dec.Norm, dst, tgt, func(i int, out, in kernel.Matrix, ws []float32) error {
+		return dec.Layers[i].prefill(out, in, c.Layers[i], self, cross, ws)
 	})
-	if err == nil && dec.Norm != nil {
-		dec.Norm.apply(dst, dst)
-	}
-	return dst, err
 }
 
 // Decode runs one new target token x (len d_model) through the stack into
@@ -344,16 +336,8 @@ func (dec *Decoder) Decode(dst, x []float32, c *DecoderCache, tgtMask, memoryMas
 	if len(x) != d || len(dst) != d {
 		return shapeErr(fn, "len(x)=%d, len(dst)=%d, want d_model=%d", len(x), len(dst), d)
 	}
-	ws := getWS(d + stackNeed(dec.Layers, 1))
-	defer putWS(ws)
-	lw := (*ws)[d:]
 	self, cross := tgtMask.options(), memoryMask.options()
-	out := kernel.MatrixFrom(1, d, dst)
-	err := stack(len(dec.Layers), kernel.MatrixFrom(1, d, x), out, rowsOf(*ws, 1, d), func(i int, out, in kernel.Matrix) error {
-		return dec.Layers[i].decode(out, in, c.Layers[i], self, cross, lw)
+	return runStack(dec.Layers, dec.Norm, kernel.MatrixFrom(1, d, dst), kernel.MatrixFrom(1, d, x), func(i int, out, in kernel.Matrix, ws []float32) error {
+		return dec.Layers[i].decode(out, in, c.Layers[i], self, cross, ws)
 	})
-	if err == nil && dec.Norm != nil {
-		dec.Norm.apply(out, out)
-	}
-	return err
 }

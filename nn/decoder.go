@@ -181,16 +181,8 @@ func (dec *Decoder) Forward(dst, tgt, memory kernel.Matrix, tgtMask, memoryMask 
 	if err != nil {
 		return dst, err
 	}
-	t := tgt.Rows
-	ws := getWS(t*d + stackNeed(dec.Layers, t))
-	defer putWS(ws)
 	self, cross := tgtMask.options(), memoryMask.options()
-	lw := (*ws)[t*d:]
-	err = stack(len(dec.Layers), tgt, dst, rowsOf(*ws, t, d), func(i int, out, in kernel.Matrix) error {
-		return dec.Layers[i].forward(out, in, memory, self, cross, lw)
+	return dst, runStack(dec.Layers, dec.Norm, dst, tgt, func(i int, out, in kernel.Matrix, ws []float32) error {
+		return dec.Layers[i].forward(out, in, memory, self, cross, ws)
 	})
-	if err == nil && dec.Norm != nil {
-		dec.Norm.apply(dst, dst)
-	}
-	return dst, err
 }

@@ -102,3 +102,21 @@ func stack(n int, src, dst, tmp kernel.Matrix, layer func(i int, out, in kernel.
 	}
 	return nil
 }
+
+// runStack runs the n = len(layers) layers from x into dst (T×d_model,
+// checked) through one pooled workspace, layer(i, out, in, ws) being
+// layer i on checked shapes with its intermediates in ws, then the final
+// norm if not nil.
+func runStack[L stackLayer](layers []L, norm *LayerNorm, dst, x kernel.Matrix, layer func(i int, out, in kernel.Matrix, ws []float32) error) error {
+	t, d := x.Rows, stackDModel(layers)
+	ws := getWS(t*d + stackNeed(layers, t))
+	defer putWS(ws)
+	lw := (*ws)[t*d:]
+	err := stack(len(layers), x, dst, rowsOf(*ws, t, d), func(i int, out, in kernel.Matrix) error {
+		return layer(i, out, in, lw)
+	})
+	if err == nil && norm != nil {
+		norm.apply(dst, dst)
+	}
+	return err
+}

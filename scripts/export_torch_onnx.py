@@ -13,8 +13,12 @@ Run from the repository root: /usr/bin/python3 scripts/export_torch_onnx.py
 import copy
 import os
 import struct
+import sys
 
 import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from torch_fixtures import ACTIVATIONS, perturb  # noqa: E402
 
 torch.manual_seed(17)
 OUT = os.path.join("testdata", "onnx", "torch")
@@ -161,28 +165,11 @@ export("conv2d", torch.nn.Sequential(torch.nn.Conv2d(3, 4, (3, 2), stride=(2, 1)
 
 # Transformers at opset 14 (no LayerNormalization: torch writes the norm as
 # ReduceMean, Sub, Pow, Sqrt, Div; exact GELU as Erf; the tanh GELU as
-# Tanh and Pow), batch_first with batch 1 and 2. Their outputs come from a
-# float64 copy of the float32 weights, rounded once (as
-# scripts/torch_fixtures.py does), so that they are the answer to float32
-# weights and inputs rather than torch's own float32 rounding.
-
-def gelu_tanh(x):
-    return torch.nn.functional.gelu(x, approximate="tanh")
-
-
-ACTS = {"relu": "relu", "gelu": "gelu", "gelu_tanh": gelu_tanh}
-
-
-def perturb(m):
-    """Non-zero biases and norms away from 1 and 0, so that all are tested."""
-    with torch.no_grad():
-        for n, p in m.named_parameters():
-            if n.endswith("bias"):
-                p.normal_(0, 0.1)
-            elif "norm" in n and n.endswith("weight"):
-                p.normal_(1, 0.1)
-
-
+# Tanh and Pow), batch_first with batch 1 and 2, their weights perturbed as
+# torch_fixtures.py does. Their outputs come from a float64 copy of the
+# float32 weights, rounded once (as torch_fixtures.py does), so that they
+# are the answer to float32 weights and inputs rather than torch's own
+# float32 rounding.
 def float64_reference(model):
     """A float64 copy of model, in training mode (dropout is 0: this keeps
     torch off its fused inference path), taking and returning float32."""
@@ -199,36 +186,26 @@ def causal(t):
     return torch.nn.Transformer.generate_square_subsequent_mask(t)  # float: 0 and -inf
 
 
-class EncoderCausal(torch.nn.Module):
-    """nn.TransformerEncoder with the causal mask made in the graph (torch
-    writes it as Trilu, or as constants when the length is fixed) and a
-    key padding mask as a bool input."""
+class Encoder(torch.nn.Module):
+    """nn.TransformerEncoder on (x, mask): with in_graph, the causal mask is
+    made in the graph (torch writes it with Trilu) and the second input is
+    a bool key padding mask; otherwise the second input is the float
+    attention mask."""
 
-    def __init__(self, d, heads, ff, layers, act, norm_first, final):
+    def __init__(self, d, heads, ff, layers, act, norm_first, final, in_graph):
         super().__init__()
-        layer = torch.nn.TransformerEncoderLayer(d, heads, ff, dropout=0.0, activation=ACTS[act],
+        layer = torch.nn.TransformerEncoderLayer(d, heads, ff, dropout=0.0, activation=ACTIVATIONS[act],
                                                  batch_first=True, norm_first=norm_first)
         norm = torch.nn.LayerNorm(d) if final else None
         self.enc = torch.nn.TransformerEncoder(layer, layers, norm=norm, enable_nested_tensor=False)
-
-    def forward(self, x, pad):
-        t = x.shape[1]
-        mask = torch.triu(torch.full((t, t), float("-inf"), dtype=x.dtype), diagonal=1)
-        return self.enc(x, mask=mask, src_key_padding_mask=pad)
-
-
-class EncoderMasked(torch.nn.Module):
-    """nn.TransformerEncoder with the attention mask as an input."""
-
-    def __init__(self, d, heads, ff, layers, act, norm_first, final):
-        super().__init__()
-        layer = torch.nn.TransformerEncoderLayer(d, heads, ff, dropout=0.0, activation=ACTS[act],
-                                                 batch_first=True, norm_first=norm_first)
-        norm = torch.nn.LayerNorm(d) if final else None
-        self.enc = torch.nn.TransformerEncoder(layer, layers, norm=norm, enable_nested_tensor=False)
+        self.in_graph = in_graph
 
     def forward(self, x, mask):
-        return self.enc(x, mask=mask)
+        if not self.in_graph:
+            return self.enc(x, mask=mask)
+        t = x.shape[1]
+        causal_mask = torch.triu(torch.full((t, t), float("-inf"), dtype=x.dtype), diagonal=1)
+        return self.enc(x, mask=causal_mask, src_key_padding_mask=mask)
 
 
 class Decoder(torch.nn.Module):
@@ -238,7 +215,7 @@ class Decoder(torch.nn.Module):
 
     def __init__(self, d, heads, ff, layers, act, norm_first, final):
         super().__init__()
-        layer = torch.nn.TransformerDecoderLayer(d, heads, ff, dropout=0.0, activation=ACTS[act],
+        layer = torch.nn.TransformerDecoderLayer(d, heads, ff, dropout=0.0, activation=ACTIVATIONS[act],
                                                  batch_first=True, norm_first=norm_first)
         if layers == 0:
             self.dec = layer
@@ -262,26 +239,25 @@ def export_transformer(name, model, inputs, input_names):
     export(name, model, inputs, input_names, ["y"], reference=float64_reference(model))
 
 
-export_transformer("tf_enc_post_relu_causal", EncoderCausal(16, 4, 32, 2, "relu", False, False),
+export_transformer("tf_enc_post_relu_causal", Encoder(16, 4, 32, 2, "relu", False, False, True),
                    [torch.randn(2, 9, 16), pad(2, 9, (0, 3), (1, 8))], ["x", "pad"])
-export_transformer("tf_enc_pre_gelu_causal", EncoderCausal(24, 3, 40, 2, "gelu", True, True),
+export_transformer("tf_enc_pre_gelu_causal", Encoder(24, 3, 40, 2, "gelu", True, True, True),
                    [torch.randn(1, 13, 24), pad(1, 13, (0, 5))], ["x", "pad"])
-export_transformer("tf_enc_post_gelu_tanh", EncoderMasked(20, 5, 36, 2, "gelu_tanh", False, True),
+export_transformer("tf_enc_post_gelu_tanh", Encoder(20, 5, 36, 2, "gelu_tanh", False, True, False),
                    [torch.randn(1, 11, 20), causal(11)], ["x", "mask"])
-export_transformer("tf_enc_pre_gelu_tanh_t64", EncoderMasked(32, 4, 48, 1, "gelu_tanh", True, False),
+export_transformer("tf_enc_pre_gelu_tanh_t64", Encoder(32, 4, 48, 1, "gelu_tanh", True, False, False),
                    [torch.randn(1, 64, 32), causal(64)], ["x", "mask"])
-export_transformer("tf_dec_layer_post_relu", Decoder(16, 2, 24, 0, "relu", False, False),
-                   [torch.randn(1, 7, 16), torch.randn(1, 10, 16), causal(7), pad(1, 10, (0, 4), (0, 9))],
-                   ["tgt", "memory", "tgt_mask", "memory_pad"])
-export_transformer("tf_dec_layer_pre_gelu", Decoder(24, 4, 40, 0, "gelu", True, False),
-                   [torch.randn(2, 6, 24), torch.randn(2, 8, 24), causal(6), pad(2, 8, (1, 2))],
-                   ["tgt", "memory", "tgt_mask", "memory_pad"])
-export_transformer("tf_dec_post_gelu", Decoder(16, 4, 24, 2, "gelu", False, True),
-                   [torch.randn(1, 12, 16), torch.randn(1, 9, 16), causal(12), pad(1, 9, (0, 1))],
-                   ["tgt", "memory", "tgt_mask", "memory_pad"])
-export_transformer("tf_dec_pre_relu", Decoder(32, 2, 48, 2, "relu", True, True),
-                   [torch.randn(1, 11, 32), torch.randn(1, 6, 32), causal(11), pad(1, 6, (0, 2))],
-                   ["tgt", "memory", "tgt_mask", "memory_pad"])
-export_transformer("tf_dec_pre_gelu_tanh", Decoder(20, 2, 28, 2, "gelu_tanh", True, False),
-                   [torch.randn(1, 8, 20), torch.randn(1, 5, 20), causal(8), pad(1, 5, (0, 3))],
-                   ["tgt", "memory", "tgt_mask", "memory_pad"])
+
+
+def export_decoder(name, model, d, batch, t, s, *pads):
+    """A Decoder's export on random tgt (batch×t×d) and memory (batch×s×d),
+    the causal tgt_mask and a memory key padding mask with pads True."""
+    export_transformer(name, model, [torch.randn(batch, t, d), torch.randn(batch, s, d), causal(t), pad(batch, s, *pads)],
+                       ["tgt", "memory", "tgt_mask", "memory_pad"])
+
+
+export_decoder("tf_dec_layer_post_relu", Decoder(16, 2, 24, 0, "relu", False, False), 16, 1, 7, 10, (0, 4), (0, 9))
+export_decoder("tf_dec_layer_pre_gelu", Decoder(24, 4, 40, 0, "gelu", True, False), 24, 2, 6, 8, (1, 2))
+export_decoder("tf_dec_post_gelu", Decoder(16, 4, 24, 2, "gelu", False, True), 16, 1, 12, 9, (0, 1))
+export_decoder("tf_dec_pre_relu", Decoder(32, 2, 48, 2, "relu", True, True), 32, 1, 11, 6, (0, 2))
+export_decoder("tf_dec_pre_gelu_tanh", Decoder(20, 2, 28, 2, "gelu_tanh", True, False), 20, 1, 8, 5, (0, 3))
