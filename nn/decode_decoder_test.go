@@ -223,3 +223,41 @@ func TestDecoderDecodeErrors(t *testing.T) {
 	c.Truncate(0)
 	require.Zero(t, c.Len())
 }
+
+// TestDecoderDecodeThreads: with two threads and a memory long enough for
+// attn to split the cross-attention over helpers (flash-decoding), and a
+// target long enough to split the self-attention, Decode still matches
+// Forward, and allocates nothing per token.
+func TestDecoderDecodeThreads(t *testing.T) {
+	defer kernel.SetThreads(kernel.Threads())
+	kernel.SetThreads(2)
+	cfg := nn.Config{DModel: 256, Heads: 2, FF: 64, Activation: nn.GELUTanh, NormFirst: true, Layers: 1, FinalNorm: true}
+	dec, err := nn.NewDecoder(cfg)
+	require.NoError(t, err)
+	r := rand.New(rand.NewPCG(17, 18))
+	dec.Init(r)
+	perturbNorms(r, dec)
+	const T, S, prompt = 600, 700, 590
+	x, mem := randMatrix(r, T, 256), randMatrix(r, S, 256)
+	want, err := dec.Forward(kernel.Matrix{}, x, mem, nn.Mask{Causal: true}, nn.Mask{})
+	require.NoError(t, err)
+	c, err := dec.NewCache(T, S)
+	require.NoError(t, err)
+	require.NoError(t, dec.SetMemory(c, mem))
+	got := kernel.NewMatrix(T, 256)
+	_, err = dec.Prefill(got.Slice(0, prompt, 0, 256), x.Slice(0, prompt, 0, 256), c, nn.Mask{}, nn.Mask{})
+	require.NoError(t, err)
+	for i := prompt; i < T; i++ {
+		require.NoError(t, dec.Decode(got.Row(i), x.Row(i), c, nn.Mask{}, nn.Mask{}))
+	}
+	torchtest.RequireClose(t, "decode, 2 threads", got.Data, want.Data)
+	if !race.Enabled {
+		c.Truncate(prompt)
+		require.Zero(t, testing.AllocsPerRun(5, func() {
+			if err := dec.Decode(got.Row(prompt), x.Row(prompt), c, nn.Mask{}, nn.Mask{}); err != nil {
+				t.Fatal(err)
+			}
+			c.Truncate(prompt)
+		}))
+	}
+}
