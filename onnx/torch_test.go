@@ -14,20 +14,24 @@ import (
 
 // The models torch.onnx.export (opset 14, 17 for transformer_encoder) makes
 // of nn.LSTM, nn.GRU, nn.RNN, nn.Linear, nn.MultiheadAttention,
-// nn.TransformerEncoder, nn.TransformerDecoderLayer, nn.TransformerDecoder
-// and Conv1d/Conv2d stacks, with torch's inputs and outputs, made by
+// nn.TransformerEncoder, nn.TransformerDecoderLayer, nn.TransformerDecoder,
+// nn.Transformer and Conv1d/Conv2d stacks, with torch's inputs and outputs, made by
 // scripts/export_torch_onnx.py.
 const torchFixtures = "../testdata/onnx/torch"
 
 // torchTransformers are the opset-14 transformer exports (tf_*): encoder
-// stacks, decoder layers and decoder stacks, post- and pre-norm, relu,
-// gelu and gelu with the tanh approximation, causal masks made in the
-// graph (Trilu) or given as inputs, key padding masks as bool inputs,
-// batch 1 and 2, T up to 64. Their outputs are a float64 run of the
-// float32 weights, rounded once.
+// stacks, decoder layers, decoder stacks and whole nn.Transformer models,
+// post- and pre-norm, relu, gelu and gelu with the tanh approximation,
+// causal masks made in the graph (Trilu, or torch's
+// generate_square_subsequent_mask) or given as float or bool inputs, key
+// padding masks as bool inputs, batch-first and sequence-first, batch 1
+// to 3, T up to 64. Their outputs are a float64 run of the float32
+// weights, rounded once.
 var torchTransformers = []string{
 	"tf_enc_post_relu_causal", "tf_enc_pre_gelu_causal", "tf_enc_post_gelu_tanh", "tf_enc_pre_gelu_tanh_t64",
+	"tf_enc_seqfirst_boolmask",
 	"tf_dec_layer_post_relu", "tf_dec_layer_pre_gelu", "tf_dec_post_gelu", "tf_dec_pre_relu", "tf_dec_pre_gelu_tanh",
+	"tf_dec_t64_ingraph", "tf_transformer_post_relu", "tf_transformer_pre_gelu_tanh",
 }
 
 // The tolerance against torch: 1e-5 relative, and 1e-6 absolute for

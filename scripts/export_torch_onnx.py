@@ -171,9 +171,14 @@ export("conv2d", torch.nn.Sequential(torch.nn.Conv2d(3, 4, (3, 2), stride=(2, 1)
 # are the answer to float32 weights and inputs rather than torch's own
 # float32 rounding.
 def float64_reference(model):
-    """A float64 copy of model, in training mode (dropout is 0: this keeps
-    torch off its fused inference path), taking and returning float32."""
+    """A float64 copy of model, taking and returning float32: its layers in
+    training mode, which keeps torch off its fused inference path, but
+    every Dropout and the attention's own dropout in evaluation mode (the
+    identity, as in the export)."""
     ref = copy.deepcopy(model).double().train()
+    for m in ref.modules():
+        if isinstance(m, (torch.nn.Dropout, torch.nn.MultiheadAttention)):
+            m.eval()
 
     def run(*xs):
         xs = [x.double() if x.is_floating_point() else x for x in xs]
@@ -261,3 +266,61 @@ export_decoder("tf_dec_layer_pre_gelu", Decoder(24, 4, 40, 0, "gelu", True, Fals
 export_decoder("tf_dec_post_gelu", Decoder(16, 4, 24, 2, "gelu", False, True), 16, 1, 12, 9, (0, 1))
 export_decoder("tf_dec_pre_relu", Decoder(32, 2, 48, 2, "relu", True, True), 32, 1, 11, 6, (0, 2))
 export_decoder("tf_dec_pre_gelu_tanh", Decoder(20, 2, 28, 2, "gelu_tanh", True, False), 20, 1, 8, 5, (0, 3))
+
+
+class SeqFirstEncoder(torch.nn.Module):
+    """nn.TransformerEncoder in torch's default layout (T, batch, d_model),
+    dropout 0.1 (the identity in the export), with a bool attention mask
+    input (True = masked)."""
+
+    def __init__(self):
+        super().__init__()
+        layer = torch.nn.TransformerEncoderLayer(24, 6, 50, dropout=0.1, activation="gelu")
+        self.enc = torch.nn.TransformerEncoder(layer, 2, norm=torch.nn.LayerNorm(24))
+
+    def forward(self, x, mask):
+        return self.enc(x, mask=mask)
+
+
+class DecoderInGraph(torch.nn.Module):
+    """nn.TransformerDecoder with generate_square_subsequent_mask made in
+    the graph and a bool tgt_key_padding_mask input."""
+
+    def __init__(self):
+        super().__init__()
+        layer = torch.nn.TransformerDecoderLayer(16, 4, 32, dropout=0.0, batch_first=True, norm_first=True)
+        self.dec = torch.nn.TransformerDecoder(layer, 2, norm=torch.nn.LayerNorm(16))
+
+    def forward(self, tgt, memory, tgt_pad):
+        mask = torch.nn.Transformer.generate_square_subsequent_mask(tgt.shape[1])
+        return self.dec(tgt, memory, tgt_mask=mask, tgt_key_padding_mask=tgt_pad)
+
+
+class Transformer(torch.nn.Module):
+    """nn.Transformer (encoder and decoder stacks, each with its final norm):
+    the causal tgt_mask made in the graph, bool source and target key
+    padding masks (the source's also as memory_key_padding_mask)."""
+
+    def __init__(self, act, norm_first):
+        super().__init__()
+        self.t = torch.nn.Transformer(d_model=16, nhead=2, num_encoder_layers=2, num_decoder_layers=2,
+                                      dim_feedforward=24, dropout=0.0, activation=ACTIVATIONS[act],
+                                      batch_first=True, norm_first=norm_first)
+
+    def forward(self, src, tgt, src_pad, tgt_pad):
+        mask = torch.nn.Transformer.generate_square_subsequent_mask(tgt.shape[1])
+        return self.t(src, tgt, tgt_mask=mask, src_key_padding_mask=src_pad, tgt_key_padding_mask=tgt_pad,
+                      memory_key_padding_mask=src_pad)
+
+
+export_transformer("tf_enc_seqfirst_boolmask", SeqFirstEncoder(),
+                   [torch.randn(10, 3, 24), torch.ones(10, 10, dtype=torch.bool).triu(1)], ["x", "mask"])
+export_transformer("tf_dec_t64_ingraph", DecoderInGraph(),
+                   [torch.randn(1, 64, 16), torch.randn(1, 40, 16), pad(1, 64, (0, 13), (0, 50))],
+                   ["tgt", "memory", "tgt_pad"])
+export_transformer("tf_transformer_post_relu", Transformer("relu", False),
+                   [torch.randn(2, 9, 16), torch.randn(2, 6, 16), pad(2, 9, (1, 7), (1, 8)), pad(2, 6, (0, 5))],
+                   ["src", "tgt", "src_pad", "tgt_pad"])
+export_transformer("tf_transformer_pre_gelu_tanh", Transformer("gelu_tanh", True),
+                   [torch.randn(1, 12, 16), torch.randn(1, 7, 16), pad(1, 12, (0, 3)), pad(1, 7, (0, 2))],
+                   ["src", "tgt", "src_pad", "tgt_pad"])
