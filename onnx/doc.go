@@ -91,8 +91,8 @@
 // committed selection under testdata/node), and the PyTorch-converted and
 // simple model tests beside them: each passes, or is refused for a data
 // type. They also run torch.onnx.export's files of recurrent, convolutional
-// and attention models and of nn.TransformerEncoder, TransformerDecoderLayer
-// and TransformerDecoder stacks (opset 14: LayerNorm as ReduceMean, Sub,
+// and attention models and of nn.TransformerEncoder, TransformerDecoderLayer,
+// TransformerDecoder and Transformer (opset 14: LayerNorm as ReduceMean, Sub,
 // Pow, Sqrt and Div, GELU through Erf or Tanh, causal masks through Trilu
 // or given, key padding through Where) against torch's outputs to 1e-5
 // relative (the module's testdata/onnx/torch, written by
