@@ -272,7 +272,9 @@ func (c *DecoderCache) ready(fn string, dec *Decoder, t int) error {
 // SetMemory projects memory (S×d_model, the encoder's output) through
 // every layer's multihead_attn key and value weights into c, once for
 // the whole sequence, and empties c's target tokens. c needs room for S
-// memory rows (an error wrapping attn.ErrCacheFull otherwise).
+// memory rows (an error wrapping attn.ErrCacheFull otherwise). After an
+// error c holds no memory: Prefill and Decode refuse it until a
+// SetMemory succeeds.
 func (dec *Decoder) SetMemory(c *DecoderCache, memory kernel.Matrix) error {
 	const fn = "Decoder.SetMemory"
 	if err := firstErr(dec.check(fn), c.valid(fn, dec)); err != nil {
@@ -280,6 +282,9 @@ func (dec *Decoder) SetMemory(c *DecoderCache, memory kernel.Matrix) error {
 	}
 	for i, l := range dec.Layers {
 		if err := l.setMemory(c.Layers[i], memory); err != nil {
+			for _, lc := range c.Layers {
+				lc.Cross.Reset()
+			}
 			return err
 		}
 	}

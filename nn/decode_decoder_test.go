@@ -202,6 +202,21 @@ func TestDecoderDecodeErrors(t *testing.T) {
 	require.ErrorIs(t, dec.SetMemory(c, randMatrix(r, 6, 16)), attn.ErrCacheFull)
 	require.ErrorIs(t, dec.SetMemory(c, randMatrix(r, 5, 8)), attn.ErrShape)
 	require.NoError(t, dec.SetMemory(c, randMatrix(r, 5, 16)))
+	require.Equal(t, 5, c.MemoryLen())
+	// A failing SetMemory leaves no memory, even when only a later layer
+	// refuses it (here its cross-attention takes keys of another width).
+	wide, err := nn.NewDecoderLayer(nn.Config{DModel: 16, Heads: 2, FF: 24})
+	require.NoError(t, err)
+	wide.CrossAttn, err = attn.NewMultiHeadConfig(attn.MultiHeadConfig{DModel: 16, Heads: 2, KVHeads: 2, KDim: 8, VDim: 8, Bias: true})
+	require.NoError(t, err)
+	mixed := &nn.Decoder{Layers: []*nn.DecoderLayer{dec.Layers[0], wide}}
+	mc, err := mixed.NewCache(4, 5)
+	require.NoError(t, err)
+	require.NoError(t, mixed.Layers[0].SetMemory(mc.Layers[0], randMatrix(r, 5, 16)))
+	require.ErrorIs(t, mixed.SetMemory(mc, randMatrix(r, 5, 16)), attn.ErrShape)
+	require.Zero(t, mc.MemoryLen())
+	require.ErrorIs(t, mixed.Decode(y, x, mc, nn.Mask{}, nn.Mask{}), nn.ErrShape)
+
 	require.ErrorIs(t, dec.Decode(y, x, c, nn.Mask{}, nn.Mask{Causal: true}), nn.ErrConfig)
 	require.ErrorIs(t, dec.Decode(y, x, c, nn.Mask{}, nn.Mask{Add: make([]float32, 4)}), nn.ErrShape)
 	require.ErrorIs(t, dec.Decode(y, x, c, nn.Mask{}, nn.Mask{KeepKeys: make([]bool, 4)}), nn.ErrShape)
