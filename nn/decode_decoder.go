@@ -49,7 +49,7 @@ func (c *DecoderLayerCache) MemoryLen() int { return c.Cross.Len() }
 // multihead_attn's key and value weights into c, once for every step
 // that follows, and empties c's target tokens: a new sequence begins.
 // c needs room for S memory rows (an error wrapping attn.ErrCacheFull
-// otherwise).
+// otherwise); after an error c holds no memory.
 func (l *DecoderLayer) SetMemory(c *DecoderLayerCache, memory kernel.Matrix) error {
 	const fn = "DecoderLayer.SetMemory"
 	if err := firstErr(l.check(fn), c.valid(fn)); err != nil {
@@ -60,7 +60,11 @@ func (l *DecoderLayer) SetMemory(c *DecoderLayerCache, memory kernel.Matrix) err
 
 func (l *DecoderLayer) setMemory(c *DecoderLayerCache, memory kernel.Matrix) error {
 	c.Self.Reset()
-	return l.CrossAttn.SetMemory(c.Cross, memory, memory)
+	err := l.CrossAttn.SetMemory(c.Cross, memory, memory)
+	if err != nil {
+		c.Cross.Reset()
+	}
+	return err
 }
 
 // valid checks that c has both caches.

@@ -216,6 +216,9 @@ func TestDecoderDecodeErrors(t *testing.T) {
 	require.ErrorIs(t, mixed.SetMemory(mc, randMatrix(r, 5, 16)), attn.ErrShape)
 	require.Zero(t, mc.MemoryLen())
 	require.ErrorIs(t, mixed.Decode(y, x, mc, nn.Mask{}, nn.Mask{}), nn.ErrShape)
+	require.NoError(t, dec.Layers[0].SetMemory(mc.Layers[0], randMatrix(r, 5, 16)))
+	require.ErrorIs(t, dec.Layers[0].SetMemory(mc.Layers[0], randMatrix(r, 5, 8)), attn.ErrShape)
+	require.Zero(t, mc.Layers[0].MemoryLen())
 
 	require.ErrorIs(t, dec.Decode(y, x, c, nn.Mask{}, nn.Mask{Causal: true}), nn.ErrConfig)
 	require.ErrorIs(t, dec.Decode(y, x, c, nn.Mask{}, nn.Mask{Add: make([]float32, 4)}), nn.ErrShape)
