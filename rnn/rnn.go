@@ -265,6 +265,9 @@ type Net struct {
 	// in int8), and the float ones are empty.
 	quantized bool
 	qy        *kernel.QMatrix
+	// packs holds the weights packed for the batched paths, built on
+	// first use (see WeightsChanged); nil for a Net not made by newShape.
+	packs *packCache
 }
 
 // New returns a network with weights drawn as PyTorch draws them:
@@ -303,7 +306,7 @@ func newShape(cfg Config, quantized bool) (*Net, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := &Net{cfg: c, quantized: quantized}
+	n := &Net{cfg: c, quantized: quantized, packs: new(packCache)}
 	mat := func(rows, cols int) kernel.Matrix {
 		if quantized {
 			return kernel.Matrix{}
