@@ -15,10 +15,14 @@ import (
 // more than it saves. rnn splits work into independent shares that
 // never synchronise until they end (the rows of a product with a packed
 // operand, the sequences of a batch, the windows of a training update),
-// so the break-even point is lower than a Gemm's, which also shares the
-// packing of its operands. Measured with BenchmarkRNNSplit (rnn's
-// threads_bench_test.go) on a shared 2-core Zen 3 at AVX2, 2026-12-06: 2²²
-// flops per goroutine. splitFlopsOverride replaces it in tests.
+// so the break-even point is lower than a Gemm's (kernel's
+// gemmSplitFlops, 2²⁴ at AVX2), which also shares the packing of its
+// operands: 2²² flops is some 80 µs of one core's work at AVX2, against
+// a few µs to wake a helper. BenchmarkRNNSplit (threads_bench_test.go)
+// measures the break-even point; its only run so far (2026-12-06, a
+// 2-core Zen 3 at AVX2 with a load average of 14) is no measurement, so
+// this value awaits a quiet machine. splitFlopsOverride replaces it in
+// tests.
 const splitFlops = 1 << 22
 
 var splitFlopsOverride float64
