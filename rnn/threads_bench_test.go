@@ -43,7 +43,7 @@ func BenchmarkRNNSplit(b *testing.B) {
 	p.Pack(kernel.Trans, w)
 	for _, rows := range []int{24, 48, 96, 192, 384} {
 		x, c := randMat(r, rows, 256), kernel.NewMatrix(rows, 256)
-		perThread := float64(rows*256*256)
+		perThread := float64(rows * 256 * 256)
 		for _, threads := range []int{1, 2} {
 			b.Run(fmt.Sprintf("Rows/flops=2^%.1f/threads=%d", math.Log2(perThread), threads), func(b *testing.B) {
 				setSplit(threads)
