@@ -48,7 +48,8 @@ type packCache struct {
 // need nothing. Like a change of weights, it must not run while another
 // goroutine runs the Net. The next run repacks, into the same memory.
 // State.Step (batch 1, matrix–vector products) reads the weights as
-// they are. A quantized Net has nothing to repack.
+// they are. The packed copy takes about as much memory as the weight
+// matrices. A quantized Net has nothing to repack.
 func (n *Net) WeightsChanged() {
 	if n.packs != nil {
 		n.packs.cur.Store(nil)

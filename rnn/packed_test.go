@@ -64,6 +64,19 @@ func bitsDiff(a, b kernel.Matrix) (int, int, bool) {
 	return 0, 0, false
 }
 
+// requireSameBatch fails unless n and m give the same bits from
+// ForwardBatch over xs.
+func requireSameBatch(t *testing.T, n, m *Net, xs []kernel.Matrix) {
+	t.Helper()
+	got, err := n.ForwardBatch(xs)
+	require.NoError(t, err)
+	want, err := m.ForwardBatch(xs)
+	require.NoError(t, err)
+	for b := range xs {
+		requireSameBits(t, got[b], want[b], "ForwardBatch seq %d", b)
+	}
+}
+
 func randSeqs(r *rand.Rand, B, T, cols int) []kernel.Matrix {
 	xs := make([]kernel.Matrix, B)
 	for b := range xs {
@@ -92,12 +105,8 @@ func TestPackedMatchesUnpacked(t *testing.T) {
 			u := unpacked(n)
 			r := rand.New(rand.NewPCG(3, 3))
 			xs := randSeqs(r, 5, 7, n.cfg.Input)
-			got, err := n.ForwardBatch(xs)
-			require.NoError(t, err)
-			want, err := u.ForwardBatch(xs)
-			require.NoError(t, err)
+			requireSameBatch(t, n, u, xs)
 			for b := range xs {
-				requireSameBits(t, got[b], want[b], "ForwardBatch seq %d", b)
 				g, err := n.Forward(xs[b])
 				require.NoError(t, err)
 				w, err := u.Forward(xs[b])
@@ -135,13 +144,7 @@ func TestWeightsChanged(t *testing.T) {
 				copy(p.Data, src[i].Data)
 			}
 			n.WeightsChanged()
-			got, err := n.ForwardBatch(xs)
-			require.NoError(t, err)
-			want, err := other.ForwardBatch(xs)
-			require.NoError(t, err)
-			for b := range xs {
-				requireSameBits(t, got[b], want[b], "seq %d", b)
-			}
+			requireSameBatch(t, n, other, xs)
 			if n.cfg.Bidirectional {
 				return
 			}

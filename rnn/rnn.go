@@ -42,9 +42,13 @@
 // projection of all time steps is one Gemm, each step is one GemvAdd
 // (batch 1) or Gemm (batch B) followed by the cell's pointwise update
 // (the activation, or the fused kernel.LSTMCell and kernel.GRUCell), and
-// the weight gradients of BPTT are summed over time by Gemm. A Net is
-// read-only during inference, so any number of goroutines may run
-// Forward or their own State on one shared Net.
+// the weight gradients of BPTT are summed over time by Gemm. The batched
+// products multiply by weights packed once per Net, on its first run
+// (code that changes weights in place afterwards calls
+// Net.WeightsChanged). A Net is read-only during inference, so any
+// number of goroutines may run Forward or their own State on one shared
+// Net. ForwardBatch and LM.Train split large work across
+// kernel.Threads() goroutines.
 //
 // Net.Quantize (and LM.Quantize) gives a copy whose weight matrices are
 // int8 (kernel.QGemv and QGemm instead of Gemv and Gemm, activations
