@@ -255,3 +255,21 @@ func stepAllErr(n *Net, xs []kernel.Matrix) kernel.Matrix {
 	}
 	return out
 }
+
+// TestPackedLevelChange: packed weights belong to the level that packed
+// them; after kernel.SetLevel the next run repacks for the new level
+// (GemmPacked would panic on the old packing) and matches Gemm there.
+func TestPackedLevelChange(t *testing.T) {
+	n, err := New(Config{Cell: LSTM, Input: 5, Hidden: 8, Output: 3}, 12)
+	require.NoError(t, err)
+	xs := randSeqs(rand.New(rand.NewPCG(12, 12)), 4, 6, 5)
+	u := unpacked(n)
+	requireSameBatch(t, n, u, xs) // packs at the active level
+	for _, l := range kernel.Available() {
+		restore, err := kernel.SetLevel(l)
+		require.NoError(t, err)
+		requireSameBatch(t, n, u, xs)
+		restore()
+	}
+	requireSameBatch(t, n, u, xs)
+}
