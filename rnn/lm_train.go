@@ -77,11 +77,12 @@ type LMTrainConfig struct {
 // taken in rounds of up to trainRound, are split into kernel.Threads()
 // consecutive groups per round, each group summing its gradients on a
 // goroutine of its own into a gradient of its own; the groups' gradients
-// are then added in group order. The result is deterministic
-// for a given number of threads, and with one thread it is the serial
-// sum; with several, the gradient differs from the serial one by the
-// rounding of the regrouped sum (float32 additions in another order), so
-// trained weights depend on the thread count at that level.
+// are then added in group order. The result is deterministic for a given
+// number of threads, and with one thread it is the serial sum. With
+// several, the gradient differs from the serial one by the rounding of
+// the regrouped sum (float32 additions in another order), so trained
+// weights depend on the thread count (kernel.SetThreads; by default
+// GOMAXPROCS): set it to reproduce a run on another machine.
 func (m *LM) Train(tokens []int, cfg LMTrainConfig) (float64, error) {
 	if err := m.Net.checkFloat("Train"); err != nil {
 		return 0, err
