@@ -63,6 +63,8 @@ func (n *Net) NewBatchStates(batch int) *States {
 // receives the state after the last, both laid out as NewBatchStates
 // makes them; final may be init. A Net with a head applies it as
 // Forward does. The workspace must come from this Net's NewWorkspace.
+// Only the Net's first run allocates, to pack its weights (see
+// Net.WeightsChanged); ForwardInto runs on the calling goroutine.
 func (n *Net) ForwardInto(ws *Workspace, dst, x kernel.Matrix, init, final *States) error {
 	const fn = "ForwardInto"
 	if err := n.checkSeq(fn, x); err != nil {
