@@ -64,7 +64,7 @@ func (n *Net) NewBatchStates(batch int) *States {
 // makes them; final may be init. A Net with a head applies it as
 // Forward does. The workspace must come from this Net's NewWorkspace.
 // Only the Net's first run allocates, to pack its weights (see
-// Net.WeightsChanged); ForwardInto runs on the calling goroutine.
+// Net.WeightsChanged).
 func (n *Net) ForwardInto(ws *Workspace, dst, x kernel.Matrix, init, final *States) error {
 	const fn = "ForwardInto"
 	if err := n.checkSeq(fn, x); err != nil {
