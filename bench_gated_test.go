@@ -3,7 +3,8 @@ package simdcore_test
 // Gated-cell benchmarks, issue-for-issue with the Elman ones in
 // bench_rnn_test.go and with bench/peers' torch and ONNX Runtime
 // scripts: an LSTM and a GRU of D=Input, H=Hidden, T=100 steps, batch 1
-// (Forward) and batch 32 (ForwardBatch), one thread, and the streaming
+// (Forward) and batch 32 (ForwardBatch), one thread (batch 32 also on two,
+// the rows named threads=2, as in bench_rnn_test.go), and the streaming
 // State.Step of an LSTM with input and hidden 128 (Silero VAD's size).
 //
 //	go test -run '^$' -bench 'Gated' -count 6 . | tee gated.txt
@@ -39,12 +40,13 @@ func gatedNet(b *testing.B, cell rnn.CellType, d, h int) *rnn.Net {
 }
 
 func BenchmarkGated(b *testing.B) {
-	withThreads(b, 1)
 	const T, D, H = 100, 256, 256
 	for _, cell := range []rnn.CellType{rnn.LSTM, rnn.GRU} {
 		G := map[rnn.CellType]int{rnn.LSTM: 4, rnn.GRU: 3}[cell]
-		for _, batch := range []int{1, 32} {
-			b.Run(fmt.Sprintf("%v/D=%d_H=%d_T=%d/batch=%d", cell, D, H, T, batch), func(b *testing.B) {
+		for _, run := range []struct{ batch, threads int }{{1, 1}, {32, 1}, {32, 2}} {
+			batch := run.batch
+			b.Run(fmt.Sprintf("%v/D=%d_H=%d_T=%d/batch=%d%s", cell, D, H, T, batch, threadsSuffix(run.threads)), func(b *testing.B) {
+				withThreads(b, run.threads)
 				n := gatedNet(b, cell, D, H)
 				rates := machbound.Get() // measured once per process, before cpu0 and the timed loop
 				xs := make([]kernel.Matrix, batch)

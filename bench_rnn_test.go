@@ -2,9 +2,12 @@ package simdcore_test
 
 // RNN benchmarks: an Elman network with tanh, D=Input, H=Hidden, T=100
 // steps, batch 1 (Forward) and batch 32 (ForwardBatch), and the
-// streaming Step. Gemm runs on one thread (kernel.SetThreads(1)) so the
-// figures compare with PyTorch's torch.set_num_threads(1)
-// (bench/peers/torch_rnn.py).
+// streaming Step. Everything runs on one thread (kernel.SetThreads(1)) so
+// the figures compare with PyTorch's torch.set_num_threads(1)
+// (bench/peers/torch_rnn.py), except the rows named threads=2: batch 32
+// with kernel.SetThreads(2), ForwardBatch's sequences split across two
+// goroutines (compare their us/seq, wall time, with the one-thread row's;
+// cpu-us/seq and bound-frac count both threads' CPU time).
 //
 //	go test -run '^$' -bench 'RNN' -count 6 . | tee rnn.txt
 //
@@ -43,6 +46,15 @@ func rnnNet(b *testing.B, d, h int) *rnn.Net {
 	return n
 }
 
+// threadsSuffix names a benchmark row run on more than one thread
+// ("/threads=2"); one-thread rows keep their names.
+func threadsSuffix(threads int) string {
+	if threads == 1 {
+		return ""
+	}
+	return fmt.Sprintf("/threads=%d", threads)
+}
+
 // rnnBound returns a bound in cycles at rates r: l2Bytes streamed from
 // L2 plus flops at the FMA peak (0 if a rate it needs is unknown).
 func rnnBound(r machbound.Rates, l2Bytes, flops float64) float64 {
@@ -73,11 +85,10 @@ func reportRNN(b *testing.B, t int, boundCycles float64, cpu0 benchtest.CPU) {
 }
 
 func BenchmarkRNN(b *testing.B) {
-	withThreads(b, 1)
 	const T = 100
-	for _, sz := range []struct{ d, h, batch int }{{256, 256, 1}, {256, 256, 32}, {1024, 1024, 1}} {
-		name := fmt.Sprintf("D=%d_H=%d_T=%d/batch=%d", sz.d, sz.h, T, sz.batch)
-		b.Run(name, func(b *testing.B) {
+	for _, sz := range []struct{ d, h, batch, threads int }{{256, 256, 1, 1}, {256, 256, 32, 1}, {256, 256, 32, 2}, {1024, 1024, 1, 1}} {
+		b.Run(fmt.Sprintf("D=%d_H=%d_T=%d/batch=%d%s", sz.d, sz.h, T, sz.batch, threadsSuffix(sz.threads)), func(b *testing.B) {
+			withThreads(b, sz.threads)
 			n := rnnNet(b, sz.d, sz.h)
 			rates := machbound.Get() // measured once per process, before cpu0 and the timed loop
 			if sz.batch == 1 {
@@ -126,6 +137,33 @@ func BenchmarkRNNStep(b *testing.B) {
 			}
 			b.ReportMetric(b.Elapsed().Seconds()/float64(b.N)*1e6, "us/step")
 			b.ReportMetric(2*float64(2*h*h)/(b.Elapsed().Seconds()/float64(b.N))/1e9, "GFLOP/s")
+		})
+	}
+}
+
+// BenchmarkRNNBatchStep is one step of 32 streams (BatchState.Step, one
+// thread): per layer the input and hidden products of all streams, on
+// the weights the Net packed once, and the cells' pointwise updates; an
+// Elman and an LSTM net of D=H=256. The bound is the steps' FLOP at the
+// FMA peak.
+func BenchmarkRNNBatchStep(b *testing.B) {
+	const streams, D, H = 32, 256, 256
+	for _, cell := range []rnn.CellType{rnn.Elman, rnn.LSTM} {
+		b.Run(fmt.Sprintf("%v/D=%d_H=%d/streams=%d", cell, D, H, streams), func(b *testing.B) {
+			withThreads(b, 1)
+			n := gatedNet(b, cell, D, H)
+			G := map[rnn.CellType]int{rnn.Elman: 1, rnn.LSTM: 4}[cell]
+			rates := machbound.Get()
+			st := n.NewBatchState(streams)
+			x, y := benchutil.Matrix(streams, D, 1), kernel.NewMatrix(streams, H)
+			b.ReportAllocs()
+			cpu0 := benchtest.StartCPU()
+			for b.Loop() {
+				if err := st.Step(y, x); err != nil {
+					b.Fatal(err)
+				}
+			}
+			reportRNN(b, 1, rnnBound(rates, 0, 2*float64(streams*(D+H)*G*H)), cpu0)
 		})
 	}
 }

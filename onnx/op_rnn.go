@@ -329,6 +329,7 @@ func (nd *recurrentNode) run() error {
 	}
 	if !nd.constant {
 		nd.loadWeights()
+		nd.net.WeightsChanged() // repacked by ForwardInto, into the same memory
 	}
 	T, B, D, H := nd.T, nd.B, nd.D, nd.H
 	if nd.permute {

@@ -143,3 +143,38 @@ func TestRecurrentReverse(t *testing.T) {
 		assert.InDeltaSlice(t, fwd[1].Float, back[1].Float, 1e-6, "Y_h, layout %d", layout)
 	}
 }
+
+// TestRecurrentWeightsAsInputs: W and R given as graph inputs, not
+// initializers, are read again at every run, so a second run with other
+// weights gives what a model with those weights as initializers gives
+// (package rnn packs a Net's weights once; the runner has it repack them).
+func TestRecurrentWeightsAsInputs(t *testing.T) {
+	lbr := attrInt("linear_before_reset", 1)
+	args := seqArgs(3, 1, 4, 3, 2, 5, true)
+	for i := 1; i < len(args); i++ {
+		args[i].init = false
+	}
+	s, outs, err := opSession(t, 14, "GRU", 2, []pb{lbr}, args...)
+	require.NoError(t, err)
+	for run, scale := range []float32{1, -0.5, 2} {
+		for i := 1; i < len(args); i++ { // other weights each run
+			w := *args[i].t
+			w.Float = append([]float32(nil), w.Float...)
+			for j := range w.Float {
+				w.Float[j] *= scale
+			}
+			args[i].t = &w
+		}
+		got, err := runSession(s, outs, args)
+		require.NoError(t, err)
+		consts := append([]arg(nil), args...)
+		for i := 1; i < len(consts); i++ {
+			consts[i].init = true
+		}
+		want, err := runOp(t, 14, "GRU", 2, []pb{lbr}, consts...)
+		require.NoError(t, err)
+		for o := range want {
+			require.Equal(t, want[o].Float, got[o].Float, "run %d output %d", run, o)
+		}
+	}
+}

@@ -40,6 +40,18 @@ func tensorPB(name string, t *onnx.Tensor) pb {
 // runOp runs one node of op over args and returns its outputs.
 func runOp(t *testing.T, opset int64, op string, nOut int, attrs []pb, args ...arg) ([]*onnx.Tensor, error) {
 	t.Helper()
+	s, outs, err := opSession(t, opset, op, nOut, attrs, args...)
+	if err != nil {
+		return nil, err
+	}
+	return runSession(s, outs, args)
+}
+
+// opSession returns the session of one node of op over args (an input
+// named in<i> per argument: an initializer, or a graph input) and the
+// names of its nOut outputs.
+func opSession(t *testing.T, opset int64, op string, nOut int, attrs []pb, args ...arg) (*onnx.Session, []string, error) {
+	t.Helper()
 	var spec graphSpec
 	var ins, outs []string
 	for i, a := range args {
@@ -67,9 +79,12 @@ func runOp(t *testing.T, opset int64, op string, nOut int, attrs []pb, args ...a
 	m, err := onnx.Parse(model(opset, graph("g", spec)))
 	require.NoError(t, err)
 	s, err := onnx.NewSession(m, nil, nil)
-	if err != nil {
-		return nil, err
-	}
+	return s, outs, err
+}
+
+// runSession copies the graph inputs among args into s, runs it, and
+// returns the outputs named outs.
+func runSession(s *onnx.Session, outs []string, args []arg) ([]*onnx.Tensor, error) {
 	for i, a := range args {
 		if a.t != nil && !a.init {
 			in := s.Input(fmt.Sprint("in", i))
@@ -80,7 +95,7 @@ func runOp(t *testing.T, opset int64, op string, nOut int, attrs []pb, args ...a
 	if err := s.Run(); err != nil {
 		return nil, err
 	}
-	res := make([]*onnx.Tensor, nOut)
+	res := make([]*onnx.Tensor, len(outs))
 	for i := range res {
 		res[i] = s.Output(outs[i])
 	}

@@ -124,7 +124,8 @@ func (s *BatchState) checkPair(fn string, st *State, b int) error {
 
 // Step consumes x (streams×Input: row b is stream b's input), advances
 // every stream by one step, and writes each stream's output into the
-// rows of dst (streams×OutWidth). It allocates nothing.
+// rows of dst (streams×OutWidth). It allocates nothing (the Net's first
+// run packs its weights, see Net.WeightsChanged).
 func (s *BatchState) Step(dst, x kernel.Matrix) error {
 	if s.err != nil {
 		return s.err
@@ -139,9 +140,10 @@ func (s *BatchState) Step(dst, x kernel.Matrix) error {
 			dst.Rows, dst.Cols, dst.Stride, len(dst.Data), s.streams, c.OutWidth())
 	}
 	k := c.Cell.kind()
+	p := s.n.packed() // the weights packed once for every Step (Net.WeightsChanged)
 	in := x
 	for l, h := range s.h {
-		cell := &s.n.Cells[l]
+		cell, w := &s.n.Cells[l], s.n.weights(p, l)
 		g := s.g[l]
 		hs := g // where the hidden side goes
 		if k.splitHidden() {
@@ -151,8 +153,8 @@ func (s *BatchState) Step(dst, x kernel.Matrix) error {
 		} else {
 			fillRows(g, cell.Bih, cell.Bhh)
 		}
-		cell.ih().gemm(g, in, true, &s.q)
-		cell.hh().gemm(hs, h, true, &s.q)
+		w.ih.gemm(g, in, true, &s.q)
+		w.hh.gemm(hs, h, true, &s.q)
 		out := h // h is read (above, and by a GRU's z⊙h) before the cell overwrites it
 		if c.Proj > 0 {
 			out = s.m[l]
@@ -168,7 +170,7 @@ func (s *BatchState) Step(dst, x kernel.Matrix) error {
 			k.forward(c.Activation, out.Row(b), cb, g.Row(b), hgb, h.Row(b), cb)
 		}
 		if c.Proj > 0 {
-			cell.hr().gemm(h, out, false, &s.q)
+			w.hr.gemm(h, out, false, &s.q)
 		}
 		in = h
 	}
@@ -179,7 +181,7 @@ func (s *BatchState) Step(dst, x kernel.Matrix) error {
 		return nil
 	}
 	fillRows(dst, s.n.By, nil)
-	s.n.wy().gemm(dst, in, true, &s.q)
+	s.n.headWeight(p).gemm(dst, in, true, &s.q)
 	activateRows(c.OutputActivation, dst)
 	return nil
 }

@@ -81,7 +81,8 @@ func ExampleBytes() {
 }
 
 // One hand-written training step: Trace, the loss gradient, BPTT,
-// clipping, and an Adam update.
+// clipping, an Adam update, and WeightsChanged, since the weights
+// changed in place.
 func ExampleNet_Backward() {
 	net, _ := rnn.New(rnn.Config{Input: 3, Hidden: 16, Output: 2, OutputActivation: rnn.Softmax}, 1)
 	grad := net.NewGrad()
@@ -99,6 +100,7 @@ func ExampleNet_Backward() {
 		_, _ = net.Backward(tr, dOut, grad)
 		optim.ClipGlobalNorm(params, 1)
 		opt.Step(params)
+		net.WeightsChanged() // the next run repacks the weights it multiplies by
 		if step == 0 {
 			first = loss
 		}

@@ -79,11 +79,12 @@ type dirState struct{ h, c kernel.Matrix }
 // the first step (empty: zeros); final, if not empty, receives the state
 // after the last.
 //
-// For B > 1 the step is Z_t += H_{t-1}·W_hhᵀ, and W_hhᵀ is packed once
-// into whh (kernel.PackedB) for the whole sequence, so that no step
-// repacks it: Gemm would pack W_hh at every step, a third of an LSTM
-// step's time at B=32, H=256.
-func (n *Net) cellForward(c *Cell, x, out kernel.Matrix, rec seqRecord, B int, reverse bool, init, final dirState, whh *kernel.PackedB, zeros []float32, qs *actQ) {
+// The cell is n.Cells[i]; its weights come packed from p (n.packed(),
+// packed once for every call, so that no step repacks them: Gemm would
+// pack W_hh at every step, a third of an LSTM step's time at B=32,
+// H=256), or as they are for a nil p (a quantized Net).
+func (n *Net) cellForward(i int, p *netPacks, x, out kernel.Matrix, rec seqRecord, B int, reverse bool, init, final dirState, zeros []float32, qs *actQ) {
+	c, w := &n.Cells[i], n.weights(p, i)
 	k, act := n.cfg.Cell.kind(), n.cfg.Activation
 	split := k.splitHidden()
 	if split {
@@ -91,11 +92,8 @@ func (n *Net) cellForward(c *Cell, x, out kernel.Matrix, rec seqRecord, B int, r
 	} else {
 		fillRows(rec.g, c.Bih, c.Bhh)
 	}
-	c.ih().gemm(rec.g, x, true, qs)
+	w.ih.gemm(rec.g, x, true, qs)
 	T := out.Rows / B
-	if B > 1 && (T > 1 || init.h.Rows > 0) && c.qhh == nil {
-		whh.Pack(kernel.Trans, c.Whh)
-	}
 	H := n.cfg.Hidden
 	pre := stepRows // the view of step t's B rows
 	for s := 0; s < T; s++ {
@@ -120,13 +118,10 @@ func (n *Net) cellForward(c *Cell, x, out kernel.Matrix, rec seqRecord, B int, r
 			hs = hg
 		}
 		if hPrev.Rows > 0 {
-			switch {
-			case B == 1:
-				c.hh().gemv(hs.Row(0), hPrev.Row(0), true, qs)
-			case c.qhh != nil: // int8 weights are multiplied as stored: no transpose
-				c.hh().gemm(hs, hPrev, true, qs)
-			default:
-				kernel.GemmPacked(kernel.NoTrans, 1, hPrev, whh, 1, hs)
+			if B == 1 {
+				w.hh.gemv(hs.Row(0), hPrev.Row(0), true, qs)
+			} else {
+				w.hh.gemm(hs, hPrev, true, qs)
 			}
 		}
 		dst := out
@@ -153,9 +148,9 @@ func (n *Net) cellForward(c *Cell, x, out kernel.Matrix, rec seqRecord, B int, r
 		}
 		if n.cfg.Proj > 0 {
 			if B == 1 {
-				c.hr().gemv(out.Row(t), rec.m.Row(t), false, qs)
+				w.hr.gemv(out.Row(t), rec.m.Row(t), false, qs)
 			} else {
-				c.hr().gemm(pre(out, t, T, B), pre(rec.m, t, T, B), false, qs)
+				w.hr.gemm(pre(out, t, T, B), pre(rec.m, t, T, B), false, qs)
 			}
 		}
 	}
@@ -209,6 +204,9 @@ type runOpts struct {
 	// init and final are the states before the first and after the last
 	// step (batch 1 only); nil means zeros and "not wanted".
 	init, final *States
+	// top, if not empty, receives the top layer's output (x.Rows ×
+	// Width) instead of memory of layers' own.
+	top kernel.Matrix
 }
 
 // layers runs every recurrent layer over x (B sequences of T steps,
@@ -221,7 +219,7 @@ func (n *Net) layers(x kernel.Matrix, B int, o runOpts, sc *scratch.Set) ([]kern
 	dirs, HO := c.Dirs(), c.HiddenOut()
 	outs := make([]kernel.Matrix, c.Layers)
 	var recs []seqRecord
-	var whh kernel.PackedB // packed per cell, in cellForward (B > 1)
+	p := n.packed()
 	var qs actQ
 	zeros := sc.Get(c.Hidden)
 	clear(zeros)
@@ -233,6 +231,8 @@ func (n *Net) layers(x kernel.Matrix, B int, o runOpts, sc *scratch.Set) ([]kern
 	for l := 0; l < c.Layers; l++ {
 		var out kernel.Matrix
 		switch {
+		case o.top.Rows > 0 && l == c.Layers-1:
+			out = o.top
 		case o.keep || (o.freshTop && l == c.Layers-1):
 			out = kernel.NewMatrix(x.Rows, c.Width())
 		case l >= 2:
@@ -246,8 +246,8 @@ func (n *Net) layers(x kernel.Matrix, B int, o runOpts, sc *scratch.Set) ([]kern
 				rec = n.newRecord(x.Rows, nil)
 				recs = append(recs, rec)
 			}
-			n.cellForward(&n.Cells[i], in, out.Slice(0, x.Rows, d*HO, (d+1)*HO), rec, B, d == 1,
-				o.init.dir(i), o.final.dir(i), &whh, zeros, &qs)
+			n.cellForward(i, p, in, out.Slice(0, x.Rows, d*HO, (d+1)*HO), rec, B, d == 1,
+				o.init.dir(i), o.final.dir(i), zeros, &qs)
 		}
 		outs[l] = out
 		in = out
@@ -258,7 +258,7 @@ func (n *Net) layers(x kernel.Matrix, B int, o runOpts, sc *scratch.Set) ([]kern
 // head computes the logits W_y·h + b_y for every row of top into y.
 func (n *Net) head(y, top kernel.Matrix, qs *actQ) kernel.Matrix {
 	fillRows(y, n.By, nil)
-	n.wy().gemm(y, top, true, qs)
+	n.headWeight(n.packed()).gemm(y, top, true, qs)
 	return y
 }
 
@@ -376,7 +376,10 @@ func (n *Net) last(fn string, xs kernel.Matrix, init *States, wantFinal bool) ([
 // and returns their outputs as Forward would, one T×OutWidth matrix
 // each (contiguous, Stride = OutWidth). Running them together turns
 // each step into one matrix product [h^1 … h^B]·W_hhᵀ, which is much
-// faster than B separate Forward calls for B ≳ 4.
+// faster than B separate Forward calls for B ≳ 4. When the batch is
+// large enough (see threadsFor) its sequences are split into
+// kernel.Threads() groups run on as many goroutines; every output is
+// the same to the bit whatever the number of threads.
 func (n *Net) ForwardBatch(xs []kernel.Matrix) ([]kernel.Matrix, error) {
 	B := len(xs)
 	if B == 0 {
@@ -402,17 +405,54 @@ func (n *Net) ForwardBatch(xs []kernel.Matrix) ([]kernel.Matrix, error) {
 	}
 	// The result is one fresh B·T×W matrix whose rows b·T..b·T+T-1 are
 	// sequence b's outputs, handed out as contiguous views.
-	outs, _ := n.layers(x, B, runOpts{freshTop: n.cfg.Output == 0}, &sc)
-	y := outs[n.cfg.Layers-1]
-	if n.cfg.Output > 0 {
-		y = n.head(kernel.NewMatrix(T*B, n.cfg.Output), y, new(actQ))
-		activateRows(n.cfg.OutputActivation, y)
+	W := n.cfg.OutWidth()
+	y := kernel.NewMatrix(T*B, W)
+	if nt := threadsFor(float64(T*B)*n.stepFlops(), B); nt > 1 {
+		n.packed() // once, before the shares read it
+		runShares(nt, nt, func(i int) {
+			lo, hi := part(B, nt, i, 1)
+			var sc scratch.Set
+			defer sc.Release()
+			n.batchInto(y.Slice(lo*T, hi*T, 0, W), x.Slice(lo*T, hi*T, 0, x.Cols), hi-lo, &sc)
+		})
+	} else {
+		n.batchInto(y, x, B, &sc)
 	}
-	W := y.Cols
 	res := make([]kernel.Matrix, B)
 	for b := range res {
 		lo, hi := b*T*W, (b+1)*T*W
 		res[b] = kernel.MatrixFrom(T, W, y.Data[lo:hi:hi])
 	}
 	return res, nil
+}
+
+// batchInto runs the B sequences stacked in x (row b·T+t is step t of
+// sequence b) and writes their outputs, the head's activated outputs or
+// the top layer's states, into the same rows of y.
+func (n *Net) batchInto(y, x kernel.Matrix, B int, sc *scratch.Set) {
+	if n.cfg.Output == 0 {
+		n.layers(x, B, runOpts{top: y}, sc)
+		return
+	}
+	outs, _ := n.layers(x, B, runOpts{}, sc)
+	n.head(y, outs[n.cfg.Layers-1], new(actQ))
+	activateRows(n.cfg.OutputActivation, y)
+}
+
+// stepFlops returns the floating-point operations of one step of one
+// sequence through n's matrix products (every cell's input and hidden
+// sides and projection, and the head), the measure of work that
+// threadsFor weighs.
+func (n *Net) stepFlops() float64 {
+	c := n.cfg
+	GH := float64(c.gates() * c.Hidden)
+	var f float64
+	for l := 0; l < c.Layers; l++ {
+		in := c.Input
+		if l > 0 {
+			in = c.Width()
+		}
+		f += float64(c.Dirs()) * 2 * (float64(in+c.HiddenOut())*GH + float64(c.Proj*c.Hidden))
+	}
+	return f + 2*float64(c.Width()*c.Output)
 }

@@ -4,8 +4,9 @@ import "github.com/simdcore/simdcore/kernel"
 
 // Workspace is the memory ForwardInto needs to run batches of Batch
 // sequences of Steps steps through one Net: the gate record of a cell,
-// the outputs of the layers below the top, the transposed W_hh of a
-// batched step and the top layer's output before a head. Make it once
+// the outputs of the layers below the top and the top layer's output
+// before a head (the packed weights are the Net's, see
+// Net.WeightsChanged). Make it once
 // (NewWorkspace) and reuse it; like a State it belongs to one goroutine.
 type Workspace struct {
 	n        *Net
@@ -13,7 +14,6 @@ type Workspace struct {
 	rec      seqRecord
 	mid      [2]kernel.Matrix // the outputs of layers 0..Layers-2, alternating
 	top      kernel.Matrix    // the top layer's output, when there is a head
-	whh      kernel.PackedB   // W_hhᵀ packed for the batch steps
 	zeros    []float32
 	qs       actQ // a quantized Net's activations, quantized per product
 }
@@ -35,9 +35,6 @@ func (n *Net) NewWorkspace(batch, steps int) (*Workspace, error) {
 	}
 	if c.Output > 0 {
 		ws.top = kernel.NewMatrix(rows, c.Width())
-	}
-	if batch > 1 && !n.quantized {
-		ws.whh.Pack(kernel.Trans, n.Cells[0].Whh) // sizes the buffer: every cell's W_hh has this shape
 	}
 	return ws, nil
 }
@@ -66,6 +63,8 @@ func (n *Net) NewBatchStates(batch int) *States {
 // receives the state after the last, both laid out as NewBatchStates
 // makes them; final may be init. A Net with a head applies it as
 // Forward does. The workspace must come from this Net's NewWorkspace.
+// Only the Net's first run allocates, to pack its weights (see
+// Net.WeightsChanged).
 func (n *Net) ForwardInto(ws *Workspace, dst, x kernel.Matrix, init, final *States) error {
 	const fn = "ForwardInto"
 	if err := n.checkSeq(fn, x); err != nil {
@@ -94,6 +93,7 @@ func (n *Net) ForwardInto(ws *Workspace, dst, x kernel.Matrix, init, final *Stat
 		return nil
 	}
 	dirs, HO := c.Dirs(), c.HiddenOut()
+	p := n.packed()
 	in := x
 	for l := 0; l < c.Layers; l++ {
 		out := ws.mid[l%2]
@@ -108,8 +108,8 @@ func (n *Net) ForwardInto(ws *Workspace, dst, x kernel.Matrix, init, final *Stat
 			// A cell reads its rows of init at its first step only and
 			// writes its rows of final after its last, so final may be
 			// init.
-			n.cellForward(&n.Cells[i], in, out.Slice(0, B*T, d*HO, (d+1)*HO), ws.rec, B, d == 1,
-				batchDir(init, i, B), batchDir(final, i, B), &ws.whh, ws.zeros, &ws.qs)
+			n.cellForward(i, p, in, out.Slice(0, B*T, d*HO, (d+1)*HO), ws.rec, B, d == 1,
+				batchDir(init, i, B), batchDir(final, i, B), ws.zeros, &ws.qs)
 		}
 		in = out
 	}

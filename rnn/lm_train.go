@@ -46,6 +46,10 @@ func (m *LM) LossGrad(seq []int, grad *LM, scale float32, k int) (float64, error
 	return J, nil
 }
 
+// trainRound is the most windows of an LM.Train update whose offsets
+// are drawn at once and shared among the goroutines.
+const trainRound = 64
+
 // LMTrainConfig drives LM.Train.
 type LMTrainConfig struct {
 	Steps     int             // optimiser updates
@@ -68,6 +72,17 @@ type LMTrainConfig struct {
 // cross-entropy per predicted token. It returns the last update's loss.
 // Cancelling cfg.Context stops it as it stops Net.Train: the update in
 // progress is dropped and the error wraps the context's error.
+//
+// When an update's work is large enough (see threadsFor), its windows,
+// taken in rounds of up to trainRound, are split into kernel.Threads()
+// consecutive groups per round, each group summing its gradients on a
+// goroutine of its own into a gradient of its own; the groups' gradients
+// are then added in group order. The result is deterministic for a given
+// number of threads, and with one thread it is the serial sum. With
+// several, the gradient differs from the serial one by the rounding of
+// the regrouped sum (float32 additions in another order), so trained
+// weights depend on the thread count (kernel.SetThreads; by default
+// GOMAXPROCS): set it to reproduce a run on another machine.
 func (m *LM) Train(tokens []int, cfg LMTrainConfig) (float64, error) {
 	if err := m.Net.checkFloat("Train"); err != nil {
 		return 0, err
@@ -80,30 +95,67 @@ func (m *LM) Train(tokens []int, cfg LMTrainConfig) (float64, error) {
 	}
 	bs := max(cfg.BatchSize, 1)
 	opt := optimizerOrAdam(cfg.Optimizer)
-	grad := m.NewGrad()
-	params := m.OptimParams(grad)
+	// The windows of an update go in rounds of at most trainRound, each
+	// split into nt consecutive groups; a window costs about three
+	// forward passes (Trace, and Backward's two products per forward one).
+	round := min(bs, trainRound)
+	nt := threadsFor(3*float64(round*cfg.SeqLen)*m.Net.stepFlops(), round)
+	grads := make([]*LM, nt) // grads[0] is the one the optimiser reads
+	gparams := make([][]Param, nt)
+	for i := range grads {
+		grads[i] = m.NewGrad()
+		gparams[i] = grads[i].Params()
+	}
+	params := m.OptimParams(grads[0])
 	r := rand.New(rand.NewPCG(cfg.Seed, 0x6c6d))
 	scale := 1 / float32(bs*cfg.SeqLen)
+	offs, losses, errs := make([]int, round), make([]float64, round), make([]error, nt)
 	var last float64
 	for step := 1; step <= cfg.Steps; step++ {
-		optim.ZeroGrads(params)
+		for _, g := range gparams {
+			for _, p := range g {
+				clear(p.Data)
+			}
+		}
 		var total float64
-		for range bs {
-			if err := cancelled(cfg.Context, step, cfg.Steps); err != nil {
-				return last, err
+		for done := 0; done < bs; done += round {
+			k := min(round, bs-done)
+			for i := range k {
+				offs[i] = r.IntN(len(tokens) - cfg.SeqLen)
 			}
-			off := r.IntN(len(tokens) - cfg.SeqLen)
-			J, err := m.LossGrad(tokens[off:off+cfg.SeqLen+1], grad, scale, cfg.Truncate)
-			if err != nil {
-				return 0, err
+			runShares(nt, nt, func(i int) {
+				errs[i] = nil
+				lo, hi := part(k, nt, i, 1)
+				for w := lo; w < hi; w++ {
+					if errs[i] = cancelled(cfg.Context, step, cfg.Steps); errs[i] != nil {
+						return
+					}
+					off := offs[w]
+					if losses[w], errs[i] = m.LossGrad(tokens[off:off+cfg.SeqLen+1], grads[i], scale, cfg.Truncate); errs[i] != nil {
+						return
+					}
+				}
+			})
+			for _, err := range errs {
+				if err != nil {
+					return last, err
+				}
 			}
-			total += J
+			for _, J := range losses[:k] {
+				total += J
+			}
 		}
 		if err := cancelled(cfg.Context, step, cfg.Steps); err != nil {
 			return last, err
 		}
+		for _, g := range gparams[1:] { // in group order: deterministic
+			for j, p := range g {
+				kernel.Add(gparams[0][j].Data, gparams[0][j].Data, p.Data)
+			}
+		}
 		last = total / float64(bs*cfg.SeqLen)
 		update(params, opt, cfg.ClipNorm, cfg.Progress, step, last)
+		m.Net.WeightsChanged()
 	}
 	return last, nil
 }

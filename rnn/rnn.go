@@ -42,9 +42,13 @@
 // projection of all time steps is one Gemm, each step is one GemvAdd
 // (batch 1) or Gemm (batch B) followed by the cell's pointwise update
 // (the activation, or the fused kernel.LSTMCell and kernel.GRUCell), and
-// the weight gradients of BPTT are summed over time by Gemm. A Net is
-// read-only during inference, so any number of goroutines may run
-// Forward or their own State on one shared Net.
+// the weight gradients of BPTT are summed over time by Gemm. The batched
+// products multiply by weights packed once per Net, on its first run
+// (code that changes weights in place afterwards calls
+// Net.WeightsChanged). A Net is read-only during inference, so any
+// number of goroutines may run Forward or their own State on one shared
+// Net. ForwardBatch and LM.Train split large work across
+// kernel.Threads() goroutines.
 //
 // Net.Quantize (and LM.Quantize) gives a copy whose weight matrices are
 // int8 (kernel.QGemv and QGemm instead of Gemv and Gemm, activations
@@ -265,6 +269,9 @@ type Net struct {
 	// in int8), and the float ones are empty.
 	quantized bool
 	qy        *kernel.QMatrix
+	// packs holds the weights packed for the batched paths, built on
+	// first use (see WeightsChanged); nil for a Net not made by newShape.
+	packs *packCache
 }
 
 // New returns a network with weights drawn as PyTorch draws them:
@@ -303,7 +310,7 @@ func newShape(cfg Config, quantized bool) (*Net, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := &Net{cfg: c, quantized: quantized}
+	n := &Net{cfg: c, quantized: quantized, packs: new(packCache)}
 	mat := func(rows, cols int) kernel.Matrix {
 		if quantized {
 			return kernel.Matrix{}

@@ -159,6 +159,7 @@ func (n *Net) Train(data []Sample, cfg TrainConfig) (float64, error) {
 		}
 		last = total / float64(rows)
 		update(params, opt, cfg.ClipNorm, cfg.Progress, step, last)
+		n.WeightsChanged()
 	}
 	return last, nil
 }

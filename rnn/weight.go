@@ -4,12 +4,14 @@ import "github.com/simdcore/simdcore/kernel"
 
 // weight is one weight matrix as the engine multiplies by it: the float32
 // Matrix f, or, in a quantized Net (see Net.Quantize), its int8 form q
-// (f is then empty). Every matrix product of inference goes through gemv
-// and gemm, so the engine (cellForward, State.Step, BatchState.Step, the
-// head) is one code path for both.
+// (f is then empty), and fᵀ packed once for gemm, p, where the Net keeps
+// it (see Net.WeightsChanged; nil otherwise). Every matrix product of
+// inference goes through gemv and gemm, so the engine (cellForward,
+// State.Step, BatchState.Step, the head) is one code path for all three.
 type weight struct {
 	f kernel.Matrix
 	q *kernel.QMatrix
+	p *kernel.PackedB
 }
 
 // actQ is one caller's scratch for the activations quantized at call
@@ -39,12 +41,17 @@ func (w weight) gemv(dst, x []float32, add bool, s *actQ) {
 }
 
 // gemm computes c = x·wᵀ (one row of c per row of x), or c += x·wᵀ with
-// add.
+// add: by GemmPacked on p where there is one (split by rows across
+// threads when large enough, see gemmPackedRows), else by Gemm.
 func (w weight) gemm(c, x kernel.Matrix, add bool, s *actQ) {
 	if w.q == nil {
 		var beta float32
 		if add {
 			beta = 1
+		}
+		if w.p != nil {
+			gemmPackedRows(c, x, w.p, beta)
+			return
 		}
 		kernel.Gemm(kernel.NoTrans, kernel.Trans, 1, x, w.f, beta, c)
 		return
@@ -58,9 +65,9 @@ func (w weight) gemm(c, x kernel.Matrix, add bool, s *actQ) {
 }
 
 // ih, hh and hr are the cell's weights as the engine multiplies by them.
-func (c *Cell) ih() weight { return weight{c.Wih, c.qih} }
-func (c *Cell) hh() weight { return weight{c.Whh, c.qhh} }
-func (c *Cell) hr() weight { return weight{c.Whr, c.qhr} }
+func (c *Cell) ih() weight { return weight{f: c.Wih, q: c.qih} }
+func (c *Cell) hh() weight { return weight{f: c.Whh, q: c.qhh} }
+func (c *Cell) hr() weight { return weight{f: c.Whr, q: c.qhr} }
 
 // wy is the head's weight as the engine multiplies by it.
-func (n *Net) wy() weight { return weight{n.Wy, n.qy} }
+func (n *Net) wy() weight { return weight{f: n.Wy, q: n.qy} }

@@ -1,0 +1,56 @@
+package rnn
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/simdcore/simdcore/kernel"
+)
+
+// BenchmarkRNNSplit finds where splitting pays (splitFlops): the same
+// work on one goroutine and split in two, over work per goroutine from
+// 2¹⁸ to 2²⁵ flops. ForwardBatch splits a batch of 8 sequences (an
+// Elman net, T=16); Rows splits the rows of one product by a packed
+// operand (H·W_ihᵀ with W_ih 256×256). Compare threads=1 with threads=2
+// at each size:
+//
+//	go test -run '^$' -bench RNNSplit -count 6 ./rnn/
+func BenchmarkRNNSplit(b *testing.B) {
+	defer func() { kernel.SetThreads(0); splitFlopsOverride = 0 }()
+	r := rand.New(rand.NewPCG(1, 1))
+	for _, h := range []int{16, 32, 64, 128, 256} {
+		n, err := New(Config{Input: h, Hidden: h}, 1)
+		if err != nil {
+			b.Fatal(err)
+		}
+		xs := randSeqs(r, 8, 16, h)
+		perThread := float64(16*8) * n.stepFlops() / 2
+		for _, threads := range []int{1, 2} {
+			b.Run(fmt.Sprintf("ForwardBatch/flops=2^%.1f/threads=%d", math.Log2(perThread), threads), func(b *testing.B) {
+				setSplit(threads)
+				for b.Loop() {
+					if _, err := n.ForwardBatch(xs); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+	var p kernel.PackedB
+	w := randMat(r, 256, 256)
+	p.Pack(kernel.Trans, w)
+	for _, rows := range []int{24, 48, 96, 192, 384} {
+		x, c := randMat(r, rows, 256), kernel.NewMatrix(rows, 256)
+		perThread := float64(rows * 256 * 256)
+		for _, threads := range []int{1, 2} {
+			b.Run(fmt.Sprintf("Rows/flops=2^%.1f/threads=%d", math.Log2(perThread), threads), func(b *testing.B) {
+				setSplit(threads)
+				for b.Loop() {
+					gemmPackedRows(c, x, &p, 0)
+				}
+			})
+		}
+	}
+}
