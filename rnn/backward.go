@@ -88,6 +88,9 @@ func (n *Net) BackwardTruncated(tr *Trace, dOut kernel.Matrix, grad *Net, k int)
 	if err := n.checkFloat("Backward"); err != nil {
 		return kernel.Matrix{}, err
 	}
+	if err := n.refuseVariant("Backward"); err != nil {
+		return kernel.Matrix{}, err
+	}
 	if err := n.check("Backward"); err != nil {
 		return kernel.Matrix{}, err
 	}

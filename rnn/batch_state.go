@@ -139,8 +139,14 @@ func (s *BatchState) Step(dst, x kernel.Matrix) error {
 			dst.Rows, dst.Cols, dst.Stride, len(dst.Data), s.streams, c.OutWidth())
 	}
 	k := c.Cell.kind()
+	vr, isVar := c.variant()
 	in := x
 	for l, h := range s.h {
+		if isVar { // a variant cell (variant.go)
+			s.n.variantLayer(vr, l, in, h, matAt(s.c, l), s.g[l], matAt(s.hg, l), &s.q)
+			in = h
+			continue
+		}
 		cell := &s.n.Cells[l]
 		g := s.g[l]
 		hs := g // where the hidden side goes
