@@ -40,6 +40,25 @@ func tensorPB(name string, t *onnx.Tensor) pb {
 // runOp runs one node of op over args and returns its outputs.
 func runOp(t *testing.T, opset int64, op string, nOut int, attrs []pb, args ...arg) ([]*onnx.Tensor, error) {
 	t.Helper()
+	s, outs, err := opSession(t, opset, op, nOut, attrs, args...)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Run(); err != nil {
+		return nil, err
+	}
+	res := make([]*onnx.Tensor, nOut)
+	for i := range res {
+		res[i] = s.Output(outs[i])
+	}
+	return res, nil
+}
+
+// opSession plans a graph of one node op with nOut outputs and the given
+// inputs (initializers or graph inputs, which it fills), and returns the
+// session and its output names.
+func opSession(t *testing.T, opset int64, op string, nOut int, attrs []pb, args ...arg) (*onnx.Session, []string, error) {
+	t.Helper()
 	var spec graphSpec
 	var ins, outs []string
 	for i, a := range args {
@@ -68,7 +87,7 @@ func runOp(t *testing.T, opset int64, op string, nOut int, attrs []pb, args ...a
 	require.NoError(t, err)
 	s, err := onnx.NewSession(m, nil, nil)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for i, a := range args {
 		if a.t != nil && !a.init {
@@ -77,14 +96,7 @@ func runOp(t *testing.T, opset int64, op string, nOut int, attrs []pb, args ...a
 			copy(in.Int, a.t.Int)
 		}
 	}
-	if err := s.Run(); err != nil {
-		return nil, err
-	}
-	res := make([]*onnx.Tensor, nOut)
-	for i := range res {
-		res[i] = s.Output(outs[i])
-	}
-	return res, nil
+	return s, outs, nil
 }
 
 func TestCast(t *testing.T) {
