@@ -115,7 +115,11 @@ func buildRecurrent(c *nodeCtx, cell rnn.CellType) (func() error, error) {
 	if nd.b != nil {
 		cfg.Bias = rnn.BiasPair
 	}
-	if _, err := c.p.charge([]int{nd.D*G*nd.H*(nd.I+nd.H+2) + 4*nd.B*nd.T*(G*nd.H+nd.I+nd.D*nd.H)}); err != nil {
+	runs := nd.B // sequences in the workspaces: B, and 1 more with sequence_lens
+	if nd.lens != nil {
+		runs++
+	}
+	if _, err := c.p.charge([]int{nd.D*G*nd.H*(nd.I+nd.H+2) + 4*runs*nd.T*(G*nd.H+nd.I+nd.D*nd.H)}); err != nil {
 		return nil, err
 	}
 	if nd.net, err = rnn.New(cfg, 0); err != nil {
