@@ -10,12 +10,17 @@ import "github.com/simdcore/simdcore/kernel"
 // σ(clip(x_rz + hg_rz)), and writes rh = r⊙hPrev, the input of n's
 // hidden-side product.
 func (v variant) gruGates(g, hg, hPrev, rh []float32) {
-	H := len(hPrev)
+	v.gruRZ(g, hg, len(hPrev))
+	kernel.Mul(rh, g[:len(hPrev)], hPrev)
+}
+
+// gruRZ activates a GRU step's r and z in place: g[:2H] =
+// σ(clip(x_rz + hg_rz)).
+func (v variant) gruRZ(g, hg []float32, H int) {
 	rz := g[:2*H]
 	kernel.Add(rz, rz, hg[:2*H])
 	v.clipTo(rz)
 	kernel.Sigmoid(rz, rz)
-	kernel.Mul(rh, rz[:H], hPrev)
 }
 
 // gruNew finishes a ResetBefore step once hg's n block holds
@@ -35,10 +40,7 @@ func (v variant) gruNew(h, g, hg, hPrev []float32) {
 // h = (1−z)⊙n + z⊙hPrev. h may be hPrev.
 func (v variant) gruAfterStep(h, g, hg, hPrev []float32) {
 	H := len(hPrev)
-	rz := g[:2*H]
-	kernel.Add(rz, rz, hg[:2*H])
-	v.clipTo(rz)
-	kernel.Sigmoid(rz, rz)
+	v.gruRZ(g, hg, H)
 	r, n, hn := g[:H], g[2*H:3*H], hg[2*H:3*H]
 	for k := range n {
 		n[k] += r[k] * hn[k]
