@@ -88,9 +88,6 @@ func (n *Net) BackwardTruncated(tr *Trace, dOut kernel.Matrix, grad *Net, k int)
 	if err := n.checkFloat("Backward"); err != nil {
 		return kernel.Matrix{}, err
 	}
-	if err := n.refuseVariant("Backward"); err != nil {
-		return kernel.Matrix{}, err
-	}
 	if err := n.check("Backward"); err != nil {
 		return kernel.Matrix{}, err
 	}
@@ -206,6 +203,10 @@ func (n *Net) backBufs(T int, sc *scratch.Set) backBuffers {
 // ∂J/∂x to dIn. Truncated BPTT(k) stops the carry (and an LSTM's
 // cell-state gradient) at window boundaries.
 func (n *Net) cellBackward(c, g *Cell, x, h, dh kernel.Matrix, rec seqRecord, dIn kernel.Matrix, b backBuffers, reverse bool, k int) {
+	if v, isVar := n.cfg.variant(); isVar { // a variant cell (variant_backward.go)
+		n.variantBackward(v, c, g, x, h, dh, rec, dIn, b, reverse, k)
+		return
+	}
 	T := x.Rows
 	cfg := n.cfg
 	kind, act := cfg.Cell.kind(), cfg.Activation

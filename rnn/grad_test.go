@@ -95,11 +95,9 @@ func cellVariants() []cellVariant {
 	return vs
 }
 
-func gradCases() []gcase { return casesOf(cellVariants()) }
-
-// inferenceCases are gradCases over inferenceVariants: the cells with a
-// gradient and the variants without one (variant_test.go).
-func inferenceCases() []gcase { return casesOf(inferenceVariants()) }
+// allCases are the tests' topologies for every cell of allCellVariants:
+// torch's cells and the variants (variant_test.go).
+func allCases() []gcase { return casesOf(allCellVariants()) }
 
 // casesOf returns every topology of the tests for each cell of vs.
 func casesOf(vs []cellVariant) []gcase {
@@ -129,7 +127,7 @@ func casesOf(vs []cellVariant) []gcase {
 // forward pass with the states carried across window boundaries frozen,
 // whose exact derivative is the truncated gradient.
 func TestGradCheck(t *testing.T) {
-	for ci, tc := range gradCases() {
+	for ci, tc := range allCases() {
 		t.Run(tc.name, func(t *testing.T) {
 			r := rand.New(rand.NewPCG(uint64(ci), 7))
 			n, err := New(tc.cfg, uint64(100+ci))
@@ -229,7 +227,7 @@ func TestGradCheck(t *testing.T) {
 // TestForwardMatchesReference checks Forward, Last, ForwardBatch and
 // Step against the float64 reference.
 func TestForwardMatchesReference(t *testing.T) {
-	for ci, tc := range inferenceCases() {
+	for ci, tc := range allCases() {
 		if tc.k != 0 {
 			continue
 		}

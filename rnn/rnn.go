@@ -160,10 +160,11 @@ type Config struct {
 	// GRU operators that torch's cells lack. Their zero values are
 	// torch's cells. A network with any of them runs every inference
 	// call (Forward, ForwardState, Last, LastState, ForwardBatch,
-	// ForwardInto, State, BatchState, Trace) but has no gradient
-	// (Backward returns ErrVariant), cannot be quantized, and is not
-	// saved (Save and Encode return ErrVariant: torch has no such
-	// parameters); they do not combine with Proj.
+	// ForwardInto, State, BatchState) and trains (Trace, Backward,
+	// Train), but cannot be quantized and is not saved (Quantize, Save
+	// and Encode return ErrVariant: torch has no such parameters, and a
+	// GRU's weights under torch's names would load into torch's other
+	// GRU); they do not combine with Proj.
 
 	// ResetBefore (GRU only) applies the reset gate to h before the
 	// hidden-side product of n, as ONNX's linear_before_reset=0:
@@ -185,7 +186,8 @@ type Config struct {
 	// Clip, if positive, clips every gate's pre-activation (the input of
 	// each σ, tanh or an Elman cell's ψ, peephole terms included) to
 	// [−Clip, Clip], as ONNX's clip attribute; the cell state c itself
-	// is not clipped. 0 means no clipping.
+	// is not clipped. 0 means no clipping. Backward passes no gradient
+	// through a clipped pre-activation.
 	Clip float32
 }
 

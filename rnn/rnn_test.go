@@ -102,7 +102,7 @@ func TestShapeErrors(t *testing.T) {
 // shared Net from several goroutines; under -race it proves the Net is
 // only read. Every goroutine must reproduce the single-threaded result.
 func TestConcurrentInference(t *testing.T) {
-	for _, v := range inferenceVariants() {
+	for _, v := range allCellVariants() {
 		t.Run(v.name, func(t *testing.T) {
 			testConcurrentInference(t, v.set(Config{Input: 8, Hidden: 16, Layers: 2, Output: 4, OutputActivation: Softmax}))
 		})

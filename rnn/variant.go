@@ -9,8 +9,8 @@ import (
 )
 
 // ErrVariant is returned by what a cell variant (Config.ResetBefore,
-// Peepholes, InputForget, Clip) does not support: Backward (and so
-// training), Quantize, Save and Encode.
+// Peepholes, InputForget, Clip) does not support: Quantize, Save and
+// Encode.
 var ErrVariant = errors.New("rnn: not supported for a cell variant")
 
 // variant is a cell with the options of Config that torch's cells lack.
@@ -18,7 +18,8 @@ var ErrVariant = errors.New("rnn: not supported for a cell variant")
 // BatchState.Step) through variantStep instead of the cell's fused
 // kernel: the same matrix products, and a pointwise update in plain Go
 // and kernel's vector functions (cell_gru_reset_before.go,
-// cell_lstm_peephole.go, cell_elman_clip.go).
+// cell_lstm_peephole.go, cell_elman_clip.go); its backward pass is
+// variantBackward (variant_backward.go), called by cellBackward.
 type variant struct {
 	cell        CellType
 	act         Activation // an Elman cell's ψ
