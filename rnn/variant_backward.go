@@ -20,15 +20,7 @@ func (n *Net) variantBackward(v variant, c, g *Cell, x, h, dh kernel.Matrix, rec
 	clear(b.dc)
 	haveCarry := false
 	for s := T - 1; s >= 0; s-- {
-		t, tp := s, s-1
-		if reverse {
-			t, tp = T-1-s, T-s
-		}
-		dht := b.dh.Row(t)
-		copy(dht, dh.Row(t))
-		if haveCarry {
-			kernel.Add(dht, dht, b.carry)
-		}
+		t, tp, dht := b.stepGrad(dh, s, T, reverse, haveCarry)
 		hPrev, cPrev := b.zerosHO, b.zerosH
 		if s > 0 {
 			hPrev = h.Row(tp)
