@@ -4,6 +4,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/simdcore/simdcore/internal/race"
 	"github.com/simdcore/simdcore/kernel"
 	"github.com/stretchr/testify/require"
 )
@@ -38,7 +39,9 @@ func TestWorkspaceShorter(t *testing.T) {
 				require.NoError(t, n.ForwardInto(ws, got, x, nil, gotS))
 				require.Equal(t, want.Data, got.Data, "%+v B=%d T=%d", cfg, B, T)
 				require.Equal(t, wantS, gotS, "%+v B=%d T=%d", cfg, B, T)
-				require.Zero(t, testing.AllocsPerRun(5, func() { _ = n.ForwardInto(ws, got, x, nil, gotS) }))
+				if !race.Enabled { // Gemm's pooled scratch: sync.Pool drops items at random under -race
+					require.Zero(t, testing.AllocsPerRun(5, func() { _ = n.ForwardInto(ws, got, x, nil, gotS) }))
+				}
 			}
 			for _, bad := range []int{-1, 8} {
 				_, err := long.Shorter(bad)
