@@ -44,19 +44,12 @@ func runOp(t *testing.T, opset int64, op string, nOut int, attrs []pb, args ...a
 	if err != nil {
 		return nil, err
 	}
-	if err := s.Run(); err != nil {
-		return nil, err
-	}
-	res := make([]*onnx.Tensor, nOut)
-	for i := range res {
-		res[i] = s.Output(outs[i])
-	}
-	return res, nil
+	return runSession(s, outs, args)
 }
 
-// opSession plans a graph of one node op with nOut outputs and the given
-// inputs (initializers or graph inputs, which it fills), and returns the
-// session and its output names.
+// opSession returns the session of one node of op over args (an input
+// named in<i> per argument: an initializer, or a graph input) and the
+// names of its nOut outputs.
 func opSession(t *testing.T, opset int64, op string, nOut int, attrs []pb, args ...arg) (*onnx.Session, []string, error) {
 	t.Helper()
 	var spec graphSpec
@@ -86,9 +79,12 @@ func opSession(t *testing.T, opset int64, op string, nOut int, attrs []pb, args 
 	m, err := onnx.Parse(model(opset, graph("g", spec)))
 	require.NoError(t, err)
 	s, err := onnx.NewSession(m, nil, nil)
-	if err != nil {
-		return nil, nil, err
-	}
+	return s, outs, err
+}
+
+// runSession copies the graph inputs among args into s, runs it, and
+// returns the outputs named outs.
+func runSession(s *onnx.Session, outs []string, args []arg) ([]*onnx.Tensor, error) {
 	for i, a := range args {
 		if a.t != nil && !a.init {
 			in := s.Input(fmt.Sprint("in", i))
@@ -96,7 +92,14 @@ func opSession(t *testing.T, opset int64, op string, nOut int, attrs []pb, args 
 			copy(in.Int, a.t.Int)
 		}
 	}
-	return s, outs, nil
+	if err := s.Run(); err != nil {
+		return nil, err
+	}
+	res := make([]*onnx.Tensor, len(outs))
+	for i := range res {
+		res[i] = s.Output(outs[i])
+	}
+	return res, nil
 }
 
 func TestCast(t *testing.T) {
