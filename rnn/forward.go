@@ -94,7 +94,7 @@ func (n *Net) cellForward(c *Cell, x, out kernel.Matrix, rec seqRecord, B int, r
 	}
 	c.ih().gemm(rec.g, x, true, qs)
 	T := out.Rows / B
-	if B > 1 && (T > 1 || init.h.Rows > 0) && c.qhh == nil && !isVar { // a variant multiplies by W_hh unpacked
+	if B > 1 && (T > 1 || init.h.Rows > 0) && c.qhh == nil {
 		whh.Pack(kernel.Trans, c.Whh)
 	}
 	H := n.cfg.Hidden

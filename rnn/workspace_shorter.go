@@ -6,8 +6,9 @@ import "github.com/simdcore/simdcore/kernel"
 // of steps steps (0 ≤ steps ≤ ws's Steps), made of ws's memory: the way
 // to run sequences of different lengths (ONNX's sequence_lens) without
 // allocating, one length at a time, through one workspace of the
-// longest. It shares ws's buffers, so ws and its shorter views must not
-// run at the same time; make the views once and reuse them.
+// longest. It shares ws's buffers (a batch's packed W_hhᵀ, if any, is
+// the view's own, made on its first run), so ws and its shorter views
+// must not run at the same time; make the views once and reuse them.
 func (ws *Workspace) Shorter(steps int) (*Workspace, error) {
 	if ws == nil || ws.n == nil {
 		return nil, shapeErr("Shorter: not a workspace made by NewWorkspace")
@@ -28,7 +29,6 @@ func (ws *Workspace) Shorter(steps int) (*Workspace, error) {
 		rec:   seqRecord{g: cut(r.g), hg: cut(r.hg), c: cut(r.c), m: cut(r.m)},
 		mid:   [2]kernel.Matrix{cut(ws.mid[0]), cut(ws.mid[1])},
 		top:   cut(ws.top),
-		whh:   ws.whh,
 		zeros: ws.zeros,
 	}, nil
 }
