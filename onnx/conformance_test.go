@@ -60,14 +60,18 @@ func opTypes(g *onnx.Graph, into map[string]bool) {
 }
 
 // allowedRefusals are the reasons a node test in scope may be refused for:
-// data types and value kinds Session does not compute on, the recurrent
-// cells package rnn does not have (LSTM peepholes, and the GRU that applies
-// its reset gate before the hidden-side product, linear_before_reset=0),
-// and Dropout in training mode, whose output is random. A
-// refusal for any other reason fails the test, so that an operator cannot
-// slip from "passes" to "refused" unnoticed.
-var allowedRefusals = []string{"data type", "is not a tensor", "cast to", "cast from",
-	"peepholes (input P)", "linear_before_reset=0", "drops at random"}
+// data types and value kinds Session does not compute on, and Dropout in
+// training mode, whose output is random. A refusal for any other reason
+// fails the test, so that an operator cannot slip from "passes" to
+// "refused" unnoticed.
+var allowedRefusals = []string{"data type", "is not a tensor", "cast to", "cast from", "drops at random"}
+
+// mustPass are the operators whose every test in scope must pass, not be
+// refused for any reason: the recurrent ones (whose options, peepholes,
+// clip, input_forget, linear_before_reset and sequence_lens, all map onto
+// package rnn's cells), convolution, the matrix products and the
+// activations.
+var mustPass = []string{"RNN", "LSTM", "GRU", "Conv", "MatMul", "Gemm", "Softmax", "Relu", "Sigmoid", "Tanh"}
 
 // TestConformance runs every ONNX node test whose operators Session
 // implements: each must match at the backend tests' tolerance or be refused
@@ -161,6 +165,11 @@ func TestConformance(t *testing.T) {
 			}
 			if !allowed {
 				t.Errorf("%s refused for a reason outside allowedRefusals: %s", filepath.Base(dir), why)
+			}
+			for _, op := range mustPass {
+				if used[op] {
+					t.Errorf("%s uses %s, whose tests must pass, and is refused: %s", filepath.Base(dir), op, why)
+				}
 			}
 			t.Logf("refused %s: %s", filepath.Base(dir), why)
 		}

@@ -56,11 +56,12 @@
 //     strides, dilations, pads or auto_pad and a bias;
 //   - recurrent layers: RNN, LSTM and GRU, run by package rnn (forward,
 //     reverse and bidirectional, layouts 0 and 1, initial states; weights
-//     that are graph inputs are reloaded at every Run). rnn's cells are
-//     torch's, so LSTM peepholes, clip, input_forget, activations other
-//     than the defaults (an RNN may use Tanh, Relu or Sigmoid), GRU with
-//     linear_before_reset=0 (torch exports 1) and sequence_lens shorter
-//     than the sequence are refused;
+//     that are graph inputs are reloaded at every Run; sequence_lens, each
+//     sequence over its own length). GRU's linear_before_reset=0, LSTM
+//     peepholes, clip and input_forget are rnn's cell variants
+//     (rnn.Config.ResetBefore, Peepholes, Clip, InputForget); activations
+//     other than the defaults are refused, except an RNN's Tanh, Relu or
+//     Sigmoid, the same in both directions;
 //   - control flow: If, whose branches read values of the enclosing graph;
 //     a condition known while planning selects one branch, otherwise both
 //     are planned and Run executes the one selected.

@@ -2,6 +2,7 @@ package onnx
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/simdcore/simdcore/kernel"
@@ -18,12 +19,18 @@ import (
 // (initializers) are copied into the Net once; weights that are graph
 // inputs are copied (reordered) at every Run.
 //
-// What rnn's cells do not compute is refused with ErrUnsupported naming
-// it: LSTM peepholes (input P), clip, input_forget, activations other than
-// the defaults (an RNN may use Tanh, Relu or Sigmoid, the same in both
-// directions), GRU with linear_before_reset=0 (rnn's GRU is torch's, which
-// ONNX calls linear_before_reset=1), and sequence_lens other than the full
-// length of every sequence.
+// ONNX's options map onto rnn's cell variants: GRU linear_before_reset=0
+// is Config.ResetBefore (torch's GRU, rnn's default, is
+// linear_before_reset=1), LSTM peepholes (input P, [p_i, p_o, p_f]) are
+// Config.Peepholes (Cell.P, [p_i, p_f, p_o]), input_forget is
+// Config.InputForget and clip is Config.Clip. sequence_lens shorter than
+// the sequence run each such sequence alone through a shorter view of a
+// one-sequence workspace (rnn.Workspace.Shorter): Y is zero past a
+// sequence's length, Y_h and Y_c hold the state after its last valid
+// step, and the reverse direction starts at its own end. Activations
+// other than the defaults are refused with ErrUnsupported naming the
+// attribute, except an RNN's Tanh, Relu or Sigmoid, the same in both
+// directions.
 
 func init() {
 	register("RNN", 1, func(c *nodeCtx) (func() error, error) { return buildRecurrent(c, rnn.Elman) })
@@ -53,7 +60,8 @@ type recurrentNode struct {
 	gates             []int
 	x, w, r, b        *Tensor // b nil when absent
 	h0, c0            *Tensor // nil when absent
-	seqLens           *Tensor // checked at run time when not known while planning
+	p                 *Tensor // LSTM peepholes, nil when absent
+	lens              *Tensor // sequence_lens, nil when absent or all full while planning
 	y, yh, yc         *Tensor
 	T, B, I, H, D     int
 	layout1, reverse  bool
@@ -61,6 +69,14 @@ type recurrentNode struct {
 	permute           bool          // xs and ys are buffers that X and Y are copied through
 	init, final       *rnn.States
 	constant, hasInit bool
+	// The run of sequences of their own lengths (lens): one at a time,
+	// through the shorter views (short[L], made on first use) of ws1, a
+	// workspace for one sequence of T steps, with its input, output and
+	// states.
+	ws1           *rnn.Workspace
+	short         []*rnn.Workspace
+	x1, y1        kernel.Matrix
+	init1, final1 *rnn.States
 }
 
 func buildRecurrent(c *nodeCtx, cell rnn.CellType) (func() error, error) {
@@ -70,7 +86,7 @@ func buildRecurrent(c *nodeCtx, cell rnn.CellType) (func() error, error) {
 	}
 	G := len(recurrentGates[cell])
 	nd := &recurrentNode{x: ins[0], w: ins[1], r: ins[2], gates: recurrentGates[cell]}
-	act, err := recurrentAttrs(c, cell)
+	act, v, err := recurrentAttrs(c, cell)
 	if err != nil {
 		return nil, err
 	}
@@ -94,11 +110,16 @@ func buildRecurrent(c *nodeCtx, cell rnn.CellType) (func() error, error) {
 	if err := nd.optionalInputs(c, cell, G); err != nil {
 		return nil, err
 	}
-	cfg := rnn.Config{Cell: cell, Input: nd.I, Hidden: nd.H, Bidirectional: nd.D == 2, Activation: act, Bias: rnn.BiasNone}
+	cfg := rnn.Config{Cell: cell, Input: nd.I, Hidden: nd.H, Bidirectional: nd.D == 2, Activation: act, Bias: rnn.BiasNone,
+		Clip: v.clip, ResetBefore: v.resetBefore, InputForget: v.inputForget, Peepholes: nd.p != nil}
 	if nd.b != nil {
 		cfg.Bias = rnn.BiasPair
 	}
-	if _, err := c.p.charge([]int{nd.D*G*nd.H*(nd.I+nd.H+2) + 4*nd.B*nd.T*(G*nd.H+nd.I+nd.D*nd.H)}); err != nil {
+	runs := nd.B // sequences in the workspaces: B, and 1 more with sequence_lens
+	if nd.lens != nil {
+		runs++
+	}
+	if _, err := c.p.charge([]int{nd.D*G*nd.H*(nd.I+nd.H+2) + 4*runs*nd.T*(G*nd.H+nd.I+nd.D*nd.H)}); err != nil {
 		return nil, err
 	}
 	if nd.net, err = rnn.New(cfg, 0); err != nil {
@@ -110,52 +131,84 @@ func buildRecurrent(c *nodeCtx, cell rnn.CellType) (func() error, error) {
 	if err := nd.outputs(c, cell); err != nil {
 		return nil, err
 	}
-	nd.constant = c.known(1) && c.known(2) && (nd.b == nil || c.known(3))
+	nd.constant = c.known(1) && c.known(2) && (nd.b == nil || c.known(3)) && (nd.p == nil || c.known(7))
+	if nd.lens != nil {
+		if nd.ws1, err = nd.net.NewWorkspace(1, nd.T); err != nil {
+			return nil, c.shapeErr("%v", err)
+		}
+		nd.short = make([]*rnn.Workspace, nd.T+1)
+		nd.x1, nd.y1 = kernel.NewMatrix(nd.T, nd.I), kernel.NewMatrix(nd.T, nd.D*nd.H)
+		nd.init1, nd.final1 = nd.net.NewBatchStates(1), nd.net.NewBatchStates(1)
+	}
 	if nd.constant {
 		nd.loadWeights()
 	}
 	return nd.run, nil
 }
 
-// recurrentAttrs checks the attributes rnn's cells cannot honour and
-// returns an RNN's activation.
-func recurrentAttrs(c *nodeCtx, cell rnn.CellType) (rnn.Activation, error) {
+// recurrentVariant is what a node's attributes select among rnn's cell
+// variants (see rnn.Config).
+type recurrentVariant struct {
+	clip                     float32
+	resetBefore, inputForget bool
+}
+
+// recurrentAttrs reads clip, input_forget and linear_before_reset into
+// rnn's cell variants, checks the activations rnn's cells cannot honour,
+// and returns an RNN's activation.
+func recurrentAttrs(c *nodeCtx, cell rnn.CellType) (rnn.Activation, recurrentVariant, error) {
+	var v recurrentVariant
 	if c.node.Attr("clip") != nil {
-		return 0, c.unsupported("attribute clip (cell clipping)")
+		v.clip = c.attrFloat("clip", 0)
+		if !(v.clip > 0) || v.clip > math.MaxFloat32 {
+			return 0, v, c.unsupported("attribute clip=%v (want a finite clip > 0)", v.clip)
+		}
 	}
-	if cell == rnn.LSTM && c.attrInt("input_forget", 0) != 0 {
-		return 0, c.unsupported("attribute input_forget=%d (coupled input and forget gates)", c.attrInt("input_forget", 0))
+	if cell == rnn.LSTM {
+		switch f := c.attrInt("input_forget", 0); f {
+		case 0:
+		case 1:
+			v.inputForget = true
+		default:
+			return 0, v, c.unsupported("attribute input_forget=%d (want 0 or 1)", f)
+		}
 	}
-	if cell == rnn.GRU && c.attrInt("linear_before_reset", 0) == 0 {
-		return 0, c.unsupported("attribute linear_before_reset=0 (rnn's GRU is torch's, linear_before_reset=1, which applies the reset gate after the hidden-side product)")
+	if cell == rnn.GRU {
+		switch l := c.attrInt("linear_before_reset", 0); l {
+		case 0:
+			v.resetBefore = true
+		case 1:
+		default:
+			return 0, v, c.unsupported("attribute linear_before_reset=%d (want 0 or 1)", l)
+		}
 	}
 	acts, given, err := c.attrStrings("activations")
 	if err != nil {
-		return 0, err
+		return 0, v, err
 	}
 	def := recurrentDefaults[cell]
 	act := rnn.Default
 	if !given {
-		return act, nil
+		return act, v, nil
 	}
 	if len(acts)%len(def) != 0 || len(acts) == 0 {
-		return 0, c.unsupported("attribute activations %v (want %d per direction)", acts, len(def))
+		return 0, v, c.unsupported("attribute activations %v (want %d per direction)", acts, len(def))
 	}
 	for i, a := range acts {
 		a = strings.ToLower(a)
 		if cell == rnn.Elman {
 			elman := map[string]rnn.Activation{"tanh": rnn.Tanh, "relu": rnn.ReLU, "sigmoid": rnn.Sigmoid}[a]
 			if elman == rnn.Default || (act != rnn.Default && elman != act) {
-				return 0, c.unsupported("attribute activations %v (an RNN takes Tanh, Relu or Sigmoid, the same in both directions)", acts)
+				return 0, v, c.unsupported("attribute activations %v (an RNN takes Tanh, Relu or Sigmoid, the same in both directions)", acts)
 			}
 			act = elman
 			continue
 		}
 		if a != def[i%len(def)] {
-			return 0, c.unsupported("attribute activations %v (only the defaults %v)", acts, def)
+			return 0, v, c.unsupported("attribute activations %v (only the defaults %v)", acts, def)
 		}
 	}
-	return act, nil
+	return act, v, nil
 }
 
 // shapes reads T, B, I and H from X, W and R.
@@ -200,12 +253,15 @@ func (nd *recurrentNode) optionalInputs(c *nodeCtx, cell rnn.CellType, G int) er
 		if !equalDims(s.Dims, []int{B}) || s.DType.storage() != storeInt {
 			return c.shapeErr("sequence_lens is %v %v, want [%d] integers", s.DType, s.Dims, B)
 		}
+		nd.lens = s
 		if c.known(4) {
-			if err := nd.checkSeqLens(s); err != nil {
-				return c.unsupported("%v", err)
+			full, err := nd.checkSeqLens()
+			if err != nil {
+				return c.shapeErr("%v", err)
 			}
-		} else {
-			nd.seqLens = s
+			if full {
+				nd.lens = nil // the batched run, as without sequence_lens
+			}
 		}
 	}
 	stateDims := []int{D, B, H}
@@ -225,20 +281,29 @@ func (nd *recurrentNode) optionalInputs(c *nodeCtx, cell rnn.CellType, G int) er
 		}
 		*p = t
 	}
-	if cell == rnn.LSTM && c.input(7) != nil {
-		return c.unsupported("peepholes (input P)")
+	if p := c.input(7); p != nil && cell == rnn.LSTM {
+		if err := c.needType(p, Float); err != nil {
+			return err
+		}
+		if !equalDims(p.Dims, []int{D, 3 * H}) {
+			return c.shapeErr("P is %v, want [%d %d]", p.Dims, D, 3*H)
+		}
+		nd.p = p
 	}
 	return nil
 }
 
-// checkSeqLens requires every sequence to have the full length T.
-func (nd *recurrentNode) checkSeqLens(s *Tensor) error {
-	for i, l := range s.Int {
-		if l != int64(nd.T) {
-			return fmt.Errorf("sequence_lens[%d]=%d: only sequences of the full length %d are supported", i, l, nd.T)
+// checkSeqLens checks sequence_lens (0 ≤ each ≤ T) and reports whether
+// every sequence has the full length T.
+func (nd *recurrentNode) checkSeqLens() (full bool, err error) {
+	full = true
+	for i, l := range nd.lens.Int {
+		if l < 0 || l > int64(nd.T) {
+			return false, fmt.Errorf("sequence_lens[%d]=%d, want 0 ≤ length ≤ %d (the sequence's steps)", i, l, nd.T)
 		}
+		full = full && l == int64(nd.T)
 	}
-	return nil
+	return full, nil
 }
 
 // outputs declares Y, Y_h (and Y_c) and plans the copies between ONNX's
@@ -293,6 +358,12 @@ func (nd *recurrentNode) loadWeights() {
 				rows(cell.Bhh, nd.b.Float, d*2*GH+GH, 1)
 			}
 		}
+		if nd.p != nil { // ONNX's [p_i, p_o, p_f] to rnn's [p_i, p_f, p_o]
+			H, src := nd.H, nd.p.Float[d*3*nd.H:]
+			copy(cell.P[:H], src[:H])
+			copy(cell.P[H:2*H], src[2*H:3*H])
+			copy(cell.P[2*H:], src[H:2*H])
+		}
 	}
 }
 
@@ -322,14 +393,18 @@ func (nd *recurrentNode) yRow(b, t, d int) int {
 }
 
 func (nd *recurrentNode) run() error {
-	if nd.seqLens != nil {
-		if err := nd.checkSeqLens(nd.seqLens); err != nil {
-			return fmt.Errorf("%w: %v", ErrUnsupported, err)
-		}
-	}
 	if !nd.constant {
 		nd.loadWeights()
 		nd.net.WeightsChanged() // repacked by ForwardInto, into the same memory
+	}
+	if nd.lens != nil {
+		full, err := nd.checkSeqLens()
+		if err != nil {
+			return fmt.Errorf("%w: %v", ErrInput, err)
+		}
+		if !full {
+			return nd.runLengths()
+		}
 	}
 	T, B, D, H := nd.T, nd.B, nd.D, nd.H
 	if nd.permute {
@@ -394,4 +469,66 @@ func fillState(dst []float32, src *Tensor, off int) {
 		return
 	}
 	copy(dst, src.Float[off:off+len(dst)])
+}
+
+// runLengths runs the sequences one at a time, each over its own length
+// L (sequence_lens): rnn's cells see its L steps only, so the reverse
+// direction starts at step L−1, Y_h and Y_c are the state after the last
+// valid step, and Y is zero past L, as ONNX defines.
+func (nd *recurrentNode) runLengths() error {
+	T, D, H, I := nd.T, nd.D, nd.H, nd.I
+	for b := 0; b < nd.B; b++ {
+		L := int(nd.lens.Int[b])
+		ws := nd.short[L]
+		if ws == nil {
+			var err error
+			if ws, err = nd.ws1.Shorter(L); err != nil {
+				return err
+			}
+			nd.short[L] = ws
+		}
+		// ONNX's step t of the sequence is row at(t) of rnn's input.
+		at := func(t int) int {
+			if nd.reverse {
+				return L - 1 - t
+			}
+			return t
+		}
+		xs, ys := nd.x1.Slice(0, L, 0, I), nd.y1.Slice(0, L, 0, D*H)
+		for t := 0; t < L; t++ {
+			copy(xs.Row(at(t)), nd.x.Float[nd.xRow(b, t):][:I])
+		}
+		var init *rnn.States
+		if nd.hasInit {
+			init = nd.init1
+			for d := 0; d < D; d++ {
+				o := nd.stateRow(d, b)
+				fillState(init.H.Row(d), nd.h0, o)
+				if init.C.Rows > 0 {
+					fillState(init.C.Row(d), nd.c0, o)
+				}
+			}
+		}
+		if err := nd.net.ForwardInto(ws, ys, xs, init, nd.final1); err != nil {
+			return err
+		}
+		for t := 0; t < T; t++ {
+			for d := 0; d < D; d++ {
+				y := nd.y.Float[nd.yRow(b, t, d):][:H]
+				if t < L {
+					copy(y, ys.Row(at(t))[d*H:(d+1)*H])
+				} else {
+					clear(y)
+				}
+			}
+		}
+		for d := 0; d < D; d++ {
+			o := nd.stateRow(d, b)
+			copy(nd.yh.Float[o:o+H], nd.final1.H.Row(d))
+			if nd.yc != nil {
+				copy(nd.yc.Float[o:o+H], nd.final1.C.Row(d))
+			}
+		}
+	}
+	return nil
 }

@@ -193,6 +193,23 @@ func (n *Net) backBufs(T int, sc *scratch.Set) backBuffers {
 	return b
 }
 
+// stepGrad returns, for processing step s of T, the row t of its step
+// and tp of the step before (reverse: the step after), and ∂J/∂h_t: dh's
+// row t plus, with haveCarry, what the step after carried back, in
+// b.dh's row t.
+func (b backBuffers) stepGrad(dh kernel.Matrix, s, T int, reverse, haveCarry bool) (t, tp int, dht []float32) {
+	t, tp = s, s-1
+	if reverse {
+		t, tp = T-1-s, T-s
+	}
+	dht = b.dh.Row(t)
+	copy(dht, dh.Row(t))
+	if haveCarry {
+		kernel.Add(dht, dht, b.carry)
+	}
+	return t, tp, dht
+}
+
 // cellBackward backpropagates through one direction of one layer.
 // x is the layer input (T×in), h its outputs (T×HiddenOut view), dh the
 // gradient arriving from above (T×HiddenOut view), rec what cellForward
@@ -203,6 +220,10 @@ func (n *Net) backBufs(T int, sc *scratch.Set) backBuffers {
 // ∂J/∂x to dIn. Truncated BPTT(k) stops the carry (and an LSTM's
 // cell-state gradient) at window boundaries.
 func (n *Net) cellBackward(c, g *Cell, x, h, dh kernel.Matrix, rec seqRecord, dIn kernel.Matrix, b backBuffers, reverse bool, k int) {
+	if v, isVar := n.cfg.variant(); isVar { // a variant cell (variant_backward.go)
+		n.variantBackward(v, c, g, x, h, dh, rec, dIn, b, reverse, k)
+		return
+	}
 	T := x.Rows
 	cfg := n.cfg
 	kind, act := cfg.Cell.kind(), cfg.Activation
@@ -216,15 +237,7 @@ func (n *Net) cellBackward(c, g *Cell, x, h, dh kernel.Matrix, rec seqRecord, dI
 		return m.Row(t)
 	}
 	for s := T - 1; s >= 0; s-- {
-		t, tp := s, s-1
-		if reverse {
-			t, tp = T-1-s, T-s
-		}
-		dht := b.dh.Row(t)
-		copy(dht, dh.Row(t))
-		if haveCarry {
-			kernel.Add(dht, dht, b.carry)
-		}
+		t, tp, dht := b.stepGrad(dh, s, T, reverse, haveCarry)
 		dm := dht
 		if proj {
 			dm = b.dm

@@ -141,8 +141,14 @@ func (s *BatchState) Step(dst, x kernel.Matrix) error {
 	}
 	k := c.Cell.kind()
 	p := s.n.packed() // the weights packed once for every Step (Net.WeightsChanged)
+	vr, isVar := c.variant()
 	in := x
 	for l, h := range s.h {
+		if isVar { // a variant cell (variant.go)
+			s.n.variantLayer(vr, l, in, h, matAt(s.c, l), s.g[l], matAt(s.hg, l), &s.q)
+			in = h
+			continue
+		}
 		cell, w := &s.n.Cells[l], s.n.weights(p, l)
 		g := s.g[l]
 		hs := g // where the hidden side goes

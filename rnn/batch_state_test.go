@@ -14,7 +14,7 @@ import (
 // compares each stream with a State of its own, through a ResetStream
 // and a stream moved in and out with GetStream/SetStream.
 func TestBatchStateMatchesState(t *testing.T) {
-	for _, v := range cellVariants() {
+	for _, v := range allCellVariants() {
 		for _, head := range []int{0, 3} {
 			cfg := v.set(Config{Input: 4, Hidden: 7, Layers: 2, Output: head, Bias: BiasPair})
 			n, err := New(cfg, 7)

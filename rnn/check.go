@@ -115,6 +115,9 @@ func (n *Net) check(fn string) error {
 		} else if len(cell.Whr.Data) != 0 || cell.Whr.Rows != 0 || cell.qhr != nil {
 			return shapeErr("%s: cell %d has a projection Whr %d×%d but Config.Proj=0", fn, i, cell.Whr.Rows, cell.Whr.Cols)
 		}
+		if nP := peepholeLen(c); len(cell.P) != nP {
+			return shapeErr("%s: cell %d has len(P)=%d, want %d (Peepholes=%v)", fn, i, len(cell.P), nP, c.Peepholes)
+		}
 	}
 	if c.Output > 0 {
 		if err := n.checkWeight(fn, "Wy", -1, n.wy(), c.Output, c.Width()); err != nil {

@@ -52,7 +52,7 @@ func (n *Net) newRecord(rows int, sc *scratch.Set) seqRecord {
 	GH := c.gates() * c.Hidden
 	r := seqRecord{g: alloc(GH)}
 	if k.splitHidden() {
-		r.hg = alloc(GH)
+		r.hg = alloc(c.hgWidth())
 	}
 	if k.hasC() {
 		r.c = alloc(c.Hidden)
@@ -87,6 +87,7 @@ func (n *Net) cellForward(i int, p *netPacks, x, out kernel.Matrix, rec seqRecor
 	c, w := &n.Cells[i], n.weights(p, i)
 	k, act := n.cfg.Cell.kind(), n.cfg.Activation
 	split := k.splitHidden()
+	vr, isVar := n.cfg.variant()
 	if split {
 		fillRows(rec.g, c.Bih, nil)
 	} else {
@@ -108,6 +109,10 @@ func (n *Net) cellForward(i int, p *netPacks, x, out kernel.Matrix, rec seqRecor
 			if k.hasC() {
 				cPrev = pre(rec.c, tp, T, B)
 			}
+		}
+		if isVar { // a variant cell (variant.go): its own hidden side and update
+			n.variantStep(vr, c, pre(out, t, T, B), stepView(rec.c, t, T, B), g, stepView(rec.hg, t, T, B), hPrev, cPrev, zeros, qs)
+			continue
 		}
 		// The hidden side: into the gates, or apart (hg) on its bias.
 		hs := g

@@ -19,6 +19,8 @@ func TestForwardIntoMatchesForwardState(t *testing.T) {
 		"lstm 3 layers proj":       {Cell: LSTM, Input: 4, Hidden: 6, Proj: 3, Layers: 3, Bias: BiasPair},
 		"lstm bidi head":           {Cell: LSTM, Input: 4, Hidden: 6, Bidirectional: true, Output: 2, OutputActivation: Sigmoid},
 		"gru bidi 2 layers":        {Cell: GRU, Input: 2, Hidden: 7, Layers: 2, Bidirectional: true, Bias: BiasPair},
+		"gru reset-before bidi":    {Cell: GRU, Input: 2, Hidden: 7, Layers: 2, Bidirectional: true, Bias: BiasPair, ResetBefore: true},
+		"lstm peepholes bidi clip": {Cell: LSTM, Input: 4, Hidden: 6, Layers: 2, Bidirectional: true, Peepholes: true, Clip: 0.5},
 	}
 	for name, cfg := range cfgs {
 		n, err := New(cfg, 7)

@@ -71,17 +71,18 @@ type gcase struct {
 	k    int // truncation window, 0 = full BPTT
 }
 
+// cellVariant is one cell with its settings, applied on top of a test
+// case's Config.
+type cellVariant = struct {
+	name string
+	set  func(c Config) Config
+}
+
 // cellVariants lists every cell with the settings a test sweeps: the
 // Elman cell once per activation, LSTM with and without a projection,
 // and GRU. Each variant's Config fields are applied on top of a case's.
-func cellVariants() []struct {
-	name string
-	set  func(c Config) Config
-} {
-	type v = struct {
-		name string
-		set  func(c Config) Config
-	}
+func cellVariants() []cellVariant {
+	type v = cellVariant
 	vs := []v{}
 	for _, act := range []Activation{Tanh, Sigmoid, ReLU} {
 		vs = append(vs, v{act.String(), func(c Config) Config { c.Activation = act; return c }})
@@ -94,9 +95,14 @@ func cellVariants() []struct {
 	return vs
 }
 
-func gradCases() []gcase {
+// allCases are the tests' topologies for every cell of allCellVariants:
+// torch's cells and the variants (variant_test.go).
+func allCases() []gcase { return casesOf(allCellVariants()) }
+
+// casesOf returns every topology of the tests for each cell of vs.
+func casesOf(vs []cellVariant) []gcase {
 	var cs []gcase
-	for _, v := range cellVariants() {
+	for _, v := range vs {
 		a := v.name
 		for _, c := range []gcase{
 			{"many-to-many/" + a, Config{Input: 3, Hidden: 5, Output: 4, OutputActivation: Softmax}, 7, false, 0},
@@ -121,7 +127,7 @@ func gradCases() []gcase {
 // forward pass with the states carried across window boundaries frozen,
 // whose exact derivative is the truncated gradient.
 func TestGradCheck(t *testing.T) {
-	for ci, tc := range gradCases() {
+	for ci, tc := range allCases() {
 		t.Run(tc.name, func(t *testing.T) {
 			r := rand.New(rand.NewPCG(uint64(ci), 7))
 			n, err := New(tc.cfg, uint64(100+ci))
@@ -221,7 +227,7 @@ func TestGradCheck(t *testing.T) {
 // TestForwardMatchesReference checks Forward, Last, ForwardBatch and
 // Step against the float64 reference.
 func TestForwardMatchesReference(t *testing.T) {
-	for ci, tc := range gradCases() {
+	for ci, tc := range allCases() {
 		if tc.k != 0 {
 			continue
 		}

@@ -40,6 +40,9 @@ func (n *Net) Quantize() (*Net, error) {
 	if n.quantized {
 		return nil, fmt.Errorf("%w: Quantize: the network is quantized already", ErrQuantized)
 	}
+	if err := n.refuseVariant("Quantize"); err != nil {
+		return nil, err
+	}
 	q := &Net{cfg: n.cfg, quantized: true, Cells: make([]Cell, len(n.Cells)), By: slices.Clone(n.By)}
 	var err error
 	for i := range n.Cells {

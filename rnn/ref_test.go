@@ -55,12 +55,13 @@ func (r *refNet) nbias() int {
 // (zeros where the layout has none; BiasSingle's bias in bih).
 type refCell struct {
 	wih, whh, bih, bhh, whr []float64
+	p                       []float64 // peepholes [p_i, p_f, p_o], nil without
 }
 
 func (r *refNet) cell(i int) refCell {
 	c := r.cfg
 	per := 2 + r.nbias()
-	if c.Proj > 0 {
+	if c.Proj > 0 || c.Peepholes {
 		per++
 	}
 	p := r.p[i*per:]
@@ -74,6 +75,9 @@ func (r *refNet) cell(i int) refCell {
 	}
 	if c.Proj > 0 {
 		rc.whr = p[per-1]
+	}
+	if c.Peepholes {
+		rc.p = p[per-1]
 	}
 	return rc
 }
@@ -97,6 +101,9 @@ func sigm(z float64) float64 { return 1 / (1 + math.Exp(-z)) }
 // the new h (HiddenOut) and c (LSTM; nil otherwise).
 func (r *refNet) step(w refCell, x, h, c []float64) ([]float64, []float64) {
 	cfg := r.cfg
+	if _, isVar := cfg.variant(); isVar {
+		return r.variantStep(w, x, h, c)
+	}
 	H := cfg.Hidden
 	xi := matVec(w.wih, x, w.bih)
 	hh := matVec(w.whh, h, w.bhh)

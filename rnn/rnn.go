@@ -159,6 +159,40 @@ type Config struct {
 	OutputActivation Activation
 
 	Bias Bias // recurrent bias layout
+
+	// The cell variants below are the options of ONNX's RNN, LSTM and
+	// GRU operators that torch's cells lack. Their zero values are
+	// torch's cells. A network with any of them runs every inference
+	// call (Forward, ForwardState, Last, LastState, ForwardBatch,
+	// ForwardInto, State, BatchState) and trains (Trace, Backward,
+	// Train), but cannot be quantized and is not saved (Quantize, Save
+	// and Encode return ErrVariant: torch has no such parameters, and a
+	// GRU's weights under torch's names would load into torch's other
+	// GRU); they do not combine with Proj.
+
+	// ResetBefore (GRU only) applies the reset gate to h before the
+	// hidden-side product of n, as ONNX's linear_before_reset=0:
+	//
+	//	n = tanh(W_in x + b_in + W_hn (r⊙h) + b_hn)
+	//
+	// instead of torch's n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn)).
+	ResetBefore bool
+	// Peepholes (LSTM only) adds ONNX's peephole connections: each Cell
+	// has P = [p_i, p_f, p_o] (3·Hidden, in rnn's gate order; ONNX's
+	// input P is [p_i, p_o, p_f]), and
+	//
+	//	i = σ(… + p_i⊙c_{t-1})  f = σ(… + p_f⊙c_{t-1})  o = σ(… + p_o⊙c_t)
+	Peepholes bool
+	// InputForget (LSTM only) couples the forget gate to the input gate,
+	// f = 1 − i, as ONNX's input_forget=1 (the f rows of the weights are
+	// then unused).
+	InputForget bool
+	// Clip, if positive, clips every gate's pre-activation (the input of
+	// each σ, tanh or an Elman cell's ψ, peephole terms included) to
+	// [−Clip, Clip], as ONNX's clip attribute; the cell state c itself
+	// is not clipped. 0 means no clipping. Backward passes no gradient
+	// through a clipped pre-activation.
+	Clip float32
 }
 
 func (c Config) normalized() (Config, error) {
@@ -191,6 +225,9 @@ func (c Config) normalized() (Config, error) {
 		return c, fmt.Errorf("%w: bias layout %d", ErrConfig, int(c.Bias))
 	case c.Output == 0 && c.OutputActivation != Identity:
 		return c, fmt.Errorf("%w: output activation %v without a head (Output=0)", ErrConfig, c.OutputActivation)
+	}
+	if err := c.checkVariant(); err != nil {
+		return c, err
 	}
 	if _, ok := weightCount(c); !ok {
 		return c, fmt.Errorf("%w: Input=%d Hidden=%d Layers=%d Output=%d (bidirectional %v): more than MaxWeights=%d weights",
@@ -247,6 +284,9 @@ type Cell struct {
 	// Whr is an LSTM's projection weight_hr_l{k}, Proj×Hidden; empty
 	// without Config.Proj.
 	Whr kernel.Matrix
+	// P is an LSTM's peephole weights [p_i, p_f, p_o] (3·Hidden) with
+	// Config.Peepholes, nil otherwise.
+	P []float32
 	// qih, qhh and qhr are Wih, Whh and Whr in int8 in a quantized Net
 	// (Net.Quantize), whose float matrices are then empty; nil otherwise.
 	qih, qhh, qhr *kernel.QMatrix
@@ -334,6 +374,9 @@ func newShape(cfg Config, quantized bool) (*Net, error) {
 			if c.Proj > 0 {
 				cell.Whr = mat(c.Proj, c.Hidden)
 			}
+			if c.Peepholes {
+				cell.P = make([]float32, peepholeLen(c))
+			}
 			n.Cells = append(n.Cells, cell)
 		}
 	}
@@ -407,7 +450,8 @@ type Param struct {
 // Params lists every weight with torch's names, in a fixed order: for
 // each layer k and direction ("" or "_reverse"): weight_ih_l{k},
 // weight_hh_l{k}, then bias_ih_l{k} and bias_hh_l{k} (BiasPair) or
-// bias_l{k} (BiasSingle), then weight_hr_l{k} (an LSTM with Proj); and
+// bias_l{k} (BiasSingle), then weight_hr_l{k} (an LSTM with Proj) or
+// peephole_l{k} (Cell.P, an LSTM with Peepholes; not a torch name); and
 // last the head, head.weight and head.bias (torch.nn.Linear's weight and
 // bias).
 func (n *Net) Params() []Param {
@@ -427,6 +471,9 @@ func (n *Net) Params() []Param {
 		}
 		if n.cfg.Proj > 0 {
 			ps = append(ps, Param{"weight_hr" + suf, c.Whr.Rows, c.Whr.Cols, c.Whr.Data})
+		}
+		if n.cfg.Peepholes {
+			ps = append(ps, Param{"peephole" + suf, len(c.P), 1, c.P})
 		}
 	}
 	if n.cfg.Output > 0 {

@@ -21,6 +21,9 @@ func TestStepAllocatesNothing(t *testing.T) {
 		{Cell: LSTM, Input: 16, Hidden: 32, Proj: 8, Layers: 2, Bias: BiasPair},
 		{Cell: GRU, Input: 16, Hidden: 32, Layers: 2, Output: 3, Bias: BiasPair},
 		{Cell: GRU, Input: 16, Hidden: 32, Bias: BiasNone},
+		{Cell: GRU, Input: 16, Hidden: 32, Layers: 2, Output: 3, Bias: BiasPair, ResetBefore: true, Clip: 2},
+		{Cell: LSTM, Input: 16, Hidden: 32, Layers: 2, Bias: BiasPair, Peepholes: true, InputForget: true, Clip: 2},
+		{Input: 16, Hidden: 32, Bias: BiasPair, Clip: 2},
 	} {
 		n, err := New(cfg, 1)
 		require.NoError(t, err)
@@ -99,7 +102,7 @@ func TestShapeErrors(t *testing.T) {
 // shared Net from several goroutines; under -race it proves the Net is
 // only read. Every goroutine must reproduce the single-threaded result.
 func TestConcurrentInference(t *testing.T) {
-	for _, v := range cellVariants() {
+	for _, v := range allCellVariants() {
 		t.Run(v.name, func(t *testing.T) {
 			testConcurrentInference(t, v.set(Config{Input: 8, Hidden: 16, Layers: 2, Output: 4, OutputActivation: Softmax}))
 		})

@@ -100,11 +100,17 @@ func mergeMetadata(user, own map[string]string) map[string]string {
 // as I8 tensors with F32 "<name>.scale" tensors beside them and the
 // metadata QuantizedKey; Load reads that back, PyTorch's modules do not.
 func (n *Net) Save(path string, metadata map[string]string) error {
+	if err := n.refuseVariant("Save"); err != nil {
+		return err
+	}
 	return weights.Save(path, n.fileTensors(n.Params(), ""), mergeMetadata(metadata, n.fileMetadata()))
 }
 
 // Encode writes what Save writes to w.
 func (n *Net) Encode(w io.Writer, metadata map[string]string) error {
+	if err := n.refuseVariant("Encode"); err != nil {
+		return err
+	}
 	return weights.Write(w, n.fileTensors(n.Params(), ""), mergeMetadata(metadata, n.fileMetadata()))
 }
 

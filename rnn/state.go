@@ -45,7 +45,7 @@ func stepBuffers[T any](c Config, alloc func(width int) T) (h, cs, g, hg, m []T)
 			cs = append(cs, alloc(c.Hidden))
 		}
 		if k.splitHidden() {
-			hg = append(hg, alloc(GH))
+			hg = append(hg, alloc(c.hgWidth()))
 		}
 		if c.Proj > 0 {
 			m = append(m, alloc(c.Hidden))
@@ -105,8 +105,14 @@ func (s *State) Step(dst, x []float32) error {
 		return shapeErr("Step: len(dst)=%d, want %d", len(dst), c.OutWidth())
 	}
 	k := c.Cell.kind()
+	vr, isVar := c.variant()
 	in := x
 	for l, h := range s.h {
+		if isVar { // a variant cell (variant.go)
+			s.n.variantLayer(vr, l, vecRow(in), vecRow(h), vecRow(at(s.c, l)), vecRow(s.g[l]), vecRow(at(s.hg, l)), &s.q)
+			in = h
+			continue
+		}
 		cell := &s.n.Cells[l]
 		g, hg, m, cs := s.g[l], at(s.hg, l), at(s.m, l), at(s.c, l)
 		cell.ih().gemv(g, in, false, &s.q)

@@ -11,7 +11,7 @@ import (
 // a fresh State continues bit for bit; a state of another shape, a
 // truncated or corrupted one is refused and leaves the State unchanged.
 func TestStateMarshal(t *testing.T) {
-	for _, v := range cellVariants() {
+	for _, v := range allCellVariants() {
 		t.Run(v.name, func(t *testing.T) {
 			n, err := New(v.set(Config{Input: 3, Hidden: 6, Layers: 2, Output: 2}), 3)
 			require.NoError(t, err)

@@ -15,7 +15,7 @@ import (
 // float64 reference started from the same state, and checks the final
 // state against the reference's state after each direction's last step.
 func TestForwardStateMatchesReference(t *testing.T) {
-	for ci, tc := range gradCases() {
+	for ci, tc := range allCases() {
 		if tc.k != 0 {
 			continue
 		}
@@ -82,7 +82,7 @@ func TestForwardStateMatchesReference(t *testing.T) {
 // started from the first half's final state, gives what the whole
 // sequence gives (causal networks), including T = 0 pieces.
 func TestForwardStateContinues(t *testing.T) {
-	for _, v := range cellVariants() {
+	for _, v := range allCellVariants() {
 		t.Run(v.name, func(t *testing.T) {
 			cfg := v.set(Config{Input: 3, Hidden: 6, Layers: 2, Bias: BiasPair})
 			n, err := New(cfg, 5)
