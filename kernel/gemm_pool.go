@@ -23,9 +23,17 @@ type gemmSplit struct {
 	parts []gemmOperands
 	bufs  []gemmBuffers
 	cfg   gemmConfig
+	// packed, if set, is B of every part (GemmPacked's split by rows).
+	packed *PackedB
 }
 
 var gemmSplitPool = sync.Pool{New: func() any { return new(gemmSplit) }}
 
 // Run computes share t (workers.Task).
-func (s *gemmSplit) Run(t int) { gemmSerial(s.parts[t], s.cfg, &s.bufs[t]) }
+func (s *gemmSplit) Run(t int) {
+	if s.packed != nil {
+		gemmSerialPacked(s.parts[t], s.packed, &s.bufs[t])
+		return
+	}
+	gemmSerial(s.parts[t], s.cfg, &s.bufs[t])
+}
