@@ -93,6 +93,7 @@ func (m *MultiHead) Backward(g *MultiHeadGrads, dx, dy, x kernel.Matrix, opt Opt
 	if err := checkGradMatrix(fn, "dx", dx, x); err != nil {
 		return err
 	}
+	m.WeightsChanged() // the current weights, not a stale packed form
 	return m.backward(fn, g, [3]kernel.Matrix{dx, dx, dx}, dy, [3]kernel.Matrix{x, x, x}, opt)
 }
 
@@ -118,6 +119,7 @@ func (m *MultiHead) CrossBackward(g *MultiHeadGrads, dQuery, dKey, dValue, dy, q
 			return err
 		}
 	}
+	m.WeightsChanged() // the current weights, not a stale packed form
 	return m.backward(fn, g, [3]kernel.Matrix{dQuery, dKey, dValue}, dy, [3]kernel.Matrix{query, key, value}, opt)
 }
 

@@ -32,6 +32,7 @@ func (l *Linear) Backward(g *LinearGrads, dx, dy, x kernel.Matrix) error {
 	if err := firstErr(l.check(fn), g.fits(fn, l), checkGrad(fn, dx, dy, x, l.In, l.Out)); err != nil {
 		return err
 	}
+	l.WeightsChanged() // the current weights, not a stale packed form
 	l.backward(g, dx, dy, x)
 	return nil
 }
@@ -128,6 +129,7 @@ func (f *FeedForward) Backward(g *FeedForwardGrads, dx, dy, x kernel.Matrix) err
 		checkGrad(fn, dx, dy, x, f.Linear1.In, f.Linear2.Out)); err != nil {
 		return err
 	}
+	f.WeightsChanged() // the current weights, not a stale packed form
 	f.backward(g, dx, dy, x)
 	return nil
 }

@@ -68,6 +68,7 @@ func (l *DecoderLayer) Backward(g *DecoderLayerGrads, dtgt, dmemory, dy, tgt, me
 			return err
 		}
 	}
+	l.WeightsChanged() // the current weights, not a stale packed form
 	t := tgt.Rows
 	if t == 0 {
 		return nil
@@ -174,6 +175,7 @@ func (dec *Decoder) Backward(g *DecoderGrads, dtgt, dmemory, dy, tgt, memory ker
 			return err
 		}
 	}
+	dec.WeightsChanged() // the current weights, not a stale packed form
 	self, cross := tgtMask.options(), memoryMask.options()
 	return stackBackward(fn, len(dec.Layers), dec.DModel(), stackNeed(dec.Layers, tgt.Rows), dec.Norm, g.Norm, dtgt, dy, tgt,
 		func(i int, out, in kernel.Matrix, ws []float32) error {

@@ -57,6 +57,7 @@ func (m *LM) LossGrad(seq []int, g *Grads, scale float32) (float64, error) {
 	if err != nil {
 		return 0, err
 	}
+	m.WeightsChanged() // the current weights, not a stale packed form
 	mask := nn.Mask{Causal: true}
 	h, err := m.Encoder.Forward(kernel.Matrix{}, x, mask)
 	if err != nil {
