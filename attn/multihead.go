@@ -691,9 +691,10 @@ func (a *headsAttend) head(h int, parallel bool) error {
 	sc := scratch.Get(t * dh)
 	defer scratch.Put(sc)
 	tmp := kernel.MatrixFrom(t, dh, sc.Data)
-	if err := SelfAttention(tmp, qh, k, v, a.opt); err != nil {
+	if err := a.opt.check("SelfAttention", qh.Rows, k.Rows); err != nil {
 		return err
 	}
+	selfAttend(tmp, qh, k, v, &a.opt, false) // the heads are the split
 	copyInto(out, tmp)
 	return nil
 }
