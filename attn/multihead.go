@@ -688,13 +688,14 @@ func (a *headsAttend) head(h int, parallel bool) error {
 	// their columns of ctx: Gemm reports its whole output span to the
 	// race detector, padding between rows included, so interleaved
 	// column windows would look like a race.
-	sc := scratch.Get(t * dh)
-	defer scratch.Put(sc)
-	tmp := kernel.MatrixFrom(t, dh, sc.Data)
 	if err := a.opt.check("SelfAttention", qh.Rows, k.Rows); err != nil {
 		return err
 	}
-	selfAttend(tmp, qh, k, v, &a.opt, false) // the heads are the split
+	// One pooled buffer for the head's output and its scores.
+	sc := scratch.Get(t*dh + selfScratch(out, qh, k, v, &a.opt))
+	defer scratch.Put(sc)
+	tmp := kernel.MatrixFrom(t, dh, sc.Data[:t*dh])
+	selfAttend(tmp, qh, k, v, &a.opt, false, sc.Data[t*dh:]) // the heads are the split
 	copyInto(out, tmp)
 	return nil
 }

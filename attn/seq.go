@@ -75,31 +75,20 @@ func SelfAttention(dst, q, k, v kernel.Matrix, opt Options) error {
 	if err := opt.check("SelfAttention", q.Rows, k.Rows); err != nil {
 		return err
 	}
-	selfAttend(dst, q, k, v, &opt, true)
+	selfAttend(dst, q, k, v, &opt, true, nil)
 	return nil
 }
 
 // selfAttend is SelfAttention on checked operands; split allows it to
 // spread the row blocks over goroutines (not when its caller already
-// runs heads in parallel).
-func selfAttend(dst, q, k, v kernel.Matrix, opt *Options, split bool) {
+// runs heads in parallel). buf, if not nil, is the serial loop's scratch
+// (at least selfScratch elements); nil borrows it from the pool.
+func selfAttend(dst, q, k, v kernel.Matrix, opt *Options, split bool, buf []float32) {
 	tq := q.Rows
 	if tq == 0 || dst.Cols == 0 {
 		return
 	}
-	b := rowBlocks{dst: dst, q: q, k: k, v: v, opt: *opt}
-	switch {
-	case k.Rows <= directMaxKeys:
-		b.rows = directRows
-		if opt.Causal {
-			b.rows = directRowsCausal
-		}
-	case opt.Causal:
-		b.tiled, b.rows, b.tileK = true, tileQCausal, tileKCausal
-	default:
-		b.tiled, b.rows, b.tileK = true, tileQ, tileK
-	}
-	b.rows = max(1, min(tq, b.rows))
+	b := newRowBlocks(dst, q, k, v, opt)
 	n := (tq + b.rows - 1) / b.rows
 	threads := 1
 	if split {
@@ -108,8 +97,13 @@ func selfAttend(dst, q, k, v kernel.Matrix, opt *Options, split bool) {
 		threads = headThreads(n, b.rows*k.Rows*q.Cols)
 	}
 	if threads <= 1 {
+		if buf == nil {
+			sc := scratch.Get(b.scratch())
+			defer scratch.Put(sc)
+			buf = sc.Data
+		}
 		for i := range n {
-			b.block(i)
+			b.block(i, buf)
 		}
 		return
 	}
@@ -130,15 +124,51 @@ type rowBlocks struct {
 	rows, tileK  int
 }
 
-// block computes block i into its rows of dst.
-func (b *rowBlocks) block(i int) {
+// newRowBlocks returns SelfAttention's blocks for its operands: the
+// direct path up to directMaxKeys keys, the tiled one beyond.
+func newRowBlocks(dst, q, k, v kernel.Matrix, opt *Options) rowBlocks {
+	b := rowBlocks{dst: dst, q: q, k: k, v: v, opt: *opt}
+	switch {
+	case k.Rows <= directMaxKeys:
+		b.rows = directRows
+		if opt.Causal {
+			b.rows = directRowsCausal
+		}
+	case opt.Causal:
+		b.tiled, b.rows, b.tileK = true, tileQCausal, tileKCausal
+	default:
+		b.tiled, b.rows, b.tileK = true, tileQ, tileK
+	}
+	b.rows = max(1, min(q.Rows, b.rows))
+	return b
+}
+
+// selfScratch is the scratch selfAttend's serial loop needs for
+// SelfAttention(dst, q, k, v, opt).
+func selfScratch(dst, q, k, v kernel.Matrix, opt *Options) int {
+	b := newRowBlocks(dst, q, k, v, opt)
+	return b.scratch()
+}
+
+// scratch is the scratch one block needs: its scores (rows × keys, or
+// rows × tileK and the running maxima and sums).
+func (b *rowBlocks) scratch() int {
+	if b.tiled {
+		return b.rows*b.tileK + 2*b.rows
+	}
+	return b.rows * b.k.Rows
+}
+
+// block computes block i into its rows of dst, its scores in buf (at
+// least scratch() elements).
+func (b *rowBlocks) block(i int, buf []float32) {
 	r0 := i * b.rows
 	r1 := min(r0+b.rows, b.q.Rows)
 	if b.tiled {
-		tiledBlock(b.dst, b.q, b.k, b.v, &b.opt, r0, r1, b.tileK)
+		tiledBlock(b.dst, b.q, b.k, b.v, &b.opt, r0, r1, b.tileK, buf)
 		return
 	}
-	directBlock(b.dst, b.q, b.k, b.v, &b.opt, r0, r1)
+	directBlock(b.dst, b.q, b.k, b.v, &b.opt, r0, r1, buf)
 }
 
 // blockTask is selfAttend's parallel case as a workers.Task: share i is
@@ -148,13 +178,17 @@ type blockTask struct {
 	group workers.Group
 }
 
-func (t *blockTask) Run(i int) { t.b.block(i) }
+func (t *blockTask) Run(i int) {
+	sc := scratch.Get(t.b.scratch())
+	t.b.block(i, sc.Data)
+	scratch.Put(sc)
+}
 
 var blockTasks = sync.Pool{New: func() any { return new(blockTask) }}
 
 // directBlock is the direct path for query rows [r0, r1): S = c·Q·Kᵀ,
 // masked row softmax, S·V.
-func directBlock(dst, q, k, v kernel.Matrix, opt *Options, r0, r1 int) {
+func directBlock(dst, q, k, v kernel.Matrix, opt *Options, r0, r1 int, buf []float32) {
 	tq, tk := q.Rows, k.Rows
 	c := opt.effScale(q.Cols)
 	kEnd := opt.keyEnd(r1-1, tq, tk)
@@ -162,9 +196,7 @@ func directBlock(dst, q, k, v kernel.Matrix, opt *Options, r0, r1 int) {
 		clearRows(dst.Slice(r0, r1, 0, dst.Cols))
 		return
 	}
-	sc := scratch.Get((r1 - r0) * kEnd)
-	defer scratch.Put(sc)
-	s := kernel.Matrix{Rows: r1 - r0, Cols: kEnd, Stride: kEnd, Data: sc.Data[:(r1-r0)*kEnd]}
+	s := kernel.Matrix{Rows: r1 - r0, Cols: kEnd, Stride: kEnd, Data: buf[:(r1-r0)*kEnd]}
 	kernel.Gemm(kernel.NoTrans, kernel.Trans, c, q.Slice(r0, r1, 0, q.Cols), k.Slice(0, kEnd, 0, k.Cols), 0, s)
 	for i := r0; i < r1; i++ {
 		row := s.Row(i - r0)
@@ -238,13 +270,10 @@ func clearRows(m kernel.Matrix) {
 
 // tiledBlock is the flash-attention path for query rows [r0, r1), with
 // score tiles of those rows against bk keys.
-func tiledBlock(dst, q, k, v kernel.Matrix, opt *Options, r0, r1, bk int) {
+func tiledBlock(dst, q, k, v kernel.Matrix, opt *Options, r0, r1, bk int, buf []float32) {
 	tq, tk := q.Rows, k.Rows
 	c := opt.effScale(q.Cols)
 	nr := r1 - r0
-	sc := scratch.Get(nr*bk + 2*nr)
-	defer scratch.Put(sc)
-	buf := sc.Data
 	mrun := buf[nr*bk : nr*bk+nr] // running row maxima
 	lrun := buf[nr*bk+nr:]        // running row sums
 	out := dst.Slice(r0, r1, 0, dst.Cols)

@@ -24,7 +24,8 @@ func serialBlocks(b rowBlocks) {
 		return
 	}
 	b.rows = max(1, min(tq, b.rows))
+	buf := make([]float32, b.scratch())
 	for i := range (tq + b.rows - 1) / b.rows {
-		b.block(i)
+		b.block(i, buf)
 	}
 }
