@@ -56,7 +56,9 @@ import (
 // keeps (as much memory again as the float weights): one packing, shared
 // by every goroutine, instead of one per call. A projection matrix that is
 // replaced by another is repacked by itself; after changing weights in
-// place (an optimiser step, Init), call WeightsChanged.
+// place (an optimiser step, a perturbation), call WeightsChanged (Init
+// and Backward do). The packed forms are part of the struct's value, not
+// of its weights: reflect.DeepEqual sees them (WeightsChanged drops them).
 type MultiHead struct {
 	DModel, Heads int
 	// KVHeads is the number of key/value heads; 0 means Heads. It must
@@ -97,9 +99,10 @@ const (
 // WeightsChanged drops the packed projections, so that the next call
 // packs the current weights: call it after changing the elements of
 // InProj, QProj, KProj, VProj or OutProj in place (an optimiser step, a
-// perturbation), before the next Forward, Prefill or Cross, and while no
-// other goroutine runs the model. Replacing a matrix by another needs no
-// call. Biases are not packed.
+// perturbation), before the next Forward, Prefill or Cross. It may run
+// while other goroutines run the model (they pack again); the change of
+// weights itself may not. Replacing a matrix by another needs no call.
+// Biases are not packed.
 func (m *MultiHead) WeightsChanged() {
 	for i := range m.packs {
 		m.packs[i].Reset()

@@ -18,7 +18,9 @@ import (
 // which the Linear builds on first use and keeps (as much memory again as
 // W), shared by every goroutine that runs it. A W replaced by another
 // matrix is repacked by itself; after changing W's elements in place (an
-// optimiser step, Init), call WeightsChanged.
+// optimiser step, a perturbation), call WeightsChanged (Init and Backward
+// do). The packed form is part of the struct's value, not of its
+// weights: reflect.DeepEqual sees it (WeightsChanged drops it).
 type Linear struct {
 	In, Out int
 	W       kernel.Matrix
@@ -27,9 +29,10 @@ type Linear struct {
 }
 
 // WeightsChanged drops the packed Wᵀ, so that the next Forward packs the
-// current W: call it after changing W's elements in place, while no other
-// goroutine runs the Linear. Replacing W by another matrix needs no call;
-// B is not packed.
+// current W: call it after changing W's elements in place. It may run
+// while other goroutines run the Linear (they pack again); the change of
+// W itself may not. Replacing W by another matrix needs no call; B is not
+// packed.
 func (l *Linear) WeightsChanged() { l.pk.Reset() }
 
 // NewLinear returns a zero in→out Linear, with a zero bias if bias is set.

@@ -88,3 +88,37 @@ func TestWeightsChanged(t *testing.T) {
 		require.NotEqual(t, y0.At(i, 0), y1.At(i, 0), "row %d sees the new weight", i)
 	}
 }
+
+// TestBackwardLeavesNoStalePacking: in the loop Forward, Backward, an
+// optimiser's step on Params, without WeightsChanged, every Forward and
+// Backward sees the stepped weights (Backward leaves no packed form
+// behind): the same bits as the loop that calls WeightsChanged after each
+// step.
+func TestBackwardLeavesNoStalePacking(t *testing.T) {
+	c := nn.Config{DModel: 16, Heads: 2, FF: 24, Layers: 1}
+	r := rand.New(rand.NewPCG(11, 12))
+	x, dy := randMatrix(r, 7, 16), randMatrix(r, 7, 16)
+	train := func(announce bool) []float32 {
+		l, err := nn.NewEncoderLayer(c)
+		require.NoError(t, err)
+		l.Init(rand.New(rand.NewPCG(13, 14)))
+		for range 3 {
+			_, err := l.Forward(kernel.Matrix{}, x, nn.Mask{Causal: true})
+			require.NoError(t, err)
+			g := l.NewGrads()
+			require.NoError(t, l.Backward(g, kernel.Matrix{}, dy, x, nn.Mask{Causal: true}))
+			for _, p := range l.Params(g, "") {
+				for i := range p.Value {
+					p.Value[i] -= 0.1 * p.Grad[i]
+				}
+			}
+			if announce {
+				l.WeightsChanged()
+			}
+		}
+		y, err := l.Forward(kernel.Matrix{}, x, nn.Mask{Causal: true})
+		require.NoError(t, err)
+		return y.Data
+	}
+	require.Equal(t, train(true), train(false))
+}

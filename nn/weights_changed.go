@@ -13,8 +13,9 @@ func (f *FeedForward) WeightsChanged() {
 }
 
 // WeightsChanged drops the packed forms of the layer's weights: call it
-// after changing any of them in place (an optimiser step), while no other
-// goroutine runs the layer. Norms are not packed.
+// after changing any of them in place (an optimiser step). As
+// Linear.WeightsChanged, it may run while other goroutines run the layer.
+// Norms are not packed.
 func (l *EncoderLayer) WeightsChanged() {
 	l.SelfAttn.WeightsChanged()
 	l.FF.WeightsChanged()

@@ -131,7 +131,7 @@ func build(c Config) (*LM, error) {
 // weights (nn.Linear and attn.MultiHead keep them packed for
 // kernel.GemmPacked), so that the next pass uses the current weights:
 // call it after changing weights in place (an optimiser step on Params;
-// Train does), while no other goroutine runs the model.
+// Train does). LossGrad leaves no packed form behind.
 func (m *LM) WeightsChanged() {
 	m.Encoder.WeightsChanged()
 	m.Head.WeightsChanged()

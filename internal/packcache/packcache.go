@@ -19,9 +19,9 @@ import (
 )
 
 // Cache holds Wᵀ packed for one weight matrix W. Its zero value is empty.
-// Many goroutines may call Transposed and MulT at once; Reset must not run
-// while another goroutine multiplies by the weights it invalidates (the
-// weights themselves are changing then).
+// Many goroutines may call Transposed, MulT and Reset at once (a Reset
+// makes the next products pack again); what must not overlap a product
+// is a change of W itself.
 //
 // A Cache has no lock and may be copied with the struct that holds it
 // (vet does not object); a copy shares the packed form until either is
