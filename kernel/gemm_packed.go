@@ -118,21 +118,7 @@ func gemmPackedRun(op gemmOperands, p *PackedB) {
 		gemmBufPool.Put(bufs)
 		return
 	}
-	s := gemmSplitPool.Get().(*gemmSplit)
-	s.cfg, s.packed = p.cfg, p
-	s.parts = s.parts[:0]
-	if len(s.bufs) < nt {
-		s.bufs = append(s.bufs, make([]gemmBuffers, nt-len(s.bufs))...)
-	}
-	for t := range nt {
-		lo := min(op.m, tiles*t/nt*p.cfg.mr)
-		hi := min(op.m, tiles*(t+1)/nt*p.cfg.mr)
-		s.parts = append(s.parts, op.slice(false, lo, hi))
-	}
-	s.group.Run(s, nt, nt)
-	clear(s.parts) // drop the references to the caller's matrices
-	s.packed = nil
-	gemmSplitPool.Put(s)
+	runSplit(op, p.cfg, p, nt, false, p.cfg.mr, op.m)
 }
 
 // gemmSerialPacked is gemmSerial with op(b) taken from p's panels.

@@ -18,13 +18,7 @@ import (
 func TestGemmPackedIsGemm(t *testing.T) {
 	kerneltest.ForEachLevel(t, func(t *testing.T, l kernel.Level) {
 		r := rand.New(rand.NewPCG(5, 9))
-		fill := func(rows, cols int) kernel.Matrix {
-			m := kernel.NewMatrix(rows, cols)
-			for i := range m.Data {
-				m.Data[i] = float32(r.NormFloat64())
-			}
-			return m
-		}
+		fill := func(rows, cols int) kernel.Matrix { return normalMatrix(r, rows, cols) }
 		var p kernel.PackedB
 		for _, blocks := range [][3]int{{0, 0, 0}, {7, 5, 9}} {
 			restore := kernel.SetGemmBlocks(blocks[0], blocks[1], blocks[2])
@@ -99,13 +93,7 @@ func TestGemmPackedAllocs(t *testing.T) {
 func TestGemmPackedThreads(t *testing.T) {
 	kerneltest.ForEachLevel(t, func(t *testing.T, l kernel.Level) {
 		r := rand.New(rand.NewPCG(7, 3))
-		fill := func(rows, cols int) kernel.Matrix {
-			m := kernel.NewMatrix(rows, cols)
-			for i := range m.Data {
-				m.Data[i] = float32(r.NormFloat64())
-			}
-			return m
-		}
+		fill := func(rows, cols int) kernel.Matrix { return normalMatrix(r, rows, cols) }
 		for _, sh := range [][3]int{{2, 9, 5}, {13, 40, 33}, {64, 70, 100}, {97, 33, 17}} {
 			m, k, n := sh[0], sh[1], sh[2]
 			a, b, c0 := fill(m, k), fill(n, k), fill(m, n)
@@ -126,4 +114,13 @@ func TestGemmPackedThreads(t *testing.T) {
 			}
 		}
 	})
+}
+
+// normalMatrix returns a rows×cols matrix of N(0,1) draws from r.
+func normalMatrix(r *rand.Rand, rows, cols int) kernel.Matrix {
+	m := kernel.NewMatrix(rows, cols)
+	for i := range m.Data {
+		m.Data[i] = float32(r.NormFloat64())
+	}
+	return m
 }
