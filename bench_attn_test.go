@@ -19,7 +19,10 @@ package simdcore_test
 //     projections (d_model=512, H=8).
 //
 // Metrics: us/op, and cpu-us/op (process CPU time), steadier on a shared
-// machine.
+// machine. AttnPrefill adds fma-frac: its FLOP (the four projections,
+// 8·T·d², and the causal attention's two products, 2·T²·d) at the FMA
+// peak measured in the same process (internal/machbound), over the
+// process CPU time, so with threads=2 a fraction per core.
 
 import (
 	"fmt"
@@ -29,8 +32,20 @@ import (
 	"github.com/simdcore/simdcore/attn"
 	"github.com/simdcore/simdcore/internal/benchutil"
 	"github.com/simdcore/simdcore/internal/benchutil/benchtest"
+	"github.com/simdcore/simdcore/internal/cpuclock"
+	"github.com/simdcore/simdcore/internal/machbound"
 	"github.com/simdcore/simdcore/kernel"
 )
+
+// reportFMAFrac reports fma-frac: flops per iteration at the FMA peak of
+// rates over the process CPU time since cpu0 (nothing where the peak or
+// the clock is unknown).
+func reportFMAFrac(b *testing.B, rates machbound.Rates, flops float64, cpu0 benchtest.CPU) {
+	cpu := cpu0.Spent().Seconds() / float64(b.N)
+	if hz := cpuclock.Hz(); rates.FMA > 0 && hz > 0 && cpu > 0 {
+		b.ReportMetric(flops/rates.FMA/hz/cpu, "fma-frac")
+	}
+}
 
 // reportUS reports us/op over wall time and cpu-us/op over the process's
 // CPU time since cpu0.
@@ -172,6 +187,7 @@ func BenchmarkAttnPrefill(b *testing.B) {
 			b.Run(fmt.Sprintf("T=%d/H=%d/dmodel=%d/causal/threads=%d", T, h, e, threads), func(b *testing.B) {
 				withThreads(b, threads)
 				eachLevel(b, func(b *testing.B) {
+					rates := machbound.Get() // measured once per process and level, before cpu0
 					cpu0 := benchtest.StartCPU()
 					for b.Loop() {
 						if err := m.Forward(dst, x, attn.Options{Causal: true}); err != nil {
@@ -179,6 +195,7 @@ func BenchmarkAttnPrefill(b *testing.B) {
 						}
 					}
 					reportUS(b, cpu0)
+					reportFMAFrac(b, rates, 8.0*float64(T)*float64(e*e)+2.0*float64(T*T)*float64(e), cpu0)
 				})
 			})
 		}

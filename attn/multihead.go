@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"sync"
 
+	"github.com/simdcore/simdcore/internal/packcache"
 	"github.com/simdcore/simdcore/internal/scratch"
 	"github.com/simdcore/simdcore/internal/workers"
 	"github.com/simdcore/simdcore/kernel"
@@ -46,9 +47,18 @@ import (
 // rotated by their positions (RoPE) before the scores, in Forward, Prefill
 // and Decode.
 //
-// A MultiHead is only read by its methods (Forward, Cross, Prefill,
-// Decode, SetMemory, DecodeCross, Backward, CrossBackward), so one model
-// may serve many goroutines at once, each with its own KVCache.
+// A MultiHead's weights are only read by its methods (Forward, Cross,
+// Prefill, Decode, SetMemory, DecodeCross, Backward, CrossBackward), so
+// one model may serve many goroutines at once, each with its own KVCache.
+//
+// Forward, Prefill and Cross multiply by the projections' transposes
+// packed for kernel.GemmPacked, which the model builds on first use and
+// keeps (as much memory again as the float weights): one packing, shared
+// by every goroutine, instead of one per call. A projection matrix that is
+// replaced by another is repacked by itself; after changing weights in
+// place (an optimiser step, a perturbation), call WeightsChanged (Init
+// and Backward do). The packed forms are part of the struct's value, not
+// of its weights: reflect.DeepEqual sees them (WeightsChanged drops them).
 type MultiHead struct {
 	DModel, Heads int
 	// KVHeads is the number of key/value heads; 0 means Heads. It must
@@ -70,6 +80,33 @@ type MultiHead struct {
 	// quant holds the int8 projections of a quantized model (Quantize),
 	// whose float matrices are then empty; nil otherwise.
 	quant *mhQuant
+	// packs holds the projections' packed transposes (see packIn).
+	packs [numPacks]packcache.Cache
+}
+
+// The packed projections of packs: InProj whole (self-attention in the
+// packed layout); Wq, Wk, Wv (QProj, KProj, VProj, or their row windows
+// of InProj for Cross); and OutProj.
+const (
+	packIn = iota
+	packQ
+	packK
+	packV
+	packOut
+	numPacks
+)
+
+// WeightsChanged drops the packed projections, so that the next call
+// packs the current weights: call it after changing the elements of
+// InProj, QProj, KProj, VProj or OutProj in place (an optimiser step, a
+// perturbation), before the next Forward, Prefill or Cross. It may run
+// while other goroutines run the model (they pack again); the change of
+// weights itself may not. Replacing a matrix by another needs no call.
+// Biases are not packed.
+func (m *MultiHead) WeightsChanged() {
+	for i := range m.packs {
+		m.packs[i].Reset()
+	}
 }
 
 // MaxDModel is the largest d_model NewMultiHead accepts: 16384, the
@@ -221,6 +258,7 @@ func (m *MultiHead) Init(r *rand.Rand) {
 	fill(m.OutProj, 1/math.Sqrt(float64(m.DModel)))
 	clear(m.InBias)
 	clear(m.OutBias)
+	m.WeightsChanged()
 }
 
 // checkSizes validates the model's sizes (not its matrices).
@@ -329,6 +367,12 @@ func project(dst, x, w kernel.Matrix, b []float32) {
 	addBiasRows(dst, b)
 }
 
+// projectPacked is project with Wᵀ packed once in c (the same bits).
+func projectPacked(dst, x, w kernel.Matrix, b []float32, c *packcache.Cache) {
+	c.MulT(dst, x, w, 0)
+	addBiasRows(dst, b)
+}
+
 // The three input projections, by index.
 const (
 	partQ = iota
@@ -377,13 +421,13 @@ func (m *MultiHead) projectSelf(qkv, x kernel.Matrix, qb *kernel.QBatch) {
 		return
 	}
 	if m.packed() {
-		project(qkv, x, m.InProj, m.InBias)
+		projectPacked(qkv, x, m.InProj, m.InBias, &m.packs[packIn])
 		return
 	}
 	e, kv, t := m.DModel, m.kvWidth(), x.Rows
-	project(qkv.Slice(0, t, 0, e), x, m.QProj, m.bias(partQ))
-	project(qkv.Slice(0, t, e, e+kv), x, m.KProj, m.bias(partK))
-	project(qkv.Slice(0, t, e+kv, e+2*kv), x, m.VProj, m.bias(partV))
+	projectPacked(qkv.Slice(0, t, 0, e), x, m.QProj, m.bias(partQ), &m.packs[packQ])
+	projectPacked(qkv.Slice(0, t, e, e+kv), x, m.KProj, m.bias(partK), &m.packs[packK])
+	projectPacked(qkv.Slice(0, t, e+kv, e+2*kv), x, m.VProj, m.bias(partV), &m.packs[packV])
 }
 
 // projectRow is projectSelf for one row (Decode), by matrix–vector
@@ -494,7 +538,7 @@ func (m *MultiHead) forward(fn string, dst, x kernel.Matrix, cache *KVCache, opt
 		addBiasRows(dst, m.OutBias)
 		return nil
 	}
-	project(dst, ctx, m.OutProj, m.OutBias)
+	projectPacked(dst, ctx, m.OutProj, m.OutBias, &m.packs[packOut])
 	return nil
 }
 
@@ -523,13 +567,13 @@ func (m *MultiHead) Cross(dst, query, key, value kernel.Matrix, opt Options) err
 	ctx := kernel.MatrixFrom(tq, e, d[tq*e:2*tq*e])
 	k := kernel.MatrixFrom(tk, kv, d[2*tq*e:2*tq*e+tk*kv])
 	v := kernel.MatrixFrom(tk, kv, d[2*tq*e+tk*kv:])
-	project(q, query, m.Wq(), m.bias(partQ))
-	project(k, key, m.Wk(), m.bias(partK))
-	project(v, value, m.Wv(), m.bias(partV))
+	projectPacked(q, query, m.Wq(), m.bias(partQ), &m.packs[packQ])
+	projectPacked(k, key, m.Wk(), m.bias(partK), &m.packs[packK])
+	projectPacked(v, value, m.Wv(), m.bias(partV), &m.packs[packV])
 	if err := m.attendHeads(ctx, q, kvSource{k: k, v: v}, tk, opt); err != nil {
 		return err
 	}
-	project(dst, ctx, m.OutProj, m.OutBias)
+	projectPacked(dst, ctx, m.OutProj, m.OutBias, &m.packs[packOut])
 	return nil
 }
 
@@ -647,12 +691,14 @@ func (a *headsAttend) head(h int, parallel bool) error {
 	// their columns of ctx: Gemm reports its whole output span to the
 	// race detector, padding between rows included, so interleaved
 	// column windows would look like a race.
-	sc := scratch.Get(t * dh)
-	defer scratch.Put(sc)
-	tmp := kernel.MatrixFrom(t, dh, sc.Data)
-	if err := SelfAttention(tmp, qh, k, v, a.opt); err != nil {
+	if err := a.opt.check("SelfAttention", qh.Rows, k.Rows); err != nil {
 		return err
 	}
+	// One pooled buffer for the head's output and its scores.
+	sc := scratch.Get(t*dh + selfScratch(out, qh, k, v, &a.opt))
+	defer scratch.Put(sc)
+	tmp := kernel.MatrixFrom(t, dh, sc.Data[:t*dh])
+	selfAttend(tmp, qh, k, v, &a.opt, false, sc.Data[t*dh:]) // the heads are the split
 	copyInto(out, tmp)
 	return nil
 }

@@ -93,6 +93,8 @@ func (m *MultiHead) Backward(g *MultiHeadGrads, dx, dy, x kernel.Matrix, opt Opt
 	if err := checkGradMatrix(fn, "dx", dx, x); err != nil {
 		return err
 	}
+	m.WeightsChanged()       // gradients of the current weights, not of stale packed forms
+	defer m.WeightsChanged() // and no packed form left to go stale in an optimiser step
 	return m.backward(fn, g, [3]kernel.Matrix{dx, dx, dx}, dy, [3]kernel.Matrix{x, x, x}, opt)
 }
 
@@ -118,6 +120,8 @@ func (m *MultiHead) CrossBackward(g *MultiHeadGrads, dQuery, dKey, dValue, dy, q
 			return err
 		}
 	}
+	m.WeightsChanged()       // gradients of the current weights, not of stale packed forms
+	defer m.WeightsChanged() // and no packed form left to go stale in an optimiser step
 	return m.backward(fn, g, [3]kernel.Matrix{dQuery, dKey, dValue}, dy, [3]kernel.Matrix{query, key, value}, opt)
 }
 

@@ -1,7 +1,10 @@
 package attn
 
 import (
+	"sync"
+
 	"github.com/simdcore/simdcore/internal/scratch"
+	"github.com/simdcore/simdcore/internal/workers"
 	"github.com/simdcore/simdcore/kernel"
 )
 
@@ -59,6 +62,12 @@ func checkSeq(fn string, dst, q, k, v kernel.Matrix) error {
 // all masked are zero.
 //
 // dst must not overlap q, k or v. Shapes are checked as ErrShape errors.
+//
+// Long sequences are split by blocks of query rows across up to
+// kernel.Threads() goroutines (when each block has enough work to pay for
+// the hand-off); the blocks are those of the serial loop, so the result
+// does not depend on the number of threads. It allocates nothing in the
+// steady state.
 func SelfAttention(dst, q, k, v kernel.Matrix, opt Options) error {
 	if err := checkSeq("SelfAttention", dst, q, k, v); err != nil {
 		return err
@@ -66,56 +75,143 @@ func SelfAttention(dst, q, k, v kernel.Matrix, opt Options) error {
 	if err := opt.check("SelfAttention", q.Rows, k.Rows); err != nil {
 		return err
 	}
-	switch {
-	case k.Rows <= directMaxKeys:
-		selfDirect(dst, q, k, v, &opt)
-	case opt.Causal:
-		selfTiled(dst, q, k, v, &opt, tileQCausal, tileKCausal)
-	default:
-		selfTiled(dst, q, k, v, &opt, tileQ, tileK)
-	}
+	selfAttend(dst, q, k, v, &opt, true, nil)
 	return nil
 }
 
-// selfDirect is the direct path: S = c·Q·Kᵀ, masked row softmax, S·V,
-// one block of rows (directRows, or directRowsCausal) at a time.
-func selfDirect(dst, q, k, v kernel.Matrix, opt *Options) {
-	tq, tk := q.Rows, k.Rows
+// selfAttend is SelfAttention on checked operands; split allows it to
+// spread the row blocks over goroutines (not when its caller already
+// runs heads in parallel). buf, if not nil, is the serial loop's scratch
+// (at least selfScratch elements); nil borrows it from the pool.
+func selfAttend(dst, q, k, v kernel.Matrix, opt *Options, split bool, buf []float32) {
+	tq := q.Rows
 	if tq == 0 || dst.Cols == 0 {
 		return
 	}
-	c := opt.effScale(q.Cols)
-	rowsPer := directRows
-	if opt.Causal {
-		rowsPer = directRowsCausal
+	b := newRowBlocks(dst, q, k, v, opt)
+	n := (tq + b.rows - 1) / b.rows
+	threads := 1
+	if split {
+		// The work of a block: its rows against all keys (an upper bound
+		// with Causal), at d = q's width.
+		threads = headThreads(n, b.rows*k.Rows*q.Cols)
 	}
-	rowsPer = max(1, min(tq, rowsPer))
-	sc := scratch.Get(rowsPer * tk)
-	defer scratch.Put(sc)
-	for r0 := 0; r0 < tq; r0 += rowsPer {
-		r1 := min(r0+rowsPer, tq)
-		kEnd := opt.keyEnd(r1-1, tq, tk)
-		if kEnd == 0 {
-			clearRows(dst.Slice(r0, r1, 0, dst.Cols))
-			continue
+	if threads <= 1 {
+		if buf == nil {
+			sc := scratch.Get(b.scratch())
+			defer scratch.Put(sc)
+			buf = sc.Data
 		}
-		s := kernel.Matrix{Rows: r1 - r0, Cols: kEnd, Stride: kEnd, Data: sc.Data[:(r1-r0)*kEnd]}
-		kernel.Gemm(kernel.NoTrans, kernel.Trans, c, q.Slice(r0, r1, 0, q.Cols), k.Slice(0, kEnd, 0, k.Cols), 0, s)
-		for i := r0; i < r1; i++ {
-			row := s.Row(i - r0)
-			end := opt.keyEnd(i, tq, tk)
-			if opt.hasMask() {
-				opt.applyMask(row[:end], i, 0, tk)
-			}
-			softmaxInPlace(row[:end])
-			clear(row[end:])
+		for i := range n {
+			b.block(i, buf)
 		}
-		vb, out := v.Slice(0, kEnd, 0, v.Cols), dst.Slice(r0, r1, 0, dst.Cols)
-		if raggedNonFinite(v, opt, r0, 0, kEnd, tq, tk) {
-			causalPV(s, vb, out, 0, opt, r0, 0, tq, tk)
-		} else {
-			kernel.Gemm(kernel.NoTrans, kernel.NoTrans, 1, s, vb, 0, out)
+		return
+	}
+	t := blockTasks.Get().(*blockTask)
+	t.b = b
+	t.group.Run(t, n, threads)
+	t.b = rowBlocks{} // keep no reference to the caller's matrices and masks
+	blockTasks.Put(t)
+}
+
+// rowBlocks is one SelfAttention call cut into blocks of rows query rows:
+// block i is rows [i·rows, (i+1)·rows), computed by the direct path or,
+// if tiled, by the flash-attention path with rows×tileK score tiles.
+type rowBlocks struct {
+	dst, q, k, v kernel.Matrix
+	opt          Options // a copy: a pointer would move the caller's to the heap
+	tiled        bool
+	rows, tileK  int
+}
+
+// newRowBlocks returns SelfAttention's blocks for its operands: the
+// direct path up to directMaxKeys keys, the tiled one beyond.
+func newRowBlocks(dst, q, k, v kernel.Matrix, opt *Options) rowBlocks {
+	b := rowBlocks{dst: dst, q: q, k: k, v: v, opt: *opt}
+	switch {
+	case k.Rows <= directMaxKeys:
+		b.rows = directRows
+		if opt.Causal {
+			b.rows = directRowsCausal
 		}
+	case opt.Causal:
+		b.tiled, b.rows, b.tileK = true, tileQCausal, tileKCausal
+	default:
+		b.tiled, b.rows, b.tileK = true, tileQ, tileK
+	}
+	b.rows = max(1, min(q.Rows, b.rows))
+	return b
+}
+
+// selfScratch is the scratch selfAttend's serial loop needs for
+// SelfAttention(dst, q, k, v, opt).
+func selfScratch(dst, q, k, v kernel.Matrix, opt *Options) int {
+	b := newRowBlocks(dst, q, k, v, opt)
+	return b.scratch()
+}
+
+// scratch is the scratch one block needs: its scores (rows × keys, or
+// rows × tileK and the running maxima and sums).
+func (b *rowBlocks) scratch() int {
+	if b.tiled {
+		return b.rows*b.tileK + 2*b.rows
+	}
+	return b.rows * b.k.Rows
+}
+
+// block computes block i into its rows of dst, its scores in buf (at
+// least scratch() elements).
+func (b *rowBlocks) block(i int, buf []float32) {
+	r0 := i * b.rows
+	r1 := min(r0+b.rows, b.q.Rows)
+	if b.tiled {
+		tiledBlock(b.dst, b.q, b.k, b.v, &b.opt, r0, r1, b.tileK, buf)
+		return
+	}
+	directBlock(b.dst, b.q, b.k, b.v, &b.opt, r0, r1, buf)
+}
+
+// blockTask is selfAttend's parallel case as a workers.Task: share i is
+// block i. Pooled, so that a parallel call allocates nothing.
+type blockTask struct {
+	b     rowBlocks
+	group workers.Group
+}
+
+func (t *blockTask) Run(i int) {
+	sc := scratch.Get(t.b.scratch())
+	t.b.block(i, sc.Data)
+	scratch.Put(sc)
+}
+
+var blockTasks = sync.Pool{New: func() any { return new(blockTask) }}
+
+// directBlock is the direct path for query rows [r0, r1): S = c·Q·Kᵀ,
+// masked row softmax, S·V.
+func directBlock(dst, q, k, v kernel.Matrix, opt *Options, r0, r1 int, buf []float32) {
+	tq, tk := q.Rows, k.Rows
+	c := opt.effScale(q.Cols)
+	kEnd := opt.keyEnd(r1-1, tq, tk)
+	if kEnd == 0 {
+		clearRows(dst.Slice(r0, r1, 0, dst.Cols))
+		return
+	}
+	s := kernel.Matrix{Rows: r1 - r0, Cols: kEnd, Stride: kEnd, Data: buf[:(r1-r0)*kEnd]}
+	kernel.Gemm(kernel.NoTrans, kernel.Trans, c, q.Slice(r0, r1, 0, q.Cols), k.Slice(0, kEnd, 0, k.Cols), 0, s)
+	for i := r0; i < r1; i++ {
+		row := s.Row(i - r0)
+		end := opt.keyEnd(i, tq, tk)
+		if opt.hasMask() {
+			opt.applyMask(row[:end], i, 0, tk)
+		}
+		softmaxInPlace(row[:end])
+		clear(row[end:])
+	}
+	vb, out := v.Slice(0, kEnd, 0, v.Cols), dst.Slice(r0, r1, 0, dst.Cols)
+	if raggedNonFinite(v, opt, r0, 0, kEnd, tq, tk) {
+		causalPV(s, vb, out, 0, opt, r0, 0, tq, tk)
+	} else {
+		kernel.Gemm(kernel.NoTrans, kernel.NoTrans, 1, s, vb, 0, out)
 	}
 }
 
@@ -172,84 +268,76 @@ func clearRows(m kernel.Matrix) {
 	}
 }
 
-// selfTiled is the flash-attention path with bq×bk score tiles.
-func selfTiled(dst, q, k, v kernel.Matrix, opt *Options, bq, bk int) {
+// tiledBlock is the flash-attention path for query rows [r0, r1), with
+// score tiles of those rows against bk keys.
+func tiledBlock(dst, q, k, v kernel.Matrix, opt *Options, r0, r1, bk int, buf []float32) {
 	tq, tk := q.Rows, k.Rows
-	if tq == 0 || dst.Cols == 0 {
-		return
-	}
 	c := opt.effScale(q.Cols)
-	sc := scratch.Get(bq*bk + 2*bq)
-	defer scratch.Put(sc)
-	buf := sc.Data
-	mrun := buf[bq*bk : bq*bk+bq] // running row maxima
-	lrun := buf[bq*bk+bq:]        // running row sums
-	for r0 := 0; r0 < tq; r0 += bq {
-		r1 := min(r0+bq, tq)
-		nr := r1 - r0
-		out := dst.Slice(r0, r1, 0, dst.Cols)
-		clearRows(out)
+	nr := r1 - r0
+	mrun := buf[nr*bk : nr*bk+nr] // running row maxima
+	lrun := buf[nr*bk+nr:]        // running row sums
+	out := dst.Slice(r0, r1, 0, dst.Cols)
+	clearRows(out)
+	for i := range nr {
+		mrun[i], lrun[i] = negInf, 0
+	}
+	qb := q.Slice(r0, r1, 0, q.Cols)
+	// Keys beyond the last row's bound are masked for every row of
+	// the block: with Causal this skips the tiles above the diagonal.
+	kEnd := opt.keyEnd(r1-1, tq, tk)
+	for k0 := 0; k0 < kEnd; k0 += bk {
+		k1 := min(k0+bk, kEnd)
+		nk := k1 - k0
+		s := kernel.Matrix{Rows: nr, Cols: nk, Stride: nk, Data: buf[:nr*nk]}
+		kernel.Gemm(kernel.NoTrans, kernel.Trans, c, qb, k.Slice(k0, k1, 0, k.Cols), 0, s)
 		for i := range nr {
-			mrun[i], lrun[i] = negInf, 0
+			row := s.Row(i)
+			end := opt.keyEnd(r0+i, tq, tk) - k0
+			if end <= 0 {
+				clear(row) // the whole tile is masked for this row
+				continue
+			}
+			if end < nk {
+				for j := end; j < nk; j++ {
+					row[j] = negInf
+				}
+			}
+			if opt.hasMask() {
+				opt.applyMask(row[:min(end, nk)], r0+i, k0, tk)
+			}
+			mt := kernel.Max(row)
+			mnew := max(mrun[i], mt)
+			if mnew == negInf {
+				clear(row) // every key so far is masked
+				continue
+			}
+			addScalar(row, -mnew)
+			expInPlace(row)
+			lt := kernel.Sum(row)
+			if mrun[i] != mnew {
+				// The maximum grew: rescale what has been accumulated.
+				alpha := expf(mrun[i] - mnew)
+				lrun[i] *= alpha
+				kernel.Scale(alpha, out.Row(i))
+			}
+			mrun[i] = mnew
+			lrun[i] += lt
 		}
-		qb := q.Slice(r0, r1, 0, q.Cols)
-		// Keys beyond the last row's bound are masked for every row of
-		// the block: with Causal this skips the tiles above the diagonal.
-		kEnd := opt.keyEnd(r1-1, tq, tk)
-		for k0 := 0; k0 < kEnd; k0 += bk {
-			k1 := min(k0+bk, kEnd)
-			nk := k1 - k0
-			s := kernel.Matrix{Rows: nr, Cols: nk, Stride: nk, Data: buf[:nr*nk]}
-			kernel.Gemm(kernel.NoTrans, kernel.Trans, c, qb, k.Slice(k0, k1, 0, k.Cols), 0, s)
-			for i := range nr {
-				row := s.Row(i)
-				end := opt.keyEnd(r0+i, tq, tk) - k0
-				if end <= 0 {
-					clear(row) // the whole tile is masked for this row
-					continue
-				}
-				if end < nk {
-					for j := end; j < nk; j++ {
-						row[j] = negInf
-					}
-				}
-				if opt.hasMask() {
-					opt.applyMask(row[:min(end, nk)], r0+i, k0, tk)
-				}
-				mt := kernel.Max(row)
-				mnew := max(mrun[i], mt)
-				if mnew == negInf {
-					clear(row) // every key so far is masked
-					continue
-				}
-				addScalar(row, -mnew)
-				expInPlace(row)
-				lt := kernel.Sum(row)
-				if mrun[i] != mnew {
-					// The maximum grew: rescale what has been accumulated.
-					alpha := expf(mrun[i] - mnew)
-					lrun[i] *= alpha
-					kernel.Scale(alpha, out.Row(i))
-				}
-				mrun[i] = mnew
-				lrun[i] += lt
-			}
-			if vt := v.Slice(k0, k1, 0, v.Cols); raggedNonFinite(v, opt, r0, k0, k1, tq, tk) {
-				causalPV(s, vt, out, 1, opt, r0, k0, tq, tk)
-			} else {
-				kernel.Gemm(kernel.NoTrans, kernel.NoTrans, 1, s, vt, 1, out)
-			}
+		if vt := v.Slice(k0, k1, 0, v.Cols); raggedNonFinite(v, opt, r0, k0, k1, tq, tk) {
+			causalPV(s, vt, out, 1, opt, r0, k0, tq, tk)
+		} else {
+			kernel.Gemm(kernel.NoTrans, kernel.NoTrans, 1, s, vt, 1, out)
 		}
-		for i := range nr {
-			// lrun is 0 only for a row whose keys are all masked, and NaN
-			// once a score was NaN or +Inf: scaling by 1/NaN keeps that row
-			// NaN, as the direct path's softmax makes it (a test of lrun > 0
-			// would zero it).
-			if lrun[i] != 0 {
-				kernel.Scale(1/lrun[i], out.Row(i))
-			} else {
-				clear(out.Row(i))
-			}
+	}
+	for i := range nr {
+		// lrun is 0 only for a row whose keys are all masked, and NaN
+		// once a score was NaN or +Inf: scaling by 1/NaN keeps that row
+		// NaN, as the direct path's softmax makes it (a test of lrun > 0
+		// would zero it).
+		if lrun[i] != 0 {
+			kernel.Scale(1/lrun[i], out.Row(i))
+		} else {
+			clear(out.Row(i))
 		}
 	}
 }

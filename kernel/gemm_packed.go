@@ -66,9 +66,13 @@ func (p *PackedB) Pack(tB Transpose, b Matrix) {
 
 // GemmPacked computes c = alpha·op(a)·B + beta·c with B packed by
 // PackedB.Pack: what Gemm(tA, tB, alpha, a, b, beta, c) computes, with
-// the same rounding, without packing B. It runs on the calling goroutine
-// and allocates nothing in steady state. Shapes are checked as Gemm
-// checks them (a panic naming the sizes).
+// the same rounding, without packing B. Products large enough for Gemm
+// to split are split too, by bands of c's rows across up to Threads()
+// goroutines (each band reads all of B; the bits do not depend on the
+// split); smaller ones run on the calling goroutine. It allocates
+// nothing in steady state. Shapes are checked as Gemm checks them (a
+// panic naming the sizes). Several goroutines may multiply by one
+// PackedB at once: GemmPacked only reads it.
 func GemmPacked(tA Transpose, alpha float32, a Matrix, b *PackedB, beta float32, c Matrix) {
 	mustValid("GemmPacked", "a", a)
 	mustValid("GemmPacked", "c", c)
@@ -98,9 +102,23 @@ func GemmPacked(tA Transpose, alpha float32, a Matrix, b *PackedB, beta float32,
 	}
 	raceRead(a.span())
 	op := gemmOperands{tA: bool(tA), alpha: alpha, beta: beta, a: a, c: c, m: m, n: n, k: k}
-	bufs := gemmBufPool.Get().(*gemmBuffers)
-	gemmSerialPacked(op, b, bufs)
-	gemmBufPool.Put(bufs)
+	gemmPackedRun(op, b)
+}
+
+// gemmPackedRun runs op with B from p: split by rows as gemmRun would
+// split it (same threshold), or on the calling goroutine.
+func gemmPackedRun(op gemmOperands, p *PackedB) {
+	flops := 2 * float64(op.m) * float64(op.n) * float64(op.k)
+	nt := min(Threads(), int(flops/gemmSplitFlops(active)))
+	tiles := (op.m + p.cfg.mr - 1) / p.cfg.mr
+	nt = min(nt, tiles)
+	if nt <= 1 {
+		bufs := gemmBufPool.Get().(*gemmBuffers)
+		gemmSerialPacked(op, p, bufs)
+		gemmBufPool.Put(bufs)
+		return
+	}
+	runSplit(op, p.cfg, p, nt, false, p.cfg.mr, op.m)
 }
 
 // gemmSerialPacked is gemmSerial with op(b) taken from p's panels.

@@ -18,13 +18,7 @@ import (
 func TestGemmPackedIsGemm(t *testing.T) {
 	kerneltest.ForEachLevel(t, func(t *testing.T, l kernel.Level) {
 		r := rand.New(rand.NewPCG(5, 9))
-		fill := func(rows, cols int) kernel.Matrix {
-			m := kernel.NewMatrix(rows, cols)
-			for i := range m.Data {
-				m.Data[i] = float32(r.NormFloat64())
-			}
-			return m
-		}
+		fill := func(rows, cols int) kernel.Matrix { return normalMatrix(r, rows, cols) }
 		var p kernel.PackedB
 		for _, blocks := range [][3]int{{0, 0, 0}, {7, 5, 9}} {
 			restore := kernel.SetGemmBlocks(blocks[0], blocks[1], blocks[2])
@@ -90,4 +84,43 @@ func TestGemmPackedAllocs(t *testing.T) {
 		p.Pack(kernel.Trans, b)
 		kernel.GemmPacked(kernel.NoTrans, 1, a, &p, 1, c)
 	}))
+}
+
+// TestGemmPackedThreads: GemmPacked split by rows across goroutines gives
+// the bits of the serial call (and so Gemm's), for row counts that do and
+// do not fill the register tiles, several packed operands sharing the
+// threads at once.
+func TestGemmPackedThreads(t *testing.T) {
+	kerneltest.ForEachLevel(t, func(t *testing.T, l kernel.Level) {
+		r := rand.New(rand.NewPCG(7, 3))
+		fill := func(rows, cols int) kernel.Matrix { return normalMatrix(r, rows, cols) }
+		for _, sh := range [][3]int{{2, 9, 5}, {13, 40, 33}, {64, 70, 100}, {97, 33, 17}} {
+			m, k, n := sh[0], sh[1], sh[2]
+			a, b, c0 := fill(m, k), fill(n, k), fill(m, n)
+			var p kernel.PackedB
+			p.Pack(kernel.Trans, b)
+			want := kernel.NewMatrix(m, n)
+			copy(want.Data, c0.Data)
+			kernel.GemmPacked(kernel.NoTrans, 0.5, a, &p, 1.5, want)
+			for _, threads := range []int{2, 3, 8} {
+				restoreFlops := kernel.SetGemmSplitFlops(1)
+				kernel.SetThreads(threads)
+				got := kernel.NewMatrix(m, n)
+				copy(got.Data, c0.Data)
+				kernel.GemmPacked(kernel.NoTrans, 0.5, a, &p, 1.5, got)
+				kernel.SetThreads(0)
+				restoreFlops()
+				require.Equal(t, want.Data, got.Data, "m=%d k=%d n=%d threads=%d", m, k, n, threads)
+			}
+		}
+	})
+}
+
+// normalMatrix returns a rows×cols matrix of N(0,1) draws from r.
+func normalMatrix(r *rand.Rand, rows, cols int) kernel.Matrix {
+	m := kernel.NewMatrix(rows, cols)
+	for i := range m.Data {
+		m.Data[i] = float32(r.NormFloat64())
+	}
+	return m
 }

@@ -23,9 +23,39 @@ type gemmSplit struct {
 	parts []gemmOperands
 	bufs  []gemmBuffers
 	cfg   gemmConfig
+	// packed, if set, is B of every part (GemmPacked's split by rows).
+	packed *PackedB
 }
 
 var gemmSplitPool = sync.Pool{New: func() any { return new(gemmSplit) }}
 
+// runSplit computes op on nt goroutines, each a part of whole tiles (tile
+// columns of c if cols, else tile rows) of the extent columns or rows,
+// with B from packed if it is not nil, on a pooled gemmSplit.
+func runSplit(op gemmOperands, cfg gemmConfig, packed *PackedB, nt int, cols bool, tile, extent int) {
+	s := gemmSplitPool.Get().(*gemmSplit)
+	s.cfg, s.packed = cfg, packed
+	s.parts = s.parts[:0]
+	if len(s.bufs) < nt {
+		s.bufs = append(s.bufs, make([]gemmBuffers, nt-len(s.bufs))...)
+	}
+	tiles := (extent + tile - 1) / tile
+	for t := range nt {
+		lo := min(extent, tiles*t/nt*tile)
+		hi := min(extent, tiles*(t+1)/nt*tile)
+		s.parts = append(s.parts, op.slice(cols, lo, hi))
+	}
+	s.group.Run(s, nt, nt)
+	clear(s.parts) // drop the references to the caller's matrices
+	s.packed = nil
+	gemmSplitPool.Put(s)
+}
+
 // Run computes share t (workers.Task).
-func (s *gemmSplit) Run(t int) { gemmSerial(s.parts[t], s.cfg, &s.bufs[t]) }
+func (s *gemmSplit) Run(t int) {
+	if s.packed != nil {
+		gemmSerialPacked(s.parts[t], s.packed, &s.bufs[t])
+		return
+	}
+	gemmSerial(s.parts[t], s.cfg, &s.bufs[t])
+}

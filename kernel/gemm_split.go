@@ -51,21 +51,7 @@ func gemmRun(op gemmOperands) {
 		gemmBufPool.Put(bufs)
 		return
 	}
-	s := gemmSplitPool.Get().(*gemmSplit)
-	s.cfg = cfg
-	s.parts = s.parts[:0]
-	if len(s.bufs) < nt {
-		s.bufs = append(s.bufs, make([]gemmBuffers, nt-len(s.bufs))...)
-	}
-	tiles := (extent + tile - 1) / tile
-	for t := range nt {
-		lo := min(extent, tiles*t/nt*tile)
-		hi := min(extent, tiles*(t+1)/nt*tile)
-		s.parts = append(s.parts, op.slice(splitN, lo, hi))
-	}
-	s.group.Run(s, nt, nt)
-	clear(s.parts) // drop the references to the caller's matrices
-	gemmSplitPool.Put(s)
+	runSplit(op, cfg, nil, nt, splitN, tile, extent)
 }
 
 // slice returns the part of op that computes columns [lo,hi) of c (if

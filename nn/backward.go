@@ -32,6 +32,8 @@ func (l *Linear) Backward(g *LinearGrads, dx, dy, x kernel.Matrix) error {
 	if err := firstErr(l.check(fn), g.fits(fn, l), checkGrad(fn, dx, dy, x, l.In, l.Out)); err != nil {
 		return err
 	}
+	l.WeightsChanged()       // gradients of the current weights, not of stale packed forms
+	defer l.WeightsChanged() // and no packed form left to go stale in an optimiser step
 	l.backward(g, dx, dy, x)
 	return nil
 }
@@ -128,6 +130,8 @@ func (f *FeedForward) Backward(g *FeedForwardGrads, dx, dy, x kernel.Matrix) err
 		checkGrad(fn, dx, dy, x, f.Linear1.In, f.Linear2.Out)); err != nil {
 		return err
 	}
+	f.WeightsChanged()       // gradients of the current weights, not of stale packed forms
+	defer f.WeightsChanged() // and no packed form left to go stale in an optimiser step
 	f.backward(g, dx, dy, x)
 	return nil
 }

@@ -68,6 +68,8 @@ func (l *DecoderLayer) Backward(g *DecoderLayerGrads, dtgt, dmemory, dy, tgt, me
 			return err
 		}
 	}
+	l.WeightsChanged()       // gradients of the current weights, not of stale packed forms
+	defer l.WeightsChanged() // and no packed form left to go stale in an optimiser step
 	t := tgt.Rows
 	if t == 0 {
 		return nil
@@ -174,6 +176,8 @@ func (dec *Decoder) Backward(g *DecoderGrads, dtgt, dmemory, dy, tgt, memory ker
 			return err
 		}
 	}
+	dec.WeightsChanged()       // gradients of the current weights, not of stale packed forms
+	defer dec.WeightsChanged() // and no packed form left to go stale in an optimiser step
 	self, cross := tgtMask.options(), memoryMask.options()
 	return stackBackward(fn, len(dec.Layers), dec.DModel(), stackNeed(dec.Layers, tgt.Rows), dec.Norm, g.Norm, dtgt, dy, tgt,
 		func(i int, out, in kernel.Matrix, ws []float32) error {

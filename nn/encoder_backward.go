@@ -32,6 +32,8 @@ func (l *EncoderLayer) Backward(g *EncoderLayerGrads, dsrc, dy, src kernel.Matri
 	if err := firstErr(l.check(fn), g.fits(fn, l), checkGrad(fn, dsrc, dy, src, d, d)); err != nil {
 		return err
 	}
+	l.WeightsChanged()       // gradients of the current weights, not of stale packed forms
+	defer l.WeightsChanged() // and no packed form left to go stale in an optimiser step
 	return l.backward(g, dsrc, dy, src, m.options())
 }
 
@@ -141,6 +143,8 @@ func (e *Encoder) Backward(g *EncoderGrads, dsrc, dy, src kernel.Matrix, m Mask)
 			return err
 		}
 	}
+	e.WeightsChanged()       // gradients of the current weights, not of stale packed forms
+	defer e.WeightsChanged() // and no packed form left to go stale in an optimiser step
 	opt := m.options()
 	return stackBackward(fn, len(e.Layers), e.DModel(), stackNeed(e.Layers, src.Rows), e.Norm, g.Norm, dsrc, dy, src,
 		func(i int, out, in kernel.Matrix, ws []float32) error { return e.Layers[i].forward(out, in, opt, ws) },

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/simdcore/simdcore/internal/packcache"
 	"github.com/simdcore/simdcore/kernel"
 )
 
@@ -12,11 +13,27 @@ import (
 //
 //	W ↔ weight (Out × In)
 //	B ↔ bias   (Out, or nil for bias=False)
+//
+// Forward over several rows multiplies by Wᵀ packed for kernel.GemmPacked,
+// which the Linear builds on first use and keeps (as much memory again as
+// W), shared by every goroutine that runs it. A W replaced by another
+// matrix is repacked by itself; after changing W's elements in place (an
+// optimiser step, a perturbation), call WeightsChanged (Init and Backward
+// do). The packed form is part of the struct's value, not of its
+// weights: reflect.DeepEqual sees it (WeightsChanged drops it).
 type Linear struct {
 	In, Out int
 	W       kernel.Matrix
 	B       []float32
+	pk      packcache.Cache // Wᵀ packed
 }
+
+// WeightsChanged drops the packed Wᵀ, so that the next Forward packs the
+// current W: call it after changing W's elements in place. It may run
+// while other goroutines run the Linear (they pack again); the change of
+// W itself may not. Replacing W by another matrix needs no call; B is not
+// packed.
+func (l *Linear) WeightsChanged() { l.pk.Reset() }
 
 // NewLinear returns a zero in→out Linear, with a zero bias if bias is set.
 // It returns an error wrapping ErrConfig unless in and out are positive.
@@ -48,6 +65,7 @@ func (l *Linear) Init(r *rand.Rand) {
 	for i := range l.B {
 		l.B[i] = float32((2*r.Float64() - 1) * bound)
 	}
+	l.WeightsChanged()
 }
 
 // check reports an error unless the weights have the declared shapes.
@@ -64,7 +82,8 @@ func (l *Linear) check(fn string) error {
 // Forward computes dst = x·Wᵀ + b for x of T×In rows into dst (T×Out,
 // allocated if its Data is nil), which it returns. dst must not overlap
 // x. Shapes that disagree give an error wrapping ErrShape. The products
-// are kernel.Gemm's (float32 sums; the bias is added first).
+// are kernel.Gemm's bits (float32 sums; the bias is added first), by
+// kernel.GemmPacked for several rows.
 func (l *Linear) Forward(dst, x kernel.Matrix) (kernel.Matrix, error) {
 	const fn = "Linear.Forward"
 	dst, err := prepare(fn, l.check(fn), dst, x, l.In, l.Out)
@@ -87,5 +106,5 @@ func (l *Linear) apply(dst, x kernel.Matrix) {
 		}
 		beta = 1
 	}
-	kernel.Gemm(kernel.NoTrans, kernel.Trans, 1, x, l.W, beta, dst)
+	l.pk.MulT(dst, x, l.W, beta)
 }

@@ -57,6 +57,8 @@ func (m *LM) LossGrad(seq []int, g *Grads, scale float32) (float64, error) {
 	if err != nil {
 		return 0, err
 	}
+	m.WeightsChanged()       // gradients of the current weights, not of stale packed forms
+	defer m.WeightsChanged() // and no packed form left to go stale in an optimiser step
 	mask := nn.Mask{Causal: true}
 	h, err := m.Encoder.Forward(kernel.Matrix{}, x, mask)
 	if err != nil {

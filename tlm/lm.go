@@ -105,7 +105,7 @@ func New(cfg Config, seed uint64) (*LM, error) {
 	for i := range m.Embed.Data {
 		m.Embed.Data[i] = float32(r.NormFloat64())
 	}
-	m.Encoder.Init(r)
+	m.Encoder.Init(r) // Init drops the packed forms
 	m.Head.Init(r)
 	return m, nil
 }
@@ -125,6 +125,16 @@ func build(c Config) (*LM, error) {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
 	return &LM{Embed: kernel.NewMatrix(c.Vocab, c.DModel), Pos: pos, Encoder: enc, Head: head, cfg: c}, nil
+}
+
+// WeightsChanged drops the packed forms of the encoder's and the head's
+// weights (nn.Linear and attn.MultiHead keep them packed for
+// kernel.GemmPacked), so that the next pass uses the current weights:
+// call it after changing weights in place (an optimiser step on Params;
+// Train does). LossGrad leaves no packed form behind.
+func (m *LM) WeightsChanged() {
+	m.Encoder.WeightsChanged()
+	m.Head.WeightsChanged()
 }
 
 // Config returns the model's configuration (with FF and Layers filled in).

@@ -57,6 +57,7 @@ func (m *LM) Train(tokens []int, cfg TrainConfig) (float64, error) {
 		norm := optim.ClipGlobalNorm(params, cfg.ClipNorm)
 		if !math.IsNaN(norm) && !math.IsInf(norm, 0) {
 			opt.Step(params)
+			m.WeightsChanged()
 		}
 		if cfg.Progress != nil {
 			cfg.Progress(rnn.Progress{Step: step, Loss: last, GradNorm: norm})

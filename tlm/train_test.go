@@ -37,12 +37,15 @@ func TestGradCheck(t *testing.T) {
 			for i := range p.Value {
 				v := p.Value[i]
 				p.Value[i] = v + h
+				m.WeightsChanged()
 				lp1, err := m.LogProb(seq)
 				require.NoError(t, err)
 				p.Value[i] = v - h
+				m.WeightsChanged()
 				lp2, err := m.LogProb(seq)
 				require.NoError(t, err)
 				p.Value[i] = v
+				m.WeightsChanged()
 				num[i] = -(lp1 - lp2) / (2 * h)
 				scale = math.Max(scale, math.Abs(num[i]))
 			}

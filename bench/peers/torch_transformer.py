@@ -18,6 +18,15 @@ dropout=0, batch_first=True) in eval mode under torch.inference_mode()
 torch.set_num_threads(1), on a 1×128×256 input, without a mask and with
 the causal mask (a boolean upper triangle as src_mask).
 
+And BenchmarkTransformerLMDecode's: one token of a 4-layer pre-norm
+transformer LM (d_model 256, 4 heads, ffn 1024, relu, vocabulary 256)
+after 1024 cached tokens, composed of torch's ops as simdcore's
+State.Step composes its kernels (torch has no decoding layer with a key/
+value cache): per layer layer_norm, the packed q/k/v projection, the new
+key and value written into preallocated 1025-row caches, q·Kᵀ/√d_head,
+softmax, ·V, the output projection, the residual, layer_norm and the
+feed-forward block; then the final layer_norm, the head and a softmax.
+
 Each line is one round: the calls of about `seconds` after a warm-up,
 their median wall time (ns/op, us/op) and the process CPU time per call
 (cpu-us/op, steadier on a machine shared with other jobs).
@@ -38,6 +47,7 @@ import torch  # noqa: E402
 from torch import nn  # noqa: E402
 
 T, D, H, FFN = 128, 256, 4, 1024
+LAYERS, VOCAB, PAST = 4, 256, 1024
 
 
 def time_calls(fn, seconds):
@@ -82,6 +92,60 @@ def main():
                 print(f"BenchmarkTransformerEncoderLayer/T={T}/dmodel={D}/H={H}/ffn={FFN}/causal={str(is_causal).lower()}"
                       f"/peer=torch\t{calls}\t{ns:.0f} ns/op\t{f / ns:.3f} GFLOP/s\t{cpu:.0f} cpu-us/op\t{ns / 1e3:.0f} us/op",
                       flush=True)
+    decode_rounds(a.count, a.seconds)
+
+
+class Decoder:
+    """BenchmarkTransformerLMDecode's model as torch ops over caches of
+    PAST+1 rows, filled with PAST random keys and values."""
+
+    def __init__(self):
+        F = torch.nn.functional
+        self.F = F
+        self.layers = []
+        dh = D // H
+        for _ in range(LAYERS):
+            lay = {
+                "n1": (torch.ones(D), torch.zeros(D)), "n2": (torch.ones(D), torch.zeros(D)),
+                "in_w": torch.randn(3 * D, D) / math.sqrt(D), "in_b": torch.zeros(3 * D),
+                "out_w": torch.randn(D, D) / math.sqrt(D), "out_b": torch.zeros(D),
+                "w1": torch.randn(FFN, D) / math.sqrt(D), "b1": torch.zeros(FFN),
+                "w2": torch.randn(D, FFN) / math.sqrt(FFN), "b2": torch.zeros(D),
+                "k": torch.randn(H, PAST + 1, dh), "v": torch.randn(H, PAST + 1, dh),
+            }
+            self.layers.append(lay)
+        self.norm = (torch.ones(D), torch.zeros(D))
+        self.head_w, self.head_b = torch.randn(VOCAB, D) / math.sqrt(D), torch.zeros(VOCAB)
+        self.embed = torch.randn(VOCAB, D)
+        self.pos = torch.randn(PAST + 1, D)
+
+    def step(self, tok):
+        F, dh = self.F, D // H
+        x = self.embed[tok] + self.pos[PAST]
+        for lay in self.layers:
+            a = F.layer_norm(x, (D,), *lay["n1"])
+            qkv = F.linear(a, lay["in_w"], lay["in_b"])
+            q, k, v = qkv.view(3, H, 1, dh)
+            lay["k"][:, PAST:PAST + 1] = k
+            lay["v"][:, PAST:PAST + 1] = v
+            s = torch.matmul(q, lay["k"].transpose(1, 2)) / math.sqrt(dh)
+            ctx = torch.matmul(torch.softmax(s, dim=-1), lay["v"]).reshape(D)
+            x = x + F.linear(ctx, lay["out_w"], lay["out_b"])
+            b = F.layer_norm(x, (D,), *lay["n2"])
+            x = x + F.linear(F.relu(F.linear(b, lay["w1"], lay["b1"])), lay["w2"], lay["b2"])
+        h = F.layer_norm(x, (D,), *self.norm)
+        return torch.softmax(F.linear(h, self.head_w, self.head_b), dim=-1)
+
+
+def decode_rounds(count, seconds):
+    dec = Decoder()
+    flops = LAYERS * (2.0 * D * 4 * D + 4.0 * D * FFN + 4.0 * (PAST + 1) * D) + 2.0 * D * VOCAB
+    with torch.inference_mode():
+        for _ in range(count):
+            calls, ns, cpu = time_calls(lambda: dec.step(3), seconds)
+            print(f"BenchmarkTransformerLMDecode/layers={LAYERS}/dmodel={D}/H={H}/ffn={FFN}/vocab={VOCAB}/cache={PAST}"
+                  f"/peer=torch\t{calls}\t{ns:.0f} ns/op\t{flops / ns:.3f} GFLOP/s\t{cpu:.0f} cpu-us/op\t{ns / 1e3:.0f} us/op",
+                  flush=True)
 
 
 if __name__ == "__main__":
