@@ -1,8 +1,6 @@
 package rnn
 
 import (
-	"sync"
-
 	"github.com/simdcore/simdcore/internal/workers"
 	"github.com/simdcore/simdcore/kernel"
 )
@@ -13,8 +11,8 @@ import (
 // splitFlops is the least work (floating-point operations) per
 // goroutine worth handing to a helper: below it, waking a helper costs
 // more than it saves. rnn splits work into independent shares that
-// never synchronise until they end (the rows of a product with a packed
-// operand, the sequences of a batch, the windows of a training update),
+// never synchronise until they end (the sequences of a batch, the
+// windows of a training update),
 // so the break-even point is lower than a Gemm's (kernel's
 // gemmSplitFlops, 2²⁴ at AVX2), which also shares the packing of its
 // operands: 2²² flops is some 80 µs of one core's work at AVX2, against
@@ -43,49 +41,6 @@ func threadsFor(flops float64, shares int) int {
 func part(n, k, i, unit int) (lo, hi int) {
 	units := (n + unit - 1) / unit
 	return min(n, units*i/k*unit), min(n, units*(i+1)/k*unit)
-}
-
-// rowsTask computes c = x·B + beta·c with B packed, rows [lo,hi) of
-// share i of parts.
-type rowsTask struct {
-	c, x  kernel.Matrix
-	p     *kernel.PackedB
-	beta  float32
-	parts int
-}
-
-// rowUnit is the granularity of a split of rows, so that every row is
-// computed as the unsplit product computes it: a multiple of the
-// register tile height of the levels whose edge tiles go through a
-// buffer (NEON's 8 rows; a share's tiles then fall where the whole
-// product's do) and of AVX2's 6 and generic's 4. AVX-512's 14-row tile
-// writes the rows of an edge tile through masks, each row computed as
-// in a full tile, so it needs no alignment.
-const rowUnit = 24
-
-func (t *rowsTask) Run(i int) {
-	lo, hi := part(t.x.Rows, t.parts, i, rowUnit)
-	kernel.GemmPacked(kernel.NoTrans, 1, t.x.Slice(lo, hi, 0, t.x.Cols), t.p, t.beta, t.c.Slice(lo, hi, 0, t.c.Cols))
-}
-
-var rowsTasks = sync.Pool{New: func() any { return new(rowsTask) }}
-
-// gemmPackedRows computes c = x·B + beta·c by kernel.GemmPacked (B
-// packed, p), split by rows of x across goroutines when it is large
-// enough. Every element of c is computed as the unsplit product computes
-// it, so the result does not depend on the number of threads.
-func gemmPackedRows(c, x kernel.Matrix, p *kernel.PackedB, beta float32) {
-	flops := 2 * float64(x.Rows) * float64(p.Rows()) * float64(p.Cols())
-	nt := threadsFor(flops, (x.Rows+rowUnit-1)/rowUnit)
-	if nt == 1 {
-		kernel.GemmPacked(kernel.NoTrans, 1, x, p, beta, c)
-		return
-	}
-	t := rowsTasks.Get().(*rowsTask)
-	*t = rowsTask{c: c, x: x, p: p, beta: beta, parts: nt}
-	workers.Run(t, nt, nt)
-	*t = rowsTask{} // drop the references to the caller's matrices
-	rowsTasks.Put(t)
 }
 
 // funcTask runs f(i) for share i.

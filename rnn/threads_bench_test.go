@@ -11,10 +11,8 @@ import (
 
 // BenchmarkRNNSplit finds where splitting pays (splitFlops): the same
 // work on one goroutine and split in two, over work per goroutine from
-// 2¹⁸ to 2²⁵ flops. ForwardBatch splits a batch of 8 sequences (an
-// Elman net, T=16); Rows splits the rows of one product by a packed
-// operand (H·W_ihᵀ with W_ih 256×256). Compare threads=1 with threads=2
-// at each size:
+// 2¹⁸ to 2²⁵ flops: ForwardBatch splitting a batch of 8 sequences (an
+// Elman net, T=16). Compare threads=1 with threads=2 at each size:
 //
 //	go test -run '^$' -bench RNNSplit -count 6 ./rnn/
 func BenchmarkRNNSplit(b *testing.B) {
@@ -34,21 +32,6 @@ func BenchmarkRNNSplit(b *testing.B) {
 					if _, err := n.ForwardBatch(xs); err != nil {
 						b.Fatal(err)
 					}
-				}
-			})
-		}
-	}
-	var p kernel.PackedB
-	w := randMat(r, 256, 256)
-	p.Pack(kernel.Trans, w)
-	for _, rows := range []int{24, 48, 96, 192, 384} {
-		x, c := randMat(r, rows, 256), kernel.NewMatrix(rows, 256)
-		perThread := float64(rows * 256 * 256)
-		for _, threads := range []int{1, 2} {
-			b.Run(fmt.Sprintf("Rows/flops=2^%.1f/threads=%d", math.Log2(perThread), threads), func(b *testing.B) {
-				setSplit(threads)
-				for b.Loop() {
-					gemmPackedRows(c, x, &p, 0)
 				}
 			})
 		}

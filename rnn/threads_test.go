@@ -42,16 +42,17 @@ func TestThreadsFor(t *testing.T) {
 }
 
 // TestThreadsSameBits runs ForwardBatch (its batch split across
-// goroutines) and Forward (its input projection split by rows) on one
-// thread and on two with every split taken: the outputs must agree to
-// the bit, since every element is computed the same way.
+// goroutines) and Forward on one thread and on two with every split of
+// rnn's taken (kernel.GemmPacked splits its large products by its own
+// threshold, tested in kernel): the outputs must agree to the bit, since
+// every element is computed the same way.
 func TestThreadsSameBits(t *testing.T) {
 	for _, tc := range packedConfigs() {
 		t.Run(tc.name, func(t *testing.T) {
 			n, err := New(tc.cfg, 8)
 			require.NoError(t, err)
 			r := rand.New(rand.NewPCG(8, 8))
-			xs := randSeqs(r, 5, 11, n.cfg.Input) // 55 rows: the projection splits in whole row units
+			xs := randSeqs(r, 5, 11, n.cfg.Input)
 			run := func(threads int) ([]kernel.Matrix, kernel.Matrix) {
 				withSplit(t, threads)
 				ys, err := n.ForwardBatch(xs)

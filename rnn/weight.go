@@ -41,8 +41,9 @@ func (w weight) gemv(dst, x []float32, add bool, s *actQ) {
 }
 
 // gemm computes c = x·wᵀ (one row of c per row of x), or c += x·wᵀ with
-// add: by GemmPacked on p where there is one (split by rows across
-// threads when large enough, see gemmPackedRows), else by Gemm.
+// add: by GemmPacked on p where there is one (which splits a large
+// product by bands of rows across kernel.Threads(), with the same bits),
+// else by Gemm.
 func (w weight) gemm(c, x kernel.Matrix, add bool, s *actQ) {
 	if w.q == nil {
 		var beta float32
@@ -50,7 +51,7 @@ func (w weight) gemm(c, x kernel.Matrix, add bool, s *actQ) {
 			beta = 1
 		}
 		if w.p != nil {
-			gemmPackedRows(c, x, w.p, beta)
+			kernel.GemmPacked(kernel.NoTrans, 1, x, w.p, beta, c)
 			return
 		}
 		kernel.Gemm(kernel.NoTrans, kernel.Trans, 1, x, w.f, beta, c)
