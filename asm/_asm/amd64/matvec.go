@@ -59,6 +59,9 @@ type rowKernel interface {
 	// element processes one element of one row in the AVX2 scalar loop
 	// (at mvP and mvWalk).
 	element(g *gen)
+	// prefetch says whether the eight-row main loop prefetches each row
+	// mvPrefetch bytes ahead.
+	prefetch(s isa) bool
 }
 
 // block is one row block: its number of rows (8, 4 or 1), or the AVX2
@@ -85,10 +88,11 @@ var (
 	mvLeft   = R13 // AVX2 scalar loop: columns left in the row
 )
 
-// mvPrefetch is how far ahead (bytes) the eight-row main loop prefetches
-// each row (512 measured best of 512/768/1024/2048 at 1024² and 4096²).
-// A prefetch is only a cache hint: it never faults and loads no value, so
-// prefetching past a row into its padding or past the matrix is safe.
+// mvPrefetch is how far ahead (bytes) the eight-row main loop of a
+// kernel that prefetches (rowKernel.prefetch) prefetches each row (512
+// measured best of 512/768/1024/2048 at 1024² and 4096²). A prefetch is
+// only a cache hint: it never faults and loads no value, so prefetching
+// past a row into its padding or past the matrix is safe.
 const mvPrefetch = 512
 
 // mvRowAt is row i of the block (0..7) at byte offset off from the
@@ -262,7 +266,7 @@ func (g *gen) matvecBlock(k rowKernel, s isa, b block) {
 		g.JAE(LabelRef(one))
 
 		g.Label(two)
-		if b.rows == 8 {
+		if b.rows == 8 && k.prefetch(s) {
 			g.Comment(fmt.Sprintf("Prefetch each row %d bytes ahead: with eight streams at once the", mvPrefetch),
 				"hardware prefetcher alone leaves DRAM and L3 bandwidth unused.")
 			for i := 0; i < 8; i++ {
