@@ -17,18 +17,9 @@ func (gemv) name() string { return "Gemv" }
 func (gemv) sig() string {
 	return "func(dst, a []float32, stride int, x []float32, accumulate bool)"
 }
-func (gemv) transposed() bool { return false }
-
-// prefetch: not at AVX2. On Zen 3, GemvAdd at 256² (the matrix in L2, a
-// recurrent step's W_hh) ran about 15% faster without the software
-// prefetches, which share the load ports with the FMAs' loads and fetch
-// lines past a row's end that the next rows of the block already bring,
-// and as fast at 1024² and 4096² (L3 and DRAM), where the hardware
-// prefetcher follows the eight row streams alone. AVX-512 keeps them: no
-// CPU here runs it to measure.
-func (gemv) prefetch(s isa) bool { return s.masked }
-func (gemv) after() string       { return "reduce" }
-func (gemv) mask() VecPhysical   { return Y15 }
+func (gemv) transposed() bool  { return false }
+func (gemv) after() string     { return "reduce" }
+func (gemv) mask() VecPhysical { return Y15 }
 
 // gemvXT is x's last 8 columns under the AVX2 tail mask, loaded once.
 var gemvXT = Y14

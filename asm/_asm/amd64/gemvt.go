@@ -16,7 +16,6 @@ type gemvT struct{}
 func (gemvT) name() string      { return "GemvT" }
 func (gemvT) sig() string       { return "func(dst, a []float32, stride int, x []float32)" }
 func (gemvT) transposed() bool  { return true }
-func (gemvT) prefetch(isa) bool { return true }
 func (gemvT) after() string     { return "next" }
 func (gemvT) mask() VecPhysical { return Y6 }
 

@@ -59,9 +59,6 @@ type rowKernel interface {
 	// element processes one element of one row in the AVX2 scalar loop
 	// (at mvP and mvWalk).
 	element(g *gen)
-	// prefetch says whether the eight-row main loop prefetches each row
-	// mvPrefetch bytes ahead.
-	prefetch(s isa) bool
 }
 
 // block is one row block: its number of rows (8, 4 or 1), or the AVX2
@@ -88,11 +85,19 @@ var (
 	mvLeft   = R13 // AVX2 scalar loop: columns left in the row
 )
 
-// mvPrefetch is how far ahead (bytes) the eight-row main loop of a
-// kernel that prefetches (rowKernel.prefetch) prefetches each row (512
-// measured best of 512/768/1024/2048 at 1024² and 4096²). A prefetch is
-// only a cache hint: it never faults and loads no value, so prefetching
-// past a row into its padding or past the matrix is safe.
+// mvPrefetch is how far ahead (bytes) the eight-row main loop prefetches
+// each row at AVX-512 (512 measured best of 512/768/1024/2048 at 1024²
+// and 4096²). A prefetch is only a cache hint: it never faults and loads
+// no value, so prefetching past a row into its padding or past the matrix
+// is safe.
+//
+// The AVX2 kernels do not prefetch: on Zen 3, with the prefetches removed,
+// GemvAdd ran ≈ 15 % faster at 256² (the matrix in L2, a recurrent step's
+// W_hh) and as fast at 1024² and 4096², GemvT ≈ 30 % faster at 256² and
+// ≈ 10 % at 1024². The prefetches share the load ports with the FMAs'
+// loads, and past the middle of a row they fetch lines that the block's
+// next row streams in anyway; the hardware prefetcher follows the eight
+// row streams alone. AVX-512 keeps them: no CPU here runs it to measure.
 const mvPrefetch = 512
 
 // mvRowAt is row i of the block (0..7) at byte offset off from the
@@ -266,7 +271,7 @@ func (g *gen) matvecBlock(k rowKernel, s isa, b block) {
 		g.JAE(LabelRef(one))
 
 		g.Label(two)
-		if b.rows == 8 && k.prefetch(s) {
+		if b.rows == 8 && s.masked {
 			g.Comment(fmt.Sprintf("Prefetch each row %d bytes ahead: with eight streams at once the", mvPrefetch),
 				"hardware prefetcher alone leaves DRAM and L3 bandwidth unused.")
 			for i := 0; i < 8; i++ {
