@@ -41,7 +41,12 @@ rows8:
 	CMPQ BX, $+8
 	JB   rows4
 
-	// Prefetch the first 256 bytes of each row of the next block.
+	// Rows of at most 512 bytes in the two-vector loop: prefetch the first
+	// 256 bytes of each row of the next block.
+	MOVQ       R12, R14
+	SUBQ       R10, R14
+	CMPQ       R14, $+512
+	JA         r8long
 	LEAQ       (SI)(R8*8), R14
 	PREFETCHT0 (R14)
 	PREFETCHT0 64(R14)
@@ -77,20 +82,22 @@ rows8:
 	PREFETCHT0 64(R14)(R8*2)
 	PREFETCHT0 128(R14)(R8*2)
 	PREFETCHT0 192(R14)(R8*2)
-	MOVQ       SI, AX
-	LEAQ       (SI)(R8*4), DX
-	ADDQ       R8, DX
-	MOVQ       R10, R11
-	VXORPS     Y0, Y0, Y0
-	VXORPS     Y1, Y1, Y1
-	VXORPS     Y2, Y2, Y2
-	VXORPS     Y3, Y3, Y3
-	VXORPS     Y4, Y4, Y4
-	VXORPS     Y5, Y5, Y5
-	VXORPS     Y6, Y6, Y6
-	VXORPS     Y7, Y7, Y7
-	CMPQ       R11, R12
-	JAE        r8col8
+
+r8long:
+	MOVQ   SI, AX
+	LEAQ   (SI)(R8*4), DX
+	ADDQ   R8, DX
+	MOVQ   R10, R11
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	CMPQ   R11, R12
+	JAE    r8col8
 
 r8col16:
 	VMOVUPS     (R11), Y8

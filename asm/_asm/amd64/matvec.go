@@ -83,7 +83,7 @@ var (
 	mvEndOne = R13 // &base[cols &^ (lanes-1)]: end of the one-vector step
 	mvTail   = RCX // cols; at AVX2 then (cols%8-8)*4, or 0 when there is no tail
 	mvLeft   = R13 // AVX2 scalar loop: columns left in the row
-	mvNext   = R14 // Gemv at AVX2: the next block's rows, prefetched at a block's start
+	mvNext   = R14 // Gemv at AVX2: the next block's short rows, prefetched at a block's start
 )
 
 // mvPrefetch is how far ahead (bytes) the eight-row main loop prefetches
@@ -93,7 +93,8 @@ var (
 // is safe.
 //
 // The AVX2 kernels do not prefetch in the column loop (Gemv prefetches
-// the head of the next block's rows at a block's start: gemv.enter): on
+// the head of the next block's short rows at a block's start:
+// gemv.enter): on
 // Zen 3, with the column loop's prefetches removed, GemvAdd ran ≈ 15 % faster at 256² (the matrix in L2, a
 // recurrent step's W_hh) and as fast at 1024² and 4096², GemvT ≈ 30 %
 // faster at 256², ≈ 10 % at 1024² and as fast at 4096². The prefetches
