@@ -94,14 +94,14 @@ var (
 //
 // The AVX2 kernels do not prefetch in the column loop (Gemv prefetches
 // the head of the next block's short rows at a block's start:
-// gemv.enter): on
-// Zen 3, with the column loop's prefetches removed, GemvAdd ran ≈ 15 % faster at 256² (the matrix in L2, a
-// recurrent step's W_hh) and as fast at 1024² and 4096², GemvT ≈ 30 %
-// faster at 256², ≈ 10 % at 1024² and as fast at 4096². The prefetches
-// share the load ports with the FMAs' loads, and past the middle of a
-// row they fetch lines that the block's next row streams in anyway; the
-// hardware prefetcher follows the eight row streams alone. AVX-512
-// keeps them: no CPU here runs it to measure.
+// gemv.enter): on Zen 3, with the column loop's prefetches removed,
+// GemvAdd ran ≈ 15 % faster at 256² (the matrix in L2, a recurrent
+// step's W_hh) and as fast at 1024² and 4096², GemvT ≈ 30 % faster at
+// 256², ≈ 10 % at 1024² and as fast at 4096². The prefetches share the
+// load ports with the FMAs' loads, and past the middle of a row they
+// fetch lines that the block's next row streams in anyway; the hardware
+// prefetcher follows the eight row streams alone. AVX-512 keeps them:
+// no CPU here runs it to measure.
 const mvPrefetch = 512
 
 // mvRowAt is row i of the block (0..7) at byte offset off from the
