@@ -5,7 +5,7 @@
 #include "textflag.h"
 
 // func GemvTAVX2(dst []float32, a []float32, stride int, x []float32)
-// Requires: AVX, FMA3, MMX+
+// Requires: AVX, FMA3
 TEXT ·GemvTAVX2(SB), NOSPLIT, $0-80
 	MOVQ dst_base+0(FP), R10
 	MOVQ dst_len+8(FP), CX
@@ -55,16 +55,6 @@ rows8:
 	JAE          r8col8
 
 r8col16:
-	// Prefetch each row 512 bytes ahead: with eight streams at once the
-	// hardware prefetcher alone leaves DRAM and L3 bandwidth unused.
-	PREFETCHT0  512(AX)
-	PREFETCHT0  512(AX)(R8*1)
-	PREFETCHT0  512(AX)(R8*2)
-	PREFETCHT0  512(AX)(R9*1)
-	PREFETCHT0  512(AX)(R8*4)
-	PREFETCHT0  512(DX)
-	PREFETCHT0  512(DX)(R8*1)
-	PREFETCHT0  512(DX)(R8*2)
 	VMOVUPS     (R11), Y0
 	VMULPS      (AX)(R8*4), Y12, Y1
 	VFMADD231PS (AX), Y8, Y0

@@ -83,28 +83,45 @@ var (
 	mvEndOne = R13 // &base[cols &^ (lanes-1)]: end of the one-vector step
 	mvTail   = RCX // cols; at AVX2 then (cols%8-8)*4, or 0 when there is no tail
 	mvLeft   = R13 // AVX2 scalar loop: columns left in the row
+	mvNext   = R14 // Gemv at AVX2: the next block's short rows, prefetched at a block's start
 )
 
 // mvPrefetch is how far ahead (bytes) the eight-row main loop prefetches
-// each row (512 measured best of 512/768/1024/2048 at 1024² and 4096²).
-// A prefetch is only a cache hint: it never faults and loads no value, so
-// prefetching past a row into its padding or past the matrix is safe.
+// each row at AVX-512 (512 measured best of 512/768/1024/2048 at 1024²
+// and 4096²). A prefetch is only a cache hint: it never faults and loads
+// no value, so prefetching past a row into its padding or past the matrix
+// is safe.
+//
+// The AVX2 kernels do not prefetch in the column loop (Gemv prefetches
+// the head of the next block's short rows at a block's start:
+// gemv.enter): on Zen 3, with the column loop's prefetches removed,
+// GemvAdd ran ≈ 15 % faster at 256² (the matrix in L2, a recurrent
+// step's W_hh) and as fast at 1024² and 4096², GemvT ≈ 30 % faster at
+// 256², ≈ 10 % at 1024² and as fast at 4096². The prefetches share the
+// load ports with the FMAs' loads, and past the middle of a row they
+// fetch lines that the block's next row streams in anyway; the hardware
+// prefetcher follows the eight row streams alone. AVX-512 keeps them:
+// no CPU here runs it to measure.
 const mvPrefetch = 512
 
 // mvRowAt is row i of the block (0..7) at byte offset off from the
 // current column.
-func mvRowAt(i, off int) Mem {
+func mvRowAt(i, off int) Mem { return mvRowIn(mvP, mvQ, i, off) }
+
+// mvRowIn is row i (0..7) of the eight rows that start at p, with q at
+// their row 5, at byte offset off.
+func mvRowIn(p, q GPPhysical, i, off int) Mem {
 	switch i {
 	case 0:
-		return Mem{Base: mvP, Disp: off}
+		return Mem{Base: p, Disp: off}
 	case 1, 2, 4:
-		return Mem{Base: mvP, Index: mvS, Scale: uint8(i), Disp: off}
+		return Mem{Base: p, Index: mvS, Scale: uint8(i), Disp: off}
 	case 3:
-		return Mem{Base: mvP, Index: mvS3, Scale: 1, Disp: off}
+		return Mem{Base: p, Index: mvS3, Scale: 1, Disp: off}
 	case 5:
-		return Mem{Base: mvQ, Disp: off}
+		return Mem{Base: q, Disp: off}
 	default:
-		return Mem{Base: mvQ, Index: mvS, Scale: uint8(i - 5), Disp: off}
+		return Mem{Base: q, Index: mvS, Scale: uint8(i - 5), Disp: off}
 	}
 }
 
@@ -262,7 +279,7 @@ func (g *gen) matvecBlock(k rowKernel, s isa, b block) {
 		g.JAE(LabelRef(one))
 
 		g.Label(two)
-		if b.rows == 8 {
+		if b.rows == 8 && s.masked {
 			g.Comment(fmt.Sprintf("Prefetch each row %d bytes ahead: with eight streams at once the", mvPrefetch),
 				"hardware prefetcher alone leaves DRAM and L3 bandwidth unused.")
 			for i := 0; i < 8; i++ {
