@@ -172,6 +172,9 @@ func (p *PackedConv) Level() Level { return p.level }
 // and its P×F/G product; per position, the patches and a column of y.
 func (p *PackedConv) ColSize() int {
 	s := &p.eff
+	if len(s.In) == 0 {
+		panic("kernel.PackedConv.ColSize: not packed")
+	}
 	P, ck, Fg := prod(p.out[:len(s.In)]), s.Channels/s.Groups*prod(s.Kernel), s.Filters/s.Groups
 	switch {
 	case p.dead:

@@ -83,6 +83,7 @@ func TestPackedConvPanics(t *testing.T) {
 	s := kernel.ConvShape{Channels: 4, Filters: 4, Groups: 1, In: []int{8}, Kernel: []int{5}}
 	var p kernel.PackedConv
 	require.Contains(t, fmt.Sprint(panicMessage(func() { p.Conv(nil, nil, nil) })), "kernel.PackedConv.Conv: not packed")
+	require.Contains(t, fmt.Sprint(panicMessage(func() { p.ColSize() })), "kernel.PackedConv.ColSize: not packed")
 	require.Contains(t, fmt.Sprint(panicMessage(func() { p.Pack(s, make([]float32, 79), nil) })), "kernel.PackedConv.Pack: len(w)=79")
 	require.Contains(t, fmt.Sprint(panicMessage(func() { p.Pack(s, make([]float32, 80), make([]float32, 3)) })), "kernel.PackedConv.Pack: len(bias)=3")
 	bad := s

@@ -280,29 +280,48 @@ func panicMessage(f func()) (v any) {
 	return nil
 }
 
-// BenchmarkConv: Silero VAD's shapes, the STFT (a Conv1d of 1 channel into
-// 258 filters of 256 taps, stride 128, over one 512-sample chunk and its
-// 64-sample context padded to 704) and an encoder layer (129 → 128
-// channels, kernel 3, pad 1, over 4 frames).
+// BenchmarkConv: Silero VAD's shapes, by Conv and by PackedConv (packed
+// once, outside the loop): v5's STFT (a Conv1d of 1 channel into 258
+// filters of 256 taps, stride 128, over one 512-sample chunk with its
+// 64-sample context, reflect-padded to 640), the legacy model's (stride
+// 64 over 704), v5's first and second encoder layers (129 → 128 channels,
+// kernel 3, pad 1, over 4 frames; 128 → 64 at stride 2), and the legacy
+// model's depthwise (258 channels, kernel 5, pad 2, over 8 frames) and
+// pointwise (258 → 16) layers.
 func BenchmarkConv(b *testing.B) {
+	one, two := []int{1}, []int{2}
 	for _, bc := range []struct {
 		name string
 		s    kernel.ConvShape
 	}{
-		{"stft", kernel.ConvShape{Channels: 1, Filters: 258, Groups: 1, In: []int{704}, Kernel: []int{256}, Stride: []int{128}}},
-		{"encoder", kernel.ConvShape{Channels: 129, Filters: 128, Groups: 1, In: []int{4}, Kernel: []int{3}, PadBegin: []int{1}, PadEnd: []int{1}}},
+		{"stft", kernel.ConvShape{Channels: 1, Filters: 258, Groups: 1, In: []int{640}, Kernel: []int{256}, Stride: []int{128}}},
+		{"stft_legacy", kernel.ConvShape{Channels: 1, Filters: 258, Groups: 1, In: []int{704}, Kernel: []int{256}, Stride: []int{64}}},
+		{"encoder", kernel.ConvShape{Channels: 129, Filters: 128, Groups: 1, In: []int{4}, Kernel: []int{3}, PadBegin: one, PadEnd: one}},
+		{"encoder_stride2", kernel.ConvShape{Channels: 128, Filters: 64, Groups: 1, In: []int{4}, Kernel: []int{3}, Stride: two, PadBegin: one, PadEnd: one}},
+		{"depthwise", kernel.ConvShape{Channels: 258, Filters: 258, Groups: 258, In: []int{8}, Kernel: []int{5}, PadBegin: two, PadEnd: two}},
+		{"pointwise", kernel.ConvShape{Channels: 258, Filters: 16, Groups: 1, In: []int{8}, Kernel: []int{1}}},
 	} {
-		b.Run(bc.name, func(b *testing.B) {
-			s := bc.s
-			r := rand.New(rand.NewPCG(3, 4))
-			P := s.Out()[0]
-			x := randSlice(r, s.Channels*s.In[0])
-			w := randSlice(r, s.Filters*s.Channels*s.Kernel[0])
-			bias := randSlice(r, s.Filters)
-			y, col := make([]float32, s.Filters*P), make([]float32, s.ColSize())
+		s := bc.s
+		r := rand.New(rand.NewPCG(3, 4))
+		P := s.Out()[0]
+		x := randSlice(r, s.Channels*s.In[0])
+		w := randSlice(r, s.Filters*s.Channels/s.Groups*s.Kernel[0])
+		bias := randSlice(r, s.Filters)
+		y := make([]float32, s.Filters*P)
+		b.Run(bc.name+"/conv", func(b *testing.B) {
+			col := make([]float32, s.ColSize())
 			b.SetBytes(int64(4 * len(w)))
 			for b.Loop() {
 				kernel.Conv(y, x, w, bias, col, s)
+			}
+		})
+		b.Run(bc.name+"/packed", func(b *testing.B) {
+			var p kernel.PackedConv
+			p.Pack(s, w, bias)
+			col := make([]float32, p.ColSize())
+			b.SetBytes(int64(4 * len(w)))
+			for b.Loop() {
+				p.Conv(y, x, col)
 			}
 		})
 	}
