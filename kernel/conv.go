@@ -41,6 +41,8 @@ func (s ConvShape) ColSize() int {
 	s.check("ConvShape.ColSize", &out)
 	cgk, P := s.Channels/s.Groups*prod(s.Kernel), prod(out[:len(s.In)])
 	switch {
+	case s.depthwise1D():
+		return s.depthwiseColSize(P)
 	case P <= convNarrow:
 		return cgk*P + s.Filters/s.Groups // the patches, and a column of y
 	case s.pointwise():
@@ -72,7 +74,9 @@ const convNarrow = 8
 // matrix of its input (C/G·∏Kernel × ∏Out), on top of the bias; a
 // pointwise convolution multiplies the input directly; an output of at
 // most a few positions is computed a position at a time by Gemv, on the
-// patch the position reads. The error
+// patch the position reads (by plain loops for patches under 16
+// elements); a 1-D depthwise convolution of 16 channels or more, by the
+// Mul and Add kernels over all channels at once. The error
 // is within Gemm's, with k = C/G·∏Kernel. Conv allocates nothing; it panics, naming
 // the sizes, if s is not valid (sizes not positive, Channels or Filters not
 // divisible by Groups, slices of lengths other than len(In), an empty
@@ -97,7 +101,7 @@ func Conv(y, x, w, bias, col []float32, s ConvShape) {
 	case len(col) < s.ColSize():
 		panic(fmt.Sprintf("kernel.Conv: len(col)=%d, want ColSize()=%d", len(col), s.ColSize()))
 	}
-	if P <= convNarrow {
+	if P <= convNarrow || s.depthwise1D() {
 		convNarrowOut(y, x, w, bias, col, &s, &out)
 		return
 	}
@@ -139,7 +143,11 @@ func convNarrowOut(y, x, w, bias, col []float32, s *ConvShape, out *[MaxConvDims
 	P, K, inSize := prod(out[:nd]), prod(s.Kernel), prod(s.In)
 	Cg, Fg := s.Channels/s.Groups, s.Filters/s.Groups
 	ck := Cg * K
-	if nd == 1 && ck < convTiny {
+	switch {
+	case s.depthwise1D():
+		convDepthwise1D(y, x, w, bias, col, s, P)
+		return
+	case nd == 1 && ck < convTiny:
 		convDirect1D(y, x, w, bias, s, P)
 		return
 	}
@@ -166,6 +174,69 @@ func convNarrowOut(y, x, w, bias, col []float32, s *ConvShape, out *[MaxConvDims
 				}
 				y[(g*Fg+f)*P+p] = v
 			}
+		}
+	}
+}
+
+// convDepthwiseMin is the fewest channels for which a 1-D depthwise
+// convolution runs as convDepthwise1D.
+const convDepthwiseMin = 16
+
+// depthwise1D reports whether s is a 1-D depthwise convolution (one filter
+// per channel) of at least convDepthwiseMin channels, which
+// convDepthwise1D computes.
+func (s *ConvShape) depthwise1D() bool {
+	return len(s.In) == 1 && s.Groups == s.Channels && s.Filters == s.Channels && s.Channels >= convDepthwiseMin
+}
+
+// depthwiseColSize is the scratch convDepthwise1D needs for P output
+// positions: x, w and y transposed, and a row of products.
+func (s *ConvShape) depthwiseColSize(P int) int {
+	return (s.In[0] + s.Kernel[0] + P + 1) * s.Channels
+}
+
+// convDepthwise1D is Conv for depthwise1D shapes (Silero's legacy model
+// has 258 channels of 5 taps over 8 positions): x and w transposed into
+// col (position-major, then channel), each output position the bias
+// plus its taps' products, by the Mul and Add kernels over all channels
+// at once (not loops over a few taps or positions), and y transposed
+// back. Each output is the bias plus the products in tap order, each
+// product and sum rounded once.
+func convDepthwise1D(y, x, w, bias, col []float32, s *ConvShape, P int) {
+	C, kL, inL := s.Channels, s.Kernel[0], s.In[0]
+	st, dl, pb := or1(s.Stride, 0), or1(s.Dilation, 0), or0(s.PadBegin, 0)
+	xt, wt, yt := col[:inL*C], col[inL*C:(inL+kL)*C], col[(inL+kL)*C:(inL+kL+P)*C]
+	prods := col[(inL+kL+P)*C : (inL+kL+P+1)*C]
+	for c := 0; c < C; c++ {
+		for i, v := range x[c*inL : (c+1)*inL] {
+			xt[i*C+c] = v
+		}
+		for k, v := range w[c*kL : (c+1)*kL] {
+			wt[k*C+c] = v
+		}
+	}
+	for p := 0; p < P; p++ {
+		yp := yt[p*C : (p+1)*C]
+		if bias != nil {
+			copy(yp, bias[:C])
+		} else {
+			clear(yp)
+		}
+		start := p*st - pb
+		klo, khi := max(-start, 0), min(inL-start, kL)
+		if dl != 1 {
+			klo, khi = max(ceilDiv(-start, dl), 0), min(ceilDiv(inL-start, dl), kL)
+		}
+		for k := klo; k < khi; k++ {
+			i := start + k*dl
+			Mul(prods, wt[k*C:(k+1)*C], xt[i*C:(i+1)*C])
+			Add(yp, yp, prods)
+		}
+	}
+	for c := 0; c < C; c++ {
+		yc := y[c*P : (c+1)*P]
+		for p := range yc {
+			yc[p] = yt[p*C+c]
 		}
 	}
 }

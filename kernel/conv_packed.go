@@ -21,9 +21,12 @@ import "fmt"
 //   - one or two positions: a Gemv per position on its patch, which
 //     streams the weights as stored (one Gemm row tile would compute six
 //     rows for one or two);
-//   - patches of fewer than 16 elements (a depthwise convolution's few
-//     taps): plain loops per position, cheaper than a call through the
-//     dispatcher.
+//   - a 1-D depthwise convolution (one filter per channel) of 16 channels
+//     or more: by the Mul and Add kernels over all channels at once, on x
+//     and w transposed;
+//   - other patches of fewer than 16 elements: plain loops, cheaper than a
+//     call through the dispatcher (im2row too for more than one spatial
+//     dimension).
 //
 // The error is within Gemm's (with k = C/G · kept taps), plus the
 // rounding of the bias's addition; Conv's bound holds. Conv allocates
@@ -124,7 +127,7 @@ func (p *PackedConv) Pack(s ConvShape, w, bias []float32) {
 		clear(p.w)
 	}
 	P, ck := prod(p.out[:nd]), Cg*Ke
-	p.byGemm = !p.dead && P >= convGemmMin && ck >= convTiny
+	p.byGemm = !p.dead && P >= convGemmMin && ck >= convTiny && !p.eff.depthwise1D()
 	p.level = active
 	if !p.byGemm {
 		return
@@ -179,6 +182,8 @@ func (p *PackedConv) ColSize() int {
 	switch {
 	case p.dead:
 		return 0
+	case s.depthwise1D():
+		return s.depthwiseColSize(P)
 	case !p.byGemm:
 		return ck*P + Fg
 	case p.pointwise:

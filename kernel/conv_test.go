@@ -103,7 +103,8 @@ func TestConv(t *testing.T) {
 
 // convSweep lists valid shapes over channels × groups × input sizes ×
 // kernels × strides × dilations × pads: 1-D ones, from a single channel
-// to depthwise and to patches long enough for Gemm, over outputs of 1 to
+// to depthwise (below and above convDepthwiseMin, 16 channels) and to
+// patches long enough for Gemm, over outputs of 1 to
 // 17 positions and inputs smaller than the padding (taps that read only
 // zeros), and a smaller set of 2-D ones.
 func convSweep() []kernel.ConvShape {
@@ -116,7 +117,7 @@ func convSweep() []kernel.ConvShape {
 		}
 		return true
 	}
-	for _, cfg := range [][3]int{{1, 18, 1}, {3, 4, 1}, {4, 6, 2}, {6, 6, 6}, {20, 8, 1}, {12, 9, 3}} {
+	for _, cfg := range [][3]int{{1, 18, 1}, {3, 4, 1}, {4, 6, 2}, {6, 6, 6}, {20, 8, 1}, {12, 9, 3}, {16, 16, 16}, {21, 21, 21}} {
 		for _, in := range []int{1, 2, 4, 9, 17} {
 			for _, k := range []int{1, 3, 5} {
 				for _, st := range []int{1, 2, 3} {
