@@ -12,19 +12,20 @@ import "fmt"
 // reads its middle tap only; the others multiply zeros), and chooses how
 // Conv computes each group:
 //
-//   - three or more output positions, patches of at least 16 elements
-//     (C/G · kept taps): one Gemm per group, with the patches as the rows
-//     of the left operand (im2row; a pointwise convolution reads the input
-//     as it is, transposed) and the filters as the right operand, packed
-//     by Pack into a PackedB; the P×F/G product is then transposed into y
-//     and the bias added. The weights are read once for all positions.
-//   - one or two positions: a Gemv per position on its patch, which
-//     streams the weights as stored (one Gemm row tile would compute six
-//     rows for one or two);
 //   - a 1-D depthwise convolution (one filter per channel) of 16 channels
 //     or more: by the Mul and Add kernels over all channels at once, on x
 //     and w transposed;
-//   - other patches of fewer than 16 elements: plain loops, cheaper than a
+//   - otherwise, three or more output positions and patches of at least
+//     16 elements (C/G · kept taps): one Gemm per group, with the patches
+//     as the rows of the left operand (im2row; a pointwise convolution
+//     reads the input as it is, transposed) and the filters as the right
+//     operand, packed by Pack into a PackedB; the P×F/G product is then
+//     transposed into y and the bias added. The weights are read once for
+//     all positions.
+//   - one or two positions: a Gemv per position on its patch, which
+//     streams the weights as stored (one Gemm row tile would compute six
+//     rows for one or two);
+//   - patches of fewer than 16 elements: plain loops, cheaper than a
 //     call through the dispatcher (im2row too for more than one spatial
 //     dimension).
 //
@@ -67,7 +68,7 @@ const convGemmMin = 3
 // Pack packs the filters w (Filters × Channels/Groups × Kernel…, as Conv
 // takes them) and the bias (Filters, or nil) for shape s at the active
 // level. It panics, naming the sizes, if s is not valid (see Conv) or w or
-// bias is too short.
+// bias is too short; p must then be packed again before Conv.
 func (p *PackedConv) Pack(s ConvShape, w, bias []float32) {
 	p.s = p.copyShape(s)
 	p.s.check("PackedConv.Pack", &p.out)
