@@ -102,7 +102,10 @@ func buildConv(c *nodeCtx) (func() error, error) {
 	// constants), else at every Run (into the same memory); and again if
 	// the level has changed since.
 	p := new(kernel.PackedConv)
-	if _, err := c.p.charge([]int{2, M, C / int(group), numElements(s.Kernel)}); err != nil {
+	// its copy of the filters, and at most that again per group with the
+	// filters rounded up to Gemm's widest tile (32 columns)
+	G, Fg := int(group), M/int(group)
+	if _, err := c.p.charge([]int{M + G*((Fg+31)/32*32), C / G, numElements(s.Kernel)}); err != nil {
 		return nil, err
 	}
 	pack := func() {
