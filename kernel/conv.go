@@ -41,6 +41,8 @@ func (s ConvShape) ColSize() int {
 	s.check("ConvShape.ColSize", &out)
 	cgk, P := s.Channels/s.Groups*prod(s.Kernel), prod(out[:len(s.In)])
 	switch {
+	case s.depthwise1D():
+		return s.depthwiseColSize(P)
 	case P <= convNarrow:
 		return cgk*P + s.Filters/s.Groups // the patches, and a column of y
 	case s.pointwise():
@@ -72,7 +74,9 @@ const convNarrow = 8
 // matrix of its input (C/G·∏Kernel × ∏Out), on top of the bias; a
 // pointwise convolution multiplies the input directly; an output of at
 // most a few positions is computed a position at a time by Gemv, on the
-// patch the position reads. The error
+// patch the position reads (by plain loops for patches under 16
+// elements); a 1-D depthwise convolution of 16 channels or more, by the
+// Mul and Add kernels over all channels at once. The error
 // is within Gemm's, with k = C/G·∏Kernel. Conv allocates nothing; it panics, naming
 // the sizes, if s is not valid (sizes not positive, Channels or Filters not
 // divisible by Groups, slices of lengths other than len(In), an empty
@@ -97,7 +101,7 @@ func Conv(y, x, w, bias, col []float32, s ConvShape) {
 	case len(col) < s.ColSize():
 		panic(fmt.Sprintf("kernel.Conv: len(col)=%d, want ColSize()=%d", len(col), s.ColSize()))
 	}
-	if P <= convNarrow {
+	if P <= convNarrow || s.depthwise1D() {
 		convNarrowOut(y, x, w, bias, col, &s, &out)
 		return
 	}
@@ -139,6 +143,14 @@ func convNarrowOut(y, x, w, bias, col []float32, s *ConvShape, out *[MaxConvDims
 	P, K, inSize := prod(out[:nd]), prod(s.Kernel), prod(s.In)
 	Cg, Fg := s.Channels/s.Groups, s.Filters/s.Groups
 	ck := Cg * K
+	switch {
+	case s.depthwise1D():
+		convDepthwise1D(y, x, w, bias, col, s, P)
+		return
+	case nd == 1 && ck < convTiny:
+		convDirect1D(y, x, w, bias, s, P)
+		return
+	}
 	patches, res := col[:ck*P], col[ck*P:ck*P+Fg]
 	for g := 0; g < s.Groups; g++ {
 		im2row(patches, x[g*Cg*inSize:(g+1)*Cg*inSize], s, out)
@@ -166,6 +178,137 @@ func convNarrowOut(y, x, w, bias, col []float32, s *ConvShape, out *[MaxConvDims
 	}
 }
 
+// convDepthwiseMin is the fewest channels for which a 1-D depthwise
+// convolution runs as convDepthwise1D.
+const convDepthwiseMin = 16
+
+// depthwise1D reports whether s is a 1-D depthwise convolution (one filter
+// per channel) of at least convDepthwiseMin channels, which
+// convDepthwise1D computes.
+func (s *ConvShape) depthwise1D() bool {
+	return len(s.In) == 1 && s.Groups == s.Channels && s.Filters == s.Channels && s.Channels >= convDepthwiseMin
+}
+
+// depthwiseColSize is the scratch convDepthwise1D needs for P output
+// positions: x, w and y transposed, and a row of products.
+func (s *ConvShape) depthwiseColSize(P int) int {
+	return (s.In[0] + s.Kernel[0] + P + 1) * s.Channels
+}
+
+// convDepthwise1D is Conv for depthwise1D shapes (Silero's legacy model
+// has 258 channels of 5 taps over 8 positions): x and w transposed into
+// col (position-major, then channel), each output position the bias
+// plus its taps' products, by the Mul and Add kernels over all channels
+// at once (not loops over a few taps or positions), and y transposed
+// back. Each output is the bias plus the products in tap order, each
+// product and sum rounded once.
+func convDepthwise1D(y, x, w, bias, col []float32, s *ConvShape, P int) {
+	C, kL, inL := s.Channels, s.Kernel[0], s.In[0]
+	st, dl, pb := or1(s.Stride, 0), or1(s.Dilation, 0), or0(s.PadBegin, 0)
+	xt, wt, yt := col[:inL*C], col[inL*C:(inL+kL)*C], col[(inL+kL)*C:(inL+kL+P)*C]
+	prods := col[(inL+kL+P)*C : (inL+kL+P+1)*C]
+	for c := 0; c < C; c++ {
+		for i, v := range x[c*inL : (c+1)*inL] {
+			xt[i*C+c] = v
+		}
+		for k, v := range w[c*kL : (c+1)*kL] {
+			wt[k*C+c] = v
+		}
+	}
+	for p := 0; p < P; p++ {
+		yp := yt[p*C : (p+1)*C]
+		if bias != nil {
+			copy(yp, bias[:C])
+		} else {
+			clear(yp)
+		}
+		start := p*st - pb
+		klo, khi := max(-start, 0), min(inL-start, kL)
+		if dl != 1 {
+			klo, khi = max(ceilDiv(-start, dl), 0), min(ceilDiv(inL-start, dl), kL)
+		}
+		for k := klo; k < khi; k++ {
+			i := start + k*dl
+			Mul(prods, wt[k*C:(k+1)*C], xt[i*C:(i+1)*C])
+			Add(yp, yp, prods)
+		}
+	}
+	for c := 0; c < C; c++ {
+		yc := y[c*P : (c+1)*P]
+		for p := range yc {
+			yc[p] = yt[p*C+c]
+		}
+	}
+}
+
+// convDirect1D is convNarrowOut for one spatial dimension and patches of
+// fewer than convTiny elements (a depthwise convolution's few taps): plain
+// loops over the input, without im2row; the positions whose taps all fall
+// inside the input skip the bounds arithmetic (Silero's legacy model has
+// 258 channels of 5 taps over 8 positions: 26 times faster than the
+// im2row and a loop per channel and position). Each output is the bias
+// plus the products in channel-then-tap order.
+func convDirect1D(y, x, w, bias []float32, s *ConvShape, P int) {
+	Cg, Fg, kL, inL := s.Channels/s.Groups, s.Filters/s.Groups, s.Kernel[0], s.In[0]
+	st, dl, pb := or1(s.Stride, 0), or1(s.Dilation, 0), or0(s.PadBegin, 0)
+	// the positions p0 ≤ p < p1 read inside the input at every tap
+	p0 := min(max(ceilDiv(pb, st), 0), P)
+	p1 := p0
+	if last := inL - 1 - (kL-1)*dl + pb; last >= 0 {
+		p1 = max(min(last/st+1, P), p0)
+	}
+	for f := 0; f < s.Filters; f++ {
+		g := f / Fg
+		if Fg == 1 {
+			g = f
+		}
+		var b float32
+		if bias != nil {
+			b = bias[f]
+		}
+		yf := y[f*P : (f+1)*P]
+		for p := range yf {
+			yf[p] = b
+		}
+		wf := w[f*Cg*kL : (f+1)*Cg*kL]
+		for c := 0; c < Cg; c++ {
+			xc, wc := x[(g*Cg+c)*inL:(g*Cg+c+1)*inL], wf[c*kL:(c+1)*kL]
+			// inside: tap by tap over the positions, whose sums are
+			// independent (a chain of adds per position would wait on
+			// each add's latency)
+			for k, wk := range wc {
+				if p1 == p0 {
+					break
+				}
+				yi := yf[p0:p1]
+				if st == 1 {
+					for i, v := range xc[p0-pb+k*dl : p1-pb+k*dl] {
+						yi[i] += wk * v
+					}
+					continue
+				}
+				for i := range yi {
+					yi[i] += wk * xc[(p0+i)*st-pb+k*dl]
+				}
+			}
+			for _, edge := range [2][2]int{{0, p0}, {p1, P}} {
+				for p := edge[0]; p < edge[1]; p++ {
+					start := p*st - pb
+					klo, khi := max(-start, 0), min(inL-start, kL)
+					if dl != 1 { // (an integer division costs 10 to 20 cycles)
+						klo, khi = max(ceilDiv(-start, dl), 0), min(ceilDiv(inL-start, dl), kL)
+					}
+					acc := yf[p]
+					for k := klo; k < khi; k++ {
+						acc += wc[k] * xc[start+k*dl]
+					}
+					yf[p] = acc
+				}
+			}
+		}
+	}
+}
+
 // im2row writes the patch that output position p (row-major) reads of one
 // group's input xg (Cg channels) into row p of rows (∏Out × Cg·∏Kernel),
 // in the weights' order (channel, then kernel position row-major), 0
@@ -178,28 +321,16 @@ func im2row(rows, xg []float32, s *ConvShape, out *[MaxConvDims]int) {
 	Cg := len(xg) / inSize
 	kL, dlL, inL := s.Kernel[last], or1(s.Dilation, last), s.In[last]
 	ck := Cg * K
+	if nd == 1 {
+		im2row1D(rows[:P*ck], xg, Cg, inL, kL, or1(s.Stride, 0), dlL, or0(s.PadBegin, 0))
+		return
+	}
 	var o [MaxConvDims]int
 	for p := 0; p < P; p++ {
 		row := rows[p*ck : (p+1)*ck]
 		startL := o[last]*or1(s.Stride, last) - or0(s.PadBegin, last)
 		// the kernel positions of the last dimension inside the input
 		klo, khi := max(ceilDiv(-startL, dlL), 0), min(ceilDiv(inL-startL, dlL), kL)
-		if nd == 1 && dlL == 1 && klo == 0 && khi == kL {
-			// 1-D, inside the input: a run of each channel, copied by
-			// hand when short (a call to memmove costs more than 3 floats)
-			for c := 0; c < Cg; c++ {
-				src, dst := xg[c*inL+startL:c*inL+startL+kL], row[c*kL:(c+1)*kL]
-				if kL < 16 {
-					for i, v := range src {
-						dst[i] = v
-					}
-				} else {
-					copy(dst, src)
-				}
-			}
-			o[0]++
-			continue
-		}
 		for c := 0; c < Cg; c++ {
 			xc := xg[c*inSize : (c+1)*inSize]
 			var k [MaxConvDims]int
@@ -211,6 +342,58 @@ func im2row(rows, xg []float32, s *ConvShape, out *[MaxConvDims]int) {
 			}
 		}
 		advance(&o, out[:nd])
+	}
+}
+
+// im2row1D is im2row for one spatial dimension: rows holds a row per
+// output position p of its Cg channels' patches, x[c, p·st − pb + k·dl]
+// for the taps k, 0 outside the input. Short runs are copied by hand (a
+// call to memmove costs more than Silero's 3 floats); pb may be negative
+// (PackedConv's kept taps start past the padding).
+func im2row1D(rows, xg []float32, Cg, inL, kL, st, dl, pb int) {
+	ck := Cg * kL
+	for p := 0; p < len(rows)/ck; p++ {
+		row := rows[p*ck : (p+1)*ck]
+		start := p*st - pb
+		// the taps inside the input
+		klo, khi := max(ceilDiv(-start, dl), 0), min(ceilDiv(inL-start, dl), kL)
+		if dl == 1 && klo == 0 && khi == kL && kL < 16 {
+			// inside the input: a short run of each channel
+			for c := 0; c < Cg; c++ {
+				o := c*inL + start
+				src, dst := xg[o:o+kL], row[c*kL:(c+1)*kL]
+				for i := range dst {
+					dst[i] = src[i]
+				}
+			}
+			continue
+		}
+		for c := 0; c < Cg; c++ {
+			dst := row[c*kL : (c+1)*kL]
+			if klo >= khi {
+				clear(dst)
+				continue
+			}
+			xc := xg[c*inL : (c+1)*inL]
+			for i := 0; i < klo; i++ {
+				dst[i] = 0
+			}
+			switch {
+			case dl == 1 && khi-klo >= 16:
+				copy(dst[klo:khi], xc[start+klo:start+khi])
+			case dl == 1:
+				for i, v := range xc[start+klo : start+khi] {
+					dst[klo+i] = v
+				}
+			default:
+				for i := klo; i < khi; i++ {
+					dst[i] = xc[start+i*dl]
+				}
+			}
+			for i := khi; i < kL; i++ {
+				dst[i] = 0
+			}
+		}
 	}
 }
 

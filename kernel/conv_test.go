@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/simdcore/simdcore/internal/kerneltest"
 	"github.com/simdcore/simdcore/internal/race"
 	"github.com/simdcore/simdcore/kernel"
 	"github.com/simdcore/simdcore/kernel/ref"
@@ -100,6 +101,131 @@ func TestConv(t *testing.T) {
 	}
 }
 
+// convSweep lists valid shapes over channels × groups × input sizes ×
+// kernels × strides × dilations × pads: 1-D ones, from a single channel
+// to depthwise (below and above convDepthwiseMin, 16 channels) and to
+// patches long enough for Gemm, over outputs of 1 to
+// 17 positions and inputs smaller than the padding (taps that read only
+// zeros), and a smaller set of 2-D ones.
+func convSweep() []kernel.ConvShape {
+	var shapes []kernel.ConvShape
+	valid := func(s kernel.ConvShape) bool {
+		for j := range s.In {
+			if s.In[j]+s.PadBegin[j]+s.PadEnd[j] < s.Dilation[j]*(s.Kernel[j]-1)+1 {
+				return false
+			}
+		}
+		return true
+	}
+	for _, cfg := range [][3]int{{1, 18, 1}, {3, 4, 1}, {4, 6, 2}, {6, 6, 6}, {20, 8, 1}, {12, 9, 3}, {16, 16, 16}, {21, 21, 21}} {
+		for _, in := range []int{1, 2, 4, 9, 17} {
+			for _, k := range []int{1, 3, 5} {
+				for _, st := range []int{1, 2, 3} {
+					for _, dl := range []int{1, 2} {
+						for _, pad := range [][2]int{{0, 0}, {1, 1}, {2, 0}, {0, 3}} {
+							s := kernel.ConvShape{Channels: cfg[0], Filters: cfg[1], Groups: cfg[2], In: []int{in}, Kernel: []int{k},
+								Stride: []int{st}, Dilation: []int{dl}, PadBegin: []int{pad[0]}, PadEnd: []int{pad[1]}}
+							if valid(s) {
+								shapes = append(shapes, s)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	for _, cfg := range [][3]int{{1, 3, 1}, {4, 6, 2}, {8, 5, 1}} {
+		for _, in := range [][2]int{{1, 1}, {3, 5}, {6, 4}} {
+			for _, k := range [][2]int{{1, 1}, {3, 3}, {2, 3}} {
+				for _, st := range [][2]int{{1, 1}, {2, 1}} {
+					for _, pad := range [][2]int{{0, 0}, {1, 1}} {
+						s := kernel.ConvShape{Channels: cfg[0], Filters: cfg[1], Groups: cfg[2], In: in[:], Kernel: k[:],
+							Stride: st[:], Dilation: []int{1, 2}, PadBegin: []int{pad[0], pad[1]}, PadEnd: []int{pad[1], 0}}
+						if valid(s) {
+							shapes = append(shapes, s)
+						}
+					}
+				}
+			}
+		}
+	}
+	return shapes
+}
+
+// checkConvs runs Conv and PackedConv.Conv on random data for s, from
+// NaN-filled scratch and outputs, and checks both against the float64
+// definition at Gemm's error bound with k = C/G·∏Kernel (plus the bias's
+// rounding), and that PackedConv.Conv allocates nothing.
+func checkConvs(t *testing.T, r *rand.Rand, s kernel.ConvShape, withBias bool) {
+	t.Helper()
+	name := fmt.Sprintf("%+v bias=%v", s, withBias)
+	out := s.Out()
+	P, K, inSize := 1, 1, 1
+	for j := range s.In {
+		P, K, inSize = P*out[j], K*s.Kernel[j], inSize*s.In[j]
+	}
+	x := randSlice(r, s.Channels*inSize)
+	w := randSlice(r, s.Filters*s.Channels/s.Groups*K)
+	var bias []float32
+	if withBias {
+		bias = randSlice(r, s.Filters)
+	}
+	want, abs := make([]float64, s.Filters*P), make([]float64, s.Filters*P)
+	or := func(v []int, d int) []int {
+		if v == nil {
+			v = make([]int, len(s.In))
+			for i := range v {
+				v[i] = d
+			}
+		}
+		return v
+	}
+	ref.Conv(want, abs, x, w, bias, s.Channels, s.Filters, s.Groups, s.In, s.Kernel, out, or(s.Stride, 1), or(s.Dilation, 1), or(s.PadBegin, 0))
+	nans := func(n int) []float32 {
+		v := make([]float32, n)
+		for i := range v {
+			v[i] = float32(math.NaN())
+		}
+		return v
+	}
+	var p kernel.PackedConv
+	p.Pack(s, w, bias)
+	col := nans(p.ColSize())
+	y := make([]float32, s.Filters*P)
+	if allocs := testing.AllocsPerRun(2, func() { p.Conv(y, x, col) }); allocs != 0 {
+		t.Fatalf("PackedConv.Conv %s: %v allocations", name, allocs)
+	}
+	for _, run := range []struct {
+		how string
+		f   func(y []float32)
+	}{
+		{"Conv", func(y []float32) { kernel.Conv(y, x, w, bias, nans(s.ColSize()), s) }},
+		{"PackedConv", func(y []float32) { p.Conv(y, x, nans(p.ColSize())) }},
+	} {
+		y := nans(s.Filters * P)
+		run.f(y)
+		k := s.Channels / s.Groups * K
+		for i := range y {
+			bound := float64(k+4) * 0x1p-24 * abs[i]
+			if !(math.Abs(float64(y[i])-want[i]) <= bound) {
+				t.Fatalf("%s %s: y[%d]=%v want %v (bound %g)", run.how, name, i, y[i], want[i], bound)
+			}
+		}
+	}
+}
+
+// TestConvSweep checks Conv and PackedConv over convSweep's shapes, with
+// and without bias, at every level.
+func TestConvSweep(t *testing.T) {
+	shapes := convSweep()
+	kerneltest.ForEachLevel(t, func(t *testing.T, _ kernel.Level) {
+		r := rand.New(rand.NewPCG(5, 6))
+		for i, s := range shapes {
+			checkConvs(t, r, s, i%2 == 0)
+		}
+	})
+}
+
 func randSlice(r *rand.Rand, n int) []float32 {
 	v := make([]float32, n)
 	for i := range v {
@@ -155,29 +281,48 @@ func panicMessage(f func()) (v any) {
 	return nil
 }
 
-// BenchmarkConv: Silero VAD's shapes, the STFT (a Conv1d of 1 channel into
-// 258 filters of 256 taps, stride 128, over one 512-sample chunk and its
-// 64-sample context padded to 704) and an encoder layer (129 → 128
-// channels, kernel 3, pad 1, over 4 frames).
+// BenchmarkConv: Silero VAD's shapes, by Conv and by PackedConv (packed
+// once, outside the loop): v5's STFT (a Conv1d of 1 channel into 258
+// filters of 256 taps, stride 128, over one 512-sample chunk with its
+// 64-sample context, reflect-padded to 640), the legacy model's (stride
+// 64 over 704), v5's first and second encoder layers (129 → 128 channels,
+// kernel 3, pad 1, over 4 frames; 128 → 64 at stride 2), and the legacy
+// model's depthwise (258 channels, kernel 5, pad 2, over 8 frames) and
+// pointwise (258 → 16) layers.
 func BenchmarkConv(b *testing.B) {
+	one, two := []int{1}, []int{2}
 	for _, bc := range []struct {
 		name string
 		s    kernel.ConvShape
 	}{
-		{"stft", kernel.ConvShape{Channels: 1, Filters: 258, Groups: 1, In: []int{704}, Kernel: []int{256}, Stride: []int{128}}},
-		{"encoder", kernel.ConvShape{Channels: 129, Filters: 128, Groups: 1, In: []int{4}, Kernel: []int{3}, PadBegin: []int{1}, PadEnd: []int{1}}},
+		{"stft", kernel.ConvShape{Channels: 1, Filters: 258, Groups: 1, In: []int{640}, Kernel: []int{256}, Stride: []int{128}}},
+		{"stft_legacy", kernel.ConvShape{Channels: 1, Filters: 258, Groups: 1, In: []int{704}, Kernel: []int{256}, Stride: []int{64}}},
+		{"encoder", kernel.ConvShape{Channels: 129, Filters: 128, Groups: 1, In: []int{4}, Kernel: []int{3}, PadBegin: one, PadEnd: one}},
+		{"encoder_stride2", kernel.ConvShape{Channels: 128, Filters: 64, Groups: 1, In: []int{4}, Kernel: []int{3}, Stride: two, PadBegin: one, PadEnd: one}},
+		{"depthwise", kernel.ConvShape{Channels: 258, Filters: 258, Groups: 258, In: []int{8}, Kernel: []int{5}, PadBegin: two, PadEnd: two}},
+		{"pointwise", kernel.ConvShape{Channels: 258, Filters: 16, Groups: 1, In: []int{8}, Kernel: []int{1}}},
 	} {
-		b.Run(bc.name, func(b *testing.B) {
-			s := bc.s
-			r := rand.New(rand.NewPCG(3, 4))
-			P := s.Out()[0]
-			x := randSlice(r, s.Channels*s.In[0])
-			w := randSlice(r, s.Filters*s.Channels*s.Kernel[0])
-			bias := randSlice(r, s.Filters)
-			y, col := make([]float32, s.Filters*P), make([]float32, s.ColSize())
+		s := bc.s
+		r := rand.New(rand.NewPCG(3, 4))
+		P := s.Out()[0]
+		x := randSlice(r, s.Channels*s.In[0])
+		w := randSlice(r, s.Filters*s.Channels/s.Groups*s.Kernel[0])
+		bias := randSlice(r, s.Filters)
+		y := make([]float32, s.Filters*P)
+		b.Run(bc.name+"/conv", func(b *testing.B) {
+			col := make([]float32, s.ColSize())
 			b.SetBytes(int64(4 * len(w)))
 			for b.Loop() {
 				kernel.Conv(y, x, w, bias, col, s)
+			}
+		})
+		b.Run(bc.name+"/packed", func(b *testing.B) {
+			var p kernel.PackedConv
+			p.Pack(s, w, bias)
+			col := make([]float32, p.ColSize())
+			b.SetBytes(int64(4 * len(w)))
+			for b.Loop() {
+				p.Conv(y, x, col)
 			}
 		})
 	}

@@ -22,3 +22,22 @@ func ExampleConv() {
 	// Output:
 	// [3] [13 19 25 2 2 2]
 }
+
+// The same convolution with its filters packed once, as a network's layer
+// runs it chunk after chunk: Pack prepares the weights, and each Conv
+// reuses them with a scratch buffer of ColSize elements.
+func ExamplePackedConv() {
+	s := kernel.ConvShape{Channels: 1, Filters: 2, Groups: 1, In: []int{6}, Kernel: []int{3},
+		Stride: []int{2}, PadBegin: []int{1}, PadEnd: []int{1}}
+	var p kernel.PackedConv
+	p.Pack(s, []float32{1, 1, 1, -1, 0, 1}, []float32{10, 0})
+	col := make([]float32, p.ColSize())
+	y := make([]float32, s.Filters*s.Out()[0])
+	for _, x := range [][]float32{{1, 2, 3, 4, 5, 6}, {6, 5, 4, 3, 2, 1}} {
+		p.Conv(y, x, col)
+		fmt.Println(y)
+	}
+	// Output:
+	// [13 19 25 2 2 2]
+	// [21 22 16 5 -2 -2]
+}

@@ -12,14 +12,22 @@ const maxIndex = 1<<31 - 1
 
 // indexCopy returns the kernel dst[i] = src[idx[i]], or, where idx[i] < 0,
 // the value of fill (a one-element tensor read at run time; nil for zero).
+//
+// A map made mostly of long runs of consecutive indices (a Slice along an
+// outer axis, Concat, the middle of a Pad) is copied run by run instead.
 func indexCopy(dst, src *Tensor, idx []int32, fill *Tensor) func() error {
+	rs := runsOf(idx)
 	if src.DType.storage() == storeFloat {
 		return func() error {
 			var f float32
 			if fill != nil {
 				f = fill.Float[0]
 			}
-			gather(dst.Float, src.Float, idx, f)
+			if rs != nil {
+				copyRuns(dst.Float, src.Float, rs, f)
+			} else {
+				gather(dst.Float, src.Float, idx, f)
+			}
 			return nil
 		}
 	}
@@ -28,8 +36,56 @@ func indexCopy(dst, src *Tensor, idx []int32, fill *Tensor) func() error {
 		if fill != nil {
 			f = fill.Int[0]
 		}
-		gather(dst.Int, src.Int, idx, f)
+		if rs != nil {
+			copyRuns(dst.Int, src.Int, rs, f)
+		} else {
+			gather(dst.Int, src.Int, idx, f)
+		}
 		return nil
+	}
+}
+
+// indexRun is a run of an index map: n elements from dst[at] on are
+// src[from], src[from+1], …, or the fill value when from < 0.
+type indexRun struct{ at, from, n int32 }
+
+// minRun is the mean run length from which copyRuns beats gather.
+const minRun = 16
+
+// runsOf splits idx into runs of consecutive indices (and of fills), or
+// returns nil when their mean length is under minRun.
+func runsOf(idx []int32) []indexRun {
+	n := 0
+	for i := range idx {
+		if i == 0 || !continues(idx[i-1], idx[i]) {
+			if n++; n*minRun > len(idx) {
+				return nil
+			}
+		}
+	}
+	rs := make([]indexRun, 0, n)
+	for i := range idx {
+		if i == 0 || !continues(idx[i-1], idx[i]) {
+			rs = append(rs, indexRun{at: int32(i), from: max(idx[i], -1)})
+		}
+		rs[len(rs)-1].n++
+	}
+	return rs
+}
+
+// continues reports whether index j may follow i in one run.
+func continues(i, j int32) bool { return (i < 0 && j < 0) || (i >= 0 && j == i+1) }
+
+func copyRuns[T float32 | int64](d, s []T, rs []indexRun, fill T) {
+	for _, r := range rs {
+		dr := d[r.at : r.at+r.n]
+		if r.from < 0 {
+			for i := range dr {
+				dr[i] = fill
+			}
+			continue
+		}
+		copy(dr, s[r.from:r.from+r.n])
 	}
 }
 

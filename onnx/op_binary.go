@@ -283,6 +283,13 @@ func buildPow(c *nodeCtx) (func() error, error) {
 	a, b, out, plan := bin.a, bin.b, bin.out, bin.plan
 	lo, hi := intRange(a.DType)
 	switch {
+	case a.DType == Float && b.DType == Float && c.known(1) && equalDims(out.Dims, a.Dims) && allEqual(b.Float, 2):
+		// a squared (Silero's STFT magnitude): x·x, as powf computes it,
+		// by the Mul kernel
+		return func() error {
+			kernel.Mul(out.Float, a.Float, a.Float)
+			return nil
+		}, nil
 	case a.DType == Float && b.DType == Float:
 		return func() error {
 			binFloat(opPow, plan, out.Float, a.Float, b.Float)
@@ -314,6 +321,16 @@ func buildPow(c *nodeCtx) (func() error, error) {
 }
 
 var boolType = Bool
+
+// allEqual reports whether every element of v is x.
+func allEqual(v []float32, x float32) bool {
+	for _, e := range v {
+		if e != x {
+			return false
+		}
+	}
+	return true
+}
 
 func compareBuilder(op binOp) opBuilder {
 	return func(c *nodeCtx) (func() error, error) {

@@ -8,7 +8,9 @@ import (
 
 // Conv, N-dimensional (1 to kernel.MaxConvDims spatial dimensions), with
 // groups, strides, dilations, explicit pads or auto_pad and an optional
-// bias, on kernel.Conv (im2col over Gemm), one image of the batch at a time.
+// bias, on kernel.PackedConv (the filters packed once, every output position
+// of an image in one Gemm, or a Gemv per position for one or two), one image
+// of the batch at a time.
 
 func init() {
 	register("Conv", 1, buildConv)
@@ -96,18 +98,36 @@ func buildConv(c *nodeCtx) (func() error, error) {
 	if err != nil {
 		return nil, err
 	}
-	col, err := scratch[float32](c, s.ColSize())
+	// The filters are packed here once when they are known (initializers,
+	// constants), else at every Run (into the same memory); and again if
+	// the level has changed since.
+	p := new(kernel.PackedConv)
+	// its copy of the filters, and at most that again per group with the
+	// filters rounded up to Gemm's widest tile (32 columns)
+	G, Fg := int(group), M/int(group)
+	if _, err := c.p.charge([]int{M + G*((Fg+31)/32*32), C / G, numElements(s.Kernel)}); err != nil {
+		return nil, err
+	}
+	pack := func() {
+		var b []float32
+		if bias != nil {
+			b = bias.Float
+		}
+		p.Pack(s, w.Float, b)
+	}
+	pack()
+	known := c.known(1) && (bias == nil || c.known(2))
+	col, err := scratch[float32](c, p.ColSize())
 	if err != nil {
 		return nil, err
 	}
 	inSize, outSize := numElements(s.In)*C, numElements(out)*M
-	var b []float32
-	if bias != nil {
-		b = bias.Float
-	}
 	return func() error {
+		if !known || p.Level() != kernel.Active() {
+			pack()
+		}
 		for n := 0; n < N; n++ {
-			kernel.Conv(y.Float[n*outSize:(n+1)*outSize], x.Float[n*inSize:(n+1)*inSize], w.Float, b, col, s)
+			p.Conv(y.Float[n*outSize:(n+1)*outSize], x.Float[n*inSize:(n+1)*inSize], col)
 		}
 		return nil
 	}, nil

@@ -254,3 +254,20 @@ func TestLegacyBroadcast(t *testing.T) {
 	_, err = runOp(t, 6, "Add", 1, []pb{attrInt("broadcast", 1)}, arg{t: ft([]int{1}, 1)}, arg{t: ft([]int{2}, 2, 3)})
 	assert.ErrorIs(t, err, onnx.ErrShape)
 }
+
+// TestPowSquare: a known exponent of 2 (Silero's STFT magnitude) gives
+// x·x, as the general path does, also where the exponent broadcasts the
+// base to a larger shape (which the square path does not take).
+func TestPowSquare(t *testing.T) {
+	nan, inf := float32(math.NaN()), float32(math.Inf(-1))
+	x := ft([]int{2, 3}, 1.5, -3, 0, nan, inf, 1e20)
+	want := []float32{2.25, 9, 0, nan, float32(math.Inf(1)), float32(math.Inf(1))}
+	for _, init := range []bool{true, false} {
+		out, err := runOp(t, 15, "Pow", 1, nil, arg{t: x}, arg{t: ft([]int{}, 2), init: init})
+		require.NoError(t, err)
+		assert.Equal(t, fmt.Sprint(want), fmt.Sprint(out[0].Float), "exponent known: %v", init)
+	}
+	out, err := runOp(t, 15, "Pow", 1, nil, arg{t: ft([]int{1}, -3)}, arg{t: ft([]int{2}, 2, 2), init: true})
+	require.NoError(t, err)
+	assert.Equal(t, []float32{9, 9}, out[0].Float)
+}
