@@ -48,7 +48,7 @@ pair:
 	TESTQ  DX, DX
 	JZ     sum
 
-	// One vector of each of the tile's six rows per iteration.
+	// 1 vector(s) of each of the tile's six rows per iteration.
 cols:
 	VMOVDQU32 (AX), Z8
 	VMOVDQU32 (AX)(R8*1), Z9

@@ -48,7 +48,7 @@ pair:
 	TESTQ DX, DX
 	JZ    sum
 
-	// One vector of each of the tile's six rows per iteration.
+	// 2 vector(s) of each of the tile's six rows per iteration.
 cols:
 	VMOVDQU (AX), Y8
 	VMOVDQU (AX)(R8*1), Y9
@@ -107,14 +107,76 @@ cols:
 	BYTE $0xf2
 
 	// x86enc: {vex} vpdpbusd %ymm11, %ymm12, %ymm7
+	BYTE    $0xc4
+	BYTE    $0xc2
+	BYTE    $0x1d
+	BYTE    $0x50
+	BYTE    $0xfb
+	VMOVDQU 32(AX), Y8
+	VMOVDQU 32(AX)(R8*1), Y9
+	VMOVDQU 32(AX)(R8*2), Y10
+	VMOVDQU 32(AX)(R9*1), Y11
+	VPXOR   32(R11), Y14, Y12
+
+	// x86enc: {vex} vpdpbusd %ymm8, %ymm12, %ymm0
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xc0
+
+	// x86enc: {vex} vpdpbusd %ymm9, %ymm12, %ymm1
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xc9
+
+	// x86enc: {vex} vpdpbusd %ymm10, %ymm12, %ymm2
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xd2
+
+	// x86enc: {vex} vpdpbusd %ymm11, %ymm12, %ymm3
+	BYTE  $0xc4
+	BYTE  $0xc2
+	BYTE  $0x1d
+	BYTE  $0x50
+	BYTE  $0xdb
+	VPXOR 32(R11)(R8*1), Y14, Y12
+
+	// x86enc: {vex} vpdpbusd %ymm8, %ymm12, %ymm4
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xe0
+
+	// x86enc: {vex} vpdpbusd %ymm9, %ymm12, %ymm5
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xe9
+
+	// x86enc: {vex} vpdpbusd %ymm10, %ymm12, %ymm6
+	BYTE $0xc4
+	BYTE $0xc2
+	BYTE $0x1d
+	BYTE $0x50
+	BYTE $0xf2
+
+	// x86enc: {vex} vpdpbusd %ymm11, %ymm12, %ymm7
 	BYTE $0xc4
 	BYTE $0xc2
 	BYTE $0x1d
 	BYTE $0x50
 	BYTE $0xfb
-	ADDQ $+32, R11
-	ADDQ $+32, AX
-	SUBQ $+32, DX
+	ADDQ $+64, R11
+	ADDQ $+64, AX
+	SUBQ $+64, DX
 	JNZ  cols
 
 sum:

@@ -84,31 +84,39 @@ func (g *gen) qgemmInt8(p int8Path) {
 	g.MOVQ(qgS, qgLeft)
 	g.TESTQ(qgLeft, qgLeft)
 	g.JZ(LabelRef("sum"))
-	g.Comment("One vector of each of the tile's six rows per iteration.")
+	// Two vectors of each row per iteration at AVX2 (the stride is a
+	// multiple of 64 bytes), one at AVX-512.
+	unroll := 64 / p.s.bytes
+	g.Comment(fmt.Sprintf("%d vector(s) of each of the tile's six rows per iteration.", unroll))
 	g.Label("cols")
-	for k, m := range wRows {
-		g.i8Load(p, m, 8+k)
-	}
-	for r, m := range xRows {
-		if p.vnni {
-			g.i8X(p, m, 12, 0)
-			for k := 0; k < 4; k++ {
-				g.vpdpbusd(p, 4*r+k, 12, 8+k)
+	for u := 0; u < unroll; u++ {
+		off := u * p.s.bytes
+		for k, m := range wRows {
+			m.Disp = off
+			g.i8Load(p, m, 8+k)
+		}
+		for r, m := range xRows {
+			m.Disp = off
+			if p.vnni {
+				g.i8X(p, m, 12, 0)
+				for k := 0; k < 4; k++ {
+					g.vpdpbusd(p, 4*r+k, 12, 8+k)
+				}
+				continue
 			}
-			continue
-		}
-		g.VMOVDQU(m, Y12)
-		g.VPABSB(Y12, Y13)
-		for k := 0; k < 4; k++ {
-			g.VPSIGNB(Y12, Y(8+k), Y14)       // w·sign(x)
-			g.VPMADDUBSW(Y14, Y13, Y14)       // |x|·w·sign(x) = x·w, pairs in int16 (no saturation)
-			g.VPMADDWD(Y(i8Ones16), Y14, Y14) // pairs of pairs in int32
-			g.VPADDD(Y14, Y(4*r+k), Y(4*r+k))
+			g.VMOVDQU(m, Y12)
+			g.VPABSB(Y12, Y13)
+			for k := 0; k < 4; k++ {
+				g.VPSIGNB(Y12, Y(8+k), Y14)       // w·sign(x)
+				g.VPMADDUBSW(Y14, Y13, Y14)       // |x|·w·sign(x) = x·w, pairs in int16 (no saturation)
+				g.VPMADDWD(Y(i8Ones16), Y14, Y14) // pairs of pairs in int32
+				g.VPADDD(Y14, Y(4*r+k), Y(4*r+k))
+			}
 		}
 	}
-	g.ADDQ(imm(p.s.bytes), qgXWalk)
-	g.ADDQ(imm(p.s.bytes), qgWWalk)
-	g.SUBQ(imm(p.s.bytes), qgLeft)
+	g.ADDQ(imm(64), qgXWalk)
+	g.ADDQ(imm(64), qgWWalk)
+	g.SUBQ(imm(64), qgLeft)
 	g.JNZ(LabelRef("cols"))
 
 	g.Label("sum")
