@@ -480,7 +480,9 @@ func (m *MultiHead) forward(fn string, dst, x kernel.Matrix, cache *KVCache, opt
 			k, v := src.of(g, dh)
 			cache.put(g, past, k, v)
 		}
-		src = kvSource{cache: cache, n: past + t}
+		var release func()
+		src, release = cache.source(past + t)
+		defer release()
 	}
 	if err := m.attendHeads(ctx, qkv.Slice(0, t, 0, e), src, past+t, opt); err != nil {
 		return err
