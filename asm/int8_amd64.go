@@ -106,39 +106,11 @@ func QGemmInt8AVX2(c []float32, ldc int, x []int8, sx []float32, w []int8, strid
 // QGemmInt8AVXVNNI is QGemmInt8AVX2 with AVX-VNNI: each sum is
 // Σ (x+128)·w by VPDPBUSD, minus 128·wsum[k] (wsum[k] = Σ_j w[k*stride+j]).
 //
-//	for i := range sx {
-//		for k := range sw {
-//			acc := int32(0)
-//			for j := 0; j < stride; j++ {
-//				acc += int32(x[i*stride+j]) * int32(w[k*stride+j])
-//			}
-//			v := float32(acc) * (sw[k] * sx[i])
-//			if add {
-//				v += c[i*ldc+k]
-//			}
-//			c[i*ldc+k] = v
-//		}
-//	}
-//
 //go:noescape
 func QGemmInt8AVXVNNI(c []float32, ldc int, x []int8, sx []float32, w []int8, stride int, sw []float32, wsum []int32, add bool)
 
 // QGemmInt8AVX512VNNI is QGemmInt8AVXVNNI with AVX-512 VNNI on zmm;
 // stride is a multiple of 64.
-//
-//	for i := range sx {
-//		for k := range sw {
-//			acc := int32(0)
-//			for j := 0; j < stride; j++ {
-//				acc += int32(x[i*stride+j]) * int32(w[k*stride+j])
-//			}
-//			v := float32(acc) * (sw[k] * sx[i])
-//			if add {
-//				v += c[i*ldc+k]
-//			}
-//			c[i*ldc+k] = v
-//		}
-//	}
 //
 //go:noescape
 func QGemmInt8AVX512VNNI(c []float32, ldc int, x []int8, sx []float32, w []int8, stride int, sw []float32, wsum []int32, add bool)

@@ -80,19 +80,5 @@ func QGemmInt8NEONDot(c []float32, ldc int, x []int8, sx []float32, w []int8, st
 
 // QGemmInt8NEON is QGemmInt8NEONDot with GemvInt8NEON's steps.
 //
-//	for i := range sx {
-//		for k := range sw {
-//			acc := int32(0)
-//			for j := 0; j < stride; j++ {
-//				acc += int32(x[i*stride+j]) * int32(w[k*stride+j])
-//			}
-//			v := float32(acc) * (sw[k] * sx[i])
-//			if add {
-//				v += c[i*ldc+k]
-//			}
-//			c[i*ldc+k] = v
-//		}
-//	}
-//
 //go:noescape
 func QGemmInt8NEON(c []float32, ldc int, x []int8, sx []float32, w []int8, stride int, sw []float32, add bool)
