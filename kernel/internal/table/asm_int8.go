@@ -70,21 +70,7 @@ float32(acc)·(sw[k]·sx[i]) (plus c[i*ldc+k] if add), acc the exact
 int32 dot product of row i of x (at x[i*stride:]) and row k of w (at
 w[k*stride:]), for i < len(sx) (even) and k < len(sw) = 4: tiles of two
 rows of x by w's four rows, with GemvInt8AVX2's steps. stride is a
-multiple of 32; w in [−127, 127].
-
-	for i := range sx {
-		for k := range sw {
-			acc := int32(0)
-			for j := 0; j < stride; j++ {
-				acc += int32(x[i*stride+j]) * int32(w[k*stride+j])
-			}
-			v := float32(acc) * (sw[k] * sx[i])
-			if add {
-				v += c[i*ldc+k]
-			}
-			c[i*ldc+k] = v
-		}
-	}`},
+multiple of 32; w in [−127, 127].` + qgemmRef},
 	{Name: "QGemmInt8AVXVNNI", Arch: "amd64", Sig: "(c []float32, ldc int, x []int8, sx []float32, w []int8, stride int, sw []float32, wsum []int32, add bool)", File: "int8",
 		Doc: `QGemmInt8AVXVNNI is QGemmInt8AVX2 with AVX-VNNI: each sum is
 Σ (x+128)·w by VPDPBUSD, minus 128·wsum[k] (wsum[k] = Σ_j w[k*stride+j]).`},
@@ -134,21 +120,7 @@ float32(acc)·(sw[k]·sx[i]) (plus c[i*ldc+k] if add), acc the exact
 int32 dot product of row i of x (at x[i*stride:]) and row k of w (at
 w[k*stride:]), for i < len(sx) (even) and k < len(sw) = 4: tiles of two
 rows of x by w's four rows, with GemvInt8NEONDot's steps. stride is
-a multiple of 16; w in [−127, 127].
-
-	for i := range sx {
-		for k := range sw {
-			acc := int32(0)
-			for j := 0; j < stride; j++ {
-				acc += int32(x[i*stride+j]) * int32(w[k*stride+j])
-			}
-			v := float32(acc) * (sw[k] * sx[i])
-			if add {
-				v += c[i*ldc+k]
-			}
-			c[i*ldc+k] = v
-		}
-	}`},
+a multiple of 16; w in [−127, 127].` + qgemmRef},
 	{Name: "QGemmInt8NEON", Arch: "arm64", Sig: "(c []float32, ldc int, x []int8, sx []float32, w []int8, stride int, sw []float32, add bool)", File: "int8",
 		Doc: `QGemmInt8NEON is QGemmInt8NEONDot with GemvInt8NEON's steps.`},
 	{Name: "MaxAbsBitsAVX2", Arch: "amd64", Sig: "(x []float32) uint32", File: "quantizeint8",
@@ -188,3 +160,20 @@ SMAX); len(src) is a multiple of 16.
 		dst[i] = int8(max(-127, min(127, math.RoundToEven(float64(v*inv)))))
 	}`},
 }
+
+// qgemmRef is the reference loop of the QGemm tiles' doc comments.
+const qgemmRef = `
+
+	for i := range sx {
+		for k := range sw {
+			acc := int32(0)
+			for j := 0; j < stride; j++ {
+				acc += int32(x[i*stride+j]) * int32(w[k*stride+j])
+			}
+			v := float32(acc) * (sw[k] * sx[i])
+			if add {
+				v += c[i*ldc+k]
+			}
+			c[i*ldc+k] = v
+		}
+	}`
