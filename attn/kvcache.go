@@ -47,7 +47,8 @@ func NewKVCache(m *MultiHead, capacity int) (*KVCache, error) {
 		qkv: make([]float32, m.DModel+2*kv),
 		ctx: make([]float32, m.DModel),
 		w:   make([]float32, capacity),
-		rot: make([]float32, dh), // Rotary's cos and sin of one position
+		rot: make([]float32, dh),                                   // Rotary's cos and sin of one position
+		qx:  kernel.QVector{Data: make([]int8, (m.DModel+63)&^63)}, // at its largest: no Decode allocates
 	}, nil
 }
 

@@ -56,11 +56,16 @@ func NewKVCacheInt8(m *MultiHead, capacity int) (*KVCache, error) {
 		ctx: make([]float32, m.DModel),
 		w:   make([]float32, capacity),
 		rot: make([]float32, dh),
+		qx:  kernel.QVector{Data: make([]int8, (m.DModel+63)&^63)},
 		q8: &kvInt8{
 			kStride: ks, vStride: capacity,
 			k: make([]int8, heads*capacity*ks), kScale: make([]float32, heads*capacity), kSum: make([]int32, heads*capacity),
 			vT: make([]int8, heads*dh*capacity), vScale: make([]float32, heads*capacity),
 			pw: make([]float32, capacity),
+			// The quantized vectors at their largest, so that no Decode allocates.
+			row: kernel.QVector{Data: make([]int8, ks)},
+			q:   kernel.QVector{Data: make([]int8, ks)},
+			p:   kernel.QVector{Data: make([]int8, (capacity+63)&^63)},
 		},
 	}, nil
 }
