@@ -80,6 +80,18 @@ func TestKVCacheInt8Long(t *testing.T) {
 		t.Logf("prefill %d: max |int8 cache − float cache| %.2e", pre, d)
 		require.LessOrEqual(t, d, int8CacheTol)
 	}
+	// Prefill onto a cache that holds tokens already: it attends over the
+	// cached keys and values dequantized.
+	want := decodeAll(t, m, fc, x, 0)
+	got := kernel.NewMatrix(x.Rows, x.Cols)
+	ic.Reset()
+	for _, r := range [][2]int{{0, 200}, {200, 450}, {450, 600}} {
+		require.NoError(t, m.Prefill(got.Slice(r[0], r[1], 0, x.Cols), x.Slice(r[0], r[1], 0, x.Cols), ic, attn.Options{Causal: true}))
+	}
+	require.Equal(t, x.Rows, ic.Len())
+	d := maxAbsDiff(got.Data, want.Data)
+	t.Logf("three Prefills: max |int8 cache − float cache| %.2e", d)
+	require.LessOrEqual(t, d, int8CacheTol)
 }
 
 // TestKVCacheInt8Refuses: the float views panic, and a model the cache
