@@ -84,7 +84,7 @@ func TestQGemmTiles(t *testing.T) {
 	r := kerneltest.Rand(21)
 	batches := []int{0, 1, 2, 3, 4, 5, 6, 9}
 	wrows := []int{0, 1, 3, 4, 5, 7, 8, 11, 13}
-	colsList := []int{1, 31, 64, 65, 200}
+	colsList := []int{0, 1, 31, 64, 65, 200}
 	if !testing.Short() {
 		batches = append(batches, 33)
 		wrows = append(wrows, 67)
