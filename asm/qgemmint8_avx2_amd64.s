@@ -4,9 +4,9 @@
 
 #include "textflag.h"
 
-// func QGemmInt8AVX2(c []float32, ldc int, x []int8, sx []float32, w []int8, stride int, sw []float32, add bool)
+// func QGemmInt8AVX2(c []float32, ldc int, x []int8, sx []float32, w []int8, stride int, sw []float32, ax []int8, fill bool, add bool)
 // Requires: AVX, AVX2
-TEXT ·QGemmInt8AVX2(SB), NOSPLIT, $0-137
+TEXT ·QGemmInt8AVX2(SB), NOSPLIT, $0-162
 	MOVQ     c_base+0(FP), DI
 	MOVQ     ldc+24(FP), R13
 	SHLQ     $0x02, R13
@@ -17,9 +17,27 @@ TEXT ·QGemmInt8AVX2(SB), NOSPLIT, $0-137
 	MOVQ     w_base+80(FP), SI
 	MOVQ     stride+104(FP), R8
 	LEAQ     (R8)(R8*2), R9
-	MOVQ     sw_base+112(FP), CX
 	VPCMPEQW Y15, Y15, Y15
 	VPSRLW   $0x0f, Y15, Y15
+
+	// ax holds |x| (VPABSB: 0..128 as unsigned bytes), the same for every
+	// quad of w's rows: written by the call whose fill is set, read by all.
+	MOVQ  ax_base+136(FP), R14
+	CMPB  fill+160(FP), $0x00
+	JE    pair
+	MOVQ  R10, R11
+	MOVQ  R14, AX
+	MOVQ  x_len+40(FP), DX
+	TESTQ DX, DX
+	JZ    pair
+
+abs:
+	VPABSB  (R11), Y12
+	VMOVDQU Y12, (AX)
+	ADDQ    $+32, R11
+	ADDQ    $+32, AX
+	SUBQ    $+32, DX
+	JNZ     abs
 
 pair:
 	TESTQ BX, BX
@@ -35,6 +53,7 @@ pair:
 	MOVQ  R10, R11
 	MOVQ  SI, AX
 	MOVQ  R8, DX
+	MOVQ  R14, CX
 	TESTQ DX, DX
 	JZ    sum
 
@@ -45,7 +64,7 @@ cols:
 	VMOVDQU    (AX)(R8*2), Y10
 	VMOVDQU    (AX)(R9*1), Y11
 	VMOVDQU    (R11), Y12
-	VPABSB     Y12, Y13
+	VMOVDQU    (CX), Y13
 	VPSIGNB    Y12, Y8, Y14
 	VPMADDUBSW Y14, Y13, Y14
 	VPMADDWD   Y15, Y14, Y14
@@ -63,7 +82,7 @@ cols:
 	VPMADDWD   Y15, Y14, Y14
 	VPADDD     Y14, Y3, Y3
 	VMOVDQU    (R11)(R8*1), Y12
-	VPABSB     Y12, Y13
+	VMOVDQU    (CX)(R8*1), Y13
 	VPSIGNB    Y12, Y8, Y14
 	VPMADDUBSW Y14, Y13, Y14
 	VPMADDWD   Y15, Y14, Y14
@@ -85,7 +104,7 @@ cols:
 	VMOVDQU    32(AX)(R8*2), Y10
 	VMOVDQU    32(AX)(R9*1), Y11
 	VMOVDQU    32(R11), Y12
-	VPABSB     Y12, Y13
+	VMOVDQU    32(CX), Y13
 	VPSIGNB    Y12, Y8, Y14
 	VPMADDUBSW Y14, Y13, Y14
 	VPMADDWD   Y15, Y14, Y14
@@ -103,7 +122,7 @@ cols:
 	VPMADDWD   Y15, Y14, Y14
 	VPADDD     Y14, Y3, Y3
 	VMOVDQU    32(R11)(R8*1), Y12
-	VPABSB     Y12, Y13
+	VMOVDQU    32(CX)(R8*1), Y13
 	VPSIGNB    Y12, Y8, Y14
 	VPMADDUBSW Y14, Y13, Y14
 	VPMADDWD   Y15, Y14, Y14
@@ -122,6 +141,7 @@ cols:
 	VPADDD     Y14, Y7, Y7
 	ADDQ       $+64, R11
 	ADDQ       $+64, AX
+	ADDQ       $+64, CX
 	SUBQ       $+64, DX
 	JNZ        cols
 
@@ -139,12 +159,13 @@ sum:
 	VPADDD       X5, X4, X4
 
 	// Dequantize: float32(acc)·(sw·sx), then add c if add, and store.
-	VMOVUPS      (CX), X8
+	MOVQ         sw_base+112(FP), DX
+	VMOVUPS      (DX), X8
 	VBROADCASTSS (R12), X9
 	VMULPS       X9, X8, X9
 	VCVTDQ2PS    X0, X0
 	VMULPS       X9, X0, X0
-	CMPB         add+136(FP), $0x00
+	CMPB         add+161(FP), $0x00
 	JE           store0
 	VADDPS       (DI), X0, X0
 
@@ -154,13 +175,14 @@ store0:
 	VMULPS       X9, X8, X9
 	VCVTDQ2PS    X4, X4
 	VMULPS       X9, X4, X4
-	CMPB         add+136(FP), $0x00
+	CMPB         add+161(FP), $0x00
 	JE           store1
 	VADDPS       (DI)(R13*1), X4, X4
 
 store1:
 	VMOVUPS X4, (DI)(R13*1)
 	LEAQ    (R10)(R8*2), R10
+	LEAQ    (R14)(R8*2), R14
 	ADDQ    $+8, R12
 	LEAQ    (DI)(R13*2), DI
 	DECQ    BX

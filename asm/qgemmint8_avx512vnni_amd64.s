@@ -18,7 +18,6 @@ TEXT ·QGemmInt8AVX512VNNI(SB), NOSPLIT, $0-161
 	MOVQ         w_base+80(FP), SI
 	MOVQ         stride+104(FP), R8
 	LEAQ         (R8)(R8*2), R9
-	MOVQ         sw_base+112(FP), CX
 	MOVL         $0x80808080, AX
 	VMOVD        AX, X14
 	VPBROADCASTD X14, Z14
@@ -158,7 +157,8 @@ sum:
 	VPSUBD       X15, X4, X4
 
 	// Dequantize: float32(acc)·(sw·sx), then add c if add, and store.
-	VMOVUPS      (CX), X8
+	MOVQ         sw_base+112(FP), DX
+	VMOVUPS      (DX), X8
 	VBROADCASTSS (R12), X9
 	VMULPS       X9, X8, X9
 	VCVTDQ2PS    X0, X0

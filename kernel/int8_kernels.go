@@ -1,6 +1,9 @@
 package kernel
 
-import "fmt"
+import (
+	"fmt"
+	"sync"
+)
 
 // DotInt8 returns Σ x[i]·max(w[i], −127), exactly, at the active int8
 // path (see Int8Path): every path returns the same integer for every
@@ -99,6 +102,10 @@ func storeQ(dst []float32, acc []int32, sw []float32, sx float32, accumulate boo
 	}
 }
 
+// qAbsPool holds the avx2 tile's buffers of |x| (a *[]int8 each, of a
+// block's bytes at the most).
+var qAbsPool = sync.Pool{New: func() any { return new([]int8) }}
+
 // qgemmBlockBytes bounds the bytes of x one block of QGemm holds in the
 // L2 cache (half of a 256 KiB L2, the smallest we target) while every
 // quad of w's rows passes over it.
@@ -132,12 +139,24 @@ func qgemm(fn string, c Matrix, x *QBatch, w *QMatrix, accumulate bool) {
 		pairs, quads = 0, 0
 	}
 	block := max(2, qgemmBlockBytes/max(stride, 1)&^1)
+	var ax *[]int8 // the avx2 tile's |x| of a block, pooled
+	if pairs > 0 && quads > 0 && qTileAbs(p) {
+		ax = qAbsPool.Get().(*[]int8)
+		if n := min(block, pairs) * stride; cap(*ax) < n {
+			*ax = make([]int8, n)
+		}
+		defer qAbsPool.Put(ax)
+	}
 	for i0 := 0; i0 < pairs; i0 += block {
 		i1 := min(i0+block, pairs)
 		xs := x.Data[i0*stride : i1*stride]
+		var axs []int8
+		if ax != nil {
+			axs = (*ax)[:len(xs)]
+		}
 		for r := 0; r < quads; r += 4 {
 			qgemmTile(p, c.Data[i0*c.Stride+r:(i1-1)*c.Stride+r+4], c.Stride, xs, x.Scales[i0:i1],
-				w.Data[r*stride:(r+4)*stride], stride, w.Scales[r:r+4], w.RowSums[r:r+4], accumulate)
+				w.Data[r*stride:(r+4)*stride], stride, w.Scales[r:r+4], w.RowSums[r:r+4], axs, r == 0, accumulate)
 		}
 	}
 	per := qgemvRows(w)

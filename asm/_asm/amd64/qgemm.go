@@ -38,14 +38,16 @@ var (
 	qgW     = RSI // &w[0]
 	qgS     = R8  // stride
 	qgS3    = R9  // 3*stride
-	qgSw    = RCX // &sw[0]
 	qgXWalk = R11 // &x[2i*stride+j]
 	qgWWalk = RAX // &w[j]
 	qgLeft  = RDX // bytes of the rows left
+	// AVX2: |x|, kept in ax for all of the block's quads.
+	qgAx     = R14 // &ax[2i*stride]
+	qgAxWalk = RCX // &ax[2i*stride+j]
 )
 
 func (g *gen) qgemmInt8(p int8Path) {
-	sig := "func(c []float32, ldc int, x []int8, sx []float32, w []int8, stride int, sw []float32, add bool)"
+	sig := "func(c []float32, ldc int, x []int8, sx []float32, w []int8, stride int, sw []float32, ax []int8, fill bool, add bool)"
 	if p.vnni {
 		sig = "func(c []float32, ldc int, x []int8, sx []float32, w []int8, stride int, sw []float32, wsum []int32, add bool)"
 	}
@@ -61,8 +63,26 @@ func (g *gen) qgemmInt8(p int8Path) {
 	g.Load(g.Param("w").Base(), qgW)
 	g.Load(g.Param("stride"), qgS)
 	g.LEAQ(Mem{Base: qgS, Index: qgS, Scale: 2}, qgS3)
-	g.Load(g.Param("sw").Base(), qgSw)
 	g.i8Consts(p)
+	if !p.vnni {
+		g.Comment("ax holds |x| (VPABSB: 0..128 as unsigned bytes), the same for every",
+			"quad of w's rows: written by the call whose fill is set, read by all.")
+		g.Load(g.Param("ax").Base(), qgAx)
+		g.CMPB(g.addr(g.Param("fill")), imm8(0))
+		g.JE(LabelRef("pair"))
+		g.MOVQ(qgX, qgXWalk)
+		g.MOVQ(qgAx, qgWWalk)
+		g.Load(g.Param("x").Len(), qgLeft)
+		g.TESTQ(qgLeft, qgLeft)
+		g.JZ(LabelRef("pair"))
+		g.Label("abs")
+		g.VPABSB(at(qgXWalk, 0), Y12)
+		g.VMOVDQU(Y12, at(qgWWalk, 0))
+		g.ADDQ(imm(32), qgXWalk)
+		g.ADDQ(imm(32), qgWWalk)
+		g.SUBQ(imm(32), qgLeft)
+		g.JNZ(LabelRef("abs"))
+	}
 	if p.vnni {
 		g.Comment("X15 = 128·wsum, removed from every tile's sums (the bias of x+128).")
 		g.Load(g.Param("wsum").Base(), qgWWalk)
@@ -82,6 +102,9 @@ func (g *gen) qgemmInt8(p int8Path) {
 	g.MOVQ(qgX, qgXWalk)
 	g.MOVQ(qgW, qgWWalk)
 	g.MOVQ(qgS, qgLeft)
+	if !p.vnni {
+		g.MOVQ(qgAx, qgAxWalk)
+	}
 	g.TESTQ(qgLeft, qgLeft)
 	g.JZ(LabelRef("sum"))
 	// Two vectors of each row per iteration at AVX2 (the stride is a
@@ -105,7 +128,11 @@ func (g *gen) qgemmInt8(p int8Path) {
 				continue
 			}
 			g.VMOVDQU(m, Y12)
-			g.VPABSB(Y12, Y13)
+			a := Mem{Base: qgAxWalk, Disp: off}
+			if r == 1 {
+				a = Mem{Base: qgAxWalk, Index: qgS, Scale: 1, Disp: off}
+			}
+			g.VMOVDQU(a, Y13)
 			for k := 0; k < 4; k++ {
 				g.VPSIGNB(Y12, Y(8+k), Y14)       // w·sign(x)
 				g.VPMADDUBSW(Y14, Y13, Y14)       // |x|·w·sign(x) = x·w, pairs in int16 (no saturation)
@@ -116,6 +143,9 @@ func (g *gen) qgemmInt8(p int8Path) {
 	}
 	g.ADDQ(imm(64), qgXWalk)
 	g.ADDQ(imm(64), qgWWalk)
+	if !p.vnni {
+		g.ADDQ(imm(64), qgAxWalk)
+	}
 	g.SUBQ(imm(64), qgLeft)
 	g.JNZ(LabelRef("cols"))
 
@@ -135,7 +165,8 @@ func (g *gen) qgemmInt8(p int8Path) {
 		}
 	}
 	g.Comment("Dequantize: float32(acc)·(sw·sx), then add c if add, and store.")
-	g.VMOVUPS(at(qgSw, 0), X8)
+	g.Load(g.Param("sw").Base(), qgLeft) // the row loop is done: RDX is free
+	g.VMOVUPS(at(qgLeft, 0), X8)
 	for r, b := range []int{0, 4} {
 		dst := Mem{Base: qgC}
 		if r == 1 {
@@ -153,6 +184,9 @@ func (g *gen) qgemmInt8(p int8Path) {
 		g.VMOVUPS(xreg(b), dst)
 	}
 	g.LEAQ(Mem{Base: qgX, Index: qgS, Scale: 2}, qgX)
+	if !p.vnni {
+		g.LEAQ(Mem{Base: qgAx, Index: qgS, Scale: 2}, qgAx)
+	}
 	g.ADDQ(imm(8), qgSx)
 	g.LEAQ(Mem{Base: qgC, Index: qgLdc, Scale: 2}, qgC)
 	g.DECQ(qgPairs)

@@ -64,13 +64,15 @@ is a multiple of 64.
 	for r := range acc {
 		acc[r] = DotInt8(x, w[r*stride:][:len(x)]) // w in [−127, 127]
 	}`},
-	{Name: "QGemmInt8AVX2", Arch: "amd64", Sig: "(c []float32, ldc int, x []int8, sx []float32, w []int8, stride int, sw []float32, add bool)", File: "int8",
+	{Name: "QGemmInt8AVX2", Arch: "amd64", Sig: "(c []float32, ldc int, x []int8, sx []float32, w []int8, stride int, sw []float32, ax []int8, fill bool, add bool)", File: "int8",
 		Doc: `QGemmInt8AVX2 is QGemm's microkernel: c[i*ldc+k] =
 float32(acc)·(sw[k]·sx[i]) (plus c[i*ldc+k] if add), acc the exact
 int32 dot product of row i of x (at x[i*stride:]) and row k of w (at
 w[k*stride:]), for i < len(sx) (even) and k < len(sw) = 4: tiles of two
-rows of x by w's four rows, with GemvInt8AVX2's steps. stride is a
-multiple of 32; w in [−127, 127].` + qgemmRef},
+rows of x by w's four rows, with GemvInt8AVX2's steps, |x| read from
+ax (len(x) bytes), which the call first fills (VPABSB) if fill is set,
+for the calls of the other quads of w's rows. stride is a multiple of
+64; w in [−127, 127].` + qgemmRef},
 	{Name: "QGemmInt8AVXVNNI", Arch: "amd64", Sig: "(c []float32, ldc int, x []int8, sx []float32, w []int8, stride int, sw []float32, wsum []int32, add bool)", File: "int8",
 		Doc: `QGemmInt8AVXVNNI is QGemmInt8AVX2 with AVX-VNNI: each sum is
 Σ (x+128)·w by VPDPBUSD, minus 128·wsum[k] (wsum[k] = Σ_j w[k*stride+j]).`},
