@@ -9,7 +9,10 @@ package simdcore_test
 //	go test -run '^$' -bench 'QGemv|QGemm|DotInt8' -cpu 1 -count 6 . | tee int8.txt
 //
 // QGemv at 1024×1024 streams 1 MiB of int8 weights where Gemv streams
-// 4 MiB of float32.
+// 4 MiB of float32. BenchmarkQGemmPeak states QGemm against this core's
+// int8 multiply-accumulate peak:
+//
+//	go test -run '^$' -bench 'QGemmPeak|Bounds' -cpu 1 -count 6 . | tee qgemm.txt
 
 import (
 	"fmt"
@@ -17,6 +20,8 @@ import (
 
 	"github.com/simdcore/simdcore/internal/benchutil"
 	"github.com/simdcore/simdcore/internal/benchutil/benchtest"
+	"github.com/simdcore/simdcore/internal/cpuclock"
+	"github.com/simdcore/simdcore/internal/machbound"
 	"github.com/simdcore/simdcore/kernel"
 )
 
@@ -39,6 +44,46 @@ func benchInt8(b *testing.B, name, float string) {
 			benchtest.EachInt8Path(b, "int8=", func(b *testing.B) { timeOp(b, op) })
 			fop := benchutil.NewOp(f, n)
 			b.Run("float="+float+"/level="+kernel.Active().String(), func(b *testing.B) { timeOp(b, fop) })
+		})
+	}
+}
+
+// BenchmarkQGemmPeak times QGemm alone (its activations quantized once,
+// before the loop) on n×n operands at each int8 path, and reports
+// MAC/cycle over the thread's CPU time and peak-frac: that rate over the
+// int8 multiply-accumulate peak machbound measures in the same process
+// at the same path (BenchmarkBounds' MAC/cycle), the fraction the issue
+// asks to be at least 0.8 at n=256 and n=1024.
+func BenchmarkQGemmPeak(b *testing.B) {
+	withThreads(b, 1)
+	for _, n := range []int{256, 1024} {
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			w, err := kernel.QuantizeMatrix(benchutil.Matrix(n, n, 1))
+			if err != nil {
+				b.Fatal(err)
+			}
+			var x kernel.QBatch
+			x.Quantize(benchutil.Matrix(n, n, 2))
+			c := kernel.NewMatrix(n, n)
+			benchtest.EachInt8Path(b, "int8=", func(b *testing.B) {
+				if n > 256 && kernel.ActiveInt8() == kernel.Int8Generic {
+					b.Skip("the generic path takes seconds per call at this size")
+				}
+				peak := machbound.Get().Int8
+				cpu := benchtest.StartCPU()
+				for b.Loop() {
+					kernel.QGemm(c, &x, w)
+				}
+				macs := float64(n) * float64(n) * float64(n) * float64(b.N)
+				spent := cpu.Spent()
+				if hz := cpuclock.Hz(); hz > 0 && spent > 0 {
+					perCycle := macs / spent.Seconds() / hz
+					b.ReportMetric(perCycle, "MAC/cycle")
+					if peak > 0 {
+						b.ReportMetric(perCycle/peak, "peak-frac")
+					}
+				}
+			})
 		})
 	}
 }

@@ -10,7 +10,9 @@ package simdcore_test
 //   - QuantizedSeq: Elman, LSTM and GRU Forward over T = 100 steps at
 //     D = H = 256, batch 1;
 //   - QuantizedDecode: MultiHead.Decode (d_model 512, 8 heads) of one
-//     token against 4095 cached ones; the KV cache stays float32.
+//     token against 4095 cached ones, over a float32 KV cache (kv=float32)
+//     and over an int8 one (kv=int8, attn.NewKVCacheInt8: 4 MiB of keys
+//     and values streamed per token instead of 16 MiB).
 //
 // Each has the sub-benchmarks weights=float32 and weights=int8.
 
@@ -77,22 +79,30 @@ func BenchmarkQuantizedDecode(b *testing.B) {
 		b.Fatal(err)
 	}
 	m.Init(rand.New(rand.NewPCG(1, 2)))
+	caches := []struct {
+		name string
+		make func(*attn.MultiHead, int) (*attn.KVCache, error)
+	}{{"kv=float32", attn.NewKVCache}, {"kv=int8", attn.NewKVCacheInt8}}
 	b.Run(fmt.Sprintf("n=%d/H=%d/dmodel=%d", n, h, e), func(b *testing.B) {
 		eachWeights(b, m, (*attn.MultiHead).Quantize, func(b *testing.B, m *attn.MultiHead) {
-			cache, err := attn.NewKVCache(m, n)
-			if err != nil {
-				b.Fatal(err)
-			}
-			if err := m.Prefill(kernel.NewMatrix(n-1, e), benchutil.Matrix(n-1, e, 7), cache, attn.Options{Causal: true}); err != nil {
-				b.Fatal(err)
-			}
-			tok, dst := benchutil.Filled(e, 8), make([]float32, e)
-			b.ReportAllocs()
-			for b.Loop() {
-				cache.Truncate(n - 1)
-				if err := m.Decode(dst, tok, cache, attn.Options{}); err != nil {
-					b.Fatal(err)
-				}
+			for _, kc := range caches {
+				b.Run(kc.name, func(b *testing.B) {
+					cache, err := kc.make(m, n)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if err := m.Prefill(kernel.NewMatrix(n-1, e), benchutil.Matrix(n-1, e, 7), cache, attn.Options{Causal: true}); err != nil {
+						b.Fatal(err)
+					}
+					tok, dst := benchutil.Filled(e, 8), make([]float32, e)
+					b.ReportAllocs()
+					for b.Loop() {
+						cache.Truncate(n - 1)
+						if err := m.Decode(dst, tok, cache, attn.Options{}); err != nil {
+							b.Fatal(err)
+						}
+					}
+				})
 			}
 		})
 	})

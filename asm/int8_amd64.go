@@ -78,3 +78,41 @@ func GemvInt8AVXVNNI(acc []int32, w []int8, stride int, x []int8, wsum []int32)
 //
 //go:noescape
 func GemvInt8AVX512VNNI(acc []int32, w []int8, stride int, x []int8, wsum []int32)
+
+// QGemmInt8AVX2 is QGemm's microkernel: c[i*ldc+k] =
+// float32(acc)·(sw[k]·sx[i]) (plus c[i*ldc+k] if add), acc the exact
+// int32 dot product of row i of x (at x[i*stride:]) and row k of w (at
+// w[k*stride:]), for i < len(sx) (even) and k < len(sw) = 4: tiles of two
+// rows of x by w's four rows, with GemvInt8AVX2's steps, |x| read from
+// ax (len(x) bytes), which the call first fills (VPABSB) if fill is set,
+// for the calls of the other quads of w's rows. stride is a multiple of
+// 64; w in [−127, 127].
+//
+//	for i := range sx {
+//		for k := range sw {
+//			acc := int32(0)
+//			for j := 0; j < stride; j++ {
+//				acc += int32(x[i*stride+j]) * int32(w[k*stride+j])
+//			}
+//			v := float32(acc) * (sw[k] * sx[i])
+//			if add {
+//				v += c[i*ldc+k]
+//			}
+//			c[i*ldc+k] = v
+//		}
+//	}
+//
+//go:noescape
+func QGemmInt8AVX2(c []float32, ldc int, x []int8, sx []float32, w []int8, stride int, sw []float32, ax []int8, fill bool, add bool)
+
+// QGemmInt8AVXVNNI is QGemmInt8AVX2 with AVX-VNNI: each sum is
+// Σ (x+128)·w by VPDPBUSD, minus 128·wsum[k] (wsum[k] = Σ_j w[k*stride+j]).
+//
+//go:noescape
+func QGemmInt8AVXVNNI(c []float32, ldc int, x []int8, sx []float32, w []int8, stride int, sw []float32, wsum []int32, add bool)
+
+// QGemmInt8AVX512VNNI is QGemmInt8AVXVNNI with AVX-512 VNNI on zmm;
+// stride is a multiple of 64.
+//
+//go:noescape
+func QGemmInt8AVX512VNNI(c []float32, ldc int, x []int8, sx []float32, w []int8, stride int, sw []float32, wsum []int32, add bool)

@@ -53,3 +53,32 @@ func GemvInt8NEONDot(acc []int32, w []int8, stride int, x []int8)
 //
 //go:noescape
 func GemvInt8NEON(acc []int32, w []int8, stride int, x []int8)
+
+// QGemmInt8NEONDot is QGemm's microkernel: c[i*ldc+k] =
+// float32(acc)·(sw[k]·sx[i]) (plus c[i*ldc+k] if add), acc the exact
+// int32 dot product of row i of x (at x[i*stride:]) and row k of w (at
+// w[k*stride:]), for i < len(sx) (even) and k < len(sw) = 4: tiles of two
+// rows of x by w's four rows, with GemvInt8NEONDot's steps. stride is
+// a multiple of 16; w in [−127, 127].
+//
+//	for i := range sx {
+//		for k := range sw {
+//			acc := int32(0)
+//			for j := 0; j < stride; j++ {
+//				acc += int32(x[i*stride+j]) * int32(w[k*stride+j])
+//			}
+//			v := float32(acc) * (sw[k] * sx[i])
+//			if add {
+//				v += c[i*ldc+k]
+//			}
+//			c[i*ldc+k] = v
+//		}
+//	}
+//
+//go:noescape
+func QGemmInt8NEONDot(c []float32, ldc int, x []int8, sx []float32, w []int8, stride int, sw []float32, add bool)
+
+// QGemmInt8NEON is QGemmInt8NEONDot with GemvInt8NEON's steps.
+//
+//go:noescape
+func QGemmInt8NEON(c []float32, ldc int, x []int8, sx []float32, w []int8, stride int, sw []float32, add bool)

@@ -41,8 +41,7 @@ func (m *MultiHead) Decode(dst, x []float32, cache *KVCache, opt Options) error 
 		m.Rotary.rotateRow(qkv[:e+kv], dh, pos, cache.rot)
 	}
 	for g := 0; g < cache.heads; g++ {
-		copy(cache.keyRow(g, pos), qkv[e+g*dh:e+(g+1)*dh])
-		copy(cache.valueRow(g, pos), qkv[e+kv+g*dh:e+kv+(g+1)*dh])
+		cache.putRow(g, pos, qkv[e+g*dh:e+(g+1)*dh], qkv[e+kv+g*dh:e+kv+(g+1)*dh])
 	}
 	cache.n = n
 	m.attendCache(dst, cache, &opt)
@@ -54,7 +53,11 @@ func (m *MultiHead) Decode(dst, x []float32, cache *KVCache, opt Options) error 
 func (m *MultiHead) attendCache(dst []float32, cache *KVCache, opt *Options) {
 	qkv, ctx, n, dh := cache.qkv, cache.ctx, cache.n, m.DHead()
 	group := m.Heads / cache.heads
-	if chunks := decodeSplit(kernel.Threads(), m.Heads, n, dh); chunks > 0 {
+	if cache.q8 != nil {
+		for h := 0; h < m.Heads; h++ {
+			cache.attendInt8(ctx[h*dh:(h+1)*dh], qkv[h*dh:(h+1)*dh], h/group, opt)
+		}
+	} else if chunks := decodeSplit(kernel.Threads(), m.Heads, n, dh); chunks > 0 {
 		cache.decodeParallel(qkv, opt, chunks)
 	} else {
 		w := cache.w[:n]
@@ -72,6 +75,9 @@ func (m *MultiHead) attendCache(dst []float32, cache *KVCache, opt *Options) {
 	if m.quant != nil {
 		cache.qx.Quantize(ctx)
 		kernel.QGemv(dst, m.quant.out, &cache.qx)
+		if m.quant.outLo != nil {
+			kernel.QGemvAdd(dst, m.quant.outLo, &cache.qx)
+		}
 	} else {
 		kernel.Gemv(dst, m.OutProj, ctx)
 	}

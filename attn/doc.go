@@ -39,7 +39,9 @@
 //     DecodeCross do the same for a decoder's cross-attention over a
 //     memory projected once. KVHeads < Heads gives grouped-query (1:
 //     multi-query) attention, whose cache holds only the key/value heads;
-//     NewMultiHeadConfig builds any of these shapes.
+//     NewMultiHeadConfig builds any of these shapes. NewKVCacheInt8 keeps
+//     the cache in int8 (a quarter of the bytes Decode streams);
+//     MultiHead.Quantize and QuantizeResidual make the projections int8.
 //   - Positions: Rotary (RoPE, in GPT-NeoX/LLaMA's rotate-half or GPT-J's
 //     interleaved convention) rotates queries and keys inside MultiHead,
 //     at each token's position in the cache; Positions adds an absolute

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/simdcore/simdcore/internal/scratch"
 	"github.com/simdcore/simdcore/kernel"
 )
 
@@ -23,6 +24,7 @@ type KVCache struct {
 	qkv, ctx, w, rot                  []float32
 	par                               decodeState    // flash-decoding scratch
 	qx                                kernel.QVector // a quantized model's activations (Decode)
+	q8                                *kvInt8        // the int8 keys and values of NewKVCacheInt8 (then k and v are nil)
 }
 
 // NewKVCache returns an empty cache for model m with room for capacity
@@ -45,7 +47,8 @@ func NewKVCache(m *MultiHead, capacity int) (*KVCache, error) {
 		qkv: make([]float32, m.DModel+2*kv),
 		ctx: make([]float32, m.DModel),
 		w:   make([]float32, capacity),
-		rot: make([]float32, dh), // Rotary's cos and sin of one position
+		rot: make([]float32, dh),                                   // Rotary's cos and sin of one position
+		qx:  kernel.QVector{Data: make([]int8, (m.DModel+63)&^63)}, // at its largest: no Decode allocates
 	}, nil
 }
 
@@ -72,15 +75,19 @@ func (c *KVCache) Truncate(n int) {
 func (c *KVCache) Heads() int { return c.heads }
 
 // Keys returns key/value head h's cached keys, a Len()×d_head view (not a
-// copy).
+// copy). It panics on an int8 cache (NewKVCacheInt8).
 func (c *KVCache) Keys(h int) kernel.Matrix { return c.view(c.k, h) }
 
 // Values returns key/value head h's cached values, a Len()×d_head view.
+// It panics on an int8 cache (NewKVCacheInt8).
 func (c *KVCache) Values(h int) kernel.Matrix { return c.view(c.v, h) }
 
 func (c *KVCache) view(buf []float32, h int) kernel.Matrix {
 	if uint(h) >= uint(c.heads) {
 		panic(fmt.Sprintf("attn.KVCache: head %d out of range [0,%d)", h, c.heads))
+	}
+	if c.q8 != nil {
+		panic("attn.KVCache: an int8 cache (NewKVCacheInt8) has no float32 keys or values to view")
 	}
 	return c.rows(buf, h, c.n)
 }
@@ -116,7 +123,29 @@ func (c *KVCache) fits(fn string, m *MultiHead, t int) error {
 // put stores t rows of keys and values for head h from position pos.
 func (c *KVCache) put(h, pos int, k, v kernel.Matrix) {
 	for i := 0; i < k.Rows; i++ {
-		copy(c.keyRow(h, pos+i), k.Row(i))
-		copy(c.valueRow(h, pos+i), v.Row(i))
+		c.putRow(h, pos+i, k.Row(i), v.Row(i))
 	}
+}
+
+// putRow stores one key and value row of head h at position pos
+// (quantized in an int8 cache).
+func (c *KVCache) putRow(h, pos int, key, value []float32) {
+	if c.q8 != nil {
+		c.putInt8(h, pos, key, value)
+		return
+	}
+	copy(c.keyRow(h, pos), key)
+	copy(c.valueRow(h, pos), value)
+}
+
+// source returns where attention over the first n cached tokens finds
+// their keys and values: the cache itself, or, for an int8 cache, their
+// dequantized copy in pooled scratch, which release returns.
+func (c *KVCache) source(n int) (src kvSource, release func()) {
+	if c.q8 == nil {
+		return kvSource{cache: c, n: n}, func() {}
+	}
+	sc := scratch.Get(2 * n * c.heads * c.dHead)
+	k, v := c.dequantized(n, sc.Data)
+	return kvSource{k: k, v: v}, func() { scratch.Put(sc) }
 }

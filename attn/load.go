@@ -218,7 +218,7 @@ func loadMultiHead(f *weights.File, src, pre string, heads int, opts []LoadOptio
 			return nil, err
 		}
 	}
-	quantized, err := takeScales(l, shell, pre, ws)
+	quantized, residual, err := takeScales(l, shell, pre, ws)
 	if err != nil {
 		return nil, err
 	}
@@ -226,7 +226,7 @@ func loadMultiHead(f *weights.File, src, pre string, heads int, opts []LoadOptio
 		return nil, err
 	}
 	if quantized {
-		m, err := loadInt8(l, shell, pre, ws)
+		m, err := loadInt8(l, shell, pre, ws, residual)
 		if err != nil {
 			return nil, err
 		}
@@ -267,29 +267,42 @@ type tensorWant struct {
 }
 
 // takeScales reads the quantization metadata and, for a quantized file
-// (QuantizedKey), takes the row scales of every weight in ws, so that
-// Leftovers counts them; it reports whether the file is quantized. A
-// quantized file must hold a self-attention model.
-func takeScales(l *weights.Dict, shell *MultiHead, pre string, ws []tensorWant) (bool, error) {
+// (QuantizedKey), takes the row scales of every weight in ws (and, for a
+// residual file, the residual planes and their scales), so that
+// Leftovers counts them; it reports whether the file is quantized, and
+// with residual planes. A quantized file must hold a self-attention
+// model.
+func takeScales(l *weights.Dict, shell *MultiHead, pre string, ws []tensorWant) (quantized, residual bool, err error) {
 	v, ok := l.Text(QuantizedKey)
 	if !ok {
-		return false, nil
+		return false, false, nil
 	}
-	if v != QuantizedScheme {
-		return false, l.Formatf("metadata %s=%q: unknown quantization scheme (this version reads %q)", QuantizedKey, v, QuantizedScheme)
+	if v != QuantizedScheme && v != QuantizedResidualScheme {
+		return false, false, l.Formatf("metadata %s=%q: unknown quantization scheme (this version reads %q and %q)",
+			QuantizedKey, v, QuantizedScheme, QuantizedResidualScheme)
 	}
+	residual = v == QuantizedResidualScheme
 	if shell.kDim() != shell.DModel || shell.vDim() != shell.DModel {
-		return false, l.Formatf("a quantized file of a cross-attention model (kdim %d, vdim %d, embed_dim %d)", shell.kDim(), shell.vDim(), shell.DModel)
+		return false, false, l.Formatf("a quantized file of a cross-attention model (kdim %d, vdim %d, embed_dim %d)", shell.kDim(), shell.vDim(), shell.DModel)
 	}
 	for _, w := range ws {
 		if len(w.shape) != 2 {
 			continue // a bias
 		}
 		if err := l.TakeShape(pre+w.name+".scale", " (the row scales of a quantized file)", w.shape[0]); err != nil {
-			return false, err
+			return false, false, err
+		}
+		if !residual {
+			continue
+		}
+		if err := l.TakeShape(pre+w.name+".residual", " (a residual plane)", w.shape...); err != nil {
+			return false, false, err
+		}
+		if err := l.TakeShape(pre+w.name+".residual.scale", " (the row scales of a residual plane)", w.shape[0]); err != nil {
+			return false, false, err
 		}
 	}
-	return true, nil
+	return true, residual, nil
 }
 
 // loadRotary reads the Rotary that the metadata rotary_dims, rotary_base

@@ -417,6 +417,9 @@ func (m *MultiHead) projectSelf(qkv, x kernel.Matrix, qb *kernel.QBatch) {
 	if m.quant != nil {
 		qb.Quantize(x)
 		kernel.QGemm(qkv, qb, m.quant.in)
+		if m.quant.inLo != nil {
+			kernel.QGemmAdd(qkv, qb, m.quant.inLo)
+		}
 		addBiasRows(qkv, m.InBias)
 		return
 	}
@@ -437,6 +440,9 @@ func (m *MultiHead) projectRow(qkv, x []float32, qv *kernel.QVector) {
 	case m.quant != nil:
 		qv.Quantize(x)
 		kernel.QGemv(qkv, m.quant.in, qv)
+		if m.quant.inLo != nil {
+			kernel.QGemvAdd(qkv, m.quant.inLo, qv)
+		}
 	case m.packed():
 		kernel.Gemv(qkv, m.InProj, x)
 	default:
@@ -524,7 +530,9 @@ func (m *MultiHead) forward(fn string, dst, x kernel.Matrix, cache *KVCache, opt
 			k, v := src.of(g, dh)
 			cache.put(g, past, k, v)
 		}
-		src = kvSource{cache: cache, n: past + t}
+		var release func()
+		src, release = cache.source(past + t)
+		defer release()
 	}
 	if err := m.attendHeads(ctx, qkv.Slice(0, t, 0, e), src, past+t, opt); err != nil {
 		return err
@@ -535,6 +543,9 @@ func (m *MultiHead) forward(fn string, dst, x kernel.Matrix, cache *KVCache, opt
 	if m.quant != nil {
 		qb.Quantize(ctx)
 		kernel.QGemm(dst, &qb, m.quant.out)
+		if m.quant.outLo != nil {
+			kernel.QGemmAdd(dst, &qb, m.quant.outLo)
+		}
 		addBiasRows(dst, m.OutBias)
 		return nil
 	}

@@ -19,9 +19,16 @@ import (
 // simdcore.quantized = "int8-rowwise/1" marks the file and names the
 // scheme and its version; LoadMultiHead reads it into a quantized model
 // without float weights.
+//
+// A model quantized with QuantizeResidual has, beside each I8 weight,
+// its residual plane "<name>.residual" (I8, the same shape) and
+// "<name>.residual.scale" (F32, one per row): row r of the weight is
+// scale[r]·q[r,:] + residual.scale[r]·residual[r,:]; its file's
+// simdcore.quantized is QuantizedResidualScheme.
 const (
-	QuantizedKey    = "simdcore.quantized"
-	QuantizedScheme = "int8-rowwise/1"
+	QuantizedKey            = "simdcore.quantized"
+	QuantizedScheme         = "int8-rowwise/1"
+	QuantizedResidualScheme = "int8-rowwise-residual/1"
 )
 
 // int8Tensors returns a quantized model's projection weights as I8
@@ -39,32 +46,61 @@ func (m *MultiHead) int8Tensors() []weights.Tensor {
 	}
 	parts = append(parts, part{"out_proj.weight", m.quant.out, 0, e})
 	var ts []weights.Tensor
-	for _, p := range parts {
-		data := make([]int8, 0, (p.hi-p.lo)*p.q.Cols)
-		for r := p.lo; r < p.hi; r++ {
-			data = append(data, p.q.Row(r)...)
+	plane := func(name string, q *kernel.QMatrix, lo, hi int) {
+		data := make([]int8, 0, (hi-lo)*q.Cols)
+		for r := lo; r < hi; r++ {
+			data = append(data, q.Row(r)...)
 		}
-		ts = append(ts, weights.Tensor{Name: p.name, Shape: []int{p.hi - p.lo, p.q.Cols}, Int8: data},
-			weights.Tensor{Name: p.name + ".scale", Shape: []int{p.hi - p.lo}, Data: p.q.Scales[p.lo:p.hi]})
+		ts = append(ts, weights.Tensor{Name: name, Shape: []int{hi - lo, q.Cols}, Int8: data},
+			weights.Tensor{Name: name + ".scale", Shape: []int{hi - lo}, Data: q.Scales[lo:hi]})
+	}
+	for _, p := range parts {
+		plane(p.name, p.q, p.lo, p.hi)
+		if lo := m.quant.lowOf(p.q); lo != nil {
+			plane(p.name+".residual", lo, p.lo, p.hi)
+		}
 	}
 	return ts
 }
 
+// lowOf returns the residual plane of q (in or out), nil without one.
+func (q *mhQuant) lowOf(hi *kernel.QMatrix) *kernel.QMatrix {
+	if hi == q.in {
+		return q.inLo
+	}
+	return q.outLo
+}
+
 // loadInt8 builds the quantized model shell describes from the file's
-// tensors ws (under pre, shapes checked; the scales taken too): the I8
-// input projections, stacked in ws's order, the I8 output projection, and
-// the F32 biases.
-func loadInt8(l *weights.Dict, shell *MultiHead, pre string, ws []tensorWant) (*MultiHead, error) {
+// tensors ws (under pre, shapes checked; the scales and, with residual,
+// the residual planes taken too): the I8 input projections, stacked in
+// ws's order, the I8 output projection, and the F32 biases.
+func loadInt8(l *weights.Dict, shell *MultiHead, pre string, ws []tensorWant, residual bool) (*MultiHead, error) {
 	m := *shell
 	m.quant = &mhQuant{}
-	var in []int8
+	var err error
+	if m.quant.in, m.quant.out, err = loadPlanes(l, &m, pre, ws, ""); err != nil {
+		return nil, err
+	}
+	if residual {
+		if m.quant.inLo, m.quant.outLo, err = loadPlanes(l, &m, pre, ws, ".residual"); err != nil {
+			return nil, err
+		}
+	}
+	return &m, nil
+}
+
+// loadPlanes reads one plane of the int8 projections (suffix "" or
+// ".residual" on the weights' names), and the biases into m.
+func loadPlanes(l *weights.Dict, m *MultiHead, pre string, ws []tensorWant, suffix string) (in, out *kernel.QMatrix, err error) {
+	var inData []int8
 	var inScales []float32
 	for _, w := range ws {
 		switch w.name {
 		case "in_proj_bias", "out_proj.bias":
 			data, err := l.Float32s(pre+w.name, w.shape...)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			if w.name == "in_proj_bias" {
 				m.InBias = data
@@ -73,27 +109,27 @@ func loadInt8(l *weights.Dict, shell *MultiHead, pre string, ws []tensorWant) (*
 			}
 			continue
 		}
-		data, err := l.Int8s(pre+w.name, w.shape...)
+		name := pre + w.name + suffix
+		data, err := l.Int8s(name, w.shape...)
 		if err != nil {
-			return nil, err // not I8: ErrFormat
+			return nil, nil, err // not I8: ErrFormat
 		}
-		scales, err := l.Float32s(pre+w.name+".scale", w.shape[0])
+		scales, err := l.Float32s(name+".scale", w.shape[0])
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if w.name != "out_proj.weight" {
-			in, inScales = append(in, data...), append(inScales, scales...)
+			inData, inScales = append(inData, data...), append(inScales, scales...)
 			continue
 		}
-		if m.quant.out, err = kernel.NewQMatrix(w.shape[0], w.shape[1], data, scales); err != nil {
-			return nil, l.Formatf("tensor %q: %v", pre+w.name, err)
+		if out, err = kernel.NewQMatrix(w.shape[0], w.shape[1], data, scales); err != nil {
+			return nil, nil, l.Formatf("tensor %q: %v", name, err)
 		}
 	}
-	var err error
-	if m.quant.in, err = kernel.NewQMatrix(len(inScales), m.DModel, in, inScales); err != nil {
-		return nil, l.Formatf("the input projections: %v", err)
+	if in, err = kernel.NewQMatrix(len(inScales), m.DModel, inData, inScales); err != nil {
+		return nil, nil, l.Formatf("the input projections%s: %v", suffix, err)
 	}
-	return &m, nil
+	return in, out, nil
 }
 
 // ErrQuantized is wrapped by the errors of the calls a quantized
@@ -104,9 +140,13 @@ var ErrQuantized = errors.New("attn: quantized model (int8 projections): this ca
 // mhQuant holds a quantized MultiHead's projections in int8 (see Int8
 // kernels in package kernel): in is Wq, Wk and Wv stacked, (d_model +
 // 2·KVHeads·d_head)×d_model — per-row quantization makes it the same as
-// quantizing each apart — and out is OutProj.
+// quantizing each apart — and out is OutProj; inLo and outLo, set by
+// QuantizeResidual, are their residual planes (the weights minus in's
+// and out's dequantized values, quantized the same way), whose products
+// are added to theirs.
 type mhQuant struct {
-	in, out *kernel.QMatrix
+	in, out     *kernel.QMatrix
+	inLo, outLo *kernel.QMatrix
 }
 
 // Quantize returns a copy of m whose projections are int8 (per output
@@ -126,12 +166,28 @@ type mhQuant struct {
 // It returns an error if m is not valid, is quantized already (wrapping
 // ErrQuantized), is not a self-attention model (KDim or VDim other than
 // d_model), or holds NaN or ±Inf in a projection.
-func (m *MultiHead) Quantize() (*MultiHead, error) {
-	if err := m.checkSelf("Quantize"); err != nil {
+func (m *MultiHead) Quantize() (*MultiHead, error) { return m.quantize("Quantize", false) }
+
+// QuantizeResidual is Quantize with a residual plane per projection: each
+// weight row w is stored as s·q + s₂·q₂, q = the int8 row Quantize
+// stores (s = max|w|/127) and q₂ the row w − s·q quantized the same way
+// (s₂ = max|w − s·q|/127, at most s/2), so that the weights are within
+// s₂/2 instead of s/2 of the float ones. Each projection is then two
+// int8 products of the same quantized activations, the second added to
+// the first (kernel.QGemvAdd, QGemmAdd): twice Quantize's weight bytes
+// (half of float32's) and integer work. It brings the grouped-query torch
+// fixtures within 1e-2 of PyTorch, which Quantize's weights alone miss
+// (ACCURACY.md). Save writes the planes (QuantizedResidualScheme).
+func (m *MultiHead) QuantizeResidual() (*MultiHead, error) {
+	return m.quantize("QuantizeResidual", true)
+}
+
+func (m *MultiHead) quantize(fn string, residual bool) (*MultiHead, error) {
+	if err := m.checkSelf(fn); err != nil {
 		return nil, err
 	}
 	if m.quant != nil {
-		return nil, fmt.Errorf("attn.Quantize: %w", ErrQuantized)
+		return nil, fmt.Errorf("attn.%s: %w", fn, ErrQuantized)
 	}
 	e, kv := m.DModel, m.kvWidth()
 	stacked := kernel.NewMatrix(e+2*kv, e)
@@ -141,18 +197,39 @@ func (m *MultiHead) Quantize() (*MultiHead, error) {
 			copy(stacked.Row(lo+i), w.Row(i))
 		}
 	}
-	in, err := kernel.QuantizeMatrix(stacked)
-	if err != nil {
-		return nil, fmt.Errorf("attn.Quantize: input projections: %v: %w", err, ErrShape)
+	q := &mhQuant{}
+	var err error
+	if q.in, q.inLo, err = quantizePlanes(stacked, residual); err != nil {
+		return nil, fmt.Errorf("attn.%s: input projections: %v: %w", fn, err, ErrShape)
 	}
-	out, err := kernel.QuantizeMatrix(m.OutProj)
-	if err != nil {
-		return nil, fmt.Errorf("attn.Quantize: OutProj: %v: %w", err, ErrShape)
+	if q.out, q.outLo, err = quantizePlanes(m.OutProj, residual); err != nil {
+		return nil, fmt.Errorf("attn.%s: OutProj: %v: %w", fn, err, ErrShape)
 	}
 	return &MultiHead{DModel: m.DModel, Heads: m.Heads, KVHeads: m.KVHeads, KDim: m.KDim, VDim: m.VDim,
 		InBias: slices.Clone(m.InBias), OutBias: slices.Clone(m.OutBias), Rotary: m.Rotary,
-		quant: &mhQuant{in: in, out: out}}, nil
+		quant: q}, nil
 }
+
+// quantizePlanes quantizes a (kernel.QuantizeMatrix) and, with residual,
+// its residual a − dequantized(hi) too.
+func quantizePlanes(a kernel.Matrix, residual bool) (hi, lo *kernel.QMatrix, err error) {
+	if hi, err = kernel.QuantizeMatrix(a); err != nil || !residual {
+		return hi, nil, err
+	}
+	r := kernel.NewMatrix(a.Rows, a.Cols)
+	for i := range a.Rows {
+		q, s := hi.Row(i), hi.Scales[i]
+		for j, v := range a.Row(i) {
+			r.Row(i)[j] = v - s*float32(q[j])
+		}
+	}
+	lo, err = kernel.QuantizeMatrix(r)
+	return hi, lo, err
+}
+
+// QuantizedResidual reports whether m's int8 projections have residual
+// planes (QuantizeResidual).
+func (m *MultiHead) QuantizedResidual() bool { return m.quant != nil && m.quant.inLo != nil }
 
 // Quantized reports whether m's projections are int8 (Quantize).
 func (m *MultiHead) Quantized() bool { return m.quant != nil }
@@ -177,6 +254,9 @@ func (m *MultiHead) checkQuantized(fn string) error {
 		return shapeErr(fn, "a quantized model with float projections set")
 	case q.in == nil || q.in.Rows != e+2*kv || q.in.Cols != e || q.out == nil || q.out.Rows != e || q.out.Cols != e:
 		return shapeErr(fn, "the int8 projections do not fit d_model=%d and KVHeads·d_head=%d", e, kv)
+	case (q.inLo == nil) != (q.outLo == nil) || q.inLo != nil &&
+		(q.inLo.Rows != q.in.Rows || q.inLo.Cols != e || q.outLo.Rows != e || q.outLo.Cols != e):
+		return shapeErr(fn, "the residual planes do not fit the int8 projections")
 	}
 	return m.checkBiases(fn)
 }

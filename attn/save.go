@@ -62,6 +62,9 @@ func (m *MultiHead) tensors(metadata map[string]string) ([]weights.Tensor, map[s
 	}
 	if m.quant != nil {
 		meta[QuantizedKey] = QuantizedScheme
+		if m.QuantizedResidual() {
+			meta[QuantizedKey] = QuantizedResidualScheme
+		}
 	}
 	if r := m.Rotary; r != nil {
 		meta["rotary_dims"] = strconv.Itoa(r.dims)

@@ -56,14 +56,21 @@ func softWeights(w, q []float32, keys kernel.Matrix, opt *Options) int {
 		return 0
 	}
 	kernel.Gemv(s, keys.Slice(0, end, 0, keys.Cols), q)
-	if c := opt.effScale(len(q)); c != 1 {
+	finishWeights(s, len(q), n, opt)
+	return end
+}
+
+// finishWeights turns the raw scores s (of the first len(s) of n keys, for
+// a query of d elements) into softWeights' weights: scaled, masked,
+// softmax.
+func finishWeights(s []float32, d, n int, opt *Options) {
+	if c := opt.effScale(d); c != 1 {
 		kernel.Scale(c, s)
 	}
 	if opt.hasMask() {
 		opt.applyMask(s, 0, 0, n)
 	}
 	softmaxInPlace(s)
-	return end
 }
 
 // Soft computes soft attention of one query: dst = Σ_i w_i·v_i with

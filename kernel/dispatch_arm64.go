@@ -72,9 +72,9 @@ func init() {
 	register("QGemvAdd", Generic, "qgemv_generic")
 	register("QGemvAdd", NEON, "qgemv_neon_{sdot,smull_sadalp}_r4")
 	register("QGemm", Generic, "qgemm_generic")
-	register("QGemm", NEON, "qgemm_neon_{sdot,smull_sadalp}_r4")
+	register("QGemm", NEON, "qgemm_neon_{sdot,smull_sadalp}_2x4")
 	register("QGemmAdd", Generic, "qgemm_generic")
-	register("QGemmAdd", NEON, "qgemm_neon_{sdot,smull_sadalp}_r4")
+	register("QGemmAdd", NEON, "qgemm_neon_{sdot,smull_sadalp}_2x4")
 }
 
 // dot is the level switch of the table row Dot: Σ x[i]·y[i].

@@ -99,6 +99,12 @@
 //   - neon (plain NEON, Cortex-A53): SMULL and SMLAL2 (two products per
 //     int16 lane, at most 2·128·127 = 32512) then SADALP into int32.
 //
+// QGemm and QGemmAdd run, at every path but generic, a register-blocked
+// tile of two rows of x by four rows of w (each weight vector loaded
+// serves two activation rows) with the same products, and dequantize in
+// the assembly with the same float32 operations as the Go code, so a
+// batch's rows get QGemv's bits.
+//
 // The quantizers' two passes (the largest magnitude, as an integer
 // maximum of the sign-cleared bits; then multiply, round half to even,
 // saturate) run in assembly at the AVX2, AVX512 and NEON levels, with the

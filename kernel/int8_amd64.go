@@ -44,3 +44,26 @@ func gemvInt8(p Int8Path, acc []int32, w []int8, stride int, x []int8, wsum []in
 		gemvInt8Generic(acc, w, stride, x)
 	}
 }
+
+// hasQTile reports whether path p has QGemm's tile kernel (qgemmTile).
+func hasQTile(p Int8Path) bool { return p != Int8Generic }
+
+// qTileAbs reports whether path p's tile reads |x| from qgemmTile's ax.
+func qTileAbs(p Int8Path) bool { return p == Int8AVX2 }
+
+// qgemmTile runs QGemm's tile kernel at path p: c[i*ldc+k] = the
+// dequantized product of row i of x and row k of w (plus c's value if
+// add), for i < len(sx) (even) and k < 4. ax (len(x)) is the avx2 path's
+// |x|, filled by the call with fill set, the first for this x.
+func qgemmTile(p Int8Path, c []float32, ldc int, x []int8, sx []float32, w []int8, stride int, sw []float32, wsum []int32, ax []int8, fill, add bool) {
+	switch p {
+	case Int8AVX512VNNI:
+		asm.QGemmInt8AVX512VNNI(c, ldc, x, sx, w, stride, sw, wsum, add)
+	case Int8AVXVNNI:
+		asm.QGemmInt8AVXVNNI(c, ldc, x, sx, w, stride, sw, wsum, add)
+	case Int8AVX2:
+		asm.QGemmInt8AVX2(c, ldc, x, sx, w, stride, sw, ax[:len(x)], fill, add)
+	default:
+		panic("kernel: no QGemm tile at int8 path " + p.String())
+	}
+}

@@ -38,3 +38,24 @@ func gemvInt8(p Int8Path, acc []int32, w []int8, stride int, x []int8, wsum []in
 		gemvInt8Generic(acc, w, stride, x)
 	}
 }
+
+// hasQTile reports whether path p has QGemm's tile kernel (qgemmTile).
+func hasQTile(p Int8Path) bool { return p != Int8Generic }
+
+// qTileAbs reports whether path p's tile reads |x| from qgemmTile's ax.
+func qTileAbs(p Int8Path) bool { return false }
+
+// qgemmTile runs QGemm's tile kernel at path p: c[i*ldc+k] = the
+// dequantized product of row i of x and row k of w (plus c's value if
+// add), for i < len(sx) (even) and k < 4; wsum and ax are not needed on
+// arm64.
+func qgemmTile(p Int8Path, c []float32, ldc int, x []int8, sx []float32, w []int8, stride int, sw []float32, wsum []int32, ax []int8, fill, add bool) {
+	switch p {
+	case Int8NEONDot:
+		asm.QGemmInt8NEONDot(c, ldc, x, sx, w, stride, sw, add)
+	case Int8NEON:
+		asm.QGemmInt8NEON(c, ldc, x, sx, w, stride, sw, add)
+	default:
+		panic("kernel: no QGemm tile at int8 path " + p.String())
+	}
+}

@@ -1,6 +1,9 @@
 package kernel
 
-import "fmt"
+import (
+	"fmt"
+	"sync"
+)
 
 // DotInt8 returns Σ x[i]·max(w[i], −127), exactly, at the active int8
 // path (see Int8Path): every path returns the same integer for every
@@ -46,8 +49,8 @@ func QGemvAdd(dst []float32, w *QMatrix, x *QVector) {
 // is QGemv's for that row of x, to the bit. c must be x.Rows×w.Rows and
 // x.Cols must be w.Cols; it panics otherwise.
 //
-// The weights are walked in blocks of rows small enough to stay in the
-// L2 cache while every row of x passes over them.
+// Tiles of two rows of x by four rows of w share each vector loaded
+// between several products (see qgemm).
 func QGemm(c Matrix, x *QBatch, w *QMatrix) {
 	qgemm("QGemm", c, x, w, false)
 }
@@ -99,10 +102,21 @@ func storeQ(dst []float32, acc []int32, sw []float32, sx float32, accumulate boo
 	}
 }
 
-// qgemmBlockBytes bounds the bytes of w one block of QGemm walks for
-// every row of x (half of a 256 KiB L2, the smallest we target).
+// qAbsPool holds the avx2 tile's buffers of |x| (a *[]int8 each, of a
+// block's bytes at the most).
+var qAbsPool = sync.Pool{New: func() any { return new([]int8) }}
+
+// qgemmBlockBytes bounds the bytes of x one block of QGemm holds in the
+// L2 cache (half of a 256 KiB L2, the smallest we target) while every
+// quad of w's rows passes over it.
 const qgemmBlockBytes = 128 << 10
 
+// qgemm computes c = x·wᵀ (or c += x·wᵀ) in tiles of two rows of x by
+// four rows of w (qgemmTile: each weight vector loaded serves two rows
+// of x), the x rows in L2-sized blocks, each block walked by every quad
+// of w's rows, whose 4·stride bytes stay in L1 meanwhile. The edges (the
+// last odd row of x, the last 1..3 rows of w) and paths without a tile
+// kernel go through the gemv kernels, whose sums are the same integers.
 func qgemm(fn string, c Matrix, x *QBatch, w *QMatrix, accumulate bool) {
 	mustValid(fn, "c", c)
 	mustQValid(fn, w)
@@ -116,20 +130,48 @@ func qgemm(fn string, c Matrix, x *QBatch, w *QMatrix, accumulate bool) {
 	}
 	raceReadI8(w.Data)
 	raceReadI8(x.Data)
-	p, per := ActiveInt8(), qgemvRows(w)
-	block := max(per, qgemmBlockBytes/max(w.Stride, 1)/per*per)
+	for i := 0; i < c.Rows; i++ {
+		raceWrite(c.Data[i*c.Stride:][:c.Cols])
+	}
+	p, stride := ActiveInt8(), w.Stride
+	pairs, quads := x.Rows&^1, w.Rows&^3
+	if !hasQTile(p) {
+		pairs, quads = 0, 0
+	}
+	block := max(2, qgemmBlockBytes/max(stride, 1)&^1)
+	var ax *[]int8 // the avx2 tile's |x| of a block, pooled
+	if pairs > 0 && quads > 0 && qTileAbs(p) {
+		ax = qAbsPool.Get().(*[]int8)
+		if n := min(block, pairs) * stride; cap(*ax) < n {
+			*ax = make([]int8, n)
+		}
+		defer qAbsPool.Put(ax)
+	}
+	for i0 := 0; i0 < pairs; i0 += block {
+		i1 := min(i0+block, pairs)
+		xs := x.Data[i0*stride : i1*stride]
+		var axs []int8
+		if ax != nil {
+			axs = (*ax)[:len(xs)]
+		}
+		for r := 0; r < quads; r += 4 {
+			qgemmTile(p, c.Data[i0*c.Stride+r:(i1-1)*c.Stride+r+4], c.Stride, xs, x.Scales[i0:i1],
+				w.Data[r*stride:(r+4)*stride], stride, w.Scales[r:r+4], w.RowSums[r:r+4], axs, r == 0, accumulate)
+		}
+	}
+	per := qgemvRows(w)
 	var acc [qRowsPer]int32
-	for r0 := 0; r0 < w.Rows; r0 += block {
-		r1 := min(r0+block, w.Rows)
-		for i := 0; i < x.Rows; i++ {
-			xs := x.Data[i*x.Stride:][:x.Stride]
-			crow := c.Data[i*c.Stride:][:c.Cols]
-			raceWrite(crow[r0:r1])
-			for r := r0; r < r1; r += per {
-				n := min(per, r1-r)
-				gemvInt8(p, acc[:n], w.Data[r*w.Stride:(r+n)*w.Stride], w.Stride, xs, w.RowSums[r:r+n])
-				storeQ(crow[r:r+n], acc[:n], w.Scales[r:r+n], x.Scales[i], accumulate)
-			}
+	for i := 0; i < x.Rows; i++ {
+		r0 := quads // the rows of w the tiles left for row i of x
+		if i >= pairs {
+			r0 = 0
+		}
+		xs := x.Data[i*x.Stride:][:x.Stride]
+		crow := c.Data[i*c.Stride:][:c.Cols]
+		for r := r0; r < w.Rows; r += per {
+			n := min(per, w.Rows-r)
+			gemvInt8(p, acc[:n], w.Data[r*w.Stride:(r+n)*w.Stride], w.Stride, xs, w.RowSums[r:r+n])
+			storeQ(crow[r:r+n], acc[:n], w.Scales[r:r+n], x.Scales[i], accumulate)
 		}
 	}
 }

@@ -9,3 +9,11 @@ func dotInt8(p Int8Path, x, w []int8) int32 { return dotInt8Generic(x, w) }
 func gemvInt8(p Int8Path, acc []int32, w []int8, stride int, x []int8, wsum []int32) {
 	gemvInt8Generic(acc, w, stride, x)
 }
+
+func hasQTile(p Int8Path) bool { return false }
+
+func qTileAbs(p Int8Path) bool { return false }
+
+func qgemmTile(p Int8Path, c []float32, ldc int, x []int8, sx []float32, w []int8, stride int, sw []float32, wsum []int32, ax []int8, fill, add bool) {
+	panic("kernel: no QGemm tile in builds without assembly")
+}

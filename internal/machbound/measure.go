@@ -31,44 +31,55 @@ type Rates struct {
 	L1  float64 // read bandwidth from L1, bytes per cycle
 	L2  float64 // read bandwidth from L2, bytes per cycle
 
+	Int8Path kernel.Int8Path // the int8 path measured (kernel.ActiveInt8())
+	Int8     float64         // int8 multiply-accumulate peak at Int8Path, MACs per cycle
+
 	L1Set, L2Set int // the bytes swept for L1 and for L2
 
 	Trials int // timed runs behind each rate
-	Agreed int // fewest, over the clock and the three rates, of runs within 10% of the best
+	Agreed int // fewest, over the clock and the four rates, of runs within 10% of the best
 }
 
-// Measure measures the rates now, at the level the kernels run, taking
-// about 15 ms. Most callers want Get.
-func Measure() Rates { return measureAt(kernel.Active()) }
+// Measure measures the rates now, at the level and int8 path the
+// kernels run, taking about 20 ms. Most callers want Get.
+func Measure() Rates { return measureAt(kernel.Active(), kernel.ActiveInt8()) }
+
+// cacheKey is what one measurement is cached for.
+type cacheKey struct {
+	l kernel.Level
+	p kernel.Int8Path
+}
 
 var cache struct {
 	sync.Mutex
-	byLevel map[kernel.Level]Rates
+	byLevel map[cacheKey]Rates
 }
 
-// Get returns the rates at the level the kernels run, measured (by
-// Measure) on the first call at that level in this process and the same
-// thereafter.
+// Get returns the rates at the level and int8 path the kernels run,
+// measured (by Measure) on the first call at that pair in this process
+// and the same thereafter.
 func Get() Rates {
-	l := kernel.Active()
+	k := cacheKey{kernel.Active(), kernel.ActiveInt8()}
 	cache.Lock()
 	defer cache.Unlock()
-	if r, ok := cache.byLevel[l]; ok {
+	if r, ok := cache.byLevel[k]; ok {
 		return r
 	}
-	r := measureAt(l)
+	r := measureAt(k.l, k.p)
 	if cache.byLevel == nil {
-		cache.byLevel = map[kernel.Level]Rates{}
+		cache.byLevel = map[cacheKey]Rates{}
 	}
-	cache.byLevel[l] = r
+	cache.byLevel[k] = r
 	return r
 }
 
-// measureAt measures the rates of level l, which this CPU must run.
-func measureAt(l kernel.Level) Rates {
+// measureAt measures the rates of level l and int8 path ip, which this
+// CPU must run.
+func measureAt(l kernel.Level, ip kernel.Int8Path) Rates {
 	r := Rates{Level: l, Trials: Trials}
 	p, ok := probeAt(l)
-	if !ok || !cpuclock.HasProbe {
+	q, okq := int8ProbeAt(ip)
+	if !ok || !okq || !cpuclock.HasProbe {
 		return r
 	}
 	runtime.LockOSThread()
@@ -82,12 +93,14 @@ func measureAt(l kernel.Level) Rates {
 		p.fma,
 		func(k int) { p.read(buf[:r.L1Set], k) },
 		func(k int) { p.read(buf, k) },
+		q.mac,
 	})
-	hz, fma, l1, l2 := 8*rates[0], rates[1], rates[2], rates[3]
+	hz, fma, l1, l2, mac := 8*rates[0], rates[1], rates[2], rates[3], rates[4]
 	r.GHz = hz / 1e9
 	r.FMA = fma * p.fmaFlops / hz
 	r.L1 = l1 * float64(r.L1Set) / hz
 	r.L2 = l2 * float64(r.L2Set) / hz
+	r.Int8Path, r.Int8 = ip, mac*q.macs/hz
 	r.Agreed = agreed
 	return r
 }

@@ -28,7 +28,7 @@ func TestMeasure(t *testing.T) {
 			assert.Equal(t, Rates{Level: l, Trials: Trials}, r, "no clock probe: nothing is known")
 			return
 		}
-		for name, v := range map[string]float64{"GHz": r.GHz, "FMA": r.FMA, "L1": r.L1, "L2": r.L2} {
+		for name, v := range map[string]float64{"GHz": r.GHz, "FMA": r.FMA, "L1": r.L1, "L2": r.L2, "Int8": r.Int8} {
 			require.False(t, math.IsInf(v, 0) || math.IsNaN(v), "%s = %v", name, v)
 			require.Positive(t, v, name)
 		}
@@ -46,6 +46,15 @@ func TestMeasure(t *testing.T) {
 		assert.True(t, r.FMA >= 2*floor && r.FMA <= 256, "FMA = %.3g FLOP/cycle", r.FMA)
 		assert.True(t, r.L2 >= 4*floor && r.L2 <= 512, "L2 = %.3g B/cycle", r.L2)
 		assert.True(t, r.L1 >= 4*floor && r.L1 <= 1024, "L1 = %.3g B/cycle", r.L1)
+		// The int8 path measured is the one that runs, and its MAC rate at
+		// least one 16-byte vector every other cycle (a quarter of an int32
+		// multiply per cycle for the Go loop of the generic path).
+		assert.Equal(t, kernel.ActiveInt8(), r.Int8Path)
+		int8Floor := 8.0
+		if r.Int8Path == kernel.Int8Generic {
+			int8Floor = 0.25
+		}
+		assert.True(t, r.Int8 >= int8Floor && r.Int8 <= 2048, "Int8 = %.3g MAC/cycle", r.Int8)
 	})
 }
 

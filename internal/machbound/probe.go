@@ -13,6 +13,25 @@ type probe struct {
 	read     func(buf []byte, reps int) // reps sweeps over buf
 }
 
+// int8Probe is one int8 path's multiply-accumulate loop.
+type int8Probe struct {
+	mac  func(n int) // n iterations of independent int8 MACs
+	macs float64     // int8 MACs per iteration of mac
+}
+
+// int8ProbeAt returns int8 path p's probe: its assembly's MAC sequence,
+// the Go loop at the generic path; ok is false for a path this build has
+// no assembly for.
+func int8ProbeAt(p kernel.Int8Path) (q int8Probe, ok bool) {
+	if q, ok := asmInt8Probe(p); ok {
+		return q, true
+	}
+	if p == kernel.Int8Generic {
+		return int8Probe{mac: int8Go, macs: 12}, true
+	}
+	return int8Probe{}, false
+}
+
 // probeAt returns level l's probe: the assembly of a SIMD level, the Go
 // loops at Generic; ok is false for a SIMD level this build has no
 // assembly for.
@@ -32,6 +51,8 @@ var (
 	goMul, goAdd float32 = 1, 0
 	goSink       uint64
 	goSinkF      float32
+	goX, goW     int8 = 1, 1
+	goSinkI      int32
 )
 
 // fmaGo runs n iterations of twelve independent float32 multiply-adds
@@ -54,6 +75,30 @@ func fmaGo(n int) {
 		a11 = a11*m + c
 	}
 	goSinkF = a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11
+}
+
+// int8Go runs n iterations of twelve independent int8 multiply-adds
+// into int32, acc += int32(x)·int32(w): the generic int8 path's
+// arithmetic (dotInt8Generic's).
+func int8Go(n int) {
+	x, w := int32(goX), int32(goW)
+	var a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11 int32
+	for range n {
+		a0 += x * w
+		a1 += x * (w + 1)
+		a2 += x * (w + 2)
+		a3 += x * (w + 3)
+		a4 += (x + 1) * w
+		a5 += (x + 1) * (w + 1)
+		a6 += (x + 1) * (w + 2)
+		a7 += (x + 1) * (w + 3)
+		a8 += (x + 2) * w
+		a9 += (x + 2) * (w + 1)
+		a10 += (x + 2) * (w + 2)
+		a11 += (x + 2) * (w + 3)
+		x, w = w, x
+	}
+	goSinkI = a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11
 }
 
 // readGo sweeps buf reps times, eight 8-byte loads per 64 bytes, each

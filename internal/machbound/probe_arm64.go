@@ -19,6 +19,30 @@ func fmaPeakNEON(n int)
 //go:noescape
 func readBWNEON(buf []byte, reps int)
 
+// int8MacPeakNEONDot runs n iterations of 28 independent SDOT on q
+// registers (448 MACs each).
+//
+//go:noescape
+func int8MacPeakNEONDot(n int)
+
+// int8MacPeakNEON runs n iterations of twelve independent copies of the
+// neon int8 path's MAC sequence (SMULL, SMLAL2, SADALP: 16 MACs each, 192
+// per iteration).
+//
+//go:noescape
+func int8MacPeakNEON(n int)
+
+// asmInt8Probe returns the assembly probe of int8 path p, if it has one.
+func asmInt8Probe(p kernel.Int8Path) (int8Probe, bool) {
+	switch p {
+	case kernel.Int8NEONDot:
+		return int8Probe{mac: int8MacPeakNEONDot, macs: 28 * 16}, true
+	case kernel.Int8NEON:
+		return int8Probe{mac: int8MacPeakNEON, macs: 12 * 16}, true
+	}
+	return int8Probe{}, false
+}
+
 // asmProbe returns the assembly probe of level l, if it has one.
 func asmProbe(l kernel.Level) (probe, bool) {
 	if l == kernel.NEON {

@@ -84,6 +84,8 @@ var wordLine = regexp.MustCompile(`^\s*WORD\s+\$(0x[0-9a-fA-F]+)\s*//\s*(.*?)\s*
 func words(t *testing.T) (lines []string, vals []uint32, texts []string) {
 	t.Helper()
 	files, err := filepath.Glob("../../asm/*_arm64.s")
+	probes, _ := filepath.Glob("../machbound/*_arm64.s") // the int8 MAC probes
+	files = append(files, probes...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -107,6 +107,8 @@ func TestGNUEncodings(t *testing.T) {
 // lines under it must be GNU as's encoding of its text.
 func TestAsmBytes(t *testing.T) {
 	files, err := filepath.Glob("../../asm/*_amd64.s")
+	probes, _ := filepath.Glob("../machbound/*_amd64.s") // the int8 MAC probes
+	files = append(files, probes...)
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no amd64 assembly found: %v", err)
 	}

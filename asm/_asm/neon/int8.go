@@ -254,3 +254,104 @@ func init() {
 		output{symbol: "QuantizeInt8NEON", emit: func(t *text, _ constTable) { quantizeInt8NEON(t) }},
 	)
 }
+
+// qgemmInt8 writes QGemmInt8<suffix>, QGemm's microkernel: tiles of two
+// rows of x by the four rows of w, so that each weight vector loaded
+// serves both activation rows; one call walks every pair of x's rows
+// over w's quad, the whole row length (the stride) per tile, then
+// dequantizes the tile's eight int32 sums as package kernel's dequant
+// does (SCVTF, FMUL by sw·sx: float32(acc)·(sw·sx), one rounding each;
+// with add, FADD of c) and writes them to c. The products are the gemv
+// kernels', so every sum is the same exact int32.
+func qgemmInt8(t *text, p int8NEON) {
+	int8Preamble(t, "QGemmInt8"+p.suffix, p.requires())
+	t.w("//")
+	t.w("// Registers: R0 &c[2i*ldc], R1 ldc in bytes, R2 &x[2i*stride], R3 &sx[2i],")
+	t.w("// R4 pairs left, R5 &w[0], R6 stride, R7 add; R8, R9 x's rows, R10..R13")
+	t.w("// w's rows, R14 bytes left, R15 &c[(2i+1)*ldc]. V0, V5 x's vectors,")
+	t.w("// V1..V4 w's, V6..V13 scratch, V16..V23 the tile's int32 lanes (x row r,")
+	t.w("// w row k in V16+4r+k), V24 sw, V25 sx's pair, V26 sw·sx.")
+	t.w("")
+	t.f("// func QGemmInt8%s(c []float32, ldc int, x []int8, sx []float32, w []int8, stride int, sw []float32, add bool)", p.suffix)
+	t.f("TEXT ·QGemmInt8%s(SB), NOSPLIT, $0-137", p.suffix)
+	t.w("\tMOVD c_base+0(FP), R0")
+	t.w("\tMOVD ldc+24(FP), R1")
+	t.w("\tLSL  $2, R1")
+	t.w("\tMOVD x_base+32(FP), R2")
+	t.w("\tMOVD sx_base+56(FP), R3")
+	t.w("\tMOVD sx_len+64(FP), R4")
+	t.w("\tLSR  $1, R4")
+	t.w("\tMOVD w_base+80(FP), R5")
+	t.w("\tMOVD stride+104(FP), R6")
+	t.w("\tMOVBU add+136(FP), R7")
+	t.w("\tMOVD sw_base+112(FP), R8")
+	t.w("\tVLD1 (R8), [V24.S4]")
+	t.w("")
+	t.w("pair:")
+	t.w("\tCBZ  R4, end")
+	t.w("\tMOVD R2, R8")
+	t.w("\tADD  R6, R8, R9")
+	t.w("\tMOVD R5, R10")
+	t.w("\tADD  R6, R10, R11")
+	t.w("\tADD  R6, R11, R12")
+	t.w("\tADD  R6, R12, R13")
+	t.w("\tMOVD R6, R14")
+	for i := 16; i < 24; i++ {
+		t.f("\tVEOR V%d.B16, V%d.B16, V%d.B16", i, i, i)
+	}
+	t.w("\tCBZ  R14, sum")
+	t.w("")
+	t.w("\t// 16 bytes of each of the tile's six rows per iteration.")
+	t.w("cols:")
+	t.w("\tVLD1.P 16(R8), [V0.B16]")
+	t.w("\tVLD1.P 16(R9), [V5.B16]")
+	for k, r := range []string{"R10", "R11", "R12", "R13"} {
+		t.f("\tVLD1.P 16(%s), [V%d.B16]", r, 1+k)
+	}
+	for r, x := range []int{0, 5} {
+		for k := 0; k < 4; k++ {
+			for _, ins := range p.mac(16+4*r+k, x, 1+k, 6+4*r+k) {
+				t.ins(ins, nil)
+			}
+		}
+	}
+	t.w("\tSUBS   $16, R14")
+	t.w("\tBNE    cols")
+	t.w("")
+	t.w("sum:")
+	t.w("\t// V16, V20 = the sums of x's rows 0 and 1 with w's four rows.")
+	for _, b := range []int{16, 20} {
+		t.ins(fmt.Sprintf("addp v%d.4s, v%d.4s, v%d.4s", b, b, b+1), nil)
+		t.ins(fmt.Sprintf("addp v%d.4s, v%d.4s, v%d.4s", b+2, b+2, b+3), nil)
+		t.ins(fmt.Sprintf("addp v%d.4s, v%d.4s, v%d.4s", b, b, b+2), nil)
+	}
+	t.w("\t// Dequantize: float32(acc)·(sw·sx), then add c if add, and store.")
+	t.w("\tVLD1   (R3), [V25.S2]")
+	t.w("\tADD    R1, R0, R15")
+	for r, b := range []int{16, 20} {
+		dst := []string{"R0", "R15"}[r]
+		t.ins(fmt.Sprintf("fmul v26.4s, v24.4s, v25.s[%d]", r), nil)
+		t.ins(fmt.Sprintf("scvtf v%d.4s, v%d.4s", b, b), nil)
+		t.ins(fmt.Sprintf("fmul v%d.4s, v%d.4s, v26.4s", b, b), nil)
+		t.f("\tCBZ    R7, store%d", r)
+		t.f("\tVLD1   (%s), [V27.S4]", dst)
+		t.ins(fmt.Sprintf("fadd v%d.4s, v%d.4s, v27.4s", b, b), nil)
+		t.f("store%d:", r)
+		t.f("\tVST1   [V%d.S4], (%s)", b, dst)
+	}
+	t.w("\tADD    R6<<1, R2")
+	t.w("\tADD    $8, R3")
+	t.w("\tADD    R1<<1, R0")
+	t.w("\tSUB    $1, R4")
+	t.w("\tB      pair")
+	t.w("")
+	t.w("end:")
+	t.w("\tRET")
+}
+
+func init() {
+	for _, p := range []int8NEON{int8Dot, int8Plain} {
+		register(output{symbol: "QGemmInt8" + p.suffix, file: "qgemmint8_" + lowerSuffix(p) + "_arm64.s",
+			emit: func(t *text, _ constTable) { qgemmInt8(t, p) }})
+	}
+}

@@ -692,15 +692,24 @@ var gemvImpls = impls("generic", "gemv_generic_r4", "",
 // lists the level's paths, most capable first, and Symbols every
 // assembly function the level may call. The AVX512 level runs the zmm
 // VNNI kernels where the CPU has AVX-512 VNNI, else the AVX2 level's.
-func int8Impls(name, unroll, sym string) []Impl {
+func int8Impls(name, unroll string, syms ...string) []Impl {
+	with := func(suffixes ...string) []string {
+		var out []string
+		for _, sym := range syms {
+			for _, s := range suffixes {
+				out = append(out, sym+s)
+			}
+		}
+		return out
+	}
 	return []Impl{
 		{Level: "generic", Name: name + "_generic"},
 		{Level: "avx2", Name: name + "_avx2_{avxvnni_vpdpbusd,maddubs}_" + unroll,
-			Symbols: []string{sym + "AVXVNNI", sym + "AVX2"}},
+			Symbols: with("AVXVNNI", "AVX2")},
 		{Level: "avx512", Name: name + "_{avx512vnni_vpdpbusd,avxvnni_vpdpbusd,avx2_maddubs}_" + unroll,
-			Symbols: []string{sym + "AVX512VNNI", sym + "AVXVNNI", sym + "AVX2"}},
+			Symbols: with("AVX512VNNI", "AVXVNNI", "AVX2")},
 		{Level: "neon", Name: name + "_neon_{sdot,smull_sadalp}_" + unroll,
-			Symbols: []string{sym + "NEONDot", sym + "NEON"}},
+			Symbols: with("NEONDot", "NEON")},
 	}
 }
 
@@ -721,10 +730,10 @@ func qgemmRow(name, doc string, short []int) Kernel {
 	return Kernel{
 		Name: name, Class: ClassQGemm, Doc: doc + ", int8 weights per row, x quantized per row",
 		Sig: "(c Matrix, x *QBatch, w *QMatrix)", Args: "c, x, w",
-		Dispatch: "int8_kernels.go: L2 blocks of w's rows, each row of x through the gemv switch of int8_<arch>.go",
+		Dispatch: "int8_kernels.go and int8_<arch>.go: L2 blocks of x's rows, tiles of 2 rows of x by 4 of w (QGemmInt8), the edges through the gemv switch",
 		Ref:      "ref.QGemm", Contract: Contract{Kind: Int8},
 		Bench: Bench{Sizes: []int{64, 256}, Short: short, Flops: 2},
-		Impls: int8Impls("qgemm", "r4", "GemvInt8"),
+		Impls: int8Impls("qgemm", "2x4", "QGemmInt8", "GemvInt8"),
 	}
 }
 
