@@ -9,6 +9,7 @@
 // header:
 //
 //	dispatch_amd64.go, dispatch_arm64.go, dispatch_other.go
+//	dispatch_amd64.s, dispatch_arm64.s (the assembly dispatch, entry.go)
 //	dispatch_amd64_test.go, dispatch_arm64_test.go, dispatch_other_test.go
 //	spec_funcs.go
 //	ref_funcs_test.go (the tests' map from each row's Ref to package ref)
