@@ -123,7 +123,8 @@ func dispatchDot(x, y []float32) float32 {
 }
 
 // dotEntry, in assembly (dispatch_amd64.s), checks the arguments as
-// dotSlow does and jumps to dot for at most maxChunk elements, or else to dotSlow.
+// dotSlow does and for at most maxChunk elements switches as dot does, or else
+// jumps to dotSlow.
 //
 //go:noescape
 func dotEntry(x, y []float32) float32
@@ -165,7 +166,8 @@ func dispatchSum(x []float32) float32 {
 }
 
 // sumEntry, in assembly (dispatch_amd64.s), checks the arguments as
-// sumSlow does and jumps to sum for at most maxChunk elements, or else to sumSlow.
+// sumSlow does and for at most maxChunk elements switches as sum does, or else
+// jumps to sumSlow.
 //
 //go:noescape
 func sumEntry(x []float32) float32
@@ -204,7 +206,8 @@ func dispatchMax(x []float32) float32 {
 }
 
 // max32Entry, in assembly (dispatch_amd64.s), checks the arguments as
-// max32Slow does and jumps to max32 for at most maxChunk elements, or else to max32Slow.
+// max32Slow does and for at most maxChunk elements switches as max32 does, or else
+// jumps to max32Slow.
 //
 //go:noescape
 func max32Entry(x []float32) float32
@@ -304,7 +307,8 @@ func dispatchAxpy(alpha float32, x, y []float32) {
 }
 
 // axpyEntry, in assembly (dispatch_amd64.s), checks the arguments as
-// axpySlow does and jumps to axpy for at most maxChunk elements, or else to axpySlow.
+// axpySlow does and for at most maxChunk elements switches as axpy does, or else
+// jumps to axpySlow.
 //
 //go:noescape
 func axpyEntry(alpha float32, x, y []float32)
@@ -349,7 +353,8 @@ func dispatchScale(alpha float32, x []float32) {
 }
 
 // scaleEntry, in assembly (dispatch_amd64.s), checks the arguments as
-// scaleSlow does and jumps to scale for at most maxChunk elements, or else to scaleSlow.
+// scaleSlow does and for at most maxChunk elements switches as scale does, or else
+// jumps to scaleSlow.
 //
 //go:noescape
 func scaleEntry(alpha float32, x []float32)
@@ -390,7 +395,8 @@ func dispatchAdd(dst, a, b []float32) {
 }
 
 // addEntry, in assembly (dispatch_amd64.s), checks the arguments as
-// addSlow does and jumps to add for at most maxChunk elements, or else to addSlow.
+// addSlow does and for at most maxChunk elements switches as add does, or else
+// jumps to addSlow.
 //
 //go:noescape
 func addEntry(dst, a, b []float32)
@@ -434,7 +440,8 @@ func dispatchMul(dst, a, b []float32) {
 }
 
 // mulEntry, in assembly (dispatch_amd64.s), checks the arguments as
-// mulSlow does and jumps to mul for at most maxChunk elements, or else to mulSlow.
+// mulSlow does and for at most maxChunk elements switches as mul does, or else
+// jumps to mulSlow.
 //
 //go:noescape
 func mulEntry(dst, a, b []float32)
@@ -477,7 +484,8 @@ func dispatchExp(dst, src []float32) {
 }
 
 // exp32sEntry, in assembly (dispatch_amd64.s), checks the arguments as
-// exp32sSlow does and jumps to exp32s for at most maxChunk elements, or else to exp32sSlow.
+// exp32sSlow does and for at most maxChunk elements switches as exp32s does, or else
+// jumps to exp32sSlow.
 //
 //go:noescape
 func exp32sEntry(dst, src []float32)
@@ -520,7 +528,8 @@ func dispatchTanh(dst, src []float32) {
 }
 
 // tanh32sEntry, in assembly (dispatch_amd64.s), checks the arguments as
-// tanh32sSlow does and jumps to tanh32s for at most maxChunk elements, or else to tanh32sSlow.
+// tanh32sSlow does and for at most maxChunk elements switches as tanh32s does, or else
+// jumps to tanh32sSlow.
 //
 //go:noescape
 func tanh32sEntry(dst, src []float32)
@@ -563,7 +572,8 @@ func dispatchSigmoid(dst, src []float32) {
 }
 
 // sigmoid32sEntry, in assembly (dispatch_amd64.s), checks the arguments as
-// sigmoid32sSlow does and jumps to sigmoid32s for at most maxChunk elements, or else to sigmoid32sSlow.
+// sigmoid32sSlow does and for at most maxChunk elements switches as sigmoid32s does, or else
+// jumps to sigmoid32sSlow.
 //
 //go:noescape
 func sigmoid32sEntry(dst, src []float32)
@@ -606,7 +616,8 @@ func dispatchReLU(dst, src []float32) {
 }
 
 // relu32sEntry, in assembly (dispatch_amd64.s), checks the arguments as
-// relu32sSlow does and jumps to relu32s for at most maxChunk elements, or else to relu32sSlow.
+// relu32sSlow does and for at most maxChunk elements switches as relu32s does, or else
+// jumps to relu32sSlow.
 //
 //go:noescape
 func relu32sEntry(dst, src []float32)
@@ -649,7 +660,8 @@ func dispatchGELU(dst, src []float32) {
 }
 
 // gelu32sEntry, in assembly (dispatch_amd64.s), checks the arguments as
-// gelu32sSlow does and jumps to gelu32s for at most maxChunk elements, or else to gelu32sSlow.
+// gelu32sSlow does and for at most maxChunk elements switches as gelu32s does, or else
+// jumps to gelu32sSlow.
 //
 //go:noescape
 func gelu32sEntry(dst, src []float32)
@@ -692,7 +704,8 @@ func dispatchGELUTanh(dst, src []float32) {
 }
 
 // geluTanh32sEntry, in assembly (dispatch_amd64.s), checks the arguments as
-// geluTanh32sSlow does and jumps to geluTanh32s for at most maxChunk elements, or else to geluTanh32sSlow.
+// geluTanh32sSlow does and for at most maxChunk elements switches as geluTanh32s does, or else
+// jumps to geluTanh32sSlow.
 //
 //go:noescape
 func geluTanh32sEntry(dst, src []float32)
@@ -735,7 +748,8 @@ func dispatchSiLU(dst, src []float32) {
 }
 
 // silu32sEntry, in assembly (dispatch_amd64.s), checks the arguments as
-// silu32sSlow does and jumps to silu32s for at most maxChunk elements, or else to silu32sSlow.
+// silu32sSlow does and for at most maxChunk elements switches as silu32s does, or else
+// jumps to silu32sSlow.
 //
 //go:noescape
 func silu32sEntry(dst, src []float32)

@@ -30,7 +30,20 @@ TEXT ·dotEntry(SB), NOSPLIT, $0-52
 	JNE  slow
 	CMPQ AX, $const_maxChunk
 	JA   slow
-	JMP ·dot(SB)
+
+	// dot's switch again, saving a jump
+	MOVQ ·active(SB), AX
+	CMPQ AX, $const_AVX512
+	JEQ  avx512
+	CMPQ AX, $const_AVX2
+	JEQ  avx2
+	JMP  ·dotGeneric(SB) // dot_generic
+
+avx512:
+	JMP github·com∕simdcore∕simdcore∕asm·DotAVX512(SB) // dot_avx512_u8
+
+avx2:
+	JMP github·com∕simdcore∕simdcore∕asm·DotAVX2(SB) // dot_avx2_fma_u8
 
 slow:
 	JMP ·dotSlow(SB)
@@ -55,7 +68,20 @@ TEXT ·sumEntry(SB), NOSPLIT, $0-28
 	MOVQ x_len+8(FP), AX
 	CMPQ AX, $const_maxChunk
 	JA   slow
-	JMP ·sum(SB)
+
+	// sum's switch again, saving a jump
+	MOVQ ·active(SB), AX
+	CMPQ AX, $const_AVX512
+	JEQ  avx512
+	CMPQ AX, $const_AVX2
+	JEQ  avx2
+	JMP  ·sumGeneric(SB) // sum_generic
+
+avx512:
+	JMP github·com∕simdcore∕simdcore∕asm·SumAVX512(SB) // sum_avx512_u8
+
+avx2:
+	JMP github·com∕simdcore∕simdcore∕asm·SumAVX2(SB) // sum_avx2_u8
 
 slow:
 	JMP ·sumSlow(SB)
@@ -80,7 +106,20 @@ TEXT ·max32Entry(SB), NOSPLIT, $0-28
 	MOVQ x_len+8(FP), AX
 	CMPQ AX, $const_maxChunk
 	JA   slow
-	JMP ·max32(SB)
+
+	// max32's switch again, saving a jump
+	MOVQ ·active(SB), AX
+	CMPQ AX, $const_AVX512
+	JEQ  avx512
+	CMPQ AX, $const_AVX2
+	JEQ  avx2
+	JMP  ·maxGeneric(SB) // max_generic
+
+avx512:
+	JMP github·com∕simdcore∕simdcore∕asm·MaxAVX512(SB) // max_avx512_u8_kord
+
+avx2:
+	JMP github·com∕simdcore∕simdcore∕asm·MaxAVX2(SB) // max_avx2_u8_unord
 
 slow:
 	JMP ·max32Slow(SB)
@@ -121,7 +160,20 @@ TEXT ·axpyEntry(SB), NOSPLIT, $0-56
 	JB   slow
 
 apart0:
-	JMP ·axpy(SB)
+
+	// axpy's switch again, saving a jump
+	MOVQ ·active(SB), AX
+	CMPQ AX, $const_AVX512
+	JEQ  avx512
+	CMPQ AX, $const_AVX2
+	JEQ  avx2
+	JMP  ·axpyGeneric(SB) // axpy_generic
+
+avx512:
+	JMP github·com∕simdcore∕simdcore∕asm·AxpyAVX512(SB) // axpy_avx512_u4
+
+avx2:
+	JMP github·com∕simdcore∕simdcore∕asm·AxpyAVX2(SB) // axpy_avx2_fma_u4
 
 slow:
 	JMP ·axpySlow(SB)
@@ -146,7 +198,20 @@ TEXT ·scaleEntry(SB), NOSPLIT, $0-32
 	MOVQ x_len+16(FP), AX
 	CMPQ AX, $const_maxChunk
 	JA   slow
-	JMP ·scale(SB)
+
+	// scale's switch again, saving a jump
+	MOVQ ·active(SB), AX
+	CMPQ AX, $const_AVX512
+	JEQ  avx512
+	CMPQ AX, $const_AVX2
+	JEQ  avx2
+	JMP  ·scaleGeneric(SB) // scale_generic
+
+avx512:
+	JMP github·com∕simdcore∕simdcore∕asm·ScaleAVX512(SB) // scale_avx512_u4
+
+avx2:
+	JMP github·com∕simdcore∕simdcore∕asm·ScaleAVX2(SB) // scale_avx2_u4
 
 slow:
 	JMP ·scaleSlow(SB)
@@ -203,7 +268,20 @@ apart0:
 	JB   slow
 
 apart1:
-	JMP ·add(SB)
+
+	// add's switch again, saving a jump
+	MOVQ ·active(SB), AX
+	CMPQ AX, $const_AVX512
+	JEQ  avx512
+	CMPQ AX, $const_AVX2
+	JEQ  avx2
+	JMP  ·addGeneric(SB) // add_generic
+
+avx512:
+	JMP github·com∕simdcore∕simdcore∕asm·AddAVX512(SB) // add_avx512_u4
+
+avx2:
+	JMP github·com∕simdcore∕simdcore∕asm·AddAVX2(SB) // add_avx2_u4
 
 slow:
 	JMP ·addSlow(SB)
@@ -260,7 +338,20 @@ apart0:
 	JB   slow
 
 apart1:
-	JMP ·mul(SB)
+
+	// mul's switch again, saving a jump
+	MOVQ ·active(SB), AX
+	CMPQ AX, $const_AVX512
+	JEQ  avx512
+	CMPQ AX, $const_AVX2
+	JEQ  avx2
+	JMP  ·mulGeneric(SB) // mul_generic
+
+avx512:
+	JMP github·com∕simdcore∕simdcore∕asm·MulAVX512(SB) // mul_avx512_u4
+
+avx2:
+	JMP github·com∕simdcore∕simdcore∕asm·MulAVX2(SB) // mul_avx2_u4
 
 slow:
 	JMP ·mulSlow(SB)
@@ -301,7 +392,20 @@ TEXT ·exp32sEntry(SB), NOSPLIT, $0-48
 	JB   slow
 
 apart0:
-	JMP ·exp32s(SB)
+
+	// exp32s's switch again, saving a jump
+	MOVQ ·active(SB), AX
+	CMPQ AX, $const_AVX512
+	JEQ  avx512
+	CMPQ AX, $const_AVX2
+	JEQ  avx2
+	JMP  ·expGeneric(SB) // exp_generic_f64_lut32_p4
+
+avx512:
+	JMP github·com∕simdcore∕simdcore∕asm·ExpAVX512(SB) // exp_avx512_rr2_p6_scalef_u4
+
+avx2:
+	JMP github·com∕simdcore∕simdcore∕asm·ExpAVX2(SB) // exp_avx2_fma_rr2_p6_u4
 
 slow:
 	JMP ·exp32sSlow(SB)
@@ -342,7 +446,20 @@ TEXT ·tanh32sEntry(SB), NOSPLIT, $0-48
 	JB   slow
 
 apart0:
-	JMP ·tanh32s(SB)
+
+	// tanh32s's switch again, saving a jump
+	MOVQ ·active(SB), AX
+	CMPQ AX, $const_AVX512
+	JEQ  avx512
+	CMPQ AX, $const_AVX2
+	JEQ  avx2
+	JMP  ·tanhGeneric(SB) // tanh_generic_f64_lut32_p4_div
+
+avx512:
+	JMP github·com∕simdcore∕simdcore∕asm·TanhAVX512(SB) // tanh_avx512_rr2_expm1p7_rcp14comp_u4
+
+avx2:
+	JMP github·com∕simdcore∕simdcore∕asm·TanhAVX2(SB) // tanh_avx2_fma_rr2_expm1p7_divcomp_u3
 
 slow:
 	JMP ·tanh32sSlow(SB)
@@ -383,7 +500,20 @@ TEXT ·sigmoid32sEntry(SB), NOSPLIT, $0-48
 	JB   slow
 
 apart0:
-	JMP ·sigmoid32s(SB)
+
+	// sigmoid32s's switch again, saving a jump
+	MOVQ ·active(SB), AX
+	CMPQ AX, $const_AVX512
+	JEQ  avx512
+	CMPQ AX, $const_AVX2
+	JEQ  avx2
+	JMP  ·sigmoidGeneric(SB) // sigmoid_generic_f64_lut32_p4_div
+
+avx512:
+	JMP github·com∕simdcore∕simdcore∕asm·SigmoidAVX512(SB) // sigmoid_avx512_rr2_p6_scalef_rcp14comp_u4
+
+avx2:
+	JMP github·com∕simdcore∕simdcore∕asm·SigmoidAVX2(SB) // sigmoid_avx2_fma_rr2_p6_divcomp_u4
 
 slow:
 	JMP ·sigmoid32sSlow(SB)
@@ -424,7 +554,20 @@ TEXT ·relu32sEntry(SB), NOSPLIT, $0-48
 	JB   slow
 
 apart0:
-	JMP ·relu32s(SB)
+
+	// relu32s's switch again, saving a jump
+	MOVQ ·active(SB), AX
+	CMPQ AX, $const_AVX512
+	JEQ  avx512
+	CMPQ AX, $const_AVX2
+	JEQ  avx2
+	JMP  ·reluGeneric(SB) // relu_generic
+
+avx512:
+	JMP github·com∕simdcore∕simdcore∕asm·ReLUAVX2(SB) // relu_avx2_u4
+
+avx2:
+	JMP github·com∕simdcore∕simdcore∕asm·ReLUAVX2(SB) // relu_avx2_u4
 
 slow:
 	JMP ·relu32sSlow(SB)
@@ -465,7 +608,20 @@ TEXT ·gelu32sEntry(SB), NOSPLIT, $0-48
 	JB   slow
 
 apart0:
-	JMP ·gelu32s(SB)
+
+	// gelu32s's switch again, saving a jump
+	MOVQ ·active(SB), AX
+	CMPQ AX, $const_AVX512
+	JEQ  avx512
+	CMPQ AX, $const_AVX2
+	JEQ  avx2
+	JMP  ·geluGeneric(SB) // gelu_generic_f64_erfc_h11_lut32_p4
+
+avx512:
+	JMP github·com∕simdcore∕simdcore∕asm·GELUAVX2(SB) // gelu_avx2_fma_erfc_h11_div_u1
+
+avx2:
+	JMP github·com∕simdcore∕simdcore∕asm·GELUAVX2(SB) // gelu_avx2_fma_erfc_h11_div_u1
 
 slow:
 	JMP ·gelu32sSlow(SB)
@@ -506,7 +662,20 @@ TEXT ·geluTanh32sEntry(SB), NOSPLIT, $0-48
 	JB   slow
 
 apart0:
-	JMP ·geluTanh32s(SB)
+
+	// geluTanh32s's switch again, saving a jump
+	MOVQ ·active(SB), AX
+	CMPQ AX, $const_AVX512
+	JEQ  avx512
+	CMPQ AX, $const_AVX2
+	JEQ  avx2
+	JMP  ·geluTanhGeneric(SB) // gelutanh_generic_f64_lut32_p4_div
+
+avx512:
+	JMP github·com∕simdcore∕simdcore∕asm·GELUTanhAVX2(SB) // gelutanh_avx2_fma_rr2_expm1p7_divcomp_u1
+
+avx2:
+	JMP github·com∕simdcore∕simdcore∕asm·GELUTanhAVX2(SB) // gelutanh_avx2_fma_rr2_expm1p7_divcomp_u1
 
 slow:
 	JMP ·geluTanh32sSlow(SB)
@@ -547,7 +716,20 @@ TEXT ·silu32sEntry(SB), NOSPLIT, $0-48
 	JB   slow
 
 apart0:
-	JMP ·silu32s(SB)
+
+	// silu32s's switch again, saving a jump
+	MOVQ ·active(SB), AX
+	CMPQ AX, $const_AVX512
+	JEQ  avx512
+	CMPQ AX, $const_AVX2
+	JEQ  avx2
+	JMP  ·siluGeneric(SB) // silu_generic_f64_lut32_p4_div
+
+avx512:
+	JMP github·com∕simdcore∕simdcore∕asm·SiLUAVX2(SB) // silu_avx2_fma_rr2_expm1p7_divcomp_u1
+
+avx2:
+	JMP github·com∕simdcore∕simdcore∕asm·SiLUAVX2(SB) // silu_avx2_fma_rr2_expm1p7_divcomp_u1
 
 slow:
 	JMP ·silu32sSlow(SB)

@@ -26,7 +26,15 @@ TEXT ·dotEntry(SB), NOSPLIT|NOFRAME, $0-52
 	BNE  slow
 	CMP  $const_maxChunk, R0
 	BHI  slow
-	JMP ·dot(SB)
+
+	// dot's switch again, saving a jump
+	MOVD ·active(SB), R0
+	CMP  $const_NEON, R0
+	BEQ  neon
+	JMP  ·dotGeneric(SB) // dot_generic
+
+neon:
+	JMP github·com∕simdcore∕simdcore∕asm·DotNEON(SB) // dot_neon_u32
 
 slow:
 	JMP ·dotSlow(SB)
@@ -46,7 +54,15 @@ TEXT ·sumEntry(SB), NOSPLIT|NOFRAME, $0-28
 	MOVD x_len+8(FP), R0
 	CMP  $const_maxChunk, R0
 	BHI  slow
-	JMP ·sum(SB)
+
+	// sum's switch again, saving a jump
+	MOVD ·active(SB), R0
+	CMP  $const_NEON, R0
+	BEQ  neon
+	JMP  ·sumGeneric(SB) // sum_generic
+
+neon:
+	JMP github·com∕simdcore∕simdcore∕asm·SumNEON(SB) // sum_neon_u32
 
 slow:
 	JMP ·sumSlow(SB)
@@ -66,7 +82,15 @@ TEXT ·max32Entry(SB), NOSPLIT|NOFRAME, $0-28
 	MOVD x_len+8(FP), R0
 	CMP  $const_maxChunk, R0
 	BHI  slow
-	JMP ·max32(SB)
+
+	// max32's switch again, saving a jump
+	MOVD ·active(SB), R0
+	CMP  $const_NEON, R0
+	BEQ  neon
+	JMP  ·maxGeneric(SB) // max_generic
+
+neon:
+	JMP github·com∕simdcore∕simdcore∕asm·MaxNEON(SB) // max_neon_u32
 
 slow:
 	JMP ·max32Slow(SB)
@@ -87,7 +111,15 @@ TEXT ·argmaxEntry(SB), NOSPLIT|NOFRAME, $0-32
 	CBZ  R0, slow
 	CMP  $const_maxChunk, R0
 	BHI  slow
-	JMP ·argmax(SB)
+
+	// argmax's switch again, saving a jump
+	MOVD ·active(SB), R0
+	CMP  $const_NEON, R0
+	BEQ  neon
+	JMP  ·argmaxGeneric(SB) // argmax_generic
+
+neon:
+	JMP github·com∕simdcore∕simdcore∕asm·ArgmaxNEON(SB) // argmax_neon_lanes_u16
 
 slow:
 	JMP ·argmaxSlow(SB)
@@ -124,7 +156,15 @@ TEXT ·axpyEntry(SB), NOSPLIT|NOFRAME, $0-56
 	BLO  slow
 
 apart0:
-	JMP ·axpy(SB)
+
+	// axpy's switch again, saving a jump
+	MOVD ·active(SB), R0
+	CMP  $const_NEON, R0
+	BEQ  neon
+	JMP  ·axpyGeneric(SB) // axpy_generic
+
+neon:
+	JMP github·com∕simdcore∕simdcore∕asm·AxpyNEON(SB) // axpy_neon_u32
 
 slow:
 	JMP ·axpySlow(SB)
@@ -144,7 +184,15 @@ TEXT ·scaleEntry(SB), NOSPLIT|NOFRAME, $0-32
 	MOVD x_len+16(FP), R0
 	CMP  $const_maxChunk, R0
 	BHI  slow
-	JMP ·scale(SB)
+
+	// scale's switch again, saving a jump
+	MOVD ·active(SB), R0
+	CMP  $const_NEON, R0
+	BEQ  neon
+	JMP  ·scaleGeneric(SB) // scale_generic
+
+neon:
+	JMP github·com∕simdcore∕simdcore∕asm·ScaleNEON(SB) // scale_neon_u32
 
 slow:
 	JMP ·scaleSlow(SB)
@@ -198,7 +246,15 @@ apart0:
 	BLO  slow
 
 apart1:
-	JMP ·add(SB)
+
+	// add's switch again, saving a jump
+	MOVD ·active(SB), R0
+	CMP  $const_NEON, R0
+	BEQ  neon
+	JMP  ·addGeneric(SB) // add_generic
+
+neon:
+	JMP github·com∕simdcore∕simdcore∕asm·AddNEON(SB) // add_neon_u32
 
 slow:
 	JMP ·addSlow(SB)
@@ -252,7 +308,15 @@ apart0:
 	BLO  slow
 
 apart1:
-	JMP ·mul(SB)
+
+	// mul's switch again, saving a jump
+	MOVD ·active(SB), R0
+	CMP  $const_NEON, R0
+	BEQ  neon
+	JMP  ·mulGeneric(SB) // mul_generic
+
+neon:
+	JMP github·com∕simdcore∕simdcore∕asm·MulNEON(SB) // mul_neon_u32
 
 slow:
 	JMP ·mulSlow(SB)
@@ -289,7 +353,15 @@ TEXT ·exp32sEntry(SB), NOSPLIT|NOFRAME, $0-48
 	BLO  slow
 
 apart0:
-	JMP ·exp32s(SB)
+
+	// exp32s's switch again, saving a jump
+	MOVD ·active(SB), R0
+	CMP  $const_NEON, R0
+	BEQ  neon
+	JMP  ·expGeneric(SB) // exp_generic_f64_lut32_p4
+
+neon:
+	JMP github·com∕simdcore∕simdcore∕asm·ExpNEON(SB) // exp_neon_rr2_p6_u8
 
 slow:
 	JMP ·exp32sSlow(SB)
@@ -326,7 +398,15 @@ TEXT ·tanh32sEntry(SB), NOSPLIT|NOFRAME, $0-48
 	BLO  slow
 
 apart0:
-	JMP ·tanh32s(SB)
+
+	// tanh32s's switch again, saving a jump
+	MOVD ·active(SB), R0
+	CMP  $const_NEON, R0
+	BEQ  neon
+	JMP  ·tanhGeneric(SB) // tanh_generic_f64_lut32_p4_div
+
+neon:
+	JMP github·com∕simdcore∕simdcore∕asm·TanhNEON(SB) // tanh_neon_rr2_expm1p7_recps_u8
 
 slow:
 	JMP ·tanh32sSlow(SB)
@@ -363,7 +443,15 @@ TEXT ·sigmoid32sEntry(SB), NOSPLIT|NOFRAME, $0-48
 	BLO  slow
 
 apart0:
-	JMP ·sigmoid32s(SB)
+
+	// sigmoid32s's switch again, saving a jump
+	MOVD ·active(SB), R0
+	CMP  $const_NEON, R0
+	BEQ  neon
+	JMP  ·sigmoidGeneric(SB) // sigmoid_generic_f64_lut32_p4_div
+
+neon:
+	JMP github·com∕simdcore∕simdcore∕asm·SigmoidNEON(SB) // sigmoid_neon_rr2_p6_recps_u8
 
 slow:
 	JMP ·sigmoid32sSlow(SB)
@@ -400,7 +488,15 @@ TEXT ·relu32sEntry(SB), NOSPLIT|NOFRAME, $0-48
 	BLO  slow
 
 apart0:
-	JMP ·relu32s(SB)
+
+	// relu32s's switch again, saving a jump
+	MOVD ·active(SB), R0
+	CMP  $const_NEON, R0
+	BEQ  neon
+	JMP  ·reluGeneric(SB) // relu_generic
+
+neon:
+	JMP github·com∕simdcore∕simdcore∕asm·ReLUNEON(SB) // relu_neon_u16
 
 slow:
 	JMP ·relu32sSlow(SB)
@@ -437,7 +533,15 @@ TEXT ·gelu32sEntry(SB), NOSPLIT|NOFRAME, $0-48
 	BLO  slow
 
 apart0:
-	JMP ·gelu32s(SB)
+
+	// gelu32s's switch again, saving a jump
+	MOVD ·active(SB), R0
+	CMP  $const_NEON, R0
+	BEQ  neon
+	JMP  ·geluGeneric(SB) // gelu_generic_f64_erfc_h11_lut32_p4
+
+neon:
+	JMP github·com∕simdcore∕simdcore∕asm·GELUNEON(SB) // gelu_neon_erfc_h11_div_u1
 
 slow:
 	JMP ·gelu32sSlow(SB)
@@ -474,7 +578,15 @@ TEXT ·geluTanh32sEntry(SB), NOSPLIT|NOFRAME, $0-48
 	BLO  slow
 
 apart0:
-	JMP ·geluTanh32s(SB)
+
+	// geluTanh32s's switch again, saving a jump
+	MOVD ·active(SB), R0
+	CMP  $const_NEON, R0
+	BEQ  neon
+	JMP  ·geluTanhGeneric(SB) // gelutanh_generic_f64_lut32_p4_div
+
+neon:
+	JMP github·com∕simdcore∕simdcore∕asm·GELUTanhNEON(SB) // gelutanh_neon_rr2_expm1p7_divcomp_u1
 
 slow:
 	JMP ·geluTanh32sSlow(SB)
@@ -511,7 +623,15 @@ TEXT ·silu32sEntry(SB), NOSPLIT|NOFRAME, $0-48
 	BLO  slow
 
 apart0:
-	JMP ·silu32s(SB)
+
+	// silu32s's switch again, saving a jump
+	MOVD ·active(SB), R0
+	CMP  $const_NEON, R0
+	BEQ  neon
+	JMP  ·siluGeneric(SB) // silu_generic_f64_lut32_p4_div
+
+neon:
+	JMP github·com∕simdcore∕simdcore∕asm·SiLUNEON(SB) // silu_neon_rr2_expm1p7_divcomp_u1
 
 slow:
 	JMP ·silu32sSlow(SB)

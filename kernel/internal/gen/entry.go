@@ -19,8 +19,9 @@ import (
 //     package names);
 //   - <func>Entry checks what the template's Go checks would (equal
 //     lengths, at most maxChunk elements, no partial overlap, not empty)
-//     and jumps to <func>, or, if a check fails, to <func>Slow, the Go
-//     checks with their panics and the chunk loop;
+//     and then switches as <func> does (a copy of its code, which saves a
+//     jump: 0.3-0.6 ns a call on Zen 3), or, if a check fails, jumps to
+//     <func>Slow, the Go checks with their panics and the chunk loop;
 //   - dispatch<Name>, the generated body that the exported function calls,
 //     is its race annotations and one call of <func>Entry, small enough
 //     that the compiler inlines it and the exported function into the
@@ -68,7 +69,8 @@ func entryBody(w *bytes.Buffer, k table.Kernel, a arch) {
 	}
 	fmt.Fprintf(w, t.fast+"\n}\n", f+"Entry("+k.Args+")")
 	fmt.Fprintf(w, "\n// %sEntry, in assembly (dispatch_%s.s), checks the arguments as\n", f, a.file)
-	fmt.Fprintf(w, "// %sSlow does and jumps to %s for at most %s, or else to %sSlow.\n//\n//go:noescape\nfunc %sEntry%s\n", f, f, chunkOf(k), f, f, s)
+	fmt.Fprintf(w, "// %sSlow does and for at most %s switches as %s does, or else\n", f, chunkOf(k), f)
+	fmt.Fprintf(w, "// jumps to %sSlow.\n//\n//go:noescape\nfunc %sEntry%s\n", f, f, s)
 	fmt.Fprintf(w, "\n// %sSlow is %s for the arguments %sEntry does not take: the checks,\n", f, k.Name, f)
 	fmt.Fprintf(w, "// with their panics, and the chunks of long slices.\nfunc %sSlow%s {\n", f, s)
 	if p := join(t.checks, t.long); p != "" {
@@ -166,15 +168,18 @@ func fpLen(p slot) string  { return fmt.Sprintf("%s_len+%d(FP)", p.name, p.off+8
 func entryAMD64(w *bytes.Buffer, k table.Kernel, a arch) {
 	params, size := frame(k.Sig)
 	cases, g := switchCases(k, a)
+	levelSwitch := func() {
+		fmt.Fprintf(w, "\tMOVQ ·active(SB), AX\n")
+		for _, im := range cases {
+			fmt.Fprintf(w, "\tCMPQ AX, $const_%s\n\tJEQ  %s\n", levelConst[im.Level], im.Level)
+		}
+		fmt.Fprintf(w, "\tJMP  ·%s(SB) // %s\n", k.Generic, g.Name)
+		for _, im := range cases {
+			fmt.Fprintf(w, "\n%s:\n\tJMP %s%s(SB) // %s\n", im.Level, asmPkg, im.Symbols[0], im.Name)
+		}
+	}
 	fmt.Fprintf(w, "\n// func %s%s\nTEXT ·%s(SB), NOSPLIT, $0-%d\n", k.Func, k.Sig, k.Func, size)
-	fmt.Fprintf(w, "\tMOVQ ·active(SB), AX\n")
-	for _, im := range cases {
-		fmt.Fprintf(w, "\tCMPQ AX, $const_%s\n\tJEQ  %s\n", levelConst[im.Level], im.Level)
-	}
-	fmt.Fprintf(w, "\tJMP  ·%s(SB) // %s\n", k.Generic, g.Name)
-	for _, im := range cases {
-		fmt.Fprintf(w, "\n%s:\n\tJMP %s%s(SB) // %s\n", im.Level, asmPkg, im.Symbols[0], im.Name)
-	}
+	levelSwitch()
 	spec := bodies[k.Body].entry
 	first := slice(k, params, spec.lens[0])
 	fmt.Fprintf(w, "\n// func %sEntry%s\nTEXT ·%sEntry(SB), NOSPLIT, $0-%d\n", k.Func, k.Sig, k.Func, size)
@@ -194,7 +199,9 @@ func entryAMD64(w *bytes.Buffer, k table.Kernel, a arch) {
 		fmt.Fprintf(w, "\tLEAQ (CX)(AX*4), DX\n\tCMPQ BX, DX\n\tJAE  apart%d\n", i)
 		fmt.Fprintf(w, "\tLEAQ (BX)(AX*4), DX\n\tCMPQ CX, DX\n\tJB   slow\n\napart%d:\n", i)
 	}
-	fmt.Fprintf(w, "\tJMP ·%s(SB)\n\nslow:\n\tJMP ·%sSlow(SB)\n", k.Func, k.Func)
+	fmt.Fprintf(w, "\n\t// %s's switch again, saving a jump\n", k.Func)
+	levelSwitch()
+	fmt.Fprintf(w, "\nslow:\n\tJMP ·%sSlow(SB)\n", k.Func)
 }
 
 // entryARM64 is entryAMD64 for arm64. Go's CMP on arm64 compares its
@@ -202,15 +209,18 @@ func entryAMD64(w *bytes.Buffer, k table.Kernel, a arch) {
 func entryARM64(w *bytes.Buffer, k table.Kernel, a arch) {
 	params, size := frame(k.Sig)
 	cases, g := switchCases(k, a)
+	levelSwitch := func() {
+		fmt.Fprintf(w, "\tMOVD ·active(SB), R0\n")
+		for _, im := range cases {
+			fmt.Fprintf(w, "\tCMP  $const_%s, R0\n\tBEQ  %s\n", levelConst[im.Level], im.Level)
+		}
+		fmt.Fprintf(w, "\tJMP  ·%s(SB) // %s\n", k.Generic, g.Name)
+		for _, im := range cases {
+			fmt.Fprintf(w, "\n%s:\n\tJMP %s%s(SB) // %s\n", im.Level, asmPkg, im.Symbols[0], im.Name)
+		}
+	}
 	fmt.Fprintf(w, "\n// func %s%s\nTEXT ·%s(SB), NOSPLIT|NOFRAME, $0-%d\n", k.Func, k.Sig, k.Func, size)
-	fmt.Fprintf(w, "\tMOVD ·active(SB), R0\n")
-	for _, im := range cases {
-		fmt.Fprintf(w, "\tCMP  $const_%s, R0\n\tBEQ  %s\n", levelConst[im.Level], im.Level)
-	}
-	fmt.Fprintf(w, "\tJMP  ·%s(SB) // %s\n", k.Generic, g.Name)
-	for _, im := range cases {
-		fmt.Fprintf(w, "\n%s:\n\tJMP %s%s(SB) // %s\n", im.Level, asmPkg, im.Symbols[0], im.Name)
-	}
+	levelSwitch()
 	spec := bodies[k.Body].entry
 	first := slice(k, params, spec.lens[0])
 	fmt.Fprintf(w, "\n// func %sEntry%s\nTEXT ·%sEntry(SB), NOSPLIT|NOFRAME, $0-%d\n", k.Func, k.Sig, k.Func, size)
@@ -230,7 +240,9 @@ func entryARM64(w *bytes.Buffer, k table.Kernel, a arch) {
 		fmt.Fprintf(w, "\tADD  R0<<2, R2, R3\n\tCMP  R3, R1\n\tBHS  apart%d\n", i)
 		fmt.Fprintf(w, "\tADD  R0<<2, R1, R3\n\tCMP  R3, R2\n\tBLO  slow\n\napart%d:\n", i)
 	}
-	fmt.Fprintf(w, "\tJMP ·%s(SB)\n\nslow:\n\tJMP ·%sSlow(SB)\n", k.Func, k.Func)
+	fmt.Fprintf(w, "\n\t// %s's switch again, saving a jump\n", k.Func)
+	levelSwitch()
+	fmt.Fprintf(w, "\nslow:\n\tJMP ·%sSlow(SB)\n", k.Func)
 }
 
 // entryTests writes, for the tests of the assembly dispatch on a,
