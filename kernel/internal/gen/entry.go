@@ -93,14 +93,7 @@ func entryFile(a arch) *bytes.Buffer {
 			continue
 		}
 		n++
-		switch a.goarch {
-		case "amd64":
-			entryAMD64(w, k, a)
-		case "arm64":
-			entryARM64(w, k, a)
-		default:
-			panic("gen: no assembly dispatch for " + a.goarch)
-		}
+		entryAsm(w, k, a)
 	}
 	if n == 0 {
 		return nil
@@ -162,83 +155,78 @@ func slice(k table.Kernel, params map[string]slot, name string) slot {
 func fpBase(p slot) string { return fmt.Sprintf("%s_base+%d(FP)", p.name, p.off) }
 func fpLen(p slot) string  { return fmt.Sprintf("%s_len+%d(FP)", p.name, p.off+8) }
 
-// entryAMD64 writes row k's level switch and entry in amd64 assembly. Go's
-// CMP compares its first operand with its second: CMPQ AX, BX; JA jumps
-// if AX > BX.
-func entryAMD64(w *bytes.Buffer, k table.Kernel, a arch) {
-	params, size := frame(k.Sig)
-	cases, g := switchCases(k, a)
-	levelSwitch := func() {
-		fmt.Fprintf(w, "\tMOVQ ·active(SB), AX\n")
-		for _, im := range cases {
-			fmt.Fprintf(w, "\tCMPQ AX, $const_%s\n\tJEQ  %s\n", levelConst[im.Level], im.Level)
-		}
-		fmt.Fprintf(w, "\tJMP  ·%s(SB) // %s\n", k.Generic, g.Name)
-		for _, im := range cases {
-			fmt.Fprintf(w, "\n%s:\n\tJMP %s%s(SB) // %s\n", im.Level, asmPkg, im.Symbols[0], im.Name)
-		}
-	}
-	fmt.Fprintf(w, "\n// func %s%s\nTEXT ·%s(SB), NOSPLIT, $0-%d\n", k.Func, k.Sig, k.Func, size)
-	levelSwitch()
-	spec := bodies[k.Body].entry
-	first := slice(k, params, spec.lens[0])
-	fmt.Fprintf(w, "\n// func %sEntry%s\nTEXT ·%sEntry(SB), NOSPLIT, $0-%d\n", k.Func, k.Sig, k.Func, size)
-	fmt.Fprintf(w, "\tMOVQ %s, AX\n", fpLen(first))
-	for _, name := range spec.lens[1:] {
-		fmt.Fprintf(w, "\tCMPQ AX, %s\n\tJNE  slow\n", fpLen(slice(k, params, name)))
-	}
-	if spec.nonempty {
-		fmt.Fprintf(w, "\tTESTQ AX, AX\n\tJEQ  slow\n")
-	}
-	fmt.Fprintf(w, "\tCMPQ AX, $const_maxChunk\n\tJA   slow\n")
-	for i, pr := range spec.partial {
-		p, q := slice(k, params, pr[0]), slice(k, params, pr[1])
-		fmt.Fprintf(w, "\n\t// %s and %s: the same slice, or apart\n", p.name, q.name)
-		fmt.Fprintf(w, "\tMOVQ %s, BX\n\tMOVQ %s, CX\n", fpBase(p), fpBase(q))
-		fmt.Fprintf(w, "\tCMPQ BX, CX\n\tJEQ  apart%d\n", i)
-		fmt.Fprintf(w, "\tLEAQ (CX)(AX*4), DX\n\tCMPQ BX, DX\n\tJAE  apart%d\n", i)
-		fmt.Fprintf(w, "\tLEAQ (BX)(AX*4), DX\n\tCMPQ CX, DX\n\tJB   slow\n\napart%d:\n", i)
-	}
-	fmt.Fprintf(w, "\n\t// %s's switch again, saving a jump\n", k.Func)
-	levelSwitch()
-	fmt.Fprintf(w, "\nslow:\n\tJMP ·%sSlow(SB)\n", k.Func)
+// isa is the instructions of the assembly dispatch on one architecture,
+// as format strings. Go's CMP on amd64 compares its first operand with
+// its second (CMPQ AX, BX; JA jumps if AX > BX), on arm64 its second with
+// its first (CMP R1, R0; BHI branches if R0 > R1).
+type isa struct {
+	flags     string // the TEXT flags
+	level     string // the active level into the level register
+	isLevel   string // branch to the label (2nd) if it is the level const_<1st>
+	loadLen   string // a length (FP operand) into the length register
+	cmpLen    string // branch to slow unless a length (FP operand) equals it
+	nonempty  string // branch to slow if the length is 0
+	chunk     string // branch to slow if the length is above maxChunk
+	loadBases string // two slices' starts (FP operands) into p and q
+	apart     string // with p, q and the length n: the same slice or 4n bytes apart, or branch to slow (%[1]d: the label's number)
 }
 
-// entryARM64 is entryAMD64 for arm64. Go's CMP on arm64 compares its
-// second operand with its first: CMP R1, R0; BHI branches if R0 > R1.
-func entryARM64(w *bytes.Buffer, k table.Kernel, a arch) {
+var isas = map[string]isa{
+	"amd64": {
+		flags: "NOSPLIT", level: "\tMOVQ ·active(SB), AX\n", isLevel: "\tCMPQ AX, $const_%s\n\tJEQ  %s\n",
+		loadLen: "\tMOVQ %s, AX\n", cmpLen: "\tCMPQ AX, %s\n\tJNE  slow\n",
+		nonempty: "\tTESTQ AX, AX\n\tJEQ  slow\n", chunk: "\tCMPQ AX, $const_maxChunk\n\tJA   slow\n",
+		loadBases: "\tMOVQ %s, BX\n\tMOVQ %s, CX\n",
+		apart: "\tCMPQ BX, CX\n\tJEQ  apart%[1]d\n" +
+			"\tLEAQ (CX)(AX*4), DX\n\tCMPQ BX, DX\n\tJAE  apart%[1]d\n" +
+			"\tLEAQ (BX)(AX*4), DX\n\tCMPQ CX, DX\n\tJB   slow\n\napart%[1]d:\n",
+	},
+	"arm64": {
+		flags: "NOSPLIT|NOFRAME", level: "\tMOVD ·active(SB), R0\n", isLevel: "\tCMP  $const_%s, R0\n\tBEQ  %s\n",
+		loadLen: "\tMOVD %s, R0\n", cmpLen: "\tMOVD %s, R1\n\tCMP  R1, R0\n\tBNE  slow\n",
+		nonempty: "\tCBZ  R0, slow\n", chunk: "\tCMP  $const_maxChunk, R0\n\tBHI  slow\n",
+		loadBases: "\tMOVD %s, R1\n\tMOVD %s, R2\n",
+		apart: "\tCMP  R1, R2\n\tBEQ  apart%[1]d\n" +
+			"\tADD  R0<<2, R2, R3\n\tCMP  R3, R1\n\tBHS  apart%[1]d\n" +
+			"\tADD  R0<<2, R1, R3\n\tCMP  R3, R2\n\tBLO  slow\n\napart%[1]d:\n",
+	},
+}
+
+// entryAsm writes row k's level switch and entry in a's assembly.
+func entryAsm(w *bytes.Buffer, k table.Kernel, a arch) {
+	in, ok := isas[a.goarch]
+	if !ok {
+		panic("gen: no assembly dispatch for " + a.goarch)
+	}
 	params, size := frame(k.Sig)
 	cases, g := switchCases(k, a)
 	levelSwitch := func() {
-		fmt.Fprintf(w, "\tMOVD ·active(SB), R0\n")
+		fmt.Fprint(w, in.level)
 		for _, im := range cases {
-			fmt.Fprintf(w, "\tCMP  $const_%s, R0\n\tBEQ  %s\n", levelConst[im.Level], im.Level)
+			fmt.Fprintf(w, in.isLevel, levelConst[im.Level], im.Level)
 		}
 		fmt.Fprintf(w, "\tJMP  ·%s(SB) // %s\n", k.Generic, g.Name)
 		for _, im := range cases {
 			fmt.Fprintf(w, "\n%s:\n\tJMP %s%s(SB) // %s\n", im.Level, asmPkg, im.Symbols[0], im.Name)
 		}
 	}
-	fmt.Fprintf(w, "\n// func %s%s\nTEXT ·%s(SB), NOSPLIT|NOFRAME, $0-%d\n", k.Func, k.Sig, k.Func, size)
+	fmt.Fprintf(w, "\n// func %s%s\nTEXT ·%s(SB), %s, $0-%d\n", k.Func, k.Sig, k.Func, in.flags, size)
 	levelSwitch()
 	spec := bodies[k.Body].entry
-	first := slice(k, params, spec.lens[0])
-	fmt.Fprintf(w, "\n// func %sEntry%s\nTEXT ·%sEntry(SB), NOSPLIT|NOFRAME, $0-%d\n", k.Func, k.Sig, k.Func, size)
-	fmt.Fprintf(w, "\tMOVD %s, R0\n", fpLen(first))
+	fmt.Fprintf(w, "\n// func %sEntry%s\nTEXT ·%sEntry(SB), %s, $0-%d\n", k.Func, k.Sig, k.Func, in.flags, size)
+	fmt.Fprintf(w, in.loadLen, fpLen(slice(k, params, spec.lens[0])))
 	for _, name := range spec.lens[1:] {
-		fmt.Fprintf(w, "\tMOVD %s, R1\n\tCMP  R1, R0\n\tBNE  slow\n", fpLen(slice(k, params, name)))
+		fmt.Fprintf(w, in.cmpLen, fpLen(slice(k, params, name)))
 	}
 	if spec.nonempty {
-		fmt.Fprintf(w, "\tCBZ  R0, slow\n")
+		fmt.Fprint(w, in.nonempty)
 	}
-	fmt.Fprintf(w, "\tCMP  $const_maxChunk, R0\n\tBHI  slow\n")
+	fmt.Fprint(w, in.chunk)
 	for i, pr := range spec.partial {
 		p, q := slice(k, params, pr[0]), slice(k, params, pr[1])
 		fmt.Fprintf(w, "\n\t// %s and %s: the same slice, or apart\n", p.name, q.name)
-		fmt.Fprintf(w, "\tMOVD %s, R1\n\tMOVD %s, R2\n", fpBase(p), fpBase(q))
-		fmt.Fprintf(w, "\tCMP  R1, R2\n\tBEQ  apart%d\n", i)
-		fmt.Fprintf(w, "\tADD  R0<<2, R2, R3\n\tCMP  R3, R1\n\tBHS  apart%d\n", i)
-		fmt.Fprintf(w, "\tADD  R0<<2, R1, R3\n\tCMP  R3, R2\n\tBLO  slow\n\napart%d:\n", i)
+		fmt.Fprintf(w, in.loadBases, fpBase(p), fpBase(q))
+		fmt.Fprintf(w, in.apart, i)
 	}
 	fmt.Fprintf(w, "\n\t// %s's switch again, saving a jump\n", k.Func)
 	levelSwitch()
