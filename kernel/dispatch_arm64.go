@@ -77,33 +77,37 @@ func init() {
 	register("QGemmAdd", NEON, "qgemm_neon_{sdot,smull_sadalp}_2x4")
 }
 
-// dot is the level switch of the table row Dot: Σ x[i]·y[i].
-func dot(x, y []float32) float32 {
-	switch active {
-	case NEON:
-		return asm.DotNEON(x, y)
-	}
-	return dotGeneric(x, y)
+// dot is the level switch of the table row Dot: Σ x[i]·y[i]. It is assembly
+// (dispatch_arm64.s) that jumps to the active level's implementation.
+//
+//go:noescape
+func dot(x, y []float32) float32
+
+// dispatchDot is the body of Dot, which the compiler inlines into it: the
+// race annotations, then one call of dotEntry.
+func dispatchDot(x, y []float32) float32 {
+	raceRead(x)
+	raceRead(y)
+	return 0 + dotEntry(x, y)
 }
 
-// The body of Dot: its checks and race annotations, then for at most
-// maxChunk elements (one assembly call) the level switch inline, so
-// that such a call costs one Go call before the assembly.
-func dispatchDot(x, y []float32) float32 {
+// dotEntry, in assembly (dispatch_arm64.s), checks the arguments as
+// dotSlow does and for at most maxChunk elements switches as dot does, or else
+// jumps to dotSlow.
+//
+//go:noescape
+func dotEntry(x, y []float32) float32
+
+// dotSlow is Dot for the arguments dotEntry does not take: the checks,
+// with their panics, and the chunks of long slices.
+func dotSlow(x, y []float32) float32 {
 	if len(x) != len(y) {
 		panicLen("Dot", "x", len(x), "y", len(y))
 	}
-	raceRead(x)
-	raceRead(y)
 	if len(x) > maxChunk {
 		return dotChunks(x, y)
 	}
-	switch active {
-	case NEON:
-		return 0 + asm.DotNEON(x, y)
-	default:
-		return 0 + dotGeneric(x, y)
-	}
+	return 0 + dot(x, y)
 }
 
 // dotChunks is Dot for more than maxChunk elements: whole chunks, then
@@ -117,29 +121,33 @@ func dotChunks(x, y []float32) float32 {
 	return s + dot(x, y)
 }
 
-// sum is the level switch of the table row Sum: Σ x[i].
-func sum(x []float32) float32 {
-	switch active {
-	case NEON:
-		return asm.SumNEON(x)
-	}
-	return sumGeneric(x)
-}
+// sum is the level switch of the table row Sum: Σ x[i]. It is assembly
+// (dispatch_arm64.s) that jumps to the active level's implementation.
+//
+//go:noescape
+func sum(x []float32) float32
 
-// The body of Sum: its checks and race annotations, then for at most
-// maxChunk elements (one assembly call) the level switch inline, so
-// that such a call costs one Go call before the assembly.
+// dispatchSum is the body of Sum, which the compiler inlines into it: the
+// race annotations, then one call of sumEntry.
 func dispatchSum(x []float32) float32 {
 	raceRead(x)
+	return 0 + sumEntry(x)
+}
+
+// sumEntry, in assembly (dispatch_arm64.s), checks the arguments as
+// sumSlow does and for at most maxChunk elements switches as sum does, or else
+// jumps to sumSlow.
+//
+//go:noescape
+func sumEntry(x []float32) float32
+
+// sumSlow is Sum for the arguments sumEntry does not take: the checks,
+// with their panics, and the chunks of long slices.
+func sumSlow(x []float32) float32 {
 	if len(x) > maxChunk {
 		return sumChunks(x)
 	}
-	switch active {
-	case NEON:
-		return 0 + asm.SumNEON(x)
-	default:
-		return 0 + sumGeneric(x)
-	}
+	return 0 + sum(x)
 }
 
 // sumChunks is Sum for more than maxChunk elements: whole chunks, then
@@ -153,29 +161,33 @@ func sumChunks(x []float32) float32 {
 	return s + sum(x)
 }
 
-// max32 is the level switch of the table row Max: the largest element (NaN if any).
-func max32(x []float32) float32 {
-	switch active {
-	case NEON:
-		return asm.MaxNEON(x)
-	}
-	return maxGeneric(x)
-}
+// max32 is the level switch of the table row Max: the largest element (NaN if any). It is assembly
+// (dispatch_arm64.s) that jumps to the active level's implementation.
+//
+//go:noescape
+func max32(x []float32) float32
 
-// The body of Max: its checks and race annotations, then for at most
-// maxChunk elements (one assembly call) the level switch inline, so
-// that such a call costs one Go call before the assembly.
+// dispatchMax is the body of Max, which the compiler inlines into it: the
+// race annotations, then one call of max32Entry.
 func dispatchMax(x []float32) float32 {
 	raceRead(x)
+	return max32Entry(x)
+}
+
+// max32Entry, in assembly (dispatch_arm64.s), checks the arguments as
+// max32Slow does and for at most maxChunk elements switches as max32 does, or else
+// jumps to max32Slow.
+//
+//go:noescape
+func max32Entry(x []float32) float32
+
+// max32Slow is Max for the arguments max32Entry does not take: the checks,
+// with their panics, and the chunks of long slices.
+func max32Slow(x []float32) float32 {
 	if len(x) > maxChunk {
 		return max32Chunks(x)
 	}
-	switch active {
-	case NEON:
-		return asm.MaxNEON(x)
-	default:
-		return maxGeneric(x)
-	}
+	return max32(x)
 }
 
 // max32Chunks is Max for more than maxChunk elements: whole chunks, then
@@ -199,32 +211,36 @@ func max32Chunks(x []float32) float32 {
 	return m
 }
 
-// argmax is the level switch of the table row Argmax: the index of the first maximum (or first NaN).
-func argmax(x []float32) int {
-	switch active {
-	case NEON:
-		return asm.ArgmaxNEON(x)
-	}
-	return argmaxGeneric(x)
-}
+// argmax is the level switch of the table row Argmax: the index of the first maximum (or first NaN). It is assembly
+// (dispatch_arm64.s) that jumps to the active level's implementation.
+//
+//go:noescape
+func argmax(x []float32) int
 
-// The body of Argmax: its checks and race annotations, then for at most
-// maxChunk elements (one assembly call) the level switch inline, so
-// that such a call costs one Go call before the assembly.
+// dispatchArgmax is the body of Argmax, which the compiler inlines into it: the
+// race annotations, then one call of argmaxEntry.
 func dispatchArgmax(x []float32) int {
 	raceRead(x)
+	return argmaxEntry(x)
+}
+
+// argmaxEntry, in assembly (dispatch_arm64.s), checks the arguments as
+// argmaxSlow does and for at most maxChunk elements switches as argmax does, or else
+// jumps to argmaxSlow.
+//
+//go:noescape
+func argmaxEntry(x []float32) int
+
+// argmaxSlow is Argmax for the arguments argmaxEntry does not take: the checks,
+// with their panics, and the chunks of long slices.
+func argmaxSlow(x []float32) int {
 	if len(x) == 0 {
 		return -1
 	}
 	if len(x) > maxChunk {
 		return argmaxChunks(x)
 	}
-	switch active {
-	case NEON:
-		return asm.ArgmaxNEON(x)
-	default:
-		return argmaxGeneric(x)
-	}
+	return argmax(x)
 }
 
 // argmaxChunks is Argmax for more than maxChunk elements: whole chunks, then
@@ -245,38 +261,41 @@ func argmaxChunks(x []float32) int {
 	return best
 }
 
-// axpy is the level switch of the table row Axpy: y[i] += alpha·x[i].
-func axpy(alpha float32, x, y []float32) {
-	switch active {
-	case NEON:
-		asm.AxpyNEON(alpha, x, y)
-		return
-	}
-	axpyGeneric(alpha, x, y)
+// axpy is the level switch of the table row Axpy: y[i] += alpha·x[i]. It is assembly
+// (dispatch_arm64.s) that jumps to the active level's implementation.
+//
+//go:noescape
+func axpy(alpha float32, x, y []float32)
+
+// dispatchAxpy is the body of Axpy, which the compiler inlines into it: the
+// race annotations, then one call of axpyEntry.
+func dispatchAxpy(alpha float32, x, y []float32) {
+	raceRead(x)
+	raceWrite(y)
+	axpyEntry(alpha, x, y)
 }
 
-// The body of Axpy: its checks and race annotations, then for at most
-// maxChunk elements (one assembly call) the level switch inline, so
-// that such a call costs one Go call before the assembly.
-func dispatchAxpy(alpha float32, x, y []float32) {
+// axpyEntry, in assembly (dispatch_arm64.s), checks the arguments as
+// axpySlow does and for at most maxChunk elements switches as axpy does, or else
+// jumps to axpySlow.
+//
+//go:noescape
+func axpyEntry(alpha float32, x, y []float32)
+
+// axpySlow is Axpy for the arguments axpyEntry does not take: the checks,
+// with their panics, and the chunks of long slices.
+func axpySlow(alpha float32, x, y []float32) {
 	if len(x) != len(y) {
 		panicLen("Axpy", "x", len(x), "y", len(y))
 	}
 	if partialOverlap(x, y) {
 		panicOverlap("Axpy", "y", "x")
 	}
-	raceRead(x)
-	raceWrite(y)
 	if len(x) > maxChunk {
 		axpyChunks(alpha, x, y)
 		return
 	}
-	switch active {
-	case NEON:
-		asm.AxpyNEON(alpha, x, y)
-	default:
-		axpyGeneric(alpha, x, y)
-	}
+	axpy(alpha, x, y)
 }
 
 // axpyChunks is Axpy for more than maxChunk elements: whole chunks, then
@@ -289,31 +308,34 @@ func axpyChunks(alpha float32, x, y []float32) {
 	axpy(alpha, x, y)
 }
 
-// scale is the level switch of the table row Scale: x[i] *= alpha.
-func scale(alpha float32, x []float32) {
-	switch active {
-	case NEON:
-		asm.ScaleNEON(alpha, x)
-		return
-	}
-	scaleGeneric(alpha, x)
-}
+// scale is the level switch of the table row Scale: x[i] *= alpha. It is assembly
+// (dispatch_arm64.s) that jumps to the active level's implementation.
+//
+//go:noescape
+func scale(alpha float32, x []float32)
 
-// The body of Scale: its checks and race annotations, then for at most
-// maxChunk elements (one assembly call) the level switch inline, so
-// that such a call costs one Go call before the assembly.
+// dispatchScale is the body of Scale, which the compiler inlines into it: the
+// race annotations, then one call of scaleEntry.
 func dispatchScale(alpha float32, x []float32) {
 	raceWrite(x)
+	scaleEntry(alpha, x)
+}
+
+// scaleEntry, in assembly (dispatch_arm64.s), checks the arguments as
+// scaleSlow does and for at most maxChunk elements switches as scale does, or else
+// jumps to scaleSlow.
+//
+//go:noescape
+func scaleEntry(alpha float32, x []float32)
+
+// scaleSlow is Scale for the arguments scaleEntry does not take: the checks,
+// with their panics, and the chunks of long slices.
+func scaleSlow(alpha float32, x []float32) {
 	if len(x) > maxChunk {
 		scaleChunks(alpha, x)
 		return
 	}
-	switch active {
-	case NEON:
-		asm.ScaleNEON(alpha, x)
-	default:
-		scaleGeneric(alpha, x)
-	}
+	scale(alpha, x)
 }
 
 // scaleChunks is Scale for more than maxChunk elements: whole chunks, then
@@ -326,36 +348,39 @@ func scaleChunks(alpha float32, x []float32) {
 	scale(alpha, x)
 }
 
-// add is the level switch of the table row Add: dst[i] = a[i] + b[i].
-func add(dst, a, b []float32) {
-	switch active {
-	case NEON:
-		asm.AddNEON(dst, a, b)
-		return
-	}
-	addGeneric(dst, a, b)
-}
+// add is the level switch of the table row Add: dst[i] = a[i] + b[i]. It is assembly
+// (dispatch_arm64.s) that jumps to the active level's implementation.
+//
+//go:noescape
+func add(dst, a, b []float32)
 
-// The body of Add: its checks and race annotations, then for at most
-// maxChunk elements (one assembly call) the level switch inline, so
-// that such a call costs one Go call before the assembly.
+// dispatchAdd is the body of Add, which the compiler inlines into it: the
+// race annotations, then one call of addEntry.
 func dispatchAdd(dst, a, b []float32) {
-	if len(a) != len(dst) || len(b) != len(dst) || partialOverlap(dst, a) || partialOverlap(dst, b) {
-		checkBinary("Add", dst, a, b) // panics
-	}
 	raceRead(a)
 	raceRead(b)
 	raceWrite(dst)
+	addEntry(dst, a, b)
+}
+
+// addEntry, in assembly (dispatch_arm64.s), checks the arguments as
+// addSlow does and for at most maxChunk elements switches as add does, or else
+// jumps to addSlow.
+//
+//go:noescape
+func addEntry(dst, a, b []float32)
+
+// addSlow is Add for the arguments addEntry does not take: the checks,
+// with their panics, and the chunks of long slices.
+func addSlow(dst, a, b []float32) {
+	if len(a) != len(dst) || len(b) != len(dst) || partialOverlap(dst, a) || partialOverlap(dst, b) {
+		checkBinary("Add", dst, a, b) // panics
+	}
 	if len(dst) > maxChunk {
 		addChunks(dst, a, b)
 		return
 	}
-	switch active {
-	case NEON:
-		asm.AddNEON(dst, a, b)
-	default:
-		addGeneric(dst, a, b)
-	}
+	add(dst, a, b)
 }
 
 // addChunks is Add for more than maxChunk elements: whole chunks, then
@@ -368,36 +393,39 @@ func addChunks(dst, a, b []float32) {
 	add(dst, a, b)
 }
 
-// mul is the level switch of the table row Mul: dst[i] = a[i] · b[i].
-func mul(dst, a, b []float32) {
-	switch active {
-	case NEON:
-		asm.MulNEON(dst, a, b)
-		return
-	}
-	mulGeneric(dst, a, b)
-}
+// mul is the level switch of the table row Mul: dst[i] = a[i] · b[i]. It is assembly
+// (dispatch_arm64.s) that jumps to the active level's implementation.
+//
+//go:noescape
+func mul(dst, a, b []float32)
 
-// The body of Mul: its checks and race annotations, then for at most
-// maxChunk elements (one assembly call) the level switch inline, so
-// that such a call costs one Go call before the assembly.
+// dispatchMul is the body of Mul, which the compiler inlines into it: the
+// race annotations, then one call of mulEntry.
 func dispatchMul(dst, a, b []float32) {
-	if len(a) != len(dst) || len(b) != len(dst) || partialOverlap(dst, a) || partialOverlap(dst, b) {
-		checkBinary("Mul", dst, a, b) // panics
-	}
 	raceRead(a)
 	raceRead(b)
 	raceWrite(dst)
+	mulEntry(dst, a, b)
+}
+
+// mulEntry, in assembly (dispatch_arm64.s), checks the arguments as
+// mulSlow does and for at most maxChunk elements switches as mul does, or else
+// jumps to mulSlow.
+//
+//go:noescape
+func mulEntry(dst, a, b []float32)
+
+// mulSlow is Mul for the arguments mulEntry does not take: the checks,
+// with their panics, and the chunks of long slices.
+func mulSlow(dst, a, b []float32) {
+	if len(a) != len(dst) || len(b) != len(dst) || partialOverlap(dst, a) || partialOverlap(dst, b) {
+		checkBinary("Mul", dst, a, b) // panics
+	}
 	if len(dst) > maxChunk {
 		mulChunks(dst, a, b)
 		return
 	}
-	switch active {
-	case NEON:
-		asm.MulNEON(dst, a, b)
-	default:
-		mulGeneric(dst, a, b)
-	}
+	mul(dst, a, b)
 }
 
 // mulChunks is Mul for more than maxChunk elements: whole chunks, then
@@ -410,35 +438,38 @@ func mulChunks(dst, a, b []float32) {
 	mul(dst, a, b)
 }
 
-// exp32s is the level switch of the table row Exp: dst[i] = e^src[i].
-func exp32s(dst, src []float32) {
-	switch active {
-	case NEON:
-		asm.ExpNEON(dst, src)
-		return
-	}
-	expGeneric(dst, src)
+// exp32s is the level switch of the table row Exp: dst[i] = e^src[i]. It is assembly
+// (dispatch_arm64.s) that jumps to the active level's implementation.
+//
+//go:noescape
+func exp32s(dst, src []float32)
+
+// dispatchExp is the body of Exp, which the compiler inlines into it: the
+// race annotations, then one call of exp32sEntry.
+func dispatchExp(dst, src []float32) {
+	raceRead(src)
+	raceWrite(dst)
+	exp32sEntry(dst, src)
 }
 
-// The body of Exp: its checks and race annotations, then for at most
-// maxChunk elements (one assembly call) the level switch inline, so
-// that such a call costs one Go call before the assembly.
-func dispatchExp(dst, src []float32) {
+// exp32sEntry, in assembly (dispatch_arm64.s), checks the arguments as
+// exp32sSlow does and for at most maxChunk elements switches as exp32s does, or else
+// jumps to exp32sSlow.
+//
+//go:noescape
+func exp32sEntry(dst, src []float32)
+
+// exp32sSlow is Exp for the arguments exp32sEntry does not take: the checks,
+// with their panics, and the chunks of long slices.
+func exp32sSlow(dst, src []float32) {
 	if len(src) != len(dst) || partialOverlap(dst, src) {
 		checkUnary("Exp", dst, src) // panics
 	}
-	raceRead(src)
-	raceWrite(dst)
 	if len(src) > maxChunk {
 		exp32sChunks(dst, src)
 		return
 	}
-	switch active {
-	case NEON:
-		asm.ExpNEON(dst, src)
-	default:
-		expGeneric(dst, src)
-	}
+	exp32s(dst, src)
 }
 
 // exp32sChunks is Exp for more than maxChunk elements: whole chunks, then
@@ -451,35 +482,38 @@ func exp32sChunks(dst, src []float32) {
 	exp32s(dst, src)
 }
 
-// tanh32s is the level switch of the table row Tanh: dst[i] = tanh(src[i]).
-func tanh32s(dst, src []float32) {
-	switch active {
-	case NEON:
-		asm.TanhNEON(dst, src)
-		return
-	}
-	tanhGeneric(dst, src)
+// tanh32s is the level switch of the table row Tanh: dst[i] = tanh(src[i]). It is assembly
+// (dispatch_arm64.s) that jumps to the active level's implementation.
+//
+//go:noescape
+func tanh32s(dst, src []float32)
+
+// dispatchTanh is the body of Tanh, which the compiler inlines into it: the
+// race annotations, then one call of tanh32sEntry.
+func dispatchTanh(dst, src []float32) {
+	raceRead(src)
+	raceWrite(dst)
+	tanh32sEntry(dst, src)
 }
 
-// The body of Tanh: its checks and race annotations, then for at most
-// maxChunk elements (one assembly call) the level switch inline, so
-// that such a call costs one Go call before the assembly.
-func dispatchTanh(dst, src []float32) {
+// tanh32sEntry, in assembly (dispatch_arm64.s), checks the arguments as
+// tanh32sSlow does and for at most maxChunk elements switches as tanh32s does, or else
+// jumps to tanh32sSlow.
+//
+//go:noescape
+func tanh32sEntry(dst, src []float32)
+
+// tanh32sSlow is Tanh for the arguments tanh32sEntry does not take: the checks,
+// with their panics, and the chunks of long slices.
+func tanh32sSlow(dst, src []float32) {
 	if len(src) != len(dst) || partialOverlap(dst, src) {
 		checkUnary("Tanh", dst, src) // panics
 	}
-	raceRead(src)
-	raceWrite(dst)
 	if len(src) > maxChunk {
 		tanh32sChunks(dst, src)
 		return
 	}
-	switch active {
-	case NEON:
-		asm.TanhNEON(dst, src)
-	default:
-		tanhGeneric(dst, src)
-	}
+	tanh32s(dst, src)
 }
 
 // tanh32sChunks is Tanh for more than maxChunk elements: whole chunks, then
@@ -492,35 +526,38 @@ func tanh32sChunks(dst, src []float32) {
 	tanh32s(dst, src)
 }
 
-// sigmoid32s is the level switch of the table row Sigmoid: dst[i] = 1/(1+e^−src[i]).
-func sigmoid32s(dst, src []float32) {
-	switch active {
-	case NEON:
-		asm.SigmoidNEON(dst, src)
-		return
-	}
-	sigmoidGeneric(dst, src)
+// sigmoid32s is the level switch of the table row Sigmoid: dst[i] = 1/(1+e^−src[i]). It is assembly
+// (dispatch_arm64.s) that jumps to the active level's implementation.
+//
+//go:noescape
+func sigmoid32s(dst, src []float32)
+
+// dispatchSigmoid is the body of Sigmoid, which the compiler inlines into it: the
+// race annotations, then one call of sigmoid32sEntry.
+func dispatchSigmoid(dst, src []float32) {
+	raceRead(src)
+	raceWrite(dst)
+	sigmoid32sEntry(dst, src)
 }
 
-// The body of Sigmoid: its checks and race annotations, then for at most
-// maxChunk elements (one assembly call) the level switch inline, so
-// that such a call costs one Go call before the assembly.
-func dispatchSigmoid(dst, src []float32) {
+// sigmoid32sEntry, in assembly (dispatch_arm64.s), checks the arguments as
+// sigmoid32sSlow does and for at most maxChunk elements switches as sigmoid32s does, or else
+// jumps to sigmoid32sSlow.
+//
+//go:noescape
+func sigmoid32sEntry(dst, src []float32)
+
+// sigmoid32sSlow is Sigmoid for the arguments sigmoid32sEntry does not take: the checks,
+// with their panics, and the chunks of long slices.
+func sigmoid32sSlow(dst, src []float32) {
 	if len(src) != len(dst) || partialOverlap(dst, src) {
 		checkUnary("Sigmoid", dst, src) // panics
 	}
-	raceRead(src)
-	raceWrite(dst)
 	if len(src) > maxChunk {
 		sigmoid32sChunks(dst, src)
 		return
 	}
-	switch active {
-	case NEON:
-		asm.SigmoidNEON(dst, src)
-	default:
-		sigmoidGeneric(dst, src)
-	}
+	sigmoid32s(dst, src)
 }
 
 // sigmoid32sChunks is Sigmoid for more than maxChunk elements: whole chunks, then
@@ -533,35 +570,38 @@ func sigmoid32sChunks(dst, src []float32) {
 	sigmoid32s(dst, src)
 }
 
-// relu32s is the level switch of the table row ReLU: dst[i] = max(src[i], 0), NaN and −0 kept.
-func relu32s(dst, src []float32) {
-	switch active {
-	case NEON:
-		asm.ReLUNEON(dst, src)
-		return
-	}
-	reluGeneric(dst, src)
+// relu32s is the level switch of the table row ReLU: dst[i] = max(src[i], 0), NaN and −0 kept. It is assembly
+// (dispatch_arm64.s) that jumps to the active level's implementation.
+//
+//go:noescape
+func relu32s(dst, src []float32)
+
+// dispatchReLU is the body of ReLU, which the compiler inlines into it: the
+// race annotations, then one call of relu32sEntry.
+func dispatchReLU(dst, src []float32) {
+	raceRead(src)
+	raceWrite(dst)
+	relu32sEntry(dst, src)
 }
 
-// The body of ReLU: its checks and race annotations, then for at most
-// maxChunk elements (one assembly call) the level switch inline, so
-// that such a call costs one Go call before the assembly.
-func dispatchReLU(dst, src []float32) {
+// relu32sEntry, in assembly (dispatch_arm64.s), checks the arguments as
+// relu32sSlow does and for at most maxChunk elements switches as relu32s does, or else
+// jumps to relu32sSlow.
+//
+//go:noescape
+func relu32sEntry(dst, src []float32)
+
+// relu32sSlow is ReLU for the arguments relu32sEntry does not take: the checks,
+// with their panics, and the chunks of long slices.
+func relu32sSlow(dst, src []float32) {
 	if len(src) != len(dst) || partialOverlap(dst, src) {
 		checkUnary("ReLU", dst, src) // panics
 	}
-	raceRead(src)
-	raceWrite(dst)
 	if len(src) > maxChunk {
 		relu32sChunks(dst, src)
 		return
 	}
-	switch active {
-	case NEON:
-		asm.ReLUNEON(dst, src)
-	default:
-		reluGeneric(dst, src)
-	}
+	relu32s(dst, src)
 }
 
 // relu32sChunks is ReLU for more than maxChunk elements: whole chunks, then
@@ -574,35 +614,38 @@ func relu32sChunks(dst, src []float32) {
 	relu32s(dst, src)
 }
 
-// gelu32s is the level switch of the table row GELU: dst[i] = src[i]·Φ(src[i]), the erf form.
-func gelu32s(dst, src []float32) {
-	switch active {
-	case NEON:
-		asm.GELUNEON(dst, src)
-		return
-	}
-	geluGeneric(dst, src)
+// gelu32s is the level switch of the table row GELU: dst[i] = src[i]·Φ(src[i]), the erf form. It is assembly
+// (dispatch_arm64.s) that jumps to the active level's implementation.
+//
+//go:noescape
+func gelu32s(dst, src []float32)
+
+// dispatchGELU is the body of GELU, which the compiler inlines into it: the
+// race annotations, then one call of gelu32sEntry.
+func dispatchGELU(dst, src []float32) {
+	raceRead(src)
+	raceWrite(dst)
+	gelu32sEntry(dst, src)
 }
 
-// The body of GELU: its checks and race annotations, then for at most
-// maxChunk elements (one assembly call) the level switch inline, so
-// that such a call costs one Go call before the assembly.
-func dispatchGELU(dst, src []float32) {
+// gelu32sEntry, in assembly (dispatch_arm64.s), checks the arguments as
+// gelu32sSlow does and for at most maxChunk elements switches as gelu32s does, or else
+// jumps to gelu32sSlow.
+//
+//go:noescape
+func gelu32sEntry(dst, src []float32)
+
+// gelu32sSlow is GELU for the arguments gelu32sEntry does not take: the checks,
+// with their panics, and the chunks of long slices.
+func gelu32sSlow(dst, src []float32) {
 	if len(src) != len(dst) || partialOverlap(dst, src) {
 		checkUnary("GELU", dst, src) // panics
 	}
-	raceRead(src)
-	raceWrite(dst)
 	if len(src) > maxChunk {
 		gelu32sChunks(dst, src)
 		return
 	}
-	switch active {
-	case NEON:
-		asm.GELUNEON(dst, src)
-	default:
-		geluGeneric(dst, src)
-	}
+	gelu32s(dst, src)
 }
 
 // gelu32sChunks is GELU for more than maxChunk elements: whole chunks, then
@@ -615,35 +658,38 @@ func gelu32sChunks(dst, src []float32) {
 	gelu32s(dst, src)
 }
 
-// geluTanh32s is the level switch of the table row GELUTanh: dst[i] = src[i]/2·(1+tanh(√(2/π)·(src[i]+0.044715·src[i]³))).
-func geluTanh32s(dst, src []float32) {
-	switch active {
-	case NEON:
-		asm.GELUTanhNEON(dst, src)
-		return
-	}
-	geluTanhGeneric(dst, src)
+// geluTanh32s is the level switch of the table row GELUTanh: dst[i] = src[i]/2·(1+tanh(√(2/π)·(src[i]+0.044715·src[i]³))). It is assembly
+// (dispatch_arm64.s) that jumps to the active level's implementation.
+//
+//go:noescape
+func geluTanh32s(dst, src []float32)
+
+// dispatchGELUTanh is the body of GELUTanh, which the compiler inlines into it: the
+// race annotations, then one call of geluTanh32sEntry.
+func dispatchGELUTanh(dst, src []float32) {
+	raceRead(src)
+	raceWrite(dst)
+	geluTanh32sEntry(dst, src)
 }
 
-// The body of GELUTanh: its checks and race annotations, then for at most
-// maxChunk elements (one assembly call) the level switch inline, so
-// that such a call costs one Go call before the assembly.
-func dispatchGELUTanh(dst, src []float32) {
+// geluTanh32sEntry, in assembly (dispatch_arm64.s), checks the arguments as
+// geluTanh32sSlow does and for at most maxChunk elements switches as geluTanh32s does, or else
+// jumps to geluTanh32sSlow.
+//
+//go:noescape
+func geluTanh32sEntry(dst, src []float32)
+
+// geluTanh32sSlow is GELUTanh for the arguments geluTanh32sEntry does not take: the checks,
+// with their panics, and the chunks of long slices.
+func geluTanh32sSlow(dst, src []float32) {
 	if len(src) != len(dst) || partialOverlap(dst, src) {
 		checkUnary("GELUTanh", dst, src) // panics
 	}
-	raceRead(src)
-	raceWrite(dst)
 	if len(src) > maxChunk {
 		geluTanh32sChunks(dst, src)
 		return
 	}
-	switch active {
-	case NEON:
-		asm.GELUTanhNEON(dst, src)
-	default:
-		geluTanhGeneric(dst, src)
-	}
+	geluTanh32s(dst, src)
 }
 
 // geluTanh32sChunks is GELUTanh for more than maxChunk elements: whole chunks, then
@@ -656,35 +702,38 @@ func geluTanh32sChunks(dst, src []float32) {
 	geluTanh32s(dst, src)
 }
 
-// silu32s is the level switch of the table row SiLU: dst[i] = src[i]·σ(src[i]) = src[i]/(1+e^−src[i]).
-func silu32s(dst, src []float32) {
-	switch active {
-	case NEON:
-		asm.SiLUNEON(dst, src)
-		return
-	}
-	siluGeneric(dst, src)
+// silu32s is the level switch of the table row SiLU: dst[i] = src[i]·σ(src[i]) = src[i]/(1+e^−src[i]). It is assembly
+// (dispatch_arm64.s) that jumps to the active level's implementation.
+//
+//go:noescape
+func silu32s(dst, src []float32)
+
+// dispatchSiLU is the body of SiLU, which the compiler inlines into it: the
+// race annotations, then one call of silu32sEntry.
+func dispatchSiLU(dst, src []float32) {
+	raceRead(src)
+	raceWrite(dst)
+	silu32sEntry(dst, src)
 }
 
-// The body of SiLU: its checks and race annotations, then for at most
-// maxChunk elements (one assembly call) the level switch inline, so
-// that such a call costs one Go call before the assembly.
-func dispatchSiLU(dst, src []float32) {
+// silu32sEntry, in assembly (dispatch_arm64.s), checks the arguments as
+// silu32sSlow does and for at most maxChunk elements switches as silu32s does, or else
+// jumps to silu32sSlow.
+//
+//go:noescape
+func silu32sEntry(dst, src []float32)
+
+// silu32sSlow is SiLU for the arguments silu32sEntry does not take: the checks,
+// with their panics, and the chunks of long slices.
+func silu32sSlow(dst, src []float32) {
 	if len(src) != len(dst) || partialOverlap(dst, src) {
 		checkUnary("SiLU", dst, src) // panics
 	}
-	raceRead(src)
-	raceWrite(dst)
 	if len(src) > maxChunk {
 		silu32sChunks(dst, src)
 		return
 	}
-	switch active {
-	case NEON:
-		asm.SiLUNEON(dst, src)
-	default:
-		siluGeneric(dst, src)
-	}
+	silu32s(dst, src)
 }
 
 // silu32sChunks is SiLU for more than maxChunk elements: whole chunks, then

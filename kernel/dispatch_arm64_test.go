@@ -192,6 +192,48 @@ var levelCalls = []levelCall{
 	}, switched: expScaledPass},
 }
 
+// entryTargets lists the Go functions that the assembly dispatch jumps
+// to, and the chunk loops they call: none may keep a pointer to its
+// arguments, since the assembly is declared //go:noescape.
+var entryTargets = []string{
+	"dotGeneric", "dotSlow", "dotChunks",
+	"sumGeneric", "sumSlow", "sumChunks",
+	"maxGeneric", "max32Slow", "max32Chunks",
+	"argmaxGeneric", "argmaxSlow", "argmaxChunks",
+	"axpyGeneric", "axpySlow", "axpyChunks",
+	"scaleGeneric", "scaleSlow", "scaleChunks",
+	"addGeneric", "addSlow", "addChunks",
+	"mulGeneric", "mulSlow", "mulChunks",
+	"expGeneric", "exp32sSlow", "exp32sChunks",
+	"tanhGeneric", "tanh32sSlow", "tanh32sChunks",
+	"sigmoidGeneric", "sigmoid32sSlow", "sigmoid32sChunks",
+	"reluGeneric", "relu32sSlow", "relu32sChunks",
+	"geluGeneric", "gelu32sSlow", "gelu32sChunks",
+	"geluTanhGeneric", "geluTanh32sSlow", "geluTanh32sChunks",
+	"siluGeneric", "silu32sSlow", "silu32sChunks",
+}
+
+// callOnStack calls every public kernel that dispatches in assembly on
+// arrays in its own frame, which escape analysis must leave there.
+func callOnStack() {
+	var x, y, dst [16]float32
+	sinkF32 += Dot(x[:], y[:])
+	sinkF32 += Sum(x[:])
+	sinkF32 += Max(x[:])
+	sinkInt += Argmax(x[:])
+	Axpy(1, x[:], y[:])
+	Scale(1, x[:])
+	Add(dst[:], x[:], y[:])
+	Mul(dst[:], x[:], y[:])
+	Exp(dst[:], x[:])
+	Tanh(dst[:], x[:])
+	Sigmoid(dst[:], x[:])
+	ReLU(dst[:], x[:])
+	GELU(dst[:], x[:])
+	GELUTanh(dst[:], x[:])
+	SiLU(dst[:], x[:])
+}
+
 // dispatchBenches holds, per public kernel and level, a timing loop of
 // the public function and one of the assembly it ends in, called directly.
 var dispatchBenches = []dispatchBench{

@@ -31,7 +31,8 @@ var (
 
 // BenchmarkDispatch measures, for every public kernel of the table but
 // Gemm (whose work at any size is packing and blocking around the
-// microkernel) at the active level, n=16 (a 16×16 matrix for the Gemv
+// microkernel), the norms and the int8 kernels (several assembly calls
+// each, timed by their own benchmarks) at the active level, n=16 (a 16×16 matrix for the Gemv
 // family), the public function against the assembly it ends in, called
 // directly: the cost of the checks and the dispatch. Compare with
 //
@@ -40,8 +41,9 @@ var (
 func BenchmarkDispatch(b *testing.B) {
 	const n = 16
 	for _, s := range Specs() {
-		if s.Class == ClassGemm || s.Class == ClassLayerNorm || s.Class == ClassRMSNorm {
-			continue // Gemm's and the norms' own benchmarks time them
+		switch s.Class {
+		case ClassGemm, ClassLayerNorm, ClassRMSNorm, ClassQDot, ClassQGemv, ClassQGemm:
+			continue // their own benchmarks time them
 		}
 		var d *dispatchBench
 		for i := range dispatchBenches {

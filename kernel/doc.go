@@ -25,6 +25,9 @@
 // 65536 elements switches on the active level and calls the assembly
 // directly: one predictable branch, no function value, so escape analysis
 // sees the //go:noescape assembly and callers' buffers stay on the stack.
+// For the elementwise and reduction kernels on amd64 and arm64, the
+// checks and the switch are generated assembly (dispatch_<arch>.s) that
+// jumps to the level's implementation, so that a short call is one call.
 // Longer slices go in chunks of 65536 elements, so that the goroutine
 // stays preemptible. Softmax, LogSoftmax, LogSumExp and Gemm have
 // hand-written bodies over generated switches.

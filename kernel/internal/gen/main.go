@@ -9,6 +9,7 @@
 // header:
 //
 //	dispatch_amd64.go, dispatch_arm64.go, dispatch_other.go
+//	dispatch_amd64.s, dispatch_arm64.s (the assembly dispatch, entry.go)
 //	dispatch_amd64_test.go, dispatch_arm64_test.go, dispatch_other_test.go
 //	spec_funcs.go
 //	ref_funcs_test.go (the tests' map from each row's Ref to package ref)
@@ -80,6 +81,11 @@ func generate(files map[string][]byte) error {
 		}
 		if files["dispatch_"+a.file+"_test.go"], err = gofmt(levelCallsFile(a)); err != nil {
 			return err
+		}
+		if usesAsm(a) {
+			if s := entryFile(a); s != nil {
+				files["dispatch_"+a.file+".s"] = s.Bytes()
+			}
 		}
 	}
 	var err error
@@ -264,6 +270,10 @@ func dispatchFile(a arch) *bytes.Buffer {
 		if k.Func == "" {
 			continue
 		}
+		if hasEntry(k, a) {
+			entryBody(w, k, a)
+			continue
+		}
 		fmt.Fprintf(w, "\n// %s is the level switch of the table row %s: %s.\n", k.Func, k.Name, k.Doc)
 		fmt.Fprintf(w, "func %s%s {\n", k.Func, k.Sig)
 		levelSwitch(w, k, a, func(im table.Impl, last bool) string { return code(k, im, last) })
@@ -304,9 +314,14 @@ func body(w *bytes.Buffer, k table.Kernel, a arch) {
 	if t.header != "" {
 		header = t.header
 	}
-	fmt.Fprintf(w, "%s {\n%s\n", header, r.Replace(t.prologue))
+	fmt.Fprintf(w, "%s {\n%s\n", header, r.Replace(t.prologueText()))
 	bodySwitch(w, k, a, t.fast)
 	fmt.Fprintf(w, "}\n")
+	chunksFunc(w, k, t, r)
+}
+
+// chunksFunc writes row k's <func>Chunks, if its template has one.
+func chunksFunc(w *bytes.Buffer, k table.Kernel, t bodyTemplate, r *strings.Replacer) {
 	if t.chunks != "" {
 		fmt.Fprintf(w, "\n// %sChunks is %s for more than %s: whole chunks, then\n", k.Func, k.Name, chunkOf(k))
 		fmt.Fprintf(w, "// the rest, each through the level switch %s.\n", k.Func)
@@ -329,6 +344,40 @@ type bodyTemplate struct {
 	prologue string // checks, race annotations, and the call of FUNCChunks for long slices
 	fast     string // the fast path's case, formatting the level's expression
 	chunks   string // FUNCChunks' body; empty where it is hand-written (the Gemv family's blocking)
+
+	// A template with an entry has its prologue in three parts instead,
+	// checks + race + long, and where the row's every level is one plain
+	// call (see hasEntry) its body dispatches in assembly: see entryFile.
+	checks, race, long string
+	entry              *entrySpec
+}
+
+// entrySpec is what a row's assembly entry checks before jumping to the
+// level's implementation; when a check fails it jumps to the Go body
+// (FUNCSlow), which panics, or chunks, or returns early.
+type entrySpec struct {
+	lens     []string    // slices whose lengths must equal the first's, which is at most maxChunk
+	partial  [][2]string // pairs that may be the same slice but may not overlap otherwise
+	nonempty bool        // the first slice may not be empty (Argmax of nothing is -1, in Go)
+}
+
+// prologueText is t's prologue, whole.
+func (t bodyTemplate) prologueText() string {
+	if t.entry == nil {
+		return t.prologue
+	}
+	return join(t.checks, t.race, t.long)
+}
+
+// join joins the non-empty parts of a body with newlines.
+func join(parts ...string) string {
+	var out []string
+	for _, p := range parts {
+		if p != "" {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, "\n\t")
 }
 
 // bodyChunks says, for the templates whose switch takes at most something
@@ -364,34 +413,30 @@ var bodies = map[string]bodyTemplate{
 		gemvTBlocks(dst, a, x)
 		return
 	}`, fast: "%s"},
-	"dot": {"", `if len(x) != len(y) {
+	"dot": {checks: `if len(x) != len(y) {
 		panicLen("NAME", "x", len(x), "y", len(y))
-	}
-	raceRead(x)
-	raceRead(y)
-	if len(x) > maxChunk {
+	}`, race: `raceRead(x)
+	raceRead(y)`, long: `if len(x) > maxChunk {
 		return FUNCChunks(x, y)
-	}`, "return 0 + %s", `var s float32
+	}`, entry: &entrySpec{lens: []string{"x", "y"}}, fast: "return 0 + %s", chunks: `var s float32
 	for len(x) > maxChunk {
 		s += FUNC(x[:maxChunk], y[:maxChunk])
 		x, y = x[maxChunk:], y[maxChunk:]
 	}
 	return s + FUNC(x, y)
 `},
-	"sum": {"", `raceRead(x)
-	if len(x) > maxChunk {
+	"sum": {race: `raceRead(x)`, long: `if len(x) > maxChunk {
 		return FUNCChunks(x)
-	}`, "return 0 + %s", `var s float32
+	}`, entry: &entrySpec{lens: []string{"x"}}, fast: "return 0 + %s", chunks: `var s float32
 	for len(x) > maxChunk {
 		s += FUNC(x[:maxChunk])
 		x = x[maxChunk:]
 	}
 	return s + FUNC(x)
 `},
-	"max": {"", `raceRead(x)
-	if len(x) > maxChunk {
+	"max": {race: `raceRead(x)`, long: `if len(x) > maxChunk {
 		return FUNCChunks(x)
-	}`, "return %s", `m := negInf
+	}`, entry: &entrySpec{lens: []string{"x"}}, fast: "return %s", chunks: `m := negInf
 	for len(x) > maxChunk {
 		c := FUNC(x[:maxChunk])
 		if c != c {
@@ -408,13 +453,12 @@ var bodies = map[string]bodyTemplate{
 	}
 	return m
 `},
-	"argmax": {"", `raceRead(x)
-	if len(x) == 0 {
+	"argmax": {race: `raceRead(x)`, long: `if len(x) == 0 {
 		return -1
 	}
 	if len(x) > maxChunk {
 		return FUNCChunks(x)
-	}`, "return %s", `best, bestVal := -1, negInf
+	}`, entry: &entrySpec{lens: []string{"x"}, nonempty: true}, fast: "return %s", chunks: `best, bestVal := -1, negInf
 	for base := 0; base < len(x); base += maxChunk {
 		chunk := x[base:min(base+maxChunk, len(x))]
 		i := FUNC(chunk)
@@ -428,43 +472,38 @@ var bodies = map[string]bodyTemplate{
 	}
 	return best
 `},
-	"axpy": {"", `if len(x) != len(y) {
+	"axpy": {checks: `if len(x) != len(y) {
 		panicLen("NAME", "x", len(x), "y", len(y))
 	}
 	if partialOverlap(x, y) {
 		panicOverlap("NAME", "y", "x")
-	}
-	raceRead(x)
-	raceWrite(y)
-	if len(x) > maxChunk {
+	}`, race: `raceRead(x)
+	raceWrite(y)`, long: `if len(x) > maxChunk {
 		FUNCChunks(alpha, x, y)
 		return
-	}`, "%s", `for len(x) > maxChunk {
+	}`, entry: &entrySpec{lens: []string{"x", "y"}, partial: [][2]string{{"x", "y"}}}, fast: "%s", chunks: `for len(x) > maxChunk {
 		FUNC(alpha, x[:maxChunk], y[:maxChunk])
 		x, y = x[maxChunk:], y[maxChunk:]
 	}
 	FUNC(alpha, x, y)
 `},
-	"scale": {"", `raceWrite(x)
-	if len(x) > maxChunk {
+	"scale": {race: `raceWrite(x)`, long: `if len(x) > maxChunk {
 		FUNCChunks(alpha, x)
 		return
-	}`, "%s", `for len(x) > maxChunk {
+	}`, entry: &entrySpec{lens: []string{"x"}}, fast: "%s", chunks: `for len(x) > maxChunk {
 		FUNC(alpha, x[:maxChunk])
 		x = x[maxChunk:]
 	}
 	FUNC(alpha, x)
 `},
-	"binary": {"", `if len(a) != len(dst) || len(b) != len(dst) || partialOverlap(dst, a) || partialOverlap(dst, b) {
+	"binary": {checks: `if len(a) != len(dst) || len(b) != len(dst) || partialOverlap(dst, a) || partialOverlap(dst, b) {
 		checkBinary("NAME", dst, a, b) // panics
-	}
-	raceRead(a)
+	}`, race: `raceRead(a)
 	raceRead(b)
-	raceWrite(dst)
-	if len(dst) > maxChunk {
+	raceWrite(dst)`, long: `if len(dst) > maxChunk {
 		FUNCChunks(dst, a, b)
 		return
-	}`, "%s", `for len(dst) > maxChunk {
+	}`, entry: &entrySpec{lens: []string{"dst", "a", "b"}, partial: [][2]string{{"dst", "a"}, {"dst", "b"}}}, fast: "%s", chunks: `for len(dst) > maxChunk {
 		FUNC(dst[:maxChunk], a[:maxChunk], b[:maxChunk])
 		dst, a, b = dst[maxChunk:], a[maxChunk:], b[maxChunk:]
 	}
@@ -515,15 +554,13 @@ var bodies = map[string]bodyTemplate{
 	}
 	FUNC(h, hPrev, xr, xz, xn, hr, hz, hn)
 `},
-	"unary": {"", `if len(src) != len(dst) || partialOverlap(dst, src) {
+	"unary": {checks: `if len(src) != len(dst) || partialOverlap(dst, src) {
 		checkUnary("NAME", dst, src) // panics
-	}
-	raceRead(src)
-	raceWrite(dst)
-	if len(src) > maxChunk {
+	}`, race: `raceRead(src)
+	raceWrite(dst)`, long: `if len(src) > maxChunk {
 		FUNCChunks(dst, src)
 		return
-	}`, "%s", `for len(src) > maxChunk {
+	}`, entry: &entrySpec{lens: []string{"dst", "src"}, partial: [][2]string{{"dst", "src"}}}, fast: "%s", chunks: `for len(src) > maxChunk {
 		FUNC(dst[:maxChunk], src[:maxChunk])
 		dst, src = dst[maxChunk:], src[maxChunk:]
 	}
@@ -560,6 +597,9 @@ func levelCallsFile(a arch) *bytes.Buffer {
 		}
 	}
 	fmt.Fprintf(w, "}\n")
+	if usesAsm(a) {
+		entryTests(w, a)
+	}
 	dispatchBenches(w, a)
 	return w
 }

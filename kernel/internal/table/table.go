@@ -12,6 +12,10 @@
 //     level switches (a plain switch on the active level, so that escape
 //     analysis sees the //go:noescape assembly and callers' buffers stay on
 //     the stack);
+//   - kernel/dispatch_{amd64,arm64}.s: the level switches and argument
+//     checks of the rows that dispatch in assembly (the elementwise and
+//     reduction kernels), so that their exported functions inline into
+//     the caller and make one call;
 //   - kernel/dispatch_{amd64,arm64}_test.go: every row's implementation at
 //     every level called directly, for the test that proves each switch
 //     calls what the registry names;
