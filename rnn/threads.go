@@ -12,16 +12,14 @@ import (
 // goroutine worth handing to a helper: below it, waking a helper costs
 // more than it saves. rnn splits work into independent shares that
 // never synchronise until they end (the sequences of a batch, the
-// windows of a training update),
-// so the break-even point is lower than a Gemm's (kernel's
-// gemmSplitFlops, 2²⁴ at AVX2), which also shares the packing of its
-// operands: 2²² flops is some 80 µs of one core's work at AVX2, against
-// a few µs to wake a helper. BenchmarkRNNSplit (threads_bench_test.go)
-// measures the break-even point; its only run so far (2026-12-06, a
-// 2-core Zen 3 at AVX2 with a load average of 14) is no measurement, so
-// this value awaits a quiet machine. splitFlopsOverride replaces it in
+// windows of a training update). BenchmarkRNNSplit (threads_bench_test.go)
+// measures the break-even point; on a quiet 2-core Zen 3 guest at AVX2
+// (2026-12-06, -count 6, benchstat) two goroutines were 11% slower than
+// one at 2²² flops each and 43% faster at 2²⁴ (waking the other virtual
+// CPU is expensive on this guest), so the split starts at 2²⁴, the
+// value kernel's Gemm uses at AVX2. splitFlopsOverride replaces it in
 // tests.
-const splitFlops = 1 << 22
+const splitFlops = 1 << 24
 
 var splitFlopsOverride float64
 

@@ -11,7 +11,7 @@ import (
 
 // BenchmarkRNNSplit finds where splitting pays (splitFlops): the same
 // work on one goroutine and split in two, over work per goroutine from
-// 2¹⁸ to 2²⁵ flops: ForwardBatch splitting a batch of 8 sequences (an
+// 2¹⁶ to 2²⁴ flops: ForwardBatch splitting a batch of 8 sequences (an
 // Elman net, T=16). Compare threads=1 with threads=2 at each size:
 //
 //	go test -run '^$' -bench RNNSplit -count 6 ./rnn/
