@@ -350,17 +350,6 @@ func (m *MultiHead) checkSelf(fn string) error {
 	return nil
 }
 
-// addBiasRows adds b to every row of a.
-func addBiasRows(a kernel.Matrix, b []float32) {
-	if b == nil {
-		return
-	}
-	for i := 0; i < a.Rows; i++ {
-		r := a.Row(i)
-		kernel.Add(r, r, b)
-	}
-}
-
 // project computes x·Wᵀ + b into dst (T×rows(W)).
 func project(dst, x, w kernel.Matrix, b []float32) {
 	kernel.Gemm(kernel.NoTrans, kernel.Trans, 1, x, w, 0, dst)
