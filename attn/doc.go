@@ -28,8 +28,9 @@
 //     laid out as torch.nn.MultiheadAttention's in_proj_weight (or
 //     q_proj_weight, k_proj_weight and v_proj_weight when the key and
 //     value widths kdim, vdim differ), in_proj_bias, out_proj.weight and
-//     out_proj.bias. Forward runs a whole sequence (prefill, heads spread
-//     over kernel.Threads() goroutines for long sequences); Cross attends
+//     out_proj.bias. Forward runs a whole sequence (prefill; for long
+//     sequences the heads' blocks of query rows, and the projections,
+//     spread over kernel.Threads() goroutines); Cross attends
 //     from one sequence to another (torch's forward(query, key, value));
 //     with a caller's dst, Forward, Prefill and Cross allocate nothing in
 //     the steady state, on one thread or several. Decode runs one token against a KVCache and allocates nothing once

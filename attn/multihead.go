@@ -350,17 +350,6 @@ func (m *MultiHead) checkSelf(fn string) error {
 	return nil
 }
 
-// addBiasRows adds b to every row of a.
-func addBiasRows(a kernel.Matrix, b []float32) {
-	if b == nil {
-		return
-	}
-	for i := 0; i < a.Rows; i++ {
-		r := a.Row(i)
-		kernel.Add(r, r, b)
-	}
-}
-
 // project computes x·Wᵀ + b into dst (T×rows(W)).
 func project(dst, x, w kernel.Matrix, b []float32) {
 	kernel.Gemm(kernel.NoTrans, kernel.Trans, 1, x, w, 0, dst)
@@ -650,34 +639,47 @@ func (s *kvSource) of(g, dh int) (k, v kernel.Matrix) {
 
 // attendHeads computes each query head's attention into its columns of
 // ctx: query head h of q against the keys and values of its key/value
-// head in kv, each with nk rows. It allocates nothing in the steady
+// head in kv, each with nk rows. On several threads the shares are the
+// heads' blocks of query rows (SelfAttention's blocks), not whole heads:
+// with a causal mask a head's last blocks cost many times its first, and
+// shares of a whole head (milliseconds each in a long prefill) leave one
+// thread idle at the end for up to a head's time when the threads do not
+// run at exactly the same pace. The blocks are claimed largest first (the
+// last rows first, every head's), so that the smallest come last. Each
+// block is computed as the serial loop computes it, so the bits do not
+// depend on the number of threads. It allocates nothing in the steady
 // state, on one thread or many: the heads are a headsAttend value, not
 // closures, and the parallel case borrows a pooled attendTask (its
-// workers.Group and error slice included).
+// workers.Group included).
 func (m *MultiHead) attendHeads(ctx, q kernel.Matrix, kv kvSource, nk int, opt Options) error {
 	a := headsAttend{m: m, ctx: ctx, q: q, kv: kv, opt: opt}
 	n := m.Heads
 	threads := headThreads(n, q.Rows*nk*m.DHead())
 	if threads <= 1 {
 		for h := range n {
-			if err := a.head(h, false); err != nil {
+			if err := a.head(h); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
+	// Every head has the same shapes, so head 0's checks and blocks are
+	// every head's.
+	qh, k, v, out := a.operands(0)
+	if err := a.opt.check("SelfAttention", qh.Rows, k.Rows); err != nil {
+		return err
+	}
+	if qh.Rows == 0 || out.Cols == 0 {
+		return nil
+	}
 	t := attendTasks.Get().(*attendTask)
 	t.a = a
-	if cap(t.errs) < n {
-		t.errs = make([]error, n)
-	}
-	t.errs = t.errs[:n] // every head sets its own
-	t.group.Run(t, n, threads)
-	err := errors.Join(t.errs...)
-	t.a = headsAttend{} // keep no reference to the caller's matrices and masks
-	clear(t.errs)
+	t.blocks = newRowBlocks(out, qh, k, v, &a.opt)
+	t.nb = (q.Rows + t.blocks.rows - 1) / t.blocks.rows
+	t.group.Run(t, n*t.nb, threads)
+	t.a, t.blocks = headsAttend{}, rowBlocks{} // keep no reference to the caller's matrices and masks
 	attendTasks.Put(t)
-	return err
+	return nil
 }
 
 // headsAttend is the attention of attendHeads' heads.
@@ -688,41 +690,51 @@ type headsAttend struct {
 	opt    Options
 }
 
-// head computes query head h into its columns of ctx; parallel says that
-// other heads run at the same time.
-func (a *headsAttend) head(h int, parallel bool) error {
+// operands returns query head h's queries, its keys and values, and its
+// columns of ctx.
+func (a *headsAttend) operands(h int) (qh, k, v, out kernel.Matrix) {
 	dh, t := a.m.DHead(), a.q.Rows
-	qh := a.q.Slice(0, t, h*dh, (h+1)*dh)
-	k, v := a.kv.of(h/(a.m.Heads/a.m.NumKVHeads()), dh)
-	out := a.ctx.Slice(0, t, h*dh, (h+1)*dh)
-	if !parallel {
-		return SelfAttention(out, qh, k, v, a.opt)
-	}
-	// Heads running in parallel write their own contiguous buffer, then
-	// their columns of ctx: Gemm reports its whole output span to the
-	// race detector, padding between rows included, so interleaved
-	// column windows would look like a race.
-	if err := a.opt.check("SelfAttention", qh.Rows, k.Rows); err != nil {
-		return err
-	}
-	// One pooled buffer for the head's output and its scores.
-	sc := scratch.Get(t*dh + selfScratch(out, qh, k, v, &a.opt))
-	defer scratch.Put(sc)
-	tmp := kernel.MatrixFrom(t, dh, sc.Data[:t*dh])
-	selfAttend(tmp, qh, k, v, &a.opt, false, sc.Data[t*dh:]) // the heads are the split
-	copyInto(out, tmp)
-	return nil
+	qh = a.q.Slice(0, t, h*dh, (h+1)*dh)
+	k, v = a.kv.of(h/(a.m.Heads/a.m.NumKVHeads()), dh)
+	out = a.ctx.Slice(0, t, h*dh, (h+1)*dh)
+	return qh, k, v, out
 }
 
-// attendTask is attendHeads' parallel case as a workers.Task: share h is
-// head h. Pooled, so that a parallel call allocates nothing.
+// head computes query head h into its columns of ctx, on the calling
+// goroutine.
+func (a *headsAttend) head(h int) error {
+	qh, k, v, out := a.operands(h)
+	return SelfAttention(out, qh, k, v, a.opt)
+}
+
+// attendTask is attendHeads' parallel case as a workers.Task: share s is
+// block nb−1−s/Heads of head s mod Heads (the last blocks, the largest
+// under a causal mask, first). Pooled, so that a parallel call allocates
+// nothing.
 type attendTask struct {
-	a     headsAttend
-	group workers.Group
-	errs  []error
+	a      headsAttend
+	blocks rowBlocks // head 0's; the other heads' differ only in their matrices
+	nb     int       // blocks per head
+	group  workers.Group
 }
 
-func (t *attendTask) Run(h int) { t.errs[h] = t.a.head(h, true) }
+func (t *attendTask) Run(s int) {
+	h, i := s%t.a.m.Heads, t.nb-1-s/t.a.m.Heads
+	b := t.blocks
+	b.q, b.k, b.v, b.dst = t.a.operands(h)
+	r0, r1 := b.span(i)
+	dh := b.dst.Cols
+	// The block is computed into a contiguous buffer, then copied into
+	// its rows of the head's columns of ctx: Gemm reports its whole
+	// output span to the race detector, padding between rows included,
+	// so blocks writing interleaved column windows would look like a
+	// race.
+	sc := scratch.Get((r1-r0)*dh + b.scratch())
+	tmp := kernel.MatrixFrom(r1-r0, dh, sc.Data[:(r1-r0)*dh])
+	b.blockInto(i, tmp, sc.Data[(r1-r0)*dh:])
+	copyInto(b.dst.Slice(r0, r1, 0, dh), tmp)
+	scratch.Put(sc)
+}
 
 var attendTasks = sync.Pool{New: func() any { return new(attendTask) }}
 

@@ -75,35 +75,27 @@ func SelfAttention(dst, q, k, v kernel.Matrix, opt Options) error {
 	if err := opt.check("SelfAttention", q.Rows, k.Rows); err != nil {
 		return err
 	}
-	selfAttend(dst, q, k, v, &opt, true, nil)
+	selfAttend(dst, q, k, v, &opt)
 	return nil
 }
 
-// selfAttend is SelfAttention on checked operands; split allows it to
-// spread the row blocks over goroutines (not when its caller already
-// runs heads in parallel). buf, if not nil, is the serial loop's scratch
-// (at least selfScratch elements); nil borrows it from the pool.
-func selfAttend(dst, q, k, v kernel.Matrix, opt *Options, split bool, buf []float32) {
+// selfAttend is SelfAttention on checked operands: its row blocks on the
+// calling goroutine, or spread over goroutines when each has enough work.
+func selfAttend(dst, q, k, v kernel.Matrix, opt *Options) {
 	tq := q.Rows
 	if tq == 0 || dst.Cols == 0 {
 		return
 	}
 	b := newRowBlocks(dst, q, k, v, opt)
 	n := (tq + b.rows - 1) / b.rows
-	threads := 1
-	if split {
-		// The work of a block: its rows against all keys (an upper bound
-		// with Causal), at d = q's width.
-		threads = headThreads(n, b.rows*k.Rows*q.Cols)
-	}
+	// The work of a block: its rows against all keys (an upper bound
+	// with Causal), at d = q's width.
+	threads := headThreads(n, b.rows*k.Rows*q.Cols)
 	if threads <= 1 {
-		if buf == nil {
-			sc := scratch.Get(b.scratch())
-			defer scratch.Put(sc)
-			buf = sc.Data
-		}
+		sc := scratch.Get(b.scratch())
+		defer scratch.Put(sc)
 		for i := range n {
-			b.block(i, buf)
+			b.block(i, sc.Data)
 		}
 		return
 	}
@@ -143,13 +135,6 @@ func newRowBlocks(dst, q, k, v kernel.Matrix, opt *Options) rowBlocks {
 	return b
 }
 
-// selfScratch is the scratch selfAttend's serial loop needs for
-// SelfAttention(dst, q, k, v, opt).
-func selfScratch(dst, q, k, v kernel.Matrix, opt *Options) int {
-	b := newRowBlocks(dst, q, k, v, opt)
-	return b.scratch()
-}
-
 // scratch is the scratch one block needs: its scores (rows × keys, or
 // rows × tileK and the running maxima and sums).
 func (b *rowBlocks) scratch() int {
@@ -162,13 +147,26 @@ func (b *rowBlocks) scratch() int {
 // block computes block i into its rows of dst, its scores in buf (at
 // least scratch() elements).
 func (b *rowBlocks) block(i int, buf []float32) {
-	r0 := i * b.rows
-	r1 := min(r0+b.rows, b.q.Rows)
+	r0, r1 := b.span(i)
+	b.blockInto(i, b.dst.Slice(r0, r1, 0, b.dst.Cols), buf)
+}
+
+// span returns the query rows [r0, r1) of block i.
+func (b *rowBlocks) span(i int) (r0, r1 int) {
+	r0 = i * b.rows
+	return r0, min(r0+b.rows, b.q.Rows)
+}
+
+// blockInto computes block i into out (its r1−r0 rows × dst's columns,
+// which need not be dst's), its scores in buf (at least scratch()
+// elements): the same bits wherever out lies.
+func (b *rowBlocks) blockInto(i int, out kernel.Matrix, buf []float32) {
+	r0, r1 := b.span(i)
 	if b.tiled {
-		tiledBlock(b.dst, b.q, b.k, b.v, &b.opt, r0, r1, b.tileK, buf)
+		tiledBlock(out, b.q, b.k, b.v, &b.opt, r0, r1, b.tileK, buf)
 		return
 	}
-	directBlock(b.dst, b.q, b.k, b.v, &b.opt, r0, r1, buf)
+	directBlock(out, b.q, b.k, b.v, &b.opt, r0, r1, buf)
 }
 
 // blockTask is selfAttend's parallel case as a workers.Task: share i is
@@ -186,14 +184,14 @@ func (t *blockTask) Run(i int) {
 
 var blockTasks = sync.Pool{New: func() any { return new(blockTask) }}
 
-// directBlock is the direct path for query rows [r0, r1): S = c·Q·Kᵀ,
-// masked row softmax, S·V.
-func directBlock(dst, q, k, v kernel.Matrix, opt *Options, r0, r1 int, buf []float32) {
+// directBlock is the direct path for query rows [r0, r1) into out (their
+// r1−r0 rows of the output): S = c·Q·Kᵀ, masked row softmax, S·V.
+func directBlock(out, q, k, v kernel.Matrix, opt *Options, r0, r1 int, buf []float32) {
 	tq, tk := q.Rows, k.Rows
 	c := opt.effScale(q.Cols)
 	kEnd := opt.keyEnd(r1-1, tq, tk)
 	if kEnd == 0 {
-		clearRows(dst.Slice(r0, r1, 0, dst.Cols))
+		clearRows(out)
 		return
 	}
 	s := kernel.Matrix{Rows: r1 - r0, Cols: kEnd, Stride: kEnd, Data: buf[:(r1-r0)*kEnd]}
@@ -207,7 +205,7 @@ func directBlock(dst, q, k, v kernel.Matrix, opt *Options, r0, r1 int, buf []flo
 		softmaxInPlace(row[:end])
 		clear(row[end:])
 	}
-	vb, out := v.Slice(0, kEnd, 0, v.Cols), dst.Slice(r0, r1, 0, dst.Cols)
+	vb := v.Slice(0, kEnd, 0, v.Cols)
 	if raggedNonFinite(v, opt, r0, 0, kEnd, tq, tk) {
 		causalPV(s, vb, out, 0, opt, r0, 0, tq, tk)
 	} else {
@@ -268,15 +266,15 @@ func clearRows(m kernel.Matrix) {
 	}
 }
 
-// tiledBlock is the flash-attention path for query rows [r0, r1), with
-// score tiles of those rows against bk keys.
-func tiledBlock(dst, q, k, v kernel.Matrix, opt *Options, r0, r1, bk int, buf []float32) {
+// tiledBlock is the flash-attention path for query rows [r0, r1) into
+// out (their r1−r0 rows of the output), with score tiles of those rows
+// against bk keys.
+func tiledBlock(out, q, k, v kernel.Matrix, opt *Options, r0, r1, bk int, buf []float32) {
 	tq, tk := q.Rows, k.Rows
 	c := opt.effScale(q.Cols)
 	nr := r1 - r0
 	mrun := buf[nr*bk : nr*bk+nr] // running row maxima
 	lrun := buf[nr*bk+nr:]        // running row sums
-	out := dst.Slice(r0, r1, 0, dst.Cols)
 	clearRows(out)
 	for i := range nr {
 		mrun[i], lrun[i] = negInf, 0
