@@ -4,6 +4,7 @@ package kernel
 
 import (
 	"fmt"
+	"math"
 	"runtime"
 	"testing"
 
@@ -158,5 +159,59 @@ func BenchmarkGemmShapes(b *testing.B) {
 			})
 			restore()
 		}
+	}
+}
+
+// TestGemmMicroEdgeRowsKeepBits checks that the first m rows of an edge
+// tile are the same bits as those rows of the full tile, at every level:
+// the short loops of the AVX2 and AVX-512 microkernels (m ≤ 4, m ≤ 8)
+// must run each row's FMAs in the full loop's order. Both layouts of a
+// (lda = 0 and lda > 0) and k with and without a remainder of 4.
+func TestGemmMicroEdgeRowsKeepBits(t *testing.T) {
+	for _, l := range Available() {
+		restore, _ := SetLevel(l)
+		cfg := currentGemmConfig()
+		mr, nr := cfg.mr, cfg.nr
+		for _, k := range []int{1, 3, 4, 7, 64, 257} {
+			for _, lda := range []int{0, k + 5} {
+				if lda > 0 && !cfg.rowsA {
+					continue
+				}
+				alen := mr * k
+				if lda > 0 {
+					alen = (mr-1)*lda + k
+				}
+				a, b := make([]float32, alen), make([]float32, nr*k)
+				for i := range a {
+					a[i] = float32((i*7919)%1013)/1013 - 0.5
+				}
+				for i := range b {
+					b[i] = float32((i*104729)%997)/997 - 0.5
+				}
+				for _, beta := range []float32{0, 0.75} {
+					cInit := make([]float32, mr*nr)
+					for i := range cInit {
+						cInit[i] = float32(i%13) - 6
+					}
+					full := append([]float32(nil), cInit...)
+					gemmMicro(cfg.kernel, k, a, lda, b, full, nr, 1.5, beta, mr, nr)
+					for m := 1; m < mr; m++ {
+						edge := append([]float32(nil), cInit...)
+						gemmMicro(cfg.kernel, k, a, lda, b, edge, nr, 1.5, beta, m, nr)
+						for i := range edge {
+							want := full[i]
+							if i >= m*nr {
+								want = cInit[i] // rows past m untouched
+							}
+							if math.Float32bits(edge[i]) != math.Float32bits(want) {
+								t.Fatalf("level %v k=%d lda=%d beta=%v m=%d: c[%d,%d]=%v, want %v (the %d-row tile's bits)",
+									l, k, lda, beta, m, i/nr, i%nr, edge[i], want, mr)
+							}
+						}
+					}
+				}
+			}
+		}
+		restore()
 	}
 }

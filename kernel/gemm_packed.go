@@ -121,7 +121,19 @@ func gemmPackedRun(op gemmOperands, p *PackedB) {
 	runSplit(op, p.cfg, p, nt, false, p.cfg.mr, op.m)
 }
 
-// gemmSerialPacked is gemmSerial with op(b) taken from p's panels.
+// gemmDirectARows is the most rows of op(a) that gemmSerialPacked reads
+// in place instead of packing (a NoTrans a, at a level whose microkernel
+// reads a row by row): for a few rows by a wide B, as rnn's batch steps
+// are (32×256 by 256×1024), the copy is a visible part of the step, while
+// a tall block gains from the contiguous copy (fewer pages and cache sets
+// per micro-panel). The microkernel reads the same values either way, so
+// the bits do not change.
+const gemmDirectARows = 64
+
+// gemmSerialPacked is gemmSerial with op(b) taken from p's panels. A
+// short NoTrans a (gemmDirectARows) is read in place by the full tiles;
+// only the rows of its last, partial tile are copied (the microkernel
+// reads all mr rows, the ones past m being zero).
 func gemmSerialPacked(op gemmOperands, p *PackedB, bufs *gemmBuffers) {
 	cfg := p.cfg
 	mr, nr := cfg.mr, cfg.nr
@@ -130,6 +142,7 @@ func gemmSerialPacked(op gemmOperands, p *PackedB, bufs *gemmBuffers) {
 	nc := min(cfg.nc, roundUp(op.n, nr))
 	ap := growAligned(&bufs.a, mc*kc)
 	c := op.c
+	direct := cfg.rowsA && !op.tA && op.m <= gemmDirectARows
 	off := 0
 	for jc := 0; jc < op.n; jc += nc {
 		ncb := min(nc, op.n-jc)
@@ -143,11 +156,19 @@ func gemmSerialPacked(op gemmOperands, p *PackedB, bufs *gemmBuffers) {
 			off += len(bp)
 			for ic := 0; ic < op.m; ic += mc {
 				mcb := min(mc, op.m-ic)
+				full := 0 // rows read in place
 				lda := 0
-				if cfg.rowsA && !op.tA {
+				switch {
+				case direct:
+					lda = kcb
+					full = mcb / mr * mr
+					if full < mcb {
+						packARows(ap[full*kcb:], op.a, ic+full, mcb-full, pc, kcb, mr)
+					}
+				case cfg.rowsA && !op.tA:
 					lda = kcb
 					packARows(ap, op.a, ic, mcb, pc, kcb, mr)
-				} else {
+				default:
 					packA(ap, op.a, op.tA, ic, mcb, pc, kcb, mr)
 				}
 				for jr := 0; jr < ncb; jr += nr {
@@ -157,7 +178,13 @@ func gemmSerialPacked(op gemmOperands, p *PackedB, bufs *gemmBuffers) {
 						mrb := min(mr, mcb-ir)
 						o := (ic+ir)*c.Stride + jc + jr
 						ctile := c.Data[o : o+(mrb-1)*c.Stride+nrb]
-						gemmMicro(cfg.kernel, kcb, ap[ir*kcb:(ir+mr)*kcb], lda, bpanel, ctile, c.Stride, op.alpha, beta, mrb, nrb)
+						apanel, ldaTile := ap[ir*kcb:(ir+mr)*kcb], lda
+						if ir < full {
+							s := op.a.Stride
+							ao := (ic+ir)*s + pc
+							apanel, ldaTile = op.a.Data[ao:ao+(mr-1)*s+kcb], s
+						}
+						gemmMicro(cfg.kernel, kcb, apanel, ldaTile, bpanel, ctile, c.Stride, op.alpha, beta, mrb, nrb)
 					}
 				}
 			}

@@ -2,6 +2,7 @@ package kernel_test
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -123,4 +124,48 @@ func normalMatrix(r *rand.Rand, rows, cols int) kernel.Matrix {
 		m.Data[i] = float32(r.NormFloat64())
 	}
 	return m
+}
+
+// TestGemmPackedStridedA: a short NoTrans a, which GemmPacked reads in
+// place (full tiles) and packs (the last partial tile), as a view inside
+// a larger matrix whose elements outside the view are NaN: the result is
+// Gemm's bits, at every level, with default and small blocks (several kc
+// slices, so the in-place reads start at column offsets). A read outside
+// the view would put a NaN in c.
+func TestGemmPackedStridedA(t *testing.T) {
+	kerneltest.ForEachLevel(t, func(t *testing.T, l kernel.Level) {
+		r := rand.New(rand.NewPCG(3, 14))
+		var p kernel.PackedB
+		for _, blocks := range [][3]int{{0, 0, 0}, {7, 5, 9}} {
+			restore := kernel.SetGemmBlocks(blocks[0], blocks[1], blocks[2])
+			for _, m := range []int{4, 6, 13, 32, 64, 65} {
+				for _, k := range []int{17, 256} {
+					n := 40
+					parent := normalMatrix(r, m+3, k+7)
+					a := parent.Slice(2, 2+m, 3, 3+k)
+					for i := 0; i < parent.Rows; i++ {
+						for j := 0; j < parent.Cols; j++ {
+							if i < 2 || i >= 2+m || j < 3 || j >= 3+k {
+								parent.Set(i, j, float32(math.NaN()))
+							}
+						}
+					}
+					b := normalMatrix(r, k, n)
+					c0 := normalMatrix(r, m, n)
+					want := kernel.NewMatrix(m, n)
+					copy(want.Data, c0.Data)
+					got := kernel.NewMatrix(m, n)
+					copy(got.Data, c0.Data)
+					kernel.Gemm(kernel.NoTrans, kernel.NoTrans, 0.5, a, b, 1.5, want)
+					p.Pack(kernel.NoTrans, b)
+					kernel.GemmPacked(kernel.NoTrans, 0.5, a, &p, 1.5, got)
+					for i, v := range got.Data {
+						require.False(t, math.IsNaN(float64(v)), "blocks %v m=%d k=%d: c[%d] is NaN", blocks, m, k, i)
+					}
+					require.Equal(t, want.Data, got.Data, "blocks %v m=%d k=%d", blocks, m, k)
+				}
+			}
+			restore()
+		}
+	})
 }

@@ -24,8 +24,11 @@ import (
 //
 // At AVX-512 the columns written are the first n, through opmasks K1
 // (first vector) and K2 (second), so neither loads nor stores touch c
-// past column n or row m, and edge tiles with m ≤ 8 run loops over the
-// first 8 rows only (the others stay zero and are not stored). At AVX2
+// past column n or row m. Edge tiles short enough (m ≤ 8 at AVX-512, m ≤
+// 4 at AVX2) run loops over the first rows only (the others stay zero and
+// are not stored), so a batch of 32 rows (five 6-row tiles and two rows)
+// or a tile of 4 rows costs 4 rows' updates, not 6. Each row's sum is the
+// same sequence of FMAs in either loop, so the bits do not change. At AVX2
 // the tile is always 16 columns wide: narrower tiles go through a buffer
 // in the caller (package kernel), not VMASKMOVPS, which qemu's AVX2
 // emulation (where the AVX2 path is tested on AVX-512 machines) loads
@@ -37,20 +40,21 @@ type gemmTile struct {
 	rowA func(i, off int) Mem
 	// bases are the row-by-row base pointers after AX (rows 3, 6, ...).
 	bases []GPPhysical
-	// half: edge tiles with m ≤ 8 take loops over rows 0..7 only.
-	half bool
+	// short, when not 0: edge tiles with m ≤ short take loops over rows
+	// 0..short-1 only, reached from the first shortBases row bases.
+	short, shortBases int
 }
 
 var (
 	gemm6x16 = gemmTile{
-		rows: 6, bases: []GPPhysical{RSI},
+		rows: 6, bases: []GPPhysical{RSI}, short: 4, shortBases: 2,
 		rowA: func(i, off int) Mem {
 			base := []GPPhysical{RAX, RSI}[i/3]
 			return gemmLDA(base, i%3, off)
 		},
 	}
 	gemm14x32 = gemmTile{
-		rows: 14, bases: []GPPhysical{RSI, R12, R13, RDX}, half: true,
+		rows: 14, bases: []GPPhysical{RSI, R12, R13, RDX}, short: 8, shortBases: 3,
 		// Rows are reached from five bases (rows 0, 3, 6, 9, 12) plus
 		// LDA scaled by 1, 2, 4 or 8.
 		rowA: func(i, off int) Mem {
@@ -114,19 +118,19 @@ func (g *gen) gemm(t gemmTile, s isa) {
 	}
 	g.TESTQ(R11, R11)
 	g.JNZ(LabelRef("rows"))
-	if t.half {
-		g.CMPQ(R9, imm(8))
+	if t.short > 0 {
+		g.CMPQ(R9, imm(t.short))
 		g.JLE(LabelRef("half"))
 	}
 
 	colA := func(i, off int) Mem { return at(RAX, off+4*i) }
 	g.Comment("a column by column: four rank-1 updates per iteration.")
 	g.gemmLoops(t, s, "", t.rows, colA, 4*t.rows, nil, true)
-	if t.half {
-		g.Comment("m ≤ 8 (an edge tile), a column by column: rows 0..7 only, the",
+	if t.short > 0 {
+		g.Comment(fmt.Sprintf("m ≤ %d (an edge tile), a column by column: rows 0..%d only, the", t.short, t.short-1),
 			fmt.Sprintf("column stride stays %d elements.", t.rows))
 		g.Label("half")
-		g.gemmLoops(t, s, "h", 8, colA, 4*t.rows, nil, true)
+		g.gemmLoops(t, s, "h", t.short, colA, 4*t.rows, nil, true)
 	}
 
 	g.Comment("a row by row: a base pointer every third row, each 16 bytes (4",
@@ -140,15 +144,15 @@ func (g *gen) gemm(t gemmTile, s isa) {
 		prev = b
 	}
 	rowBases := append([]GPPhysical{RAX}, t.bases...)
-	if t.half {
-		g.CMPQ(R9, imm(8))
+	if t.short > 0 {
+		g.CMPQ(R9, imm(t.short))
 		g.JLE(LabelRef("rhalf"))
 	}
-	g.gemmLoops(t, s, "r", t.rows, t.rowA, 4, rowBases, t.half)
-	if t.half {
-		g.Comment("m ≤ 8, a row by row: rows 0..7 only.")
+	g.gemmLoops(t, s, "r", t.rows, t.rowA, 4, rowBases, t.short > 0)
+	if t.short > 0 {
+		g.Comment(fmt.Sprintf("m ≤ %d, a row by row: rows 0..%d only.", t.short, t.short-1))
 		g.Label("rhalf")
-		g.gemmLoops(t, s, "rh", 8, t.rowA, 4, rowBases[:3], false)
+		g.gemmLoops(t, s, "rh", t.short, t.rowA, 4, rowBases[:t.shortBases], false)
 	}
 
 	g.Label("store")
