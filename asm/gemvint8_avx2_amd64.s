@@ -5,7 +5,7 @@
 #include "textflag.h"
 
 // func GemvInt8AVX2(acc []int32, w []int8, stride int, x []int8)
-// Requires: AVX, AVX2
+// Requires: AVX, AVX2, MMX+
 TEXT ·GemvInt8AVX2(SB), NOSPLIT, $0-80
 	MOVQ     acc_base+0(FP), DI
 	MOVQ     acc_len+8(FP), BX
@@ -28,6 +28,7 @@ block4:
 	MOVQ  R10, R11
 	MOVQ  SI, AX
 	MOVQ  CX, DX
+	LEAQ  (SI)(R8*4), R13
 	TESTQ DX, DX
 	JZ    cols4sum
 
@@ -54,9 +55,36 @@ cols4:
 	VPMADDUBSW Y9, Y4, Y9
 	VPMADDWD   Y15, Y9, Y9
 	VPADDD     Y9, Y3, Y3
-	ADDQ       $+32, R11
-	ADDQ       $+32, AX
-	SUBQ       $+32, DX
+	VMOVDQU    32(R11), Y11
+	VPABSB     Y11, Y10
+	VMOVDQU    32(AX), Y6
+	VPSIGNB    Y11, Y6, Y6
+	VPMADDUBSW Y6, Y10, Y6
+	VPMADDWD   Y15, Y6, Y6
+	VPADDD     Y6, Y0, Y0
+	VMOVDQU    32(AX)(R8*1), Y7
+	VPSIGNB    Y11, Y7, Y7
+	VPMADDUBSW Y7, Y10, Y7
+	VPMADDWD   Y15, Y7, Y7
+	VPADDD     Y7, Y1, Y1
+	VMOVDQU    32(AX)(R8*2), Y8
+	VPSIGNB    Y11, Y8, Y8
+	VPMADDUBSW Y8, Y10, Y8
+	VPMADDWD   Y15, Y8, Y8
+	VPADDD     Y8, Y2, Y2
+	VMOVDQU    32(AX)(R9*1), Y9
+	VPSIGNB    Y11, Y9, Y9
+	VPMADDUBSW Y9, Y10, Y9
+	VPMADDWD   Y15, Y9, Y9
+	VPADDD     Y9, Y3, Y3
+	PREFETCHT0 (R13)
+	PREFETCHT0 (R13)(R8*1)
+	PREFETCHT0 (R13)(R8*2)
+	PREFETCHT0 (R13)(R9*1)
+	ADDQ       $+64, R13
+	ADDQ       $+64, R11
+	ADDQ       $+64, AX
+	SUBQ       $+64, DX
 	JNZ        cols4
 
 cols4sum:
@@ -91,9 +119,16 @@ cols1:
 	VPMADDUBSW Y6, Y4, Y6
 	VPMADDWD   Y15, Y6, Y6
 	VPADDD     Y6, Y0, Y0
-	ADDQ       $+32, R11
-	ADDQ       $+32, AX
-	SUBQ       $+32, DX
+	VMOVDQU    32(R11), Y11
+	VPABSB     Y11, Y10
+	VMOVDQU    32(AX), Y6
+	VPSIGNB    Y11, Y6, Y6
+	VPMADDUBSW Y6, Y10, Y6
+	VPMADDWD   Y15, Y6, Y6
+	VPADDD     Y6, Y0, Y0
+	ADDQ       $+64, R11
+	ADDQ       $+64, AX
+	SUBQ       $+64, DX
 	JNZ        cols1
 
 cols1sum:

@@ -5,7 +5,7 @@
 #include "textflag.h"
 
 // func GemvInt8AVX512VNNI(acc []int32, w []int8, stride int, x []int8, wsum []int32)
-// Requires: AVX, AVX2, AVX512F
+// Requires: AVX, AVX2, AVX512F, MMX+
 TEXT ·GemvInt8AVX512VNNI(SB), NOSPLIT, $0-104
 	// Requires AVX512_VNNI too: the EVEX VPDPBUSD written as BYTEs.
 	MOVQ         acc_base+0(FP), DI
@@ -34,6 +34,7 @@ block4:
 	MOVQ   R10, R11
 	MOVQ   SI, AX
 	MOVQ   CX, DX
+	LEAQ   (SI)(R8*4), R13
 	TESTQ  DX, DX
 	JZ     cols4sum
 
@@ -69,16 +70,21 @@ cols4:
 	VMOVDQU32 (AX)(R9*1), Z9
 
 	// x86enc: vpdpbusd %zmm9, %zmm4, %zmm3
-	BYTE $0x62
-	BYTE $0xd2
-	BYTE $0x5d
-	BYTE $0x48
-	BYTE $0x50
-	BYTE $0xd9
-	ADDQ $+64, R11
-	ADDQ $+64, AX
-	SUBQ $+64, DX
-	JNZ  cols4
+	BYTE       $0x62
+	BYTE       $0xd2
+	BYTE       $0x5d
+	BYTE       $0x48
+	BYTE       $0x50
+	BYTE       $0xd9
+	PREFETCHT0 (R13)
+	PREFETCHT0 (R13)(R8*1)
+	PREFETCHT0 (R13)(R8*2)
+	PREFETCHT0 (R13)(R9*1)
+	ADDQ       $+64, R13
+	ADDQ       $+64, R11
+	ADDQ       $+64, AX
+	SUBQ       $+64, DX
+	JNZ        cols4
 
 cols4sum:
 	VEXTRACTI64X4 $0x01, Z0, Y4

@@ -5,7 +5,7 @@
 #include "textflag.h"
 
 // func GemvInt8AVXVNNI(acc []int32, w []int8, stride int, x []int8, wsum []int32)
-// Requires: AVX, AVX2
+// Requires: AVX, AVX2, MMX+
 TEXT ·GemvInt8AVXVNNI(SB), NOSPLIT, $0-104
 	// Requires AVX_VNNI too: the VEX VPDPBUSD written as BYTEs.
 	MOVQ         acc_base+0(FP), DI
@@ -34,6 +34,7 @@ block4:
 	MOVQ  R10, R11
 	MOVQ  SI, AX
 	MOVQ  CX, DX
+	LEAQ  (SI)(R8*4), R13
 	TESTQ DX, DX
 	JZ    cols4sum
 
@@ -66,15 +67,53 @@ cols4:
 	VMOVDQU (AX)(R9*1), Y9
 
 	// x86enc: {vex} vpdpbusd %ymm9, %ymm4, %ymm3
-	BYTE $0xc4
-	BYTE $0xc2
-	BYTE $0x5d
-	BYTE $0x50
-	BYTE $0xd9
-	ADDQ $+32, R11
-	ADDQ $+32, AX
-	SUBQ $+32, DX
-	JNZ  cols4
+	BYTE    $0xc4
+	BYTE    $0xc2
+	BYTE    $0x5d
+	BYTE    $0x50
+	BYTE    $0xd9
+	VPXOR   32(R11), Y14, Y10
+	VMOVDQU 32(AX), Y6
+
+	// x86enc: {vex} vpdpbusd %ymm6, %ymm10, %ymm0
+	BYTE    $0xc4
+	BYTE    $0xe2
+	BYTE    $0x2d
+	BYTE    $0x50
+	BYTE    $0xc6
+	VMOVDQU 32(AX)(R8*1), Y7
+
+	// x86enc: {vex} vpdpbusd %ymm7, %ymm10, %ymm1
+	BYTE    $0xc4
+	BYTE    $0xe2
+	BYTE    $0x2d
+	BYTE    $0x50
+	BYTE    $0xcf
+	VMOVDQU 32(AX)(R8*2), Y8
+
+	// x86enc: {vex} vpdpbusd %ymm8, %ymm10, %ymm2
+	BYTE    $0xc4
+	BYTE    $0xc2
+	BYTE    $0x2d
+	BYTE    $0x50
+	BYTE    $0xd0
+	VMOVDQU 32(AX)(R9*1), Y9
+
+	// x86enc: {vex} vpdpbusd %ymm9, %ymm10, %ymm3
+	BYTE       $0xc4
+	BYTE       $0xc2
+	BYTE       $0x2d
+	BYTE       $0x50
+	BYTE       $0xd9
+	PREFETCHT0 (R13)
+	PREFETCHT0 (R13)(R8*1)
+	PREFETCHT0 (R13)(R8*2)
+	PREFETCHT0 (R13)(R9*1)
+	ADDQ       $+64, R13
+	ADDQ       $+64, R11
+	ADDQ       $+64, AX
+	SUBQ       $+64, DX
+	JNZ        cols4
 
 cols4sum:
 	// X0 = the four rows' sums: pairs, then pairs of pairs, then the halves.
@@ -111,14 +150,23 @@ cols1:
 	VMOVDQU (AX), Y6
 
 	// x86enc: {vex} vpdpbusd %ymm6, %ymm4, %ymm0
+	BYTE    $0xc4
+	BYTE    $0xe2
+	BYTE    $0x5d
+	BYTE    $0x50
+	BYTE    $0xc6
+	VPXOR   32(R11), Y14, Y10
+	VMOVDQU 32(AX), Y6
+
+	// x86enc: {vex} vpdpbusd %ymm6, %ymm10, %ymm0
 	BYTE $0xc4
 	BYTE $0xe2
-	BYTE $0x5d
+	BYTE $0x2d
 	BYTE $0x50
 	BYTE $0xc6
-	ADDQ $+32, R11
-	ADDQ $+32, AX
-	SUBQ $+32, DX
+	ADDQ $+64, R11
+	ADDQ $+64, AX
+	SUBQ $+64, DX
 	JNZ  cols1
 
 cols1sum:

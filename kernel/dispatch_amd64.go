@@ -979,10 +979,12 @@ func quantizeInt8(dst []int8, src []float32, inv float32) {
 		m := len(src) &^ 31
 		asm.QuantizeInt8AVX2(dst[:m], src[:m], inv)
 		quantizeInt8Generic(dst[m:len(src)], src[m:], inv)
+		return
 	case AVX2:
 		m := len(src) &^ 31
 		asm.QuantizeInt8AVX2(dst[:m], src[:m], inv)
 		quantizeInt8Generic(dst[m:len(src)], src[m:], inv)
+		return
 	}
 	quantizeInt8Generic(dst, src, inv)
 }

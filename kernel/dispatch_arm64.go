@@ -926,6 +926,7 @@ func quantizeInt8(dst []int8, src []float32, inv float32) {
 		m := len(src) &^ 15
 		asm.QuantizeInt8NEON(dst[:m], src[:m], inv)
 		quantizeInt8Generic(dst[m:len(src)], src[m:], inv)
+		return
 	}
 	quantizeInt8Generic(dst, src, inv)
 }

@@ -246,7 +246,12 @@ var (
 	i8Cols  = RCX // len(x)
 	i8Left  = RDX // columns left in a row
 	i8Sum   = R12 // &wsum[r] (VNNI)
+	i8Next  = R13 // &w[(r+4)*stride+j], prefetched
 )
+
+// qAlign is the bytes GemvInt8's rows and x come in multiples of
+// (package kernel's qAlign): one iteration of its column loop.
+const qAlign = 64
 
 func (g *gen) gemvInt8(p int8Path) {
 	if p.vnni {
@@ -270,24 +275,46 @@ func (g *gen) gemvInt8(p int8Path) {
 		{Base: i8WWalk, Index: i8S, Scale: 2}, {Base: i8WWalk, Index: i8S3, Scale: 1}}
 
 	// walk runs the column loop over rows rows of the block at i8W into
-	// accumulators 0..rows-1 (x prepared in registers 4 and 5, scratch 6..9).
-	walk := func(rows int, label string) {
+	// accumulators 0..rows-1: 64 bytes of each row per iteration (two
+	// vectors on the 32-byte paths, x prepared in registers 4, 5 and 10,
+	// 11; scratch 6..9). With prefetch, the loop also prefetches the
+	// next block of four rows at the same columns (i8Next): rows of a
+	// few KiB are too short for the hardware prefetchers to follow once
+	// per block.
+	walk := func(rows int, label string, prefetch bool) {
 		for i := 0; i < rows; i++ {
 			g.i8Zero(p, i)
 		}
 		g.MOVQ(i8XBase, i8XWalk)
 		g.MOVQ(i8W, i8WWalk)
 		g.MOVQ(i8Cols, i8Left)
+		if prefetch {
+			g.LEAQ(Mem{Base: i8W, Index: i8S, Scale: 4}, i8Next)
+		}
 		g.TESTQ(i8Left, i8Left)
 		g.JZ(LabelRef(label + "sum"))
 		g.Label(label)
-		g.i8X(p, at(i8XWalk, 0), 4, 5)
-		for i := 0; i < rows; i++ {
-			g.i8Step(p, rowsAt[i], 4, 5, i, 6+i)
+		for v := 0; v < qAlign/p.s.bytes; v++ {
+			off := v * p.s.bytes
+			ux, sx := 4+6*v, 5+6*v
+			g.i8X(p, at(i8XWalk, off), ux, sx)
+			for i := 0; i < rows; i++ {
+				m := rowsAt[i]
+				m.Disp = off
+				g.i8Step(p, m, ux, sx, i, 6+i)
+			}
 		}
-		g.ADDQ(imm(p.s.bytes), i8XWalk)
-		g.ADDQ(imm(p.s.bytes), i8WWalk)
-		g.SUBQ(imm(p.s.bytes), i8Left)
+		if prefetch {
+			for i := 0; i < 4; i++ {
+				m := rowsAt[i]
+				m.Base = i8Next
+				g.PREFETCHT0(m)
+			}
+			g.ADDQ(imm(qAlign), i8Next)
+		}
+		g.ADDQ(imm(qAlign), i8XWalk)
+		g.ADDQ(imm(qAlign), i8WWalk)
+		g.SUBQ(imm(qAlign), i8Left)
 		g.JNZ(LabelRef(label))
 		g.Label(label + "sum")
 	}
@@ -296,7 +323,7 @@ func (g *gen) gemvInt8(p int8Path) {
 	g.Label("block4")
 	g.CMPQ(i8Rows, imm(4))
 	g.JB(LabelRef("rows1"))
-	walk(4, "cols4")
+	walk(4, "cols4", true)
 	for i := 0; i < 4; i++ {
 		g.i8Half(p, i, 4+i)
 	}
@@ -323,7 +350,7 @@ func (g *gen) gemvInt8(p int8Path) {
 	g.Label("rows1")
 	g.TESTQ(i8Rows, i8Rows)
 	g.JZ(LabelRef("end"))
-	walk(1, "cols1")
+	walk(1, "cols1", false)
 	g.i8Sum1(p)
 	g.VMOVD(X0, EDX)
 	if p.vnni {

@@ -179,11 +179,14 @@ func expr(k table.Kernel, im table.Impl) string {
 	return "asm." + im.Symbols[0] + "(" + args + ")"
 }
 
-// code is the body of row k's case at level: the impl's Call statements,
-// or its expression returned (or, without results, called and returned
-// from).
+// code is the body of row k's case at level: the impl's Call statements
+// (followed, without results, by a return, so that the generic code
+// after the switch does not run too), or its expression returned (or,
+// without results, called and returned from).
 func code(k table.Kernel, im table.Impl, last bool) string {
 	switch {
+	case im.Call != "" && !hasResults(k.Sig) && !last:
+		return im.Call + "\nreturn"
 	case im.Call != "":
 		return im.Call
 	case im.Level == "generic" && k.GenericCall != "":
