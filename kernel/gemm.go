@@ -70,14 +70,7 @@ func Gemm(tA, tB Transpose, alpha float32, a, b Matrix, beta float32, c Matrix) 
 		panicOverlap("Gemm", "c", "b")
 	}
 	m, n, k := am, bn, ak
-	if m == 0 || n == 0 {
-		return
-	}
-	raceWrite(c.span())
-	if k == 0 || alpha == 0 {
-		if beta != 1 {
-			scaleMatrix(beta, c)
-		}
+	if gemmDegenerate(m, n, k, alpha, beta, c) {
 		return
 	}
 	if m == 1 && tA == NoTrans && alpha == 1 && gemmAsGemv(a.Row(0), b, tB, beta, c.Row(0)) {
@@ -135,4 +128,22 @@ type gemmOperands struct {
 	alpha, beta float32
 	a, b, c     Matrix
 	m, n, k     int
+}
+
+// gemmDegenerate handles the products Gemm and GemmPacked compute without a
+// microkernel, and reports whether it did: an empty c (nothing to do), and
+// k = 0 or alpha = 0, where c = beta·c. Otherwise it only announces the
+// write of c to the race detector, as the product is about to do.
+func gemmDegenerate(m, n, k int, alpha, beta float32, c Matrix) bool {
+	if m == 0 || n == 0 {
+		return true
+	}
+	raceWrite(c.span())
+	if k == 0 || alpha == 0 {
+		if beta != 1 {
+			scaleMatrix(beta, c)
+		}
+		return true
+	}
+	return false
 }

@@ -90,14 +90,7 @@ func GemmPacked(tA Transpose, alpha float32, a Matrix, b *PackedB, beta float32,
 		panicOverlap("GemmPacked", "c", "a")
 	}
 	m, n, k := am, b.n, ak
-	if m == 0 || n == 0 {
-		return
-	}
-	raceWrite(c.span())
-	if k == 0 || alpha == 0 {
-		if beta != 1 {
-			scaleMatrix(beta, c)
-		}
+	if gemmDegenerate(m, n, k, alpha, beta, c) {
 		return
 	}
 	raceRead(a.span())
