@@ -11,7 +11,7 @@ package asm
 // (the difference rounded, then one VFMADD). One vector per iteration,
 // the last 1..7 units through buffers that never touch memory past the
 // slices. Every slice must have len(h) elements; h may be hPrev; no other
-// overlap. The AVX512 level runs it too.
+// overlap.
 //
 //	for k := range h {
 //		r, z := σ(xr[k]+hr[k]), σ(xz[k]+hz[k])
@@ -22,3 +22,22 @@ package asm
 //
 //go:noescape
 func GRUCellAVX2(h, hPrev, xr, xz, xn, hr, hz, hn []float32)
+
+// GRUCellAVX512 advances len(h) GRU units by one step with AVX-512F:
+// r = σ(xr + hr) and z = σ(xz + hz) (each sum rounded) and
+// m = tanh(r·hn + xn) (one VFMADD) by the AVX-512 Sigmoid's and Tanh's
+// instruction sequences, stored over xr, xz, xn; h = z·(hPrev − m) + m
+// (the difference rounded, then one VFMADD). One zmm vector (sixteen
+// units) per iteration, the last 1..15 units under an opmask, never
+// touching memory past the slices. Every slice must have len(h) elements;
+// h may be hPrev; no other overlap.
+//
+//	for k := range h {
+//		r, z := σ(xr[k]+hr[k]), σ(xz[k]+hz[k])
+//		m := tanh(fma(r, hn[k], xn[k]))
+//		xr[k], xz[k], xn[k] = r, z, m
+//		h[k] = fma(z, hPrev[k]-m, m) // kernel.gruCellGeneric, Composed
+//	}
+//
+//go:noescape
+func GRUCellAVX512(h, hPrev, xr, xz, xn, hr, hz, hn []float32)

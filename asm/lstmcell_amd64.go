@@ -10,8 +10,7 @@ package asm
 // bit), stored back over the blocks; c = f·cPrev + round(i·g) in one
 // VFMADD; h = round(o·tanh(c)). One vector per iteration, the last 1..7
 // units through buffers that never touch memory past the slices. Every
-// slice must have len(c) elements; c may be cPrev; no other overlap. The
-// AVX512 level runs it too.
+// slice must have len(c) elements; c may be cPrev; no other overlap.
 //
 //	for k := range c {
 //		i, f, g, o := σ(gi[k]), σ(gf[k]), tanh(gg[k]), σ(gout[k])
@@ -22,3 +21,22 @@ package asm
 //
 //go:noescape
 func LSTMCellAVX2(h, c, cPrev, gi, gf, gg, gout []float32)
+
+// LSTMCellAVX512 advances len(c) LSTM units by one step with AVX-512F:
+// i, f, o = σ and g = tanh of the gate blocks by the AVX-512 Sigmoid's and
+// Tanh's instruction sequences (so each is those kernels' result to the
+// bit), stored back over the blocks; c = f·cPrev + round(i·g) in one
+// VFMADD; h = round(o·tanh(c)). One zmm vector (sixteen units) per
+// iteration, the last 1..15 units under an opmask, never touching memory
+// past the slices. Every slice must have len(c) elements; c may be cPrev;
+// no other overlap.
+//
+//	for k := range c {
+//		i, f, g, o := σ(gi[k]), σ(gf[k]), tanh(gg[k]), σ(gout[k])
+//		gi[k], gf[k], gg[k], gout[k] = i, f, g, o
+//		c[k] = fma(f, cPrev[k], i*g)
+//		h[k] = o * tanh(c[k]) // kernel.lstmCellGeneric, Composed
+//	}
+//
+//go:noescape
+func LSTMCellAVX512(h, c, cPrev, gi, gf, gg, gout []float32)

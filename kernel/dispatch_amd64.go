@@ -87,10 +87,10 @@ func init() {
 	register("Gemm", AVX512, "gemm_avx512_14x32")
 	register("LSTMCell", Generic, "lstmcell_generic")
 	register("LSTMCell", AVX2, "lstmcell_avx2_fma_rr2_divcomp_u1")
-	register("LSTMCell", AVX512, "lstmcell_avx2_fma_rr2_divcomp_u1")
+	register("LSTMCell", AVX512, "lstmcell_avx512_rr2_rcp14comp_u1")
 	register("GRUCell", Generic, "grucell_generic")
 	register("GRUCell", AVX2, "grucell_avx2_fma_rr2_divcomp_u1")
-	register("GRUCell", AVX512, "grucell_avx2_fma_rr2_divcomp_u1")
+	register("GRUCell", AVX512, "grucell_avx512_rr2_rcp14comp_u1")
 	register("DotInt8", Generic, "dotint8_generic")
 	register("DotInt8", AVX2, "dotint8_avx2_{avxvnni_vpdpbusd,maddubs}_u1")
 	register("DotInt8", AVX512, "dotint8_{avx512vnni_vpdpbusd,avxvnni_vpdpbusd,avx2_maddubs}_u1")
@@ -781,7 +781,7 @@ func silu32sChunks(dst, src []float32) {
 func lstmCell(h, c, cPrev, gi, gf, gg, gout []float32) {
 	switch active {
 	case AVX512:
-		asm.LSTMCellAVX2(h, c, cPrev, gi, gf, gg, gout)
+		asm.LSTMCellAVX512(h, c, cPrev, gi, gf, gg, gout)
 		return
 	case AVX2:
 		asm.LSTMCellAVX2(h, c, cPrev, gi, gf, gg, gout)
@@ -811,7 +811,7 @@ func dispatchLSTMCell(h, c, cPrev, gates []float32) {
 	}
 	switch active {
 	case AVX512:
-		asm.LSTMCellAVX2(h, c, cPrev, gi, gf, gg, gout)
+		asm.LSTMCellAVX512(h, c, cPrev, gi, gf, gg, gout)
 	case AVX2:
 		asm.LSTMCellAVX2(h, c, cPrev, gi, gf, gg, gout)
 	default:
@@ -833,7 +833,7 @@ func lstmCellChunks(h, c, cPrev, gi, gf, gg, gout []float32) {
 func gruCell(h, hPrev, xr, xz, xn, hr, hz, hn []float32) {
 	switch active {
 	case AVX512:
-		asm.GRUCellAVX2(h, hPrev, xr, xz, xn, hr, hz, hn)
+		asm.GRUCellAVX512(h, hPrev, xr, xz, xn, hr, hz, hn)
 		return
 	case AVX2:
 		asm.GRUCellAVX2(h, hPrev, xr, xz, xn, hr, hz, hn)
@@ -864,7 +864,7 @@ func dispatchGRUCell(h, hPrev, xg, hg []float32) {
 	}
 	switch active {
 	case AVX512:
-		asm.GRUCellAVX2(h, hPrev, xr, xz, xn, hr, hz, hn)
+		asm.GRUCellAVX512(h, hPrev, xr, xz, xn, hr, hz, hn)
 	case AVX2:
 		asm.GRUCellAVX2(h, hPrev, xr, xz, xn, hr, hz, hn)
 	default:

@@ -151,8 +151,8 @@ var levelCalls = []levelCall{
 	{row: "LSTMCell", level: Generic, name: "lstmcell_generic", direct: func(h, c, cPrev, gi, gf, gg, gout []float32) {
 		lstmCellGeneric(h, c, cPrev, gi, gf, gg, gout)
 	}, switched: lstmCell},
-	{row: "LSTMCell", level: AVX512, name: "lstmcell_avx2_fma_rr2_divcomp_u1", direct: func(h, c, cPrev, gi, gf, gg, gout []float32) {
-		asm.LSTMCellAVX2(h, c, cPrev, gi, gf, gg, gout)
+	{row: "LSTMCell", level: AVX512, name: "lstmcell_avx512_rr2_rcp14comp_u1", direct: func(h, c, cPrev, gi, gf, gg, gout []float32) {
+		asm.LSTMCellAVX512(h, c, cPrev, gi, gf, gg, gout)
 	}, switched: lstmCell},
 	{row: "LSTMCell", level: AVX2, name: "lstmcell_avx2_fma_rr2_divcomp_u1", direct: func(h, c, cPrev, gi, gf, gg, gout []float32) {
 		asm.LSTMCellAVX2(h, c, cPrev, gi, gf, gg, gout)
@@ -160,8 +160,8 @@ var levelCalls = []levelCall{
 	{row: "GRUCell", level: Generic, name: "grucell_generic", direct: func(h, hPrev, xr, xz, xn, hr, hz, hn []float32) {
 		gruCellGeneric(h, hPrev, xr, xz, xn, hr, hz, hn)
 	}, switched: gruCell},
-	{row: "GRUCell", level: AVX512, name: "grucell_avx2_fma_rr2_divcomp_u1", direct: func(h, hPrev, xr, xz, xn, hr, hz, hn []float32) {
-		asm.GRUCellAVX2(h, hPrev, xr, xz, xn, hr, hz, hn)
+	{row: "GRUCell", level: AVX512, name: "grucell_avx512_rr2_rcp14comp_u1", direct: func(h, hPrev, xr, xz, xn, hr, hz, hn []float32) {
+		asm.GRUCellAVX512(h, hPrev, xr, xz, xn, hr, hz, hn)
 	}, switched: gruCell},
 	{row: "GRUCell", level: AVX2, name: "grucell_avx2_fma_rr2_divcomp_u1", direct: func(h, hPrev, xr, xz, xn, hr, hz, hn []float32) {
 		asm.GRUCellAVX2(h, hPrev, xr, xz, xn, hr, hz, hn)
@@ -1350,7 +1350,7 @@ var dispatchBenches = []dispatchBench{
 			gg := o.cell["gg"]
 			gout := o.cell["gout"]
 			for bt.Loop() {
-				asm.LSTMCellAVX2(h, c, cPrev, gi, gf, gg, gout)
+				asm.LSTMCellAVX512(h, c, cPrev, gi, gf, gg, gout)
 			}
 		}},
 	{kernel: "LSTMCell", level: AVX2,
@@ -1418,7 +1418,7 @@ var dispatchBenches = []dispatchBench{
 			hz := o.cell["hz"]
 			hn := o.cell["hn"]
 			for bt.Loop() {
-				asm.GRUCellAVX2(h, hPrev, xr, xz, xn, hr, hz, hn)
+				asm.GRUCellAVX512(h, hPrev, xr, xz, xn, hr, hz, hn)
 			}
 		}},
 	{kernel: "GRUCell", level: AVX2,

@@ -16,7 +16,11 @@ import (
 // VFMADD for its fused multiply-adds. One vector (eight units) per
 // iteration; the last 1..7 units through buffers on the stack, copied in
 // and out one element at a time, so no memory past the slices is
-// touched. Written at AVX2 only; the AVX512 level runs these too.
+// touched.
+//
+// At AVX-512 (cellAVX512) the same, with the AVX-512 Sigmoid's and
+// Tanh's sequences (VSCALEFPS, VRCP14PS quotients), sixteen units per
+// iteration and the last 1..15 under the opmask K1.
 //
 // Registers: Y14 and Y15 hold σ's constants 1 and −104 (sigmoidE2,
 // sigmoidQuot2); Y0..Y13 the vectors. The operands are the slices'
@@ -30,6 +34,9 @@ type cell struct {
 	in     []bool   // which of them the cell reads
 	out    []bool   // which it writes
 	body   func(g *gen, m func(slot int) Mem)
+	// body512 computes one zmm vector at AVX-512: ld loads a slot's
+	// vector into a register, st stores one.
+	body512 func(g *gen, ld func(slot int, r VecPhysical), st func(r VecPhysical, slot int))
 }
 
 // cellRegs are the base registers of the slices, in parameter order.
@@ -147,6 +154,93 @@ func (g *gen) tanhVec(x, t, r, sr, w, yr, tmp VecPhysical) {
 	g.VBLENDVPS(tmp, x, t, t)               // x itself there
 }
 
+// cellAVX512 emits c's kernel at AVX-512: sixteen units per iteration,
+// the last 1..15 under K1 (zeroing loads, masked stores), so no memory
+// past the slices is touched.
+func (g *gen) cellAVX512(c cell) {
+	g.Function(c.name + "AVX512")
+	g.Attributes(attr.NOSPLIT)
+	sig := ""
+	for i, p := range c.params {
+		if i > 0 {
+			sig += ", "
+		}
+		sig += p
+	}
+	g.SignatureExpr(fmt.Sprintf("func(%s []float32)", sig))
+	for i, p := range c.params {
+		g.Load(g.Param(p).Base(), cellRegs[i])
+	}
+	g.Load(g.Param(c.params[0]).Len(), RCX)
+	g.bcastExp(cellSig512, true)
+	g.bcast(bitsXmin, cellSig512.xmin.(VecPhysical))
+	t := cellTanh512
+	for i, bits := range []uint32{bitsSign, bitsTanhM7, bitsTanhM6, bitsTanhM5, bitsTanhM4, bitsTanhM3, bitsTanhM2,
+		bitsTanhClamp, bitsTanhNtiny} {
+		g.bcast(bits, []Op{t.sign, t.m7, t.m6, t.m5, t.m4, t.m3, t.m2, t.clamp, t.ntiny}[i].(VecPhysical))
+	}
+	g.XORQ(RAX, RAX)
+	mem := func(slot int) Mem { return Mem{Base: cellRegs[slot], Index: RAX, Scale: 1} }
+
+	g.Comment("Sixteen units per iteration.")
+	g.Label("loop16")
+	g.CMPQ(RCX, imm(16))
+	g.JB(LabelRef("tail"))
+	c.body512(g,
+		func(slot int, r VecPhysical) { g.VMOVUPS(mem(slot), r) },
+		func(r VecPhysical, slot int) { g.VMOVUPS(r, mem(slot)) })
+	g.ADDQ(imm(64), RAX)
+	g.SUBQ(imm(16), RCX)
+	g.JMP(LabelRef("loop16"))
+
+	g.Comment("The last 1..15 units, under K1.")
+	g.tailIfAny("tail", "done")
+	g.MOVL(imm(1), EBX)
+	g.SHLL(CL, EBX)
+	g.DECL(EBX)
+	g.KMOVW(EBX, K1)
+	c.body512(g,
+		func(slot int, r VecPhysical) { g.VMOVUPS_Z(mem(slot), K1, r) },
+		func(r VecPhysical, slot int) { g.VMOVUPS(r, K1, mem(slot)) })
+
+	g.Label("done")
+	g.VZEROUPPER()
+	g.RET()
+}
+
+// cellSig512 and cellTanh512 are the AVX-512 Sigmoid's and Tanh's
+// constants at once, in Z12..Z31 (the reduction's four shared); the
+// vectors use Z0..Z11.
+var (
+	cellSig512 = expConsts{
+		log2e: Z12, shift: Z13, nln2hi: Z14, nln2lo: Z15,
+		c6: Z16, c5: Z17, c4: Z18, c3: Z19, c2: Z20, one: Z21, xmin: Z22,
+	}
+	cellTanh512 = tanhConsts{
+		expConsts: expConsts{log2e: Z12, shift: Z13, nln2hi: Z14, nln2lo: Z15, one: Z21},
+		sign:      Z23, m7: Z24, m6: Z25, m5: Z26, m4: Z27, m3: Z28, m2: Z29,
+		clamp: Z30, ntiny: Z31,
+	}
+)
+
+// sigmoidVec512 sets dst = σ(x) as the AVX-512 Sigmoid does for one
+// vector (sigmoid.go's masked body); x in Z0, Z1..Z4, Z6 and K2 scratch.
+func (g *gen) sigmoidVec512(dst VecPhysical) {
+	g.sigmoidExp512(cellSig512, cellTanh512.sign.(VecPhysical), Z0, Z1, Z2, Z3)
+	g.sigmoidQuot512(cellSig512, Z0, Z3, Z4, Z2, Z1, Z6, dst, K2)
+}
+
+// tanhVec512 sets t = tanh(x) as the AVX-512 Tanh does for one vector
+// (tanh.go's masked body); x in Z0 is kept, Z1..Z7 and K2 are scratch.
+func (g *gen) tanhVec512(t VecPhysical) {
+	c := cellTanh512
+	g.tanhReduce512(c, Z0, Z2, Z3, Z4, K2)
+	g.tanhPoly(c, Z2, Z4, Z5, g.VMOVAPS)
+	g.tanhQuot512(c, Z3, Z4, Z6, Z7, Z1, Z2, t)
+	g.VPTERNLOGD(imm8(0xf8), c.sign, Z0, t) // t |= x & sign
+	g.VMOVAPS(Z0, K2, t)                    // x itself where tiny
+}
+
 // lstmCell: i, f, o = σ, g = tanh of the four gate blocks (stored back),
 // c = f·cPrev + round(i·g) in one VFMADD, h = round(o·tanh(c)).
 var lstmCell = cell{
@@ -173,6 +267,27 @@ var lstmCell = cell{
 		g.tanhVec(Y0, Y1, Y2, Y3, Y4, Y5, Y6)
 		g.VMULPS(Y1, Y12, Y1) // h = o·tanh(c)
 		g.VMOVUPS(Y1, m(h))
+	},
+	body512: func(g *gen, ld func(int, VecPhysical), st func(VecPhysical, int)) {
+		const h, c, cPrev, gi, gf, gg, gout = 0, 1, 2, 3, 4, 5, 6
+		for _, a := range []struct {
+			slot int
+			dst  VecPhysical
+		}{{gi, Z8}, {gf, Z9}, {gout, Z10}} {
+			ld(a.slot, Z0)
+			g.sigmoidVec512(a.dst)
+			st(a.dst, a.slot)
+		}
+		ld(gg, Z0)
+		g.tanhVec512(Z11)
+		st(Z11, gg)
+		g.VMULPS(Z11, Z8, Z0) // i·g, rounded
+		ld(cPrev, Z1)
+		g.VFMADD231PS(Z1, Z9, Z0) // c = f·cPrev + i·g
+		st(Z0, c)
+		g.tanhVec512(Z11)
+		g.VMULPS(Z11, Z10, Z11) // h = o·tanh(c)
+		st(Z11, h)
 	},
 }
 
@@ -203,9 +318,33 @@ var gruCell = cell{
 		g.VFMADD213PS(Y11, Y10, Y1) // h = z·(hPrev − m) + m
 		g.VMOVUPS(Y1, m(h))
 	},
+	body512: func(g *gen, ld func(int, VecPhysical), st func(VecPhysical, int)) {
+		const h, hPrev, xr, xz, xn, hr, hz, hn = 0, 1, 2, 3, 4, 5, 6, 7
+		for _, a := range []struct {
+			x, hx int
+			dst   VecPhysical
+		}{{xr, hr, Z8}, {xz, hz, Z9}} {
+			ld(a.x, Z0)
+			ld(a.hx, Z1)
+			g.VADDPS(Z1, Z0, Z0) // the pre-activation, rounded
+			g.sigmoidVec512(a.dst)
+			st(a.dst, a.x)
+		}
+		ld(xn, Z0)
+		ld(hn, Z1)
+		g.VFMADD231PS(Z1, Z8, Z0) // r·hn + xn
+		g.tanhVec512(Z10)
+		st(Z10, xn)
+		ld(hPrev, Z1)
+		g.VSUBPS(Z10, Z1, Z1)      // hPrev − m, rounded
+		g.VFMADD213PS(Z10, Z9, Z1) // h = z·(hPrev − m) + m
+		st(Z1, h)
+	},
 }
 
 func init() {
 	register(file{"lstmcell_avx2_amd64.s", func(g *gen) { g.cellAVX2(lstmCell) }},
-		file{"grucell_avx2_amd64.s", func(g *gen) { g.cellAVX2(gruCell) }})
+		file{"grucell_avx2_amd64.s", func(g *gen) { g.cellAVX2(gruCell) }},
+		file{"lstmcell_avx512_amd64.s", func(g *gen) { g.cellAVX512(lstmCell) }},
+		file{"grucell_avx512_amd64.s", func(g *gen) { g.cellAVX512(gruCell) }})
 }

@@ -27,10 +27,11 @@ var sigmoid = activation{
 		if s.masked {
 			io.load(0, Z0)
 			io.load(1, Z8)
-			g.sigmoidExp512(Z0, Z1, Z2, Z3)
-			g.sigmoidExp512(Z8, Z9, Z10, Z11)
-			g.sigmoidQuot512(Z0, Z3, Z4, Z2, Z1, Z6, Z5, K2)
-			g.sigmoidQuot512(Z8, Z11, Z12, Z10, Z9, Z14, Z13, K3)
+			c := sigmoidAVX512
+			g.sigmoidExp512(c, Z31, Z0, Z1, Z2, Z3)
+			g.sigmoidExp512(c, Z31, Z8, Z9, Z10, Z11)
+			g.sigmoidQuot512(c, Z0, Z3, Z4, Z2, Z1, Z6, Z5, K2)
+			g.sigmoidQuot512(c, Z8, Z11, Z12, Z10, Z9, Z14, Z13, K3)
 			io.store(Z5, 0)
 			io.store(Z13, 1)
 			return nil
@@ -109,19 +110,20 @@ func (g *gen) sigmoidQuot2(x, r, q0, nf, p, dh VecPhysical) {
 	g.VFMADD231PS(r, p, q0)   // σ = q0 + ρ·y
 }
 
-// sigmoidExp512: e = e^(−|x|) = VSCALEFPS(e^r, n); r and nf are scratch.
-func (g *gen) sigmoidExp512(x, r, nf, e VecPhysical) {
-	c := sigmoidAVX512
-	g.VORPS(Z31, x, r)     // −|x|
+// sigmoidExp512: e = e^(−|x|) = VSCALEFPS(e^r, n), with the constants
+// c and the sign bit in sign; r and nf are scratch.
+func (g *gen) sigmoidExp512(c expConsts, sign, x, r, nf, e VecPhysical) {
+	g.VORPS(sign, x, r)    // −|x|
 	g.VMAXPS(r, c.xmin, r) // clamp at −104; NaN passes (second source)
 	g.expShift(c, r, nf, nf, g.VMOVAPS)
 	g.expPoly(c, r, e, g.VMOVAPS)
 	g.VSCALEFPS(nf, e, e) // e = e^r·2^n, rounded once
 }
 
-// sigmoidQuot512: t = num/(1+e), compensated; k is scratch.
-func (g *gen) sigmoidQuot512(x, e, dh, dl, num, y, t VecPhysical, k OpmaskPhysical) {
-	one := sigmoidAVX512.one
+// sigmoidQuot512: t = num/(1+e), compensated, with 1 in c.one; k is
+// scratch.
+func (g *gen) sigmoidQuot512(c expConsts, x, e, dh, dl, num, y, t VecPhysical, k OpmaskPhysical) {
+	one := c.one
 	g.VADDPS(e, one, dh)        // dh = 1 + e, rounded
 	g.VSUBPS(dh, one, dl)       // 1 − dh, exact
 	g.VADDPS(e, dl, dl)         // dl = (1 − dh) + e, exact: 1+e = dh+dl

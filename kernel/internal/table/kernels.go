@@ -397,8 +397,7 @@ Tanh's instruction sequences (so each is those kernels' result to the
 bit), stored back over the blocks; c = f·cPrev + round(i·g) in one
 VFMADD; h = round(o·tanh(c)). One vector per iteration, the last 1..7
 units through buffers that never touch memory past the slices. Every
-slice must have len(c) elements; c may be cPrev; no other overlap. The
-AVX512 level runs it too.
+slice must have len(c) elements; c may be cPrev; no other overlap.
 
 	for k := range c {
 		i, f, g, o := σ(gi[k]), σ(gf[k]), tanh(gg[k]), σ(gout[k])
@@ -406,8 +405,22 @@ AVX512 level runs it too.
 		c[k] = fma(f, cPrev[k], i*g)
 		h[k] = o * tanh(c[k]) // kernel.lstmCellGeneric, Composed
 	}`},
-			// No zmm version: it needs a machine that can run AVX-512 to be tested.
-			{Level: "avx512", Name: "lstmcell_avx2_fma_rr2_divcomp_u1", Symbols: []string{"LSTMCellAVX2"}},
+			{Level: "avx512", Name: "lstmcell_avx512_rr2_rcp14comp_u1", Symbols: []string{"LSTMCellAVX512"},
+				AsmDoc: `LSTMCellAVX512 advances len(c) LSTM units by one step with AVX-512F:
+i, f, o = σ and g = tanh of the gate blocks by the AVX-512 Sigmoid's and
+Tanh's instruction sequences (so each is those kernels' result to the
+bit), stored back over the blocks; c = f·cPrev + round(i·g) in one
+VFMADD; h = round(o·tanh(c)). One zmm vector (sixteen units) per
+iteration, the last 1..15 units under an opmask, never touching memory
+past the slices. Every slice must have len(c) elements; c may be cPrev;
+no other overlap.
+
+	for k := range c {
+		i, f, g, o := σ(gi[k]), σ(gf[k]), tanh(gg[k]), σ(gout[k])
+		gi[k], gf[k], gg[k], gout[k] = i, f, g, o
+		c[k] = fma(f, cPrev[k], i*g)
+		h[k] = o * tanh(c[k]) // kernel.lstmCellGeneric, Composed
+	}`},
 			{Level: "neon", Name: "lstmcell_neon_rr2_recps_u1", Symbols: []string{"LSTMCellNEON"},
 				AsmDoc: `LSTMCellNEON advances len(c) LSTM units by one step: i, f, o = σ and
 g = tanh of the gate blocks by SigmoidNEON's and TanhNEON's instruction
@@ -442,7 +455,7 @@ instruction sequences, stored over xr, xz, xn; h = z·(hPrev − m) + m
 (the difference rounded, then one VFMADD). One vector per iteration,
 the last 1..7 units through buffers that never touch memory past the
 slices. Every slice must have len(h) elements; h may be hPrev; no other
-overlap. The AVX512 level runs it too.
+overlap.
 
 	for k := range h {
 		r, z := σ(xr[k]+hr[k]), σ(xz[k]+hz[k])
@@ -450,8 +463,22 @@ overlap. The AVX512 level runs it too.
 		xr[k], xz[k], xn[k] = r, z, m
 		h[k] = fma(z, hPrev[k]-m, m) // kernel.gruCellGeneric, Composed
 	}`},
-			// No zmm version: it needs a machine that can run AVX-512 to be tested.
-			{Level: "avx512", Name: "grucell_avx2_fma_rr2_divcomp_u1", Symbols: []string{"GRUCellAVX2"}},
+			{Level: "avx512", Name: "grucell_avx512_rr2_rcp14comp_u1", Symbols: []string{"GRUCellAVX512"},
+				AsmDoc: `GRUCellAVX512 advances len(h) GRU units by one step with AVX-512F:
+r = σ(xr + hr) and z = σ(xz + hz) (each sum rounded) and
+m = tanh(r·hn + xn) (one VFMADD) by the AVX-512 Sigmoid's and Tanh's
+instruction sequences, stored over xr, xz, xn; h = z·(hPrev − m) + m
+(the difference rounded, then one VFMADD). One zmm vector (sixteen
+units) per iteration, the last 1..15 units under an opmask, never
+touching memory past the slices. Every slice must have len(h) elements;
+h may be hPrev; no other overlap.
+
+	for k := range h {
+		r, z := σ(xr[k]+hr[k]), σ(xz[k]+hz[k])
+		m := tanh(fma(r, hn[k], xn[k]))
+		xr[k], xz[k], xn[k] = r, z, m
+		h[k] = fma(z, hPrev[k]-m, m) // kernel.gruCellGeneric, Composed
+	}`},
 			{Level: "neon", Name: "grucell_neon_rr2_recps_u1", Symbols: []string{"GRUCellNEON"},
 				AsmDoc: `GRUCellNEON advances len(h) GRU units by one step: r = σ(xr + hr) and
 z = σ(xz + hz) (each sum rounded) and m = tanh(r·hn + xn) (one FMLA)
