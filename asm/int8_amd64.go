@@ -116,3 +116,30 @@ func QGemmInt8AVXVNNI(c []float32, ldc int, x []int8, sx []float32, w []int8, st
 //
 //go:noescape
 func QGemmInt8AVX512VNNI(c []float32, ldc int, x []int8, sx []float32, w []int8, stride int, sw []float32, wsum []int32, add bool)
+
+// QGemmPacked8x32AVX512VNNI is QGemm's broadcast microkernel on w packed
+// once (kernel.qPacked): c[i*ldc+j] = float32(acc − bias[j])·(sw[j]·sx[i])
+// (plus c[i*ldc+j] if add) for the 8 rows i of x (at x[i*stride:]) and
+// the first cols (1..32) of the block's 32 columns j, acc = Σ_k (x+128)·w
+// by VPDPBUSD of four broadcast bytes of each row of x against wp's
+// 32×4-byte groups (len(wp)/128 of them, k = 4·group + 0..3), and bias[j]
+// = 128·Σ_k w. The sums are exact, so acc − bias[j] is the int32 of
+// QGemm's other paths; the rows of x hold at least 4·len(wp)/128 bytes.
+//
+//go:noescape
+func QGemmPacked8x32AVX512VNNI(c []float32, ldc int, x []int8, stride int, sx []float32, wp []int8, sw []float32, bias []int32, cols int, add bool)
+
+// QGemmPacked4x32AVX512VNNI is QGemmPacked8x32AVX512VNNI for 4 rows of x.
+//
+//go:noescape
+func QGemmPacked4x32AVX512VNNI(c []float32, ldc int, x []int8, stride int, sx []float32, wp []int8, sw []float32, bias []int32, cols int, add bool)
+
+// QGemmPacked2x32AVX512VNNI is QGemmPacked8x32AVX512VNNI for 2 rows of x.
+//
+//go:noescape
+func QGemmPacked2x32AVX512VNNI(c []float32, ldc int, x []int8, stride int, sx []float32, wp []int8, sw []float32, bias []int32, cols int, add bool)
+
+// QGemmPacked1x32AVX512VNNI is QGemmPacked8x32AVX512VNNI for 1 row of x.
+//
+//go:noescape
+func QGemmPacked1x32AVX512VNNI(c []float32, ldc int, x []int8, stride int, sx []float32, wp []int8, sw []float32, bias []int32, cols int, add bool)

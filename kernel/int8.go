@@ -3,6 +3,7 @@ package kernel
 import (
 	"fmt"
 	"math"
+	"unsafe"
 )
 
 // MaxQCols is the most columns a QMatrix (and the most elements a
@@ -19,12 +20,16 @@ const qAlign = 64
 // in the package documentation): row r is Data[r*Stride:][:Cols], worth
 // Scales[r]·Data; the padding up to Stride is zero. RowSums[r] = Σ_j Data[r*Stride+j], which
 // the VNNI levels need. Build it with QuantizeMatrix; its fields are
-// read-only once built.
+// read-only once built. At AVX-512 VNNI, QGemm packs a copy of the
+// weights on its first call with at least qPackedMinRows rows of x and
+// keeps it with the matrix (as much memory again as Data).
 type QMatrix struct {
 	Rows, Cols, Stride int
 	Data               []int8
 	Scales             []float32
 	RowSums            []int32
+
+	pk unsafe.Pointer // *qPacked, or nil: see packed
 }
 
 // QuantizeMatrix quantizes a once (per-row symmetric int8, float32

@@ -67,3 +67,22 @@ func qgemmTile(p Int8Path, c []float32, ldc int, x []int8, sx []float32, w []int
 		panic("kernel: no QGemm tile at int8 path " + p.String())
 	}
 }
+
+// hasQPacked reports whether path p has QGemm's broadcast tiles on
+// packed w (qgemmPacked).
+func hasQPacked(p Int8Path) bool { return p == Int8AVX512VNNI }
+
+// qgemmPackedTile runs the broadcast tile of mr rows of x (8, 4, 2 or 1)
+// on one block of packed w.
+func qgemmPackedTile(mr int, c []float32, ldc int, x []int8, stride int, sx []float32, wp []int8, sw []float32, bias []int32, cols int, add bool) {
+	switch mr {
+	case 8:
+		asm.QGemmPacked8x32AVX512VNNI(c, ldc, x, stride, sx, wp, sw, bias, cols, add)
+	case 4:
+		asm.QGemmPacked4x32AVX512VNNI(c, ldc, x, stride, sx, wp, sw, bias, cols, add)
+	case 2:
+		asm.QGemmPacked2x32AVX512VNNI(c, ldc, x, stride, sx, wp, sw, bias, cols, add)
+	default:
+		asm.QGemmPacked1x32AVX512VNNI(c, ldc, x, stride, sx, wp, sw, bias, cols, add)
+	}
+}

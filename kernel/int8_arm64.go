@@ -59,3 +59,11 @@ func qgemmTile(p Int8Path, c []float32, ldc int, x []int8, sx []float32, w []int
 		panic("kernel: no QGemm tile at int8 path " + p.String())
 	}
 }
+
+// hasQPacked reports whether path p has QGemm's broadcast tiles on
+// packed w: none here.
+func hasQPacked(p Int8Path) bool { return false }
+
+func qgemmPackedTile(mr int, c []float32, ldc int, x []int8, stride int, sx []float32, wp []int8, sw []float32, bias []int32, cols int, add bool) {
+	panic("kernel: no packed QGemm tile here")
+}

@@ -50,7 +50,10 @@ func QGemvAdd(dst []float32, w *QMatrix, x *QVector) {
 // x.Cols must be w.Cols; it panics otherwise.
 //
 // Tiles of two rows of x by four rows of w share each vector loaded
-// between several products (see qgemm).
+// between several products (see qgemm). At AVX-512 VNNI, with at least
+// four rows of x, w is packed once (kept with w, as much memory again
+// as w.Data) for tiles of eight rows of x by 32 of w that broadcast x
+// and need no horizontal sums (see qgemmPacked).
 func QGemm(c Matrix, x *QBatch, w *QMatrix) {
 	qgemm("QGemm", c, x, w, false)
 }
@@ -134,6 +137,10 @@ func qgemm(fn string, c Matrix, x *QBatch, w *QMatrix, accumulate bool) {
 		raceWrite(c.Data[i*c.Stride:][:c.Cols])
 	}
 	p, stride := ActiveInt8(), w.Stride
+	if hasQPacked(p) && x.Rows >= qPackedMinRows {
+		qgemmPacked(c, x, w, accumulate)
+		return
+	}
 	pairs, quads := x.Rows&^1, w.Rows&^3
 	if !hasQTile(p) {
 		pairs, quads = 0, 0

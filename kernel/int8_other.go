@@ -17,3 +17,11 @@ func qTileAbs(p Int8Path) bool { return false }
 func qgemmTile(p Int8Path, c []float32, ldc int, x []int8, sx []float32, w []int8, stride int, sw []float32, wsum []int32, ax []int8, fill, add bool) {
 	panic("kernel: no QGemm tile in builds without assembly")
 }
+
+// hasQPacked reports whether path p has QGemm's broadcast tiles on
+// packed w: none here.
+func hasQPacked(p Int8Path) bool { return false }
+
+func qgemmPackedTile(mr int, c []float32, ldc int, x []int8, stride int, sx []float32, wp []int8, sw []float32, bias []int32, cols int, add bool) {
+	panic("kernel: no packed QGemm tile here")
+}
