@@ -10,8 +10,7 @@ package asm
 // VADDPS without γ, nothing without either: an empty gamma or beta is
 // absent); eight elements per iteration, then four, then one at a time,
 // never touching memory past the slices. len(dst), and len(gamma) and
-// len(beta) unless 0, must be ≥ len(x); dst may be x. The AVX512 level
-// runs it too.
+// len(beta) unless 0, must be ≥ len(x); dst may be x.
 //
 //	for i, v := range x {
 //		u := float32((float64(v) - m) * r)
@@ -20,3 +19,19 @@ package asm
 //
 //go:noescape
 func NormApplyAVX2(dst, x, gamma, beta []float32, m, r float64)
+
+// NormApplyAVX512 writes dst[i] = fma(float32((x[i] − m)·r), γ[i], β[i])
+// for i < len(x) with AVX-512, bit for bit NormApplyAVX2's results (the
+// same instructions per element): sixteen elements per iteration (two
+// VCVTPS2PD of eight, VSUBPD, VMULPD, VCVTPD2PS, joined by VINSERTF64X4,
+// then VFMADD213PS, VMULPS or VADDPS as γ and β are given), then the last
+// 0..15 under an opmask, never touching memory past the slices. len(dst),
+// and len(gamma) and len(beta) unless 0, must be ≥ len(x); dst may be x.
+//
+//	for i, v := range x {
+//		u := float32((float64(v) - m) * r)
+//		dst[i] = fma32(u, gamma[i], beta[i]) // kernel.normApplyGeneric
+//	}
+//
+//go:noescape
+func NormApplyAVX512(dst, x, gamma, beta []float32, m, r float64)

@@ -8,7 +8,7 @@ package asm
 // elements at a time into four accumulators of four doubles (sixteen
 // elements per iteration), summed as (a0 + a1) + (a2 + a3), then lane by
 // lane, then the last 0..3 elements one at a time, never reading past the
-// slice. The AVX512 level runs it too.
+// slice.
 //
 //	var s float64
 //	for _, v := range x {
@@ -18,3 +18,20 @@ package asm
 //
 //go:noescape
 func NormSumAVX2(x []float32) float64
+
+// NormSumAVX512 returns Σ x[i] in float64 with AVX-512, bit for bit
+// NormSumAVX2's sum: VCVTPS2PD widens eight elements at a time into two
+// accumulators of eight doubles, the same sixteen lanes in the same order
+// (sixteen elements per iteration), then NormSumAVX2's steps from its
+// four accumulators (Z0's and Z1's halves) on: groups of four, the fixed
+// tree, the last 0..3 elements one at a time, never reading past the
+// slice.
+//
+//	var s float64
+//	for _, v := range x {
+//		s += float64(v) // kernel.normSumGeneric, in this order
+//	}
+//	return s
+//
+//go:noescape
+func NormSumAVX512(x []float32) float64

@@ -6,7 +6,7 @@ package asm
 
 // NormSumSqDevAVX2 returns Σ (x[i] − m)² in float64 with AVX2+FMA3: as
 // NormSumAVX2, each widened vector less m, then squared and added by one
-// VFMADD231PD. The AVX512 level runs it too.
+// VFMADD231PD.
 //
 //	var q float64
 //	for _, v := range x {
@@ -17,3 +17,17 @@ package asm
 //
 //go:noescape
 func NormSumSqDevAVX2(x []float32, m float64) float64
+
+// NormSumSqDevAVX512 returns Σ (x[i] − m)² in float64 with AVX-512, bit
+// for bit NormSumSqDevAVX2's sum: as NormSumAVX512, each widened vector
+// less m, then squared and added by one VFMADD231PD.
+//
+//	var q float64
+//	for _, v := range x {
+//		d := float64(v) - m
+//		q += d * d // kernel.normSumSqDevGeneric rounds d·d first
+//	}
+//	return q
+//
+//go:noescape
+func NormSumSqDevAVX512(x []float32, m float64) float64

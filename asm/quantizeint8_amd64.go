@@ -29,3 +29,28 @@ func MaxAbsBitsAVX2(x []float32) uint32
 //
 //go:noescape
 func QuantizeInt8AVX2(dst []int8, src []float32, inv float32)
+
+// MaxAbsBitsAVX512 is MaxAbsBitsAVX2 on zmm (VPANDD, VPMAXSD) for any
+// len(x): the last 0..15 elements under an opmask, never reading past the
+// slice.
+//
+//	var m uint32
+//	for _, v := range x {
+//		m = max(m, math.Float32bits(v)&^(1<<31))
+//	}
+//	return m
+//
+//go:noescape
+func MaxAbsBitsAVX512(x []float32) uint32
+
+// QuantizeInt8AVX512 is QuantizeInt8AVX2 on zmm for any len(src): VMULPS
+// and VCVTPS2DQ, then VPMAXSD with −127 and VPMOVSDB (saturating to 127);
+// the last 0..15 elements under an opmask, never touching memory past the
+// slices. len(dst) ≥ len(src). src must hold no NaN or Inf.
+//
+//	for i, v := range src {
+//		dst[i] = int8(max(-127, min(127, math.RoundToEven(float64(v*inv)))))
+//	}
+//
+//go:noescape
+func QuantizeInt8AVX512(dst []int8, src []float32, inv float32)

@@ -69,10 +69,10 @@ func init() {
 	register("LogSumExp", AVX512, "logsumexp_avx512_1pass_rr2_p6_u8")
 	register("LayerNorm", Generic, "layernorm_generic_f64")
 	register("LayerNorm", AVX2, "layernorm_avx2_fma_f64_u16")
-	register("LayerNorm", AVX512, "layernorm_avx2_fma_f64_u16")
+	register("LayerNorm", AVX512, "layernorm_avx512_f64_u16")
 	register("RMSNorm", Generic, "rmsnorm_generic_f64")
 	register("RMSNorm", AVX2, "rmsnorm_avx2_fma_f64_u16")
-	register("RMSNorm", AVX512, "rmsnorm_avx2_fma_f64_u16")
+	register("RMSNorm", AVX512, "rmsnorm_avx512_f64_u16")
 	register("Gemv", Generic, "gemv_generic_r4")
 	register("Gemv", AVX2, "gemv_avx2_r8")
 	register("Gemv", AVX512, "gemv_avx512_r8_u2")
@@ -965,7 +965,7 @@ func dispatchGemvT(dst []float32, a Matrix, x []float32) {
 func maxAbsBits(x []float32) uint32 {
 	switch active {
 	case AVX512:
-		return max(asm.MaxAbsBitsAVX2(x[:len(x)&^31]), maxAbsBitsGeneric(x[len(x)&^31:]))
+		return asm.MaxAbsBitsAVX512(x)
 	case AVX2:
 		return max(asm.MaxAbsBitsAVX2(x[:len(x)&^31]), maxAbsBitsGeneric(x[len(x)&^31:]))
 	}
@@ -976,9 +976,7 @@ func maxAbsBits(x []float32) uint32 {
 func quantizeInt8(dst []int8, src []float32, inv float32) {
 	switch active {
 	case AVX512:
-		m := len(src) &^ 31
-		asm.QuantizeInt8AVX2(dst[:m], src[:m], inv)
-		quantizeInt8Generic(dst[m:len(src)], src[m:], inv)
+		asm.QuantizeInt8AVX512(dst[:len(src)], src, inv)
 		return
 	case AVX2:
 		m := len(src) &^ 31
@@ -993,7 +991,7 @@ func quantizeInt8(dst []int8, src []float32, inv float32) {
 func normSum(x []float32) float64 {
 	switch active {
 	case AVX512:
-		return asm.NormSumAVX2(x)
+		return asm.NormSumAVX512(x)
 	case AVX2:
 		return asm.NormSumAVX2(x)
 	}
@@ -1004,7 +1002,7 @@ func normSum(x []float32) float64 {
 func normSumSqDev(x []float32, m float64) float64 {
 	switch active {
 	case AVX512:
-		return asm.NormSumSqDevAVX2(x, m)
+		return asm.NormSumSqDevAVX512(x, m)
 	case AVX2:
 		return asm.NormSumSqDevAVX2(x, m)
 	}
@@ -1015,7 +1013,7 @@ func normSumSqDev(x []float32, m float64) float64 {
 func normApply(dst, x, gamma, beta []float32, m, r float64) {
 	switch active {
 	case AVX512:
-		asm.NormApplyAVX2(dst, x, gamma, beta, m, r)
+		asm.NormApplyAVX512(dst, x, gamma, beta, m, r)
 		return
 	case AVX2:
 		asm.NormApplyAVX2(dst, x, gamma, beta, m, r)

@@ -188,7 +188,7 @@ var levelCalls = []levelCall{
 		return maxAbsBitsGeneric(x)
 	}, switched: maxAbsBits},
 	{row: "maxAbsBits", level: AVX512, name: "", direct: func(x []float32) uint32 {
-		return max(asm.MaxAbsBitsAVX2(x[:len(x)&^31]), maxAbsBitsGeneric(x[len(x)&^31:]))
+		return asm.MaxAbsBitsAVX512(x)
 	}, switched: maxAbsBits},
 	{row: "maxAbsBits", level: AVX2, name: "", direct: func(x []float32) uint32 {
 		return max(asm.MaxAbsBitsAVX2(x[:len(x)&^31]), maxAbsBitsGeneric(x[len(x)&^31:]))
@@ -197,9 +197,7 @@ var levelCalls = []levelCall{
 		quantizeInt8Generic(dst, src, inv)
 	}, switched: quantizeInt8},
 	{row: "quantizeInt8", level: AVX512, name: "", direct: func(dst []int8, src []float32, inv float32) {
-		m := len(src) &^ 31
-		asm.QuantizeInt8AVX2(dst[:m], src[:m], inv)
-		quantizeInt8Generic(dst[m:len(src)], src[m:], inv)
+		asm.QuantizeInt8AVX512(dst[:len(src)], src, inv)
 	}, switched: quantizeInt8},
 	{row: "quantizeInt8", level: AVX2, name: "", direct: func(dst []int8, src []float32, inv float32) {
 		m := len(src) &^ 31
@@ -210,7 +208,7 @@ var levelCalls = []levelCall{
 		return normSumGeneric(x)
 	}, switched: normSum},
 	{row: "normSum", level: AVX512, name: "", direct: func(x []float32) float64 {
-		return asm.NormSumAVX2(x)
+		return asm.NormSumAVX512(x)
 	}, switched: normSum},
 	{row: "normSum", level: AVX2, name: "", direct: func(x []float32) float64 {
 		return asm.NormSumAVX2(x)
@@ -219,7 +217,7 @@ var levelCalls = []levelCall{
 		return normSumSqDevGeneric(x, m)
 	}, switched: normSumSqDev},
 	{row: "normSumSqDev", level: AVX512, name: "", direct: func(x []float32, m float64) float64 {
-		return asm.NormSumSqDevAVX2(x, m)
+		return asm.NormSumSqDevAVX512(x, m)
 	}, switched: normSumSqDev},
 	{row: "normSumSqDev", level: AVX2, name: "", direct: func(x []float32, m float64) float64 {
 		return asm.NormSumSqDevAVX2(x, m)
@@ -228,7 +226,7 @@ var levelCalls = []levelCall{
 		normApplyGeneric(dst, x, gamma, beta, m, r)
 	}, switched: normApply},
 	{row: "normApply", level: AVX512, name: "", direct: func(dst, x, gamma, beta []float32, m, r float64) {
-		asm.NormApplyAVX2(dst, x, gamma, beta, m, r)
+		asm.NormApplyAVX512(dst, x, gamma, beta, m, r)
 	}, switched: normApply},
 	{row: "normApply", level: AVX2, name: "", direct: func(dst, x, gamma, beta []float32, m, r float64) {
 		asm.NormApplyAVX2(dst, x, gamma, beta, m, r)

@@ -32,3 +32,15 @@ var SIMDSteps = map[string]func(float32) float32{
 	"Exp": exp32, "Tanh": tanh32, "Sigmoid": sigmoid32,
 	"GELU": gelu32, "GELUTanh": geluTanh32, "SiLU": silu32,
 }
+
+// The internal passes the int8 quantizers and the norms call, at the
+// active level, and the int8 helpers' generic forms: for tests that run
+// them on guarded memory or compare levels' bits.
+var (
+	MaxAbsBits          = maxAbsBits
+	MaxAbsBitsGeneric   = maxAbsBitsGeneric
+	QuantizeInt8        = quantizeInt8
+	QuantizeInt8Generic = quantizeInt8Generic
+	NormSum             = normSum
+	NormSumSqDev        = normSumSqDev
+)

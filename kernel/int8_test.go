@@ -549,3 +549,46 @@ func TestQuantizeLevels(t *testing.T) {
 		require.Equal(t, int8(even), q.Data[1+3*i], "%v", ties[1+3*i])
 	}
 }
+
+// TestQuantizeHelpersGuarded runs the quantizers' passes, maxAbsBits and
+// quantizeInt8, at every level on rows that end where an unmapped page
+// begins and start where one ends (src and dst both), every length up to
+// 300 and long ones, held to the generic forms' bits: the AVX-512 level
+// reads and writes its last partial vector under a mask. maxAbsBits also
+// sees NaN and ±Inf at random places.
+func TestQuantizeHelpersGuarded(t *testing.T) {
+	specials := []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), negZ, 0x1p-149, math.MaxFloat32, -math.MaxFloat32}
+	kerneltest.ForEachLevel(t, func(t *testing.T, l kernel.Level) {
+		r := kerneltest.Rand(11)
+		for _, n := range kerneltest.Lengths() {
+			srcEnd, srcStart := kerneltest.Guarded(t, n)
+			dstEnd, dstStart := kerneltest.GuardedInt8(t, n)
+			for _, src := range [][]float32{srcEnd, srcStart} {
+				kerneltest.Fill(r, src, -7, 7)
+				bits := kernel.MaxAbsBitsGeneric(src)
+				inv := 127 / math.Float32frombits(bits)
+				want := make([]int8, n)
+				kernel.QuantizeInt8Generic(want, src, inv)
+				for _, dst := range [][]int8{dstEnd, dstStart} {
+					what := fmt.Sprintf("n=%d", n)
+					clear(dst)
+					kerneltest.NoFault(t, what, func() {
+						require.Equal(t, bits, kernel.MaxAbsBits(src), what)
+						kernel.QuantizeInt8(dst, src, inv)
+					})
+					require.Equal(t, want, dst, what)
+				}
+				if n == 0 {
+					continue
+				}
+				for k := 0; k < 3; k++ {
+					src[r.IntN(n)] = specials[r.IntN(len(specials))]
+					what := fmt.Sprintf("n=%d with specials", n)
+					kerneltest.NoFault(t, what, func() {
+						require.Equal(t, kernel.MaxAbsBitsGeneric(src), kernel.MaxAbsBits(src), what)
+					})
+				}
+			}
+		}
+	})
+}

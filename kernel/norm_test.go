@@ -379,3 +379,65 @@ func FuzzNorm(f *testing.F) {
 		})
 	})
 }
+
+// TestNormAMD64LevelsAgree holds the AVX512 level's norm passes to the
+// AVX2 level's bits: both sum the same sixteen lanes of doubles in the
+// same order (ACCURACY.md), so Σx and Σ(x−m)² agree bit for bit, and so
+// do LayerNorm's and RMSNorm's outputs, over every length up to 300 and
+// long rows, every row kind and rows of every magnitude (where the sums
+// round), unaligned starts, and rows with NaN or ±Inf.
+func TestNormAMD64LevelsAgree(t *testing.T) {
+	if !kernel.Supported(kernel.AVX2) || !kernel.Supported(kernel.AVX512) {
+		t.Skip("needs the AVX2 and AVX512 levels")
+	}
+	type out struct {
+		sum, dev uint64
+		norms    [][]uint32
+	}
+	specials := []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1))}
+	specs := specsWhere(isNorm)
+	run := func(x, gamma, beta []float32, m float64) out {
+		o := out{sum: math.Float64bits(kernel.NormSum(x)), dev: math.Float64bits(kernel.NormSumSqDev(x, m))}
+		for _, s := range specs {
+			for _, gb := range [][2][]float32{{gamma, beta}, {gamma, nil}, {nil, beta}, {nil, nil}} {
+				dst := make([]float32, len(x))
+				normCall(s, dst, x, gb[0], gb[1], kernel.DefaultLayerNormEps)
+				o.norms = append(o.norms, bits(dst))
+			}
+		}
+		return o
+	}
+	at := func(l kernel.Level, x, gamma, beta []float32, m float64) out {
+		restore, err := kernel.SetLevel(l)
+		require.NoError(t, err)
+		defer restore()
+		return run(x, gamma, beta, m)
+	}
+	r := kerneltest.Rand(25)
+	for _, n := range kerneltest.Lengths() {
+		for _, off := range []int{0, 1, 3} {
+			buf := make([]float32, n+off)
+			x := buf[off:]
+			k := normRowKinds[r.IntN(len(normRowKinds))]
+			normRow(r, x, k[0], k[1])
+			if r.IntN(2) == 0 {
+				// Magnitudes 2^-40..2^40: the float64 sums round, so
+				// their order shows in the bits.
+				k = [2]float32{0, 0}
+				for i := range x {
+					x[i] = float32(math.Ldexp(r.Float64()-0.5, r.IntN(81)-40))
+				}
+			}
+			gamma, beta := make([]float32, n), make([]float32, n)
+			kerneltest.Fill(r, gamma, -2, 2)
+			kerneltest.Fill(r, beta, -1, 1)
+			m := float64(k[0]) + float64(k[1])*(r.Float64()-0.5)
+			what := fmt.Sprintf("n=%d off=%d mu=%g sigma=%g", n, off, k[0], k[1])
+			require.Equal(t, at(kernel.AVX2, x, gamma, beta, m), at(kernel.AVX512, x, gamma, beta, m), what)
+			if n > 0 && r.IntN(4) == 0 {
+				x[r.IntN(n)] = specials[r.IntN(len(specials))]
+				require.Equal(t, at(kernel.AVX2, x, gamma, beta, m), at(kernel.AVX512, x, gamma, beta, m), what+" with a special")
+			}
+		}
+	}
+}

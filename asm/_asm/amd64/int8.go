@@ -166,6 +166,10 @@ func (g *gen) i8Mac(p int8Path, ux, sx, acc, t int) {
 // Y is AVX2 register i.
 func Y(i int) VecPhysical { return avx2.v(i) }
 
+// Z is zmm register i, X its low 128 bits.
+func Z(i int) VecPhysical { return avx512.v(i) }
+func X(i int) VecPhysical { return xmm(avx2.v(i)) }
+
 // i8Half folds a zmm accumulator i into its ymm half (AVX-512); t is
 // scratch.
 func (g *gen) i8Half(p int8Path, i, t int) {
@@ -451,9 +455,126 @@ func (g *gen) quantizeInt8() {
 	g.RET()
 }
 
+// maxAbsBitsAVX512 writes MaxAbsBitsAVX512: MaxAbsBitsAVX2's integer
+// maximum on zmm, 64 elements per iteration in four accumulators, then 16
+// at a time, then the last 0..15 under K1 (masked-off lanes read as 0,
+// which never raises the maximum); any len(x).
+func (g *gen) maxAbsBitsAVX512() {
+	g.i8Func("MaxAbsBitsAVX512", "func(x []float32) uint32")
+	g.Load(g.Param("x").Base(), RSI)
+	g.Load(g.Param("x").Len(), RCX)
+	g.VPTERNLOGD(imm8(0xff), Z15, Z15, Z15)
+	g.VPSRLD(imm8(1), Z15, Z15) // 0x7fffffff: clears the sign
+	for i := 0; i < 4; i++ {
+		g.VPXORD(Z(i), Z(i), Z(i))
+	}
+	g.Comment("64 elements per iteration.")
+	g.Label("loop64")
+	g.CMPQ(RCX, imm(64))
+	g.JB(LabelRef("loop16"))
+	for i := 0; i < 4; i++ {
+		g.VPANDD(at(RSI, 64*i), Z15, Z(4+i))
+		g.VPMAXSD(Z(4+i), Z(i), Z(i))
+	}
+	g.ADDQ(imm(256), RSI)
+	g.SUBQ(imm(64), RCX)
+	g.JMP(LabelRef("loop64"))
+	g.Comment("16 at a time.")
+	g.Label("loop16")
+	g.CMPQ(RCX, imm(16))
+	g.JB(LabelRef("tail"))
+	g.VPANDD(at(RSI, 0), Z15, Z4)
+	g.VPMAXSD(Z4, Z0, Z0)
+	g.ADDQ(imm(64), RSI)
+	g.SUBQ(imm(16), RCX)
+	g.JMP(LabelRef("loop16"))
+	g.Comment("The last 0..15 under K1 = (1<<N)-1, the other lanes zero.")
+	g.tailIfAny("tail", "reduce")
+	g.loadMask()
+	g.VPANDD_Z(at(RSI, 0), Z15, K1, Z4)
+	g.VPMAXSD(Z4, Z0, Z0)
+	g.Label("reduce")
+	g.VPMAXSD(Z1, Z0, Z0)
+	g.VPMAXSD(Z3, Z2, Z2)
+	g.VPMAXSD(Z2, Z0, Z0)
+	g.VEXTRACTI64X4(imm8(1), Z0, Y1)
+	g.VPMAXSD(Y1, Y0, Y0)
+	g.VEXTRACTI128(imm8(1), Y0, X1)
+	g.VPMAXSD(X1, X0, X0)
+	g.VPSHUFD(imm8(0x4e), X0, X1)
+	g.VPMAXSD(X1, X0, X0)
+	g.VPSHUFD(imm8(0xb1), X0, X1)
+	g.VPMAXSD(X1, X0, X0)
+	g.VMOVD(X0, EAX)
+	g.VZEROUPPER()
+	g.MOVL(EAX, g.addr(g.ReturnIndex(0)))
+	g.RET()
+}
+
+// quantizeInt8AVX512 writes QuantizeInt8AVX512: QuantizeInt8AVX2's
+// product and rounding (VMULPS, VCVTPS2DQ), then VPMAXSD lifts the int32
+// to −127 and VPMOVSDB saturates it to 127 as it narrows, in order (no
+// lane interleaving to undo); 64 elements per iteration, then 16, then
+// the last 0..15 under K1 (VMOVDQU8 stores only their bytes). Any
+// len(src); len(dst) ≥ len(src).
+func (g *gen) quantizeInt8AVX512() {
+	g.i8Func("QuantizeInt8AVX512", "func(dst []int8, src []float32, inv float32)")
+	g.Load(g.Param("dst").Base(), RDI)
+	g.Load(g.Param("src").Base(), RSI)
+	g.Load(g.Param("src").Len(), RCX)
+	g.VBROADCASTSS(g.addr(g.Param("inv")), Z15)
+	g.MOVL(I32(-127), EAX)
+	g.VPBROADCASTD(EAX, Z14)
+	// one quantizes the sixteen floats at off into X(i), src in a
+	// register when v is given (the masked tail).
+	one := func(i, off int, v Op) {
+		if v == nil {
+			v = at(RSI, off)
+		}
+		g.VMULPS(v, Z15, Z(i))
+		g.VCVTPS2DQ(Z(i), Z(i))
+		g.VPMAXSD(Z14, Z(i), Z(i))
+		g.VPMOVSDB(Z(i), X(i))
+	}
+	g.Comment("64 elements per iteration.")
+	g.Label("loop64")
+	g.CMPQ(RCX, imm(64))
+	g.JB(LabelRef("loop16"))
+	for i := 0; i < 4; i++ {
+		one(i, 64*i, nil)
+		g.VMOVDQU(X(i), at(RDI, 16*i))
+	}
+	g.ADDQ(imm(256), RSI)
+	g.ADDQ(imm(64), RDI)
+	g.SUBQ(imm(64), RCX)
+	g.JMP(LabelRef("loop64"))
+	g.Comment("16 at a time.")
+	g.Label("loop16")
+	g.CMPQ(RCX, imm(16))
+	g.JB(LabelRef("tail"))
+	one(0, 0, nil)
+	g.VMOVDQU(X0, at(RDI, 0))
+	g.ADDQ(imm(64), RSI)
+	g.ADDQ(imm(16), RDI)
+	g.SUBQ(imm(16), RCX)
+	g.JMP(LabelRef("loop16"))
+	g.Comment("The last 0..15 under K1 = (1<<N)-1: masked-off lanes are",
+		"neither read nor written.")
+	g.tailIfAny("tail", "done")
+	g.loadMask()
+	g.VMOVUPS_Z(at(RSI, 0), K1, Z1)
+	one(0, 0, Z1)
+	g.VMOVDQU8(X0, K1, at(RDI, 0))
+	g.Label("done")
+	g.VZEROUPPER()
+	g.RET()
+}
+
 func init() {
 	register(
 		file{"maxabsbits_avx2_amd64.s", func(g *gen) { g.maxAbsBitsInt8() }},
 		file{"quantizeint8_avx2_amd64.s", func(g *gen) { g.quantizeInt8() }},
+		file{"maxabsbits_avx512_amd64.s", func(g *gen) { g.maxAbsBitsAVX512() }},
+		file{"quantizeint8_avx512_amd64.s", func(g *gen) { g.quantizeInt8AVX512() }},
 	)
 }

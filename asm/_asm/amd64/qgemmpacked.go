@@ -121,6 +121,3 @@ func (g *gen) qgemmPacked(mr int) {
 	g.VZEROUPPER()
 	g.RET()
 }
-
-// Z is zmm register i.
-func Z(i int) VecPhysical { return avx512.v(i) }

@@ -160,6 +160,25 @@ len(src). src must hold no NaN or Inf.
 	for i, v := range src {
 		dst[i] = int8(max(-127, min(127, math.RoundToEven(float64(v*inv)))))
 	}`},
+	{Name: "MaxAbsBitsAVX512", Arch: "amd64", Sig: "(x []float32) uint32", File: "quantizeint8",
+		Doc: `MaxAbsBitsAVX512 is MaxAbsBitsAVX2 on zmm (VPANDD, VPMAXSD) for any
+len(x): the last 0..15 elements under an opmask, never reading past the
+slice.
+
+	var m uint32
+	for _, v := range x {
+		m = max(m, math.Float32bits(v)&^(1<<31))
+	}
+	return m`},
+	{Name: "QuantizeInt8AVX512", Arch: "amd64", Sig: "(dst []int8, src []float32, inv float32)", File: "quantizeint8",
+		Doc: `QuantizeInt8AVX512 is QuantizeInt8AVX2 on zmm for any len(src): VMULPS
+and VCVTPS2DQ, then VPMAXSD with −127 and VPMOVSDB (saturating to 127);
+the last 0..15 elements under an opmask, never touching memory past the
+slices. len(dst) ≥ len(src). src must hold no NaN or Inf.
+
+	for i, v := range src {
+		dst[i] = int8(max(-127, min(127, math.RoundToEven(float64(v*inv)))))
+	}`},
 	{Name: "MaxAbsBitsNEON", Arch: "arm64", Sig: "(x []float32) uint32", File: "quantizeint8",
 		Doc: `MaxAbsBitsNEON is MaxAbsBitsAVX2 on NEON (AND, UMAX); len(x) is a
 multiple of 16.

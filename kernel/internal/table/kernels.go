@@ -528,7 +528,7 @@ h may be hPrev; no other overlap.
 		Impls: []Impl{
 			{Level: "generic"},
 			{Level: "avx2", Symbols: []string{"MaxAbsBitsAVX2"}, Expr: "max(asm.MaxAbsBitsAVX2(x[:len(x)&^31]), maxAbsBitsGeneric(x[len(x)&^31:]))"},
-			{Level: "avx512", Symbols: []string{"MaxAbsBitsAVX2"}, Expr: "max(asm.MaxAbsBitsAVX2(x[:len(x)&^31]), maxAbsBitsGeneric(x[len(x)&^31:]))"},
+			{Level: "avx512", Symbols: []string{"MaxAbsBitsAVX512"}},
 			{Level: "neon", Symbols: []string{"MaxAbsBitsNEON"}, Expr: "max(asm.MaxAbsBitsNEON(x[:len(x)&^15]), maxAbsBitsGeneric(x[len(x)&^15:]))"},
 		},
 	},
@@ -538,7 +538,7 @@ h may be hPrev; no other overlap.
 		Impls: []Impl{
 			{Level: "generic"},
 			{Level: "avx2", Symbols: []string{"QuantizeInt8AVX2"}, Call: quantizeInt8Call},
-			{Level: "avx512", Symbols: []string{"QuantizeInt8AVX2"}, Call: quantizeInt8Call},
+			{Level: "avx512", Symbols: []string{"QuantizeInt8AVX512"}, Call: "asm.QuantizeInt8AVX512(dst[:len(src)], src, inv)"},
 			{Level: "neon", Symbols: []string{"QuantizeInt8NEON"}, Call: `m := len(src) &^ 15
 asm.QuantizeInt8NEON(dst[:m], src[:m], inv)
 quantizeInt8Generic(dst[m:len(src)], src[m:], inv)`},
@@ -554,14 +554,27 @@ quantizeInt8Generic(dst[m:len(src)], src[m:], inv)`},
 elements at a time into four accumulators of four doubles (sixteen
 elements per iteration), summed as (a0 + a1) + (a2 + a3), then lane by
 lane, then the last 0..3 elements one at a time, never reading past the
-slice. The AVX512 level runs it too.
+slice.
 
 	var s float64
 	for _, v := range x {
 		s += float64(v) // kernel.normSumGeneric, in this order
 	}
 	return s`},
-			{Level: "avx512", Symbols: []string{"NormSumAVX2"}},
+			{Level: "avx512", Symbols: []string{"NormSumAVX512"},
+				AsmDoc: `NormSumAVX512 returns Σ x[i] in float64 with AVX-512, bit for bit
+NormSumAVX2's sum: VCVTPS2PD widens eight elements at a time into two
+accumulators of eight doubles, the same sixteen lanes in the same order
+(sixteen elements per iteration), then NormSumAVX2's steps from its
+four accumulators (Z0's and Z1's halves) on: groups of four, the fixed
+tree, the last 0..3 elements one at a time, never reading past the
+slice.
+
+	var s float64
+	for _, v := range x {
+		s += float64(v) // kernel.normSumGeneric, in this order
+	}
+	return s`},
 			{Level: "neon", Symbols: []string{"NormSumNEON"},
 				AsmDoc: `NormSumNEON returns Σ x[i] in float64: FCVTL and FCVTL2 widen four
 elements at a time into eight accumulators of two doubles (sixteen
@@ -583,7 +596,7 @@ one at a time, never reading past the slice.
 			{Level: "avx2", Symbols: []string{"NormSumSqDevAVX2"},
 				AsmDoc: `NormSumSqDevAVX2 returns Σ (x[i] − m)² in float64 with AVX2+FMA3: as
 NormSumAVX2, each widened vector less m, then squared and added by one
-VFMADD231PD. The AVX512 level runs it too.
+VFMADD231PD.
 
 	var q float64
 	for _, v := range x {
@@ -591,7 +604,17 @@ VFMADD231PD. The AVX512 level runs it too.
 		q += d * d // kernel.normSumSqDevGeneric rounds d·d first
 	}
 	return q`},
-			{Level: "avx512", Symbols: []string{"NormSumSqDevAVX2"}},
+			{Level: "avx512", Symbols: []string{"NormSumSqDevAVX512"},
+				AsmDoc: `NormSumSqDevAVX512 returns Σ (x[i] − m)² in float64 with AVX-512, bit
+for bit NormSumSqDevAVX2's sum: as NormSumAVX512, each widened vector
+less m, then squared and added by one VFMADD231PD.
+
+	var q float64
+	for _, v := range x {
+		d := float64(v) - m
+		q += d * d // kernel.normSumSqDevGeneric rounds d·d first
+	}
+	return q`},
 			{Level: "neon", Symbols: []string{"NormSumSqDevNEON"},
 				AsmDoc: `NormSumSqDevNEON returns Σ (x[i] − m)² in float64: as NormSumNEON,
 each widened pair less m, then squared and added by one FMLA.
@@ -618,14 +641,25 @@ per four elements, then VFMADD213PS with γ and β (VMULPS without β,
 VADDPS without γ, nothing without either: an empty gamma or beta is
 absent); eight elements per iteration, then four, then one at a time,
 never touching memory past the slices. len(dst), and len(gamma) and
-len(beta) unless 0, must be ≥ len(x); dst may be x. The AVX512 level
-runs it too.
+len(beta) unless 0, must be ≥ len(x); dst may be x.
 
 	for i, v := range x {
 		u := float32((float64(v) - m) * r)
 		dst[i] = fma32(u, gamma[i], beta[i]) // kernel.normApplyGeneric
 	}`},
-			{Level: "avx512", Symbols: []string{"NormApplyAVX2"}},
+			{Level: "avx512", Symbols: []string{"NormApplyAVX512"},
+				AsmDoc: `NormApplyAVX512 writes dst[i] = fma(float32((x[i] − m)·r), γ[i], β[i])
+for i < len(x) with AVX-512, bit for bit NormApplyAVX2's results (the
+same instructions per element): sixteen elements per iteration (two
+VCVTPS2PD of eight, VSUBPD, VMULPD, VCVTPD2PS, joined by VINSERTF64X4,
+then VFMADD213PS, VMULPS or VADDPS as γ and β are given), then the last
+0..15 under an opmask, never touching memory past the slices. len(dst),
+and len(gamma) and len(beta) unless 0, must be ≥ len(x); dst may be x.
+
+	for i, v := range x {
+		u := float32((float64(v) - m) * r)
+		dst[i] = fma32(u, gamma[i], beta[i]) // kernel.normApplyGeneric
+	}`},
 			{Level: "neon", Symbols: []string{"NormApplyNEON"},
 				AsmDoc: `NormApplyNEON writes dst[i] = fma(float32((x[i] − m)·r), γ[i], β[i])
 for i < len(x): FCVTL/FCVTL2, FSUB, FMUL and FCVTN/FCVTN2 per four
@@ -692,17 +726,18 @@ var normSizes = []int{64, 256, 1024, 4096}
 // kernel_ISA_algorithm: the moments summed in float64 (two passes for
 // LayerNorm, one for RMSNorm), then the output pass.
 func normImpls(name string) []Impl {
-	// No zmm versions: they need a machine that can run AVX-512 to be tested.
 	avx2 := []string{"NormApplyAVX2", "NormSumSqDevAVX2"}
+	avx512 := []string{"NormApplyAVX512", "NormSumSqDevAVX512"}
 	neon := []string{"NormApplyNEON", "NormSumSqDevNEON"}
 	if name == "layernorm" {
 		avx2 = append([]string{"NormSumAVX2"}, avx2...)
+		avx512 = append([]string{"NormSumAVX512"}, avx512...)
 		neon = append([]string{"NormSumNEON"}, neon...)
 	}
 	return []Impl{
 		{Level: "generic", Name: name + "_generic_f64"},
 		{Level: "avx2", Name: name + "_avx2_fma_f64_u16", Symbols: avx2},
-		{Level: "avx512", Name: name + "_avx2_fma_f64_u16", Symbols: avx2},
+		{Level: "avx512", Name: name + "_avx512_f64_u16", Symbols: avx512},
 		{Level: "neon", Name: name + "_neon_f64_u16", Symbols: neon},
 	}
 }
@@ -779,7 +814,7 @@ func qgemmImpls() []Impl {
 	return impls
 }
 
-// quantizeInt8Call is quantizeInt8's case at the amd64 levels: whole
+// quantizeInt8Call is quantizeInt8's case at the AVX2 level: whole
 // vectors of 32 in the assembly, the rest in Go.
 const quantizeInt8Call = `m := len(src) &^ 31
 asm.QuantizeInt8AVX2(dst[:m], src[:m], inv)
