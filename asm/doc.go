@@ -63,12 +63,14 @@
 // comment (internal/x86enc encodes them and checks them against GNU as):
 // Go's assembler knows only its EVEX form, avo neither.
 //
-// In _asm/amd64, ReLU, GELU and GELUTanh are activation descriptions too (relu.go,
-// gelu.go), at AVX2 only: the kernel table runs them at the AVX-512 level
-// as well, since no machine here could execute zmm versions. So are the
-// recurrent cells' steps LSTMCellAVX2 and GRUCellAVX2 (cell.go: a
+// In _asm/amd64, ReLU, GELU, GELUTanh and SiLU are activation descriptions
+// too (relu.go, gelu.go, silu.go), at AVX2 and AVX-512; GELU's, GELUTanh's
+// and SiLU's per-vector steps are written once over Y registers and
+// widened to Z registers, two vectors per iteration, by vl (vlane.go).
+// The recurrent cells' steps LSTMCellAVX2 and GRUCellAVX2 (cell.go: a
 // skeleton of their own over several slices, one vector per iteration,
-// with the AVX2 Sigmoid's and Tanh's sequences for one vector).
+// with the AVX2 Sigmoid's and Tanh's sequences for one vector) are at
+// AVX2 only, and the kernel table runs them at the AVX-512 level as well.
 //
 // To add an elementwise or activation kernel: describe its per-vector
 // computation in a new file of _asm/amd64 (an elementwise value for

@@ -9,7 +9,7 @@ package asm
 // multiply-adds (VDIVPS for s = 4/(4+t)), so the results are the generic
 // level's to the bit; one vector per iteration, a tail through a buffer
 // that never touches memory past the slices. len(dst) must be ≥
-// len(src); dst may be src. The AVX512 level runs it too.
+// len(src); dst may be src.
 //
 //	for i, x := range src {
 //		dst[i] = gelu32(x) // within 2.5 ulp
@@ -17,3 +17,19 @@ package asm
 //
 //go:noescape
 func GELUAVX2(dst, src []float32)
+
+// GELUAVX512 computes dst[i] = gelu(src[i]) (erf form) for i < len(src)
+// with AVX-512F+DQ, each lane running gelu32's float32 steps and fused
+// multiply-adds (VDIVPS for s = 4/(4+t), no reciprocal estimate), so the
+// results are GELUAVX2's and the generic steps' to the bit; two vectors
+// per iteration (one on each half of the 32 registers, constants read by
+// embedded broadcast), a pair under K-masks for the last 1..31 elements,
+// which never touches memory past the slices. len(dst) must be ≥
+// len(src); dst may be src.
+//
+//	for i, x := range src {
+//		dst[i] = gelu32(x) // within 2.5 ulp
+//	}
+//
+//go:noescape
+func GELUAVX512(dst, src []float32)

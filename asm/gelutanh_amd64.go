@@ -9,7 +9,7 @@ package asm
 // multiply-adds (two VDIVPS), so the results are the generic level's to
 // the bit; one vector per iteration, a tail through a buffer that never
 // touches memory past the slices. len(dst) must be ≥ len(src); dst may be
-// src. The AVX512 level runs it too.
+// src.
 //
 //	for i, x := range src {
 //		dst[i] = geluTanh32(x) // within 2 ulp
@@ -17,3 +17,19 @@ package asm
 //
 //go:noescape
 func GELUTanhAVX2(dst, src []float32)
+
+// GELUTanhAVX512 computes dst[i] = gelu_tanh(src[i]) for i < len(src)
+// with AVX-512F+DQ, each lane running geluTanh32's float32 steps and
+// fused multiply-adds (two VDIVPS, no reciprocal estimate), so the
+// results are GELUTanhAVX2's and the generic steps' to the bit; two
+// vectors per iteration (one on each half of the 32 registers, constants
+// read by embedded broadcast), a pair under K-masks for the last 1..31
+// elements, which never touches memory past the slices. len(dst) must be
+// ≥ len(src); dst may be src.
+//
+//	for i, x := range src {
+//		dst[i] = geluTanh32(x) // within 2 ulp
+//	}
+//
+//go:noescape
+func GELUTanhAVX512(dst, src []float32)

@@ -8,7 +8,7 @@ package asm
 // VMAXPS with x as Intel's second source, so NaN (its payload too) and −0
 // are kept; four vectors per iteration, a tail through a buffer that never
 // touches memory past the slices. len(dst) must be ≥ len(src); dst may be
-// src. The AVX512 level runs it too.
+// src.
 //
 //	for i, x := range src {
 //		dst[i] = x < 0 ? +0 : x // kernel.reluGeneric, exact
@@ -16,3 +16,16 @@ package asm
 //
 //go:noescape
 func ReLUAVX2(dst, src []float32)
+
+// ReLUAVX512 computes dst[i] = max(src[i], 0) for i < len(src) with
+// AVX-512F: VMAXPS with x as Intel's second source, so NaN (its payload
+// too) and −0 are kept; four vectors per iteration, then one at a time,
+// and a K-masked tail that never touches memory past the slices.
+// len(dst) must be ≥ len(src); dst may be src.
+//
+//	for i, x := range src {
+//		dst[i] = x < 0 ? +0 : x // kernel.reluGeneric, exact
+//	}
+//
+//go:noescape
+func ReLUAVX512(dst, src []float32)

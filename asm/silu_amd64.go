@@ -9,7 +9,7 @@ package asm
 // multiply-adds (two VDIVPS), so the results are the generic level's to
 // the bit (silu(−Inf) = NaN as torch); one vector per iteration, a tail
 // through a buffer that never touches memory past the slices. len(dst)
-// must be ≥ len(src); dst may be src. The AVX512 level runs it too.
+// must be ≥ len(src); dst may be src.
 //
 //	for i, x := range src {
 //		dst[i] = silu32(x) // within 2 ulp
@@ -17,3 +17,19 @@ package asm
 //
 //go:noescape
 func SiLUAVX2(dst, src []float32)
+
+// SiLUAVX512 computes dst[i] = silu(src[i]) = x·σ(x) for i < len(src)
+// with AVX-512F+DQ, each lane running silu32's float32 steps and fused
+// multiply-adds (two VDIVPS, no reciprocal estimate), so the results are
+// SiLUAVX2's and the generic steps' to the bit (silu(−Inf) = NaN as
+// torch); two vectors per iteration (one on each half of the 32
+// registers, constants read by embedded broadcast), a pair under K-masks
+// for the last 1..31 elements, which never touches memory past the
+// slices. len(dst) must be ≥ len(src); dst may be src.
+//
+//	for i, x := range src {
+//		dst[i] = silu32(x) // within 2 ulp
+//	}
+//
+//go:noescape
+func SiLUAVX512(dst, src []float32)

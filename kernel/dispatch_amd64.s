@@ -528,7 +528,7 @@ TEXT ·relu32s(SB), NOSPLIT, $0-48
 	JMP  ·reluGeneric(SB) // relu_generic
 
 avx512:
-	JMP github·com∕simdcore∕simdcore∕asm·ReLUAVX2(SB) // relu_avx2_u4
+	JMP github·com∕simdcore∕simdcore∕asm·ReLUAVX512(SB) // relu_avx512_u4
 
 avx2:
 	JMP github·com∕simdcore∕simdcore∕asm·ReLUAVX2(SB) // relu_avx2_u4
@@ -564,7 +564,7 @@ apart0:
 	JMP  ·reluGeneric(SB) // relu_generic
 
 avx512:
-	JMP github·com∕simdcore∕simdcore∕asm·ReLUAVX2(SB) // relu_avx2_u4
+	JMP github·com∕simdcore∕simdcore∕asm·ReLUAVX512(SB) // relu_avx512_u4
 
 avx2:
 	JMP github·com∕simdcore∕simdcore∕asm·ReLUAVX2(SB) // relu_avx2_u4
@@ -582,7 +582,7 @@ TEXT ·gelu32s(SB), NOSPLIT, $0-48
 	JMP  ·geluGeneric(SB) // gelu_generic_f64_erfc_h11_lut32_p4
 
 avx512:
-	JMP github·com∕simdcore∕simdcore∕asm·GELUAVX2(SB) // gelu_avx2_fma_erfc_h11_div_u1
+	JMP github·com∕simdcore∕simdcore∕asm·GELUAVX512(SB) // gelu_avx512_erfc_h11_div_u2
 
 avx2:
 	JMP github·com∕simdcore∕simdcore∕asm·GELUAVX2(SB) // gelu_avx2_fma_erfc_h11_div_u1
@@ -618,7 +618,7 @@ apart0:
 	JMP  ·geluGeneric(SB) // gelu_generic_f64_erfc_h11_lut32_p4
 
 avx512:
-	JMP github·com∕simdcore∕simdcore∕asm·GELUAVX2(SB) // gelu_avx2_fma_erfc_h11_div_u1
+	JMP github·com∕simdcore∕simdcore∕asm·GELUAVX512(SB) // gelu_avx512_erfc_h11_div_u2
 
 avx2:
 	JMP github·com∕simdcore∕simdcore∕asm·GELUAVX2(SB) // gelu_avx2_fma_erfc_h11_div_u1
@@ -636,7 +636,7 @@ TEXT ·geluTanh32s(SB), NOSPLIT, $0-48
 	JMP  ·geluTanhGeneric(SB) // gelutanh_generic_f64_lut32_p4_div
 
 avx512:
-	JMP github·com∕simdcore∕simdcore∕asm·GELUTanhAVX2(SB) // gelutanh_avx2_fma_rr2_expm1p7_divcomp_u1
+	JMP github·com∕simdcore∕simdcore∕asm·GELUTanhAVX512(SB) // gelutanh_avx512_rr2_expm1p7_divcomp_u2
 
 avx2:
 	JMP github·com∕simdcore∕simdcore∕asm·GELUTanhAVX2(SB) // gelutanh_avx2_fma_rr2_expm1p7_divcomp_u1
@@ -672,7 +672,7 @@ apart0:
 	JMP  ·geluTanhGeneric(SB) // gelutanh_generic_f64_lut32_p4_div
 
 avx512:
-	JMP github·com∕simdcore∕simdcore∕asm·GELUTanhAVX2(SB) // gelutanh_avx2_fma_rr2_expm1p7_divcomp_u1
+	JMP github·com∕simdcore∕simdcore∕asm·GELUTanhAVX512(SB) // gelutanh_avx512_rr2_expm1p7_divcomp_u2
 
 avx2:
 	JMP github·com∕simdcore∕simdcore∕asm·GELUTanhAVX2(SB) // gelutanh_avx2_fma_rr2_expm1p7_divcomp_u1
@@ -690,7 +690,7 @@ TEXT ·silu32s(SB), NOSPLIT, $0-48
 	JMP  ·siluGeneric(SB) // silu_generic_f64_lut32_p4_div
 
 avx512:
-	JMP github·com∕simdcore∕simdcore∕asm·SiLUAVX2(SB) // silu_avx2_fma_rr2_expm1p7_divcomp_u1
+	JMP github·com∕simdcore∕simdcore∕asm·SiLUAVX512(SB) // silu_avx512_rr2_expm1p7_divcomp_u2
 
 avx2:
 	JMP github·com∕simdcore∕simdcore∕asm·SiLUAVX2(SB) // silu_avx2_fma_rr2_expm1p7_divcomp_u1
@@ -726,7 +726,7 @@ apart0:
 	JMP  ·siluGeneric(SB) // silu_generic_f64_lut32_p4_div
 
 avx512:
-	JMP github·com∕simdcore∕simdcore∕asm·SiLUAVX2(SB) // silu_avx2_fma_rr2_expm1p7_divcomp_u1
+	JMP github·com∕simdcore∕simdcore∕asm·SiLUAVX512(SB) // silu_avx512_rr2_expm1p7_divcomp_u2
 
 avx2:
 	JMP github·com∕simdcore∕simdcore∕asm·SiLUAVX2(SB) // silu_avx2_fma_rr2_expm1p7_divcomp_u1

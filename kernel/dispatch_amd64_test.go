@@ -115,8 +115,8 @@ var levelCalls = []levelCall{
 	{row: "ReLU", level: Generic, name: "relu_generic", direct: func(dst, src []float32) {
 		reluGeneric(dst, src)
 	}, switched: relu32s},
-	{row: "ReLU", level: AVX512, name: "relu_avx2_u4", direct: func(dst, src []float32) {
-		asm.ReLUAVX2(dst, src)
+	{row: "ReLU", level: AVX512, name: "relu_avx512_u4", direct: func(dst, src []float32) {
+		asm.ReLUAVX512(dst, src)
 	}, switched: relu32s},
 	{row: "ReLU", level: AVX2, name: "relu_avx2_u4", direct: func(dst, src []float32) {
 		asm.ReLUAVX2(dst, src)
@@ -124,8 +124,8 @@ var levelCalls = []levelCall{
 	{row: "GELU", level: Generic, name: "gelu_generic_f64_erfc_h11_lut32_p4", direct: func(dst, src []float32) {
 		geluGeneric(dst, src)
 	}, switched: gelu32s},
-	{row: "GELU", level: AVX512, name: "gelu_avx2_fma_erfc_h11_div_u1", direct: func(dst, src []float32) {
-		asm.GELUAVX2(dst, src)
+	{row: "GELU", level: AVX512, name: "gelu_avx512_erfc_h11_div_u2", direct: func(dst, src []float32) {
+		asm.GELUAVX512(dst, src)
 	}, switched: gelu32s},
 	{row: "GELU", level: AVX2, name: "gelu_avx2_fma_erfc_h11_div_u1", direct: func(dst, src []float32) {
 		asm.GELUAVX2(dst, src)
@@ -133,8 +133,8 @@ var levelCalls = []levelCall{
 	{row: "GELUTanh", level: Generic, name: "gelutanh_generic_f64_lut32_p4_div", direct: func(dst, src []float32) {
 		geluTanhGeneric(dst, src)
 	}, switched: geluTanh32s},
-	{row: "GELUTanh", level: AVX512, name: "gelutanh_avx2_fma_rr2_expm1p7_divcomp_u1", direct: func(dst, src []float32) {
-		asm.GELUTanhAVX2(dst, src)
+	{row: "GELUTanh", level: AVX512, name: "gelutanh_avx512_rr2_expm1p7_divcomp_u2", direct: func(dst, src []float32) {
+		asm.GELUTanhAVX512(dst, src)
 	}, switched: geluTanh32s},
 	{row: "GELUTanh", level: AVX2, name: "gelutanh_avx2_fma_rr2_expm1p7_divcomp_u1", direct: func(dst, src []float32) {
 		asm.GELUTanhAVX2(dst, src)
@@ -142,8 +142,8 @@ var levelCalls = []levelCall{
 	{row: "SiLU", level: Generic, name: "silu_generic_f64_lut32_p4_div", direct: func(dst, src []float32) {
 		siluGeneric(dst, src)
 	}, switched: silu32s},
-	{row: "SiLU", level: AVX512, name: "silu_avx2_fma_rr2_expm1p7_divcomp_u1", direct: func(dst, src []float32) {
-		asm.SiLUAVX2(dst, src)
+	{row: "SiLU", level: AVX512, name: "silu_avx512_rr2_expm1p7_divcomp_u2", direct: func(dst, src []float32) {
+		asm.SiLUAVX512(dst, src)
 	}, switched: silu32s},
 	{row: "SiLU", level: AVX2, name: "silu_avx2_fma_rr2_expm1p7_divcomp_u1", direct: func(dst, src []float32) {
 		asm.SiLUAVX2(dst, src)
@@ -845,7 +845,7 @@ var dispatchBenches = []dispatchBench{
 			dst := o.dst
 			src := o.x
 			for bt.Loop() {
-				asm.ReLUAVX2(dst, src)
+				asm.ReLUAVX512(dst, src)
 			}
 		}},
 	{kernel: "ReLU", level: AVX2,
@@ -890,7 +890,7 @@ var dispatchBenches = []dispatchBench{
 			dst := o.dst
 			src := o.x
 			for bt.Loop() {
-				asm.GELUAVX2(dst, src)
+				asm.GELUAVX512(dst, src)
 			}
 		}},
 	{kernel: "GELU", level: AVX2,
@@ -935,7 +935,7 @@ var dispatchBenches = []dispatchBench{
 			dst := o.dst
 			src := o.x
 			for bt.Loop() {
-				asm.GELUTanhAVX2(dst, src)
+				asm.GELUTanhAVX512(dst, src)
 			}
 		}},
 	{kernel: "GELUTanh", level: AVX2,
@@ -980,7 +980,7 @@ var dispatchBenches = []dispatchBench{
 			dst := o.dst
 			src := o.x
 			for bt.Loop() {
-				asm.SiLUAVX2(dst, src)
+				asm.SiLUAVX512(dst, src)
 			}
 		}},
 	{kernel: "SiLU", level: AVX2,

@@ -9,8 +9,9 @@ import (
 // of gelu32 and geluTanh32 in kernel/gelu.go, in the same order and with
 // the same fused multiply-adds and true divisions, so the results are the
 // generic level's to the bit (kernel/gelu.go documents the algorithms and
-// their error). One vector per iteration: each needs all sixteen
-// registers. Written at AVX2 only; the AVX512 level runs these too. Go's
+// their error). One vector per iteration at AVX2 (each needs all sixteen
+// registers), two at AVX-512 (vl widens the same steps to Z0..Z15 and
+// Z16..Z31, constants read by embedded broadcast). Go's
 // operand order: VFMADD231PS a, b, c is c = b·a + c; VMINPS a, b, c is
 // c = min(b, a), returning a (Intel's second source) when either is NaN;
 // VBLENDVPS m, a, b, c is c = m's sign bit ? a : b.
@@ -48,16 +49,16 @@ const (
 
 // geluExpm1 sets w = e^r − 1 = r + r²·q(r) as kernel's expm1Poly (q by
 // Horner in q, then r² rounded, then one FMA).
-func (g *gen) geluExpm1(r, w, q VecPhysical) {
-	g.VMOVUPS(g.splat("gM7", bitsTanhM7), q)
+func (l vl) geluExpm1(r, w, q VecPhysical) {
+	l.VMOVUPS(l.c("gM7", bitsTanhM7), q)
 	for _, c := range []struct {
 		name string
 		bits uint32
 	}{{"gM6", bitsTanhM6}, {"gM5", bitsTanhM5}, {"gM4", bitsTanhM4}, {"gM3", bitsTanhM3}, {"gM2", bitsTanhM2}} {
-		g.VFMADD213PS(g.splat(c.name, c.bits), r, q)
+		l.VFMADD213PS(l.c(c.name, c.bits), r, q)
 	}
-	g.VMULPS(r, r, w)      // r² (rounded, as r*r in Go)
-	g.VFMADD213PS(r, q, w) // w = r²·q + r
+	l.VMULPS(r, r, w)      // r² (rounded, as r*r in Go)
+	l.VFMADD213PS(r, q, w) // w = r²·q + r
 }
 
 // geluPow2 sets f1·f2 = 2^(n−k) for the shifter sum z (n + 127 in its low
@@ -65,14 +66,14 @@ func (g *gen) geluExpm1(r, w, q VecPhysical) {
 // [−252, 0]: 2^(a−63)·2^(b−64) with a = m>>1, b = m − a, m = n − k + 127,
 // two normal factors; the first product is exact wherever the kernels use
 // them and the second rounds once, as kernel's scale2n does.
-func (g *gen) geluPow2(magic Mem, z, f1, f2 VecPhysical) {
-	g.VPSUBD(magic, z, f2)  // m
-	g.VPSRAD(U8(1), f2, f1) // a
-	g.VPSUBD(f1, f2, f2)    // b
-	g.VPADDD(g.splat("g64", bitsGelu64), f1, f1)
-	g.VPADDD(g.splat("g63", bitsGelu63), f2, f2)
-	g.VPSLLD(U8(23), f1, f1)
-	g.VPSLLD(U8(23), f2, f2)
+func (l vl) geluPow2(magic Mem, z, f1, f2 VecPhysical) {
+	l.VPSUBD(magic, z, f2)  // m
+	l.VPSRAD(U8(1), f2, f1) // a
+	l.VPSUBD(f1, f2, f2)    // b
+	l.VPADDD(l.c("g64", bitsGelu64), f1, f1)
+	l.VPADDD(l.c("g63", bitsGelu63), f2, f2)
+	l.VPSLLD(U8(23), f1, f1)
+	l.VPSLLD(U8(23), f2, f2)
 }
 
 // geluTanh: gelu_tanh(x) = x·σ(w), w = 2√(2/π)(x + 0.044715x³), with |w|
@@ -81,95 +82,101 @@ func (g *gen) geluPow2(magic Mem, z, f1, f2 VecPhysical) {
 var geluTanh = activation{
 	name:   "GELUTanh",
 	consts: func(g *gen, s isa) {},
-	main:   1, group: 1, tail: 1,
 	body: func(g *gen, s isa, st stage, io *vio) func() {
-		io.load(0, Y0)                                // x
-		g.absClampSign("gtClamp", bitsGeluTClamp, Y1) // t = min(|x|, 12) in Y1
-
-		g.Comment("|w| = c1·t + c2·t³ as wh + wl")
-		g.VMULPS(Y1, Y1, Y2) // sh
-		g.VMOVAPS(Y2, Y3)
-		g.VFMSUB231PS(Y1, Y1, Y3) // sl = t·t − sh
-		g.VMULPS(Y1, Y2, Y4)      // ch = sh·t
-		g.VMOVAPS(Y4, Y5)
-		g.VFMSUB231PS(Y1, Y2, Y5)                          // cl = sh·t − ch
-		g.VFMADD231PS(Y1, Y3, Y5)                          // cl += sl·t
-		g.VMULPS(g.splat("gtC1hi", bitsGeluTC1hi), Y1, Y6) // ah
-		g.VMOVAPS(Y6, Y7)
-		g.VFMSUB231PS(g.splat("gtC1hi", bitsGeluTC1hi), Y1, Y7) // al = t·c1hi − ah
-		g.VFMADD231PS(g.splat("gtC1lo", bitsGeluTC1lo), Y1, Y7) // al += t·c1lo
-		g.VMULPS(g.splat("gtC2hi", bitsGeluTC2hi), Y4, Y8)      // bh = c2hi·ch
-		g.VMOVAPS(Y8, Y9)
-		g.VFMSUB231PS(g.splat("gtC2hi", bitsGeluTC2hi), Y4, Y9) // bl = ch·c2hi − bh
-		g.VFMADD231PS(g.splat("gtC2hi", bitsGeluTC2hi), Y5, Y9) // bl += cl·c2hi
-		g.VFMADD231PS(g.splat("gtC2lo", bitsGeluTC2lo), Y4, Y9) // bl += ch·c2lo
-		g.VMAXPS(Y8, Y6, Y2)                                    // big
-		g.VMINPS(Y8, Y6, Y3)                                    // small
-		g.VADDPS(Y3, Y2, Y4)                                    // wh
-		g.VSUBPS(Y4, Y2, Y5)                                    // big − wh
-		g.VADDPS(Y3, Y5, Y5)                                    // wl = (big − wh) + small
-		g.VADDPS(Y9, Y7, Y7)                                    // al + bl
-		g.VADDPS(Y7, Y5, Y5)                                    // wl += al + bl
-
-		g.xSigmoid(true)
-		io.store(Y9, 0)
+		for i, l := range g.lanesOf(s, io.n) {
+			l.geluTanh(io, i)
+		}
 		return nil
 	},
 }
 
+// geluTanh computes vector i of io in lane l.
+func (l vl) geluTanh(io *vio, i int) {
+	io.load(i, l.r(Y0))                           // x
+	l.absClampSign("gtClamp", bitsGeluTClamp, Y1) // t = min(|x|, 12) in Y1
+
+	l.Comment("|w| = c1·t + c2·t³ as wh + wl")
+	l.VMULPS(Y1, Y1, Y2) // sh
+	l.VMOVAPS(Y2, Y3)
+	l.VFMSUB231PS(Y1, Y1, Y3) // sl = t·t − sh
+	l.VMULPS(Y1, Y2, Y4)      // ch = sh·t
+	l.VMOVAPS(Y4, Y5)
+	l.VFMSUB231PS(Y1, Y2, Y5)                      // cl = sh·t − ch
+	l.VFMADD231PS(Y1, Y3, Y5)                      // cl += sl·t
+	l.VMULPS(l.c("gtC1hi", bitsGeluTC1hi), Y1, Y6) // ah
+	l.VMOVAPS(Y6, Y7)
+	l.VFMSUB231PS(l.c("gtC1hi", bitsGeluTC1hi), Y1, Y7) // al = t·c1hi − ah
+	l.VFMADD231PS(l.c("gtC1lo", bitsGeluTC1lo), Y1, Y7) // al += t·c1lo
+	l.VMULPS(l.c("gtC2hi", bitsGeluTC2hi), Y4, Y8)      // bh = c2hi·ch
+	l.VMOVAPS(Y8, Y9)
+	l.VFMSUB231PS(l.c("gtC2hi", bitsGeluTC2hi), Y4, Y9) // bl = ch·c2hi − bh
+	l.VFMADD231PS(l.c("gtC2hi", bitsGeluTC2hi), Y5, Y9) // bl += cl·c2hi
+	l.VFMADD231PS(l.c("gtC2lo", bitsGeluTC2lo), Y4, Y9) // bl += ch·c2lo
+	l.VMAXPS(Y8, Y6, Y2)                                // big
+	l.VMINPS(Y8, Y6, Y3)                                // small
+	l.VADDPS(Y3, Y2, Y4)                                // wh
+	l.VSUBPS(Y4, Y2, Y5)                                // big − wh
+	l.VADDPS(Y3, Y5, Y5)                                // wl = (big − wh) + small
+	l.VADDPS(Y9, Y7, Y7)                                // al + bl
+	l.VADDPS(Y7, Y5, Y5)                                // wl += al + bl
+
+	l.xSigmoid(true)
+	io.store(l.r(Y9), i)
+}
+
 // absClampSign sets t = min(|x|, clamp) in t (NaN passes), Y15 = the sign
 // of x and Y14 = xc, t with that sign, from x in Y0 (Y1 and Y2 scratch).
-func (g *gen) absClampSign(name string, clamp uint32, t VecPhysical) {
-	g.VANDPS(g.splat("gAbs", bitsAbs), Y0, Y1)
-	g.VMOVUPS(g.splat(name, clamp), Y2)
-	g.VMINPS(Y1, Y2, t)                           // t = min(|x|, clamp), NaN passes
-	g.VANDPS(g.splat("gSign", bitsSign), Y0, Y15) // sign of x
-	g.VORPS(Y15, t, Y14)                          // xc
+func (l vl) absClampSign(name string, clamp uint32, t VecPhysical) {
+	l.VANDPS(l.c("gAbs", bitsAbs), Y0, Y1)
+	l.VMOVUPS(l.c(name, clamp), Y2)
+	l.VMINPS(Y1, Y2, t)                       // t = min(|x|, clamp), NaN passes
+	l.VANDPS(l.c("gSign", bitsSign), Y0, Y15) // sign of x
+	l.VORPS(Y15, t, Y14)                      // xc
 }
 
 // xSigmoid emits geluTanh32's steps 2 to 5 (kernel's xSigmoid), x·σ(w),
 // from Y0 = x, Y4 = wh, Y5 = wl (when hasWl; SiLU's wl is 0), Y14 = xc,
 // Y15 = the sign of x, leaving the result in Y9 with x's sign.
-func (g *gen) xSigmoid(hasWl bool) {
-	g.Comment("reduce −|w|")
-	g.VMOVUPS(g.splat("gShift", bitsShift), Y6)
-	g.VFNMADD231PS(g.splat("gLog2e", bitsLog2e), Y4, Y6) // z = −wh·log2e + shifter
-	g.VSUBPS(g.splat("gShift", bitsShift), Y6, Y7)       // nf
-	g.VMOVAPS(Y4, Y8)
-	g.VFNMSUB231PS(g.splat("gLn2hi", bitsGeluLn2hi), Y7, Y8) // r = −nf·ln2hi − wh
-	g.VFNMADD231PS(g.splat("gLn2lo", bitsGeluLn2lo), Y7, Y8) // r −= nf·ln2lo
+func (l vl) xSigmoid(hasWl bool) {
+	l.Comment("reduce −|w|")
+	l.VMOVUPS(l.c("gShift", bitsShift), Y6)
+	l.VFNMADD231PS(l.c("gLog2e", bitsLog2e), Y4, Y6) // z = −wh·log2e + shifter
+	l.VSUBPS(l.c("gShift", bitsShift), Y6, Y7)       // nf
+	l.VMOVAPS(Y4, Y8)
+	l.VFNMSUB231PS(l.c("gLn2hi", bitsGeluLn2hi), Y7, Y8) // r = −nf·ln2hi − wh
+	l.VFNMADD231PS(l.c("gLn2lo", bitsGeluLn2lo), Y7, Y8) // r −= nf·ln2lo
 	if hasWl {
-		g.VSUBPS(Y5, Y8, Y8) // r −= wl
+		l.VSUBPS(Y5, Y8, Y8) // r −= wl
 	}
-	g.geluExpm1(Y8, Y9, Y10)                               // w' in Y9
-	g.geluPow2(g.splat("gMagic", bitsMagic), Y6, Y10, Y11) // 2^n = Y10·Y11
-	g.VMOVUPS(g.splat("gOne", bitsOne), Y12)
-	g.VADDPS(Y12, Y9, Y2) // 1 + w'
-	g.VMULPS(Y10, Y2, Y2)
-	g.VMULPS(Y11, Y2, Y2) // e = e^−|w|
+	l.geluExpm1(Y8, Y9, Y10)                           // w' in Y9
+	l.geluPow2(l.c("gMagic", bitsMagic), Y6, Y10, Y11) // 2^n = Y10·Y11
+	l.VMOVUPS(l.c("gOne", bitsOne), Y12)
+	l.VADDPS(Y12, Y9, Y2) // 1 + w'
+	l.VMULPS(Y10, Y2, Y2)
+	l.VMULPS(Y11, Y2, Y2) // e = e^−|w|
 
-	g.Comment("numerator a·(1+v): (xc, w') for x < 0, (1, 0) for x ≥ 0")
-	g.VBLENDVPS(Y0, Y14, Y12, Y3) // a
-	g.VPSRAD(U8(31), Y0, Y4)
-	g.VANDPS(Y4, Y9, Y4)  // v
-	g.VADDPS(Y2, Y12, Y5) // dh = 1 + e
-	g.VSUBPS(Y5, Y12, Y6) // 1 − dh
-	g.VADDPS(Y2, Y6, Y6)  // dl
-	g.VMOVAPS(Y3, Y7)
-	g.VFMADD231PS(Y4, Y3, Y7) // a·v + a
-	g.VDIVPS(Y5, Y7, Y7)      // q0
-	g.VMOVAPS(Y3, Y8)
-	g.VFNMADD231PS(Y5, Y7, Y8) // ρ = a − q0·dh
-	g.VFMADD231PS(Y4, Y3, Y8)  // ρ += a·v
-	g.VFNMADD231PS(Y6, Y7, Y8) // ρ −= q0·dl
-	g.VDIVPS(Y5, Y8, Y8)       // c = ρ/dh
-	g.VADDPS(Y8, Y7, Y9)       // x < 0: (q0 + c)·2^n
-	g.VMULPS(Y10, Y9, Y9)
-	g.VMULPS(Y11, Y9, Y9)
-	g.VMULPS(Y8, Y14, Y8)     // x ≥ 0: xc·c
-	g.VFMADD231PS(Y7, Y0, Y8) // x·q0 + xc·c
-	g.VBLENDVPS(Y0, Y9, Y8, Y9)
-	g.VORPS(Y15, Y9, Y9) // the sign of x
+	l.Comment("numerator a·(1+v): (xc, w') for x < 0, (1, 0) for x ≥ 0")
+	l.VBLENDVPS(Y0, Y14, Y12, Y3) // a
+	l.VPSRAD(U8(31), Y0, Y4)
+	l.VANDPS(Y4, Y9, Y4)  // v
+	l.VADDPS(Y2, Y12, Y5) // dh = 1 + e
+	l.VSUBPS(Y5, Y12, Y6) // 1 − dh
+	l.VADDPS(Y2, Y6, Y6)  // dl
+	l.VMOVAPS(Y3, Y7)
+	l.VFMADD231PS(Y4, Y3, Y7) // a·v + a
+	l.VDIVPS(Y5, Y7, Y7)      // q0
+	l.VMOVAPS(Y3, Y8)
+	l.VFNMADD231PS(Y5, Y7, Y8) // ρ = a − q0·dh
+	l.VFMADD231PS(Y4, Y3, Y8)  // ρ += a·v
+	l.VFNMADD231PS(Y6, Y7, Y8) // ρ −= q0·dl
+	l.VDIVPS(Y5, Y8, Y8)       // c = ρ/dh
+	l.VADDPS(Y8, Y7, Y9)       // x < 0: (q0 + c)·2^n
+	l.VMULPS(Y10, Y9, Y9)
+	l.VMULPS(Y11, Y9, Y9)
+	l.VMULPS(Y8, Y14, Y8)     // x ≥ 0: xc·c
+	l.VFMADD231PS(Y7, Y0, Y8) // x·q0 + xc·c
+	l.VBLENDVPS(Y0, Y9, Y8, Y9)
+	l.VORPS(Y15, Y9, Y9) // the sign of x
 }
 
 // gelu: x·Φ(x) with Φ(−t) = ½·s·e^(−t²/2 + H(s)), s = 4/(4+t), t = |x|,
@@ -178,104 +185,114 @@ func (g *gen) xSigmoid(hasWl bool) {
 var gelu = activation{
 	name: "GELU",
 	consts: func(g *gen, s isa) {
-		g.VMOVUPS(g.splat("gOne", bitsOne), Y13)
+		for _, l := range g.lanesOf(s, lanesPer(s)) {
+			l.VMOVUPS(l.c("gOne", bitsOne), Y13)
+		}
 	},
-	main: 1, group: 1, tail: 1,
 	body: func(g *gen, s isa, st stage, io *vio) func() {
-		io.load(0, Y0) // x
-		g.VANDPS(g.splat("gAbs", bitsAbs), Y0, Y1)
-		g.VMOVUPS(g.splat("geClamp", bitsGeluClamp), Y2)
-		g.VMINPS(Y1, Y2, Y1)                          // t = min(|x|, 15), NaN passes
-		g.VANDPS(g.splat("gSign", bitsSign), Y0, Y15) // sign of x
-		g.VORPS(Y15, Y1, Y14)                         // xc
-
-		g.Comment("s = 4/d, d = 4 + t, with their errors")
-		g.VMOVUPS(g.splat("geK", bitsGeluK), Y8)
-		g.VADDPS(Y1, Y8, Y2)       // d = 4 + t
-		g.VMAXPS(Y1, Y8, Y7)       // big = max(t, 4), NaN passes
-		g.VMINPS(Y1, Y8, Y9)       // small = min(t, 4)
-		g.VSUBPS(Y2, Y7, Y7)       // big − d
-		g.VADDPS(Y9, Y7, Y7)       // ed = (big − d) + small
-		g.VDIVPS(Y2, Y8, Y3)       // s = 4/d
-		g.VFNMADD231PS(Y2, Y3, Y8) // ρ = 4 − s·d
-		g.VMOVAPS(Y8, Y4)
-		g.VFMSUB231PS(Y7, Y3, Y4) // sd = s·ed − ρ
-		g.VSUBPS(Y13, Y3, Y5)     // u = s − 1
-		g.VADDPS(Y13, Y5, Y6)
-		g.VSUBPS(Y6, Y3, Y6) // eu = s − (u + 1)
-
-		g.Comment("H = h1·u + u²·q(u)")
-		g.VMOVUPS(g.splat("geH11", bitsGeluH11), Y7)
-		g.VFMADD213PS(g.splat("geH10", bitsGeluH10), Y5, Y7)
-		g.VFMADD213PS(g.splat("geH9", bitsGeluH9), Y5, Y7)
-		g.VFMADD213PS(g.splat("geH8", bitsGeluH8), Y5, Y7)
-		g.VFMADD213PS(g.splat("geH7", bitsGeluH7), Y5, Y7)
-		g.VFMADD213PS(g.splat("geH6", bitsGeluH6), Y5, Y7)
-		g.VFMADD213PS(g.splat("geH5", bitsGeluH5), Y5, Y7)
-		g.VFMADD213PS(g.splat("geH4", bitsGeluH4), Y5, Y7)
-		g.VFMADD213PS(g.splat("geH3", bitsGeluH3), Y5, Y7)
-		g.VFMADD213PS(g.splat("geH2", bitsGeluH2), Y5, Y7) // q
-		g.VMULPS(g.splat("geH1", bitsGeluH1), Y5, Y8)      // ph
-		g.VMOVAPS(Y8, Y9)
-		g.VFMSUB231PS(g.splat("geH1", bitsGeluH1), Y5, Y9) // pl = u·h1 − ph
-		g.VMULPS(Y5, Y7, Y7)                               // u·q
-		g.VMULPS(Y5, Y7, Y10)                              // rh = u·(u·q)
-
-		g.Comment("−t²/2 = hs + hl")
-		g.VMULPS(Y1, Y1, Y7) // sh
-		g.VMOVAPS(Y7, Y11)
-		g.VFMSUB231PS(Y1, Y1, Y11)                            // sl = t·t − sh
-		g.VMULPS(g.splat("geMHalf", bitsGeluMHalf), Y7, Y7)   // hs
-		g.VMULPS(g.splat("geMHalf", bitsGeluMHalf), Y11, Y11) // hl
-
-		g.Comment("reduce")
-		g.VADDPS(Y10, Y8, Y1) // ph + rh
-		g.VADDPS(Y1, Y7, Y1)  // hs + (ph + rh)
-		g.VMOVUPS(g.splat("gShift", bitsShift), Y12)
-		g.VFMADD231PS(g.splat("gLog2e", bitsLog2e), Y1, Y12)     // z
-		g.VSUBPS(g.splat("gShift", bitsShift), Y12, Y1)          // nf
-		g.VFNMADD231PS(g.splat("gLn2hi", bitsGeluLn2hi), Y1, Y7) // r = hs − nf·ln2hi
-		g.VADDPS(Y8, Y7, Y7)                                     // r += ph
-		g.VFNMADD231PS(g.splat("gLn2lo", bitsGeluLn2lo), Y1, Y7) // r −= nf·ln2lo
-		g.VMOVUPS(g.splat("geG3", bitsGeluG3), Y1)
-		g.VFMADD213PS(g.splat("geG2", bitsGeluG2), Y5, Y1)
-		g.VFMADD213PS(g.splat("geG1", bitsGeluG1), Y5, Y1)
-		g.VFMADD213PS(g.splat("geG0", bitsGeluG0), Y5, Y1) // g = G/4
-		g.VSUBPS(g.splat("geQuarter", bitsGeluQuarter), Y1, Y8)
-		g.VMULPS(Y2, Y8, Y8)                                          // (g − ¼)·d
-		g.VADDPS(Y11, Y9, Y9)                                         // pl + hl
-		g.VADDPS(Y10, Y9, Y9)                                         // + rh
-		g.VFMADD231PS(Y8, Y6, Y9)                                     // corr = eu·(g − ¼)·d + …
-		g.VFNMADD231PS(Y1, Y4, Y9)                                    // corr − sd·g
-		g.VADDPS(Y9, Y7, Y7)                                          // r
-		g.geluExpm1(Y7, Y8, Y9)                                       // w in Y8
-		g.geluPow2(g.splat("gMagic1", bitsGeluMagic1), Y12, Y10, Y11) // 2^(n−1) = Y10·Y11
-
-		g.Comment("x < 0: (mh + (mh·w + (ml·w + ml)))·2^(n−1), mh + ml = xc·s")
-		g.VMULPS(Y3, Y14, Y1) // mh
-		g.VMOVAPS(Y1, Y2)
-		g.VFMSUB231PS(Y3, Y14, Y2) // ml = xc·s − mh
-		g.VMOVAPS(Y2, Y4)
-		g.VFMADD231PS(Y8, Y2, Y4) // ml·w + ml
-		g.VFMADD231PS(Y8, Y1, Y4) // mh·w + …
-		g.VADDPS(Y4, Y1, Y4)
-		g.VMULPS(Y10, Y4, Y4)
-		g.VMULPS(Y11, Y4, Y4)
-		g.Comment("x ≥ 0: x − xc·(s·w + s)·2^(n−1)")
-		g.VMOVAPS(Y3, Y5)
-		g.VFMADD231PS(Y8, Y3, Y5) // s·w + s
-		g.VMULPS(Y10, Y5, Y5)
-		g.VMULPS(Y11, Y5, Y5) // Φ(−t)
-		g.VMOVAPS(Y0, Y6)
-		g.VFNMADD231PS(Y5, Y14, Y6) // x − xc·Φ(−t)
-		g.VBLENDVPS(Y0, Y4, Y6, Y4)
-		g.VORPS(Y15, Y4, Y4) // the sign of x
-		io.store(Y4, 0)
+		for i, l := range g.lanesOf(s, io.n) {
+			l.gelu(io, i)
+		}
 		return nil
 	},
 }
 
+// gelu computes vector i of io in lane l.
+func (l vl) gelu(io *vio, i int) {
+	io.load(i, l.r(Y0)) // x
+	l.VANDPS(l.c("gAbs", bitsAbs), Y0, Y1)
+	l.VMOVUPS(l.c("geClamp", bitsGeluClamp), Y2)
+	l.VMINPS(Y1, Y2, Y1)                      // t = min(|x|, 15), NaN passes
+	l.VANDPS(l.c("gSign", bitsSign), Y0, Y15) // sign of x
+	l.VORPS(Y15, Y1, Y14)                     // xc
+
+	l.Comment("s = 4/d, d = 4 + t, with their errors")
+	l.VMOVUPS(l.c("geK", bitsGeluK), Y8)
+	l.VADDPS(Y1, Y8, Y2)       // d = 4 + t
+	l.VMAXPS(Y1, Y8, Y7)       // big = max(t, 4), NaN passes
+	l.VMINPS(Y1, Y8, Y9)       // small = min(t, 4)
+	l.VSUBPS(Y2, Y7, Y7)       // big − d
+	l.VADDPS(Y9, Y7, Y7)       // ed = (big − d) + small
+	l.VDIVPS(Y2, Y8, Y3)       // s = 4/d
+	l.VFNMADD231PS(Y2, Y3, Y8) // ρ = 4 − s·d
+	l.VMOVAPS(Y8, Y4)
+	l.VFMSUB231PS(Y7, Y3, Y4) // sd = s·ed − ρ
+	l.VSUBPS(Y13, Y3, Y5)     // u = s − 1
+	l.VADDPS(Y13, Y5, Y6)
+	l.VSUBPS(Y6, Y3, Y6) // eu = s − (u + 1)
+
+	l.Comment("H = h1·u + u²·q(u)")
+	l.VMOVUPS(l.c("geH11", bitsGeluH11), Y7)
+	l.VFMADD213PS(l.c("geH10", bitsGeluH10), Y5, Y7)
+	l.VFMADD213PS(l.c("geH9", bitsGeluH9), Y5, Y7)
+	l.VFMADD213PS(l.c("geH8", bitsGeluH8), Y5, Y7)
+	l.VFMADD213PS(l.c("geH7", bitsGeluH7), Y5, Y7)
+	l.VFMADD213PS(l.c("geH6", bitsGeluH6), Y5, Y7)
+	l.VFMADD213PS(l.c("geH5", bitsGeluH5), Y5, Y7)
+	l.VFMADD213PS(l.c("geH4", bitsGeluH4), Y5, Y7)
+	l.VFMADD213PS(l.c("geH3", bitsGeluH3), Y5, Y7)
+	l.VFMADD213PS(l.c("geH2", bitsGeluH2), Y5, Y7) // q
+	l.VMULPS(l.c("geH1", bitsGeluH1), Y5, Y8)      // ph
+	l.VMOVAPS(Y8, Y9)
+	l.VFMSUB231PS(l.c("geH1", bitsGeluH1), Y5, Y9) // pl = u·h1 − ph
+	l.VMULPS(Y5, Y7, Y7)                           // u·q
+	l.VMULPS(Y5, Y7, Y10)                          // rh = u·(u·q)
+
+	l.Comment("−t²/2 = hs + hl")
+	l.VMULPS(Y1, Y1, Y7) // sh
+	l.VMOVAPS(Y7, Y11)
+	l.VFMSUB231PS(Y1, Y1, Y11)                        // sl = t·t − sh
+	l.VMULPS(l.c("geMHalf", bitsGeluMHalf), Y7, Y7)   // hs
+	l.VMULPS(l.c("geMHalf", bitsGeluMHalf), Y11, Y11) // hl
+
+	l.Comment("reduce")
+	l.VADDPS(Y10, Y8, Y1) // ph + rh
+	l.VADDPS(Y1, Y7, Y1)  // hs + (ph + rh)
+	l.VMOVUPS(l.c("gShift", bitsShift), Y12)
+	l.VFMADD231PS(l.c("gLog2e", bitsLog2e), Y1, Y12)     // z
+	l.VSUBPS(l.c("gShift", bitsShift), Y12, Y1)          // nf
+	l.VFNMADD231PS(l.c("gLn2hi", bitsGeluLn2hi), Y1, Y7) // r = hs − nf·ln2hi
+	l.VADDPS(Y8, Y7, Y7)                                 // r += ph
+	l.VFNMADD231PS(l.c("gLn2lo", bitsGeluLn2lo), Y1, Y7) // r −= nf·ln2lo
+	l.VMOVUPS(l.c("geG3", bitsGeluG3), Y1)
+	l.VFMADD213PS(l.c("geG2", bitsGeluG2), Y5, Y1)
+	l.VFMADD213PS(l.c("geG1", bitsGeluG1), Y5, Y1)
+	l.VFMADD213PS(l.c("geG0", bitsGeluG0), Y5, Y1) // g = G/4
+	l.VSUBPS(l.c("geQuarter", bitsGeluQuarter), Y1, Y8)
+	l.VMULPS(Y2, Y8, Y8)                                      // (g − ¼)·d
+	l.VADDPS(Y11, Y9, Y9)                                     // pl + hl
+	l.VADDPS(Y10, Y9, Y9)                                     // + rh
+	l.VFMADD231PS(Y8, Y6, Y9)                                 // corr = eu·(g − ¼)·d + …
+	l.VFNMADD231PS(Y1, Y4, Y9)                                // corr − sd·g
+	l.VADDPS(Y9, Y7, Y7)                                      // r
+	l.geluExpm1(Y7, Y8, Y9)                                   // w in Y8
+	l.geluPow2(l.c("gMagic1", bitsGeluMagic1), Y12, Y10, Y11) // 2^(n−1) = Y10·Y11
+
+	l.Comment("x < 0: (mh + (mh·w + (ml·w + ml)))·2^(n−1), mh + ml = xc·s")
+	l.VMULPS(Y3, Y14, Y1) // mh
+	l.VMOVAPS(Y1, Y2)
+	l.VFMSUB231PS(Y3, Y14, Y2) // ml = xc·s − mh
+	l.VMOVAPS(Y2, Y4)
+	l.VFMADD231PS(Y8, Y2, Y4) // ml·w + ml
+	l.VFMADD231PS(Y8, Y1, Y4) // mh·w + …
+	l.VADDPS(Y4, Y1, Y4)
+	l.VMULPS(Y10, Y4, Y4)
+	l.VMULPS(Y11, Y4, Y4)
+	l.Comment("x ≥ 0: x − xc·(s·w + s)·2^(n−1)")
+	l.VMOVAPS(Y3, Y5)
+	l.VFMADD231PS(Y8, Y3, Y5) // s·w + s
+	l.VMULPS(Y10, Y5, Y5)
+	l.VMULPS(Y11, Y5, Y5) // Φ(−t)
+	l.VMOVAPS(Y0, Y6)
+	l.VFNMADD231PS(Y5, Y14, Y6) // x − xc·Φ(−t)
+	l.VBLENDVPS(Y0, Y4, Y6, Y4)
+	l.VORPS(Y15, Y4, Y4) // the sign of x
+	io.store(l.r(Y4), i)
+}
+
 func init() {
-	register(file{"gelutanh_avx2_amd64.s", func(g *gen) { g.activation(geluTanh, avx2) }},
-		file{"gelu_avx2_amd64.s", func(g *gen) { g.activation(gelu, avx2) }})
+	register(file{"gelutanh_avx2_amd64.s", func(g *gen) { g.activation(lanesAt(geluTanh, avx2), avx2) }},
+		file{"gelutanh_avx512_amd64.s", func(g *gen) { g.activation(lanesAt(geluTanh, avx512), avx512) }},
+		file{"gelu_avx2_amd64.s", func(g *gen) { g.activation(lanesAt(gelu, avx2), avx2) }},
+		file{"gelu_avx512_amd64.s", func(g *gen) { g.activation(lanesAt(gelu, avx512), avx512) }})
 }

@@ -171,13 +171,21 @@ var Kernels = []Kernel{
 VMAXPS with x as Intel's second source, so NaN (its payload too) and −0
 are kept; four vectors per iteration, a tail through a buffer that never
 touches memory past the slices. len(dst) must be ≥ len(src); dst may be
-src. The AVX512 level runs it too.
+src.
 
 	for i, x := range src {
 		dst[i] = x < 0 ? +0 : x // kernel.reluGeneric, exact
 	}`},
-			// No zmm version: it needs a machine that can run AVX-512 to be tested.
-			{Level: "avx512", Name: "relu_avx2_u4", Symbols: []string{"ReLUAVX2"}},
+			{Level: "avx512", Name: "relu_avx512_u4", Symbols: []string{"ReLUAVX512"},
+				AsmDoc: `ReLUAVX512 computes dst[i] = max(src[i], 0) for i < len(src) with
+AVX-512F: VMAXPS with x as Intel's second source, so NaN (its payload
+too) and −0 are kept; four vectors per iteration, then one at a time,
+and a K-masked tail that never touches memory past the slices.
+len(dst) must be ≥ len(src); dst may be src.
+
+	for i, x := range src {
+		dst[i] = x < 0 ? +0 : x // kernel.reluGeneric, exact
+	}`},
 			{Level: "neon", Name: "relu_neon_u16", Symbols: []string{"ReLUNEON"},
 				AsmDoc: `ReLUNEON computes dst[i] = max(src[i], 0) for i < len(src): FCMLT #0
 then BIC, so NaN (its payload too) and −0 are kept; 16 elements per
@@ -202,13 +210,24 @@ with AVX2+FMA3, each lane running gelu32's float32 steps and fused
 multiply-adds (VDIVPS for s = 4/(4+t)), so the results are the generic
 level's to the bit; one vector per iteration, a tail through a buffer
 that never touches memory past the slices. len(dst) must be ≥
-len(src); dst may be src. The AVX512 level runs it too.
+len(src); dst may be src.
 
 	for i, x := range src {
 		dst[i] = gelu32(x) // within 2.5 ulp
 	}`},
-			// No zmm version: it needs a machine that can run AVX-512 to be tested.
-			{Level: "avx512", Name: "gelu_avx2_fma_erfc_h11_div_u1", Symbols: []string{"GELUAVX2"}},
+			{Level: "avx512", Name: "gelu_avx512_erfc_h11_div_u2", Symbols: []string{"GELUAVX512"},
+				AsmDoc: `GELUAVX512 computes dst[i] = gelu(src[i]) (erf form) for i < len(src)
+with AVX-512F+DQ, each lane running gelu32's float32 steps and fused
+multiply-adds (VDIVPS for s = 4/(4+t), no reciprocal estimate), so the
+results are GELUAVX2's and the generic steps' to the bit; two vectors
+per iteration (one on each half of the 32 registers, constants read by
+embedded broadcast), a pair under K-masks for the last 1..31 elements,
+which never touches memory past the slices. len(dst) must be ≥
+len(src); dst may be src.
+
+	for i, x := range src {
+		dst[i] = gelu32(x) // within 2.5 ulp
+	}`},
 			{Level: "neon", Name: "gelu_neon_erfc_h11_div_u1", Symbols: []string{"GELUNEON"},
 				AsmDoc: `GELUNEON computes dst[i] = gelu(src[i]) (erf form) for i < len(src),
 each lane running gelu32's float32 steps and fused multiply-adds (FDIV
@@ -234,13 +253,24 @@ with AVX2+FMA3, each lane running geluTanh32's float32 steps and fused
 multiply-adds (two VDIVPS), so the results are the generic level's to
 the bit; one vector per iteration, a tail through a buffer that never
 touches memory past the slices. len(dst) must be ≥ len(src); dst may be
-src. The AVX512 level runs it too.
+src.
 
 	for i, x := range src {
 		dst[i] = geluTanh32(x) // within 2 ulp
 	}`},
-			// No zmm version: it needs a machine that can run AVX-512 to be tested.
-			{Level: "avx512", Name: "gelutanh_avx2_fma_rr2_expm1p7_divcomp_u1", Symbols: []string{"GELUTanhAVX2"}},
+			{Level: "avx512", Name: "gelutanh_avx512_rr2_expm1p7_divcomp_u2", Symbols: []string{"GELUTanhAVX512"},
+				AsmDoc: `GELUTanhAVX512 computes dst[i] = gelu_tanh(src[i]) for i < len(src)
+with AVX-512F+DQ, each lane running geluTanh32's float32 steps and
+fused multiply-adds (two VDIVPS, no reciprocal estimate), so the
+results are GELUTanhAVX2's and the generic steps' to the bit; two
+vectors per iteration (one on each half of the 32 registers, constants
+read by embedded broadcast), a pair under K-masks for the last 1..31
+elements, which never touches memory past the slices. len(dst) must be
+≥ len(src); dst may be src.
+
+	for i, x := range src {
+		dst[i] = geluTanh32(x) // within 2 ulp
+	}`},
 			{Level: "neon", Name: "gelutanh_neon_rr2_expm1p7_divcomp_u1", Symbols: []string{"GELUTanhNEON"},
 				AsmDoc: `GELUTanhNEON computes dst[i] = gelu_tanh(src[i]) for i < len(src), each
 lane running geluTanh32's float32 steps and fused multiply-adds (two
@@ -266,13 +296,24 @@ with AVX2+FMA3, each lane running silu32's float32 steps and fused
 multiply-adds (two VDIVPS), so the results are the generic level's to
 the bit (silu(−Inf) = NaN as torch); one vector per iteration, a tail
 through a buffer that never touches memory past the slices. len(dst)
-must be ≥ len(src); dst may be src. The AVX512 level runs it too.
+must be ≥ len(src); dst may be src.
 
 	for i, x := range src {
 		dst[i] = silu32(x) // within 2 ulp
 	}`},
-			// No zmm version: it needs a machine that can run AVX-512 to be tested.
-			{Level: "avx512", Name: "silu_avx2_fma_rr2_expm1p7_divcomp_u1", Symbols: []string{"SiLUAVX2"}},
+			{Level: "avx512", Name: "silu_avx512_rr2_expm1p7_divcomp_u2", Symbols: []string{"SiLUAVX512"},
+				AsmDoc: `SiLUAVX512 computes dst[i] = silu(src[i]) = x·σ(x) for i < len(src)
+with AVX-512F+DQ, each lane running silu32's float32 steps and fused
+multiply-adds (two VDIVPS, no reciprocal estimate), so the results are
+SiLUAVX2's and the generic steps' to the bit (silu(−Inf) = NaN as
+torch); two vectors per iteration (one on each half of the 32
+registers, constants read by embedded broadcast), a pair under K-masks
+for the last 1..31 elements, which never touches memory past the
+slices. len(dst) must be ≥ len(src); dst may be src.
+
+	for i, x := range src {
+		dst[i] = silu32(x) // within 2 ulp
+	}`},
 			{Level: "neon", Name: "silu_neon_rr2_expm1p7_divcomp_u1", Symbols: []string{"SiLUNEON"},
 				AsmDoc: `SiLUNEON computes dst[i] = silu(src[i]) = x·σ(x) for i < len(src), each
 lane running silu32's float32 steps and fused multiply-adds (two FDIV),
