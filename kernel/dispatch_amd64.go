@@ -920,6 +920,19 @@ func dispatchGemv(fn string, dst []float32, a Matrix, x []float32, accumulate bo
 	}
 }
 
+// gemvPanels is the level switch of the table row gemvPanels: dst = xᵀ·P (or dst += xᵀ·P) over a PackedB's micro-panels (GemvPacked).
+func gemvPanels(dst, p, x []float32, add bool) {
+	switch active {
+	case AVX512:
+		asm.GemvPanelsAVX512(dst, p, x, add)
+		return
+	case AVX2:
+		asm.GemvPanelsAVX2(dst, p, x, add)
+		return
+	}
+	gemvPanelsGeneric(dst, p, x, add)
+}
+
 // gemvT is the level switch of the table row gemvT: dst += aᵀ·x (GemvT).
 func gemvT(dst []float32, a Matrix, x []float32) {
 	switch active {

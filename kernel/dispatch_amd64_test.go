@@ -175,6 +175,15 @@ var levelCalls = []levelCall{
 	{row: "gemv", level: AVX2, name: "", direct: func(dst []float32, a Matrix, x []float32, accumulate bool) {
 		asm.GemvAVX2(dst, a.Data, a.Stride, x, accumulate)
 	}, switched: gemv},
+	{row: "gemvPanels", level: Generic, name: "", direct: func(dst, p, x []float32, add bool) {
+		gemvPanelsGeneric(dst, p, x, add)
+	}, switched: gemvPanels},
+	{row: "gemvPanels", level: AVX512, name: "", direct: func(dst, p, x []float32, add bool) {
+		asm.GemvPanelsAVX512(dst, p, x, add)
+	}, switched: gemvPanels},
+	{row: "gemvPanels", level: AVX2, name: "", direct: func(dst, p, x []float32, add bool) {
+		asm.GemvPanelsAVX2(dst, p, x, add)
+	}, switched: gemvPanels},
 	{row: "gemvT", level: Generic, name: "", direct: func(dst []float32, a Matrix, x []float32) {
 		gemvTGeneric(dst, a, x)
 	}, switched: gemvT},

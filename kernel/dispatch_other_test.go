@@ -63,6 +63,9 @@ var levelCalls = []levelCall{
 	{row: "gemv", level: Generic, name: "", direct: func(dst []float32, a Matrix, x []float32, accumulate bool) {
 		gemvGeneric(dst, a, x, accumulate)
 	}, switched: gemv},
+	{row: "gemvPanels", level: Generic, name: "", direct: func(dst, p, x []float32, add bool) {
+		gemvPanelsGeneric(dst, p, x, add)
+	}, switched: gemvPanels},
 	{row: "gemvT", level: Generic, name: "", direct: func(dst []float32, a Matrix, x []float32) {
 		gemvTGeneric(dst, a, x)
 	}, switched: gemvT},

@@ -196,6 +196,15 @@ func fingerprint(t *testing.T, f any, n int, seed uint64, zeroPlus bool) []uint3
 	case func(dst, src []float32):
 		f(y, x)
 		bits(y)
+	case func(dst, p, x []float32, add bool):
+		// Panels of the active level's width, as GemvPacked passes them.
+		nr := currentGemmConfig().nr
+		panels, kc := max(1, n/nr), max(1, n%37)
+		p := specialVec(rng, panels*nr*kc)
+		dst := make([]float32, panels*nr)
+		copy(dst, y)
+		f(dst, p, x[:min(kc, len(x))], seed&1 == 1)
+		bits(dst)
 	case func(dst []float32, a Matrix, x []float32, accumulate bool):
 		a := gemvMatrix(rng, n)
 		f(y[:a.Rows], a, x[:a.Cols], seed&1 == 1)

@@ -55,3 +55,7 @@ func gemmMicro(id gemmKernelID, k int, a []float32, lda int, b, c []float32, ldc
 		gemmKernelGeneric(k, a, b, c, ldc, alpha, beta, m, n)
 	}
 }
+
+// hasGemvPanels reports whether the active level has GemvPanels in
+// assembly.
+func hasGemvPanels() bool { return active == AVX2 || active == AVX512 }

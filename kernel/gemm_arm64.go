@@ -54,3 +54,7 @@ func gemmMicro(id gemmKernelID, k int, a []float32, lda int, b, c []float32, ldc
 		}
 	}
 }
+
+// hasGemvPanels reports whether the active level has GemvPanels in
+// assembly: not on this architecture.
+func hasGemvPanels() bool { return false }

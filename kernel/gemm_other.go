@@ -15,3 +15,7 @@ func currentGemmConfig() gemmConfig { return gemmConfigGeneric }
 func gemmMicro(id gemmKernelID, k int, a []float32, lda int, b, c []float32, ldc int, alpha, beta float32, m, n int) {
 	gemmKernelGeneric(k, a, b, c, ldc, alpha, beta, m, n)
 }
+
+// hasGemvPanels reports whether the active level has GemvPanels in
+// assembly: not on this architecture.
+func hasGemvPanels() bool { return false }

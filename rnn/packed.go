@@ -37,7 +37,7 @@ type packCache struct {
 // WeightsChanged tells n that its weights were changed in place after it
 // was first run. A float32 Net packs its weight matrices into the layout
 // of the matrix-product kernels (kernel.PackedB) the first time a batched
-// path needs them (Forward, Last, ForwardBatch, ForwardInto, Trace,
+// path needs them (Forward, Last, ForwardBatch, ForwardInto, Trace, State.Step,
 // BatchState.Step and the language model's calls above them), and every
 // later call, on any goroutine, reuses that copy. Code that writes
 // weights after that, through Params, the exported matrices or an
@@ -47,8 +47,10 @@ type packCache struct {
 // weights set before the first run (New, Load, a loader filling Params)
 // need nothing. Like a change of weights, it must not run while another
 // goroutine runs the Net. The next run repacks, into the same memory.
-// State.Step (batch 1, matrix–vector products) reads the weights as
-// they are. The packed copy takes about as much memory as the weight
+// The batch-1 products (State.Step, and Forward's recurrent steps at
+// batch 1) read the same packed copy where the level streams it
+// (kernel.GemvPacked, at AVX2 and AVX512), and the matrices as they are
+// elsewhere. The packed copy takes about as much memory as the weight
 // matrices. A quantized Net has nothing to repack.
 func (n *Net) WeightsChanged() {
 	if n.packs != nil {

@@ -48,6 +48,21 @@ func requireSameBits(t *testing.T, a, b kernel.Matrix, msg string, args ...any) 
 	}
 }
 
+// requireCloseBatch1 fails unless a and b, a batch-1 Forward's outputs by
+// GemvPacked and by Gemv, agree within 1e-5 relative to the larger of
+// the element and 1: the two sum each product's few terms in different
+// orders, a few float32 roundings apart.
+func requireCloseBatch1(t *testing.T, a, b kernel.Matrix, msg string, args ...any) {
+	t.Helper()
+	require.Equal(t, [2]int{a.Rows, a.Cols}, [2]int{b.Rows, b.Cols}, fmt.Sprintf(msg, args...))
+	for i := 0; i < a.Rows; i++ {
+		for j := 0; j < a.Cols; j++ {
+			x, y := float64(a.At(i, j)), float64(b.At(i, j))
+			require.LessOrEqual(t, math.Abs(x-y), 1e-5*max(1, math.Abs(y)), "%s at [%d,%d]", fmt.Sprintf(msg, args...), i, j)
+		}
+	}
+}
+
 // bitsDiff returns the first element where a and b differ in bits, and
 // whether there is one (a difference of shape is one at [-1,-1]).
 func bitsDiff(a, b kernel.Matrix) (int, int, bool) {
@@ -96,7 +111,11 @@ func stepAll(t *testing.T, n *Net, xs []kernel.Matrix) kernel.Matrix {
 // TestPackedMatchesUnpacked holds every path that multiplies by packed
 // weights (Forward, ForwardBatch, Trace, BatchState.Step) to the bits of
 // the same Net multiplying through Gemm, which packs per call: GemmPacked
-// computes exactly what Gemm computes.
+// computes exactly what Gemm computes. A batch-1 sequence's matrix–vector
+// products go through GemvPacked where the level streams it, which sums
+// in another order than Gemv: there Forward and Trace are held to the
+// unpacked Net's values within float32 rounding (requireCloseBatch1),
+// and to its bits elsewhere.
 func TestPackedMatchesUnpacked(t *testing.T) {
 	for _, tc := range packedConfigs() {
 		t.Run(tc.name, func(t *testing.T) {
@@ -111,13 +130,21 @@ func TestPackedMatchesUnpacked(t *testing.T) {
 				require.NoError(t, err)
 				w, err := u.Forward(xs[b])
 				require.NoError(t, err)
-				requireSameBits(t, g, w, "Forward seq %d", b)
+				if kernel.GemvPackedStreams() {
+					requireCloseBatch1(t, g, w, "Forward seq %d", b)
+				} else {
+					requireSameBits(t, g, w, "Forward seq %d", b)
+				}
 			}
 			gt, err := n.Trace(xs[0])
 			require.NoError(t, err)
 			wt, err := u.Trace(xs[0])
 			require.NoError(t, err)
-			requireSameBits(t, gt.Out, wt.Out, "Trace")
+			if kernel.GemvPackedStreams() {
+				requireCloseBatch1(t, gt.Out, wt.Out, "Trace")
+			} else {
+				requireSameBits(t, gt.Out, wt.Out, "Trace")
+			}
 			if !n.cfg.Bidirectional {
 				requireSameBits(t, stepAll(t, n, xs), stepAll(t, u, xs), "BatchState.Step")
 			}

@@ -107,29 +107,30 @@ func (s *State) Step(dst, x []float32) error {
 	k := c.Cell.kind()
 	vr, isVar := c.variant()
 	in := x
+	p := s.n.packed()
 	for l, h := range s.h {
 		if isVar { // a variant cell (variant.go)
 			s.n.variantLayer(vr, l, vecRow(in), vecRow(h), vecRow(at(s.c, l)), vecRow(s.g[l]), vecRow(at(s.hg, l)), &s.q)
 			in = h
 			continue
 		}
-		cell := &s.n.Cells[l]
+		cell, w := &s.n.Cells[l], s.n.weights(p, l)
 		g, hg, m, cs := s.g[l], at(s.hg, l), at(s.m, l), at(s.c, l)
-		cell.ih().gemv(g, in, false, &s.q)
+		w.ih.gemv(g, in, false, &s.q)
 		if k.splitHidden() {
 			addBias(g, cell.Bih, nil)
-			cell.hh().gemv(hg, h, false, &s.q)
+			w.hh.gemv(hg, h, false, &s.q)
 			addBias(hg, cell.Bhh, nil)
 		} else {
 			addBias(g, cell.Bih, cell.Bhh)
-			cell.hh().gemv(g, h, true, &s.q)
+			w.hh.gemv(g, h, true, &s.q)
 		}
 		// h is read (W_hh·h, a GRU's z⊙h) before the cell overwrites it.
 		if m == nil {
 			k.forward(c.Activation, h, cs, g, hg, h, cs)
 		} else {
 			k.forward(c.Activation, m, cs, g, hg, h, cs)
-			cell.hr().gemv(h, m, false, &s.q)
+			w.hr.gemv(h, m, false, &s.q)
 		}
 		in = h
 	}
@@ -137,7 +138,7 @@ func (s *State) Step(dst, x []float32) error {
 		copy(dst, in)
 		return nil
 	}
-	s.n.wy().gemv(dst, in, false, &s.q)
+	s.n.headWeight(p).gemv(dst, in, false, &s.q)
 	kernel.Add(dst, dst, s.n.By)
 	activate(c.OutputActivation, dst)
 	return nil

@@ -22,9 +22,19 @@ type actQ struct {
 	b kernel.QBatch
 }
 
-// gemv computes dst = w·x, or dst += w·x with add.
+// gemv computes dst = w·x, or dst += w·x with add: from the packed
+// copy where there is one and the level streams it (GemvPacked), else
+// from the matrix as it is.
 func (w weight) gemv(dst, x []float32, add bool, s *actQ) {
 	if w.q == nil {
+		if w.p != nil && kernel.GemvPackedStreams() {
+			if add {
+				kernel.GemvPackedAdd(dst, w.p, x)
+			} else {
+				kernel.GemvPacked(dst, w.p, x)
+			}
+			return
+		}
 		if add {
 			kernel.GemvAdd(dst, w.f, x)
 		} else {

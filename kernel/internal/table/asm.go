@@ -240,6 +240,24 @@ by-element FMLAs:
 len(a) ≥ 8·k and len(b) ≥ 12·k; c must hold 7·ldc+12 elements. Partial
 tiles are the caller's business (package kernel runs them through a
 small buffer).`},
+	{Name: "GemvPanelsAVX512", Arch: "amd64", Sig: "(dst, p, x []float32, add bool)", File: "gemvpanels",
+		Doc: `GemvPanelsAVX512 computes dst = xᵀ·P (dst += xᵀ·P with add) for P in
+micro-panels of 32 columns by kc = len(x) rows, as kernel.PackedB holds
+them (row k of panel q at p[(q*kc+k)*32:]), len(dst)/32 panels:
+
+	for j := range dst {
+		q, c := j/32, j%32
+		var s [4]float32 // chain k%4, one FMA per row, in order
+		for k := range x { s[k%4] = fma(x[k], p[(q*kc+k)*32+c], s[k%4]) }
+		t := (s[0] + s[1]) + (s[2] + s[3])
+		if add { dst[j] += t } else { dst[j] = t }
+	}
+
+One pass over p in memory order with no horizontal sums. len(dst) is a
+multiple of 32 and len(p) ≥ len(dst)·len(x). It requires AVX-512 F.`},
+	{Name: "GemvPanelsAVX2", Arch: "amd64", Sig: "(dst, p, x []float32, add bool)", File: "gemvpanels",
+		Doc: `GemvPanelsAVX2 is GemvPanelsAVX512 for panels of 16 columns (len(dst)
+a multiple of 16), with AVX2 and FMA3; each column's steps are the same.`},
 	{Name: "GemvAVX512", Arch: "amd64", Sig: "(dst, a []float32, stride int, x []float32, accumulate bool)", File: "gemv",
 		Doc: `GemvAVX512 computes, for a len(dst)×len(x) row-major matrix whose row i
 starts at a[i*stride]:

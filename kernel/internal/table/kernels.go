@@ -558,6 +558,12 @@ h may be hPrev; no other overlap.
 		Impls: impls("generic", "", "", "avx2", "", "GemvAVX2", "avx512", "", "GemvAVX512", "neon", "", "GemvNEON"),
 	},
 	{
+		Name: "gemvPanels", Class: ClassInternal, Doc: "dst = xᵀ·P (or dst += xᵀ·P) over a PackedB's micro-panels (GemvPacked)",
+		Func: "gemvPanels", Sig: "(dst, p, x []float32, add bool)",
+		Args: "dst, p, x, add", Generic: "gemvPanelsGeneric",
+		Impls: impls("generic", "", "", "avx2", "", "GemvPanelsAVX2", "avx512", "", "GemvPanelsAVX512"),
+	},
+	{
 		Name: "gemvT", Class: ClassInternal, Doc: "dst += aᵀ·x (GemvT)",
 		Func: "gemvT", Sig: "(dst []float32, a Matrix, x []float32)",
 		Args: "dst, a, x", AsmArgs: "dst, a.Data, a.Stride, x", Generic: "gemvTGeneric", Body: "gemvT",
