@@ -27,14 +27,18 @@ import (
 	"github.com/simdcore/simdcore/rnn"
 )
 
-// eachWeights runs fn on the float network and its quantized copy.
-func eachWeights[M any](b *testing.B, float M, quantize func(M) (M, error), fn func(b *testing.B, m M)) {
+// eachWeights runs fn on the float network and its quantized copy (and
+// on each residual-quantized copy given: "weights=int8x2").
+func eachWeights[M any](b *testing.B, float M, quantize func(M) (M, error), fn func(b *testing.B, m M), residual ...M) {
 	q, err := quantize(float)
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Run("weights=float32", func(b *testing.B) { fn(b, float) })
 	b.Run("weights=int8", func(b *testing.B) { fn(b, q) })
+	for _, r := range residual { // attn.MultiHead.QuantizeResidual's two int8 planes
+		b.Run("weights=int8x2", func(b *testing.B) { fn(b, r) })
+	}
 }
 
 func BenchmarkQuantizedLSTMStep(b *testing.B) {
@@ -84,6 +88,10 @@ func BenchmarkQuantizedDecode(b *testing.B) {
 		make func(*attn.MultiHead, int) (*attn.KVCache, error)
 	}{{"kv=float32", attn.NewKVCache}, {"kv=int8", attn.NewKVCacheInt8}}
 	b.Run(fmt.Sprintf("n=%d/H=%d/dmodel=%d", n, h, e), func(b *testing.B) {
+		residual, err := m.QuantizeResidual()
+		if err != nil {
+			b.Fatal(err)
+		}
 		eachWeights(b, m, (*attn.MultiHead).Quantize, func(b *testing.B, m *attn.MultiHead) {
 			for _, kc := range caches {
 				b.Run(kc.name, func(b *testing.B) {
@@ -104,6 +112,6 @@ func BenchmarkQuantizedDecode(b *testing.B) {
 					}
 				})
 			}
-		})
+		}, residual)
 	})
 }

@@ -233,3 +233,17 @@ func FuzzGemvPacked(f *testing.F) {
 		})
 	})
 }
+
+// TestGemvPackedPays: at a level with the panel kernel a small matrix
+// pays and one larger than twice any L2 does not; elsewhere none does.
+func TestGemvPackedPays(t *testing.T) {
+	small := kernel.NewMatrix(64, 64)
+	big := kernel.NewMatrix(4096, 4096) // 64 MiB
+	kerneltest.ForEachLevel(t, func(t *testing.T, l kernel.Level) {
+		var s, b kernel.PackedB
+		s.Pack(kernel.Trans, small)
+		b.Pack(kernel.Trans, big)
+		require.Equal(t, kernel.GemvPackedStreams(), kernel.GemvPackedPays(&s), "64×64")
+		require.False(t, kernel.GemvPackedPays(&b), "4096×4096")
+	})
+}

@@ -13,13 +13,16 @@ import (
 // more than it saves. rnn splits work into independent shares that
 // never synchronise until they end (the sequences of a batch, the
 // windows of a training update). BenchmarkRNNSplit (threads_bench_test.go)
-// measures the break-even point; on a quiet 2-core Zen 3 guest at AVX2
+// measures the break-even point. On a quiet 2-core Zen 3 guest at AVX2
 // (2026-12-06, -count 6, benchstat) two goroutines were 11% slower than
 // one at 2²² flops each and 43% faster at 2²⁴ (waking the other virtual
-// CPU is expensive on this guest), so the split starts at 2²⁴, the
-// value kernel's Gemm uses at AVX2. splitFlopsOverride replaces it in
-// tests.
-const splitFlops = 1 << 24
+// CPU is expensive on this guest); on a quiet 2-core Zen 5 guest at
+// AVX512 (2026-12-07) they were slower up to 2²⁶ (+22% at 2²⁴, +13% at
+// 2²⁶) and even at 2²⁸. So the split starts at 2²⁸, where neither
+// machine loses: batch-32 ForwardBatch at D = H = 256 (2²⁸·⁶ flops per
+// goroutine) still splits, and ran 1.4–1.7× faster on two threads there.
+// splitFlopsOverride replaces it in tests.
+const splitFlops = 1 << 28
 
 var splitFlopsOverride float64
 

@@ -18,7 +18,7 @@ import (
 func BenchmarkRNNSplit(b *testing.B) {
 	defer func() { kernel.SetThreads(0); splitFlopsOverride = 0 }()
 	r := rand.New(rand.NewPCG(1, 1))
-	for _, h := range []int{16, 32, 64, 128, 256} {
+	for _, h := range []int{16, 32, 64, 128, 256, 512, 1024} {
 		n, err := New(Config{Input: h, Hidden: h}, 1)
 		if err != nil {
 			b.Fatal(err)

@@ -23,11 +23,12 @@ type actQ struct {
 }
 
 // gemv computes dst = w·x, or dst += w·x with add: from the packed
-// copy where there is one and the level streams it (GemvPacked), else
-// from the matrix as it is.
+// copy where there is one and reading it pays (kernel.GemvPackedPays:
+// the level streams it and it is at most twice L2), else from the
+// matrix as it is.
 func (w weight) gemv(dst, x []float32, add bool, s *actQ) {
 	if w.q == nil {
-		if w.p != nil && kernel.GemvPackedStreams() {
+		if w.p != nil && kernel.GemvPackedPays(w.p) {
 			if add {
 				kernel.GemvPackedAdd(dst, w.p, x)
 			} else {

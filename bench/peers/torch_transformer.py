@@ -38,6 +38,11 @@ import statistics
 import sys
 import time
 
+# The OpenBLAS kernels in use, in the row names when chosen by
+# OPENBLAS_CORETYPE (scripts/transformer_round.sh runs both the default
+# and SkylakeX, its AVX-512 kernels, and BENCHMARKS.md takes the faster).
+BLAS = "/blas=" + os.environ["OPENBLAS_CORETYPE"] if os.environ.get("OPENBLAS_CORETYPE") else ""
+
 # One thread everywhere: OpenBLAS's own pool needs its variable set before
 # the library loads.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
@@ -90,7 +95,7 @@ def main():
                 calls, ns, cpu = time_calls(lambda: layer(x, src_mask=mask), a.seconds)
                 f = flops - (2.0 * T * T * D if is_causal else 0)
                 print(f"BenchmarkTransformerEncoderLayer/T={T}/dmodel={D}/H={H}/ffn={FFN}/causal={str(is_causal).lower()}"
-                      f"/peer=torch\t{calls}\t{ns:.0f} ns/op\t{f / ns:.3f} GFLOP/s\t{cpu:.0f} cpu-us/op\t{ns / 1e3:.0f} us/op",
+                      f"/peer=torch{BLAS}\t{calls}\t{ns:.0f} ns/op\t{f / ns:.3f} GFLOP/s\t{cpu:.0f} cpu-us/op\t{ns / 1e3:.0f} us/op",
                       flush=True)
     decode_rounds(a.count, a.seconds)
 
@@ -144,7 +149,7 @@ def decode_rounds(count, seconds):
         for _ in range(count):
             calls, ns, cpu = time_calls(lambda: dec.step(3), seconds)
             print(f"BenchmarkTransformerLMDecode/layers={LAYERS}/dmodel={D}/H={H}/ffn={FFN}/vocab={VOCAB}/cache={PAST}"
-                  f"/peer=torch\t{calls}\t{ns:.0f} ns/op\t{flops / ns:.3f} GFLOP/s\t{cpu:.0f} cpu-us/op\t{ns / 1e3:.0f} us/op",
+                  f"/peer=torch{BLAS}\t{calls}\t{ns:.0f} ns/op\t{flops / ns:.3f} GFLOP/s\t{cpu:.0f} cpu-us/op\t{ns / 1e3:.0f} us/op",
                   flush=True)
 
 
