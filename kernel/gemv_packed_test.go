@@ -210,18 +210,7 @@ func FuzzGemvPacked(f *testing.F) {
 		}
 		rows, cols := int(raw[0]%70), int(raw[1])+int(raw[0]&0x80)
 		blocks := [][3]int{{}, {8, 5, 40}, {1, 3, 1}}[int(raw[2])%3]
-		v := kerneltest.FloatsFromBytes(raw[3:])
-		take := func(n int) []float32 {
-			out := make([]float32, n)
-			for i := range out {
-				if len(v) > 0 {
-					out[i], v = v[0], v[1:]
-				} else {
-					out[i] = float32(i%7) - 3
-				}
-			}
-			return out
-		}
+		take := fuzzFloats(raw[3:])
 		w := kernel.Matrix{Rows: rows, Cols: cols, Stride: cols, Data: take(rows * cols)}
 		x, dst0 := take(cols), take(rows)
 		kerneltest.ForEachLevel(t, func(t *testing.T, l kernel.Level) {

@@ -574,18 +574,7 @@ func FuzzGemv(f *testing.F) {
 		}
 		rows, cols, pad := int(raw[0]%40), int(raw[1]%80), int(raw[2]%5)
 		stride := cols + pad
-		v := kerneltest.FloatsFromBytes(raw[3:])
-		take := func(n int) []float32 {
-			out := make([]float32, n)
-			for i := range out {
-				if len(v) > 0 {
-					out[i], v = v[0], v[1:]
-				} else {
-					out[i] = float32(i%7) - 3
-				}
-			}
-			return out
-		}
+		take := fuzzFloats(raw[3:])
 		data := take(spanLen(rows, cols, stride))
 		for i := 0; i+1 < rows && cols > 0; i++ {
 			for j := cols; j < stride; j++ {
@@ -644,4 +633,21 @@ func ExampleGemvT() {
 	kernel.GemvT(dst, a, x)
 	fmt.Println(dst)
 	// Output: [-3 -3 -3]
+}
+
+// fuzzFloats returns a function that takes the next n float32 values
+// decoded from raw, continuing with a small pattern once raw runs out.
+func fuzzFloats(raw []byte) func(n int) []float32 {
+	v := kerneltest.FloatsFromBytes(raw)
+	return func(n int) []float32 {
+		out := make([]float32, n)
+		for i := range out {
+			if len(v) > 0 {
+				out[i], v = v[0], v[1:]
+			} else {
+				out[i] = float32(i%7) - 3
+			}
+		}
+		return out
+	}
 }

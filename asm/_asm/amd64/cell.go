@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/mmcloughlin/avo/attr"
 	. "github.com/mmcloughlin/avo/operand"
@@ -46,14 +47,7 @@ var cellRegs = []GPPhysical{RDI, RSI, RDX, R8, R9, R10, R11, R12}
 func (g *gen) cellAVX2(c cell) {
 	g.Function(c.name + "AVX2")
 	g.Attributes(attr.NOSPLIT)
-	sig := ""
-	for i, p := range c.params {
-		if i > 0 {
-			sig += ", "
-		}
-		sig += p
-	}
-	g.SignatureExpr(fmt.Sprintf("func(%s []float32)", sig))
+	g.SignatureExpr(fmt.Sprintf("func(%s []float32)", strings.Join(c.params, ", ")))
 	k := len(c.params)
 	buf := g.AllocLocal(32 * k)
 	for i, p := range c.params {
@@ -160,14 +154,7 @@ func (g *gen) tanhVec(x, t, r, sr, w, yr, tmp VecPhysical) {
 func (g *gen) cellAVX512(c cell) {
 	g.Function(c.name + "AVX512")
 	g.Attributes(attr.NOSPLIT)
-	sig := ""
-	for i, p := range c.params {
-		if i > 0 {
-			sig += ", "
-		}
-		sig += p
-	}
-	g.SignatureExpr(fmt.Sprintf("func(%s []float32)", sig))
+	g.SignatureExpr(fmt.Sprintf("func(%s []float32)", strings.Join(c.params, ", ")))
 	for i, p := range c.params {
 		g.Load(g.Param(p).Base(), cellRegs[i])
 	}
