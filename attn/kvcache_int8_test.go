@@ -32,15 +32,18 @@ func decodeAll(t *testing.T, m *attn.MultiHead, cache *attn.KVCache, x kernel.Ma
 const int8CacheTol = 2e-2
 
 // TestKVCacheInt8Torch decodes the self-attention torch fixtures, float
-// and quantized models, over an int8 cache and a float32 one.
+// and quantized models (Quantize and QuantizeResidual), over an int8
+// cache and a float32 one.
 func TestKVCacheInt8Torch(t *testing.T) {
 	for _, name := range []string{"mha_causal", "gqa_rope_half", "gqa_rope_inter"} {
 		f, err := attn.LoadMultiHead(filepath.Join(torchDir, name+".safetensors"), "", 0)
 		require.NoError(t, err)
 		q, err := f.Quantize()
 		require.NoError(t, err)
+		r, err := f.QuantizeResidual()
+		require.NoError(t, err)
 		x := ioMatrix(t, name, "input")
-		for _, m := range []*attn.MultiHead{f, q} {
+		for _, m := range []*attn.MultiHead{f, q, r} {
 			fc, err := attn.NewKVCache(m, x.Rows)
 			require.NoError(t, err)
 			ic, err := attn.NewKVCacheInt8(m, x.Rows)
@@ -50,7 +53,7 @@ func TestKVCacheInt8Torch(t *testing.T) {
 			for _, pre := range []int{0, x.Rows / 2} {
 				want, got := decodeAll(t, m, fc, x, pre), decodeAll(t, m, ic, x, pre)
 				d := maxAbsDiff(got.Data, want.Data)
-				t.Logf("%-14s quantized=%v prefill %d: max |int8 cache − float cache| %.2e", name, m.Quantized(), pre, d)
+				t.Logf("%-14s quantized=%v residual=%v prefill %d: max |int8 cache − float cache| %.2e", name, m.Quantized(), m.QuantizedResidual(), pre, d)
 				require.LessOrEqual(t, d, int8CacheTol)
 				require.Greater(t, d, 0.0, "the int8 cache gave the float cache's outputs exactly")
 			}
