@@ -25,11 +25,9 @@ import (
 // w's two vectors in Z16, Z17, the broadcasts in Z18..Z25, the 0x80 bias
 // in Z26; in the epilogue Z27..Z31.
 func init() {
-	register(file{"qgemmpacked_avx512vnni_amd64.s", func(g *gen) {
-		for _, mr := range []int{8, 4, 2, 1} {
-			g.qgemmPacked(mr)
-		}
-	}})
+	for _, mr := range []int{8, 4, 2, 1} {
+		register(file{fmt.Sprintf("qgemmpacked%dx32_avx512vnni_amd64.s", mr), func(g *gen) { g.qgemmPacked(mr) }})
+	}
 }
 
 func (g *gen) qgemmPacked(mr int) {
