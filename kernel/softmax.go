@@ -69,12 +69,15 @@ func Softmax(dst, src []float32) {
 	}
 	switch {
 	case done == len(src): // dst is e^src·2^k / s
-		if inv := 1 / s; s*inv != 1 {
+		// Every term but c's may have vanished next to it (as in a row
+		// with one entry that is not -Inf, which is then among the first
+		// 16): its probability should round to exactly 1, which
+		// y·(1/s) = s·(1/s) misses when that product is not 1. It is then
+		// 1 − 2^-24 (s·RN(1/s) is within 2^-24 of 1), so a row whose
+		// largest probability is below that is not such a row, and the
+		// scalar e^c (expScaledAt) that decides it is skipped.
+		if inv := 1 / s; s*inv != 1 && Max(dst) >= 1-0x1p-24 {
 			if sc, _ := scalingFor(c); s == expScaledAt(c, sc.k, sc.lo) {
-				// Every term but c's vanished next to it (as in a row
-				// with one entry that is not -Inf, which is then among
-				// the first 16): its probability rounds to exactly 1,
-				// which y·(1/s) = s·(1/s) missed.
 				dst[Argmax(dst)] = 1
 			}
 		}
