@@ -399,19 +399,7 @@ func (g *gen) maxAbsBitsInt8() {
 	g.SUBQ(imm(32), RCX)
 	g.JNZ(LabelRef("loop"))
 	g.Label("done")
-	g.VPMAXSD(Y1, Y0, Y0)
-	g.VPMAXSD(Y3, Y2, Y2)
-	g.VPMAXSD(Y2, Y0, Y0)
-	g.VEXTRACTI128(imm8(1), Y0, X1)
-	g.VPMAXSD(X1, X0, X0)
-	g.VPSHUFD(imm8(0x4e), X0, X1)
-	g.VPMAXSD(X1, X0, X0)
-	g.VPSHUFD(imm8(0xb1), X0, X1)
-	g.VPMAXSD(X1, X0, X0)
-	g.VMOVD(X0, EAX)
-	g.VZEROUPPER()
-	g.MOVL(EAX, g.addr(g.ReturnIndex(0)))
-	g.RET()
+	g.maxAbsReturn(avx2)
 }
 
 // quantizeInt8 writes QuantizeInt8AVX2: dst[i] = clamp(roundHalfEven(
@@ -494,11 +482,20 @@ func (g *gen) maxAbsBitsAVX512() {
 	g.VPANDD_Z(at(RSI, 0), Z15, K1, Z4)
 	g.VPMAXSD(Z4, Z0, Z0)
 	g.Label("reduce")
-	g.VPMAXSD(Z1, Z0, Z0)
-	g.VPMAXSD(Z3, Z2, Z2)
-	g.VPMAXSD(Z2, Z0, Z0)
-	g.VEXTRACTI64X4(imm8(1), Z0, Y1)
-	g.VPMAXSD(Y1, Y0, Y0)
+	g.maxAbsReturn(avx512)
+}
+
+// maxAbsReturn folds the four accumulators of a MaxAbsBits kernel at
+// width s (registers 0..3) into one int32 maximum and returns it.
+func (g *gen) maxAbsReturn(s isa) {
+	v := s.v
+	g.VPMAXSD(v(1), v(0), v(0))
+	g.VPMAXSD(v(3), v(2), v(2))
+	g.VPMAXSD(v(2), v(0), v(0))
+	if s.masked {
+		g.VEXTRACTI64X4(imm8(1), Z0, Y1)
+		g.VPMAXSD(Y1, Y0, Y0)
+	}
 	g.VEXTRACTI128(imm8(1), Y0, X1)
 	g.VPMAXSD(X1, X0, X0)
 	g.VPSHUFD(imm8(0x4e), X0, X1)

@@ -143,35 +143,7 @@ var normVariants = []struct {
 // elements per iteration (two vectors of four), then four, then one at a
 // time; a loop per variant, chosen by len(gamma) and len(beta) (zero:
 // absent).
-func (g *gen) normApply() {
-	g.Function("NormApplyAVX2")
-	g.Attributes(attr.NOSPLIT)
-	g.SignatureExpr("func(dst, x, gamma, beta []float32, m, r float64)")
-	g.Load(g.Param("dst").Base(), RDI)
-	g.Load(g.Param("x").Base(), RSI)
-	g.Load(g.Param("gamma").Base(), R8)
-	g.Load(g.Param("beta").Base(), R9)
-	g.Load(g.Param("x").Len(), RCX)
-	g.VBROADCASTSD(g.addr(g.Param("m")), Y14)
-	g.VBROADCASTSD(g.addr(g.Param("r")), Y15)
-	g.Comment("The variant: by len(gamma) and len(beta), zero meaning absent.")
-	g.CMPQ(g.addr(g.Param("gamma").Len()), imm(0))
-	g.JE(LabelRef("nogamma"))
-	g.CMPQ(g.addr(g.Param("beta").Len()), imm(0))
-	g.JE(LabelRef("gamma"))
-	g.JMP(LabelRef("affine"))
-	g.Label("nogamma")
-	g.CMPQ(g.addr(g.Param("beta").Len()), imm(0))
-	g.JE(LabelRef("plain"))
-	g.JMP(LabelRef("beta"))
-
-	for _, v := range normVariants {
-		g.normApplyLoop(v.label, v.gamma, v.beta)
-	}
-	g.Label("done")
-	g.VZEROUPPER()
-	g.RET()
-}
+func (g *gen) normApply() { g.normApplyAt(avx2, g.normApplyLoop) }
 
 // normApplyLoop emits one variant's loops, from label to a jump to done.
 func (g *gen) normApplyLoop(label string, gamma, beta bool) {
@@ -283,8 +255,13 @@ func init() {
 // (1<<n)−1, masked-off lanes neither read nor written. Every element
 // goes through the same instructions, operands in the same roles, as at
 // AVX2, so the results are the same bits.
-func (g *gen) normApplyAVX512() {
-	g.Function("NormApplyAVX512")
+func (g *gen) normApplyAVX512() { g.normApplyAt(avx512, g.normApplyLoopAVX512) }
+
+// normApplyAt emits NormApply at width s: m and r broadcast into
+// registers 14 and 15, then a jump to the variant's loop (loop emits
+// each) by len(gamma) and len(beta).
+func (g *gen) normApplyAt(s isa, loop func(label string, gamma, beta bool)) {
+	g.Function("NormApply" + s.suffix)
 	g.Attributes(attr.NOSPLIT)
 	g.SignatureExpr("func(dst, x, gamma, beta []float32, m, r float64)")
 	g.Load(g.Param("dst").Base(), RDI)
@@ -292,8 +269,8 @@ func (g *gen) normApplyAVX512() {
 	g.Load(g.Param("gamma").Base(), R8)
 	g.Load(g.Param("beta").Base(), R9)
 	g.Load(g.Param("x").Len(), RCX)
-	g.VBROADCASTSD(g.addr(g.Param("m")), Z14)
-	g.VBROADCASTSD(g.addr(g.Param("r")), Z15)
+	g.VBROADCASTSD(g.addr(g.Param("m")), s.v(14))
+	g.VBROADCASTSD(g.addr(g.Param("r")), s.v(15))
 	g.Comment("The variant: by len(gamma) and len(beta), zero meaning absent.")
 	g.CMPQ(g.addr(g.Param("gamma").Len()), imm(0))
 	g.JE(LabelRef("nogamma"))
@@ -306,7 +283,7 @@ func (g *gen) normApplyAVX512() {
 	g.JMP(LabelRef("beta"))
 
 	for _, v := range normVariants {
-		g.normApplyLoopAVX512(v.label, v.gamma, v.beta)
+		loop(v.label, v.gamma, v.beta)
 	}
 	g.Label("done")
 	g.VZEROUPPER()
