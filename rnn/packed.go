@@ -48,9 +48,9 @@ type packCache struct {
 // need nothing. Like a change of weights, it must not run while another
 // goroutine runs the Net. The next run repacks, into the same memory.
 // The batch-1 products (State.Step, and Forward's recurrent steps at
-// batch 1) read the same packed copy where the level streams it
-// (kernel.GemvPacked, at AVX2 and AVX512), and the matrices as they are
-// elsewhere. The packed copy takes about as much memory as the weight
+// batch 1) read the same packed copy where that pays
+// (kernel.GemvPackedPays: at AVX2 and AVX512, for matrices up to twice
+// the L2 cache), and the matrices as they are elsewhere. The packed copy takes about as much memory as the weight
 // matrices. A quantized Net has nothing to repack.
 func (n *Net) WeightsChanged() {
 	if n.packs != nil {
