@@ -42,7 +42,7 @@ func (p *PackedB) Pack(tB Transpose, b Matrix) {
 		cfg = cfg.withBlocks(o[0], o[1], o[2])
 	}
 	p.k, p.n, p.cfg, p.level = k, n, cfg, active
-	kc, nc, nr := min(cfg.kc, max(k, 1)), min(cfg.nc, roundUp(max(n, 1), cfg.nr)), cfg.nr
+	nc, nr := min(cfg.nc, roundUp(max(n, 1), cfg.nr)), cfg.nr
 	size := 0
 	for jc := 0; jc < n; jc += nc {
 		size += k * roundUp(min(nc, n-jc), nr)
@@ -52,13 +52,31 @@ func (p *PackedB) Pack(tB Transpose, b Matrix) {
 	}
 	p.data = p.data[:size]
 	raceRead(b.span())
+	p.blocks(func(blk packedBlock) {
+		packB(blk.data, b, bool(tB), blk.pc, blk.kcb, blk.jc, blk.ncb, nr)
+	})
+}
+
+// packedBlock is one block of a PackedB: columns jc..jc+ncb and rows
+// pc..pc+kcb of op(b), in micro-panels of nr columns (kcb×nr each, the
+// last padded with zeros) in data.
+type packedBlock struct {
+	jc, ncb, pc, kcb int
+	data             []float32
+}
+
+// blocks calls fn on p's blocks in memory order, for each nc-wide band of
+// columns each kc-deep slice of rows: the one statement of the layout,
+// which Pack fills and GemmPacked and GemvPacked read.
+func (p *PackedB) blocks(fn func(blk packedBlock)) {
+	kc, nc, nr := min(p.cfg.kc, max(p.k, 1)), min(p.cfg.nc, roundUp(max(p.n, 1), p.cfg.nr)), p.cfg.nr
 	off := 0
-	for jc := 0; jc < n; jc += nc {
-		ncb := min(nc, n-jc)
-		for pc := 0; pc < k; pc += kc {
-			kcb := min(kc, k-pc)
+	for jc := 0; jc < p.n; jc += nc {
+		ncb := min(nc, p.n-jc)
+		for pc := 0; pc < p.k; pc += kc {
+			kcb := min(kc, p.k-pc)
 			w := kcb * roundUp(ncb, nr)
-			packB(p.data[off:off+w], b, bool(tB), pc, kcb, jc, ncb, nr)
+			fn(packedBlock{jc: jc, ncb: ncb, pc: pc, kcb: kcb, data: p.data[off : off+w]})
 			off += w
 		}
 	}
@@ -132,55 +150,48 @@ func gemmSerialPacked(op gemmOperands, p *PackedB, bufs *gemmBuffers) {
 	mr, nr := cfg.mr, cfg.nr
 	kc := min(cfg.kc, op.k)
 	mc := min(cfg.mc, roundUp(op.m, mr))
-	nc := min(cfg.nc, roundUp(op.n, nr))
 	ap := growAligned(&bufs.a, mc*kc)
 	c := op.c
 	direct := cfg.rowsA && !op.tA && op.m <= gemmDirectARows
-	off := 0
-	for jc := 0; jc < op.n; jc += nc {
-		ncb := min(nc, op.n-jc)
-		for pc := 0; pc < op.k; pc += kc {
-			kcb := min(kc, op.k-pc)
-			beta := op.beta
-			if pc > 0 {
-				beta = 1
-			}
-			bp := p.data[off : off+kcb*roundUp(ncb, nr)]
-			off += len(bp)
-			for ic := 0; ic < op.m; ic += mc {
-				mcb := min(mc, op.m-ic)
-				full := 0 // rows read in place
-				lda := 0
-				switch {
-				case direct:
-					lda = kcb
-					full = mcb / mr * mr
-					if full < mcb {
-						packARows(ap[full*kcb:], op.a, ic+full, mcb-full, pc, kcb, mr)
-					}
-				case cfg.rowsA && !op.tA:
-					lda = kcb
-					packARows(ap, op.a, ic, mcb, pc, kcb, mr)
-				default:
-					packA(ap, op.a, op.tA, ic, mcb, pc, kcb, mr)
+	p.blocks(func(blk packedBlock) {
+		jc, ncb, pc, kcb, bp := blk.jc, blk.ncb, blk.pc, blk.kcb, blk.data
+		beta := op.beta
+		if pc > 0 {
+			beta = 1
+		}
+		for ic := 0; ic < op.m; ic += mc {
+			mcb := min(mc, op.m-ic)
+			full := 0 // rows read in place
+			lda := 0
+			switch {
+			case direct:
+				lda = kcb
+				full = mcb / mr * mr
+				if full < mcb {
+					packARows(ap[full*kcb:], op.a, ic+full, mcb-full, pc, kcb, mr)
 				}
-				for jr := 0; jr < ncb; jr += nr {
-					nrb := min(nr, ncb-jr)
-					bpanel := bp[jr*kcb : (jr+nr)*kcb]
-					for ir := 0; ir < mcb; ir += mr {
-						mrb := min(mr, mcb-ir)
-						o := (ic+ir)*c.Stride + jc + jr
-						ctile := c.Data[o : o+(mrb-1)*c.Stride+nrb]
-						apanel, ldaTile := ap[ir*kcb:(ir+mr)*kcb], lda
-						if ir < full {
-							s := op.a.Stride
-							ao := (ic+ir)*s + pc
-							apanel, ldaTile = op.a.Data[ao:ao+(mr-1)*s+kcb], s
-						}
-						gemmMicro(cfg.kernel, kcb, apanel, ldaTile, bpanel, ctile, c.Stride, op.alpha, beta, mrb, nrb)
+			case cfg.rowsA && !op.tA:
+				lda = kcb
+				packARows(ap, op.a, ic, mcb, pc, kcb, mr)
+			default:
+				packA(ap, op.a, op.tA, ic, mcb, pc, kcb, mr)
+			}
+			for jr := 0; jr < ncb; jr += nr {
+				nrb := min(nr, ncb-jr)
+				bpanel := bp[jr*kcb : (jr+nr)*kcb]
+				for ir := 0; ir < mcb; ir += mr {
+					mrb := min(mr, mcb-ir)
+					o := (ic+ir)*c.Stride + jc + jr
+					ctile := c.Data[o : o+(mrb-1)*c.Stride+nrb]
+					apanel, ldaTile := ap[ir*kcb:(ir+mr)*kcb], lda
+					if ir < full {
+						s := op.a.Stride
+						ao := (ic+ir)*s + pc
+						apanel, ldaTile = op.a.Data[ao:ao+(mr-1)*s+kcb], s
 					}
+					gemmMicro(cfg.kernel, kcb, apanel, ldaTile, bpanel, ctile, c.Stride, op.alpha, beta, mrb, nrb)
 				}
 			}
 		}
-	}
+	})
 }

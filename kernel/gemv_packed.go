@@ -69,29 +69,22 @@ func gemvPacked(fn string, dst []float32, b *PackedB, x []float32, add bool) {
 		}
 		return
 	}
-	cfg := b.cfg
-	nr := cfg.nr
-	kc, nc := min(cfg.kc, b.k), min(cfg.nc, roundUp(b.n, nr))
+	nr := b.cfg.nr
 	var tmp [gemvPanelMaxNR]float32 // the last partial panel's sums
-	off := 0
-	for jc := 0; jc < b.n; jc += nc {
-		ncb := min(nc, b.n-jc)
+	b.blocks(func(blk packedBlock) {
+		jc, ncb, kcb := blk.jc, blk.ncb, blk.kcb
 		full := ncb / nr * nr
-		for pc := 0; pc < b.k; pc += kc {
-			kcb := min(kc, b.k-pc)
-			a, xs := add || pc > 0, x[pc:pc+kcb]
-			if full > 0 {
-				gemvPanels(dst[jc:jc+full], b.data[off:off+full*kcb], xs, a)
-			}
-			if rest := ncb - full; rest > 0 {
-				t := tmp[:nr]
-				copy(t, dst[jc+full:jc+ncb]) // read only with a
-				gemvPanels(t, b.data[off+full*kcb:off+(full+nr)*kcb], xs, a)
-				copy(dst[jc+full:jc+ncb], t[:rest])
-			}
-			off += kcb * roundUp(ncb, nr)
+		a, xs := add || blk.pc > 0, x[blk.pc:blk.pc+kcb]
+		if full > 0 {
+			gemvPanels(dst[jc:jc+full], blk.data[:full*kcb], xs, a)
 		}
-	}
+		if rest := ncb - full; rest > 0 {
+			t := tmp[:nr]
+			copy(t, dst[jc+full:jc+ncb]) // read only with a
+			gemvPanels(t, blk.data[full*kcb:(full+nr)*kcb], xs, a)
+			copy(dst[jc+full:jc+ncb], t[:rest])
+		}
+	})
 }
 
 // gemvPanelMaxNR is the widest micro-panel of any level (AVX512's 32).
