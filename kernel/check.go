@@ -35,6 +35,18 @@ func overlaps(a, b []float32) bool {
 	return pa < pb+uintptr(len(b))*4 && pb < pa+uintptr(len(a))*4
 }
 
+// overlapsSpan reports whether dst overlaps the span of a well-formed
+// (shapeValid) rows×cols matrix of the given stride over data: overlaps
+// (dst, Matrix{…}.span()) without building the matrix or slicing data.
+func overlapsSpan(dst, data []float32, rows, cols, stride int) bool {
+	if len(dst) == 0 || rows == 0 || cols == 0 {
+		return false
+	}
+	pd := uintptr(unsafe.Pointer(unsafe.SliceData(dst)))
+	pa := uintptr(unsafe.Pointer(unsafe.SliceData(data)))
+	return pd < pa+uintptr((rows-1)*stride+cols)*4 && pa < pd+uintptr(len(dst))*4
+}
+
 // partialOverlap reports whether a and b overlap without being the same
 // slice. Elementwise kernels allow dst to be exactly an input (in place)
 // but not shifted onto one, which would make the result depend on the

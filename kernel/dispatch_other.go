@@ -603,13 +603,17 @@ func gemv(dst []float32, a Matrix, x []float32, accumulate bool) {
 // maxChunk elements (one assembly call) the level switch inline, so
 // that such a call costs one Go call before the assembly.
 func dispatchGemv(fn string, dst []float32, a Matrix, x []float32, accumulate bool) {
-	if !(a.Valid() && len(x) == a.Cols && len(dst) == a.Rows && !overlaps(dst, x) && !overlaps(dst, a.span())) {
+	rows, cols, stride := a.Rows, a.Cols, a.Stride // fields, not a copy of a
+	if !(len(dst) == rows && len(x) == cols && shapeValid(rows, cols, stride, len(a.Data)) &&
+		!overlaps(dst, x) && !overlapsSpan(dst, a.Data, rows, cols, stride)) {
 		checkGemv(fn, dst, a, x, a.Rows, a.Cols) // panics
 	}
-	raceRead(a.span())
-	raceRead(x)
-	raceWrite(dst)
-	if a.Rows == 0 || a.Cols == 0 || a.Cols > gemvMaxCols || a.Rows*a.Cols > maxChunk {
+	if raceBuild {
+		raceRead(a.span())
+		raceRead(x)
+		raceWrite(dst)
+	}
+	if rows == 0 || cols == 0 || cols > gemvMaxCols || rows*cols > maxChunk {
 		gemvChunks(dst, a, x, accumulate)
 		return
 	}
@@ -630,17 +634,21 @@ func gemvT(dst []float32, a Matrix, x []float32) {
 // maxChunk elements (one assembly call) the level switch inline, so
 // that such a call costs one Go call before the assembly.
 func dispatchGemvT(dst []float32, a Matrix, x []float32) {
-	if !(a.Valid() && len(x) == a.Rows && len(dst) == a.Cols && !overlaps(dst, x) && !overlaps(dst, a.span())) {
+	rows, cols, stride := a.Rows, a.Cols, a.Stride // fields, not a copy of a
+	if !(len(x) == rows && len(dst) == cols && shapeValid(rows, cols, stride, len(a.Data)) &&
+		!overlaps(dst, x) && !overlapsSpan(dst, a.Data, rows, cols, stride)) {
 		checkGemv("GemvT", dst, a, x, a.Cols, a.Rows) // panics
 	}
-	raceRead(a.span())
-	raceRead(x)
-	raceWrite(dst)
+	if raceBuild {
+		raceRead(a.span())
+		raceRead(x)
+		raceWrite(dst)
+	}
 	clear(dst)
-	if a.Rows == 0 || a.Cols == 0 {
+	if rows == 0 || cols == 0 {
 		return
 	}
-	if a.Cols > gemvMaxCols || a.Rows*a.Cols > maxChunk {
+	if cols > gemvMaxCols || rows*cols > maxChunk {
 		gemvTBlocks(dst, a, x)
 		return
 	}

@@ -100,18 +100,24 @@ const maxInt = int(^uint(0) >> 1)
 // a Matrix checks Valid before touching memory; the check is a multiply
 // and a few compares.
 func (m Matrix) Valid() bool {
-	if m.Rows < 0 || m.Cols < 0 || m.Stride < m.Cols {
+	return shapeValid(m.Rows, m.Cols, m.Stride, len(m.Data))
+}
+
+// shapeValid is Matrix.Valid on the fields (rows, cols, stride and
+// len(Data)), for kernels that check a matrix without copying it.
+func shapeValid(rows, cols, stride, n int) bool {
+	if rows < 0 || cols < 0 || stride < cols {
 		return false
 	}
-	if m.Rows == 0 || m.Cols == 0 {
+	if rows == 0 || cols == 0 {
 		return true
 	}
-	if len(m.Data) < m.Cols {
+	if n < cols {
 		return false
 	}
-	// (Rows-1)·Stride ≤ len(Data)-Cols, with the full 2-word product.
-	hi, lo := bits.Mul(uint(m.Rows-1), uint(m.Stride))
-	return hi == 0 && lo <= uint(len(m.Data)-m.Cols)
+	// (rows-1)·stride ≤ n-cols, with the full 2-word product.
+	hi, lo := bits.Mul(uint(rows-1), uint(stride))
+	return hi == 0 && lo <= uint(n-cols)
 }
 
 // span returns the part of Data the matrix covers (nil when empty).

@@ -22,3 +22,7 @@ func raceWrite(s []float32) {
 		runtime.RaceWriteRange(unsafe.Pointer(unsafe.SliceData(s)), len(s)*4)
 	}
 }
+
+// raceBuild is whether this is a -race build: wrappers skip computing
+// the spans they announce when it is not.
+const raceBuild = true

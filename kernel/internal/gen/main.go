@@ -390,29 +390,37 @@ var bodyChunks = map[string]string{"lstm": "cellChunk units", "gru": "cellChunk 
 var bodies = map[string]bodyTemplate{
 	// Gemv and GemvAdd: the blocking of large matrices is gemvChunks, in gemv.go.
 	"gemv": {header: "func dispatchGemv(fn string, dst []float32, a Matrix, x []float32, accumulate bool)",
-		prologue: `if !(a.Valid() && len(x) == a.Cols && len(dst) == a.Rows && !overlaps(dst, x) && !overlaps(dst, a.span())) {
+		prologue: `rows, cols, stride := a.Rows, a.Cols, a.Stride // fields, not a copy of a
+	if !(len(dst) == rows && len(x) == cols && shapeValid(rows, cols, stride, len(a.Data)) &&
+		!overlaps(dst, x) && !overlapsSpan(dst, a.Data, rows, cols, stride)) {
 		checkGemv(fn, dst, a, x, a.Rows, a.Cols) // panics
 	}
-	raceRead(a.span())
-	raceRead(x)
-	raceWrite(dst)
-	if a.Rows == 0 || a.Cols == 0 || a.Cols > gemvMaxCols || a.Rows*a.Cols > maxChunk {
+	if raceBuild {
+		raceRead(a.span())
+		raceRead(x)
+		raceWrite(dst)
+	}
+	if rows == 0 || cols == 0 || cols > gemvMaxCols || rows*cols > maxChunk {
 		gemvChunks(dst, a, x, accumulate)
 		return
 	}`, fast: "%s"},
 	// GemvT: the blocking of large matrices is gemvTBlocks, in gemv.go.
 	"gemvT": {header: "func dispatchGemvT(dst []float32, a Matrix, x []float32)",
-		prologue: `if !(a.Valid() && len(x) == a.Rows && len(dst) == a.Cols && !overlaps(dst, x) && !overlaps(dst, a.span())) {
+		prologue: `rows, cols, stride := a.Rows, a.Cols, a.Stride // fields, not a copy of a
+	if !(len(x) == rows && len(dst) == cols && shapeValid(rows, cols, stride, len(a.Data)) &&
+		!overlaps(dst, x) && !overlapsSpan(dst, a.Data, rows, cols, stride)) {
 		checkGemv("GemvT", dst, a, x, a.Cols, a.Rows) // panics
 	}
-	raceRead(a.span())
-	raceRead(x)
-	raceWrite(dst)
+	if raceBuild {
+		raceRead(a.span())
+		raceRead(x)
+		raceWrite(dst)
+	}
 	clear(dst)
-	if a.Rows == 0 || a.Cols == 0 {
+	if rows == 0 || cols == 0 {
 		return
 	}
-	if a.Cols > gemvMaxCols || a.Rows*a.Cols > maxChunk {
+	if cols > gemvMaxCols || rows*cols > maxChunk {
 		gemvTBlocks(dst, a, x)
 		return
 	}`, fast: "%s"},
