@@ -73,11 +73,7 @@ func (m *MultiHead) attendCache(dst []float32, cache *KVCache, opt *Options) {
 		}
 	}
 	if m.quant != nil {
-		cache.qx.Quantize(ctx)
-		kernel.QGemv(dst, m.quant.out, &cache.qx)
-		if m.quant.outLo != nil {
-			kernel.QGemvAdd(dst, m.quant.outLo, &cache.qx)
-		}
+		quantGemv(dst, ctx, m.quant.out, m.quant.outLo, &cache.qx)
 	} else {
 		kernel.Gemv(dst, m.OutProj, ctx)
 	}

@@ -22,9 +22,9 @@ type KVCache struct {
 	heads, qHeads, dHead, capacity, n int // heads: key/value heads
 	k, v                              []float32
 	qkv, ctx, w, rot                  []float32
-	par                               decodeState    // flash-decoding scratch
-	qx                                kernel.QVector // a quantized model's activations (Decode)
-	q8                                *kvInt8        // the int8 keys and values of NewKVCacheInt8 (then k and v are nil)
+	par                               decodeState       // flash-decoding scratch
+	qx                                [2]kernel.QVector // a quantized model's activations and their remainder (Decode)
+	q8                                *kvInt8           // the int8 keys and values of NewKVCacheInt8 (then k and v are nil)
 }
 
 // NewKVCache returns an empty cache for model m with room for capacity
@@ -47,8 +47,8 @@ func NewKVCache(m *MultiHead, capacity int) (*KVCache, error) {
 		qkv: make([]float32, m.DModel+2*kv),
 		ctx: make([]float32, m.DModel),
 		w:   make([]float32, capacity),
-		rot: make([]float32, dh),                                   // Rotary's cos and sin of one position
-		qx:  kernel.QVector{Data: make([]int8, (m.DModel+63)&^63)}, // at its largest: no Decode allocates
+		rot: make([]float32, dh),    // Rotary's cos and sin of one position
+		qx:  qActivations(m.DModel), // at its largest: no Decode allocates
 	}, nil
 }
 

@@ -12,7 +12,7 @@ import (
 // token of one key/value head, d_head wide) quantized on its own, as
 // kernel.QVector quantizes a vector (symmetric, scale max|row|/127, round
 // half to even). Keys are kept row by row, padded to 64 bytes, so that a
-// head's keys are a kernel.QMatrix and its scores one kernel.QGemv;
+// head's keys are a kernel.QMatrix and its scores two kernel.QGemv (the query and its remainder);
 // values are kept transposed (one row per d_head column, one byte per
 // token), so that each output element is one kernel.DotInt8 of a column
 // with the attention weights (times the values' scales) quantized.
@@ -25,9 +25,9 @@ type kvInt8 struct {
 	vT      []int8    // heads×d_head×vStride
 	vScale  []float32 // heads×capacity
 	row     kernel.QVector
-	q       kernel.QVector // a query head, quantized
-	p       kernel.QVector // the attention weights times the values' scales, quantized
-	pw      []float32      // capacity: the same in float32
+	q       [2]kernel.QVector // a query head, quantized, and its remainder
+	p       kernel.QVector    // the attention weights times the values' scales, quantized
+	pw      []float32         // capacity: the same in float32
 }
 
 // NewKVCacheInt8 returns an empty cache for model m, as NewKVCache, whose
@@ -35,7 +35,8 @@ type kvInt8 struct {
 // quantized on its own with a float32 scale, as kernel.QVector does, so
 // the cache takes about a quarter of a float32 cache's memory and of the
 // bytes that Decode streams over it. Decode then computes the scores as
-// kernel.QGemv of the quantized query head against the int8 keys, and the
+// two kernel.QGemv of the int8 keys, with the query head quantized and
+// with what that leaves of it (kernel.QVector.QuantizeRemainder), and the
 // output as kernel.DotInt8 of the attention weights (times the values'
 // scales, quantized per head) with each column of the int8 values; Prefill
 // attends over the cache's values dequantized. ACCURACY.md states the
@@ -56,7 +57,7 @@ func NewKVCacheInt8(m *MultiHead, capacity int) (*KVCache, error) {
 		ctx: make([]float32, m.DModel),
 		w:   make([]float32, capacity),
 		rot: make([]float32, dh),
-		qx:  kernel.QVector{Data: make([]int8, (m.DModel+63)&^63)},
+		qx:  qActivations(m.DModel),
 		q8: &kvInt8{
 			kStride: ks, vStride: capacity,
 			k: make([]int8, heads*capacity*ks), kScale: make([]float32, heads*capacity), kSum: make([]int32, heads*capacity),
@@ -64,7 +65,7 @@ func NewKVCacheInt8(m *MultiHead, capacity int) (*KVCache, error) {
 			pw: make([]float32, capacity),
 			// The quantized vectors at their largest, so that no Decode allocates.
 			row: kernel.QVector{Data: make([]int8, ks)},
-			q:   kernel.QVector{Data: make([]int8, ks)},
+			q:   qActivations(dh),
 			p:   kernel.QVector{Data: make([]int8, (capacity+63)&^63)},
 		},
 	}, nil
@@ -112,8 +113,11 @@ func (c *KVCache) attendInt8(out, q []float32, g int, opt *Options) {
 		return
 	}
 	s := c.w[:end]
-	q8.q.Quantize(q)
-	kernel.QGemv(s, c.keysInt8(g, end), &q8.q)
+	keys := c.keysInt8(g, end)
+	q8.q[0].Quantize(q)
+	kernel.QGemv(s, keys, &q8.q[0])
+	q8.q[1].QuantizeRemainder(q, &q8.q[0])
+	kernel.QGemvAdd(s, keys, &q8.q[1])
 	finishWeights(s, len(q), n, opt)
 	pw := q8.pw[:end]
 	kernel.Mul(pw, s, q8.vScale[g*c.capacity:][:end])

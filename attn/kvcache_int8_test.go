@@ -61,6 +61,27 @@ func TestKVCacheInt8Torch(t *testing.T) {
 	}
 }
 
+// TestKVCacheInt8ResidualTorch: the configuration that decodes fast
+// (int8 projections and int8 cache) within 1e-2 of PyTorch's float
+// model on every self-attention fixture: QuantizeResidual's weights over
+// an int8 cache, by Decode token by token and by Prefill then Decode.
+func TestKVCacheInt8ResidualTorch(t *testing.T) {
+	for _, name := range []string{"mha_causal", "gqa_rope_half", "gqa_rope_inter"} {
+		f, err := attn.LoadMultiHead(filepath.Join(torchDir, name+".safetensors"), "", 0)
+		require.NoError(t, err)
+		r, err := f.QuantizeResidual()
+		require.NoError(t, err)
+		x, want := ioMatrix(t, name, "input"), ioMatrix(t, name, "output")
+		c, err := attn.NewKVCacheInt8(r, x.Rows)
+		require.NoError(t, err)
+		for _, pre := range []int{0, x.Rows / 2} {
+			d := maxAbsDiff(decodeAll(t, r, c, x, pre).Data, want.Data)
+			t.Logf("%-14s prefill %d: max |residual int8 weights, int8 cache − torch float| %.2e", name, pre, d)
+			require.LessOrEqual(t, d, 1e-2, "%s prefill %d", name, pre)
+		}
+	}
+}
+
 // TestKVCacheInt8Long: a model of d_model 64 (4 heads, 2 key/value heads)
 // over 600 tokens of inputs in [−1, 1], Decode and Prefill over an int8
 // cache against a float32 one.

@@ -402,13 +402,9 @@ func (m *MultiHead) biasOf(b []float32, p int) []float32 {
 // projectSelf computes the queries, keys and values of the rows of x into
 // qkv (T × (d_model + 2·KVHeads·d_head)): one product in the packed
 // layout, three in the separate one.
-func (m *MultiHead) projectSelf(qkv, x kernel.Matrix, qb *kernel.QBatch) {
+func (m *MultiHead) projectSelf(qkv, x kernel.Matrix, qb *[2]kernel.QBatch) {
 	if m.quant != nil {
-		qb.Quantize(x)
-		kernel.QGemm(qkv, qb, m.quant.in)
-		if m.quant.inLo != nil {
-			kernel.QGemmAdd(qkv, qb, m.quant.inLo)
-		}
+		quantGemm(qkv, x, m.quant.in, m.quant.inLo, qb)
 		addBiasRows(qkv, m.InBias)
 		return
 	}
@@ -424,14 +420,10 @@ func (m *MultiHead) projectSelf(qkv, x kernel.Matrix, qb *kernel.QBatch) {
 
 // projectRow is projectSelf for one row (Decode), by matrix–vector
 // products.
-func (m *MultiHead) projectRow(qkv, x []float32, qv *kernel.QVector) {
+func (m *MultiHead) projectRow(qkv, x []float32, qv *[2]kernel.QVector) {
 	switch {
 	case m.quant != nil:
-		qv.Quantize(x)
-		kernel.QGemv(qkv, m.quant.in, qv)
-		if m.quant.inLo != nil {
-			kernel.QGemvAdd(qkv, m.quant.inLo, qv)
-		}
+		quantGemv(qkv, x, m.quant.in, m.quant.inLo, qv)
 	case m.packed():
 		kernel.Gemv(qkv, m.InProj, x)
 	default:
@@ -506,7 +498,7 @@ func (m *MultiHead) forward(fn string, dst, x kernel.Matrix, cache *KVCache, opt
 	sq := scratch.Get(t * (w + e))
 	defer scratch.Put(sq)
 	qkv := kernel.MatrixFrom(t, w, sq.Data[:t*w])
-	var qb kernel.QBatch // used by a quantized model only
+	var qb [2]kernel.QBatch // used by a quantized model only
 	m.projectSelf(qkv, x, &qb)
 	if m.Rotary != nil {
 		m.Rotary.rotateRows(qkv, m.Heads+m.NumKVHeads(), m.DHead(), past)
@@ -530,11 +522,7 @@ func (m *MultiHead) forward(fn string, dst, x kernel.Matrix, cache *KVCache, opt
 		cache.n += t
 	}
 	if m.quant != nil {
-		qb.Quantize(ctx)
-		kernel.QGemm(dst, &qb, m.quant.out)
-		if m.quant.outLo != nil {
-			kernel.QGemmAdd(dst, &qb, m.quant.outLo)
-		}
+		quantGemm(dst, ctx, m.quant.out, m.quant.outLo, &qb)
 		addBiasRows(dst, m.OutBias)
 		return nil
 	}

@@ -149,6 +149,41 @@ type mhQuant struct {
 	inLo, outLo *kernel.QMatrix
 }
 
+// quantGemv sets dst = w·x for one of the projections (w, and lo, its
+// residual plane, or nil): x quantized (qx[0]) and one int8 product; with
+// a residual plane, also the plane's product with qx[0] and w's with
+// x's remainder (qx[1], kernel.QVector.QuantizeRemainder), added. The
+// residual plane's product with the remainder, below both errors left,
+// is not taken.
+func quantGemv(dst, x []float32, w, lo *kernel.QMatrix, qx *[2]kernel.QVector) {
+	qx[0].Quantize(x)
+	kernel.QGemv(dst, w, &qx[0])
+	if lo != nil {
+		kernel.QGemvAdd(dst, lo, &qx[0])
+		qx[1].QuantizeRemainder(x, &qx[0])
+		kernel.QGemvAdd(dst, w, &qx[1])
+	}
+}
+
+// quantGemm is quantGemv for the rows of x: dst = x·wᵀ.
+func quantGemm(dst, x kernel.Matrix, w, lo *kernel.QMatrix, qb *[2]kernel.QBatch) {
+	qb[0].Quantize(x)
+	kernel.QGemm(dst, &qb[0], w)
+	if lo != nil {
+		kernel.QGemmAdd(dst, &qb[0], lo)
+		qb[1].QuantizeRemainder(x, &qb[0])
+		kernel.QGemmAdd(dst, &qb[1], w)
+	}
+}
+
+// qActivations returns the quantized activations of a Decode (and their
+// remainder) grown for n elements, so that no Decode allocates.
+func qActivations(n int) (q [2]kernel.QVector) {
+	q[0].Reserve(n)
+	q[1].Reserve(n)
+	return q
+}
+
 // Quantize returns a copy of m whose projections are int8 (per output
 // row, symmetric, a float32 scale per row): the input projections Wq, Wk
 // and Wv and the output projection OutProj. The biases stay float32
@@ -172,12 +207,16 @@ func (m *MultiHead) Quantize() (*MultiHead, error) { return m.quantize("Quantize
 // weight row w is stored as s·q + s₂·q₂, q = the int8 row Quantize
 // stores (s = max|w|/127) and q₂ the row w − s·q quantized the same way
 // (s₂ = max|w − s·q|/127, at most s/2), so that the weights are within
-// s₂/2 instead of s/2 of the float ones. Each projection is then two
-// int8 products of the same quantized activations, the second added to
-// the first (kernel.QGemvAdd, QGemmAdd): twice Quantize's weight bytes
-// (half of float32's) and integer work. It brings the grouped-query torch
-// fixtures within 1e-2 of PyTorch, which Quantize's weights alone miss
-// (ACCURACY.md). Save writes the planes (QuantizedResidualScheme).
+// s₂/2 instead of s/2 of the float ones. The activations get a second
+// plane the same way when each projection runs (the remainder x − s·q of
+// their quantization, kernel.QVector.QuantizeRemainder), and each
+// projection is three int8 products added up (kernel.QGemvAdd,
+// QGemmAdd): both weight planes with the activations, and the first
+// plane with their remainder. That is twice Quantize's weight bytes (half
+// of float32's) and three times its integer work, and it brings the torch
+// fixtures within about 1e-4 of PyTorch where Quantize's one plane
+// leaves up to 1.8e-2 (ACCURACY.md). Save writes the weight planes
+// (QuantizedResidualScheme).
 func (m *MultiHead) QuantizeResidual() (*MultiHead, error) {
 	return m.quantize("QuantizeResidual", true)
 }

@@ -27,8 +27,10 @@ import (
 // ACCURACY.md.
 var quantTorchTol = map[string]float64{"mha_causal": 1e-2, "gqa_rope_half": 2e-2, "gqa_rope_inter": 2e-2}
 
-// quantResidualTol is QuantizeResidual's bound on every fixture.
-const quantResidualTol = 1e-2
+// quantResidualTol is QuantizeResidual's bound on every fixture: two
+// weight planes and the activations' remainder leave about 1e-4
+// (ACCURACY.md), so 1e-3 would catch the loss of either.
+const quantResidualTol = 1e-3
 
 // maxAbsDiff returns max |a[i] − b[i]|.
 func maxAbsDiff(a, b []float32) float64 {

@@ -76,6 +76,8 @@ type QVector struct {
 	N     int
 	Scale float32
 	Data  []int8
+
+	rem []float32 // QuantizeRemainder's float32 remainder, reused
 }
 
 // Quantize sets q to x quantized: per-vector symmetric int8, the scale
@@ -95,6 +97,47 @@ func (q *QVector) Quantize(x []float32) {
 	clear(q.Data[len(x):])
 }
 
+// QuantizeRemainder sets q to what hi, a quantization of the same x,
+// leaves of it: r[i] = x[i] − hi.Scale·hi.Data[i] (the product exact and
+// the difference rounded once in float64, then to float32, the same on
+// every platform), quantized as Quantize quantizes a vector. Then
+// hi.Scale·hi.Data + q.Scale·q.Data is within q.Scale/2 ≤ hi.Scale/254
+// of x per element instead of hi.Scale/2, and a product with a QMatrix is
+// two int8 products, the second added (QGemvAdd). It panics if hi does
+// not hold len(x) elements. Steady-state use allocates nothing.
+func (q *QVector) QuantizeRemainder(x []float32, hi *QVector) {
+	if hi.N != len(x) || len(hi.Data) < len(x) {
+		panic(fmt.Sprintf("kernel.QVector.QuantizeRemainder: len(x)=%d, hi holds %d elements", len(x), hi.N))
+	}
+	if cap(q.rem) < len(x) {
+		q.rem = make([]float32, len(x))
+	}
+	r := q.rem[:len(x)]
+	remainder(r, x, hi.Data[:len(x)], hi.Scale)
+	q.Quantize(r)
+}
+
+// Reserve grows q so that Quantize and QuantizeRemainder of up to n
+// elements allocate nothing, even on their first call.
+func (q *QVector) Reserve(n int) {
+	if p := qPadded(n); cap(q.Data) < p {
+		q.Data = make([]int8, p)
+	}
+	if cap(q.rem) < n {
+		q.rem = make([]float32, n)
+	}
+}
+
+// remainder sets r[i] = x[i] − s·q[i]: s·q[i] is exact in float64 (24 by
+// 8 bits), the difference rounded to float64 and then to float32.
+func remainder(r, x []float32, q []int8, s float32) {
+	r, q = r[:len(x)], q[:len(x)]
+	s64 := float64(s)
+	for i, v := range x {
+		r[i] = float32(float64(v) - s64*float64(q[i]))
+	}
+}
+
 // QBatch is a batch of float32 row vectors quantized to int8 per row:
 // row i is Scales[i]·Data[i*Stride:][:Cols], zero-padded to Stride (a
 // multiple of 64). Like QVector it is reused from call to call.
@@ -102,6 +145,28 @@ type QBatch struct {
 	Rows, Cols, Stride int
 	Data               []int8
 	Scales             []float32
+
+	rem []float32 // QuantizeRemainder's float32 remainder, reused
+}
+
+// QuantizeRemainder sets q to what hi, a quantization of the same a (by
+// Quantize), leaves of it, row by row as QVector.QuantizeRemainder does
+// for a vector. It panics if a is not well formed or hi does not hold
+// a's shape. Steady-state use allocates nothing.
+func (q *QBatch) QuantizeRemainder(a Matrix, hi *QBatch) {
+	mustValid("QBatch.QuantizeRemainder", "a", a)
+	if hi.Rows != a.Rows || hi.Cols != a.Cols {
+		panic(fmt.Sprintf("kernel.QBatch.QuantizeRemainder: a is %d×%d, hi %d×%d", a.Rows, a.Cols, hi.Rows, hi.Cols))
+	}
+	n := a.Rows * a.Cols
+	if cap(q.rem) < n {
+		q.rem = make([]float32, n)
+	}
+	r := MatrixFrom(a.Rows, a.Cols, q.rem[:n])
+	for i := range a.Rows {
+		remainder(r.Row(i), a.Data[i*a.Stride:][:a.Cols], hi.Data[i*hi.Stride:][:a.Cols], hi.Scales[i])
+	}
+	q.Quantize(r)
 }
 
 // Quantize sets q to the rows of a, each quantized as QVector.Quantize

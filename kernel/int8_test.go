@@ -415,6 +415,71 @@ func TestQuantize(t *testing.T) {
 	require.Error(t, err)
 }
 
+// TestQuantizeRemainder: the remainder plane brings a vector (and each
+// row of a batch) within lo.Scale/2 ≤ hi.Scale/254 of x, is exactly the
+// plane Quantize gives for the remainder computed in float64, and the
+// two-plane product (QGemv, then QGemvAdd of the remainder) is the float
+// product of the dequantized planes to the scheme's bound; Quantize and
+// QuantizeRemainder allocate nothing once grown; a mismatched hi panics
+// naming the sizes.
+func TestQuantizeRemainder(t *testing.T) {
+	r := kerneltest.Rand(8)
+	for _, n := range []int{1, 7, 64, 65, 300} {
+		x := make([]float32, n)
+		kerneltest.Fill(r, x, -5, 5)
+		var hi, lo kernel.QVector
+		hi.Quantize(x)
+		lo.QuantizeRemainder(x, &hi)
+		require.LessOrEqual(t, lo.Scale, hi.Scale/254*(1+1e-6), "n=%d", n)
+		rem := make([]float32, n)
+		for i, v := range x {
+			rem[i] = float32(float64(v) - float64(hi.Scale)*float64(hi.Data[i]))
+			got := float64(hi.Scale)*float64(hi.Data[i]) + float64(lo.Scale)*float64(lo.Data[i])
+			require.LessOrEqual(t, math.Abs(float64(v)-got), float64(lo.Scale)*(0.5+1e-5)+1e-7*math.Abs(float64(v)), "n=%d i=%d", n, i)
+		}
+		var want kernel.QVector
+		want.Quantize(rem)
+		require.Equal(t, want.Scale, lo.Scale)
+		require.Equal(t, want.Data, lo.Data)
+		require.Zero(t, testing.AllocsPerRun(10, func() { hi.Quantize(x); lo.QuantizeRemainder(x, &hi) }))
+
+		// Two planes against one: a 5×n product.
+		a := kernel.NewMatrix(5, n)
+		kerneltest.Fill(r, a.Data, -1, 1)
+		w, err := kernel.QuantizeMatrix(a)
+		require.NoError(t, err)
+		y := make([]float32, 5)
+		kernel.QGemv(y, w, &hi)
+		kernel.QGemvAdd(y, w, &lo)
+		for i := range y {
+			var exact, bound float64
+			for j := range n {
+				wij := float64(w.Scales[i]) * float64(w.Row(i)[j])
+				exact += wij * (float64(hi.Scale)*float64(hi.Data[j]) + float64(lo.Scale)*float64(lo.Data[j]))
+				bound += math.Abs(wij) * math.Abs(float64(x[j]))
+			}
+			require.InDelta(t, exact, float64(y[i]), 1e-5*bound+1e-6, "n=%d row %d", n, i)
+		}
+
+		// A batch of the same row three times: each row is the vector's.
+		b := kernel.MatrixFrom(3, n, append(append(append([]float32{}, x...), x...), x...))
+		var bh, bl kernel.QBatch
+		bh.Quantize(b)
+		bl.QuantizeRemainder(b, &bh)
+		for i := range 3 {
+			require.Equal(t, lo.Scale, bl.Scales[i])
+			require.Equal(t, lo.Data[:n], bl.Data[i*bl.Stride:][:n])
+		}
+		require.Zero(t, testing.AllocsPerRun(10, func() { bh.Quantize(b); bl.QuantizeRemainder(b, &bh) }))
+	}
+	var hi, lo kernel.QVector
+	hi.Quantize([]float32{1, 2})
+	require.PanicsWithValue(t, "kernel.QVector.QuantizeRemainder: len(x)=3, hi holds 2 elements", func() { lo.QuantizeRemainder([]float32{1, 2, 3}, &hi) })
+	var bh, bl kernel.QBatch
+	bh.Quantize(kernel.NewMatrix(2, 3))
+	require.PanicsWithValue(t, "kernel.QBatch.QuantizeRemainder: a is 3×3, hi 2×3", func() { bl.QuantizeRemainder(kernel.NewMatrix(3, 3), &bh) })
+}
+
 // TestQGemvAccuracy bounds the scheme's error against the float product
 // of the unquantized operands: |a·x − y| ≤ Σ_j (|a_j|·s_x + |x_j|·s_w +
 // s_w·s_x/2)/2 plus float32 roundings.
