@@ -143,3 +143,22 @@ func QGemmPacked2x32AVX512VNNI(c []float32, ldc int, x []int8, stride int, sx []
 //
 //go:noescape
 func QGemmPacked1x32AVX512VNNI(c []float32, ldc int, x []int8, stride int, sx []float32, wp []int8, sw []float32, bias []int32, cols int, add bool)
+
+// QGemmPacked2x32AVX2 is QGemm's broadcast microkernel at AVX2 without
+// VNNI, on w packed as for QGemmPacked8x32AVX512VNNI: c[i*ldc+j] =
+// float32(acc)·(sw[j]·sx[i]) (plus c[i*ldc+j] if add) for the rows i <
+// len(sx) of x (at x[i*stride:]; len(sx) even, two rows per tile) and
+// all 32 columns j of the block, acc the exact
+// int32 Σ_k x·w by GemvInt8AVX2's steps (VPSIGNB, VPMADDUBSW of |x|,
+// VPMADDWD) on four broadcast bytes of each row of x and of |x| against
+// wp's 32×4-byte groups (len(wp)/128 of them). |x| is read from ax, laid
+// out as x (len(ax) ≥ len(x)), which the call first fills (VPABSB) if
+// fill is set. stride is a multiple of 64, at least 4·len(wp)/128.
+//
+//go:noescape
+func QGemmPacked2x32AVX2(c []float32, ldc int, x []int8, ax []int8, stride int, sx []float32, wp []int8, sw []float32, fill bool, add bool)
+
+// QGemmPacked1x32AVX2 is QGemmPacked2x32AVX2 for 1 row of x.
+//
+//go:noescape
+func QGemmPacked1x32AVX2(c []float32, ldc int, x []int8, ax []int8, stride int, sx []float32, wp []int8, sw []float32, fill bool, add bool)

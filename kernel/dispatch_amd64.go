@@ -101,11 +101,11 @@ func init() {
 	register("QGemvAdd", AVX2, "qgemv_avx2_{avxvnni_vpdpbusd,maddubs}_r4")
 	register("QGemvAdd", AVX512, "qgemv_{avx512vnni_vpdpbusd,avxvnni_vpdpbusd,avx2_maddubs}_r4")
 	register("QGemm", Generic, "qgemm_generic")
-	register("QGemm", AVX2, "qgemm_avx2_{avxvnni_vpdpbusd,maddubs}_2x4")
-	register("QGemm", AVX512, "qgemm_{avx512vnni_vpdpbusd_packed_8x32,avxvnni_vpdpbusd_2x4,avx2_maddubs_2x4}")
+	register("QGemm", AVX2, "qgemm_avx2_{avxvnni_vpdpbusd_2x4,maddubs_packed_2x32}")
+	register("QGemm", AVX512, "qgemm_{avx512vnni_vpdpbusd_packed_8x32,avxvnni_vpdpbusd_2x4,avx2_maddubs_packed_2x32}")
 	register("QGemmAdd", Generic, "qgemm_generic")
-	register("QGemmAdd", AVX2, "qgemm_avx2_{avxvnni_vpdpbusd,maddubs}_2x4")
-	register("QGemmAdd", AVX512, "qgemm_{avx512vnni_vpdpbusd_packed_8x32,avxvnni_vpdpbusd_2x4,avx2_maddubs_2x4}")
+	register("QGemmAdd", AVX2, "qgemm_avx2_{avxvnni_vpdpbusd_2x4,maddubs_packed_2x32}")
+	register("QGemmAdd", AVX512, "qgemm_{avx512vnni_vpdpbusd_packed_8x32,avxvnni_vpdpbusd_2x4,avx2_maddubs_packed_2x32}")
 }
 
 // dot is the level switch of the table row Dot: Σ x[i]·y[i]. It is assembly

@@ -102,11 +102,16 @@
 //   - neon (plain NEON, Cortex-A53): SMULL and SMLAL2 (two products per
 //     int16 lane, at most 2·128·127 = 32512) then SADALP into int32.
 //
-// QGemm and QGemmAdd run, at every path but generic, a register-blocked
-// tile of two rows of x by four rows of w (each weight vector loaded
-// serves two activation rows) with the same products, and dequantize in
-// the assembly with the same float32 operations as the Go code, so a
-// batch's rows get QGemv's bits.
+// QGemm and QGemmAdd run, at every path but generic, register-blocked
+// tiles with the same products, and dequantize in the assembly with the
+// same float32 operations as the Go code, so a batch's rows get QGemv's
+// bits. At avx512vnni and avx2, for four rows of x or more, w is packed
+// once (a copy kept with the QMatrix: for each group of four columns, the
+// four bytes of 32 rows side by side) and each step broadcasts four
+// bytes of a row of x against 32 rows of w, with no horizontal sums:
+// tiles of eight rows of x (avx512vnni) or two (avx2). Otherwise, a tile
+// of two rows of x by four rows of w (each weight vector loaded serves
+// two activation rows).
 //
 // The quantizers' two passes (the largest magnitude, as an integer
 // maximum of the sign-cleared bits; then multiply, round half to even,

@@ -20,9 +20,9 @@ const qAlign = 64
 // in the package documentation): row r is Data[r*Stride:][:Cols], worth
 // Scales[r]·Data; the padding up to Stride is zero. RowSums[r] = Σ_j Data[r*Stride+j], which
 // the VNNI levels need. Build it with QuantizeMatrix; its fields are
-// read-only once built. At AVX-512 VNNI, QGemm packs a copy of the
-// weights on its first call with at least qPackedMinRows rows of x and
-// keeps it with the matrix (as much memory again as Data).
+// read-only once built. At the avx512vnni and avx2 int8 paths, QGemm
+// packs a copy of the weights on its first call with at least four rows
+// of x and keeps it with the matrix (as much memory again as Data).
 type QMatrix struct {
 	Rows, Cols, Stride int
 	Data               []int8

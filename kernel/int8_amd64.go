@@ -70,11 +70,33 @@ func qgemmTile(p Int8Path, c []float32, ldc int, x []int8, sx []float32, w []int
 
 // hasQPacked reports whether path p has QGemm's broadcast tiles on
 // packed w (qgemmPacked).
-func hasQPacked(p Int8Path) bool { return p == Int8AVX512VNNI }
+func hasQPacked(p Int8Path) bool { return p == Int8AVX512VNNI || p == Int8AVX2 }
 
-// qgemmPackedTile runs the broadcast tile of mr rows of x (8, 4, 2 or 1)
-// on one block of packed w.
-func qgemmPackedTile(mr int, c []float32, ldc int, x []int8, stride int, sx []float32, wp []int8, sw []float32, bias []int32, cols int, add bool) {
+// qPackedTile returns the most rows of x path p's broadcast tiles take
+// (halving down to 1 for the last rows) and whether they store under a
+// mask; else they store all 32 columns of a block (a partial block goes
+// through a buffer), loop over the rows given, and read |x| from a
+// buffer.
+func qPackedTile(p Int8Path) (rows int, masked bool) {
+	if p == Int8AVX512VNNI {
+		return 8, true
+	}
+	return 2, false
+}
+
+// qgemmPackedTile runs path p's broadcast tile of mr rows of x (8, 4, 2
+// or 1) on one block of packed w; at AVX2, the tile in a loop over the
+// rows of x given (len(sx), a multiple of mr), reading |x| from ax (laid
+// out as x), which it first fills if fill is set.
+func qgemmPackedTile(p Int8Path, mr int, c []float32, ldc int, x, ax []int8, stride int, sx []float32, wp []int8, sw []float32, bias []int32, cols int, fill, add bool) {
+	if p == Int8AVX2 {
+		if mr == 2 {
+			asm.QGemmPacked2x32AVX2(c, ldc, x, ax[:len(x)], stride, sx, wp, sw, fill, add)
+		} else {
+			asm.QGemmPacked1x32AVX2(c, ldc, x, ax[:len(x)], stride, sx, wp, sw, fill, add)
+		}
+		return
+	}
 	switch mr {
 	case 8:
 		asm.QGemmPacked8x32AVX512VNNI(c, ldc, x, stride, sx, wp, sw, bias, cols, add)

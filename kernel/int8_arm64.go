@@ -64,6 +64,9 @@ func qgemmTile(p Int8Path, c []float32, ldc int, x []int8, sx []float32, w []int
 // packed w: none here.
 func hasQPacked(p Int8Path) bool { return false }
 
-func qgemmPackedTile(mr int, c []float32, ldc int, x []int8, stride int, sx []float32, wp []int8, sw []float32, bias []int32, cols int, add bool) {
+// qPackedTile is the broadcast tiles' shape: none here.
+func qPackedTile(p Int8Path) (rows int, masked bool) { return 0, false }
+
+func qgemmPackedTile(p Int8Path, mr int, c []float32, ldc int, x, ax []int8, stride int, sx []float32, wp []int8, sw []float32, bias []int32, cols int, fill, add bool) {
 	panic("kernel: no packed QGemm tile here")
 }

@@ -138,7 +138,7 @@ func qgemm(fn string, c Matrix, x *QBatch, w *QMatrix, accumulate bool) {
 	}
 	p, stride := ActiveInt8(), w.Stride
 	if hasQPacked(p) && x.Rows >= qPackedMinRows {
-		qgemmPacked(c, x, w, accumulate)
+		qgemmPacked(p, c, x, w, accumulate)
 		return
 	}
 	pairs, quads := x.Rows&^1, w.Rows&^3

@@ -83,7 +83,7 @@ func qgemmAt(t *testing.T, p kernel.Int8Path, add bool, c0 []float32, rows, cols
 func TestQGemmTiles(t *testing.T) {
 	r := kerneltest.Rand(21)
 	batches := []int{0, 1, 2, 3, 4, 5, 6, 9}
-	wrows := []int{0, 1, 3, 4, 5, 7, 8, 11, 13}
+	wrows := []int{0, 1, 3, 4, 5, 7, 8, 11, 13, 32}
 	colsList := []int{0, 1, 31, 64, 65, 200}
 	if !testing.Short() {
 		batches = append(batches, 33)
@@ -172,7 +172,7 @@ func nil2(fill func(i int, row []int8)) func(row []int8) {
 func TestQGemmGuarded(t *testing.T) {
 	r := kerneltest.Rand(23)
 	kerneltest.ForEachInt8Path(t, func(t *testing.T, p kernel.Int8Path) {
-		for _, sh := range [][3]int{{2, 4, 64}, {4, 8, 100}, {5, 9, 256}, {3, 3, 1}} {
+		for _, sh := range [][3]int{{2, 4, 64}, {4, 8, 100}, {5, 9, 256}, {3, 3, 1}, {5, 64, 72}} {
 			b, rows, cols := sh[0], sh[1], sh[2]
 			w := newQMatrixRaw(r, rows, cols, func(row []int8) { fillInt8(r, row, -127, 127) })
 			x := newQBatchRaw(r, b, cols, func(row []int8) { fillInt8(r, row, -128, 127) })

@@ -28,6 +28,9 @@ func init() {
 	for _, mr := range []int{8, 4, 2, 1} {
 		register(file{fmt.Sprintf("qgemmpacked%dx32_avx512vnni_amd64.s", mr), func(g *gen) { g.qgemmPacked(mr) }})
 	}
+	for _, mr := range []int{2, 1} {
+		register(file{fmt.Sprintf("qgemmpacked%dx32_avx2_amd64.s", mr), func(g *gen) { g.qgemmPackedAVX2(mr) }})
+	}
 }
 
 func (g *gen) qgemmPacked(mr int) {
@@ -116,6 +119,135 @@ func (g *gen) qgemmPacked(mr int) {
 		}
 		g.ADDQ(ldc, c)
 	}
+	g.VZEROUPPER()
+	g.RET()
+}
+
+// QGemm's broadcast microkernels at AVX2 without VNNI (QGemmPacked<mr>x32
+// AVX2): len(sx) rows of x (a multiple of mr = 2 or 1), mr at a time, by
+// the 32 columns of one block of w packed as for AVX-512 VNNI. Each step
+// loads the 32 rows' four bytes in four ymm registers, broadcasts four
+// bytes of each row of x and of its magnitudes |x| (VPBROADCASTD; |x|
+// from ax, which the call first fills by VPABSB if fill is set, for the
+// calls on the other blocks of w), and adds to each of the row's four
+// accumulators GemvInt8AVX2's exact sums: VPSIGNB (w·sign x), VPMADDUBSW
+// (|x| by it: int16 pair sums of at most 2·128·127, never saturated),
+// VPMADDWD by int16 ones (int32): four vector instructions per 32
+// multiply-accumulates, as the int8 peak probe's, and no horizontal
+// sums. The sums are dequantized as QGemm's other paths do
+// (float32(acc)·(sw·sx), one rounding each; with add, one more for the
+// addition) and stored as whole vectors: all 32 columns, which the
+// caller provides (a partial last block goes through a buffer; AVX2 has
+// no masked store that qemu runs). The loop over the rows of x saves a
+// call per tile.
+//
+// Vector registers: accumulators Y0..Y(4mr−1) (row r, vector v in 4r+v),
+// w's four vectors in Y8..Y11, the broadcast |x| and x in Y12 and Y13,
+// the product in Y14, int16 ones in Y15.
+func (g *gen) qgemmPackedAVX2(mr int) {
+	g.i8Func(fmt.Sprintf("QGemmPacked%dx32AVX2", mr),
+		"func(c []float32, ldc int, x []int8, ax []int8, stride int, sx []float32, wp []int8, sw []float32, fill bool, add bool)")
+	var (
+		c, ldc, x0, x1, s = RDI, R13, R10, RAX, R8
+		a0, a1, rowBytes  = R9, R12, R11
+		sx, tiles, w, k   = RBX, RCX, RSI, RDX
+	)
+	g.Load(g.Param("c").Base(), c)
+	g.Load(g.Param("ldc"), ldc)
+	g.SHLQ(imm8(2), ldc)
+	g.Load(g.Param("x").Base(), x0)
+	g.Load(g.Param("ax").Base(), a0)
+	g.Load(g.Param("stride"), s)
+	g.Load(g.Param("sx").Base(), sx)
+	g.Load(g.Param("sx").Len(), tiles)
+	if mr == 2 {
+		g.SHRQ(imm8(1), tiles)
+	}
+	g.Load(g.Param("wp").Len(), rowBytes)
+	g.SHRQ(imm8(5), rowBytes) // bytes of a row of x per block: 4 per 128 of wp
+	g.i8Consts(int8AVX2)      // Y15: int16 ones
+	g.TESTQ(tiles, tiles)
+	g.JZ(LabelRef("done"))
+
+	g.Label("tile")
+	g.LEAQ(Mem{Base: x0, Index: s, Scale: 1}, x1)
+	g.LEAQ(Mem{Base: a0, Index: s, Scale: 1}, a1)
+	g.CMPB(g.addr(g.Param("fill")), imm8(0))
+	g.JEQ(LabelRef("filled"))
+	g.Comment(fmt.Sprintf("ax = |x| for the %d rows, 32 bytes at a time (stride is a multiple of 64).", mr))
+	g.XORQ(k, k)
+	g.JMP(LabelRef("fillcheck"))
+	g.Label("fill")
+	for r, base := range [][2]GPPhysical{{x0, a0}, {x1, a1}}[:mr] {
+		g.VPABSB(Mem{Base: base[0], Index: k, Scale: 1}, Y(r))
+		g.VMOVDQU(Y(r), Mem{Base: base[1], Index: k, Scale: 1})
+	}
+	g.ADDQ(imm(32), k)
+	g.Label("fillcheck")
+	g.CMPQ(k, s)
+	g.JB(LabelRef("fill"))
+
+	g.Label("filled")
+	for i := 0; i < 4*mr; i++ {
+		g.VPXOR(Y(i), Y(i), Y(i))
+	}
+	g.Load(g.Param("wp").Base(), w)
+	g.XORQ(k, k)
+	xs := []Mem{{Base: x0, Index: k, Scale: 1}, {Base: x1, Index: k, Scale: 1}}
+	as := []Mem{{Base: a0, Index: k, Scale: 1}, {Base: a1, Index: k, Scale: 1}}
+	g.TESTQ(rowBytes, rowBytes)
+	g.JZ(LabelRef("sums"))
+	g.Comment(fmt.Sprintf("Four columns of x, 32 rows of w, %d rows of x per step.", mr))
+	g.Label("step")
+	for v := 0; v < 4; v++ {
+		g.VMOVDQU(at(w, 32*v), Y(8+v))
+	}
+	for r := 0; r < mr; r++ {
+		g.VPBROADCASTD(xs[r], Y13)
+		g.VPBROADCASTD(as[r], Y12)
+		for v := 0; v < 4; v++ {
+			g.VPSIGNB(Y13, Y(8+v), Y14) // w·sign(x)
+			g.VPMADDUBSW(Y14, Y12, Y14) // |x|·w·sign(x) = x·w, pairs in int16
+			g.VPMADDWD(Y15, Y14, Y14)   // pairs of pairs in int32
+			g.VPADDD(Y14, Y(4*r+v), Y(4*r+v))
+		}
+	}
+	g.ADDQ(imm(128), w)
+	g.ADDQ(imm(4), k)
+	g.CMPQ(k, rowBytes)
+	g.JB(LabelRef("step"))
+
+	g.Label("sums")
+	g.Comment("Dequantize: float32(acc)·(sw·sx), then add c if add, and store.")
+	g.Load(g.Param("sw").Base(), RSI)
+	for r := 0; r < mr; r++ {
+		g.VBROADCASTSS(at(sx, 4*r), Y12)
+		for v := 0; v < 4; v++ {
+			a := Y(4*r + v)
+			g.VCVTDQ2PS(a, a)
+			g.VMULPS(at(RSI, 32*v), Y12, Y13) // sw·sx
+			g.VMULPS(Y13, a, a)
+			skip := fmt.Sprintf("store%d_%d", r, v)
+			g.CMPB(g.addr(g.Param("add")), imm8(0))
+			g.JEQ(LabelRef(skip))
+			g.VADDPS(at(c, 32*v), a, a)
+			g.Label(skip)
+			g.VMOVUPS(a, at(c, 32*v))
+		}
+		g.ADDQ(ldc, c)
+	}
+	g.ADDQ(imm(4*mr), sx)
+	if mr == 2 {
+		g.LEAQ(Mem{Base: x0, Index: s, Scale: 2}, x0)
+		g.LEAQ(Mem{Base: a0, Index: s, Scale: 2}, a0)
+	} else {
+		g.ADDQ(s, x0)
+		g.ADDQ(s, a0)
+	}
+	g.DECQ(tiles)
+	g.JNZ(LabelRef("tile"))
+
+	g.Label("done")
 	g.VZEROUPPER()
 	g.RET()
 }

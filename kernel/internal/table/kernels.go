@@ -839,7 +839,7 @@ func qgemmRow(name, doc string, short []int) Kernel {
 	return Kernel{
 		Name: name, Class: ClassQGemm, Doc: doc + ", int8 weights per row, x quantized per row",
 		Sig: "(c Matrix, x *QBatch, w *QMatrix)", Args: "c, x, w",
-		Dispatch: "int8_kernels.go and int8_<arch>.go: at AVX-512 VNNI, w packed once and tiles of 8 rows of x by 32 of w (QGemmPacked); elsewhere L2 blocks of x's rows, tiles of 2 rows of x by 4 of w (QGemmInt8), the edges through the gemv switch",
+		Dispatch: "int8_kernels.go and int8_<arch>.go: at AVX-512 VNNI and AVX2 without VNNI, w packed once and tiles of 8 (AVX-512) or 2 (AVX2) rows of x by 32 of w (QGemmPacked); elsewhere L2 blocks of x's rows, tiles of 2 rows of x by 4 of w (QGemmInt8), the edges through the gemv switch",
 		Ref:      "ref.QGemm", Contract: Contract{Kind: Int8},
 		Bench: Bench{Sizes: []int{64, 256}, Short: short, Flops: 2},
 		Impls: qgemmImpls(),
@@ -847,16 +847,23 @@ func qgemmRow(name, doc string, short []int) Kernel {
 }
 
 // qgemmImpls are QGemm's implementations: the 2×4 dot-product tiles on
-// every path, and at AVX-512 VNNI the broadcast tiles on packed w.
+// every path, and at AVX-512 VNNI and AVX2 without VNNI the broadcast
+// tiles on packed w.
 func qgemmImpls() []Impl {
 	impls := int8Impls("qgemm", "2x4", "QGemmInt8", "GemvInt8")
 	for i := range impls {
-		if impls[i].Level == "avx512" {
-			impls[i].Name = "qgemm_{avx512vnni_vpdpbusd_packed_8x32,avxvnni_vpdpbusd_2x4,avx2_maddubs_2x4}"
+		switch impls[i].Level {
+		case "avx512":
+			impls[i].Name = "qgemm_{avx512vnni_vpdpbusd_packed_8x32,avxvnni_vpdpbusd_2x4,avx2_maddubs_packed_2x32}"
 			for _, mr := range []string{"8", "4", "2", "1"} {
 				impls[i].Symbols = append(impls[i].Symbols, "QGemmPacked"+mr+"x32AVX512VNNI")
 			}
+		case "avx2":
+			impls[i].Name = "qgemm_avx2_{avxvnni_vpdpbusd_2x4,maddubs_packed_2x32}"
+		default:
+			continue
 		}
+		impls[i].Symbols = append(impls[i].Symbols, "QGemmPacked2x32AVX2", "QGemmPacked1x32AVX2")
 	}
 	return impls
 }
