@@ -155,8 +155,9 @@ type QBatch struct {
 // a's shape. Steady-state use allocates nothing.
 func (q *QBatch) QuantizeRemainder(a Matrix, hi *QBatch) {
 	mustValid("QBatch.QuantizeRemainder", "a", a)
-	if hi.Rows != a.Rows || hi.Cols != a.Cols {
-		panic(fmt.Sprintf("kernel.QBatch.QuantizeRemainder: a is %d×%d, hi %d×%d", a.Rows, a.Cols, hi.Rows, hi.Cols))
+	if hi.Rows != a.Rows || hi.Cols != a.Cols || hi.Stride < hi.Cols || len(hi.Data) < hi.Rows*hi.Stride || len(hi.Scales) < hi.Rows {
+		panic(fmt.Sprintf("kernel.QBatch.QuantizeRemainder: a is %d×%d, hi %d×%d stride %d, len(Data)=%d, len(Scales)=%d",
+			a.Rows, a.Cols, hi.Rows, hi.Cols, hi.Stride, len(hi.Data), len(hi.Scales)))
 	}
 	n := a.Rows * a.Cols
 	if cap(q.rem) < n {

@@ -477,7 +477,10 @@ func TestQuantizeRemainder(t *testing.T) {
 	require.PanicsWithValue(t, "kernel.QVector.QuantizeRemainder: len(x)=3, hi holds 2 elements", func() { lo.QuantizeRemainder([]float32{1, 2, 3}, &hi) })
 	var bh, bl kernel.QBatch
 	bh.Quantize(kernel.NewMatrix(2, 3))
-	require.PanicsWithValue(t, "kernel.QBatch.QuantizeRemainder: a is 3×3, hi 2×3", func() { bl.QuantizeRemainder(kernel.NewMatrix(3, 3), &bh) })
+	require.PanicsWithValue(t, "kernel.QBatch.QuantizeRemainder: a is 3×3, hi 2×3 stride 64, len(Data)=128, len(Scales)=2", func() { bl.QuantizeRemainder(kernel.NewMatrix(3, 3), &bh) })
+	short := bh
+	short.Data = short.Data[:100]
+	require.PanicsWithValue(t, "kernel.QBatch.QuantizeRemainder: a is 2×3, hi 2×3 stride 64, len(Data)=100, len(Scales)=2", func() { bl.QuantizeRemainder(kernel.NewMatrix(2, 3), &short) })
 }
 
 // TestQGemvAccuracy bounds the scheme's error against the float product
