@@ -92,7 +92,10 @@ func samplesOf(d time.Duration, sampleRate int) float64 {
 // after running the model: probs[i] is the probability of samples
 // [i·chunk, (i+1)·chunk) with chunk = ChunkSize(sampleRate) (the last
 // chunk zero-padded), and length is the recording's length in samples.
-// Segments are in samples, padded, in order, within [0, length].
+// Segments are in samples, padded, in order, disjoint, non-empty, within
+// [0, length]. (Upstream can return an empty segment where a NegThreshold
+// above Threshold lets a MaxSpeech split cut at the segment's own start;
+// with no SpeechPad to widen it, such a segment is left out here.)
 //
 // Errors: an unsupported sample rate, or probabilities that do not cover
 // length (len(probs) must be ceil(length / chunk)).
@@ -226,7 +229,17 @@ func SpeechTimestamps(probs []float32, length, sampleRate int, p Params) ([]Segm
 		speeches = append(speeches, current)
 	}
 	pad(speeches, length, speechPad)
-	return speeches, nil
+	// A maximum-length split can leave a segment empty (start = end) when
+	// the silence it cuts at begins where the segment does, which needs a
+	// NegThreshold above Threshold; upstream returns it, and with no pad it
+	// is still empty here: it is dropped.
+	kept := speeches[:0]
+	for _, s := range speeches {
+		if s.End > s.Start {
+			kept = append(kept, s)
+		}
+	}
+	return kept, nil
 }
 
 // pad widens the segments by speechPad on each side, or by half the gap
