@@ -13,6 +13,7 @@ import (
 
 	"github.com/simdcore/simdcore/internal/kerneltest"
 	"github.com/simdcore/simdcore/kernel"
+	"github.com/simdcore/simdcore/kernel/ref"
 	"github.com/stretchr/testify/require"
 )
 
@@ -193,6 +194,61 @@ func TestQGemmGuarded(t *testing.T) {
 				what := fmt.Sprintf("%v side %d", sh, side)
 				kerneltest.NoFault(t, what, func() { kernel.QGemm(c, &gx, &gw) })
 				requireBits(t, want.Data, c.Data, what)
+			}
+		}
+	})
+}
+
+// FuzzQGemm: a batch of b rows of x (int8 values from the input, −128
+// included) by rows of w (clamped to [−127, 127]) of cols columns, the
+// shapes taken from the first bytes; QGemm and QGemmAdd at every path
+// give the generic path's bits (the packed broadcast tiles from four rows
+// of x on, their partial blocks, the 2×4 tiles and the gemv edges), and
+// the generic path's sums equal ref.QGemm's float64 evaluation of the
+// same int8 scheme.
+func FuzzQGemm(f *testing.F) {
+	f.Add([]byte{5, 33, 70, 0x80, 0x7f, 0x81, 0x00, 0xff, 0x01, 3, 9})
+	f.Add([]byte{8, 64, 5, 1, 2, 3})
+	f.Fuzz(func(t *testing.T, in []byte) {
+		if len(in) < 3 {
+			return
+		}
+		b, rows, cols := int(in[0]%12), int(in[1]%70), int(in[2]%130)
+		data := in[3:]
+		at := func(i int) int8 {
+			if len(data) == 0 {
+				return int8(i*37 + 11)
+			}
+			return int8(data[i%len(data)] + byte(i/len(data)))
+		}
+		r := kerneltest.Rand(uint64(len(in)))
+		k := 0
+		w := newQMatrixRaw(r, rows, cols, func(row []int8) {
+			for j := range row {
+				row[j] = max(-127, at(k))
+				k++
+			}
+		})
+		x := newQBatchRaw(r, b, cols, func(row []int8) {
+			for j := range row {
+				row[j] = at(k)
+				k++
+			}
+		})
+		c0 := make([]float32, b*rows)
+		kerneltest.Fill(r, c0, -1, 1)
+		for _, add := range []bool{false, true} {
+			what := fmt.Sprintf("b=%d rows=%d cols=%d add=%v", b, rows, cols, add)
+			want := qgemmAt(t, kernel.Int8Generic, add, c0, b, rows, rows, 0, x, w, what)
+			if !add && b > 0 && rows > 0 {
+				ref64 := make([]float64, b*rows)
+				ref.QGemm(ref64, rows, x.Data, x.Stride, cols, x.Scales, w.Data, w.Stride, w.Scales)
+				for i := range b {
+					schemeCheck(t, what, want[i*rows:][:rows], ref64[i*rows:][:rows], nil)
+				}
+			}
+			for _, p := range kernel.Int8Paths()[1:] {
+				requireBits(t, want, qgemmAt(t, p, add, c0, b, rows, rows, 0, x, w, what+" "+p.String()), what+" "+p.String())
 			}
 		}
 	})
