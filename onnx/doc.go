@@ -51,9 +51,14 @@
 //     Pad (constant, reflect, edge, wrap), Trilu, Dropout (the identity;
 //     training mode with a ratio is refused);
 //   - reductions and products: ReduceMean, ReduceSum, ReduceMax,
-//     ReduceMin, Softmax, LogSoftmax, MatMul, Gemm, LayerNormalization;
-//   - convolution: Conv of 1 to 8 spatial dimensions, with groups,
-//     strides, dilations, pads or auto_pad and a bias;
+//     ReduceMin, ArgMax, ArgMin, Softmax, LogSoftmax, MatMul, Gemm,
+//     LayerNormalization, BatchNormalization (inference, and training_mode
+//     with its running statistics);
+//   - convolution and pooling: Conv of 1 to 8 spatial dimensions, with
+//     groups, strides, dilations, pads or auto_pad and a bias; MaxPool
+//     (with its Indices, either storage order) and AveragePool over the
+//     same windows, with ceil_mode and count_include_pad; GlobalMaxPool
+//     and GlobalAveragePool;
 //   - recurrent layers: RNN, LSTM and GRU, run by package rnn (forward,
 //     reverse and bidirectional, layouts 0 and 1, initial states; weights
 //     that are graph inputs are reloaded at every Run; sequence_lens, each

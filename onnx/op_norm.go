@@ -8,8 +8,103 @@ import "math"
 // (Scale and B broadcast to that slice's shape). The mean and variance are
 // accumulated in float64 (stash_type 1 asks for at least float32).
 
+// BatchNormalization (opset 6 on; before opset 9, spatial = 0 and
+// opset 6's is_test = 0 are refused): each channel (dimension 1) of X is
+// normalized with its mean and variance, scaled and shifted:
+// y = (x − mean)·(scale/√(var + epsilon)) + B, in float64 per element.
+// In inference (training_mode 0, and every opset-9..13 node with only
+// the output Y), mean and var are the inputs input_mean and input_var.
+// With training_mode 1 (opset 14 on) they are the batch's, over N and the
+// spatial dimensions (the variance without Bessel's correction), and the
+// outputs running_mean and running_var are input_mean·momentum +
+// mean·(1 − momentum) and the same for the variance. Opset 6..13's
+// training outputs (mean, var, saved_mean, saved_var) are refused.
+
 func init() {
 	register("LayerNormalization", 17, buildLayerNorm)
+	register("BatchNormalization", 6, buildBatchNorm)
+}
+
+func buildBatchNorm(c *nodeCtx) (func() error, error) {
+	ts, err := c.needAll(5, Float)
+	if err != nil {
+		return nil, err
+	}
+	x, scale, bias, mean, vari := ts[0], ts[1], ts[2], ts[3], ts[4]
+	if len(x.Dims) < 2 {
+		return nil, c.shapeErr("BatchNormalization of X %v: want N×C…", x.Dims)
+	}
+	C := x.Dims[1]
+	for i, t := range ts[1:] {
+		if !equalDims(t.Dims, []int{C}) {
+			return nil, c.shapeErr("BatchNormalization input %d of shape %v, want [%d]", i+1, t.Dims, C)
+		}
+	}
+	eps := float64(c.attrFloat("epsilon", 1e-5))
+	momentum := float64(c.attrFloat("momentum", 0.9))
+	training := false
+	switch {
+	case c.opset >= 14:
+		training = c.attrInt("training_mode", 0) != 0
+	case len(c.node.Outputs) > 1:
+		return nil, c.unsupported("opset %d training outputs (mean, var, saved_mean, saved_var)", c.opset)
+	case c.opset < 9 && c.attrInt("spatial", 1) == 0:
+		return nil, c.unsupported("attribute spatial=0 (per-element statistics)")
+	case c.opset < 7 && c.attrInt("is_test", 0) == 0:
+		return nil, c.unsupported("attribute is_test=0 (training statistics)")
+	}
+	if c.err != nil {
+		return nil, c.err
+	}
+	y, err := c.output(0, Float, x.Dims)
+	if err != nil {
+		return nil, err
+	}
+	var runMean, runVar *Tensor
+	if training {
+		if runMean, err = c.output(1, Float, []int{C}); err != nil {
+			return nil, err
+		}
+		if runVar, err = c.output(2, Float, []int{C}); err != nil {
+			return nil, err
+		}
+	}
+	N, plane := x.Dims[0], numElements(x.Dims[2:])
+	return func() error {
+		for ch := range C {
+			mu, v := float64(mean.Float[ch]), float64(vari.Float[ch])
+			if training {
+				var s float64
+				for n := range N {
+					for _, e := range x.Float[(n*C+ch)*plane:][:plane] {
+						s += float64(e)
+					}
+				}
+				count := float64(N * plane)
+				bm := s / count
+				var ss float64
+				for n := range N {
+					for _, e := range x.Float[(n*C+ch)*plane:][:plane] {
+						d := float64(e) - bm
+						ss += d * d
+					}
+				}
+				bv := ss / count
+				runMean.Float[ch] = float32(mu*momentum + bm*(1-momentum))
+				runVar.Float[ch] = float32(v*momentum + bv*(1-momentum))
+				mu, v = bm, bv
+			}
+			k := float64(scale.Float[ch]) / math.Sqrt(v+eps)
+			b := float64(bias.Float[ch])
+			for n := range N {
+				o := (n*C + ch) * plane
+				for i, e := range x.Float[o:][:plane] {
+					y.Float[o+i] = float32((float64(e)-mu)*k + b)
+				}
+			}
+		}
+		return nil
+	}, nil
 }
 
 func buildLayerNorm(c *nodeCtx) (func() error, error) {
