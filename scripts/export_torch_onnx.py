@@ -42,12 +42,16 @@ def field(num, wire, payload):
 
 def tensor_proto(name, t):
     """A TensorProto: dims (1), data_type (2), name (8), raw_data (9); a
-    bool tensor is BOOL (9, a byte each), anything else FLOAT (1)."""
+    bool tensor is BOOL (9, a byte each), an int64 one INT64 (7), anything
+    else FLOAT (1)."""
     t = t.detach().contiguous()
     msg = b"".join(field(1, 0, varint(d)) for d in t.shape)
     if t.dtype == torch.bool:
         msg += field(2, 0, varint(9))
         raw = bytes(int(v) for v in t.flatten().tolist())
+    elif t.dtype == torch.int64:
+        msg += field(2, 0, varint(7))
+        raw = struct.pack("<%dq" % t.numel(), *t.flatten().tolist())
     else:
         msg += field(2, 0, varint(1))
         raw = struct.pack("<%df" % t.numel(), *t.float().flatten().tolist())
@@ -324,3 +328,36 @@ export_transformer("tf_transformer_post_relu", Transformer("relu", False),
 export_transformer("tf_transformer_pre_gelu_tanh", Transformer("gelu_tanh", True),
                    [torch.randn(1, 12, 16), torch.randn(1, 7, 16), pad(1, 12, (0, 3)), pad(1, 7, (0, 2))],
                    ["src", "tgt", "src_pad", "tgt_pad"])
+
+
+class KeywordCNN(torch.nn.Module):
+    """A keyword spotter's shape: Conv2d on a log-mel patch, BatchNorm2d
+    after the ReLU (left as BatchNormalization: torch folds it into Conv
+    only right after a Conv), MaxPool2d, an AvgPool2d with ceil_mode and
+    padding not counted, a dilated strided MaxPool, the global average,
+    Linear, and the class index (ArgMax) beside the logits."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = torch.nn.Conv2d(1, 6, 3, padding=1)
+        self.bn = torch.nn.BatchNorm2d(6)
+        self.pool1 = torch.nn.MaxPool2d(2)
+        self.pool2 = torch.nn.AvgPool2d(3, stride=2, padding=1, ceil_mode=True, count_include_pad=False)
+        self.pool3 = torch.nn.MaxPool2d(2, stride=1, dilation=2, padding=1)
+        self.gap = torch.nn.AdaptiveAvgPool2d(1)
+        self.fc = torch.nn.Linear(6, 5)
+
+    def forward(self, x):
+        y = self.bn(torch.relu(self.conv(x)))
+        y = self.pool3(self.pool2(self.pool1(y)))
+        logits = self.fc(torch.flatten(self.gap(y), 1))
+        return logits, torch.argmax(logits, dim=1)
+
+
+kws = KeywordCNN()
+with torch.no_grad():  # statistics a trained network would have
+    kws.bn.running_mean.uniform_(-0.5, 0.5)
+    kws.bn.running_var.uniform_(0.5, 2)
+    kws.bn.weight.uniform_(0.5, 1.5)
+    kws.bn.bias.uniform_(-0.2, 0.2)
+export("kws_cnn", kws, [torch.randn(3, 1, 20, 13)], ["x"], ["logits", "class"], opset=13)
