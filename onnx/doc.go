@@ -59,6 +59,10 @@
 //     (with its Indices, either storage order) and AveragePool over the
 //     same windows, with ceil_mode and count_include_pad; GlobalMaxPool
 //     and GlobalAveragePool;
+//   - quantized models (ONNX Runtime's dynamic and QDQ quantization):
+//     QuantizeLinear and DequantizeLinear (per tensor or per axis; int8,
+//     uint8, int32), DynamicQuantizeLinear, MatMulInteger (exact int32
+//     sums), QLinearMatMul, Round;
 //   - recurrent layers: RNN, LSTM and GRU, run by package rnn (forward,
 //     reverse and bidirectional, layouts 0 and 1, initial states; weights
 //     that are graph inputs are reloaded at every Run; sequence_lens, each

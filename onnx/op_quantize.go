@@ -1,0 +1,366 @@
+package onnx
+
+import (
+	"fmt"
+	"math"
+)
+
+// The int8 operators of quantized models, as ONNX Runtime's quantizer
+// writes them: QuantizeLinear and DequantizeLinear (per tensor, or per
+// axis from opset 13; int8 and uint8, and int32 for DequantizeLinear),
+// DynamicQuantizeLinear (uint8 with a scale and zero point taken from the
+// tensor, as dynamically quantized MatMuls begin), MatMulInteger (int8 or
+// uint8 operands less their zero points, per tensor or per row of A and
+// column of B, exact int32 sums, MatMul's broadcasting) and QLinearMatMul
+// (the same, requantized), and Round (half to even), which the expanded
+// form of DynamicQuantizeLinear uses.
+//
+// The float steps are ONNX's reference ones in float32: x/scale rounded
+// half to even, plus the zero point, saturated; (x − zero point)·scale.
+// DynamicQuantizeLinear's scale is (max(0, max x) − min(0, min x))/255 (1/255
+// for a tensor of zeros) and its zero point round(0 − min(0, min x)/scale)
+// within [0, 255]; a tensor holding NaN or ±Inf has no such scale, and Run
+// returns an error wrapping ErrInput.
+
+func init() {
+	register("QuantizeLinear", 10, buildQuantizeLinear)
+	register("DequantizeLinear", 10, buildDequantizeLinear)
+	register("DynamicQuantizeLinear", 11, buildDynamicQuantizeLinear)
+	register("MatMulInteger", 10, buildMatMulInteger(false))
+	register("QLinearMatMul", 10, buildMatMulInteger(true))
+	register("Round", 11, floatUnary(mapF(func(x float32) float32 { return float32(math.RoundToEven(float64(x))) })))
+}
+
+// qRange returns the range of a quantized type.
+func qRange(dt DataType) (lo, hi float32) {
+	if dt == Int8 {
+		return -128, 127
+	}
+	return 0, 255
+}
+
+// qParams reads a (de)quantizer's scale (input i) and zero point (input
+// i+1, optional) for x: one value each, or from opset 13 one per index of
+// x along the axis attribute. It returns a function giving the scale and
+// zero point of x's element at a flat index, and the zero point's type
+// (Uint8 when absent, or def for DequantizeLinear, where it is x's).
+func qParams(c *nodeCtx, x *Tensor, i int, def DataType, zpTypes ...DataType) (at func(int) (float32, int64), zt DataType, err error) {
+	scale, err := c.needTyped(i, Float)
+	if err != nil {
+		return nil, 0, err
+	}
+	zt = def
+	zp := c.input(i + 1)
+	if zp != nil {
+		if err := c.needType(zp, zpTypes...); err != nil {
+			return nil, 0, err
+		}
+		zt = zp.DType
+	}
+	n := numElements(scale.Dims)
+	if len(scale.Dims) > 1 || n == 0 {
+		return nil, 0, c.shapeErr("scale of shape %v: want a scalar or a 1-D tensor", scale.Dims)
+	}
+	if zp != nil && !equalDims(zp.Dims, scale.Dims) && !(numElements(zp.Dims) == 1 && n == 1) {
+		return nil, 0, c.shapeErr("zero point of shape %v, scale %v", zp.Dims, scale.Dims)
+	}
+	zpAt := func(j int) int64 {
+		if zp == nil {
+			return 0
+		}
+		return zp.Int[j]
+	}
+	if n == 1 { // per tensor (a one-element axis too)
+		return func(int) (float32, int64) { return scale.Float[0], zpAt(0) }, zt, nil
+	}
+	if c.opset < 13 {
+		return nil, 0, c.shapeErr("scale of shape %v: per-axis parameters need opset 13", scale.Dims)
+	}
+	axis, err := c.axis(c.attrInt("axis", 1), len(x.Dims))
+	if err != nil {
+		return nil, 0, err
+	}
+	if n != x.Dims[axis] {
+		return nil, 0, c.shapeErr("scale of shape %v along axis %d of %v", scale.Dims, axis, x.Dims)
+	}
+	inner := numElements(x.Dims[axis+1:])
+	return func(k int) (float32, int64) {
+		j := k / inner % n
+		return scale.Float[j], zpAt(j)
+	}, zt, nil
+}
+
+func buildQuantizeLinear(c *nodeCtx) (func() error, error) {
+	x, err := c.needTyped(0, Float)
+	if err != nil {
+		return nil, err
+	}
+	at, zt, err := qParams(c, x, 1, Uint8, Uint8, Int8)
+	if err != nil {
+		return nil, err
+	}
+	if c.err != nil {
+		return nil, c.err
+	}
+	y, err := c.output(0, zt, x.Dims)
+	if err != nil {
+		return nil, err
+	}
+	lo, hi := qRange(zt)
+	return func() error {
+		for k, v := range x.Float {
+			s, z := at(k)
+			y.Int[k] = int64(quantize(v, s, z, lo, hi))
+		}
+		return nil
+	}, nil
+}
+
+// quantize returns clamp(round_half_even(v/s) + z, lo, hi); NaN (and a
+// zero scale's 0/0) gives z.
+func quantize(v, s float32, z int64, lo, hi float32) float32 {
+	q := float32(math.RoundToEven(float64(v / s)))
+	if q != q {
+		q = 0
+	}
+	return min(max(q+float32(z), lo), hi)
+}
+
+func buildDequantizeLinear(c *nodeCtx) (func() error, error) {
+	x, err := c.needTyped(0, Int8, Uint8, Int32)
+	if err != nil {
+		return nil, err
+	}
+	at, _, err := qParams(c, x, 1, x.DType, x.DType)
+	if err != nil {
+		return nil, err
+	}
+	if c.err != nil {
+		return nil, c.err
+	}
+	y, err := c.output(0, Float, x.Dims)
+	if err != nil {
+		return nil, err
+	}
+	return func() error {
+		for k, v := range x.Int {
+			s, z := at(k)
+			y.Float[k] = (float32(v) - float32(z)) * s
+		}
+		return nil
+	}, nil
+}
+
+func buildDynamicQuantizeLinear(c *nodeCtx) (func() error, error) {
+	x, err := c.needTyped(0, Float)
+	if err != nil {
+		return nil, err
+	}
+	y, err := c.output(0, Uint8, x.Dims)
+	if err != nil {
+		return nil, err
+	}
+	ys, err := c.output(1, Float, nil)
+	if err != nil {
+		return nil, err
+	}
+	yz, err := c.output(2, Uint8, nil)
+	if err != nil {
+		return nil, err
+	}
+	return func() error {
+		var mx, mn float32
+		for _, v := range x.Float {
+			if v-v != 0 {
+				return fmt.Errorf("%w: DynamicQuantizeLinear of a tensor holding %v", ErrInput, v)
+			}
+			mx, mn = max(mx, v), min(mn, v)
+		}
+		s := float32(1) / 255
+		if mx != mn {
+			s = (mx - mn) / 255
+		}
+		zp := float32(math.RoundToEven(float64(min(max(0-mn/s, 0), 255))))
+		ys.Float[0], yz.Int[0] = s, int64(zp)
+		for k, v := range x.Float {
+			y.Int[k] = int64(quantize(v, s, int64(zp), 0, 255))
+		}
+		return nil
+	}, nil
+}
+
+// buildMatMulInteger plans MatMulInteger (A, B, a_zero_point, b_zero_point
+// → int32) or, with requant, QLinearMatMul (a, a_scale, a_zero_point, b,
+// b_scale, b_zero_point, y_scale, y_zero_point → y_zero_point's type):
+// the exact int32 sums Σ (a − za)(b − zb) over MatMul's shapes, and for
+// QLinearMatMul those times a_scale·b_scale/y_scale (float32), rounded
+// half to even, plus y's zero point, saturated.
+func buildMatMulInteger(requant bool) opBuilder {
+	return func(c *nodeCtx) (func() error, error) {
+		ia, ib, iza, izb := 0, 1, 2, 3
+		if requant {
+			ia, ib, iza, izb = 0, 3, 2, 5
+		}
+		a, err := c.needTyped(ia, Int8, Uint8)
+		if err != nil {
+			return nil, err
+		}
+		b, err := c.needTyped(ib, Int8, Uint8)
+		if err != nil {
+			return nil, err
+		}
+		if len(a.Dims) == 0 || len(b.Dims) == 0 {
+			return nil, c.shapeErr("%s of a scalar (%v, %v)", c.node.OpType, a.Dims, b.Dims)
+		}
+		ad, bd := a.Dims, b.Dims
+		if len(ad) == 1 {
+			ad = []int{1, ad[0]}
+		}
+		if len(bd) == 1 {
+			bd = []int{bd[0], 1}
+		}
+		m, k, n := ad[len(ad)-2], ad[len(ad)-1], bd[len(bd)-1]
+		if bd[len(bd)-2] != k {
+			return nil, c.shapeErr("%s of %v by %v", c.node.OpType, a.Dims, b.Dims)
+		}
+		// zero points: a scalar, or one per row of A (m) / column of B (n),
+		// read at every run (they may be graph inputs) into za and zb.
+		zero := func(i, per int, t *Tensor) (func([]int64), error) {
+			z := c.input(i)
+			if z == nil {
+				return func([]int64) {}, nil
+			}
+			if err := c.needType(z, t.DType); err != nil {
+				return nil, err
+			}
+			switch {
+			case numElements(z.Dims) == 1:
+				return func(dst []int64) {
+					for j := range dst {
+						dst[j] = z.Int[0]
+					}
+				}, nil
+			case len(z.Dims) == 1 && z.Dims[0] == per:
+				return func(dst []int64) { copy(dst, z.Int) }, nil
+			}
+			return nil, c.shapeErr("zero point of shape %v for %v by %v: want a scalar or %d values", z.Dims, a.Dims, b.Dims, per)
+		}
+		fillZA, err := zero(iza, m, a)
+		if err != nil {
+			return nil, err
+		}
+		fillZB, err := zero(izb, n, b)
+		if err != nil {
+			return nil, err
+		}
+		za, err := scratch[int64](c, m)
+		if err != nil {
+			return nil, err
+		}
+		zb, err := scratch[int64](c, n)
+		if err != nil {
+			return nil, err
+		}
+		var sa, sb, sy, yzt *Tensor
+		yt := Int32
+		if requant {
+			for _, p := range []struct {
+				t **Tensor
+				i int
+			}{{&sa, 1}, {&sb, 4}, {&sy, 6}} {
+				if *p.t, err = c.needTyped(p.i, Float); err != nil {
+					return nil, err
+				}
+				if numElements((*p.t).Dims) != 1 {
+					return nil, c.unsupported("a scale of shape %v (per-tensor scales only)", (*p.t).Dims)
+				}
+			}
+			if yzt, err = c.needTyped(7, Int8, Uint8); err != nil {
+				return nil, err
+			}
+			if numElements(yzt.Dims) != 1 {
+				return nil, c.unsupported("y_zero_point of shape %v (per-tensor only)", yzt.Dims)
+			}
+			for _, i := range []int{iza, izb} {
+				if z := c.input(i); z == nil || numElements(z.Dims) != 1 {
+					return nil, c.unsupported("input %d: a missing, per-row or per-column zero point (per-tensor only)", i)
+				}
+			}
+			yt = yzt.DType
+		}
+		batch, err := broadcastDims(ad[:len(ad)-2], bd[:len(bd)-2])
+		if err != nil {
+			return nil, err
+		}
+		dims := append([]int(nil), batch...)
+		if len(a.Dims) > 1 {
+			dims = append(dims, m)
+		}
+		if len(b.Dims) > 1 {
+			dims = append(dims, n)
+		}
+		y, err := c.output(0, yt, dims)
+		if err != nil {
+			return nil, err
+		}
+		aIdx, err := broadcastIndex(c, ad[:len(ad)-2], batch)
+		if err != nil {
+			return nil, err
+		}
+		bIdx, err := broadcastIndex(c, bd[:len(bd)-2], batch)
+		if err != nil {
+			return nil, err
+		}
+		// rows of B less their zero points, transposed once per run into
+		// int32 columns, so that each sum walks two contiguous rows.
+		bt, err := scratch[int32](c, k*n)
+		if err != nil {
+			return nil, err
+		}
+		ar, err := scratch[int32](c, k)
+		if err != nil {
+			return nil, err
+		}
+		lo, hi := qRange(yt)
+		return func() error {
+			fillZA(za)
+			fillZB(zb)
+			var mul float32
+			var yz int64
+			if requant {
+				mul, yz = sa.Float[0]*sb.Float[0]/sy.Float[0], yzt.Int[0]
+			}
+			for bi := range numElements(batch) {
+				ao, bo := int(aIdx[bi])*m*k, int(bIdx[bi])*k*n
+				for r := range k {
+					for j := range n {
+						bt[j*k+r] = int32(b.Int[bo+r*n+j] - zb[j])
+					}
+				}
+				for i := range m {
+					for r := range k {
+						ar[r] = int32(a.Int[ao+i*k+r] - za[i])
+					}
+					for j := range n {
+						var s int32
+						col := bt[j*k : (j+1)*k]
+						for r, v := range ar {
+							s += v * col[r]
+						}
+						o := bi*m*n + i*n + j
+						if !requant {
+							y.Int[o] = int64(s)
+							continue
+						}
+						q := float32(math.RoundToEven(float64(float32(s) * mul)))
+						if q != q {
+							q = 0
+						}
+						y.Int[o] = int64(min(max(q+float32(yz), lo), hi))
+					}
+				}
+			}
+			return nil
+		}, nil
+	}
+}

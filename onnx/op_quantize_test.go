@@ -1,0 +1,102 @@
+package onnx_test
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/simdcore/simdcore/onnx"
+)
+
+// TestDynamicQuantizedMatMul runs the graph ONNX Runtime's dynamic
+// quantizer writes for a MatMul with int8 weights (DynamicQuantizeLinear
+// of the activations, MatMulInteger with the weights' int8 values and
+// zero point, Cast to float, the two scales multiplied in) and holds it to
+// the float product within the scheme's error, and to the exact integer
+// sums; NaN in the activations is an error at Run.
+func TestDynamicQuantizedMatMul(t *testing.T) {
+	const m, k, n = 3, 40, 6
+	r := rand.New(rand.NewPCG(9, 10))
+	x := make([]float32, m*k)
+	for i := range x {
+		x[i] = float32(r.Float64()*4 - 1.5)
+	}
+	w := make([]float32, k*n)
+	wq := make([]int64, k*n)
+	const ws = float32(0.02) // weights in [−127, 127]·0.02
+	for i := range w {
+		wq[i] = int64(r.IntN(255)) - 127
+		w[i] = float32(wq[i]) * ws
+	}
+	spec := graphSpec{
+		inputs:  []pb{valueInfo("x", onnx.Float, m, k)},
+		outputs: []pb{pb{}.str(1, "y"), pb{}.str(1, "xq")},
+		inits: []pb{intTensor("w", onnx.Int8, []int64{k, n}, wq...), intTensor("wz", onnx.Int8, nil, 0),
+			floatTensor("ws", nil, ws)},
+		nodes: []pb{
+			node("DynamicQuantizeLinear", []string{"x"}, []string{"xq", "xs", "xz"}),
+			node("MatMulInteger", []string{"xq", "w", "xz", "wz"}, []string{"acc"}),
+			node("Cast", []string{"acc"}, []string{"accf"}, attrInt("to", int64(onnx.Float))),
+			node("Mul", []string{"xs", "ws"}, []string{"scale"}),
+			node("Mul", []string{"accf", "scale"}, []string{"y"}),
+		},
+	}
+	md, err := onnx.Parse(model(13, graph("g", spec)))
+	require.NoError(t, err)
+	s, err := onnx.NewSession(md, nil, nil)
+	require.NoError(t, err)
+	copy(s.Input("x").Float, x)
+	require.NoError(t, s.Run())
+	y, xq := s.Output("y").Float, s.Output("xq").Int
+
+	// The activations' scheme, as ONNX defines it.
+	var mx, mn float32
+	for _, v := range x {
+		mx, mn = max(mx, v), min(mn, v)
+	}
+	xs := (mx - mn) / 255
+	xz := int64(math.RoundToEven(float64(-mn / xs)))
+	for i, v := range x {
+		q := int64(math.RoundToEven(float64(v/xs))) + xz
+		require.Equal(t, min(max(q, 0), 255), xq[i], "x[%d]", i)
+	}
+	for i := range m {
+		for j := range n {
+			var exact int64
+			var float, bound float64
+			for p := range k {
+				exact += (xq[i*k+p] - xz) * wq[p*n+j]
+				float += float64(x[i*k+p]) * float64(w[p*n+j])
+				bound += math.Abs(float64(w[p*n+j]))
+			}
+			require.Equal(t, float32(float32(exact)*(xs*ws)), y[i*n+j], "y[%d,%d]", i, j)
+			require.InDelta(t, float, float64(y[i*n+j]), bound*float64(xs)/2+1e-4, "y[%d,%d] against the float product", i, j)
+		}
+	}
+
+	s.Input("x").Float[5] = float32(math.NaN())
+	require.ErrorIs(t, s.Run(), onnx.ErrInput)
+}
+
+// TestQuantizeLinearAxis: per-axis scales and zero points, saturation,
+// ties to even, and DequantizeLinear inverting it; a zero point of the
+// wrong shape, and a per-axis scale before opset 13, are refused.
+func TestQuantizeLinearAxis(t *testing.T) {
+	x := ft([]int{2, 3}, 0.5, 1.5, -300, 2.5, 1000, -0.25)
+	scale := ft([]int{3}, 1, 1, 0.5)
+	zp := it(onnx.Int8, []int{3}, 0, 1, -2)
+	out, err := runOp(t, 13, "QuantizeLinear", 1, []pb{attrInt("axis", 1)}, arg{t: x}, arg{t: scale, init: true}, arg{t: zp, init: true})
+	require.NoError(t, err)
+	require.Equal(t, onnx.Int8, out[0].DType)
+	// 0.5→0, 1.5→2+1, −300/0.5→−600−2 saturates; 2.5→2, 1000→127, −0.5→−0 −2
+	require.Equal(t, []int64{0, 3, -128, 2, 127, -2}, out[0].Int)
+	back, err := runOp(t, 13, "DequantizeLinear", 1, []pb{attrInt("axis", 1)}, arg{t: out[0]}, arg{t: scale, init: true}, arg{t: zp, init: true})
+	require.NoError(t, err)
+	require.Equal(t, []float32{0, 2, -63, 2, 126, 0}, back[0].Float)
+	_, err = runOp(t, 13, "QuantizeLinear", 1, nil, arg{t: x}, arg{t: scale, init: true}, arg{t: it(onnx.Int8, []int{2}, 0, 0), init: true})
+	require.ErrorIs(t, err, onnx.ErrShape)
+	_, err = runOp(t, 10, "QuantizeLinear", 1, nil, arg{t: x}, arg{t: scale, init: true})
+	require.ErrorIs(t, err, onnx.ErrShape)
+}
