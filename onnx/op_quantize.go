@@ -3,6 +3,8 @@ package onnx
 import (
 	"fmt"
 	"math"
+
+	"github.com/simdcore/simdcore/kernel"
 )
 
 // The int8 operators of quantized models, as ONNX Runtime's quantizer
@@ -311,8 +313,12 @@ func buildMatMulInteger(requant bool) opBuilder {
 		if err != nil {
 			return nil, err
 		}
-		// rows of B less their zero points, transposed once per run into
-		// int32 columns, so that each sum walks two contiguous rows.
+		// B transposed once per run: int32 columns less their zero points
+		// for the Go loop, or, where B is int8 without −128, its int8
+		// columns and their sums for kernel.DotInt8 (A's rows as int8:
+		// uint8 less 128, the 128·Σb added back), the zero points then
+		// taken out by the sums: Σ (a−za)(b−zb) = Σ ab − zb·Σa − za·Σb +
+		// k·za·zb.
 		bt, err := scratch[int32](c, k*n)
 		if err != nil {
 			return nil, err
@@ -320,6 +326,20 @@ func buildMatMulInteger(requant bool) opBuilder {
 		ar, err := scratch[int32](c, k)
 		if err != nil {
 			return nil, err
+		}
+		fast := b.DType == Int8 && k > 0
+		var bt8, ar8 []int8
+		var colSum []int64
+		if fast {
+			if bt8, err = scratch[int8](c, k*n); err != nil {
+				return nil, err
+			}
+			if ar8, err = scratch[int8](c, k); err != nil {
+				return nil, err
+			}
+			if colSum, err = scratch[int64](c, n); err != nil {
+				return nil, err
+			}
 		}
 		lo, hi := qRange(yt)
 		return func() error {
@@ -330,8 +350,53 @@ func buildMatMulInteger(requant bool) opBuilder {
 			if requant {
 				mul, yz = sa.Float[0]*sb.Float[0]/sy.Float[0], yzt.Int[0]
 			}
+			store := func(o int, s int32) {
+				if !requant {
+					y.Int[o] = int64(s)
+					return
+				}
+				q := float32(math.RoundToEven(float64(float32(s) * mul)))
+				if q != q {
+					q = 0
+				}
+				y.Int[o] = int64(min(max(q+float32(yz), lo), hi))
+			}
 			for bi := range numElements(batch) {
 				ao, bo := int(aIdx[bi])*m*k, int(bIdx[bi])*k*n
+				useFast := fast
+				if fast {
+					clear(colSum)
+					for r := range k {
+						for j := range n {
+							v := b.Int[bo+r*n+j]
+							useFast = useFast && v != -128
+							bt8[j*k+r] = int8(v)
+							colSum[j] += v
+						}
+					}
+				}
+				if useFast {
+					for i := range m {
+						var rowSum int64
+						for r := range k {
+							v := a.Int[ao+i*k+r]
+							rowSum += v
+							if a.DType == Uint8 {
+								v -= 128
+							}
+							ar8[r] = int8(v)
+						}
+						for j := range n {
+							sum := kernel.DotInt8(ar8, bt8[j*k:(j+1)*k])
+							if a.DType == Uint8 {
+								sum += 128 * colSum[j]
+							}
+							sum += -zb[j]*rowSum - za[i]*colSum[j] + int64(k)*za[i]*zb[j]
+							store(bi*m*n+i*n+j, int32(sum))
+						}
+					}
+					continue
+				}
 				for r := range k {
 					for j := range n {
 						bt[j*k+r] = int32(b.Int[bo+r*n+j] - zb[j])
@@ -347,16 +412,7 @@ func buildMatMulInteger(requant bool) opBuilder {
 						for r, v := range ar {
 							s += v * col[r]
 						}
-						o := bi*m*n + i*n + j
-						if !requant {
-							y.Int[o] = int64(s)
-							continue
-						}
-						q := float32(math.RoundToEven(float64(float32(s) * mul)))
-						if q != q {
-							q = 0
-						}
-						y.Int[o] = int64(min(max(q+float32(yz), lo), hi))
+						store(bi*m*n+i*n+j, s)
 					}
 				}
 			}

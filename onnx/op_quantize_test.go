@@ -100,3 +100,56 @@ func TestQuantizeLinearAxis(t *testing.T) {
 	_, err = runOp(t, 10, "QuantizeLinear", 1, nil, arg{t: x}, arg{t: scale, init: true})
 	require.ErrorIs(t, err, onnx.ErrShape)
 }
+
+// TestMatMulIntegerPaths: MatMulInteger over uint8 and int8 A, int8 B (the
+// kernel.DotInt8 path) and B holding −128 (the Go loop), with scalar and
+// per-row/per-column zero points and batch broadcasting, against the
+// exact sums wrapped to int32.
+func TestMatMulIntegerPaths(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	const bt, m, k, n = 2, 3, 70, 4
+	for _, c := range []struct {
+		at       onnx.DataType
+		minB     int
+		perRowZP bool
+	}{{onnx.Uint8, -127, false}, {onnx.Int8, -127, true}, {onnx.Uint8, -128, true}, {onnx.Int8, -128, false}} {
+		lo, hi := int64(0), int64(255)
+		if c.at == onnx.Int8 {
+			lo, hi = -128, 127
+		}
+		a := make([]int64, bt*m*k)
+		for i := range a {
+			a[i] = lo + r.Int64N(hi-lo+1)
+		}
+		b := make([]int64, k*n)
+		for i := range b {
+			b[i] = int64(c.minB) + r.Int64N(int64(127-c.minB+1))
+		}
+		b[0] = int64(c.minB)
+		za, zb := []int64{lo + 7}, []int64{-3}
+		zaDims, zbDims := []int{1}, []int{1}
+		if c.perRowZP {
+			za, zb = []int64{lo + 1, lo + 200, lo + 128}, []int64{5, -9, 0, 127}
+			zaDims, zbDims = []int{m}, []int{n}
+		}
+		out, err := runOp(t, 13, "MatMulInteger", 1, nil, arg{t: it(c.at, []int{bt, m, k}, a...)},
+			arg{t: it(onnx.Int8, []int{k, n}, b...), init: true}, arg{t: it(c.at, zaDims, za...)}, arg{t: it(onnx.Int8, zbDims, zb...)})
+		require.NoError(t, err)
+		require.Equal(t, []int{bt, m, n}, out[0].Dims)
+		for x := range bt {
+			for i := range m {
+				for j := range n {
+					zai, zbj := za[0], zb[0]
+					if c.perRowZP {
+						zai, zbj = za[i], zb[j]
+					}
+					var s int64
+					for p := range k {
+						s += (a[(x*m+i)*k+p] - zai) * (b[p*n+j] - zbj)
+					}
+					require.Equal(t, int64(int32(s)), out[0].Int[(x*m+i)*n+j], "%v: y[%d,%d,%d]", c, x, i, j)
+				}
+			}
+		}
+	}
+}
