@@ -61,8 +61,8 @@
 //     and GlobalAveragePool;
 //   - quantized models (ONNX Runtime's dynamic and QDQ quantization):
 //     QuantizeLinear and DequantizeLinear (per tensor or per axis; int8,
-//     uint8, int32), DynamicQuantizeLinear, MatMulInteger (exact int32
-//     sums), QLinearMatMul, Round;
+//     uint8, int32), DynamicQuantizeLinear, MatMulInteger and ConvInteger
+//     (exact int32 sums), QLinearMatMul and QLinearConv, Round;
 //   - recurrent layers: RNN, LSTM and GRU, run by package rnn (forward,
 //     reverse and bidirectional, layouts 0 and 1, initial states; weights
 //     that are graph inputs are reloaded at every Run; sequence_lens, each

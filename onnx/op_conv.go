@@ -28,70 +28,13 @@ func buildConv(c *nodeCtx) (func() error, error) {
 			return nil, err
 		}
 	}
-	nd := len(x.Dims) - 2
-	if nd < 1 || nd > kernel.MaxConvDims || len(w.Dims) != nd+2 {
-		return nil, c.shapeErr("Conv of X %v by W %v: want N×C×D1… and M×C/group×k1… with 1 to %d spatial dimensions", x.Dims, w.Dims, kernel.MaxConvDims)
+	s, group, err := convGeometry(c, x, w)
+	if err != nil {
+		return nil, err
 	}
-	group := c.attrInt("group", 1)
 	N, C, M := x.Dims[0], x.Dims[1], w.Dims[0]
-	if C < 1 || M < 1 || group < 1 || int64(C)%group != 0 || int64(M)%group != 0 || w.Dims[1]*int(group) != C {
-		return nil, c.shapeErr("Conv of X %v by W %v in %d groups", x.Dims, w.Dims, group)
-	}
 	if bias != nil && !equalDims(bias.Dims, []int{M}) {
 		return nil, c.shapeErr("Conv bias %v, want [%d]", bias.Dims, M)
-	}
-	s := kernel.ConvShape{Channels: C, Filters: M, Groups: int(group), In: x.Dims[2:], Kernel: w.Dims[2:]}
-	ints := func(name string, def int) ([]int, error) {
-		v, ok, err := c.attrInts(name)
-		if err != nil || !ok {
-			return fill(nd, def), err
-		}
-		if len(v) != nd {
-			return nil, c.shapeErr("attribute %s %v, want %d values", name, v, nd)
-		}
-		out := make([]int, nd)
-		for i, e := range v {
-			if e < 0 || e > 1<<30 {
-				return nil, c.shapeErr("attribute %s %v out of range", name, v)
-			}
-			out[i] = int(e)
-		}
-		return out, nil
-	}
-	if s.Stride, err = ints("strides", 1); err != nil {
-		return nil, err
-	}
-	if s.Dilation, err = ints("dilations", 1); err != nil {
-		return nil, err
-	}
-	if ks, ok, err := c.attrInts("kernel_shape"); err != nil {
-		return nil, err
-	} else if ok && !equalDims(intsOf(ks), s.Kernel) {
-		return nil, c.shapeErr("kernel_shape %v, but W is %v", ks, w.Dims)
-	}
-	for j := 0; j < nd; j++ {
-		if s.Stride[j] < 1 || s.Dilation[j] < 1 || s.In[j] < 1 || s.Kernel[j] < 1 {
-			return nil, c.shapeErr("Conv of X %v by W %v with strides %v and dilations %v: all must be positive", x.Dims, w.Dims, s.Stride, s.Dilation)
-		}
-	}
-	if err := convPads(c, &s); err != nil {
-		return nil, err
-	}
-	// The checks kernel.Conv makes, as errors: the kernel fits the padded
-	// input, and the im2col matrix and the output stay within its limit
-	// (the budget refuses them later if they pass it).
-	const limit = 1 << 40
-	cols, outs := C, M
-	for j := 0; j < nd; j++ {
-		span := s.Dilation[j]*(s.Kernel[j]-1) + 1
-		if s.In[j]+s.PadBegin[j]+s.PadEnd[j] < span {
-			return nil, c.shapeErr("Conv of X %v by W %v: the kernel (dilations %v) is larger than the padded input (pads %v %v)", x.Dims, w.Dims, s.Dilation, s.PadBegin, s.PadEnd)
-		}
-		o := (s.In[j]+s.PadBegin[j]+s.PadEnd[j]-span)/s.Stride[j] + 1
-		if cols > limit/o || outs > limit/o || cols*o > limit/s.Kernel[j] {
-			return nil, fmt.Errorf("%w: Conv of X %v by W %v: the output or its im2col matrix is too large", ErrLimit, x.Dims, w.Dims)
-		}
-		cols, outs = cols*o*s.Kernel[j], outs*o
 	}
 	out := s.Out()
 	y, err := c.output(0, Float, append([]int{N, M}, out...))
@@ -131,6 +74,77 @@ func buildConv(c *nodeCtx) (func() error, error) {
 		}
 		return nil
 	}, nil
+}
+
+// convGeometry reads the geometry of a convolution (Conv, ConvInteger,
+// QLinearConv) of X by W: the groups, strides, dilations, kernel_shape
+// (checked against W), pads or auto_pad, and the checks kernel.Conv
+// makes, as errors.
+func convGeometry(c *nodeCtx, x, w *Tensor) (kernel.ConvShape, int64, error) {
+	nd := len(x.Dims) - 2
+	if nd < 1 || nd > kernel.MaxConvDims || len(w.Dims) != nd+2 {
+		return kernel.ConvShape{}, 0, c.shapeErr("Conv of X %v by W %v: want N×C×D1… and M×C/group×k1… with 1 to %d spatial dimensions", x.Dims, w.Dims, kernel.MaxConvDims)
+	}
+	group := c.attrInt("group", 1)
+	C, M := x.Dims[1], w.Dims[0]
+	if C < 1 || M < 1 || group < 1 || int64(C)%group != 0 || int64(M)%group != 0 || w.Dims[1]*int(group) != C {
+		return kernel.ConvShape{}, 0, c.shapeErr("%s of X %v by W %v in %d groups", c.node.OpType, x.Dims, w.Dims, group)
+	}
+	s := kernel.ConvShape{Channels: C, Filters: M, Groups: int(group), In: x.Dims[2:], Kernel: w.Dims[2:]}
+	ints := func(name string, def int) ([]int, error) {
+		v, ok, err := c.attrInts(name)
+		if err != nil || !ok {
+			return fill(nd, def), err
+		}
+		if len(v) != nd {
+			return nil, c.shapeErr("attribute %s %v, want %d values", name, v, nd)
+		}
+		out := make([]int, nd)
+		for i, e := range v {
+			if e < 0 || e > 1<<30 {
+				return nil, c.shapeErr("attribute %s %v out of range", name, v)
+			}
+			out[i] = int(e)
+		}
+		return out, nil
+	}
+	var err error
+	if s.Stride, err = ints("strides", 1); err != nil {
+		return kernel.ConvShape{}, 0, err
+	}
+	if s.Dilation, err = ints("dilations", 1); err != nil {
+		return kernel.ConvShape{}, 0, err
+	}
+	if ks, ok, err := c.attrInts("kernel_shape"); err != nil {
+		return kernel.ConvShape{}, 0, err
+	} else if ok && !equalDims(intsOf(ks), s.Kernel) {
+		return kernel.ConvShape{}, 0, c.shapeErr("kernel_shape %v, but W is %v", ks, w.Dims)
+	}
+	for j := 0; j < nd; j++ {
+		if s.Stride[j] < 1 || s.Dilation[j] < 1 || s.In[j] < 1 || s.Kernel[j] < 1 {
+			return kernel.ConvShape{}, 0, c.shapeErr("Conv of X %v by W %v with strides %v and dilations %v: all must be positive", x.Dims, w.Dims, s.Stride, s.Dilation)
+		}
+	}
+	if err := convPads(c, &s); err != nil {
+		return kernel.ConvShape{}, 0, err
+	}
+	// The checks kernel.Conv makes, as errors: the kernel fits the padded
+	// input, and the im2col matrix and the output stay within its limit
+	// (the budget refuses them later if they pass it).
+	const limit = 1 << 40
+	cols, outs := C, M
+	for j := 0; j < nd; j++ {
+		span := s.Dilation[j]*(s.Kernel[j]-1) + 1
+		if s.In[j]+s.PadBegin[j]+s.PadEnd[j] < span {
+			return kernel.ConvShape{}, 0, c.shapeErr("Conv of X %v by W %v: the kernel (dilations %v) is larger than the padded input (pads %v %v)", x.Dims, w.Dims, s.Dilation, s.PadBegin, s.PadEnd)
+		}
+		o := (s.In[j]+s.PadBegin[j]+s.PadEnd[j]-span)/s.Stride[j] + 1
+		if cols > limit/o || outs > limit/o || cols*o > limit/s.Kernel[j] {
+			return kernel.ConvShape{}, 0, fmt.Errorf("%w: Conv of X %v by W %v: the output or its im2col matrix is too large", ErrLimit, x.Dims, w.Dims)
+		}
+		cols, outs = cols*o*s.Kernel[j], outs*o
+	}
+	return s, group, nil
 }
 
 // convPads sets s's pads from the pads or auto_pad attribute.

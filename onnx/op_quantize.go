@@ -420,3 +420,172 @@ func buildMatMulInteger(requant bool) opBuilder {
 		}, nil
 	}
 }
+
+func init() {
+	register("ConvInteger", 10, buildConvInteger(false))
+	register("QLinearConv", 10, buildConvInteger(true))
+}
+
+// buildConvInteger plans ConvInteger (x, w, x_zero_point, w_zero_point →
+// int32) or, with requant, QLinearConv (x, x_scale, x_zero_point, w,
+// w_scale, w_zero_point, y_scale, y_zero_point, B → y_zero_point's type):
+// Conv's geometry (convGeometry) over the exact int32 sums of
+// (x − x_zero_point)·(w − w_zero_point), padding counted as x_zero_point
+// (so adding nothing); w's zero point, and QLinearConv's w_scale, per
+// tensor or per output channel; QLinearConv adds the int32 bias B, scales
+// by x_scale·w_scale/y_scale (float32), rounds half to even, adds y's zero
+// point and saturates. The sums run in Go, position by position.
+func buildConvInteger(requant bool) opBuilder {
+	return func(c *nodeCtx) (func() error, error) {
+		ix, iw, izx, izw := 0, 1, 2, 3
+		if requant {
+			ix, iw, izx, izw = 0, 3, 2, 5
+		}
+		x, err := c.needTyped(ix, Int8, Uint8)
+		if err != nil {
+			return nil, err
+		}
+		w, err := c.needTyped(iw, Int8, Uint8)
+		if err != nil {
+			return nil, err
+		}
+		s, group, err := convGeometry(c, x, w)
+		if err != nil {
+			return nil, err
+		}
+		N, C, M := x.Dims[0], x.Dims[1], w.Dims[0]
+		// per-tensor or per-channel parameters, read at every run
+		param := func(i int, per int, types ...DataType) (*Tensor, error) {
+			t := c.input(i)
+			if t == nil {
+				if requant {
+					return nil, c.shapeErr("input %d is required", i)
+				}
+				return nil, nil
+			}
+			if err := c.needType(t, types...); err != nil {
+				return nil, err
+			}
+			if n := numElements(t.Dims); n != 1 && (len(t.Dims) != 1 || n != per) {
+				return nil, c.shapeErr("input %d of shape %v: want a scalar or %d values", i, t.Dims, per)
+			}
+			return t, nil
+		}
+		zx, err := param(izx, 1, x.DType)
+		if err != nil {
+			return nil, err
+		}
+		zw, err := param(izw, M, w.DType)
+		if err != nil {
+			return nil, err
+		}
+		var sx, sw, sy, zy, bias *Tensor
+		yt := Int32
+		if requant {
+			if sx, err = param(1, 1, Float); err != nil {
+				return nil, err
+			}
+			if sw, err = param(4, M, Float); err != nil {
+				return nil, err
+			}
+			if sy, err = param(6, 1, Float); err != nil {
+				return nil, err
+			}
+			if zy, err = param(7, 1, Int8, Uint8); err != nil {
+				return nil, err
+			}
+			if bias = c.input(8); bias != nil {
+				if err := c.needType(bias, Int32); err != nil {
+					return nil, err
+				}
+				if !equalDims(bias.Dims, []int{M}) {
+					return nil, c.shapeErr("bias of shape %v, want [%d]", bias.Dims, M)
+				}
+			}
+			yt = zy.DType
+		}
+		out := s.Out()
+		outPlane, inPlane, kPlane := numElements(out), numElements(s.In), numElements(s.Kernel)
+		cg, mg := C/int(group), M/int(group)
+		if work := float64(N) * float64(M) * float64(outPlane) * float64(cg) * float64(kPlane); work > poolWork {
+			return nil, fmt.Errorf("%w: %s of X %v by W %v: about %.3g multiply-adds per run, more than %d", ErrLimit, c.node.OpType, x.Dims, w.Dims, work, int64(poolWork))
+		}
+		y, err := c.output(0, yt, append([]int{N, M}, out...))
+		if err != nil {
+			return nil, err
+		}
+		nd := len(s.In)
+		inStride := make([]int, nd)
+		st := 1
+		for j := nd - 1; j >= 0; j-- {
+			inStride[j] = st
+			st *= s.In[j]
+		}
+		at := func(t *Tensor, i int) int64 {
+			if t == nil {
+				return 0
+			}
+			if numElements(t.Dims) == 1 {
+				return t.Int[0]
+			}
+			return t.Int[i]
+		}
+		atF := func(t *Tensor, i int) float32 {
+			if numElements(t.Dims) == 1 {
+				return t.Float[0]
+			}
+			return t.Float[i]
+		}
+		o, kk, pos := make([]int, nd), make([]int, nd), make([]int, nd)
+		lo, hi := qRange(yt)
+		return func() error {
+			xz := at(zx, 0)
+			for n := range N {
+				for m := range M {
+					g := m / mg
+					wz := at(zw, m)
+					var mul float32
+					if requant {
+						mul = atF(sx, 0) * atF(sw, m) / atF(sy, 0)
+					}
+					clear(o)
+					for q := range outPlane {
+						var acc int32
+						for ci := range cg {
+							xin := x.Int[(n*C+g*cg+ci)*inPlane:][:inPlane]
+							wk := w.Int[(m*cg+ci)*kPlane:][:kPlane]
+							clear(kk)
+							for kq := range kPlane {
+								off, inside := 0, true
+								for j := range nd {
+									pos[j] = o[j]*s.Stride[j] - s.PadBegin[j] + kk[j]*s.Dilation[j]
+									inside = inside && pos[j] >= 0 && pos[j] < s.In[j]
+									off += pos[j] * inStride[j]
+								}
+								if inside {
+									acc += int32((xin[off] - xz) * (wk[kq] - wz))
+								}
+								next(kk, s.Kernel)
+							}
+						}
+						yo := (n*M+m)*outPlane + q
+						if !requant {
+							y.Int[yo] = int64(acc)
+						} else {
+							if bias != nil {
+								acc += int32(bias.Int[m])
+							}
+							v := float32(math.RoundToEven(float64(float32(acc) * mul)))
+							if v != v {
+								v = 0
+							}
+							y.Int[yo] = int64(min(max(v+float32(at(zy, 0)), lo), hi))
+						}
+						next(o, out)
+					}
+				}
+			}
+			return nil
+		}, nil
+	}
+}

@@ -153,3 +153,56 @@ func TestMatMulIntegerPaths(t *testing.T) {
 		}
 	}
 }
+
+// TestConvIntegerAgainstConv: ConvInteger (uint8 x, int8 w, a zero point
+// per output channel, two groups, strides, dilations, pads) equals the
+// float Conv of x and w less their zero points (exact here: every sum is
+// below 2^24), and QLinearConv requantizes it with its bias.
+func TestConvIntegerAgainstConv(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	const n, c, m, h, w = 2, 4, 6, 7, 9
+	xs := make([]int64, n*c*h*w)
+	for i := range xs {
+		xs[i] = r.Int64N(256)
+	}
+	ws := make([]int64, m*(c/2)*3*3)
+	for i := range ws {
+		ws[i] = r.Int64N(255) - 127
+	}
+	zw := []int64{0, 3, -5, 127, -128, 1}
+	const zx = 17
+	attrs := []pb{attrInt("group", 2), attrInts("strides", 2, 1), attrInts("dilations", 1, 2), attrInts("pads", 1, 2, 0, 1)}
+	got, err := runOp(t, 13, "ConvInteger", 1, attrs, arg{t: it(onnx.Uint8, []int{n, c, h, w}, xs...)},
+		arg{t: it(onnx.Int8, []int{m, c / 2, 3, 3}, ws...), init: true}, arg{t: it(onnx.Uint8, nil, zx)}, arg{t: it(onnx.Int8, []int{m}, zw...), init: true})
+	require.NoError(t, err)
+	xf, wf := make([]float32, len(xs)), make([]float32, len(ws))
+	for i, v := range xs {
+		xf[i] = float32(v - zx)
+	}
+	per := len(ws) / m
+	for i, v := range ws {
+		wf[i] = float32(v - zw[i/per])
+	}
+	want, err := runOp(t, 13, "Conv", 1, attrs, arg{t: ft([]int{n, c, h, w}, xf...)}, arg{t: ft([]int{m, c / 2, 3, 3}, wf...), init: true})
+	require.NoError(t, err)
+	require.Equal(t, want[0].Dims, got[0].Dims)
+	require.Equal(t, onnx.Int32, got[0].DType)
+	for i, v := range want[0].Float {
+		require.Equal(t, int64(v), got[0].Int[i], "y[%d]", i)
+	}
+
+	// QLinearConv: the same sums plus a bias, times 0.5·0.25/2, rounded
+	// half to even, plus 100, saturated to uint8.
+	bias := []int64{5, -5, 1000, 0, -1000, 7}
+	q, err := runOp(t, 13, "QLinearConv", 1, attrs, arg{t: it(onnx.Uint8, []int{n, c, h, w}, xs...)}, arg{t: ft(nil, 0.5), init: true},
+		arg{t: it(onnx.Uint8, nil, zx), init: true}, arg{t: it(onnx.Int8, []int{m, c / 2, 3, 3}, ws...), init: true},
+		arg{t: ft(nil, 0.25), init: true}, arg{t: it(onnx.Int8, []int{m}, zw...), init: true}, arg{t: ft(nil, 2), init: true},
+		arg{t: it(onnx.Uint8, nil, 100), init: true}, arg{t: it(onnx.Int32, []int{m}, bias...), init: true})
+	require.NoError(t, err)
+	plane := len(got[0].Int) / (n * m)
+	for i, v := range got[0].Int {
+		acc := v + bias[i/plane%m]
+		e := math.RoundToEven(float64(float32(acc)*(0.5*0.25/2))) + 100
+		require.Equal(t, int64(min(max(e, 0), 255)), q[0].Int[i], "y[%d]", i)
+	}
+}
