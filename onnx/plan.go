@@ -17,16 +17,17 @@ type value struct {
 // planner plans one graph: the root graph, or a subgraph (If's branches),
 // which sees its parent's values (outer scope).
 type planner struct {
-	opset  int64
-	parent *planner
-	values map[string]*value
-	steps  []step
-	budget *int // elements the plan may still allocate, shared by all scopes
-	depth  int
+	opset   int64
+	msOpset int64 // the com.microsoft domain's version the model imports, 0 if none
+	parent  *planner
+	values  map[string]*value
+	steps   []step
+	budget  *int // elements the plan may still allocate, shared by all scopes
+	depth   int
 }
 
 func (p *planner) child() *planner {
-	return &planner{opset: p.opset, parent: p, values: map[string]*value{}, budget: p.budget, depth: p.depth + 1}
+	return &planner{opset: p.opset, msOpset: p.msOpset, parent: p, values: map[string]*value{}, budget: p.budget, depth: p.depth + 1}
 }
 
 func (p *planner) lookup(name string) *value {
@@ -260,12 +261,16 @@ func outerReads(g *Graph) []string {
 // or is a constant-producing op), it runs it at once and its outputs become
 // known; otherwise its kernel joins the steps.
 func (p *planner) planNode(n *Node) error {
-	if d := canonicalDomain(n.Domain); d != "" {
+	table := ops
+	switch d := canonicalDomain(n.Domain); {
+	case d == msDomain && p.msOpset >= 1:
+		table = msOps
+	case d != "":
 		return fmt.Errorf("%w: operator %s of domain %q", ErrUnsupported, n.OpType, n.Domain)
 	}
-	op, ok := ops[n.OpType]
+	op, ok := table[n.OpType]
 	if !ok {
-		return fmt.Errorf("%w: operator %s (opset %d)", ErrUnsupported, n.OpType, p.opset)
+		return fmt.Errorf("%w: operator %s of domain %q (opset %d)", ErrUnsupported, n.OpType, n.Domain, p.opset)
 	}
 	if p.opset < op.since {
 		return fmt.Errorf("%w: operator %s does not exist in opset %d", ErrUnsupported, n.OpType, p.opset)

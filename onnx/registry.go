@@ -35,6 +35,21 @@ type opEntry struct {
 // the file that implements its family (op_<family>.go).
 var ops = map[string]opEntry{}
 
+// msDomain is ONNX Runtime's contrib domain, of which msOps holds the
+// operators this package runs (registered by registerMS); the model must
+// import the domain.
+const msDomain = "com.microsoft"
+
+var msOps = map[string]opEntry{}
+
+// registerMS adds an operator of the com.microsoft domain.
+func registerMS(name string, build opBuilder) {
+	if _, dup := msOps[name]; dup {
+		panic("onnx: operator registered twice: " + msDomain + "." + name)
+	}
+	msOps[name] = opEntry{since: 1, build: build}
+}
+
 // register adds an operator. A second registration of one name is a
 // programming error.
 func register(name string, since int64, build opBuilder) {

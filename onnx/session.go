@@ -65,8 +65,14 @@ func NewSession(m *Model, shapes map[string][]int, opts *Options) (*Session, err
 	if opset < 1 || opset > maxOpset {
 		return nil, fmt.Errorf("%w: default opset version %d (this package knows 1 to %d)", ErrUnsupported, opset, maxOpset)
 	}
+	var msOpset int64
 	for _, o := range m.OpsetImports {
-		if d := canonicalDomain(o.Domain); d != "" && usesDomain(m.Graph, d) {
+		d := canonicalDomain(o.Domain)
+		switch {
+		case d == "" || !usesDomain(m.Graph, d):
+		case d == msDomain && o.Version >= 1:
+			msOpset = o.Version
+		default:
 			return nil, fmt.Errorf("%w: operator domain %q (version %d)", ErrUnsupported, o.Domain, o.Version)
 		}
 	}
@@ -74,7 +80,7 @@ func NewSession(m *Model, shapes map[string][]int, opts *Options) (*Session, err
 	if opts != nil && opts.MaxElements > 0 {
 		limit = opts.MaxElements
 	}
-	root := &planner{opset: opset, budget: &limit, values: map[string]*value{}}
+	root := &planner{opset: opset, msOpset: msOpset, budget: &limit, values: map[string]*value{}}
 	s := &Session{}
 	g := m.Graph
 	inits := map[string]bool{}
