@@ -192,6 +192,9 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(mlpModel()))
 	f.Add([]byte(ifModel()))
 	paths, _ := filepath.Glob("testdata/node/test_*/model.onnx")
+	for _, name := range []string{"torch/kws_cnn", "torch/conv2d", "torch/gru", "ort/dq_lstm"} {
+		paths = append(paths, filepath.Join("../testdata/onnx", name, "model.onnx"))
+	}
 	for _, p := range paths {
 		if b, err := os.ReadFile(p); err == nil {
 			f.Add(b)
