@@ -17,31 +17,11 @@ func buildMatMul(c *nodeCtx) (func() error, error) {
 		return nil, err
 	}
 	a, b := ab[0], ab[1]
-	if len(a.Dims) == 0 || len(b.Dims) == 0 {
-		return nil, c.shapeErr("MatMul of a scalar (%v, %v)", a.Dims, b.Dims)
-	}
-	ad, bd := a.Dims, b.Dims
-	if len(ad) == 1 {
-		ad = []int{1, ad[0]}
-	}
-	if len(bd) == 1 {
-		bd = []int{bd[0], 1}
-	}
-	m, k, n := ad[len(ad)-2], ad[len(ad)-1], bd[len(bd)-1]
-	if bd[len(bd)-2] != k {
-		return nil, c.shapeErr("MatMul of %v by %v", a.Dims, b.Dims)
-	}
-	batch, err := broadcastDims(ad[:len(ad)-2], bd[:len(bd)-2])
+	sh, err := planMatMul(c, a, b)
 	if err != nil {
 		return nil, err
 	}
-	dims := append([]int(nil), batch...)
-	if len(a.Dims) > 1 {
-		dims = append(dims, m)
-	}
-	if len(b.Dims) > 1 {
-		dims = append(dims, n)
-	}
+	m, k, n, ad, bd, batch, dims := sh.m, sh.k, sh.n, sh.ad, sh.bd, sh.batch, sh.dims
 	y, err := c.output(0, Float, dims)
 	if err != nil {
 		return nil, err
@@ -57,11 +37,7 @@ func buildMatMul(c *nodeCtx) (func() error, error) {
 			return nil
 		}, nil
 	}
-	aIdx, err := broadcastIndex(c, ad[:len(ad)-2], batch)
-	if err != nil {
-		return nil, err
-	}
-	bIdx, err := broadcastIndex(c, bd[:len(bd)-2], batch)
+	aIdx, bIdx, err := sh.index(c)
 	if err != nil {
 		return nil, err
 	}
@@ -72,6 +48,54 @@ func buildMatMul(c *nodeCtx) (func() error, error) {
 		}
 		return nil
 	}, nil
+}
+
+// matmulShape is the geometry of a MatMul-like product of a by b (numpy
+// semantics): m×k by k×n matrices, a batch of them broadcast, the
+// operands' dims with a 1-D one promoted (ad, bd), and the output's dims.
+type matmulShape struct {
+	m, k, n             int
+	ad, bd, batch, dims []int
+}
+
+// planMatMul checks and returns the geometry of the product of a by b.
+func planMatMul(c *nodeCtx, a, b *Tensor) (*matmulShape, error) {
+	if len(a.Dims) == 0 || len(b.Dims) == 0 {
+		return nil, c.shapeErr("%s of a scalar (%v, %v)", c.node.OpType, a.Dims, b.Dims)
+	}
+	s := &matmulShape{ad: a.Dims, bd: b.Dims}
+	if len(s.ad) == 1 {
+		s.ad = []int{1, s.ad[0]}
+	}
+	if len(s.bd) == 1 {
+		s.bd = []int{s.bd[0], 1}
+	}
+	s.m, s.k, s.n = s.ad[len(s.ad)-2], s.ad[len(s.ad)-1], s.bd[len(s.bd)-1]
+	if s.bd[len(s.bd)-2] != s.k {
+		return nil, c.shapeErr("%s of %v by %v", c.node.OpType, a.Dims, b.Dims)
+	}
+	var err error
+	if s.batch, err = broadcastDims(s.ad[:len(s.ad)-2], s.bd[:len(s.bd)-2]); err != nil {
+		return nil, err
+	}
+	s.dims = append([]int(nil), s.batch...)
+	if len(a.Dims) > 1 {
+		s.dims = append(s.dims, s.m)
+	}
+	if len(b.Dims) > 1 {
+		s.dims = append(s.dims, s.n)
+	}
+	return s, nil
+}
+
+// index returns, for each matrix of the batch, the matrix of a and of b
+// it takes.
+func (s *matmulShape) index(c *nodeCtx) (aIdx, bIdx []int32, err error) {
+	if aIdx, err = broadcastIndex(c, s.ad[:len(s.ad)-2], s.batch); err != nil {
+		return nil, nil, err
+	}
+	bIdx, err = broadcastIndex(c, s.bd[:len(s.bd)-2], s.batch)
+	return aIdx, bIdx, err
 }
 
 // matmul computes c = a·b for row-major m×k a and k×n b.

@@ -211,20 +211,11 @@ func buildMatMulInteger(requant bool) opBuilder {
 		if err != nil {
 			return nil, err
 		}
-		if len(a.Dims) == 0 || len(b.Dims) == 0 {
-			return nil, c.shapeErr("%s of a scalar (%v, %v)", c.node.OpType, a.Dims, b.Dims)
+		sh, err := planMatMul(c, a, b)
+		if err != nil {
+			return nil, err
 		}
-		ad, bd := a.Dims, b.Dims
-		if len(ad) == 1 {
-			ad = []int{1, ad[0]}
-		}
-		if len(bd) == 1 {
-			bd = []int{bd[0], 1}
-		}
-		m, k, n := ad[len(ad)-2], ad[len(ad)-1], bd[len(bd)-1]
-		if bd[len(bd)-2] != k {
-			return nil, c.shapeErr("%s of %v by %v", c.node.OpType, a.Dims, b.Dims)
-		}
+		m, k, n := sh.m, sh.k, sh.n
 		// zero points: a scalar, or one per row of A (m) / column of B (n),
 		// read at every run (they may be graph inputs) into za and zb.
 		zero := func(i, per int, t *Tensor) (func([]int64), error) {
@@ -290,26 +281,12 @@ func buildMatMulInteger(requant bool) opBuilder {
 			}
 			yt = yzt.DType
 		}
-		batch, err := broadcastDims(ad[:len(ad)-2], bd[:len(bd)-2])
+		batch := sh.batch
+		y, err := c.output(0, yt, sh.dims)
 		if err != nil {
 			return nil, err
 		}
-		dims := append([]int(nil), batch...)
-		if len(a.Dims) > 1 {
-			dims = append(dims, m)
-		}
-		if len(b.Dims) > 1 {
-			dims = append(dims, n)
-		}
-		y, err := c.output(0, yt, dims)
-		if err != nil {
-			return nil, err
-		}
-		aIdx, err := broadcastIndex(c, ad[:len(ad)-2], batch)
-		if err != nil {
-			return nil, err
-		}
-		bIdx, err := broadcastIndex(c, bd[:len(bd)-2], batch)
+		aIdx, bIdx, err := sh.index(c)
 		if err != nil {
 			return nil, err
 		}
