@@ -91,28 +91,11 @@ func convGeometry(c *nodeCtx, x, w *Tensor) (kernel.ConvShape, int64, error) {
 		return kernel.ConvShape{}, 0, c.shapeErr("%s of X %v by W %v in %d groups", c.node.OpType, x.Dims, w.Dims, group)
 	}
 	s := kernel.ConvShape{Channels: C, Filters: M, Groups: int(group), In: x.Dims[2:], Kernel: w.Dims[2:]}
-	ints := func(name string, def int) ([]int, error) {
-		v, ok, err := c.attrInts(name)
-		if err != nil || !ok {
-			return fill(nd, def), err
-		}
-		if len(v) != nd {
-			return nil, c.shapeErr("attribute %s %v, want %d values", name, v, nd)
-		}
-		out := make([]int, nd)
-		for i, e := range v {
-			if e < 0 || e > 1<<30 {
-				return nil, c.shapeErr("attribute %s %v out of range", name, v)
-			}
-			out[i] = int(e)
-		}
-		return out, nil
-	}
 	var err error
-	if s.Stride, err = ints("strides", 1); err != nil {
+	if s.Stride, err = spatialAttr(c, "strides", nd, 1); err != nil {
 		return kernel.ConvShape{}, 0, err
 	}
-	if s.Dilation, err = ints("dilations", 1); err != nil {
+	if s.Dilation, err = spatialAttr(c, "dilations", nd, 1); err != nil {
 		return kernel.ConvShape{}, 0, err
 	}
 	if ks, ok, err := c.attrInts("kernel_shape"); err != nil {
@@ -145,6 +128,26 @@ func convGeometry(c *nodeCtx, x, w *Tensor) (kernel.ConvShape, int64, error) {
 		cols, outs = cols*o*s.Kernel[j], outs*o
 	}
 	return s, group, nil
+}
+
+// spatialAttr reads an attribute of one value per spatial dimension (nd
+// of them, each in [0, 2^30]), def in each when absent.
+func spatialAttr(c *nodeCtx, name string, nd, def int) ([]int, error) {
+	v, ok, err := c.attrInts(name)
+	if err != nil || !ok {
+		return fill(nd, def), err
+	}
+	if len(v) != nd {
+		return nil, c.shapeErr("attribute %s %v, want %d values", name, v, nd)
+	}
+	out := make([]int, nd)
+	for i, e := range v {
+		if e < 0 || e > 1<<30 {
+			return nil, c.shapeErr("attribute %s %v out of range", name, v)
+		}
+		out[i] = int(e)
+	}
+	return out, nil
 }
 
 // convPads sets s's pads from the pads or auto_pad attribute.

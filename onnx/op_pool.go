@@ -58,38 +58,21 @@ func planPool(c *nodeCtx, x *Tensor) (*poolShape, error) {
 		return nil, c.shapeErr("attribute kernel_shape %v, want %d values", ks, nd)
 	}
 	s := &poolShape{ConvShape: kernel.ConvShape{In: x.Dims[2:], Kernel: make([]int, nd)}}
-	ints := func(name string) ([]int, error) {
-		v, ok, err := c.attrInts(name)
-		if err != nil || !ok {
-			return fill(nd, 1), err
-		}
-		if len(v) != nd {
-			return nil, c.shapeErr("attribute %s %v, want %d values", name, v, nd)
-		}
-		out := make([]int, nd)
-		for i, e := range v {
-			if e < 1 || e > 1<<30 {
-				return nil, c.shapeErr("attribute %s %v: each must be in [1, 2^30]", name, v)
-			}
-			out[i] = int(e)
-		}
-		return out, nil
-	}
 	for j, k := range ks {
 		if k < 1 || k > 1<<30 {
 			return nil, c.shapeErr("attribute kernel_shape %v: each must be in [1, 2^30]", ks)
 		}
 		s.Kernel[j] = int(k)
 	}
-	if s.Stride, err = ints("strides"); err != nil {
+	if s.Stride, err = spatialAttr(c, "strides", nd, 1); err != nil {
 		return nil, err
 	}
-	if s.Dilation, err = ints("dilations"); err != nil {
+	if s.Dilation, err = spatialAttr(c, "dilations", nd, 1); err != nil {
 		return nil, err
 	}
 	for j := range nd {
-		if s.In[j] < 1 {
-			return nil, c.shapeErr("%s of X %v: every spatial dimension must be positive", c.node.OpType, x.Dims)
+		if s.In[j] < 1 || s.Stride[j] < 1 || s.Dilation[j] < 1 {
+			return nil, c.shapeErr("%s of X %v with strides %v and dilations %v: all must be positive", c.node.OpType, x.Dims, s.Stride, s.Dilation)
 		}
 	}
 	if err := convPads(c, &s.ConvShape); err != nil {
