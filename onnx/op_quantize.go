@@ -191,6 +191,33 @@ func buildDynamicQuantizeLinear(c *nodeCtx) (func() error, error) {
 	}, nil
 }
 
+// intOperands returns the two int8 or uint8 operands of MatMulInteger
+// and ConvInteger (inputs 0 and 1) or of QLinearMatMul and QLinearConv
+// (inputs 0 and 3), and the indices of their zero points.
+func intOperands(c *nodeCtx, requant bool) (a, b *Tensor, za, zb int, err error) {
+	ib, za, zb := 1, 2, 3
+	if requant {
+		ib, za, zb = 3, 2, 5
+	}
+	if a, err = c.needTyped(0, Int8, Uint8); err != nil {
+		return nil, nil, 0, 0, err
+	}
+	if b, err = c.needTyped(ib, Int8, Uint8); err != nil {
+		return nil, nil, 0, 0, err
+	}
+	return a, b, za, zb, nil
+}
+
+// requantize returns an int32 sum times mul (float32), rounded half to
+// even, plus the zero point z, saturated to [lo, hi]; NaN counts as 0.
+func requantize(acc int32, mul float32, z int64, lo, hi float32) int64 {
+	q := float32(math.RoundToEven(float64(float32(acc) * mul)))
+	if q != q {
+		q = 0
+	}
+	return int64(min(max(q+float32(z), lo), hi))
+}
+
 // buildMatMulInteger plans MatMulInteger (A, B, a_zero_point, b_zero_point
 // → int32) or, with requant, QLinearMatMul (a, a_scale, a_zero_point, b,
 // b_scale, b_zero_point, y_scale, y_zero_point → y_zero_point's type):
@@ -199,15 +226,7 @@ func buildDynamicQuantizeLinear(c *nodeCtx) (func() error, error) {
 // half to even, plus y's zero point, saturated.
 func buildMatMulInteger(requant bool) opBuilder {
 	return func(c *nodeCtx) (func() error, error) {
-		ia, ib, iza, izb := 0, 1, 2, 3
-		if requant {
-			ia, ib, iza, izb = 0, 3, 2, 5
-		}
-		a, err := c.needTyped(ia, Int8, Uint8)
-		if err != nil {
-			return nil, err
-		}
-		b, err := c.needTyped(ib, Int8, Uint8)
+		a, b, iza, izb, err := intOperands(c, requant)
 		if err != nil {
 			return nil, err
 		}
@@ -332,11 +351,7 @@ func buildMatMulInteger(requant bool) opBuilder {
 					y.Int[o] = int64(s)
 					return
 				}
-				q := float32(math.RoundToEven(float64(float32(s) * mul)))
-				if q != q {
-					q = 0
-				}
-				y.Int[o] = int64(min(max(q+float32(yz), lo), hi))
+				y.Int[o] = requantize(s, mul, yz, lo, hi)
 			}
 			for bi := range numElements(batch) {
 				ao, bo := int(aIdx[bi])*m*k, int(bIdx[bi])*k*n
@@ -414,15 +429,7 @@ func init() {
 // point and saturates. The sums run in Go, position by position.
 func buildConvInteger(requant bool) opBuilder {
 	return func(c *nodeCtx) (func() error, error) {
-		ix, iw, izx, izw := 0, 1, 2, 3
-		if requant {
-			ix, iw, izx, izw = 0, 3, 2, 5
-		}
-		x, err := c.needTyped(ix, Int8, Uint8)
-		if err != nil {
-			return nil, err
-		}
-		w, err := c.needTyped(iw, Int8, Uint8)
+		x, w, izx, izw, err := intOperands(c, requant)
 		if err != nil {
 			return nil, err
 		}
@@ -552,11 +559,7 @@ func buildConvInteger(requant bool) opBuilder {
 							if bias != nil {
 								acc += int32(bias.Int[m])
 							}
-							v := float32(math.RoundToEven(float64(float32(acc) * mul)))
-							if v != v {
-								v = 0
-							}
-							y.Int[yo] = int64(min(max(v+float32(at(zy, 0)), lo), hi))
+							y.Int[yo] = requantize(acc, mul, at(zy, 0), lo, hi)
 						}
 						next(o, out)
 					}
