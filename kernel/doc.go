@@ -80,6 +80,13 @@
 // holding NaN or ±Inf has s_x = NaN and all q_x = 0, so every result of
 // that vector is NaN.
 //
+// A second plane brings the activations closer: QuantizeRemainder
+// quantizes what a first plane leaves, r[j] = x[j] − s_x·q_x[j] (in
+// float64, then float32), the same way, so x is within s_r/2 ≤ s_x/254
+// of s_x·q_x + s_r·q_r, and a product is two int8 products, the second
+// added (QGemvAdd, QGemmAdd). attn.MultiHead.QuantizeResidual uses it
+// with two weight planes.
+//
 // How the int8 paths (Int8Path) compute the int32, each chosen by CPU
 // feature within a level, capped by SIMDCORE_INT8=generic|avx2|avxvnni|
 // avx512vnni|neon|neondot or SetInt8Path, and shown by simdcore info:
