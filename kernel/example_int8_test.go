@@ -80,3 +80,21 @@ func ExampleNewQMatrix() {
 	// [127 -64 32 0 64 -127] <nil> [95 -63]
 	// kernel.NewQMatrix: 2×3 with 5 values and 2 scales
 }
+
+// QuantizeRemainder adds a second int8 plane to a vector's quantization:
+// the product with the weights is then two int8 products, and the
+// activations' rounding error drops by about 250×.
+func ExampleQVector_QuantizeRemainder() {
+	w := kernel.MatrixFrom(1, 4, []float32{1, 1, 1, 1})
+	qw, _ := kernel.QuantizeMatrix(w) // exact: every weight is 1·(1/127)·127
+	x := []float32{0.3, -0.7, 0.011, 1}
+	var hi, lo kernel.QVector
+	hi.Quantize(x)
+	lo.QuantizeRemainder(x, &hi)
+	one, two := []float32{0}, []float32{0}
+	kernel.QGemv(one, qw, &hi)
+	kernel.QGemv(two, qw, &hi)
+	kernel.QGemvAdd(two, qw, &lo)
+	fmt.Printf("float 0.611, one plane %.5f, two planes %.5f\n", one[0], two[0])
+	// Output: float 0.611, one plane 0.60630, two planes 0.61100
+}
