@@ -121,7 +121,13 @@ func buildQuantizeLinear(c *nodeCtx) (func() error, error) {
 // quantize returns clamp(round_half_even(v/s) + z, lo, hi); NaN (and a
 // zero scale's 0/0) gives z.
 func quantize(v, s float32, z int64, lo, hi float32) float32 {
-	q := float32(math.RoundToEven(float64(v / s)))
+	return roundClamp(v/s, z, lo, hi)
+}
+
+// roundClamp returns clamp(round_half_even(q) + z, lo, hi), NaN counting
+// as 0: the last steps of every quantizer here.
+func roundClamp(q float32, z int64, lo, hi float32) float32 {
+	q = float32(math.RoundToEven(float64(q)))
 	if q != q {
 		q = 0
 	}
@@ -211,11 +217,7 @@ func intOperands(c *nodeCtx, requant bool) (a, b *Tensor, za, zb int, err error)
 // requantize returns an int32 sum times mul (float32), rounded half to
 // even, plus the zero point z, saturated to [lo, hi]; NaN counts as 0.
 func requantize(acc int32, mul float32, z int64, lo, hi float32) int64 {
-	q := float32(math.RoundToEven(float64(float32(acc) * mul)))
-	if q != q {
-		q = 0
-	}
-	return int64(min(max(q+float32(z), lo), hi))
+	return int64(roundClamp(float32(acc)*mul, z, lo, hi))
 }
 
 // buildMatMulInteger plans MatMulInteger (A, B, a_zero_point, b_zero_point
@@ -229,6 +231,10 @@ func buildMatMulInteger(requant bool) opBuilder {
 		a, b, iza, izb, err := intOperands(c, requant)
 		if err != nil {
 			return nil, err
+		}
+		ib := 1
+		if requant {
+			ib = 3
 		}
 		sh, err := planMatMul(c, a, b)
 		if err != nil {
@@ -337,6 +343,26 @@ func buildMatMulInteger(requant bool) opBuilder {
 				return nil, err
 			}
 		}
+		// packB fills bt8 and colSum from the matrix of B at bo and reports
+		// whether it holds no −128 (the fast path's condition). A B known
+		// while planning and not batched is packed here, once.
+		packB := func(bo int) bool {
+			ok := true
+			clear(colSum)
+			for r := range k {
+				for j := range n {
+					v := b.Int[bo+r*n+j]
+					ok = ok && v != -128
+					bt8[j*k+r] = int8(v)
+					colSum[j] += v
+				}
+			}
+			return ok
+		}
+		packed, packedOK := false, false
+		if fast && c.known(ib) && numElements(sh.bd[:len(sh.bd)-2]) == 1 {
+			packed, packedOK = true, packB(0)
+		}
 		lo, hi := qRange(yt)
 		return func() error {
 			fillZA(za)
@@ -356,16 +382,11 @@ func buildMatMulInteger(requant bool) opBuilder {
 			for bi := range numElements(batch) {
 				ao, bo := int(aIdx[bi])*m*k, int(bIdx[bi])*k*n
 				useFast := fast
-				if fast {
-					clear(colSum)
-					for r := range k {
-						for j := range n {
-							v := b.Int[bo+r*n+j]
-							useFast = useFast && v != -128
-							bt8[j*k+r] = int8(v)
-							colSum[j] += v
-						}
-					}
+				switch {
+				case packed:
+					useFast = packedOK
+				case fast:
+					useFast = packB(bo)
 				}
 				if useFast {
 					for i := range m {

@@ -132,22 +132,24 @@ func TestMatMulIntegerPaths(t *testing.T) {
 			za, zb = []int64{lo + 1, lo + 200, lo + 128}, []int64{5, -9, 0, 127}
 			zaDims, zbDims = []int{m}, []int{n}
 		}
-		out, err := runOp(t, 13, "MatMulInteger", 1, nil, arg{t: it(c.at, []int{bt, m, k}, a...)},
-			arg{t: it(onnx.Int8, []int{k, n}, b...), init: true}, arg{t: it(c.at, zaDims, za...)}, arg{t: it(onnx.Int8, zbDims, zb...)})
-		require.NoError(t, err)
-		require.Equal(t, []int{bt, m, n}, out[0].Dims)
-		for x := range bt {
-			for i := range m {
-				for j := range n {
-					zai, zbj := za[0], zb[0]
-					if c.perRowZP {
-						zai, zbj = za[i], zb[j]
+		for _, bInit := range []bool{true, false} { // B packed once while planning, or at every run
+			out, err := runOp(t, 13, "MatMulInteger", 1, nil, arg{t: it(c.at, []int{bt, m, k}, a...)},
+				arg{t: it(onnx.Int8, []int{k, n}, b...), init: bInit}, arg{t: it(c.at, zaDims, za...)}, arg{t: it(onnx.Int8, zbDims, zb...)})
+			require.NoError(t, err)
+			require.Equal(t, []int{bt, m, n}, out[0].Dims)
+			for x := range bt {
+				for i := range m {
+					for j := range n {
+						zai, zbj := za[0], zb[0]
+						if c.perRowZP {
+							zai, zbj = za[i], zb[j]
+						}
+						var s int64
+						for p := range k {
+							s += (a[(x*m+i)*k+p] - zai) * (b[p*n+j] - zbj)
+						}
+						require.Equal(t, int64(int32(s)), out[0].Int[(x*m+i)*n+j], "%v B initializer %v: y[%d,%d,%d]", c, bInit, x, i, j)
 					}
-					var s int64
-					for p := range k {
-						s += (a[(x*m+i)*k+p] - zai) * (b[p*n+j] - zbj)
-					}
-					require.Equal(t, int64(int32(s)), out[0].Int[(x*m+i)*n+j], "%v: y[%d,%d,%d]", c, x, i, j)
 				}
 			}
 		}
