@@ -103,35 +103,64 @@ func gemmSerial(op gemmOperands, cfg gemmConfig, bufs *gemmBuffers) {
 	nc := min(cfg.nc, roundUp(op.n, nr))
 	ap := growAligned(&bufs.a, mc*kc)
 	bp := growAligned(&bufs.b, kc*nc)
-	c := op.c
 	for jc := 0; jc < op.n; jc += nc {
 		ncb := min(nc, op.n-jc)
 		for pc := 0; pc < op.k; pc += kc {
 			kcb := min(kc, op.k-pc)
-			beta := op.beta
-			if pc > 0 {
-				beta = 1
-			}
 			packB(bp, op.b, op.tB, pc, kcb, jc, ncb, nr)
-			for ic := 0; ic < op.m; ic += mc {
-				mcb := min(mc, op.m-ic)
-				lda := 0
-				if cfg.rowsA && !op.tA {
-					lda = kcb
-					packARows(ap, op.a, ic, mcb, pc, kcb, mr)
-				} else {
-					packA(ap, op.a, op.tA, ic, mcb, pc, kcb, mr)
+			gemmPanel(op, cfg, ap, bp, jc, ncb, pc, kcb, false)
+		}
+	}
+}
+
+// gemmPanel runs the two inner loops of gemmSerial and gemmSerialPacked
+// for one packed kc×nc panel bp of op(b) (columns jc..jc+ncb, rows
+// pc..pc+kcb): for each mc×kc block of op(a), packed into ap, for each
+// nr-wide micro-panel of bp and mr-tall one of a, the microkernel updates
+// a tile of c, with op.beta at the first kc step (pc = 0) and 1 after.
+// With direct (a NoTrans a at a level whose microkernel reads rows, see
+// gemmDirectARows), a's full tiles are read in place and only the rows of
+// its last, partial tile are copied: the microkernel reads the same
+// values either way.
+func gemmPanel(op gemmOperands, cfg gemmConfig, ap, bp []float32, jc, ncb, pc, kcb int, direct bool) {
+	mr, nr := cfg.mr, cfg.nr
+	mc := min(cfg.mc, roundUp(op.m, mr))
+	c := op.c
+	beta := op.beta
+	if pc > 0 {
+		beta = 1
+	}
+	for ic := 0; ic < op.m; ic += mc {
+		mcb := min(mc, op.m-ic)
+		full := 0 // rows read in place
+		lda := 0
+		switch {
+		case direct:
+			lda = kcb
+			full = mcb / mr * mr
+			if full < mcb {
+				packARows(ap[full*kcb:], op.a, ic+full, mcb-full, pc, kcb, mr)
+			}
+		case cfg.rowsA && !op.tA:
+			lda = kcb
+			packARows(ap, op.a, ic, mcb, pc, kcb, mr)
+		default:
+			packA(ap, op.a, op.tA, ic, mcb, pc, kcb, mr)
+		}
+		for jr := 0; jr < ncb; jr += nr {
+			nrb := min(nr, ncb-jr)
+			bpanel := bp[jr*kcb : (jr+nr)*kcb]
+			for ir := 0; ir < mcb; ir += mr {
+				mrb := min(mr, mcb-ir)
+				o := (ic+ir)*c.Stride + jc + jr
+				ctile := c.Data[o : o+(mrb-1)*c.Stride+nrb]
+				apanel, ldaTile := ap[ir*kcb:(ir+mr)*kcb], lda
+				if ir < full {
+					s := op.a.Stride
+					ao := (ic+ir)*s + pc
+					apanel, ldaTile = op.a.Data[ao:ao+(mr-1)*s+kcb], s
 				}
-				for jr := 0; jr < ncb; jr += nr {
-					nrb := min(nr, ncb-jr)
-					bpanel := bp[jr*kcb : (jr+nr)*kcb]
-					for ir := 0; ir < mcb; ir += mr {
-						mrb := min(mr, mcb-ir)
-						off := (ic+ir)*c.Stride + jc + jr
-						ctile := c.Data[off : off+(mrb-1)*c.Stride+nrb]
-						gemmMicro(cfg.kernel, kcb, ap[ir*kcb:(ir+mr)*kcb], lda, bpanel, ctile, c.Stride, op.alpha, beta, mrb, nrb)
-					}
-				}
+				gemmMicro(cfg.kernel, kcb, apanel, ldaTile, bpanel, ctile, c.Stride, op.alpha, beta, mrb, nrb)
 			}
 		}
 	}

@@ -147,51 +147,11 @@ const gemmDirectARows = 64
 // reads all mr rows, the ones past m being zero).
 func gemmSerialPacked(op gemmOperands, p *PackedB, bufs *gemmBuffers) {
 	cfg := p.cfg
-	mr, nr := cfg.mr, cfg.nr
 	kc := min(cfg.kc, op.k)
-	mc := min(cfg.mc, roundUp(op.m, mr))
+	mc := min(cfg.mc, roundUp(op.m, cfg.mr))
 	ap := growAligned(&bufs.a, mc*kc)
-	c := op.c
 	direct := cfg.rowsA && !op.tA && op.m <= gemmDirectARows
 	p.blocks(func(blk packedBlock) {
-		jc, ncb, pc, kcb, bp := blk.jc, blk.ncb, blk.pc, blk.kcb, blk.data
-		beta := op.beta
-		if pc > 0 {
-			beta = 1
-		}
-		for ic := 0; ic < op.m; ic += mc {
-			mcb := min(mc, op.m-ic)
-			full := 0 // rows read in place
-			lda := 0
-			switch {
-			case direct:
-				lda = kcb
-				full = mcb / mr * mr
-				if full < mcb {
-					packARows(ap[full*kcb:], op.a, ic+full, mcb-full, pc, kcb, mr)
-				}
-			case cfg.rowsA && !op.tA:
-				lda = kcb
-				packARows(ap, op.a, ic, mcb, pc, kcb, mr)
-			default:
-				packA(ap, op.a, op.tA, ic, mcb, pc, kcb, mr)
-			}
-			for jr := 0; jr < ncb; jr += nr {
-				nrb := min(nr, ncb-jr)
-				bpanel := bp[jr*kcb : (jr+nr)*kcb]
-				for ir := 0; ir < mcb; ir += mr {
-					mrb := min(mr, mcb-ir)
-					o := (ic+ir)*c.Stride + jc + jr
-					ctile := c.Data[o : o+(mrb-1)*c.Stride+nrb]
-					apanel, ldaTile := ap[ir*kcb:(ir+mr)*kcb], lda
-					if ir < full {
-						s := op.a.Stride
-						ao := (ic+ir)*s + pc
-						apanel, ldaTile = op.a.Data[ao:ao+(mr-1)*s+kcb], s
-					}
-					gemmMicro(cfg.kernel, kcb, apanel, ldaTile, bpanel, ctile, c.Stride, op.alpha, beta, mrb, nrb)
-				}
-			}
-		}
+		gemmPanel(op, cfg, ap, blk.data, blk.jc, blk.ncb, blk.pc, blk.kcb, direct)
 	})
 }
