@@ -1,0 +1,206 @@
+package onnx_test
+
+import (
+	"fmt"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/simdcore/simdcore/onnx"
+)
+
+// fuzzBytes hands out the fuzzer's bytes as small choices; past the end
+// every choice is 0.
+type fuzzBytes struct{ b []byte }
+
+func (f *fuzzBytes) byte() byte {
+	if len(f.b) == 0 {
+		return 0
+	}
+	v := f.b[0]
+	f.b = f.b[1:]
+	return v
+}
+
+// pick returns a choice in [0, n).
+func (f *fuzzBytes) pick(n int) int { return int(f.byte()) % n }
+
+// fuzzInts are the integers FuzzNode draws: sizes, axes, indices, counts,
+// and the extremes that overflow careless arithmetic.
+var fuzzInts = []int64{0, 1, 2, 3, -1, -2, -3, 4, 5, 7, 8, 16, 1 << 20, 1 << 40, math.MaxInt64, math.MinInt64}
+
+// fuzzFloats are the float values it draws.
+var fuzzFloats = []float32{0, 1, -1, 2, 0.5, -0.25, 3, -7, 1e30, -1e30, 1e-40,
+	float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1))}
+
+func (f *fuzzBytes) int() int64 {
+	if v := f.byte(); v < 200 {
+		return int64(v%12) - 3
+	}
+	return fuzzInts[f.pick(len(fuzzInts))]
+}
+
+func (f *fuzzBytes) float() float32 { return fuzzFloats[f.pick(len(fuzzFloats))] }
+
+// fuzzAttr is an attribute some operator reads, with the kind of value it
+// takes: 'i' an int, 'I' ints, 'f' a float, 's' a string (from strs).
+type fuzzAttr struct {
+	name string
+	kind byte
+	strs []string
+}
+
+var fuzzAttrs = []fuzzAttr{
+	{"axis", 'i', nil}, {"axes", 'I', nil}, {"keepdims", 'i', nil}, {"k", 'i', nil}, {"largest", 'i', nil},
+	{"sorted", 'i', nil}, {"group", 'i', nil}, {"exclusive", 'i', nil}, {"reverse", 'i', nil},
+	{"detect_negative", 'i', nil}, {"detect_positive", 'i', nil}, {"fmod", 'i', nil}, {"batch_dims", 'i', nil},
+	{"blocksize", 'i', nil}, {"noop_with_empty_axes", 'i', nil}, {"select_last_index", 'i', nil},
+	{"ceil_mode", 'i', nil}, {"count_include_pad", 'i', nil}, {"transA", 'i', nil}, {"transB", 'i', nil},
+	{"upper", 'i', nil}, {"to", 'i', nil}, {"num_groups", 'i', nil}, {"depth", 'i', nil},
+	{"perm", 'I', nil}, {"pads", 'I', nil}, {"strides", 'I', nil}, {"kernel_shape", 'I', nil},
+	{"dilations", 'I', nil}, {"output_shape", 'I', nil}, {"output_padding", 'I', nil}, {"split", 'I', nil},
+	{"starts", 'I', nil}, {"ends", 'I', nil}, {"shape", 'I', nil},
+	{"alpha", 'f', nil}, {"beta", 'f', nil}, {"epsilon", 'f', nil}, {"gamma", 'f', nil},
+	{"cubic_coeff_a", 'f', nil}, {"extrapolation_value", 'f', nil}, {"value", 'f', nil},
+	{"auto_pad", 's', []string{"NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID", "?"}},
+	{"mode", 's', []string{"constant", "reflect", "edge", "wrap", "nearest", "linear", "cubic", "DCR", "CRD", "?"}},
+	{"coordinate_transformation_mode", 's', []string{"half_pixel", "pytorch_half_pixel", "align_corners",
+		"asymmetric", "tf_half_pixel_for_nn", "tf_crop_and_resize", "?"}},
+	{"nearest_mode", 's', []string{"round_prefer_floor", "round_prefer_ceil", "floor", "ceil", "?"}},
+	{"reduction", 's', []string{"none", "add", "mul", "max", "min", "?"}},
+	{"equation", 's', []string{"ij,jk->ik", "bij,bjk->bik", "i,j->ij", "ii->i", "ij->", "...ij,...jk", "ij,ij->ij",
+		"a...,...a->...", "ab,bc,cd->ad", "i", "->", "ij->k", "iij", "ij,jk,->", "...,...->..."}},
+	{"direction", 's', []string{"forward", "reverse", "bidirectional", "?"}},
+}
+
+// fuzzTypes are the input types FuzzNode gives.
+var fuzzTypes = []onnx.DataType{onnx.Float, onnx.Int64, onnx.Int32, onnx.Bool}
+
+// FuzzNode plans and runs one node of any registered operator, built from
+// the fuzzer's bytes: the operator, the opset, up to four inputs (FLOAT,
+// INT64, INT32 or BOOL, rank 0 to 4, dims 0 to 6, each an initializer,
+// known while planning, or a graph input) with values drawn from small
+// integers, extremes and special floats, and up to six attributes of the
+// names operators read with fuzzed values. NewSession and Run must
+// return nil or an error wrapping a sentinel, never panic, and finish
+// quickly: the element budget is 2^16, so no honest plan or run of one
+// node takes a second.
+func FuzzNode(f *testing.F) {
+	names := onnx.Operators()
+	for i := range names {
+		// opset 14; two float inputs of shape [2, 3], the first an
+		// initializer; no attributes; one output; the second input's values.
+		f.Add([]byte{byte(i), 8, 2, 1, 0, 2, 2, 3, 0, 1, 2, 3, 4, 5, 6, 1, 0, 2, 2, 3, 1, 0, 0, 1, 2, 3, 4, 5, 6})
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		in := &fuzzBytes{b: data}
+		op := names[in.pick(len(names))]
+		opset := int64(6 + in.pick(17))
+		var spec graphSpec
+		var ins []string
+		nIn := in.pick(5)
+		for i := range nIn {
+			name := fmt.Sprint("in", i)
+			if in.pick(8) == 0 {
+				ins = append(ins, "") // an omitted optional input
+				continue
+			}
+			ins = append(ins, name)
+			dt := fuzzTypes[in.pick(len(fuzzTypes))]
+			rank := in.pick(5)
+			dims := make([]int64, rank)
+			n := 1
+			for d := range dims {
+				dims[d] = int64(in.pick(7))
+				n *= int(dims[d])
+			}
+			if in.pick(2) == 0 {
+				if dt == onnx.Float {
+					v := make([]float32, n)
+					for j := range v {
+						v[j] = in.float()
+					}
+					spec.inits = append(spec.inits, floatTensor(name, dims, v...))
+				} else {
+					v := make([]int64, n)
+					for j := range v {
+						v[j] = in.int()
+						if dt == onnx.Bool {
+							v[j] &= 1
+						} else if dt == onnx.Int32 {
+							v[j] = int64(int32(v[j]))
+						}
+					}
+					spec.inits = append(spec.inits, intTensor(name, dt, dims, v...))
+				}
+			} else {
+				spec.inputs = append(spec.inputs, valueInfo(name, dt, dims...))
+			}
+		}
+		var attrs []pb
+		seen := map[string]bool{}
+		for range in.pick(7) {
+			a := fuzzAttrs[in.pick(len(fuzzAttrs))]
+			if seen[a.name] {
+				continue
+			}
+			seen[a.name] = true
+			switch a.kind {
+			case 'i':
+				attrs = append(attrs, attrInt(a.name, in.int()))
+			case 'I':
+				vs := make([]int64, in.pick(7))
+				for j := range vs {
+					vs[j] = in.int()
+				}
+				attrs = append(attrs, attrInts(a.name, vs...))
+			case 'f':
+				attrs = append(attrs, attrF(a.name, in.float()))
+			case 's':
+				attrs = append(attrs, attrStr(a.name, a.strs[in.pick(len(a.strs))]))
+			}
+		}
+		nOut := 1 + in.pick(3)
+		var outs []string
+		for i := range nOut {
+			outs = append(outs, fmt.Sprint("out", i))
+			spec.outputs = append(spec.outputs, pb{}.str(1, outs[i]))
+		}
+		spec.nodes = []pb{node(op, ins, outs, attrs...)}
+		m, err := onnx.Parse(model(opset, graph("g", spec)))
+		if err != nil {
+			if !isSentinel(err) {
+				t.Fatalf("%s: Parse error wraps no sentinel: %v", op, err)
+			}
+			return
+		}
+		start := time.Now()
+		s, err := onnx.NewSession(m, nil, &onnx.Options{MaxElements: 1 << 16})
+		if err == nil {
+			// Graph inputs hold their zero values, and then the fuzzer's.
+			for _, name := range s.InputNames() {
+				x := s.Input(name)
+				for j := range x.Float {
+					x.Float[j] = in.float()
+				}
+				for j := range x.Int {
+					if x.DType == onnx.Bool {
+						x.Int[j] = int64(in.byte() & 1)
+					} else {
+						x.Int[j] = in.int()
+						if x.DType == onnx.Int32 {
+							x.Int[j] = int64(int32(x.Int[j]))
+						}
+					}
+				}
+			}
+			err = s.Run()
+		}
+		if err != nil && !isSentinel(err) {
+			t.Fatalf("%s (opset %d): error wraps no sentinel: %v", op, opset, err)
+		}
+		if d := time.Since(start); d > 5*time.Second {
+			t.Fatalf("%s (opset %d): planning and running one node took %v", op, opset, d)
+		}
+	})
+}
