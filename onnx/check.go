@@ -98,6 +98,17 @@ func loadDataSet(m *Model, dir string) (*Session, []*Tensor, error) {
 			}
 		}
 		s, err = NewSession(m, shapes, opts)
+		if errors.Is(err, ErrValueDependent) {
+			// Range's start, limit and delta may be float scalars: fix
+			// the one-element float inputs too.
+			for i, t := range ins {
+				if t.DType == Float && t.Len() == 1 {
+					opts.Fixed[names[i]] = t
+					delete(shapes, names[i])
+				}
+			}
+			s, err = NewSession(m, shapes, opts)
+		}
 	}
 	if err != nil {
 		return nil, nil, err

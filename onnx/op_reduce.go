@@ -6,11 +6,19 @@ import (
 	"github.com/simdcore/simdcore/kernel"
 )
 
-// The reductions ReduceMean, ReduceSum, ReduceMax and ReduceMin over float32
-// (and ReduceSum, ReduceMax, ReduceMin over integers). Reducing trailing
-// axes, the common case, sums contiguous rows with simdcore's Sum kernel;
-// other axes go through an index map built while planning, summing in
-// float64.
+// The reductions over the axes given (all by default; none with
+// noop_with_empty_axes=1 and no axes, when each output element reduces its
+// one input element): ReduceMean, ReduceSum, ReduceMax, ReduceMin,
+// ReduceL1, ReduceL2, ReduceLogSum, ReduceLogSumExp, ReduceProd and
+// ReduceSumSquare over float32; ReduceSum, ReduceMax, ReduceMin, ReduceL1,
+// ReduceProd and ReduceSumSquare over the integer types too (wrapping to the
+// type's width). Reducing trailing axes in ReduceMean and ReduceSum, the
+// common case, sums contiguous rows with simdcore's Sum kernel; everything
+// else goes through an index map built while planning, accumulating float32
+// in float64. An empty reduction gives the operation's identity: 0 for the
+// sums, 1 for ReduceProd, −Inf for ReduceLogSum and ReduceLogSumExp; an
+// empty ReduceMax or ReduceMin is refused. ReduceLogSumExp subtracts the
+// running maximum, so large inputs do not overflow.
 
 type reduceKind int
 
@@ -19,6 +27,12 @@ const (
 	reduceSum
 	reduceMax
 	reduceMin
+	reduceL1
+	reduceL2
+	reduceLogSum
+	reduceLogSumExp
+	reduceProd
+	reduceSumSquare
 )
 
 func init() {
@@ -27,6 +41,21 @@ func init() {
 	register("ReduceSum", 1, reduceBuilder(reduceSum, 13))
 	register("ReduceMax", 1, reduceBuilder(reduceMax, 18))
 	register("ReduceMin", 1, reduceBuilder(reduceMin, 18))
+	register("ReduceL1", 1, reduceBuilder(reduceL1, 18))
+	register("ReduceL2", 1, reduceBuilder(reduceL2, 18))
+	register("ReduceLogSum", 1, reduceBuilder(reduceLogSum, 18))
+	register("ReduceLogSumExp", 1, reduceBuilder(reduceLogSumExp, 18))
+	register("ReduceProd", 1, reduceBuilder(reduceProd, 18))
+	register("ReduceSumSquare", 1, reduceBuilder(reduceSumSquare, 18))
+}
+
+// reduceInts reports whether the reduction takes the integer types.
+func (k reduceKind) reduceInts() bool {
+	switch k {
+	case reduceMean, reduceL2, reduceLogSum, reduceLogSumExp:
+		return false
+	}
+	return true
 }
 
 func reduceBuilder(kind reduceKind, axesInput int64) opBuilder {
@@ -35,10 +64,10 @@ func reduceBuilder(kind reduceKind, axesInput int64) opBuilder {
 		if err != nil {
 			return nil, err
 		}
-		if kind == reduceMean {
-			err = c.needType(x, Float)
-		} else {
+		if kind.reduceInts() {
 			err = c.needType(x, append([]DataType{Float}, intTypes...)...)
+		} else {
+			err = c.needType(x, Float)
 		}
 		if err != nil {
 			return nil, err
@@ -126,45 +155,24 @@ func reduceBuilder(kind reduceKind, axesInput int64) opBuilder {
 			return nil, err
 		}
 		if x.DType != Float {
-			return func() error {
-				for i := range y.Int {
-					switch kind {
-					case reduceMax:
-						y.Int[i] = math.MinInt64
-					case reduceMin:
-						y.Int[i] = math.MaxInt64
-					default:
-						y.Int[i] = 0
-					}
-				}
-				for i, o := range idx {
-					v := x.Int[i]
-					switch kind {
-					case reduceMax:
-						y.Int[o] = max(y.Int[o], v)
-					case reduceMin:
-						y.Int[o] = min(y.Int[o], v)
-					default:
-						y.Int[o] += v
-					}
-				}
-				return nil
-			}, nil
+			return reduceIntKernel(kind, x, y, idx), nil
 		}
 		acc, err := scratch[float64](c, outN)
 		if err != nil {
 			return nil, err
 		}
+		var scale []float64 // ReduceLogSumExp: the sums of e^(x−acc)
+		if kind == reduceLogSumExp {
+			if scale, err = scratch[float64](c, outN); err != nil {
+				return nil, err
+			}
+		}
 		return func() error {
 			for i := range acc {
-				switch kind {
-				case reduceMax:
-					acc[i] = math.Inf(-1)
-				case reduceMin:
-					acc[i] = math.Inf(1)
-				default:
-					acc[i] = 0
-				}
+				acc[i] = reduceIdentity(kind)
+			}
+			for i := range scale {
+				scale[i] = 0
 			}
 			for i, o := range idx {
 				v := float64(x.Float[i])
@@ -177,17 +185,99 @@ func reduceBuilder(kind reduceKind, axesInput int64) opBuilder {
 					if v < acc[o] || v != v {
 						acc[o] = v
 					}
+				case reduceL1:
+					acc[o] += math.Abs(v)
+				case reduceL2, reduceSumSquare:
+					acc[o] += v * v
+				case reduceProd:
+					acc[o] *= v
+				case reduceLogSumExp:
+					// acc is the largest so far, scale the sum of
+					// e^(x−acc); NaN makes the sum NaN.
+					m := acc[o]
+					switch {
+					case v > m:
+						scale[o] = scale[o]*math.Exp(m-v) + 1
+						acc[o] = v
+					case v == m:
+						scale[o]++
+					default:
+						scale[o] += math.Exp(v - m)
+					}
 				default:
 					acc[o] += v
 				}
 			}
 			for o, v := range acc {
-				if kind == reduceMean {
+				switch kind {
+				case reduceMean:
 					v /= float64(count)
+				case reduceL2:
+					v = math.Sqrt(v)
+				case reduceLogSum:
+					v = math.Log(v)
+				case reduceLogSumExp:
+					v += math.Log(scale[o])
 				}
 				y.Float[o] = float32(v)
 			}
 			return nil
 		}, nil
+	}
+}
+
+// reduceIdentity is the accumulator's start: the result of an empty
+// reduction (before ReduceLogSum's logarithm; ReduceLogSumExp's running
+// maximum).
+func reduceIdentity(kind reduceKind) float64 {
+	switch kind {
+	case reduceMax, reduceLogSumExp:
+		return math.Inf(-1)
+	case reduceMin:
+		return math.Inf(1)
+	case reduceProd:
+		return 1
+	}
+	return 0
+}
+
+// reduceIntKernel reduces the integer x into y along the index map idx,
+// wrapping the results to the type's width.
+func reduceIntKernel(kind reduceKind, x, y *Tensor, idx []int32) func() error {
+	lo, hi := intRange(x.DType)
+	return func() error {
+		for i := range y.Int {
+			switch kind {
+			case reduceMax:
+				y.Int[i] = math.MinInt64
+			case reduceMin:
+				y.Int[i] = math.MaxInt64
+			case reduceProd:
+				y.Int[i] = 1
+			default:
+				y.Int[i] = 0
+			}
+		}
+		for i, o := range idx {
+			v := x.Int[i]
+			switch kind {
+			case reduceMax:
+				y.Int[o] = max(y.Int[o], v)
+			case reduceMin:
+				y.Int[o] = min(y.Int[o], v)
+			case reduceL1:
+				y.Int[o] += max(v, -v)
+			case reduceSumSquare:
+				y.Int[o] += v * v
+			case reduceProd:
+				y.Int[o] *= v
+			default:
+				y.Int[o] += v
+			}
+		}
+		for i, v := range y.Int {
+			y.Int[i] = wrap(v, lo, hi)
+		}
+		return nil
 	}
 }
