@@ -151,7 +151,7 @@ func (p *planner) inputTensor(in ValueInfo, given []int) (*Tensor, error) {
 // planGraph plans g's nodes in a topological order (the file's order where
 // it is one) into p.steps, folding the nodes whose inputs are all known.
 func (p *planner) planGraph(g *Graph) error {
-	order, err := p.topoOrder(g)
+	order, err := p.topoOrder(withoutWideningCasts(g))
 	if err != nil {
 		return err
 	}
@@ -163,11 +163,11 @@ func (p *planner) planGraph(g *Graph) error {
 	return nil
 }
 
-// topoOrder orders g's nodes so that each comes after the nodes that
+// topoOrder orders a graph's nodes so that each comes after the nodes that
 // define its inputs (including values its subgraphs read from this scope).
-func (p *planner) topoOrder(g *Graph) ([]*Node, error) {
+func (p *planner) topoOrder(nodes []*Node) ([]*Node, error) {
 	producer := map[string]int{}
-	for i, n := range g.Nodes {
+	for i, n := range nodes {
 		for _, o := range n.Outputs {
 			if o == "" {
 				continue
@@ -178,18 +178,18 @@ func (p *planner) topoOrder(g *Graph) ([]*Node, error) {
 			producer[o] = i
 		}
 	}
-	state := make([]byte, len(g.Nodes)) // 0 new, 1 visiting, 2 done
-	order := make([]*Node, 0, len(g.Nodes))
+	state := make([]byte, len(nodes)) // 0 new, 1 visiting, 2 done
+	order := make([]*Node, 0, len(nodes))
 	var visit func(i int) error
 	visit = func(i int) error {
 		switch state[i] {
 		case 1:
-			return fmt.Errorf("%w: the graph has a cycle through node %q (%s)", ErrFormat, g.Nodes[i].Name, g.Nodes[i].OpType)
+			return fmt.Errorf("%w: the graph has a cycle through node %q (%s)", ErrFormat, nodes[i].Name, nodes[i].OpType)
 		case 2:
 			return nil
 		}
 		state[i] = 1
-		for _, in := range nodeReads(g.Nodes[i]) {
+		for _, in := range nodeReads(nodes[i]) {
 			if j, ok := producer[in]; ok {
 				if err := visit(j); err != nil {
 					return err
@@ -197,13 +197,13 @@ func (p *planner) topoOrder(g *Graph) ([]*Node, error) {
 			}
 		}
 		state[i] = 2
-		order = append(order, g.Nodes[i])
+		order = append(order, nodes[i])
 		return nil
 	}
 	// Iterative over roots; recursion depth is bounded by the node count,
 	// which the file's size bounds; deep chains are visited in file order
 	// first, so a file already in topological order recurses one level.
-	for i := range g.Nodes {
+	for i := range nodes {
 		if err := visit(i); err != nil {
 			return nil, err
 		}
