@@ -88,11 +88,13 @@ func loadDataSet(m *Model, dir string) (*Session, []*Tensor, error) {
 	}
 	s, err := NewSession(m, shapes, nil)
 	if errors.Is(err, ErrValueDependent) {
-		// ONNX's node tests pass shapes and axes as inputs: fix the
-		// integer inputs' values, as a model's initializers would be.
+		// ONNX's node tests pass shapes, axes and sizes (such as
+		// OneHot's depth, a float scalar) as inputs: fix the integer
+		// inputs' and the scalars' values, as a model's initializers
+		// would be.
 		opts := &Options{Fixed: map[string]*Tensor{}}
 		for i, t := range ins {
-			if t.DType.storage() == storeInt {
+			if t.DType.storage() == storeInt || len(t.Dims) == 0 {
 				opts.Fixed[names[i]] = t
 				delete(shapes, names[i])
 			}
