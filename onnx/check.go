@@ -26,8 +26,11 @@ type OutputCheck struct {
 // holding input_0.pb, input_1.pb, … (serialized TensorProtos, in the order
 // of the graph's inputs that are not initializers) and output_0.pb, … (in
 // the order of the graph's outputs). It plans a session for the inputs'
-// shapes, runs it once and compares every output at rtol and atol.
-// Errors planning or running wrap the package's sentinels
+// shapes, runs it once and compares every output at rtol and atol. Where
+// planning needs input values (ErrValueDependent: a shape, an axis, a
+// depth or a range given as an input), it plans again with the integer
+// and the one-element inputs fixed to the data set's values
+// (Options.Fixed). Errors planning or running wrap the package's sentinels
 // (ErrUnsupported for what Session does not run).
 func CheckDataSet(m *Model, dir string, rtol, atol float64) ([]OutputCheck, error) {
 	s, wants, err := loadDataSet(m, dir)
@@ -89,28 +92,17 @@ func loadDataSet(m *Model, dir string) (*Session, []*Tensor, error) {
 	s, err := NewSession(m, shapes, nil)
 	if errors.Is(err, ErrValueDependent) {
 		// ONNX's node tests pass shapes, axes and sizes (such as
-		// OneHot's depth, a float scalar) as inputs: fix the integer
-		// inputs' and the scalars' values, as a model's initializers
-		// would be.
+		// OneHot's depth, or Range's start, limit and delta: float
+		// scalars) as inputs: fix the integer inputs' and the
+		// one-element inputs' values, as a model's initializers would be.
 		opts := &Options{Fixed: map[string]*Tensor{}}
 		for i, t := range ins {
-			if t.DType.storage() == storeInt || len(t.Dims) == 0 {
+			if t.DType.storage() == storeInt || t.Len() == 1 {
 				opts.Fixed[names[i]] = t
 				delete(shapes, names[i])
 			}
 		}
 		s, err = NewSession(m, shapes, opts)
-		if errors.Is(err, ErrValueDependent) {
-			// Range's start, limit and delta may be float scalars: fix
-			// the one-element float inputs too.
-			for i, t := range ins {
-				if t.DType == Float && t.Len() == 1 {
-					opts.Fixed[names[i]] = t
-					delete(shapes, names[i])
-				}
-			}
-			s, err = NewSession(m, shapes, opts)
-		}
 	}
 	if err != nil {
 		return nil, nil, err
