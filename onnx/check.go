@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -103,6 +104,21 @@ func loadDataSet(m *Model, dir string) (*Session, []*Tensor, error) {
 			}
 		}
 		s, err = NewSession(m, shapes, opts)
+		// Other inputs read while planning (Resize's float scales): fix
+		// each that the error names, one at a time.
+		for range names {
+			var vd *valueDependentError
+			if !errors.As(err, &vd) || opts.Fixed[vd.Input] != nil {
+				break
+			}
+			i := slices.Index(names, vd.Input)
+			if i < 0 {
+				break
+			}
+			opts.Fixed[names[i]] = ins[i]
+			delete(shapes, names[i])
+			s, err = NewSession(m, shapes, opts)
+		}
 	}
 	if err != nil {
 		return nil, nil, err

@@ -95,12 +95,49 @@ func (c *nodeCtx) knownInts(i int, what string) ([]int64, error) {
 		return nil, err
 	}
 	if !c.known(i) {
-		return nil, fmt.Errorf("%w: %w: %s (input %d, %q)", ErrUnsupported, ErrValueDependent, what, i, c.node.Inputs[i])
+		return nil, c.valueDependent(i, what)
 	}
 	if t.DType.storage() != storeInt {
 		return nil, fmt.Errorf("%w: %s (input %d) has type %v, want an integer type", ErrShape, what, i, t.DType)
 	}
 	return t.Int, nil
+}
+
+// knownFloats returns the values of input i, a FLOAT tensor that must be
+// known while planning (Resize's scales): what, in errors.
+func (c *nodeCtx) knownFloats(i int, what string) ([]float32, error) {
+	t, err := c.need(i)
+	if err != nil {
+		return nil, err
+	}
+	if !c.known(i) {
+		return nil, c.valueDependent(i, what)
+	}
+	if t.DType != Float {
+		return nil, c.unsupported("data type %v for %s (input %d), want FLOAT", t.DType, what, i)
+	}
+	return t.Float, nil
+}
+
+// valueDependentError is the error of a node that needs the values of
+// its input Input while planning; it wraps ErrUnsupported and
+// ErrValueDependent, and names the value so that a caller can fix it
+// (Options.Fixed) when it is a graph input.
+type valueDependentError struct {
+	Input string
+	msg   string
+}
+
+func (e *valueDependentError) Error() string {
+	return fmt.Sprintf("%v: %v: %s", ErrUnsupported, ErrValueDependent, e.msg)
+}
+
+func (e *valueDependentError) Unwrap() []error { return []error{ErrUnsupported, ErrValueDependent} }
+
+// valueDependent returns the error for input i, whose values (what) are
+// needed while planning but are not known then.
+func (c *nodeCtx) valueDependent(i int, what string) error {
+	return &valueDependentError{Input: c.node.Inputs[i], msg: fmt.Sprintf("%s (input %d, %q)", what, i, c.node.Inputs[i])}
 }
 
 // output declares output i with a fresh buffer. A node may list fewer
