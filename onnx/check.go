@@ -31,7 +31,8 @@ type OutputCheck struct {
 // planning needs input values (ErrValueDependent: a shape, an axis, a
 // depth or a range given as an input), it plans again with the integer
 // and the one-element inputs fixed to the data set's values
-// (Options.Fixed). Errors planning or running wrap the package's sentinels
+// (Options.Fixed), and then each other input that a planning error names
+// (Resize's scales). Errors planning or running wrap the package's sentinels
 // (ErrUnsupported for what Session does not run).
 func CheckDataSet(m *Model, dir string, rtol, atol float64) ([]OutputCheck, error) {
 	s, wants, err := loadDataSet(m, dir)

@@ -34,6 +34,18 @@ var torchTransformers = []string{
 	"tf_dec_t64_ingraph", "tf_transformer_post_relu", "tf_transformer_pre_gelu_tanh",
 }
 
+// torchOperatorModels are exports with symbolic sizes (dynamic_axes) and
+// the operators they bring: learned, sinusoidal and rotary positions
+// (Range, ScatterND, Sin, Cos, Einsum), a Conformer convolution module,
+// a dilated TCN (ReduceProd in std), a convolutional-recurrent keyword
+// spotter, an upsampling decoder block (ConvTranspose,
+// InstanceNormalization, ReduceL2, CumSum), TopK and Resize, a masked mean
+// with IsNaN and IsInf (of a Cast to DOUBLE), and Einsum over heads.
+var torchOperatorModels = []string{
+	"dyn_learned_position_lm", "dyn_sinusoidal_encoder", "dyn_rotary_attention", "dyn_conformer_conv",
+	"dyn_dilated_tcn", "dyn_keyword_crnn", "upsampler", "selections", "masked_mean", "head_mixing",
+}
+
 // The tolerance against torch: 1e-5 relative, and 1e-6 absolute for
 // values near zero.
 const torchRTol, torchATol = 1e-5, 1e-6
@@ -43,8 +55,8 @@ const torchRTol, torchATol = 1e-5, 1e-6
 func TestTorchExports(t *testing.T) {
 	dirs, err := filepath.Glob(filepath.Join(torchFixtures, "*"))
 	require.NoError(t, err)
-	require.GreaterOrEqual(t, len(dirs), 12+len(torchTransformers), "the fixtures of scripts/export_torch_onnx.py")
-	for _, name := range torchTransformers {
+	require.GreaterOrEqual(t, len(dirs), 12+len(torchTransformers)+len(torchOperatorModels), "the fixtures of scripts/export_torch_onnx.py")
+	for _, name := range append(torchTransformers, torchOperatorModels...) {
 		require.Contains(t, dirs, filepath.Join(torchFixtures, name))
 	}
 	for _, dir := range dirs {

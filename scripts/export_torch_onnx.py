@@ -11,6 +11,7 @@ onnx package: the TensorProtos are encoded here).
 Run from the repository root: /usr/bin/python3 scripts/export_torch_onnx.py
 """
 import copy
+import math
 import os
 import struct
 import sys
@@ -61,9 +62,12 @@ def tensor_proto(name, t):
     return msg
 
 
-def export(name, model, inputs, input_names, output_names, opset=14, reference=None):
+def export(name, model, inputs, input_names, output_names, opset=14, reference=None, dynamic=None):
     """Exports model and writes its data set; reference, if given, computes
-    the outputs instead of model (the transformers' float64 copy)."""
+    the outputs instead of model (the transformers' float64 copy); dynamic
+    is torch.onnx.export's dynamic_axes (sizes left symbolic in the graph,
+    so that what depends on them, torch.arange's Range for one, is not
+    folded away)."""
     model.eval()
     d = os.path.join(OUT, name)
     os.makedirs(os.path.join(d, "test_data_set_0"), exist_ok=True)
@@ -80,7 +84,8 @@ def export(name, model, inputs, input_names, output_names, opset=14, reference=N
 
     walk(outs)
     torch.onnx.export(model, tuple(inputs), os.path.join(d, "model.onnx"), opset_version=opset,
-                      input_names=input_names, output_names=output_names, do_constant_folding=True)
+                      input_names=input_names, output_names=output_names, do_constant_folding=True,
+                      dynamic_axes=dynamic or {})
     for i, (n, t) in enumerate(zip(input_names, inputs)):
         with open(os.path.join(d, "test_data_set_0", "input_%d.pb" % i), "wb") as f:
             f.write(tensor_proto(n, t))
@@ -361,3 +366,220 @@ with torch.no_grad():  # statistics a trained network would have
     kws.bn.weight.uniform_(0.5, 1.5)
     kws.bn.bias.uniform_(-0.2, 0.2)
 export("kws_cnn", kws, [torch.randn(3, 1, 20, 13)], ["x"], ["logits", "class"], opset=13)
+
+
+# Exports with symbolic sizes (dynamic_axes), and the operators they bring:
+# positions from torch.arange (Range), sinusoidal tables written by slice
+# assignment (ScatterND, Sin, Cos), rotary embeddings (Einsum), a Conformer
+# convolution module (GLU's Split, depthwise Conv, SiLU), a decoder block
+# (ConvTranspose, InstanceNormalization for GroupNorm, ReduceL2, CumSum),
+# and TopK, Resize, reflect Pad, IsNaN, IsInf, a masked mean over lengths,
+# and a convolutional-recurrent keyword spotter.
+
+
+class LearnedPositionLM(torch.nn.Module):
+    """Token and learned position embeddings (positions from torch.arange
+    of the sequence length), a causal pre-norm GELU encoder stack and an LM
+    head."""
+
+    def __init__(self, vocab=50, d=32, heads=4):
+        super().__init__()
+        self.tok = torch.nn.Embedding(vocab, d)
+        self.pos = torch.nn.Embedding(64, d)
+        layer = torch.nn.TransformerEncoderLayer(d, heads, 64, dropout=0.0, batch_first=True, norm_first=True,
+                                                 activation="gelu")
+        self.enc = torch.nn.TransformerEncoder(layer, 2)
+        self.head = torch.nn.Linear(d, vocab)
+
+    def forward(self, tokens):
+        t = tokens.shape[1]
+        x = self.tok(tokens) + self.pos(torch.arange(t))[None]
+        mask = torch.triu(torch.full((t, t), float("-inf")), 1)
+        return self.head(self.enc(x, mask=mask))
+
+
+class SinusoidalEncoder(torch.nn.Module):
+    """The sinusoidal position table of "Attention Is All You Need", made in
+    the graph for the input's length, added before a post-norm encoder
+    layer in torch's default (T, batch, d) layout."""
+
+    def __init__(self, d=32, heads=4):
+        super().__init__()
+        self.d = d
+        self.enc = torch.nn.TransformerEncoderLayer(d, heads, 64, dropout=0.0)
+
+    def forward(self, x):
+        t = x.shape[0]
+        pos = torch.arange(t, dtype=torch.float32).unsqueeze(1)
+        div = torch.exp(torch.arange(0, self.d, 2, dtype=torch.float32) * (-math.log(10000.0) / self.d))
+        pe = torch.zeros(t, self.d)
+        pe[:, 0::2] = torch.sin(pos * div)
+        pe[:, 1::2] = torch.cos(pos * div)
+        return self.enc(x + pe.unsqueeze(1))
+
+
+class RotaryAttention(torch.nn.Module):
+    """One head of attention with rotary position embeddings (RoPE): the
+    angles as an outer product (einsum) of positions and frequencies."""
+
+    def __init__(self, d=32):
+        super().__init__()
+        self.d = d
+        self.q = torch.nn.Linear(d, d)
+        self.k = torch.nn.Linear(d, d)
+
+    def forward(self, x):
+        t = x.shape[1]
+        inv = 1.0 / (10000 ** (torch.arange(0, self.d, 2).float() / self.d))
+        angles = torch.einsum("i,j->ij", torch.arange(t).float(), inv)
+        emb = torch.cat((angles, angles), -1)
+        cos, sin = emb.cos(), emb.sin()
+
+        def rotate(v):
+            return torch.cat((-v[..., self.d // 2:], v[..., : self.d // 2]), -1)
+
+        q, k = self.q(x), self.k(x)
+        q, k = q * cos + rotate(q) * sin, k * cos + rotate(k) * sin
+        return torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(self.d), -1) @ x
+
+
+class ConformerConv(torch.nn.Module):
+    """A Conformer convolution module: LayerNorm, pointwise Conv1d and GLU,
+    depthwise Conv1d, BatchNorm1d, SiLU, pointwise Conv1d, residual."""
+
+    def __init__(self, c=24):
+        super().__init__()
+        self.ln = torch.nn.LayerNorm(c)
+        self.pw1 = torch.nn.Conv1d(c, 2 * c, 1)
+        self.dw = torch.nn.Conv1d(c, c, 7, padding=3, groups=c)
+        self.bn = torch.nn.BatchNorm1d(c)
+        self.pw2 = torch.nn.Conv1d(c, c, 1)
+        with torch.no_grad():
+            self.bn.running_mean.uniform_(-0.5, 0.5)
+            self.bn.running_var.uniform_(0.5, 1.5)
+
+    def forward(self, x):  # batch, T, c
+        y = torch.nn.functional.glu(self.pw1(self.ln(x).transpose(1, 2)), dim=1)
+        y = torch.nn.functional.silu(self.bn(self.dw(y)))
+        return x + self.pw2(y).transpose(1, 2)
+
+
+class Upsampler(torch.nn.Module):
+    """A decoder's upsampling block: ConvTranspose1d, InstanceNorm1d with
+    affine weights, GroupNorm, then an L2-normalised copy and a running
+    sum along time."""
+
+    def __init__(self):
+        super().__init__()
+        self.up = torch.nn.ConvTranspose1d(8, 6, 4, stride=2, padding=1)
+        self.inorm = torch.nn.InstanceNorm1d(6, affine=True)
+        self.gn = torch.nn.GroupNorm(2, 6)
+        with torch.no_grad():
+            for p in (self.inorm.weight, self.gn.weight):
+                p.uniform_(0.5, 1.5)
+            for p in (self.inorm.bias, self.gn.bias):
+                p.uniform_(-0.3, 0.3)
+
+    def forward(self, x):
+        y = self.gn(self.inorm(self.up(x)))
+        return torch.nn.functional.normalize(y, dim=1), torch.cumsum(y, 2)
+
+
+class Selections(torch.nn.Module):
+    """TopK, nearest upsampling (Resize), reflect padding, flip, the range
+    of each row, LogSumExp, and an L1 norm's square root."""
+
+    def forward(self, x):
+        v, i = torch.topk(x, 3, dim=-1)
+        up = torch.nn.functional.interpolate(x.unsqueeze(1), scale_factor=2, mode="nearest").squeeze(1)
+        r = torch.nn.functional.pad(x.unsqueeze(1), (2, 2), mode="reflect").squeeze(1)
+        return (v, i, up, r, torch.flip(x, [1]), x.amax(-1) - x.amin(-1), torch.logsumexp(x, -1),
+                x.abs().sum(-1).sqrt())
+
+
+class MaskedMean(torch.nn.Module):
+    """The mean over each sequence's first lens[b] steps (a mask from
+    torch.arange against the lengths), whether any input is NaN, and the
+    input with infinities replaced by zero."""
+
+    def forward(self, x, lens):
+        m = torch.arange(x.shape[1])[None, :] < lens[:, None]
+        y = x.masked_fill(~m[..., None], 0.0)
+        return (y.sum(1) / lens[:, None].float(), torch.isnan(x).any(),
+                torch.where(torch.isinf(x), torch.zeros_like(x), x))
+
+
+class HeadMixing(torch.nn.Module):
+    """Einsum as attention code writes it: a per-head projection and the
+    scores."""
+
+    def __init__(self):
+        super().__init__()
+        self.w = torch.nn.Parameter(torch.randn(4, 8, 8))
+
+    def forward(self, x):
+        return torch.einsum("bhtd,hde->bhte", x, self.w), torch.einsum("bhqd,bhkd->bhqk", x, x)
+
+
+class KeywordCRNN(torch.nn.Module):
+    """A convolutional-recurrent keyword spotter over a variable number of
+    frames: Conv2d, BatchNorm2d, ReLU, a frequency MaxPool, a bidirectional
+    GRU, attention pooling over time, log-probabilities."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = torch.nn.Conv2d(1, 8, 3, padding=1)
+        self.bn = torch.nn.BatchNorm2d(8)
+        self.gru = torch.nn.GRU(8 * 10, 32, batch_first=True, bidirectional=True)
+        self.fc = torch.nn.Linear(64, 5)
+        with torch.no_grad():
+            self.bn.running_mean.uniform_(-0.5, 0.5)
+            self.bn.running_var.uniform_(0.5, 2)
+
+    def forward(self, x):  # batch, 1, T, 40 mel bands
+        y = torch.nn.functional.max_pool2d(torch.relu(self.bn(self.conv(x))), (1, 4))
+        b, c, t, f = y.shape
+        o, _ = self.gru(y.permute(0, 2, 1, 3).reshape(b, t, c * f))
+        w = torch.softmax(o.mean(-1), 1).unsqueeze(-1)
+        return torch.log_softmax(self.fc((o * w).sum(1)), -1)
+
+
+class DilatedTCN(torch.nn.Module):
+    """A temporal convolutional block: dilated Conv1d, PReLU, HardSwish, a
+    residual, LayerNorm over channels, and three heads: the global
+    average, the mean of a clamp, and the standard deviation of an ELU
+    over time (whose export computes the element count as a ReduceProd of
+    the shape)."""
+
+    def __init__(self):
+        super().__init__()
+        self.c1 = torch.nn.Conv1d(8, 16, 3, dilation=2, padding=2)
+        self.c2 = torch.nn.Conv1d(16, 16, 3, dilation=4, padding=4)
+        self.act = torch.nn.PReLU(16)
+        self.ln = torch.nn.LayerNorm(16)
+
+    def forward(self, x):
+        y = self.act(self.c1(x))
+        y = self.c2(torch.nn.functional.hardswish(y)) + y
+        y = self.ln(y.transpose(1, 2)).transpose(1, 2)
+        return (torch.nn.functional.adaptive_avg_pool1d(y, 1).flatten(1), torch.clamp(y, -0.5, 0.5).mean(),
+                torch.nn.functional.elu(y).std(dim=-1))
+
+
+export("dyn_learned_position_lm", LearnedPositionLM(), [torch.randint(0, 50, (2, 12))], ["tokens"], ["logits"],
+       dynamic={"tokens": {0: "batch", 1: "t"}})
+export("dyn_sinusoidal_encoder", SinusoidalEncoder(), [torch.randn(10, 2, 32)], ["x"], ["y"],
+       dynamic={"x": {0: "t", 1: "batch"}})
+export("dyn_rotary_attention", RotaryAttention(), [torch.randn(2, 9, 32)], ["x"], ["y"], dynamic={"x": {1: "t"}})
+export("dyn_conformer_conv", ConformerConv(), [torch.randn(2, 20, 24)], ["x"], ["y"], dynamic={"x": {1: "t"}})
+export("upsampler", Upsampler(), [torch.randn(2, 8, 10)], ["x"], ["normalized", "cumsum"])
+export("selections", Selections(), [torch.randn(2, 10)], ["x"],
+       ["values", "indices", "up", "reflect", "flip", "range", "logsumexp", "l1"], opset=13)
+x = torch.randn(3, 7, 4)
+x[1, 2, 3] = float("inf")
+x[2, 0, 1] = float("-inf")
+export("masked_mean", MaskedMean(), [x, torch.tensor([7, 3, 5])], ["x", "lens"], ["mean", "any_nan", "finite"])
+export("head_mixing", HeadMixing(), [torch.randn(2, 4, 5, 8)], ["x"], ["projected", "scores"], opset=12)
+export("dyn_keyword_crnn", KeywordCRNN(), [torch.randn(2, 1, 30, 40)], ["x"], ["logprobs"], dynamic={"x": {2: "t"}})
+export("dyn_dilated_tcn", DilatedTCN(), [torch.randn(2, 8, 30)], ["x"], ["pooled", "clamped_mean", "std"],
+       dynamic={"x": {2: "t"}})

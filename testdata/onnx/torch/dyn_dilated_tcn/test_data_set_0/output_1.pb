@@ -1,0 +1,1 @@
+Bclamped_meanJğŒ½
