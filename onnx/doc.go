@@ -38,24 +38,46 @@
 // The operators of the default domain, at every opset version up to 22
 // (Operators lists them):
 //
-//   - arithmetic with numpy broadcasting: Add, Sub, Mul, Div, Pow on
-//     FLOAT and the integer types; Neg, Abs, Sqrt, Log, Exp, Reciprocal,
-//     Floor, Ceil; Relu, Sigmoid, Tanh, LeakyRelu, PRelu, Elu, Selu,
-//     HardSigmoid, HardSwish, Softplus, Softsign, Sign, Erf, Clip; Max,
-//     Min, Sum and Mean of any number of inputs;
+//   - arithmetic with numpy broadcasting: Add, Sub, Mul, Div, Pow, Mod
+//     (fmod 0 with the divisor's sign, as numpy, or 1 as C; an integer
+//     remainder by zero is ErrInput) on FLOAT and the integer types; Neg,
+//     Abs, Sqrt, Log, Exp, Reciprocal, Floor, Ceil; Sin, Cos, Tan, Asin,
+//     Acos, Atan, Sinh, Cosh, Asinh, Acosh, Atanh (in float64); Relu,
+//     Sigmoid, Tanh, LeakyRelu, PRelu, Elu, Selu, HardSigmoid, HardSwish,
+//     Softplus, Softsign, Sign, Erf, Clip; Max, Min, Sum and Mean of any
+//     number of inputs; CumSum (exclusive, reverse);
 //   - comparison and logic: Equal, Less, Greater, LessOrEqual,
-//     GreaterOrEqual, And, Or, Xor, Not, Where;
+//     GreaterOrEqual, And, Or, Xor, Not, Where, IsNaN, IsInf (also of a
+//     Cast to DOUBLE that nothing else reads, which is how
+//     torch.onnx.export writes torch.isinf: the test runs on the FLOAT
+//     input, with the same answers);
 //   - types, shapes and data movement: Cast, CastLike, Constant,
 //     ConstantOfShape, Shape, Size, Identity, Reshape, Flatten, Squeeze,
 //     Unsqueeze, Transpose, Expand, Tile, Concat, Split, Slice, Gather,
-//     Pad (constant, reflect, edge, wrap), Trilu, Dropout (the identity;
-//     training mode with a ratio is refused);
+//     GatherElements, GatherND (batch_dims), ScatterND, ScatterElements
+//     and Scatter (reductions add, mul, max, min; indices checked at run
+//     time), OneHot (depth known while planning), Range (its inputs known
+//     while planning: the output's length depends on them), DepthToSpace
+//     (DCR, CRD), SpaceToDepth, Pad (constant, reflect, edge, wrap),
+//     Trilu, Dropout (the identity; training mode with a ratio is
+//     refused);
+//   - resampling: Resize (nearest with each nearest_mode, N-D linear and
+//     cubic with cubic_coeff_a and exclude_outside, antialias; every
+//     coordinate_transformation_mode, tf_crop_and_resize included; axes
+//     and keep_aspect_ratio_policy; scales or sizes known while
+//     planning) and the older Upsample;
 //   - reductions and products: ReduceMean, ReduceSum, ReduceMax,
-//     ReduceMin, ArgMax, ArgMin, Softmax, LogSoftmax, MatMul, Gemm,
-//     LayerNormalization, BatchNormalization (inference, and training_mode
-//     with its running statistics);
+//     ReduceMin, ReduceProd, ReduceL1, ReduceL2, ReduceSumSquare,
+//     ReduceLogSum, ReduceLogSumExp (accumulated in float64), ArgMax,
+//     ArgMin, TopK (largest or smallest, ties to the lower index, NaN
+//     above every number), Softmax, LogSoftmax, MatMul, Gemm, Einsum (any
+//     equation: ellipsis, diagonals, implicit output, several operands,
+//     contracted by kernel.Gemm), LayerNormalization, BatchNormalization
+//     (inference, and training_mode with its running statistics),
+//     InstanceNormalization, GroupNormalization;
 //   - convolution and pooling: Conv of 1 to 8 spatial dimensions, with
-//     groups, strides, dilations, pads or auto_pad and a bias; MaxPool
+//     groups, strides, dilations, pads or auto_pad and a bias;
+//     ConvTranspose over the same (output_padding, output_shape); MaxPool
 //     (with its Indices, either storage order) and AveragePool over the
 //     same windows, with ceil_mode and count_include_pad; GlobalMaxPool
 //     and GlobalAveragePool;
@@ -112,7 +134,11 @@
 // and attention models and of nn.TransformerEncoder, TransformerDecoderLayer,
 // TransformerDecoder and Transformer (opset 14: LayerNorm as ReduceMean, Sub,
 // Pow, Sqrt and Div, GELU through Erf or Tanh, causal masks through Trilu
-// or given, key padding through Where) against torch's outputs to 1e-5
-// relative (the module's testdata/onnx/torch, written by
-// scripts/export_torch_onnx.py).
+// or given, key padding through Where), and exports with symbolic sizes
+// (learned, sinusoidal and rotary positions, a Conformer convolution, a
+// dilated TCN, a convolutional-recurrent keyword spotter, an upsampling
+// block, TopK, Resize, IsInf) against torch's outputs to 1e-5 relative
+// (the module's testdata/onnx/torch, written by
+// scripts/export_torch_onnx.py). FuzzNode plans and runs single nodes of
+// every operator from fuzzed shapes, values and attributes.
 package onnx
