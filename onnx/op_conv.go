@@ -16,17 +16,26 @@ func init() {
 	register("Conv", 1, buildConv)
 }
 
-func buildConv(c *nodeCtx) (func() error, error) {
+// convOperands reads the operands of Conv and ConvTranspose: FLOAT x and
+// w, and the optional FLOAT bias (nil when absent).
+func convOperands(c *nodeCtx) (x, w, bias *Tensor, err error) {
 	xw, err := c.needAll(2, Float)
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
-	x, w := xw[0], xw[1]
-	bias := c.input(2)
+	bias = c.input(2)
 	if bias != nil {
 		if err := c.needType(bias, Float); err != nil {
-			return nil, err
+			return nil, nil, nil, err
 		}
+	}
+	return xw[0], xw[1], bias, nil
+}
+
+func buildConv(c *nodeCtx) (func() error, error) {
+	x, w, bias, err := convOperands(c)
+	if err != nil {
+		return nil, err
 	}
 	s, group, err := convGeometry(c, x, w)
 	if err != nil {

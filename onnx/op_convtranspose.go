@@ -42,16 +42,9 @@ type convTransposeShape struct {
 }
 
 func buildConvTranspose(c *nodeCtx) (func() error, error) {
-	xw, err := c.needAll(2, Float)
+	x, w, bias, err := convOperands(c)
 	if err != nil {
 		return nil, err
-	}
-	x, w := xw[0], xw[1]
-	bias := c.input(2)
-	if bias != nil {
-		if err := c.needType(bias, Float); err != nil {
-			return nil, err
-		}
 	}
 	s, err := convTransposeGeometry(c, x, w)
 	if err != nil {
