@@ -35,30 +35,46 @@ func (n *Net) checkSeq(fn string, xs kernel.Matrix) error {
 // outputs before projection m (LSTM with Proj; without one, the layer's
 // output holds h). Inference takes it from scratch; Trace keeps it for
 // Backward.
+//
+// Only Backward reads hg after its step, so an inference record holds
+// one step of it (B rows, hgStep), reused at every step: a buffer that
+// stays in cache, where one row per sequence and step spread over the
+// whole record made each step's bias fill and product miss it.
 type seqRecord struct {
 	g, hg, c, m kernel.Matrix
 }
 
+// hgStep returns the B×hgWidth hidden-side rows of step t in rec.hg:
+// all of it when it holds one step (an inference record), else step t's
+// rows (stepView).
+func (rec seqRecord) hgStep(t, T, B int) kernel.Matrix {
+	if rec.hg.Rows == B {
+		return rec.hg // one step; also the whole record when T = 1
+	}
+	return stepView(rec.hg, t, T, B)
+}
+
 // newRecord returns a record for rows steps of n's cells, from sc, or in
-// fresh memory when sc is nil.
-func (n *Net) newRecord(rows int, sc *scratch.Set) seqRecord {
+// fresh memory when sc is nil, with hgRows rows of hg: rows to keep every
+// step's (Trace), or the batch size B for one step's (inference).
+func (n *Net) newRecord(rows, hgRows int, sc *scratch.Set) seqRecord {
 	c, k := n.cfg, n.cfg.Cell.kind()
-	alloc := func(cols int) kernel.Matrix {
+	alloc := func(rows, cols int) kernel.Matrix {
 		if sc == nil {
 			return kernel.NewMatrix(rows, cols)
 		}
 		return pooled(sc, rows, cols)
 	}
 	GH := c.gates() * c.Hidden
-	r := seqRecord{g: alloc(GH)}
+	r := seqRecord{g: alloc(rows, GH)}
 	if k.splitHidden() {
-		r.hg = alloc(c.hgWidth())
+		r.hg = alloc(hgRows, c.hgWidth())
 	}
 	if k.hasC() {
-		r.c = alloc(c.Hidden)
+		r.c = alloc(rows, c.Hidden)
 	}
 	if c.Proj > 0 {
-		r.m = alloc(c.Hidden)
+		r.m = alloc(rows, c.Hidden)
 	}
 	return r
 }
@@ -111,14 +127,14 @@ func (n *Net) cellForward(i int, p *netPacks, x, out kernel.Matrix, rec seqRecor
 			}
 		}
 		if isVar { // a variant cell (variant.go): its own hidden side and update
-			n.variantStep(vr, c, pre(out, t, T, B), stepView(rec.c, t, T, B), g, stepView(rec.hg, t, T, B), hPrev, cPrev, zeros, qs)
+			n.variantStep(vr, c, pre(out, t, T, B), stepView(rec.c, t, T, B), g, rec.hgStep(t, T, B), hPrev, cPrev, zeros, qs)
 			continue
 		}
 		// The hidden side: into the gates, or apart (hg) on its bias.
 		hs := g
 		var hg kernel.Matrix
 		if split {
-			hg = pre(rec.hg, t, T, B)
+			hg = rec.hgStep(t, T, B)
 			fillRows(hg, c.Bhh, nil)
 			hs = hg
 		}
@@ -230,7 +246,7 @@ func (n *Net) layers(x kernel.Matrix, B int, o runOpts, sc *scratch.Set) ([]kern
 	clear(zeros)
 	var rec seqRecord
 	if !o.keep {
-		rec = n.newRecord(x.Rows, sc)
+		rec = n.newRecord(x.Rows, B, sc)
 	}
 	in := x
 	for l := 0; l < c.Layers; l++ {
@@ -248,7 +264,7 @@ func (n *Net) layers(x kernel.Matrix, B int, o runOpts, sc *scratch.Set) ([]kern
 		for d := 0; d < dirs; d++ {
 			i := l*dirs + d
 			if o.keep {
-				rec = n.newRecord(x.Rows, nil)
+				rec = n.newRecord(x.Rows, x.Rows, nil)
 				recs = append(recs, rec)
 			}
 			n.cellForward(i, p, in, out.Slice(0, x.Rows, d*HO, (d+1)*HO), rec, B, d == 1,

@@ -29,7 +29,7 @@ func (n *Net) NewWorkspace(batch, steps int) (*Workspace, error) {
 	}
 	c := n.cfg
 	rows := batch * steps
-	ws := &Workspace{n: n, batch: batch, t: steps, rec: n.newRecord(rows, nil), zeros: make([]float32, c.Hidden)}
+	ws := &Workspace{n: n, batch: batch, t: steps, rec: n.newRecord(rows, batch, nil), zeros: make([]float32, c.Hidden)}
 	for i := 0; i < min(c.Layers-1, 2); i++ {
 		ws.mid[i] = kernel.NewMatrix(rows, c.Width())
 	}

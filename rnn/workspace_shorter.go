@@ -21,7 +21,7 @@ func (ws *Workspace) Shorter(steps int) (*Workspace, error) {
 		if m.Rows == 0 {
 			return m
 		}
-		return m.Slice(0, rows, 0, m.Cols)
+		return m.Slice(0, min(rows, m.Rows), 0, m.Cols) // hg holds one step (batch rows)
 	}
 	r := ws.rec
 	return &Workspace{
