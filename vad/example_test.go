@@ -2,6 +2,7 @@ package vad_test
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/simdcore/simdcore/vad"
 )
@@ -96,4 +97,18 @@ func ExampleStream() {
 	// Output:
 	// chunk 5: speech started at 0.130 s
 	// chunk 19: speech ended at 0.510 s
+}
+
+// A recording at 48 kHz, brought to the 16 kHz the models take.
+func ExampleResample() {
+	second := make([]float32, 48000)
+	for i := range second {
+		second[i] = float32(math.Sin(2 * math.Pi * 440 * float64(i) / 48000)) // A4
+	}
+	x, err := vad.Resample(second, 48000, 16000)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Printf("%d samples; x[1001] = %.4f, sin(2π·440·1001/16000) = %.4f\n", len(x), x[1001], math.Sin(2*math.Pi*440*1001/16000))
+	// Output: 16000 samples; x[1001] = -0.1720, sin(2π·440·1001/16000) = -0.1719
 }

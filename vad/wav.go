@@ -10,8 +10,9 @@ import (
 	"os"
 )
 
-// Audio is a decoded recording: mono samples in [-1, 1] (PCM16 divided by
-// 32768, float32 as stored) at SampleRate samples per second. Channels is
+// Audio is a decoded recording: mono samples in [-1, 1] (n-bit PCM
+// divided by 2^(n−1), 8-bit PCM, which is unsigned, less 128 first; IEEE
+// float as stored) at SampleRate samples per second. Channels is
 // how many channels the file had; they were averaged into Samples.
 type Audio struct {
 	SampleRate int
@@ -29,7 +30,7 @@ func (a *Audio) Duration() float64 {
 
 // ErrWAV is wrapped by every error ReadWAV returns for a file it cannot
 // decode: not RIFF/WAVE, malformed or truncated chunks, or an encoding
-// other than 16-bit PCM and 32-bit IEEE float.
+// other than 8-, 16-, 24- and 32-bit PCM and 32- and 64-bit IEEE float.
 var ErrWAV = errors.New("vad: bad WAV file")
 
 // wavErr formats an error that wraps ErrWAV.
@@ -54,7 +55,8 @@ const (
 
 // wavFormat is what the fmt chunk says.
 type wavFormat struct {
-	float    bool // IEEE float32, else PCM16
+	float    bool // IEEE float, else PCM
+	bytes    int  // per sample: 1 to 4 (PCM), 4 or 8 (float)
 	channels int
 	rate     int
 	frame    int // bytes per frame (all channels)
@@ -74,10 +76,11 @@ func ReadWAVFile(path string) (*Audio, error) {
 	return a, nil
 }
 
-// ReadWAV decodes a RIFF/WAVE stream holding 16-bit signed PCM or 32-bit
-// IEEE float samples (format tag 1 or 3, or WAVE_FORMAT_EXTENSIBLE with
-// either sub-format), any number of channels (averaged into one) and any
-// sample rate (the detectors check the rate). Chunks other than fmt and
+// ReadWAV decodes a RIFF/WAVE stream holding 8-bit unsigned, 16-, 24- or
+// 32-bit signed PCM or 32- or 64-bit IEEE float samples (format tag 1 or
+// 3, or WAVE_FORMAT_EXTENSIBLE with either sub-format), any number of
+// channels (averaged into one) and any sample rate (the detectors take
+// 8000 and 16000 Hz: Resample converts others). Chunks other than fmt and
 // data are skipped; the fmt chunk must come before data; reading stops at
 // the end of the data chunk. A data size of 0xFFFFFFFF (a streamed file)
 // means "to the end of the stream".
@@ -85,7 +88,8 @@ func ReadWAVFile(path string) (*Audio, error) {
 // Errors wrap ErrWAV, or are the reader's own. Sizes declared in the file
 // are never trusted for allocation: memory is bounded by the bytes present
 // (the samples take at most twice them), so a truncated or lying file
-// costs at most what it holds.
+// costs at most what it holds (the samples take at most four times the
+// bytes: one float32 per frame of at least one byte).
 func ReadWAV(r io.Reader) (*Audio, error) {
 	avail := bytesLeft(r)
 	br := bufio.NewReaderSize(r, readBlock)
@@ -185,13 +189,13 @@ func readFmt(br *bufio.Reader, size uint32) (*wavFormat, error) {
 		}
 		tag = le.Uint16(buf[24:26])
 	}
-	f := &wavFormat{channels: channels, rate: int(rate)}
+	f := &wavFormat{channels: channels, rate: int(rate), bytes: bits / 8}
 	switch {
-	case tag == wavPCM && bits == 16:
-	case tag == wavFloat && bits == 32:
+	case tag == wavPCM && (bits == 8 || bits == 16 || bits == 24 || bits == 32):
+	case tag == wavFloat && (bits == 32 || bits == 64):
 		f.float = true
 	default:
-		return nil, wavErr("encoding %s with %d bits per sample is not supported: want 16-bit PCM or 32-bit float", tagName(tag), bits)
+		return nil, wavErr("encoding %s with %d bits per sample is not supported: want 8-, 16-, 24- or 32-bit PCM or 32- or 64-bit float", tagName(tag), bits)
 	}
 	if channels < 1 {
 		return nil, wavErr("%d channels", channels)
@@ -291,16 +295,11 @@ func readData(br *bufio.Reader, size uint32, f *wavFormat, avail int64) (*Audio,
 // appendFrames decodes whole frames of b and appends one mono sample per
 // frame: the mean of its channels.
 func appendFrames(dst []float32, b []byte, f *wavFormat) []float32 {
-	le := binary.LittleEndian
 	channels := float32(f.channels)
 	for p := 0; p+f.frame <= len(b); p += f.frame {
 		var s float32
 		for c := 0; c < f.channels; c++ {
-			if f.float {
-				s += math.Float32frombits(le.Uint32(b[p+4*c:]))
-			} else {
-				s += float32(int16(le.Uint16(b[p+2*c:]))) / 32768
-			}
+			s += f.sample(b[p+f.bytes*c:])
 		}
 		if f.channels > 1 {
 			s /= channels
@@ -308,4 +307,24 @@ func appendFrames(dst []float32, b []byte, f *wavFormat) []float32 {
 		dst = append(dst, s)
 	}
 	return dst
+}
+
+// sample decodes one channel's sample at the start of b: PCM scaled to
+// [-1, 1) (exact up to 24 bits; 32-bit PCM and 64-bit float rounded once
+// to float32), float32 as stored.
+func (f *wavFormat) sample(b []byte) float32 {
+	le := binary.LittleEndian
+	switch {
+	case f.float && f.bytes == 4:
+		return math.Float32frombits(le.Uint32(b))
+	case f.float:
+		return float32(math.Float64frombits(le.Uint64(b)))
+	case f.bytes == 1:
+		return float32(int(b[0])-128) / 128
+	case f.bytes == 2:
+		return float32(int16(le.Uint16(b))) / 32768
+	case f.bytes == 3:
+		return float32(int32(uint32(b[0])<<8|uint32(b[1])<<16|uint32(b[2])<<24)>>8) / (1 << 23)
+	}
+	return float32(float64(int32(le.Uint32(b))) / (1 << 31))
 }

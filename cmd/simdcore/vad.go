@@ -17,12 +17,19 @@ const longAudio = 60 * time.Second
 
 // vadResult is what vad -json prints.
 type vadResult struct {
-	File       string       `json:"file"`
-	Model      string       `json:"model"`
-	SampleRate int          `json:"sample_rate"`
-	Duration   float64      `json:"duration_s"`
-	Segments   []vadSegment `json:"segments"`
+	File       string `json:"file"`
+	Model      string `json:"model"`
+	SampleRate int    `json:"sample_rate"` // of the segments' sample positions
+	// ResampledFrom is the file's rate when it was neither 16000 nor
+	// 8000 Hz and the recording was resampled to 16000 Hz.
+	ResampledFrom int          `json:"resampled_from,omitempty"`
+	Duration      float64      `json:"duration_s"`
+	Segments      []vadSegment `json:"segments"`
 }
+
+// vadRate is the rate a recording at neither of Silero VAD's rates is
+// resampled to.
+const vadRate = 16000
 
 type vadSegment struct {
 	Start  int     `json:"start"` // samples
@@ -63,8 +70,14 @@ func cmdVAD(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	from := 0 // the file's rate, when resampled
 	if _, err := vad.ChunkSize(audio.SampleRate); err != nil {
-		return fmt.Errorf("%s: %w", wavPath, err)
+		// Silero VAD takes 16 and 8 kHz: convert anything else to 16 kHz,
+		// as its Python package does when it reads a file.
+		if audio.Samples, err = vad.Resample(audio.Samples, audio.SampleRate, vadRate); err != nil {
+			return fmt.Errorf("%s: %w", wavPath, err)
+		}
+		from, audio.SampleRate = audio.SampleRate, vadRate
 	}
 	m, err := vad.Load(*model)
 	if err != nil {
@@ -88,7 +101,7 @@ func cmdVAD(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", wavPath, err)
 	}
-	return printSegments(stdout, *asJSON, vadResult{File: wavPath, Model: *model, SampleRate: audio.SampleRate, Duration: audio.Duration()}, segs)
+	return printSegments(stdout, *asJSON, vadResult{File: wavPath, Model: *model, SampleRate: audio.SampleRate, ResampledFrom: from, Duration: audio.Duration()}, segs)
 }
 
 // parseVADArgs parses the flags, which may come before or after the one
@@ -133,6 +146,10 @@ func printSegments(w io.Writer, asJSON bool, r vadResult, segs []vad.Segment) er
 			return err
 		}
 	}
-	_, err := fmt.Fprintf(w, "%d speech segments in %.3f s of audio at %d Hz\n", len(segs), r.Duration, r.SampleRate)
+	resampled := ""
+	if r.ResampledFrom > 0 {
+		resampled = fmt.Sprintf(" (resampled from %d Hz)", r.ResampledFrom)
+	}
+	_, err := fmt.Fprintf(w, "%d speech segments in %.3f s of audio at %d Hz%s\n", len(segs), r.Duration, r.SampleRate, resampled)
 	return err
 }

@@ -2,9 +2,11 @@ package main
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -86,10 +88,10 @@ func librarySegments(t *testing.T, model, wav string, p vad.Params) []vad.Segmen
 // supported.
 func TestVADErrors(t *testing.T) {
 	dir := t.TempDir()
-	rate44 := filepath.Join(dir, "cd.wav")
-	f, err := os.Create(rate44)
+	rate400k := filepath.Join(dir, "ultrasonic.wav")
+	f, err := os.Create(rate400k)
 	require.NoError(t, err)
-	require.NoError(t, vadtest.WriteFloat32WAV(f, make([]float32, 4410), 44100))
+	require.NoError(t, vadtest.WriteFloat32WAV(f, make([]float32, 4000), 400000))
 	require.NoError(t, f.Close())
 	notWAV := filepath.Join(dir, "x.wav")
 	require.NoError(t, os.WriteFile(notWAV, []byte("hello"), 0o644))
@@ -107,7 +109,7 @@ func TestVADErrors(t *testing.T) {
 		{[]string{"vad", "-model", vadModelV5, "-threshold", "1.5", vadWAV16k}, "-threshold and -neg-threshold must be between 0 and 1"},
 		{[]string{"vad", "-model", vadModelV5, "-pad", "-5ms", vadWAV16k}, "durations must not be negative"},
 		{[]string{"vad", "-model", vadModelV5, "-bogus", vadWAV16k}, "flag provided but not defined: -bogus"},
-		{[]string{"vad", "-model", vadModelV5, rate44}, "44100 Hz is not supported: want 16000 or 8000 Hz"},
+		{[]string{"vad", "-model", vadModelV5, rate400k}, "Resample from 400000 Hz to 16000 Hz: want rates from 1 to 384000 Hz"},
 		{[]string{"vad", "-model", vadModelV5, notWAV}, "bad WAV file"},
 		{[]string{"vad", "-model", vadModelV5, filepath.Join(dir, "missing.wav")}, "no such file"},
 		{[]string{"vad", "-model", notModel, vadWAV16k}, "x.onnx"},
@@ -123,4 +125,60 @@ func TestVADErrors(t *testing.T) {
 	var out, errb bytes.Buffer
 	require.Equal(t, 0, run([]string{"vad", "-h"}, &out, &errb))
 	require.Contains(t, out.String(), "usage: simdcore vad [flags] recording.wav")
+}
+
+// writeWAV24 writes mono samples as a two-channel 24-bit PCM WAV file at
+// rate (both channels the same).
+func writeWAV24(t *testing.T, path string, samples []float32, rate int) {
+	t.Helper()
+	le := binary.LittleEndian
+	var data []byte
+	for _, v := range samples {
+		q := int32(math.Round(float64(max(-1, min(v, 1-1.0/(1<<23)))) * (1 << 23)))
+		for range 2 {
+			data = append(data, byte(q), byte(q>>8), byte(q>>16))
+		}
+	}
+	b := []byte("RIFF")
+	b = le.AppendUint32(b, uint32(4+24+8+len(data)))
+	b = append(b, "WAVEfmt "...)
+	b = le.AppendUint32(b, 16)
+	b = le.AppendUint16(b, 1) // PCM
+	b = le.AppendUint16(b, 2)
+	b = le.AppendUint32(b, uint32(rate))
+	b = le.AppendUint32(b, uint32(rate*6))
+	b = le.AppendUint16(b, 6)
+	b = le.AppendUint16(b, 24)
+	b = append(b, "data"...)
+	b = le.AppendUint32(b, uint32(len(data)))
+	require.NoError(t, os.WriteFile(path, append(b, data...), 0o644))
+}
+
+// TestVADResamples: a recording at a rate Silero VAD does not take (here
+// the 16 kHz fixture resampled to 44.1 kHz, 24-bit stereo) is resampled
+// to 16 kHz, says so, and gives the 16 kHz file's segments within one
+// chunk (32 ms) at each end.
+func TestVADResamples(t *testing.T) {
+	requireSileroRuns(t)
+	a, err := vad.ReadWAVFile(vadWAV16k)
+	require.NoError(t, err)
+	up, err := vad.Resample(a.Samples, 16000, 44100)
+	require.NoError(t, err)
+	path := filepath.Join(t.TempDir(), "speech44k.wav")
+	writeWAV24(t, path, up, 44100)
+	var out, errb bytes.Buffer
+	require.Equal(t, 0, run([]string{"vad", "-model", vadModelV5, path, "-json"}, &out, &errb), errb.String())
+	var r vadResult
+	require.NoError(t, json.Unmarshal(out.Bytes(), &r))
+	require.Equal(t, 16000, r.SampleRate)
+	require.Equal(t, 44100, r.ResampledFrom)
+	want := librarySegments(t, vadModelV5, vadWAV16k, vad.DefaultParams())
+	require.Len(t, r.Segments, len(want))
+	for i, s := range want {
+		require.InDelta(t, s.Start, r.Segments[i].Start, 512, "segment %d", i)
+		require.InDelta(t, s.End, r.Segments[i].End, 512, "segment %d", i)
+	}
+	out.Reset()
+	require.Equal(t, 0, run([]string{"vad", "-model", vadModelV5, path}, &out, &errb), errb.String())
+	require.Contains(t, out.String(), "at 16000 Hz (resampled from 44100 Hz)")
 }
