@@ -84,7 +84,12 @@ func (p *PackedB) blocks(fn func(blk packedBlock)) {
 
 // GemmPacked computes c = alpha·op(a)·B + beta·c with B packed by
 // PackedB.Pack: what Gemm(tA, tB, alpha, a, b, beta, c) computes, with
-// the same rounding, without packing B. Products large enough for Gemm
+// the same rounding, without packing B. The one exception is a single
+// row with alpha 1, beta 0 or 1 and a NoTrans a, which Gemm runs as a
+// matrix-vector product (Gemv, GemvAdd or GemvT): GemmPacked computes
+// it as it computes every row of a taller product, within the same
+// error bound (each row of c is the same bits whatever the number of
+// rows). Products large enough for Gemm
 // to split are split too, by bands of c's rows across up to Threads()
 // goroutines (each band reads all of B; the bits do not depend on the
 // split); smaller ones run on the calling goroutine. It allocates

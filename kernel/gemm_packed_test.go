@@ -53,6 +53,39 @@ func TestGemmPackedIsGemm(t *testing.T) {
 	})
 }
 
+// TestGemmPackedSingleRow: a single row, which Gemm runs as Gemv (GemvT,
+// GemvAdd) when alpha is 1, comes out of GemmPacked as that row of any
+// taller product, which Gemm computes with its microkernel too.
+func TestGemmPackedSingleRow(t *testing.T) {
+	kerneltest.ForEachLevel(t, func(t *testing.T, l kernel.Level) {
+		r := rand.New(rand.NewPCG(7, 3))
+		var p kernel.PackedB
+		for _, sh := range [][2]int{{1, 1}, {17, 5}, {300, 77}, {64, 130}} {
+			k, n := sh[0], sh[1]
+			for _, tB := range []kernel.Transpose{kernel.NoTrans, kernel.Trans} {
+				for _, beta := range []float32{0, 1} {
+					b := normalMatrix(r, k, n)
+					if tB {
+						b = normalMatrix(r, n, k)
+					}
+					a := normalMatrix(r, 3, k)
+					c0 := normalMatrix(r, 3, n)
+					tall := kernel.NewMatrix(3, n)
+					copy(tall.Data, c0.Data)
+					kernel.Gemm(kernel.NoTrans, tB, 1, a, b, beta, tall)
+					p.Pack(tB, b)
+					for i := range 3 {
+						row := kernel.NewMatrix(1, n)
+						copy(row.Data, c0.Row(i))
+						kernel.GemmPacked(kernel.NoTrans, 1, a.Slice(i, i+1, 0, k), &p, beta, row)
+						require.Equal(t, tall.Row(i), row.Data, "k=%d n=%d tB=%v beta=%v row %d", k, n, tB, beta, i)
+					}
+				}
+			}
+		}
+	})
+}
+
 func TestGemmPackedPanics(t *testing.T) {
 	b := kernel.NewMatrix(4, 5)
 	var p kernel.PackedB
