@@ -187,6 +187,10 @@ func binFloat(op binOp, p *bcast, dst, a, b []float32) {
 }
 
 func binFloatLoop(op binOp, d, x, y []float32, sx, sy int) {
+	if sx == 1 && sy == 0 {
+		binFloatScalarRight(op, d, x[:len(d)], y[0])
+		return
+	}
 	switch op {
 	case opAdd:
 		for i := range d {
@@ -207,6 +211,35 @@ func binFloatLoop(op binOp, d, x, y []float32, sx, sy int) {
 	case opPow:
 		for i := range d {
 			d[i] = powf(x[i*sx], y[i*sy])
+		}
+	}
+}
+
+// binFloatScalarRight computes d = x op s, one operand broadcast over a
+// run of the other (a LayerNorm's x − mean, (x − mean)², (x − mean)/σ,
+// as torch.onnx.export writes them): binFloatLoop's arithmetic, without the
+// strided indexing.
+func binFloatScalarRight(op binOp, d, x []float32, s float32) {
+	switch op {
+	case opAdd:
+		for i, v := range x {
+			d[i] = v + s
+		}
+	case opSub:
+		for i, v := range x {
+			d[i] = v - s
+		}
+	case opMul:
+		for i, v := range x {
+			d[i] = v * s
+		}
+	case opDiv:
+		for i, v := range x {
+			d[i] = v / s
+		}
+	case opPow:
+		for i, v := range x {
+			d[i] = powf(v, s)
 		}
 	}
 }

@@ -32,6 +32,16 @@ func buildMatMul(c *nodeCtx) (func() error, error) {
 	}
 	if numElements(bd[:len(bd)-2]) == 1 && numElements(ad[:len(ad)-2]) == nb {
 		// b is one matrix: all of a's rows in one product.
+		if c.known(1) && k > 0 {
+			po, err := packOperand(c, kernel.NoTrans, kernel.MatrixFrom(k, n, b.Float))
+			if err != nil {
+				return nil, err
+			}
+			return func() error {
+				po.gemm(kernel.NoTrans, 1, kernel.MatrixFrom(nb*m, k, a.Float), 0, kernel.MatrixFrom(nb*m, n, y.Float))
+				return nil
+			}, nil
+		}
 		return func() error {
 			matmul(y.Float, a.Float, b.Float, nb*m, k, n)
 			return nil
@@ -153,9 +163,24 @@ func buildGemm(c *nodeCtx) (func() error, error) {
 		beta = 0
 	}
 	tA, tB := kernel.Transpose(ta != 0), kernel.Transpose(tb != 0)
+	bm := kernel.MatrixFrom(b.Dims[0], b.Dims[1], b.Float)
+	var po *packedOperand
+	if c.known(1) && m > 0 && n > 0 && k > 0 {
+		if po, err = packOperand(c, tB, bm); err != nil {
+			return nil, err
+		}
+	}
+	// C one row (a bias, of dims [n] or [1, n]) over every row of y.
+	rowC := cIn != nil && len(cIdx) > 0 && n > 0 && len(cIn.Float) == n && cIn.Dims[len(cIn.Dims)-1] == n
 	return func() error {
-		for i, j := range cIdx {
-			y.Float[i] = cIn.Float[j]
+		if rowC {
+			for i := 0; i < m; i++ {
+				copy(y.Float[i*n:(i+1)*n], cIn.Float)
+			}
+		} else {
+			for i, j := range cIdx {
+				y.Float[i] = cIn.Float[j]
+			}
 		}
 		if m == 0 || n == 0 {
 			return nil
@@ -164,8 +189,12 @@ func buildGemm(c *nodeCtx) (func() error, error) {
 			kernel.Scale(beta, y.Float)
 			return nil
 		}
-		kernel.Gemm(tA, tB, alpha, kernel.MatrixFrom(a.Dims[0], a.Dims[1], a.Float),
-			kernel.MatrixFrom(b.Dims[0], b.Dims[1], b.Float), beta, kernel.MatrixFrom(m, n, y.Float))
+		am, ym := kernel.MatrixFrom(a.Dims[0], a.Dims[1], a.Float), kernel.MatrixFrom(m, n, y.Float)
+		if po != nil {
+			po.gemm(tA, alpha, am, beta, ym)
+		} else {
+			kernel.Gemm(tA, tB, alpha, am, bm, beta, ym)
+		}
 		return nil
 	}, nil
 }
