@@ -50,6 +50,15 @@ func CheckDataSet(m *Model, dir string, rtol, atol float64) ([]OutputCheck, erro
 	return checks, nil
 }
 
+// LoadDataSet plans m for one data set in ONNX's test layout (see
+// CheckDataSet: its inputs' shapes, and the values of the inputs planning
+// needs) and fills the session's inputs with it: a session to run again,
+// to time it (simdcore onnx time) or to read its outputs.
+func LoadDataSet(m *Model, dir string) (*Session, error) {
+	s, _, err := loadDataSet(m, dir)
+	return s, err
+}
+
 // loadDataSet plans m for the data set in dir, fills the session's inputs
 // and returns it with the expected outputs.
 func loadDataSet(m *Model, dir string) (*Session, []*Tensor, error) {

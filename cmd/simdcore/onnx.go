@@ -4,7 +4,11 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"runtime"
+	"slices"
+	"time"
 
+	"github.com/simdcore/simdcore/kernel"
 	"github.com/simdcore/simdcore/onnx"
 )
 
@@ -21,12 +25,18 @@ func (e exitStatus) Error() string { return fmt.Sprintf("exit status %d", int(e)
 // backend tests' tolerance. Exit status 0 when all match, 1 on a mismatch,
 // 2 (one line) when the model cannot run: an unsupported operator, data
 // type or attribute, or a malformed file.
+//
+// "simdcore onnx time MODEL.onnx [DATASET_DIR]" times Session.Run on a data
+// set's inputs (see cmdONNXTime).
 func cmdONNX(args []string, stdout io.Writer) error {
 	if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
-		args = append([]string{"check"}, args...) // onnx -h: check's flags, its only subcommand
+		args = append([]string{"check"}, args...) // onnx -h: check's flags
+	}
+	if len(args) > 0 && args[0] == "time" {
+		return cmdONNXTime(args[1:], stdout)
 	}
 	if len(args) == 0 || args[0] != "check" {
-		return usageError{"onnx: usage: simdcore onnx check [-rtol R] [-atol A] MODEL.onnx [DATASET_DIR...]"}
+		return usageError{"onnx: usage: simdcore onnx check [-rtol R] [-atol A] MODEL.onnx [DATASET_DIR...] | simdcore onnx time [-for D] [-threads N] MODEL.onnx [DATASET_DIR]"}
 	}
 	fs := newFlagSet("onnx check")
 	rtol := fs.Float64("rtol", onnx.TestRTol, "relative tolerance")
@@ -73,4 +83,68 @@ func cmdONNX(args []string, stdout io.Writer) error {
 		return exitStatus(1)
 	}
 	return nil
+}
+
+// cmdONNXTime runs "simdcore onnx time [-for D] [-threads N] MODEL.onnx
+// [DATASET_DIR]":
+// it plans the model for the data set's inputs (by default the first
+// test_data_set_* beside the model), runs it once, then runs it again and
+// again for at least D (default 2 s) on one goroutine, and prints the
+// runs, the median and fastest wall time of one Run and the allocations
+// per Run (0 in steady state). -threads bounds the goroutines a kernel
+// may split one product across (kernel.SetThreads; default GOMAXPROCS).
+func cmdONNXTime(args []string, stdout io.Writer) error {
+	fs := newFlagSet("onnx time")
+	dur := fs.Duration("for", 2*time.Second, "how long to keep running")
+	threads := fs.Int("threads", 0, "goroutines one matrix product may use (0: GOMAXPROCS)")
+	if err := fs.Parse(args); err != nil {
+		return parseFlags(fs, args)
+	}
+	if fs.NArg() == 0 || fs.NArg() > 2 {
+		return usageError{"onnx time: usage: simdcore onnx time [-for D] [-threads N] MODEL.onnx [DATASET_DIR]"}
+	}
+	if *dur <= 0 || *dur > time.Hour {
+		return usageError{"onnx time: -for must be between 0 and 1h"}
+	}
+	if *threads < 0 || *threads > 1024 {
+		return usageError{"onnx time: -threads must be between 0 and 1024"}
+	}
+	kernel.SetThreads(*threads)
+	defer kernel.SetThreads(0)
+	path := fs.Arg(0)
+	set := fs.Arg(1)
+	if set == "" {
+		sets, _ := filepath.Glob(filepath.Join(filepath.Dir(path), "test_data_set_*"))
+		if len(sets) == 0 {
+			return usageError{fmt.Sprintf("onnx time: no test_data_set_* directory beside %s; name one", path)}
+		}
+		set = sets[0]
+	}
+	m, err := onnx.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	s, err := onnx.LoadDataSet(m, set)
+	if err != nil {
+		return err
+	}
+	if err := s.Run(); err != nil {
+		return err
+	}
+	var times []time.Duration
+	var ms0, ms1 runtime.MemStats
+	runtime.ReadMemStats(&ms0)
+	for start := time.Now(); time.Since(start) < *dur; {
+		t0 := time.Now()
+		if err := s.Run(); err != nil {
+			return err
+		}
+		times = append(times, time.Since(t0))
+	}
+	runtime.ReadMemStats(&ms1)
+	slices.Sort(times)
+	allocs := float64(ms1.Mallocs-ms0.Mallocs) / float64(len(times))
+	_, err = fmt.Fprintf(stdout, "%s on %s: %d runs, median %v, fastest %v per Run, %.1f allocations per Run (the timing's own included)\n",
+		path, set, len(times), times[len(times)/2], times[0], allocs)
+	return err
 }

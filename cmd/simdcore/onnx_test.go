@@ -64,3 +64,25 @@ func copyFile(t *testing.T, from, to string) {
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(to, b, 0o644))
 }
+
+// TestONNXTime: onnx time plans the model on its data set, runs it for
+// the duration asked and reports the runs and allocations (none); bad
+// flags and missing files are one-line errors with status 2.
+func TestONNXTime(t *testing.T) {
+	var out, errOut bytes.Buffer
+	model := filepath.Join(nodeTest("test_gemm_all_attributes"), "model.onnx")
+	require.Equal(t, 0, run([]string{"onnx", "time", "-for", "50ms", "-threads", "1", model}, &out, &errOut), errOut.String())
+	assert.Regexp(t, `test_data_set_0: \d+ runs, median .+, fastest .+ per Run, 0\.0 allocations per Run`, out.String())
+	for _, args := range [][]string{
+		{"onnx", "time"},
+		{"onnx", "time", "-for", "-1s", model},
+		{"onnx", "time", "-threads", "-2", model},
+		{"onnx", "time", model, "a", "b"},
+		{"onnx", "time", filepath.Join(t.TempDir(), "model.onnx")},
+		{"onnx", "time", filepath.Join(nodeTest("test_cast_FLOAT16_to_FLOAT"), "model.onnx")},
+	} {
+		errOut.Reset()
+		assert.Equal(t, 2, run(args, &out, &errOut), "%v", args)
+		assert.Equal(t, 1, strings.Count(errOut.String(), "\n"), "%v: %q", args, errOut.String())
+	}
+}
