@@ -1,6 +1,7 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -30,7 +31,10 @@ func (e exitStatus) Error() string { return fmt.Sprintf("exit status %d", int(e)
 // set's inputs (see cmdONNXTime).
 func cmdONNX(args []string, stdout io.Writer) error {
 	if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
-		args = append([]string{"check"}, args...) // onnx -h: check's flags
+		// Both subcommands' flags.
+		check, _, _ := onnxCheckFlags()
+		tm, _, _ := onnxTimeFlags()
+		return commandHelp{flagUsage(check) + "\n\n" + flagUsage(tm)}
 	}
 	if len(args) > 0 && args[0] == "time" {
 		return cmdONNXTime(args[1:], stdout)
@@ -38,9 +42,7 @@ func cmdONNX(args []string, stdout io.Writer) error {
 	if len(args) == 0 || args[0] != "check" {
 		return usageError{"onnx: usage: simdcore onnx check [-rtol R] [-atol A] MODEL.onnx [DATASET_DIR...] | simdcore onnx time [-for D] [-threads N] MODEL.onnx [DATASET_DIR]"}
 	}
-	fs := newFlagSet("onnx check")
-	rtol := fs.Float64("rtol", onnx.TestRTol, "relative tolerance")
-	atol := fs.Float64("atol", onnx.TestATol, "absolute tolerance")
+	fs, rtol, atol := onnxCheckFlags()
 	if err := fs.Parse(args[1:]); err != nil {
 		return parseFlags(fs, args[1:]) // the same error, or -h's help
 	}
@@ -85,6 +87,22 @@ func cmdONNX(args []string, stdout io.Writer) error {
 	return nil
 }
 
+// onnxCheckFlags are onnx check's flags.
+func onnxCheckFlags() (fs *flag.FlagSet, rtol, atol *float64) {
+	fs = newFlagSet("onnx check")
+	rtol = fs.Float64("rtol", onnx.TestRTol, "relative tolerance")
+	atol = fs.Float64("atol", onnx.TestATol, "absolute tolerance")
+	return fs, rtol, atol
+}
+
+// onnxTimeFlags are onnx time's flags.
+func onnxTimeFlags() (fs *flag.FlagSet, dur *time.Duration, threads *int) {
+	fs = newFlagSet("onnx time")
+	dur = fs.Duration("for", 2*time.Second, "how long to keep running")
+	threads = fs.Int("threads", 0, "goroutines one matrix product may use (0: GOMAXPROCS)")
+	return fs, dur, threads
+}
+
 // cmdONNXTime runs "simdcore onnx time [-for D] [-threads N] MODEL.onnx
 // [DATASET_DIR]":
 // it plans the model for the data set's inputs (by default the first
@@ -94,9 +112,7 @@ func cmdONNX(args []string, stdout io.Writer) error {
 // per Run (0 in steady state). -threads bounds the goroutines a kernel
 // may split one product across (kernel.SetThreads; default GOMAXPROCS).
 func cmdONNXTime(args []string, stdout io.Writer) error {
-	fs := newFlagSet("onnx time")
-	dur := fs.Duration("for", 2*time.Second, "how long to keep running")
-	threads := fs.Int("threads", 0, "goroutines one matrix product may use (0: GOMAXPROCS)")
+	fs, dur, threads := onnxTimeFlags()
 	if err := fs.Parse(args); err != nil {
 		return parseFlags(fs, args)
 	}
