@@ -43,8 +43,9 @@
 //     remainder by zero is ErrInput) on FLOAT and the integer types; Neg,
 //     Abs, Sqrt, Log, Exp, Reciprocal, Floor, Ceil; Sin, Cos, Tan, Asin,
 //     Acos, Atan, Sinh, Cosh, Asinh, Acosh, Atanh (in float64); Relu,
-//     Sigmoid, Tanh, LeakyRelu, PRelu, Elu, Selu, HardSigmoid, HardSwish,
-//     Softplus, Softsign, Sign, Erf, Clip; Max, Min, Sum and Mean of any
+//     Sigmoid, Tanh, Gelu (exact or tanh, simdcore's kernels), LeakyRelu,
+//     PRelu, Elu, Celu, Selu, HardSigmoid, HardSwish, Softplus, Softsign,
+//     Mish, ThresholdedRelu, Shrink, Sign, Erf, Clip; Max, Min, Sum and Mean of any
 //     number of inputs; CumSum (exclusive, reverse);
 //   - comparison and logic: Equal, Less, Greater, LessOrEqual,
 //     GreaterOrEqual, And, Or, Xor, Not, Where, IsNaN, IsInf (also of a
@@ -70,7 +71,7 @@
 //     ReduceMin, ReduceProd, ReduceL1, ReduceL2, ReduceSumSquare,
 //     ReduceLogSum, ReduceLogSumExp (accumulated in float64), ArgMax,
 //     ArgMin, TopK (largest or smallest, ties to the lower index, NaN
-//     above every number), Softmax, LogSoftmax, MatMul, Gemm, Einsum (any
+//     above every number), Softmax, LogSoftmax, Hardmax, MatMul, Gemm, Einsum (any
 //     equation: ellipsis, diagonals, implicit output, several operands,
 //     contracted by kernel.Gemm), LayerNormalization, BatchNormalization
 //     (inference, and training_mode with its running statistics),

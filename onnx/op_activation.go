@@ -2,9 +2,10 @@ package onnx
 
 import "math"
 
-// The parameterized activations on float32 (LeakyRelu, Elu, Selu,
-// HardSigmoid, HardSwish, Softplus, Softsign, Sign, Erf), Clip, and PRelu
-// with its slope broadcast to the input.
+// The parameterized activations on float32 (LeakyRelu, Elu, Celu, Selu,
+// HardSigmoid, HardSwish, Softplus, Softsign, Mish, ThresholdedRelu,
+// Shrink, Sign, Erf), Clip, and PRelu with its slope broadcast to the
+// input. The transcendental ones are computed in float64 and rounded once.
 
 func init() {
 	register("LeakyRelu", 1, paramUnary(func(c *nodeCtx) func(float32) float32 {
@@ -18,6 +19,44 @@ func init() {
 				return x
 			}
 			return float32(alpha * math.Expm1(float64(x)))
+		}
+	}))
+	register("Celu", 12, paramUnary(func(c *nodeCtx) func(float32) float32 {
+		alpha := float64(c.attrFloat("alpha", 1))
+		return func(x float32) float32 {
+			if x >= 0 || x != x {
+				return x
+			}
+			return float32(alpha * math.Expm1(float64(x)/alpha))
+		}
+	}))
+	register("Mish", 18, paramUnary(func(*nodeCtx) func(float32) float32 {
+		return func(x float32) float32 {
+			v := float64(x)
+			return float32(v * math.Tanh(max(v, 0)+math.Log1p(math.Exp(-math.Abs(v)))))
+		}
+	}))
+	register("ThresholdedRelu", 10, paramUnary(func(c *nodeCtx) func(float32) float32 {
+		alpha := c.attrFloat("alpha", 1)
+		return func(x float32) float32 {
+			if x > alpha || x != x {
+				return x
+			}
+			return 0
+		}
+	}))
+	register("Shrink", 9, paramUnary(func(c *nodeCtx) func(float32) float32 {
+		lambd, bias := c.attrFloat("lambd", 0.5), c.attrFloat("bias", 0)
+		return func(x float32) float32 {
+			switch {
+			case x < -lambd:
+				return x + bias
+			case x > lambd:
+				return x - bias
+			case x != x:
+				return x
+			}
+			return 0
 		}
 	}))
 	register("Selu", 1, paramUnary(func(c *nodeCtx) func(float32) float32 {

@@ -2,13 +2,34 @@ package onnx
 
 import "github.com/simdcore/simdcore/kernel"
 
-// Softmax and LogSoftmax with simdcore's kernels: before opset 13 over the
+// Softmax and LogSoftmax with simdcore's kernels, and Hardmax: before opset 13 over the
 // input flattened to 2-D at axis (default 1), since over one axis (default
 // −1); rows along an inner axis are gathered into a scratch row.
 
 func init() {
 	register("Softmax", 1, softmaxBuilder(kernel.Softmax))
 	register("LogSoftmax", 1, softmaxBuilder(kernel.LogSoftmax))
+	register("Hardmax", 1, softmaxBuilder(hardmax))
+}
+
+// hardmax writes 1 at the first maximum of src (the first NaN, if any, as
+// numpy's argmax takes it) and 0 elsewhere; dst may be src.
+func hardmax(dst, src []float32) {
+	if len(src) == 0 {
+		return
+	}
+	best := 0
+	for i, v := range src {
+		if v != v {
+			best = i
+			break
+		}
+		if v > src[best] {
+			best = i
+		}
+	}
+	clear(dst)
+	dst[best] = 1
 }
 
 func softmaxBuilder(f func(dst, src []float32)) opBuilder {

@@ -7,13 +7,14 @@ import (
 )
 
 // The elementwise unary operators on float32 (simdcore's kernels for Relu,
-// Sigmoid, Tanh and Exp), Neg and Abs on integers too, and Not on BOOL.
+// Sigmoid, Tanh, Exp and Gelu), Neg and Abs on integers too, and Not on BOOL.
 
 func init() {
 	register("Relu", 1, floatUnary(kernel.ReLU))
 	register("Sigmoid", 1, floatUnary(kernel.Sigmoid))
 	register("Tanh", 1, floatUnary(kernel.Tanh))
 	register("Exp", 1, floatUnary(kernel.Exp))
+	register("Gelu", 20, buildGelu)
 	register("Sqrt", 1, floatUnary(mapF(func(x float32) float32 { return float32(math.Sqrt(float64(x))) })))
 	register("Log", 1, floatUnary(mapF(func(x float32) float32 { return float32(math.Log(float64(x))) })))
 	register("Reciprocal", 1, floatUnary(mapF(func(x float32) float32 { return 1 / x })))
@@ -79,4 +80,17 @@ func buildNot(c *nodeCtx) (func() error, error) {
 		}
 		return nil
 	}, nil
+}
+
+// buildGelu is Gelu (opset 20): x·Φ(x) with simdcore's GELU kernel, or its
+// tanh approximation (approximate="tanh") with GELUTanh.
+func buildGelu(c *nodeCtx) (func() error, error) {
+	switch a := c.attrString("approximate", "none"); a {
+	case "none":
+		return floatUnary(kernel.GELU)(c)
+	case "tanh":
+		return floatUnary(kernel.GELUTanh)(c)
+	default:
+		return nil, c.unsupported("approximate %q", a)
+	}
 }

@@ -40,10 +40,11 @@ var torchTransformers = []string{
 // a dilated TCN (ReduceProd in std), a convolutional-recurrent keyword
 // spotter, an upsampling decoder block (ConvTranspose,
 // InstanceNormalization, ReduceL2, CumSum), TopK and Resize, a masked mean
-// with IsNaN and IsInf (of a Cast to DOUBLE), and Einsum over heads.
+// with IsNaN and IsInf (of a Cast to DOUBLE), Einsum over heads, and
+// torch's activations (Celu among them).
 var torchOperatorModels = []string{
 	"dyn_learned_position_lm", "dyn_sinusoidal_encoder", "dyn_rotary_attention", "dyn_conformer_conv",
-	"dyn_dilated_tcn", "dyn_keyword_crnn", "upsampler", "selections", "masked_mean", "head_mixing",
+	"dyn_dilated_tcn", "dyn_keyword_crnn", "upsampler", "selections", "masked_mean", "head_mixing", "activations",
 }
 
 // The tolerance against torch: 1e-5 relative, and 1e-6 absolute for

@@ -566,6 +566,23 @@ class DilatedTCN(torch.nn.Module):
                 torch.nn.functional.elu(y).std(dim=-1))
 
 
+class Activations(torch.nn.Module):
+    """LayerNorm and a Linear, then the activations torch exports as ONNX
+    operators or as small graphs of them: GELU (tanh), SiLU, Mish, Softplus
+    with beta, LogSigmoid, Hardtanh, LeakyReLU, CELU, SELU, GLU, erf."""
+
+    def __init__(self):
+        super().__init__()
+        self.ln = torch.nn.LayerNorm(16)
+        self.lin = torch.nn.Linear(16, 16)
+
+    def forward(self, x):
+        f = torch.nn.functional
+        return (f.gelu(self.lin(self.ln(x)), approximate="tanh"), f.silu(x), f.mish(x), f.softplus(x, beta=2),
+                f.logsigmoid(x), f.hardtanh(x, -0.5, 0.5), f.leaky_relu(x, 0.2), f.celu(x, 0.7), f.selu(x),
+                f.glu(x, -1), torch.erf(x))
+
+
 export("dyn_learned_position_lm", LearnedPositionLM(), [torch.randint(0, 50, (2, 12))], ["tokens"], ["logits"],
        dynamic={"tokens": {0: "batch", 1: "t"}})
 export("dyn_sinusoidal_encoder", SinusoidalEncoder(), [torch.randn(10, 2, 32)], ["x"], ["y"],
@@ -583,3 +600,5 @@ export("head_mixing", HeadMixing(), [torch.randn(2, 4, 5, 8)], ["x"], ["projecte
 export("dyn_keyword_crnn", KeywordCRNN(), [torch.randn(2, 1, 30, 40)], ["x"], ["logprobs"], dynamic={"x": {2: "t"}})
 export("dyn_dilated_tcn", DilatedTCN(), [torch.randn(2, 8, 30)], ["x"], ["pooled", "clamped_mean", "std"],
        dynamic={"x": {2: "t"}})
+export("activations", Activations(), [torch.randn(3, 16) * 2], ["x"],
+       ["gelu_tanh", "silu", "mish", "softplus", "logsigmoid", "hardtanh", "leaky", "celu", "selu", "glu", "erf"])
