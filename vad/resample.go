@@ -66,15 +66,23 @@ func Resample(samples []float32, from, to int) ([]float32, error) {
 		}
 	}
 	n := int((int64(len(samples))*int64(q) + int64(p) - 1) / int64(p))
-	// The input with width zeros before it and width+2 after, so that
-	// every output reads taps elements.
-	padded := make([]float32, width+len(samples)+width+2)
-	copy(padded[width:], samples)
 	out := make([]float32, n)
+	window := make([]float32, taps) // an output's inputs near either end, zeros beyond it
 	for k := range out {
 		pos := int64(k) * int64(p)
-		at, i := int(pos/int64(q)), int(pos%int64(q))
-		out[k] = kernel.Dot(table[i*taps:(i+1)*taps], padded[at:at+taps])
+		at, i := int(pos/int64(q))-width, int(pos%int64(q)) // inputs at..at+taps-1
+		x := window
+		if at >= 0 && at+taps <= len(samples) {
+			x = samples[at : at+taps]
+		} else {
+			for j := range window {
+				window[j] = 0
+				if m := at + j; m >= 0 && m < len(samples) {
+					window[j] = samples[m]
+				}
+			}
+		}
+		out[k] = kernel.Dot(table[i*taps:(i+1)*taps], x)
 	}
 	return out, nil
 }
