@@ -138,7 +138,8 @@
 // or given, key padding through Where), and exports with symbolic sizes
 // (learned, sinusoidal and rotary positions, a Conformer convolution, a
 // dilated TCN, a convolutional-recurrent keyword spotter, an upsampling
-// block, TopK, Resize, IsInf) against torch's outputs to 1e-5 relative
+// block, TopK, Resize, IsInf; against a float64 run of them) against
+// torch's outputs to 1e-5 relative
 // (the module's testdata/onnx/torch, written by
 // scripts/export_torch_onnx.py). FuzzNode plans and runs single nodes of
 // every operator from fuzzed shapes, values and attributes.

@@ -45,6 +45,7 @@ func TestKnownWeightsPacked(t *testing.T) {
 			for _, l := range kernel.Available() {
 				restore, err := kernel.SetLevel(l)
 				require.NoError(t, err)
+				t.Cleanup(restore) // also if a check below fails
 				input, err := runOp(t, 13, c.op, 1, c.attrs, append([]arg{{t: a}, {t: c.b}}, c.extra...)...)
 				require.NoError(t, err)
 				packed, err := runOp(t, 13, c.op, 1, c.attrs, append([]arg{{t: a}, {t: c.b, init: true}}, c.extra...)...)
@@ -60,6 +61,7 @@ func TestKnownWeightsPacked(t *testing.T) {
 			for i, l := range kernel.Available() {
 				restore, err := kernel.SetLevel(l)
 				require.NoError(t, err)
+				t.Cleanup(restore)
 				got, err := runSession(s, outs, []arg{{t: a}})
 				require.NoError(t, err)
 				require.Equal(t, want[i], got[0].Float, "%s m=%d planned at %v, run at %v", c.op, m, planned, l)

@@ -41,7 +41,9 @@ var torchTransformers = []string{
 // spotter, an upsampling decoder block (ConvTranspose,
 // InstanceNormalization, ReduceL2, CumSum), TopK and Resize, a masked mean
 // with IsNaN and IsInf (of a Cast to DOUBLE), Einsum over heads, and
-// torch's activations (Celu among them).
+// torch's activations (Celu among them). Their outputs are the float64
+// answer for the float32 weights, rounded once (torch's own float32 run
+// is up to 1e-6 off on the cumulative sum).
 var torchOperatorModels = []string{
 	"dyn_learned_position_lm", "dyn_sinusoidal_encoder", "dyn_rotary_attention", "dyn_conformer_conv",
 	"dyn_dilated_tcn", "dyn_keyword_crnn", "upsampler", "selections", "masked_mean", "head_mixing", "activations",

@@ -1,1 +1,1 @@
-Bclamped_meanJğŒ½
+Bclamped_meanJğŒ½
