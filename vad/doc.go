@@ -5,8 +5,9 @@
 // turns a recording's probabilities into padded, merged speech segments),
 // Stream (upstream's VADIterator: speech start and end events as audio
 // arrives), a WAV reader (8-, 16-, 24- and 32-bit PCM, 32- and 64-bit
-// float, channels averaged) and Resample, which brings a recording at
-// another rate (44.1 kHz, 48 kHz) to the 16 kHz the models take.
+// float, channels averaged) and Resample (Resampler on a stream), which
+// brings audio at another rate (44.1 kHz, 48 kHz) to the 16 kHz the
+// models take.
 //
 // A Detector drives a Model, one stream of a Silero network: the interface
 // that whatever runs the network implements (a session of package onnx

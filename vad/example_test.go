@@ -112,3 +112,20 @@ func ExampleResample() {
 	fmt.Printf("%d samples; x[1001] = %.4f, sin(2π·440·1001/16000) = %.4f\n", len(x), x[1001], math.Sin(2*math.Pi*440*1001/16000))
 	// Output: 16000 samples; x[1001] = -0.1720, sin(2π·440·1001/16000) = -0.1719
 }
+
+// A 48 kHz stream in 10 ms pieces (as a sound card delivers it), brought
+// to 16 kHz piece by piece: the same samples as Resample of the whole.
+func ExampleResampler() {
+	r, err := vad.NewResampler(48000, 16000)
+	if err != nil {
+		panic(err)
+	}
+	piece := make([]float32, 480) // 10 ms at 48 kHz
+	var out []float32
+	for range 100 { // one second
+		out = r.Write(out, piece)
+	}
+	out = r.Flush(out)
+	fmt.Println(len(out), "samples at 16 kHz")
+	// Output: 16000 samples at 16 kHz
+}

@@ -114,3 +114,44 @@ func TestResampleRefuses(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []float32{1, 2}, y)
 }
+
+// TestResamplerIsResample: a stream cut into pieces of random sizes
+// (empty ones included) gives Resample's output of the whole, bit for
+// bit, for every rate pair; Reset starts over; once grown, Write
+// allocates nothing.
+func TestResamplerIsResample(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 5))
+	for _, rates := range append(resampleRates, [2]int{16000, 16000}) {
+		for _, n := range []int{0, 1, 7, 100, 5000} {
+			x := make([]float32, n)
+			for i := range x {
+				x[i] = float32(r.NormFloat64() * 0.3)
+			}
+			want, err := Resample(x, rates[0], rates[1])
+			require.NoError(t, err)
+			s, err := NewResampler(rates[0], rates[1])
+			require.NoError(t, err)
+			for round := range 2 { // the second after Reset
+				var got []float32
+				for i := 0; i < n; {
+					j := min(n, i+r.IntN(300))
+					got = s.Write(got, x[i:j])
+					i = j
+				}
+				got = s.Flush(got)
+				require.Equal(t, append([]float32(nil), want...), append([]float32(nil), got...), "%v n=%d round %d", rates, n, round)
+				s.Reset()
+			}
+		}
+	}
+	s, err := NewResampler(48000, 16000)
+	require.NoError(t, err)
+	in, out := make([]float32, 480), make([]float32, 0, 400)
+	s.Write(out, in)
+	require.Zero(t, testing.AllocsPerRun(100, func() { out = s.Write(out[:0], in) }))
+	require.Len(t, out, 160)
+	s.Flush(nil)
+	require.Panics(t, func() { s.Write(nil, in) })
+	_, err = NewResampler(0, 16000)
+	require.Error(t, err)
+}
