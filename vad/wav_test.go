@@ -70,37 +70,28 @@ func makeWAV(s wavSpec) []byte {
 	return append(append([]byte("RIFF"), le.AppendUint32(nil, uint32(len(body)))...), body...)
 }
 
-func pcm16(vs ...int16) []byte {
+// le encodes samples little-endian, as a WAV data chunk holds them.
+func le[T int16 | int32 | float32 | float64](vs ...T) []byte {
 	var b []byte
 	for _, v := range vs {
-		b = binary.LittleEndian.AppendUint16(b, uint16(v))
+		switch x := any(v).(type) {
+		case int16:
+			b = binary.LittleEndian.AppendUint16(b, uint16(x))
+		case int32:
+			b = binary.LittleEndian.AppendUint32(b, uint32(x))
+		case float32:
+			b = binary.LittleEndian.AppendUint32(b, math.Float32bits(x))
+		case float64:
+			b = binary.LittleEndian.AppendUint64(b, math.Float64bits(x))
+		}
 	}
 	return b
 }
 
-func float32le(vs ...float32) []byte {
-	var b []byte
-	for _, v := range vs {
-		b = binary.LittleEndian.AppendUint32(b, math.Float32bits(v))
-	}
-	return b
-}
-
-func int32le(v ...int32) []byte {
-	var b []byte
-	for _, x := range v {
-		b = binary.LittleEndian.AppendUint32(b, uint32(x))
-	}
-	return b
-}
-
-func float64le(v ...float64) []byte {
-	var b []byte
-	for _, x := range v {
-		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(x))
-	}
-	return b
-}
+func pcm16(vs ...int16) []byte       { return le(vs...) }
+func float32le(vs ...float32) []byte { return le(vs...) }
+func int32le(vs ...int32) []byte     { return le(vs...) }
+func float64le(vs ...float64) []byte { return le(vs...) }
 
 func TestReadWAVEncodings(t *testing.T) {
 	cases := []struct {
