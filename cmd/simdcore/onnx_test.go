@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/simdcore/simdcore/internal/race"
 )
 
 // nodeTest is a committed ONNX node test (see onnx/testdata/node).
@@ -72,7 +74,10 @@ func TestONNXTime(t *testing.T) {
 	var out, errOut bytes.Buffer
 	model := filepath.Join(nodeTest("test_gemm_all_attributes"), "model.onnx")
 	require.Equal(t, 0, run([]string{"onnx", "time", "-for", "50ms", "-threads", "1", model}, &out, &errOut), errOut.String())
-	assert.Regexp(t, `test_data_set_0: \d+ runs, median .+, fastest .+ per Run, 0\.0 allocations per Run`, out.String())
+	assert.Regexp(t, `test_data_set_0: \d+ runs, median .+, fastest .+ per Run, \d+\.\d\d allocations per Run`, out.String())
+	if !race.Enabled { // the kernels' pooled scratch (sync.Pool) drops items at random under the detector
+		assert.Contains(t, out.String(), " 0.00 allocations per Run")
+	}
 	for _, args := range [][]string{
 		{"onnx", "time"},
 		{"onnx", "time", "-for", "-1s", model},
