@@ -62,6 +62,12 @@
 //     (DCR, CRD), SpaceToDepth, Pad (constant, reflect, edge, wrap),
 //     Trilu, Dropout (the identity; training mode with a ratio is
 //     refused);
+//   - spectra, for features computed in the graph: DFT (real or complex,
+//     forward or inverse, onesided, dft_length) and STFT (frames in place,
+//     a window folded into the transform), each one kernel.Gemm by a
+//     cos/sin matrix built and packed while planning; HannWindow,
+//     HammingWindow, BlackmanWindow, MelWeightMatrix (sizes known while
+//     planning);
 //   - resampling: Resize (nearest with each nearest_mode, N-D linear and
 //     cubic with cubic_coeff_a and exclude_outside, antialias; every
 //     coordinate_transformation_mode, tf_crop_and_resize included; axes
