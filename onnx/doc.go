@@ -60,8 +60,10 @@
 //     time), OneHot (depth known while planning), Range (its inputs known
 //     while planning: the output's length depends on them), DepthToSpace
 //     (DCR, CRD), SpaceToDepth, Pad (constant, reflect, edge, wrap),
-//     Trilu, Dropout (the identity; training mode with a ratio is
-//     refused);
+//     Trilu, ReverseSequence, EyeLike, BitShift (unsigned types), NonZero
+//     and Compress (their input and condition known while planning: the
+//     output's shape depends on them), Dropout (the identity; training
+//     mode with a ratio is refused);
 //   - spectra, for features computed in the graph: DFT (real or complex,
 //     forward or inverse, onesided, dft_length) and STFT (frames in place,
 //     a window folded into the transform), each one kernel.Gemm by a
@@ -81,7 +83,8 @@
 //     equation: ellipsis, diagonals, implicit output, several operands,
 //     contracted by kernel.Gemm), LayerNormalization, BatchNormalization
 //     (inference, and training_mode with its running statistics),
-//     InstanceNormalization, GroupNormalization;
+//     InstanceNormalization, GroupNormalization, MeanVarianceNormalization,
+//     LRN, Det (LU in float64);
 //   - convolution and pooling: Conv of 1 to 8 spatial dimensions, with
 //     groups, strides, dilations, pads or auto_pad and a bias;
 //     ConvTranspose over the same (output_padding, output_shape); MaxPool
