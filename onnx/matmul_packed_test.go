@@ -39,6 +39,10 @@ func TestKnownWeightsPacked(t *testing.T) {
 			{"MatMul", nil, b, nil},
 			{"Gemm", []pb{attrInt("transB", 1), attrF("alpha", 0.5)}, bT, []arg{{t: bias, init: true}}},
 			{"Gemm", []pb{attrF("beta", 2)}, b, []arg{{t: ft([]int{1, n}, rnd(n)...), init: true}}},
+			// C of one element over a one-column product: a scalar, [1] and [m, 1].
+			{"Gemm", nil, ft([]int{k, 1}, rnd(k)...), []arg{{t: ft(nil, 0.5), init: true}}},
+			{"Gemm", nil, ft([]int{k, 1}, rnd(k)...), []arg{{t: ft([]int{1}, -2), init: true}}},
+			{"Gemm", nil, ft([]int{k, 1}, rnd(k)...), []arg{{t: ft([]int{m, 1}, rnd(m)...), init: true}}},
 		}
 		for _, c := range cases {
 			var want [][]float32

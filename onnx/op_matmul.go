@@ -171,7 +171,8 @@ func buildGemm(c *nodeCtx) (func() error, error) {
 		}
 	}
 	// C one row (a bias, of dims [n] or [1, n]) over every row of y.
-	rowC := cIn != nil && len(cIdx) > 0 && n > 0 && len(cIn.Float) == n && cIn.Dims[len(cIn.Dims)-1] == n
+	rowC := cIn != nil && len(cIdx) > 0 && n > 0 && len(cIn.Float) == n &&
+		(len(cIn.Dims) == 0 || cIn.Dims[len(cIn.Dims)-1] == n)
 	return func() error {
 		if rowC {
 			for i := 0; i < m; i++ {
