@@ -49,6 +49,23 @@ func (c *nodeCtx) needTyped(i int, types ...DataType) (*Tensor, error) {
 	return t, c.needType(t, types...)
 }
 
+// needStored returns input i, which must be held as float or integer
+// values (any type but bool and string): the operators that only move or
+// compare elements. what names the input in the refusal ("" for the data).
+func (c *nodeCtx) needStored(i int, what string) (*Tensor, error) {
+	t, err := c.need(i)
+	if err != nil {
+		return nil, err
+	}
+	if st := t.DType.storage(); st != storeFloat && st != storeInt {
+		if what == "" {
+			return nil, c.unsupported("data type %v", t.DType)
+		}
+		return nil, c.unsupported("%s of data type %v", what, t.DType)
+	}
+	return t, nil
+}
+
 // elementwise returns input 0, which must have one of types, and output 0
 // of the same type and shape: the unary elementwise operators.
 func (c *nodeCtx) elementwise(types ...DataType) (x, y *Tensor, err error) {

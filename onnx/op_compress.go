@@ -13,12 +13,9 @@ func init() {
 }
 
 func buildCompress(c *nodeCtx) (func() error, error) {
-	x, err := c.need(0)
+	x, err := c.needStored(0, "")
 	if err != nil {
 		return nil, err
-	}
-	if st := x.DType.storage(); st != storeFloat && st != storeInt {
-		return nil, c.unsupported("data type %v", x.DType)
 	}
 	cond, err := c.needTyped(1, Bool)
 	if err != nil {

@@ -11,14 +11,11 @@ func init() {
 }
 
 func buildNonZero(c *nodeCtx) (func() error, error) {
-	x, err := c.need(0)
+	x, err := c.needStored(0, "")
 	if err != nil {
 		return nil, err
 	}
 	st := x.DType.storage()
-	if st != storeFloat && st != storeInt {
-		return nil, c.unsupported("data type %v", x.DType)
-	}
 	if !c.known(0) {
 		return nil, c.valueDependent(0, "X, whose nonzero elements set the output's shape")
 	}

@@ -20,12 +20,9 @@ func init() {
 }
 
 func buildOneHot(c *nodeCtx) (func() error, error) {
-	ind, err := c.need(0)
+	ind, err := c.needStored(0, "indices")
 	if err != nil {
 		return nil, err
-	}
-	if st := ind.DType.storage(); st != storeFloat && st != storeInt {
-		return nil, c.unsupported("indices of data type %v", ind.DType)
 	}
 	depth, err := oneHotDepth(c)
 	if err != nil {

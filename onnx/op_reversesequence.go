@@ -14,12 +14,9 @@ func init() {
 }
 
 func buildReverseSequence(c *nodeCtx) (func() error, error) {
-	x, err := c.need(0)
+	x, err := c.needStored(0, "")
 	if err != nil {
 		return nil, err
-	}
-	if st := x.DType.storage(); st != storeFloat && st != storeInt {
-		return nil, c.unsupported("data type %v", x.DType)
 	}
 	lens, err := c.needTyped(1, Int64)
 	if err != nil {
