@@ -118,7 +118,13 @@
 // The float math runs on simdcore's kernels: Gemm (and Gemv through it)
 // for MatMul and Gemm, kernel.Conv for Conv, package rnn (Net.ForwardInto)
 // for the recurrent layers, Add and Mul where neither operand is broadcast,
-// ReLU, Sigmoid, Tanh, Exp, Softmax, LogSoftmax and Sum. Values are FLOAT,
+// ReLU, Sigmoid, Tanh, Exp, Softmax, LogSoftmax and Sum, LayerNorm for
+// LayerNormalization, GELU and GELUTanh for Gelu. The chains torch.onnx.export
+// writes for nn.LayerNorm below opset 17 (ReduceMean, Sub, Pow, ReduceMean,
+// Add, Sqrt, Div, Mul, Add) and for GELU below opset 20 (erf and tanh
+// forms) are planned as one LayerNormalization or Gelu node each, when no
+// value inside the chain is read elsewhere; a chain whose shapes the fused
+// operator does not take runs as written. Values are FLOAT,
 // the integer types (INT64 and INT32 for shape arithmetic) and BOOL.
 //
 // Anything else is refused while planning with ErrUnsupported, naming the

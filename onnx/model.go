@@ -79,6 +79,12 @@ type Node struct {
 	Outputs    []string
 	Attributes []*Attribute
 	DocString  string
+
+	// A node the planner made of a chain of the file's nodes
+	// (fusedPatterns) holds those nodes, in order, and the values they
+	// read that it does not.
+	fusedFrom  []*Node
+	fusedReads []string
 }
 
 // Attr returns the attribute called name, or nil.

@@ -171,6 +171,12 @@ func (c *nodeCtx) output(i int, dt DataType, dims []int) (*Tensor, error) {
 	return t, nil
 }
 
+// wants reports whether the node names output i (an optional output left
+// out or given as "" is not computed by anything that reads it).
+func (c *nodeCtx) wants(i int) bool {
+	return i < len(c.node.Outputs) && c.node.Outputs[i] != ""
+}
+
 // knownOutput declares output i with values computed while planning.
 func (c *nodeCtx) knownOutput(i int, t *Tensor) {
 	if i < len(c.out) {

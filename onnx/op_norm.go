@@ -1,12 +1,18 @@
 package onnx
 
-import "math"
+import (
+	"math"
+
+	"github.com/simdcore/simdcore/kernel"
+)
 
 // LayerNormalization (opset 17; what torch.onnx.export emits for
 // nn.LayerNorm at opset 17): each slice over the dimensions from axis on is
 // normalized to zero mean and unit variance, then scaled and shifted
 // (Scale and B broadcast to that slice's shape). The mean and variance are
-// accumulated in float64 (stash_type 1 asks for at least float32).
+// accumulated in float64 (stash_type 1 asks for at least float32); without
+// the optional outputs Mean and InvStdDev, and with Scale and B of the
+// normalised slice's full shape, each slice runs through kernel.LayerNorm.
 
 // BatchNormalization (opset 6 on; before opset 9, spatial = 0 and
 // opset 6's is_test = 0 are refused): each channel (dimension 1) of X is
@@ -146,6 +152,21 @@ func buildLayerNorm(c *nodeCtx) (func() error, error) {
 	y, err := c.output(0, Float, x.Dims)
 	if err != nil {
 		return nil, err
+	}
+	if idx[0] == nil && idx[1] == nil && !c.wants(1) && !c.wants(2) {
+		// Scale and B of the slice's shape, no statistics asked for: the
+		// kernel (the same float64 moments, one rounding fewer at the end).
+		var beta []float32
+		if params[1] != nil {
+			beta = params[1].Float
+		}
+		eps := float32(eps)
+		return func() error {
+			for r := range outer {
+				kernel.LayerNorm(y.Float[r*n:(r+1)*n], x.Float[r*n:(r+1)*n], scale.Float, beta, eps)
+			}
+			return nil
+		}, nil
 	}
 	statDims := append([]int(nil), x.Dims...)
 	for j := axis; j < len(statDims); j++ {

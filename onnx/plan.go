@@ -151,12 +151,23 @@ func (p *planner) inputTensor(in ValueInfo, given []int) (*Tensor, error) {
 // planGraph plans g's nodes in a topological order (the file's order where
 // it is one) into p.steps, folding the nodes whose inputs are all known.
 func (p *planner) planGraph(g *Graph) error {
-	order, err := p.topoOrder(withoutWideningCasts(g))
+	order, err := p.topoOrder(fusedPatterns(g, withoutWideningCasts(g)))
 	if err != nil {
 		return err
 	}
 	for _, n := range order {
-		if err := p.planNode(n); err != nil {
+		err := p.planNode(n)
+		if err != nil && n.fusedFrom != nil {
+			// The fused operator does not take these shapes or types:
+			// plan the chain it replaced.
+			for _, m := range n.fusedFrom {
+				if err = p.planNode(m); err != nil {
+					n = m
+					break
+				}
+			}
+		}
+		if err != nil {
 			return nodeError(n, err)
 		}
 	}
@@ -214,7 +225,7 @@ func (p *planner) topoOrder(nodes []*Node) ([]*Node, error) {
 // nodeReads lists the names a node reads: its inputs, and the names its
 // subgraphs read that they do not define themselves.
 func nodeReads(n *Node) []string {
-	reads := slices.Clone(n.Inputs)
+	reads := slices.Concat(n.Inputs, n.fusedReads)
 	for _, a := range n.Attributes {
 		gs := a.Graphs
 		if a.G != nil {
@@ -272,7 +283,7 @@ func (p *planner) planNode(n *Node) error {
 	if !ok {
 		return fmt.Errorf("%w: operator %s of domain %q (opset %d)", ErrUnsupported, n.OpType, n.Domain, p.opset)
 	}
-	if p.opset < op.since {
+	if p.opset < op.since && n.fusedFrom == nil {
 		return fmt.Errorf("%w: operator %s does not exist in opset %d", ErrUnsupported, n.OpType, p.opset)
 	}
 	c := &nodeCtx{node: n, p: p, opset: p.opset}
