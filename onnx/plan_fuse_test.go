@@ -63,33 +63,27 @@ func fuseCase(t *testing.T, rows, d int, inits []pb, nodes []pb, outs ...string)
 	return x, got
 }
 
-// layerNorm64 is the float64 answer for one row.
-func layerNorm64(x, w, b []float32, eps float32) []float64 {
-	var s float64
-	for _, v := range x {
-		s += float64(v)
-	}
-	mu := s / float64(len(x))
-	var q float64
-	for _, v := range x {
-		q += (float64(v) - mu) * (float64(v) - mu)
-	}
-	r := 1 / math.Sqrt(q/float64(len(x))+float64(eps))
-	y := make([]float64, len(x))
-	for i, v := range x {
-		y[i] = (float64(v) - mu) * r * float64(w[i%len(w)])
-		if b != nil {
-			y[i] += float64(b[i%len(b)])
+// layerNormRef is the float64 answer for rows of x (as GroupNormalization
+// with one group over a row); w and b have one element or one per column,
+// b may be nil.
+func layerNormRef(x []float32, d int, w, b []float32, eps float32) []float32 {
+	full := func(p []float32) []float32 {
+		out := make([]float32, d)
+		for i := range out {
+			if p != nil {
+				out[i] = p[i%len(p)]
+			}
 		}
+		return out
 	}
-	return y
+	return groupNormRef(x, len(x)/d, d, 1, 1, float64(eps), full(w), full(b), func(ch int) int { return ch })
 }
 
-func requireNear64(t *testing.T, want []float64, got []float32, tol float64, msg string) {
+func requireNear(t *testing.T, want, got []float32, tol float64, msg string) {
 	t.Helper()
 	require.Len(t, got, len(want), msg)
 	for i := range want {
-		require.InDelta(t, want[i], float64(got[i]), tol*(1+math.Abs(want[i])), "%s: element %d", msg, i)
+		require.InDelta(t, want[i], got[i], tol*(1+math.Abs(float64(want[i]))), "%s: element %d", msg, i)
 	}
 }
 
@@ -116,14 +110,14 @@ func TestLayerNormChainFused(t *testing.T) {
 			want := make([]float32, d)
 			kernel.LayerNorm(want, x[i*d:(i+1)*d], w, bb, 1e-5)
 			require.Equal(t, want, got["y"][i*d:(i+1)*d], "bias %v row %d: not kernel.LayerNorm's bits", bias, i)
-			requireNear64(t, layerNorm64(x[i*d:(i+1)*d], w, bb, 1e-5), got["y"][i*d:(i+1)*d], 1e-6, "fused")
+			requireNear(t, layerNormRef(x[i*d:(i+1)*d], d, w, bb, 1e-5), got["y"][i*d:(i+1)*d], 1e-6, "fused")
 		}
 	}
 
 	// The mean is also a graph output: nothing fused, same answer.
 	x, got := fuseCase(t, rows, d, inits, layerNormChain(1e-5, true), "y", "m")
 	for i := range rows {
-		requireNear64(t, layerNorm64(x[i*d:(i+1)*d], w, b, 1e-5), got["y"][i*d:(i+1)*d], 1e-5, "unfused (m read)")
+		requireNear(t, layerNormRef(x[i*d:(i+1)*d], d, w, b, 1e-5), got["y"][i*d:(i+1)*d], 1e-5, "unfused (m read)")
 	}
 	require.Len(t, got["m"], rows)
 
@@ -131,14 +125,14 @@ func TestLayerNormChainFused(t *testing.T) {
 	inits2 := []pb{floatTensor("w", []int64{1, d}, w...), floatTensor("b", []int64{d}, b...)}
 	x, got = fuseCase(t, rows, d, inits2, layerNormChain(1e-5, true), "y")
 	for i := range rows {
-		requireNear64(t, layerNorm64(x[i*d:(i+1)*d], w, b, 1e-5), got["y"][i*d:(i+1)*d], 1e-5, "fallback ([1,d] weight)")
+		requireNear(t, layerNormRef(x[i*d:(i+1)*d], d, w, b, 1e-5), got["y"][i*d:(i+1)*d], 1e-5, "fallback ([1,d] weight)")
 	}
 
 	// A weight of one element broadcasts over every column either way.
 	inits3 := []pb{floatTensor("w", []int64{1}, 2.5), floatTensor("b", []int64{d}, b...)}
 	x, got = fuseCase(t, rows, d, inits3, layerNormChain(1e-3, true), "y")
 	for i := range rows {
-		requireNear64(t, layerNorm64(x[i*d:(i+1)*d], []float32{2.5}, b, 1e-3), got["y"][i*d:(i+1)*d], 1e-6, "one-element weight")
+		requireNear(t, layerNormRef(x[i*d:(i+1)*d], d, []float32{2.5}, b, 1e-3), got["y"][i*d:(i+1)*d], 1e-6, "one-element weight")
 	}
 }
 
