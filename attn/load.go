@@ -32,7 +32,10 @@ var ErrMissing = weights.ErrMissing
 // F64 tensors are converted. Metadata embed_dim, kdim, vdim and bias must
 // agree with the tensors; add_bias_kv and add_zero_attn, which MultiHead
 // does not implement, must be false if present. Every tensor in the file
-// must find a place.
+// must find a place: add_bias_kv's bias_k and bias_v are refused as such.
+// add_zero_attn leaves no tensor, so a file without that metadata cannot
+// show it: such a model loads, and MultiHead computes its attention
+// without the zero key and value.
 //
 // Separate q/k/v weights of E×E load into the packed layout (InProj);
 // other widths give the separate layout (QProj, KProj, VProj). A
@@ -221,6 +224,11 @@ func loadMultiHead(f *weights.File, src, pre string, heads int, opts []LoadOptio
 	quantized, residual, err := takeScales(l, shell, pre, ws)
 	if err != nil {
 		return nil, err
+	}
+	for _, n := range []string{"bias_k", "bias_v"} {
+		if l.Has(pre + n) {
+			return nil, l.Formatf("tensor %q is not part of the model: torch's add_bias_kv=True (bias_k, bias_v) is not supported by MultiHead", pre+n)
+		}
 	}
 	if err := l.Leftovers(""); err != nil {
 		return nil, err

@@ -245,6 +245,8 @@ func TestLoadMultiHeadErrors(t *testing.T) {
 		{"in bias alone", edit(heads, del("in_proj_bias")), "", 0, attn.ErrMissing, `"in_proj_bias" missing (the biases go together)`},
 		{"bias unexpected", edit(with("bias", "False"), nothing), "", 0, attn.ErrFormat, "bias=False but the file has biases"},
 		{"bias_k", edit(heads, set("bias_k", 1, 1, 8)), "", 0, attn.ErrFormat, `"bias_k" is not part of the model`},
+		// Without the metadata, torch's add_bias_kv is named by the tensors.
+		{"bias_v add_bias_kv", edit(heads, set("bias_v", 1, 1, 8)), "", 0, attn.ErrFormat, `"bias_v" is not part of the model: torch's add_bias_kv=True`},
 		{"two modules", edit(heads, set("other.in_proj_weight", 24, 8)), "", 0, attn.ErrFormat, `"other.in_proj_weight" is not part of the model`},
 		{"wrong prefix", edit(heads, nothing), "self_attn.", 0, attn.ErrMissing, `"self_attn.in_proj_weight" missing`},
 		{"integer weights", file(torchtest.RawFile(`{"__metadata__":{"num_heads":"1"},"in_proj_weight":{"dtype":"I32","shape":[3,1],"data_offsets":[0,12]},"out_proj.weight":{"dtype":"F32","shape":[1,1],"data_offsets":[12,16]}}`, make([]byte, 16))),

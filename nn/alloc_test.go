@@ -56,6 +56,10 @@ func TestForwardAllocs(t *testing.T) {
 				return err
 			},
 			"Decoder": func(dst kernel.Matrix) error { _, err := dec.Forward(dst, x, mem, m, nn.Mask{}); return err },
+			"Transformer": func(dst kernel.Matrix) error {
+				_, err := (&nn.Transformer{Encoder: enc, Decoder: dec}).Forward(dst, mem, x, nn.Mask{}, m, nn.Mask{})
+				return err
+			},
 		}
 		for name, run := range runs {
 			name = fmt.Sprintf("%s threads=%d T=%d", name, tc.threads, T)

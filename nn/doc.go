@@ -23,6 +23,8 @@
 //     self-attention and the feed-forward block, and norm3.
 //   - Encoder and Decoder: torch.nn.TransformerEncoder and
 //     TransformerDecoder, num_layers layers and an optional final norm.
+//   - Transformer: torch.nn.Transformer, an Encoder and a Decoder over its
+//     output.
 //
 // Self- and cross-attention are attn.MultiHead (torch's
 // nn.MultiheadAttention in its packed in_proj_weight layout).
@@ -73,7 +75,10 @@
 //
 // # Loading and saving
 //
-// LoadEncoder, LoadDecoder (and Read*, from an io.ReaderAt) read torch
+// LoadEncoder, LoadDecoder, LoadTransformer (a whole nn.Transformer's
+// state_dict, encoder.… and decoder.…) and LoadEncoderLayer,
+// LoadDecoderLayer (ReadEncoder, ReadDecoder and ReadTransformer from an
+// io.ReaderAt) read torch
 // state_dicts saved as safetensors, with torch's names
 // (layers.0.self_attn.in_proj_weight, layers.0.linear1.weight,
 // layers.0.norm1.weight, norm.weight, ...) and the constructor arguments

@@ -4,6 +4,7 @@ package nn
 // files; save.go writes them.
 
 import (
+	"fmt"
 	"io"
 	"math"
 	"strconv"
@@ -42,6 +43,10 @@ type loader struct {
 	// bias is torch's bias argument: every Linear, attention and
 	// LayerNorm of the model has its bias, or none has.
 	bias bool
+	// layersKey is the metadata key that counts the layers of the stack
+	// being read: num_layers, or nn.Transformer's num_encoder_layers and
+	// num_decoder_layers.
+	layersKey string
 }
 
 func newLoader(f *weights.File, fn, src string, opts []LoadOption) *loader {
@@ -49,7 +54,7 @@ func newLoader(f *weights.File, fn, src string, opts []LoadOption) *loader {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	l := &loader{Dict: weights.NewDict(f, "nn."+fn+": "+src, ErrShape)}
+	l := &loader{Dict: weights.NewDict(f, "nn."+fn+": "+src, ErrShape), layersKey: "num_layers"}
 	if o.allowNonFinite {
 		l.AllowNonFinite()
 	}
@@ -78,6 +83,13 @@ func (l *loader) config(first string) error {
 	}
 	l.cfg.FF = s[0]
 	l.bias = l.Has(first + "linear1.bias")
+	if !l.bias {
+		for _, other := range []string{"linear2.bias", "self_attn.in_proj_bias", "self_attn.out_proj.bias", "norm1.bias"} {
+			if l.Has(first + other) {
+				return l.Missing(first+"linear1.bias", fmt.Sprintf(" (%q is present: the model has biases)", first+other))
+			}
+		}
+	}
 	if b, ok, err := l.Bool("bias"); err != nil {
 		return err
 	} else if ok && b != l.bias {
@@ -149,10 +161,10 @@ func (l *loader) layers(pre string) (int, error) {
 	if n == 0 {
 		return 0, l.Missing(pre+"layers.0.self_attn.in_proj_weight", " (no layers under this prefix)")
 	}
-	if k, ok, err := l.Int("num_layers", 1); err != nil {
+	if k, ok, err := l.Int(l.layersKey, 1); err != nil {
 		return 0, err
 	} else if ok && k != n {
-		return 0, l.Shapef("metadata num_layers=%d but the file has %d layers", k, n)
+		return 0, l.Shapef("metadata %s=%d but the file has %d layers", l.layersKey, k, n)
 	}
 	return n, nil
 }
@@ -317,6 +329,27 @@ func readFile[T any](r io.ReaderAt, size int64, fn string, opts []LoadOption, bu
 // stackOf reads a stack under pre: its configuration, its layers with
 // layer and its final norm; what names torch's module for Leftovers.
 func stackOf[L any](l *loader, pre, what string, layer func(string) (L, error)) ([]L, *LayerNorm, error) {
+	ls, norm, err := stackLayers(l, pre, layer)
+	if err != nil {
+		return nil, nil, err
+	}
+	return ls, norm, l.Leftovers(leftoverHint(l, what))
+}
+
+// leftoverHint is Leftovers' hint for a stack: what torch's module is
+// and, for a file that holds a whole nn.Transformer, the loader that
+// reads one.
+func leftoverHint(l *loader, what string) string {
+	for _, n := range l.Names() {
+		if strings.Contains(n, "decoder.layers.") || strings.Contains(n, "encoder.layers.") {
+			return " (not in an " + what + "; a whole nn.Transformer's state_dict loads with LoadTransformer)"
+		}
+	}
+	return " (not in an " + what + ")"
+}
+
+// stackLayers is stackOf without the check for leftovers.
+func stackLayers[L any](l *loader, pre string, layer func(string) (L, error)) ([]L, *LayerNorm, error) {
 	n, err := l.layers(pre)
 	if err != nil {
 		return nil, nil, err
@@ -334,7 +367,7 @@ func stackOf[L any](l *loader, pre, what string, layer func(string) (L, error)) 
 	if err != nil {
 		return nil, nil, err
 	}
-	return ls, norm, l.Leftovers(" (not in an " + what + ")")
+	return ls, norm, nil
 }
 
 // layerOf reads one layer under pre with layer.
@@ -358,7 +391,9 @@ func layerOf[L any](l *loader, pre, what string, layer func(string) (L, error)) 
 // .out_proj.weight (d×d), .out_proj.bias (d), layers.<i>.linear1.weight
 // (ff×d) and .bias (ff), linear2.weight (d×ff) and .bias (d),
 // norm1.weight, norm1.bias, norm2.weight, norm2.bias (d), and the final
-// norm.weight and norm.bias if the encoder has one. Every bias may be
+// norm.weight and norm.bias if the encoder has one. (A whole
+// nn.Transformer's state_dict, with its decoder beside, loads with
+// LoadTransformer.) Every bias may be
 // absent (the bias=False of later torch versions), but then all are, as
 // linear1.bias of layer 0 says. F16, BF16 and F64 tensors are converted.
 //

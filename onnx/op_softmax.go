@@ -1,15 +1,41 @@
 package onnx
 
-import "github.com/simdcore/simdcore/kernel"
+import (
+	"math"
+
+	"github.com/simdcore/simdcore/kernel"
+)
 
 // Softmax and LogSoftmax with simdcore's kernels, and Hardmax: before opset 13 over the
 // input flattened to 2-D at axis (default 1), since over one axis (default
 // −1); rows along an inner axis are gathered into a scratch row.
 
 func init() {
-	register("Softmax", 1, softmaxBuilder(kernel.Softmax))
-	register("LogSoftmax", 1, softmaxBuilder(kernel.LogSoftmax))
+	register("Softmax", 1, softmaxBuilder(specRows(kernel.Softmax, 0)))
+	register("LogSoftmax", 1, softmaxBuilder(specRows(kernel.LogSoftmax, float32(math.Inf(-1)))))
 	register("Hardmax", 1, softmaxBuilder(hardmax))
+}
+
+// specRows gives f, kernel.Softmax or kernel.LogSoftmax, the operators'
+// answer for a row of −Inf only. The ONNX definition, exp(x − max)/Σ
+// with max = −Inf, is NaN in every element, as in onnx's reference, ONNX
+// Runtime and torch (an exported attention whose query has every key
+// masked); the kernels give zeros (LogSoftmax: −Inf) there, for package
+// attn's masks. Every other row, NaN and +Inf included, is the kernels'
+// already. empty is what the kernel writes for such a row: any other row
+// has an element above it (the softmax of its maximum is positive, the
+// log-softmax finite), so the row is checked only when its first element
+// is empty and the check reads dst (dst may be src).
+func specRows(f func(dst, src []float32), empty float32) func(dst, src []float32) {
+	nan := float32(math.NaN())
+	return func(dst, src []float32) {
+		f(dst, src)
+		if len(dst) > 0 && dst[0] == empty && kernel.Max(dst) == empty {
+			for i := range dst {
+				dst[i] = nan
+			}
+		}
+	}
 }
 
 // hardmax writes 1 at the first maximum of src (the first NaN, if any, as

@@ -61,6 +61,11 @@ Fixtures:
                    40, 5 heads, ffn 56, T=33, final norm
   dec_gelu_tanh    2 pre-norm gelu-tanh decoder layers, d_model 24, 3 heads,
                    ffn 36, no final norm
+  transformer_whole nn.Transformer's whole state_dict (encoder. and decoder.,
+                   each with its final norm): 1 encoder and 2 decoder pre-norm
+                   gelu layers, d_model 12, 3 heads, ffn 10, layer_norm_eps
+                   1e-4, with nn.Transformer's metadata (num_encoder_layers,
+                   num_decoder_layers); causal target, source key padding
 
 The fixtures after interop take their own seeds, so that any of them can
 be written alone: `torch_fixtures.py mha_cross gqa_rope_half` writes only
@@ -519,10 +524,38 @@ def dec_gelu_tanh():
                 norm_first=True, eps=1e-5, final_norm=False, tpads=(4,), mpads=(6, 11))
 
 
+def transformer_whole():
+    """nn.Transformer whole: output for src (s rows), tgt (t rows), the
+    causal tgt_mask and src_pad (1 = padding) as src_key_padding_mask and
+    memory_key_padding_mask."""
+    torch.manual_seed(20261218)
+    d, heads, ff, t, s, eps = 12, 3, 10, 5, 7, 1e-4
+
+    def build():
+        return nn.Transformer(d, heads, num_encoder_layers=1, num_decoder_layers=2, dim_feedforward=ff,
+                              dropout=0.0, activation="gelu", layer_norm_eps=eps, batch_first=True,
+                              norm_first=True)
+
+    m = build()
+    perturb(m)
+    m64 = build().double()
+    m64.load_state_dict({k: v.double() for k, v in m.state_dict().items()})
+    m64.train()
+    src, tgt = torch.randn(s, d), torch.randn(t, d)
+    pad = pad_mask(s, 2, 6)
+    with torch.no_grad():
+        out = m64(src.double()[None], tgt.double()[None], tgt_mask=causal_mask(t),
+                  src_key_padding_mask=pad[None], memory_key_padding_mask=pad[None])[0]
+    meta = {"d_model": str(d), "nhead": str(heads), "num_encoder_layers": "1", "num_decoder_layers": "2",
+            "dim_feedforward": str(ff), "activation": "gelu", "norm_first": "True", "layer_norm_eps": str(eps),
+            "batch_first": "True"}
+    write("transformer_whole", m, {"src": src, "tgt": tgt, "src_pad": pad.to(torch.float32), "output": out}, meta)
+
+
 # Fixtures that can be written alone (each sets its own seed).
 SEEDED = {f.__name__: f for f in (mha_cross, mha_cross_wide, gqa_rope_half, gqa_rope_inter, pos_sinusoidal,
                                   enc_post_relu, enc_pre_gelu, enc_wide, dec_post_relu, dec_pre_gelu,
-                                  enc_gelu_tanh, dec_gelu_tanh)}
+                                  enc_gelu_tanh, dec_gelu_tanh, transformer_whole)}
 
 
 def main():
