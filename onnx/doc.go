@@ -45,9 +45,10 @@
 //     Acos, Atan, Sinh, Cosh, Asinh, Acosh, Atanh (in float64); Relu,
 //     Sigmoid, Tanh, Gelu (exact or tanh, simdcore's kernels), LeakyRelu,
 //     PRelu, Elu, Celu, Selu, HardSigmoid, HardSwish, Softplus, Softsign,
-//     Mish, ThresholdedRelu, Shrink, Sign, Erf, Clip (also of the integer
-//     types, since opset 12); Max, Min, Sum and Mean of any
-//     number of inputs; CumSum (exclusive, reverse);
+//     Mish, ThresholdedRelu, Shrink, Sign, Erf, Clip (Neg, Abs, Sign, Relu
+//     since opset 14 and Clip since opset 12 also of the integer types);
+//     Max, Min, Sum and Mean of any number of inputs; CumSum (exclusive,
+//     reverse);
 //   - comparison and logic: Equal, Less, Greater, LessOrEqual,
 //     GreaterOrEqual, And, Or, Xor, Not, Where, IsNaN, IsInf (also of a
 //     Cast to DOUBLE that nothing else reads, which is how

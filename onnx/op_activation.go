@@ -1,11 +1,15 @@
 package onnx
 
-import "math"
+import (
+	"cmp"
+	"math"
+)
 
 // The parameterized activations on float32 (LeakyRelu, Elu, Celu, Selu,
 // HardSigmoid, HardSwish, Softplus, Softsign, Mish, ThresholdedRelu,
-// Shrink, Sign, Erf), Clip, and PRelu with its slope broadcast to the
-// input. The transcendental ones are computed in float64 and rounded once.
+// Shrink, Sign, Erf; Sign also of the integer types), Clip, and PRelu with
+// its slope broadcast to the input. The transcendental ones are computed in
+// float64 and rounded once.
 
 func init() {
 	register("LeakyRelu", 1, paramUnary(func(c *nodeCtx) func(float32) float32 {
@@ -85,7 +89,7 @@ func init() {
 	register("Softsign", 1, paramUnary(func(*nodeCtx) func(float32) float32 {
 		return func(x float32) float32 { return x / (1 + float32(math.Abs(float64(x)))) }
 	}))
-	register("Sign", 9, paramUnary(func(*nodeCtx) func(float32) float32 {
+	register("Sign", 9, orInt(paramUnary(func(*nodeCtx) func(float32) float32 {
 		return func(x float32) float32 {
 			switch {
 			case x > 0:
@@ -95,7 +99,7 @@ func init() {
 			}
 			return x // ±0 and NaN
 		}
-	}))
+	}), 9, intTypes, func(x int64) int64 { return int64(cmp.Compare(x, 0)) }))
 	register("Erf", 9, paramUnary(func(*nodeCtx) func(float32) float32 {
 		return func(x float32) float32 { return float32(math.Erf(float64(x))) }
 	}))

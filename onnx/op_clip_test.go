@@ -32,3 +32,29 @@ func TestClipInteger(t *testing.T) {
 	require.ErrorIs(t, err, onnx.ErrShape)
 	require.Contains(t, err.Error(), "want one INT64")
 }
+
+// TestIntegerReluSign: Relu takes the signed integer types since opset 14
+// and Sign every integer type (torch.relu and torch.sign of an int64
+// tensor export so); Relu of INT64 before opset 14 is refused.
+func TestIntegerReluSign(t *testing.T) {
+	x := it(onnx.Int64, []int{5}, math.MinInt64, -2, 0, 3, math.MaxInt64)
+	out, err := runOp(t, 14, "Relu", 1, nil, arg{t: x})
+	require.NoError(t, err)
+	require.Equal(t, onnx.Int64, out[0].DType)
+	require.Equal(t, []int64{0, 0, 0, 3, math.MaxInt64}, out[0].Int)
+	out, err = runOp(t, 14, "Relu", 1, nil, arg{t: it(onnx.Int8, []int{3}, -128, 0, 127)})
+	require.NoError(t, err)
+	require.Equal(t, []int64{0, 0, 127}, out[0].Int)
+	_, err = runOp(t, 13, "Relu", 1, nil, arg{t: x})
+	require.ErrorIs(t, err, onnx.ErrUnsupported)
+	_, err = runOp(t, 14, "Relu", 1, nil, arg{t: it(onnx.Uint8, []int{1}, 1)})
+	require.ErrorIs(t, err, onnx.ErrUnsupported, "Relu has no unsigned types")
+
+	out, err = runOp(t, 9, "Sign", 1, nil, arg{t: x})
+	require.NoError(t, err)
+	require.Equal(t, []int64{-1, -1, 0, 1, 1}, out[0].Int)
+	out, err = runOp(t, 13, "Sign", 1, nil, arg{t: it(onnx.Uint16, []int{2}, 0, 65535)})
+	require.NoError(t, err)
+	require.Equal(t, onnx.Uint16, out[0].DType)
+	require.Equal(t, []int64{0, 1}, out[0].Int)
+}
