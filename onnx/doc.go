@@ -54,8 +54,9 @@
 //     Cast to DOUBLE that nothing else reads, which is how
 //     torch.onnx.export writes torch.isinf: the test runs on the FLOAT
 //     input, with the same answers);
-//   - types, shapes and data movement: Cast, CastLike, Constant,
-//     ConstantOfShape, Shape, Size, Identity, Reshape, Flatten, Squeeze,
+//   - types, shapes and data movement: Cast, CastLike (also from FLOAT16
+//     and BFLOAT16: weights stored at half size in an initializer or a
+//     Constant and cast to FLOAT), Constant, ConstantOfShape, Shape, Size, Identity, Reshape, Flatten, Squeeze,
 //     Unsqueeze, Transpose, Expand, Tile, Concat, Split, Slice, Gather,
 //     GatherElements, GatherND (batch_dims), ScatterND, ScatterElements
 //     and Scatter (reductions add, mul, max, min; indices checked at run
@@ -125,8 +126,8 @@
 //
 // Anything else is refused while planning with ErrUnsupported, naming the
 // operator, the node and the opset: operators outside the list and other
-// domains, other data types (FLOAT16, DOUBLE, STRING tensors flowing
-// through the graph), attribute values not implemented, and shapes or
+// domains, other data types (FLOAT16 but for a Cast from it, DOUBLE,
+// STRING tensors flowing through the graph), attribute values not implemented, and shapes or
 // axes that depend on input values rather than input shapes
 // (ErrValueDependent; fix such inputs with Options.Fixed). Shapes that do
 // not agree give ErrShape, tensors beyond Options.MaxElements ErrLimit, and
