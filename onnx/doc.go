@@ -77,7 +77,9 @@
 //     cubic with cubic_coeff_a and exclude_outside, antialias; every
 //     coordinate_transformation_mode, tf_crop_and_resize included; axes
 //     and keep_aspect_ratio_policy; scales or sizes known while
-//     planning) and the older Upsample;
+//     planning) and the older Upsample; GridSample (bilinear, nearest,
+//     bicubic; zeros, border, reflection padding; align_corners; two
+//     spatial dimensions);
 //   - reductions and products: ReduceMean, ReduceSum, ReduceMax,
 //     ReduceMin, ReduceProd, ReduceL1, ReduceL2, ReduceSumSquare,
 //     ReduceLogSum, ReduceLogSumExp (accumulated in float64), ArgMax,
