@@ -45,15 +45,18 @@
 //     Acos, Atan, Sinh, Cosh, Asinh, Acosh, Atanh (in float64); Relu,
 //     Sigmoid, Tanh, Gelu (exact or tanh, simdcore's kernels), LeakyRelu,
 //     PRelu, Elu, Celu, Selu, HardSigmoid, HardSwish, Softplus, Softsign,
-//     Mish, ThresholdedRelu, Shrink, Sign, Erf, Clip; Max, Min, Sum and Mean of any
-//     number of inputs; CumSum (exclusive, reverse);
+//     Mish, ThresholdedRelu, Shrink, Sign, Erf, Clip (Neg, Abs, Sign, Relu
+//     since opset 14 and Clip since opset 12 also of the integer types);
+//     Max, Min, Sum and Mean of any number of inputs; CumSum (exclusive,
+//     reverse);
 //   - comparison and logic: Equal, Less, Greater, LessOrEqual,
 //     GreaterOrEqual, And, Or, Xor, Not, Where, IsNaN, IsInf (also of a
 //     Cast to DOUBLE that nothing else reads, which is how
 //     torch.onnx.export writes torch.isinf: the test runs on the FLOAT
 //     input, with the same answers);
-//   - types, shapes and data movement: Cast, CastLike, Constant,
-//     ConstantOfShape, Shape, Size, Identity, Reshape, Flatten, Squeeze,
+//   - types, shapes and data movement: Cast, CastLike (also from FLOAT16
+//     and BFLOAT16: weights stored at half size in an initializer or a
+//     Constant and cast to FLOAT), Constant, ConstantOfShape, Shape, Size, Identity, Reshape, Flatten, Squeeze,
 //     Unsqueeze, Transpose, Expand, Tile, Concat, Split, Slice, Gather,
 //     GatherElements, GatherND (batch_dims), ScatterND, ScatterElements
 //     and Scatter (reductions add, mul, max, min; indices checked at run
@@ -74,7 +77,9 @@
 //     cubic with cubic_coeff_a and exclude_outside, antialias; every
 //     coordinate_transformation_mode, tf_crop_and_resize included; axes
 //     and keep_aspect_ratio_policy; scales or sizes known while
-//     planning) and the older Upsample;
+//     planning) and the older Upsample; GridSample (bilinear, nearest,
+//     bicubic; zeros, border, reflection padding; align_corners; two
+//     spatial dimensions);
 //   - reductions and products: ReduceMean, ReduceSum, ReduceMax,
 //     ReduceMin, ReduceProd, ReduceL1, ReduceL2, ReduceSumSquare,
 //     ReduceLogSum, ReduceLogSumExp (accumulated in float64), ArgMax,
@@ -129,8 +134,8 @@
 //
 // Anything else is refused while planning with ErrUnsupported, naming the
 // operator, the node and the opset: operators outside the list and other
-// domains, other data types (FLOAT16, DOUBLE, STRING tensors flowing
-// through the graph), attribute values not implemented, and shapes or
+// domains, other data types (FLOAT16 but for a Cast from it, DOUBLE,
+// STRING tensors flowing through the graph), attribute values not implemented, and shapes or
 // axes that depend on input values rather than input shapes
 // (ErrValueDependent; fix such inputs with Options.Fixed). Shapes that do
 // not agree give ErrShape, tensors beyond Options.MaxElements ErrLimit, and

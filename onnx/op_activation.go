@@ -1,11 +1,15 @@
 package onnx
 
-import "math"
+import (
+	"cmp"
+	"math"
+)
 
 // The parameterized activations on float32 (LeakyRelu, Elu, Celu, Selu,
 // HardSigmoid, HardSwish, Softplus, Softsign, Mish, ThresholdedRelu,
-// Shrink, Sign, Erf), Clip, and PRelu with its slope broadcast to the
-// input. The transcendental ones are computed in float64 and rounded once.
+// Shrink, Sign, Erf; Sign also of the integer types), Clip, and PRelu with
+// its slope broadcast to the input. The transcendental ones are computed in
+// float64 and rounded once.
 
 func init() {
 	register("LeakyRelu", 1, paramUnary(func(c *nodeCtx) func(float32) float32 {
@@ -85,7 +89,7 @@ func init() {
 	register("Softsign", 1, paramUnary(func(*nodeCtx) func(float32) float32 {
 		return func(x float32) float32 { return x / (1 + float32(math.Abs(float64(x)))) }
 	}))
-	register("Sign", 9, paramUnary(func(*nodeCtx) func(float32) float32 {
+	register("Sign", 9, orInt(paramUnary(func(*nodeCtx) func(float32) float32 {
 		return func(x float32) float32 {
 			switch {
 			case x > 0:
@@ -95,7 +99,7 @@ func init() {
 			}
 			return x // ±0 and NaN
 		}
-	}))
+	}), 9, intTypes, func(x int64) int64 { return int64(cmp.Compare(x, 0)) }))
 	register("Erf", 9, paramUnary(func(*nodeCtx) func(float32) float32 {
 		return func(x float32) float32 { return float32(math.Erf(float64(x))) }
 	}))
@@ -112,9 +116,15 @@ func paramUnary(make func(c *nodeCtx) func(float32) float32) opBuilder {
 }
 
 // buildClip clamps to [min, max]: attributes before opset 11, optional
-// scalar inputs since (read at run time, so they may be computed).
+// scalar inputs since (read at run time, so they may be computed); since
+// opset 12 also the integer types (torch.clamp of an int64 tensor), with
+// bounds of the input's type.
 func buildClip(c *nodeCtx) (func() error, error) {
-	x, y, err := c.elementwise(Float)
+	types := []DataType{Float}
+	if c.opset >= 12 {
+		types = append(types, intTypes...)
+	}
+	x, y, err := c.elementwise(types...)
 	if err != nil {
 		return nil, err
 	}
@@ -124,9 +134,24 @@ func buildClip(c *nodeCtx) (func() error, error) {
 	}
 	var loT, hiT *Tensor
 	for i, t := range []**Tensor{&loT, &hiT} {
-		if *t = c.input(1 + i); *t != nil && ((*t).DType != Float || (*t).Len() != 1) {
-			return nil, c.shapeErr("Clip bound %d is %v %v, want one FLOAT", i, (*t).DType, (*t).Dims)
+		if *t = c.input(1 + i); *t != nil && ((*t).DType != x.DType || (*t).Len() != 1) {
+			return nil, c.shapeErr("Clip bound %d is %v %v, want one %v", i, (*t).DType, (*t).Dims, x.DType)
 		}
+	}
+	if x.DType != Float {
+		return func() error {
+			l, h := int64(math.MinInt64), int64(math.MaxInt64)
+			if loT != nil {
+				l = loT.Int[0]
+			}
+			if hiT != nil {
+				h = hiT.Int[0]
+			}
+			for i, v := range x.Int {
+				y.Int[i] = min(max(v, l), h)
+			}
+			return nil
+		}, nil
 	}
 	return func() error {
 		l, h := lo, hi

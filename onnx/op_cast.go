@@ -7,7 +7,9 @@ import (
 
 // Cast between FLOAT, the integer types and BOOL: float to integer truncates
 // toward zero (values outside the type wrap, as C++ casts of in-range values
-// do; NaN gives 0), anything to BOOL is "not zero".
+// do; NaN gives 0), anything to BOOL is "not zero". FLOAT16 and BFLOAT16
+// (weights stored at half size, an initializer or Constant cast to FLOAT
+// before use) are cast as FLOAT: their values are float32s exactly.
 
 func init() {
 	register("Cast", 1, buildCast)
@@ -32,7 +34,11 @@ func buildCast(c *nodeCtx) (func() error, error) {
 	if sat := c.attrInt("saturate", 1); sat != 1 {
 		return nil, c.unsupported("saturate=%d", sat)
 	}
-	if !runtimeType(x.DType) {
+	from := x.DType
+	if from == Float16 || from == BFloat16 {
+		from = Float // held as float32, exactly
+	}
+	if !runtimeType(from) {
 		return nil, c.unsupported("cast from %v", x.DType)
 	}
 	if !runtimeType(to) {
@@ -44,16 +50,16 @@ func buildCast(c *nodeCtx) (func() error, error) {
 	}
 	lo, hi := intRange(to)
 	switch {
-	case x.DType == Float && to == Float:
+	case from == Float && to == Float:
 		return func() error { copy(y.Float, x.Float); return nil }, nil
-	case x.DType == Float && to == Bool:
+	case from == Float && to == Bool:
 		return func() error {
 			for i, v := range x.Float {
 				y.Int[i] = b2i(v != 0)
 			}
 			return nil
 		}, nil
-	case x.DType == Float:
+	case from == Float:
 		return func() error {
 			for i, v := range x.Float {
 				y.Int[i] = wrap(floatToInt(v), lo, hi)

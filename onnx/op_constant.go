@@ -27,6 +27,10 @@ func buildConstant(c *nodeCtx) (func() error, error) {
 	a := c.node.Attributes[0]
 	var t *Tensor
 	switch {
+	case a.Name == "value" && a.Type == AttrTensor && (a.T.DType == Float16 || a.T.DType == BFloat16):
+		// Half-size weights, as an initializer of the type may be: Cast
+		// takes them (held as float32, exactly); other operators refuse.
+		t = &Tensor{DType: a.T.DType, Dims: slices.Clone(a.T.Dims), Float: slices.Clone(a.T.Float)}
 	case a.Name == "value" && a.Type == AttrTensor:
 		var err error
 		if t, err = runtimeTensor(c, a.T, "value"); err != nil {

@@ -2,15 +2,18 @@ package onnx
 
 import (
 	"math"
+	"slices"
 
 	"github.com/simdcore/simdcore/kernel"
 )
 
 // The elementwise unary operators on float32 (simdcore's kernels for Relu,
-// Sigmoid, Tanh, Exp and Gelu), Neg and Abs on integers too, and Not on BOOL.
+// Sigmoid, Tanh, Exp and Gelu), Neg and Abs on integers too, Relu on the
+// signed integers since opset 14, and Not on BOOL.
 
 func init() {
-	register("Relu", 1, floatUnary(kernel.ReLU))
+	register("Relu", 1, orInt(floatUnary(kernel.ReLU), 14, []DataType{Int64, Int32, Int16, Int8},
+		func(x int64) int64 { return max(x, 0) }))
 	register("Sigmoid", 1, floatUnary(kernel.Sigmoid))
 	register("Tanh", 1, floatUnary(kernel.Tanh))
 	register("Exp", 1, floatUnary(kernel.Exp))
@@ -63,6 +66,26 @@ func signedUnary(f func(float32) float32, g func(int64) int64) opBuilder {
 		return func() error {
 			for i, v := range x.Int {
 				y.Int[i] = wrap(g(v), lo, hi)
+			}
+			return nil
+		}, nil
+	}
+}
+
+// orInt is fb, except on an input of one of types from opset since, which
+// it maps with g (whose results stay in the type's range).
+func orInt(fb opBuilder, since int64, types []DataType, g func(int64) int64) opBuilder {
+	return func(c *nodeCtx) (func() error, error) {
+		if x := c.input(0); x == nil || c.opset < since || !slices.Contains(types, x.DType) {
+			return fb(c)
+		}
+		x, y, err := c.elementwise(types...)
+		if err != nil {
+			return nil, err
+		}
+		return func() error {
+			for i, v := range x.Int {
+				y.Int[i] = g(v)
 			}
 			return nil
 		}, nil

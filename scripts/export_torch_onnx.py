@@ -623,3 +623,24 @@ export_exact("dyn_dilated_tcn", DilatedTCN(), [torch.randn(2, 8, 30)], ["x"], ["
        dynamic={"x": {2: "t"}})
 export_exact("activations", Activations(), [torch.randn(3, 16) * 2], ["x"],
        ["gelu_tanh", "silu", "mish", "softplus", "logsigmoid", "hardtanh", "leaky", "celu", "selu", "glu", "erf"])
+
+
+class FlowWarp(torch.nn.Module):
+    """Optical-flow and spatial-transformer warps (opset 16: GridSample):
+    an image warped by a flow field added to the identity grid, bilinear
+    with border padding, and sampled again at the same points bicubic
+    with reflection padding and align_corners, and nearest with zeros."""
+
+    def forward(self, x, flow):
+        h, w = x.shape[2], x.shape[3]
+        ys = torch.linspace(-1, 1, h).view(1, h, 1, 1).expand(1, h, w, 1)
+        xs = torch.linspace(-1, 1, w).view(1, 1, w, 1).expand(1, h, w, 1)
+        grid = torch.cat([xs, ys], 3) + flow
+        f = torch.nn.functional
+        return (f.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=False),
+                f.grid_sample(x, grid, mode="bicubic", padding_mode="reflection", align_corners=True),
+                f.grid_sample(x, grid * 1.1, mode="nearest", padding_mode="zeros", align_corners=False))
+
+
+export_exact("grid_sample_warp", FlowWarp(), [torch.randn(2, 3, 5, 6), torch.randn(2, 5, 6, 2) * 0.4], ["x", "flow"],
+             ["bilinear_border", "bicubic_reflection", "nearest_zeros"], opset=16)
