@@ -148,8 +148,11 @@ func loadDataSet(m *Model, dir string) (*Session, []*Tensor, error) {
 }
 
 // numberedTensors reads dir/prefix0.pb, prefix1.pb, … in numeric order.
+// It lists dir itself rather than globbing a pattern made from its name,
+// which would read the files of other directories when the name holds
+// pattern characters (data[1], a*).
 func numberedTensors(dir, prefix string) ([]*Tensor, error) {
-	paths, err := filepath.Glob(filepath.Join(dir, prefix+"*.pb"))
+	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -158,25 +161,27 @@ func numberedTensors(dir, prefix string) ([]*Tensor, error) {
 		path string
 	}
 	var ps []numbered
-	for _, p := range paths {
-		n, err := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(filepath.Base(p), prefix), ".pb"))
-		if err != nil {
+	for _, e := range entries {
+		name := e.Name()
+		if !strings.HasPrefix(name, prefix) || !strings.HasSuffix(name, ".pb") {
 			continue
 		}
-		ps = append(ps, numbered{n, p})
+		n, err := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(name, prefix), ".pb"))
+		if err != nil || n < 0 {
+			continue
+		}
+		ps = append(ps, numbered{n, filepath.Join(dir, name)})
 	}
 	sort.Slice(ps, func(i, j int) bool { return ps[i].n < ps[j].n })
 	ts := make([]*Tensor, len(ps))
 	for i, p := range ps {
-		if p.n != i {
+		switch {
+		case p.n < i:
+			return nil, fmt.Errorf("%w: %s: two files are number %d: %s and %s", ErrFormat, dir, p.n, filepath.Base(ps[i-1].path), filepath.Base(p.path))
+		case p.n > i:
 			return nil, fmt.Errorf("%w: %s: %s%d.pb is missing", ErrFormat, dir, prefix, i)
 		}
 		if ts[i], err = ReadTensorFile(p.path); err != nil {
-			return nil, err
-		}
-	}
-	if len(ts) == 0 && prefix == "output_" {
-		if _, err := os.Stat(dir); err != nil {
 			return nil, err
 		}
 	}

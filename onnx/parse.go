@@ -1,9 +1,11 @@
 package onnx
 
 import (
+	"errors"
 	"fmt"
 	"math"
-	"os"
+
+	"github.com/simdcore/simdcore/internal/regfile"
 )
 
 // maxDepth bounds the nesting of subgraphs (attributes holding graphs that
@@ -11,14 +13,25 @@ import (
 // so that a small hostile file cannot exhaust the stack.
 const maxDepth = 64
 
-// ReadFile reads and parses an ONNX model file; see Parse.
+// MaxFileSize bounds the files ReadFile and ReadTensorFile read: the
+// largest protobuf message (2 GiB − 1 bytes). Larger ONNX models keep
+// their weights in external data, which this package refuses.
+const MaxFileSize = math.MaxInt32
+
+// ReadFile reads and parses an ONNX model file; see Parse. The path must
+// name a regular file of at most MaxFileSize bytes: a FIFO, a device (such
+// as /dev/zero) or a directory is refused at once, never read without end
+// or waited on, and a larger file gives an error wrapping ErrLimit.
 func ReadFile(path string) (*Model, error) { return readWith(path, Parse) }
 
 // readWith reads a file and parses it, naming the file in a parse error.
 func readWith[T any](path string, parse func([]byte) (T, error)) (T, error) {
-	data, err := os.ReadFile(path)
+	data, err := regfile.ReadFile(path, MaxFileSize)
 	if err != nil {
 		var zero T
+		if errors.Is(err, regfile.ErrTooLarge) {
+			err = fmt.Errorf("%w: %w", ErrLimit, err)
+		}
 		return zero, err
 	}
 	v, err := parse(data)

@@ -14,6 +14,7 @@ const maxTensorElements = 1 << 40
 
 // ReadTensorFile reads and parses a serialized TensorProto file (the
 // input_*.pb and output_*.pb files of ONNX's test data sets); see ParseTensor.
+// The path must name a regular file, as for ReadFile.
 func ReadTensorFile(path string) (*Tensor, error) { return readWith(path, ParseTensor) }
 
 // tensorFields collects a TensorProto's fields before they are checked

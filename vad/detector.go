@@ -1,6 +1,19 @@
 package vad
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+	"math"
+)
+
+// ErrNonFinite is wrapped by the Detector's errors for a chunk that holds
+// a NaN or infinite sample, and for a probability from the model that is
+// NaN or infinite (samples so large that the network overflows: about
+// 1e17 and up for the Silero models). Before these errors, a single such
+// sample made every later probability of the stream NaN through the
+// recurrent state, which SpeechTimestamps and Stream read as neither
+// speech nor silence: the rest of a recording was silently lost.
+var ErrNonFinite = errors.New("vad: non-finite value")
 
 // Model is one stream of a Silero VAD network: its weights and its
 // recurrent state. A Detector feeds it; whatever runs the network
@@ -65,16 +78,45 @@ func (d *Detector) Reset() {
 // Process runs one chunk and returns its speech probability. chunk holds
 // ChunkSize samples, or fewer for the last chunk of a recording (padded
 // with zeros, as upstream does); an empty or longer chunk is an error.
+//
+// A NaN or infinite sample is an error wrapping ErrNonFinite, given before
+// anything changes: the detector's context and the model's state are as
+// they were. A probability that is NaN or infinite (finite samples too
+// large for the network) is such an error too; the model's state then
+// holds the overflow, so the detector is reset (as by Reset) before
+// Process returns.
 func (d *Detector) Process(chunk []float32) (float32, error) {
 	if len(chunk) == 0 || len(chunk) > d.chunk {
 		return 0, fmt.Errorf("vad: Detector.Process: %d samples (want 1 to %d at %d Hz)", len(chunk), d.chunk, d.rate)
+	}
+	for i, v := range chunk {
+		if v-v != 0 { // NaN or ±Inf
+			return 0, fmt.Errorf("%w: sample %d of the chunk is %v", ErrNonFinite, i, v)
+		}
 	}
 	// The context is the end of the previous input, padding included.
 	copy(d.in[:d.ctx], d.in[len(d.in)-d.ctx:])
 	body := d.in[d.ctx:]
 	copy(body, chunk)
 	clear(body[len(chunk):])
-	return d.model.Infer(d.in, d.rate)
+	p, err := d.model.Infer(d.in, d.rate)
+	if err != nil {
+		return p, err
+	}
+	if math.IsNaN(float64(p)) || math.IsInf(float64(p), 0) {
+		d.Reset()
+		return 0, fmt.Errorf("%w: the model's speech probability is %v (samples too large for the network, largest |x| %g; the detector was reset)", ErrNonFinite, p, peak(chunk))
+	}
+	return p, nil
+}
+
+// peak is the largest |x| of x.
+func peak(x []float32) float32 {
+	var m float32
+	for _, v := range x {
+		m = max(m, float32(math.Abs(float64(v))))
+	}
+	return m
 }
 
 // Probabilities resets the detector and returns the speech probability of

@@ -9,6 +9,15 @@
 // brings audio at another rate (44.1 kHz, 48 kHz) to the 16 kHz the
 // models take.
 //
+// NaN and Inf: ReadWAV returns float samples as stored, NaN and ±Inf
+// included; the Detector refuses a chunk holding one (ErrNonFinite, with
+// nothing changed), and a probability that is NaN or infinite, which
+// finite samples too large for the network give (ErrNonFinite, the
+// detector reset), so that neither poisons the recurrent state and
+// silently turns the rest of a recording into NaN, which the
+// segmentation would read as neither speech nor silence. simdcore vad
+// reports such a recording as an error naming the chunk.
+//
 // A Detector drives a Model, one stream of a Silero network: the interface
 // that whatever runs the network implements (a session of package onnx
 // over a model file, a test's stand-in), so that the detector, the

@@ -38,6 +38,10 @@ const (
 // gain within 0.5% up to 0.7 of the lower rate's Nyquist frequency, 0.94
 // of it at 0.8 and 0.76 at 0.9; from 1.3 times that frequency on it is
 // 45 dB down, from 1.5 times 55 dB (TestResampleTones).
+//
+// The output is to/from times the input's length, up to 384000 times: a
+// rate read from a file (Audio.SampleRate) decides it, so check it before
+// resampling a file from outside (simdcore vad refuses rates below 4 kHz).
 func Resample(samples []float32, from, to int) ([]float32, error) {
 	f, err := newResampleFilter("Resample", from, to)
 	if err != nil {

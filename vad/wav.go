@@ -8,6 +8,8 @@ import (
 	"io"
 	"math"
 	"os"
+
+	"github.com/simdcore/simdcore/internal/regfile"
 )
 
 // Audio is a decoded recording: mono samples in [-1, 1] (n-bit PCM
@@ -62,9 +64,13 @@ type wavFormat struct {
 	frame    int // bytes per frame (all channels)
 }
 
-// ReadWAVFile reads a WAV file with ReadWAV.
+// ReadWAVFile reads a WAV file with ReadWAV. The path names a regular
+// file or a FIFO (a pipe such as a pipeline's /dev/stdin, for a streamed
+// file); a FIFO is opened without waiting for a writer, so one with none
+// is an empty file (an error) rather than a wait without end. Devices
+// and directories are refused.
 func ReadWAVFile(path string) (*Audio, error) {
-	f, err := os.Open(path)
+	f, _, err := regfile.OpenStream(path)
 	if err != nil {
 		return nil, err
 	}

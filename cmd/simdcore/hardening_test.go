@@ -130,6 +130,28 @@ func TestTrainEmptyText(t *testing.T) {
 	}
 }
 
+// TestTrainTextNotRegular: a -text that is a directory or a device is
+// refused at once (train -text /dev/zero read until memory ran out), and
+// so is one larger than maxTextBytes, before anything is read (quantize
+// -text reads with the same readText).
+func TestTrainTextNotRegular(t *testing.T) {
+	f := testFiles(t)
+	out := filepath.Join(f["dir"], "m.st")
+	texts := []string{f["dir"]}
+	if _, err := os.Stat("/dev/zero"); err == nil {
+		texts = append(texts, "/dev/zero")
+	}
+	big := filepath.Join(f["dir"], "big.txt")
+	fh, err := os.Create(big)
+	require.NoError(t, err)
+	require.NoError(t, fh.Truncate(maxTextBytes+1)) // sparse: nothing written
+	require.NoError(t, fh.Close())
+	texts = append(texts, big)
+	for _, text := range texts {
+		requireUsageError(t, "train: -text "+text+": want a regular file of at most", "train", "-text", text, "-out", out)
+	}
+}
+
 // TestLevelWarning: an unknown SIMDCORE_LEVEL, or a level this machine
 // cannot run (another architecture's), is reported once on stderr by
 // every command, not only by info.

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -90,4 +91,31 @@ func TestONNXTime(t *testing.T) {
 		assert.Equal(t, 2, run(args, &out, &errOut), "%v", args)
 		assert.Equal(t, 1, strings.Count(errOut.String(), "\n"), "%v: %q", args, errOut.String())
 	}
+}
+
+// TestRunTimesBounded: onnx time keeps at most maxTimedRuns run times,
+// however many runs it times (it kept every one: -for 1h of a 150 ns
+// model needed tens of gigabytes), and its median is the median of a
+// uniform sample of them.
+func TestRunTimesBounded(t *testing.T) {
+	r := newRunTimes()
+	const n = 4 * maxTimedRuns
+	for i := range n {
+		r.add(time.Duration(n - i)) // 1..n ns, slowest first
+	}
+	assert.Equal(t, n, r.runs)
+	assert.Len(t, r.kept, maxTimedRuns)
+	assert.Equal(t, time.Duration(1), r.fastest)
+	assert.InDelta(t, float64(n/2), float64(r.median()), n/100)
+	assert.Zero(t, newRunTimes().median())
+}
+
+// TestONNXDataSetsBesideLiteralDir: the data sets beside a model are
+// those of its own directory, even when its name is also a pattern.
+func TestONNXDataSetsBesideLiteralDir(t *testing.T) {
+	root := t.TempDir()
+	dir := filepath.Join(root, "m[1]")
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "test_data_set_0"), 0o755))
+	require.NoError(t, os.MkdirAll(filepath.Join(root, "m1", "test_data_set_0"), 0o755))
+	assert.Equal(t, []string{filepath.Join(dir, "test_data_set_0")}, dataSetsBeside(filepath.Join(dir, "model.onnx")))
 }

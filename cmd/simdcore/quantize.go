@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 
+	"github.com/simdcore/simdcore/internal/regfile"
 	"github.com/simdcore/simdcore/internal/weights"
 	"github.com/simdcore/simdcore/kernel"
 	"github.com/simdcore/simdcore/rnn"
@@ -133,7 +134,7 @@ func quantizeLM(in, out, textPath string, meta map[string]string) (string, error
 		if sample, err = embedded.ReadFile("testdata/corpus.txt"); err != nil {
 			return "", err
 		}
-	} else if sample, err = readSmallFile(textPath); err != nil {
+	} else if sample, err = readText("quantize", textPath); err != nil {
 		return "", err
 	}
 	toks, err := lmf.lm.Tokenizer.Encode(string(sample))
@@ -162,19 +163,19 @@ func quantizeLM(in, out, textPath string, meta map[string]string) (string, error
 	return fmt.Sprintf("perplexity on %s (%d tokens): float %.5f, int8 %.5f (%+.3f%%)", name, len(toks), pf, pq, 100*(pq-pf)/pf), nil
 }
 
-// maxTextBytes bounds the sample text quantize reads.
+// maxTextBytes bounds the texts train and quantize read: a training text
+// becomes one int (8 bytes) a token, and train's windows index it.
 const maxTextBytes = 64 << 20
 
-// readSmallFile reads a regular file of at most maxTextBytes.
-func readSmallFile(path string) ([]byte, error) {
-	st, err := os.Stat(path)
-	if err != nil {
-		return nil, err
+// readText reads the -text file of the command cmd: a regular file of at
+// most maxTextBytes, opened without blocking (a FIFO, a device such as
+// /dev/zero and a directory are refused at once, never read without end).
+func readText(cmd, path string) ([]byte, error) {
+	b, err := regfile.ReadFile(path, maxTextBytes)
+	if errors.Is(err, regfile.ErrNotRegular) || errors.Is(err, regfile.ErrTooLarge) {
+		return nil, fmt.Errorf("%s: -text %s: want a regular file of at most %d bytes", cmd, path, maxTextBytes)
 	}
-	if !st.Mode().IsRegular() || st.Size() > maxTextBytes {
-		return nil, fmt.Errorf("quantize: -text %s: want a regular file of at most %d bytes", path, maxTextBytes)
-	}
-	return os.ReadFile(path)
+	return b, err
 }
 
 // checkQuantizeOutput refuses, before any work, an -out that quantize

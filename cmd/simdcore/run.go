@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/simdcore/simdcore/internal/regfile"
 	"github.com/simdcore/simdcore/kernel"
 	"github.com/simdcore/simdcore/rnn"
 )
@@ -60,7 +61,10 @@ func cmdRun(args []string, stdout io.Writer) error {
 	}
 	var r io.Reader = os.Stdin
 	if *input != "-" {
-		fh, err := os.Open(*input)
+		// A file or a FIFO (opened without waiting for a writer: one
+		// with none is an empty input); devices and directories are
+		// refused.
+		fh, _, err := regfile.OpenStream(*input)
 		if err != nil {
 			return err
 		}

@@ -72,7 +72,7 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	if err := checkTrainOutput(*out, *textPath, *resume, *force); err != nil {
 		return err
 	}
-	raw, err := os.ReadFile(*textPath)
+	raw, err := readText("train", *textPath)
 	if err != nil {
 		return err
 	}

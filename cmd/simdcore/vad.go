@@ -31,6 +31,15 @@ type vadResult struct {
 // resampled to.
 const vadRate = 16000
 
+// minVADRate is the lowest rate vad resamples from. Resampling to vadRate
+// multiplies the samples by vadRate/rate, and the file's header sets the
+// rate: a 10 kB file declaring 1 Hz became 160 million samples (640 MB,
+// seconds of work; 100 kB, 6.4 GB). From 4 kHz on, the samples grow at
+// most fourfold, so memory and time stay a small multiple of the file's
+// size; below it a recording has too little bandwidth for speech anyway
+// (Silero VAD's lowest rate is 8 kHz).
+const minVADRate = 4000
+
 type vadSegment struct {
 	Start  int     `json:"start"` // samples
 	End    int     `json:"end"`
@@ -74,6 +83,9 @@ func cmdVAD(args []string, stdout, stderr io.Writer) error {
 	if _, err := vad.ChunkSize(audio.SampleRate); err != nil {
 		// Silero VAD takes 16 and 8 kHz: convert anything else to 16 kHz,
 		// as its Python package does when it reads a file.
+		if audio.SampleRate < minVADRate {
+			return fmt.Errorf("%s: sample rate %d Hz is below %d Hz, too low for speech (Silero VAD takes 16000 and 8000 Hz)", wavPath, audio.SampleRate, minVADRate)
+		}
 		if audio.Samples, err = vad.Resample(audio.Samples, audio.SampleRate, vadRate); err != nil {
 			return fmt.Errorf("%s: %w", wavPath, err)
 		}

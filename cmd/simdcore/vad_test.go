@@ -93,6 +93,10 @@ func TestVADErrors(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, vadtest.WriteFloat32WAV(f, make([]float32, 4000), 400000))
 	require.NoError(t, f.Close())
+	// 8-bit mono at 1 Hz: resampled to 16 kHz, its 10000 bytes were 160
+	// million samples.
+	rate1 := filepath.Join(dir, "one-hertz.wav")
+	require.NoError(t, os.WriteFile(rate1, wavHeader8(1, bytes.Repeat([]byte{128}, 10000)), 0o644))
 	notWAV := filepath.Join(dir, "x.wav")
 	require.NoError(t, os.WriteFile(notWAV, []byte("hello"), 0o644))
 	notModel := filepath.Join(dir, "x.onnx")
@@ -110,6 +114,7 @@ func TestVADErrors(t *testing.T) {
 		{[]string{"vad", "-model", vadModelV5, "-pad", "-5ms", vadWAV16k}, "durations must not be negative"},
 		{[]string{"vad", "-model", vadModelV5, "-bogus", vadWAV16k}, "flag provided but not defined: -bogus"},
 		{[]string{"vad", "-model", vadModelV5, rate400k}, "Resample from 400000 Hz to 16000 Hz: want rates from 1 to 384000 Hz"},
+		{[]string{"vad", "-model", vadModelV5, rate1}, "sample rate 1 Hz is below 4000 Hz"},
 		{[]string{"vad", "-model", vadModelV5, notWAV}, "bad WAV file"},
 		{[]string{"vad", "-model", vadModelV5, filepath.Join(dir, "missing.wav")}, "no such file"},
 		{[]string{"vad", "-model", notModel, vadWAV16k}, "x.onnx"},
@@ -181,4 +186,22 @@ func TestVADResamples(t *testing.T) {
 	out.Reset()
 	require.Equal(t, 0, run([]string{"vad", "-model", vadModelV5, path}, &out, &errb), errb.String())
 	require.Contains(t, out.String(), "at 16000 Hz (resampled from 44100 Hz)")
+}
+
+// wavHeader8 is a mono 8-bit PCM WAV file of data at rate.
+func wavHeader8(rate uint32, data []byte) []byte {
+	le := binary.LittleEndian
+	b := []byte("RIFF")
+	b = le.AppendUint32(b, uint32(36+len(data)))
+	b = append(b, "WAVEfmt "...)
+	b = le.AppendUint32(b, 16)
+	b = le.AppendUint16(b, 1) // PCM
+	b = le.AppendUint16(b, 1) // mono
+	b = le.AppendUint32(b, rate)
+	b = le.AppendUint32(b, rate) // bytes per second
+	b = le.AppendUint16(b, 1)    // block align
+	b = le.AppendUint16(b, 8)
+	b = append(b, "data"...)
+	b = le.AppendUint32(b, uint32(len(data)))
+	return append(b, data...)
 }

@@ -12,8 +12,9 @@
 //   - Kill during save (killsave_test.go): a process killed in the middle
 //     of Net.Save leaves the model it was replacing intact, and the next
 //     save removes the temporary file it left.
-//   - FIFOs (fifo_test.go): every loader, and the command given a FIFO as
-//     its model, refuses it at once instead of blocking.
+//   - FIFOs (fifo_test.go): every loader (rnn, attn, onnx, vad), and the
+//     command given a FIFO as its model, refuses it at once instead of
+//     blocking (cmd/simdcore's TestFIFOInputs: every command's files).
 //   - Hostile views (views_test.go): matrix views whose span overflows an
 //     int or overruns their data are refused by the kernels and by
 //     attention before any assembly runs; FuzzHostileViews generates

@@ -13,7 +13,9 @@ import (
 
 	"github.com/simdcore/simdcore/attn"
 	"github.com/simdcore/simdcore/internal/clitest"
+	"github.com/simdcore/simdcore/onnx"
 	"github.com/simdcore/simdcore/rnn"
+	"github.com/simdcore/simdcore/vad"
 	"github.com/stretchr/testify/require"
 )
 
@@ -31,9 +33,12 @@ func mkfifo(t *testing.T) string {
 func TestFIFOLoaders(t *testing.T) {
 	fifo := mkfifo(t)
 	loaders := map[string]func() error{
-		"rnn.Load":           func() error { _, err := rnn.Load(fifo); return err },
-		"rnn.LoadLM":         func() error { _, err := rnn.LoadLM(fifo); return err },
-		"attn.LoadMultiHead": func() error { _, err := attn.LoadMultiHead(fifo, "", 1); return err },
+		"rnn.Load":            func() error { _, err := rnn.Load(fifo); return err },
+		"rnn.LoadLM":          func() error { _, err := rnn.LoadLM(fifo); return err },
+		"attn.LoadMultiHead":  func() error { _, err := attn.LoadMultiHead(fifo, "", 1); return err },
+		"onnx.ReadFile":       func() error { _, err := onnx.ReadFile(fifo); return err },
+		"onnx.ReadTensorFile": func() error { _, err := onnx.ReadTensorFile(fifo); return err },
+		"vad.Load":            func() error { _, err := vad.Load(fifo); return err },
 	}
 	for name, fn := range loaders {
 		done := make(chan error, 1)
