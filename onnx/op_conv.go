@@ -77,6 +77,11 @@ func buildConv(c *nodeCtx) (func() error, error) {
 	return func() error {
 		if !known || p.Level() != kernel.Active() {
 			pack()
+			if n := p.ColSize(); len(col) < n {
+				// Another level's Gemm blocks need more scratch: allocated
+				// once, on the first Run after the kernel.SetLevel.
+				col = make([]float32, n)
+			}
 		}
 		for n := 0; n < N; n++ {
 			p.Conv(y.Float[n*outSize:(n+1)*outSize], x.Float[n*inSize:(n+1)*inSize], col)

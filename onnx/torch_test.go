@@ -1,6 +1,7 @@
 package onnx_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -204,4 +205,38 @@ func dataSet(t testing.TB, set string) (ins, outs []*onnx.Tensor) {
 		}
 	}
 	return ins, outs
+}
+
+// TestTorchExportsAfterLevelChange: a session planned at the native level
+// and run after kernel.SetLevel switched to another level still matches
+// torch on every fixture (packed weights repacked or not used, scratch
+// sized for the new level), and again after switching back.
+func TestTorchExportsAfterLevelChange(t *testing.T) {
+	levels := kernel.Available()
+	if len(levels) < 2 {
+		t.Skip("one kernel level on this machine")
+	}
+	dirs, err := filepath.Glob(filepath.Join(torchFixtures, "*"))
+	require.NoError(t, err)
+	for _, dir := range dirs {
+		m, err := onnx.ReadFile(filepath.Join(dir, "model.onnx"))
+		require.NoError(t, err, dir)
+		set := filepath.Join(dir, "test_data_set_0")
+		s, err := onnx.LoadDataSet(m, set)
+		require.NoError(t, err, dir)
+		for _, l := range append(levels, kernel.Active()) {
+			restore, err := kernel.SetLevel(l)
+			require.NoError(t, err)
+			err = s.Run()
+			restore()
+			require.NoError(t, err, "%s at %v", dir, l)
+			for i, o := range m.Graph.Outputs {
+				want, err := onnx.ReadTensorFile(filepath.Join(set, fmt.Sprintf("output_%d.pb", i)))
+				require.NoError(t, err)
+				d := onnx.Compare(s.Output(o.Name), want, torchRTol, torchATol)
+				require.True(t, d.OK(), "%s at %v: output %s: %d mismatches, max |diff| %g %v",
+					filepath.Base(dir), l, o.Name, d.Mismatches, d.MaxAbs, d.Err)
+			}
+		}
+	}
 }
