@@ -88,6 +88,39 @@ func TestLoadTorchReluManyToOne(t *testing.T) {
 	require.ErrorContains(t, err, `"head.bias" is not part of the model`)
 }
 
+// TestLoadTorchModeNames loads the relu fixture whose metadata holds
+// torch's RNNBase.mode instead of nonlinearity: mode=RNN_RELU alone once
+// loaded as tanh and gave other outputs than PyTorch's, without an error.
+func TestLoadTorchModeNames(t *testing.T) {
+	io := torchIO(t, "rnn_relu_last")
+	in, out := tensor(t, io, "input"), tensor(t, io, "output")
+	xs := kernel.MatrixFrom(in.Shape[0], in.Shape[1], in.Data)
+	n, err := rnn.Load(rewrite(t, "rnn_relu_last", map[string]string{"mode": "RNN_RELU"}, func(map[string]weights.Tensor) {}))
+	require.NoError(t, err)
+	require.Equal(t, rnn.ReLU, n.Config().Activation, "from the mode")
+	got, err := n.Last(xs)
+	require.NoError(t, err)
+	torchtest.RequireClose(t, "output", got, out.Data)
+	// Both keys, agreeing, load; disagreeing, they are refused, even with
+	// the option that would override either.
+	both := map[string]string{"mode": "RNN_RELU", "nonlinearity": "relu"}
+	n, err = rnn.Load(rewrite(t, "rnn_relu_last", both, func(map[string]weights.Tensor) {}))
+	require.NoError(t, err)
+	require.Equal(t, rnn.ReLU, n.Config().Activation)
+	both["mode"] = "RNN_TANH"
+	path := rewrite(t, "rnn_relu_last", both, func(map[string]weights.Tensor) {})
+	for _, opts := range [][]rnn.LoadOption{nil, {rnn.WithActivation(rnn.ReLU)}} {
+		_, err = rnn.Load(path, opts...)
+		require.ErrorIs(t, err, rnn.ErrFormat)
+		require.ErrorContains(t, err, `metadata nonlinearity="relu" but mode="RNN_TANH"`)
+	}
+	// The option still overrides a mode alone.
+	n, err = rnn.Load(rewrite(t, "rnn_relu_last", map[string]string{"mode": "RNN_RELU"}, func(map[string]weights.Tensor) {}),
+		rnn.WithActivation(rnn.Tanh))
+	require.NoError(t, err)
+	require.Equal(t, rnn.Tanh, n.Config().Activation)
+}
+
 func TestLoadTorchLM(t *testing.T) {
 	m, err := rnn.LoadLM(filepath.Join(torchDir, "lm.safetensors"))
 	require.NoError(t, err)
