@@ -341,6 +341,9 @@ func TestLoadErrors(t *testing.T) {
 		{"metadata bidirectional", func(t *testing.T) string {
 			return rewrite(t, "rnn_bidir_tanh", meta("bidirectional", "no way"), nothing)
 		}, nil, rnn.ErrFormat, "is not a boolean"},
+		{"metadata batch_first", func(t *testing.T) string {
+			return rewrite(t, "rnn_bidir_tanh", meta("batch_first", "maybe"), nothing)
+		}, nil, rnn.ErrFormat, `metadata batch_first="maybe" is not a boolean`},
 		{"two bias layouts", func(t *testing.T) string {
 			return rewrite(t, "rnn_relu_last", nil, func(ts map[string]weights.Tensor) {
 				ts["rnn.bias_l0"] = weights.Tensor{Name: "rnn.bias_l0", Shape: []int{5}, Data: make([]float32, 5)}

@@ -290,6 +290,11 @@ func (l *loader) checkCtorMetadata(p plan) error {
 	} else if ok && !b && c.Bidirectional {
 		return l.Formatf("metadata bidirectional=False but the file has %q", pre+"weight_ih_l0_reverse")
 	}
+	// batch_first is torch's input layout, which Load's users choose
+	// anew (each sequence is T×Input): it need only be a boolean.
+	if _, _, err := l.Bool("batch_first"); err != nil {
+		return err
+	}
 	if b, ok, err := l.Bool("bias"); err != nil {
 		return err
 	} else if ok && b && c.Bias == BiasNone {
