@@ -35,12 +35,15 @@ var ErrMissing = weights.ErrMissing
 // about a shape says what the first layer made the loader expect ("a
 // 4-gate LSTM with input 3, hidden 6, 2 layers"). An Elman cell's
 // activation comes from WithActivation, else from the metadata key
-// "nonlinearity" (tanh, relu or sigmoid), else it is tanh, as in
-// PyTorch; the head's activation likewise from WithOutputActivation or
-// "output_activation", else identity. Metadata keys that are torch's
-// constructor arguments (input_size, hidden_size, num_layers, bias,
-// bidirectional, proj_size) and "mode" (RNN_TANH, RNN_RELU, LSTM, GRU)
-// must agree with the tensors; "bias_layout" = "single" (written by
+// "nonlinearity" (tanh, relu or sigmoid), else from "mode" (RNN_TANH,
+// RNN_RELU, RNN_SIGMOID; a file whose two keys disagree is refused),
+// else it is tanh, as in PyTorch; the head's activation likewise from
+// WithOutputActivation or "output_activation", else identity. Metadata
+// keys that are torch's constructor arguments (input_size, hidden_size,
+// num_layers, bias, bidirectional, proj_size) and "mode" (RNN_TANH,
+// RNN_RELU, LSTM, GRU) must agree with the tensors, and batch_first
+// must be a boolean (the layout of torch's input, which Load's callers
+// choose anew: each sequence is T×Input); "bias_layout" = "single" (written by
 // Save) reads a pair whose bias_hh is zero as one bias. Every tensor in
 // the file must find a place, except those whose names start with
 // optim.StatePrefix ("optim."): an optimiser's state saved beside the

@@ -88,6 +88,39 @@ func TestLoadTorchReluManyToOne(t *testing.T) {
 	require.ErrorContains(t, err, `"head.bias" is not part of the model`)
 }
 
+// TestLoadTorchModeNames loads the relu fixture whose metadata holds
+// torch's RNNBase.mode instead of nonlinearity: mode=RNN_RELU alone once
+// loaded as tanh and gave other outputs than PyTorch's, without an error.
+func TestLoadTorchModeNames(t *testing.T) {
+	io := torchIO(t, "rnn_relu_last")
+	in, out := tensor(t, io, "input"), tensor(t, io, "output")
+	xs := kernel.MatrixFrom(in.Shape[0], in.Shape[1], in.Data)
+	n, err := rnn.Load(rewrite(t, "rnn_relu_last", map[string]string{"mode": "RNN_RELU"}, func(map[string]weights.Tensor) {}))
+	require.NoError(t, err)
+	require.Equal(t, rnn.ReLU, n.Config().Activation, "from the mode")
+	got, err := n.Last(xs)
+	require.NoError(t, err)
+	torchtest.RequireClose(t, "output", got, out.Data)
+	// Both keys, agreeing, load; disagreeing, they are refused, even with
+	// the option that would override either.
+	both := map[string]string{"mode": "RNN_RELU", "nonlinearity": "relu"}
+	n, err = rnn.Load(rewrite(t, "rnn_relu_last", both, func(map[string]weights.Tensor) {}))
+	require.NoError(t, err)
+	require.Equal(t, rnn.ReLU, n.Config().Activation)
+	both["mode"] = "RNN_TANH"
+	path := rewrite(t, "rnn_relu_last", both, func(map[string]weights.Tensor) {})
+	for _, opts := range [][]rnn.LoadOption{nil, {rnn.WithActivation(rnn.ReLU)}} {
+		_, err = rnn.Load(path, opts...)
+		require.ErrorIs(t, err, rnn.ErrFormat)
+		require.ErrorContains(t, err, `metadata nonlinearity="relu" but mode="RNN_TANH"`)
+	}
+	// The option still overrides a mode alone.
+	n, err = rnn.Load(rewrite(t, "rnn_relu_last", map[string]string{"mode": "RNN_RELU"}, func(map[string]weights.Tensor) {}),
+		rnn.WithActivation(rnn.Tanh))
+	require.NoError(t, err)
+	require.Equal(t, rnn.Tanh, n.Config().Activation)
+}
+
 func TestLoadTorchLM(t *testing.T) {
 	m, err := rnn.LoadLM(filepath.Join(torchDir, "lm.safetensors"))
 	require.NoError(t, err)
@@ -308,6 +341,9 @@ func TestLoadErrors(t *testing.T) {
 		{"metadata bidirectional", func(t *testing.T) string {
 			return rewrite(t, "rnn_bidir_tanh", meta("bidirectional", "no way"), nothing)
 		}, nil, rnn.ErrFormat, "is not a boolean"},
+		{"metadata batch_first", func(t *testing.T) string {
+			return rewrite(t, "rnn_bidir_tanh", meta("batch_first", "maybe"), nothing)
+		}, nil, rnn.ErrFormat, `metadata batch_first="maybe" is not a boolean`},
 		{"two bias layouts", func(t *testing.T) string {
 			return rewrite(t, "rnn_relu_last", nil, func(ts map[string]weights.Tensor) {
 				ts["rnn.bias_l0"] = weights.Tensor{Name: "rnn.bias_l0", Shape: []int{5}, Data: make([]float32, 5)}

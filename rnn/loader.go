@@ -69,12 +69,33 @@ func (l *loader) activation(key string, opt Activation, allowed ...Activation) (
 	return Default, nil
 }
 
-// hiddenActivation reads an Elman cell's activation ("nonlinearity");
-// the gated cells have none to read, and neither an option nor the
-// metadata may give one.
+// hiddenActivation reads an Elman cell's activation: the option, else
+// the metadata's "nonlinearity", else the one its "mode" names
+// (RNN_TANH, RNN_RELU, RNN_SIGMOID: torch's RNNBase.mode, which a file
+// may hold without nonlinearity), else Default. A nonlinearity and a
+// mode that name different activations are refused. The gated cells
+// have none to read, and neither an option nor the metadata may give
+// one.
 func (l *loader) hiddenActivation(c Config) (Activation, error) {
 	if c.Cell == Elman {
-		return l.activation("nonlinearity", l.opts.activation, Tanh, ReLU, Sigmoid)
+		a, err := l.activation("nonlinearity", Default, Tanh, ReLU, Sigmoid)
+		if err != nil {
+			return Default, err
+		}
+		// inferCell has checked that a mode names an Elman cell.
+		if i, ok, err := l.Choice("mode", "RNN_TANH", "RNN_RELU", "RNN_SIGMOID"); err != nil {
+			return Default, err
+		} else if m := []Activation{Tanh, ReLU, Sigmoid}[i]; ok && a == Default {
+			a = m
+		} else if ok && a != m {
+			nl, _ := l.Text("nonlinearity")
+			mode, _ := l.Text("mode")
+			return Default, l.Formatf("metadata nonlinearity=%q but mode=%q", nl, mode)
+		}
+		if l.opts.activation != Default {
+			return l.opts.activation, nil
+		}
+		return a, nil
 	}
 	if v, ok := l.Text("nonlinearity"); ok {
 		return Default, l.Formatf("metadata nonlinearity=%q on %s, whose activations are fixed", v, describe(c))
@@ -268,6 +289,11 @@ func (l *loader) checkCtorMetadata(p plan) error {
 		return l.Missing(pre+"weight_ih_l0_reverse", " (metadata bidirectional=True)")
 	} else if ok && !b && c.Bidirectional {
 		return l.Formatf("metadata bidirectional=False but the file has %q", pre+"weight_ih_l0_reverse")
+	}
+	// batch_first is torch's input layout, which Load's users choose
+	// anew (each sequence is T×Input): it need only be a boolean.
+	if _, _, err := l.Bool("batch_first"); err != nil {
+		return err
 	}
 	if b, ok, err := l.Bool("bias"); err != nil {
 		return err

@@ -1,0 +1,248 @@
+package rnn_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/simdcore/simdcore/internal/torchtest"
+	"github.com/simdcore/simdcore/internal/weights"
+	"github.com/simdcore/simdcore/kernel"
+	"github.com/simdcore/simdcore/rnn"
+	"github.com/stretchr/testify/require"
+)
+
+// crossCase is the configuration scripts/rnn_crosscheck.py drew for one
+// case, from its io file's metadata.
+type crossCase struct {
+	Kind          string
+	I, H, L, Proj int
+	T, B, Head    int
+	Bidir, H0     bool
+	Meta, HeadAct string
+	HeadBias      bool
+}
+
+// TestTorchCrossCheck runs the random cases scripts/rnn_crosscheck.py
+// wrote into the directory SIMDCORE_RNN_CROSSCHECK (skipped without it):
+// every inference call on every case against PyTorch, to 1e-5 relative.
+// It writes each Net's Save as saved.safetensors beside the case, for
+// the script's "saved" check.
+func TestTorchCrossCheck(t *testing.T) {
+	root := os.Getenv("SIMDCORE_RNN_CROSSCHECK")
+	if root == "" {
+		t.Skip("SIMDCORE_RNN_CROSSCHECK is not set (see scripts/rnn_crosscheck.py)")
+	}
+	dirs, err := filepath.Glob(filepath.Join(root, "[0-9]*"))
+	require.NoError(t, err)
+	require.NotEmpty(t, dirs)
+	for _, dir := range dirs {
+		t.Run(filepath.Base(dir), func(t *testing.T) { crossCheck(t, dir) })
+	}
+}
+
+func crossCheck(t *testing.T, dir string) {
+	io, err := weights.Open(filepath.Join(dir, "io.safetensors"))
+	require.NoError(t, err)
+	var c crossCase
+	for k, v := range io.Metadata() {
+		var dst any
+		switch k {
+		case "kind":
+			dst = &c.Kind
+		case "I", "H", "L", "T", "B":
+			dst = map[string]*int{"I": &c.I, "H": &c.H, "L": &c.L, "T": &c.T, "B": &c.B}[k]
+		case "proj":
+			dst = &c.Proj
+		case "head":
+			dst = &c.Head
+		case "bidir":
+			dst = &c.Bidir
+		case "h0":
+			dst = &c.H0
+		case "meta":
+			dst = &c.Meta
+		case "head_act":
+			dst = &c.HeadAct
+		case "head_bias":
+			dst = &c.HeadBias
+		default:
+			continue
+		}
+		require.NoError(t, json.Unmarshal([]byte(v), dst), k)
+	}
+	t.Logf("%+v", c)
+	var opts []rnn.LoadOption
+	if c.Meta == "none" && c.Kind == "RNN_RELU" {
+		opts = append(opts, rnn.WithActivation(rnn.ReLU)) // nothing in the file says relu
+	}
+	if c.Head > 0 && !c.HeadBias {
+		opts = append(opts, rnn.WithHead("fc")) // a head without bias is not found by itself
+	}
+	n, err := rnn.Load(filepath.Join(dir, "model.safetensors"), opts...)
+	require.NoError(t, err)
+	cfg := n.Config()
+	require.Equal(t, [6]int{c.I, c.H, c.L, c.Proj, cfg.Dirs(), c.Head}, [6]int{cfg.Input, cfg.Hidden, cfg.Layers, cfg.Proj, map[bool]int{false: 1, true: 2}[c.Bidir], cfg.Output})
+	lstm := c.Kind == "LSTM"
+	get := func(name string) weights.Tensor {
+		tt, err := io.Tensor(name)
+		require.NoError(t, err, name)
+		return tt
+	}
+	// seq returns sequence b of a B×… tensor; state sequence b of a
+	// (L·D)×B×… one, as a (L·D)×… matrix.
+	seq := func(name string, b int) []float32 {
+		tt := get(name)
+		n := len(tt.Data) / tt.Shape[0]
+		return tt.Data[b*n : (b+1)*n]
+	}
+	state := func(name string, b int) kernel.Matrix {
+		tt := get(name)
+		LD, B, W := tt.Shape[0], tt.Shape[1], tt.Shape[2]
+		m := kernel.NewMatrix(LD, W)
+		for r := range LD {
+			copy(m.Row(r), tt.Data[(r*B+b)*W:(r*B+b+1)*W])
+		}
+		return m
+	}
+	y, last := "y%d", "last%d"
+	if c.Head > 0 {
+		y, last = "y%dhead", "last%dhead"
+	}
+	xs := make([]kernel.Matrix, c.B)
+	for b := range xs {
+		xs[b] = kernel.MatrixFrom(c.T, c.I, seq("x", b))
+	}
+	inits := []int{0}
+	if c.H0 {
+		inits = append(inits, 1)
+	}
+	initial := func(k, b int) *rnn.States {
+		if k == 0 {
+			return nil
+		}
+		s := &rnn.States{H: state("h0", b)}
+		if lstm {
+			s.C = state("c0", b)
+		}
+		return s
+	}
+	for b := range c.B {
+		for _, k := range inits {
+			what := func(call string) string { return fmt.Sprintf("%s seq %d from h%d", call, b, k) }
+			out, fin, err := n.ForwardState(xs[b], initial(k, b))
+			require.NoError(t, err)
+			closeTo(t, what("ForwardState"), out.Data, seq(fmt.Sprintf(y, k), b))
+			closeTo(t, what("ForwardState h_n"), fin.H.Data, state(fmt.Sprintf("hn%d", k), b).Data)
+			if lstm {
+				closeTo(t, what("ForwardState c_n"), fin.C.Data, state(fmt.Sprintf("cn%d", k), b).Data)
+			}
+			v, fin, err := n.LastState(xs[b], initial(k, b))
+			require.NoError(t, err)
+			closeTo(t, what("LastState"), v, seq(fmt.Sprintf(last, k), b))
+			closeTo(t, what("LastState h_n"), fin.H.Data, state(fmt.Sprintf("hn%d", k), b).Data)
+			if k == 0 {
+				out, err := n.Forward(xs[b])
+				require.NoError(t, err)
+				closeTo(t, what("Forward"), out.Data, seq(fmt.Sprintf(y, k), b))
+				v, err := n.Last(xs[b])
+				require.NoError(t, err)
+				closeTo(t, what("Last"), v, seq(fmt.Sprintf(last, k), b))
+			}
+			if c.Bidir {
+				continue
+			}
+			st := n.NewState()
+			if init := initial(k, b); init != nil {
+				for l := range c.L {
+					copy(st.Hidden(l), init.H.Row(l))
+					if lstm {
+						copy(st.CellState(l), init.C.Row(l))
+					}
+				}
+			}
+			got := make([]float32, c.T*cfg.OutWidth())
+			for s := range c.T {
+				require.NoError(t, st.Step(got[s*cfg.OutWidth():(s+1)*cfg.OutWidth()], xs[b].Row(s)))
+			}
+			closeTo(t, what("Step"), got, seq(fmt.Sprintf(y, k), b))
+		}
+	}
+	// The batch calls, on inputs that are strided views.
+	views := make([]kernel.Matrix, c.B)
+	stacked := kernel.NewMatrix(c.B*c.T, c.I+3).Slice(0, c.B*c.T, 2, 2+c.I)
+	for b := range views {
+		views[b] = stacked.Slice(b*c.T, (b+1)*c.T, 0, c.I)
+		for s := range c.T {
+			copy(views[b].Row(s), xs[b].Row(s))
+		}
+	}
+	ys, err := n.ForwardBatch(views)
+	require.NoError(t, err)
+	for b := range ys {
+		closeTo(t, fmt.Sprintf("ForwardBatch seq %d", b), ys[b].Data, seq(fmt.Sprintf(y, 0), b))
+	}
+	ws, err := n.NewWorkspace(c.B, c.T)
+	require.NoError(t, err)
+	for _, k := range inits {
+		var init *rnn.States
+		if k == 1 {
+			init = n.NewBatchStates(c.B) // a copy: final aliases init below
+			copy(init.H.Data, get("h0").Data)
+			if lstm {
+				copy(init.C.Data, get("c0").Data)
+			}
+		}
+		final := init
+		if final == nil {
+			final = n.NewBatchStates(c.B)
+		}
+		dst := kernel.NewMatrix(c.B*c.T, cfg.OutWidth()+1).Slice(0, c.B*c.T, 1, 1+cfg.OutWidth())
+		require.NoError(t, n.ForwardInto(ws, dst, stacked, init, final))
+		got := make([]float32, 0, c.B*c.T*cfg.OutWidth())
+		for r := range dst.Rows {
+			got = append(got, dst.Row(r)...)
+		}
+		closeTo(t, fmt.Sprintf("ForwardInto from h%d", k), got, get(fmt.Sprintf(y, k)).Data)
+		closeTo(t, fmt.Sprintf("ForwardInto h_n from h%d", k), final.H.Data, get(fmt.Sprintf("hn%d", k)).Data)
+		if lstm {
+			closeTo(t, fmt.Sprintf("ForwardInto c_n from h%d", k), final.C.Data, get(fmt.Sprintf("cn%d", k)).Data)
+		}
+	}
+	if !c.Bidir {
+		bs := n.NewBatchState(c.B)
+		x, out := kernel.NewMatrix(c.B, c.I), kernel.NewMatrix(c.B, cfg.OutWidth())
+		got := make([][]float32, c.B)
+		for s := range c.T {
+			for b := range c.B {
+				copy(x.Row(b), xs[b].Row(s))
+			}
+			require.NoError(t, bs.Step(out, x))
+			for b := range c.B {
+				got[b] = append(got[b], out.Row(b)...)
+			}
+		}
+		for b := range c.B {
+			closeTo(t, fmt.Sprintf("BatchState seq %d", b), got[b], seq(fmt.Sprintf(y, 0), b))
+		}
+	}
+	require.NoError(t, n.Save(filepath.Join(dir, "saved.safetensors"), nil))
+	back, err := rnn.Load(filepath.Join(dir, "saved.safetensors"))
+	require.NoError(t, err)
+	require.Equal(t, n.Params(), back.Params())
+}
+
+// closeTo is torchtest.RequireClose, except that an all-zero answer (a
+// relu network whose units are all dead) needs zeros.
+func closeTo(t *testing.T, what string, got, want []float32) {
+	t.Helper()
+	for _, w := range want {
+		if w != 0 {
+			torchtest.RequireClose(t, what, got, want)
+			return
+		}
+	}
+	require.Equal(t, make([]float32, len(want)), got, what)
+}
