@@ -126,8 +126,9 @@
 // ReLU, Sigmoid, Tanh, Exp, Softmax, LogSoftmax and Sum, LayerNorm for
 // LayerNormalization, GELU and GELUTanh for Gelu. The chains torch.onnx.export
 // writes for nn.LayerNorm below opset 17 (ReduceMean, Sub, Pow, ReduceMean,
-// Add, Sqrt, Div, Mul, Add) and for GELU below opset 20 (erf and tanh
-// forms) are planned as one LayerNormalization or Gelu node each, when no
+// Add, Sqrt, Div, Mul, Add), for GELU below opset 20 (erf and tanh
+// forms) and for SiLU (Mul(x, Sigmoid(x))) are planned as one
+// LayerNormalization, Gelu or kernel.SiLU node each, when no
 // value inside the chain is read elsewhere; a chain whose shapes the fused
 // operator does not take runs as written. Values are FLOAT,
 // the integer types (INT64 and INT32 for shape arithmetic) and BOOL.

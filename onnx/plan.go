@@ -280,6 +280,9 @@ func (p *planner) planNode(n *Node) error {
 		return fmt.Errorf("%w: operator %s of domain %q", ErrUnsupported, n.OpType, n.Domain)
 	}
 	op, ok := table[n.OpType]
+	if build, internal := fusedOps[n.OpType]; n.fusedFrom != nil && internal {
+		op, ok = opEntry{build: build}, true
+	}
 	if !ok {
 		return fmt.Errorf("%w: operator %s of domain %q (opset %d)", ErrUnsupported, n.OpType, n.Domain, p.opset)
 	}

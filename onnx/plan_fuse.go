@@ -3,14 +3,18 @@ package onnx
 import (
 	"math"
 	"slices"
+
+	"github.com/simdcore/simdcore/kernel"
 )
 
 // fusedPatterns returns nodes with the chains that torch.onnx.export
-// writes for nn.LayerNorm and GELU below opset 17 and 20 replaced by one
-// LayerNormalization or Gelu node each, which run on the fused kernels
-// (kernel.LayerNorm, kernel.GELU, kernel.GELUTanh) instead of nine
-// elementwise passes over the tensor. The chains, as torch 1.13 writes
-// them (either operand order of Add and Mul is accepted):
+// writes for nn.LayerNorm and GELU below opset 17 and 20, and for SiLU,
+// replaced by one LayerNormalization, Gelu or SiLU node each, which run on
+// the fused kernels (kernel.LayerNorm, kernel.GELU, kernel.GELUTanh,
+// kernel.SiLU) instead of up to nine elementwise passes over the tensor.
+// SiLU is not an ONNX operator: fusedOps holds it, for fused nodes only.
+// The chains, as torch 1.13 writes them (either operand order of Add and
+// Mul is accepted):
 //
 //	layer norm:  m = ReduceMean(x, axes=[-k..-1]); d = Sub(x, m);
 //	             v = ReduceMean(Pow(d, 2), same axes); s = Sqrt(Add(v, eps));
@@ -18,6 +22,7 @@ import (
 //	GELU:        y = Mul(Mul(x, Add(Erf(Div(x, √2)), 1)), 0.5)
 //	GELU, tanh:  y = Mul(Mul(x, Add(Tanh(Mul(√(2/π), Add(x, Mul(0.044715,
 //	             Mul(x, Mul(x, x)))))), 1)), 0.5)
+//	SiLU:        y = Mul(x, Sigmoid(x))                  (F.silu, nn.SiLU)
 //
 // with the constants exactly those float32 values (2, 1, 0.5 and eps of
 // rank 0 or one element). A chain is fused only when no value inside it
@@ -56,6 +61,8 @@ func fusedPatterns(g *Graph, nodes []*Node) []*Node {
 			fused = f.layerNorm(i)
 		case n.OpType == "Div" || n.OpType == "Mul":
 			fused = f.gelu(i)
+		case n.OpType == "Sigmoid":
+			fused = f.silu(i)
 		}
 		if fused == nil {
 			continue
@@ -76,6 +83,11 @@ func fusedPatterns(g *Graph, nodes []*Node) []*Node {
 		}
 	}
 	return kept
+}
+
+// fusedOps are the operators only fused nodes name, outside ONNX's.
+var fusedOps = map[string]opBuilder{
+	"SiLU": floatUnary(kernel.SiLU),
 }
 
 // fuser matches chains in one graph's nodes.
@@ -335,6 +347,21 @@ func (f *fuser) gelu(i int) *Node {
 		Outputs:    half.Outputs,
 		Attributes: []*Attribute{{Name: "approximate", Type: AttrString, S: []byte(approximate)}},
 	})
+}
+
+// silu matches Mul(x, Sigmoid(x)) from the Sigmoid at i.
+func (f *fuser) silu(i int) *Node {
+	sig := f.nodes[i]
+	if f.gone[i] || len(sig.Inputs) != 1 || len(sig.Outputs) != 1 || sig.Inputs[0] == "" {
+		return nil
+	}
+	x := sig.Inputs[0]
+	im, mul, ok := f.next(sig.Outputs[0], "Mul", 2)
+	if !ok || other(mul, sig.Outputs[0]) != x {
+		return nil
+	}
+	f.chain = append(f.chain[:0], i, im)
+	return f.fuse(&Node{Name: sig.Name, OpType: "SiLU", Inputs: []string{x}, Outputs: mul.Outputs})
 }
 
 // fuse completes the fused node n from f.chain: it records the nodes n

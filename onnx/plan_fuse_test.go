@@ -168,24 +168,31 @@ func geluChain(tanh bool) []pb {
 	}
 }
 
-// TestGELUChainFused: both of torch's GELU chains run as one Gelu node
-// (kernel.GELU's and kernel.GELUTanh's bits); with an inner value read
-// elsewhere they run as written, within float32 rounding of the kernel.
-func TestGELUChainFused(t *testing.T) {
-	for _, tanh := range []bool{false, true} {
-		f := kernel.GELU
-		if tanh {
-			f = kernel.GELUTanh
-		}
-		x, got := fuseCase(t, 3, 50, nil, geluChain(tanh), "y")
+// TestActivationChainsFused: both of torch's GELU chains run as one Gelu
+// node (kernel.GELU's and kernel.GELUTanh's bits), and x·sigmoid(x) as
+// kernel.SiLU; with an inner value read elsewhere they run as written,
+// within float32 rounding of the kernel.
+func TestActivationChainsFused(t *testing.T) {
+	silu := []pb{
+		node("Sigmoid", []string{"x"}, []string{"a"}),
+		node("Mul", []string{"a", "x"}, []string{"y"}),
+	}
+	for _, c := range []struct {
+		name  string
+		nodes []pb
+		f     func(dst, src []float32)
+	}{
+		{"gelu", geluChain(false), kernel.GELU},
+		{"gelu tanh", geluChain(true), kernel.GELUTanh},
+		{"silu", silu, kernel.SiLU},
+	} {
+		x, got := fuseCase(t, 3, 50, nil, c.nodes, "y")
 		want := make([]float32, len(x))
-		f(want, x)
-		require.Equal(t, want, got["y"], "tanh %v: not the kernel's bits", tanh)
+		c.f(want, x)
+		require.Equal(t, want, got["y"], "%s: not the kernel's bits", c.name)
 
-		x, got = fuseCase(t, 3, 50, nil, geluChain(tanh), "y", "a")
-		f(want, x)
-		for i := range want {
-			require.InDelta(t, want[i], got["y"][i], 2e-6*(1+math.Abs(float64(want[i]))), "tanh %v unfused: element %d", tanh, i)
-		}
+		x, got = fuseCase(t, 3, 50, nil, c.nodes, "y", "a")
+		c.f(want, x)
+		requireNear(t, want, got["y"], 2e-6, c.name+" unfused")
 	}
 }
