@@ -151,7 +151,11 @@ func (p *planner) inputTensor(in ValueInfo, given []int) (*Tensor, error) {
 // planGraph plans g's nodes in a topological order (the file's order where
 // it is one) into p.steps, folding the nodes whose inputs are all known.
 func (p *planner) planGraph(g *Graph) error {
-	order, err := p.topoOrder(fusedPatterns(g, withoutWideningCasts(g)))
+	nodes := withoutWideningCasts(g)
+	if fuseChains {
+		nodes = fusedPatterns(g, nodes)
+	}
+	order, err := p.topoOrder(nodes)
 	if err != nil {
 		return err
 	}

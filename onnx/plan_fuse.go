@@ -85,6 +85,10 @@ func fusedPatterns(g *Graph, nodes []*Node) []*Node {
 	return kept
 }
 
+// fuseChains turns fusedPatterns on; the tests turn it off to plan the
+// chains as written.
+var fuseChains = true
+
 // fusedOps are the operators only fused nodes name, outside ONNX's.
 var fusedOps = map[string]opBuilder{
 	"SiLU": floatUnary(kernel.SiLU),
