@@ -49,3 +49,56 @@ func TestKVCacheGrow(t *testing.T) {
 		require.Equal(t, T, small.Cap())
 	}
 }
+
+// TestConcurrentGroupedDecode: goroutines decoding one grouped-query
+// (and one multi-query) model with Rotary, each with its own cache that
+// starts small and grows, give what one goroutine gives with a cache of
+// the whole length; run with -race.
+func TestConcurrentGroupedDecode(t *testing.T) {
+	for _, kvHeads := range []int{2, 1} {
+		m := newTestConfig(t, 43, MultiHeadConfig{DModel: 16, Heads: 4, KVHeads: kvHeads, Bias: true})
+		m.Rotary = mustRotary(t, 4, 0, true)
+		const T = 12
+		x := randMatrix(kerneltest.Rand(44), T, 16, 0, -1, 1)
+		want := kernel.NewMatrix(T, 16)
+		full, err := NewKVCache(m, T)
+		require.NoError(t, err)
+		require.NoError(t, m.Prefill(want.Slice(0, 3, 0, 16), x.Slice(0, 3, 0, 16), full, Options{Causal: true}))
+		for i := 3; i < T; i++ {
+			require.NoError(t, m.Decode(want.Row(i), x.Row(i), full, Options{}))
+		}
+		errs := make([]error, 4)
+		outs := make([]kernel.Matrix, 4)
+		done := make(chan int)
+		for g := range 4 {
+			go func() {
+				defer func() { done <- g }()
+				cache, err := NewKVCache(m, 3)
+				if err != nil {
+					errs[g] = err
+					return
+				}
+				out := kernel.NewMatrix(T, 16)
+				outs[g] = out
+				if errs[g] = m.Prefill(out.Slice(0, 3, 0, 16), x.Slice(0, 3, 0, 16), cache, Options{Causal: true}); errs[g] != nil {
+					return
+				}
+				for i := 3; i < T && errs[g] == nil; i++ {
+					if i == cache.Cap() {
+						errs[g] = cache.Grow(2 * i)
+					}
+					if errs[g] == nil {
+						errs[g] = m.Decode(out.Row(i), x.Row(i), cache, Options{})
+					}
+				}
+			}()
+		}
+		for range 4 {
+			<-done
+		}
+		for g := range 4 {
+			require.NoError(t, errs[g])
+			require.Equal(t, want.Data, outs[g].Data, "kv heads %d, goroutine %d", kvHeads, g)
+		}
+	}
+}
