@@ -84,3 +84,57 @@ func requireCloseOrZero(t *testing.T, what string, got, want []float32) {
 		require.InDelta(t, 0, g, 1e-5, "%s[%d], PyTorch 0", what, i)
 	}
 }
+
+// TestTorchCrossCheckDecoderGrads is TestTorchCrossCheckGrads for the
+// decoder cases under $SIMDCORE_ATTN_CROSSCHECK/dec: Decoder.Forward and
+// Decoder.Backward with a causal target mask and a memory key padding
+// mask, the gradients of the target, the memory and every parameter.
+func TestTorchCrossCheckDecoderGrads(t *testing.T) {
+	root := os.Getenv("SIMDCORE_ATTN_CROSSCHECK")
+	if root == "" {
+		t.Skip("SIMDCORE_ATTN_CROSSCHECK is not set (see scripts/attn_crosscheck.py)")
+	}
+	dirs, err := filepath.Glob(filepath.Join(root, "dec", "[0-9]*"))
+	require.NoError(t, err)
+	require.NotEmpty(t, dirs)
+	for _, dir := range dirs {
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			io, err := weights.Open(filepath.Join(dir, "io.safetensors"))
+			require.NoError(t, err)
+			get := func(name string) weights.Tensor {
+				x, err := io.Tensor(name)
+				require.NoError(t, err, name)
+				return x
+			}
+			dec, err := nn.LoadDecoder(filepath.Join(dir, "model.safetensors"), "")
+			require.NoError(t, err)
+			tt, mt := get("tgt"), get("memory")
+			T, S, d := tt.Shape[0], mt.Shape[0], tt.Shape[1]
+			tgt, mem := kernel.MatrixFrom(T, d, tt.Data), kernel.MatrixFrom(S, d, mt.Data)
+			tm := nn.Mask{Causal: io.Metadata()["causal"] == "True"}
+			mm := nn.Mask{KeepKeys: make([]bool, S)}
+			for i, v := range get("memory_pad").Data {
+				mm.KeepKeys[i] = v == 0
+			}
+			y, err := dec.Forward(kernel.Matrix{}, tgt, mem, tm, mm)
+			require.NoError(t, err)
+			requireCloseOrZero(t, "y", y.Data, get("y").Data)
+			g := dec.NewGrads()
+			dt, dm := kernel.NewMatrix(T, d), kernel.NewMatrix(S, d)
+			require.NoError(t, dec.Backward(g, dt, dm, kernel.MatrixFrom(T, d, get("dy").Data), tgt, mem, tm, mm))
+			requireCloseOrZero(t, "dtgt", dt.Data, get("dtgt").Data)
+			requireCloseOrZero(t, "dmemory", dm.Data, get("dmemory").Data)
+			ps := dec.Params(g, "")
+			for _, p := range ps {
+				requireCloseOrZero(t, "d"+p.Name, p.Grad, get("d"+p.Name).Data)
+			}
+			n := 0
+			for _, name := range io.Names() {
+				if name != "dy" && name != "dtgt" && name != "dmemory" && name[0] == 'd' {
+					n++
+				}
+			}
+			require.Equal(t, n, len(ps), "parameters with gradients")
+		})
+	}
+}

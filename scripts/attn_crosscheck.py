@@ -8,7 +8,7 @@ runs it, and the Go side skips unless told where the cases are.
 
     OPENBLAS_NUM_THREADS=1 /usr/bin/python3 scripts/attn_crosscheck.py DIR N [SEED]
     SIMDCORE_ATTN_CROSSCHECK=DIR go test ./attn/ -run TestTorchCrossCheck
-    SIMDCORE_ATTN_CROSSCHECK=DIR go test ./nn/ -run TestTorchCrossCheckGrads
+    SIMDCORE_ATTN_CROSSCHECK=DIR go test ./nn/ -run 'TestTorchCrossCheck(Grads|DecoderGrads)'
 
 It draws N cases of each kind:
 
@@ -32,6 +32,9 @@ It draws N cases of each kind:
                  d_model 2 to 24) with causal and key padding masks
                  (never one that empties a row: torch gives NaN there);
                  io.safetensors holds x, y, dy, dx and d<name>.
+  DIR/dec/NNNN   torch.nn.TransformerDecoder (1 or 2 layers, as enc) over a
+                 memory of 1 to 10 rows with a key padding mask, causal or
+                 not: y, dy, dtgt, dmemory and d<name>.
   DIR/pos/NNNN   the sinusoidal table for odd and even d_model, as the
                  tutorial's formula gives it where it runs (even d) and as
                  its usual fix for odd d (cos over the first d//2 terms).
@@ -245,6 +248,64 @@ def enc_case(rng, path):
         return
 
 
+def dec_case(rng, path):
+    while True:
+        heads = rng.randint(1, 4)
+        d = heads * rng.randint(1, 6)
+        ff = rng.randint(1, 40)
+        layers = rng.randint(1, 2)
+        act = rng.choice(list(ACTS))
+        norm_first = rng.random() < 0.5
+        final = rng.random() < 0.5
+        eps = rng.choice([1e-5, 1e-6, 1e-3])
+        t, s = rng.randint(1, 10), rng.randint(1, 10)
+        causal = rng.random() < 0.7
+        mpad = torch.rand(s) < 0.3
+        mpad[rng.randrange(s)] = False  # some memory key for every row
+
+        def build():
+            layer = nn.TransformerDecoderLayer(d, heads, ff, dropout=0.0, activation=ACTS[act], layer_norm_eps=eps,
+                                               batch_first=True, norm_first=norm_first)
+            norm = nn.LayerNorm(d, eps=eps) if final else None
+            return nn.TransformerDecoder(layer, layers, norm=norm)
+
+        m = build()
+        with torch.no_grad():
+            for n, p in m.named_parameters():
+                if n.endswith("bias"):
+                    p.normal_(0, 0.2)
+                elif "norm" in n:
+                    p.normal_(1, 0.3)
+        m64 = build().double()
+        m64.load_state_dict({k: v.double() for k, v in m.state_dict().items()})
+        tgt, mem, dy = torch.randn(t, d), torch.randn(s, d), torch.randn(t, d)
+        mask = torch.ones(t, t, dtype=torch.bool).triu(1) if causal else None
+
+        def run(mm, tg, me, dyy):
+            mm.zero_grad()
+            tg, me = tg.clone().requires_grad_(True), me.clone().requires_grad_(True)
+            y = mm(tg[None], me[None], tgt_mask=mask, memory_key_padding_mask=mpad[None])[0]
+            (y * dyy).sum().backward()
+            g = {"dtgt": tg.grad, "dmemory": me.grad}
+            for n, p in mm.named_parameters():
+                g["d" + n] = p.grad
+            return y, g
+
+        y, g = run(m64, tgt.double(), mem.double(), dy.double())
+        y32, g32 = run(m, tgt, mem, dy)
+        if not (close(y32, y) and all(close(g32[k], g[k]) for k in g)):
+            continue
+        meta = {"d_model": str(d), "nhead": str(heads), "dim_feedforward": str(ff), "activation": act,
+                "norm_first": str(norm_first), "layer_norm_eps": repr(eps), "num_layers": str(layers),
+                "batch_first": "True"}
+        io = {"tgt": tgt, "memory": mem, "y": y, "dy": dy, "memory_pad": mpad.float()}
+        io.update(g)
+        os.makedirs(path, exist_ok=True)
+        save_file({k: f32(v) for k, v in m.state_dict().items()}, os.path.join(path, "model.safetensors"), meta)
+        save_file({k: f32(v) for k, v in io.items()}, os.path.join(path, "io.safetensors"), {"causal": str(causal)})
+        return
+
+
 def pos_case(rng, path):
     max_len, d = rng.randint(1, 300), rng.randint(1, 40)
     position = torch.arange(max_len, dtype=torch.float64).unsqueeze(1)
@@ -264,6 +325,7 @@ def main():
     for i in range(n):
         gqa_case(rng, os.path.join(root, "gqa", "%04d" % i))
         enc_case(rng, os.path.join(root, "enc", "%04d" % i))
+        dec_case(rng, os.path.join(root, "dec", "%04d" % i))
         pos_case(rng, os.path.join(root, "pos", "%04d" % i))
     print("wrote %d cases of each kind to %s" % (n, root))
 
