@@ -46,7 +46,9 @@
 //   - Positions: Rotary (RoPE, in GPT-NeoX/LLaMA's rotate-half or GPT-J's
 //     interleaved convention) rotates queries and keys inside MultiHead,
 //     at each token's position in the cache; Positions adds an absolute
-//     table (Sinusoidal, or a learned one) to the embeddings.
+//     table (Sinusoidal, or a learned one) to the embeddings;
+//     SinusoidalRows computes the same rows as it adds them, without the
+//     table, for contexts that come from outside.
 //   - Gradients: SoftBackward (one query), SelfAttentionBackward,
 //     MultiHead.Backward and CrossBackward (every projection and bias, in
 //     every layout, through Rotary), HardBackward with a choice of

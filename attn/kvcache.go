@@ -149,3 +149,61 @@ func (c *KVCache) source(n int) (src kvSource, release func()) {
 	k, v := c.dequantized(n, sc.Data)
 	return kvSource{k: k, v: v}, func() { scratch.Put(sc) }
 }
+
+// Grow makes room for capacity tokens in all, keeping the cached ones, so
+// that a cache can start small and follow what a sequence actually uses
+// (doubling, say) instead of being sized for the longest context up
+// front. A capacity not above Cap() does nothing. It allocates the larger
+// buffers and copies the cached tokens into them; the calls that follow
+// allocate nothing again. A capacity for which the cache's size overflows
+// an int is an error wrapping ErrShape, and the cache is left as it was.
+func (c *KVCache) Grow(capacity int) error {
+	if capacity <= c.capacity {
+		return nil
+	}
+	kv := c.heads * c.dHead
+	if c.q8 != nil {
+		return c.growInt8(capacity)
+	}
+	if capacity > math.MaxInt/2/kv {
+		return shapeErr("KVCache.Grow", "capacity=%d (KVHeads·d_head=%d): 2·capacity·KVHeads·d_head overflows int", capacity, kv)
+	}
+	k, v := make([]float32, capacity*kv), make([]float32, capacity*kv)
+	n := c.n * c.dHead
+	for h := range c.heads {
+		src, dst := h*c.capacity*c.dHead, h*capacity*c.dHead
+		copy(k[dst:dst+n], c.k[src:src+n])
+		copy(v[dst:dst+n], c.v[src:src+n])
+	}
+	c.k, c.v, c.w, c.capacity = k, v, make([]float32, capacity), capacity
+	return nil
+}
+
+// growInt8 is Grow for an int8 cache.
+func (c *KVCache) growInt8(capacity int) error {
+	q, dh, heads := c.q8, c.dHead, c.heads
+	if capacity > math.MaxInt/4/(heads*q.kStride+heads*dh) {
+		return shapeErr("KVCache.Grow", "capacity=%d (KVHeads·d_head=%d): the int8 cache's size overflows int", capacity, heads*dh)
+	}
+	g := &kvInt8{
+		kStride: q.kStride, vStride: capacity,
+		k: make([]int8, heads*capacity*q.kStride), kScale: make([]float32, heads*capacity), kSum: make([]int32, heads*capacity),
+		vT: make([]int8, heads*dh*capacity), vScale: make([]float32, heads*capacity),
+		pw:  make([]float32, capacity),
+		row: q.row, q: q.q,
+		p: kernel.QVector{Data: make([]int8, (capacity+63)&^63)},
+	}
+	n := c.n
+	for h := range heads {
+		src, dst := h*c.capacity, h*capacity
+		copy(g.k[dst*q.kStride:(dst+n)*q.kStride], q.k[src*q.kStride:(src+n)*q.kStride])
+		copy(g.kScale[dst:dst+n], q.kScale[src:src+n])
+		copy(g.kSum[dst:dst+n], q.kSum[src:src+n])
+		copy(g.vScale[dst:dst+n], q.vScale[src:src+n])
+		for j := range dh {
+			copy(g.vT[(h*dh+j)*capacity:][:n], q.vT[(h*dh+j)*q.vStride:][:n])
+		}
+	}
+	c.q8, c.w, c.capacity = g, make([]float32, capacity), capacity
+	return nil
+}

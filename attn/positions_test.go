@@ -3,6 +3,7 @@ package attn
 import (
 	"math"
 	"path/filepath"
+	"runtime"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -68,4 +69,68 @@ func TestPositionsAdd(t *testing.T) {
 	require.ErrorIs(t, learned.AddRow(row, 10), ErrShape)
 	require.ErrorIs(t, learned.AddRow(row[:5], 0), ErrShape)
 	require.ErrorIs(t, (&Positions{}).AddRow(row, 0), ErrShape)
+}
+
+// TestSinusoidalRows: the positions computed row by row add exactly what
+// Sinusoidal's table adds, at positions near the end of a context of 2²⁰
+// too, allocate nothing, and take memory for d frequencies only, not for
+// the table.
+func TestSinusoidalRows(t *testing.T) {
+	r := kerneltest.Rand(61)
+	for _, d := range []int{1, 7, 12} {
+		table, err := Sinusoidal(40, d)
+		require.NoError(t, err)
+		rows, err := SinusoidalRows(40, d)
+		require.NoError(t, err)
+		require.Equal(t, 40, rows.MaxLen())
+		x := randMatrix(r, 5, d, 1, -1, 1)
+		y := kernel.NewMatrix(5, d)
+		copyInto(y, x)
+		require.NoError(t, table.Add(x, 35))
+		require.NoError(t, rows.Add(y, 35))
+		for i := range 5 {
+			require.Equal(t, x.Row(i), y.Row(i), "d=%d row %d", d, i)
+		}
+		row := randVec(r, d, -1, 1)
+		want := append([]float32(nil), row...)
+		require.NoError(t, table.AddRow(want, 39))
+		require.NoError(t, rows.AddRow(row, 39))
+		require.Equal(t, want, row)
+		require.Zero(t, testing.AllocsPerRun(20, func() { _ = rows.AddRow(row, 3) }))
+		require.ErrorIs(t, rows.Add(y, 36), ErrShape)
+		require.ErrorIs(t, rows.AddRow(row, 40), ErrShape)
+		require.ErrorIs(t, rows.AddRow(row, -1), ErrShape)
+		require.ErrorIs(t, rows.AddRow(append(row, 0), 0), ErrShape)
+	}
+	const long = 1 << 20
+	var rows *Positions
+	var err error
+	allocs := allocBytes(func() { rows, err = SinusoidalRows(long, 16) })
+	require.NoError(t, err)
+	// The table would be 64 MiB; other tests' goroutines may allocate
+	// meanwhile, hence the margin.
+	require.Less(t, allocs, uint64(1<<20), "bytes allocated for a context of %d", long)
+	x := kernel.NewMatrix(1, 16)
+	require.NoError(t, rows.Add(x, long-1))
+	for j := range 16 {
+		a := float64(long-1) / math.Pow(10000, float64(2*(j/2))/16)
+		want := math.Sin(a)
+		if j%2 == 1 {
+			want = math.Cos(a)
+		}
+		require.InDelta(t, want, x.At(0, j), 1e-7, "j=%d", j)
+	}
+	for _, c := range [][2]int{{0, 4}, {4, 0}, {-1, 4}, {math.MaxInt32, 2}} {
+		_, err := SinusoidalRows(c[0], c[1])
+		require.ErrorIs(t, err, ErrShape)
+	}
+}
+
+// allocBytes returns the bytes allocated while f runs.
+func allocBytes(f func()) uint64 {
+	var a, b runtime.MemStats
+	runtime.ReadMemStats(&a)
+	f()
+	runtime.ReadMemStats(&b)
+	return b.TotalAlloc - a.TotalAlloc
 }

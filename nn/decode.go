@@ -104,6 +104,28 @@ func (c *Cache) Reset() {
 	}
 }
 
+// Cap returns the number of tokens the caches can hold.
+func (c *Cache) Cap() int {
+	if len(c.Layers) == 0 {
+		return 0
+	}
+	return c.Layers[0].Cap()
+}
+
+// Grow makes room for capacity tokens in every layer's cache, keeping the
+// cached ones (attn.KVCache.Grow): a cache may start small and grow with
+// the sequence rather than hold the longest context from the start. An
+// error wraps attn.ErrShape; the caches that grew before it keep their
+// size, which does not change what they hold.
+func (c *Cache) Grow(capacity int) error {
+	for _, kv := range c.Layers {
+		if err := kv.Grow(capacity); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Truncate drops every token after the first n (n ≤ Len()).
 func (c *Cache) Truncate(n int) {
 	for _, kv := range c.Layers {

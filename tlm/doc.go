@@ -13,7 +13,7 @@
 // gradients; Save and Load keep the model in safetensors with torch-like
 // names and its tokenizer in the metadata.
 //
-// The context is at most MaxLen tokens (the positions' table): Next,
+// The context is at most MaxLen tokens (the positions): Next,
 // LogProb and training windows longer than that are errors, and Generate
 // slides its window (see Generate).
 package tlm

@@ -38,10 +38,12 @@ type Config struct {
 	Learned bool
 }
 
-// maxFloats bounds the floats a model holds with one State: its
-// parameters, the positions' table (MaxLen×DModel, learned or not) and a
+// maxFloats bounds the floats a model may come to hold with one State:
+// its parameters, a learned positions' table (MaxLen×DModel) and a full
 // State's key/value cache (2·Layers·MaxLen×DModel), so that a command
-// line or a file's metadata cannot ask for more than 1 GiB.
+// line or a file's metadata cannot ask for more than 1 GiB. (Fixed
+// positions have no table, and a State's cache grows with the tokens it
+// holds, so what is allocated up front is far less.)
 const maxFloats = 1 << 28
 
 func (c Config) normalized() (Config, error) {
@@ -76,8 +78,10 @@ func (c Config) encoder() nn.Config {
 type LM struct {
 	// Embed is the token embedding, Vocab×DModel ("embedding.weight").
 	Embed kernel.Matrix
-	// Pos is the positions' table, MaxLen×DModel; it is trained
-	// ("pos_embedding.weight") when the model was made with Learned.
+	// Pos is the positions, MaxLen of them: a MaxLen×DModel table,
+	// trained ("pos_embedding.weight"), when the model was made with
+	// Learned; otherwise the sinusoidal positions, computed as they are
+	// added (attn.SinusoidalRows, no table).
 	Pos *attn.Positions
 	// Encoder is the causal stack with its final norm ("encoder.…").
 	Encoder *nn.Encoder
@@ -120,7 +124,15 @@ func build(c Config) (*LM, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
-	pos, err := attn.Sinusoidal(c.MaxLen, c.DModel)
+	// Fixed positions are computed row by row as they are used: a table
+	// of MaxLen rows (up to 2²⁰, from a file's metadata) would cost
+	// memory for positions that are never reached. A learned table is
+	// the model's weights, as large as the file's.
+	newPos := attn.SinusoidalRows
+	if c.Learned {
+		newPos = attn.Sinusoidal
+	}
+	pos, err := newPos(c.MaxLen, c.DModel)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}

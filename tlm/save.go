@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -165,6 +166,15 @@ func fromFile(f *weights.File, src string) (*LM, error) {
 	c.Learned = pos == 1
 	if c, err = c.normalized(); err != nil {
 		return nil, d.Formatf("%v", err)
+	}
+	if c.Learned {
+		// The table is allocated by build: check first that the file
+		// holds it, so that a metadata max_len alone allocates nothing.
+		if info, ok := f.Info("pos_embedding.weight"); ok && !slices.Equal(info.Shape, []int{c.MaxLen, c.DModel}) {
+			return nil, d.Shapef("pos_embedding.weight has shape %v, want [%d %d] (metadata %s, d_model)", info.Shape, c.MaxLen, c.DModel, metaMaxLen)
+		} else if !ok {
+			return nil, d.Missing("pos_embedding.weight", " (learned positions)")
+		}
 	}
 	m, err := build(c)
 	if err != nil {

@@ -12,22 +12,54 @@ import (
 // This file holds decoding with the key/value cache and sampling.
 
 // State decodes a model one token at a time against a key/value cache of
-// MaxLen tokens. A State is not safe for concurrent use; each goroutine
-// takes its own.
+// up to MaxLen tokens. A State is not safe for concurrent use; each
+// goroutine takes its own.
+//
+// The cache starts with room for stateCap0 tokens (or MaxLen if fewer)
+// and doubles, up to MaxLen, when a Step or Prefill needs more, keeping
+// what it holds: its memory follows the tokens actually decoded, not a
+// context of up to 2²⁰ tokens that a file's metadata may declare. Reserve
+// sizes it up front.
 type State struct {
 	m         *LM
 	cache     *nn.Cache
 	x, h, out []float32
 }
 
+// stateCap0 is the tokens a new State's cache has room for.
+const stateCap0 = 256
+
 // NewState returns a State at the start of a sequence.
-func (m *LM) NewState() (*State, error) {
-	c, err := m.Encoder.NewCache(m.cfg.MaxLen)
+func (m *LM) NewState() (*State, error) { return m.newState(min(m.cfg.MaxLen, stateCap0)) }
+
+// newState returns a State whose cache has room for capacity tokens
+// (at most MaxLen).
+func (m *LM) newState(capacity int) (*State, error) {
+	c, err := m.Encoder.NewCache(capacity)
 	if err != nil {
 		return nil, err
 	}
 	d := m.cfg.DModel
 	return &State{m: m, cache: c, x: make([]float32, d), h: make([]float32, d), out: make([]float32, m.cfg.Vocab)}, nil
+}
+
+// Reserve makes room in the cache for n tokens in all (at most MaxLen;
+// more is an error wrapping attn.ErrCacheFull), so that the Steps and
+// Prefills up to n tokens allocate nothing for the cache.
+func (s *State) Reserve(n int) error {
+	if n > s.m.cfg.MaxLen {
+		return fmt.Errorf("tlm: Reserve: %d tokens exceed the context of %d: %w", n, s.m.cfg.MaxLen, attn.ErrCacheFull)
+	}
+	return s.cache.Grow(n)
+}
+
+// room makes room in the cache for n tokens in all (n ≤ MaxLen), by at
+// least doubling its capacity when it must grow.
+func (s *State) room(n int) error {
+	if c := s.cache.Cap(); n > c {
+		return s.cache.Grow(min(s.m.cfg.MaxLen, max(n, 2*c)))
+	}
+	return nil
 }
 
 // Reset returns to the start of a sequence, keeping the memory.
@@ -38,8 +70,9 @@ func (s *State) Len() int { return s.cache.Len() }
 
 // Step feeds token tok and writes the distribution over the next token
 // into probs (len Vocab): after tokens t_0…t_k it equals Next(t_0…t_k)
-// up to rounding. It allocates nothing. After MaxLen tokens the cache is
-// full: Step returns an error wrapping attn.ErrCacheFull.
+// up to rounding. It allocates nothing, except when the cache doubles
+// (see State). After MaxLen tokens the cache is full: Step returns an
+// error wrapping attn.ErrCacheFull.
 func (s *State) Step(probs []float32, tok int) error {
 	m := s.m
 	if len(probs) != m.cfg.Vocab {
@@ -51,6 +84,9 @@ func (s *State) Step(probs []float32, tok int) error {
 	pos := s.cache.Len()
 	if pos >= m.cfg.MaxLen {
 		return fmt.Errorf("tlm: Step: the context of %d tokens is full: %w", m.cfg.MaxLen, attn.ErrCacheFull)
+	}
+	if err := s.room(pos + 1); err != nil {
+		return err
 	}
 	copy(s.x, m.Embed.Row(tok))
 	if err := m.Pos.AddRow(s.x, pos); err != nil {
@@ -89,6 +125,9 @@ func (s *State) Prefill(probs []float32, toks []int) error {
 	if err := m.checkTokens("Prefill", toks, false); err != nil {
 		return err
 	}
+	if err := s.room(pos + len(toks)); err != nil {
+		return err
+	}
 	x := kernel.NewMatrix(len(toks), m.cfg.DModel)
 	for t, tok := range toks {
 		copy(x.Row(t), m.Embed.Row(tok))
@@ -122,7 +161,8 @@ func (m *LM) Generate(prefix []int, n int, opts rnn.GenerateOptions) ([]int, err
 	if err := m.checkTokens("Generate", prefix, false); err != nil {
 		return nil, err
 	}
-	st, err := m.NewState()
+	// A cache for the tokens this call can hold at once, not for MaxLen.
+	st, err := m.newState(min(m.cfg.MaxLen, min(len(prefix), m.cfg.MaxLen)+min(n, m.cfg.MaxLen)))
 	if err != nil {
 		return nil, err
 	}

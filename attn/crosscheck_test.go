@@ -1,0 +1,154 @@
+package attn
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/simdcore/simdcore/internal/torchtest"
+	"github.com/simdcore/simdcore/internal/weights"
+	"github.com/simdcore/simdcore/kernel"
+)
+
+// TestTorchCrossCheck runs the random cases scripts/attn_crosscheck.py
+// wrote under $SIMDCORE_ATTN_CROSSCHECK/gqa and /pos (skipped without
+// it): grouped-query attention with rotary embeddings loaded with
+// LoadMultiHead, its causal Forward, Prefill then Decode token by token
+// (float32 cache), Forward and Backward with key padding and emptied
+// rows, rotations at far positions, and the sinusoidal table for odd and
+// even widths, against PyTorch to 1e-5 relative.
+func TestTorchCrossCheck(t *testing.T) {
+	root := os.Getenv("SIMDCORE_ATTN_CROSSCHECK")
+	if root == "" {
+		t.Skip("SIMDCORE_ATTN_CROSSCHECK is not set (see scripts/attn_crosscheck.py)")
+	}
+	dirs, err := filepath.Glob(filepath.Join(root, "gqa", "[0-9]*"))
+	require.NoError(t, err)
+	require.NotEmpty(t, dirs)
+	for _, dir := range dirs {
+		t.Run("gqa/"+filepath.Base(dir), func(t *testing.T) { crossCheckGQA(t, dir) })
+	}
+	dirs, err = filepath.Glob(filepath.Join(root, "pos", "[0-9]*"))
+	require.NoError(t, err)
+	for _, dir := range dirs {
+		t.Run("pos/"+filepath.Base(dir), func(t *testing.T) {
+			f, err := weights.Open(filepath.Join(dir, "io.safetensors"))
+			require.NoError(t, err)
+			pe, err := f.Tensor("pe")
+			require.NoError(t, err)
+			p, err := Sinusoidal(pe.Shape[0], pe.Shape[1])
+			require.NoError(t, err)
+			requireCloseOrZero(t, "pe", p.Table.Data, pe.Data)
+			rows, err := SinusoidalRows(pe.Shape[0], pe.Shape[1])
+			require.NoError(t, err)
+			x := kernel.NewMatrix(pe.Shape[0], pe.Shape[1])
+			require.NoError(t, rows.Add(x, 0))
+			requireCloseOrZero(t, "rows", x.Data, pe.Data)
+		})
+	}
+}
+
+func crossCheckGQA(t *testing.T, dir string) {
+	io, err := weights.Open(filepath.Join(dir, "io.safetensors"))
+	require.NoError(t, err)
+	meta := io.Metadata()
+	heads, _ := strconv.Atoi(meta["heads"])
+	split, _ := strconv.Atoi(meta["split"])
+	get := func(name string) weights.Tensor {
+		x, err := io.Tensor(name)
+		require.NoError(t, err, name)
+		return x
+	}
+	m, err := LoadMultiHead(filepath.Join(dir, "model.safetensors"), "", heads)
+	require.NoError(t, err)
+	xt := get("x")
+	T, e := xt.Shape[0], xt.Shape[1]
+	t.Logf("T=%d e=%d heads=%d kv=%d rotary=%+v split=%d", T, e, m.Heads, m.NumKVHeads(), m.Rotary, split)
+	x := kernel.MatrixFrom(T, e, xt.Data)
+	causal := get("y_causal").Data
+
+	y := kernel.NewMatrix(T, e)
+	require.NoError(t, m.Forward(y, x, Options{Causal: true}))
+	requireCloseOrZero(t, "Forward causal", y.Data, causal)
+
+	cache, err := NewKVCache(m, T)
+	require.NoError(t, err)
+	clear(y.Data)
+	require.NoError(t, m.Prefill(y.Slice(0, split, 0, e), x.Slice(0, split, 0, e), cache, Options{Causal: true}))
+	for i := split; i < T; i++ {
+		require.NoError(t, m.Decode(y.Row(i), x.Row(i), cache, Options{}))
+	}
+	requireCloseOrZero(t, "Prefill+Decode", y.Data, causal)
+	require.ErrorIs(t, m.Decode(y.Row(0), x.Row(0), cache, Options{}), ErrCacheFull)
+	cache.Reset()
+	for i := range T {
+		require.NoError(t, m.Decode(y.Row(i), x.Row(i), cache, Options{}))
+	}
+	requireCloseOrZero(t, "Reset+Decode", y.Data, causal)
+
+	keepKeys := make([]bool, T)
+	for i, v := range get("keep_keys").Data {
+		keepKeys[i] = v != 0
+	}
+	keep := make([]bool, T*T)
+	for i, v := range get("bool_keep").Data {
+		keep[i] = v != 0
+	}
+	opt := Options{Causal: true, KeepKeys: keepKeys, Keep: keep}
+	require.NoError(t, m.Forward(y, x, opt))
+	requireCloseOrZero(t, "Forward masked", y.Data, get("y").Data)
+
+	g := m.NewGrads()
+	dx := kernel.NewMatrix(T, e)
+	require.NoError(t, m.Backward(g, dx, kernel.MatrixFrom(T, e, get("dy").Data), x, opt))
+	requireCloseOrZero(t, "dx", dx.Data, get("dx").Data)
+	if g.InProj.Data != nil { // loaded into the packed layout: Wq, Wk, Wv stacked
+		var in []float32
+		for _, n := range []string{"dq_proj_weight", "dk_proj_weight", "dv_proj_weight"} {
+			in = append(in, get(n).Data...)
+		}
+		requireCloseOrZero(t, "din_proj_weight", g.InProj.Data, in)
+	} else {
+		requireCloseOrZero(t, "dq_proj_weight", g.QProj.Data, get("dq_proj_weight").Data)
+		requireCloseOrZero(t, "dk_proj_weight", g.KProj.Data, get("dk_proj_weight").Data)
+		requireCloseOrZero(t, "dv_proj_weight", g.VProj.Data, get("dv_proj_weight").Data)
+	}
+	requireCloseOrZero(t, "dout_proj.weight", g.OutProj.Data, get("dout_proj.weight").Data)
+	if meta["bias"] == "True" {
+		requireCloseOrZero(t, "din_proj_bias", g.InBias, get("din_proj_bias").Data)
+		requireCloseOrZero(t, "dout_proj.bias", g.OutBias, get("dout_proj.bias").Data)
+	}
+
+	if m.Rotary == nil {
+		return
+	}
+	pos, in, want := get("rot_pos"), get("rot_in"), get("rot_out")
+	dh := m.DHead()
+	cs := make([]float32, m.Rotary.Dims())
+	for i, p := range pos.Data {
+		row := append([]float32(nil), in.Data[i*dh:(i+1)*dh]...)
+		m.Rotary.rotateRow(row, dh, int(p), cs)
+		requireCloseOrZero(t, "rotation at "+strconv.Itoa(int(p)), row, want.Data[i*dh:(i+1)*dh])
+	}
+}
+
+// requireCloseOrZero is torchtest.RequireClose, except that an all-zero
+// reference (the gradient of a query with one key, of rows whose keys are
+// all masked) asks got to be zero to 1e-5 absolute: the cases' inputs and
+// weights are of order 1.
+func requireCloseOrZero(t *testing.T, what string, got, want []float32) {
+	t.Helper()
+	for _, w := range want {
+		if w != 0 {
+			torchtest.RequireClose(t, what, got, want)
+			return
+		}
+	}
+	require.Len(t, got, len(want), what)
+	for i, g := range got {
+		require.InDelta(t, 0, g, 1e-5, "%s[%d], PyTorch 0", what, i)
+	}
+}

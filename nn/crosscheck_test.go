@@ -1,0 +1,140 @@
+package nn_test
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/simdcore/simdcore/internal/torchtest"
+	"github.com/simdcore/simdcore/internal/weights"
+	"github.com/simdcore/simdcore/kernel"
+	"github.com/simdcore/simdcore/nn"
+)
+
+// TestTorchCrossCheckGrads runs the random encoder cases that
+// scripts/attn_crosscheck.py wrote under $SIMDCORE_ATTN_CROSSCHECK/enc
+// (skipped without it): Encoder.Forward and Encoder.Backward with causal
+// and key padding masks, every parameter's gradient (by torch's name) and
+// the input's, against PyTorch autograd to 1e-5 relative.
+func TestTorchCrossCheckGrads(t *testing.T) {
+	root := os.Getenv("SIMDCORE_ATTN_CROSSCHECK")
+	if root == "" {
+		t.Skip("SIMDCORE_ATTN_CROSSCHECK is not set (see scripts/attn_crosscheck.py)")
+	}
+	dirs, err := filepath.Glob(filepath.Join(root, "enc", "[0-9]*"))
+	require.NoError(t, err)
+	require.NotEmpty(t, dirs)
+	for _, dir := range dirs {
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			io, err := weights.Open(filepath.Join(dir, "io.safetensors"))
+			require.NoError(t, err)
+			get := func(name string) weights.Tensor {
+				x, err := io.Tensor(name)
+				require.NoError(t, err, name)
+				return x
+			}
+			enc, err := nn.LoadEncoder(filepath.Join(dir, "model.safetensors"), "")
+			require.NoError(t, err)
+			xt := get("x")
+			T, d := xt.Shape[0], xt.Shape[1]
+			x := kernel.MatrixFrom(T, d, xt.Data)
+			m := nn.Mask{Causal: io.Metadata()["causal"] == "True", KeepKeys: make([]bool, T)}
+			for i, v := range get("key_pad").Data {
+				m.KeepKeys[i] = v == 0
+			}
+			t.Logf("T=%d d=%d layers=%d causal=%v pad=%v", T, d, len(enc.Layers), m.Causal, m.KeepKeys)
+			y, err := enc.Forward(kernel.Matrix{}, x, m)
+			require.NoError(t, err)
+			requireCloseOrZero(t, "y", y.Data, get("y").Data)
+			g := enc.NewGrads()
+			dx := kernel.NewMatrix(T, d)
+			require.NoError(t, enc.Backward(g, dx, kernel.MatrixFrom(T, d, get("dy").Data), x, m))
+			requireCloseOrZero(t, "dx", dx.Data, get("dx").Data)
+			ps := enc.Params(g, "")
+			for _, p := range ps {
+				requireCloseOrZero(t, "d"+p.Name, p.Grad, get("d"+p.Name).Data)
+			}
+			n := 0
+			for _, name := range io.Names() {
+				if name != "dx" && name != "dy" && name[0] == 'd' {
+					n++
+				}
+			}
+			require.Equal(t, n, len(ps), "parameters with gradients")
+		})
+	}
+}
+
+// requireCloseOrZero is torchtest.RequireClose, except that an all-zero
+// reference (the gradient of a query with one key, of rows whose keys are
+// all masked) asks got to be zero to 1e-5 absolute: the cases' inputs and
+// weights are of order 1.
+func requireCloseOrZero(t *testing.T, what string, got, want []float32) {
+	t.Helper()
+	for _, w := range want {
+		if w != 0 {
+			torchtest.RequireClose(t, what, got, want)
+			return
+		}
+	}
+	require.Len(t, got, len(want), what)
+	for i, g := range got {
+		require.InDelta(t, 0, g, 1e-5, "%s[%d], PyTorch 0", what, i)
+	}
+}
+
+// TestTorchCrossCheckDecoderGrads is TestTorchCrossCheckGrads for the
+// decoder cases under $SIMDCORE_ATTN_CROSSCHECK/dec: Decoder.Forward and
+// Decoder.Backward with a causal target mask and a memory key padding
+// mask, the gradients of the target, the memory and every parameter.
+func TestTorchCrossCheckDecoderGrads(t *testing.T) {
+	root := os.Getenv("SIMDCORE_ATTN_CROSSCHECK")
+	if root == "" {
+		t.Skip("SIMDCORE_ATTN_CROSSCHECK is not set (see scripts/attn_crosscheck.py)")
+	}
+	dirs, err := filepath.Glob(filepath.Join(root, "dec", "[0-9]*"))
+	require.NoError(t, err)
+	require.NotEmpty(t, dirs)
+	for _, dir := range dirs {
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			io, err := weights.Open(filepath.Join(dir, "io.safetensors"))
+			require.NoError(t, err)
+			get := func(name string) weights.Tensor {
+				x, err := io.Tensor(name)
+				require.NoError(t, err, name)
+				return x
+			}
+			dec, err := nn.LoadDecoder(filepath.Join(dir, "model.safetensors"), "")
+			require.NoError(t, err)
+			tt, mt := get("tgt"), get("memory")
+			T, S, d := tt.Shape[0], mt.Shape[0], tt.Shape[1]
+			tgt, mem := kernel.MatrixFrom(T, d, tt.Data), kernel.MatrixFrom(S, d, mt.Data)
+			tm := nn.Mask{Causal: io.Metadata()["causal"] == "True"}
+			mm := nn.Mask{KeepKeys: make([]bool, S)}
+			for i, v := range get("memory_pad").Data {
+				mm.KeepKeys[i] = v == 0
+			}
+			y, err := dec.Forward(kernel.Matrix{}, tgt, mem, tm, mm)
+			require.NoError(t, err)
+			requireCloseOrZero(t, "y", y.Data, get("y").Data)
+			g := dec.NewGrads()
+			dt, dm := kernel.NewMatrix(T, d), kernel.NewMatrix(S, d)
+			require.NoError(t, dec.Backward(g, dt, dm, kernel.MatrixFrom(T, d, get("dy").Data), tgt, mem, tm, mm))
+			requireCloseOrZero(t, "dtgt", dt.Data, get("dtgt").Data)
+			requireCloseOrZero(t, "dmemory", dm.Data, get("dmemory").Data)
+			ps := dec.Params(g, "")
+			for _, p := range ps {
+				requireCloseOrZero(t, "d"+p.Name, p.Grad, get("d"+p.Name).Data)
+			}
+			n := 0
+			for _, name := range io.Names() {
+				if name != "dy" && name != "dtgt" && name != "dmemory" && name[0] == 'd' {
+					n++
+				}
+			}
+			require.Equal(t, n, len(ps), "parameters with gradients")
+		})
+	}
+}
