@@ -79,7 +79,7 @@ func (m *LM) Generate(prefix []int, n int, opts GenerateOptions) ([]int, error) 
 			return nil, err
 		}
 	}
-	out := make([]int, 0, n)
+	out := make([]int, 0, min(n, 1<<16)) // grown as generated: n may be any int
 	for range n {
 		tok := smp.Sample(probs)
 		out = append(out, tok)

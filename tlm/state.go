@@ -166,7 +166,7 @@ func (m *LM) Generate(prefix []int, n int, opts rnn.GenerateOptions) ([]int, err
 	if err != nil {
 		return nil, err
 	}
-	hist := append(make([]int, 0, len(prefix)+n), prefix...)
+	hist := append(make([]int, 0, len(prefix)+min(n, 1<<16)), prefix...) // grown as generated
 	probs := make([]float32, m.cfg.Vocab)
 	if err := st.Prefill(probs, prefix[max(0, len(prefix)-m.cfg.MaxLen):]); err != nil {
 		return nil, err
@@ -174,7 +174,7 @@ func (m *LM) Generate(prefix []int, n int, opts rnn.GenerateOptions) ([]int, err
 	for range n {
 		tok := smp.Sample(probs)
 		hist = append(hist, tok)
-		if len(hist) == len(prefix)+n {
+		if len(hist)-len(prefix) == n {
 			break
 		}
 		if st.Len() < m.cfg.MaxLen {
