@@ -97,8 +97,10 @@
 //     same windows, with ceil_mode and count_include_pad; GlobalMaxPool
 //     and GlobalAveragePool;
 //   - quantized models (ONNX Runtime's dynamic and QDQ quantization):
-//     QuantizeLinear and DequantizeLinear (per tensor or per axis; int8,
-//     uint8, int32), DynamicQuantizeLinear, MatMulInteger and ConvInteger
+//     QuantizeLinear and DequantizeLinear (per tensor, per axis, or per
+//     block with opset 21's block_size; int8, uint8, int32, and from opset
+//     21 int16 and uint16 and QuantizeLinear's output_dtype; FLOAT16
+//     scales, float8 and int4 are refused), DynamicQuantizeLinear, MatMulInteger and ConvInteger
 //     (exact int32 sums), QLinearMatMul and QLinearConv, Round;
 //   - recurrent layers: RNN, LSTM and GRU, run by package rnn (forward,
 //     reverse and bidirectional, layouts 0 and 1, initial states; weights

@@ -3,13 +3,15 @@ package onnx
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/simdcore/simdcore/kernel"
 )
 
 // The int8 operators of quantized models, as ONNX Runtime's quantizer
-// writes them: QuantizeLinear and DequantizeLinear (per tensor, or per
-// axis from opset 13; int8 and uint8, and int32 for DequantizeLinear),
+// writes them: QuantizeLinear and DequantizeLinear (per tensor, per axis
+// from opset 13, per block from opset 21; int8 and uint8, from opset 21
+// int16 and uint16 too, and int32 for DequantizeLinear),
 // DynamicQuantizeLinear (uint8 with a scale and zero point taken from the
 // tensor, as dynamically quantized MatMuls begin), MatMulInteger (int8 or
 // uint8 operands less their zero points, per tensor or per row of A and
@@ -35,17 +37,34 @@ func init() {
 
 // qRange returns the range of a quantized type.
 func qRange(dt DataType) (lo, hi float32) {
-	if dt == Int8 {
+	switch dt {
+	case Int8:
 		return -128, 127
+	case Int16:
+		return -32768, 32767
+	case Uint16:
+		return 0, 65535
 	}
 	return 0, 255
 }
 
+// qTypes are the quantized types of QuantizeLinear's output and
+// DequantizeLinear's input at the node's opset: int8 and uint8, and from
+// opset 21 int16 and uint16.
+func qTypes(c *nodeCtx) []DataType {
+	if c.opset >= 21 {
+		return []DataType{Uint8, Int8, Uint16, Int16}
+	}
+	return []DataType{Uint8, Int8}
+}
+
 // qParams reads a (de)quantizer's scale (input i) and zero point (input
-// i+1, optional) for x: one value each, or from opset 13 one per index of
-// x along the axis attribute. It returns a function giving the scale and
-// zero point of x's element at a flat index, and the zero point's type
-// (Uint8 when absent, or def for DequantizeLinear, where it is x's).
+// i+1, optional) for x: one value each; from opset 13 one per index of x
+// along the axis attribute; from opset 21, with the block_size attribute,
+// one per block of block_size indices along the axis (the scale of x's
+// rank, its other dimensions x's). It returns a function giving the scale
+// and zero point of x's element at a flat index, and the zero point's
+// type (Uint8 when absent, or def for DequantizeLinear, where it is x's).
 func qParams(c *nodeCtx, x *Tensor, i int, def DataType, zpTypes ...DataType) (at func(int) (float32, int64), zt DataType, err error) {
 	scale, err := c.needTyped(i, Float)
 	if err != nil {
@@ -60,10 +79,13 @@ func qParams(c *nodeCtx, x *Tensor, i int, def DataType, zpTypes ...DataType) (a
 		zt = zp.DType
 	}
 	n := numElements(scale.Dims)
-	if len(scale.Dims) > 1 || n == 0 {
-		return nil, 0, c.shapeErr("scale of shape %v: want a scalar or a 1-D tensor", scale.Dims)
+	var block int64
+	if c.opset >= 21 {
+		if block = c.attrInt("block_size", 0); block < 0 {
+			return nil, 0, c.shapeErr("block_size %d: want 0 or more", block)
+		}
 	}
-	if zp != nil && !equalDims(zp.Dims, scale.Dims) && !(numElements(zp.Dims) == 1 && n == 1) {
+	if zp != nil && !equalDims(zp.Dims, scale.Dims) && !(numElements(zp.Dims) == 1 && n == 1 && block == 0) {
 		return nil, 0, c.shapeErr("zero point of shape %v, scale %v", zp.Dims, scale.Dims)
 	}
 	zpAt := func(j int) int64 {
@@ -71,6 +93,13 @@ func qParams(c *nodeCtx, x *Tensor, i int, def DataType, zpTypes ...DataType) (a
 			return 0
 		}
 		return zp.Int[j]
+	}
+	if block > 0 {
+		at, err := blockParams(c, x, scale, int(block), zpAt)
+		return at, zt, err
+	}
+	if len(scale.Dims) > 1 || n == 0 {
+		return nil, 0, c.shapeErr("scale of shape %v: want a scalar or a 1-D tensor (or block_size for blocked quantization, from opset 21)", scale.Dims)
 	}
 	if n == 1 { // per tensor (a one-element axis too)
 		return func(int) (float32, int64) { return scale.Float[0], zpAt(0) }, zt, nil
@@ -92,14 +121,57 @@ func qParams(c *nodeCtx, x *Tensor, i int, def DataType, zpTypes ...DataType) (a
 	}, zt, nil
 }
 
+// blockParams is qParams for blocked quantization (opset 21): the scale
+// has x's rank and dimensions except along the axis, where it has
+// ceil(D/block) of them, the last block maybe shorter.
+func blockParams(c *nodeCtx, x, scale *Tensor, block int, zpAt func(int) int64) (func(int) (float32, int64), error) {
+	axis, err := c.axis(c.attrInt("axis", 1), len(x.Dims))
+	if err != nil {
+		return nil, err
+	}
+	if len(scale.Dims) != len(x.Dims) {
+		return nil, c.shapeErr("block_size %d with a scale of shape %v for x %v: blocked quantization wants a scale of x's rank", block, scale.Dims, x.Dims)
+	}
+	D := x.Dims[axis]
+	for d, v := range scale.Dims {
+		want := x.Dims[d]
+		if d == axis {
+			want = (D + block - 1) / block
+		}
+		if v != want {
+			return nil, c.shapeErr("scale of shape %v for x %v, block_size %d along axis %d: want %d at dimension %d", scale.Dims, x.Dims, block, axis, want, d)
+		}
+	}
+	inner := numElements(x.Dims[axis+1:])
+	S := scale.Dims[axis]
+	return func(k int) (float32, int64) {
+		outer, a, in := k/(D*inner), k/inner%D, k%inner
+		j := (outer*S+a/block)*inner + in
+		return scale.Float[j], zpAt(j)
+	}, nil
+}
+
 func buildQuantizeLinear(c *nodeCtx) (func() error, error) {
 	x, err := c.needTyped(0, Float)
 	if err != nil {
 		return nil, err
 	}
-	at, zt, err := qParams(c, x, 1, Uint8, Uint8, Int8)
+	at, zt, err := qParams(c, x, 1, Uint8, qTypes(c)...)
 	if err != nil {
 		return nil, err
+	}
+	if c.opset >= 21 {
+		// output_dtype: the output's type where there is no zero point,
+		// and the zero point's where there is one.
+		if od := DataType(c.attrInt("output_dtype", 0)); od != 0 {
+			if !slices.Contains(qTypes(c), od) {
+				return nil, c.unsupported("output_dtype %v (this package quantizes to %v)", od, qTypes(c))
+			}
+			if c.input(2) != nil && od != zt {
+				return nil, c.shapeErr("output_dtype %v, y_zero_point of type %v", od, zt)
+			}
+			zt = od
+		}
 	}
 	if c.err != nil {
 		return nil, c.err
@@ -134,8 +206,10 @@ func roundClamp(q float32, z int64, lo, hi float32) float32 {
 	return min(max(q+float32(z), lo), hi)
 }
 
+// buildDequantizeLinear: (x − zero point)·scale, the difference exact (an
+// integer, then one rounding to float32, which matters for int32 x).
 func buildDequantizeLinear(c *nodeCtx) (func() error, error) {
-	x, err := c.needTyped(0, Int8, Uint8, Int32)
+	x, err := c.needTyped(0, append(qTypes(c), Int32)...)
 	if err != nil {
 		return nil, err
 	}
@@ -153,7 +227,7 @@ func buildDequantizeLinear(c *nodeCtx) (func() error, error) {
 	return func() error {
 		for k, v := range x.Int {
 			s, z := at(k)
-			y.Float[k] = (float32(v) - float32(z)) * s
+			y.Float[k] = float32(v-z) * s
 		}
 		return nil
 	}, nil

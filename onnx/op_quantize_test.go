@@ -208,3 +208,67 @@ func TestConvIntegerAgainstConv(t *testing.T) {
 		require.Equal(t, int64(min(max(e, 0), 255)), q[0].Int[i], "y[%d]", i)
 	}
 }
+
+// TestQuantizeLinearOpset21: output_dtype gives the output's type where
+// there is no zero point (it was ignored: uint8 came out where int8 was
+// asked) and must agree with the zero point's; int16 and uint16; a
+// float8 output_dtype is refused. (ONNX Runtime 1.31 agrees on each.)
+func TestQuantizeLinearOpset21(t *testing.T) {
+	x := ft([]int{5}, -300, -1.5, 0.5, 2.5, 300)
+	s := ft(nil, 1)
+	out, err := runOp(t, 21, "QuantizeLinear", 1, []pb{attrInt("output_dtype", int64(onnx.Int8))}, arg{t: x}, arg{t: s, init: true})
+	require.NoError(t, err)
+	require.Equal(t, onnx.Int8, out[0].DType)
+	require.Equal(t, []int64{-128, -2, 0, 2, 127}, out[0].Int)
+	_, err = runOp(t, 21, "QuantizeLinear", 1, []pb{attrInt("output_dtype", int64(onnx.Uint8))}, arg{t: x}, arg{t: s, init: true}, arg{t: it(onnx.Int8, nil, 0), init: true})
+	require.ErrorIs(t, err, onnx.ErrShape)
+	_, err = runOp(t, 21, "QuantizeLinear", 1, []pb{attrInt("output_dtype", 17)}, arg{t: x}, arg{t: s, init: true})
+	require.ErrorIs(t, err, onnx.ErrUnsupported)
+
+	big := ft([]int{3}, -1e6, 0.5, 1e6)
+	out, err = runOp(t, 21, "QuantizeLinear", 1, nil, arg{t: big}, arg{t: ft(nil, 2), init: true}, arg{t: it(onnx.Int16, nil, 10), init: true})
+	require.NoError(t, err)
+	require.Equal(t, onnx.Int16, out[0].DType)
+	require.Equal(t, []int64{-32768, 10, 32767}, out[0].Int)
+	out, err = runOp(t, 21, "QuantizeLinear", 1, nil, arg{t: big}, arg{t: ft(nil, 2), init: true}, arg{t: it(onnx.Uint16, nil, 10), init: true})
+	require.NoError(t, err)
+	require.Equal(t, []int64{0, 10, 65535}, out[0].Int)
+	// before opset 21 int16 is not a quantized type
+	_, err = runOp(t, 19, "QuantizeLinear", 1, nil, arg{t: big}, arg{t: ft(nil, 2), init: true}, arg{t: it(onnx.Int16, nil, 10), init: true})
+	require.ErrorIs(t, err, onnx.ErrUnsupported)
+}
+
+// TestQuantizeLinearBlocked: opset 21's block_size, a scale and zero point
+// per block of indices along the axis (the last block shorter), and
+// DequantizeLinear's; a scale not of x's rank, or of the wrong block
+// count, is refused, as is block_size with a per-tensor scale.
+func TestQuantizeLinearBlocked(t *testing.T) {
+	// x [2, 5], axis 1, blocks {0,1} {2,3} {4}
+	x := ft([]int{2, 5}, 1, 2, 3, 4, 5, -1, -2, -3, -4, -5)
+	scale := ft([]int{2, 3}, 1, 2, 0.5, 0.25, 4, 1)
+	zp := it(onnx.Int8, []int{2, 3}, 0, 1, -1, 2, 0, 3)
+	attrs := []pb{attrInt("axis", 1), attrInt("block_size", 2)}
+	out, err := runOp(t, 21, "QuantizeLinear", 1, attrs, arg{t: x}, arg{t: scale, init: true}, arg{t: zp, init: true})
+	require.NoError(t, err)
+	// row 0: 1/1, 2/1 | 3/2+1 = 2.5 → 2+1, 4/2+1 | 5/0.5 − 1
+	// row 1: −1/0.25+2, −2/0.25+2 | −3/4 → −1, −4/4 → −1 | −5/1 + 3
+	require.Equal(t, []int64{1, 2, 3, 3, 9, -2, -6, -1, -1, -2}, out[0].Int)
+	back, err := runOp(t, 21, "DequantizeLinear", 1, attrs, arg{t: out[0]}, arg{t: scale, init: true}, arg{t: zp, init: true})
+	require.NoError(t, err)
+	require.Equal(t, []float32{1, 2, 4, 4, 5, -1, -2, -4, -4, -5}, back[0].Float)
+
+	_, err = runOp(t, 21, "QuantizeLinear", 1, attrs, arg{t: x}, arg{t: ft([]int{2, 2}, 1, 1, 1, 1), init: true})
+	require.ErrorIs(t, err, onnx.ErrShape)
+	_, err = runOp(t, 21, "QuantizeLinear", 1, attrs, arg{t: x}, arg{t: ft([]int{6}, 1, 1, 1, 1, 1, 1), init: true})
+	require.ErrorIs(t, err, onnx.ErrShape)
+	_, err = runOp(t, 21, "QuantizeLinear", 1, []pb{attrInt("block_size", 2)}, arg{t: x}, arg{t: ft(nil, 1), init: true})
+	require.ErrorIs(t, err, onnx.ErrShape)
+}
+
+// TestDequantizeLinearInt32ZeroPoint: x − zero point is exact before the
+// one rounding to float32 (it was float32(x) − float32(zero point), two).
+func TestDequantizeLinearInt32ZeroPoint(t *testing.T) {
+	out, err := runOp(t, 13, "DequantizeLinear", 1, nil, arg{t: it(onnx.Int32, []int{2}, 16777217, 7)}, arg{t: ft(nil, 1), init: true}, arg{t: it(onnx.Int32, nil, 1), init: true})
+	require.NoError(t, err)
+	require.Equal(t, []float32{16777216, 6}, out[0].Float)
+}
