@@ -101,7 +101,8 @@
 //     block with opset 21's block_size; int8, uint8, int32, and from opset
 //     21 int16 and uint16 and QuantizeLinear's output_dtype; FLOAT16
 //     scales, float8 and int4 are refused), DynamicQuantizeLinear, MatMulInteger and ConvInteger
-//     (exact int32 sums), QLinearMatMul and QLinearConv, Round;
+//     (exact int32 sums; zero points per tensor, per row of A and column
+//     of B, or per matrix of a batch), QLinearMatMul and QLinearConv, Round;
 //   - recurrent layers: RNN, LSTM and GRU, run by package rnn (forward,
 //     reverse and bidirectional, layouts 0 and 1, initial states; weights
 //     that are graph inputs are reloaded at every Run; sequence_lens, each

@@ -15,8 +15,9 @@ import (
 // DynamicQuantizeLinear (uint8 with a scale and zero point taken from the
 // tensor, as dynamically quantized MatMuls begin), MatMulInteger (int8 or
 // uint8 operands less their zero points, per tensor or per row of A and
-// column of B, exact int32 sums, MatMul's broadcasting) and QLinearMatMul
-// (the same, requantized), and Round (half to even), which the expanded
+// column of B, for all matrices or each, exact int32 sums, MatMul's
+// broadcasting) and QLinearMatMul (the same, its scales laid out as its
+// zero points, requantized), and Round (half to even), which the expanded
 // form of DynamicQuantizeLinear uses.
 //
 // The float steps are ONNX's reference ones in float32: x/scale rounded
@@ -288,6 +289,34 @@ func intOperands(c *nodeCtx, requant bool) (a, b *Tensor, za, zb int, err error)
 	return a, b, za, zb, nil
 }
 
+// paramLayout is how MatMulInteger's and QLinearMatMul's quantization
+// parameters cover an operand: one value, one per row of A or column of B
+// for every matrix, or one per row or column of each matrix.
+type paramLayout int
+
+const (
+	perTensor paramLayout = iota
+	perVector
+	perMatrix
+)
+
+// expandParam writes src, laid out as lay, into dst: per values for each
+// of the operand's matrices.
+func expandParam[T int64 | float32](dst, src []T, lay paramLayout, per int) {
+	switch lay {
+	case perTensor:
+		for i := range dst {
+			dst[i] = src[0]
+		}
+	case perVector:
+		for o := 0; o < len(dst); o += per {
+			copy(dst[o:o+per], src)
+		}
+	default:
+		copy(dst, src)
+	}
+}
+
 // requantize returns an int32 sum times mul (float32), rounded half to
 // even, plus the zero point z, saturated to [lo, hi]; NaN counts as 0.
 func requantize(acc int32, mul float32, z int64, lo, hi float32) int64 {
@@ -298,8 +327,9 @@ func requantize(acc int32, mul float32, z int64, lo, hi float32) int64 {
 // → int32) or, with requant, QLinearMatMul (a, a_scale, a_zero_point, b,
 // b_scale, b_zero_point, y_scale, y_zero_point → y_zero_point's type):
 // the exact int32 sums Σ (a − za)(b − zb) over MatMul's shapes, and for
-// QLinearMatMul those times a_scale·b_scale/y_scale (float32), rounded
-// half to even, plus y's zero point, saturated.
+// QLinearMatMul those times a_scale·b_scale/y_scale (float32, the scales
+// of the row of A and column of B), rounded half to even, plus y's zero
+// point, saturated.
 func buildMatMulInteger(requant bool) opBuilder {
 	return func(c *nodeCtx) (func() error, error) {
 		a, b, iza, izb, err := intOperands(c, requant)
@@ -315,68 +345,100 @@ func buildMatMulInteger(requant bool) opBuilder {
 			return nil, err
 		}
 		m, k, n := sh.m, sh.k, sh.n
-		// zero points: a scalar, or one per row of A (m) / column of B (n),
-		// read at every run (they may be graph inputs) into za and zb.
-		zero := func(i, per int, t *Tensor) (func([]int64), error) {
-			z := c.input(i)
-			if z == nil {
-				return func([]int64) {}, nil
-			}
-			if err := c.needType(z, t.DType); err != nil {
-				return nil, err
+		// Zero points (and QLinearMatMul's scales): one value (per tensor);
+		// one per row of A ([m]) or column of B ([n]), the same for every
+		// matrix of a batched operand; or one per row of each matrix of A
+		// ([..., m, 1], A's leading dims) or column of each matrix of B
+		// ([..., 1, n], B's). They are read at every run (they may be graph
+		// inputs) into one value per row of every matrix of A (za, sa: nA·m)
+		// or column of every matrix of B (zb, sb: nB·n).
+		nA, nB := numElements(sh.ad[:len(sh.ad)-2]), numElements(sh.bd[:len(sh.bd)-2])
+		layout := func(i int, z *Tensor, ofA bool) (paramLayout, error) {
+			op, per, lead := b, n, b.Dims[:max(len(b.Dims)-2, 0)]
+			last := []int{1, n}
+			if ofA {
+				op, per, lead, last = a, m, a.Dims[:max(len(a.Dims)-2, 0)], []int{m, 1}
 			}
 			switch {
 			case numElements(z.Dims) == 1:
-				return func(dst []int64) {
-					for j := range dst {
-						dst[j] = z.Int[0]
-					}
-				}, nil
+				return perTensor, nil
 			case len(z.Dims) == 1 && z.Dims[0] == per:
-				return func(dst []int64) { copy(dst, z.Int) }, nil
+				return perVector, nil
+			case len(op.Dims) >= 2 && equalDims(z.Dims, append(slices.Clone(lead), last...)):
+				return perMatrix, nil
 			}
-			return nil, c.shapeErr("zero point of shape %v for %v by %v: want a scalar or %d values", z.Dims, a.Dims, b.Dims, per)
+			return 0, c.shapeErr("input %d of shape %v for %v by %v: want a scalar, %d values or %v", i, z.Dims, a.Dims, b.Dims, per, append(slices.Clone(lead), last...))
 		}
-		fillZA, err := zero(iza, m, a)
-		if err != nil {
-			return nil, err
+		type qparam struct {
+			z, s *Tensor
+			lay  paramLayout
+			zs   []int64
+			ss   []float32
+			per  int // values per matrix
 		}
-		fillZB, err := zero(izb, n, b)
-		if err != nil {
-			return nil, err
-		}
-		za, err := scratch[int64](c, m)
-		if err != nil {
-			return nil, err
-		}
-		zb, err := scratch[int64](c, n)
-		if err != nil {
-			return nil, err
-		}
-		var sa, sb, sy, yzt *Tensor
-		yt := Int32
-		if requant {
-			for _, p := range []struct {
-				t **Tensor
-				i int
-			}{{&sa, 1}, {&sb, 4}, {&sy, 6}} {
-				if *p.t, err = c.needTyped(p.i, Float); err != nil {
+		param := func(iz, is int, ofA bool, per, mats int) (*qparam, error) {
+			op := b
+			if ofA {
+				op = a
+			}
+			p := &qparam{per: per}
+			if p.z = c.input(iz); p.z != nil {
+				if err := c.needType(p.z, op.DType); err != nil {
 					return nil, err
 				}
-				if numElements((*p.t).Dims) != 1 {
-					return nil, c.unsupported("a scale of shape %v (per-tensor scales only)", (*p.t).Dims)
+			} else if requant {
+				return nil, c.shapeErr("input %d (a zero point) is required", iz)
+			}
+			if requant {
+				var err error
+				if p.s, err = c.needTyped(is, Float); err != nil {
+					return nil, err
 				}
+				if !equalDims(p.s.Dims, p.z.Dims) && (numElements(p.s.Dims) != 1 || numElements(p.z.Dims) != 1) {
+					return nil, c.shapeErr("scale of shape %v, zero point %v", p.s.Dims, p.z.Dims)
+				}
+				if p.ss, err = scratch[float32](c, per*mats); err != nil {
+					return nil, err
+				}
+			}
+			var err error
+			if p.zs, err = scratch[int64](c, per*mats); err != nil {
+				return nil, err
+			}
+			if p.z != nil {
+				if p.lay, err = layout(iz, p.z, ofA); err != nil {
+					return nil, err
+				}
+			}
+			return p, nil
+		}
+		fill := func(p *qparam) {
+			if p.z != nil {
+				expandParam(p.zs, p.z.Int, p.lay, p.per)
+			}
+			if p.s != nil {
+				expandParam(p.ss, p.s.Float, p.lay, p.per)
+			}
+		}
+		qa, err := param(iza, 1, true, m, nA)
+		if err != nil {
+			return nil, err
+		}
+		qb, err := param(izb, 4, false, n, nB)
+		if err != nil {
+			return nil, err
+		}
+		var sy, yzt *Tensor
+		yt := Int32
+		if requant {
+			if sy, err = c.needTyped(6, Float); err != nil {
+				return nil, err
 			}
 			if yzt, err = c.needTyped(7, Int8, Uint8); err != nil {
 				return nil, err
 			}
-			if numElements(yzt.Dims) != 1 {
-				return nil, c.unsupported("y_zero_point of shape %v (per-tensor only)", yzt.Dims)
-			}
-			for _, i := range []int{iza, izb} {
-				if z := c.input(i); z == nil || numElements(z.Dims) != 1 {
-					return nil, c.unsupported("input %d: a missing, per-row or per-column zero point (per-tensor only)", i)
-				}
+			if numElements(sy.Dims) != 1 || numElements(yzt.Dims) != 1 {
+				return nil, c.shapeErr("y_scale of shape %v, y_zero_point %v: want one value each", sy.Dims, yzt.Dims)
 			}
 			yt = yzt.DType
 		}
@@ -439,22 +501,27 @@ func buildMatMulInteger(requant bool) opBuilder {
 		}
 		lo, hi := qRange(yt)
 		return func() error {
-			fillZA(za)
-			fillZB(zb)
-			var mul float32
+			fill(qa)
+			fill(qb)
 			var yz int64
+			var ys float32
 			if requant {
-				mul, yz = sa.Float[0]*sb.Float[0]/sy.Float[0], yzt.Int[0]
+				ys, yz = sy.Float[0], yzt.Int[0]
 			}
-			store := func(o int, s int32) {
+			var sa, sb []float32
+			store := func(o, i, j int, s int32) {
 				if !requant {
 					y.Int[o] = int64(s)
 					return
 				}
-				y.Int[o] = requantize(s, mul, yz, lo, hi)
+				y.Int[o] = requantize(s, sa[i]*sb[j]/ys, yz, lo, hi)
 			}
 			for bi := range numElements(batch) {
 				ao, bo := int(aIdx[bi])*m*k, int(bIdx[bi])*k*n
+				za, zb := qa.zs[int(aIdx[bi])*m:][:m], qb.zs[int(bIdx[bi])*n:][:n]
+				if requant {
+					sa, sb = qa.ss[int(aIdx[bi])*m:][:m], qb.ss[int(bIdx[bi])*n:][:n]
+				}
 				useFast := fast
 				switch {
 				case packed:
@@ -479,7 +546,7 @@ func buildMatMulInteger(requant bool) opBuilder {
 								sum += 128 * colSum[j]
 							}
 							sum += -zb[j]*rowSum - za[i]*colSum[j] + int64(k)*za[i]*zb[j]
-							store(bi*m*n+i*n+j, int32(sum))
+							store(bi*m*n+i*n+j, i, j, int32(sum))
 						}
 					}
 					continue
@@ -499,7 +566,7 @@ func buildMatMulInteger(requant bool) opBuilder {
 						for r, v := range ar {
 							s += v * col[r]
 						}
-						store(bi*m*n+i*n+j, s)
+						store(bi*m*n+i*n+j, i, j, s)
 					}
 				}
 			}

@@ -3,6 +3,7 @@ package onnx_test
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -271,4 +272,99 @@ func TestDequantizeLinearInt32ZeroPoint(t *testing.T) {
 	out, err := runOp(t, 13, "DequantizeLinear", 1, nil, arg{t: it(onnx.Int32, []int{2}, 16777217, 7)}, arg{t: ft(nil, 1), init: true}, arg{t: it(onnx.Int32, nil, 1), init: true})
 	require.NoError(t, err)
 	require.Equal(t, []float32{16777216, 6}, out[0].Float)
+}
+
+// TestMatMulIntegerBatchedParams: zero points of one row of A per matrix
+// ([batch, m, 1]) and one column of B per matrix ([batch, 1, n]), which
+// ONNX defines for N-D operands and which were refused, on the DotInt8
+// path and the Go loop's (B holding −128); and QLinearMatMul with such
+// zero points and scales, and with B's per column ([n]), which were
+// refused as well; against the exact sums and ONNX's requantization.
+func TestMatMulIntegerBatchedParams(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 22))
+	const bt, m, k, n = 2, 3, 9, 4
+	a, b := make([]int64, bt*m*k), make([]int64, bt*k*n)
+	for i := range a {
+		a[i] = int64(r.IntN(256))
+	}
+	for i := range b {
+		b[i] = int64(r.IntN(256)) - 128
+	}
+	za, zb := make([]int64, bt*m), make([]int64, bt*n)
+	for i := range za {
+		za[i] = int64(r.IntN(256))
+	}
+	for i := range zb {
+		zb[i] = int64(r.IntN(256)) - 128
+	}
+	sums := func(bb []int64) []int64 {
+		s := make([]int64, bt*m*n)
+		for x := range bt {
+			for i := range m {
+				for j := range n {
+					for p := range k {
+						s[(x*m+i)*n+j] += (a[(x*m+i)*k+p] - za[x*m+i]) * (bb[(x*k+p)*n+j] - zb[x*n+j])
+					}
+				}
+			}
+		}
+		return s
+	}
+	for _, minB := range []int64{-127, -128} { // the DotInt8 path, the Go loop
+		bb := slices.Clone(b)
+		for i := range bb {
+			bb[i] = max(bb[i], -127)
+		}
+		bb[5] = minB
+		out, err := runOp(t, 13, "MatMulInteger", 1, nil, arg{t: it(onnx.Uint8, []int{bt, m, k}, a...)},
+			arg{t: it(onnx.Int8, []int{bt, k, n}, bb...), init: true}, arg{t: it(onnx.Uint8, []int{bt, m, 1}, za...)}, arg{t: it(onnx.Int8, []int{bt, 1, n}, zb...)})
+		require.NoError(t, err)
+		require.Equal(t, sums(bb), out[0].Int, "min B %d", minB)
+	}
+	_, err := runOp(t, 13, "MatMulInteger", 1, nil, arg{t: it(onnx.Uint8, []int{bt, m, k}, a...)},
+		arg{t: it(onnx.Int8, []int{bt, k, n}, b...)}, arg{t: it(onnx.Uint8, []int{m, 1, bt}, za...)})
+	require.ErrorIs(t, err, onnx.ErrShape)
+
+	// QLinearMatMul: per-matrix rows of A and columns of B
+	sa, sb := make([]float32, bt*m), make([]float32, bt*n)
+	for i := range sa {
+		sa[i] = float32(r.Float64()*0.05 + 0.001)
+	}
+	for i := range sb {
+		sb[i] = float32(r.Float64()*0.05 + 0.001)
+	}
+	const sy, zy = float32(0.02), 3
+	want := func(s []int64, sa, sb func(x, i, j int) float32) []int64 {
+		w := make([]int64, len(s))
+		for x := range bt {
+			for i := range m {
+				for j := range n {
+					o := (x*m+i)*n + j
+					q := math.RoundToEven(float64(float32(int32(s[o])) * (sa(x, i, j) * sb(x, i, j) / sy)))
+					w[o] = int64(min(max(q+zy, -128), 127))
+				}
+			}
+		}
+		return w
+	}
+	out, err := runOp(t, 13, "QLinearMatMul", 1, nil, arg{t: it(onnx.Uint8, []int{bt, m, k}, a...)},
+		arg{t: ft([]int{bt, m, 1}, sa...)}, arg{t: it(onnx.Uint8, []int{bt, m, 1}, za...)},
+		arg{t: it(onnx.Int8, []int{bt, k, n}, b...), init: true}, arg{t: ft([]int{bt, 1, n}, sb...)}, arg{t: it(onnx.Int8, []int{bt, 1, n}, zb...)},
+		arg{t: ft(nil, sy)}, arg{t: it(onnx.Int8, nil, zy)})
+	require.NoError(t, err)
+	require.Equal(t, want(sums(b), func(x, i, _ int) float32 { return sa[x*m+i] }, func(x, _, j int) float32 { return sb[x*n+j] }), out[0].Int)
+
+	// B's per column, the same for each matrix; A per tensor
+	for x := range bt {
+		copy(zb[x*n:], zb[:n])
+		for i := range m {
+			za[x*m+i] = za[0]
+		}
+	}
+	out, err = runOp(t, 13, "QLinearMatMul", 1, nil, arg{t: it(onnx.Uint8, []int{bt, m, k}, a...)},
+		arg{t: ft(nil, sa[0])}, arg{t: it(onnx.Uint8, nil, za[0])},
+		arg{t: it(onnx.Int8, []int{bt, k, n}, b...)}, arg{t: ft([]int{n}, sb[:n]...)}, arg{t: it(onnx.Int8, []int{n}, zb[:n]...)},
+		arg{t: ft(nil, sy)}, arg{t: it(onnx.Int8, nil, zy)})
+	require.NoError(t, err)
+	require.Equal(t, want(sums(b), func(int, int, int) float32 { return sa[0] }, func(_, _, j int) float32 { return sb[j] }), out[0].Int)
 }
