@@ -115,8 +115,11 @@
 //     a condition known while planning selects one branch, otherwise both
 //     are planned and Run executes the one selected.
 //
-// One operator of ONNX Runtime's com.microsoft domain runs, for a model
-// that imports the domain: DynamicQuantizeLSTM, the LSTM that ONNX
+// Three operators of ONNX Runtime's com.microsoft domain run, for a model
+// that imports the domain: QLinearAdd and QLinearMul (int8 or uint8, per
+// tensor, broadcasting; ONNX Runtime's float steps, bit for bit on random
+// and tie-making graphs), which its quantizer writes in the QOperator
+// format; and DynamicQuantizeLSTM, the LSTM that ONNX
 // Runtime's dynamic quantizer writes (int8 W and R, transposed, with
 // scales and zero points per direction or per row), its weights
 // dequantized to float32 and run as LSTM; on testdata/onnx/ort/dq_lstm it
