@@ -97,9 +97,12 @@
 //     same windows, with ceil_mode and count_include_pad; GlobalMaxPool
 //     and GlobalAveragePool;
 //   - quantized models (ONNX Runtime's dynamic and QDQ quantization):
-//     QuantizeLinear and DequantizeLinear (per tensor or per axis; int8,
-//     uint8, int32), DynamicQuantizeLinear, MatMulInteger and ConvInteger
-//     (exact int32 sums), QLinearMatMul and QLinearConv, Round;
+//     QuantizeLinear and DequantizeLinear (per tensor, per axis, or per
+//     block with opset 21's block_size; int8, uint8, int32, and from opset
+//     21 int16 and uint16 and QuantizeLinear's output_dtype; FLOAT16
+//     scales, float8 and int4 are refused), DynamicQuantizeLinear, MatMulInteger and ConvInteger
+//     (exact int32 sums; zero points per tensor, per row of A and column
+//     of B, or per matrix of a batch), QLinearMatMul and QLinearConv, Round;
 //   - recurrent layers: RNN, LSTM and GRU, run by package rnn (forward,
 //     reverse and bidirectional, layouts 0 and 1, initial states; weights
 //     that are graph inputs are reloaded at every Run; sequence_lens, each
@@ -112,8 +115,11 @@
 //     a condition known while planning selects one branch, otherwise both
 //     are planned and Run executes the one selected.
 //
-// One operator of ONNX Runtime's com.microsoft domain runs, for a model
-// that imports the domain: DynamicQuantizeLSTM, the LSTM that ONNX
+// Three operators of ONNX Runtime's com.microsoft domain run, for a model
+// that imports the domain: QLinearAdd and QLinearMul (int8 or uint8, per
+// tensor, broadcasting; ONNX Runtime's float steps, bit for bit on random
+// and tie-making graphs), which its quantizer writes in the QOperator
+// format; and DynamicQuantizeLSTM, the LSTM that ONNX
 // Runtime's dynamic quantizer writes (int8 W and R, transposed, with
 // scales and zero points per direction or per row), its weights
 // dequantized to float32 and run as LSTM; on testdata/onnx/ort/dq_lstm it

@@ -3,18 +3,21 @@ package onnx
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/simdcore/simdcore/kernel"
 )
 
 // The int8 operators of quantized models, as ONNX Runtime's quantizer
-// writes them: QuantizeLinear and DequantizeLinear (per tensor, or per
-// axis from opset 13; int8 and uint8, and int32 for DequantizeLinear),
+// writes them: QuantizeLinear and DequantizeLinear (per tensor, per axis
+// from opset 13, per block from opset 21; int8 and uint8, from opset 21
+// int16 and uint16 too, and int32 for DequantizeLinear),
 // DynamicQuantizeLinear (uint8 with a scale and zero point taken from the
 // tensor, as dynamically quantized MatMuls begin), MatMulInteger (int8 or
 // uint8 operands less their zero points, per tensor or per row of A and
-// column of B, exact int32 sums, MatMul's broadcasting) and QLinearMatMul
-// (the same, requantized), and Round (half to even), which the expanded
+// column of B, for all matrices or each, exact int32 sums, MatMul's
+// broadcasting) and QLinearMatMul (the same, its scales laid out as its
+// zero points, requantized), and Round (half to even), which the expanded
 // form of DynamicQuantizeLinear uses.
 //
 // The float steps are ONNX's reference ones in float32: x/scale rounded
@@ -35,17 +38,34 @@ func init() {
 
 // qRange returns the range of a quantized type.
 func qRange(dt DataType) (lo, hi float32) {
-	if dt == Int8 {
+	switch dt {
+	case Int8:
 		return -128, 127
+	case Int16:
+		return -32768, 32767
+	case Uint16:
+		return 0, 65535
 	}
 	return 0, 255
 }
 
+// qTypes are the quantized types of QuantizeLinear's output and
+// DequantizeLinear's input at the node's opset: int8 and uint8, and from
+// opset 21 int16 and uint16.
+func qTypes(c *nodeCtx) []DataType {
+	if c.opset >= 21 {
+		return []DataType{Uint8, Int8, Uint16, Int16}
+	}
+	return []DataType{Uint8, Int8}
+}
+
 // qParams reads a (de)quantizer's scale (input i) and zero point (input
-// i+1, optional) for x: one value each, or from opset 13 one per index of
-// x along the axis attribute. It returns a function giving the scale and
-// zero point of x's element at a flat index, and the zero point's type
-// (Uint8 when absent, or def for DequantizeLinear, where it is x's).
+// i+1, optional) for x: one value each; from opset 13 one per index of x
+// along the axis attribute; from opset 21, with the block_size attribute,
+// one per block of block_size indices along the axis (the scale of x's
+// rank, its other dimensions x's). It returns a function giving the scale
+// and zero point of x's element at a flat index, and the zero point's
+// type (Uint8 when absent, or def for DequantizeLinear, where it is x's).
 func qParams(c *nodeCtx, x *Tensor, i int, def DataType, zpTypes ...DataType) (at func(int) (float32, int64), zt DataType, err error) {
 	scale, err := c.needTyped(i, Float)
 	if err != nil {
@@ -60,10 +80,13 @@ func qParams(c *nodeCtx, x *Tensor, i int, def DataType, zpTypes ...DataType) (a
 		zt = zp.DType
 	}
 	n := numElements(scale.Dims)
-	if len(scale.Dims) > 1 || n == 0 {
-		return nil, 0, c.shapeErr("scale of shape %v: want a scalar or a 1-D tensor", scale.Dims)
+	var block int64
+	if c.opset >= 21 {
+		if block = c.attrInt("block_size", 0); block < 0 {
+			return nil, 0, c.shapeErr("block_size %d: want 0 or more", block)
+		}
 	}
-	if zp != nil && !equalDims(zp.Dims, scale.Dims) && !(numElements(zp.Dims) == 1 && n == 1) {
+	if zp != nil && !equalDims(zp.Dims, scale.Dims) && !(numElements(zp.Dims) == 1 && n == 1 && block == 0) {
 		return nil, 0, c.shapeErr("zero point of shape %v, scale %v", zp.Dims, scale.Dims)
 	}
 	zpAt := func(j int) int64 {
@@ -71,6 +94,13 @@ func qParams(c *nodeCtx, x *Tensor, i int, def DataType, zpTypes ...DataType) (a
 			return 0
 		}
 		return zp.Int[j]
+	}
+	if block > 0 {
+		at, err := blockParams(c, x, scale, int(block), zpAt)
+		return at, zt, err
+	}
+	if len(scale.Dims) > 1 || n == 0 {
+		return nil, 0, c.shapeErr("scale of shape %v: want a scalar or a 1-D tensor (or block_size for blocked quantization, from opset 21)", scale.Dims)
 	}
 	if n == 1 { // per tensor (a one-element axis too)
 		return func(int) (float32, int64) { return scale.Float[0], zpAt(0) }, zt, nil
@@ -92,14 +122,57 @@ func qParams(c *nodeCtx, x *Tensor, i int, def DataType, zpTypes ...DataType) (a
 	}, zt, nil
 }
 
+// blockParams is qParams for blocked quantization (opset 21): the scale
+// has x's rank and dimensions except along the axis, where it has
+// ceil(D/block) of them, the last block maybe shorter.
+func blockParams(c *nodeCtx, x, scale *Tensor, block int, zpAt func(int) int64) (func(int) (float32, int64), error) {
+	axis, err := c.axis(c.attrInt("axis", 1), len(x.Dims))
+	if err != nil {
+		return nil, err
+	}
+	if len(scale.Dims) != len(x.Dims) {
+		return nil, c.shapeErr("block_size %d with a scale of shape %v for x %v: blocked quantization wants a scale of x's rank", block, scale.Dims, x.Dims)
+	}
+	D := x.Dims[axis]
+	for d, v := range scale.Dims {
+		want := x.Dims[d]
+		if d == axis {
+			want = (D + block - 1) / block
+		}
+		if v != want {
+			return nil, c.shapeErr("scale of shape %v for x %v, block_size %d along axis %d: want %d at dimension %d", scale.Dims, x.Dims, block, axis, want, d)
+		}
+	}
+	inner := numElements(x.Dims[axis+1:])
+	S := scale.Dims[axis]
+	return func(k int) (float32, int64) {
+		outer, a, in := k/(D*inner), k/inner%D, k%inner
+		j := (outer*S+a/block)*inner + in
+		return scale.Float[j], zpAt(j)
+	}, nil
+}
+
 func buildQuantizeLinear(c *nodeCtx) (func() error, error) {
 	x, err := c.needTyped(0, Float)
 	if err != nil {
 		return nil, err
 	}
-	at, zt, err := qParams(c, x, 1, Uint8, Uint8, Int8)
+	at, zt, err := qParams(c, x, 1, Uint8, qTypes(c)...)
 	if err != nil {
 		return nil, err
+	}
+	if c.opset >= 21 {
+		// output_dtype: the output's type where there is no zero point,
+		// and the zero point's where there is one.
+		if od := DataType(c.attrInt("output_dtype", 0)); od != 0 {
+			if !slices.Contains(qTypes(c), od) {
+				return nil, c.unsupported("output_dtype %v (this package quantizes to %v)", od, qTypes(c))
+			}
+			if c.input(2) != nil && od != zt {
+				return nil, c.shapeErr("output_dtype %v, y_zero_point of type %v", od, zt)
+			}
+			zt = od
+		}
 	}
 	if c.err != nil {
 		return nil, c.err
@@ -134,8 +207,10 @@ func roundClamp(q float32, z int64, lo, hi float32) float32 {
 	return min(max(q+float32(z), lo), hi)
 }
 
+// buildDequantizeLinear: (x − zero point)·scale, the difference exact (an
+// integer, then one rounding to float32, which matters for int32 x).
 func buildDequantizeLinear(c *nodeCtx) (func() error, error) {
-	x, err := c.needTyped(0, Int8, Uint8, Int32)
+	x, err := c.needTyped(0, append(qTypes(c), Int32)...)
 	if err != nil {
 		return nil, err
 	}
@@ -153,7 +228,7 @@ func buildDequantizeLinear(c *nodeCtx) (func() error, error) {
 	return func() error {
 		for k, v := range x.Int {
 			s, z := at(k)
-			y.Float[k] = (float32(v) - float32(z)) * s
+			y.Float[k] = float32(v-z) * s
 		}
 		return nil
 	}, nil
@@ -214,6 +289,34 @@ func intOperands(c *nodeCtx, requant bool) (a, b *Tensor, za, zb int, err error)
 	return a, b, za, zb, nil
 }
 
+// paramLayout is how MatMulInteger's and QLinearMatMul's quantization
+// parameters cover an operand: one value, one per row of A or column of B
+// for every matrix, or one per row or column of each matrix.
+type paramLayout int
+
+const (
+	perTensor paramLayout = iota
+	perVector
+	perMatrix
+)
+
+// expandParam writes src, laid out as lay, into dst: per values for each
+// of the operand's matrices.
+func expandParam[T int64 | float32](dst, src []T, lay paramLayout, per int) {
+	switch lay {
+	case perTensor:
+		for i := range dst {
+			dst[i] = src[0]
+		}
+	case perVector:
+		for o := 0; o < len(dst); o += per {
+			copy(dst[o:o+per], src)
+		}
+	default:
+		copy(dst, src)
+	}
+}
+
 // requantize returns an int32 sum times mul (float32), rounded half to
 // even, plus the zero point z, saturated to [lo, hi]; NaN counts as 0.
 func requantize(acc int32, mul float32, z int64, lo, hi float32) int64 {
@@ -224,8 +327,9 @@ func requantize(acc int32, mul float32, z int64, lo, hi float32) int64 {
 // → int32) or, with requant, QLinearMatMul (a, a_scale, a_zero_point, b,
 // b_scale, b_zero_point, y_scale, y_zero_point → y_zero_point's type):
 // the exact int32 sums Σ (a − za)(b − zb) over MatMul's shapes, and for
-// QLinearMatMul those times a_scale·b_scale/y_scale (float32), rounded
-// half to even, plus y's zero point, saturated.
+// QLinearMatMul those times a_scale·b_scale/y_scale (float32, the scales
+// of the row of A and column of B), rounded half to even, plus y's zero
+// point, saturated.
 func buildMatMulInteger(requant bool) opBuilder {
 	return func(c *nodeCtx) (func() error, error) {
 		a, b, iza, izb, err := intOperands(c, requant)
@@ -241,68 +345,100 @@ func buildMatMulInteger(requant bool) opBuilder {
 			return nil, err
 		}
 		m, k, n := sh.m, sh.k, sh.n
-		// zero points: a scalar, or one per row of A (m) / column of B (n),
-		// read at every run (they may be graph inputs) into za and zb.
-		zero := func(i, per int, t *Tensor) (func([]int64), error) {
-			z := c.input(i)
-			if z == nil {
-				return func([]int64) {}, nil
-			}
-			if err := c.needType(z, t.DType); err != nil {
-				return nil, err
+		// Zero points (and QLinearMatMul's scales): one value (per tensor);
+		// one per row of A ([m]) or column of B ([n]), the same for every
+		// matrix of a batched operand; or one per row of each matrix of A
+		// ([..., m, 1], A's leading dims) or column of each matrix of B
+		// ([..., 1, n], B's). They are read at every run (they may be graph
+		// inputs) into one value per row of every matrix of A (za, sa: nA·m)
+		// or column of every matrix of B (zb, sb: nB·n).
+		nA, nB := numElements(sh.ad[:len(sh.ad)-2]), numElements(sh.bd[:len(sh.bd)-2])
+		layout := func(i int, z *Tensor, ofA bool) (paramLayout, error) {
+			op, per, lead := b, n, b.Dims[:max(len(b.Dims)-2, 0)]
+			last := []int{1, n}
+			if ofA {
+				op, per, lead, last = a, m, a.Dims[:max(len(a.Dims)-2, 0)], []int{m, 1}
 			}
 			switch {
 			case numElements(z.Dims) == 1:
-				return func(dst []int64) {
-					for j := range dst {
-						dst[j] = z.Int[0]
-					}
-				}, nil
+				return perTensor, nil
 			case len(z.Dims) == 1 && z.Dims[0] == per:
-				return func(dst []int64) { copy(dst, z.Int) }, nil
+				return perVector, nil
+			case len(op.Dims) >= 2 && equalDims(z.Dims, append(slices.Clone(lead), last...)):
+				return perMatrix, nil
 			}
-			return nil, c.shapeErr("zero point of shape %v for %v by %v: want a scalar or %d values", z.Dims, a.Dims, b.Dims, per)
+			return 0, c.shapeErr("input %d of shape %v for %v by %v: want a scalar, %d values or %v", i, z.Dims, a.Dims, b.Dims, per, append(slices.Clone(lead), last...))
 		}
-		fillZA, err := zero(iza, m, a)
-		if err != nil {
-			return nil, err
+		type qparam struct {
+			z, s *Tensor
+			lay  paramLayout
+			zs   []int64
+			ss   []float32
+			per  int // values per matrix
 		}
-		fillZB, err := zero(izb, n, b)
-		if err != nil {
-			return nil, err
-		}
-		za, err := scratch[int64](c, m)
-		if err != nil {
-			return nil, err
-		}
-		zb, err := scratch[int64](c, n)
-		if err != nil {
-			return nil, err
-		}
-		var sa, sb, sy, yzt *Tensor
-		yt := Int32
-		if requant {
-			for _, p := range []struct {
-				t **Tensor
-				i int
-			}{{&sa, 1}, {&sb, 4}, {&sy, 6}} {
-				if *p.t, err = c.needTyped(p.i, Float); err != nil {
+		param := func(iz, is int, ofA bool, per, mats int) (*qparam, error) {
+			op := b
+			if ofA {
+				op = a
+			}
+			p := &qparam{per: per}
+			if p.z = c.input(iz); p.z != nil {
+				if err := c.needType(p.z, op.DType); err != nil {
 					return nil, err
 				}
-				if numElements((*p.t).Dims) != 1 {
-					return nil, c.unsupported("a scale of shape %v (per-tensor scales only)", (*p.t).Dims)
+			} else if requant {
+				return nil, c.shapeErr("input %d (a zero point) is required", iz)
+			}
+			if requant {
+				var err error
+				if p.s, err = c.needTyped(is, Float); err != nil {
+					return nil, err
 				}
+				if !equalDims(p.s.Dims, p.z.Dims) && (numElements(p.s.Dims) != 1 || numElements(p.z.Dims) != 1) {
+					return nil, c.shapeErr("scale of shape %v, zero point %v", p.s.Dims, p.z.Dims)
+				}
+				if p.ss, err = scratch[float32](c, per*mats); err != nil {
+					return nil, err
+				}
+			}
+			var err error
+			if p.zs, err = scratch[int64](c, per*mats); err != nil {
+				return nil, err
+			}
+			if p.z != nil {
+				if p.lay, err = layout(iz, p.z, ofA); err != nil {
+					return nil, err
+				}
+			}
+			return p, nil
+		}
+		fill := func(p *qparam) {
+			if p.z != nil {
+				expandParam(p.zs, p.z.Int, p.lay, p.per)
+			}
+			if p.s != nil {
+				expandParam(p.ss, p.s.Float, p.lay, p.per)
+			}
+		}
+		qa, err := param(iza, 1, true, m, nA)
+		if err != nil {
+			return nil, err
+		}
+		qb, err := param(izb, 4, false, n, nB)
+		if err != nil {
+			return nil, err
+		}
+		var sy, yzt *Tensor
+		yt := Int32
+		if requant {
+			if sy, err = c.needTyped(6, Float); err != nil {
+				return nil, err
 			}
 			if yzt, err = c.needTyped(7, Int8, Uint8); err != nil {
 				return nil, err
 			}
-			if numElements(yzt.Dims) != 1 {
-				return nil, c.unsupported("y_zero_point of shape %v (per-tensor only)", yzt.Dims)
-			}
-			for _, i := range []int{iza, izb} {
-				if z := c.input(i); z == nil || numElements(z.Dims) != 1 {
-					return nil, c.unsupported("input %d: a missing, per-row or per-column zero point (per-tensor only)", i)
-				}
+			if numElements(sy.Dims) != 1 || numElements(yzt.Dims) != 1 {
+				return nil, c.shapeErr("y_scale of shape %v, y_zero_point %v: want one value each", sy.Dims, yzt.Dims)
 			}
 			yt = yzt.DType
 		}
@@ -365,22 +501,27 @@ func buildMatMulInteger(requant bool) opBuilder {
 		}
 		lo, hi := qRange(yt)
 		return func() error {
-			fillZA(za)
-			fillZB(zb)
-			var mul float32
+			fill(qa)
+			fill(qb)
 			var yz int64
+			var ys float32
 			if requant {
-				mul, yz = sa.Float[0]*sb.Float[0]/sy.Float[0], yzt.Int[0]
+				ys, yz = sy.Float[0], yzt.Int[0]
 			}
-			store := func(o int, s int32) {
+			var sa, sb []float32
+			store := func(o, i, j int, s int32) {
 				if !requant {
 					y.Int[o] = int64(s)
 					return
 				}
-				y.Int[o] = requantize(s, mul, yz, lo, hi)
+				y.Int[o] = requantize(s, sa[i]*sb[j]/ys, yz, lo, hi)
 			}
 			for bi := range numElements(batch) {
 				ao, bo := int(aIdx[bi])*m*k, int(bIdx[bi])*k*n
+				za, zb := qa.zs[int(aIdx[bi])*m:][:m], qb.zs[int(bIdx[bi])*n:][:n]
+				if requant {
+					sa, sb = qa.ss[int(aIdx[bi])*m:][:m], qb.ss[int(bIdx[bi])*n:][:n]
+				}
 				useFast := fast
 				switch {
 				case packed:
@@ -405,7 +546,7 @@ func buildMatMulInteger(requant bool) opBuilder {
 								sum += 128 * colSum[j]
 							}
 							sum += -zb[j]*rowSum - za[i]*colSum[j] + int64(k)*za[i]*zb[j]
-							store(bi*m*n+i*n+j, int32(sum))
+							store(bi*m*n+i*n+j, i, j, int32(sum))
 						}
 					}
 					continue
@@ -425,7 +566,7 @@ func buildMatMulInteger(requant bool) opBuilder {
 						for r, v := range ar {
 							s += v * col[r]
 						}
-						store(bi*m*n+i*n+j, s)
+						store(bi*m*n+i*n+j, i, j, s)
 					}
 				}
 			}

@@ -3,6 +3,7 @@ package onnx_test
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -207,4 +208,163 @@ func TestConvIntegerAgainstConv(t *testing.T) {
 		e := math.RoundToEven(float64(float32(acc)*(0.5*0.25/2))) + 100
 		require.Equal(t, int64(min(max(e, 0), 255)), q[0].Int[i], "y[%d]", i)
 	}
+}
+
+// TestQuantizeLinearOpset21: output_dtype gives the output's type where
+// there is no zero point (it was ignored: uint8 came out where int8 was
+// asked) and must agree with the zero point's; int16 and uint16; a
+// float8 output_dtype is refused. (ONNX Runtime 1.31 agrees on each.)
+func TestQuantizeLinearOpset21(t *testing.T) {
+	x := ft([]int{5}, -300, -1.5, 0.5, 2.5, 300)
+	s := ft(nil, 1)
+	out, err := runOp(t, 21, "QuantizeLinear", 1, []pb{attrInt("output_dtype", int64(onnx.Int8))}, arg{t: x}, arg{t: s, init: true})
+	require.NoError(t, err)
+	require.Equal(t, onnx.Int8, out[0].DType)
+	require.Equal(t, []int64{-128, -2, 0, 2, 127}, out[0].Int)
+	_, err = runOp(t, 21, "QuantizeLinear", 1, []pb{attrInt("output_dtype", int64(onnx.Uint8))}, arg{t: x}, arg{t: s, init: true}, arg{t: it(onnx.Int8, nil, 0), init: true})
+	require.ErrorIs(t, err, onnx.ErrShape)
+	_, err = runOp(t, 21, "QuantizeLinear", 1, []pb{attrInt("output_dtype", 17)}, arg{t: x}, arg{t: s, init: true})
+	require.ErrorIs(t, err, onnx.ErrUnsupported)
+
+	big := ft([]int{3}, -1e6, 0.5, 1e6)
+	out, err = runOp(t, 21, "QuantizeLinear", 1, nil, arg{t: big}, arg{t: ft(nil, 2), init: true}, arg{t: it(onnx.Int16, nil, 10), init: true})
+	require.NoError(t, err)
+	require.Equal(t, onnx.Int16, out[0].DType)
+	require.Equal(t, []int64{-32768, 10, 32767}, out[0].Int)
+	out, err = runOp(t, 21, "QuantizeLinear", 1, nil, arg{t: big}, arg{t: ft(nil, 2), init: true}, arg{t: it(onnx.Uint16, nil, 10), init: true})
+	require.NoError(t, err)
+	require.Equal(t, []int64{0, 10, 65535}, out[0].Int)
+	// before opset 21 int16 is not a quantized type
+	_, err = runOp(t, 19, "QuantizeLinear", 1, nil, arg{t: big}, arg{t: ft(nil, 2), init: true}, arg{t: it(onnx.Int16, nil, 10), init: true})
+	require.ErrorIs(t, err, onnx.ErrUnsupported)
+}
+
+// TestQuantizeLinearBlocked: opset 21's block_size, a scale and zero point
+// per block of indices along the axis (the last block shorter), and
+// DequantizeLinear's; a scale not of x's rank, or of the wrong block
+// count, is refused, as is block_size with a per-tensor scale.
+func TestQuantizeLinearBlocked(t *testing.T) {
+	// x [2, 5], axis 1, blocks {0,1} {2,3} {4}
+	x := ft([]int{2, 5}, 1, 2, 3, 4, 5, -1, -2, -3, -4, -5)
+	scale := ft([]int{2, 3}, 1, 2, 0.5, 0.25, 4, 1)
+	zp := it(onnx.Int8, []int{2, 3}, 0, 1, -1, 2, 0, 3)
+	attrs := []pb{attrInt("axis", 1), attrInt("block_size", 2)}
+	out, err := runOp(t, 21, "QuantizeLinear", 1, attrs, arg{t: x}, arg{t: scale, init: true}, arg{t: zp, init: true})
+	require.NoError(t, err)
+	// row 0: 1/1, 2/1 | 3/2+1 = 2.5 → 2+1, 4/2+1 | 5/0.5 − 1
+	// row 1: −1/0.25+2, −2/0.25+2 | −3/4 → −1, −4/4 → −1 | −5/1 + 3
+	require.Equal(t, []int64{1, 2, 3, 3, 9, -2, -6, -1, -1, -2}, out[0].Int)
+	back, err := runOp(t, 21, "DequantizeLinear", 1, attrs, arg{t: out[0]}, arg{t: scale, init: true}, arg{t: zp, init: true})
+	require.NoError(t, err)
+	require.Equal(t, []float32{1, 2, 4, 4, 5, -1, -2, -4, -4, -5}, back[0].Float)
+
+	_, err = runOp(t, 21, "QuantizeLinear", 1, attrs, arg{t: x}, arg{t: ft([]int{2, 2}, 1, 1, 1, 1), init: true})
+	require.ErrorIs(t, err, onnx.ErrShape)
+	_, err = runOp(t, 21, "QuantizeLinear", 1, attrs, arg{t: x}, arg{t: ft([]int{6}, 1, 1, 1, 1, 1, 1), init: true})
+	require.ErrorIs(t, err, onnx.ErrShape)
+	_, err = runOp(t, 21, "QuantizeLinear", 1, []pb{attrInt("block_size", 2)}, arg{t: x}, arg{t: ft(nil, 1), init: true})
+	require.ErrorIs(t, err, onnx.ErrShape)
+}
+
+// TestDequantizeLinearInt32ZeroPoint: x − zero point is exact before the
+// one rounding to float32 (it was float32(x) − float32(zero point), two).
+func TestDequantizeLinearInt32ZeroPoint(t *testing.T) {
+	out, err := runOp(t, 13, "DequantizeLinear", 1, nil, arg{t: it(onnx.Int32, []int{2}, 16777217, 7)}, arg{t: ft(nil, 1), init: true}, arg{t: it(onnx.Int32, nil, 1), init: true})
+	require.NoError(t, err)
+	require.Equal(t, []float32{16777216, 6}, out[0].Float)
+}
+
+// TestMatMulIntegerBatchedParams: zero points of one row of A per matrix
+// ([batch, m, 1]) and one column of B per matrix ([batch, 1, n]), which
+// ONNX defines for N-D operands and which were refused, on the DotInt8
+// path and the Go loop's (B holding −128); and QLinearMatMul with such
+// zero points and scales, and with B's per column ([n]), which were
+// refused as well; against the exact sums and ONNX's requantization.
+func TestMatMulIntegerBatchedParams(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 22))
+	const bt, m, k, n = 2, 3, 9, 4
+	a, b := make([]int64, bt*m*k), make([]int64, bt*k*n)
+	for i := range a {
+		a[i] = int64(r.IntN(256))
+	}
+	for i := range b {
+		b[i] = int64(r.IntN(256)) - 128
+	}
+	za, zb := make([]int64, bt*m), make([]int64, bt*n)
+	for i := range za {
+		za[i] = int64(r.IntN(256))
+	}
+	for i := range zb {
+		zb[i] = int64(r.IntN(256)) - 128
+	}
+	sums := func(bb []int64) []int64 {
+		s := make([]int64, bt*m*n)
+		for x := range bt {
+			for i := range m {
+				for j := range n {
+					for p := range k {
+						s[(x*m+i)*n+j] += (a[(x*m+i)*k+p] - za[x*m+i]) * (bb[(x*k+p)*n+j] - zb[x*n+j])
+					}
+				}
+			}
+		}
+		return s
+	}
+	for _, minB := range []int64{-127, -128} { // the DotInt8 path, the Go loop
+		bb := slices.Clone(b)
+		for i := range bb {
+			bb[i] = max(bb[i], -127)
+		}
+		bb[5] = minB
+		out, err := runOp(t, 13, "MatMulInteger", 1, nil, arg{t: it(onnx.Uint8, []int{bt, m, k}, a...)},
+			arg{t: it(onnx.Int8, []int{bt, k, n}, bb...), init: true}, arg{t: it(onnx.Uint8, []int{bt, m, 1}, za...)}, arg{t: it(onnx.Int8, []int{bt, 1, n}, zb...)})
+		require.NoError(t, err)
+		require.Equal(t, sums(bb), out[0].Int, "min B %d", minB)
+	}
+	_, err := runOp(t, 13, "MatMulInteger", 1, nil, arg{t: it(onnx.Uint8, []int{bt, m, k}, a...)},
+		arg{t: it(onnx.Int8, []int{bt, k, n}, b...)}, arg{t: it(onnx.Uint8, []int{m, 1, bt}, za...)})
+	require.ErrorIs(t, err, onnx.ErrShape)
+
+	// QLinearMatMul: per-matrix rows of A and columns of B
+	sa, sb := make([]float32, bt*m), make([]float32, bt*n)
+	for i := range sa {
+		sa[i] = float32(r.Float64()*0.05 + 0.001)
+	}
+	for i := range sb {
+		sb[i] = float32(r.Float64()*0.05 + 0.001)
+	}
+	const sy, zy = float32(0.02), 3
+	want := func(s []int64, sa, sb func(x, i, j int) float32) []int64 {
+		w := make([]int64, len(s))
+		for x := range bt {
+			for i := range m {
+				for j := range n {
+					o := (x*m+i)*n + j
+					q := math.RoundToEven(float64(float32(int32(s[o])) * (sa(x, i, j) * sb(x, i, j) / sy)))
+					w[o] = int64(min(max(q+zy, -128), 127))
+				}
+			}
+		}
+		return w
+	}
+	out, err := runOp(t, 13, "QLinearMatMul", 1, nil, arg{t: it(onnx.Uint8, []int{bt, m, k}, a...)},
+		arg{t: ft([]int{bt, m, 1}, sa...)}, arg{t: it(onnx.Uint8, []int{bt, m, 1}, za...)},
+		arg{t: it(onnx.Int8, []int{bt, k, n}, b...), init: true}, arg{t: ft([]int{bt, 1, n}, sb...)}, arg{t: it(onnx.Int8, []int{bt, 1, n}, zb...)},
+		arg{t: ft(nil, sy)}, arg{t: it(onnx.Int8, nil, zy)})
+	require.NoError(t, err)
+	require.Equal(t, want(sums(b), func(x, i, _ int) float32 { return sa[x*m+i] }, func(x, _, j int) float32 { return sb[x*n+j] }), out[0].Int)
+
+	// B's per column, the same for each matrix; A per tensor
+	for x := range bt {
+		copy(zb[x*n:], zb[:n])
+		for i := range m {
+			za[x*m+i] = za[0]
+		}
+	}
+	out, err = runOp(t, 13, "QLinearMatMul", 1, nil, arg{t: it(onnx.Uint8, []int{bt, m, k}, a...)},
+		arg{t: ft(nil, sa[0])}, arg{t: it(onnx.Uint8, nil, za[0])},
+		arg{t: it(onnx.Int8, []int{bt, k, n}, b...)}, arg{t: ft([]int{n}, sb[:n]...)}, arg{t: it(onnx.Int8, []int{n}, zb[:n]...)},
+		arg{t: ft(nil, sy)}, arg{t: it(onnx.Int8, nil, zy)})
+	require.NoError(t, err)
+	require.Equal(t, want(sums(b), func(int, int, int) float32 { return sa[0] }, func(_, _, j int) float32 { return sb[j] }), out[0].Int)
 }

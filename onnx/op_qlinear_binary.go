@@ -1,0 +1,90 @@
+package onnx
+
+import "math"
+
+// QLinearAdd and QLinearMul (domain com.microsoft), which ONNX Runtime's
+// quantizer writes for Add and Mul in its QOperator format: A, A_scale,
+// A_zero_point, B, B_scale, B_zero_point, C_scale, C_zero_point (zero
+// points optional, 0 when absent), int8 or uint8 A and B of one type and
+// C of that type, numpy broadcasting, per-tensor scales and zero points.
+// The float steps are those of ONNX Runtime's kernels (MLAS), each
+// rounded to float32 (never fused), C's zero point added before the
+// rounding (half to even), as ONNX Runtime does (after it, ties came out
+// otherwise where zc is odd: 12.5 + (−41) is −28, not 12 − 41):
+//
+//	QLinearAdd: c = round((a − za)·(sa/sc) + (b − zb)·(sb/sc) + zc)
+//	QLinearMul: c = round((sa·(a − za))·(sb·(b − zb)) / sc + zc)
+//
+// saturated to C's type (NaN, from a zero or NaN scale, gives zc).
+
+func init() {
+	registerMS("QLinearAdd", buildQLinearBinary(false))
+	registerMS("QLinearMul", buildQLinearBinary(true))
+}
+
+func buildQLinearBinary(mul bool) opBuilder {
+	return func(c *nodeCtx) (func() error, error) {
+		a, err := c.needTyped(0, Int8, Uint8)
+		if err != nil {
+			return nil, err
+		}
+		b, err := c.needTyped(3, a.DType)
+		if err != nil {
+			return nil, err
+		}
+		// the scales (1, 4, 6) and zero points (2, 5, 7): one value each
+		var ps [8]*Tensor
+		for _, i := range []int{1, 2, 4, 5, 6, 7} {
+			scale := i == 1 || i == 4 || i == 6
+			if scale {
+				ps[i], err = c.needTyped(i, Float)
+			} else if ps[i] = c.input(i); ps[i] != nil {
+				err = c.needType(ps[i], a.DType)
+			}
+			if err != nil {
+				return nil, err
+			}
+			if ps[i] != nil && numElements(ps[i].Dims) != 1 {
+				return nil, c.unsupported("input %d of shape %v (per-tensor scales and zero points only)", i, ps[i].Dims)
+			}
+		}
+		out, err := broadcastDims(a.Dims, b.Dims)
+		if err != nil {
+			return nil, err
+		}
+		plan := newBcast(out, a.Dims, b.Dims)
+		y, err := c.output(0, a.DType, out)
+		if err != nil {
+			return nil, err
+		}
+		lo, hi := qRange(a.DType)
+		zero := func(t *Tensor) int64 {
+			if t == nil {
+				return 0
+			}
+			return t.Int[0]
+		}
+		return func() error {
+			sa, sb, sc := ps[1].Float[0], ps[4].Float[0], ps[6].Float[0]
+			za, zb, zc := zero(ps[2]), zero(ps[5]), zero(ps[7])
+			ra, rb, fzc := sa/sc, sb/sc, float32(zc)
+			plan.blocks(func(o, n, ao, bo, da, db int) {
+				for i := range n {
+					x, z := float32(a.Int[ao+i*da]-za), float32(b.Int[bo+i*db]-zb)
+					var v float32
+					if mul {
+						v = float32(sa*x) * float32(sb*z) / sc
+					} else {
+						v = float32(x*ra) + float32(z*rb)
+					}
+					q := float32(math.RoundToEven(float64(v + fzc)))
+					if q != q {
+						q = fzc
+					}
+					y.Int[o+i] = int64(min(max(q, lo), hi))
+				}
+			})
+			return nil
+		}, nil
+	}
+}

@@ -1,0 +1,53 @@
+package onnx_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/simdcore/simdcore/onnx"
+)
+
+// TestQLinearAddMul: com.microsoft's QLinearAdd and QLinearMul, B
+// broadcast over A's rows, against ONNX Runtime 1.31's outputs for the
+// same graph (small enough to derive by hand).
+// With sa = sb = 0.25, za = 113, zb = −48 and zc = −41, QLinearAdd (sc =
+// 0.5) of 127 and 9 is (14·0.25 + 57·0.25)/0.5 − 41 = −5.5, a tie: −6
+// (rounding after adding zc), not 36 − 41 = −5; QLinearMul (sc = 4) of 33
+// and −58 is (−20)(−2.5)/4 − 41 = −28.5: −28, not 12 − 41 = −29. Per-axis
+// parameters are refused.
+func TestQLinearAddMul(t *testing.T) {
+	for _, c := range []struct {
+		op   string
+		sc   float32
+		want []int64
+	}{
+		{"QLinearAdd", 0.5, []int64{-86, -74, -6, -102, -8, -72}},
+		{"QLinearMul", 4, []int64{-28, -128, -29, -23, -128, -128}},
+	} {
+		spec := graphSpec{
+			inputs:  []pb{valueInfo("A", onnx.Int8, 2, 3), valueInfo("B", onnx.Int8, 3)},
+			outputs: []pb{pb{}.str(1, "C")},
+			inits: []pb{floatTensor("sa", nil, 0.25), intTensor("za", onnx.Int8, nil, 113),
+				floatTensor("sb", nil, 0.25), intTensor("zb", onnx.Int8, nil, -48),
+				floatTensor("sc", nil, c.sc), intTensor("zc", onnx.Int8, nil, -41)},
+			nodes: []pb{node(c.op, []string{"A", "sa", "za", "B", "sb", "zb", "sc", "zc"}, []string{"C"}).str(7, "com.microsoft")},
+		}
+		md, err := onnx.Parse(msModel(13, graph("g", spec)))
+		require.NoError(t, err)
+		s, err := onnx.NewSession(md, nil, nil)
+		require.NoError(t, err)
+		copy(s.Input("A").Int, []int64{33, -128, 127, 0, 5, -7})
+		copy(s.Input("B").Int, []int64{-58, 127, 9})
+		require.NoError(t, s.Run())
+		require.Equal(t, onnx.Int8, s.Output("C").DType)
+		require.Equal(t, []int{2, 3}, s.Output("C").Dims)
+		require.Equal(t, c.want, s.Output("C").Int, c.op)
+
+		spec.inits[0] = floatTensor("sa", []int64{3}, 0.25, 0.25, 0.25)
+		md, err = onnx.Parse(msModel(13, graph("g", spec)))
+		require.NoError(t, err)
+		_, err = onnx.NewSession(md, nil, nil)
+		require.ErrorIs(t, err, onnx.ErrUnsupported, c.op)
+	}
+}
