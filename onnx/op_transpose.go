@@ -1,6 +1,9 @@
 package onnx
 
-// Transpose and Expand: index maps built while planning.
+import "fmt"
+
+// Transpose and Expand: index maps built while planning; a Transpose that
+// keeps its last axes in place copies whole blocks of them instead.
 
 func init() {
 	register("Transpose", 1, buildTranspose)
@@ -36,6 +39,9 @@ func buildTranspose(c *nodeCtx) (func() error, error) {
 		dims[i] = x.Dims[p]
 	}
 	st := strides(x.Dims)
+	if run, ok, err := transposeBlocks(c, x, dims, perm, st); ok || err != nil {
+		return run, err
+	}
 	return mappedOutput(c, x, dims, nil, func(coord []int) int {
 		o := 0
 		for i, p := range perm {
@@ -88,4 +94,57 @@ func broadcastSource(in, out []int) func(coord []int) int {
 // shape in broadcast to it.
 func broadcastIndex(c *nodeCtx, in, out []int) ([]int32, error) {
 	return mapIndex(c, out, broadcastSource(in, out))
+}
+
+// transposeBlocks plans a Transpose whose last axes stay in place (perm
+// ends in k, k+1, …, r−1, as the head split and merge of an attention
+// do) as copies of blocks of those axes, listed while planning without an
+// index map of every element: the copy moves the same values as the map
+// would, in runs of at least minRun elements. ok is false (and nothing is
+// planned) when the blocks are shorter than that.
+func transposeBlocks(c *nodeCtx, x *Tensor, dims, perm, st []int) (func() error, bool, error) {
+	r := len(perm)
+	k := r
+	for k > 0 && perm[k-1] == k-1 {
+		k--
+	}
+	block := numElements(x.Dims[k:])
+	n := numElements(dims)
+	if block < minRun || n == 0 {
+		return nil, false, nil
+	}
+	if n > maxIndex {
+		return nil, false, fmt.Errorf("%w: %d elements exceed the index range", ErrLimit, n)
+	}
+	y, err := c.output(0, x.DType, dims)
+	if err != nil {
+		return nil, false, err
+	}
+	count := n / block
+	if _, err := c.p.charge([]int{3 * count}); err != nil { // the runs, as the map would be
+		return nil, false, err
+	}
+	rs := make([]indexRun, 0, count)
+	coord := make([]int, k)
+	for at := 0; at < n; at += block {
+		from := 0
+		for i, v := range coord {
+			from += v * st[perm[i]]
+		}
+		if l := len(rs) - 1; l >= 0 && int(rs[l].from+rs[l].n) == from {
+			rs[l].n += int32(block)
+		} else {
+			rs = append(rs, indexRun{at: int32(at), from: int32(from), n: int32(block)})
+		}
+		for i := k - 1; i >= 0; i-- {
+			if coord[i]++; coord[i] < dims[i] {
+				break
+			}
+			coord[i] = 0
+		}
+	}
+	if x.DType.storage() == storeFloat {
+		return func() error { copyRuns(y.Float, x.Float, rs, 0); return nil }, true, nil
+	}
+	return func() error { copyRuns(y.Int, x.Int, rs, 0); return nil }, true, nil
 }

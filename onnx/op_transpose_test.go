@@ -1,0 +1,94 @@
+package onnx_test
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/simdcore/simdcore/onnx"
+)
+
+// TestTransposeBlocks: Transposes that keep their last axes in place (the
+// block copies of transposeBlocks, blocks of 16 elements or more) and
+// those that do not (the index map), FLOAT and INT64, against the
+// transpose computed element by element here.
+func TestTransposeBlocks(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for trial := range 150 {
+		rank := 2 + r.IntN(4)
+		dims := make([]int, rank)
+		for i := range dims {
+			dims[i] = 1 + r.IntN(5)
+		}
+		keep := r.IntN(rank) // the last keep axes stay in place
+		perm := r.Perm(rank - keep)
+		for i := rank - keep; i < rank; i++ {
+			perm = append(perm, i)
+		}
+		if keep > 0 && r.IntN(2) == 0 {
+			dims[rank-1] = 16 + r.IntN(20)
+		}
+		dt := onnx.Float
+		if trial%3 == 0 {
+			dt = onnx.Int64
+		}
+		p64 := make([]int64, rank)
+		out := make([]int64, rank)
+		in := make([]int64, rank)
+		for i, p := range perm {
+			p64[i], out[i] = int64(p), int64(dims[p])
+		}
+		for i, d := range dims {
+			in[i] = int64(d)
+		}
+		spec := graphSpec{
+			nodes:   []pb{node("Transpose", []string{"x"}, []string{"y"}, attrInts("perm", p64...))},
+			inputs:  []pb{valueInfo("x", dt, in...)},
+			outputs: []pb{pb{}.str(1, "y")},
+		}
+		m, err := onnx.Parse(model(13, graph("g", spec)))
+		require.NoError(t, err)
+		s, err := onnx.NewSession(m, nil, nil)
+		require.NoError(t, err)
+		x := s.Input("x")
+		n := len(x.Float) + len(x.Int)
+		for i := range n {
+			if dt == onnx.Float {
+				x.Float[i] = float32(i) + 0.5
+			} else {
+				x.Int[i] = int64(i)*7 - 3
+			}
+		}
+		require.NoError(t, s.Run())
+		y := s.Output("y")
+		ist := make([]int, rank)
+		for i, acc := rank-1, 1; i >= 0; i-- {
+			ist[i], acc = acc, acc*dims[i]
+		}
+		coord := make([]int, rank)
+		wantF, wantI := make([]float32, 0, n), make([]int64, 0, n)
+		for range n {
+			from := 0
+			for i, p := range perm {
+				from += coord[i] * ist[p]
+			}
+			if dt == onnx.Float {
+				wantF = append(wantF, x.Float[from])
+			} else {
+				wantI = append(wantI, x.Int[from])
+			}
+			for i := rank - 1; i >= 0; i-- {
+				if coord[i]++; coord[i] < int(out[i]) {
+					break
+				}
+				coord[i] = 0
+			}
+		}
+		if dt == onnx.Float {
+			require.Equal(t, wantF, y.Float, "dims %v perm %v", dims, perm)
+		} else {
+			require.Equal(t, wantI, y.Int, "dims %v perm %v", dims, perm)
+		}
+	}
+}
