@@ -92,10 +92,18 @@ func buildSlice(c *nodeCtx) (func() error, error) {
 		begin[a], step[a], dims[a] = int(b), int(s), int(n)
 	}
 	st := strides(x.Dims)
+	base, stride := 0, make([]int, r)
+	for k := range stride {
+		base += begin[k] * st[k]
+		stride[k] = step[k] * st[k]
+	}
+	if run, ok, err := stridedBlocks(c, x, dims, base, stride); ok || err != nil {
+		return run, err
+	}
 	return mappedOutput(c, x, dims, nil, func(coord []int) int {
-		o := 0
+		o := base
 		for k, v := range coord {
-			o += (begin[k] + v*step[k]) * st[k]
+			o += v * stride[k]
 		}
 		return o
 	})

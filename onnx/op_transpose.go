@@ -3,7 +3,8 @@ package onnx
 import "fmt"
 
 // Transpose and Expand: index maps built while planning; a Transpose that
-// keeps its last axes in place copies whole blocks of them instead.
+// keeps its last axes in place copies whole blocks of them instead
+// (stridedBlocks, which Slice uses too).
 
 func init() {
 	register("Transpose", 1, buildTranspose)
@@ -39,7 +40,11 @@ func buildTranspose(c *nodeCtx) (func() error, error) {
 		dims[i] = x.Dims[p]
 	}
 	st := strides(x.Dims)
-	if run, ok, err := transposeBlocks(c, x, dims, perm, st); ok || err != nil {
+	stride := make([]int, r)
+	for i, p := range perm {
+		stride[i] = st[p]
+	}
+	if run, ok, err := stridedBlocks(c, x, dims, 0, stride); ok || err != nil {
 		return run, err
 	}
 	return mappedOutput(c, x, dims, nil, func(coord []int) int {
@@ -96,19 +101,23 @@ func broadcastIndex(c *nodeCtx, in, out []int) ([]int32, error) {
 	return mapIndex(c, out, broadcastSource(in, out))
 }
 
-// transposeBlocks plans a Transpose whose last axes stay in place (perm
-// ends in k, k+1, …, r−1, as the head split and merge of an attention
-// do) as copies of blocks of those axes, listed while planning without an
-// index map of every element: the copy moves the same values as the map
-// would, in runs of at least minRun elements. ok is false (and nothing is
-// planned) when the blocks are shorter than that.
-func transposeBlocks(c *nodeCtx, x *Tensor, dims, perm, st []int) (func() error, bool, error) {
-	r := len(perm)
-	k := r
-	for k > 0 && perm[k-1] == k-1 {
+// stridedBlocks plans an output of shape dims that is a strided view of
+// x: the element at output coordinate c is x's element
+// base + Σ c[i]·stride[i] (a Transpose: stride[i] = x's stride of axis
+// perm[i]; a Slice: the step times x's stride, base at the starts). When
+// the view's last axes are contiguous in x (a Transpose keeping its last
+// axes in place, as an attention's head split and merge do; a Slice of
+// step 1 along them) it is copied in blocks of them, listed while planning
+// without an index map of every element: the copy moves the same values
+// as the map would. ok is false (and nothing is planned) when the blocks
+// are shorter than minRun, where mappedOutput's gather is the better copy.
+func stridedBlocks(c *nodeCtx, x *Tensor, dims []int, base int, stride []int) (func() error, bool, error) {
+	r := len(dims)
+	k, block := r, 1
+	for k > 0 && stride[k-1] == block {
 		k--
+		block *= dims[k]
 	}
-	block := numElements(x.Dims[k:])
 	n := numElements(dims)
 	if block < minRun || n == 0 {
 		return nil, false, nil
@@ -127,9 +136,9 @@ func transposeBlocks(c *nodeCtx, x *Tensor, dims, perm, st []int) (func() error,
 	rs := make([]indexRun, 0, count)
 	coord := make([]int, k)
 	for at := 0; at < n; at += block {
-		from := 0
+		from := base
 		for i, v := range coord {
-			from += v * st[perm[i]]
+			from += v * stride[i]
 		}
 		if l := len(rs) - 1; l >= 0 && int(rs[l].from+rs[l].n) == from {
 			rs[l].n += int32(block)

@@ -92,3 +92,120 @@ func TestTransposeBlocks(t *testing.T) {
 		}
 	}
 }
+
+// TestSliceBlocks: Slices whose last axes are taken whole at step 1 (the
+// block copies of stridedBlocks) and others (steps ≠ 1, negative steps,
+// partial last axes: the index map), against the slice computed element
+// by element here.
+func TestSliceBlocks(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for trial := range 150 {
+		rank := 1 + r.IntN(4)
+		dims := make([]int64, rank)
+		for i := range dims {
+			dims[i] = int64(1 + r.IntN(6))
+		}
+		if r.IntN(2) == 0 {
+			dims[rank-1] = int64(16 + r.IntN(24))
+		}
+		starts, ends, steps, axes := make([]int64, rank), make([]int64, rank), make([]int64, rank), make([]int64, rank)
+		begin, step, out := make([]int, rank), make([]int, rank), make([]int, rank)
+		for a := range rank {
+			d := dims[a]
+			axes[a] = int64(a)
+			s := int64(1)
+			if r.IntN(3) == 0 {
+				s = int64(r.IntN(5) - 2)
+				if s == 0 {
+					s = 1
+				}
+			}
+			if s > 0 {
+				b := int64(r.IntN(int(d)))
+				if a >= rank-1-r.IntN(2) && r.IntN(2) == 0 {
+					b = 0 // the whole axis, often
+				}
+				e := b + int64(r.IntN(int(d-b)+1))
+				if b == 0 && r.IntN(2) == 0 {
+					e = d
+				}
+				starts[a], ends[a], steps[a] = b, e, s
+				begin[a], step[a], out[a] = int(b), int(s), int((e-b+s-1)/s)
+			} else {
+				b := int64(r.IntN(int(d)))
+				e := int64(r.IntN(int(b)+1)) - 1
+				starts[a], ends[a], steps[a] = b, e, s
+				if e < 0 {
+					ends[a] = -d - 1 // past the beginning
+				}
+				begin[a], step[a], out[a] = int(b), int(s), int((b-e-s-1)/(-s))
+			}
+		}
+		dt := onnx.Float
+		if trial%3 == 0 {
+			dt = onnx.Int64
+		}
+		spec := graphSpec{
+			nodes: []pb{node("Slice", []string{"x", "s", "e", "a", "p"}, []string{"y"})},
+			inits: []pb{intTensor("s", onnx.Int64, []int64{int64(rank)}, starts...), intTensor("e", onnx.Int64, []int64{int64(rank)}, ends...),
+				intTensor("a", onnx.Int64, []int64{int64(rank)}, axes...), intTensor("p", onnx.Int64, []int64{int64(rank)}, steps...)},
+			inputs:  []pb{valueInfo("x", dt, dims...)},
+			outputs: []pb{pb{}.str(1, "y")},
+		}
+		m, err := onnx.Parse(model(13, graph("g", spec)))
+		require.NoError(t, err)
+		s, err := onnx.NewSession(m, nil, nil)
+		require.NoError(t, err)
+		x := s.Input("x")
+		n := len(x.Float) + len(x.Int)
+		for i := range n {
+			if dt == onnx.Float {
+				x.Float[i] = float32(i) + 0.25
+			} else {
+				x.Int[i] = int64(i)*5 + 1
+			}
+		}
+		require.NoError(t, s.Run())
+		y := s.Output("y")
+		ist := make([]int, rank)
+		for i, acc := rank-1, 1; i >= 0; i-- {
+			ist[i], acc = acc, acc*int(dims[i])
+		}
+		total := 1
+		for _, o := range out {
+			total *= o
+		}
+		coord := make([]int, rank)
+		var wantF []float32
+		var wantI []int64
+		for range total {
+			from := 0
+			for i, c := range coord {
+				from += (begin[i] + c*step[i]) * ist[i]
+			}
+			if dt == onnx.Float {
+				wantF = append(wantF, x.Float[from])
+			} else {
+				wantI = append(wantI, x.Int[from])
+			}
+			for i := rank - 1; i >= 0; i-- {
+				if coord[i]++; coord[i] < out[i] {
+					break
+				}
+				coord[i] = 0
+			}
+		}
+		msg := []any{"dims %v starts %v ends %v steps %v", dims, starts, ends, steps}
+		if dt == onnx.Float {
+			require.Equal(t, len(wantF), len(y.Float), msg...)
+			if total > 0 {
+				require.Equal(t, wantF, y.Float, msg...)
+			}
+		} else {
+			require.Equal(t, len(wantI), len(y.Int), msg...)
+			if total > 0 {
+				require.Equal(t, wantI, y.Int, msg...)
+			}
+		}
+	}
+}
