@@ -13,6 +13,11 @@ type Model struct {
 	DocString       string
 	Metadata        []StringPair // metadata_props, in file order
 	Graph           *Graph
+
+	// packs holds the packed forms of the graph's weight initializers
+	// that Sessions planned from a parsed model share (nil for a Model
+	// built otherwise: each Session then packs its own).
+	packs *packShare
 }
 
 // OpsetID is one opset import: an operator domain ("" or "ai.onnx" is the

@@ -82,7 +82,7 @@ func dftMatrix(c *nodeCtx, nIn, cin, length, bins int, inverse bool, win []float
 			}
 		}
 	}
-	return packOperand(c, kernel.NoTrans, kernel.MatrixFrom(k, n, w))
+	return packOperand(c, kernel.NoTrans, kernel.MatrixFrom(k, n, w), nil)
 }
 
 func buildDFT(c *nodeCtx) (func() error, error) {

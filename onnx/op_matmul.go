@@ -33,7 +33,7 @@ func buildMatMul(c *nodeCtx) (func() error, error) {
 	if numElements(bd[:len(bd)-2]) == 1 && numElements(ad[:len(ad)-2]) == nb {
 		// b is one matrix: all of a's rows in one product.
 		if c.known(1) && k > 0 {
-			po, err := packOperand(c, kernel.NoTrans, kernel.MatrixFrom(k, n, b.Float))
+			po, err := packOperand(c, kernel.NoTrans, kernel.MatrixFrom(k, n, b.Float), b)
 			if err != nil {
 				return nil, err
 			}
@@ -166,7 +166,7 @@ func buildGemm(c *nodeCtx) (func() error, error) {
 	bm := kernel.MatrixFrom(b.Dims[0], b.Dims[1], b.Float)
 	var po *packedOperand
 	if c.known(1) && m > 0 && n > 0 && k > 0 {
-		if po, err = packOperand(c, tB, bm); err != nil {
+		if po, err = packOperand(c, tB, bm, b); err != nil {
 			return nil, err
 		}
 	}

@@ -48,7 +48,7 @@ func readWith[T any](path string, parse func([]byte) (T, error)) (T, error) {
 // panics, and it allocates at most a small multiple of len(data). The model
 // keeps no reference to data.
 func Parse(data []byte) (*Model, error) {
-	m := &Model{}
+	m := &Model{packs: &packShare{}}
 	const msg = "model"
 	err := fields(data, msg, func(f field) error {
 		var err error

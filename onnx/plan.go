@@ -24,10 +24,12 @@ type planner struct {
 	steps   []step
 	budget  *int // elements the plan may still allocate, shared by all scopes
 	depth   int
+	packs   *packShare       // the model's shared packed weights (nil: none)
+	weights map[*Tensor]bool // the root graph's initializers (root only)
 }
 
 func (p *planner) child() *planner {
-	return &planner{opset: p.opset, msOpset: p.msOpset, parent: p, values: map[string]*value{}, budget: p.budget, depth: p.depth + 1}
+	return &planner{opset: p.opset, msOpset: p.msOpset, parent: p, values: map[string]*value{}, budget: p.budget, depth: p.depth + 1, packs: p.packs}
 }
 
 func (p *planner) lookup(name string) *value {

@@ -80,12 +80,14 @@ func NewSession(m *Model, shapes map[string][]int, opts *Options) (*Session, err
 	if opts != nil && opts.MaxElements > 0 {
 		limit = opts.MaxElements
 	}
-	root := &planner{opset: opset, msOpset: msOpset, budget: &limit, values: map[string]*value{}}
+	root := &planner{opset: opset, msOpset: msOpset, budget: &limit, values: map[string]*value{},
+		packs: m.packs, weights: map[*Tensor]bool{}}
 	s := &Session{}
 	g := m.Graph
 	inits := map[string]bool{}
 	for _, t := range g.Initializers {
 		inits[t.Name] = true
+		root.weights[t] = true
 		if err := root.define(t.Name, &value{t: t, known: true}); err != nil {
 			return nil, err
 		}
