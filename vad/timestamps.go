@@ -73,18 +73,27 @@ func ChunkSize(sampleRate int) (int, error) {
 }
 
 // samplesOf converts a duration to samples at sampleRate the way upstream
-// does: sampling_rate * ms / 1000 as a float, rounded the same way for
-// whole milliseconds.
+// does: sampling_rate * ms / 1000 in float64, where ms is the duration in
+// milliseconds as the float64 nearest to it (what Python reads from the
+// same number written in milliseconds: exact for whole ones). Computing
+// it from d.Seconds() instead rounds differently for a duration with a
+// fraction of a millisecond (125.125 ms at 16 kHz: 2001.9999999999998
+// samples, not 2002), which moves a padded bound by one sample.
 //
 // Every product here and below is rounded by an explicit float64(…)
 // before it is added to or subtracted from: Go may otherwise fuse the two
 // into one FMA (arm64 does), which rounds once and can move a bound across
 // a whole chunk boundary, unlike upstream's Python.
 func samplesOf(d time.Duration, sampleRate int) float64 {
-	if d%time.Millisecond == 0 {
-		return float64(int64(sampleRate)*d.Milliseconds()) / 1000
-	}
-	return float64(float64(sampleRate) * d.Seconds())
+	return float64(sampleRate) * (float64(d) / 1e6) / 1000
+}
+
+// seconds is d in seconds as the float64 nearest to it, as Python reads
+// max_speech_duration_s written in decimal. d.Seconds() adds the whole
+// seconds to the rounded fraction, which is not always the nearest
+// (1.344 s gives 1.3439999999999999).
+func seconds(d time.Duration) float64 {
+	return float64(d) / 1e9
 }
 
 // SpeechTimestamps turns per-chunk speech probabilities into speech
@@ -116,7 +125,7 @@ func SpeechTimestamps(probs []float32, length, sampleRate int, p Params) ([]Segm
 	speechPad := samplesOf(p.SpeechPad, sampleRate)
 	maxSpeech := math.Inf(1)
 	if p.MaxSpeech > 0 {
-		maxSpeech = float64(float64(sampleRate)*p.MaxSpeech.Seconds()) - float64(window) - 2*speechPad
+		maxSpeech = float64(float64(sampleRate)*seconds(p.MaxSpeech)) - float64(window) - 2*speechPad
 	}
 	minSilence := samplesOf(p.MinSilence, sampleRate)
 	minSilenceAtMax := samplesOf(p.MinSilenceAtMaxSpeech, sampleRate)

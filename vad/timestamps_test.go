@@ -3,6 +3,7 @@ package vad
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"testing"
@@ -38,7 +39,7 @@ func (u upstreamParams) params() Params {
 		p.MinSpeech = ms(*u.MinSpeechMs)
 	}
 	if u.MaxSpeechS != nil {
-		p.MaxSpeech = time.Duration(*u.MaxSpeechS * float64(time.Second))
+		p.MaxSpeech = time.Duration(math.Round(*u.MaxSpeechS * float64(time.Second)))
 	}
 	if u.MinSilenceMs != nil {
 		p.MinSilence = ms(*u.MinSilenceMs)
@@ -160,6 +161,40 @@ func TestSpeechTimestampsErrors(t *testing.T) {
 	got, err := SpeechTimestamps(nil, 0, 8000, DefaultParams())
 	require.NoError(t, err)
 	require.Empty(t, got)
+}
+
+// TestSpeechTimestampsDurationsAsUpstream: durations become samples as
+// upstream computes them from the same numbers in its units. A MaxSpeech
+// of 1.344 s is 21504 samples at 16 kHz in Python (16000 * 1.344), a
+// chunk boundary; d.Seconds() gave 1.3439999999999999 and so a cut one
+// chunk early. A pad of 125.125 ms is 2002 samples (16000 * 125.125 /
+// 1000); 16000 * d.Seconds() gave 2001.9999999999998 and an end one
+// sample short. The segments are upstream get_speech_timestamps' on these
+// probabilities (min_speech_duration_ms=0; max_speech_duration_s=1.344
+// with speech_pad_ms=0; speech_pad_ms=125.125).
+func TestSpeechTimestampsDurationsAsUpstream(t *testing.T) {
+	repeat := func(p float32, n int) []float32 {
+		out := make([]float32, n)
+		for i := range out {
+			out[i] = p
+		}
+		return out
+	}
+	p := DefaultParams()
+	p.MinSpeech, p.SpeechPad, p.MaxSpeech = 0, 0, 1344*time.Millisecond
+	got, err := SpeechTimestamps(repeat(0.9, 100), 51200, 16000, p)
+	require.NoError(t, err)
+	require.Equal(t, []Segment{{0, 21504}, {22016, 43520}, {44032, 51200}}, got)
+	got, err = SpeechTimestamps(repeat(0.9, 100), 25600, 8000, p)
+	require.NoError(t, err)
+	require.Equal(t, []Segment{{0, 10752}, {11008, 21760}, {22016, 25600}}, got)
+
+	probs := append(append(append(repeat(0.9, 3), repeat(0.1, 20)...), repeat(0.9, 40)...), repeat(0.1, 37)...)
+	p = DefaultParams()
+	p.MinSpeech, p.SpeechPad = 0, 125125*time.Microsecond
+	got, err = SpeechTimestamps(probs, 51200, 16000, p)
+	require.NoError(t, err)
+	require.Equal(t, []Segment{{0, 3538}, {9774, 34258}}, got)
 }
 
 // FuzzSpeechTimestamps: any probabilities and parameters give segments in
