@@ -10,8 +10,7 @@ import (
 	"github.com/simdcore/simdcore/kernel"
 )
 
-// packedOperands lists the packed operands of a session's MatMul and Gemm
-// steps, through the model's share.
+// sharedPacks copies the entries of m's share of packed weights.
 func sharedPacks(m *Model) map[packKey]*kernel.PackedB {
 	m.packs.mu.Lock()
 	defer m.packs.mu.Unlock()
