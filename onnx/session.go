@@ -13,7 +13,10 @@ import (
 // rest topologically and allocates every buffer. Run then computes the
 // outputs without allocating.
 //
-// A Session is not safe for concurrent use; make one per goroutine.
+// A Session is not safe for concurrent use; make one per goroutine (or
+// per input shape). Sessions planned from one parsed Model share the
+// packed copies of its MatMul and Gemm weights (read-only), so each more
+// Session costs its activations' buffers, not another copy of the weights.
 type Session struct {
 	inputs   []*Tensor
 	outputs  []*Tensor
