@@ -1,7 +1,13 @@
 package main
 
 import (
+	"bytes"
+	"errors"
+	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 )
 
 // TestBenchSizeLimitsByClass: the int8 matrix kernels have the float
@@ -13,5 +19,29 @@ func TestBenchSizeLimitsByClass(t *testing.T) {
 		{"qgemm", "4097"}, {"qgemmadd", "20000"}, {"gemm", "4097"},
 	} {
 		requireUsageError(t, "too large", "bench", "-kernel", c.kernel, "-sizes", c.size, "-time", "1ms")
+	}
+}
+
+// fullWriter fails every write, as stdout on a full disk does.
+type fullWriter struct{}
+
+func (fullWriter) Write([]byte) (int, error) { return 0, errors.New("no space left on device") }
+
+// TestOutputWriteErrorsFail: a command whose output cannot be written
+// exits 2 with one line, never 0 (help, -h, onnx check and quantize
+// ignored the error of their writes and reported success).
+func TestOutputWriteErrorsFail(t *testing.T) {
+	f := testFiles(t)
+	for _, args := range [][]string{
+		{"help"},
+		{"train", "-h"},
+		{"onnx", "check", "../../onnx/testdata/node/test_tanh/model.onnx"},
+		{"quantize", "-model", f["net"], "-out", filepath.Join(f["dir"], "q.st")},
+		{"generate", "-n", "3"},
+	} {
+		var errb bytes.Buffer
+		require.Equal(t, 2, run(args, fullWriter{}, &errb), "%q: %s", args, errb.String())
+		require.Equal(t, 1, strings.Count(errb.String(), "\n"), "%q: %q", args, errb.String())
+		require.Contains(t, errb.String(), "no space left on device", "%q", args)
 	}
 }
