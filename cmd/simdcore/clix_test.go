@@ -45,3 +45,18 @@ func TestOutputWriteErrorsFail(t *testing.T) {
 		require.Contains(t, errb.String(), "no space left on device", "%q", args)
 	}
 }
+
+// TestONNXCheckTolerances: onnx check refuses a NaN, infinite or
+// negative tolerance (-rtol NaN reported every element a mismatch,
+// -atol -1 likewise, with status 1 as if the model were wrong).
+func TestONNXCheckTolerances(t *testing.T) {
+	model := "../../onnx/testdata/node/test_tanh/model.onnx"
+	for _, v := range []string{"NaN", "Inf", "-Inf"} {
+		requireUsageError(t, "finite", "onnx", "check", "-rtol", v, model)
+		requireUsageError(t, "finite", "onnx", "check", "-atol", v, model)
+	}
+	requireUsageError(t, "≥ 0", "onnx", "check", "-rtol", "-1", model)
+	requireUsageError(t, "≥ 0", "onnx", "check", "-atol", "-1e-9", model)
+	var out, errb bytes.Buffer
+	require.Equal(t, 0, run([]string{"onnx", "check", "-rtol", "0", "-atol", "1e-3", model}, &out, &errb), errb.String())
+}
