@@ -7,6 +7,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/simdcore/simdcore/internal/weights"
+	"github.com/simdcore/simdcore/optim"
+	"github.com/simdcore/simdcore/rnn"
+	"github.com/simdcore/simdcore/tlm"
 	"github.com/stretchr/testify/require"
 )
 
@@ -59,4 +63,69 @@ func TestONNXCheckTolerances(t *testing.T) {
 	requireUsageError(t, "≥ 0", "onnx", "check", "-atol", "-1e-9", model)
 	var out, errb bytes.Buffer
 	require.Equal(t, 0, run([]string{"onnx", "check", "-rtol", "0", "-atol", "1e-3", model}, &out, &errb), errb.String())
+}
+
+// TestQuantizeDefaultTextOutsideVocabulary: quantize without -text, as
+// the README shows it, works on a model trained on another text than the
+// embedded corpus: the corpus's characters outside the model's vocabulary
+// are left out of the perplexity, and the report says how many (it used
+// to fail on the first one, for any model but the embedded one).
+func TestQuantizeDefaultTextOutsideVocabulary(t *testing.T) {
+	f := testFiles(t)
+	tok := rnn.NewChars("xyz") // few of the corpus's characters: a quick perplexity
+	lm, err := rnn.NewLM(rnn.LMConfig{Cell: rnn.GRU, Vocab: tok.Vocab(), Embed: 4, Hidden: 8}, 1)
+	require.NoError(t, err)
+	lm.Tokenizer = tok
+	in, out := filepath.Join(f["dir"], "fox.st"), filepath.Join(f["dir"], "fox-int8.st")
+	require.NoError(t, lm.Save(in, nil))
+	var stdout, stderr bytes.Buffer
+	require.Equal(t, 0, run([]string{"quantize", "-model", in, "-out", out}, &stdout, &stderr), stderr.String())
+	require.Regexp(t, `perplexity on the embedded corpus \(\d+ tokens; [1-9]\d* characters outside the model's vocabulary left out`, stdout.String())
+	require.FileExists(t, out)
+}
+
+// TestQuantizeTransformerRefused: quantize refuses a transformer LM with
+// one line (it dereferenced the missing recurrent model: "internal
+// error: invalid memory address").
+func TestQuantizeTransformerRefused(t *testing.T) {
+	f := testFiles(t)
+	m, err := tlm.New(tlm.Config{Vocab: 256, DModel: 8, Heads: 2, MaxLen: 8}, 1)
+	require.NoError(t, err)
+	m.Tokenizer = rnn.Bytes{}
+	in, out := filepath.Join(f["dir"], "tlm.st"), filepath.Join(f["dir"], "tlm-int8.st")
+	require.NoError(t, m.Save(in, nil))
+	requireUsageError(t, "is a transformer language model", "quantize", "-model", in, "-out", out)
+	require.NoFileExists(t, out)
+}
+
+// TestQuantizedCheckpointNotResumable: quantize drops a checkpoint's
+// optimiser metadata with its tensors, and train -resume refuses an int8
+// model in one line that says why (it failed on "tensor missing:
+// optim.adam.m.embedding.weight", or on the network being quantized).
+func TestQuantizedCheckpointNotResumable(t *testing.T) {
+	f := testFiles(t)
+	ck, q := filepath.Join(f["dir"], "ck.st"), filepath.Join(f["dir"], "ck-int8.st")
+	var stdout, stderr bytes.Buffer
+	require.Equal(t, 0, run([]string{"train", "-text", f["corpus.txt"], "-hidden", "8", "-embed", "4", "-steps", "1", "-seqlen", "8", "-batch", "1", "-out", ck}, &stdout, &stderr), stderr.String())
+	require.Equal(t, 0, run([]string{"quantize", "-model", ck, "-text", f["corpus.txt"], "-out", q}, &stdout, &stderr), stderr.String())
+	file, err := weights.Open(q)
+	require.NoError(t, err)
+	for k := range file.Metadata() {
+		require.False(t, strings.HasPrefix(k, optim.StatePrefix), "the quantized model keeps %s", k)
+	}
+	requireUsageError(t, "holds int8 weights", "train", "-text", f["corpus.txt"], "-resume", "-steps", "1", "-seqlen", "8", "-batch", "1", "-out", q)
+}
+
+// TestQuantizeSizeChange: a model that quantizing makes larger (a tiny
+// one: the scales outweigh the int8 savings) is reported "larger", not
+// "-0.3 KiB smaller (-41.9%)".
+func TestQuantizeSizeChange(t *testing.T) {
+	require.Equal(t, "0.5 KiB smaller (50.0%)", sizeChange(1024, 512))
+	require.Equal(t, "0.5 KiB larger (50.0%)", sizeChange(1024, 1536))
+	f := testFiles(t)
+	var stdout, stderr bytes.Buffer
+	require.Equal(t, 0, run([]string{"quantize", "-model", f["net"], "-out", filepath.Join(f["dir"], "q.st")}, &stdout, &stderr), stderr.String())
+	first := strings.SplitN(stdout.String(), "\n", 2)[0]
+	require.Contains(t, first, "larger")
+	require.NotContains(t, first, "-", "a negative size or share")
 }

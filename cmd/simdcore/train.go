@@ -89,6 +89,9 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 		if f, err = loadLM(*out); err != nil {
 			return err
 		}
+		if f.lm != nil && f.lm.Net.Quantized() {
+			return usageError{fmt.Sprintf("train: -resume: %s holds int8 weights (written by quantize), which cannot be trained; resume the float model it was made from", *out)}
+		}
 		if err := checkResumeFlags(fs, f); err != nil {
 			return err
 		}
