@@ -129,3 +129,26 @@ func TestQuantizeSizeChange(t *testing.T) {
 	require.Contains(t, first, "larger")
 	require.NotContains(t, first, "-", "a negative size or share")
 }
+
+// TestRunLanguageModelSaysGenerate: run on a model that train wrote says
+// it is a language model and names generate (it gave rnn.Load's advice
+// to Go programmers: "use WithPrefix, WithHead or WithEmbedding, or
+// LoadLM").
+func TestRunLanguageModelSaysGenerate(t *testing.T) {
+	f := testFiles(t)
+	lm, err := rnn.NewLM(rnn.LMConfig{Cell: rnn.Elman, Vocab: 256, Embed: 4, Hidden: 8}, 1)
+	require.NoError(t, err)
+	lm.Tokenizer = rnn.Bytes{}
+	in := filepath.Join(f["dir"], "lm.st")
+	require.NoError(t, lm.Save(in, nil))
+	m, err := tlm.New(tlm.Config{Vocab: 256, DModel: 8, Heads: 2, MaxLen: 8}, 1)
+	require.NoError(t, err)
+	m.Tokenizer = rnn.Bytes{}
+	tin := filepath.Join(f["dir"], "tlm.st")
+	require.NoError(t, m.Save(tin, nil))
+	for _, model := range []string{in, tin} {
+		requireUsageError(t, "is a language model, which takes tokens, not vectors (simdcore generate -model", "run", "-model", model, "-input", f["in.csv"])
+	}
+	// A network's own errors are unchanged.
+	requireUsageError(t, "malformed", "run", "-model", f["garbage.st"], "-input", f["in.csv"])
+}
