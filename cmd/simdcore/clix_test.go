@@ -152,3 +152,14 @@ func TestRunLanguageModelSaysGenerate(t *testing.T) {
 	// A network's own errors are unchanged.
 	requireUsageError(t, "malformed", "run", "-model", f["garbage.st"], "-input", f["in.csv"])
 }
+
+// TestTrainLRUnderflow: a learning rate that is 0 in float32, where Adam
+// steps, is refused (-lr 1e-300 trained nothing and reported updates).
+func TestTrainLRUnderflow(t *testing.T) {
+	f := testFiles(t)
+	out := filepath.Join(f["dir"], "lr.st")
+	for _, lr := range []string{"1e-300", "1e-46"} {
+		requireUsageError(t, "-lr "+lr+" out of range", "train", "-text", f["corpus.txt"], "-hidden", "8", "-embed", "4", "-steps", "1", "-seqlen", "8", "-batch", "1", "-lr", lr, "-out", out)
+	}
+	require.NoFileExists(t, out)
+}
