@@ -163,3 +163,12 @@ func TestTrainLRUnderflow(t *testing.T) {
 	}
 	require.NoFileExists(t, out)
 }
+
+// TestGenerateNetworkNotLanguageModel: generate on a network for run
+// says it is not a language model (it said "malformed model", or spoke of
+// a one-hot input's shape).
+func TestGenerateNetworkNotLanguageModel(t *testing.T) {
+	f := testFiles(t)
+	requireUsageError(t, "is not a language model, with no tokenizer or embedding (simdcore run -model runs a network)", "generate", "-model", f["net"], "-n", "1")
+	requireUsageError(t, "is not a language model", "generate", "-model", "../../testdata/torch/lstm_bidir.safetensors", "-n", "1")
+}
