@@ -31,7 +31,7 @@ func cmdQuantize(args []string, stdout io.Writer) error {
 	fs := newFlagSet("quantize")
 	model := fs.String("model", "", "safetensors file of a recurrent network or language model (rnn.Load, rnn.LoadLM)")
 	out := fs.String("out", "", "where to write the quantized model (int8 weight matrices, see rnn.Net.Quantize)")
-	text := fs.String("text", "", "a language model's sample text for the perplexity (default: the embedded corpus, on which the embedded model was trained)")
+	text := fs.String("text", "", "a language model's sample text for the perplexity (default: the embedded corpus, on which the embedded model was trained, less any characters outside the model's vocabulary)")
 	seed := fs.Uint64("seed", 1, "seed of a network's random sample inputs")
 	force := fs.Bool("force", false, "replace -out if it exists")
 	if err := parseFlags(fs, args); err != nil {
