@@ -132,8 +132,9 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 			ns = userSizes
 		}
 		for _, n := range ns {
-			if (c.name == "gemm" && n > 4096) || (strings.HasPrefix(c.name, "gemv") && n > 16384) {
-				return usageError{fmt.Sprintf("bench: %s size %d too large (max 4096 for gemm, 16384 for gemv)", c.name, n)}
+			if lim := maxBenchSize(c.spec.Class); n > lim {
+				return usageError{fmt.Sprintf("bench: %s size %d too large (max %d; %d for the matrix products, %d for the matrix-vector ones)",
+					c.name, n, lim, maxGemmSize, maxGemvSize)}
 			}
 			jobs = append(jobs, job{c, n})
 		}
@@ -190,6 +191,28 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 		return enc.Encode(results)
 	}
 	return printBench(stdout, results, clock)
+}
+
+// The largest sizes bench takes: an n×n matrix for the matrix-vector
+// kernels (float and int8: gemv, gemvt, qgemv, …), two and a result for
+// the matrix products (gemm, qgemm, …), n elements for the others.
+const (
+	maxGemmSize = 4096
+	maxGemvSize = 16384
+	maxVecSize  = 1 << 26
+)
+
+// maxBenchSize is the largest size bench takes for a kernel of class c.
+// The limit goes by class, not name: naming the float kernels alone let
+// qgemv and qgemm take up to 1<<26, an n×n matrix of 16 million GiB.
+func maxBenchSize(c kernel.Class) int {
+	switch c {
+	case kernel.ClassGemm, kernel.ClassQGemm:
+		return maxGemmSize
+	case kernel.ClassGemv, kernel.ClassQGemv:
+		return maxGemvSize
+	}
+	return maxVecSize
 }
 
 // kernelThreads is how many threads a kernel may run on: Gemm splits a

@@ -74,8 +74,8 @@ func parseSizes(s string) ([]int, error) {
 			continue
 		}
 		n, err := strconv.Atoi(f)
-		if err != nil || n <= 0 || n > 1<<26 {
-			return nil, usageError{fmt.Sprintf("bench: bad size %q in -sizes (want positive integers up to %d)", f, 1<<26)}
+		if err != nil || n <= 0 || n > maxVecSize {
+			return nil, usageError{fmt.Sprintf("bench: bad size %q in -sizes (want positive integers up to %d)", f, maxVecSize)}
 		}
 		out = append(out, n)
 	}

@@ -65,12 +65,23 @@ func run(args []string, stdout, stderr io.Writer) (status int) {
 	if w := levelWarning(); w != "" {
 		fmt.Fprintf(stderr, "simdcore: warning: %s\n", oneLine(w))
 	}
-	err := dispatch(args, stdout, stderr)
-	if err == nil {
-		return 0
+	out := &checkedWriter{w: stdout}
+	err := dispatch(args, out, stderr)
+	var help commandHelp
+	switch {
+	case errors.Is(err, errHelp):
+		fmt.Fprintln(out, usage)
+		err = nil
+	case errors.As(err, &help):
+		fmt.Fprintln(out, help.text)
+		err = nil
 	}
-	if errors.Is(err, errHelp) {
-		fmt.Fprintln(stdout, usage)
+	if err == nil && out.err != nil {
+		// Output that did not arrive (a full disk, a closed pipe) is a
+		// failure, whichever command wrote it.
+		err = fmt.Errorf("writing the output: %w", out.err)
+	}
+	if err == nil {
 		return 0
 	}
 	if errors.Is(err, errInterrupted) {
@@ -80,13 +91,29 @@ func run(args []string, stdout, stderr io.Writer) (status int) {
 	if errors.As(err, &exit) {
 		return int(exit)
 	}
-	var help commandHelp
-	if errors.As(err, &help) {
-		fmt.Fprintln(stdout, help.text)
-		return 0
-	}
 	fmt.Fprintf(stderr, "simdcore: %v\n", oneLine(err.Error()))
 	return 2
+}
+
+// checkedWriter keeps the first error of the writes to w and drops the
+// writes after it: run turns it into status 2, so that a report that did
+// not reach its file (stdout on a full disk, say) is never a success,
+// even from a command that does not check each of its writes.
+type checkedWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (c *checkedWriter) Write(p []byte) (int, error) {
+	if c.err != nil {
+		return 0, c.err
+	}
+	n, err := c.w.Write(p)
+	if err == nil && n < len(p) {
+		err = io.ErrShortWrite
+	}
+	c.err = err
+	return n, err
 }
 
 var errHelp = errors.New("help requested")

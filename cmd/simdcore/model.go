@@ -66,6 +66,12 @@ func loadLM(path string) (*lmFile, error) {
 			return f, err
 		}
 		lm, err = rnn.LoadLM(path, rnn.WithMetadata(&meta))
+		if err != nil && !isLanguageModel(path) {
+			// rnn.LoadLM's complaint ("malformed model: a language
+			// model's RNN cannot be bidirectional") is about a network
+			// that was never meant to be a language model.
+			return nil, fmt.Errorf("%s is not a language model, with no tokenizer or embedding (simdcore run -model runs a network): %w", path, err)
+		}
 		if err != nil {
 			return nil, err
 		}

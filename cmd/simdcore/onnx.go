@@ -55,6 +55,15 @@ func cmdONNX(args []string, stdout io.Writer) error {
 	}
 	path := fs.Arg(0)
 	sets := fs.Args()[1:]
+	// The positional arguments are taken; now the flags' values, as
+	// every command checks them (a NaN tolerance passed nothing, or
+	// everything, whatever the outputs).
+	if err := parseFlags(fs, nil); err != nil {
+		return err
+	}
+	if *rtol < 0 || *atol < 0 {
+		return usageError{fmt.Sprintf("onnx check: -rtol %v and -atol %v must be ≥ 0", *rtol, *atol)}
+	}
 	m, err := onnx.ReadFile(path)
 	if err != nil {
 		return err

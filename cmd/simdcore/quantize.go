@@ -5,13 +5,16 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"os"
+	"strings"
 
 	"github.com/simdcore/simdcore/internal/regfile"
 	"github.com/simdcore/simdcore/internal/weights"
 	"github.com/simdcore/simdcore/kernel"
+	"github.com/simdcore/simdcore/optim"
 	"github.com/simdcore/simdcore/rnn"
 )
 
@@ -28,7 +31,7 @@ func cmdQuantize(args []string, stdout io.Writer) error {
 	fs := newFlagSet("quantize")
 	model := fs.String("model", "", "safetensors file of a recurrent network or language model (rnn.Load, rnn.LoadLM)")
 	out := fs.String("out", "", "where to write the quantized model (int8 weight matrices, see rnn.Net.Quantize)")
-	text := fs.String("text", "", "a language model's sample text for the perplexity (default: the embedded corpus, on which the embedded model was trained)")
+	text := fs.String("text", "", "a language model's sample text for the perplexity (default: the embedded corpus, on which the embedded model was trained, less any characters outside the model's vocabulary)")
 	seed := fs.Uint64("seed", 1, "seed of a network's random sample inputs")
 	force := fs.Bool("force", false, "replace -out if it exists")
 	if err := parseFlags(fs, args); err != nil {
@@ -47,6 +50,9 @@ func cmdQuantize(args []string, stdout io.Writer) error {
 		return err
 	}
 	meta := f.Metadata()
+	// The optimiser's tensors are not carried over, so neither is its
+	// step count: a quantized model is not a checkpoint to resume.
+	maps.DeleteFunc(meta, func(k, _ string) bool { return strings.HasPrefix(k, optim.StatePrefix) })
 	_, isLM := meta["simdcore.tokenizer"]
 	isLM = isLM || f.Has("embedding.weight")
 	f = nil // the loaders read the file again; let this copy go
@@ -63,9 +69,23 @@ func cmdQuantize(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	saved := inSize - st.Size()
-	fmt.Fprintf(stdout, "wrote %s: %s → %s, %s smaller (%.1f%%)\n%s\n", *out, mib(inSize), mib(st.Size()), mib(saved), 100*float64(saved)/float64(inSize), report)
+	fmt.Fprintf(stdout, "wrote %s: %s → %s, %s\n%s\n", *out, mib(inSize), mib(st.Size()), sizeChange(inSize, st.Size()), report)
 	return nil
+}
+
+// sizeChange says how much smaller (or, for a model so small that the
+// scales and metadata outweigh what int8 saves, larger) after is than
+// before: "385.3 KiB smaller (88.7%)", "0.3 KiB larger (41.9%)".
+func sizeChange(before, after int64) string {
+	word, d := "smaller", before-after
+	if d < 0 {
+		word, d = "larger", -d
+	}
+	pct := 0.0
+	if before > 0 {
+		pct = 100 * float64(d) / float64(before)
+	}
+	return fmt.Sprintf("%s %s (%.1f%%)", mib(d), word, pct)
 }
 
 // mib formats a byte count in MiB, or KiB below one MiB.
@@ -125,24 +145,38 @@ func quantizeLM(in, out, textPath string, meta map[string]string) (string, error
 	if err != nil {
 		return "", err
 	}
+	if lmf.tf != nil {
+		return "", fmt.Errorf("quantize: %s is a transformer language model (train -arch transformer); quantize takes recurrent networks and recurrent language models only", in)
+	}
 	if lmf.lm.Net.Quantized() {
 		return "", fmt.Errorf("quantize: %s is quantized already", in)
 	}
-	sample, name := []byte(nil), textPath
+	var toks []int
+	name, note := textPath, ""
 	if textPath == "" {
 		name = "the embedded corpus"
-		if sample, err = embedded.ReadFile("testdata/corpus.txt"); err != nil {
+		sample, err := embedded.ReadFile("testdata/corpus.txt")
+		if err != nil {
 			return "", err
 		}
-	} else if sample, err = readText("quantize", textPath); err != nil {
-		return "", err
-	}
-	toks, err := lmf.lm.Tokenizer.Encode(string(sample))
-	if err != nil {
-		return "", fmt.Errorf("quantize: %s: %w (give a text in the model's vocabulary with -text)", name, err)
+		var left int
+		toks, left = encodeKnown(lmf.lm.Tokenizer, string(sample))
+		if left > 0 {
+			// A model trained on another text (any but the embedded
+			// model) is measured on the corpus's characters it knows.
+			note = fmt.Sprintf("; %d characters outside the model's vocabulary left out, -text FILE measures on a text of yours", left)
+		}
+	} else {
+		sample, err := readText("quantize", textPath)
+		if err != nil {
+			return "", err
+		}
+		if toks, err = lmf.lm.Tokenizer.Encode(string(sample)); err != nil {
+			return "", fmt.Errorf("quantize: %s: %w (give a text in the model's vocabulary with -text)", name, err)
+		}
 	}
 	if len(toks) < 2 {
-		return "", fmt.Errorf("quantize: %s has %d tokens; the perplexity needs at least 2", name, len(toks))
+		return "", fmt.Errorf("quantize: %s has %d tokens in the model's vocabulary; the perplexity needs at least 2 (give a text in it with -text)", name, len(toks))
 	}
 	toks = toks[:min(len(toks), maxPerplexityTokens)]
 	q, err := lmf.lm.Quantize()
@@ -160,7 +194,25 @@ func quantizeLM(in, out, textPath string, meta map[string]string) (string, error
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("perplexity on %s (%d tokens): float %.5f, int8 %.5f (%+.3f%%)", name, len(toks), pf, pq, 100*(pq-pf)/pf), nil
+	return fmt.Sprintf("perplexity on %s (%d tokens%s): float %.5f, int8 %.5f (%+.3f%%)", name, len(toks), note, pf, pq, 100*(pq-pf)/pf), nil
+}
+
+// encodeKnown encodes text with tok, leaving out the characters tok
+// cannot encode, and returns the tokens and how many characters it left
+// out.
+func encodeKnown(tok rnn.Tokenizer, text string) (toks []int, left int) {
+	if all, err := tok.Encode(text); err == nil {
+		return all, 0
+	}
+	for _, r := range text {
+		t, err := tok.Encode(string(r))
+		if err != nil {
+			left++
+			continue
+		}
+		toks = append(toks, t...)
+	}
+	return toks, left
 }
 
 // maxTextBytes bounds the texts train and quantize read: a training text

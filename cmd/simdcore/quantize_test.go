@@ -21,7 +21,8 @@ func TestQuantizeNetThenRun(t *testing.T) {
 	out := filepath.Join(f["dir"], "q.safetensors")
 	var stdout, stderr bytes.Buffer
 	require.Equal(t, 0, run([]string{"quantize", "-model", f["net"], "-out", out}, &stdout, &stderr), stderr.String())
-	require.Contains(t, stdout.String(), "smaller")
+	// This network is so small that the int8 scales outweigh the savings.
+	require.Contains(t, stdout.String(), "larger")
 	require.Contains(t, stdout.String(), "max |int8 - float|")
 	q, err := rnn.Load(out)
 	require.NoError(t, err)

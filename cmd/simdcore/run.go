@@ -11,8 +11,10 @@ import (
 	"strings"
 
 	"github.com/simdcore/simdcore/internal/regfile"
+	"github.com/simdcore/simdcore/internal/weights"
 	"github.com/simdcore/simdcore/kernel"
 	"github.com/simdcore/simdcore/rnn"
+	"github.com/simdcore/simdcore/tlm"
 )
 
 func cmdRun(args []string, stdout io.Writer) error {
@@ -57,6 +59,9 @@ func cmdRun(args []string, stdout io.Writer) error {
 	}
 	net, err := rnn.Load(*model, opts...)
 	if err != nil {
+		if isLanguageModel(*model) {
+			return fmt.Errorf("run: %s is a language model, which takes tokens, not vectors (simdcore generate -model %s runs one that train wrote)", *model, *model)
+		}
 		return err
 	}
 	var r io.Reader = os.Stdin
@@ -149,4 +154,15 @@ func writeOutputs(w io.Writer, m kernel.Matrix, format string) error {
 		bw.WriteString("]\n")
 	}
 	return bw.Flush()
+}
+
+// isLanguageModel reports whether path holds a language model: a
+// transformer (tlm), or a recurrent LM with its tokenizer or embedding.
+func isLanguageModel(path string) bool {
+	f, err := weights.Open(path)
+	if err != nil {
+		return false
+	}
+	_, tok := f.Metadata()["simdcore.tokenizer"]
+	return tok || tlm.IsModel(f.Metadata()) || f.Has("embedding.weight")
 }

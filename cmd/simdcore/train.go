@@ -58,8 +58,10 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 		return usageError{fmt.Sprintf("train: -steps %d out of range [1, %d]", *steps, maxSteps)}
 	case *seqLen <= 0 || *batch <= 0:
 		return usageError{fmt.Sprintf("train: -seqlen %d and -batch %d must be positive", *seqLen, *batch)}
-	case !(*lr > 0 && *lr < 1):
-		return usageError{fmt.Sprintf("train: -lr %v out of range (0, 1)", *lr)}
+	case !(*lr > 0 && *lr < 1) || float32(*lr) == 0:
+		// Adam steps in float32: a rate that rounds to 0 there (1e-300)
+		// would train nothing while reporting updates.
+		return usageError{fmt.Sprintf("train: -lr %v out of range (0, 1) in float32", *lr)}
 	case *clip < 0:
 		return usageError{fmt.Sprintf("train: -clip %v must be ≥ 0", *clip)}
 	case *tokName != "chars" && *tokName != "bytes":
@@ -88,6 +90,9 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	if *resume {
 		if f, err = loadLM(*out); err != nil {
 			return err
+		}
+		if f.lm != nil && f.lm.Net.Quantized() {
+			return usageError{fmt.Sprintf("train: -resume: %s holds int8 weights (written by quantize), which cannot be trained; resume the float model it was made from", *out)}
 		}
 		if err := checkResumeFlags(fs, f); err != nil {
 			return err
