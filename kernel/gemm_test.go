@@ -551,6 +551,39 @@ func TestGemmSpecials(t *testing.T) {
 			gemm(kernel.NoTrans, kernel.NoTrans, 1, a, b, 1, c)
 			require.True(t, math.IsNaN(float64(c.At(m-1, 0))))
 		}
+		// Products that underflow to subnormals, and a subnormal c, sum
+		// exactly (no flush to zero): c = k·2^-140 + beta·2^-149.
+		for _, s := range [][3]int{{1, 1, 1}, {3, 5, 7}, {9, 17, 33}, {20, 40, 70}} {
+			m, n, k := s[0], s[1], s[2]
+			for _, tA := range transposes {
+				for _, tB := range transposes {
+					a, b := kernel.NewMatrix(m, k), kernel.NewMatrix(k, n)
+					if tA {
+						a = kernel.NewMatrix(k, m)
+					}
+					if tB {
+						b = kernel.NewMatrix(n, k)
+					}
+					for i := range a.Data {
+						a.Data[i] = 0x1p-100
+					}
+					for i := range b.Data {
+						b.Data[i] = -0x1p-40
+					}
+					for _, beta := range []float32{0, 1} {
+						c := kernel.NewMatrix(m, n)
+						for i := range c.Data {
+							c.Data[i] = math.SmallestNonzeroFloat32
+						}
+						gemm(tA, tB, 1, a, b, beta, c)
+						want := -float32(k)*0x1p-140 + beta*math.SmallestNonzeroFloat32
+						for i, v := range c.Data {
+							require.Equal(t, math.Float32bits(want), math.Float32bits(v), "%v,%v m=%d n=%d k=%d beta=%v: c[%d] = %g, want %g", tA, tB, m, n, k, beta, i, v, want)
+						}
+					}
+				}
+			}
+		}
 		// k = 0: c = beta·c.
 		c := kernel.MatrixFrom(2, 2, []float32{1, 2, 3, 4})
 		gemm(kernel.NoTrans, kernel.NoTrans, 1, kernel.NewMatrix(2, 0), kernel.NewMatrix(0, 2), 2, c)

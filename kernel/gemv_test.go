@@ -464,6 +464,27 @@ func TestGemvSpecials(t *testing.T) {
 		dst = []float32{7}
 		kernel.Gemv(dst, kernel.MatrixFrom(1, 1, []float32{negZero}), []float32{1})
 		require.Equal(t, float32(0), dst[0])
+		// Every row of the family: subnormal terms, and products that
+		// underflow to subnormals, sum exactly (no flush to zero), over
+		// the row-block and column-tail shapes.
+		for _, op := range gemvOps() {
+			for _, sz := range [][2]int{{1, 1}, {3, 7}, {4, 16}, {5, 9}, {9, 17}, {13, 67}, {16, 64}} {
+				rows, cols := sz[0], sz[1]
+				for _, c := range [][2]float32{{math.SmallestNonzeroFloat32, 1}, {0x1p-100, -0x1p-40}} {
+					a := kernel.NewMatrix(rows, cols)
+					for i := range a.Data {
+						a.Data[i] = c[0]
+					}
+					nx, nd := op.lens(rows, cols)
+					x, dst := slices.Repeat([]float32{c[1]}, nx), make([]float32, nd)
+					op.run(dst, a, x)
+					want := float32(nx) * float32(float64(c[0])*float64(c[1]))
+					for i, v := range dst {
+						require.Equal(t, math.Float32bits(want), math.Float32bits(v), "%s %d×%d of %g·%g: dst[%d] = %g, want %g", op.Name, rows, cols, c[0], c[1], i, v, want)
+					}
+				}
+			}
+		}
 	})
 }
 

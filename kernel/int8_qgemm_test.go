@@ -9,6 +9,7 @@ package kernel_test
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/simdcore/simdcore/internal/kerneltest"
@@ -168,35 +169,78 @@ func nil2(fill func(i int, row []int8)) func(row []int8) {
 	return func(row []int8) { fill(i, row); i++ }
 }
 
-// TestQGemmGuarded runs QGemm with x's and w's data and c ending against,
-// or starting right after, an unmapped page.
+// TestQGemmGuarded runs every QGemm-class row of the table (QGemm,
+// QGemmAdd) with x's and w's data and c ending against, or starting right
+// after, an unmapped page, at every int8 path, each held to the generic
+// path's bits.
 func TestQGemmGuarded(t *testing.T) {
-	r := kerneltest.Rand(23)
-	kerneltest.ForEachInt8Path(t, func(t *testing.T, p kernel.Int8Path) {
-		for _, sh := range [][3]int{{2, 4, 64}, {4, 8, 100}, {5, 9, 256}, {3, 3, 1}, {5, 64, 72}} {
-			b, rows, cols := sh[0], sh[1], sh[2]
-			w := newQMatrixRaw(r, rows, cols, func(row []int8) { fillInt8(r, row, -127, 127) })
-			x := newQBatchRaw(r, b, cols, func(row []int8) { fillInt8(r, row, -128, 127) })
-			want := kernel.NewMatrix(b, rows)
-			kernel.QGemm(want, x, w)
-			for side := 0; side < 2; side++ {
-				wEnd, wStart := kerneltest.GuardedInt8(t, len(w.Data))
-				xEnd, xStart := kerneltest.GuardedInt8(t, len(x.Data))
-				cEnd, cStart := kerneltest.Guarded(t, b*rows)
-				gw, gx := *w, *x
-				gw.Data, gx.Data = wEnd, xStart
-				c := kernel.Matrix{Rows: b, Cols: rows, Stride: rows, Data: cEnd}
-				if side == 1 {
-					gw.Data, gx.Data, c.Data = wStart, xEnd, cStart
+	for _, s := range specsWhere(func(s kernel.Spec) bool { return s.Class == kernel.ClassQGemm }) {
+		t.Run(s.Name, func(t *testing.T) {
+			r := kerneltest.Rand(23)
+			type tc struct {
+				b, rows  int
+				w        *kernel.QMatrix
+				x        *kernel.QBatch
+				c0, want []float32
+			}
+			var cases []tc
+			for _, sh := range [][3]int{{2, 4, 64}, {4, 8, 100}, {5, 9, 256}, {3, 3, 1}, {5, 64, 72}, {9, 5, 200}} {
+				b, rows, cols := sh[0], sh[1], sh[2]
+				w := newQMatrixRaw(r, rows, cols, func(row []int8) { fillInt8(r, row, -127, 127) })
+				x := newQBatchRaw(r, b, cols, func(row []int8) { fillInt8(r, row, -128, 127) })
+				c0 := make([]float32, b*rows)
+				kerneltest.Fill(r, c0, -1, 1)
+				want := slices.Clone(c0)
+				atInt8Path(t, kernel.Int8Generic, func() { s.QGemm(kernel.MatrixFrom(b, rows, want), x, w) })
+				cases = append(cases, tc{b, rows, w, x, c0, want})
+			}
+			kerneltest.ForEachInt8Path(t, func(t *testing.T, p kernel.Int8Path) {
+				for _, k := range cases {
+					for side := 0; side < 2; side++ {
+						wEnd, wStart := kerneltest.GuardedInt8(t, len(k.w.Data))
+						xEnd, xStart := kerneltest.GuardedInt8(t, len(k.x.Data))
+						cEnd, cStart := kerneltest.Guarded(t, k.b*k.rows)
+						gw, gx := *k.w, *k.x
+						gw.Data, gx.Data = wEnd, xStart
+						c := kernel.Matrix{Rows: k.b, Cols: k.rows, Stride: k.rows, Data: cEnd}
+						if side == 1 {
+							gw.Data, gx.Data, c.Data = wStart, xEnd, cStart
+						}
+						copy(gw.Data, k.w.Data)
+						copy(gx.Data, k.x.Data)
+						copy(c.Data, k.c0)
+						what := fmt.Sprintf("%s b=%d rows=%d cols=%d side %d", s.Name, k.b, k.rows, k.w.Cols, side)
+						kerneltest.NoFault(t, what, func() { s.QGemm(c, &gx, &gw) })
+						requireBits(t, k.want, c.Data, what)
+					}
 				}
-				copy(gw.Data, w.Data)
-				copy(gx.Data, x.Data)
-				what := fmt.Sprintf("%v side %d", sh, side)
-				kerneltest.NoFault(t, what, func() { kernel.QGemm(c, &gx, &gw) })
-				requireBits(t, want.Data, c.Data, what)
+			})
+		})
+	}
+}
+
+// TestQGemmCols runs QGemm and QGemmAdd over every column count 0..300
+// with a batch of five rows (two tile pairs and an odd row; the packed
+// broadcast tiles from four rows on) by five rows of w (a quad and one
+// left), c strided inside NaN guard bands: every path's bits are the
+// generic path's.
+func TestQGemmCols(t *testing.T) {
+	r := kerneltest.Rand(24)
+	for cols := 0; cols <= 300; cols++ {
+		w := newQMatrixRaw(r, 5, cols, func(row []int8) { fillInt8(r, row, -127, 127) })
+		x := newQBatchRaw(r, 5, cols, func(row []int8) { fillInt8(r, row, -128, 127) })
+		c0 := make([]float32, 5*5)
+		kerneltest.Fill(r, c0, -1, 1)
+		for _, add := range []bool{false, true} {
+			what := fmt.Sprintf("cols=%d add=%v", cols, add)
+			ldc, off := 5+cols%3, cols%kerneltest.MaxOffset
+			want := qgemmAt(t, kernel.Int8Generic, add, c0, 5, 5, ldc, off, x, w, what)
+			for _, p := range kernel.Int8Paths()[1:] {
+				got := qgemmAt(t, p, add, c0, 5, 5, ldc, off, x, w, what+" "+p.String())
+				requireBits(t, want, got, what+" "+p.String())
 			}
 		}
-	})
+	}
 }
 
 // FuzzQGemm: a batch of b rows of x (int8 values from the input, −128

@@ -10,6 +10,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"testing"
 
 	"github.com/simdcore/simdcore/internal/kerneltest"
@@ -242,32 +243,121 @@ func requireBits(t *testing.T, want, got []float32, what string) {
 	}
 }
 
-// TestQGemvGuarded runs QGemv on a matrix and a vector whose quantized
-// data end against, or start right after, an unmapped page.
+// atInt8Path runs fn with path p (and its level) active, and restores
+// both after.
+func atInt8Path(t testing.TB, p kernel.Int8Path, fn func()) {
+	t.Helper()
+	restoreLevel, err := kernel.SetLevel(p.Level())
+	require.NoError(t, err)
+	defer restoreLevel()
+	restore, err := kernel.SetInt8Path(p)
+	require.NoError(t, err)
+	defer restore()
+	fn()
+}
+
+// qgemvRows returns the table's QGemv-class rows (QGemv, QGemvAdd) and
+// whether each accumulates.
+func qgemvRows() []kernel.Spec {
+	return specsWhere(func(s kernel.Spec) bool { return s.Class == kernel.ClassQGemv })
+}
+
+// qgemvAccumulates reports whether the QGemv-class row s adds to dst.
+func qgemvAccumulates(s kernel.Spec) bool { return s.Name == "QGemvAdd" }
+
+// TestQGemvGuarded runs every QGemv-class row of the table (QGemv,
+// QGemvAdd) at every int8 path on a matrix, a vector and a dst whose data
+// end against, or start right after, an unmapped page, each held to the
+// generic path's bits.
 func TestQGemvGuarded(t *testing.T) {
-	r := kerneltest.Rand(4)
-	kerneltest.ForEachInt8Path(t, func(t *testing.T, p kernel.Int8Path) {
-		for _, sh := range [][2]int{{1, 1}, {5, 64}, {7, 100}, {4, 256}, {9, 3}} {
-			c := newQCase(t, r, sh[0], sh[1], sh[1])
-			want := make([]float32, c.w.Rows)
-			kernel.QGemv(want, c.w, &c.qx)
-			for side := 0; side < 2; side++ {
-				wEnd, wStart := kerneltest.GuardedInt8(t, len(c.w.Data))
-				xEnd, xStart := kerneltest.GuardedInt8(t, len(c.qx.Data))
-				w, x := *c.w, c.qx
-				w.Data, x.Data = wEnd, xStart
-				if side == 1 {
-					w.Data, x.Data = wStart, xEnd
-				}
-				copy(w.Data, c.w.Data)
-				copy(x.Data, c.qx.Data)
-				got := make([]float32, c.w.Rows)
-				what := fmt.Sprintf("%d×%d side %d", sh[0], sh[1], side)
-				kerneltest.NoFault(t, what, func() { kernel.QGemv(got, &w, &x) })
-				requireBits(t, want, got, what)
+	for _, s := range qgemvRows() {
+		t.Run(s.Name, func(t *testing.T) {
+			r := kerneltest.Rand(4)
+			type tc struct {
+				c          *qCase
+				prev, want []float32
 			}
-		}
-	})
+			var cases []tc
+			for _, sh := range [][2]int{{1, 1}, {5, 64}, {7, 100}, {4, 256}, {9, 3}, {3, 0}, {67, 65}} {
+				c := newQCase(t, r, sh[0], sh[1], sh[1])
+				prev := make([]float32, c.w.Rows)
+				kerneltest.Fill(r, prev, -1, 1)
+				want := slices.Clone(prev)
+				atInt8Path(t, kernel.Int8Generic, func() { s.QGemv(want, c.w, &c.qx) })
+				cases = append(cases, tc{c, prev, want})
+			}
+			kerneltest.ForEachInt8Path(t, func(t *testing.T, p kernel.Int8Path) {
+				for _, k := range cases {
+					c := k.c
+					for side := 0; side < 2; side++ {
+						wEnd, wStart := kerneltest.GuardedInt8(t, len(c.w.Data))
+						xEnd, xStart := kerneltest.GuardedInt8(t, len(c.qx.Data))
+						dEnd, dStart := kerneltest.Guarded(t, c.w.Rows)
+						w, x, dst := *c.w, c.qx, dEnd
+						w.Data, x.Data = wEnd, xStart
+						if side == 1 {
+							w.Data, x.Data, dst = wStart, xEnd, dStart
+						}
+						copy(w.Data, c.w.Data)
+						copy(x.Data, c.qx.Data)
+						copy(dst, k.prev)
+						what := fmt.Sprintf("%s %d×%d side %d", s.Name, c.w.Rows, c.w.Cols, side)
+						kerneltest.NoFault(t, what, func() { s.QGemv(dst, &w, &x) })
+						requireBits(t, k.want, dst, what)
+					}
+				}
+			})
+		})
+	}
+}
+
+// TestQGemvCols runs every QGemv-class row at every int8 path over every
+// column count 0..300 (the wrapper's padding to whole 64-byte vectors,
+// and each vector count the assembly loops over), with a few rows, dst
+// inside NaN guard bands at every offset: each path's bits are the
+// generic path's, and the generic path's results are within the scheme's
+// roundings of ref.QGemv.
+func TestQGemvCols(t *testing.T) {
+	type tc struct {
+		c          *qCase
+		prev, want []float32
+	}
+	for _, s := range qgemvRows() {
+		accumulate := qgemvAccumulates(s)
+		t.Run(s.Name, func(t *testing.T) {
+			r := kerneltest.Rand(seedOf(s.Name, 31))
+			cases := make([]tc, 0, 301)
+			for cols := 0; cols <= 300; cols++ {
+				c := newQCase(t, r, 1+cols%6, cols, cols+cols%3)
+				prev := make([]float32, c.w.Rows)
+				kerneltest.Fill(r, prev, -1, 1)
+				cases = append(cases, tc{c: c, prev: prev})
+			}
+			kerneltest.ForEachInt8Path(t, func(t *testing.T, p kernel.Int8Path) {
+				for i, k := range cases {
+					c := k.c
+					what := fmt.Sprintf("%s %d×%d", s.Name, c.w.Rows, c.w.Cols)
+					b := kerneltest.NewBanded(c.w.Rows, i%kerneltest.MaxOffset)
+					dst := b.S()
+					copy(dst, k.prev)
+					s.QGemv(dst, c.w, &c.qx)
+					b.Check(t, what)
+					if p != kernel.Int8Generic {
+						requireBits(t, k.want, dst, what+" "+p.String())
+						continue
+					}
+					cases[i].want = slices.Clone(dst)
+					ref64 := make([]float64, c.w.Rows)
+					ref.QGemv(ref64, c.w.Data, c.w.Stride, c.w.Scales, c.qx.Data[:c.w.Cols], c.qx.Scale)
+					var prev []float32
+					if accumulate {
+						prev = k.prev
+					}
+					schemeCheck(t, what, dst, ref64, prev)
+				}
+			})
+		})
+	}
 }
 
 // TestQGemvExtremes: every weight ±127 and every activation ±127 (rows
@@ -569,6 +659,62 @@ func FuzzDotInt8(f *testing.F) {
 			restore()
 			restoreLevel()
 			require.Equal(t, want, got, "path %v", p)
+		}
+	})
+}
+
+// FuzzQGemv: a w of rows×cols int8 values from the input (clamped to
+// [−127, 127], as the scheme keeps weights) and an x of any int8 values,
+// the shapes and a row of the table's QGemv class (QGemv, QGemvAdd) taken
+// from the first bytes; every int8 path gives the generic path's bits,
+// and the generic path is within the scheme's roundings of ref.QGemv.
+func FuzzQGemv(f *testing.F) {
+	f.Add([]byte{0, 5, 70, 0x80, 0x7f, 0x81, 0x00, 0xff, 0x01, 3, 9})
+	f.Add([]byte{1, 67, 129, 1, 2, 3})
+	f.Add([]byte{1, 3, 0})
+	rows := qgemvRows()
+	f.Fuzz(func(t *testing.T, in []byte) {
+		if len(in) < 3 {
+			return
+		}
+		s := rows[int(in[0])%len(rows)]
+		nr, cols := int(in[1]%80), int(in[2])%301
+		data := in[3:]
+		at := func(i int) int8 {
+			if len(data) == 0 {
+				return int8(i*37 + 11)
+			}
+			return int8(data[i%len(data)] + byte(i/len(data)))
+		}
+		r := kerneltest.Rand(uint64(len(in)))
+		k := 0
+		w := newQMatrixRaw(r, nr, cols, func(row []int8) {
+			for j := range row {
+				row[j] = max(-127, at(k))
+				k++
+			}
+		})
+		x := kernel.QVector{N: cols, Scale: float32(0.5 + r.Float64()), Data: make([]int8, (cols+63)&^63)}
+		for j := range cols {
+			x.Data[j] = at(k)
+			k++
+		}
+		prev := make([]float32, nr)
+		kerneltest.Fill(r, prev, -1, 1)
+		want := slices.Clone(prev)
+		atInt8Path(t, kernel.Int8Generic, func() { s.QGemv(want, w, &x) })
+		ref64 := make([]float64, nr)
+		ref.QGemv(ref64, w.Data, w.Stride, w.Scales, x.Data[:cols], x.Scale)
+		var p0 []float32
+		if qgemvAccumulates(s) {
+			p0 = prev
+		}
+		what := fmt.Sprintf("%s %d×%d", s.Name, nr, cols)
+		schemeCheck(t, what, want, ref64, p0)
+		for _, p := range kernel.Int8Paths()[1:] {
+			got := slices.Clone(prev)
+			atInt8Path(t, p, func() { s.QGemv(got, w, &x) })
+			requireBits(t, want, got, what+" "+p.String())
 		}
 	})
 }

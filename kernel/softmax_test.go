@@ -286,6 +286,37 @@ func TestSoftmaxSpecials(t *testing.T) {
 		kernel.Softmax(got, x)
 		require.Equal(t, []float32{0, 0, 1, 0}, got)
 		require.Equal(t, float32(math.MaxFloat32), kernel.LogSumExp(x))
+		// Every row of the family on the special values (±0, ±Inf, NaN,
+		// the extremes, subnormals): rows of them all, without NaN, and
+		// without NaN and +Inf (so that the result is finite), and each
+		// alone among ordinary values, in rows with and without a tail.
+		var finite, noNaN []float32
+		for _, v := range kerneltest.Specials {
+			if v == v {
+				noNaN = append(noNaN, v)
+				if v != inf {
+					finite = append(finite, v)
+				}
+			}
+		}
+		for _, s := range specsWhere(isSoftmaxFamily) {
+			for _, n := range []int{1, 7, 16, 17, 33} {
+				for _, vals := range [][]float32{kerneltest.Specials, noNaN, finite} {
+					row := make([]float32, n)
+					for i := range row {
+						row[i] = vals[(i+n)%len(vals)]
+					}
+					checkRowSum(t, s, fmt.Sprintf("specials n=%d %v", n, row), row)
+				}
+				r := kerneltest.Rand(uint64(n))
+				for _, v := range kerneltest.Specials {
+					row := make([]float32, n)
+					softmaxRow(r, row, 3, false)
+					row[r.IntN(n)] = v
+					checkRowSum(t, s, fmt.Sprintf("%v among %v", v, row), row)
+				}
+			}
+		}
 	})
 }
 

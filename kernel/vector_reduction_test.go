@@ -57,6 +57,27 @@ func dotDriver(t testing.TB, s kernel.Spec) vectorDriver {
 			}
 			// -0 · +0 summed alone stays a zero.
 			require.Equal(t, float32(0), s.Dot([]float32{negZ}, []float32{0}))
+			// Every pair of special values (±0, ±Inf, NaN, the extremes,
+			// subnormals), alone and repeated past the vector loop into a
+			// tail, against the reference.
+			for _, a := range kerneltest.Specials {
+				for _, b := range kerneltest.Specials {
+					check(t, fmt.Sprint(a, "·", b), []float32{a}, []float32{b})
+					check(t, fmt.Sprint(a, "·", b, "×33"), slices.Repeat([]float32{a}, 33), slices.Repeat([]float32{b}, 33))
+				}
+			}
+			// Subnormal terms, and products that underflow to subnormals,
+			// sum exactly (no flush to zero): n·2^-149 and n·2^-140.
+			for _, n := range []int{1, 7, 8, 9, 15, 16, 17, 31, 64, 65, 129, 257} {
+				for _, c := range [][3]float32{
+					{math.SmallestNonzeroFloat32, 1, float32(n) * math.SmallestNonzeroFloat32},
+					{1, -math.SmallestNonzeroFloat32, -float32(n) * math.SmallestNonzeroFloat32},
+					{0x1p-100, 0x1p-40, float32(n) * 0x1p-140},
+				} {
+					got := s.Dot(slices.Repeat([]float32{c[0]}, n), slices.Repeat([]float32{c[1]}, n))
+					require.Equal(t, math.Float32bits(c[2]), math.Float32bits(got), "%s of %d × %g·%g = %g, want %g", s.Name, n, c[0], c[1], got, c[2])
+				}
+			}
 		},
 		call:  func(sl [][]float32) { s.Dot(sl[0], sl[0]) },
 		fuzz:  func(t *testing.T, l kernel.Level, v []float32) { x, y := halves(v); check(t, "fuzz", x, y) },
