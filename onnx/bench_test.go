@@ -1,6 +1,7 @@
 package onnx_test
 
 import (
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -89,6 +90,36 @@ func BenchmarkTorchLSTM(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(cpuclock.ProcessCPU()-cpu)/float64(b.N), "cpu-ns/op")
+		})
+	}
+}
+
+// BenchmarkNewSession plans a model again and again, as a program that
+// makes a Session per goroutine or per input shape does: every torch
+// transformer fixture, and the model.onnx (with its test_data_set_0) of
+// the directory SIMDCORE_ONNX_MODEL names, if set (BENCHMARKS.md plans
+// bench/peers/onnx_encoder.py's export).
+func BenchmarkNewSession(b *testing.B) {
+	dirs := []string{filepath.Join(torchFixtures, "tf_enc_pre_gelu_tanh_t64")}
+	if d := os.Getenv("SIMDCORE_ONNX_MODEL"); d != "" {
+		dirs = append(dirs, d)
+	}
+	for _, dir := range dirs {
+		b.Run("model="+filepath.Base(dir), func(b *testing.B) {
+			m, err := onnx.ReadFile(filepath.Join(dir, "model.onnx"))
+			require.NoError(b, err)
+			s0, err := onnx.LoadDataSet(m, filepath.Join(dir, "test_data_set_0"))
+			require.NoError(b, err)
+			shapes := map[string][]int{}
+			for _, name := range s0.InputNames() {
+				shapes[name] = s0.Input(name).Dims
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := onnx.NewSession(m, shapes, nil); err != nil {
+					b.Fatal(err)
+				}
+			}
 		})
 	}
 }
