@@ -28,26 +28,37 @@ var ErrTooLarge = errors.New("file too large")
 // fstat(2); what is not a regular file gives an error wrapping
 // ErrNotRegular that names path.
 func Open(path string) (*os.File, int64, error) {
-	st, err := os.Stat(path)
+	f, st, err := openIf(path, os.FileMode.IsRegular)
 	if err != nil {
 		return nil, 0, err
 	}
-	if !st.Mode().IsRegular() {
-		return nil, 0, notRegular(path, st.Mode())
+	return f, st.Size(), nil
+}
+
+// openIf opens path without blocking when its mode satisfies ok, checked
+// by name before the open and on the open file after it (the name may
+// have been replaced in between).
+func openIf(path string, ok func(os.FileMode) bool) (*os.File, os.FileInfo, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !ok(st.Mode()) {
+		return nil, nil, notRegular(path, st.Mode())
 	}
 	f, err := os.OpenFile(path, os.O_RDONLY|openNonblock, 0)
 	if err != nil {
-		return nil, 0, err
+		return nil, nil, err
 	}
 	if st, err = f.Stat(); err != nil {
 		f.Close()
-		return nil, 0, err
+		return nil, nil, err
 	}
-	if !st.Mode().IsRegular() {
+	if !ok(st.Mode()) {
 		f.Close()
-		return nil, 0, notRegular(path, st.Mode())
+		return nil, nil, notRegular(path, st.Mode())
 	}
-	return f, st.Size(), nil
+	return f, st, nil
 }
 
 // OpenStream is Open for a reader that also takes a stream: it accepts a
@@ -58,24 +69,9 @@ func Open(path string) (*os.File, int64, error) {
 // returned for a FIFO is -1. Devices, directories and sockets are refused
 // as Open refuses them.
 func OpenStream(path string) (*os.File, int64, error) {
-	st, err := os.Stat(path)
+	f, st, err := openIf(path, streamable)
 	if err != nil {
 		return nil, 0, err
-	}
-	if !streamable(st.Mode()) {
-		return nil, 0, notRegular(path, st.Mode())
-	}
-	f, err := os.OpenFile(path, os.O_RDONLY|openNonblock, 0)
-	if err != nil {
-		return nil, 0, err
-	}
-	if st, err = f.Stat(); err != nil {
-		f.Close()
-		return nil, 0, err
-	}
-	if !streamable(st.Mode()) {
-		f.Close()
-		return nil, 0, notRegular(path, st.Mode())
 	}
 	if !st.Mode().IsRegular() {
 		return f, -1, nil
