@@ -42,26 +42,8 @@ func TestTransposeBlocks(t *testing.T) {
 		for i, d := range dims {
 			in[i] = int64(d)
 		}
-		spec := graphSpec{
-			nodes:   []pb{node("Transpose", []string{"x"}, []string{"y"}, attrInts("perm", p64...))},
-			inputs:  []pb{valueInfo("x", dt, in...)},
-			outputs: []pb{pb{}.str(1, "y")},
-		}
-		m, err := onnx.Parse(model(13, graph("g", spec)))
-		require.NoError(t, err)
-		s, err := onnx.NewSession(m, nil, nil)
-		require.NoError(t, err)
-		x := s.Input("x")
+		x, y := runMover(t, node("Transpose", []string{"x"}, []string{"y"}, attrInts("perm", p64...)), nil, dt, in)
 		n := len(x.Float) + len(x.Int)
-		for i := range n {
-			if dt == onnx.Float {
-				x.Float[i] = float32(i) + 0.5
-			} else {
-				x.Int[i] = int64(i)*7 - 3
-			}
-		}
-		require.NoError(t, s.Run())
-		y := s.Output("y")
 		ist := make([]int, rank)
 		for i, acc := rank-1, 1; i >= 0; i-- {
 			ist[i], acc = acc, acc*dims[i]
@@ -145,28 +127,10 @@ func TestSliceBlocks(t *testing.T) {
 		if trial%3 == 0 {
 			dt = onnx.Int64
 		}
-		spec := graphSpec{
-			nodes: []pb{node("Slice", []string{"x", "s", "e", "a", "p"}, []string{"y"})},
-			inits: []pb{intTensor("s", onnx.Int64, []int64{int64(rank)}, starts...), intTensor("e", onnx.Int64, []int64{int64(rank)}, ends...),
+		x, y := runMover(t, node("Slice", []string{"x", "s", "e", "a", "p"}, []string{"y"}),
+			[]pb{intTensor("s", onnx.Int64, []int64{int64(rank)}, starts...), intTensor("e", onnx.Int64, []int64{int64(rank)}, ends...),
 				intTensor("a", onnx.Int64, []int64{int64(rank)}, axes...), intTensor("p", onnx.Int64, []int64{int64(rank)}, steps...)},
-			inputs:  []pb{valueInfo("x", dt, dims...)},
-			outputs: []pb{pb{}.str(1, "y")},
-		}
-		m, err := onnx.Parse(model(13, graph("g", spec)))
-		require.NoError(t, err)
-		s, err := onnx.NewSession(m, nil, nil)
-		require.NoError(t, err)
-		x := s.Input("x")
-		n := len(x.Float) + len(x.Int)
-		for i := range n {
-			if dt == onnx.Float {
-				x.Float[i] = float32(i) + 0.25
-			} else {
-				x.Int[i] = int64(i)*5 + 1
-			}
-		}
-		require.NoError(t, s.Run())
-		y := s.Output("y")
+			dt, dims)
 		ist := make([]int, rank)
 		for i, acc := rank-1, 1; i >= 0; i-- {
 			ist[i], acc = acc, acc*int(dims[i])
@@ -208,4 +172,25 @@ func TestSliceBlocks(t *testing.T) {
 			}
 		}
 	}
+}
+
+// runMover plans the one data-movement node n (input x of type dt and
+// shape dims, output y) with the initializers, fills x with distinct
+// values (i + 0.5, or 7i − 3) and runs it.
+func runMover(t *testing.T, n pb, inits []pb, dt onnx.DataType, dims []int64) (x, y *onnx.Tensor) {
+	t.Helper()
+	spec := graphSpec{nodes: []pb{n}, inits: inits, inputs: []pb{valueInfo("x", dt, dims...)}, outputs: []pb{pb{}.str(1, "y")}}
+	m, err := onnx.Parse(model(13, graph("g", spec)))
+	require.NoError(t, err)
+	s, err := onnx.NewSession(m, nil, nil)
+	require.NoError(t, err)
+	x = s.Input("x")
+	for i := range x.Float {
+		x.Float[i] = float32(i) + 0.5
+	}
+	for i := range x.Int {
+		x.Int[i] = int64(i)*7 - 3
+	}
+	require.NoError(t, s.Run())
+	return x, s.Output("y")
 }
