@@ -1,7 +1,6 @@
 package attn
 
 import (
-	"os"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -21,19 +20,11 @@ import (
 // rows, rotations at far positions, and the sinusoidal table for odd and
 // even widths, against PyTorch to 1e-5 relative.
 func TestTorchCrossCheck(t *testing.T) {
-	root := os.Getenv("SIMDCORE_ATTN_CROSSCHECK")
-	if root == "" {
-		t.Skip("SIMDCORE_ATTN_CROSSCHECK is not set (see scripts/attn_crosscheck.py)")
-	}
-	dirs, err := filepath.Glob(filepath.Join(root, "gqa", "[0-9]*"))
-	require.NoError(t, err)
-	require.NotEmpty(t, dirs)
-	for _, dir := range dirs {
+	const env, script = "SIMDCORE_ATTN_CROSSCHECK", "scripts/attn_crosscheck.py"
+	for _, dir := range torchtest.CrossCheckDirs(t, env, script, "gqa") {
 		t.Run("gqa/"+filepath.Base(dir), func(t *testing.T) { crossCheckGQA(t, dir) })
 	}
-	dirs, err = filepath.Glob(filepath.Join(root, "pos", "[0-9]*"))
-	require.NoError(t, err)
-	for _, dir := range dirs {
+	for _, dir := range torchtest.CrossCheckDirs(t, env, script, "pos") {
 		t.Run("pos/"+filepath.Base(dir), func(t *testing.T) {
 			f, err := weights.Open(filepath.Join(dir, "io.safetensors"))
 			require.NoError(t, err)

@@ -1,14 +1,12 @@
 package nn_test
 
 import (
-	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/simdcore/simdcore/internal/torchtest"
-	"github.com/simdcore/simdcore/internal/weights"
 	"github.com/simdcore/simdcore/kernel"
 	"github.com/simdcore/simdcore/nn"
 )
@@ -19,22 +17,9 @@ import (
 // and key padding masks, every parameter's gradient (by torch's name) and
 // the input's, against PyTorch autograd to 1e-5 relative.
 func TestTorchCrossCheckGrads(t *testing.T) {
-	root := os.Getenv("SIMDCORE_ATTN_CROSSCHECK")
-	if root == "" {
-		t.Skip("SIMDCORE_ATTN_CROSSCHECK is not set (see scripts/attn_crosscheck.py)")
-	}
-	dirs, err := filepath.Glob(filepath.Join(root, "enc", "[0-9]*"))
-	require.NoError(t, err)
-	require.NotEmpty(t, dirs)
-	for _, dir := range dirs {
+	for _, dir := range torchtest.CrossCheckDirs(t, "SIMDCORE_ATTN_CROSSCHECK", "scripts/attn_crosscheck.py", "enc") {
 		t.Run(filepath.Base(dir), func(t *testing.T) {
-			io, err := weights.Open(filepath.Join(dir, "io.safetensors"))
-			require.NoError(t, err)
-			get := func(name string) weights.Tensor {
-				x, err := io.Tensor(name)
-				require.NoError(t, err, name)
-				return x
-			}
+			io, get := torchtest.Tensors(t, filepath.Join(dir, "io.safetensors"))
 			enc, err := nn.LoadEncoder(filepath.Join(dir, "model.safetensors"), "")
 			require.NoError(t, err)
 			xt := get("x")
@@ -90,22 +75,9 @@ func requireCloseOrZero(t *testing.T, what string, got, want []float32) {
 // Decoder.Backward with a causal target mask and a memory key padding
 // mask, the gradients of the target, the memory and every parameter.
 func TestTorchCrossCheckDecoderGrads(t *testing.T) {
-	root := os.Getenv("SIMDCORE_ATTN_CROSSCHECK")
-	if root == "" {
-		t.Skip("SIMDCORE_ATTN_CROSSCHECK is not set (see scripts/attn_crosscheck.py)")
-	}
-	dirs, err := filepath.Glob(filepath.Join(root, "dec", "[0-9]*"))
-	require.NoError(t, err)
-	require.NotEmpty(t, dirs)
-	for _, dir := range dirs {
+	for _, dir := range torchtest.CrossCheckDirs(t, "SIMDCORE_ATTN_CROSSCHECK", "scripts/attn_crosscheck.py", "dec") {
 		t.Run(filepath.Base(dir), func(t *testing.T) {
-			io, err := weights.Open(filepath.Join(dir, "io.safetensors"))
-			require.NoError(t, err)
-			get := func(name string) weights.Tensor {
-				x, err := io.Tensor(name)
-				require.NoError(t, err, name)
-				return x
-			}
+			io, get := torchtest.Tensors(t, filepath.Join(dir, "io.safetensors"))
 			dec, err := nn.LoadDecoder(filepath.Join(dir, "model.safetensors"), "")
 			require.NoError(t, err)
 			tt, mt := get("tgt"), get("memory")

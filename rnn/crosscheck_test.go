@@ -3,7 +3,6 @@ package rnn_test
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -31,14 +30,7 @@ type crossCase struct {
 // It writes each Net's Save as saved.safetensors beside the case, for
 // the script's "saved" check.
 func TestTorchCrossCheck(t *testing.T) {
-	root := os.Getenv("SIMDCORE_RNN_CROSSCHECK")
-	if root == "" {
-		t.Skip("SIMDCORE_RNN_CROSSCHECK is not set (see scripts/rnn_crosscheck.py)")
-	}
-	dirs, err := filepath.Glob(filepath.Join(root, "[0-9]*"))
-	require.NoError(t, err)
-	require.NotEmpty(t, dirs)
-	for _, dir := range dirs {
+	for _, dir := range torchtest.CrossCheckDirs(t, "SIMDCORE_RNN_CROSSCHECK", "scripts/rnn_crosscheck.py") {
 		t.Run(filepath.Base(dir), func(t *testing.T) { crossCheck(t, dir) })
 	}
 }

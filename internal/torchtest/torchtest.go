@@ -6,6 +6,7 @@ package torchtest
 import (
 	"encoding/binary"
 	"math"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -16,6 +17,41 @@ import (
 // with PyTorch, relative to a package one level below the module root
 // (rnn, attn).
 const Dir = "../testdata/torch"
+
+// CrossCheckDirs returns the case directories (named by number) under
+// the directory the environment variable env names, joined with sub, as
+// a randomized cross-check script (script, under scripts/) writes them;
+// t is skipped when env is not set, and fails when it names no cases.
+func CrossCheckDirs(t testing.TB, env, script string, sub ...string) []string {
+	t.Helper()
+	root := os.Getenv(env)
+	if root == "" {
+		t.Skipf("%s is not set (see %s)", env, script)
+	}
+	dirs, err := filepath.Glob(filepath.Join(append(append([]string{root}, sub...), "[0-9]*")...))
+	if err != nil || len(dirs) == 0 {
+		t.Fatalf("%s: no cases under %s (%v)", env, filepath.Join(append([]string{root}, sub...)...), err)
+	}
+	return dirs
+}
+
+// Tensors opens the safetensors file at path and returns it with a
+// function that returns its tensor of a name, failing t without one.
+func Tensors(t testing.TB, path string) (*weights.File, func(name string) weights.Tensor) {
+	t.Helper()
+	f, err := weights.Open(path)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return f, func(name string) weights.Tensor {
+		t.Helper()
+		x, err := f.Tensor(name)
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		return x
+	}
+}
 
 // RequireClose fails t unless got agrees with PyTorch's want to 1e-5
 // relative to the largest |want|: |got_i − want_i| ≤ 1e-5·max_j |want_j|
