@@ -38,7 +38,8 @@ type kvInt8 struct {
 // two kernel.QGemv of the int8 keys, with the query head quantized and
 // with what that leaves of it (kernel.QVector.QuantizeRemainder), and the
 // output as kernel.DotInt8 of the attention weights (times the values'
-// scales, quantized per head) with each column of the int8 values; Prefill
+// scales, quantized per head, in blocks of at most kernel.MaxQCols tokens)
+// with each column of the int8 values; Prefill
 // attends over the cache's values dequantized. ACCURACY.md states the
 // accuracy. Keys and Values, which return float32 views, panic on it, and
 // Decode stays on the calling goroutine whatever kernel.Threads is.
@@ -121,11 +122,23 @@ func (c *KVCache) attendInt8(out, q []float32, g int, opt *Options) {
 	finishWeights(s, len(q), n, opt)
 	pw := q8.pw[:end]
 	kernel.Mul(pw, s, q8.vScale[g*c.capacity:][:end])
-	q8.p.Quantize(pw)
-	px := q8.p.Data[:end]
+	// The weights are quantized in blocks of at most kernel.MaxQCols
+	// tokens, each with its own scale (a QVector holds no more), and the
+	// blocks' products added in float32; up to MaxQCols tokens that is
+	// one block.
 	base := q8.vT[g*c.dHead*q8.vStride:]
-	for j := range out {
-		out[j] = float32(kernel.DotInt8(px, base[j*q8.vStride:][:end])) * q8.p.Scale
+	for lo := 0; lo < end; lo += kernel.MaxQCols {
+		hi := min(end, lo+kernel.MaxQCols)
+		q8.p.Quantize(pw[lo:hi])
+		px := q8.p.Data[:hi-lo]
+		for j := range out {
+			v := float32(kernel.DotInt8(px, base[j*q8.vStride+lo:][:hi-lo])) * q8.p.Scale
+			if lo == 0 {
+				out[j] = v
+			} else {
+				out[j] += v
+			}
+		}
 	}
 }
 
