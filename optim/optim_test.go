@@ -30,6 +30,34 @@ func TestSGDMomentum(t *testing.T) {
 	}
 }
 
+// SGD's weight decay goes into the step, not into Grad, as
+// torch.optim.SGD's does: two steps on the same gradients (never zeroed,
+// as with gradient accumulation) decay by the current weights only. The
+// old Step added WeightDecay·w to Grad in place, so the second step
+// decayed by w₀ + w₁.
+func TestSGDWeightDecayLeavesGrad(t *testing.T) {
+	for _, mom := range []float32{0, 0.9} {
+		w := []float32{1, -2, 0.5}
+		g := []float32{0.3, 0.1, -0.2}
+		ps := []Param{{"w", w, g}}
+		o := &SGD{LR: 0.1, Momentum: mom, WeightDecay: 0.5}
+		wantW := []float64{1, -2, 0.5}
+		v := make([]float64, 3)
+		for step := 0; step < 3; step++ {
+			for i := range v {
+				d := float64(g[i]) + 0.5*wantW[i]
+				v[i] = float64(mom)*v[i] + d
+				wantW[i] -= 0.1 * v[i]
+			}
+			o.Step(ps)
+			require.Equal(t, []float32{0.3, 0.1, -0.2}, g, "momentum %v: Step changed the gradient", mom)
+			for i := range w {
+				require.InDelta(t, wantW[i], w[i], 1e-6, "momentum %v, step %d", mom, step)
+			}
+		}
+	}
+}
+
 // Adam: the first step moves each weight by LR·sign(g) (bias
 // correction), and it minimises a quadratic.
 func TestAdam(t *testing.T) {
