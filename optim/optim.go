@@ -49,14 +49,16 @@ func GlobalNorm(ps []Param) float64 {
 	return math.Sqrt(s)
 }
 
-// ClipGlobalNorm scales all gradients by maxNorm/norm when their global
-// norm exceeds maxNorm (as torch.nn.utils.clip_grad_norm_ does) and
-// returns the norm before clipping. maxNorm ≤ 0 disables clipping. A
-// non-finite norm is returned without touching the gradients, so the
-// caller can see it and skip the step.
+// ClipGlobalNorm scales all gradients by maxNorm/(norm+1e-6) when that
+// is below 1, as torch.nn.utils.clip_grad_norm_ does (it multiplies by
+// the factor clamped to 1), and returns the norm before clipping. So a
+// norm within 1e-6 below maxNorm is scaled too: clipping a gradient a
+// second time shrinks it again, by about 1e-6/maxNorm, as in torch.
+// maxNorm ≤ 0 disables clipping. A non-finite norm is returned without
+// touching the gradients, so the caller can see it and skip the step.
 func ClipGlobalNorm(ps []Param, maxNorm float64) float64 {
 	n := GlobalNorm(ps)
-	if maxNorm <= 0 || n <= maxNorm || math.IsNaN(n) || math.IsInf(n, 0) {
+	if maxNorm <= 0 || n+1e-6 <= maxNorm || math.IsNaN(n) || math.IsInf(n, 0) {
 		return n
 	}
 	f := float32(maxNorm / (n + 1e-6))

@@ -100,3 +100,27 @@ func TestClipGlobalNorm(t *testing.T) {
 	b[0] = float32(math.NaN())
 	require.True(t, math.IsNaN(ClipGlobalNorm(ps, 1)))
 }
+
+// torch's clip_grad_norm_ multiplies by min(1, maxNorm/(norm+1e-6)), so
+// a gradient clipped once is scaled again by the second clip (its norm,
+// maxNorm·n/(n+1e-6), is within 1e-6 of maxNorm), until norm+1e-6
+// reaches maxNorm. The old ClipGlobalNorm left it alone, 2e-5 off torch
+// at maxNorm 0.05 after one more clip.
+func TestClipGlobalNormTwiceAsTorch(t *testing.T) {
+	a := []float32{0.3, -0.4}
+	ps := []Param{{"a", make([]float32, 2), a}}
+	want := []float64{0.3, -0.4}
+	n := 0.5
+	for range 3 {
+		ClipGlobalNorm(ps, 0.05)
+		f := math.Min(1, 0.05/(n+1e-6))
+		for i := range want {
+			want[i] *= f
+		}
+		n = math.Hypot(want[0], want[1])
+	}
+	require.Less(t, n, 0.05*0.5/(0.5+1e-6)-5e-7) // the second clip shrank the once-clipped norm
+	for i := range a {
+		require.InEpsilon(t, want[i], a[i], 1e-6)
+	}
+}
