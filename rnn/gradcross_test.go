@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/simdcore/simdcore/internal/torchtest"
+	"github.com/simdcore/simdcore/internal/weights"
 	"github.com/simdcore/simdcore/kernel"
 	"github.com/simdcore/simdcore/optim"
 	"github.com/simdcore/simdcore/rnn"
@@ -23,6 +24,7 @@ type gradCase struct {
 	Opt                 string
 	LR, Momentum, WD    float64
 	Clip                float64
+	LM, Embed           int // an LM's Vocab and Embed; LM 0 for a Net
 }
 
 // TestTorchGradCrossCheck runs the random cases scripts/rnn_gradcheck.py
@@ -68,6 +70,16 @@ func gradCrossCheck(t *testing.T, dir string) {
 	if c.Head == 0 {
 		cfg.OutputActivation = rnn.Default
 	}
+	newOpt := func() optim.Optimizer {
+		if c.Opt == "adam" {
+			return optim.NewAdam(float32(c.LR))
+		}
+		return &optim.SGD{LR: float32(c.LR), Momentum: float32(c.Momentum), WeightDecay: float32(c.WD)}
+	}
+	if c.LM > 0 {
+		lmCrossCheck(t, c, cfg, get, newOpt)
+		return
+	}
 	newNet := func() *rnn.Net {
 		n, err := rnn.New(cfg, 1)
 		require.NoError(t, err)
@@ -100,15 +112,15 @@ func gradCrossCheck(t *testing.T, dir string) {
 	for _, p := range grad.Params() {
 		closeTo(t, "∂J/∂"+p.Name, p.Data, get("g."+p.Name).Data)
 	}
+	// Backward leaves the trace as it was: a second pass gives the same.
+	again := n.NewGrad()
+	dx2, err := n.BackwardTruncated(tr, d, again, c.K)
+	require.NoError(t, err)
+	require.Equal(t, dx.Data, dx2.Data, "∂J/∂x of a second Backward")
+	require.Equal(t, grad.Params(), again.Params(), "a second Backward")
 
 	// Three steps of Train on this one sample.
 	n = newNet()
-	newOpt := func() optim.Optimizer {
-		if c.Opt == "adam" {
-			return optim.NewAdam(float32(c.LR))
-		}
-		return &optim.SGD{LR: float32(c.LR), Momentum: float32(c.Momentum), WeightDecay: float32(c.WD)}
-	}
 	opt := newOpt()
 	_, err = n.Train([]rnn.Sample{{X: x, Y: y}}, rnn.TrainConfig{Steps: 3, Optimizer: opt, ClipNorm: c.Clip, Truncate: c.K, ManyToOne: c.Last})
 	require.NoError(t, err)
@@ -125,6 +137,59 @@ func gradCrossCheck(t *testing.T, dir string) {
 		opt.Step(params)
 	}
 	for _, p := range n.Params() {
+		closeTo(t, "stepped "+p.Name, p.Data, get("s."+p.Name).Data)
+	}
+}
+
+// lmCrossCheck is gradCrossCheck for a language model: LM.LossGrad's
+// loss and gradients, three steps of LM.Train on the one window (its
+// only offset), and the optimiser alone on the gradients.
+func lmCrossCheck(t *testing.T, c gradCase, cfg rnn.Config, get func(string) weights.Tensor, newOpt func() optim.Optimizer) {
+	newLM := func() *rnn.LM {
+		m, err := rnn.NewLM(rnn.LMConfig{Cell: cfg.Cell, Vocab: c.LM, Embed: c.Embed, Hidden: c.H, Layers: c.L,
+			Proj: c.Proj, Activation: cfg.Activation, Bias: cfg.Bias}, 1)
+		require.NoError(t, err)
+		for _, p := range m.Params() {
+			w := get("p." + p.Name)
+			require.Len(t, w.Data, len(p.Data), p.Name)
+			copy(p.Data, w.Data)
+		}
+		return m
+	}
+	var toks []int
+	for _, v := range get("x").Data {
+		toks = append(toks, int(v))
+	}
+	y := get("y")
+	for i, v := range y.Data[len(y.Data)-c.LM:] {
+		if v == 1 {
+			toks = append(toks, i)
+		}
+	}
+	require.Len(t, toks, c.T+1)
+	m := newLM()
+	grad := m.NewGrad()
+	J, err := m.LossGrad(toks, grad, 1, c.K)
+	require.NoError(t, err)
+	closeTo(t, "loss", []float32{float32(J)}, get("loss").Data)
+	for _, p := range grad.Params() {
+		closeTo(t, "∂J/∂"+p.Name, p.Data, get("g."+p.Name).Data)
+	}
+
+	m = newLM()
+	_, err = m.Train(toks, rnn.LMTrainConfig{Steps: 3, SeqLen: c.T, Optimizer: newOpt(), ClipNorm: c.Clip, Truncate: c.K})
+	require.NoError(t, err)
+	for _, p := range m.Params() {
+		closeTo(t, "trained "+p.Name, p.Data, get("w."+p.Name).Data)
+	}
+
+	m = newLM()
+	params, opt := m.OptimParams(grad), newOpt()
+	for range 3 {
+		optim.ClipGlobalNorm(params, c.Clip)
+		opt.Step(params)
+	}
+	for _, p := range m.Params() {
 		closeTo(t, "stepped "+p.Name, p.Data, get("s."+p.Name).Data)
 	}
 }

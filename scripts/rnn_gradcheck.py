@@ -13,7 +13,10 @@ gen draws N random networks: LSTM (with proj_size too), GRU, Elman
 bidirectional, bias (torch's pair) or none, an optional head (identity,
 sigmoid, softmax: rnn's Output and OutputActivation), T from 1 to 30,
 many-to-many (Trace) or many-to-one (TraceLast), and a truncation window
-k (0: full BPTT, or 1 to T+1). The loss is the one Net.Loss pairs with
+k (0: full BPTT, or 1 to T+1); a fifth of the draws are a language model
+(rnn.LM: an embedding, "embedding.weight", or one-hot input, and a
+Vocab-wide softmax head; x holds its T input tokens, y the one-hot next
+ones), checked through LM.LossGrad and LM.Train. The loss is the one Net.Loss pairs with
 the head: ½·squared error against random targets (no head, identity),
 sigmoid binary cross-entropy, or softmax cross-entropy against one-hot
 targets with some rows all zero (steps without a label).
@@ -71,6 +74,10 @@ def draw(r):
         c["k"] = r.randint(1, c["T"] + 1)
     if r.random() < 0.5:
         c["clip"] = r.choice([0.05, 0.5, 5.0])
+    if r.random() < 0.2:  # a language model: rnn.LM, unidirectional, a Vocab-wide softmax head
+        c.update(lm=r.choice([2, 3, 5, 11, 29]), embed=r.choice([0, 1, 4, 8, 16]), bidir=False, last=False,
+                 head_act="softmax")
+        c.update(head=c["lm"], I=c["embed"] or c["lm"])
     c["lr"] = r.choice([0.01, 0.1]) if c["opt"] != "adam" else r.choice([0.001, 0.01])
     c["momentum"] = r.choice([0.5, 0.9]) if c["opt"] == "sgd_momentum" else 0.0
     c["wd"] = r.choice([0.0, 0.01, 0.1]) if c["opt"] != "adam" else 0.0
@@ -85,7 +92,7 @@ def param_shapes(c):
     """torch's names and shapes, in Net.Params order."""
     G = {"LSTM": 4, "GRU": 3}.get(c["kind"], 1)
     H, HO, D = c["H"], c["proj"] or c["H"], 2 if c["bidir"] else 1
-    out = []
+    out = [("embedding.weight", (c["lm"], c["embed"]))] if c.get("embed") else []
     for l in range(c["L"]):
         for d in range(D):
             suf = "_l%d" % l + ("_reverse" if d else "")
@@ -176,14 +183,26 @@ def module_check(c, p, x):
     assert (got - want).abs().max() <= 1e-12 * max(1.0, want.abs().max().item()), c
 
 
+def embed(c, p, x):
+    """An LM's input rows for the tokens x: embeddings or one-hot rows."""
+    if not c.get("lm"):
+        return x
+    tok = x.long()
+    if c["embed"]:
+        return p["embedding.weight"][tok]
+    return nn.functional.one_hot(tok, c["lm"]).to(x.dtype)
+
+
 def run(c, init, x, y, dtype):
     """Loss and gradients, then the weights after STEPS training steps."""
     p = {k: v.to(dtype).clone().requires_grad_(True) for k, v in init.items()}
-    xx, yy = x.to(dtype).clone().requires_grad_(True), y.to(dtype)
-    top, last = forward(c, p, xx, c["k"])
+    xx, yy = x.to(dtype).clone().requires_grad_(not c.get("lm")), y.to(dtype)
+    top, last = forward(c, p, embed(c, p, xx), c["k"])
     J = head_and_loss(c, p, last if c["last"] else top, yy)
     J.backward()
-    out = {"loss": J.detach().reshape(1), "gx": xx.grad}
+    out = {"loss": J.detach().reshape(1)}
+    if not c.get("lm"):
+        out["gx"] = xx.grad
     out.update({"g." + k: v.grad for k, v in p.items()})
     # Net.Train on this one sample: mean loss per target row.
     ps = [v.detach().clone().requires_grad_(True) for v in p.values()]
@@ -191,7 +210,7 @@ def run(c, init, x, y, dtype):
     opt = make_opt(c, ps)
     for _ in range(STEPS):
         opt.zero_grad()
-        top, last = forward(c, q, x.to(dtype), c["k"])
+        top, last = forward(c, q, embed(c, q, x.to(dtype)), c["k"])
         (head_and_loss(c, q, last if c["last"] else top, yy) / yy.shape[0]).backward()
         if c["clip"] > 0:
             nn.utils.clip_grad_norm_(ps, c["clip"])
@@ -232,8 +251,13 @@ def make_case(c, seed):
             v += torch.randn(shape, dtype=torch.float64) * 0.1
         init[name] = v.float().double()  # the float32 weights both sides hold
     x = torch.randn(c["T"], c["I"]).double()
+    if c.get("lm"):  # the tokens; y is the one-hot of the next ones
+        toks = torch.randint(c["lm"], (c["T"] + 1,))
+        x = toks[:-1].double()
     rows, cols = (1 if c["last"] else c["T"]), c["head"] or width(c)
-    if c["head"] and c["head_act"] == "softmax":
+    if c.get("lm"):
+        y = nn.functional.one_hot(toks[1:], c["lm"]).double()
+    elif c["head"] and c["head_act"] == "softmax":
         y = torch.zeros(rows, cols, dtype=torch.float64)
         for t in range(rows):
             if rows == 1 or random.Random(seed + t).random() < 0.8:
@@ -242,7 +266,8 @@ def make_case(c, seed):
         y = torch.rand(rows, cols).double()
     else:
         y = torch.randn(rows, cols).float().double()
-    module_check(c, init, x)
+    if not c.get("lm"):
+        module_check(c, init, x)
     ref = run(c, init, x, y, torch.float64)
     f32 = run(c, init, x, y, torch.float32)
     for k, v in ref.items():
