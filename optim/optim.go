@@ -49,14 +49,16 @@ func GlobalNorm(ps []Param) float64 {
 	return math.Sqrt(s)
 }
 
-// ClipGlobalNorm scales all gradients by maxNorm/norm when their global
-// norm exceeds maxNorm (as torch.nn.utils.clip_grad_norm_ does) and
-// returns the norm before clipping. maxNorm ≤ 0 disables clipping. A
-// non-finite norm is returned without touching the gradients, so the
-// caller can see it and skip the step.
+// ClipGlobalNorm scales all gradients by maxNorm/(norm+1e-6) when that
+// is below 1, as torch.nn.utils.clip_grad_norm_ does (it multiplies by
+// the factor clamped to 1), and returns the norm before clipping. So a
+// norm within 1e-6 below maxNorm is scaled too: clipping a gradient a
+// second time shrinks it again, by about 1e-6/maxNorm, as in torch.
+// maxNorm ≤ 0 disables clipping. A non-finite norm is returned without
+// touching the gradients, so the caller can see it and skip the step.
 func ClipGlobalNorm(ps []Param, maxNorm float64) float64 {
 	n := GlobalNorm(ps)
-	if maxNorm <= 0 || n <= maxNorm || math.IsNaN(n) || math.IsInf(n, 0) {
+	if maxNorm <= 0 || n+1e-6 <= maxNorm || math.IsNaN(n) || math.IsInf(n, 0) {
 		return n
 	}
 	f := float32(maxNorm / (n + 1e-6))
@@ -89,9 +91,12 @@ func checkState(fn string, st *[][]float32, ps []Param) {
 // SGD is stochastic gradient descent with optional momentum and weight
 // decay, in PyTorch's form:
 //
-//	g ← g + WeightDecay·w;  v ← Momentum·v + g;  w ← w − LR·v
+//	d ← g + WeightDecay·w;  v ← Momentum·v + d;  w ← w − LR·v
 //
-// With Momentum 0 it is plain SGD (w ← w − LR·g).
+// With Momentum 0 it is plain SGD (w ← w − LR·d). Like torch.optim.SGD,
+// Step leaves the gradients as they are: the weight-decay term is added
+// to the step, not to Grad, so a second Step on the same gradients
+// decays the weights by their new values, not by both.
 type SGD struct {
 	LR, Momentum, WeightDecay float32
 	vel                       [][]float32
@@ -101,17 +106,26 @@ type SGD struct {
 func (o *SGD) Step(ps []Param) {
 	checkState("SGD", &o.vel, ps)
 	for i, p := range ps {
-		if o.WeightDecay != 0 {
-			kernel.Axpy(o.WeightDecay, p.Value, p.Grad)
+		w, g, v := p.Value, p.Grad[:len(p.Value)], o.vel[i][:len(p.Value)]
+		switch {
+		case o.WeightDecay != 0 && o.Momentum == 0:
+			for j := range w {
+				d := g[j] + o.WeightDecay*w[j]
+				w[j] -= o.LR * d
+			}
+		case o.WeightDecay != 0:
+			for j := range w {
+				d := g[j] + o.WeightDecay*w[j]
+				v[j] = o.Momentum*v[j] + d
+				w[j] -= o.LR * v[j]
+			}
+		case o.Momentum == 0:
+			kernel.Axpy(-o.LR, g, w)
+		default:
+			kernel.Scale(o.Momentum, v)
+			kernel.Add(v, v, g)
+			kernel.Axpy(-o.LR, v, w)
 		}
-		if o.Momentum == 0 {
-			kernel.Axpy(-o.LR, p.Grad, p.Value)
-			continue
-		}
-		v := o.vel[i]
-		kernel.Scale(o.Momentum, v)
-		kernel.Add(v, v, p.Grad)
-		kernel.Axpy(-o.LR, v, p.Value)
 	}
 }
 
