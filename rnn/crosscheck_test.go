@@ -80,27 +80,7 @@ func crossCheck(t *testing.T, dir string) {
 	cfg := n.Config()
 	require.Equal(t, [6]int{c.I, c.H, c.L, c.Proj, cfg.Dirs(), c.Head}, [6]int{cfg.Input, cfg.Hidden, cfg.Layers, cfg.Proj, map[bool]int{false: 1, true: 2}[c.Bidir], cfg.Output})
 	lstm := c.Kind == "LSTM"
-	get := func(name string) weights.Tensor {
-		tt, err := io.Tensor(name)
-		require.NoError(t, err, name)
-		return tt
-	}
-	// seq returns sequence b of a B×… tensor; state sequence b of a
-	// (L·D)×B×… one, as a (L·D)×… matrix.
-	seq := func(name string, b int) []float32 {
-		tt := get(name)
-		n := len(tt.Data) / tt.Shape[0]
-		return tt.Data[b*n : (b+1)*n]
-	}
-	state := func(name string, b int) kernel.Matrix {
-		tt := get(name)
-		LD, B, W := tt.Shape[0], tt.Shape[1], tt.Shape[2]
-		m := kernel.NewMatrix(LD, W)
-		for r := range LD {
-			copy(m.Row(r), tt.Data[(r*B+b)*W:(r*B+b+1)*W])
-		}
-		return m
-	}
+	get, seq, state := caseTensors(t, io)
 	y, last := "y%d", "last%d"
 	if c.Head > 0 {
 		y, last = "y%dhead", "last%dhead"
@@ -287,25 +267,7 @@ func quantCrossCheck(t *testing.T, dir string) float64 {
 	back, err := rnn.Read(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
 	require.NoError(t, err)
 	lstm := c.Kind == "LSTM"
-	get := func(name string) weights.Tensor {
-		tt, err := io.Tensor(name)
-		require.NoError(t, err, name)
-		return tt
-	}
-	seq := func(name string, b int) []float32 {
-		tt := get(name)
-		n := len(tt.Data) / tt.Shape[0]
-		return tt.Data[b*n : (b+1)*n]
-	}
-	state := func(name string, b int) kernel.Matrix {
-		tt := get(name)
-		LD, B, W := tt.Shape[0], tt.Shape[1], tt.Shape[2]
-		m := kernel.NewMatrix(LD, W)
-		for r := range LD {
-			copy(m.Row(r), tt.Data[(r*B+b)*W:(r*B+b+1)*W])
-		}
-		return m
-	}
+	_, seq, state := caseTensors(t, io)
 	y := "y%d"
 	if c.Head > 0 {
 		y = "y%dhead"
@@ -346,4 +308,30 @@ func quantCrossCheck(t *testing.T, dir string) float64 {
 	t.Logf("%s %-8s I=%3d H=%3d L=%d proj=%d bidir=%-5v head=%d T=%2d: max |int8 − torch| %.2e, max |torch| %.2f",
 		filepath.Base(dir), c.Kind, c.I, c.H, c.L, c.Proj, c.Bidir, c.Head, c.T, d, scale)
 	return d
+}
+
+// caseTensors returns the accessors of a case's io.safetensors: a tensor
+// by name; sequence b of a B×… tensor; and sequence b of an (L·D)×B×…
+// state, as an (L·D)×… matrix.
+func caseTensors(t *testing.T, io *weights.File) (get func(string) weights.Tensor, seq func(string, int) []float32, state func(string, int) kernel.Matrix) {
+	get = func(name string) weights.Tensor {
+		tt, err := io.Tensor(name)
+		require.NoError(t, err, name)
+		return tt
+	}
+	seq = func(name string, b int) []float32 {
+		tt := get(name)
+		n := len(tt.Data) / tt.Shape[0]
+		return tt.Data[b*n : (b+1)*n]
+	}
+	state = func(name string, b int) kernel.Matrix {
+		tt := get(name)
+		LD, B, W := tt.Shape[0], tt.Shape[1], tt.Shape[2]
+		m := kernel.NewMatrix(LD, W)
+		for r := range LD {
+			copy(m.Row(r), tt.Data[(r*B+b)*W:(r*B+b+1)*W])
+		}
+		return m
+	}
+	return get, seq, state
 }
