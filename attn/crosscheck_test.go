@@ -35,12 +35,12 @@ func TestTorchCrossCheck(t *testing.T) {
 			require.NoError(t, err)
 			p, err := Sinusoidal(pe.Shape[0], pe.Shape[1])
 			require.NoError(t, err)
-			requireCloseOrZero(t, "pe", p.Table.Data, pe.Data)
+			torchtest.RequireCloseOrZero(t, "pe", p.Table.Data, pe.Data)
 			rows, err := SinusoidalRows(pe.Shape[0], pe.Shape[1])
 			require.NoError(t, err)
 			x := kernel.NewMatrix(pe.Shape[0], pe.Shape[1])
 			require.NoError(t, rows.Add(x, 0))
-			requireCloseOrZero(t, "rows", x.Data, pe.Data)
+			torchtest.RequireCloseOrZero(t, "rows", x.Data, pe.Data)
 		})
 	}
 }
@@ -66,7 +66,7 @@ func crossCheckGQA(t *testing.T, dir string) {
 
 	y := kernel.NewMatrix(T, e)
 	require.NoError(t, m.Forward(y, x, Options{Causal: true}))
-	requireCloseOrZero(t, "Forward causal", y.Data, causal)
+	torchtest.RequireCloseOrZero(t, "Forward causal", y.Data, causal)
 
 	cache, err := NewKVCache(m, T)
 	require.NoError(t, err)
@@ -75,13 +75,13 @@ func crossCheckGQA(t *testing.T, dir string) {
 	for i := split; i < T; i++ {
 		require.NoError(t, m.Decode(y.Row(i), x.Row(i), cache, Options{}))
 	}
-	requireCloseOrZero(t, "Prefill+Decode", y.Data, causal)
+	torchtest.RequireCloseOrZero(t, "Prefill+Decode", y.Data, causal)
 	require.ErrorIs(t, m.Decode(y.Row(0), x.Row(0), cache, Options{}), ErrCacheFull)
 	cache.Reset()
 	for i := range T {
 		require.NoError(t, m.Decode(y.Row(i), x.Row(i), cache, Options{}))
 	}
-	requireCloseOrZero(t, "Reset+Decode", y.Data, causal)
+	torchtest.RequireCloseOrZero(t, "Reset+Decode", y.Data, causal)
 
 	keepKeys := make([]bool, T)
 	for i, v := range get("keep_keys").Data {
@@ -93,27 +93,27 @@ func crossCheckGQA(t *testing.T, dir string) {
 	}
 	opt := Options{Causal: true, KeepKeys: keepKeys, Keep: keep}
 	require.NoError(t, m.Forward(y, x, opt))
-	requireCloseOrZero(t, "Forward masked", y.Data, get("y").Data)
+	torchtest.RequireCloseOrZero(t, "Forward masked", y.Data, get("y").Data)
 
 	g := m.NewGrads()
 	dx := kernel.NewMatrix(T, e)
 	require.NoError(t, m.Backward(g, dx, kernel.MatrixFrom(T, e, get("dy").Data), x, opt))
-	requireCloseOrZero(t, "dx", dx.Data, get("dx").Data)
+	torchtest.RequireCloseOrZero(t, "dx", dx.Data, get("dx").Data)
 	if g.InProj.Data != nil { // loaded into the packed layout: Wq, Wk, Wv stacked
 		var in []float32
 		for _, n := range []string{"dq_proj_weight", "dk_proj_weight", "dv_proj_weight"} {
 			in = append(in, get(n).Data...)
 		}
-		requireCloseOrZero(t, "din_proj_weight", g.InProj.Data, in)
+		torchtest.RequireCloseOrZero(t, "din_proj_weight", g.InProj.Data, in)
 	} else {
-		requireCloseOrZero(t, "dq_proj_weight", g.QProj.Data, get("dq_proj_weight").Data)
-		requireCloseOrZero(t, "dk_proj_weight", g.KProj.Data, get("dk_proj_weight").Data)
-		requireCloseOrZero(t, "dv_proj_weight", g.VProj.Data, get("dv_proj_weight").Data)
+		torchtest.RequireCloseOrZero(t, "dq_proj_weight", g.QProj.Data, get("dq_proj_weight").Data)
+		torchtest.RequireCloseOrZero(t, "dk_proj_weight", g.KProj.Data, get("dk_proj_weight").Data)
+		torchtest.RequireCloseOrZero(t, "dv_proj_weight", g.VProj.Data, get("dv_proj_weight").Data)
 	}
-	requireCloseOrZero(t, "dout_proj.weight", g.OutProj.Data, get("dout_proj.weight").Data)
+	torchtest.RequireCloseOrZero(t, "dout_proj.weight", g.OutProj.Data, get("dout_proj.weight").Data)
 	if meta["bias"] == "True" {
-		requireCloseOrZero(t, "din_proj_bias", g.InBias, get("din_proj_bias").Data)
-		requireCloseOrZero(t, "dout_proj.bias", g.OutBias, get("dout_proj.bias").Data)
+		torchtest.RequireCloseOrZero(t, "din_proj_bias", g.InBias, get("din_proj_bias").Data)
+		torchtest.RequireCloseOrZero(t, "dout_proj.bias", g.OutBias, get("dout_proj.bias").Data)
 	}
 
 	if m.Rotary == nil {
@@ -125,25 +125,7 @@ func crossCheckGQA(t *testing.T, dir string) {
 	for i, p := range pos.Data {
 		row := append([]float32(nil), in.Data[i*dh:(i+1)*dh]...)
 		m.Rotary.rotateRow(row, dh, int(p), cs)
-		requireCloseOrZero(t, "rotation at "+strconv.Itoa(int(p)), row, want.Data[i*dh:(i+1)*dh])
-	}
-}
-
-// requireCloseOrZero is torchtest.RequireClose, except that an all-zero
-// reference (the gradient of a query with one key, of rows whose keys are
-// all masked) asks got to be zero to 1e-5 absolute: the cases' inputs and
-// weights are of order 1.
-func requireCloseOrZero(t *testing.T, what string, got, want []float32) {
-	t.Helper()
-	for _, w := range want {
-		if w != 0 {
-			torchtest.RequireClose(t, what, got, want)
-			return
-		}
-	}
-	require.Len(t, got, len(want), what)
-	for i, g := range got {
-		require.InDelta(t, 0, g, 1e-5, "%s[%d], PyTorch 0", what, i)
+		torchtest.RequireCloseOrZero(t, "rotation at "+strconv.Itoa(int(p)), row, want.Data[i*dh:(i+1)*dh])
 	}
 }
 

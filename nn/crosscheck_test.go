@@ -32,14 +32,14 @@ func TestTorchCrossCheckGrads(t *testing.T) {
 			t.Logf("T=%d d=%d layers=%d causal=%v pad=%v", T, d, len(enc.Layers), m.Causal, m.KeepKeys)
 			y, err := enc.Forward(kernel.Matrix{}, x, m)
 			require.NoError(t, err)
-			requireCloseOrZero(t, "y", y.Data, get("y").Data)
+			torchtest.RequireCloseOrZero(t, "y", y.Data, get("y").Data)
 			g := enc.NewGrads()
 			dx := kernel.NewMatrix(T, d)
 			require.NoError(t, enc.Backward(g, dx, kernel.MatrixFrom(T, d, get("dy").Data), x, m))
-			requireCloseOrZero(t, "dx", dx.Data, get("dx").Data)
+			torchtest.RequireCloseOrZero(t, "dx", dx.Data, get("dx").Data)
 			ps := enc.Params(g, "")
 			for _, p := range ps {
-				requireCloseOrZero(t, "d"+p.Name, p.Grad, get("d"+p.Name).Data)
+				torchtest.RequireCloseOrZero(t, "d"+p.Name, p.Grad, get("d"+p.Name).Data)
 			}
 			n := 0
 			for _, name := range io.Names() {
@@ -49,24 +49,6 @@ func TestTorchCrossCheckGrads(t *testing.T) {
 			}
 			require.Equal(t, n, len(ps), "parameters with gradients")
 		})
-	}
-}
-
-// requireCloseOrZero is torchtest.RequireClose, except that an all-zero
-// reference (the gradient of a query with one key, of rows whose keys are
-// all masked) asks got to be zero to 1e-5 absolute: the cases' inputs and
-// weights are of order 1.
-func requireCloseOrZero(t *testing.T, what string, got, want []float32) {
-	t.Helper()
-	for _, w := range want {
-		if w != 0 {
-			torchtest.RequireClose(t, what, got, want)
-			return
-		}
-	}
-	require.Len(t, got, len(want), what)
-	for i, g := range got {
-		require.InDelta(t, 0, g, 1e-5, "%s[%d], PyTorch 0", what, i)
 	}
 }
 
@@ -90,15 +72,15 @@ func TestTorchCrossCheckDecoderGrads(t *testing.T) {
 			}
 			y, err := dec.Forward(kernel.Matrix{}, tgt, mem, tm, mm)
 			require.NoError(t, err)
-			requireCloseOrZero(t, "y", y.Data, get("y").Data)
+			torchtest.RequireCloseOrZero(t, "y", y.Data, get("y").Data)
 			g := dec.NewGrads()
 			dt, dm := kernel.NewMatrix(T, d), kernel.NewMatrix(S, d)
 			require.NoError(t, dec.Backward(g, dt, dm, kernel.MatrixFrom(T, d, get("dy").Data), tgt, mem, tm, mm))
-			requireCloseOrZero(t, "dtgt", dt.Data, get("dtgt").Data)
-			requireCloseOrZero(t, "dmemory", dm.Data, get("dmemory").Data)
+			torchtest.RequireCloseOrZero(t, "dtgt", dt.Data, get("dtgt").Data)
+			torchtest.RequireCloseOrZero(t, "dmemory", dm.Data, get("dmemory").Data)
 			ps := dec.Params(g, "")
 			for _, p := range ps {
-				requireCloseOrZero(t, "d"+p.Name, p.Grad, get("d"+p.Name).Data)
+				torchtest.RequireCloseOrZero(t, "d"+p.Name, p.Grad, get("d"+p.Name).Data)
 			}
 			n := 0
 			for _, name := range io.Names() {

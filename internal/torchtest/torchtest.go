@@ -18,6 +18,28 @@ import (
 // (rnn, attn).
 const Dir = "../testdata/torch"
 
+// RequireCloseOrZero is RequireClose, except that an all-zero reference
+// (the gradient of a query with one key, of rows whose keys are all
+// masked) asks got to be zero to 1e-5 absolute: for the randomized
+// cross-checks, whose inputs and weights are of order 1.
+func RequireCloseOrZero(t testing.TB, what string, got, want []float32) {
+	t.Helper()
+	for _, w := range want {
+		if w != 0 {
+			RequireClose(t, what, got, want)
+			return
+		}
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%s: %d values, PyTorch %d", what, len(got), len(want))
+	}
+	for i, g := range got {
+		if !(math.Abs(float64(g)) <= 1e-5) {
+			t.Fatalf("%s[%d] = %g, PyTorch 0", what, i, g)
+		}
+	}
+}
+
 // CrossCheckDirs returns the case directories (named by number) under
 // the directory the environment variable env names, joined with sub, as
 // a randomized cross-check script (script, under scripts/) writes them;

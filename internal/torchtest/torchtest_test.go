@@ -2,6 +2,7 @@ package torchtest
 
 import (
 	"fmt"
+	"math"
 	"testing"
 )
 
@@ -31,6 +32,28 @@ func TestRequireClose(t *testing.T) {
 	for _, c := range cases {
 		r := &recorder{TB: t}
 		RequireClose(r, c.name, c.got, c.want)
+		if (r.failed != "") != c.fails {
+			t.Errorf("%s: failed=%q, want failure %v", c.name, r.failed, c.fails)
+		}
+	}
+}
+
+func TestRequireCloseOrZero(t *testing.T) {
+	cases := []struct {
+		name      string
+		got, want []float32
+		fails     bool
+	}{
+		{"nonzero reference: RequireClose", []float32{1 + 3.1e-5, -2, 3}, []float32{1, -2, 3}, true},
+		{"all-zero reference, zeros", []float32{0, -0}, []float32{0, 0}, false},
+		{"all-zero reference, within 1e-5", []float32{1e-5, -9e-6}, []float32{0, 0}, false},
+		{"all-zero reference, beyond", []float32{0, 2e-5}, []float32{0, 0}, true},
+		{"all-zero reference, NaN", []float32{0, float32(math.NaN())}, []float32{0, 0}, true},
+		{"lengths", []float32{0}, []float32{0, 0}, true},
+	}
+	for _, c := range cases {
+		r := &recorder{TB: t}
+		RequireCloseOrZero(r, c.name, c.got, c.want)
 		if (r.failed != "") != c.fails {
 			t.Errorf("%s: failed=%q, want failure %v", c.name, r.failed, c.fails)
 		}
