@@ -35,7 +35,11 @@ import (
 // their ULP bounds, so the results stay within the tolerance of the
 // unfused float32 chain (ACCURACY.md). nodes itself is not modified.
 func fusedPatterns(g *Graph, nodes []*Node) []*Node {
-	f := &fuser{g: g, nodes: nodes, producer: map[string]int{}, reads: map[string]int{}, gone: map[int]bool{}}
+	f := &fuser{nodes: nodes, producer: map[string]int{}, reads: map[string]int{}, readers: map[string][]int{},
+		inits: map[string]*Tensor{}, gone: map[int]bool{}}
+	for _, t := range g.Initializers {
+		f.inits[t.Name] = t
+	}
 	for _, o := range g.Outputs {
 		f.reads[o.Name] += 2 // a graph output is never inside a chain
 	}
@@ -46,6 +50,9 @@ func fusedPatterns(g *Graph, nodes []*Node) []*Node {
 		reads := nodeReads(n)
 		for j, in := range reads {
 			f.reads[in]++
+			if j < len(n.Inputs) && !slices.Contains(f.readers[in], i) {
+				f.readers[in] = append(f.readers[in], i)
+			}
 			if j >= len(n.Inputs) {
 				f.reads[in]++ // read by a subgraph: kept
 			}
@@ -96,31 +103,28 @@ var fusedOps = map[string]opBuilder{
 
 // fuser matches chains in one graph's nodes.
 type fuser struct {
-	g        *Graph
 	nodes    []*Node
-	producer map[string]int // value → the node that defines it
-	reads    map[string]int // value → how many times it is read
-	gone     map[int]bool   // nodes replaced by a fused node
-	chain    []int          // the chain being matched, in order
-	last     int            // where the fused node goes: the chain's last node
+	producer map[string]int     // value → the node that defines it
+	reads    map[string]int     // value → how many times it is read
+	readers  map[string][]int   // value → the nodes whose inputs name it
+	inits    map[string]*Tensor // the graph's initializers by name
+	gone     map[int]bool       // nodes replaced by a fused node
+	chain    []int              // the chain being matched, in order
+	last     int                // where the fused node goes: the chain's last node
 }
 
 // next returns the node that reads v, when exactly one read of v exists
 // and it is by a node of the default domain of type op with n inputs.
 func (f *fuser) next(v, op string, n int) (int, *Node, bool) {
-	if v == "" || f.reads[v] != 1 {
+	if v == "" || f.reads[v] != 1 || len(f.readers[v]) != 1 {
 		return 0, nil, false
 	}
-	for i, m := range f.nodes {
-		if f.gone[i] || m.Domain != "" || !slices.Contains(m.Inputs, v) {
-			continue
-		}
-		if m.OpType != op || len(m.Inputs) != n || len(m.Outputs) != 1 || m.Outputs[0] == "" {
-			return 0, nil, false
-		}
-		return i, m, true
+	i := f.readers[v][0]
+	m := f.nodes[i]
+	if f.gone[i] || m.Domain != "" || m.OpType != op || len(m.Inputs) != n || len(m.Outputs) != 1 || m.Outputs[0] == "" {
+		return 0, nil, false
 	}
-	return 0, nil, false
+	return i, m, true
 }
 
 // scalar reports the value of v when it is a FLOAT constant (a Constant
@@ -139,7 +143,7 @@ func (f *fuser) scalar(v string, maxRank int) (float32, bool) {
 			return a.F, true
 		}
 	} else {
-		t = f.g.Initializer(v)
+		t = f.inits[v]
 	}
 	if t == nil || t.DType != Float || len(t.Float) != 1 || len(t.Dims) > maxRank {
 		return 0, false
@@ -219,8 +223,9 @@ func (f *fuser) layerNorm(i int) *Node {
 	}
 	// d is read by the Pow and by the Div: find both.
 	ip, pow, idiv, div := -1, (*Node)(nil), -1, (*Node)(nil)
-	for j, m := range f.nodes {
-		if f.gone[j] || m.Domain != "" || !slices.Contains(m.Inputs, d) {
+	for _, j := range f.readers[d] {
+		m := f.nodes[j]
+		if f.gone[j] || m.Domain != "" {
 			continue
 		}
 		switch {
