@@ -16,7 +16,9 @@ import (
 // A Session is not safe for concurrent use; make one per goroutine (or
 // per input shape). Sessions planned from one parsed Model share the
 // packed copies of its MatMul and Gemm weights (read-only), so each more
-// Session costs its activations' buffers, not another copy of the weights.
+// Session costs its activations' buffers, not another copy of the weights;
+// a program that changes a Model's initializers in place after planning
+// a Session must parse the model again for new Sessions to see them.
 type Session struct {
 	inputs   []*Tensor
 	outputs  []*Tensor
