@@ -259,26 +259,10 @@ func FuzzQGemm(f *testing.F) {
 		}
 		b, rows, cols := int(in[0]%12), int(in[1]%70), int(in[2]%130)
 		data := in[3:]
-		at := func(i int) int8 {
-			if len(data) == 0 {
-				return int8(i*37 + 11)
-			}
-			return int8(data[i%len(data)] + byte(i/len(data)))
-		}
+		vals := &int8Stream{data: data}
 		r := kerneltest.Rand(uint64(len(in)))
-		k := 0
-		w := newQMatrixRaw(r, rows, cols, func(row []int8) {
-			for j := range row {
-				row[j] = max(-127, at(k))
-				k++
-			}
-		})
-		x := newQBatchRaw(r, b, cols, func(row []int8) {
-			for j := range row {
-				row[j] = at(k)
-				k++
-			}
-		})
+		w := newQMatrixRaw(r, rows, cols, vals.weights)
+		x := newQBatchRaw(r, b, cols, vals.values)
 		c0 := make([]float32, b*rows)
 		kerneltest.Fill(r, c0, -1, 1)
 		for _, add := range []bool{false, true} {

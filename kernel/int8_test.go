@@ -680,25 +680,11 @@ func FuzzQGemv(f *testing.F) {
 		s := rows[int(in[0])%len(rows)]
 		nr, cols := int(in[1]%80), int(in[2])%301
 		data := in[3:]
-		at := func(i int) int8 {
-			if len(data) == 0 {
-				return int8(i*37 + 11)
-			}
-			return int8(data[i%len(data)] + byte(i/len(data)))
-		}
+		vals := &int8Stream{data: data}
 		r := kerneltest.Rand(uint64(len(in)))
-		k := 0
-		w := newQMatrixRaw(r, nr, cols, func(row []int8) {
-			for j := range row {
-				row[j] = max(-127, at(k))
-				k++
-			}
-		})
+		w := newQMatrixRaw(r, nr, cols, vals.weights)
 		x := kernel.QVector{N: cols, Scale: float32(0.5 + r.Float64()), Data: make([]int8, (cols+63)&^63)}
-		for j := range cols {
-			x.Data[j] = at(k)
-			k++
-		}
+		vals.values(x.Data[:cols])
 		prev := make([]float32, nr)
 		kerneltest.Fill(r, prev, -1, 1)
 		want := slices.Clone(prev)
@@ -805,4 +791,36 @@ func TestQuantizeHelpersGuarded(t *testing.T) {
 			}
 		}
 	})
+}
+
+// int8Stream hands out a fuzz input's bytes as int8 values in turn: the
+// data repeated, each repetition offset by one, or a fixed pattern
+// without data.
+type int8Stream struct {
+	data []byte
+	k    int
+}
+
+func (s *int8Stream) next() int8 {
+	i := s.k
+	s.k++
+	if len(s.data) == 0 {
+		return int8(i*37 + 11)
+	}
+	return int8(s.data[i%len(s.data)] + byte(i/len(s.data)))
+}
+
+// values fills row with the next values.
+func (s *int8Stream) values(row []int8) {
+	for j := range row {
+		row[j] = s.next()
+	}
+}
+
+// weights fills row with the next values, −128 raised to −127 (the
+// weights' range).
+func (s *int8Stream) weights(row []int8) {
+	for j := range row {
+		row[j] = max(-127, s.next())
+	}
 }
