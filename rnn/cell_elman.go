@@ -9,12 +9,14 @@ func (elmanCell) gates() int        { return 1 }
 func (elmanCell) hasC() bool        { return false }
 func (elmanCell) splitHidden() bool { return false }
 
+// forward writes h = ψ(g) and leaves g as it came: backward reads ψ(z)
+// from h, which is the step's output, so the activated gates need no
+// second copy.
 func (elmanCell) forward(act Activation, h, _, g, _, _, _ []float32) {
-	activate(act, g)
-	copy(h, g)
+	activateTo(act, h, g)
 }
 
-func (elmanCell) backward(act Activation, dg, _, _, _, dh, g, _, _, _, _, _ []float32) {
+func (elmanCell) backward(act Activation, dg, _, _, _, dh, _, _, h, _, _, _ []float32) {
 	copy(dg, dh)
-	derivative(act, dg, g)
+	derivative(act, dg, h)
 }

@@ -8,20 +8,26 @@ import (
 // each a thin layer over package kernel.
 
 // activate applies the hidden or output activation to x in place.
-func activate(act Activation, x []float32) {
+func activate(act Activation, x []float32) { activateTo(act, x, x) }
+
+// activateTo sets dst = act(src), element by element; dst may be src.
+func activateTo(act Activation, dst, src []float32) {
 	switch act {
 	case Tanh:
-		kernel.Tanh(x, x)
+		kernel.Tanh(dst, src)
 	case Sigmoid:
-		kernel.Sigmoid(x, x)
+		kernel.Sigmoid(dst, src)
 	case ReLU:
-		for i, v := range x {
+		for i, v := range src {
 			if !(v > 0) && v == v { // keep NaN as NaN
-				x[i] = 0
+				v = 0
 			}
+			dst[i] = v
 		}
 	case Softmax:
-		kernel.Softmax(x, x)
+		kernel.Softmax(dst, src)
+	default: // Identity
+		copy(dst, src)
 	}
 }
 
