@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 )
 
 // ErrNonFinite is wrapped by the Detector's errors for a chunk that holds
@@ -48,11 +49,15 @@ type Detector struct {
 }
 
 // NewDetector returns a detector for audio at sampleRate (16000 or 8000)
-// with m's state reset.
+// with m's state reset. A model with a method SampleRates() []int (as
+// Silero has) that does not list sampleRate is an error.
 func NewDetector(m Model, sampleRate int) (*Detector, error) {
 	chunk, err := ChunkSize(sampleRate)
 	if err != nil {
 		return nil, err
+	}
+	if r, ok := m.(interface{ SampleRates() []int }); ok && !slices.Contains(r.SampleRates(), sampleRate) {
+		return nil, fmt.Errorf("vad: the model takes %v Hz, not %d Hz: resample to 16000 Hz", r.SampleRates(), sampleRate)
 	}
 	ctx := m.Context(sampleRate)
 	if ctx < 0 || ctx > chunk {

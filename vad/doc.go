@@ -62,6 +62,16 @@
 // 14 µs at 3 GHz, so a run's time above that is the cost of small
 // matrices, data movement and the graph's bookkeeping.
 //
+// The models in upstream's repository (src/silero_vad/data) load too:
+// silero_vad.onnx, silero_vad_16k_op15.onnx and silero_vad_op18_ifless.onnx
+// have v5's inputs; silero_vad_half.onnx and silero_vad_openvino_16k.onnx
+// have no sr (input and state alone) and take 16 kHz only
+// (Silero.SampleRates): a Detector at 8 kHz is refused, and simdcore vad
+// resamples an 8 kHz recording to 16 kHz for them. On the 16 kHz test
+// recording they give v5's and v6's probabilities, within 1.3e-6 of ONNX
+// Runtime (vad's TestSilero16kExportsMatchONNXRuntime, run by hand: the
+// files are not committed).
+//
 // silero_vad_legacy.onnx (Silero v4; opset 16, exported by PyTorch 1.12):
 //
 //	inputs   input  float32 [batch, N]        the chunk alone (no context): trained on 512, 1024 or 1536 samples at 16 kHz, 256, 512 or 768 at 8 kHz

@@ -23,7 +23,8 @@ var ErrNotSilero = errors.New("vad: not a Silero VAD model")
 type Silero struct {
 	model  *onnx.Model
 	legacy bool // inputs h and c (Silero v4), else state (v5, v6)
-	// rates[0] runs at 16 kHz, rates[1] at 8 kHz.
+	only16 bool // no input sr: the model takes 16 kHz alone
+	// rates[0] runs at 16 kHz, rates[1] at 8 kHz (unplanned when only16).
 	rates [2]sileroRate
 }
 
@@ -36,11 +37,18 @@ type sileroRate struct {
 	stateIn, stateOut []*onnx.Tensor
 }
 
-// Load reads a Silero VAD model (silero_vad_v5.onnx, silero_vad_v6.onnx
-// or silero_vad_legacy.onnx) and plans it for one stream at batch 1. A
-// model whose inputs are neither (input, state, sr) nor (input, sr, h, c)
-// is an error wrapping ErrNotSilero; an operator the runner lacks is
-// onnx's ErrUnsupported.
+// Load reads a Silero VAD model and plans it for one stream at batch 1.
+// It takes the three input layouts upstream's models have:
+//   - (input, state, sr): v5 and v6 (silero_vad.onnx,
+//     silero_vad_v5.onnx, silero_vad_16k_op15.onnx,
+//     silero_vad_op18_ifless.onnx), at 16 and 8 kHz;
+//   - (input, state) without sr: the 16 kHz-only exports
+//     (silero_vad_half.onnx, silero_vad_openvino_16k.onnx), at 16 kHz
+//     alone (SampleRates);
+//   - (input, sr, h, c): the legacy v4 model, at 16 and 8 kHz.
+//
+// A model whose inputs are none of these is an error wrapping
+// ErrNotSilero; an operator the runner lacks is onnx's ErrUnsupported.
 func Load(path string) (*Silero, error) {
 	m, err := onnx.ReadFile(path)
 	if err != nil {
@@ -71,23 +79,30 @@ func newSilero(m *onnx.Model) (*Silero, error) {
 	switch strings.Join(names, ",") {
 	case "input,sr,state":
 		states, outStates, hidden = []string{"state"}, []string{"stateN"}, 128
+	case "input,state":
+		s.only16 = true
+		states, outStates, hidden = []string{"state"}, []string{"stateN"}, 128
 	case "c,h,input,sr":
 		s.legacy = true
 		states, outStates, hidden = []string{"h", "c"}, []string{"hn", "cn"}, 64
 	default:
-		return nil, fmt.Errorf("%w: inputs %s (want input, state, sr or input, sr, h, c)", ErrNotSilero, strings.Join(names, ", "))
+		return nil, fmt.Errorf("%w: inputs %s (want input, state, sr; input, state; or input, sr, h, c)", ErrNotSilero, strings.Join(names, ", "))
 	}
 	if missing := missingOperators(m.Graph); len(missing) > 0 {
 		return nil, fmt.Errorf("%w: the model needs operators the onnx runner lacks: %s", onnx.ErrUnsupported, strings.Join(missing, ", "))
 	}
-	for i, rate := range []int{16000, 8000} {
+	for i, rate := range s.SampleRates() {
 		chunk, _ := ChunkSize(rate)
 		shapes := map[string][]int{"input": {1, s.Context(rate) + chunk}}
 		for _, name := range states {
 			shapes[name] = []int{2, 1, hidden}
 		}
-		sr := &onnx.Tensor{Name: "sr", DType: onnx.Int64, Int: []int64{int64(rate)}}
-		session, err := onnx.NewSession(m, shapes, &onnx.Options{Fixed: map[string]*onnx.Tensor{"sr": sr}})
+		var opts *onnx.Options
+		if !s.only16 {
+			sr := &onnx.Tensor{Name: "sr", DType: onnx.Int64, Int: []int64{int64(rate)}}
+			opts = &onnx.Options{Fixed: map[string]*onnx.Tensor{"sr": sr}}
+		}
+		session, err := onnx.NewSession(m, shapes, opts)
 		if err != nil {
 			return nil, fmt.Errorf("planning for %d Hz: %w", rate, err)
 		}
@@ -114,6 +129,16 @@ func newSilero(m *onnx.Model) (*Silero, error) {
 // sessions and a zero state, without reading the file again.
 func (s *Silero) NewStream() (*Silero, error) {
 	return newSilero(s.model)
+}
+
+// SampleRates returns the sample rates the model takes: 16000 and 8000,
+// or 16000 alone for a model without an sr input. NewDetector refuses
+// the others; resample to 16 kHz (Resample) for such a model.
+func (s *Silero) SampleRates() []int {
+	if s.only16 {
+		return []int{16000}
+	}
+	return []int{16000, 8000}
 }
 
 // Legacy reports whether the model is Silero v4 (inputs h and c, no
@@ -149,6 +174,9 @@ func (s *Silero) Infer(in []float32, sampleRate int) (float32, error) {
 	case 16000:
 		r = &s.rates[0]
 	case 8000:
+		if s.only16 {
+			return 0, fmt.Errorf("vad: Silero.Infer: this model takes 16000 Hz only (it has no input sr), not 8000 Hz: resample to 16000 Hz")
+		}
 		r = &s.rates[1]
 	default:
 		_, err := ChunkSize(sampleRate)

@@ -58,32 +58,41 @@ func TestSileroMatchesONNXRuntime(t *testing.T) {
 			t.Run(kind+"/"+file, func(t *testing.T) {
 				m := loadSilero(t, kind)
 				require.Equal(t, kind == "legacy", m.Legacy())
-				want := o.Models[kind]
-				require.Equal(t, want.Context, m.Context(audio.SampleRate))
-				d, err := NewDetector(m, audio.SampleRate)
-				require.NoError(t, err)
-				require.Equal(t, want.Chunk, d.ChunkSize())
-				got, err := d.Probabilities(audio.Samples, nil)
-				require.NoError(t, err)
-				require.Len(t, got, len(want.Probs))
-				worst, at := 0.0, 0
-				for i, p := range got {
-					if e := math.Abs(float64(p) - want.Probs[i]); e > worst || math.IsNaN(e) {
-						worst, at = e, i
-					}
-				}
-				t.Logf("%s, %s: worst |ours − ORT| = %.2g (chunk %d of %d)", kind, file, worst, at, len(got))
-				require.LessOrEqual(t, worst, 1e-4, fmt.Sprintf("chunk %d: %g vs ORT %g", at, got[at], want.Probs[at]))
-
-				segs, err := SpeechTimestamps(got, len(audio.Samples), audio.SampleRate, DefaultParams())
-				require.NoError(t, err)
-				wantSegs, err := SpeechTimestamps(float32s(want.Probs), len(audio.Samples), audio.SampleRate, DefaultParams())
-				require.NoError(t, err)
-				require.Equal(t, wantSegs, segs)
-				require.GreaterOrEqual(t, len(segs), 5)
+				requireMatchesORT(t, m, audio, o, kind)
 			})
 		}
 	}
+}
+
+// requireMatchesORT runs m over audio and compares every chunk's
+// probability with ONNX Runtime's in o.Models[kind] within 1e-4, and the
+// speech segments (at least five) exactly.
+func requireMatchesORT(t *testing.T, m *Silero, audio *Audio, o ortFixture, kind string) {
+	t.Helper()
+	want, ok := o.Models[kind]
+	require.True(t, ok, "no %s in the fixture", kind)
+	require.Equal(t, want.Context, m.Context(audio.SampleRate))
+	d, err := NewDetector(m, audio.SampleRate)
+	require.NoError(t, err)
+	require.Equal(t, want.Chunk, d.ChunkSize())
+	got, err := d.Probabilities(audio.Samples, nil)
+	require.NoError(t, err)
+	require.Len(t, got, len(want.Probs))
+	worst, at := 0.0, 0
+	for i, p := range got {
+		if e := math.Abs(float64(p) - want.Probs[i]); e > worst || math.IsNaN(e) {
+			worst, at = e, i
+		}
+	}
+	t.Logf("%s, %s: worst |ours − ORT| = %.2g (chunk %d of %d)", kind, o.WAV, worst, at, len(got))
+	require.LessOrEqual(t, worst, 1e-4, fmt.Sprintf("chunk %d: %g vs ORT %g", at, got[at], want.Probs[at]))
+
+	segs, err := SpeechTimestamps(got, len(audio.Samples), audio.SampleRate, DefaultParams())
+	require.NoError(t, err)
+	wantSegs, err := SpeechTimestamps(float32s(want.Probs), len(audio.Samples), audio.SampleRate, DefaultParams())
+	require.NoError(t, err)
+	require.Equal(t, wantSegs, segs)
+	require.GreaterOrEqual(t, len(segs), 5)
 }
 
 // TestSileroStreamsAreIndependent: two streams of one model interleaved
@@ -137,7 +146,7 @@ func TestLoadRefusesOtherModels(t *testing.T) {
 	in := func(name string) onnx.ValueInfo { return onnx.ValueInfo{Name: name} }
 	_, err = newSilero(&onnx.Model{Graph: &onnx.Graph{Inputs: []onnx.ValueInfo{in("input"), in("sr")}}})
 	require.ErrorIs(t, err, ErrNotSilero)
-	require.ErrorContains(t, err, "inputs input, sr (want input, state, sr or input, sr, h, c)")
+	require.ErrorContains(t, err, "inputs input, sr (want input, state, sr; input, state; or input, sr, h, c)")
 	_, err = newSilero(&onnx.Model{})
 	require.ErrorIs(t, err, ErrNotSilero)
 }

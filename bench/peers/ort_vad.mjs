@@ -9,8 +9,13 @@
 //
 // Usage (from the repository root):
 //
-//	node bench/peers/ort_vad.mjs [-models testdata/silero] [-rounds 5]
-//	     [-fixture OUT.json] RECORDING.wav
+//	node bench/peers/ort_vad.mjs [-models testdata/silero] [-kinds legacy,v5,v6]
+//	     [-rounds 5] [-fixture OUT.json] RECORDING.wav
+//
+// -kinds names the models silero_vad_<kind>.onnx in -models; upstream's
+// 16 kHz-only exports (inputs input and state, no sr) run too, e.g.
+// -kinds half,openvino_16k with silero_vad_half.onnx and
+// silero_vad_openvino_16k.onnx from the silero-vad repository.
 //
 // The fixtures in testdata/vad come from:
 //
@@ -42,10 +47,11 @@ import path from "node:path";
 import ort from "onnxruntime-node";
 
 function parseArgs(argv) {
-  const o = { models: "testdata/silero", rounds: 5, fixture: "", wav: "" };
+  const o = { models: "testdata/silero", kinds: "legacy,v5,v6", rounds: 5, fixture: "", wav: "" };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "-models") o.models = argv[++i];
+    else if (a === "-kinds") o.kinds = argv[++i];
     else if (a === "-rounds") o.rounds = Number(argv[++i]);
     else if (a === "-fixture") o.fixture = argv[++i];
     else if (a.startsWith("-")) throw new Error(`unknown flag ${a}`);
@@ -104,7 +110,9 @@ function runner(session, kind, rate) {
     x.fill(0, context);
     x.set(samples, context);
     const input = new ort.Tensor("float32", x.slice(), [1, context + chunk]);
-    const out = await session.run({ input, sr, ...state });
+    const feeds = { input, ...state };
+    if (session.inputNames.includes("sr")) feeds.sr = sr; // not in the 16 kHz-only exports
+    const out = await session.run(feeds);
     if (kind === "legacy") state = { h: out.hn, c: out.cn };
     else state = { state: out.stateN };
     return out.output.data[0];
@@ -134,7 +142,7 @@ async function main() {
   if (rate !== 16000 && rate !== 8000) throw new Error(`${o.wav}: ${rate} Hz (want 8000 or 16000)`);
   const fixture = { wav: path.basename(o.wav), sample_rate: rate, models: {} };
   console.log(`${o.wav}: ${(samples.length / rate).toFixed(2)} s at ${rate} Hz; onnxruntime-node ${ort.env.versions?.common ?? ""}, one thread`);
-  for (const kind of ["legacy", "v5", "v6"]) {
+  for (const kind of o.kinds.split(",")) {
     const session = await ort.InferenceSession.create(path.join(o.models, `silero_vad_${kind}.onnx`), opts);
     const r = runner(session, kind, rate);
     const nChunks = Math.ceil(samples.length / r.chunk);

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -20,8 +21,9 @@ type vadResult struct {
 	File       string `json:"file"`
 	Model      string `json:"model"`
 	SampleRate int    `json:"sample_rate"` // of the segments' sample positions
-	// ResampledFrom is the file's rate when it was neither 16000 nor
-	// 8000 Hz and the recording was resampled to 16000 Hz.
+	// ResampledFrom is the file's rate when the model does not take it
+	// (neither 16000 nor 8000 Hz, or 8000 Hz for a 16 kHz-only model)
+	// and the recording was resampled to 16000 Hz.
 	ResampledFrom int          `json:"resampled_from,omitempty"`
 	Duration      float64      `json:"duration_s"`
 	Segments      []vadSegment `json:"segments"`
@@ -49,7 +51,7 @@ type vadSegment struct {
 
 func cmdVAD(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("vad")
-	model := fs.String("model", "", "Silero VAD ONNX model (silero_vad_v5.onnx, silero_vad_v6.onnx or silero_vad_legacy.onnx)")
+	model := fs.String("model", "", "Silero VAD ONNX model (silero_vad_v5.onnx, silero_vad_v6.onnx, silero_vad_legacy.onnx, or upstream's silero_vad*.onnx)")
 	asJSON := fs.Bool("json", false, "print JSON (segments in samples and seconds) instead of text")
 	def := vad.DefaultParams()
 	threshold := fs.Float64("threshold", def.Threshold, "speech threshold: a chunk at or above it is speech")
@@ -79,10 +81,15 @@ func cmdVAD(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	m, err := vad.Load(*model)
+	if err != nil {
+		return err
+	}
 	from := 0 // the file's rate, when resampled
-	if _, err := vad.ChunkSize(audio.SampleRate); err != nil {
-		// Silero VAD takes 16 and 8 kHz: convert anything else to 16 kHz,
-		// as its Python package does when it reads a file.
+	if !slices.Contains(m.SampleRates(), audio.SampleRate) {
+		// Silero VAD takes 16 and 8 kHz (the 16 kHz-only exports 16 kHz
+		// alone): convert anything else to 16 kHz, as its Python package
+		// does when it reads a file.
 		if audio.SampleRate < minVADRate {
 			return fmt.Errorf("%s: sample rate %d Hz is below %d Hz, too low for speech (Silero VAD takes 16000 and 8000 Hz)", wavPath, audio.SampleRate, minVADRate)
 		}
@@ -90,10 +97,6 @@ func cmdVAD(args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("%s: %w", wavPath, err)
 		}
 		from, audio.SampleRate = audio.SampleRate, vadRate
-	}
-	m, err := vad.Load(*model)
-	if err != nil {
-		return err
 	}
 	d, err := vad.NewDetector(m, audio.SampleRate)
 	if err != nil {

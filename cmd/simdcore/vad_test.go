@@ -205,3 +205,21 @@ func wavHeader8(rate uint32, data []byte) []byte {
 	b = le.AppendUint32(b, uint32(len(data)))
 	return append(b, data...)
 }
+
+// TestVAD16kOnlyModelResamples8k: with one of upstream's 16 kHz-only
+// exports (no sr input; SIMDCORE_SILERO_16K names a directory holding
+// silero_vad_half.onnx, as in vad's TestSilero16kExportsMatchONNXRuntime),
+// an 8 kHz recording is resampled to 16 kHz, not refused.
+func TestVAD16kOnlyModelResamples8k(t *testing.T) {
+	dir := os.Getenv("SIMDCORE_SILERO_16K")
+	if dir == "" {
+		t.Skip("SIMDCORE_SILERO_16K is not set")
+	}
+	var out, errb bytes.Buffer
+	require.Equal(t, 0, run([]string{"vad", "-model", filepath.Join(dir, "silero_vad_half.onnx"), "-json", "../../testdata/vad/speech8k.wav"}, &out, &errb), errb.String())
+	var r vadResult
+	require.NoError(t, json.Unmarshal(out.Bytes(), &r))
+	require.Equal(t, 16000, r.SampleRate)
+	require.Equal(t, 8000, r.ResampledFrom)
+	require.GreaterOrEqual(t, len(r.Segments), 5)
+}
