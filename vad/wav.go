@@ -32,7 +32,8 @@ func (a *Audio) Duration() float64 {
 
 // ErrWAV is wrapped by every error ReadWAV returns for a file it cannot
 // decode: not RIFF/WAVE, malformed or truncated chunks, or an encoding
-// other than 8-, 16-, 24- and 32-bit PCM and 32- and 64-bit IEEE float.
+// other than 8-, 16-, 24- and 32-bit PCM, 8-bit A-law and µ-law (G.711)
+// and 32- and 64-bit IEEE float.
 var ErrWAV = errors.New("vad: bad WAV file")
 
 // wavErr formats an error that wraps ErrWAV.
@@ -43,6 +44,8 @@ func wavErr(format string, args ...any) error {
 const (
 	wavPCM        = 1
 	wavFloat      = 3
+	wavALaw       = 6
+	wavMuLaw      = 7
 	wavExtensible = 0xFFFE
 	// maxFmtChunk bounds the fmt chunk we read into memory: the largest
 	// standard one (WAVE_FORMAT_EXTENSIBLE) is 40 bytes.
@@ -57,8 +60,9 @@ const (
 
 // wavFormat is what the fmt chunk says.
 type wavFormat struct {
-	float    bool // IEEE float, else PCM
-	bytes    int  // per sample: 1 to 4 (PCM), 4 or 8 (float)
+	float    bool   // IEEE float, else PCM
+	law      uint16 // wavALaw or wavMuLaw: 8-bit G.711 (bytes 1), else 0
+	bytes    int    // per sample: 1 to 4 (PCM), 4 or 8 (float)
 	channels int
 	rate     int
 	frame    int // bytes per frame (all channels)
@@ -83,8 +87,10 @@ func ReadWAVFile(path string) (*Audio, error) {
 }
 
 // ReadWAV decodes a RIFF/WAVE stream holding 8-bit unsigned, 16-, 24- or
-// 32-bit signed PCM or 32- or 64-bit IEEE float samples (format tag 1 or
-// 3, or WAVE_FORMAT_EXTENSIBLE with either sub-format), any number of
+// 32-bit signed PCM, 8-bit A-law or µ-law (G.711, as telephony records
+// it; decoded to ITU-T G.711's 16-bit values, then scaled as 16-bit PCM)
+// or 32- or 64-bit IEEE float samples (format tag 1, 6, 7 or 3, or
+// WAVE_FORMAT_EXTENSIBLE with one of those sub-formats), any number of
 // channels (averaged into one) and any sample rate (the detectors take
 // 8000 and 16000 Hz: Resample converts others). Chunks other than fmt and
 // data are skipped; the fmt chunk must come before data; reading stops at
@@ -200,8 +206,10 @@ func readFmt(br *bufio.Reader, size uint32) (*wavFormat, error) {
 	case tag == wavPCM && (bits == 8 || bits == 16 || bits == 24 || bits == 32):
 	case tag == wavFloat && (bits == 32 || bits == 64):
 		f.float = true
+	case (tag == wavALaw || tag == wavMuLaw) && bits == 8:
+		f.law = tag
 	default:
-		return nil, wavErr("encoding %s with %d bits per sample is not supported: want 8-, 16-, 24- or 32-bit PCM or 32- or 64-bit float", tagName(tag), bits)
+		return nil, wavErr("encoding %s with %d bits per sample is not supported: want 8-, 16-, 24- or 32-bit PCM, 8-bit A-law or µ-law, or 32- or 64-bit float", tagName(tag), bits)
 	}
 	if channels < 1 {
 		return nil, wavErr("%d channels", channels)
@@ -223,9 +231,9 @@ func tagName(tag uint16) string {
 		return "PCM"
 	case wavFloat:
 		return "IEEE float"
-	case 6:
+	case wavALaw:
 		return "A-law"
-	case 7:
+	case wavMuLaw:
 		return "µ-law"
 	case 2:
 		return "ADPCM"
@@ -317,10 +325,15 @@ func appendFrames(dst []float32, b []byte, f *wavFormat) []float32 {
 
 // sample decodes one channel's sample at the start of b: PCM scaled to
 // [-1, 1) (exact up to 24 bits; 32-bit PCM and 64-bit float rounded once
-// to float32), float32 as stored.
+// to float32), A-law and µ-law as their 16-bit values scaled the same,
+// float32 as stored.
 func (f *wavFormat) sample(b []byte) float32 {
 	le := binary.LittleEndian
 	switch {
+	case f.law == wavMuLaw:
+		return float32(muLaw16(b[0])) / 32768
+	case f.law == wavALaw:
+		return float32(aLaw16(b[0])) / 32768
 	case f.float && f.bytes == 4:
 		return math.Float32frombits(le.Uint32(b))
 	case f.float:
@@ -333,4 +346,34 @@ func (f *wavFormat) sample(b []byte) float32 {
 		return float32(int32(uint32(b[0])<<8|uint32(b[1])<<16|uint32(b[2])<<24)>>8) / (1 << 23)
 	}
 	return float32(float64(int32(le.Uint32(b))) / (1 << 31))
+}
+
+// muLaw16 decodes one µ-law byte to ITU-T G.711's 16-bit linear value
+// (±32124 at most), as libsndfile and sox do.
+func muLaw16(b byte) int16 {
+	u := ^b
+	t := (int(u&0x0F)<<3 + 0x84) << ((u & 0x70) >> 4)
+	if u&0x80 != 0 {
+		return int16(0x84 - t)
+	}
+	return int16(t - 0x84)
+}
+
+// aLaw16 decodes one A-law byte to ITU-T G.711's 16-bit linear value
+// (±32256 at most), as libsndfile and sox do.
+func aLaw16(b byte) int16 {
+	a := b ^ 0x55
+	t := int(a&0x0F) << 4
+	switch seg := (a & 0x70) >> 4; seg {
+	case 0:
+		t += 8
+	case 1:
+		t += 0x108
+	default:
+		t = (t + 0x108) << (seg - 1)
+	}
+	if a&0x80 != 0 {
+		return int16(t)
+	}
+	return int16(-t)
 }

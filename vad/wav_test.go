@@ -169,10 +169,12 @@ func TestReadWAVErrors(t *testing.T) {
 		{"no data", good[:12+8+16], "no data chunk"},
 		{"data before fmt", append([]byte("RIFF\x00\x00\x00\x00WAVE"), chunk("data", pcm16(1))...), "data chunk before the fmt chunk"},
 		{"12-bit pcm", with(func(s *wavSpec) { s.bits, s.blockAlign = 12, 2 }),
-			"encoding PCM with 12 bits per sample is not supported: want 8-, 16-, 24- or 32-bit PCM or 32- or 64-bit float"},
+			"encoding PCM with 12 bits per sample is not supported: want 8-, 16-, 24- or 32-bit PCM, 8-bit A-law or µ-law, or 32- or 64-bit float"},
 		{"40-bit pcm", with(func(s *wavSpec) { s.bits = 40 }), "PCM with 40 bits per sample is not supported"},
 		{"float16", with(func(s *wavSpec) { s.tag = wavFloat }), "IEEE float with 16 bits per sample is not supported"},
-		{"a-law", with(func(s *wavSpec) { s.tag, s.bits = 6, 8 }), "A-law with 8 bits"},
+		{"16-bit a-law", with(func(s *wavSpec) { s.tag = wavALaw }), "A-law with 16 bits"},
+		{"16-bit µ-law", with(func(s *wavSpec) { s.tag = wavMuLaw }), "µ-law with 16 bits"},
+		{"adpcm", with(func(s *wavSpec) { s.tag, s.bits, s.blockAlign = 2, 4, 1 }), "ADPCM with 4 bits"},
 		{"extensible 20-bit", with(func(s *wavSpec) { s.tag, s.sub, s.bits, s.blockAlign = wavExtensible, wavPCM, 20, 3 }), "PCM with 20 bits"},
 		{"24-bit data not whole frames", with(func(s *wavSpec) { s.bits = 24 }), "data chunk of 4 bytes is not a whole number of 3-byte frames"},
 		{"zero channels", with(func(s *wavSpec) { s.channels, s.blockAlign = 0, 2 }), "0 channels"},
@@ -293,4 +295,31 @@ func FuzzReadWAV(f *testing.F) {
 		require.Positive(t, a.SampleRate)
 		require.Positive(t, a.Channels)
 	})
+}
+
+// TestReadWAVG711: every one of the 256 µ-law and A-law codes decodes to
+// the 16-bit value sox gives it (scripts/make_g711_fixtures.sh), scaled
+// as 16-bit PCM is, and the same through WAVE_FORMAT_EXTENSIBLE.
+func TestReadWAVG711(t *testing.T) {
+	for _, law := range []struct {
+		name string
+		tag  uint16
+	}{{"mulaw", wavMuLaw}, {"alaw", wavALaw}} {
+		t.Run(law.name, func(t *testing.T) {
+			got, err := ReadWAVFile("../testdata/vad/g711_" + law.name + ".wav")
+			require.NoError(t, err)
+			want, err := ReadWAVFile("../testdata/vad/g711_" + law.name + "_sox16.wav")
+			require.NoError(t, err)
+			require.Len(t, got.Samples, 256)
+			require.Equal(t, want.Samples, got.Samples)
+			require.Equal(t, 8000, got.SampleRate)
+			codes := make([]byte, 256)
+			for i := range codes {
+				codes[i] = byte(i)
+			}
+			ext, err := ReadWAV(bytes.NewReader(makeWAV(wavSpec{tag: wavExtensible, sub: law.tag, channels: 1, rate: 8000, bits: 8, data: codes})))
+			require.NoError(t, err)
+			require.Equal(t, want.Samples, ext.Samples)
+		})
+	}
 }
