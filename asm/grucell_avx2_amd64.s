@@ -18,12 +18,16 @@ TEXT ·GRUCellAVX2(SB), NOSPLIT, $256-192
 	MOVQ    h_len+8(FP), CX
 	VMOVUPS expOne<>+0(SB), Y14
 	VMOVUPS expXmin<>+0(SB), Y15
-	XORQ    AX, AX
+	MOVQ    CX, R13
+	ANDQ    $-8, R13
+	SHLQ    $0x02, R13
 
-	// Eight units per iteration.
-loop8:
-	CMPQ         CX, $+8
-	JB           tail
+	// Stage 0, eight units per iteration.
+	XORQ AX, AX
+
+stage0:
+	CMPQ         AX, R13
+	JAE          stage0done
 	VMOVUPS      (DX)(AX*1), Y0
 	VADDPS       (R10)(AX*1), Y0, Y0
 	VORPS        expSign<>+0(SB), Y0, Y1
@@ -63,9 +67,9 @@ loop8:
 	VADDPS       (R11)(AX*1), Y0, Y0
 	VORPS        expSign<>+0(SB), Y0, Y1
 	VMAXPS       Y1, Y15, Y1
-	VMOVUPS      expShift<>+0(SB), Y10
-	VFMADD231PS  expLog2e<>+0(SB), Y1, Y10
-	VSUBPS       expShift<>+0(SB), Y10, Y2
+	VMOVUPS      expShift<>+0(SB), Y9
+	VFMADD231PS  expLog2e<>+0(SB), Y1, Y9
+	VSUBPS       expShift<>+0(SB), Y9, Y2
 	VFMADD231PS  expNln2hi<>+0(SB), Y2, Y1
 	VFMADD231PS  expNln2lo<>+0(SB), Y2, Y1
 	VMOVUPS      expC6<>+0(SB), Y3
@@ -75,26 +79,37 @@ loop8:
 	VFMADD213PS  expC2<>+0(SB), Y1, Y3
 	VFMADD213PS  Y14, Y1, Y3
 	VFMADD213PS  Y14, Y1, Y3
-	VPSUBD       expMagic<>+0(SB), Y10, Y10
-	VPSRAD       $0x01, Y10, Y2
-	VPSUBD       Y2, Y10, Y10
+	VPSUBD       expMagic<>+0(SB), Y9, Y9
+	VPSRAD       $0x01, Y9, Y2
+	VPSUBD       Y2, Y9, Y9
 	VPADDD       exp64<>+0(SB), Y2, Y2
-	VPADDD       exp63<>+0(SB), Y10, Y10
+	VPADDD       exp63<>+0(SB), Y9, Y9
 	VPSLLD       $0x17, Y2, Y2
-	VPSLLD       $0x17, Y10, Y10
+	VPSLLD       $0x17, Y9, Y9
 	VMULPS       Y2, Y3, Y3
-	VMULPS       Y10, Y3, Y3
+	VMULPS       Y9, Y3, Y3
 	VADDPS       Y3, Y14, Y4
 	VSUBPS       Y4, Y14, Y2
 	VADDPS       Y3, Y2, Y2
 	VBLENDVPS    Y0, Y3, Y14, Y1
-	VDIVPS       Y4, Y1, Y10
+	VDIVPS       Y4, Y1, Y9
 	VRCPPS       Y4, Y3
-	VFNMADD231PS Y4, Y10, Y1
-	VFNMADD231PS Y2, Y10, Y1
-	VFMADD231PS  Y1, Y3, Y10
-	VMOVUPS      Y10, (R8)(AX*1)
+	VFNMADD231PS Y4, Y9, Y1
+	VFNMADD231PS Y2, Y9, Y1
+	VFMADD231PS  Y1, Y3, Y9
+	VMOVUPS      Y9, (R8)(AX*1)
+	ADDQ         $+32, AX
+	JMP          stage0
+
+stage0done:
+	// Stage 1, eight units per iteration.
+	XORQ AX, AX
+
+stage1:
+	CMPQ         AX, R13
+	JAE          stage1done
 	VMOVUPS      (R9)(AX*1), Y0
+	VMOVUPS      (DX)(AX*1), Y9
 	VFMADD231PS  (R12)(AX*1), Y9, Y0
 	VORPS        expSign<>+0(SB), Y0, Y1
 	VADDPS       Y1, Y1, Y1
@@ -135,13 +150,16 @@ loop8:
 	VMOVUPS      Y11, (R9)(AX*1)
 	VMOVUPS      (SI)(AX*1), Y1
 	VSUBPS       Y11, Y1, Y1
+	VMOVUPS      (R8)(AX*1), Y10
 	VFMADD213PS  Y11, Y10, Y1
 	VMOVUPS      Y1, (DI)(AX*1)
 	ADDQ         $+32, AX
-	SUBQ         $+8, CX
-	JMP          loop8
+	JMP          stage1
 
-	// The last 1..7 units, through the buffers.
+stage1done:
+	ANDQ $+7, CX
+
+	// The last 1..7 units, both stages, through the buffers.
 tail:
 	TESTQ   CX, CX
 	JZ      done
@@ -221,9 +239,9 @@ copyin:
 	VADDPS       192(SP), Y0, Y0
 	VORPS        expSign<>+0(SB), Y0, Y1
 	VMAXPS       Y1, Y15, Y1
-	VMOVUPS      expShift<>+0(SB), Y10
-	VFMADD231PS  expLog2e<>+0(SB), Y1, Y10
-	VSUBPS       expShift<>+0(SB), Y10, Y2
+	VMOVUPS      expShift<>+0(SB), Y9
+	VFMADD231PS  expLog2e<>+0(SB), Y1, Y9
+	VSUBPS       expShift<>+0(SB), Y9, Y2
 	VFMADD231PS  expNln2hi<>+0(SB), Y2, Y1
 	VFMADD231PS  expNln2lo<>+0(SB), Y2, Y1
 	VMOVUPS      expC6<>+0(SB), Y3
@@ -233,26 +251,27 @@ copyin:
 	VFMADD213PS  expC2<>+0(SB), Y1, Y3
 	VFMADD213PS  Y14, Y1, Y3
 	VFMADD213PS  Y14, Y1, Y3
-	VPSUBD       expMagic<>+0(SB), Y10, Y10
-	VPSRAD       $0x01, Y10, Y2
-	VPSUBD       Y2, Y10, Y10
+	VPSUBD       expMagic<>+0(SB), Y9, Y9
+	VPSRAD       $0x01, Y9, Y2
+	VPSUBD       Y2, Y9, Y9
 	VPADDD       exp64<>+0(SB), Y2, Y2
-	VPADDD       exp63<>+0(SB), Y10, Y10
+	VPADDD       exp63<>+0(SB), Y9, Y9
 	VPSLLD       $0x17, Y2, Y2
-	VPSLLD       $0x17, Y10, Y10
+	VPSLLD       $0x17, Y9, Y9
 	VMULPS       Y2, Y3, Y3
-	VMULPS       Y10, Y3, Y3
+	VMULPS       Y9, Y3, Y3
 	VADDPS       Y3, Y14, Y4
 	VSUBPS       Y4, Y14, Y2
 	VADDPS       Y3, Y2, Y2
 	VBLENDVPS    Y0, Y3, Y14, Y1
-	VDIVPS       Y4, Y1, Y10
+	VDIVPS       Y4, Y1, Y9
 	VRCPPS       Y4, Y3
-	VFNMADD231PS Y4, Y10, Y1
-	VFNMADD231PS Y2, Y10, Y1
-	VFMADD231PS  Y1, Y3, Y10
-	VMOVUPS      Y10, 96(SP)
+	VFNMADD231PS Y4, Y9, Y1
+	VFNMADD231PS Y2, Y9, Y1
+	VFMADD231PS  Y1, Y3, Y9
+	VMOVUPS      Y9, 96(SP)
 	VMOVUPS      128(SP), Y0
+	VMOVUPS      64(SP), Y9
 	VFMADD231PS  224(SP), Y9, Y0
 	VORPS        expSign<>+0(SB), Y0, Y1
 	VADDPS       Y1, Y1, Y1
@@ -293,6 +312,7 @@ copyin:
 	VMOVUPS      Y11, 128(SP)
 	VMOVUPS      32(SP), Y1
 	VSUBPS       Y11, Y1, Y1
+	VMOVUPS      96(SP), Y10
 	VFMADD213PS  Y11, Y10, Y1
 	VMOVUPS      Y1, (SP)
 	XORQ         BX, BX

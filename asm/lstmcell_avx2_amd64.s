@@ -17,12 +17,16 @@ TEXT ·LSTMCellAVX2(SB), NOSPLIT, $224-168
 	MOVQ    h_len+8(FP), CX
 	VMOVUPS expOne<>+0(SB), Y14
 	VMOVUPS expXmin<>+0(SB), Y15
-	XORQ    AX, AX
+	MOVQ    CX, R13
+	ANDQ    $-8, R13
+	SHLQ    $0x02, R13
 
-	// Eight units per iteration.
-loop8:
-	CMPQ         CX, $+8
-	JB           tail
+	// Stage 0, eight units per iteration.
+	XORQ AX, AX
+
+stage0:
+	CMPQ         AX, R13
+	JAE          stage0done
 	VMOVUPS      (R8)(AX*1), Y0
 	VORPS        expSign<>+0(SB), Y0, Y1
 	VMAXPS       Y1, Y15, Y1
@@ -60,9 +64,9 @@ loop8:
 	VMOVUPS      (R9)(AX*1), Y0
 	VORPS        expSign<>+0(SB), Y0, Y1
 	VMAXPS       Y1, Y15, Y1
-	VMOVUPS      expShift<>+0(SB), Y10
-	VFMADD231PS  expLog2e<>+0(SB), Y1, Y10
-	VSUBPS       expShift<>+0(SB), Y10, Y2
+	VMOVUPS      expShift<>+0(SB), Y9
+	VFMADD231PS  expLog2e<>+0(SB), Y1, Y9
+	VSUBPS       expShift<>+0(SB), Y9, Y2
 	VFMADD231PS  expNln2hi<>+0(SB), Y2, Y1
 	VFMADD231PS  expNln2lo<>+0(SB), Y2, Y1
 	VMOVUPS      expC6<>+0(SB), Y3
@@ -72,31 +76,31 @@ loop8:
 	VFMADD213PS  expC2<>+0(SB), Y1, Y3
 	VFMADD213PS  Y14, Y1, Y3
 	VFMADD213PS  Y14, Y1, Y3
-	VPSUBD       expMagic<>+0(SB), Y10, Y10
-	VPSRAD       $0x01, Y10, Y2
-	VPSUBD       Y2, Y10, Y10
+	VPSUBD       expMagic<>+0(SB), Y9, Y9
+	VPSRAD       $0x01, Y9, Y2
+	VPSUBD       Y2, Y9, Y9
 	VPADDD       exp64<>+0(SB), Y2, Y2
-	VPADDD       exp63<>+0(SB), Y10, Y10
+	VPADDD       exp63<>+0(SB), Y9, Y9
 	VPSLLD       $0x17, Y2, Y2
-	VPSLLD       $0x17, Y10, Y10
+	VPSLLD       $0x17, Y9, Y9
 	VMULPS       Y2, Y3, Y3
-	VMULPS       Y10, Y3, Y3
+	VMULPS       Y9, Y3, Y3
 	VADDPS       Y3, Y14, Y4
 	VSUBPS       Y4, Y14, Y2
 	VADDPS       Y3, Y2, Y2
 	VBLENDVPS    Y0, Y3, Y14, Y1
-	VDIVPS       Y4, Y1, Y10
+	VDIVPS       Y4, Y1, Y9
 	VRCPPS       Y4, Y3
-	VFNMADD231PS Y4, Y10, Y1
-	VFNMADD231PS Y2, Y10, Y1
-	VFMADD231PS  Y1, Y3, Y10
-	VMOVUPS      Y10, (R9)(AX*1)
+	VFNMADD231PS Y4, Y9, Y1
+	VFNMADD231PS Y2, Y9, Y1
+	VFMADD231PS  Y1, Y3, Y9
+	VMOVUPS      Y9, (R9)(AX*1)
 	VMOVUPS      (R11)(AX*1), Y0
 	VORPS        expSign<>+0(SB), Y0, Y1
 	VMAXPS       Y1, Y15, Y1
-	VMOVUPS      expShift<>+0(SB), Y12
-	VFMADD231PS  expLog2e<>+0(SB), Y1, Y12
-	VSUBPS       expShift<>+0(SB), Y12, Y2
+	VMOVUPS      expShift<>+0(SB), Y9
+	VFMADD231PS  expLog2e<>+0(SB), Y1, Y9
+	VSUBPS       expShift<>+0(SB), Y9, Y2
 	VFMADD231PS  expNln2hi<>+0(SB), Y2, Y1
 	VFMADD231PS  expNln2lo<>+0(SB), Y2, Y1
 	VMOVUPS      expC6<>+0(SB), Y3
@@ -106,25 +110,25 @@ loop8:
 	VFMADD213PS  expC2<>+0(SB), Y1, Y3
 	VFMADD213PS  Y14, Y1, Y3
 	VFMADD213PS  Y14, Y1, Y3
-	VPSUBD       expMagic<>+0(SB), Y12, Y12
-	VPSRAD       $0x01, Y12, Y2
-	VPSUBD       Y2, Y12, Y12
+	VPSUBD       expMagic<>+0(SB), Y9, Y9
+	VPSRAD       $0x01, Y9, Y2
+	VPSUBD       Y2, Y9, Y9
 	VPADDD       exp64<>+0(SB), Y2, Y2
-	VPADDD       exp63<>+0(SB), Y12, Y12
+	VPADDD       exp63<>+0(SB), Y9, Y9
 	VPSLLD       $0x17, Y2, Y2
-	VPSLLD       $0x17, Y12, Y12
+	VPSLLD       $0x17, Y9, Y9
 	VMULPS       Y2, Y3, Y3
-	VMULPS       Y12, Y3, Y3
+	VMULPS       Y9, Y3, Y3
 	VADDPS       Y3, Y14, Y4
 	VSUBPS       Y4, Y14, Y2
 	VADDPS       Y3, Y2, Y2
 	VBLENDVPS    Y0, Y3, Y14, Y1
-	VDIVPS       Y4, Y1, Y12
+	VDIVPS       Y4, Y1, Y9
 	VRCPPS       Y4, Y3
-	VFNMADD231PS Y4, Y12, Y1
-	VFNMADD231PS Y2, Y12, Y1
-	VFMADD231PS  Y1, Y3, Y12
-	VMOVUPS      Y12, (R11)(AX*1)
+	VFNMADD231PS Y4, Y9, Y1
+	VFNMADD231PS Y2, Y9, Y1
+	VFMADD231PS  Y1, Y3, Y9
+	VMOVUPS      Y9, (R11)(AX*1)
 	VMOVUPS      (R10)(AX*1), Y0
 	VORPS        expSign<>+0(SB), Y0, Y1
 	VADDPS       Y1, Y1, Y1
@@ -163,7 +167,19 @@ loop8:
 	VCMPPS       $0x06, tanhNtiny<>+0(SB), Y5, Y5
 	VBLENDVPS    Y5, Y0, Y11, Y11
 	VMOVUPS      Y11, (R10)(AX*1)
-	VMULPS       Y11, Y9, Y0
+	ADDQ         $+32, AX
+	JMP          stage0
+
+stage0done:
+	// Stage 1, eight units per iteration.
+	XORQ AX, AX
+
+stage1:
+	CMPQ         AX, R13
+	JAE          stage1done
+	VMOVUPS      (R8)(AX*1), Y9
+	VMULPS       (R10)(AX*1), Y9, Y0
+	VMOVUPS      (R9)(AX*1), Y10
 	VFMADD231PS  (DX)(AX*1), Y10, Y0
 	VMOVUPS      Y0, (SI)(AX*1)
 	VORPS        expSign<>+0(SB), Y0, Y2
@@ -202,13 +218,16 @@ loop8:
 	VORPS        expSign<>+0(SB), Y0, Y6
 	VCMPPS       $0x06, tanhNtiny<>+0(SB), Y6, Y6
 	VBLENDVPS    Y6, Y0, Y1, Y1
+	VMOVUPS      (R11)(AX*1), Y12
 	VMULPS       Y1, Y12, Y1
 	VMOVUPS      Y1, (DI)(AX*1)
 	ADDQ         $+32, AX
-	SUBQ         $+8, CX
-	JMP          loop8
+	JMP          stage1
 
-	// The last 1..7 units, through the buffers.
+stage1done:
+	ANDQ $+7, CX
+
+	// The last 1..7 units, both stages, through the buffers.
 tail:
 	TESTQ   CX, CX
 	JZ      done
@@ -280,9 +299,9 @@ copyin:
 	VMOVUPS      128(SP), Y0
 	VORPS        expSign<>+0(SB), Y0, Y1
 	VMAXPS       Y1, Y15, Y1
-	VMOVUPS      expShift<>+0(SB), Y10
-	VFMADD231PS  expLog2e<>+0(SB), Y1, Y10
-	VSUBPS       expShift<>+0(SB), Y10, Y2
+	VMOVUPS      expShift<>+0(SB), Y9
+	VFMADD231PS  expLog2e<>+0(SB), Y1, Y9
+	VSUBPS       expShift<>+0(SB), Y9, Y2
 	VFMADD231PS  expNln2hi<>+0(SB), Y2, Y1
 	VFMADD231PS  expNln2lo<>+0(SB), Y2, Y1
 	VMOVUPS      expC6<>+0(SB), Y3
@@ -292,31 +311,31 @@ copyin:
 	VFMADD213PS  expC2<>+0(SB), Y1, Y3
 	VFMADD213PS  Y14, Y1, Y3
 	VFMADD213PS  Y14, Y1, Y3
-	VPSUBD       expMagic<>+0(SB), Y10, Y10
-	VPSRAD       $0x01, Y10, Y2
-	VPSUBD       Y2, Y10, Y10
+	VPSUBD       expMagic<>+0(SB), Y9, Y9
+	VPSRAD       $0x01, Y9, Y2
+	VPSUBD       Y2, Y9, Y9
 	VPADDD       exp64<>+0(SB), Y2, Y2
-	VPADDD       exp63<>+0(SB), Y10, Y10
+	VPADDD       exp63<>+0(SB), Y9, Y9
 	VPSLLD       $0x17, Y2, Y2
-	VPSLLD       $0x17, Y10, Y10
+	VPSLLD       $0x17, Y9, Y9
 	VMULPS       Y2, Y3, Y3
-	VMULPS       Y10, Y3, Y3
+	VMULPS       Y9, Y3, Y3
 	VADDPS       Y3, Y14, Y4
 	VSUBPS       Y4, Y14, Y2
 	VADDPS       Y3, Y2, Y2
 	VBLENDVPS    Y0, Y3, Y14, Y1
-	VDIVPS       Y4, Y1, Y10
+	VDIVPS       Y4, Y1, Y9
 	VRCPPS       Y4, Y3
-	VFNMADD231PS Y4, Y10, Y1
-	VFNMADD231PS Y2, Y10, Y1
-	VFMADD231PS  Y1, Y3, Y10
-	VMOVUPS      Y10, 128(SP)
+	VFNMADD231PS Y4, Y9, Y1
+	VFNMADD231PS Y2, Y9, Y1
+	VFMADD231PS  Y1, Y3, Y9
+	VMOVUPS      Y9, 128(SP)
 	VMOVUPS      192(SP), Y0
 	VORPS        expSign<>+0(SB), Y0, Y1
 	VMAXPS       Y1, Y15, Y1
-	VMOVUPS      expShift<>+0(SB), Y12
-	VFMADD231PS  expLog2e<>+0(SB), Y1, Y12
-	VSUBPS       expShift<>+0(SB), Y12, Y2
+	VMOVUPS      expShift<>+0(SB), Y9
+	VFMADD231PS  expLog2e<>+0(SB), Y1, Y9
+	VSUBPS       expShift<>+0(SB), Y9, Y2
 	VFMADD231PS  expNln2hi<>+0(SB), Y2, Y1
 	VFMADD231PS  expNln2lo<>+0(SB), Y2, Y1
 	VMOVUPS      expC6<>+0(SB), Y3
@@ -326,25 +345,25 @@ copyin:
 	VFMADD213PS  expC2<>+0(SB), Y1, Y3
 	VFMADD213PS  Y14, Y1, Y3
 	VFMADD213PS  Y14, Y1, Y3
-	VPSUBD       expMagic<>+0(SB), Y12, Y12
-	VPSRAD       $0x01, Y12, Y2
-	VPSUBD       Y2, Y12, Y12
+	VPSUBD       expMagic<>+0(SB), Y9, Y9
+	VPSRAD       $0x01, Y9, Y2
+	VPSUBD       Y2, Y9, Y9
 	VPADDD       exp64<>+0(SB), Y2, Y2
-	VPADDD       exp63<>+0(SB), Y12, Y12
+	VPADDD       exp63<>+0(SB), Y9, Y9
 	VPSLLD       $0x17, Y2, Y2
-	VPSLLD       $0x17, Y12, Y12
+	VPSLLD       $0x17, Y9, Y9
 	VMULPS       Y2, Y3, Y3
-	VMULPS       Y12, Y3, Y3
+	VMULPS       Y9, Y3, Y3
 	VADDPS       Y3, Y14, Y4
 	VSUBPS       Y4, Y14, Y2
 	VADDPS       Y3, Y2, Y2
 	VBLENDVPS    Y0, Y3, Y14, Y1
-	VDIVPS       Y4, Y1, Y12
+	VDIVPS       Y4, Y1, Y9
 	VRCPPS       Y4, Y3
-	VFNMADD231PS Y4, Y12, Y1
-	VFNMADD231PS Y2, Y12, Y1
-	VFMADD231PS  Y1, Y3, Y12
-	VMOVUPS      Y12, 192(SP)
+	VFNMADD231PS Y4, Y9, Y1
+	VFNMADD231PS Y2, Y9, Y1
+	VFMADD231PS  Y1, Y3, Y9
+	VMOVUPS      Y9, 192(SP)
 	VMOVUPS      160(SP), Y0
 	VORPS        expSign<>+0(SB), Y0, Y1
 	VADDPS       Y1, Y1, Y1
@@ -383,7 +402,9 @@ copyin:
 	VCMPPS       $0x06, tanhNtiny<>+0(SB), Y5, Y5
 	VBLENDVPS    Y5, Y0, Y11, Y11
 	VMOVUPS      Y11, 160(SP)
-	VMULPS       Y11, Y9, Y0
+	VMOVUPS      96(SP), Y9
+	VMULPS       160(SP), Y9, Y0
+	VMOVUPS      128(SP), Y10
 	VFMADD231PS  64(SP), Y10, Y0
 	VMOVUPS      Y0, 32(SP)
 	VORPS        expSign<>+0(SB), Y0, Y2
@@ -422,6 +443,7 @@ copyin:
 	VORPS        expSign<>+0(SB), Y0, Y6
 	VCMPPS       $0x06, tanhNtiny<>+0(SB), Y6, Y6
 	VBLENDVPS    Y6, Y0, Y1, Y1
+	VMOVUPS      192(SP), Y12
 	VMULPS       Y1, Y12, Y1
 	VMOVUPS      Y1, (SP)
 	XORQ         BX, BX
