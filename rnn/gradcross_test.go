@@ -1,7 +1,6 @@
 package rnn_test
 
 import (
-	"encoding/json"
 	"path/filepath"
 	"testing"
 
@@ -41,16 +40,8 @@ func TestTorchGradCrossCheck(t *testing.T) {
 
 func gradCrossCheck(t *testing.T, dir string) {
 	f, get := torchtest.Tensors(t, filepath.Join(dir, "io.safetensors"))
-	meta := map[string]any{}
-	for k, v := range f.Metadata() {
-		var x any
-		require.NoError(t, json.Unmarshal([]byte(v), &x), k)
-		meta[k] = x
-	}
-	raw, err := json.Marshal(meta)
-	require.NoError(t, err)
 	var c gradCase
-	require.NoError(t, json.Unmarshal(raw, &c))
+	torchtest.CaseConfig(t, f.Metadata(), &c)
 	t.Logf("%+v", c)
 	cfg := rnn.Config{Input: c.I, Hidden: c.H, Layers: c.L, Proj: c.Proj, Bidirectional: c.Bidir, Output: c.Head, Bias: rnn.BiasNone}
 	switch c.Kind {
@@ -94,7 +85,10 @@ func gradCrossCheck(t *testing.T, dir string) {
 	xt, yt := get("x"), get("y")
 	x := kernel.MatrixFrom(xt.Shape[0], xt.Shape[1], xt.Data)
 	y := kernel.MatrixFrom(yt.Shape[0], yt.Shape[1], yt.Data)
-	var tr *rnn.Trace
+	var (
+		tr  *rnn.Trace
+		err error
+	)
 	if c.Last {
 		tr, err = n.TraceLast(x)
 	} else {
