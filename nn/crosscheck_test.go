@@ -14,16 +14,6 @@ import (
 	"github.com/simdcore/simdcore/optim"
 )
 
-// keptKeys returns the keys a case's padding mask keeps: pad's zeros (1
-// marks padding).
-func keptKeys(pad []float32) []bool {
-	keep := make([]bool, len(pad))
-	for i, v := range pad {
-		keep[i] = v == 0
-	}
-	return keep
-}
-
 // requireParamGrads compares every parameter's gradient in ps with the
 // case's "d"+name, and checks that the case holds no gradient besides
 // those and the ones named in others (dy and the inputs' gradients).
