@@ -2,14 +2,33 @@ package nn_test
 
 import (
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/simdcore/simdcore/internal/torchtest"
+	"github.com/simdcore/simdcore/internal/weights"
 	"github.com/simdcore/simdcore/kernel"
 	"github.com/simdcore/simdcore/nn"
+	"github.com/simdcore/simdcore/optim"
 )
+
+// requireParamGrads compares every parameter's gradient in ps with the
+// case's "d"+name, and checks that the case holds no gradient besides
+// those and the ones named in others (dy and the inputs' gradients).
+func requireParamGrads(t *testing.T, io *weights.File, get func(string) weights.Tensor, ps []optim.Param, others ...string) {
+	for _, p := range ps {
+		torchtest.RequireCloseOrZero(t, "d"+p.Name, p.Grad, get("d"+p.Name).Data)
+	}
+	n := 0
+	for _, name := range io.Names() {
+		if name[0] == 'd' && !slices.Contains(others, name) {
+			n++
+		}
+	}
+	require.Equal(t, n, len(ps), "parameters with gradients")
+}
 
 // TestTorchCrossCheckGrads runs the random encoder cases that
 // scripts/attn_crosscheck.py wrote under $SIMDCORE_ATTN_CROSSCHECK/enc
@@ -25,10 +44,7 @@ func TestTorchCrossCheckGrads(t *testing.T) {
 			xt := get("x")
 			T, d := xt.Shape[0], xt.Shape[1]
 			x := kernel.MatrixFrom(T, d, xt.Data)
-			m := nn.Mask{Causal: io.Metadata()["causal"] == "True", KeepKeys: make([]bool, T)}
-			for i, v := range get("key_pad").Data {
-				m.KeepKeys[i] = v == 0
-			}
+			m := nn.Mask{Causal: io.Metadata()["causal"] == "True", KeepKeys: keptKeys(get("key_pad").Data)}
 			t.Logf("T=%d d=%d layers=%d causal=%v pad=%v", T, d, len(enc.Layers), m.Causal, m.KeepKeys)
 			y, err := enc.Forward(kernel.Matrix{}, x, m)
 			require.NoError(t, err)
@@ -37,17 +53,7 @@ func TestTorchCrossCheckGrads(t *testing.T) {
 			dx := kernel.NewMatrix(T, d)
 			require.NoError(t, enc.Backward(g, dx, kernel.MatrixFrom(T, d, get("dy").Data), x, m))
 			torchtest.RequireCloseOrZero(t, "dx", dx.Data, get("dx").Data)
-			ps := enc.Params(g, "")
-			for _, p := range ps {
-				torchtest.RequireCloseOrZero(t, "d"+p.Name, p.Grad, get("d"+p.Name).Data)
-			}
-			n := 0
-			for _, name := range io.Names() {
-				if name != "dx" && name != "dy" && name[0] == 'd' {
-					n++
-				}
-			}
-			require.Equal(t, n, len(ps), "parameters with gradients")
+			requireParamGrads(t, io, get, enc.Params(g, ""), "dy", "dx")
 		})
 	}
 }
@@ -66,10 +72,7 @@ func TestTorchCrossCheckDecoderGrads(t *testing.T) {
 			T, S, d := tt.Shape[0], mt.Shape[0], tt.Shape[1]
 			tgt, mem := kernel.MatrixFrom(T, d, tt.Data), kernel.MatrixFrom(S, d, mt.Data)
 			tm := nn.Mask{Causal: io.Metadata()["causal"] == "True"}
-			mm := nn.Mask{KeepKeys: make([]bool, S)}
-			for i, v := range get("memory_pad").Data {
-				mm.KeepKeys[i] = v == 0
-			}
+			mm := nn.Mask{KeepKeys: keptKeys(get("memory_pad").Data)}
 			y, err := dec.Forward(kernel.Matrix{}, tgt, mem, tm, mm)
 			require.NoError(t, err)
 			torchtest.RequireCloseOrZero(t, "y", y.Data, get("y").Data)
@@ -78,17 +81,7 @@ func TestTorchCrossCheckDecoderGrads(t *testing.T) {
 			require.NoError(t, dec.Backward(g, dt, dm, kernel.MatrixFrom(T, d, get("dy").Data), tgt, mem, tm, mm))
 			torchtest.RequireCloseOrZero(t, "dtgt", dt.Data, get("dtgt").Data)
 			torchtest.RequireCloseOrZero(t, "dmemory", dm.Data, get("dmemory").Data)
-			ps := dec.Params(g, "")
-			for _, p := range ps {
-				torchtest.RequireCloseOrZero(t, "d"+p.Name, p.Grad, get("d"+p.Name).Data)
-			}
-			n := 0
-			for _, name := range io.Names() {
-				if name != "dy" && name != "dtgt" && name != "dmemory" && name[0] == 'd' {
-					n++
-				}
-			}
-			require.Equal(t, n, len(ps), "parameters with gradients")
+			requireParamGrads(t, io, get, dec.Params(g, ""), "dy", "dtgt", "dmemory")
 		})
 	}
 }

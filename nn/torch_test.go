@@ -29,13 +29,20 @@ func fixtureMatrix(t testing.TB, name, tensor string) kernel.Matrix {
 	return kernel.MatrixFrom(tt.Shape[0], tt.Shape[1], tt.Data)
 }
 
-// keep negates a torch padding mask stored as 0/1 floats (1 = padding).
-func keep(t testing.TB, name, tensor string) []bool {
-	pad := fixture(t, name, tensor).Data
-	k := make([]bool, len(pad))
-	for i, p := range pad {
-		k[i] = p == 0
+// keptKeys negates a torch padding mask stored as 0/1 floats (1 =
+// padding): the keys it keeps.
+func keptKeys(pad []float32) []bool {
+	keep := make([]bool, len(pad))
+	for i, v := range pad {
+		keep[i] = v == 0
 	}
+	return keep
+}
+
+// keep is keptKeys of a fixture's tensor, which must keep some keys and
+// pad others.
+func keep(t testing.TB, name, tensor string) []bool {
+	k := keptKeys(fixture(t, name, tensor).Data)
 	require.Contains(t, k, false)
 	require.Contains(t, k, true)
 	return k

@@ -2,7 +2,6 @@ package rnn_test
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"math"
 	"path/filepath"
@@ -22,8 +21,47 @@ type crossCase struct {
 	I, H, L, Proj int
 	T, B, Head    int
 	Bidir, H0     bool
-	Meta, HeadAct string
-	HeadBias      bool
+	Meta          string
+	HeadAct       string `json:"head_act"`
+	HeadBias      bool   `json:"head_bias"`
+}
+
+// openCrossCase opens the case in dir: its io file and its configuration.
+func openCrossCase(t *testing.T, dir string) (*weights.File, crossCase) {
+	io, err := weights.Open(filepath.Join(dir, "io.safetensors"))
+	require.NoError(t, err)
+	var c crossCase
+	torchtest.CaseConfig(t, io.Metadata(), &c)
+	return io, c
+}
+
+// load loads the case's model.safetensors as a user who knows what the
+// file does not say would: relu for an Elman net without metadata, the
+// head's prefix when the head has no bias.
+func (c crossCase) load(t *testing.T, dir string) *rnn.Net {
+	var opts []rnn.LoadOption
+	if c.Meta == "none" && c.Kind == "RNN_RELU" {
+		opts = append(opts, rnn.WithActivation(rnn.ReLU)) // nothing in the file says relu
+	}
+	if c.Head > 0 && !c.HeadBias {
+		opts = append(opts, rnn.WithHead("fc")) // a head without bias is not found by itself
+	}
+	n, err := rnn.Load(filepath.Join(dir, "model.safetensors"), opts...)
+	require.NoError(t, err)
+	return n
+}
+
+// initial returns sequence b's initial state for run k (0: nil, torch's
+// zeros; 1: h0 and, for an LSTM, c0), from caseTensors' state.
+func (c crossCase) initial(state func(string, int) kernel.Matrix, k, b int) *rnn.States {
+	if k == 0 {
+		return nil
+	}
+	s := &rnn.States{H: state("h0", b)}
+	if c.Kind == "LSTM" {
+		s.C = state("c0", b)
+	}
+	return s
 }
 
 // TestTorchCrossCheck runs the random cases scripts/rnn_crosscheck.py
@@ -38,45 +76,9 @@ func TestTorchCrossCheck(t *testing.T) {
 }
 
 func crossCheck(t *testing.T, dir string) {
-	io, err := weights.Open(filepath.Join(dir, "io.safetensors"))
-	require.NoError(t, err)
-	var c crossCase
-	for k, v := range io.Metadata() {
-		var dst any
-		switch k {
-		case "kind":
-			dst = &c.Kind
-		case "I", "H", "L", "T", "B":
-			dst = map[string]*int{"I": &c.I, "H": &c.H, "L": &c.L, "T": &c.T, "B": &c.B}[k]
-		case "proj":
-			dst = &c.Proj
-		case "head":
-			dst = &c.Head
-		case "bidir":
-			dst = &c.Bidir
-		case "h0":
-			dst = &c.H0
-		case "meta":
-			dst = &c.Meta
-		case "head_act":
-			dst = &c.HeadAct
-		case "head_bias":
-			dst = &c.HeadBias
-		default:
-			continue
-		}
-		require.NoError(t, json.Unmarshal([]byte(v), dst), k)
-	}
+	io, c := openCrossCase(t, dir)
 	t.Logf("%+v", c)
-	var opts []rnn.LoadOption
-	if c.Meta == "none" && c.Kind == "RNN_RELU" {
-		opts = append(opts, rnn.WithActivation(rnn.ReLU)) // nothing in the file says relu
-	}
-	if c.Head > 0 && !c.HeadBias {
-		opts = append(opts, rnn.WithHead("fc")) // a head without bias is not found by itself
-	}
-	n, err := rnn.Load(filepath.Join(dir, "model.safetensors"), opts...)
-	require.NoError(t, err)
+	n := c.load(t, dir)
 	cfg := n.Config()
 	require.Equal(t, [6]int{c.I, c.H, c.L, c.Proj, cfg.Dirs(), c.Head}, [6]int{cfg.Input, cfg.Hidden, cfg.Layers, cfg.Proj, map[bool]int{false: 1, true: 2}[c.Bidir], cfg.Output})
 	lstm := c.Kind == "LSTM"
@@ -93,16 +95,7 @@ func crossCheck(t *testing.T, dir string) {
 	if c.H0 {
 		inits = append(inits, 1)
 	}
-	initial := func(k, b int) *rnn.States {
-		if k == 0 {
-			return nil
-		}
-		s := &rnn.States{H: state("h0", b)}
-		if lstm {
-			s.C = state("c0", b)
-		}
-		return s
-	}
+	initial := func(k, b int) *rnn.States { return c.initial(state, k, b) }
 	for b := range c.B {
 		for _, k := range inits {
 			what := func(call string) string { return fmt.Sprintf("%s seq %d from h%d", call, b, k) }
@@ -241,32 +234,13 @@ func TestQuantizedTorchCrossCheck(t *testing.T) {
 }
 
 func quantCrossCheck(t *testing.T, dir string) float64 {
-	io, err := weights.Open(filepath.Join(dir, "io.safetensors"))
-	require.NoError(t, err)
-	md := io.Metadata()
-	var c crossCase
-	for k, dst := range map[string]any{"kind": &c.Kind, "I": &c.I, "H": &c.H, "L": &c.L, "T": &c.T, "B": &c.B,
-		"proj": &c.Proj, "head": &c.Head, "bidir": &c.Bidir, "h0": &c.H0, "meta": &c.Meta, "head_bias": &c.HeadBias} {
-		if v, ok := md[k]; ok {
-			require.NoError(t, json.Unmarshal([]byte(v), dst), k)
-		}
-	}
-	var opts []rnn.LoadOption
-	if c.Meta == "none" && c.Kind == "RNN_RELU" {
-		opts = append(opts, rnn.WithActivation(rnn.ReLU))
-	}
-	if c.Head > 0 && !c.HeadBias {
-		opts = append(opts, rnn.WithHead("fc"))
-	}
-	f, err := rnn.Load(filepath.Join(dir, "model.safetensors"), opts...)
-	require.NoError(t, err)
-	q, err := f.Quantize()
+	io, c := openCrossCase(t, dir)
+	q, err := c.load(t, dir).Quantize()
 	require.NoError(t, err)
 	var buf bytes.Buffer
 	require.NoError(t, q.Encode(&buf, nil))
 	back, err := rnn.Read(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
 	require.NoError(t, err)
-	lstm := c.Kind == "LSTM"
 	_, seq, state := caseTensors(t, io)
 	y := "y%d"
 	if c.Head > 0 {
@@ -280,14 +254,7 @@ func quantCrossCheck(t *testing.T, dir string) float64 {
 			if k == 1 && !c.H0 {
 				continue
 			}
-			var init *rnn.States
-			if k == 1 {
-				init = &rnn.States{H: state("h0", b)}
-				if lstm {
-					init.C = state("c0", b)
-				}
-			}
-			got, _, err := q.ForwardState(xs[b], init)
+			got, _, err := q.ForwardState(xs[b], c.initial(state, k, b))
 			require.NoError(t, err)
 			for i, w := range seq(fmt.Sprintf(y, k), b) {
 				d = math.Max(d, math.Abs(float64(got.Data[i])-float64(w)))

@@ -1,7 +1,6 @@
 package rnn_test
 
 import (
-	"encoding/json"
 	"path/filepath"
 	"testing"
 
@@ -41,16 +40,8 @@ func TestTorchGradCrossCheck(t *testing.T) {
 
 func gradCrossCheck(t *testing.T, dir string) {
 	f, get := torchtest.Tensors(t, filepath.Join(dir, "io.safetensors"))
-	meta := map[string]any{}
-	for k, v := range f.Metadata() {
-		var x any
-		require.NoError(t, json.Unmarshal([]byte(v), &x), k)
-		meta[k] = x
-	}
-	raw, err := json.Marshal(meta)
-	require.NoError(t, err)
 	var c gradCase
-	require.NoError(t, json.Unmarshal(raw, &c))
+	torchtest.CaseConfig(t, f.Metadata(), &c)
 	t.Logf("%+v", c)
 	cfg := rnn.Config{Input: c.I, Hidden: c.H, Layers: c.L, Proj: c.Proj, Bidirectional: c.Bidir, Output: c.Head, Bias: rnn.BiasNone}
 	switch c.Kind {
@@ -83,18 +74,17 @@ func gradCrossCheck(t *testing.T, dir string) {
 	newNet := func() *rnn.Net {
 		n, err := rnn.New(cfg, 1)
 		require.NoError(t, err)
-		for _, p := range n.Params() {
-			w := get("p." + p.Name)
-			require.Len(t, w.Data, len(p.Data), p.Name)
-			copy(p.Data, w.Data)
-		}
+		setParams(t, n.Params(), get)
 		return n
 	}
 	n := newNet()
 	xt, yt := get("x"), get("y")
 	x := kernel.MatrixFrom(xt.Shape[0], xt.Shape[1], xt.Data)
 	y := kernel.MatrixFrom(yt.Shape[0], yt.Shape[1], yt.Data)
-	var tr *rnn.Trace
+	var (
+		tr  *rnn.Trace
+		err error
+	)
 	if c.Last {
 		tr, err = n.TraceLast(x)
 	} else {
@@ -109,9 +99,7 @@ func gradCrossCheck(t *testing.T, dir string) {
 	dx, err := n.BackwardTruncated(tr, d, grad, c.K)
 	require.NoError(t, err)
 	closeTo(t, "∂J/∂x", dx.Data, get("gx").Data)
-	for _, p := range grad.Params() {
-		closeTo(t, "∂J/∂"+p.Name, p.Data, get("g."+p.Name).Data)
-	}
+	requireParams(t, "∂J/∂", grad.Params(), get, "g.")
 	// Backward leaves the trace as it was: a second pass gives the same.
 	again := n.NewGrad()
 	dx2, err := n.BackwardTruncated(tr, d, again, c.K)
@@ -124,20 +112,38 @@ func gradCrossCheck(t *testing.T, dir string) {
 	opt := newOpt()
 	_, err = n.Train([]rnn.Sample{{X: x, Y: y}}, rnn.TrainConfig{Steps: 3, Optimizer: opt, ClipNorm: c.Clip, Truncate: c.K, ManyToOne: c.Last})
 	require.NoError(t, err)
-	for _, p := range n.Params() {
-		closeTo(t, "trained "+p.Name, p.Data, get("w."+p.Name).Data)
-	}
+	requireParams(t, "trained ", n.Params(), get, "w.")
 
 	// The optimiser alone, three steps on the gradients above held fixed.
 	n = newNet()
-	params := n.OptimParams(grad)
-	opt = newOpt()
-	for range 3 {
-		optim.ClipGlobalNorm(params, c.Clip)
-		opt.Step(params)
+	stepAlone(n.OptimParams(grad), c.Clip, newOpt())
+	requireParams(t, "stepped ", n.Params(), get, "s.")
+}
+
+// setParams sets every parameter in ps to the case's "p."+name.
+func setParams(t *testing.T, ps []rnn.Param, get func(string) weights.Tensor) {
+	for _, p := range ps {
+		w := get("p." + p.Name)
+		require.Len(t, w.Data, len(p.Data), p.Name)
+		copy(p.Data, w.Data)
 	}
-	for _, p := range n.Params() {
-		closeTo(t, "stepped "+p.Name, p.Data, get("s."+p.Name).Data)
+}
+
+// requireParams compares every parameter in ps with the case's
+// prefix+name, naming it what+name.
+func requireParams(t *testing.T, what string, ps []rnn.Param, get func(string) weights.Tensor, prefix string) {
+	for _, p := range ps {
+		closeTo(t, what+p.Name, p.Data, get(prefix+p.Name).Data)
+	}
+}
+
+// stepAlone takes three steps of opt on params with their gradients held
+// fixed, clipping them to a global norm of clip (0: none) before each, as
+// the script's "s." weights do.
+func stepAlone(params []optim.Param, clip float64, opt optim.Optimizer) {
+	for range 3 {
+		optim.ClipGlobalNorm(params, clip)
+		opt.Step(params)
 	}
 }
 
@@ -149,11 +155,7 @@ func lmCrossCheck(t *testing.T, c gradCase, cfg rnn.Config, get func(string) wei
 		m, err := rnn.NewLM(rnn.LMConfig{Cell: cfg.Cell, Vocab: c.LM, Embed: c.Embed, Hidden: c.H, Layers: c.L,
 			Proj: c.Proj, Activation: cfg.Activation, Bias: cfg.Bias}, 1)
 		require.NoError(t, err)
-		for _, p := range m.Params() {
-			w := get("p." + p.Name)
-			require.Len(t, w.Data, len(p.Data), p.Name)
-			copy(p.Data, w.Data)
-		}
+		setParams(t, m.Params(), get)
 		return m
 	}
 	var toks []int
@@ -172,24 +174,14 @@ func lmCrossCheck(t *testing.T, c gradCase, cfg rnn.Config, get func(string) wei
 	J, err := m.LossGrad(toks, grad, 1, c.K)
 	require.NoError(t, err)
 	closeTo(t, "loss", []float32{float32(J)}, get("loss").Data)
-	for _, p := range grad.Params() {
-		closeTo(t, "∂J/∂"+p.Name, p.Data, get("g."+p.Name).Data)
-	}
+	requireParams(t, "∂J/∂", grad.Params(), get, "g.")
 
 	m = newLM()
 	_, err = m.Train(toks, rnn.LMTrainConfig{Steps: 3, SeqLen: c.T, Optimizer: newOpt(), ClipNorm: c.Clip, Truncate: c.K})
 	require.NoError(t, err)
-	for _, p := range m.Params() {
-		closeTo(t, "trained "+p.Name, p.Data, get("w."+p.Name).Data)
-	}
+	requireParams(t, "trained ", m.Params(), get, "w.")
 
 	m = newLM()
-	params, opt := m.OptimParams(grad), newOpt()
-	for range 3 {
-		optim.ClipGlobalNorm(params, c.Clip)
-		opt.Step(params)
-	}
-	for _, p := range m.Params() {
-		closeTo(t, "stepped "+p.Name, p.Data, get("s."+p.Name).Data)
-	}
+	stepAlone(m.OptimParams(grad), c.Clip, newOpt())
+	requireParams(t, "stepped ", m.Params(), get, "s.")
 }

@@ -227,6 +227,16 @@ func rewrite(t *testing.T, fixture string, meta map[string]string, edit func(map
 	return torchtest.Rewrite(t, filepath.Join(torchDir, fixture+".safetensors"), meta, edit)
 }
 
+// loadErrorCase is a file that Load or LoadLM, with opts, refuses with
+// an error wrapping sentinel and containing msg.
+type loadErrorCase struct {
+	name     string
+	path     func(t *testing.T) string
+	opts     []rnn.LoadOption
+	sentinel error
+	msg      string
+}
+
 func TestLoadErrors(t *testing.T) {
 	fixture := filepath.Join(torchDir, "rnn_bidir_tanh.safetensors")
 	orig, err := os.ReadFile(fixture)
@@ -246,13 +256,7 @@ func TestLoadErrors(t *testing.T) {
 		}
 	}
 	nothing := func(map[string]weights.Tensor) {}
-	cases := []struct {
-		name     string
-		path     func(t *testing.T) string
-		opts     []rnn.LoadOption
-		sentinel error
-		msg      string
-	}{
+	cases := []loadErrorCase{
 		{"truncated", func(t *testing.T) string {
 			p := filepath.Join(t.TempDir(), "t.safetensors")
 			require.NoError(t, os.WriteFile(p, orig[:len(orig)-5], 0o644))
@@ -402,13 +406,7 @@ func TestLoadErrors(t *testing.T) {
 }
 
 func TestLoadLMErrors(t *testing.T) {
-	cases := []struct {
-		name     string
-		path     func(t *testing.T) string
-		opts     []rnn.LoadOption
-		sentinel error
-		msg      string
-	}{
+	cases := []loadErrorCase{
 		{"no head", func(t *testing.T) string {
 			return rewrite(t, "lm", nil, func(ts map[string]weights.Tensor) { delete(ts, "decoder.weight"); delete(ts, "decoder.bias") })
 		}, nil, rnn.ErrMissing, "linear head"},

@@ -223,6 +223,19 @@ func (r *refNet) outputs(xs [][]float64, last bool, k int, frozen [][][]float64)
 	return y
 }
 
+// refMaxSumExp returns the largest of row, m, and Σ exp(v − m) over row:
+// its softmax is exp(v − m)/s, its log-softmax v − m − log s.
+func refMaxSumExp(row []float64) (m, s float64) {
+	m = math.Inf(-1)
+	for _, v := range row {
+		m = math.Max(m, v)
+	}
+	for _, v := range row {
+		s += math.Exp(v - m)
+	}
+	return m, s
+}
+
 // activated applies the output activation to logits.
 func refActivated(a Activation, y [][]float64) [][]float64 {
 	out := make([][]float64, len(y))
@@ -230,17 +243,9 @@ func refActivated(a Activation, y [][]float64) [][]float64 {
 		out[t] = make([]float64, len(row))
 		switch a {
 		case Softmax:
-			m := math.Inf(-1)
-			for _, v := range row {
-				m = math.Max(m, v)
-			}
-			var s float64
+			m, s := refMaxSumExp(row)
 			for i, v := range row {
-				out[t][i] = math.Exp(v - m)
-				s += out[t][i]
-			}
-			for i := range row {
-				out[t][i] /= s
+				out[t][i] = math.Exp(v-m) / s
 			}
 		case Sigmoid:
 			for i, v := range row {
@@ -263,14 +268,7 @@ func refLoss(a Activation, logits, target [][]float64) float64 {
 			y := target[t][i]
 			switch a {
 			case Softmax:
-				m := math.Inf(-1)
-				for _, v := range row {
-					m = math.Max(m, v)
-				}
-				var s float64
-				for _, v := range row {
-					s += math.Exp(v - m)
-				}
+				m, s := refMaxSumExp(row)
 				J -= y * (x - m - math.Log(s))
 			case Sigmoid:
 				J += math.Max(x, 0) - x*y + math.Log1p(math.Exp(-math.Abs(x)))

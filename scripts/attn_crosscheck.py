@@ -13,8 +13,8 @@ runs it, and the Go side skips unless told where the cases are.
 It draws N cases of each kind:
 
   DIR/gqa/NNNN   self-attention written by hand the way LLaMA (rotate_half)
-                 and GPT-J (rotate_every_two) write it (scripts/torch_fixtures.py's
-                 GQARope, with masks): heads 1 to 6, key/value heads any
+                 and GPT-J (rotate_every_two) write it (scripts/torch_gqa.py's
+                 GQA, with masks): heads 1 to 6, key/value heads any
                  divisor (1: multi-query), d_head 1 to 9 (odd ones too),
                  rotary over an even number of features up to d_head (or
                  none), either convention, base 2.5 to 10⁶, biases or not,
@@ -48,77 +48,18 @@ since the Go tests compare to 1e-5 relative (torchtest.RequireClose).
 Files are written by scripts/safetensors_torch.py.
 """
 
-import math
+import functools
 import os
 import random
 import sys
 
 import torch
-from torch import nn
-import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from safetensors_torch import save_file  # noqa: E402
-
-
-def f32(t):
-    return t.detach().to(torch.float32).contiguous()
-
-
-class GQA(nn.Module):
-    """Grouped-query self-attention with optional rotary embeddings and
-    masks; the names of nn.MultiheadAttention's separate layout."""
-
-    def __init__(self, e, heads, kv_heads, rot_dims, base, interleaved, bias):
-        super().__init__()
-        self.e, self.heads, self.kv_heads, self.dh = e, heads, kv_heads, e // heads
-        self.rot_dims, self.base, self.interleaved = rot_dims, base, interleaved
-        kv = kv_heads * self.dh
-        self.q_proj_weight = nn.Parameter(torch.randn(e, e) / math.sqrt(e))
-        self.k_proj_weight = nn.Parameter(torch.randn(kv, e) / math.sqrt(e))
-        self.v_proj_weight = nn.Parameter(torch.randn(kv, e) / math.sqrt(e))
-        self.in_proj_bias = nn.Parameter(torch.randn(e + 2 * kv) * 0.3) if bias else None
-        self.out_proj = nn.Linear(e, e, bias=bias)
-
-    def rope(self, x, pos):  # x: T×heads×dh, pos: T
-        d = self.rot_dims
-        if d == 0:
-            return x
-        inv = 1.0 / (self.base ** (torch.arange(0, d, 2, dtype=torch.float64) / d))
-        ang = pos.to(torch.float64)[:, None] * inv[None]  # T×d/2
-        ang = ang.to(x.dtype)
-        rot, rest = x[..., :d], x[..., d:]
-        if self.interleaved:
-            cos = ang.cos().repeat_interleave(2, dim=-1)[:, None]
-            sin = ang.sin().repeat_interleave(2, dim=-1)[:, None]
-            every_two = torch.stack((-rot[..., 1::2], rot[..., ::2]), dim=-1).flatten(-2)
-            rot = rot * cos + every_two * sin
-        else:
-            cos = torch.cat((ang.cos(), ang.cos()), dim=-1)[:, None]
-            sin = torch.cat((ang.sin(), ang.sin()), dim=-1)[:, None]
-            half = torch.cat((-rot[..., d // 2:], rot[..., :d // 2]), dim=-1)
-            rot = rot * cos + half * sin
-        return torch.cat((rot, rest), dim=-1)
-
-    def forward(self, x, keep=None):  # x: T×E; keep: T×T bool, True = attend
-        t, e, kv = x.shape[0], self.e, self.kv_heads * self.dh
-        b = self.in_proj_bias if self.in_proj_bias is not None else torch.zeros(e + 2 * kv, dtype=x.dtype)
-        q = (x @ self.q_proj_weight.T + b[:e]).view(t, self.heads, self.dh)
-        k = (x @ self.k_proj_weight.T + b[e:e + kv]).view(t, self.kv_heads, self.dh)
-        v = (x @ self.v_proj_weight.T + b[e + kv:]).view(t, self.kv_heads, self.dh)
-        pos = torch.arange(t)
-        q, k = self.rope(q, pos), self.rope(k, pos)
-        group = self.heads // self.kv_heads
-        k, v = k.repeat_interleave(group, dim=1), v.repeat_interleave(group, dim=1)
-        s = torch.einsum("ihd,jhd->hij", q, k) / math.sqrt(self.dh)
-        if keep is None:
-            keep = torch.ones(t, t, dtype=torch.bool).tril()
-        s = s.masked_fill(~keep, -math.inf)
-        # A row with every key masked: weights 0 (attn's rule), not NaN.
-        w = torch.where(keep.any(-1)[None, :, None], s.softmax(-1), torch.zeros_like(s))
-        w = torch.nan_to_num(w, nan=0.0)
-        ctx = torch.einsum("hij,jhd->ihd", w, v).reshape(t, e)
-        return self.out_proj(ctx)
+from torch_gqa import GQA  # noqa: E402
+from torchutil import (ACTIVATIONS, f32, float64_twin, sinusoidal_table, transformer_meta,  # noqa: E402
+                       transformer_pair, transformer_stack)
 
 
 def close(a, b):
@@ -126,16 +67,25 @@ def close(a, b):
     return scale == 0 or (a.double() - b).abs().max().item() <= 2e-6 * scale
 
 
-def grads(m, x, fwd, dy):
-    """Σ fwd(m, x)·dy's gradients: dx and every parameter's."""
+def grads(m, xs, fwd, dy):
+    """fwd(m, *xs.values()) and its gradients of Σ y·dy: "d" + name for
+    each input in xs (name → tensor) and for every parameter of m."""
     m.zero_grad()
-    x = x.clone().requires_grad_(True)
-    y = fwd(m, x)
+    xs = {k: v.clone().requires_grad_(True) for k, v in xs.items()}
+    y = fwd(m, *xs.values())
     (y * dy).sum().backward()
-    out = {"dx": x.grad}
+    out = {"d" + k: v.grad for k, v in xs.items()}
     for n, p in m.named_parameters():
         out["d" + n] = p.grad
     return y, out
+
+
+def save_case(path, m, meta, io, io_meta=None):
+    """path/model.safetensors: m's state_dict with meta; path/io.safetensors:
+    io with io_meta; both in float32."""
+    os.makedirs(path, exist_ok=True)
+    save_file({k: f32(v) for k, v in m.state_dict().items()}, os.path.join(path, "model.safetensors"), meta)
+    save_file({k: f32(v) for k, v in io.items()}, os.path.join(path, "io.safetensors"), io_meta)
 
 
 def gqa_case(rng, path):
@@ -150,9 +100,8 @@ def gqa_case(rng, path):
         bias = rng.random() < 0.7
         t = rng.randint(1, 20)
         split = rng.randint(1, t)
-        m = GQA(e, heads, kv_heads, rot_dims, base, inter, bias)
-        m64 = GQA(e, heads, kv_heads, rot_dims, base, inter, bias).double()
-        m64.load_state_dict({k: v.double() for k, v in m.state_dict().items()})
+        m = GQA(e, heads, kv_heads, rot_dims, base, inter, bias, bias_std=0.3)
+        m64 = float64_twin(m, GQA(e, heads, kv_heads, rot_dims, base, inter, bias, bias_std=0.3))
         x = torch.randn(t, e)
         keep_keys = torch.rand(t) > 0.3
         keep = torch.ones(t, t, dtype=torch.bool).tril() & keep_keys[None, :]
@@ -163,8 +112,8 @@ def gqa_case(rng, path):
         with torch.no_grad():
             yc = m64(x.double())
             yc32 = m(x)
-        y, g = grads(m64, x.double(), lambda mm, xx: mm(xx, keep), dy.double())
-        y32, g32 = grads(m, x, lambda mm, xx: mm(xx, keep), dy)
+        y, g = grads(m64, {"x": x.double()}, lambda mm, xx: mm(xx, keep), dy.double())
+        y32, g32 = grads(m, {"x": x}, lambda mm, xx: mm(xx, keep), dy)
         if not (close(yc32, yc) and close(y32, y) and all(close(g32[k], g[k]) for k in g)):
             continue
         # Far positions: rotate random heads at positions up to 10⁶−1.
@@ -179,53 +128,35 @@ def gqa_case(rng, path):
         meta = {"embed_dim": str(e), "num_heads": str(heads), "num_kv_heads": str(kv_heads), "batch_first": "True"}
         if rot_dims:
             meta.update({"rotary_dims": str(rot_dims), "rotary_base": repr(base), "rotary_interleaved": str(inter)})
-        os.makedirs(path, exist_ok=True)
-        save_file({k: f32(v) for k, v in m.state_dict().items()}, os.path.join(path, "model.safetensors"), meta)
-        save_file({k: f32(v) for k, v in io.items()}, os.path.join(path, "io.safetensors"),
-                  {"heads": str(heads), "split": str(split), "bias": str(bias)})
+        save_case(path, m, meta, io, {"heads": str(heads), "split": str(split), "bias": str(bias)})
         return
 
 
-def gelu_tanh(x):
-    return F.gelu(x, approximate="tanh")
-
-
-ACTS = {"relu": F.relu, "gelu": F.gelu, "gelu_tanh": gelu_tanh}
+def draw_stack(rng):
+    """The arguments of transformer_meta, then whether there is a final norm:
+    what enc_case and dec_case draw alike."""
+    heads = rng.randint(1, 4)
+    d = heads * rng.randint(1, 6)
+    ff = rng.randint(1, 40)
+    layers = rng.randint(1, 2)
+    act = rng.choice(list(ACTIVATIONS))
+    norm_first = rng.random() < 0.5
+    final = rng.random() < 0.5
+    eps = rng.choice([1e-5, 1e-6, 1e-3])
+    return (d, heads, ff, layers, act, norm_first, eps), final
 
 
 def enc_case(rng, path):
     while True:
-        heads = rng.randint(1, 4)
-        d = heads * rng.randint(1, 6)
-        ff = rng.randint(1, 40)
-        layers = rng.randint(1, 2)
-        act = rng.choice(list(ACTS))
-        norm_first = rng.random() < 0.5
-        final = rng.random() < 0.5
-        eps = rng.choice([1e-5, 1e-6, 1e-3])
+        args, final = draw_stack(rng)
         t = rng.randint(1, 12)
         causal = rng.random() < 0.6
         pad = torch.rand(t) < 0.3
         pad[0] = False  # no row without keys (torch gives NaN)
         if not causal and pad.all():
             pad[0] = False
-
-        def build():
-            layer = nn.TransformerEncoderLayer(d, heads, ff, dropout=0.0, activation=ACTS[act], layer_norm_eps=eps,
-                                               batch_first=True, norm_first=norm_first)
-            norm = nn.LayerNorm(d, eps=eps) if final else None
-            return nn.TransformerEncoder(layer, layers, norm=norm, enable_nested_tensor=False)
-
-        m = build()
-        with torch.no_grad():
-            for n, p in m.named_parameters():
-                if n.endswith("bias"):
-                    p.normal_(0, 0.2)
-                elif "norm" in n:
-                    p.normal_(1, 0.3)
-        m64 = build().double()
-        m64.load_state_dict({k: v.double() for k, v in m.state_dict().items()})
-        m.train(), m64.train()
+        m, m64 = transformer_pair(functools.partial(transformer_stack, False, *args, final), 0.2, 0.3)
+        d = args[0]
         x = torch.randn(t, d)
         dy = torch.randn(t, d)
         mask = torch.ones(t, t, dtype=torch.bool).triu(1) if causal else None
@@ -233,88 +164,45 @@ def enc_case(rng, path):
         def fwd(mm, xx):
             return mm(xx[None], mask=mask, src_key_padding_mask=pad[None])[0]
 
-        y, g = grads(m64, x.double(), fwd, dy.double())
-        y32, g32 = grads(m, x, fwd, dy)
+        y, g = grads(m64, {"x": x.double()}, fwd, dy.double())
+        y32, g32 = grads(m, {"x": x}, fwd, dy)
         if not (close(y32, y) and all(close(g32[k], g[k]) for k in g)):
             continue
-        meta = {"d_model": str(d), "nhead": str(heads), "dim_feedforward": str(ff), "activation": act,
-                "norm_first": str(norm_first), "layer_norm_eps": repr(eps), "num_layers": str(layers),
-                "batch_first": "True"}
         io = {"x": x, "y": y, "dy": dy, "key_pad": pad.float()}
         io.update(g)
-        os.makedirs(path, exist_ok=True)
-        save_file({k: f32(v) for k, v in m.state_dict().items()}, os.path.join(path, "model.safetensors"), meta)
-        save_file({k: f32(v) for k, v in io.items()}, os.path.join(path, "io.safetensors"), {"causal": str(causal)})
+        save_case(path, m, transformer_meta(*args), io, {"causal": str(causal)})
         return
 
 
 def dec_case(rng, path):
     while True:
-        heads = rng.randint(1, 4)
-        d = heads * rng.randint(1, 6)
-        ff = rng.randint(1, 40)
-        layers = rng.randint(1, 2)
-        act = rng.choice(list(ACTS))
-        norm_first = rng.random() < 0.5
-        final = rng.random() < 0.5
-        eps = rng.choice([1e-5, 1e-6, 1e-3])
+        args, final = draw_stack(rng)
         t, s = rng.randint(1, 10), rng.randint(1, 10)
         causal = rng.random() < 0.7
         mpad = torch.rand(s) < 0.3
         mpad[rng.randrange(s)] = False  # some memory key for every row
-
-        def build():
-            layer = nn.TransformerDecoderLayer(d, heads, ff, dropout=0.0, activation=ACTS[act], layer_norm_eps=eps,
-                                               batch_first=True, norm_first=norm_first)
-            norm = nn.LayerNorm(d, eps=eps) if final else None
-            return nn.TransformerDecoder(layer, layers, norm=norm)
-
-        m = build()
-        with torch.no_grad():
-            for n, p in m.named_parameters():
-                if n.endswith("bias"):
-                    p.normal_(0, 0.2)
-                elif "norm" in n:
-                    p.normal_(1, 0.3)
-        m64 = build().double()
-        m64.load_state_dict({k: v.double() for k, v in m.state_dict().items()})
+        m, m64 = transformer_pair(functools.partial(transformer_stack, True, *args, final), 0.2, 0.3)
+        d = args[0]
         tgt, mem, dy = torch.randn(t, d), torch.randn(s, d), torch.randn(t, d)
         mask = torch.ones(t, t, dtype=torch.bool).triu(1) if causal else None
 
-        def run(mm, tg, me, dyy):
-            mm.zero_grad()
-            tg, me = tg.clone().requires_grad_(True), me.clone().requires_grad_(True)
-            y = mm(tg[None], me[None], tgt_mask=mask, memory_key_padding_mask=mpad[None])[0]
-            (y * dyy).sum().backward()
-            g = {"dtgt": tg.grad, "dmemory": me.grad}
-            for n, p in mm.named_parameters():
-                g["d" + n] = p.grad
-            return y, g
+        def fwd(mm, tg, me):
+            return mm(tg[None], me[None], tgt_mask=mask, memory_key_padding_mask=mpad[None])[0]
 
-        y, g = run(m64, tgt.double(), mem.double(), dy.double())
-        y32, g32 = run(m, tgt, mem, dy)
+        y, g = grads(m64, {"tgt": tgt.double(), "memory": mem.double()}, fwd, dy.double())
+        y32, g32 = grads(m, {"tgt": tgt, "memory": mem}, fwd, dy)
         if not (close(y32, y) and all(close(g32[k], g[k]) for k in g)):
             continue
-        meta = {"d_model": str(d), "nhead": str(heads), "dim_feedforward": str(ff), "activation": act,
-                "norm_first": str(norm_first), "layer_norm_eps": repr(eps), "num_layers": str(layers),
-                "batch_first": "True"}
         io = {"tgt": tgt, "memory": mem, "y": y, "dy": dy, "memory_pad": mpad.float()}
         io.update(g)
-        os.makedirs(path, exist_ok=True)
-        save_file({k: f32(v) for k, v in m.state_dict().items()}, os.path.join(path, "model.safetensors"), meta)
-        save_file({k: f32(v) for k, v in io.items()}, os.path.join(path, "io.safetensors"), {"causal": str(causal)})
+        save_case(path, m, transformer_meta(*args), io, {"causal": str(causal)})
         return
 
 
 def pos_case(rng, path):
     max_len, d = rng.randint(1, 300), rng.randint(1, 40)
-    position = torch.arange(max_len, dtype=torch.float64).unsqueeze(1)
-    div_term = torch.exp(torch.arange(0, d, 2, dtype=torch.float64) * (-math.log(10000.0) / d))
-    pe = torch.zeros(max_len, d, dtype=torch.float64)
-    pe[:, 0::2] = torch.sin(position * div_term)
-    pe[:, 1::2] = torch.cos(position * div_term[:d // 2])
     os.makedirs(path, exist_ok=True)
-    save_file({"pe": f32(pe)}, os.path.join(path, "io.safetensors"))
+    save_file({"pe": f32(sinusoidal_table(max_len, d))}, os.path.join(path, "io.safetensors"))
 
 
 def main():

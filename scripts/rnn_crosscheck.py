@@ -63,8 +63,9 @@ import torch
 from torch import nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from safetensors_torch import load_file, save_file  # noqa: E402
-from torch_rnn_meta import ctor_metadata, from_metadata  # noqa: E402
+from safetensors_torch import load_file  # noqa: E402
+from torch_rnn_meta import ctor_metadata, from_metadata, new_module  # noqa: E402
+from torchutil import float64_twin, gen_cases, worst  # noqa: E402
 
 torch.set_num_threads(1)
 SIZES_SMALL = [1, 2, 3, 4, 5, 7, 8, 11, 13, 16, 17, 31, 32, 33]
@@ -96,14 +97,8 @@ def draw(r):
 
 
 def module(c, dtype=torch.float32):
-    kw = dict(input_size=c["I"], hidden_size=c["H"], num_layers=c["L"], bias=c["bias"],
-              batch_first=c["batch_first"], bidirectional=c["bidir"])
-    if c["kind"] == "LSTM":
-        m = nn.LSTM(proj_size=c["proj"], **kw)
-    elif c["kind"] == "GRU":
-        m = nn.GRU(**kw)
-    else:
-        m = nn.RNN(nonlinearity=c["kind"][4:].lower(), **kw)
+    m = new_module(c["kind"], c["proj"], input_size=c["I"], hidden_size=c["H"], num_layers=c["L"],
+                   bias=c["bias"], batch_first=c["batch_first"], bidirectional=c["bidir"])
     return m.to(dtype)
 
 
@@ -140,12 +135,9 @@ def answers(c, m, head, x, state):
     return out
 
 
-def worst(a, b):
-    return ((a.double() - b.double()).abs().max() / b.double().abs().max().clamp_min(1e-30)).item()
-
-
 def make_case(c, seed):
-    """Returns (state_dict, metadata, io) for c, or None when ill-conditioned."""
+    """Returns (io, {"model.safetensors": (state_dict, metadata)}) for c, or
+    None when ill-conditioned (gen_cases' make_case)."""
     torch.manual_seed(seed)
     m = module(c)
     with torch.no_grad():  # biases off zero, some relu units alive
@@ -206,26 +198,11 @@ def make_case(c, seed):
                     return None
             key = k[:-4] + tag + "head" if k.endswith("head") else k + tag
             io[key] = v
-    return sd, meta, io
+    return io, {"model.safetensors": (sd, meta)}
 
 
 def gen(out, n, seed=1):
-    r = random.Random(int(seed))
-    n, redrawn = int(n), 0
-    for i in range(n):
-        while True:
-            c = draw(r)
-            case = make_case(c, r.getrandbits(31))
-            if case is not None:
-                break
-            redrawn += 1
-        sd, meta, io = case
-        d = os.path.join(out, "%04d" % i)
-        os.makedirs(d, exist_ok=True)
-        save_file(sd, os.path.join(d, "model.safetensors"), meta)
-        save_file({k: v.float().contiguous() for k, v in io.items()}, os.path.join(d, "io.safetensors"),
-                  {k: json.dumps(v) for k, v in c.items()})
-    print(f"wrote {n} cases in {out} ({redrawn} ill-conditioned draws redrawn)")
+    gen_cases(out, n, seed, draw, make_case)
 
 
 def saved(out):
@@ -294,8 +271,7 @@ def onnx_cases(out, n, seed=1):
         c.update(dtype="F32", head=0, proj=0 if r.random() < 0.8 else c["proj"], dynamic=r.random() < 0.5)
         torch.manual_seed(r.getrandbits(31))
         m = module(c)
-        m64 = module(c, torch.float64)
-        m64.load_state_dict({k: v.double() for k, v in m.state_dict().items()})
+        m64 = float64_twin(m, module(c))
         D, HO = 2 if c["bidir"] else 1, c["proj"] or c["H"]
 
         def inputs(B, T):

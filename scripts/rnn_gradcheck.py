@@ -41,7 +41,6 @@ these is drawn again: float32 rounding alone would approach the Go
 test's 1e-5 there.
 """
 
-import json
 import os
 import random
 import sys
@@ -50,7 +49,8 @@ import torch
 from torch import nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from safetensors_torch import save_file  # noqa: E402
+from torch_rnn_meta import new_module  # noqa: E402
+from torchutil import gen_cases, worst  # noqa: E402
 
 torch.set_num_threads(1)
 SIZES = [1, 2, 3, 4, 5, 7, 8, 11, 13, 16, 17, 31, 32, 33, 47, 64]
@@ -167,15 +167,8 @@ def head_and_loss(c, p, top, y):
 
 def module_check(c, p, x):
     """The step-by-step forward agrees with torch.nn's module."""
-    kw = dict(input_size=c["I"], hidden_size=c["H"], num_layers=c["L"], bias=c["bias"],
-              bidirectional=c["bidir"], batch_first=True)
-    if c["kind"] == "LSTM":
-        m = nn.LSTM(proj_size=c["proj"], **kw)
-    elif c["kind"] == "GRU":
-        m = nn.GRU(**kw)
-    else:
-        m = nn.RNN(nonlinearity=c["kind"][4:].lower(), **kw)
-    m = m.double()
+    m = new_module(c["kind"], c["proj"], input_size=c["I"], hidden_size=c["H"], num_layers=c["L"],
+                   bias=c["bias"], bidirectional=c["bidir"], batch_first=True).double()
     m.load_state_dict({k: v for k, v in p.items() if not k.startswith("head.")}, strict=True)
     with torch.no_grad():
         want = m(x.unsqueeze(0))[0][0]
@@ -236,11 +229,9 @@ def make_opt(c, ps):
     return torch.optim.SGD(ps, lr=c["lr"], momentum=c["momentum"], weight_decay=c["wd"])
 
 
-def worst(a, b):
-    return ((a.double() - b.double()).abs().max() / b.double().abs().max().clamp_min(1e-30)).item()
-
-
 def make_case(c, seed):
+    """Returns (io, {}) for c, or None when ill-conditioned (gen_cases'
+    make_case)."""
     torch.manual_seed(seed)
     lim = 1 / c["H"] ** 0.5
     init = {}
@@ -276,24 +267,11 @@ def make_case(c, seed):
     io = {"x": x, "y": y}
     io.update({"p." + k: v for k, v in init.items()})
     io.update(ref)
-    return io
+    return io, {}
 
 
 def gen(out, n, seed=1):
-    r = random.Random(int(seed))
-    n, redrawn = int(n), 0
-    for i in range(n):
-        while True:
-            c = draw(r)
-            io = make_case(c, r.getrandbits(31))
-            if io is not None:
-                break
-            redrawn += 1
-        d = os.path.join(out, "%04d" % i)
-        os.makedirs(d, exist_ok=True)
-        save_file({k: v.float().contiguous() for k, v in io.items()}, os.path.join(d, "io.safetensors"),
-                  {k: json.dumps(v) for k, v in c.items()})
-    print(f"wrote {n} cases in {out} ({redrawn} ill-conditioned draws redrawn)")
+    gen_cases(out, n, seed, draw, make_case)
 
 
 if __name__ == "__main__":

@@ -72,6 +72,7 @@ be written alone: `torch_fixtures.py mha_cross gqa_rope_half` writes only
 those and leaves every other file as it is.
 """
 
+import functools
 import math
 import os
 import sys
@@ -81,13 +82,12 @@ from torch import nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from safetensors_torch import save_file, load_file  # noqa: E402
+from torch_gqa import GQA  # noqa: E402
 from torch_rnn_meta import ctor_metadata  # noqa: E402
+from torchutil import (f32, float64_twin, sinusoidal_table, transformer_meta, transformer_pair,  # noqa: E402
+                       transformer_stack)
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "testdata", "torch")
-
-
-def f32(t):
-    return t.detach().to(torch.float32).contiguous()
 
 
 def write(name, module, io, metadata, dtype=torch.float32):
@@ -106,8 +106,7 @@ def write(name, module, io, metadata, dtype=torch.float32):
 def rnn_bidir_tanh():
     rnn = nn.RNN(input_size=3, hidden_size=4, num_layers=2, bidirectional=True)
     x = torch.randn(7, 3)
-    r64 = nn.RNN(3, 4, num_layers=2, bidirectional=True).double()
-    r64.load_state_dict({k: v.double() for k, v in rnn.state_dict().items()})
+    r64 = float64_twin(rnn, nn.RNN(3, 4, num_layers=2, bidirectional=True))
     with torch.no_grad():
         out, h_n = r64(x.double())
     write("rnn_bidir_tanh", rnn, {"input": x, "output": out, "h_n": h_n}, ctor_metadata(rnn))
@@ -129,8 +128,7 @@ def rnn_relu_last():
     with torch.no_grad():  # a positive input bias keeps the relu units alive
         m.rnn.bias_ih_l0.add_(0.3)
     x = torch.randn(6, 3)
-    m64 = Classifier(3, 5, 2).double()
-    m64.load_state_dict({k: v.double() for k, v in m.state_dict().items()})
+    m64 = float64_twin(m, Classifier(3, 5, 2))
     with torch.no_grad():
         y = m64(x.double())
         states, _ = m64.rnn(x.double())
@@ -153,8 +151,7 @@ class LM(nn.Module):
 def lm():
     m = LM(11, 6, 8, 2)
     tokens = torch.randint(0, 11, (9,))
-    m64 = LM(11, 6, 8, 2).double()
-    m64.load_state_dict({k: v.double() for k, v in m.state_dict().items()})
+    m64 = float64_twin(m, LM(11, 6, 8, 2))
     with torch.no_grad():
         logits = m64(tokens)
     io = {"tokens": tokens.to(torch.float32), "logits": logits,
@@ -170,8 +167,7 @@ def mha_causal():
         m.out_proj.bias.normal_(0, 0.1)
     x = torch.randn(t, e)
     mask = torch.triu(torch.ones(t, t, dtype=torch.bool), diagonal=1)  # True = masked
-    m64 = nn.MultiheadAttention(e, heads).double()
-    m64.load_state_dict({k: v.double() for k, v in m.state_dict().items()})
+    m64 = float64_twin(m, nn.MultiheadAttention(e, heads))
     with torch.no_grad():
         y, _ = m64(x.double(), x.double(), x.double(), attn_mask=mask, need_weights=False)
     write("mha_causal", m, {"input": x, "output": y},
@@ -284,8 +280,7 @@ def mha_cross_one(name, seed, e, heads, kdim, vdim, tq, tk, bias):
     pad = torch.zeros(tk, dtype=torch.bool)
     pad[1] = pad[tk - 2] = True
     causal = torch.ones(tq, tk, dtype=torch.bool).triu(tk - tq + 1)
-    m64 = nn.MultiheadAttention(e, heads, **kw).double()
-    m64.load_state_dict({k_: v_.double() for k_, v_ in m.state_dict().items()})
+    m64 = float64_twin(m, nn.MultiheadAttention(e, heads, **kw))
     args = (q.double()[None], k.double()[None], v.double()[None])
     with torch.no_grad():
         out = m64(*args, need_weights=False)[0][0]
@@ -306,61 +301,10 @@ def mha_cross_wide():
     mha_cross_one("mha_cross_wide", 20261208, e=32, heads=4, kdim=20, vdim=12, tq=9, tk=17, bias=False)
 
 
-class GQARope(nn.Module):
-    """Grouped-query self-attention with rotary embeddings, written the way
-    LLaMA (rotate_half) and GPT-J (rotate_every_two) implementations write
-    it, with the tensor names of nn.MultiheadAttention's separate layout:
-    q_proj_weight (E×E), k_proj_weight and v_proj_weight (KV·d_head×E),
-    in_proj_bias (E + 2·KV·d_head), out_proj."""
-
-    def __init__(self, e, heads, kv_heads, rot_dims, base, interleaved):
-        super().__init__()
-        self.e, self.heads, self.kv_heads, self.dh = e, heads, kv_heads, e // heads
-        self.rot_dims, self.base, self.interleaved = rot_dims, base, interleaved
-        kv = kv_heads * self.dh
-        self.q_proj_weight = nn.Parameter(torch.randn(e, e) / math.sqrt(e))
-        self.k_proj_weight = nn.Parameter(torch.randn(kv, e) / math.sqrt(e))
-        self.v_proj_weight = nn.Parameter(torch.randn(kv, e) / math.sqrt(e))
-        self.in_proj_bias = nn.Parameter(torch.randn(e + 2 * kv) * 0.1)
-        self.out_proj = nn.Linear(e, e)
-
-    def rope(self, x):  # x: T×heads×dh
-        t, d = x.shape[0], self.rot_dims
-        inv = 1.0 / (self.base ** (torch.arange(0, d, 2, dtype=torch.float64) / d))
-        ang = torch.arange(t, dtype=torch.float64)[:, None] * inv[None]  # T×d/2
-        rot, rest = x[..., :d], x[..., d:]
-        if self.interleaved:  # GPT-J: pairs (2i, 2i+1)
-            cos = ang.cos().repeat_interleave(2, dim=-1)[:, None]
-            sin = ang.sin().repeat_interleave(2, dim=-1)[:, None]
-            every_two = torch.stack((-rot[..., 1::2], rot[..., ::2]), dim=-1).flatten(-2)
-            rot = rot * cos + every_two * sin
-        else:  # LLaMA: pairs (i, i + d/2)
-            cos = torch.cat((ang.cos(), ang.cos()), dim=-1)[:, None]
-            sin = torch.cat((ang.sin(), ang.sin()), dim=-1)[:, None]
-            half = torch.cat((-rot[..., d // 2:], rot[..., :d // 2]), dim=-1)
-            rot = rot * cos + half * sin
-        return torch.cat((rot, rest), dim=-1)
-
-    def forward(self, x):  # x: T×E, causal
-        t, e, kv = x.shape[0], self.e, self.kv_heads * self.dh
-        b = self.in_proj_bias
-        q = (x @ self.q_proj_weight.T + b[:e]).view(t, self.heads, self.dh)
-        k = (x @ self.k_proj_weight.T + b[e:e + kv]).view(t, self.kv_heads, self.dh)
-        v = (x @ self.v_proj_weight.T + b[e + kv:]).view(t, self.kv_heads, self.dh)
-        q, k = self.rope(q), self.rope(k)
-        group = self.heads // self.kv_heads
-        k, v = k.repeat_interleave(group, dim=1), v.repeat_interleave(group, dim=1)
-        s = torch.einsum("ihd,jhd->hij", q, k) / math.sqrt(self.dh)
-        s = s.masked_fill(torch.ones(t, t, dtype=torch.bool).triu(1), -math.inf)
-        ctx = torch.einsum("hij,jhd->ihd", s.softmax(-1), v).reshape(t, e)
-        return self.out_proj(ctx)
-
-
 def gqa_rope_one(name, seed, t, **kw):
     torch.manual_seed(seed)
-    m = GQARope(**kw)
-    m64 = GQARope(**kw).double()
-    m64.load_state_dict({k: v.double() for k, v in m.state_dict().items()})
+    m = GQA(**kw)
+    m64 = float64_twin(m, GQA(**kw))
     x = torch.randn(t, kw["e"])
     with torch.no_grad():
         y = m64(x.double())
@@ -383,38 +327,7 @@ def gqa_rope_inter():
 def pos_sinusoidal():
     """The table of PyTorch's tutorial PositionalEncoding (max_len 50,
     d_model 12), in float64 and rounded to float32 once."""
-    max_len, d = 50, 12
-    position = torch.arange(max_len, dtype=torch.float64).unsqueeze(1)
-    div_term = torch.exp(torch.arange(0, d, 2, dtype=torch.float64) * (-math.log(10000.0) / d))
-    pe = torch.zeros(max_len, d, dtype=torch.float64)
-    pe[:, 0::2] = torch.sin(position * div_term)
-    pe[:, 1::2] = torch.cos(position * div_term)
-    save_file({"pe": f32(pe)}, os.path.join(OUT, "pos_sinusoidal.io.safetensors"))
-
-
-def perturb(m):
-    """Non-zero biases and norms away from 1 and 0, so that all are tested."""
-    with torch.no_grad():
-        for name, p in m.named_parameters():
-            if name.endswith("bias"):
-                p.normal_(0, 0.1)
-            elif "norm" in name and name.endswith("weight"):
-                p.normal_(1, 0.1)
-
-
-def gelu_tanh(x):
-    return nn.functional.gelu(x, approximate="tanh")
-
-
-# The activations by the name the metadata gives them: torch 1.13's layers
-# take "relu" and "gelu" by name, the tanh form as a callable.
-ACTIVATIONS = {"relu": "relu", "gelu": "gelu", "gelu_tanh": gelu_tanh}
-
-
-def transformer_meta(d, heads, ff, layers, act, norm_first, eps):
-    return {"d_model": str(d), "nhead": str(heads), "dim_feedforward": str(ff), "activation": act,
-            "norm_first": str(norm_first), "layer_norm_eps": str(eps), "num_layers": str(layers),
-            "batch_first": "True"}
+    save_file({"pe": f32(sinusoidal_table(50, 12))}, os.path.join(OUT, "pos_sinusoidal.io.safetensors"))
 
 
 def causal_mask(t):
@@ -432,18 +345,8 @@ def encoder_one(name, seed, t, d, heads, ff, layers, act, norm_first, eps, final
     output_causal (the square subsequent mask), output_pad (the key padding
     mask key_pad, 1 = padding) and output_causal_pad (both)."""
     torch.manual_seed(seed)
-
-    def build():
-        layer = nn.TransformerEncoderLayer(d, heads, ff, dropout=0.0, activation=ACTIVATIONS[act], layer_norm_eps=eps,
-                                           batch_first=True, norm_first=norm_first)
-        norm = nn.LayerNorm(d, eps=eps) if final_norm else None
-        return nn.TransformerEncoder(layer, layers, norm=norm, enable_nested_tensor=False)
-
-    m = build()
-    perturb(m)
-    m64 = build().double()
-    m64.load_state_dict({k: v.double() for k, v in m.state_dict().items()})
-    m64.train()
+    args = (d, heads, ff, layers, act, norm_first, eps)
+    m, m64 = transformer_pair(functools.partial(transformer_stack, False, *args, final_norm), 0.1, 0.1)
     x = torch.randn(t, d)
     pad = pad_mask(t, *pads)
     x64 = x.double()[None]
@@ -453,7 +356,7 @@ def encoder_one(name, seed, t, d, heads, ff, layers, act, norm_first, eps, final
               "output_causal": m64(x64, mask=causal_mask(t))[0],
               "output_pad": m64(x64, src_key_padding_mask=pad[None])[0],
               "output_causal_pad": m64(x64, mask=causal_mask(t), src_key_padding_mask=pad[None])[0]}
-    write(name, m, io, transformer_meta(d, heads, ff, layers, act, norm_first, eps))
+    write(name, m, io, transformer_meta(*args))
 
 
 def enc_post_relu():
@@ -477,18 +380,8 @@ def decoder_one(name, seed, t, s, d, heads, ff, layers, act, norm_first, eps, fi
     padding masks tgt_pad and memory_pad, 1 = padding, and memory_mask, a
     float mask of s columns per target row, 0 or -inf, in the io file)."""
     torch.manual_seed(seed)
-
-    def build():
-        layer = nn.TransformerDecoderLayer(d, heads, ff, dropout=0.0, activation=ACTIVATIONS[act], layer_norm_eps=eps,
-                                           batch_first=True, norm_first=norm_first)
-        norm = nn.LayerNorm(d, eps=eps) if final_norm else None
-        return nn.TransformerDecoder(layer, layers, norm=norm)
-
-    m = build()
-    perturb(m)
-    m64 = build().double()
-    m64.load_state_dict({k: v.double() for k, v in m.state_dict().items()})
-    m64.train()
+    args = (d, heads, ff, layers, act, norm_first, eps)
+    m, m64 = transformer_pair(functools.partial(transformer_stack, True, *args, final_norm), 0.1, 0.1)
     x, mem = torch.randn(t, d), torch.randn(s, d)
     tpad, mpad = pad_mask(t, *tpads), pad_mask(s, *mpads)
     mmask = torch.zeros(t, s, dtype=torch.float64)
@@ -501,7 +394,7 @@ def decoder_one(name, seed, t, s, d, heads, ff, layers, act, norm_first, eps, fi
                     tgt_key_padding_mask=tpad[None], memory_key_padding_mask=mpad[None])[0]
     io = {"input": x, "memory": mem, "tgt_pad": tpad.to(torch.float32), "memory_pad": mpad.to(torch.float32),
           "memory_mask": mmask, "output": out, "output_masked": out_m}
-    write(name, m, io, transformer_meta(d, heads, ff, layers, act, norm_first, eps))
+    write(name, m, io, transformer_meta(*args))
 
 
 def dec_post_relu():
@@ -536,11 +429,7 @@ def transformer_whole():
                               dropout=0.0, activation="gelu", layer_norm_eps=eps, batch_first=True,
                               norm_first=True)
 
-    m = build()
-    perturb(m)
-    m64 = build().double()
-    m64.load_state_dict({k: v.double() for k, v in m.state_dict().items()})
-    m64.train()
+    m, m64 = transformer_pair(build, 0.1, 0.1)
     src, tgt = torch.randn(s, d), torch.randn(t, d)
     pad = pad_mask(s, 2, 6)
     with torch.no_grad():

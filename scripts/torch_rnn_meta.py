@@ -3,7 +3,8 @@
 The fixture script (torch_fixtures.py) writes a module's constructor
 arguments into a file's __metadata__ with ctor_metadata; the check script
 (check_rnn_export.py) rebuilds the module from such metadata with
-from_metadata. Metadata values are strings, as safetensors requires;
+from_metadata, which builds it with new_module, the one constructor by
+mode that the cross-check scripts use too. Metadata values are strings, as safetensors requires;
 booleans are spelt as Python prints them ("True", "False").
 
 Keys: input_size, hidden_size, num_layers, bias, batch_first,
@@ -36,6 +37,20 @@ def ctor_metadata(m):
     return meta
 
 
+def new_module(mode, proj_size=0, **kw):
+    """A fresh torch module for mode: nn.LSTM (with proj_size), nn.GRU, or
+    nn.RNN with the nonlinearity that RNN_TANH or RNN_RELU names, built
+    with the other constructor arguments kw. proj_size is ignored but for
+    an LSTM."""
+    if mode == "LSTM":
+        return nn.LSTM(proj_size=proj_size, **kw)
+    if mode == "GRU":
+        return nn.GRU(**kw)
+    if mode in ("RNN_TANH", "RNN_RELU"):
+        return nn.RNN(nonlinearity=mode[len("RNN_"):].lower(), **kw)
+    raise ValueError(f"mode={mode!r}: want RNN_TANH, RNN_RELU, LSTM or GRU")
+
+
 def _bool(meta, key, default):
     v = meta.get(key)
     if v is None:
@@ -60,12 +75,9 @@ def from_metadata(meta):
               num_layers=int(meta["num_layers"]), bias=_bool(meta, "bias", True),
               batch_first=_bool(meta, "batch_first", False),
               bidirectional=_bool(meta, "bidirectional", False))
-    if mode == "LSTM":
-        return nn.LSTM(proj_size=int(meta.get("proj_size", "0")), **kw)
-    if int(meta.get("proj_size", "0")) != 0:
+    proj_size = int(meta.get("proj_size", "0"))
+    if mode != "LSTM" and proj_size != 0:
         raise ValueError(f"metadata proj_size={meta['proj_size']} with mode {mode}: only an LSTM projects")
-    if mode == "GRU":
-        return nn.GRU(**kw)
-    if mode in ("RNN_TANH", "RNN_RELU"):
-        return nn.RNN(nonlinearity=mode[len("RNN_"):].lower(), **kw)
-    raise ValueError(f"metadata mode={mode!r}: want RNN_TANH, RNN_RELU, LSTM or GRU")
+    if mode not in ("LSTM", "GRU", "RNN_TANH", "RNN_RELU"):
+        raise ValueError(f"metadata mode={mode!r}: want RNN_TANH, RNN_RELU, LSTM or GRU")
+    return new_module(mode, proj_size, **kw)

@@ -10,7 +10,6 @@ import (
 	"github.com/simdcore/simdcore/internal/weights"
 	"github.com/simdcore/simdcore/optim"
 	"github.com/simdcore/simdcore/rnn"
-	"github.com/simdcore/simdcore/tlm"
 	"github.com/stretchr/testify/require"
 )
 
@@ -73,11 +72,8 @@ func TestONNXCheckTolerances(t *testing.T) {
 func TestQuantizeDefaultTextOutsideVocabulary(t *testing.T) {
 	f := testFiles(t)
 	tok := rnn.NewChars("xyz") // few of the corpus's characters: a quick perplexity
-	lm, err := rnn.NewLM(rnn.LMConfig{Cell: rnn.GRU, Vocab: tok.Vocab(), Embed: 4, Hidden: 8}, 1)
-	require.NoError(t, err)
-	lm.Tokenizer = tok
-	in, out := filepath.Join(f["dir"], "fox.st"), filepath.Join(f["dir"], "fox-int8.st")
-	require.NoError(t, lm.Save(in, nil))
+	in := saveRNNLM(t, filepath.Join(f["dir"], "fox.st"), rnn.LMConfig{Cell: rnn.GRU, Vocab: tok.Vocab(), Embed: 4, Hidden: 8}, 1, tok)
+	out := filepath.Join(f["dir"], "fox-int8.st")
 	var stdout, stderr bytes.Buffer
 	require.Equal(t, 0, run([]string{"quantize", "-model", in, "-out", out}, &stdout, &stderr), stderr.String())
 	require.Regexp(t, `perplexity on the embedded corpus \(\d+ tokens; [1-9]\d* characters outside the model's vocabulary left out`, stdout.String())
@@ -89,11 +85,7 @@ func TestQuantizeDefaultTextOutsideVocabulary(t *testing.T) {
 // error: invalid memory address").
 func TestQuantizeTransformerRefused(t *testing.T) {
 	f := testFiles(t)
-	m, err := tlm.New(tlm.Config{Vocab: 256, DModel: 8, Heads: 2, MaxLen: 8}, 1)
-	require.NoError(t, err)
-	m.Tokenizer = rnn.Bytes{}
-	in, out := filepath.Join(f["dir"], "tlm.st"), filepath.Join(f["dir"], "tlm-int8.st")
-	require.NoError(t, m.Save(in, nil))
+	in, out := saveTinyTLM(t, filepath.Join(f["dir"], "tlm.st")), filepath.Join(f["dir"], "tlm-int8.st")
 	requireUsageError(t, "is a transformer language model", "quantize", "-model", in, "-out", out)
 	require.NoFileExists(t, out)
 }
@@ -136,16 +128,8 @@ func TestQuantizeSizeChange(t *testing.T) {
 // LoadLM").
 func TestRunLanguageModelSaysGenerate(t *testing.T) {
 	f := testFiles(t)
-	lm, err := rnn.NewLM(rnn.LMConfig{Cell: rnn.Elman, Vocab: 256, Embed: 4, Hidden: 8}, 1)
-	require.NoError(t, err)
-	lm.Tokenizer = rnn.Bytes{}
-	in := filepath.Join(f["dir"], "lm.st")
-	require.NoError(t, lm.Save(in, nil))
-	m, err := tlm.New(tlm.Config{Vocab: 256, DModel: 8, Heads: 2, MaxLen: 8}, 1)
-	require.NoError(t, err)
-	m.Tokenizer = rnn.Bytes{}
-	tin := filepath.Join(f["dir"], "tlm.st")
-	require.NoError(t, m.Save(tin, nil))
+	in := saveRNNLM(t, filepath.Join(f["dir"], "lm.st"), rnn.LMConfig{Cell: rnn.Elman, Vocab: 256, Embed: 4, Hidden: 8}, 1, rnn.Bytes{})
+	tin := saveTinyTLM(t, filepath.Join(f["dir"], "tlm.st"))
 	for _, model := range []string{in, tin} {
 		requireUsageError(t, "is a language model, which takes tokens, not vectors (simdcore generate -model", "run", "-model", model, "-input", f["in.csv"])
 	}

@@ -54,6 +54,29 @@ func testFiles(t *testing.T) map[string]string {
 	return out
 }
 
+// saveRNNLM writes a new rnn.LM of cfg, drawn from seed, with the
+// tokenizer tok, to path, and returns path.
+func saveRNNLM(t *testing.T, path string, cfg rnn.LMConfig, seed uint64, tok rnn.Tokenizer) string {
+	t.Helper()
+	lm, err := rnn.NewLM(cfg, seed)
+	require.NoError(t, err)
+	lm.Tokenizer = tok
+	require.NoError(t, lm.Save(path, nil))
+	return path
+}
+
+// saveTinyTLM writes a new byte-level transformer language model (tlm:
+// vocabulary 256, d_model 8, 2 heads, context 8) to path, and returns
+// path.
+func saveTinyTLM(t *testing.T, path string) string {
+	t.Helper()
+	m, err := tlm.New(tlm.Config{Vocab: 256, DModel: 8, Heads: 2, MaxLen: 8}, 1)
+	require.NoError(t, err)
+	m.Tokenizer = rnn.Bytes{}
+	require.NoError(t, m.Save(path, nil))
+	return path
+}
+
 func TestBinaryModelErrorsExit2WithOneLine(t *testing.T) {
 	if testing.Short() && runtime.GOARCH != "amd64" {
 		t.Skip("builds the command; slow under emulation")

@@ -46,11 +46,7 @@ func TestQuantizeNetThenRun(t *testing.T) {
 // quantized file.
 func TestQuantizeLMThenGenerate(t *testing.T) {
 	f := testFiles(t)
-	lm, err := rnn.NewLM(rnn.LMConfig{Cell: rnn.LSTM, Vocab: 256, Embed: 8, Hidden: 32}, 3)
-	require.NoError(t, err)
-	lm.Tokenizer = rnn.Bytes{}
-	in := filepath.Join(f["dir"], "lm.safetensors")
-	require.NoError(t, lm.Save(in, nil))
+	in := saveRNNLM(t, filepath.Join(f["dir"], "lm.safetensors"), rnn.LMConfig{Cell: rnn.LSTM, Vocab: 256, Embed: 8, Hidden: 32}, 3, rnn.Bytes{})
 	out := filepath.Join(f["dir"], "lmq.safetensors")
 	var stdout, stderr bytes.Buffer
 	require.Equal(t, 0, run([]string{"quantize", "-model", in, "-out", out, "-text", f["corpus.txt"]}, &stdout, &stderr), stderr.String())

@@ -5,6 +5,7 @@ package torchtest
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"math"
 	"os"
 	"path/filepath"
@@ -55,6 +56,30 @@ func CrossCheckDirs(t testing.TB, env, script string, sub ...string) []string {
 		t.Fatalf("%s: no cases under %s (%v)", env, filepath.Join(append([]string{root}, sub...)...), err)
 	}
 	return dirs
+}
+
+// CaseConfig decodes into dst the configuration that a randomized
+// cross-check script wrote into a case file's metadata, each value the
+// JSON of one entry of its dict (json.dumps), as encoding/json decodes
+// the object of those entries: keys dst has no field for are ignored. t
+// fails on a value that is not JSON or does not fit its field.
+func CaseConfig(t testing.TB, meta map[string]string, dst any) {
+	t.Helper()
+	obj := make(map[string]json.RawMessage, len(meta))
+	for k, v := range meta {
+		if !json.Valid([]byte(v)) {
+			t.Fatalf("case metadata %s=%q is not JSON", k, v)
+			return
+		}
+		obj[k] = json.RawMessage(v)
+	}
+	raw, err := json.Marshal(obj)
+	if err == nil {
+		err = json.Unmarshal(raw, dst)
+	}
+	if err != nil {
+		t.Fatalf("case metadata: %v", err)
+	}
 }
 
 // Tensors opens the safetensors file at path and returns it with a

@@ -59,3 +59,36 @@ func TestRequireCloseOrZero(t *testing.T) {
 		}
 	}
 }
+
+func TestCaseConfig(t *testing.T) {
+	type config struct {
+		Kind    string
+		H, T    int
+		Bidir   bool
+		HeadAct string `json:"head_act"`
+		LR      float64
+	}
+	meta := map[string]string{"kind": `"GRU"`, "H": "17", "T": "3", "bidir": "true", "head_act": `"softmax"`,
+		"lr": "0.01", "dtype": `"BF16"`}
+	var c config
+	r := &recorder{TB: t}
+	CaseConfig(r, meta, &c)
+	if r.failed != "" {
+		t.Fatal(r.failed)
+	}
+	want := config{Kind: "GRU", H: 17, T: 3, Bidir: true, HeadAct: "softmax", LR: 0.01}
+	if c != want {
+		t.Errorf("got %+v, want %+v", c, want)
+	}
+	for name, bad := range map[string]map[string]string{
+		"not JSON":     {"kind": "GRU"},
+		"wrong type":   {"H": `"17"`},
+		"not a number": {"T": "3.5"},
+	} {
+		r := &recorder{TB: t}
+		CaseConfig(r, bad, &config{})
+		if r.failed == "" {
+			t.Errorf("%s: %v decoded without failing", name, bad)
+		}
+	}
+}

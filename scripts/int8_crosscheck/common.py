@@ -1,4 +1,4 @@
-import json, os, shutil
+import json, os, shutil, sys
 import numpy as np
 import onnx
 from onnx import helper, numpy_helper, TensorProto
@@ -54,6 +54,25 @@ class Case:
 
 def qrange(dt):
     return {np.int8: (-128, 127), np.uint8: (0, 255), np.int16: (-32768, 32767), np.uint16: (0, 65535)}[np.dtype(dt).type]
+
+def gen_args():
+    """The generators' command line, ROOT [SEED [N]] (SEED 0 and N 40 by
+    default): returns root, seed, N and numpy's Generator seeded with SEED,
+    after removing ROOT and all it holds."""
+    root = sys.argv[1]
+    seed = int(sys.argv[2]) if len(sys.argv) > 2 else 0
+    n = int(sys.argv[3]) if len(sys.argv) > 3 else 40
+    rng = np.random.default_rng(seed)
+    shutil.rmtree(root, ignore_errors=True)
+    return root, seed, n, rng
+
+def maybe_extremes(rng, a):
+    """a, or, one time in about seven (15%), an array of a's dtype and shape
+    holding only the dtype's minimum and maximum."""
+    if rng.random() < 0.15:
+        lo, hi = qrange(a.dtype)
+        a = rng.choice(np.array([lo, hi], dtype=np.int64), size=a.shape).astype(a.dtype)
+    return a
 
 def randq(rng, dt, shape, lo=None, hi=None):
     a, b = qrange(dt)

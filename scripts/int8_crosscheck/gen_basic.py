@@ -1,12 +1,7 @@
-import sys
 import numpy as np
 from common import *
 
-root = sys.argv[1]
-seed = int(sys.argv[2]) if len(sys.argv) > 2 else 0
-N = int(sys.argv[3]) if len(sys.argv) > 3 else 40
-rng = np.random.default_rng(seed)
-shutil.rmtree(root, ignore_errors=True)
+root, seed, N, rng = gen_args()
 
 def scales(kind, n):
     if kind == "normal":
@@ -19,6 +14,27 @@ def scales(kind, n):
         return rng.uniform(1e30, 1e36, n).astype(np.float32)
     if kind == "odd":
         return rng.choice(np.array([0.1, 0.3, 1/3, 0.7, 1/255, 0.0078125 * 3], np.float32), n)
+
+def scale_axis(c, attrs, shape, blocked, peraxis):
+    """Draws the axis (and block size) of a blocked or per-axis case, sets
+    them in attrs and notes them in c; returns the shape of its scale, or
+    None for a per-tensor case."""
+    rank = len(shape)
+    if blocked:
+        ax = int(rng.integers(-rank, rank))
+        bsz = int(rng.integers(1, 5))
+        attrs["axis"], attrs["block_size"] = ax, bsz
+        sshape = list(shape)
+        sshape[ax] = -(-shape[ax] // bsz)
+        c.note += f" axis={ax} block={bsz}"
+        c.kind += "_blocked"
+        return sshape
+    if peraxis:
+        ax = int(rng.integers(-rank, rank))
+        attrs["axis"] = ax
+        c.note += f" axis={ax}"
+        return [shape[ax]]
+    return None
 
 def xvals(shape, s_at, how):
     n = int(np.prod(shape)) if shape else 1
@@ -53,26 +69,16 @@ for i in range(N):
     c = Case(root, f"q_{seed}_{i:03d}", "QuantizeLinear" + ("_nan" if how == "nan" else ""), opset=opset,
              note=f"op{opset} shape{shape} peraxis={peraxis} zp={zdt} scale={sk} x={how}")
     attrs = {}
-    if blocked:
-        ax = int(rng.integers(-rank, rank))
-        bsz = int(rng.integers(1, 5))
-        attrs["axis"], attrs["block_size"] = ax, bsz
-        sshape = list(shape)
-        sshape[ax] = -(-shape[ax] // bsz)
+    sshape = scale_axis(c, attrs, shape, blocked, peraxis)
+    if sshape is not None:
+        ax = attrs["axis"]
         sc = scales(sk, int(np.prod(sshape))).reshape(sshape)
-        s_b = np.repeat(sc, bsz, axis=ax).take(range(shape[ax]), axis=ax)
-        c.note += f" axis={ax} block={bsz}"
-        c.kind += "_blocked"
-    elif peraxis:
-        ax = int(rng.integers(-rank, rank))
-        n = shape[ax]
-        attrs["axis"] = ax
-        sc = scales(sk, n)
-        bshape = [1] * rank
-        bshape[ax] = n
-        s_b = sc.reshape(bshape)
-        c.note += f" axis={ax}"
-        sshape = [n]
+        if blocked:
+            s_b = np.repeat(sc, attrs["block_size"], axis=ax).take(range(shape[ax]), axis=ax)
+        else:
+            bshape = [1] * rank
+            bshape[ax] = shape[ax]
+            s_b = sc.reshape(bshape)
     else:
         sc = scales(sk, 1)
         s_b = sc.reshape([])
@@ -101,20 +107,8 @@ for i in range(N):
     c = Case(root, f"dq_{seed}_{i:03d}", "DequantizeLinear", opset=opset,
              note=f"op{opset} shape{shape} peraxis={peraxis} x={np.dtype(xdt).name} scale={sk}")
     attrs = {}
-    if blocked:
-        ax = int(rng.integers(-rank, rank))
-        bsz = int(rng.integers(1, 5))
-        attrs["axis"], attrs["block_size"] = ax, bsz
-        sshape = list(shape)
-        sshape[ax] = -(-shape[ax] // bsz)
-        c.note += f" axis={ax} block={bsz}"
-        c.kind += "_blocked"
-    elif peraxis:
-        ax = int(rng.integers(-rank, rank))
-        attrs["axis"] = ax
-        sshape = [shape[ax]]
-        c.note += f" axis={ax}"
-    else:
+    sshape = scale_axis(c, attrs, shape, blocked, peraxis)
+    if sshape is None:
         sshape = [] if rng.random() < 0.7 or opset < 13 else [1]
     sc = scales(sk, int(np.prod(sshape)) if sshape else 1).reshape(sshape)
     if xdt == np.int32:

@@ -1,12 +1,7 @@
-import sys
 import numpy as np
 from common import *
 
-root = sys.argv[1]
-seed = int(sys.argv[2]) if len(sys.argv) > 2 else 0
-N = int(sys.argv[3]) if len(sys.argv) > 3 else 40
-rng = np.random.default_rng(seed)
-shutil.rmtree(root, ignore_errors=True)
+root, seed, N, rng = gen_args()
 
 def geom():
     nd = int(rng.choice([1, 2, 2, 3])) if rng.random() < 0.9 else 1
@@ -42,11 +37,7 @@ def geom():
     return [Nb, C] + ins, [M, cg] + ker, attrs, M
 
 def vals(dt, shape):
-    a = randq(rng, dt, shape)
-    if rng.random() < 0.15:
-        lo, hi = qrange(dt)
-        a = rng.choice(np.array([lo, hi], dtype=np.int64), size=shape).astype(dt)
-    return a
+    return maybe_extremes(rng, randq(rng, dt, shape))
 
 for i in range(N):
     # ---- ConvInteger ----

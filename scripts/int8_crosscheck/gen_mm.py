@@ -1,12 +1,7 @@
-import sys
 import numpy as np
 from common import *
 
-root = sys.argv[1]
-seed = int(sys.argv[2]) if len(sys.argv) > 2 else 0
-N = int(sys.argv[3]) if len(sys.argv) > 3 else 40
-rng = np.random.default_rng(seed)
-shutil.rmtree(root, ignore_errors=True)
+root, seed, N, rng = gen_args()
 
 def dtp():
     return [np.uint8, np.int8][int(rng.integers(0, 2))]
@@ -39,10 +34,7 @@ def vals(dt, shape, allow_min=True):
         a[a == -128] = -127
     if dt == np.int8 and allow_min and a.size and rng.random() < 0.5:
         a.reshape(-1)[rng.integers(0, a.size)] = -128
-    if rng.random() < 0.15:  # extremes
-        lo, hi = qrange(dt)
-        a = rng.choice(np.array([lo, hi], dtype=np.int64), size=shape).astype(dt)
-    return a
+    return maybe_extremes(rng, a)
 
 for i in range(N):
     # ---- MatMulInteger ----

@@ -1,10 +1,8 @@
 import sys
 import numpy as np
 from common import *
-root = sys.argv[1]; seed = int(sys.argv[2]); N = int(sys.argv[3])
+root, seed, N, rng = gen_args()
 ties = len(sys.argv) > 4 and sys.argv[4] == "ties"  # power-of-two scales, every zero point given
-rng = np.random.default_rng(seed)
-shutil.rmtree(root, ignore_errors=True)
 def shapes():
     r = int(rng.integers(0, 5))
     s = randshape(rng, r)

@@ -33,62 +33,61 @@ type ortres struct {
 	Outputs []tinfo `json:"outputs"`
 }
 
+// intDecoders read one element of each integer dtype the cases hold,
+// widened to int64; float16 is read as its bits.
+var intDecoders = map[string]struct {
+	size int
+	get  func([]byte) int64
+}{
+	"uint8":   {1, func(b []byte) int64 { return int64(b[0]) }},
+	"int8":    {1, func(b []byte) int64 { return int64(int8(b[0])) }},
+	"int16":   {2, func(b []byte) int64 { return int64(int16(binary.LittleEndian.Uint16(b))) }},
+	"uint16":  {2, func(b []byte) int64 { return int64(binary.LittleEndian.Uint16(b)) }},
+	"float16": {2, func(b []byte) int64 { return int64(binary.LittleEndian.Uint16(b)) }},
+	"int32":   {4, func(b []byte) int64 { return int64(int32(binary.LittleEndian.Uint32(b))) }},
+	"int64":   {8, func(b []byte) int64 { return int64(binary.LittleEndian.Uint64(b)) }},
+}
+
+// readBin reads n elements of dtype dt from path: float32 as floats, every
+// other dtype as int64s.
 func readBin(path, dt string, n int) ([]float32, []int64) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		panic(err)
 	}
-	switch dt {
-	case "float32":
+	if dt == "float32" {
 		f := make([]float32, n)
 		for i := range f {
 			f[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
 		}
 		return f, nil
-	case "uint8":
-		v := make([]int64, n)
-		for i := range v {
-			v[i] = int64(b[i])
-		}
-		return nil, v
-	case "int8":
-		v := make([]int64, n)
-		for i := range v {
-			v[i] = int64(int8(b[i]))
-		}
-		return nil, v
-	case "int32":
-		v := make([]int64, n)
-		for i := range v {
-			v[i] = int64(int32(binary.LittleEndian.Uint32(b[4*i:])))
-		}
-		return nil, v
-	case "int16":
-		v := make([]int64, n)
-		for i := range v {
-			v[i] = int64(int16(binary.LittleEndian.Uint16(b[2*i:])))
-		}
-		return nil, v
-	case "uint16":
-		v := make([]int64, n)
-		for i := range v {
-			v[i] = int64(binary.LittleEndian.Uint16(b[2*i:]))
-		}
-		return nil, v
-	case "float16":
-		v := make([]int64, n)
-		for i := range v {
-			v[i] = int64(binary.LittleEndian.Uint16(b[2*i:]))
-		}
-		return nil, v
-	case "int64":
-		v := make([]int64, n)
-		for i := range v {
-			v[i] = int64(binary.LittleEndian.Uint64(b[8*i:]))
-		}
-		return nil, v
 	}
-	panic("dtype " + dt)
+	d, ok := intDecoders[dt]
+	if !ok {
+		panic("dtype " + dt)
+	}
+	v := make([]int64, n)
+	for i := range v {
+		v[i] = d.get(b[d.size*i:])
+	}
+	return nil, v
+}
+
+// bitDiffs counts the elements of a tensor (ints, or floats compared by
+// their bits) that differ from want's.
+func bitDiffs(gotI []int64, gotF []float32, wantI []int64, wantF []float32) int {
+	bad := 0
+	for k := range wantI {
+		if gotI[k] != wantI[k] {
+			bad++
+		}
+	}
+	for k := range wantF {
+		if math.Float32bits(gotF[k]) != math.Float32bits(wantF[k]) {
+			bad++
+		}
+	}
+	return bad
 }
 
 var dtName = map[onnx.DataType]string{onnx.Float: "float32", onnx.Uint8: "uint8", onnx.Int8: "int8", onnx.Int32: "int32", onnx.Int64: "int64", onnx.Int16: "int16", onnx.Uint16: "uint16", onnx.Float16: "float16"}
@@ -143,17 +142,7 @@ func one(dir string) (string, string) {
 			for i := 0; fileExists(filepath.Join(dir, fmt.Sprintf("ref_%d.bin", i))); i++ {
 				g := s.Output(s.OutputNames()[i])
 				rf, rv := readBin(filepath.Join(dir, fmt.Sprintf("ref_%d.bin", i)), dtName[g.DType], g.Len())
-				bad := 0
-				for k := range rv {
-					if g.Int[k] != rv[k] {
-						bad++
-					}
-				}
-				for k := range rf {
-					if math.Float32bits(g.Float[k]) != math.Float32bits(rf[k]) {
-						bad++
-					}
-				}
+				bad := bitDiffs(g.Int, g.Float, rv, rf)
 				note += fmt.Sprintf(" (ours vs ref: %d bad)", bad)
 				if bad > 0 {
 					refErr++
@@ -171,23 +160,7 @@ func one(dir string) (string, string) {
 		if rp := filepath.Join(dir, fmt.Sprintf("ref_%d.bin", i)); fileExists(rp) && g != nil {
 			rf, rv := readBin(rp, out.DType, prod(out.Dims))
 			f, v := readBin(filepath.Join(dir, fmt.Sprintf("out_%d.bin", i)), out.DType, prod(out.Dims))
-			oursBad, ortBad := 0, 0
-			for k := range rv {
-				if g.Int[k] != rv[k] {
-					oursBad++
-				}
-				if v[k] != rv[k] {
-					ortBad++
-				}
-			}
-			for k := range rf {
-				if math.Float32bits(g.Float[k]) != math.Float32bits(rf[k]) {
-					oursBad++
-				}
-				if math.Float32bits(f[k]) != math.Float32bits(rf[k]) {
-					ortBad++
-				}
-			}
+			oursBad, ortBad := bitDiffs(g.Int, g.Float, rv, rf), bitDiffs(v, f, rv, rf)
 			if oursBad > 0 {
 				refErr++
 			}
