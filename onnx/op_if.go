@@ -82,6 +82,12 @@ func buildIf(c *nodeCtx) (func() error, error) {
 		}
 		allKnown := true
 		for i, v := range b.outs {
+			if v.seq != nil {
+				if i < len(c.out) {
+					c.out[i] = v
+				}
+				continue
+			}
 			c.alias(i, v, v.t.Dims)
 			allKnown = allKnown && v.known
 		}
@@ -101,6 +107,11 @@ func buildIf(c *nodeCtx) (func() error, error) {
 		ref = bs[1]
 	}
 	for i, v := range ref.outs {
+		for _, b := range bs {
+			if b.err == nil && b.outs[i].seq != nil {
+				return nil, c.unsupported("output %d is a sequence, and the condition is known only at run time", i)
+			}
+		}
 		if other := bs[1]; other.err == nil {
 			w := other.outs[i].t
 			if w.DType != v.t.DType || !equalDims(w.Dims, v.t.Dims) {

@@ -8,9 +8,12 @@ import (
 
 // value is a planned tensor: its buffer, fixed shape and type, and whether
 // its contents are known while planning (initializers, constants, shapes and
-// what is computed from them only).
+// what is computed from them only). A value of the sequence kind has seq
+// set and t nil (sequence.go); only the operators registered with
+// registerSeq read one.
 type value struct {
 	t     *Tensor
+	seq   *sequence
 	known bool
 }
 
@@ -26,10 +29,11 @@ type planner struct {
 	depth   int
 	packs   *packShare       // the model's shared packed weights (nil: none)
 	weights map[*Tensor]bool // the root graph's initializers (root only)
+	loops   *loopLimits      // Loop's run-time and unrolling bounds, shared by all scopes
 }
 
 func (p *planner) child() *planner {
-	return &planner{opset: p.opset, msOpset: p.msOpset, parent: p, values: map[string]*value{}, budget: p.budget, depth: p.depth + 1, packs: p.packs}
+	return &planner{opset: p.opset, msOpset: p.msOpset, parent: p, values: map[string]*value{}, budget: p.budget, depth: p.depth + 1, packs: p.packs, loops: p.loops}
 }
 
 func (p *planner) lookup(name string) *value {
@@ -306,6 +310,9 @@ func (p *planner) planNode(n *Node) error {
 		if v == nil {
 			return fmt.Errorf("%w: input %q is not defined", ErrFormat, name)
 		}
+		if v.seq != nil && !op.seqs {
+			return fmt.Errorf("%w: %s: input %q is a sequence, not a tensor", ErrUnsupported, n.OpType, name)
+		}
 		c.in = append(c.in, v)
 		allKnown = allKnown && v.known
 	}
@@ -332,7 +339,9 @@ func (p *planner) planNode(n *Node) error {
 		if n.Outputs[i] == "" {
 			continue
 		}
-		o.t.Name = n.Outputs[i]
+		if o.t != nil {
+			o.t.Name = n.Outputs[i]
+		}
 		o.known = o.known || known
 		if err := p.define(n.Outputs[i], o); err != nil {
 			return err

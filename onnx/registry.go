@@ -29,6 +29,7 @@ type opBuilder func(c *nodeCtx) (run func() error, err error)
 type opEntry struct {
 	since int64
 	build opBuilder
+	seqs  bool // the builder reads sequence inputs (registerSeq)
 }
 
 // ops is the registry: one entry per operator, each added by the init of
@@ -57,6 +58,16 @@ func register(name string, since int64, build opBuilder) {
 		panic("onnx: operator registered twice: " + name)
 	}
 	ops[name] = opEntry{since: since, build: build}
+}
+
+// registerSeq adds an operator whose inputs may be sequences (value.seq)
+// as well as tensors: the sequence operators, Identity, Loop. planNode
+// refuses a sequence input to any other.
+func registerSeq(name string, since int64, build opBuilder) {
+	register(name, since, build)
+	e := ops[name]
+	e.seqs = true
+	ops[name] = e
 }
 
 // maxOpset is the newest version of the default domain this package knows.

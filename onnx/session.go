@@ -46,6 +46,16 @@ type Options struct {
 	// computed from them are folded), and Run does not read them (Input
 	// returns nil for them). Their types must match the declared ones.
 	Fixed map[string]*Tensor
+
+	// MaxIterations bounds the iterations one run of a Loop node may
+	// take (0: 1<<20), so that a trip count and a condition that never
+	// end (a hostile or broken file) make Run return ErrLimit rather
+	// than spin forever; it bounds the Loops folded while planning too.
+	// It also bounds, for the whole plan, the loop iterations planned
+	// one by one (a Loop whose carried values change shape or length
+	// from one iteration to the next is unrolled: see op_loop.go), at
+	// most 4096 of them.
+	MaxIterations int
 }
 
 const defaultMaxElements = 1 << 28
@@ -85,8 +95,13 @@ func NewSession(m *Model, shapes map[string][]int, opts *Options) (*Session, err
 	if opts != nil && opts.MaxElements > 0 {
 		limit = opts.MaxElements
 	}
+	loops := &loopLimits{maxIters: defaultMaxIterations, unroll: maxUnrolled}
+	if opts != nil && opts.MaxIterations > 0 {
+		loops.maxIters = int64(opts.MaxIterations)
+		loops.unroll = min(loops.unroll, opts.MaxIterations)
+	}
 	root := &planner{opset: opset, msOpset: msOpset, budget: &limit, values: map[string]*value{},
-		packs: m.packs, weights: map[*Tensor]bool{}}
+		packs: m.packs, weights: map[*Tensor]bool{}, loops: loops}
 	s := &Session{}
 	g := m.Graph
 	inits := map[string]bool{}
@@ -143,6 +158,9 @@ func NewSession(m *Model, shapes map[string][]int, opts *Options) (*Session, err
 		v := root.lookup(out.Name)
 		if v == nil {
 			return nil, fmt.Errorf("%w: graph output %q is not computed by any node", ErrFormat, out.Name)
+		}
+		if v.seq != nil {
+			return nil, fmt.Errorf("%w: graph output %q is not a tensor (a sequence)", ErrUnsupported, out.Name)
 		}
 		if err := checkDeclared(out, v.t); err != nil {
 			return nil, err

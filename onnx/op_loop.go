@@ -1,0 +1,402 @@
+package onnx
+
+import (
+	"fmt"
+	"math"
+)
+
+// Loop runs its body while the iteration count is below the trip count M
+// (absent: no bound) and the condition holds (absent: true). Its carried
+// values are planned in one of two ways:
+//
+//   - Steady (the usual case): the body is planned once, for the shapes
+//     of the carried values' initial values; every carried output must
+//     keep its input's type and shape (a sequence its length and elements'
+//     shapes). Run copies the initial values into the body's inputs, runs
+//     the body's steps once per iteration and copies the carried outputs
+//     back (carry), without allocating.
+//   - Unrolled: when a carried value changes shape or length from one
+//     iteration to the next (a list built by SequenceInsert, a tensor
+//     grown by Concat), the trip count must be known while planning, and
+//     the body is planned once per iteration, each iteration reading the
+//     previous one's outputs (the iteration number is then known). The
+//     plan may unroll at most 4096 iterations in all (Options.MaxIterations
+//     lowers it), and the element budget bounds their buffers.
+//
+// Scan outputs (the body's outputs past the carried ones, stacked along a
+// new first axis) need the trip count known while planning: they are
+// planned with M rows. A loop that ends early, its condition false before
+// M iterations, then fails at run (ErrInput), since its outputs would not
+// have their planned shape; so does an unrolled loop that ends early with
+// carried values whose shape differs from the planned final one.
+//
+// Against hostile files: one run of a Loop takes at most
+// Options.MaxIterations iterations (default 1<<20) and otherwise fails
+// with ErrLimit, so that a huge M with a condition that never turns false
+// ends; a negative M runs no iteration. A Loop whose inputs and outer
+// values are known while planning is run then (folded), under the same
+// bound.
+
+func init() {
+	registerSeq("Loop", 1, buildLoop)
+}
+
+const (
+	defaultMaxIterations = 1 << 20
+	maxUnrolled          = 4096
+)
+
+// loopLimits are the plan's loop bounds (Options.MaxIterations).
+type loopLimits struct {
+	maxIters int64 // the iterations one run of a Loop may take
+	unroll   int   // the loop iterations the plan may still unroll
+}
+
+// loopNode is what a Loop's builder reads of its node.
+type loopNode struct {
+	g          *Graph
+	n, k       int     // carried values, scan outputs
+	m, cond    *Tensor // the trip count and the condition, nil when absent
+	trip       int64   // M when known while planning (math.MaxInt64 when absent)
+	tripKnown  bool
+	condKnown  bool
+	maxIters   int64
+	initValues []*value
+}
+
+func buildLoop(c *nodeCtx) (func() error, error) {
+	ln, err := readLoop(c)
+	if err != nil {
+		return nil, err
+	}
+	c.dynamic = !outerKnown(c.p, ln.g)
+	run, steadyErr := planSteadyLoop(c, ln)
+	if steadyErr == nil {
+		return run, nil
+	}
+	if !ln.tripKnown || ln.m == nil {
+		return nil, steadyErr
+	}
+	return planUnrolledLoop(c, ln)
+}
+
+// readLoop checks a Loop node's inputs, outputs and body.
+func readLoop(c *nodeCtx) (*loopNode, error) {
+	a, err := c.attr("body", AttrGraph)
+	if err != nil {
+		return nil, err
+	}
+	if a == nil || a.G == nil {
+		return nil, c.shapeErr("attribute body is required")
+	}
+	if c.p.depth >= maxDepth {
+		return nil, fmt.Errorf("%w: subgraphs nested deeper than %d", ErrLimit, maxDepth)
+	}
+	ln := &loopNode{g: a.G, n: c.nIn() - 2, trip: math.MaxInt64, tripKnown: true, condKnown: true, maxIters: c.p.loops.maxIters}
+	if ln.n < 0 {
+		return nil, c.shapeErr("Loop has %d inputs, want the trip count and the condition (either may be \"\") and the carried values", c.nIn())
+	}
+	if len(ln.g.Inputs) != ln.n+2 {
+		return nil, c.shapeErr("body has %d inputs, want %d (the iteration number, the condition and %d carried values)", len(ln.g.Inputs), ln.n+2, ln.n)
+	}
+	ln.k = len(ln.g.Outputs) - 1 - ln.n
+	if ln.k < 0 {
+		return nil, c.shapeErr("body has %d outputs, want at least %d (the condition and %d carried values)", len(ln.g.Outputs), ln.n+1, ln.n)
+	}
+	if len(c.node.Outputs) > ln.n+ln.k {
+		return nil, c.shapeErr("node has %d outputs, the body gives %d carried values and %d scan outputs", len(c.node.Outputs), ln.n, ln.k)
+	}
+	for i, what := range []string{"trip count", "condition"} {
+		if c.input(i) == nil {
+			if i < len(c.in) && c.in[i] != nil {
+				return nil, c.shapeErr("the %s is a sequence", what)
+			}
+			continue
+		}
+		t, err := c.tensorInput(i)
+		if err != nil {
+			return nil, err
+		}
+		want := Int64
+		if i == 1 {
+			want = Bool
+		}
+		if t.DType != want || t.Len() != 1 {
+			return nil, c.shapeErr("the %s is %v %v, want one %v", what, t.DType, t.Dims, want)
+		}
+		if i == 0 {
+			ln.m, ln.tripKnown = t, c.known(0)
+			if ln.tripKnown {
+				ln.trip = max(t.Int[0], 0)
+			}
+		} else {
+			ln.cond, ln.condKnown = t, c.known(1)
+		}
+	}
+	for i := range ln.n {
+		v := c.in[2+i]
+		if v == nil {
+			return nil, c.shapeErr("carried value %d is required", i)
+		}
+		ln.initValues = append(ln.initValues, v)
+	}
+	return ln, nil
+}
+
+// scanRows returns the rows a Loop's scan outputs are planned for.
+func (ln *loopNode) scanRows(c *nodeCtx) (int64, error) {
+	if ln.k == 0 {
+		return 0, nil
+	}
+	if ln.m == nil {
+		return 0, c.unsupported("scan outputs of a Loop without a trip count")
+	}
+	if !ln.tripKnown {
+		return 0, c.valueDependent(0, "the trip count, which sizes the scan outputs")
+	}
+	return ln.trip, nil
+}
+
+// loopOutputs declares the Loop's outputs: buffers like the final carried
+// values, and the scan outputs of rows rows of the body's scan outputs'
+// shapes.
+func loopOutputs(c *nodeCtx, ln *loopNode, final []*value, scans []*value, rows int64) (outs []*value, err error) {
+	for i, v := range final {
+		o, err := c.p.freshLike(v)
+		if err != nil {
+			return nil, err
+		}
+		outs = append(outs, o)
+		if i < len(c.out) {
+			c.out[i] = o
+		}
+	}
+	for j, v := range scans {
+		if v.seq != nil {
+			return nil, c.unsupported("scan output %d is a sequence", j)
+		}
+		dims := append([]int{int(rows)}, v.t.Dims...)
+		t, err := c.p.alloc(v.t.DType, dims)
+		if err != nil {
+			return nil, err
+		}
+		o := &value{t: t}
+		outs = append(outs, o)
+		if ln.n+j < len(c.out) {
+			c.out[ln.n+j] = o
+		}
+	}
+	return outs, nil
+}
+
+// checkCond checks a body's condition output.
+func checkCond(c *nodeCtx, v *value) error {
+	if v.seq != nil || v.t.DType != Bool || v.t.Len() != 1 {
+		return c.shapeErr("the body's condition output is %s, want one BOOL", shapeString(v))
+	}
+	return nil
+}
+
+// planSteadyLoop plans the body once for the initial values' shapes.
+func planSteadyLoop(c *nodeCtx, ln *loopNode) (func() error, error) {
+	rows, err := ln.scanRows(c)
+	if err != nil {
+		return nil, err
+	}
+	p := c.p.child()
+	iter, err := p.alloc(Int64, nil)
+	if err != nil {
+		return nil, err
+	}
+	condIn, err := p.alloc(Bool, nil)
+	if err != nil {
+		return nil, err
+	}
+	ins := []*value{{t: iter}, {t: condIn}}
+	for _, v := range ln.initValues {
+		f, err := p.freshLike(v)
+		if err != nil {
+			return nil, err
+		}
+		ins = append(ins, f)
+	}
+	b, err := planBody(p, ln.g, ins)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkCond(c, b.outs[0]); err != nil {
+		return nil, err
+	}
+	for i := range ln.n {
+		if in, out := ins[2+i], b.outs[1+i]; !sameShape(in, out) && ln.trip > 0 {
+			return nil, c.unsupported("carried value %d (%q) is %s on entry and %s after an iteration, and the trip count is not known while planning (a Loop whose carried values change shape is planned one iteration at a time, for a known trip count)",
+				i, ln.g.Inputs[2+i].Name, shapeString(in), shapeString(out))
+		}
+	}
+	outs, err := loopOutputs(c, ln, ins[2:], b.outs[1+ln.n:], rows)
+	if err != nil {
+		return nil, err
+	}
+	bodyIns := valuesTensors(ins[2:])
+	enter, err := newCarry(c.p, bodyIns, valuesTensors(ln.initValues))
+	if err != nil {
+		return nil, err
+	}
+	back, err := newCarry(c.p, bodyIns, valuesTensors(b.outs[1:1+ln.n]))
+	if err != nil {
+		return nil, err
+	}
+	leave, err := newCarry(c.p, valuesTensors(outs[:ln.n]), bodyIns)
+	if err != nil {
+		return nil, err
+	}
+	condOut := b.outs[0].t
+	scanOuts := b.outs[1+ln.n:]
+	scans := outs[ln.n:]
+	m, cond, maxIters := ln.m, ln.cond, ln.maxIters
+	return func() error {
+		trip := int64(math.MaxInt64)
+		if m != nil {
+			trip = m.Int[0]
+		}
+		more := cond == nil || cond.Int[0] != 0
+		enter.run()
+		var i int64
+		for ; i < trip && more; i++ {
+			if i >= maxIters {
+				return fmt.Errorf("%w: Loop still running after %d iterations (Options.MaxIterations)", ErrLimit, maxIters)
+			}
+			iter.Int[0] = i
+			condIn.Int[0] = 1
+			if err := runSteps(b.steps); err != nil {
+				return err
+			}
+			more = condOut.Int[0] != 0
+			for j, s := range scanOuts {
+				n := s.t.Len()
+				blockCopy(scans[j].t, s.t, 1, n, n, 0, n, int(i)*n)
+			}
+			back.run()
+		}
+		if i < rows {
+			return fmt.Errorf("%w: Loop ended after %d iterations; its scan outputs were planned for the trip count, %d", ErrInput, i, rows)
+		}
+		leave.run()
+		return nil
+	}, nil
+}
+
+// unrolledIter is one planned iteration of an unrolled Loop.
+type unrolledIter struct {
+	cond   *Tensor   // the condition checked before it (nil: known true)
+	steps  []step    // its body's steps
+	state  []*Tensor // the carried values it starts from
+	exitOK bool      // the loop may end before it: state has the final shapes, and there are no scan outputs
+}
+
+// planUnrolledLoop plans the body once per iteration of the known trip
+// count.
+func planUnrolledLoop(c *nodeCtx, ln *loopNode) (func() error, error) {
+	vals := ln.initValues
+	var condV *value
+	if ln.cond != nil {
+		condV = c.in[1]
+	}
+	var iters []unrolledIter
+	var scans [][]*value
+	for i := int64(0); i < ln.trip; i++ {
+		if condV != nil && condV.known && condV.t.Int[0] == 0 {
+			break // known to end here
+		}
+		if c.p.loops.unroll <= 0 {
+			return nil, fmt.Errorf("%w: Loop of %d iterations whose carried values change shape: more loop iterations than a plan may unroll (%d, Options.MaxIterations)", ErrLimit, ln.trip, min(maxUnrolled, ln.maxIters))
+		}
+		c.p.loops.unroll--
+		it := unrolledIter{state: valuesTensors(vals)}
+		if condV != nil && !condV.known {
+			it.cond = condV.t
+		}
+		p := c.p.child()
+		iterV := &value{t: &Tensor{DType: Int64, Dims: []int{}, Int: []int64{i}}, known: true}
+		cv := condV
+		if cv == nil {
+			cv = &value{t: &Tensor{DType: Bool, Dims: []int{}, Int: []int64{1}}, known: true}
+		}
+		b, err := planBody(p, ln.g, append([]*value{iterV, cv}, vals...))
+		if err != nil {
+			return nil, fmt.Errorf("iteration %d: %w", i, err)
+		}
+		if err := checkCond(c, b.outs[0]); err != nil {
+			return nil, err
+		}
+		it.steps = b.steps
+		iters = append(iters, it)
+		condV, vals = b.outs[0], b.outs[1:1+ln.n]
+		if len(scans) > 0 {
+			for j, s := range b.outs[1+ln.n:] {
+				if f := scans[0][j]; !sameShape(f, s) {
+					return nil, c.unsupported("scan output %d is %s in iteration 0 and %s in iteration %d", j, shapeString(f), shapeString(s), i)
+				}
+			}
+		}
+		scans = append(scans, b.outs[1+ln.n:])
+	}
+	if ln.k > 0 && int64(len(iters)) < ln.trip {
+		return nil, c.unsupported("scan outputs of a Loop whose condition ends it after %d of its %d iterations", len(iters), ln.trip)
+	}
+	var scanShapes []*value
+	if len(scans) > 0 {
+		scanShapes = scans[0]
+	} else if ln.k > 0 {
+		return nil, c.unsupported("scan outputs of a Loop of no iteration whose carried values change shape")
+	}
+	outs, err := loopOutputs(c, ln, vals, scanShapes, int64(len(iters)))
+	if err != nil {
+		return nil, err
+	}
+	finals := valuesTensors(outs[:ln.n])
+	for k := range iters {
+		iters[k].exitOK = ln.k == 0 && sameShapes(iters[k].state, finals)
+	}
+	last := valuesTensors(vals)
+	scanOuts := outs[ln.n:]
+	return func() error {
+		for i := range iters {
+			it := &iters[i]
+			if it.cond != nil && it.cond.Int[0] == 0 {
+				if !it.exitOK {
+					return fmt.Errorf("%w: Loop ended after %d of the %d iterations it was planned for, with carried values of another shape than planned or scan outputs", ErrInput, i, len(iters))
+				}
+				for j, t := range it.state {
+					copyTensor(finals[j], t)
+				}
+				return nil
+			}
+			if err := runSteps(it.steps); err != nil {
+				return err
+			}
+			for j, s := range scans[i] {
+				n := s.t.Len()
+				blockCopy(scanOuts[j].t, s.t, 1, n, n, 0, n, i*n)
+			}
+		}
+		for j, t := range last {
+			copyTensor(finals[j], t)
+		}
+		return nil
+	}, nil
+}
+
+// sameShapes reports whether two lists of tensors have the same types and
+// shapes, pairwise.
+func sameShapes(a, b []*Tensor) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i, t := range a {
+		if t.DType != b[i].DType || !equalDims(t.Dims, b[i].Dims) {
+			return false
+		}
+	}
+	return true
+}
