@@ -20,7 +20,7 @@ func init() {
 // scanPart is one scan input or output: where its slices lie in the
 // stacked tensor.
 type scanPart struct {
-	full, slice *Tensor
+	full, slice  *Tensor
 	outer, inner int // the stacked tensor as [outer, T, inner] (per batch entry in opset 8)
 	reverse      bool
 }
