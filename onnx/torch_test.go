@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -50,6 +51,17 @@ var torchOperatorModels = []string{
 	"dyn_dilated_tcn", "dyn_keyword_crnn", "upsampler", "selections", "masked_mean", "head_mixing", "activations",
 }
 
+// torchLoopModels are torch.jit.script'ed modules with loops
+// (scripts/export_torch_loops.py, opsets 13 to 17): a for loop carrying
+// tensors (Loop planned once), a while loop with a data-dependent
+// condition, a list built in a loop and stacked, and one of slices of
+// growing width concatenated (Loop with a carried sequence, unrolled),
+// and repeat_interleave with a tensor of repeats (fixed while planning,
+// as the output's shape depends on them). Their outputs are torch's.
+var torchLoopModels = []string{
+	"loop_for_accum", "loop_while_halve", "loop_list_stack", "loop_list_cat", "loop_repeat_interleave",
+}
+
 // The tolerance against torch: 1e-5 relative, and 1e-6 absolute for
 // values near zero.
 const torchRTol, torchATol = 1e-5, 1e-6
@@ -59,8 +71,9 @@ const torchRTol, torchATol = 1e-5, 1e-6
 func TestTorchExports(t *testing.T) {
 	dirs, err := filepath.Glob(filepath.Join(torchFixtures, "*"))
 	require.NoError(t, err)
-	require.GreaterOrEqual(t, len(dirs), 12+len(torchTransformers)+len(torchOperatorModels), "the fixtures of scripts/export_torch_onnx.py")
-	for _, name := range append(torchTransformers, torchOperatorModels...) {
+	require.GreaterOrEqual(t, len(dirs), 12+len(torchTransformers)+len(torchOperatorModels)+len(torchLoopModels),
+		"the fixtures of scripts/export_torch_onnx.py and scripts/export_torch_loops.py")
+	for _, name := range slices.Concat(torchTransformers, torchOperatorModels, torchLoopModels) {
 		require.Contains(t, dirs, filepath.Join(torchFixtures, name))
 	}
 	for _, dir := range dirs {
