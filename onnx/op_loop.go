@@ -1,6 +1,7 @@
 package onnx
 
 import (
+	"errors"
 	"fmt"
 	"math"
 )
@@ -24,7 +25,8 @@ import (
 //     lowers it), and the element budget bounds their buffers.
 //
 // Scan outputs (the body's outputs past the carried ones, stacked along a
-// new first axis) need the trip count known while planning: they are
+// new first axis; those the node does not name are not computed) need the
+// trip count known while planning: they are
 // planned with M rows. A loop that ends early, its condition false before
 // M iterations, then fails at run (ErrInput), since its outputs would not
 // have their planned shape; so does an unrolled loop that ends early with
@@ -70,11 +72,14 @@ func buildLoop(c *nodeCtx) (func() error, error) {
 		return nil, err
 	}
 	c.dynamic = !outerKnown(c.p, ln.g)
-	run, steadyErr := planSteadyLoop(c, ln)
+	run, changes, steadyErr := planSteadyLoop(c, ln)
 	if steadyErr == nil {
 		return run, nil
 	}
-	if !ln.tripKnown || ln.m == nil {
+	// Unroll when that may plan what planning once could not: carried
+	// values that change shape, or a body that needs the iteration number
+	// (or values carried from a known start) while planning.
+	if !ln.tripKnown || ln.m == nil || !changes && !errors.Is(steadyErr, ErrValueDependent) {
 		return nil, steadyErr
 	}
 	return planUnrolledLoop(c, ln)
@@ -145,7 +150,7 @@ func readLoop(c *nodeCtx) (*loopNode, error) {
 
 // scanRows returns the rows a Loop's scan outputs are planned for.
 func (ln *loopNode) scanRows(c *nodeCtx) (int64, error) {
-	if ln.k == 0 {
+	if !ln.wantsScan(c) {
 		return 0, nil
 	}
 	if ln.m == nil {
@@ -157,9 +162,20 @@ func (ln *loopNode) scanRows(c *nodeCtx) (int64, error) {
 	return ln.trip, nil
 }
 
+// wantsScan reports whether the node names any of its scan outputs (the
+// body may compute scan outputs that nothing reads).
+func (ln *loopNode) wantsScan(c *nodeCtx) bool {
+	for j := range ln.k {
+		if c.wants(ln.n + j) {
+			return true
+		}
+	}
+	return false
+}
+
 // loopOutputs declares the Loop's outputs: buffers like the final carried
 // values, and the scan outputs of rows rows of the body's scan outputs'
-// shapes.
+// shapes (nil for a scan output the node does not name: not computed).
 func loopOutputs(c *nodeCtx, ln *loopNode, final []*value, scans []*value, rows int64) (outs []*value, err error) {
 	for i, v := range final {
 		o, err := c.p.freshLike(v)
@@ -172,6 +188,10 @@ func loopOutputs(c *nodeCtx, ln *loopNode, final []*value, scans []*value, rows 
 		}
 	}
 	for j, v := range scans {
+		if !c.wants(ln.n + j) {
+			outs = append(outs, nil)
+			continue
+		}
 		if v.seq != nil {
 			return nil, c.unsupported("scan output %d is a sequence", j)
 		}
@@ -198,7 +218,21 @@ func checkCond(c *nodeCtx, v *value) error {
 }
 
 // planSteadyLoop plans the body once for the initial values' shapes.
-func planSteadyLoop(c *nodeCtx, ln *loopNode) (func() error, error) {
+// changes reports that it failed because a carried value changes shape.
+func planSteadyLoop(c *nodeCtx, ln *loopNode) (run func() error, changes bool, err error) {
+	run, err = planSteadyBody(c, ln)
+	var sc *shapeChangeError
+	return run, errors.As(err, &sc), err
+}
+
+// shapeChangeError is the refusal of a Loop whose carried value changes
+// shape, when it cannot be unrolled.
+type shapeChangeError struct{ err error }
+
+func (e *shapeChangeError) Error() string { return e.err.Error() }
+func (e *shapeChangeError) Unwrap() error { return e.err }
+
+func planSteadyBody(c *nodeCtx, ln *loopNode) (func() error, error) {
 	rows, err := ln.scanRows(c)
 	if err != nil {
 		return nil, err
@@ -229,8 +263,8 @@ func planSteadyLoop(c *nodeCtx, ln *loopNode) (func() error, error) {
 	}
 	for i := range ln.n {
 		if in, out := ins[2+i], b.outs[1+i]; !sameShape(in, out) && ln.trip > 0 {
-			return nil, c.unsupported("carried value %d (%q) is %s on entry and %s after an iteration, and the trip count is not known while planning (a Loop whose carried values change shape is planned one iteration at a time, for a known trip count)",
-				i, ln.g.Inputs[2+i].Name, shapeString(in), shapeString(out))
+			return nil, &shapeChangeError{c.unsupported("carried value %d (%q) is %s on entry and %s after an iteration, and the trip count is not known while planning (a Loop whose carried values change shape is planned one iteration at a time, for a known trip count)",
+				i, ln.g.Inputs[2+i].Name, shapeString(in), shapeString(out))}
 		}
 	}
 	outs, err := loopOutputs(c, ln, ins[2:], b.outs[1+ln.n:], rows)
@@ -273,8 +307,10 @@ func planSteadyLoop(c *nodeCtx, ln *loopNode) (func() error, error) {
 			}
 			more = condOut.Int[0] != 0
 			for j, s := range scanOuts {
-				n := s.t.Len()
-				blockCopy(scans[j].t, s.t, 1, n, n, 0, n, int(i)*n)
+				if scans[j] != nil {
+					n := s.t.Len()
+					blockCopy(scans[j].t, s.t, 1, n, n, 0, n, int(i)*n)
+				}
 			}
 			back.run()
 		}
@@ -302,6 +338,7 @@ func planUnrolledLoop(c *nodeCtx, ln *loopNode) (func() error, error) {
 	if ln.cond != nil {
 		condV = c.in[1]
 	}
+	wantScan := ln.wantsScan(c)
 	var iters []unrolledIter
 	var scans [][]*value
 	for i := int64(0); i < ln.trip; i++ {
@@ -332,7 +369,7 @@ func planUnrolledLoop(c *nodeCtx, ln *loopNode) (func() error, error) {
 		it.steps = b.steps
 		iters = append(iters, it)
 		condV, vals = b.outs[0], b.outs[1:1+ln.n]
-		if len(scans) > 0 {
+		if len(scans) > 0 && wantScan {
 			for j, s := range b.outs[1+ln.n:] {
 				if f := scans[0][j]; !sameShape(f, s) {
 					return nil, c.unsupported("scan output %d is %s in iteration 0 and %s in iteration %d", j, shapeString(f), shapeString(s), i)
@@ -341,13 +378,13 @@ func planUnrolledLoop(c *nodeCtx, ln *loopNode) (func() error, error) {
 		}
 		scans = append(scans, b.outs[1+ln.n:])
 	}
-	if ln.k > 0 && int64(len(iters)) < ln.trip {
+	if wantScan && int64(len(iters)) < ln.trip {
 		return nil, c.unsupported("scan outputs of a Loop whose condition ends it after %d of its %d iterations", len(iters), ln.trip)
 	}
 	var scanShapes []*value
 	if len(scans) > 0 {
 		scanShapes = scans[0]
-	} else if ln.k > 0 {
+	} else if wantScan {
 		return nil, c.unsupported("scan outputs of a Loop of no iteration whose carried values change shape")
 	}
 	outs, err := loopOutputs(c, ln, vals, scanShapes, int64(len(iters)))
@@ -356,7 +393,7 @@ func planUnrolledLoop(c *nodeCtx, ln *loopNode) (func() error, error) {
 	}
 	finals := valuesTensors(outs[:ln.n])
 	for k := range iters {
-		iters[k].exitOK = ln.k == 0 && sameShapes(iters[k].state, finals)
+		iters[k].exitOK = !wantScan && sameShapes(iters[k].state, finals)
 	}
 	last := valuesTensors(vals)
 	scanOuts := outs[ln.n:]
@@ -376,8 +413,10 @@ func planUnrolledLoop(c *nodeCtx, ln *loopNode) (func() error, error) {
 				return err
 			}
 			for j, s := range scans[i] {
-				n := s.t.Len()
-				blockCopy(scanOuts[j].t, s.t, 1, n, n, 0, n, i*n)
+				if scanOuts[j] != nil {
+					n := s.t.Len()
+					blockCopy(scanOuts[j].t, s.t, 1, n, n, 0, n, i*n)
+				}
 			}
 		}
 		for j, t := range last {
