@@ -113,7 +113,28 @@
 //     Sigmoid, the same in both directions;
 //   - control flow: If, whose branches read values of the enclosing graph;
 //     a condition known while planning selects one branch, otherwise both
-//     are planned and Run executes the one selected.
+//     are planned and Run executes the one selected. Loop: its body is
+//     planned once for its carried values' shapes, which must not change
+//     from one iteration to the next, and Run repeats its steps (trip
+//     count and condition may come at run time); a Loop whose carried
+//     values change shape or length (a list built in the loop, a tensor
+//     grown by Concat) is unrolled while planning for a trip count known
+//     then (at most 4096 iterations in a plan). Scan outputs need the trip
+//     count while planning, and a loop whose condition ends it before that
+//     count fails at Run (ErrInput). One run of a Loop takes at most
+//     Options.MaxIterations iterations (default 1<<20; ErrLimit beyond),
+//     so a file whose loop never ends does not hang Run. Scan (opset 8's
+//     batched form, and 9 on with scan_input_axes, scan_output_axes and
+//     their directions) plans its body once, its trip count from its
+//     inputs' shapes;
+//   - sequences of tensors inside a graph: SequenceEmpty,
+//     SequenceConstruct, SequenceInsert, SequenceErase, SequenceAt,
+//     SequenceLength, SplitToSequence, ConcatFromSequence, and Identity
+//     and Loop's carried values. A sequence's length and its elements'
+//     shapes are fixed while planning, as a tensor's shape is, so positions
+//     and split sizes must be known then (SequenceAt's may come at run
+//     time when the elements share one shape). A graph's inputs and
+//     outputs are tensors: a sequence there is refused.
 //
 // Three operators of ONNX Runtime's com.microsoft domain run, for a model
 // that imports the domain: QLinearAdd and QLinearMul (int8 or uint8, per
@@ -165,9 +186,11 @@
 // or given, key padding through Where), and exports with symbolic sizes
 // (learned, sinusoidal and rotary positions, a Conformer convolution, a
 // dilated TCN, a convolutional-recurrent keyword spotter, an upsampling
-// block, TopK, Resize, IsInf; against a float64 run of them) against
+// block, TopK, Resize, IsInf; against a float64 run of them) and
+// torch.jit.script'ed modules with loops (for and while loops, lists
+// built and stacked) against
 // torch's outputs to 1e-5 relative
 // (the module's testdata/onnx/torch, written by
-// scripts/export_torch_onnx.py). FuzzNode plans and runs single nodes of
+// scripts/export_torch_onnx.py and scripts/export_torch_loops.py). FuzzNode plans and runs single nodes of
 // every operator from fuzzed shapes, values and attributes.
 package onnx

@@ -56,8 +56,10 @@ var torchOperatorModels = []string{
 // tensors (Loop planned once), a while loop with a data-dependent
 // condition, a list built in a loop and stacked, and one of slices of
 // growing width concatenated (Loop with a carried sequence, unrolled),
-// and repeat_interleave with a tensor of repeats (fixed while planning,
-// as the output's shape depends on them). Their outputs are torch's.
+// and repeat_interleave with a tensor of repeats (which torch 1.13 writes
+// with Split, Expand and Concat rather than a Loop; the repeats are fixed
+// while planning, as the output's shape depends on them). Their outputs
+// are torch's.
 var torchLoopModels = []string{
 	"loop_for_accum", "loop_while_halve", "loop_list_stack", "loop_list_cat", "loop_repeat_interleave",
 }
