@@ -60,12 +60,9 @@ func opTypes(g *onnx.Graph, into map[string]bool) {
 }
 
 // allowedRefusals are the reasons a node test in scope may be refused for:
-// data types and value kinds Session does not compute on (sequences and
-// optionals as a graph's inputs or outputs: Session's inputs and outputs
-// are tensors, so test_sequence_insert_*, test_loop13_seq, test_if_seq
-// and the test_sequence_map_*_expanded graphs, whose inputs are
-// sequences, are refused; sequences inside a graph run), and Dropout in
-// training mode, whose output is random. A refusal for any other reason
+// data types and value kinds Session does not compute on (optionals, maps;
+// sequences of tensors run, as graph inputs and outputs too), and Dropout
+// in training mode, whose output is random. A refusal for any other reason
 // fails the test, so that an operator cannot slip from "passes" to
 // "refused" unnoticed.
 var allowedRefusals = []string{"data type", "is not a tensor", "cast to", "cast from", "drops at random"}

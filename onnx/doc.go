@@ -133,8 +133,11 @@
 //     and Loop's carried values. A sequence's length and its elements'
 //     shapes are fixed while planning, as a tensor's shape is, so positions
 //     and split sizes must be known then (SequenceAt's may come at run
-//     time when the elements share one shape). A graph's inputs and
-//     outputs are tensors: a sequence there is refused.
+//     time when the elements share one shape). A graph input that is a
+//     sequence takes its elements' shapes from Options.SequenceShapes and
+//     its values through Session.InputSequence; a sequence output is read
+//     through Session.OutputSequence; CheckDataSet reads SequenceProto
+//     files for them. If's branches may give sequences of one shape.
 //
 // Three operators of ONNX Runtime's com.microsoft domain run, for a model
 // that imports the domain: QLinearAdd and QLinearMul (int8 or uint8, per

@@ -7,7 +7,8 @@ import "fmt"
 // scope, reading outer values), and Run executes the one it selects and
 // copies its outputs. A branch that cannot be planned for these shapes (it
 // may be meant for other inputs) is an error only when Run selects it; the
-// branches' outputs must agree in type and shape.
+// branches' outputs must agree in type and shape (sequences in length and
+// their elements' shapes, or the condition is needed while planning).
 
 func init() {
 	register("If", 1, buildIf)
@@ -107,12 +108,23 @@ func buildIf(c *nodeCtx) (func() error, error) {
 		ref = bs[1]
 	}
 	for i, v := range ref.outs {
-		for _, b := range bs {
-			if b.err == nil && b.outs[i].seq != nil {
-				return nil, c.unsupported("output %d is a sequence, and the condition is known only at run time", i)
+		other := bs[1]
+		if v.seq != nil || other.err == nil && other.outs[i].seq != nil {
+			// A sequence output: the branches' must agree in length and
+			// elements' shapes, or the condition is needed while planning.
+			if other.err == nil && !sameShape(v, other.outs[i]) {
+				return nil, c.valueDependent(0, fmt.Sprintf("the condition, as output %d is %s in then_branch and %s in else_branch", i, shapeString(v), shapeString(other.outs[i])))
 			}
+			o, err := c.p.freshLike(v)
+			if err != nil {
+				return nil, err
+			}
+			if i < len(c.out) {
+				c.out[i] = o
+			}
+			continue
 		}
-		if other := bs[1]; other.err == nil {
+		if other.err == nil {
 			w := other.outs[i].t
 			if w.DType != v.t.DType || !equalDims(w.Dims, v.t.Dims) {
 				return nil, c.unsupported("output %d is %v %v in then_branch and %v %v in else_branch, and the condition is known only at run time",
@@ -136,7 +148,10 @@ func buildIf(c *nodeCtx) (func() error, error) {
 		}
 		for i, v := range b.outs {
 			if i < len(c.out) && c.out[i] != nil {
-				copyTensor(c.out[i].t, v.t)
+				dst := c.out[i].tensors()
+				for j, t := range v.tensors() {
+					copyTensor(dst[j], t)
+				}
 			}
 		}
 		return nil

@@ -80,6 +80,9 @@ func buildLoop(c *nodeCtx) (func() error, error) {
 	// values that change shape, or a body that needs the iteration number
 	// (or values carried from a known start) while planning.
 	if !ln.tripKnown || ln.m == nil || !changes && !errors.Is(steadyErr, ErrValueDependent) {
+		if changes && ln.m != nil && !ln.tripKnown {
+			return nil, c.valueDependent(0, "the trip count, as a carried value changes shape from one iteration to the next: "+steadyErr.Error())
+		}
 		return nil, steadyErr
 	}
 	return planUnrolledLoop(c, ln)

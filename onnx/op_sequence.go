@@ -142,7 +142,7 @@ func buildSequenceAt(c *nodeCtx) (func() error, error) {
 	}
 	for _, e := range s.ts[1:] {
 		if !equalDims(e.Dims, s.ts[0].Dims) {
-			return nil, c.unsupported("a position known only at run time in a sequence whose elements differ in shape (%v and %v)", s.ts[0].Dims, e.Dims)
+			return nil, c.valueDependent(1, fmt.Sprintf("the position, as the sequence's elements differ in shape (%v and %v)", s.ts[0].Dims, e.Dims))
 		}
 	}
 	y, err := c.output(0, s.elem, s.ts[0].Dims)

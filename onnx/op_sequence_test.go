@@ -46,7 +46,6 @@ func TestSequenceOps(t *testing.T) {
 
 func TestSequenceRefusals(t *testing.T) {
 	for name, nodes := range map[string][]pb{
-		"graph output a sequence": {node("SplitToSequence", []string{"x"}, []string{"y"})},
 		"tensor operator on a sequence": {node("SplitToSequence", []string{"x"}, []string{"q"}),
 			node("Relu", []string{"q"}, []string{"y"})},
 		"position out of range": {node("SplitToSequence", []string{"x"}, []string{"q"}),
@@ -72,4 +71,58 @@ func TestSequenceRefusals(t *testing.T) {
 		require.Error(t, err, name)
 		require.True(t, isSentinel(err), "%s: %v", name, err)
 	}
+}
+
+// seqInfo declares a sequence of FLOAT tensors of rank r (symbolic dims).
+func seqInfo(name string, r int) pb {
+	var shape pb
+	for range r {
+		shape = shape.bytes(1, pb{}.str(2, "n"))
+	}
+	tt := pb{}.varint(1, uint64(onnx.Float)).bytes(2, shape)
+	return pb{}.str(1, name).bytes(2, pb{}.bytes(4, pb{}.bytes(1, pb{}.bytes(1, tt))))
+}
+
+// TestSequenceGraphInputsAndOutputs: a sequence given as a graph input
+// (its elements' shapes in Options.SequenceShapes) and returned as an
+// output.
+func TestSequenceGraphInputsAndOutputs(t *testing.T) {
+	g := graph("g", graphSpec{
+		inputs:  []pb{seqInfo("q", 1), valueInfo("x", onnx.Float, 3)},
+		nodes:   []pb{node("SequenceInsert", []string{"q", "x"}, []string{"r"})},
+		outputs: []pb{seqInfo("r", 1)},
+	})
+	m, err := onnx.Parse(model(13, g))
+	require.NoError(t, err)
+	_, err = onnx.NewSession(m, nil, nil)
+	require.ErrorIs(t, err, onnx.ErrShape, "no element shapes given")
+	_, err = onnx.NewSession(m, nil, &onnx.Options{SequenceShapes: map[string][][]int{"x": {{3}}}})
+	require.ErrorIs(t, err, onnx.ErrShape, "element shapes for a tensor input")
+	s, err := onnx.NewSession(m, nil, &onnx.Options{SequenceShapes: map[string][][]int{"q": {{2}, {1}}}})
+	require.NoError(t, err)
+	require.Equal(t, []string{"q"}, s.SequenceInputNames())
+	require.Equal(t, []string{"r"}, s.SequenceOutputNames())
+	require.Nil(t, s.Output("r"))
+	q := s.InputSequence("q")
+	require.Len(t, q, 2)
+	copy(q[0].Float, []float32{1, 2})
+	q[1].Float[0] = 3
+	copy(s.Input("x").Float, []float32{4, 5, 6})
+	require.NoError(t, s.Run())
+	r := s.OutputSequence("r")
+	require.Len(t, r, 3)
+	require.Equal(t, []float32{1, 2}, r[0].Float)
+	require.Equal(t, []float32{3}, r[1].Float)
+	require.Equal(t, []float32{4, 5, 6}, r[2].Float)
+
+	// An output declared a tensor that computes a sequence.
+	g = graph("g", graphSpec{
+		inputs:  []pb{valueInfo("x", onnx.Float, 3)},
+		nodes:   []pb{node("SplitToSequence", []string{"x"}, []string{"y"})},
+		outputs: []pb{valueInfo("y", onnx.Float, 3)},
+	})
+	m, err = onnx.Parse(model(13, g))
+	require.NoError(t, err)
+	_, err = onnx.NewSession(m, nil, nil)
+	require.ErrorIs(t, err, onnx.ErrShape)
 }

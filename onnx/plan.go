@@ -154,6 +154,31 @@ func (p *planner) inputTensor(in ValueInfo, given []int) (*Tensor, error) {
 	return t, nil
 }
 
+// inputSequence allocates the elements of a graph input that is a
+// sequence of tensors, one per given shape, each checked against the
+// declared element type and shape.
+func (p *planner) inputSequence(in ValueInfo, given [][]int) (*sequence, error) {
+	e := in.Type.Elem
+	if e == nil || e.Kind != KindTensor {
+		return nil, fmt.Errorf("%w: input %q is not a tensor or a sequence of tensors", ErrUnsupported, in.Name)
+	}
+	if given == nil {
+		return nil, fmt.Errorf("%w: input %q is a sequence; give its elements' shapes (Options.SequenceShapes)", ErrShape, in.Name)
+	}
+	s := &sequence{elem: e.ElemType}
+	for i, dims := range given {
+		if dims == nil {
+			dims = []int{}
+		}
+		t, err := p.inputTensor(ValueInfo{Name: fmt.Sprintf("%s[%d]", in.Name, i), Type: *e}, dims)
+		if err != nil {
+			return nil, err
+		}
+		s.ts = append(s.ts, t)
+	}
+	return s, nil
+}
+
 // planGraph plans g's nodes in a topological order (the file's order where
 // it is one) into p.steps, folding the nodes whose inputs are all known.
 func (p *planner) planGraph(g *Graph) error {

@@ -9,9 +9,9 @@ import "fmt"
 // SequenceInsert, SequenceErase, SequenceAt at a position known while
 // planning), written by the operators that compute (SplitToSequence).
 // A Loop whose carried sequence grows is unrolled (op_loop.go), so that
-// each iteration's sequence has a planned length of its own. Sequences
-// flow between operators inside a graph; a graph's inputs and outputs
-// are tensors.
+// each iteration's sequence has a planned length of its own. A graph
+// input that is a sequence is planned for the element shapes
+// Options.SequenceShapes gives.
 type sequence struct {
 	elem DataType // the elements' type (SequenceEmpty's dtype when there are none)
 	ts   []*Tensor

@@ -25,6 +25,10 @@ type Session struct {
 	inNames  []string
 	outNames []string
 	steps    []step
+
+	// the graph inputs and outputs that are sequences of tensors
+	seqIns, seqOuts         []*sequence
+	seqInNames, seqOutNames []string
 }
 
 // step is one planned node: its kernel and what an error names.
@@ -56,13 +60,21 @@ type Options struct {
 	// from one iteration to the next is unrolled: see op_loop.go), at
 	// most 4096 of them.
 	MaxIterations int
+
+	// SequenceShapes gives, for each graph input that is a sequence of
+	// tensors, the shape of each of its elements (its length is the
+	// number of shapes: none for an empty sequence). Fill the elements
+	// through InputSequence.
+	SequenceShapes map[string][][]int
 }
 
 const defaultMaxElements = 1 << 28
 
 // NewSession plans m's graph for the given input shapes: shapes maps the
 // name of every graph input that is not an initializer to its dimensions
-// (an input whose declared shape is fully fixed may be left out). A
+// (an input whose declared shape is fully fixed may be left out; an input
+// that is a sequence of tensors takes its elements' shapes from
+// Options.SequenceShapes). A
 // declared fixed dimension must match; symbolic ones take the given size.
 //
 // It refuses (ErrUnsupported, naming the operator, node and opset)
@@ -117,6 +129,23 @@ func NewSession(m *Model, shapes map[string][]int, opts *Options) (*Session, err
 		if inits[in.Name] {
 			continue // an initializer with a default value: kept constant
 		}
+		if in.Type.Kind == KindSequence {
+			var given [][]int
+			if opts != nil {
+				given = opts.SequenceShapes[in.Name]
+			}
+			seq, err := root.inputSequence(in, given)
+			if err != nil {
+				return nil, err
+			}
+			used[in.Name] = true
+			if err := root.define(in.Name, &value{seq: seq}); err != nil {
+				return nil, err
+			}
+			s.seqIns = append(s.seqIns, seq)
+			s.seqInNames = append(s.seqInNames, in.Name)
+			continue
+		}
 		if opts != nil && opts.Fixed[in.Name] != nil {
 			t, err := fixedInput(in, opts.Fixed[in.Name])
 			if err != nil {
@@ -150,6 +179,11 @@ func NewSession(m *Model, shapes map[string][]int, opts *Options) (*Session, err
 				return nil, fmt.Errorf("%w: value fixed for %q, which is not an input of the graph", ErrShape, name)
 			}
 		}
+		for name := range opts.SequenceShapes {
+			if !used[name] || !slices.Contains(s.seqInNames, name) {
+				return nil, fmt.Errorf("%w: sequence shapes given for %q, which is not a sequence input of the graph", ErrShape, name)
+			}
+		}
 	}
 	if err := root.planGraph(g); err != nil {
 		return nil, err
@@ -160,7 +194,15 @@ func NewSession(m *Model, shapes map[string][]int, opts *Options) (*Session, err
 			return nil, fmt.Errorf("%w: graph output %q is not computed by any node", ErrFormat, out.Name)
 		}
 		if v.seq != nil {
-			return nil, fmt.Errorf("%w: graph output %q is not a tensor (a sequence)", ErrUnsupported, out.Name)
+			if k := out.Type.Kind; k != KindSequence && k != KindUnknown {
+				return nil, fmt.Errorf("%w: graph output %q is not declared a sequence and computes one", ErrShape, out.Name)
+			}
+			s.seqOuts = append(s.seqOuts, v.seq)
+			s.seqOutNames = append(s.seqOutNames, out.Name)
+			continue
+		}
+		if out.Type.Kind == KindSequence {
+			return nil, fmt.Errorf("%w: graph output %q is declared a sequence and computes a tensor", ErrShape, out.Name)
 		}
 		if err := checkDeclared(out, v.t); err != nil {
 			return nil, err
@@ -234,11 +276,41 @@ func dimsString(ds []Dim) string {
 }
 
 // InputNames returns the names of the graph inputs that Run reads, in the
-// graph's order.
+// graph's order: the tensors (the sequences are SequenceInputNames).
 func (s *Session) InputNames() []string { return slices.Clone(s.inNames) }
 
-// OutputNames returns the names of the graph outputs, in the graph's order.
+// OutputNames returns the names of the graph outputs, in the graph's
+// order: the tensors (the sequences are SequenceOutputNames).
 func (s *Session) OutputNames() []string { return slices.Clone(s.outNames) }
+
+// SequenceInputNames returns the names of the graph inputs that are
+// sequences of tensors, in the graph's order.
+func (s *Session) SequenceInputNames() []string { return slices.Clone(s.seqInNames) }
+
+// SequenceOutputNames returns the names of the graph outputs that are
+// sequences of tensors, in the graph's order.
+func (s *Session) SequenceOutputNames() []string { return slices.Clone(s.seqOutNames) }
+
+// InputSequence returns the element buffers of the named sequence input
+// (nil if there is none), one per shape given in Options.SequenceShapes,
+// each as Input's: fill them before Run, and replace neither a slice nor
+// Dims.
+func (s *Session) InputSequence(name string) []*Tensor {
+	if i := slices.Index(s.seqInNames, name); i >= 0 {
+		return slices.Clone(s.seqIns[i].ts)
+	}
+	return nil
+}
+
+// OutputSequence returns the elements of the named sequence output (nil
+// if there is none), as Output's: their values are those of the last Run
+// and may share memory with inputs and other outputs.
+func (s *Session) OutputSequence(name string) []*Tensor {
+	if i := slices.Index(s.seqOutNames, name); i >= 0 {
+		return slices.Clone(s.seqOuts[i].ts)
+	}
+	return nil
+}
 
 // Input returns the buffer of the named input, nil if there is none. Its
 // Dims are the planned shape and its values slice (Float for FLOAT, Int for
