@@ -11,7 +11,7 @@ import (
 // FuzzLoop plans and runs one Loop or Scan built from the fuzzer's bytes:
 // a trip count absent, constant (the extremes included) or an input, a
 // condition absent, constant or an input, zero to two carried values of
-// fuzzed types and shapes, and a body whose inputs and outputs may be too
+// fuzzed types and shapes (or a sequence of a tensor's slices), and a body whose inputs and outputs may be too
 // few or too many and whose outputs keep, grow or retype the carried
 // values, end the loop or never, and add scan outputs. NewSession and Run
 // must return nil or an error wrapping a sentinel, never panic, and end
@@ -63,12 +63,33 @@ func FuzzLoop(f *testing.F) {
 			}
 			name := fmt.Sprint("x", k)
 			spec.inputs = append(spec.inputs, valueInfo(name, dt, dims...))
+			bin, bout := fmt.Sprint("b", k), fmt.Sprint("bo", k)
+			if in.pick(3) == 0 && len(dims) > 0 {
+				// A carried sequence: x's slices, to which the body
+				// appends, from which it erases, or which it passes on.
+				sq := fmt.Sprint("sq", k)
+				spec.nodes = append(spec.nodes, node("SplitToSequence", []string{name}, []string{sq}))
+				ins = append(ins, sq)
+				body.inputs = append(body.inputs, seqInfo(bin, len(dims)))
+				switch in.pick(4) {
+				case 0:
+					body.nodes = append(body.nodes, node("Identity", []string{bin}, []string{bout}))
+				case 1:
+					body.nodes = append(body.nodes, node("SequenceAt", []string{bin, "i"}, []string{fmt.Sprint("e", k)}),
+						node("SequenceInsert", []string{bin, fmt.Sprint("e", k)}, []string{bout}))
+				case 2:
+					body.nodes = append(body.nodes, node("SequenceErase", []string{bin}, []string{bout}))
+				default:
+					body.nodes = append(body.nodes, node("ConcatFromSequence", []string{bin}, []string{bout}, attrInt("axis", 0)))
+				}
+				carriedOut = append(carriedOut, pb{}.str(1, bout))
+				continue
+			}
 			ins = append(ins, name)
 			declared := dt
 			if in.pick(6) == 0 {
 				declared = onnx.Bool // a body input of the wrong type
 			}
-			bin, bout := fmt.Sprint("b", k), fmt.Sprint("bo", k)
 			body.inputs = append(body.inputs, valueInfo(bin, declared))
 			switch in.pick(5) {
 			case 0:
@@ -132,7 +153,7 @@ func FuzzLoop(f *testing.F) {
 			op = "Scan"
 			attrs = append(attrs, attrInt("num_scan_inputs", 1), attrInts("scan_input_directions", int64(in.pick(2))))
 		}
-		spec.nodes = []pb{node(op, ins, outs, attrs...)}
+		spec.nodes = append(spec.nodes, node(op, ins, outs, attrs...))
 		m, err := onnx.Parse(model(opset, graph("g", spec)))
 		if err != nil {
 			if !isSentinel(err) {

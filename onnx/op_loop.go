@@ -18,19 +18,25 @@ import (
 //     back (carry), without allocating.
 //   - Unrolled: when a carried value changes shape or length from one
 //     iteration to the next (a list built by SequenceInsert, a tensor
-//     grown by Concat), the trip count must be known while planning, and
-//     the body is planned once per iteration, each iteration reading the
-//     previous one's outputs (the iteration number is then known). The
-//     plan may unroll at most 4096 iterations in all (Options.MaxIterations
-//     lowers it), and the element budget bounds their buffers.
+//     grown by Concat), or the body needs the iteration number while
+//     planning (SequenceAt over elements of different shapes), the trip
+//     count must be known while planning (ErrValueDependent otherwise, so
+//     that Options.Fixed can give it), and the body is planned once per
+//     iteration, each iteration reading the previous one's outputs
+//     without copies. The plan may unroll at most 4096 iterations in all
+//     (Options.MaxIterations lowers it), and the element budget bounds
+//     their buffers; the buffers of the first, failed, single plan are
+//     given back to the budget. Run allocates nothing in either way.
 //
 // Scan outputs (the body's outputs past the carried ones, stacked along a
 // new first axis; those the node does not name are not computed) need the
-// trip count known while planning: they are
-// planned with M rows. A loop that ends early, its condition false before
-// M iterations, then fails at run (ErrInput), since its outputs would not
-// have their planned shape; so does an unrolled loop that ends early with
-// carried values whose shape differs from the planned final one.
+// trip count known while planning: they are planned with M rows (none
+// when the initial condition is known false), an upper bound that the
+// element budget bounds in turn. A loop that ends early, its condition
+// false before M iterations, then fails at run (ErrInput), since its
+// outputs would not have their planned shape; so does an unrolled loop
+// that ends early with carried values whose shape differs from the
+// planned final one.
 //
 // Against hostile files: one run of a Loop takes at most
 // Options.MaxIterations iterations (default 1<<20) and otherwise fails
@@ -72,9 +78,14 @@ func buildLoop(c *nodeCtx) (func() error, error) {
 		return nil, err
 	}
 	c.dynamic = !outerKnown(c.p, ln.g)
+	budget := *c.p.budget
 	run, changes, steadyErr := planSteadyLoop(c, ln)
 	if steadyErr == nil {
 		return run, nil
+	}
+	*c.p.budget = budget // the failed plan's buffers are garbage
+	for i := range c.out {
+		c.out[i] = nil
 	}
 	// Unroll when that may plan what planning once could not: carried
 	// values that change shape, or a body that needs the iteration number
@@ -161,6 +172,9 @@ func (ln *loopNode) scanRows(c *nodeCtx) (int64, error) {
 	}
 	if !ln.tripKnown {
 		return 0, c.valueDependent(0, "the trip count, which sizes the scan outputs")
+	}
+	if ln.cond != nil && ln.condKnown && ln.cond.Int[0] == 0 {
+		return 0, nil // no iteration
 	}
 	return ln.trip, nil
 }
@@ -264,8 +278,14 @@ func planSteadyBody(c *nodeCtx, ln *loopNode) (func() error, error) {
 	if err := checkCond(c, b.outs[0]); err != nil {
 		return nil, err
 	}
+	neverRuns := false
 	for i := range ln.n {
-		if in, out := ins[2+i], b.outs[1+i]; !sameShape(in, out) && ln.trip > 0 {
+		in, out := ins[2+i], b.outs[1+i]
+		if sameShape(in, out) {
+			continue
+		}
+		neverRuns = true // allowed only when the loop runs no iteration
+		if ln.trip > 0 {
 			return nil, &shapeChangeError{c.unsupported("carried value %d (%q) is %s on entry and %s after an iteration, and the trip count is not known while planning (a Loop whose carried values change shape is planned one iteration at a time, for a known trip count)",
 				i, ln.g.Inputs[2+i].Name, shapeString(in), shapeString(out))}
 		}
@@ -279,9 +299,11 @@ func planSteadyBody(c *nodeCtx, ln *loopNode) (func() error, error) {
 	if err != nil {
 		return nil, err
 	}
-	back, err := newCarry(c.p, bodyIns, valuesTensors(b.outs[1:1+ln.n]))
-	if err != nil {
-		return nil, err
+	var back *carry // nil when the trip count, known to be 0, leaves the carried outputs' shapes unchecked
+	if !neverRuns {
+		if back, err = newCarry(c.p, bodyIns, valuesTensors(b.outs[1:1+ln.n])); err != nil {
+			return nil, err
+		}
 	}
 	leave, err := newCarry(c.p, valuesTensors(outs[:ln.n]), bodyIns)
 	if err != nil {
@@ -300,6 +322,9 @@ func planSteadyBody(c *nodeCtx, ln *loopNode) (func() error, error) {
 		enter.run()
 		var i int64
 		for ; i < trip && more; i++ {
+			if back == nil {
+				return fmt.Errorf("%w: Loop planned for no iteration runs one", ErrInput)
+			}
 			if i >= maxIters {
 				return fmt.Errorf("%w: Loop still running after %d iterations (Options.MaxIterations)", ErrLimit, maxIters)
 			}

@@ -109,6 +109,9 @@ type carry struct {
 
 // newCarry plans the copies from src[i] to dst[i].
 func newCarry(p *planner, dst, src []*Tensor) (*carry, error) {
+	if len(dst) != len(src) {
+		panic(fmt.Sprintf("onnx.newCarry: %d destinations for %d sources", len(dst), len(src)))
+	}
 	k := &carry{dst: dst, src: src, stage: make([]*Tensor, len(dst))}
 	for i, s := range src {
 		for j, d := range dst {

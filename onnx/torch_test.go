@@ -56,12 +56,15 @@ var torchOperatorModels = []string{
 // tensors (Loop planned once), a while loop with a data-dependent
 // condition, a list built in a loop and stacked, and one of slices of
 // growing width concatenated (Loop with a carried sequence, unrolled),
-// and repeat_interleave with a tensor of repeats (which torch 1.13 writes
-// with Split, Expand and Concat rather than a Loop; the repeats are fixed
-// while planning, as the output's shape depends on them). Their outputs
-// are torch's.
+// and repeat_interleave with a tensor of repeats, which torch 1.13 writes
+// with Split, Expand and Concat when scripted, and when traced with
+// dynamic sizes (_dyn) as a Loop over SplitToSequence's pieces that
+// builds a sequence, its SequenceAt at the iteration number over pieces
+// of different shapes (unrolled). The repeats are fixed while planning,
+// as the output's shape depends on them. Their outputs are torch's.
 var torchLoopModels = []string{
 	"loop_for_accum", "loop_while_halve", "loop_list_stack", "loop_list_cat", "loop_repeat_interleave",
+	"loop_repeat_interleave_dyn",
 }
 
 // The tolerance against torch: 1e-5 relative, and 1e-6 absolute for

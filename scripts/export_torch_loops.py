@@ -3,7 +3,7 @@
 package onnx's Loop and sequence operators.
 
 Writes testdata/onnx/torch/<name>/model.onnx (torch.onnx.export of the
-scripted module, opsets 13 to 17) with test_data_set_0/input_*.pb and
+scripted module, or of the traced one with dynamic sizes, opsets 13 to 17) with test_data_set_0/input_*.pb and
 output_*.pb (torch's inputs and outputs as TensorProtos). TestTorchExports
 runs every directory there. Only python3-torch is needed.
 
@@ -75,22 +75,26 @@ class ListCat(torch.nn.Module):
 
 class RepeatInterleave(torch.nn.Module):
     """torch.repeat_interleave with a tensor of repeats along a dimension
-    (torch 1.13 writes Split, Expand and Concat for it, no Loop)."""
+    (torch 1.13 writes Split, Expand and Concat for it when scripted, a
+    Loop over SplitToSequence's pieces building a sequence when traced
+    with the dimension dynamic)."""
 
     def forward(self, x, repeats):
         return torch.repeat_interleave(x, repeats, dim=0) * 2.0
 
 
-def export(name, module, inputs, input_names, output_names, opset):
+def export(name, module, inputs, input_names, output_names, opset, dynamic=None):
+    """Exports module scripted, or traced with dynamic_axes when dynamic is
+    given (sizes left symbolic, as in repeat_interleave's Loop)."""
     d = os.path.join(OUT, name)
     os.makedirs(os.path.join(d, "test_data_set_0"), exist_ok=True)
-    scripted = torch.jit.script(module)
+    exported = module if dynamic else torch.jit.script(module)
     with torch.no_grad():
-        outs = scripted(*inputs)
+        outs = exported(*inputs)
     if not isinstance(outs, tuple):
         outs = (outs,)
-    torch.onnx.export(scripted, tuple(inputs), os.path.join(d, "model.onnx"), opset_version=opset,
-                      input_names=input_names, output_names=output_names)
+    torch.onnx.export(exported, tuple(inputs), os.path.join(d, "model.onnx"), opset_version=opset,
+                      input_names=input_names, output_names=output_names, dynamic_axes=dynamic or {})
     for i, (n, t) in enumerate(zip(input_names, inputs)):
         with open(os.path.join(d, "test_data_set_0", "input_%d.pb" % i), "wb") as f:
             f.write(tensor_proto(n, t))
@@ -106,3 +110,5 @@ export("loop_list_stack", ListStack(), [torch.randn(5, 2, 3)], ["x"], ["y"], 16)
 export("loop_list_cat", ListCat(), [torch.randn(3, 4)], ["x"], ["y"], 17)
 export("loop_repeat_interleave", RepeatInterleave(), [torch.randn(4, 3), torch.tensor([2, 0, 3, 1])],
        ["x", "repeats"], ["y"], 13)
+export("loop_repeat_interleave_dyn", RepeatInterleave(), [torch.randn(4, 3), torch.tensor([2, 0, 3, 1])],
+       ["x", "repeats"], ["y"], 16, dynamic={"x": {0: "n"}, "repeats": {0: "n"}})
