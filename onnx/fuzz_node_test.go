@@ -77,6 +77,11 @@ var fuzzAttrs = []fuzzAttr{
 	{"direction", 's', []string{"forward", "reverse", "bidirectional", "?"}},
 }
 
+// seqOps are the operators whose first input is a sequence: FuzzNode gives
+// them one, SplitToSequence of the first input, most of the time.
+var seqOps = map[string]bool{"SequenceInsert": true, "SequenceErase": true, "SequenceAt": true,
+	"SequenceLength": true, "ConcatFromSequence": true, "Identity": true}
+
 // fuzzTypes are the input types FuzzNode gives.
 var fuzzTypes = []onnx.DataType{onnx.Float, onnx.Int64, onnx.Int32, onnx.Bool}
 
@@ -85,7 +90,8 @@ var fuzzTypes = []onnx.DataType{onnx.Float, onnx.Int64, onnx.Int32, onnx.Bool}
 // INT64, INT32 or BOOL, rank 0 to 4, dims 0 to 6, each an initializer,
 // known while planning, or a graph input) with values drawn from small
 // integers, extremes and special floats, and up to six attributes of the
-// names operators read with fuzzed values. NewSession and Run must
+// names operators read with fuzzed values; the sequence operators get a
+// sequence first (SplitToSequence of the first input). NewSession and Run must
 // return nil or an error wrapping a sentinel, never panic, and finish
 // quickly: the element budget is 2^16, so no honest plan or run of one
 // node takes a second.
@@ -170,7 +176,13 @@ func FuzzNode(f *testing.F) {
 			outs = append(outs, fmt.Sprint("out", i))
 			spec.outputs = append(spec.outputs, pb{}.str(1, outs[i]))
 		}
-		spec.nodes = []pb{node(op, ins, outs, attrs...)}
+		if seqOps[op] && len(ins) > 0 && ins[0] != "" && in.pick(4) != 0 {
+			// The sequence operators read a sequence first: in0's
+			// slices.
+			spec.nodes = append(spec.nodes, node("SplitToSequence", []string{ins[0]}, []string{"seq0"}, attrInt("axis", in.int())))
+			ins[0] = "seq0"
+		}
+		spec.nodes = append(spec.nodes, node(op, ins, outs, attrs...))
 		m, err := onnx.Parse(model(opset, graph("g", spec)))
 		if err != nil {
 			if !isSentinel(err) {
