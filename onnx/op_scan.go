@@ -176,7 +176,7 @@ func buildScan(c *nodeCtx) (func() error, error) {
 	}
 	var lens *Tensor
 	if v8 && c.input(0) != nil {
-		if lens, err = c.needTyped(0, Int32, Int64); err != nil {
+		if lens, err = c.needTyped(0, Int64); err != nil {
 			return nil, err
 		}
 		if lens.Len() != batch {

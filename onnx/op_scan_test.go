@@ -10,7 +10,8 @@ import (
 
 // TestScanAxesAndDirections: a running sum over the columns of x read in
 // reverse (scan_input_axes 1, scan_input_directions 1), stacked as columns
-// forward and as rows in reverse.
+// forward and as rows in reverse. ONNX Runtime (1.31) gives the same
+// values for the same graph.
 func TestScanAxesAndDirections(t *testing.T) {
 	body := graph("body", graphSpec{
 		nodes: []pb{
@@ -71,4 +72,34 @@ func TestScanRefusals(t *testing.T) {
 		_, err = onnx.NewSession(m, nil, nil)
 		require.ErrorIs(t, err, tc.want, name)
 	}
+}
+
+// TestScanOpset8SequenceLens: opset 8's batched Scan with sequence_lens
+// and a reversed scan input; the expected values are ONNX Runtime's
+// (1.31) for the same graph: scan outputs in iteration order, zero past
+// each entry's length.
+func TestScanOpset8SequenceLens(t *testing.T) {
+	body := graph("body", graphSpec{
+		nodes:   []pb{node("Add", []string{"s", "x"}, []string{"s_out"}), node("Identity", []string{"s_out"}, []string{"y"})},
+		inputs:  []pb{valueInfo("s", onnx.Float, 2), valueInfo("x", onnx.Float, 2)},
+		outputs: []pb{valueInfo("s_out", onnx.Float, 2), valueInfo("y", onnx.Float, 2)},
+	})
+	g := graph("g", graphSpec{
+		inputs: []pb{valueInfo("lens", onnx.Int64, 2), valueInfo("s0", onnx.Float, 2, 2), valueInfo("xs", onnx.Float, 2, 3, 2)},
+		nodes: []pb{node("Scan", []string{"lens", "s0", "xs"}, []string{"s", "ys"}, attrGraph("body", body),
+			attrInt("num_scan_inputs", 1), attrInts("directions", 1))},
+		outputs: []pb{pb{}.str(1, "s"), pb{}.str(1, "ys")},
+	})
+	m, err := onnx.Parse(model(8, g))
+	require.NoError(t, err)
+	s, err := onnx.NewSession(m, nil, nil)
+	require.NoError(t, err)
+	copy(s.Input("lens").Int, []int64{2, 3})
+	copy(s.Input("s0").Float, []float32{0, 0, 10, 10})
+	copy(s.Input("xs").Float, []float32{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12})
+	require.NoError(t, s.Run())
+	require.Equal(t, []float32{4, 6, 37, 40}, s.Output("s").Float)
+	require.Equal(t, []float32{3, 4, 4, 6, 0, 0, 21, 22, 30, 32, 37, 40}, s.Output("ys").Float)
+	s.Input("lens").Int[1] = 4
+	require.ErrorIs(t, s.Run(), onnx.ErrInput)
 }
