@@ -374,7 +374,7 @@ func planUnrolledLoop(c *nodeCtx, ln *loopNode) (func() error, error) {
 			break // known to end here
 		}
 		if c.p.loops.unroll <= 0 {
-			return nil, fmt.Errorf("%w: Loop of %d iterations whose carried values change shape: more loop iterations than a plan may unroll (%d, Options.MaxIterations)", ErrLimit, ln.trip, min(maxUnrolled, ln.maxIters))
+			return nil, fmt.Errorf("%w: Loop of %d iterations planned one by one: more loop iterations than a plan may unroll (%d, Options.MaxIterations)", ErrLimit, ln.trip, min(maxUnrolled, ln.maxIters))
 		}
 		c.p.loops.unroll--
 		it := unrolledIter{state: valuesTensors(vals)}
