@@ -18,7 +18,7 @@ import sys
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from torch_fixtures import ACTIVATIONS, perturb  # noqa: E402
+from torchutil import ACTIVATIONS, perturb  # noqa: E402
 from onnx_tensor_proto import tensor_proto  # noqa: E402
 
 torch.manual_seed(17)
@@ -228,7 +228,7 @@ def pad(batch, t, *idx):
 
 
 def export_transformer(name, model, inputs, input_names):
-    perturb(model)
+    perturb(model, 0.1, 0.1)
     export(name, model, inputs, input_names, ["y"], reference=float64_reference(model))
 
 
