@@ -1,0 +1,1 @@
+BYJYOY_Uae]grhhtrn
