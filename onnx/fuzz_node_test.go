@@ -3,6 +3,8 @@ package onnx_test
 import (
 	"fmt"
 	"math"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -64,7 +66,7 @@ var fuzzAttrs = []fuzzAttr{
 	{"starts", 'I', nil}, {"ends", 'I', nil}, {"shape", 'I', nil},
 	{"alpha", 'f', nil}, {"beta", 'f', nil}, {"epsilon", 'f', nil}, {"gamma", 'f', nil},
 	{"cubic_coeff_a", 'f', nil}, {"extrapolation_value", 'f', nil}, {"value", 'f', nil},
-	{"lambd", 'f', nil}, {"bias", 'f', nil},
+	{"lambd", 'f', nil}, {"bias", 'f', nil}, {"opset", 'i', nil}, {"channels_last", 'i', nil},
 	{"approximate", 's', []string{"none", "tanh", "?"}},
 	{"auto_pad", 's', []string{"NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID", "?"}},
 	{"mode", 's', []string{"constant", "reflect", "edge", "wrap", "nearest", "linear", "cubic", "DCR", "CRD", "?"}},
@@ -78,11 +80,40 @@ var fuzzAttrs = []fuzzAttr{
 }
 
 // fuzzTypes are the input types FuzzNode gives.
-var fuzzTypes = []onnx.DataType{onnx.Float, onnx.Int64, onnx.Int32, onnx.Bool}
+var fuzzTypes = []onnx.DataType{onnx.Float, onnx.Int64, onnx.Int32, onnx.Bool, onnx.Int8, onnx.Uint8}
 
-// FuzzNode plans and runs one node of any registered operator, built from
+// fuzzWrap keeps v within type dt's values: a bit for BOOL, wrapped for
+// the narrower integer types.
+func fuzzWrap(dt onnx.DataType, v int64) int64 {
+	switch dt {
+	case onnx.Bool:
+		return v & 1
+	case onnx.Int32:
+		return int64(int32(v))
+	case onnx.Int8:
+		return int64(int8(v))
+	case onnx.Uint8:
+		return int64(uint8(v))
+	}
+	return v
+}
+
+// fuzzOps are the operators FuzzNode plans: the default domain's, and
+// the com.microsoft ones as "com.microsoft:" and the name.
+func fuzzOps() []string {
+	names := onnx.Operators()
+	for _, n := range onnx.MicrosoftOperators() {
+		names = append(names, msDomainPrefix+n)
+	}
+	return names
+}
+
+const msDomainPrefix = "com.microsoft:"
+
+// FuzzNode plans and runs one node of any registered operator (of the
+// default domain, or com.microsoft's in a model importing it), built from
 // the fuzzer's bytes: the operator, the opset, up to four inputs (FLOAT,
-// INT64, INT32 or BOOL, rank 0 to 4, dims 0 to 6, each an initializer,
+// INT64, INT32, BOOL, INT8 or UINT8, rank 0 to 4, dims 0 to 6, each an initializer,
 // known while planning, or a graph input) with values drawn from small
 // integers, extremes and special floats, and up to six attributes of the
 // names operators read with fuzzed values. NewSession and Run must
@@ -90,11 +121,26 @@ var fuzzTypes = []onnx.DataType{onnx.Float, onnx.Int64, onnx.Int32, onnx.Bool}
 // quickly: the element budget is 2^16, so no honest plan or run of one
 // node takes a second.
 func FuzzNode(f *testing.F) {
-	names := onnx.Operators()
+	names := fuzzOps()
 	for i := range names {
 		// opset 14; two float inputs of shape [2, 3], the first an
 		// initializer; no attributes; one output; the second input's values.
 		f.Add([]byte{byte(i), 8, 2, 1, 0, 2, 2, 3, 0, 1, 2, 3, 4, 5, 6, 1, 0, 2, 2, 3, 1, 0, 0, 1, 2, 3, 4, 5, 6})
+		if strings.HasPrefix(names[i], msDomainPrefix) {
+			// Quantized operands: a UINT8 [2, 3] graph input and one-value
+			// initializers (FLOAT scales 1 and 0.5, UINT8 zero points 0
+			// and 2), five of them (the QLinear lookups and pools) or
+			// nine (QGemm's and QLinearWhere's count; a [3, 2] UINT8
+			// initializer fourth).
+			u8 := func(v byte) []byte { return []byte{1, 5, 0, 0, v} }
+			f32 := func(v byte) []byte { return []byte{1, 0, 0, 0, v} }
+			x := []byte{1, 5, 2, 2, 3, 1}
+			five := slices.Concat([]byte{byte(i), 8, 5}, x, f32(1), u8(3), f32(4), u8(5), []byte{0, 0, 0, 1, 2, 3, 4, 5})
+			f.Add(five)
+			w := []byte{1, 5, 2, 3, 2, 0, 3, 4, 5, 6, 7, 8}
+			nine := slices.Concat([]byte{byte(i), 8, 9}, x, f32(1), u8(3), w, f32(4), u8(5), []byte{0}, f32(4), u8(5), []byte{0, 0, 0, 1, 2, 3, 4, 5})
+			f.Add(nine)
+		}
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		in := &fuzzBytes{b: data}
@@ -103,6 +149,9 @@ func FuzzNode(f *testing.F) {
 		var spec graphSpec
 		var ins []string
 		nIn := in.pick(5)
+		if strings.HasPrefix(op, msDomainPrefix) {
+			nIn = in.pick(10) // the QLinear operators take up to nine
+		}
 		for i := range nIn {
 			name := fmt.Sprint("in", i)
 			if in.pick(8) == 0 {
@@ -128,12 +177,7 @@ func FuzzNode(f *testing.F) {
 				} else {
 					v := make([]int64, n)
 					for j := range v {
-						v[j] = in.int()
-						if dt == onnx.Bool {
-							v[j] &= 1
-						} else if dt == onnx.Int32 {
-							v[j] = int64(int32(v[j]))
-						}
+						v[j] = fuzzWrap(dt, in.int())
 					}
 					spec.inits = append(spec.inits, intTensor(name, dt, dims, v...))
 				}
@@ -170,8 +214,15 @@ func FuzzNode(f *testing.F) {
 			outs = append(outs, fmt.Sprint("out", i))
 			spec.outputs = append(spec.outputs, pb{}.str(1, outs[i]))
 		}
-		spec.nodes = []pb{node(op, ins, outs, attrs...)}
-		m, err := onnx.Parse(model(opset, graph("g", spec)))
+		var m *onnx.Model
+		var err error
+		if name, ok := strings.CutPrefix(op, msDomainPrefix); ok {
+			spec.nodes = []pb{node(name, ins, outs, attrs...).str(7, "com.microsoft")}
+			m, err = onnx.Parse(msModel(opset, graph("g", spec)))
+		} else {
+			spec.nodes = []pb{node(op, ins, outs, attrs...)}
+			m, err = onnx.Parse(model(opset, graph("g", spec)))
+		}
 		if err != nil {
 			if !isSentinel(err) {
 				t.Fatalf("%s: Parse error wraps no sentinel: %v", op, err)
@@ -191,10 +242,7 @@ func FuzzNode(f *testing.F) {
 					if x.DType == onnx.Bool {
 						x.Int[j] = int64(in.byte() & 1)
 					} else {
-						x.Int[j] = in.int()
-						if x.DType == onnx.Int32 {
-							x.Int[j] = int64(int32(x.Int[j]))
-						}
+						x.Int[j] = fuzzWrap(x.DType, in.int())
 					}
 				}
 			}

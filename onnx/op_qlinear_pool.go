@@ -8,9 +8,10 @@ import (
 // QLinearGlobalAveragePool and QLinearAveragePool (domain com.microsoft),
 // which ONNX Runtime's quantizer writes for GlobalAveragePool and
 // AveragePool in its QOperator format: X, x_scale, x_zero_point, y_scale,
-// y_zero_point (one value each; QLinearAveragePool's zero points
-// optional, 0 when absent), int8 or uint8 X and Y of X's type, N×C×D1…
-// or, with channels_last, N×D1…×C.
+// y_zero_point (one value each, required; but QLinearAveragePool's
+// y_zero_point, 0 when absent; QLinearAveragePool's scalars, of rank 0,
+// as ONNX Runtime's shape inference wants them), int8 or uint8 X and Y of
+// X's type, N×C×D1… or, with channels_last, N×D1…×C.
 //
 // QLinearGlobalAveragePool is ONNX Runtime's integer path (MLAS): the
 // exact int32 sum of a channel's H = D1·D2… values less H·x_zero_point,
@@ -66,13 +67,16 @@ func buildQLinearPool(global bool) opBuilder {
 			switch {
 			case i%2 == 1:
 				ps[i], err = needQuantParam(c, i, Float)
-			case global:
+			case global || i == 2:
 				ps[i], err = needQuantParam(c, i, x.DType)
 			default:
 				ps[i], err = quantParam(c, i, x.DType)
 			}
 			if err != nil {
 				return nil, err
+			}
+			if !global && ps[i] != nil && len(ps[i].Dims) != 0 {
+				return nil, c.shapeErr("input %d of shape %v: QLinearAveragePool takes scalars (as ONNX Runtime's shape inference)", i, ps[i].Dims)
 			}
 		}
 		last := c.attrInt("channels_last", 0) != 0
