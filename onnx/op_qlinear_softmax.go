@@ -16,8 +16,10 @@ import "math"
 // ONNX Runtime 1.31's steps, established by experiment against it and
 // reproduced here: a table of 256 float32 values e[d] = exp((d − 255 +
 // shift)·X_scale) (in float64, then rounded), shift = max(0,
-// ln(FLT_MAX/D) − 5)/X_scale for rows of D elements (FLT_MAX/D in
-// float32); for a row of maximum m, each x weighs t = e[x − m + 255],
+// ln(FLT_MAX/D) − 5)/X_scale for rows of D elements (FLT_MAX/D and its
+// logarithm in float32, the rest in float64; the float32 logarithm is
+// taken correctly rounded here, glibc's logf on ONNX Runtime's side, which
+// could differ in its last bit for some D); for a row of maximum m, each x weighs t = e[x − m + 255],
 // the weights summed in float32 in order; y = round_half_even(t·S/sum)
 // with S = floor(1/Y_scale), the product and the quotient rounded to
 // float32 (so t·S may overflow to +Inf: shift makes the largest weight
@@ -140,8 +142,9 @@ func buildQLinearSoftmax(c *nodeCtx) (func() error, error) {
 // the element's distance below the row's maximum counted from 255) is
 // exp((d − 255 + shift)·s) in float64, rounded to float32.
 func softmaxTable(t *[256]float32, s float32, n int) {
-	// FLT_MAX / n in float32 (C's float / size_t), its log in float64.
-	shift := math.Log(float64(math.MaxFloat32 / float32(n)))
+	// FLT_MAX / n in float32 (C's float / size_t), and its log in float32
+	// (C++'s log of a float is logf), then in float64.
+	shift := float64(float32(math.Log(float64(math.MaxFloat32 / float32(n)))))
 	shift = math.Max(0, shift-5) / float64(s)
 	for d := range t {
 		t[d] = float32(math.Exp((float64(d) - 255 + shift) * float64(s)))
