@@ -161,3 +161,35 @@ func TestQOperatorEmptyAndRunErrors(t *testing.T) {
 	_, err = runSession(s, outs, args)
 	require.ErrorIs(t, err, onnx.ErrInput)
 }
+
+// TestQLinearSoftmaxOverflow: ONNX Runtime 1.31's outputs (probed) where
+// QLinearSoftmax's t·S overflows float32: one element of weight FLT_MAX/e⁵
+// times S = floor(1/Y_scale) above e⁵ ≈ 148.4 is +Inf, which uint8 turns
+// into the zero point and int8 (−2^31 plus the zero point, wrapped, then
+// saturated) into −128 or 127; below it, S exactly.
+func TestQLinearSoftmaxOverflow(t *testing.T) {
+	for _, c := range []struct {
+		dt   onnx.DataType
+		x    []int64
+		ys   float32
+		yz   int64
+		want []int64
+	}{
+		{onnx.Uint8, []int64{54}, 1.0 / 256, 0, []int64{0}},
+		{onnx.Uint8, []int64{54}, 1.0 / 256, 5, []int64{5}},
+		{onnx.Uint8, []int64{54}, 1.0 / 128, 0, []int64{128}},
+		{onnx.Uint8, []int64{54, 54}, 1.0 / 257, 0, []int64{128, 128}},
+		{onnx.Uint8, []int64{54, 54}, 1.0 / 300, 0, []int64{0, 0}},
+		{onnx.Int8, []int64{54}, 1.0 / 256, -128, []int64{127}},
+		{onnx.Int8, []int64{54}, 1.0 / 256, 10, []int64{-128}},
+		{onnx.Int8, []int64{54}, 1.0 / 129, -128, []int64{1}},
+		{onnx.Int8, []int64{54, 54}, 1.0 / 256, -128, []int64{0, 0}},
+	} {
+		args := []arg{{t: it(c.dt, []int{1, len(c.x)}, c.x...)}, qs(0.03), qz(c.dt, 0), qs(c.ys), qz(c.dt, c.yz)}
+		s, outs, err := msOpSession(t, "QLinearSoftmax", 1, []pb{attrInt("opset", 13)}, args...)
+		require.NoError(t, err)
+		got, err := runSession(s, outs, args)
+		require.NoError(t, err)
+		require.Equal(t, c.want, got[0].Int, "%v %v Y_scale 1/%v Y_zero_point %d", c.dt, c.x, 1/c.ys, c.yz)
+	}
+}

@@ -3,6 +3,7 @@
 # QLinearSigmoid, QLinearLeakyRelu, QLinearGlobalAveragePool,
 # QLinearAveragePool, QLinearSoftmax, QLinearWhere.
 # usage: gen_qop.py ROOT SEED N [OP...]
+import os
 import sys
 import numpy as np
 from common import *
@@ -22,8 +23,13 @@ def dtype():
     return pick(np.uint8, np.int8)
 
 
+WILD = os.environ.get("WILD") == "1"  # scales of 0, ±Inf, NaN, negative, tiny and huge too
+
+
 def scale(lo=0.002, hi=0.3):
     r = rng.random()
+    if WILD and r < 0.15:
+        return F32(pick(0.0, np.inf, -np.inf, np.nan, -0.25, 1e-30, 1e30, 3e-39))
     if r < 0.2:
         return F32(2.0 ** int(rng.integers(-9, 2)))
     if r < 0.25:
