@@ -110,6 +110,48 @@ func fuzzOps() []string {
 
 const msDomainPrefix = "com.microsoft:"
 
+// quantizedSeeds are FuzzNode inputs for the com.microsoft operator at
+// index op: quantized operands (UINT8 graph inputs X and Y of shape
+// [2, 3] or [1, 2, 3], a BOOL condition, a [3, 2] UINT8 initializer W,
+// one-value initializers: FLOAT scales 1 and 0.5, UINT8 zero points 0 and
+// 2) in the orders of the QLinear lookups and pools (X, scale, zero
+// point, scale, zero point), QGemm (X, scale, zero point, W, scale, zero
+// point, no C, scale, zero point), QLinearConcat (scale, zero point, X,
+// scale, zero point; axis 0) and QLinearWhere (condition, X, scale, zero
+// point, Y, scale, zero point, scale, zero point), with the attributes
+// axis 0, opset 8 and kernel_shape [1].
+func quantizedSeeds(op byte) [][]byte {
+	attr := func(name string) byte {
+		for k, a := range fuzzAttrs {
+			if a.name == name {
+				return byte(k)
+			}
+		}
+		panic("no fuzz attribute " + name)
+	}
+	u8 := []byte{1, 5, 0, 0, 3}  // 0
+	u8b := []byte{1, 5, 0, 0, 5} // 2
+	f1 := []byte{1, 0, 0, 0, 1}  // 1
+	f2 := []byte{1, 0, 0, 0, 4}  // 0.5
+	x2 := []byte{1, 5, 2, 2, 3, 1}
+	x3 := []byte{1, 5, 3, 1, 2, 3, 1}
+	cond := []byte{1, 3, 2, 2, 3, 1}
+	w := []byte{1, 5, 2, 3, 2, 0, 3, 4, 5, 6, 7, 8}
+	// axis 0 (byte 3), opset 8 (byte 11), kernel_shape [1] (one value, byte 4)
+	attrs := []byte{3, attr("axis"), 3, attr("opset"), 11, attr("kernel_shape"), 1, 4}
+	vals := []byte{0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 5}
+	node := func(n byte, ins ...[]byte) []byte {
+		return slices.Concat([]byte{op, 8, n}, slices.Concat(ins...), attrs, []byte{0}, vals)
+	}
+	return [][]byte{
+		node(5, x2, f1, u8, f2, u8b),
+		node(5, x3, f1, u8, f2, u8b),
+		node(9, x2, f1, u8, w, f2, u8b, []byte{0}, f2, u8b),
+		node(5, f1, u8, x3, f2, u8b),
+		node(9, cond, x2, f1, u8, x2, f2, u8b, f1, u8),
+	}
+}
+
 // FuzzNode plans and runs one node of any registered operator (of the
 // default domain, or com.microsoft's in a model importing it), built from
 // the fuzzer's bytes: the operator, the opset, up to four inputs (FLOAT,
@@ -127,19 +169,9 @@ func FuzzNode(f *testing.F) {
 		// initializer; no attributes; one output; the second input's values.
 		f.Add([]byte{byte(i), 8, 2, 1, 0, 2, 2, 3, 0, 1, 2, 3, 4, 5, 6, 1, 0, 2, 2, 3, 1, 0, 0, 1, 2, 3, 4, 5, 6})
 		if strings.HasPrefix(names[i], msDomainPrefix) {
-			// Quantized operands: a UINT8 [2, 3] graph input and one-value
-			// initializers (FLOAT scales 1 and 0.5, UINT8 zero points 0
-			// and 2), five of them (the QLinear lookups and pools) or
-			// nine (QGemm's and QLinearWhere's count; a [3, 2] UINT8
-			// initializer fourth).
-			u8 := func(v byte) []byte { return []byte{1, 5, 0, 0, v} }
-			f32 := func(v byte) []byte { return []byte{1, 0, 0, 0, v} }
-			x := []byte{1, 5, 2, 2, 3, 1}
-			five := slices.Concat([]byte{byte(i), 8, 5}, x, f32(1), u8(3), f32(4), u8(5), []byte{0, 0, 0, 1, 2, 3, 4, 5})
-			f.Add(five)
-			w := []byte{1, 5, 2, 3, 2, 0, 3, 4, 5, 6, 7, 8}
-			nine := slices.Concat([]byte{byte(i), 8, 9}, x, f32(1), u8(3), w, f32(4), u8(5), []byte{0}, f32(4), u8(5), []byte{0, 0, 0, 1, 2, 3, 4, 5})
-			f.Add(nine)
+			for _, seed := range quantizedSeeds(byte(i)) {
+				f.Add(seed)
+			}
 		}
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -148,10 +180,11 @@ func FuzzNode(f *testing.F) {
 		opset := int64(6 + in.pick(17))
 		var spec graphSpec
 		var ins []string
-		nIn := in.pick(5)
+		maxIn := 5
 		if strings.HasPrefix(op, msDomainPrefix) {
-			nIn = in.pick(10) // the QLinear operators take up to nine
+			maxIn = 10 // the QLinear operators take up to nine
 		}
+		nIn := in.pick(maxIn)
 		for i := range nIn {
 			name := fmt.Sprint("in", i)
 			if in.pick(8) == 0 {
