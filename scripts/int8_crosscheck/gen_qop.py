@@ -8,10 +8,8 @@ import sys
 import numpy as np
 from common import *
 
-root = sys.argv[1]; seed = int(sys.argv[2]); N = int(sys.argv[3])
+root, seed, N, rng = gen_args()
 only = set(sys.argv[4:])
-rng = np.random.default_rng(seed)
-shutil.rmtree(root, ignore_errors=True)
 F32 = np.float32
 
 
