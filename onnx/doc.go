@@ -139,12 +139,30 @@
 //     through Session.OutputSequence; CheckDataSet reads SequenceProto
 //     files for them. If's branches may give sequences of one shape.
 //
-// Three operators of ONNX Runtime's com.microsoft domain run, for a model
-// that imports the domain: QLinearAdd and QLinearMul (int8 or uint8, per
-// tensor, broadcasting; ONNX Runtime's float steps, bit for bit on random
-// and tie-making graphs), which its quantizer writes in the QOperator
-// format; and DynamicQuantizeLSTM, the LSTM that ONNX
-// Runtime's dynamic quantizer writes (int8 W and R, transposed, with
+// Operators of ONNX Runtime's com.microsoft domain run for a model that
+// imports the domain (MicrosoftOperators lists them): those its static
+// quantizer writes in the QOperator format, with ONNX Runtime 1.31's
+// steps (its CPU provider on amd64, bit for bit on thousands of random
+// graphs; scripts/int8_crosscheck, and the cases under
+// testdata/qoperator): QLinearAdd and QLinearMul (int8 or uint8, per
+// tensor, broadcasting); QGemm (uint8 by uint8 or int8, int8 by int8,
+// transA, transB, alpha, b_scale and b_zero_point per tensor or per
+// column, an int32 C, a quantized or a FLOAT output; exact int32 sums,
+// where ONNX Runtime's AVX2 kernel saturates some u8×s8 pairs);
+// QLinearConcat and QLinearWhere (requantized through 256-entry tables,
+// or copied); QLinearSigmoid and QLinearLeakyRelu (tables of MLAS's
+// logistic, a rational approximation in fused multiply-adds, and of
+// LeakyRelu, computed in float32 and rounded half to even);
+// QLinearGlobalAveragePool (MLAS's integer path) and QLinearAveragePool
+// (1 to 3 spatial dimensions, strides, pads or auto_pad, ceil_mode,
+// count_include_pad, channels_last; MLAS's integer path for a window
+// covering X, else the float path); QLinearSoftmax (the opset and axis
+// attributes; ONNX Runtime's table and float32 steps, overflow included).
+// Where ONNX Runtime's own output is not deterministic or not defined
+// (QGemm with K = 0, QGemm's y_scale without y_zero_point), the node is
+// refused. ONNX Runtime's CPU provider has no QLinearReduceMean kernel,
+// and neither has this package. And DynamicQuantizeLSTM, the LSTM that
+// ONNX Runtime's dynamic quantizer writes (int8 W and R, transposed, with
 // scales and zero points per direction or per row), its weights
 // dequantized to float32 and run as LSTM; on testdata/onnx/ort/dq_lstm it
 // stays within 2.2e-3 of the float model where ONNX Runtime, which also

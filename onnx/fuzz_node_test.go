@@ -3,6 +3,8 @@ package onnx_test
 import (
 	"fmt"
 	"math"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -64,7 +66,7 @@ var fuzzAttrs = []fuzzAttr{
 	{"starts", 'I', nil}, {"ends", 'I', nil}, {"shape", 'I', nil},
 	{"alpha", 'f', nil}, {"beta", 'f', nil}, {"epsilon", 'f', nil}, {"gamma", 'f', nil},
 	{"cubic_coeff_a", 'f', nil}, {"extrapolation_value", 'f', nil}, {"value", 'f', nil},
-	{"lambd", 'f', nil}, {"bias", 'f', nil},
+	{"lambd", 'f', nil}, {"bias", 'f', nil}, {"opset", 'i', nil}, {"channels_last", 'i', nil},
 	{"approximate", 's', []string{"none", "tanh", "?"}},
 	{"auto_pad", 's', []string{"NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID", "?"}},
 	{"mode", 's', []string{"constant", "reflect", "edge", "wrap", "nearest", "linear", "cubic", "DCR", "CRD", "?"}},
@@ -83,11 +85,82 @@ var seqOps = map[string]bool{"SequenceInsert": true, "SequenceErase": true, "Seq
 	"SequenceLength": true, "ConcatFromSequence": true, "Identity": true}
 
 // fuzzTypes are the input types FuzzNode gives.
-var fuzzTypes = []onnx.DataType{onnx.Float, onnx.Int64, onnx.Int32, onnx.Bool}
+var fuzzTypes = []onnx.DataType{onnx.Float, onnx.Int64, onnx.Int32, onnx.Bool, onnx.Int8, onnx.Uint8}
 
-// FuzzNode plans and runs one node of any registered operator, built from
+// fuzzWrap keeps v within type dt's values: a bit for BOOL, wrapped for
+// the narrower integer types.
+func fuzzWrap(dt onnx.DataType, v int64) int64 {
+	switch dt {
+	case onnx.Bool:
+		return v & 1
+	case onnx.Int32:
+		return int64(int32(v))
+	case onnx.Int8:
+		return int64(int8(v))
+	case onnx.Uint8:
+		return int64(uint8(v))
+	}
+	return v
+}
+
+// fuzzOps are the operators FuzzNode plans: the default domain's, and
+// the com.microsoft ones as "com.microsoft:" and the name.
+func fuzzOps() []string {
+	names := onnx.Operators()
+	for _, n := range onnx.MicrosoftOperators() {
+		names = append(names, msDomainPrefix+n)
+	}
+	return names
+}
+
+const msDomainPrefix = "com.microsoft:"
+
+// quantizedSeeds are FuzzNode inputs for the com.microsoft operator at
+// index op: quantized operands (UINT8 graph inputs X and Y of shape
+// [2, 3] or [1, 2, 3], a BOOL condition, a [3, 2] UINT8 initializer W,
+// one-value initializers: FLOAT scales 1 and 0.5, UINT8 zero points 0 and
+// 2) in the orders of the QLinear lookups and pools (X, scale, zero
+// point, scale, zero point), QGemm (X, scale, zero point, W, scale, zero
+// point, no C, scale, zero point), QLinearConcat (scale, zero point, X,
+// scale, zero point; axis 0) and QLinearWhere (condition, X, scale, zero
+// point, Y, scale, zero point, scale, zero point), with the attributes
+// axis 0, opset 8 and kernel_shape [1].
+func quantizedSeeds(op byte) [][]byte {
+	attr := func(name string) byte {
+		for k, a := range fuzzAttrs {
+			if a.name == name {
+				return byte(k)
+			}
+		}
+		panic("no fuzz attribute " + name)
+	}
+	u8 := []byte{1, 5, 0, 0, 3}  // 0
+	u8b := []byte{1, 5, 0, 0, 5} // 2
+	f1 := []byte{1, 0, 0, 0, 1}  // 1
+	f2 := []byte{1, 0, 0, 0, 4}  // 0.5
+	x2 := []byte{1, 5, 2, 2, 3, 1}
+	x3 := []byte{1, 5, 3, 1, 2, 3, 1}
+	cond := []byte{1, 3, 2, 2, 3, 1}
+	w := []byte{1, 5, 2, 3, 2, 0, 3, 4, 5, 6, 7, 8}
+	// axis 0 (byte 3), opset 8 (byte 11), kernel_shape [1] (one value, byte 4)
+	attrs := []byte{3, attr("axis"), 3, attr("opset"), 11, attr("kernel_shape"), 1, 4}
+	vals := []byte{0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 5}
+	node := func(n byte, ins ...[]byte) []byte {
+		return slices.Concat([]byte{op, 8, n}, slices.Concat(ins...), attrs, []byte{0}, vals)
+	}
+	return [][]byte{
+		node(5, x2, f1, u8, f2, u8b),
+		node(5, x3, f1, u8, f2, u8b),
+		node(9, x2, f1, u8, w, f2, u8b, []byte{0}, f2, u8b),
+		node(5, f1, u8, x3, f2, u8b),
+		node(9, cond, x2, f1, u8, x2, f2, u8b, f1, u8),
+	}
+}
+
+// FuzzNode plans and runs one node of any registered operator (of the
+// default domain, or com.microsoft's in a model importing it), built from
 // the fuzzer's bytes: the operator, the opset, up to four inputs (FLOAT,
-// INT64, INT32 or BOOL, rank 0 to 4, dims 0 to 6, each an initializer,
+// INT64, INT32, BOOL, INT8 or UINT8, rank 0 to 4, dims 0 to 6, each an initializer,
 // known while planning, or a graph input) with values drawn from small
 // integers, extremes and special floats, and up to six attributes of the
 // names operators read with fuzzed values; the sequence operators get a
@@ -96,11 +169,16 @@ var fuzzTypes = []onnx.DataType{onnx.Float, onnx.Int64, onnx.Int32, onnx.Bool}
 // quickly: the element budget is 2^16, so no honest plan or run of one
 // node takes a second.
 func FuzzNode(f *testing.F) {
-	names := onnx.Operators()
+	names := fuzzOps()
 	for i := range names {
 		// opset 14; two float inputs of shape [2, 3], the first an
 		// initializer; no attributes; one output; the second input's values.
 		f.Add([]byte{byte(i), 8, 2, 1, 0, 2, 2, 3, 0, 1, 2, 3, 4, 5, 6, 1, 0, 2, 2, 3, 1, 0, 0, 1, 2, 3, 4, 5, 6})
+		if strings.HasPrefix(names[i], msDomainPrefix) {
+			for _, seed := range quantizedSeeds(byte(i)) {
+				f.Add(seed)
+			}
+		}
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		in := &fuzzBytes{b: data}
@@ -108,7 +186,11 @@ func FuzzNode(f *testing.F) {
 		opset := int64(6 + in.pick(17))
 		var spec graphSpec
 		var ins []string
-		nIn := in.pick(5)
+		maxIn := 5
+		if strings.HasPrefix(op, msDomainPrefix) {
+			maxIn = 10 // the QLinear operators take up to nine
+		}
+		nIn := in.pick(maxIn)
 		for i := range nIn {
 			name := fmt.Sprint("in", i)
 			if in.pick(8) == 0 {
@@ -134,12 +216,7 @@ func FuzzNode(f *testing.F) {
 				} else {
 					v := make([]int64, n)
 					for j := range v {
-						v[j] = in.int()
-						if dt == onnx.Bool {
-							v[j] &= 1
-						} else if dt == onnx.Int32 {
-							v[j] = int64(int32(v[j]))
-						}
+						v[j] = fuzzWrap(dt, in.int())
 					}
 					spec.inits = append(spec.inits, intTensor(name, dt, dims, v...))
 				}
@@ -182,8 +259,15 @@ func FuzzNode(f *testing.F) {
 			spec.nodes = append(spec.nodes, node("SplitToSequence", []string{ins[0]}, []string{"seq0"}, attrInt("axis", in.int())))
 			ins[0] = "seq0"
 		}
-		spec.nodes = append(spec.nodes, node(op, ins, outs, attrs...))
-		m, err := onnx.Parse(model(opset, graph("g", spec)))
+		var m *onnx.Model
+		var err error
+		if name, ok := strings.CutPrefix(op, msDomainPrefix); ok {
+			spec.nodes = append(spec.nodes, node(name, ins, outs, attrs...).str(7, "com.microsoft"))
+			m, err = onnx.Parse(msModel(opset, graph("g", spec)))
+		} else {
+			spec.nodes = append(spec.nodes, node(op, ins, outs, attrs...))
+			m, err = onnx.Parse(model(opset, graph("g", spec)))
+		}
 		if err != nil {
 			if !isSentinel(err) {
 				t.Fatalf("%s: Parse error wraps no sentinel: %v", op, err)
@@ -203,10 +287,7 @@ func FuzzNode(f *testing.F) {
 					if x.DType == onnx.Bool {
 						x.Int[j] = int64(in.byte() & 1)
 					} else {
-						x.Int[j] = in.int()
-						if x.DType == onnx.Int32 {
-							x.Int[j] = int64(int32(x.Int[j]))
-						}
+						x.Int[j] = fuzzWrap(x.DType, in.int())
 					}
 				}
 			}

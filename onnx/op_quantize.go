@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-
-	"github.com/simdcore/simdcore/kernel"
 )
 
 // The int8 operators of quantized models, as ONNX Runtime's quantizer
@@ -451,70 +449,30 @@ func buildMatMulInteger(requant bool) opBuilder {
 		if err != nil {
 			return nil, err
 		}
-		// B transposed once per run: int32 columns less their zero points
-		// for the Go loop, or, where B is int8 without −128, its int8
-		// columns and their sums for kernel.DotInt8 (A's rows as int8:
-		// uint8 less 128, the 128·Σb added back), the zero points then
-		// taken out by the sums: Σ (a−za)(b−zb) = Σ ab − zb·Σa − za·Σb +
-		// k·za·zb.
-		bt, err := scratch[int32](c, k*n)
+		prod, err := newIntProduct(c, m, k, n, b.DType == Int8)
 		if err != nil {
 			return nil, err
 		}
-		ar, err := scratch[int32](c, k)
-		if err != nil {
-			return nil, err
-		}
-		fast := b.DType == Int8 && k > 0
-		var bt8, ar8 []int8
-		var colSum []int64
-		if fast {
-			if bt8, err = scratch[int8](c, k*n); err != nil {
-				return nil, err
-			}
-			if ar8, err = scratch[int8](c, k); err != nil {
-				return nil, err
-			}
-			if colSum, err = scratch[int64](c, n); err != nil {
-				return nil, err
-			}
-		}
-		// packB fills bt8 and colSum from the matrix of B at bo and reports
-		// whether it holds no −128 (the fast path's condition). A B known
-		// while planning and not batched is packed here, once.
-		packB := func(bo int) bool {
-			ok := true
-			clear(colSum)
-			for r := range k {
-				for j := range n {
-					v := b.Int[bo+r*n+j]
-					ok = ok && v != -128
-					bt8[j*k+r] = int8(v)
-					colSum[j] += v
-				}
-			}
-			return ok
-		}
-		packed, packedOK := false, false
-		if fast && c.known(ib) && numElements(sh.bd[:len(sh.bd)-2]) == 1 {
-			packed, packedOK = true, packB(0)
+		if c.known(ib) && numElements(sh.bd[:len(sh.bd)-2]) == 1 {
+			prod.packOnce(intView{v: b.Int, rs: n, cs: 1})
 		}
 		lo, hi := qRange(yt)
+		var sa, sb []float32
+		var ys float32
+		var yz int64
+		var yo int
+		store := func(i, j int, s int32) {
+			if !requant {
+				y.Int[yo+i*n+j] = int64(s)
+				return
+			}
+			y.Int[yo+i*n+j] = requantize(s, sa[i]*sb[j]/ys, yz, lo, hi)
+		}
 		return func() error {
 			fill(qa)
 			fill(qb)
-			var yz int64
-			var ys float32
 			if requant {
 				ys, yz = sy.Float[0], yzt.Int[0]
-			}
-			var sa, sb []float32
-			store := func(o, i, j int, s int32) {
-				if !requant {
-					y.Int[o] = int64(s)
-					return
-				}
-				y.Int[o] = requantize(s, sa[i]*sb[j]/ys, yz, lo, hi)
 			}
 			for bi := range numElements(batch) {
 				ao, bo := int(aIdx[bi])*m*k, int(bIdx[bi])*k*n
@@ -522,53 +480,8 @@ func buildMatMulInteger(requant bool) opBuilder {
 				if requant {
 					sa, sb = qa.ss[int(aIdx[bi])*m:][:m], qb.ss[int(bIdx[bi])*n:][:n]
 				}
-				useFast := fast
-				switch {
-				case packed:
-					useFast = packedOK
-				case fast:
-					useFast = packB(bo)
-				}
-				if useFast {
-					for i := range m {
-						var rowSum int64
-						for r := range k {
-							v := a.Int[ao+i*k+r]
-							rowSum += v
-							if a.DType == Uint8 {
-								v -= 128
-							}
-							ar8[r] = int8(v)
-						}
-						for j := range n {
-							sum := kernel.DotInt8(ar8, bt8[j*k:(j+1)*k])
-							if a.DType == Uint8 {
-								sum += 128 * colSum[j]
-							}
-							sum += -zb[j]*rowSum - za[i]*colSum[j] + int64(k)*za[i]*zb[j]
-							store(bi*m*n+i*n+j, i, j, int32(sum))
-						}
-					}
-					continue
-				}
-				for r := range k {
-					for j := range n {
-						bt[j*k+r] = int32(b.Int[bo+r*n+j] - zb[j])
-					}
-				}
-				for i := range m {
-					for r := range k {
-						ar[r] = int32(a.Int[ao+i*k+r] - za[i])
-					}
-					for j := range n {
-						var s int32
-						col := bt[j*k : (j+1)*k]
-						for r, v := range ar {
-							s += v * col[r]
-						}
-						store(bi*m*n+i*n+j, i, j, s)
-					}
-				}
+				yo = bi * m * n
+				prod.run(intView{v: a.Int, off: ao, rs: k, cs: 1}, intView{v: b.Int, off: bo, rs: n, cs: 1}, a.DType == Uint8, za, zb, store)
 			}
 			return nil
 		}, nil

@@ -85,3 +85,14 @@ func Operators() []string {
 	sortStrings(names)
 	return names
 }
+
+// MicrosoftOperators lists the operators of ONNX Runtime's com.microsoft
+// domain that Session runs, for a model that imports the domain.
+func MicrosoftOperators() []string {
+	names := make([]string, 0, len(msOps))
+	for n := range msOps {
+		names = append(names, n)
+	}
+	sortStrings(names)
+	return names
+}

@@ -4,8 +4,8 @@ import onnx
 from onnx import helper, numpy_helper, TensorProto
 
 NP2T = {np.float32: TensorProto.FLOAT, np.uint8: TensorProto.UINT8, np.int8: TensorProto.INT8,
-        np.int32: TensorProto.INT32, np.int64: TensorProto.INT64, np.float16: TensorProto.FLOAT16, np.int16: TensorProto.INT16, np.uint16: TensorProto.UINT16}
-DTN = {np.float32: "float32", np.uint8: "uint8", np.int8: "int8", np.int32: "int32", np.int64: "int64", np.float16: "float16", np.int16: "int16", np.uint16: "uint16"}
+        np.int32: TensorProto.INT32, np.int64: TensorProto.INT64, np.float16: TensorProto.FLOAT16, np.int16: TensorProto.INT16, np.uint16: TensorProto.UINT16, np.bool_: TensorProto.BOOL}
+DTN = {np.float32: "float32", np.uint8: "uint8", np.int8: "int8", np.int32: "int32", np.int64: "int64", np.float16: "float16", np.int16: "int16", np.uint16: "uint16", np.bool_: "bool"}
 
 def ttype(a):
     return NP2T[a.dtype.type]

@@ -40,6 +40,7 @@ var intDecoders = map[string]struct {
 	get  func([]byte) int64
 }{
 	"uint8":   {1, func(b []byte) int64 { return int64(b[0]) }},
+	"bool":    {1, func(b []byte) int64 { return int64(b[0]) }},
 	"int8":    {1, func(b []byte) int64 { return int64(int8(b[0])) }},
 	"int16":   {2, func(b []byte) int64 { return int64(int16(binary.LittleEndian.Uint16(b))) }},
 	"uint16":  {2, func(b []byte) int64 { return int64(binary.LittleEndian.Uint16(b)) }},

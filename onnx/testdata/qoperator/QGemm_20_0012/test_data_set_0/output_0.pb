@@ -1,0 +1,1 @@
+BYJ(aPOaPO-aPO*aPOÈ`POù`POaPO*aPO%aPO¬`PO
