@@ -15,6 +15,7 @@ import (
 // for concurrent use; it needs no closing.
 type File struct {
 	src      string         // "path: " for messages, or ""
+	format   string         // FormatSafetensors or FormatTorch
 	infos    []Info         // in the header's order
 	index    map[string]int // name → position in infos
 	names    []string       // sorted
@@ -79,11 +80,17 @@ func read(r io.ReaderAt, size int64, src string) (*File, error) {
 	if size < 8 {
 		return nil, formatError(src, "file of %d bytes is shorter than the 8-byte header length", size)
 	}
-	var lenBuf [8]byte
-	if err := readAt(r, lenBuf[:], 0, src); err != nil {
+	var head [16]byte
+	if err := readAt(r, head[:min(size, int64(len(head)))], 0, src); err != nil {
 		return nil, err
 	}
-	n := binary.LittleEndian.Uint64(lenBuf[:])
+	switch {
+	case isTorchZip(head[:min(size, int64(len(head)))]):
+		return readTorch(r, size, src)
+	case isLegacyTorch(head[:min(size, int64(len(head)))]):
+		return nil, legacyError(src)
+	}
+	n := binary.LittleEndian.Uint64(head[:8])
 	if n > MaxHeaderSize {
 		return nil, formatError(src, "header length %d exceeds the limit of %d bytes", n, MaxHeaderSize)
 	}
@@ -102,6 +109,7 @@ func read(r io.ReaderAt, size int64, src string) (*File, error) {
 	if err != nil {
 		return nil, err
 	}
+	f.format = FormatSafetensors
 	if err := f.validate(dataSize); err != nil {
 		return nil, err
 	}
@@ -156,6 +164,10 @@ func (f *File) validate(dataSize int64) error {
 	}
 	return nil
 }
+
+// Format returns the format the file was read from: FormatSafetensors or
+// FormatTorch (a torch.save checkpoint, which has no metadata).
+func (f *File) Format() string { return f.format }
 
 // Len returns the number of tensors in the file.
 func (f *File) Len() int { return len(f.names) }
