@@ -131,7 +131,11 @@ func loadMultiHead(f *weights.File, src, pre string, heads int, opts []LoadOptio
 			return nil, err
 		}
 		if !ok {
-			return nil, l.Formatf("the number of heads is unknown: heads=0 and no num_heads metadata")
+			hint := ""
+			if l.Format() == weights.FormatTorch {
+				hint = " (a torch.save checkpoint carries no metadata: give heads)"
+			}
+			return nil, l.Formatf("the number of heads is unknown: heads=0 and no num_heads metadata%s", hint)
 		}
 		heads = n
 	}

@@ -22,6 +22,8 @@ to load into identical models, bit for bit. CI never runs this.
   lm.pt              rnn's LM fixture (Embedding, RNN, Linear), as a plain dict
   mha_causal.pt      nn.MultiheadAttention
   enc_post_relu.pt   nn.TransformerEncoder (2 post-norm relu layers, final norm)
+  transformer_whole.pt  nn.Transformer (pre-norm gelu layers, layer_norm_eps
+                     1e-4: constructor arguments a checkpoint does not say)
   views.pt           internal/weights' own: a tensor and its tied twin (one
                      storage), a transposed view, a slice at an offset, a
                      float16, a bfloat16, a float64 tensor and an int64
@@ -132,6 +134,9 @@ def main():
     module_fixture("mha_causal", nn.MultiheadAttention(8, 2))
     layer = nn.TransformerEncoderLayer(16, 2, 32, dropout=0.0, batch_first=True)
     module_fixture("enc_post_relu", nn.TransformerEncoder(layer, 2, norm=nn.LayerNorm(16), enable_nested_tensor=False))
+    module_fixture("transformer_whole", nn.Transformer(12, 3, num_encoder_layers=1, num_decoder_layers=2,
+                                                       dim_feedforward=10, dropout=0.0, activation="gelu",
+                                                       layer_norm_eps=1e-4, batch_first=True, norm_first=True))
     lm, _ = load_file(os.path.join(OUT, "lm.safetensors"))
     save("lm", lm)
     same(lm, torch.load(os.path.join(OUT, "lm.pt")))

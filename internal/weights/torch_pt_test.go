@@ -283,8 +283,8 @@ func TestTorchHandmade(t *testing.T) {
 		"deep marks": {checkpoint(t, (&pk{}).op(0x80, 2).op(bytes.Repeat([]byte{'('}, 100)...).Bytes(), nil, false),
 			`MARKs nested more than 64 deep`},
 		"unknown opcode": {checkpoint(t, (&pk{}).op(0x80, 2, 'i').Bytes(), nil, false), `opcode 0x69`},
-		"not a dict": {checkpoint(t, (&pk{}).op(0x80, 2, ']', '.').Bytes(), nil, false), `holds a list, not a state_dict`},
-		"trailing":   {checkpoint(t, append(stateDict(func(*pk) {}), 0), nil, false), `1 bytes after STOP`},
+		"not a dict":     {checkpoint(t, (&pk{}).op(0x80, 2, ']', '.').Bytes(), nil, false), `holds a list, not a state_dict`},
+		"trailing":       {checkpoint(t, append(stateDict(func(*pk) {}), 0), nil, false), `1 bytes after STOP`},
 		"no data.pkl": {func() []byte {
 			var buf bytes.Buffer
 			w := zip.NewWriter(&buf)
