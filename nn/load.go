@@ -1,7 +1,7 @@
 package nn
 
 // This file reads torch's Transformer stacks and layers from safetensors
-// files; save.go writes them.
+// files and torch.save checkpoints; save.go writes them.
 
 import (
 	"fmt"
@@ -453,7 +453,8 @@ func layerOf[L any](l *loader, pre, what string, layer func(string) (L, error)) 
 
 // LoadEncoder reads a torch.nn.TransformerEncoder's state_dict saved as
 // safetensors (safetensors.torch.save_file(m.state_dict(), path,
-// metadata)): under prefix ("" for the module itself, "encoder." inside
+// metadata)) or with torch.save (torch.save(m.state_dict(), path), told
+// apart by the file's first bytes): under prefix ("" for the module itself, "encoder." inside
 // an nn.Transformer), for each layer i the tensors
 // layers.<i>.self_attn.in_proj_weight (3d×d), .in_proj_bias (3d),
 // .out_proj.weight (d×d), .out_proj.bias (d), layers.<i>.linear1.weight
@@ -470,7 +471,11 @@ func layerOf[L any](l *loader, pre, what string, layer func(string) (L, error)) 
 // dim_feedforward and num_layers (checked against the tensors),
 // activation ("relu", the default, "gelu" or "gelu_tanh"), norm_first
 // ("True"/"False", default False), layer_norm_eps (default 1e-5) and bias
-// (checked against the tensors).
+// (checked against the tensors). The options Heads, FFActivation,
+// NormFirst and LayerNormEps give nhead, activation, norm_first and
+// layer_norm_eps for a file that does not say them, as a torch.save
+// checkpoint, which has no metadata, never does (the tensors do not say
+// them either); where the metadata says them too, the two must agree.
 // Every layer has the same shapes, and every tensor in the file under
 // prefix and outside it must find a place.
 //

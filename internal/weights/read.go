@@ -33,8 +33,9 @@ type Info struct {
 	Begin, End int64
 }
 
-// Open reads and validates the safetensors file at path. Errors for a
-// malformed file wrap ErrFormat and name the path.
+// Open reads and validates the safetensors file or torch.save checkpoint
+// (see the package documentation) at path. Errors for a malformed file
+// wrap ErrFormat and name the path.
 //
 // Open never blocks on a path that is not a regular file (a FIFO, a
 // device): it checks the path with os.Stat before opening it, opens it
@@ -70,6 +71,8 @@ func notRegular(path string, mode os.FileMode) error {
 // checks the header length, the header and every tensor's offsets, dtype
 // and shape against size and the limits MaxHeaderSize and MaxDataSize
 // before it allocates the buffer, then reads the whole buffer into memory.
+// A torch.save checkpoint, told apart by its first bytes, is read as the
+// package documentation describes.
 // A malformed file, including one shorter than size says, gives an error
 // wrapping ErrFormat; an I/O error from r is returned wrapped as it is.
 func Read(r io.ReaderAt, size int64) (*File, error) {
