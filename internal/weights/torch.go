@@ -262,7 +262,7 @@ type view struct {
 func (t *torchReader) file(v any, storages map[string]*pyStorage) (*File, error) {
 	d, ok := v.(*pyDict)
 	if !ok {
-		return nil, torchError(t.src, "the checkpoint holds a %s, not a state_dict (torch.save(model.state_dict(), path))", typeName(v))
+		return nil, torchError(t.src, "the checkpoint holds %s, not a state_dict (torch.save(model.state_dict(), path))", typeName(v))
 	}
 	if len(d.keys) > MaxTensors {
 		return nil, torchError(t.src, "more than %d tensors", MaxTensors)
@@ -275,7 +275,7 @@ func (t *torchReader) file(v any, storages map[string]*pyStorage) (*File, error)
 	for k, key := range d.keys {
 		name, ok := key.(string)
 		if !ok {
-			return nil, torchError(t.src, "a state_dict key is a %s, not a string", typeName(key))
+			return nil, torchError(t.src, "a state_dict key is %s, not a string", typeName(key))
 		}
 		if len(name) > MaxNameLength {
 			return nil, torchError(t.src, "tensor name %q is longer than %d bytes", name, MaxNameLength)
@@ -356,7 +356,7 @@ func (t *torchReader) file(v any, storages map[string]*pyStorage) (*File, error)
 func (t *torchReader) check(name string, v any) (view, error) {
 	tt, ok := v.(*pyTensor)
 	if !ok {
-		return view{}, torchError(t.src, "%q is a %s, not a tensor: only a state_dict of tensors can be read", name, typeName(v))
+		return view{}, torchError(t.src, "%q is %s, not a tensor: only a state_dict of tensors can be read", name, typeName(v))
 	}
 	s := tt.storage
 	dt, ok := storageTypes[s.typ]

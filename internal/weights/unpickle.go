@@ -367,7 +367,7 @@ func (u *unpickler) step(at int, op byte) error {
 		m, ok1 := module.(string)
 		n, ok2 := name.(string)
 		if !ok1 || !ok2 {
-			return u.fail(at, "STACK_GLOBAL of a %s and a %s, want two strings", typeName(module), typeName(name))
+			return u.fail(at, "STACK_GLOBAL of %s and %s, want two strings", typeName(module), typeName(name))
 		}
 		return u.global(at, m, n)
 	case 'R': // REDUCE
@@ -406,10 +406,10 @@ func (u *unpickler) step(at int, op byte) error {
 		// An OrderedDict's state is its attributes: a state_dict's
 		// _metadata (the modules' versions), which the loaders do not use.
 		if _, ok := obj.(*pyDict); !ok {
-			return u.fail(at, "BUILD of a %s", typeName(obj))
+			return u.fail(at, "BUILD of %s", typeName(obj))
 		}
 		if _, ok := state.(*pyDict); !ok && state != nil {
-			return u.fail(at, "BUILD of a dict with a %s", typeName(state))
+			return u.fail(at, "BUILD of a dict with %s", typeName(state))
 		}
 	default:
 		return u.fail(at, "opcode %#02x is not one torch.save writes for a state_dict", op)
@@ -484,7 +484,7 @@ func (u *unpickler) appendTo(at int, items []any) error {
 	}
 	l, ok := v.(*pyList)
 	if !ok {
-		return u.fail(at, "APPEND to a %s", typeName(v))
+		return u.fail(at, "APPEND to %s", typeName(v))
 	}
 	l.items = append(l.items, items...)
 	return nil
@@ -499,7 +499,7 @@ func (u *unpickler) setItems(at int, kv []any) error {
 	}
 	d, ok := v.(*pyDict)
 	if !ok {
-		return u.fail(at, "SETITEM on a %s", typeName(v))
+		return u.fail(at, "SETITEM on %s", typeName(v))
 	}
 	for k := 0; k < len(kv); k += 2 {
 		d.keys = append(d.keys, kv[k])
@@ -548,11 +548,11 @@ func (u *unpickler) global(at int, module, name string) error {
 func (u *unpickler) reduce(at int, fn, args any) (any, error) {
 	g, ok := fn.(pyGlobal)
 	if !ok {
-		return nil, u.fail(at, "REDUCE of a %s", typeName(fn))
+		return nil, u.fail(at, "REDUCE of %s", typeName(fn))
 	}
 	a, ok := args.(pyTuple)
 	if !ok {
-		return nil, u.fail(at, "REDUCE of %s.%s with a %s, want a tuple", g.module, g.name, typeName(args))
+		return nil, u.fail(at, "REDUCE of %s.%s with %s, want a tuple", g.module, g.name, typeName(args))
 	}
 	switch g.module + "." + g.name {
 	case "collections.OrderedDict":
@@ -574,7 +574,7 @@ func (u *unpickler) reduce(at int, fn, args any) (any, error) {
 		}
 		t, ok := a[0].(*pyTensor)
 		if !ok {
-			return nil, u.fail(at, "%s of a %s, want a tensor", g.name, typeName(a[0]))
+			return nil, u.fail(at, "%s of %s, want a tensor", g.name, typeName(a[0]))
 		}
 		return t, nil
 	}
@@ -589,7 +589,7 @@ func (u *unpickler) rebuildTensor(at int, a pyTuple) (any, error) {
 	}
 	s, ok := a[0].(*pyStorage)
 	if !ok {
-		return nil, u.fail(at, "_rebuild_tensor_v2 of a %s, want a storage", typeName(a[0]))
+		return nil, u.fail(at, "_rebuild_tensor_v2 of %s, want a storage", typeName(a[0]))
 	}
 	off, ok := a[1].(int64)
 	if !ok || off < 0 {
@@ -613,7 +613,7 @@ func (u *unpickler) rebuildTensor(at int, a pyTuple) (any, error) {
 func (u *unpickler) ints(at int, v any, what string) ([]int64, error) {
 	t, ok := v.(pyTuple)
 	if !ok {
-		return nil, u.fail(at, "_rebuild_tensor_v2: %s is a %s, want a tuple", what, typeName(v))
+		return nil, u.fail(at, "_rebuild_tensor_v2: %s is %s, want a tuple", what, typeName(v))
 	}
 	if len(t) > MaxRank {
 		return nil, u.fail(at, "_rebuild_tensor_v2: %s has %d dimensions, more than %d", what, len(t), MaxRank)
@@ -641,7 +641,7 @@ func (u *unpickler) persistent(at int, pid any) (*pyStorage, error) {
 	}
 	g, ok := t[1].(pyGlobal)
 	if !ok || g.module != "torch" {
-		return nil, u.fail(at, "persistent ID's storage type is a %s", typeName(t[1]))
+		return nil, u.fail(at, "persistent ID's storage type is %s", typeName(t[1]))
 	}
 	key, ok1 := t[2].(string)
 	_, ok2 := t[3].(string)
@@ -663,31 +663,32 @@ func (u *unpickler) persistent(at int, pid any) (*pyStorage, error) {
 	return s, nil
 }
 
-// typeName names a pickle value's type for messages.
+// typeName names a pickle value's type for messages, with its article
+// ("an int", "a list", "None").
 func typeName(v any) string {
 	switch v := v.(type) {
 	case nil:
 		return "None"
 	case bool:
-		return "bool"
+		return "a bool"
 	case int64, pyBigInt:
-		return "int"
+		return "an int"
 	case float64:
-		return "float"
+		return "a float"
 	case string:
-		return "str"
+		return "a str"
 	case pyTuple:
-		return "tuple"
+		return "a tuple"
 	case *pyList:
-		return "list"
+		return "a list"
 	case *pyDict:
-		return "dict"
+		return "a dict"
 	case pyGlobal:
-		return "global " + v.module + "." + v.name
+		return "the global " + v.module + "." + v.name
 	case *pyStorage:
-		return "storage"
+		return "a storage"
 	case *pyTensor:
-		return "tensor"
+		return "a tensor"
 	}
-	return "value"
+	return "a value"
 }
