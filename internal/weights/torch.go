@@ -107,6 +107,7 @@ type torchReader struct {
 // readTorch reads a torch.save zip checkpoint of a state_dict of size
 // bytes from r.
 func readTorch(r io.ReaderAt, size int64, src string) (*File, error) {
+	r = within{r, size}
 	zr, err := zip.NewReader(r, size)
 	if err != nil {
 		return nil, zipError(err, src, "not a readable zip archive")
@@ -150,11 +151,38 @@ func readTorch(r io.ReaderAt, size int64, src string) (*File, error) {
 	return t.file(v, storages)
 }
 
+// within is the file of size bytes at r, read only within its bounds:
+// archive/zip reads where the archive's offsets say, and an offset
+// outside the file (a negative one too) is the archive's fault, not an
+// I/O error of r's.
+type within struct {
+	r    io.ReaderAt
+	size int64
+}
+
+// errOutside is within's error for a read that starts outside the file.
+var errOutside = errors.New("an offset outside the file")
+
+func (w within) ReadAt(p []byte, off int64) (int, error) {
+	if off < 0 || off > w.size {
+		return 0, errOutside
+	}
+	if rest := w.size - off; int64(len(p)) > rest {
+		n, err := w.r.ReadAt(p[:rest], off)
+		if err == nil {
+			err = io.EOF
+		}
+		return n, err
+	}
+	return w.r.ReadAt(p, off)
+}
+
 // zipError classifies an error of archive/zip: the archive's or its
 // compressed data's fault is ErrFormat, anything else is r's I/O error.
 func zipError(err error, src, what string) error {
 	var corrupt flate.CorruptInputError
 	if errors.Is(err, zip.ErrFormat) || errors.Is(err, zip.ErrAlgorithm) || errors.Is(err, zip.ErrChecksum) ||
+		errors.Is(err, errOutside) ||
 		errors.Is(err, zip.ErrInsecurePath) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
 		errors.As(err, &corrupt) {
 		return torchError(src, "%s: %v", what, err)
@@ -264,19 +292,20 @@ func (t *torchReader) file(v any, storages map[string]*pyStorage) (*File, error)
 	if !ok {
 		return nil, torchError(t.src, "the checkpoint holds %s, not a state_dict (torch.save(model.state_dict(), path))", typeName(v))
 	}
-	if len(d.keys) > MaxTensors {
-		return nil, torchError(t.src, "more than %d tensors", MaxTensors)
+	if d.bad {
+		if name, ok := d.badK.(string); !ok {
+			return nil, torchError(t.src, "a state_dict key is %s, not a string", typeName(d.badK))
+		} else {
+			return nil, torchError(t.src, "%q is %s, not a tensor: only a state_dict of tensors can be read", name, typeName(d.badV))
+		}
 	}
-	views := make([]view, 0, len(d.keys))
-	seen := make(map[string]bool, len(d.keys))
+	views := make([]view, 0, d.n)
+	seen := make(map[string]bool, d.n)
 	used := map[*pyStorage]bool{}
 	var outBytes, storageBytes int64
 	limit := min(MaxDataSize, int64(maxInt))
-	for k, key := range d.keys {
-		name, ok := key.(string)
-		if !ok {
-			return nil, torchError(t.src, "a state_dict key is %s, not a string", typeName(key))
-		}
+	for _, pair := range slices.Concat(d.chunks...) {
+		name := pair.key
 		if len(name) > MaxNameLength {
 			return nil, torchError(t.src, "tensor name %q is longer than %d bytes", name, MaxNameLength)
 		}
@@ -284,7 +313,7 @@ func (t *torchReader) file(v any, storages map[string]*pyStorage) (*File, error)
 			return nil, torchError(t.src, "tensor %q appears twice", name)
 		}
 		seen[name] = true
-		vw, err := t.check(name, d.vals[k])
+		vw, err := t.check(name, pair.t)
 		if err != nil {
 			return nil, err
 		}
@@ -351,13 +380,9 @@ func (t *torchReader) file(v any, storages map[string]*pyStorage) (*File, error)
 	return f, nil
 }
 
-// check checks that the value of the state_dict entry name is a tensor
-// of a supported storage class whose view lies within its storage.
-func (t *torchReader) check(name string, v any) (view, error) {
-	tt, ok := v.(*pyTensor)
-	if !ok {
-		return view{}, torchError(t.src, "%q is %s, not a tensor: only a state_dict of tensors can be read", name, typeName(v))
-	}
+// check checks that the tensor of the state_dict entry name has a
+// supported storage class and a view that lies within its storage.
+func (t *torchReader) check(name string, tt *pyTensor) (view, error) {
 	s := tt.storage
 	dt, ok := storageTypes[s.typ]
 	if !ok {

@@ -331,3 +331,73 @@ func TestTorchDeflateBomb(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestTorchPickleAmplification feeds data.pkl files of 4 MB built to
+// cost far more than their size (dicts of millions of items, of None or
+// of one tensor under one name, millions of memo entries, a stack of
+// millions of values, tuples of millions of references to one value):
+// each is refused with ErrFormat in bounded time, having allocated at
+// most 40 times the file.
+func TestTorchPickleAmplification(t *testing.T) {
+	const size = 4 << 20
+	build := func(head []byte, unit func(i int) []byte) []byte {
+		p := append([]byte{0x80, 2}, head...)
+		for i := 0; len(p) < size; i++ {
+			p = append(p, unit(i)...)
+		}
+		return append(p, '.')
+	}
+	cases := map[string][]byte{
+		"dict items": build([]byte{'}', '('}, func(i int) []byte {
+			if i%1000 == 999 {
+				return []byte{'u', '(', 'N', 'N'}
+			}
+			return []byte{'N', 'N'}
+		}),
+		"memo entries": build([]byte{'N'}, func(i int) []byte {
+			return binary.LittleEndian.AppendUint32([]byte{'r'}, uint32(i))
+		}),
+		"many dicts": build([]byte{']', '}', '('}, func(i int) []byte {
+			switch {
+			case i%60000 == 59999:
+				return []byte{'u', 'a', '}', '(', 'N', 'N'} // the full dict into the list, a new one
+			case i%1000 == 999:
+				return []byte{'u', '(', 'N', 'N'}
+			}
+			return []byte{'N', 'N'}
+		}),
+		"tensor pairs": func() []byte {
+			head := &pk{}
+			head.op(']', '(').str("k").op('q', 0)
+			head.tensor("FloatStorage", "0", 6, 0, []int64{6}, []int64{1}).op('q', 1, 'e', '}', '(')
+			return build(head.Bytes(), func(i int) []byte {
+				switch {
+				case i%60000 == 59999:
+					return []byte{'u', 'a', '}', '(', 'h', 0, 'h', 1}
+				case i%1000 == 999:
+					return []byte{'u', '(', 'h', 0, 'h', 1}
+				}
+				return []byte{'h', 0, 'h', 1}
+			})
+		}(),
+		"memoize": build([]byte{0x80, 4, 'N'}, func(i int) []byte { return []byte{0x94} }),
+		"stack":   build([]byte{'('}, func(int) []byte { return []byte{'N'} }),
+		"tuple references": build([]byte{']', 'q', 0, '('}, func(i int) []byte {
+			if i%30000 == 29999 {
+				return []byte{'t', 'a', '(', 'h', 0}
+			}
+			return []byte{'h', 0}
+		}),
+	}
+	for name, pkl := range cases {
+		t.Run(name, func(t *testing.T) {
+			file := checkpoint(t, pkl, nil, false)
+			err, alloc, took := readCost(file)
+			require.ErrorIs(t, err, ErrFormat)
+			require.NotContains(t, err.Error(), "\n")
+			require.Less(t, took, readLimit)
+			require.Less(t, alloc, uint64(40*len(file)), "allocated %d bytes for a %d-byte file: %v", alloc, len(file), err)
+			t.Logf("%v; %.1f× the file", err, float64(alloc)/float64(len(file)))
+		})
+	}
+}

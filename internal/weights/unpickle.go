@@ -10,6 +10,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"math"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -18,8 +19,20 @@ import (
 // multiple of its size and time linear in it.
 const (
 	// maxPickleSize is the largest data.pkl accepted, in bytes: a state_dict
-	// costs about 150 bytes a tensor, so this allows some 200,000 tensors.
-	maxPickleSize = 32 << 20
+	// costs about 150 bytes a tensor, so this allows some 100,000 tensors,
+	// more than MaxTensors.
+	maxPickleSize = 16 << 20
+
+	// maxValues is the most values a pickle may push (a state_dict pushes
+	// about 25 a tensor, so this allows more than MaxTensors), and
+	// maxStack the most on the stack at once (pickle writes SETITEMS and
+	// APPENDS in batches of 1000): together they bound the memory the
+	// values take, at 16 bytes each, however the pickle arranges them.
+	maxValues = 1 << 21
+	maxStack  = 1 << 16
+
+	// chunkPairs is the number of pairs in a chunk of a pyDict.
+	chunkPairs = 256
 
 	// maxMemo is the most memo entries a pickle may store.
 	maxMemo = 1 << 20
@@ -35,14 +48,30 @@ const (
 // The values a restricted pickle builds. Integers are int64 (a LONG1 that
 // does not fit is a pyBigInt), strings are Go strings, None is nil.
 type (
-	pyTuple  []any
-	pyList   struct{ items []any }
+	pyTuple []any
+	// pyList is a list, whose items nothing in a state_dict needs: only
+	// their number is kept.
+	pyList   struct{ n int }
 	pyBigInt struct{}
 	pyGlobal struct{ module, name string }
-	// pyDict is a dict or an OrderedDict: its pairs in insertion order.
+	// pyDict is a dict or an OrderedDict. Only what a state_dict needs is
+	// kept: its pairs of a string and a tensor, in insertion order, and
+	// the first pair of another kind (which makes the dict no
+	// state_dict, as _metadata's dict of dicts and backward_hooks' empty
+	// dict are not).
 	pyDict struct {
-		keys, vals []any
+		// chunks hold the pairs, chunkPairs a chunk, so that a dict
+		// grows without copying (a hostile pickle fills dicts cheaply).
+		chunks     [][]pyPair
+		n          int // every pair, kept or not
+		badK, badV any // the first pair that is not a string and a tensor
+		bad        bool
 	}
+	pyPair struct {
+		key string
+		t   *pyTensor
+	}
+
 	// pyStorage is a storage named by a persistent ID: the zip record
 	// archive/data/<key>, of numel elements of the storage class typ.
 	pyStorage struct {
@@ -65,15 +94,16 @@ type unpickler struct {
 	i        int // the next byte
 	stack    []any
 	marks    []int // stack heights at each MARK
-	memo     map[uint32]any
+	memo     []any // pickle numbers its memo entries 0, 1, 2, …
 	storages map[string]*pyStorage
 	src      string
+	pushes   int // values pushed so far
 }
 
 // unpickle runs the restricted unpickler over data.pkl and returns the
 // value it leaves, and the storages its persistent IDs named (by key).
 func unpickle(b []byte, src string) (any, map[string]*pyStorage, error) {
-	u := &unpickler{b: b, memo: map[uint32]any{}, storages: map[string]*pyStorage{}, src: src}
+	u := &unpickler{b: b, storages: map[string]*pyStorage{}, src: src}
 	v, err := u.run()
 	return v, u.storages, err
 }
@@ -93,7 +123,11 @@ func (u *unpickler) take(at, n int) ([]byte, error) {
 	return p, nil
 }
 
-func (u *unpickler) push(v any) { u.stack = append(u.stack, v) }
+// push pushes v; run checks the limits on the stack after each opcode.
+func (u *unpickler) push(v any) {
+	u.stack = append(u.stack, v)
+	u.pushes++
+}
 
 // pop removes the top of the stack, which must be above the last MARK.
 func (u *unpickler) pop(at int) (any, error) {
@@ -109,23 +143,28 @@ func (u *unpickler) pop(at int) (any, error) {
 	return v, nil
 }
 
-// top returns the top of the stack without removing it.
+// top returns the top of the stack, which must be above the last MARK,
+// without removing it.
 func (u *unpickler) top(at int) (any, error) {
-	v, err := u.pop(at)
-	if err == nil {
-		u.push(v)
+	floor := 0
+	if len(u.marks) > 0 {
+		floor = u.marks[len(u.marks)-1]
 	}
-	return v, err
+	if len(u.stack) <= floor {
+		return nil, u.fail(at, "stack underflow")
+	}
+	return u.stack[len(u.stack)-1], nil
 }
 
-// popMark removes and returns the items above the last MARK, and the MARK.
+// popMark removes and returns the items above the last MARK, and the
+// MARK. The items alias the stack: they are valid until the next push.
 func (u *unpickler) popMark(at int) ([]any, error) {
 	if len(u.marks) == 0 {
 		return nil, u.fail(at, "no MARK")
 	}
 	h := u.marks[len(u.marks)-1]
 	u.marks = u.marks[:len(u.marks)-1]
-	items := append([]any(nil), u.stack[h:]...)
+	items := u.stack[h:]
 	u.stack = u.stack[:h]
 	return items, nil
 }
@@ -135,18 +174,26 @@ func (u *unpickler) memoize(at int, idx uint32) error {
 	if err != nil {
 		return err
 	}
-	if _, ok := u.memo[idx]; !ok && len(u.memo) >= maxMemo {
+	switch {
+	case int64(idx) < int64(len(u.memo)):
+		u.memo[idx] = v
+	case int64(idx) > int64(len(u.memo)):
+		// Python's pickler numbers entries in order; a gap would make a
+		// table as large as the pickle says.
+		return u.fail(at, "memo entry %d leaves a gap after entry %d", idx, len(u.memo)-1)
+	case len(u.memo) >= maxMemo:
 		return u.fail(at, "more than %d memo entries", maxMemo)
+	default:
+		u.memo = append(u.memo, v)
 	}
-	u.memo[idx] = v
 	return nil
 }
 
 func (u *unpickler) recall(at int, idx uint32) error {
-	v, ok := u.memo[idx]
-	if !ok {
+	if int64(idx) >= int64(len(u.memo)) {
 		return u.fail(at, "memo entry %d was never stored", idx)
 	}
+	v := u.memo[idx]
 	u.push(v)
 	return nil
 }
@@ -162,6 +209,12 @@ func (u *unpickler) run() (any, error) {
 				return u.stop(at)
 			}
 			return nil, err
+		}
+		if len(u.stack) > maxStack {
+			return nil, u.fail(at, "more than %d values on the stack", maxStack)
+		}
+		if u.pushes > maxValues {
+			return nil, u.fail(at, "more than %d values", maxValues)
 		}
 	}
 	return nil, u.fail(len(u.b), "truncated: no STOP")
@@ -302,7 +355,7 @@ func (u *unpickler) step(at int, op byte) error {
 		if err != nil {
 			return err
 		}
-		u.push(pyTuple(items))
+		u.push(pyTuple(slices.Clone(items)))
 	case 0x85, 0x86, 0x87: // TUPLE1, TUPLE2, TUPLE3
 		n := int(op - 0x84)
 		t := make(pyTuple, n)
@@ -486,7 +539,7 @@ func (u *unpickler) appendTo(at int, items []any) error {
 	if !ok {
 		return u.fail(at, "APPEND to %s", typeName(v))
 	}
-	l.items = append(l.items, items...)
+	l.n += len(items)
 	return nil
 }
 
@@ -501,9 +554,24 @@ func (u *unpickler) setItems(at int, kv []any) error {
 	if !ok {
 		return u.fail(at, "SETITEM on %s", typeName(v))
 	}
+	if d.n+len(kv)/2 > MaxTensors {
+		return u.fail(at, "a dict of more than %d items", MaxTensors)
+	}
+	d.n += len(kv) / 2
 	for k := 0; k < len(kv); k += 2 {
-		d.keys = append(d.keys, kv[k])
-		d.vals = append(d.vals, kv[k+1])
+		key, ok1 := kv[k].(string)
+		val, ok2 := kv[k+1].(*pyTensor)
+		switch {
+		case ok1 && ok2 && !d.bad:
+			if len(d.chunks) == 0 || len(d.chunks[len(d.chunks)-1]) == chunkPairs {
+				d.chunks = append(d.chunks, make([]pyPair, 0, chunkPairs))
+			}
+			last := &d.chunks[len(d.chunks)-1]
+			*last = append(*last, pyPair{key, val})
+		case !(ok1 && ok2) && !d.bad:
+			d.bad, d.badK, d.badV = true, kv[k], kv[k+1]
+			d.chunks = nil
+		}
 	}
 	return nil
 }

@@ -58,8 +58,12 @@
 // from a safetensors one. A big-endian checkpoint, and one in
 // torch.save's legacy format (_use_new_zipfile_serialization=False), are
 // refused with a message that says how to convert them. The checkpoint's
-// limits: data.pkl of at most 32 MiB, with at most 2^20 memo entries and
-// MARKs nested at most 64 deep; every record read exactly as large as
+// limits: data.pkl of at most 16 MiB, pushing at most 2^21 values, at
+// most 2^16 of them on the stack at once, with at most 2^20 memo entries
+// (numbered in order, as Python's pickler numbers them), MARKs nested at
+// most 64 deep and dicts of at most MaxTensors items, so that a hostile
+// pickle costs at most a few hundred MB, and some tens of times its size
+// when it is small; every record read exactly as large as
 // the pickle says (a stored one within the file, a deflated one no larger
 // than deflate can expand), checked before anything is allocated for
 // it; tensors of at most MaxDataSize bytes in all and at most 16 times
