@@ -43,6 +43,14 @@ const (
 	// deflate's limit is 1032 to 1.
 	maxDeflateRatio = 1040
 
+	// maxInflateFactor bounds the bytes all deflated entries expand to,
+	// together, to this many times the file (plus maxInflateSlack), so
+	// that a small file cannot ask for gigabytes by deflate's ratio.
+	// torch.save stores its entries; a checkpoint recompressed by hand
+	// expands by little, weights being noise to deflate.
+	maxInflateFactor = 64
+	maxInflateSlack  = 1 << 20
+
 	// maxSmallRecord is the most bytes read of byteorder and version.
 	maxSmallRecord = 64
 )
@@ -97,11 +105,12 @@ func isTorchZip(head []byte) bool {
 
 // torchReader reads one zip checkpoint.
 type torchReader struct {
-	r       io.ReaderAt
-	size    int64
-	src     string
-	folder  string // "model/"
-	entries map[string]*zip.File
+	r        io.ReaderAt
+	size     int64
+	src      string
+	folder   string // "model/"
+	entries  map[string]*zip.File
+	inflated int64 // bytes of deflated entries read so far
 }
 
 // readTorch reads a torch.save zip checkpoint of a state_dict of size
@@ -246,6 +255,10 @@ func (t *torchReader) record(zf *zip.File, want int64) ([]byte, error) {
 		if hi, lo := bits.Mul64(zf.CompressedSize64, maxDeflateRatio); hi == 0 && zf.UncompressedSize64 > lo+1024 {
 			return nil, torchError(t.src, "deflated zip entry %q claims %d bytes from %d", zf.Name, zf.UncompressedSize64, zf.CompressedSize64)
 		}
+		if limit := maxInflateFactor*t.size + maxInflateSlack; want > limit-t.inflated {
+			return nil, torchError(t.src, "deflated zip entries expand to more than %d bytes, %d times the file: save it uncompressed, as torch.save does", limit, maxInflateFactor)
+		}
+		t.inflated += want
 	default:
 		return nil, torchError(t.src, "zip entry %q uses compression method %d (want stored or deflate)", zf.Name, zf.Method)
 	}

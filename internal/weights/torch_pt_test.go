@@ -311,6 +311,30 @@ func TestTorchHandmade(t *testing.T) {
 	}
 }
 
+// TestTorchInflateLimit: deflated records may expand, together, to at
+// most 64 times the file: records of zeros, which deflate 1000 to 1,
+// are refused past that, and read within it.
+func TestTorchInflateLimit(t *testing.T) {
+	for _, c := range []struct {
+		n  int64
+		ok bool
+	}{{1 << 18, true}, {16 << 20, false}} {
+		b := checkpoint(t, stateDict(func(p *pk) {
+			p.str("w").tensor("FloatStorage", "0", c.n, 0, []int64{c.n}, []int64{1})
+		}), map[string][]byte{"data/0": make([]byte, 4*c.n)}, true)
+		f, err := readBytes(b)
+		if c.ok {
+			require.NoError(t, err)
+			x, err := f.Tensor("w")
+			require.NoError(t, err)
+			require.Len(t, x.Data, int(c.n))
+			continue
+		}
+		require.ErrorIs(t, err, ErrFormat)
+		require.ErrorContains(t, err, "64 times the file: save it uncompressed")
+	}
+}
+
 // TestTorchDeflateBomb checks that a deflated record that claims more than
 // deflate can expand to is refused before anything is allocated for it.
 func TestTorchDeflateBomb(t *testing.T) {

@@ -65,8 +65,8 @@
 // pickle costs at most a few hundred MB, and some tens of times its size
 // when it is small; every record read exactly as large as
 // the pickle says (a stored one within the file, a deflated one no larger
-// than deflate can expand), checked before anything is allocated for
-// it; tensors of at most MaxDataSize bytes in all and at most 16 times
+// than deflate can expand, and all deflated ones together at most 64
+// times the file), checked before anything is allocated for it; tensors of at most MaxDataSize bytes in all and at most 16 times
 // the bytes of the storages they view. Its errors wrap ErrFormat and
 // read "malformed torch checkpoint".
 //
