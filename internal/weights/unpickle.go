@@ -15,8 +15,8 @@ import (
 	"unicode/utf8"
 )
 
-// Limits of the unpickler, so that a hostile data.pkl costs memory a small
-// multiple of its size and time linear in it.
+// Limits of the unpickler, so that a hostile data.pkl costs bounded memory
+// (TestTorchPickleAmplification measures it) and time linear in its size.
 const (
 	// maxPickleSize is the largest data.pkl accepted, in bytes: a state_dict
 	// costs about 150 bytes a tensor, so this allows some 100,000 tensors,
@@ -56,9 +56,8 @@ type (
 	pyGlobal struct{ module, name string }
 	// pyDict is a dict or an OrderedDict. Only what a state_dict needs is
 	// kept: its pairs of a string and a tensor, in insertion order, and
-	// the first pair of another kind (which makes the dict no
-	// state_dict, as _metadata's dict of dicts and backward_hooks' empty
-	// dict are not).
+	// the first pair of another kind, which makes the dict no state_dict
+	// (as _metadata's dict of dicts is none).
 	pyDict struct {
 		// chunks hold the pairs, chunkPairs a chunk, so that a dict
 		// grows without copying (a hostile pickle fills dicts cheaply).
