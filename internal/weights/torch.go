@@ -144,7 +144,7 @@ func readTorch(r io.ReaderAt, size int64, src string) (*File, error) {
 	}
 	pkl, ok := t.entries["data.pkl"]
 	if !ok {
-		return nil, torchError(src, "no %sdata.pkl: a zip archive, but not a torch.save checkpoint", t.folder)
+		return nil, torchError(src, "no %q: a zip archive, but not a torch.save checkpoint", t.folder+"data.pkl")
 	}
 	if pkl.UncompressedSize64 > maxPickleSize {
 		return nil, torchError(src, "data.pkl of %d bytes exceeds the limit of %d bytes", pkl.UncompressedSize64, maxPickleSize)
@@ -233,7 +233,7 @@ func (t *torchReader) checkHeader() error {
 // small reads a record of at most maxSmallRecord bytes.
 func (t *torchReader) small(zf *zip.File) ([]byte, error) {
 	if zf.UncompressedSize64 > maxSmallRecord {
-		return nil, torchError(t.src, "%s of %d bytes, want at most %d", zf.Name, zf.UncompressedSize64, maxSmallRecord)
+		return nil, torchError(t.src, "%q of %d bytes, want at most %d", zf.Name, zf.UncompressedSize64, maxSmallRecord)
 	}
 	return t.record(zf, int64(zf.UncompressedSize64))
 }
@@ -264,19 +264,19 @@ func (t *torchReader) record(zf *zip.File, want int64) ([]byte, error) {
 	}
 	off, err := zf.DataOffset()
 	if err != nil {
-		return nil, zipError(err, t.src, "zip entry "+zf.Name)
+		return nil, zipError(err, t.src, sprintf("zip entry %q", zf.Name))
 	}
 	if off < 0 || zf.CompressedSize64 > uint64(t.size) || uint64(off) > uint64(t.size)-zf.CompressedSize64 {
 		return nil, torchError(t.src, "zip entry %q: %d bytes at offset %d run past the end of the %d-byte file (truncated?)", zf.Name, zf.CompressedSize64, off, t.size)
 	}
 	rc, err := zf.Open()
 	if err != nil {
-		return nil, zipError(err, t.src, "zip entry "+zf.Name)
+		return nil, zipError(err, t.src, sprintf("zip entry %q", zf.Name))
 	}
 	defer rc.Close()
 	b := make([]byte, want)
 	if _, err := io.ReadFull(rc, b); err != nil {
-		return nil, zipError(err, t.src, "zip entry "+zf.Name)
+		return nil, zipError(err, t.src, sprintf("zip entry %q", zf.Name))
 	}
 	// Reading to the end checks the CRC-32.
 	var one [1]byte
@@ -284,7 +284,7 @@ func (t *torchReader) record(zf *zip.File, want int64) ([]byte, error) {
 		if err == nil || err == io.EOF {
 			return nil, torchError(t.src, "zip entry %q holds more than its %d bytes", zf.Name, want)
 		}
-		return nil, zipError(err, t.src, "zip entry "+zf.Name)
+		return nil, zipError(err, t.src, sprintf("zip entry %q", zf.Name))
 	}
 	return b, nil
 }
@@ -360,7 +360,7 @@ func (t *torchReader) file(v any, storages map[string]*pyStorage) (*File, error)
 		s := storages[key]
 		zf, ok := t.entries["data/"+key]
 		if !ok {
-			return nil, torchError(t.src, "storage %q has no record %sdata/%s", key, t.folder, key)
+			return nil, torchError(t.src, "storage %q has no record %q", key, t.folder+"data/"+key)
 		}
 		if want := uint64(s.numel) * uint64(storageTypes[s.typ].Bits()/8); zf.UncompressedSize64 != want {
 			return nil, torchError(t.src, "storage %q: %d elements of %s need %d bytes, its record holds %d", key, s.numel, s.typ, want, zf.UncompressedSize64)

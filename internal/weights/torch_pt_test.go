@@ -265,7 +265,7 @@ func TestTorchHandmade(t *testing.T) {
 		}), "storages of more than " + strconv.FormatInt(min(MaxDataSize, int64(maxInt)), 10) + " bytes"},
 		"no record": {ok(func(p *pk) {
 			p.str("w").tensor("FloatStorage", "7", 6, 0, []int64{2}, []int64{1})
-		}), `storage "7" has no record archive/data/7`},
+		}), `storage "7" has no record "archive/data/7"`},
 		"complex": {ok(func(p *pk) {
 			p.str("z").tensor("ComplexFloatStorage", "0", 3, 0, []int64{3}, []int64{1})
 		}), `tensor "z" has storage type torch.ComplexFloatStorage, which this reader does not convert`},
@@ -291,7 +291,7 @@ func TestTorchHandmade(t *testing.T) {
 			_, _ = w.Create("archive/other")
 			_ = w.Close()
 			return buf.Bytes()
-		}(), `no archive/data.pkl`},
+		}(), `no "archive/data.pkl"`},
 		"not in a folder": {func() []byte {
 			var buf bytes.Buffer
 			w := zip.NewWriter(&buf)

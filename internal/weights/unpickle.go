@@ -586,6 +586,9 @@ var storageTypes = map[string]DType{
 
 // global resolves a GLOBAL: only the names torch's state_dict pickles use.
 func (u *unpickler) global(at int, module, name string) error {
+	if !dotted(module) || !dotted(name) {
+		return u.fail(at, "global %q %q is not a Python name", module, name)
+	}
 	ok := false
 	switch module {
 	case "collections":
@@ -609,6 +612,20 @@ func (u *unpickler) global(at int, module, name string) error {
 	}
 	u.push(pyGlobal{module, name})
 	return nil
+}
+
+// dotted reports whether s is a dotted Python name as torch's globals are
+// (ASCII letters, digits, _ and .), which messages can quote as they are.
+func dotted(s string) bool {
+	if s == "" || len(s) > maxGlobalName {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
 }
 
 // reduce applies one of the allowed callables to its arguments.
@@ -704,7 +721,7 @@ func (u *unpickler) persistent(at int, pid any) (*pyStorage, error) {
 		return nil, u.fail(at, "persistent ID is not a 5-tuple ('storage', type, key, location, numel)")
 	}
 	if tag, _ := t[0].(string); tag != "storage" {
-		return nil, u.fail(at, "persistent ID of kind %v, want 'storage'", t[0])
+		return nil, u.fail(at, "persistent ID of kind %s, want 'storage'", typeName(t[0]))
 	}
 	g, ok := t[1].(pyGlobal)
 	if !ok || g.module != "torch" {
