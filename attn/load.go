@@ -1,6 +1,7 @@
 package attn
 
-// This file reads a MultiHead from a safetensors file; save.go writes one.
+// This file reads a MultiHead from a safetensors file or a torch.save
+// checkpoint; save.go writes one.
 
 import (
 	"io"
@@ -20,7 +21,10 @@ var ErrFormat = weights.ErrFormat
 var ErrMissing = weights.ErrMissing
 
 // LoadMultiHead reads a torch.nn.MultiheadAttention state_dict saved as
-// safetensors (for example with safetensors.torch.save_file(m.state_dict())):
+// safetensors (for example with safetensors.torch.save_file(m.state_dict()))
+// or with torch.save (torch.save(m.state_dict(), "attn.pt"); told apart by
+// the file's first bytes; such a file has no metadata, so heads must be
+// given):
 // prefix+"in_proj_weight" (3E×E), or prefix+"q_proj_weight" (E×E),
 // "k_proj_weight" (E×kdim) and "v_proj_weight" (E×vdim) as torch writes
 // them when kdim or vdim ≠ E, prefix+"in_proj_bias" (3E),
@@ -131,7 +135,11 @@ func loadMultiHead(f *weights.File, src, pre string, heads int, opts []LoadOptio
 			return nil, err
 		}
 		if !ok {
-			return nil, l.Formatf("the number of heads is unknown: heads=0 and no num_heads metadata")
+			hint := ""
+			if l.Format() == weights.FormatTorch {
+				hint = " (a torch.save checkpoint carries no metadata: give heads)"
+			}
+			return nil, l.Formatf("the number of heads is unknown: heads=0 and no num_heads metadata%s", hint)
 		}
 		heads = n
 	}

@@ -1,7 +1,7 @@
 package nn
 
 // This file reads torch's Transformer stacks and layers from safetensors
-// files; save.go writes them.
+// files and torch.save checkpoints; save.go writes them.
 
 import (
 	"fmt"
@@ -21,6 +21,9 @@ type LoadOption func(*loadOptions)
 type loadOptions struct {
 	allowNonFinite bool
 	heads          int
+	activation     *Activation
+	normFirst      *bool
+	eps            *float32
 }
 
 // AllowNonFinite accepts weights that are NaN or infinite, which the
@@ -36,10 +39,33 @@ func Heads(n int) LoadOption {
 	return func(o *loadOptions) { o.heads = n }
 }
 
+// FFActivation gives the feed-forward activation for a file whose
+// metadata does not say it (a torch.save checkpoint has no metadata, and
+// the tensors do not say it); if the metadata says it too, they must
+// agree. Without either it is ReLU, torch's default.
+func FFActivation(a Activation) LoadOption {
+	return func(o *loadOptions) { o.activation = &a }
+}
+
+// NormFirst gives norm_first for a file whose metadata does not say it;
+// if the metadata says it too, they must agree. Without either it is
+// false, torch's default.
+func NormFirst(b bool) LoadOption {
+	return func(o *loadOptions) { o.normFirst = &b }
+}
+
+// LayerNormEps gives layer_norm_eps for a file whose metadata does not
+// say it; if the metadata says it too, they must agree (as float32).
+// Without either it is 1e-5, torch's default.
+func LayerNormEps(eps float32) LoadOption {
+	return func(o *loadOptions) { o.eps = &eps }
+}
+
 // loader reads one file through a checked state_dict view.
 type loader struct {
 	*weights.Dict
-	cfg Config
+	cfg  Config
+	opts loadOptions
 	// bias is torch's bias argument: every Linear, attention and
 	// LayerNorm of the model has its bias, or none has.
 	bias bool
@@ -59,7 +85,17 @@ func newLoader(f *weights.File, fn, src string, opts []LoadOption) *loader {
 		l.AllowNonFinite()
 	}
 	l.cfg.Heads = o.heads
+	l.opts = o
 	return l
+}
+
+// noMetadata is added to the message about a constructor argument the
+// file does not say: a torch.save checkpoint has no metadata at all.
+func (l *loader) noMetadata() string {
+	if l.Format() == weights.FormatTorch {
+		return " (a torch.save checkpoint carries no metadata: give the option)"
+	}
+	return ""
 }
 
 // config reads the constructor arguments from the metadata and checks
@@ -114,27 +150,59 @@ func (l *loader) config(first string) error {
 	case ok:
 		l.cfg.Heads = n
 	case l.cfg.Heads == 0:
-		return l.Formatf("the number of heads is unknown: no nhead metadata and no Heads option")
+		return l.Formatf("the number of heads is unknown: no nhead metadata and no Heads option%s", l.noMetadata())
 	}
 	if l.cfg.Heads <= 0 || l.cfg.DModel%l.cfg.Heads != 0 {
 		return l.Shapef("nhead=%d does not divide d_model=%d", l.cfg.Heads, l.cfg.DModel)
 	}
+	return l.optionalConfig()
+}
+
+// optionalConfig reads the constructor arguments the tensors do not
+// say, from the metadata or the options (which must agree), or else
+// torch's defaults.
+func (l *loader) optionalConfig() error {
+	o := &l.opts
+	if o.activation != nil {
+		if a := *o.activation; a != ReLU && a != GELU && a != GELUTanh {
+			return l.Formatf("the option FFActivation gives activation %d, which is none of relu, gelu, gelu_tanh", int(a))
+		}
+		l.cfg.Activation = *o.activation
+	}
 	if i, ok, err := l.Choice("activation", ReLU.String(), GELU.String(), GELUTanh.String()); err != nil {
 		return err
 	} else if ok {
+		if o.activation != nil && *o.activation != Activation(i) {
+			return l.Formatf("metadata activation=%s but the option FFActivation says %s", Activation(i), *o.activation)
+		}
 		l.cfg.Activation = Activation(i)
 	}
-	if b, _, err := l.Bool("norm_first"); err != nil {
+	if o.normFirst != nil {
+		l.cfg.NormFirst = *o.normFirst
+	}
+	if b, ok, err := l.Bool("norm_first"); err != nil {
 		return err
-	} else {
+	} else if ok {
+		if o.normFirst != nil && *o.normFirst != b {
+			return l.Formatf("metadata norm_first=%s but the option NormFirst says %s", pyBool(b), pyBool(*o.normFirst))
+		}
 		l.cfg.NormFirst = b
 	}
 	l.cfg.Eps = kernel.DefaultLayerNormEps
+	if o.eps != nil {
+		if x := *o.eps; !(x >= 0) || math.IsInf(float64(x), 1) {
+			return l.Formatf("the option LayerNormEps gives %g, not a finite number ≥ 0", x)
+		}
+		l.cfg.Eps = *o.eps
+	}
 	if x, ok, err := l.Float("layer_norm_eps"); err != nil {
 		return err
 	} else if ok {
 		if !(x >= 0) || x > math.MaxFloat32 {
 			return l.Formatf("metadata layer_norm_eps=%g is not a finite number ≥ 0", x)
+		}
+		if o.eps != nil && *o.eps != float32(x) {
+			return l.Formatf("metadata layer_norm_eps=%g but the option LayerNormEps says %g", x, *o.eps)
 		}
 		l.cfg.Eps = float32(x)
 	}
@@ -385,7 +453,8 @@ func layerOf[L any](l *loader, pre, what string, layer func(string) (L, error)) 
 
 // LoadEncoder reads a torch.nn.TransformerEncoder's state_dict saved as
 // safetensors (safetensors.torch.save_file(m.state_dict(), path,
-// metadata)): under prefix ("" for the module itself, "encoder." inside
+// metadata)) or with torch.save (torch.save(m.state_dict(), path), told
+// apart by the file's first bytes): under prefix ("" for the module itself, "encoder." inside
 // an nn.Transformer), for each layer i the tensors
 // layers.<i>.self_attn.in_proj_weight (3d×d), .in_proj_bias (3d),
 // .out_proj.weight (d×d), .out_proj.bias (d), layers.<i>.linear1.weight
@@ -402,7 +471,11 @@ func layerOf[L any](l *loader, pre, what string, layer func(string) (L, error)) 
 // dim_feedforward and num_layers (checked against the tensors),
 // activation ("relu", the default, "gelu" or "gelu_tanh"), norm_first
 // ("True"/"False", default False), layer_norm_eps (default 1e-5) and bias
-// (checked against the tensors).
+// (checked against the tensors). The options Heads, FFActivation,
+// NormFirst and LayerNormEps give nhead, activation, norm_first and
+// layer_norm_eps for a file that does not say them, as a torch.save
+// checkpoint, which has no metadata, never does (the tensors do not say
+// them either); where the metadata says them too, the two must agree.
 // Every layer has the same shapes, and every tensor in the file under
 // prefix and outside it must find a place.
 //

@@ -62,7 +62,7 @@ func (m *Transformer) Forward(dst, src, tgt kernel.Matrix, srcMask, tgtMask, mem
 }
 
 // LoadTransformer reads a torch.nn.Transformer's state_dict saved as
-// safetensors: under prefix ("" for the module itself), the encoder's
+// safetensors or with torch.save (as LoadEncoder reads them): under prefix ("" for the module itself), the encoder's
 // tensors under "encoder." and the decoder's under "decoder.", named as
 // LoadEncoder and LoadDecoder read them (their final norms included).
 // The metadata is LoadEncoder's, with nn.Transformer's num_encoder_layers

@@ -8,7 +8,8 @@ import (
 )
 
 // This file holds the entry points that read a Net or an LM from a
-// safetensors file; loader.go maps the file's tensors onto the model.
+// safetensors file or a torch.save checkpoint; loader.go maps the file's
+// tensors onto the model.
 
 // ErrFormat is wrapped by the errors of Load and its relatives for a
 // malformed file: truncated, a bad header, out-of-range or overlapping
@@ -20,8 +21,10 @@ var ErrFormat = weights.ErrFormat
 // tensor the model needs is absent from the file.
 var ErrMissing = weights.ErrMissing
 
-// Load reads a network from a safetensors file holding a torch.nn.RNN,
-// nn.LSTM or nn.GRU state_dict as PyTorch names it: weight_ih_l{k},
+// Load reads a network from a safetensors file, or a checkpoint of
+// torch.save (torch.save(model.state_dict(), "model.pt"), told apart by
+// its first bytes), holding a torch.nn.RNN, nn.LSTM or nn.GRU state_dict
+// as PyTorch names it: weight_ih_l{k},
 // weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k}, weight_hr_l{k} (an LSTM
 // with proj_size), and the same with _reverse, under an optional module
 // prefix ("rnn."), plus an optional linear head (X.weight and X.bias for
@@ -37,7 +40,8 @@ var ErrMissing = weights.ErrMissing
 // activation comes from WithActivation, else from the metadata key
 // "nonlinearity" (tanh, relu or sigmoid), else from "mode" (RNN_TANH,
 // RNN_RELU, RNN_SIGMOID; a file whose two keys disagree is refused),
-// else it is tanh, as in PyTorch; the head's activation likewise from
+// else it is tanh, as in PyTorch (a torch.save checkpoint has no
+// metadata: a relu nn.RNN's needs WithActivation); the head's activation likewise from
 // WithOutputActivation or "output_activation", else identity. Metadata
 // keys that are torch's constructor arguments (input_size, hidden_size,
 // num_layers, bias, bidirectional, proj_size) and "mode" (RNN_TANH,
@@ -77,7 +81,8 @@ func Read(r io.ReaderAt, size int64, opts ...LoadOption) (*Net, error) {
 	return loadNet(f, "", opts)
 }
 
-// LoadLM reads a language model from a safetensors file holding the state
+// LoadLM reads a language model from a safetensors file or torch.save
+// checkpoint holding the state
 // of a PyTorch module made of a torch.nn.Embedding (X.weight with no
 // bias; absent for one-hot input), a unidirectional torch.nn.RNN (under
 // any prefix) and a torch.nn.Linear head (Y.weight and Y.bias) producing

@@ -105,7 +105,10 @@ func (m *LM) tensors(user map[string]string) ([]weights.Tensor, map[string]strin
 	return ts, meta, nil
 }
 
-// Load reads a model that Save wrote. Tensors under optim.StatePrefix (a
+// Load reads a model that Save wrote (safetensors, whose metadata holds
+// the configuration and tokenizer: a torch.save checkpoint, which
+// weights reads too, has no metadata and is refused with a message that
+// says so). Tensors under optim.StatePrefix (a
 // training checkpoint's optimiser state) are ignored; any other tensor
 // that finds no place is an error. Errors wrap ErrFormat for a malformed
 // file or one that is not a transformer LM, and ErrShape (or nn's and
@@ -132,7 +135,11 @@ func fromFile(f *weights.File, src string) (*LM, error) {
 	d := weights.NewDict(f, "tlm: "+src, ErrShape)
 	d.Ignore(optim.StatePrefix)
 	if !IsModel(f.Metadata()) {
-		return nil, d.Formatf("metadata %s is not %q: not a transformer language model", MetaArch, archName)
+		hint := ""
+		if f.Format() == weights.FormatTorch {
+			hint = " (a torch.save checkpoint carries no metadata: Load reads the safetensors files Save writes, which hold the configuration and the tokenizer)"
+		}
+		return nil, d.Formatf("metadata %s is not %q: not a transformer language model%s", MetaArch, archName, hint)
 	}
 	enc, err := readEncoder(f)
 	if err != nil {

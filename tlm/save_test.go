@@ -103,4 +103,8 @@ func TestLoadRefuses(t *testing.T) {
 	}
 	_, err = Load(filepath.Join(dir, "absent"))
 	require.ErrorIs(t, err, os.ErrNotExist)
+	// A torch.save checkpoint reads, but has no metadata to say what it is.
+	_, err = Load("../testdata/torch/enc_post_relu.pt")
+	require.ErrorIs(t, err, ErrFormat)
+	require.ErrorContains(t, err, "a torch.save checkpoint carries no metadata")
 }

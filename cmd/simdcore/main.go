@@ -43,7 +43,7 @@ commands:
   demo       attention's worked example, soft and hard; each RNN topology on toy data
   generate   continue a prompt with the embedded (or a trained) language model
   train      train a character-level language model on a text file
-  run        run a PyTorch nn.RNN (safetensors) on a CSV or JSON sequence
+  run        run a PyTorch nn.RNN (safetensors or torch.save .pt) on a CSV or JSON sequence
   vad        find speech in a WAV recording with a Silero VAD model (-model, -json)
   onnx       onnx check MODEL.onnx [DATASET_DIR...]: run an ONNX model on its test data sets
   quantize   write a model with int8 weights (-model, -out); print the size saved and the accuracy change

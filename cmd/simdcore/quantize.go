@@ -29,7 +29,7 @@ const (
 
 func cmdQuantize(args []string, stdout io.Writer) error {
 	fs := newFlagSet("quantize")
-	model := fs.String("model", "", "safetensors file of a recurrent network or language model (rnn.Load, rnn.LoadLM)")
+	model := fs.String("model", "", "safetensors file or torch.save checkpoint (.pt) of a recurrent network or language model (rnn.Load, rnn.LoadLM)")
 	out := fs.String("out", "", "where to write the quantized model (int8 weight matrices, see rnn.Net.Quantize)")
 	text := fs.String("text", "", "a language model's sample text for the perplexity (default: the embedded corpus, on which the embedded model was trained, less any characters outside the model's vocabulary)")
 	seed := fs.Uint64("seed", 1, "seed of a network's random sample inputs")

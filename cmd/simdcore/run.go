@@ -19,7 +19,7 @@ import (
 
 func cmdRun(args []string, stdout io.Writer) error {
 	fs := newFlagSet("run")
-	model := fs.String("model", "", "safetensors file with a torch.nn.RNN state_dict (and optional linear head)")
+	model := fs.String("model", "", "safetensors file or torch.save checkpoint (.pt) with a torch.nn.RNN, LSTM or GRU state_dict (and optional linear head)")
 	input := fs.String("input", "", "input sequence: CSV (one timestep per row) or JSON ([[...], ...]); - for CSV on stdin")
 	mode := fs.String("mode", "all", "all: an output per timestep (many-to-many); last: the final one (many-to-one)")
 	format := fs.String("format", "", "output format, csv or json (default: the input's)")

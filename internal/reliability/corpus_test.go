@@ -26,18 +26,23 @@ var sentinels = map[string]map[string]error{
 // loaderOf names the loader of each kind of corpus file.
 var loaderOf = map[string]string{"rnn": "rnn.Load", "attn": "attn.LoadMultiHead"}
 
-// corpusFiles lists testdata/malformed.
+// corpusFiles lists testdata/malformed: safetensors files and torch.save
+// checkpoints.
 func corpusFiles(t *testing.T) []string {
 	files, err := filepath.Glob(filepath.Join("testdata", "malformed", "*.safetensors"))
 	require.NoError(t, err)
 	require.GreaterOrEqual(t, len(files), 50, "the corpus is missing: go generate ./internal/reliability")
+	pts, err := filepath.Glob(filepath.Join("testdata", "malformed", "*.pt"))
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, len(pts), 20, "the corpus's checkpoints are missing: go generate ./internal/reliability")
+	files = append(files, pts...)
 	return files
 }
 
 // expected returns which loader ("any", "rnn" or "attn") must refuse the
 // corpus file with which sentinel.
 func expected(t *testing.T, path string) (kind string, want error) {
-	name := strings.TrimSuffix(filepath.Base(path), ".safetensors")
+	name := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
 	kind, rest, _ := strings.Cut(name, "-")
 	if kind == "any" {
 		return kind, rnn.ErrFormat

@@ -5,7 +5,9 @@
 // step, `go test -count=1 ./internal/reliability/`, within about a minute.
 //
 //   - Malformed files (corpus_test.go): every file of
-//     testdata/malformed, written by gencorpus, is refused by rnn.Load,
+//     testdata/malformed (safetensors files, and torch.save checkpoints
+//     built to run code, to cost memory or time, or broken), written by
+//     gencorpus, is refused by rnn.Load,
 //     rnn.LoadLM, attn.LoadMultiHead and `simdcore run -model` with an
 //     error of one line wrapping the sentinel its name gives, never a
 //     panic, in bounded time.

@@ -15,6 +15,7 @@ import (
 // for concurrent use; it needs no closing.
 type File struct {
 	src      string         // "path: " for messages, or ""
+	format   string         // FormatSafetensors or FormatTorch
 	infos    []Info         // in the header's order
 	index    map[string]int // name → position in infos
 	names    []string       // sorted
@@ -32,8 +33,9 @@ type Info struct {
 	Begin, End int64
 }
 
-// Open reads and validates the safetensors file at path. Errors for a
-// malformed file wrap ErrFormat and name the path.
+// Open reads and validates the safetensors file or torch.save checkpoint
+// (see the package documentation) at path. Errors for a malformed file
+// wrap ErrFormat and name the path.
 //
 // Open never blocks on a path that is not a regular file (a FIFO, a
 // device): it checks the path with os.Stat before opening it, opens it
@@ -69,6 +71,8 @@ func notRegular(path string, mode os.FileMode) error {
 // checks the header length, the header and every tensor's offsets, dtype
 // and shape against size and the limits MaxHeaderSize and MaxDataSize
 // before it allocates the buffer, then reads the whole buffer into memory.
+// A torch.save checkpoint, told apart by its first bytes, is read as the
+// package documentation describes.
 // A malformed file, including one shorter than size says, gives an error
 // wrapping ErrFormat; an I/O error from r is returned wrapped as it is.
 func Read(r io.ReaderAt, size int64) (*File, error) {
@@ -79,11 +83,17 @@ func read(r io.ReaderAt, size int64, src string) (*File, error) {
 	if size < 8 {
 		return nil, formatError(src, "file of %d bytes is shorter than the 8-byte header length", size)
 	}
-	var lenBuf [8]byte
-	if err := readAt(r, lenBuf[:], 0, src); err != nil {
+	var head [16]byte
+	if err := readAt(r, head[:min(size, int64(len(head)))], 0, src); err != nil {
 		return nil, err
 	}
-	n := binary.LittleEndian.Uint64(lenBuf[:])
+	switch {
+	case isTorchZip(head[:min(size, int64(len(head)))]):
+		return readTorch(r, size, src)
+	case isLegacyTorch(head[:min(size, int64(len(head)))]):
+		return nil, legacyError(src)
+	}
+	n := binary.LittleEndian.Uint64(head[:8])
 	if n > MaxHeaderSize {
 		return nil, formatError(src, "header length %d exceeds the limit of %d bytes", n, MaxHeaderSize)
 	}
@@ -102,6 +112,7 @@ func read(r io.ReaderAt, size int64, src string) (*File, error) {
 	if err != nil {
 		return nil, err
 	}
+	f.format = FormatSafetensors
 	if err := f.validate(dataSize); err != nil {
 		return nil, err
 	}
@@ -156,6 +167,10 @@ func (f *File) validate(dataSize int64) error {
 	}
 	return nil
 }
+
+// Format returns the format the file was read from: FormatSafetensors or
+// FormatTorch (a torch.save checkpoint, which has no metadata).
+func (f *File) Format() string { return f.format }
 
 // Len returns the number of tensors in the file.
 func (f *File) Len() int { return len(f.names) }

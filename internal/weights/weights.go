@@ -1,5 +1,6 @@
 // Package weights reads and writes model weights in the safetensors format,
-// the PyTorch ecosystem's standard weight file, with strict validation.
+// the PyTorch ecosystem's standard weight file, with strict validation, and
+// reads PyTorch's own checkpoints of a state_dict (torch.save's zip format).
 //
 // A safetensors file is an 8-byte little-endian unsigned header length N,
 // then N bytes of UTF-8 JSON, then a byte buffer:
@@ -34,7 +35,42 @@
 // does not fit with ErrShape. Write and Save produce files that PyTorch's
 // safetensors.torch.load_file reads.
 //
-// This package implements the format itself, so that the library's only
+// Open and Read also read a checkpoint of a state_dict that torch.save
+// wrote in its zip format (the default since torch 1.6, as in
+// torch.save(model.state_dict(), "model.pt")), told from safetensors by
+// the file's first bytes: a zip archive starts "PK\x03\x04", where a
+// safetensors header of that length would need its JSON to start with
+// "{" at byte 8, which holds a zip's compression method. The checkpoint's
+// data.pkl is read by a restricted unpickler that knows only the opcodes
+// and globals a state_dict's pickle uses (collections.OrderedDict,
+// torch._utils' _rebuild_tensor_v2, _rebuild_parameter and
+// _rebuild_parameter_with_state, torch's storage classes) and never
+// calls anything; any other global, a TorchScript archive's say, is
+// refused. Each tensor, views with offsets, transposes and strides
+// included, is gathered into a contiguous copy (tensors that share a
+// storage, such as tied weights, each get one), with the dtype of its
+// storage: FloatStorage, HalfStorage, BFloat16Storage and DoubleStorage
+// are F32, F16, BF16 and F64 and convert to float32 as they would from
+// safetensors; the integer and bool storages keep their dtypes (I64 for
+// a num_batches_tracked buffer, which Tensor refuses like an I64
+// safetensors tensor); complex and quantized storages are refused,
+// naming the tensor. Such a File has no metadata, and Format tells it
+// from a safetensors one. A big-endian checkpoint, and one in
+// torch.save's legacy format (_use_new_zipfile_serialization=False), are
+// refused with a message that says how to convert them. The checkpoint's
+// limits: data.pkl of at most 16 MiB, pushing at most 2^21 values, at
+// most 2^16 of them on the stack at once, with at most 2^20 memo entries
+// (numbered in order, as Python's pickler numbers them), MARKs nested at
+// most 64 deep and dicts of at most MaxTensors items, so that a hostile
+// pickle costs at most a few hundred MB, and some tens of times its size
+// when it is small; every record read exactly as large as
+// the pickle says (a stored one within the file, a deflated one no larger
+// than deflate can expand, and all deflated ones together at most 64
+// times the file), checked before anything is allocated for it; tensors of at most MaxDataSize bytes in all and at most 16 times
+// the bytes of the storages they view. Its errors wrap ErrFormat and
+// read "malformed torch checkpoint".
+//
+// This package implements the formats itself, so that the library's only
 // dependency stays github.com/klauspost/cpuid/v2.
 package weights
 
@@ -51,7 +87,9 @@ var (
 	// ErrFormat reports a malformed file: truncation, a header that is not
 	// valid JSON or not what the format allows, out-of-range, overlapping or
 	// gapped offsets, an unknown or unconvertible dtype, a byte count that
-	// disagrees with the shape, or a header or buffer larger than the limits.
+	// disagrees with the shape, or a header or buffer larger than the limits;
+	// for a torch checkpoint, also a zip archive or pickle that is not a
+	// state_dict of tensors as torch.save writes one.
 	ErrFormat = errors.New("malformed safetensors file")
 
 	// ErrShape reports a tensor whose shape is not the one required, for

@@ -1,9 +1,12 @@
 // Command gencorpus writes the reliability suite's malformed-file corpus,
-// testdata/malformed/*.safetensors, from a small valid torch.nn.RNN
-// state_dict with a head and a torch.nn.MultiheadAttention one: each file
-// is one of them broken in one way. The name says what should refuse it:
+// testdata/malformed/*.safetensors and *.pt (torch.save checkpoints,
+// torch.go), from a small valid torch.nn.RNN state_dict with a head and a
+// torch.nn.MultiheadAttention one: each file is one of them broken in one
+// way, or a checkpoint built to cost memory or time, or to run code. The
+// name says what should refuse it:
 //
-//	any-<what>   every loader, with ErrFormat (the file is not safetensors)
+//	any-<what>   every loader, with ErrFormat (the file is not safetensors,
+//	             or not a checkpoint of a state_dict of tensors)
 //	rnn-<sentinel>-<what>, attn-<sentinel>-<what>
 //	             that model's loader, with the sentinel (format, missing,
 //	             shape or nonfinite); the other loaders, with some error
@@ -32,6 +35,11 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	pts, err := filepath.Glob(filepath.Join(dir, "*.pt"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	old = append(old, pts...)
 	for _, f := range old {
 		if err := os.Remove(f); err != nil {
 			log.Fatal(err)
@@ -42,6 +50,11 @@ func main() {
 	}
 	for name, data := range corpus() {
 		if err := os.WriteFile(filepath.Join(dir, name+".safetensors"), data, 0o644); err != nil {
+			log.Fatal(err)
+		}
+	}
+	for name, data := range torchCorpus() {
+		if err := os.WriteFile(filepath.Join(dir, name+".pt"), data, 0o644); err != nil {
 			log.Fatal(err)
 		}
 	}

@@ -1,0 +1,427 @@
+package weights
+
+import (
+	"archive/zip"
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// ptFixtures are the checkpoints scripts/torch_pt_fixtures.py wrote, each
+// with the safetensors file of the same weights.
+var ptFixtures = map[string]string{
+	"lstm_proj":          "lstm_proj",
+	"gru_bidir":          "gru_bidir",
+	"rnn_bidir_tanh":     "rnn_bidir_tanh",
+	"lstm_f16":           "lstm_f16",
+	"lstm_stacked_views": "lstm_stacked",
+	"lm":                 "lm",
+	"mha_causal":         "mha_causal",
+	"enc_post_relu":      "enc_post_relu",
+	"views":              "views",
+}
+
+// requireSameFile checks that got (read from a checkpoint) holds the
+// tensors of want (read from safetensors): the same names, dtypes, shapes
+// and bytes.
+func requireSameFile(t *testing.T, want, got *File) {
+	t.Helper()
+	require.Equal(t, FormatTorch, got.Format())
+	require.Equal(t, FormatSafetensors, want.Format())
+	require.Equal(t, want.Names(), got.Names())
+	require.Empty(t, got.Metadata())
+	for _, name := range want.Names() {
+		wi, _ := want.Info(name)
+		gi, ok := got.Info(name)
+		require.True(t, ok, name)
+		require.Equal(t, wi.DType, gi.DType, name)
+		require.Equal(t, wi.Shape, gi.Shape, name)
+		require.Equal(t, want.data[wi.Begin:wi.End], got.data[gi.Begin:gi.End], name)
+	}
+}
+
+// TestTorchCheckpoints reads every checkpoint torch wrote and requires the
+// tensors of the safetensors file of the same weights, bit for bit: an
+// OrderedDict with _metadata, nn.Parameters, float16 storages, tensors
+// sharing one storage at offsets, a tensor and its tied twin, transposed
+// views and slices, bfloat16, float64, a scalar and an int64 buffer.
+func TestTorchCheckpoints(t *testing.T) {
+	for pt, st := range ptFixtures {
+		t.Run(pt, func(t *testing.T) {
+			got, err := Open(filepath.Join(torchDir, pt+".pt"))
+			require.NoError(t, err)
+			want, err := Open(filepath.Join(torchDir, st+".safetensors"))
+			require.NoError(t, err)
+			requireSameFile(t, want, got)
+			b, err := os.ReadFile(filepath.Join(torchDir, pt+".pt"))
+			require.NoError(t, err)
+			again, err := readBytes(b)
+			require.NoError(t, err)
+			requireSameFile(t, want, again)
+		})
+	}
+}
+
+// TestTorchViewsConvert checks the conversions of views.pt's tensors: the
+// tied twin equals its original, and the int64 buffer refuses float32.
+func TestTorchViewsConvert(t *testing.T) {
+	f, err := Open(filepath.Join(torchDir, "views.pt"))
+	require.NoError(t, err)
+	a, err := f.Tensor("a")
+	require.NoError(t, err)
+	tied, err := f.Tensor("a_tied")
+	require.NoError(t, err)
+	require.Equal(t, a.Data, tied.Data)
+	info, _ := f.Info("num_batches_tracked")
+	require.Equal(t, I64, info.DType)
+	require.Equal(t, []int{}, info.Shape)
+	_, err = f.Tensor("num_batches_tracked")
+	require.ErrorIs(t, err, ErrFormat)
+	require.Equal(t, uint64(7), binary.LittleEndian.Uint64(f.data[info.Begin:info.End]))
+}
+
+// TestTorchLegacy checks that the legacy format is refused with a message
+// that says how to convert the file.
+func TestTorchLegacy(t *testing.T) {
+	_, err := Open(filepath.Join(torchDir, "legacy.pt"))
+	require.ErrorIs(t, err, ErrFormat)
+	require.ErrorContains(t, err, "legacy format")
+	require.ErrorContains(t, err, "safetensors")
+	require.ErrorContains(t, err, "legacy.pt")
+}
+
+// TestTorchPrefixes reads every proper prefix of a checkpoint: each is an
+// error wrapping ErrFormat, never a panic.
+func TestTorchPrefixes(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(torchDir, "views.pt"))
+	require.NoError(t, err)
+	for n := range len(b) {
+		f, err := readBytes(b[:n])
+		require.Nil(t, f, n)
+		require.ErrorIs(t, err, ErrFormat, n)
+	}
+}
+
+// TestTorchCorrupt flips each byte of a checkpoint in turn: the result is
+// the same tensors (a byte zip does not read, such as a timestamp), or an
+// error wrapping ErrFormat; a flipped storage byte is caught by the CRC.
+func TestTorchCorrupt(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(torchDir, "views.pt"))
+	require.NoError(t, err)
+	want, err := readBytes(b)
+	require.NoError(t, err)
+	c := slices.Clone(b)
+	for i := range c {
+		c[i] ^= 0x5a
+		f, err := readBytes(c)
+		if err != nil {
+			require.ErrorIs(t, err, ErrFormat, i)
+			require.NotContains(t, err.Error(), "\n", i)
+		} else {
+			require.Equal(t, want.infos, f.infos, i)
+			require.Equal(t, want.data, f.data, i)
+		}
+		c[i] = b[i]
+	}
+}
+
+// pk is a pickle under construction, for tests.
+type pk struct{ bytes.Buffer }
+
+func (p *pk) op(b ...byte) *pk { p.Write(b); return p }
+func (p *pk) str(s string) *pk {
+	p.WriteByte('X')
+	_ = binary.Write(p, binary.LittleEndian, uint32(len(s)))
+	p.WriteString(s)
+	return p
+}
+func (p *pk) global(mod, name string) *pk {
+	p.WriteString("c" + mod + "\n" + name + "\n")
+	return p
+}
+func (p *pk) int(n int64) *pk {
+	p.WriteByte('J')
+	_ = binary.Write(p, binary.LittleEndian, int32(n))
+	return p
+}
+func (p *pk) long(n int64) *pk {
+	p.op(0x8a, 8)
+	_ = binary.Write(p, binary.LittleEndian, n)
+	return p
+}
+func (p *pk) ints(v ...int64) *pk {
+	p.op('(')
+	for _, n := range v {
+		p.long(n)
+	}
+	return p.op('t')
+}
+
+// tensor pickles _rebuild_tensor_v2 of storage key (typ, numel) at offset
+// with size and stride.
+func (p *pk) tensor(typ, key string, numel, offset int64, size, stride []int64) *pk {
+	p.global("torch._utils", "_rebuild_tensor_v2").op('(')
+	p.op('(').str("storage").global("torch", typ).str(key).str("cpu").long(numel).op('t', 'Q')
+	p.long(offset).ints(size...).ints(stride...).op(0x89)
+	p.global("collections", "OrderedDict").op(')', 'R', 't', 'R')
+	return p
+}
+
+// stateDict pickles an OrderedDict of the entries that add writes.
+func stateDict(add func(p *pk)) []byte {
+	p := &pk{}
+	p.op(0x80, 2).global("collections", "OrderedDict").op(')', 'R', '(')
+	add(p)
+	p.op('u', '.')
+	return p.Bytes()
+}
+
+// checkpoint builds a torch zip: folder/data.pkl, then the records given
+// (name → bytes, stored unless deflate is set).
+func checkpoint(t testing.TB, pkl []byte, records map[string][]byte, deflate bool) []byte {
+	var buf bytes.Buffer
+	w := zip.NewWriter(&buf)
+	method := zip.Store
+	if deflate {
+		method = zip.Deflate
+	}
+	names := []string{"data.pkl"}
+	for n := range records {
+		names = append(names, n)
+	}
+	slices.Sort(names[1:])
+	for _, n := range names {
+		data := pkl
+		if n != "data.pkl" {
+			data = records[n]
+		}
+		fw, err := w.CreateHeader(&zip.FileHeader{Name: "archive/" + n, Method: method})
+		require.NoError(t, err)
+		_, err = fw.Write(data)
+		require.NoError(t, err)
+	}
+	require.NoError(t, w.Close())
+	return buf.Bytes()
+}
+
+func f32le(v ...float32) []byte { return f32bytes(v...) }
+
+// TestTorchHandmade reads checkpoints built here: views torch can write
+// but the fixtures do not (a stride-0 broadcast, deflated records), and
+// hostile ones, each refused with ErrFormat and a message saying why.
+func TestTorchHandmade(t *testing.T) {
+	six := f32le(1, 2, 3, 4, 5, 6)
+	ok := func(add func(p *pk)) []byte {
+		return checkpoint(t, stateDict(add), map[string][]byte{"data/0": six, "byteorder": []byte("little"), "version": []byte("3\n")}, false)
+	}
+	t.Run("views", func(t *testing.T) {
+		for _, deflate := range []bool{false, true} {
+			b := checkpoint(t, stateDict(func(p *pk) {
+				p.str("col").tensor("FloatStorage", "0", 6, 1, []int64{2}, []int64{3})
+				p.str("bcast").tensor("FloatStorage", "0", 6, 5, []int64{2, 3}, []int64{0, 0})
+				p.str("t").tensor("FloatStorage", "0", 6, 0, []int64{3, 2}, []int64{1, 3})
+				p.str("empty").tensor("FloatStorage", "0", 6, 99, []int64{0, 4}, []int64{4, 1})
+			}), map[string][]byte{"data/0": six}, deflate)
+			f, err := readBytes(b)
+			require.NoError(t, err)
+			for name, want := range map[string][]float32{
+				"col": {2, 5}, "bcast": {6, 6, 6, 6, 6, 6}, "t": {1, 4, 2, 5, 3, 6}, "empty": {},
+			} {
+				x, err := f.Tensor(name)
+				require.NoError(t, err, name)
+				require.Equal(t, want, x.Data, name)
+			}
+		}
+	})
+	refused := map[string]struct {
+		file []byte
+		msg  string
+	}{
+		"past the storage": {ok(func(p *pk) {
+			p.str("w").tensor("FloatStorage", "0", 6, 4, []int64{3}, []int64{1})
+		}), `tensor "w": size [3], stride [1] and offset 4 reach past its storage "0" of 6 elements`},
+		"stride overflow": {ok(func(p *pk) {
+			p.str("w").tensor("FloatStorage", "0", 6, 0, []int64{2, 2}, []int64{1 << 62, 1 << 62})
+		}), `reach past its storage`},
+		"size overflow": {ok(func(p *pk) {
+			p.str("w").tensor("FloatStorage", "0", 6, 0, []int64{1 << 40, 1 << 40}, []int64{0, 0})
+		}), `size [1099511627776 1099511627776] overflows`},
+		"broadcast amplification": {ok(func(p *pk) {
+			p.str("w").tensor("FloatStorage", "0", 6, 0, []int64{1 << 30}, []int64{0})
+		}), `tensor "w": 1073741824 elements viewing a storage of 6`},
+		"storage larger than its record": {ok(func(p *pk) {
+			p.str("w").tensor("FloatStorage", "0", 1000, 0, []int64{2}, []int64{1})
+		}), `storage "0": 1000 elements of FloatStorage need 4000 bytes, its record holds 24`},
+		"storage beyond the limit": {ok(func(p *pk) {
+			p.str("w").tensor("FloatStorage", "0", 1<<40, 0, []int64{2}, []int64{1})
+		}), "storages of more than " + strconv.FormatInt(min(MaxDataSize, int64(maxInt)), 10) + " bytes"},
+		"no record": {ok(func(p *pk) {
+			p.str("w").tensor("FloatStorage", "7", 6, 0, []int64{2}, []int64{1})
+		}), `storage "7" has no record "archive/data/7"`},
+		"complex": {ok(func(p *pk) {
+			p.str("z").tensor("ComplexFloatStorage", "0", 3, 0, []int64{3}, []int64{1})
+		}), `tensor "z" has storage type torch.ComplexFloatStorage, which this reader does not convert`},
+		"not a tensor": {ok(func(p *pk) { p.str("epoch").int(3) }), `"epoch" is an int, not a tensor`},
+		"os.system": {checkpoint(t, (&pk{}).op(0x80, 2).global("os", "system").str("ls").op(0x85, 'R', '.').Bytes(), nil, false),
+			`global os.system is not allowed`},
+		"torchscript": {checkpoint(t, (&pk{}).op(0x80, 2).global("__torch__.Net", "Net").op('.').Bytes(), nil, false),
+			`TorchScript archive`},
+		"big-endian": {checkpoint(t, stateDict(func(*pk) {}), map[string][]byte{"byteorder": []byte("big")}, false),
+			`big-endian checkpoint`},
+		"duplicate key": {ok(func(p *pk) {
+			p.str("w").tensor("FloatStorage", "0", 6, 0, []int64{2}, []int64{1})
+			p.str("w").tensor("FloatStorage", "0", 6, 0, []int64{2}, []int64{1})
+		}), `tensor "w" appears twice`},
+		"deep marks": {checkpoint(t, (&pk{}).op(0x80, 2).op(bytes.Repeat([]byte{'('}, 100)...).Bytes(), nil, false),
+			`MARKs nested more than 64 deep`},
+		"unknown opcode": {checkpoint(t, (&pk{}).op(0x80, 2, 'i').Bytes(), nil, false), `opcode 0x69`},
+		"not a dict":     {checkpoint(t, (&pk{}).op(0x80, 2, ']', '.').Bytes(), nil, false), `holds a list, not a state_dict`},
+		"trailing":       {checkpoint(t, append(stateDict(func(*pk) {}), 0), nil, false), `1 bytes after STOP`},
+		"no data.pkl": {func() []byte {
+			var buf bytes.Buffer
+			w := zip.NewWriter(&buf)
+			_, _ = w.Create("archive/other")
+			_ = w.Close()
+			return buf.Bytes()
+		}(), `no "archive/data.pkl"`},
+		"not in a folder": {func() []byte {
+			var buf bytes.Buffer
+			w := zip.NewWriter(&buf)
+			_, _ = w.Create("data.pkl")
+			_ = w.Close()
+			return buf.Bytes()
+		}(), `not in a folder`},
+	}
+	for name, c := range refused {
+		t.Run(name, func(t *testing.T) {
+			f, err := readBytes(c.file)
+			require.Nil(t, f)
+			require.ErrorIs(t, err, ErrFormat)
+			require.ErrorContains(t, err, "malformed torch checkpoint")
+			require.ErrorContains(t, err, c.msg)
+		})
+	}
+}
+
+// TestTorchInflateLimit: deflated records may expand, together, to at
+// most 64 times the file: records of zeros, which deflate 1000 to 1,
+// are refused past that, and read within it.
+func TestTorchInflateLimit(t *testing.T) {
+	for _, c := range []struct {
+		n  int64
+		ok bool
+	}{{1 << 18, true}, {16 << 20, false}} {
+		b := checkpoint(t, stateDict(func(p *pk) {
+			p.str("w").tensor("FloatStorage", "0", c.n, 0, []int64{c.n}, []int64{1})
+		}), map[string][]byte{"data/0": make([]byte, 4*c.n)}, true)
+		f, err := readBytes(b)
+		if c.ok {
+			require.NoError(t, err)
+			x, err := f.Tensor("w")
+			require.NoError(t, err)
+			require.Len(t, x.Data, int(c.n))
+			continue
+		}
+		require.ErrorIs(t, err, ErrFormat)
+		require.ErrorContains(t, err, "64 times the file: save it uncompressed")
+	}
+}
+
+// TestTorchDeflateBomb checks that a deflated record that claims more than
+// deflate can expand to is refused before anything is allocated for it.
+func TestTorchDeflateBomb(t *testing.T) {
+	b := checkpoint(t, stateDict(func(p *pk) {
+		p.str("w").tensor("FloatStorage", "0", 1<<28, 0, []int64{1 << 28}, []int64{1})
+	}), map[string][]byte{"data/0": make([]byte, 1<<20)}, true)
+	// Make the central directory claim 1 GiB for data/0.
+	i := bytes.LastIndex(b, []byte("archive/data/0"))
+	require.Positive(t, i)
+	cd := i - 46 // the central directory header of data/0
+	require.Equal(t, []byte("PK\x01\x02"), b[cd:cd+4])
+	binary.LittleEndian.PutUint32(b[cd+24:], 1<<30)
+	err, alloc, _ := readCost(b)
+	require.ErrorIs(t, err, ErrFormat)
+	require.True(t, strings.Contains(err.Error(), "claims 1073741824 bytes") || strings.Contains(err.Error(), "holds"), err.Error())
+	require.Less(t, alloc, uint64(64<<20))
+	if errors.Is(err, ErrShape) {
+		t.Fatal(err)
+	}
+}
+
+// TestTorchPickleAmplification feeds data.pkl files of 4 MB built to
+// cost far more than their size (dicts of millions of items, of None or
+// of one tensor under one name, millions of memo entries, a stack of
+// millions of values, tuples of millions of references to one value):
+// each is refused with ErrFormat in bounded time, having allocated at
+// most 40 times the file.
+func TestTorchPickleAmplification(t *testing.T) {
+	const size = 4 << 20
+	build := func(head []byte, unit func(i int) []byte) []byte {
+		p := append([]byte{0x80, 2}, head...)
+		for i := 0; len(p) < size; i++ {
+			p = append(p, unit(i)...)
+		}
+		return append(p, '.')
+	}
+	cases := map[string][]byte{
+		"dict items": build([]byte{'}', '('}, func(i int) []byte {
+			if i%1000 == 999 {
+				return []byte{'u', '(', 'N', 'N'}
+			}
+			return []byte{'N', 'N'}
+		}),
+		"memo entries": build([]byte{'N'}, func(i int) []byte {
+			return binary.LittleEndian.AppendUint32([]byte{'r'}, uint32(i))
+		}),
+		"many dicts": build([]byte{']', '}', '('}, func(i int) []byte {
+			switch {
+			case i%60000 == 59999:
+				return []byte{'u', 'a', '}', '(', 'N', 'N'} // the full dict into the list, a new one
+			case i%1000 == 999:
+				return []byte{'u', '(', 'N', 'N'}
+			}
+			return []byte{'N', 'N'}
+		}),
+		"tensor pairs": func() []byte {
+			head := &pk{}
+			head.op(']', '(').str("k").op('q', 0)
+			head.tensor("FloatStorage", "0", 6, 0, []int64{6}, []int64{1}).op('q', 1, 'e', '}', '(')
+			return build(head.Bytes(), func(i int) []byte {
+				switch {
+				case i%60000 == 59999:
+					return []byte{'u', 'a', '}', '(', 'h', 0, 'h', 1}
+				case i%1000 == 999:
+					return []byte{'u', '(', 'h', 0, 'h', 1}
+				}
+				return []byte{'h', 0, 'h', 1}
+			})
+		}(),
+		"memoize": build([]byte{0x80, 4, 'N'}, func(i int) []byte { return []byte{0x94} }),
+		"stack":   build([]byte{'('}, func(int) []byte { return []byte{'N'} }),
+		"tuple references": build([]byte{']', 'q', 0, '('}, func(i int) []byte {
+			if i%30000 == 29999 {
+				return []byte{'t', 'a', '(', 'h', 0}
+			}
+			return []byte{'h', 0}
+		}),
+	}
+	for name, pkl := range cases {
+		t.Run(name, func(t *testing.T) {
+			file := checkpoint(t, pkl, nil, false)
+			err, alloc, took := readCost(file)
+			require.ErrorIs(t, err, ErrFormat)
+			require.NotContains(t, err.Error(), "\n")
+			require.Less(t, took, readLimit)
+			require.Less(t, alloc, uint64(40*len(file)), "allocated %d bytes for a %d-byte file: %v", alloc, len(file), err)
+			t.Logf("%v; %.1f× the file", err, float64(alloc)/float64(len(file)))
+		})
+	}
+}

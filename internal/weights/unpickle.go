@@ -1,0 +1,778 @@
+package weights
+
+// This file holds the restricted unpickler of a torch checkpoint's
+// data.pkl: the opcodes and the few globals that torch.save writes for a
+// state_dict of tensors, and nothing else. It never calls anything from
+// the file: a global is a name it knows or an error, and REDUCE on a known
+// name builds one of the values below.
+
+import (
+	"encoding/binary"
+	"errors"
+	"math"
+	"slices"
+	"strings"
+	"unicode/utf8"
+)
+
+// Limits of the unpickler, so that a hostile data.pkl costs bounded memory
+// (TestTorchPickleAmplification measures it) and time linear in its size.
+const (
+	// maxPickleSize is the largest data.pkl accepted, in bytes: a state_dict
+	// costs about 150 bytes a tensor, so this allows some 100,000 tensors,
+	// more than MaxTensors.
+	maxPickleSize = 16 << 20
+
+	// maxValues is the most values a pickle may push (a state_dict pushes
+	// about 25 a tensor, so this allows more than MaxTensors), and
+	// maxStack the most on the stack at once (pickle writes SETITEMS and
+	// APPENDS in batches of 1000): together they bound the memory the
+	// values take, at 16 bytes each, however the pickle arranges them.
+	maxValues = 1 << 21
+	maxStack  = 1 << 16
+
+	// chunkPairs is the number of pairs in a chunk of a pyDict.
+	chunkPairs = 256
+
+	// maxMemo is the most memo entries a pickle may store.
+	maxMemo = 1 << 20
+
+	// maxMarks is the deepest nesting of MARKs (tuples, SETITEMS and
+	// APPENDS open at once); torch's pickles nest two or three deep.
+	maxMarks = 64
+
+	// maxGlobalName is the longest module or name of a GLOBAL, in bytes.
+	maxGlobalName = 256
+)
+
+// The values a restricted pickle builds. Integers are int64 (a LONG1 that
+// does not fit is a pyBigInt), strings are Go strings, None is nil.
+type (
+	pyTuple []any
+	// pyList is a list, whose items nothing in a state_dict needs: only
+	// their number is kept.
+	pyList   struct{ n int }
+	pyBigInt struct{}
+	pyGlobal struct{ module, name string }
+	// pyDict is a dict or an OrderedDict. Only what a state_dict needs is
+	// kept: its pairs of a string and a tensor, in insertion order, and
+	// the first pair of another kind, which makes the dict no state_dict
+	// (as _metadata's dict of dicts is none).
+	pyDict struct {
+		// chunks hold the pairs, chunkPairs a chunk, so that a dict
+		// grows without copying (a hostile pickle fills dicts cheaply).
+		chunks     [][]pyPair
+		n          int // every pair, kept or not
+		badK, badV any // the first pair that is not a string and a tensor
+		bad        bool
+	}
+	pyPair struct {
+		key string
+		t   *pyTensor
+	}
+
+	// pyStorage is a storage named by a persistent ID: the zip record
+	// archive/data/<key>, of numel elements of the storage class typ.
+	pyStorage struct {
+		key   string
+		typ   string // torch's class name, "FloatStorage"
+		numel int64
+	}
+	// pyTensor is torch._utils._rebuild_tensor_v2's view of a storage.
+	pyTensor struct {
+		storage *pyStorage
+		offset  int64
+		size    []int64
+		stride  []int64
+	}
+)
+
+// unpickler holds the state of one restricted unpickling.
+type unpickler struct {
+	b        []byte
+	i        int // the next byte
+	stack    []any
+	marks    []int // stack heights at each MARK
+	memo     []any // pickle numbers its memo entries 0, 1, 2, …
+	storages map[string]*pyStorage
+	src      string
+	pushes   int // values pushed so far
+}
+
+// unpickle runs the restricted unpickler over data.pkl and returns the
+// value it leaves, and the storages its persistent IDs named (by key).
+func unpickle(b []byte, src string) (any, map[string]*pyStorage, error) {
+	u := &unpickler{b: b, storages: map[string]*pyStorage{}, src: src}
+	v, err := u.run()
+	return v, u.storages, err
+}
+
+// fail returns an error wrapping ErrFormat for the opcode at byte at.
+func (u *unpickler) fail(at int, format string, args ...any) error {
+	return torchError(u.src, "data.pkl at byte %d: %s", at, sprintf(format, args...))
+}
+
+// take returns the next n bytes.
+func (u *unpickler) take(at, n int) ([]byte, error) {
+	if n < 0 || n > len(u.b)-u.i {
+		return nil, u.fail(at, "truncated: an argument of %d bytes, %d left", n, len(u.b)-u.i)
+	}
+	p := u.b[u.i : u.i+n]
+	u.i += n
+	return p, nil
+}
+
+// push pushes v; run checks the limits on the stack after each opcode.
+func (u *unpickler) push(v any) {
+	u.stack = append(u.stack, v)
+	u.pushes++
+}
+
+// pop removes the top of the stack, which must be above the last MARK.
+func (u *unpickler) pop(at int) (any, error) {
+	floor := 0
+	if len(u.marks) > 0 {
+		floor = u.marks[len(u.marks)-1]
+	}
+	if len(u.stack) <= floor {
+		return nil, u.fail(at, "stack underflow")
+	}
+	v := u.stack[len(u.stack)-1]
+	u.stack = u.stack[:len(u.stack)-1]
+	return v, nil
+}
+
+// top returns the top of the stack, which must be above the last MARK,
+// without removing it.
+func (u *unpickler) top(at int) (any, error) {
+	floor := 0
+	if len(u.marks) > 0 {
+		floor = u.marks[len(u.marks)-1]
+	}
+	if len(u.stack) <= floor {
+		return nil, u.fail(at, "stack underflow")
+	}
+	return u.stack[len(u.stack)-1], nil
+}
+
+// popMark removes and returns the items above the last MARK, and the
+// MARK. The items alias the stack: they are valid until the next push.
+func (u *unpickler) popMark(at int) ([]any, error) {
+	if len(u.marks) == 0 {
+		return nil, u.fail(at, "no MARK")
+	}
+	h := u.marks[len(u.marks)-1]
+	u.marks = u.marks[:len(u.marks)-1]
+	items := u.stack[h:]
+	u.stack = u.stack[:h]
+	return items, nil
+}
+
+func (u *unpickler) memoize(at int, idx uint32) error {
+	v, err := u.top(at)
+	if err != nil {
+		return err
+	}
+	switch {
+	case int64(idx) < int64(len(u.memo)):
+		u.memo[idx] = v
+	case int64(idx) > int64(len(u.memo)):
+		// Python's pickler numbers entries in order; a gap would make a
+		// table as large as the pickle says.
+		return u.fail(at, "memo entry %d leaves a gap after entry %d", idx, len(u.memo)-1)
+	case len(u.memo) >= maxMemo:
+		return u.fail(at, "more than %d memo entries", maxMemo)
+	default:
+		u.memo = append(u.memo, v)
+	}
+	return nil
+}
+
+func (u *unpickler) recall(at int, idx uint32) error {
+	if int64(idx) >= int64(len(u.memo)) {
+		return u.fail(at, "memo entry %d was never stored", idx)
+	}
+	v := u.memo[idx]
+	u.push(v)
+	return nil
+}
+
+// run interprets the pickle to its STOP.
+func (u *unpickler) run() (any, error) {
+	for u.i < len(u.b) {
+		at := u.i
+		op := u.b[u.i]
+		u.i++
+		if err := u.step(at, op); err != nil {
+			if err == errStop {
+				return u.stop(at)
+			}
+			return nil, err
+		}
+		if len(u.stack) > maxStack {
+			return nil, u.fail(at, "more than %d values on the stack", maxStack)
+		}
+		if u.pushes > maxValues {
+			return nil, u.fail(at, "more than %d values", maxValues)
+		}
+	}
+	return nil, u.fail(len(u.b), "truncated: no STOP")
+}
+
+// errStop is step's signal that it read STOP.
+var errStop = errors.New("STOP")
+
+// stop checks the state at STOP and returns the pickle's value.
+func (u *unpickler) stop(at int) (any, error) {
+	switch {
+	case u.i != len(u.b):
+		return nil, u.fail(at, "%d bytes after STOP", len(u.b)-u.i)
+	case len(u.marks) != 0:
+		return nil, u.fail(at, "STOP with a MARK open")
+	case len(u.stack) != 1:
+		return nil, u.fail(at, "STOP with %d values on the stack, want 1", len(u.stack))
+	}
+	return u.stack[0], nil
+}
+
+// step interprets one opcode.
+func (u *unpickler) step(at int, op byte) error {
+	switch op {
+	case 0x80: // PROTO
+		p, err := u.take(at, 1)
+		if err != nil {
+			return err
+		}
+		if p[0] < 2 || p[0] > 5 {
+			return u.fail(at, "pickle protocol %d (want 2 to 5)", p[0])
+		}
+	case 0x95: // FRAME: a hint of the next frame's length, nothing to do
+		_, err := u.take(at, 8)
+		return err
+	case '.': // STOP
+		return errStop
+	case '(': // MARK
+		if len(u.marks) == maxMarks {
+			return u.fail(at, "MARKs nested more than %d deep", maxMarks)
+		}
+		u.marks = append(u.marks, len(u.stack))
+	case '}': // EMPTY_DICT
+		u.push(&pyDict{})
+	case ']': // EMPTY_LIST
+		u.push(&pyList{})
+	case ')': // EMPTY_TUPLE
+		u.push(pyTuple{})
+	case 'N': // NONE
+		u.push(nil)
+	case 0x88: // NEWTRUE
+		u.push(true)
+	case 0x89: // NEWFALSE
+		u.push(false)
+	case 'K': // BININT1
+		p, err := u.take(at, 1)
+		if err != nil {
+			return err
+		}
+		u.push(int64(p[0]))
+	case 'M': // BININT2
+		p, err := u.take(at, 2)
+		if err != nil {
+			return err
+		}
+		u.push(int64(binary.LittleEndian.Uint16(p)))
+	case 'J': // BININT
+		p, err := u.take(at, 4)
+		if err != nil {
+			return err
+		}
+		u.push(int64(int32(binary.LittleEndian.Uint32(p))))
+	case 0x8a: // LONG1
+		p, err := u.take(at, 1)
+		if err != nil {
+			return err
+		}
+		if p, err = u.take(at, int(p[0])); err != nil {
+			return err
+		}
+		u.push(long1(p))
+	case 'G': // BINFLOAT
+		p, err := u.take(at, 8)
+		if err != nil {
+			return err
+		}
+		u.push(math.Float64frombits(binary.BigEndian.Uint64(p)))
+	case 'X': // BINUNICODE
+		p, err := u.take(at, 4)
+		if err != nil {
+			return err
+		}
+		return u.unicode(at, int64(binary.LittleEndian.Uint32(p)))
+	case 0x8c: // SHORT_BINUNICODE
+		p, err := u.take(at, 1)
+		if err != nil {
+			return err
+		}
+		return u.unicode(at, int64(p[0]))
+	case 0x8d: // BINUNICODE8
+		p, err := u.take(at, 8)
+		if err != nil {
+			return err
+		}
+		n := binary.LittleEndian.Uint64(p)
+		if n > uint64(len(u.b)) {
+			return u.fail(at, "a string of %d bytes in a pickle of %d", n, len(u.b))
+		}
+		return u.unicode(at, int64(n))
+	case 'q': // BINPUT
+		p, err := u.take(at, 1)
+		if err != nil {
+			return err
+		}
+		return u.memoize(at, uint32(p[0]))
+	case 'r': // LONG_BINPUT
+		p, err := u.take(at, 4)
+		if err != nil {
+			return err
+		}
+		return u.memoize(at, binary.LittleEndian.Uint32(p))
+	case 0x94: // MEMOIZE
+		return u.memoize(at, uint32(len(u.memo)))
+	case 'h': // BINGET
+		p, err := u.take(at, 1)
+		if err != nil {
+			return err
+		}
+		return u.recall(at, uint32(p[0]))
+	case 'j': // LONG_BINGET
+		p, err := u.take(at, 4)
+		if err != nil {
+			return err
+		}
+		return u.recall(at, binary.LittleEndian.Uint32(p))
+	case 't': // TUPLE
+		items, err := u.popMark(at)
+		if err != nil {
+			return err
+		}
+		u.push(pyTuple(slices.Clone(items)))
+	case 0x85, 0x86, 0x87: // TUPLE1, TUPLE2, TUPLE3
+		n := int(op - 0x84)
+		t := make(pyTuple, n)
+		for k := n - 1; k >= 0; k-- {
+			v, err := u.pop(at)
+			if err != nil {
+				return err
+			}
+			t[k] = v
+		}
+		u.push(t)
+	case 'a': // APPEND
+		v, err := u.pop(at)
+		if err != nil {
+			return err
+		}
+		return u.appendTo(at, []any{v})
+	case 'e': // APPENDS
+		items, err := u.popMark(at)
+		if err != nil {
+			return err
+		}
+		return u.appendTo(at, items)
+	case 's': // SETITEM
+		v, err := u.pop(at)
+		if err != nil {
+			return err
+		}
+		k, err := u.pop(at)
+		if err != nil {
+			return err
+		}
+		return u.setItems(at, []any{k, v})
+	case 'u': // SETITEMS
+		items, err := u.popMark(at)
+		if err != nil {
+			return err
+		}
+		if len(items)%2 != 0 {
+			return u.fail(at, "SETITEMS with an odd number (%d) of keys and values", len(items))
+		}
+		return u.setItems(at, items)
+	case 'c': // GLOBAL
+		module, err := u.line(at)
+		if err != nil {
+			return err
+		}
+		name, err := u.line(at)
+		if err != nil {
+			return err
+		}
+		return u.global(at, module, name)
+	case 0x93: // STACK_GLOBAL
+		name, err := u.pop(at)
+		if err != nil {
+			return err
+		}
+		module, err := u.pop(at)
+		if err != nil {
+			return err
+		}
+		m, ok1 := module.(string)
+		n, ok2 := name.(string)
+		if !ok1 || !ok2 {
+			return u.fail(at, "STACK_GLOBAL of %s and %s, want two strings", typeName(module), typeName(name))
+		}
+		return u.global(at, m, n)
+	case 'R': // REDUCE
+		args, err := u.pop(at)
+		if err != nil {
+			return err
+		}
+		fn, err := u.pop(at)
+		if err != nil {
+			return err
+		}
+		v, err := u.reduce(at, fn, args)
+		if err != nil {
+			return err
+		}
+		u.push(v)
+	case 'Q': // BINPERSID
+		pid, err := u.pop(at)
+		if err != nil {
+			return err
+		}
+		s, err := u.persistent(at, pid)
+		if err != nil {
+			return err
+		}
+		u.push(s)
+	case 'b': // BUILD
+		state, err := u.pop(at)
+		if err != nil {
+			return err
+		}
+		obj, err := u.top(at)
+		if err != nil {
+			return err
+		}
+		// An OrderedDict's state is its attributes: a state_dict's
+		// _metadata (the modules' versions), which the loaders do not use.
+		if _, ok := obj.(*pyDict); !ok {
+			return u.fail(at, "BUILD of %s", typeName(obj))
+		}
+		if _, ok := state.(*pyDict); !ok && state != nil {
+			return u.fail(at, "BUILD of a dict with %s", typeName(state))
+		}
+	default:
+		return u.fail(at, "opcode %#02x is not one torch.save writes for a state_dict", op)
+	}
+	return nil
+}
+
+// long1 decodes a LONG1's little-endian two's complement bytes.
+func long1(p []byte) any {
+	if len(p) > 8 {
+		// Fits only if the extra bytes are sign extension.
+		ext := byte(0)
+		if p[len(p)-1]&0x80 != 0 {
+			ext = 0xff
+		}
+		for _, c := range p[8:] {
+			if c != ext {
+				return pyBigInt{}
+			}
+		}
+		if (p[7]&0x80 != 0) != (ext == 0xff) {
+			return pyBigInt{}
+		}
+		p = p[:8]
+	}
+	var v uint64
+	for k := len(p) - 1; k >= 0; k-- {
+		v = v<<8 | uint64(p[k])
+	}
+	if n := len(p); n > 0 && n < 8 && p[n-1]&0x80 != 0 {
+		v |= ^uint64(0) << (8 * n) // sign-extend
+	}
+	return int64(v)
+}
+
+// unicode pushes the next n bytes as a string, which must be UTF-8.
+func (u *unpickler) unicode(at int, n int64) error {
+	if n > int64(len(u.b)-u.i) {
+		return u.fail(at, "truncated: a string of %d bytes, %d left", n, len(u.b)-u.i)
+	}
+	p, err := u.take(at, int(n))
+	if err != nil {
+		return err
+	}
+	if !utf8.Valid(p) {
+		return u.fail(at, "a string that is not UTF-8")
+	}
+	u.push(string(p))
+	return nil
+}
+
+// line reads a GLOBAL's module or name, up to its newline.
+func (u *unpickler) line(at int) (string, error) {
+	rest := u.b[u.i:min(len(u.b), u.i+maxGlobalName+1)]
+	n := strings.IndexByte(string(rest), '\n')
+	if n < 0 {
+		return "", u.fail(at, "GLOBAL without a newline in its first %d bytes", len(rest))
+	}
+	s := string(rest[:n])
+	u.i += n + 1
+	if !utf8.ValidString(s) {
+		return "", u.fail(at, "GLOBAL name that is not UTF-8")
+	}
+	return s, nil
+}
+
+// appendTo appends items to the list on top of the stack.
+func (u *unpickler) appendTo(at int, items []any) error {
+	v, err := u.top(at)
+	if err != nil {
+		return err
+	}
+	l, ok := v.(*pyList)
+	if !ok {
+		return u.fail(at, "APPEND to %s", typeName(v))
+	}
+	l.n += len(items)
+	return nil
+}
+
+// setItems adds the pairs in kv (key, value, key, value, …) to the dict
+// on top of the stack.
+func (u *unpickler) setItems(at int, kv []any) error {
+	v, err := u.top(at)
+	if err != nil {
+		return err
+	}
+	d, ok := v.(*pyDict)
+	if !ok {
+		return u.fail(at, "SETITEM on %s", typeName(v))
+	}
+	if d.n+len(kv)/2 > MaxTensors {
+		return u.fail(at, "a dict of more than %d items", MaxTensors)
+	}
+	d.n += len(kv) / 2
+	for k := 0; k < len(kv); k += 2 {
+		key, ok1 := kv[k].(string)
+		val, ok2 := kv[k+1].(*pyTensor)
+		switch {
+		case ok1 && ok2 && !d.bad:
+			if len(d.chunks) == 0 || len(d.chunks[len(d.chunks)-1]) == chunkPairs {
+				d.chunks = append(d.chunks, make([]pyPair, 0, chunkPairs))
+			}
+			last := &d.chunks[len(d.chunks)-1]
+			*last = append(*last, pyPair{key, val})
+		case !(ok1 && ok2) && !d.bad:
+			d.bad, d.badK, d.badV = true, kv[k], kv[k+1]
+			d.chunks = nil
+		}
+	}
+	return nil
+}
+
+// storageTypes maps the storage classes a state_dict's tensors may name
+// (torch.<name>) to their dtypes; the others (complex, quantized) are
+// refused, naming the tensor, when a tensor uses them.
+var storageTypes = map[string]DType{
+	"FloatStorage": F32, "HalfStorage": F16, "BFloat16Storage": BF16, "DoubleStorage": F64,
+	"LongStorage": I64, "IntStorage": I32, "ShortStorage": I16, "CharStorage": I8,
+	"ByteStorage": U8, "BoolStorage": BOOL,
+}
+
+// global resolves a GLOBAL: only the names torch's state_dict pickles use.
+func (u *unpickler) global(at int, module, name string) error {
+	if !dotted(module) || !dotted(name) {
+		return u.fail(at, "global %q %q is not a Python name", module, name)
+	}
+	ok := false
+	switch module {
+	case "collections":
+		ok = name == "OrderedDict"
+	case "torch._utils":
+		switch name {
+		case "_rebuild_tensor_v2", "_rebuild_parameter", "_rebuild_parameter_with_state":
+			ok = true
+		}
+	case "torch":
+		// Every storage class, so that a tensor of an unsupported one is
+		// refused with its name; nothing else of torch.
+		ok = strings.HasSuffix(name, "Storage") && len(name) > len("Storage")
+	}
+	if !ok {
+		hint := "only a state_dict of tensors can be read: torch.save(model.state_dict(), path)"
+		if strings.HasPrefix(module, "__torch__") {
+			hint = "a TorchScript archive (torch.jit.save)? " + hint
+		}
+		return u.fail(at, "global %s.%s is not allowed (%s)", module, name, hint)
+	}
+	u.push(pyGlobal{module, name})
+	return nil
+}
+
+// dotted reports whether s is a dotted Python name as torch's globals are
+// (ASCII letters, digits, _ and .), which messages can quote as they are.
+func dotted(s string) bool {
+	if s == "" || len(s) > maxGlobalName {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// reduce applies one of the allowed callables to its arguments.
+func (u *unpickler) reduce(at int, fn, args any) (any, error) {
+	g, ok := fn.(pyGlobal)
+	if !ok {
+		return nil, u.fail(at, "REDUCE of %s", typeName(fn))
+	}
+	a, ok := args.(pyTuple)
+	if !ok {
+		return nil, u.fail(at, "REDUCE of %s.%s with %s, want a tuple", g.module, g.name, typeName(args))
+	}
+	switch g.module + "." + g.name {
+	case "collections.OrderedDict":
+		if len(a) != 0 {
+			return nil, u.fail(at, "OrderedDict with %d arguments, want none", len(a))
+		}
+		return &pyDict{}, nil
+	case "torch._utils._rebuild_tensor_v2":
+		return u.rebuildTensor(at, a)
+	case "torch._utils._rebuild_parameter", "torch._utils._rebuild_parameter_with_state":
+		// (data, requires_grad, backward_hooks[, state]): the data is the
+		// tensor; the rest is autograd's.
+		want := 3
+		if g.name == "_rebuild_parameter_with_state" {
+			want = 4
+		}
+		if len(a) != want {
+			return nil, u.fail(at, "%s with %d arguments, want %d", g.name, len(a), want)
+		}
+		t, ok := a[0].(*pyTensor)
+		if !ok {
+			return nil, u.fail(at, "%s of %s, want a tensor", g.name, typeName(a[0]))
+		}
+		return t, nil
+	}
+	return nil, u.fail(at, "REDUCE of %s.%s", g.module, g.name)
+}
+
+// rebuildTensor is torch._utils._rebuild_tensor_v2(storage,
+// storage_offset, size, stride, requires_grad, backward_hooks[, metadata]).
+func (u *unpickler) rebuildTensor(at int, a pyTuple) (any, error) {
+	if len(a) != 6 && len(a) != 7 {
+		return nil, u.fail(at, "_rebuild_tensor_v2 with %d arguments, want 6 or 7", len(a))
+	}
+	s, ok := a[0].(*pyStorage)
+	if !ok {
+		return nil, u.fail(at, "_rebuild_tensor_v2 of %s, want a storage", typeName(a[0]))
+	}
+	off, ok := a[1].(int64)
+	if !ok || off < 0 {
+		return nil, u.fail(at, "_rebuild_tensor_v2: storage offset is not an integer ≥ 0")
+	}
+	size, err := u.ints(at, a[2], "size")
+	if err != nil {
+		return nil, err
+	}
+	stride, err := u.ints(at, a[3], "stride")
+	if err != nil {
+		return nil, err
+	}
+	if len(size) != len(stride) {
+		return nil, u.fail(at, "_rebuild_tensor_v2: size %v and stride %v differ in rank", size, stride)
+	}
+	return &pyTensor{storage: s, offset: off, size: size, stride: stride}, nil
+}
+
+// ints reads a tuple of at most MaxRank integers ≥ 0.
+func (u *unpickler) ints(at int, v any, what string) ([]int64, error) {
+	t, ok := v.(pyTuple)
+	if !ok {
+		return nil, u.fail(at, "_rebuild_tensor_v2: %s is %s, want a tuple", what, typeName(v))
+	}
+	if len(t) > MaxRank {
+		return nil, u.fail(at, "_rebuild_tensor_v2: %s has %d dimensions, more than %d", what, len(t), MaxRank)
+	}
+	out := make([]int64, len(t))
+	for k, x := range t {
+		n, ok := x.(int64)
+		if !ok || n < 0 {
+			return nil, u.fail(at, "_rebuild_tensor_v2: %s[%d] is not an integer ≥ 0", what, k)
+		}
+		out[k] = n
+	}
+	return out, nil
+}
+
+// persistent resolves a BINPERSID: ('storage', torch.<X>Storage, key,
+// location, numel), the same storage object for the same key.
+func (u *unpickler) persistent(at int, pid any) (*pyStorage, error) {
+	t, ok := pid.(pyTuple)
+	if !ok || len(t) != 5 {
+		return nil, u.fail(at, "persistent ID is not a 5-tuple ('storage', type, key, location, numel)")
+	}
+	if tag, _ := t[0].(string); tag != "storage" {
+		return nil, u.fail(at, "persistent ID of kind %s, want 'storage'", typeName(t[0]))
+	}
+	g, ok := t[1].(pyGlobal)
+	if !ok || g.module != "torch" {
+		return nil, u.fail(at, "persistent ID's storage type is %s", typeName(t[1]))
+	}
+	key, ok1 := t[2].(string)
+	_, ok2 := t[3].(string)
+	numel, ok3 := t[4].(int64)
+	if !ok1 || !ok2 || !ok3 || numel < 0 {
+		return nil, u.fail(at, "persistent ID's key, location and numel are not a string, a string and an integer ≥ 0")
+	}
+	if s, ok := u.storages[key]; ok {
+		if s.typ != g.name || s.numel != numel {
+			return nil, u.fail(at, "storage %q is %s of %d elements, and also %s of %d", key, s.typ, s.numel, g.name, numel)
+		}
+		return s, nil
+	}
+	if len(key) > MaxNameLength {
+		return nil, u.fail(at, "storage key %q is longer than %d bytes", key, MaxNameLength)
+	}
+	s := &pyStorage{key: key, typ: g.name, numel: numel}
+	u.storages[key] = s
+	return s, nil
+}
+
+// typeName names a pickle value's type for messages, with its article
+// ("an int", "a list", "None").
+func typeName(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return "None"
+	case bool:
+		return "a bool"
+	case int64, pyBigInt:
+		return "an int"
+	case float64:
+		return "a float"
+	case string:
+		return "a str"
+	case pyTuple:
+		return "a tuple"
+	case *pyList:
+		return "a list"
+	case *pyDict:
+		return "a dict"
+	case pyGlobal:
+		return "the global " + v.module + "." + v.name
+	case *pyStorage:
+		return "a storage"
+	case *pyTensor:
+		return "a tensor"
+	}
+	return "a value"
+}
