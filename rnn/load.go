@@ -29,7 +29,12 @@ var ErrMissing = weights.ErrMissing
 // with proj_size), and the same with _reverse, under an optional module
 // prefix ("rnn."), plus an optional linear head (X.weight and X.bias for
 // one module X). Older files of Net.Save, whose single biases are named
-// bias_l{k}, load too.
+// bias_l{k}, load too. The state_dict of a single-step cell (torch's
+// nn.LSTMCell, nn.GRUCell or nn.RNNCell: weight_ih, weight_hh, bias_ih,
+// bias_hh under one prefix, where no weight_ih_l0 is) loads as the
+// one-layer nn.LSTM, nn.GRU or nn.RNN it equals, so the sequence a torch
+// loop steps the cell over is Forward's; Save writes it with the _l0
+// names.
 //
 // The cell, the number of layers, the sizes, the bias layout and
 // bidirectionality come from the tensors' names and shapes: weight_ih_l0

@@ -106,16 +106,34 @@ func (l *loader) hiddenActivation(c Config) (Activation, error) {
 	return Default, nil
 }
 
-// rnnPrefix finds the module prefix of the recurrent weights.
+// rnnPrefix finds the module prefix of the recurrent weights. A
+// single-layer cell's state_dict (torch's nn.LSTMCell, nn.GRUCell or
+// nn.RNNCell: weight_ih, weight_hh, bias_ih, bias_hh) is read as the
+// one-layer nn.LSTM, nn.GRU or nn.RNN it equals, its tensors aliased to
+// the _l0 names (see aliasCell).
 func (l *loader) rnnPrefix() (string, error) {
 	if l.opts.prefix != nil {
-		return *l.opts.prefix, nil
+		p := *l.opts.prefix
+		if !l.Has(p+"weight_ih_l0") && l.Has(p+"weight_ih") && l.Has(p+"weight_hh") {
+			l.aliasCell(p)
+		}
+		return p, nil
 	}
-	var found []string
+	var found, cells []string
 	for _, n := range l.Names() {
 		if p, ok := strings.CutSuffix(n, "weight_ih_l0"); ok && (p == "" || strings.HasSuffix(p, ".")) {
 			found = append(found, p)
 		}
+		if p, ok := strings.CutSuffix(n, "weight_ih"); ok && (p == "" || strings.HasSuffix(p, ".")) && l.Has(p+"weight_hh") {
+			cells = append(cells, p)
+		}
+	}
+	if len(found) == 0 && len(cells) > 0 {
+		if len(cells) > 1 {
+			return "", l.Formatf("several RNN cells (prefixes %q); choose one with WithPrefix", cells)
+		}
+		l.aliasCell(cells[0])
+		return cells[0], nil
 	}
 	switch len(found) {
 	case 0:
@@ -124,6 +142,14 @@ func (l *loader) rnnPrefix() (string, error) {
 		return found[0], nil
 	}
 	return "", l.Formatf("several RNNs (prefixes %q); choose one with WithPrefix", found)
+}
+
+// aliasCell reads the cell tensors under prefix p (weight_ih, weight_hh,
+// bias_ih, bias_hh) as layer 0's.
+func (l *loader) aliasCell(p string) {
+	for _, t := range []string{"weight_ih", "weight_hh", "bias_ih", "bias_hh"} {
+		l.Alias(p+t+"_l0", p+t)
+	}
 }
 
 // inferNet derives the network's configuration from the tensors, checking
@@ -162,7 +188,7 @@ func (l *loader) inferNet() (plan, error) {
 	if err := l.checkCtorMetadata(p); err != nil {
 		return p, err
 	}
-	found := " (" + describe(*c) + ", from " + pre + "weight_ih_l0 and " + pre + "weight_hh_l0)"
+	found := " (" + describe(*c) + ", from " + l.FileName(pre+"weight_ih_l0") + " and " + l.FileName(pre+"weight_hh_l0") + ")"
 	stored := *c
 	if p.foldedSingle {
 		stored.Bias = BiasPair
@@ -212,10 +238,10 @@ func (l *loader) inferCell(pre string, c *Config) error {
 	GH, HO := ih[0], hh[1]
 	c.Input = ih[1]
 	if GH == 0 || c.Input == 0 || HO == 0 {
-		return l.Shapef("tensors %q %v and %q %v: sizes must be positive", pre+"weight_ih_l0", ih, pre+"weight_hh_l0", hh)
+		return l.Shapef("tensors %q %v and %q %v: sizes must be positive", l.FileName(pre+"weight_ih_l0"), ih, l.FileName(pre+"weight_hh_l0"), hh)
 	}
 	if hh[0] != GH {
-		return l.Shapef("tensor %q has shape %v but %q has %v: both need G·hidden rows", pre+"weight_hh_l0", hh, pre+"weight_ih_l0", ih)
+		return l.Shapef("tensor %q has shape %v but %q has %v: both need G·hidden rows", l.FileName(pre+"weight_hh_l0"), hh, l.FileName(pre+"weight_ih_l0"), ih)
 	}
 	c.Hidden = HO
 	if n, ok, err := l.Int("proj_size", 0); err != nil {
@@ -231,7 +257,7 @@ func (l *loader) inferCell(pre string, c *Config) error {
 		c.Cell, c.Proj, c.Hidden = LSTM, hr[0], hr[1]
 		if c.Proj != HO || c.Hidden == 0 || GH != 4*c.Hidden || c.Proj >= c.Hidden {
 			return l.Shapef("tensors %q %v, %q %v and %q %v are not an LSTM with proj_size (want [4·H in], [4·H P], [P H], 0 < P < H)",
-				pre+"weight_ih_l0", ih, pre+"weight_hh_l0", hh, pre+"weight_hr_l0", hr)
+				l.FileName(pre+"weight_ih_l0"), ih, l.FileName(pre+"weight_hh_l0"), hh, pre+"weight_hr_l0", hr)
 		}
 	} else {
 		switch GH {
@@ -243,7 +269,7 @@ func (l *loader) inferCell(pre string, c *Config) error {
 			c.Cell = LSTM
 		default:
 			return l.Shapef("tensors %q %v and %q %v: %d rows are not 1, 3 or 4 gates (Elman, GRU, LSTM) of hidden %d",
-				pre+"weight_ih_l0", ih, pre+"weight_hh_l0", hh, GH, HO)
+				l.FileName(pre+"weight_ih_l0"), ih, l.FileName(pre+"weight_hh_l0"), hh, GH, HO)
 		}
 	}
 	modes := []string{"RNN_TANH", "RNN_RELU", "RNN_SIGMOID", "LSTM", "GRU"}

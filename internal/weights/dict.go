@@ -39,7 +39,8 @@ type Dict struct {
 	shapeErr       error
 	meta           map[string]string
 	taken          map[string]bool
-	ignored        []string // name prefixes hidden from the model
+	ignored        []string          // name prefixes hidden from the model
+	alias          map[string]string // a loader's name → the file's (Alias)
 	allowNonFinite bool
 }
 
@@ -66,6 +67,36 @@ func (d *Dict) Ignore(prefix string) {
 	d.ignored = append(d.ignored, prefix)
 }
 
+// Alias makes the loader's name stand for the file's tensor fileName:
+// Has, TakeRank, TakeShape, Take, Float32s, Shape, Int8s and Taken
+// resolve name to fileName, their errors quote fileName, and taking name
+// takes fileName (so Leftovers does not report it). A loader uses it for
+// the same tensor under another of torch's module layouts (nn.LSTMCell's
+// weight_ih standing for nn.LSTM's weight_ih_l0).
+func (d *Dict) Alias(name, fileName string) {
+	if d.alias == nil {
+		d.alias = map[string]string{}
+	}
+	d.alias[name] = fileName
+}
+
+// FileName returns the file's name for the loader's name: its Alias, or
+// name itself.
+func (d *Dict) FileName(name string) string {
+	if f, ok := d.alias[name]; ok {
+		return f
+	}
+	return name
+}
+
+// Shape is File.Shape of FileName(name).
+func (d *Dict) Shape(name string) ([]int, error) { return d.File.Shape(d.FileName(name)) }
+
+// Int8s is File.Int8s of FileName(name).
+func (d *Dict) Int8s(name string, shape ...int) ([]int8, error) {
+	return d.File.Int8s(d.FileName(name), shape...)
+}
+
 // isIgnored reports whether name is hidden by Ignore.
 func (d *Dict) isIgnored(name string) bool {
 	for _, p := range d.ignored {
@@ -85,6 +116,7 @@ func (d *Dict) Names() []string {
 // Has reports whether the file holds a tensor called name that Ignore
 // does not hide.
 func (d *Dict) Has(name string) bool {
+	name = d.FileName(name)
 	return !d.isIgnored(name) && d.File.Has(name)
 }
 
@@ -123,6 +155,7 @@ func (d *Dict) Shapef(format string, args ...any) error {
 // dimensions, and returns its shape. why is added to the message of a
 // missing tensor.
 func (d *Dict) TakeRank(name string, dims int, why string) ([]int, error) {
+	name = d.FileName(name)
 	s, err := d.File.Shape(name)
 	if err != nil || d.isIgnored(name) {
 		return nil, d.Missing(name, why)
@@ -138,6 +171,7 @@ func (d *Dict) TakeRank(name string, dims int, why string) ([]int, error) {
 // shape want. why is added to the message of a missing or misshapen
 // tensor.
 func (d *Dict) TakeShape(name, why string, want ...int) error {
+	name = d.FileName(name)
 	s, err := d.File.Shape(name)
 	if err != nil || d.isIgnored(name) {
 		return d.Missing(name, why)
@@ -164,6 +198,7 @@ func (d *Dict) Take(name, why string, want ...int) ([]float32, error) {
 // AllowNonFinite was called (an F64 value beyond float32's range becomes
 // an infinity, and is refused too).
 func (d *Dict) Float32s(name string, shape ...int) ([]float32, error) {
+	name = d.FileName(name)
 	data, err := d.File.Float32s(name, shape...)
 	if err != nil || d.allowNonFinite {
 		return data, err
@@ -189,7 +224,7 @@ func elementIndex(i int, shape []int) string {
 }
 
 // Taken reports whether the tensor name has been taken.
-func (d *Dict) Taken(name string) bool { return d.taken[name] }
+func (d *Dict) Taken(name string) bool { return d.taken[d.FileName(name)] }
 
 // Leftovers returns an error wrapping ErrFormat for the first tensor (in
 // name order) that was not taken, with hint added to its message, or nil
