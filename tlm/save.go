@@ -129,7 +129,7 @@ func Read(r io.ReaderAt, size int64) (*LM, error) {
 }
 
 func fromFile(f *weights.File, src string) (*LM, error) {
-	d := weights.NewDict(f, "tlm: "+src, ErrShape)
+	d := weights.NewDict(f, "tlm: "+src+": ", ErrShape)
 	d.Ignore(optim.StatePrefix)
 	if !IsModel(f.Metadata()) {
 		return nil, d.Formatf("metadata %s is not %q: not a transformer language model", MetaArch, archName)
