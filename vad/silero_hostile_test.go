@@ -1,6 +1,8 @@
 package vad
 
 import (
+	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"testing"
@@ -82,4 +84,49 @@ func TestLoadRefusesNonSileroOutputs(t *testing.T) {
 			require.ErrorIs(t, err, ErrNotSilero)
 		})
 	}
+}
+
+// FuzzSileroModel loads ONNX models mutated from small models with
+// Silero's inputs (one that loads: output = ReduceMean(input), stateN =
+// Identity(state); and the refused ones above) and runs what loads on
+// chunks at both rates, zeros and NaN. Parse, Load and Infer must never
+// panic; Load's errors wrap ErrNotSilero or a sentinel of onnx.
+func FuzzSileroModel(f *testing.F) {
+	empty := pbMsg{}.varint(1, 0).varint(2, uint64(onnx.Float)).str(8, "empty")
+	f.Add(sileroLike(onnx.Float, []pbMsg{sileroNode("ReduceMean", "input", "output"), sileroNode("Identity", "state", "stateN")}))
+	f.Add(sileroLike(onnx.Float, []pbMsg{sileroNode("Shape", "input", "output"), sileroNode("Identity", "state", "stateN")}))
+	f.Add(sileroLike(onnx.Float, []pbMsg{sileroNode("Identity", "empty", "output"), sileroNode("Identity", "state", "stateN")}, empty))
+	f.Add(sileroLike(onnx.Int64, []pbMsg{sileroNode("Identity", "state", "output"), sileroNode("Identity", "state", "stateN")}))
+	sentinel := func(err error) bool {
+		for _, s := range []error{ErrNotSilero, onnx.ErrFormat, onnx.ErrUnsupported, onnx.ErrLimit, onnx.ErrShape, onnx.ErrInput} {
+			if errors.Is(err, s) {
+				return true
+			}
+		}
+		return false
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, err := onnx.Parse(data)
+		if err != nil {
+			return
+		}
+		s, err := newSilero(m)
+		if err != nil {
+			if !sentinel(err) {
+				t.Fatalf("Load: error wraps no sentinel: %v", err)
+			}
+			return
+		}
+		for _, rate := range []int{16000, 8000} {
+			chunk, _ := ChunkSize(rate)
+			in := make([]float32, s.Context(rate)+chunk)
+			for _, v := range []float32{0, float32(math.NaN())} {
+				in[0] = v
+				if _, err := s.Infer(in, rate); err != nil && !sentinel(err) {
+					t.Fatalf("Infer: error wraps no sentinel: %v", err)
+				}
+			}
+		}
+		s.ResetState()
+	})
 }
