@@ -12,22 +12,34 @@ import (
 	"github.com/simdcore/simdcore/internal/torchtest"
 	"github.com/simdcore/simdcore/optim"
 	"github.com/simdcore/simdcore/rnn"
+	"github.com/simdcore/simdcore/tlm"
 )
 
-// fuzzCheckpoint returns a language model with Adam stepped twice, and
-// the checkpoints save writes for it before and after those steps.
-func fuzzCheckpoint(tb testing.TB) (f *lmFile, before, after []byte) {
-	lm, err := rnn.NewLM(rnn.LMConfig{Cell: rnn.GRU, Vocab: 3, Embed: 2, Hidden: 2}, 1)
-	if err != nil {
-		tb.Fatal(err)
+// fuzzCheckpoint returns a language model (recurrent, or a transformer
+// with tf) with Adam stepped twice, and the checkpoints save writes for
+// it before and after those steps.
+func fuzzCheckpoint(tb testing.TB, tf bool) (f *lmFile, before, after []byte) {
+	if tf {
+		m, err := tlm.New(tlm.Config{Vocab: 3, DModel: 2, Heads: 1, FF: 2, MaxLen: 4}, 1)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		m.Tokenizer = rnn.NewChars("abc")
+		f = &lmFile{tf: m, adam: optim.NewAdam(0.01)}
+	} else {
+		lm, err := rnn.NewLM(rnn.LMConfig{Cell: rnn.GRU, Vocab: 3, Embed: 2, Hidden: 2}, 1)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		lm.Tokenizer = rnn.NewChars("abc")
+		f = &lmFile{lm: lm, adam: optim.NewAdam(0.01)}
 	}
-	lm.Tokenizer = rnn.NewChars("abc")
-	f = &lmFile{lm: lm, adam: optim.NewAdam(0.01)}
 	dir := tb.TempDir()
 	p := filepath.Join(dir, "c.st")
 	if err := f.save(p); err != nil {
 		tb.Fatal(err)
 	}
+	var err error
 	if before, err = os.ReadFile(p); err != nil {
 		tb.Fatal(err)
 	}
@@ -60,14 +72,16 @@ func adamState(a *optim.Adam) (int, [][]float32, [][]float32) {
 	return steps, clone(m), clone(v)
 }
 
-// FuzzCheckpoint reads train's checkpoints, mutated, as train -resume
-// does: loadLM, then restoreAdam into an Adam that has stepped. Neither
+// FuzzCheckpoint reads train's checkpoints (recurrent and transformer),
+// mutated, as train -resume does: loadLM, then restoreAdam; and restores
+// them into an Adam of the recurrent model that has stepped. Neither
 // may panic. A refused optimiser state leaves that Adam exactly as it
 // was; an accepted one holds the file's moments and step count, and a
 // checkpoint saved from it restores to the same state again.
 func FuzzCheckpoint(f *testing.F) {
-	base, before, after := fuzzCheckpoint(f)
-	for _, b := range [][]byte{before, after} {
+	base, before, after := fuzzCheckpoint(f, false)
+	_, tfBefore, tfAfter := fuzzCheckpoint(f, true)
+	for _, b := range [][]byte{before, after, tfBefore, tfAfter} {
 		n := binary.LittleEndian.Uint64(b)
 		f.Add(b[8:8+n], b[8+n:])
 	}
@@ -78,7 +92,7 @@ func FuzzCheckpoint(f *testing.F) {
 		if err := os.WriteFile(p, torchtest.RawFile(string(header), buffer), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if lf, err := loadLM(p); err == nil && lf.lm != nil {
+		if lf, err := loadLM(p); err == nil {
 			adam := optim.NewAdam(0.01)
 			if _, err := restoreAdam(p, lf.params(), adam); err == nil {
 				lf.adam = adam
