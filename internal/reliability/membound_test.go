@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -111,6 +112,11 @@ func boundCases(t *testing.T) []boundCase {
 	}
 	// rnn: a language model's head of 2^30 tokens, declared but absent.
 	st("rnn.ReadLM/vocab-2^30", torchtest.RawFile(`{"head.weight":{"dtype":"F32","shape":[1073741824,1],"data_offsets":[0,4294967296]},"weight_hh_l0":{"dtype":"F32","shape":[1,1],"data_offsets":[0,4]},"weight_ih_l0":{"dtype":"F32","shape":[1,1],"data_offsets":[4,8]}}`, make([]byte, 8)), weights.ErrFormat, readLM)
+
+	// rnn: a language model of 2 tokens whose stored tokenizer lists
+	// half a million characters.
+	vocab := strings.Repeat("ab", 1<<18)
+	st("rnn.ReadLM/chars-vocab-2^19", torchtest.RawFile(`{"__metadata__":{"simdcore.tokenizer":"chars","simdcore.vocab":"`+vocab+`"},"head.bias":{"dtype":"F32","shape":[2],"data_offsets":[20,28]},"head.weight":{"dtype":"F32","shape":[2,1],"data_offsets":[0,8]},"weight_hh_l0":{"dtype":"F32","shape":[1,1],"data_offsets":[8,12]},"weight_ih_l0":{"dtype":"F32","shape":[1,2],"data_offsets":[12,20]}}`, make([]byte, 28)), rnn.ErrFormat, readLM)
 
 	// attn: a 2-wide attention whose metadata declares 2^30 heads.
 	mh := torchtest.RawFile(`{"__metadata__":{"num_heads":"1073741824"},"in_proj_weight":{"dtype":"F32","shape":[6,2],"data_offsets":[0,48]},"out_proj.weight":{"dtype":"F32","shape":[2,2],"data_offsets":[48,64]}}`, make([]byte, 64))
