@@ -6,6 +6,7 @@ import (
 	"errors"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -14,7 +15,8 @@ import (
 	"github.com/simdcore/simdcore/nn"
 )
 
-// FuzzReadStack feeds ReadEncoder, ReadDecoder and ReadTransformer (the
+// FuzzReadStack feeds ReadEncoder, ReadDecoder, ReadTransformer,
+// LoadEncoderLayer and LoadDecoderLayer (layer 0 of a stack's file; the
 // first byte picks one) files mutated from torch's (enc_post_relu,
 // dec_post_relu, transformer_whole) and from what Encode writes for small
 // stacks of either norm placement and activation. They must never panic
@@ -58,8 +60,10 @@ func FuzzReadStack(f *testing.F) {
 		}
 		h, buf := split(eb.Bytes())
 		f.Add(byte(0), h, buf)
+		f.Add(byte(3), h, buf)
 		h, buf = split(db.Bytes())
 		f.Add(byte(1), h, buf)
+		f.Add(byte(4), h, buf)
 	}
 	f.Fuzz(func(t *testing.T, pick byte, header, buffer []byte) {
 		data := torchtest.RawFile(string(header), buffer)
@@ -69,7 +73,14 @@ func FuzzReadStack(f *testing.F) {
 		var encode func(*bytes.Buffer) error
 		var reencode func([]byte) (func(*bytes.Buffer) error, error)
 		var run func(x kernel.Matrix) error
-		switch pick % 3 {
+		layerFile := func() string {
+			p := filepath.Join(t.TempDir(), "layer.safetensors")
+			if err := os.WriteFile(p, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			return p
+		}
+		switch pick % 5 {
 		case 0:
 			var e *nn.Encoder
 			if e, err = nn.ReadEncoder(rd(), int64(len(data)), ""); err == nil {
@@ -95,6 +106,21 @@ func FuzzReadStack(f *testing.F) {
 				}
 				run = func(x kernel.Matrix) error {
 					_, err := dec.Forward(kernel.Matrix{}, x, x, nn.Mask{}, nn.Mask{})
+					return err
+				}
+			}
+		case 3:
+			var l *nn.EncoderLayer
+			if l, err = nn.LoadEncoderLayer(layerFile(), "layers.0."); err == nil {
+				d = l.DModel()
+				run = func(x kernel.Matrix) error { _, err := l.Forward(kernel.Matrix{}, x, nn.Mask{}); return err }
+			}
+		case 4:
+			var l *nn.DecoderLayer
+			if l, err = nn.LoadDecoderLayer(layerFile(), "layers.0."); err == nil {
+				d = l.DModel()
+				run = func(x kernel.Matrix) error {
+					_, err := l.Forward(kernel.Matrix{}, x, x, nn.Mask{Causal: true}, nn.Mask{})
 					return err
 				}
 			}
