@@ -21,6 +21,7 @@ import (
 // a Session must parse the model again for new Sessions to see them.
 type Session struct {
 	inputs   []*Tensor
+	planned  []plannedInput // inputs[i] as planned, which Run checks
 	outputs  []*Tensor
 	inNames  []string
 	outNames []string
@@ -211,6 +212,9 @@ func NewSession(m *Model, shapes map[string][]int, opts *Options) (*Session, err
 		s.outNames = append(s.outNames, out.Name)
 	}
 	s.steps = root.steps
+	for _, t := range s.inputs {
+		s.planned = append(s.planned, planInput(t))
+	}
 	return s, nil
 }
 
@@ -315,7 +319,8 @@ func (s *Session) OutputSequence(name string) []*Tensor {
 // Input returns the buffer of the named input, nil if there is none. Its
 // Dims are the planned shape and its values slice (Float for FLOAT, Int for
 // INT64, INT32 and BOOL) has exactly that many elements: fill it before Run.
-// Replace neither the slice nor Dims.
+// Replace neither the slice nor Dims (Run refuses an input whose slice,
+// Dims or DType changed, with ErrInput).
 func (s *Session) Input(name string) *Tensor {
 	if i := slices.Index(s.inNames, name); i >= 0 {
 		return s.inputs[i]
@@ -337,8 +342,14 @@ func (s *Session) Output(name string) *Tensor {
 // Run computes the outputs from the inputs' current values. It does not
 // allocate (unless it fails). An error names the node; errors that depend
 // on the input values (an index out of range, integer division by zero)
-// wrap ErrInput.
+// wrap ErrInput, as does an input whose values slice, Dims or DType was
+// replaced since planning (checked before anything runs).
 func (s *Session) Run() error {
+	for i := range s.planned {
+		if err := s.planned[i].check(s.inNames[i], s.inputs[i]); err != nil {
+			return err
+		}
+	}
 	return runSteps(s.steps)
 }
 

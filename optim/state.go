@@ -46,9 +46,11 @@ func (o *Adam) State() (steps int, m, v [][]float32) {
 // m and v, which it copies. With steps 0 and nil moments it starts
 // afresh. It returns an error wrapping ErrState, and leaves Adam as it
 // was, if the moments do not have the parameters' lengths, steps is
-// negative, or a moment is NaN or infinite or a second moment negative.
+// negative or math.MaxInt (the next Step's count would overflow, and its
+// bias corrections turn every weight to NaN), or a moment is NaN or
+// infinite or a second moment negative.
 func (o *Adam) SetState(ps []Param, steps int, m, v [][]float32) error {
-	if steps < 0 {
+	if steps < 0 || steps == math.MaxInt {
 		return fmt.Errorf("%w: %d steps", ErrState, steps)
 	}
 	if steps == 0 && m == nil && v == nil {

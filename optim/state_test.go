@@ -86,6 +86,7 @@ func TestAdamSetStateRefusesBadState(t *testing.T) {
 	}
 	cases := map[string]func() (int, [][]float32, [][]float32){
 		"negative steps":  func() (int, [][]float32, [][]float32) { m, v := good(); return -1, m, v },
+		"MaxInt steps":    func() (int, [][]float32, [][]float32) { m, v := good(); return math.MaxInt, m, v },
 		"missing moments": func() (int, [][]float32, [][]float32) { return 3, nil, nil },
 		"one param short": func() (int, [][]float32, [][]float32) { m, v := good(); return 3, m[:1], v[:1] },
 		"wrong length":    func() (int, [][]float32, [][]float32) { m, v := good(); m[1] = m[1][:1]; return 3, m, v },
@@ -93,13 +94,23 @@ func TestAdamSetStateRefusesBadState(t *testing.T) {
 		"infinite moment": func() (int, [][]float32, [][]float32) { m, v := good(); v[1][0] = float32(math.Inf(1)); return 3, m, v },
 		"negative second": func() (int, [][]float32, [][]float32) { m, v := good(); v[0][2] = -1; return 3, m, v },
 	}
+	clone := func(x [][]float32) [][]float32 {
+		c := make([][]float32, len(x))
+		for i := range x {
+			c[i] = append([]float32(nil), x[i]...)
+		}
+		return c
+	}
+	steps0, m0, v0 := o.State()
+	m0, v0 = clone(m0), clone(v0)
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
 			steps, m, v := c()
 			require.ErrorIs(t, o.SetState(ps, steps, m, v), ErrState)
-			require.Equal(t, 1, o.Steps())
-			_, om, _ := o.State()
-			require.Len(t, om, 2)
+			steps1, m1, v1 := o.State()
+			require.Equal(t, steps0, steps1)
+			require.Equal(t, m0, m1)
+			require.Equal(t, v0, v1)
 		})
 	}
 	require.NoError(t, o.SetState(ps, 0, nil, nil))

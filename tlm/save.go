@@ -132,7 +132,7 @@ func Read(r io.ReaderAt, size int64) (*LM, error) {
 }
 
 func fromFile(f *weights.File, src string) (*LM, error) {
-	d := weights.NewDict(f, "tlm: "+src, ErrShape)
+	d := weights.NewDict(f, "tlm: "+src+": ", ErrShape)
 	d.Ignore(optim.StatePrefix)
 	if !IsModel(f.Metadata()) {
 		hint := ""

@@ -81,6 +81,16 @@ func TestLoadRefuses(t *testing.T) {
 	p := rewrite(func(ts []weights.Tensor, meta map[string]string) []weights.Tensor { delete(meta, MetaArch); return ts })
 	_, err = Load(p)
 	require.ErrorIs(t, err, ErrFormat)
+	require.ErrorContains(t, err, "tlm: "+p+": malformed model: metadata ")
+	// The messages name the file, then the tensor, apart.
+	p = rewrite(func(ts []weights.Tensor, meta map[string]string) []weights.Tensor { return ts[1:] })
+	_, err = Load(p)
+	require.ErrorIs(t, err, weights.ErrMissing)
+	require.ErrorContains(t, err, "tlm: "+p+": tensor ")
+	b, err := os.ReadFile(p)
+	require.NoError(t, err)
+	_, err = Read(bytes.NewReader(b), int64(len(b)))
+	require.ErrorContains(t, err, "tlm: reader: tensor ")
 	p = rewrite(func(ts []weights.Tensor, meta map[string]string) []weights.Tensor {
 		return append(ts, weights.Tensor{Name: "extra", Shape: []int{1}, Data: []float32{1}})
 	})

@@ -47,8 +47,10 @@ type sileroRate struct {
 //     alone (SampleRates);
 //   - (input, sr, h, c): the legacy v4 model, at 16 and 8 kHz.
 //
-// A model whose inputs are none of these is an error wrapping
-// ErrNotSilero; an operator the runner lacks is onnx's ErrUnsupported.
+// A model whose inputs are none of these, or whose input, states and
+// their outputs are not FLOAT, or whose output is not one FLOAT
+// probability, is an error wrapping ErrNotSilero; an operator the runner
+// lacks is onnx's ErrUnsupported.
 func Load(path string) (*Silero, error) {
 	m, err := onnx.ReadFile(path)
 	if err != nil {
@@ -107,13 +109,22 @@ func newSilero(m *onnx.Model) (*Silero, error) {
 			return nil, fmt.Errorf("planning for %d Hz: %w", rate, err)
 		}
 		r := sileroRate{session: session, input: session.Input("input"), prob: session.Output("output")}
+		if r.input.DType != onnx.Float {
+			return nil, fmt.Errorf("%w: input is %v, not FLOAT", ErrNotSilero, r.input.DType)
+		}
 		if r.prob == nil {
 			return nil, fmt.Errorf("%w: no output named output", ErrNotSilero)
+		}
+		if r.prob.DType != onnx.Float || len(r.prob.Float) != 1 {
+			return nil, fmt.Errorf("%w: output is %v of shape %v, not one FLOAT probability", ErrNotSilero, r.prob.DType, r.prob.Dims)
 		}
 		for k, name := range states {
 			in, out := session.Input(name), session.Output(outStates[k])
 			if out == nil {
 				return nil, fmt.Errorf("%w: no output %s for the state %s", ErrNotSilero, outStates[k], name)
+			}
+			if in.DType != onnx.Float || out.DType != onnx.Float {
+				return nil, fmt.Errorf("%w: state %s is %v and output %s %v, not FLOAT", ErrNotSilero, name, in.DType, outStates[k], out.DType)
 			}
 			if len(out.Float) != len(in.Float) {
 				return nil, fmt.Errorf("%w: output %s has %d values, state %s %d", ErrNotSilero, outStates[k], len(out.Float), name, len(in.Float))

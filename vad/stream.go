@@ -1,5 +1,7 @@
 package vad
 
+import "fmt"
+
 // Event is a speech boundary that a Stream found: speech starts (Start)
 // or ends at Sample, a sample index of the stream, padding included.
 type Event struct {
@@ -20,19 +22,25 @@ type Stream struct {
 	threshold        float64
 	minSilence, pad  float64 // in samples
 	triggered        bool
-	tempEnd, current int // upstream's temp_end and current_sample
+	tempEnd, current int   // upstream's temp_end and current_sample
+	err              error // Params that Push refuses
 }
 
 // NewStream returns a stream over d (reset) that uses p's Threshold,
 // MinSilence and SpeechPad; as in upstream's VADIterator, the silence
 // threshold is Threshold − 0.15 and the other fields of Params (which
-// need the whole recording) do not apply.
+// need the whole recording) do not apply. A negative SpeechPad would put
+// events outside the stream (a start after the samples pushed, an end
+// before the first): Push then returns an error for every chunk.
 func NewStream(d *Detector, p Params) *Stream {
 	s := &Stream{
 		d:          d,
 		threshold:  p.Threshold,
 		minSilence: samplesOf(p.MinSilence, d.rate),
 		pad:        samplesOf(p.SpeechPad, d.rate),
+	}
+	if p.SpeechPad < 0 {
+		s.err = fmt.Errorf("vad: NewStream: SpeechPad %v is negative", p.SpeechPad)
 	}
 	s.Reset()
 	return s
@@ -51,8 +59,12 @@ func (s *Stream) Speaking() bool { return s.triggered }
 
 // Push runs one chunk (the Detector's ChunkSize samples, fewer for the
 // last) and returns its speech probability and the event it completes,
-// if any (ok).
+// if any (ok). It returns an error for a Stream of invalid Params (see
+// NewStream) before running anything.
 func (s *Stream) Push(chunk []float32) (prob float32, ev Event, ok bool, err error) {
+	if s.err != nil {
+		return 0, Event{}, false, s.err
+	}
 	prob, err = s.d.Process(chunk)
 	if err != nil {
 		return 0, Event{}, false, err

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"strconv"
 
 	"github.com/simdcore/simdcore/optim"
@@ -77,7 +78,9 @@ func loadLM(path string) (*lmFile, error) {
 		}
 	}
 	f := &lmFile{lm: lm}
-	f.steps, _ = strconv.Atoi(meta[metaSteps])
+	if f.steps, err = stepsOf(orEmbedded(path), meta); err != nil {
+		return nil, err
+	}
 	if lm.Tokenizer == nil {
 		// A model that stores no tokenizer (written by PyTorch, say) is
 		// taken to be byte-level.
@@ -87,6 +90,21 @@ func loadLM(path string) (*lmFile, error) {
 		lm.Tokenizer = rnn.Bytes{}
 	}
 	return f, nil
+}
+
+// stepsOf reads the update count train recorded in a model's metadata:
+// 0 if there is none (a model written by PyTorch, say), an error if the
+// value is not a count that one more update can follow.
+func stepsOf(path string, meta map[string]string) (int, error) {
+	v, ok := meta[metaSteps]
+	if !ok {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 || n == math.MaxInt {
+		return 0, fmt.Errorf("%s: metadata %s=%q is not an update count", path, metaSteps, v)
+	}
+	return n, nil
 }
 
 func orEmbedded(path string) string {

@@ -1,11 +1,15 @@
 package main
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 	"unicode"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/simdcore/simdcore/rnn"
+	"github.com/simdcore/simdcore/tlm"
 )
 
 // TestEmbeddedModel checks the shipped model: it loads, it is small, it
@@ -74,5 +78,33 @@ func TestDemo(t *testing.T) {
 	require.Contains(t, s, "perplexity")
 	for _, cell := range []string{"elman", "lstm", "gru"} {
 		require.Regexp(t, `\n  `+cell+` +[0-9.]+% right`, s)
+	}
+}
+
+// TestStepsMetadataRefused: a model whose metadata simdcore.steps is not
+// an update count (not a number, negative, or one that the next update
+// would overflow) is refused by loadLM, recurrent or transformer, instead
+// of being read as 0 or carried into a negative count; a count loads.
+func TestStepsMetadataRefused(t *testing.T) {
+	dir := t.TempDir()
+	lm, err := rnn.NewLM(rnn.LMConfig{Cell: rnn.GRU, Vocab: 3, Embed: 2, Hidden: 2}, 1)
+	require.NoError(t, err)
+	lm.Tokenizer = rnn.NewChars("abc")
+	tf, err := tlm.New(tlm.Config{Vocab: 3, DModel: 2, Heads: 1, FF: 2, MaxLen: 4}, 1)
+	require.NoError(t, err)
+	tf.Tokenizer = rnn.NewChars("abc")
+	savers := map[string]func(path string, meta map[string]string) error{"rnn": lm.Save, "tlm": tf.Save}
+	for kind, save := range savers {
+		for _, v := range []string{"x", "-1", "1.5", "9223372036854775807", "99999999999999999999"} {
+			p := filepath.Join(dir, kind+".safetensors")
+			require.NoError(t, save(p, map[string]string{metaSteps: v}))
+			_, err := loadLM(p)
+			require.ErrorContains(t, err, "is not an update count", "%s %s=%q", kind, metaSteps, v)
+		}
+		p := filepath.Join(dir, kind+".safetensors")
+		require.NoError(t, save(p, map[string]string{metaSteps: "7"}))
+		f, err := loadLM(p)
+		require.NoError(t, err)
+		require.Equal(t, 7, f.steps)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strconv"
 
 	"github.com/simdcore/simdcore/internal/weights"
 	"github.com/simdcore/simdcore/nn"
@@ -106,7 +105,9 @@ func loadTransformer(path string) (f *lmFile, ok bool, err error) {
 		return nil, true, err
 	}
 	f = &lmFile{tf: tf}
-	f.steps, _ = strconv.Atoi(file.Metadata()[metaSteps])
+	if f.steps, err = stepsOf(path, file.Metadata()); err != nil {
+		return nil, true, err
+	}
 	if tf.Tokenizer == nil {
 		// As for a recurrent model: no tokenizer means byte-level.
 		if tf.Vocab() != 256 {

@@ -23,6 +23,10 @@
 //     them, as the kernel fuzzers FuzzGemm and FuzzGemv do (and the
 //     vector and activation fuzzers generate operands of mismatched
 //     lengths).
+//   - Declared sizes (membound_test.go): small files in every format
+//     (safetensors for rnn, attn, nn and tlm; ONNX models and tensors;
+//     WAV; rnn's State blobs) that declare 2^30 to 2^40 elements, bytes,
+//     layers or heads are refused with little memory and at once.
 //   - Huge flags (flags_test.go): flag values that ask for more than the
 //     machine can do are refused at once, in one line, with status 2.
 //
