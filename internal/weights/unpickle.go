@@ -43,7 +43,15 @@ const (
 
 	// maxGlobalName is the longest module or name of a GLOBAL, in bytes.
 	maxGlobalName = 256
+
+	// maxKeptKeys is the number of a dict's keys kept for messages.
+	maxKeptKeys = 8
 )
+
+// checkpointKeys are the keys under which a training checkpoint (a dict
+// such as {"model": model.state_dict(), "epoch": 3, "optimizer": …})
+// may hold the one state_dict that Open reads from it.
+var checkpointKeys = []string{"state_dict", "model", "model_state_dict", "net"}
 
 // The values a restricted pickle builds. Integers are int64 (a LONG1 that
 // does not fit is a pyBigInt), strings are Go strings, None is nil.
@@ -65,6 +73,17 @@ type (
 		n          int // every pair, kept or not
 		badK, badV any // the first pair that is not a string and a tensor
 		bad        bool
+		tensors    int // the pairs of a string and a tensor, kept or not
+		// keys are the first maxKeptKeys keys, for messages.
+		keys []any
+		// subs are the dicts under the keys of checkpointKeys, in
+		// insertion order: where a training checkpoint keeps its
+		// state_dict.
+		subs []pySub
+	}
+	pySub struct {
+		key string
+		d   *pyDict
 	}
 	pyPair struct {
 		key string
@@ -560,6 +579,16 @@ func (u *unpickler) setItems(at int, kv []any) error {
 	for k := 0; k < len(kv); k += 2 {
 		key, ok1 := kv[k].(string)
 		val, ok2 := kv[k+1].(*pyTensor)
+		if len(d.keys) < maxKeptKeys {
+			d.keys = append(d.keys, kv[k])
+		}
+		if ok1 && ok2 {
+			d.tensors++
+		}
+		if sub, ok := kv[k+1].(*pyDict); ok && ok1 && slices.Contains(checkpointKeys, key) {
+			d.subs = slices.DeleteFunc(d.subs, func(s pySub) bool { return s.key == key })
+			d.subs = append(d.subs, pySub{key, sub})
+		}
 		switch {
 		case ok1 && ok2 && !d.bad:
 			if len(d.chunks) == 0 || len(d.chunks[len(d.chunks)-1]) == chunkPairs {

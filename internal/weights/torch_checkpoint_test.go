@@ -1,0 +1,133 @@
+package weights
+
+import (
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestTorchTrainingCheckpoint reads torch's training checkpoint
+// ckpt_model.pt ({"model": state_dict, "epoch", "optimizer", "loss"},
+// scripts/torch_pt_checkpoints.py): the File is its state_dict, bit for
+// bit the tensors of ckpt_model.safetensors.
+func TestTorchTrainingCheckpoint(t *testing.T) {
+	got, err := Open(filepath.Join(torchDir, "ckpt_model.pt"))
+	require.NoError(t, err)
+	want, err := Open(filepath.Join(torchDir, "ckpt_model.safetensors"))
+	require.NoError(t, err)
+	requireSameFile(t, want, got)
+}
+
+// TestTorchCudaLocation reads cuda_location.pt, whose storages torch.save
+// tagged "cuda:0": the location says where torch.load would put a
+// storage, the bytes are in the file, and the tensors are
+// ckpt_model.safetensors' (the same state_dict).
+func TestTorchCudaLocation(t *testing.T) {
+	got, err := Open(filepath.Join(torchDir, "cuda_location.pt"))
+	require.NoError(t, err)
+	want, err := Open(filepath.Join(torchDir, "ckpt_model.safetensors"))
+	require.NoError(t, err)
+	requireSameFile(t, want, got)
+}
+
+// TestTorchRefusedObjects checks the messages for torch files that are not
+// (or do not hold one) state_dict: each says what the file holds and
+// what to save instead.
+func TestTorchRefusedObjects(t *testing.T) {
+	for name, msgs := range map[string][]string{
+		"ckpt_two": {`a training checkpoint with state_dicts under both "model" and "state_dict"`, `which one to load is not guessed`,
+			`torch.save(checkpoint["model"], path)`},
+		"torchscript": {"global __torch__.", "TorchScript archive (torch.jit.save)", "torch.save(model.state_dict(), path)"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			f, err := Open(filepath.Join(torchDir, name+".pt"))
+			require.Nil(t, f)
+			require.ErrorIs(t, err, ErrFormat)
+			for _, m := range msgs {
+				require.ErrorContains(t, err, m)
+			}
+		})
+	}
+}
+
+// pickleDict pickles a dict of the entries that add writes.
+func pickleDict(p *pk, add func(p *pk)) *pk {
+	p.op('}', '(')
+	add(p)
+	return p.op('u')
+}
+
+// TestTorchCheckpointDicts reads handmade dicts around a state_dict: the
+// one state_dict under "state_dict", "model", "model_state_dict" or "net"
+// is read, also when the pickle names one dict under two of them (its
+// memo); two dicts, or none under those keys, are refused naming what
+// the dict holds.
+func TestTorchCheckpointDicts(t *testing.T) {
+	six := map[string][]byte{"data/0": f32le(1, 2, 3, 4, 5, 6)}
+	w := func(p *pk) { p.str("w").tensor("FloatStorage", "0", 6, 0, []int64{2, 3}, []int64{3, 1}) }
+	file := func(add func(p *pk)) []byte {
+		p := (&pk{}).op(0x80, 2)
+		pickleDict(p, add)
+		return checkpoint(t, p.op('.').Bytes(), six, false)
+	}
+	loads := map[string][]byte{}
+	for _, key := range checkpointKeys {
+		loads[key] = file(func(p *pk) {
+			p.str("epoch").int(3).str("args")
+			pickleDict(p, func(p *pk) { p.str("lr").int(1) })
+			p.str(key)
+			pickleDict(p, w)
+		})
+	}
+	loads["one dict, two keys"] = file(func(p *pk) {
+		p.str("model")
+		pickleDict(p, w).op('q', 0)
+		p.str("state_dict").op('h', 0)
+	})
+	loads["a key that holds no state_dict"] = file(func(p *pk) {
+		p.str("net")
+		pickleDict(p, func(p *pk) { p.str("lr").int(1) })
+		p.str("model")
+		pickleDict(p, w)
+	})
+	for name, b := range loads {
+		t.Run(name, func(t *testing.T) {
+			f, err := readBytes(b)
+			require.NoError(t, err)
+			require.Equal(t, []string{"w"}, f.Names())
+			x, err := f.Tensor("w")
+			require.NoError(t, err)
+			require.Equal(t, []float32{1, 2, 3, 4, 5, 6}, x.Data)
+		})
+	}
+	refused := map[string]struct {
+		file []byte
+		msg  string
+	}{
+		"two": {file(func(p *pk) {
+			p.str("model")
+			pickleDict(p, w)
+			p.str("net")
+			pickleDict(p, w)
+		}), `state_dicts under both "model" and "net", and which one to load is not guessed`},
+		"none": {file(func(p *pk) {
+			p.str("weights")
+			pickleDict(p, w)
+			p.str("epoch").int(3)
+		}), `the checkpoint is a dict of "weights", "epoch", not a state_dict, and as a training checkpoint it holds no state_dict (a dict of tensors) under "state_dict", "model", "model_state_dict" or "net"`},
+		"many keys": {file(func(p *pk) {
+			for _, k := range []string{"a", "b", "c", "d", "e", "f", "g", "h", "i", "j"} {
+				p.str(k).int(1)
+			}
+		}), `a dict of "a", "b", "c", "d", "e", "f", "g", "h" and 2 more, not a state_dict`},
+	}
+	for name, c := range refused {
+		t.Run(name, func(t *testing.T) {
+			f, err := readBytes(c.file)
+			require.Nil(t, f)
+			require.ErrorIs(t, err, ErrFormat)
+			require.ErrorContains(t, err, c.msg)
+		})
+	}
+}
