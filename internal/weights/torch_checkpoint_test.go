@@ -38,6 +38,8 @@ func TestTorchRefusedObjects(t *testing.T) {
 	for name, msgs := range map[string][]string{
 		"ckpt_two": {`a training checkpoint with state_dicts under both "model" and "state_dict"`, `which one to load is not guessed`,
 			`torch.save(checkpoint["model"], path)`},
+		"whole_module": {"global torch.nn.modules.rnn.LSTM is not allowed (torch.save(model) of a whole module? its classes need their code, which this reader never runs",
+			"torch.save(model.state_dict(), path)"},
 		"torchscript": {"global __torch__.", "TorchScript archive (torch.jit.save)", "torch.save(model.state_dict(), path)"},
 	} {
 		t.Run(name, func(t *testing.T) {

@@ -634,8 +634,13 @@ func (u *unpickler) global(at int, module, name string) error {
 	}
 	if !ok {
 		hint := "only a state_dict of tensors can be read: torch.save(model.state_dict(), path)"
-		if strings.HasPrefix(module, "__torch__") {
+		switch {
+		case strings.HasPrefix(module, "__torch__"):
 			hint = "a TorchScript archive (torch.jit.save)? " + hint
+		case name[0] >= 'A' && name[0] <= 'Z':
+			// A class: what torch.save(model) pickles for a whole module.
+			// (Messages are clipped at 200 bytes: keep it short.)
+			hint = "torch.save(model) of a whole module? its classes need their code, which this reader never runs: save torch.save(model.state_dict(), path)"
 		}
 		return u.fail(at, "global %s.%s is not allowed (%s)", module, name, hint)
 	}
