@@ -121,7 +121,12 @@ func readTorch(r io.ReaderAt, size int64, src string) (*File, error) {
 	r = within{r, size}
 	zr, err := zip.NewReader(r, size)
 	if err != nil {
-		return nil, zipError(err, src, "not a readable zip archive")
+		what := "not a readable zip archive"
+		if errors.Is(err, zip.ErrFormat) {
+			// The first bytes were a zip's; its directory, at the end, is not.
+			what += " (truncated? a zip archive's directory is at its end, and this file's is missing or damaged)"
+		}
+		return nil, zipError(err, src, what)
 	}
 	t := &torchReader{r: r, size: size, src: src, entries: make(map[string]*zip.File, len(zr.File))}
 	for _, zf := range zr.File {

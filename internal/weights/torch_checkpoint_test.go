@@ -1,6 +1,7 @@
 package weights
 
 import (
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -131,5 +132,19 @@ func TestTorchCheckpointDicts(t *testing.T) {
 			require.ErrorIs(t, err, ErrFormat)
 			require.ErrorContains(t, err, c.msg)
 		})
+	}
+}
+
+// TestTorchTruncatedTenths reads a checkpoint torch wrote cut at every
+// tenth of its length: each is refused with ErrFormat and a message that
+// says the file may be truncated.
+func TestTorchTruncatedTenths(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(torchDir, "cuda_location.pt"))
+	require.NoError(t, err)
+	for k := 1; k <= 9; k++ {
+		f, err := readBytes(b[:len(b)*k/10])
+		require.Nil(t, f, k)
+		require.ErrorIs(t, err, ErrFormat, k)
+		require.ErrorContains(t, err, "not a readable zip archive (truncated? a zip archive's directory is at its end", k)
 	}
 }
