@@ -80,6 +80,11 @@ type kindError struct {
 func (e *kindError) Error() string { return e.msg }
 func (e *kindError) Unwrap() error { return e.err }
 
+// composed is a message part already built by sprintf, whose strings
+// from the file are clipped: as an argument of sprintf it prints whole,
+// where a string would be clipped again, cutting the message's own words.
+type composed string
+
 // torchError builds an error wrapping ErrFormat about a torch checkpoint.
 func torchError(src, format string, args ...any) error {
 	return fmt.Errorf("weights: %s%w: %s", src, errTorchFormat, sprintf(format, args...))
@@ -201,7 +206,7 @@ func zipError(err error, src, what string) error {
 		errors.Is(err, errOutside) ||
 		errors.Is(err, zip.ErrInsecurePath) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
 		errors.As(err, &corrupt) {
-		return torchError(src, "%s: %v", what, err)
+		return torchError(src, "%s: %v", composed(what), err)
 	}
 	return fmt.Errorf("weights: %sread: %w", src, err)
 }

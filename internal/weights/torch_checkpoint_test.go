@@ -3,6 +3,7 @@ package weights
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -147,4 +148,16 @@ func TestTorchTruncatedTenths(t *testing.T) {
 		require.ErrorIs(t, err, ErrFormat, k)
 		require.ErrorContains(t, err, "not a readable zip archive (truncated? a zip archive's directory is at its end", k)
 	}
+}
+
+// TestTorchMessageWhole checks that a message about a long name from the
+// file keeps its own words: the name is quoted whole up to the clipping
+// limit, and the advice after it is not cut.
+func TestTorchMessageWhole(t *testing.T) {
+	long := strings.Repeat("pkg.", 40) + "mod"
+	b := checkpoint(t, (&pk{}).op(0x80, 2).global(long, "Net").op('.').Bytes(), nil, false)
+	_, err := readBytes(b)
+	require.ErrorIs(t, err, ErrFormat)
+	require.ErrorContains(t, err, "global "+long+".Net is not allowed (")
+	require.True(t, strings.HasSuffix(err.Error(), "torch.save(model.state_dict(), path))"), err.Error())
 }

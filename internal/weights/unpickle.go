@@ -128,7 +128,7 @@ func unpickle(b []byte, src string) (any, map[string]*pyStorage, error) {
 
 // fail returns an error wrapping ErrFormat for the opcode at byte at.
 func (u *unpickler) fail(at int, format string, args ...any) error {
-	return torchError(u.src, "data.pkl at byte %d: %s", at, sprintf(format, args...))
+	return torchError(u.src, "data.pkl at byte %d: %s", at, composed(sprintf(format, args...)))
 }
 
 // take returns the next n bytes.
