@@ -14,6 +14,9 @@ runs it:
   ckpt_two.pt        a dict holding that state_dict under both "model" and
                      "state_dict" (two dicts): refused, as which to load is
                      not guessed
+  ckpt_args.pt       a training checkpoint that also holds the run's
+                     argparse.Namespace: refused, naming the class, as an
+                     object inside the checkpoint (not a whole module)
   whole_module.pt    torch.save(model) of the whole nn.LSTM: refused (its
                      pickle names the class, which only Python can rebuild)
   torchscript.pt     torch.jit.save of a scripted nn.Linear: refused
@@ -24,6 +27,7 @@ runs it:
                      the file all the same, and Open reads them
 """
 
+import argparse
 import collections
 import os
 import sys
@@ -54,6 +58,7 @@ def main():
     save_file({k: v.contiguous() for k, v in sd.items()}, path("ckpt_model.safetensors"))
     torch.save({"model": sd, "epoch": 3, "optimizer": opt.state_dict(), "loss": 0.25}, path("ckpt_model.pt"))
     torch.save({"model": sd, "state_dict": collections.OrderedDict(sd), "epoch": 3}, path("ckpt_two.pt"))
+    torch.save({"model": sd, "args": argparse.Namespace(lr=1e-3, epochs=3)}, path("ckpt_args.pt"))
     torch.save(m, path("whole_module.pt"))
     torch.jit.save(torch.jit.script(nn.Linear(2, 1)), path("torchscript.pt"))
     tag = torch.serialization.location_tag

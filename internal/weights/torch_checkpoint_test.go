@@ -42,6 +42,7 @@ func TestTorchRefusedObjects(t *testing.T) {
 			`torch.save(checkpoint["model"], path)`},
 		"whole_module": {"global torch.nn.modules.rnn.LSTM is not allowed (torch.save(model) of a whole module? its classes need their code, which this reader never runs",
 			"torch.save(model.state_dict(), path)"},
+		"ckpt_args": {"global argparse.Namespace is not allowed (an object inside the checkpoint that only its Python code could rebuild, which this reader never runs: save the state_dict by itself"},
 		"torchscript": {"global __torch__.", "TorchScript archive (torch.jit.save)", "torch.save(model.state_dict(), path)"},
 	} {
 		t.Run(name, func(t *testing.T) {

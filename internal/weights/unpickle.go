@@ -637,9 +637,13 @@ func (u *unpickler) global(at int, module, name string) error {
 		switch {
 		case strings.HasPrefix(module, "__torch__"):
 			hint = "a TorchScript archive (torch.jit.save)? " + hint
+		case len(u.stack) > 0 || len(u.marks) > 0:
+			// Within the pickled value: a training checkpoint's args
+			// (argparse.Namespace), a numpy number, a torch.Size.
+			hint = "an object inside the checkpoint that only its Python code could rebuild, which this reader never runs: save the state_dict by itself, torch.save(model.state_dict(), path)"
 		case name[0] >= 'A' && name[0] <= 'Z':
-			// A class: what torch.save(model) pickles for a whole module.
-			// (Messages are clipped at 200 bytes: keep it short.)
+			// A class as the pickled value itself: what torch.save(model)
+			// pickles for a whole module.
 			hint = "torch.save(model) of a whole module? its classes need their code, which this reader never runs: save torch.save(model.state_dict(), path)"
 		}
 		return u.fail(at, "global %s.%s is not allowed (%s)", module, name, hint)
