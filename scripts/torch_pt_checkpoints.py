@@ -17,6 +17,10 @@ runs it:
   ckpt_args.pt       a training checkpoint that also holds the run's
                      argparse.Namespace: refused, naming the class, as an
                      object inside the checkpoint (not a whole module)
+  proto1.pt          the state_dict saved with pickle_protocol=1, which
+                     writes booleans as INT opcodes ("I01\n"); Open reads it
+  proto0.pt          the same with pickle_protocol=0, whose text pickle
+                     torch.load does not read back: refused, saying so
   whole_module.pt    torch.save(model) of the whole nn.LSTM: refused (its
                      pickle names the class, which only Python can rebuild)
   torchscript.pt     torch.jit.save of a scripted nn.Linear: refused
@@ -59,6 +63,8 @@ def main():
     torch.save({"model": sd, "epoch": 3, "optimizer": opt.state_dict(), "loss": 0.25}, path("ckpt_model.pt"))
     torch.save({"model": sd, "state_dict": collections.OrderedDict(sd), "epoch": 3}, path("ckpt_two.pt"))
     torch.save({"model": sd, "args": argparse.Namespace(lr=1e-3, epochs=3)}, path("ckpt_args.pt"))
+    torch.save(sd, path("proto1.pt"), pickle_protocol=1)
+    torch.save(sd, path("proto0.pt"), pickle_protocol=0)
     torch.save(m, path("whole_module.pt"))
     torch.jit.save(torch.jit.script(nn.Linear(2, 1)), path("torchscript.pt"))
     tag = torch.serialization.location_tag

@@ -33,6 +33,52 @@ func TestTorchCudaLocation(t *testing.T) {
 	requireSameFile(t, want, got)
 }
 
+// TestTorchProtocol1 reads the state_dict torch.save wrote with
+// pickle_protocol=1, whose booleans are INT opcodes: the tensors of
+// ckpt_model.safetensors (the same state_dict).
+func TestTorchProtocol1(t *testing.T) {
+	got, err := Open(filepath.Join(torchDir, "proto1.pt"))
+	require.NoError(t, err)
+	want, err := Open(filepath.Join(torchDir, "ckpt_model.safetensors"))
+	require.NoError(t, err)
+	requireSameFile(t, want, got)
+}
+
+// TestTorchTextIntegers reads the text integers of protocols 0 and 1 (INT,
+// LONG) where a state_dict's pickle has integers: a tensor's storage
+// offset, size and stride, and requires_grad as INT "00"; malformed ones
+// are refused.
+func TestTorchTextIntegers(t *testing.T) {
+	six := map[string][]byte{"data/0": f32le(1, 2, 3, 4, 5, 6)}
+	text := func(offset, size, stride, grad string) []byte {
+		p := &pk{}
+		p.global("collections", "OrderedDict").op(')', 'R', '(')
+		p.str("w").global("torch._utils", "_rebuild_tensor_v2").op('(')
+		p.op('(').str("storage").global("torch", "FloatStorage").str("0").str("cpu").op('I').WriteString("6\n")
+		p.op('t', 'Q', 'I').WriteString(offset + "\n")
+		p.op('(', 'L').WriteString(size + "\n")
+		p.op('t', '(', 'I').WriteString(stride + "\n")
+		p.op('t', 'I').WriteString(grad + "\n")
+		p.global("collections", "OrderedDict").op(')', 'R', 't', 'R', 'u', '.')
+		return checkpoint(t, p.Bytes(), six, false)
+	}
+	f, err := readBytes(text("1", "2L", "2", "00"))
+	require.NoError(t, err)
+	x, err := f.Tensor("w")
+	require.NoError(t, err)
+	require.Equal(t, []float32{2, 4}, x.Data)
+	for args, msg := range map[[4]string]string{
+		{"x", "2L", "2", "00"}:                       `INT "x" is not a decimal integer`,
+		{"1", "2z", "2", "00"}:                       `LONG "2z" is not a decimal integer`,
+		{"1", "99999999999999999999999L", "2", "00"}: `size[0] is not an integer ≥ 0`,
+		{"1", "2", "-1", "00"}:                       `stride[0] is not an integer ≥ 0`,
+	} {
+		_, err := readBytes(text(args[0], args[1], args[2], args[3]))
+		require.ErrorIs(t, err, ErrFormat, args)
+		require.ErrorContains(t, err, msg, args)
+	}
+}
+
 // TestTorchRefusedObjects checks the messages for torch files that are not
 // (or do not hold one) state_dict: each says what the file holds and
 // what to save instead.
@@ -42,7 +88,8 @@ func TestTorchRefusedObjects(t *testing.T) {
 			`torch.save(checkpoint["model"], path)`},
 		"whole_module": {"global torch.nn.modules.rnn.LSTM is not allowed (torch.save(model) of a whole module? its classes need their code, which this reader never runs",
 			"torch.save(model.state_dict(), path)"},
-		"ckpt_args": {"global argparse.Namespace is not allowed (an object inside the checkpoint that only its Python code could rebuild, which this reader never runs: save the state_dict by itself"},
+		"ckpt_args":   {"global argparse.Namespace is not allowed (an object inside the checkpoint that only its Python code could rebuild, which this reader never runs: save the state_dict by itself"},
+		"proto0":      {`opcode 'p' of pickle protocol 0 (torch.save(obj, path, pickle_protocol=0)), which torch.load does not read back either`},
 		"torchscript": {"global __torch__.", "TorchScript archive (torch.jit.save)", "torch.save(model.state_dict(), path)"},
 	} {
 		t.Run(name, func(t *testing.T) {

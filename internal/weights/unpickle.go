@@ -11,6 +11,7 @@ import (
 	"errors"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -299,6 +300,41 @@ func (u *unpickler) step(at int, op byte) error {
 			return err
 		}
 		u.push(int64(binary.LittleEndian.Uint16(p)))
+	case 'I': // INT: a decimal line; protocol 1 writes booleans so ("01", "00")
+		line, err := u.line(at, "INT")
+		if err != nil {
+			return err
+		}
+		switch line {
+		case "01":
+			u.push(true)
+		case "00":
+			u.push(false)
+		default:
+			n, err := strconv.ParseInt(line, 10, 64)
+			if err != nil {
+				return u.fail(at, "INT %q is not a decimal integer", line)
+			}
+			u.push(n)
+		}
+	case 'L': // LONG: a decimal line ending "L" (protocols 0 and 1)
+		line, err := u.line(at, "LONG")
+		if err != nil {
+			return err
+		}
+		digits, _ := strings.CutSuffix(line, "L")
+		switch n, err := strconv.ParseInt(digits, 10, 64); {
+		case err == nil:
+			u.push(n)
+		case errors.Is(err, strconv.ErrRange):
+			u.push(pyBigInt{})
+		default:
+			return u.fail(at, "LONG %q is not a decimal integer", line)
+		}
+	case 'p', 'g', 'P', 'V', 'S', 'F', 'l', 'd':
+		// PUT, GET, PERSID, UNICODE, STRING, FLOAT, LIST, DICT: text
+		// opcodes that only protocol 0 writes.
+		return u.fail(at, "opcode %q of pickle protocol 0 (torch.save(obj, path, pickle_protocol=0)), which torch.load does not read back either: save with torch.save's default protocol", op)
 	case 'J': // BININT
 		p, err := u.take(at, 4)
 		if err != nil {
@@ -417,11 +453,11 @@ func (u *unpickler) step(at int, op byte) error {
 		}
 		return u.setItems(at, items)
 	case 'c': // GLOBAL
-		module, err := u.line(at)
+		module, err := u.line(at, "GLOBAL")
 		if err != nil {
 			return err
 		}
-		name, err := u.line(at)
+		name, err := u.line(at, "GLOBAL")
 		if err != nil {
 			return err
 		}
@@ -483,7 +519,7 @@ func (u *unpickler) step(at int, op byte) error {
 			return u.fail(at, "BUILD of a dict with %s", typeName(state))
 		}
 	default:
-		return u.fail(at, "opcode %#02x is not one torch.save writes for a state_dict", op)
+		return u.fail(at, "opcode %#02x is not one torch.save writes for a state_dict (at pickle protocols 1 to 5)", op)
 	}
 	return nil
 }
@@ -532,17 +568,18 @@ func (u *unpickler) unicode(at int, n int64) error {
 	return nil
 }
 
-// line reads a GLOBAL's module or name, up to its newline.
-func (u *unpickler) line(at int) (string, error) {
+// line reads the argument of the opcode what (a GLOBAL's module or
+// name, an INT's or LONG's digits), up to its newline.
+func (u *unpickler) line(at int, what string) (string, error) {
 	rest := u.b[u.i:min(len(u.b), u.i+maxGlobalName+1)]
 	n := strings.IndexByte(string(rest), '\n')
 	if n < 0 {
-		return "", u.fail(at, "GLOBAL without a newline in its first %d bytes", len(rest))
+		return "", u.fail(at, "%s without a newline in its first %d bytes", what, len(rest))
 	}
 	s := string(rest[:n])
 	u.i += n + 1
 	if !utf8.ValidString(s) {
-		return "", u.fail(at, "GLOBAL name that is not UTF-8")
+		return "", u.fail(at, "%s argument that is not UTF-8", what)
 	}
 	return s, nil
 }

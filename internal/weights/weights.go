@@ -44,8 +44,9 @@
 // data.pkl is read by a restricted unpickler that knows only the opcodes
 // and globals a state_dict's pickle uses (collections.OrderedDict,
 // torch._utils' _rebuild_tensor_v2, _rebuild_parameter and
-// _rebuild_parameter_with_state, torch's storage classes) and never
-// calls anything; any other global, a TorchScript archive's say, is
+// _rebuild_parameter_with_state, torch's storage classes), at pickle
+// protocols 1 to 5 (protocol 0's text pickle, which torch.load does not
+// read back, is refused saying so), and never calls anything; any other global, a TorchScript archive's say, is
 // refused. Each tensor, views with offsets, transposes and strides
 // included, is gathered into a contiguous copy (tensors that share a
 // storage, such as tied weights, each get one), with the dtype of its
