@@ -18,7 +18,8 @@ It writes N cases (default 300) to DIR/0000, DIR/0001, …, each holding
 
 Models: nn.LSTM, nn.GRU, nn.RNN (tanh, relu) of random sizes, layers,
 bidirectional, proj_size, bias, batch_first; nn.LSTMCell, GRUCell,
-RNNCell; nn.MultiheadAttention; nn.TransformerEncoder and Decoder stacks;
+RNNCell; a language model (nn.Embedding, a recurrent net, nn.Linear:
+rnn.LoadLM, the next token's distribution); nn.MultiheadAttention; nn.TransformerEncoder and Decoder stacks;
 and "raw" OrderedDicts of odd views with no model. Each is optionally
 nested in a parent module (prefixes such as "encoder.rnn."), its
 state_dict converted to float32, float16, bfloat16 or float64, optionally
@@ -27,7 +28,7 @@ contiguous, or transposed (t().contiguous().t()), or a slice of a larger
 storage at an offset, or all tensors of a dtype views of one shared
 storage, or a 1-D tensor an expand (stride 0) of one value. Saved with
 storages tagged "cpu" or, as from the GPU, "cuda:0" or "cuda:1", with
-torch.save's defaults, pickle_protocol 2, 3 or 4,
+torch.save's defaults, pickle_protocol 1 to 5,
 _use_new_zipfile_serialization=True, as a plain dict, or wrapped in a
 training checkpoint {"<key>": state_dict, "epoch": 3, "optimizer": ...}:
 one state_dict under "state_dict", "model", "model_state_dict" or "net"
@@ -217,6 +218,38 @@ def stack_case(r, c, decoder):
     return build, run
 
 
+class LMod(nn.Module):
+    """A language model as rnn.LoadLM reads one: embedding, a
+    unidirectional RNN, a linear head producing the logits."""
+
+    def __init__(self, c):
+        super().__init__()
+        self.embedding = nn.Embedding(c["V"], c["I"])
+        kw = dict(num_layers=c["L"], batch_first=True, bias=c["bias"])
+        if c["kind"] == "LSTM":
+            self.rnn = nn.LSTM(c["I"], c["H"], proj_size=c["proj"], **kw)
+        else:
+            self.rnn = getattr(nn, c["kind"])(c["I"], c["H"], **kw)
+        self.decoder = nn.Linear(c["proj"] or c["H"], c["V"])
+
+    def forward(self, tokens):
+        out, _ = self.rnn(self.embedding(tokens))
+        return self.decoder(out)
+
+
+def lm_case(r, c):
+    c.update(kind=r.choice(["LSTM", "GRU", "RNN"]), V=r.randint(2, 9), I=r.randint(1, 5), H=r.randint(2, 6),
+             L=r.randint(1, 2), bias=r.random() < 0.8, T=r.randint(1, 6))
+    c["proj"] = r.randint(1, c["H"] - 1) if c["kind"] == "LSTM" and r.random() < 0.3 else 0
+
+    def run(m):
+        tokens = torch.randint(0, c["V"], (1, c["T"]))
+        with torch.no_grad():
+            probs = torch.softmax(m(tokens)[0, -1], dim=-1)
+        return {"tokens": tokens[0].to(probs.dtype), "probs": probs}
+    return lambda: LMod(c), run
+
+
 def raw_state(r):
     """An OrderedDict of odd views, with no model: tied twins, a
     transpose, slices at offsets, an expand, a 0-d and an empty tensor,
@@ -243,7 +276,7 @@ def raw_state(r):
 def make_case(r, seed):
     torch.manual_seed(seed)
     c = {"seed": seed}
-    family = r.choices(["rnn", "cell", "mha", "enc", "dec", "raw"], [40, 15, 12, 10, 8, 15])[0]
+    family = r.choices(["rnn", "cell", "lm", "mha", "enc", "dec", "raw"], [40, 15, 8, 12, 10, 8, 15])[0]
     c["family"] = family
     dtype = r.choices(list(DTYPES), [4, 2, 2, 2])[0]
     c["dtype"] = dtype
@@ -251,11 +284,11 @@ def make_case(r, seed):
         sd = raw_state(r)
         io = {}
     else:
-        build, run = {"rnn": rnn_case, "cell": cell_case, "mha": mha_case,
+        build, run = {"rnn": rnn_case, "cell": cell_case, "lm": lm_case, "mha": mha_case,
                       "enc": lambda r, c: stack_case(r, c, False), "dec": lambda r, c: stack_case(r, c, True)}[family](r, c)
         m = build()
         perturb(m, 0.3, 0.2) if family in ("enc", "dec", "mha") else None
-        prefix = r.choice(["", "", "encoder.", "encoder.rnn.", "model.body.layer."])
+        prefix = r.choice(["", "", "encoder.", "encoder.rnn.", "model.body.layer."]) if family != "lm" else ""
         if family in ("enc", "dec") and prefix.count(".") > 1:
             prefix = "encoder."
         c["prefix"] = prefix
@@ -283,7 +316,8 @@ def make_case(r, seed):
     flat = {k: torch.empty(v.shape, dtype=v.dtype).copy_(v.detach()) for k, v in sd.items()}  # fresh strides
 
     c["location"] = r.choices(["cpu", "cuda:0", "cuda:1"], [8, 1, 1])[0]
-    c["save"] = r.choice(["default", "proto2", "proto3", "proto4", "newzip", "plaindict", "checkpoint"])
+    c["save"] = r.choice(["default", "proto1", "proto2", "proto3", "proto4", "proto5", "newzip", "plaindict",
+                          "checkpoint"])
     obj, kw = sd, {}
     c["expect"] = "ok"
     if c["save"].startswith("proto"):

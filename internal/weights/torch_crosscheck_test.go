@@ -26,7 +26,7 @@ import (
 type ptCase struct {
 	Family, Kind, Dtype, Prefix, Layout, Save, Expect, Checkpoint, Location string
 	Act                                                                     string
-	I, H, L, Proj, T, E, Heads, D, FF, Layers                               int
+	I, H, L, Proj, T, E, Heads, D, FF, Layers, V                            int
 	Bidir, Bias                                                             bool
 	NormFirst                                                               bool `json:"norm_first"`
 	KeepVars                                                                bool `json:"keep_vars"`
@@ -111,6 +111,20 @@ func ptCrossCheck(t *testing.T, dir string) {
 				out["c1"] = fin.C.Data
 			}
 			return out
+		}
+	case "lm":
+		run = func(path string) map[string][]float32 {
+			m, err := rnn.LoadLM(path)
+			require.NoError(t, err)
+			require.Equal(t, c.V, m.Vocab())
+			tf := get("tokens").Data
+			tokens := make([]int, len(tf))
+			for i, v := range tf {
+				tokens[i] = int(v)
+			}
+			p, err := m.Next(tokens)
+			require.NoError(t, err)
+			return map[string][]float32{"probs": p}
 		}
 	case "mha":
 		run = func(path string) map[string][]float32 {
