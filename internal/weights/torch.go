@@ -16,7 +16,9 @@ package weights
 // ('storage', torch.FloatStorage, key, location, numel). readTorch turns
 // it into a File like a safetensors file's: every tensor gathered into a
 // contiguous copy in the File's buffer, with the dtype its storage class
-// maps to, and no metadata.
+// maps to, and no metadata. A training checkpoint's dict gives the one
+// state_dict under "state_dict", "model", "model_state_dict" or "net"
+// (stateDict); the location string of a persistent ID is not read.
 
 import (
 	"archive/zip"
@@ -78,6 +80,11 @@ type kindError struct {
 func (e *kindError) Error() string { return e.msg }
 func (e *kindError) Unwrap() error { return e.err }
 
+// composed is a message part already built by sprintf, whose strings
+// from the file are clipped: as an argument of sprintf it prints whole,
+// where a string would be clipped again, cutting the message's own words.
+type composed string
+
 // torchError builds an error wrapping ErrFormat about a torch checkpoint.
 func torchError(src, format string, args ...any) error {
 	return fmt.Errorf("weights: %s%w: %s", src, errTorchFormat, sprintf(format, args...))
@@ -119,7 +126,12 @@ func readTorch(r io.ReaderAt, size int64, src string) (*File, error) {
 	r = within{r, size}
 	zr, err := zip.NewReader(r, size)
 	if err != nil {
-		return nil, zipError(err, src, "not a readable zip archive")
+		what := "not a readable zip archive"
+		if errors.Is(err, zip.ErrFormat) {
+			// The first bytes were a zip's; its directory, at the end, is not.
+			what += " (truncated? a zip archive's directory is at its end, and this file's is missing or damaged)"
+		}
+		return nil, zipError(err, src, what)
 	}
 	t := &torchReader{r: r, size: size, src: src, entries: make(map[string]*zip.File, len(zr.File))}
 	for _, zf := range zr.File {
@@ -194,7 +206,7 @@ func zipError(err error, src, what string) error {
 		errors.Is(err, errOutside) ||
 		errors.Is(err, zip.ErrInsecurePath) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
 		errors.As(err, &corrupt) {
-		return torchError(src, "%s: %v", what, err)
+		return torchError(src, "%s: %v", composed(what), err)
 	}
 	return fmt.Errorf("weights: %sread: %w", src, err)
 }
@@ -305,6 +317,10 @@ func (t *torchReader) file(v any, storages map[string]*pyStorage) (*File, error)
 	if !ok {
 		return nil, torchError(t.src, "the checkpoint holds %s, not a state_dict (torch.save(model.state_dict(), path))", typeName(v))
 	}
+	d, err := t.stateDict(d)
+	if err != nil {
+		return nil, err
+	}
 	if d.bad {
 		if name, ok := d.badK.(string); !ok {
 			return nil, torchError(t.src, "a state_dict key is %s, not a string", typeName(d.badK))
@@ -391,6 +407,71 @@ func (t *torchReader) file(v any, storages map[string]*pyStorage) (*File, error)
 	}
 	slices.Sort(f.names)
 	return f, nil
+}
+
+// stateDict returns the state_dict the checkpoint's dict d holds: d
+// itself when it maps strings to tensors (or is empty, or mixes tensors
+// with other values, which file then refuses naming the first); else,
+// for a training checkpoint, the one dict of strings to tensors under
+// the keys of checkpointKeys. Two such dicts (not one under two keys)
+// are refused, naming both, as is a checkpoint with none, naming its
+// keys: which to load is never guessed.
+func (t *torchReader) stateDict(d *pyDict) (*pyDict, error) {
+	if !d.bad || d.tensors > 0 {
+		return d, nil
+	}
+	var found []pySub
+	for _, s := range d.subs {
+		if !s.d.bad && !slices.ContainsFunc(found, func(f pySub) bool { return f.d == s.d }) {
+			found = append(found, s)
+		}
+	}
+	switch len(found) {
+	case 1:
+		return found[0].d, nil
+	case 0:
+		return nil, torchError(t.src, "the checkpoint is a dict of %s, not a state_dict, and as a training checkpoint it holds no state_dict (a dict of tensors) under %s, the keys this reader looks under: "+
+			"save model.state_dict() itself, or the checkpoint with the state_dict under one of those keys", keyList(d), quotedOr(checkpointKeys))
+	}
+	return nil, torchError(t.src, "the checkpoint is a training checkpoint with state_dicts under both %q and %q, and which one to load is not guessed: "+
+		"save the one wanted by itself, as torch.save(checkpoint[%q], path)", found[0].key, found[1].key, found[0].key)
+}
+
+// keyList lists the keys kept of d for a message: "\"epoch\", \"optimizer\"".
+func keyList(d *pyDict) string {
+	var b strings.Builder
+	for i, k := range d.keys {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		if s, ok := k.(string); ok {
+			b.WriteString(strconv.Quote(s))
+		} else {
+			b.WriteString(typeName(k))
+		}
+	}
+	if d.n > len(d.keys) {
+		fmt.Fprintf(&b, " and %d more", d.n-len(d.keys))
+	}
+	if d.n == 0 {
+		return "no keys"
+	}
+	return b.String()
+}
+
+// quotedOr lists words quoted: "a", "b" or "c".
+func quotedOr(words []string) string {
+	var b strings.Builder
+	for i, w := range words {
+		switch {
+		case i == len(words)-1 && i > 0:
+			b.WriteString(" or ")
+		case i > 0:
+			b.WriteString(", ")
+		}
+		b.WriteString(strconv.Quote(w))
+	}
+	return b.String()
 }
 
 // check checks that the tensor of the state_dict entry name has a

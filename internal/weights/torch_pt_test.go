@@ -269,7 +269,10 @@ func TestTorchHandmade(t *testing.T) {
 		"complex": {ok(func(p *pk) {
 			p.str("z").tensor("ComplexFloatStorage", "0", 3, 0, []int64{3}, []int64{1})
 		}), `tensor "z" has storage type torch.ComplexFloatStorage, which this reader does not convert`},
-		"not a tensor": {ok(func(p *pk) { p.str("epoch").int(3) }), `"epoch" is an int, not a tensor`},
+		"not a tensor": {ok(func(p *pk) {
+			p.str("w").tensor("FloatStorage", "0", 6, 0, []int64{2}, []int64{1})
+			p.str("epoch").int(3)
+		}), `"epoch" is an int, not a tensor`},
 		"os.system": {checkpoint(t, (&pk{}).op(0x80, 2).global("os", "system").str("ls").op(0x85, 'R', '.').Bytes(), nil, false),
 			`global os.system is not allowed`},
 		"torchscript": {checkpoint(t, (&pk{}).op(0x80, 2).global("__torch__.Net", "Net").op('.').Bytes(), nil, false),

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -43,7 +44,15 @@ const (
 
 	// maxGlobalName is the longest module or name of a GLOBAL, in bytes.
 	maxGlobalName = 256
+
+	// maxKeptKeys is the number of a dict's keys kept for messages.
+	maxKeptKeys = 8
 )
+
+// checkpointKeys are the keys under which a training checkpoint (a dict
+// such as {"model": model.state_dict(), "epoch": 3, "optimizer": …})
+// may hold the one state_dict that Open reads from it.
+var checkpointKeys = []string{"state_dict", "model", "model_state_dict", "net"}
 
 // The values a restricted pickle builds. Integers are int64 (a LONG1 that
 // does not fit is a pyBigInt), strings are Go strings, None is nil.
@@ -65,6 +74,17 @@ type (
 		n          int // every pair, kept or not
 		badK, badV any // the first pair that is not a string and a tensor
 		bad        bool
+		tensors    int // the pairs of a string and a tensor, kept or not
+		// keys are the first maxKeptKeys keys, for messages.
+		keys []any
+		// subs are the dicts under the keys of checkpointKeys, in
+		// insertion order: where a training checkpoint keeps its
+		// state_dict.
+		subs []pySub
+	}
+	pySub struct {
+		key string
+		d   *pyDict
 	}
 	pyPair struct {
 		key string
@@ -109,7 +129,7 @@ func unpickle(b []byte, src string) (any, map[string]*pyStorage, error) {
 
 // fail returns an error wrapping ErrFormat for the opcode at byte at.
 func (u *unpickler) fail(at int, format string, args ...any) error {
-	return torchError(u.src, "data.pkl at byte %d: %s", at, sprintf(format, args...))
+	return torchError(u.src, "data.pkl at byte %d: %s", at, composed(sprintf(format, args...)))
 }
 
 // take returns the next n bytes.
@@ -280,6 +300,41 @@ func (u *unpickler) step(at int, op byte) error {
 			return err
 		}
 		u.push(int64(binary.LittleEndian.Uint16(p)))
+	case 'I': // INT: a decimal line; protocol 1 writes booleans so ("01", "00")
+		line, err := u.line(at, "INT")
+		if err != nil {
+			return err
+		}
+		switch line {
+		case "01":
+			u.push(true)
+		case "00":
+			u.push(false)
+		default:
+			n, err := strconv.ParseInt(line, 10, 64)
+			if err != nil {
+				return u.fail(at, "INT %q is not a decimal integer", line)
+			}
+			u.push(n)
+		}
+	case 'L': // LONG: a decimal line ending "L" (protocols 0 and 1)
+		line, err := u.line(at, "LONG")
+		if err != nil {
+			return err
+		}
+		digits, _ := strings.CutSuffix(line, "L")
+		switch n, err := strconv.ParseInt(digits, 10, 64); {
+		case err == nil:
+			u.push(n)
+		case errors.Is(err, strconv.ErrRange):
+			u.push(pyBigInt{})
+		default:
+			return u.fail(at, "LONG %q is not a decimal integer", line)
+		}
+	case 'p', 'g', 'P', 'V', 'S', 'F', 'l', 'd':
+		// PUT, GET, PERSID, UNICODE, STRING, FLOAT, LIST, DICT: text
+		// opcodes that only protocol 0 writes.
+		return u.fail(at, "opcode %q of pickle protocol 0 (torch.save(obj, path, pickle_protocol=0)), which torch.load does not read back either: save with torch.save's default protocol", op)
 	case 'J': // BININT
 		p, err := u.take(at, 4)
 		if err != nil {
@@ -398,11 +453,11 @@ func (u *unpickler) step(at int, op byte) error {
 		}
 		return u.setItems(at, items)
 	case 'c': // GLOBAL
-		module, err := u.line(at)
+		module, err := u.line(at, "GLOBAL")
 		if err != nil {
 			return err
 		}
-		name, err := u.line(at)
+		name, err := u.line(at, "GLOBAL")
 		if err != nil {
 			return err
 		}
@@ -464,7 +519,7 @@ func (u *unpickler) step(at int, op byte) error {
 			return u.fail(at, "BUILD of a dict with %s", typeName(state))
 		}
 	default:
-		return u.fail(at, "opcode %#02x is not one torch.save writes for a state_dict", op)
+		return u.fail(at, "opcode %#02x is not one torch.save writes for a state_dict (at pickle protocols 1 to 5)", op)
 	}
 	return nil
 }
@@ -513,17 +568,18 @@ func (u *unpickler) unicode(at int, n int64) error {
 	return nil
 }
 
-// line reads a GLOBAL's module or name, up to its newline.
-func (u *unpickler) line(at int) (string, error) {
+// line reads the argument of the opcode what (a GLOBAL's module or
+// name, an INT's or LONG's digits), up to its newline.
+func (u *unpickler) line(at int, what string) (string, error) {
 	rest := u.b[u.i:min(len(u.b), u.i+maxGlobalName+1)]
 	n := strings.IndexByte(string(rest), '\n')
 	if n < 0 {
-		return "", u.fail(at, "GLOBAL without a newline in its first %d bytes", len(rest))
+		return "", u.fail(at, "%s without a newline in its first %d bytes", what, len(rest))
 	}
 	s := string(rest[:n])
 	u.i += n + 1
 	if !utf8.ValidString(s) {
-		return "", u.fail(at, "GLOBAL name that is not UTF-8")
+		return "", u.fail(at, "%s argument that is not UTF-8", what)
 	}
 	return s, nil
 }
@@ -560,6 +616,16 @@ func (u *unpickler) setItems(at int, kv []any) error {
 	for k := 0; k < len(kv); k += 2 {
 		key, ok1 := kv[k].(string)
 		val, ok2 := kv[k+1].(*pyTensor)
+		if len(d.keys) < maxKeptKeys {
+			d.keys = append(d.keys, kv[k])
+		}
+		if ok1 && ok2 {
+			d.tensors++
+		}
+		if sub, ok := kv[k+1].(*pyDict); ok && ok1 && slices.Contains(checkpointKeys, key) {
+			d.subs = slices.DeleteFunc(d.subs, func(s pySub) bool { return s.key == key })
+			d.subs = append(d.subs, pySub{key, sub})
+		}
 		switch {
 		case ok1 && ok2 && !d.bad:
 			if len(d.chunks) == 0 || len(d.chunks[len(d.chunks)-1]) == chunkPairs {
@@ -605,8 +671,17 @@ func (u *unpickler) global(at int, module, name string) error {
 	}
 	if !ok {
 		hint := "only a state_dict of tensors can be read: torch.save(model.state_dict(), path)"
-		if strings.HasPrefix(module, "__torch__") {
+		switch {
+		case strings.HasPrefix(module, "__torch__"):
 			hint = "a TorchScript archive (torch.jit.save)? " + hint
+		case len(u.stack) > 0 || len(u.marks) > 0:
+			// Within the pickled value: a training checkpoint's args
+			// (argparse.Namespace), a numpy number, a torch.Size.
+			hint = "an object inside the checkpoint that only its Python code could rebuild, which this reader never runs: save the state_dict by itself, torch.save(model.state_dict(), path)"
+		case name[0] >= 'A' && name[0] <= 'Z':
+			// A class as the pickled value itself: what torch.save(model)
+			// pickles for a whole module.
+			hint = "torch.save(model) of a whole module? its classes need their code, which this reader never runs: save torch.save(model.state_dict(), path)"
 		}
 		return u.fail(at, "global %s.%s is not allowed (%s)", module, name, hint)
 	}

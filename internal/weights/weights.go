@@ -44,8 +44,9 @@
 // data.pkl is read by a restricted unpickler that knows only the opcodes
 // and globals a state_dict's pickle uses (collections.OrderedDict,
 // torch._utils' _rebuild_tensor_v2, _rebuild_parameter and
-// _rebuild_parameter_with_state, torch's storage classes) and never
-// calls anything; any other global, a TorchScript archive's say, is
+// _rebuild_parameter_with_state, torch's storage classes), at pickle
+// protocols 1 to 5 (protocol 0's text pickle, which torch.load does not
+// read back, is refused saying so), and never calls anything; any other global, a TorchScript archive's say, is
 // refused. Each tensor, views with offsets, transposes and strides
 // included, is gathered into a contiguous copy (tensors that share a
 // storage, such as tied weights, each get one), with the dtype of its
@@ -54,8 +55,20 @@
 // safetensors; the integer and bool storages keep their dtypes (I64 for
 // a num_batches_tracked buffer, which Tensor refuses like an I64
 // safetensors tensor); complex and quantized storages are refused,
-// naming the tensor. Such a File has no metadata, and Format tells it
-// from a safetensors one. A big-endian checkpoint, and one in
+// naming the tensor. A storage's location string ("cpu", or "cuda:0" for
+// a tensor saved from the GPU) is not read: its bytes are in the file
+// either way, and the File holds them. Such a File has no metadata, and
+// Format tells it from a safetensors one.
+//
+// A training checkpoint, a dict such as {"model": model.state_dict(),
+// "epoch": 3, "optimizer": optimizer.state_dict()}, is read as the one
+// state_dict (a dict of names to tensors) it holds under one of the keys
+// "state_dict", "model", "model_state_dict" and "net"; its other entries
+// (numbers, strings, lists, tuples, dicts, tensors of an optimizer's
+// state) are read by the same unpickler and dropped. Which of two
+// state_dicts to read is never guessed: a checkpoint with state_dicts
+// under two of those keys is refused, naming both, as is one with none,
+// naming its keys; save the state_dict wanted by itself. A big-endian checkpoint, and one in
 // torch.save's legacy format (_use_new_zipfile_serialization=False), are
 // refused with a message that says how to convert them. The checkpoint's
 // limits: data.pkl of at most 16 MiB, pushing at most 2^21 values, at
