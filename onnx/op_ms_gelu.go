@@ -1,0 +1,79 @@
+package onnx
+
+import "github.com/simdcore/simdcore/kernel"
+
+// The GELU family of ONNX Runtime's com.microsoft domain, which its
+// transformer optimizer writes for the fused activations, on float32:
+//
+//	Gelu:      y = x·Φ(x) (erf form)                        kernel.GELU
+//	BiasGelu:  y = Gelu(A + B)                              kernel.GELU
+//	FastGelu:  y = x/2·(1+tanh(√(2/π)·(x+0.044715·x³))),
+//	           x = X (+ bias when given)                    kernel.GELUTanh
+//	QuickGelu: y = x·σ(alpha·x), alpha 1.702 by default     kernel.Sigmoid
+//
+// The bias of BiasGelu and FastGelu is 1-D, of the input's last dimension,
+// added to every row (x + bias rounded to float32 first, as ONNX Runtime
+// does). QuickGelu rounds alpha·x to float32 before the sigmoid and
+// multiplies by x in float32.
+
+func init() {
+	registerMS("Gelu", floatUnary(kernel.GELU))
+	registerMS("BiasGelu", biasActivation(kernel.GELU, true))
+	registerMS("FastGelu", biasActivation(kernel.GELUTanh, false))
+	registerMS("QuickGelu", buildQuickGelu)
+}
+
+// biasActivation builds f(x + bias) with bias input 1 (required when
+// needBias, else optional) a 1-D tensor of x's last dimension.
+func biasActivation(f func(dst, src []float32), needBias bool) opBuilder {
+	return func(c *nodeCtx) (func() error, error) {
+		x, y, err := c.elementwise(Float)
+		if err != nil {
+			return nil, err
+		}
+		bias := c.input(1)
+		if bias == nil && needBias {
+			_, err := c.need(1)
+			return nil, err
+		}
+		if bias == nil {
+			return func() error { f(y.Float, x.Float); return nil }, nil
+		}
+		if err := c.needType(bias, Float); err != nil {
+			return nil, err
+		}
+		if len(x.Dims) == 0 || len(bias.Dims) != 1 || bias.Dims[0] != x.Dims[len(x.Dims)-1] {
+			return nil, c.shapeErr("%s bias of shape %v for input %v: want [last dimension]", c.node.OpType, bias.Dims, x.Dims)
+		}
+		h := bias.Dims[0]
+		return func() error {
+			if h == 0 {
+				return nil
+			}
+			for r := 0; r < len(x.Float); r += h {
+				kernel.Add(y.Float[r:r+h], x.Float[r:r+h], bias.Float)
+			}
+			f(y.Float, y.Float)
+			return nil
+		}, nil
+	}
+}
+
+func buildQuickGelu(c *nodeCtx) (func() error, error) {
+	x, y, err := c.elementwise(Float)
+	if err != nil {
+		return nil, err
+	}
+	alpha := c.attrFloat("alpha", 1.702)
+	if c.err != nil {
+		return nil, c.err
+	}
+	return func() error {
+		for i, v := range x.Float {
+			y.Float[i] = alpha * v
+		}
+		kernel.Sigmoid(y.Float, y.Float)
+		kernel.Mul(y.Float, y.Float, x.Float)
+		return nil
+	}, nil
+}
