@@ -188,7 +188,12 @@
 // 1.6e-5 for SkipLayerNormalization on rows whose mean is large against
 // their deviation (ONNX Runtime is itself 7e-6 from a float64 evaluation
 // there; kernel.LayerNorm subtracts a float64 mean); 1e-5 for MatMulNBits
-// (sums over K of up to 384 terms that cancel). With accuracy_level 4
+// (sums over K of up to 384 terms that cancel). Gelu, BiasGelu and
+// FastGelu of −Inf are NaN, as ONNX Runtime's (the kernels' limit is −0).
+// One difference is kept: a row whose sum of squares overflows float32
+// (elements beyond about 1.8e19) gives ±0 (or β) in ONNX Runtime, whose
+// float32 sums overflow, and its true normalisation here (float64 sums).
+// With accuracy_level 4
 // ONNX Runtime quantizes A to int8 blocks first and differs from its own
 // accuracy_level 0 by up to about 1% of the result; this package always
 // computes the float product. Attention, EmbedLayerNormalization,

@@ -91,7 +91,10 @@ def skipln(i):
         for o in c.nodes[-1].output:
             c.out(o, F)
         return c
-    skip = c.tensor("s", randf(sh, 1), True)
+    ssh = sh
+    if len(sh) == 3 and rng.random() < 0.3:  # skip broadcast over the batch
+        ssh = sh[1:] if rng.random() < 0.5 else [1] + sh[1:]
+    skip = c.tensor("s", randf(ssh, 1), True)
     g = c.tensor("g", randf([H], 1), rng.random() < 0.3)
     ins = [x, skip, g]
     if op == "SkipLayerNormalization":
@@ -168,7 +171,53 @@ def chain(i):
     c.out("sum", F)
     return c
 
-gens = {"gelu": gelus, "fusedmatmul": fusedmatmul, "norm": skipln, "nbits": matmulnbits, "chain": chain}
+def special(i):
+    # the activations and norms on ±Inf, NaN, ±0, huge and tiny values
+    op = ["Gelu", "FastGelu", "BiasGelu", "QuickGelu", "SimplifiedLayerNormalization", "SkipLayerNormalization"][i % 6]
+    c = case(f"Special{op}_{i:04d}", op, 3e-6)
+    vals = np.array([np.inf, -np.inf, np.nan, 0.0, -0.0, 1e30, -1e30, 1e-30, -1e-40, 88.0, -88.0, 12.0, -12.0, 5.5, -5.5, 3e38, -3e38], np.float32)
+    H = int(rng.integers(1, 8))
+    sh = [int(rng.integers(1, 5)), H]
+    x = rng.choice(vals, size=sh).astype(np.float32)
+    if rng.random() < 0.5:
+        x = np.where(rng.random(sh) < 0.5, x, randf(sh, 3)).astype(np.float32)
+    xi = c.tensor("x", x, True)
+    if op in ("Gelu", "FastGelu", "QuickGelu"):
+        c.node(op, [xi], ["y"], domain="com.microsoft")
+    elif op == "BiasGelu":
+        c.node(op, [xi, c.tensor("b", randf([H], 1), False)], ["y"], domain="com.microsoft")
+    elif op == "SimplifiedLayerNormalization":
+        c.node(op, [xi, c.tensor("g", randf([H], 1), False)], ["y"])
+    else:
+        c.node(op, [xi, c.tensor("s", randf(sh, 1), True), c.tensor("g", randf([H], 1), False)], ["y"], domain="com.microsoft")
+    c.out("y", F)
+    return c
+
+def edges(i):
+    # FusedMatMul with 1-D operands and broadcast batches, MatMulNBits on
+    # 1-D and 4-D A
+    c = case(f"Edge_{i:04d}", "Edge", 3e-6)
+    if i % 2 == 0:
+        K, Nn = int(rng.integers(1, 6)), int(rng.integers(1, 6))
+        ash = [K] if rng.random() < 0.5 else shape(int(rng.integers(0, 3)), 3) + [int(rng.integers(1, 5)), K]
+        bsh = [K] if rng.random() < 0.5 else shape(int(rng.integers(0, 3)), 3) + [K, Nn]
+        if len(ash) == 1 and len(bsh) == 1:
+            bsh = [K, Nn]
+        attrs = {"alpha": 0.25}
+        if len(bsh) >= 2 and rng.random() < 0.5:
+            bsh = bsh[:-2] + [bsh[-1], bsh[-2]]
+            attrs["transB"] = 1
+        c.node("FusedMatMul", [c.tensor("a", randf(ash, 1), True), c.tensor("b", randf(bsh, 1), rng.random() < 0.5)], ["y"], domain="com.microsoft", **attrs)
+        c.note = f"{ash} {bsh} {attrs}"
+    else:
+        K, Nn = 32, int(rng.integers(1, 6))
+        ash = [K] if rng.random() < 0.5 else [2, 1, 2, K]
+        c.node("MatMulNBits", [c.tensor("a", randf(ash, 1), True)] + nbits_weights(c, K, Nn, 32, "none"), ["y"], domain="com.microsoft", K=K, N=Nn, bits=4, block_size=32)
+        c.note = f"{ash}"
+    c.out("y", F)
+    return c
+
+gens = {"gelu": gelus, "fusedmatmul": fusedmatmul, "norm": skipln, "nbits": matmulnbits, "chain": chain, "special": special, "edge": edges}
 for k, g in gens.items():
     if only and k not in only:
         continue
