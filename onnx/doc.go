@@ -196,9 +196,15 @@
 // With accuracy_level 4
 // ONNX Runtime quantizes A to int8 blocks first and differs from its own
 // accuracy_level 0 by up to about 1% of the result; this package always
-// computes the float product. Attention, EmbedLayerNormalization,
-// MatMulNBits with bits other than 4 or with g_idx, and weights that are
-// not initializers are refused.
+// computes the float product. Attention (multi-head self-attention on
+// attn.SelfAttention: Q, K, V from one weight matrix, qkv_hidden_sizes,
+// scale, mask_index as end positions [B], start and end positions [2B],
+// a raw mask [B, T] or [B, S, T], mask_filter_value, unidirectional) is
+// within 5e-7 of ONNX Runtime on 1,200 random graphs, with NaN as ONNX
+// Runtime's for a query whose keys a mask_filter_value of −Inf all masks;
+// its past state, attention_bias and rotary embeddings are refused.
+// EmbedLayerNormalization, MatMulNBits with bits other than 4 or with
+// g_idx, and MatMulNBits weights that are not initializers are refused.
 //
 // The float math runs on simdcore's kernels: Gemm (and Gemv through it)
 // for MatMul and Gemm, kernel.Conv for Conv, package rnn (Net.ForwardInto)

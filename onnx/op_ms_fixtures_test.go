@@ -27,6 +27,7 @@ var msFixtureTol = map[string]float64{
 	"SkipSimplifiedLayerNormalization": 5e-7,  //
 	"SkipLayerNormalization":           16e-6, // ONNX Runtime subtracts a float32 mean
 	"MatMulNBits":                      1e-5,  // sums over K up to 384, cancelling
+	"Attention":                        5e-7,  // MLAS's softmax and sums
 	"Edge":                             5e-7,  // FusedMatMul of 1-D operands, MatMulNBits of 1-D and 4-D A
 	"Chain":                            2e-5,  // MatMulNBits → gelu → FusedMatMul → SkipLayerNormalization → SimplifiedLayerNormalization
 }
@@ -86,6 +87,7 @@ func TestMicrosoftTransformerRefusals(t *testing.T) {
 	x := func(dims ...int) arg { return arg{t: ft(dims, make([]float32, prod(dims))...)} }
 	w := func(dims ...int) arg { return arg{t: ft(dims, make([]float32, prod(dims))...), init: true} }
 	u8 := func(dims ...int) arg { return arg{t: it(onnx.Uint8, dims, make([]int64, prod(dims))...), init: true} }
+	heads := func(n int64) []pb { return []pb{attrInt("num_heads", n)} }
 	nbits := []pb{attrInt("K", 16), attrInt("N", 2), attrInt("bits", 4), attrInt("block_size", 16)}
 	nb := func(rest ...arg) []arg { return append([]arg{x(3, 16), u8(2, 1, 8), w(2)}, rest...) }
 	for _, c := range []struct {
@@ -127,12 +129,29 @@ func TestMicrosoftTransformerRefusals(t *testing.T) {
 		{"MatMulNBits g_idx", "MatMulNBits", nbits, nb(arg{}, arg{t: it(onnx.Int32, []int{16}, make([]int64, 16)...), init: true}), onnx.ErrUnsupported},
 		{"MatMulNBits bias of three", "MatMulNBits", nbits, nb(arg{}, arg{}, w(3)), onnx.ErrShape},
 		{"MatMulNBits B computed", "MatMulNBits", nbits, []arg{x(3, 16), {t: it(onnx.Uint8, []int{2, 1, 8}, make([]int64, 16)...)}, w(2)}, onnx.ErrUnsupported},
+		{"Attention without num_heads", "Attention", nil, []arg{x(1, 2, 4), w(4, 12), w(12)}, onnx.ErrShape},
+		{"Attention heads do not divide", "Attention", heads(3), []arg{x(1, 2, 4), w(4, 12), w(12)}, onnx.ErrShape},
+		{"Attention of 2-D input", "Attention", heads(2), []arg{x(2, 4), w(4, 12), w(12)}, onnx.ErrShape},
+		{"Attention weights rows", "Attention", heads(2), []arg{x(1, 2, 4), w(5, 12), w(12)}, onnx.ErrShape},
+		{"Attention weights not 3·hidden", "Attention", heads(2), []arg{x(1, 2, 4), w(4, 10), w(10)}, onnx.ErrShape},
+		{"Attention bias size", "Attention", heads(2), []arg{x(1, 2, 4), w(4, 12), w(11)}, onnx.ErrShape},
+		{"Attention without bias", "Attention", heads(2), []arg{x(1, 2, 4), w(4, 12)}, onnx.ErrFormat},
+		{"Attention qkv_hidden_sizes q and k differ", "Attention", append(heads(2), attrInts("qkv_hidden_sizes", 4, 2, 6)), []arg{x(1, 2, 4), w(4, 12), w(12)}, onnx.ErrShape},
+		{"Attention qkv_hidden_sizes sum", "Attention", append(heads(2), attrInts("qkv_hidden_sizes", 4, 4, 2)), []arg{x(1, 2, 4), w(4, 12), w(12)}, onnx.ErrShape},
+		{"Attention mask_index FLOAT", "Attention", heads(2), []arg{x(1, 2, 4), w(4, 12), w(12), x(1)}, onnx.ErrUnsupported},
+		{"Attention mask_index [3] for batch 1", "Attention", heads(2), []arg{x(1, 2, 4), w(4, 12), w(12), {t: it(onnx.Int32, []int{3}, 1, 1, 1)}}, onnx.ErrUnsupported},
+		{"Attention mask_index 4-D", "Attention", heads(2), []arg{x(1, 2, 4), w(4, 12), w(12), {t: it(onnx.Int32, []int{1, 1, 2, 2}, 1, 1, 1, 1)}}, onnx.ErrUnsupported},
+		{"Attention past", "Attention", heads(2), []arg{x(1, 2, 4), w(4, 12), w(12), {}, x(2, 1, 2, 0, 2)}, onnx.ErrUnsupported},
+		{"Attention do_rotary", "Attention", append(heads(2), attrInt("do_rotary", 1)), []arg{x(1, 2, 4), w(4, 12), w(12)}, onnx.ErrUnsupported},
+		{"Attention scale NaN", "Attention", append(heads(2), attrF("scale", float32(math.NaN()))), []arg{x(1, 2, 4), w(4, 12), w(12)}, onnx.ErrShape},
 		{"MatMulNBits without scales", "MatMulNBits", nbits, []arg{x(3, 16), u8(2, 1, 8)}, onnx.ErrFormat},
 	} {
 		_, _, err := msOpSession(t, c.op, 1, c.attrs, c.args...)
 		require.Error(t, err, c.name)
 		require.True(t, errors.Is(err, c.want), "%s: %v, want %v", c.name, err, c.want)
 	}
+	_, _, err := msOpSession(t, "Attention", 2, []pb{attrInt("num_heads", 2)}, x(1, 2, 4), w(4, 12), w(12))
+	require.ErrorIs(t, err, onnx.ErrUnsupported, "Attention with present")
 	// SimplifiedLayerNormalization is in the default domain.
 	for _, c := range []struct {
 		name  string

@@ -217,7 +217,45 @@ def edges(i):
     c.out("y", F)
     return c
 
-gens = {"gelu": gelus, "fusedmatmul": fusedmatmul, "norm": skipln, "nbits": matmulnbits, "chain": chain, "special": special, "edge": edges}
+def attention(i):
+    c = case(f"Attention_{i:04d}", "Attention", 2e-6)
+    B, S = int(rng.integers(1, 4)), int(rng.integers(1, 7))
+    N = int(rng.integers(1, 4))
+    dq, dv = int(rng.integers(1, 6)), int(rng.integers(1, 6))
+    D = int(rng.integers(1, 10))
+    attrs = {"num_heads": N}
+    hq = hk = N * dq
+    hv = N * dv
+    if rng.random() < 0.3:
+        attrs["qkv_hidden_sizes"] = [hq, hk, hv]
+    else:
+        hv = hq
+    cols = hq + hk + hv
+    x = c.tensor("x", randf([B, S, D], 1), True)
+    w = c.tensor("w", randf([D, cols], 0.7), rng.random() < 0.3)
+    b = c.tensor("b", randf([cols], 0.5), False)
+    ins = [x, w, b]
+    mk = str(rng.choice(["none", "end", "startend", "raw", "raw3"]))
+    if mk == "end":
+        ins.append(c.tensor("m", rng.integers(0, S + 2, size=[B]).astype(np.int32), True))
+    elif mk == "startend":
+        ins.append(c.tensor("m", np.concatenate([rng.integers(0, S + 2, size=[B]), rng.integers(0, S + 1, size=[B])]).astype(np.int32), True))
+    elif mk == "raw":
+        ins.append(c.tensor("m", rng.integers(0, 2, size=[B, S]).astype(np.int32), True))
+    elif mk == "raw3":
+        ins.append(c.tensor("m", rng.integers(0, 2, size=[B, S, S]).astype(np.int32), True))
+    if rng.random() < 0.4:
+        attrs["unidirectional"] = 1
+    if rng.random() < 0.3:
+        attrs["scale"] = float(rng.choice([0.1, 1.0, 0.37]))
+    if rng.random() < 0.3:
+        attrs["mask_filter_value"] = float(rng.choice([-1e4, -1e9, -3.0, -np.inf]))
+    c.node("Attention", ins, ["y"], domain="com.microsoft", **attrs)
+    c.out("y", F)
+    c.note = f"mask={mk} {attrs}"
+    return c
+
+gens = {"gelu": gelus, "fusedmatmul": fusedmatmul, "norm": skipln, "nbits": matmulnbits, "chain": chain, "special": special, "edge": edges, "attention": attention}
 for k, g in gens.items():
     if only and k not in only:
         continue
