@@ -203,8 +203,14 @@
 // within 5e-7 of ONNX Runtime on 1,200 random graphs, with NaN as ONNX
 // Runtime's for a query whose keys a mask_filter_value of −Inf all masks;
 // its past state, attention_bias and rotary embeddings are refused.
-// EmbedLayerNormalization, MatMulNBits with bits other than 4 or with
-// g_idx, and MatMulNBits weights that are not initializers are refused.
+// EmbedLayerNormalization (word, position and segment embeddings summed
+// in float32, kernel.LayerNorm, position_ids, mask_index counting the mask
+// values equal to 1, embedding_sum; an id outside its table is ErrInput
+// from Run) is within 1.6e-5 of ONNX Runtime on 1,150 random graphs (its
+// float32 variance, as SkipLayerNormalization's; 994 of 1,000 within
+// 5e-7), mask_index bit for bit. MatMulNBits with bits other than 4 or
+// with g_idx, and MatMulNBits weights that are not initializers are
+// refused.
 //
 // The float math runs on simdcore's kernels: Gemm (and Gemv through it)
 // for MatMul and Gemm, kernel.Conv for Conv, package rnn (Net.ForwardInto)

@@ -28,6 +28,7 @@ var msFixtureTol = map[string]float64{
 	"SkipLayerNormalization":           16e-6, // ONNX Runtime subtracts a float32 mean
 	"MatMulNBits":                      1e-5,  // sums over K up to 384, cancelling
 	"Attention":                        5e-7,  // MLAS's softmax and sums
+	"EmbedLayerNormalization":          16e-6, // as SkipLayerNormalization
 	"Edge":                             5e-7,  // FusedMatMul of 1-D operands, MatMulNBits of 1-D and 4-D A
 	"Chain":                            2e-5,  // MatMulNBits → gelu → FusedMatMul → SkipLayerNormalization → SimplifiedLayerNormalization
 }
@@ -65,6 +66,7 @@ func TestMicrosoftTransformerFixtures(t *testing.T) {
 				got := s.Output(out.Name)
 				require.Equal(t, want.DType, got.DType, out.Name)
 				require.Equal(t, want.Dims, got.Dims, out.Name)
+				require.Equal(t, want.Int, got.Int, out.Name) // integer outputs bit for bit
 				for k, w := range want.Float {
 					g := got.Float[k]
 					d := math.Abs(float64(g) - float64(w))
@@ -87,6 +89,8 @@ func TestMicrosoftTransformerRefusals(t *testing.T) {
 	x := func(dims ...int) arg { return arg{t: ft(dims, make([]float32, prod(dims))...)} }
 	w := func(dims ...int) arg { return arg{t: ft(dims, make([]float32, prod(dims))...), init: true} }
 	u8 := func(dims ...int) arg { return arg{t: it(onnx.Uint8, dims, make([]int64, prod(dims))...), init: true} }
+	ids := func(dims ...int) arg { return arg{t: it(onnx.Int32, dims, make([]int64, prod(dims))...)} }
+	embed := func(a ...arg) []arg { return a }
 	heads := func(n int64) []pb { return []pb{attrInt("num_heads", n)} }
 	nbits := []pb{attrInt("K", 16), attrInt("N", 2), attrInt("bits", 4), attrInt("block_size", 16)}
 	nb := func(rest ...arg) []arg { return append([]arg{x(3, 16), u8(2, 1, 8), w(2)}, rest...) }
@@ -144,6 +148,15 @@ func TestMicrosoftTransformerRefusals(t *testing.T) {
 		{"Attention past", "Attention", heads(2), []arg{x(1, 2, 4), w(4, 12), w(12), {}, x(2, 1, 2, 0, 2)}, onnx.ErrUnsupported},
 		{"Attention do_rotary", "Attention", append(heads(2), attrInt("do_rotary", 1)), []arg{x(1, 2, 4), w(4, 12), w(12)}, onnx.ErrUnsupported},
 		{"Attention scale NaN", "Attention", append(heads(2), attrF("scale", float32(math.NaN()))), []arg{x(1, 2, 4), w(4, 12), w(12)}, onnx.ErrShape},
+		{"EmbedLayerNormalization ids INT64", "EmbedLayerNormalization", nil, embed(arg{t: it(onnx.Int64, []int{1, 2}, 0, 0)}, arg{}, w(3, 4), w(2, 4), arg{}, w(4), w(4)), onnx.ErrUnsupported},
+		{"EmbedLayerNormalization ids 1-D", "EmbedLayerNormalization", nil, embed(ids(2), arg{}, w(3, 4), w(2, 4), arg{}, w(4), w(4)), onnx.ErrShape},
+		{"EmbedLayerNormalization position width", "EmbedLayerNormalization", nil, embed(ids(1, 2), arg{}, w(3, 4), w(2, 3), arg{}, w(4), w(4)), onnx.ErrShape},
+		{"EmbedLayerNormalization segment ids without table", "EmbedLayerNormalization", nil, embed(ids(1, 2), ids(1, 2), w(3, 4), w(2, 4), arg{}, w(4), w(4)), onnx.ErrShape},
+		{"EmbedLayerNormalization segment table width", "EmbedLayerNormalization", nil, embed(ids(1, 2), ids(1, 2), w(3, 4), w(2, 4), w(2, 3), w(4), w(4)), onnx.ErrShape},
+		{"EmbedLayerNormalization gamma size", "EmbedLayerNormalization", nil, embed(ids(1, 2), arg{}, w(3, 4), w(2, 4), arg{}, w(3), w(4)), onnx.ErrShape},
+		{"EmbedLayerNormalization without beta", "EmbedLayerNormalization", nil, embed(ids(1, 2), arg{}, w(3, 4), w(2, 4), arg{}, w(4)), onnx.ErrFormat},
+		{"EmbedLayerNormalization mask shape", "EmbedLayerNormalization", nil, embed(ids(1, 2), arg{}, w(3, 4), w(2, 4), arg{}, w(4), w(4), ids(1, 3)), onnx.ErrShape},
+		{"EmbedLayerNormalization position_ids shape", "EmbedLayerNormalization", nil, embed(ids(1, 2), arg{}, w(3, 4), w(2, 4), arg{}, w(4), w(4), arg{}, ids(2, 2)), onnx.ErrShape},
 		{"MatMulNBits without scales", "MatMulNBits", nbits, []arg{x(3, 16), u8(2, 1, 8)}, onnx.ErrFormat},
 	} {
 		_, _, err := msOpSession(t, c.op, 1, c.attrs, c.args...)
@@ -167,5 +180,39 @@ func TestMicrosoftTransformerRefusals(t *testing.T) {
 		_, _, err := opSession(t, 17, "SimplifiedLayerNormalization", 1, c.attrs, c.args...)
 		require.Error(t, err, c.name)
 		require.True(t, errors.Is(err, c.want), "%s: %v, want %v", c.name, err, c.want)
+	}
+}
+
+// TestEmbedLayerNormalizationIDs: an id outside its embedding table is an
+// ErrInput error from Run (word, position and segment ids), never a panic;
+// ids inside run.
+func TestEmbedLayerNormalizationIDs(t *testing.T) {
+	table := func(rows int) arg {
+		return arg{t: ft([]int{rows, 2}, make([]float32, 2*rows)...), init: true}
+	}
+	one := arg{t: ft([]int{2}, 1, 1), init: true}
+	for _, c := range []struct {
+		name          string
+		ids, seg, pos []int64
+		want          error
+	}{
+		{"in range", []int64{0, 2}, []int64{1, 0}, []int64{1, 0}, nil},
+		{"word id 3", []int64{3, 0}, []int64{0, 0}, []int64{0, 1}, onnx.ErrInput},
+		{"word id -1", []int64{0, -1}, []int64{0, 0}, []int64{0, 1}, onnx.ErrInput},
+		{"position 2", []int64{0, 0}, []int64{0, 0}, []int64{0, 2}, onnx.ErrInput},
+		{"segment 2", []int64{0, 0}, []int64{2, 0}, []int64{0, 1}, onnx.ErrInput},
+	} {
+		args := []arg{
+			{t: it(onnx.Int32, []int{1, 2}, c.ids...)}, {t: it(onnx.Int32, []int{1, 2}, c.seg...)},
+			table(3), table(2), table(2), one, one, {}, {t: it(onnx.Int32, []int{1, 2}, c.pos...)},
+		}
+		s, outs, err := msOpSession(t, "EmbedLayerNormalization", 1, nil, args...)
+		require.NoError(t, err, c.name)
+		_, err = runSession(s, outs, args)
+		if c.want == nil {
+			require.NoError(t, err, c.name)
+		} else {
+			require.ErrorIs(t, err, c.want, c.name)
+		}
 	}
 }

@@ -255,7 +255,39 @@ def attention(i):
     c.note = f"mask={mk} {attrs}"
     return c
 
-gens = {"gelu": gelus, "fusedmatmul": fusedmatmul, "norm": skipln, "nbits": matmulnbits, "chain": chain, "special": special, "edge": edges, "attention": attention}
+def embed(i):
+    c = case(f"EmbedLayerNormalization_{i:04d}", "EmbedLayerNormalization", 2e-6)
+    B, S, H = int(rng.integers(1, 4)), int(rng.integers(1, 7)), int(rng.integers(1, 24))
+    V, P = int(rng.integers(1, 12)), S + int(rng.integers(0, 4))
+    ids = c.tensor("ids", rng.integers(0, V, size=[B, S]).astype(np.int32), True)
+    useg = rng.random() < 0.6
+    G = int(rng.integers(1, 4))
+    seg = c.tensor("seg", rng.integers(0, G, size=[B, S]).astype(np.int32), True) if useg else ""
+    we = c.tensor("we", randf([V, H], 1), rng.random() < 0.2)
+    pe = c.tensor("pe", randf([P, H], 1), False)
+    se = c.tensor("se", randf([G, H], 1), False) if useg else ""
+    g = c.tensor("gamma", randf([H], 1), False)
+    b = c.tensor("beta", randf([H], 1), False)
+    ins = [ids, seg, we, pe, se, g, b]
+    if rng.random() < 0.6:
+        ins.append(c.tensor("mask", rng.choice(np.array([0, 1, 1, 2, -1], np.int32), size=[B, S]).astype(np.int32), True))
+    if rng.random() < 0.4:
+        while len(ins) < 8:
+            ins.append("")
+        pr = int(rng.choice([1, B]))
+        ins.append(c.tensor("pos", rng.integers(0, P, size=[pr, S]).astype(np.int32), True))
+    attrs = {}
+    if rng.random() < 0.5:
+        attrs["epsilon"] = float(rng.choice([1e-5, 1e-12, 0.1]))
+    outs = ["y", "mi"] + (["sum"] if rng.random() < 0.5 else [])
+    c.node("EmbedLayerNormalization", ins, outs, domain="com.microsoft", **attrs)
+    c.out("y", F)
+    c.out("mi", TensorProto.INT32)
+    if len(outs) > 2:
+        c.out("sum", F)
+    return c
+
+gens = {"gelu": gelus, "fusedmatmul": fusedmatmul, "norm": skipln, "nbits": matmulnbits, "chain": chain, "special": special, "edge": edges, "attention": attention, "embed": embed}
 for k, g in gens.items():
     if only and k not in only:
         continue
