@@ -29,14 +29,14 @@ var msFixtureTol = map[string]float64{
 	"MatMulNBits":                      1e-5,  // sums over K up to 384, cancelling
 	"Attention":                        5e-7,  // MLAS's softmax and sums
 	"EmbedLayerNormalization":          16e-6, // as SkipLayerNormalization
-	"Edge":                             5e-7,  // FusedMatMul of 1-D operands, MatMulNBits of 1-D and 4-D A
 	"Chain":                            2e-5,  // MatMulNBits → gelu → FusedMatMul → SkipLayerNormalization → SimplifiedLayerNormalization
 }
 
 // TestMicrosoftTransformerFixtures runs the committed cases of the
 // com.microsoft operators of ONNX Runtime's transformer optimizer and
 // 4-bit quantizer (testdata/mscontrib: random nodes, chains, edge shapes
-// and special values (±Inf, NaN, huge and tiny) made by
+// (Edge: FusedMatMul of 1-D operands, MatMulNBits of 1-D and 4-D A) and
+// special values (±Inf, NaN, huge and tiny) made by
 // scripts/mscontrib_crosscheck/gen_ms.py, outputs ONNX Runtime 1.31's) and
 // requires each output within msFixtureTol of ONNX Runtime's, and a Run
 // that allocates nothing.
@@ -50,7 +50,8 @@ func TestMicrosoftTransformerFixtures(t *testing.T) {
 		}
 		n++
 		kind := filepath.Base(dir)
-		kind = strings.TrimPrefix(kind[:strings.LastIndexByte(kind, '_')], "Special")
+		kind = kind[:strings.LastIndexByte(kind, '_')]
+		kind = strings.TrimPrefix(strings.TrimPrefix(kind, "Special"), "Edge")
 		tol, ok := msFixtureTol[kind]
 		require.True(t, ok, kind)
 		t.Run(filepath.Base(dir), func(t *testing.T) {

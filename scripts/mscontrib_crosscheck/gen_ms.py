@@ -196,7 +196,8 @@ def special(i):
 def edges(i):
     # FusedMatMul with 1-D operands and broadcast batches, MatMulNBits on
     # 1-D and 4-D A
-    c = case(f"Edge_{i:04d}", "Edge", 3e-6)
+    op = ["FusedMatMul", "MatMulNBits"][i % 2]
+    c = case(f"Edge{op}_{i:04d}", op, 3e-6)
     if i % 2 == 0:
         K, Nn = int(rng.integers(1, 6)), int(rng.integers(1, 6))
         ash = [K] if rng.random() < 0.5 else shape(int(rng.integers(0, 3)), 3) + [int(rng.integers(1, 5)), K]
