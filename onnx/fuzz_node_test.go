@@ -68,6 +68,8 @@ var fuzzAttrs = []fuzzAttr{
 	{"cubic_coeff_a", 'f', nil}, {"extrapolation_value", 'f', nil}, {"value", 'f', nil},
 	{"lambd", 'f', nil}, {"bias", 'f', nil}, {"opset", 'i', nil}, {"channels_last", 'i', nil},
 	{"approximate", 's', []string{"none", "tanh", "?"}},
+	{"transBatchA", 'i', nil}, {"transBatchB", 'i', nil}, {"K", 'i', nil}, {"N", 'i', nil},
+	{"bits", 'i', nil}, {"block_size", 'i', nil}, {"accuracy_level", 'i', nil},
 	{"auto_pad", 's', []string{"NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID", "?"}},
 	{"mode", 's', []string{"constant", "reflect", "edge", "wrap", "nearest", "linear", "cubic", "DCR", "CRD", "?"}},
 	{"coordinate_transformation_mode", 's', []string{"half_pixel", "pytorch_half_pixel", "align_corners",

@@ -16,7 +16,14 @@ func buildMatMul(c *nodeCtx) (func() error, error) {
 	if err != nil {
 		return nil, err
 	}
-	a, b := ab[0], ab[1]
+	return matmulProduct(c, ab[0], ab[1], c.known(1), 1)
+}
+
+// matmulProduct plans output 0 = alpha·a·b with MatMul's semantics (numpy:
+// 1-D operands promoted, batch dimensions broadcast), a and b float32;
+// bKnown says b's values are known while planning, and then a b that is
+// one matrix is packed once (packOperand). MatMul and FusedMatMul share it.
+func matmulProduct(c *nodeCtx, a, b *Tensor, bKnown bool, alpha float32) (func() error, error) {
 	sh, err := planMatMul(c, a, b)
 	if err != nil {
 		return nil, err
@@ -32,18 +39,18 @@ func buildMatMul(c *nodeCtx) (func() error, error) {
 	}
 	if numElements(bd[:len(bd)-2]) == 1 && numElements(ad[:len(ad)-2]) == nb {
 		// b is one matrix: all of a's rows in one product.
-		if c.known(1) && k > 0 {
+		if bKnown && k > 0 {
 			po, err := packOperand(c, kernel.NoTrans, kernel.MatrixFrom(k, n, b.Float), b)
 			if err != nil {
 				return nil, err
 			}
 			return func() error {
-				po.gemm(kernel.NoTrans, 1, kernel.MatrixFrom(nb*m, k, a.Float), 0, kernel.MatrixFrom(nb*m, n, y.Float))
+				po.gemm(kernel.NoTrans, alpha, kernel.MatrixFrom(nb*m, k, a.Float), 0, kernel.MatrixFrom(nb*m, n, y.Float))
 				return nil
 			}, nil
 		}
 		return func() error {
-			matmul(y.Float, a.Float, b.Float, nb*m, k, n)
+			matmul(y.Float, a.Float, b.Float, nb*m, k, n, alpha)
 			return nil
 		}, nil
 	}
@@ -54,7 +61,7 @@ func buildMatMul(c *nodeCtx) (func() error, error) {
 	return func() error {
 		for i := 0; i < nb; i++ {
 			ao, bo := int(aIdx[i])*m*k, int(bIdx[i])*k*n
-			matmul(y.Float[i*m*n:(i+1)*m*n], a.Float[ao:ao+m*k], b.Float[bo:bo+k*n], m, k, n)
+			matmul(y.Float[i*m*n:(i+1)*m*n], a.Float[ao:ao+m*k], b.Float[bo:bo+k*n], m, k, n, alpha)
 		}
 		return nil
 	}, nil
@@ -108,13 +115,13 @@ func (s *matmulShape) index(c *nodeCtx) (aIdx, bIdx []int32, err error) {
 	return aIdx, bIdx, err
 }
 
-// matmul computes c = a·b for row-major m×k a and k×n b.
-func matmul(c, a, b []float32, m, k, n int) {
+// matmul computes c = alpha·a·b for row-major m×k a and k×n b.
+func matmul(c, a, b []float32, m, k, n int, alpha float32) {
 	if k == 0 {
 		clear(c)
 		return
 	}
-	kernel.Gemm(kernel.NoTrans, kernel.NoTrans, 1, kernel.MatrixFrom(m, k, a), kernel.MatrixFrom(k, n, b), 0, kernel.MatrixFrom(m, n, c))
+	kernel.Gemm(kernel.NoTrans, kernel.NoTrans, alpha, kernel.MatrixFrom(m, k, a), kernel.MatrixFrom(k, n, b), 0, kernel.MatrixFrom(m, n, c))
 }
 
 func buildGemm(c *nodeCtx) (func() error, error) {

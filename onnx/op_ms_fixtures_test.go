@@ -1,0 +1,219 @@
+package onnx_test
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/simdcore/simdcore/onnx"
+)
+
+// msFixtureTol is, per operator, the bound on |ours − ONNX Runtime| in
+// units of max(1, |ONNX Runtime's value|) that thousands of random cases
+// (scripts/mscontrib_crosscheck) stayed within; the reasons are in
+// doc.go. 0 would be bit for bit: none of these is, since ONNX Runtime's
+// MLAS kernels (erf, tanh, logistic, float sums) round otherwise.
+var msFixtureTol = map[string]float64{
+	"Gelu": 5e-7, "BiasGelu": 5e-7, "FastGelu": 5e-7,
+	"QuickGelu":                        3e-6,  // MLAS's logistic: absolute error ~1e-6 in its tails
+	"FusedMatMul":                      5e-7,  // float32 sums in another order
+	"SimplifiedLayerNormalization":     5e-7,  // float sums of squares
+	"SkipSimplifiedLayerNormalization": 5e-7,  //
+	"SkipLayerNormalization":           16e-6, // ONNX Runtime subtracts a float32 mean
+	"MatMulNBits":                      1e-5,  // sums over K up to 384, cancelling
+	"Attention":                        5e-7,  // MLAS's softmax and sums
+	"EmbedLayerNormalization":          16e-6, // as SkipLayerNormalization
+	"Chain":                            2e-5,  // MatMulNBits → gelu → FusedMatMul → SkipLayerNormalization → SimplifiedLayerNormalization
+}
+
+// TestMicrosoftTransformerFixtures runs the committed cases of the
+// com.microsoft operators of ONNX Runtime's transformer optimizer and
+// 4-bit quantizer (testdata/mscontrib: random nodes, chains, edge shapes
+// (Edge: FusedMatMul of 1-D operands, MatMulNBits of 1-D and 4-D A) and
+// special values (±Inf, NaN, huge and tiny) made by
+// scripts/mscontrib_crosscheck/gen_ms.py, outputs ONNX Runtime 1.31's) and
+// requires each output within msFixtureTol of ONNX Runtime's, and a Run
+// that allocates nothing.
+func TestMicrosoftTransformerFixtures(t *testing.T) {
+	dirs, err := filepath.Glob("testdata/mscontrib/*")
+	require.NoError(t, err)
+	n := 0
+	for _, dir := range dirs {
+		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+			continue
+		}
+		n++
+		kind := filepath.Base(dir)
+		kind = kind[:strings.LastIndexByte(kind, '_')]
+		kind = strings.TrimPrefix(strings.TrimPrefix(kind, "Special"), "Edge")
+		tol, ok := msFixtureTol[kind]
+		require.True(t, ok, kind)
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			m, err := onnx.ReadFile(filepath.Join(dir, "model.onnx"))
+			require.NoError(t, err)
+			data := filepath.Join(dir, "test_data_set_0")
+			s, err := onnx.LoadDataSet(m, data)
+			require.NoError(t, err)
+			require.NoError(t, s.Run())
+			for i, out := range m.Graph.Outputs {
+				want, err := onnx.ReadTensorFile(filepath.Join(data, fmt.Sprintf("output_%d.pb", i)))
+				require.NoError(t, err)
+				got := s.Output(out.Name)
+				require.Equal(t, want.DType, got.DType, out.Name)
+				require.Equal(t, want.Dims, got.Dims, out.Name)
+				require.Equal(t, want.Int, got.Int, out.Name) // integer outputs bit for bit
+				for k, w := range want.Float {
+					g := got.Float[k]
+					d := math.Abs(float64(g) - float64(w))
+					require.True(t, g == w || d <= tol*math.Max(1, math.Abs(float64(w))) || (g != g && w != w),
+						"%s[%d]: got %v, want %v", out.Name, k, g, w)
+				}
+			}
+			if !raceEnabled {
+				require.Zero(t, testing.AllocsPerRun(5, func() { _ = s.Run() }))
+			}
+		})
+	}
+	require.GreaterOrEqual(t, n, 30, "the committed cases")
+}
+
+// TestMicrosoftTransformerRefusals: malformed nodes of these operators
+// are refused while planning with an error wrapping ErrShape,
+// ErrUnsupported or ErrFormat, never a panic.
+func TestMicrosoftTransformerRefusals(t *testing.T) {
+	x := func(dims ...int) arg { return arg{t: ft(dims, make([]float32, prod(dims))...)} }
+	w := func(dims ...int) arg { return arg{t: ft(dims, make([]float32, prod(dims))...), init: true} }
+	u8 := func(dims ...int) arg { return arg{t: it(onnx.Uint8, dims, make([]int64, prod(dims))...), init: true} }
+	ids := func(dims ...int) arg { return arg{t: it(onnx.Int32, dims, make([]int64, prod(dims))...)} }
+	embed := func(a ...arg) []arg { return a }
+	heads := func(n int64) []pb { return []pb{attrInt("num_heads", n)} }
+	nbits := []pb{attrInt("K", 16), attrInt("N", 2), attrInt("bits", 4), attrInt("block_size", 16)}
+	nb := func(rest ...arg) []arg { return append([]arg{x(3, 16), u8(2, 1, 8), w(2)}, rest...) }
+	for _, c := range []struct {
+		name  string
+		op    string
+		attrs []pb
+		args  []arg
+		want  error
+	}{
+		{"Gelu of INT8", "Gelu", nil, []arg{{t: it(onnx.Int8, []int{2}, 1, 2)}}, onnx.ErrUnsupported},
+		{"BiasGelu without bias", "BiasGelu", nil, []arg{x(2, 3)}, onnx.ErrFormat},
+		{"BiasGelu bias of the wrong size", "BiasGelu", nil, []arg{x(2, 3), w(2)}, onnx.ErrShape},
+		{"FastGelu bias 2-D", "FastGelu", nil, []arg{x(2, 3), w(1, 3)}, onnx.ErrShape},
+		{"FastGelu of a scalar with bias", "FastGelu", nil, []arg{x(), w(1)}, onnx.ErrShape},
+		{"QuickGelu alpha of ints", "QuickGelu", []pb{attrInts("alpha", 1)}, []arg{x(2)}, onnx.ErrFormat},
+		{"FusedMatMul K mismatch", "FusedMatMul", nil, []arg{x(2, 3), x(4, 2)}, onnx.ErrShape},
+		{"FusedMatMul transA K mismatch", "FusedMatMul", []pb{attrInt("transA", 1)}, []arg{x(2, 3), x(3, 2)}, onnx.ErrShape},
+		{"FusedMatMul transBatchA of 2-D", "FusedMatMul", []pb{attrInt("transBatchA", 1)}, []arg{x(2, 3), x(3, 2)}, onnx.ErrShape},
+		{"FusedMatMul transBatchB ranks differ", "FusedMatMul", []pb{attrInt("transBatchB", 1)}, []arg{x(2, 2, 3), x(2, 2, 3, 2)}, onnx.ErrShape},
+		{"FusedMatMul transA of 1-D", "FusedMatMul", []pb{attrInt("transA", 1)}, []arg{x(3), x(3, 2)}, onnx.ErrUnsupported},
+		{"FusedMatMul of a scalar", "FusedMatMul", nil, []arg{x(), x(3, 2)}, onnx.ErrShape},
+		{"SkipLayerNormalization of 4-D", "SkipLayerNormalization", nil, []arg{x(1, 2, 2, 3), x(1, 2, 2, 3), w(3)}, onnx.ErrShape},
+		{"SkipLayerNormalization skip shape", "SkipLayerNormalization", nil, []arg{x(2, 3), x(3, 3), w(3)}, onnx.ErrShape},
+		{"SkipLayerNormalization gamma size", "SkipLayerNormalization", nil, []arg{x(2, 3), x(2, 3), w(2)}, onnx.ErrShape},
+		{"SkipLayerNormalization without gamma", "SkipLayerNormalization", nil, []arg{x(2, 3), x(2, 3)}, onnx.ErrFormat},
+		{"SkipLayerNormalization bias size", "SkipLayerNormalization", nil, []arg{x(2, 3), x(2, 3), w(3), w(3), w(4)}, onnx.ErrShape},
+		{"SkipSimplifiedLayerNormalization bias INT8", "SkipSimplifiedLayerNormalization", nil, []arg{x(2, 3), x(2, 3), w(3), {t: it(onnx.Int8, []int{3}, 0, 0, 0), init: true}}, onnx.ErrUnsupported},
+		{"SkipLayerNormalization epsilon of ints", "SkipLayerNormalization", []pb{attrInts("epsilon", 1)}, []arg{x(2, 3), x(2, 3), w(3)}, onnx.ErrFormat},
+		{"MatMulNBits bits 3", "MatMulNBits", []pb{attrInt("K", 16), attrInt("N", 2), attrInt("bits", 3), attrInt("block_size", 16)}, nb(), onnx.ErrUnsupported},
+		{"MatMulNBits without K", "MatMulNBits", []pb{attrInt("N", 2), attrInt("block_size", 16)}, nb(), onnx.ErrShape},
+		{"MatMulNBits block_size 24", "MatMulNBits", []pb{attrInt("K", 16), attrInt("N", 2), attrInt("block_size", 24)}, nb(), onnx.ErrShape},
+		{"MatMulNBits A's K differs", "MatMulNBits", nbits, []arg{x(3, 15), u8(2, 1, 8), w(2)}, onnx.ErrShape},
+		{"MatMulNBits B too short", "MatMulNBits", nbits, []arg{x(3, 16), u8(2, 1, 7), w(2)}, onnx.ErrShape},
+		{"MatMulNBits B of FLOAT", "MatMulNBits", nbits, []arg{x(3, 16), w(2, 1, 8), w(2)}, onnx.ErrUnsupported},
+		{"MatMulNBits scales of three", "MatMulNBits", nbits, []arg{x(3, 16), u8(2, 1, 8), w(3)}, onnx.ErrShape},
+		{"MatMulNBits packed zero points of two", "MatMulNBits", nbits, nb(u8(4)), onnx.ErrShape},
+		{"MatMulNBits float zero points of one", "MatMulNBits", nbits, nb(w(1)), onnx.ErrShape},
+		{"MatMulNBits zero points INT8", "MatMulNBits", nbits, nb(arg{t: it(onnx.Int8, []int{2}, 0, 0), init: true}), onnx.ErrUnsupported},
+		{"MatMulNBits g_idx", "MatMulNBits", nbits, nb(arg{}, arg{t: it(onnx.Int32, []int{16}, make([]int64, 16)...), init: true}), onnx.ErrUnsupported},
+		{"MatMulNBits bias of three", "MatMulNBits", nbits, nb(arg{}, arg{}, w(3)), onnx.ErrShape},
+		{"MatMulNBits B computed", "MatMulNBits", nbits, []arg{x(3, 16), {t: it(onnx.Uint8, []int{2, 1, 8}, make([]int64, 16)...)}, w(2)}, onnx.ErrUnsupported},
+		{"Attention without num_heads", "Attention", nil, []arg{x(1, 2, 4), w(4, 12), w(12)}, onnx.ErrShape},
+		{"Attention heads do not divide", "Attention", heads(3), []arg{x(1, 2, 4), w(4, 12), w(12)}, onnx.ErrShape},
+		{"Attention of 2-D input", "Attention", heads(2), []arg{x(2, 4), w(4, 12), w(12)}, onnx.ErrShape},
+		{"Attention weights rows", "Attention", heads(2), []arg{x(1, 2, 4), w(5, 12), w(12)}, onnx.ErrShape},
+		{"Attention weights not 3·hidden", "Attention", heads(2), []arg{x(1, 2, 4), w(4, 10), w(10)}, onnx.ErrShape},
+		{"Attention bias size", "Attention", heads(2), []arg{x(1, 2, 4), w(4, 12), w(11)}, onnx.ErrShape},
+		{"Attention without bias", "Attention", heads(2), []arg{x(1, 2, 4), w(4, 12)}, onnx.ErrFormat},
+		{"Attention qkv_hidden_sizes q and k differ", "Attention", append(heads(2), attrInts("qkv_hidden_sizes", 4, 2, 6)), []arg{x(1, 2, 4), w(4, 12), w(12)}, onnx.ErrShape},
+		{"Attention qkv_hidden_sizes sum", "Attention", append(heads(2), attrInts("qkv_hidden_sizes", 4, 4, 2)), []arg{x(1, 2, 4), w(4, 12), w(12)}, onnx.ErrShape},
+		{"Attention mask_index FLOAT", "Attention", heads(2), []arg{x(1, 2, 4), w(4, 12), w(12), x(1)}, onnx.ErrUnsupported},
+		{"Attention mask_index [3] for batch 1", "Attention", heads(2), []arg{x(1, 2, 4), w(4, 12), w(12), {t: it(onnx.Int32, []int{3}, 1, 1, 1)}}, onnx.ErrUnsupported},
+		{"Attention mask_index 4-D", "Attention", heads(2), []arg{x(1, 2, 4), w(4, 12), w(12), {t: it(onnx.Int32, []int{1, 1, 2, 2}, 1, 1, 1, 1)}}, onnx.ErrUnsupported},
+		{"Attention past", "Attention", heads(2), []arg{x(1, 2, 4), w(4, 12), w(12), {}, x(2, 1, 2, 0, 2)}, onnx.ErrUnsupported},
+		{"Attention do_rotary", "Attention", append(heads(2), attrInt("do_rotary", 1)), []arg{x(1, 2, 4), w(4, 12), w(12)}, onnx.ErrUnsupported},
+		{"Attention scale NaN", "Attention", append(heads(2), attrF("scale", float32(math.NaN()))), []arg{x(1, 2, 4), w(4, 12), w(12)}, onnx.ErrShape},
+		{"EmbedLayerNormalization ids INT64", "EmbedLayerNormalization", nil, embed(arg{t: it(onnx.Int64, []int{1, 2}, 0, 0)}, arg{}, w(3, 4), w(2, 4), arg{}, w(4), w(4)), onnx.ErrUnsupported},
+		{"EmbedLayerNormalization ids 1-D", "EmbedLayerNormalization", nil, embed(ids(2), arg{}, w(3, 4), w(2, 4), arg{}, w(4), w(4)), onnx.ErrShape},
+		{"EmbedLayerNormalization position width", "EmbedLayerNormalization", nil, embed(ids(1, 2), arg{}, w(3, 4), w(2, 3), arg{}, w(4), w(4)), onnx.ErrShape},
+		{"EmbedLayerNormalization segment ids without table", "EmbedLayerNormalization", nil, embed(ids(1, 2), ids(1, 2), w(3, 4), w(2, 4), arg{}, w(4), w(4)), onnx.ErrShape},
+		{"EmbedLayerNormalization segment table width", "EmbedLayerNormalization", nil, embed(ids(1, 2), ids(1, 2), w(3, 4), w(2, 4), w(2, 3), w(4), w(4)), onnx.ErrShape},
+		{"EmbedLayerNormalization gamma size", "EmbedLayerNormalization", nil, embed(ids(1, 2), arg{}, w(3, 4), w(2, 4), arg{}, w(3), w(4)), onnx.ErrShape},
+		{"EmbedLayerNormalization without beta", "EmbedLayerNormalization", nil, embed(ids(1, 2), arg{}, w(3, 4), w(2, 4), arg{}, w(4)), onnx.ErrFormat},
+		{"EmbedLayerNormalization mask shape", "EmbedLayerNormalization", nil, embed(ids(1, 2), arg{}, w(3, 4), w(2, 4), arg{}, w(4), w(4), ids(1, 3)), onnx.ErrShape},
+		{"EmbedLayerNormalization position_ids shape", "EmbedLayerNormalization", nil, embed(ids(1, 2), arg{}, w(3, 4), w(2, 4), arg{}, w(4), w(4), arg{}, ids(2, 2)), onnx.ErrShape},
+		{"MatMulNBits without scales", "MatMulNBits", nbits, []arg{x(3, 16), u8(2, 1, 8)}, onnx.ErrFormat},
+	} {
+		_, _, err := msOpSession(t, c.op, 1, c.attrs, c.args...)
+		require.Error(t, err, c.name)
+		require.True(t, errors.Is(err, c.want), "%s: %v, want %v", c.name, err, c.want)
+	}
+	_, _, err := msOpSession(t, "Attention", 2, []pb{attrInt("num_heads", 2)}, x(1, 2, 4), w(4, 12), w(12))
+	require.ErrorIs(t, err, onnx.ErrUnsupported, "Attention with present")
+	// SimplifiedLayerNormalization is in the default domain.
+	for _, c := range []struct {
+		name  string
+		attrs []pb
+		args  []arg
+		want  error
+	}{
+		{"scale of the wrong size", nil, []arg{x(2, 3), w(2)}, onnx.ErrShape},
+		{"axis out of range", []pb{attrInt("axis", 2)}, []arg{x(2, 3), w(3)}, onnx.ErrShape},
+		{"stash_type 0", []pb{attrInt("stash_type", 0)}, []arg{x(2, 3), w(3)}, onnx.ErrUnsupported},
+		{"without scale", nil, []arg{x(2, 3)}, onnx.ErrFormat},
+	} {
+		_, _, err := opSession(t, 17, "SimplifiedLayerNormalization", 1, c.attrs, c.args...)
+		require.Error(t, err, c.name)
+		require.True(t, errors.Is(err, c.want), "%s: %v, want %v", c.name, err, c.want)
+	}
+}
+
+// TestEmbedLayerNormalizationIDs: an id outside its embedding table is an
+// ErrInput error from Run (word, position and segment ids), never a panic;
+// ids inside run.
+func TestEmbedLayerNormalizationIDs(t *testing.T) {
+	table := func(rows int) arg {
+		return arg{t: ft([]int{rows, 2}, make([]float32, 2*rows)...), init: true}
+	}
+	one := arg{t: ft([]int{2}, 1, 1), init: true}
+	for _, c := range []struct {
+		name          string
+		ids, seg, pos []int64
+		want          error
+	}{
+		{"in range", []int64{0, 2}, []int64{1, 0}, []int64{1, 0}, nil},
+		{"word id 3", []int64{3, 0}, []int64{0, 0}, []int64{0, 1}, onnx.ErrInput},
+		{"word id -1", []int64{0, -1}, []int64{0, 0}, []int64{0, 1}, onnx.ErrInput},
+		{"position 2", []int64{0, 0}, []int64{0, 0}, []int64{0, 2}, onnx.ErrInput},
+		{"segment 2", []int64{0, 0}, []int64{2, 0}, []int64{0, 1}, onnx.ErrInput},
+	} {
+		args := []arg{
+			{t: it(onnx.Int32, []int{1, 2}, c.ids...)}, {t: it(onnx.Int32, []int{1, 2}, c.seg...)},
+			table(3), table(2), table(2), one, one, {}, {t: it(onnx.Int32, []int{1, 2}, c.pos...)},
+		}
+		s, outs, err := msOpSession(t, "EmbedLayerNormalization", 1, nil, args...)
+		require.NoError(t, err, c.name)
+		_, err = runSession(s, outs, args)
+		if c.want == nil {
+			require.NoError(t, err, c.name)
+		} else {
+			require.ErrorIs(t, err, c.want, c.name)
+		}
+	}
+}

@@ -1,0 +1,1 @@
+	BxJ$Ë&>Bz³MB>@B¿7IB2˜NBÔBBgÜ?BeŒ@B·¿BB

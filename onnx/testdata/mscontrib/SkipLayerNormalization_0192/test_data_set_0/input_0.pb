@@ -1,0 +1,1 @@
+	BxJla¾]Bì*B¥TB4LzBVÕHB×ihBídDBLDBË~2Bø²VBáhVBLr]B-B0$ B@Bãœ#BT‹:BxlbBÎ}B)‚(BÃ‚hBðÏ˜BÁË#BòÐuBi(=B½®ÖAÀw2B

@@ -1,0 +1,3 @@
+BxJ<^FBîÖFBî
+KBãHB[HB{CB„ƒFB¯¯EB
+DBñ¤HB°–DBRZJBçâJB‰(GBcvHB
