@@ -25,7 +25,7 @@ import (
 //     iteration, each iteration reading the previous one's outputs
 //     without copies. The plan may unroll at most 4096 iterations in all
 //     (Options.MaxIterations lowers it), and the element budget bounds
-//     their buffers; the buffers of the first, failed, single plan are
+//     their buffers and the carried values each keeps; the buffers of the first, failed, single plan are
 //     given back to the budget. Run allocates nothing in either way.
 //
 // Scan outputs (the body's outputs past the carried ones, stacked along a
@@ -378,6 +378,9 @@ func planUnrolledLoop(c *nodeCtx, ln *loopNode) (func() error, error) {
 		}
 		c.p.loops.unroll--
 		it := unrolledIter{state: valuesTensors(vals)}
+		if err := c.p.chargeSlots(len(it.state), fmt.Sprintf("iteration %d's carried values", i)); err != nil {
+			return nil, err
+		}
 		if condV != nil && !condV.known {
 			it.cond = condV.t
 		}

@@ -42,7 +42,9 @@ type Options struct {
 	// MaxElements bounds the number of tensor elements the plan may
 	// allocate in all (0: 1<<28, one GiB of float32), so that a small
 	// file whose shapes expand enormously is refused (ErrLimit) rather
-	// than exhausting memory.
+	// than exhausting memory. The lists of tensors it plans (a
+	// sequence's elements, the carried values of each iteration of an
+	// unrolled Loop) count one element a tensor.
 	MaxElements int
 
 	// Fixed gives graph inputs whose values are fixed for the life of the
