@@ -119,9 +119,9 @@
 //     count and condition may come at run time); a Loop whose carried
 //     values change shape or length (a list built in the loop, a tensor
 //     grown by Concat) is unrolled while planning for a trip count known
-//     then (at most 4096 iterations in a plan). Scan outputs need the trip
-//     count while planning, and a loop whose condition ends it before that
-//     count fails at Run (ErrInput). One run of a Loop takes at most
+//     then (at most 4096 iterations and 1<<17 body nodes in a plan).
+//     Scan outputs need the trip count while planning, and a loop whose
+//     condition ends it before that count fails at Run (ErrInput). One run of a Loop takes at most
 //     Options.MaxIterations iterations (default 1<<20; ErrLimit beyond),
 //     so a file whose loop never ends does not hang Run. Scan (opset 8's
 //     batched form, and 9 on with scan_input_axes, scan_output_axes and

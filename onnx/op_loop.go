@@ -24,9 +24,12 @@ import (
 //     that Options.Fixed can give it), and the body is planned once per
 //     iteration, each iteration reading the previous one's outputs
 //     without copies. The plan may unroll at most 4096 iterations in all
-//     (Options.MaxIterations lowers it), and the element budget bounds
-//     their buffers; the buffers of the first, failed, single plan are
-//     given back to the budget. Run allocates nothing in either way.
+//     (Options.MaxIterations lowers it) and plan at most 1<<17 body nodes
+//     so (each iteration counts its body's nodes, those of subgraphs
+//     included), and the element budget bounds their buffers and the
+//     carried values each keeps; the buffers of the first, failed,
+//     single plan are given back to the budget. Run allocates nothing in
+//     either way.
 //
 // Scan outputs (the body's outputs past the carried ones, stacked along a
 // new first axis; those the node does not name are not computed) need the
@@ -52,12 +55,18 @@ func init() {
 const (
 	defaultMaxIterations = 1 << 20
 	maxUnrolled          = 4096
+	// maxUnrolledNodes bounds the body nodes a plan's unrolled
+	// iterations plan in all: each costs a plan of its own (about a
+	// kilobyte for a node that computes one element), which the element
+	// budget does not see.
+	maxUnrolledNodes = 1 << 17
 )
 
 // loopLimits are the plan's loop bounds (Options.MaxIterations).
 type loopLimits struct {
 	maxIters int64 // the iterations one run of a Loop may take
 	unroll   int   // the loop iterations the plan may still unroll
+	nodes    int   // the body nodes unrolled iterations may still plan
 }
 
 // loopNode is what a Loop's builder reads of its node.
@@ -367,6 +376,7 @@ func planUnrolledLoop(c *nodeCtx, ln *loopNode) (func() error, error) {
 		condV = c.in[1]
 	}
 	wantScan := ln.wantsScan(c)
+	bodyNodes := graphNodes(ln.g)
 	var iters []unrolledIter
 	var scans [][]*value
 	for i := int64(0); i < ln.trip; i++ {
@@ -376,8 +386,15 @@ func planUnrolledLoop(c *nodeCtx, ln *loopNode) (func() error, error) {
 		if c.p.loops.unroll <= 0 {
 			return nil, fmt.Errorf("%w: Loop of %d iterations planned one by one: more loop iterations than a plan may unroll (%d, Options.MaxIterations)", ErrLimit, ln.trip, min(maxUnrolled, ln.maxIters))
 		}
+		if c.p.loops.nodes < bodyNodes {
+			return nil, fmt.Errorf("%w: Loop of %d iterations planned one by one, its body of %d nodes: more body nodes than a plan may unroll (%d in all)", ErrLimit, ln.trip, bodyNodes, maxUnrolledNodes)
+		}
 		c.p.loops.unroll--
+		c.p.loops.nodes -= bodyNodes
 		it := unrolledIter{state: valuesTensors(vals)}
+		if err := c.p.chargeSlots(len(it.state), fmt.Sprintf("iteration %d's carried values", i)); err != nil {
+			return nil, err
+		}
 		if condV != nil && !condV.known {
 			it.cond = condV.t
 		}
@@ -452,6 +469,22 @@ func planUnrolledLoop(c *nodeCtx, ln *loopNode) (func() error, error) {
 		}
 		return nil
 	}, nil
+}
+
+// graphNodes counts g's nodes and those of its subgraphs.
+func graphNodes(g *Graph) int {
+	n := len(g.Nodes)
+	for _, nd := range g.Nodes {
+		for _, a := range nd.Attributes {
+			if a.G != nil {
+				n += graphNodes(a.G)
+			}
+			for _, sg := range a.Graphs {
+				n += graphNodes(sg)
+			}
+		}
+	}
+	return n
 }
 
 // sameShapes reports whether two lists of tensors have the same types and

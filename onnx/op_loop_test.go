@@ -1,6 +1,7 @@
 package onnx_test
 
 import (
+	"fmt"
 	"math"
 	"testing"
 	"time"
@@ -267,4 +268,48 @@ func TestLoopSwapsCarriedValues(t *testing.T) {
 	require.NoError(t, s.Run())
 	require.Equal(t, []float32{3, 4}, s.Output("a").Float)
 	require.Equal(t, []float32{1, 2}, s.Output("b").Float)
+}
+
+// TestLoopUnrolledNodeBudget: an unrolled Loop (a carried [1 2] tensor
+// transposed every iteration) plans its body once per iteration, so
+// iterations × body nodes are planned; a body of many nodes that compute
+// on one element costs its plan far more than the element budget counts
+// (a 130 KB file of 4000 nodes over 1024 iterations took 5 GB and 45 s to
+// plan). The body nodes planned one by one are bounded in all.
+func TestLoopUnrolledNodeBudget(t *testing.T) {
+	loop := func(nodes, trip int) *onnx.Model {
+		body := []pb{
+			node("Identity", []string{"c"}, []string{"c_out"}),
+			node("Transpose", []string{"v"}, []string{"v_out"}),
+		}
+		prev := "x"
+		for k := range nodes {
+			body = append(body, node("Relu", []string{prev}, []string{fmt.Sprint("r", k)}))
+			prev = fmt.Sprint("r", k)
+		}
+		body = append(body, node("Identity", []string{prev}, []string{"x_out"}))
+		g := graph("body", graphSpec{
+			inputs:  []pb{valueInfo("i", onnx.Int64), valueInfo("c", onnx.Bool), valueInfo("x", onnx.Float), valueInfo("v", onnx.Float)},
+			nodes:   body,
+			outputs: []pb{pb{}.str(1, "c_out"), pb{}.str(1, "x_out"), pb{}.str(1, "v_out")},
+		})
+		m, err := onnx.Parse(model(13, graph("g", graphSpec{
+			inputs:  []pb{valueInfo("x0", onnx.Float, 1), valueInfo("v0", onnx.Float, 1, 2)},
+			inits:   []pb{intTensor("M", onnx.Int64, nil, int64(trip))},
+			nodes:   []pb{node("Loop", []string{"M", "", "x0", "v0"}, []string{"x", "v"}, attrGraph("body", g))},
+			outputs: []pb{pb{}.str(1, "x"), pb{}.str(1, "v")},
+		})))
+		require.NoError(t, err)
+		return m
+	}
+	_, err := onnx.NewSession(loop(150, 1024), nil, nil)
+	require.ErrorIs(t, err, onnx.ErrLimit, "1024 iterations of a body of 153 nodes")
+	s, err := onnx.NewSession(loop(10, 1023), nil, nil)
+	require.NoError(t, err)
+	s.Input("x0").Float[0] = -2
+	copy(s.Input("v0").Float, []float32{3, 4})
+	require.NoError(t, s.Run())
+	require.Equal(t, []float32{0}, s.Output("x").Float)
+	require.Equal(t, []int{2, 1}, s.Output("v").Dims)
+	require.Equal(t, []float32{3, 4}, s.Output("v").Float)
 }

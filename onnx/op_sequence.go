@@ -50,6 +50,9 @@ func buildSequenceConstruct(c *nodeCtx) (func() error, error) {
 		s.ts = append(s.ts, t)
 		known = known && c.known(i)
 	}
+	if err := c.p.chargeSlots(len(s.ts), "a sequence"); err != nil {
+		return nil, err
+	}
 	c.seqOutput(0, s, known)
 	return nil, nil
 }
@@ -95,6 +98,9 @@ func buildSequenceInsert(c *nodeCtx) (func() error, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := c.p.chargeSlots(n+1, "a sequence"); err != nil {
+		return nil, err
+	}
 	c.seqOutput(0, &sequence{elem: s.elem, ts: slices.Insert(slices.Clone(s.ts), pos, t)}, c.known(0) && c.known(1))
 	return nil, nil
 }
@@ -110,6 +116,9 @@ func buildSequenceErase(c *nodeCtx) (func() error, error) {
 	}
 	pos, err := c.knownPosition(1, n, 0, n-1)
 	if err != nil {
+		return nil, err
+	}
+	if err := c.p.chargeSlots(n-1, "a sequence"); err != nil {
 		return nil, err
 	}
 	c.seqOutput(0, &sequence{elem: s.elem, ts: slices.Delete(slices.Clone(s.ts), pos, pos+1)}, c.known(0))

@@ -17,6 +17,20 @@ type sequence struct {
 	ts   []*Tensor
 }
 
+// chargeSlots takes n elements from the budget for a planned list of n
+// tensors that what names (a sequence's elements, an unrolled Loop
+// iteration's carried values). Such a list holds pointers, not values,
+// but the lists a chain of SequenceInsert nodes or an unrolled Loop's
+// iterations plan grow quadratically with the file: counting one element
+// a place bounds them by the budget as tensors are.
+func (p *planner) chargeSlots(n int, what string) error {
+	if n > *p.budget {
+		return fmt.Errorf("%w: %s of %d tensors exceeds the element budget (each planned list counts one element a tensor)", ErrLimit, what, n)
+	}
+	*p.budget -= n
+	return nil
+}
+
 // seqInput returns input i, which must be a sequence.
 func (c *nodeCtx) seqInput(i int) (*sequence, error) {
 	if i >= len(c.in) || c.in[i] == nil {

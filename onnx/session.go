@@ -43,7 +43,9 @@ type Options struct {
 	// MaxElements bounds the number of tensor elements the plan may
 	// allocate in all (0: 1<<28, one GiB of float32), so that a small
 	// file whose shapes expand enormously is refused (ErrLimit) rather
-	// than exhausting memory.
+	// than exhausting memory. The lists of tensors it plans (a
+	// sequence's elements, the carried values of each iteration of an
+	// unrolled Loop) count one element a tensor.
 	MaxElements int
 
 	// Fixed gives graph inputs whose values are fixed for the life of the
@@ -59,7 +61,7 @@ type Options struct {
 	// It also bounds, for the whole plan, the loop iterations planned
 	// one by one (a Loop whose carried values change shape or length
 	// from one iteration to the next is unrolled: see op_loop.go), at
-	// most 4096 of them.
+	// most 4096 of them, whose bodies may have 1<<17 nodes in all.
 	MaxIterations int
 
 	// SequenceShapes gives, for each graph input that is a sequence of
@@ -108,7 +110,7 @@ func NewSession(m *Model, shapes map[string][]int, opts *Options) (*Session, err
 	if opts != nil && opts.MaxElements > 0 {
 		limit = opts.MaxElements
 	}
-	loops := &loopLimits{maxIters: defaultMaxIterations, unroll: maxUnrolled}
+	loops := &loopLimits{maxIters: defaultMaxIterations, unroll: maxUnrolled, nodes: maxUnrolledNodes}
 	if opts != nil && opts.MaxIterations > 0 {
 		loops.maxIters = int64(opts.MaxIterations)
 		loops.unroll = min(loops.unroll, opts.MaxIterations)

@@ -80,14 +80,16 @@ type cellKind interface {
 	// splitHidden), hg the hidden side when splitHidden; hPrev and
 	// cPrev the previous state. It writes h (Hidden wide: the output,
 	// before any projection) and c, and leaves in g what backward needs
-	// (the activated gates). h may be hPrev and c may be cPrev.
+	// (an LSTM's and a GRU's activated gates; an Elman cell leaves g as
+	// it came, its backward reading ψ(z) from h). h may be hPrev and c
+	// may be cPrev.
 	forward(act Activation, h, c, g, hg, hPrev, cPrev []float32)
 	// backward turns dh (∂J/∂h of this step, before projection) and dc
 	// (∂J/∂c from the next step, LSTM only; updated in place to the
 	// gradient for cPrev) into dg (∂J/∂ the input-side pre-activations)
 	// and dhg (∂J/∂ the hidden-side ones; may be dg itself when the
-	// cell does not split), given what forward left: the activated gates
-	// g, hg, h, c and the previous state. It adds to dhPrev the part of
+	// cell does not split), given what forward left in g, hg, h and c
+	// and the previous state. It adds to dhPrev the part of
 	// ∂J/∂hPrev that does not go through W_hh (GRU's z⊙dh).
 	backward(act Activation, dg, dhg, dc, dhPrev, dh, g, hg, h, c, hPrev, cPrev []float32)
 }

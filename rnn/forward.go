@@ -30,11 +30,12 @@ func (n *Net) checkSeq(fn string, xs kernel.Matrix) error {
 
 // seqRecord holds what one direction of one layer leaves behind over a
 // sequence, rows as in its output (sequence-major): the gate matrix g
-// (its pre-activations, then the activated gates), the hidden side hg
-// of a cell that keeps it apart (GRU), the cell states c (LSTM) and the
-// outputs before projection m (LSTM with Proj; without one, the layer's
-// output holds h). Inference takes it from scratch; Trace keeps it for
-// Backward.
+// (its pre-activations, then what the cell leaves: an LSTM's and a
+// GRU's activated gates, an Elman cell's pre-activations), the hidden
+// side hg of a cell that keeps it apart (GRU), the cell states c (LSTM)
+// and the outputs before projection m (LSTM with Proj; without one, the
+// layer's output holds h). Inference takes it from scratch; Trace keeps
+// it for Backward.
 //
 // Only Backward reads hg after its step, so an inference record holds
 // one step of it (B rows, hgStep), reused at every step: a buffer that

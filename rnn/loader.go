@@ -172,7 +172,7 @@ func (l *loader) inferNet() (plan, error) {
 	single := l.Has(pre + "bias_l0")
 	switch {
 	case pair && single:
-		return p, l.Formatf("both %q and %q: two bias layouts", pre+"bias_ih_l0", pre+"bias_l0")
+		return p, l.Formatf("both %q and %q: two bias layouts", l.FileName(pre+"bias_ih_l0"), pre+"bias_l0")
 	case pair:
 		c.Bias = BiasPair
 		if i, ok, err := l.Choice("bias_layout", "single", "pair"); err != nil {
@@ -324,7 +324,7 @@ func (l *loader) checkCtorMetadata(p plan) error {
 	if b, ok, err := l.Bool("bias"); err != nil {
 		return err
 	} else if ok && b && c.Bias == BiasNone {
-		return l.Missing(pre+"bias_ih_l0", " (metadata bias=True)")
+		return l.Missing(l.FileName(pre+"bias_ih_l0"), " (metadata bias=True)")
 	} else if ok && !b && c.Bias != BiasNone {
 		return l.Formatf("metadata bias=False but the file has biases")
 	}
@@ -451,7 +451,7 @@ func (l *loader) findEmbedding(p plan, vocab int) (string, error) {
 	}
 	if p.cfg.Input != vocab {
 		return "", l.Shapef("one-hot input needs %q of shape [%d %d] for the head's vocabulary of %d",
-			p.prefix+"weight_ih_l0", p.cfg.gates()*p.cfg.Hidden, vocab, vocab)
+			l.FileName(p.prefix+"weight_ih_l0"), p.cfg.gates()*p.cfg.Hidden, vocab, vocab)
 	}
 	return "", nil
 }

@@ -96,6 +96,11 @@ func TestTorchCellLoadErrors(t *testing.T) {
 		rnn.WithPrefix("b."))
 	require.ErrorContains(t, err, `tensor "a.weight_hh" is not part of the model`)
 	require.Nil(t, n)
+
+	// A language model over a cell, with one-hot input of the wrong width.
+	_, err = rnn.LoadLM(save(ten("cell.weight_ih", 4, 3), ten("cell.weight_hh", 4, 4), ten("fc.weight", 7, 4), ten("fc.bias", 7)))
+	require.ErrorIs(t, err, rnn.ErrShape)
+	require.ErrorContains(t, err, `one-hot input needs "cell.weight_ih" of shape [4 7]`)
 }
 
 // asMatrix returns a 2-D tensor as a matrix.
