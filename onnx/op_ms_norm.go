@@ -96,15 +96,15 @@ func skipNorm(simplified bool) opBuilder {
 		if err != nil {
 			return nil, err
 		}
-		statDims := append(append([]int(nil), x.Dims[:len(x.Dims)-1]...), 1)
+		sd := statDims(x.Dims, len(x.Dims)-1)
 		var mean, inv, sum *Tensor
 		if c.wants(1) {
-			if mean, err = c.output(1, Float, statDims); err != nil {
+			if mean, err = c.output(1, Float, sd); err != nil {
 				return nil, err
 			}
 		}
 		if c.wants(2) {
-			if inv, err = c.output(2, Float, statDims); err != nil {
+			if inv, err = c.output(2, Float, sd); err != nil {
 				return nil, err
 			}
 		}
@@ -153,20 +153,9 @@ func skipNorm(simplified bool) opBuilder {
 }
 
 func buildSimplifiedLayerNorm(c *nodeCtx) (func() error, error) {
-	x, axis, err := c.inputAxis(-1)
+	x, axis, scale, eps, err := normInputs(c)
 	if err != nil {
 		return nil, err
-	}
-	if err := c.needType(x, Float); err != nil {
-		return nil, err
-	}
-	scale, err := c.needTyped(1, Float)
-	if err != nil {
-		return nil, err
-	}
-	eps := c.attrFloat("epsilon", 1e-5)
-	if st := c.attrInt("stash_type", 1); st != 1 {
-		return nil, c.unsupported("attribute stash_type=%d", st)
 	}
 	inner := x.Dims[axis:]
 	n := numElements(inner)
@@ -179,11 +168,7 @@ func buildSimplifiedLayerNorm(c *nodeCtx) (func() error, error) {
 	}
 	var inv *Tensor
 	if c.wants(1) {
-		statDims := append([]int(nil), x.Dims...)
-		for j := axis; j < len(statDims); j++ {
-			statDims[j] = 1
-		}
-		if inv, err = c.output(1, Float, statDims); err != nil {
+		if inv, err = c.output(1, Float, statDims(x.Dims, axis)); err != nil {
 			return nil, err
 		}
 	}

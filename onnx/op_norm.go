@@ -113,22 +113,42 @@ func buildBatchNorm(c *nodeCtx) (func() error, error) {
 	}, nil
 }
 
-func buildLayerNorm(c *nodeCtx) (func() error, error) {
-	x, axis, err := c.inputAxis(-1)
-	if err != nil {
-		return nil, err
+// normInputs reads what LayerNormalization and its com.microsoft
+// relatives share: X (FLOAT) and its normalized axis (attribute axis,
+// default −1), Scale (input 1, FLOAT), epsilon (default 1e-5), and
+// stash_type, of which only 1 (float32) is taken.
+func normInputs(c *nodeCtx) (x *Tensor, axis int, scale *Tensor, eps float32, err error) {
+	if x, axis, err = c.inputAxis(-1); err != nil {
+		return nil, 0, nil, 0, err
 	}
-	if err := c.needType(x, Float); err != nil {
-		return nil, err
+	if err = c.needType(x, Float); err != nil {
+		return nil, 0, nil, 0, err
 	}
-	scale, err := c.needTyped(1, Float)
-	if err != nil {
-		return nil, err
+	if scale, err = c.needTyped(1, Float); err != nil {
+		return nil, 0, nil, 0, err
 	}
-	eps := float64(c.attrFloat("epsilon", 1e-5))
 	if st := c.attrInt("stash_type", 1); st != 1 {
-		return nil, c.unsupported("attribute stash_type=%d", st)
+		return nil, 0, nil, 0, c.unsupported("attribute stash_type=%d", st)
 	}
+	return x, axis, scale, c.attrFloat("epsilon", 1e-5), nil
+}
+
+// statDims returns dims with the axes from axis on set to 1: the shape of
+// a normalization's per-row statistics.
+func statDims(dims []int, axis int) []int {
+	s := append([]int(nil), dims...)
+	for j := axis; j < len(s); j++ {
+		s[j] = 1
+	}
+	return s
+}
+
+func buildLayerNorm(c *nodeCtx) (func() error, error) {
+	x, axis, scale, eps32, err := normInputs(c)
+	if err != nil {
+		return nil, err
+	}
+	eps := float64(eps32)
 	inner := x.Dims[axis:]
 	n, outer := numElements(inner), numElements(x.Dims[:axis])
 	params := []*Tensor{scale, c.input(2)}
@@ -168,15 +188,12 @@ func buildLayerNorm(c *nodeCtx) (func() error, error) {
 			return nil
 		}, nil
 	}
-	statDims := append([]int(nil), x.Dims...)
-	for j := axis; j < len(statDims); j++ {
-		statDims[j] = 1
-	}
-	mean, err := c.output(1, Float, statDims)
+	sd := statDims(x.Dims, axis)
+	mean, err := c.output(1, Float, sd)
 	if err != nil {
 		return nil, err
 	}
-	inv, err := c.output(2, Float, statDims)
+	inv, err := c.output(2, Float, sd)
 	if err != nil {
 		return nil, err
 	}

@@ -2,46 +2,12 @@ package onnx_test
 
 import (
 	"errors"
-	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/simdcore/simdcore/onnx"
 )
-
-// msOpSession is opSession for an operator of the com.microsoft domain.
-func msOpSession(t *testing.T, op string, nOut int, attrs []pb, args ...arg) (*onnx.Session, []string, error) {
-	t.Helper()
-	var spec graphSpec
-	var ins, outs []string
-	for i, a := range args {
-		name := fmt.Sprint("in", i)
-		if a.t == nil {
-			ins = append(ins, "")
-			continue
-		}
-		ins = append(ins, name)
-		if a.init {
-			spec.inits = append(spec.inits, tensorPB(name, a.t))
-			continue
-		}
-		d := make([]int64, len(a.t.Dims))
-		for i, v := range a.t.Dims {
-			d[i] = int64(v)
-		}
-		spec.inputs = append(spec.inputs, valueInfo(name, a.t.DType, d...))
-	}
-	for i := range nOut {
-		outs = append(outs, fmt.Sprint("out", i))
-		spec.outputs = append(spec.outputs, pb{}.str(1, outs[i]))
-	}
-	spec.nodes = []pb{node(op, ins, outs, attrs...).str(7, "com.microsoft")}
-	m, err := onnx.Parse(msModel(13, graph("g", spec)))
-	require.NoError(t, err)
-	s, err := onnx.NewSession(m, nil, nil)
-	return s, outs, err
-}
 
 // Quantization parameters for the tests below: one value each.
 func qs(v float32) arg                     { return arg{t: ft([]int{}, v), init: true} }

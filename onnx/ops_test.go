@@ -52,6 +52,19 @@ func runOp(t *testing.T, opset int64, op string, nOut int, attrs []pb, args ...a
 // names of its nOut outputs.
 func opSession(t *testing.T, opset int64, op string, nOut int, attrs []pb, args ...arg) (*onnx.Session, []string, error) {
 	t.Helper()
+	return domainOpSession(t, "", opset, op, nOut, attrs, args...)
+}
+
+// msOpSession is opSession for an operator of the com.microsoft domain.
+func msOpSession(t *testing.T, op string, nOut int, attrs []pb, args ...arg) (*onnx.Session, []string, error) {
+	t.Helper()
+	return domainOpSession(t, "com.microsoft", 13, op, nOut, attrs, args...)
+}
+
+// domainOpSession is opSession for an operator of domain ("" for the
+// default one; com.microsoft models import it beside opset).
+func domainOpSession(t *testing.T, domain string, opset int64, op string, nOut int, attrs []pb, args ...arg) (*onnx.Session, []string, error) {
+	t.Helper()
 	var spec graphSpec
 	var ins, outs []string
 	for i, a := range args {
@@ -75,8 +88,12 @@ func opSession(t *testing.T, opset int64, op string, nOut int, attrs []pb, args 
 		outs = append(outs, fmt.Sprint("out", i))
 		spec.outputs = append(spec.outputs, pb{}.str(1, outs[i]))
 	}
-	spec.nodes = []pb{node(op, ins, outs, attrs...)}
-	m, err := onnx.Parse(model(opset, graph("g", spec)))
+	n, build := node(op, ins, outs, attrs...), model
+	if domain != "" {
+		n, build = n.str(7, domain), msModel
+	}
+	spec.nodes = []pb{n}
+	m, err := onnx.Parse(build(opset, graph("g", spec)))
 	require.NoError(t, err)
 	s, err := onnx.NewSession(m, nil, nil)
 	return s, outs, err
