@@ -287,6 +287,25 @@ func TestLoadMultiHeadErrors(t *testing.T) {
 // ReadMultiHead. It must never panic; it either fails with one of the
 // sentinel errors or returns a model that runs and saves. Seeds are in
 // testdata/fuzz/FuzzLoad.
+// readFuzzed reads a fuzzed safetensors file (header and buffer) with
+// ReadMultiHead: the model, or nil after checking that the error wraps
+// one of the package's sentinels and stays on one line.
+func readFuzzed(t *testing.T, header, buffer []byte) *attn.MultiHead {
+	t.Helper()
+	data := torchtest.RawFile(string(header), buffer)
+	m, err := attn.ReadMultiHead(bytes.NewReader(data), int64(len(data)), "", 0)
+	if err != nil {
+		if !errors.Is(err, attn.ErrFormat) && !errors.Is(err, attn.ErrMissing) && !errors.Is(err, attn.ErrShape) {
+			t.Fatalf("error wraps no sentinel: %v", err)
+		}
+		if strings.Contains(err.Error(), "\n") {
+			t.Fatalf("multi-line error %q", err)
+		}
+		return nil
+	}
+	return m
+}
+
 func FuzzLoad(f *testing.F) {
 	b, err := os.ReadFile(filepath.Join(torchDir, "mha_causal.safetensors"))
 	if err != nil {
@@ -295,15 +314,8 @@ func FuzzLoad(f *testing.F) {
 	n := binary.LittleEndian.Uint64(b)
 	f.Add(b[8:8+n], b[8+n:])
 	f.Fuzz(func(t *testing.T, header, buffer []byte) {
-		data := torchtest.RawFile(string(header), buffer)
-		m, err := attn.ReadMultiHead(bytes.NewReader(data), int64(len(data)), "", 0)
-		if err != nil {
-			if !errors.Is(err, attn.ErrFormat) && !errors.Is(err, attn.ErrMissing) && !errors.Is(err, attn.ErrShape) {
-				t.Fatalf("error wraps no sentinel: %v", err)
-			}
-			if strings.Contains(err.Error(), "\n") {
-				t.Fatalf("multi-line error %q", err)
-			}
+		m := readFuzzed(t, header, buffer)
+		if m == nil {
 			return
 		}
 		x := kernel.NewMatrix(3, m.DModel)

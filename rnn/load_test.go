@@ -446,6 +446,18 @@ func TestLoadLMErrors(t *testing.T) {
 	require.ErrorContains(t, err, `"other.weight" is not part of the model`)
 }
 
+// requireLoadError fails t unless err, from a fuzzed file, wraps one of
+// the loaders' sentinels and stays on one line.
+func requireLoadError(t *testing.T, err error) {
+	t.Helper()
+	if !errors.Is(err, rnn.ErrFormat) && !errors.Is(err, rnn.ErrMissing) && !errors.Is(err, rnn.ErrShape) {
+		t.Fatalf("error wraps no sentinel: %v", err)
+	}
+	if strings.Contains(err.Error(), "\n") {
+		t.Fatalf("multi-line error %q", err)
+	}
+}
+
 // FuzzLoad feeds arbitrary files to Read and ReadLM. They must never
 // panic; they either fail with one of the sentinel errors or return a
 // model that runs and saves. The file is the header length, the header
@@ -462,14 +474,7 @@ func FuzzLoad(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, header, buffer []byte) {
 		data := torchtest.RawFile(string(header), buffer)
-		check := func(err error) {
-			if !errors.Is(err, rnn.ErrFormat) && !errors.Is(err, rnn.ErrMissing) && !errors.Is(err, rnn.ErrShape) {
-				t.Fatalf("error wraps no sentinel: %v", err)
-			}
-			if strings.Contains(err.Error(), "\n") {
-				t.Fatalf("multi-line error %q", err)
-			}
-		}
+		check := func(err error) { requireLoadError(t, err) }
 		n, err := rnn.Read(bytes.NewReader(data), int64(len(data)))
 		if err != nil {
 			check(err)
