@@ -164,19 +164,7 @@ func FuzzLoop(f *testing.F) {
 		start := time.Now()
 		s, err := onnx.NewSession(m, nil, &onnx.Options{MaxElements: 1 << 16, MaxIterations: 1 << 12})
 		if err == nil {
-			for _, name := range s.InputNames() {
-				x := s.Input(name)
-				for j := range x.Float {
-					x.Float[j] = in.float()
-				}
-				for j := range x.Int {
-					if x.DType == onnx.Bool {
-						x.Int[j] = int64(in.byte() & 1)
-					} else {
-						x.Int[j] = in.int()
-					}
-				}
-			}
+			fillFuzzInputs(s, in, func(_ onnx.DataType, v int64) int64 { return v })
 			err = s.Run()
 		}
 		if err != nil && !isSentinel(err) {

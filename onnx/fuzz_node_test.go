@@ -159,6 +159,25 @@ func quantizedSeeds(op byte) [][]byte {
 	}
 }
 
+// fillFuzzInputs sets s's graph inputs from in: floats, booleans (0 or
+// 1), and other integers through wrap (the value the data type holds),
+// until in runs out (then zeros).
+func fillFuzzInputs(s *onnx.Session, in *fuzzBytes, wrap func(onnx.DataType, int64) int64) {
+	for _, name := range s.InputNames() {
+		x := s.Input(name)
+		for j := range x.Float {
+			x.Float[j] = in.float()
+		}
+		for j := range x.Int {
+			if x.DType == onnx.Bool {
+				x.Int[j] = int64(in.byte() & 1)
+			} else {
+				x.Int[j] = wrap(x.DType, in.int())
+			}
+		}
+	}
+}
+
 // FuzzNode plans and runs one node of any registered operator (of the
 // default domain, or com.microsoft's in a model importing it), built from
 // the fuzzer's bytes: the operator, the opset, up to four inputs (FLOAT,
@@ -280,19 +299,7 @@ func FuzzNode(f *testing.F) {
 		s, err := onnx.NewSession(m, nil, &onnx.Options{MaxElements: 1 << 16})
 		if err == nil {
 			// Graph inputs hold their zero values, and then the fuzzer's.
-			for _, name := range s.InputNames() {
-				x := s.Input(name)
-				for j := range x.Float {
-					x.Float[j] = in.float()
-				}
-				for j := range x.Int {
-					if x.DType == onnx.Bool {
-						x.Int[j] = int64(in.byte() & 1)
-					} else {
-						x.Int[j] = fuzzWrap(x.DType, in.int())
-					}
-				}
-			}
+			fillFuzzInputs(s, in, fuzzWrap)
 			err = s.Run()
 		}
 		if err != nil && !isSentinel(err) {

@@ -34,15 +34,7 @@ func FuzzStreamParams(f *testing.F) {
 	f.Add([]byte{255, 0, 255, 0, 255}, true, 0.1, int64(-5), int64(0))
 	f.Add([]byte{200, 200, 0}, false, 0.5, int64(0), int64(-30))
 	f.Fuzz(func(t *testing.T, raw []byte, narrow bool, threshold float64, minSilence, pad int64) {
-		rate := 16000
-		if narrow {
-			rate = 8000
-		}
-		window, _ := ChunkSize(rate)
-		probs := make([]float32, len(raw))
-		for i, b := range raw {
-			probs[i] = float32(b) / 255
-		}
+		probs, rate, window := fuzzProbs(raw, narrow)
 		d, err := NewDetector(&replayModel{probs: probs}, rate)
 		if err != nil {
 			t.Fatal(err)

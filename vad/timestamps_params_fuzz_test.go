@@ -15,15 +15,7 @@ func FuzzSpeechTimestampsParams(f *testing.F) {
 	f.Add([]byte{255, 255, 0, 255, 255, 255, 0, 0, 0, 255}, true, 0.4, 0.6, int64(-250), int64(1), int64(-100), int64(-30), int64(-98), true)
 	f.Fuzz(func(t *testing.T, raw []byte, narrow bool, threshold, neg float64,
 		minSpeech, maxSpeech, minSilence, pad, minSilAtMax int64, last bool) {
-		rate := 16000
-		if narrow {
-			rate = 8000
-		}
-		window, _ := ChunkSize(rate)
-		probs := make([]float32, len(raw))
-		for i, b := range raw {
-			probs[i] = float32(b) / 255
-		}
+		probs, rate, window := fuzzProbs(raw, narrow)
 		length := len(probs) * window
 		ms := func(v int64) time.Duration { return time.Duration(v) * time.Millisecond }
 		p := Params{Threshold: threshold, NegThreshold: neg, MinSpeech: ms(minSpeech), MaxSpeech: ms(maxSpeech),

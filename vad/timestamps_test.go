@@ -197,6 +197,22 @@ func TestSpeechTimestampsDurationsAsUpstream(t *testing.T) {
 	require.Equal(t, []Segment{{0, 3538}, {9774, 34258}}, got)
 }
 
+// fuzzProbs reads a fuzzer's bytes as chunk probabilities (b/255) at
+// 8 kHz when narrow, else 16 kHz, and returns them with the rate and its
+// chunk size.
+func fuzzProbs(raw []byte, narrow bool) (probs []float32, rate, window int) {
+	rate = 16000
+	if narrow {
+		rate = 8000
+	}
+	window, _ = ChunkSize(rate)
+	probs = make([]float32, len(raw))
+	for i, b := range raw {
+		probs[i] = float32(b) / 255
+	}
+	return probs, rate, window
+}
+
 // FuzzSpeechTimestamps: any probabilities and parameters give segments in
 // order, disjoint, non-empty and within the recording, and never a panic.
 func FuzzSpeechTimestamps(f *testing.F) {
@@ -204,15 +220,7 @@ func FuzzSpeechTimestamps(f *testing.F) {
 	f.Add([]byte{255, 255, 255, 255, 255, 255, 255, 255, 0, 255}, uint16(0), true, uint8(100), uint8(20), uint16(0), uint16(50), uint16(0), uint16(300), uint16(0), true)
 	f.Fuzz(func(t *testing.T, raw []byte, cut uint16, narrow bool, threshold, neg uint8,
 		minSpeech, maxSpeech, minSilence, pad, minSilAtMax uint16, last bool) {
-		rate := 16000
-		if narrow {
-			rate = 8000
-		}
-		window, _ := ChunkSize(rate)
-		probs := make([]float32, len(raw))
-		for i, b := range raw {
-			probs[i] = float32(b) / 255
-		}
+		probs, rate, window := fuzzProbs(raw, narrow)
 		length := len(probs) * window
 		if length > 0 {
 			length -= int(cut) % window
