@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/simdcore/simdcore/kernel"
 	"github.com/simdcore/simdcore/onnx"
 )
 
@@ -30,6 +31,13 @@ var msFixtureTol = map[string]float64{
 	"Chain":                            2e-5,  // MatMulNBits → gelu → FusedMatMul → SkipLayerNormalization → SimplifiedLayerNormalization
 }
 
+// msFixtureTolGeneric replaces msFixtureTol's bound at the generic level,
+// whose Gemm rounds each product before adding it (ACCURACY.md, "Gemm's
+// generic sums"), for the operators whose results it moved beyond their
+// SIMD bound: Attention's score and value products gave 7.3e-7 there on
+// the committed cases (2.5e-7 at AVX2 and NEON).
+var msFixtureTolGeneric = map[string]float64{"Attention": 1e-6}
+
 // TestMicrosoftTransformerFixtures runs the committed cases of the
 // com.microsoft operators of ONNX Runtime's transformer optimizer and
 // 4-bit quantizer (testdata/mscontrib: random nodes, chains, edge shapes
@@ -45,6 +53,9 @@ func TestMicrosoftTransformerFixtures(t *testing.T) {
 		kind = strings.TrimPrefix(strings.TrimPrefix(kind, "Special"), "Edge")
 		tol, ok := msFixtureTol[kind]
 		require.True(t, ok, kind)
+		if g, ok := msFixtureTolGeneric[kind]; ok && kernel.Active() == kernel.Generic {
+			tol = g
+		}
 		require.Equal(t, want.Dims, got.Dims, name)
 		for k, w := range want.Float {
 			g := got.Float[k]
