@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/simdcore/simdcore/internal/torchpickle"
 	"github.com/stretchr/testify/require"
 )
 
@@ -51,15 +52,15 @@ func TestTorchProtocol1(t *testing.T) {
 func TestTorchTextIntegers(t *testing.T) {
 	six := map[string][]byte{"data/0": f32le(1, 2, 3, 4, 5, 6)}
 	text := func(offset, size, stride, grad string) []byte {
-		p := &pk{}
-		p.global("collections", "OrderedDict").op(')', 'R', '(')
-		p.str("w").global("torch._utils", "_rebuild_tensor_v2").op('(')
-		p.op('(').str("storage").global("torch", "FloatStorage").str("0").str("cpu").op('I').WriteString("6\n")
-		p.op('t', 'Q', 'I').WriteString(offset + "\n")
-		p.op('(', 'L').WriteString(size + "\n")
-		p.op('t', '(', 'I').WriteString(stride + "\n")
-		p.op('t', 'I').WriteString(grad + "\n")
-		p.global("collections", "OrderedDict").op(')', 'R', 't', 'R', 'u', '.')
+		p := &torchpickle.Pickle{}
+		p.Global("collections", "OrderedDict").Op(')', 'R', '(')
+		p.Str("w").Global("torch._utils", "_rebuild_tensor_v2").Op('(')
+		p.Op('(').Str("storage").Global("torch", "FloatStorage").Str("0").Str("cpu").Op('I').WriteString("6\n")
+		p.Op('t', 'Q', 'I').WriteString(offset + "\n")
+		p.Op('(', 'L').WriteString(size + "\n")
+		p.Op('t', '(', 'I').WriteString(stride + "\n")
+		p.Op('t', 'I').WriteString(grad + "\n")
+		p.Global("collections", "OrderedDict").Op(')', 'R', 't', 'R', 'u', '.')
 		return checkpoint(t, p.Bytes(), six, false)
 	}
 	f, err := readBytes(text("1", "2L", "2", "00"))
@@ -104,10 +105,10 @@ func TestTorchRefusedObjects(t *testing.T) {
 }
 
 // pickleDict pickles a dict of the entries that add writes.
-func pickleDict(p *pk, add func(p *pk)) *pk {
-	p.op('}', '(')
+func pickleDict(p *torchpickle.Pickle, add func(p *torchpickle.Pickle)) *torchpickle.Pickle {
+	p.Op('}', '(')
 	add(p)
-	return p.op('u')
+	return p.Op('u')
 }
 
 // TestTorchCheckpointDicts reads handmade dicts around a state_dict: the
@@ -117,30 +118,32 @@ func pickleDict(p *pk, add func(p *pk)) *pk {
 // the dict holds.
 func TestTorchCheckpointDicts(t *testing.T) {
 	six := map[string][]byte{"data/0": f32le(1, 2, 3, 4, 5, 6)}
-	w := func(p *pk) { p.str("w").tensor("FloatStorage", "0", 6, 0, []int64{2, 3}, []int64{3, 1}) }
-	file := func(add func(p *pk)) []byte {
-		p := (&pk{}).op(0x80, 2)
+	w := func(p *torchpickle.Pickle) {
+		p.Str("w").Tensor("FloatStorage", "0", 6, 0, []int64{2, 3}, []int64{3, 1})
+	}
+	file := func(add func(p *torchpickle.Pickle)) []byte {
+		p := (&torchpickle.Pickle{}).Op(0x80, 2)
 		pickleDict(p, add)
-		return checkpoint(t, p.op('.').Bytes(), six, false)
+		return checkpoint(t, p.Op('.').Bytes(), six, false)
 	}
 	loads := map[string][]byte{}
 	for _, key := range checkpointKeys {
-		loads[key] = file(func(p *pk) {
-			p.str("epoch").int(3).str("args")
-			pickleDict(p, func(p *pk) { p.str("lr").int(1) })
-			p.str(key)
+		loads[key] = file(func(p *torchpickle.Pickle) {
+			p.Str("epoch").Int(3).Str("args")
+			pickleDict(p, func(p *torchpickle.Pickle) { p.Str("lr").Int(1) })
+			p.Str(key)
 			pickleDict(p, w)
 		})
 	}
-	loads["one dict, two keys"] = file(func(p *pk) {
-		p.str("model")
-		pickleDict(p, w).op('q', 0)
-		p.str("state_dict").op('h', 0)
+	loads["one dict, two keys"] = file(func(p *torchpickle.Pickle) {
+		p.Str("model")
+		pickleDict(p, w).Op('q', 0)
+		p.Str("state_dict").Op('h', 0)
 	})
-	loads["a key that holds no state_dict"] = file(func(p *pk) {
-		p.str("net")
-		pickleDict(p, func(p *pk) { p.str("lr").int(1) })
-		p.str("model")
+	loads["a key that holds no state_dict"] = file(func(p *torchpickle.Pickle) {
+		p.Str("net")
+		pickleDict(p, func(p *torchpickle.Pickle) { p.Str("lr").Int(1) })
+		p.Str("model")
 		pickleDict(p, w)
 	})
 	for name, b := range loads {
@@ -157,20 +160,20 @@ func TestTorchCheckpointDicts(t *testing.T) {
 		file []byte
 		msg  string
 	}{
-		"two": {file(func(p *pk) {
-			p.str("model")
+		"two": {file(func(p *torchpickle.Pickle) {
+			p.Str("model")
 			pickleDict(p, w)
-			p.str("net")
+			p.Str("net")
 			pickleDict(p, w)
 		}), `state_dicts under both "model" and "net", and which one to load is not guessed`},
-		"none": {file(func(p *pk) {
-			p.str("weights")
+		"none": {file(func(p *torchpickle.Pickle) {
+			p.Str("weights")
 			pickleDict(p, w)
-			p.str("epoch").int(3)
+			p.Str("epoch").Int(3)
 		}), `the checkpoint is a dict of "weights", "epoch", not a state_dict, and as a training checkpoint it holds no state_dict (a dict of tensors) under "state_dict", "model", "model_state_dict" or "net"`},
-		"many keys": {file(func(p *pk) {
+		"many keys": {file(func(p *torchpickle.Pickle) {
 			for _, k := range []string{"a", "b", "c", "d", "e", "f", "g", "h", "i", "j"} {
-				p.str(k).int(1)
+				p.Str(k).Int(1)
 			}
 		}), `a dict of "a", "b", "c", "d", "e", "f", "g", "h" and 2 more, not a state_dict`},
 	}
@@ -203,7 +206,7 @@ func TestTorchTruncatedTenths(t *testing.T) {
 // limit, and the advice after it is not cut.
 func TestTorchMessageWhole(t *testing.T) {
 	long := strings.Repeat("pkg.", 40) + "mod"
-	b := checkpoint(t, (&pk{}).op(0x80, 2).global(long, "Net").op('.').Bytes(), nil, false)
+	b := checkpoint(t, (&torchpickle.Pickle{}).Op(0x80, 2).Global(long, "Net").Op('.').Bytes(), nil, false)
 	_, err := readBytes(b)
 	require.ErrorIs(t, err, ErrFormat)
 	require.ErrorContains(t, err, "global "+long+".Net is not allowed (")

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
+
+	"github.com/simdcore/simdcore/internal/torchpickle"
 )
 
 // FuzzReadTorch feeds Read whole checkpoints, seeded with every committed
@@ -37,9 +39,9 @@ func FuzzReadTorch(f *testing.F) {
 // checkpoint with its storage 0, a pickle of this file's own, and those
 // in testdata/fuzz/FuzzTorchPickle. The property is checkRead's.
 func FuzzTorchPickle(f *testing.F) {
-	f.Add(stateDict(func(p *pk) {
-		p.str("w").tensor("FloatStorage", "0", 6, 0, []int64{2, 3}, []int64{1, 2})
-		p.str("h").tensor("HalfStorage", "1", 12, 2, []int64{3}, []int64{2})
+	f.Add(torchpickle.StateDict(func(p *torchpickle.Pickle) {
+		p.Str("w").Tensor("FloatStorage", "0", 6, 0, []int64{2, 3}, []int64{1, 2})
+		p.Str("h").Tensor("HalfStorage", "1", 12, 2, []int64{3}, []int64{2})
 	}), f32bytes(1, 2, 3, 4, 5, 6))
 	pts, _ := filepath.Glob(filepath.Join(torchDir, "*.pt"))
 	for _, p := range pts {

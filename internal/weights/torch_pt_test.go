@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/simdcore/simdcore/internal/torchpickle"
 	"github.com/stretchr/testify/require"
 )
 
@@ -133,83 +134,11 @@ func TestTorchCorrupt(t *testing.T) {
 	}
 }
 
-// pk is a pickle under construction, for tests.
-type pk struct{ bytes.Buffer }
-
-func (p *pk) op(b ...byte) *pk { p.Write(b); return p }
-func (p *pk) str(s string) *pk {
-	p.WriteByte('X')
-	_ = binary.Write(p, binary.LittleEndian, uint32(len(s)))
-	p.WriteString(s)
-	return p
-}
-func (p *pk) global(mod, name string) *pk {
-	p.WriteString("c" + mod + "\n" + name + "\n")
-	return p
-}
-func (p *pk) int(n int64) *pk {
-	p.WriteByte('J')
-	_ = binary.Write(p, binary.LittleEndian, int32(n))
-	return p
-}
-func (p *pk) long(n int64) *pk {
-	p.op(0x8a, 8)
-	_ = binary.Write(p, binary.LittleEndian, n)
-	return p
-}
-func (p *pk) ints(v ...int64) *pk {
-	p.op('(')
-	for _, n := range v {
-		p.long(n)
-	}
-	return p.op('t')
-}
-
-// tensor pickles _rebuild_tensor_v2 of storage key (typ, numel) at offset
-// with size and stride.
-func (p *pk) tensor(typ, key string, numel, offset int64, size, stride []int64) *pk {
-	p.global("torch._utils", "_rebuild_tensor_v2").op('(')
-	p.op('(').str("storage").global("torch", typ).str(key).str("cpu").long(numel).op('t', 'Q')
-	p.long(offset).ints(size...).ints(stride...).op(0x89)
-	p.global("collections", "OrderedDict").op(')', 'R', 't', 'R')
-	return p
-}
-
-// stateDict pickles an OrderedDict of the entries that add writes.
-func stateDict(add func(p *pk)) []byte {
-	p := &pk{}
-	p.op(0x80, 2).global("collections", "OrderedDict").op(')', 'R', '(')
-	add(p)
-	p.op('u', '.')
-	return p.Bytes()
-}
-
-// checkpoint builds a torch zip: folder/data.pkl, then the records given
-// (name → bytes, stored unless deflate is set).
+// checkpoint is torchpickle.Archive in folder "archive".
 func checkpoint(t testing.TB, pkl []byte, records map[string][]byte, deflate bool) []byte {
-	var buf bytes.Buffer
-	w := zip.NewWriter(&buf)
-	method := zip.Store
-	if deflate {
-		method = zip.Deflate
-	}
-	names := []string{"data.pkl"}
-	for n := range records {
-		names = append(names, n)
-	}
-	slices.Sort(names[1:])
-	for _, n := range names {
-		data := pkl
-		if n != "data.pkl" {
-			data = records[n]
-		}
-		fw, err := w.CreateHeader(&zip.FileHeader{Name: "archive/" + n, Method: method})
-		require.NoError(t, err)
-		_, err = fw.Write(data)
-		require.NoError(t, err)
-	}
-	require.NoError(t, w.Close())
-	return buf.Bytes()
+	b, err := torchpickle.Archive("archive", pkl, records, deflate)
+	require.NoError(t, err)
+	return b
 }
 
 func f32le(v ...float32) []byte { return f32bytes(v...) }
@@ -219,16 +148,16 @@ func f32le(v ...float32) []byte { return f32bytes(v...) }
 // hostile ones, each refused with ErrFormat and a message saying why.
 func TestTorchHandmade(t *testing.T) {
 	six := f32le(1, 2, 3, 4, 5, 6)
-	ok := func(add func(p *pk)) []byte {
-		return checkpoint(t, stateDict(add), map[string][]byte{"data/0": six, "byteorder": []byte("little"), "version": []byte("3\n")}, false)
+	ok := func(add func(p *torchpickle.Pickle)) []byte {
+		return checkpoint(t, torchpickle.StateDict(add), map[string][]byte{"data/0": six, "byteorder": []byte("little"), "version": []byte("3\n")}, false)
 	}
 	t.Run("views", func(t *testing.T) {
 		for _, deflate := range []bool{false, true} {
-			b := checkpoint(t, stateDict(func(p *pk) {
-				p.str("col").tensor("FloatStorage", "0", 6, 1, []int64{2}, []int64{3})
-				p.str("bcast").tensor("FloatStorage", "0", 6, 5, []int64{2, 3}, []int64{0, 0})
-				p.str("t").tensor("FloatStorage", "0", 6, 0, []int64{3, 2}, []int64{1, 3})
-				p.str("empty").tensor("FloatStorage", "0", 6, 99, []int64{0, 4}, []int64{4, 1})
+			b := checkpoint(t, torchpickle.StateDict(func(p *torchpickle.Pickle) {
+				p.Str("col").Tensor("FloatStorage", "0", 6, 1, []int64{2}, []int64{3})
+				p.Str("bcast").Tensor("FloatStorage", "0", 6, 5, []int64{2, 3}, []int64{0, 0})
+				p.Str("t").Tensor("FloatStorage", "0", 6, 0, []int64{3, 2}, []int64{1, 3})
+				p.Str("empty").Tensor("FloatStorage", "0", 6, 99, []int64{0, 4}, []int64{4, 1})
 			}), map[string][]byte{"data/0": six}, deflate)
 			f, err := readBytes(b)
 			require.NoError(t, err)
@@ -245,49 +174,49 @@ func TestTorchHandmade(t *testing.T) {
 		file []byte
 		msg  string
 	}{
-		"past the storage": {ok(func(p *pk) {
-			p.str("w").tensor("FloatStorage", "0", 6, 4, []int64{3}, []int64{1})
+		"past the storage": {ok(func(p *torchpickle.Pickle) {
+			p.Str("w").Tensor("FloatStorage", "0", 6, 4, []int64{3}, []int64{1})
 		}), `tensor "w": size [3], stride [1] and offset 4 reach past its storage "0" of 6 elements`},
-		"stride overflow": {ok(func(p *pk) {
-			p.str("w").tensor("FloatStorage", "0", 6, 0, []int64{2, 2}, []int64{1 << 62, 1 << 62})
+		"stride overflow": {ok(func(p *torchpickle.Pickle) {
+			p.Str("w").Tensor("FloatStorage", "0", 6, 0, []int64{2, 2}, []int64{1 << 62, 1 << 62})
 		}), `reach past its storage`},
-		"size overflow": {ok(func(p *pk) {
-			p.str("w").tensor("FloatStorage", "0", 6, 0, []int64{1 << 40, 1 << 40}, []int64{0, 0})
+		"size overflow": {ok(func(p *torchpickle.Pickle) {
+			p.Str("w").Tensor("FloatStorage", "0", 6, 0, []int64{1 << 40, 1 << 40}, []int64{0, 0})
 		}), `size [1099511627776 1099511627776] overflows`},
-		"broadcast amplification": {ok(func(p *pk) {
-			p.str("w").tensor("FloatStorage", "0", 6, 0, []int64{1 << 30}, []int64{0})
+		"broadcast amplification": {ok(func(p *torchpickle.Pickle) {
+			p.Str("w").Tensor("FloatStorage", "0", 6, 0, []int64{1 << 30}, []int64{0})
 		}), `tensor "w": 1073741824 elements viewing a storage of 6`},
-		"storage larger than its record": {ok(func(p *pk) {
-			p.str("w").tensor("FloatStorage", "0", 1000, 0, []int64{2}, []int64{1})
+		"storage larger than its record": {ok(func(p *torchpickle.Pickle) {
+			p.Str("w").Tensor("FloatStorage", "0", 1000, 0, []int64{2}, []int64{1})
 		}), `storage "0": 1000 elements of FloatStorage need 4000 bytes, its record holds 24`},
-		"storage beyond the limit": {ok(func(p *pk) {
-			p.str("w").tensor("FloatStorage", "0", 1<<40, 0, []int64{2}, []int64{1})
+		"storage beyond the limit": {ok(func(p *torchpickle.Pickle) {
+			p.Str("w").Tensor("FloatStorage", "0", 1<<40, 0, []int64{2}, []int64{1})
 		}), "storages of more than " + strconv.FormatInt(min(MaxDataSize, int64(maxInt)), 10) + " bytes"},
-		"no record": {ok(func(p *pk) {
-			p.str("w").tensor("FloatStorage", "7", 6, 0, []int64{2}, []int64{1})
+		"no record": {ok(func(p *torchpickle.Pickle) {
+			p.Str("w").Tensor("FloatStorage", "7", 6, 0, []int64{2}, []int64{1})
 		}), `storage "7" has no record "archive/data/7"`},
-		"complex": {ok(func(p *pk) {
-			p.str("z").tensor("ComplexFloatStorage", "0", 3, 0, []int64{3}, []int64{1})
+		"complex": {ok(func(p *torchpickle.Pickle) {
+			p.Str("z").Tensor("ComplexFloatStorage", "0", 3, 0, []int64{3}, []int64{1})
 		}), `tensor "z" has storage type torch.ComplexFloatStorage, which this reader does not convert`},
-		"not a tensor": {ok(func(p *pk) {
-			p.str("w").tensor("FloatStorage", "0", 6, 0, []int64{2}, []int64{1})
-			p.str("epoch").int(3)
+		"not a tensor": {ok(func(p *torchpickle.Pickle) {
+			p.Str("w").Tensor("FloatStorage", "0", 6, 0, []int64{2}, []int64{1})
+			p.Str("epoch").Int(3)
 		}), `"epoch" is an int, not a tensor`},
-		"os.system": {checkpoint(t, (&pk{}).op(0x80, 2).global("os", "system").str("ls").op(0x85, 'R', '.').Bytes(), nil, false),
+		"os.system": {checkpoint(t, (&torchpickle.Pickle{}).Op(0x80, 2).Global("os", "system").Str("ls").Op(0x85, 'R', '.').Bytes(), nil, false),
 			`global os.system is not allowed`},
-		"torchscript": {checkpoint(t, (&pk{}).op(0x80, 2).global("__torch__.Net", "Net").op('.').Bytes(), nil, false),
+		"torchscript": {checkpoint(t, (&torchpickle.Pickle{}).Op(0x80, 2).Global("__torch__.Net", "Net").Op('.').Bytes(), nil, false),
 			`TorchScript archive`},
-		"big-endian": {checkpoint(t, stateDict(func(*pk) {}), map[string][]byte{"byteorder": []byte("big")}, false),
+		"big-endian": {checkpoint(t, torchpickle.StateDict(func(*torchpickle.Pickle) {}), map[string][]byte{"byteorder": []byte("big")}, false),
 			`big-endian checkpoint`},
-		"duplicate key": {ok(func(p *pk) {
-			p.str("w").tensor("FloatStorage", "0", 6, 0, []int64{2}, []int64{1})
-			p.str("w").tensor("FloatStorage", "0", 6, 0, []int64{2}, []int64{1})
+		"duplicate key": {ok(func(p *torchpickle.Pickle) {
+			p.Str("w").Tensor("FloatStorage", "0", 6, 0, []int64{2}, []int64{1})
+			p.Str("w").Tensor("FloatStorage", "0", 6, 0, []int64{2}, []int64{1})
 		}), `tensor "w" appears twice`},
-		"deep marks": {checkpoint(t, (&pk{}).op(0x80, 2).op(bytes.Repeat([]byte{'('}, 100)...).Bytes(), nil, false),
+		"deep marks": {checkpoint(t, (&torchpickle.Pickle{}).Op(0x80, 2).Op(bytes.Repeat([]byte{'('}, 100)...).Bytes(), nil, false),
 			`MARKs nested more than 64 deep`},
-		"unknown opcode": {checkpoint(t, (&pk{}).op(0x80, 2, 'i').Bytes(), nil, false), `opcode 0x69`},
-		"not a dict":     {checkpoint(t, (&pk{}).op(0x80, 2, ']', '.').Bytes(), nil, false), `holds a list, not a state_dict`},
-		"trailing":       {checkpoint(t, append(stateDict(func(*pk) {}), 0), nil, false), `1 bytes after STOP`},
+		"unknown opcode": {checkpoint(t, (&torchpickle.Pickle{}).Op(0x80, 2, 'i').Bytes(), nil, false), `opcode 0x69`},
+		"not a dict":     {checkpoint(t, (&torchpickle.Pickle{}).Op(0x80, 2, ']', '.').Bytes(), nil, false), `holds a list, not a state_dict`},
+		"trailing":       {checkpoint(t, append(torchpickle.StateDict(func(*torchpickle.Pickle) {}), 0), nil, false), `1 bytes after STOP`},
 		"no data.pkl": {func() []byte {
 			var buf bytes.Buffer
 			w := zip.NewWriter(&buf)
@@ -322,8 +251,8 @@ func TestTorchInflateLimit(t *testing.T) {
 		n  int64
 		ok bool
 	}{{1 << 18, true}, {16 << 20, false}} {
-		b := checkpoint(t, stateDict(func(p *pk) {
-			p.str("w").tensor("FloatStorage", "0", c.n, 0, []int64{c.n}, []int64{1})
+		b := checkpoint(t, torchpickle.StateDict(func(p *torchpickle.Pickle) {
+			p.Str("w").Tensor("FloatStorage", "0", c.n, 0, []int64{c.n}, []int64{1})
 		}), map[string][]byte{"data/0": make([]byte, 4*c.n)}, true)
 		f, err := readBytes(b)
 		if c.ok {
@@ -341,8 +270,8 @@ func TestTorchInflateLimit(t *testing.T) {
 // TestTorchDeflateBomb checks that a deflated record that claims more than
 // deflate can expand to is refused before anything is allocated for it.
 func TestTorchDeflateBomb(t *testing.T) {
-	b := checkpoint(t, stateDict(func(p *pk) {
-		p.str("w").tensor("FloatStorage", "0", 1<<28, 0, []int64{1 << 28}, []int64{1})
+	b := checkpoint(t, torchpickle.StateDict(func(p *torchpickle.Pickle) {
+		p.Str("w").Tensor("FloatStorage", "0", 1<<28, 0, []int64{1 << 28}, []int64{1})
 	}), map[string][]byte{"data/0": make([]byte, 1<<20)}, true)
 	// Make the central directory claim 1 GiB for data/0.
 	i := bytes.LastIndex(b, []byte("archive/data/0"))
@@ -394,9 +323,9 @@ func TestTorchPickleAmplification(t *testing.T) {
 			return []byte{'N', 'N'}
 		}),
 		"tensor pairs": func() []byte {
-			head := &pk{}
-			head.op(']', '(').str("k").op('q', 0)
-			head.tensor("FloatStorage", "0", 6, 0, []int64{6}, []int64{1}).op('q', 1, 'e', '}', '(')
+			head := &torchpickle.Pickle{}
+			head.Op(']', '(').Str("k").Op('q', 0)
+			head.Tensor("FloatStorage", "0", 6, 0, []int64{6}, []int64{1}).Op('q', 1, 'e', '}', '(')
 			return build(head.Bytes(), func(i int) []byte {
 				switch {
 				case i%60000 == 59999:
