@@ -24,6 +24,11 @@ runs it:
   whole_module.pt    torch.save(model) of the whole nn.LSTM: refused (its
                      pickle names the class, which only Python can rebuild)
   torchscript.pt     torch.jit.save of a scripted nn.Linear: refused
+  ckpt_model_legacy.pt   ckpt_model.pt's dict in the legacy format
+                     (_use_new_zipfile_serialization=False), whose storages
+                     the model's state_dict does not use (Adam's) are skipped
+  whole_module_legacy.pt torch.save of a whole nn.Linear in the legacy
+                     format: refused (its persistent IDs name the class)
   cuda_location.pt   the tiny nn.LSTM's state_dict with every storage's
                      location string "cuda:0", as torch.save writes it for
                      tensors on the GPU (torch.serialization.location_tag
@@ -60,7 +65,10 @@ def main():
     opt.step()
     sd = m.state_dict()
     save_file({k: v.contiguous() for k, v in sd.items()}, path("ckpt_model.safetensors"))
-    torch.save({"model": sd, "epoch": 3, "optimizer": opt.state_dict(), "loss": 0.25}, path("ckpt_model.pt"))
+    ckpt = {"model": sd, "epoch": 3, "optimizer": opt.state_dict(), "loss": 0.25}
+    torch.save(ckpt, path("ckpt_model.pt"))
+    torch.save(ckpt, path("ckpt_model_legacy.pt"), _use_new_zipfile_serialization=False)
+    torch.save(nn.Linear(2, 1), path("whole_module_legacy.pt"), _use_new_zipfile_serialization=False)
     torch.save({"model": sd, "state_dict": collections.OrderedDict(sd), "epoch": 3}, path("ckpt_two.pt"))
     torch.save({"model": sd, "args": argparse.Namespace(lr=1e-3, epochs=3)}, path("ckpt_args.pt"))
     torch.save(sd, path("proto1.pt"), pickle_protocol=1)

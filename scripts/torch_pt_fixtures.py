@@ -30,8 +30,21 @@ to load into identical models, bit for bit. CI never runs this.
                      buffer; views.safetensors holds the same tensors,
                      contiguous, in the same dtypes
   legacy.pt          a tiny state_dict in the legacy format
-                     (_use_new_zipfile_serialization=False), which the reader
-                     refuses with a message saying how to convert it
+                     (_use_new_zipfile_serialization=False)
+
+Legacy-format twins (torch.save(..., _use_new_zipfile_serialization=False),
+the format of torch before 1.6), NAME_legacy.pt of the same object as
+NAME.pt, for the Go tests to require the same tensors as from
+NAME.safetensors:
+
+  lstm_proj_legacy.pt           float32
+  gru_bidir_legacy.pt           nn.Parameters (keep_vars=True)
+  lstm_f16_legacy.pt            float16, pickle_protocol=4 (framed pickles)
+  lstm_stacked_views_legacy.pt  one shared storage, views at offsets, a
+                                transposed view
+  lm_legacy.pt                  a plain dict, pickle_protocol=1
+  views_legacy.pt               views.pt's tensors: tied, transposed, sliced,
+                                float16, bfloat16, float64, int64 scalar
 """
 
 import collections
@@ -54,9 +67,21 @@ def loaded(name, module):
     return module
 
 
+# LEGACY names the checkpoints that get a legacy-format twin, with its
+# pickle protocol.
+LEGACY = {"lstm_proj": 2, "gru_bidir": 2, "lstm_f16": 4, "lstm_stacked_views": 2, "lm": 1, "views": 2}
+
+
 def save(name, obj):
     path = os.path.join(OUT, name + ".pt")
     torch.save(obj, path)
+    if name in LEGACY:
+        twin = os.path.join(OUT, name + "_legacy.pt")
+        torch.save(obj, twin, _use_new_zipfile_serialization=False, pickle_protocol=LEGACY[name])
+        with open(twin, "rb") as f:
+            assert f.read(2) != b"PK", twin
+        a, b = torch.load(path), torch.load(twin)
+        same({k: v.detach() for k, v in a.items()}, {k: v.detach() for k, v in b.items()})
     return path
 
 
@@ -95,9 +120,10 @@ def lstm_stacked_views():
         views[k] = t.t() if k == "weight_hh_l1" else t
     assert not views["weight_hh_l1"].is_contiguous()
     path = save("lstm_stacked_views", views)
-    back = torch.load(path)
-    same(state, back)
-    assert back["weight_hh_l1"].storage().data_ptr() == back["bias_hh_l0"].storage().data_ptr()
+    for p in (path, path.replace(".pt", "_legacy.pt")):
+        back = torch.load(p)
+        same(state, back)
+        assert back["weight_hh_l1"].storage().data_ptr() == back["bias_hh_l0"].storage().data_ptr()
 
 
 def views():

@@ -83,17 +83,23 @@ func read(r io.ReaderAt, size int64, src string) (*File, error) {
 	if size < 8 {
 		return nil, formatError(src, "file of %d bytes is shorter than the 8-byte header length", size)
 	}
-	var head [16]byte
-	if err := readAt(r, head[:min(size, int64(len(head)))], 0, src); err != nil {
+	var buf [32]byte
+	head := buf[:min(size, int64(len(buf)))]
+	if err := readAt(r, head, 0, src); err != nil {
 		return nil, err
 	}
 	switch {
-	case isTorchZip(head[:min(size, int64(len(head)))]):
+	case isTorchZip(head):
 		return readTorch(r, size, src)
-	case isLegacyTorch(head[:min(size, int64(len(head)))]):
-		return nil, legacyError(src)
+	case legacyMagic(head) > 0:
+		return readLegacyTorch(r, size, src)
 	}
 	n := binary.LittleEndian.Uint64(head[:8])
+	if n > MaxHeaderSize || n > uint64(size-8) {
+		if legacyTar(r, size) {
+			return nil, tarError(src)
+		}
+	}
 	if n > MaxHeaderSize {
 		return nil, formatError(src, "header length %d exceeds the limit of %d bytes", n, MaxHeaderSize)
 	}

@@ -22,13 +22,11 @@ package weights
 
 import (
 	"archive/zip"
-	"bytes"
 	"compress/flate"
 	"errors"
 	"fmt"
 	"io"
 	"math/bits"
-	"slices"
 	"strconv"
 	"strings"
 )
@@ -56,11 +54,6 @@ const (
 	// maxSmallRecord is the most bytes read of byteorder and version.
 	maxSmallRecord = 64
 )
-
-// legacyMagic starts a checkpoint of torch.save's legacy format
-// (_use_new_zipfile_serialization=False): PROTO 2, then LONG1 of the magic
-// number 0x1950a86a20f9469cfc6c.
-var legacyMagic = []byte{0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19}
 
 // Formats a File is read from, as File.Format reports them.
 const (
@@ -165,11 +158,42 @@ func readTorch(r io.ReaderAt, size int64, src string) (*File, error) {
 	if err != nil {
 		return nil, err
 	}
-	v, storages, err := unpickle(b, src)
+	v, err := unpickle(b, src)
 	if err != nil {
 		return nil, err
 	}
-	return t.file(v, storages)
+	plan, err := planTensors(src, v)
+	if err != nil {
+		return nil, err
+	}
+	data, err := t.storages(plan.storages)
+	if err != nil {
+		return nil, err
+	}
+	return plan.build(data), nil
+}
+
+// storages reads the records of the storages ss: every one checked
+// before any is read.
+func (t *torchReader) storages(ss []*pyStorage) (map[*pyStorage][]byte, error) {
+	for _, s := range ss {
+		zf, ok := t.entries["data/"+s.key]
+		if !ok {
+			return nil, torchError(t.src, "storage %q has no record %q", s.key, t.folder+"data/"+s.key)
+		}
+		if want := uint64(storageBytes(s)); zf.UncompressedSize64 != want {
+			return nil, torchError(t.src, "storage %q: %d elements of %s need %d bytes, its record holds %d", s.key, s.numel, s.typ, want, zf.UncompressedSize64)
+		}
+	}
+	data := make(map[*pyStorage][]byte, len(ss))
+	for _, s := range ss {
+		b, err := t.record(t.entries["data/"+s.key], storageBytes(s))
+		if err != nil {
+			return nil, err
+		}
+		data[s] = b
+	}
+	return data, nil
 }
 
 // within is the file of size bytes at r, read only within its bounds:
@@ -299,270 +323,4 @@ func (t *torchReader) record(zf *zip.File, want int64) ([]byte, error) {
 		return nil, zipError(err, t.src, sprintf("zip entry %q", zf.Name))
 	}
 	return b, nil
-}
-
-// view is one tensor of the state_dict, checked, before its data is read.
-type view struct {
-	name  string
-	t     *pyTensor
-	dtype DType
-	shape []int
-	n     int // elements
-}
-
-// file checks the unpickled state_dict and builds the File: each tensor
-// gathered from its storage into a contiguous copy, in the dict's order.
-func (t *torchReader) file(v any, storages map[string]*pyStorage) (*File, error) {
-	d, ok := v.(*pyDict)
-	if !ok {
-		return nil, torchError(t.src, "the checkpoint holds %s, not a state_dict (torch.save(model.state_dict(), path))", typeName(v))
-	}
-	d, err := t.stateDict(d)
-	if err != nil {
-		return nil, err
-	}
-	if d.bad {
-		if name, ok := d.badK.(string); !ok {
-			return nil, torchError(t.src, "a state_dict key is %s, not a string", typeName(d.badK))
-		} else {
-			return nil, torchError(t.src, "%q is %s, not a tensor: only a state_dict of tensors can be read", name, typeName(d.badV))
-		}
-	}
-	views := make([]view, 0, d.n)
-	seen := make(map[string]bool, d.n)
-	used := map[*pyStorage]bool{}
-	var outBytes, storageBytes int64
-	limit := min(MaxDataSize, int64(maxInt))
-	for _, pair := range slices.Concat(d.chunks...) {
-		name := pair.key
-		if len(name) > MaxNameLength {
-			return nil, torchError(t.src, "tensor name %q is longer than %d bytes", name, MaxNameLength)
-		}
-		if seen[name] {
-			return nil, torchError(t.src, "tensor %q appears twice", name)
-		}
-		seen[name] = true
-		vw, err := t.check(name, pair.t)
-		if err != nil {
-			return nil, err
-		}
-		es := int64(vw.dtype.Bits() / 8)
-		if int64(vw.n) > (limit-outBytes)/es {
-			return nil, torchError(t.src, "tensors of more than %d bytes", limit)
-		}
-		outBytes += int64(vw.n) * es
-		if s := vw.t.storage; !used[s] && vw.n > 0 {
-			used[s] = true
-			if s.numel > (limit-storageBytes)/es {
-				return nil, torchError(t.src, "storages of more than %d bytes", limit)
-			}
-			storageBytes += s.numel * es
-			if storageBytes > limit {
-				return nil, torchError(t.src, "storages of more than %d bytes", limit)
-			}
-		}
-		views = append(views, vw)
-	}
-	if outBytes > maxViewFactor*storageBytes {
-		return nil, torchError(t.src, "tensors of %d bytes view storages of %d: more than %d times, as only views repeating elements would", outBytes, storageBytes, maxViewFactor)
-	}
-	// Check every storage's record before reading any.
-	keys := make([]string, 0, len(used))
-	for s := range used {
-		keys = append(keys, s.key)
-	}
-	slices.Sort(keys)
-	for _, key := range keys {
-		s := storages[key]
-		zf, ok := t.entries["data/"+key]
-		if !ok {
-			return nil, torchError(t.src, "storage %q has no record %q", key, t.folder+"data/"+key)
-		}
-		if want := uint64(s.numel) * uint64(storageTypes[s.typ].Bits()/8); zf.UncompressedSize64 != want {
-			return nil, torchError(t.src, "storage %q: %d elements of %s need %d bytes, its record holds %d", key, s.numel, s.typ, want, zf.UncompressedSize64)
-		}
-	}
-	data := make(map[*pyStorage][]byte, len(keys))
-	for _, key := range keys {
-		s := storages[key]
-		b, err := t.record(t.entries["data/"+key], s.numel*int64(storageTypes[s.typ].Bits()/8))
-		if err != nil {
-			return nil, err
-		}
-		data[s] = b
-	}
-	f := &File{src: t.src, format: FormatTorch, infos: make([]Info, len(views)), index: make(map[string]int, len(views)),
-		names: make([]string, len(views)), data: make([]byte, outBytes)}
-	var at int64
-	for i, vw := range views {
-		es := int64(vw.dtype.Bits() / 8)
-		end := at + int64(vw.n)*es
-		if vw.n > 0 {
-			gather(f.data[at:end], data[vw.t.storage], vw.t, int(es))
-		}
-		f.infos[i] = Info{Name: vw.name, DType: vw.dtype, Shape: vw.shape, Begin: at, End: end}
-		f.index[vw.name] = i
-		f.names[i] = vw.name
-		at = end
-	}
-	slices.Sort(f.names)
-	return f, nil
-}
-
-// stateDict returns the state_dict the checkpoint's dict d holds: d
-// itself when it maps strings to tensors (or is empty, or mixes tensors
-// with other values, which file then refuses naming the first); else,
-// for a training checkpoint, the one dict of strings to tensors under
-// the keys of checkpointKeys. Two such dicts (not one under two keys)
-// are refused, naming both, as is a checkpoint with none, naming its
-// keys: which to load is never guessed.
-func (t *torchReader) stateDict(d *pyDict) (*pyDict, error) {
-	if !d.bad || d.tensors > 0 {
-		return d, nil
-	}
-	var found []pySub
-	for _, s := range d.subs {
-		if !s.d.bad && !slices.ContainsFunc(found, func(f pySub) bool { return f.d == s.d }) {
-			found = append(found, s)
-		}
-	}
-	switch len(found) {
-	case 1:
-		return found[0].d, nil
-	case 0:
-		return nil, torchError(t.src, "the checkpoint is a dict of %s, not a state_dict, and as a training checkpoint it holds no state_dict (a dict of tensors) under %s, the keys this reader looks under: "+
-			"save model.state_dict() itself, or the checkpoint with the state_dict under one of those keys", keyList(d), quotedOr(checkpointKeys))
-	}
-	return nil, torchError(t.src, "the checkpoint is a training checkpoint with state_dicts under both %q and %q, and which one to load is not guessed: "+
-		"save the one wanted by itself, as torch.save(checkpoint[%q], path)", found[0].key, found[1].key, found[0].key)
-}
-
-// keyList lists the keys kept of d for a message: "\"epoch\", \"optimizer\"".
-func keyList(d *pyDict) string {
-	var b strings.Builder
-	for i, k := range d.keys {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		if s, ok := k.(string); ok {
-			b.WriteString(strconv.Quote(s))
-		} else {
-			b.WriteString(typeName(k))
-		}
-	}
-	if d.n > len(d.keys) {
-		fmt.Fprintf(&b, " and %d more", d.n-len(d.keys))
-	}
-	if d.n == 0 {
-		return "no keys"
-	}
-	return b.String()
-}
-
-// quotedOr lists words quoted: "a", "b" or "c".
-func quotedOr(words []string) string {
-	var b strings.Builder
-	for i, w := range words {
-		switch {
-		case i == len(words)-1 && i > 0:
-			b.WriteString(" or ")
-		case i > 0:
-			b.WriteString(", ")
-		}
-		b.WriteString(strconv.Quote(w))
-	}
-	return b.String()
-}
-
-// check checks that the tensor of the state_dict entry name has a
-// supported storage class and a view that lies within its storage.
-func (t *torchReader) check(name string, tt *pyTensor) (view, error) {
-	s := tt.storage
-	dt, ok := storageTypes[s.typ]
-	if !ok {
-		return view{}, torchError(t.src, "tensor %q has storage type torch.%s, which this reader does not convert (float, half, bfloat16, double, integer and bool tensors are read)", name, s.typ)
-	}
-	vw := view{name: name, t: tt, dtype: dt, shape: make([]int, len(tt.size))}
-	for k, d := range tt.size {
-		if d > int64(maxInt) {
-			return view{}, torchError(t.src, "tensor %q: size %v overflows", name, tt.size)
-		}
-		vw.shape[k] = int(d)
-	}
-	if vw.n = numElements(vw.shape); vw.n < 0 {
-		return view{}, torchError(t.src, "tensor %q: size %v overflows", name, tt.size)
-	}
-	if vw.n == 0 {
-		return vw, nil
-	}
-	// The last element's index, offset + Σ (size−1)·stride, must lie
-	// within the storage; each term is checked against it, so nothing
-	// overflows.
-	last := tt.offset
-	for k, d := range tt.size {
-		st := tt.stride[k]
-		if st != 0 && d-1 > (s.numel-last)/st {
-			return view{}, t.outside(name, tt)
-		}
-		last += (d - 1) * st
-	}
-	if last >= s.numel {
-		return view{}, t.outside(name, tt)
-	}
-	if int64(vw.n)/maxViewFactor > s.numel {
-		return view{}, torchError(t.src, "tensor %q: %d elements viewing a storage of %d", name, vw.n, s.numel)
-	}
-	return vw, nil
-}
-
-func (t *torchReader) outside(name string, tt *pyTensor) error {
-	return torchError(t.src, "tensor %q: size %v, stride %v and offset %d reach past its storage %q of %d elements",
-		name, tt.size, tt.stride, tt.offset, tt.storage.key, tt.storage.numel)
-}
-
-// gather copies the elements of es bytes that t views in src into dst, in
-// row-major order; check has bounded every index.
-func gather(dst, src []byte, t *pyTensor, es int) {
-	n := int64(len(dst) / es)
-	contiguous, want := true, int64(1)
-	for k := len(t.size) - 1; k >= 0; k-- {
-		if t.size[k] != 1 && t.stride[k] != want {
-			contiguous = false
-			break
-		}
-		want *= t.size[k]
-	}
-	if contiguous {
-		copy(dst, src[t.offset*int64(es):(t.offset+n)*int64(es)])
-		return
-	}
-	rank := len(t.size)
-	idx := make([]int64, rank)
-	inner, innerStride := t.size[rank-1], t.stride[rank-1]
-	pos := t.offset // of idx, with idx[rank-1] = 0
-	for o := int64(0); o < n; o += inner {
-		p := pos
-		for j := int64(0); j < inner; j++ {
-			copy(dst[(o+j)*int64(es):], src[p*int64(es):(p+1)*int64(es)])
-			p += innerStride
-		}
-		for k := rank - 2; k >= 0; k-- {
-			idx[k]++
-			pos += t.stride[k]
-			if idx[k] < t.size[k] {
-				break
-			}
-			pos -= idx[k] * t.stride[k]
-			idx[k] = 0
-		}
-	}
-}
-
-// isLegacyTorch reports whether head starts a checkpoint of torch.save's
-// legacy format; legacyError says how to convert one.
-func isLegacyTorch(head []byte) bool { return bytes.HasPrefix(head, legacyMagic) }
-
-func legacyError(src string) error {
-	return torchError(src, "a checkpoint in torch.save's legacy format (_use_new_zipfile_serialization=False), which this reader does not read: "+
-		"load it with torch and save it again with a current torch.save (the zip format, the default since torch 1.6) or as safetensors")
 }

@@ -12,14 +12,17 @@ import (
 
 // TestTorchTrainingCheckpoint reads torch's training checkpoint
 // ckpt_model.pt ({"model": state_dict, "epoch", "optimizer", "loss"},
-// scripts/torch_pt_checkpoints.py): the File is its state_dict, bit for
-// bit the tensors of ckpt_model.safetensors.
+// scripts/torch_pt_checkpoints.py), and ckpt_model_legacy.pt, the same
+// in the legacy format: the File is its state_dict, bit for bit the
+// tensors of ckpt_model.safetensors.
 func TestTorchTrainingCheckpoint(t *testing.T) {
-	got, err := Open(filepath.Join(torchDir, "ckpt_model.pt"))
-	require.NoError(t, err)
 	want, err := Open(filepath.Join(torchDir, "ckpt_model.safetensors"))
 	require.NoError(t, err)
-	requireSameFile(t, want, got)
+	for _, name := range []string{"ckpt_model.pt", "ckpt_model_legacy.pt"} {
+		got, err := Open(filepath.Join(torchDir, name))
+		require.NoError(t, err, name)
+		requireSameFile(t, want, got)
+	}
 }
 
 // TestTorchCudaLocation reads cuda_location.pt, whose storages torch.save
@@ -88,6 +91,8 @@ func TestTorchRefusedObjects(t *testing.T) {
 		"ckpt_two": {`a training checkpoint with state_dicts under both "model" and "state_dict"`, `which one to load is not guessed`,
 			`torch.save(checkpoint["model"], path)`},
 		"whole_module": {"global torch.nn.modules.rnn.LSTM is not allowed (torch.save(model) of a whole module? its classes need their code, which this reader never runs",
+			"torch.save(model.state_dict(), path)"},
+		"whole_module_legacy": {"global torch.nn.modules.linear.Linear is not allowed (torch.save(model) of a whole module: its classes need their code, which this reader never runs",
 			"torch.save(model.state_dict(), path)"},
 		"ckpt_args":   {"global argparse.Namespace is not allowed (an object inside the checkpoint that only its Python code could rebuild, which this reader never runs: save the state_dict by itself"},
 		"proto0":      {`opcode 'p' of pickle protocol 0 (torch.save(obj, path, pickle_protocol=0)), which torch.load does not read back either`},

@@ -17,17 +17,24 @@ import (
 )
 
 // ptFixtures are the checkpoints scripts/torch_pt_fixtures.py wrote, each
-// with the safetensors file of the same weights.
+// with the safetensors file of the same weights; NAME_legacy is NAME in
+// torch.save's legacy format.
 var ptFixtures = map[string]string{
-	"lstm_proj":          "lstm_proj",
-	"gru_bidir":          "gru_bidir",
-	"rnn_bidir_tanh":     "rnn_bidir_tanh",
-	"lstm_f16":           "lstm_f16",
-	"lstm_stacked_views": "lstm_stacked",
-	"lm":                 "lm",
-	"mha_causal":         "mha_causal",
-	"enc_post_relu":      "enc_post_relu",
-	"views":              "views",
+	"lstm_proj_legacy":          "lstm_proj",
+	"gru_bidir_legacy":          "gru_bidir",
+	"lstm_f16_legacy":           "lstm_f16",
+	"lstm_stacked_views_legacy": "lstm_stacked",
+	"lm_legacy":                 "lm",
+	"views_legacy":              "views",
+	"lstm_proj":                 "lstm_proj",
+	"gru_bidir":                 "gru_bidir",
+	"rnn_bidir_tanh":            "rnn_bidir_tanh",
+	"lstm_f16":                  "lstm_f16",
+	"lstm_stacked_views":        "lstm_stacked",
+	"lm":                        "lm",
+	"mha_causal":                "mha_causal",
+	"enc_post_relu":             "enc_post_relu",
+	"views":                     "views",
 }
 
 // requireSameFile checks that got (read from a checkpoint) holds the
@@ -89,25 +96,28 @@ func TestTorchViewsConvert(t *testing.T) {
 	require.Equal(t, uint64(7), binary.LittleEndian.Uint64(f.data[info.Begin:info.End]))
 }
 
-// TestTorchLegacy checks that the legacy format is refused with a message
-// that says how to convert the file.
+// TestTorchLegacy reads legacy.pt, torch.save(OrderedDict(w=torch.ones(2)),
+// _use_new_zipfile_serialization=False).
 func TestTorchLegacy(t *testing.T) {
-	_, err := Open(filepath.Join(torchDir, "legacy.pt"))
-	require.ErrorIs(t, err, ErrFormat)
-	require.ErrorContains(t, err, "legacy format")
-	require.ErrorContains(t, err, "safetensors")
-	require.ErrorContains(t, err, "legacy.pt")
+	f, err := Open(filepath.Join(torchDir, "legacy.pt"))
+	require.NoError(t, err)
+	require.Equal(t, FormatTorch, f.Format())
+	w, err := f.Float32s("w", 2)
+	require.NoError(t, err)
+	require.Equal(t, []float32{1, 1}, w)
 }
 
-// TestTorchPrefixes reads every proper prefix of a checkpoint: each is an
-// error wrapping ErrFormat, never a panic.
+// TestTorchPrefixes reads every proper prefix of a checkpoint, of both
+// formats: each is an error wrapping ErrFormat, never a panic.
 func TestTorchPrefixes(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join(torchDir, "views.pt"))
-	require.NoError(t, err)
-	for n := range len(b) {
-		f, err := readBytes(b[:n])
-		require.Nil(t, f, n)
-		require.ErrorIs(t, err, ErrFormat, n)
+	for _, name := range []string{"views.pt", "views_legacy.pt"} {
+		b, err := os.ReadFile(filepath.Join(torchDir, name))
+		require.NoError(t, err)
+		for n := range len(b) {
+			f, err := readBytes(b[:n])
+			require.Nil(t, f, n)
+			require.ErrorIs(t, err, ErrFormat, n)
+		}
 	}
 }
 

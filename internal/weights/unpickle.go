@@ -1,10 +1,11 @@
 package weights
 
 // This file holds the restricted unpickler of a torch checkpoint's
-// data.pkl: the opcodes and the few globals that torch.save writes for a
-// state_dict of tensors, and nothing else. It never calls anything from
-// the file: a global is a name it knows or an error, and REDUCE on a known
-// name builds one of the values below.
+// data.pkl, and of the pickles of the legacy format (torch_legacy.go): the
+// opcodes and the few globals that torch.save writes for a state_dict of
+// tensors, and nothing else. It never calls anything from the file: a
+// global is a name it knows or an error, and REDUCE on a known name builds
+// one of the values below.
 
 import (
 	"encoding/binary"
@@ -59,8 +60,12 @@ var checkpointKeys = []string{"state_dict", "model", "model_state_dict", "net"}
 type (
 	pyTuple []any
 	// pyList is a list, whose items nothing in a state_dict needs: only
-	// their number is kept.
-	pyList   struct{ n int }
+	// their number is kept, and, when the unpickler keeps lists' items
+	// (the legacy format's list of storage keys), the items.
+	pyList struct {
+		n     int
+		items []any
+	}
 	pyBigInt struct{}
 	pyGlobal struct{ module, name string }
 	// pyDict is a dict or an OrderedDict. Only what a state_dict needs is
@@ -75,8 +80,9 @@ type (
 		badK, badV any // the first pair that is not a string and a tensor
 		bad        bool
 		tensors    int // the pairs of a string and a tensor, kept or not
-		// keys are the first maxKeptKeys keys, for messages.
-		keys []any
+		// keys are the first maxKeptKeys keys, for messages, and vals
+		// their values (the legacy format's sys info is read from them).
+		keys, vals []any
 		// subs are the dicts under the keys of checkpointKeys, in
 		// insertion order: where a training checkpoint keeps its
 		// state_dict.
@@ -92,11 +98,16 @@ type (
 	}
 
 	// pyStorage is a storage named by a persistent ID: the zip record
-	// archive/data/<key>, of numel elements of the storage class typ.
+	// archive/data/<key>, or the legacy format's record of key, of numel
+	// elements of the storage class typ. A view (the legacy format's
+	// view_metadata) is numel elements of the storage root from element
+	// base on; a storage that is no view has root nil.
 	pyStorage struct {
 		key   string
 		typ   string // torch's class name, "FloatStorage"
 		numel int64
+		root  *pyStorage
+		base  int64
 	}
 	// pyTensor is torch._utils._rebuild_tensor_v2's view of a storage.
 	pyTensor struct {
@@ -116,25 +127,50 @@ type unpickler struct {
 	memo     []any // pickle numbers its memo entries 0, 1, 2, …
 	storages map[string]*pyStorage
 	src      string
-	pushes   int // values pushed so far
+	pushes   int    // values pushed so far
+	what     string // the pickle, for messages: "data.pkl"
+
+	// legacy reads a pickle of the legacy format: one of several in a
+	// file, ending at its STOP rather than at the end of b; persistent IDs
+	// of six items; _rebuild_tensor, and Python 2's byte strings read as
+	// UTF-8 (as torch.load reads them). cut says that b ends before the
+	// file does, at the most the reader reads of it.
+	legacy, cut bool
+	// keepItems keeps lists' items (the legacy format's storage keys).
+	keepItems bool
 }
 
 // unpickle runs the restricted unpickler over data.pkl and returns the
-// value it leaves, and the storages its persistent IDs named (by key).
-func unpickle(b []byte, src string) (any, map[string]*pyStorage, error) {
-	u := &unpickler{b: b, storages: map[string]*pyStorage{}, src: src}
-	v, err := u.run()
-	return v, u.storages, err
+// value it leaves.
+func unpickle(b []byte, src string) (any, error) {
+	u := &unpickler{b: b, storages: map[string]*pyStorage{}, src: src, what: "data.pkl"}
+	return u.run()
 }
 
 // fail returns an error wrapping ErrFormat for the opcode at byte at.
 func (u *unpickler) fail(at int, format string, args ...any) error {
-	return torchError(u.src, "data.pkl at byte %d: %s", at, composed(sprintf(format, args...)))
+	return torchError(u.src, "%s at byte %d: %s", composed(u.what), at, composed(sprintf(format, args...)))
+}
+
+// errCut is what short returns when the pickle runs past the end of a
+// buffer that ends before the file does (cut).
+var errCut = errors.New("the pickle runs past the bytes read")
+
+// short returns the error for a pickle that runs past the end of b: the
+// message for a truncated one, or errCut.
+func (u *unpickler) short(at int, format string, args ...any) error {
+	if u.cut {
+		return errCut
+	}
+	return u.fail(at, format, args...)
 }
 
 // take returns the next n bytes.
 func (u *unpickler) take(at, n int) ([]byte, error) {
-	if n < 0 || n > len(u.b)-u.i {
+	if n > len(u.b)-u.i {
+		return nil, u.short(at, "truncated: an argument of %d bytes, %d left", n, len(u.b)-u.i)
+	}
+	if n < 0 {
 		return nil, u.fail(at, "truncated: an argument of %d bytes, %d left", n, len(u.b)-u.i)
 	}
 	p := u.b[u.i : u.i+n]
@@ -236,7 +272,7 @@ func (u *unpickler) run() (any, error) {
 			return nil, u.fail(at, "more than %d values", maxValues)
 		}
 	}
-	return nil, u.fail(len(u.b), "truncated: no STOP")
+	return nil, u.short(len(u.b), "truncated: no STOP")
 }
 
 // errStop is step's signal that it read STOP.
@@ -245,7 +281,7 @@ var errStop = errors.New("STOP")
 // stop checks the state at STOP and returns the pickle's value.
 func (u *unpickler) stop(at int) (any, error) {
 	switch {
-	case u.i != len(u.b):
+	case u.i != len(u.b) && !u.legacy:
 		return nil, u.fail(at, "%d bytes after STOP", len(u.b)-u.i)
 	case len(u.marks) != 0:
 		return nil, u.fail(at, "STOP with a MARK open")
@@ -375,9 +411,29 @@ func (u *unpickler) step(at int, op byte) error {
 		}
 		n := binary.LittleEndian.Uint64(p)
 		if n > uint64(len(u.b)) {
-			return u.fail(at, "a string of %d bytes in a pickle of %d", n, len(u.b))
+			return u.short(at, "a string of %d bytes in a pickle of %d", n, len(u.b))
 		}
 		return u.unicode(at, int64(n))
+	case 'T', 'U': // BINSTRING, SHORT_BINSTRING: Python 2's str
+		if !u.legacy {
+			return u.fail(at, "opcode %#02x, a Python 2 string, in a zip checkpoint, which only Python 3 writes", op)
+		}
+		w := 4
+		if op == 'U' {
+			w = 1
+		}
+		p, err := u.take(at, w)
+		if err != nil {
+			return err
+		}
+		n := int64(p[0])
+		if op == 'T' {
+			n = int64(int32(binary.LittleEndian.Uint32(p)))
+		}
+		if n < 0 {
+			return u.fail(at, "BINSTRING of %d bytes", n)
+		}
+		return u.unicode(at, n)
 	case 'q': // BINPUT
 		p, err := u.take(at, 1)
 		if err != nil {
@@ -555,7 +611,7 @@ func long1(p []byte) any {
 // unicode pushes the next n bytes as a string, which must be UTF-8.
 func (u *unpickler) unicode(at int, n int64) error {
 	if n > int64(len(u.b)-u.i) {
-		return u.fail(at, "truncated: a string of %d bytes, %d left", n, len(u.b)-u.i)
+		return u.short(at, "truncated: a string of %d bytes, %d left", n, len(u.b)-u.i)
 	}
 	p, err := u.take(at, int(n))
 	if err != nil {
@@ -573,6 +629,9 @@ func (u *unpickler) unicode(at int, n int64) error {
 func (u *unpickler) line(at int, what string) (string, error) {
 	rest := u.b[u.i:min(len(u.b), u.i+maxGlobalName+1)]
 	n := strings.IndexByte(string(rest), '\n')
+	if n < 0 && len(rest) <= maxGlobalName {
+		return "", u.short(at, "%s without a newline in its first %d bytes", what, len(rest))
+	}
 	if n < 0 {
 		return "", u.fail(at, "%s without a newline in its first %d bytes", what, len(rest))
 	}
@@ -595,6 +654,9 @@ func (u *unpickler) appendTo(at int, items []any) error {
 		return u.fail(at, "APPEND to %s", typeName(v))
 	}
 	l.n += len(items)
+	if u.keepItems {
+		l.items = append(l.items, items...)
+	}
 	return nil
 }
 
@@ -618,6 +680,7 @@ func (u *unpickler) setItems(at int, kv []any) error {
 		val, ok2 := kv[k+1].(*pyTensor)
 		if len(d.keys) < maxKeptKeys {
 			d.keys = append(d.keys, kv[k])
+			d.vals = append(d.vals, kv[k+1])
 		}
 		if ok1 && ok2 {
 			d.tensors++
@@ -663,6 +726,10 @@ func (u *unpickler) global(at int, module, name string) error {
 		switch name {
 		case "_rebuild_tensor_v2", "_rebuild_parameter", "_rebuild_parameter_with_state":
 			ok = true
+		case "_rebuild_tensor":
+			// What torch before 0.4 pickled a tensor as, in the legacy
+			// format only.
+			ok = u.legacy
 		}
 	case "torch":
 		// Every storage class, so that a tensor of an unsupported one is
@@ -674,6 +741,10 @@ func (u *unpickler) global(at int, module, name string) error {
 		switch {
 		case strings.HasPrefix(module, "__torch__"):
 			hint = "a TorchScript archive (torch.jit.save)? " + hint
+		case u.legacy && len(u.stack) > 0 && u.stack[len(u.stack)-1] == "module":
+			// The legacy format's persistent ID ('module', class, file,
+			// source) of a module's class.
+			hint = "torch.save(model) of a whole module: its classes need their code, which this reader never runs: save torch.save(model.state_dict(), path)"
 		case len(u.stack) > 0 || len(u.marks) > 0:
 			// Within the pickled value: a training checkpoint's args
 			// (argparse.Namespace), a numpy number, a torch.Size.
@@ -719,8 +790,8 @@ func (u *unpickler) reduce(at int, fn, args any) (any, error) {
 			return nil, u.fail(at, "OrderedDict with %d arguments, want none", len(a))
 		}
 		return &pyDict{}, nil
-	case "torch._utils._rebuild_tensor_v2":
-		return u.rebuildTensor(at, a)
+	case "torch._utils._rebuild_tensor_v2", "torch._utils._rebuild_tensor":
+		return u.rebuildTensor(at, g.name, a)
 	case "torch._utils._rebuild_parameter", "torch._utils._rebuild_parameter_with_state":
 		// (data, requires_grad, backward_hooks[, state]): the data is the
 		// tensor; the rest is autograd's.
@@ -741,9 +812,13 @@ func (u *unpickler) reduce(at int, fn, args any) (any, error) {
 }
 
 // rebuildTensor is torch._utils._rebuild_tensor_v2(storage,
-// storage_offset, size, stride, requires_grad, backward_hooks[, metadata]).
-func (u *unpickler) rebuildTensor(at int, a pyTuple) (any, error) {
-	if len(a) != 6 && len(a) != 7 {
+// storage_offset, size, stride, requires_grad, backward_hooks[, metadata]),
+// or (name) _rebuild_tensor(storage, storage_offset, size, stride).
+func (u *unpickler) rebuildTensor(at int, name string, a pyTuple) (any, error) {
+	switch {
+	case name == "_rebuild_tensor" && len(a) != 4:
+		return nil, u.fail(at, "_rebuild_tensor with %d arguments, want 4", len(a))
+	case name != "_rebuild_tensor" && len(a) != 6 && len(a) != 7:
 		return nil, u.fail(at, "_rebuild_tensor_v2 with %d arguments, want 6 or 7", len(a))
 	}
 	s, ok := a[0].(*pyStorage)
@@ -789,10 +864,17 @@ func (u *unpickler) ints(at int, v any, what string) ([]int64, error) {
 }
 
 // persistent resolves a BINPERSID: ('storage', torch.<X>Storage, key,
-// location, numel), the same storage object for the same key.
+// location, numel), the same storage object for the same key; in the
+// legacy format, ('storage', torch.<X>Storage, key, location, numel,
+// view_metadata), whose view_metadata is None or (view_key, offset,
+// view_numel): the storage view_key, view_numel elements of the storage
+// key from element offset on.
 func (u *unpickler) persistent(at int, pid any) (*pyStorage, error) {
 	t, ok := pid.(pyTuple)
-	if !ok || len(t) != 5 {
+	switch {
+	case u.legacy && (!ok || len(t) != 6):
+		return nil, u.fail(at, "persistent ID is not a 6-tuple ('storage', type, key, location, numel, view_metadata)")
+	case !u.legacy && (!ok || len(t) != 5):
 		return nil, u.fail(at, "persistent ID is not a 5-tuple ('storage', type, key, location, numel)")
 	}
 	if tag, _ := t[0].(string); tag != "storage" {
@@ -808,18 +890,43 @@ func (u *unpickler) persistent(at int, pid any) (*pyStorage, error) {
 	if !ok1 || !ok2 || !ok3 || numel < 0 {
 		return nil, u.fail(at, "persistent ID's key, location and numel are not a string, a string and an integer ≥ 0")
 	}
-	if s, ok := u.storages[key]; ok {
-		if s.typ != g.name || s.numel != numel {
-			return nil, u.fail(at, "storage %q is %s of %d elements, and also %s of %d", key, s.typ, s.numel, g.name, numel)
+	s, err := u.storage(at, &pyStorage{key: key, typ: g.name, numel: numel})
+	if err != nil || !u.legacy || t[5] == nil {
+		return s, err
+	}
+	v, ok := t[5].(pyTuple)
+	if !ok || len(v) != 3 {
+		return nil, u.fail(at, "persistent ID's view_metadata is %s, want None or a 3-tuple (view_key, offset, numel)", typeName(t[5]))
+	}
+	vkey, ok1 := v[0].(string)
+	off, ok2 := v[1].(int64)
+	vn, ok3 := v[2].(int64)
+	if !ok1 || !ok2 || !ok3 || off < 0 || vn < 0 {
+		return nil, u.fail(at, "persistent ID's view_metadata is not a string and two integers ≥ 0")
+	}
+	if off > s.numel || vn > s.numel-off {
+		return nil, u.fail(at, "storage view %q of %d elements at offset %d reaches past its storage %q of %d elements", vkey, vn, off, key, s.numel)
+	}
+	return u.storage(at, &pyStorage{key: vkey, typ: g.name, numel: vn, root: s, base: off})
+}
+
+// storage returns the storage of want.key: want, the first time, and the
+// same storage after, which must then be the same as want.
+func (u *unpickler) storage(at int, want *pyStorage) (*pyStorage, error) {
+	if s, ok := u.storages[want.key]; ok {
+		if s.typ != want.typ || s.numel != want.numel {
+			return nil, u.fail(at, "storage %q is %s of %d elements, and also %s of %d", want.key, s.typ, s.numel, want.typ, want.numel)
+		}
+		if s.root != want.root || s.base != want.base {
+			return nil, u.fail(at, "storage %q is named both as a storage and as a view, or as two different views", want.key)
 		}
 		return s, nil
 	}
-	if len(key) > MaxNameLength {
-		return nil, u.fail(at, "storage key %q is longer than %d bytes", key, MaxNameLength)
+	if len(want.key) > MaxNameLength {
+		return nil, u.fail(at, "storage key %q is longer than %d bytes", want.key, MaxNameLength)
 	}
-	s := &pyStorage{key: key, typ: g.name, numel: numel}
-	u.storages[key] = s
-	return s, nil
+	u.storages[want.key] = want
+	return want, nil
 }
 
 // typeName names a pickle value's type for messages, with its article
