@@ -13,11 +13,18 @@ import (
 )
 
 // FuzzReadTorch feeds Read whole checkpoints, seeded with every committed
-// torch checkpoint (testdata/torch/*.pt) and those in
-// testdata/fuzz/FuzzReadTorch. The property is FuzzRead's (checkRead):
-// no panic, an error wrapping ErrFormat on one bounded line, or a File
-// whose tensors are consistent and survive a Write/Read round trip.
+// torch checkpoint (testdata/torch/*.pt, the legacy format's *_legacy.pt
+// among them), a legacy file of storage views of this file's own, and
+// those in testdata/fuzz/FuzzReadTorch. The property is FuzzRead's
+// (checkRead): no panic, an error wrapping ErrFormat on one bounded
+// line, or a File whose tensors are consistent and survive a Write/Read
+// round trip.
 func FuzzReadTorch(f *testing.F) {
+	f.Add(torchpickle.Legacy(torchpickle.StateDict(func(p *torchpickle.Pickle) {
+		p.Str("w").LegacyTensor("FloatStorage", "0", 6, nil, 0, []int64{2, 3}, []int64{3, 1})
+		p.Str("v").LegacyTensor("FloatStorage", "0", 6, &torchpickle.View{Key: "1", Offset: 2, Numel: 3}, 1, []int64{2}, []int64{1})
+		p.Str("h").LegacyTensor("HalfStorage", "2", 2, nil, 0, []int64{2}, []int64{1})
+	}), []string{"0", "2"}, []torchpickle.Storage{{Count: 6, Data: f32bytes(1, 2, 3, 4, 5, 6)}, {Count: 2, Data: []byte{0, 0x3c, 0, 0xc0}}}))
 	pts, err := filepath.Glob(filepath.Join(torchDir, "*.pt"))
 	if err != nil || len(pts) == 0 {
 		f.Fatalf("no checkpoints in %s: %v", torchDir, err)
@@ -51,7 +58,7 @@ func FuzzTorchPickle(f *testing.F) {
 		}
 		zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
 		if err != nil {
-			continue // legacy.pt
+			continue // a legacy-format file
 		}
 		var pkl, blob []byte
 		for _, zf := range zr.File {

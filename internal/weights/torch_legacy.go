@@ -30,11 +30,10 @@ import (
 )
 
 const (
-	// legacyFirstRead is the most bytes of a legacy checkpoint read for
-	// its pickles at first; legacyMaxRead the most read when they run past
-	// that: the object's pickle, up to maxPickleSize, and the rest.
-	legacyFirstRead = 1 << 20
-	legacyMaxRead   = 2 * maxPickleSize
+	// legacyMaxRead is the most bytes of a legacy checkpoint read for its
+	// pickles: the object's, up to maxPickleSize, and the others. The
+	// storages that lie within them are not read again.
+	legacyMaxRead = 2 * maxPickleSize
 
 	// legacyVersion is the legacy format's protocol version.
 	legacyVersion = 1001
@@ -99,32 +98,26 @@ type legacyReader struct {
 	at   int // the next pickle's first byte
 }
 
-// readLegacyTorch reads a legacy checkpoint of size bytes from r: its
-// pickles from its first legacyFirstRead bytes, or, if they run past
-// those, from its first legacyMaxRead.
+// readLegacyTorch reads a legacy checkpoint of size bytes from r, its
+// pickles from its first legacyMaxRead bytes.
 func readLegacyTorch(r io.ReaderAt, size int64, src string) (*File, error) {
-	n := min(size, legacyFirstRead)
-	for {
-		head := make([]byte, n)
-		if err := readAt(r, head, 0, src); err != nil {
-			return nil, err
-		}
-		l := &legacyReader{r: r, size: size, src: src, head: head, cut: n < size}
-		f, err := l.read()
-		switch {
-		case err != errCut:
-			return f, err
-		case n == legacyMaxRead:
-			return nil, torchError(src, "the pickles before the storages run past the first %d bytes of the file, more than this reader reads", n)
-		}
-		n = min(size, legacyMaxRead)
+	head := make([]byte, min(size, legacyMaxRead))
+	if err := readAt(r, head, 0, src); err != nil {
+		return nil, err
 	}
+	l := &legacyReader{r: r, size: size, src: src, head: head, cut: int64(len(head)) < size}
+	f, err := l.read()
+	if err == errCut {
+		return nil, torchError(src, "the pickles before the storages run past the first %d bytes of the file, more than this reader reads", len(head))
+	}
+	return f, err
 }
 
 // pickle unpickles the next pickle, what for messages; the storages its
-// persistent IDs name go into storages; keep keeps lists' items.
-func (l *legacyReader) pickle(what string, storages map[string]*pyStorage, keep bool) (any, error) {
-	u := &unpickler{b: l.head, i: l.at, storages: storages, src: l.src, what: what, legacy: true, cut: l.cut, keepItems: keep}
+// persistent IDs name go into storages; keep keeps up to keep of lists'
+// items.
+func (l *legacyReader) pickle(what string, storages map[string]*pyStorage, keep int) (any, error) {
+	u := &unpickler{b: l.head, i: l.at, storages: storages, src: l.src, what: what, legacy: true, cut: l.cut, keepItems: keep > 0, maxItems: keep}
 	v, err := u.run()
 	l.at = u.i
 	return v, err
@@ -135,7 +128,7 @@ func (l *legacyReader) read() (*File, error) {
 	if l.at == 0 {
 		return nil, torchError(l.src, "no magic number of torch.save's legacy format") // read checked it
 	}
-	v, err := l.pickle("the protocol version", nil, false)
+	v, err := l.pickle("the protocol version", nil, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -146,19 +139,19 @@ func (l *legacyReader) read() (*File, error) {
 		return nil, err
 	}
 	storages := map[string]*pyStorage{}
-	obj, err := l.pickle("the pickled object", storages, false)
+	obj, err := l.pickle("the pickled object", storages, 0)
 	if err != nil {
 		return nil, err
 	}
-	keys, err := l.keys()
-	if err != nil {
-		return nil, err
-	}
-	plan, err := planTensors(l.src, obj)
+	keys, err := l.keys(storages)
 	if err != nil {
 		return nil, err
 	}
 	offsets, err := l.layout(keys, storages)
+	if err != nil {
+		return nil, err
+	}
+	plan, err := planTensors(l.src, obj)
 	if err != nil {
 		return nil, err
 	}
@@ -184,7 +177,7 @@ func legacyValue(v any) string {
 // little_endian is False.
 func (l *legacyReader) sysInfo() error {
 	at := l.at
-	v, err := l.pickle("the sys info", nil, false)
+	v, err := l.pickle("the sys info", nil, 0)
 	if err != nil {
 		return err
 	}
@@ -200,10 +193,18 @@ func (l *legacyReader) sysInfo() error {
 	return nil
 }
 
-// keys reads the list of storage keys.
-func (l *legacyReader) keys() ([]string, error) {
+// keys reads the list of storage keys, which must name the storages (not
+// views) of storages: more than one key more is refused as it is read,
+// the rest by layout.
+func (l *legacyReader) keys(storages map[string]*pyStorage) ([]string, error) {
+	roots := 0
+	for _, s := range storages {
+		if s.root == nil {
+			roots++
+		}
+	}
 	at := l.at
-	v, err := l.pickle("the storage key list", nil, true)
+	v, err := l.pickle("the storage key list", nil, roots+1)
 	if err != nil {
 		return nil, err
 	}

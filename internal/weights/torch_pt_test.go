@@ -298,21 +298,49 @@ func TestTorchDeflateBomb(t *testing.T) {
 	}
 }
 
+const amplifiedSize = 4 << 20
+
+// buildAmplified returns a pickle of protocol 2 of about amplifiedSize
+// bytes: head, then unit(0), unit(1), … and STOP.
+func buildAmplified(head []byte, unit func(i int) []byte) []byte {
+	p := append([]byte{0x80, 2}, head...)
+	for i := 0; len(p) < amplifiedSize; i++ {
+		p = append(p, unit(i)...)
+	}
+	return append(p, '.')
+}
+
+// tensorPairs is the pickle of a list of dicts, each of up to 60,000
+// pairs of one string and one tensor (of a legacy persistent ID if
+// legacy), references to the first of each, of about amplifiedSize bytes.
+func tensorPairs(legacy bool) []byte {
+	head := &torchpickle.Pickle{}
+	head.Op(']', '(').Str("k").Op('q', 0)
+	if legacy {
+		head.LegacyTensor("FloatStorage", "0", 6, nil, 0, []int64{6}, []int64{1})
+	} else {
+		head.Tensor("FloatStorage", "0", 6, 0, []int64{6}, []int64{1})
+	}
+	head.Op('q', 1, 'e', '}', '(')
+	return buildAmplified(head.Bytes(), func(i int) []byte {
+		switch {
+		case i%60000 == 59999:
+			return []byte{'u', 'a', '}', '(', 'h', 0, 'h', 1}
+		case i%1000 == 999:
+			return []byte{'u', '(', 'h', 0, 'h', 1}
+		}
+		return []byte{'h', 0, 'h', 1}
+	})
+}
+
 // TestTorchPickleAmplification feeds data.pkl files of 4 MB built to
 // cost far more than their size (dicts of millions of items, of None or
 // of one tensor under one name, millions of memo entries, a stack of
 // millions of values, tuples of millions of references to one value):
 // each is refused with ErrFormat in bounded time, having allocated at
-// most 40 times the file.
+// most 40 times the file, as data.pkl and as a legacy file's object.
 func TestTorchPickleAmplification(t *testing.T) {
-	const size = 4 << 20
-	build := func(head []byte, unit func(i int) []byte) []byte {
-		p := append([]byte{0x80, 2}, head...)
-		for i := 0; len(p) < size; i++ {
-			p = append(p, unit(i)...)
-		}
-		return append(p, '.')
-	}
+	build := buildAmplified
 	cases := map[string][]byte{
 		"dict items": build([]byte{'}', '('}, func(i int) []byte {
 			if i%1000 == 999 {
@@ -332,22 +360,9 @@ func TestTorchPickleAmplification(t *testing.T) {
 			}
 			return []byte{'N', 'N'}
 		}),
-		"tensor pairs": func() []byte {
-			head := &torchpickle.Pickle{}
-			head.Op(']', '(').Str("k").Op('q', 0)
-			head.Tensor("FloatStorage", "0", 6, 0, []int64{6}, []int64{1}).Op('q', 1, 'e', '}', '(')
-			return build(head.Bytes(), func(i int) []byte {
-				switch {
-				case i%60000 == 59999:
-					return []byte{'u', 'a', '}', '(', 'h', 0, 'h', 1}
-				case i%1000 == 999:
-					return []byte{'u', '(', 'h', 0, 'h', 1}
-				}
-				return []byte{'h', 0, 'h', 1}
-			})
-		}(),
-		"memoize": build([]byte{0x80, 4, 'N'}, func(i int) []byte { return []byte{0x94} }),
-		"stack":   build([]byte{'('}, func(int) []byte { return []byte{'N'} }),
+		"tensor pairs": tensorPairs(false),
+		"memoize":      build([]byte{0x80, 4, 'N'}, func(i int) []byte { return []byte{0x94} }),
+		"stack":        build([]byte{'('}, func(int) []byte { return []byte{'N'} }),
 		"tuple references": build([]byte{']', 'q', 0, '('}, func(i int) []byte {
 			if i%30000 == 29999 {
 				return []byte{'t', 'a', '(', 'h', 0}
@@ -356,14 +371,19 @@ func TestTorchPickleAmplification(t *testing.T) {
 		}),
 	}
 	for name, pkl := range cases {
-		t.Run(name, func(t *testing.T) {
-			file := checkpoint(t, pkl, nil, false)
-			err, alloc, took := readCost(file)
-			require.ErrorIs(t, err, ErrFormat)
-			require.NotContains(t, err.Error(), "\n")
-			require.Less(t, took, readLimit)
-			require.Less(t, alloc, uint64(40*len(file)), "allocated %d bytes for a %d-byte file: %v", alloc, len(file), err)
-			t.Logf("%v; %.1f× the file", err, float64(alloc)/float64(len(file)))
-		})
+		legacyPkl := pkl
+		if name == "tensor pairs" {
+			legacyPkl = tensorPairs(true)
+		}
+		for format, file := range map[string][]byte{"zip": checkpoint(t, pkl, nil, false), "legacy": torchpickle.Legacy(legacyPkl, nil, nil)} {
+			t.Run(name+" "+format, func(t *testing.T) {
+				err, alloc, took := readCost(file)
+				require.ErrorIs(t, err, ErrFormat)
+				require.NotContains(t, err.Error(), "\n")
+				require.Less(t, took, readLimit)
+				require.Less(t, alloc, uint64(40*len(file)), "allocated %d bytes for a %d-byte file: %v", alloc, len(file), err)
+				t.Logf("%v; %.1f× the file", err, float64(alloc)/float64(len(file)))
+			})
+		}
 	}
 }

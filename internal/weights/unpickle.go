@@ -136,8 +136,10 @@ type unpickler struct {
 	// UTF-8 (as torch.load reads them). cut says that b ends before the
 	// file does, at the most the reader reads of it.
 	legacy, cut bool
-	// keepItems keeps lists' items (the legacy format's storage keys).
+	// keepItems keeps lists' items, at most maxItems in all (the legacy
+	// format's storage keys, one per storage).
 	keepItems bool
+	maxItems  int
 }
 
 // unpickle runs the restricted unpickler over data.pkl and returns the
@@ -655,6 +657,9 @@ func (u *unpickler) appendTo(at int, items []any) error {
 	}
 	l.n += len(items)
 	if u.keepItems {
+		if len(items) > u.maxItems-len(l.items) {
+			return u.fail(at, "a list of more than %d items", u.maxItems)
+		}
 		l.items = append(l.items, items...)
 	}
 	return nil
@@ -870,6 +875,10 @@ func (u *unpickler) ints(at int, v any, what string) ([]int64, error) {
 // view_numel): the storage view_key, view_numel elements of the storage
 // key from element offset on.
 func (u *unpickler) persistent(at int, pid any) (*pyStorage, error) {
+	if u.storages == nil {
+		// The legacy format's pickles other than the object's.
+		return nil, u.fail(at, "a persistent ID, which torch.save writes only in the pickled object")
+	}
 	t, ok := pid.(pyTuple)
 	switch {
 	case u.legacy && (!ok || len(t) != 6):
