@@ -27,6 +27,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"io"
+	"slices"
 )
 
 const (
@@ -250,10 +251,14 @@ func (l *legacyReader) layout(keys []string, storages map[string]*pyStorage) (ma
 		offsets[s] = pos + 8
 		pos += 8 + s.numel*es
 	}
+	var missing []string
 	for key, s := range storages {
 		if _, ok := offsets[s]; !ok && s.root == nil {
-			return nil, torchError(l.src, "storage %q is not in the storage key list", key)
+			missing = append(missing, key)
 		}
+	}
+	if len(missing) > 0 {
+		return nil, torchError(l.src, "storage %q is not in the storage key list", slices.Min(missing))
 	}
 	if pos != l.size {
 		return nil, torchError(l.src, "%d bytes after the last storage", l.size-pos)

@@ -1,8 +1,9 @@
 package main
 
 // This file writes the corpus's torch.save checkpoints (*.pt): the
-// archive torch.save writes (folder/data.pkl, folder/data/<key>), with a
-// pickle built opcode by opcode, each broken in one way.
+// archive torch.save writes (folder/data.pkl, folder/data/<key>), or the
+// legacy format's pickles and storages, with a pickle built opcode by
+// opcode, each broken in one way.
 
 import (
 	"bytes"
@@ -59,9 +60,38 @@ func checkpoint(ts map[string]weights.Tensor) []byte {
 	return archive(pkl, records, false)
 }
 
+// legacyCheckpoint is torch.save(state_dict,
+// _use_new_zipfile_serialization=False) of ts, in name order, each tensor
+// in its own FloatStorage, after edit has changed the key list and the
+// storages' records (nil: none).
+func legacyCheckpoint(ts map[string]weights.Tensor, edit func(keys []string, storages []torchpickle.Storage) ([]string, []torchpickle.Storage)) []byte {
+	names := slices.Sorted(maps.Keys(ts))
+	var keys []string
+	var storages []torchpickle.Storage
+	pkl := torchpickle.StateDict(func(p *torchpickle.Pickle) {
+		for i, n := range names {
+			t := ts[n]
+			key := strconv.Itoa(i)
+			size, stride := torchpickle.Contiguous(t.Shape)
+			p.Str(n).LegacyTensor("FloatStorage", key, int64(len(t.Data)), nil, 0, size, stride)
+			var data []byte
+			for _, v := range t.Data {
+				data = binary.LittleEndian.AppendUint32(data, math.Float32bits(v))
+			}
+			keys = append(keys, key)
+			storages = append(storages, torchpickle.Storage{Count: int64(len(t.Data)), Data: data})
+		}
+	})
+	if edit != nil {
+		keys, storages = edit(keys, storages)
+	}
+	return torchpickle.Legacy(pkl, keys, storages)
+}
+
 // torchCorpus returns the corpus's checkpoints, named as corpus's files.
 func torchCorpus() map[string][]byte {
 	good := checkpoint(rnnTensors())
+	legacyGood := legacyCheckpoint(rnnTensors(), nil)
 	six := make([]byte, 24)
 	one := func(add func(p *torchpickle.Pickle)) []byte {
 		return archive(torchpickle.StateDict(add), map[string][]byte{"data/0": six}, false)
@@ -81,7 +111,20 @@ func torchCorpus() map[string][]byte {
 		return checkpoint(ts)
 	}
 	return map[string][]byte{
-		"any-pt-legacy-format":    append([]byte{0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19}, '.'),
+		"any-pt-legacy-truncated": legacyGood[:len(legacyGood)-50],
+		"any-pt-legacy-count-lies": legacyCheckpoint(rnnTensors(), func(keys []string, s []torchpickle.Storage) ([]string, []torchpickle.Storage) {
+			s[1].Count *= 2
+			return keys, s
+		}),
+		"any-pt-legacy-key-missing": legacyCheckpoint(rnnTensors(), func(keys []string, s []torchpickle.Storage) ([]string, []torchpickle.Storage) {
+			return keys[1:], s[1:]
+		}),
+		"any-pt-legacy-huge-numel": torchpickle.Legacy(torchpickle.StateDict(func(p *torchpickle.Pickle) {
+			p.Str("w").LegacyTensor("FloatStorage", "0", 1<<60, nil, 0, []int64{6}, []int64{1})
+		}), []string{"0"}, []torchpickle.Storage{{Count: 1 << 60, Data: six}}),
+		"any-pt-legacy-view-past-storage": torchpickle.Legacy(torchpickle.StateDict(func(p *torchpickle.Pickle) {
+			p.Str("w").LegacyTensor("FloatStorage", "0", 6, &torchpickle.View{Key: "1", Offset: 4, Numel: 4}, 0, []int64{4}, []int64{1})
+		}), []string{"0"}, []torchpickle.Storage{{Count: 6, Data: six}}),
 		"any-pt-truncated":        good[:len(good)/2],
 		"any-pt-crc-mismatch":     crc,
 		"any-pt-no-data-pkl":      archive(nil, map[string][]byte{"version": []byte("3\n")}, false),
@@ -116,6 +159,11 @@ func torchCorpus() map[string][]byte {
 		"rnn-missing-pt-weight-hh":    rnnEdit(func(ts map[string]weights.Tensor) { delete(ts, "weight_hh_l0") }),
 		"rnn-shape-pt-bias":           rnnEdit(func(ts map[string]weights.Tensor) { ts["bias_hh_l0"] = tensor("bias_hh_l0", 5) }),
 		"rnn-nonfinite-pt-nan-weight": rnnEdit(func(ts map[string]weights.Tensor) { ts["weight_hh_l0"].Data[5] = float32(math.NaN()) }),
-		"attn-format-pt-no-heads":     checkpoint(attnTensors()),
+		"rnn-nonfinite-pt-legacy-nan-weight": func() []byte {
+			ts := rnnTensors()
+			ts["weight_hh_l0"].Data[5] = float32(math.NaN())
+			return legacyCheckpoint(ts, nil)
+		}(),
+		"attn-format-pt-no-heads": checkpoint(attnTensors()),
 	}
 }
