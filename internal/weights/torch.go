@@ -14,11 +14,12 @@ package weights
 // For a state_dict the pickle is an OrderedDict of name → tensor, each a
 // torch._utils._rebuild_tensor_v2 of a storage named by a persistent ID
 // ('storage', torch.FloatStorage, key, location, numel). readTorch turns
-// it into a File like a safetensors file's: every tensor gathered into a
-// contiguous copy in the File's buffer, with the dtype its storage class
-// maps to, and no metadata. A training checkpoint's dict gives the one
-// state_dict under "state_dict", "model", "model_state_dict" or "net"
-// (stateDict); the location string of a persistent ID is not read.
+// it into a File like a safetensors file's (torch_state.go, shared with
+// the legacy format's reader): every tensor gathered into a contiguous
+// copy in the File's buffer, with the dtype its storage class maps to,
+// and no metadata. A training checkpoint's dict gives the one state_dict
+// under "state_dict", "model", "model_state_dict" or "net" (stateDict);
+// the location string of a persistent ID is not read.
 
 import (
 	"archive/zip"

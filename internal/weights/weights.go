@@ -1,6 +1,7 @@
 // Package weights reads and writes model weights in the safetensors format,
 // the PyTorch ecosystem's standard weight file, with strict validation, and
-// reads PyTorch's own checkpoints of a state_dict (torch.save's zip format).
+// reads PyTorch's own checkpoints of a state_dict (torch.save's zip format
+// and its legacy format).
 //
 // A safetensors file is an 8-byte little-endian unsigned header length N,
 // then N bytes of UTF-8 JSON, then a byte buffer:
@@ -68,10 +69,28 @@
 // state) are read by the same unpickler and dropped. Which of two
 // state_dicts to read is never guessed: a checkpoint with state_dicts
 // under two of those keys is refused, naming both, as is one with none,
-// naming its keys; save the state_dict wanted by itself. A big-endian checkpoint, and one in
-// torch.save's legacy format (_use_new_zipfile_serialization=False), are
-// refused with a message that says how to convert them. The checkpoint's
-// limits: data.pkl of at most 16 MiB, pushing at most 2^21 values, at
+// naming its keys; save the state_dict wanted by itself. A big-endian
+// checkpoint is refused with a message that says how to convert it.
+//
+// The legacy format, which torch.save wrote before torch 1.6 and writes
+// with _use_new_zipfile_serialization=False, is read too, told by its
+// first bytes (the pickled magic number 0x1950a86a20f9469cfc6c, at any
+// pickle protocol but 0): pickles one after another (the magic number,
+// the protocol version 1001, the sys info, the object, the list of
+// storage keys), read from the file's first 32 MiB by the same
+// unpickler, then each storage's element count (an int64) and elements,
+// in the list's order, to the end of the file. The object is read as
+// data.pkl is, to the same File; its persistent IDs have a sixth item,
+// view_metadata, which may make a tensor's storage a view of part of
+// another (torch before 1.0); Python 2's byte strings and
+// torch._utils._rebuild_tensor (torch before 0.4) are read as torch.load
+// reads them. Every storage's record is found where the key list puts
+// it, within the file, holding the element count its persistent ID
+// says, before any storage is read; the key list names each storage of
+// the object once and nothing else; storages the state_dict does not use
+// (an optimizer's) are skipped, not read. A sys info of a big-endian
+// machine, and the tar format of torch before 0.1.10, are refused saying
+// so. The checkpoint's limits: data.pkl of at most 16 MiB, pushing at most 2^21 values, at
 // most 2^16 of them on the stack at once, with at most 2^20 memo entries
 // (numbered in order, as Python's pickler numbers them), MARKs nested at
 // most 64 deep and dicts of at most MaxTensors items, so that a hostile
