@@ -33,7 +33,10 @@ _use_new_zipfile_serialization=True, as a plain dict, or wrapped in a
 training checkpoint {"<key>": state_dict, "epoch": 3, "optimizer": ...}:
 one state_dict under "state_dict", "model", "model_state_dict" or "net"
 must load; two such keys, or an unknown key, must be refused with a
-message that says what the file holds (case metadata "expect").
+message that says what the file holds (case metadata "expect"). Every case
+but "newzip" is saved, half of the time, in the legacy format
+(_use_new_zipfile_serialization=False, as torch before 1.6 saved; case
+metadata "serialization").
 
 A model whose float32 forward in torch itself strays more than 1e-6
 (relative) from its float64 one (a LayerNorm of two near-equal values, as
@@ -346,6 +349,9 @@ def make_case(r, seed):
         if r.random() < 0.3:
             obj = collections.OrderedDict(obj)
         kw["pickle_protocol"] = r.choice([2, 4])
+    c["serialization"] = "zip" if c["save"] == "newzip" else r.choice(["zip", "legacy"])
+    if c["serialization"] == "legacy":
+        kw["_use_new_zipfile_serialization"] = False
     return c, obj, kw, flat, io
 
 
@@ -374,7 +380,8 @@ def main():
         io = {k: v.to(torch.float32).contiguous() for k, v in io.items()}
         save_file(io, os.path.join(d, "io.safetensors"), {k: json.dumps(v) for k, v in c.items()})
         counts[(c["family"], c["expect"])] += 1
-    for k, v in sorted(counts.items()):
+        counts[c["serialization"]] += 1
+    for k, v in sorted(counts.items(), key=str):
         print(k, v)
     print("redrawn (ill-conditioned in float32):", redrawn)
 

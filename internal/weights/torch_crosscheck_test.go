@@ -7,6 +7,7 @@ package weights_test
 import (
 	"bytes"
 	"math"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -25,6 +26,7 @@ import (
 // from its io file's metadata.
 type ptCase struct {
 	Family, Kind, Dtype, Prefix, Layout, Save, Expect, Checkpoint, Location string
+	Serialization                                                           string
 	Act                                                                     string
 	I, H, L, Proj, T, E, Heads, D, FF, Layers, V                            int
 	Bidir, Bias                                                             bool
@@ -39,7 +41,8 @@ type ptCase struct {
 // torch's output to 1e-5 relative, and read as the same tensors, byte
 // for byte, as the case's model.safetensors, which must load into a model
 // whose outputs are the same bits; the cases that must fail, failing
-// with a message that says what the file holds.
+// with a message that says what the file holds. A case's file is in the
+// format (zip or legacy) its configuration says.
 func TestTorchPtCrossCheck(t *testing.T) {
 	for _, dir := range torchtest.CrossCheckDirs(t, "SIMDCORE_PT_CROSSCHECK", "scripts/pt_crosscheck.py") {
 		t.Run(filepath.Base(dir), func(t *testing.T) { ptCrossCheck(t, dir) })
@@ -52,6 +55,11 @@ func ptCrossCheck(t *testing.T, dir string) {
 	torchtest.CaseConfig(t, io.Metadata(), &c)
 	t.Logf("%+v", c)
 	pt, st := filepath.Join(dir, "model.pt"), filepath.Join(dir, "model.safetensors")
+	if c.Serialization != "" {
+		head, err := os.ReadFile(pt)
+		require.NoError(t, err)
+		require.Equal(t, c.Serialization == "zip", bytes.HasPrefix(head, []byte("PK")), "a %s case whose file starts %q", c.Serialization, head[:min(4, len(head))])
+	}
 	f, err := weights.Open(pt)
 	if c.Expect == "error" {
 		require.ErrorIs(t, err, weights.ErrFormat)
