@@ -32,8 +32,9 @@ import (
 
 const (
 	// legacyMaxRead is the most bytes of a legacy checkpoint read for its
-	// pickles: the object's, up to maxPickleSize, and the others. The
-	// storages that lie within them are not read again.
+	// pickles, each of at most maxPickleSize bytes as data.pkl: the
+	// object's and the others. The storages that lie within them are not
+	// read again.
 	legacyMaxRead = 2 * maxPickleSize
 
 	// legacyVersion is the legacy format's protocol version.
@@ -89,13 +90,12 @@ func elementBytes(typ string) (int64, bool) {
 }
 
 // legacyReader reads one legacy checkpoint: its pickles from head, the
-// file's first bytes (cut: not all of them), its storages from r.
+// file's first bytes (all of them, or legacyMaxRead), its storages from r.
 type legacyReader struct {
 	r    io.ReaderAt
 	size int64
 	src  string
 	head []byte
-	cut  bool
 	at   int // the next pickle's first byte
 }
 
@@ -106,20 +106,25 @@ func readLegacyTorch(r io.ReaderAt, size int64, src string) (*File, error) {
 	if err := readAt(r, head, 0, src); err != nil {
 		return nil, err
 	}
-	l := &legacyReader{r: r, size: size, src: src, head: head, cut: int64(len(head)) < size}
-	f, err := l.read()
-	if err == errCut {
-		return nil, torchError(src, "the pickles before the storages run past the first %d bytes of the file, more than this reader reads", len(head))
-	}
-	return f, err
+	l := &legacyReader{r: r, size: size, src: src, head: head}
+	return l.read()
 }
 
-// pickle unpickles the next pickle, what for messages; the storages its
-// persistent IDs name go into storages; keep keeps up to keep of lists'
-// items.
+// pickle unpickles the next pickle, of at most maxPickleSize bytes, what
+// for messages; the storages its persistent IDs name go into storages;
+// keep keeps up to keep of lists' items.
 func (l *legacyReader) pickle(what string, storages map[string]*pyStorage, keep int) (any, error) {
-	u := &unpickler{b: l.head, i: l.at, storages: storages, src: l.src, what: what, legacy: true, cut: l.cut, keepItems: keep > 0, maxItems: keep}
+	end := min(len(l.head), l.at+maxPickleSize)
+	u := &unpickler{b: l.head[:end], i: l.at, storages: storages, src: l.src, what: what,
+		legacy: true, cut: int64(end) < l.size, keepItems: keep > 0, maxItems: keep}
 	v, err := u.run()
+	switch {
+	case err != errCut:
+	case end-l.at == maxPickleSize:
+		err = torchError(l.src, "%s at byte %d is longer than %d bytes, the limit", composed(what), l.at, maxPickleSize)
+	default:
+		err = torchError(l.src, "%s at byte %d runs past the first %d bytes of the file, which are all this reader reads for the pickles", composed(what), l.at, end)
+	}
 	l.at = u.i
 	return v, err
 }

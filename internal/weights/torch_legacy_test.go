@@ -148,15 +148,26 @@ func TestTorchLegacyRefused(t *testing.T) {
 	}
 }
 
-// TestTorchLegacyPickleLimit: pickles that run past the most the reader
-// reads of a file are refused saying so, not as a truncated file.
+// TestTorchLegacyPickleLimit: a pickle longer than maxPickleSize, and
+// pickles that run past the most the reader reads of a file for them,
+// are refused saying so, not as a truncated file.
 func TestTorchLegacyPickleLimit(t *testing.T) {
-	p := (&torchpickle.Pickle{}).Op(0x80, 2, 'X')
-	p.Write(binary.LittleEndian.AppendUint32(nil, legacyMaxRead+1))
-	b := slices.Concat(torchpickle.LegacyHeader(true), p.Bytes(), make([]byte, legacyMaxRead+16))
+	long := (&torchpickle.Pickle{}).Op(0x80, 2, 'X')
+	long.Write(binary.LittleEndian.AppendUint32(nil, maxPickleSize))
+	b := slices.Concat(torchpickle.LegacyHeader(true), long.Bytes(), make([]byte, maxPickleSize+16))
 	_, err := readBytes(b)
 	require.ErrorIs(t, err, ErrFormat)
-	require.ErrorContains(t, err, "the pickles before the storages run past the first 33554432 bytes of the file, more than this reader reads")
+	require.ErrorContains(t, err, "the pickled object at byte "+strconv.Itoa(len(torchpickle.LegacyHeader(true)))+" is longer than 16777216 bytes, the limit")
+
+	// An object of 16 MiB less 100 bytes, then a key list of one string
+	// of 16 MiB less 20: each within the limit, together past the first
+	// 32 MiB of the file.
+	obj := (&torchpickle.Pickle{}).Op(0x80, 2, '}', '(').Str("notes").Str(strings.Repeat("n", maxPickleSize-100)).Op('u', '.').Bytes()
+	keys := (&torchpickle.Pickle{}).Op(0x80, 2, ']', '(').Str(strings.Repeat("k", maxPickleSize-20)).Op('e', '.').Bytes()
+	b = slices.Concat(torchpickle.LegacyHeader(true), obj, keys, make([]byte, 1<<20))
+	_, err = readBytes(b)
+	require.ErrorIs(t, err, ErrFormat)
+	require.ErrorContains(t, err, "runs past the first 33554432 bytes of the file, which are all this reader reads for the pickles")
 }
 
 // TestTorchLegacyCorrupt flips each byte of a legacy checkpoint in turn:

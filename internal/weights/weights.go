@@ -77,8 +77,8 @@
 // first bytes (the pickled magic number 0x1950a86a20f9469cfc6c, at any
 // pickle protocol but 0): pickles one after another (the magic number,
 // the protocol version 1001, the sys info, the object, the list of
-// storage keys), read from the file's first 32 MiB by the same
-// unpickler, then each storage's element count (an int64) and elements,
+// storage keys), each of at most 16 MiB as data.pkl, read from the
+// file's first 32 MiB by the same unpickler, then each storage's element count (an int64) and elements,
 // in the list's order, to the end of the file. The object is read as
 // data.pkl is, to the same File; its persistent IDs have a sixth item,
 // view_metadata, which may make a tensor's storage a view of part of
