@@ -129,6 +129,8 @@ func (l *legacyReader) pickle(what string, storages map[string]*pyStorage, keep 
 	return v, err
 }
 
+// read reads the pickles, then finds every storage's record (layout)
+// before it reads the bytes of those the state_dict's tensors view.
 func (l *legacyReader) read() (*File, error) {
 	l.at = legacyMagic(l.head)
 	if l.at == 0 {
