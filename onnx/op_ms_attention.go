@@ -1,6 +1,7 @@
 package onnx
 
 import (
+	"fmt"
 	"math"
 
 	"github.com/simdcore/simdcore/attn"
@@ -8,22 +9,29 @@ import (
 )
 
 // Attention (domain com.microsoft), the fused multi-head self-attention
-// ONNX Runtime's transformer optimizer writes for BERT-like layers:
-// input [B, S, D] (float32), weights [D, Hq+Hk+Hv] (the Q, K and V
-// projections side by side; Hq = Hk = Hv = hidden unless
+// ONNX Runtime's transformer optimizer writes for BERT-like layers and
+// GPT-2-style decoders: input [B, S, D] (float32), weights [D, Hq+Hk+Hv]
+// (the Q, K and V projections side by side; Hq = Hk = Hv = hidden unless
 // qkv_hidden_sizes gives them), bias [Hq+Hk+Hv], mask_index (optional,
-// int32), num_heads N. Q, K, V = input·W + bias; each head h (of size
-// Hq/N for Q and K, Hv/N for V) attends as softmax(scale·Q_h·K_hᵀ + M)·V_h,
-// scale the attribute (0: 1/√(Hq/N)); the heads' outputs side by side
-// are the output [B, S, Hv]. The additive mask M is ONNX Runtime's:
-// mask_index [B] (keys from the end position on get mask_filter_value,
-// −10000 by default), [2B] (also the keys before the start position),
-// [B, T] or [B, S, T] (a 0 gives mask_filter_value, anything else 0);
-// unidirectional sets the keys after each query to the lowest float32.
-// Past state (past, past_sequence_length, present), attention_bias and
-// rotary embeddings are refused. The heads run on attn.SelfAttention; a
-// query whose keys are all masked by a mask_filter_value of −Inf gives
-// NaN, as ONNX Runtime's softmax does.
+// int32), past (optional, [2, B, N, P, Hk/N]: the keys and values of P
+// earlier positions), num_heads N. Q, K, V = input·W + bias; the keys and
+// values are past's followed by the S new ones, T = P + S of them, and
+// the optional present output [2, B, N, T, Hk/N] holds them (without past,
+// the new ones alone; with past, ONNX Runtime requires it). Each head h (of size Hq/N for Q and K, Hv/N for V)
+// attends as softmax(scale·Q_h·K_hᵀ + M)·V_h, scale the attribute (0:
+// 1/√(Hq/N)); the heads' outputs side by side are the output [B, S, Hv].
+// The additive mask M (S×T per batch) is ONNX Runtime's: mask_index [B]
+// (keys from the end position on get mask_filter_value, −10000 by
+// default), [2B] (also the keys before the start position), [B, T] or
+// [B, S, T] (a 0 gives mask_filter_value, anything else 0), [B, 1] or
+// [1, 1] other than [B, T] (no mask, as ONNX Runtime reads them); unidirectional sets the keys
+// after each query's own position P + s to the lowest float32. Past and
+// present need Hk = Hv, as ONNX Runtime's. Refused: the 4-D Megatron
+// mask_index (ONNX Runtime's CPU kernel has none), attention_bias,
+// past_sequence_length and past_present_share_buffer, rotary embeddings.
+// The heads run on attn.SelfAttention; a query whose keys are all masked
+// by a mask_filter_value of −Inf gives NaN, as ONNX Runtime's softmax
+// does.
 
 func init() {
 	registerMS("Attention", buildAttention)
@@ -46,16 +54,16 @@ func buildAttention(c *nodeCtx) (func() error, error) {
 	if err != nil {
 		return nil, err
 	}
+	if c.attrInt("past_present_share_buffer", 0) != 0 {
+		return nil, c.unsupported("Attention past_present_share_buffer=1")
+	}
 	if c.err != nil {
 		return nil, c.err
 	}
-	for i := 4; i < c.nIn(); i++ {
+	for i := 5; i < c.nIn(); i++ {
 		if c.input(i) != nil {
-			return nil, c.unsupported("Attention input %d (past state or attention_bias)", i)
+			return nil, c.unsupported("Attention input %d (attention_bias or past_sequence_length)", i)
 		}
-	}
-	if c.wants(1) {
-		return nil, c.unsupported("Attention output present")
 	}
 	if len(x.Dims) != 3 || len(w.Dims) != 2 || len(bias.Dims) != 1 {
 		return nil, c.shapeErr("Attention of input %v, weights %v, bias %v: want 3-D, 2-D, 1-D", x.Dims, w.Dims, bias.Dims)
@@ -85,8 +93,25 @@ func buildAttention(c *nodeCtx) (func() error, error) {
 	if math.IsNaN(float64(scale)) || math.IsInf(float64(scale), 0) {
 		return nil, c.shapeErr("Attention scale %v", scale)
 	}
+	past, P, err := attentionPast(c, B, N, hk, hv)
+	if err != nil {
+		return nil, err
+	}
+	wantPresent := c.wants(1)
+	if past != nil && !wantPresent {
+		return nil, fmt.Errorf("%w: Attention input past without output present (ONNX Runtime requires it)", ErrFormat)
+	}
+	if wantPresent && hk != hv {
+		return nil, c.shapeErr("Attention output present with key and value hidden sizes %d, %d: want them equal", hk, hv)
+	}
+	T := P + S
 	mask := c.input(3)
-	T := S
+	if mask != nil && len(mask.Dims) == 2 && mask.Dims[1] == 1 && (mask.Dims[0] == B || mask.Dims[0] == 1) && !(mask.Dims[0] == B && T == 1) {
+		if err := c.needType(mask, Int32); err != nil {
+			return nil, err
+		}
+		mask = nil // ONNX Runtime's [B, 1] or [1, 1] "dummy" mask: none
+	}
 	if mask != nil {
 		if err := c.needType(mask, Int32); err != nil {
 			return nil, err
@@ -108,8 +133,22 @@ func buildAttention(c *nodeCtx) (func() error, error) {
 	if err != nil {
 		return nil, err
 	}
+	// kv, present's buffer, holds the keys and then the values,
+	// [2, B, N, T, d].
+	var kv []float32
+	if wantPresent {
+		pt, err := c.output(1, Float, []int{2, B, N, T, hk / N})
+		if err != nil {
+			return nil, err
+		}
+		kv = pt.Float
+	}
 	rows := B * S
 	if rows == 0 {
+		if past != nil {
+			// No new positions: present is past.
+			return func() error { copy(kv, past.Float); return nil }, nil
+		}
 		return func() error { return nil }, nil
 	}
 	qkv, err := scratch[float32](c, rows*cols)
@@ -144,7 +183,10 @@ func buildAttention(c *nodeCtx) (func() error, error) {
 			}
 		}
 		if addMask != nil {
-			attentionMask(addMask, mask, B, S, T, filter, causal)
+			attentionMask(addMask, mask, B, S, P, filter, causal)
+		}
+		if kv != nil {
+			appendKV(kv, past, qkv, B, N, S, P, hq, dq, cols)
 		}
 		for b := range B {
 			opt := attn.Options{Scale: scale}
@@ -159,6 +201,12 @@ func buildAttention(c *nodeCtx) (func() error, error) {
 				q := view(base+h*dq, dq, cols, qkv)
 				k := view(base+hq+h*dq, dq, cols, qkv)
 				v := view(base+hq+hk+h*dv, dv, cols, qkv)
+				if kv != nil {
+					off := (b*N + h) * T * dq
+					k = kernel.MatrixFrom(T, dq, kv[off:off+T*dq])
+					off += B * N * T * dq
+					v = kernel.MatrixFrom(T, dv, kv[off:off+T*dv])
+				}
 				dst := view(b*S*hv+h*dv, dv, hv, y.Float)
 				if err := attn.SelfAttention(dst, q, k, v, opt); err != nil {
 					return err
@@ -181,9 +229,11 @@ func buildAttention(c *nodeCtx) (func() error, error) {
 	}, nil
 }
 
-// attentionMask fills m (B×S×T) with ONNX Runtime's additive attention
-// mask for mask_index (nil: none) and unidirectional.
-func attentionMask(m []float32, mask *Tensor, B, S, T int, filter float32, causal bool) {
+// attentionMask fills m (B×S×T, T = P + S) with ONNX Runtime's additive
+// attention mask for mask_index (nil: none) and unidirectional, the
+// queries being positions P to P+S−1 of the T keys.
+func attentionMask(m []float32, mask *Tensor, B, S, P int, filter float32, causal bool) {
+	T := P + S
 	clear(m)
 	for b := range B {
 		p := m[b*S*T : (b+1)*S*T]
@@ -221,7 +271,7 @@ func attentionMask(m []float32, mask *Tensor, B, S, T int, filter float32, causa
 		}
 		if causal {
 			for s := 0; s < S; s++ {
-				for j := s + 1; j < T; j++ {
+				for j := P + s + 1; j < T; j++ {
 					p[s*T+j] = -math.MaxFloat32
 				}
 			}
@@ -237,4 +287,48 @@ func allNegInf(row []float32) bool {
 		}
 	}
 	return len(row) > 0
+}
+
+// attentionPast checks Attention's past input (4) against batch B, N heads
+// and key and value hidden sizes hk, hv: nil and 0 when absent, else the
+// tensor and its length P.
+func attentionPast(c *nodeCtx, B, N, hk, hv int) (*Tensor, int, error) {
+	past := c.input(4)
+	if past == nil {
+		return nil, 0, nil
+	}
+	if err := c.needType(past, Float); err != nil {
+		return nil, 0, err
+	}
+	if hk != hv {
+		return nil, 0, c.shapeErr("Attention past with key and value hidden sizes %d, %d: want them equal", hk, hv)
+	}
+	d := past.Dims
+	if len(d) != 5 || d[0] != 2 || d[1] != B || d[2] != N || d[4] != hk/N {
+		return nil, 0, c.shapeErr("Attention past of shape %v: want [2 %d %d P %d]", d, B, N, hk/N)
+	}
+	return past, d[3], nil
+}
+
+// appendKV writes into kv ([2, B, N, T, d], T = P + S) the keys and then the
+// values: past's P positions (past [2, B, N, P, d], nil when P is 0)
+// followed by the S new ones, read from qkv (rows of cols values: Q's hq,
+// then K's and V's, head h's d values at h·d).
+func appendKV(kv []float32, past *Tensor, qkv []float32, B, N, S, P, hq, d, cols int) {
+	T := P + S
+	for part := range 2 {
+		for b := range B {
+			for h := range N {
+				dst := kv[((part*B+b)*N+h)*T*d:]
+				if P > 0 {
+					copy(dst[:P*d], past.Float[((part*B+b)*N+h)*P*d:])
+				}
+				src := hq + part*N*d + h*d
+				for s := range S {
+					r := (b*S + s) * cols
+					copy(dst[(P+s)*d:(P+s+1)*d], qkv[r+src:r+src+d])
+				}
+			}
+		}
+	}
 }

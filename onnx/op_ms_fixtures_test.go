@@ -79,6 +79,9 @@ func TestMicrosoftTransformerRefusals(t *testing.T) {
 	heads := func(n int64) []pb { return []pb{attrInt("num_heads", n)} }
 	nbits := []pb{attrInt("K", 16), attrInt("N", 2), attrInt("bits", 4), attrInt("block_size", 16)}
 	nb := func(rest ...arg) []arg { return append([]arg{x(3, 16), u8(2, 1, 8), w(2)}, rest...) }
+	nbits2 := []pb{attrInt("K", 16), attrInt("N", 2), attrInt("bits", 2), attrInt("block_size", 16)}
+	nbits8 := []pb{attrInt("K", 16), attrInt("N", 2), attrInt("bits", 8), attrInt("block_size", 16)}
+	gIdx := func(n int) arg { return arg{t: it(onnx.Int32, []int{n}, make([]int64, n)...), init: true} }
 	for _, c := range []struct {
 		name  string
 		op    string
@@ -115,7 +118,18 @@ func TestMicrosoftTransformerRefusals(t *testing.T) {
 		{"MatMulNBits packed zero points of two", "MatMulNBits", nbits, nb(u8(4)), onnx.ErrShape},
 		{"MatMulNBits float zero points of one", "MatMulNBits", nbits, nb(w(1)), onnx.ErrShape},
 		{"MatMulNBits zero points INT8", "MatMulNBits", nbits, nb(arg{t: it(onnx.Int8, []int{2}, 0, 0), init: true}), onnx.ErrUnsupported},
-		{"MatMulNBits g_idx", "MatMulNBits", nbits, nb(arg{}, arg{t: it(onnx.Int32, []int{16}, make([]int64, 16)...), init: true}), onnx.ErrUnsupported},
+		{"MatMulNBits block_size 512", "MatMulNBits", []pb{attrInt("K", 16), attrInt("N", 2), attrInt("block_size", 512)}, []arg{x(3, 16), u8(2, 1, 256), w(2)}, onnx.ErrUnsupported},
+		{"MatMulNBits bits 8 float zero points", "MatMulNBits", nbits8, []arg{x(3, 16), u8(2, 1, 16), w(2), w(2)}, onnx.ErrUnsupported},
+		{"MatMulNBits bits 8 g_idx", "MatMulNBits", nbits8, []arg{x(3, 16), u8(2, 1, 16), w(2), {}, gIdx(16)}, onnx.ErrUnsupported},
+		{"MatMulNBits bits 2 g_idx", "MatMulNBits", nbits2, []arg{x(3, 16), u8(2, 1, 4), w(2), {}, gIdx(16)}, onnx.ErrUnsupported},
+		{"MatMulNBits g_idx with packed zero points", "MatMulNBits", nbits, nb(u8(2), gIdx(16)), onnx.ErrUnsupported},
+		{"MatMulNBits g_idx of 15", "MatMulNBits", nbits, nb(arg{}, gIdx(15)), onnx.ErrShape},
+		{"MatMulNBits g_idx INT64", "MatMulNBits", nbits, nb(arg{}, arg{t: it(onnx.Int64, []int{16}, make([]int64, 16)...), init: true}), onnx.ErrUnsupported},
+		{"MatMulNBits g_idx 1 of one block", "MatMulNBits", nbits, nb(arg{}, arg{t: it(onnx.Int32, []int{16}, append(make([]int64, 15), 1)...), init: true}), onnx.ErrFormat},
+		{"MatMulNBits g_idx -1", "MatMulNBits", nbits, nb(arg{}, arg{t: it(onnx.Int32, []int{16}, append([]int64{-1}, make([]int64, 15)...)...), init: true}), onnx.ErrFormat},
+		{"MatMulNBits g_idx computed", "MatMulNBits", nbits, nb(arg{}, arg{t: it(onnx.Int32, []int{16}, make([]int64, 16)...)}), onnx.ErrUnsupported},
+		{"MatMulNBits bits 2 B of 4-bit size", "MatMulNBits", nbits2, []arg{x(3, 16), u8(2, 1, 8), w(2)}, onnx.ErrShape},
+		{"MatMulNBits bits 2 packed zero points of two", "MatMulNBits", nbits2, []arg{x(3, 16), u8(2, 1, 4), w(2), u8(4)}, onnx.ErrShape},
 		{"MatMulNBits bias of three", "MatMulNBits", nbits, nb(arg{}, arg{}, w(3)), onnx.ErrShape},
 		{"MatMulNBits B computed", "MatMulNBits", nbits, []arg{x(3, 16), {t: it(onnx.Uint8, []int{2, 1, 8}, make([]int64, 16)...)}, w(2)}, onnx.ErrUnsupported},
 		{"Attention without num_heads", "Attention", nil, []arg{x(1, 2, 4), w(4, 12), w(12)}, onnx.ErrShape},
@@ -130,7 +144,10 @@ func TestMicrosoftTransformerRefusals(t *testing.T) {
 		{"Attention mask_index FLOAT", "Attention", heads(2), []arg{x(1, 2, 4), w(4, 12), w(12), x(1)}, onnx.ErrUnsupported},
 		{"Attention mask_index [3] for batch 1", "Attention", heads(2), []arg{x(1, 2, 4), w(4, 12), w(12), {t: it(onnx.Int32, []int{3}, 1, 1, 1)}}, onnx.ErrUnsupported},
 		{"Attention mask_index 4-D", "Attention", heads(2), []arg{x(1, 2, 4), w(4, 12), w(12), {t: it(onnx.Int32, []int{1, 1, 2, 2}, 1, 1, 1, 1)}}, onnx.ErrUnsupported},
-		{"Attention past", "Attention", heads(2), []arg{x(1, 2, 4), w(4, 12), w(12), {}, x(2, 1, 2, 0, 2)}, onnx.ErrUnsupported},
+		{"Attention past without present", "Attention", heads(2), []arg{x(1, 2, 4), w(4, 12), w(12), {}, x(2, 1, 2, 0, 2)}, onnx.ErrFormat},
+		{"Attention past_present_share_buffer", "Attention", append(heads(2), attrInt("past_present_share_buffer", 1)), []arg{x(1, 2, 4), w(4, 12), w(12)}, onnx.ErrUnsupported},
+		{"Attention attention_bias", "Attention", heads(2), []arg{x(1, 2, 4), w(4, 12), w(12), {}, {}, x(1, 2, 2, 2)}, onnx.ErrUnsupported},
+		{"Attention past_sequence_length", "Attention", heads(2), []arg{x(1, 2, 4), w(4, 12), w(12), {}, {}, {}, ids(1)}, onnx.ErrUnsupported},
 		{"Attention do_rotary", "Attention", append(heads(2), attrInt("do_rotary", 1)), []arg{x(1, 2, 4), w(4, 12), w(12)}, onnx.ErrUnsupported},
 		{"Attention scale NaN", "Attention", append(heads(2), attrF("scale", float32(math.NaN()))), []arg{x(1, 2, 4), w(4, 12), w(12)}, onnx.ErrShape},
 		{"EmbedLayerNormalization ids INT64", "EmbedLayerNormalization", nil, embed(arg{t: it(onnx.Int64, []int{1, 2}, 0, 0)}, arg{}, w(3, 4), w(2, 4), arg{}, w(4), w(4)), onnx.ErrUnsupported},
@@ -148,8 +165,29 @@ func TestMicrosoftTransformerRefusals(t *testing.T) {
 		require.Error(t, err, c.name)
 		require.True(t, errors.Is(err, c.want), "%s: %v, want %v", c.name, err, c.want)
 	}
-	_, _, err := msOpSession(t, "Attention", 2, []pb{attrInt("num_heads", 2)}, x(1, 2, 4), w(4, 12), w(12))
-	require.ErrorIs(t, err, onnx.ErrUnsupported, "Attention with present")
+	// Attention with present (two outputs): past's shape, and the equal
+	// key and value sizes past and present need.
+	for _, c := range []struct {
+		name  string
+		attrs []pb
+		args  []arg
+		want  error
+	}{
+		{"past of 4-D", heads(2), []arg{x(1, 2, 4), w(4, 12), w(12), {}, x(2, 1, 2, 2)}, onnx.ErrShape},
+		{"past of three parts", heads(2), []arg{x(1, 2, 4), w(4, 12), w(12), {}, x(3, 1, 2, 1, 2)}, onnx.ErrShape},
+		{"past of batch 2", heads(2), []arg{x(1, 2, 4), w(4, 12), w(12), {}, x(2, 2, 2, 1, 2)}, onnx.ErrShape},
+		{"past of 1 head", heads(2), []arg{x(1, 2, 4), w(4, 12), w(12), {}, x(2, 1, 1, 1, 2)}, onnx.ErrShape},
+		{"past head size 3", heads(2), []arg{x(1, 2, 4), w(4, 12), w(12), {}, x(2, 1, 2, 1, 3)}, onnx.ErrShape},
+		{"past INT32", heads(2), []arg{x(1, 2, 4), w(4, 12), w(12), {}, ids(2, 1, 2, 1, 2)}, onnx.ErrUnsupported},
+		{"past with value size 2", append(heads(2), attrInts("qkv_hidden_sizes", 4, 4, 2)), []arg{x(1, 2, 4), w(4, 10), w(10), {}, x(2, 1, 2, 1, 2)}, onnx.ErrShape},
+		{"present with value size 2", append(heads(2), attrInts("qkv_hidden_sizes", 4, 4, 2)), []arg{x(1, 2, 4), w(4, 10), w(10)}, onnx.ErrShape},
+		{"mask_index [1, 2] for T 3", heads(2), []arg{x(1, 2, 4), w(4, 12), w(12), ids(1, 2), x(2, 1, 2, 1, 2)}, onnx.ErrUnsupported},
+		{"mask_index [1, 2, 2] for T 3", heads(2), []arg{x(1, 2, 4), w(4, 12), w(12), ids(1, 2, 2), x(2, 1, 2, 1, 2)}, onnx.ErrUnsupported},
+	} {
+		_, _, err := msOpSession(t, "Attention", 2, c.attrs, c.args...)
+		require.Error(t, err, c.name)
+		require.True(t, errors.Is(err, c.want), "%s: %v, want %v", c.name, err, c.want)
+	}
 	// SimplifiedLayerNormalization is in the default domain.
 	for _, c := range []struct {
 		name  string
