@@ -168,7 +168,7 @@
 // stays within 2.2e-3 of the float model where ONNX Runtime, which also
 // quantizes the activations, is 0.12 away.
 //
-// The operators ONNX Runtime's transformer optimizer and its 4-bit weight
+// The operators ONNX Runtime's transformer optimizer and its weight
 // quantizer write, on float32 (scripts/mscontrib_crosscheck; cases under
 // testdata/mscontrib): Gelu (kernel.GELU), BiasGelu (Gelu of A + B),
 // FastGelu (kernel.GELUTanh of X, plus an optional bias), QuickGelu
@@ -176,10 +176,11 @@
 // transA, transB, transBatchA, transBatchB, alpha); SkipLayerNormalization
 // and SkipSimplifiedLayerNormalization (kernel.LayerNorm or kernel.RMSNorm
 // of input + skip + bias, with the mean, inv_std_var and
-// input_skip_bias_sum outputs); MatMulNBits (4-bit weights, packed or
-// float zero points, bias; dequantized once while planning and packed as
-// MatMul's weights); and SimplifiedLayerNormalization, which ONNX Runtime
-// registers in the default domain, there since opset 1. None is bit for
+// input_skip_bias_sum outputs); MatMulNBits (2-, 4- and 8-bit weights,
+// block sizes 16 to 256, packed or float zero points, g_idx, bias;
+// dequantized once while planning and packed as MatMul's weights); and
+// SimplifiedLayerNormalization, which ONNX Runtime registers in the
+// default domain, there since opset 1. None is bit for
 // bit with ONNX Runtime, whose MLAS kernels round otherwise; on 2,500
 // random graphs the largest differences, in units of max(1, |ONNX
 // Runtime's value|), were 5e-7 for Gelu, BiasGelu, FastGelu, FusedMatMul
@@ -187,33 +188,44 @@
 // absolute error near 1e-6 in its tails, where ours is exact to an ulp);
 // 1.6e-5 for SkipLayerNormalization on rows whose mean is large against
 // their deviation (ONNX Runtime is itself 7e-6 from a float64 evaluation
-// there; kernel.LayerNorm subtracts a float64 mean); 1e-5 for MatMulNBits
-// (sums over K of up to 384 terms that cancel). Gelu, BiasGelu and
+// there; kernel.LayerNorm subtracts a float64 mean); 1.3e-5 for
+// MatMulNBits on 1,470 graphs of 2, 4 and 8 bits (sums over K of up to 512
+// terms that cancel; 9.2e-6 at the generic level and 7.7e-6 at NEON on
+// 1,150 of them; held to 2e-5). Gelu, BiasGelu and
 // FastGelu of −Inf are NaN, as ONNX Runtime's (the kernels' limit is −0).
 // One difference is kept: a row whose sum of squares overflows float32
 // (elements beyond about 1.8e19) gives ±0 (or β) in ONNX Runtime, whose
 // float32 sums overflow, and its true normalisation here (float64 sums).
-// With accuracy_level 4
-// ONNX Runtime quantizes A to int8 blocks first and differs from its own
-// accuracy_level 0 by up to about 1% of the result; this package always
-// computes the float product. Attention (multi-head self-attention on
+// MatMulNBits' dequantized weight is (q − zero point)·scale, one
+// rounding, and with float zero points or g_idx ONNX Runtime's two
+// (q·scale + (−scale·zero point)). With accuracy_level 4 ONNX Runtime
+// quantizes A to int8 blocks first (2, 4 and 8 bits) and differs from the
+// float product by up to 0.26 in units of max(1, |value|) on 430 random
+// graphs; this package always computes the float product (ONNX Runtime's
+// other levels). Attention (multi-head self-attention on
 // attn.SelfAttention: Q, K, V from one weight matrix, qkv_hidden_sizes,
 // scale, mask_index as end positions [B], start and end positions [2B],
-// a raw mask [B, T] or [B, S, T], mask_filter_value, unidirectional) is
-// within 5e-7 of ONNX Runtime on 1,200 random graphs (at AVX2; at the
-// generic level, whose Gemm rounds each product before adding it,
-// ACCURACY.md's "Gemm's generic sums", 7.3e-7 on the committed cases,
-// held to 1e-6), with NaN as ONNX
-// Runtime's for a query whose keys a mask_filter_value of −Inf all masks;
-// its past state, attention_bias and rotary embeddings are refused.
+// a raw mask [B, T] or [B, S, T], [B, 1] and [1, 1] read as none,
+// mask_filter_value, unidirectional; past [2, B, N, P, head] and present
+// [2, B, N, P+S, head], GPT-2's decoder state, the queries being positions
+// P to P+S−1) is within 4.6e-7 of ONNX Runtime on 1,800 random graphs at
+// AVX2 (on 1,500 of them 4.2e-7 at NEON, and 5.0e-6 at the generic level,
+// whose Gemm rounds each product before adding it, ACCURACY.md's "Gemm's
+// generic sums": held to 1e-5 there), with NaN as ONNX Runtime's for a
+// query whose keys a mask_filter_value of −Inf all masks; the 4-D Megatron
+// mask (which ONNX Runtime's CPU kernel refuses), attention_bias,
+// past_sequence_length, past_present_share_buffer and rotary embeddings
+// are refused, and so is past without present, as ONNX Runtime does.
 // EmbedLayerNormalization (word, position and segment embeddings summed
 // in float32, kernel.LayerNorm, position_ids, mask_index counting the mask
 // values equal to 1, embedding_sum; an id outside its table is ErrInput
 // from Run) is within 1.6e-5 of ONNX Runtime on 1,150 random graphs (its
 // float32 variance, as SkipLayerNormalization's; 994 of 1,000 within
-// 5e-7), mask_index bit for bit. MatMulNBits with bits other than 4 or
-// with g_idx, and MatMulNBits weights that are not initializers are
-// refused.
+// 5e-7), mask_index bit for bit. MatMulNBits is refused where ONNX
+// Runtime 1.31 refuses it (bits other than 2, 4, 8; block sizes above 256;
+// float zero points or g_idx with 8 bits) or computes otherwise than the
+// operator says (g_idx with 2 bits, which it misreads, or with packed zero
+// points, which it ignores), and when its weights are not initializers.
 //
 // The float math runs on simdcore's kernels: Gemm (and Gemv through it)
 // for MatMul and Gemm, kernel.Conv for Conv, package rnn (Net.ForwardInto)

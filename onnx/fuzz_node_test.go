@@ -70,6 +70,9 @@ var fuzzAttrs = []fuzzAttr{
 	{"approximate", 's', []string{"none", "tanh", "?"}},
 	{"transBatchA", 'i', nil}, {"transBatchB", 'i', nil}, {"K", 'i', nil}, {"N", 'i', nil},
 	{"bits", 'i', nil}, {"block_size", 'i', nil}, {"accuracy_level", 'i', nil},
+	{"num_heads", 'i', nil}, {"unidirectional", 'i', nil}, {"qkv_hidden_sizes", 'I', nil},
+	{"mask_filter_value", 'f', nil}, {"scale", 'f', nil}, {"do_rotary", 'i', nil},
+	{"past_present_share_buffer", 'i', nil},
 	{"auto_pad", 's', []string{"NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID", "?"}},
 	{"mode", 's', []string{"constant", "reflect", "edge", "wrap", "nearest", "linear", "cubic", "DCR", "CRD", "?"}},
 	{"coordinate_transformation_mode", 's', []string{"half_pixel", "pytorch_half_pixel", "align_corners",
@@ -181,7 +184,7 @@ func fillFuzzInputs(s *onnx.Session, in *fuzzBytes, wrap func(onnx.DataType, int
 // FuzzNode plans and runs one node of any registered operator (of the
 // default domain, or com.microsoft's in a model importing it), built from
 // the fuzzer's bytes: the operator, the opset, up to four inputs (FLOAT,
-// INT64, INT32, BOOL, INT8 or UINT8, rank 0 to 4, dims 0 to 6, each an initializer,
+// INT64, INT32, BOOL, INT8 or UINT8, rank 0 to 5, dims 0 to 6, each an initializer,
 // known while planning, or a graph input) with values drawn from small
 // integers, extremes and special floats, and up to six attributes of the
 // names operators read with fuzzed values; the sequence operators get a
@@ -197,6 +200,9 @@ func FuzzNode(f *testing.F) {
 		f.Add([]byte{byte(i), 8, 2, 1, 0, 2, 2, 3, 0, 1, 2, 3, 4, 5, 6, 1, 0, 2, 2, 3, 1, 0, 0, 1, 2, 3, 4, 5, 6})
 		if strings.HasPrefix(names[i], msDomainPrefix) {
 			for _, seed := range quantizedSeeds(byte(i)) {
+				f.Add(seed)
+			}
+			for _, seed := range contribSeeds(byte(i), strings.TrimPrefix(names[i], msDomainPrefix)) {
 				f.Add(seed)
 			}
 		}
@@ -220,7 +226,7 @@ func FuzzNode(f *testing.F) {
 			}
 			ins = append(ins, name)
 			dt := fuzzTypes[in.pick(len(fuzzTypes))]
-			rank := in.pick(5)
+			rank := in.pick(6)
 			dims := make([]int64, rank)
 			n := 1
 			for d := range dims {

@@ -25,7 +25,7 @@ var msFixtureTol = map[string]float64{
 	"SimplifiedLayerNormalization":     5e-7,  // float sums of squares
 	"SkipSimplifiedLayerNormalization": 5e-7,  //
 	"SkipLayerNormalization":           16e-6, // ONNX Runtime subtracts a float32 mean
-	"MatMulNBits":                      1e-5,  // sums over K up to 384, cancelling
+	"MatMulNBits":                      2e-5,  // sums over K up to 512, cancelling
 	"Attention":                        5e-7,  // MLAS's softmax and sums
 	"EmbedLayerNormalization":          16e-6, // as SkipLayerNormalization
 	"Chain":                            2e-5,  // MatMulNBits → gelu → FusedMatMul → SkipLayerNormalization → SimplifiedLayerNormalization
@@ -34,13 +34,13 @@ var msFixtureTol = map[string]float64{
 // msFixtureTolGeneric replaces msFixtureTol's bound at the generic level,
 // whose Gemm rounds each product before adding it (ACCURACY.md, "Gemm's
 // generic sums"), for the operators whose results it moved beyond their
-// SIMD bound: Attention's score and value products gave 7.3e-7 there on
-// the committed cases (2.5e-7 at AVX2 and NEON).
-var msFixtureTolGeneric = map[string]float64{"Attention": 1e-6}
+// SIMD bound: Attention's score and value products gave 5.0e-6 there on
+// 1,500 random graphs (4.6e-7 at AVX2, 4.2e-7 at NEON).
+var msFixtureTolGeneric = map[string]float64{"Attention": 1e-5}
 
 // TestMicrosoftTransformerFixtures runs the committed cases of the
 // com.microsoft operators of ONNX Runtime's transformer optimizer and
-// 4-bit quantizer (testdata/mscontrib: random nodes, chains, edge shapes
+// weight quantizer (testdata/mscontrib: random nodes, chains, edge shapes
 // (Edge: FusedMatMul of 1-D operands, MatMulNBits of 1-D and 4-D A) and
 // special values (±Inf, NaN, huge and tiny) made by
 // scripts/mscontrib_crosscheck/gen_ms.py, outputs ONNX Runtime 1.31's) and
