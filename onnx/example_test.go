@@ -37,14 +37,20 @@ func Example() {
 }
 
 // What Session does not run is refused while planning with ErrUnsupported,
-// saying what: here a FLOAT16 input.
+// saying what: here an Add of a FLOAT16 input and a FLOAT weight, whose
+// types ONNX requires to be the same.
 func ExampleNewSession_unsupported() {
-	m, err := onnx.ReadFile("testdata/node/test_cast_FLOAT16_to_FLOAT/model.onnx")
-	if err != nil {
-		log.Fatal(err)
+	tensor := func(dt onnx.DataType, n int64) onnx.Type {
+		return onnx.Type{Kind: onnx.KindTensor, ElemType: dt, HasShape: true, Shape: []onnx.Dim{{Known: true, Value: n}}}
 	}
-	_, err = onnx.NewSession(m, nil, nil)
+	m := &onnx.Model{OpsetImports: []onnx.OpsetID{{Version: 17}}, Graph: &onnx.Graph{
+		Nodes:        []*onnx.Node{{Name: "add", OpType: "Add", Inputs: []string{"x", "w"}, Outputs: []string{"y"}}},
+		Initializers: []*onnx.Tensor{{Name: "w", DType: onnx.Float, Dims: []int{2}, Float: []float32{1, 2}}},
+		Inputs:       []onnx.ValueInfo{{Name: "x", Type: tensor(onnx.Float16, 2)}},
+		Outputs:      []onnx.ValueInfo{{Name: "y", Type: tensor(onnx.Float16, 2)}},
+	}}
+	_, err := onnx.NewSession(m, nil, nil)
 	fmt.Println(errors.Is(err, onnx.ErrUnsupported), err)
 	// Output:
-	// true onnx: unsupported: input "input" has data type FLOAT16
+	// true node "add" (Add): onnx: unsupported: Add (opset 17): input 1 ("w") is FLOAT where others are FLOAT16: ONNX requires one type
 }

@@ -48,8 +48,9 @@ func packOperand(c *nodeCtx, tB kernel.Transpose, b kernel.Matrix, src *Tensor) 
 // of its own. Entries are keyed by the initializer, the operand's view of
 // it and the kernel level; they live as long as the Model.
 type packShare struct {
-	mu sync.Mutex
-	m  map[packKey]*kernel.PackedB
+	mu    sync.Mutex
+	m     map[packKey]*kernel.PackedB
+	views map[*Tensor]*Tensor // FLOAT views of FLOAT16 initializers (plan_half.go)
 }
 
 type packKey struct {

@@ -5,11 +5,13 @@ import (
 	"math"
 )
 
-// Cast between FLOAT, the integer types and BOOL: float to integer truncates
-// toward zero (values outside the type wrap, as C++ casts of in-range values
-// do; NaN gives 0), anything to BOOL is "not zero". FLOAT16 and BFLOAT16
-// (weights stored at half size, an initializer or Constant cast to FLOAT
-// before use) are cast as FLOAT: their values are float32s exactly.
+// Cast between FLOAT, FLOAT16, the integer types and BOOL: float to integer
+// truncates toward zero (values outside the type wrap, as C++ casts of
+// in-range values do; NaN gives 0), anything to BOOL is "not zero", and
+// anything to FLOAT16 is the float32 value rounded to half (roundHalf; an
+// integer is converted to float32 first, as ONNX Runtime does). FLOAT16
+// and BFLOAT16 are cast from as FLOAT: their values are float32s exactly
+// (BFLOAT16 only in an initializer or a Constant).
 
 func init() {
 	register("Cast", 1, buildCast)
@@ -47,6 +49,22 @@ func buildCast(c *nodeCtx) (func() error, error) {
 	y, err := c.output(0, to, x.Dims)
 	if err != nil {
 		return nil, err
+	}
+	switch {
+	case to == Float16 && from == Float:
+		return func() error {
+			for i, v := range x.Float {
+				y.Float[i] = roundHalf(v)
+			}
+			return nil
+		}, nil
+	case to == Float16:
+		return func() error {
+			for i, v := range x.Int {
+				y.Float[i] = roundHalf(float32(v))
+			}
+			return nil
+		}, nil
 	}
 	lo, hi := intRange(to)
 	switch {

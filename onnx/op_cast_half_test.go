@@ -11,8 +11,8 @@ import (
 
 // TestCastFromHalf: a FLOAT16 or BFLOAT16 initializer or Constant (weights
 // stored at half size) cast to FLOAT gives its values exactly, and to INT64
-// and BOOL as FLOAT would; casting to FLOAT16, and other operators on
-// FLOAT16, stay refused.
+// and BOOL as FLOAT would; other operators take FLOAT16 too (plan_half.go),
+// casting to FLOAT16 rounds to half, and casting to BFLOAT16 is refused.
 func TestCastFromHalf(t *testing.T) {
 	// FLOAT16 bits: 1, -2.5, 65504, the smallest subnormal, -0, +Inf, NaN.
 	half := []int64{0x3c00, 0xc100, 0x7bff, 0x0001, 0x8000, 0x7c00, 0x7e00}
@@ -69,12 +69,28 @@ func TestCastFromHalf(t *testing.T) {
 		outputs: []pb{pb{}.str(1, "z")},
 	})))
 	require.NoError(t, err)
-	_, err = onnx.NewSession(m, nil, nil)
-	require.ErrorIs(t, err, onnx.ErrUnsupported)
-	require.Contains(t, err.Error(), "Neg")
-	require.Contains(t, err.Error(), "FLOAT16")
+	s, err = onnx.NewSession(m, nil, nil)
+	require.NoError(t, err)
+	require.NoError(t, s.Run())
+	require.Equal(t, onnx.Float16, s.Output("z").DType)
+	require.Equal(t, []float32{-1, 2.5}, s.Output("z").Float)
 
-	_, err = cast(onnx.Float, nil, onnx.Float16)
+	// FLOAT to FLOAT16: to nearest even (1+2^-11 is a tie, to 1), beyond
+	// 65504 to Inf from the threshold 65520, subnormals kept.
+	m, err = onnx.Parse(model(13, graph("g", graphSpec{
+		inits:   []pb{floatTensor("w", []int64{6}, 1+0x1p-11, 1+0x3p-11, 65519, 65520, -0x1p-24, 0x1p-26)},
+		nodes:   []pb{node("Cast", []string{"w"}, []string{"y"}, attrInt("to", int64(onnx.Float16)))},
+		outputs: []pb{pb{}.str(1, "y")},
+	})))
+	require.NoError(t, err)
+	s, err = onnx.NewSession(m, nil, nil)
+	require.NoError(t, err)
+	require.NoError(t, s.Run())
+	y = s.Output("y")
+	require.Equal(t, onnx.Float16, y.DType)
+	require.Equal(t, []float32{1, 1 + 0x1p-9, 65504, float32(math.Inf(1)), -0x1p-24, 0}, y.Float)
+
+	_, err = cast(onnx.Float, nil, onnx.BFloat16)
 	require.ErrorIs(t, err, onnx.ErrUnsupported)
-	require.Contains(t, err.Error(), "cast to FLOAT16")
+	require.Contains(t, err.Error(), "cast to BFLOAT16")
 }

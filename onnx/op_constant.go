@@ -14,7 +14,7 @@ func init() {
 // session and gives it a buffer of its own (folding never writes it, but
 // the model's tensors stay the caller's).
 func runtimeTensor(c *nodeCtx, t *Tensor, what string) (*Tensor, error) {
-	if !runtimeType(t.DType) || t.DType.storage() == storeFloat && t.DType != Float {
+	if !runtimeType(t.DType) {
 		return nil, c.unsupported("%s of data type %v", what, t.DType)
 	}
 	return &Tensor{DType: t.DType, Dims: slices.Clone(t.Dims), Float: slices.Clone(t.Float), Int: slices.Clone(t.Int)}, nil
@@ -27,7 +27,7 @@ func buildConstant(c *nodeCtx) (func() error, error) {
 	a := c.node.Attributes[0]
 	var t *Tensor
 	switch {
-	case a.Name == "value" && a.Type == AttrTensor && (a.T.DType == Float16 || a.T.DType == BFloat16):
+	case a.Name == "value" && a.Type == AttrTensor && a.T.DType == BFloat16:
 		// Half-size weights, as an initializer of the type may be: Cast
 		// takes them (held as float32, exactly); other operators refuse.
 		t = &Tensor{DType: a.T.DType, Dims: slices.Clone(a.T.Dims), Float: slices.Clone(a.T.Float)}

@@ -108,7 +108,7 @@ func (p *planner) alloc(dt DataType, dims []int) (*Tensor, error) {
 // runtimeType reports whether values of type dt may flow through a session.
 func runtimeType(dt DataType) bool {
 	switch dt {
-	case Float, Int64, Int32, Bool, Int8, Uint8, Int16, Uint16, Uint32:
+	case Float, Float16, Int64, Int32, Bool, Int8, Uint8, Int16, Uint16, Uint32:
 		return true
 	}
 	return false
@@ -342,7 +342,13 @@ func (p *planner) planNode(n *Node) error {
 		allKnown = allKnown && v.known
 	}
 	c.out = make([]*value, len(n.Outputs))
-	run, err := op.build(c)
+	var run func() error
+	var err error
+	if halfInputs(c, op.seqs) {
+		run, err = buildHalf(c, op.build)
+	} else {
+		run, err = op.build(c)
+	}
 	if c.err != nil {
 		return c.err
 	}

@@ -26,6 +26,7 @@ type Session struct {
 	inNames  []string
 	outNames []string
 	steps    []step
+	halfIns  [][]float32 // the values of the FLOAT16 inputs, which Run rounds to half
 
 	// the graph inputs and outputs that are sequences of tensors
 	seqIns, seqOuts         []*sequence
@@ -82,7 +83,8 @@ const defaultMaxElements = 1 << 28
 //
 // It refuses (ErrUnsupported, naming the operator, node and opset)
 // operators outside Operators(), other domains, data types other than
-// FLOAT, INT64, INT32 and BOOL flowing through operators that compute, and
+// FLOAT, FLOAT16, the integer types and BOOL flowing through operators
+// that compute, and
 // shape arithmetic that depends on input values rather than shapes.
 func NewSession(m *Model, shapes map[string][]int, opts *Options) (*Session, error) {
 	if m == nil || m.Graph == nil {
@@ -216,6 +218,9 @@ func NewSession(m *Model, shapes map[string][]int, opts *Options) (*Session, err
 	s.steps = root.steps
 	for _, t := range s.inputs {
 		s.planned = append(s.planned, planInput(t))
+		if t.DType == Float16 {
+			s.halfIns = append(s.halfIns, t.Float)
+		}
 	}
 	return s, nil
 }
@@ -319,8 +324,11 @@ func (s *Session) OutputSequence(name string) []*Tensor {
 }
 
 // Input returns the buffer of the named input, nil if there is none. Its
-// Dims are the planned shape and its values slice (Float for FLOAT, Int for
-// INT64, INT32 and BOOL) has exactly that many elements: fill it before Run.
+// Dims are the planned shape and its values slice (Float for FLOAT and
+// FLOAT16, Int for INT64, INT32 and BOOL) has exactly that many elements:
+// fill it before Run. A FLOAT16 input takes float32 values, which Run
+// rounds to half in place (to nearest even, beyond 65504 to ±Inf) before
+// anything reads them.
 // Replace neither the slice nor Dims (Run refuses an input whose slice,
 // Dims or DType changed, with ErrInput).
 func (s *Session) Input(name string) *Tensor {
@@ -351,6 +359,9 @@ func (s *Session) Run() error {
 		if err := s.planned[i].check(s.inNames[i], s.inputs[i]); err != nil {
 			return err
 		}
+	}
+	for _, f := range s.halfIns {
+		roundHalfSlice(f)
 	}
 	return runSteps(s.steps)
 }
@@ -398,5 +409,9 @@ func fixedInput(in ValueInfo, v *Tensor) (*Tensor, error) {
 	if err := checkDeclared(in, v); err != nil {
 		return nil, err
 	}
-	return &Tensor{Name: in.Name, DType: v.DType, Dims: slices.Clone(v.Dims), Float: slices.Clone(v.Float), Int: slices.Clone(v.Int)}, nil
+	t := &Tensor{Name: in.Name, DType: v.DType, Dims: slices.Clone(v.Dims), Float: slices.Clone(v.Float), Int: slices.Clone(v.Int)}
+	if t.DType == Float16 {
+		roundHalfSlice(t.Float) // as Run rounds a FLOAT16 input
+	}
+	return t, nil
 }
