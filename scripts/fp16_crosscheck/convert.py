@@ -2,7 +2,13 @@
 """Converts the float32 ONNX exports under testdata/onnx/torch to FLOAT16,
 runs them in ONNX Runtime (Node, ort_run.mjs) and writes the fixtures of
 package onnx's FLOAT16 tests: testdata/onnx/fp16/<model>_<mode>/model.onnx
-and test_data_set_0/input_*.pb, output_*.pb (ONNX Runtime's outputs).
+and test_data_set_0/input_*.pb, output_*.pb (ONNX Runtime's outputs), and
+ort_nodewise/output_*.pb: ONNX Runtime's outputs when it runs the graph one
+node at a time (ort_nodewise.mjs), so that every value between two nodes is
+rounded to its type, FLOAT16 to half, as the graph says. A whole-graph
+session does not: ONNX Runtime runs the operators it has no half kernel for
+in float32, with Casts around them, and removes a Cast to half followed by
+one back to float, so values inside a run of such nodes stay float32.
 
 The conversion is what onnxconverter-common's convert_float_to_float16 does
 to these graphs, written with the onnx package alone: FLOAT initializers,
@@ -123,42 +129,90 @@ def load_inputs(d, m):
     return ins
 
 
-def write_case(name, mode, m, inputs):
-    d = os.path.join(OUT, name + "_" + mode)
-    os.makedirs(os.path.join(d, "test_data_set_0"), exist_ok=True)
-    convert_graph(m.graph, mode == "io32")
-    onnx.checker.check_model(m)
-    onnx.save(m, os.path.join(d, "model.onnx"))
+def elem_types(m):
+    """The element type of every value of m's graph (shape inference)."""
+    inf = onnx.shape_inference.infer_shapes(m)
+    g = inf.graph
+    types = {t.name: t.data_type for t in g.initializer}
+    for vi in list(g.input) + list(g.output) + list(g.value_info):
+        types[vi.name] = vi.type.tensor_type.elem_type
+    return types
+
+
+def nodewise_steps(m, tmp):
+    """Writes one model per node of m into tmp (node_<i>.onnx, the node's
+    initializers included) and returns the steps for ort_nodewise.mjs."""
+    types = elem_types(m)
+    inits = {t.name: t for t in m.graph.initializer}
+    steps = []
+    for i, n in enumerate(m.graph.node):
+        ins = [x for x in n.input if x and x not in inits]
+        g = helper.make_graph([n], "node_%d" % i,
+                              [helper.make_tensor_value_info(x, types[x], None) for x in dict.fromkeys(ins)],
+                              [helper.make_tensor_value_info(o, types[o], None) for o in n.output if o],
+                              [inits[x] for x in dict.fromkeys(n.input) if x in inits])
+        sm = helper.make_model(g, opset_imports=m.opset_import)
+        sm.ir_version = m.ir_version
+        path = "node_%d.onnx" % i
+        onnx.save(sm, os.path.join(tmp, path))
+        steps.append({"model": path, "inputs": list(dict.fromkeys(ins)), "outputs": [o for o in n.output if o]})
+    return steps
+
+
+def run_ort(script, m, d, inputs, mode, outdir, steps=None, optimized=None):
+    """Runs m on inputs in ONNX Runtime with script and writes its outputs
+    as output_<i>.pb under outdir."""
     with tempfile.TemporaryDirectory() as tmp:
         meta = []
         for i, (n, a) in enumerate(inputs):
-            if a.dtype == np.float32 and mode == "io16":
-                a = a.astype(np.float16)
             dt = {np.dtype(np.float32): "float32", np.dtype(np.float16): "float16", np.dtype(np.int64): "int64",
                   np.dtype(np.bool_): "bool"}[a.dtype]
             (a.view(np.uint16) if dt == "float16" else a).tofile(os.path.join(tmp, "in_%d.bin" % i))
             meta.append({"name": n, "dtype": dt, "dims": list(a.shape)})
-            with open(os.path.join(d, "test_data_set_0", "input_%d.pb" % i), "wb") as f:
-                f.write(numpy_helper.from_array(a, n).SerializeToString())
+        info = {"inputs": meta, "outputs": [o.name for o in m.graph.output]}
+        if steps is not None:
+            info["steps"] = steps(tmp)
         with open(os.path.join(tmp, "meta.json"), "w") as f:
-            json.dump({"inputs": meta}, f)
+            json.dump(info, f)
         os.symlink(os.path.abspath(os.path.join(d, "model.onnx")), os.path.join(tmp, "model.onnx"))
-        opt = os.environ.get("FP16_OPTIMIZED")  # a folder for ONNX Runtime's optimized graphs, to read its Casts
-        args = ["node", os.path.join(HERE, "ort_run.mjs"), tmp, "all"]
-        if opt:
-            os.makedirs(opt, exist_ok=True)
-            args.append(os.path.join(opt, name + "_" + mode + ".onnx"))
+        args = ["node", os.path.join(HERE, script), tmp]
+        if optimized:
+            args += ["all", optimized]
         subprocess.run(args, check=True)
         with open(os.path.join(tmp, "ort.json")) as f:
             outs = json.load(f)["outputs"]
+        os.makedirs(outdir, exist_ok=True)
         for i, o in enumerate(outs):
             dt = {"float32": np.float32, "float16": np.uint16, "int64": np.int64}[o["dtype"]]
             a = np.fromfile(os.path.join(tmp, "out_%d.bin" % i), dtype=dt)
             if o["dtype"] == "float16":
                 a = a.view(np.float16)
             a = a.reshape(o["dims"])
-            with open(os.path.join(d, "test_data_set_0", "output_%d.pb" % i), "wb") as f:
+            with open(os.path.join(outdir, "output_%d.pb" % i), "wb") as f:
                 f.write(numpy_helper.from_array(a, o["name"]).SerializeToString())
+    return outs
+
+
+def write_case(name, mode, m, inputs):
+    d = os.path.join(OUT, name + "_" + mode)
+    os.makedirs(os.path.join(d, "test_data_set_0"), exist_ok=True)
+    convert_graph(m.graph, mode == "io32")
+    onnx.checker.check_model(m)
+    onnx.save(m, os.path.join(d, "model.onnx"))
+    ins = []
+    for i, (n, a) in enumerate(inputs):
+        if a.dtype == np.float32 and mode == "io16":
+            a = a.astype(np.float16)
+        ins.append((n, a))
+        with open(os.path.join(d, "test_data_set_0", "input_%d.pb" % i), "wb") as f:
+            f.write(numpy_helper.from_array(a, n).SerializeToString())
+    opt = os.environ.get("FP16_OPTIMIZED")  # a folder for ONNX Runtime's optimized graphs, to read its Casts
+    if opt:
+        os.makedirs(opt, exist_ok=True)
+        opt = os.path.join(opt, name + "_" + mode + ".onnx")
+    outs = run_ort("ort_run.mjs", m, d, ins, mode, os.path.join(d, "test_data_set_0"), optimized=opt)
+    run_ort("ort_nodewise.mjs", m, d, ins, mode, os.path.join(d, "ort_nodewise"),
+            steps=lambda tmp: nodewise_steps(m, tmp))
     print(name, mode, [o["dims"] for o in outs])
 
 
