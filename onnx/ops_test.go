@@ -31,8 +31,15 @@ func tensorPB(name string, t *onnx.Tensor) pb {
 	for i, v := range t.Dims {
 		d[i] = int64(v)
 	}
-	if t.DType == onnx.Float {
+	switch t.DType {
+	case onnx.Float:
 		return floatTensor(name, d, t.Float...)
+	case onnx.Float16:
+		bits := make([]int64, len(t.Float))
+		for i, v := range t.Float {
+			bits[i] = int64(halfBits(v))
+		}
+		return intTensor(name, t.DType, d, bits...)
 	}
 	return intTensor(name, t.DType, d, t.Int...)
 }

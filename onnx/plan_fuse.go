@@ -29,7 +29,8 @@ import (
 // is read by anything else (another node, a subgraph, the graph's
 // outputs). The fused node keeps the nodes it replaces (Node.fusedFrom):
 // when it cannot be planned for the shapes and types at hand (a weight
-// that broadcasts past the normalised dimensions, FLOAT16 data), planGraph
+// that broadcasts past the normalised dimensions, FLOAT16 data, whose
+// every value is rounded to half: plan_half.go), planGraph
 // plans those instead, so fusing never refuses a model that runs without
 // it. The fused kernels compute the same functions in float64 or within
 // their ULP bounds, so the results stay within the tolerance of the

@@ -109,6 +109,12 @@ func buildHalf(c *nodeCtx, build func(*nodeCtx) (func() error, error)) (func() e
 	if halfRefused[n.OpType] {
 		return nil, c.unsupported("FLOAT16 inputs")
 	}
+	if n.fusedFrom != nil {
+		// A chain fused by plan_fuse.go (SiLU's takes any float type)
+		// would round once where its nodes round each: planGraph plans
+		// the nodes instead.
+		return nil, c.unsupported("a fused chain of FLOAT16 values")
+	}
 	mixed := halfMixedFrom(n.OpType, c.opset)
 	orig := slices.Clone(c.in)
 	for i, v := range c.in {
