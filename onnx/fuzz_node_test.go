@@ -90,7 +90,7 @@ var seqOps = map[string]bool{"SequenceInsert": true, "SequenceErase": true, "Seq
 	"SequenceLength": true, "ConcatFromSequence": true, "Identity": true}
 
 // fuzzTypes are the input types FuzzNode gives.
-var fuzzTypes = []onnx.DataType{onnx.Float, onnx.Int64, onnx.Int32, onnx.Bool, onnx.Int8, onnx.Uint8}
+var fuzzTypes = []onnx.DataType{onnx.Float, onnx.Int64, onnx.Int32, onnx.Bool, onnx.Int8, onnx.Uint8, onnx.Float16}
 
 // fuzzWrap keeps v within type dt's values: a bit for BOOL, wrapped for
 // the narrower integer types.
@@ -184,7 +184,7 @@ func fillFuzzInputs(s *onnx.Session, in *fuzzBytes, wrap func(onnx.DataType, int
 // FuzzNode plans and runs one node of any registered operator (of the
 // default domain, or com.microsoft's in a model importing it), built from
 // the fuzzer's bytes: the operator, the opset, up to four inputs (FLOAT,
-// INT64, INT32, BOOL, INT8 or UINT8, rank 0 to 5, dims 0 to 6, each an initializer,
+// INT64, INT32, BOOL, INT8, UINT8 or FLOAT16, rank 0 to 5, dims 0 to 6, each an initializer,
 // known while planning, or a graph input) with values drawn from small
 // integers, extremes and special floats, and up to six attributes of the
 // names operators read with fuzzed values; the sequence operators get a
@@ -234,13 +234,20 @@ func FuzzNode(f *testing.F) {
 				n *= int(dims[d])
 			}
 			if in.pick(2) == 0 {
-				if dt == onnx.Float {
+				switch dt {
+				case onnx.Float:
 					v := make([]float32, n)
 					for j := range v {
 						v[j] = in.float()
 					}
 					spec.inits = append(spec.inits, floatTensor(name, dims, v...))
-				} else {
+				case onnx.Float16:
+					v := make([]int64, n)
+					for j := range v {
+						v[j] = int64(halfBits(float32(float16Round(in.float()))))
+					}
+					spec.inits = append(spec.inits, intTensor(name, dt, dims, v...))
+				default:
 					v := make([]int64, n)
 					for j := range v {
 						v[j] = fuzzWrap(dt, in.int())
