@@ -54,9 +54,9 @@
 //     Cast to DOUBLE that nothing else reads, which is how
 //     torch.onnx.export writes torch.isinf: the test runs on the FLOAT
 //     input, with the same answers);
-//   - types, shapes and data movement: Cast, CastLike (also from FLOAT16
-//     and BFLOAT16: weights stored at half size in an initializer or a
-//     Constant and cast to FLOAT), Constant, ConstantOfShape, Shape, Size, Identity, Reshape, Flatten, Squeeze,
+//   - types, shapes and data movement: Cast, CastLike (to FLOAT16
+//     rounding to nearest even; also from BFLOAT16: weights stored at half
+//     size in an initializer or a Constant and cast to FLOAT), Constant, ConstantOfShape, Shape, Size, Identity, Reshape, Flatten, Squeeze,
 //     Unsqueeze, Transpose, Expand, Tile, Concat, Split, Slice, Gather,
 //     GatherElements, GatherND (batch_dims), ScatterND, ScatterElements
 //     and Scatter (reductions add, mul, max, min; indices checked at run
@@ -100,7 +100,7 @@
 //     QuantizeLinear and DequantizeLinear (per tensor, per axis, or per
 //     block with opset 21's block_size; int8, uint8, int32, and from opset
 //     21 int16 and uint16 and QuantizeLinear's output_dtype; FLOAT16
-//     scales, float8 and int4 are refused), DynamicQuantizeLinear, MatMulInteger and ConvInteger
+//     scales as FLOAT16 data below; float8 and int4 are refused), DynamicQuantizeLinear, MatMulInteger and ConvInteger
 //     (exact int32 sums; zero points per tensor, per row of A and column
 //     of B, or per matrix of a batch), QLinearMatMul and QLinearConv, Round;
 //   - recurrent layers: RNN, LSTM and GRU, run by package rnn (forward,
@@ -238,11 +238,29 @@
 // LayerNormalization, Gelu or kernel.SiLU node each, when no
 // value inside the chain is read elsewhere; a chain whose shapes the fused
 // operator does not take runs as written. Values are FLOAT,
-// the integer types (INT64 and INT32 for shape arithmetic) and BOOL.
+// FLOAT16, the integer types (INT64 and INT32 for shape arithmetic) and
+// BOOL.
+//
+// FLOAT16 values (models converted to half precision, with FLOAT16 or
+// FLOAT inputs and outputs) are held in Tensor.Float as float32s that are
+// halves. Every operator that takes FLOAT takes FLOAT16 and computes in
+// float32, as ONNX Runtime's CPU provider runs an operator it has no half
+// kernel for; the node's FLOAT16 outputs are rounded to half once it has
+// run (to nearest even, beyond 65504 to ±Inf, subnormals kept). A FLOAT16
+// graph input takes float32 values in Session.Input's Float, which Run
+// rounds to half in place. FLOAT16 and FLOAT do not mix where ONNX gives
+// them one type (an Add of the two is refused), and chains that would be
+// fused are planned node by node. Every FLOAT16 value is a half here, also
+// between two nodes that ONNX Runtime runs in float32 without rounding in
+// between: on the converted models of testdata/onnx/fp16 (a keyword
+// spotter, a GRU, an LSTM, transformer encoder layers, an MLP;
+// scripts/fp16_crosscheck) ONNX Runtime's outputs are within two half
+// spacings of the output's magnitude, and, run one node per session,
+// equal but for one or two GRU elements a rounding apart.
 //
 // Anything else is refused while planning with ErrUnsupported, naming the
 // operator, the node and the opset: operators outside the list and other
-// domains, other data types (FLOAT16 but for a Cast from it, DOUBLE,
+// domains, other data types (BFLOAT16 but for a Cast from it, DOUBLE,
 // STRING tensors flowing through the graph), attribute values not implemented, and shapes or
 // axes that depend on input values rather than input shapes
 // (ErrValueDependent; fix such inputs with Options.Fixed). Shapes that do

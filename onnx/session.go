@@ -52,7 +52,8 @@ type Options struct {
 	// Fixed gives graph inputs whose values are fixed for the life of the
 	// session: they are planned as constants (shapes, axes and anything
 	// computed from them are folded), and Run does not read them (Input
-	// returns nil for them). Their types must match the declared ones.
+	// returns nil for them). Their types must match the declared ones;
+	// the values of a FLOAT16 one are rounded to half.
 	Fixed map[string]*Tensor
 
 	// MaxIterations bounds the iterations one run of a Loop node may
