@@ -178,3 +178,55 @@ func TestHalfChainsNotFused(t *testing.T) {
 	}
 	require.NotZero(t, fused, "the inputs tell the chain from the fused node")
 }
+
+// halfBitsTensor is a FLOAT16 TensorProto of half values.
+func halfBitsTensor(name string, dims []int64, vals ...float32) pb {
+	bits := make([]int64, len(vals))
+	for i, v := range vals {
+		bits[i] = int64(halfBits(v))
+	}
+	return intTensor(name, onnx.Float16, dims, bits...)
+}
+
+// TestHalfSubgraphsAndSequences: FLOAT16 values pass through If's
+// branches (reading the outer x), a sequence (SplitToSequence,
+// ConcatFromSequence) and Identity with their type, every computed value
+// rounded to half.
+func TestHalfSubgraphsAndSequences(t *testing.T) {
+	then := graph("then", graphSpec{
+		nodes:   []pb{node("Mul", []string{"x", "third"}, []string{"t"})},
+		inits:   []pb{halfBitsTensor("third", nil, float32(float16Round(1.0/3)))},
+		outputs: []pb{valueInfo("t", onnx.Float16, 3)},
+	})
+	els := graph("else", graphSpec{
+		nodes:   []pb{node("Sub", []string{"x", "one"}, []string{"e"})},
+		outputs: []pb{valueInfo("e", onnx.Float16, 3)},
+	})
+	m, err := onnx.Parse(model(13, graph("g", graphSpec{
+		nodes: []pb{
+			node("ReduceSum", []string{"x"}, []string{"s"}, attrInt("keepdims", 0)),
+			node("Greater", []string{"s", "zero"}, []string{"c"}),
+			node("If", []string{"c"}, []string{"y"}, attrGraph("then_branch", then), attrGraph("else_branch", els)),
+			node("SplitToSequence", []string{"y"}, []string{"q"}, attrInt("axis", 0)),
+			node("ConcatFromSequence", []string{"q"}, []string{"z"}, attrInt("axis", 0)),
+			node("Identity", []string{"z"}, []string{"w"}),
+		},
+		inits:   []pb{halfBitsTensor("zero", nil, 0), halfBitsTensor("one", nil, 1)},
+		inputs:  []pb{valueInfo("x", onnx.Float16, 3)},
+		outputs: []pb{valueInfo("y", onnx.Float16, 3), valueInfo("w", onnx.Float16, 3)},
+	})))
+	require.NoError(t, err)
+	s, err := onnx.NewSession(m, nil, nil)
+	require.NoError(t, err)
+	third := float16Round(1.0 / 3)
+	copy(s.Input("x").Float, []float32{1, 2, -1})
+	require.NoError(t, s.Run())
+	want := []float32{float32(float16Round(float32(third))), float32(float16Round(float32(2 * third))), float32(float16Round(float32(-third)))}
+	for _, out := range []string{"y", "w"} {
+		require.Equal(t, onnx.Float16, s.Output(out).DType, out)
+		require.Equal(t, want, s.Output(out).Float, out)
+	}
+	copy(s.Input("x").Float, []float32{1, -2048, 0.1})
+	require.NoError(t, s.Run())
+	require.Equal(t, []float32{0, -2048, -0.89990234375}, s.Output("w").Float, "−2049 rounds to −2048; 0.1 to 0.0999755859375, minus 1 to −1843·2^-11")
+}
