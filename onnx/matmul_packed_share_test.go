@@ -88,3 +88,36 @@ func TestSessionsSharePackedWeights(t *testing.T) {
 		require.True(t, c.Diff.OK(), c.Name)
 	}
 }
+
+// TestSessionsShareHalfWeights: the FLOAT16 weights of a converted model
+// are packed once for every Session too, keyed by the Model's FLOAT view of
+// each initializer (plan_half.go), which a second Session reuses.
+func TestSessionsShareHalfWeights(t *testing.T) {
+	dir := "../testdata/onnx/fp16/transformer_encoder_io16"
+	m, err := ReadFile(filepath.Join(dir, "model.onnx"))
+	require.NoError(t, err)
+	set := filepath.Join(dir, "test_data_set_0")
+	s1, err := LoadDataSet(m, set)
+	require.NoError(t, err)
+	require.NoError(t, s1.Run())
+	shared := sharedPacks(m)
+	require.NotEmpty(t, shared)
+	views := map[*Tensor]bool{}
+	m.packs.mu.Lock()
+	for half, v := range m.packs.views {
+		require.Equal(t, Float16, half.DType)
+		require.Contains(t, m.Graph.Initializers, half)
+		views[v] = true
+	}
+	m.packs.mu.Unlock()
+	for k := range shared {
+		require.True(t, views[k.t], "a packed weight is keyed by the view of a FLOAT16 initializer")
+	}
+	s2, err := LoadDataSet(m, set)
+	require.NoError(t, err)
+	require.NoError(t, s2.Run())
+	require.Equal(t, shared, sharedPacks(m), "the second Session adds nothing")
+	for _, name := range s1.OutputNames() {
+		require.Equal(t, s1.Output(name).Float, s2.Output(name).Float)
+	}
+}
