@@ -52,5 +52,5 @@ func ExampleNewSession_unsupported() {
 	_, err := onnx.NewSession(m, nil, nil)
 	fmt.Println(errors.Is(err, onnx.ErrUnsupported), err)
 	// Output:
-	// true node "add" (Add): onnx: unsupported: Add (opset 17): input 1 ("w") is FLOAT where others are FLOAT16: ONNX requires one type
+	// true node "add" (Add): onnx: unsupported: Add (opset 17): input 1 ("w") is FLOAT where input 0 is FLOAT16: ONNX requires one type
 }

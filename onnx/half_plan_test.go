@@ -87,18 +87,38 @@ func TestHalfArithmetic(t *testing.T) {
 }
 
 // TestHalfTypes: FLOAT16 and FLOAT do not mix where ONNX gives them one
-// type; they do at inputs of their own type (Resize's scales,
-// BatchNormalization's statistics since opset 15); LayerNormalization's
+// type; they do at inputs of their own type (Pow's exponent since opset
+// 12, OneHot's values, Resize's scales, BatchNormalization's statistics
+// since opset 15), an output taking its input's type; LayerNormalization's
 // statistics are FLOAT; operators that take no FLOAT16 refuse it.
 func TestHalfTypes(t *testing.T) {
 	x := ht([]int{1, 1, 2, 2}, 1, 2, 3, 4)
 	_, err := runOp(t, 17, "Add", 1, nil, arg{t: x}, arg{t: ft([]int{1}, 1), init: true})
 	require.ErrorIs(t, err, onnx.ErrUnsupported)
-	require.Contains(t, err.Error(), "FLOAT where others are FLOAT16")
+	require.Contains(t, err.Error(), "is FLOAT where input 0 is FLOAT16")
 	_, err = runOp(t, 17, "Where", 1, nil, arg{t: it(onnx.Bool, []int{1}, 1)}, arg{t: ft([]int{1}, 1)}, arg{t: x})
 	require.ErrorIs(t, err, onnx.ErrUnsupported)
 
-	out, err := runOp(t, 17, "Resize", 1, nil, arg{t: x}, arg{}, arg{t: ft([]int{4}, 1, 1, 2, 2), init: true})
+	// Pow's exponent has a type of its own since opset 12; the output
+	// takes the base's.
+	out, err := runOp(t, 13, "Pow", 1, nil, arg{t: ht([]int{2}, 3, 300)}, arg{t: ft([]int{1}, 2), init: true})
+	require.NoError(t, err)
+	require.Equal(t, onnx.Float16, out[0].DType)
+	require.Equal(t, []float32{9, float32(math.Inf(1))}, out[0].Float)
+	out, err = runOp(t, 13, "Pow", 1, nil, arg{t: ft([]int{2}, 3, 300)}, arg{t: ht([]int{1}, 2), init: true})
+	require.NoError(t, err)
+	require.Equal(t, onnx.Float, out[0].DType)
+	require.Equal(t, []float32{9, 90000}, out[0].Float)
+	_, err = runOp(t, 11, "Pow", 1, nil, arg{t: ft([]int{2}, 3, 300)}, arg{t: ht([]int{1}, 2), init: true})
+	require.ErrorIs(t, err, onnx.ErrUnsupported)
+	// OneHot's output takes its values' type, whatever its indices' and
+	// depth's.
+	out, err = runOp(t, 11, "OneHot", 1, nil, arg{t: ht([]int{2}, 0, 2)}, arg{t: ht(nil, 3), init: true}, arg{t: ft([]int{2}, 0, 0.1), init: true})
+	require.NoError(t, err)
+	require.Equal(t, onnx.Float, out[0].DType)
+	require.Equal(t, []float32{0.1, 0, 0, 0, 0, 0.1}, out[0].Float)
+
+	out, err = runOp(t, 17, "Resize", 1, nil, arg{t: x}, arg{}, arg{t: ft([]int{4}, 1, 1, 2, 2), init: true})
 	require.NoError(t, err)
 	require.Equal(t, onnx.Float16, out[0].DType)
 	require.Equal(t, []float32{1, 1, 2, 2}, out[0].Float[:4])

@@ -20,7 +20,7 @@ import (
 //
 // Types stay distinct where ONNX requires them to match: a node that
 // reads both FLOAT16 and FLOAT is refused, except at the inputs whose type
-// is independent of the data's (halfMixedFrom).
+// is independent of the data's (halfTypes).
 
 // halfNotPlanned lists the operators that read FLOAT16 without this
 // wrapping: Cast and CastLike convert it themselves; the control-flow and
@@ -42,19 +42,33 @@ var halfRefused = map[string]bool{
 	"QLinearMatMul": true, "QLinearConv": true,
 }
 
-// halfMixedFrom returns the first input index from which an operator's
-// inputs may be FLOAT while its data is FLOAT16 (their type constraint is
-// another than the data's), or -1 when all its float inputs share one
-// type: Resize's and Upsample's roi and scales, BatchNormalization's scale,
-// bias, mean and variance (opset 15: T1, T2), GridSample's grid.
-func halfMixedFrom(op string, opset int64) int {
+// halfTyped says how an operator's float types relate when its inputs
+// are not all of one: the inputs before shared (all of them when shared
+// is negative) have one type, T; the others have types of their own; an
+// output takes the type of input follows(i) (-1: T).
+type halfTyped struct {
+	shared  int
+	follows func(out int) int
+}
+
+// halfTypes returns the operator's typing: Resize's and Upsample's roi and
+// scales, GridSample's grid, Pow's exponent (opset 12: T1), Dropout's
+// ratio, BatchNormalization's scale, bias, mean and variance (opset 15:
+// T1, T2; its running statistics take the mean's type) and all of
+// OneHot's inputs (its output takes the values' type) have types
+// independent of the data's. Every other operator's float inputs and
+// outputs share one type.
+func halfTypes(op string, opset int64) halfTyped {
+	first := func(int) int { return 0 }
 	switch {
-	case op == "Resize" || op == "Upsample" || op == "GridSample":
-		return 1
+	case op == "Resize" || op == "Upsample" || op == "GridSample" || op == "Dropout" || op == "Pow" && opset >= 12:
+		return halfTyped{1, first}
 	case op == "BatchNormalization" && opset >= 15:
-		return 1
+		return halfTyped{1, func(i int) int { return min(i, 1) * 3 }}
+	case op == "OneHot":
+		return halfTyped{0, func(int) int { return 2 }}
 	}
-	return -1
+	return halfTyped{-1, func(int) int { return -1 }}
 }
 
 // halfCopies lists the operators whose float outputs are copies of their
@@ -71,10 +85,14 @@ var halfCopies = map[string]bool{
 }
 
 // halfOutput reports whether float output i of a node planned from
-// FLOAT16 inputs is FLOAT16: all are, but the statistics of the layer
-// norms (FLOAT, their stash type) and an output whose type an attribute
-// names (EyeLike's dtype).
-func halfOutput(n *Node, i int) bool {
+// FLOAT16 inputs is FLOAT16: an output that takes an input's type
+// (halfTypes) when that input is, and otherwise all but the statistics of
+// the layer norms (FLOAT, their stash type) and an output whose type an
+// attribute names (EyeLike's dtype, MelWeightMatrix's output_datatype).
+func halfOutput(n *Node, i int, in []*value, ty halfTyped) bool {
+	if j := ty.follows(i); j >= 0 {
+		return j < len(in) && in[j] != nil && in[j].t != nil && in[j].t.DType == Float16
+	}
 	switch n.OpType {
 	case "LayerNormalization", "SimplifiedLayerNormalization":
 		return i == 0
@@ -82,6 +100,8 @@ func halfOutput(n *Node, i int) bool {
 		return i == 0 || i == 3
 	case "EyeLike":
 		return n.Attr("dtype") == nil
+	case "MelWeightMatrix":
+		return false
 	}
 	return true
 }
@@ -115,14 +135,21 @@ func buildHalf(c *nodeCtx, build func(*nodeCtx) (func() error, error)) (func() e
 		// the nodes instead.
 		return nil, c.unsupported("a fused chain of FLOAT16 values")
 	}
-	mixed := halfMixedFrom(n.OpType, c.opset)
+	ty := halfTypes(n.OpType, c.opset)
 	orig := slices.Clone(c.in)
+	var shared DataType // the float type of the inputs before ty.shared
+	sharedAt := 0       // the first of them
 	for i, v := range c.in {
 		if v == nil || v.t == nil {
 			continue
 		}
-		if v.t.DType == Float && (mixed < 0 || i < mixed) {
-			return nil, c.unsupported("input %d (%q) is FLOAT where others are FLOAT16: ONNX requires one type", i, n.Inputs[i])
+		if dt := v.t.DType; (dt == Float || dt == Float16) && (ty.shared < 0 || i < ty.shared) {
+			if shared != Undefined && dt != shared {
+				return nil, c.unsupported("input %d (%q) is %v where input %d is %v: ONNX requires one type", i, n.Inputs[i], dt, sharedAt, shared)
+			}
+			if shared == Undefined {
+				shared, sharedAt = dt, i
+			}
 		}
 		if v.t.DType == Float16 {
 			c.in[i] = &value{t: c.p.floatView(v.t), known: v.known}
@@ -135,7 +162,7 @@ func buildHalf(c *nodeCtx, build func(*nodeCtx) (func() error, error)) (func() e
 	}
 	var round [][]float32
 	for i, o := range c.out {
-		if o == nil || o.t == nil || o.t.DType != Float || !halfOutput(n, i) {
+		if o == nil || o.t == nil || o.t.DType != Float || !halfOutput(n, i, orig, ty) {
 			continue
 		}
 		t := *o.t
