@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"google.golang.org/protobuf/encoding/protowire"
 
 	"github.com/simdcore/simdcore/internal/race"
 )
@@ -17,6 +18,39 @@ import (
 // nodeTest is a committed ONNX node test (see onnx/testdata/node).
 func nodeTest(name string) string {
 	return filepath.Join("..", "..", "onnx", "testdata", "node", name)
+}
+
+// doubleModel writes a model that Session refuses for its data type, an
+// Identity of a DOUBLE input of shape [1], with a test_data_set_0 beside
+// it, and returns its path.
+func doubleModel(t *testing.T) string {
+	msg := func(fields ...[]byte) []byte { return bytes.Join(fields, nil) }
+	field := func(num protowire.Number, b []byte) []byte {
+		return protowire.AppendBytes(protowire.AppendTag(nil, num, protowire.BytesType), b)
+	}
+	varint := func(num protowire.Number, v uint64) []byte {
+		return protowire.AppendVarint(protowire.AppendTag(nil, num, protowire.VarintType), v)
+	}
+	// TypeProto.tensor_type: elem_type DOUBLE (11), shape [1]
+	ty := field(1, msg(varint(1, 11), field(2, field(1, varint(1, 1)))))
+	graph := msg(
+		field(1, msg(field(1, []byte("x")), field(2, []byte("y")), field(4, []byte("Identity")))),
+		field(2, []byte("g")),
+		field(11, msg(field(1, []byte("x")), field(2, ty))),
+		field(12, msg(field(1, []byte("y")), field(2, ty))),
+	)
+	model := msg(varint(1, 8), field(7, graph), field(8, varint(2, 13)))
+	dir := t.TempDir()
+	path := filepath.Join(dir, "model.onnx")
+	require.NoError(t, os.WriteFile(path, model, 0o644))
+	set := filepath.Join(dir, "test_data_set_0")
+	require.NoError(t, os.Mkdir(set, 0o755))
+	for _, name := range []string{"input_0.pb", "output_0.pb"} {
+		// TensorProto: dims [1], DOUBLE, raw_data 1.0
+		tensor := msg(varint(1, 1), varint(2, 11), field(9, []byte{0, 0, 0, 0, 0, 0, 0xf0, 0x3f}))
+		require.NoError(t, os.WriteFile(filepath.Join(set, name), tensor, 0o644))
+	}
+	return path
 }
 
 func TestONNXCheck(t *testing.T) {
@@ -50,10 +84,10 @@ func TestONNXCheck(t *testing.T) {
 	// An unsupported data type: status 2, one line naming it.
 	out.Reset()
 	errOut.Reset()
-	status = run([]string{"onnx", "check", filepath.Join(nodeTest("test_cast_FLOAT16_to_FLOAT"), "model.onnx")}, &out, &errOut)
+	status = run([]string{"onnx", "check", doubleModel(t)}, &out, &errOut)
 	assert.Equal(t, 2, status)
 	assert.Equal(t, 1, strings.Count(errOut.String(), "\n"))
-	assert.Contains(t, errOut.String(), "FLOAT16")
+	assert.Contains(t, errOut.String(), "DOUBLE")
 
 	// Usage errors.
 	errOut.Reset()
@@ -85,7 +119,7 @@ func TestONNXTime(t *testing.T) {
 		{"onnx", "time", "-threads", "-2", model},
 		{"onnx", "time", model, "a", "b"},
 		{"onnx", "time", filepath.Join(t.TempDir(), "model.onnx")},
-		{"onnx", "time", filepath.Join(nodeTest("test_cast_FLOAT16_to_FLOAT"), "model.onnx")},
+		{"onnx", "time", doubleModel(t)},
 	} {
 		errOut.Reset()
 		assert.Equal(t, 2, run(args, &out, &errOut), "%v", args)
