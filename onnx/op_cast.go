@@ -8,8 +8,8 @@ import (
 // Cast between FLOAT, FLOAT16, the integer types and BOOL: float to integer
 // truncates toward zero (values outside the type wrap, as C++ casts of
 // in-range values do; NaN gives 0), anything to BOOL is "not zero", and
-// anything to FLOAT16 is the float32 value rounded to half (roundHalf; an
-// integer is converted to float32 first, as ONNX Runtime does). FLOAT16
+// anything to FLOAT16 is the value rounded to half (roundHalf; an integer
+// through float32, exact for every integer within half's range). FLOAT16
 // and BFLOAT16 are cast from as FLOAT: their values are float32s exactly
 // (BFLOAT16 only in an initializer or a Constant).
 

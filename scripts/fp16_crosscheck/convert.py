@@ -19,8 +19,9 @@ mode "io32" keeps them FLOAT (keep_io_types=True) with a Cast to FLOAT16
 after each input and a Cast to FLOAT before each output.
 
 The inputs are the float32 exports' own test inputs (rounded to half for
-io16). Needs /usr/bin/python3 with onnx and numpy, and node with bench/peers'
-onnxruntime-node. Run from the repository root:
+io16). Needs /usr/bin/python3 with torch, onnx and numpy, and node with
+bench/peers' onnxruntime-node (or NODE_PATH naming its node_modules). Run
+from the repository root (scripts/fp16_crosscheck/README.md):
     /usr/bin/python3 scripts/fp16_crosscheck/convert.py
 """
 import json

@@ -11,12 +11,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { createRequire } from "node:module";
 const require = createRequire(new URL("../../bench/peers/package.json", import.meta.url));
-let ort;
-try {
-  ort = require("onnxruntime-node");
-} catch {
-  ort = createRequire("/work/main/bench/peers/package.json")("onnxruntime-node");
-}
+const ort = require("onnxruntime-node"); // bench/peers' node_modules, or NODE_PATH's
 const dir = process.argv[2];
 const opts = { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: "sequential", graphOptimizationLevel: "all", logSeverityLevel: 3 };
 const ctor = { float32: Float32Array, float16: Uint16Array, int64: BigInt64Array, int32: Int32Array, bool: Uint8Array };
