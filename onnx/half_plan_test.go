@@ -58,6 +58,12 @@ func TestHalfArithmetic(t *testing.T) {
 	require.Equal(t, float32(0x1p-23), out[0].Float[3])
 	require.Equal(t, float32(-0.125), out[0].Float[4])
 
+	// ScatterElements' reduction adds (its output is not a copy).
+	out, err = runOp(t, 18, "ScatterElements", 1, []pb{attrStr("reduction", "add")},
+		arg{t: ht([]int{2}, 2048, 1)}, arg{t: it(onnx.Int64, []int{2}, 0, 0)}, arg{t: ht([]int{2}, 1, 2)})
+	require.NoError(t, err)
+	require.Equal(t, []float32{2052, 1}, out[0].Float, "2048+1+2 is 2051 in float32, rounded after the node to 2052 (ties to even)")
+
 	// A value given that is not a half is rounded by Run before use.
 	s, outs, err := opSession(t, 17, "Neg", 1, nil, arg{t: ht([]int{3}, 0, 0, 0)})
 	require.NoError(t, err)

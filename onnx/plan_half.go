@@ -79,7 +79,7 @@ var halfCopies = map[string]bool{
 	"Transpose": true, "Concat": true, "Split": true, "Slice": true, "Gather": true,
 	"GatherElements": true, "GatherND": true, "Expand": true, "Tile": true, "DepthToSpace": true,
 	"SpaceToDepth": true, "ReverseSequence": true, "Where": true, "Compress": true,
-	"ScatterND": true, "ScatterElements": true, "Scatter": true, "Dropout": true,
+	"Dropout": true,
 	"MaxPool": true, "GlobalMaxPool": true, "ReduceMax": true, "ReduceMin": true, "Max": true,
 	"Min": true, "TopK": true, "Relu": true, "Neg": true, "Abs": true,
 }
