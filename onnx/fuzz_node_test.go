@@ -181,17 +181,31 @@ func fillFuzzInputs(s *onnx.Session, in *fuzzBytes, wrap func(onnx.DataType, int
 	}
 }
 
+// requireHalves fails t unless every FLOAT16 output of s holds halves.
+func requireHalves(t *testing.T, s *onnx.Session, op string) {
+	for _, name := range s.OutputNames() {
+		if y := s.Output(name); y.DType == onnx.Float16 {
+			for i, v := range y.Float {
+				if float64(v) != float16Round(v) && v == v {
+					t.Fatalf("%s: FLOAT16 output %s[%d] = %g is not a half", op, name, i, v)
+				}
+			}
+		}
+	}
+}
+
 // FuzzNode plans and runs one node of any registered operator (of the
 // default domain, or com.microsoft's in a model importing it), built from
 // the fuzzer's bytes: the operator, the opset, up to four inputs (FLOAT,
-// INT64, INT32, BOOL, INT8, UINT8 or FLOAT16, rank 0 to 5, dims 0 to 6, each an initializer,
-// known while planning, or a graph input) with values drawn from small
-// integers, extremes and special floats, and up to six attributes of the
-// names operators read with fuzzed values; the sequence operators get a
-// sequence first (SplitToSequence of the first input). NewSession and Run must
-// return nil or an error wrapping a sentinel, never panic, and finish
-// quickly: the element budget is 2^16, so no honest plan or run of one
-// node takes a second.
+// INT64, INT32, BOOL, INT8, UINT8 or FLOAT16, rank 0 to 5, dims 0 to 6,
+// each an initializer, known while planning, or a graph input) with values
+// drawn from small integers, extremes and special floats, and up to six
+// attributes of the names operators read with fuzzed values; the sequence
+// operators get a sequence first (SplitToSequence of the first input).
+// NewSession and Run must return nil or an error wrapping a sentinel,
+// never panic, and finish quickly (the element budget is 2^16, so no
+// honest plan or run of one node takes a second), and FLOAT16 outputs
+// must hold halves.
 func FuzzNode(f *testing.F) {
 	names := fuzzOps()
 	for i := range names {
@@ -314,6 +328,9 @@ func FuzzNode(f *testing.F) {
 			// Graph inputs hold their zero values, and then the fuzzer's.
 			fillFuzzInputs(s, in, fuzzWrap)
 			err = s.Run()
+		}
+		if err == nil {
+			requireHalves(t, s, op)
 		}
 		if err != nil && !isSentinel(err) {
 			t.Fatalf("%s (opset %d): error wraps no sentinel: %v", op, opset, err)
