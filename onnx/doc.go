@@ -123,7 +123,10 @@
 //     Scan outputs need the trip count while planning, and a loop whose
 //     condition ends it before that count fails at Run (ErrInput). One run of a Loop takes at most
 //     Options.MaxIterations iterations (default 1<<20; ErrLimit beyond),
-//     so a file whose loop never ends does not hang Run. Scan (opset 8's
+//     so a file whose loop never ends does not hang Run. Loops and Scans
+//     whose inputs are known while planning run then, up to 2^28
+//     iterations times elements in a plan (the rest run at Run), so that
+//     a small file does not hang NewSession either. Scan (opset 8's
 //     batched form, and 9 on with scan_input_axes, scan_output_axes and
 //     their directions) plans its body once, its trip count from its
 //     inputs' shapes;

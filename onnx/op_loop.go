@@ -46,7 +46,9 @@ import (
 // with ErrLimit, so that a huge M with a condition that never turns false
 // ends; a negative M runs no iteration. A Loop whose inputs and outer
 // values are known while planning is run then (folded), under the same
-// bound.
+// bound, while the iterations times the elements their plans allocate of
+// the loops so run stay within 2^28 in all (maxFoldWork); a loop beyond
+// that runs at Run.
 
 func init() {
 	registerSeq("Loop", 1, buildLoop)
@@ -67,6 +69,7 @@ type loopLimits struct {
 	maxIters int64 // the iterations one run of a Loop may take
 	unroll   int   // the loop iterations the plan may still unroll
 	nodes    int   // the body nodes unrolled iterations may still plan
+	foldWork int64 // the work loops run while planning may still do (maxFoldWork)
 }
 
 // loopNode is what a Loop's builder reads of its node.
@@ -90,6 +93,9 @@ func buildLoop(c *nodeCtx) (func() error, error) {
 	budget := *c.p.budget
 	run, changes, steadyErr := planSteadyLoop(c, ln)
 	if steadyErr == nil {
+		if !c.dynamic && !c.p.loops.fold(c, ln.foldIters(), budget-*c.p.budget) {
+			c.dynamic = true // too long to run while planning: run at Run
+		}
 		return run, nil
 	}
 	*c.p.budget = budget // the failed plan's buffers are garbage
@@ -169,6 +175,44 @@ func readLoop(c *nodeCtx) (*loopNode, error) {
 		ln.initValues = append(ln.initValues, v)
 	}
 	return ln, nil
+}
+
+// maxFoldWork bounds the work of the Loops and Scans a plan runs while
+// planning (their inputs and outer values all known), as their
+// iterations times the elements each one's plan allocates, summed: a
+// small file can ask for 2^20 iterations over a body of 2^24 elements, or
+// for many such loops, hours of work that NewSession would do. A loop
+// beyond what is left of it is planned as if its inputs were not known,
+// and runs at Run.
+const maxFoldWork = 1 << 28
+
+// fold reports whether a Loop or Scan whose inputs are all known, of at
+// most iters iterations and whose plan allocated elems elements, may run
+// while planning, and takes its work from the plan's fold budget if so.
+func (l *loopLimits) fold(c *nodeCtx, iters int64, elems int) bool {
+	for i := range c.in {
+		if c.in[i] != nil && !c.in[i].known {
+			return true // not folded: nothing to bound
+		}
+	}
+	e := max(int64(elems), 1)
+	if iters > l.foldWork/e {
+		return false
+	}
+	l.foldWork -= iters * e
+	return true
+}
+
+// foldIters bounds the iterations of a steady Loop: its trip count when
+// known, at most Options.MaxIterations.
+func (ln *loopNode) foldIters() int64 {
+	switch {
+	case ln.cond != nil && ln.condKnown && ln.cond.Int[0] == 0:
+		return 0
+	case ln.m != nil && ln.tripKnown:
+		return min(ln.trip, ln.maxIters)
+	}
+	return ln.maxIters
 }
 
 // scanRows returns the rows a Loop's scan outputs are planned for.

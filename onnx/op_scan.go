@@ -11,7 +11,9 @@ import "fmt"
 // scan_output_directions. Opset 8: a batch axis first on every state and
 // scan input and output, the scan axis second, directions for the scan
 // inputs, and sequence_lens (the iterations of each batch entry, the
-// scan outputs' remaining rows zero).
+// scan outputs' remaining rows zero). A Scan whose inputs are all known
+// while planning runs then, within the fold budget it shares with Loop
+// (maxFoldWork), else at Run.
 
 func init() {
 	register("Scan", 8, buildScan)
@@ -100,6 +102,7 @@ func buildScan(c *nodeCtx) (func() error, error) {
 	}
 	// The body's inputs: states without the batch axis, scan slices
 	// without the scan axis.
+	budget := *c.p.budget
 	p := c.p.child()
 	bodyIns := make([]*value, nIn)
 	trip := -1
@@ -190,6 +193,9 @@ func buildScan(c *nodeCtx) (func() error, error) {
 	back, err := newCarry(c.p, bodyState, valuesTensors(b.outs[:n]))
 	if err != nil {
 		return nil, err
+	}
+	if !c.dynamic && !c.p.loops.fold(c, int64(trip)*int64(batch), budget-*c.p.budget) {
+		c.dynamic = true // too long to run while planning: run at Run
 	}
 	return func() error {
 		for bi := range batch {
