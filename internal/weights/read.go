@@ -229,7 +229,7 @@ func (f *File) Tensor(name string) (Tensor, error) {
 		return Tensor{}, f.missing(name)
 	}
 	if !info.DType.Float() {
-		return Tensor{}, formatError(f.src, "tensor %q has dtype %s, which does not convert to float32", name, info.DType)
+		return Tensor{}, f.formatError("tensor %q has dtype %s, which does not convert to float32", name, info.DType)
 	}
 	return Tensor{
 		Name:  name,
@@ -261,7 +261,7 @@ func (f *File) Int8s(name string, shape ...int) ([]int8, error) {
 		return nil, err
 	}
 	if info.DType != I8 {
-		return nil, formatError(f.src, "tensor %q has dtype %s, want I8", name, info.DType)
+		return nil, f.formatError("tensor %q has dtype %s, want I8", name, info.DType)
 	}
 	b := f.data[info.Begin:info.End]
 	out := make([]int8, len(b))
@@ -292,6 +292,15 @@ func (f *File) lookup(name string) (Info, bool) {
 		return Info{}, false
 	}
 	return f.infos[i], true
+}
+
+// formatError is formatError for the file f: it names the format f was
+// read from ("malformed torch checkpoint" for a torch.save file).
+func (f *File) formatError(format string, args ...any) error {
+	if f.format == FormatTorch {
+		return torchError(f.src, format, args...)
+	}
+	return formatError(f.src, format, args...)
 }
 
 func (f *File) missing(name string) error {

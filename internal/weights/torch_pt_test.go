@@ -79,7 +79,9 @@ func TestTorchCheckpoints(t *testing.T) {
 }
 
 // TestTorchViewsConvert checks the conversions of views.pt's tensors: the
-// tied twin equals its original, and the int64 buffer refuses float32.
+// tied twin equals its original, and the int64 buffer refuses float32
+// and int8 with a message about a torch checkpoint (it said "malformed
+// safetensors file" of the .pt file).
 func TestTorchViewsConvert(t *testing.T) {
 	f, err := Open(filepath.Join(torchDir, "views.pt"))
 	require.NoError(t, err)
@@ -93,6 +95,10 @@ func TestTorchViewsConvert(t *testing.T) {
 	require.Equal(t, []int{}, info.Shape)
 	_, err = f.Tensor("num_batches_tracked")
 	require.ErrorIs(t, err, ErrFormat)
+	require.ErrorContains(t, err, "views.pt: malformed torch checkpoint: tensor \"num_batches_tracked\" has dtype I64, which does not convert to float32")
+	_, err = f.Int8s("num_batches_tracked")
+	require.ErrorIs(t, err, ErrFormat)
+	require.ErrorContains(t, err, "views.pt: malformed torch checkpoint: tensor \"num_batches_tracked\" has dtype I64, want I8")
 	require.Equal(t, uint64(7), binary.LittleEndian.Uint64(f.data[info.Begin:info.End]))
 }
 
