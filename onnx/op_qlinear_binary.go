@@ -15,7 +15,10 @@ import "math"
 //	QLinearAdd: c = round((a − za)·(sa/sc) + (b − zb)·(sb/sc) + zc)
 //	QLinearMul: c = round((sa·(a − za))·(sb·(b − zb)) / sc + zc)
 //
-// saturated to C's type (NaN, from a zero or NaN scale, gives zc).
+// converted as ONNX Runtime's x86 kernels convert (CVTPS2DQ, then
+// saturating packs): a result that is NaN (from a zero, NaN or infinite
+// scale) or beyond int32 gives the type's minimum, as cvtI32's "integer
+// indefinite" does, any other is saturated to C's type.
 
 func init() {
 	registerMS("QLinearAdd", buildQLinearBinary(false))
@@ -58,6 +61,7 @@ func buildQLinearBinary(mul bool) opBuilder {
 			return nil, err
 		}
 		lo, hi := qRange(a.DType)
+		ilo, ihi := int64(lo), int64(hi)
 		zero := func(t *Tensor) int64 {
 			if t == nil {
 				return 0
@@ -77,11 +81,10 @@ func buildQLinearBinary(mul bool) opBuilder {
 					} else {
 						v = float32(x*ra) + float32(z*rb)
 					}
-					q := float32(math.RoundToEven(float64(v + fzc)))
-					if q != q {
-						q = fzc
-					}
-					y.Int[o+i] = int64(min(max(q, lo), hi))
+					// CVTPS2DQ, then saturating packs: NaN and values
+					// beyond int32 are INT32_MIN, which saturates to lo.
+					q := int64(cvtI32(float32(math.RoundToEven(float64(v + fzc)))))
+					y.Int[o+i] = min(max(q, ilo), ihi)
 				}
 			})
 			return nil

@@ -1,6 +1,7 @@
 package onnx_test
 
 import (
+	"math"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -49,5 +50,61 @@ func TestQLinearAddMul(t *testing.T) {
 		require.NoError(t, err)
 		_, err = onnx.NewSession(md, nil, nil)
 		require.ErrorIs(t, err, onnx.ErrUnsupported, c.op)
+	}
+}
+
+// TestQLinearAddMulDegenerateScales: QLinearAdd and QLinearMul whose
+// scales make a result NaN (a scale of 0 over a scale of 0, an infinite
+// scale times 0) or beyond int32 (a tiny C scale, an infinite one) give
+// the type's minimum, as ONNX Runtime 1.31's x86 kernels do (CVTPS2DQ
+// gives the "integer indefinite" INT32_MIN, which the saturating packs
+// take to −128 or 0); results within int32 saturate as usual. A is
+// [100, −100, 0, 1, −3] (int8) or [100, 0, 1, 2, 3] (uint8), B = 1, zero
+// points 0 and zc = 10; the outputs are ONNX Runtime's for the same
+// graphs. They were zc for NaN and the type's maximum past int32.
+func TestQLinearAddMulDegenerateScales(t *testing.T) {
+	inf := float32(math.Inf(1))
+	for _, c := range []struct {
+		op         string
+		dt         onnx.DataType
+		sa, sb, sc float32
+		want       []int64
+	}{
+		{"QLinearAdd", onnx.Int8, 1, 1, 1e-8, []int64{-128, -128, 127, 127, -128}},
+		{"QLinearAdd", onnx.Int8, 0, 1, 0, []int64{-128, -128, -128, -128, -128}},
+		{"QLinearAdd", onnx.Int8, 1, inf, 1, []int64{-128, -128, -128, -128, -128}},
+		{"QLinearAdd", onnx.Int8, 1, 1, 1e-3, []int64{127, -128, 127, 127, -128}},
+		{"QLinearAdd", onnx.Uint8, 1, 1, 1e-8, []int64{0, 255, 255, 255, 255}},
+		{"QLinearAdd", onnx.Uint8, 0, 1, 0, []int64{0, 0, 0, 0, 0}},
+		{"QLinearAdd", onnx.Uint8, 1, inf, 1, []int64{0, 0, 0, 0, 0}},
+		{"QLinearAdd", onnx.Uint8, 1, 1, 1e-3, []int64{255, 255, 255, 255, 255}},
+		{"QLinearMul", onnx.Int8, 1, 1, 1e-8, []int64{-128, -128, 10, 127, -128}},
+		{"QLinearMul", onnx.Int8, 0, 1, 0, []int64{-128, -128, -128, -128, -128}},
+		{"QLinearMul", onnx.Int8, 1, inf, 1, []int64{-128, -128, -128, -128, -128}},
+		{"QLinearMul", onnx.Int8, 1, 1, 1e-3, []int64{127, -128, 10, 127, -128}},
+		{"QLinearMul", onnx.Uint8, 1, 1, 1e-8, []int64{0, 10, 255, 255, 255}},
+		{"QLinearMul", onnx.Uint8, 0, 1, 0, []int64{0, 0, 0, 0, 0}},
+		{"QLinearMul", onnx.Uint8, 1, inf, 1, []int64{0, 0, 0, 0, 0}},
+		{"QLinearMul", onnx.Uint8, 1, 1, 1e-3, []int64{255, 10, 255, 255, 255}},
+	} {
+		spec := graphSpec{
+			inputs:  []pb{valueInfo("A", c.dt, 5)},
+			outputs: []pb{pb{}.str(1, "C")},
+			inits: []pb{floatTensor("sa", nil, c.sa), intTensor("za", c.dt, nil, 0),
+				intTensor("B", c.dt, []int64{1}, 1), floatTensor("sb", nil, c.sb), intTensor("zb", c.dt, nil, 0),
+				floatTensor("sc", nil, c.sc), intTensor("zc", c.dt, nil, 10)},
+			nodes: []pb{node(c.op, []string{"A", "sa", "za", "B", "sb", "zb", "sc", "zc"}, []string{"C"}).str(7, "com.microsoft")},
+		}
+		md, err := onnx.Parse(msModel(13, graph("g", spec)))
+		require.NoError(t, err)
+		s, err := onnx.NewSession(md, nil, nil)
+		require.NoError(t, err)
+		a := []int64{100, -100, 0, 1, -3}
+		if c.dt == onnx.Uint8 {
+			a = []int64{100, 0, 1, 2, 3}
+		}
+		copy(s.Input("A").Int, a)
+		require.NoError(t, s.Run())
+		require.Equal(t, c.want, s.Output("C").Int, "%s %v sa %v sb %v sc %v", c.op, c.dt, c.sa, c.sb, c.sc)
 	}
 }
