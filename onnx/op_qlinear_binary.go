@@ -8,16 +8,21 @@ import "math"
 // points optional, 0 when absent), int8 or uint8 A and B of one type and
 // C of that type, numpy broadcasting, per-tensor scales and zero points.
 // The float steps are those of ONNX Runtime's kernels (MLAS), each
-// rounded to float32 (never fused), C's zero point added before the
-// rounding (half to even), as ONNX Runtime does (after it, ties came out
-// otherwise where zc is odd: 12.5 + (−41) is −28, not 12 − 41):
+// rounded to float32 (fma rounds once, as MLAS's AVX2 kernel), C's zero
+// point added before the rounding (half to even), as ONNX Runtime does
+// (after it, ties came out otherwise where zc is odd: 12.5 + (−41) is
+// −28, not 12 − 41):
 //
-//	QLinearAdd: c = round((a − za)·(sa/sc) + (b − zb)·(sb/sc) + zc)
+//	QLinearAdd: ra = sa/sc, rb = sb/sc, f = zc − fma(ra, za, rb·zb),
+//	            c = round(fma(a, ra, fma(b, rb, f)))
 //	QLinearMul: c = round((sa·(a − za))·(sb·(b − zb)) / sc + zc)
 //
-// converted as ONNX Runtime's x86 kernels convert (CVTPS2DQ, then
-// saturating packs): a result that is NaN (from a zero, NaN or infinite
-// scale) or beyond int32 gives the type's minimum, as cvtI32's "integer
+// QLinearAdd swaps A and B where A is the scalar of a broadcast, as ONNX
+// Runtime's broadcast loop does; its rounding differs from
+// (a − za)·ra + (b − zb)·rb + zc in about one element in 500,000. The
+// result is converted as ONNX Runtime's x86 kernels convert (CVTPS2DQ,
+// then saturating packs): NaN (from a zero, NaN or infinite scale) or a
+// value beyond int32 gives the type's minimum, as cvtI32's "integer
 // indefinite" does, any other is saturated to C's type.
 
 func init() {
@@ -72,18 +77,29 @@ func buildQLinearBinary(mul bool) opBuilder {
 			sa, sb, sc := ps[1].Float[0], ps[4].Float[0], ps[6].Float[0]
 			za, zb, zc := zero(ps[2]), zero(ps[5]), zero(ps[7])
 			ra, rb, fzc := sa/sc, sb/sc, float32(zc)
+			fza, fzb := float32(za), float32(zb)
+			// QLinearAdd's zero points folded into one term, for A the
+			// vector operand and for A the scalar (operands swapped).
+			fixAB := fzc - fmaf(ra, fza, rb*fzb)
+			fixBA := fzc - fmaf(rb, fzb, ra*fza)
+			aScalar := a.Len() == 1
 			plan.blocks(func(o, n, ao, bo, da, db int) {
+				swap := aScalar || da == 0 && db != 0
 				for i := range n {
-					x, z := float32(a.Int[ao+i*da]-za), float32(b.Int[bo+i*db]-zb)
+					av, bv := a.Int[ao+i*da], b.Int[bo+i*db]
 					var v float32
-					if mul {
-						v = float32(sa*x) * float32(sb*z) / sc
-					} else {
-						v = float32(x*ra) + float32(z*rb)
+					switch {
+					case mul:
+						x, z := float32(av-za), float32(bv-zb)
+						v = float32(sa*x)*float32(sb*z)/sc + fzc
+					case swap:
+						v = fmaf(float32(bv), rb, fmaf(float32(av), ra, fixBA))
+					default:
+						v = fmaf(float32(av), ra, fmaf(float32(bv), rb, fixAB))
 					}
 					// CVTPS2DQ, then saturating packs: NaN and values
 					// beyond int32 are INT32_MIN, which saturates to lo.
-					q := int64(cvtI32(float32(math.RoundToEven(float64(v + fzc)))))
+					q := int64(cvtI32(float32(math.RoundToEven(float64(v)))))
 					y.Int[o+i] = min(max(q, ilo), ihi)
 				}
 			})

@@ -108,3 +108,47 @@ func TestQLinearAddMulDegenerateScales(t *testing.T) {
 		require.Equal(t, c.want, s.Output("C").Int, "%s %v sa %v sb %v sc %v", c.op, c.dt, c.sa, c.sb, c.sc)
 	}
 }
+
+// TestQLinearAddRounding: QLinearAdd computes as ONNX Runtime 1.31's
+// MLAS kernel, whose rounding differs from (a−za)·ra + (b−zb)·rb + zc in
+// about one element in 500,000 of random ones: r = s/sc for each
+// operand, f = zc − fma(ra, za, rb·zb), c = fma(a, ra, fma(b, rb, f)),
+// with A and B swapped where A is the scalar of a broadcast (its
+// "input0 scalar" path). Each case is one such element, A and B
+// vectors, B a scalar, or A a scalar; want is ONNX Runtime's output, and
+// the result was one more or one less.
+func TestQLinearAddRounding(t *testing.T) {
+	for _, c := range []struct {
+		dt         onnx.DataType
+		sa         float32
+		za         int64
+		sb         float32
+		zb         int64
+		sc         float32
+		zc         int64
+		a, b, want []int64
+	}{
+		{onnx.Int8, 0.008878983, -34, 0.106189266, -113, 0.09240784, -11, []int64{-119, -119}, []int64{-75, -75}, []int64{24, 24}},
+		{onnx.Uint8, 0.17067394, 164, 0.118995264, 88, 0.05275939, 215, []int64{151, 151}, []int64{98, 98}, []int64{195, 195}},
+		{onnx.Int8, 0.017326957, 126, 0.18543424, -99, 0.12484036, -90, []int64{-11, -11}, []int64{-100}, []int64{-111, -111}},
+		{onnx.Uint8, 0.111555375, 40, 0.15165102, 253, 0.15550366, 219, []int64{96, 96}, []int64{38}, []int64{49, 49}},
+		{onnx.Int8, 0.053326502, 63, 0.059359048, -7, 0.033853907, 80, []int64{-93}, []int64{61, 61}, []int64{-47, -47}},
+	} {
+		spec := graphSpec{
+			inputs:  []pb{valueInfo("A", c.dt, int64(len(c.a))), valueInfo("B", c.dt, int64(len(c.b)))},
+			outputs: []pb{pb{}.str(1, "C")},
+			inits: []pb{floatTensor("sa", nil, c.sa), intTensor("za", c.dt, nil, c.za),
+				floatTensor("sb", nil, c.sb), intTensor("zb", c.dt, nil, c.zb),
+				floatTensor("sc", nil, c.sc), intTensor("zc", c.dt, nil, c.zc)},
+			nodes: []pb{node("QLinearAdd", []string{"A", "sa", "za", "B", "sb", "zb", "sc", "zc"}, []string{"C"}).str(7, "com.microsoft")},
+		}
+		md, err := onnx.Parse(msModel(13, graph("g", spec)))
+		require.NoError(t, err)
+		s, err := onnx.NewSession(md, nil, nil)
+		require.NoError(t, err)
+		copy(s.Input("A").Int, c.a)
+		copy(s.Input("B").Int, c.b)
+		require.NoError(t, s.Run())
+		require.Equal(t, c.want, s.Output("C").Int, "%+v", c)
+	}
+}
