@@ -15,11 +15,12 @@ import "math"
 //
 //	QLinearAdd: ra = sa/sc, rb = sb/sc, f = zc − fma(ra, za, rb·zb),
 //	            c = round(fma(a, ra, fma(b, rb, f)))
-//	QLinearMul: c = round((sa·(a − za))·(sb·(b − zb)) / sc + zc)
+//	QLinearMul: c = round((a − za)(b − zb)·(sa·sb/sc) + zc)
 //
 // QLinearAdd swaps A and B where A is the scalar of a broadcast, as ONNX
 // Runtime's broadcast loop does; its rounding differs from
-// (a − za)·ra + (b − zb)·rb + zc in about one element in 500,000. The
+// (a − za)·ra + (b − zb)·rb + zc in about one element in 500,000, as
+// QLinearMul's from (sa·(a − za))·(sb·(b − zb))/sc + zc in some. The
 // result is converted as ONNX Runtime's x86 kernels convert (CVTPS2DQ,
 // then saturating packs): NaN (from a zero, NaN or infinite scale) or a
 // value beyond int32 gives the type's minimum, as cvtI32's "integer
@@ -82,6 +83,7 @@ func buildQLinearBinary(mul bool) opBuilder {
 			// vector operand and for A the scalar (operands swapped).
 			fixAB := fzc - fmaf(ra, fza, rb*fzb)
 			fixBA := fzc - fmaf(rb, fzb, ra*fza)
+			scale := sa * sb / sc // QLinearMul's
 			aScalar := a.Len() == 1
 			plan.blocks(func(o, n, ao, bo, da, db int) {
 				swap := aScalar || da == 0 && db != 0
@@ -90,8 +92,7 @@ func buildQLinearBinary(mul bool) opBuilder {
 					var v float32
 					switch {
 					case mul:
-						x, z := float32(av-za), float32(bv-zb)
-						v = float32(sa*x)*float32(sb*z)/sc + fzc
+						v = float32(float32(av-za)*float32(bv-zb))*scale + fzc
 					case swap:
 						v = fmaf(float32(bv), rb, fmaf(float32(av), ra, fixBA))
 					default:

@@ -152,3 +152,44 @@ func TestQLinearAddRounding(t *testing.T) {
 		require.Equal(t, c.want, s.Output("C").Int, "%+v", c)
 	}
 }
+
+// TestQLinearMulRounding: QLinearMul computes as ONNX Runtime 1.31's
+// kernel, (a−za)(b−zb) (exact) times S = sa·sb/sc (rounded after each
+// step), plus zc, which differs in rounding from
+// (sa·(a−za))·(sb·(b−zb))/sc + zc in some elements: each case is one,
+// want is ONNX Runtime's output, and the result was one more or one
+// less.
+func TestQLinearMulRounding(t *testing.T) {
+	for _, c := range []struct {
+		dt         onnx.DataType
+		sa         float32
+		za         int64
+		sb         float32
+		zb         int64
+		sc         float32
+		zc         int64
+		a, b, want int64
+	}{
+		{onnx.Int8, 0.13857608, 0, 0.036535803, -127, 1.9933556, 34, 95, 74, 82},
+		{onnx.Int8, 0.09613508, -105, 0.077922344, -102, 3.4978309, -79, 82, 104, 4},
+		{onnx.Uint8, 0.07845903, 89, 0.098496795, 103, 1.6292999, 87, 206, 194, 138},
+		{onnx.Uint8, 0.17780143, 36, 0.09209719, 176, 2.36879, 171, 152, 17, 43},
+	} {
+		spec := graphSpec{
+			inputs:  []pb{valueInfo("A", c.dt, 2), valueInfo("B", c.dt, 2)},
+			outputs: []pb{pb{}.str(1, "C")},
+			inits: []pb{floatTensor("sa", nil, c.sa), intTensor("za", c.dt, nil, c.za),
+				floatTensor("sb", nil, c.sb), intTensor("zb", c.dt, nil, c.zb),
+				floatTensor("sc", nil, c.sc), intTensor("zc", c.dt, nil, c.zc)},
+			nodes: []pb{node("QLinearMul", []string{"A", "sa", "za", "B", "sb", "zb", "sc", "zc"}, []string{"C"}).str(7, "com.microsoft")},
+		}
+		md, err := onnx.Parse(msModel(13, graph("g", spec)))
+		require.NoError(t, err)
+		s, err := onnx.NewSession(md, nil, nil)
+		require.NoError(t, err)
+		copy(s.Input("A").Int, []int64{c.a, c.a})
+		copy(s.Input("B").Int, []int64{c.b, c.b})
+		require.NoError(t, s.Run())
+		require.Equal(t, []int64{c.want, c.want}, s.Output("C").Int, "%+v", c)
+	}
+}
