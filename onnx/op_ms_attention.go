@@ -22,8 +22,9 @@ import (
 // 1/√(Hq/N)); the heads' outputs side by side are the output [B, S, Hv].
 // The additive mask M (S×T per batch) is ONNX Runtime's: mask_index [B]
 // (keys from the end position on get mask_filter_value, −10000 by
-// default), [2B] (also the keys before the start position), [B, T] or
-// [B, S, T] (a 0 gives mask_filter_value, anything else 0), [B, 1] or
+// default; an end below 0 is an ErrInput error from Run, as ONNX Runtime
+// refuses it), [2B] (also the keys before the start position), [B, T] or
+// [B, S, T] (a value ≤ 0 gives mask_filter_value, a positive one 0), [B, 1] or
 // [1, 1] other than [B, T] (no mask, as ONNX Runtime reads them); unidirectional sets the keys
 // after each query's own position P + s to the lowest float32. Past and
 // present need Hk = Hv, as ONNX Runtime's. Refused: the 4-D Megatron
@@ -183,7 +184,9 @@ func buildAttention(c *nodeCtx) (func() error, error) {
 			}
 		}
 		if addMask != nil {
-			attentionMask(addMask, mask, B, S, P, filter, causal)
+			if err := attentionMask(addMask, mask, B, S, P, filter, causal); err != nil {
+				return err
+			}
 		}
 		if kv != nil {
 			appendKV(kv, past, qkv, B, N, S, P, hq, dq, cols)
@@ -231,8 +234,16 @@ func buildAttention(c *nodeCtx) (func() error, error) {
 
 // attentionMask fills m (B×S×T, T = P + S) with ONNX Runtime's additive
 // attention mask for mask_index (nil: none) and unidirectional, the
-// queries being positions P to P+S−1 of the T keys.
-func attentionMask(m []float32, mask *Tensor, B, S, P int, filter float32, causal bool) {
+// queries being positions P to P+S−1 of the T keys. A 1-D mask_index's
+// end position below 0 is an ErrInput error, as ONNX Runtime refuses it.
+func attentionMask(m []float32, mask *Tensor, B, S, P int, filter float32, causal bool) error {
+	if mask != nil && len(mask.Dims) == 1 {
+		for b, v := range mask.Int[:B] {
+			if v < 0 {
+				return fmt.Errorf("%w: Attention mask_index end position %d (index %d) is negative", ErrInput, v, b)
+			}
+		}
+	}
 	T := P + S
 	clear(m)
 	for b := range B {
@@ -277,6 +288,7 @@ func attentionMask(m []float32, mask *Tensor, B, S, P int, filter float32, causa
 			}
 		}
 	}
+	return nil
 }
 
 // allNegInf reports whether row is not empty and all −Inf.

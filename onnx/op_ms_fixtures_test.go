@@ -239,3 +239,36 @@ func TestEmbedLayerNormalizationIDs(t *testing.T) {
 		}
 	}
 }
+
+// TestAttentionMaskIndexEnd: a mask_index end position below 0 ([B] or
+// the first half of [2B]) is an ErrInput error from Run, as ONNX Runtime
+// 1.31 refuses it ("mask_index end_position values must be
+// non-negative"); it was read as 0, masking every key. Ends past the
+// sequence and start positions below 0 run, as they do in ONNX Runtime.
+func TestAttentionMaskIndexEnd(t *testing.T) {
+	for _, c := range []struct {
+		mask []int64
+		want error
+	}{
+		{[]int64{2, 0}, nil},
+		{[]int64{5, 2}, nil},
+		{[]int64{2, -1}, onnx.ErrInput},
+		{[]int64{2, 1, 1, -1}, nil},
+		{[]int64{-3, 1, 0, 0}, onnx.ErrInput},
+	} {
+		args := []arg{
+			{t: ft([]int{2, 3, 4}, make([]float32, 24)...)},
+			{t: ft([]int{4, 12}, make([]float32, 48)...), init: true},
+			{t: ft([]int{12}, make([]float32, 12)...), init: true},
+			{t: it(onnx.Int32, []int{len(c.mask)}, c.mask...)},
+		}
+		s, outs, err := msOpSession(t, "Attention", 1, []pb{attrInt("num_heads", 2)}, args...)
+		require.NoError(t, err, c.mask)
+		_, err = runSession(s, outs, args)
+		if c.want == nil {
+			require.NoError(t, err, c.mask)
+		} else {
+			require.ErrorIs(t, err, c.want, c.mask)
+		}
+	}
+}
