@@ -281,6 +281,11 @@ func FuzzReadWAV(f *testing.F) {
 	f.Add(makeWAV(wavSpec{tag: wavPCM, channels: 2, rate: 44100, bits: 8, data: []byte{1, 200, 128, 3}}))
 	f.Add(makeWAV(wavSpec{tag: wavExtensible, sub: wavPCM, channels: 1, rate: 48000, bits: 24, data: []byte{1, 2, 3, 4, 5, 6}}))
 	f.Add(makeWAV(wavSpec{tag: wavFloat, channels: 1, rate: 22050, bits: 64, data: float64le(0.5, -1)}))
+	// G.711: µ-law and A-law, plain and WAVE_FORMAT_EXTENSIBLE.
+	f.Add(makeWAV(wavSpec{tag: wavMuLaw, channels: 1, rate: 8000, bits: 8, data: []byte{0x00, 0x7f, 0x80, 0xff}}))
+	f.Add(makeWAV(wavSpec{tag: wavALaw, channels: 2, rate: 8000, bits: 8, data: []byte{0x55, 0xd5, 0x2a, 0xaa}}))
+	f.Add(makeWAV(wavSpec{tag: wavExtensible, sub: wavMuLaw, channels: 1, rate: 8000, bits: 8, data: []byte{0x12, 0x93}}))
+	f.Add(makeWAV(wavSpec{tag: wavExtensible, sub: wavALaw, channels: 1, rate: 16000, bits: 8, dataSize: streamedSize, data: []byte{0x01}}))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		a, err := ReadWAV(bytes.NewReader(b))
 		if err != nil {
