@@ -92,7 +92,8 @@ func buildQLinearBinary(mul bool) opBuilder {
 					var v float32
 					switch {
 					case mul:
-						v = float32(float32(av-za)*float32(bv-zb))*scale + fzc
+						// Rounded before zc is added: never fused (arm64 would).
+						v = float32(float32(float32(av-za)*float32(bv-zb))*scale) + fzc
 					case swap:
 						v = fmaf(float32(bv), rb, fmaf(float32(av), ra, fixBA))
 					default:
