@@ -163,7 +163,7 @@ func readTorch(r io.ReaderAt, size int64, src string) (*File, error) {
 	if err != nil {
 		return nil, err
 	}
-	plan, err := planTensors(src, v)
+	plan, err := planTensors(src, v, t.size)
 	if err != nil {
 		return nil, err
 	}

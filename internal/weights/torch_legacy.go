@@ -159,7 +159,7 @@ func (l *legacyReader) read() (*File, error) {
 	if err != nil {
 		return nil, err
 	}
-	plan, err := planTensors(l.src, obj)
+	plan, err := planTensors(l.src, obj, l.size)
 	if err != nil {
 		return nil, err
 	}

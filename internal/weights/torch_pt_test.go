@@ -267,8 +267,15 @@ func TestTorchInflateLimit(t *testing.T) {
 		n  int64
 		ok bool
 	}{{1 << 18, true}, {16 << 20, false}} {
+		// The tensor views the storage whole when it is to be read, one
+		// element of it when not, so that the storage's record, not the
+		// tensors' bytes (TestTorchDeflateTimesViews), meets the limit.
+		n := c.n
+		if !c.ok {
+			n = 1
+		}
 		b := checkpoint(t, torchpickle.StateDict(func(p *torchpickle.Pickle) {
-			p.Str("w").Tensor("FloatStorage", "0", c.n, 0, []int64{c.n}, []int64{1})
+			p.Str("w").Tensor("FloatStorage", "0", c.n, 0, []int64{n}, []int64{1})
 		}), map[string][]byte{"data/0": make([]byte, 4*c.n)}, true)
 		f, err := readBytes(b)
 		if c.ok {
@@ -285,11 +292,35 @@ func TestTorchInflateLimit(t *testing.T) {
 
 // TestTorchDeflateBomb checks that a deflated record that claims more than
 // deflate can expand to is refused before anything is allocated for it.
+// TestTorchDeflateTimesViews reads a deflated storage of 256 Ki zeros (a
+// few KB in the file, within the inflate limit) that 16 tensors view
+// whole (within the view limit): 16 MiB of tensors from a file of a few
+// KB, which the bound on the whole file refuses, however the two combine.
+func TestTorchDeflateTimesViews(t *testing.T) {
+	const n = 1 << 18
+	for _, views := range []int{1, 16} {
+		b := checkpoint(t, torchpickle.StateDict(func(p *torchpickle.Pickle) {
+			for k := range views {
+				p.Str("w" + strconv.Itoa(k)).Tensor("FloatStorage", "0", n, 0, []int64{n}, []int64{1})
+			}
+		}), map[string][]byte{"data/0": make([]byte, 4*n)}, true)
+		require.Less(t, len(b), 16<<10)
+		err, alloc, _ := readCost(b)
+		if views == 1 {
+			require.NoError(t, err)
+			continue
+		}
+		require.ErrorIs(t, err, ErrFormat)
+		require.ErrorContains(t, err, "more than 64 times its size")
+		require.Less(t, alloc, uint64(4<<20))
+	}
+}
+
 func TestTorchDeflateBomb(t *testing.T) {
 	b := checkpoint(t, torchpickle.StateDict(func(p *torchpickle.Pickle) {
-		p.Str("w").Tensor("FloatStorage", "0", 1<<28, 0, []int64{1 << 28}, []int64{1})
+		p.Str("w").Tensor("FloatStorage", "0", 1<<18, 0, []int64{1 << 18}, []int64{1})
 	}), map[string][]byte{"data/0": make([]byte, 1<<20)}, true)
-	// Make the central directory claim 1 GiB for data/0.
+	// Make the central directory claim 1 GiB for data/0 (of 1 MiB).
 	i := bytes.LastIndex(b, []byte("archive/data/0"))
 	require.Positive(t, i)
 	cd := i - 46 // the central directory header of data/0

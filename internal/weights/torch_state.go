@@ -44,9 +44,12 @@ func baseOf(s *pyStorage) (*pyStorage, int64) {
 
 // planTensors checks the unpickled checkpoint v: a state_dict, or a
 // training checkpoint's dict holding one (stateDict), of tensors that lie
-// within their storages, with tensors of at most MaxDataSize bytes in all
-// and at most maxViewFactor times the bytes of the storages they view.
-func planTensors(src string, v any) (*tensorPlan, error) {
+// within their storages, with tensors of at most MaxDataSize bytes in all,
+// at most maxViewFactor times the bytes of the storages they view, and at
+// most maxInflateFactor times the file's size bytes (plus
+// maxInflateSlack): deflate's expansion and views' repetition do not
+// multiply, so that no file yields more than that many times its size.
+func planTensors(src string, v any, size int64) (*tensorPlan, error) {
 	d, ok := v.(*pyDict)
 	if !ok {
 		return nil, torchError(src, "the checkpoint holds %s, not a state_dict (torch.save(model.state_dict(), path))", typeName(v))
@@ -97,6 +100,9 @@ func planTensors(src string, v any) (*tensorPlan, error) {
 	}
 	if p.outBytes > maxViewFactor*storageBytes {
 		return nil, torchError(src, "tensors of %d bytes view storages of %d: more than %d times, as only views repeating elements would", p.outBytes, storageBytes, maxViewFactor)
+	}
+	if limit := maxInflateFactor*size + maxInflateSlack; p.outBytes > limit {
+		return nil, torchError(src, "tensors of %d bytes from a file of %d: more than %d times its size", p.outBytes, size, maxInflateFactor)
 	}
 	slices.SortFunc(p.storages, func(a, b *pyStorage) int { return strings.Compare(a.key, b.key) })
 	return p, nil

@@ -98,8 +98,9 @@
 // when it is small; every record read exactly as large as
 // the pickle says (a stored one within the file, a deflated one no larger
 // than deflate can expand, and all deflated ones together at most 64
-// times the file), checked before anything is allocated for it; tensors of at most MaxDataSize bytes in all and at most 16 times
-// the bytes of the storages they view. Its errors wrap ErrFormat and
+// times the file), checked before anything is allocated for it; tensors of at most MaxDataSize bytes in all, at most 16 times
+// the bytes of the storages they view and at most 64 times the file (plus
+// 1 MiB), however deflate and views combine. Its errors wrap ErrFormat and
 // read "malformed torch checkpoint".
 //
 // This package implements the formats itself, so that the library's only
