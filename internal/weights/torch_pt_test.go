@@ -301,7 +301,7 @@ func TestTorchDeflateTimesViews(t *testing.T) {
 	for _, views := range []int{1, 16} {
 		b := checkpoint(t, torchpickle.StateDict(func(p *torchpickle.Pickle) {
 			for k := range views {
-				p.Str("w" + strconv.Itoa(k)).Tensor("FloatStorage", "0", n, 0, []int64{n}, []int64{1})
+				p.Str("w"+strconv.Itoa(k)).Tensor("FloatStorage", "0", n, 0, []int64{n}, []int64{1})
 			}
 		}), map[string][]byte{"data/0": make([]byte, 4*n)}, true)
 		require.Less(t, len(b), 16<<10)
