@@ -33,22 +33,29 @@ func convOperands(c *nodeCtx) (x, w, bias *Tensor, err error) {
 }
 
 func buildConv(c *nodeCtx) (func() error, error) {
+	_, run, err := planConv(c)
+	return run, err
+}
+
+// planConv plans a Conv node's inputs 0 to 2 and output 0: its output
+// tensor and the function that computes it (FusedConv adds to both).
+func planConv(c *nodeCtx) (*Tensor, func() error, error) {
 	x, w, bias, err := convOperands(c)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	s, group, err := convGeometry(c, x, w)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	N, C, M := x.Dims[0], x.Dims[1], w.Dims[0]
 	if bias != nil && !equalDims(bias.Dims, []int{M}) {
-		return nil, c.shapeErr("Conv bias %v, want [%d]", bias.Dims, M)
+		return nil, nil, c.shapeErr("Conv bias %v, want [%d]", bias.Dims, M)
 	}
 	out := s.Out()
 	y, err := c.output(0, Float, append([]int{N, M}, out...))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// The filters are packed here once when they are known (initializers,
 	// constants), else at every Run (into the same memory); and again if
@@ -58,7 +65,7 @@ func buildConv(c *nodeCtx) (func() error, error) {
 	// filters rounded up to Gemm's widest tile (32 columns)
 	G, Fg := int(group), M/int(group)
 	if _, err := c.p.charge([]int{M + G*((Fg+31)/32*32), C / G, numElements(s.Kernel)}); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	pack := func() {
 		var b []float32
@@ -71,10 +78,10 @@ func buildConv(c *nodeCtx) (func() error, error) {
 	known := c.known(1) && (bias == nil || c.known(2))
 	col, err := scratch[float32](c, p.ColSize())
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	inSize, outSize := numElements(s.In)*C, numElements(out)*M
-	return func() error {
+	return y, func() error {
 		if !known || p.Level() != kernel.Active() {
 			pack()
 			if n := p.ColSize(); len(col) < n {

@@ -7,7 +7,10 @@ import (
 )
 
 // LayerNormalization (opset 17; what torch.onnx.export emits for
-// nn.LayerNorm at opset 17): each slice over the dimensions from axis on is
+// nn.LayerNorm at opset 17; taken at every opset, as ONNX Runtime, which
+// registers the same operator in the default domain since opset 1 and
+// whose optimizer writes it into opset 14 models in place of torch's
+// decomposed norm): each slice over the dimensions from axis on is
 // normalized to zero mean and unit variance, then scaled and shifted
 // (Scale and B broadcast to that slice's shape). The mean and variance are
 // accumulated in float64 (stash_type 1 asks for at least float32); without
@@ -27,7 +30,7 @@ import (
 // training outputs (mean, var, saved_mean, saved_var) are refused.
 
 func init() {
-	register("LayerNormalization", 17, buildLayerNorm)
+	register("LayerNormalization", 1, buildLayerNorm)
 	register("BatchNormalization", 6, buildBatchNorm)
 }
 
