@@ -21,7 +21,10 @@ import (
 // at least the window's span) gives −Inf and index −1. AveragePool sums
 // in float64 and divides by the positions inside the input, or, with
 // count_include_pad, inside the padded input (so 0 for a window of
-// padding only; NaN without count_include_pad).
+// padding only; NaN without count_include_pad). From opset 12 MaxPool
+// also takes int8 and uint8 (exact; an empty window gives the type's
+// minimum), which ONNX Runtime's QDQ graphs run between QuantizeLinear and
+// DequantizeLinear.
 
 func init() {
 	register("MaxPool", 1, poolBuilder(false))
@@ -171,10 +174,18 @@ func nextIn(i, lo, hi []int) bool {
 
 func poolBuilder(average bool) opBuilder {
 	return func(c *nodeCtx) (func() error, error) {
-		x, err := c.needTyped(0, Float)
+		types := []DataType{Float}
+		if !average && c.opset >= 12 {
+			// MaxPool of int8 and uint8 (ONNX Runtime's QDQ graphs move it
+			// between QuantizeLinear and DequantizeLinear): exact, the
+			// values compared as float32
+			types = append(types, Int8, Uint8)
+		}
+		x, err := c.needTyped(0, types...)
 		if err != nil {
 			return nil, err
 		}
+		isInt := x.DType != Float
 		s, err := planPool(c, x)
 		if err != nil {
 			return nil, err
@@ -191,10 +202,11 @@ func poolBuilder(average bool) opBuilder {
 			return nil, c.err
 		}
 		dims := append([]int{x.Dims[0], x.Dims[1]}, s.out...)
-		y, err := c.output(0, Float, dims)
+		y, err := c.output(0, x.DType, dims)
 		if err != nil {
 			return nil, err
 		}
+		intLo, _ := qRange(x.DType)
 		var idx *Tensor
 		if !average && len(c.node.Outputs) > 1 && c.node.Outputs[1] != "" {
 			if idx, err = c.output(1, Int64, dims); err != nil {
@@ -214,7 +226,13 @@ func poolBuilder(average bool) opBuilder {
 		o, start, lo, hi, i := make([]int, nd), make([]int, nd), make([]int, nd), make([]int, nd), make([]int, nd)
 		return func() error {
 			for p := range planes {
-				in := x.Float[p*inPlane : (p+1)*inPlane]
+				var in []float32
+				var inInt []int64
+				if isInt {
+					inInt = x.Int[p*inPlane : (p+1)*inPlane]
+				} else {
+					in = x.Float[p*inPlane : (p+1)*inPlane]
+				}
 				clear(o)
 				for q := 0; q < outPlane; q++ {
 					padded := s.window(o, start, lo, hi)
@@ -248,7 +266,13 @@ func poolBuilder(average bool) opBuilder {
 							for j := range nd {
 								off += (start[j] + i[j]*s.Dilation[j]) * s.inStride[j]
 							}
-							if v := in[off]; v > m || v != v || at < 0 {
+							var v float32
+							if isInt {
+								v = float32(inInt[off])
+							} else {
+								v = in[off]
+							}
+							if v > m || v != v || at < 0 {
 								m, at = v, off
 								if v != v {
 									break
@@ -258,7 +282,14 @@ func poolBuilder(average bool) opBuilder {
 								break
 							}
 						}
-						y.Float[p*outPlane+q] = m
+						if isInt {
+							if at < 0 {
+								m = intLo
+							}
+							y.Int[p*outPlane+q] = int64(m)
+						} else {
+							y.Float[p*outPlane+q] = m
+						}
 						if idx != nil {
 							v := int64(-1)
 							if at >= 0 {
