@@ -12,7 +12,7 @@ import onnx.mapping
 from onnx import numpy_helper
 
 src, dst, names = sys.argv[1], sys.argv[2], sys.argv[3:]
-DT = {"float32": np.float32, "uint8": np.uint8, "int8": np.int8, "int32": np.int32, "bool": np.bool_}
+DT = {"float32": np.float32, "uint8": np.uint8, "int8": np.int8, "int32": np.int32, "int64": np.int64, "bool": np.bool_}
 for name in names:
     d, o = os.path.join(src, name), os.path.join(dst, name)
     meta = json.load(open(os.path.join(d, "meta.json")))
