@@ -1,0 +1,1 @@
+ByJ`hÄBnS~B›„²BKXB¼ÞµB

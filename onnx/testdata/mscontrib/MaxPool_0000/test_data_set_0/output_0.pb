@@ -1,0 +1,1 @@
+ByJE+ywn+y^ljW^wjEvlXoq9vl

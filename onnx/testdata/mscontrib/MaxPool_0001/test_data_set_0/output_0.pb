@@ -1,0 +1,1 @@
+ByJ(zlh.Mh"­/PeúaAPe0sC~O(šC~ó<Zcl3ZZlÌ
