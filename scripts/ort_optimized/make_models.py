@@ -18,7 +18,7 @@ sums that the ONNX runner computes (scripts/int8_crosscheck/README.md):
   <name>_dyn   quantize_dynamic's MatMul: DynamicQuantizeLinear of A,
                MatMulInteger by int8 weights (symmetric, per tensor,
                7 bits), Cast, Mul by A's scale times B's (ONNX Runtime's optimizer
-               makes these MatMulIntegerToFloat or DynamicQuantizeMatMul)
+               makes these DynamicQuantizeMatMul)
   <name>_qdq   quantize_static's QDQ format: each Conv's, MatMul's and
                Gemm's float input and output through QuantizeLinear and
                DequantizeLinear (uint8, scales from the activations'
