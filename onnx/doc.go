@@ -241,15 +241,18 @@
 // hold LayerNormalization in graphs of opsets below 17 (ONNX Runtime
 // registers it in the default domain since opset 1, and so does this
 // package), MaxPool of uint8 between QuantizeLinear and DequantizeLinear
-// in QDQ graphs, and two more operators of the com.microsoft domain:
+// in QDQ graphs, and three more operators of the com.microsoft domain:
 // FusedConv (Conv's kernel.PackedConv, plus its optional Z input, then
 // the fused activation: Relu, Tanh, Sigmoid, Silu, LeakyRelu, Clip or
 // HardSigmoid with its activation_params; within 1e-6 of ONNX Runtime on
 // random nodes, whose MLAS logistic and tanh are approximations, 2e-6 at
-// the generic level) and DynamicQuantizeMatMul (A quantized to uint8 as
-// ONNX Runtime's kernel does, exact int32 sums by a 2-D int8 or uint8 B
-// with one scale and zero point, a bias; bit for bit with ONNX Runtime where its AVX2 u8×s8 kernel
-// does not saturate). ONNX Runtime's level 'all' is not supported: its
+// the generic level), DynamicQuantizeMatMul (A quantized to uint8 as ONNX
+// Runtime's kernel does) and MatMulIntegerToFloat (A already quantized,
+// where one DynamicQuantizeLinear feeds several products): exact int32
+// sums by a 2-D int8 or uint8 B whose scale and zero point are per tensor
+// or per column, one float32 scale per column, a bias; bit for bit with
+// ONNX Runtime on random nodes where its AVX2 u8×s8 kernel does not
+// saturate. ONNX Runtime's level 'all' is not supported: its
 // com.microsoft.nchwc operators (ReorderInput, ReorderOutput, Conv and the
 // pools on NCHWc blocks) depend on the vector width of the machine that
 // optimized the graph.

@@ -31,6 +31,7 @@ var msFixtureTol = map[string]float64{
 	"Chain":                            2e-5,  // MatMulNBits → gelu → FusedMatMul → SkipLayerNormalization → SimplifiedLayerNormalization
 	"FusedConv":                        1e-6,  // MLAS's logistic and tanh, float sums in another order
 	"DynamicQuantizeMatMul":            0,     // exact int32 sums, the same float32 steps
+	"MatMulIntegerToFloat":             0,     //
 	"MaxPool":                          0,     // of int8 and uint8 (scripts/ort_optimized/gen_ops.py)
 }
 

@@ -9,8 +9,8 @@ import (
 	"github.com/simdcore/simdcore/onnx"
 )
 
-// TestORTOptimizedRefusals: malformed FusedConv and DynamicQuantizeMatMul
-// nodes are refused while planning with an error wrapping ErrShape,
+// TestORTOptimizedRefusals: malformed FusedConv, DynamicQuantizeMatMul and
+// MatMulIntegerToFloat nodes are refused while planning with an error wrapping ErrShape,
 // ErrUnsupported or ErrFormat, never a panic.
 func TestORTOptimizedRefusals(t *testing.T) {
 	x := func(dims ...int) arg { return arg{t: ft(dims, make([]float32, prod(dims))...)} }
@@ -44,9 +44,18 @@ func TestORTOptimizedRefusals(t *testing.T) {
 		{"DynamicQuantizeMatMul B 3-D", "DynamicQuantizeMatMul", nil, []arg{x(2, 3), i8(1, 3, 2), w()}, onnx.ErrUnsupported},
 		{"DynamicQuantizeMatMul K mismatch", "DynamicQuantizeMatMul", nil, []arg{x(2, 4), i8(3, 2), w()}, onnx.ErrShape},
 		{"DynamicQuantizeMatMul of a scalar", "DynamicQuantizeMatMul", nil, []arg{x(), i8(1, 2), w()}, onnx.ErrShape},
-		{"DynamicQuantizeMatMul per-column scale", "DynamicQuantizeMatMul", nil, []arg{x(2, 3), i8(3, 2), w(2)}, onnx.ErrUnsupported},
+		{"DynamicQuantizeMatMul scales of three for two columns", "DynamicQuantizeMatMul", nil, []arg{x(2, 3), i8(3, 2), w(3)}, onnx.ErrUnsupported},
+		{"DynamicQuantizeMatMul scale 2-D", "DynamicQuantizeMatMul", nil, []arg{x(2, 3), i8(3, 2), w(1, 2)}, onnx.ErrUnsupported},
 		{"DynamicQuantizeMatMul zero point type", "DynamicQuantizeMatMul", nil, []arg{x(2, 3), i8(3, 2), w(), u8()}, onnx.ErrUnsupported},
-		{"DynamicQuantizeMatMul per-column zero point", "DynamicQuantizeMatMul", nil, []arg{x(2, 3), u8(3, 2), w(), u8(2)}, onnx.ErrUnsupported},
+		{"DynamicQuantizeMatMul zero points of three", "DynamicQuantizeMatMul", nil, []arg{x(2, 3), u8(3, 2), w(), u8(3)}, onnx.ErrUnsupported},
+		{"DynamicQuantizeMatMul six inputs", "DynamicQuantizeMatMul", nil, []arg{x(2, 3), u8(3, 2), w(), u8(), w(2), w(2)}, onnx.ErrShape},
+		{"MatMulIntegerToFloat A FLOAT", "MatMulIntegerToFloat", nil, []arg{x(2, 3), i8(3, 2), w(), w()}, onnx.ErrUnsupported},
+		{"MatMulIntegerToFloat a_scale of two", "MatMulIntegerToFloat", nil, []arg{{t: it(onnx.Uint8, []int{2, 3}, make([]int64, 6)...)}, i8(3, 2), w(2), w()}, onnx.ErrUnsupported},
+		{"MatMulIntegerToFloat a_zero_point type", "MatMulIntegerToFloat", nil, []arg{{t: it(onnx.Uint8, []int{2, 3}, make([]int64, 6)...)}, i8(3, 2), w(), w(), i8()}, onnx.ErrUnsupported},
+		{"MatMulIntegerToFloat a_zero_point per row", "MatMulIntegerToFloat", nil, []arg{{t: it(onnx.Uint8, []int{2, 3}, make([]int64, 6)...)}, i8(3, 2), w(), w(), u8(2)}, onnx.ErrUnsupported},
+		{"MatMulIntegerToFloat K mismatch", "MatMulIntegerToFloat", nil, []arg{{t: it(onnx.Uint8, []int{2, 4}, make([]int64, 8)...)}, i8(3, 2), w(), w()}, onnx.ErrShape},
+		{"MatMulIntegerToFloat without b_scale", "MatMulIntegerToFloat", nil, []arg{{t: it(onnx.Uint8, []int{2, 3}, make([]int64, 6)...)}, i8(3, 2), w()}, onnx.ErrFormat},
+		{"MatMulIntegerToFloat bias size", "MatMulIntegerToFloat", nil, []arg{{t: it(onnx.Uint8, []int{2, 3}, make([]int64, 6)...)}, i8(3, 2), w(), w(), {}, {}, w(3)}, onnx.ErrShape},
 		{"DynamicQuantizeMatMul bias size", "DynamicQuantizeMatMul", nil, []arg{x(2, 3), i8(3, 2), w(), {}, w(3)}, onnx.ErrShape},
 		{"DynamicQuantizeMatMul B FLOAT", "DynamicQuantizeMatMul", nil, []arg{x(2, 3), w(3, 2), w()}, onnx.ErrUnsupported},
 		{"DynamicQuantizeMatMul without b_scale", "DynamicQuantizeMatMul", nil, []arg{x(2, 3), i8(3, 2)}, onnx.ErrFormat},

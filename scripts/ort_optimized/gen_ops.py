@@ -1,13 +1,14 @@
 # Random single nodes of the operators that ONNX Runtime's optimizer writes
 # into the graphs of make_models.py and that the ONNX runner took up for
 # them: com.microsoft FusedConv (every fused activation, bias, Z) and
-# DynamicQuantizeMatMul (int8 or uint8 B, zero point, bias, A of rank 1 to
-# 4), and MaxPool of int8 and uint8 (opset 12 on), as case folders for
+# DynamicQuantizeMatMul (int8 or uint8 B, its scale and zero point per
+# tensor or per column, bias, A of rank 1 to 4), MatMulIntegerToFloat (int8 or uint8 A and B, zero points, B's scale
+# and zero point per tensor or per column, bias), and MaxPool of int8 and uint8 (opset 12 on), as case folders for
 # scripts/int8_crosscheck/ort_run.mjs and cmp (model.onnx, meta.json with
 # cmp's tolerance, in_<i>.bin).
-# usage: gen_ops.py ROOT [SEED [N]] [fusedconv dqmatmul maxpool]
+# usage: gen_ops.py ROOT [SEED [N]] [fusedconv dqmatmul mmitf maxpool]
 #
-# DynamicQuantizeMatMul's int8 B is drawn from [−64, 63]: ONNX Runtime's
+# The int8 B (and MatMulIntegerToFloat's int8 A) are drawn from [−64, 63]: ONNX Runtime's
 # AVX2 u8×s8 kernel sums pairs of products in saturating int16 and misses
 # the exact sums beyond (scripts/int8_crosscheck/README.md).
 import os, sys
@@ -71,7 +72,7 @@ def fusedconv(i):
 
 
 def dqmatmul(i):
-    c = Case(root, f"DynamicQuantizeMatMul_{i:04d}", "DynamicQuantizeMatMul", opset=17, ms=1, tol=1e-6)
+    c = Case(root, f"DynamicQuantizeMatMul_{i:04d}", "DynamicQuantizeMatMul", opset=17, ms=1, tol=0)
     K, Nn = int(rng.integers(1, 40)), int(rng.integers(1, 12))
     lead = [int(rng.integers(1, 5)) for _ in range(int(rng.integers(0, 4)))]
     a = randf(lead + [K], pick(0.5, 2.0, 10.0))
@@ -86,9 +87,10 @@ def dqmatmul(i):
     else:
         b = rng.integers(0, 256, size=[K, Nn]).astype(np.uint8)
     ins.append(c.tensor("b", b, rng.random() < 0.2))
-    ins.append(c.tensor("bs", np.array(pick(0.01, 0.003, 0.1), np.float32).reshape(pick([], [1])), False))
+    bshape = [Nn] if rng.random() < 0.3 else pick([], [1])
+    ins.append(c.tensor("bs", (rng.random(bshape) * 0.1 + 0.003).astype(np.float32), False))
     if rng.random() < 0.6:
-        zp = rng.integers(-8, 8) if signed else rng.integers(100, 156)
+        zp = rng.integers(-8, 8, size=bshape) if signed else rng.integers(100, 156, size=bshape)
         ins.append(c.tensor("bz", np.array(zp, b.dtype), False))
     if rng.random() < 0.6:
         while len(ins) < 4:
@@ -96,6 +98,43 @@ def dqmatmul(i):
         ins.append(c.tensor("bias", randf([Nn]), False))
     c.node("DynamicQuantizeMatMul", ins, ["y"], domain="com.microsoft")
     c.out("y", F)
+    return c
+
+
+def mmitf(i):
+    c = Case(root, f"MatMulIntegerToFloat_{i:04d}", "MatMulIntegerToFloat", opset=17, ms=1, tol=0)
+    K, Nn = int(rng.integers(1, 40)), int(rng.integers(1, 12))
+    lead = [int(rng.integers(1, 5)) for _ in range(int(rng.integers(0, 4)))]
+    asigned = rng.random() < 0.3
+    if asigned:
+        a = rng.integers(-64, 64, size=lead + [K]).astype(np.int8)
+    else:
+        a = rng.integers(0, 256, size=lead + [K]).astype(np.uint8)
+    signed = rng.random() < 0.6
+    if signed:
+        b = rng.integers(-64, 64, size=[K, Nn]).astype(np.int8)
+    else:
+        b = rng.integers(0, 256, size=[K, Nn]).astype(np.uint8)
+    percol = rng.random() < 0.4
+    bshape = [Nn] if percol else pick([], [1])
+    ins = [c.tensor("a", a, True), c.tensor("b", b, rng.random() < 0.2),
+           c.tensor("as", np.array(pick(0.01, 0.05), np.float32).reshape(pick([], [1])), rng.random() < 0.3),
+           c.tensor("bs", (rng.random(bshape) * 0.02 + 0.001).astype(np.float32), False)]
+    if rng.random() < 0.7:
+        ins.append(c.tensor("az", np.array(rng.integers(-5, 5) if asigned else rng.integers(100, 156), a.dtype),
+                            rng.random() < 0.3))
+    if rng.random() < 0.7:
+        while len(ins) < 5:
+            ins.append("")
+        zp = rng.integers(-8, 8, size=bshape) if signed else rng.integers(100, 156, size=bshape)
+        ins.append(c.tensor("bz", np.array(zp, b.dtype), False))
+    if rng.random() < 0.6:
+        while len(ins) < 6:
+            ins.append("")
+        ins.append(c.tensor("bias", randf([Nn]), False))
+    c.node("MatMulIntegerToFloat", ins, ["y"], domain="com.microsoft")
+    c.out("y", F)
+    c.note = f"percol={percol}"
     return c
 
 
@@ -117,7 +156,7 @@ def maxpool(i):
     return c
 
 
-gens = {"fusedconv": fusedconv, "dqmatmul": dqmatmul, "maxpool": maxpool}
+gens = {"fusedconv": fusedconv, "dqmatmul": dqmatmul, "mmitf": mmitf, "maxpool": maxpool}
 for kname, gen in gens.items():
     if only and kname not in only:
         continue

@@ -18,7 +18,8 @@ sums that the ONNX runner computes (scripts/int8_crosscheck/README.md):
   <name>_dyn   quantize_dynamic's MatMul: DynamicQuantizeLinear of A,
                MatMulInteger by int8 weights (symmetric, per tensor,
                7 bits), Cast, Mul by A's scale times B's (ONNX Runtime's optimizer
-               makes these DynamicQuantizeMatMul)
+               makes these DynamicQuantizeMatMul, or MatMulIntegerToFloat
+               where one DynamicQuantizeLinear feeds several MatMuls)
   <name>_qdq   quantize_static's QDQ format: each Conv's, MatMul's and
                Gemm's float input and output through QuantizeLinear and
                DequantizeLinear (uint8, scales from the activations'
@@ -146,6 +147,25 @@ class GPT(torch.nn.Module):
         return self.lnf(x) @ self.tok.weight.t()
 
 
+class SepQKV(torch.nn.Module):
+    """Self-attention with separate query, key and value Linears on one
+    input (as BERT-style models write it), then a residual and LayerNorm:
+    its dynamic int8 version shares one DynamicQuantizeLinear among three
+    MatMulIntegers."""
+
+    def __init__(self, d=16, heads=2):
+        super().__init__()
+        self.q, self.k, self.v, self.o = (torch.nn.Linear(d, d) for _ in range(4))
+        self.ln, self.heads = torch.nn.LayerNorm(d), heads
+
+    def forward(self, x):
+        b, t, d = x.shape
+        h = self.heads
+        q, k, v = (f(x).reshape(b, t, h, d // h).transpose(1, 2) for f in (self.q, self.k, self.v))
+        a = torch.softmax(q @ k.transpose(-1, -2) / (d // h) ** 0.5, -1) @ v
+        return self.ln(x + self.o(a.transpose(1, 2).reshape(b, t, d)))
+
+
 def perturb(m):
     """Trained-looking statistics for the norms and non-zero biases."""
     with torch.no_grad():
@@ -195,18 +215,20 @@ def models():
                 name = "tf_enc_%s_%s_o%d" % ("pre" if nf else "post", act, opset)
                 yield name, perturb(Encoder(act, nf)), [torch.randn(1, 7, 16)], opset
     yield "gpt", perturb(GPT()), [torch.randint(0, 24, (1, 8))], 14
+    yield "sep_qkv", perturb(SepQKV()), [torch.randn(2, 5, 16)], 17
 
 
-DYN = ("mlp_gelu", "tf_enc_post_relu_o14", "tf_enc_pre_gelu_o17", "gpt")
+DYN = ("mlp_gelu", "tf_enc_post_relu_o14", "tf_enc_pre_gelu_o17", "gpt", "sep_qkv")
 QDQ = ("kws_cnn", "mlp_gelu", "tf_enc_post_relu_o17")
 
 
 def dynamic_quantized(m):
     """m's MatMuls by a 2-D initializer rewritten as quantize_dynamic writes
-    them (weights int8, symmetric, per tensor)."""
+    them (weights int8, symmetric, per tensor; one DynamicQuantizeLinear
+    per quantized input, shared by the MatMuls that read it)."""
     g = m.graph
     inits = {t.name: t for t in g.initializer}
-    nodes = []
+    nodes, quantized = [], set()
     for n in g.node:
         if n.op_type != "MatMul" or n.input[1] not in inits or len(inits[n.input[1]].dims) != 2:
             nodes.append(n)
@@ -218,9 +240,11 @@ def dynamic_quantized(m):
         g.initializer.extend([numpy_helper.from_array(wq, b + "_quantized"),
                               numpy_helper.from_array(np.array(s, np.float32), b + "_scale"),
                               numpy_helper.from_array(np.array(0, np.int8), b + "_zero_point")])
-        nodes += [helper.make_node("DynamicQuantizeLinear", [a], [a + "_quantized", a + "_scale", a + "_zero_point"],
-                                   name=a + "_QuantizeLinear"),
-                  helper.make_node("MatMulInteger", [a + "_quantized", b + "_quantized", a + "_zero_point",
+        if a not in quantized:
+            quantized.add(a)
+            nodes.append(helper.make_node("DynamicQuantizeLinear", [a], [a + "_quantized", a + "_scale",
+                                                                       a + "_zero_point"], name=a + "_QuantizeLinear"))
+        nodes += [helper.make_node("MatMulInteger", [a + "_quantized", b + "_quantized", a + "_zero_point",
                                                      b + "_zero_point"], [y + "_quantized"], name=n.name + "_quant"),
                   helper.make_node("Mul", [a + "_scale", b + "_scale"], [y + "_scales_mul"], name=n.name + "_scales_mul"),
                   helper.make_node("Cast", [y + "_quantized"], [y + "_cast"], to=TensorProto.FLOAT,
