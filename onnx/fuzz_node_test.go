@@ -45,7 +45,8 @@ func (f *fuzzBytes) int() int64 {
 func (f *fuzzBytes) float() float32 { return fuzzFloats[f.pick(len(fuzzFloats))] }
 
 // fuzzAttr is an attribute some operator reads, with the kind of value it
-// takes: 'i' an int, 'I' ints, 'f' a float, 's' a string (from strs).
+// takes: 'i' an int, 'I' ints, 'f' a float, 'F' floats, 's' a string (from
+// strs).
 type fuzzAttr struct {
 	name string
 	kind byte
@@ -82,6 +83,8 @@ var fuzzAttrs = []fuzzAttr{
 	{"equation", 's', []string{"ij,jk->ik", "bij,bjk->bik", "i,j->ij", "ii->i", "ij->", "...ij,...jk", "ij,ij->ij",
 		"a...,...a->...", "ab,bc,cd->ad", "i", "->", "ij->k", "iij", "ij,jk,->", "...,...->..."}},
 	{"direction", 's', []string{"forward", "reverse", "bidirectional", "?"}},
+	{"activation", 's', []string{"Relu", "Tanh", "Sigmoid", "Silu", "LeakyRelu", "Clip", "HardSigmoid", "?"}},
+	{"activation_params", 'F', nil},
 }
 
 // seqOps are the operators whose first input is a sequence: FuzzNode gives
@@ -291,6 +294,12 @@ func FuzzNode(f *testing.F) {
 				attrs = append(attrs, attrInts(a.name, vs...))
 			case 'f':
 				attrs = append(attrs, attrF(a.name, in.float()))
+			case 'F':
+				vs := make([]float32, in.pick(4))
+				for j := range vs {
+					vs[j] = in.float()
+				}
+				attrs = append(attrs, attrFs(a.name, vs...))
 			case 's':
 				attrs = append(attrs, attrStr(a.name, a.strs[in.pick(len(a.strs))]))
 			}
