@@ -243,10 +243,10 @@
 // package), MaxPool of uint8 between QuantizeLinear and DequantizeLinear
 // in QDQ graphs, and three more operators of the com.microsoft domain:
 // FusedConv (Conv's kernel.PackedConv, plus its optional Z input, then
-// the fused activation: Relu, Tanh, Sigmoid, Silu, LeakyRelu, Clip or
-// HardSigmoid with its activation_params; within 1e-6 of ONNX Runtime on
-// random nodes, whose MLAS logistic and tanh are approximations, 2e-6 at
-// the generic level), DynamicQuantizeMatMul (A quantized to uint8 as ONNX
+// the fused activation: Relu, Tanh, Sigmoid, LeakyRelu, Clip or
+// HardSigmoid with its activation_params; within 1.5e-6 of ONNX Runtime on
+// random nodes, whose MLAS logistic and tanh are approximations and whose
+// sums run in another order, 2e-6 at the generic level), DynamicQuantizeMatMul (A quantized to uint8 as ONNX
 // Runtime's kernel does) and MatMulIntegerToFloat (A already quantized,
 // where one DynamicQuantizeLinear feeds several products): exact int32
 // sums by a 2-D int8 or uint8 B whose scale and zero point are per tensor

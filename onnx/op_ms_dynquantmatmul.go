@@ -11,11 +11,11 @@ import (
 //
 //	Y = float(Σ (qa − za)·(b − b_zero_point)) · (a_scale·b_scale) + bias
 //
-// A (FLOAT, [..., K]) is quantized to uint8 as ONNX Runtime's kernel does
-// (contrib_ops/cpu/quantization/dynamic_quantize_matmul.cc): its range
-// widened to hold 0, a_scale = (max − min)/255 (1 when max = min, where
-// DynamicQuantizeLinear takes 1/255), za = round_half_even(clamp(−min/
-// a_scale, 0, 255)), qa = clamp(round_half_even(a/a_scale) + za, 0, 255).
+// A (FLOAT, [..., K]) is quantized to uint8 as ONNX Runtime's CPU kernel
+// does: its range widened to hold 0, a_scale = (max − min)/255 (1 when
+// max = min, where DynamicQuantizeLinear takes 1/255), za =
+// round_half_even(clamp(−min/a_scale, 0, 255)), qa =
+// clamp(round_half_even(a/a_scale) + za, 0, 255).
 // B is a 2-D int8 or uint8 [K, N] (batched B is refused), b_scale and
 // the optional b_zero_point of one value or one per column ([N]), bias an
 // optional FLOAT [N]. The int32 sums are exact (intProduct, as

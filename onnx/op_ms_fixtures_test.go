@@ -20,19 +20,19 @@ import (
 // MLAS kernels (erf, tanh, logistic, float sums) round otherwise.
 var msFixtureTol = map[string]float64{
 	"Gelu": 5e-7, "BiasGelu": 5e-7, "FastGelu": 5e-7,
-	"QuickGelu":                        3e-6,  // MLAS's logistic: absolute error ~1e-6 in its tails
-	"FusedMatMul":                      5e-7,  // float32 sums in another order
-	"SimplifiedLayerNormalization":     5e-7,  // float sums of squares
-	"SkipSimplifiedLayerNormalization": 5e-7,  //
-	"SkipLayerNormalization":           16e-6, // ONNX Runtime subtracts a float32 mean
-	"MatMulNBits":                      2e-5,  // sums over K up to 512, cancelling
-	"Attention":                        5e-7,  // MLAS's softmax and sums
-	"EmbedLayerNormalization":          16e-6, // as SkipLayerNormalization
-	"Chain":                            2e-5,  // MatMulNBits → gelu → FusedMatMul → SkipLayerNormalization → SimplifiedLayerNormalization
-	"FusedConv":                        1e-6,  // MLAS's logistic and tanh, float sums in another order
-	"DynamicQuantizeMatMul":            0,     // exact int32 sums, the same float32 steps
-	"MatMulIntegerToFloat":             0,     //
-	"MaxPool":                          0,     // of int8 and uint8 (scripts/ort_optimized/gen_ops.py)
+	"QuickGelu":                        3e-6,   // MLAS's logistic: absolute error ~1e-6 in its tails
+	"FusedMatMul":                      5e-7,   // float32 sums in another order
+	"SimplifiedLayerNormalization":     5e-7,   // float sums of squares
+	"SkipSimplifiedLayerNormalization": 5e-7,   //
+	"SkipLayerNormalization":           16e-6,  // ONNX Runtime subtracts a float32 mean
+	"MatMulNBits":                      2e-5,   // sums over K up to 512, cancelling
+	"Attention":                        5e-7,   // MLAS's softmax and sums
+	"EmbedLayerNormalization":          16e-6,  // as SkipLayerNormalization
+	"Chain":                            2e-5,   // MatMulNBits → gelu → FusedMatMul → SkipLayerNormalization → SimplifiedLayerNormalization
+	"FusedConv":                        1.5e-6, // MLAS's logistic and tanh, float sums in another order
+	"DynamicQuantizeMatMul":            0,      // exact int32 sums, the same float32 steps
+	"MatMulIntegerToFloat":             0,      //
+	"MaxPool":                          0,      // of int8 and uint8 (scripts/ort_optimized/gen_ops.py)
 }
 
 // msFixtureTolGeneric replaces msFixtureTol's bound at the generic level,
@@ -40,8 +40,8 @@ var msFixtureTol = map[string]float64{
 // generic sums"), for the operators whose results it moved beyond their
 // SIMD bound: Attention's score and value products gave 5.0e-6 there on
 // 1,500 random graphs (4.6e-7 at AVX2, 4.2e-7 at NEON); FusedConv's
-// products 1.2e-6 on FusedConv_0025 (150 random cases of
-// scripts/ort_optimized/gen_ops.py within 2e-6 there, 1e-6 at AVX2).
+// products 1.2e-6 on FusedConv_0025 (290 random cases of
+// scripts/ort_optimized/gen_ops.py within 2e-6 there, 1.13e-6 at AVX2).
 var msFixtureTolGeneric = map[string]float64{"Attention": 1e-5, "FusedConv": 2e-6}
 
 // TestMicrosoftTransformerFixtures runs the committed cases of the

@@ -12,19 +12,20 @@ import (
 // X, W and the optional bias B as Conv's (the same attributes, and the
 // same kernel.PackedConv: op_conv.go), Z an optional FLOAT input of Y's
 // shape (ONNX Runtime's Conv+Add fusion), and the attribute activation,
-// with activation_params where it has parameters, one of ONNX Runtime's
-// fused activations (contrib_ops/cpu/fused_activation.cc):
+// with activation_params where it has parameters, one of the activations
+// ONNX Runtime's CPU kernel fuses:
 //
 //	Relu                              kernel.ReLU
-//	Tanh, Sigmoid, Silu               kernel.Tanh, kernel.Sigmoid, kernel.SiLU
+//	Tanh, Sigmoid                     kernel.Tanh, kernel.Sigmoid
 //	LeakyRelu [alpha]                 x ≥ 0 ? x : alpha·x
 //	Clip [min, max]                   min(max(x, min), max) (NaN stays NaN)
 //	HardSigmoid [alpha, beta]         min(max(alpha·x + beta, 0), 1),
 //	                                  alpha·x rounded before adding beta
 //
-// and none (the attribute left out) is the identity. Another activation, or
-// a count of activation_params other than the one listed, is refused, as
-// ONNX Runtime refuses it. ONNX Runtime adds Z into the product before the
+// and none (the attribute left out) is the identity. Another activation
+// (Silu too, which ONNX Runtime 1.31's CPU kernel refuses), or a count of
+// activation_params other than the one listed, is refused, as ONNX Runtime
+// refuses it. ONNX Runtime adds Z into the product before the
 // bias and computes Tanh and Sigmoid with MLAS's approximations (absolute
 // errors near 1e-6 for the logistic); here the bias is added in the
 // convolution and Z after, so a sum may round differently in its last
@@ -41,7 +42,7 @@ func fusedActivation(c *nodeCtx) (func([]float32), error) {
 	if c.err != nil {
 		return nil, c.err
 	}
-	want := map[string]int{"": 0, "Relu": 0, "Tanh": 0, "Sigmoid": 0, "Silu": 0, "LeakyRelu": 1, "Clip": 2, "HardSigmoid": 2}
+	want := map[string]int{"": 0, "Relu": 0, "Tanh": 0, "Sigmoid": 0, "LeakyRelu": 1, "Clip": 2, "HardSigmoid": 2}
 	n, ok := want[act]
 	if !ok {
 		return nil, c.unsupported("attribute activation %q", act)
@@ -64,8 +65,6 @@ func fusedActivation(c *nodeCtx) (func([]float32), error) {
 		return func(y []float32) { kernel.Tanh(y, y) }, nil
 	case "Sigmoid":
 		return func(y []float32) { kernel.Sigmoid(y, y) }, nil
-	case "Silu":
-		return func(y []float32) { kernel.SiLU(y, y) }, nil
 	case "LeakyRelu":
 		alpha := p[0]
 		return func(y []float32) {

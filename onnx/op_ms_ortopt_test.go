@@ -33,6 +33,7 @@ func TestORTOptimizedRefusals(t *testing.T) {
 		want  error
 	}{
 		{"FusedConv activation Gelu", "FusedConv", act("Gelu"), conv, onnx.ErrUnsupported},
+		{"FusedConv activation Silu", "FusedConv", act("Silu"), conv, onnx.ErrUnsupported},
 		{"FusedConv LeakyRelu without params", "FusedConv", act("LeakyRelu"), conv, onnx.ErrShape},
 		{"FusedConv Clip with one param", "FusedConv", act("Clip", 0), conv, onnx.ErrShape},
 		{"FusedConv HardSigmoid with three params", "FusedConv", act("HardSigmoid", 0.2, 0.5, 1), conv, onnx.ErrShape},

@@ -30,7 +30,7 @@ def pick(*v):
     return v[int(rng.integers(0, len(v)))]
 
 
-ACTS = {"": lambda: [], "Relu": lambda: [], "Tanh": lambda: [], "Sigmoid": lambda: [],
+ACTS = {"": lambda: [], "Relu": lambda: [], "Tanh": lambda: [], "Sigmoid": lambda: [], "Silu": lambda: [],
         "LeakyRelu": lambda: [pick(0.01, 0.2, 1.5)],
         "Clip": lambda: [pick(-1.0, 0.0, -6.0), pick(1.0, 6.0, 0.5)],
         "HardSigmoid": lambda: [pick(0.2, 0.5), pick(0.5, 0.1)]}
