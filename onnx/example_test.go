@@ -54,3 +54,32 @@ func ExampleNewSession_unsupported() {
 	// Output:
 	// true node "add" (Add): onnx: unsupported: Add (opset 17): input 1 ("w") is FLOAT where input 0 is FLOAT16: ONNX requires one type
 }
+
+// A FLOAT16 graph runs on float32 buffers that hold half-precision values:
+// Run rounds a FLOAT16 input to half in place (1/3 to 0.33325195, 70000
+// beyond half's range to +Inf), computes each node in float32, and rounds
+// its FLOAT16 outputs to half, as the graph's types say.
+func ExampleSession_float16() {
+	tensor := func(dt onnx.DataType, n int64) onnx.Type {
+		return onnx.Type{Kind: onnx.KindTensor, ElemType: dt, HasShape: true, Shape: []onnx.Dim{{Known: true, Value: n}}}
+	}
+	m := &onnx.Model{OpsetImports: []onnx.OpsetID{{Version: 17}}, Graph: &onnx.Graph{
+		Nodes:        []*onnx.Node{{Name: "mul", OpType: "Mul", Inputs: []string{"x", "w"}, Outputs: []string{"y"}}},
+		Initializers: []*onnx.Tensor{{Name: "w", DType: onnx.Float16, Dims: []int{3}, Float: []float32{0.5, 3, -2}}},
+		Inputs:       []onnx.ValueInfo{{Name: "x", Type: tensor(onnx.Float16, 3)}},
+		Outputs:      []onnx.ValueInfo{{Name: "y", Type: tensor(onnx.Float16, 3)}},
+	}}
+	s, err := onnx.NewSession(m, nil, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	copy(s.Input("x").Float, []float32{1.0 / 3, 1000.1, 70000})
+	if err := s.Run(); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(s.Input("x").Float)
+	fmt.Println(s.Output("y").Float)
+	// Output:
+	// [0.33325195 1000 +Inf]
+	// [0.16662598 3000 -Inf]
+}
