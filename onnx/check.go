@@ -25,11 +25,14 @@ type OutputCheck struct {
 
 // CheckDataSet runs m on one data set in ONNX's test layout: a directory
 // holding input_0.pb, input_1.pb, … (serialized TensorProtos, or
-// SequenceProtos for inputs that are sequences, in the order of the
-// graph's inputs that are not initializers) and output_0.pb, … (in the
-// order of the graph's outputs). It plans a session for the inputs'
-// shapes, runs it once and compares every output at rtol and atol (a
-// sequence element by element, each check named "output[i]"). Where
+// SequenceProtos and OptionalProtos for inputs that are sequences and
+// optionals, in the order of the graph's inputs that are not
+// initializers) and output_0.pb, … (in the order of the graph's outputs).
+// It plans a session for the inputs' shapes (an optional input that holds
+// nothing for its declared shape, and SetInputHasValue false), runs it
+// once and compares every output at rtol and atol (a sequence element by
+// element, each check named "output[i]"; an optional by whether it holds
+// a value, then its value). Where
 // planning needs input values (ErrValueDependent: a shape, an axis, a
 // depth or a range given as an input), it plans again with the integer
 // and the one-element inputs fixed to the data set's values
@@ -46,30 +49,46 @@ func CheckDataSet(m *Model, dir string, rtol, atol float64) ([]OutputCheck, erro
 	}
 	var checks []OutputCheck
 	for i, want := range wants {
-		name := m.Graph.Outputs[i].Name
-		if !want.isSeq {
-			if got := s.Output(name); got != nil {
-				checks = append(checks, OutputCheck{Name: name, Diff: Compare(got, want.t, rtol, atol)})
-			} else {
-				checks = append(checks, OutputCheck{Name: name, Diff: Diff{Worst: -1, Err: fmt.Errorf("%w: output %q is a sequence, want a tensor", ErrShape, name)}})
-			}
-			continue
-		}
-		if !slices.Contains(s.seqOutNames, name) {
-			checks = append(checks, OutputCheck{Name: name, Diff: Diff{Worst: -1, Err: fmt.Errorf("%w: output %q is a tensor, want a sequence", ErrShape, name)}})
-			continue
-		}
-		got := s.OutputSequence(name)
-		if len(got) != len(want.seq) {
-			checks = append(checks, OutputCheck{Name: name, Diff: Diff{Worst: -1, Err: fmt.Errorf("%w: output %q has %d elements, want %d", ErrShape, name, len(got), len(want.seq))}})
-			continue
-		}
-		checks = append(checks, OutputCheck{Name: name, Diff: Diff{Worst: -1}})
-		for j, w := range want.seq {
-			checks = append(checks, OutputCheck{Name: fmt.Sprintf("%s[%d]", name, j), Diff: Compare(got[j], w, rtol, atol)})
-		}
+		checks = append(checks, checkOutput(s, m.Graph.Outputs[i].Name, want, rtol, atol)...)
 	}
 	return checks, nil
+}
+
+// checkOutput compares the session's output name with want.
+func checkOutput(s *Session, name string, want dataValue, rtol, atol float64) []OutputCheck {
+	fail := func(format string, args ...any) []OutputCheck {
+		return []OutputCheck{{Name: name, Diff: Diff{Worst: -1, Err: fmt.Errorf("%w: output %q "+format, append([]any{ErrShape, name}, args...)...)}}}
+	}
+	if want.isOpt {
+		if !slices.Contains(s.optOutNames, name) {
+			return fail("is not an optional")
+		}
+		if got := s.OutputHasValue(name); got != want.has {
+			return fail("holds a value: %v, want %v", got, want.has)
+		}
+		if !want.has {
+			return []OutputCheck{{Name: name, Diff: Diff{Worst: -1}}}
+		}
+	}
+	if !want.isSeq {
+		got := s.Output(name)
+		if got == nil {
+			return fail("is a sequence, want a tensor")
+		}
+		return []OutputCheck{{Name: name, Diff: Compare(got, want.t, rtol, atol)}}
+	}
+	if !slices.Contains(s.seqOutNames, name) {
+		return fail("is a tensor, want a sequence")
+	}
+	got := s.OutputSequence(name)
+	if len(got) != len(want.seq) {
+		return fail("has %d elements, want %d", len(got), len(want.seq))
+	}
+	checks := []OutputCheck{{Name: name, Diff: Diff{Worst: -1}}}
+	for j, w := range want.seq {
+		checks = append(checks, OutputCheck{Name: fmt.Sprintf("%s[%d]", name, j), Diff: Compare(got[j], w, rtol, atol)})
+	}
+	return checks
 }
 
 // LoadDataSet plans m for one data set in ONNX's test layout (see
@@ -81,30 +100,72 @@ func LoadDataSet(m *Model, dir string) (*Session, error) {
 	return s, err
 }
 
-// dataValue is one value of a data set: a tensor, or a sequence's
-// elements.
+// dataValue is one value of a data set: a tensor, a sequence's
+// elements, or an optional of either (which may hold neither).
 type dataValue struct {
 	t     *Tensor
 	seq   []*Tensor
 	isSeq bool
+	isOpt bool
+	has   bool // an optional holds t or seq
 }
 
-// readDataValue reads a data set's file: a TensorProto, or a
-// SequenceProto when isSeq.
-func readDataValue(path string, isSeq bool) (dataValue, error) {
-	if isSeq {
+// readDataValue reads a data set's file, a TensorProto, or a
+// SequenceProto or OptionalProto for a value of that kind.
+func readDataValue(path string, kind TypeKind) (dataValue, error) {
+	switch kind {
+	case KindSequence:
 		seq, err := ReadSequenceFile(path)
 		return dataValue{seq: seq, isSeq: true}, err
+	case KindOptional:
+		o, err := ReadOptionalFile(path)
+		return dataValue{t: o.Tensor, seq: o.Sequence, isSeq: o.IsSequence, isOpt: true, has: o.Has}, err
 	}
 	t, err := ReadTensorFile(path)
 	return dataValue{t: t}, err
+}
+
+// valueKind is the kind of a graph input or output that a data set's
+// file holds, or an error for the kinds Session does not take.
+func valueKind(vi ValueInfo, what string) (TypeKind, error) {
+	switch k := vi.Type.Kind; k {
+	case KindTensor, KindSequence, KindOptional:
+		return k, nil
+	}
+	return 0, fmt.Errorf("%w: %s %q is not a tensor, a sequence or an optional", ErrUnsupported, what, vi.Name)
+}
+
+// noneShapes gives an optional input that holds no value in a data set
+// the shape its declaration gives (0 for an unknown dimension), or no
+// elements for an optional of a sequence.
+func noneShapes(in ValueInfo, shapes map[string][]int, opts *Options) {
+	e := in.Type.Elem
+	if e != nil && e.Kind == KindSequence {
+		if opts.SequenceShapes == nil {
+			opts.SequenceShapes = map[string][][]int{}
+		}
+		opts.SequenceShapes[in.Name] = [][]int{}
+		return
+	}
+	dims := []int{}
+	if e != nil {
+		for _, d := range e.Shape {
+			n := 0
+			if d.Known {
+				n = int(max(d.Value, 0))
+			}
+			dims = append(dims, n)
+		}
+	}
+	shapes[in.Name] = dims
 }
 
 // loadDataSet plans m for the data set in dir, fills the session's inputs
 // and returns it with the expected outputs.
 func loadDataSet(m *Model, dir string) (*Session, []dataValue, error) {
 	var names []string
-	var inSeq []bool
+	var inKinds []TypeKind
+	var inDecl []ValueInfo
 	inits := map[string]bool{}
 	for _, t := range m.Graph.Initializers {
 		inits[t.Name] = true
@@ -113,18 +174,21 @@ func loadDataSet(m *Model, dir string) (*Session, []dataValue, error) {
 		if inits[in.Name] {
 			continue
 		}
-		if in.Type.Kind != KindTensor && in.Type.Kind != KindSequence {
-			return nil, nil, fmt.Errorf("%w: input %q is not a tensor", ErrUnsupported, in.Name)
+		k, err := valueKind(in, "input")
+		if err != nil {
+			return nil, nil, err
 		}
 		names = append(names, in.Name)
-		inSeq = append(inSeq, in.Type.Kind == KindSequence)
+		inKinds = append(inKinds, k)
+		inDecl = append(inDecl, in)
 	}
-	var outSeq []bool
+	var outKinds []TypeKind
 	for _, out := range m.Graph.Outputs {
-		if out.Type.Kind != KindTensor && out.Type.Kind != KindSequence {
-			return nil, nil, fmt.Errorf("%w: output %q is not a tensor", ErrUnsupported, out.Name)
+		k, err := valueKind(out, "output")
+		if err != nil {
+			return nil, nil, err
 		}
-		outSeq = append(outSeq, out.Type.Kind == KindSequence)
+		outKinds = append(outKinds, k)
 	}
 	inPaths, err := numberedFiles(dir, "input_")
 	if err != nil {
@@ -142,19 +206,23 @@ func loadDataSet(m *Model, dir string) (*Session, []dataValue, error) {
 	}
 	ins := make([]dataValue, len(inPaths))
 	for i, p := range inPaths {
-		if ins[i], err = readDataValue(p, inSeq[i]); err != nil {
+		if ins[i], err = readDataValue(p, inKinds[i]); err != nil {
 			return nil, nil, err
 		}
 	}
 	wants := make([]dataValue, len(outPaths))
 	for i, p := range outPaths {
-		if wants[i], err = readDataValue(p, outSeq[i]); err != nil {
+		if wants[i], err = readDataValue(p, outKinds[i]); err != nil {
 			return nil, nil, err
 		}
 	}
 	shapes := map[string][]int{}
 	opts := &Options{}
 	for i, v := range ins {
+		if v.isOpt && !v.has {
+			noneShapes(inDecl[i], shapes, opts)
+			continue
+		}
 		if !v.isSeq {
 			shapes[names[i]] = v.t.Dims
 			continue
@@ -176,7 +244,7 @@ func loadDataSet(m *Model, dir string) (*Session, []dataValue, error) {
 		// one-element inputs' values, as a model's initializers would be.
 		opts.Fixed = map[string]*Tensor{}
 		for i, v := range ins {
-			if !v.isSeq && (v.t.DType.storage() == storeInt || v.t.Len() == 1) {
+			if !v.isSeq && !v.isOpt && (v.t.DType.storage() == storeInt || v.t.Len() == 1) {
 				opts.Fixed[names[i]] = v.t
 				delete(shapes, names[i])
 			}
@@ -190,7 +258,7 @@ func loadDataSet(m *Model, dir string) (*Session, []dataValue, error) {
 				break
 			}
 			i := slices.Index(names, vd.Input)
-			if i < 0 || ins[i].isSeq {
+			if i < 0 || ins[i].isSeq || ins[i].isOpt {
 				break
 			}
 			opts.Fixed[names[i]] = ins[i].t
@@ -202,6 +270,12 @@ func loadDataSet(m *Model, dir string) (*Session, []dataValue, error) {
 		return nil, nil, err
 	}
 	for i, v := range ins {
+		if v.isOpt && !v.has {
+			if err := s.SetInputHasValue(names[i], false); err != nil {
+				return nil, nil, err
+			}
+			continue
+		}
 		if v.isSeq {
 			for j, dst := range s.InputSequence(names[i]) {
 				if dst.DType != v.seq[j].DType {

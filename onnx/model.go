@@ -138,7 +138,8 @@ func (t AttrType) String() string {
 
 // Attribute is a parsed AttributeProto. Type says which field holds the
 // value; the parser checks that a declared type has its value. Sparse tensors
-// and type protos are refused (ErrUnsupported) when a node carries them.
+// are refused (ErrUnsupported) when a node carries them. TP and TPs hold
+// TYPE_PROTO and TYPE_PROTOS values (Optional's type).
 // RefAttrName is set on attributes of function bodies that refer to the
 // calling node's attribute.
 type Attribute struct {
@@ -154,6 +155,8 @@ type Attribute struct {
 	Strings     [][]byte
 	Tensors     []*Tensor
 	Graphs      []*Graph
+	TP          *Type
+	TPs         []Type
 	RefAttrName string
 	DocString   string
 }
@@ -167,8 +170,9 @@ type ValueInfo struct {
 // TypeKind says what kind of value a Type describes.
 type TypeKind int
 
-// The kinds of value. Only tensors flow through Session; the others are
-// parsed so that a model using them can be named in an error.
+// The kinds of value. Tensors, sequences of tensors and optionals of
+// either flow through Session; the others are parsed so that a model
+// using them can be named in an error.
 const (
 	KindUnknown TypeKind = iota
 	KindTensor

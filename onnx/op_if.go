@@ -8,7 +8,10 @@ import "fmt"
 // copies its outputs. A branch that cannot be planned for these shapes (it
 // may be meant for other inputs) is an error only when Run selects it; the
 // branches' outputs must agree in type and shape (sequences in length and
-// their elements' shapes, or the condition is needed while planning).
+// their elements' shapes, or the condition is needed while planning; an
+// optional known to be empty in one branch agrees with any optional of its
+// element type in the other, and Run copies whether the branch's holds a
+// value with its element).
 
 func init() {
 	register("If", 1, buildIf)
@@ -83,7 +86,7 @@ func buildIf(c *nodeCtx) (func() error, error) {
 		}
 		allKnown := true
 		for i, v := range b.outs {
-			if v.seq != nil {
+			if v.t == nil { // a sequence or an optional
 				if i < len(c.out) {
 					c.out[i] = v
 				}
@@ -109,6 +112,20 @@ func buildIf(c *nodeCtx) (func() error, error) {
 	}
 	for i, v := range ref.outs {
 		other := bs[1]
+		if v.opt != nil || other.err == nil && other.outs[i].opt != nil {
+			var w *value
+			if other.err == nil {
+				w = other.outs[i]
+			}
+			o, err := ifOptionalOutput(c, i, v, w)
+			if err != nil {
+				return nil, err
+			}
+			if i < len(c.out) {
+				c.out[i] = o
+			}
+			continue
+		}
 		if v.seq != nil || other.err == nil && other.outs[i].seq != nil {
 			// A sequence output: the branches' must agree in length and
 			// elements' shapes, or the condition is needed while planning.
@@ -125,6 +142,9 @@ func buildIf(c *nodeCtx) (func() error, error) {
 			continue
 		}
 		if other.err == nil {
+			if other.outs[i].t == nil {
+				return nil, c.shapeErr("output %d is %s in then_branch and %s in else_branch", i, shapeString(v), shapeString(other.outs[i]))
+			}
 			w := other.outs[i].t
 			if w.DType != v.t.DType || !equalDims(w.Dims, v.t.Dims) {
 				return nil, c.unsupported("output %d is %v %v in then_branch and %v %v in else_branch, and the condition is known only at run time",
@@ -135,25 +155,58 @@ func buildIf(c *nodeCtx) (func() error, error) {
 			return nil, err
 		}
 	}
-	return func() error {
-		b := &bs[1]
-		if cond.Int[0] != 0 {
-			b = &bs[0]
+	// The copies from each branch's outputs to the node's, listed while
+	// planning (Run does not allocate).
+	var dsts, srcs [2][]*Tensor
+	for k := range bs {
+		for i, v := range bs[k].outs {
+			if i < len(c.out) && c.out[i] != nil {
+				dst := c.out[i].tensors()
+				for j, t := range v.tensors() {
+					dsts[k] = append(dsts[k], dst[j])
+					srcs[k] = append(srcs[k], t)
+				}
+			}
 		}
+	}
+	return func() error {
+		k := 1
+		if cond.Int[0] != 0 {
+			k = 0
+		}
+		b := &bs[k]
 		if b.err != nil {
 			return b.err
 		}
 		if err := runSteps(b.steps); err != nil {
 			return err
 		}
-		for i, v := range b.outs {
-			if i < len(c.out) && c.out[i] != nil {
-				dst := c.out[i].tensors()
-				for j, t := range v.tensors() {
-					copyTensor(dst[j], t)
-				}
-			}
+		for j, t := range srcs[k] {
+			copyTensor(dsts[k][j], t)
 		}
 		return nil
 	}, nil
+}
+
+// ifOptionalOutput plans output i of an If whose condition is known only
+// at run time, where a branch gives an optional: v is one branch's output,
+// w the other's (nil when that branch could not be planned). Both must be
+// optionals of one element type, and their elements of one shape where
+// both are planned; the output has buffers like the planned element (none
+// when neither branch plans one) and a presence flag, which Run copies
+// from the branch it runs with the element.
+func ifOptionalOutput(c *nodeCtx, i int, v, w *value) (*value, error) {
+	if w == nil {
+		return c.p.freshLike(v)
+	}
+	if v.opt == nil || w.opt == nil || !v.opt.sameType(w.opt) {
+		return nil, c.shapeErr("output %d is %s in then_branch and %s in else_branch", i, shapeString(v), shapeString(w))
+	}
+	if v.opt.elem == nil {
+		v, w = w, v
+	}
+	if w.opt.elem != nil && !sameShape(v.opt.elem, w.opt.elem) {
+		return nil, c.valueDependent(0, fmt.Sprintf("the condition, as output %d is %s in then_branch and %s in else_branch", i, shapeString(v), shapeString(w)))
+	}
+	return c.p.freshLike(v)
 }

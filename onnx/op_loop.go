@@ -51,7 +51,7 @@ import (
 // that runs at Run.
 
 func init() {
-	registerSeq("Loop", 1, buildLoop)
+	registerOpt("Loop", 1, buildLoop)
 }
 
 const (
@@ -143,7 +143,7 @@ func readLoop(c *nodeCtx) (*loopNode, error) {
 	for i, what := range []string{"trip count", "condition"} {
 		if c.input(i) == nil {
 			if i < len(c.in) && c.in[i] != nil {
-				return nil, c.shapeErr("the %s is a sequence", what)
+				return nil, c.shapeErr("the %s is %s, want a tensor", what, shapeString(c.in[i]))
 			}
 			continue
 		}
@@ -262,8 +262,8 @@ func loopOutputs(c *nodeCtx, ln *loopNode, final []*value, scans []*value, rows 
 			outs = append(outs, nil)
 			continue
 		}
-		if v.seq != nil {
-			return nil, c.unsupported("scan output %d is a sequence", j)
+		if v.t == nil {
+			return nil, c.unsupported("scan output %d is %s, not a tensor", j, shapeString(v))
 		}
 		dims := append([]int{int(rows)}, v.t.Dims...)
 		t, err := c.p.alloc(v.t.DType, dims)
@@ -281,7 +281,7 @@ func loopOutputs(c *nodeCtx, ln *loopNode, final []*value, scans []*value, rows 
 
 // checkCond checks a body's condition output.
 func checkCond(c *nodeCtx, v *value) error {
-	if v.seq != nil || v.t.DType != Bool || v.t.Len() != 1 {
+	if v.t == nil || v.t.DType != Bool || v.t.Len() != 1 {
 		return c.shapeErr("the body's condition output is %s, want one BOOL", shapeString(v))
 	}
 	return nil

@@ -157,8 +157,8 @@ func buildScan(c *nodeCtx) (func() error, error) {
 	}
 	outs := make([]scanPart, m)
 	for j, v := range b.outs[n:] {
-		if v.seq != nil {
-			return nil, c.unsupported("scan output %d is a sequence", j)
+		if v.t == nil {
+			return nil, c.unsupported("scan output %d is %s, not a tensor", j, shapeString(v))
 		}
 		s := v.t
 		ax := 0

@@ -9,7 +9,7 @@ import "slices"
 func init() {
 	register("Shape", 1, buildShape)
 	register("Size", 1, buildSize)
-	registerSeq("Identity", 1, buildIdentity)
+	registerOpt("Identity", 1, buildIdentity)
 	register("Reshape", 5, buildReshape)
 	register("Flatten", 1, buildFlatten)
 	register("Squeeze", 1, buildSqueeze)
@@ -53,9 +53,9 @@ func buildSize(c *nodeCtx) (func() error, error) {
 }
 
 func buildIdentity(c *nodeCtx) (func() error, error) {
-	if len(c.in) > 0 && c.in[0] != nil && c.in[0].seq != nil {
-		if len(c.out) > 0 {
-			c.out[0] = &value{seq: c.in[0].seq, known: c.in[0].known}
+	if len(c.in) > 0 && c.in[0] != nil && c.in[0].t == nil {
+		if len(c.out) > 0 { // a sequence or an optional: the same value
+			c.out[0] = &value{seq: c.in[0].seq, opt: c.in[0].opt, known: c.in[0].known}
 		}
 		return nil, nil
 	}

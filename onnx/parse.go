@@ -282,6 +282,18 @@ func parseAttribute(b []byte, depth int) (*Attribute, error) {
 			}
 		case 13:
 			a.DocString, err = f.str(msg, "doc_string")
+		case 14, 15:
+			var b []byte
+			if b, err = f.bytes(msg, "tp"); err == nil {
+				var ty Type
+				if ty, err = parseType(b, depth+1); err == nil {
+					if f.num == 14 {
+						a.TP = &ty
+					} else {
+						a.TPs = append(a.TPs, ty)
+					}
+				}
+			}
 		case 20:
 			var t int32
 			t, err = f.int32(msg, "type")
@@ -330,10 +342,14 @@ func parseAttribute(b []byte, depth int) (*Attribute, error) {
 			a.Type = AttrTensors
 		case a.Graphs != nil:
 			a.Type = AttrGraphs
+		case a.TP != nil:
+			a.Type = AttrTypeProto
+		case a.TPs != nil:
+			a.Type = AttrTypeProtos
 		}
 	}
 	switch {
-	case a.Type == AttrTensor && a.T == nil, a.Type == AttrGraph && a.G == nil:
+	case a.Type == AttrTensor && a.T == nil, a.Type == AttrGraph && a.G == nil, a.Type == AttrTypeProto && a.TP == nil:
 		return nil, fmt.Errorf("%w: attribute %q of type %v has no value", ErrFormat, a.Name, a.Type)
 	case a.Type < AttrUndefined || a.Type > AttrTypeProtos:
 		return nil, fmt.Errorf("%w: attribute %q has unknown type %d", ErrFormat, a.Name, int32(a.Type))

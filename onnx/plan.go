@@ -10,10 +10,13 @@ import (
 // its contents are known while planning (initializers, constants, shapes and
 // what is computed from them only). A value of the sequence kind has seq
 // set and t nil (sequence.go); only the operators registered with
-// registerSeq read one.
+// registerSeq read one. A value of the optional kind has opt set and t and
+// seq nil (optional.go); only the operators registered with registerOpt
+// read one.
 type value struct {
 	t     *Tensor
 	seq   *sequence
+	opt   *optional
 	known bool
 }
 
@@ -337,6 +340,9 @@ func (p *planner) planNode(n *Node) error {
 		}
 		if v.seq != nil && !op.seqs {
 			return fmt.Errorf("%w: %s: input %q is a sequence, not a tensor", ErrUnsupported, n.OpType, name)
+		}
+		if v.opt != nil && !op.opts {
+			return fmt.Errorf("%w: %s: input %q is an optional, which %s does not take", ErrShape, n.OpType, name, n.OpType)
 		}
 		c.in = append(c.in, v)
 		allKnown = allKnown && v.known

@@ -21,8 +21,10 @@ type body struct {
 
 // planBody plans g in p, a child scope of the loop's planner, with g's
 // inputs defined as ins. An input declared a tensor must be given one of
-// its element type, an input declared a sequence a sequence; declared
-// dimensions are not checked (exporters declare the first iteration's).
+// its element type, an input declared a sequence a sequence; an input or
+// output declared an optional that is given or computes a tensor or a
+// sequence holds it (declaredOptional); declared dimensions are not
+// checked (exporters declare the first iteration's).
 func planBody(p *planner, g *Graph, ins []*value) (*body, error) {
 	if p.depth > maxDepth {
 		return nil, fmt.Errorf("%w: subgraphs nested deeper than %d", ErrLimit, maxDepth)
@@ -34,22 +36,34 @@ func planBody(p *planner, g *Graph, ins []*value) (*body, error) {
 		v := ins[i]
 		switch in.Type.Kind {
 		case KindTensor:
-			if v.seq != nil {
-				return nil, fmt.Errorf("%w: body input %q is declared a tensor and gets a sequence", ErrShape, in.Name)
+			if v.t == nil {
+				return nil, fmt.Errorf("%w: body input %q is declared a tensor and gets %s", ErrShape, in.Name, shapeString(v))
 			}
 			if et := in.Type.ElemType; et != Undefined && et != v.t.DType {
 				return nil, fmt.Errorf("%w: body input %q is declared %v and gets %v", ErrShape, in.Name, et, v.t.DType)
 			}
 		case KindSequence:
 			if v.seq == nil {
-				return nil, fmt.Errorf("%w: body input %q is declared a sequence and gets a tensor", ErrShape, in.Name)
+				return nil, fmt.Errorf("%w: body input %q is declared a sequence and gets %s", ErrShape, in.Name, shapeString(v))
 			}
 			if e := in.Type.Elem; e != nil && e.Kind == KindTensor && e.ElemType != Undefined && e.ElemType != v.seq.elem {
 				return nil, fmt.Errorf("%w: body input %q is declared a sequence of %v and gets one of %v", ErrShape, in.Name, e.ElemType, v.seq.elem)
 			}
+		case KindOptional:
+			// A value carried into an optional (a Loop's first iteration
+			// gets the optional, the next ones the sequence the body
+			// computed) holds it.
+			o, err := p.declaredOptional(in.Name, v)
+			if err != nil {
+				return nil, err
+			}
+			if err := checkOptionalDeclared(in, o.opt); err != nil {
+				return nil, err
+			}
+			v = o
 		case KindUnknown:
 		default:
-			return nil, fmt.Errorf("%w: body input %q is not a tensor or a sequence", ErrUnsupported, in.Name)
+			return nil, fmt.Errorf("%w: body input %q is not a tensor, a sequence or an optional", ErrUnsupported, in.Name)
 		}
 		if err := p.define(in.Name, v); err != nil {
 			return nil, err
@@ -71,15 +85,23 @@ func planBody(p *planner, g *Graph, ins []*value) (*body, error) {
 		}
 		switch o.Type.Kind {
 		case KindTensor:
-			if v.seq != nil {
-				return nil, fmt.Errorf("%w: body output %q is declared a tensor and computes a sequence", ErrShape, o.Name)
+			if v.t == nil {
+				return nil, fmt.Errorf("%w: body output %q is declared a tensor and computes %s", ErrShape, o.Name, shapeString(v))
 			}
 			if et := o.Type.ElemType; et != Undefined && et != v.t.DType {
 				return nil, fmt.Errorf("%w: body output %q is declared %v and computes %v", ErrShape, o.Name, et, v.t.DType)
 			}
 		case KindSequence:
 			if v.seq == nil {
-				return nil, fmt.Errorf("%w: body output %q is declared a sequence and computes a tensor", ErrShape, o.Name)
+				return nil, fmt.Errorf("%w: body output %q is declared a sequence and computes %s", ErrShape, o.Name, shapeString(v))
+			}
+		case KindOptional:
+			var err error
+			if v, err = p.declaredOptional(o.Name, v); err != nil {
+				return nil, err
+			}
+			if err := checkOptionalDeclared(o, v.opt); err != nil {
+				return nil, err
 			}
 		}
 		b.outs = append(b.outs, v)

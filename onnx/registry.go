@@ -30,6 +30,7 @@ type opEntry struct {
 	since int64
 	build opBuilder
 	seqs  bool // the builder reads sequence inputs (registerSeq)
+	opts  bool // the builder reads optional inputs (registerOpt)
 }
 
 // ops is the registry: one entry per operator, each added by the init of
@@ -67,6 +68,17 @@ func registerSeq(name string, since int64, build opBuilder) {
 	register(name, since, build)
 	e := ops[name]
 	e.seqs = true
+	ops[name] = e
+}
+
+// registerOpt adds an operator whose inputs may be optionals (value.opt)
+// as well as sequences and tensors: Optional, OptionalHasElement,
+// OptionalGetElement, Identity, Loop. planNode refuses an optional input
+// to any other.
+func registerOpt(name string, since int64, build opBuilder) {
+	registerSeq(name, since, build)
+	e := ops[name]
+	e.opts = true
 	ops[name] = e
 }
 

@@ -37,7 +37,7 @@ func (c *nodeCtx) seqInput(i int) (*sequence, error) {
 		return nil, fmt.Errorf("%w: input %d is required", ErrFormat, i)
 	}
 	if c.in[i].seq == nil {
-		return nil, c.shapeErr("input %d (%q) is a tensor, want a sequence", i, c.node.Inputs[i])
+		return nil, c.shapeErr("input %d (%q) is %s, want a sequence", i, c.node.Inputs[i], shapeString(c.in[i]))
 	}
 	return c.in[i].seq, nil
 }
@@ -46,8 +46,8 @@ func (c *nodeCtx) seqInput(i int) (*sequence, error) {
 // operators registered with registerSeq, whose inputs planNode does not
 // check).
 func (c *nodeCtx) tensorInput(i int) (*Tensor, error) {
-	if i < len(c.in) && c.in[i] != nil && c.in[i].seq != nil {
-		return nil, c.shapeErr("input %d (%q) is a sequence, want a tensor", i, c.node.Inputs[i])
+	if i < len(c.in) && c.in[i] != nil && c.in[i].t == nil {
+		return nil, c.shapeErr("input %d (%q) is %s, want a tensor", i, c.node.Inputs[i], shapeString(c.in[i]))
 	}
 	return c.need(i)
 }
@@ -61,10 +61,14 @@ func (c *nodeCtx) seqOutput(i int, s *sequence, known bool) {
 }
 
 // sameShape reports whether two planned values have the same kind, type
-// and shape (for a sequence: length and every element's).
+// and shape (for a sequence: length and every element's; for an optional:
+// its element's, or both with no element planned).
 func sameShape(a, b *value) bool {
-	if (a.seq == nil) != (b.seq == nil) {
+	if (a.seq == nil) != (b.seq == nil) || (a.opt == nil) != (b.opt == nil) {
 		return false
+	}
+	if a.opt != nil {
+		return a.opt.sameShape(b.opt)
 	}
 	if a.seq == nil {
 		return a.t.DType == b.t.DType && equalDims(a.t.Dims, b.t.Dims)
@@ -82,6 +86,9 @@ func sameShape(a, b *value) bool {
 
 // shapeString describes a planned value's kind, type and shape in errors.
 func shapeString(v *value) string {
+	if v.opt != nil {
+		return v.opt.String()
+	}
 	if v.seq == nil {
 		return fmt.Sprintf("%v %v", v.t.DType, v.t.Dims)
 	}
@@ -95,9 +102,14 @@ func shapeString(v *value) string {
 	return string(append(b, ']'))
 }
 
-// tensors lists the buffers a planned value holds: the tensor, or the
-// sequence's elements.
+// tensors lists the buffers a planned value holds: the tensor, the
+// sequence's elements, or the optional's presence flag followed by its
+// element's buffers (so that copying one value's buffers to another's,
+// as If and Loop do, copies whether it holds a value).
 func (v *value) tensors() []*Tensor {
+	if v.opt != nil {
+		return v.opt.tensors()
+	}
 	if v.seq != nil {
 		return v.seq.ts
 	}
@@ -107,6 +119,9 @@ func (v *value) tensors() []*Tensor {
 // freshLike allocates a value of v's kind, type and shape with buffers of
 // its own (a loop body's carried input).
 func (p *planner) freshLike(v *value) (*value, error) {
+	if v.opt != nil {
+		return p.freshOptional(v.opt)
+	}
 	if v.seq == nil {
 		t, err := p.alloc(v.t.DType, v.t.Dims)
 		return &value{t: t}, err

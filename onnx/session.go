@@ -31,6 +31,11 @@ type Session struct {
 	// the graph inputs and outputs that are sequences of tensors
 	seqIns, seqOuts         []*sequence
 	seqInNames, seqOutNames []string
+
+	// the graph inputs and outputs that are optionals (their elements
+	// are among the tensors' or the sequences')
+	optIns, optOuts         []*optional
+	optInNames, optOutNames []string
 }
 
 // step is one planned node: its kernel and what an error names.
@@ -67,9 +72,9 @@ type Options struct {
 	MaxIterations int
 
 	// SequenceShapes gives, for each graph input that is a sequence of
-	// tensors, the shape of each of its elements (its length is the
-	// number of shapes: none for an empty sequence). Fill the elements
-	// through InputSequence.
+	// tensors (or an optional of one), the shape of each of its elements
+	// (its length is the number of shapes: none for an empty sequence).
+	// Fill the elements through InputSequence.
 	SequenceShapes map[string][][]int
 }
 
@@ -79,7 +84,9 @@ const defaultMaxElements = 1 << 28
 // name of every graph input that is not an initializer to its dimensions
 // (an input whose declared shape is fully fixed may be left out; an input
 // that is a sequence of tensors takes its elements' shapes from
-// Options.SequenceShapes). A
+// Options.SequenceShapes; one that is an optional is planned as its
+// element, given the same way, and holds it unless SetInputHasValue says
+// otherwise). A
 // declared fixed dimension must match; symbolic ones take the given size.
 //
 // It refuses (ErrUnsupported, naming the operator, node and opset)
@@ -134,6 +141,33 @@ func NewSession(m *Model, shapes map[string][]int, opts *Options) (*Session, err
 	for _, in := range g.Inputs {
 		if inits[in.Name] {
 			continue // an initializer with a default value: kept constant
+		}
+		if in.Type.Kind == KindOptional {
+			var given [][]int
+			if opts != nil {
+				given = opts.SequenceShapes[in.Name]
+				if opts.Fixed[in.Name] != nil {
+					return nil, fmt.Errorf("%w: value fixed for %q, an optional input", ErrShape, in.Name)
+				}
+			}
+			v, err := root.inputOptional(in, shapes[in.Name], given)
+			if err != nil {
+				return nil, err
+			}
+			used[in.Name] = true
+			if err := root.define(in.Name, v); err != nil {
+				return nil, err
+			}
+			s.optIns = append(s.optIns, v.opt)
+			s.optInNames = append(s.optInNames, in.Name)
+			if e := v.opt.elem; e.seq != nil {
+				s.seqIns = append(s.seqIns, e.seq)
+				s.seqInNames = append(s.seqInNames, in.Name)
+			} else {
+				s.inputs = append(s.inputs, e.t)
+				s.inNames = append(s.inNames, in.Name)
+			}
+			continue
 		}
 		if in.Type.Kind == KindSequence {
 			var given [][]int
@@ -199,6 +233,12 @@ func NewSession(m *Model, shapes map[string][]int, opts *Options) (*Session, err
 		if v == nil {
 			return nil, fmt.Errorf("%w: graph output %q is not computed by any node", ErrFormat, out.Name)
 		}
+		if v.opt != nil || out.Type.Kind == KindOptional {
+			if err := s.optionalOutput(root, out, v); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		if v.seq != nil {
 			if k := out.Type.Kind; k != KindSequence && k != KindUnknown {
 				return nil, fmt.Errorf("%w: graph output %q is not declared a sequence and computes one", ErrShape, out.Name)
@@ -224,6 +264,38 @@ func NewSession(m *Model, shapes map[string][]int, opts *Options) (*Session, err
 		}
 	}
 	return s, nil
+}
+
+// optionalOutput adds graph output out, computed as v: an optional, or a
+// value declared one (which holds it).
+func (s *Session) optionalOutput(root *planner, out ValueInfo, v *value) error {
+	if k := out.Type.Kind; k != KindOptional && k != KindUnknown {
+		return fmt.Errorf("%w: graph output %q is not declared an optional and computes one", ErrShape, out.Name)
+	}
+	v, err := root.declaredOptional(out.Name, v)
+	if err != nil {
+		return err
+	}
+	if err := checkOptionalDeclared(out, v.opt); err != nil {
+		return err
+	}
+	s.optOuts = append(s.optOuts, v.opt)
+	s.optOutNames = append(s.optOutNames, out.Name)
+	switch e := v.opt.elem; {
+	case e == nil: // always empty: no buffers
+	case e.seq != nil:
+		s.seqOuts = append(s.seqOuts, e.seq)
+		s.seqOutNames = append(s.seqOutNames, out.Name)
+	default:
+		if e := out.Type.Elem; e != nil && e.Kind == KindTensor {
+			if err := checkDeclared(ValueInfo{Name: out.Name, Type: *e}, v.opt.elem.t); err != nil {
+				return err
+			}
+		}
+		s.outputs = append(s.outputs, v.opt.elem.t)
+		s.outNames = append(s.outNames, out.Name)
+	}
+	return nil
 }
 
 // usesDomain reports whether any node of g or its subgraphs is in domain d.
@@ -288,20 +360,64 @@ func dimsString(ds []Dim) string {
 }
 
 // InputNames returns the names of the graph inputs that Run reads, in the
-// graph's order: the tensors (the sequences are SequenceInputNames).
+// graph's order: the tensors and the optionals of a tensor (the sequences
+// are SequenceInputNames).
 func (s *Session) InputNames() []string { return slices.Clone(s.inNames) }
 
 // OutputNames returns the names of the graph outputs, in the graph's
-// order: the tensors (the sequences are SequenceOutputNames).
+// order: the tensors and the optionals of a tensor (the sequences are
+// SequenceOutputNames; an optional that never holds a value is only among
+// OptionalOutputNames).
 func (s *Session) OutputNames() []string { return slices.Clone(s.outNames) }
 
 // SequenceInputNames returns the names of the graph inputs that are
-// sequences of tensors, in the graph's order.
+// sequences of tensors or optionals of one, in the graph's order.
 func (s *Session) SequenceInputNames() []string { return slices.Clone(s.seqInNames) }
 
 // SequenceOutputNames returns the names of the graph outputs that are
-// sequences of tensors, in the graph's order.
+// sequences of tensors or optionals of one, in the graph's order.
 func (s *Session) SequenceOutputNames() []string { return slices.Clone(s.seqOutNames) }
+
+// OptionalInputNames returns the names of the graph inputs that are
+// optionals, in the graph's order. Each is also among InputNames (an
+// optional of a tensor, filled through Input) or SequenceInputNames (an
+// optional of a sequence, filled through InputSequence), and holds that
+// value unless SetInputHasValue says it holds none.
+func (s *Session) OptionalInputNames() []string { return slices.Clone(s.optInNames) }
+
+// OptionalOutputNames returns the names of the graph outputs that are
+// optionals, in the graph's order; OutputHasValue says whether one holds
+// its value after a Run.
+func (s *Session) OptionalOutputNames() []string { return slices.Clone(s.optOutNames) }
+
+// SetInputHasValue sets whether the named optional input holds a value
+// (true, as planned: its buffers, which Input or InputSequence return) or
+// none (false: the values of its buffers are then ignored). It lasts
+// until changed. It fails (ErrShape) for a name that is not an optional
+// input, and does not allocate.
+func (s *Session) SetInputHasValue(name string, has bool) error {
+	i := slices.Index(s.optInNames, name)
+	if i < 0 {
+		return fmt.Errorf("%w: %q is not an optional input of the graph", ErrShape, name)
+	}
+	s.optIns[i].has.Int[0] = 0
+	if has {
+		s.optIns[i].has.Int[0] = 1
+	}
+	return nil
+}
+
+// OutputHasValue reports whether the named graph output holds a value
+// after the last Run: for an optional, whether it holds its element (when
+// it does not, the values of the buffers Output or OutputSequence return
+// for it mean nothing); true for every other output; false for a name
+// that is no output.
+func (s *Session) OutputHasValue(name string) bool {
+	if i := slices.Index(s.optOutNames, name); i >= 0 {
+		return s.optOuts[i].holds()
+	}
+	return slices.Contains(s.outNames, name) || slices.Contains(s.seqOutNames, name)
+}
 
 // InputSequence returns the element buffers of the named sequence input
 // (nil if there is none), one per shape given in Options.SequenceShapes,
