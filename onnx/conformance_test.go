@@ -60,19 +60,21 @@ func opTypes(g *onnx.Graph, into map[string]bool) {
 }
 
 // allowedRefusals are the reasons a node test in scope may be refused for:
-// data types and value kinds Session does not compute on (optionals, maps;
-// sequences of tensors run, as graph inputs and outputs too), and Dropout
-// in training mode, whose output is random. A refusal for any other reason
-// fails the test, so that an operator cannot slip from "passes" to
-// "refused" unnoticed.
-var allowedRefusals = []string{"data type", "is not a tensor", "cast to", "cast from", "drops at random"}
+// data types Session does not compute on, and Dropout in training mode,
+// whose output is random. Every value kind of the node tests runs
+// (tensors; sequences of tensors and optionals of either, as graph
+// inputs and outputs too), so a value kind is no reason. A refusal for
+// any other reason fails the test, so that an operator cannot slip from
+// "passes" to "refused" unnoticed.
+var allowedRefusals = []string{"data type", "cast to", "cast from", "drops at random"}
 
 // mustPass are the operators whose every test in scope must pass, not be
 // refused for any reason: the recurrent ones (whose options, peepholes,
 // clip, input_forget, linear_before_reset and sequence_lens, all map onto
-// package rnn's cells), convolution, the matrix products and the
-// activations.
-var mustPass = []string{"RNN", "LSTM", "GRU", "Conv", "MatMul", "Gemm", "Softmax", "Relu", "Sigmoid", "Tanh"}
+// package rnn's cells), convolution, the matrix products, the
+// activations and the optional operators.
+var mustPass = []string{"RNN", "LSTM", "GRU", "Conv", "MatMul", "Gemm", "Softmax", "Relu", "Sigmoid", "Tanh",
+	"Optional", "OptionalHasElement", "OptionalGetElement"}
 
 // TestConformance runs every ONNX node test whose operators Session
 // implements: each must match at the backend tests' tolerance or be refused

@@ -1,0 +1,262 @@
+package onnx_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/simdcore/simdcore/onnx"
+)
+
+// tensorType is a TypeProto of a tensor; a negative dim is symbolic.
+func tensorType(dt onnx.DataType, dims ...int64) pb {
+	var shape pb
+	for _, d := range dims {
+		if d < 0 {
+			shape = shape.bytes(1, pb{}.str(2, "n"))
+		} else {
+			shape = shape.bytes(1, pb{}.varint(1, uint64(d)))
+		}
+	}
+	return pb{}.bytes(1, pb{}.varint(1, uint64(dt)).bytes(2, shape))
+}
+
+// optType is the TypeProto of an optional of elem.
+func optType(elem pb) pb { return pb{}.bytes(9, pb{}.bytes(1, elem)) }
+
+// seqType is the TypeProto of a sequence of elem.
+func seqType(elem pb) pb { return pb{}.bytes(4, pb{}.bytes(1, elem)) }
+
+// typedInfo declares a value of type ty.
+func typedInfo(name string, ty pb) pb { return pb{}.str(1, name).bytes(2, ty) }
+
+// attrType is a TYPE_PROTO attribute.
+func attrType(name string, ty pb) pb { return pb{}.str(1, name).varint(20, 13).bytes(14, ty) }
+
+func optModel(t *testing.T, opset int64, s graphSpec) *onnx.Model {
+	t.Helper()
+	m, err := onnx.Parse(model(opset, graph("g", s)))
+	require.NoError(t, err)
+	return m
+}
+
+// TestOptionalRunTimePresence: an optional graph input, given or not at
+// run time, decides an If whose then_branch returns a full optional and
+// whose else_branch an empty one; the outputs say whether they hold a
+// value, and Run allocates nothing either way.
+func TestOptionalRunTimePresence(t *testing.T) {
+	x := optType(tensorType(onnx.Float, 3))
+	then := graph("then", graphSpec{
+		nodes: []pb{node("OptionalGetElement", []string{"x"}, []string{"xe"}),
+			node("Neg", []string{"xe"}, []string{"n"}),
+			node("Optional", []string{"n"}, []string{"full"})},
+		outputs: []pb{typedInfo("full", x)},
+	})
+	els := graph("else", graphSpec{
+		nodes:   []pb{node("Optional", nil, []string{"empty"}, attrType("type", tensorType(onnx.Float, 3)))},
+		outputs: []pb{typedInfo("empty", x)},
+	})
+	m := optModel(t, 16, graphSpec{
+		inputs: []pb{typedInfo("x", x)},
+		nodes: []pb{node("OptionalHasElement", []string{"x"}, []string{"h"}),
+			node("If", []string{"h"}, []string{"y"}, attrGraph("then_branch", then), attrGraph("else_branch", els)),
+			node("Identity", []string{"x"}, []string{"x2"})},
+		outputs: []pb{pb{}.str(1, "h"), typedInfo("y", x), typedInfo("x2", x)},
+	})
+	s, err := onnx.NewSession(m, nil, nil)
+	require.NoError(t, err)
+	require.Equal(t, []string{"x"}, s.OptionalInputNames())
+	require.Equal(t, []string{"x"}, s.InputNames())
+	require.Equal(t, []string{"y", "x2"}, s.OptionalOutputNames())
+	copy(s.Input("x").Float, []float32{1, -2, 3})
+	require.NoError(t, s.Run())
+	require.Equal(t, []int64{1}, s.Output("h").Int)
+	require.True(t, s.OutputHasValue("y"))
+	require.True(t, s.OutputHasValue("x2"))
+	require.True(t, s.OutputHasValue("h"))
+	require.False(t, s.OutputHasValue("nothing"))
+	require.Equal(t, []float32{-1, 2, -3}, s.Output("y").Float)
+
+	require.NoError(t, s.SetInputHasValue("x", false))
+	require.NoError(t, s.Run())
+	require.Equal(t, []int64{0}, s.Output("h").Int)
+	require.False(t, s.OutputHasValue("y"))
+	require.False(t, s.OutputHasValue("x2"))
+
+	require.NoError(t, s.SetInputHasValue("x", true))
+	s.Input("x").Float[0] = 5
+	require.NoError(t, s.Run())
+	require.True(t, s.OutputHasValue("y"))
+	require.Equal(t, []float32{-5, 2, -3}, s.Output("y").Float)
+	if !raceEnabled {
+		require.Zero(t, testing.AllocsPerRun(10, func() {
+			_ = s.SetInputHasValue("x", false)
+			require.NoError(t, s.Run())
+			_ = s.SetInputHasValue("x", true)
+			require.NoError(t, s.Run())
+		}))
+	}
+	require.ErrorIs(t, s.SetInputHasValue("h", false), onnx.ErrShape)
+	require.ErrorIs(t, s.SetInputHasValue("y", false), onnx.ErrShape)
+}
+
+// TestOptionalGetElementOfNone: OptionalGetElement of an optional input
+// that holds nothing fails at run time (ErrInput), and of one known to be
+// empty while planning (ErrShape).
+func TestOptionalGetElementOfNone(t *testing.T) {
+	x := optType(tensorType(onnx.Float, 2))
+	m := optModel(t, 15, graphSpec{
+		inputs:  []pb{typedInfo("x", x)},
+		nodes:   []pb{node("OptionalGetElement", []string{"x"}, []string{"y"})},
+		outputs: []pb{valueInfo("y", onnx.Float, 2)},
+	})
+	s, err := onnx.NewSession(m, nil, nil)
+	require.NoError(t, err)
+	copy(s.Input("x").Float, []float32{7, 8})
+	require.NoError(t, s.Run())
+	require.Equal(t, []float32{7, 8}, s.Output("y").Float)
+	require.NoError(t, s.SetInputHasValue("x", false))
+	require.ErrorIs(t, s.Run(), onnx.ErrInput)
+
+	m = optModel(t, 15, graphSpec{
+		nodes: []pb{node("Optional", nil, []string{"e"}, attrType("type", tensorType(onnx.Float, 2))),
+			node("OptionalGetElement", []string{"e"}, []string{"y"})},
+		outputs: []pb{valueInfo("y", onnx.Float, 2)},
+	})
+	_, err = onnx.NewSession(m, nil, nil)
+	require.ErrorIs(t, err, onnx.ErrShape)
+}
+
+// TestOptionalFolded: whether an optional holds a value is folded while
+// planning when it is known, and so is what depends on it.
+func TestOptionalFolded(t *testing.T) {
+	m := optModel(t, 15, graphSpec{
+		inputs: []pb{valueInfo("x", onnx.Float, 2)},
+		nodes: []pb{node("Optional", []string{"x"}, []string{"o"}),
+			node("OptionalHasElement", []string{"o"}, []string{"h"}),
+			node("Optional", nil, []string{"e"}, attrType("type", seqType(tensorType(onnx.Int64)))),
+			node("OptionalHasElement", []string{"e"}, []string{"he"}),
+			node("OptionalGetElement", []string{"o"}, []string{"y"})},
+		outputs: []pb{pb{}.str(1, "h"), pb{}.str(1, "he"), pb{}.str(1, "y"), pb{}.str(1, "e")},
+	})
+	s, err := onnx.NewSession(m, nil, nil)
+	require.NoError(t, err)
+	require.Equal(t, []string{"e"}, s.OptionalOutputNames())
+	require.Nil(t, s.OutputSequence("e"), "an optional that never holds a value has no buffers")
+	copy(s.Input("x").Float, []float32{1, 2})
+	require.NoError(t, s.Run())
+	require.Equal(t, []int64{1}, s.Output("h").Int)
+	require.Equal(t, []int64{0}, s.Output("he").Int)
+	require.Equal(t, []float32{1, 2}, s.Output("y").Float)
+	require.False(t, s.OutputHasValue("e"))
+}
+
+// TestOptionalLoopCarried: a Loop planned once carries an optional from
+// iteration to iteration, its presence with its element.
+func TestOptionalLoopCarried(t *testing.T) {
+	o := optType(tensorType(onnx.Float, 2))
+	body := graph("body", graphSpec{
+		inputs: []pb{valueInfo("i", onnx.Int64), valueInfo("c", onnx.Bool), typedInfo("o_in", o)},
+		nodes: []pb{node("Identity", []string{"c"}, []string{"c_out"}),
+			node("OptionalHasElement", []string{"o_in"}, []string{"h"}),
+			node("If", []string{"h"}, []string{"o_out"},
+				attrGraph("then_branch", graph("then", graphSpec{
+					nodes: []pb{node("OptionalGetElement", []string{"o_in"}, []string{"v"}),
+						node("Add", []string{"v", "v"}, []string{"w"}),
+						node("Optional", []string{"w"}, []string{"ow"})},
+					outputs: []pb{typedInfo("ow", o)},
+				})),
+				attrGraph("else_branch", graph("else", graphSpec{
+					nodes:   []pb{node("Identity", []string{"o_in"}, []string{"same"})},
+					outputs: []pb{typedInfo("same", o)},
+				})))},
+		outputs: []pb{valueInfo("c_out", onnx.Bool), typedInfo("o_out", o)},
+	})
+	m := optModel(t, 16, graphSpec{
+		inputs: []pb{valueInfo("m", onnx.Int64), typedInfo("x", o)},
+		nodes:  []pb{node("Loop", []string{"m", "", "x"}, []string{"y"}, attrGraph("body", body))},
+		outputs: []pb{typedInfo("y", o)},
+	})
+	s, err := onnx.NewSession(m, nil, nil)
+	require.NoError(t, err)
+	s.Input("m").Int[0] = 3
+	copy(s.Input("x").Float, []float32{1, -1})
+	require.NoError(t, s.Run())
+	require.True(t, s.OutputHasValue("y"))
+	require.Equal(t, []float32{8, -8}, s.Output("y").Float)
+	require.NoError(t, s.SetInputHasValue("x", false))
+	require.NoError(t, s.Run())
+	require.False(t, s.OutputHasValue("y"))
+	if !raceEnabled {
+		require.Zero(t, testing.AllocsPerRun(10, func() { require.NoError(t, s.Run()) }))
+	}
+}
+
+func TestOptionalRefusals(t *testing.T) {
+	ox := optType(tensorType(onnx.Float, 2))
+	for name, s := range map[string]graphSpec{
+		"an optional to a tensor operator": {inputs: []pb{typedInfo("x", ox)},
+			nodes: []pb{node("Relu", []string{"x"}, []string{"y"})}},
+		"an optional to a sequence operator": {inputs: []pb{typedInfo("x", ox)},
+			nodes: []pb{node("SequenceLength", []string{"x"}, []string{"y"})}},
+		"an optional of an optional": {inputs: []pb{typedInfo("x", ox)},
+			nodes: []pb{node("Optional", []string{"x"}, []string{"y"})}},
+		"an empty Optional without type": {nodes: []pb{node("Optional", nil, []string{"y"})}},
+		"type and input disagree": {inputs: []pb{valueInfo("x", onnx.Float, 2)},
+			nodes: []pb{node("Optional", []string{"x"}, []string{"y"}, attrType("type", tensorType(onnx.Int64, 2)))}},
+		"a tensor to OptionalHasElement before opset 18": {inputs: []pb{valueInfo("x", onnx.Float, 2)},
+			nodes: []pb{node("OptionalHasElement", []string{"x"}, []string{"y"})}},
+		"an optional of a map": {inputs: []pb{typedInfo("x", optType(pb{}.bytes(5, pb{}.varint(1, 7).bytes(2, tensorType(onnx.Float)))))},
+			nodes: []pb{node("OptionalHasElement", []string{"x"}, []string{"y"})}},
+		"an optional input fixed": {inputs: []pb{typedInfo("f", ox)},
+			nodes: []pb{node("OptionalHasElement", []string{"f"}, []string{"y"})}},
+		"an optional output declared a tensor": {inputs: []pb{typedInfo("x", ox)},
+			nodes: []pb{node("Identity", []string{"x"}, []string{"y"})}},
+		"If branches of an optional and a tensor": {inputs: []pb{typedInfo("x", ox), valueInfo("c", onnx.Bool)},
+			nodes: []pb{node("If", []string{"c"}, []string{"y"},
+				attrGraph("then_branch", graph("t", graphSpec{nodes: []pb{node("Identity", []string{"x"}, []string{"a"})}, outputs: []pb{pb{}.str(1, "a")}})),
+				attrGraph("else_branch", graph("e", graphSpec{nodes: []pb{node("OptionalGetElement", []string{"x"}, []string{"b"})}, outputs: []pb{pb{}.str(1, "b")}})))}},
+	} {
+		s.outputs = []pb{valueInfo("y", onnx.Float, 2)}
+		m := optModel(t, 16, s)
+		_, err := onnx.NewSession(m, nil, &onnx.Options{Fixed: map[string]*onnx.Tensor{"f": ft([]int{2}, 1, 2)}})
+		if name != "an optional input fixed" {
+			_, err = onnx.NewSession(m, nil, nil)
+		}
+		require.Error(t, err, name)
+		require.True(t, isSentinel(err), "%s: %v", name, err)
+	}
+}
+
+// TestParseOptional reads OptionalProtos: none, a tensor, a sequence, and
+// refuses malformed ones.
+func TestParseOptional(t *testing.T) {
+	tensor := floatTensor("t", []int64{2}, 1, 2)
+	seq := pb{}.varint(2, 1).bytes(3, tensor)
+	v, err := onnx.ParseOptional(pb{}.str(1, "o"))
+	require.NoError(t, err)
+	require.False(t, v.Has)
+	v, err = onnx.ParseOptional(pb{}.varint(2, 1).bytes(3, tensor))
+	require.NoError(t, err)
+	require.True(t, v.Has)
+	require.False(t, v.IsSequence)
+	require.Equal(t, []float32{1, 2}, v.Tensor.Float)
+	v, err = onnx.ParseOptional(pb{}.varint(2, 3).bytes(5, seq))
+	require.NoError(t, err)
+	require.True(t, v.Has && v.IsSequence)
+	require.Len(t, v.Sequence, 1)
+	for name, c := range map[string]struct {
+		b    pb
+		want error
+	}{
+		"two values":            {pb{}.varint(2, 1).bytes(3, tensor).bytes(3, tensor), onnx.ErrFormat},
+		"elem_type of a tensor": {pb{}.varint(2, 1).bytes(5, seq), onnx.ErrFormat},
+		"no elem_type":          {pb{}.bytes(3, tensor), onnx.ErrFormat},
+		"a map":                 {pb{}.varint(2, 4).bytes(6, pb{}), onnx.ErrUnsupported},
+		"an unknown elem_type":  {pb{}.varint(2, 9), onnx.ErrUnsupported},
+		"truncated":             {pb{}.varint(2, 1).bytes(3, tensor)[:5], onnx.ErrFormat},
+	} {
+		_, err := onnx.ParseOptional(c.b)
+		require.ErrorIs(t, err, c.want, name)
+	}
+}
