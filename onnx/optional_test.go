@@ -173,8 +173,8 @@ func TestOptionalLoopCarried(t *testing.T) {
 		outputs: []pb{valueInfo("c_out", onnx.Bool), typedInfo("o_out", o)},
 	})
 	m := optModel(t, 16, graphSpec{
-		inputs: []pb{valueInfo("m", onnx.Int64), typedInfo("x", o)},
-		nodes:  []pb{node("Loop", []string{"m", "", "x"}, []string{"y"}, attrGraph("body", body))},
+		inputs:  []pb{valueInfo("m", onnx.Int64), typedInfo("x", o)},
+		nodes:   []pb{node("Loop", []string{"m", "", "x"}, []string{"y"}, attrGraph("body", body))},
 		outputs: []pb{typedInfo("y", o)},
 	})
 	s, err := onnx.NewSession(m, nil, nil)
