@@ -141,7 +141,17 @@
 //     sequence takes its elements' shapes from Options.SequenceShapes and
 //     its values through Session.InputSequence; a sequence output is read
 //     through Session.OutputSequence; CheckDataSet reads SequenceProto
-//     files for them. If's branches may give sequences of one shape.
+//     files for them. If's branches may give sequences of one shape;
+//   - optionals of a tensor or a sequence: Optional, OptionalHasElement,
+//     OptionalGetElement (from opset 18 on a tensor or a sequence too),
+//     Identity, If's outputs and Loop's carried values. Whether one holds
+//     a value is folded while planning when known (OptionalHasElement is
+//     then a constant) or decided at run time: an If that gives an empty
+//     optional in one branch and a full one in the other, or a graph
+//     input, which holds its value unless Session.SetInputHasValue says
+//     none (its element is planned and filled as a tensor's or a
+//     sequence's input). Session.OutputHasValue says whether an optional
+//     output holds its value; CheckDataSet reads OptionalProto files.
 //
 // Operators of ONNX Runtime's com.microsoft domain run for a model that
 // imports the domain (MicrosoftOperators lists them): those its static

@@ -90,7 +90,14 @@ var fuzzAttrs = []fuzzAttr{
 // seqOps are the operators whose first input is a sequence: FuzzNode gives
 // them one, SplitToSequence of the first input, most of the time.
 var seqOps = map[string]bool{"SequenceInsert": true, "SequenceErase": true, "SequenceAt": true,
-	"SequenceLength": true, "ConcatFromSequence": true, "Identity": true}
+	"SequenceLength": true, "ConcatFromSequence": true, "Identity": true,
+	"Optional": true, "OptionalHasElement": true, "OptionalGetElement": true}
+
+// optOps are the operators that take an optional first: FuzzNode gives
+// them one some of the time, holding the first input (or the sequence
+// made of it) or an empty optional of a FLOAT [2] tensor.
+var optOps = map[string]bool{"Identity": true, "Optional": true, "OptionalHasElement": true,
+	"OptionalGetElement": true}
 
 // fuzzTypes are the input types FuzzNode gives.
 var fuzzTypes = []onnx.DataType{onnx.Float, onnx.Int64, onnx.Int32, onnx.Bool, onnx.Int8, onnx.Uint8, onnx.Float16}
@@ -204,7 +211,9 @@ func requireHalves(t *testing.T, s *onnx.Session, op string) {
 // each an initializer, known while planning, or a graph input) with values
 // drawn from small integers, extremes and special floats, and up to six
 // attributes of the names operators read with fuzzed values; the sequence
-// operators get a sequence first (SplitToSequence of the first input).
+// operators get a sequence first (SplitToSequence of the first input),
+// and the optional operators often an optional (of the first input, or
+// empty).
 // NewSession and Run must return nil or an error wrapping a sentinel,
 // never panic, and finish quickly (the element budget is 2^16, so no
 // honest plan or run of one node takes a second), and FLOAT16 outputs
@@ -215,6 +224,10 @@ func FuzzNode(f *testing.F) {
 		// opset 14; two float inputs of shape [2, 3], the first an
 		// initializer; no attributes; one output; the second input's values.
 		f.Add([]byte{byte(i), 8, 2, 1, 0, 2, 2, 3, 0, 1, 2, 3, 4, 5, 6, 1, 0, 2, 2, 3, 1, 0, 0, 1, 2, 3, 4, 5, 6})
+		if optOps[names[i]] {
+			// the same at opset 18, where the optional operators exist
+			f.Add([]byte{byte(i), 12, 2, 1, 0, 2, 2, 3, 0, 1, 2, 3, 4, 5, 6, 1, 0, 2, 2, 3, 1, 0, 0, 1, 2, 3, 4, 5, 6})
+		}
 		if strings.HasPrefix(names[i], msDomainPrefix) {
 			for _, seed := range quantizedSeeds(byte(i)) {
 				f.Add(seed)
@@ -315,6 +328,14 @@ func FuzzNode(f *testing.F) {
 			// slices.
 			spec.nodes = append(spec.nodes, node("SplitToSequence", []string{ins[0]}, []string{"seq0"}, attrInt("axis", in.int())))
 			ins[0] = "seq0"
+		}
+		if optOps[op] && len(ins) > 0 && ins[0] != "" && in.pick(3) != 0 {
+			if in.pick(2) == 0 {
+				spec.nodes = append(spec.nodes, node("Optional", []string{ins[0]}, []string{"opt0"}))
+			} else {
+				spec.nodes = append(spec.nodes, node("Optional", nil, []string{"opt0"}, attrType("type", tensorType(onnx.Float, 2))))
+			}
+			ins[0] = "opt0"
 		}
 		var m *onnx.Model
 		var err error

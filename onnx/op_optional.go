@@ -63,7 +63,7 @@ func typeString(seqElem bool, dt DataType) string {
 	if seqElem {
 		return fmt.Sprintf("a sequence of %v", dt)
 	}
-	return fmt.Sprintf("a %v tensor", dt)
+	return fmt.Sprintf("a tensor of %v", dt)
 }
 
 // plainInputOK checks that input i, a tensor or a sequence rather than an

@@ -55,7 +55,7 @@ func (o *optional) String() string {
 	if o.seqElem {
 		return fmt.Sprintf("empty optional of a sequence of %v", o.dtype)
 	}
-	return fmt.Sprintf("empty optional of a %v tensor", o.dtype)
+	return fmt.Sprintf("empty optional of a tensor of %v", o.dtype)
 }
 
 // presenceFlag allocates an optional's has flag, set to has.

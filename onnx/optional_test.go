@@ -225,6 +225,7 @@ func TestOptionalRefusals(t *testing.T) {
 		}
 		require.Error(t, err, name)
 		require.True(t, isSentinel(err), "%s: %v", name, err)
+		t.Logf("%s: %v", name, err)
 	}
 }
 
