@@ -43,12 +43,9 @@ func buildOptional(c *nodeCtx) (func() error, error) {
 			return nil, err
 		}
 		if a != nil {
-			seqElem, dt, err := optionalElemType(a.TP)
-			if err != nil {
+			decl := ValueInfo{Name: "the output", Type: Type{Kind: KindOptional, Elem: a.TP}}
+			if err := checkOptionalDeclared(decl, o.opt); err != nil {
 				return nil, err
-			}
-			if seqElem != o.opt.seqElem || dt != o.opt.dtype {
-				return nil, c.shapeErr("attribute type says %s, the input is %s", typeString(seqElem, dt), shapeString(v))
 			}
 		}
 	}

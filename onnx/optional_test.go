@@ -261,3 +261,61 @@ func TestParseOptional(t *testing.T) {
 		require.ErrorIs(t, err, c.want, name)
 	}
 }
+
+// TestOptionalOpset18: from opset 18, OptionalHasElement and
+// OptionalGetElement take a tensor or a sequence (which holds a value),
+// and OptionalHasElement an omitted input (which does not).
+func TestOptionalOpset18(t *testing.T) {
+	m := optModel(t, 18, graphSpec{
+		inputs: []pb{valueInfo("x", onnx.Float, 2)},
+		nodes: []pb{node("OptionalHasElement", []string{"x"}, []string{"hx"}),
+			node("OptionalHasElement", []string{""}, []string{"hn"}),
+			node("SequenceConstruct", []string{"x", "x"}, []string{"q"}),
+			node("OptionalHasElement", []string{"q"}, []string{"hq"}),
+			node("OptionalGetElement", []string{"x"}, []string{"gx"}),
+			node("OptionalGetElement", []string{"q"}, []string{"gq"})},
+		outputs: []pb{pb{}.str(1, "hx"), pb{}.str(1, "hn"), pb{}.str(1, "hq"), pb{}.str(1, "gx"), pb{}.str(1, "gq")},
+	})
+	s, err := onnx.NewSession(m, nil, nil)
+	require.NoError(t, err)
+	copy(s.Input("x").Float, []float32{3, 4})
+	require.NoError(t, s.Run())
+	require.Equal(t, []int64{1}, s.Output("hx").Int)
+	require.Equal(t, []int64{0}, s.Output("hn").Int)
+	require.Equal(t, []int64{1}, s.Output("hq").Int)
+	require.Equal(t, []float32{3, 4}, s.Output("gx").Float)
+	require.Len(t, s.OutputSequence("gq"), 2)
+	require.Empty(t, s.OptionalOutputNames())
+}
+
+// TestOptionalSequenceInput: an optional of a sequence as a graph input,
+// its elements' shapes in Options.SequenceShapes, given or not.
+func TestOptionalSequenceInput(t *testing.T) {
+	q := optType(seqType(tensorType(onnx.Float, -1)))
+	m := optModel(t, 16, graphSpec{
+		inputs: []pb{typedInfo("q", q)},
+		nodes: []pb{node("OptionalHasElement", []string{"q"}, []string{"h"}),
+			node("Identity", []string{"q"}, []string{"r"})},
+		outputs: []pb{pb{}.str(1, "h"), typedInfo("r", q)},
+	})
+	_, err := onnx.NewSession(m, nil, nil)
+	require.ErrorIs(t, err, onnx.ErrShape, "no element shapes")
+	_, err = onnx.NewSession(m, map[string][]int{"q": {2}}, &onnx.Options{SequenceShapes: map[string][][]int{"q": {{2}}}})
+	require.ErrorIs(t, err, onnx.ErrShape, "a tensor shape for an optional of a sequence")
+	s, err := onnx.NewSession(m, nil, &onnx.Options{SequenceShapes: map[string][][]int{"q": {{2}, {1}}}})
+	require.NoError(t, err)
+	require.Equal(t, []string{"q"}, s.SequenceInputNames())
+	require.Equal(t, []string{"r"}, s.SequenceOutputNames())
+	in := s.InputSequence("q")
+	require.Len(t, in, 2)
+	copy(in[0].Float, []float32{1, 2})
+	in[1].Float[0] = 3
+	require.NoError(t, s.Run())
+	require.Equal(t, []int64{1}, s.Output("h").Int)
+	require.True(t, s.OutputHasValue("r"))
+	require.Equal(t, []float32{3}, s.OutputSequence("r")[1].Float)
+	require.NoError(t, s.SetInputHasValue("q", false))
+	require.NoError(t, s.Run())
+	require.Equal(t, []int64{0}, s.Output("h").Int)
+	require.False(t, s.OutputHasValue("r"))
+}

@@ -154,6 +154,9 @@ func NewSession(m *Model, shapes map[string][]int, opts *Options) (*Session, err
 			if err != nil {
 				return nil, err
 			}
+			if v.opt.seqElem && shapes[in.Name] != nil {
+				return nil, fmt.Errorf("%w: shape given for %q, an optional of a sequence (give its elements' shapes in Options.SequenceShapes)", ErrShape, in.Name)
+			}
 			used[in.Name] = true
 			if err := root.define(in.Name, v); err != nil {
 				return nil, err
