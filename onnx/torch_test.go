@@ -67,6 +67,14 @@ var torchLoopModels = []string{
 	"loop_repeat_interleave_dyn",
 }
 
+// torchOptionalModels are torch.jit.script'ed modules with Optional[Tensor]
+// values (scripts/export_torch_optional.py, opset 16): an optional
+// argument (a graph input that holds a tensor in one data set and nothing
+// in the other) and a local optional set in one branch of an if (an If
+// whose branches give a full and an empty optional, the condition known
+// only at run time). Their outputs are torch's.
+var torchOptionalModels = []string{"optional_arg", "optional_local"}
+
 // The tolerance against torch: 1e-5 relative, and 1e-6 absolute for
 // values near zero.
 const torchRTol, torchATol = 1e-5, 1e-6
@@ -76,9 +84,9 @@ const torchRTol, torchATol = 1e-5, 1e-6
 func TestTorchExports(t *testing.T) {
 	dirs, err := filepath.Glob(filepath.Join(torchFixtures, "*"))
 	require.NoError(t, err)
-	require.GreaterOrEqual(t, len(dirs), 12+len(torchTransformers)+len(torchOperatorModels)+len(torchLoopModels),
-		"the fixtures of scripts/export_torch_onnx.py and scripts/export_torch_loops.py")
-	for _, name := range slices.Concat(torchTransformers, torchOperatorModels, torchLoopModels) {
+	require.GreaterOrEqual(t, len(dirs), 12+len(torchTransformers)+len(torchOperatorModels)+len(torchLoopModels)+len(torchOptionalModels),
+		"the fixtures of scripts/export_torch_onnx.py, scripts/export_torch_loops.py and scripts/export_torch_optional.py")
+	for _, name := range slices.Concat(torchTransformers, torchOperatorModels, torchLoopModels, torchOptionalModels) {
 		require.Contains(t, dirs, filepath.Join(torchFixtures, name))
 	}
 	for _, dir := range dirs {
@@ -93,6 +101,30 @@ func TestTorchExports(t *testing.T) {
 				filepath.Base(dir), c.Name, c.Diff.Mismatches, c.Diff.MaxAbs, c.Diff.Worst, c.Diff.Err)
 		}
 		runAllocatesNothing(t, m, set)
+	}
+}
+
+// TestTorchOptional runs the optional fixtures on every data set (an
+// optional input given and not; an If's optional full and empty) against
+// torch's outputs, and checks that Run allocates nothing.
+func TestTorchOptional(t *testing.T) {
+	for _, name := range torchOptionalModels {
+		dir := filepath.Join(torchFixtures, name)
+		m, err := onnx.ReadFile(filepath.Join(dir, "model.onnx"))
+		require.NoError(t, err, dir)
+		sets, err := filepath.Glob(filepath.Join(dir, "test_data_set_*"))
+		require.NoError(t, err)
+		require.Len(t, sets, 2, dir)
+		for _, set := range sets {
+			checks, err := onnx.CheckDataSet(m, set, torchRTol, torchATol)
+			require.NoError(t, err, set)
+			require.NotEmpty(t, checks)
+			for _, c := range checks {
+				require.True(t, c.Diff.OK(), "%s: output %s: %d mismatches, max |diff| %g (at %d) %v",
+					set, c.Name, c.Diff.Mismatches, c.Diff.MaxAbs, c.Diff.Worst, c.Diff.Err)
+			}
+			runAllocatesNothing(t, m, set)
+		}
 	}
 }
 
