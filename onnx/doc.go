@@ -326,9 +326,11 @@
 // dilated TCN, a convolutional-recurrent keyword spotter, an upsampling
 // block, TopK, Resize, IsInf; against a float64 run of them) and
 // torch.jit.script'ed modules with loops (for and while loops, lists
-// built and stacked) against
+// built and stacked) and with Optional[Tensor] values (an argument given
+// or None, a local set in one branch) against
 // torch's outputs to 1e-5 relative
 // (the module's testdata/onnx/torch, written by
-// scripts/export_torch_onnx.py and scripts/export_torch_loops.py). FuzzNode plans and runs single nodes of
+// scripts/export_torch_onnx.py, scripts/export_torch_loops.py and
+// scripts/export_torch_optional.py). FuzzNode plans and runs single nodes of
 // every operator from fuzzed shapes, values and attributes.
 package onnx
