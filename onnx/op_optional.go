@@ -112,11 +112,10 @@ func buildOptionalGetElement(c *nodeCtx) (func() error, error) {
 		return nil, nil
 	}
 	o := v.opt
-	if o.hasKnown && !o.holds() {
+	if o.hasKnown && !o.holds() || o.elem == nil {
+		// (no element planned: every value it may be is empty, such as
+		// an If's whose branches both give an empty optional)
 		return nil, c.shapeErr("OptionalGetElement of an %s", o)
-	}
-	if o.elem == nil {
-		panic("onnx.buildOptionalGetElement: an optional that may hold a value has no element planned")
 	}
 	setElement(c, &value{t: o.elem.t, seq: o.elem.seq, known: v.known})
 	if o.hasKnown {

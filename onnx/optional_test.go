@@ -125,6 +125,21 @@ func TestOptionalGetElementOfNone(t *testing.T) {
 	})
 	_, err = onnx.NewSession(m, nil, nil)
 	require.ErrorIs(t, err, onnx.ErrShape)
+
+	// An If whose branches both give an empty optional, the condition
+	// known only at run time: never a value to get.
+	empty := graph("b", graphSpec{
+		nodes:   []pb{node("Optional", nil, []string{"e"}, attrType("type", tensorType(onnx.Float, 2)))},
+		outputs: []pb{pb{}.str(1, "e")},
+	})
+	m = optModel(t, 15, graphSpec{
+		inputs: []pb{valueInfo("c", onnx.Bool)},
+		nodes: []pb{node("If", []string{"c"}, []string{"o"}, attrGraph("then_branch", empty), attrGraph("else_branch", empty)),
+			node("OptionalGetElement", []string{"o"}, []string{"y"})},
+		outputs: []pb{valueInfo("y", onnx.Float, 2)},
+	})
+	_, err = onnx.NewSession(m, nil, nil)
+	require.ErrorIs(t, err, onnx.ErrShape)
 }
 
 // TestOptionalFolded: whether an optional holds a value is folded while
