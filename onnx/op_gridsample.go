@@ -46,6 +46,9 @@ func buildGridSample(c *nodeCtx) (func() error, error) {
 		return nil, c.shapeErr("grid %v for X %v: want %d×Ho×Wo×2", grid.Dims, x.Dims, N)
 	}
 	Ho, Wo := grid.Dims[1], grid.Dims[2]
+	if (H == 0 || W == 0) && N*C*Ho*Wo > 0 {
+		return nil, c.shapeErr("X %v has no pixels to sample for an output of %d×%d×%d×%d", x.Dims, N, C, Ho, Wo)
+	}
 	linear, cubic := "bilinear", "bicubic"
 	if c.opset >= 20 {
 		linear, cubic = "linear", "cubic"
