@@ -1,6 +1,6 @@
 """TensorProto encoding for the fixture scripts (export_torch_onnx.py,
-export_torch_loops.py): ONNX's TensorProto written by hand, so that no
-onnx package is needed."""
+export_torch_loops.py, export_torch_optional.py): ONNX's TensorProto
+written by hand, so that no onnx package is needed."""
 import struct
 
 import torch
