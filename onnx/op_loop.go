@@ -172,6 +172,16 @@ func readLoop(c *nodeCtx) (*loopNode, error) {
 		if v == nil {
 			return nil, c.shapeErr("carried value %d is required", i)
 		}
+		if v.opt == nil && ln.g.Inputs[2+i].Type.Kind == KindOptional {
+			// a tensor or a sequence carried into an optional holds it,
+			// from the start (so that a body planned once carries the
+			// optional's buffers)
+			o, err := c.p.present(v)
+			if err != nil {
+				return nil, err
+			}
+			v = o
+		}
 		ln.initValues = append(ln.initValues, v)
 	}
 	return ln, nil

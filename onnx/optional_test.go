@@ -207,6 +207,59 @@ func TestOptionalLoopCarried(t *testing.T) {
 	}
 }
 
+// TestOptionalLoopFromTensor: a Loop whose body declares an optional
+// carried value and is given a tensor (which holds it) is planned once,
+// the trip count known only at run time; the body empties the optional
+// once the value exceeds 10.
+func TestOptionalLoopFromTensor(t *testing.T) {
+	o := optType(tensorType(onnx.Float, 1))
+	body := graph("body", graphSpec{
+		inputs: []pb{valueInfo("i", onnx.Int64), valueInfo("c", onnx.Bool), typedInfo("o_in", o)},
+		inits:  []pb{floatTensor("ten", []int64{1}, 10)},
+		nodes: []pb{node("Identity", []string{"c"}, []string{"c_out"}),
+			node("OptionalHasElement", []string{"o_in"}, []string{"h"}),
+			node("If", []string{"h"}, []string{"o_out"},
+				attrGraph("then_branch", graph("then", graphSpec{
+					nodes: []pb{node("OptionalGetElement", []string{"o_in"}, []string{"v"}),
+						node("Add", []string{"v", "v"}, []string{"w"}),
+						node("Greater", []string{"w", "ten"}, []string{"big"}),
+						node("Squeeze", []string{"big"}, []string{"big0"}),
+						node("If", []string{"big0"}, []string{"ow"},
+							attrGraph("then_branch", graph("t2", graphSpec{
+								nodes:   []pb{node("Optional", nil, []string{"e"}, attrType("type", tensorType(onnx.Float, 1)))},
+								outputs: []pb{typedInfo("e", o)},
+							})),
+							attrGraph("else_branch", graph("e2", graphSpec{
+								nodes:   []pb{node("Optional", []string{"w"}, []string{"f"})},
+								outputs: []pb{typedInfo("f", o)},
+							})))},
+					outputs: []pb{typedInfo("ow", o)},
+				})),
+				attrGraph("else_branch", graph("else", graphSpec{
+					nodes:   []pb{node("Identity", []string{"o_in"}, []string{"same"})},
+					outputs: []pb{typedInfo("same", o)},
+				})))},
+		outputs: []pb{valueInfo("c_out", onnx.Bool), typedInfo("o_out", o)},
+	})
+	m := optModel(t, 16, graphSpec{
+		inputs:  []pb{valueInfo("m", onnx.Int64), valueInfo("x", onnx.Float, 1)},
+		nodes:   []pb{node("Loop", []string{"m", "", "x"}, []string{"y"}, attrGraph("body", body))},
+		outputs: []pb{typedInfo("y", o)},
+	})
+	s, err := onnx.NewSession(m, nil, nil)
+	require.NoError(t, err)
+	s.Input("x").Float[0] = 1
+	for trip, want := range []float32{1, 2, 4, 8} {
+		s.Input("m").Int[0] = int64(trip)
+		require.NoError(t, s.Run())
+		require.True(t, s.OutputHasValue("y"), "trip %d", trip)
+		require.Equal(t, want, s.Output("y").Float[0], "trip %d", trip)
+	}
+	s.Input("m").Int[0] = 6
+	require.NoError(t, s.Run())
+	require.False(t, s.OutputHasValue("y"))
+}
+
 func TestOptionalRefusals(t *testing.T) {
 	ox := optType(tensorType(onnx.Float, 2))
 	for name, s := range map[string]graphSpec{
