@@ -15,6 +15,9 @@ type nodeCtx struct {
 	// dynamic keeps the node out of constant folding even when its inputs
 	// are all known.
 	dynamic bool
+	// work, when the builder sets it, is its estimate of one run's work
+	// (nodeWork), which the fold budget counts.
+	work int64
 	// err is the first error reading an attribute (see attrInt).
 	err error
 }

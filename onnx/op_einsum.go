@@ -286,6 +286,7 @@ func buildEinsum(c *nodeCtx) (func() error, error) {
 	} else if err := p.chain(xs, sh, y); err != nil {
 		return nil, err
 	}
+	c.work = int64(p.work) // at most einsumWork: the fold budget counts it
 	steps := p.steps
 	return func() error {
 		for _, s := range steps {

@@ -46,9 +46,9 @@ import (
 // with ErrLimit, so that a huge M with a condition that never turns false
 // ends; a negative M runs no iteration. A Loop whose inputs and outer
 // values are known while planning is run then (folded), under the same
-// bound, while the iterations times the elements their plans allocate of
-// the loops so run stay within 2^28 in all (maxFoldWork); a loop beyond
-// that runs at Run.
+// bound, within the fold budget (fold_work.go), where a Loop counts its
+// iterations times the larger of its body's work and the elements its
+// plan allocates; a loop beyond that runs at Run.
 
 func init() {
 	registerOpt("Loop", 1, buildLoop)
@@ -69,7 +69,8 @@ type loopLimits struct {
 	maxIters int64 // the iterations one run of a Loop may take
 	unroll   int   // the loop iterations the plan may still unroll
 	nodes    int   // the body nodes unrolled iterations may still plan
-	foldWork int64 // the work loops run while planning may still do (maxFoldWork)
+	foldWork int64 // the work nodes run while planning may still do (fold_work.go)
+	planned  int64 // the work of the steps planned so far, run at Run (nodeWork)
 }
 
 // loopNode is what a Loop's builder reads of its node.
@@ -90,14 +91,13 @@ func buildLoop(c *nodeCtx) (func() error, error) {
 		return nil, err
 	}
 	c.dynamic = !outerKnown(c.p, ln.g)
-	budget := *c.p.budget
+	budget, planned := *c.p.budget, c.p.loops.planned
 	run, changes, steadyErr := planSteadyLoop(c, ln)
 	if steadyErr == nil {
-		if !c.dynamic && !c.p.loops.fold(c, ln.foldIters(), budget-*c.p.budget) {
-			c.dynamic = true // too long to run while planning: run at Run
-		}
+		c.work = c.p.loops.loopWork(ln.foldIters(), planned, budget-*c.p.budget)
 		return run, nil
 	}
+	c.p.loops.planned = planned
 	*c.p.budget = budget // the failed plan's buffers are garbage
 	for i := range c.out {
 		c.out[i] = nil
@@ -187,30 +187,15 @@ func readLoop(c *nodeCtx) (*loopNode, error) {
 	return ln, nil
 }
 
-// maxFoldWork bounds the work of the Loops and Scans a plan runs while
-// planning (their inputs and outer values all known), as their
-// iterations times the elements each one's plan allocates, summed: a
-// small file can ask for 2^20 iterations over a body of 2^24 elements, or
-// for many such loops, hours of work that NewSession would do. A loop
-// beyond what is left of it is planned as if its inputs were not known,
-// and runs at Run.
-const maxFoldWork = 1 << 28
-
-// fold reports whether a Loop or Scan whose inputs are all known, of at
-// most iters iterations and whose plan allocated elems elements, may run
-// while planning, and takes its work from the plan's fold budget if so.
-func (l *loopLimits) fold(c *nodeCtx, iters int64, elems int) bool {
-	for i := range c.in {
-		if c.in[i] != nil && !c.in[i].known {
-			return true // not folded: nothing to bound
-		}
-	}
-	e := max(int64(elems), 1)
-	if iters > l.foldWork/e {
-		return false
-	}
-	l.foldWork -= iters * e
-	return true
+// loopWork estimates the work of one run of a Loop or Scan of at most
+// iters iterations whose body planned its steps since the plan's
+// planned work was before and allocated elems elements: iterations times
+// the larger of the steps' work and the elements, taking the steps' work
+// back out of the plan's planned work (the loop's own estimate counts it).
+func (l *loopLimits) loopWork(iters, before int64, elems int) int64 {
+	body := l.planned - before
+	l.planned = before
+	return max(satMul(iters, max(body, int64(elems))), 1)
 }
 
 // foldIters bounds the iterations of a steady Loop: its trip count when

@@ -12,8 +12,8 @@ import "fmt"
 // scan input and output, the scan axis second, directions for the scan
 // inputs, and sequence_lens (the iterations of each batch entry, the
 // scan outputs' remaining rows zero). A Scan whose inputs are all known
-// while planning runs then, within the fold budget it shares with Loop
-// (maxFoldWork), else at Run.
+// while planning runs then, within the fold budget (fold_work.go; its
+// rows times its body's work), else at Run.
 
 func init() {
 	register("Scan", 8, buildScan)
@@ -102,7 +102,7 @@ func buildScan(c *nodeCtx) (func() error, error) {
 	}
 	// The body's inputs: states without the batch axis, scan slices
 	// without the scan axis.
-	budget := *c.p.budget
+	budget, planned := *c.p.budget, c.p.loops.planned
 	p := c.p.child()
 	bodyIns := make([]*value, nIn)
 	trip := -1
@@ -194,9 +194,7 @@ func buildScan(c *nodeCtx) (func() error, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !c.dynamic && !c.p.loops.fold(c, int64(trip)*int64(batch), budget-*c.p.budget) {
-		c.dynamic = true // too long to run while planning: run at Run
-	}
+	c.work = c.p.loops.loopWork(int64(trip)*int64(batch), planned, budget-*c.p.budget)
 	return func() error {
 		for bi := range batch {
 			steps := trip

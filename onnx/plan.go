@@ -308,7 +308,8 @@ func outerReads(g *Graph) []string {
 
 // planNode builds one node; when all its inputs are known (and it has any,
 // or is a constant-producing op), it runs it at once and its outputs become
-// known; otherwise its kernel joins the steps.
+// known, within the fold budget (fold_work.go); otherwise its kernel joins
+// the steps.
 func (p *planner) planNode(n *Node) error {
 	table := ops
 	switch d := canonicalDomain(n.Domain); {
@@ -367,6 +368,15 @@ func (p *planner) planNode(n *Node) error {
 		}
 	}
 	known := allKnown && !c.dynamic
+	if run != nil {
+		w := nodeWork(c)
+		if known && !p.loops.fold(w) {
+			known = false // too much work to fold: run at Run
+		}
+		if !known {
+			p.loops.planned = satAdd(p.loops.planned, w)
+		}
+	}
 	if known && run != nil {
 		if err := run(); err != nil {
 			return err

@@ -120,7 +120,7 @@ func NewSession(m *Model, shapes map[string][]int, opts *Options) (*Session, err
 	if opts != nil && opts.MaxElements > 0 {
 		limit = opts.MaxElements
 	}
-	loops := &loopLimits{maxIters: defaultMaxIterations, unroll: maxUnrolled, nodes: maxUnrolledNodes, foldWork: maxFoldWork}
+	loops := &loopLimits{maxIters: defaultMaxIterations, unroll: maxUnrolled, nodes: maxUnrolledNodes, foldWork: foldBudget(m.Graph)}
 	if opts != nil && opts.MaxIterations > 0 {
 		loops.maxIters = int64(opts.MaxIterations)
 		loops.unroll = min(loops.unroll, opts.MaxIterations)
