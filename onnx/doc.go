@@ -33,7 +33,17 @@
 // depends only on the input shapes), orders the remaining nodes
 // topologically and allocates every buffer once. Session.Run then computes
 // the outputs without allocating. Inputs whose values are fixed for the
-// session (Options.Fixed) are folded too.
+// session (Options.Fixed) are folded too. Folding is bounded by its work,
+// not only by the elements it allocates: each folded node takes its
+// estimated work (multiply-adds for MatMul, Gemm, Conv, Einsum, the
+// recurrent and pooling operators; iterations times the body's work for
+// Loop and Scan; elements read and written otherwise) from a budget of
+// 2^28 per session plus 16 per element of the tensors the file holds, and
+// a node beyond what is left runs at Run instead, with the same values, so
+// that a few hundred bytes of products of large constants do not make
+// NewSession compute for minutes. Nodes of at most 1024 (shape arithmetic)
+// always fold; ordinary exports fold entirely (the committed fixtures use
+// at most 788,498).
 //
 // The operators of the default domain, at every opset version up to 22
 // (Operators lists them):
@@ -125,9 +135,10 @@
 //     condition ends it before that count fails at Run (ErrInput). One run of a Loop takes at most
 //     Options.MaxIterations iterations (default 1<<20; ErrLimit beyond),
 //     so a file whose loop never ends does not hang Run. Loops and Scans
-//     whose inputs are known while planning run then, up to 2^28
-//     iterations times elements in a plan (the rest run at Run), so that
-//     a small file does not hang NewSession either. Scan (opset 8's
+//     whose inputs are known while planning run then, within the fold
+//     budget (see Running: iterations times the larger of the body's work
+//     and its elements; the rest run at Run), so that a small file does
+//     not hang NewSession either. Scan (opset 8's
 //     batched form, and 9 on with scan_input_axes, scan_output_axes and
 //     their directions) plans its body once, its trip count from its
 //     inputs' shapes;
