@@ -19,9 +19,9 @@ package weights
 // for its persistent IDs: ('storage', torch.<X>Storage, key, location,
 // numel, view_metadata), where view_metadata, None since torch 1.0, may
 // name a view of the storage (view_key, offset, view_numel) that tensors
-// are rebuilt on. Files written by Python 2 (byte strings) and by torch
-// before 0.4 (torch._utils._rebuild_tensor) are read too, as torch.load
-// reads them. The even older tar format (torch before 0.1.10) is refused.
+// are rebuilt on. Files written by Python 2 (byte strings, an OrderedDict
+// reduced to a list of [key, value] lists) and by torch before 0.4
+// (torch._utils._rebuild_tensor) are read too, as torch.load reads them. The even older tar format (torch before 0.1.10) is refused.
 
 import (
 	"bytes"
@@ -147,7 +147,9 @@ func (l *legacyReader) read() (*File, error) {
 		return nil, err
 	}
 	storages := map[string]*pyStorage{}
-	obj, err := l.pickle("the pickled object", storages, 0)
+	// Its lists' items are kept (Python 2 pickles an OrderedDict as a
+	// list of [key, value] lists), as many as it pushes values at most.
+	obj, err := l.pickle("the pickled object", storages, maxValues)
 	if err != nil {
 		return nil, err
 	}

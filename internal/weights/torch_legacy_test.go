@@ -254,3 +254,50 @@ func TestTorchLegacyKeyListAmplification(t *testing.T) {
 	require.Less(t, alloc, uint64(40*len(file)), "allocated %d bytes for a %d-byte file: %v", alloc, len(file), err)
 	t.Logf("%v; %.1f× the file", err, float64(alloc)/float64(len(file)))
 }
+
+// TestTorchLegacyPython2OrderedDict reads a state_dict as Python 2's
+// pickle writes an OrderedDict: REDUCE of collections.OrderedDict with one
+// argument, a list of [key, value] lists (Python 3 reduces it with no
+// argument and SETITEMS), with torch 0.4's _metadata set by BUILD, itself
+// such an OrderedDict. torch 1.13's torch.load reads this file to w = [2,
+// 4] and b = [6].
+func TestTorchLegacyPython2OrderedDict(t *testing.T) {
+	six := torchpickle.Storage{Count: 6, Data: f32le(1, 2, 3, 4, 5, 6)}
+	p := (&torchpickle.Pickle{}).Op(0x80, 2).Global("collections", "OrderedDict").Op('q', 0, ']', 'q', 1, '(')
+	p.Op(']', '(').BinString("w").Global("torch._utils", "_rebuild_tensor_v2").Op('(')
+	p.Op('(').BinString("storage").Global("torch", "FloatStorage").Op('q', 2).BinString("140").BinString("cpu").Op('K', 6, 'N', 't', 'Q')
+	p.Op('K', 1, 'K', 2, 0x85, 'K', 2, 0x85, 0x89, ')', 't', 'R', 'e')
+	p.Op(']', '(').BinString("b").Global("torch._utils", "_rebuild_tensor_v2").Op('(')
+	p.Op('(').BinString("storage").Op('h', 2).BinString("140").BinString("cpu").Op('K', 6, 'N', 't', 'Q')
+	p.Op('K', 5, 'K', 1, 0x85, 'K', 1, 0x85, 0x89, ')', 't', 'R', 'e')
+	p.Op('e', 0x85, 'R')
+	// BUILD {'_metadata': OrderedDict([['', {'version': 1}]])}
+	p.Op('}').BinString("_metadata").Op('h', 0, ']', ']', '(').BinString("").Op('}').BinString("version").Op('K', 1, 's', 'e', 'a', 0x85, 'R', 's', 'b', '.')
+	keys := (&torchpickle.Pickle{}).Op(0x80, 2, ']', 'q', 0).BinString("140").Op('a', '.').Bytes()
+	file := slices.Concat(torchpickle.LegacyHeader(true), p.Bytes(), keys, []byte{6, 0, 0, 0, 0, 0, 0, 0}, six.Data)
+	if dir := os.Getenv("SIMDCORE_WRITE_PY2"); dir != "" {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "py2_ordereddict.pt"), file, 0o644))
+	}
+	f, err := readBytes(file)
+	require.NoError(t, err)
+	require.Equal(t, []string{"b", "w"}, f.Names())
+	w, err := f.Float32s("w", 2)
+	require.NoError(t, err)
+	require.Equal(t, []float32{2, 4}, w)
+	b, err := f.Float32s("b", 1)
+	require.NoError(t, err)
+	require.Equal(t, []float32{6}, b)
+	require.Equal(t, "w", f.infos[0].Name, "the dict's order")
+
+	// The pairs must be pairs, and the argument a list of them.
+	for name, c := range map[string]struct{ arg, msg []byte }{
+		"three items": {[]byte{']', ']', '(', 'K', 1, 'K', 2, 'K', 3, 'e', 'a'}, []byte("an item of 3 values")},
+		"not a list":  {[]byte{']', 'K', 1, 'a'}, []byte("an item that is an int")},
+		"a dict":      {[]byte{'}'}, []byte("OrderedDict of a dict")},
+	} {
+		obj := slices.Concat([]byte{0x80, 2}, (&torchpickle.Pickle{}).Global("collections", "OrderedDict").Bytes(), c.arg, []byte{0x85, 'R', '.'})
+		_, err := readBytes(torchpickle.Legacy(obj, nil, nil))
+		require.ErrorIs(t, err, ErrFormat, name)
+		require.ErrorContains(t, err, string(c.msg), name)
+	}
+}

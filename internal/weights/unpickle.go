@@ -137,7 +137,8 @@ type unpickler struct {
 	// file does, at the most the reader reads of it.
 	legacy, cut bool
 	// keepItems keeps lists' items, at most maxItems in all (the legacy
-	// format's storage keys, one per storage).
+	// format's storage keys, one per storage; the object's lists, where
+	// Python 2 keeps an OrderedDict's items).
 	keepItems bool
 	maxItems  int
 }
@@ -676,6 +677,11 @@ func (u *unpickler) setItems(at int, kv []any) error {
 	if !ok {
 		return u.fail(at, "SETITEM on %s", typeName(v))
 	}
+	return u.addItems(at, d, kv)
+}
+
+// addItems adds the pairs in kv (key, value, key, value, …) to d.
+func (u *unpickler) addItems(at int, d *pyDict, kv []any) error {
 	if d.n+len(kv)/2 > MaxTensors {
 		return u.fail(at, "a dict of more than %d items", MaxTensors)
 	}
@@ -791,6 +797,9 @@ func (u *unpickler) reduce(at int, fn, args any) (any, error) {
 	}
 	switch g.module + "." + g.name {
 	case "collections.OrderedDict":
+		if u.legacy && len(a) == 1 {
+			return u.python2Dict(at, a[0])
+		}
 		if len(a) != 0 {
 			return nil, u.fail(at, "OrderedDict with %d arguments, want none", len(a))
 		}
@@ -814,6 +823,35 @@ func (u *unpickler) reduce(at int, fn, args any) (any, error) {
 		return t, nil
 	}
 	return nil, u.fail(at, "REDUCE of %s.%s", g.module, g.name)
+}
+
+// python2Dict is the OrderedDict that Python 2's pickle reduces to
+// OrderedDict(items), items a list of [key, value] lists (the legacy
+// format's lists keep their items, keepItems).
+func (u *unpickler) python2Dict(at int, items any) (*pyDict, error) {
+	l, ok := items.(*pyList)
+	if !ok {
+		return nil, u.fail(at, "OrderedDict of %s, want a list of [key, value] items", typeName(items))
+	}
+	d := &pyDict{}
+	for _, it := range l.items {
+		var kv []any
+		switch it := it.(type) {
+		case *pyList:
+			kv = it.items
+		case pyTuple:
+			kv = it
+		default:
+			return nil, u.fail(at, "OrderedDict with an item that is %s, want a [key, value] list", typeName(it))
+		}
+		if len(kv) != 2 {
+			return nil, u.fail(at, "OrderedDict with an item of %d values, want a [key, value] list", len(kv))
+		}
+		if err := u.addItems(at, d, kv); err != nil {
+			return nil, err
+		}
+	}
+	return d, nil
 }
 
 // rebuildTensor is torch._utils._rebuild_tensor_v2(storage,
