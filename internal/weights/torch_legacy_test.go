@@ -266,7 +266,7 @@ func TestTorchLegacyPython2OrderedDict(t *testing.T) {
 	p := (&torchpickle.Pickle{}).Op(0x80, 2).Global("collections", "OrderedDict").Op('q', 0, ']', 'q', 1, '(')
 	p.Op(']', '(').BinString("w").Global("torch._utils", "_rebuild_tensor_v2").Op('(')
 	p.Op('(').BinString("storage").Global("torch", "FloatStorage").Op('q', 2).BinString("140").BinString("cpu").Op('K', 6, 'N', 't', 'Q')
-	p.Op('K', 1, 'K', 2, 0x85, 'K', 2, 0x85, 0x89, ')', 't', 'R', 'e')
+	p.Op('K', 1, 'K', 2, 0x85, 'K', 2, 0x85, 0x89, 'h', 0, ']', 0x85, 'R', 't', 'R', 'e') // backward_hooks OrderedDict([])
 	p.Op(']', '(').BinString("b").Global("torch._utils", "_rebuild_tensor_v2").Op('(')
 	p.Op('(').BinString("storage").Op('h', 2).BinString("140").BinString("cpu").Op('K', 6, 'N', 't', 'Q')
 	p.Op('K', 5, 'K', 1, 0x85, 'K', 1, 0x85, 0x89, ')', 't', 'R', 'e')
