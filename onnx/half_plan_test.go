@@ -256,3 +256,29 @@ func TestHalfSubgraphsAndSequences(t *testing.T) {
 	require.NoError(t, s.Run())
 	require.Equal(t, []float32{0, -2048, -0.89990234375}, s.Output("w").Float, "−2049 rounds to −2048; 0.1 to 0.0999755859375, minus 1 to −1843·2^-11")
 }
+
+// TestHalfSequenceInputRounded: the elements of a FLOAT16 sequence input,
+// and of an optional of one, are rounded to half by Run as a FLOAT16
+// tensor input is (InputSequence's buffers are "as Input's").
+func TestHalfSequenceInputRounded(t *testing.T) {
+	seq := seqType(tensorType(onnx.Float16, -1))
+	for name, in := range map[string]pb{"sequence": seq, "optional of a sequence": optType(seq)} {
+		nodes := []pb{node("SequenceAt", []string{"s", "i"}, []string{"y"})}
+		if name != "sequence" {
+			nodes = []pb{node("OptionalGetElement", []string{"s"}, []string{"q"}), node("SequenceAt", []string{"q", "i"}, []string{"y"})}
+		}
+		m, err := onnx.Parse(model(18, graph("g", graphSpec{
+			inputs:  []pb{typedInfo("s", in)},
+			nodes:   nodes,
+			inits:   []pb{intTensor("i", onnx.Int64, nil, 1)},
+			outputs: []pb{pb{}.str(1, "y")},
+		})))
+		require.NoError(t, err, name)
+		s, err := onnx.NewSession(m, nil, &onnx.Options{SequenceShapes: map[string][][]int{"s": {{1}, {3}}}})
+		require.NoError(t, err, name)
+		copy(s.InputSequence("s")[1].Float, []float32{0.1, 70000, 1 + 0x1p-11})
+		require.NoError(t, s.Run(), name)
+		require.Equal(t, onnx.Float16, s.Output("y").DType, name)
+		require.Equal(t, []float32{0.0999755859375, float32(math.Inf(1)), 1}, s.Output("y").Float, name)
+	}
+}

@@ -26,7 +26,7 @@ type Session struct {
 	inNames  []string
 	outNames []string
 	steps    []step
-	halfIns  [][]float32 // the values of the FLOAT16 inputs, which Run rounds to half
+	halfIns  [][]float32 // the values of the FLOAT16 inputs and sequence inputs' elements, which Run rounds to half
 
 	// the graph inputs and outputs that are sequences of tensors
 	seqIns, seqOuts         []*sequence
@@ -266,6 +266,13 @@ func NewSession(m *Model, shapes map[string][]int, opts *Options) (*Session, err
 			s.halfIns = append(s.halfIns, t.Float)
 		}
 	}
+	for _, q := range s.seqIns {
+		for _, t := range q.ts {
+			if t.DType == Float16 {
+				s.halfIns = append(s.halfIns, t.Float)
+			}
+		}
+	}
 	return s, nil
 }
 
@@ -424,8 +431,8 @@ func (s *Session) OutputHasValue(name string) bool {
 
 // InputSequence returns the element buffers of the named sequence input
 // (nil if there is none), one per shape given in Options.SequenceShapes,
-// each as Input's: fill them before Run, and replace neither a slice nor
-// Dims.
+// each as Input's (FLOAT16 values rounded to half by Run): fill them
+// before Run, and replace neither a slice nor Dims.
 func (s *Session) InputSequence(name string) []*Tensor {
 	if i := slices.Index(s.seqInNames, name); i >= 0 {
 		return slices.Clone(s.seqIns[i].ts)
