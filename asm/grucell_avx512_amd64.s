@@ -56,12 +56,16 @@ TEXT ·GRUCellAVX512(SB), NOSPLIT, $0-192
 	VPBROADCASTD AX, Z30
 	MOVL         $0xb9000000, AX
 	VPBROADCASTD AX, Z31
-	XORQ         AX, AX
+	MOVQ         CX, R13
+	ANDQ         $-16, R13
+	SHLQ         $0x02, R13
 
-	// Sixteen units per iteration.
-loop16:
-	CMPQ         CX, $+16
-	JB           tail
+	// Stage 0, sixteen units per iteration.
+	XORQ AX, AX
+
+stage0:
+	CMPQ         AX, R13
+	JAE          stage0done
 	VMOVUPS      (DX)(AX*1), Z0
 	VMOVUPS      (R10)(AX*1), Z1
 	VADDPS       Z1, Z0, Z0
@@ -115,12 +119,23 @@ loop16:
 	VPMOVD2M     Z0, K2
 	VBLENDMPS    Z3, Z21, K2, Z1
 	VRCP14PS     Z4, Z6
-	VMULPS       Z6, Z1, Z9
-	VFNMADD231PS Z4, Z9, Z1
-	VFNMADD231PS Z2, Z9, Z1
-	VFMADD231PS  Z1, Z6, Z9
-	VMOVUPS      Z9, (R8)(AX*1)
+	VMULPS       Z6, Z1, Z8
+	VFNMADD231PS Z4, Z8, Z1
+	VFNMADD231PS Z2, Z8, Z1
+	VFMADD231PS  Z1, Z6, Z8
+	VMOVUPS      Z8, (R8)(AX*1)
+	ADDQ         $+64, AX
+	JMP          stage0
+
+stage0done:
+	// Stage 1, sixteen units per iteration.
+	XORQ AX, AX
+
+stage1:
+	CMPQ         AX, R13
+	JAE          stage1done
 	VMOVUPS      (R9)(AX*1), Z0
+	VMOVUPS      (DX)(AX*1), Z8
 	VMOVUPS      (R12)(AX*1), Z1
 	VFMADD231PS  Z1, Z8, Z0
 	VORPS        Z23, Z0, Z2
@@ -159,13 +174,16 @@ loop16:
 	VMOVUPS      Z10, (R9)(AX*1)
 	VMOVUPS      (SI)(AX*1), Z1
 	VSUBPS       Z10, Z1, Z1
+	VMOVUPS      (R8)(AX*1), Z9
 	VFMADD213PS  Z10, Z9, Z1
 	VMOVUPS      Z1, (DI)(AX*1)
 	ADDQ         $+64, AX
-	SUBQ         $+16, CX
-	JMP          loop16
+	JMP          stage1
 
-	// The last 1..15 units, under K1.
+stage1done:
+	ANDQ $+15, CX
+
+	// The last 1..15 units, both stages, under K1.
 tail:
 	TESTQ        CX, CX
 	JZ           done
@@ -226,12 +244,13 @@ tail:
 	VPMOVD2M     Z0, K2
 	VBLENDMPS    Z3, Z21, K2, Z1
 	VRCP14PS     Z4, Z6
-	VMULPS       Z6, Z1, Z9
-	VFNMADD231PS Z4, Z9, Z1
-	VFNMADD231PS Z2, Z9, Z1
-	VFMADD231PS  Z1, Z6, Z9
-	VMOVUPS      Z9, K1, (R8)(AX*1)
+	VMULPS       Z6, Z1, Z8
+	VFNMADD231PS Z4, Z8, Z1
+	VFNMADD231PS Z2, Z8, Z1
+	VFMADD231PS  Z1, Z6, Z8
+	VMOVUPS      Z8, K1, (R8)(AX*1)
 	VMOVUPS.Z    (R9)(AX*1), K1, Z0
+	VMOVUPS.Z    (DX)(AX*1), K1, Z8
 	VMOVUPS.Z    (R12)(AX*1), K1, Z1
 	VFMADD231PS  Z1, Z8, Z0
 	VORPS        Z23, Z0, Z2
@@ -270,6 +289,7 @@ tail:
 	VMOVUPS      Z10, K1, (R9)(AX*1)
 	VMOVUPS.Z    (SI)(AX*1), K1, Z1
 	VSUBPS       Z10, Z1, Z1
+	VMOVUPS.Z    (R8)(AX*1), K1, Z9
 	VFMADD213PS  Z10, Z9, Z1
 	VMOVUPS      Z1, K1, (DI)(AX*1)
 

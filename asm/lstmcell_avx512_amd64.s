@@ -55,12 +55,16 @@ TEXT ·LSTMCellAVX512(SB), NOSPLIT, $0-168
 	VPBROADCASTD AX, Z30
 	MOVL         $0xb9000000, AX
 	VPBROADCASTD AX, Z31
-	XORQ         AX, AX
+	MOVQ         CX, R13
+	ANDQ         $-16, R13
+	SHLQ         $0x02, R13
 
-	// Sixteen units per iteration.
-loop16:
-	CMPQ         CX, $+16
-	JB           tail
+	// Stage 0, sixteen units per iteration.
+	XORQ AX, AX
+
+stage0:
+	CMPQ         AX, R13
+	JAE          stage0done
 	VMOVUPS      (R8)(AX*1), Z0
 	VORPS        Z23, Z0, Z1
 	VMAXPS       Z1, Z22, Z1
@@ -110,11 +114,11 @@ loop16:
 	VPMOVD2M     Z0, K2
 	VBLENDMPS    Z3, Z21, K2, Z1
 	VRCP14PS     Z4, Z6
-	VMULPS       Z6, Z1, Z9
-	VFNMADD231PS Z4, Z9, Z1
-	VFNMADD231PS Z2, Z9, Z1
-	VFMADD231PS  Z1, Z6, Z9
-	VMOVUPS      Z9, (R9)(AX*1)
+	VMULPS       Z6, Z1, Z8
+	VFNMADD231PS Z4, Z8, Z1
+	VFNMADD231PS Z2, Z8, Z1
+	VFMADD231PS  Z1, Z6, Z8
+	VMOVUPS      Z8, (R9)(AX*1)
 	VMOVUPS      (R11)(AX*1), Z0
 	VORPS        Z23, Z0, Z1
 	VMAXPS       Z1, Z22, Z1
@@ -137,11 +141,11 @@ loop16:
 	VPMOVD2M     Z0, K2
 	VBLENDMPS    Z3, Z21, K2, Z1
 	VRCP14PS     Z4, Z6
-	VMULPS       Z6, Z1, Z10
-	VFNMADD231PS Z4, Z10, Z1
-	VFNMADD231PS Z2, Z10, Z1
-	VFMADD231PS  Z1, Z6, Z10
-	VMOVUPS      Z10, (R11)(AX*1)
+	VMULPS       Z6, Z1, Z8
+	VFNMADD231PS Z4, Z8, Z1
+	VFNMADD231PS Z2, Z8, Z1
+	VFMADD231PS  Z1, Z6, Z8
+	VMOVUPS      Z8, (R11)(AX*1)
 	VMOVUPS      (R10)(AX*1), Z0
 	VORPS        Z23, Z0, Z2
 	VCMPPS       $0x0e, Z31, Z2, K2
@@ -177,7 +181,20 @@ loop16:
 	VPTERNLOGD   $0xf8, Z23, Z0, Z11
 	VMOVAPS      Z0, K2, Z11
 	VMOVUPS      Z11, (R10)(AX*1)
+	ADDQ         $+64, AX
+	JMP          stage0
+
+stage0done:
+	// Stage 1, sixteen units per iteration.
+	XORQ AX, AX
+
+stage1:
+	CMPQ         AX, R13
+	JAE          stage1done
+	VMOVUPS      (R8)(AX*1), Z8
+	VMOVUPS      (R10)(AX*1), Z11
 	VMULPS       Z11, Z8, Z0
+	VMOVUPS      (R9)(AX*1), Z9
 	VMOVUPS      (DX)(AX*1), Z1
 	VFMADD231PS  Z1, Z9, Z0
 	VMOVUPS      Z0, (SI)(AX*1)
@@ -214,13 +231,16 @@ loop16:
 	VFMADD231PS  Z6, Z2, Z11
 	VPTERNLOGD   $0xf8, Z23, Z0, Z11
 	VMOVAPS      Z0, K2, Z11
+	VMOVUPS      (R11)(AX*1), Z10
 	VMULPS       Z11, Z10, Z11
 	VMOVUPS      Z11, (DI)(AX*1)
 	ADDQ         $+64, AX
-	SUBQ         $+16, CX
-	JMP          loop16
+	JMP          stage1
 
-	// The last 1..15 units, under K1.
+stage1done:
+	ANDQ $+15, CX
+
+	// The last 1..15 units, both stages, under K1.
 tail:
 	TESTQ        CX, CX
 	JZ           done
@@ -277,11 +297,11 @@ tail:
 	VPMOVD2M     Z0, K2
 	VBLENDMPS    Z3, Z21, K2, Z1
 	VRCP14PS     Z4, Z6
-	VMULPS       Z6, Z1, Z9
-	VFNMADD231PS Z4, Z9, Z1
-	VFNMADD231PS Z2, Z9, Z1
-	VFMADD231PS  Z1, Z6, Z9
-	VMOVUPS      Z9, K1, (R9)(AX*1)
+	VMULPS       Z6, Z1, Z8
+	VFNMADD231PS Z4, Z8, Z1
+	VFNMADD231PS Z2, Z8, Z1
+	VFMADD231PS  Z1, Z6, Z8
+	VMOVUPS      Z8, K1, (R9)(AX*1)
 	VMOVUPS.Z    (R11)(AX*1), K1, Z0
 	VORPS        Z23, Z0, Z1
 	VMAXPS       Z1, Z22, Z1
@@ -304,11 +324,11 @@ tail:
 	VPMOVD2M     Z0, K2
 	VBLENDMPS    Z3, Z21, K2, Z1
 	VRCP14PS     Z4, Z6
-	VMULPS       Z6, Z1, Z10
-	VFNMADD231PS Z4, Z10, Z1
-	VFNMADD231PS Z2, Z10, Z1
-	VFMADD231PS  Z1, Z6, Z10
-	VMOVUPS      Z10, K1, (R11)(AX*1)
+	VMULPS       Z6, Z1, Z8
+	VFNMADD231PS Z4, Z8, Z1
+	VFNMADD231PS Z2, Z8, Z1
+	VFMADD231PS  Z1, Z6, Z8
+	VMOVUPS      Z8, K1, (R11)(AX*1)
 	VMOVUPS.Z    (R10)(AX*1), K1, Z0
 	VORPS        Z23, Z0, Z2
 	VCMPPS       $0x0e, Z31, Z2, K2
@@ -344,7 +364,10 @@ tail:
 	VPTERNLOGD   $0xf8, Z23, Z0, Z11
 	VMOVAPS      Z0, K2, Z11
 	VMOVUPS      Z11, K1, (R10)(AX*1)
+	VMOVUPS.Z    (R8)(AX*1), K1, Z8
+	VMOVUPS.Z    (R10)(AX*1), K1, Z11
 	VMULPS       Z11, Z8, Z0
+	VMOVUPS.Z    (R9)(AX*1), K1, Z9
 	VMOVUPS.Z    (DX)(AX*1), K1, Z1
 	VFMADD231PS  Z1, Z9, Z0
 	VMOVUPS      Z0, K1, (SI)(AX*1)
@@ -381,6 +404,7 @@ tail:
 	VFMADD231PS  Z6, Z2, Z11
 	VPTERNLOGD   $0xf8, Z23, Z0, Z11
 	VMOVAPS      Z0, K2, Z11
+	VMOVUPS.Z    (R11)(AX*1), K1, Z10
 	VMULPS       Z11, Z10, Z11
 	VMOVUPS      Z11, K1, (DI)(AX*1)
 

@@ -27,9 +27,10 @@ import (
 // units run both stages through buffers on the stack, copied in and out
 // one element at a time, so no memory past the slices is touched.
 //
-// At AVX-512 (cellAVX512) the same, with the AVX-512 Sigmoid's and
-// Tanh's sequences (VSCALEFPS, VRCP14PS quotients), sixteen units per
-// iteration and the last 1..15 under the opmask K1.
+// At AVX-512 (cellAVX512) the same two loops, with the AVX-512 Sigmoid's
+// and Tanh's sequences (VSCALEFPS, VRCP14PS quotients), sixteen units per
+// iteration, and the last 1..15 units through both stages under the
+// opmask K1 (masked stores, zeroing loads).
 //
 // Registers: Y14 and Y15 hold σ's constants 1 and −104 (sigmoidE2,
 // sigmoidQuot2); Y0..Y13 the vectors. The operands are the slices'
@@ -45,9 +46,9 @@ type cell struct {
 	// stages compute one AVX2 vector of the step in order, each reading
 	// what the previous stored: cellAVX2 runs each as its own loop.
 	stages []func(g *gen, m func(slot int) Mem)
-	// body512 computes one zmm vector at AVX-512: ld loads a slot's
-	// vector into a register, st stores one.
-	body512 func(g *gen, ld func(slot int, r VecPhysical), st func(r VecPhysical, slot int))
+	// stages512 are the same stages for one zmm vector at AVX-512: ld
+	// loads a slot's vector into a register, st stores one.
+	stages512 []func(g *gen, ld func(slot int, r VecPhysical), st func(r VecPhysical, slot int))
 }
 
 // cellRegs are the base registers of the slices, in parameter order.
@@ -167,9 +168,10 @@ func (g *gen) tanhVec(x, t, r, sr, w, yr, tmp VecPhysical) {
 	g.VBLENDVPS(tmp, x, t, t)               // x itself there
 }
 
-// cellAVX512 emits c's kernel at AVX-512: sixteen units per iteration,
-// the last 1..15 under K1 (zeroing loads, masked stores), so no memory
-// past the slices is touched.
+// cellAVX512 emits c's kernel at AVX-512: each stage its own loop of
+// sixteen units per iteration, then the last 1..15 through both stages
+// under K1 (zeroing loads, masked stores), so no memory past the slices
+// is touched.
 func (g *gen) cellAVX512(c cell) {
 	g.Function(c.name + "AVX512")
 	g.Attributes(attr.NOSPLIT)
@@ -185,29 +187,37 @@ func (g *gen) cellAVX512(c cell) {
 		bitsTanhClamp, bitsTanhNtiny} {
 		g.bcast(bits, []Op{t.sign, t.m7, t.m6, t.m5, t.m4, t.m3, t.m2, t.clamp, t.ntiny}[i].(VecPhysical))
 	}
-	g.XORQ(RAX, RAX)
 	mem := func(slot int) Mem { return Mem{Base: cellRegs[slot], Index: RAX, Scale: 1} }
+	g.MOVQ(RCX, R13)
+	g.ANDQ(I8(-16), R13)
+	g.SHLQ(imm8(2), R13) // the bytes of the whole vectors
+	for i, stage := range c.stages512 {
+		loop := fmt.Sprintf("stage%d", i)
+		g.Comment(fmt.Sprintf("Stage %d, sixteen units per iteration.", i))
+		g.XORQ(RAX, RAX)
+		g.Label(loop)
+		g.CMPQ(RAX, R13)
+		g.JAE(LabelRef(loop + "done"))
+		stage(g,
+			func(slot int, r VecPhysical) { g.VMOVUPS(mem(slot), r) },
+			func(r VecPhysical, slot int) { g.VMOVUPS(r, mem(slot)) })
+		g.ADDQ(imm(64), RAX)
+		g.JMP(LabelRef(loop))
+		g.Label(loop + "done")
+	}
+	g.ANDQ(imm(15), RCX) // the units left; RAX is at the first of them
 
-	g.Comment("Sixteen units per iteration.")
-	g.Label("loop16")
-	g.CMPQ(RCX, imm(16))
-	g.JB(LabelRef("tail"))
-	c.body512(g,
-		func(slot int, r VecPhysical) { g.VMOVUPS(mem(slot), r) },
-		func(r VecPhysical, slot int) { g.VMOVUPS(r, mem(slot)) })
-	g.ADDQ(imm(64), RAX)
-	g.SUBQ(imm(16), RCX)
-	g.JMP(LabelRef("loop16"))
-
-	g.Comment("The last 1..15 units, under K1.")
+	g.Comment("The last 1..15 units, both stages, under K1.")
 	g.tailIfAny("tail", "done")
 	g.MOVL(imm(1), EBX)
 	g.SHLL(CL, EBX)
 	g.DECL(EBX)
 	g.KMOVW(EBX, K1)
-	c.body512(g,
-		func(slot int, r VecPhysical) { g.VMOVUPS_Z(mem(slot), K1, r) },
-		func(r VecPhysical, slot int) { g.VMOVUPS(r, K1, mem(slot)) })
+	for _, stage := range c.stages512 {
+		stage(g,
+			func(slot int, r VecPhysical) { g.VMOVUPS_Z(mem(slot), K1, r) },
+			func(r VecPhysical, slot int) { g.VMOVUPS(r, K1, mem(slot)) })
+	}
 
 	g.Label("done")
 	g.VZEROUPPER()
@@ -279,26 +289,32 @@ var lstmCell = cell{
 			g.VMOVUPS(Y1, m(h))
 		},
 	},
-	body512: func(g *gen, ld func(int, VecPhysical), st func(VecPhysical, int)) {
-		const h, c, cPrev, gi, gf, gg, gout = 0, 1, 2, 3, 4, 5, 6
-		for _, a := range []struct {
-			slot int
-			dst  VecPhysical
-		}{{gi, Z8}, {gf, Z9}, {gout, Z10}} {
-			ld(a.slot, Z0)
-			g.sigmoidVec512(a.dst)
-			st(a.dst, a.slot)
-		}
-		ld(gg, Z0)
-		g.tanhVec512(Z11)
-		st(Z11, gg)
-		g.VMULPS(Z11, Z8, Z0) // i·g, rounded
-		ld(cPrev, Z1)
-		g.VFMADD231PS(Z1, Z9, Z0) // c = f·cPrev + i·g
-		st(Z0, c)
-		g.tanhVec512(Z11)
-		g.VMULPS(Z11, Z10, Z11) // h = o·tanh(c)
-		st(Z11, h)
+	stages512: []func(g *gen, ld func(int, VecPhysical), st func(VecPhysical, int)){
+		func(g *gen, ld func(int, VecPhysical), st func(VecPhysical, int)) { // i, f, o = σ, g = tanh
+			const gi, gf, gg, gout = 3, 4, 5, 6
+			for _, slot := range []int{gi, gf, gout} {
+				ld(slot, Z0)
+				g.sigmoidVec512(Z8)
+				st(Z8, slot)
+			}
+			ld(gg, Z0)
+			g.tanhVec512(Z11)
+			st(Z11, gg)
+		},
+		func(g *gen, ld func(int, VecPhysical), st func(VecPhysical, int)) { // c and h
+			const h, c, cPrev, gi, gf, gg, gout = 0, 1, 2, 3, 4, 5, 6
+			ld(gi, Z8)
+			ld(gg, Z11)
+			g.VMULPS(Z11, Z8, Z0) // i·g, rounded
+			ld(gf, Z9)
+			ld(cPrev, Z1)
+			g.VFMADD231PS(Z1, Z9, Z0) // c = f·cPrev + i·g
+			st(Z0, c)
+			g.tanhVec512(Z11)
+			ld(gout, Z10)
+			g.VMULPS(Z11, Z10, Z11) // h = o·tanh(c), o first (the NaN kept when both are)
+			st(Z11, h)
+		},
 	},
 }
 
@@ -333,27 +349,31 @@ var gruCell = cell{
 			g.VMOVUPS(Y1, m(h))
 		},
 	},
-	body512: func(g *gen, ld func(int, VecPhysical), st func(VecPhysical, int)) {
-		const h, hPrev, xr, xz, xn, hr, hz, hn = 0, 1, 2, 3, 4, 5, 6, 7
-		for _, a := range []struct {
-			x, hx int
-			dst   VecPhysical
-		}{{xr, hr, Z8}, {xz, hz, Z9}} {
-			ld(a.x, Z0)
-			ld(a.hx, Z1)
-			g.VADDPS(Z1, Z0, Z0) // the pre-activation, rounded
-			g.sigmoidVec512(a.dst)
-			st(a.dst, a.x)
-		}
-		ld(xn, Z0)
-		ld(hn, Z1)
-		g.VFMADD231PS(Z1, Z8, Z0) // r·hn + xn
-		g.tanhVec512(Z10)
-		st(Z10, xn)
-		ld(hPrev, Z1)
-		g.VSUBPS(Z10, Z1, Z1)      // hPrev − m, rounded
-		g.VFMADD213PS(Z10, Z9, Z1) // h = z·(hPrev − m) + m
-		st(Z1, h)
+	stages512: []func(g *gen, ld func(int, VecPhysical), st func(VecPhysical, int)){
+		func(g *gen, ld func(int, VecPhysical), st func(VecPhysical, int)) { // r, z = σ, stored over xr, xz
+			const xr, xz, hr, hz = 2, 3, 5, 6
+			for _, a := range [][2]int{{xr, hr}, {xz, hz}} {
+				ld(a[0], Z0)
+				ld(a[1], Z1)
+				g.VADDPS(Z1, Z0, Z0) // the pre-activation, rounded
+				g.sigmoidVec512(Z8)
+				st(Z8, a[0])
+			}
+		},
+		func(g *gen, ld func(int, VecPhysical), st func(VecPhysical, int)) { // m = tanh(r·hn + xn), h
+			const h, hPrev, xr, xz, xn, hn = 0, 1, 2, 3, 4, 7
+			ld(xn, Z0)
+			ld(xr, Z8)
+			ld(hn, Z1)
+			g.VFMADD231PS(Z1, Z8, Z0) // r·hn + xn
+			g.tanhVec512(Z10)
+			st(Z10, xn)
+			ld(hPrev, Z1)
+			g.VSUBPS(Z10, Z1, Z1) // hPrev − m, rounded
+			ld(xz, Z9)
+			g.VFMADD213PS(Z10, Z9, Z1) // h = z·(hPrev − m) + m
+			st(Z1, h)
+		},
 	},
 }
 
