@@ -35,7 +35,7 @@ func TestHz(t *testing.T) {
 	require.Positive(t, hz)
 	require.Positive(t, GHz())
 	if !testing.Short() {
-		assert.True(t, hz > 2e8 && hz < 1e10, "Hz = %.3g, not a core clock", hz)
+		assert.True(t, hz > 2e8 && hz < 7e9, "Hz = %.3g, not a core clock", hz) // none runs above 6.2 GHz
 	}
 }
 
