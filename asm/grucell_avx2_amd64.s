@@ -112,6 +112,8 @@ stage1:
 	VMOVUPS      (DX)(AX*1), Y9
 	VFMADD231PS  (R12)(AX*1), Y9, Y0
 	VORPS        expSign<>+0(SB), Y0, Y1
+	VCMPPS       $0x06, tanhNtiny<>+0(SB), Y1, Y5
+	VANDNPS      Y1, Y5, Y1
 	VADDPS       Y1, Y1, Y1
 	VMAXPS       tanhClamp<>+0(SB), Y1, Y1
 	VMOVUPS      expShift<>+0(SB), Y2
@@ -274,6 +276,8 @@ copyin:
 	VMOVUPS      64(SP), Y9
 	VFMADD231PS  224(SP), Y9, Y0
 	VORPS        expSign<>+0(SB), Y0, Y1
+	VCMPPS       $0x06, tanhNtiny<>+0(SB), Y1, Y5
+	VANDNPS      Y1, Y5, Y1
 	VADDPS       Y1, Y1, Y1
 	VMAXPS       tanhClamp<>+0(SB), Y1, Y1
 	VMOVUPS      expShift<>+0(SB), Y2

@@ -140,6 +140,7 @@ stage1:
 	VFMADD231PS  Z1, Z8, Z0
 	VORPS        Z23, Z0, Z2
 	VCMPPS       $0x0e, Z31, Z2, K2
+	VXORPS       Z2, Z2, K2, Z2
 	VADDPS       Z2, Z2, Z2
 	VMAXPS       Z2, Z30, Z2
 	VMOVAPS      Z13, Z3
@@ -255,6 +256,7 @@ tail:
 	VFMADD231PS  Z1, Z8, Z0
 	VORPS        Z23, Z0, Z2
 	VCMPPS       $0x0e, Z31, Z2, K2
+	VXORPS       Z2, Z2, K2, Z2
 	VADDPS       Z2, Z2, Z2
 	VMAXPS       Z2, Z30, Z2
 	VMOVAPS      Z13, Z3

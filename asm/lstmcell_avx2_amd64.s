@@ -131,6 +131,8 @@ stage0:
 	VMOVUPS      Y9, (R11)(AX*1)
 	VMOVUPS      (R10)(AX*1), Y0
 	VORPS        expSign<>+0(SB), Y0, Y1
+	VCMPPS       $0x06, tanhNtiny<>+0(SB), Y1, Y5
+	VANDNPS      Y1, Y5, Y1
 	VADDPS       Y1, Y1, Y1
 	VMAXPS       tanhClamp<>+0(SB), Y1, Y1
 	VMOVUPS      expShift<>+0(SB), Y2
@@ -183,6 +185,8 @@ stage1:
 	VFMADD231PS  (DX)(AX*1), Y10, Y0
 	VMOVUPS      Y0, (SI)(AX*1)
 	VORPS        expSign<>+0(SB), Y0, Y2
+	VCMPPS       $0x06, tanhNtiny<>+0(SB), Y2, Y6
+	VANDNPS      Y2, Y6, Y2
 	VADDPS       Y2, Y2, Y2
 	VMAXPS       tanhClamp<>+0(SB), Y2, Y2
 	VMOVUPS      expShift<>+0(SB), Y3
@@ -366,6 +370,8 @@ copyin:
 	VMOVUPS      Y9, 192(SP)
 	VMOVUPS      160(SP), Y0
 	VORPS        expSign<>+0(SB), Y0, Y1
+	VCMPPS       $0x06, tanhNtiny<>+0(SB), Y1, Y5
+	VANDNPS      Y1, Y5, Y1
 	VADDPS       Y1, Y1, Y1
 	VMAXPS       tanhClamp<>+0(SB), Y1, Y1
 	VMOVUPS      expShift<>+0(SB), Y2
@@ -408,6 +414,8 @@ copyin:
 	VFMADD231PS  64(SP), Y10, Y0
 	VMOVUPS      Y0, 32(SP)
 	VORPS        expSign<>+0(SB), Y0, Y2
+	VCMPPS       $0x06, tanhNtiny<>+0(SB), Y2, Y6
+	VANDNPS      Y2, Y6, Y2
 	VADDPS       Y2, Y2, Y2
 	VMAXPS       tanhClamp<>+0(SB), Y2, Y2
 	VMOVUPS      expShift<>+0(SB), Y3

@@ -149,6 +149,7 @@ stage0:
 	VMOVUPS      (R10)(AX*1), Z0
 	VORPS        Z23, Z0, Z2
 	VCMPPS       $0x0e, Z31, Z2, K2
+	VXORPS       Z2, Z2, K2, Z2
 	VADDPS       Z2, Z2, Z2
 	VMAXPS       Z2, Z30, Z2
 	VMOVAPS      Z13, Z3
@@ -200,6 +201,7 @@ stage1:
 	VMOVUPS      Z0, (SI)(AX*1)
 	VORPS        Z23, Z0, Z2
 	VCMPPS       $0x0e, Z31, Z2, K2
+	VXORPS       Z2, Z2, K2, Z2
 	VADDPS       Z2, Z2, Z2
 	VMAXPS       Z2, Z30, Z2
 	VMOVAPS      Z13, Z3
@@ -332,6 +334,7 @@ tail:
 	VMOVUPS.Z    (R10)(AX*1), K1, Z0
 	VORPS        Z23, Z0, Z2
 	VCMPPS       $0x0e, Z31, Z2, K2
+	VXORPS       Z2, Z2, K2, Z2
 	VADDPS       Z2, Z2, Z2
 	VMAXPS       Z2, Z30, Z2
 	VMOVAPS      Z13, Z3
@@ -373,6 +376,7 @@ tail:
 	VMOVUPS      Z0, K1, (SI)(AX*1)
 	VORPS        Z23, Z0, Z2
 	VCMPPS       $0x0e, Z31, Z2, K2
+	VXORPS       Z2, Z2, K2, Z2
 	VADDPS       Z2, Z2, Z2
 	VMAXPS       Z2, Z30, Z2
 	VMOVAPS      Z13, Z3

@@ -17,6 +17,8 @@ loop24:
 	JB           tail
 	VMOVUPS      (SI), Y0
 	VORPS        expSign<>+0(SB), Y0, Y0
+	VCMPPS       $0x06, tanhNtiny<>+0(SB), Y0, Y15
+	VANDNPS      Y0, Y15, Y0
 	VADDPS       Y0, Y0, Y0
 	VMAXPS       tanhClamp<>+0(SB), Y0, Y0
 	VMOVUPS      expShift<>+0(SB), Y1
@@ -26,6 +28,8 @@ loop24:
 	VFMADD231PS  expNln2lo<>+0(SB), Y2, Y0
 	VMOVUPS      32(SI), Y5
 	VORPS        expSign<>+0(SB), Y5, Y5
+	VCMPPS       $0x06, tanhNtiny<>+0(SB), Y5, Y15
+	VANDNPS      Y5, Y15, Y5
 	VADDPS       Y5, Y5, Y5
 	VMAXPS       tanhClamp<>+0(SB), Y5, Y5
 	VMOVUPS      expShift<>+0(SB), Y6
@@ -35,6 +39,8 @@ loop24:
 	VFMADD231PS  expNln2lo<>+0(SB), Y7, Y5
 	VMOVUPS      64(SI), Y10
 	VORPS        expSign<>+0(SB), Y10, Y10
+	VCMPPS       $0x06, tanhNtiny<>+0(SB), Y10, Y15
+	VANDNPS      Y10, Y15, Y10
 	VADDPS       Y10, Y10, Y10
 	VMAXPS       tanhClamp<>+0(SB), Y10, Y10
 	VMOVUPS      expShift<>+0(SB), Y11
@@ -156,6 +162,8 @@ copyin:
 	LEAQ         (SP), SI
 	VMOVUPS      (SI), Y0
 	VORPS        expSign<>+0(SB), Y0, Y0
+	VCMPPS       $0x06, tanhNtiny<>+0(SB), Y0, Y15
+	VANDNPS      Y0, Y15, Y0
 	VADDPS       Y0, Y0, Y0
 	VMAXPS       tanhClamp<>+0(SB), Y0, Y0
 	VMOVUPS      expShift<>+0(SB), Y1
@@ -165,6 +173,8 @@ copyin:
 	VFMADD231PS  expNln2lo<>+0(SB), Y2, Y0
 	VMOVUPS      32(SI), Y5
 	VORPS        expSign<>+0(SB), Y5, Y5
+	VCMPPS       $0x06, tanhNtiny<>+0(SB), Y5, Y15
+	VANDNPS      Y5, Y15, Y5
 	VADDPS       Y5, Y5, Y5
 	VMAXPS       tanhClamp<>+0(SB), Y5, Y5
 	VMOVUPS      expShift<>+0(SB), Y6
@@ -174,6 +184,8 @@ copyin:
 	VFMADD231PS  expNln2lo<>+0(SB), Y7, Y5
 	VMOVUPS      64(SI), Y10
 	VORPS        expSign<>+0(SB), Y10, Y10
+	VCMPPS       $0x06, tanhNtiny<>+0(SB), Y10, Y15
+	VANDNPS      Y10, Y15, Y10
 	VADDPS       Y10, Y10, Y10
 	VMAXPS       tanhClamp<>+0(SB), Y10, Y10
 	VMOVUPS      expShift<>+0(SB), Y11

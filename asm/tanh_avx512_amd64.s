@@ -47,6 +47,7 @@ loop64:
 	VMOVUPS      64(SI), Z8
 	VORPS        Z30, Z0, Z2
 	VCMPPS       $0x0e, Z29, Z2, K2
+	VXORPS       Z2, Z2, K2, Z2
 	VADDPS       Z2, Z2, Z2
 	VMAXPS       Z2, Z28, Z2
 	VMOVAPS      Z18, Z3
@@ -56,6 +57,7 @@ loop64:
 	VFMADD231PS  Z20, Z4, Z2
 	VORPS        Z30, Z8, Z10
 	VCMPPS       $0x0e, Z29, Z10, K3
+	VXORPS       Z10, Z10, K3, Z10
 	VADDPS       Z10, Z10, Z10
 	VMAXPS       Z10, Z28, Z10
 	VMOVAPS      Z18, Z11
@@ -117,6 +119,7 @@ loop64:
 	VMOVUPS      192(SI), Z8
 	VORPS        Z30, Z0, Z2
 	VCMPPS       $0x0e, Z29, Z2, K2
+	VXORPS       Z2, Z2, K2, Z2
 	VADDPS       Z2, Z2, Z2
 	VMAXPS       Z2, Z28, Z2
 	VMOVAPS      Z18, Z3
@@ -126,6 +129,7 @@ loop64:
 	VFMADD231PS  Z20, Z4, Z2
 	VORPS        Z30, Z8, Z10
 	VCMPPS       $0x0e, Z29, Z10, K3
+	VXORPS       Z10, Z10, K3, Z10
 	VADDPS       Z10, Z10, Z10
 	VMAXPS       Z10, Z28, Z10
 	VMOVAPS      Z18, Z11
@@ -196,6 +200,7 @@ loop32:
 	VMOVUPS      64(SI), Z8
 	VORPS        Z30, Z0, Z2
 	VCMPPS       $0x0e, Z29, Z2, K2
+	VXORPS       Z2, Z2, K2, Z2
 	VADDPS       Z2, Z2, Z2
 	VMAXPS       Z2, Z28, Z2
 	VMOVAPS      Z18, Z3
@@ -205,6 +210,7 @@ loop32:
 	VFMADD231PS  Z20, Z4, Z2
 	VORPS        Z30, Z8, Z10
 	VCMPPS       $0x0e, Z29, Z10, K3
+	VXORPS       Z10, Z10, K3, Z10
 	VADDPS       Z10, Z10, Z10
 	VMAXPS       Z10, Z28, Z10
 	VMOVAPS      Z18, Z11
@@ -280,6 +286,7 @@ tail:
 	VMOVUPS.Z    64(SI), K4, Z8
 	VORPS        Z30, Z0, Z2
 	VCMPPS       $0x0e, Z29, Z2, K2
+	VXORPS       Z2, Z2, K2, Z2
 	VADDPS       Z2, Z2, Z2
 	VMAXPS       Z2, Z28, Z2
 	VMOVAPS      Z18, Z3
@@ -289,6 +296,7 @@ tail:
 	VFMADD231PS  Z20, Z4, Z2
 	VORPS        Z30, Z8, Z10
 	VCMPPS       $0x0e, Z29, Z10, K3
+	VXORPS       Z10, Z10, K3, Z10
 	VADDPS       Z10, Z10, Z10
 	VMAXPS       Z10, Z28, Z10
 	VMOVAPS      Z18, Z11

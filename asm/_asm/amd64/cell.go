@@ -140,9 +140,11 @@ func (g *gen) sigmoidVec(x, r, zb, nf, p, dh VecPhysical) {
 // tanhBody, step for step); x is kept, the others are scratch.
 func (g *gen) tanhVec(x, t, r, sr, w, yr, tmp VecPhysical) {
 	c := g.tanhAVX2()
-	g.VORPS(c.sign, x, r)   // −|x|
-	g.VADDPS(r, r, r)       // −2|x|, exact
-	g.VMAXPS(c.clamp, r, r) // clamp at −40
+	g.VORPS(c.sign, x, r)                 // −|x|
+	g.VCMPPS(imm8(0x06), c.ntiny, r, tmp) // !(−|x| ≤ −2^-13): tiny, or NaN
+	g.VANDNPS(r, tmp, r)                  // 0 there (x itself is the result): no subnormals below
+	g.VADDPS(r, r, r)                     // −2|x|, exact
+	g.VMAXPS(c.clamp, r, r)               // clamp at −40
 	g.expShift(c.expConsts, r, sr, w, g.VMOVUPS)
 	g.tanhPoly(c, r, w, t, g.VMOVUPS) // w = expm1(r), t scratch
 	oms, q0 := r, t
