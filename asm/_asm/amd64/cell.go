@@ -68,21 +68,7 @@ func (g *gen) cellAVX2(c cell) {
 	g.VMOVUPS(g.splat("expOne", bitsOne), Y14)
 	g.VMOVUPS(g.splat("expXmin", bitsXmin), Y15)
 	at := func(slot int) Mem { return Mem{Base: cellRegs[slot], Index: RAX, Scale: 1} }
-	g.MOVQ(RCX, R13)
-	g.ANDQ(I8(-8), R13)
-	g.SHLQ(imm8(2), R13) // the bytes of the whole vectors
-	for i, stage := range c.stages {
-		loop := fmt.Sprintf("stage%d", i)
-		g.Comment(fmt.Sprintf("Stage %d, eight units per iteration.", i))
-		g.XORQ(RAX, RAX)
-		g.Label(loop)
-		g.CMPQ(RAX, R13)
-		g.JAE(LabelRef(loop + "done"))
-		stage(g, at)
-		g.ADDQ(imm(32), RAX)
-		g.JMP(LabelRef(loop))
-		g.Label(loop + "done")
-	}
+	g.cellStageLoops(8, "eight", len(c.stages), func(i int) { c.stages[i](g, at) })
 	g.ANDQ(imm(7), RCX) // the units left; RAX is at the first of them
 
 	g.Comment("The last 1..7 units, both stages, through the buffers.")
@@ -125,6 +111,27 @@ func (g *gen) cellAVX2(c cell) {
 	g.Label("done")
 	g.VZEROUPPER()
 	g.RET()
+}
+
+// cellStageLoops emits one loop per stage over the whole vectors of
+// lanes units (RCX of them; RAX the byte offset, from 0 in each loop),
+// body(i) emitting stage i for the vector at RAX.
+func (g *gen) cellStageLoops(lanes int, words string, stages int, body func(i int)) {
+	g.MOVQ(RCX, R13)
+	g.ANDQ(I8(-lanes), R13)
+	g.SHLQ(imm8(2), R13) // the bytes of the whole vectors
+	for i := 0; i < stages; i++ {
+		loop := fmt.Sprintf("stage%d", i)
+		g.Comment(fmt.Sprintf("Stage %d, %s units per iteration.", i, words))
+		g.XORQ(RAX, RAX)
+		g.Label(loop)
+		g.CMPQ(RAX, R13)
+		g.JAE(LabelRef(loop + "done"))
+		body(i)
+		g.ADDQ(imm(4*lanes), RAX)
+		g.JMP(LabelRef(loop))
+		g.Label(loop + "done")
+	}
 }
 
 // sigmoidVec sets zb = σ(x) as the AVX2 Sigmoid does for one vector (its
@@ -190,23 +197,11 @@ func (g *gen) cellAVX512(c cell) {
 		g.bcast(bits, []Op{t.sign, t.m7, t.m6, t.m5, t.m4, t.m3, t.m2, t.clamp, t.ntiny}[i].(VecPhysical))
 	}
 	mem := func(slot int) Mem { return Mem{Base: cellRegs[slot], Index: RAX, Scale: 1} }
-	g.MOVQ(RCX, R13)
-	g.ANDQ(I8(-16), R13)
-	g.SHLQ(imm8(2), R13) // the bytes of the whole vectors
-	for i, stage := range c.stages512 {
-		loop := fmt.Sprintf("stage%d", i)
-		g.Comment(fmt.Sprintf("Stage %d, sixteen units per iteration.", i))
-		g.XORQ(RAX, RAX)
-		g.Label(loop)
-		g.CMPQ(RAX, R13)
-		g.JAE(LabelRef(loop + "done"))
-		stage(g,
+	g.cellStageLoops(16, "sixteen", len(c.stages512), func(i int) {
+		c.stages512[i](g,
 			func(slot int, r VecPhysical) { g.VMOVUPS(mem(slot), r) },
 			func(r VecPhysical, slot int) { g.VMOVUPS(r, mem(slot)) })
-		g.ADDQ(imm(64), RAX)
-		g.JMP(LabelRef(loop))
-		g.Label(loop + "done")
-	}
+	})
 	g.ANDQ(imm(15), RCX) // the units left; RAX is at the first of them
 
 	g.Comment("The last 1..15 units, both stages, under K1.")
