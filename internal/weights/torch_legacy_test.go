@@ -176,22 +176,9 @@ func TestTorchLegacyPickleLimit(t *testing.T) {
 // checksum in this format, and some bytes of the pickles are not read,
 // such as the sys info's type sizes).
 func TestTorchLegacyCorrupt(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join(torchDir, "views_legacy.pt"))
-	require.NoError(t, err)
-	want, err := readBytes(b)
-	require.NoError(t, err)
-	c := slices.Clone(b)
-	for i := range c {
-		c[i] ^= 0x5a
-		f, err := readBytes(c)
-		if err != nil {
-			require.ErrorIs(t, err, ErrFormat, i)
-			require.NotContains(t, err.Error(), "\n", i)
-		} else {
-			require.Equal(t, len(want.infos), len(f.infos), i)
-		}
-		c[i] = b[i]
-	}
+	flipEachByte(t, "views_legacy.pt", func(want, f *File, i int) {
+		require.Equal(t, len(want.infos), len(f.infos), i)
+	})
 }
 
 // TestTorchLegacyZipOpcodes: the opcodes and globals only the legacy

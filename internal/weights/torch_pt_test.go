@@ -131,7 +131,17 @@ func TestTorchPrefixes(t *testing.T) {
 // the same tensors (a byte zip does not read, such as a timestamp), or an
 // error wrapping ErrFormat; a flipped storage byte is caught by the CRC.
 func TestTorchCorrupt(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join(torchDir, "views.pt"))
+	flipEachByte(t, "views.pt", func(want, f *File, i int) {
+		require.Equal(t, want.infos, f.infos, i)
+		require.Equal(t, want.data, f.data, i)
+	})
+}
+
+// flipEachByte xors each byte of testdata/torch's file name with 0x5a in
+// turn: reading it gives an error wrapping ErrFormat on one line, or a
+// File that read(want, f, i) checks against the intact file's.
+func flipEachByte(t *testing.T, name string, read func(want, f *File, i int)) {
+	b, err := os.ReadFile(filepath.Join(torchDir, name))
 	require.NoError(t, err)
 	want, err := readBytes(b)
 	require.NoError(t, err)
@@ -143,8 +153,7 @@ func TestTorchCorrupt(t *testing.T) {
 			require.ErrorIs(t, err, ErrFormat, i)
 			require.NotContains(t, err.Error(), "\n", i)
 		} else {
-			require.Equal(t, want.infos, f.infos, i)
-			require.Equal(t, want.data, f.data, i)
+			read(want, f, i)
 		}
 		c[i] = b[i]
 	}
