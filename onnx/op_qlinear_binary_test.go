@@ -134,23 +134,32 @@ func TestQLinearAddRounding(t *testing.T) {
 		{onnx.Uint8, 0.111555375, 40, 0.15165102, 253, 0.15550366, 219, []int64{96, 96}, []int64{38}, []int64{49, 49}},
 		{onnx.Int8, 0.053326502, 63, 0.059359048, -7, 0.033853907, 80, []int64{-93}, []int64{61, 61}, []int64{-47, -47}},
 	} {
-		spec := graphSpec{
-			inputs:  []pb{valueInfo("A", c.dt, int64(len(c.a))), valueInfo("B", c.dt, int64(len(c.b)))},
-			outputs: []pb{pb{}.str(1, "C")},
-			inits: []pb{floatTensor("sa", nil, c.sa), intTensor("za", c.dt, nil, c.za),
-				floatTensor("sb", nil, c.sb), intTensor("zb", c.dt, nil, c.zb),
-				floatTensor("sc", nil, c.sc), intTensor("zc", c.dt, nil, c.zc)},
-			nodes: []pb{node("QLinearAdd", []string{"A", "sa", "za", "B", "sb", "zb", "sc", "zc"}, []string{"C"}).str(7, "com.microsoft")},
-		}
-		md, err := onnx.Parse(msModel(13, graph("g", spec)))
-		require.NoError(t, err)
-		s, err := onnx.NewSession(md, nil, nil)
-		require.NoError(t, err)
-		copy(s.Input("A").Int, c.a)
-		copy(s.Input("B").Int, c.b)
-		require.NoError(t, s.Run())
-		require.Equal(t, c.want, s.Output("C").Int, "%+v", c)
+		got := runQLinearBinary(t, "QLinearAdd", c.dt, c.sa, c.za, c.sb, c.zb, c.sc, c.zc, c.a, c.b)
+		require.Equal(t, c.want, got, "%+v", c)
 	}
+}
+
+// runQLinearBinary runs op (com.microsoft QLinearAdd or QLinearMul) on
+// inputs a and b of type dt with the scales and zero points given as
+// initializers, and returns C.
+func runQLinearBinary(t *testing.T, op string, dt onnx.DataType, sa float32, za int64, sb float32, zb int64, sc float32, zc int64, a, b []int64) []int64 {
+	t.Helper()
+	spec := graphSpec{
+		inputs:  []pb{valueInfo("A", dt, int64(len(a))), valueInfo("B", dt, int64(len(b)))},
+		outputs: []pb{pb{}.str(1, "C")},
+		inits: []pb{floatTensor("sa", nil, sa), intTensor("za", dt, nil, za),
+			floatTensor("sb", nil, sb), intTensor("zb", dt, nil, zb),
+			floatTensor("sc", nil, sc), intTensor("zc", dt, nil, zc)},
+		nodes: []pb{node(op, []string{"A", "sa", "za", "B", "sb", "zb", "sc", "zc"}, []string{"C"}).str(7, "com.microsoft")},
+	}
+	md, err := onnx.Parse(msModel(13, graph("g", spec)))
+	require.NoError(t, err)
+	s, err := onnx.NewSession(md, nil, nil)
+	require.NoError(t, err)
+	copy(s.Input("A").Int, a)
+	copy(s.Input("B").Int, b)
+	require.NoError(t, s.Run())
+	return s.Output("C").Int
 }
 
 // TestQLinearMulRounding: QLinearMul computes as ONNX Runtime 1.31's
@@ -175,21 +184,7 @@ func TestQLinearMulRounding(t *testing.T) {
 		{onnx.Uint8, 0.07845903, 89, 0.098496795, 103, 1.6292999, 87, 206, 194, 138},
 		{onnx.Uint8, 0.17780143, 36, 0.09209719, 176, 2.36879, 171, 152, 17, 43},
 	} {
-		spec := graphSpec{
-			inputs:  []pb{valueInfo("A", c.dt, 2), valueInfo("B", c.dt, 2)},
-			outputs: []pb{pb{}.str(1, "C")},
-			inits: []pb{floatTensor("sa", nil, c.sa), intTensor("za", c.dt, nil, c.za),
-				floatTensor("sb", nil, c.sb), intTensor("zb", c.dt, nil, c.zb),
-				floatTensor("sc", nil, c.sc), intTensor("zc", c.dt, nil, c.zc)},
-			nodes: []pb{node("QLinearMul", []string{"A", "sa", "za", "B", "sb", "zb", "sc", "zc"}, []string{"C"}).str(7, "com.microsoft")},
-		}
-		md, err := onnx.Parse(msModel(13, graph("g", spec)))
-		require.NoError(t, err)
-		s, err := onnx.NewSession(md, nil, nil)
-		require.NoError(t, err)
-		copy(s.Input("A").Int, []int64{c.a, c.a})
-		copy(s.Input("B").Int, []int64{c.b, c.b})
-		require.NoError(t, s.Run())
-		require.Equal(t, []int64{c.want, c.want}, s.Output("C").Int, "%+v", c)
+		got := runQLinearBinary(t, "QLinearMul", c.dt, c.sa, c.za, c.sb, c.zb, c.sc, c.zc, []int64{c.a, c.a}, []int64{c.b, c.b})
+		require.Equal(t, []int64{c.want, c.want}, got, "%+v", c)
 	}
 }
