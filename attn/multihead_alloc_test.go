@@ -31,11 +31,18 @@ func TestForwardNoAllocs(t *testing.T) {
 	grouped.Init(r)
 	grouped.Rotary, err = NewRotary(16, 10000, false)
 	require.NoError(t, err)
+	// 12 rows: every head on the caller; 160: over the pool; 600: tiled
+	// (more than directMaxKeys keys). -short leaves out 600, which is
+	// the same Go code on every architecture and takes four of the five
+	// minutes of attn's tests under qemu (CI's -short runs): the native
+	// runs check it.
+	shapes := []int{12, 160, directMaxKeys + 88}
+	if testing.Short() {
+		shapes = shapes[:2]
+	}
 	for _, threads := range []int{1, 2} {
 		kernel.SetThreads(threads)
-		// 12 rows: every head on the caller; 160: over the pool; 600:
-		// tiled (more than directMaxKeys keys).
-		for _, T := range []int{12, 160, directMaxKeys + 88} {
+		for _, T := range shapes {
 			parallel := headThreads(4, T*T*16) > 1
 			require.Equal(t, threads > 1 && T >= 160, parallel)
 			x := randMatrix(r, T, 64, 3, -1, 1)
