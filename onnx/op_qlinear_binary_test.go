@@ -119,31 +119,38 @@ func TestQLinearAddMulDegenerateScales(t *testing.T) {
 // the result was one more or one less.
 func TestQLinearAddRounding(t *testing.T) {
 	for _, c := range []struct {
-		dt         onnx.DataType
-		sa         float32
-		za         int64
-		sb         float32
-		zb         int64
-		sc         float32
-		zc         int64
+		qlinearQuant
 		a, b, want []int64
 	}{
-		{onnx.Int8, 0.008878983, -34, 0.106189266, -113, 0.09240784, -11, []int64{-119, -119}, []int64{-75, -75}, []int64{24, 24}},
-		{onnx.Uint8, 0.17067394, 164, 0.118995264, 88, 0.05275939, 215, []int64{151, 151}, []int64{98, 98}, []int64{195, 195}},
-		{onnx.Int8, 0.017326957, 126, 0.18543424, -99, 0.12484036, -90, []int64{-11, -11}, []int64{-100}, []int64{-111, -111}},
-		{onnx.Uint8, 0.111555375, 40, 0.15165102, 253, 0.15550366, 219, []int64{96, 96}, []int64{38}, []int64{49, 49}},
-		{onnx.Int8, 0.053326502, 63, 0.059359048, -7, 0.033853907, 80, []int64{-93}, []int64{61, 61}, []int64{-47, -47}},
+		{qlinearQuant{onnx.Int8, 0.008878983, -34, 0.106189266, -113, 0.09240784, -11}, []int64{-119, -119}, []int64{-75, -75}, []int64{24, 24}},
+		{qlinearQuant{onnx.Uint8, 0.17067394, 164, 0.118995264, 88, 0.05275939, 215}, []int64{151, 151}, []int64{98, 98}, []int64{195, 195}},
+		{qlinearQuant{onnx.Int8, 0.017326957, 126, 0.18543424, -99, 0.12484036, -90}, []int64{-11, -11}, []int64{-100}, []int64{-111, -111}},
+		{qlinearQuant{onnx.Uint8, 0.111555375, 40, 0.15165102, 253, 0.15550366, 219}, []int64{96, 96}, []int64{38}, []int64{49, 49}},
+		{qlinearQuant{onnx.Int8, 0.053326502, 63, 0.059359048, -7, 0.033853907, 80}, []int64{-93}, []int64{61, 61}, []int64{-47, -47}},
 	} {
-		got := runQLinearBinary(t, "QLinearAdd", c.dt, c.sa, c.za, c.sb, c.zb, c.sc, c.zc, c.a, c.b)
+		got := runQLinearBinary(t, "QLinearAdd", c.qlinearQuant, c.a, c.b)
 		require.Equal(t, c.want, got, "%+v", c)
 	}
 }
 
+// qlinearQuant is a QLinear binary operator's element type and its
+// operands' and result's scales and zero points.
+type qlinearQuant struct {
+	dt onnx.DataType
+	sa float32
+	za int64
+	sb float32
+	zb int64
+	sc float32
+	zc int64
+}
+
 // runQLinearBinary runs op (com.microsoft QLinearAdd or QLinearMul) on
-// inputs a and b of type dt with the scales and zero points given as
-// initializers, and returns C.
-func runQLinearBinary(t *testing.T, op string, dt onnx.DataType, sa float32, za int64, sb float32, zb int64, sc float32, zc int64, a, b []int64) []int64 {
+// inputs a and b with q's type, scales and zero points as initializers,
+// and returns C.
+func runQLinearBinary(t *testing.T, op string, q qlinearQuant, a, b []int64) []int64 {
 	t.Helper()
+	dt, sa, za, sb, zb, sc, zc := q.dt, q.sa, q.za, q.sb, q.zb, q.sc, q.zc
 	spec := graphSpec{
 		inputs:  []pb{valueInfo("A", dt, int64(len(a))), valueInfo("B", dt, int64(len(b)))},
 		outputs: []pb{pb{}.str(1, "C")},
@@ -170,21 +177,15 @@ func runQLinearBinary(t *testing.T, op string, dt onnx.DataType, sa float32, za 
 // less.
 func TestQLinearMulRounding(t *testing.T) {
 	for _, c := range []struct {
-		dt         onnx.DataType
-		sa         float32
-		za         int64
-		sb         float32
-		zb         int64
-		sc         float32
-		zc         int64
+		qlinearQuant
 		a, b, want int64
 	}{
-		{onnx.Int8, 0.13857608, 0, 0.036535803, -127, 1.9933556, 34, 95, 74, 82},
-		{onnx.Int8, 0.09613508, -105, 0.077922344, -102, 3.4978309, -79, 82, 104, 4},
-		{onnx.Uint8, 0.07845903, 89, 0.098496795, 103, 1.6292999, 87, 206, 194, 138},
-		{onnx.Uint8, 0.17780143, 36, 0.09209719, 176, 2.36879, 171, 152, 17, 43},
+		{qlinearQuant{onnx.Int8, 0.13857608, 0, 0.036535803, -127, 1.9933556, 34}, 95, 74, 82},
+		{qlinearQuant{onnx.Int8, 0.09613508, -105, 0.077922344, -102, 3.4978309, -79}, 82, 104, 4},
+		{qlinearQuant{onnx.Uint8, 0.07845903, 89, 0.098496795, 103, 1.6292999, 87}, 206, 194, 138},
+		{qlinearQuant{onnx.Uint8, 0.17780143, 36, 0.09209719, 176, 2.36879, 171}, 152, 17, 43},
 	} {
-		got := runQLinearBinary(t, "QLinearMul", c.dt, c.sa, c.za, c.sb, c.zb, c.sc, c.zc, []int64{c.a, c.a}, []int64{c.b, c.b})
+		got := runQLinearBinary(t, "QLinearMul", c.qlinearQuant, []int64{c.a, c.a}, []int64{c.b, c.b})
 		require.Equal(t, []int64{c.want, c.want}, got, "%+v", c)
 	}
 }
