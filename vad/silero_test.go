@@ -48,9 +48,16 @@ func TestMissingOperators(t *testing.T) {
 // TestSileroMatchesONNXRuntime runs each Silero model over the test
 // recordings (27.3 s at 16 and 8 kHz, 64 s at 16 kHz) and compares every
 // chunk's probability with ONNX Runtime's (bench/peers/ort_vad.mjs)
-// within 1e-4, and the speech segments exactly.
+// within 1e-4, and the speech segments exactly. -short (CI's runs under
+// qemu, where the 64 s recording takes 90 of this test's 160 s) leaves
+// out the 64 s recording; the 27.3 s ones still run every model at both
+// rates.
 func TestSileroMatchesONNXRuntime(t *testing.T) {
-	for _, file := range []string{"ort_speech16k.json", "ort_speech8k.json", "ort_long16k.json"} {
+	files := []string{"ort_speech16k.json", "ort_speech8k.json", "ort_long16k.json"}
+	if testing.Short() {
+		files = files[:2]
+	}
+	for _, file := range files {
 		var o ortFixture
 		readJSON(t, filepath.Join("../testdata/vad", file), &o)
 		audio := ortRecording(t, &o)

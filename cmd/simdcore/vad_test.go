@@ -25,17 +25,41 @@ const (
 	vadWAV16k  = "../../testdata/vad/speech16k.wav"
 )
 
+// vadRecording is the recording the vad command's tests run on: the
+// 27.3 s of testdata/vad/speech16k.wav, or under -short its first 9 s
+// (two segments, the second cut by the end), written to a float WAV file
+// in t's temporary directory. CI runs -short under qemu, where each pass
+// of Silero over the whole recording takes about 12 s. It returns the
+// file and its duration in seconds.
+func vadRecording(t *testing.T) (path string, seconds float64) {
+	t.Helper()
+	a, err := vad.ReadWAVFile(vadWAV16k)
+	require.NoError(t, err)
+	require.Equal(t, 16000, a.SampleRate)
+	if !testing.Short() {
+		return vadWAV16k, float64(len(a.Samples)) / 16000
+	}
+	samples := a.Samples[:9*16000]
+	path = filepath.Join(t.TempDir(), "speech16k-9s.wav")
+	f, err := os.Create(path)
+	require.NoError(t, err)
+	require.NoError(t, vadtest.WriteFloat32WAV(f, samples, 16000))
+	require.NoError(t, f.Close())
+	return path, 9
+}
+
 // TestVADText: the text output lists the same segments as the library,
 // in seconds, and a summary line.
 func TestVADText(t *testing.T) {
 	requireSileroRuns(t)
+	wav, seconds := vadRecording(t)
 	var out, errb bytes.Buffer
-	require.Equal(t, 0, run([]string{"vad", "-model", vadModelV5, vadWAV16k}, &out, &errb), errb.String())
+	require.Equal(t, 0, run([]string{"vad", "-model", vadModelV5, wav}, &out, &errb), errb.String())
 	require.Empty(t, errb.String(), "no progress off a terminal")
-	want := librarySegments(t, vadModelV5, vadWAV16k, vad.DefaultParams())
+	want := librarySegments(t, vadModelV5, wav, vad.DefaultParams())
 	lines := strings.Split(strings.TrimRight(out.String(), "\n"), "\n") // the first segment line starts with spaces
 	require.Len(t, lines, len(want)+1)
-	require.Contains(t, lines[len(lines)-1], "speech segments in 27.300 s of audio at 16000 Hz")
+	require.Contains(t, lines[len(lines)-1], fmt.Sprintf("speech segments in %.3f s of audio at 16000 Hz", seconds))
 	for i, s := range want {
 		a, b := s.Seconds(16000)
 		require.Equal(t, fmt.Sprintf("%8.3f s  %8.3f s  (%.3f s)", a, b, b-a), lines[i])
@@ -46,13 +70,14 @@ func TestVADText(t *testing.T) {
 // flags applied (after the recording too).
 func TestVADJSON(t *testing.T) {
 	requireSileroRuns(t)
+	wav, _ := vadRecording(t)
 	var out, errb bytes.Buffer
-	require.Equal(t, 0, run([]string{"vad", "-model", vadModelV5, vadWAV16k, "-json", "-threshold", "0.6", "-pad", "100ms"}, &out, &errb), errb.String())
+	require.Equal(t, 0, run([]string{"vad", "-model", vadModelV5, wav, "-json", "-threshold", "0.6", "-pad", "100ms"}, &out, &errb), errb.String())
 	var r vadResult
 	require.NoError(t, json.Unmarshal(out.Bytes(), &r))
 	p := vad.DefaultParams()
 	p.Threshold, p.SpeechPad = 0.6, 100*time.Millisecond
-	want := librarySegments(t, vadModelV5, vadWAV16k, p)
+	want := librarySegments(t, vadModelV5, wav, p)
 	require.Equal(t, 16000, r.SampleRate)
 	require.Len(t, r.Segments, len(want))
 	for i, s := range want {
@@ -165,7 +190,8 @@ func writeWAV24(t *testing.T, path string, samples []float32, rate int) {
 // chunk (32 ms) at each end.
 func TestVADResamples(t *testing.T) {
 	requireSileroRuns(t)
-	a, err := vad.ReadWAVFile(vadWAV16k)
+	wav, _ := vadRecording(t)
+	a, err := vad.ReadWAVFile(wav)
 	require.NoError(t, err)
 	up, err := vad.Resample(a.Samples, 16000, 44100)
 	require.NoError(t, err)
@@ -177,7 +203,7 @@ func TestVADResamples(t *testing.T) {
 	require.NoError(t, json.Unmarshal(out.Bytes(), &r))
 	require.Equal(t, 16000, r.SampleRate)
 	require.Equal(t, 44100, r.ResampledFrom)
-	want := librarySegments(t, vadModelV5, vadWAV16k, vad.DefaultParams())
+	want := librarySegments(t, vadModelV5, wav, vad.DefaultParams())
 	require.Len(t, r.Segments, len(want))
 	for i, s := range want {
 		require.InDelta(t, s.Start, r.Segments[i].Start, 512, "segment %d", i)
