@@ -24,11 +24,12 @@ import (
 //
 // At AVX-512 the columns written are the first n, through opmasks K1
 // (first vector) and K2 (second), so neither loads nor stores touch c
-// past column n or row m. Edge tiles short enough (m ≤ 8 at AVX-512, m ≤
-// 4 at AVX2) run loops over the first rows only (the others stay zero and
-// are not stored), so a batch of 32 rows (five 6-row tiles and two rows)
-// or a tile of 4 rows costs 4 rows' updates, not 6. Each row's sum is the
-// same sequence of FMAs in either loop, so the bits do not change. At AVX2
+// past column n or row m. Edge tiles short enough (m ≤ 4 or m ≤ 8 at
+// AVX-512, m ≤ 4 at AVX2) run loops over the first rows only (the others
+// stay zero and are not stored), so a batch of 32 rows costs 32 rows'
+// updates at AVX-512 (two 14-row tiles and a 4-row one), not 36, and at
+// AVX2 (five 6-row tiles and two rows) 34, not 36. Each row's sum is the
+// same sequence of FMAs in every loop, so the bits do not change. At AVX2
 // the tile is always 16 columns wide: narrower tiles go through a buffer
 // in the caller (package kernel), not VMASKMOVPS, which qemu's AVX2
 // emulation (where the AVX2 path is tested on AVX-512 machines) loads
@@ -40,21 +41,30 @@ type gemmTile struct {
 	rowA func(i, off int) Mem
 	// bases are the row-by-row base pointers after AX (rows 3, 6, ...).
 	bases []GPPhysical
-	// short, when not 0: edge tiles with m ≤ short take loops over rows
-	// 0..short-1 only, reached from the first shortBases row bases.
-	short, shortBases int
+	// shorts, largest first: an edge tile with m ≤ shorts[j].rows (and
+	// above the next one's rows) takes loops over its first rows only.
+	shorts []gemmShort
+}
+
+// gemmShort is an edge tile's loop over rows 0..rows-1 of a gemmTile,
+// row by row reached from the first bases row bases. label is its entry
+// and pre the prefix of its loops' labels (with an "r" before each, the
+// row-by-row loop's).
+type gemmShort struct {
+	rows, bases int
+	label, pre  string
 }
 
 var (
 	gemm6x16 = gemmTile{
-		rows: 6, bases: []GPPhysical{RSI}, short: 4, shortBases: 2,
+		rows: 6, bases: []GPPhysical{RSI}, shorts: []gemmShort{{4, 2, "half", "h"}},
 		rowA: func(i, off int) Mem {
 			base := []GPPhysical{RAX, RSI}[i/3]
 			return gemmLDA(base, i%3, off)
 		},
 	}
 	gemm14x32 = gemmTile{
-		rows: 14, bases: []GPPhysical{RSI, R12, R13, RDX}, short: 8, shortBases: 3,
+		rows: 14, bases: []GPPhysical{RSI, R12, R13, RDX}, shorts: []gemmShort{{8, 3, "half", "h"}, {4, 2, "quarter", "q"}},
 		// Rows are reached from five bases (rows 0, 3, 6, 9, 12) plus
 		// LDA scaled by 1, 2, 4 or 8.
 		rowA: func(i, off int) Mem {
@@ -118,19 +128,16 @@ func (g *gen) gemm(t gemmTile, s isa) {
 	}
 	g.TESTQ(R11, R11)
 	g.JNZ(LabelRef("rows"))
-	if t.short > 0 {
-		g.CMPQ(R9, imm(t.short))
-		g.JLE(LabelRef("half"))
-	}
+	g.gemmShortJumps(t, "")
 
 	colA := func(i, off int) Mem { return at(RAX, off+4*i) }
 	g.Comment("a column by column: four rank-1 updates per iteration.")
 	g.gemmLoops(t, s, "", t.rows, colA, 4*t.rows, nil, true)
-	if t.short > 0 {
-		g.Comment(fmt.Sprintf("m ≤ %d (an edge tile), a column by column: rows 0..%d only, the", t.short, t.short-1),
+	for _, sh := range t.shorts {
+		g.Comment(fmt.Sprintf("m ≤ %d (an edge tile), a column by column: rows 0..%d only, the", sh.rows, sh.rows-1),
 			fmt.Sprintf("column stride stays %d elements.", t.rows))
-		g.Label("half")
-		g.gemmLoops(t, s, "h", t.short, colA, 4*t.rows, nil, true)
+		g.Label(sh.label)
+		g.gemmLoops(t, s, sh.pre, sh.rows, colA, 4*t.rows, nil, true)
 	}
 
 	g.Comment("a row by row: a base pointer every third row, each 16 bytes (4",
@@ -144,15 +151,12 @@ func (g *gen) gemm(t gemmTile, s isa) {
 		prev = b
 	}
 	rowBases := append([]GPPhysical{RAX}, t.bases...)
-	if t.short > 0 {
-		g.CMPQ(R9, imm(t.short))
-		g.JLE(LabelRef("rhalf"))
-	}
-	g.gemmLoops(t, s, "r", t.rows, t.rowA, 4, rowBases, t.short > 0)
-	if t.short > 0 {
-		g.Comment(fmt.Sprintf("m ≤ %d, a row by row: rows 0..%d only.", t.short, t.short-1))
-		g.Label("rhalf")
-		g.gemmLoops(t, s, "rh", t.short, t.rowA, 4, rowBases[:t.shortBases], false)
+	g.gemmShortJumps(t, "r")
+	g.gemmLoops(t, s, "r", t.rows, t.rowA, 4, rowBases, len(t.shorts) > 0)
+	for j, sh := range t.shorts {
+		g.Comment(fmt.Sprintf("m ≤ %d, a row by row: rows 0..%d only.", sh.rows, sh.rows-1))
+		g.Label("r" + sh.label)
+		g.gemmLoops(t, s, "r"+sh.pre, sh.rows, t.rowA, 4, rowBases[:sh.bases], j < len(t.shorts)-1)
 	}
 
 	g.Label("store")
@@ -237,6 +241,16 @@ func (g *gen) gemm(t gemmTile, s isa) {
 	g.Label("done")
 	g.VZEROUPPER()
 	g.RET()
+}
+
+// gemmShortJumps sends an edge tile to the loop of the fewest rows that
+// covers its m (R9): the smallest short first, labels prefixed by pre.
+func (g *gen) gemmShortJumps(t gemmTile, pre string) {
+	for j := len(t.shorts) - 1; j >= 0; j-- {
+		sh := t.shorts[j]
+		g.CMPQ(R9, imm(sh.rows))
+		g.JLE(LabelRef(pre + sh.label))
+	}
 }
 
 // gemmMask sets k = (1<<CL) - 1 through DX.
