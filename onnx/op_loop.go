@@ -13,9 +13,12 @@ import (
 //   - Steady (the usual case): the body is planned once, for the shapes
 //     of the carried values' initial values; every carried output must
 //     keep its input's type and shape (a sequence its length and elements'
-//     shapes). Run copies the initial values into the body's inputs, runs
-//     the body's steps once per iteration and copies the carried outputs
-//     back (carry), without allocating.
+//     shapes, an optional its element's). An iteration may empty an
+//     optional, or fill one carried in empty: the body is then planned a
+//     second time, with buffers for that element, a plan that counts as
+//     an unrolled iteration (below). Run copies the initial values into
+//     the body's inputs, runs the body's steps once per iteration and
+//     copies the carried outputs back (carry), without allocating.
 //   - Unrolled: when a carried value changes shape or length from one
 //     iteration to the next (a list built by SequenceInsert, a tensor
 //     grown by Concat), or the body needs the iteration number while
@@ -32,14 +35,14 @@ import (
 //     either way.
 //
 // Scan outputs (the body's outputs past the carried ones, stacked along a
-// new first axis; those the node does not name are not computed) need the
-// trip count known while planning: they are planned with M rows (none
-// when the initial condition is known false), an upper bound that the
-// element budget bounds in turn. A loop that ends early, its condition
-// false before M iterations, then fails at run (ErrInput), since its
-// outputs would not have their planned shape; so does an unrolled loop
-// that ends early with carried values whose shape differs from the
-// planned final one.
+// new first axis; those the node does not name are not computed) are
+// tensors (ErrShape otherwise) and need the trip count known while
+// planning: they are planned with M rows (none when the initial condition
+// is known false), an upper bound that the element budget bounds in
+// turn. A loop that ends early, its condition false before M iterations,
+// then fails at run (ErrInput), since its outputs would not have their
+// planned shape; so does an unrolled loop that ends early with carried
+// values whose shape differs from the planned final one.
 //
 // Against hostile files: one run of a Loop takes at most
 // Options.MaxIterations iterations (default 1<<20) and otherwise fails
@@ -298,39 +301,81 @@ func (e *shapeChangeError) Error() string { return e.err.Error() }
 func (e *shapeChangeError) Unwrap() error { return e.err }
 
 func planSteadyBody(c *nodeCtx, ln *loopNode) (func() error, error) {
-	rows, err := ln.scanRows(c)
-	if err != nil {
-		return nil, err
-	}
-	p := c.p.child()
-	iter, err := p.alloc(Int64, nil)
-	if err != nil {
-		return nil, err
-	}
-	condIn, err := p.alloc(Bool, nil)
-	if err != nil {
-		return nil, err
-	}
-	ins := []*value{{t: iter}, {t: condIn}}
-	for _, v := range ln.initValues {
-		f, err := p.freshLike(v)
-		if err != nil {
+	var elems []*value // per carried value, the element an optional carried in empty is planned with (nil: none)
+	budget, planned := *c.p.budget, c.p.loops.planned
+	var p *planner
+	var iter, condIn *Tensor
+	var ins []*value
+	var b *body
+	for {
+		var err error
+		p = c.p.child()
+		if iter, err = p.alloc(Int64, nil); err != nil {
 			return nil, err
 		}
-		ins = append(ins, f)
+		if condIn, err = p.alloc(Bool, nil); err != nil {
+			return nil, err
+		}
+		ins = []*value{{t: iter}, {t: condIn}}
+		for i, v := range ln.initValues {
+			if elems != nil && elems[i] != nil {
+				v = &value{opt: &optional{elem: elems[i], seqElem: v.opt.seqElem, dtype: v.opt.dtype}}
+			}
+			f, err := p.freshLike(v)
+			if err != nil {
+				return nil, err
+			}
+			ins = append(ins, f)
+		}
+		if b, err = planBody(p, ln.g, ins); err != nil {
+			return nil, err
+		}
+		if err := checkCond(c, b.outs[0]); err != nil {
+			return nil, err
+		}
+		for j, v := range b.outs[1+ln.n:] {
+			if v.t == nil {
+				return nil, c.shapeErr("scan output %d is %s; a Loop's scan outputs are tensors", j, shapeString(v))
+			}
+		}
+		if elems != nil {
+			break
+		}
+		// An optional carried in empty, its element unplanned, that an
+		// iteration fills: plan the body again, the optional given
+		// buffers like that element. Each second plan counts as an
+		// unrolled iteration of its body's nodes (so that nested Loops
+		// do not plan their bodies 2^depth times); the first plan's
+		// buffers are given back to the budget.
+		for i := range ln.n {
+			in, out := ins[2+i].opt, b.outs[1+i].opt
+			if in != nil && out != nil && in.elem == nil && out.elem != nil && in.sameType(out) {
+				if elems == nil {
+					elems = make([]*value, ln.n)
+				}
+				elems[i] = out.elem
+			}
+		}
+		if elems == nil {
+			break
+		}
+		bodyNodes := graphNodes(ln.g)
+		if c.p.loops.unroll <= 0 || c.p.loops.nodes < bodyNodes {
+			return nil, fmt.Errorf("%w: Loop planned twice, for the element of an optional it carries in empty: more loop iterations or body nodes than a plan may unroll (%d iterations, %d body nodes in all)", ErrLimit, min(maxUnrolled, ln.maxIters), maxUnrolledNodes)
+		}
+		c.p.loops.unroll--
+		c.p.loops.nodes -= bodyNodes
+		*c.p.budget, c.p.loops.planned = budget, planned
 	}
-	b, err := planBody(p, ln.g, ins)
+	rows, err := ln.scanRows(c)
 	if err != nil {
-		return nil, err
-	}
-	if err := checkCond(c, b.outs[0]); err != nil {
 		return nil, err
 	}
 	neverRuns := false
 	for i := range ln.n {
 		in, out := ins[2+i], b.outs[1+i]
-		if sameShape(in, out) {
-			continue
+		if sameShape(in, out) || in.opt != nil && out.opt != nil && out.opt.elem == nil && in.opt.sameType(out.opt) {
+			continue // (an optional without element holds none)
 		}
 		neverRuns = true // allowed only when the loop runs no iteration
 		if ln.trip > 0 {
@@ -342,18 +387,19 @@ func planSteadyBody(c *nodeCtx, ln *loopNode) (func() error, error) {
 	if err != nil {
 		return nil, err
 	}
-	bodyIns := valuesTensors(ins[2:])
-	enter, err := newCarry(c.p, bodyIns, valuesTensors(ln.initValues))
+	dst, src := carriedPairs(ins[2:], ln.initValues)
+	enter, err := newCarry(c.p, dst, src)
 	if err != nil {
 		return nil, err
 	}
 	var back *carry // nil when the trip count, known to be 0, leaves the carried outputs' shapes unchecked
 	if !neverRuns {
-		if back, err = newCarry(c.p, bodyIns, valuesTensors(b.outs[1:1+ln.n])); err != nil {
+		dst, src := carriedPairs(ins[2:], b.outs[1:1+ln.n])
+		if back, err = newCarry(c.p, dst, src); err != nil {
 			return nil, err
 		}
 	}
-	leave, err := newCarry(c.p, valuesTensors(outs[:ln.n]), bodyIns)
+	leave, err := newCarry(c.p, valuesTensors(outs[:ln.n]), valuesTensors(ins[2:]))
 	if err != nil {
 		return nil, err
 	}
@@ -396,6 +442,21 @@ func planSteadyBody(c *nodeCtx, ln *loopNode) (func() error, error) {
 		leave.run()
 		return nil
 	}, nil
+}
+
+// carriedPairs lists the buffers a carry copies from the values src to
+// dst, pairwise of one kind and shape: all of theirs, but only the
+// presence flag of an optional src without element (which holds none)
+// into an optional dst with one.
+func carriedPairs(dst, src []*value) (d, s []*Tensor) {
+	for i, v := range src {
+		if v.opt != nil && v.opt.elem == nil {
+			d, s = append(d, dst[i].opt.has), append(s, v.opt.has)
+			continue
+		}
+		d, s = append(d, dst[i].tensors()...), append(s, v.tensors()...)
+	}
+	return d, s
 }
 
 // unrolledIter is one planned iteration of an unrolled Loop.

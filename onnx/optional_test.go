@@ -260,6 +260,158 @@ func TestOptionalLoopFromTensor(t *testing.T) {
 	require.False(t, s.OutputHasValue("y"))
 }
 
+// TestOptionalLoopPresenceChanges: a Loop planned once, the trip count
+// known only at run time, whose body empties the optional it carries in
+// full, or fills the one it carries in empty (counting the iterations in
+// it): an optional's presence is not its shape. An element that changes
+// shape from one iteration to the next (here it grows) is still refused
+// until the trip count is known.
+func TestOptionalLoopPresenceChanges(t *testing.T) {
+	o := optType(tensorType(onnx.Float, 1))
+	bodyOf := func(nodes ...pb) pb {
+		return graph("body", graphSpec{
+			inputs:  []pb{valueInfo("i", onnx.Int64), valueInfo("c", onnx.Bool), typedInfo("o_in", o)},
+			inits:   []pb{floatTensor("one", []int64{1}, 1)},
+			nodes:   append([]pb{node("Identity", []string{"c"}, []string{"c_out"})}, nodes...),
+			outputs: []pb{valueInfo("c_out", onnx.Bool), typedInfo("o_out", o)},
+		})
+	}
+	// the optional carried in, o_in, plus one when it holds a value, else
+	// one; grow concatenates one instead
+	count := func(op string) pb {
+		return bodyOf(node("OptionalHasElement", []string{"o_in"}, []string{"h"}),
+			node("If", []string{"h"}, []string{"o_out"},
+				attrGraph("then_branch", graph("then", graphSpec{
+					nodes: []pb{node("OptionalGetElement", []string{"o_in"}, []string{"v"}),
+						node(op, []string{"v", "one"}, []string{"w"}, attrInt("axis", 0)),
+						node("Optional", []string{"w"}, []string{"ow"})},
+					outputs: []pb{typedInfo("ow", o)},
+				})),
+				attrGraph("else_branch", graph("else", graphSpec{
+					nodes:   []pb{node("Optional", []string{"one"}, []string{"first"})},
+					outputs: []pb{typedInfo("first", o)},
+				}))))
+	}
+	loopModel := func(body pb, empty bool) *onnx.Model {
+		nodes := []pb{node("Optional", []string{"x"}, []string{"init"})}
+		if empty {
+			nodes = []pb{node("Optional", nil, []string{"init"}, attrType("type", tensorType(onnx.Float, 1)))}
+		}
+		return optModel(t, 16, graphSpec{
+			inputs:  []pb{valueInfo("m", onnx.Int64), valueInfo("x", onnx.Float, 1)},
+			nodes:   append(nodes, node("Loop", []string{"m", "", "init"}, []string{"y"}, attrGraph("body", body))),
+			outputs: []pb{typedInfo("y", optType(tensorType(onnx.Float, -1)))},
+		})
+	}
+	check := func(s *onnx.Session, trip int64, want float32, has bool) {
+		t.Helper()
+		s.Input("m").Int[0] = trip
+		require.NoError(t, s.Run(), "trip %d", trip)
+		require.Equal(t, has, s.OutputHasValue("y"), "trip %d", trip)
+		if has {
+			require.Equal(t, want, s.Output("y").Float[0], "trip %d", trip)
+		}
+	}
+
+	empties := bodyOf(node("Optional", nil, []string{"o_out"}, attrType("type", tensorType(onnx.Float, 1))))
+	s, err := onnx.NewSession(loopModel(empties, false), nil, nil)
+	require.NoError(t, err)
+	s.Input("x").Float[0] = 5
+	check(s, 0, 5, true)
+	check(s, 3, 0, false)
+	check(s, 1, 0, false)
+	check(s, 0, 5, true)
+
+	s, err = onnx.NewSession(loopModel(count("Add"), true), nil, nil)
+	require.NoError(t, err)
+	check(s, 0, 0, false)
+	check(s, 1, 1, true)
+	check(s, 4, 4, true)
+	check(s, 0, 0, false)
+	if !raceEnabled {
+		require.Zero(t, testing.AllocsPerRun(10, func() { require.NoError(t, s.Run()) }))
+	}
+
+	_, err = onnx.NewSession(loopModel(count("Concat"), true), nil, nil)
+	require.ErrorIs(t, err, onnx.ErrValueDependent)
+	s, err = onnx.NewSession(loopModel(count("Concat"), true), nil, &onnx.Options{Fixed: map[string]*onnx.Tensor{"m": {DType: onnx.Int64, Dims: []int{}, Int: []int64{3}}}})
+	require.NoError(t, err)
+	require.NoError(t, s.Run())
+	require.Equal(t, []float32{1, 1, 1}, s.Output("y").Float)
+}
+
+// TestOptionalLoopNestedSecondPlans: Loops nested 40 deep, each carrying
+// in an empty optional that its inner Loop fills, the trip count known
+// only at run time: each plans its body a second time, which would plan
+// the innermost body 2^40 times; the second plans count against the
+// plan's unrolling bounds, so NewSession soon ends with ErrLimit. Five
+// deep plan and run.
+func TestOptionalLoopNestedSecondPlans(t *testing.T) {
+	o := optType(tensorType(onnx.Float, 1))
+	for _, depth := range []int{5, 40} {
+		body := graph("inner", graphSpec{
+			inputs:  []pb{valueInfo("i", onnx.Int64), valueInfo("c", onnx.Bool), typedInfo("o_in", o)},
+			inits:   []pb{floatTensor("one", []int64{1}, 1)},
+			nodes:   []pb{node("Identity", []string{"c"}, []string{"c_out"}), node("Optional", []string{"one"}, []string{"o_out"})},
+			outputs: []pb{valueInfo("c_out", onnx.Bool), typedInfo("o_out", o)},
+		})
+		emptyLoop := func(out string, body pb) []pb {
+			return []pb{node("Optional", nil, []string{"e"}, attrType("type", tensorType(onnx.Float, 1))),
+				node("Loop", []string{"m", "", "e"}, []string{out}, attrGraph("body", body))}
+		}
+		for range depth {
+			body = graph("b", graphSpec{
+				inputs:  []pb{valueInfo("i", onnx.Int64), valueInfo("c", onnx.Bool), typedInfo("o_in", o)},
+				nodes:   append([]pb{node("Identity", []string{"c"}, []string{"c_out"})}, emptyLoop("o_out", body)...),
+				outputs: []pb{valueInfo("c_out", onnx.Bool), typedInfo("o_out", o)},
+			})
+		}
+		m := optModel(t, 16, graphSpec{
+			inputs:  []pb{valueInfo("m", onnx.Int64)},
+			nodes:   emptyLoop("y", body),
+			outputs: []pb{typedInfo("y", o)},
+		})
+		s, err := onnx.NewSession(m, nil, nil)
+		if depth == 40 {
+			require.ErrorIs(t, err, onnx.ErrLimit)
+			continue
+		}
+		require.NoError(t, err)
+		s.Input("m").Int[0] = 2
+		require.NoError(t, s.Run())
+		require.True(t, s.OutputHasValue("y"))
+		require.Equal(t, []float32{1}, s.Output("y").Float)
+		s.Input("m").Int[0] = 0
+		require.NoError(t, s.Run())
+		require.False(t, s.OutputHasValue("y"))
+	}
+}
+
+// TestLoopScanOutputOptional: a Loop's scan outputs must be tensors; an
+// optional one is refused as such, whether or not the trip count is known
+// while planning (not as needing the trip count).
+func TestLoopScanOutputOptional(t *testing.T) {
+	o := optType(tensorType(onnx.Float, 1))
+	body := graph("body", graphSpec{
+		inputs: []pb{valueInfo("i", onnx.Int64), valueInfo("c", onnx.Bool)},
+		inits:  []pb{floatTensor("one", []int64{1}, 1)},
+		nodes: []pb{node("Identity", []string{"c"}, []string{"c_out"}),
+			node("Optional", []string{"one"}, []string{"s"})},
+		outputs: []pb{valueInfo("c_out", onnx.Bool), typedInfo("s", o)},
+	})
+	for _, fixed := range []map[string]*onnx.Tensor{nil, {"m": {DType: onnx.Int64, Dims: []int{}, Int: []int64{2}}}} {
+		m := optModel(t, 16, graphSpec{
+			inputs:  []pb{valueInfo("m", onnx.Int64)},
+			nodes:   []pb{node("Loop", []string{"m", ""}, []string{"y"}, attrGraph("body", body))},
+			outputs: []pb{valueInfo("y", onnx.Float, 2, 1)},
+		})
+		_, err := onnx.NewSession(m, nil, &onnx.Options{Fixed: fixed})
+		require.ErrorIs(t, err, onnx.ErrShape, "fixed %v", fixed)
+		require.NotErrorIs(t, err, onnx.ErrValueDependent)
+		require.ErrorContains(t, err, "scan output 0 is optional of FLOAT [1]; a Loop's scan outputs are tensors")
+	}
+}
+
 func TestOptionalRefusals(t *testing.T) {
 	ox := optType(tensorType(onnx.Float, 2))
 	for name, s := range map[string]graphSpec{
