@@ -297,11 +297,13 @@
 // halves. Every operator that takes FLOAT takes FLOAT16 and computes in
 // float32, as ONNX Runtime's CPU provider runs an operator it has no half
 // kernel for; the node's FLOAT16 outputs are rounded to half once it has
-// run (to nearest even, beyond 65504 to ±Inf, subnormals kept). A FLOAT16
-// graph input takes float32 values in Session.Input's Float, which Run
-// rounds to half in place. FLOAT16 and FLOAT do not mix where ONNX gives
-// them one type (an Add of the two is refused), and chains that would be
-// fused are planned node by node. Every FLOAT16 value is a half here, also
+// run (to nearest even, beyond 65504 to ±Inf, subnormals kept, a NaN to
+// the quiet half NaN of its sign and its payload's leading bits, as
+// ONNX Runtime's Cast to FLOAT16). A FLOAT16 graph input takes float32
+// values in Session.Input's Float, which Run rounds to half in place.
+// FLOAT16 and FLOAT do not mix where ONNX gives them one type (an Add of
+// the two is refused), and chains that would be fused are planned node by
+// node. Every FLOAT16 value is a half here, also
 // between two nodes that ONNX Runtime runs in float32 without rounding in
 // between: on the converted models of testdata/onnx/fp16 (a keyword
 // spotter, a GRU, an LSTM, transformer encoder layers, an MLP;

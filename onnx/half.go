@@ -8,12 +8,17 @@ import "math"
 // roundHalf returns f rounded to the nearest binary16 value, ties to even:
 // beyond the largest half (65504, up to the rounding threshold 65520) to
 // ±Inf, to subnormal halves (multiples of 2^-24) below 2^-14, keeping
-// the sign of zero; ±Inf and NaN are returned as they are.
+// the sign of zero; ±Inf are returned as they are, and a NaN as the
+// quiet half NaN of its sign and the leading bits of its payload (the
+// ten high bits of its mantissa, the quiet bit set), as ONNX Runtime's
+// Cast to FLOAT16 gives it on amd64 (F16C's VCVTPS2PH).
 func roundHalf(f float32) float32 {
 	b := math.Float32bits(f)
 	exp := b >> 23 & 0xff
 	switch {
-	case exp == 0xff: // Inf, NaN
+	case exp == 0xff && b&0x7fffff != 0: // NaN
+		return math.Float32frombits(b&^0x1fff | 0x400000)
+	case exp == 0xff: // ±Inf
 		return f
 	case exp >= 127-14: // a normal half or beyond: keep 10 mantissa bits
 		b += 0xfff + (b >> 13 & 1)

@@ -81,3 +81,36 @@ func TestRoundHalf(t *testing.T) {
 		t.Fatalf("roundHalf(-1e-30) = %g, want -0", v)
 	}
 }
+
+// TestRoundHalfNaN: a NaN rounds to a half NaN, quiet, of its sign and
+// the leading bits of its payload (sign | 0x7e00 | mantissa>>13 in
+// binary16): what ONNX Runtime 1.31's Cast from FLOAT to FLOAT16 gives
+// on amd64 for each of these float32 bit patterns, whose halves are
+// listed beside them. A float32 NaN whose payload is in the bits that
+// binary16 drops is no half; kept, 0x7f800001 would read as +Inf
+// once its mantissa is truncated to half's.
+func TestRoundHalfNaN(t *testing.T) {
+	for _, c := range []struct {
+		f uint32
+		h uint16
+	}{
+		{0x7fc00000, 0x7e00}, {0x7fc00001, 0x7e00}, {0x7f800001, 0x7e00}, {0xffc12345, 0xfe09},
+		{0x7fa00000, 0x7f00}, {0xff800001, 0xfe00}, {0x7f802000, 0x7e01}, {0x7fffffff, 0x7fff},
+	} {
+		got, want := math.Float32bits(roundHalf(math.Float32frombits(c.f))), math.Float32bits(halfToFloat(c.h))
+		if got != want {
+			t.Errorf("roundHalf(%#x) = %#x, want %#x (half %#x)", c.f, got, want, c.h)
+		}
+	}
+	rng := rand.New(rand.NewSource(2))
+	for range 100000 {
+		b := rng.Uint32() | 0x7f800000
+		if b&0x7fffff == 0 {
+			continue // ±Inf
+		}
+		h := uint16(b>>16&0x8000 | 0x7e00 | b&0x7fffff>>13)
+		if got, want := math.Float32bits(roundHalf(math.Float32frombits(b))), math.Float32bits(halfToFloat(h)); got != want {
+			t.Fatalf("roundHalf(%#x) = %#x, want %#x (half %#x)", b, got, want, h)
+		}
+	}
+}

@@ -94,3 +94,66 @@ func TestCastFromHalf(t *testing.T) {
 	require.ErrorIs(t, err, onnx.ErrUnsupported)
 	require.Contains(t, err.Error(), "cast to BFLOAT16")
 }
+
+// TestHalfNaNs: FLOAT16 values that are NaNs are half NaNs, quiet, of the
+// sign and leading payload bits of the float32 they round: the bits ONNX
+// Runtime 1.31 gives on amd64 for Cast from FLOAT (each float32 pattern
+// beside its half) and for Relu, Sqrt and Add(x, x) of FLOAT16 NaNs
+// (each half beside what the three give for it). Relu of an initializer,
+// whose halves it copies, keeps a signalling NaN as it is (a half too).
+func TestHalfNaNs(t *testing.T) {
+	fromBits := func(bits ...uint32) []float32 {
+		f := make([]float32, len(bits))
+		for i, b := range bits {
+			f[i] = math.Float32frombits(b)
+		}
+		return f
+	}
+	requireHalves := func(what string, y *onnx.Tensor, halves ...uint16) {
+		t.Helper()
+		require.Equal(t, onnx.Float16, y.DType, what)
+		for i, h := range halves {
+			// the float32 of a half NaN: sign, exponent, mantissa<<13
+			want := uint32(h&0x8000)<<16 | 0x7f800000 | uint32(h&0x3ff)<<13
+			require.Equal(t, want, math.Float32bits(y.Float[i]), "%s [%d]: want half %#x", what, i, h)
+		}
+	}
+	x := ft([]int{8}, fromBits(0x7fc00000, 0x7fc00001, 0x7f800001, 0xffc12345, 0x7fa00000, 0xff800001, 0x7f802000, 0x7fffffff)...)
+	out, err := runOp(t, 13, "Cast", 1, []pb{attrInt("to", int64(onnx.Float16))}, arg{t: x})
+	require.NoError(t, err)
+	requireHalves("Cast", out[0], 0x7e00, 0x7e00, 0x7e00, 0xfe09, 0x7f00, 0xfe00, 0x7e01, 0x7fff)
+
+	// FLOAT16 NaNs 0x7e00, 0x7e01, 0x7c01 (signalling), 0xfe55, 0x7d00
+	// (signalling), 0xfc01 (signalling), 0x7fff, from an initializer (the
+	// halves exactly) and from a graph input (their float32s, which Run
+	// rounds to half).
+	halves := []int64{0x7e00, 0x7e01, 0x7c01, 0xfe55, 0x7d00, 0xfc01, 0x7fff}
+	var nodes, outputs []pb
+	ops := map[string][]string{"w": {"Sqrt", "Add"}, "x": {"Relu", "Sqrt", "Add"}}
+	for _, in := range []string{"w", "x"} {
+		for _, op := range ops[in] {
+			ins := []string{in}
+			if op == "Add" {
+				ins = append(ins, in)
+			}
+			nodes = append(nodes, node(op, ins, []string{op + "_" + in}))
+			outputs = append(outputs, pb{}.str(1, op+"_"+in))
+		}
+	}
+	m, err := onnx.Parse(model(13, graph("g", graphSpec{
+		inits:   []pb{intTensor("w", onnx.Float16, []int64{7}, halves...)},
+		inputs:  []pb{valueInfo("x", onnx.Float16, 7)},
+		nodes:   nodes,
+		outputs: outputs,
+	})))
+	require.NoError(t, err)
+	s, err := onnx.NewSession(m, nil, nil)
+	require.NoError(t, err)
+	copy(s.Input("x").Float, fromBits(0x7fc00000, 0x7fc02000, 0x7f802000, 0xffcaa000, 0x7fa00000, 0xff802000, 0x7fffe000))
+	require.NoError(t, s.Run())
+	for _, in := range []string{"w", "x"} {
+		for _, op := range ops[in] {
+			requireHalves(op+"_"+in, s.Output(op+"_"+in), 0x7e00, 0x7e01, 0x7e01, 0xfe55, 0x7f00, 0xfe01, 0x7fff)
+		}
+	}
+}

@@ -12,7 +12,7 @@ import (
 // nothing is converted at run time), the operator's FLOAT builder plans
 // it, and its FLOAT outputs become FLOAT16, rounded to half once after the
 // node has run (roundHalf: to nearest even, beyond 65504 to ±Inf,
-// subnormals kept). Every operator that takes FLOAT thus takes FLOAT16,
+// subnormals kept, NaN quieted). Every operator that takes FLOAT thus takes FLOAT16,
 // computing in float32. Unlike ONNX Runtime, which keeps a value in
 // float32 between two nodes that both run in float32 (it removes the
 // Casts it inserted between them), every FLOAT16 value here is a half, as
