@@ -20,6 +20,8 @@ import (
 //
 // The float steps are ONNX's reference ones in float32: x/scale rounded
 // half to even, plus the zero point, saturated; (x − zero point)·scale.
+// QuantizeLinear of NaN, which ONNX leaves undefined, gives the zero point
+// (ONNX Runtime's MLAS gives the type's minimum on amd64).
 // DynamicQuantizeLinear's scale is (max(0, max x) − min(0, min x))/255 (1/255
 // for a tensor of zeros) and its zero point round(0 − min(0, min x)/scale)
 // within [0, 255]; a tensor holding NaN or ±Inf has no such scale, and Run
@@ -31,7 +33,17 @@ func init() {
 	register("DynamicQuantizeLinear", 11, buildDynamicQuantizeLinear)
 	register("MatMulInteger", 10, buildMatMulInteger(false))
 	register("QLinearMatMul", 10, buildMatMulInteger(true))
-	register("Round", 11, floatUnary(mapF(func(x float32) float32 { return float32(math.RoundToEven(float64(x))) })))
+	register("Round", 11, floatUnary(mapF(roundEven)))
+}
+
+// roundEven is Round: x rounded half to even, and x itself for ±0, ±Inf
+// and NaN (bit for bit: a signalling NaN is not quieted by a conversion to
+// float64 and back).
+func roundEven(x float32) float32 {
+	if x != x {
+		return x
+	}
+	return float32(math.RoundToEven(float64(x)))
 }
 
 // qRange returns the range of a quantized type.

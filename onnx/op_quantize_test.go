@@ -368,3 +368,41 @@ func TestMatMulIntegerBatchedParams(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, want(sums(b), func(int, int, int) float32 { return sa[0] }, func(_, _, j int) float32 { return sb[j] }), out[0].Int)
 }
+
+// TestRound: half to even, and "x itself" for ±0, ±Inf and NaN (ONNX's
+// Round), bit for bit: a NaN's payload and a signalling NaN as they are,
+// as ONNX Runtime 1.31's FLOAT Round gives them.
+func TestRound(t *testing.T) {
+	bits := []uint32{0x3fc00000, 0x40200000, 0xbf000000, 0x80000000, 0x7f800000, 0xff800000,
+		0x7fc00000, 0x7fc00001, 0x7f800001, 0xffc12345, 0x7fa00000, 0xff800001}
+	want := []uint32{0x40000000, 0x40000000, 0x80000000, 0x80000000, 0x7f800000, 0xff800000,
+		0x7fc00000, 0x7fc00001, 0x7f800001, 0xffc12345, 0x7fa00000, 0xff800001}
+	x := ft([]int{len(bits)})
+	for _, b := range bits {
+		x.Float = append(x.Float, math.Float32frombits(b))
+	}
+	for _, init := range []bool{false, true} {
+		out, err := runOp(t, 11, "Round", 1, nil, arg{t: x, init: init})
+		require.NoError(t, err)
+		for i, w := range want {
+			require.Equal(t, w, math.Float32bits(out[0].Float[i]), "Round(%#x), folded %v", bits[i], init)
+		}
+	}
+}
+
+// TestQuantizeLinearNaN: NaN quantizes to the zero point, int8 and uint8
+// (ONNX Runtime 1.31 gives the type's minimum: −128 and 0), and ±Inf
+// saturate.
+func TestQuantizeLinearNaN(t *testing.T) {
+	nan := float32(math.NaN())
+	x := ft([]int{4}, nan, -nan, float32(math.Inf(1)), float32(math.Inf(-1)))
+	for _, zp := range []*onnx.Tensor{it(onnx.Int8, nil, 5), it(onnx.Uint8, nil, 128)} {
+		out, err := runOp(t, 13, "QuantizeLinear", 1, nil, arg{t: x}, arg{t: ft(nil, 0.5), init: true}, arg{t: zp, init: true})
+		require.NoError(t, err)
+		lo, hi := int64(-128), int64(127)
+		if zp.DType == onnx.Uint8 {
+			lo, hi = 0, 255
+		}
+		require.Equal(t, []int64{zp.Int[0], zp.Int[0], hi, lo}, out[0].Int, "%v", zp.DType)
+	}
+}
