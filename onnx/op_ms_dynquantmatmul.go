@@ -22,7 +22,9 @@ import (
 // MatMulInteger's); a_scale·b_scale[j] is rounded to float32 once, and each
 // output is the sum rounded to float32, times it, rounded, plus the bias.
 // A holding NaN or ±Inf has no scale: Run returns an error wrapping
-// ErrInput, as DynamicQuantizeLinear's does.
+// ErrInput, as DynamicQuantizeLinear's does. A, b_scale and bias are FLOAT
+// only, as the operator's schema says: FLOAT16 ones are refused
+// (ErrUnsupported).
 
 // MatMulIntegerToFloat (com.microsoft), which the optimizer writes instead
 // where one DynamicQuantizeLinear feeds several MatMulIntegers (query, key
@@ -34,7 +36,9 @@ import (
 // a 2-D int8 or uint8 [K, N] with b_scale and b_zero_point of one value or
 // one per column ([N]), bias an optional FLOAT [N]; the same exact sums and
 // float32 steps as DynamicQuantizeMatMul. ONNX Runtime 1.31's CPU provider
-// has no kernel for an int8 A by a uint8 B; this package computes it.
+// has no kernel for an int8 A by a uint8 B; this package computes it. The
+// scales, bias and Y may be FLOAT16 (the schema allows it): computed in
+// float32, Y rounded to half (plan_half.go).
 
 func init() {
 	registerMS("DynamicQuantizeMatMul", buildDynamicQuantizeMatMul)

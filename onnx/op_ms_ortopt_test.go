@@ -70,6 +70,41 @@ func TestORTOptimizedRefusals(t *testing.T) {
 	require.ErrorIs(t, err, onnx.ErrUnsupported)
 }
 
+// TestQuantizedMatMulHalf: DynamicQuantizeMatMul's A, b_scale and bias are
+// FLOAT only (ONNX Runtime's schema; its loader calls a FLOAT16 A an
+// invalid model), so FLOAT16 ones are refused, naming the operator and the
+// type; MatMulIntegerToFloat's scales, bias and output may be FLOAT16, as
+// its schema says, computed in float32 and rounded to half: ONNX Runtime
+// 1.31 gives the halves 0x4a65, 0xa5bb, 0xc543, 0xc61b here.
+func TestQuantizedMatMulHalf(t *testing.T) {
+	half := func(init bool, dims []int, v ...float32) arg {
+		for i := range v {
+			v[i] = float32(float16Round(v[i]))
+		}
+		return arg{t: &onnx.Tensor{DType: onnx.Float16, Dims: dims, Float: v}, init: init}
+	}
+	b := arg{t: it(onnx.Int8, []int{3, 2}, 1, -2, 3, 4, -5, 6), init: true}
+	for name, args := range map[string][]arg{
+		"A and b_scale":  {half(false, []int{2, 3}, 1, 2, 3, -1, 0.5, 2), b, half(true, nil, 0.5)},
+		"A, FLOAT scale": {half(false, []int{2, 3}, 1, 2, 3, -1, 0.5, 2), b, {t: ft(nil, 0.5), init: true}},
+		"bias":           {{t: ft([]int{2, 3}, 1, 2, 3, -1, 0.5, 2)}, b, {t: ft(nil, 0.5), init: true}, {}, half(true, []int{2}, 1, 2)},
+	} {
+		_, _, err := msOpSession(t, "DynamicQuantizeMatMul", 1, nil, args...)
+		require.ErrorIs(t, err, onnx.ErrUnsupported, name)
+		require.ErrorContains(t, err, "DynamicQuantizeMatMul", name)
+		require.ErrorContains(t, err, "FLOAT16", name)
+	}
+
+	args := []arg{{t: it(onnx.Uint8, []int{2, 3}, 1, 200, 3, 250, 0, 128)}, b, half(true, nil, 0.037), half(true, []int{2}, 0.5, 0.3),
+		{t: it(onnx.Uint8, nil, 100), init: true}, {}, half(true, []int{2}, 0.1, -0.2)}
+	s, outs, err := msOpSession(t, "MatMulIntegerToFloat", 1, nil, args...)
+	require.NoError(t, err)
+	res, err := runSession(s, outs, args)
+	require.NoError(t, err)
+	require.Equal(t, onnx.Float16, res[0].DType)
+	require.Equal(t, []float32{12.7890625, -0.0223846435546875, -5.26171875, -6.10546875}, res[0].Float)
+}
+
 // TestDynamicQuantizeMatMulSteps checks ONNX Runtime's steps on a hand-made
 // case: A's scale from its range widened to 0, the zero point, the exact
 // sums less the zero points, one float32 multiplier, the bias; A with NaN

@@ -33,9 +33,10 @@ var halfNotPlanned = map[string]bool{
 
 // halfRefused lists the operators whose FLOAT inputs may not be FLOAT16 in
 // ONNX (DynamicQuantizeLinear's x, Range's T) or in ONNX Runtime's
-// com.microsoft domain (the quantized operators' scales).
+// com.microsoft domain (the quantized operators' scales,
+// DynamicQuantizeMatMul's A and bias).
 var halfRefused = map[string]bool{
-	"DynamicQuantizeLinear": true, "Range": true, "DynamicQuantizeLSTM": true, "QGemm": true,
+	"DynamicQuantizeLinear": true, "Range": true, "DynamicQuantizeLSTM": true, "DynamicQuantizeMatMul": true, "QGemm": true,
 	"QLinearAdd": true, "QLinearMul": true, "QLinearConcat": true, "QLinearWhere": true,
 	"QLinearSigmoid": true, "QLinearLeakyRelu": true, "QLinearGlobalAveragePool": true,
 	"QLinearAveragePool": true, "QLinearSoftmax": true, "MatMulInteger": true, "ConvInteger": true,
