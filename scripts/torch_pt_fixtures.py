@@ -31,6 +31,12 @@ to load into identical models, bit for bit. CI never runs this.
                      contiguous, in the same dtypes
   legacy.pt          a tiny state_dict in the legacy format
                      (_use_new_zipfile_serialization=False)
+  empty_views.pt     two empty tensors viewing one storage as float32 and
+                     as int32, and a float32 one: torch.save compares the
+                     dtypes of tensors that share data only for allocated
+                     storages, so both persistent IDs name storage "0",
+                     as FloatStorage and as IntStorage (torch.load gives
+                     both float32, the storage's first type)
 
 Legacy-format twins (torch.save(..., _use_new_zipfile_serialization=False),
 the format of torch before 1.6), NAME_legacy.pt of the same object as
@@ -45,6 +51,7 @@ NAME.safetensors:
   lm_legacy.pt                  a plain dict, pickle_protocol=1
   views_legacy.pt               views.pt's tensors: tied, transposed, sliced,
                                 float16, bfloat16, float64, int64 scalar
+  empty_views_legacy.pt         empty_views.pt's tensors
 """
 
 import collections
@@ -69,7 +76,8 @@ def loaded(name, module):
 
 # LEGACY names the checkpoints that get a legacy-format twin, with its
 # pickle protocol.
-LEGACY = {"lstm_proj": 2, "gru_bidir": 2, "lstm_f16": 4, "lstm_stacked_views": 2, "lm": 1, "views": 2}
+LEGACY = {"lstm_proj": 2, "gru_bidir": 2, "lstm_f16": 4, "lstm_stacked_views": 2, "lm": 1, "views": 2,
+          "empty_views": 2}
 
 
 def save(name, obj):
@@ -147,6 +155,15 @@ def views():
     save_file({k: v.contiguous() for k, v in d.items()}, os.path.join(OUT, "views.safetensors"))
 
 
+def empty_views():
+    a = torch.empty(0)
+    d = collections.OrderedDict(a=a, b=a.view(torch.int32), w=torch.ones(3))
+    path = save("empty_views", d)
+    for p in (path, path.replace(".pt", "_legacy.pt")):
+        back = torch.load(p)
+        assert [back[k].dtype for k in d] == [torch.float32] * 3, p
+
+
 def legacy():
     path = os.path.join(OUT, "legacy.pt")
     torch.save(collections.OrderedDict(w=torch.ones(2)), path, _use_new_zipfile_serialization=False)
@@ -168,6 +185,7 @@ def main():
     same(lm, torch.load(os.path.join(OUT, "lm.pt")))
     lstm_stacked_views()
     views()
+    empty_views()
     legacy()
     names = [f for f in os.listdir(OUT) if f.endswith(".pt")]
     total = sum(os.path.getsize(os.path.join(OUT, f)) for f in names)

@@ -113,6 +113,48 @@ func TestTorchLegacy(t *testing.T) {
 	require.Equal(t, []float32{1, 1}, w)
 }
 
+// TestTorchEmptyViews reads empty_views.pt and its legacy twin, where
+// torch.save named one empty storage as FloatStorage and as IntStorage
+// (it compares the dtypes of tensors that share data only for allocated
+// storages): read, both empty tensors F32 as torch.load gives them (the
+// storage's first type). A storage of elements named with two types,
+// which torch.save refuses to write, is refused, naming both.
+func TestTorchEmptyViews(t *testing.T) {
+	for _, name := range []string{"empty_views.pt", "empty_views_legacy.pt"} {
+		f, err := Open(filepath.Join(torchDir, name))
+		require.NoError(t, err, name)
+		require.Equal(t, []string{"a", "b", "w"}, f.Names(), name)
+		for _, k := range []string{"a", "b"} {
+			info, _ := f.Info(k)
+			require.Equal(t, F32, info.DType, "%s %s", name, k)
+			require.Equal(t, []int{0}, info.Shape, "%s %s", name, k)
+		}
+		w, err := f.Float32s("w", 3)
+		require.NoError(t, err, name)
+		require.Equal(t, []float32{1, 1, 1}, w, name)
+	}
+	six := f32le(1, 2, 3, 4, 5, 6)
+	twoTypes := func(p *torchpickle.Pickle) {
+		p.Str("w").Tensor("FloatStorage", "0", 6, 0, []int64{6}, []int64{1})
+		p.Str("i").Tensor("IntStorage", "0", 6, 0, []int64{6}, []int64{1})
+	}
+	_, err := readBytes(checkpoint(t, torchpickle.StateDict(twoTypes), map[string][]byte{"data/0": six}, false))
+	require.ErrorIs(t, err, ErrFormat)
+	require.ErrorContains(t, err, `storage "0" is FloatStorage of 6 elements, and also IntStorage of 6`)
+	_, err = readBytes(legacy(func(p *torchpickle.Pickle) {
+		p.Str("w").LegacyTensor("FloatStorage", "0", 6, nil, 0, []int64{6}, []int64{1})
+		p.Str("i").LegacyTensor("IntStorage", "0", 6, nil, 0, []int64{6}, []int64{1})
+	}, []string{"0"}, torchpickle.Storage{Count: 6, Data: six}))
+	require.ErrorIs(t, err, ErrFormat)
+	require.ErrorContains(t, err, `storage "0" is FloatStorage of 6 elements, and also IntStorage of 6`)
+	_, err = readBytes(checkpoint(t, torchpickle.StateDict(func(p *torchpickle.Pickle) {
+		p.Str("a").Tensor("FloatStorage", "0", 0, 0, []int64{0}, []int64{1})
+		p.Str("b").Tensor("FancyStorage", "0", 0, 0, []int64{0}, []int64{1})
+	}), map[string][]byte{"data/0": nil}, false))
+	require.ErrorIs(t, err, ErrFormat)
+	require.ErrorContains(t, err, `storage "0" is FloatStorage, and also torch.FancyStorage, whose element size this reader does not know`)
+}
+
 // TestTorchPrefixes reads every proper prefix of a checkpoint, of both
 // formats: each is an error wrapping ErrFormat, never a panic.
 func TestTorchPrefixes(t *testing.T) {

@@ -958,11 +958,18 @@ func (u *unpickler) persistent(at int, pid any) (*pyStorage, error) {
 }
 
 // storage returns the storage of want.key: want, the first time, and the
-// same storage after, which must then be the same as want.
+// same storage after, which must then be the same as want, but for the
+// storage class of a storage of no elements. torch.save checks that the
+// tensors sharing data share a dtype only for an allocated storage, so
+// two empty tensors viewing one storage as two dtypes name it with two
+// classes; their tensors take the first, as torch.load gives them.
 func (u *unpickler) storage(at int, want *pyStorage) (*pyStorage, error) {
 	if s, ok := u.storages[want.key]; ok {
-		if s.typ != want.typ || s.numel != want.numel {
+		if s.typ != want.typ && s.numel != 0 || s.numel != want.numel {
 			return nil, u.fail(at, "storage %q is %s of %d elements, and also %s of %d", want.key, s.typ, s.numel, want.typ, want.numel)
+		}
+		if _, ok := elementBytes(want.typ); !ok {
+			return nil, u.fail(at, "storage %q is %s, and also torch.%s, whose element size this reader does not know", want.key, s.typ, want.typ)
 		}
 		if s.root != want.root || s.base != want.base {
 			return nil, u.fail(at, "storage %q is named both as a storage and as a view, or as two different views", want.key)

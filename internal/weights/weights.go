@@ -56,7 +56,10 @@
 // safetensors; the integer and bool storages keep their dtypes (I64 for
 // a num_batches_tracked buffer, which Tensor refuses like an I64
 // safetensors tensor); complex and quantized storages are refused,
-// naming the tensor. A storage's location string ("cpu", or "cuda:0" for
+// naming the tensor. A storage named with two classes, which torch.save
+// does not write, is refused, naming both, but for an empty one: two
+// empty tensors viewing one storage as two dtypes name it so, and take
+// the first class, as torch.load gives them. A storage's location string ("cpu", or "cuda:0" for
 // a tensor saved from the GPU) is not read: its bytes are in the file
 // either way, and the File holds them. Such a File has no metadata, and
 // Format tells it from a safetensors one.
