@@ -126,12 +126,13 @@
 //     a condition known while planning selects one branch, otherwise both
 //     are planned and Run executes the one selected. Loop: its body is
 //     planned once for its carried values' shapes, which must not change
-//     from one iteration to the next, and Run repeats its steps (trip
-//     count and condition may come at run time); a Loop whose carried
-//     values change shape or length (a list built in the loop, a tensor
-//     grown by Concat) is unrolled while planning for a trip count known
-//     then (at most 4096 iterations and 1<<17 body nodes in a plan).
-//     Scan outputs need the trip count while planning, and a loop whose
+//     from one iteration to the next (an optional may be emptied or
+//     filled), and Run repeats its steps (trip count and condition may
+//     come at run time); a Loop whose carried values change shape or
+//     length (a list built in the loop, a tensor grown by Concat) is
+//     unrolled while planning for a trip count known then (at most 4096
+//     iterations and 1<<17 body nodes in a plan). Scan outputs are
+//     tensors and need the trip count while planning, and a loop whose
 //     condition ends it before that count fails at Run (ErrInput). One run of a Loop takes at most
 //     Options.MaxIterations iterations (default 1<<20; ErrLimit beyond),
 //     so a file whose loop never ends does not hang Run. Loops and Scans
