@@ -19,6 +19,8 @@ package workers
 import (
 	"sync"
 	"sync/atomic"
+
+	"github.com/simdcore/simdcore/internal/scratch"
 )
 
 // A Task is a computation split into shares: Run(i) computes share i.
@@ -58,7 +60,9 @@ func Run(t Task, shares, threads int) {
 
 // Run computes shares 0..shares-1 of t on the calling goroutine and on up
 // to threads-1 idle helpers, and returns when every share has returned.
-// With threads ≤ 1 or shares ≤ 1 it runs them in order on the caller.
+// With threads ≤ 1 or shares ≤ 1 it runs them in order on the caller;
+// otherwise, until it returns, package scratch counts its threads among
+// the goroutines that may ask for buffers at once (scratch.BeginParallel).
 // Once the helpers have been started, it allocates nothing.
 func (g *Group) Run(t Task, shares, threads int) {
 	threads = min(threads, shares)
@@ -69,6 +73,8 @@ func (g *Group) Run(t Task, shares, threads int) {
 		return
 	}
 	ensure(threads - 1)
+	scratch.BeginParallel(threads)
+	defer scratch.EndParallel(threads)
 	g.t, g.shares = t, shares
 	g.next.Store(0)
 	for range threads - 1 {
