@@ -194,7 +194,7 @@ func (p *PackedConv) ColSize() int {
 }
 
 // packASize is the length of the buffer that Gemm packs a block of the
-// patches into (gemmSerialPacked's a, aligned by growAligned): part of
+// patches into (gemmSerialPacked's a, aligned by gemmBuffers.pack): part of
 // col rather than pooled, so that Conv allocates nothing even after a
 // garbage collection has emptied Gemm's pool, and concurrent Convs do
 // not share it.

@@ -45,8 +45,11 @@ func (t Transpose) String() string {
 // Large products are split across up to Threads() goroutines (see
 // SetThreads), each computing a band of c's columns (or rows); products
 // under about 2²² flops per goroutine run on the calling goroutine.
-// Steady-state calls do not allocate: pack buffers come from a sync.Pool
-// (helpers keep their own), and the helper goroutines are started on first
+// Steady-state calls do not allocate: the pack buffers are lent by pools
+// that every goroutine shares, which keep, once a product of a shape has
+// run, the buffers it needs on each of its threads, whatever runs in
+// between (a size that no call uses between two garbage collections is
+// given back at the second); the helper goroutines are started on first
 // need, then wait on a channel for work for the life of the program.
 func Gemm(tA, tB Transpose, alpha float32, a, b Matrix, beta float32, c Matrix) {
 	mustValid("Gemm", "a", a)

@@ -1,8 +1,11 @@
 package kernel
 
 import (
-	"github.com/klauspost/cpuid/v2"
 	"unsafe"
+
+	"github.com/klauspost/cpuid/v2"
+
+	"github.com/simdcore/simdcore/internal/scratch"
 )
 
 // Gemm's cache blocking (GotoBLAS/BLIS style): the block sizes per level
@@ -72,18 +75,42 @@ func (cfg gemmConfig) withBlocks(mc, kc, nc int) gemmConfig {
 
 func clampInt(x, lo, hi int) int { return max(lo, min(hi, x)) }
 
-// gemmBuffers are one goroutine's pack buffers, grown on demand and kept.
+// gemmBuffers are a serial product's pack buffers: the caller's a if it
+// provides one (PackedConv), otherwise one buffer lent by packBufs for
+// both, which release gives back.
 type gemmBuffers struct {
-	a, b []float32
+	a    []float32
+	lent *scratch.Buf
 }
 
-// grow returns buf with length n, reusing it if it is big enough. The
-// result starts on a 64-byte boundary.
-func growAligned(buf *[]float32, n int) []float32 {
-	if cap(*buf) < n+16 {
-		*buf = make([]float32, n+16)
+// packBufs lends the pack buffers. Each goroutine holds at most one at a
+// time, as scratch.Buffers needs to allocate nothing once every shape has
+// run at its concurrency.
+var packBufs = scratch.NewBuffers()
+
+// pack returns pack buffers of na and nb elements (nb may be 0), each
+// starting on a 64-byte boundary: g.a if nb is 0 and g.a has room, else
+// two parts of one lent buffer.
+func (g *gemmBuffers) pack(na, nb int) (a, b []float32) {
+	if nb == 0 && cap(g.a) >= na+16 {
+		return aligned(g.a[:cap(g.a)], na), nil
 	}
-	s := (*buf)[:cap(*buf)]
+	g.lent = packBufs.Get(na + nb + 32)
+	d := g.lent.Data
+	return aligned(d[:na+16], na), aligned(d[na+16:], nb)
+}
+
+// release gives back the lent buffer, if any.
+func (g *gemmBuffers) release() {
+	if g.lent != nil {
+		packBufs.Put(g.lent)
+		g.lent = nil
+	}
+}
+
+// aligned returns n elements of s, which has n+16 at least, starting on a
+// 64-byte boundary.
+func aligned(s []float32, n int) []float32 {
 	off := int((64 - uintptr(unsafe.Pointer(unsafe.SliceData(s)))%64) % 64 / 4)
 	return s[off : off+n]
 }
@@ -101,8 +128,7 @@ func gemmSerial(op gemmOperands, cfg gemmConfig, bufs *gemmBuffers) {
 	kc := min(cfg.kc, op.k)
 	mc := min(cfg.mc, roundUp(op.m, mr))
 	nc := min(cfg.nc, roundUp(op.n, nr))
-	ap := growAligned(&bufs.a, mc*kc)
-	bp := growAligned(&bufs.b, kc*nc)
+	ap, bp := bufs.pack(mc*kc, kc*nc)
 	for jc := 0; jc < op.n; jc += nc {
 		ncb := min(nc, op.n-jc)
 		for pc := 0; pc < op.k; pc += kc {

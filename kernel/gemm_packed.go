@@ -129,9 +129,9 @@ func gemmPackedRun(op gemmOperands, p *PackedB) {
 	tiles := (op.m + p.cfg.mr - 1) / p.cfg.mr
 	nt = min(nt, tiles)
 	if nt <= 1 {
-		bufs := gemmBufPool.Get().(*gemmBuffers)
-		gemmSerialPacked(op, p, bufs)
-		gemmBufPool.Put(bufs)
+		var bufs gemmBuffers
+		gemmSerialPacked(op, p, &bufs)
+		bufs.release()
 		return
 	}
 	runSplit(op, p.cfg, p, nt, false, p.cfg.mr, op.m)
@@ -154,7 +154,7 @@ func gemmSerialPacked(op gemmOperands, p *PackedB, bufs *gemmBuffers) {
 	cfg := p.cfg
 	kc := min(cfg.kc, op.k)
 	mc := min(cfg.mc, roundUp(op.m, cfg.mr))
-	ap := growAligned(&bufs.a, mc*kc)
+	ap, _ := bufs.pack(mc*kc, 0)
 	direct := cfg.rowsA && !op.tA && op.m <= gemmDirectARows
 	p.blocks(func(blk packedBlock) {
 		gemmPanel(op, cfg, ap, blk.data, blk.jc, blk.ncb, blk.pc, blk.kcb, direct)

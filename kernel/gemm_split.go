@@ -46,9 +46,9 @@ func gemmRun(op gemmOperands) {
 	}
 	nt = min(nt, (extent+tile-1)/tile)
 	if nt <= 1 {
-		bufs := gemmBufPool.Get().(*gemmBuffers)
-		gemmSerial(op, cfg, bufs)
-		gemmBufPool.Put(bufs)
+		var bufs gemmBuffers
+		gemmSerial(op, cfg, &bufs)
+		bufs.release()
 		return
 	}
 	runSplit(op, cfg, nil, nt, splitN, tile, extent)

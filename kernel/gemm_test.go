@@ -3,9 +3,12 @@ package kernel_test
 import (
 	"fmt"
 	"math"
+	"runtime/debug"
 	"slices"
+	"strings"
 	"testing"
 
+	"github.com/simdcore/simdcore/internal/alloctest"
 	"github.com/simdcore/simdcore/internal/kerneltest"
 	"github.com/simdcore/simdcore/kernel"
 	"github.com/simdcore/simdcore/kernel/ref"
@@ -292,6 +295,56 @@ func TestGemmAllocs(t *testing.T) {
 			require.Zero(t, testing.AllocsPerRun(20, func() { gemm(kernel.Trans, kernel.NoTrans, 1, s, s, 1, sc) }))
 		}
 	})
+}
+
+// TestGemmNoAllocsAlternating: once every product has run once, Gemm and
+// GemmPacked allocate nothing, each call counted on its own, while the
+// shapes alternate (serial products and products split over two threads,
+// whose pack buffers differ in size): the pack buffers a call finds, left
+// by a product of another shape on whatever goroutine, must fit it.
+func TestGemmNoAllocsAlternating(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector's runs look for races, not allocations")
+	}
+	defer debug.SetGCPercent(debug.SetGCPercent(-1)) // no collection empties the pools meanwhile
+	defer kernel.SetGemmSplitFlops(1 << 22)()        // split modest products, to test the threaded path
+	defer kernel.SetThreads(0)
+	alloctest.WarmRuntime()
+	r := kerneltest.Rand(5)
+	type call struct {
+		name string
+		run  func()
+	}
+	var calls []call
+	for _, s := range []struct{ m, n, k int }{{8, 8, 8}, {128, 256, 256}, {64, 300, 16}, {300, 64, 200}, {7, 500, 33}} {
+		a, b, c := kernel.NewMatrix(s.m, s.k), kernel.NewMatrix(s.n, s.k), kernel.NewMatrix(s.m, s.n)
+		kerneltest.Fill(r, a.Data, -1, 1)
+		kerneltest.Fill(r, b.Data, -1, 1)
+		var p kernel.PackedB
+		p.Pack(kernel.Trans, b)
+		calls = append(calls,
+			call{fmt.Sprintf("Gemm %d×%d×%d", s.m, s.n, s.k), func() { kernel.Gemm(kernel.NoTrans, kernel.Trans, 1, a, b, 0, c) }},
+			call{fmt.Sprintf("GemmPacked %d×%d×%d", s.m, s.n, s.k), func() { kernel.GemmPacked(kernel.NoTrans, 1, a, &p, 0, c) }})
+	}
+	for _, th := range []int{1, 2} {
+		kernel.SetThreads(th)
+		for _, c := range calls {
+			c.run() // the warm-up
+		}
+		var allocated []string
+		for round := range 6 {
+			for i := range calls {
+				c := calls[i]
+				if round%2 == 1 {
+					c = calls[len(calls)-1-i] // other neighbours
+				}
+				if n := alloctest.Mallocs(c.run); n != 0 {
+					allocated = append(allocated, fmt.Sprintf("%s: %d", c.name, n))
+				}
+			}
+		}
+		require.Empty(t, allocated, "threads=%d: calls that allocated\n%s", th, strings.Join(allocated, "\n"))
+	}
 }
 
 // TestGemmShapes checks every m, n, k in 1..67 (with -short, a subset
