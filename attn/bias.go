@@ -1,8 +1,7 @@
 package attn
 
 import (
-	"sync"
-
+	"github.com/simdcore/simdcore/internal/scratch"
 	"github.com/simdcore/simdcore/internal/workers"
 	"github.com/simdcore/simdcore/kernel"
 )
@@ -36,7 +35,7 @@ func addBiasRows(a kernel.Matrix, b []float32) {
 		addBiasBand(a, b, 0, a.Rows)
 		return
 	}
-	t := biasTasks.Get().(*biasTask)
+	t := biasTasks.Get()
 	t.a, t.b = a, b
 	t.group.Run(t, bands, threads)
 	t.a, t.b = kernel.Matrix{}, nil // keep no reference to the caller's data
@@ -65,4 +64,4 @@ func (t *biasTask) Run(i int) {
 	addBiasBand(t.a, t.b, r0, min(r0+biasBandRows, t.a.Rows))
 }
 
-var biasTasks = sync.Pool{New: func() any { return new(biasTask) }}
+var biasTasks scratch.Pool[biasTask]

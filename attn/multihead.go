@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"sync"
 
 	"github.com/simdcore/simdcore/internal/packcache"
 	"github.com/simdcore/simdcore/internal/scratch"
@@ -660,7 +659,7 @@ func (m *MultiHead) attendHeads(ctx, q kernel.Matrix, kv kvSource, nk int, opt O
 	if qh.Rows == 0 || out.Cols == 0 {
 		return nil
 	}
-	t := attendTasks.Get().(*attendTask)
+	t := attendTasks.Get()
 	t.a = a
 	t.blocks = newRowBlocks(out, qh, k, v, &a.opt)
 	t.nb = (q.Rows + t.blocks.rows - 1) / t.blocks.rows
@@ -717,14 +716,14 @@ func (t *attendTask) Run(s int) {
 	// output span to the race detector, padding between rows included,
 	// so blocks writing interleaved column windows would look like a
 	// race.
-	sc := scratch.Get((r1-r0)*dh + b.scratch())
+	sc := blockScratch.Get((r1-r0)*dh + b.scratch())
 	tmp := kernel.MatrixFrom(r1-r0, dh, sc.Data[:(r1-r0)*dh])
 	b.blockInto(i, tmp, sc.Data[(r1-r0)*dh:])
 	copyInto(b.dst.Slice(r0, r1, 0, dh), tmp)
-	scratch.Put(sc)
+	blockScratch.Put(sc)
 }
 
-var attendTasks = sync.Pool{New: func() any { return new(attendTask) }}
+var attendTasks scratch.Pool[attendTask]
 
 // parallelMinWork is the per-head attention work (query rows × keys ×
 // d_head) above which Forward spreads the heads over kernel.Threads()

@@ -2,86 +2,179 @@ package attn
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"runtime/debug"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/simdcore/simdcore/internal/alloctest"
 	"github.com/simdcore/simdcore/internal/kerneltest"
 	"github.com/simdcore/simdcore/kernel"
 )
 
-// TestForwardNoAllocs: with a caller's dst, steady-state Forward, Prefill,
-// Cross and SelfAttention allocate nothing, on one thread and on two
-// (heads spread over the worker pool), in the packed and the grouped
-// layouts, with Rotary and with masks, on the direct and the tiled paths.
-func TestForwardNoAllocs(t *testing.T) {
-	if raceEnabled {
-		t.Skip("sync.Pool drops items at random under the race detector: allocation counts mean nothing")
-	}
-	// A garbage collection empties the sync.Pools that lend the scratch
-	// (and the parallel tasks): the next calls allocate afresh, which is
-	// not the steady state, so there is none while this test measures.
-	defer debug.SetGCPercent(debug.SetGCPercent(-1))
-	defer kernel.SetThreads(kernel.Threads())
-	r := kerneltest.Rand(31)
-	packed := newTestMHA(t, 32, 64, 4, true)
+// allocModels returns the models of the allocation tests: d_model 64 over
+// 4 heads, in the packed layout, and grouped (2 key/value heads) with
+// Rotary.
+func allocModels(t *testing.T, r *rand.Rand) (packed, grouped *MultiHead) {
+	packed = newTestMHA(t, 32, 64, 4, true)
 	grouped, err := NewMultiHeadConfig(MultiHeadConfig{DModel: 64, Heads: 4, KVHeads: 2, Bias: true})
 	require.NoError(t, err)
 	grouped.Init(r)
 	grouped.Rotary, err = NewRotary(16, 10000, false)
 	require.NoError(t, err)
-	// 12 rows: every head on the caller; 160: over the pool; 600: tiled
-	// (more than directMaxKeys keys). -short leaves out 600, which is
-	// the same Go code on every architecture and takes four of the five
-	// minutes of attn's tests under qemu (CI's -short runs): the native
-	// runs check it.
+	return packed, grouped
+}
+
+// allocShapes returns the sequence lengths of the allocation tests. 12
+// rows: every head on the caller; 160: over the pool (with two threads);
+// 600: tiled (more than directMaxKeys keys). -short leaves out 600, which
+// is the same Go code on every architecture and takes four of the five
+// minutes of attn's tests under qemu (CI's -short runs): the native runs
+// check it.
+func allocShapes() []int {
 	shapes := []int{12, 160, directMaxKeys + 88}
 	if testing.Short() {
 		shapes = shapes[:2]
 	}
+	return shapes
+}
+
+// allocCall is one call of the allocation tests.
+type allocCall struct {
+	name string
+	run  func() error
+}
+
+// allocCalls returns the calls of the allocation tests on m at T rows,
+// into a caller's dst: Forward (causal, and with KeepKeys too), Prefill
+// (in two halves), Cross (a model without Rotary) and SelfAttention.
+func allocCalls(t *testing.T, r *rand.Rand, m *MultiHead, T int) []allocCall {
+	x := randMatrix(r, T, 64, 3, -1, 1)
+	mem := randMatrix(r, T/2, 64, 0, -1, 1)
+	y := kernel.NewMatrix(T, 64)
+	keepKeys := make([]bool, T)
+	for i := range keepKeys {
+		keepKeys[i] = i%5 != 2
+	}
+	masked := Options{Causal: true, KeepKeys: keepKeys}
+	cache, err := NewKVCache(m, 2*T)
+	require.NoError(t, err)
+	name := fmt.Sprintf("T=%d grouped=%v", T, m.KVHeads != 0)
+	calls := []allocCall{
+		{"Forward " + name, func() error { return m.Forward(y, x, Options{Causal: true}) }},
+		{"Forward masked " + name, func() error { return m.Forward(y, x, masked) }},
+		{"Prefill " + name, func() error {
+			cache.Reset()
+			if err := m.Prefill(y.Slice(0, T/2, 0, 64), x.Slice(0, T/2, 0, 64), cache, Options{Causal: true}); err != nil {
+				return err
+			}
+			return m.Prefill(y.Slice(T/2, T, 0, 64), x.Slice(T/2, T, 0, 64), cache, Options{Causal: true})
+		}},
+	}
+	if m.Rotary == nil {
+		calls = append(calls, allocCall{"Cross " + name, func() error { return m.Cross(y, x, mem, mem, Options{}) }})
+	}
+	q, k, v := x.Slice(0, T, 0, 16), x.Slice(0, T, 16, 32), x.Slice(0, T, 32, 48)
+	return append(calls, allocCall{"SelfAttention " + name, func() error { return SelfAttention(y.Slice(0, T, 0, 16), q, k, v, masked) }})
+}
+
+// TestForwardNoAllocs: with a caller's dst, steady-state Forward, Prefill,
+// Cross and SelfAttention allocate nothing, on one thread and on two
+// (heads spread over the worker pool), in the packed and the grouped
+// layouts, with Rotary and with masks, on the direct and the tiled paths.
+// Each call is repeated on its own here; TestForwardNoAllocsAlternating
+// mixes them.
+func TestForwardNoAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector's runs look for races, not allocations (it slows these calls several times, and makes sync.Pool drop items at random)")
+	}
+	// A garbage collection lets the scratch pools drop buffers and the
+	// runtime its parking records: the next calls allocate afresh, which
+	// is not the steady state, so there is none while this test measures
+	// (and alloctest.WarmRuntime has the runtime make up front what it
+	// would allocate for itself meanwhile).
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	defer kernel.SetThreads(kernel.Threads())
+	alloctest.WarmRuntime()
+	r := kerneltest.Rand(31)
+	packed, grouped := allocModels(t, r)
 	for _, threads := range []int{1, 2} {
 		kernel.SetThreads(threads)
-		for _, T := range shapes {
+		for _, T := range allocShapes() {
 			parallel := headThreads(4, T*T*16) > 1
 			require.Equal(t, threads > 1 && T >= 160, parallel)
-			x := randMatrix(r, T, 64, 3, -1, 1)
-			mem := randMatrix(r, T/2, 64, 0, -1, 1)
-			y := kernel.NewMatrix(T, 64)
-			keepKeys := make([]bool, T)
-			for i := range keepKeys {
-				keepKeys[i] = i%5 != 2
-			}
-			masked := Options{Causal: true, KeepKeys: keepKeys}
 			for _, m := range []*MultiHead{packed, grouped} {
-				name := fmt.Sprintf("threads=%d T=%d grouped=%v", threads, T, m == grouped)
-				cache, err := NewKVCache(m, 2*T)
-				require.NoError(t, err)
-				runs := map[string]func() error{
-					"Forward":        func() error { return m.Forward(y, x, Options{Causal: true}) },
-					"Forward masked": func() error { return m.Forward(y, x, masked) },
-					"Prefill": func() error {
-						cache.Reset()
-						if err := m.Prefill(y.Slice(0, T/2, 0, 64), x.Slice(0, T/2, 0, 64), cache, Options{Causal: true}); err != nil {
-							return err
-						}
-						return m.Prefill(y.Slice(T/2, T, 0, 64), x.Slice(T/2, T, 0, 64), cache, Options{Causal: true})
-					},
-				}
-				if m.Rotary == nil {
-					runs["Cross"] = func() error { return m.Cross(y, x, mem, mem, Options{}) }
-				}
-				q, k, v := x.Slice(0, T, 0, 16), x.Slice(0, T, 16, 32), x.Slice(0, T, 32, 48)
-				runs["SelfAttention"] = func() error { return SelfAttention(y.Slice(0, T, 0, 16), q, k, v, masked) }
-				for what, run := range runs {
-					require.NoError(t, run(), what+" "+name)
+				for _, c := range allocCalls(t, r, m, T) {
+					name := fmt.Sprintf("%s threads=%d", c.name, threads)
+					require.NoError(t, c.run(), name)
 					require.Zero(t, testing.AllocsPerRun(20, func() {
-						if err := run(); err != nil {
+						if err := c.run(); err != nil {
 							panic(err)
 						}
-					}), what+" "+name)
+					}), name)
 				}
 			}
 		}
+	}
+}
+
+// TestForwardNoAllocsAlternating: once every call has run once, no call
+// allocates, counted call by call rather than on average, while
+// the calls alternate between shapes, layouts and entry points, on one
+// thread and on two (where the helper goroutine takes some of the blocks,
+// which ones varying from call to call). A pool that lends a buffer
+// shorter than the call needs, one left by a call of another shape, or
+// that keeps its buffers where another goroutine does not look, allocates
+// now and then in this mix, which an average over repetitions of one
+// call hides.
+func TestForwardNoAllocsAlternating(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector's runs look for races, not allocations (it slows these calls several times, and makes sync.Pool drop items at random)")
+	}
+	defer debug.SetGCPercent(debug.SetGCPercent(-1)) // see TestForwardNoAllocs
+	defer kernel.SetThreads(kernel.Threads())
+	alloctest.WarmRuntime()
+	r := kerneltest.Rand(32)
+	packed, grouped := allocModels(t, r)
+	// The calls, shape by shape for each entry point and layout, so that
+	// consecutive calls differ in shape.
+	var calls []allocCall
+	byShape := map[int][]allocCall{}
+	shapes := allocShapes()
+	for _, T := range shapes {
+		byShape[T] = append(allocCalls(t, r, packed, T), allocCalls(t, r, grouped, T)...)
+	}
+	for i := range byShape[shapes[0]] {
+		for _, T := range shapes {
+			calls = append(calls, byShape[T][i])
+		}
+	}
+	// A warm-up in which every call runs once at the thread count is all
+	// the pools need; the measured rounds run the calls in that order,
+	// then backwards, and so on.
+	const measured = 4
+	for _, threads := range []int{1, 2} {
+		kernel.SetThreads(threads)
+		for _, c := range calls {
+			require.NoError(t, c.run(), c.name) // the warm-up
+		}
+		var allocated []string
+		for round := range measured {
+			for i := range calls {
+				c := calls[i]
+				if round%2 == 1 {
+					c = calls[len(calls)-1-i] // other neighbours
+				}
+				var err error
+				n := alloctest.Mallocs(func() { err = c.run() })
+				require.NoError(t, err, c.name)
+				if n != 0 {
+					allocated = append(allocated, fmt.Sprintf("%s: %d", c.name, n))
+				}
+			}
+		}
+		require.Empty(t, allocated, "threads=%d: calls that allocated (of %d)\n%s", threads, measured*len(calls), strings.Join(allocated, "\n"))
 	}
 }

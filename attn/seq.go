@@ -1,8 +1,6 @@
 package attn
 
 import (
-	"sync"
-
 	"github.com/simdcore/simdcore/internal/scratch"
 	"github.com/simdcore/simdcore/internal/workers"
 	"github.com/simdcore/simdcore/kernel"
@@ -92,14 +90,14 @@ func selfAttend(dst, q, k, v kernel.Matrix, opt *Options) {
 	// with Causal), at d = q's width.
 	threads := headThreads(n, b.rows*k.Rows*q.Cols)
 	if threads <= 1 {
-		sc := scratch.Get(b.scratch())
-		defer scratch.Put(sc)
+		sc := blockScratch.Get(b.scratch())
+		defer blockScratch.Put(sc)
 		for i := range n {
 			b.block(i, sc.Data)
 		}
 		return
 	}
-	t := blockTasks.Get().(*blockTask)
+	t := blockTasks.Get()
 	t.b = b
 	t.group.Run(t, n, threads)
 	t.b = rowBlocks{} // keep no reference to the caller's matrices and masks
@@ -177,12 +175,18 @@ type blockTask struct {
 }
 
 func (t *blockTask) Run(i int) {
-	sc := scratch.Get(t.b.scratch())
+	sc := blockScratch.Get(t.b.scratch())
 	t.b.block(i, sc.Data)
-	scratch.Put(sc)
+	blockScratch.Put(sc)
 }
 
-var blockTasks = sync.Pool{New: func() any { return new(blockTask) }}
+// blockScratch lends the scratch of SelfAttention's blocks (blockTask's,
+// attendTask's): apart from the package pool, so that each goroutine
+// holds at most one of its buffers at a time, as scratch.Buffers needs to
+// allocate nothing once every shape has run at its concurrency.
+var blockScratch = scratch.NewBuffers()
+
+var blockTasks scratch.Pool[blockTask]
 
 // directBlock is the direct path for query rows [r0, r1) into out (their
 // r1−r0 rows of the output): S = c·Q·Kᵀ, masked row softmax, S·V.
