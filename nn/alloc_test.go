@@ -4,10 +4,12 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime/debug"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/simdcore/simdcore/internal/alloctest"
 	"github.com/simdcore/simdcore/internal/race"
 	"github.com/simdcore/simdcore/kernel"
 	"github.com/simdcore/simdcore/nn"
@@ -20,9 +22,9 @@ func TestForwardAllocs(t *testing.T) {
 	if race.Enabled {
 		t.Skip("sync.Pool drops items at random under the race detector: allocation counts mean nothing")
 	}
-	// A garbage collection empties the sync.Pools that lend the scratch
-	// (and the parallel tasks): the next calls allocate afresh, which is
-	// not the steady state, so there is none while this test measures.
+	// A garbage collection lets the pools that lend the scratch drop
+	// buffers: the next calls allocate afresh, which is not the steady
+	// state, so there is none while this test measures.
 	defer debug.SetGCPercent(debug.SetGCPercent(-1))
 	r := rand.New(rand.NewPCG(9, 10))
 	c := nn.Config{DModel: 16, Heads: 4, FF: 24, Activation: nn.GELU, Layers: 2, FinalNorm: true}
@@ -67,5 +69,83 @@ func TestForwardAllocs(t *testing.T) {
 			require.Zero(t, testing.AllocsPerRun(20, func() { _ = run(y) }), name)
 			require.Equal(t, 1.0, testing.AllocsPerRun(20, func() { _ = run(kernel.Matrix{}) }), name+" allocating its result")
 		}
+	}
+}
+
+// TestForwardAllocsAlternating: once every call has run once, the layers'
+// and stacks' Forward allocate nothing, each call counted on its own,
+// while the calls alternate between shapes, on one thread and on two: the
+// workspace a call takes (one inside another in Transformer), left by a
+// call of another shape, must fit it.
+func TestForwardAllocsAlternating(t *testing.T) {
+	if race.Enabled {
+		t.Skip("the race detector's runs look for races, not allocations")
+	}
+	defer debug.SetGCPercent(debug.SetGCPercent(-1)) // see TestForwardAllocs
+	defer kernel.SetThreads(kernel.Threads())
+	alloctest.WarmRuntime()
+	r := rand.New(rand.NewPCG(11, 12))
+	c := nn.Config{DModel: 16, Heads: 4, FF: 24, Activation: nn.GELU, Layers: 2, FinalNorm: true}
+	enc, err := nn.NewEncoder(c)
+	require.NoError(t, err)
+	enc.Init(r)
+	dec, err := nn.NewDecoder(c)
+	require.NoError(t, err)
+	dec.Init(r)
+	tr := &nn.Transformer{Encoder: enc, Decoder: dec}
+	type call struct {
+		name string
+		run  func() error
+	}
+	// The calls, shape by shape for each layer or stack, so that
+	// consecutive calls differ in shape.
+	var calls []call
+	for kind := range 6 {
+		for _, T := range []int{12, 256, 100, 40} {
+			x, mem := randMatrix(r, T, 16), randMatrix(r, T/2+1, 16)
+			y := kernel.NewMatrix(T, 16)
+			keep := make([]bool, T)
+			for i := range keep {
+				keep[i] = i != 3
+			}
+			m := nn.Mask{Causal: true, KeepKeys: keep}
+			name := fmt.Sprintf(" T=%d", T)
+			switch kind {
+			case 0:
+				calls = append(calls, call{"Transformer" + name, func() error { _, err := tr.Forward(y, mem, x, nn.Mask{}, nn.Mask{Causal: true}, nn.Mask{}); return err }})
+			case 1:
+				calls = append(calls, call{"EncoderLayer" + name, func() error { _, err := enc.Layers[0].Forward(y, x, m); return err }})
+			case 2:
+				calls = append(calls, call{"Encoder" + name, func() error { _, err := enc.Forward(y, x, m); return err }})
+			case 3:
+				calls = append(calls, call{"DecoderLayer" + name, func() error { _, err := dec.Layers[0].Forward(y, x, mem, m, nn.Mask{}); return err }})
+			case 4:
+				calls = append(calls, call{"Decoder" + name, func() error { _, err := dec.Forward(y, x, mem, m, nn.Mask{}); return err }})
+			default:
+				calls = append(calls, call{"FeedForward" + name, func() error { _, err := enc.Layers[0].FF.Forward(y, x); return err }})
+			}
+		}
+	}
+	for _, th := range []int{1, 2} {
+		kernel.SetThreads(th)
+		for _, c := range calls {
+			require.NoError(t, c.run(), c.name) // the warm-up
+		}
+		var allocated []string
+		for round := range 4 {
+			for i := range calls {
+				c := calls[i]
+				if round%2 == 1 {
+					c = calls[len(calls)-1-i] // other neighbours
+				}
+				var err error
+				n := alloctest.Mallocs(func() { err = c.run() })
+				require.NoError(t, err, c.name)
+				if n != 0 {
+					allocated = append(allocated, fmt.Sprintf("%s: %d", c.name, n))
+				}
+			}
+		}
+		require.Empty(t, allocated, "threads=%d: calls that allocated\n%s", th, strings.Join(allocated, "\n"))
 	}
 }

@@ -144,7 +144,7 @@ func (f *FeedForward) backward(g *FeedForwardGrads, dx, dy, x kernel.Matrix) {
 	}
 	ws := getWS(3 * t * h)
 	defer putWS(ws)
-	pre, act, dh := carve(ws, t, h), carve(ws, t, h), carve(ws, t, h)
+	pre, act, dh := carve(&ws.Data, t, h), carve(&ws.Data, t, h), carve(&ws.Data, t, h)
 	f.Linear1.apply(pre, x)
 	f.Activation.apply(act.Data, pre.Data)
 	// linear2: its gradients, and dh = dy·W2, the activation's gradient.

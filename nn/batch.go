@@ -59,7 +59,7 @@ func (l *EncoderLayer) ForwardBatch(dst, src kernel.Matrix, batch int, m Mask) (
 	}
 	ws := getWS(l.need(src.Rows))
 	defer putWS(ws)
-	return dst, l.run(dst, src, *ws, l.batched(t, m))
+	return dst, l.run(dst, src, ws.Data, l.batched(t, m))
 }
 
 // ForwardBatch runs the stack on batch sequences stacked in src, with
@@ -79,8 +79,8 @@ func (e *Encoder) ForwardBatch(dst, src kernel.Matrix, batch int, m Mask) (kerne
 	n := src.Rows
 	ws := getWS(n*d + stackNeed(e.Layers, n))
 	defer putWS(ws)
-	lw := (*ws)[n*d:]
-	err = stack(len(e.Layers), src, dst, rowsOf(*ws, n, d), func(i int, out, in kernel.Matrix) error {
+	lw := ws.Data[n*d:]
+	err = stack(len(e.Layers), src, dst, rowsOf(ws.Data, n, d), func(i int, out, in kernel.Matrix) error {
 		l := e.Layers[i]
 		return l.run(out, in, lw, l.batched(t, m))
 	})

@@ -32,7 +32,7 @@ func (l *EncoderLayer) Prefill(dst, x kernel.Matrix, cache *attn.KVCache, m Mask
 	}
 	ws := getWS(l.need(x.Rows))
 	defer putWS(ws)
-	return dst, l.prefill(dst, x, cache, m.options(), *ws)
+	return dst, l.prefill(dst, x, cache, m.options(), ws.Data)
 }
 
 func (l *EncoderLayer) prefill(dst, x kernel.Matrix, cache *attn.KVCache, opt attn.Options, ws []float32) error {
@@ -56,7 +56,7 @@ func (l *EncoderLayer) Decode(dst, x []float32, cache *attn.KVCache, m Mask) err
 	}
 	ws := getWS(l.need(1))
 	defer putWS(ws)
-	return l.decode(kernel.MatrixFrom(1, d, dst), kernel.MatrixFrom(1, d, x), cache, m.options(), *ws)
+	return l.decode(kernel.MatrixFrom(1, d, dst), kernel.MatrixFrom(1, d, x), cache, m.options(), ws.Data)
 }
 
 func (l *EncoderLayer) decode(dst, x kernel.Matrix, cache *attn.KVCache, opt attn.Options, ws []float32) error {
@@ -170,8 +170,8 @@ func (e *Encoder) Prefill(dst, x kernel.Matrix, c *Cache) (kernel.Matrix, error)
 	ws := getWS(t*d + stackNeed(e.Layers, t))
 	defer putWS(ws)
 	opt := attn.Options{Causal: true}
-	lw := (*ws)[t*d:]
-	err = stack(len(e.Layers), x, dst, rowsOf(*ws, t, d), func(i int, out, in kernel.Matrix) error {
+	lw := ws.Data[t*d:]
+	err = stack(len(e.Layers), x, dst, rowsOf(ws.Data, t, d), func(i int, out, in kernel.Matrix) error {
 		return e.Layers[i].prefill(out, in, c.Layers[i], opt, lw)
 	})
 	if err == nil && e.Norm != nil {
@@ -196,9 +196,9 @@ func (e *Encoder) Decode(dst, x []float32, c *Cache) error {
 	}
 	ws := getWS(d + stackNeed(e.Layers, 1))
 	defer putWS(ws)
-	lw := (*ws)[d:]
+	lw := ws.Data[d:]
 	out := kernel.MatrixFrom(1, d, dst)
-	err := stack(len(e.Layers), kernel.MatrixFrom(1, d, x), out, rowsOf(*ws, 1, d), func(i int, out, in kernel.Matrix) error {
+	err := stack(len(e.Layers), kernel.MatrixFrom(1, d, x), out, rowsOf(ws.Data, 1, d), func(i int, out, in kernel.Matrix) error {
 		return e.Layers[i].decode(out, in, c.Layers[i], attn.Options{}, lw)
 	})
 	if err == nil && e.Norm != nil {

@@ -110,7 +110,7 @@ func (l *DecoderLayer) Prefill(dst, tgt kernel.Matrix, c *DecoderLayerCache, tgt
 	}
 	ws := getWS(l.need(tgt.Rows))
 	defer putWS(ws)
-	return dst, l.prefill(dst, tgt, c, tgtMask.options(), memoryMask.options(), *ws)
+	return dst, l.prefill(dst, tgt, c, tgtMask.options(), memoryMask.options(), ws.Data)
 }
 
 func (l *DecoderLayer) prefill(dst, x kernel.Matrix, c *DecoderLayerCache, self, cross attn.Options, ws []float32) error {
@@ -178,7 +178,7 @@ func (l *DecoderLayer) Decode(dst, x []float32, c *DecoderLayerCache, tgtMask, m
 	}
 	ws := getWS(l.need(1))
 	defer putWS(ws)
-	return l.decode(kernel.MatrixFrom(1, d, dst), kernel.MatrixFrom(1, d, x), c, tgtMask.options(), memoryMask.options(), *ws)
+	return l.decode(kernel.MatrixFrom(1, d, dst), kernel.MatrixFrom(1, d, x), c, tgtMask.options(), memoryMask.options(), ws.Data)
 }
 
 func (l *DecoderLayer) decode(dst, x kernel.Matrix, c *DecoderLayerCache, self, cross attn.Options, ws []float32) error {

@@ -92,7 +92,7 @@ func (l *DecoderLayer) Forward(dst, tgt, memory kernel.Matrix, tgtMask, memoryMa
 	}
 	ws := getWS(l.need(tgt.Rows))
 	defer putWS(ws)
-	return dst, l.forward(dst, tgt, memory, tgtMask.options(), memoryMask.options(), *ws)
+	return dst, l.forward(dst, tgt, memory, tgtMask.options(), memoryMask.options(), ws.Data)
 }
 
 // need is the workspace forward needs for t rows.

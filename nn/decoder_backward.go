@@ -77,8 +77,8 @@ func (l *DecoderLayer) Backward(g *DecoderLayerGrads, dtgt, dmemory, dy, tgt, me
 	self, cross := tgtMask.options(), memoryMask.options()
 	ws := getWS(7*t*d + l.FF.need(t))
 	defer putWS(ws)
-	r1, h1, r2, h2, r3, da, db := carve(ws, t, d), carve(ws, t, d), carve(ws, t, d), carve(ws, t, d), carve(ws, t, d), carve(ws, t, d), carve(ws, t, d)
-	fw := *ws
+	r1, h1, r2, h2, r3, da, db := carve(&ws.Data, t, d), carve(&ws.Data, t, d), carve(&ws.Data, t, d), carve(&ws.Data, t, d), carve(&ws.Data, t, d), carve(&ws.Data, t, d), carve(&ws.Data, t, d)
+	fw := ws.Data
 	x := tgt
 	if l.NormFirst {
 		// Forward: h1 = norm1(x); r1 = x + self_attn(h1); h2 = norm2(r1);

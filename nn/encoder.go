@@ -97,7 +97,7 @@ func (l *EncoderLayer) Forward(dst, src kernel.Matrix, m Mask) (kernel.Matrix, e
 	ws := getWS(l.need(src.Rows))
 	defer putWS(ws)
 	opt := m.options()
-	return dst, l.run(dst, src, *ws, func(out, in kernel.Matrix) error { return l.SelfAttn.Forward(out, in, opt) })
+	return dst, l.run(dst, src, ws.Data, func(out, in kernel.Matrix) error { return l.SelfAttn.Forward(out, in, opt) })
 }
 
 // need is the workspace forward needs for t rows.
@@ -184,7 +184,7 @@ func (e *Encoder) Forward(dst, src kernel.Matrix, m Mask) (kernel.Matrix, error)
 	t := src.Rows
 	ws := getWS(t*d + stackNeed(e.Layers, t))
 	defer putWS(ws)
-	tmp, lw := rowsOf(*ws, t, d), (*ws)[t*d:]
+	tmp, lw := rowsOf(ws.Data, t, d), ws.Data[t*d:]
 	opt := m.options()
 	err = stack(len(e.Layers), src, dst, tmp, func(i int, out, in kernel.Matrix) error {
 		return e.Layers[i].forward(out, in, opt, lw)

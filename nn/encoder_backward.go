@@ -45,8 +45,8 @@ func (l *EncoderLayer) backward(g *EncoderLayerGrads, dx, dy, x kernel.Matrix, o
 	}
 	ws := getWS(5*t*d + l.FF.need(t))
 	defer putWS(ws)
-	a, r, h, da, db := carve(ws, t, d), carve(ws, t, d), carve(ws, t, d), carve(ws, t, d), carve(ws, t, d)
-	fw := *ws
+	a, r, h, da, db := carve(&ws.Data, t, d), carve(&ws.Data, t, d), carve(&ws.Data, t, d), carve(&ws.Data, t, d), carve(&ws.Data, t, d)
+	fw := ws.Data
 	if l.NormFirst {
 		// Forward: n1 = norm1(x); r = x + self_attn(n1); n2 = norm2(r);
 		// y = r + ff(n2).
@@ -180,11 +180,11 @@ func stackBackward(fn string, n, d, need int, norm *LayerNorm, gn *LayerNormGrad
 	ins := make([]kernel.Matrix, n+1)
 	ins[0] = src
 	for i := 1; i <= n; i++ {
-		ins[i] = carve(ws, t, d)
+		ins[i] = carve(&ws.Data, t, d)
 	}
-	gy, gx := carve(ws, t, d), carve(ws, t, d)
+	gy, gx := carve(&ws.Data, t, d), carve(&ws.Data, t, d)
 	for i := 1; i <= n; i++ {
-		if err := forward(i-1, ins[i], ins[i-1], *ws); err != nil {
+		if err := forward(i-1, ins[i], ins[i-1], ws.Data); err != nil {
 			return err
 		}
 	}

@@ -61,7 +61,7 @@ func (f *FeedForward) Forward(dst, x kernel.Matrix) (kernel.Matrix, error) {
 	}
 	ws := getWS(f.need(x.Rows))
 	defer putWS(ws)
-	f.apply(dst, x, *ws)
+	f.apply(dst, x, ws.Data)
 	return dst, nil
 }
 

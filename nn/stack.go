@@ -111,8 +111,8 @@ func runStack[L stackLayer](layers []L, norm *LayerNorm, dst, x kernel.Matrix, l
 	t, d := x.Rows, stackDModel(layers)
 	ws := getWS(t*d + stackNeed(layers, t))
 	defer putWS(ws)
-	lw := (*ws)[t*d:]
-	err := stack(len(layers), x, dst, rowsOf(*ws, t, d), func(i int, out, in kernel.Matrix) error {
+	lw := ws.Data[t*d:]
+	err := stack(len(layers), x, dst, rowsOf(ws.Data, t, d), func(i int, out, in kernel.Matrix) error {
 		return layer(i, out, in, lw)
 	})
 	if err == nil && norm != nil {

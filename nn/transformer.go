@@ -54,7 +54,7 @@ func (m *Transformer) Forward(dst, src, tgt kernel.Matrix, srcMask, tgtMask, mem
 	}
 	ws := getWS(src.Rows * d)
 	defer putWS(ws)
-	memory, err := m.Encoder.Forward(kernel.MatrixFrom(src.Rows, d, *ws), src, srcMask)
+	memory, err := m.Encoder.Forward(kernel.MatrixFrom(src.Rows, d, ws.Data), src, srcMask)
 	if err != nil {
 		return dst, err
 	}
