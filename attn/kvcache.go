@@ -139,15 +139,16 @@ func (c *KVCache) putRow(h, pos int, key, value []float32) {
 }
 
 // source returns where attention over the first n cached tokens finds
-// their keys and values: the cache itself, or, for an int8 cache, their
-// dequantized copy in pooled scratch, which release returns.
-func (c *KVCache) source(n int) (src kvSource, release func()) {
+// their keys and values: the cache itself (sc nil), or, for an int8
+// cache, their dequantized copy in sc, lent by package scratch, which the
+// caller gives back (scratch.Put) when done with src.
+func (c *KVCache) source(n int) (src kvSource, sc *scratch.Buf) {
 	if c.q8 == nil {
-		return kvSource{cache: c, n: n}, func() {}
+		return kvSource{cache: c, n: n}, nil
 	}
-	sc := scratch.Get(2 * n * c.heads * c.dHead)
+	sc = scratch.Get(2 * n * c.heads * c.dHead)
 	k, v := c.dequantized(n, sc.Data)
-	return kvSource{k: k, v: v}, func() { scratch.Put(sc) }
+	return kvSource{k: k, v: v}, sc
 }
 
 // Grow makes room for capacity tokens in all, keeping the cached ones, so

@@ -510,9 +510,11 @@ func (m *MultiHead) forward(fn string, dst, x kernel.Matrix, cache *KVCache, opt
 			k, v := src.of(g, dh)
 			cache.put(g, past, k, v)
 		}
-		var release func()
-		src, release = cache.source(past + t)
-		defer release()
+		var sc *scratch.Buf // a closure to give it back would be allocated
+		src, sc = cache.source(past + t)
+		if sc != nil {
+			defer scratch.Put(sc)
+		}
 	}
 	if err := m.attendHeads(ctx, qkv.Slice(0, t, 0, e), src, past+t, opt); err != nil {
 		return err

@@ -49,7 +49,8 @@ type allocCall struct {
 
 // allocCalls returns the calls of the allocation tests on m at T rows,
 // into a caller's dst: Forward (causal, and with KeepKeys too), Prefill
-// (in two halves), Cross (a model without Rotary) and SelfAttention.
+// (in two halves, into a float32 cache and into an int8 one), Cross (a
+// model without Rotary) and SelfAttention.
 func allocCalls(t *testing.T, r *rand.Rand, m *MultiHead, T int) []allocCall {
 	x := randMatrix(r, T, 64, 3, -1, 1)
 	mem := randMatrix(r, T/2, 64, 0, -1, 1)
@@ -61,17 +62,23 @@ func allocCalls(t *testing.T, r *rand.Rand, m *MultiHead, T int) []allocCall {
 	masked := Options{Causal: true, KeepKeys: keepKeys}
 	cache, err := NewKVCache(m, 2*T)
 	require.NoError(t, err)
+	cache8, err := NewKVCacheInt8(m, 2*T)
+	require.NoError(t, err)
+	prefill := func(c *KVCache) func() error {
+		return func() error {
+			c.Reset()
+			if err := m.Prefill(y.Slice(0, T/2, 0, 64), x.Slice(0, T/2, 0, 64), c, Options{Causal: true}); err != nil {
+				return err
+			}
+			return m.Prefill(y.Slice(T/2, T, 0, 64), x.Slice(T/2, T, 0, 64), c, Options{Causal: true})
+		}
+	}
 	name := fmt.Sprintf("T=%d grouped=%v", T, m.KVHeads != 0)
 	calls := []allocCall{
 		{"Forward " + name, func() error { return m.Forward(y, x, Options{Causal: true}) }},
 		{"Forward masked " + name, func() error { return m.Forward(y, x, masked) }},
-		{"Prefill " + name, func() error {
-			cache.Reset()
-			if err := m.Prefill(y.Slice(0, T/2, 0, 64), x.Slice(0, T/2, 0, 64), cache, Options{Causal: true}); err != nil {
-				return err
-			}
-			return m.Prefill(y.Slice(T/2, T, 0, 64), x.Slice(T/2, T, 0, 64), cache, Options{Causal: true})
-		}},
+		{"Prefill " + name, prefill(cache)},
+		{"Prefill int8 " + name, prefill(cache8)},
 	}
 	if m.Rotary == nil {
 		calls = append(calls, allocCall{"Cross " + name, func() error { return m.Cross(y, x, mem, mem, Options{}) }})
