@@ -166,34 +166,50 @@ func BenchmarkGemmShapes(b *testing.B) {
 // passes at D = H = 256: c += h·W_hhᵀ with W_hh packed once
 // (GemmPacked), for the Elman net, the GRU and the LSTM (n = 256, 768,
 // 1024), and 28 rows beside 32, which fill two 14-row AVX-512 tiles
-// exactly.
+// exactly. rows=strided takes h and c as rnn's ForwardBatch holds one
+// step of them, row b of each in sequence b's matrix of T = 100 steps
+// (rows 100·k and 100·n elements apart); rows=dense as packed matrices.
 func BenchmarkGemmPackedShapes(b *testing.B) {
+	const T = 100
 	for _, s := range [][3]int{{32, 256, 256}, {32, 768, 256}, {32, 1024, 256}, {28, 1024, 256}} {
 		m, n, k := s[0], s[1], s[2]
-		a, w, c := NewMatrix(m, k), NewMatrix(n, k), NewMatrix(m, n)
-		for i := range a.Data {
-			a.Data[i] = 1e-3
-		}
+		w := NewMatrix(n, k)
 		for i := range w.Data {
 			w.Data[i] = 1e-3
 		}
-		for _, l := range Available()[1:] {
-			restore, _ := SetLevel(l)
-			var p PackedB
-			p.Pack(Trans, w)
-			b.Run(fmt.Sprintf("m=%d,n=%d,k=%d/level=%v", m, n, k, l), func(b *testing.B) {
-				runtime.LockOSThread()
-				defer runtime.UnlockOSThread()
-				SetThreads(1)
-				defer SetThreads(0)
-				t0 := threadCPUTime()
-				for i := 0; i < b.N; i++ {
-					GemmPacked(NoTrans, 1, a, &p, 1, c)
-				}
-				spent := threadCPUTime() - t0
-				b.ReportMetric(2*float64(m*n*k)*float64(b.N)/spent.Seconds()/probeHz(), "FLOP/cycle")
-			})
-			restore()
+		for _, strided := range []bool{false, true} {
+			a, c := NewMatrix(m, k), NewMatrix(m, n)
+			rows := "dense"
+			if strided {
+				a = NewMatrix(m*T, k)
+				a.Rows, a.Stride = m, T*k
+				a.Data = a.Data[:(m-1)*a.Stride+k]
+				c = NewMatrix(m*T, n)
+				c.Rows, c.Stride = m, T*n
+				c.Data = c.Data[:(m-1)*c.Stride+n]
+				rows = "strided"
+			}
+			for i := range a.Data {
+				a.Data[i] = 1e-3
+			}
+			for _, l := range Available()[1:] {
+				restore, _ := SetLevel(l)
+				var p PackedB
+				p.Pack(Trans, w)
+				b.Run(fmt.Sprintf("m=%d,n=%d,k=%d/rows=%s/level=%v", m, n, k, rows, l), func(b *testing.B) {
+					runtime.LockOSThread()
+					defer runtime.UnlockOSThread()
+					SetThreads(1)
+					defer SetThreads(0)
+					t0 := threadCPUTime()
+					for i := 0; i < b.N; i++ {
+						GemmPacked(NoTrans, 1, a, &p, 1, c)
+					}
+					spent := threadCPUTime() - t0
+					b.ReportMetric(2*float64(m*n*k)*float64(b.N)/spent.Seconds()/probeHz(), "FLOP/cycle")
+				})
+				restore()
+			}
 		}
 	}
 }
