@@ -41,17 +41,11 @@ func allocShapes() []int {
 	return shapes
 }
 
-// allocCall is one call of the allocation tests.
-type allocCall struct {
-	name string
-	run  func() error
-}
-
 // allocCalls returns the calls of the allocation tests on m at T rows,
 // into a caller's dst: Forward (causal, and with KeepKeys too), Prefill
 // (in two halves, into a float32 cache and into an int8 one), Cross (a
 // model without Rotary) and SelfAttention.
-func allocCalls(t *testing.T, r *rand.Rand, m *MultiHead, T int) []allocCall {
+func allocCalls(t *testing.T, r *rand.Rand, m *MultiHead, T int) []alloctest.Call {
 	x := randMatrix(r, T, 64, 3, -1, 1)
 	mem := randMatrix(r, T/2, 64, 0, -1, 1)
 	y := kernel.NewMatrix(T, 64)
@@ -74,17 +68,17 @@ func allocCalls(t *testing.T, r *rand.Rand, m *MultiHead, T int) []allocCall {
 		}
 	}
 	name := fmt.Sprintf("T=%d grouped=%v", T, m.KVHeads != 0)
-	calls := []allocCall{
-		{"Forward " + name, func() error { return m.Forward(y, x, Options{Causal: true}) }},
-		{"Forward masked " + name, func() error { return m.Forward(y, x, masked) }},
-		{"Prefill " + name, prefill(cache)},
-		{"Prefill int8 " + name, prefill(cache8)},
+	calls := []alloctest.Call{
+		{Name: "Forward " + name, Run: func() error { return m.Forward(y, x, Options{Causal: true}) }},
+		{Name: "Forward masked " + name, Run: func() error { return m.Forward(y, x, masked) }},
+		{Name: "Prefill " + name, Run: prefill(cache)},
+		{Name: "Prefill int8 " + name, Run: prefill(cache8)},
 	}
 	if m.Rotary == nil {
-		calls = append(calls, allocCall{"Cross " + name, func() error { return m.Cross(y, x, mem, mem, Options{}) }})
+		calls = append(calls, alloctest.Call{Name: "Cross " + name, Run: func() error { return m.Cross(y, x, mem, mem, Options{}) }})
 	}
 	q, k, v := x.Slice(0, T, 0, 16), x.Slice(0, T, 16, 32), x.Slice(0, T, 32, 48)
-	return append(calls, allocCall{"SelfAttention " + name, func() error { return SelfAttention(y.Slice(0, T, 0, 16), q, k, v, masked) }})
+	return append(calls, alloctest.Call{Name: "SelfAttention " + name, Run: func() error { return SelfAttention(y.Slice(0, T, 0, 16), q, k, v, masked) }})
 }
 
 // TestForwardNoAllocs: with a caller's dst, steady-state Forward, Prefill,
@@ -114,10 +108,10 @@ func TestForwardNoAllocs(t *testing.T) {
 			require.Equal(t, threads > 1 && T >= 160, parallel)
 			for _, m := range []*MultiHead{packed, grouped} {
 				for _, c := range allocCalls(t, r, m, T) {
-					name := fmt.Sprintf("%s threads=%d", c.name, threads)
-					require.NoError(t, c.run(), name)
+					name := fmt.Sprintf("%s threads=%d", c.Name, threads)
+					require.NoError(t, c.Run(), name)
 					require.Zero(t, testing.AllocsPerRun(20, func() {
-						if err := c.run(); err != nil {
+						if err := c.Run(); err != nil {
 							panic(err)
 						}
 					}), name)
@@ -147,8 +141,8 @@ func TestForwardNoAllocsAlternating(t *testing.T) {
 	packed, grouped := allocModels(t, r)
 	// The calls, shape by shape for each entry point and layout, so that
 	// consecutive calls differ in shape.
-	var calls []allocCall
-	byShape := map[int][]allocCall{}
+	var calls []alloctest.Call
+	byShape := map[int][]alloctest.Call{}
 	shapes := allocShapes()
 	for _, T := range shapes {
 		byShape[T] = append(allocCalls(t, r, packed, T), allocCalls(t, r, grouped, T)...)
@@ -164,24 +158,8 @@ func TestForwardNoAllocsAlternating(t *testing.T) {
 	const measured = 4
 	for _, threads := range []int{1, 2} {
 		kernel.SetThreads(threads)
-		for _, c := range calls {
-			require.NoError(t, c.run(), c.name) // the warm-up
-		}
-		var allocated []string
-		for round := range measured {
-			for i := range calls {
-				c := calls[i]
-				if round%2 == 1 {
-					c = calls[len(calls)-1-i] // other neighbours
-				}
-				var err error
-				n := alloctest.Mallocs(func() { err = c.run() })
-				require.NoError(t, err, c.name)
-				if n != 0 {
-					allocated = append(allocated, fmt.Sprintf("%s: %d", c.name, n))
-				}
-			}
-		}
+		allocated, err := alloctest.Alternating(calls, measured)
+		require.NoError(t, err)
 		require.Empty(t, allocated, "threads=%d: calls that allocated (of %d)\n%s", threads, measured*len(calls), strings.Join(allocated, "\n"))
 	}
 }

@@ -51,6 +51,22 @@ func BenchmarkGemmMicro(b *testing.B) {
 	}
 }
 
+// benchGemmFLOPs times f, one Gemm of flops floating-point operations,
+// on one thread locked to its OS thread (SetThreads(1)), and reports the
+// calling thread's FLOP per cycle of the probed clock.
+func benchGemmFLOPs(b *testing.B, flops float64, f func()) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	SetThreads(1)
+	defer SetThreads(0)
+	t0 := threadCPUTime()
+	for i := 0; i < b.N; i++ {
+		f()
+	}
+	spent := threadCPUTime() - t0
+	b.ReportMetric(flops*float64(b.N)/spent.Seconds()/probeHz(), "FLOP/cycle")
+}
+
 // BenchmarkGemmBlocks sweeps cache block sizes for the active level's
 // microkernel (tuning aid; run with -bench GemmBlocks).
 func BenchmarkGemmBlocks(b *testing.B) {
@@ -68,17 +84,8 @@ func BenchmarkGemmBlocks(b *testing.B) {
 			for _, kc := range []int{128, 192, 256, 384, 512} {
 				for _, mc := range []int{112, 224, 448} {
 					b.Run(fmt.Sprintf("m=%d,n=%d/kc=%d/mc=%d/level=%v", m, s, kc, mc, l), func(b *testing.B) {
-						runtime.LockOSThread()
-						defer runtime.UnlockOSThread()
 						defer SetGemmBlocks(mc, kc, 0)()
-						SetThreads(1)
-						defer SetThreads(0)
-						t0 := threadCPUTime()
-						for i := 0; i < b.N; i++ {
-							Gemm(NoTrans, NoTrans, 1, a, bm, 0, c)
-						}
-						spent := threadCPUTime() - t0
-						b.ReportMetric(2*float64(m*s*s)*float64(b.N)/spent.Seconds()/probeHz(), "FLOP/cycle")
+						benchGemmFLOPs(b, 2*float64(m*s*s), func() { Gemm(NoTrans, NoTrans, 1, a, bm, 0, c) })
 					})
 				}
 			}
@@ -115,17 +122,8 @@ func BenchmarkGemmNC(b *testing.B) {
 		restore, _ := SetLevel(l)
 		for _, nc := range []int{0, 96, 128, 192, 256, 512} {
 			b.Run(fmt.Sprintf("nc=%d/level=%v", nc, l), func(b *testing.B) {
-				runtime.LockOSThread()
-				defer runtime.UnlockOSThread()
 				defer SetGemmBlocks(0, 0, nc)()
-				SetThreads(1)
-				defer SetThreads(0)
-				t0 := threadCPUTime()
-				for i := 0; i < b.N; i++ {
-					Gemm(NoTrans, NoTrans, 1, a, bm, 0, c)
-				}
-				spent := threadCPUTime() - t0
-				b.ReportMetric(2*float64(64*512*512)*float64(b.N)/spent.Seconds()/probeHz(), "FLOP/cycle")
+				benchGemmFLOPs(b, 2*float64(64*512*512), func() { Gemm(NoTrans, NoTrans, 1, a, bm, 0, c) })
 			})
 		}
 		restore()
@@ -146,16 +144,7 @@ func BenchmarkGemmShapes(b *testing.B) {
 		for _, l := range Available()[1:] {
 			restore, _ := SetLevel(l)
 			b.Run(fmt.Sprintf("m=%d,n=%d,k=%d,tB=%v/level=%v", m, n, k, tB, l), func(b *testing.B) {
-				runtime.LockOSThread()
-				defer runtime.UnlockOSThread()
-				SetThreads(1)
-				defer SetThreads(0)
-				t0 := threadCPUTime()
-				for i := 0; i < b.N; i++ {
-					Gemm(NoTrans, tB, 1, a, bm, 0, c)
-				}
-				spent := threadCPUTime() - t0
-				b.ReportMetric(2*float64(m*n*k)*float64(b.N)/spent.Seconds()/probeHz(), "FLOP/cycle")
+				benchGemmFLOPs(b, 2*float64(m*n*k), func() { Gemm(NoTrans, tB, 1, a, bm, 0, c) })
 			})
 			restore()
 		}
@@ -197,16 +186,7 @@ func BenchmarkGemmPackedShapes(b *testing.B) {
 				var p PackedB
 				p.Pack(Trans, w)
 				b.Run(fmt.Sprintf("m=%d,n=%d,k=%d/rows=%s/level=%v", m, n, k, rows, l), func(b *testing.B) {
-					runtime.LockOSThread()
-					defer runtime.UnlockOSThread()
-					SetThreads(1)
-					defer SetThreads(0)
-					t0 := threadCPUTime()
-					for i := 0; i < b.N; i++ {
-						GemmPacked(NoTrans, 1, a, &p, 1, c)
-					}
-					spent := threadCPUTime() - t0
-					b.ReportMetric(2*float64(m*n*k)*float64(b.N)/spent.Seconds()/probeHz(), "FLOP/cycle")
+					benchGemmFLOPs(b, 2*float64(m*n*k), func() { GemmPacked(NoTrans, 1, a, &p, 1, c) })
 				})
 				restore()
 			}

@@ -311,11 +311,7 @@ func TestGemmNoAllocsAlternating(t *testing.T) {
 	defer kernel.SetThreads(0)
 	alloctest.WarmRuntime()
 	r := kerneltest.Rand(5)
-	type call struct {
-		name string
-		run  func()
-	}
-	var calls []call
+	var calls []alloctest.Call
 	for _, s := range []struct{ m, n, k int }{{8, 8, 8}, {128, 256, 256}, {64, 300, 16}, {300, 64, 200}, {7, 500, 33}} {
 		a, b, c := kernel.NewMatrix(s.m, s.k), kernel.NewMatrix(s.n, s.k), kernel.NewMatrix(s.m, s.n)
 		kerneltest.Fill(r, a.Data, -1, 1)
@@ -323,26 +319,13 @@ func TestGemmNoAllocsAlternating(t *testing.T) {
 		var p kernel.PackedB
 		p.Pack(kernel.Trans, b)
 		calls = append(calls,
-			call{fmt.Sprintf("Gemm %d×%d×%d", s.m, s.n, s.k), func() { kernel.Gemm(kernel.NoTrans, kernel.Trans, 1, a, b, 0, c) }},
-			call{fmt.Sprintf("GemmPacked %d×%d×%d", s.m, s.n, s.k), func() { kernel.GemmPacked(kernel.NoTrans, 1, a, &p, 0, c) }})
+			alloctest.Call{Name: fmt.Sprintf("Gemm %d×%d×%d", s.m, s.n, s.k), Run: func() error { kernel.Gemm(kernel.NoTrans, kernel.Trans, 1, a, b, 0, c); return nil }},
+			alloctest.Call{Name: fmt.Sprintf("GemmPacked %d×%d×%d", s.m, s.n, s.k), Run: func() error { kernel.GemmPacked(kernel.NoTrans, 1, a, &p, 0, c); return nil }})
 	}
 	for _, th := range []int{1, 2} {
 		kernel.SetThreads(th)
-		for _, c := range calls {
-			c.run() // the warm-up
-		}
-		var allocated []string
-		for round := range 6 {
-			for i := range calls {
-				c := calls[i]
-				if round%2 == 1 {
-					c = calls[len(calls)-1-i] // other neighbours
-				}
-				if n := alloctest.Mallocs(c.run); n != 0 {
-					allocated = append(allocated, fmt.Sprintf("%s: %d", c.name, n))
-				}
-			}
-		}
+		allocated, err := alloctest.Alternating(calls, 6)
+		require.NoError(t, err)
 		require.Empty(t, allocated, "threads=%d: calls that allocated\n%s", th, strings.Join(allocated, "\n"))
 	}
 }

@@ -15,6 +15,20 @@ import (
 	"github.com/simdcore/simdcore/nn"
 )
 
+// allocStacks returns the encoder and decoder stacks of the allocation
+// tests (d_model 16, 4 heads, GELU, 2 layers, final norm), initialised
+// from r.
+func allocStacks(t *testing.T, r *rand.Rand) (*nn.Encoder, *nn.Decoder) {
+	c := nn.Config{DModel: 16, Heads: 4, FF: 24, Activation: nn.GELU, Layers: 2, FinalNorm: true}
+	enc, err := nn.NewEncoder(c)
+	require.NoError(t, err)
+	enc.Init(r)
+	dec, err := nn.NewDecoder(c)
+	require.NoError(t, err)
+	dec.Init(r)
+	return enc, dec
+}
+
 // TestForwardAllocs: with a caller's dst, steady-state Forward of every
 // layer and stack allocates nothing, masks included; without a dst, one
 // allocation, the result.
@@ -27,13 +41,7 @@ func TestForwardAllocs(t *testing.T) {
 	// state, so there is none while this test measures.
 	defer debug.SetGCPercent(debug.SetGCPercent(-1))
 	r := rand.New(rand.NewPCG(9, 10))
-	c := nn.Config{DModel: 16, Heads: 4, FF: 24, Activation: nn.GELU, Layers: 2, FinalNorm: true}
-	enc, err := nn.NewEncoder(c)
-	require.NoError(t, err)
-	enc.Init(r)
-	dec, err := nn.NewDecoder(c)
-	require.NoError(t, err)
-	dec.Init(r)
+	enc, dec := allocStacks(t, r)
 	defer kernel.SetThreads(kernel.Threads())
 	// 12 rows: attn's heads on the caller; 256 on two threads: over the
 	// worker pool.
@@ -85,21 +93,11 @@ func TestForwardAllocsAlternating(t *testing.T) {
 	defer kernel.SetThreads(kernel.Threads())
 	alloctest.WarmRuntime()
 	r := rand.New(rand.NewPCG(11, 12))
-	c := nn.Config{DModel: 16, Heads: 4, FF: 24, Activation: nn.GELU, Layers: 2, FinalNorm: true}
-	enc, err := nn.NewEncoder(c)
-	require.NoError(t, err)
-	enc.Init(r)
-	dec, err := nn.NewDecoder(c)
-	require.NoError(t, err)
-	dec.Init(r)
+	enc, dec := allocStacks(t, r)
 	tr := &nn.Transformer{Encoder: enc, Decoder: dec}
-	type call struct {
-		name string
-		run  func() error
-	}
 	// The calls, shape by shape for each layer or stack, so that
 	// consecutive calls differ in shape.
-	var calls []call
+	var calls []alloctest.Call
 	for kind := range 6 {
 		for _, T := range []int{12, 256, 100, 40} {
 			x, mem := randMatrix(r, T, 16), randMatrix(r, T/2+1, 16)
@@ -112,40 +110,24 @@ func TestForwardAllocsAlternating(t *testing.T) {
 			name := fmt.Sprintf(" T=%d", T)
 			switch kind {
 			case 0:
-				calls = append(calls, call{"Transformer" + name, func() error { _, err := tr.Forward(y, mem, x, nn.Mask{}, nn.Mask{Causal: true}, nn.Mask{}); return err }})
+				calls = append(calls, alloctest.Call{Name: "Transformer" + name, Run: func() error { _, err := tr.Forward(y, mem, x, nn.Mask{}, nn.Mask{Causal: true}, nn.Mask{}); return err }})
 			case 1:
-				calls = append(calls, call{"EncoderLayer" + name, func() error { _, err := enc.Layers[0].Forward(y, x, m); return err }})
+				calls = append(calls, alloctest.Call{Name: "EncoderLayer" + name, Run: func() error { _, err := enc.Layers[0].Forward(y, x, m); return err }})
 			case 2:
-				calls = append(calls, call{"Encoder" + name, func() error { _, err := enc.Forward(y, x, m); return err }})
+				calls = append(calls, alloctest.Call{Name: "Encoder" + name, Run: func() error { _, err := enc.Forward(y, x, m); return err }})
 			case 3:
-				calls = append(calls, call{"DecoderLayer" + name, func() error { _, err := dec.Layers[0].Forward(y, x, mem, m, nn.Mask{}); return err }})
+				calls = append(calls, alloctest.Call{Name: "DecoderLayer" + name, Run: func() error { _, err := dec.Layers[0].Forward(y, x, mem, m, nn.Mask{}); return err }})
 			case 4:
-				calls = append(calls, call{"Decoder" + name, func() error { _, err := dec.Forward(y, x, mem, m, nn.Mask{}); return err }})
+				calls = append(calls, alloctest.Call{Name: "Decoder" + name, Run: func() error { _, err := dec.Forward(y, x, mem, m, nn.Mask{}); return err }})
 			default:
-				calls = append(calls, call{"FeedForward" + name, func() error { _, err := enc.Layers[0].FF.Forward(y, x); return err }})
+				calls = append(calls, alloctest.Call{Name: "FeedForward" + name, Run: func() error { _, err := enc.Layers[0].FF.Forward(y, x); return err }})
 			}
 		}
 	}
 	for _, th := range []int{1, 2} {
 		kernel.SetThreads(th)
-		for _, c := range calls {
-			require.NoError(t, c.run(), c.name) // the warm-up
-		}
-		var allocated []string
-		for round := range 4 {
-			for i := range calls {
-				c := calls[i]
-				if round%2 == 1 {
-					c = calls[len(calls)-1-i] // other neighbours
-				}
-				var err error
-				n := alloctest.Mallocs(func() { err = c.run() })
-				require.NoError(t, err, c.name)
-				if n != 0 {
-					allocated = append(allocated, fmt.Sprintf("%s: %d", c.name, n))
-				}
-			}
-		}
+		allocated, err := alloctest.Alternating(calls, 4)
+		require.NoError(t, err)
 		require.Empty(t, allocated, "threads=%d: calls that allocated\n%s", th, strings.Join(allocated, "\n"))
 	}
 }

@@ -6,6 +6,7 @@
 package alloctest
 
 import (
+	"fmt"
 	"runtime"
 	"sync"
 	"time"
@@ -67,4 +68,40 @@ func WarmRuntime() {
 	time.Sleep(20 * time.Millisecond) // let the last ones reach <-wake
 	close(wake)
 	done.Wait()
+}
+
+// Call is one call of an allocation test: its name, and the call, which
+// returns the error the code under test returned.
+type Call struct {
+	Name string
+	Run  func() error
+}
+
+// Alternating runs every call once (the warm-up: what the pools need),
+// then rounds rounds of them, every other round in reverse order so that
+// each call also follows other neighbours, counting every measured call
+// on its own (Mallocs). It returns "name: count" for each measured call
+// that allocated, and stops at the first error a call returns.
+func Alternating(calls []Call, rounds int) (allocated []string, err error) {
+	for _, c := range calls {
+		if err := c.Run(); err != nil {
+			return nil, fmt.Errorf("%s: %w", c.Name, err)
+		}
+	}
+	for round := range rounds {
+		for i := range calls {
+			c := calls[i]
+			if round%2 == 1 {
+				c = calls[len(calls)-1-i]
+			}
+			var err error
+			if n := Mallocs(func() { err = c.Run() }); n != 0 {
+				allocated = append(allocated, fmt.Sprintf("%s: %d", c.Name, n))
+			}
+			if err != nil {
+				return allocated, fmt.Errorf("%s: %w", c.Name, err)
+			}
+		}
+	}
+	return allocated, nil
 }
