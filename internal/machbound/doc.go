@@ -15,7 +15,9 @@
 //   - L1 and L2 read bandwidth: repeated sweeps of full-width loads over a
 //     buffer of half the L1 data cache and of half the L2 cache (sizes
 //     from cpuid; where it reports none, 32 KiB and 512 KiB are assumed,
-//     which only chooses the buffers' sizes).
+//     which only chooses the buffers' sizes). The buffer is written
+//     before it is read, so that each of its pages has memory of its own
+//     (an unwritten page reads the system's shared zero page).
 //   - int8 MAC peak: a loop of the int8 path's multiply-accumulate
 //     sequence, the one its kernels run per vector, on independent
 //     accumulators: six copies of VPSIGNB, VPMADDUBSW, VPMADDWD, VPADDD

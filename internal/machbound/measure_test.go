@@ -111,3 +111,22 @@ func TestProbesStayInside(t *testing.T) {
 func asBytes(x []float32) []byte {
 	return unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(x))), 4*len(x))
 }
+
+// The bandwidth buffer is written on every page: a page never written
+// reads the system's shared zero page, and a sweep over such a buffer
+// reads one page from L1 whatever its length.
+func TestAlignedBufferWritten(t *testing.T) {
+	for _, n := range []int{64, 4096, 1 << 20, 3<<20 + 192} {
+		b := aligned(n)
+		require.Len(t, b, n)
+		assert.Zero(t, uintptr(unsafe.Pointer(unsafe.SliceData(b)))&63, "n=%d: not 64-byte aligned", n)
+		for p := 0; p < n; p += 4096 {
+			page := b[p:min(p+4096, n)]
+			written := false
+			for _, v := range page {
+				written = written || v != 0
+			}
+			assert.True(t, written, "n=%d: page at byte %d holds only zeros, as an unwritten page reads", n, p)
+		}
+	}
+}
