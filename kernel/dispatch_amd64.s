@@ -12,16 +12,16 @@
 TEXT ·dot(SB), NOSPLIT, $0-52
 	MOVQ ·active(SB), AX
 	CMPQ AX, $const_AVX512
-	JEQ  avx512
+	JNE  notavx512
+	JMP  github·com∕simdcore∕simdcore∕asm·DotAVX512(SB) // dot_avx512_u8
+
+notavx512:
 	CMPQ AX, $const_AVX2
-	JEQ  avx2
+	JNE  notavx2
+	JMP  github·com∕simdcore∕simdcore∕asm·DotAVX2(SB) // dot_avx2_fma_u8
+
+notavx2:
 	JMP  ·dotGeneric(SB) // dot_generic
-
-avx512:
-	JMP github·com∕simdcore∕simdcore∕asm·DotAVX512(SB) // dot_avx512_u8
-
-avx2:
-	JMP github·com∕simdcore∕simdcore∕asm·DotAVX2(SB) // dot_avx2_fma_u8
 
 // func dotEntry(x, y []float32) float32
 TEXT ·dotEntry(SB), NOSPLIT, $0-52
@@ -34,16 +34,16 @@ TEXT ·dotEntry(SB), NOSPLIT, $0-52
 	// dot's switch again, saving a jump
 	MOVQ ·active(SB), AX
 	CMPQ AX, $const_AVX512
-	JEQ  avx512
+	JNE  notavx512
+	JMP  github·com∕simdcore∕simdcore∕asm·DotAVX512(SB) // dot_avx512_u8
+
+notavx512:
 	CMPQ AX, $const_AVX2
-	JEQ  avx2
+	JNE  notavx2
+	JMP  github·com∕simdcore∕simdcore∕asm·DotAVX2(SB) // dot_avx2_fma_u8
+
+notavx2:
 	JMP  ·dotGeneric(SB) // dot_generic
-
-avx512:
-	JMP github·com∕simdcore∕simdcore∕asm·DotAVX512(SB) // dot_avx512_u8
-
-avx2:
-	JMP github·com∕simdcore∕simdcore∕asm·DotAVX2(SB) // dot_avx2_fma_u8
 
 slow:
 	JMP ·dotSlow(SB)
@@ -52,16 +52,16 @@ slow:
 TEXT ·sum(SB), NOSPLIT, $0-28
 	MOVQ ·active(SB), AX
 	CMPQ AX, $const_AVX512
-	JEQ  avx512
+	JNE  notavx512
+	JMP  github·com∕simdcore∕simdcore∕asm·SumAVX512(SB) // sum_avx512_u8
+
+notavx512:
 	CMPQ AX, $const_AVX2
-	JEQ  avx2
+	JNE  notavx2
+	JMP  github·com∕simdcore∕simdcore∕asm·SumAVX2(SB) // sum_avx2_u8
+
+notavx2:
 	JMP  ·sumGeneric(SB) // sum_generic
-
-avx512:
-	JMP github·com∕simdcore∕simdcore∕asm·SumAVX512(SB) // sum_avx512_u8
-
-avx2:
-	JMP github·com∕simdcore∕simdcore∕asm·SumAVX2(SB) // sum_avx2_u8
 
 // func sumEntry(x []float32) float32
 TEXT ·sumEntry(SB), NOSPLIT, $0-28
@@ -72,16 +72,16 @@ TEXT ·sumEntry(SB), NOSPLIT, $0-28
 	// sum's switch again, saving a jump
 	MOVQ ·active(SB), AX
 	CMPQ AX, $const_AVX512
-	JEQ  avx512
+	JNE  notavx512
+	JMP  github·com∕simdcore∕simdcore∕asm·SumAVX512(SB) // sum_avx512_u8
+
+notavx512:
 	CMPQ AX, $const_AVX2
-	JEQ  avx2
+	JNE  notavx2
+	JMP  github·com∕simdcore∕simdcore∕asm·SumAVX2(SB) // sum_avx2_u8
+
+notavx2:
 	JMP  ·sumGeneric(SB) // sum_generic
-
-avx512:
-	JMP github·com∕simdcore∕simdcore∕asm·SumAVX512(SB) // sum_avx512_u8
-
-avx2:
-	JMP github·com∕simdcore∕simdcore∕asm·SumAVX2(SB) // sum_avx2_u8
 
 slow:
 	JMP ·sumSlow(SB)
@@ -90,16 +90,16 @@ slow:
 TEXT ·max32(SB), NOSPLIT, $0-28
 	MOVQ ·active(SB), AX
 	CMPQ AX, $const_AVX512
-	JEQ  avx512
+	JNE  notavx512
+	JMP  github·com∕simdcore∕simdcore∕asm·MaxAVX512(SB) // max_avx512_u8_kord
+
+notavx512:
 	CMPQ AX, $const_AVX2
-	JEQ  avx2
+	JNE  notavx2
+	JMP  github·com∕simdcore∕simdcore∕asm·MaxAVX2(SB) // max_avx2_u8_unord
+
+notavx2:
 	JMP  ·maxGeneric(SB) // max_generic
-
-avx512:
-	JMP github·com∕simdcore∕simdcore∕asm·MaxAVX512(SB) // max_avx512_u8_kord
-
-avx2:
-	JMP github·com∕simdcore∕simdcore∕asm·MaxAVX2(SB) // max_avx2_u8_unord
 
 // func max32Entry(x []float32) float32
 TEXT ·max32Entry(SB), NOSPLIT, $0-28
@@ -110,16 +110,16 @@ TEXT ·max32Entry(SB), NOSPLIT, $0-28
 	// max32's switch again, saving a jump
 	MOVQ ·active(SB), AX
 	CMPQ AX, $const_AVX512
-	JEQ  avx512
+	JNE  notavx512
+	JMP  github·com∕simdcore∕simdcore∕asm·MaxAVX512(SB) // max_avx512_u8_kord
+
+notavx512:
 	CMPQ AX, $const_AVX2
-	JEQ  avx2
+	JNE  notavx2
+	JMP  github·com∕simdcore∕simdcore∕asm·MaxAVX2(SB) // max_avx2_u8_unord
+
+notavx2:
 	JMP  ·maxGeneric(SB) // max_generic
-
-avx512:
-	JMP github·com∕simdcore∕simdcore∕asm·MaxAVX512(SB) // max_avx512_u8_kord
-
-avx2:
-	JMP github·com∕simdcore∕simdcore∕asm·MaxAVX2(SB) // max_avx2_u8_unord
 
 slow:
 	JMP ·max32Slow(SB)
@@ -128,16 +128,16 @@ slow:
 TEXT ·axpy(SB), NOSPLIT, $0-56
 	MOVQ ·active(SB), AX
 	CMPQ AX, $const_AVX512
-	JEQ  avx512
+	JNE  notavx512
+	JMP  github·com∕simdcore∕simdcore∕asm·AxpyAVX512(SB) // axpy_avx512_u4
+
+notavx512:
 	CMPQ AX, $const_AVX2
-	JEQ  avx2
+	JNE  notavx2
+	JMP  github·com∕simdcore∕simdcore∕asm·AxpyAVX2(SB) // axpy_avx2_fma_u4
+
+notavx2:
 	JMP  ·axpyGeneric(SB) // axpy_generic
-
-avx512:
-	JMP github·com∕simdcore∕simdcore∕asm·AxpyAVX512(SB) // axpy_avx512_u4
-
-avx2:
-	JMP github·com∕simdcore∕simdcore∕asm·AxpyAVX2(SB) // axpy_avx2_fma_u4
 
 // func axpyEntry(alpha float32, x, y []float32)
 TEXT ·axpyEntry(SB), NOSPLIT, $0-56
@@ -150,12 +150,10 @@ TEXT ·axpyEntry(SB), NOSPLIT, $0-56
 	// x and y: the same slice, or apart
 	MOVQ x_base+8(FP), BX
 	MOVQ y_base+32(FP), CX
-	CMPQ BX, CX
+	SUBQ CX, BX
 	JEQ  apart0
-	LEAQ (CX)(AX*4), DX
-	CMPQ BX, DX
-	JAE  apart0
-	LEAQ (BX)(AX*4), DX
+	LEAQ -1(BX)(AX*4), CX
+	LEAQ -1(AX*8), DX
 	CMPQ CX, DX
 	JB   slow
 
@@ -164,16 +162,16 @@ apart0:
 	// axpy's switch again, saving a jump
 	MOVQ ·active(SB), AX
 	CMPQ AX, $const_AVX512
-	JEQ  avx512
+	JNE  notavx512
+	JMP  github·com∕simdcore∕simdcore∕asm·AxpyAVX512(SB) // axpy_avx512_u4
+
+notavx512:
 	CMPQ AX, $const_AVX2
-	JEQ  avx2
+	JNE  notavx2
+	JMP  github·com∕simdcore∕simdcore∕asm·AxpyAVX2(SB) // axpy_avx2_fma_u4
+
+notavx2:
 	JMP  ·axpyGeneric(SB) // axpy_generic
-
-avx512:
-	JMP github·com∕simdcore∕simdcore∕asm·AxpyAVX512(SB) // axpy_avx512_u4
-
-avx2:
-	JMP github·com∕simdcore∕simdcore∕asm·AxpyAVX2(SB) // axpy_avx2_fma_u4
 
 slow:
 	JMP ·axpySlow(SB)
@@ -182,16 +180,16 @@ slow:
 TEXT ·scale(SB), NOSPLIT, $0-32
 	MOVQ ·active(SB), AX
 	CMPQ AX, $const_AVX512
-	JEQ  avx512
+	JNE  notavx512
+	JMP  github·com∕simdcore∕simdcore∕asm·ScaleAVX512(SB) // scale_avx512_u4
+
+notavx512:
 	CMPQ AX, $const_AVX2
-	JEQ  avx2
+	JNE  notavx2
+	JMP  github·com∕simdcore∕simdcore∕asm·ScaleAVX2(SB) // scale_avx2_u4
+
+notavx2:
 	JMP  ·scaleGeneric(SB) // scale_generic
-
-avx512:
-	JMP github·com∕simdcore∕simdcore∕asm·ScaleAVX512(SB) // scale_avx512_u4
-
-avx2:
-	JMP github·com∕simdcore∕simdcore∕asm·ScaleAVX2(SB) // scale_avx2_u4
 
 // func scaleEntry(alpha float32, x []float32)
 TEXT ·scaleEntry(SB), NOSPLIT, $0-32
@@ -202,16 +200,16 @@ TEXT ·scaleEntry(SB), NOSPLIT, $0-32
 	// scale's switch again, saving a jump
 	MOVQ ·active(SB), AX
 	CMPQ AX, $const_AVX512
-	JEQ  avx512
+	JNE  notavx512
+	JMP  github·com∕simdcore∕simdcore∕asm·ScaleAVX512(SB) // scale_avx512_u4
+
+notavx512:
 	CMPQ AX, $const_AVX2
-	JEQ  avx2
+	JNE  notavx2
+	JMP  github·com∕simdcore∕simdcore∕asm·ScaleAVX2(SB) // scale_avx2_u4
+
+notavx2:
 	JMP  ·scaleGeneric(SB) // scale_generic
-
-avx512:
-	JMP github·com∕simdcore∕simdcore∕asm·ScaleAVX512(SB) // scale_avx512_u4
-
-avx2:
-	JMP github·com∕simdcore∕simdcore∕asm·ScaleAVX2(SB) // scale_avx2_u4
 
 slow:
 	JMP ·scaleSlow(SB)
@@ -220,16 +218,16 @@ slow:
 TEXT ·add(SB), NOSPLIT, $0-72
 	MOVQ ·active(SB), AX
 	CMPQ AX, $const_AVX512
-	JEQ  avx512
+	JNE  notavx512
+	JMP  github·com∕simdcore∕simdcore∕asm·AddAVX512(SB) // add_avx512_u4
+
+notavx512:
 	CMPQ AX, $const_AVX2
-	JEQ  avx2
+	JNE  notavx2
+	JMP  github·com∕simdcore∕simdcore∕asm·AddAVX2(SB) // add_avx2_u4
+
+notavx2:
 	JMP  ·addGeneric(SB) // add_generic
-
-avx512:
-	JMP github·com∕simdcore∕simdcore∕asm·AddAVX512(SB) // add_avx512_u4
-
-avx2:
-	JMP github·com∕simdcore∕simdcore∕asm·AddAVX2(SB) // add_avx2_u4
 
 // func addEntry(dst, a, b []float32)
 TEXT ·addEntry(SB), NOSPLIT, $0-72
@@ -244,12 +242,10 @@ TEXT ·addEntry(SB), NOSPLIT, $0-72
 	// dst and a: the same slice, or apart
 	MOVQ dst_base+0(FP), BX
 	MOVQ a_base+24(FP), CX
-	CMPQ BX, CX
+	SUBQ CX, BX
 	JEQ  apart0
-	LEAQ (CX)(AX*4), DX
-	CMPQ BX, DX
-	JAE  apart0
-	LEAQ (BX)(AX*4), DX
+	LEAQ -1(BX)(AX*4), CX
+	LEAQ -1(AX*8), DX
 	CMPQ CX, DX
 	JB   slow
 
@@ -258,12 +254,10 @@ apart0:
 	// dst and b: the same slice, or apart
 	MOVQ dst_base+0(FP), BX
 	MOVQ b_base+48(FP), CX
-	CMPQ BX, CX
+	SUBQ CX, BX
 	JEQ  apart1
-	LEAQ (CX)(AX*4), DX
-	CMPQ BX, DX
-	JAE  apart1
-	LEAQ (BX)(AX*4), DX
+	LEAQ -1(BX)(AX*4), CX
+	LEAQ -1(AX*8), DX
 	CMPQ CX, DX
 	JB   slow
 
@@ -272,16 +266,16 @@ apart1:
 	// add's switch again, saving a jump
 	MOVQ ·active(SB), AX
 	CMPQ AX, $const_AVX512
-	JEQ  avx512
+	JNE  notavx512
+	JMP  github·com∕simdcore∕simdcore∕asm·AddAVX512(SB) // add_avx512_u4
+
+notavx512:
 	CMPQ AX, $const_AVX2
-	JEQ  avx2
+	JNE  notavx2
+	JMP  github·com∕simdcore∕simdcore∕asm·AddAVX2(SB) // add_avx2_u4
+
+notavx2:
 	JMP  ·addGeneric(SB) // add_generic
-
-avx512:
-	JMP github·com∕simdcore∕simdcore∕asm·AddAVX512(SB) // add_avx512_u4
-
-avx2:
-	JMP github·com∕simdcore∕simdcore∕asm·AddAVX2(SB) // add_avx2_u4
 
 slow:
 	JMP ·addSlow(SB)
@@ -290,16 +284,16 @@ slow:
 TEXT ·mul(SB), NOSPLIT, $0-72
 	MOVQ ·active(SB), AX
 	CMPQ AX, $const_AVX512
-	JEQ  avx512
+	JNE  notavx512
+	JMP  github·com∕simdcore∕simdcore∕asm·MulAVX512(SB) // mul_avx512_u4
+
+notavx512:
 	CMPQ AX, $const_AVX2
-	JEQ  avx2
+	JNE  notavx2
+	JMP  github·com∕simdcore∕simdcore∕asm·MulAVX2(SB) // mul_avx2_u4
+
+notavx2:
 	JMP  ·mulGeneric(SB) // mul_generic
-
-avx512:
-	JMP github·com∕simdcore∕simdcore∕asm·MulAVX512(SB) // mul_avx512_u4
-
-avx2:
-	JMP github·com∕simdcore∕simdcore∕asm·MulAVX2(SB) // mul_avx2_u4
 
 // func mulEntry(dst, a, b []float32)
 TEXT ·mulEntry(SB), NOSPLIT, $0-72
@@ -314,12 +308,10 @@ TEXT ·mulEntry(SB), NOSPLIT, $0-72
 	// dst and a: the same slice, or apart
 	MOVQ dst_base+0(FP), BX
 	MOVQ a_base+24(FP), CX
-	CMPQ BX, CX
+	SUBQ CX, BX
 	JEQ  apart0
-	LEAQ (CX)(AX*4), DX
-	CMPQ BX, DX
-	JAE  apart0
-	LEAQ (BX)(AX*4), DX
+	LEAQ -1(BX)(AX*4), CX
+	LEAQ -1(AX*8), DX
 	CMPQ CX, DX
 	JB   slow
 
@@ -328,12 +320,10 @@ apart0:
 	// dst and b: the same slice, or apart
 	MOVQ dst_base+0(FP), BX
 	MOVQ b_base+48(FP), CX
-	CMPQ BX, CX
+	SUBQ CX, BX
 	JEQ  apart1
-	LEAQ (CX)(AX*4), DX
-	CMPQ BX, DX
-	JAE  apart1
-	LEAQ (BX)(AX*4), DX
+	LEAQ -1(BX)(AX*4), CX
+	LEAQ -1(AX*8), DX
 	CMPQ CX, DX
 	JB   slow
 
@@ -342,16 +332,16 @@ apart1:
 	// mul's switch again, saving a jump
 	MOVQ ·active(SB), AX
 	CMPQ AX, $const_AVX512
-	JEQ  avx512
+	JNE  notavx512
+	JMP  github·com∕simdcore∕simdcore∕asm·MulAVX512(SB) // mul_avx512_u4
+
+notavx512:
 	CMPQ AX, $const_AVX2
-	JEQ  avx2
+	JNE  notavx2
+	JMP  github·com∕simdcore∕simdcore∕asm·MulAVX2(SB) // mul_avx2_u4
+
+notavx2:
 	JMP  ·mulGeneric(SB) // mul_generic
-
-avx512:
-	JMP github·com∕simdcore∕simdcore∕asm·MulAVX512(SB) // mul_avx512_u4
-
-avx2:
-	JMP github·com∕simdcore∕simdcore∕asm·MulAVX2(SB) // mul_avx2_u4
 
 slow:
 	JMP ·mulSlow(SB)
@@ -360,16 +350,16 @@ slow:
 TEXT ·exp32s(SB), NOSPLIT, $0-48
 	MOVQ ·active(SB), AX
 	CMPQ AX, $const_AVX512
-	JEQ  avx512
+	JNE  notavx512
+	JMP  github·com∕simdcore∕simdcore∕asm·ExpAVX512(SB) // exp_avx512_rr2_p6_scalef_u4
+
+notavx512:
 	CMPQ AX, $const_AVX2
-	JEQ  avx2
+	JNE  notavx2
+	JMP  github·com∕simdcore∕simdcore∕asm·ExpAVX2(SB) // exp_avx2_fma_rr2_p6_u4
+
+notavx2:
 	JMP  ·expGeneric(SB) // exp_generic_f64_lut32_p4
-
-avx512:
-	JMP github·com∕simdcore∕simdcore∕asm·ExpAVX512(SB) // exp_avx512_rr2_p6_scalef_u4
-
-avx2:
-	JMP github·com∕simdcore∕simdcore∕asm·ExpAVX2(SB) // exp_avx2_fma_rr2_p6_u4
 
 // func exp32sEntry(dst, src []float32)
 TEXT ·exp32sEntry(SB), NOSPLIT, $0-48
@@ -382,12 +372,10 @@ TEXT ·exp32sEntry(SB), NOSPLIT, $0-48
 	// dst and src: the same slice, or apart
 	MOVQ dst_base+0(FP), BX
 	MOVQ src_base+24(FP), CX
-	CMPQ BX, CX
+	SUBQ CX, BX
 	JEQ  apart0
-	LEAQ (CX)(AX*4), DX
-	CMPQ BX, DX
-	JAE  apart0
-	LEAQ (BX)(AX*4), DX
+	LEAQ -1(BX)(AX*4), CX
+	LEAQ -1(AX*8), DX
 	CMPQ CX, DX
 	JB   slow
 
@@ -396,16 +384,16 @@ apart0:
 	// exp32s's switch again, saving a jump
 	MOVQ ·active(SB), AX
 	CMPQ AX, $const_AVX512
-	JEQ  avx512
+	JNE  notavx512
+	JMP  github·com∕simdcore∕simdcore∕asm·ExpAVX512(SB) // exp_avx512_rr2_p6_scalef_u4
+
+notavx512:
 	CMPQ AX, $const_AVX2
-	JEQ  avx2
+	JNE  notavx2
+	JMP  github·com∕simdcore∕simdcore∕asm·ExpAVX2(SB) // exp_avx2_fma_rr2_p6_u4
+
+notavx2:
 	JMP  ·expGeneric(SB) // exp_generic_f64_lut32_p4
-
-avx512:
-	JMP github·com∕simdcore∕simdcore∕asm·ExpAVX512(SB) // exp_avx512_rr2_p6_scalef_u4
-
-avx2:
-	JMP github·com∕simdcore∕simdcore∕asm·ExpAVX2(SB) // exp_avx2_fma_rr2_p6_u4
 
 slow:
 	JMP ·exp32sSlow(SB)
@@ -414,16 +402,16 @@ slow:
 TEXT ·tanh32s(SB), NOSPLIT, $0-48
 	MOVQ ·active(SB), AX
 	CMPQ AX, $const_AVX512
-	JEQ  avx512
+	JNE  notavx512
+	JMP  github·com∕simdcore∕simdcore∕asm·TanhAVX512(SB) // tanh_avx512_rr2_expm1p7_rcp14comp_u4
+
+notavx512:
 	CMPQ AX, $const_AVX2
-	JEQ  avx2
+	JNE  notavx2
+	JMP  github·com∕simdcore∕simdcore∕asm·TanhAVX2(SB) // tanh_avx2_fma_rr2_expm1p7_divcomp_u3
+
+notavx2:
 	JMP  ·tanhGeneric(SB) // tanh_generic_f64_lut32_p4_div
-
-avx512:
-	JMP github·com∕simdcore∕simdcore∕asm·TanhAVX512(SB) // tanh_avx512_rr2_expm1p7_rcp14comp_u4
-
-avx2:
-	JMP github·com∕simdcore∕simdcore∕asm·TanhAVX2(SB) // tanh_avx2_fma_rr2_expm1p7_divcomp_u3
 
 // func tanh32sEntry(dst, src []float32)
 TEXT ·tanh32sEntry(SB), NOSPLIT, $0-48
@@ -436,12 +424,10 @@ TEXT ·tanh32sEntry(SB), NOSPLIT, $0-48
 	// dst and src: the same slice, or apart
 	MOVQ dst_base+0(FP), BX
 	MOVQ src_base+24(FP), CX
-	CMPQ BX, CX
+	SUBQ CX, BX
 	JEQ  apart0
-	LEAQ (CX)(AX*4), DX
-	CMPQ BX, DX
-	JAE  apart0
-	LEAQ (BX)(AX*4), DX
+	LEAQ -1(BX)(AX*4), CX
+	LEAQ -1(AX*8), DX
 	CMPQ CX, DX
 	JB   slow
 
@@ -450,16 +436,16 @@ apart0:
 	// tanh32s's switch again, saving a jump
 	MOVQ ·active(SB), AX
 	CMPQ AX, $const_AVX512
-	JEQ  avx512
+	JNE  notavx512
+	JMP  github·com∕simdcore∕simdcore∕asm·TanhAVX512(SB) // tanh_avx512_rr2_expm1p7_rcp14comp_u4
+
+notavx512:
 	CMPQ AX, $const_AVX2
-	JEQ  avx2
+	JNE  notavx2
+	JMP  github·com∕simdcore∕simdcore∕asm·TanhAVX2(SB) // tanh_avx2_fma_rr2_expm1p7_divcomp_u3
+
+notavx2:
 	JMP  ·tanhGeneric(SB) // tanh_generic_f64_lut32_p4_div
-
-avx512:
-	JMP github·com∕simdcore∕simdcore∕asm·TanhAVX512(SB) // tanh_avx512_rr2_expm1p7_rcp14comp_u4
-
-avx2:
-	JMP github·com∕simdcore∕simdcore∕asm·TanhAVX2(SB) // tanh_avx2_fma_rr2_expm1p7_divcomp_u3
 
 slow:
 	JMP ·tanh32sSlow(SB)
@@ -468,16 +454,16 @@ slow:
 TEXT ·sigmoid32s(SB), NOSPLIT, $0-48
 	MOVQ ·active(SB), AX
 	CMPQ AX, $const_AVX512
-	JEQ  avx512
+	JNE  notavx512
+	JMP  github·com∕simdcore∕simdcore∕asm·SigmoidAVX512(SB) // sigmoid_avx512_rr2_p6_scalef_rcp14comp_u4
+
+notavx512:
 	CMPQ AX, $const_AVX2
-	JEQ  avx2
+	JNE  notavx2
+	JMP  github·com∕simdcore∕simdcore∕asm·SigmoidAVX2(SB) // sigmoid_avx2_fma_rr2_p6_divcomp_u4
+
+notavx2:
 	JMP  ·sigmoidGeneric(SB) // sigmoid_generic_f64_lut32_p4_div
-
-avx512:
-	JMP github·com∕simdcore∕simdcore∕asm·SigmoidAVX512(SB) // sigmoid_avx512_rr2_p6_scalef_rcp14comp_u4
-
-avx2:
-	JMP github·com∕simdcore∕simdcore∕asm·SigmoidAVX2(SB) // sigmoid_avx2_fma_rr2_p6_divcomp_u4
 
 // func sigmoid32sEntry(dst, src []float32)
 TEXT ·sigmoid32sEntry(SB), NOSPLIT, $0-48
@@ -490,12 +476,10 @@ TEXT ·sigmoid32sEntry(SB), NOSPLIT, $0-48
 	// dst and src: the same slice, or apart
 	MOVQ dst_base+0(FP), BX
 	MOVQ src_base+24(FP), CX
-	CMPQ BX, CX
+	SUBQ CX, BX
 	JEQ  apart0
-	LEAQ (CX)(AX*4), DX
-	CMPQ BX, DX
-	JAE  apart0
-	LEAQ (BX)(AX*4), DX
+	LEAQ -1(BX)(AX*4), CX
+	LEAQ -1(AX*8), DX
 	CMPQ CX, DX
 	JB   slow
 
@@ -504,16 +488,16 @@ apart0:
 	// sigmoid32s's switch again, saving a jump
 	MOVQ ·active(SB), AX
 	CMPQ AX, $const_AVX512
-	JEQ  avx512
+	JNE  notavx512
+	JMP  github·com∕simdcore∕simdcore∕asm·SigmoidAVX512(SB) // sigmoid_avx512_rr2_p6_scalef_rcp14comp_u4
+
+notavx512:
 	CMPQ AX, $const_AVX2
-	JEQ  avx2
+	JNE  notavx2
+	JMP  github·com∕simdcore∕simdcore∕asm·SigmoidAVX2(SB) // sigmoid_avx2_fma_rr2_p6_divcomp_u4
+
+notavx2:
 	JMP  ·sigmoidGeneric(SB) // sigmoid_generic_f64_lut32_p4_div
-
-avx512:
-	JMP github·com∕simdcore∕simdcore∕asm·SigmoidAVX512(SB) // sigmoid_avx512_rr2_p6_scalef_rcp14comp_u4
-
-avx2:
-	JMP github·com∕simdcore∕simdcore∕asm·SigmoidAVX2(SB) // sigmoid_avx2_fma_rr2_p6_divcomp_u4
 
 slow:
 	JMP ·sigmoid32sSlow(SB)
@@ -522,16 +506,16 @@ slow:
 TEXT ·relu32s(SB), NOSPLIT, $0-48
 	MOVQ ·active(SB), AX
 	CMPQ AX, $const_AVX512
-	JEQ  avx512
+	JNE  notavx512
+	JMP  github·com∕simdcore∕simdcore∕asm·ReLUAVX512(SB) // relu_avx512_u4
+
+notavx512:
 	CMPQ AX, $const_AVX2
-	JEQ  avx2
+	JNE  notavx2
+	JMP  github·com∕simdcore∕simdcore∕asm·ReLUAVX2(SB) // relu_avx2_u4
+
+notavx2:
 	JMP  ·reluGeneric(SB) // relu_generic
-
-avx512:
-	JMP github·com∕simdcore∕simdcore∕asm·ReLUAVX512(SB) // relu_avx512_u4
-
-avx2:
-	JMP github·com∕simdcore∕simdcore∕asm·ReLUAVX2(SB) // relu_avx2_u4
 
 // func relu32sEntry(dst, src []float32)
 TEXT ·relu32sEntry(SB), NOSPLIT, $0-48
@@ -544,12 +528,10 @@ TEXT ·relu32sEntry(SB), NOSPLIT, $0-48
 	// dst and src: the same slice, or apart
 	MOVQ dst_base+0(FP), BX
 	MOVQ src_base+24(FP), CX
-	CMPQ BX, CX
+	SUBQ CX, BX
 	JEQ  apart0
-	LEAQ (CX)(AX*4), DX
-	CMPQ BX, DX
-	JAE  apart0
-	LEAQ (BX)(AX*4), DX
+	LEAQ -1(BX)(AX*4), CX
+	LEAQ -1(AX*8), DX
 	CMPQ CX, DX
 	JB   slow
 
@@ -558,16 +540,16 @@ apart0:
 	// relu32s's switch again, saving a jump
 	MOVQ ·active(SB), AX
 	CMPQ AX, $const_AVX512
-	JEQ  avx512
+	JNE  notavx512
+	JMP  github·com∕simdcore∕simdcore∕asm·ReLUAVX512(SB) // relu_avx512_u4
+
+notavx512:
 	CMPQ AX, $const_AVX2
-	JEQ  avx2
+	JNE  notavx2
+	JMP  github·com∕simdcore∕simdcore∕asm·ReLUAVX2(SB) // relu_avx2_u4
+
+notavx2:
 	JMP  ·reluGeneric(SB) // relu_generic
-
-avx512:
-	JMP github·com∕simdcore∕simdcore∕asm·ReLUAVX512(SB) // relu_avx512_u4
-
-avx2:
-	JMP github·com∕simdcore∕simdcore∕asm·ReLUAVX2(SB) // relu_avx2_u4
 
 slow:
 	JMP ·relu32sSlow(SB)
@@ -576,16 +558,16 @@ slow:
 TEXT ·gelu32s(SB), NOSPLIT, $0-48
 	MOVQ ·active(SB), AX
 	CMPQ AX, $const_AVX512
-	JEQ  avx512
+	JNE  notavx512
+	JMP  github·com∕simdcore∕simdcore∕asm·GELUAVX512(SB) // gelu_avx512_erfc_h11_div_u2
+
+notavx512:
 	CMPQ AX, $const_AVX2
-	JEQ  avx2
+	JNE  notavx2
+	JMP  github·com∕simdcore∕simdcore∕asm·GELUAVX2(SB) // gelu_avx2_fma_erfc_h11_div_u1
+
+notavx2:
 	JMP  ·geluGeneric(SB) // gelu_generic_f64_erfc_h11_lut32_p4
-
-avx512:
-	JMP github·com∕simdcore∕simdcore∕asm·GELUAVX512(SB) // gelu_avx512_erfc_h11_div_u2
-
-avx2:
-	JMP github·com∕simdcore∕simdcore∕asm·GELUAVX2(SB) // gelu_avx2_fma_erfc_h11_div_u1
 
 // func gelu32sEntry(dst, src []float32)
 TEXT ·gelu32sEntry(SB), NOSPLIT, $0-48
@@ -598,12 +580,10 @@ TEXT ·gelu32sEntry(SB), NOSPLIT, $0-48
 	// dst and src: the same slice, or apart
 	MOVQ dst_base+0(FP), BX
 	MOVQ src_base+24(FP), CX
-	CMPQ BX, CX
+	SUBQ CX, BX
 	JEQ  apart0
-	LEAQ (CX)(AX*4), DX
-	CMPQ BX, DX
-	JAE  apart0
-	LEAQ (BX)(AX*4), DX
+	LEAQ -1(BX)(AX*4), CX
+	LEAQ -1(AX*8), DX
 	CMPQ CX, DX
 	JB   slow
 
@@ -612,16 +592,16 @@ apart0:
 	// gelu32s's switch again, saving a jump
 	MOVQ ·active(SB), AX
 	CMPQ AX, $const_AVX512
-	JEQ  avx512
+	JNE  notavx512
+	JMP  github·com∕simdcore∕simdcore∕asm·GELUAVX512(SB) // gelu_avx512_erfc_h11_div_u2
+
+notavx512:
 	CMPQ AX, $const_AVX2
-	JEQ  avx2
+	JNE  notavx2
+	JMP  github·com∕simdcore∕simdcore∕asm·GELUAVX2(SB) // gelu_avx2_fma_erfc_h11_div_u1
+
+notavx2:
 	JMP  ·geluGeneric(SB) // gelu_generic_f64_erfc_h11_lut32_p4
-
-avx512:
-	JMP github·com∕simdcore∕simdcore∕asm·GELUAVX512(SB) // gelu_avx512_erfc_h11_div_u2
-
-avx2:
-	JMP github·com∕simdcore∕simdcore∕asm·GELUAVX2(SB) // gelu_avx2_fma_erfc_h11_div_u1
 
 slow:
 	JMP ·gelu32sSlow(SB)
@@ -630,16 +610,16 @@ slow:
 TEXT ·geluTanh32s(SB), NOSPLIT, $0-48
 	MOVQ ·active(SB), AX
 	CMPQ AX, $const_AVX512
-	JEQ  avx512
+	JNE  notavx512
+	JMP  github·com∕simdcore∕simdcore∕asm·GELUTanhAVX512(SB) // gelutanh_avx512_rr2_expm1p7_divcomp_u2
+
+notavx512:
 	CMPQ AX, $const_AVX2
-	JEQ  avx2
+	JNE  notavx2
+	JMP  github·com∕simdcore∕simdcore∕asm·GELUTanhAVX2(SB) // gelutanh_avx2_fma_rr2_expm1p7_divcomp_u1
+
+notavx2:
 	JMP  ·geluTanhGeneric(SB) // gelutanh_generic_f64_lut32_p4_div
-
-avx512:
-	JMP github·com∕simdcore∕simdcore∕asm·GELUTanhAVX512(SB) // gelutanh_avx512_rr2_expm1p7_divcomp_u2
-
-avx2:
-	JMP github·com∕simdcore∕simdcore∕asm·GELUTanhAVX2(SB) // gelutanh_avx2_fma_rr2_expm1p7_divcomp_u1
 
 // func geluTanh32sEntry(dst, src []float32)
 TEXT ·geluTanh32sEntry(SB), NOSPLIT, $0-48
@@ -652,12 +632,10 @@ TEXT ·geluTanh32sEntry(SB), NOSPLIT, $0-48
 	// dst and src: the same slice, or apart
 	MOVQ dst_base+0(FP), BX
 	MOVQ src_base+24(FP), CX
-	CMPQ BX, CX
+	SUBQ CX, BX
 	JEQ  apart0
-	LEAQ (CX)(AX*4), DX
-	CMPQ BX, DX
-	JAE  apart0
-	LEAQ (BX)(AX*4), DX
+	LEAQ -1(BX)(AX*4), CX
+	LEAQ -1(AX*8), DX
 	CMPQ CX, DX
 	JB   slow
 
@@ -666,16 +644,16 @@ apart0:
 	// geluTanh32s's switch again, saving a jump
 	MOVQ ·active(SB), AX
 	CMPQ AX, $const_AVX512
-	JEQ  avx512
+	JNE  notavx512
+	JMP  github·com∕simdcore∕simdcore∕asm·GELUTanhAVX512(SB) // gelutanh_avx512_rr2_expm1p7_divcomp_u2
+
+notavx512:
 	CMPQ AX, $const_AVX2
-	JEQ  avx2
+	JNE  notavx2
+	JMP  github·com∕simdcore∕simdcore∕asm·GELUTanhAVX2(SB) // gelutanh_avx2_fma_rr2_expm1p7_divcomp_u1
+
+notavx2:
 	JMP  ·geluTanhGeneric(SB) // gelutanh_generic_f64_lut32_p4_div
-
-avx512:
-	JMP github·com∕simdcore∕simdcore∕asm·GELUTanhAVX512(SB) // gelutanh_avx512_rr2_expm1p7_divcomp_u2
-
-avx2:
-	JMP github·com∕simdcore∕simdcore∕asm·GELUTanhAVX2(SB) // gelutanh_avx2_fma_rr2_expm1p7_divcomp_u1
 
 slow:
 	JMP ·geluTanh32sSlow(SB)
@@ -684,16 +662,16 @@ slow:
 TEXT ·silu32s(SB), NOSPLIT, $0-48
 	MOVQ ·active(SB), AX
 	CMPQ AX, $const_AVX512
-	JEQ  avx512
+	JNE  notavx512
+	JMP  github·com∕simdcore∕simdcore∕asm·SiLUAVX512(SB) // silu_avx512_rr2_expm1p7_divcomp_u2
+
+notavx512:
 	CMPQ AX, $const_AVX2
-	JEQ  avx2
+	JNE  notavx2
+	JMP  github·com∕simdcore∕simdcore∕asm·SiLUAVX2(SB) // silu_avx2_fma_rr2_expm1p7_divcomp_u1
+
+notavx2:
 	JMP  ·siluGeneric(SB) // silu_generic_f64_lut32_p4_div
-
-avx512:
-	JMP github·com∕simdcore∕simdcore∕asm·SiLUAVX512(SB) // silu_avx512_rr2_expm1p7_divcomp_u2
-
-avx2:
-	JMP github·com∕simdcore∕simdcore∕asm·SiLUAVX2(SB) // silu_avx2_fma_rr2_expm1p7_divcomp_u1
 
 // func silu32sEntry(dst, src []float32)
 TEXT ·silu32sEntry(SB), NOSPLIT, $0-48
@@ -706,12 +684,10 @@ TEXT ·silu32sEntry(SB), NOSPLIT, $0-48
 	// dst and src: the same slice, or apart
 	MOVQ dst_base+0(FP), BX
 	MOVQ src_base+24(FP), CX
-	CMPQ BX, CX
+	SUBQ CX, BX
 	JEQ  apart0
-	LEAQ (CX)(AX*4), DX
-	CMPQ BX, DX
-	JAE  apart0
-	LEAQ (BX)(AX*4), DX
+	LEAQ -1(BX)(AX*4), CX
+	LEAQ -1(AX*8), DX
 	CMPQ CX, DX
 	JB   slow
 
@@ -720,16 +696,16 @@ apart0:
 	// silu32s's switch again, saving a jump
 	MOVQ ·active(SB), AX
 	CMPQ AX, $const_AVX512
-	JEQ  avx512
+	JNE  notavx512
+	JMP  github·com∕simdcore∕simdcore∕asm·SiLUAVX512(SB) // silu_avx512_rr2_expm1p7_divcomp_u2
+
+notavx512:
 	CMPQ AX, $const_AVX2
-	JEQ  avx2
+	JNE  notavx2
+	JMP  github·com∕simdcore∕simdcore∕asm·SiLUAVX2(SB) // silu_avx2_fma_rr2_expm1p7_divcomp_u1
+
+notavx2:
 	JMP  ·siluGeneric(SB) // silu_generic_f64_lut32_p4_div
-
-avx512:
-	JMP github·com∕simdcore∕simdcore∕asm·SiLUAVX512(SB) // silu_avx512_rr2_expm1p7_divcomp_u2
-
-avx2:
-	JMP github·com∕simdcore∕simdcore∕asm·SiLUAVX2(SB) // silu_avx2_fma_rr2_expm1p7_divcomp_u1
 
 slow:
 	JMP ·silu32sSlow(SB)

@@ -4,11 +4,7 @@
 
 package kernel
 
-import (
-	"testing"
-
-	"github.com/simdcore/simdcore/asm"
-)
+import "github.com/simdcore/simdcore/asm"
 
 // levelCalls holds, for every table row with a level switch, its
 // implementation at each level called directly, and the switch.
@@ -333,1000 +329,1000 @@ func callOnStack() {
 // the public function and one of the assembly it ends in, called directly.
 var dispatchBenches = []dispatchBench{
 	{kernel: "Dot", level: Generic,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			x := o.x
 			y := o.y
-			for bt.Loop() {
+			for range calls {
 				sinkF32 += Dot(x, y)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			x := o.x
 			y := o.y
-			for bt.Loop() {
+			for range calls {
 				sinkF32 += dotGeneric(x, y)
 			}
 		}},
 	{kernel: "Dot", level: AVX512,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			x := o.x
 			y := o.y
-			for bt.Loop() {
+			for range calls {
 				sinkF32 += Dot(x, y)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			x := o.x
 			y := o.y
-			for bt.Loop() {
+			for range calls {
 				sinkF32 += asm.DotAVX512(x, y)
 			}
 		}},
 	{kernel: "Dot", level: AVX2,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			x := o.x
 			y := o.y
-			for bt.Loop() {
+			for range calls {
 				sinkF32 += Dot(x, y)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			x := o.x
 			y := o.y
-			for bt.Loop() {
+			for range calls {
 				sinkF32 += asm.DotAVX2(x, y)
 			}
 		}},
 	{kernel: "Sum", level: Generic,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			x := o.x
-			for bt.Loop() {
+			for range calls {
 				sinkF32 += Sum(x)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			x := o.x
-			for bt.Loop() {
+			for range calls {
 				sinkF32 += sumGeneric(x)
 			}
 		}},
 	{kernel: "Sum", level: AVX512,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			x := o.x
-			for bt.Loop() {
+			for range calls {
 				sinkF32 += Sum(x)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			x := o.x
-			for bt.Loop() {
+			for range calls {
 				sinkF32 += asm.SumAVX512(x)
 			}
 		}},
 	{kernel: "Sum", level: AVX2,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			x := o.x
-			for bt.Loop() {
+			for range calls {
 				sinkF32 += Sum(x)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			x := o.x
-			for bt.Loop() {
+			for range calls {
 				sinkF32 += asm.SumAVX2(x)
 			}
 		}},
 	{kernel: "Max", level: Generic,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			x := o.x
-			for bt.Loop() {
+			for range calls {
 				sinkF32 += Max(x)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			x := o.x
-			for bt.Loop() {
+			for range calls {
 				sinkF32 += maxGeneric(x)
 			}
 		}},
 	{kernel: "Max", level: AVX512,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			x := o.x
-			for bt.Loop() {
+			for range calls {
 				sinkF32 += Max(x)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			x := o.x
-			for bt.Loop() {
+			for range calls {
 				sinkF32 += asm.MaxAVX512(x)
 			}
 		}},
 	{kernel: "Max", level: AVX2,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			x := o.x
-			for bt.Loop() {
+			for range calls {
 				sinkF32 += Max(x)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			x := o.x
-			for bt.Loop() {
+			for range calls {
 				sinkF32 += asm.MaxAVX2(x)
 			}
 		}},
 	{kernel: "Argmax", level: Generic,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			x := o.x
-			for bt.Loop() {
+			for range calls {
 				sinkInt += Argmax(x)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			x := o.x
-			for bt.Loop() {
+			for range calls {
 				sinkInt += argmaxGeneric(x)
 			}
 		}},
 	{kernel: "Argmax", level: AVX512,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			x := o.x
-			for bt.Loop() {
+			for range calls {
 				sinkInt += Argmax(x)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			x := o.x
-			for bt.Loop() {
+			for range calls {
 				sinkInt += asm.IndexAVX512(x, asm.MaxAVX512(x))
 			}
 		}},
 	{kernel: "Argmax", level: AVX2,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			x := o.x
-			for bt.Loop() {
+			for range calls {
 				sinkInt += Argmax(x)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			x := o.x
-			for bt.Loop() {
+			for range calls {
 				sinkInt += asm.IndexAVX2(x, asm.MaxAVX2(x))
 			}
 		}},
 	{kernel: "Axpy", level: Generic,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			alpha := o.alpha
 			x := o.x
 			y := o.y
-			for bt.Loop() {
+			for range calls {
 				Axpy(alpha, x, y)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			alpha := o.alpha
 			x := o.x
 			y := o.y
-			for bt.Loop() {
+			for range calls {
 				axpyGeneric(alpha, x, y)
 			}
 		}},
 	{kernel: "Axpy", level: AVX512,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			alpha := o.alpha
 			x := o.x
 			y := o.y
-			for bt.Loop() {
+			for range calls {
 				Axpy(alpha, x, y)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			alpha := o.alpha
 			x := o.x
 			y := o.y
-			for bt.Loop() {
+			for range calls {
 				asm.AxpyAVX512(alpha, x, y)
 			}
 		}},
 	{kernel: "Axpy", level: AVX2,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			alpha := o.alpha
 			x := o.x
 			y := o.y
-			for bt.Loop() {
+			for range calls {
 				Axpy(alpha, x, y)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			alpha := o.alpha
 			x := o.x
 			y := o.y
-			for bt.Loop() {
+			for range calls {
 				asm.AxpyAVX2(alpha, x, y)
 			}
 		}},
 	{kernel: "Scale", level: Generic,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			alpha := o.alpha
 			x := o.x
-			for bt.Loop() {
+			for range calls {
 				Scale(alpha, x)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			alpha := o.alpha
 			x := o.x
-			for bt.Loop() {
+			for range calls {
 				scaleGeneric(alpha, x)
 			}
 		}},
 	{kernel: "Scale", level: AVX512,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			alpha := o.alpha
 			x := o.x
-			for bt.Loop() {
+			for range calls {
 				Scale(alpha, x)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			alpha := o.alpha
 			x := o.x
-			for bt.Loop() {
+			for range calls {
 				asm.ScaleAVX512(alpha, x)
 			}
 		}},
 	{kernel: "Scale", level: AVX2,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			alpha := o.alpha
 			x := o.x
-			for bt.Loop() {
+			for range calls {
 				Scale(alpha, x)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			alpha := o.alpha
 			x := o.x
-			for bt.Loop() {
+			for range calls {
 				asm.ScaleAVX2(alpha, x)
 			}
 		}},
 	{kernel: "Add", level: Generic,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			dst := o.dst
 			a := o.x
 			b := o.y
-			for bt.Loop() {
+			for range calls {
 				Add(dst, a, b)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			dst := o.dst
 			a := o.x
 			b := o.y
-			for bt.Loop() {
+			for range calls {
 				addGeneric(dst, a, b)
 			}
 		}},
 	{kernel: "Add", level: AVX512,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			dst := o.dst
 			a := o.x
 			b := o.y
-			for bt.Loop() {
+			for range calls {
 				Add(dst, a, b)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			dst := o.dst
 			a := o.x
 			b := o.y
-			for bt.Loop() {
+			for range calls {
 				asm.AddAVX512(dst, a, b)
 			}
 		}},
 	{kernel: "Add", level: AVX2,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			dst := o.dst
 			a := o.x
 			b := o.y
-			for bt.Loop() {
+			for range calls {
 				Add(dst, a, b)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			dst := o.dst
 			a := o.x
 			b := o.y
-			for bt.Loop() {
+			for range calls {
 				asm.AddAVX2(dst, a, b)
 			}
 		}},
 	{kernel: "Mul", level: Generic,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			dst := o.dst
 			a := o.x
 			b := o.y
-			for bt.Loop() {
+			for range calls {
 				Mul(dst, a, b)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			dst := o.dst
 			a := o.x
 			b := o.y
-			for bt.Loop() {
+			for range calls {
 				mulGeneric(dst, a, b)
 			}
 		}},
 	{kernel: "Mul", level: AVX512,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			dst := o.dst
 			a := o.x
 			b := o.y
-			for bt.Loop() {
+			for range calls {
 				Mul(dst, a, b)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			dst := o.dst
 			a := o.x
 			b := o.y
-			for bt.Loop() {
+			for range calls {
 				asm.MulAVX512(dst, a, b)
 			}
 		}},
 	{kernel: "Mul", level: AVX2,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			dst := o.dst
 			a := o.x
 			b := o.y
-			for bt.Loop() {
+			for range calls {
 				Mul(dst, a, b)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			dst := o.dst
 			a := o.x
 			b := o.y
-			for bt.Loop() {
+			for range calls {
 				asm.MulAVX2(dst, a, b)
 			}
 		}},
 	{kernel: "Exp", level: Generic,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				Exp(dst, src)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				expGeneric(dst, src)
 			}
 		}},
 	{kernel: "Exp", level: AVX512,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				Exp(dst, src)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				asm.ExpAVX512(dst, src)
 			}
 		}},
 	{kernel: "Exp", level: AVX2,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				Exp(dst, src)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				asm.ExpAVX2(dst, src)
 			}
 		}},
 	{kernel: "Tanh", level: Generic,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				Tanh(dst, src)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				tanhGeneric(dst, src)
 			}
 		}},
 	{kernel: "Tanh", level: AVX512,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				Tanh(dst, src)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				asm.TanhAVX512(dst, src)
 			}
 		}},
 	{kernel: "Tanh", level: AVX2,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				Tanh(dst, src)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				asm.TanhAVX2(dst, src)
 			}
 		}},
 	{kernel: "Sigmoid", level: Generic,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				Sigmoid(dst, src)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				sigmoidGeneric(dst, src)
 			}
 		}},
 	{kernel: "Sigmoid", level: AVX512,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				Sigmoid(dst, src)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				asm.SigmoidAVX512(dst, src)
 			}
 		}},
 	{kernel: "Sigmoid", level: AVX2,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				Sigmoid(dst, src)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				asm.SigmoidAVX2(dst, src)
 			}
 		}},
 	{kernel: "ReLU", level: Generic,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				ReLU(dst, src)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				reluGeneric(dst, src)
 			}
 		}},
 	{kernel: "ReLU", level: AVX512,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				ReLU(dst, src)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				asm.ReLUAVX512(dst, src)
 			}
 		}},
 	{kernel: "ReLU", level: AVX2,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				ReLU(dst, src)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				asm.ReLUAVX2(dst, src)
 			}
 		}},
 	{kernel: "GELU", level: Generic,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				GELU(dst, src)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				geluGeneric(dst, src)
 			}
 		}},
 	{kernel: "GELU", level: AVX512,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				GELU(dst, src)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				asm.GELUAVX512(dst, src)
 			}
 		}},
 	{kernel: "GELU", level: AVX2,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				GELU(dst, src)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				asm.GELUAVX2(dst, src)
 			}
 		}},
 	{kernel: "GELUTanh", level: Generic,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				GELUTanh(dst, src)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				geluTanhGeneric(dst, src)
 			}
 		}},
 	{kernel: "GELUTanh", level: AVX512,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				GELUTanh(dst, src)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				asm.GELUTanhAVX512(dst, src)
 			}
 		}},
 	{kernel: "GELUTanh", level: AVX2,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				GELUTanh(dst, src)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				asm.GELUTanhAVX2(dst, src)
 			}
 		}},
 	{kernel: "SiLU", level: Generic,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				SiLU(dst, src)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				siluGeneric(dst, src)
 			}
 		}},
 	{kernel: "SiLU", level: AVX512,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				SiLU(dst, src)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				asm.SiLUAVX512(dst, src)
 			}
 		}},
 	{kernel: "SiLU", level: AVX2,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				SiLU(dst, src)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				asm.SiLUAVX2(dst, src)
 			}
 		}},
 	{kernel: "Softmax", level: Generic,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				Softmax(dst, src)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
 			flags := o.flags
-			for bt.Loop() {
+			for range calls {
 				r, _, _, _, _ := expScaledPassGeneric(dst, src, flags)
 				sinkF32 += r
 			}
 		}},
 	{kernel: "Softmax", level: AVX512,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				Softmax(dst, src)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
 			flags := o.flags
-			for bt.Loop() {
+			for range calls {
 				r, _, _, _, _ := asm.ExpScaledSumMaxAVX512(dst, src, 0, 0, 0, flags)
 				sinkF32 += r
 			}
 		}},
 	{kernel: "Softmax", level: AVX2,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				Softmax(dst, src)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
 			flags := o.flags
-			for bt.Loop() {
+			for range calls {
 				r, _, _, _, _ := asm.ExpScaledSumMaxAVX2(dst, src, 0, 0, 0, flags)
 				sinkF32 += r
 			}
 		}},
 	{kernel: "LogSoftmax", level: Generic,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				LogSoftmax(dst, src)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
 			flags := o.flags
-			for bt.Loop() {
+			for range calls {
 				r, _, _, _, _ := expScaledPassGeneric(dst, src, flags)
 				sinkF32 += r
 			}
 		}},
 	{kernel: "LogSoftmax", level: AVX512,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				LogSoftmax(dst, src)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
 			flags := o.flags
-			for bt.Loop() {
+			for range calls {
 				r, _, _, _, _ := asm.ExpScaledSumMaxAVX512(dst, src, 0, 0, 0, flags)
 				sinkF32 += r
 			}
 		}},
 	{kernel: "LogSoftmax", level: AVX2,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				LogSoftmax(dst, src)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
 			flags := o.flags
-			for bt.Loop() {
+			for range calls {
 				r, _, _, _, _ := asm.ExpScaledSumMaxAVX2(dst, src, 0, 0, 0, flags)
 				sinkF32 += r
 			}
 		}},
 	{kernel: "LogSumExp", level: Generic,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			x := o.x
-			for bt.Loop() {
+			for range calls {
 				sinkF32 += LogSumExp(x)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
 			flags := o.flags
-			for bt.Loop() {
+			for range calls {
 				r, _, _, _, _ := expScaledPassGeneric(dst, src, flags)
 				sinkF32 += r
 			}
 		}},
 	{kernel: "LogSumExp", level: AVX512,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			x := o.x
-			for bt.Loop() {
+			for range calls {
 				sinkF32 += LogSumExp(x)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
 			flags := o.flags
-			for bt.Loop() {
+			for range calls {
 				r, _, _, _, _ := asm.ExpScaledSumMaxAVX512(dst, src, 0, 0, 0, flags)
 				sinkF32 += r
 			}
 		}},
 	{kernel: "LogSumExp", level: AVX2,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			x := o.x
-			for bt.Loop() {
+			for range calls {
 				sinkF32 += LogSumExp(x)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
 			flags := o.flags
-			for bt.Loop() {
+			for range calls {
 				r, _, _, _, _ := asm.ExpScaledSumMaxAVX2(dst, src, 0, 0, 0, flags)
 				sinkF32 += r
 			}
 		}},
 	{kernel: "Gemv", level: Generic,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			dst := o.dst
 			a := o.mat
 			x := o.x
-			for bt.Loop() {
+			for range calls {
 				Gemv(dst, a, x)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			dst := o.dst
 			a := o.mat
 			x := o.x
 			accumulate := o.acc
-			for bt.Loop() {
+			for range calls {
 				gemvGeneric(dst, a, x, accumulate)
 			}
 		}},
 	{kernel: "Gemv", level: AVX512,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			dst := o.dst
 			a := o.mat
 			x := o.x
-			for bt.Loop() {
+			for range calls {
 				Gemv(dst, a, x)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			dst := o.dst
 			a := o.mat
 			x := o.x
 			accumulate := o.acc
-			for bt.Loop() {
+			for range calls {
 				asm.GemvAVX512(dst, a.Data, a.Stride, x, accumulate)
 			}
 		}},
 	{kernel: "Gemv", level: AVX2,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			dst := o.dst
 			a := o.mat
 			x := o.x
-			for bt.Loop() {
+			for range calls {
 				Gemv(dst, a, x)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			dst := o.dst
 			a := o.mat
 			x := o.x
 			accumulate := o.acc
-			for bt.Loop() {
+			for range calls {
 				asm.GemvAVX2(dst, a.Data, a.Stride, x, accumulate)
 			}
 		}},
 	{kernel: "GemvAdd", level: Generic,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			dst := o.dst
 			a := o.mat
 			x := o.x
-			for bt.Loop() {
+			for range calls {
 				GemvAdd(dst, a, x)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			dst := o.dst
 			a := o.mat
 			x := o.x
 			accumulate := o.acc
-			for bt.Loop() {
+			for range calls {
 				gemvGeneric(dst, a, x, accumulate)
 			}
 		}},
 	{kernel: "GemvAdd", level: AVX512,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			dst := o.dst
 			a := o.mat
 			x := o.x
-			for bt.Loop() {
+			for range calls {
 				GemvAdd(dst, a, x)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			dst := o.dst
 			a := o.mat
 			x := o.x
 			accumulate := o.acc
-			for bt.Loop() {
+			for range calls {
 				asm.GemvAVX512(dst, a.Data, a.Stride, x, accumulate)
 			}
 		}},
 	{kernel: "GemvAdd", level: AVX2,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			dst := o.dst
 			a := o.mat
 			x := o.x
-			for bt.Loop() {
+			for range calls {
 				GemvAdd(dst, a, x)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			dst := o.dst
 			a := o.mat
 			x := o.x
 			accumulate := o.acc
-			for bt.Loop() {
+			for range calls {
 				asm.GemvAVX2(dst, a.Data, a.Stride, x, accumulate)
 			}
 		}},
 	{kernel: "GemvT", level: Generic,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			dst := o.dst
 			a := o.mat
 			x := o.x
-			for bt.Loop() {
+			for range calls {
 				GemvT(dst, a, x)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			dst := o.dst
 			a := o.mat
 			x := o.x
-			for bt.Loop() {
+			for range calls {
 				gemvTGeneric(dst, a, x)
 			}
 		}},
 	{kernel: "GemvT", level: AVX512,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			dst := o.dst
 			a := o.mat
 			x := o.x
-			for bt.Loop() {
+			for range calls {
 				GemvT(dst, a, x)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			dst := o.dst
 			a := o.mat
 			x := o.x
-			for bt.Loop() {
+			for range calls {
 				asm.GemvTAVX512(dst, a.Data, a.Stride, x)
 			}
 		}},
 	{kernel: "GemvT", level: AVX2,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			dst := o.dst
 			a := o.mat
 			x := o.x
-			for bt.Loop() {
+			for range calls {
 				GemvT(dst, a, x)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			dst := o.dst
 			a := o.mat
 			x := o.x
-			for bt.Loop() {
+			for range calls {
 				asm.GemvTAVX2(dst, a.Data, a.Stride, x)
 			}
 		}},
 	{kernel: "LSTMCell", level: Generic,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			h := o.cell["h"]
 			c := o.cell["c"]
 			cPrev := o.cell["cPrev"]
 			gates := o.cell["gates"]
-			for bt.Loop() {
+			for range calls {
 				LSTMCell(h, c, cPrev, gates)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			h := o.cell["h"]
 			c := o.cell["c"]
 			cPrev := o.cell["cPrev"]
@@ -1334,21 +1330,21 @@ var dispatchBenches = []dispatchBench{
 			gf := o.cell["gf"]
 			gg := o.cell["gg"]
 			gout := o.cell["gout"]
-			for bt.Loop() {
+			for range calls {
 				lstmCellGeneric(h, c, cPrev, gi, gf, gg, gout)
 			}
 		}},
 	{kernel: "LSTMCell", level: AVX512,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			h := o.cell["h"]
 			c := o.cell["c"]
 			cPrev := o.cell["cPrev"]
 			gates := o.cell["gates"]
-			for bt.Loop() {
+			for range calls {
 				LSTMCell(h, c, cPrev, gates)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			h := o.cell["h"]
 			c := o.cell["c"]
 			cPrev := o.cell["cPrev"]
@@ -1356,21 +1352,21 @@ var dispatchBenches = []dispatchBench{
 			gf := o.cell["gf"]
 			gg := o.cell["gg"]
 			gout := o.cell["gout"]
-			for bt.Loop() {
+			for range calls {
 				asm.LSTMCellAVX512(h, c, cPrev, gi, gf, gg, gout)
 			}
 		}},
 	{kernel: "LSTMCell", level: AVX2,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			h := o.cell["h"]
 			c := o.cell["c"]
 			cPrev := o.cell["cPrev"]
 			gates := o.cell["gates"]
-			for bt.Loop() {
+			for range calls {
 				LSTMCell(h, c, cPrev, gates)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			h := o.cell["h"]
 			c := o.cell["c"]
 			cPrev := o.cell["cPrev"]
@@ -1378,21 +1374,21 @@ var dispatchBenches = []dispatchBench{
 			gf := o.cell["gf"]
 			gg := o.cell["gg"]
 			gout := o.cell["gout"]
-			for bt.Loop() {
+			for range calls {
 				asm.LSTMCellAVX2(h, c, cPrev, gi, gf, gg, gout)
 			}
 		}},
 	{kernel: "GRUCell", level: Generic,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			h := o.cell["h"]
 			hPrev := o.cell["hPrev"]
 			xg := o.cell["xg"]
 			hg := o.cell["hg"]
-			for bt.Loop() {
+			for range calls {
 				GRUCell(h, hPrev, xg, hg)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			h := o.cell["h"]
 			hPrev := o.cell["hPrev"]
 			xr := o.cell["xr"]
@@ -1401,21 +1397,21 @@ var dispatchBenches = []dispatchBench{
 			hr := o.cell["hr"]
 			hz := o.cell["hz"]
 			hn := o.cell["hn"]
-			for bt.Loop() {
+			for range calls {
 				gruCellGeneric(h, hPrev, xr, xz, xn, hr, hz, hn)
 			}
 		}},
 	{kernel: "GRUCell", level: AVX512,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			h := o.cell["h"]
 			hPrev := o.cell["hPrev"]
 			xg := o.cell["xg"]
 			hg := o.cell["hg"]
-			for bt.Loop() {
+			for range calls {
 				GRUCell(h, hPrev, xg, hg)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			h := o.cell["h"]
 			hPrev := o.cell["hPrev"]
 			xr := o.cell["xr"]
@@ -1424,21 +1420,21 @@ var dispatchBenches = []dispatchBench{
 			hr := o.cell["hr"]
 			hz := o.cell["hz"]
 			hn := o.cell["hn"]
-			for bt.Loop() {
+			for range calls {
 				asm.GRUCellAVX512(h, hPrev, xr, xz, xn, hr, hz, hn)
 			}
 		}},
 	{kernel: "GRUCell", level: AVX2,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			h := o.cell["h"]
 			hPrev := o.cell["hPrev"]
 			xg := o.cell["xg"]
 			hg := o.cell["hg"]
-			for bt.Loop() {
+			for range calls {
 				GRUCell(h, hPrev, xg, hg)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			h := o.cell["h"]
 			hPrev := o.cell["hPrev"]
 			xr := o.cell["xr"]
@@ -1447,7 +1443,7 @@ var dispatchBenches = []dispatchBench{
 			hr := o.cell["hr"]
 			hz := o.cell["hz"]
 			hn := o.cell["hn"]
-			for bt.Loop() {
+			for range calls {
 				asm.GRUCellAVX2(h, hPrev, xr, xz, xn, hr, hz, hn)
 			}
 		}},

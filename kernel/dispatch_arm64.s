@@ -12,11 +12,11 @@
 TEXT ·dot(SB), NOSPLIT|NOFRAME, $0-52
 	MOVD ·active(SB), R0
 	CMP  $const_NEON, R0
-	BEQ  neon
-	JMP  ·dotGeneric(SB) // dot_generic
+	BNE  notneon
+	JMP  github·com∕simdcore∕simdcore∕asm·DotNEON(SB) // dot_neon_u32
 
-neon:
-	JMP github·com∕simdcore∕simdcore∕asm·DotNEON(SB) // dot_neon_u32
+notneon:
+	JMP  ·dotGeneric(SB) // dot_generic
 
 // func dotEntry(x, y []float32) float32
 TEXT ·dotEntry(SB), NOSPLIT|NOFRAME, $0-52
@@ -30,11 +30,11 @@ TEXT ·dotEntry(SB), NOSPLIT|NOFRAME, $0-52
 	// dot's switch again, saving a jump
 	MOVD ·active(SB), R0
 	CMP  $const_NEON, R0
-	BEQ  neon
-	JMP  ·dotGeneric(SB) // dot_generic
+	BNE  notneon
+	JMP  github·com∕simdcore∕simdcore∕asm·DotNEON(SB) // dot_neon_u32
 
-neon:
-	JMP github·com∕simdcore∕simdcore∕asm·DotNEON(SB) // dot_neon_u32
+notneon:
+	JMP  ·dotGeneric(SB) // dot_generic
 
 slow:
 	JMP ·dotSlow(SB)
@@ -43,11 +43,11 @@ slow:
 TEXT ·sum(SB), NOSPLIT|NOFRAME, $0-28
 	MOVD ·active(SB), R0
 	CMP  $const_NEON, R0
-	BEQ  neon
-	JMP  ·sumGeneric(SB) // sum_generic
+	BNE  notneon
+	JMP  github·com∕simdcore∕simdcore∕asm·SumNEON(SB) // sum_neon_u32
 
-neon:
-	JMP github·com∕simdcore∕simdcore∕asm·SumNEON(SB) // sum_neon_u32
+notneon:
+	JMP  ·sumGeneric(SB) // sum_generic
 
 // func sumEntry(x []float32) float32
 TEXT ·sumEntry(SB), NOSPLIT|NOFRAME, $0-28
@@ -58,11 +58,11 @@ TEXT ·sumEntry(SB), NOSPLIT|NOFRAME, $0-28
 	// sum's switch again, saving a jump
 	MOVD ·active(SB), R0
 	CMP  $const_NEON, R0
-	BEQ  neon
-	JMP  ·sumGeneric(SB) // sum_generic
+	BNE  notneon
+	JMP  github·com∕simdcore∕simdcore∕asm·SumNEON(SB) // sum_neon_u32
 
-neon:
-	JMP github·com∕simdcore∕simdcore∕asm·SumNEON(SB) // sum_neon_u32
+notneon:
+	JMP  ·sumGeneric(SB) // sum_generic
 
 slow:
 	JMP ·sumSlow(SB)
@@ -71,11 +71,11 @@ slow:
 TEXT ·max32(SB), NOSPLIT|NOFRAME, $0-28
 	MOVD ·active(SB), R0
 	CMP  $const_NEON, R0
-	BEQ  neon
-	JMP  ·maxGeneric(SB) // max_generic
+	BNE  notneon
+	JMP  github·com∕simdcore∕simdcore∕asm·MaxNEON(SB) // max_neon_u32
 
-neon:
-	JMP github·com∕simdcore∕simdcore∕asm·MaxNEON(SB) // max_neon_u32
+notneon:
+	JMP  ·maxGeneric(SB) // max_generic
 
 // func max32Entry(x []float32) float32
 TEXT ·max32Entry(SB), NOSPLIT|NOFRAME, $0-28
@@ -86,11 +86,11 @@ TEXT ·max32Entry(SB), NOSPLIT|NOFRAME, $0-28
 	// max32's switch again, saving a jump
 	MOVD ·active(SB), R0
 	CMP  $const_NEON, R0
-	BEQ  neon
-	JMP  ·maxGeneric(SB) // max_generic
+	BNE  notneon
+	JMP  github·com∕simdcore∕simdcore∕asm·MaxNEON(SB) // max_neon_u32
 
-neon:
-	JMP github·com∕simdcore∕simdcore∕asm·MaxNEON(SB) // max_neon_u32
+notneon:
+	JMP  ·maxGeneric(SB) // max_generic
 
 slow:
 	JMP ·max32Slow(SB)
@@ -99,11 +99,11 @@ slow:
 TEXT ·argmax(SB), NOSPLIT|NOFRAME, $0-32
 	MOVD ·active(SB), R0
 	CMP  $const_NEON, R0
-	BEQ  neon
-	JMP  ·argmaxGeneric(SB) // argmax_generic
+	BNE  notneon
+	JMP  github·com∕simdcore∕simdcore∕asm·ArgmaxNEON(SB) // argmax_neon_lanes_u16
 
-neon:
-	JMP github·com∕simdcore∕simdcore∕asm·ArgmaxNEON(SB) // argmax_neon_lanes_u16
+notneon:
+	JMP  ·argmaxGeneric(SB) // argmax_generic
 
 // func argmaxEntry(x []float32) int
 TEXT ·argmaxEntry(SB), NOSPLIT|NOFRAME, $0-32
@@ -115,11 +115,11 @@ TEXT ·argmaxEntry(SB), NOSPLIT|NOFRAME, $0-32
 	// argmax's switch again, saving a jump
 	MOVD ·active(SB), R0
 	CMP  $const_NEON, R0
-	BEQ  neon
-	JMP  ·argmaxGeneric(SB) // argmax_generic
+	BNE  notneon
+	JMP  github·com∕simdcore∕simdcore∕asm·ArgmaxNEON(SB) // argmax_neon_lanes_u16
 
-neon:
-	JMP github·com∕simdcore∕simdcore∕asm·ArgmaxNEON(SB) // argmax_neon_lanes_u16
+notneon:
+	JMP  ·argmaxGeneric(SB) // argmax_generic
 
 slow:
 	JMP ·argmaxSlow(SB)
@@ -128,11 +128,11 @@ slow:
 TEXT ·axpy(SB), NOSPLIT|NOFRAME, $0-56
 	MOVD ·active(SB), R0
 	CMP  $const_NEON, R0
-	BEQ  neon
-	JMP  ·axpyGeneric(SB) // axpy_generic
+	BNE  notneon
+	JMP  github·com∕simdcore∕simdcore∕asm·AxpyNEON(SB) // axpy_neon_u32
 
-neon:
-	JMP github·com∕simdcore∕simdcore∕asm·AxpyNEON(SB) // axpy_neon_u32
+notneon:
+	JMP  ·axpyGeneric(SB) // axpy_generic
 
 // func axpyEntry(alpha float32, x, y []float32)
 TEXT ·axpyEntry(SB), NOSPLIT|NOFRAME, $0-56
@@ -160,11 +160,11 @@ apart0:
 	// axpy's switch again, saving a jump
 	MOVD ·active(SB), R0
 	CMP  $const_NEON, R0
-	BEQ  neon
-	JMP  ·axpyGeneric(SB) // axpy_generic
+	BNE  notneon
+	JMP  github·com∕simdcore∕simdcore∕asm·AxpyNEON(SB) // axpy_neon_u32
 
-neon:
-	JMP github·com∕simdcore∕simdcore∕asm·AxpyNEON(SB) // axpy_neon_u32
+notneon:
+	JMP  ·axpyGeneric(SB) // axpy_generic
 
 slow:
 	JMP ·axpySlow(SB)
@@ -173,11 +173,11 @@ slow:
 TEXT ·scale(SB), NOSPLIT|NOFRAME, $0-32
 	MOVD ·active(SB), R0
 	CMP  $const_NEON, R0
-	BEQ  neon
-	JMP  ·scaleGeneric(SB) // scale_generic
+	BNE  notneon
+	JMP  github·com∕simdcore∕simdcore∕asm·ScaleNEON(SB) // scale_neon_u32
 
-neon:
-	JMP github·com∕simdcore∕simdcore∕asm·ScaleNEON(SB) // scale_neon_u32
+notneon:
+	JMP  ·scaleGeneric(SB) // scale_generic
 
 // func scaleEntry(alpha float32, x []float32)
 TEXT ·scaleEntry(SB), NOSPLIT|NOFRAME, $0-32
@@ -188,11 +188,11 @@ TEXT ·scaleEntry(SB), NOSPLIT|NOFRAME, $0-32
 	// scale's switch again, saving a jump
 	MOVD ·active(SB), R0
 	CMP  $const_NEON, R0
-	BEQ  neon
-	JMP  ·scaleGeneric(SB) // scale_generic
+	BNE  notneon
+	JMP  github·com∕simdcore∕simdcore∕asm·ScaleNEON(SB) // scale_neon_u32
 
-neon:
-	JMP github·com∕simdcore∕simdcore∕asm·ScaleNEON(SB) // scale_neon_u32
+notneon:
+	JMP  ·scaleGeneric(SB) // scale_generic
 
 slow:
 	JMP ·scaleSlow(SB)
@@ -201,11 +201,11 @@ slow:
 TEXT ·add(SB), NOSPLIT|NOFRAME, $0-72
 	MOVD ·active(SB), R0
 	CMP  $const_NEON, R0
-	BEQ  neon
-	JMP  ·addGeneric(SB) // add_generic
+	BNE  notneon
+	JMP  github·com∕simdcore∕simdcore∕asm·AddNEON(SB) // add_neon_u32
 
-neon:
-	JMP github·com∕simdcore∕simdcore∕asm·AddNEON(SB) // add_neon_u32
+notneon:
+	JMP  ·addGeneric(SB) // add_generic
 
 // func addEntry(dst, a, b []float32)
 TEXT ·addEntry(SB), NOSPLIT|NOFRAME, $0-72
@@ -250,11 +250,11 @@ apart1:
 	// add's switch again, saving a jump
 	MOVD ·active(SB), R0
 	CMP  $const_NEON, R0
-	BEQ  neon
-	JMP  ·addGeneric(SB) // add_generic
+	BNE  notneon
+	JMP  github·com∕simdcore∕simdcore∕asm·AddNEON(SB) // add_neon_u32
 
-neon:
-	JMP github·com∕simdcore∕simdcore∕asm·AddNEON(SB) // add_neon_u32
+notneon:
+	JMP  ·addGeneric(SB) // add_generic
 
 slow:
 	JMP ·addSlow(SB)
@@ -263,11 +263,11 @@ slow:
 TEXT ·mul(SB), NOSPLIT|NOFRAME, $0-72
 	MOVD ·active(SB), R0
 	CMP  $const_NEON, R0
-	BEQ  neon
-	JMP  ·mulGeneric(SB) // mul_generic
+	BNE  notneon
+	JMP  github·com∕simdcore∕simdcore∕asm·MulNEON(SB) // mul_neon_u32
 
-neon:
-	JMP github·com∕simdcore∕simdcore∕asm·MulNEON(SB) // mul_neon_u32
+notneon:
+	JMP  ·mulGeneric(SB) // mul_generic
 
 // func mulEntry(dst, a, b []float32)
 TEXT ·mulEntry(SB), NOSPLIT|NOFRAME, $0-72
@@ -312,11 +312,11 @@ apart1:
 	// mul's switch again, saving a jump
 	MOVD ·active(SB), R0
 	CMP  $const_NEON, R0
-	BEQ  neon
-	JMP  ·mulGeneric(SB) // mul_generic
+	BNE  notneon
+	JMP  github·com∕simdcore∕simdcore∕asm·MulNEON(SB) // mul_neon_u32
 
-neon:
-	JMP github·com∕simdcore∕simdcore∕asm·MulNEON(SB) // mul_neon_u32
+notneon:
+	JMP  ·mulGeneric(SB) // mul_generic
 
 slow:
 	JMP ·mulSlow(SB)
@@ -325,11 +325,11 @@ slow:
 TEXT ·exp32s(SB), NOSPLIT|NOFRAME, $0-48
 	MOVD ·active(SB), R0
 	CMP  $const_NEON, R0
-	BEQ  neon
-	JMP  ·expGeneric(SB) // exp_generic_f64_lut32_p4
+	BNE  notneon
+	JMP  github·com∕simdcore∕simdcore∕asm·ExpNEON(SB) // exp_neon_rr2_p6_u8
 
-neon:
-	JMP github·com∕simdcore∕simdcore∕asm·ExpNEON(SB) // exp_neon_rr2_p6_u8
+notneon:
+	JMP  ·expGeneric(SB) // exp_generic_f64_lut32_p4
 
 // func exp32sEntry(dst, src []float32)
 TEXT ·exp32sEntry(SB), NOSPLIT|NOFRAME, $0-48
@@ -357,11 +357,11 @@ apart0:
 	// exp32s's switch again, saving a jump
 	MOVD ·active(SB), R0
 	CMP  $const_NEON, R0
-	BEQ  neon
-	JMP  ·expGeneric(SB) // exp_generic_f64_lut32_p4
+	BNE  notneon
+	JMP  github·com∕simdcore∕simdcore∕asm·ExpNEON(SB) // exp_neon_rr2_p6_u8
 
-neon:
-	JMP github·com∕simdcore∕simdcore∕asm·ExpNEON(SB) // exp_neon_rr2_p6_u8
+notneon:
+	JMP  ·expGeneric(SB) // exp_generic_f64_lut32_p4
 
 slow:
 	JMP ·exp32sSlow(SB)
@@ -370,11 +370,11 @@ slow:
 TEXT ·tanh32s(SB), NOSPLIT|NOFRAME, $0-48
 	MOVD ·active(SB), R0
 	CMP  $const_NEON, R0
-	BEQ  neon
-	JMP  ·tanhGeneric(SB) // tanh_generic_f64_lut32_p4_div
+	BNE  notneon
+	JMP  github·com∕simdcore∕simdcore∕asm·TanhNEON(SB) // tanh_neon_rr2_expm1p7_recps_u8
 
-neon:
-	JMP github·com∕simdcore∕simdcore∕asm·TanhNEON(SB) // tanh_neon_rr2_expm1p7_recps_u8
+notneon:
+	JMP  ·tanhGeneric(SB) // tanh_generic_f64_lut32_p4_div
 
 // func tanh32sEntry(dst, src []float32)
 TEXT ·tanh32sEntry(SB), NOSPLIT|NOFRAME, $0-48
@@ -402,11 +402,11 @@ apart0:
 	// tanh32s's switch again, saving a jump
 	MOVD ·active(SB), R0
 	CMP  $const_NEON, R0
-	BEQ  neon
-	JMP  ·tanhGeneric(SB) // tanh_generic_f64_lut32_p4_div
+	BNE  notneon
+	JMP  github·com∕simdcore∕simdcore∕asm·TanhNEON(SB) // tanh_neon_rr2_expm1p7_recps_u8
 
-neon:
-	JMP github·com∕simdcore∕simdcore∕asm·TanhNEON(SB) // tanh_neon_rr2_expm1p7_recps_u8
+notneon:
+	JMP  ·tanhGeneric(SB) // tanh_generic_f64_lut32_p4_div
 
 slow:
 	JMP ·tanh32sSlow(SB)
@@ -415,11 +415,11 @@ slow:
 TEXT ·sigmoid32s(SB), NOSPLIT|NOFRAME, $0-48
 	MOVD ·active(SB), R0
 	CMP  $const_NEON, R0
-	BEQ  neon
-	JMP  ·sigmoidGeneric(SB) // sigmoid_generic_f64_lut32_p4_div
+	BNE  notneon
+	JMP  github·com∕simdcore∕simdcore∕asm·SigmoidNEON(SB) // sigmoid_neon_rr2_p6_recps_u8
 
-neon:
-	JMP github·com∕simdcore∕simdcore∕asm·SigmoidNEON(SB) // sigmoid_neon_rr2_p6_recps_u8
+notneon:
+	JMP  ·sigmoidGeneric(SB) // sigmoid_generic_f64_lut32_p4_div
 
 // func sigmoid32sEntry(dst, src []float32)
 TEXT ·sigmoid32sEntry(SB), NOSPLIT|NOFRAME, $0-48
@@ -447,11 +447,11 @@ apart0:
 	// sigmoid32s's switch again, saving a jump
 	MOVD ·active(SB), R0
 	CMP  $const_NEON, R0
-	BEQ  neon
-	JMP  ·sigmoidGeneric(SB) // sigmoid_generic_f64_lut32_p4_div
+	BNE  notneon
+	JMP  github·com∕simdcore∕simdcore∕asm·SigmoidNEON(SB) // sigmoid_neon_rr2_p6_recps_u8
 
-neon:
-	JMP github·com∕simdcore∕simdcore∕asm·SigmoidNEON(SB) // sigmoid_neon_rr2_p6_recps_u8
+notneon:
+	JMP  ·sigmoidGeneric(SB) // sigmoid_generic_f64_lut32_p4_div
 
 slow:
 	JMP ·sigmoid32sSlow(SB)
@@ -460,11 +460,11 @@ slow:
 TEXT ·relu32s(SB), NOSPLIT|NOFRAME, $0-48
 	MOVD ·active(SB), R0
 	CMP  $const_NEON, R0
-	BEQ  neon
-	JMP  ·reluGeneric(SB) // relu_generic
+	BNE  notneon
+	JMP  github·com∕simdcore∕simdcore∕asm·ReLUNEON(SB) // relu_neon_u16
 
-neon:
-	JMP github·com∕simdcore∕simdcore∕asm·ReLUNEON(SB) // relu_neon_u16
+notneon:
+	JMP  ·reluGeneric(SB) // relu_generic
 
 // func relu32sEntry(dst, src []float32)
 TEXT ·relu32sEntry(SB), NOSPLIT|NOFRAME, $0-48
@@ -492,11 +492,11 @@ apart0:
 	// relu32s's switch again, saving a jump
 	MOVD ·active(SB), R0
 	CMP  $const_NEON, R0
-	BEQ  neon
-	JMP  ·reluGeneric(SB) // relu_generic
+	BNE  notneon
+	JMP  github·com∕simdcore∕simdcore∕asm·ReLUNEON(SB) // relu_neon_u16
 
-neon:
-	JMP github·com∕simdcore∕simdcore∕asm·ReLUNEON(SB) // relu_neon_u16
+notneon:
+	JMP  ·reluGeneric(SB) // relu_generic
 
 slow:
 	JMP ·relu32sSlow(SB)
@@ -505,11 +505,11 @@ slow:
 TEXT ·gelu32s(SB), NOSPLIT|NOFRAME, $0-48
 	MOVD ·active(SB), R0
 	CMP  $const_NEON, R0
-	BEQ  neon
-	JMP  ·geluGeneric(SB) // gelu_generic_f64_erfc_h11_lut32_p4
+	BNE  notneon
+	JMP  github·com∕simdcore∕simdcore∕asm·GELUNEON(SB) // gelu_neon_erfc_h11_div_u1
 
-neon:
-	JMP github·com∕simdcore∕simdcore∕asm·GELUNEON(SB) // gelu_neon_erfc_h11_div_u1
+notneon:
+	JMP  ·geluGeneric(SB) // gelu_generic_f64_erfc_h11_lut32_p4
 
 // func gelu32sEntry(dst, src []float32)
 TEXT ·gelu32sEntry(SB), NOSPLIT|NOFRAME, $0-48
@@ -537,11 +537,11 @@ apart0:
 	// gelu32s's switch again, saving a jump
 	MOVD ·active(SB), R0
 	CMP  $const_NEON, R0
-	BEQ  neon
-	JMP  ·geluGeneric(SB) // gelu_generic_f64_erfc_h11_lut32_p4
+	BNE  notneon
+	JMP  github·com∕simdcore∕simdcore∕asm·GELUNEON(SB) // gelu_neon_erfc_h11_div_u1
 
-neon:
-	JMP github·com∕simdcore∕simdcore∕asm·GELUNEON(SB) // gelu_neon_erfc_h11_div_u1
+notneon:
+	JMP  ·geluGeneric(SB) // gelu_generic_f64_erfc_h11_lut32_p4
 
 slow:
 	JMP ·gelu32sSlow(SB)
@@ -550,11 +550,11 @@ slow:
 TEXT ·geluTanh32s(SB), NOSPLIT|NOFRAME, $0-48
 	MOVD ·active(SB), R0
 	CMP  $const_NEON, R0
-	BEQ  neon
-	JMP  ·geluTanhGeneric(SB) // gelutanh_generic_f64_lut32_p4_div
+	BNE  notneon
+	JMP  github·com∕simdcore∕simdcore∕asm·GELUTanhNEON(SB) // gelutanh_neon_rr2_expm1p7_divcomp_u1
 
-neon:
-	JMP github·com∕simdcore∕simdcore∕asm·GELUTanhNEON(SB) // gelutanh_neon_rr2_expm1p7_divcomp_u1
+notneon:
+	JMP  ·geluTanhGeneric(SB) // gelutanh_generic_f64_lut32_p4_div
 
 // func geluTanh32sEntry(dst, src []float32)
 TEXT ·geluTanh32sEntry(SB), NOSPLIT|NOFRAME, $0-48
@@ -582,11 +582,11 @@ apart0:
 	// geluTanh32s's switch again, saving a jump
 	MOVD ·active(SB), R0
 	CMP  $const_NEON, R0
-	BEQ  neon
-	JMP  ·geluTanhGeneric(SB) // gelutanh_generic_f64_lut32_p4_div
+	BNE  notneon
+	JMP  github·com∕simdcore∕simdcore∕asm·GELUTanhNEON(SB) // gelutanh_neon_rr2_expm1p7_divcomp_u1
 
-neon:
-	JMP github·com∕simdcore∕simdcore∕asm·GELUTanhNEON(SB) // gelutanh_neon_rr2_expm1p7_divcomp_u1
+notneon:
+	JMP  ·geluTanhGeneric(SB) // gelutanh_generic_f64_lut32_p4_div
 
 slow:
 	JMP ·geluTanh32sSlow(SB)
@@ -595,11 +595,11 @@ slow:
 TEXT ·silu32s(SB), NOSPLIT|NOFRAME, $0-48
 	MOVD ·active(SB), R0
 	CMP  $const_NEON, R0
-	BEQ  neon
-	JMP  ·siluGeneric(SB) // silu_generic_f64_lut32_p4_div
+	BNE  notneon
+	JMP  github·com∕simdcore∕simdcore∕asm·SiLUNEON(SB) // silu_neon_rr2_expm1p7_divcomp_u1
 
-neon:
-	JMP github·com∕simdcore∕simdcore∕asm·SiLUNEON(SB) // silu_neon_rr2_expm1p7_divcomp_u1
+notneon:
+	JMP  ·siluGeneric(SB) // silu_generic_f64_lut32_p4_div
 
 // func silu32sEntry(dst, src []float32)
 TEXT ·silu32sEntry(SB), NOSPLIT|NOFRAME, $0-48
@@ -627,11 +627,11 @@ apart0:
 	// silu32s's switch again, saving a jump
 	MOVD ·active(SB), R0
 	CMP  $const_NEON, R0
-	BEQ  neon
-	JMP  ·siluGeneric(SB) // silu_generic_f64_lut32_p4_div
+	BNE  notneon
+	JMP  github·com∕simdcore∕simdcore∕asm·SiLUNEON(SB) // silu_neon_rr2_expm1p7_divcomp_u1
 
-neon:
-	JMP github·com∕simdcore∕simdcore∕asm·SiLUNEON(SB) // silu_neon_rr2_expm1p7_divcomp_u1
+notneon:
+	JMP  ·siluGeneric(SB) // silu_generic_f64_lut32_p4_div
 
 slow:
 	JMP ·silu32sSlow(SB)

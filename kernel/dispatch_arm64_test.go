@@ -4,11 +4,7 @@
 
 package kernel
 
-import (
-	"testing"
-
-	"github.com/simdcore/simdcore/asm"
-)
+import "github.com/simdcore/simdcore/asm"
 
 // levelCalls holds, for every table row with a level switch, its
 // implementation at each level called directly, and the switch.
@@ -241,672 +237,672 @@ func callOnStack() {
 // the public function and one of the assembly it ends in, called directly.
 var dispatchBenches = []dispatchBench{
 	{kernel: "Dot", level: Generic,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			x := o.x
 			y := o.y
-			for bt.Loop() {
+			for range calls {
 				sinkF32 += Dot(x, y)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			x := o.x
 			y := o.y
-			for bt.Loop() {
+			for range calls {
 				sinkF32 += dotGeneric(x, y)
 			}
 		}},
 	{kernel: "Dot", level: NEON,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			x := o.x
 			y := o.y
-			for bt.Loop() {
+			for range calls {
 				sinkF32 += Dot(x, y)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			x := o.x
 			y := o.y
-			for bt.Loop() {
+			for range calls {
 				sinkF32 += asm.DotNEON(x, y)
 			}
 		}},
 	{kernel: "Sum", level: Generic,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			x := o.x
-			for bt.Loop() {
+			for range calls {
 				sinkF32 += Sum(x)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			x := o.x
-			for bt.Loop() {
+			for range calls {
 				sinkF32 += sumGeneric(x)
 			}
 		}},
 	{kernel: "Sum", level: NEON,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			x := o.x
-			for bt.Loop() {
+			for range calls {
 				sinkF32 += Sum(x)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			x := o.x
-			for bt.Loop() {
+			for range calls {
 				sinkF32 += asm.SumNEON(x)
 			}
 		}},
 	{kernel: "Max", level: Generic,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			x := o.x
-			for bt.Loop() {
+			for range calls {
 				sinkF32 += Max(x)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			x := o.x
-			for bt.Loop() {
+			for range calls {
 				sinkF32 += maxGeneric(x)
 			}
 		}},
 	{kernel: "Max", level: NEON,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			x := o.x
-			for bt.Loop() {
+			for range calls {
 				sinkF32 += Max(x)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			x := o.x
-			for bt.Loop() {
+			for range calls {
 				sinkF32 += asm.MaxNEON(x)
 			}
 		}},
 	{kernel: "Argmax", level: Generic,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			x := o.x
-			for bt.Loop() {
+			for range calls {
 				sinkInt += Argmax(x)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			x := o.x
-			for bt.Loop() {
+			for range calls {
 				sinkInt += argmaxGeneric(x)
 			}
 		}},
 	{kernel: "Argmax", level: NEON,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			x := o.x
-			for bt.Loop() {
+			for range calls {
 				sinkInt += Argmax(x)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			x := o.x
-			for bt.Loop() {
+			for range calls {
 				sinkInt += asm.ArgmaxNEON(x)
 			}
 		}},
 	{kernel: "Axpy", level: Generic,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			alpha := o.alpha
 			x := o.x
 			y := o.y
-			for bt.Loop() {
+			for range calls {
 				Axpy(alpha, x, y)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			alpha := o.alpha
 			x := o.x
 			y := o.y
-			for bt.Loop() {
+			for range calls {
 				axpyGeneric(alpha, x, y)
 			}
 		}},
 	{kernel: "Axpy", level: NEON,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			alpha := o.alpha
 			x := o.x
 			y := o.y
-			for bt.Loop() {
+			for range calls {
 				Axpy(alpha, x, y)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			alpha := o.alpha
 			x := o.x
 			y := o.y
-			for bt.Loop() {
+			for range calls {
 				asm.AxpyNEON(alpha, x, y)
 			}
 		}},
 	{kernel: "Scale", level: Generic,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			alpha := o.alpha
 			x := o.x
-			for bt.Loop() {
+			for range calls {
 				Scale(alpha, x)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			alpha := o.alpha
 			x := o.x
-			for bt.Loop() {
+			for range calls {
 				scaleGeneric(alpha, x)
 			}
 		}},
 	{kernel: "Scale", level: NEON,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			alpha := o.alpha
 			x := o.x
-			for bt.Loop() {
+			for range calls {
 				Scale(alpha, x)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			alpha := o.alpha
 			x := o.x
-			for bt.Loop() {
+			for range calls {
 				asm.ScaleNEON(alpha, x)
 			}
 		}},
 	{kernel: "Add", level: Generic,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			dst := o.dst
 			a := o.x
 			b := o.y
-			for bt.Loop() {
+			for range calls {
 				Add(dst, a, b)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			dst := o.dst
 			a := o.x
 			b := o.y
-			for bt.Loop() {
+			for range calls {
 				addGeneric(dst, a, b)
 			}
 		}},
 	{kernel: "Add", level: NEON,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			dst := o.dst
 			a := o.x
 			b := o.y
-			for bt.Loop() {
+			for range calls {
 				Add(dst, a, b)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			dst := o.dst
 			a := o.x
 			b := o.y
-			for bt.Loop() {
+			for range calls {
 				asm.AddNEON(dst, a, b)
 			}
 		}},
 	{kernel: "Mul", level: Generic,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			dst := o.dst
 			a := o.x
 			b := o.y
-			for bt.Loop() {
+			for range calls {
 				Mul(dst, a, b)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			dst := o.dst
 			a := o.x
 			b := o.y
-			for bt.Loop() {
+			for range calls {
 				mulGeneric(dst, a, b)
 			}
 		}},
 	{kernel: "Mul", level: NEON,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			dst := o.dst
 			a := o.x
 			b := o.y
-			for bt.Loop() {
+			for range calls {
 				Mul(dst, a, b)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			dst := o.dst
 			a := o.x
 			b := o.y
-			for bt.Loop() {
+			for range calls {
 				asm.MulNEON(dst, a, b)
 			}
 		}},
 	{kernel: "Exp", level: Generic,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				Exp(dst, src)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				expGeneric(dst, src)
 			}
 		}},
 	{kernel: "Exp", level: NEON,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				Exp(dst, src)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				asm.ExpNEON(dst, src)
 			}
 		}},
 	{kernel: "Tanh", level: Generic,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				Tanh(dst, src)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				tanhGeneric(dst, src)
 			}
 		}},
 	{kernel: "Tanh", level: NEON,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				Tanh(dst, src)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				asm.TanhNEON(dst, src)
 			}
 		}},
 	{kernel: "Sigmoid", level: Generic,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				Sigmoid(dst, src)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				sigmoidGeneric(dst, src)
 			}
 		}},
 	{kernel: "Sigmoid", level: NEON,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				Sigmoid(dst, src)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				asm.SigmoidNEON(dst, src)
 			}
 		}},
 	{kernel: "ReLU", level: Generic,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				ReLU(dst, src)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				reluGeneric(dst, src)
 			}
 		}},
 	{kernel: "ReLU", level: NEON,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				ReLU(dst, src)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				asm.ReLUNEON(dst, src)
 			}
 		}},
 	{kernel: "GELU", level: Generic,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				GELU(dst, src)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				geluGeneric(dst, src)
 			}
 		}},
 	{kernel: "GELU", level: NEON,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				GELU(dst, src)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				asm.GELUNEON(dst, src)
 			}
 		}},
 	{kernel: "GELUTanh", level: Generic,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				GELUTanh(dst, src)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				geluTanhGeneric(dst, src)
 			}
 		}},
 	{kernel: "GELUTanh", level: NEON,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				GELUTanh(dst, src)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				asm.GELUTanhNEON(dst, src)
 			}
 		}},
 	{kernel: "SiLU", level: Generic,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				SiLU(dst, src)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				siluGeneric(dst, src)
 			}
 		}},
 	{kernel: "SiLU", level: NEON,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				SiLU(dst, src)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				asm.SiLUNEON(dst, src)
 			}
 		}},
 	{kernel: "Softmax", level: Generic,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				Softmax(dst, src)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
 			flags := o.flags
-			for bt.Loop() {
+			for range calls {
 				r, _, _, _, _ := expScaledPassGeneric(dst, src, flags)
 				sinkF32 += r
 			}
 		}},
 	{kernel: "Softmax", level: NEON,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				Softmax(dst, src)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
 			flags := o.flags
-			for bt.Loop() {
+			for range calls {
 				r, _, _, _, _ := asm.ExpScaledSumMaxNEON(dst, src, 0, 0, 0, flags)
 				sinkF32 += r
 			}
 		}},
 	{kernel: "LogSoftmax", level: Generic,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				LogSoftmax(dst, src)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
 			flags := o.flags
-			for bt.Loop() {
+			for range calls {
 				r, _, _, _, _ := expScaledPassGeneric(dst, src, flags)
 				sinkF32 += r
 			}
 		}},
 	{kernel: "LogSoftmax", level: NEON,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
-			for bt.Loop() {
+			for range calls {
 				LogSoftmax(dst, src)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
 			flags := o.flags
-			for bt.Loop() {
+			for range calls {
 				r, _, _, _, _ := asm.ExpScaledSumMaxNEON(dst, src, 0, 0, 0, flags)
 				sinkF32 += r
 			}
 		}},
 	{kernel: "LogSumExp", level: Generic,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			x := o.x
-			for bt.Loop() {
+			for range calls {
 				sinkF32 += LogSumExp(x)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
 			flags := o.flags
-			for bt.Loop() {
+			for range calls {
 				r, _, _, _, _ := expScaledPassGeneric(dst, src, flags)
 				sinkF32 += r
 			}
 		}},
 	{kernel: "LogSumExp", level: NEON,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			x := o.x
-			for bt.Loop() {
+			for range calls {
 				sinkF32 += LogSumExp(x)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			dst := o.dst
 			src := o.x
 			flags := o.flags
-			for bt.Loop() {
+			for range calls {
 				r, _, _, _, _ := asm.ExpScaledSumMaxNEON(dst, src, 0, 0, 0, flags)
 				sinkF32 += r
 			}
 		}},
 	{kernel: "Gemv", level: Generic,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			dst := o.dst
 			a := o.mat
 			x := o.x
-			for bt.Loop() {
+			for range calls {
 				Gemv(dst, a, x)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			dst := o.dst
 			a := o.mat
 			x := o.x
 			accumulate := o.acc
-			for bt.Loop() {
+			for range calls {
 				gemvGeneric(dst, a, x, accumulate)
 			}
 		}},
 	{kernel: "Gemv", level: NEON,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			dst := o.dst
 			a := o.mat
 			x := o.x
-			for bt.Loop() {
+			for range calls {
 				Gemv(dst, a, x)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			dst := o.dst
 			a := o.mat
 			x := o.x
 			accumulate := o.acc
-			for bt.Loop() {
+			for range calls {
 				asm.GemvNEON(dst, a.Data, a.Stride, x, accumulate)
 			}
 		}},
 	{kernel: "GemvAdd", level: Generic,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			dst := o.dst
 			a := o.mat
 			x := o.x
-			for bt.Loop() {
+			for range calls {
 				GemvAdd(dst, a, x)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			dst := o.dst
 			a := o.mat
 			x := o.x
 			accumulate := o.acc
-			for bt.Loop() {
+			for range calls {
 				gemvGeneric(dst, a, x, accumulate)
 			}
 		}},
 	{kernel: "GemvAdd", level: NEON,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			dst := o.dst
 			a := o.mat
 			x := o.x
-			for bt.Loop() {
+			for range calls {
 				GemvAdd(dst, a, x)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			dst := o.dst
 			a := o.mat
 			x := o.x
 			accumulate := o.acc
-			for bt.Loop() {
+			for range calls {
 				asm.GemvNEON(dst, a.Data, a.Stride, x, accumulate)
 			}
 		}},
 	{kernel: "GemvT", level: Generic,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			dst := o.dst
 			a := o.mat
 			x := o.x
-			for bt.Loop() {
+			for range calls {
 				GemvT(dst, a, x)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			dst := o.dst
 			a := o.mat
 			x := o.x
-			for bt.Loop() {
+			for range calls {
 				gemvTGeneric(dst, a, x)
 			}
 		}},
 	{kernel: "GemvT", level: NEON,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			dst := o.dst
 			a := o.mat
 			x := o.x
-			for bt.Loop() {
+			for range calls {
 				GemvT(dst, a, x)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			dst := o.dst
 			a := o.mat
 			x := o.x
-			for bt.Loop() {
+			for range calls {
 				asm.GemvTNEON(dst, a.Data, a.Stride, x)
 			}
 		}},
 	{kernel: "LSTMCell", level: Generic,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			h := o.cell["h"]
 			c := o.cell["c"]
 			cPrev := o.cell["cPrev"]
 			gates := o.cell["gates"]
-			for bt.Loop() {
+			for range calls {
 				LSTMCell(h, c, cPrev, gates)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			h := o.cell["h"]
 			c := o.cell["c"]
 			cPrev := o.cell["cPrev"]
@@ -914,21 +910,21 @@ var dispatchBenches = []dispatchBench{
 			gf := o.cell["gf"]
 			gg := o.cell["gg"]
 			gout := o.cell["gout"]
-			for bt.Loop() {
+			for range calls {
 				lstmCellGeneric(h, c, cPrev, gi, gf, gg, gout)
 			}
 		}},
 	{kernel: "LSTMCell", level: NEON,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			h := o.cell["h"]
 			c := o.cell["c"]
 			cPrev := o.cell["cPrev"]
 			gates := o.cell["gates"]
-			for bt.Loop() {
+			for range calls {
 				LSTMCell(h, c, cPrev, gates)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			h := o.cell["h"]
 			c := o.cell["c"]
 			cPrev := o.cell["cPrev"]
@@ -936,21 +932,21 @@ var dispatchBenches = []dispatchBench{
 			gf := o.cell["gf"]
 			gg := o.cell["gg"]
 			gout := o.cell["gout"]
-			for bt.Loop() {
+			for range calls {
 				asm.LSTMCellNEON(h, c, cPrev, gi, gf, gg, gout)
 			}
 		}},
 	{kernel: "GRUCell", level: Generic,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			h := o.cell["h"]
 			hPrev := o.cell["hPrev"]
 			xg := o.cell["xg"]
 			hg := o.cell["hg"]
-			for bt.Loop() {
+			for range calls {
 				GRUCell(h, hPrev, xg, hg)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			h := o.cell["h"]
 			hPrev := o.cell["hPrev"]
 			xr := o.cell["xr"]
@@ -959,21 +955,21 @@ var dispatchBenches = []dispatchBench{
 			hr := o.cell["hr"]
 			hz := o.cell["hz"]
 			hn := o.cell["hn"]
-			for bt.Loop() {
+			for range calls {
 				gruCellGeneric(h, hPrev, xr, xz, xn, hr, hz, hn)
 			}
 		}},
 	{kernel: "GRUCell", level: NEON,
-		public: func(bt *testing.B, o *benchArgs) {
+		public: func(o *benchArgs, calls int) {
 			h := o.cell["h"]
 			hPrev := o.cell["hPrev"]
 			xg := o.cell["xg"]
 			hg := o.cell["hg"]
-			for bt.Loop() {
+			for range calls {
 				GRUCell(h, hPrev, xg, hg)
 			}
 		},
-		asm: func(bt *testing.B, o *benchArgs) {
+		asm: func(o *benchArgs, calls int) {
 			h := o.cell["h"]
 			hPrev := o.cell["hPrev"]
 			xr := o.cell["xr"]
@@ -982,7 +978,7 @@ var dispatchBenches = []dispatchBench{
 			hr := o.cell["hr"]
 			hz := o.cell["hz"]
 			hn := o.cell["hn"]
-			for bt.Loop() {
+			for range calls {
 				asm.GRUCellNEON(h, hPrev, xr, xz, xn, hr, hz, hn)
 			}
 		}},

@@ -1,14 +1,17 @@
 package kernel
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 // dispatchBench is one row of the generated dispatchBenches: for a public
-// kernel at one level, a timing loop of the public function and one of
+// kernel at one level, a loop of calls of the public function and one of
 // the assembly it ends in, called directly (its table row's BenchVs).
 type dispatchBench struct {
 	kernel      string
 	level       Level
-	public, asm func(b *testing.B, o *benchArgs)
+	public, asm func(o *benchArgs, calls int)
 }
 
 // benchArgs are the operands of a dispatch benchmark: n-element vectors,
@@ -34,10 +37,16 @@ var (
 // microkernel), the norms and the int8 kernels (several assembly calls
 // each, timed by their own benchmarks) at the active level, n=16 (a 16×16 matrix for the Gemv
 // family), the public function against the assembly it ends in, called
-// directly: the cost of the checks and the dispatch. Compare with
+// directly: the cost of the checks and the dispatch. call=public and
+// call=asm time each alone; compare them with
 //
 //	go test -run - -bench Dispatch -count 6 ./kernel/ > d.txt
 //	go run golang.org/x/perf/cmd/benchstat@latest -col /call d.txt
+//
+// call=alternating times the two in alternating blocks of dispatchBlock
+// calls, a few microseconds each, and reports each one's ns/call and
+// their ratio (public/asm): on a machine whose speed shifts over
+// seconds, both sides of the ratio see the same speed.
 func BenchmarkDispatch(b *testing.B) {
 	const n = 16
 	for _, s := range Specs() {
@@ -57,14 +66,49 @@ func BenchmarkDispatch(b *testing.B) {
 		for _, call := range []string{"public", "asm"} {
 			b.Run("kernel="+s.Name+"/call="+call, func(b *testing.B) {
 				o := newBenchArgs(s.Name, n)
-				if call == "public" {
-					d.public(b, o)
-				} else {
-					d.asm(b, o)
+				f := d.public
+				if call == "asm" {
+					f = d.asm
 				}
+				f(o, 1)
+				b.ResetTimer()
+				f(o, b.N)
 			})
 		}
+		b.Run("kernel="+s.Name+"/call=alternating", func(b *testing.B) {
+			public, asm := alternate(b, newBenchArgs(s.Name, n), d.public, d.asm)
+			b.ReportMetric(public, "public-ns/call")
+			b.ReportMetric(asm, "asm-ns/call")
+			b.ReportMetric(public/asm, "public/asm")
+		})
 	}
+}
+
+// dispatchBlock is the calls of one side in a block of call=alternating.
+const dispatchBlock = 256
+
+// alternate runs b.N pairs of blocks of dispatchBlock calls of f and of
+// g on o, f first in even pairs and g first in odd ones, and returns
+// each one's mean ns per call.
+func alternate(b *testing.B, o *benchArgs, f, g func(o *benchArgs, calls int)) (fns, gns float64) {
+	f(o, dispatchBlock)
+	g(o, dispatchBlock)
+	var tf, tg time.Duration
+	b.ResetTimer()
+	for i := range b.N {
+		first, second, t1, t2 := f, g, &tf, &tg
+		if i%2 == 1 {
+			first, second, t1, t2 = g, f, &tg, &tf
+		}
+		t0 := time.Now()
+		first(o, dispatchBlock)
+		mid := time.Now()
+		second(o, dispatchBlock)
+		*t2 += time.Since(mid)
+		*t1 += mid.Sub(t0)
+	}
+	calls := float64(b.N) * dispatchBlock
+	return float64(tf.Nanoseconds()) / calls, float64(tg.Nanoseconds()) / calls
 }
 
 func newBenchArgs(kernel string, n int) *benchArgs {

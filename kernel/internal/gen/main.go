@@ -586,9 +586,7 @@ func levelCallsFile(a arch) *bytes.Buffer {
 	w := &bytes.Buffer{}
 	fmt.Fprintf(w, "%s//go:build %s\n\npackage kernel\n\n", header, a.build)
 	if usesAsm(a) {
-		fmt.Fprintf(w, "import (\n\"testing\"\n\n\"github.com/simdcore/simdcore/asm\"\n)\n\n")
-	} else {
-		fmt.Fprintf(w, "import \"testing\"\n\n")
+		fmt.Fprintf(w, "import \"github.com/simdcore/simdcore/asm\"\n\n")
 	}
 	fmt.Fprintf(w, "// levelCalls holds, for every table row with a level switch, its\n")
 	fmt.Fprintf(w, "// implementation at each level called directly, and the switch.\n")
@@ -687,13 +685,13 @@ func paramNames(sig string) string {
 	return strings.Join(names, ", ")
 }
 
-// timingLoop returns a func(bt *testing.B, o *benchArgs) that binds the
-// parameters of sig to o's operands and calls call in bt.Loop, sinking
-// its first result (call's results are those of resultSig).
+// timingLoop returns a func(o *benchArgs, calls int) that binds the
+// parameters of sig to o's operands and makes calls calls of call,
+// sinking its first result (call's results are those of resultSig).
 func timingLoop(sig, resultSig, call string) string {
 	t, rt := funcType(sig), funcType(resultSig)
 	var b strings.Builder
-	b.WriteString("func(bt *testing.B, o *benchArgs) {\n")
+	b.WriteString("func(o *benchArgs, calls int) {\n")
 	slices, vectors := 0, 0
 	for _, p := range t.Params.List {
 		if types(p.Type) == "[]float32" {
@@ -726,7 +724,7 @@ func timingLoop(sig, resultSig, call string) string {
 			fmt.Fprintf(&b, "%s := %s\n", n.Name, v)
 		}
 	}
-	b.WriteString("for bt.Loop() {\n")
+	b.WriteString("for range calls {\n")
 	var results []string
 	if rt.Results != nil {
 		for _, r := range rt.Results.List {
