@@ -75,8 +75,10 @@ func Softmax(dst, src []float32) {
 		// y·(1/s) = s·(1/s) misses when that product is not 1. It is then
 		// 1 − 2^-24 (s·RN(1/s) is within 2^-24 of 1), so a row whose
 		// largest probability is below that is not such a row, and the
-		// scalar e^c (expScaledAt) that decides it is skipped.
-		if inv := 1 / s; s*inv != 1 && Max(dst) >= 1-0x1p-24 {
+		// scalar e^c (expScaledAt) that decides it is skipped. A sum above
+		// oneTermMax, which c's term alone never is, skips it all: the
+		// division and the pass over dst that finds that probability.
+		if s <= oneTermMax && s*(1/s) != 1 && Max(dst) >= 1-0x1p-24 {
 			if sc, _ := scalingFor(c); s == expScaledAt(c, sc.k, sc.lo) {
 				dst[Argmax(dst)] = 1
 			}
@@ -207,6 +209,17 @@ type expScaling struct {
 	k         int32
 	c, lo, hi float32 // c: the maximum of the first 16 elements
 }
+
+// oneTermMax bounds the term e^c·2^k of c, the maximum of a row's first
+// 16 elements, as pass 1 computes it: with j = ⌊RN(c·log2e)⌋ and
+// k = 26 − j (scalingFor), e^c·2^k = 2^(26 + c·log2e − j), and c·log2e
+// is below j + 1 up to the roundings of log2e and of the product, which
+// for |c| ≤ twoPassLimit move it by less than 2^-9: the term is below
+// 2^(27 + 2^-9) < 2^27·(1 + 2^-9), and the exponentials' error (a few
+// ulps) keeps it below 2^27·(1 + 2^-8). A sum above oneTermMax therefore
+// has more than c's term in it. TestOneTermMax checks the bound at every
+// level (the largest term it finds is 2^27).
+const oneTermMax = 0x1.01p27
 
 // twoPassLimit bounds the maximum c of the first elements for the
 // two-pass algorithm: up to ±2^15, x·log2e and n·ln2 keep the reduction

@@ -203,3 +203,43 @@ func bitsOf(x []float32) []uint32 {
 	}
 	return b
 }
+
+// TestOneTermMax holds c's own term e^c·2^k, as each level's pass 1
+// computes it, to oneTermMax, which Softmax takes for a bound of it: for
+// c at every integer multiple m of ln2 within ±twoPassLimit and three
+// floats either side (where c·log2e comes nearest an integer from below,
+// the term nearest 2^27), and at every 4093rd float32 in that range.
+func TestOneTermMax(t *testing.T) {
+	for _, l := range Available() {
+		restore, err := SetLevel(l)
+		require.NoError(t, err)
+		largest := float32(0)
+		check := func(c float32) {
+			sc, ok := scalingFor(c)
+			if !ok {
+				return
+			}
+			y := expScaledAt(c, sc.k, sc.lo)
+			largest = max(largest, y)
+			if !(y <= oneTermMax) {
+				t.Fatalf("%v: c = %g (%#x): e^c·2^k = %g (%#x) > oneTermMax", l, c, math.Float32bits(c), y, math.Float32bits(y))
+			}
+		}
+		for m := -47275; m <= 47275; m++ { // ±twoPassLimit·log2e
+			c := float32(float64(m) / float64(expLog2e))
+			for range 3 {
+				c = math.Nextafter32(c, float32(math.Inf(-1)))
+			}
+			for range 7 {
+				check(c)
+				c = math.Nextafter32(c, float32(math.Inf(1)))
+			}
+		}
+		for b := uint32(0); b <= math.Float32bits(twoPassLimit); b += 4093 {
+			check(math.Float32frombits(b))
+			check(-math.Float32frombits(b))
+		}
+		t.Logf("%v: the largest term %g = 2^27·(1 + %.3g)", l, largest, float64(largest)/0x1p27-1)
+		restore()
+	}
+}
