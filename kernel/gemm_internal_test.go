@@ -247,3 +247,12 @@ func TestGemmMicroEdgeRowsKeepBits(t *testing.T) {
 		restore()
 	}
 }
+
+// gemmRowsAlias: rows a multiple of 4 KiB apart share an L1 set.
+func TestGemmRowsAlias(t *testing.T) {
+	for stride, want := range map[int]bool{0: false, 1: false, 263: false, 512: false, 1024: true, 1025: false, 25600: true, 100 * 768: true, 100 * 257: false} {
+		if got := gemmRowsAlias(stride); got != want {
+			t.Errorf("gemmRowsAlias(%d) = %v, want %v", stride, got, want)
+		}
+	}
+}

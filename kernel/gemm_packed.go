@@ -143,11 +143,24 @@ func gemmPackedRun(op gemmOperands, p *PackedB) {
 // are (32×256 by 256×1024), the copy is a visible part of the step, while
 // a tall block gains from the contiguous copy (fewer pages and cache sets
 // per micro-panel). The microkernel reads the same values either way, so
-// the bits do not change.
+// the bits do not change. Rows a multiple of 4 KiB apart are copied
+// however few they are (gemmRowsAlias).
 const gemmDirectARows = 64
 
+// gemmRowsAlias reports whether rows stride elements apart fall in one
+// set of the L1 data cache: a multiple of 4 KiB apart, the page size,
+// which a set-associative L1 indexed within the page (every x86 and Arm
+// core's) divides into sets. An mr-row tile of such rows then competes for
+// one set's 8 to 12 ways, and the microkernel's loads miss L1 where a
+// copy's rows would not: rnn's ForwardBatch holds a step's rows of h T
+// rows apart (102400 bytes for T = 100, H = 256), and copying them made
+// its 32×1024×256 step product 5–11% faster, copy included, on a
+// Sapphire Rapids class Xeon (BENCHMARKS.md).
+func gemmRowsAlias(stride int) bool { return stride > 0 && 4*stride%4096 == 0 }
+
 // gemmSerialPacked is gemmSerial with op(b) taken from p's panels. A
-// short NoTrans a (gemmDirectARows) is read in place by the full tiles;
+// short NoTrans a (gemmDirectARows) whose rows do not alias in L1
+// (gemmRowsAlias) is read in place by the full tiles;
 // only the rows of its last, partial tile are copied (the microkernel
 // reads all mr rows, the ones past m being zero).
 func gemmSerialPacked(op gemmOperands, p *PackedB, bufs *gemmBuffers) {
@@ -155,7 +168,7 @@ func gemmSerialPacked(op gemmOperands, p *PackedB, bufs *gemmBuffers) {
 	kc := min(cfg.kc, op.k)
 	mc := min(cfg.mc, roundUp(op.m, cfg.mr))
 	ap, _ := bufs.pack(mc*kc, 0)
-	direct := cfg.rowsA && !op.tA && op.m <= gemmDirectARows
+	direct := cfg.rowsA && !op.tA && op.m <= gemmDirectARows && !gemmRowsAlias(op.a.Stride)
 	p.blocks(func(blk packedBlock) {
 		gemmPanel(op, cfg, ap, blk.data, blk.jc, blk.ncb, blk.pc, blk.kcb, direct)
 	})

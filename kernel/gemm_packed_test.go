@@ -163,8 +163,9 @@ func normalMatrix(r *rand.Rand, rows, cols int) kernel.Matrix {
 // place (full tiles) and packs (the last partial tile), as a view inside
 // a larger matrix whose elements outside the view are NaN: the result is
 // Gemm's bits, at every level, with default and small blocks (several kc
-// slices, so the in-place reads start at column offsets). A read outside
-// the view would put a NaN in c.
+// slices, so the in-place reads start at column offsets), its rows k+7
+// elements apart or 4 KiB apart (which GemmPacked copies, since they
+// alias in L1). A read outside the view would put a NaN in c.
 func TestGemmPackedStridedA(t *testing.T) {
 	kerneltest.ForEachLevel(t, func(t *testing.T, l kernel.Level) {
 		r := rand.New(rand.NewPCG(3, 14))
@@ -172,9 +173,9 @@ func TestGemmPackedStridedA(t *testing.T) {
 		for _, blocks := range [][3]int{{0, 0, 0}, {7, 5, 9}} {
 			restore := kernel.SetGemmBlocks(blocks[0], blocks[1], blocks[2])
 			for _, m := range []int{4, 6, 13, 32, 64, 65} {
-				for _, k := range []int{17, 256} {
-					n := 40
-					parent := normalMatrix(r, m+3, k+7)
+				for _, kw := range [][2]int{{17, 24}, {256, 263}, {17, 1024}, {256, 1024}} {
+					k, n := kw[0], 40
+					parent := normalMatrix(r, m+3, kw[1])
 					a := parent.Slice(2, 2+m, 3, 3+k)
 					for i := 0; i < parent.Rows; i++ {
 						for j := 0; j < parent.Cols; j++ {
@@ -193,9 +194,9 @@ func TestGemmPackedStridedA(t *testing.T) {
 					p.Pack(kernel.NoTrans, b)
 					kernel.GemmPacked(kernel.NoTrans, 0.5, a, &p, 1.5, got)
 					for i, v := range got.Data {
-						require.False(t, math.IsNaN(float64(v)), "blocks %v m=%d k=%d: c[%d] is NaN", blocks, m, k, i)
+						require.False(t, math.IsNaN(float64(v)), "blocks %v m=%d k=%d stride=%d: c[%d] is NaN", blocks, m, k, kw[1], i)
 					}
-					require.Equal(t, want.Data, got.Data, "blocks %v m=%d k=%d", blocks, m, k)
+					require.Equal(t, want.Data, got.Data, "blocks %v m=%d k=%d stride=%d", blocks, m, k, kw[1])
 				}
 			}
 			restore()
