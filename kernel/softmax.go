@@ -336,17 +336,20 @@ func LogSoftmax(dst, src []float32) {
 //
 // Algorithm: one pass, LogSoftmax's first: s = Σ e^x[i]·2^k in float32
 // vector lanes, block by block as Softmax's (the generic level: in
-// float64), and m = max x, then m + log(s/(e^m·2^k)) in float64. Where
+// float64), and m = max x, then m + log(s/(e^m·2^k)) in float64
+// (logPositive: not LogSoftmax's float32 log, whose chain of roundings
+// costs a short row more time than its pass, nor math.Log, which is as
+// slow on amd64). Where
 // that pass stops, m = Max(x) and m + log Σ e^(x[i]−m): two passes.
 func LogSumExp(x []float32) float32 {
 	raceRead(x)
 	if len(x) > 0 && len(x) <= sumBlock() {
 		if s, m, ym, _, done := expScaledPass(nil, x, xsAuto); done == len(x) {
-			return float32(float64(m) + float64(logRatio(s, ym)))
+			return float32(float64(m) + logPositive(float64(s)/float64(ym)))
 		}
 	} else if sc, ok := twoPassScaling(x); ok {
 		if s, m, ym, complete := sumExpScaledChunks(x, sc); complete {
-			return float32(float64(m) + float64(logRatio(s, ym)))
+			return float32(float64(m) + logPositive(float64(s)/float64(ym)))
 		}
 	}
 	m := Max(x)
@@ -435,6 +438,27 @@ func logRatio(s, ym float32) float32 {
 	lf := fma32(t+t, p, t+t) // 2t + 2t·p
 	ef := float32(e)
 	return fma32(ef, expLn2Hi, fma32(ef, expLn2Lo, lf))
+}
+
+// logPositive returns log q for a normal positive float64 q, within
+// 2^-40 absolute of math.Log(q) (TestLogPositive), for LogSumExp, whose
+// result is rounded to float32: q = 2^e·f with f in [√½, √2],
+// log f = 2·atanh(t), t = (f−1)/(f+1), |t| ≤ 0.1716, by its series to
+// t^13 (the first term left out, 2·t^15/15, is below 2^-41), and e·ln2.
+// It is exactly 0 for q = 1.
+func logPositive(q float64) float64 {
+	b := math.Float64bits(q)
+	e := int64(b>>52) - 1023
+	b = b&(1<<52-1) | 1023<<52  // f in [1, 2)
+	if b > 0x3ff6a09e667f3bcd { // f > √2: f/2, e+1
+		b -= 1 << 52
+		e++
+	}
+	f := math.Float64frombits(b)
+	t := (f - 1) / (f + 1)
+	t2 := t * t
+	p := t2 * (1.0/3 + t2*(1.0/5+t2*(1.0/7+t2*(1.0/9+t2*(1.0/11+t2*(1.0/13))))))
+	return float64(e)*math.Ln2 + (t+t)*(1+p)
 }
 
 // The coefficients of logRatio's series, 1/(2i+1) rounded to float32.

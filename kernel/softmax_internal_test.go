@@ -243,3 +243,30 @@ func TestOneTermMax(t *testing.T) {
 		restore()
 	}
 }
+
+// TestLogPositive holds logPositive to math.Log within 2^-40 absolute,
+// from 2^-30 to 2^60 (LogSumExp's s/ym lies within [1, 2^33]) at 2^20
+// points a binade apart in steps of 2^-20 of a binade, at the powers of
+// two and √2 and their neighbours, and exactly 0 at 1.
+func TestLogPositive(t *testing.T) {
+	check := func(q float64) {
+		got, want := logPositive(q), math.Log(q)
+		if math.Abs(got-want) > 0x1p-40 {
+			t.Fatalf("logPositive(%v) = %v, math.Log = %v: off by %g", q, got, want, got-want)
+		}
+	}
+	for e := -30; e <= 60; e += 9 {
+		for i := range 1 << 17 {
+			check(math.Ldexp(1+float64(i)/(1<<17), e))
+		}
+	}
+	for e := -30; e <= 60; e++ {
+		for _, f := range []float64{1, math.Sqrt2, 2} {
+			q := math.Ldexp(f, e)
+			check(q)
+			check(math.Nextafter(q, 0))
+			check(math.Nextafter(q, math.Inf(1)))
+		}
+	}
+	require.Equal(t, 0.0, logPositive(1))
+}
