@@ -214,9 +214,9 @@ type expScaling struct {
 // 16 elements, as pass 1 computes it: with j = ⌊RN(c·log2e)⌋ and
 // k = 26 − j (scalingFor), e^c·2^k = 2^(26 + c·log2e − j), and c·log2e
 // is below j + 1 up to the roundings of log2e and of the product, which
-// for |c| ≤ twoPassLimit move it by less than 2^-9: the term is below
-// 2^(27 + 2^-9) < 2^27·(1 + 2^-9), and the exponentials' error (a few
-// ulps) keeps it below 2^27·(1 + 2^-8). A sum above oneTermMax therefore
+// for |c| ≤ twoPassLimit move it by less than 2^-8 together: the term is
+// below 2^(27 + 2^-8) < 2^27·(1 + 2^-8.5), and the exponentials' error (a
+// few ulps) keeps it below 2^27·(1 + 2^-8). A sum above oneTermMax therefore
 // has more than c's term in it. TestOneTermMax checks the bound at every
 // level (the largest term it finds is 2^27).
 const oneTermMax = 0x1.01p27
