@@ -172,7 +172,6 @@ type isa struct {
 	chunk     string // branch to slow if the length is above maxChunk
 	loadBases string // two slices' starts (FP operands) into p and q
 	apart     string // with p, q and the length n: the same slice or 4n bytes apart, or branch to slow (%[1]d: the label's number)
-	notSlow   string // the label after apart
 }
 
 var isas = map[string]isa{
