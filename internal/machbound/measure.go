@@ -125,9 +125,9 @@ func setSizes() (l1, l2 int) {
 // written. A fresh large allocation is memory the kernel has not yet
 // backed: reading it maps every page to the one shared zero page, so a
 // sweep "over 1 MiB" would read the same 4 KiB from L1 and report the L1
-// rate as L2's (it read 81–94 B/cycle for L2 on a Sapphire Rapids class
-// core whose L2 delivers 38–49). Writing each byte gives every page a
-// frame of its own.
+// rate as L2's (it read 90–94 B/cycle for L2 on a Sapphire Rapids class
+// core whose L2 delivers 29–50, BENCHMARKS.md). Writing each byte gives
+// every page a frame of its own.
 func aligned(n int) []byte {
 	b := make([]byte, n+64)
 	for i := range b {
