@@ -19,7 +19,17 @@ import (
 // broadcasts element i of column p of a (alternating between two
 // registers, so consecutive rows do not share one) and adds the products
 // into row i's two accumulators; four updates run per iteration, then one
-// at a time. Row i < m of c then gets alpha·s + beta·c (beta = ±0:
+// at a time. At AVX-512, a stored column by column is not broadcast into a
+// register: each FMA broadcasts its element from memory (an embedded
+// broadcast, VFMADD231PS.BCST), one fused uop where the broadcast and the
+// FMA are two. A row by row a keeps the broadcast: its rows are addressed
+// through an index register (LDA), and an indexed memory operand of an
+// FMA is split into two uops again, with a second load. Fewer uops per
+// FMA matter when the core issues fewer of them: on a shared Xeon guest,
+// in the phases where a loop of FMAs alone still reached the peak, the
+// broadcast form ran at about 0.75 of it and the embedded one at about
+// 0.9 (BENCHMARKS.md); in the other phases both ran at the peak. Either
+// way the products and sums are the same, so are the bits. Row i < m of c then gets alpha·s + beta·c (beta = ±0:
 // alpha·s, c not read).
 //
 // At AVX-512 the columns written are the first n, through opmasks K1
@@ -280,6 +290,13 @@ func (g *gen) gemmLoops(t gemmTile, s isa, pre string, rows int, a func(i, off i
 		g.VMOVUPS(at(RBX, p*bstep), b0)
 		g.VMOVUPS(at(RBX, p*bstep+s.bytes), b1)
 		for i := 0; i < rows; i++ {
+			if s.masked && len(bases) == 1 {
+				// a column by column at AVX-512: the element is broadcast
+				// by each FMA from memory (one fused uop each).
+				g.VFMADD231PS_BCST(a(i, p*astep), b0, s.v(2*i))
+				g.VFMADD231PS_BCST(a(i, p*astep), b1, s.v(2*i+1))
+				continue
+			}
 			x := bc[i%2]
 			g.VBROADCASTSS(a(i, p*astep), x)
 			g.VFMADD231PS(b0, x, s.v(2*i))
