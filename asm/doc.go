@@ -30,8 +30,10 @@
 //     (max.go, with its NaN flags) and Index (index.go: the equality and
 //     the NaN search as one loop with two predicates);
 //   - Gemm's microkernels GemmKernel6x16AVX2 and GemmKernel14x32AVX512
-//     (_asm/amd64/gemm.go: one description per tile, the rows of a reached
-//     column by column or row by row, the k loops, the alpha/beta store);
+//     (_asm/amd64/gemm.go: one description per tile, a read column by
+//     column, at AVX2 also row by row, the k loops, the alpha/beta store),
+//     and PackTransposedAVX512 (packtransposed.go), which packs a NoTrans a
+//     and a Trans b for them;
 //   - the matrix–vector kernels Gemv and GemvT, on one skeleton
 //     (_asm/amd64/matvec.go: blocks of 8, 4 and 1 rows, two vectors of
 //     columns, then one, then a K1-masked tail or an AND-masked overlap of

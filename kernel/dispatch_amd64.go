@@ -937,6 +937,16 @@ func gemvPanels(dst, p, x []float32, add bool) {
 	gemvPanelsGeneric(dst, p, x, add)
 }
 
+// packTransposed is the level switch of the table row packTransposed: dst[p·w+j] = src[j·stride+p] for j < cols and 0 for cols ≤ j < w, p < kc (Gemm's packing of a NoTrans a and a Trans b).
+func packTransposed(dst []float32, w int, src []float32, stride, cols, kc int) {
+	switch active {
+	case AVX512:
+		packTransposedAVX512(dst, w, src, stride, cols, kc)
+		return
+	}
+	packTransposedGeneric(dst, w, src, stride, cols, kc)
+}
+
 // gemvT is the level switch of the table row gemvT: dst += aᵀ·x (GemvT).
 func gemvT(dst []float32, a Matrix, x []float32) {
 	switch active {

@@ -180,6 +180,12 @@ var levelCalls = []levelCall{
 	{row: "gemvPanels", level: AVX2, name: "", direct: func(dst, p, x []float32, add bool) {
 		asm.GemvPanelsAVX2(dst, p, x, add)
 	}, switched: gemvPanels},
+	{row: "packTransposed", level: Generic, name: "", direct: func(dst []float32, w int, src []float32, stride, cols, kc int) {
+		packTransposedGeneric(dst, w, src, stride, cols, kc)
+	}, switched: packTransposed},
+	{row: "packTransposed", level: AVX512, name: "", direct: func(dst []float32, w int, src []float32, stride, cols, kc int) {
+		packTransposedAVX512(dst, w, src, stride, cols, kc)
+	}, switched: packTransposed},
 	{row: "gemvT", level: Generic, name: "", direct: func(dst []float32, a Matrix, x []float32) {
 		gemvTGeneric(dst, a, x)
 	}, switched: gemvT},

@@ -216,6 +216,14 @@ func fingerprint(t *testing.T, f any, n int, seed uint64, zeroPlus bool) []uint3
 		copy(dst, y)
 		f(dst, p, x[:min(kc, len(x))], seed&1 == 1)
 		bits(dst)
+	case func(dst []float32, w int, src []float32, stride, cols, kc int):
+		// Gemm's transposing pack: cols rows of src of kc columns.
+		cols, kc := 1+n%33, n
+		stride, w := kc+int(seed%3), cols+int(seed%5)
+		src := specialVec(rng, (cols-1)*stride+kc)
+		dst := specialVec(rng, kc*w)
+		f(dst, w, src, stride, cols, kc)
+		bits(dst)
 	case func(dst []float32, a Matrix, x []float32, accumulate bool):
 		a := gemvMatrix(rng, n)
 		f(y[:a.Rows], a, x[:a.Cols], seed&1 == 1)

@@ -37,6 +37,7 @@ var SIMDSteps = map[string]func(float32) float32{
 // active level, and the int8 helpers' generic forms: for tests that run
 // them on guarded memory or compare levels' bits.
 var (
+	PackTransposed      = packTransposed
 	MaxAbsBits          = maxAbsBits
 	MaxAbsBitsGeneric   = maxAbsBitsGeneric
 	QuantizeInt8        = quantizeInt8

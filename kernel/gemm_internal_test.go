@@ -26,6 +26,9 @@ func BenchmarkGemmMicro(b *testing.B) {
 		cfg := currentGemmConfig()
 		for _, k := range []int{64, 128, 192, 256, 384, 512} {
 			for _, lda := range []int{0, k} {
+				if lda > 0 && !cfg.rowsA {
+					continue
+				}
 				b.Run(fmt.Sprintf("k=%d/lda=%d/level=%v", k, lda, l), func(b *testing.B) {
 					runtime.LockOSThread()
 					defer runtime.UnlockOSThread()

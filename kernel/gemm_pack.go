@@ -13,13 +13,14 @@ func packA(dst []float32, a Matrix, trans bool, i0, mc, p0, kc, mr int) {
 		panel := dst[q*kc : (q+mr)*kc]
 		if !trans {
 			// op(a)[i, p] = a.Data[i·stride + p]: a transpose.
+			// The rows past the block are zeroed with it.
 			packTransposed(panel, mr, a.Data[(i0+q)*a.Stride+p0:], a.Stride, rows, kc)
-		} else {
-			// op(a)[i, p] = a.Data[p·stride + i]: each column of op(a) is a
-			// contiguous run of a's row.
-			for p := 0; p < kc; p++ {
-				copyRun(panel[p*mr:], a.Data[(p0+p)*a.Stride+i0+q:], rows)
-			}
+			continue
+		}
+		// op(a)[i, p] = a.Data[p·stride + i]: each column of op(a) is a
+		// contiguous run of a's row.
+		for p := 0; p < kc; p++ {
+			copyRun(panel[p*mr:], a.Data[(p0+p)*a.Stride+i0+q:], rows)
 		}
 		if rows < mr {
 			for p := 0; p < kc; p++ {
@@ -50,14 +51,15 @@ func packB(dst []float32, b Matrix, trans bool, p0, kc, j0, nc, nr int) {
 	for q := 0; q < nc; q += nr {
 		cols := min(nr, nc-q)
 		panel := dst[q*kc : (q+nr)*kc]
-		if !trans {
-			// op(b)[p, j] = b.Data[p·stride + j]: rows copy straight in.
-			for p := 0; p < kc; p++ {
-				copy(panel[p*nr:p*nr+cols], b.Data[(p0+p)*b.Stride+j0+q:][:cols])
-			}
-		} else {
-			// op(b)[p, j] = b.Data[j·stride + p]: a transpose.
+		if trans {
+			// op(b)[p, j] = b.Data[j·stride + p]: a transpose, the columns
+			// past the panel zeroed with it.
 			packTransposed(panel, nr, b.Data[(j0+q)*b.Stride+p0:], b.Stride, cols, kc)
+			continue
+		}
+		// op(b)[p, j] = b.Data[p·stride + j]: rows copy straight in.
+		for p := 0; p < kc; p++ {
+			copy(panel[p*nr:p*nr+cols], b.Data[(p0+p)*b.Stride+j0+q:][:cols])
 		}
 		if cols < nr {
 			for p := 0; p < kc; p++ {
@@ -67,10 +69,16 @@ func packB(dst []float32, b Matrix, trans bool, p0, kc, j0, nc, nr int) {
 	}
 }
 
-// packTransposed writes dst[p·w + j] = src[j·stride + p] for j < cols and
-// p < kc: cols runs of kc contiguous values become kc rows of width w.
-// It moves 4×4 blocks at a time, so each bounds check covers 4 values.
-func packTransposed(dst []float32, w int, src []float32, stride, cols, kc int) {
+// packTransposedGeneric writes dst[p·w + j] = src[j·stride + p] for j <
+// cols and p < kc, and zero for cols ≤ j < w: cols runs of kc contiguous
+// values become kc rows of width w. It moves 4×4 blocks at a time, so
+// each bounds check covers 4 values.
+func packTransposedGeneric(dst []float32, w int, src []float32, stride, cols, kc int) {
+	if cols < w {
+		for p := 0; p < kc; p++ {
+			clear(dst[p*w+cols : p*w+w])
+		}
+	}
 	j := 0
 	for ; j+4 <= cols; j += 4 {
 		r0 := src[j*stride:][:kc]

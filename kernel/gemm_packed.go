@@ -139,8 +139,11 @@ func gemmPackedRun(op gemmOperands, p *PackedB) {
 
 // gemmDirectARows is the most rows of op(a) that gemmSerialPacked reads
 // in place instead of packing (a NoTrans a, at a level whose microkernel
-// reads a row by row): for a few rows by a wide B, as rnn's batch steps
-// are (32×256 by 256×1024), the copy is a visible part of the step, while
+// reads a row by row: AVX2; the AVX-512 kernel reads a packed column by
+// column, which its FMAs' embedded broadcasts need, and packing it costs
+// that level about 2% of such a step): for a few rows by a wide B, as
+// rnn's batch steps are (32×256 by 256×1024), the copy is a visible part
+// of the step, while
 // a tall block gains from the contiguous copy (fewer pages and cache sets
 // per micro-panel). The microkernel reads the same values either way, so
 // the bits do not change. Rows a multiple of 4 KiB apart are copied
@@ -155,7 +158,8 @@ const gemmDirectARows = 64
 // copy's rows would not: rnn's ForwardBatch holds a step's rows of h T
 // rows apart (102400 bytes for T = 100, H = 256), and copying them made
 // its 32×1024×256 step product 5–11% faster, copy included, on a
-// Sapphire Rapids class Xeon (BENCHMARKS.md).
+// Sapphire Rapids class Xeon (BENCHMARKS.md), when its AVX-512 kernel
+// still read rows.
 func gemmRowsAlias(stride int) bool { return stride > 0 && 4*stride%4096 == 0 }
 
 // gemmSerialPacked is gemmSerial with op(b) taken from p's panels. A

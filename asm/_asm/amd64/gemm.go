@@ -12,21 +12,24 @@ import (
 // beta·c over a rows×cols register tile, two vectors per row of c.
 //
 // a is a packed micro-panel of op(a): rows rows, k columns, stored column
-// by column (a[p·rows+i]) if lda = 0, or row by row with row stride lda
+// by column (a[p·rows+i]); at AVX2 also row by row with row stride lda
 // (a[i·lda+p]) if lda > 0, which is how rows of a NoTrans a pack by plain
-// copying; b is a packed micro-panel of op(b): k rows of cols
+// copying (the AVX-512 kernel has no lda: see below); b is a packed
+// micro-panel of op(b): k rows of cols
 // (b[p·cols+j]). Each rank-1 update loads row p of b (two vectors),
 // broadcasts element i of column p of a (alternating between two
 // registers, so consecutive rows do not share one) and adds the products
 // into row i's two accumulators; four updates run per iteration, then one
-// at a time. At AVX-512, a stored column by column is not broadcast into a
-// register: each FMA broadcasts its element from memory (an embedded
-// broadcast, VFMADD231PS.BCST), one fused uop where the broadcast and the
-// FMA are two. A row by row a keeps the broadcast: its rows are addressed
-// through an index register (LDA), and an indexed memory operand of an
-// FMA is split into two uops again, with a second load. Fewer uops per
-// FMA matter when the core issues fewer of them: on a shared Xeon guest,
-// in the phases where a loop of FMAs alone still reached the peak, the
+// at a time. At AVX-512 the element of a is not broadcast into a
+// register: each FMA broadcasts it from memory (an embedded broadcast,
+// VFMADD231PS.BCST), one fused uop where the broadcast and the FMA are
+// two. That needs a column-by-column a: the rows of a row-by-row one are
+// addressed through an index register (LDA), and an FMA's indexed memory
+// operand is split into two uops again, with a second load, so the
+// AVX-512 kernel reads a column by column only (package kernel packs a
+// NoTrans a by transposing it, PackTransposedAVX512). Fewer uops per FMA
+// matter when the core issues fewer of them: on a shared Xeon guest, in
+// the phases where a loop of FMAs alone still reached the peak, the
 // broadcast form ran at about 0.75 of it and the embedded one at about
 // 0.9 (BENCHMARKS.md); in the other phases both ran at the peak. Either
 // way the products and sums are the same, so are the bits. Row i < m of c then gets alpha·s + beta·c (beta = ±0:
@@ -47,7 +50,8 @@ import (
 type gemmTile struct {
 	rows int
 	// rowA is row i of a stored row by row: a base register (gemmRowBases)
-	// plus LDA (R11, in bytes) times a scale, at byte offset off.
+	// plus LDA (R11, in bytes) times a scale, at byte offset off. nil: the
+	// kernel reads a column by column only, and has no lda.
 	rowA func(i, off int) Mem
 	// bases are the row-by-row base pointers after AX (rows 3, 6, ...).
 	bases []GPPhysical
@@ -57,7 +61,8 @@ type gemmTile struct {
 }
 
 // gemmShort is an edge tile's loop over rows 0..rows-1 of a gemmTile,
-// row by row reached from the first bases row bases. label is its entry
+// row by row reached from the first bases row bases (a tile with rowA).
+// label is its entry
 // and pre the prefix of its loops' labels (with an "r" before each, the
 // row-by-row loop's).
 type gemmShort struct {
@@ -74,14 +79,7 @@ var (
 		},
 	}
 	gemm14x32 = gemmTile{
-		rows: 14, bases: []GPPhysical{RSI, R12, R13, RDX}, shorts: []gemmShort{{8, 3, "half", "h"}, {4, 2, "quarter", "q"}},
-		// Rows are reached from five bases (rows 0, 3, 6, 9, 12) plus
-		// LDA scaled by 1, 2, 4 or 8.
-		rowA: func(i, off int) Mem {
-			r := [14][2]int{{0, 0}, {0, 1}, {0, 2}, {3, 0}, {0, 4}, {3, 2}, {6, 0},
-				{3, 4}, {0, 8}, {9, 0}, {6, 4}, {3, 8}, {12, 0}, {9, 4}}[i]
-			return gemmLDA([]GPPhysical{RAX, RSI, R12, R13, RDX}[r[0]/3], r[1], off)
-		},
+		rows: 14, shorts: []gemmShort{{8, 0, "half", "h"}, {4, 0, "quarter", "q"}},
 	}
 )
 
@@ -99,14 +97,20 @@ func (g *gen) gemm(t gemmTile, s isa) {
 	name := fmt.Sprintf("GemmKernel%dx%d%s", t.rows, cols, s.suffix)
 	g.Function(name)
 	g.Attributes(attr.NOSPLIT)
+	rows := t.rowA != nil
 	sig := "func(k int, a []float32, lda int, b, c []float32, ldc int, alpha, beta float32, m int"
+	if !rows {
+		sig = "func(k int, a, b, c []float32, ldc int, alpha, beta float32, m int"
+	}
 	if s.masked {
 		sig += ", n int"
 	}
 	g.SignatureExpr(sig + ")")
 	g.Load(g.Param("k"), RCX)
 	g.Load(g.Param("a").Base(), RAX)
-	g.Load(g.Param("lda"), R11)
+	if rows {
+		g.Load(g.Param("lda"), R11)
+	}
 	g.Load(g.Param("b").Base(), RBX)
 	g.Load(g.Param("c").Base(), RDI)
 	g.Load(g.Param("ldc"), R8)
@@ -136,20 +140,30 @@ func (g *gen) gemm(t gemmTile, s isa) {
 	for i := 0; i < 2*t.rows; i++ {
 		g.zero(s, s.v(i))
 	}
-	g.TESTQ(R11, R11)
-	g.JNZ(LabelRef("rows"))
+	if rows {
+		g.TESTQ(R11, R11)
+		g.JNZ(LabelRef("rows"))
+	}
 	g.gemmShortJumps(t, "")
 
 	colA := func(i, off int) Mem { return at(RAX, off+4*i) }
 	g.Comment("a column by column: four rank-1 updates per iteration.")
 	g.gemmLoops(t, s, "", t.rows, colA, 4*t.rows, nil, true)
-	for _, sh := range t.shorts {
+	for j, sh := range t.shorts {
 		g.Comment(fmt.Sprintf("m ≤ %d (an edge tile), a column by column: rows 0..%d only, the", sh.rows, sh.rows-1),
 			fmt.Sprintf("column stride stays %d elements.", t.rows))
 		g.Label(sh.label)
-		g.gemmLoops(t, s, sh.pre, sh.rows, colA, 4*t.rows, nil, true)
+		g.gemmLoops(t, s, sh.pre, sh.rows, colA, 4*t.rows, nil, rows || j < len(t.shorts)-1)
+	}
+	if rows {
+		g.gemmRows(t, s)
 	}
 
+	g.gemmStore(t, s)
+}
+
+// gemmRows emits the loops of tile t over a stored row by row.
+func (g *gen) gemmRows(t gemmTile, s isa) {
 	g.Comment("a row by row: a base pointer every third row, each 16 bytes (4",
 		"columns) further per iteration; the rows between through LDA.")
 	g.Label("rows")
@@ -168,6 +182,10 @@ func (g *gen) gemm(t gemmTile, s isa) {
 		g.Label("r" + sh.label)
 		g.gemmLoops(t, s, "r"+sh.pre, sh.rows, t.rowA, 4, rowBases[:sh.bases], j < len(t.shorts)-1)
 	}
+}
+
+// gemmStore emits the end of tile t's kernel: c = alpha·s + beta·c.
+func (g *gen) gemmStore(t gemmTile, s isa) {
 
 	g.Label("store")
 	if s.masked {
@@ -290,8 +308,8 @@ func (g *gen) gemmLoops(t gemmTile, s isa, pre string, rows int, a func(i, off i
 		g.VMOVUPS(at(RBX, p*bstep), b0)
 		g.VMOVUPS(at(RBX, p*bstep+s.bytes), b1)
 		for i := 0; i < rows; i++ {
-			if s.masked && len(bases) == 1 {
-				// a column by column at AVX-512: the element is broadcast
+			if s.masked {
+				// AVX-512 (a column by column): the element is broadcast
 				// by each FMA from memory (one fused uop each).
 				g.VFMADD231PS_BCST(a(i, p*astep), b0, s.v(2*i))
 				g.VFMADD231PS_BCST(a(i, p*astep), b1, s.v(2*i+1))

@@ -191,28 +191,28 @@ len(src).
 	for i, x := range src {
 		dst[i] = sigmoid(x) // within 2 ulp
 	}`},
-	{Name: "GemmKernel14x32AVX512", Arch: "amd64", Sig: "(k int, a []float32, lda int, b, c []float32, ldc int, alpha, beta float32, m, n int)", File: "gemmkernel",
+	{Name: "GemmKernel14x32AVX512", Arch: "amd64", Sig: "(k int, a, b, c []float32, ldc int, alpha, beta float32, m, n int)", File: "gemmkernel",
 		Doc: `GemmKernel14x32AVX512 is the AVX-512 Gemm microkernel: a 14×32 tile of
-c from a packed 14-row micro-panel of a and a packed 32-column
-micro-panel of b (b[p*32+j]), written to the first m ≤ 14 rows and
-n ≤ 32 columns of c (row stride ldc) through masks. a is stored column
-by column (A(i,p) = a[p*14+i]) if lda == 0, else row by row
-(A(i,p) = a[i*lda+p]):
+c from a packed 14-row micro-panel of a, stored column by column
+(a[p*14+i]), and a packed 32-column micro-panel of b (b[p*32+j]),
+written to the first m ≤ 14 rows and n ≤ 32 columns of c (row stride
+ldc) through masks:
 
 	for i := 0; i < m; i++ {
 		for j := 0; j < n; j++ {
 			var s float32
-			for p := 0; p < k; p++ { s += A(i,p) * b[p*32+j] }
+			for p := 0; p < k; p++ { s += a[p*14+i] * b[p*32+j] }
 			if beta == 0 { c[i*ldc+j] = alpha * s } else { c[i*ldc+j] = alpha*s + beta*c[i*ldc+j] }
 		}
 	}
 
-a must hold all 14 rows (len(a) ≥ 14·k, or 13·lda+k), len(b) ≥ 32·k; c must hold (m-1)·ldc+n elements.
-It requires AVX512F.`},
+len(a) ≥ 14·k (all 14 rows), len(b) ≥ 32·k; c must hold (m-1)·ldc+n
+elements. It requires AVX512F.`},
 	{Name: "GemmKernel6x16AVX2", Arch: "amd64", Sig: "(k int, a []float32, lda int, b, c []float32, ldc int, alpha, beta float32, m int)", File: "gemmkernel",
 		Doc: `GemmKernel6x16AVX2 is the AVX2 Gemm microkernel: GemmKernel14x32AVX512
-for a 6×16 tile (A(i,p) = a[p*6+i] if lda == 0, else a[i*lda+p];
-b[p*16+j]; m ≤ 6) that always writes all 16 columns of its m rows:
+for a 6×16 tile (b[p*16+j]; m ≤ 6) with a stored column by column
+(A(i,p) = a[p*6+i]) if lda == 0 or row by row (a[i*lda+p]) if lda > 0,
+that always writes all 16 columns of its m rows:
 
 	for i := 0; i < m; i++ {
 		for j := 0; j < 16; j++ {
@@ -258,6 +258,23 @@ multiple of 32 and len(p) ≥ len(dst)·len(x). It requires AVX-512 F.`},
 	{Name: "GemvPanelsAVX2", Arch: "amd64", Sig: "(dst, p, x []float32, add bool)", File: "gemvpanels",
 		Doc: `GemvPanelsAVX2 is GemvPanelsAVX512 for panels of 16 columns (len(dst)
 a multiple of 16), with AVX2 and FMA3; each column's steps are the same.`},
+	{Name: "PackTransposedAVX512", Arch: "amd64", Sig: "(dst, src []float32, w, stride, rows, lanes, kc int)", File: "packtransposed",
+		Doc: `PackTransposedAVX512 writes the transpose of rows ≤ 16 rows of src
+(row stride stride) into the first lanes ≤ 16 columns of dst (row stride
+w), zeros past rows, for the first kc columns of src rounded down to 16,
+a 16×16 block at a time in registers: Gemm's packing of a NoTrans a and
+a Trans b into micro-panels.
+
+	for p := 0; p < kc&^15; p++ {
+		for j := 0; j < lanes; j++ {
+			if j < rows { dst[p*w+j] = src[j*stride+p] } else { dst[p*w+j] = 0 }
+		}
+	}
+
+0 ≤ rows ≤ lanes ≤ min(16, w); len(src) ≥ (rows-1)·stride + kc&^15 (src
+is not read if rows = 0) and len(dst) ≥ ((kc&^15)-1)·w + lanes. It reads
+and writes no other element (masked stores), and moves every value
+unchanged. It requires AVX-512 F.`},
 	{Name: "GemvAVX512", Arch: "amd64", Sig: "(dst, a []float32, stride int, x []float32, accumulate bool)", File: "gemv",
 		Doc: `GemvAVX512 computes, for a len(dst)×len(x) row-major matrix whose row i
 starts at a[i*stride]:

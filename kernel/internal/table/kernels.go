@@ -564,6 +564,15 @@ h may be hPrev; no other overlap.
 		Impls: impls("generic", "", "", "avx2", "", "GemvPanelsAVX2", "avx512", "", "GemvPanelsAVX512"),
 	},
 	{
+		Name: "packTransposed", Class: ClassInternal, Doc: "dst[p·w+j] = src[j·stride+p] for j < cols and 0 for cols ≤ j < w, p < kc (Gemm's packing of a NoTrans a and a Trans b)",
+		Func: "packTransposed", Sig: "(dst []float32, w int, src []float32, stride, cols, kc int)",
+		Args: "dst, w, src, stride, cols, kc", Generic: "packTransposedGeneric",
+		Impls: []Impl{
+			{Level: "generic"},
+			{Level: "avx512", Symbols: []string{"PackTransposedAVX512"}, Call: "packTransposedAVX512(dst, w, src, stride, cols, kc)"},
+		},
+	},
+	{
 		Name: "gemvT", Class: ClassInternal, Doc: "dst += aᵀ·x (GemvT)",
 		Func: "gemvT", Sig: "(dst []float32, a Matrix, x []float32)",
 		Args: "dst, a, x", AsmArgs: "dst, a.Data, a.Stride, x", Generic: "gemvTGeneric", Body: "gemvT",
