@@ -166,3 +166,26 @@ func FuzzPackTransposed(f *testing.F) {
 		})
 	})
 }
+
+// BenchmarkPackTransposed times Gemm's transposing pack at every level
+// on the panels it packs: 14 rows of a NoTrans a (the AVX-512 tile's
+// height) and 32 columns of a Trans b (its width), kc = 192 columns,
+// from rows 256 elements apart. MB/s counts the elements written.
+func BenchmarkPackTransposed(b *testing.B) {
+	for _, s := range [][2]int{{14, 14}, {32, 32}, {4, 14}} {
+		cols, w := s[0], s[1]
+		const kc, stride = 192, 256
+		src := randomBits(1, (cols-1)*stride+kc)
+		dst := make([]float32, kc*w)
+		for _, l := range kernel.Available() {
+			restore, _ := kernel.SetLevel(l)
+			b.Run(fmt.Sprintf("rows=%d/w=%d/kc=%d/level=%v", cols, w, kc, l), func(b *testing.B) {
+				b.SetBytes(int64(4 * kc * w))
+				for i := 0; i < b.N; i++ {
+					kernel.PackTransposed(dst, w, src, stride, cols, kc)
+				}
+			})
+			restore()
+		}
+	}
+}
