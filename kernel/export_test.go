@@ -33,9 +33,9 @@ var SIMDSteps = map[string]func(float32) float32{
 	"GELU": gelu32, "GELUTanh": geluTanh32, "SiLU": silu32,
 }
 
-// The internal passes the int8 quantizers and the norms call, at the
-// active level, and the int8 helpers' generic forms: for tests that run
-// them on guarded memory or compare levels' bits.
+// The internal passes Gemm's packing, the int8 quantizers and the norms
+// call, at the active level, and the int8 helpers' generic forms: for
+// tests that run them on guarded memory or compare levels' bits.
 var (
 	PackTransposed      = packTransposed
 	MaxAbsBits          = maxAbsBits
