@@ -201,7 +201,8 @@ func BenchmarkGemmPackedShapes(b *testing.B) {
 // tile are the same bits as those rows of the full tile, at every level:
 // the short loops of the AVX2 and AVX-512 microkernels (m ≤ 4; m ≤ 4 and m ≤ 8)
 // must run each row's FMAs in the full loop's order. Both layouts of a
-// (lda = 0 and lda > 0) and k with and without a remainder of 4.
+// where the level reads both (lda = 0, and lda > 0 at AVX2), and k with
+// and without a remainder of 4.
 func TestGemmMicroEdgeRowsKeepBits(t *testing.T) {
 	for _, l := range Available() {
 		restore, _ := SetLevel(l)

@@ -296,6 +296,9 @@ func (g *gen) gemmMask(k Op) {
 // or on every base in bases (row by row). jumpStore ends the last loop
 // with a jump to the store (the last loop before it falls through).
 func (g *gen) gemmLoops(t gemmTile, s isa, pre string, rows int, a func(i, off int) Mem, astep int, bases []GPPhysical, jumpStore bool) {
+	// a column by column: one base, AX, and at AVX-512 embedded
+	// broadcasts (see gemmTile).
+	embedded := bases == nil && s.masked
 	if bases == nil {
 		bases = []GPPhysical{RAX}
 	}
@@ -308,9 +311,9 @@ func (g *gen) gemmLoops(t gemmTile, s isa, pre string, rows int, a func(i, off i
 		g.VMOVUPS(at(RBX, p*bstep), b0)
 		g.VMOVUPS(at(RBX, p*bstep+s.bytes), b1)
 		for i := 0; i < rows; i++ {
-			if s.masked {
-				// AVX-512 (a column by column): the element is broadcast
-				// by each FMA from memory (one fused uop each).
+			if embedded {
+				// The element is broadcast by each FMA from memory (one
+				// fused uop each).
 				g.VFMADD231PS_BCST(a(i, p*astep), b0, s.v(2*i))
 				g.VFMADD231PS_BCST(a(i, p*astep), b1, s.v(2*i+1))
 				continue
