@@ -15,25 +15,26 @@ import (
 // by column (a[p·rows+i]); at AVX2 also row by row with row stride lda
 // (a[i·lda+p]) if lda > 0, which is how rows of a NoTrans a pack by plain
 // copying (the AVX-512 kernel has no lda: see below); b is a packed
-// micro-panel of op(b): k rows of cols
-// (b[p·cols+j]). Each rank-1 update loads row p of b (two vectors),
-// broadcasts element i of column p of a (alternating between two
-// registers, so consecutive rows do not share one) and adds the products
-// into row i's two accumulators; four updates run per iteration, then one
-// at a time. At AVX-512 the element of a is not broadcast into a
-// register: each FMA broadcasts it from memory (an embedded broadcast,
-// VFMADD231PS.BCST), one fused uop where the broadcast and the FMA are
-// two. That needs a column-by-column a: the rows of a row-by-row one are
-// addressed through an index register (LDA), and an FMA's indexed memory
-// operand is split into two uops again, with a second load, so the
-// AVX-512 kernel reads a column by column only (package kernel packs a
-// NoTrans a by transposing it, PackTransposedAVX512). Fewer uops per FMA
-// matter when the core issues fewer of them: on a shared Xeon guest, in
-// the phases where a loop of FMAs alone still reached the peak, the
-// broadcast form ran at about 0.75 of it and the embedded one at about
-// 0.9 (BENCHMARKS.md); in the other phases both ran at the peak. Either
-// way the products and sums are the same, so are the bits. Row i < m of c then gets alpha·s + beta·c (beta = ±0:
-// alpha·s, c not read).
+// micro-panel of op(b): k rows of cols (b[p·cols+j]). Each rank-1 update
+// loads row p of b (two vectors), broadcasts element i of column p of a
+// (at AVX2 into one of two registers in turn, so consecutive rows do not
+// share one) and adds the products into row i's two accumulators; four
+// updates run per iteration, then one at a time. Row i < m of c then gets
+// alpha·s + beta·c (beta = ±0: alpha·s, c not read).
+//
+// At AVX-512 the element of a is not broadcast into a register: each FMA
+// broadcasts it from memory (an embedded broadcast, VFMADD231PS.BCST),
+// one fused uop where the broadcast and the FMA are two. That needs a
+// column-by-column a: the rows of a row-by-row one are addressed through
+// an index register (LDA), and an FMA's indexed memory operand is split
+// into two uops again, with a second load; so the AVX-512 kernel reads a
+// column by column only (package kernel packs a NoTrans a by transposing
+// it, PackTransposedAVX512). Fewer uops per FMA matter when the core
+// issues fewer of them: on a shared Xeon guest, in phases where a loop of
+// FMAs alone still reached the peak while this kernel did not, the
+// broadcast form ran at about 0.75 of the peak and the embedded one at
+// 0.82–0.9 (BENCHMARKS.md); in the other phases both reached it. The
+// products and sums are the same either way, so are the bits.
 //
 // At AVX-512 the columns written are the first n, through opmasks K1
 // (first vector) and K2 (second), so neither loads nor stores touch c
